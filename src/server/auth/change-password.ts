@@ -1,0 +1,47 @@
+import "server-only";
+import { eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { users } from "../db/schema/users";
+import { AppError } from "../http/errors";
+import type { Ctx } from "../http/route";
+import { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from "./password";
+
+export const ZNewPassword = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH, { message: `must be at least ${PASSWORD_MIN_LENGTH} characters` })
+  .max(1024);
+
+export const ZChangePassword = z.strictObject({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: ZNewPassword,
+});
+export type ChangePassword = z.infer<typeof ZChangePassword>;
+
+/**
+ * Changes the caller's password after checking the current one, clears mustChangePassword and
+ * bumps sessionVersion, which ends every session and token of the user (the UI signs straight
+ * back in with the new password).
+ */
+export async function changePassword(ctx: Ctx, input: ChangePassword): Promise<{ ok: true }> {
+  const [u] = await ctx.tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, ctx.user.userId));
+  if (!(await verifyPassword(u?.passwordHash, input.currentPassword))) {
+    throw new AppError("validation_failed", "current password is incorrect", {
+      issues: [{ in: "body", path: "currentPassword", message: "is incorrect" }],
+    });
+  }
+  if (input.newPassword === input.currentPassword) {
+    throw new AppError("validation_failed", "the new password must differ from the current one", {
+      issues: [{ in: "body", path: "newPassword", message: "must differ from the current password" }],
+    });
+  }
+  await ctx.tx
+    .update(users)
+    .set({
+      passwordHash: await hashPassword(input.newPassword),
+      mustChangePassword: false,
+      sessionVersion: sql`${users.sessionVersion} + 1`,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(users.id, ctx.user.userId));
+  return { ok: true };
+}

@@ -1,0 +1,24 @@
+import "server-only";
+import { z } from "zod";
+import { withTenant } from "../db/tenant";
+import type { PublicCtx } from "../http/route";
+import { issueToken } from "./manage-tokens";
+import { verifyCredentials } from "./verify-credentials";
+
+export const GRANTED_TOKEN_DAYS = 30;
+
+export const ZGrantToken = z.strictObject({
+  email: z.string().trim().min(3).max(320),
+  password: z.string().min(1).max(1024),
+  /** Only needed when the email has accounts in several orgs. */
+  org: z.string().trim().min(1).max(100).optional(),
+});
+export type GrantToken = z.infer<typeof ZGrantToken>;
+
+/** POST /api/v1/auth/token: email + password → a bearer token valid for 30 days. */
+export async function grantToken(ctx: PublicCtx, input: GrantToken) {
+  const u = await verifyCredentials({ ...input, ip: ctx.ip, via: "api" });
+  const expiresAt = new Date(Date.now() + GRANTED_TOKEN_DAYS * 86_400_000);
+  const t = await withTenant(u.orgId, (tx) => issueToken(tx, u, "Granted by /auth/token", expiresAt));
+  return { token: t.token, expiresAt: expiresAt.toISOString() };
+}

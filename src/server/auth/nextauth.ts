@@ -1,0 +1,70 @@
+import "server-only";
+import type { AuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { z } from "zod";
+import { AppError } from "../http/errors";
+import { clientIp } from "../http/client-ip";
+import { verifyCredentials } from "./verify-credentials";
+import { authSecret, SESSION_MAX_AGE_SEC, secureCookies } from "./session-cookie";
+
+export const ZSignIn = z.object({
+  email: z.string().trim().min(3).max(320),
+  password: z.string().min(1).max(1024),
+  org: z.string().trim().max(100).optional().transform((v) => v || undefined),
+});
+
+/**
+ * NextAuth v4 with the credentials provider and JWT sessions. The JWT carries only the user id
+ * (sub), org id (oid) and sessionVersion (sv); everything else is read from the database on each
+ * request, which is what makes revocation and blocking immediate.
+ */
+export function authOptions(): AuthOptions {
+  return {
+    secret: authSecret(),
+    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SEC },
+    jwt: { maxAge: SESSION_MAX_AGE_SEC },
+    useSecureCookies: secureCookies(),
+    pages: { signIn: "/login", error: "/login" },
+    logger: {
+      // NextAuth's own logger prints request details; keep only its codes.
+      error: (code) => console.error(JSON.stringify({ level: "error", service: "beacon", msg: "next-auth", code })),
+      warn: () => undefined,
+      debug: () => undefined,
+    },
+    providers: [
+      CredentialsProvider({
+        name: "Email and password",
+        credentials: {
+          email: { label: "Email", type: "email" },
+          password: { label: "Password", type: "password" },
+          org: { label: "Organization", type: "text" },
+        },
+        async authorize(credentials, req) {
+          const input = ZSignIn.safeParse(credentials ?? {});
+          if (!input.success) return null;
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(req?.headers ?? {})) if (typeof v === "string") headers.set(k, v);
+          try {
+            const u = await verifyCredentials({ ...input.data, ip: clientIp(headers), via: "form" });
+            return { id: u.userId, oid: u.orgId, sv: u.sessionVersion };
+          } catch (err) {
+            if (err instanceof AppError && err.code === "unauthenticated") return null;
+            throw err;
+          }
+        },
+      }),
+    ],
+    callbacks: {
+      jwt({ token, user }) {
+        if (user) {
+          const u = user as unknown as { id: string; oid: string; sv: number };
+          return { sub: u.id, oid: u.oid, sv: u.sv };
+        }
+        return token;
+      },
+      session({ session, token }) {
+        return { ...session, user: { id: token.sub, orgId: token.oid } } as typeof session;
+      },
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import "server-only";
+import { env } from "../env";
+import { AppError } from "../http/errors";
+import { limiter, rateLimitHeaders, stateOf, type LimitState } from "../ratelimit/limiters";
+
+// Failed sign-ins and token grants: N per 5 minutes per email+IP, M per day per IP.
+// Only failures count; a success clears the email+IP budget.
+
+function perEmailIp() {
+  return limiter({ name: "signin-email-ip", points: env().RATE_LIMIT_SIGNIN_PER_5MIN, durationSec: 300 });
+}
+function perIp() {
+  return limiter({ name: "signin-ip", points: env().RATE_LIMIT_SIGNIN_IP_PER_DAY, durationSec: 86_400 });
+}
+
+const emailIpKey = (email: string, ip: string) => `${email.trim().toLowerCase()}|${ip}`;
+
+/** Throws 429 rate_limited (with Retry-After) when either budget is spent. */
+export async function assertSignInAllowed(email: string, ip: string): Promise<void> {
+  const a = perEmailIp();
+  const b = perIp();
+  const [ra, rb] = await Promise.all([a.get(emailIpKey(email, ip)), b.get(ip)]);
+  const states: LimitState[] = [stateOf(ra, a.points), stateOf(rb, b.points)];
+  const blocked = states.filter((s) => s.blocked);
+  if (blocked.length > 0) {
+    const worst = blocked.reduce((x, y) => (x.resetSec >= y.resetSec ? x : y));
+    throw new AppError("rate_limited", "too many failed sign-in attempts; try again later", undefined, {
+      "Retry-After": String(worst.resetSec),
+      ...rateLimitHeaders(worst),
+    });
+  }
+}
+
+export async function recordSignInFailure(email: string, ip: string): Promise<void> {
+  await Promise.all([
+    perEmailIp().penalty(emailIpKey(email, ip), 1),
+    perIp().penalty(ip, 1),
+  ]);
+}
+
+export async function recordSignInSuccess(email: string, ip: string): Promise<void> {
+  await perEmailIp().delete(emailIpKey(email, ip));
+}

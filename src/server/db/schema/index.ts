@@ -1,0 +1,9 @@
+// drizzle-kit and the client need the whole schema in one module; app code imports the aggregate files.
+export * from "./enums";
+export * from "./orgs";
+export * from "./users";
+export * from "./tickets";
+export * from "./sla";
+export * from "./notifications";
+export * from "./audit";
+export * from "./flags";

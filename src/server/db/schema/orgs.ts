@@ -1,0 +1,26 @@
+import { sql } from "drizzle-orm";
+import { integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+export type OrgSettings = {
+  /** Minutes before a due date at which a running SLA metric is flagged "warning". */
+  slaWarningMinutes: number;
+  /** Admins may require two-factor sign-in for agents and admins (account security issue). */
+  require2fa?: boolean;
+};
+
+// The tenant itself. Row-level security lets a request see only its own org row.
+export const orgs = pgTable(
+  "orgs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    slug: text("slug").notNull(),
+    timezone: text("timezone").notNull().default("UTC"),
+    settings: jsonb("settings").$type<OrgSettings>().notNull().default({ slaWarningMinutes: 15 }),
+    /** Last ticket number handed out; bumped under a row lock so numbers are gap-free per org. */
+    ticketSeq: integer("ticket_seq").notNull().default(0),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("orgs_slug_key").on(sql`lower(${t.slug})`)],
+);

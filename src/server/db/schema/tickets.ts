@@ -1,0 +1,98 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint, boolean, customType, foreignKey, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, varchar,
+} from "drizzle-orm/pg-core";
+import { ticketPriority, ticketStatus } from "./enums";
+import { orgs } from "./orgs";
+import { users } from "./users";
+
+export const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
+export const tickets = pgTable(
+  "tickets",
+  {
+    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    id: uuid("id").notNull().defaultRandom(),
+    number: integer("number").notNull(),
+    subject: varchar("subject", { length: 200 }).notNull(),
+    requesterId: uuid("requester_id").notNull(),
+    assigneeId: uuid("assignee_id"),
+    status: ticketStatus("status").notNull().default("new"),
+    priority: ticketPriority("priority").notNull().default("normal"),
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    slaPolicyId: uuid("sla_policy_id"),
+    firstResponseDue: timestamp("first_response_due", { withTimezone: true }),
+    firstResponseAt: timestamp("first_response_at", { withTimezone: true }),
+    nextResponseDue: timestamp("next_response_due", { withTimezone: true }),
+    resolveDue: timestamp("resolve_due", { withTimezone: true }),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    /** Set while the resolution clock is paused (status in the policy's pauseOn). */
+    slaPausedAt: timestamp("sla_paused_at", { withTimezone: true }),
+    /** Paused time already credited to resolveDue, in seconds (kept across priority changes). */
+    slaPausedSeconds: integer("sla_paused_seconds").notNull().default(0),
+    closedAt: timestamp("closed_at", { withTimezone: true }),
+    /** Optimistic concurrency: bumped on every update. */
+    version: integer("version").notNull().default(1),
+    searchVector: tsvector("search_vector"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.id] }),
+    uniqueIndex("tickets_org_number_key").on(t.orgId, t.number),
+    index("tickets_org_updated_idx").on(t.orgId, t.updatedAt.desc(), t.id.desc()),
+    index("tickets_org_assignee_status_idx").on(t.orgId, t.assigneeId, t.status, t.updatedAt.desc()),
+    index("tickets_org_requester_idx").on(t.orgId, t.requesterId, t.updatedAt.desc()),
+    index("tickets_org_status_idx").on(t.orgId, t.status, t.updatedAt.desc()),
+    index("tickets_search_idx").using("gin", t.searchVector),
+    index("tickets_tags_idx").using("gin", t.tags),
+    foreignKey({ columns: [t.orgId, t.requesterId], foreignColumns: [users.orgId, users.id] }),
+    foreignKey({ columns: [t.orgId, t.assigneeId], foreignColumns: [users.orgId, users.id] }),
+  ],
+);
+
+export const comments = pgTable(
+  "comments",
+  {
+    orgId: uuid("org_id").notNull(),
+    id: uuid("id").notNull().defaultRandom(),
+    ticketId: uuid("ticket_id").notNull(),
+    authorId: uuid("author_id").notNull(),
+    body: text("body").notNull(),
+    bodyHtml: text("body_html").notNull(),
+    internal: boolean("internal").notNull().default(false),
+    searchVector: tsvector("search_vector"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.id] }),
+    index("comments_ticket_idx").on(t.orgId, t.ticketId, t.createdAt, t.id),
+    index("comments_search_idx").using("gin", t.searchVector),
+    foreignKey({ columns: [t.orgId, t.ticketId], foreignColumns: [tickets.orgId, tickets.id] }).onDelete("cascade"),
+    foreignKey({ columns: [t.orgId, t.authorId], foreignColumns: [users.orgId, users.id] }),
+  ],
+);
+
+export const attachments = pgTable(
+  "attachments",
+  {
+    orgId: uuid("org_id").notNull(),
+    id: uuid("id").notNull().defaultRandom(),
+    ticketId: uuid("ticket_id").notNull(),
+    commentId: uuid("comment_id"),
+    uploaderId: uuid("uploader_id").notNull(),
+    filename: text("filename").notNull(),
+    contentType: text("content_type").notNull(),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
+    sha256: text("sha256").notNull(),
+    storageKey: text("storage_key").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.id] }),
+    index("attachments_ticket_idx").on(t.orgId, t.ticketId),
+    foreignKey({ columns: [t.orgId, t.ticketId], foreignColumns: [tickets.orgId, tickets.id] }).onDelete("cascade"),
+    foreignKey({ columns: [t.orgId, t.commentId], foreignColumns: [comments.orgId, comments.id] }).onDelete("cascade"),
+    foreignKey({ columns: [t.orgId, t.uploaderId], foreignColumns: [users.orgId, users.id] }),
+  ],
+);

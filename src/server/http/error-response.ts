@@ -1,0 +1,44 @@
+import "server-only";
+import { AppError } from "./errors";
+
+// PostgreSQL and connection failures that mean "the database is not there right now".
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "53300"]);
+
+/** Maps any thrown value to an AppError; unknown errors become `internal` with no detail. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown } | null;
+  // drizzle wraps driver errors; look through to the cause.
+  const code = typeof e?.code === "string" ? e.code : typeof (e?.cause as { code?: unknown })?.code === "string" ? (e!.cause as { code: string }).code : undefined;
+  const message = typeof e?.message === "string" ? e.message : "";
+  if (code && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) {
+    return new AppError("unavailable", "the database is unavailable; try again shortly", undefined, { "Retry-After": "5" });
+  }
+  if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) {
+    return new AppError("unavailable", "the database is unavailable; try again shortly", undefined, { "Retry-After": "5" });
+  }
+  switch (code) {
+    case "23505":
+      return new AppError("conflict", "a resource with these values already exists");
+    case "40001":
+    case "40P01":
+      return new AppError("conflict", "a concurrent change conflicted with this one; retry");
+    case "42501":
+      // Row-level security refused the row: it belongs to another org, which callers must not learn.
+      return new AppError("not_found", "resource not found");
+    case "22P02":
+    case "22001":
+    case "23503":
+    case "23514":
+      return new AppError("validation_failed", "invalid input");
+  }
+  return new AppError("internal", "internal error");
+}
+
+export function errorResponse(err: AppError): Response {
+  const body: { error: { code: string; message: string; details?: unknown } } = {
+    error: { code: err.code, message: err.message },
+  };
+  if (err.details !== undefined) body.error.details = err.details;
+  return Response.json(body, { status: err.status, headers: err.headers });
+}

@@ -1,0 +1,82 @@
+import "server-only";
+import { Redis } from "ioredis";
+import {
+  RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract,
+} from "rate-limiter-flexible";
+import { env } from "../env";
+import { logger } from "../observability/logger";
+
+type LimiterSpec = { name: string; points: number; durationSec: number };
+
+const g = globalThis as unknown as { __beaconLimiters?: Map<string, RateLimiterAbstract>; __beaconRedis?: Redis };
+
+function redis(): Redis | undefined {
+  const url = env().REDIS_URL;
+  if (!url) return undefined;
+  if (!g.__beaconRedis) {
+    const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    let warned = false;
+    client.on("error", (err) => {
+      if (!warned) logger().warn({ err: err.message }, "redis unavailable: rate limits fall back to this process's memory");
+      warned = true;
+    });
+    client.on("ready", () => {
+      if (warned) logger().info("redis back: rate limits are shared again");
+      warned = false;
+    });
+    g.__beaconRedis = client;
+  }
+  return g.__beaconRedis;
+}
+
+/**
+ * A named limiter: Redis-backed (shared by every app process) when REDIS_URL is set, with an
+ * in-memory insurance limiter so a Redis outage degrades limits to per-process instead of failing
+ * requests; in-memory otherwise.
+ */
+export function limiter(spec: LimiterSpec): RateLimiterAbstract {
+  g.__beaconLimiters ??= new Map();
+  const key = `${spec.name}:${spec.points}:${spec.durationSec}`;
+  let l = g.__beaconLimiters.get(key);
+  if (!l) {
+    const opts = { keyPrefix: `beacon:rl:${spec.name}`, points: spec.points, duration: spec.durationSec };
+    const client = redis();
+    l = client
+      ? new RateLimiterRedis({
+          ...opts,
+          storeClient: client,
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: new RateLimiterMemory(opts),
+        })
+      : new RateLimiterMemory(opts);
+    g.__beaconLimiters.set(key, l);
+  }
+  return l;
+}
+
+export type LimitState = { limit: number; remaining: number; resetSec: number; blocked: boolean };
+
+export function stateOf(res: RateLimiterRes | null, points: number, blockedAt = points): LimitState {
+  const consumed = res?.consumedPoints ?? 0;
+  return {
+    limit: points,
+    remaining: Math.max(0, points - consumed),
+    resetSec: Math.max(1, Math.ceil((res?.msBeforeNext ?? 0) / 1000)),
+    blocked: consumed >= blockedAt,
+  };
+}
+
+export function rateLimitHeaders(s: LimitState): Record<string, string> {
+  return {
+    "RateLimit-Limit": String(s.limit),
+    "RateLimit-Remaining": String(s.remaining),
+    "RateLimit-Reset": String(s.resetSec),
+  };
+}
+
+/** Tests reset limiter state between cases. */
+export function resetLimitersForTests(): void {
+  g.__beaconLimiters = new Map();
+}
+
+export { RateLimiterRes };

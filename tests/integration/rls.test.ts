@@ -1,0 +1,97 @@
+import { sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
+import { db } from "../../src/server/db/client";
+import { tickets } from "../../src/server/db/schema/tickets";
+import { users } from "../../src/server/db/schema/users";
+import { createOrg, createUser, type TestOrg, type TestUser } from "../helpers/factories";
+
+let a: TestOrg, b: TestOrg, userA: TestUser, userB: TestUser;
+
+beforeAll(async () => {
+  a = await createOrg();
+  b = await createOrg();
+  userA = await createUser(a, { role: "customer" });
+  userB = await createUser(b, { role: "customer" });
+  await unsafeWithSystem(async (tx) => {
+    await tx.insert(tickets).values([
+      { orgId: a.id, number: 1, subject: "A's ticket", requesterId: userA.id },
+      { orgId: b.id, number: 1, subject: "B's ticket", requesterId: userB.id },
+    ]);
+  });
+});
+
+describe("row-level security", () => {
+  it("a query with no org filter returns only the request's org rows", async () => {
+    const seen = await withTenant(a.id, (tx) => tx.select({ orgId: tickets.orgId, subject: tickets.subject }).from(tickets));
+    expect(seen).toEqual([{ orgId: a.id, subject: "A's ticket" }]);
+    const people = await withTenant(a.id, (tx) => tx.select({ orgId: users.orgId }).from(users));
+    expect(people.map((p) => p.orgId)).toEqual([a.id]);
+    const raw = await withTenant(a.id, (tx) => tx.execute<{ n: string }>(sql`select count(*)::text as n from tickets`));
+    expect(raw.rows[0]!.n).toBe("1");
+  });
+
+  it("refuses an insert carrying another org's id", async () => {
+    await expect(
+      withTenant(a.id, (tx) => tx.insert(tickets).values({ orgId: b.id, number: 2, subject: "sneaky", requesterId: userB.id })),
+    ).rejects.toMatchObject({ cause: { code: "42501" } });
+    const count = await unsafeWithSystem((tx) => tx.execute<{ n: string }>(sql`select count(*)::text as n from tickets where subject = 'sneaky'`));
+    expect(count.rows[0]!.n).toBe("0");
+  });
+
+  it("an update or delete aimed at another org's rows touches nothing", async () => {
+    const updated = await withTenant(a.id, (tx) => tx.update(tickets).set({ subject: "hijacked" }).returning());
+    expect(updated.map((t) => t.orgId)).toEqual([a.id]);
+    const deleted = await withTenant(a.id, (tx) => tx.execute(sql`delete from users where org_id = ${b.id}`));
+    expect(deleted.rowCount).toBe(0);
+    const bTicket = await unsafeWithSystem((tx) => tx.execute<{ subject: string }>(sql`select subject from tickets where org_id = ${b.id}`));
+    expect(bTicket.rows[0]!.subject).toBe("B's ticket");
+  });
+
+  it("sees nothing when no org is set in the transaction", async () => {
+    const rows = await db().transaction(async (tx) => {
+      await tx.execute(sql`select set_config('role', 'beacon_app', true)`);
+      return tx.select().from(tickets);
+    });
+    expect(rows).toEqual([]);
+  });
+
+  it("every table with an org_id has RLS enabled and forced", async () => {
+    const r = await db().execute<{ relname: string; enabled: boolean; forced: boolean }>(sql`
+      select c.relname, c.relrowsecurity as enabled, c.relforcerowsecurity as forced
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind = 'r'
+        and (exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'org_id' and not a.attisdropped)
+             or c.relname = 'orgs')`);
+    expect(r.rows.length).toBeGreaterThanOrEqual(14);
+    for (const t of r.rows) expect({ table: t.relname, enabled: t.enabled, forced: t.forced }).toEqual({ table: t.relname, enabled: true, forced: true });
+  });
+
+  it("the app roles cannot bypass RLS and the app role cannot rewrite the audit chain", async () => {
+    const roles = await db().execute<{ rolname: string; rolbypassrls: boolean; rolsuper: boolean }>(
+      sql`select rolname, rolbypassrls, rolsuper from pg_roles where rolname in ('beacon_app', 'beacon_system') order by rolname`,
+    );
+    expect(roles.rows).toEqual([
+      { rolname: "beacon_app", rolbypassrls: false, rolsuper: false },
+      { rolname: "beacon_system", rolbypassrls: false, rolsuper: false },
+    ]);
+    const priv = await db().execute<{ upd: boolean; del: boolean; ins: boolean }>(sql`
+      select has_table_privilege('beacon_app', 'audit_events', 'UPDATE') as upd,
+             has_table_privilege('beacon_app', 'audit_events', 'DELETE') as del,
+             has_table_privilege('beacon_app', 'audit_events', 'INSERT') as ins`);
+    expect(priv.rows[0]).toEqual({ upd: false, del: false, ins: true });
+  });
+
+  it("unique indexes and foreign keys between tenant tables include org_id", async () => {
+    const idx = await db().execute<{ indexname: string; indexdef: string }>(sql`
+      select i.indexname, i.indexdef from pg_indexes i
+      join pg_index x on x.indexrelid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
+      where i.schemaname = 'public' and x.indisunique and i.tablename not in ('orgs', 'feature_flags')`);
+    for (const i of idx.rows) expect(i.indexdef, i.indexname).toMatch(/org_id/);
+    const fks = await db().execute<{ conname: string; def: string }>(sql`
+      select conname, pg_get_constraintdef(oid) as def from pg_constraint
+      where contype = 'f' and connamespace = 'public'::regnamespace and confrelid <> 'orgs'::regclass`);
+    expect(fks.rows.length).toBeGreaterThan(5);
+    for (const f of fks.rows) expect(f.def, f.conname).toMatch(/^FOREIGN KEY \(org_id, /);
+  });
+});
