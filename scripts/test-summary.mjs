@@ -1,0 +1,22 @@
+// Prints one closing line for CI: "N passed, N failed" over the Vitest and Playwright reports.
+import fs from "node:fs";
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const vitest = "test-results/vitest.json";
+if (fs.existsSync(vitest)) {
+  const r = JSON.parse(fs.readFileSync(vitest, "utf8"));
+  passed += r.numPassedTests ?? 0;
+  failed += r.numFailedTests ?? 0;
+  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+}
+const e2e = "test-results/e2e.json";
+if (fs.existsSync(e2e)) {
+  const s = JSON.parse(fs.readFileSync(e2e, "utf8")).stats ?? {};
+  passed += s.expected ?? 0;
+  failed += (s.unexpected ?? 0) + (s.flaky ?? 0);
+  skipped += s.skipped ?? 0;
+}
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,153 @@
+import { sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { GET as me } from "../../src/app/api/v1/me/route";
+import { GET as listTokens, POST as createToken } from "../../src/app/api/v1/me/tokens/route";
+import { DELETE as deleteToken } from "../../src/app/api/v1/me/tokens/[id]/route";
+import { POST as changePassword } from "../../src/app/api/v1/me/password/route";
+import { unsafeWithSystem } from "../../src/server/db/tenant";
+import { createOrg, createUser, sessionCookie, type TestOrg, type TestUser } from "../helpers/factories";
+import { call } from "../helpers/http";
+
+let orgA: TestOrg, orgB: TestOrg, alice: TestUser, bob: TestUser, carol: TestUser;
+
+beforeAll(async () => {
+  orgA = await createOrg();
+  orgB = await createOrg();
+  alice = await createUser(orgA, { role: "admin" });
+  bob = await createUser(orgA, { role: "customer" });
+  carol = await createUser(orgB, { role: "admin" });
+});
+
+async function newToken(u: TestUser, body: Record<string, unknown> = { name: "ci" }) {
+  const r = await call(createToken, "POST", "/api/v1/me/tokens", { cookie: await sessionCookie(u), body });
+  expect(r.status, r.text).toBe(201);
+  return r.body as { id: string; token: string; name: string; expiresAt: string | null };
+}
+
+const bumpSessionVersion = (u: TestUser) =>
+  unsafeWithSystem((tx) => tx.execute(sql`update users set session_version = session_version + 1 where id = ${u.id}`));
+
+describe("GET /api/v1/me", () => {
+  it("answers the session's user with the SPEC shape", async () => {
+    const r = await call(me, "GET", "/api/v1/me", { cookie: await sessionCookie(alice) });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ id: alice.id, email: alice.email, name: expect.any(String), role: "admin", orgId: orgA.id, mustChangePassword: false });
+    expect(r.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("is 401 with no credentials, a garbage cookie or a garbage bearer", async () => {
+    for (const o of [{}, { cookie: "next-auth.session-token=garbage" }, { token: "nope" }, { token: `bcn_${"0".repeat(32)}_${"a".repeat(43)}` }]) {
+      const r = await call(me, "GET", "/api/v1/me", o);
+      expect(r.status).toBe(401);
+      expect(r.body.error.code).toBe("unauthenticated");
+    }
+  });
+
+  it("keeps a caller-supplied request id when it is sane", async () => {
+    const r = await call(me, "GET", "/api/v1/me", { headers: { "x-request-id": "trace-1234abcd" } });
+    expect(r.headers.get("x-request-id")).toBe("trace-1234abcd");
+    const bad = await call(me, "GET", "/api/v1/me", { headers: { "x-request-id": "<script>" } });
+    expect(bad.headers.get("x-request-id")).not.toBe("<script>");
+  });
+});
+
+describe("personal API tokens", () => {
+  it("creates (shown once), lists without the secret, authenticates, and revokes", async () => {
+    const t = await newToken(alice, { name: "laptop" });
+    expect(t.token).toMatch(/^bcn_/);
+    const list = await call(listTokens, "GET", "/api/v1/me/tokens", { token: t.token });
+    expect(list.status).toBe(200);
+    const item = list.body.data.find((x: { id: string }) => x.id === t.id);
+    expect(item).toMatchObject({ id: t.id, name: "laptop", expiresAt: null });
+    expect(item.lastUsedAt).not.toBeNull();
+    expect(JSON.stringify(list.body)).not.toContain(t.token);
+
+    const del = await call(deleteToken, "DELETE", `/api/v1/me/tokens/${t.id}`, { token: t.token, params: { id: t.id } });
+    expect(del.status).toBe(204);
+    expect((await call(me, "GET", "/api/v1/me", { token: t.token })).status).toBe(401);
+  });
+
+  it("an expired token is 401", async () => {
+    const t = await newToken(alice, { name: "short", expiresAt: new Date(Date.now() + 60_000).toISOString() });
+    expect((await call(me, "GET", "/api/v1/me", { token: t.token })).status).toBe(200);
+    await unsafeWithSystem((tx) => tx.execute(sql`update api_tokens set expires_at = now() - interval '1 second' where id = ${t.id}`));
+    expect((await call(me, "GET", "/api/v1/me", { token: t.token })).status).toBe(401);
+  });
+
+  it("validates name and expiry", async () => {
+    const cookie = await sessionCookie(alice);
+    for (const body of [{}, { name: "" }, { name: "x".repeat(101) }, { name: "x", expiresAt: "tomorrow" }, { name: "x", expiresAt: "2001-01-01T00:00:00Z" }, { name: "x", expiresAt: "2999-01-01T00:00:00Z" }]) {
+      const r = await call(createToken, "POST", "/api/v1/me/tokens", { cookie, body });
+      expect(r.status, JSON.stringify(body)).toBe(400);
+    }
+    const r = await call(createToken, "POST", "/api/v1/me/tokens", { cookie, body: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(r.status).toBe(415);
+  });
+
+  it("another user's or another org's token id is 404 and stays valid", async () => {
+    const bobs = await newToken(bob);
+    const carols = await newToken(carol);
+    const cookie = await sessionCookie(alice);
+    for (const t of [bobs, carols]) {
+      const r = await call(deleteToken, "DELETE", `/api/v1/me/tokens/${t.id}`, { cookie, params: { id: t.id } });
+      expect(r.status).toBe(404);
+      expect(r.body.error.code).toBe("not_found");
+    }
+    expect((await call(me, "GET", "/api/v1/me", { token: bobs.token })).status).toBe(200);
+    expect((await call(me, "GET", "/api/v1/me", { token: carols.token })).status).toBe(200);
+    const bad = await call(deleteToken, "DELETE", "/api/v1/me/tokens/not-a-uuid", { cookie, params: { id: "not-a-uuid" } });
+    expect(bad.status).toBe(400);
+  });
+
+  it("a token naming org B but issued in org A does not authenticate", async () => {
+    const t = await newToken(alice);
+    const forged = t.token.replace(/^bcn_[0-9a-f]{32}_/, `bcn_${orgB.id.replace(/-/g, "")}_`);
+    expect((await call(me, "GET", "/api/v1/me", { token: forged })).status).toBe(401);
+  });
+});
+
+describe("revocation and blocking take effect on the very next request", () => {
+  it("a sessionVersion bump kills cookies and tokens", async () => {
+    const u = await createUser(orgA, { role: "agent" });
+    const cookie = await sessionCookie(u);
+    const t = await newToken(u);
+    expect((await call(me, "GET", "/api/v1/me", { cookie })).status).toBe(200);
+    await bumpSessionVersion(u);
+    expect((await call(me, "GET", "/api/v1/me", { cookie })).status).toBe(401);
+    expect((await call(me, "GET", "/api/v1/me", { token: t.token })).status).toBe(401);
+  });
+
+  it("blocking kills cookies and tokens; unblocking restores them", async () => {
+    const u = await createUser(orgA, { role: "agent" });
+    const cookie = await sessionCookie(u);
+    const t = await newToken(u);
+    await unsafeWithSystem((tx) => tx.execute(sql`update users set blocked_at = now() where id = ${u.id}`));
+    expect((await call(me, "GET", "/api/v1/me", { cookie })).status).toBe(401);
+    expect((await call(me, "GET", "/api/v1/me", { token: t.token })).status).toBe(401);
+    await unsafeWithSystem((tx) => tx.execute(sql`update users set blocked_at = null where id = ${u.id}`));
+    expect((await call(me, "GET", "/api/v1/me", { token: t.token })).status).toBe(200);
+  });
+});
+
+describe("POST /api/v1/me/password", () => {
+  it("a must-change-password user may only reach /me and the password change", async () => {
+    const u = await createUser(orgA, { role: "agent", mustChangePassword: true });
+    const cookie = await sessionCookie(u);
+    expect((await call(me, "GET", "/api/v1/me", { cookie })).body.mustChangePassword).toBe(true);
+    const blocked = await call(listTokens, "GET", "/api/v1/me/tokens", { cookie });
+    expect(blocked.status).toBe(403);
+    expect(blocked.body.error.details).toEqual({ reason: "password_change_required" });
+
+    const wrong = await call(changePassword, "POST", "/api/v1/me/password", { cookie, body: { currentPassword: "nope", newPassword: "a brand new passphrase" } });
+    expect(wrong.status).toBe(400);
+    const short = await call(changePassword, "POST", "/api/v1/me/password", { cookie, body: { currentPassword: u.password, newPassword: "short" } });
+    expect(short.status).toBe(400);
+    const ok = await call(changePassword, "POST", "/api/v1/me/password", { cookie, body: { currentPassword: u.password, newPassword: "a brand new passphrase" } });
+    expect(ok.status).toBe(200);
+    // Every earlier session ends, including this one.
+    expect((await call(me, "GET", "/api/v1/me", { cookie })).status).toBe(401);
+    const fresh = await sessionCookie({ ...u, sessionVersion: u.sessionVersion + 1 });
+    const after = await call(me, "GET", "/api/v1/me", { cookie: fresh });
+    expect(after.body.mustChangePassword).toBe(false);
+  });
+});
