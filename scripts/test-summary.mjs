@@ -4,8 +4,8 @@ import fs from "node:fs";
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const vitest = "test-results/vitest.json";
-if (fs.existsSync(vitest)) {
+for (const vitest of ["test-results/vitest.json", "test-results/vitest-external-db.json"]) {
+  if (!fs.existsSync(vitest)) continue;
   const r = JSON.parse(fs.readFileSync(vitest, "utf8"));
   passed += r.numPassedTests ?? 0;
   failed += r.numFailedTests ?? 0;
