@@ -1,5 +1,6 @@
 import pg from "pg";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { withDatabase } from "../setup/global";
 import { GET as healthz } from "../../src/app/healthz/route";
 import { GET as readyz } from "../../src/app/readyz/route";
 import { closeDb } from "../../src/server/db/client";
@@ -45,6 +46,24 @@ describe("health endpoints", () => {
       await c.end();
     }
     expect(before.pending).toEqual([]);
+  });
+
+  it("an empty database has every migration pending", async () => {
+    const name = `beacon_t_${inject("runId")}_empty`;
+    const admin = new pg.Client({ connectionString: inject("adminUrl") });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    const c = new pg.Client({ connectionString: withDatabase(inject("adminUrl"), name) });
+    await c.connect();
+    try {
+      const s = await migrationStatus(c);
+      expect(s.applied).toEqual([]);
+      expect(s.pending.slice(0, 2)).toEqual(["0000_init", "0001_rls"]);
+    } finally {
+      await c.end();
+      await admin.query(`drop database ${name}`);
+      await admin.end();
+    }
   });
 
   it("/readyz is 503 when the database is unreachable", async () => {

@@ -22,11 +22,12 @@ function journal(): JournalEntry[] {
  */
 export async function migrationStatus(client: pg.Pool | pg.Client): Promise<MigrationStatus> {
   const all = journal();
-  const r = await client.query<{ last: string | null }>(
-    `select case when to_regclass('drizzle.__drizzle_migrations') is null then null
-       else (select max(created_at)::text from drizzle.__drizzle_migrations) end as last`,
-  );
-  const last = r.rows[0]?.last ? Number(r.rows[0].last) : -1;
+  const exists = await client.query<{ ok: boolean }>(`select to_regclass('drizzle.__drizzle_migrations') is not null as ok`);
+  let last = -1;
+  if (exists.rows[0]?.ok) {
+    const r = await client.query<{ last: string | null }>(`select max(created_at)::text as last from drizzle.__drizzle_migrations`);
+    last = r.rows[0]?.last ? Number(r.rows[0].last) : -1;
+  }
   return {
     applied: all.filter((m) => m.when <= last).map((m) => m.tag),
     pending: all.filter((m) => m.when > last).map((m) => m.tag),
