@@ -106,3 +106,24 @@ describe("POST /api/v1/auth/token", () => {
     expect(m.body.orgId).toBe(other.id);
   });
 });
+
+describe("timing", () => {
+  it("an unknown email costs the same argon2 work as a wrong password", async () => {
+    const time = async (email: string) => {
+      const t = performance.now();
+      await grantAs({ email, password: "definitely wrong" }, `10.7.${Math.floor(Math.random() * 250)}.1`);
+      return performance.now() - t;
+    };
+    await time(agent.email); // warm-up (the dummy hash is computed once)
+    await time("warmup@nowhere.test");
+    let known = 0;
+    let unknown = 0;
+    for (let i = 0; i < 6; i++) {
+      known += await time(agent.email);
+      unknown += await time(`nobody-${i}@nowhere.test`);
+    }
+    // Same order of magnitude: without the dummy verification the unknown email would be ~100x faster.
+    expect(unknown / known).toBeGreaterThan(0.5);
+    expect(unknown / known).toBeLessThan(2);
+  });
+});

@@ -17,8 +17,7 @@ const emailIpKey = (email: string, ip: string) => `${email.trim().toLowerCase()}
 
 /** Throws 429 rate_limited (with Retry-After) when either budget is spent. */
 export async function assertSignInAllowed(email: string, ip: string): Promise<void> {
-  const a = perEmailIp();
-  const b = perIp();
+  const [a, b] = await Promise.all([perEmailIp(), perIp()]);
   const [ra, rb] = await Promise.all([a.get(emailIpKey(email, ip)), b.get(ip)]);
   const states: LimitState[] = [stateOf(ra, a.points), stateOf(rb, b.points)];
   const blocked = states.filter((s) => s.blocked);
@@ -32,12 +31,10 @@ export async function assertSignInAllowed(email: string, ip: string): Promise<vo
 }
 
 export async function recordSignInFailure(email: string, ip: string): Promise<void> {
-  await Promise.all([
-    perEmailIp().penalty(emailIpKey(email, ip), 1),
-    perIp().penalty(ip, 1),
-  ]);
+  const [a, b] = await Promise.all([perEmailIp(), perIp()]);
+  await Promise.all([a.penalty(emailIpKey(email, ip), 1), b.penalty(ip, 1)]);
 }
 
 export async function recordSignInSuccess(email: string, ip: string): Promise<void> {
-  await perEmailIp().delete(emailIpKey(email, ip));
+  await (await perEmailIp()).delete(emailIpKey(email, ip));
 }

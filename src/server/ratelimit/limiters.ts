@@ -8,11 +8,20 @@ import { logger } from "../observability/logger";
 
 type LimiterSpec = { name: string; points: number; durationSec: number };
 
-const g = globalThis as unknown as { __beaconLimiters?: Map<string, RateLimiterAbstract>; __beaconRedis?: Redis };
+type RedisState = { client: Redis; url: string; firstAttempt: Promise<void> };
+const g = globalThis as unknown as { __beaconLimiters?: Map<string, RateLimiterAbstract>; __beaconRedis?: RedisState };
 
-function redis(): Redis | undefined {
+/**
+ * The shared Redis client. The first use in a process waits (at most a second) for the first
+ * connection attempt, so a fresh process does not count its first requests in memory only.
+ */
+async function redis(): Promise<Redis | undefined> {
   const url = env().REDIS_URL;
   if (!url) return undefined;
+  if (g.__beaconRedis && g.__beaconRedis.url !== url) {
+    g.__beaconRedis.client.disconnect();
+    g.__beaconRedis = undefined;
+  }
   if (!g.__beaconRedis) {
     const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
     let warned = false;
@@ -24,9 +33,16 @@ function redis(): Redis | undefined {
       if (warned) logger().info("redis back: rate limits are shared again");
       warned = false;
     });
-    g.__beaconRedis = client;
+    const firstAttempt = new Promise<void>((resolve) => {
+      const done = () => resolve();
+      client.once("ready", done);
+      client.once("error", done);
+      setTimeout(done, 1_000).unref();
+    });
+    g.__beaconRedis = { client, url, firstAttempt };
   }
-  return g.__beaconRedis;
+  await g.__beaconRedis.firstAttempt;
+  return g.__beaconRedis.client;
 }
 
 /**
@@ -34,13 +50,13 @@ function redis(): Redis | undefined {
  * in-memory insurance limiter so a Redis outage degrades limits to per-process instead of failing
  * requests; in-memory otherwise.
  */
-export function limiter(spec: LimiterSpec): RateLimiterAbstract {
+export async function limiter(spec: LimiterSpec): Promise<RateLimiterAbstract> {
   g.__beaconLimiters ??= new Map();
   const key = `${spec.name}:${spec.points}:${spec.durationSec}`;
   let l = g.__beaconLimiters.get(key);
   if (!l) {
     const opts = { keyPrefix: `beacon:rl:${spec.name}`, points: spec.points, duration: spec.durationSec };
-    const client = redis();
+    const client = await redis();
     l = client
       ? new RateLimiterRedis({
           ...opts,

@@ -1,0 +1,59 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GET as me } from "../../src/app/api/v1/me/route";
+import { GET as readyz } from "../../src/app/readyz/route";
+import { closeDb } from "../../src/server/db/client";
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "../../src/server/db/embedded";
+import { runMigrations } from "../../src/server/db/migrations";
+import { setProcessEnv } from "../../src/server/env";
+import { createOrg, createUser, sessionCookie } from "../helpers/factories";
+import { call } from "../helpers/http";
+
+// A real PostgreSQL server of this test's own is stopped and started again under a live app:
+// requests answer 503 in the JSON error shape while it is down and recover without a restart.
+let server: EmbeddedServer;
+let dir: string;
+const port = 45_000 + Math.floor(Math.random() * 5_000);
+const original = process.env.DATABASE_URL!;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "beacon-restart-"));
+  fs.chmodSync(dir, 0o755);
+  server = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port });
+  await ensureDatabase(server.url("postgres"), "beacon");
+  const c = new pg.Client({ connectionString: server.url("beacon") });
+  await c.connect();
+  await runMigrations(c);
+  await c.end();
+  await closeDb();
+  setProcessEnv({ DATABASE_URL: server.url("beacon") });
+});
+
+afterAll(async () => {
+  await closeDb();
+  setProcessEnv({ DATABASE_URL: original });
+  await server.stop().catch(() => undefined);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("database restart under a running app", () => {
+  it("answers 503 while the database is down and recovers on its own", async () => {
+    const org = await createOrg();
+    const cookie = await sessionCookie(await createUser(org));
+    expect((await call(me, "GET", "/api/v1/me", { cookie })).status).toBe(200);
+    expect((await readyz()).status).toBe(200);
+
+    await server.stop();
+    const down = await call(me, "GET", "/api/v1/me", { cookie });
+    expect(down.status).toBe(503);
+    expect(down.body.error.code).toBe("unavailable");
+    expect((await readyz()).status).toBe(503);
+
+    server = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port });
+    expect((await call(me, "GET", "/api/v1/me", { cookie })).status).toBe(200);
+    expect((await readyz()).status).toBe(200);
+  }, 60_000);
+});
