@@ -1,0 +1,105 @@
+import "server-only";
+import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import { withTenant } from "../db/tenant";
+import { orgs } from "../db/schema/orgs";
+import { oneTimeTokens, users } from "../db/schema/users";
+import { recordAudit } from "../audit/record-audit";
+import { env } from "../env";
+import { AppError } from "../http/errors";
+import { logger } from "../observability/logger";
+import { hashToken, orgOfLinkToken } from "./api-tokens";
+import { ZNewPassword } from "./change-password";
+import { hashPassword } from "./password";
+
+// A setup link (bootstrap) and an invitation both let a user without a password choose one.
+const FIRST_PASSWORD_PURPOSES = ["setup", "invite"] as const;
+
+export const ZCompleteSetup = z.strictObject({
+  token: z.string().trim().min(1).max(200),
+  password: ZNewPassword,
+});
+export type CompleteSetup = z.infer<typeof ZCompleteSetup>;
+
+/** Where a one-time link points: NEXTAUTH_URL when set, else this machine's port. */
+export function setupUrl(token: string): string {
+  const base = (env().NEXTAUTH_URL ?? `http://localhost:${env().PORT}`).replace(/\/+$/, "");
+  return `${base}/setup/${encodeURIComponent(token)}`;
+}
+
+// Wrong, used and expired links get one answer: which of them it was is nobody's business.
+const invalidLink = () => new AppError("not_found", "this link is invalid or has expired");
+
+function orgOrMalformed(token: string): string {
+  const orgId = orgOfLinkToken(token);
+  if (!orgId) {
+    throw new AppError("validation_failed", "this link is malformed; copy the whole link from the message you received", {
+      issues: [{ in: "body", path: "token", message: "is not a valid link token" }],
+    });
+  }
+  return orgId;
+}
+
+const usable = (hash: string) =>
+  and(
+    eq(oneTimeTokens.tokenHash, hash),
+    inArray(oneTimeTokens.purpose, [...FIRST_PASSWORD_PURPOSES]),
+    isNull(oneTimeTokens.usedAt),
+    gt(oneTimeTokens.expiresAt, sql`now()`),
+  );
+
+/**
+ * Redeems a setup link: sets the user's password, clears mustChangePassword, bumps
+ * sessionVersion (ending any older session) and spends the link, all in one transaction in the
+ * org the token names. Returns what the sign-in page needs to prefill.
+ */
+export async function completeSetup(input: CompleteSetup, requestId: string | null = null): Promise<{ email: string; org: string }> {
+  const orgId = orgOrMalformed(input.token);
+  const hash = hashToken(input.token);
+  const result = await withTenant(orgId, async (tx) => {
+    // The conditional update is the claim: of two concurrent redemptions only one gets the row.
+    const [claimed] = await tx
+      .update(oneTimeTokens)
+      .set({ usedAt: sql`now()` })
+      .where(usable(hash))
+      .returning({ userId: oneTimeTokens.userId });
+    if (!claimed) throw invalidLink();
+    const passwordHash = await hashPassword(input.password);
+    const [user] = await tx
+      .update(users)
+      .set({ passwordHash, mustChangePassword: false, sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: sql`now()` })
+      .where(and(eq(users.id, claimed.userId), isNull(users.blockedAt)))
+      .returning({ id: users.id, email: users.email });
+    if (!user) throw invalidLink();
+    // Any other outstanding first-password link for this user is now pointless; spend it too.
+    await tx
+      .update(oneTimeTokens)
+      .set({ usedAt: sql`now()` })
+      .where(and(eq(oneTimeTokens.userId, user.id), inArray(oneTimeTokens.purpose, [...FIRST_PASSWORD_PURPOSES]), isNull(oneTimeTokens.usedAt)));
+    await recordAudit(tx, { orgId, actorId: user.id, requestId }, {
+      action: "user.password_set",
+      entityType: "user",
+      entityId: user.id,
+      data: { via: "one_time_link" },
+    });
+    const [org] = await tx.select({ slug: orgs.slug }).from(orgs).where(eq(orgs.id, orgId));
+    return { userId: user.id, email: user.email, org: org!.slug };
+  });
+  logger().info({ event: "setup_link_redeemed", userId: result.userId, orgId }, "password set from a one-time link");
+  return { email: result.email, org: result.org };
+}
+
+/** For the setup page: whom a still-usable link is for, without spending it; null otherwise. */
+export async function inspectSetupLink(token: string): Promise<{ email: string; name: string; orgName: string } | null> {
+  const orgId = orgOfLinkToken(token);
+  if (!orgId) return null;
+  return withTenant(orgId, async (tx) => {
+    const [row] = await tx
+      .select({ email: users.email, name: users.name, orgName: orgs.name })
+      .from(oneTimeTokens)
+      .innerJoin(users, and(eq(users.orgId, oneTimeTokens.orgId), eq(users.id, oneTimeTokens.userId)))
+      .innerJoin(orgs, eq(orgs.id, oneTimeTokens.orgId))
+      .where(and(usable(hashToken(token)), isNull(users.blockedAt)));
+    return row ?? null;
+  });
+}
