@@ -1,0 +1,7 @@
+import { route } from "@/server/http/route";
+import { createTicket } from "@/server/tickets/create-ticket";
+import { listTickets } from "@/server/tickets/list-tickets";
+import { ZCreateTicket, ZListTickets } from "@/server/tickets/schemas";
+
+export const GET = route({ auth: "any", query: ZListTickets }, (ctx) => listTickets(ctx));
+export const POST = route({ auth: "any", body: ZCreateTicket, status: 201 }, (ctx, body) => createTicket(ctx, body));

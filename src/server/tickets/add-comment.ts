@@ -1,0 +1,50 @@
+import "server-only";
+import { eq, sql } from "drizzle-orm";
+import { comments, tickets } from "../db/schema/tickets";
+import { recordAudit } from "../audit/record-audit";
+import { AppError } from "../http/errors";
+import type { Ctx } from "../http/route";
+import { renderMarkdown } from "../markdown/render";
+import { slaChangesOnComment } from "../sla/apply";
+import { auditActor } from "./actor";
+import { loadVisibleTicket } from "./load-ticket";
+import { assertCan, isStaff } from "./permissions";
+import type { CommentView, CreateComment } from "./schemas";
+import type { TicketRow } from "./ticket-view";
+import { toCommentView } from "./comment-view";
+
+/**
+ * Adds a public reply or an internal note (SPEC §5): the first public staff reply stamps
+ * firstResponseAt once and moves new → open; the requester's reply reopens a pending or solved
+ * ticket; a closed ticket takes no comments (409). Comment, SLA stamps and audit event commit
+ * together.
+ */
+export async function addComment(ctx: Ctx, ticketId: string, input: CreateComment): Promise<CommentView> {
+  const { tx, user } = ctx;
+  const t = await loadVisibleTicket(tx, user, ticketId, { forUpdate: true });
+  if (t.status === "closed") throw new AppError("conflict", "closed tickets are final; open a new ticket instead");
+  assertCan(user, input.internal ? "ticket.comment.internal" : "ticket.comment.public", t);
+
+  const now = new Date();
+  const [c] = await tx
+    .insert(comments)
+    .values({ orgId: user.orgId, ticketId: t.id, authorId: user.userId, body: input.body, bodyHtml: renderMarkdown(input.body), internal: input.internal, createdAt: now })
+    .returning();
+
+  const staff = isStaff(user);
+  const set: Partial<TicketRow> = {};
+  if (!input.internal && staff && t.status === "new") set.status = "open";
+  if (!input.internal && !staff && (t.status === "pending" || t.status === "solved")) set.status = "open";
+  const sla = await slaChangesOnComment(tx, t, { publicStaffReply: staff && !input.internal, customerReply: !staff, nextStatus: set.status }, now);
+  await tx
+    .update(tickets)
+    .set({ ...set, ...sla, updatedAt: now, version: sql`${tickets.version} + 1` })
+    .where(eq(tickets.id, t.id));
+  await recordAudit(tx, auditActor(ctx), {
+    action: input.internal ? "ticket.note_added" : "ticket.replied",
+    entityType: "ticket",
+    entityId: t.id,
+    data: { commentId: c!.id, internal: input.internal, ...(set.status ? { status: { from: t.status, to: set.status } } : {}) },
+  });
+  return toCommentView(c!);
+}

@@ -1,0 +1,63 @@
+import "server-only";
+import { and, eq } from "drizzle-orm";
+import { comments, tickets } from "../db/schema/tickets";
+import { users } from "../db/schema/users";
+import { recordAudit } from "../audit/record-audit";
+import { AppError } from "../http/errors";
+import type { Ctx } from "../http/route";
+import { renderMarkdown } from "../markdown/render";
+import { applySlaOnCreate } from "../sla/apply";
+import { auditActor } from "./actor";
+import { nextTicketNumber } from "./load-ticket";
+import { assertCan } from "./permissions";
+import type { CreateTicket, TicketView } from "./schemas";
+import { toTicketView } from "./ticket-view";
+
+/**
+ * Opens a ticket with its first message. Customers are always their own requester; agents and
+ * admins may open one for any user of the org. Number, ticket, first comment, SLA due dates and
+ * the audit event commit together.
+ */
+export async function createTicket(ctx: Ctx, input: CreateTicket): Promise<TicketView> {
+  const { tx, user } = ctx;
+  assertCan(user, "ticket.create");
+  let requesterId = user.userId;
+  if (input.requesterId && input.requesterId !== user.userId) {
+    assertCan(user, "ticket.create.for_other_requester", undefined, "customers open tickets for themselves only");
+    const [r] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, input.requesterId))).limit(1);
+    if (!r) {
+      throw new AppError("validation_failed", "requesterId is not a user of this organization", {
+        issues: [{ in: "body", path: "requesterId", message: "is not a user of this organization" }],
+      });
+    }
+    requesterId = r.id;
+  }
+  const number = await nextTicketNumber(tx, user.orgId);
+  const now = new Date();
+  const [created] = await tx
+    .insert(tickets)
+    .values({
+      orgId: user.orgId,
+      number,
+      subject: input.subject,
+      requesterId,
+      priority: input.priority ?? "normal",
+      tags: input.tags ?? [],
+      status: "new",
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  const [comment] = await tx
+    .insert(comments)
+    .values({ orgId: user.orgId, ticketId: created!.id, authorId: user.userId, body: input.body, bodyHtml: renderMarkdown(input.body), internal: false, createdAt: now })
+    .returning({ id: comments.id });
+  const ticket = await applySlaOnCreate(tx, created!);
+  await recordAudit(tx, auditActor(ctx), {
+    action: "ticket.created",
+    entityType: "ticket",
+    entityId: ticket.id,
+    data: { number, subject: ticket.subject, priority: ticket.priority, requesterId, tags: ticket.tags, commentId: comment!.id },
+  });
+  return toTicketView(ticket, now);
+}

@@ -1,0 +1,84 @@
+import "server-only";
+import { and, arrayContains, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { tickets } from "../db/schema/tickets";
+import { decodeCursor, encodeCursor } from "../http/cursor";
+import { AppError } from "../http/errors";
+import type { Ctx } from "../http/route";
+import { visibleTo } from "./load-ticket";
+import { isStaff } from "./permissions";
+import type { ListTickets, SortKey, TicketView } from "./schemas";
+import { toTicketView } from "./ticket-view";
+
+type Cursor = { s: string; v: string; id: string };
+const isCursor = (v: unknown): v is Cursor =>
+  typeof v === "object" && v !== null && typeof (v as Cursor).s === "string" && typeof (v as Cursor).v === "string" && typeof (v as Cursor).id === "string";
+
+// Sort expressions; resolveDue puts tickets without a due date last in either direction.
+const SORT_SQL: Record<SortKey, { expr: SQL; cast: string }> = {
+  updatedAt: { expr: sql`${tickets.updatedAt}`, cast: "timestamptz" },
+  createdAt: { expr: sql`${tickets.createdAt}`, cast: "timestamptz" },
+  resolveDue: { expr: sql`coalesce(${tickets.resolveDue}, 'infinity'::timestamptz)`, cast: "timestamptz" },
+  priority: { expr: sql`${tickets.priority}`, cast: "ticket_priority" },
+};
+
+/** Filters of GET /tickets, scoped to what the caller may see (RLS scopes the org). */
+export function ticketFilters(ctx: Pick<Ctx, "user">, q: Omit<ListTickets, "limit" | "cursor" | "sort">): SQL[] {
+  const where: (SQL | undefined)[] = [visibleTo(ctx.user)];
+  if (q.status) where.push(inArray(tickets.status, q.status));
+  if (q.priority) where.push(inArray(tickets.priority, q.priority));
+  if (q.assigneeId === "me") where.push(eq(tickets.assigneeId, ctx.user.userId));
+  else if (q.assigneeId === "none") where.push(isNull(tickets.assigneeId));
+  else if (q.assigneeId) where.push(eq(tickets.assigneeId, q.assigneeId));
+  if (q.requesterId) where.push(eq(tickets.requesterId, q.requesterId));
+  if (q.tag) where.push(arrayContains(tickets.tags, [q.tag]));
+  if (q.q) where.push(searchCondition(ctx, q.q));
+  return where.filter((w): w is SQL => w !== undefined);
+}
+
+/**
+ * Full text over the subject and every comment the caller may see, plus partial subject matches
+ * (pg_trgm). tickets.search_vector holds the subject and public comments only; internal notes
+ * are searched through their own vectors, and only for staff.
+ */
+function searchCondition(ctx: Pick<Ctx, "user">, text: string): SQL {
+  const query = sql`websearch_to_tsquery('english', ${text})`;
+  const like = `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+  const internal = isStaff(ctx.user)
+    ? sql` or exists (select 1 from comments c where c.org_id = ${tickets.orgId} and c.ticket_id = ${tickets.id} and c.internal and c.search_vector @@ ${query})`
+    : sql``;
+  return sql`(${tickets.searchVector} @@ ${query} or ${tickets.subject} ilike ${like}${internal})`;
+}
+
+/** GET /tickets: keyset-paginated on (sort value, id), stable when rows arrive between pages. */
+export async function listTickets(ctx: Ctx<ListTickets>): Promise<{ data: TicketView[]; nextCursor: string | null }> {
+  const q = ctx.query;
+  const desc = q.sort.startsWith("-");
+  const key = (desc ? q.sort.slice(1) : q.sort) as SortKey;
+  const { expr, cast } = SORT_SQL[key];
+  const where = ticketFilters(ctx, q);
+  if (q.cursor) {
+    const c = decodeCursor(q.cursor, isCursor);
+    if (c.s !== q.sort) {
+      throw new AppError("validation_failed", "cursor belongs to another sort order", {
+        issues: [{ in: "query", path: "cursor", message: "was made for a different sort" }],
+      });
+    }
+    const cmp = desc ? sql`<` : sql`>`;
+    where.push(sql`(${expr}, ${tickets.id}) ${cmp} (${c.v}::${sql.raw(cast)}, ${c.id}::uuid)`);
+  }
+  const dir = desc ? sql`desc` : sql`asc`;
+  const rows = await ctx.tx
+    .select({ t: tickets, sortValue: sql<string>`(${expr})::text` })
+    .from(tickets)
+    .where(and(...where))
+    .orderBy(sql`${expr} ${dir}`, sql`${tickets.id} ${dir}`)
+    .limit(q.limit + 1);
+  const more = rows.length > q.limit;
+  const pageRows = more ? rows.slice(0, q.limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  const now = new Date();
+  return {
+    data: pageRows.map((r) => toTicketView(r.t, now)),
+    nextCursor: more && last ? encodeCursor({ s: q.sort, v: last.sortValue, id: last.t.id }) : null,
+  };
+}

@@ -1,0 +1,36 @@
+import "server-only";
+import { and, eq, sql, type SQL } from "drizzle-orm";
+import type { Principal } from "../auth/principal";
+import type { Tx } from "../db/tenant";
+import { tickets } from "../db/schema/tickets";
+import { notFound } from "../http/errors";
+import { isStaff } from "./permissions";
+import type { TicketRow } from "./ticket-view";
+
+/** What the caller may see: staff see the org's tickets (RLS scopes the org), customers their own. */
+export function visibleTo(user: Pick<Principal, "userId" | "role">): SQL | undefined {
+  return isStaff(user) ? undefined : eq(tickets.requesterId, user.userId);
+}
+
+/**
+ * Loads one ticket the caller may see, or 404 — the same answer for "does not exist", "another
+ * org's" and "a customer's who is not you", so nothing leaks. forUpdate locks the row so
+ * concurrent updates apply in order (no lost update).
+ */
+export async function loadVisibleTicket(
+  tx: Tx,
+  user: Pick<Principal, "userId" | "role">,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<TicketRow> {
+  const q = tx.select().from(tickets).where(and(eq(tickets.id, id), visibleTo(user))).limit(1);
+  const [t] = opts.forUpdate ? await q.for("update") : await q;
+  if (!t) throw notFound("ticket");
+  return t;
+}
+
+/** Next per-org ticket number: the org row lock makes numbers unique and gap-free. */
+export async function nextTicketNumber(tx: Tx, orgId: string): Promise<number> {
+  const r = await tx.execute<{ n: number }>(sql`update orgs set ticket_seq = ticket_seq + 1 where id = ${orgId} returning ticket_seq as n`);
+  return r.rows[0]!.n;
+}

@@ -1,0 +1,129 @@
+import { z } from "zod";
+import { TICKET_PRIORITIES, TICKET_STATUSES } from "../db/schema/enums";
+
+// Request and response contracts of the ticket API. The OpenAPI document is generated from these.
+
+export const MAX_SUBJECT = 200;
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const zBody = z
+  .string()
+  .refine((s) => s.trim().length > 0, { message: "must not be empty" })
+  .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_BODY_BYTES, { message: `must be at most ${MAX_BODY_BYTES} bytes` });
+
+const zTag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1)
+  .max(50)
+  .regex(/^[\p{L}\p{N}_.:-]+$/u, { message: "tags are letters, digits, _ . : -" });
+const zTags = z.array(zTag).max(20).transform((t) => [...new Set(t)].sort());
+
+export const zStatus = z.enum(TICKET_STATUSES);
+export const zPriority = z.enum(TICKET_PRIORITIES);
+const zSubject = z.string().trim().min(1).max(MAX_SUBJECT);
+
+export const ZCreateTicket = z.strictObject({
+  subject: zSubject,
+  body: zBody,
+  priority: zPriority.optional(),
+  tags: zTags.optional(),
+  requesterId: z.uuid().optional(),
+});
+export type CreateTicket = z.infer<typeof ZCreateTicket>;
+
+export const ZUpdateTicket = z
+  .strictObject({
+    status: zStatus.optional(),
+    priority: zPriority.optional(),
+    assigneeId: z.uuid().nullable().optional(),
+    subject: zSubject.optional(),
+    tags: zTags.optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "nothing to change" });
+export type UpdateTicket = z.infer<typeof ZUpdateTicket>;
+
+export const ZCreateComment = z.strictObject({ body: zBody, internal: z.boolean().optional().default(false) });
+export type CreateComment = z.infer<typeof ZCreateComment>;
+
+/** A comma list of enum values: "open,pending". */
+function commaList<const T extends readonly [string, ...string[]]>(values: T) {
+  return z
+    .string()
+    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)).min(1).max(values.length));
+}
+
+export const SORT_KEYS = ["updatedAt", "createdAt", "resolveDue", "priority"] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export const zLimit = z
+  .string()
+  .regex(/^\d{1,3}$/, { message: "must be an integer from 1 to 100" })
+  .transform(Number)
+  .pipe(z.number().int().min(1, { message: "must be an integer from 1 to 100" }).max(100, { message: "must be an integer from 1 to 100" }))
+  .optional()
+  .default(25);
+
+export const ZListTickets = z.strictObject({
+  limit: zLimit,
+  cursor: z.string().min(1).max(2048).optional(),
+  status: commaList(TICKET_STATUSES).optional(),
+  priority: commaList(TICKET_PRIORITIES).optional(),
+  assigneeId: z.union([z.literal("me"), z.literal("none"), z.uuid()]).optional(),
+  requesterId: z.uuid().optional(),
+  tag: zTag.optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+  sort: z
+    .enum([...SORT_KEYS, ...SORT_KEYS.map((k) => `-${k}` as const)] as [string, ...string[]])
+    .optional()
+    .default("-updatedAt"),
+});
+export type ListTickets = z.infer<typeof ZListTickets>;
+
+export const ZListPage = z.strictObject({ limit: zLimit, cursor: z.string().min(1).max(2048).optional() });
+
+const zIso = z.iso.datetime();
+const zSlaMetric = z.object({ dueAt: zIso.nullable(), fulfilledAt: zIso.nullable(), breached: z.boolean(), paused: z.boolean() });
+
+export const ZTicket = z.object({
+  id: z.uuid(),
+  number: z.number().int(),
+  subject: z.string(),
+  status: zStatus,
+  priority: zPriority,
+  requesterId: z.uuid(),
+  assigneeId: z.uuid().nullable(),
+  tags: z.array(z.string()),
+  createdAt: zIso,
+  updatedAt: zIso,
+  firstResponseDue: zIso.nullable(),
+  firstResponseAt: zIso.nullable(),
+  resolveDue: zIso.nullable(),
+  resolvedAt: zIso.nullable(),
+  sla: z.object({ firstResponse: zSlaMetric, resolution: zSlaMetric, nextResponse: zSlaMetric.optional() }),
+});
+export type TicketView = z.infer<typeof ZTicket>;
+
+export const ZComment = z.object({
+  id: z.uuid(),
+  ticketId: z.uuid(),
+  authorId: z.uuid(),
+  body: z.string(),
+  bodyHtml: z.string(),
+  internal: z.boolean(),
+  createdAt: zIso,
+});
+export type CommentView = z.infer<typeof ZComment>;
+
+export const ZTicketEvent = z.object({
+  source: z.enum(["audit", "sla"]),
+  at: zIso,
+  action: z.string(),
+  actorId: z.uuid().nullable(),
+  data: z.record(z.string(), z.unknown()),
+  seq: z.number().int().nullable(),
+});
+
+export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });

@@ -1,0 +1,85 @@
+import "server-only";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { tickets } from "../db/schema/tickets";
+import { users } from "../db/schema/users";
+import { recordAudit } from "../audit/record-audit";
+import { AppError } from "../http/errors";
+import type { Ctx } from "../http/route";
+import { slaChangesOnUpdate } from "../sla/apply";
+import { auditActor } from "./actor";
+import { loadVisibleTicket } from "./load-ticket";
+import { assertCan, can, STAFF_ROLES } from "./permissions";
+import type { TicketView, UpdateTicket } from "./schemas";
+import { toTicketView, type TicketRow } from "./ticket-view";
+
+type Field = "status" | "priority" | "assigneeId" | "subject" | "tags";
+
+/**
+ * PATCH a ticket. The row is locked first, so two agents updating at once both apply, in order,
+ * to the current row (no lost update), and their audit events chain one after the other.
+ */
+export async function updateTicket(ctx: Ctx, id: string, input: UpdateTicket): Promise<TicketView> {
+  const { tx, user } = ctx;
+  const t = await loadVisibleTicket(tx, user, id, { forUpdate: true });
+  if (t.status === "closed") throw new AppError("conflict", "closed tickets are final and cannot be changed");
+
+  const changes: Partial<Record<Field, { from: unknown; to: unknown }>> = {};
+  const set: Partial<TicketRow> = {};
+
+  if (input.status !== undefined && input.status !== t.status) {
+    if (!can(user, "ticket.status.any")) {
+      const solving = input.status === "solved";
+      const reopening = input.status === "open" && t.status === "solved";
+      if (!(solving || reopening) || !can(user, "ticket.status.solve_or_reopen", t)) {
+        throw new AppError("forbidden", "customers may only mark their ticket solved or reopen it");
+      }
+    }
+    changes.status = { from: t.status, to: input.status };
+    set.status = input.status;
+  }
+  if (input.priority !== undefined && input.priority !== t.priority) {
+    assertCan(user, "ticket.priority", t);
+    changes.priority = { from: t.priority, to: input.priority };
+    set.priority = input.priority;
+  }
+  if (input.assigneeId !== undefined && input.assigneeId !== t.assigneeId) {
+    assertCan(user, "ticket.assign", t);
+    if (input.assigneeId !== null) await assertAssignable(ctx, input.assigneeId);
+    changes.assigneeId = { from: t.assigneeId, to: input.assigneeId };
+    set.assigneeId = input.assigneeId;
+  }
+  if (input.subject !== undefined && input.subject !== t.subject) {
+    assertCan(user, "ticket.subject", t);
+    changes.subject = { from: t.subject, to: input.subject };
+    set.subject = input.subject;
+  }
+  if (input.tags !== undefined && input.tags.join(",") !== [...t.tags].sort().join(",")) {
+    assertCan(user, "ticket.tags", t);
+    changes.tags = { from: t.tags, to: input.tags };
+    set.tags = input.tags;
+  }
+  if (Object.keys(changes).length === 0) return toTicketView(t);
+
+  const now = new Date();
+  const sla = await slaChangesOnUpdate(tx, t, { status: set.status, priority: set.priority }, now);
+  const [updated] = await tx
+    .update(tickets)
+    .set({ ...set, ...sla, closedAt: set.status === "closed" ? now : t.closedAt, updatedAt: now, version: sql`${tickets.version} + 1` })
+    .where(eq(tickets.id, t.id))
+    .returning();
+  await recordAudit(tx, auditActor(ctx), { action: "ticket.updated", entityType: "ticket", entityId: t.id, data: { changes } });
+  return toTicketView(updated!, now);
+}
+
+async function assertAssignable(ctx: Ctx, assigneeId: string): Promise<void> {
+  const [a] = await ctx.tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.id, assigneeId), inArray(users.role, [...STAFF_ROLES]), isNull(users.blockedAt)))
+    .limit(1);
+  if (!a) {
+    throw new AppError("validation_failed", "assigneeId must be an active agent or admin of this organization", {
+      issues: [{ in: "body", path: "assigneeId", message: "must be an active agent or admin of this organization" }],
+    });
+  }
+}

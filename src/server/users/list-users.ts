@@ -1,0 +1,52 @@
+import "server-only";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { ROLES } from "../db/schema/enums";
+import { users } from "../db/schema/users";
+import { decodeCursor, encodeCursor } from "../http/cursor";
+import type { Ctx } from "../http/route";
+import { assertCan, can, STAFF_ROLES } from "../tickets/permissions";
+import { zLimit } from "../tickets/schemas";
+import { toUserView, type UserView } from "./user-view";
+
+export const ZListUsers = z.strictObject({
+  limit: zLimit,
+  cursor: z.string().min(1).max(2048).optional(),
+  role: z.enum(ROLES).optional(),
+  q: z.string().trim().min(1).max(100).optional(),
+});
+export type ListUsers = z.infer<typeof ZListUsers>;
+
+type Cursor = { v: string; id: string };
+const isCursor = (v: unknown): v is Cursor =>
+  typeof v === "object" && v !== null && typeof (v as Cursor).v === "string" && typeof (v as Cursor).id === "string";
+
+/** Admins list everyone in the org; agents list agents and admins (assignee pickers). */
+export async function listUsers(ctx: Ctx<ListUsers>): Promise<{ data: UserView[]; nextCursor: string | null }> {
+  assertCan(ctx.user, "users.list");
+  const q = ctx.query;
+  const where: SQL[] = [];
+  if (!can(ctx.user, "users.manage")) where.push(inArray(users.role, [...STAFF_ROLES]));
+  if (q.role) where.push(eq(users.role, q.role));
+  if (q.q) {
+    const like = `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    where.push(sql`(${users.email} ilike ${like} or ${users.name} ilike ${like})`);
+  }
+  if (q.cursor) {
+    const c = decodeCursor(q.cursor, isCursor);
+    where.push(sql`(lower(${users.email}), ${users.id}) > (${c.v}, ${c.id}::uuid)`);
+  }
+  const rows = await ctx.tx
+    .select()
+    .from(users)
+    .where(and(...where))
+    .orderBy(sql`lower(${users.email})`, users.id)
+    .limit(q.limit + 1);
+  const more = rows.length > q.limit;
+  const pageRows = more ? rows.slice(0, q.limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  return {
+    data: pageRows.map(toUserView),
+    nextCursor: more && last ? encodeCursor({ v: last.email.toLowerCase(), id: last.id }) : null,
+  };
+}

@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { ROLES } from "../db/schema/enums";
+import type { users } from "../db/schema/users";
+
+export const ZUser = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  orgId: z.uuid(),
+  blocked: z.boolean(),
+  createdAt: z.iso.datetime(),
+});
+export type UserView = z.infer<typeof ZUser>;
+
+export function toUserView(u: typeof users.$inferSelect): UserView {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, orgId: u.orgId, blocked: u.blockedAt !== null, createdAt: u.createdAt.toISOString() };
+}
