@@ -1,0 +1,87 @@
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { GET as verify } from "../../src/app/api/v1/audit/verify/route";
+import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
+import { recordAudit } from "../../src/server/audit/record-audit";
+import { verifyChain } from "../../src/server/audit/verify-chain";
+import { api, newTicket } from "../helpers/api";
+import { call } from "../helpers/http";
+import { createOrg } from "../helpers/factories";
+import { createWorld, type World } from "../helpers/world";
+
+let w: World, other: World;
+beforeAll(async () => {
+  [w, other] = await Promise.all([createWorld(), createWorld()]);
+  const t = await newTicket(w.customer);
+  await api.addComment(w.agent, t.id, { body: "hello" });
+  await api.patchTicket(w.agent, t.id, { status: "solved", tags: ["done"] });
+  await newTicket(other.customer);
+});
+
+const verifyAs = (who: { cookie: string }) => call(verify, "GET", "/api/v1/audit/verify", { cookie: who.cookie });
+
+describe("audit chain", () => {
+  it("every mutation is chained: seq 1..n, each prevHash the previous hash", async () => {
+    const rows = await unsafeWithSystem((tx) =>
+      tx.execute<{ seq: string; prev_hash: string; hash: string; action: string }>(sql`select seq::text as seq, prev_hash, hash, action from audit_events where org_id = ${w.org.id} order by audit_events.seq`),
+    );
+    expect(rows.rows.map((r) => r.action)).toEqual(["ticket.created", "ticket.replied", "ticket.updated"]);
+    rows.rows.forEach((r, i) => {
+      expect(Number(r.seq)).toBe(i + 1);
+      expect(r.prev_hash).toBe(i === 0 ? "0".repeat(64) : rows.rows[i - 1]!.hash);
+    });
+  });
+
+  it("GET /audit/verify reports a valid chain to admins only", async () => {
+    const r = await verifyAs(w.admin);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ valid: true, checked: 3, firstBrokenSeq: null });
+    expect((await verifyAs(w.agent)).status).toBe(403);
+    expect((await verifyAs(w.customer)).status).toBe(403);
+  });
+
+  it("the app role cannot rewrite history", async () => {
+    await expect(withTenant(w.org.id, (tx) => tx.execute(sql`update audit_events set data = '{}' where org_id = ${w.org.id}`))).rejects.toMatchObject({ cause: { code: "42501" } });
+    await expect(withTenant(w.org.id, (tx) => tx.execute(sql`delete from audit_events where org_id = ${w.org.id}`))).rejects.toMatchObject({ cause: { code: "42501" } });
+  });
+
+  it("detects tampering by SQL at the exact seq: edited data, edited hash, deleted row", async () => {
+    const org = await createOrg();
+    const actor = { orgId: org.id, actorId: null, requestId: null };
+    await withTenant(org.id, async (tx) => {
+      for (let i = 0; i < 6; i++) await recordAudit(tx, actor, { action: "test.event", entityType: "test", entityId: String(i), data: { i, nested: { b: 1, a: [1, "x"] } } });
+    });
+    const check = () => withTenant(org.id, (tx) => verifyChain(tx, org.id));
+    expect(await check()).toEqual({ valid: true, checked: 6, firstBrokenSeq: null });
+
+    await unsafeWithSystem((tx) => tx.execute(sql`update audit_events set data = jsonb_set(data, '{i}', '99') where org_id = ${org.id} and seq = 4`));
+    expect(await check()).toEqual({ valid: false, checked: 3, firstBrokenSeq: 4 });
+    await unsafeWithSystem((tx) => tx.execute(sql`update audit_events set data = jsonb_set(data, '{i}', '3') where org_id = ${org.id} and seq = 4`));
+    expect((await check()).valid).toBe(true);
+
+    await unsafeWithSystem((tx) => tx.execute(sql`update audit_events set at = at + interval '1 second' where org_id = ${org.id} and seq = 2`));
+    expect(await check()).toMatchObject({ valid: false, firstBrokenSeq: 2 });
+    await unsafeWithSystem((tx) => tx.execute(sql`update audit_events set at = at - interval '1 second' where org_id = ${org.id} and seq = 2`));
+
+    await unsafeWithSystem((tx) => tx.execute(sql`delete from audit_events where org_id = ${org.id} and seq = 5`));
+    expect(await check()).toEqual({ valid: false, checked: 4, firstBrokenSeq: 5 });
+  });
+
+  it("npm run audit:verify reports each org and exits 1 on a broken chain", async () => {
+    const root = path.resolve(import.meta.dirname, "../..");
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", "scripts/audit-verify.ts", ...args], {
+        cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, NODE_ENV: "test" },
+      });
+    const ok = run(["--org", w.org.slug]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(new RegExp(`valid\\s+${w.org.slug}\\s+checked=3`));
+    await unsafeWithSystem((tx) => tx.execute(sql`update audit_events set action = 'ticket.deleted' where org_id = ${other.org.id} and seq = 1`));
+    const broken = run(["--org", other.org.slug, "--json"]);
+    expect(broken.status).toBe(1);
+    expect(JSON.parse(broken.stdout.trim())).toMatchObject({ valid: false, checked: 0, firstBrokenSeq: 1, slug: other.org.slug });
+    expect(run(["--org", "no-such-org"]).status).toBe(2);
+  });
+});
