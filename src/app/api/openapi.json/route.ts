@@ -1,0 +1,7 @@
+import { openApiDocument } from "@/server/http/api-spec";
+
+export const dynamic = "force-static";
+
+export function GET(): Response {
+  return Response.json(openApiDocument());
+}
