@@ -1,17 +1,41 @@
+import "server-only";
 import type { calendars, slaPolicies } from "../db/schema/sla";
+import { logger } from "../observability/logger";
+import { CalendarError } from "./calendar";
+import { businessClock, wallClock, type SlaClock } from "./sla-clock";
 
-/** Counts SLA time: business seconds on a calendar, or wall-clock seconds. */
-export type SlaClock = { add: (start: Date, seconds: number) => Date; between: (a: Date, b: Date) => number };
+export type { SlaClock };
 
-const wallClock: SlaClock = {
-  add: (start, seconds) => new Date(start.getTime() + seconds * 1000),
-  between: (a, b) => Math.max(0, Math.round((b.getTime() - a.getTime()) / 1000)),
-};
+// Compiled business clocks, reused across requests until the calendar row changes.
+const cache = new Map<string, SlaClock>();
+const MAX_CACHED = 5_000;
 
+/**
+ * The clock a stored policy counts with. A business-hours policy whose calendar is missing or
+ * invalid (the admin API refuses both) counts wall-clock time and says so in the log, rather than
+ * failing every ticket write of the org.
+ */
 export function clockFor(
-  policy: Pick<typeof slaPolicies.$inferSelect, "businessHours">,
+  policy: Pick<typeof slaPolicies.$inferSelect, "id" | "businessHours">,
   calendar: typeof calendars.$inferSelect | null,
 ): SlaClock {
-  if (!policy.businessHours || !calendar) return wallClock;
-  return wallClock; // replaced by the business-hours clock (src/server/sla/due-dates.ts)
+  if (!policy.businessHours) return wallClock;
+  if (!calendar) {
+    logger().warn({ policyId: policy.id }, "business-hours SLA policy has no calendar; counting wall-clock time");
+    return wallClock;
+  }
+  const key = `${calendar.orgId}:${calendar.id}:${calendar.updatedAt.getTime()}`;
+  let clock = cache.get(key);
+  if (!clock) {
+    try {
+      clock = businessClock(calendar);
+    } catch (err) {
+      if (!(err instanceof CalendarError)) throw err;
+      logger().warn({ calendarId: calendar.id, problems: err.problems }, "invalid SLA calendar; counting wall-clock time");
+      return wallClock;
+    }
+    if (cache.size >= MAX_CACHED) cache.clear();
+    cache.set(key, clock);
+  }
+  return clock;
 }
