@@ -19,4 +19,5 @@ export default tseslint.config(
     },
   },
   { files: ["src/server/env.ts", "scripts/**", "tests/**", "*.config.*", "playwright.config.ts"], rules: { "no-restricted-properties": "off" } },
+  { files: ["**/*.mjs"], languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly" } } },
 );

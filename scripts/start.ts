@@ -1,14 +1,15 @@
 // npm start (and npm run dev with --dev): the whole of Beacon from one command.
-import fs from "node:fs";
-import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { boot, migrate } from "./lib/boot";
-import { serveNext } from "./lib/http-server";
+import { needsBuild, nextBin } from "./lib/needs-build";
+import { serveNext, type RunningServer } from "./lib/http-server";
 import { closeDb } from "../src/server/db/client";
 import { demoSignIns, seedDemoIfEmpty } from "../src/server/seed/demo";
 
 const dev = process.argv.includes("--dev");
 const started = Date.now();
+const running: { server?: RunningServer } = {};
+let stopping = false;
 
 const booted = await boot({ needSecret: true });
 const { env } = booted;
@@ -24,14 +25,14 @@ if (env.NODE_ENV !== "production") {
 
 if (!dev && needsBuild()) {
   console.log("Building the app (first start or sources changed)…");
-  const r = spawnSync(process.execPath, [require_next_bin(), "build"], { stdio: "inherit", env: process.env });
+  const r = spawnSync(process.execPath, [nextBin(), "build"], { stdio: "inherit", env: process.env });
   if (r.status !== 0) {
     console.error("next build failed; see above.");
     await stop(1);
   }
 }
 
-const server = await serveNext({ dev, host: env.HOST, port: env.PORT });
+const server = (running.server = await serveNext({ dev, host: env.HOST, port: env.PORT }));
 console.log(`\nBeacon is running at ${server.url}  (${dev ? "development" : "production"} mode, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 if (env.NODE_ENV !== "production") {
   const { emails, passwordHint } = demoSignIns(env.DEMO_PASSWORD);
@@ -40,12 +41,11 @@ if (env.NODE_ENV !== "production") {
 }
 console.log("Press Ctrl-C to stop.\n");
 
-let stopping = false;
 async function stop(code = 0): Promise<never> {
   if (stopping) process.exit(code);
   stopping = true;
   console.log("\nStopping Beacon…");
-  await server?.close().catch(() => undefined);
+  await running.server?.close().catch(() => undefined);
   await closeDb().catch(() => undefined);
   await booted.shutdown().catch(() => undefined);
   if (booted.embedded) console.log("Embedded PostgreSQL stopped.");
@@ -53,25 +53,3 @@ async function stop(code = 0): Promise<never> {
 }
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
-
-function require_next_bin(): string {
-  return path.resolve("node_modules", "next", "dist", "bin", "next");
-}
-
-/** A production build is (re)made when missing or older than any source file. */
-function needsBuild(): boolean {
-  const buildId = path.resolve(".next", "BUILD_ID");
-  if (!fs.existsSync(buildId)) return true;
-  const built = fs.statSync(buildId).mtimeMs;
-  const newest = (dir: string): number => {
-    let m = 0;
-    if (!fs.existsSync(dir)) return m;
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      m = Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-    }
-    return m;
-  };
-  const sources = Math.max(newest("src"), ...["next.config.ts", "package.json"].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0)));
-  return sources > built;
-}

@@ -95,3 +95,32 @@ describe("row-level security", () => {
     for (const f of fks.rows) expect(f.def, f.conname).toMatch(/^FOREIGN KEY \(org_id, /);
   });
 });
+
+describe("a non-superuser owner that forgets to switch role", () => {
+  it("sees no tenant rows even though it is a member of both app roles", async () => {
+    const role = `beacon_owner_probe_${Date.now()}`;
+    await db().execute(sql.raw(`create role ${role} nosuperuser nobypassrls inherit`));
+    try {
+      await db().execute(sql.raw(`grant beacon_app, beacon_system to ${role}`));
+      await db().execute(sql.raw(`grant select on all tables in schema public to ${role}`));
+      const seen = await db().transaction(async (tx) => {
+        await tx.execute(sql.raw(`set local role ${role}`));
+        const t = await tx.execute<{ n: string }>(sql`select count(*)::text as n from tickets`);
+        const u = await tx.execute<{ n: string }>(sql`select count(*)::text as n from users`);
+        return [t.rows[0]!.n, u.rows[0]!.n];
+      });
+      expect(seen).toEqual(["0", "0"]);
+      // …and after switching to the system role it does see them (the documented path).
+      const system = await db().transaction(async (tx) => {
+        await tx.execute(sql.raw(`set local role ${role}`));
+        await tx.execute(sql`select set_config('role', 'beacon_system', true)`);
+        return (await tx.execute<{ n: string }>(sql`select count(*)::text as n from tickets`)).rows[0]!.n;
+      });
+      expect(Number(system)).toBeGreaterThanOrEqual(2);
+    } finally {
+      await db().execute(sql.raw(`revoke all on all tables in schema public from ${role}`));
+      await db().execute(sql.raw(`drop owned by ${role}`));
+      await db().execute(sql.raw(`drop role ${role}`));
+    }
+  });
+});
