@@ -1,0 +1,155 @@
+// npm run test:e2e: Playwright against a production build of Beacon on a throwaway database.
+//
+// Builds when needed, makes a fresh database (a new `beacon_e2e_*` database on DATABASE_URL's
+// server, else embedded PostgreSQL in a temp dir), migrates and seeds the demo data, serves the
+// app from this process on a free port, runs Playwright in Debian's Chromium, and tears everything
+// down again whatever happened. Extra arguments go to Playwright (`npm run test:e2e -- -g login`).
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
+import pg from "pg";
+import { buildIfNeeded } from "./lib/needs-build";
+import { serveNext, type RunningServer } from "./lib/http-server";
+import { setProcessEnv } from "../src/server/env";
+import { startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
+import { runMigrations } from "../src/server/db/migrations";
+import { closeDb } from "../src/server/db/client";
+import { seedDemoIfEmpty } from "../src/server/seed/demo";
+
+const CHROMIUM = "/usr/bin/chromium";
+
+if (!fs.existsSync(CHROMIUM)) {
+  console.log("skipped: no chromium");
+  process.exit(0);
+}
+
+const started = Date.now();
+const cleanups: (() => Promise<void>)[] = [];
+let cleaning: Promise<void> | undefined;
+
+/** Runs every registered cleanup once, newest first; a failing step does not stop the others. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const fn of cleanups.reverse()) {
+      await fn().catch((err: unknown) => console.error(`e2e cleanup: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  })();
+  return cleaning;
+}
+
+let child: ReturnType<typeof spawn> | undefined;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    child?.kill(signal);
+    void cleanup().then(() => process.exit(130));
+  });
+}
+
+let exitCode = 1;
+try {
+  exitCode = await run();
+} catch (err) {
+  console.error(`e2e: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+console.log(`e2e finished in ${((Date.now() - started) / 1000).toFixed(1)} s (exit ${exitCode}).`);
+process.exit(exitCode);
+
+async function run(): Promise<number> {
+  await buildIfNeeded({ log: (line) => console.log(`e2e: ${line}`) });
+
+  const { url: databaseUrl, embedded } = await freshDatabase();
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const password = randomBytes(12).toString("base64url");
+  setProcessEnv({
+    NODE_ENV: "development",
+    DATABASE_URL: databaseUrl,
+    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+    NEXTAUTH_URL: baseUrl,
+    DEMO_PASSWORD: password,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    ...(embedded ? { BEACON_EMBEDDED_DB: "1" } : {}),
+  });
+
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await runMigrations(client);
+  } finally {
+    await client.end();
+  }
+  const seeded = await seedDemoIfEmpty({ password });
+  console.log(`e2e: database ready${seeded.seeded ? ` (${seeded.summary})` : ""}.`);
+
+  // The seed refuses production; the app itself runs as it would in production.
+  setProcessEnv({ NODE_ENV: "production" });
+  const server: RunningServer = await serveNext({ dev: false, host: "127.0.0.1", port });
+  cleanups.push(async () => {
+    await server.close();
+    await closeDb();
+  });
+  console.log(`e2e: Beacon is serving ${baseUrl}`);
+
+  return new Promise<number>((resolve, reject) => {
+    child = spawn(process.execPath, ["node_modules/@playwright/test/cli.js", "test", ...process.argv.slice(2)], {
+      stdio: "inherit",
+      env: { ...process.env, E2E_BASE_URL: baseUrl, E2E_PASSWORD: password, DATABASE_URL: databaseUrl },
+    });
+    child.once("error", reject);
+    child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+/** A new, empty database for this run only; its removal is registered as a cleanup. */
+async function freshDatabase(): Promise<{ url: string; embedded: boolean }> {
+  let adminUrl = process.env.DATABASE_URL;
+  let embedded: EmbeddedServer | undefined;
+  if (!adminUrl) {
+    const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "beacon-e2e-pg-"));
+    // The embedded server may run as the `postgres` OS user, which must reach the data dir.
+    fs.chmodSync(tmpDir, 0o755);
+    cleanups.push(async () => fs.rmSync(tmpDir, { recursive: true, force: true }));
+    const port = await freePort();
+    console.log(`e2e: starting embedded PostgreSQL on 127.0.0.1:${port}…`);
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(tmpDir, "data"), port });
+    const server = embedded;
+    cleanups.push(() => server.stop());
+    adminUrl = embedded.url("postgres");
+  }
+  const name = `beacon_e2e_${randomBytes(6).toString("hex")}`;
+  await adminQuery(adminUrl, `create database ${name}`);
+  if (!embedded) {
+    const admin = adminUrl;
+    cleanups.push(() => adminQuery(admin, `drop database if exists ${name} with (force)`));
+  }
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), embedded: Boolean(embedded) };
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
