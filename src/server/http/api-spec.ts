@@ -5,6 +5,7 @@ import { ZCreateToken } from "../auth/manage-tokens";
 import {
   page, ZComment, ZCreateComment, ZCreateTicket, ZListPage, ZListTickets, ZTicket, ZTicketEvent, ZUpdateTicket,
 } from "../tickets/schemas";
+import { ZListNotifications, ZMarkRead, ZNotification } from "../notifications/list-notifications";
 import { ZListUsers } from "../users/list-users";
 import { ZUser } from "../users/user-view";
 import { ERROR_STATUS } from "./errors";
@@ -47,6 +48,8 @@ export const OPERATIONS: Operation[] = [
   { method: "POST", path: "/api/v1/tickets/{id}/comments", summary: "Reply publicly or add an internal note (staff)", tag: "tickets", auth: "any", pathId: true, body: ZCreateComment, status: 201, response: ZComment },
   { method: "GET", path: "/api/v1/tickets/{id}/events", summary: "Audit and SLA history of a ticket", tag: "tickets", auth: "staff", pathId: true, status: 200, response: z.object({ data: z.array(ZTicketEvent) }) },
   { method: "GET", path: "/api/v1/users", summary: "Users of your org (admins: all; agents: agents and admins)", tag: "users", auth: "staff", query: ZListUsers, status: 200, response: page(ZUser) },
+  { method: "GET", path: "/api/v1/notifications", summary: "Your notifications, newest first, with the unread count", tag: "notifications", auth: "any", query: ZListNotifications, status: 200, response: page(ZNotification).extend({ unreadCount: z.number().int() }) },
+  { method: "POST", path: "/api/v1/notifications/read", summary: "Mark some ({ids}) or all ({all: true}) of your notifications read", tag: "notifications", auth: "any", body: ZMarkRead, status: 200, response: z.object({ updated: z.number().int() }) },
   { method: "GET", path: "/api/v1/audit/verify", summary: "Verify the org's audit hash chain", tag: "audit", auth: "admin", status: 200, response: ZVerify },
 ];
 

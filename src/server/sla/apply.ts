@@ -5,6 +5,8 @@ import { calendars, slaEvents, slaPolicies } from "../db/schema/sla";
 import { tickets } from "../db/schema/tickets";
 import type { TicketPriority, TicketStatus } from "../db/schema/enums";
 import type { TicketRow } from "../tickets/ticket-view";
+import { orgs } from "../db/schema/orgs";
+import { nextCheckAt, type SlaFieldsForCheck } from "./next-check";
 import { clockFor, type SlaClock } from "./policy-clock";
 
 // Applies SPEC §5 to a ticket's stored SLA fields. Every change is also an SlaEvent, so the
@@ -31,15 +33,27 @@ function event(t: TicketRow, metric: SlaEventInsert["metric"], kind: SlaEventIns
   return { orgId: t.orgId, ticketId: t.id, metric, kind, at, dueAt, data };
 }
 
+/** The org's warning lead time (settings.slaWarningMinutes, default 15) in seconds. */
+export async function warningLeadSeconds(tx: Tx): Promise<number> {
+  const [o] = await tx.select({ settings: orgs.settings }).from(orgs).limit(1);
+  return (o?.settings.slaWarningMinutes ?? 15) * 60;
+}
+
+/** sla_next_check_at for a ticket as it will be after a write (see next-check.ts). */
+export async function slaNextCheck(tx: Tx, t: SlaFieldsForCheck, now: Date): Promise<Date | null> {
+  return nextCheckAt(t, await warningLeadSeconds(tx), now, "after-write");
+}
+
 /** A new ticket: due dates from its priority's policy, counted from createdAt. */
 export async function applySlaOnCreate(tx: Tx, t: TicketRow): Promise<TicketRow> {
   const p = await loadPolicy(tx, t.priority);
   if (!p) return t;
   const firstResponseDue = p.clock.add(t.createdAt, p.policy.firstResponseMinutes * 60);
   const resolveDue = p.clock.add(t.createdAt, p.policy.resolveMinutes * 60);
+  const slaNextCheckAt = await slaNextCheck(tx, { ...t, firstResponseDue, resolveDue }, t.createdAt);
   const [updated] = await tx
     .update(tickets)
-    .set({ slaPolicyId: p.policy.id, firstResponseDue, resolveDue })
+    .set({ slaPolicyId: p.policy.id, firstResponseDue, resolveDue, slaNextCheckAt })
     .where(eq(tickets.id, t.id))
     .returning();
   await tx.insert(slaEvents).values([
@@ -49,7 +63,7 @@ export async function applySlaOnCreate(tx: Tx, t: TicketRow): Promise<TicketRow>
   return updated!;
 }
 
-type SlaFields = Partial<Pick<TicketRow, "slaPolicyId" | "firstResponseDue" | "firstResponseAt" | "nextResponseDue" | "resolveDue" | "resolvedAt" | "slaPausedAt" | "slaPausedSeconds">>;
+type SlaFields = Partial<Pick<TicketRow, "slaPolicyId" | "firstResponseDue" | "firstResponseAt" | "nextResponseDue" | "resolveDue" | "resolvedAt" | "slaPausedAt" | "slaPausedSeconds" | "slaNextCheckAt">>;
 
 /**
  * Status and priority changes: pause while the status is in the policy's pauseOn (first response

@@ -5,7 +5,7 @@ import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
 import { renderMarkdown } from "../markdown/render";
-import { slaChangesOnComment } from "../sla/apply";
+import { slaChangesOnComment, slaNextCheck } from "../sla/apply";
 import { auditActor } from "./actor";
 import { loadVisibleTicket } from "./load-ticket";
 import { assertCan, isStaff } from "./permissions";
@@ -36,6 +36,7 @@ export async function addComment(ctx: Ctx, ticketId: string, input: CreateCommen
   if (!input.internal && staff && t.status === "new") set.status = "open";
   if (!input.internal && !staff && (t.status === "pending" || t.status === "solved")) set.status = "open";
   const sla = await slaChangesOnComment(tx, t, { publicStaffReply: staff && !input.internal, customerReply: !staff, nextStatus: set.status }, now);
+  sla.slaNextCheckAt = await slaNextCheck(tx, { ...t, ...set, ...sla }, now);
   await tx
     .update(tickets)
     .set({ ...set, ...sla, updatedAt: now, version: sql`${tickets.version} + 1` })

@@ -32,7 +32,16 @@ export function ticketFilters(ctx: Pick<Ctx, "user">, q: Omit<ListTickets, "limi
   if (q.requesterId) where.push(eq(tickets.requesterId, q.requesterId));
   if (q.tag) where.push(arrayContains(tickets.tags, [q.tag]));
   if (q.q) where.push(searchCondition(ctx, q.q));
+  if (q.sla) where.push(slaCondition(q.sla === "breaching" ? sql`now() + interval '2 hours'` : sql`now()`));
   return where.filter((w): w is SQL => w !== undefined);
+}
+
+/** A running metric (not fulfilled, resolution not paused, ticket not solved/closed) due before `before`. */
+function slaCondition(before: SQL): SQL {
+  return sql`(${tickets.status} not in ('solved', 'closed') and (
+    (${tickets.firstResponseAt} is null and ${tickets.firstResponseDue} < ${before})
+    or (${tickets.resolvedAt} is null and ${tickets.slaPausedAt} is null and ${tickets.resolveDue} < ${before})
+    or (${tickets.nextResponseDue} < ${before})))`;
 }
 
 /**

@@ -75,6 +75,8 @@ export const ZListTickets = z.strictObject({
   requesterId: z.uuid().optional(),
   tag: zTag.optional(),
   q: z.string().trim().min(1).max(200).optional(),
+  /** breaching: a running SLA metric is due within 2 hours or already past due; breached: past due. */
+  sla: z.enum(["breaching", "breached"]).optional(),
   sort: z
     .enum([...SORT_KEYS, ...SORT_KEYS.map((k) => `-${k}` as const)] as [string, ...string[]])
     .optional()

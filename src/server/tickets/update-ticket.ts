@@ -5,7 +5,7 @@ import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
-import { slaChangesOnUpdate } from "../sla/apply";
+import { slaChangesOnUpdate, slaNextCheck } from "../sla/apply";
 import { auditActor } from "./actor";
 import { loadVisibleTicket } from "./load-ticket";
 import { assertCan, can, STAFF_ROLES } from "./permissions";
@@ -62,6 +62,7 @@ export async function updateTicket(ctx: Ctx, id: string, input: UpdateTicket): P
 
   const now = new Date();
   const sla = await slaChangesOnUpdate(tx, t, { status: set.status, priority: set.priority }, now);
+  sla.slaNextCheckAt = await slaNextCheck(tx, { ...t, ...set, ...sla }, now);
   const [updated] = await tx
     .update(tickets)
     .set({ ...set, ...sla, closedAt: set.status === "closed" ? now : t.closedAt, updatedAt: now, version: sql`${tickets.version} + 1` })

@@ -18,6 +18,10 @@ export const notifications = pgTable(
     /** (kind, ticket, metric, due date, recipient): a retried job never notifies twice. */
     idempotencyKey: text("idempotency_key").notNull(),
     readAt: timestamp("read_at", { withTimezone: true }),
+    /** Email channel state: sent once, guarded by a row lock in the email job. */
+    emailedAt: timestamp("emailed_at", { withTimezone: true }),
+    emailAttempts: integer("email_attempts").notNull().default(0),
+    emailError: text("email_error"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

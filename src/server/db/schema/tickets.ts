@@ -31,6 +31,8 @@ export const tickets = pgTable(
     /** Paused time already credited to resolveDue, in seconds (kept across priority changes). */
     slaPausedSeconds: integer("sla_paused_seconds").notNull().default(0),
     closedAt: timestamp("closed_at", { withTimezone: true }),
+    /** When the SLA scan next has work on this ticket (a warning or due time); null when none. */
+    slaNextCheckAt: timestamp("sla_next_check_at", { withTimezone: true }),
     /** Optimistic concurrency: bumped on every update. */
     version: integer("version").notNull().default(1),
     searchVector: tsvector("search_vector"),
@@ -45,6 +47,8 @@ export const tickets = pgTable(
     index("tickets_org_requester_idx").on(t.orgId, t.requesterId, t.updatedAt.desc()),
     index("tickets_org_status_idx").on(t.orgId, t.status, t.updatedAt.desc()),
     index("tickets_search_idx").using("gin", t.searchVector),
+    // The SLA scan reads only tickets with work due: its cost follows tickets due, not tickets stored.
+    index("tickets_sla_next_check_idx").on(t.slaNextCheckAt).where(sql`${t.slaNextCheckAt} is not null`),
     index("tickets_tags_idx").using("gin", t.tags),
     foreignKey({ columns: [t.orgId, t.requesterId], foreignColumns: [users.orgId, users.id] }),
     foreignKey({ columns: [t.orgId, t.assigneeId], foreignColumns: [users.orgId, users.id] }),

@@ -1,0 +1,49 @@
+import { z } from "zod";
+
+// Every job kind, its payload contract and its retry policy. Payloads are validated with zod when
+// a job is handled, like any other input crossing a boundary.
+
+export const ZNotifyJob = z.object({
+  orgId: z.uuid(),
+  kind: z.enum(["sla.warning", "sla.breach", "ticket.created", "ticket.assigned", "ticket.replied"]),
+  ticketId: z.uuid(),
+  actorId: z.uuid().nullable().optional(),
+  metric: z.enum(["first_response", "next_response", "resolution"]).optional(),
+  dueAt: z.iso.datetime().optional(),
+  commentId: z.uuid().optional(),
+  assigneeId: z.uuid().optional(),
+});
+export type NotifyJob = z.infer<typeof ZNotifyJob>;
+
+export const ZEmailJob = z.object({ orgId: z.uuid(), notificationId: z.uuid() });
+export const ZWebhookJob = z.object({ orgId: z.uuid(), deliveryId: z.uuid() });
+export const ZReapplyJob = z.object({ orgId: z.uuid(), priority: z.enum(["low", "normal", "high", "urgent"]) });
+
+type QueueDef = {
+  name: string;
+  retryLimit: number;
+  retryDelay: number;
+  retryBackoff: boolean;
+  expireInSeconds: number;
+  deadLetter?: string;
+  cron?: string;
+};
+
+const dead = (name: string): QueueDef => ({ name, retryLimit: 0, retryDelay: 0, retryBackoff: false, expireInSeconds: 60 });
+
+export const QUEUES = {
+  slaScan: { name: "sla-scan", retryLimit: 1, retryDelay: 5, retryBackoff: false, expireInSeconds: 120, cron: "* * * * *" },
+  autoClose: { name: "auto-close", retryLimit: 2, retryDelay: 30, retryBackoff: true, expireInSeconds: 600, cron: "*/10 * * * *" },
+  notify: { name: "notify", retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 120, deadLetter: "notify-dead" },
+  email: { name: "email", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 120, deadLetter: "email-dead" },
+  webhook: { name: "webhook", retryLimit: 8, retryDelay: 5, retryBackoff: true, expireInSeconds: 60, deadLetter: "webhook-dead" },
+  slaReapply: { name: "sla-reapply", retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 900, deadLetter: "sla-reapply-dead" },
+  notifyDead: dead("notify-dead"),
+  emailDead: dead("email-dead"),
+  webhookDead: dead("webhook-dead"),
+  slaReapplyDead: dead("sla-reapply-dead"),
+} satisfies Record<string, QueueDef>;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]["name"];
+export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.slaScan, QUEUES.autoClose];
+export const DEAD_QUEUES = [QUEUES.notifyDead, QUEUES.emailDead, QUEUES.webhookDead, QUEUES.slaReapplyDead];

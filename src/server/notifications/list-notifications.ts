@@ -1,0 +1,70 @@
+import "server-only";
+import { and, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import { notifications } from "../db/schema/notifications";
+import { decodeCursor, encodeCursor } from "../http/cursor";
+import type { Ctx } from "../http/route";
+import { zLimit } from "../tickets/schemas";
+
+export const ZListNotifications = z.strictObject({
+  limit: zLimit,
+  cursor: z.string().min(1).max(2048).optional(),
+  unread: z.enum(["true", "false"]).optional(),
+});
+export type ListNotifications = z.infer<typeof ZListNotifications>;
+
+export const ZMarkRead = z.union([
+  z.strictObject({ ids: z.array(z.uuid()).min(1).max(100) }),
+  z.strictObject({ all: z.literal(true) }),
+]);
+export type MarkRead = z.infer<typeof ZMarkRead>;
+
+export const ZNotification = z.object({
+  id: z.uuid(),
+  kind: z.string(),
+  ticketId: z.uuid().nullable(),
+  payload: z.record(z.string(), z.unknown()),
+  readAt: z.iso.datetime().nullable(),
+  createdAt: z.iso.datetime(),
+});
+export type NotificationView = z.infer<typeof ZNotification>;
+
+type Cursor = { v: string; id: string };
+const isCursor = (v: unknown): v is Cursor =>
+  typeof v === "object" && v !== null && typeof (v as Cursor).v === "string" && typeof (v as Cursor).id === "string";
+
+/** The caller's own notifications, newest first, with the unread count. */
+export async function listNotifications(ctx: Ctx<ListNotifications>) {
+  const mine = eq(notifications.userId, ctx.user.userId);
+  const where = [mine];
+  if (ctx.query.unread === "true") where.push(isNull(notifications.readAt));
+  if (ctx.query.cursor) {
+    const c = decodeCursor(ctx.query.cursor, isCursor);
+    where.push(sql`(${notifications.createdAt}, ${notifications.id}) < (${c.v}::timestamptz, ${c.id}::uuid)`);
+  }
+  const rows = await ctx.tx
+    .select({ n: notifications, v: sql<string>`${notifications.createdAt}::text` })
+    .from(notifications)
+    .where(and(...where))
+    .orderBy(desc(notifications.createdAt), desc(notifications.id))
+    .limit(ctx.query.limit + 1);
+  const [unread] = await ctx.tx.select({ n: count() }).from(notifications).where(and(mine, isNull(notifications.readAt)));
+  const more = rows.length > ctx.query.limit;
+  const pageRows = more ? rows.slice(0, ctx.query.limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  return {
+    data: pageRows.map(({ n }): NotificationView => ({
+      id: n.id, kind: n.kind, ticketId: n.ticketId, payload: n.payload, readAt: n.readAt?.toISOString() ?? null, createdAt: n.createdAt.toISOString(),
+    })),
+    nextCursor: more && last ? encodeCursor({ v: last.v, id: last.n.id }) : null,
+    unreadCount: unread?.n ?? 0,
+  };
+}
+
+/** Marks some or all of the caller's notifications read; others' ids are silently not touched. */
+export async function markRead(ctx: Ctx, input: MarkRead): Promise<{ updated: number }> {
+  const where = [eq(notifications.userId, ctx.user.userId), isNull(notifications.readAt)];
+  if ("ids" in input) where.push(inArray(notifications.id, input.ids));
+  const r = await ctx.tx.update(notifications).set({ readAt: sql`now()` }).where(and(...where)).returning({ id: notifications.id });
+  return { updated: r.length };
+}

@@ -1,0 +1,99 @@
+import "server-only";
+import { createHash } from "node:crypto";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { withTenant, type Tx } from "../db/tenant";
+import { notifications, webhookDeliveries, webhooks } from "../db/schema/notifications";
+import { tickets } from "../db/schema/tickets";
+import { users } from "../db/schema/users";
+import { enqueue } from "../jobs/enqueue";
+import { QUEUES, type NotifyJob } from "../jobs/queues";
+
+type TicketForNotify = { id: string; number: number; subject: string; requesterId: string; assigneeId: string | null; status: string; priority: string };
+
+/**
+ * Who hears about what (issue 4): SLA warnings and breaches go to the assignee, or to every agent
+ * and admin when unassigned; new tickets to agents and admins; assignment to the new assignee;
+ * a public staff reply to the requester, a customer reply to the assignee. Never to the actor.
+ */
+async function recipients(tx: Tx, job: NotifyJob, t: TicketForNotify): Promise<string[]> {
+  const staff = async () =>
+    (await tx.select({ id: users.id }).from(users).where(and(inArray(users.role, ["agent", "admin"]), isNull(users.blockedAt)))).map((u) => u.id);
+  let ids: string[] = [];
+  switch (job.kind) {
+    case "sla.warning":
+    case "sla.breach":
+      ids = t.assigneeId ? [t.assigneeId] : await staff();
+      break;
+    case "ticket.created":
+      ids = await staff();
+      break;
+    case "ticket.assigned":
+      ids = job.assigneeId ? [job.assigneeId] : [];
+      break;
+    case "ticket.replied": {
+      const author = job.actorId ?? null;
+      ids = author === t.requesterId ? (t.assigneeId ? [t.assigneeId] : []) : [t.requesterId];
+      break;
+    }
+  }
+  const unique = [...new Set(ids)].filter((id) => id !== job.actorId);
+  if (unique.length === 0) return [];
+  const active = await tx.select({ id: users.id }).from(users).where(and(inArray(users.id, unique), isNull(users.blockedAt)));
+  return active.map((u) => u.id);
+}
+
+/** The event's identity: (kind, ticket, metric, due date) for SLA events, the comment or assignee otherwise. */
+export function eventKey(job: NotifyJob): string {
+  const parts = [job.kind, job.ticketId, job.metric ?? "", job.dueAt ?? "", job.commentId ?? "", job.assigneeId ?? ""];
+  return createHash("sha256").update(parts.join("|")).digest("hex").slice(0, 40);
+}
+
+/**
+ * Handles a notify job: in-app notifications with one idempotency key per (event, recipient),
+ * an email job for each notification created, and a webhook delivery per subscribed webhook —
+ * all in one transaction, each guarded by a unique key, so a retried or duplicated job never
+ * notifies twice.
+ */
+export async function handleNotify(job: NotifyJob): Promise<{ notified: number; webhooks: number }> {
+  return withTenant(job.orgId, async (tx) => {
+    const [t] = await tx
+      .select({ id: tickets.id, number: tickets.number, subject: tickets.subject, requesterId: tickets.requesterId, assigneeId: tickets.assigneeId, status: tickets.status, priority: tickets.priority })
+      .from(tickets)
+      .where(eq(tickets.id, job.ticketId));
+    if (!t) return { notified: 0, webhooks: 0 };
+    const key = eventKey(job);
+    const payload = {
+      ticket: { id: t.id, number: t.number, subject: t.subject, status: t.status, priority: t.priority },
+      ...(job.metric ? { metric: job.metric, dueAt: job.dueAt } : {}),
+      ...(job.commentId ? { commentId: job.commentId } : {}),
+      ...(job.actorId ? { actorId: job.actorId } : {}),
+    };
+    let notified = 0;
+    for (const userId of await recipients(tx, job, t)) {
+      const [n] = await tx
+        .insert(notifications)
+        .values({ orgId: job.orgId, userId, kind: job.kind, ticketId: t.id, payload, idempotencyKey: `${key}:${userId}` })
+        .onConflictDoNothing()
+        .returning({ id: notifications.id });
+      if (!n) continue;
+      notified++;
+      await enqueue(tx, QUEUES.email.name, { orgId: job.orgId, notificationId: n.id });
+    }
+    const hooks = await tx
+      .select({ id: webhooks.id })
+      .from(webhooks)
+      .where(and(eq(webhooks.active, true), sql`${job.kind} = any(${webhooks.events})`));
+    let delivered = 0;
+    for (const h of hooks) {
+      const [d] = await tx
+        .insert(webhookDeliveries)
+        .values({ orgId: job.orgId, webhookId: h.id, event: job.kind, payload: { event: job.kind, orgId: job.orgId, ...payload }, idempotencyKey: key })
+        .onConflictDoNothing()
+        .returning({ id: webhookDeliveries.id });
+      if (!d) continue;
+      delivered++;
+      await enqueue(tx, QUEUES.webhook.name, { orgId: job.orgId, deliveryId: d.id });
+    }
+    return { notified, webhooks: delivered };
+  });
+}

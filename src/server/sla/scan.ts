@@ -1,0 +1,76 @@
+import "server-only";
+import { sql } from "drizzle-orm";
+import { unsafeWithSystem, type Tx } from "../db/tenant";
+import { slaEvents } from "../db/schema/sla";
+import { enqueue } from "../jobs/enqueue";
+import { QUEUES } from "../jobs/queues";
+import { dueEvent, nextCheckAt, runningMetrics, type SlaFieldsForCheck } from "./next-check";
+
+export type ScanResult = { tickets: number; warnings: number; breaches: number; batches: number };
+
+type Row = SlaFieldsForCheck & { orgId: string; id: string; leadMinutes: number | null };
+
+const BATCH = 500;
+
+/**
+ * One SLA scan pass over every org (the documented cross-org job path). It reads only tickets
+ * whose sla_next_check_at has come (partial index), so its cost follows tickets due, not tickets
+ * stored. For each running metric inside its warning window or past due it records a warn/breach
+ * SlaEvent — once: the unique index makes a second scanner's insert a no-op — and enqueues its
+ * notification in the same transaction. Rows are claimed with SKIP LOCKED, so scanners in several
+ * workers split the work instead of repeating it.
+ */
+export async function unsafeScanSlas(now = new Date()): Promise<ScanResult> {
+  const total: ScanResult = { tickets: 0, warnings: 0, breaches: 0, batches: 0 };
+  for (;;) {
+    const r = await unsafeWithSystem((tx) => scanBatch(tx, now));
+    total.tickets += r.tickets;
+    total.warnings += r.warnings;
+    total.breaches += r.breaches;
+    total.batches++;
+    if (r.tickets < BATCH) return total;
+  }
+}
+
+async function scanBatch(tx: Tx, now: Date): Promise<Omit<ScanResult, "batches">> {
+  const res = await tx.execute<{
+    org_id: string; id: string; status: string; first_response_due: string | null; first_response_at: string | null;
+    resolve_due: string | null; resolved_at: string | null; sla_paused_at: string | null; next_response_due: string | null;
+    lead: number | null;
+  }>(sql`
+    select t.org_id, t.id, t.status, t.first_response_due, t.first_response_at, t.resolve_due, t.resolved_at,
+           t.sla_paused_at, t.next_response_due, (o.settings->>'slaWarningMinutes')::int as lead
+    from tickets t join orgs o on o.id = t.org_id
+    where t.sla_next_check_at <= ${now}
+    order by t.sla_next_check_at
+    limit ${BATCH}
+    for update of t skip locked`);
+  const d = (v: string | null) => (v ? new Date(v) : null);
+  const rows: Row[] = res.rows.map((r) => ({
+    orgId: r.org_id, id: r.id, status: r.status, firstResponseDue: d(r.first_response_due), firstResponseAt: d(r.first_response_at),
+    resolveDue: d(r.resolve_due), resolvedAt: d(r.resolved_at), slaPausedAt: d(r.sla_paused_at), nextResponseDue: d(r.next_response_due),
+    leadMinutes: r.lead,
+  }));
+  let warnings = 0;
+  let breaches = 0;
+  for (const t of rows) {
+    const lead = (t.leadMinutes ?? 15) * 60;
+    for (const { metric, due } of runningMetrics(t)) {
+      const kind = dueEvent(due, lead, now);
+      if (!kind) continue;
+      const inserted = await tx
+        .insert(slaEvents)
+        .values({ orgId: t.orgId, ticketId: t.id, metric, kind, at: now, dueAt: due, data: { leadMinutes: lead / 60 } })
+        .onConflictDoNothing()
+        .returning({ id: slaEvents.id });
+      if (inserted.length === 0) continue;
+      if (kind === "warn") warnings++;
+      else breaches++;
+      await enqueue(tx, QUEUES.notify.name, {
+        orgId: t.orgId, kind: kind === "warn" ? "sla.warning" : "sla.breach", ticketId: t.id, metric, dueAt: due.toISOString(),
+      });
+    }
+    await tx.execute(sql`update tickets set sla_next_check_at = ${nextCheckAt(t, lead, now, "after-scan")} where org_id = ${t.orgId} and id = ${t.id}`);
+  }
+  return { tickets: rows.length, warnings, breaches };
+}
