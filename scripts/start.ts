@@ -4,11 +4,13 @@ import { boot, migrate } from "./lib/boot";
 import { needsBuild, nextBin } from "./lib/needs-build";
 import { serveNext, type RunningServer } from "./lib/http-server";
 import { closeDb } from "../src/server/db/client";
+import { startWorker, type RunningWorker } from "../src/server/jobs/worker";
+import { mailer } from "../src/server/notifications/email";
 import { demoSignIns, seedDemoIfEmpty } from "../src/server/seed/demo";
 
 const dev = process.argv.includes("--dev");
 const started = Date.now();
-const running: { server?: RunningServer } = {};
+const running: { server?: RunningServer; worker?: RunningWorker } = {};
 let stopping = false;
 
 const booted = await boot({ needSecret: true });
@@ -32,6 +34,8 @@ if (!dev && needsBuild()) {
   }
 }
 
+running.worker = await startWorker({ url: process.env.DATABASE_URL! });
+console.log(`Job worker running beside the app; email goes to ${mailer().describe}.`);
 const server = (running.server = await serveNext({ dev, host: env.HOST, port: env.PORT }));
 console.log(`\nBeacon is running at ${server.url}  (${dev ? "development" : "production"} mode, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 if (env.NODE_ENV !== "production") {
@@ -46,6 +50,7 @@ async function stop(code = 0): Promise<never> {
   stopping = true;
   console.log("\nStopping Beacon…");
   await running.server?.close().catch(() => undefined);
+  await running.worker?.stop().catch(() => undefined);
   await closeDb().catch(() => undefined);
   await booted.shutdown().catch(() => undefined);
   if (booted.embedded) console.log("Embedded PostgreSQL stopped.");

@@ -15,7 +15,8 @@ import { buildIfNeeded } from "./lib/needs-build";
 import { serveNext, type RunningServer } from "./lib/http-server";
 import { setProcessEnv } from "../src/server/env";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
-import { runMigrations } from "../src/server/db/migrations";
+import { prepareDatabase } from "../src/server/db/prepare-database";
+import { startWorker } from "../src/server/jobs/worker";
 import { closeDb } from "../src/server/db/client";
 import { seedDemoIfEmpty } from "../src/server/seed/demo";
 
@@ -77,21 +78,17 @@ async function run(): Promise<number> {
     ...(embedded ? { BEACON_EMBEDDED_DB: "1" } : {}),
   });
 
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await runMigrations(client);
-  } finally {
-    await client.end();
-  }
+  await prepareDatabase(databaseUrl);
   const seeded = await seedDemoIfEmpty({ password });
   console.log(`e2e: database ready${seeded.seeded ? ` (${seeded.summary})` : ""}.`);
 
   // The seed refuses production; the app itself runs as it would in production.
   setProcessEnv({ NODE_ENV: "production" });
   const server: RunningServer = await serveNext({ dev: false, host: "127.0.0.1", port });
+  const worker = await startWorker({ url: databaseUrl });
   cleanups.push(async () => {
     await server.close();
+    await worker.stop();
     await closeDb();
   });
   console.log(`e2e: Beacon is serving ${baseUrl}`);

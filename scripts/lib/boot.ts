@@ -4,7 +4,8 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { envOrExit, setProcessEnv, type Env } from "../../src/server/env";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "../../src/server/db/embedded";
-import { runMigrations, type MigrationStatus } from "../../src/server/db/migrations";
+import type { MigrationStatus } from "../../src/server/db/migrations";
+import { prepareDatabase } from "../../src/server/db/prepare-database";
 
 export const EMBEDDED_PORT = 54329;
 export const EMBEDDED_DATABASE = "beacon";
@@ -60,17 +61,12 @@ export async function boot(opts: { needSecret?: boolean; quiet?: boolean } = {})
   return { env, embedded, shutdown: async () => void (await embedded?.stop()) };
 }
 
+/** Applies Beacon's migrations and pg-boss's schema (the deploy step). */
 export async function migrate(quiet = false): Promise<MigrationStatus> {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await client.connect();
-  try {
-    const before = Date.now();
-    const status = await runMigrations(client);
-    if (!quiet) say(`Migrations: ${status.applied.length} applied, ${status.pending.length} pending (${Date.now() - before} ms).`);
-    return status;
-  } finally {
-    await client.end();
-  }
+  const before = Date.now();
+  const status = await prepareDatabase(process.env.DATABASE_URL!);
+  if (!quiet) say(`Migrations: ${status.applied.length} applied, ${status.pending.length} pending; job queues ready (${Date.now() - before} ms).`);
+  return status;
 }
 
 function embeddedUrl(): string {

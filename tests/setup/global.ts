@@ -4,7 +4,7 @@ import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../../src/server/db/embedded";
-import { runMigrations } from "../../src/server/db/migrations";
+import { prepareDatabase } from "../../src/server/db/prepare-database";
 
 // One migrated template database per run; every test file clones its own database from it
 // (tests/setup/per-file.ts), so files run in parallel without sharing rows.
@@ -37,10 +37,7 @@ export default async function setup(project: TestProject) {
   await admin.connect();
   await admin.query(`create database ${templateDb}`);
   await admin.end();
-  const tpl = new pg.Client({ connectionString: withDatabase(adminUrl, templateDb) });
-  await tpl.connect();
-  await runMigrations(tpl);
-  await tpl.end();
+  await prepareDatabase(withDatabase(adminUrl, templateDb));
 
   project.provide("adminUrl", adminUrl);
   project.provide("templateDb", templateDb);

@@ -5,6 +5,8 @@ import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
 import { renderMarkdown } from "../markdown/render";
+import { enqueue } from "../jobs/enqueue";
+import { QUEUES } from "../jobs/queues";
 import { slaChangesOnComment, slaNextCheck } from "../sla/apply";
 import { auditActor } from "./actor";
 import { loadVisibleTicket } from "./load-ticket";
@@ -47,5 +49,8 @@ export async function addComment(ctx: Ctx, ticketId: string, input: CreateCommen
     entityId: t.id,
     data: { commentId: c!.id, internal: input.internal, ...(set.status ? { status: { from: t.status, to: set.status } } : {}) },
   });
+  if (!input.internal) {
+    await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.replied", ticketId: t.id, actorId: user.userId, commentId: c!.id });
+  }
   return toCommentView(c!);
 }

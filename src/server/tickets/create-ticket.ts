@@ -6,6 +6,8 @@ import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
 import { renderMarkdown } from "../markdown/render";
+import { enqueue } from "../jobs/enqueue";
+import { QUEUES } from "../jobs/queues";
 import { applySlaOnCreate } from "../sla/apply";
 import { auditActor } from "./actor";
 import { nextTicketNumber } from "./load-ticket";
@@ -59,5 +61,6 @@ export async function createTicket(ctx: Ctx, input: CreateTicket): Promise<Ticke
     entityId: ticket.id,
     data: { number, subject: ticket.subject, priority: ticket.priority, requesterId, tags: ticket.tags, commentId: comment!.id },
   });
+  await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.created", ticketId: ticket.id, actorId: user.userId });
   return toTicketView(ticket, now);
 }

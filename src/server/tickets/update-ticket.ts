@@ -5,6 +5,8 @@ import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
+import { enqueue } from "../jobs/enqueue";
+import { QUEUES } from "../jobs/queues";
 import { slaChangesOnUpdate, slaNextCheck } from "../sla/apply";
 import { auditActor } from "./actor";
 import { loadVisibleTicket } from "./load-ticket";
@@ -69,6 +71,9 @@ export async function updateTicket(ctx: Ctx, id: string, input: UpdateTicket): P
     .where(eq(tickets.id, t.id))
     .returning();
   await recordAudit(tx, auditActor(ctx), { action: "ticket.updated", entityType: "ticket", entityId: t.id, data: { changes } });
+  if (set.assigneeId) {
+    await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.assigned", ticketId: t.id, actorId: user.userId, assigneeId: set.assigneeId });
+  }
   return toTicketView(updated!, now);
 }
 

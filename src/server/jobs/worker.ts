@@ -1,0 +1,74 @@
+import "server-only";
+import PgBoss from "pg-boss";
+import type { ZodType } from "zod";
+import { logger } from "../observability/logger";
+import { handleNotify } from "../notifications/notify";
+import { handleEmail, markEmailDead } from "../notifications/email";
+import { handleWebhook, markWebhookDead } from "../notifications/webhook-delivery";
+import { unsafeScanSlas } from "../sla/scan";
+import { unsafeAutoCloseSolved } from "../tickets/auto-close";
+import { BOSS_SCHEMA } from "./boss";
+import { QUEUES, ZEmailJob, ZNotifyJob, ZWebhookJob } from "./queues";
+import { countJob } from "./stats";
+
+export type RunningWorker = { boss: PgBoss; stop: () => Promise<void> };
+
+type Handler<T> = (data: T) => Promise<unknown>;
+
+/**
+ * The job worker (npm run worker, or beside the app in npm start). Several may run against one
+ * database: pg-boss hands each job to one worker (SKIP LOCKED) and sends each cron tick once.
+ */
+export async function startWorker(opts: { url: string; pollingIntervalSeconds?: number; schedule?: boolean }): Promise<RunningWorker> {
+  const log = logger().child({ component: "worker" });
+  const boss = new PgBoss({ connectionString: opts.url, schema: BOSS_SCHEMA, max: 6, application_name: "beacon-worker" });
+  boss.on("error", (err) => log.error({ err: err.message }, "job system error"));
+  await boss.start();
+  const polling = opts.pollingIntervalSeconds ?? 1;
+
+  const work = async <T>(queue: string, schema: ZodType<T> | null, handler: Handler<T>) => {
+    await boss.work<T>(queue, { batchSize: 1, pollingIntervalSeconds: polling }, async ([job]) => {
+      if (!job) return;
+      const started = performance.now();
+      try {
+        const data = schema ? schema.parse(job.data) : (job.data as T);
+        const out = await handler(data);
+        countJob(queue, "completed", performance.now() - started);
+        return out;
+      } catch (err) {
+        countJob(queue, "failed", performance.now() - started);
+        log.warn({ queue, jobId: job.id, err: err instanceof Error ? err.message : String(err) }, "job failed");
+        throw err;
+      }
+    });
+  };
+
+  await work(QUEUES.notify.name, ZNotifyJob, handleNotify);
+  await work(QUEUES.email.name, ZEmailJob, handleEmail);
+  await work(QUEUES.webhook.name, ZWebhookJob, handleWebhook);
+  await work(QUEUES.slaScan.name, null, async () => {
+    const r = await unsafeScanSlas();
+    if (r.warnings || r.breaches) log.info({ ...r }, "sla scan recorded events");
+    return r;
+  });
+  await work(QUEUES.autoClose.name, null, () => unsafeAutoCloseSolved());
+  await work(QUEUES.emailDead.name, ZEmailJob, async (d) => (countJob(QUEUES.email.name, "dead", 0), markEmailDead(d)));
+  await work(QUEUES.webhookDead.name, ZWebhookJob, async (d) => (countJob(QUEUES.webhook.name, "dead", 0), markWebhookDead(d)));
+  await work(QUEUES.notifyDead.name, null, async (d) => {
+    countJob(QUEUES.notify.name, "dead", 0);
+    log.error({ queue: QUEUES.notify.name, data: d }, "notification job dead-lettered after retries");
+  });
+
+  if (opts.schedule !== false) {
+    await boss.schedule(QUEUES.slaScan.name, QUEUES.slaScan.cron);
+    await boss.schedule(QUEUES.autoClose.name, QUEUES.autoClose.cron);
+  }
+  log.info({ queues: Object.values(QUEUES).map((q) => q.name) }, "worker started");
+  return {
+    boss,
+    stop: async () => {
+      await boss.stop({ graceful: true, timeout: 10_000, wait: true });
+      log.info("worker stopped");
+    },
+  };
+}

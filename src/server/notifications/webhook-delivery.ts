@@ -1,0 +1,85 @@
+import "server-only";
+import { createHmac } from "node:crypto";
+import { and, eq, sql } from "drizzle-orm";
+import { withTenant } from "../db/tenant";
+import { webhookDeliveries, webhooks } from "../db/schema/notifications";
+import { logger } from "../observability/logger";
+
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+
+/**
+ * X-Beacon-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the webhook's secret>.
+ * The timestamp (X-Beacon-Timestamp, unix seconds) is inside the signature, so a receiver that
+ * rejects old timestamps (e.g. > 5 minutes) is safe against replays.
+ */
+export function signWebhook(secret: string, timestamp: number, body: string): string {
+  return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
+}
+
+export class WebhookDeliveryError extends Error {}
+
+/**
+ * Delivers one webhook delivery row. Any 2xx is success (recorded once; a repeated job finds it
+ * done); anything else records the attempt and throws, so pg-boss retries with exponential backoff
+ * and jitter, then moves the job to webhook-dead.
+ */
+export async function handleWebhook(job: { orgId: string; deliveryId: string }): Promise<"delivered" | "skipped"> {
+  const d = await withTenant(job.orgId, async (tx) => {
+    const [row] = await tx
+      .select({ id: webhookDeliveries.id, status: webhookDeliveries.status, event: webhookDeliveries.event, payload: webhookDeliveries.payload, url: webhooks.url, secret: webhooks.secret, active: webhooks.active })
+      .from(webhookDeliveries)
+      .innerJoin(webhooks, and(eq(webhooks.orgId, webhookDeliveries.orgId), eq(webhooks.id, webhookDeliveries.webhookId)))
+      .where(eq(webhookDeliveries.id, job.deliveryId));
+    return row;
+  });
+  if (!d || d.status === "succeeded" || d.status === "dead" || !d.active) return "skipped";
+  const body = JSON.stringify({ id: d.id, ...d.payload });
+  const timestamp = Math.floor(Date.now() / 1000);
+  let status: number | null = null;
+  let error: string | null = null;
+  try {
+    const res = await fetch(d.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "Beacon-Webhooks/1",
+        "x-beacon-event": d.event,
+        "x-beacon-delivery": d.id,
+        "x-beacon-timestamp": String(timestamp),
+        "x-beacon-signature": signWebhook(d.secret, timestamp, body),
+      },
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+    });
+    status = res.status;
+    await res.body?.cancel().catch(() => undefined);
+    if (res.status < 200 || res.status > 299) error = `HTTP ${res.status}`;
+  } catch (err) {
+    error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  }
+  await withTenant(job.orgId, (tx) =>
+    tx
+      .update(webhookDeliveries)
+      .set({
+        attempts: sql`${webhookDeliveries.attempts} + 1`,
+        lastStatusCode: status,
+        lastError: error,
+        status: error ? "failed" : "succeeded",
+        deliveredAt: error ? null : sql`now()`,
+      })
+      .where(eq(webhookDeliveries.id, d.id)),
+  );
+  if (error) {
+    logger().warn({ job: "webhook", deliveryId: d.id, status, err: error }, "webhook delivery failed; will retry");
+    throw new WebhookDeliveryError(error);
+  }
+  return "delivered";
+}
+
+export async function markWebhookDead(job: { orgId: string; deliveryId: string }): Promise<void> {
+  await withTenant(job.orgId, (tx) =>
+    tx.update(webhookDeliveries).set({ status: "dead" }).where(and(eq(webhookDeliveries.id, job.deliveryId), sql`${webhookDeliveries.status} <> 'succeeded'`)),
+  );
+  logger().error({ job: "webhook", deliveryId: job.deliveryId }, "webhook delivery dead-lettered after retries");
+}
