@@ -99,8 +99,8 @@ describe("the worker: retries with growing delays, then dead letter", () => {
     // A short retry policy for this database, so the test sees several retries in seconds.
     boss = new PgBoss({ connectionString: process.env.DATABASE_URL!, schema: BOSS_SCHEMA, supervise: false, schedule: false, max: 1 });
     await boss.start();
-    await boss.updateQueue(QUEUES.email.name, { retryLimit: 3, retryDelay: 1, retryBackoff: true });
-    await boss.updateQueue(QUEUES.webhook.name, { retryLimit: 2, retryDelay: 1, retryBackoff: true });
+    await boss.updateQueue(QUEUES.email.name, { name: QUEUES.email.name, retryLimit: 3, retryDelay: 1, retryBackoff: true });
+    await boss.updateQueue(QUEUES.webhook.name, { name: QUEUES.webhook.name, retryLimit: 2, retryDelay: 1, retryBackoff: true });
     worker = await startWorker({ url: process.env.DATABASE_URL!, pollingIntervalSeconds: 0.5, schedule: false });
   });
   afterAll(async () => {
