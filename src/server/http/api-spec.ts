@@ -7,6 +7,8 @@ import {
 } from "../tickets/schemas";
 import { ZListNotifications, ZMarkRead, ZNotification } from "../notifications/list-notifications";
 import { ZListUsers } from "../users/list-users";
+import { ZCreatePolicy, ZPolicy, ZUpdatePolicy } from "../sla-policies/schemas";
+import { ZCreateWebhook, ZDelivery, ZListDeliveries, ZUpdateWebhook, ZWebhook } from "../webhooks/manage-webhooks";
 import { ZUser } from "../users/user-view";
 import { ERROR_STATUS } from "./errors";
 
@@ -50,6 +52,15 @@ export const OPERATIONS: Operation[] = [
   { method: "GET", path: "/api/v1/users", summary: "Users of your org (admins: all; agents: agents and admins)", tag: "users", auth: "staff", query: ZListUsers, status: 200, response: page(ZUser) },
   { method: "GET", path: "/api/v1/notifications", summary: "Your notifications, newest first, with the unread count", tag: "notifications", auth: "any", query: ZListNotifications, status: 200, response: page(ZNotification).extend({ unreadCount: z.number().int() }) },
   { method: "POST", path: "/api/v1/notifications/read", summary: "Mark some ({ids}) or all ({all: true}) of your notifications read", tag: "notifications", auth: "any", body: ZMarkRead, status: 200, response: z.object({ updated: z.number().int() }) },
+  { method: "GET", path: "/api/v1/sla-policies", summary: "SLA policies of the org, one per priority, with calendars", tag: "sla", auth: "admin", status: 200, response: z.object({ data: z.array(ZPolicy) }) },
+  { method: "POST", path: "/api/v1/sla-policies", summary: "Create a priority's SLA policy (open tickets re-applied in a job)", tag: "sla", auth: "admin", body: ZCreatePolicy, status: 201, response: ZPolicy },
+  { method: "PATCH", path: "/api/v1/sla-policies/{id}", summary: "Change a policy or its calendar (open tickets re-applied in a job)", tag: "sla", auth: "admin", pathId: true, body: ZUpdatePolicy, status: 200, response: ZPolicy },
+  { method: "DELETE", path: "/api/v1/sla-policies/{id}", summary: "Remove a policy (its tickets lose unmet targets)", tag: "sla", auth: "admin", pathId: true, status: 204, response: null },
+  { method: "GET", path: "/api/v1/webhooks", summary: "Webhooks of the org", tag: "webhooks", auth: "admin", status: 200, response: z.object({ data: z.array(ZWebhook) }) },
+  { method: "POST", path: "/api/v1/webhooks", summary: "Create a webhook; its signing secret is returned once", tag: "webhooks", auth: "admin", body: ZCreateWebhook, status: 201, response: ZWebhook },
+  { method: "PATCH", path: "/api/v1/webhooks/{id}", summary: "Change a webhook or rotate its secret", tag: "webhooks", auth: "admin", pathId: true, body: ZUpdateWebhook, status: 200, response: ZWebhook },
+  { method: "DELETE", path: "/api/v1/webhooks/{id}", summary: "Delete a webhook", tag: "webhooks", auth: "admin", pathId: true, status: 204, response: null },
+  { method: "GET", path: "/api/v1/webhooks/{id}/deliveries", summary: "A webhook's deliveries, newest first", tag: "webhooks", auth: "admin", pathId: true, query: ZListDeliveries, status: 200, response: page(ZDelivery) },
   { method: "GET", path: "/api/v1/audit/verify", summary: "Verify the org's audit hash chain", tag: "audit", auth: "admin", status: 200, response: ZVerify },
 ];
 

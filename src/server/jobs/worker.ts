@@ -7,8 +7,9 @@ import { handleEmail, markEmailDead } from "../notifications/email";
 import { handleWebhook, markWebhookDead } from "../notifications/webhook-delivery";
 import { unsafeScanSlas } from "../sla/scan";
 import { unsafeAutoCloseSolved } from "../tickets/auto-close";
+import { reapplyPolicy } from "../sla-policies/reapply-policy";
 import { BOSS_SCHEMA } from "./boss";
-import { QUEUES, ZEmailJob, ZNotifyJob, ZWebhookJob } from "./queues";
+import { QUEUES, ZEmailJob, ZNotifyJob, ZReapplyJob, ZWebhookJob } from "./queues";
 import { countJob } from "./stats";
 
 export type RunningWorker = { boss: PgBoss; stop: () => Promise<void> };
@@ -46,6 +47,7 @@ export async function startWorker(opts: { url: string; pollingIntervalSeconds?: 
   await work(QUEUES.notify.name, ZNotifyJob, handleNotify);
   await work(QUEUES.email.name, ZEmailJob, handleEmail);
   await work(QUEUES.webhook.name, ZWebhookJob, handleWebhook);
+  await work(QUEUES.slaReapply.name, ZReapplyJob, reapplyPolicy);
   await work(QUEUES.slaScan.name, null, async () => {
     const r = await unsafeScanSlas();
     if (r.warnings || r.breaches) log.info({ ...r }, "sla scan recorded events");
@@ -54,6 +56,10 @@ export async function startWorker(opts: { url: string; pollingIntervalSeconds?: 
   await work(QUEUES.autoClose.name, null, () => unsafeAutoCloseSolved());
   await work(QUEUES.emailDead.name, ZEmailJob, async (d) => (countJob(QUEUES.email.name, "dead", 0), markEmailDead(d)));
   await work(QUEUES.webhookDead.name, ZWebhookJob, async (d) => (countJob(QUEUES.webhook.name, "dead", 0), markWebhookDead(d)));
+  await work(QUEUES.slaReapplyDead.name, null, async (d) => {
+    countJob(QUEUES.slaReapply.name, "dead", 0);
+    log.error({ queue: QUEUES.slaReapply.name, data: d }, "SLA re-apply job dead-lettered after retries");
+  });
   await work(QUEUES.notifyDead.name, null, async (d) => {
     countJob(QUEUES.notify.name, "dead", 0);
     log.error({ queue: QUEUES.notify.name, data: d }, "notification job dead-lettered after retries");

@@ -74,11 +74,17 @@ type SlaFields = Partial<Pick<TicketRow, "slaPolicyId" | "firstResponseDue" | "f
 export async function slaChangesOnUpdate(
   tx: Tx,
   t: TicketRow,
-  change: { status?: TicketStatus; priority?: TicketPriority },
+  change: { status?: TicketStatus; priority?: TicketPriority; reason?: "priority_change" | "policy_change" },
   now: Date,
 ): Promise<SlaFields> {
   const p = await loadPolicy(tx, change.priority ?? t.priority);
-  if (!p) return change.priority ? { slaPolicyId: null } : {};
+  if (!p) {
+    // No policy for the (new) priority: no targets, except what was already met stays on record.
+    return change.priority
+      ? { slaPolicyId: null, firstResponseDue: t.firstResponseAt ? t.firstResponseDue : null, resolveDue: t.resolvedAt ? t.resolveDue : null, nextResponseDue: null }
+      : {};
+  }
+  const reason = change.reason ?? "priority_change";
   const status = change.status ?? t.status;
   const out: SlaFields = {};
   const events: SlaEventInsert[] = [];
@@ -119,12 +125,12 @@ export async function slaChangesOnUpdate(
       out.slaPolicyId = p.policy.id;
       if (!t.firstResponseAt) {
         out.firstResponseDue = p.clock.add(t.createdAt, p.policy.firstResponseMinutes * 60);
-        events.push(event(t, "first_response", "apply", now, out.firstResponseDue, { reason: "priority_change", priority: change.priority }));
+        events.push(event(t, "first_response", "apply", now, out.firstResponseDue, { reason, priority: change.priority }));
       }
     }
     if (!resolvedAt && !pausedAt) {
       out.resolveDue = p.clock.add(t.createdAt, p.policy.resolveMinutes * 60 + pausedSeconds);
-      events.push(event(t, "resolution", "apply", now, out.resolveDue, { reason: change.priority ? "priority_change" : "resumed", pausedSeconds }));
+      events.push(event(t, "resolution", "apply", now, out.resolveDue, { reason: change.priority ? reason : "resumed", pausedSeconds }));
     }
   }
   if (events.length) await tx.insert(slaEvents).values(events);

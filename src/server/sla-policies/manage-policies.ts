@@ -1,0 +1,123 @@
+import "server-only";
+import { eq } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit";
+import { calendars, slaPolicies } from "../db/schema/sla";
+import type { Tx } from "../db/tenant";
+import { AppError, notFound } from "../http/errors";
+import type { Ctx } from "../http/route";
+import { enqueue } from "../jobs/enqueue";
+import { QUEUES } from "../jobs/queues";
+import { validateCalendar } from "../sla/calendar";
+import { auditActor } from "../tickets/actor";
+import { assertCan } from "../tickets/permissions";
+import type { CalendarInput, CreatePolicy, PolicyView, UpdatePolicy } from "./schemas";
+
+type PolicyRow = typeof slaPolicies.$inferSelect;
+type CalendarRow = typeof calendars.$inferSelect;
+
+function toView(p: PolicyRow, c: CalendarRow | null): PolicyView {
+  return {
+    id: p.id,
+    priority: p.priority,
+    firstResponseMinutes: p.firstResponseMinutes,
+    resolveMinutes: p.resolveMinutes,
+    nextResponseMinutes: p.nextResponseMinutes,
+    businessHours: p.businessHours,
+    calendar: c ? { id: c.id, name: c.name, timezone: c.timezone, intervals: c.intervals, holidays: c.holidays } : null,
+    pauseOn: p.pauseOn,
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+const ORDER = { urgent: 0, high: 1, normal: 2, low: 3 } as const;
+
+export async function listPolicies(ctx: Ctx): Promise<{ data: PolicyView[] }> {
+  assertCan(ctx.user, "org.admin");
+  const rows = await ctx.tx.select({ p: slaPolicies, c: calendars }).from(slaPolicies).leftJoin(calendars, eq(calendars.id, slaPolicies.calendarId));
+  return { data: rows.sort((a, b) => ORDER[a.p.priority] - ORDER[b.p.priority]).map((r) => toView(r.p, r.c)) };
+}
+
+function calendarProblems(cal: CalendarInput) {
+  const problems = validateCalendar({ timezone: cal.timezone, intervals: cal.intervals, holidays: cal.holidays });
+  if (problems.length) {
+    throw new AppError("validation_failed", "calendar is invalid", {
+      issues: problems.map((p) => ({ in: "body", path: `calendar.${p.path}`, message: p.message })),
+    });
+  }
+}
+
+async function saveCalendar(tx: Tx, orgId: string, existing: CalendarRow | null, cal: CalendarInput): Promise<CalendarRow> {
+  calendarProblems(cal);
+  const values = { name: cal.name ?? existing?.name ?? "Business hours", timezone: cal.timezone, intervals: cal.intervals, holidays: cal.holidays, updatedAt: new Date() };
+  if (existing) {
+    const [c] = await tx.update(calendars).set(values).where(eq(calendars.id, existing.id)).returning();
+    return c!;
+  }
+  const [c] = await tx.insert(calendars).values({ orgId, ...values }).returning();
+  return c!;
+}
+
+function assertBusinessHoursHaveCalendar(businessHours: boolean, calendar: CalendarRow | null) {
+  if (businessHours && !calendar) {
+    throw new AppError("validation_failed", "a business-hours policy needs a calendar", {
+      issues: [{ in: "body", path: "calendar", message: "is required when businessHours is true" }],
+    });
+  }
+}
+
+/** Creates the policy of a priority (one per priority: a second is 409). Open tickets get it in a job. */
+export async function createPolicy(ctx: Ctx, input: CreatePolicy): Promise<PolicyView> {
+  assertCan(ctx.user, "org.admin");
+  const [dupe] = await ctx.tx.select({ id: slaPolicies.id }).from(slaPolicies).where(eq(slaPolicies.priority, input.priority));
+  if (dupe) throw new AppError("conflict", `a policy for ${input.priority} priority already exists; change it instead`, { id: dupe.id });
+  const calendar = input.calendar ? await saveCalendar(ctx.tx, ctx.user.orgId, null, input.calendar) : null;
+  assertBusinessHoursHaveCalendar(input.businessHours, calendar);
+  const [p] = await ctx.tx
+    .insert(slaPolicies)
+    .values({
+      orgId: ctx.user.orgId, priority: input.priority, firstResponseMinutes: input.firstResponseMinutes, resolveMinutes: input.resolveMinutes,
+      nextResponseMinutes: input.nextResponseMinutes ?? null, businessHours: input.businessHours, calendarId: calendar?.id ?? null,
+      pauseOn: input.pauseOn ?? ["pending"],
+    })
+    .returning();
+  await recordAudit(ctx.tx, auditActor(ctx), { action: "sla_policy.created", entityType: "sla_policy", entityId: p!.id, data: { ...input } });
+  await enqueue(ctx.tx, QUEUES.slaReapply.name, { orgId: ctx.user.orgId, priority: input.priority });
+  return toView(p!, calendar);
+}
+
+/** Changes a policy (and its calendar); open tickets of its priority are re-applied in a job, in batches. */
+export async function updatePolicy(ctx: Ctx, id: string, input: UpdatePolicy): Promise<PolicyView> {
+  assertCan(ctx.user, "org.admin");
+  const [row] = await ctx.tx.select({ p: slaPolicies, c: calendars }).from(slaPolicies).leftJoin(calendars, eq(calendars.id, slaPolicies.calendarId)).where(eq(slaPolicies.id, id)).for("update", { of: slaPolicies });
+  if (!row) throw notFound("SLA policy");
+  let calendar = row.c;
+  if (input.calendar) calendar = await saveCalendar(ctx.tx, ctx.user.orgId, row.c, input.calendar);
+  if (input.calendar === null) calendar = null;
+  const businessHours = input.businessHours ?? row.p.businessHours;
+  assertBusinessHoursHaveCalendar(businessHours, calendar);
+  const [p] = await ctx.tx
+    .update(slaPolicies)
+    .set({
+      firstResponseMinutes: input.firstResponseMinutes ?? row.p.firstResponseMinutes,
+      resolveMinutes: input.resolveMinutes ?? row.p.resolveMinutes,
+      nextResponseMinutes: input.nextResponseMinutes === undefined ? row.p.nextResponseMinutes : input.nextResponseMinutes,
+      businessHours,
+      calendarId: calendar?.id ?? null,
+      pauseOn: input.pauseOn ?? row.p.pauseOn,
+      updatedAt: new Date(),
+    })
+    .where(eq(slaPolicies.id, id))
+    .returning();
+  await recordAudit(ctx.tx, auditActor(ctx), { action: "sla_policy.updated", entityType: "sla_policy", entityId: id, data: { changes: { ...input } } });
+  await enqueue(ctx.tx, QUEUES.slaReapply.name, { orgId: ctx.user.orgId, priority: p!.priority });
+  return toView(p!, calendar);
+}
+
+/** Removes a policy: tickets of its priority lose their unmet targets (in the re-apply job). */
+export async function deletePolicy(ctx: Ctx, id: string): Promise<void> {
+  assertCan(ctx.user, "org.admin");
+  const [p] = await ctx.tx.delete(slaPolicies).where(eq(slaPolicies.id, id)).returning();
+  if (!p) throw notFound("SLA policy");
+  await recordAudit(ctx.tx, auditActor(ctx), { action: "sla_policy.deleted", entityType: "sla_policy", entityId: id, data: { priority: p.priority } });
+  await enqueue(ctx.tx, QUEUES.slaReapply.name, { orgId: ctx.user.orgId, priority: p.priority });
+}

@@ -1,0 +1,126 @@
+import "server-only";
+import { randomBytes } from "node:crypto";
+import { and, desc, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { recordAudit } from "../audit/record-audit";
+import { webhookDeliveries, webhooks } from "../db/schema/notifications";
+import { decodeCursor, encodeCursor } from "../http/cursor";
+import { notFound } from "../http/errors";
+import type { Ctx } from "../http/route";
+import { auditActor } from "../tickets/actor";
+import { assertCan } from "../tickets/permissions";
+import { zLimit } from "../tickets/schemas";
+
+export const WEBHOOK_EVENTS = ["sla.warning", "sla.breach", "ticket.created", "ticket.assigned", "ticket.replied"] as const;
+
+const zUrl = z
+  .string()
+  .max(2000)
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password;
+    } catch {
+      return false;
+    }
+  }, { message: "must be an http(s) URL without credentials" });
+const zEvents = z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).transform((e) => [...new Set(e)].sort());
+
+export const ZCreateWebhook = z.strictObject({ url: zUrl, events: zEvents, active: z.boolean().optional().default(true) });
+export const ZUpdateWebhook = z
+  .strictObject({ url: zUrl.optional(), events: zEvents.optional(), active: z.boolean().optional(), rotateSecret: z.literal(true).optional() })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "nothing to change" });
+export type CreateWebhook = z.infer<typeof ZCreateWebhook>;
+export type UpdateWebhook = z.infer<typeof ZUpdateWebhook>;
+
+export const ZWebhook = z.object({
+  id: z.uuid(), url: z.string(), events: z.array(z.string()), active: z.boolean(), secretHint: z.string(),
+  createdAt: z.iso.datetime(), updatedAt: z.iso.datetime(), secret: z.string().optional(),
+});
+export const ZDelivery = z.object({
+  id: z.uuid(), event: z.string(), status: z.string(), attempts: z.number().int(), lastStatusCode: z.number().int().nullable(),
+  lastError: z.string().nullable(), createdAt: z.iso.datetime(), deliveredAt: z.iso.datetime().nullable(),
+});
+
+type Row = typeof webhooks.$inferSelect;
+const newSecret = () => `whsec_${randomBytes(24).toString("base64url")}`;
+
+function toView(w: Row, revealSecret = false) {
+  return {
+    id: w.id, url: w.url, events: w.events, active: w.active, secretHint: `…${w.secret.slice(-4)}`,
+    createdAt: w.createdAt.toISOString(), updatedAt: w.updatedAt.toISOString(),
+    ...(revealSecret ? { secret: w.secret } : {}),
+  };
+}
+
+export async function listWebhooks(ctx: Ctx) {
+  assertCan(ctx.user, "org.admin");
+  const rows = await ctx.tx.select().from(webhooks).orderBy(webhooks.createdAt);
+  return { data: rows.map((r) => toView(r)) };
+}
+
+/** The signing secret is generated here and shown once, in this response. */
+export async function createWebhook(ctx: Ctx, input: CreateWebhook) {
+  assertCan(ctx.user, "org.admin");
+  const [w] = await ctx.tx.insert(webhooks).values({ orgId: ctx.user.orgId, url: input.url, events: input.events, active: input.active, secret: newSecret() }).returning();
+  await recordAudit(ctx.tx, auditActor(ctx), { action: "webhook.created", entityType: "webhook", entityId: w!.id, data: { url: input.url, events: input.events, active: input.active } });
+  return toView(w!, true);
+}
+
+export async function updateWebhook(ctx: Ctx, id: string, input: UpdateWebhook) {
+  assertCan(ctx.user, "org.admin");
+  const [w] = await ctx.tx
+    .update(webhooks)
+    .set({
+      ...(input.url !== undefined ? { url: input.url } : {}),
+      ...(input.events !== undefined ? { events: input.events } : {}),
+      ...(input.active !== undefined ? { active: input.active } : {}),
+      ...(input.rotateSecret ? { secret: newSecret() } : {}),
+      updatedAt: sql`now()`,
+    })
+    .where(eq(webhooks.id, id))
+    .returning();
+  if (!w) throw notFound("webhook");
+  const { rotateSecret, ...changes } = input;
+  await recordAudit(ctx.tx, auditActor(ctx), { action: "webhook.updated", entityType: "webhook", entityId: id, data: { changes, secretRotated: rotateSecret === true } });
+  return toView(w, rotateSecret === true);
+}
+
+export async function deleteWebhook(ctx: Ctx, id: string): Promise<void> {
+  assertCan(ctx.user, "org.admin");
+  const [w] = await ctx.tx.delete(webhooks).where(eq(webhooks.id, id)).returning({ id: webhooks.id, url: webhooks.url });
+  if (!w) throw notFound("webhook");
+  await recordAudit(ctx.tx, auditActor(ctx), { action: "webhook.deleted", entityType: "webhook", entityId: id, data: { url: w.url } });
+}
+
+export const ZListDeliveries = z.strictObject({ limit: zLimit, cursor: z.string().min(1).max(2048).optional() });
+type Cursor = { v: string; id: string };
+const isCursor = (v: unknown): v is Cursor => typeof v === "object" && v !== null && typeof (v as Cursor).v === "string" && typeof (v as Cursor).id === "string";
+
+/** A webhook's deliveries, newest first: status, attempts and the last response, for debugging receivers. */
+export async function listDeliveries(ctx: Ctx<z.infer<typeof ZListDeliveries>>, webhookId: string) {
+  assertCan(ctx.user, "org.admin");
+  const [w] = await ctx.tx.select({ id: webhooks.id }).from(webhooks).where(eq(webhooks.id, webhookId));
+  if (!w) throw notFound("webhook");
+  const where = [eq(webhookDeliveries.webhookId, webhookId)];
+  if (ctx.query.cursor) {
+    const c = decodeCursor(ctx.query.cursor, isCursor);
+    where.push(sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (${c.v}::timestamptz, ${c.id}::uuid)`);
+  }
+  const rows = await ctx.tx
+    .select({ d: webhookDeliveries, v: sql<string>`${webhookDeliveries.createdAt}::text` })
+    .from(webhookDeliveries)
+    .where(and(...where))
+    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+    .limit(ctx.query.limit + 1);
+  const more = rows.length > ctx.query.limit;
+  const page = more ? rows.slice(0, ctx.query.limit) : rows;
+  const last = page[page.length - 1];
+  return {
+    data: page.map(({ d }) => ({
+      id: d.id, event: d.event, status: d.status, attempts: d.attempts, lastStatusCode: d.lastStatusCode, lastError: d.lastError,
+      createdAt: d.createdAt.toISOString(), deliveredAt: d.deliveredAt?.toISOString() ?? null,
+    })),
+    nextCursor: more && last ? encodeCursor({ v: last.v, id: last.d.id }) : null,
+  };
+}
