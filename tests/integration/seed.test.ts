@@ -141,6 +141,18 @@ describe("demo seed", () => {
     for (const m of soon) expect(m).toBeGreaterThanOrEqual(15);
   });
 
+  it("hands every open ticket to the first SLA scan, which warns and breaches the due ones and queues notifications", async () => {
+    const { unsafeScanSlas } = await import("../../src/server/sla/scan");
+    const r = await unsafeScanSlas();
+    expect(r.breaches).toBeGreaterThan(0);
+    expect(r.warnings).toBeGreaterThan(0);
+    const { jobsIn } = await import("../helpers/jobs");
+    const jobs = (await jobsIn("notify")).filter((j) => String(j.data.kind).startsWith("sla."));
+    expect(jobs).toHaveLength(r.breaches + r.warnings);
+    const again = await unsafeScanSlas();
+    expect(again.breaches + again.warnings).toBe(0);
+  });
+
   it("writes conversations with public replies and internal notes as safe HTML", async () => {
     const [c] = await q<{ total: number; internal: number; agent_public: number; customer: number; customer_internal: number; tickets_without: number }>(sql`
       select count(*)::int as total,
