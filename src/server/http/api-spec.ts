@@ -11,6 +11,9 @@ import { ZCreatePolicy, ZPolicy, ZUpdatePolicy } from "../sla-policies/schemas";
 import { ZCreateWebhook, ZDelivery, ZListDeliveries, ZUpdateWebhook, ZWebhook } from "../webhooks/manage-webhooks";
 import { ZUser } from "../users/user-view";
 import { ERROR_STATUS } from "./errors";
+import { USER_OPERATIONS } from "../users/openapi";
+import { ATTACHMENT_OPERATIONS } from "../attachments/openapi";
+import { EXPORT_OPERATIONS } from "../export/openapi";
 
 // The API's contract in one list, built from the same zod schemas the handlers parse with.
 // GET /api/openapi.json renders it; a test checks that every route file has an entry here.
@@ -62,6 +65,9 @@ export const OPERATIONS: Operation[] = [
   { method: "DELETE", path: "/api/v1/webhooks/{id}", summary: "Delete a webhook", tag: "webhooks", auth: "admin", pathId: true, status: 204, response: null },
   { method: "GET", path: "/api/v1/webhooks/{id}/deliveries", summary: "A webhook's deliveries, newest first", tag: "webhooks", auth: "admin", pathId: true, query: ZListDeliveries, status: 200, response: page(ZDelivery) },
   { method: "GET", path: "/api/v1/audit/verify", summary: "Verify the org's audit hash chain", tag: "audit", auth: "admin", status: 200, response: ZVerify },
+  ...USER_OPERATIONS,
+  ...ATTACHMENT_OPERATIONS,
+  ...EXPORT_OPERATIONS,
 ];
 
 const ZError = z.object({ error: z.object({ code: z.enum(Object.keys(ERROR_STATUS) as [string, ...string[]]), message: z.string(), details: z.unknown().optional() }) });

@@ -9,6 +9,7 @@ import { AppError } from "./errors";
 import { clientIp } from "./client-ip";
 import { errorResponse, toAppError } from "./error-response";
 import { readJsonBody } from "./json-body";
+import { assertFeatureEnabledByEnv, type Feature } from "../flags/features";
 
 type AuthSpec = "any" | readonly Role[];
 
@@ -21,6 +22,8 @@ type Spec<B, Q, P> = {
   status?: number;
   /** Routes a user who must change their password may still call (me, password change). */
   allowPendingPasswordChange?: boolean;
+  /** A kill-switchable feature: when off, the route answers 503 feature_disabled before any work. */
+  feature?: Feature;
 };
 
 export type Ctx<Q = unknown, P = unknown> = {
@@ -91,6 +94,7 @@ function wrap<B, Q, P>(
     let response: Response;
     let failure: AppError | undefined;
     try {
+      if (spec.feature) assertFeatureEnabledByEnv(spec.feature);
       const params = parse(spec.params, nextCtx.params ? await nextCtx.params : {}, "path");
       const query = parse(spec.query, Object.fromEntries(url.searchParams), "query");
       const body = spec.body ? parse(spec.body, await readJsonBody(req), "body") : (undefined as B);

@@ -1,0 +1,15 @@
+import "server-only";
+import { env } from "../env";
+import { AppError } from "../http/errors";
+
+/** Features that can be switched off: by FEATURES_DISABLED (no database needed, for incidents) or by flags. */
+export const FEATURES = ["attachments", "export", "search", "webhooks", "signup_tokens", "notifications_email"] as const;
+export type Feature = (typeof FEATURES)[number];
+
+export function disabledByEnv(feature: Feature): boolean {
+  return env().FEATURES_DISABLED.includes(feature);
+}
+
+export function assertFeatureEnabledByEnv(feature: Feature): void {
+  if (disabledByEnv(feature)) throw new AppError("feature_disabled", `${feature} is switched off right now`, { feature });
+}
