@@ -275,7 +275,6 @@ function buildTicket(s: DemoScenario, c: TicketCtx) {
   const pausedAt = s.status === "pending" ? frAt : undefined;
   const lastActivity = Math.max(...convo.map((m) => m.at), closedAt ?? 0);
   const subject = fill(s.subject);
-  const publicText = convo.filter((m) => !m.internal).map((m) => fill(m.body)).join("\n\n");
 
   const ticket = {
     orgId,
