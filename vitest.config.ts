@@ -23,6 +23,11 @@ export default defineConfig({
       NEXTAUTH_SECRET: "test-only-secret-0123456789abcdefghijklmnop",
       NEXTAUTH_URL: "http://localhost:3000",
       DEMO_PASSWORD: "demo-password-for-tests",
+      // Test files send far more requests per minute from one address than a person could;
+      // the rate-limit tests set their own budgets.
+      RATE_LIMIT_IP_PER_MIN: "1000000",
+      RATE_LIMIT_USER_PER_MIN: "1000000",
+      RATE_LIMIT_SEARCH_PER_MIN: "1000000",
     },
   },
 });

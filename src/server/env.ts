@@ -67,9 +67,30 @@ export const ZEnv = z
     RATE_LIMIT_SIGNIN_IP_PER_DAY: intFrom(100, 1),
     RATE_LIMIT_USER_PER_MIN: intFrom(300, 1),
     RATE_LIMIT_IP_PER_MIN: intFrom(1000, 1),
+    RATE_LIMIT_SEARCH_PER_MIN: intFrom(60, 1),
     DB_POOL_MAX: intFrom(10, 1),
+    /** Largest attachment accepted, in bytes (default 10 MiB). */
+    ATTACHMENT_MAX_BYTES: intFrom(10 * 1024 * 1024, 1),
+    /** With S3_BUCKET set, attachments go to that S3-compatible bucket instead of BEACON_DATA_DIR/uploads. */
+    S3_BUCKET: optionalString,
+    /** e.g. http://127.0.0.1:9000 for MinIO; default https://s3.<region>.amazonaws.com. */
+    S3_ENDPOINT: url(["http:", "https:"]),
+    S3_REGION: z.string().default("us-east-1"),
+    S3_ACCESS_KEY_ID: optionalString,
+    S3_SECRET_ACCESS_KEY: optionalString,
+    /** Path-style URLs (endpoint/bucket/key), as MinIO and most self-hosted stores want. */
+    S3_FORCE_PATH_STYLE: optionalString.pipe(z.enum(["true", "false", "1", "0"]).optional()).transform((v) => v === "true" || v === "1"),
+    /** Full ticket exports per admin per minute. */
+    RATE_LIMIT_EXPORT_PER_MIN: intFrom(10, 1),
+    /** The incremental export leaves out the last N seconds, so a change still committing is never skipped. */
+    EXPORT_INCREMENTAL_LAG_SECONDS: intFrom(60, 0),
   })
   .superRefine((e, ctx) => {
+    if (e.S3_BUCKET !== undefined) {
+      for (const key of ["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
+        if (e[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: "is required when S3_BUCKET is set" });
+      }
+    }
     const external = e.DATABASE_URL !== undefined && e.BEACON_EMBEDDED_DB === undefined;
     if (e.NODE_ENV === "production" && external && !e.NEXTAUTH_SECRET) {
       ctx.addIssue({

@@ -3,13 +3,18 @@ import { randomUUID } from "node:crypto";
 import { z, type ZodType } from "zod";
 import { withTenant, type Tx } from "../db/tenant";
 import type { Role } from "../db/schema/enums";
-import { confirmClaim, readClaim, type Principal } from "../auth/principal";
+import { confirmClaim, pendingStep, readClaim, type Principal } from "../auth/principal";
 import { logger } from "../observability/logger";
 import { AppError } from "./errors";
 import { clientIp } from "./client-ip";
+import { env } from "../env";
 import { errorResponse, toAppError } from "./error-response";
 import { readJsonBody } from "./json-body";
 import { assertFeatureEnabledByEnv, type Feature } from "../flags/features";
+import { assertFeatureEnabled } from "../flags/flags";
+import { observeRequest } from "../observability/metrics";
+import { consume } from "../ratelimit/api-limits";
+import { rateLimitHeaders, type LimitState } from "../ratelimit/limiters";
 
 type AuthSpec = "any" | readonly Role[];
 
@@ -22,8 +27,12 @@ type Spec<B, Q, P> = {
   status?: number;
   /** Routes a user who must change their password may still call (me, password change). */
   allowPendingPasswordChange?: boolean;
-  /** A kill-switchable feature: when off, the route answers 503 feature_disabled before any work. */
-  feature?: Feature;
+  /** Routes a user who must first set up two-factor sign-in may still call (me, /me/2fa…). */
+  allowPendingTwoFactorSetup?: boolean;
+  /** A kill-switchable feature: when off (env or flag), the route answers 503 feature_disabled. */
+  feature?: Feature | { name: Feature; when: (query: Q) => boolean };
+  /** A stricter per-user budget on top of the general ones (search, export). */
+  rateLimit?: { name: "search" | "export"; when?: (query: Q) => boolean };
 };
 
 export type Ctx<Q = unknown, P = unknown> = {
@@ -56,13 +65,21 @@ export function route<B = undefined, Q = undefined, P = undefined>(
     if (claim === null || claim === "invalid") {
       throw new AppError("unauthenticated", claim === null ? "sign in or send a bearer token" : "invalid or expired credentials");
     }
+    if (claim.kind === "session") assertSameOrigin(base.req);
     return withTenant(claim.orgId, async (tx) => {
       const user = await confirmClaim(tx, claim);
       if (!user) throw new AppError("unauthenticated", "invalid or expired credentials");
       base.log.userId = user.userId;
       base.log.orgId = user.orgId;
-      if (user.mustChangePassword && !spec.allowPendingPasswordChange) {
-        throw new AppError("forbidden", "you must change your password first", { reason: "password_change_required" });
+      base.limits = await consume("user", user.userId, base.ctx);
+      const feature = typeof spec.feature === "object" ? (spec.feature.when(base.ctx.query) ? spec.feature.name : undefined) : spec.feature;
+      if (feature) await assertFeatureEnabled(tx, user.orgId, feature);
+      if (spec.rateLimit && (spec.rateLimit.when?.(base.ctx.query) ?? true)) {
+        base.limits = await consume(spec.rateLimit.name, user.userId, base.ctx);
+      }
+      const pending = pendingStep(user);
+      if (pending && !spec[pending.allowedBy]) {
+        throw new AppError("forbidden", pending.message, { reason: pending.reason });
       }
       if (spec.auth !== "any" && !spec.auth.includes(user.role)) {
         throw new AppError("forbidden", "not allowed for your role");
@@ -74,7 +91,7 @@ export function route<B = undefined, Q = undefined, P = undefined>(
 
 /** Same wrapper for routes that run before anyone is signed in (token grant, setup links). */
 export function publicRoute<B = undefined, Q = undefined, P = undefined>(
-  spec: Omit<Spec<B, Q, P>, "auth" | "allowPendingPasswordChange">,
+  spec: Omit<Spec<B, Q, P>, "auth" | "allowPendingPasswordChange" | "allowPendingTwoFactorSetup">,
   handler: (ctx: PublicCtx<Q, P>, body: B) => Promise<unknown>,
 ): Handler {
   return wrap(spec, (base, body) => handler(base.ctx, body));
@@ -82,24 +99,56 @@ export function publicRoute<B = undefined, Q = undefined, P = undefined>(
 
 type LogFields = { userId?: string; orgId?: string };
 
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * CSRF defence for cookie-authenticated mutations (bearer tokens are not sent by browsers on their
+ * own). Bodies must already be application/json, which a cross-site form cannot send without a
+ * CORS preflight Beacon never grants; this also refuses any cross-site Origin or Sec-Fetch-Site.
+ */
+function assertSameOrigin(req: Request): void {
+  if (SAFE_METHODS.has(req.method)) return;
+  const origin = req.headers.get("origin");
+  const own = new URL(req.url).origin;
+  const configured = (() => {
+    try {
+      return env().NEXTAUTH_URL ? new URL(env().NEXTAUTH_URL!).origin : undefined;
+    } catch {
+      return undefined;
+    }
+  })();
+  const site = req.headers.get("sec-fetch-site");
+  const crossOrigin = origin !== null && origin !== own && origin !== configured;
+  if (crossOrigin || site === "cross-site") {
+    throw new AppError("forbidden", "cross-site request refused", { reason: "csrf" });
+  }
+}
+
 function wrap<B, Q, P>(
   spec: Omit<Spec<B, Q, P>, "auth">,
-  run: (base: { ctx: PublicCtx<Q, P>; req: Request; log: LogFields }, body: B) => Promise<unknown>,
+  run: (base: { ctx: PublicCtx<Q, P>; req: Request; log: LogFields; limits?: LimitState }, body: B) => Promise<unknown>,
 ): Handler {
   return async (req, nextCtx) => {
     const started = performance.now();
     const requestId = incomingRequestId(req.headers) ?? randomUUID();
     const url = new URL(req.url);
     const log: LogFields = {};
+    const base: { ctx: PublicCtx<Q, P>; req: Request; log: LogFields; limits?: LimitState } = {
+      ctx: { requestId, req, ip: clientIp(req.headers), query: undefined as Q, params: undefined as P },
+      req,
+      log,
+    };
     let response: Response;
     let failure: AppError | undefined;
     try {
-      if (spec.feature) assertFeatureEnabledByEnv(spec.feature);
-      const params = parse(spec.params, nextCtx.params ? await nextCtx.params : {}, "path");
-      const query = parse(spec.query, Object.fromEntries(url.searchParams), "query");
+      base.limits = await consume("ip", base.ctx.ip, base.ctx);
+      const feature = typeof spec.feature === "object" ? undefined : spec.feature;
+      if (feature) assertFeatureEnabledByEnv(feature);
+      base.ctx.params = parse(spec.params, nextCtx.params ? await nextCtx.params : {}, "path");
+      base.ctx.query = parse(spec.query, Object.fromEntries(url.searchParams), "query");
+      if (typeof spec.feature === "object" && spec.feature.when(base.ctx.query)) assertFeatureEnabledByEnv(spec.feature.name);
       const body = spec.body ? parse(spec.body, await readJsonBody(req), "body") : (undefined as B);
-      const ctx: PublicCtx<Q, P> = { requestId, req, ip: clientIp(req.headers), query, params };
-      const result = await run({ ctx, req, log }, body);
+      const result = await run(base, body);
       response = toResponse(result, spec.status);
     } catch (err) {
       failure = toAppError(err);
@@ -109,21 +158,36 @@ function wrap<B, Q, P>(
       response = errorResponse(failure);
     }
     response.headers.set("X-Request-Id", requestId);
-    response.headers.set("Cache-Control", "no-store");
+    if (!response.headers.has("Cache-Control")) response.headers.set("Cache-Control", "no-store");
+    if (base.limits && !response.headers.has("RateLimit-Limit")) {
+      for (const [k, v] of Object.entries(rateLimitHeaders(base.limits))) response.headers.set(k, v);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const template = routeTemplate(url.pathname);
+    observeRequest(req.method, template, response.status, seconds);
     const level = response.status >= 500 ? "error" : "info";
     logger()[level]({
       requestId,
       method: req.method,
-      route: routeTemplate(url.pathname),
+      route: template,
       status: response.status,
-      latencyMs: Math.round((performance.now() - started) * 10) / 10,
+      latencyMs: Math.round(seconds * 10_000) / 10,
       userId: log.userId,
       orgId: log.orgId,
-      ...(failure && failure.code !== "internal" ? { error: failure.code } : {}),
+      ...(failure && failure.code !== "internal" ? { error: failure.code, event: EVENT_OF[failure.code] } : {}),
     }, "request");
     return response;
   };
 }
+
+/** Failures operators search for by name in the logs. */
+const EVENT_OF: Partial<Record<string, string>> = {
+  unauthenticated: "auth_failed",
+  forbidden: "authz_denied",
+  not_found: "authz_denied_or_missing",
+  rate_limited: "rate_limited",
+  feature_disabled: "feature_disabled",
+};
 
 function parse<T>(schema: ZodType<T> | undefined, input: unknown, where: "path" | "query" | "body"): T {
   if (!schema) return undefined as T;

@@ -1,0 +1,40 @@
+import "server-only";
+import client from "prom-client";
+
+// One registry per process (kept on globalThis: Next may evaluate this module in more than one
+// server bundle). Request, rate-limit and sign-in metrics are counted where they happen; SLA and
+// job figures are read from the database at scrape time, so they cover every worker process.
+
+type Metrics = {
+  registry: client.Registry;
+  httpRequests: client.Counter<"method" | "route" | "status">;
+  httpDuration: client.Histogram<"method" | "route" | "status">;
+  rateLimitHits: client.Counter<"limiter">;
+  signIns: client.Counter<"outcome" | "via">;
+};
+
+const g = globalThis as unknown as { __beaconMetrics?: Metrics };
+
+export function metrics(): Metrics {
+  if (g.__beaconMetrics) return g.__beaconMetrics;
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: "beacon_" });
+  g.__beaconMetrics = {
+    registry,
+    httpRequests: new client.Counter({ name: "http_requests_total", help: "HTTP requests by route template and status", labelNames: ["method", "route", "status"], registers: [registry] }),
+    httpDuration: new client.Histogram({
+      name: "http_request_duration_seconds", help: "HTTP request latency by route template and status", labelNames: ["method", "route", "status"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
+    }),
+    rateLimitHits: new client.Counter({ name: "rate_limit_hits_total", help: "Requests refused by a rate limiter", labelNames: ["limiter"], registers: [registry] }),
+    signIns: new client.Counter({ name: "signin_attempts_total", help: "Sign-in and token-grant attempts by outcome", labelNames: ["outcome", "via"], registers: [registry] }),
+  };
+  return g.__beaconMetrics;
+}
+
+export function observeRequest(method: string, route: string, status: number, seconds: number): void {
+  const m = metrics();
+  const labels = { method, route, status: String(status) };
+  m.httpRequests.inc(labels);
+  m.httpDuration.observe(labels, seconds);
+}
