@@ -85,3 +85,22 @@ describe("audit chain", () => {
     expect(run(["--org", "no-such-org"]).status).toBe(2);
   });
 });
+
+describe("GET /api/v1/audit", () => {
+  it("lists the org's chain newest first with filters and cursors; admins only; never another org's", async () => {
+    const { GET: list } = await import("../../src/app/api/v1/audit/route");
+    const all = await call(list, "GET", "/api/v1/audit", { cookie: w.admin.cookie });
+    expect(all.status).toBe(200);
+    expect(all.body.data.map((e: { seq: number }) => e.seq)).toEqual([3, 2, 1]);
+    expect(all.body.data[0]).toMatchObject({ action: "ticket.updated", entityType: "ticket", actorId: w.agent.id });
+    const page1 = await call(list, "GET", "/api/v1/audit", { cookie: w.admin.cookie, query: { limit: "2" } });
+    const page2 = await call(list, "GET", "/api/v1/audit", { cookie: w.admin.cookie, query: { limit: "2", cursor: page1.body.nextCursor } });
+    expect(page2.body.data.map((e: { seq: number }) => e.seq)).toEqual([1]);
+    const replied = await call(list, "GET", "/api/v1/audit", { cookie: w.admin.cookie, query: { action: "ticket.replied" } });
+    expect(replied.body.data).toHaveLength(1);
+    expect((await call(list, "GET", "/api/v1/audit", { cookie: w.agent.cookie })).status).toBe(403);
+    expect((await call(list, "GET", "/api/v1/audit", { cookie: w.admin.cookie, query: { action: "DROP TABLE" } })).status).toBe(400);
+    const theirs = await call(list, "GET", "/api/v1/audit", { cookie: other.admin.cookie });
+    expect(theirs.body.data.every((e: { entityId: string }) => e.entityId !== all.body.data[0].entityId)).toBe(true);
+  });
+});

@@ -12,6 +12,7 @@ import { ZCreateWebhook, ZDelivery, ZListDeliveries, ZUpdateWebhook, ZWebhook } 
 import { ZUser } from "../users/user-view";
 import { ERROR_STATUS } from "./errors";
 import { ZFlag, ZPutFlag } from "../flags/flags";
+import { ZAuditEvent, ZListAudit } from "../audit/list-audit";
 import { USER_OPERATIONS } from "../users/openapi";
 import { ATTACHMENT_OPERATIONS } from "../attachments/openapi";
 import { EXPORT_OPERATIONS } from "../export/openapi";
@@ -67,6 +68,7 @@ export const OPERATIONS: Operation[] = [
   { method: "GET", path: "/api/v1/webhooks/{id}/deliveries", summary: "A webhook's deliveries, newest first", tag: "webhooks", auth: "admin", pathId: true, query: ZListDeliveries, status: 200, response: page(ZDelivery) },
   { method: "GET", path: "/api/v1/feature-flags", summary: "Effective feature flags for the org (env kill switch, org, global, default)", tag: "operations", auth: "admin", status: 200, response: z.object({ data: z.array(ZFlag) }) },
   { method: "PUT", path: "/api/v1/feature-flags", summary: "Set (or with enabled: null clear) an org-level flag", tag: "operations", auth: "admin", body: ZPutFlag, status: 200, response: z.object({ data: z.array(ZFlag) }) },
+  { method: "GET", path: "/api/v1/audit", summary: "The org's audit chain, newest first (filters: action, entityType, entityId, actorId)", tag: "audit", auth: "admin", query: ZListAudit, status: 200, response: page(ZAuditEvent) },
   { method: "GET", path: "/api/v1/audit/verify", summary: "Verify the org's audit hash chain", tag: "audit", auth: "admin", status: 200, response: ZVerify },
   ...USER_OPERATIONS,
   ...ATTACHMENT_OPERATIONS,
