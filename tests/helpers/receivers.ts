@@ -5,14 +5,18 @@ import { SMTPServer } from "smtp-server";
 export type Mail = { to: string[]; raw: string };
 
 /** A real SMTP server on 127.0.0.1 (smtp-server), collecting what it accepts. */
-export async function startSmtp(opts: { rejectFirst?: number; holdMs?: number; rejectIf?: (raw: string) => boolean } = {}) {
+export async function startSmtp(opts: { rejectFirst?: number; holdMs?: number; rejectIf?: (raw: string) => boolean; holdIf?: (raw: string) => number; onData?: (raw: string) => void } = {}) {
   const mails: Mail[] = [];
+  const closed = new Set<string>();
   let rejections = opts.rejectFirst ?? 0;
   let attempts = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
     logger: false,
+    onClose(session) {
+      closed.add(session.id);
+    },
     onData(stream, session, callback) {
       attempts++;
       const chunks: Buffer[] = [];
@@ -24,10 +28,13 @@ export async function startSmtp(opts: { rejectFirst?: number; holdMs?: number; r
           const err = Object.assign(new Error("try again later"), { responseCode: 451 });
           return callback(err);
         }
+        opts.onData?.(raw);
         setTimeout(() => {
+          // A client that went away before our 250 never had its message accepted.
+          if (closed.has(session.id)) return callback(new Error("client gone"));
           mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
           callback();
-        }, opts.holdMs ?? 0);
+        }, opts.holdIf?.(raw) ?? opts.holdMs ?? 0).unref();
       });
     },
   });

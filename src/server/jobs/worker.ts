@@ -20,9 +20,18 @@ type Handler<T> = (data: T) => Promise<unknown>;
  * The job worker (npm run worker, or beside the app in npm start). Several may run against one
  * database: pg-boss hands each job to one worker (SKIP LOCKED) and sends each cron tick once.
  */
-export async function startWorker(opts: { url: string; pollingIntervalSeconds?: number; schedule?: boolean }): Promise<RunningWorker> {
+export async function startWorker(opts: {
+  url: string;
+  pollingIntervalSeconds?: number;
+  schedule?: boolean;
+  /** How often this worker expires jobs whose worker died (pg-boss maintenance); default 60 s. */
+  maintenanceIntervalSeconds?: number;
+}): Promise<RunningWorker> {
   const log = logger().child({ component: "worker" });
-  const boss = new PgBoss({ connectionString: opts.url, schema: BOSS_SCHEMA, max: 6, application_name: "beacon-worker" });
+  const boss = new PgBoss({
+    connectionString: opts.url, schema: BOSS_SCHEMA, max: 6, application_name: "beacon-worker",
+    maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 60,
+  });
   boss.on("error", (err) => log.error({ err: err.message }, "job system error"));
   await boss.start();
   const polling = opts.pollingIntervalSeconds ?? 1;
