@@ -27,6 +27,8 @@ function state(): State {
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
       application_name: "beacon",
+      // Short OLTP queries: JIT compilation only adds latency (docs/decisions/008).
+      options: "-c jit=off",
     });
     // An idle client losing its connection (database restart) must not crash the process.
     pool.on("error", () => undefined);

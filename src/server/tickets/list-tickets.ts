@@ -22,8 +22,9 @@ const SORT_SQL: Record<SortKey, { expr: SQL; cast: string }> = {
 };
 
 /** Filters of GET /tickets, scoped to what the caller may see (RLS scopes the org). */
-export function ticketFilters(ctx: Pick<Ctx, "user">, q: Omit<ListTickets, "limit" | "cursor" | "sort">): SQL[] {
-  const where: (SQL | undefined)[] = [visibleTo(ctx.user)];
+export function ticketFilters(ctx: { user: Pick<Ctx["user"], "userId" | "role" | "orgId"> }, q: Omit<ListTickets, "limit" | "cursor" | "sort">): SQL[] {
+  // Scoped in the query as well as by row-level security (tenancy in depth).
+  const where: (SQL | undefined)[] = [eq(tickets.orgId, ctx.user.orgId), visibleTo(ctx.user)];
   if (q.status) where.push(inArray(tickets.status, q.status));
   if (q.priority) where.push(inArray(tickets.priority, q.priority));
   if (q.assigneeId === "me") where.push(eq(tickets.assigneeId, ctx.user.userId));
@@ -49,11 +50,13 @@ function slaCondition(before: SQL): SQL {
  * (pg_trgm). tickets.search_vector holds the subject and public comments only; internal notes
  * are searched through their own vectors, and only for staff.
  */
-function searchCondition(ctx: Pick<Ctx, "user">, text: string): SQL {
+function searchCondition(ctx: { user: Pick<Ctx["user"], "userId" | "role"> }, text: string): SQL {
   const query = sql`websearch_to_tsquery('english', ${text})`;
   const like = `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+  // Notes are matched once for the whole query (an array of ticket ids), not re-searched per
+  // candidate ticket (docs/decisions/008).
   const internal = isStaff(ctx.user)
-    ? sql` or exists (select 1 from comments c where c.org_id = ${tickets.orgId} and c.ticket_id = ${tickets.id} and c.internal and c.search_vector @@ ${query})`
+    ? sql` or ${tickets.id} = any(array(select c.ticket_id from comments c where c.internal and c.search_vector @@ ${query}))`
     : sql``;
   return sql`(${tickets.searchVector} @@ ${query} or ${tickets.subject} ilike ${like}${internal})`;
 }

@@ -19,11 +19,11 @@ export function visibleTo(user: Pick<Principal, "userId" | "role">): SQL | undef
  */
 export async function loadVisibleTicket(
   tx: Tx,
-  user: Pick<Principal, "userId" | "role">,
+  user: Pick<Principal, "userId" | "role" | "orgId">,
   id: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<TicketRow> {
-  const q = tx.select().from(tickets).where(and(eq(tickets.id, id), visibleTo(user))).limit(1);
+  const q = tx.select().from(tickets).where(and(eq(tickets.orgId, user.orgId), eq(tickets.id, id), visibleTo(user))).limit(1);
   const [t] = opts.forUpdate ? await q.for("update") : await q;
   if (!t) throw notFound("ticket");
   return t;

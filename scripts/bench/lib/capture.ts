@@ -1,0 +1,52 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
+import type pg from "pg";
+import * as schema from "../../../src/server/db/schema/index";
+import type { Tx } from "../../../src/server/db/tenant";
+import type { Ctx } from "../../../src/server/http/route";
+import type { Principal } from "../../../src/server/auth/principal";
+
+// Captures the SQL the app really sends: the domain function runs unchanged, in a tenant
+// transaction set up exactly as withTenant() does, on a drizzle instance whose logger records
+// every statement with its parameters.
+
+export type Captured = { sql: string; params: unknown[] };
+
+export function capturingDb(pool: pg.Pool) {
+  let sink: Captured[] | null = null;
+  const db = drizzle(pool, {
+    schema,
+    logger: { logQuery: (query: string, params: unknown[]) => void sink?.push({ sql: query, params }) },
+  });
+  /** Runs fn as the app would for `user`, returning its result and the statements it issued. */
+  async function run<T>(user: Principal, fn: (tx: Tx) => Promise<T>): Promise<{ result: T; queries: Captured[] }> {
+    const queries: Captured[] = [];
+    const result = await db.transaction(async (tx) => {
+      // The same statement as withTenant() in src/server/db/tenant.ts.
+      await tx.execute(sql`select set_config('role', 'beacon_app', true), set_config('app.org_id', ${user.orgId}, true)`);
+      sink = queries;
+      try {
+        return await fn(tx);
+      } finally {
+        sink = null;
+      }
+    });
+    return { result, queries };
+  }
+  return { run };
+}
+
+/** The request context the route wrapper builds, for calling domain functions directly. */
+export function ctxFor<Q>(user: Principal, tx: Tx, query: Q): Ctx<Q> {
+  return {
+    requestId: randomUUID(),
+    req: new Request("http://bench.invalid/"),
+    ip: "127.0.0.1",
+    user,
+    org: { id: user.orgId },
+    tx,
+    query,
+    params: undefined,
+  };
+}
