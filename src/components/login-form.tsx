@@ -1,10 +1,12 @@
 "use client";
 
-import { useRef, useState, useSyncExternalStore, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
+import { useHydrated } from "./use-hydrated";
 
 export type SignInResult =
   | { ok: true }
   | { ok: false; reason: "invalid" }
+  | { ok: false; reason: "2fa_required"; codeRejected: boolean }
   | { ok: false; reason: "rate_limited"; retryAfterSec: number }
   | { ok: false; reason: "unavailable" };
 
@@ -16,6 +18,8 @@ export async function signInWithCredentials(input: {
   email: string;
   password: string;
   org?: string;
+  /** A TOTP or recovery code, once the server has asked for one. */
+  code?: string;
   callbackUrl: string;
 }): Promise<SignInResult> {
   try {
@@ -31,6 +35,7 @@ export async function signInWithCredentials(input: {
         email: input.email,
         password: input.password,
         org: input.org ?? "",
+        code: input.code ?? "",
         callbackUrl: input.callbackUrl,
         json: "true",
       }),
@@ -42,7 +47,12 @@ export async function signInWithCredentials(input: {
     // NextAuth answers a refused sign-in with 401 and {url: "/login?error=CredentialsSignin…"}.
     const { url } = (await res.json().catch(() => ({}))) as { url?: string };
     if (typeof url !== "string") return { ok: false, reason: "unavailable" };
-    if (url.includes("error=")) return { ok: false, reason: "invalid" };
+    // authorize() tells a missing/wrong one-time code apart by the error it throws (error=2fa_required).
+    const error = new URL(url, "http://same.origin").searchParams.get("error");
+    if (error === "2fa_required") return { ok: false, reason: "2fa_required", codeRejected: Boolean(input.code) };
+    // Too many wrong one-time codes for the account (a 15-minute window on the server).
+    if (error === "rate_limited") return { ok: false, reason: "rate_limited", retryAfterSec: 900 };
+    if (error !== null) return { ok: false, reason: "invalid" };
     if (!res.ok) return { ok: false, reason: "unavailable" };
     // A stale CSRF cookie sends NextAuth back to its sign-in page instead of signing in.
     if (url.includes("csrf=true")) return { ok: false, reason: "unavailable" };
@@ -56,6 +66,10 @@ export function signInErrorMessage(r: Exclude<SignInResult, { ok: true }>): stri
   switch (r.reason) {
     case "invalid":
       return "Email or password is incorrect.";
+    case "2fa_required":
+      return r.codeRejected
+        ? "That code did not work. Enter the current code from your authenticator app, or an unused recovery code."
+        : "Enter the one-time code from your authenticator app.";
     case "rate_limited": {
       const minutes = Math.max(1, Math.ceil(r.retryAfterSec / 60));
       return `Too many failed attempts. Try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}.`;
@@ -78,14 +92,7 @@ export function safeCallbackUrl(raw: string | null | undefined): string {
   }
 }
 
-/** False on the server and during hydration, true once React owns the page. */
-export function useHydrated(): boolean {
-  return useSyncExternalStore(
-    () => () => undefined,
-    () => true,
-    () => false,
-  );
-}
+export { useHydrated };
 
 type Props = { defaultEmail?: string; defaultOrg?: string; callbackUrl?: string; initialError?: string };
 
@@ -94,6 +101,11 @@ export function LoginForm({ defaultEmail = "", defaultOrg = "", callbackUrl, ini
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(initialError ?? null);
   const passwordRef = useRef<HTMLInputElement>(null);
+  const codeRef = useRef<HTMLInputElement>(null);
+  // Shown once the server answers that this account signs in with a second factor.
+  const [needCode, setNeedCode] = useState(false);
+  // The first "enter your code" is a prompt, not a failure: shown as a notice, not an error.
+  const [prompting, setPrompting] = useState(false);
 
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -101,10 +113,12 @@ export function LoginForm({ defaultEmail = "", defaultOrg = "", callbackUrl, ini
     const form = new FormData(e.currentTarget);
     setPending(true);
     setError(null);
+    setPrompting(false);
     const result = await signInWithCredentials({
       email: String(form.get("email") ?? "").trim(),
       password: String(form.get("password") ?? ""),
       org: String(form.get("org") ?? "").trim(),
+      code: needCode ? String(form.get("code") ?? "").trim() : undefined,
       callbackUrl: safeCallbackUrl(callbackUrl),
     });
     if (result.ok) {
@@ -114,6 +128,14 @@ export function LoginForm({ defaultEmail = "", defaultOrg = "", callbackUrl, ini
     }
     setPending(false);
     setError(signInErrorMessage(result));
+    if (result.reason === "2fa_required") {
+      // The code field mounts with autoFocus the first time; after a wrong code, select it for retyping.
+      setNeedCode(true);
+      setPrompting(!result.codeRejected);
+      codeRef.current?.select();
+      codeRef.current?.focus();
+      return;
+    }
     passwordRef.current?.select();
     passwordRef.current?.focus();
   }
@@ -148,6 +170,28 @@ export function LoginForm({ defaultEmail = "", defaultOrg = "", callbackUrl, ini
           autoFocus={Boolean(defaultEmail)}
         />
       </div>
+      {needCode ? (
+        <div className="field">
+          <label htmlFor="login-code">One-time code</label>
+          <input
+            id="login-code"
+            name="code"
+            type="text"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            autoCapitalize="none"
+            spellCheck={false}
+            required
+            maxLength={64}
+            ref={codeRef}
+            autoFocus
+            aria-describedby="login-code-hint"
+          />
+          <p id="login-code-hint" className="hint">
+            The 6-digit code from your authenticator app, or one of your recovery codes.
+          </p>
+        </div>
+      ) : null}
       <details className="disclosure" open={Boolean(defaultOrg) || undefined}>
         <summary>Sign in to a specific organization</summary>
         <div className="field">
@@ -169,7 +213,7 @@ export function LoginForm({ defaultEmail = "", defaultOrg = "", callbackUrl, ini
       </details>
       {/* Always rendered, so screen readers announce the message when it appears. */}
       <div role="alert" aria-atomic="true">
-        {error ? <p className="error">{error}</p> : null}
+        {error ? <p className={prompting ? "notice" : "error"}>{error}</p> : null}
       </div>
       <button type="submit" className="button primary block" disabled={!hydrated || pending} aria-busy={pending}>
         {pending ? "Signing in…" : "Sign in"}

@@ -2,14 +2,13 @@ import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { users } from "../db/schema/users";
+import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
-import { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from "./password";
+import { hashPassword, verifyPassword } from "./password";
+import { ZNewPassword } from "./password-policy";
 
-export const ZNewPassword = z
-  .string()
-  .min(PASSWORD_MIN_LENGTH, { message: `must be at least ${PASSWORD_MIN_LENGTH} characters` })
-  .max(1024);
+export { ZNewPassword };
 
 export const ZChangePassword = z.strictObject({
   currentPassword: z.string().min(1).max(1024),
@@ -43,5 +42,11 @@ export async function changePassword(ctx: Ctx, input: ChangePassword): Promise<{
       updatedAt: sql`now()`,
     })
     .where(eq(users.id, ctx.user.userId));
+  await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
+    action: "user.password_changed",
+    entityType: "user",
+    entityId: ctx.user.userId,
+    data: { sessionsRevoked: true },
+  });
   return { ok: true };
 }

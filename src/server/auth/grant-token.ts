@@ -12,12 +12,14 @@ export const ZGrantToken = z.strictObject({
   password: z.string().min(1).max(1024),
   /** Only needed when the email has accounts in several orgs. */
   org: z.string().trim().min(1).max(100).optional(),
+  /** A TOTP or recovery code: required for users with two-factor sign-in (401 reason 2fa_required without it). */
+  code: z.string().trim().min(1).max(64).optional(),
 });
 export type GrantToken = z.infer<typeof ZGrantToken>;
 
-/** POST /api/v1/auth/token: email + password → a bearer token valid for 30 days. */
+/** POST /api/v1/auth/token: email + password (+ one-time code) → a bearer token valid for 30 days. */
 export async function grantToken(ctx: PublicCtx, input: GrantToken) {
-  const u = await verifyCredentials({ ...input, ip: ctx.ip, via: "api" });
+  const u = await verifyCredentials({ ...input, ip: ctx.ip, via: "api", requestId: ctx.requestId });
   const expiresAt = new Date(Date.now() + GRANTED_TOKEN_DAYS * 86_400_000);
   const t = await withTenant(u.orgId, (tx) => issueToken(tx, u, "Granted by /auth/token", expiresAt));
   return { token: t.token, expiresAt: expiresAt.toISOString() };

@@ -4,14 +4,22 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { AppError } from "../http/errors";
 import { clientIp } from "../http/client-ip";
-import { verifyCredentials } from "./verify-credentials";
+import { SECOND_FACTOR_REQUIRED, verifyCredentials } from "./verify-credentials";
 import { authSecret, SESSION_MAX_AGE_SEC, secureCookies } from "./session-cookie";
 
 export const ZSignIn = z.object({
   email: z.string().trim().min(3).max(320),
   password: z.string().min(1).max(1024),
   org: z.string().trim().max(100).optional().transform((v) => v || undefined),
+  code: z.string().trim().max(64).optional().transform((v) => v || undefined),
 });
+
+/**
+ * authorize() can only return a user or null, so a refusal the form must tell apart travels as the
+ * message of a thrown Error, which NextAuth puts in the callback URL (`error=2fa_required`).
+ */
+export const SIGNIN_ERROR_2FA = SECOND_FACTOR_REQUIRED;
+export const SIGNIN_ERROR_RATE_LIMITED = "rate_limited";
 
 /**
  * NextAuth v4 with the credentials provider and JWT sessions. The JWT carries only the user id
@@ -38,6 +46,7 @@ export function authOptions(): AuthOptions {
           email: { label: "Email", type: "email" },
           password: { label: "Password", type: "password" },
           org: { label: "Organization", type: "text" },
+          code: { label: "One-time code", type: "text" },
         },
         async authorize(credentials, req) {
           const input = ZSignIn.safeParse(credentials ?? {});
@@ -48,7 +57,11 @@ export function authOptions(): AuthOptions {
             const u = await verifyCredentials({ ...input.data, ip: clientIp(headers), via: "form" });
             return { id: u.userId, oid: u.orgId, sv: u.sessionVersion };
           } catch (err) {
-            if (err instanceof AppError && err.code === "unauthenticated") return null;
+            if (err instanceof AppError && err.code === "unauthenticated") {
+              if ((err.details as { reason?: string } | undefined)?.reason === SECOND_FACTOR_REQUIRED) throw new Error(SIGNIN_ERROR_2FA);
+              return null;
+            }
+            if (err instanceof AppError && err.code === "rate_limited") throw new Error(SIGNIN_ERROR_RATE_LIMITED);
             throw err;
           }
         },

@@ -5,7 +5,7 @@ import { redirect } from "next/navigation";
 import { eq } from "drizzle-orm";
 import { withTenant } from "../db/tenant";
 import { orgs } from "../db/schema/orgs";
-import { confirmClaim, readClaim, type Principal } from "./principal";
+import { confirmClaim, pendingStep, readClaim, type Principal } from "./principal";
 
 /** The signed-in person as pages see them: the confirmed principal plus their org's display data. */
 export type PageUser = Principal & { org: { id: string; name: string; slug: string } };
@@ -33,17 +33,28 @@ export const currentUser = cache(async (): Promise<PageUser | null> => {
   });
 });
 
+/** Where a user whose org requires two-factor sign-in is sent until they set it up. */
+export const TWO_FACTOR_SETUP_PATH = "/account/two-factor";
+
 type RequireOpts = {
   /** The change-password page itself must stay reachable while a change is pending. */
   allowPendingPasswordChange?: boolean;
+  /** The two-factor setup page itself must stay reachable while the org requires a setup. */
+  allowPendingTwoFactorSetup?: boolean;
   /** Where to come back to after signing in (a same-origin path); default "/". */
   returnTo?: string;
 };
 
-/** The signed-in user, or a redirect to sign-in (or to the forced password change). */
+/**
+ * The signed-in user, or a redirect to sign-in (or to the forced password change, or to the
+ * two-factor setup the org requires) — the pages' side of the API's pendingStep rule.
+ */
 export async function requireUser(opts: RequireOpts = {}): Promise<PageUser> {
   const user = await currentUser();
   if (!user) redirect(`/login?callbackUrl=${encodeURIComponent(opts.returnTo ?? "/")}`);
-  if (user.mustChangePassword && !opts.allowPendingPasswordChange) redirect("/change-password");
+  const pending = pendingStep(user);
+  if (pending && !opts[pending.allowedBy]) {
+    redirect(pending.reason === "password_change_required" ? "/change-password" : TWO_FACTOR_SETUP_PATH);
+  }
   return user;
 }

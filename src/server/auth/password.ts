@@ -27,4 +27,4 @@ export async function verifyPassword(stored: string | null | undefined, password
   }
 }
 
-export const PASSWORD_MIN_LENGTH = 12;
+export { PASSWORD_MIN_LENGTH } from "./password-policy";

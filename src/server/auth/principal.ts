@@ -2,6 +2,7 @@ import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import type { Tx } from "../db/tenant";
 import { apiTokens, users } from "../db/schema/users";
+import { orgs } from "../db/schema/orgs";
 import type { Role } from "../db/schema/enums";
 import { hashToken, orgOfToken } from "./api-tokens";
 import { decodeSession, parseCookieHeader, sessionTokenFrom } from "./session-cookie";
@@ -14,10 +15,40 @@ export type Principal = {
   email: string;
   name: string;
   mustChangePassword: boolean;
+  /**
+   * The org requires two-factor sign-in for this role and the user has not set it up: like
+   * mustChangePassword, the session may only reach /me and /me/2fa until they do.
+   * (Optional only so hand-built principals elsewhere need not name it; confirmClaim always sets it.)
+   */
+  twoFactorSetupRequired?: boolean;
   sessionVersion: number;
   via: "session" | "token";
   tokenId?: string;
 };
+
+/** Admins may require two-factor sign-in for the org's staff (agents and admins), not customers. */
+export function twoFactorRequiredFor(role: Role, settings: { require2fa?: boolean } | null | undefined): boolean {
+  return settings?.require2fa === true && (role === "agent" || role === "admin");
+}
+
+/** A step the user must take before the rest of the API opens up, and the route flag that lets a route through anyway. */
+export type PendingStep =
+  | { reason: "password_change_required"; message: string; allowedBy: "allowPendingPasswordChange" }
+  | { reason: "2fa_setup_required"; message: string; allowedBy: "allowPendingTwoFactorSetup" };
+
+export function pendingStep(user: Pick<Principal, "mustChangePassword" | "twoFactorSetupRequired">): PendingStep | null {
+  if (user.mustChangePassword) {
+    return { reason: "password_change_required", message: "you must change your password first", allowedBy: "allowPendingPasswordChange" };
+  }
+  if (user.twoFactorSetupRequired) {
+    return {
+      reason: "2fa_setup_required",
+      message: "your organization requires two-factor sign-in; set it up first (POST /api/v1/me/2fa/setup)",
+      allowedBy: "allowPendingTwoFactorSetup",
+    };
+  }
+  return null;
+}
 
 /** What the request claims, before the database confirms it. */
 export type Claim =
@@ -51,6 +82,8 @@ const userColumns = {
   mustChangePassword: users.mustChangePassword,
   blockedAt: users.blockedAt,
   sessionVersion: users.sessionVersion,
+  totpEnabledAt: users.totpEnabledAt,
+  orgSettings: orgs.settings,
 };
 
 /**
@@ -60,7 +93,12 @@ const userColumns = {
  */
 export async function confirmClaim(tx: Tx, claim: Claim): Promise<Principal | null> {
   if (claim.kind === "session") {
-    const [u] = await tx.select(userColumns).from(users).where(eq(users.id, claim.userId)).limit(1);
+    const [u] = await tx
+      .select(userColumns)
+      .from(users)
+      .innerJoin(orgs, eq(orgs.id, users.orgId))
+      .where(eq(users.id, claim.userId))
+      .limit(1);
     if (!u || u.blockedAt || u.sessionVersion !== claim.sessionVersion) return null;
     return toPrincipal(u, "session");
   }
@@ -68,6 +106,7 @@ export async function confirmClaim(tx: Tx, claim: Claim): Promise<Principal | nu
     .select({ ...userColumns, tokenId: apiTokens.id, tokenVersion: apiTokens.sessionVersion, expiresAt: apiTokens.expiresAt, revokedAt: apiTokens.revokedAt, lastUsedAt: apiTokens.lastUsedAt })
     .from(apiTokens)
     .innerJoin(users, and(eq(users.orgId, apiTokens.orgId), eq(users.id, apiTokens.userId)))
+    .innerJoin(orgs, eq(orgs.id, users.orgId))
     .where(eq(apiTokens.tokenHash, hashToken(claim.token)))
     .limit(1);
   if (!row || row.blockedAt || row.revokedAt || row.tokenVersion !== row.sessionVersion) return null;
@@ -79,10 +118,13 @@ export async function confirmClaim(tx: Tx, claim: Claim): Promise<Principal | nu
   return { ...toPrincipal(row, "token"), tokenId: row.tokenId };
 }
 
-function toPrincipal(
-  u: Omit<Principal, "via" | "tokenId">,
-  via: Principal["via"],
-): Principal {
+type UserRow = Omit<Principal, "via" | "tokenId" | "twoFactorSetupRequired"> & {
+  totpEnabledAt: Date | null;
+  orgSettings: { require2fa?: boolean } | null;
+};
+
+function toPrincipal(u: UserRow, via: Principal["via"]): Principal {
   const { userId, orgId, role, email, name, mustChangePassword, sessionVersion } = u;
-  return { userId, orgId, role, email, name, mustChangePassword, sessionVersion, via };
+  const twoFactorSetupRequired = twoFactorRequiredFor(role, u.orgSettings) && u.totpEnabledAt === null;
+  return { userId, orgId, role, email, name, mustChangePassword, twoFactorSetupRequired, sessionVersion, via };
 }

@@ -8,12 +8,18 @@ import { recordAudit } from "../audit/record-audit";
 import { env } from "../env";
 import { AppError } from "../http/errors";
 import { logger } from "../observability/logger";
-import { hashToken, orgOfLinkToken } from "./api-tokens";
-import { ZNewPassword } from "./change-password";
+import type { Tx } from "../db/tenant";
+import { hashToken, mintLinkToken, orgOfLinkToken } from "./api-tokens";
 import { hashPassword } from "./password";
+import { ZNewPassword } from "./password-policy";
 
-// A setup link (bootstrap) and an invitation both let a user without a password choose one.
-const FIRST_PASSWORD_PURPOSES = ["setup", "invite"] as const;
+// A setup link (bootstrap), an invitation and a password reset all let a user choose a password
+// on the same page and endpoint; they differ only in the message that carried them.
+const PASSWORD_LINK_PURPOSES = ["setup", "invite", "password_reset"] as const;
+export type PasswordLinkPurpose = (typeof PASSWORD_LINK_PURPOSES)[number];
+
+/** Invitations and reset links live as long as a bootstrap setup link: 24 hours. */
+export const LINK_HOURS = 24;
 
 export const ZCompleteSetup = z.strictObject({
   token: z.string().trim().min(1).max(200),
@@ -43,13 +49,33 @@ function orgOrMalformed(token: string): string {
 const usable = (hash: string) =>
   and(
     eq(oneTimeTokens.tokenHash, hash),
-    inArray(oneTimeTokens.purpose, [...FIRST_PASSWORD_PURPOSES]),
+    inArray(oneTimeTokens.purpose, [...PASSWORD_LINK_PURPOSES]),
     isNull(oneTimeTokens.usedAt),
     gt(oneTimeTokens.expiresAt, sql`now()`),
   );
 
 /**
- * Redeems a setup link: sets the user's password, clears mustChangePassword, bumps
+ * Creates a one-time link for a user in the caller's transaction; only its hash is stored. The
+ * token is returned once, for the message (or the admin) that carries it.
+ */
+export async function createPasswordLink(
+  tx: Tx,
+  user: { orgId: string; userId: string },
+  purpose: Exclude<PasswordLinkPurpose, "setup">,
+): Promise<{ token: string; url: string; expiresAt: Date }> {
+  const link = mintLinkToken(user.orgId);
+  const expiresAt = new Date(Date.now() + LINK_HOURS * 3_600_000);
+  // A new link replaces any older one still outstanding for the same user.
+  await tx
+    .update(oneTimeTokens)
+    .set({ usedAt: sql`now()` })
+    .where(and(eq(oneTimeTokens.userId, user.userId), inArray(oneTimeTokens.purpose, [...PASSWORD_LINK_PURPOSES]), isNull(oneTimeTokens.usedAt)));
+  await tx.insert(oneTimeTokens).values({ orgId: user.orgId, userId: user.userId, purpose, tokenHash: link.hash, expiresAt });
+  return { token: link.token, url: setupUrl(link.token), expiresAt };
+}
+
+/**
+ * Redeems a setup, invitation or password-reset link: sets the user's password, clears mustChangePassword, bumps
  * sessionVersion (ending any older session) and spends the link, all in one transaction in the
  * org the token names. Returns what the sign-in page needs to prefill.
  */
@@ -62,7 +88,7 @@ export async function completeSetup(input: CompleteSetup, requestId: string | nu
       .update(oneTimeTokens)
       .set({ usedAt: sql`now()` })
       .where(usable(hash))
-      .returning({ userId: oneTimeTokens.userId });
+      .returning({ userId: oneTimeTokens.userId, purpose: oneTimeTokens.purpose });
     if (!claimed) throw invalidLink();
     const passwordHash = await hashPassword(input.password);
     const [user] = await tx
@@ -71,16 +97,16 @@ export async function completeSetup(input: CompleteSetup, requestId: string | nu
       .where(and(eq(users.id, claimed.userId), isNull(users.blockedAt)))
       .returning({ id: users.id, email: users.email });
     if (!user) throw invalidLink();
-    // Any other outstanding first-password link for this user is now pointless; spend it too.
+    // Any other outstanding link for this user is now pointless; spend it too.
     await tx
       .update(oneTimeTokens)
       .set({ usedAt: sql`now()` })
-      .where(and(eq(oneTimeTokens.userId, user.id), inArray(oneTimeTokens.purpose, [...FIRST_PASSWORD_PURPOSES]), isNull(oneTimeTokens.usedAt)));
+      .where(and(eq(oneTimeTokens.userId, user.id), inArray(oneTimeTokens.purpose, [...PASSWORD_LINK_PURPOSES]), isNull(oneTimeTokens.usedAt)));
     await recordAudit(tx, { orgId, actorId: user.id, requestId }, {
       action: "user.password_set",
       entityType: "user",
       entityId: user.id,
-      data: { via: "one_time_link" },
+      data: { via: "one_time_link", purpose: claimed.purpose },
     });
     const [org] = await tx.select({ slug: orgs.slug }).from(orgs).where(eq(orgs.id, orgId));
     return { userId: user.id, email: user.email, org: org!.slug };
@@ -90,12 +116,14 @@ export async function completeSetup(input: CompleteSetup, requestId: string | nu
 }
 
 /** For the setup page: whom a still-usable link is for, without spending it; null otherwise. */
-export async function inspectSetupLink(token: string): Promise<{ email: string; name: string; orgName: string } | null> {
+export async function inspectSetupLink(
+  token: string,
+): Promise<{ email: string; name: string; orgName: string; purpose: PasswordLinkPurpose } | null> {
   const orgId = orgOfLinkToken(token);
   if (!orgId) return null;
   return withTenant(orgId, async (tx) => {
     const [row] = await tx
-      .select({ email: users.email, name: users.name, orgName: orgs.name })
+      .select({ email: users.email, name: users.name, orgName: orgs.name, purpose: oneTimeTokens.purpose })
       .from(oneTimeTokens)
       .innerJoin(users, and(eq(users.orgId, oneTimeTokens.orgId), eq(users.id, oneTimeTokens.userId)))
       .innerJoin(orgs, eq(orgs.id, oneTimeTokens.orgId))

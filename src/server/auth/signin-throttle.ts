@@ -38,3 +38,32 @@ export async function recordSignInFailure(email: string, ip: string): Promise<vo
 export async function recordSignInSuccess(email: string, ip: string): Promise<void> {
   await (await perEmailIp()).delete(emailIpKey(email, ip));
 }
+
+// Wrong one-time codes also count per account, whatever the IP: someone who has the password
+// could otherwise spread guesses of the 6-digit code over many addresses. (They can also lock
+// the owner out for this window — the lesser harm, and the password is then known to be leaked.)
+export const SECOND_FACTOR_FAILURES = 10;
+export const SECOND_FACTOR_WINDOW_SEC = 15 * 60;
+
+function perUserSecondFactor() {
+  return limiter({ name: "second-factor-user", points: SECOND_FACTOR_FAILURES, durationSec: SECOND_FACTOR_WINDOW_SEC });
+}
+
+export async function assertSecondFactorAllowed(userId: string): Promise<void> {
+  const l = await perUserSecondFactor();
+  const state = stateOf(await l.get(userId), l.points);
+  if (state.blocked) {
+    throw new AppError("rate_limited", "too many wrong one-time codes; try again later", undefined, {
+      "Retry-After": String(state.resetSec),
+      ...rateLimitHeaders(state),
+    });
+  }
+}
+
+export async function recordSecondFactorFailure(userId: string): Promise<void> {
+  await (await perUserSecondFactor()).penalty(userId, 1);
+}
+
+export async function clearSecondFactorFailures(userId: string): Promise<void> {
+  await (await perUserSecondFactor()).delete(userId);
+}

@@ -1,17 +1,41 @@
 import "server-only";
 import { and, eq, sql } from "drizzle-orm";
-import { unsafeWithSystem } from "../db/tenant";
+import { unsafeWithSystem, withTenant } from "../db/tenant";
 import { orgs } from "../db/schema/orgs";
 import { users } from "../db/schema/users";
 import type { Role } from "../db/schema/enums";
 import { AppError } from "../http/errors";
 import { logger } from "../observability/logger";
 import { verifyPassword } from "./password";
-import { assertSignInAllowed, recordSignInFailure, recordSignInSuccess } from "./signin-throttle";
+import { verifySecondFactor, type SecondFactor } from "./second-factor";
+import {
+  assertSecondFactorAllowed, assertSignInAllowed, clearSecondFactorFailures, recordSecondFactorFailure, recordSignInFailure,
+  recordSignInSuccess,
+} from "./signin-throttle";
 
-export type VerifiedUser = { userId: string; orgId: string; role: Role; sessionVersion: number; mustChangePassword: boolean };
+export type VerifiedUser = {
+  userId: string;
+  orgId: string;
+  role: Role;
+  sessionVersion: number;
+  mustChangePassword: boolean;
+  /** How the second factor was proven, when the user has two-factor sign-in on. */
+  secondFactor: SecondFactor | null;
+};
 
-type Attempt = { email: string; password: string; org?: string; ip: string; via: "form" | "api" };
+type Attempt = {
+  email: string;
+  password: string;
+  /** A TOTP code or a recovery code; required once the password is right and the user has 2FA on. */
+  code?: string;
+  org?: string;
+  ip: string;
+  via: "form" | "api";
+  requestId?: string | null;
+};
+
+/** The answer when the password was right but the one-time code is missing or wrong. */
+export const SECOND_FACTOR_REQUIRED = "2fa_required";
 
 // An email is unique per org, not globally; sign-in looks across orgs (optionally narrowed by
 // org slug) and accepts exactly one matching account. At most this many candidates are checked.
@@ -49,18 +73,54 @@ export async function verifyCredentials(a: Attempt): Promise<VerifiedUser> {
     }
     throw new AppError("unauthenticated", "email or password is incorrect");
   }
+  const secondFactor = match.totpEnabledAt ? await checkSecondFactor(match, a, log) : null;
   await recordSignInSuccess(email, a.ip);
   await unsafeWithSystem((tx) =>
     tx.update(users).set({ lastSignInAt: sql`now()` }).where(and(eq(users.orgId, match.orgId), eq(users.id, match.id))),
   );
-  log.info({ outcome: "success", userId: match.id, orgId: match.orgId }, "sign-in succeeded");
+  log.info({ outcome: "success", userId: match.id, orgId: match.orgId, secondFactor }, "sign-in succeeded");
   return {
     userId: match.id,
     orgId: match.orgId,
     role: match.role,
     sessionVersion: match.sessionVersion,
     mustChangePassword: match.mustChangePassword,
+    secondFactor,
   };
+}
+
+/**
+ * Second step for a user with two-factor sign-in on, reached only after the right password (so
+ * the answer reveals nothing to someone guessing passwords). No code: 401 2fa_required, not a
+ * failure. A wrong code: the same 401, counted as a failure for the email+IP budget and for the
+ * account's own second-factor budget.
+ */
+async function checkSecondFactor(
+  match: { id: string; orgId: string },
+  a: Attempt,
+  log: ReturnType<typeof logger>,
+): Promise<SecondFactor> {
+  const code = a.code?.trim();
+  if (!code) {
+    log.info({ outcome: "2fa_required", userId: match.id, orgId: match.orgId }, "sign-in needs a one-time code");
+    throw new AppError("unauthenticated", "enter the one-time code from your authenticator app (or a recovery code)", {
+      reason: SECOND_FACTOR_REQUIRED,
+    });
+  }
+  try {
+    await assertSecondFactorAllowed(match.id);
+  } catch (err) {
+    log.warn({ outcome: "rate_limited", userId: match.id, orgId: match.orgId }, "sign-in refused: too many wrong one-time codes");
+    throw err;
+  }
+  const factor = await withTenant(match.orgId, (tx) => verifySecondFactor(tx, { orgId: match.orgId, userId: match.id }, code, a.requestId ?? null));
+  if (!factor) {
+    await Promise.all([recordSignInFailure(a.email.trim().toLowerCase(), a.ip), recordSecondFactorFailure(match.id)]);
+    log.info({ outcome: "bad_code", userId: match.id, orgId: match.orgId }, "sign-in failed: wrong one-time code");
+    throw new AppError("unauthenticated", "the one-time code is incorrect or was already used", { reason: SECOND_FACTOR_REQUIRED });
+  }
+  await clearSecondFactorFailures(match.id);
+  return factor;
 }
 
 /** Cross-org lookup by email: the documented narrow system path of sign-in. */
@@ -75,6 +135,7 @@ async function unsafeFindUsersByEmail(email: string, orgSlug?: string) {
         blockedAt: users.blockedAt,
         sessionVersion: users.sessionVersion,
         mustChangePassword: users.mustChangePassword,
+        totpEnabledAt: users.totpEnabledAt,
       })
       .from(users)
       .innerJoin(orgs, eq(orgs.id, users.orgId))

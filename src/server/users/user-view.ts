@@ -16,3 +16,23 @@ export type UserView = z.infer<typeof ZUser>;
 export function toUserView(u: typeof users.$inferSelect): UserView {
   return { id: u.id, email: u.email, name: u.name, role: u.role, orgId: u.orgId, blocked: u.blockedAt !== null, createdAt: u.createdAt.toISOString() };
 }
+
+/** What an admin sees of one user (GET /users/:id): the SPEC shape plus account-security state. */
+export const ZUserDetail = ZUser.extend({
+  /** Invited and has not chosen a password yet. */
+  invited: z.boolean(),
+  mustChangePassword: z.boolean(),
+  twoFactorEnabled: z.boolean(),
+  lastSignInAt: z.iso.datetime().nullable(),
+});
+export type UserDetail = z.infer<typeof ZUserDetail>;
+
+export function toUserDetail(u: typeof users.$inferSelect): UserDetail {
+  return {
+    ...toUserView(u),
+    invited: u.passwordHash === null,
+    mustChangePassword: u.mustChangePassword,
+    twoFactorEnabled: u.totpEnabledAt !== null,
+    lastSignInAt: u.lastSignInAt?.toISOString() ?? null,
+  };
+}

@@ -16,8 +16,11 @@ export const users = pgTable(
     /** Bumped to revoke every session and API token of the user at once. */
     sessionVersion: integer("session_version").notNull().default(1),
     mustChangePassword: boolean("must_change_password").notNull().default(false),
+    /** The TOTP secret, encrypted (src/server/auth/secret-box.ts); pending until totpEnabledAt is set. */
     totpSecret: text("totp_secret"),
     totpEnabledAt: timestamp("totp_enabled_at", { withTimezone: true }),
+    /** The last accepted TOTP time step: a code is accepted once (RFC 6238 §5.2). */
+    totpLastStep: integer("totp_last_step"),
     lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -71,6 +74,24 @@ export const oneTimeTokens = pgTable(
   (t) => [
     primaryKey({ columns: [t.orgId, t.id] }),
     uniqueIndex("one_time_tokens_hash_key").on(t.orgId, t.tokenHash),
+    foreignKey({ columns: [t.orgId, t.userId], foreignColumns: [users.orgId, users.id] }).onDelete("cascade"),
+  ],
+);
+
+/** Two-factor recovery codes: sha256 of each (the codes are shown once), each usable once. */
+export const recoveryCodes = pgTable(
+  "recovery_codes",
+  {
+    orgId: uuid("org_id").notNull(),
+    id: uuid("id").notNull().defaultRandom(),
+    userId: uuid("user_id").notNull(),
+    codeHash: text("code_hash").notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.id] }),
+    uniqueIndex("recovery_codes_user_hash_key").on(t.orgId, t.userId, t.codeHash),
     foreignKey({ columns: [t.orgId, t.userId], foreignColumns: [users.orgId, users.id] }).onDelete("cascade"),
   ],
 );

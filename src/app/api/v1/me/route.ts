@@ -1,4 +1,4 @@
 import { route } from "@/server/http/route";
 import { getMe } from "@/server/users/get-me";
 
-export const GET = route({ auth: "any", allowPendingPasswordChange: true }, async (ctx) => getMe(ctx));
+export const GET = route({ auth: "any", allowPendingPasswordChange: true, allowPendingTwoFactorSetup: true }, async (ctx) => getMe(ctx));

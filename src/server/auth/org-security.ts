@@ -1,0 +1,64 @@
+import "server-only";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import { orgs } from "../db/schema/orgs";
+import { users } from "../db/schema/users";
+import { recordAudit } from "../audit/record-audit";
+import { AppError } from "../http/errors";
+import type { Ctx } from "../http/route";
+import { assertCan, STAFF_ROLES } from "../tickets/permissions";
+
+export const ZOrgSecurity = z.strictObject({
+  /** Agents and admins must sign in with two-factor; until they set it up they may only reach /me and /me/2fa. */
+  require2fa: z.boolean(),
+});
+export type OrgSecurity = z.infer<typeof ZOrgSecurity>;
+
+export const ZOrgSecurityView = z.object({
+  require2fa: z.boolean(),
+  /** Active agents and admins without two-factor sign-in (restricted while it is required). */
+  staffWithoutTwoFactor: z.number().int(),
+});
+export type OrgSecurityView = z.infer<typeof ZOrgSecurityView>;
+
+export async function getOrgSecurity(ctx: Ctx): Promise<OrgSecurityView> {
+  assertCan(ctx.user, "org.admin");
+  const [org] = await ctx.tx.select({ settings: orgs.settings }).from(orgs).where(eq(orgs.id, ctx.org.id));
+  const [n] = await ctx.tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(users)
+    .where(and(inArray(users.role, [...STAFF_ROLES]), isNull(users.blockedAt), isNull(users.totpEnabledAt)));
+  return { require2fa: org?.settings.require2fa === true, staffWithoutTwoFactor: n?.n ?? 0 };
+}
+
+/**
+ * PUT /org/security (admin). Turning the requirement on needs the admin's own two-factor first,
+ * so the admin switching it on is never the first one locked into the setup-only session.
+ */
+export async function updateOrgSecurity(ctx: Ctx, input: OrgSecurity): Promise<OrgSecurityView> {
+  assertCan(ctx.user, "org.admin");
+  const [org] = await ctx.tx.select({ settings: orgs.settings }).from(orgs).where(eq(orgs.id, ctx.org.id)).for("update");
+  const before = org?.settings.require2fa === true;
+  if (input.require2fa && !before) {
+    const [me] = await ctx.tx.select({ totpEnabledAt: users.totpEnabledAt }).from(users).where(eq(users.id, ctx.user.userId));
+    if (!me?.totpEnabledAt) {
+      throw new AppError("conflict", "set up two-factor sign-in on your own account (POST /api/v1/me/2fa/setup) before requiring it", {
+        reason: "2fa_not_enabled_for_caller",
+      });
+    }
+  }
+  if (input.require2fa !== before) {
+    // jsonb merge: only this key changes, whatever else the settings hold.
+    await ctx.tx
+      .update(orgs)
+      .set({ settings: sql`${orgs.settings} || ${JSON.stringify({ require2fa: input.require2fa })}::jsonb`, updatedAt: sql`now()` })
+      .where(eq(orgs.id, ctx.org.id));
+    await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
+      action: "org.security_updated",
+      entityType: "org",
+      entityId: ctx.org.id,
+      data: { changes: { require2fa: { from: before, to: input.require2fa } } },
+    });
+  }
+  return getOrgSecurity(ctx);
+}

@@ -1,0 +1,160 @@
+import "server-only";
+import { eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { orgs } from "../db/schema/orgs";
+import { users } from "../db/schema/users";
+import { recordAudit } from "../audit/record-audit";
+import { AppError } from "../http/errors";
+import type { Ctx } from "../http/route";
+import { verifyPassword } from "./password";
+import { deleteRecoveryCodes, remainingRecoveryCodes, replaceRecoveryCodes } from "./recovery-codes";
+import { twoFactorRequiredFor } from "./principal";
+import { readTotpSecret, TOTP_BOX, verifySecondFactor } from "./second-factor";
+import { seal } from "./secret-box";
+import { assertSecondFactorAllowed, clearSecondFactorFailures, recordSecondFactorFailure } from "./signin-throttle";
+import { matchTotp, newTotpSecret, otpauthUrl } from "./totp";
+
+// The caller's own two-factor sign-in (/api/v1/me/2fa…): set up (pending) → confirm with a code
+// (enabled, recovery codes shown once) → disable with password and code.
+
+const zCode = z.string().trim().min(1, { message: "is required" }).max(64);
+
+export const ZConfirmTwoFactor = z.strictObject({ code: zCode });
+export const ZDisableTwoFactor = z.strictObject({ password: z.string().min(1).max(1024), code: zCode });
+export const ZRegenerateRecoveryCodes = z.strictObject({ code: zCode });
+export type ConfirmTwoFactor = z.infer<typeof ZConfirmTwoFactor>;
+export type DisableTwoFactor = z.infer<typeof ZDisableTwoFactor>;
+
+export const ZTwoFactorStatus = z.object({
+  enabled: z.boolean(),
+  /** A secret was issued by /setup and awaits its first code at /confirm. */
+  pending: z.boolean(),
+  /** The org requires two-factor sign-in for this user's role. */
+  required: z.boolean(),
+  recoveryCodesRemaining: z.number().int(),
+});
+export const ZTwoFactorSetup = z.object({ secret: z.string(), otpauthUrl: z.string() });
+export const ZRecoveryCodes = z.object({ recoveryCodes: z.array(z.string()) });
+
+const ISSUER = "Beacon";
+
+const actor = (ctx: Ctx) => ({ orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId });
+const wrong = (path: "code" | "password") =>
+  new AppError("validation_failed", path === "code" ? "the one-time code is incorrect" : "the password is incorrect", {
+    issues: [{ in: "body", path, message: "is incorrect" }],
+  });
+
+async function loadSelf(ctx: Ctx, lock = true) {
+  const q = ctx.tx
+    .select({
+      passwordHash: users.passwordHash,
+      totpSecret: users.totpSecret,
+      totpEnabledAt: users.totpEnabledAt,
+      role: users.role,
+      settings: orgs.settings,
+      orgSlug: orgs.slug,
+    })
+    .from(users)
+    .innerJoin(orgs, eq(orgs.id, users.orgId))
+    .where(eq(users.id, ctx.user.userId));
+  // Changes lock the user's row, so two concurrent setups or confirms cannot interleave.
+  const [u] = lock ? await q.for("update", { of: users }) : await q;
+  if (!u) throw new AppError("unauthenticated", "invalid or expired credentials");
+  return u;
+}
+
+export async function twoFactorStatus(ctx: Ctx): Promise<z.infer<typeof ZTwoFactorStatus>> {
+  const u = await loadSelf(ctx, false);
+  const enabled = u.totpEnabledAt !== null;
+  return {
+    enabled,
+    pending: !enabled && u.totpSecret !== null,
+    required: twoFactorRequiredFor(u.role, u.settings),
+    recoveryCodesRemaining: enabled ? await remainingRecoveryCodes(ctx.tx, ctx.user.userId) : 0,
+  };
+}
+
+/** Issues a new secret (replacing any earlier pending one); nothing changes at sign-in until /confirm. */
+export async function setupTwoFactor(ctx: Ctx): Promise<z.infer<typeof ZTwoFactorSetup>> {
+  const u = await loadSelf(ctx);
+  if (u.totpEnabledAt) {
+    throw new AppError("conflict", "two-factor sign-in is already on; turn it off first to set up a new authenticator");
+  }
+  const secret = newTotpSecret();
+  await ctx.tx
+    .update(users)
+    .set({ totpSecret: seal(secret, TOTP_BOX), totpLastStep: null, updatedAt: sql`now()` })
+    .where(eq(users.id, ctx.user.userId));
+  await recordAudit(ctx.tx, actor(ctx), { action: "user.2fa_setup_started", entityType: "user", entityId: ctx.user.userId });
+  return { secret, otpauthUrl: otpauthUrl({ secret, issuer: ISSUER, account: `${ctx.user.email} (${u.orgSlug})` }) };
+}
+
+/** The first code from the authenticator proves it was set up: two-factor goes on, recovery codes are shown once. */
+export async function confirmTwoFactor(ctx: Ctx, input: ConfirmTwoFactor): Promise<{ enabled: true; recoveryCodes: string[] }> {
+  const u = await loadSelf(ctx);
+  if (u.totpEnabledAt) throw new AppError("conflict", "two-factor sign-in is already on");
+  const secret = readTotpSecret(u.totpSecret, ctx.user.userId);
+  if (!secret) throw new AppError("conflict", "start with POST /api/v1/me/2fa/setup; there is no authenticator waiting to be confirmed");
+  const step = matchTotp(secret, input.code.replace(/\s/g, ""));
+  if (step === null) throw wrong("code");
+  await ctx.tx
+    .update(users)
+    .set({ totpEnabledAt: sql`now()`, totpLastStep: step, updatedAt: sql`now()` })
+    .where(eq(users.id, ctx.user.userId));
+  const recoveryCodes = await replaceRecoveryCodes(ctx.tx, ctx.user);
+  await recordAudit(ctx.tx, actor(ctx), {
+    action: "user.2fa_enabled",
+    entityType: "user",
+    entityId: ctx.user.userId,
+    data: { recoveryCodes: recoveryCodes.length },
+  });
+  return { enabled: true, recoveryCodes };
+}
+
+/** Wrong codes and passwords here count against the account's second-factor budget, as at sign-in. */
+async function proveSecondFactor(ctx: Ctx, code: string): Promise<void> {
+  await assertSecondFactorAllowed(ctx.user.userId);
+  if (!(await verifySecondFactor(ctx.tx, ctx.user, code, ctx.requestId))) {
+    await recordSecondFactorFailure(ctx.user.userId);
+    throw wrong("code");
+  }
+  await clearSecondFactorFailures(ctx.user.userId);
+}
+
+/** Turning two-factor off takes the password and a code (TOTP or recovery code). */
+export async function disableTwoFactor(ctx: Ctx, input: DisableTwoFactor): Promise<void> {
+  const u = await loadSelf(ctx);
+  if (!u.totpEnabledAt) throw new AppError("conflict", "two-factor sign-in is not on");
+  await assertSecondFactorAllowed(ctx.user.userId);
+  if (!(await verifyPassword(u.passwordHash, input.password))) {
+    await recordSecondFactorFailure(ctx.user.userId);
+    throw wrong("password");
+  }
+  await proveSecondFactor(ctx, input.code);
+  await ctx.tx
+    .update(users)
+    .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null, updatedAt: sql`now()` })
+    .where(eq(users.id, ctx.user.userId));
+  await deleteRecoveryCodes(ctx.tx, ctx.user.userId);
+  await recordAudit(ctx.tx, actor(ctx), {
+    action: "user.2fa_disabled",
+    entityType: "user",
+    entityId: ctx.user.userId,
+    data: { requiredByOrg: twoFactorRequiredFor(u.role, u.settings) },
+  });
+}
+
+/** A fresh set of recovery codes (the old ones stop working), after a code from the authenticator. */
+export async function regenerateRecoveryCodes(ctx: Ctx, input: { code: string }): Promise<{ recoveryCodes: string[] }> {
+  const u = await loadSelf(ctx);
+  if (!u.totpEnabledAt) throw new AppError("conflict", "two-factor sign-in is not on");
+  await proveSecondFactor(ctx, input.code);
+  const recoveryCodes = await replaceRecoveryCodes(ctx.tx, ctx.user);
+  await recordAudit(ctx.tx, actor(ctx), {
+    action: "user.recovery_codes_regenerated",
+    entityType: "user",
+    entityId: ctx.user.userId,
+    data: { recoveryCodes: recoveryCodes.length },
+  });
+  return { recoveryCodes };
+}

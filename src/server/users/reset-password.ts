@@ -1,0 +1,52 @@
+import "server-only";
+import { eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { users } from "../db/schema/users";
+import { recordAudit } from "../audit/record-audit";
+import type { Ctx } from "../http/route";
+import { createPasswordLink } from "../auth/setup-link";
+import { assertCan } from "../tickets/permissions";
+import { loadUserForUpdate } from "./load-user";
+import { sendPasswordLink, smtpConfigured } from "./send-password-link";
+
+export const ZPasswordResetResult = z.object({
+  /** "invite" when the user never chose a password: the invitation is sent again instead. */
+  purpose: z.enum(["password_reset", "invite"]),
+  /** The link, only when no mail server is configured (SMTP_URL unset) for the admin to hand over. */
+  resetUrl: z.string().nullable(),
+  expiresAt: z.iso.datetime(),
+});
+export type PasswordResetResult = z.infer<typeof ZPasswordResetResult>;
+
+/**
+ * POST /users/:id/reset-password (admin): signs the user out everywhere (sessionVersion bump),
+ * forces a password change at their next sign-in, and sends a one-time link (24 h) to choose a new
+ * password on the setup page. Any older link of the user stops working.
+ */
+export async function resetPassword(ctx: Ctx, id: string): Promise<PasswordResetResult> {
+  assertCan(ctx.user, "users.manage");
+  const before = await loadUserForUpdate(ctx.tx, id);
+  const purpose = before.passwordHash === null ? "invite" : "password_reset";
+  await ctx.tx
+    .update(users)
+    .set({
+      mustChangePassword: before.passwordHash !== null,
+      sessionVersion: sql`${users.sessionVersion} + 1`,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(users.id, id));
+  const link = await createPasswordLink(ctx.tx, { orgId: ctx.org.id, userId: id }, purpose);
+  await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
+    action: purpose === "invite" ? "user.invite_resent" : "user.password_reset",
+    entityType: "user",
+    entityId: id,
+    data: { email: before.email, linkExpiresAt: link.expiresAt.toISOString(), emailed: smtpConfigured(), sessionsRevoked: true },
+  });
+  const resetUrl = await sendPasswordLink(ctx.tx, ctx.org.id, {
+    purpose,
+    to: { email: before.email, name: before.name },
+    by: ctx.user.name,
+    link,
+  });
+  return { purpose, resetUrl, expiresAt: link.expiresAt.toISOString() };
+}

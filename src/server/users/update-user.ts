@@ -1,0 +1,74 @@
+import "server-only";
+import { eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { ROLES } from "../db/schema/enums";
+import { users } from "../db/schema/users";
+import { recordAudit } from "../audit/record-audit";
+import { AppError } from "../http/errors";
+import type { Ctx } from "../http/route";
+import { assertCan } from "../tickets/permissions";
+import { isActiveAdmin, loadUserForUpdate, lockActiveAdmins } from "./load-user";
+import { toUserView, type UserView } from "./user-view";
+
+export const ZUpdateUser = z
+  .strictObject({
+    name: z.string().trim().min(1, { message: "must not be empty" }).max(100).optional(),
+    role: z.enum(ROLES).optional(),
+    /** Blocking ends every session and token on the very next request (the principal checks it). */
+    blocked: z.boolean().optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "nothing to change" });
+export type UpdateUser = z.infer<typeof ZUpdateUser>;
+
+/** PATCH /users/:id (admin): name, role, block/unblock — never leaving the org without an active admin. */
+export async function updateUser(ctx: Ctx, id: string, input: UpdateUser): Promise<UserView> {
+  assertCan(ctx.user, "users.manage");
+  const mayRemoveAnAdmin = (input.role !== undefined && input.role !== "admin") || input.blocked === true;
+  // The admin set is locked before the target row (same order in every request: no deadlock).
+  const activeAdmins = mayRemoveAnAdmin ? await lockActiveAdmins(ctx.tx) : [];
+  const before = await loadUserForUpdate(ctx.tx, id);
+
+  if (input.blocked === true && id === ctx.user.userId) {
+    throw new AppError("conflict", "you cannot block yourself; ask another admin");
+  }
+  const losesAdmin = isActiveAdmin(before) && ((input.role !== undefined && input.role !== "admin") || input.blocked === true);
+  if (losesAdmin && activeAdmins.filter((a) => a !== id).length === 0) {
+    throw new AppError(
+      "conflict",
+      `${before.email} is the organization's last active admin and cannot be ${input.blocked === true ? "blocked" : "demoted"}; make someone else an admin first`,
+      { reason: "last_admin" },
+    );
+  }
+
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  const set: Partial<typeof users.$inferInsert> = {};
+  if (input.name !== undefined && input.name !== before.name) {
+    changes.name = { from: before.name, to: input.name };
+    set.name = input.name;
+  }
+  if (input.role !== undefined && input.role !== before.role) {
+    changes.role = { from: before.role, to: input.role };
+    set.role = input.role;
+  }
+  if (input.blocked !== undefined && input.blocked !== (before.blockedAt !== null)) {
+    changes.blocked = { from: before.blockedAt !== null, to: input.blocked };
+  }
+  if (Object.keys(changes).length === 0) return toUserView(before);
+
+  const [after] = await ctx.tx
+    .update(users)
+    .set({
+      ...set,
+      ...(changes.blocked ? { blockedAt: input.blocked ? sql`now()` : null } : {}),
+      updatedAt: sql`now()`,
+    })
+    .where(eq(users.id, id))
+    .returning();
+  await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
+    action: changes.blocked ? (input.blocked ? "user.blocked" : "user.unblocked") : "user.updated",
+    entityType: "user",
+    entityId: id,
+    data: { changes },
+  });
+  return toUserView(after!);
+}
