@@ -50,13 +50,13 @@ function slaCondition(before: SQL): SQL {
  * (pg_trgm). tickets.search_vector holds the subject and public comments only; internal notes
  * are searched through their own vectors, and only for staff.
  */
-function searchCondition(ctx: { user: Pick<Ctx["user"], "userId" | "role"> }, text: string): SQL {
+function searchCondition(ctx: { user: Pick<Ctx["user"], "userId" | "role" | "orgId"> }, text: string): SQL {
   const query = sql`websearch_to_tsquery('english', ${text})`;
   const like = `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
   // Notes are matched once for the whole query (an array of ticket ids), not re-searched per
   // candidate ticket (docs/decisions/008).
   const internal = isStaff(ctx.user)
-    ? sql` or ${tickets.id} = any(array(select c.ticket_id from comments c where c.internal and c.search_vector @@ ${query}))`
+    ? sql` or ${tickets.id} = any(array(select c.ticket_id from comments c where c.org_id = ${ctx.user.orgId} and c.internal and c.search_vector @@ ${query}))`
     : sql``;
   return sql`(${tickets.searchVector} @@ ${query} or ${tickets.subject} ilike ${like}${internal})`;
 }

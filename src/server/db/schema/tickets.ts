@@ -42,11 +42,13 @@ export const tickets = pgTable(
   (t) => [
     primaryKey({ columns: [t.orgId, t.id] }),
     uniqueIndex("tickets_org_number_key").on(t.orgId, t.number),
-    index("tickets_org_updated_idx").on(t.orgId, t.updatedAt.desc(), t.id.desc()),
-    index("tickets_org_assignee_status_idx").on(t.orgId, t.assigneeId, t.status, t.updatedAt.desc()),
-    index("tickets_org_requester_idx").on(t.orgId, t.requesterId, t.updatedAt.desc()),
+    // Ascending on purpose: a backward scan serves "order by updated_at desc, id desc" exactly,
+    // while drizzle's .desc() means DESC NULLS LAST, which that ORDER BY cannot use (decision 008).
+    index("tickets_org_updated_idx").on(t.orgId, t.updatedAt, t.id),
+    index("tickets_org_assignee_updated_idx").on(t.orgId, t.assigneeId, t.updatedAt, t.id),
+    index("tickets_org_requester_idx").on(t.orgId, t.requesterId, t.updatedAt, t.id),
     index("tickets_org_status_idx").on(t.orgId, t.status, t.updatedAt.desc()),
-    index("tickets_search_idx").using("gin", t.searchVector),
+    // Full-text and trigram indexes lead with org_id (btree_gin) and are created in SQL: drizzle/0008.
     // The SLA scan reads only tickets with work due: its cost follows tickets due, not tickets stored.
     // Auto-close looks across orgs for solved tickets gone quiet.
     index("tickets_solved_updated_idx").on(t.updatedAt).where(sql`${t.status} = 'solved'`),
@@ -73,7 +75,6 @@ export const comments = pgTable(
   (t) => [
     primaryKey({ columns: [t.orgId, t.id] }),
     index("comments_ticket_idx").on(t.orgId, t.ticketId, t.createdAt, t.id),
-    index("comments_search_idx").using("gin", t.searchVector),
     foreignKey({ columns: [t.orgId, t.ticketId], foreignColumns: [tickets.orgId, tickets.id] }).onDelete("cascade"),
     foreignKey({ columns: [t.orgId, t.authorId], foreignColumns: [users.orgId, users.id] }),
   ],
