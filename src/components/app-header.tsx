@@ -1,13 +1,19 @@
 import Link from "next/link";
 import type { PageUser } from "@/server/auth/page-session";
+import { NotificationBell } from "./notification-bell";
 import { SignOutButton } from "./sign-out-button";
 
 export const ROLE_LABELS: Record<PageUser["role"], string> = { admin: "Admin", agent: "Agent", customer: "Customer" };
 
-/** The signed-in frame: product, org, who you are, and the account actions. */
+/** The signed-in frame: product, org, who you are, notifications and the account actions. */
 export function AppHeader({ user, showChangePassword = true }: { user: PageUser; showChangePassword?: boolean }) {
+  // Until a pending password change is done the API refuses everything else, the bell included.
+  const ready = !user.mustChangePassword;
   return (
     <header className="app-header">
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
       <div className="app-header-inner">
         <Link href="/" className="brand">
           <span className="logo-mark" aria-hidden="true" />
@@ -25,6 +31,7 @@ export function AppHeader({ user, showChangePassword = true }: { user: PageUser;
               {ROLE_LABELS[user.role]}
             </span>
           </span>
+          {ready ? <NotificationBell /> : null}
           {showChangePassword ? (
             <Link href="/change-password" className="button subtle">
               Change password

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { useHydrated } from "./login-form";
+import { useHydrated } from "./use-hydrated";
 
 /** Ends the NextAuth session (POST /api/auth/signout with the CSRF token), then shows sign-in. */
 export function SignOutButton({ className = "button" }: { className?: string }) {

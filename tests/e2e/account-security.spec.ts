@@ -47,7 +47,8 @@ test("a user who must change their password is sent to do so, and lands home sig
   await current.fill(demoPassword());
   await submit.click();
   await expect(page).toHaveURL(/\/$/);
-  await expect(page.getByRole("heading", { name: "Your workspace" })).toBeVisible();
+  // Customers land in the portal, on their open requests.
+  await expect(page.getByRole("heading", { level: 1, name: "My open requests" })).toBeVisible();
   await expect(page.getByTestId("user-name")).toHaveText(user.name);
   await expect(page.getByTestId("org-name")).toHaveText("Globex");
   expect((await userByEmail("customer2@globex.test", "globex")).mustChangePassword).toBe(false);

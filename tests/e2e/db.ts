@@ -47,3 +47,35 @@ export function demoPassword(): string {
   if (!p) throw new Error("E2E_PASSWORD is not set: run the specs through `npm run test:e2e`");
   return p;
 }
+
+export type SeededTicket = { id: string; number: number; subject: string };
+
+/** A seeded ticket of the given requester (the most recently updated one). */
+export async function ticketOf(requesterEmail: string, orgSlug: string): Promise<SeededTicket> {
+  const r = await asSystem((db) =>
+    db.query<SeededTicket>(
+      `select t.id, t.number, t.subject
+         from tickets t
+         join users u on u.org_id = t.org_id and u.id = t.requester_id
+         join orgs o on o.id = t.org_id
+        where lower(u.email) = lower($1) and lower(o.slug) = lower($2)
+        order by t.updated_at desc
+        limit 1`,
+      [requesterEmail, orgSlug],
+    ),
+  );
+  const t = r.rows[0];
+  if (!t) throw new Error(`no seeded ticket requested by ${requesterEmail} (${orgSlug})`);
+  return t;
+}
+
+/** What the notify job writes for an in-app notification (the e2e server runs no worker). */
+export async function addNotification(userId: string, ticket: SeededTicket, kind: string): Promise<void> {
+  await asSystem((db) =>
+    db.query(
+      `insert into notifications (org_id, user_id, kind, ticket_id, payload, idempotency_key)
+       select t.org_id, $1, $2, t.id, $3::jsonb, $4 from tickets t where t.id = $5`,
+      [userId, kind, JSON.stringify({ ticket: { id: ticket.id, number: ticket.number, subject: ticket.subject } }), `e2e:${kind}:${ticket.id}:${userId}:${Date.now()}`, ticket.id],
+    ),
+  );
+}

@@ -24,7 +24,8 @@ test("an admin signs in, sees who and where they are, and signs out", async ({ p
 
   await submitSignIn(page, "admin@acme.test", demoPassword());
   await expect(page).toHaveURL(/\/$/);
-  await expect(page.getByRole("heading", { name: "Your workspace" })).toBeVisible();
+  // Staff land in their workspace, on the "My open" view.
+  await expect(page.getByRole("heading", { level: 1, name: "My open" })).toBeVisible();
   await expect(page.getByTestId("user-name")).toHaveText(admin.name);
   await expect(page.getByTestId("user-role")).toHaveText("Admin");
   await expect(page.getByTestId("org-name")).toHaveText("Acme Support");

@@ -13,7 +13,7 @@ export default async function ChangePasswordPage() {
   return (
     <>
       <AppHeader user={user} showChangePassword={false} />
-      <main className="page narrow">
+      <main id="main" className="page narrow">
         <section className="card" aria-labelledby="cp-title">
           <h1 id="cp-title">{forced ? "Choose a new password" : "Change password"}</h1>
           {forced ? (

@@ -1,0 +1,237 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { cache } from "react";
+import { notFound } from "next/navigation";
+import { AppHeader } from "@/components/app-header";
+import { LocalTime } from "@/components/local-time";
+import { SlaBadge } from "@/components/sla-badge";
+import { Conversation, type Author } from "@/components/tickets/conversation";
+import { ReplyBox } from "@/components/tickets/reply-box";
+import { TicketHistory } from "@/components/tickets/ticket-history";
+import { CustomerStatusButton, TicketProperties } from "@/components/tickets/ticket-properties";
+import { PriorityChip, StatusChip, Tags } from "@/components/tickets/ticket-table";
+import { staffLookupPeople, type Person } from "@/lib/people-directory";
+import { METRIC_LABELS, type MetricKey } from "@/lib/sla-display";
+import { isUuid } from "@/lib/ticket-labels";
+import { withPageContext } from "@/server/auth/page-context";
+import { currentUser, requireUser, type PageUser } from "@/server/auth/page-session";
+import { AppError } from "@/server/http/errors";
+import type { Ctx } from "@/server/http/route";
+import { warningLeadSeconds } from "@/server/sla/apply";
+import { getTicket } from "@/server/tickets/get-ticket";
+import { listComments } from "@/server/tickets/list-comments";
+import { can } from "@/server/tickets/permissions";
+import type { CommentView } from "@/server/tickets/schemas";
+import { ticketEvents, type TicketEvent } from "@/server/tickets/ticket-events";
+import { listUsers, ZListUsers } from "@/server/users/list-users";
+
+type Params = Promise<{ id: string }>;
+
+
+const MAX_COMMENTS = 2_000;
+
+/** Every comment the caller may see, oldest first (the list is keyset-paginated by 100). */
+async function allComments(ctx: Ctx, id: string): Promise<CommentView[]> {
+  const out: CommentView[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listComments({ ...ctx, query: { limit: 100, cursor } }, id);
+    out.push(...page.data);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && out.length < MAX_COMMENTS);
+  return out;
+}
+
+/** Active agents and admins, for the assignee picker. */
+async function assignableStaff(ctx: Ctx): Promise<{ id: string; name: string }[]> {
+  const out: { id: string; name: string }[] = [];
+  for (const role of ["agent", "admin"] as const) {
+    const page = await listUsers({ ...ctx, query: ZListUsers.parse({ limit: "100", role }) });
+    out.push(...page.data.filter((u) => !u.blocked).map((u) => ({ id: u.id, name: u.name })));
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+// cache(): generateMetadata and the page share one load per request.
+const load = cache(async (user: PageUser, id: string) => {
+  return withPageContext(user, undefined, async (ctx) => {
+    let ticket;
+    try {
+      ticket = await getTicket(ctx, id);
+    } catch (err) {
+      if (err instanceof AppError && err.code === "not_found") return null;
+      throw err;
+    }
+    const comments = await allComments(ctx, id);
+    const warningMinutes = (await warningLeadSeconds(ctx.tx)) / 60;
+    if (!can(user, "ticket.events", ticket)) {
+      return { ticket, comments, warningMinutes, events: [] as TicketEvent[], agents: [], people: new Map<string, Person>() };
+    }
+    const events = (await ticketEvents(ctx, id)).data;
+    const agents = await assignableStaff(ctx);
+    const ids = [ticket.requesterId, ticket.assigneeId, ...comments.map((c) => c.authorId), ...events.map((e) => e.actorId)].filter((x): x is string => Boolean(x));
+    const people = await staffLookupPeople(ctx, ids);
+    return { ticket, comments, warningMinutes, events, agents, people };
+  });
+});
+
+export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
+  const { id } = await params;
+  const user = await currentUser();
+  if (!user || user.mustChangePassword || !isUuid(id)) return { title: "Ticket" };
+  const data = await load(user, id);
+  return { title: data ? `#${data.ticket.number} ${data.ticket.subject}` : "Ticket not found" };
+}
+
+export default async function TicketPage({ params }: { params: Params }) {
+  const { id } = await params;
+  const user = await requireUser({ returnTo: `/tickets/${encodeURIComponent(id)}` });
+  if (!isUuid(id)) notFound();
+  const data = await load(user, id);
+  if (!data) notFound();
+  const { ticket, comments, events, agents, people, warningMinutes } = data;
+  const staff = can(user, "ticket.internal.view", ticket);
+  const serverNow = Date.now();
+  const stopped = ticket.status === "solved" || ticket.status === "closed";
+  const closed = ticket.status === "closed";
+
+  const ROLE: Record<string, string> = { admin: "Admin", agent: "Agent", customer: "Customer" };
+  const authorOf = (authorId: string): Author => {
+    if (authorId === user.userId) return { name: `${user.name} (you)`, role: ROLE[user.role] ?? "" };
+    if (staff) {
+      const p = people.get(authorId);
+      return p ? { name: p.name, role: ROLE[p.role] ?? p.role } : { name: "Former user", role: "" };
+    }
+    // Customers see their own messages and the support team's public replies.
+    return { name: user.org.name, role: "Support team" };
+  };
+  const nameOf = (pid: string | null | undefined) => {
+    if (!pid) return "System";
+    if (pid === user.userId) return "You";
+    return people.get(pid)?.name ?? "a former user";
+  };
+  const requester = people.get(ticket.requesterId);
+  const metrics = (Object.keys(METRIC_LABELS) as MetricKey[]).filter((k) => ticket.sla[k] !== undefined);
+
+  return (
+    <>
+      <AppHeader user={user} />
+      <main id="main" className="page wide ticket-page">
+        <p className="breadcrumb">
+          <Link href="/">← {staff ? "All views" : "My requests"}</Link>
+        </p>
+        <header className="ticket-head">
+          <p className="eyebrow" data-testid="ticket-number">
+            Ticket #{ticket.number}
+          </p>
+          <h1 data-testid="ticket-subject">{ticket.subject}</h1>
+          <div className="ticket-meta">
+            <StatusChip status={ticket.status} />
+            {staff ? <PriorityChip priority={ticket.priority} /> : null}
+            <Tags tags={staff ? ticket.tags : []} />
+          </div>
+        </header>
+
+        <div className="ticket-layout">
+          <div className="ticket-main">
+            <section aria-labelledby="conversation-title">
+              <h2 id="conversation-title" className="visually-hidden">
+                Conversation
+              </h2>
+              <Conversation comments={comments} authorOf={authorOf} />
+            </section>
+            {closed ? (
+              <p className="notice closed-notice">This ticket is closed. {staff ? "It can no longer be changed." : "To follow up, open a new request."}</p>
+            ) : can(user, "ticket.comment.public", ticket) ? (
+              <ReplyBox ticketId={ticket.id} canNote={can(user, "ticket.comment.internal", ticket)} customer={!staff} />
+            ) : null}
+          </div>
+
+          <aside className="ticket-side" aria-label="Ticket details">
+            <section className="card side-card" aria-labelledby="sla-title" data-testid="sla-panel">
+              <h2 id="sla-title">SLA</h2>
+              {ticket.sla.firstResponse.dueAt || ticket.sla.resolution.dueAt ? (
+                <ul className="sla-list">
+                  {metrics.map((k) => (
+                    <li key={k}>
+                      <SlaBadge metricKey={k} metric={ticket.sla[k]!} serverNow={serverNow} warningMinutes={warningMinutes} stopped={stopped} />
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <p className="muted">No SLA policy applies to this ticket.</p>
+              )}
+            </section>
+
+            <section className="card side-card" aria-labelledby="details-title">
+              <h2 id="details-title">Details</h2>
+              {staff ? (
+                <>
+                  <dl className="facts">
+                    <div>
+                      <dt>Requester</dt>
+                      <dd data-testid="requester">
+                        {requester ? (
+                          <>
+                            {requester.name}
+                            <span className="muted block">{requester.email}</span>
+                          </>
+                        ) : (
+                          "Unknown user"
+                        )}
+                      </dd>
+                    </div>
+                  </dl>
+                  <TicketProperties
+                    ticketId={ticket.id}
+                    status={ticket.status}
+                    priority={ticket.priority}
+                    assigneeId={ticket.assigneeId}
+                    tags={ticket.tags}
+                    agents={agents}
+                    selfId={user.userId}
+                  />
+                </>
+              ) : (
+                <>
+                  <dl className="facts">
+                    <div>
+                      <dt>Status</dt>
+                      <dd>
+                        <StatusChip status={ticket.status} />
+                      </dd>
+                    </div>
+                    <div>
+                      <dt>Opened</dt>
+                      <dd>
+                        <LocalTime iso={ticket.createdAt} />
+                      </dd>
+                    </div>
+                    <div>
+                      <dt>Last update</dt>
+                      <dd>
+                        <LocalTime iso={ticket.updatedAt} />
+                      </dd>
+                    </div>
+                  </dl>
+                  {!closed && can(user, "ticket.status.solve_or_reopen", ticket) ? <CustomerStatusButton ticketId={ticket.id} status={ticket.status} /> : null}
+                </>
+              )}
+            </section>
+
+            {staff ? (
+              <section className="card side-card" aria-labelledby="history-title">
+                <details className="history-details" open>
+                  <summary>
+                    <h2 id="history-title">History</h2>
+                  </summary>
+                  <TicketHistory events={events} nameOf={nameOf} />
+                </details>
+              </section>
+            ) : null}
+          </aside>
+        </div>
+      </main>
+    </>
+  );
+}

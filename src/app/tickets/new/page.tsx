@@ -1,0 +1,35 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { AppHeader } from "@/components/app-header";
+import { NewTicketForm } from "@/components/tickets/new-ticket-form";
+import { staffListCustomers } from "@/lib/people-directory";
+import { withPageContext } from "@/server/auth/page-context";
+import { requireUser } from "@/server/auth/page-session";
+import { can } from "@/server/tickets/permissions";
+
+export const metadata: Metadata = { title: "New ticket" };
+
+export default async function NewTicketPage() {
+  const user = await requireUser({ returnTo: "/tickets/new" });
+  const staff = can(user, "ticket.create.for_other_requester");
+  const customers = staff ? await withPageContext(user, undefined, (ctx) => staffListCustomers(ctx)) : [];
+  return (
+    <>
+      <AppHeader user={user} />
+      <main id="main" className="page narrow-form">
+        <p className="breadcrumb">
+          <Link href="/">← {staff ? "All views" : "My requests"}</Link>
+        </p>
+        <section className="card" aria-labelledby="new-title">
+          <h1 id="new-title">{staff ? "New ticket" : "New request"}</h1>
+          <p className="muted">
+            {staff
+              ? "Open a ticket on a customer's behalf, or for yourself."
+              : `Tell ${user.org.name} what you need. You will get replies here and by email.`}
+          </p>
+          <NewTicketForm staff={staff} customers={customers.map((c) => ({ id: c.id, name: c.name, email: c.email }))} />
+        </section>
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,40 @@
+// Same-origin JSON calls to /api/v1 from client components (the session cookie authenticates).
+
+export type ApiIssue = { path: string; message: string };
+export type ApiFailure = { status: number; code: string; message: string; issues: ApiIssue[] };
+export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiFailure };
+
+type ErrorBody = { error?: { code?: string; message?: string; details?: { issues?: { path?: unknown; message?: unknown }[] } } };
+
+export async function api<T>(method: "GET" | "POST" | "PATCH" | "DELETE", url: string, body?: unknown): Promise<ApiResult<T>> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+      credentials: "same-origin",
+    });
+  } catch {
+    return { ok: false, error: { status: 0, code: "network", message: "Cannot reach Beacon. Check your connection and try again.", issues: [] } };
+  }
+  if (res.status === 204) return { ok: true, data: undefined as T };
+  const json = (await res.json().catch(() => null)) as unknown;
+  if (res.ok) return { ok: true, data: json as T };
+  const e = (json as ErrorBody | null)?.error;
+  const issues = (e?.details?.issues ?? []).map((i) => ({
+    path: Array.isArray(i.path) ? i.path.join(".") : String(i.path ?? ""),
+    message: String(i.message ?? ""),
+  }));
+  return { ok: false, error: { status: res.status, code: e?.code ?? "internal", message: e?.message ?? `Request failed (${res.status})`, issues } };
+}
+
+/** One sentence for a person: the API's message, plus field issues when there are any. */
+export function describeFailure(e: ApiFailure): string {
+  if (e.status === 401) return "Your session has ended. Sign in again to continue.";
+  if (e.status === 429) return "Too many requests right now. Wait a moment and try again.";
+  const first = e.message ? e.message.charAt(0).toUpperCase() + e.message.slice(1) : "Something went wrong";
+  const detail = e.issues.length ? ` (${e.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")})` : "";
+  return `${first}${detail}.`.replace(/\.\.$/, ".");
+}

@@ -1,0 +1,161 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useRef, useState, type FormEvent } from "react";
+import { PRIORITY_KEYS, PRIORITY_LABELS, parseTags } from "@/lib/ticket-labels";
+import { useHydrated } from "../use-hydrated";
+import { api, describeFailure, type ApiIssue } from "../api-client";
+import { MarkdownField } from "./markdown-field";
+
+type Customer = { id: string; name: string; email: string };
+
+const MAX_SUBJECT = 200;
+
+/**
+ * Opens a ticket (POST /api/v1/tickets) and goes to it. Customers give a subject and a message;
+ * staff also choose the requester, priority and tags.
+ */
+export function NewTicketForm({ staff, customers }: { staff: boolean; customers: Customer[] }) {
+  const router = useRouter();
+  const hydrated = useHydrated();
+  const [body, setBody] = useState("");
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const subjectRef = useRef<HTMLInputElement>(null);
+  const bodyRef = useRef<HTMLTextAreaElement>(null);
+  const requesterRef = useRef<HTMLInputElement>(null);
+
+  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    if (pending) return;
+    const form = new FormData(e.currentTarget);
+    const subject = String(form.get("subject") ?? "").trim();
+    const errors: Record<string, string> = {};
+    if (!subject) errors.subject = "Enter a subject.";
+    if (!body.trim()) errors.body = "Describe what you need.";
+    const payload: Record<string, unknown> = { subject, body };
+    if (staff) {
+      const email = String(form.get("requester") ?? "").trim().toLowerCase();
+      if (email) {
+        const match = customers.find((c) => c.email.toLowerCase() === email);
+        if (match) payload.requesterId = match.id;
+        else errors.requesterId = "No customer of this organization has that email.";
+      }
+      payload.priority = String(form.get("priority") ?? "normal");
+      const tags = parseTags(String(form.get("tags") ?? ""));
+      if (tags.length) payload.tags = tags;
+    }
+    setFieldErrors(errors);
+    if (Object.keys(errors).length) {
+      setError("Check the highlighted fields.");
+      (errors.subject ? subjectRef : errors.body ? bodyRef : requesterRef).current?.focus();
+      return;
+    }
+    setPending(true);
+    setError(null);
+    const r = await api<{ id: string; number: number }>("POST", "/api/v1/tickets", payload);
+    if (!r.ok) {
+      setPending(false);
+      setFieldErrors(Object.fromEntries(r.error.issues.map((i: ApiIssue) => [i.path.split(".")[0] ?? "", i.message])));
+      setError(describeFailure(r.error));
+      return;
+    }
+    router.push(`/tickets/${r.data.id}`);
+  }
+
+  const invalid = (k: string) => (fieldErrors[k] ? true : undefined);
+  return (
+    <form className="stack" onSubmit={onSubmit} noValidate data-testid="new-ticket-form">
+      {staff ? (
+        <div className="field">
+          <label htmlFor="nt-requester">Requester email</label>
+          <input
+            id="nt-requester"
+            ref={requesterRef}
+            name="requester"
+            type="email"
+            list="nt-customers"
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            aria-invalid={invalid("requesterId")}
+            aria-describedby="nt-requester-hint nt-requester-error"
+          />
+          <datalist id="nt-customers">
+            {customers.map((c) => (
+              <option key={c.id} value={c.email}>
+                {c.name}
+              </option>
+            ))}
+          </datalist>
+          <p id="nt-requester-hint" className="hint">
+            A customer of this organization. Leave empty to be the requester yourself.
+          </p>
+          <p id="nt-requester-error" className="field-error">
+            {fieldErrors.requesterId ?? ""}
+          </p>
+        </div>
+      ) : null}
+      <div className="field">
+        <label htmlFor="nt-subject">Subject</label>
+        <input
+          id="nt-subject"
+          ref={subjectRef}
+          name="subject"
+          type="text"
+          maxLength={MAX_SUBJECT}
+          required
+          aria-invalid={invalid("subject")}
+          aria-describedby="nt-subject-error"
+          autoFocus={!staff}
+        />
+        <p id="nt-subject-error" className="field-error">
+          {fieldErrors.subject ?? ""}
+        </p>
+      </div>
+      <div>
+        <MarkdownField
+          label={staff ? "First message" : "How can we help?"}
+          name="body"
+          value={body}
+          onChange={setBody}
+          rows={8}
+          required
+          textareaRef={bodyRef}
+          invalid={invalid("body")}
+          errorId="nt-body-error"
+          hint="Markdown is supported: **bold**, lists, links and `code`."
+        />
+        <p id="nt-body-error" className="field-error">
+          {fieldErrors.body ?? ""}
+        </p>
+      </div>
+      {staff ? (
+        <div className="form-row">
+          <div className="field">
+            <label htmlFor="nt-priority">Priority</label>
+            <select id="nt-priority" name="priority" defaultValue="normal" aria-invalid={invalid("priority")}>
+              {PRIORITY_KEYS.map((p) => (
+                <option key={p} value={p}>
+                  {PRIORITY_LABELS[p]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="nt-tags">Tags</label>
+            <input id="nt-tags" name="tags" type="text" autoCapitalize="none" spellCheck={false} aria-describedby="nt-tags-hint" aria-invalid={invalid("tags")} />
+            <p id="nt-tags-hint" className="hint">
+              Comma-separated, optional.
+            </p>
+          </div>
+        </div>
+      ) : null}
+      <div role="alert">{error ? <p className="error">{error}</p> : null}</div>
+      <button type="submit" className="button primary" disabled={!hydrated || pending} aria-busy={pending}>
+        {pending ? "Submitting…" : staff ? "Create ticket" : "Submit request"}
+      </button>
+    </form>
+  );
+}

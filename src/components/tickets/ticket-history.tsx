@@ -1,0 +1,108 @@
+import type { TicketEvent } from "@/server/tickets/ticket-events";
+import { priorityLabel, statusLabel, utcDateTime } from "@/lib/ticket-labels";
+import { LocalTime } from "../local-time";
+
+const METRIC: Record<string, string> = { first_response: "First response", next_response: "Next response", resolution: "Resolution" };
+
+type NameOf = (id: string | null | undefined) => string;
+
+const str = (v: unknown) => (typeof v === "string" ? v : null);
+const due = (v: unknown) => (typeof v === "string" ? utcDateTime(v) : null);
+
+/** What a PATCH changed, as verb phrases: "set status Open → Pending", "took the ticket". */
+function changeLines(changes: Record<string, { from?: unknown; to?: unknown }>, actorId: string | null, nameOf: NameOf): string[] {
+  const out: string[] = [];
+  for (const [field, c] of Object.entries(changes)) {
+    switch (field) {
+      case "status":
+        out.push(`set status ${statusLabel(String(c.from))} → ${statusLabel(String(c.to))}`);
+        break;
+      case "priority":
+        out.push(`set priority ${priorityLabel(String(c.from))} → ${priorityLabel(String(c.to))}`);
+        break;
+      case "assigneeId":
+        if (!c.to) out.push("unassigned the ticket");
+        else if (c.to === actorId) out.push("took the ticket");
+        else out.push(`assigned the ticket to ${nameOf(str(c.to))}`);
+        break;
+      case "tags": {
+        const tags = Array.isArray(c.to) ? (c.to as unknown[]).map(String) : [];
+        out.push(tags.length ? `set tags to ${tags.join(", ")}` : "cleared the tags");
+        break;
+      }
+      case "subject":
+        out.push(`renamed it “${String(c.to)}”`);
+        break;
+      default:
+        out.push(`changed ${field}`);
+    }
+  }
+  return out;
+}
+
+/** One event of the ticket's audit chain or SLA record, as a sentence. */
+export function describeEvent(e: TicketEvent, nameOf: NameOf): string {
+  const who = e.actorId ? nameOf(e.actorId) : "System";
+  if (e.source === "audit") {
+    switch (e.action) {
+      case "ticket.created":
+        return `${who} opened the ticket (priority ${priorityLabel(String(e.data.priority ?? "normal"))})`;
+      case "ticket.updated": {
+        const lines = changeLines((e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>, e.actorId, nameOf);
+        return lines.length ? `${who} ${lines.join("; ")}` : `${who} updated the ticket`;
+      }
+      case "ticket.replied": {
+        const s = e.data.status as { from?: string; to?: string } | undefined;
+        return `${who} replied publicly${s?.to ? ` (status ${statusLabel(String(s.from))} → ${statusLabel(s.to)})` : ""}`;
+      }
+      case "ticket.note_added":
+        return `${who} added an internal note`;
+      default:
+        return `${who}: ${e.action}`;
+    }
+  }
+  // sla.<metric>.<kind>
+  const [, metricKey = "", kind = ""] = e.action.split(".");
+  const metric = METRIC[metricKey] ?? metricKey;
+  const at = due(e.data.dueAt);
+  switch (kind) {
+    case "apply": {
+      if (e.data.reason === "reopened") return `${metric} clock restarted (ticket reopened)`;
+      const why = e.data.reason === "priority_change" ? " after a priority change" : e.data.reason === "resumed" ? " after the pause" : "";
+      return at ? `${metric} target set${why}: due ${at}` : `${metric} target set${why}`;
+    }
+    case "pause":
+      return `${metric} clock paused (status ${statusLabel(String(e.data.status ?? "pending"))})`;
+    case "resume":
+      return `${metric} clock resumed`;
+    case "fulfill":
+      return e.data.late ? `${metric} met late (was due ${at ?? "earlier"})` : `${metric} met`;
+    case "warn":
+      return `${metric} due soon: warning sent (due ${at ?? "soon"})`;
+    case "breach":
+      return `${metric} target breached (was due ${at ?? "earlier"})`;
+    default:
+      return `${metric}: ${kind}`;
+  }
+}
+
+/** The ticket's history for staff: who did what, and every SLA change, oldest first. */
+export function TicketHistory({ events, nameOf }: { events: TicketEvent[]; nameOf: NameOf }) {
+  if (events.length === 0) return <p className="muted">No history yet.</p>;
+  return (
+    <ol className="history" data-testid="ticket-history">
+      {events.map((e, i) => (
+        <li key={`${e.source}-${e.seq ?? i}-${e.at}`} className={`history-${e.source}`}>
+          <span className="history-kind" aria-hidden="true">
+            {e.source === "sla" ? "SLA" : "•"}
+          </span>
+          <span className="history-text">
+            {e.source === "sla" ? <span className="visually-hidden">SLA: </span> : null}
+            {describeEvent(e, nameOf)}
+            <LocalTime iso={e.at} className="history-time" />
+          </span>
+        </li>
+      ))}
+    </ol>
+  );
+}

@@ -1,0 +1,262 @@
+import Form from "next/form";
+import Link from "next/link";
+import type { PageUser } from "@/server/auth/page-session";
+import { withPageContext } from "@/server/auth/page-context";
+import { AppError } from "@/server/http/errors";
+import type { Ctx } from "@/server/http/route";
+import { warningLeadSeconds } from "@/server/sla/apply";
+import { listTickets } from "@/server/tickets/list-tickets";
+import { isStaff } from "@/server/tickets/permissions";
+import { ZListTickets, type ListTickets } from "@/server/tickets/schemas";
+import { CUSTOMER_VIEWS, STAFF_VIEWS, viewCounts } from "@/server/tickets/view-counts";
+import { staffLookupPeople } from "@/lib/people-directory";
+import { isFiltered, listHref, readListState, type ListState, type SearchParams } from "@/lib/list-params";
+import { PRIORITY_KEYS, PRIORITY_LABELS, STATUS_KEYS, STATUS_LABELS } from "@/lib/ticket-labels";
+import { ListKeys } from "./list-keys";
+import { TicketTable } from "./ticket-table";
+
+type View = (typeof STAFF_VIEWS)[number];
+
+const PAGE_SIZE = "25";
+const SEARCH_ID = "ticket-search";
+
+const SORTS = [
+  { value: "-updatedAt", label: "Updated" },
+  { value: "updatedAt", label: "Oldest update" },
+  { value: "-createdAt", label: "Newest" },
+  { value: "createdAt", label: "Oldest" },
+  { value: "resolveDue", label: "Due soonest" },
+  { value: "-priority", label: "Priority" },
+];
+
+/** Views that read best in another order than "recently updated". */
+const VIEW_SORT: Record<string, string> = { breaching: "resolveDue" };
+
+/** The API's query string for a view plus what the user narrowed; the user's status replaces the view's. */
+function rawQuery(view: View, s: ListState): Record<string, string> {
+  const f = view.filters;
+  const raw: Record<string, string> = { limit: PAGE_SIZE };
+  if (f.status) raw.status = f.status.join(",");
+  if (f.priority) raw.priority = f.priority.join(",");
+  if (f.assigneeId) raw.assigneeId = f.assigneeId;
+  if (f.requesterId) raw.requesterId = f.requesterId;
+  if (f.tag) raw.tag = f.tag;
+  if (f.q) raw.q = f.q;
+  if (f.sla) raw.sla = f.sla;
+  if (s.status) raw.status = s.status;
+  if (s.priority) raw.priority = s.priority;
+  if (s.tag) raw.tag = s.tag;
+  if (s.q) raw.q = s.q;
+  raw.sort = s.sort || VIEW_SORT[view.key] || "-updatedAt";
+  if (s.cursor) raw.cursor = s.cursor;
+  return raw;
+}
+
+const FIELD_NAMES: Record<string, string> = { q: "Search", status: "Status", priority: "Priority", tag: "Tag", sort: "Sort", cursor: "Page link" };
+
+/**
+ * "/" for everyone: the agent workspace (views with counts, search, filters, the list) for staff,
+ * "My requests" for customers. Everything is in the URL, so views and pages can be bookmarked and
+ * shared. Data comes only from the domain functions the API uses (same visibility rules).
+ */
+export async function TicketWorkspace({ user, searchParams }: { user: PageUser; searchParams: SearchParams }) {
+  const staff = isStaff(user);
+  const views = staff ? STAFF_VIEWS : CUSTOMER_VIEWS;
+  const state = readListState(searchParams, views, staff ? "mine" : "open");
+  const view = views.find((v) => v.key === state.view)!;
+  const parsed = ZListTickets.safeParse(rawQuery(view, state));
+  const serverNow = Date.now();
+
+  const data = await withPageContext(user, parsed.success ? parsed.data : null, async (ctx) => {
+    const counts = await viewCounts(ctx, views);
+    const warningMinutes = (await warningLeadSeconds(ctx.tx)) / 60;
+    if (!ctx.query) return { counts, warningMinutes, list: null, error: null };
+    try {
+      const list = await listTickets(ctx as Ctx<ListTickets>);
+      const people = staff ? await staffLookupPeople(ctx, list.data.flatMap((t) => (t.assigneeId ? [t.requesterId, t.assigneeId] : [t.requesterId]))) : undefined;
+      return { counts, warningMinutes, list, people, error: null };
+    } catch (err) {
+      // A stale or edited cursor is the user's URL, not a server fault: say so and offer page one.
+      if (err instanceof AppError && err.code === "validation_failed") return { counts, warningMinutes, list: null, error: err.message };
+      throw err;
+    }
+  });
+
+  const problems = parsed.success
+    ? data.error
+      ? [`This page link is no longer valid (${data.error}).`]
+      : []
+    : parsed.error.issues.map((i) => `${FIELD_NAMES[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`);
+
+  const title = staff ? view.label : view.key === "open" ? "My open requests" : "My solved requests";
+  const nextHref = data.list?.nextCursor ? listHref(state, { cursor: data.list.nextCursor }) : null;
+  const filtered = isFiltered(state);
+
+  return (
+    <div className={`workspace ${staff ? "staff" : "customer"}`}>
+      <ListKeys searchId={SEARCH_ID} />
+      <nav className="views" aria-label={staff ? "Ticket views" : "My requests"}>
+        <ul>
+          {views.map((v) => (
+            <li key={v.key}>
+              <Link href={`/?view=${v.key}`} aria-current={v.key === view.key ? "page" : undefined} data-testid={`view-${v.key}`}>
+                <span>{staff ? v.label : v.key === "open" ? "Open" : "Solved"}</span>
+                <span className="count">
+                  {data.counts[v.key] ?? 0}
+                  <span className="visually-hidden"> tickets</span>
+                </span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+        <Link href="/tickets/new" className="button primary new-ticket">
+          {staff ? "New ticket" : "New request"}
+        </Link>
+      </nav>
+
+      <main id="main" className="workspace-main">
+        <div className="list-head">
+          <h1 id="list-title">{title}</h1>
+          <p className="muted list-summary" aria-live="polite">
+            {data.list ? listSummary(data.list.data.length, Boolean(data.list.nextCursor), data.counts[view.key] ?? 0, filtered, Boolean(state.cursor)) : null}
+          </p>
+        </div>
+
+        <search className="list-filters">
+          {/* Keyed by the URL state: uncontrolled fields show the current view's values after a client-side navigation. */}
+          <Form key={`${view.key}|${state.q}|${state.status}|${state.priority}|${state.tag}|${state.sort}`} action="/" className="filters-form">
+            <input type="hidden" name="view" value={view.key} />
+            <div className="field search-field">
+              <label htmlFor={SEARCH_ID}>Search</label>
+              <input id={SEARCH_ID} name="q" type="search" defaultValue={state.q} maxLength={200} placeholder={staff ? "Subject, messages and notes" : "Subject and messages"} aria-keyshortcuts="/" />
+            </div>
+            {staff ? (
+              <>
+                <div className="field">
+                  <label htmlFor="filter-status">Status</label>
+                  <select id="filter-status" name="status" defaultValue={state.status}>
+                    <option value="">All in view</option>
+                    {STATUS_KEYS.map((s) => (
+                      <option key={s} value={s}>
+                        {STATUS_LABELS[s]}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+                <div className="field">
+                  <label htmlFor="filter-priority">Priority</label>
+                  <select id="filter-priority" name="priority" defaultValue={state.priority}>
+                    <option value="">Any</option>
+                    {PRIORITY_KEYS.map((p) => (
+                      <option key={p} value={p}>
+                        {PRIORITY_LABELS[p]}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+                <div className="field">
+                  <label htmlFor="filter-tag">Tag</label>
+                  <input id="filter-tag" name="tag" type="text" defaultValue={state.tag} maxLength={50} autoCapitalize="none" spellCheck={false} />
+                </div>
+                <div className="field">
+                  <label htmlFor="filter-sort">Sort</label>
+                  <select id="filter-sort" name="sort" defaultValue={state.sort || VIEW_SORT[view.key] || "-updatedAt"}>
+                    {SORTS.map((s) => (
+                      <option key={s.value} value={s.value}>
+                        {s.label}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+              </>
+            ) : null}
+            <div className="filter-actions">
+              <button type="submit" className="button primary">
+                {staff ? "Apply" : "Search"}
+              </button>
+              {filtered || state.sort ? (
+                <Link href={`/?view=${view.key}`} className="button subtle">
+                  Clear
+                </Link>
+              ) : null}
+            </div>
+          </Form>
+        </search>
+
+        {problems.length > 0 ? (
+          <div className="error" role="alert">
+            <p>The list could not be shown:</p>
+            <ul>
+              {problems.map((p) => (
+                <li key={p}>{p}</li>
+              ))}
+            </ul>
+            <p>
+              <Link href={`/?view=${view.key}`}>Show the first page of {title}</Link>
+            </p>
+          </div>
+        ) : null}
+
+        {data.list && data.list.data.length > 0 ? (
+          <>
+            <TicketTable
+              tickets={data.list.data}
+              mode={staff ? "staff" : "customer"}
+              caption={`${title}${filtered ? " (filtered)" : ""}`}
+              serverNow={serverNow}
+              people={data.people}
+              selfId={user.userId}
+              warningMinutes={data.warningMinutes}
+            />
+            <p className="hint shortcuts">
+              Keyboard: <kbd>j</kbd> / <kbd>k</kbd> move between tickets, <kbd>Enter</kbd> opens, <kbd>/</kbd> searches.
+            </p>
+          </>
+        ) : null}
+        {data.list && data.list.data.length === 0 ? <EmptyList staff={staff} filtered={filtered} viewKey={view.key} paged={Boolean(state.cursor)} /> : null}
+
+        {data.list && (state.cursor || nextHref) ? (
+          <nav className="pager" aria-label="Pages">
+            {state.cursor ? (
+              <Link href={listHref(state, { cursor: "" })} className="button subtle">
+                ← First page
+              </Link>
+            ) : null}
+            {nextHref ? (
+              <Link href={nextHref} className="button subtle" rel="next">
+                Next page →
+              </Link>
+            ) : null}
+          </nav>
+        ) : null}
+      </main>
+    </div>
+  );
+}
+
+/** "Showing 25 of 33", "8 more of 33" on later pages, "25+ matching" when searched or filtered. */
+function listSummary(shown: number, more: boolean, total: number, filtered: boolean, paged: boolean): string {
+  if (filtered) return `${shown}${more ? "+" : ""} matching ${shown === 1 && !more ? "ticket" : "tickets"}`;
+  if (paged) return `${shown} more of ${total}`;
+  return shown === total ? `${total} ${total === 1 ? "ticket" : "tickets"}` : `Showing ${shown} of ${total}`;
+}
+
+function EmptyList({ staff, filtered, viewKey, paged }: { staff: boolean; filtered: boolean; viewKey: string; paged: boolean }) {
+  let text: string;
+  if (paged) text = "No more tickets.";
+  else if (filtered) text = "No tickets match your search and filters.";
+  else if (!staff) text = viewKey === "open" ? "You have no open requests." : "You have no solved requests yet.";
+  else if (viewKey === "mine") text = "Nothing assigned to you is open. Pick one up from Unassigned.";
+  else if (viewKey === "breaching") text = "No SLA is about to be breached.";
+  else text = "No tickets in this view.";
+  return (
+    <div className="empty card">
+      <p>{text}</p>
+      {!staff && !filtered ? (
+        <Link href="/tickets/new" className="button primary">
+          New request
+        </Link>
+      ) : null}
+    </div>
+  );
+}
