@@ -18,3 +18,9 @@ function clientOf(tx: Tx): pg.ClientBase {
 export async function enqueue(tx: Tx, queue: QueueName, data: object, options: { singletonKey?: string; startAfter?: Date } = {}): Promise<void> {
   await jobSender().send(queue, data, { ...options, db: txDb(clientOf(tx)) });
 }
+
+/** Many jobs of one queue in one statement, in the caller's transaction. */
+export async function enqueueMany(tx: Tx, queue: QueueName, data: object[]): Promise<void> {
+  if (data.length === 0) return;
+  await jobSender().insert(data.map((d) => ({ name: queue, data: d })), { db: txDb(clientOf(tx)) });
+}

@@ -2,12 +2,14 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import { unsafeWithSystem, type Tx } from "../db/tenant";
 import { slaEvents } from "../db/schema/sla";
-import { enqueue } from "../jobs/enqueue";
+import { enqueueMany } from "../jobs/enqueue";
+import type { slaMetric } from "../db/schema/enums";
 import { QUEUES } from "../jobs/queues";
 import { dueEvent, nextCheckAt, runningMetrics, type SlaFieldsForCheck } from "./next-check";
 
 export type ScanResult = { tickets: number; warnings: number; breaches: number; batches: number };
 
+type SlaMetric = (typeof slaMetric.enumValues)[number];
 type Row = SlaFieldsForCheck & { orgId: string; id: string; leadMinutes: number | null };
 
 const BATCH = 500;
@@ -51,26 +53,38 @@ async function scanBatch(tx: Tx, now: Date): Promise<Omit<ScanResult, "batches">
     resolveDue: d(r.resolve_due), resolvedAt: d(r.resolved_at), slaPausedAt: d(r.sla_paused_at), nextResponseDue: d(r.next_response_due),
     leadMinutes: r.lead,
   }));
-  let warnings = 0;
-  let breaches = 0;
+  // Set-based from here: one insert of every due event, one job insert, one update of next checks.
+  const candidates: { orgId: string; ticketId: string; metric: string; kind: "warn" | "breach"; dueAt: Date; lead: number }[] = [];
+  const next: { orgId: string; id: string; at: Date | null }[] = [];
   for (const t of rows) {
     const lead = (t.leadMinutes ?? 15) * 60;
     for (const { metric, due } of runningMetrics(t)) {
       const kind = dueEvent(due, lead, now);
-      if (!kind) continue;
-      const inserted = await tx
-        .insert(slaEvents)
-        .values({ orgId: t.orgId, ticketId: t.id, metric, kind, at: now, dueAt: due, data: { leadMinutes: lead / 60 } })
-        .onConflictDoNothing()
-        .returning({ id: slaEvents.id });
-      if (inserted.length === 0) continue;
-      if (kind === "warn") warnings++;
-      else breaches++;
-      await enqueue(tx, QUEUES.notify.name, {
-        orgId: t.orgId, kind: kind === "warn" ? "sla.warning" : "sla.breach", ticketId: t.id, metric, dueAt: due.toISOString(),
-      });
+      if (kind) candidates.push({ orgId: t.orgId, ticketId: t.id, metric, kind, dueAt: due, lead });
     }
-    await tx.execute(sql`update tickets set sla_next_check_at = ${nextCheckAt(t, lead, now, "after-scan")} where org_id = ${t.orgId} and id = ${t.id}`);
+    next.push({ orgId: t.orgId, id: t.id, at: nextCheckAt(t, lead, now, "after-scan") });
+  }
+  let warnings = 0;
+  let breaches = 0;
+  if (candidates.length) {
+    const inserted = await tx
+      .insert(slaEvents)
+      .values(candidates.map((c) => ({ orgId: c.orgId, ticketId: c.ticketId, metric: c.metric as SlaMetric, kind: c.kind, at: now, dueAt: c.dueAt, data: { leadMinutes: c.lead / 60 } })))
+      .onConflictDoNothing()
+      .returning({ orgId: slaEvents.orgId, ticketId: slaEvents.ticketId, metric: slaEvents.metric, kind: slaEvents.kind, dueAt: slaEvents.dueAt });
+    for (const e of inserted) e.kind === "warn" ? warnings++ : breaches++;
+    await enqueueMany(
+      tx,
+      QUEUES.notify.name,
+      inserted.map((e) => ({ orgId: e.orgId, kind: e.kind === "warn" ? "sla.warning" : "sla.breach", ticketId: e.ticketId, metric: e.metric, dueAt: e.dueAt!.toISOString() })),
+    );
+  }
+  if (next.length) {
+    await tx.execute(sql`
+      update tickets t set sla_next_check_at = n.at
+      from unnest(${`{${next.map((n) => n.orgId).join(",")}}`}::uuid[], ${`{${next.map((n) => n.id).join(",")}}`}::uuid[],
+                  ${`{${next.map((n) => (n.at ? `"${n.at.toISOString()}"` : "NULL")).join(",")}}`}::timestamptz[]) as n(org_id, id, at)
+      where t.org_id = n.org_id and t.id = n.id`);
   }
   return { tickets: rows.length, warnings, breaches };
 }
