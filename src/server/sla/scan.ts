@@ -72,7 +72,10 @@ async function scanBatch(tx: Tx, now: Date): Promise<Omit<ScanResult, "batches">
       .values(candidates.map((c) => ({ orgId: c.orgId, ticketId: c.ticketId, metric: c.metric as SlaMetric, kind: c.kind, at: now, dueAt: c.dueAt, data: { leadMinutes: c.lead / 60 } })))
       .onConflictDoNothing()
       .returning({ orgId: slaEvents.orgId, ticketId: slaEvents.ticketId, metric: slaEvents.metric, kind: slaEvents.kind, dueAt: slaEvents.dueAt });
-    for (const e of inserted) e.kind === "warn" ? warnings++ : breaches++;
+    for (const e of inserted) {
+      if (e.kind === "warn") warnings++;
+      else breaches++;
+    }
     await enqueueMany(
       tx,
       QUEUES.notify.name,
