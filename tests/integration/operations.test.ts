@@ -178,3 +178,14 @@ describe("two app processes share one budget through Redis", () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
   }, 60_000);
 });
+
+describe("sign-in metrics", () => {
+  it("counts sign-in attempts by outcome", async () => {
+    const { POST: grant } = await import("../../src/app/api/v1/auth/token/route");
+    await call(grant, "POST", "/api/v1/auth/token", { body: { email: w.agent.email, password: "nope-nope-nope" }, ip: "10.55.0.1" });
+    await call(grant, "POST", "/api/v1/auth/token", { body: { email: w.agent.email, password: w.agent.password }, ip: "10.55.0.1" });
+    const text = await (await metricsRoute(new Request("http://x/api/metrics"))).text();
+    expect(text).toMatch(/signin_attempts_total\{outcome="bad_credentials",via="api"\} [1-9]/);
+    expect(text).toMatch(/signin_attempts_total\{outcome="success",via="api"\} [1-9]/);
+  });
+});

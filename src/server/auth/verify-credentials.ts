@@ -6,6 +6,7 @@ import { users } from "../db/schema/users";
 import type { Role } from "../db/schema/enums";
 import { AppError } from "../http/errors";
 import { logger } from "../observability/logger";
+import { metrics } from "../observability/metrics";
 import { verifyPassword } from "./password";
 import { verifySecondFactor, type SecondFactor } from "./second-factor";
 import {
@@ -48,7 +49,7 @@ const MAX_CANDIDATES = 5;
  */
 export async function verifyCredentials(a: Attempt): Promise<VerifiedUser> {
   const email = a.email.trim().toLowerCase();
-  const log = logger().child({ event: "signin", via: a.via, email, ip: a.ip });
+  const log = signInLog(a.via, logger().child({ event: "signin", via: a.via, email, ip: a.ip }));
   try {
     await assertSignInAllowed(email, a.ip);
   } catch (err) {
@@ -98,7 +99,7 @@ export async function verifyCredentials(a: Attempt): Promise<VerifiedUser> {
 async function checkSecondFactor(
   match: { id: string; orgId: string },
   a: Attempt,
-  log: ReturnType<typeof logger>,
+  log: SignInLog,
 ): Promise<SecondFactor> {
   const code = a.code?.trim();
   if (!code) {
@@ -147,4 +148,17 @@ async function unsafeFindUsersByEmail(email: string, orgSlug?: string) {
       )
       .limit(MAX_CANDIDATES),
   );
+}
+
+type SignInLog = ReturnType<typeof signInLog>;
+
+/** Every logged sign-in outcome is also counted (signin_attempts_total{outcome, via}). */
+function signInLog(via: string, log: ReturnType<typeof logger>) {
+  const count = (fields: { outcome?: string }) => {
+    if (fields.outcome) metrics().signIns.inc({ outcome: fields.outcome, via });
+  };
+  return {
+    info: (fields: Record<string, unknown> & { outcome?: string }, msg: string) => (count(fields), log.info(fields, msg)),
+    warn: (fields: Record<string, unknown> & { outcome?: string }, msg: string) => (count(fields), log.warn(fields, msg)),
+  };
 }
