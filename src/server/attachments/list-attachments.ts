@@ -1,0 +1,39 @@
+import "server-only";
+import { and, eq, isNull, or, sql } from "drizzle-orm";
+import { attachments, comments } from "../db/schema/tickets";
+import { decodeCursor, encodeCursor } from "../http/cursor";
+import type { Ctx } from "../http/route";
+import { loadVisibleTicket } from "../tickets/load-ticket";
+import { can } from "../tickets/permissions";
+import { toAttachmentView, type AttachmentView } from "./schemas";
+
+type Cursor = { k: "att"; v: string; id: string };
+const isCursor = (v: unknown): v is Cursor =>
+  typeof v === "object" && v !== null && (v as Cursor).k === "att" && typeof (v as Cursor).v === "string" && typeof (v as Cursor).id === "string";
+
+/** A ticket's attachments, oldest first; those of internal notes only for staff. */
+export async function listAttachments(
+  ctx: Ctx<{ limit: number; cursor?: string }, { id: string }>,
+): Promise<{ data: AttachmentView[]; nextCursor: string | null }> {
+  const t = await loadVisibleTicket(ctx.tx, ctx.user, ctx.params.id);
+  const where = [eq(attachments.ticketId, t.id)];
+  if (!can(ctx.user, "ticket.internal.view")) where.push(or(isNull(attachments.commentId), eq(comments.internal, false))!);
+  if (ctx.query.cursor) {
+    const c = decodeCursor(ctx.query.cursor, isCursor);
+    where.push(sql`(${attachments.createdAt}, ${attachments.id}) > (${c.v}::timestamptz, ${c.id}::uuid)`);
+  }
+  const rows = await ctx.tx
+    .select({ a: attachments, internal: sql<boolean>`coalesce(${comments.internal}, false)`, v: sql<string>`${attachments.createdAt}::text` })
+    .from(attachments)
+    .leftJoin(comments, and(eq(comments.orgId, attachments.orgId), eq(comments.id, attachments.commentId)))
+    .where(and(...where))
+    .orderBy(attachments.createdAt, attachments.id)
+    .limit(ctx.query.limit + 1);
+  const more = rows.length > ctx.query.limit;
+  const pageRows = more ? rows.slice(0, ctx.query.limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  return {
+    data: pageRows.map((r) => toAttachmentView(r.a, r.internal)),
+    nextCursor: more && last ? encodeCursor({ k: "att", v: last.v, id: last.a.id }) : null,
+  };
+}

@@ -1,0 +1,67 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { assertKey, StorageNotFound, type Storage } from "./storage";
+import { hashingCounter } from "./hashing-counter";
+
+/**
+ * Attachments as files under one root (BEACON_DATA_DIR/uploads): `org/<orgId>/<uuid>`. A put
+ * writes to `.tmp/` on the same file system, fsyncs, then renames, so a reader never sees half a
+ * file and an aborted upload leaves no file at its key (and its temp file is removed).
+ */
+export class LocalDiskStore implements Storage {
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  async put(key: string, body: Readable): Promise<{ size: number; sha256: string }> {
+    const final = this.pathOf(key);
+    const tmpDir = path.join(this.root, ".tmp");
+    await fs.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    const tmp = path.join(tmpDir, `${randomUUID()}.part`);
+    const counter = hashingCounter();
+    try {
+      await pipeline(body, counter, createWriteStream(tmp, { flags: "wx", mode: 0o600 }));
+      const fh = await fs.open(tmp, "r+");
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fs.mkdir(path.dirname(final), { recursive: true, mode: 0o700 });
+      await fs.rename(tmp, final);
+    } catch (err) {
+      body.destroy();
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    return counter.result();
+  }
+
+  async get(key: string): Promise<Readable> {
+    try {
+      const fh = await fs.open(this.pathOf(key), "r");
+      return fh.createReadStream();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new StorageNotFound(key);
+      throw err;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.rm(this.pathOf(key), { force: true });
+  }
+
+  /** The key shape is checked, and the resolved path must still be inside the root. */
+  private pathOf(key: string): string {
+    const p = path.resolve(this.root, ...assertKey(key).split("/"));
+    if (!p.startsWith(this.root + path.sep)) throw new Error("invalid storage key");
+    return p;
+  }
+}

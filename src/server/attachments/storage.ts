@@ -1,0 +1,33 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+
+/** Where attachment bytes live. Keys are made by the server (newStorageKey), never from a filename. */
+export interface Storage {
+  /** Stores the stream under key; resolves once the bytes are durable. A failed or aborted stream leaves nothing behind. */
+  put(key: string, body: Readable): Promise<{ size: number; sha256: string }>;
+  /** The stored bytes; rejects with StorageNotFound when the key holds nothing. */
+  get(key: string): Promise<Readable>;
+  /** Removes the object; a missing key is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+export class StorageNotFound extends Error {
+  constructor(key: string) {
+    super(`no stored object under ${key}`);
+    this.name = "StorageNotFound";
+  }
+}
+
+const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+const KEY = new RegExp(`^org/${UUID}/${UUID}$`);
+
+/** `org/<orgId>/<uuid>`: the only key shape either store accepts, so no key can climb out of its root. */
+export function newStorageKey(orgId: string): string {
+  return assertKey(`org/${orgId.toLowerCase()}/${randomUUID()}`);
+}
+
+export function assertKey(key: string): string {
+  if (!KEY.test(key)) throw new Error("invalid storage key");
+  return key;
+}
