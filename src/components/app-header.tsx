@@ -8,7 +8,8 @@ export const ROLE_LABELS: Record<PageUser["role"], string> = { admin: "Admin", a
 /** The signed-in frame: product, org, who you are, notifications and the account actions. */
 export function AppHeader({ user, showChangePassword = true }: { user: PageUser; showChangePassword?: boolean }) {
   // Until a pending password change is done the API refuses everything else, the bell included.
-  const ready = !user.mustChangePassword;
+  // A restricted session (pending password change or 2FA setup) gets no links the API would refuse.
+  const ready = !user.mustChangePassword && !user.twoFactorSetupRequired;
   return (
     <header className="app-header">
       <a href="#main" className="skip-link">
@@ -32,6 +33,21 @@ export function AppHeader({ user, showChangePassword = true }: { user: PageUser;
             </span>
           </span>
           {ready ? <NotificationBell /> : null}
+          {ready && user.role !== "customer" ? (
+            <Link href="/dashboard" className="button subtle">
+              Dashboard
+            </Link>
+          ) : null}
+          {ready && user.role === "admin" ? (
+            <Link href="/admin" className="button subtle">
+              Admin
+            </Link>
+          ) : null}
+          {ready ? (
+            <Link href="/account" className="button subtle">
+              Account
+            </Link>
+          ) : null}
           {showChangePassword ? (
             <Link href="/change-password" className="button subtle">
               Change password

@@ -1,0 +1,54 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import s from "@/components/admin/admin.module.css";
+import { withPageContext } from "@/server/auth/page-context";
+import { requireAdmin } from "./require-admin";
+import { listFlags } from "@/server/flags/flags";
+import { listPolicies } from "@/server/sla-policies/manage-policies";
+import { listUsers, ZListUsers } from "@/server/users/list-users";
+import { listWebhooks } from "@/server/webhooks/manage-webhooks";
+
+export const metadata: Metadata = { title: "Administration" };
+
+export default async function AdminOverview() {
+  const user = await requireAdmin("/admin");
+  const d = await withPageContext(user, ZListUsers.parse({ limit: "100" }), async (ctx) => ({
+    users: await listUsers(ctx),
+    policies: (await listPolicies(ctx)).data,
+    webhooks: (await listWebhooks(ctx)).data,
+    flags: (await listFlags(ctx)).data,
+  }));
+  const people = `${d.users.data.length}${d.users.nextCursor ? "+" : ""}`;
+  const blocked = d.users.data.filter((u) => u.blocked).length;
+  const off = d.flags.filter((f) => !f.enabled);
+  const tiles = [
+    { href: "/admin/users", title: "Users", text: "Invite people, change roles, block, sign out, reset passwords.", stat: `${people} people${blocked ? `, ${blocked} blocked` : ""}` },
+    { href: "/admin/sla", title: "SLA policies", text: "Targets per priority, business hours, holidays and pauses.", stat: `${d.policies.length} of 4 priorities covered` },
+    { href: "/admin/webhooks", title: "Webhooks", text: "Signed events to your own systems, with delivery history.", stat: `${d.webhooks.filter((w) => w.active).length} active of ${d.webhooks.length}` },
+    { href: "/admin/flags", title: "Feature flags", text: "Switch features off for your organization.", stat: off.length ? `${off.length} switched off: ${off.map((f) => f.key).join(", ")}` : "Everything on" },
+    { href: "/admin/audit", title: "Audit log", text: "Every change, hash-chained; verify it has not been tampered with.", stat: "Filter by action, entity or person" },
+    { href: "/admin/export", title: "Export", text: "All tickets as CSV or NDJSON, streamed.", stat: d.flags.find((f) => f.key === "export")?.enabled === false ? "Switched off" : "Available" },
+    { href: "/dashboard", title: "SLA dashboard", text: "Breaches over time, what falls due next, open tickets by status and priority.", stat: "For agents and admins" },
+  ];
+  return (
+    <>
+      <div className={s.pageHead}>
+        <h1>Administration</h1>
+        <p className="muted">Settings of {user.org.name}.</p>
+      </div>
+      <ul className={s.tiles}>
+        {tiles.map((t) => (
+          <li key={t.href}>
+            <section className={`card ${s.tile}`} aria-labelledby={`tile-${t.href.replaceAll("/", "-")}`}>
+              <h2 id={`tile-${t.href.replaceAll("/", "-")}`}>
+                <Link href={t.href}>{t.title}</Link>
+              </h2>
+              <p>{t.text}</p>
+              <p className={s.tileStat}>{t.stat}</p>
+            </section>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

@@ -1,0 +1,326 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useId, useRef, useState, type FormEvent } from "react";
+import { describeFailure, type ApiFailure } from "../api-client";
+import { LocalTime } from "../local-time";
+import s from "./admin.module.css";
+import { ConfirmDialog } from "./confirm-dialog";
+import { callApi } from "./json-api";
+import { ShownOnce } from "./shown-once";
+
+type Role = "admin" | "agent" | "customer";
+const ROLE_LABELS: Record<Role, string> = { admin: "Admin", agent: "Agent", customer: "Customer" };
+const ROLES = Object.keys(ROLE_LABELS) as Role[];
+
+export type AdminUserRow = {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  blocked: boolean;
+  invited: boolean;
+  mustChangePassword: boolean;
+  twoFactorEnabled: boolean;
+  lastSignInAt: string | null;
+  createdAt: string;
+};
+
+type Created = { id: string; email: string; name: string; invited: boolean; inviteUrl: string | null; inviteExpiresAt: string | null };
+
+const issueFor = (e: ApiFailure | null, path: string) => e?.issues.find((i) => i.path === path || i.path.endsWith(`.${path}`))?.message;
+
+/** Invite by email: the link is emailed, or — with no mail server configured — shown here once to hand over. */
+export function InviteUserForm() {
+  const router = useRouter();
+  const id = useId();
+  const formRef = useRef<HTMLFormElement>(null);
+  const [pending, setPending] = useState(false);
+  const [failure, setFailure] = useState<ApiFailure | null>(null);
+  const [created, setCreated] = useState<Created | null>(null);
+  const [status, setStatus] = useState("");
+
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const body = { email: String(form.get("email") ?? "").trim(), name: String(form.get("name") ?? "").trim(), role: String(form.get("role") ?? "agent") };
+    setPending(true);
+    setFailure(null);
+    setStatus("");
+    setCreated(null);
+    const r = await callApi<Created>("POST", "/api/v1/users", body);
+    setPending(false);
+    if (!r.ok) {
+      setFailure(r.error);
+      const bad = ["email", "name", "role"].find((p) => issueFor(r.error, p));
+      if (bad) formRef.current?.querySelector<HTMLElement>(`[name="${bad}"]`)?.focus();
+      return;
+    }
+    formRef.current?.reset();
+    setCreated(r.data);
+    setStatus(r.data.inviteUrl ? `${r.data.email} was added. Hand them the invitation link below.` : `Invitation emailed to ${r.data.email}.`);
+    router.refresh();
+  }
+
+  const emailErr = issueFor(failure, "email");
+  const nameErr = issueFor(failure, "name");
+  return (
+    <>
+      <form ref={formRef} onSubmit={submit} noValidate aria-describedby={`${id}-hint`}>
+        <div className={s.formGrid}>
+          <div className="field">
+            <label htmlFor={`${id}-email`}>Email</label>
+            <input id={`${id}-email`} name="email" type="email" required autoComplete="off" aria-invalid={emailErr ? true : undefined} aria-describedby={emailErr ? `${id}-email-err` : undefined} />
+            {emailErr ? (
+              <p id={`${id}-email-err`} className="field-error">
+                Email {emailErr}.
+              </p>
+            ) : null}
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-name`}>Name</label>
+            <input id={`${id}-name`} name="name" type="text" required autoComplete="off" maxLength={100} aria-invalid={nameErr ? true : undefined} aria-describedby={nameErr ? `${id}-name-err` : undefined} />
+            {nameErr ? (
+              <p id={`${id}-name-err`} className="field-error">
+                Name {nameErr}.
+              </p>
+            ) : null}
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-role`}>Role</label>
+            <select id={`${id}-role`} name="role" defaultValue="agent">
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {ROLE_LABELS[r]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className={s.formActions}>
+            <button type="submit" className="button primary" disabled={pending} aria-busy={pending}>
+              {pending ? "Inviting…" : "Send invitation"}
+            </button>
+          </div>
+        </div>
+        <p id={`${id}-hint`} className="hint" style={{ marginTop: "0.5rem" }}>
+          They get a one-time link to choose their password; it works for 24 hours.
+        </p>
+      </form>
+      <p role="status" className={s.status}>
+        {status}
+      </p>
+      <div role="alert" className={s.alert}>
+        {failure ? <p className="error">{describeFailure(failure)}</p> : null}
+      </div>
+      {created?.inviteUrl ? (
+        <ShownOnce title="Invitation link — shown only once" label="Invitation link" value={created.inviteUrl} onDone={() => setCreated(null)} doneLabel="Done">
+          <p>
+            No mail server is configured, so nothing was emailed. Send this link to {created.name} yourself, over a channel you trust.
+            {created.inviteExpiresAt ? (
+              <>
+                {" "}
+                It expires <LocalTime iso={created.inviteExpiresAt} />.
+              </>
+            ) : null}
+          </p>
+        </ShownOnce>
+      ) : null}
+    </>
+  );
+}
+
+type Action = "block" | "unblock" | "revoke" | "reset" | "role" | "2fa";
+
+const CONFIRM: Record<Action, { title: string; label: string; danger: boolean }> = {
+  block: { title: "Block this user?", label: "Block", danger: true },
+  unblock: { title: "Unblock this user?", label: "Unblock", danger: false },
+  revoke: { title: "Sign this user out everywhere?", label: "Revoke sessions", danger: true },
+  reset: { title: "Reset this user's password?", label: "Reset password", danger: true },
+  role: { title: "Change this user's role?", label: "Change role", danger: false },
+  "2fa": { title: "Turn off two-factor sign-in?", label: "Turn off two-factor", danger: true },
+};
+
+/** One user: role change, block/unblock, revoke sessions, reset password, reset two-factor — each confirmed first. */
+export function UserRow({ user, self }: { user: AdminUserRow; self: boolean }) {
+  const router = useRouter();
+  const id = useId();
+  const [role, setRole] = useState<Role>(user.role);
+  const [seenRole, setSeenRole] = useState<Role>(user.role);
+  const [asking, setAsking] = useState<Action | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [status, setStatus] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [link, setLink] = useState<{ url: string; expiresAt: string; purpose: string } | null>(null);
+
+  if (user.role !== seenRole) {
+    setSeenRole(user.role);
+    setRole(user.role);
+  }
+
+  const who = user.name || user.email;
+
+  function explain(a: Action): string {
+    switch (a) {
+      case "block":
+        return `${who} is signed out at once and cannot sign in or use API tokens until unblocked. Their tickets stay.`;
+      case "unblock":
+        return `${who} can sign in again with their existing password.`;
+      case "revoke":
+        return `Every session and API token of ${who} stops working on its next request. They can sign in again.`;
+      case "reset":
+        return user.invited
+          ? `${who} has not accepted their invitation yet: a new invitation link replaces the old one.`
+          : `${who} is signed out everywhere and must choose a new password with a one-time link (valid 24 hours).`;
+      case "role":
+        return `${who} becomes ${ROLE_LABELS[role]}.${user.role === "admin" ? " They lose access to administration." : ""}${role === "customer" ? " Customers only see their own tickets." : ""}`;
+      case "2fa":
+        return `${who} signs in with their password alone until they set up an authenticator again. Use this when they lost their authenticator and recovery codes.`;
+    }
+  }
+
+  async function run(a: Action) {
+    setBusy(true);
+    setError(null);
+    setStatus("");
+    let r;
+    switch (a) {
+      case "block":
+      case "unblock":
+        r = await callApi("PATCH", `/api/v1/users/${user.id}`, { blocked: a === "block" });
+        break;
+      case "role":
+        r = await callApi("PATCH", `/api/v1/users/${user.id}`, { role });
+        break;
+      case "revoke":
+        r = await callApi("POST", `/api/v1/users/${user.id}/revoke-sessions`);
+        break;
+      case "reset":
+        r = await callApi<{ purpose: string; resetUrl: string | null; expiresAt: string }>("POST", `/api/v1/users/${user.id}/reset-password`);
+        break;
+      case "2fa":
+        r = await callApi("DELETE", `/api/v1/users/${user.id}/2fa`);
+        break;
+    }
+    setBusy(false);
+    setAsking(null);
+    if (!r.ok) {
+      if (a === "role") setRole(user.role);
+      setError(describeFailure(r.error));
+      return;
+    }
+    const done: Record<Action, string> = {
+      block: `${who} is blocked.`,
+      unblock: `${who} is unblocked.`,
+      revoke: `${who} was signed out everywhere.`,
+      reset: "",
+      role: `${who} is now ${ROLE_LABELS[role]}.`,
+      "2fa": `Two-factor sign-in is off for ${who}.`,
+    };
+    if (a === "reset") {
+      const d = r.data as { purpose: string; resetUrl: string | null; expiresAt: string };
+      const what = d.purpose === "invite" ? "invitation" : "password reset link";
+      if (d.resetUrl) setLink({ url: d.resetUrl, expiresAt: d.expiresAt, purpose: what });
+      setStatus(d.resetUrl ? `A new ${what} for ${who} is shown below.` : `A ${what} was emailed to ${user.email}.`);
+    } else {
+      setStatus(done[a]);
+    }
+    router.refresh();
+  }
+
+  const c = asking ? CONFIRM[asking] : null;
+  return (
+    <tr data-testid={`user-${user.email}`}>
+      <td>
+        <div className={s.who}>
+          <strong>
+            {user.name}
+            {self ? " (you)" : ""}
+          </strong>
+          <span>{user.email}</span>
+        </div>
+      </td>
+      <td>
+        <div className={s.roleCell}>
+          <span className={s.cellLabel} aria-hidden="true">
+            Role:
+          </span>
+          <label htmlFor={`${id}-role`} className="visually-hidden">
+            Role of {who}
+          </label>
+          <select id={`${id}-role`} className={s.small} value={role} onChange={(e) => setRole(e.target.value as Role)} disabled={busy}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {ROLE_LABELS[r]}
+              </option>
+            ))}
+          </select>
+          {role !== user.role ? (
+            <>
+              <button type="button" className="button subtle" onClick={() => setAsking("role")} disabled={busy}>
+                Apply
+              </button>
+              <button type="button" className="button subtle" onClick={() => setRole(user.role)} disabled={busy}>
+                Undo
+              </button>
+            </>
+          ) : null}
+        </div>
+      </td>
+      <td>
+        <span className={s.cellLabel}>Status:</span>
+        <span className={s.badges}>
+          {user.blocked ? <span className={`${s.badge} ${s.badgeDanger}`}>Blocked</span> : <span className={`${s.badge} ${s.badgeOk}`}>Active</span>}
+          {user.invited ? <span className={`${s.badge} ${s.badgeInfo}`}>Invited</span> : null}
+          {user.mustChangePassword ? <span className={`${s.badge} ${s.badgeWarn}`}>Must change password</span> : null}
+          {user.twoFactorEnabled ? <span className={`${s.badge} ${s.badgeOk}`}>Two-factor on</span> : null}
+        </span>
+      </td>
+      <td className={s.nowrap}>
+        <span className={s.cellLabel}>Last sign-in:</span>
+        {user.lastSignInAt ? <LocalTime iso={user.lastSignInAt} /> : <span className="muted">Never</span>}
+      </td>
+      <td>
+        <div className={s.rowActions} aria-label={`Actions for ${who}`} role="group">
+          {user.blocked ? (
+            <button type="button" className="button" onClick={() => setAsking("unblock")} disabled={busy}>
+              Unblock
+            </button>
+          ) : (
+            <button type="button" className={`button ${s.dangerOutline}`} onClick={() => setAsking("block")} disabled={busy || self} title={self ? "You cannot block yourself" : undefined}>
+              Block
+            </button>
+          )}
+          <button type="button" className="button" onClick={() => setAsking("revoke")} disabled={busy}>
+            Revoke sessions
+          </button>
+          <button type="button" className="button" onClick={() => setAsking("reset")} disabled={busy}>
+            {user.invited ? "Resend invitation" : "Reset password"}
+          </button>
+          {user.twoFactorEnabled && !self ? (
+            <button type="button" className="button" onClick={() => setAsking("2fa")} disabled={busy}>
+              Turn off two-factor
+            </button>
+          ) : null}
+        </div>
+        <p role="status" className={s.status}>
+          {status}
+        </p>
+        <div role="alert" className={s.alert}>
+          {error ? <p className="error">{error}</p> : null}
+        </div>
+        {link ? (
+          <ShownOnce title={`New ${link.purpose} — shown only once`} label={`${link.purpose} for ${who}`} value={link.url} onDone={() => setLink(null)} doneLabel="Done">
+            <p>
+              No mail server is configured. Send this link to {who} yourself; it expires <LocalTime iso={link.expiresAt} />.
+            </p>
+          </ShownOnce>
+        ) : null}
+        {c && asking ? (
+          <ConfirmDialog open title={c.title} confirmLabel={c.label} danger={c.danger} busy={busy} onConfirm={() => void run(asking)} onCancel={() => setAsking(null)}>
+            <p>{explain(asking)}</p>
+          </ConfirmDialog>
+        ) : null}
+      </td>
+    </tr>
+  );
+}
