@@ -157,7 +157,7 @@ describe("two app processes share one budget through Redis", () => {
     const root = path.resolve(import.meta.dirname, "../..");
     const ports = [41_000 + Math.floor(Math.random() * 1000), 42_000 + Math.floor(Math.random() * 1000)];
     for (const port of ports) {
-      const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "--import", "./scripts/lib/server-only-shim.mjs", "tests/fixtures/mini-app.ts", String(port)], {
+      const child = spawn(process.execPath, ["--import", "tsx", "--import", "./scripts/lib/server-only-shim.mjs", "tests/fixtures/mini-app.ts", String(port)], {
         cwd: root,
         env: { ...process.env, REDIS_URL: "redis://127.0.0.1:6379", RATE_LIMIT_USER_PER_MIN: "5", LOG_LEVEL: "silent" },
         stdio: ["ignore", "pipe", "inherit"],

@@ -41,7 +41,8 @@ describe("a worker killed mid-job", () => {
       onData: (raw) => isTarget(raw) && sawData(),
     });
     const root = path.resolve(import.meta.dirname, "../..");
-    const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "--import", "./scripts/lib/server-only-shim.mjs", "scripts/worker.ts"], {
+    // One process (tsx as a loader, not its CLI wrapper), so SIGKILL really kills the worker.
+    const child = spawn(process.execPath, ["--import", "tsx", "--import", "./scripts/lib/server-only-shim.mjs", "scripts/worker.ts"], {
       cwd: root,
       env: { ...process.env, SMTP_URL: smtp.url, LOG_LEVEL: "silent" },
       stdio: ["ignore", "pipe", "inherit"],
