@@ -31,3 +31,16 @@ export function decodeCursor<T>(cursor: string, validate: (v: unknown) => v is T
   if (!validate(value)) throw bad();
   return value;
 }
+
+/** The usual keyset position: the sort value as PostgreSQL printed it, and the row id. */
+export type KeyCursor = { v: string; id: string };
+export const isKeyCursor = (v: unknown): v is KeyCursor =>
+  typeof v === "object" && v !== null && typeof (v as KeyCursor).v === "string" && typeof (v as KeyCursor).id === "string";
+
+/** Rows fetched with `limit + 1`: the page itself and the opaque cursor after its last row (or null at the end). */
+export function keysetPage<R>(rows: R[], limit: number, cursorOf: (last: R) => unknown): { rows: R[]; nextCursor: string | null } {
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  const last = page[page.length - 1];
+  return { rows: page, nextCursor: more && last !== undefined ? encodeCursor(cursorOf(last)) : null };
+}

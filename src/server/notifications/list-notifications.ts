@@ -2,7 +2,7 @@ import "server-only";
 import { and, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { notifications } from "../db/schema/notifications";
-import { decodeCursor, encodeCursor } from "../http/cursor";
+import { decodeCursor, isKeyCursor, keysetPage } from "../http/cursor";
 import type { Ctx } from "../http/route";
 import { zLimit } from "../tickets/schemas";
 
@@ -29,9 +29,6 @@ export const ZNotification = z.object({
 });
 export type NotificationView = z.infer<typeof ZNotification>;
 
-type Cursor = { v: string; id: string };
-const isCursor = (v: unknown): v is Cursor =>
-  typeof v === "object" && v !== null && typeof (v as Cursor).v === "string" && typeof (v as Cursor).id === "string";
 
 /** The caller's own notifications, newest first, with the unread count. */
 export async function listNotifications(ctx: Ctx<ListNotifications>) {
@@ -39,7 +36,7 @@ export async function listNotifications(ctx: Ctx<ListNotifications>) {
   const where = [mine];
   if (ctx.query.unread === "true") where.push(isNull(notifications.readAt));
   if (ctx.query.cursor) {
-    const c = decodeCursor(ctx.query.cursor, isCursor);
+    const c = decodeCursor(ctx.query.cursor, isKeyCursor);
     where.push(sql`(${notifications.createdAt}, ${notifications.id}) < (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
   const rows = await ctx.tx
@@ -49,14 +46,12 @@ export async function listNotifications(ctx: Ctx<ListNotifications>) {
     .orderBy(desc(notifications.createdAt), desc(notifications.id))
     .limit(ctx.query.limit + 1);
   const [unread] = await ctx.tx.select({ n: count() }).from(notifications).where(and(mine, isNull(notifications.readAt)));
-  const more = rows.length > ctx.query.limit;
-  const pageRows = more ? rows.slice(0, ctx.query.limit) : rows;
-  const last = pageRows[pageRows.length - 1];
+  const { rows: pageRows, nextCursor } = keysetPage(rows, ctx.query.limit, (last) => ({ v: last.v, id: last.n.id }));
   return {
     data: pageRows.map(({ n }): NotificationView => ({
       id: n.id, kind: n.kind, ticketId: n.ticketId, payload: n.payload, readAt: n.readAt?.toISOString() ?? null, createdAt: n.createdAt.toISOString(),
     })),
-    nextCursor: more && last ? encodeCursor({ v: last.v, id: last.n.id }) : null,
+    nextCursor,
     unreadCount: unread?.n ?? 0,
   };
 }

@@ -3,7 +3,7 @@ import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { ROLES } from "../db/schema/enums";
 import { users } from "../db/schema/users";
-import { decodeCursor, encodeCursor } from "../http/cursor";
+import { decodeCursor, isKeyCursor, keysetPage } from "../http/cursor";
 import type { Ctx } from "../http/route";
 import { assertCan, can, STAFF_ROLES } from "../tickets/permissions";
 import { zLimit } from "../tickets/schemas";
@@ -17,9 +17,6 @@ export const ZListUsers = z.strictObject({
 });
 export type ListUsers = z.infer<typeof ZListUsers>;
 
-type Cursor = { v: string; id: string };
-const isCursor = (v: unknown): v is Cursor =>
-  typeof v === "object" && v !== null && typeof (v as Cursor).v === "string" && typeof (v as Cursor).id === "string";
 
 /** Admins list everyone in the org; agents list agents and admins (assignee pickers). */
 export async function listUsers(ctx: Ctx<ListUsers>): Promise<{ data: UserView[]; nextCursor: string | null }> {
@@ -33,7 +30,7 @@ export async function listUsers(ctx: Ctx<ListUsers>): Promise<{ data: UserView[]
     where.push(sql`(${users.email} ilike ${like} or ${users.name} ilike ${like})`);
   }
   if (q.cursor) {
-    const c = decodeCursor(q.cursor, isCursor);
+    const c = decodeCursor(q.cursor, isKeyCursor);
     where.push(sql`(lower(${users.email}), ${users.id}) > (${c.v}, ${c.id}::uuid)`);
   }
   const rows = await ctx.tx
@@ -42,11 +39,9 @@ export async function listUsers(ctx: Ctx<ListUsers>): Promise<{ data: UserView[]
     .where(and(...where))
     .orderBy(sql`lower(${users.email})`, users.id)
     .limit(q.limit + 1);
-  const more = rows.length > q.limit;
-  const pageRows = more ? rows.slice(0, q.limit) : rows;
-  const last = pageRows[pageRows.length - 1];
+  const { rows: pageRows, nextCursor } = keysetPage(rows, q.limit, (last) => ({ v: last.email.toLowerCase(), id: last.id }));
   return {
     data: pageRows.map(toUserView),
-    nextCursor: more && last ? encodeCursor({ v: last.email.toLowerCase(), id: last.id }) : null,
+    nextCursor,
   };
 }

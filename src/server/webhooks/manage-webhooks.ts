@@ -4,7 +4,7 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../audit/record-audit";
 import { webhookDeliveries, webhooks } from "../db/schema/notifications";
-import { decodeCursor, encodeCursor } from "../http/cursor";
+import { decodeCursor, isKeyCursor, keysetPage } from "../http/cursor";
 import { notFound } from "../http/errors";
 import type { Ctx } from "../http/route";
 import { auditActor } from "../tickets/actor";
@@ -94,8 +94,6 @@ export async function deleteWebhook(ctx: Ctx, id: string): Promise<void> {
 }
 
 export const ZListDeliveries = z.strictObject({ limit: zLimit, cursor: z.string().min(1).max(2048).optional() });
-type Cursor = { v: string; id: string };
-const isCursor = (v: unknown): v is Cursor => typeof v === "object" && v !== null && typeof (v as Cursor).v === "string" && typeof (v as Cursor).id === "string";
 
 /** A webhook's deliveries, newest first: status, attempts and the last response, for debugging receivers. */
 export async function listDeliveries(ctx: Ctx<z.infer<typeof ZListDeliveries>>, webhookId: string) {
@@ -104,7 +102,7 @@ export async function listDeliveries(ctx: Ctx<z.infer<typeof ZListDeliveries>>, 
   if (!w) throw notFound("webhook");
   const where = [eq(webhookDeliveries.webhookId, webhookId)];
   if (ctx.query.cursor) {
-    const c = decodeCursor(ctx.query.cursor, isCursor);
+    const c = decodeCursor(ctx.query.cursor, isKeyCursor);
     where.push(sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
   const rows = await ctx.tx
@@ -113,14 +111,12 @@ export async function listDeliveries(ctx: Ctx<z.infer<typeof ZListDeliveries>>, 
     .where(and(...where))
     .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
     .limit(ctx.query.limit + 1);
-  const more = rows.length > ctx.query.limit;
-  const page = more ? rows.slice(0, ctx.query.limit) : rows;
-  const last = page[page.length - 1];
+  const { rows: page, nextCursor } = keysetPage(rows, ctx.query.limit, (last) => ({ v: last.v, id: last.d.id }));
   return {
     data: page.map(({ d }) => ({
       id: d.id, event: d.event, status: d.status, attempts: d.attempts, lastStatusCode: d.lastStatusCode, lastError: d.lastError,
       createdAt: d.createdAt.toISOString(), deliveredAt: d.deliveredAt?.toISOString() ?? null,
     })),
-    nextCursor: more && last ? encodeCursor({ v: last.v, id: last.d.id }) : null,
+    nextCursor,
   };
 }
