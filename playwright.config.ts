@@ -15,7 +15,8 @@ export default defineConfig({
   retries: 0,
   timeout: 30_000,
   expect: { timeout: 10_000 },
-  reporter: [["list"]],
+  // The JSON report lives outside outputDir, which Playwright empties at the start of a run.
+  reporter: [["list"], ["json", { outputFile: "reports/e2e.json" }]],
   use: {
     baseURL,
     screenshot: "only-on-failure",

@@ -4,14 +4,14 @@ import fs from "node:fs";
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const vitest of ["test-results/vitest.json", "test-results/vitest-external-db.json"]) {
+for (const vitest of ["reports/vitest.json", "reports/vitest-external-db.json"]) {
   if (!fs.existsSync(vitest)) continue;
   const r = JSON.parse(fs.readFileSync(vitest, "utf8"));
   passed += r.numPassedTests ?? 0;
   failed += r.numFailedTests ?? 0;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 }
-const e2e = "test-results/e2e.json";
+const e2e = "reports/e2e.json";
 if (fs.existsSync(e2e)) {
   const s = JSON.parse(fs.readFileSync(e2e, "utf8")).stats ?? {};
   passed += s.expected ?? 0;
