@@ -6,7 +6,7 @@ import { tickets } from "../db/schema/tickets";
 import type { TicketPriority, TicketStatus } from "../db/schema/enums";
 import type { TicketRow } from "../tickets/ticket-view";
 import { orgs } from "../db/schema/orgs";
-import { nextCheckAt, type SlaFieldsForCheck } from "./next-check";
+import { nextCheckAt, runningMetrics, type SlaFieldsForCheck } from "./next-check";
 import { clockFor, type SlaClock } from "./policy-clock";
 
 // Applies SPEC §5 to a ticket's stored SLA fields. Every change is also an SlaEvent, so the
@@ -41,6 +41,8 @@ export async function warningLeadSeconds(tx: Tx): Promise<number> {
 
 /** sla_next_check_at for a ticket as it will be after a write (see next-check.ts). */
 export async function slaNextCheck(tx: Tx, t: SlaFieldsForCheck, now: Date): Promise<Date | null> {
+  // Most writes on solved or fulfilled tickets have nothing running: skip the org settings read.
+  if (runningMetrics(t).length === 0) return null;
   return nextCheckAt(t, await warningLeadSeconds(tx), now, "after-write");
 }
 
