@@ -4,24 +4,43 @@ import { env } from "../env";
 
 const g = globalThis as unknown as { __beaconLogger?: pino.Logger };
 
+/** What a redacted value prints as. */
+export const REDACT_CENSOR = "[redacted]";
+
+// Keys that name a secret at the top level of a log object or one level down (`*.key`).
+const SECRET_KEYS = [
+  "password", "newPassword", "currentPassword", "passwordHash",
+  "token", "setupToken", "inviteUrl", "resetUrl", "authorization", "cookie",
+  "secret", "totpSecret", "secretAccessKey", "recoveryCode", "recoveryCodes", "totp", "totpCode", "otp",
+];
+
 /**
- * JSON logs. Anything that could carry a secret is redacted by path, as a second line of defence:
- * the code never passes passwords or tokens to the logger in the first place.
+ * Redacted paths. A one-time code travels as `code` (2FA bodies), but `err.code` is a SQLSTATE or
+ * errno that operators need, so `code` is redacted only at the top level and inside a body or
+ * input object, never as `*.code`.
  */
-export function logger(): pino.Logger {
-  g.__beaconLogger ??= pino({
+export const REDACT_PATHS = [
+  ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`]),
+  "headers.cookie", "*.headers.cookie",
+  "code", "body.code", "input.code", "*.body.code",
+];
+
+/** The logger's options; exported so a test can check the redaction production uses. */
+export function loggerOptions(): pino.LoggerOptions {
+  return {
     level: env().LOG_LEVEL,
     base: { service: "beacon" },
-    redact: {
-      paths: [
-        "password", "*.password", "newPassword", "*.newPassword", "currentPassword", "*.currentPassword",
-        "token", "*.token", "authorization", "*.authorization", "headers.cookie", "*.headers.cookie",
-        "secret", "*.secret",
-      ],
-      censor: "[redacted]",
-    },
+    redact: { paths: REDACT_PATHS, censor: REDACT_CENSOR },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+}
+
+/**
+ * JSON logs. Anything that could carry a secret is redacted by path, as a second line of defence:
+ * the code never passes passwords, tokens or one-time codes to the logger in the first place.
+ */
+export function logger(): pino.Logger {
+  g.__beaconLogger ??= pino(loggerOptions());
   return g.__beaconLogger;
 }
 
