@@ -154,7 +154,8 @@ describe("completeSetup", () => {
     await expect(completeSetup({ token: a.setupToken, password: NEW_PASSWORD })).resolves.toMatchObject({ email: a.admin.email });
   });
 
-  it("does not accept a password-reset token or a link for a blocked user", async () => {
+  // Reset links are redeemed here too (users-links.test.ts); what refuses both links is the block.
+  it("refuses every link of a blocked user, a password-reset link as much as a setup link: 404, no password set", async () => {
     const org = await createOrg();
     const user = await createUser(org, { role: "agent", blocked: true });
     const reset = mintLinkToken(org.id);
@@ -166,6 +167,8 @@ describe("completeSetup", () => {
     );
     await expect(completeSetup({ token: reset.token, password: NEW_PASSWORD })).rejects.toMatchObject({ code: "not_found" });
     await expect(completeSetup({ token: setup.token, password: NEW_PASSWORD })).rejects.toMatchObject({ code: "not_found" });
+    const [u] = await q<{ password_hash: string | null }>(sql`select password_hash from users where id = ${user.id}`);
+    expect(await verifyPassword(u!.password_hash!, NEW_PASSWORD)).toBe(false);
   });
 });
 
