@@ -8,7 +8,7 @@ import { warningLeadSeconds } from "@/server/sla/apply";
 import { listTickets } from "@/server/tickets/list-tickets";
 import { isStaff } from "@/server/tickets/permissions";
 import { ZListTickets, type ListTickets } from "@/server/tickets/schemas";
-import { CUSTOMER_VIEWS, STAFF_VIEWS, viewCounts } from "@/server/tickets/view-counts";
+import { CUSTOMER_VIEWS, STAFF_VIEWS, VIEW_COUNT_CAP, formatViewCount, viewCounts } from "@/server/tickets/view-counts";
 import { staffLookupPeople } from "@/lib/people-directory";
 import { isFiltered, listHref, readListState, type ListState, type SearchParams } from "@/lib/list-params";
 import { PRIORITY_KEYS, PRIORITY_LABELS, STATUS_KEYS, STATUS_LABELS } from "@/lib/ticket-labels";
@@ -102,7 +102,7 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
               <Link href={`/?view=${v.key}`} aria-current={v.key === view.key ? "page" : undefined} data-testid={`view-${v.key}`}>
                 <span>{staff ? v.label : v.key === "open" ? "Open" : "Solved"}</span>
                 <span className="count">
-                  {data.counts[v.key] ?? 0}
+                  {formatViewCount(data.counts[v.key] ?? 0)}
                   <span className="visually-hidden"> tickets</span>
                 </span>
               </Link>
@@ -237,8 +237,9 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
 /** "Showing 25 of 33", "8 more of 33" on later pages, "25+ matching" when searched or filtered. */
 function listSummary(shown: number, more: boolean, total: number, filtered: boolean, paged: boolean): string {
   if (filtered) return `${shown}${more ? "+" : ""} matching ${shown === 1 && !more ? "ticket" : "tickets"}`;
-  if (paged) return `${shown} more of ${total}`;
-  return shown === total ? `${total} ${total === 1 ? "ticket" : "tickets"}` : `Showing ${shown} of ${total}`;
+  const of = total > VIEW_COUNT_CAP ? `more than ${VIEW_COUNT_CAP.toLocaleString("en-US")}` : String(total);
+  if (paged) return `${shown} more of ${of}`;
+  return shown === total ? `${total} ${total === 1 ? "ticket" : "tickets"}` : `Showing ${shown} of ${of}`;
 }
 
 function EmptyList({ staff, filtered, viewKey, paged }: { staff: boolean; filtered: boolean; viewKey: string; paged: boolean }) {

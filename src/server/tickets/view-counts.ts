@@ -21,12 +21,37 @@ export const CUSTOMER_VIEWS: { key: string; label: string; filters: Filters }[] 
   { key: "solved", label: "Solved", filters: { status: ["solved", "closed"] } },
 ];
 
-/** Ticket counts per view, each scoped exactly like the list it stands for. */
-export async function viewCounts(ctx: Pick<Ctx, "tx" | "user">, views: { key: string; filters: Filters }[]): Promise<Record<string, number>> {
+/**
+ * Counts stop here: a view shows "1,000+" beyond it. An exact count costs a pass over every
+ * matching row (120 ms for the five staff views of a 55k-ticket org); a capped one reads at most
+ * this many index entries per view, so a workspace load costs the same at any org size.
+ */
+export const VIEW_COUNT_CAP = 1000;
+
+/**
+ * Ticket counts per view, each scoped exactly like the list it stands for, capped at
+ * cap + 1 (a count above the cap means "more than cap").
+ */
+export async function viewCounts(
+  ctx: Pick<Ctx, "tx" | "user">,
+  views: { key: string; filters: Filters }[],
+  cap = VIEW_COUNT_CAP,
+): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const v of views) {
-    const [r] = await ctx.tx.select({ n: count() }).from(tickets).where(and(sql`true`, ...ticketFilters(ctx, v.filters)));
+    const matching = ctx.tx
+      .select({ one: sql`1`.as("one") })
+      .from(tickets)
+      .where(and(sql`true`, ...ticketFilters(ctx, v.filters)))
+      .limit(cap + 1)
+      .as("matching");
+    const [r] = await ctx.tx.select({ n: count() }).from(matching);
     out[v.key] = r?.n ?? 0;
   }
   return out;
+}
+
+/** "1,000+" above the cap, else the exact number. */
+export function formatViewCount(n: number): string {
+  return n > VIEW_COUNT_CAP ? `${VIEW_COUNT_CAP.toLocaleString("en-US")}+` : n.toLocaleString("en-US");
 }
