@@ -56,8 +56,8 @@ describe("SLA policies API", () => {
   });
 
   it("editing a policy re-applies it to open tickets of that priority in a job", async () => {
-    const t = await newTicket(w.customer, { priority: "high" });
-    const solved = await newTicket(w.customer, { priority: "high" });
+    const t = await newTicket(w.agent, { requesterId: w.customer.id, priority: "high" });
+    const solved = await newTicket(w.agent, { requesterId: w.customer.id, priority: "high" });
     await api.patchTicket(w.agent, solved.id, { status: "solved" });
     const high = (await call(policies.GET, "GET", "/api/v1/sla-policies", as(w.admin))).body.data.find((p: { priority: string }) => p.priority === "high");
     const r = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${high.id}`, as(w.admin, { params: { id: high.id }, body: { firstResponseMinutes: 120, businessHours: true, calendar: cal } }));
@@ -76,7 +76,7 @@ describe("SLA policies API", () => {
   });
 
   it("deleting a policy removes unmet targets from its open tickets", async () => {
-    const t = await newTicket(w.customer, { priority: "urgent" });
+    const t = await newTicket(w.agent, { requesterId: w.customer.id, priority: "urgent" });
     const urgent = (await call(policies.GET, "GET", "/api/v1/sla-policies", as(w.admin))).body.data.find((p: { priority: string }) => p.priority === "urgent");
     expect((await call(policy.DELETE, "DELETE", `/api/v1/sla-policies/${urgent.id}`, as(w.admin, { params: { id: urgent.id } }))).status).toBe(204);
     await reapplyPolicy({ orgId: w.org.id, priority: "urgent" });

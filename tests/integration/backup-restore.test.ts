@@ -92,7 +92,7 @@ beforeAll(async () => {
   [w, other] = await Promise.all([createWorld(), createWorld()]);
   for (const world of [w, other]) {
     const a = await newTicket(world.customer, { subject: "Printer on fire" });
-    const b = await newTicket(world.customer, { subject: "Coffee machine", priority: "high" });
+    const b = await newTicket(world.agent, { requesterId: world.customer.id, subject: "Coffee machine", priority: "high" });
     await api.addComment(world.agent, a.id, { body: "Looking into it" });
     await api.addComment(world.agent, a.id, { body: "internal: extinguisher?", internal: true });
     await api.addComment(world.customer, b.id, { body: "Still broken" });

@@ -38,11 +38,11 @@ beforeAll(async () => {
   // Day boundaries follow the org's zone, far from UTC so a UTC bucketing would show.
   await unsafeWithSystem((tx) => tx.update(orgs).set({ timezone: "Pacific/Kiritimati" }).where(eq(orgs.id, w.org.id)));
 
-  t.urgentNew = await newTicket(w.customer, { priority: "urgent" });
-  t.highOpen = await newTicket(w.customer, { priority: "high" });
-  t.normalPending = await newTicket(w.customer, { priority: "normal" });
-  t.lowSolved = await newTicket(w.customer, { priority: "low" });
-  t.breachedOpen = await newTicket(w.customer, { priority: "high" });
+  t.urgentNew = await newTicket(w.agent, { requesterId: w.customer.id, priority: "urgent" });
+  t.highOpen = await newTicket(w.agent, { requesterId: w.customer.id, priority: "high" });
+  t.normalPending = await newTicket(w.agent, { requesterId: w.customer.id, priority: "normal" });
+  t.lowSolved = await newTicket(w.agent, { requesterId: w.customer.id, priority: "low" });
+  t.breachedOpen = await newTicket(w.agent, { requesterId: w.customer.id, priority: "high" });
   await api.patchTicket(w.agent, t.highOpen.id, { status: "open" });
   await api.patchTicket(w.agent, t.normalPending.id, { status: "pending" });
   await api.patchTicket(w.agent, t.lowSolved.id, { status: "solved" });
@@ -62,7 +62,7 @@ beforeAll(async () => {
   await breach(t.highOpen.id, w.org.id, "resolution", 24 * 20); // outside the 14 days
 
   // Another org's tickets and breaches must not show.
-  const foreign = await newTicket(other.customer, { priority: "urgent" });
+  const foreign = await newTicket(other.agent, { requesterId: other.customer.id, priority: "urgent" });
   await exec(sql`update tickets set next_response_due = null, first_response_due = now() + interval '15 minutes' where id = ${foreign.id}`);
   await breach(foreign.id, other.org.id, "first_response", 1);
 });

@@ -103,7 +103,7 @@ describe("CSV", () => {
       "Ünïcödé ✓ 日本",
     ];
     const ids: Record<string, string> = {};
-    for (const subject of tricky) ids[subject] = (await newTicket(world.customer, { subject, tags: ["vip", "-cmd"] })).id;
+    for (const subject of tricky) ids[subject] = (await newTicket(world.agent, { requesterId: world.customer.id, subject, tags: ["vip", "-cmd"] })).id;
     // Leading tab and CR cannot come through the API (subjects are trimmed); write them directly.
     const raw = await newTicket(world.customer, { subject: "placeholder" });
     await unsafeWithSystem((tx) => tx.execute(sql`update tickets set subject = ${"\tTabbed"} where id = ${raw.id}`));

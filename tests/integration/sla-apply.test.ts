@@ -27,7 +27,7 @@ const setTicket = (id: string, assignments: ReturnType<typeof sql>) =>
 
 describe("SLA application on the ticket API", () => {
   it("a business-hours policy counts only working time in the calendar's timezone", async () => {
-    const t = await newTicket(w.customer, { priority: "low" });
+    const t = await newTicket(w.agent, { requesterId: w.customer.id, priority: "low" });
     const created = new Date(t.createdAt as string);
     const frDue = new Date(t.firstResponseDue as string);
     const resDue = new Date(t.resolveDue as string);
@@ -66,7 +66,7 @@ describe("SLA application on the ticket API", () => {
   });
 
   it("breached is computed on read as soon as the due time passes unfulfilled", async () => {
-    const t = await newTicket(w.customer, { priority: "urgent" });
+    const t = await newTicket(w.agent, { requesterId: w.customer.id, priority: "urgent" });
     await setTicket(t.id, sql`first_response_due = now() - interval '1 minute'`);
     const v = (await api.getTicket(w.agent, t.id)).body;
     expect(v.sla.firstResponse).toMatchObject({ breached: true, fulfilledAt: null });

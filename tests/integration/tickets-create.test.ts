@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { api, newTicket } from "../helpers/api";
 import { createWorld, type World } from "../helpers/world";
 
@@ -10,12 +12,12 @@ beforeAll(async () => {
 describe("POST /api/v1/tickets", () => {
   it("a customer opens a ticket for themself: 201 with the SPEC shape, first message and SLA due dates", async () => {
     const before = Date.now();
-    const r = await api.createTicket(w.customer, { subject: "  Cannot log in  ", body: "Since **Monday**.", tags: ["Login", "login", "web"] });
+    const r = await api.createTicket(w.customer, { subject: "  Cannot log in  ", body: "Since **Monday**." });
     expect(r.status).toBe(201);
     const t = r.body;
     expect(t).toMatchObject({
       subject: "Cannot log in", status: "new", priority: "normal", requesterId: w.customer.id, assigneeId: null,
-      tags: ["login", "web"], firstResponseAt: null, resolvedAt: null,
+      tags: [], firstResponseAt: null, resolvedAt: null,
     });
     expect(Object.keys(t).sort()).toEqual(["assigneeId", "createdAt", "firstResponseAt", "firstResponseDue", "id", "number", "priority", "requesterId", "resolveDue", "resolvedAt", "sla", "status", "subject", "tags", "updatedAt"].sort());
     // normal: 8 h first response, 48 h resolution, wall clock in this world's policies
@@ -46,6 +48,47 @@ describe("POST /api/v1/tickets", () => {
     expect(r.body).toMatchObject({ requesterId: w.customer2.id, priority: "urgent" });
     expect(new Date(r.body.firstResponseDue).getTime() - new Date(r.body.createdAt).getTime()).toBe(3600_000);
     const cross = await api.createTicket(w.agent, { subject: "s", body: "b", requesterId: other.customer.id });
+    expect(cross.status).toBe(400);
+    expect(cross.body.error.details.issues[0].path).toBe("requesterId");
+  });
+
+  it("a customer may not set priority or tags (staff-only): 403 naming the fields, nothing created", async () => {
+    const countAll = async () => (await api.listTickets(w.admin, { limit: "100" })).body.data.length;
+    const before = await countAll();
+    const cases: [Record<string, unknown>, string[]][] = [
+      [{ priority: "urgent" }, ["priority"]],
+      [{ priority: "normal" }, ["priority"]], // even the default: the field is not the customer's
+      [{ tags: ["vip"] }, ["tags"]],
+      [{ tags: [] }, ["tags"]],
+      [{ priority: "high", tags: ["vip"], requesterId: w.customer.id }, ["priority", "tags"]],
+    ];
+    for (const [extra, fields] of cases) {
+      const r = await api.createTicket(w.customer, { subject: "Please hurry", body: "b", ...extra });
+      expect(r.status, JSON.stringify(extra)).toBe(403);
+      expect(r.body.error).toMatchObject({ code: "forbidden", details: { reason: "staff_only_field", fields } });
+      expect(r.body.error.message).toContain(fields.join(" and "));
+    }
+    // Status and assignee are not fields of a new ticket for anyone: 400, as before.
+    for (const extra of [{ status: "open" }, { assigneeId: w.agent.id }]) {
+      expect((await api.createTicket(w.customer, { subject: "s", body: "b", ...extra })).status).toBe(400);
+      expect((await api.createTicket(w.agent, { subject: "s", body: "b", ...extra })).status).toBe(400);
+    }
+    expect(await countAll()).toBe(before);
+    const audit = await unsafeWithSystem((tx) =>
+      tx.execute<{ n: number }>(sql`select count(*)::int as n from audit_events where org_id = ${w.org.id} and action = 'ticket.created' and data->>'subject' = 'Please hurry'`),
+    );
+    expect(audit.rows[0]!.n).toBe(0);
+    // Their own id as requester is still fine, as is a plain request.
+    expect((await api.createTicket(w.customer, { subject: "s", body: "b", requesterId: w.customer.id })).status).toBe(201);
+  });
+
+  it("agents and admins set priority and tags on a new ticket (tags normalized); another org's customer is still not a requester", async () => {
+    for (const staff of [w.agent, w.admin]) {
+      const r = await api.createTicket(staff, { subject: "Phoned in", body: "b", requesterId: w.customer.id, priority: "high", tags: ["Login", "login", "web"] });
+      expect(r.status, r.text).toBe(201);
+      expect(r.body).toMatchObject({ requesterId: w.customer.id, priority: "high", tags: ["login", "web"] });
+    }
+    const cross = await api.createTicket(other.agent, { subject: "s", body: "b", requesterId: w.customer.id, priority: "high" });
     expect(cross.status).toBe(400);
     expect(cross.body.error.details.issues[0].path).toBe("requesterId");
   });

@@ -16,7 +16,8 @@ beforeAll(async () => {
     { subject: "Refund for duplicate charge", priority: "urgent", tags: ["billing", "refund"] },
     { subject: "Export to CSV times out", priority: "normal", tags: [] },
   ];
-  for (const s of specs) await newTicket(w.customer, { ...s, body: `About: ${s.subject}` });
+  // Priority and tags are staff-only fields, so an agent opens these on the customer's behalf.
+  for (const s of specs) await newTicket(w.agent, { ...s, requesterId: w.customer.id, body: `About: ${s.subject}` });
   const all = (await api.listTickets(w.agent, { sort: "createdAt" })).body.data as T[];
   await api.patchTicket(w.agent, all[1]!.id, { assigneeId: w.agent.id, status: "open" });
   await api.patchTicket(w.agent, all[3]!.id, { status: "pending" });

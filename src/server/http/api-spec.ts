@@ -48,7 +48,7 @@ export const OPERATIONS: Operation[] = [
   { method: "POST", path: "/api/v1/me/tokens", summary: "Create an API token (shown once)", tag: "me", auth: "any", body: ZCreateToken, status: 201, response: z.object({ id: z.uuid(), token: z.string(), name: z.string(), expiresAt: z.iso.datetime().nullable() }) },
   { method: "DELETE", path: "/api/v1/me/tokens/{id}", summary: "Revoke one of your API tokens", tag: "me", auth: "any", pathId: true, status: 204, response: null },
   { method: "GET", path: "/api/v1/tickets", summary: "List tickets you may see (filters, sort, full-text q, keyset cursor)", tag: "tickets", auth: "any", query: ZListTickets, status: 200, response: page(ZTicket) },
-  { method: "POST", path: "/api/v1/tickets", summary: "Open a ticket with its first message", tag: "tickets", auth: "any", body: ZCreateTicket, status: 201, response: ZTicket },
+  { method: "POST", path: "/api/v1/tickets", summary: "Open a ticket with its first message (priority and tags are staff-only: a customer sending them gets 403 naming the fields)", tag: "tickets", auth: "any", body: ZCreateTicket, status: 201, response: ZTicket },
   { method: "GET", path: "/api/v1/tickets/{id}", summary: "A ticket with its SLA state", tag: "tickets", auth: "any", pathId: true, status: 200, response: ZTicket },
   { method: "PATCH", path: "/api/v1/tickets/{id}", summary: "Change status, priority, assignee, subject or tags (per role)", tag: "tickets", auth: "any", pathId: true, body: ZUpdateTicket, status: 200, response: ZTicket },
   { method: "GET", path: "/api/v1/tickets/{id}/comments", summary: "The conversation (internal notes for staff only)", tag: "tickets", auth: "any", pathId: true, query: ZListPage, status: 200, response: page(ZComment) },

@@ -11,18 +11,20 @@ import { QUEUES } from "../jobs/queues";
 import { applySlaOnCreate } from "../sla/apply";
 import { auditActor } from "./actor";
 import { nextTicketNumber } from "./load-ticket";
-import { assertCan } from "./permissions";
+import { assertCan, assertMayCreateTicketWith } from "./permissions";
 import type { CreateTicket, TicketView } from "./schemas";
 import { toTicketView } from "./ticket-view";
 
 /**
- * Opens a ticket with its first message. Customers are always their own requester; agents and
- * admins may open one for any user of the org. Number, ticket, first comment, SLA due dates and
- * the audit event commit together.
+ * Opens a ticket with its first message. Customers are always their own requester and may not set
+ * priority or tags (403 naming the fields, before anything is written); agents and admins may open
+ * one for any user of the org. Number, ticket, first comment, SLA due dates and the audit event
+ * commit together.
  */
 export async function createTicket(ctx: Ctx, input: CreateTicket): Promise<TicketView> {
   const { tx, user } = ctx;
   assertCan(user, "ticket.create");
+  assertMayCreateTicketWith(user, input);
   let requesterId = user.userId;
   if (input.requesterId && input.requesterId !== user.userId) {
     assertCan(user, "ticket.create.for_other_requester", undefined, "customers open tickets for themselves only");

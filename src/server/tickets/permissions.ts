@@ -1,6 +1,7 @@
 import type { Principal } from "../auth/principal";
 import type { Role } from "../db/schema/enums";
-import { forbidden } from "../http/errors";
+import { AppError, forbidden } from "../http/errors";
+import type { CreateTicket } from "./schemas";
 
 // SPEC §4's role table as one declarative rule set. Visibility (what a caller may see at all) is
 // separate: a ticket outside it is 404 before any of these rules is asked.
@@ -39,6 +40,34 @@ export function can(user: Subject, action: Action, ticket?: TicketRef): boolean 
 
 export function assertCan(user: Subject, action: Action, ticket?: TicketRef, message?: string): void {
   if (!can(user, action, ticket)) throw forbidden(message ?? `your role may not do this (${action})`);
+}
+
+/**
+ * Fields of a new ticket that need more than "ticket.create": the same rules that decide who may
+ * change them later (SPEC §4: customers do not set priority or tags). Supplying one without the
+ * permission is 403, even at its default value, so a client learns the rule instead of having its
+ * input silently dropped (docs/decisions/016-customer-ticket-fields.md). requesterId has its own
+ * rule (ticket.create.for_other_requester), asked only when it names someone else.
+ */
+const CREATE_TICKET_FIELDS = {
+  priority: "ticket.priority",
+  tags: "ticket.tags",
+} as const satisfies Partial<Record<keyof CreateTicket, Action>>;
+
+/** The fields of `input` the caller may not set when opening a ticket (empty when all are allowed). */
+export function deniedCreateFields(user: Subject, input: Partial<CreateTicket>): (keyof typeof CREATE_TICKET_FIELDS)[] {
+  return (Object.keys(CREATE_TICKET_FIELDS) as (keyof typeof CREATE_TICKET_FIELDS)[]).filter(
+    (field) => input[field] !== undefined && !can(user, CREATE_TICKET_FIELDS[field]),
+  );
+}
+
+export function assertMayCreateTicketWith(user: Subject, input: Partial<CreateTicket>): void {
+  const fields = deniedCreateFields(user, input);
+  if (fields.length === 0) return;
+  throw new AppError("forbidden", `only agents and admins may set ${fields.join(" and ")} when opening a ticket`, {
+    reason: "staff_only_field",
+    fields,
+  });
 }
 
 export const STAFF_ROLES: readonly Role[] = ["agent", "admin"];
