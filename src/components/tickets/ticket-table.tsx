@@ -1,6 +1,6 @@
 import Link from "next/link";
 import type { TicketView } from "@/server/tickets/schemas";
-import type { Person } from "@/lib/people-directory";
+import type { UserSummary } from "@/server/users/lookup-users";
 import { mostUrgentMetric } from "@/lib/sla-display";
 import { priorityLabel, relativeTime, shortDate, statusLabel } from "@/lib/ticket-labels";
 import { SlaBadge } from "../sla-badge";
@@ -11,7 +11,7 @@ type Props = {
   caption: string;
   serverNow: number;
   /** Staff: names of requesters and assignees by id. */
-  people?: Map<string, Person>;
+  people?: Map<string, UserSummary>;
   selfId: string;
   warningMinutes?: number;
 };

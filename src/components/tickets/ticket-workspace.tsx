@@ -9,7 +9,7 @@ import { listTickets } from "@/server/tickets/list-tickets";
 import { isStaff } from "@/server/tickets/permissions";
 import { ZListTickets, type ListTickets } from "@/server/tickets/schemas";
 import { CUSTOMER_VIEWS, STAFF_VIEWS, VIEW_COUNT_CAP, formatViewCount, viewCounts } from "@/server/tickets/view-counts";
-import { staffLookupPeople } from "@/lib/people-directory";
+import { lookupUsers } from "@/server/users/lookup-users";
 import { isFiltered, listHref, readListState, type ListState, type SearchParams } from "@/lib/list-params";
 import { PRIORITY_KEYS, PRIORITY_LABELS, STATUS_KEYS, STATUS_LABELS } from "@/lib/ticket-labels";
 import { ListKeys } from "./list-keys";
@@ -73,7 +73,7 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
     if (!ctx.query) return { counts, warningMinutes, list: null, error: null };
     try {
       const list = await listTickets(ctx as Ctx<ListTickets>);
-      const people = staff ? await staffLookupPeople(ctx, list.data.flatMap((t) => (t.assigneeId ? [t.requesterId, t.assigneeId] : [t.requesterId]))) : undefined;
+      const people = staff ? await lookupUsers(ctx, list.data.flatMap((t) => (t.assigneeId ? [t.requesterId, t.assigneeId] : [t.requesterId]))) : undefined;
       return { counts, warningMinutes, list, people, error: null };
     } catch (err) {
       // A stale or edited cursor is the user's URL, not a server fault: say so and offer page one.

@@ -6,10 +6,8 @@ import {
   page, ZComment, ZCreateComment, ZCreateTicket, ZListPage, ZListTickets, ZTicket, ZTicketEvent, ZUpdateTicket,
 } from "../tickets/schemas";
 import { ZListNotifications, ZMarkRead, ZNotification } from "../notifications/list-notifications";
-import { ZListUsers } from "../users/list-users";
 import { ZCreatePolicy, ZPolicy, ZUpdatePolicy } from "../sla-policies/schemas";
 import { ZCreateWebhook, ZDelivery, ZListDeliveries, ZUpdateWebhook, ZWebhook } from "../webhooks/manage-webhooks";
-import { ZUser } from "../users/user-view";
 import { ERROR_STATUS } from "./errors";
 import { ZFlag, ZPutFlag } from "../flags/flags";
 import { ZAuditEvent, ZListAudit } from "../audit/list-audit";
@@ -54,7 +52,6 @@ export const OPERATIONS: Operation[] = [
   { method: "GET", path: "/api/v1/tickets/{id}/comments", summary: "The conversation (internal notes for staff only)", tag: "tickets", auth: "any", pathId: true, query: ZListPage, status: 200, response: page(ZComment) },
   { method: "POST", path: "/api/v1/tickets/{id}/comments", summary: "Reply publicly or add an internal note (staff)", tag: "tickets", auth: "any", pathId: true, body: ZCreateComment, status: 201, response: ZComment },
   { method: "GET", path: "/api/v1/tickets/{id}/events", summary: "Audit and SLA history of a ticket", tag: "tickets", auth: "staff", pathId: true, status: 200, response: z.object({ data: z.array(ZTicketEvent) }) },
-  { method: "GET", path: "/api/v1/users", summary: "Users of your org (admins: all; agents: agents and admins)", tag: "users", auth: "staff", query: ZListUsers, status: 200, response: page(ZUser) },
   { method: "GET", path: "/api/v1/notifications", summary: "Your notifications, newest first, with the unread count", tag: "notifications", auth: "any", query: ZListNotifications, status: 200, response: page(ZNotification).extend({ unreadCount: z.number().int() }) },
   { method: "POST", path: "/api/v1/notifications/read", summary: "Mark some ({ids}) or all ({all: true}) of your notifications read", tag: "notifications", auth: "any", body: ZMarkRead, status: 200, response: z.object({ updated: z.number().int() }) },
   { method: "GET", path: "/api/v1/sla-policies", summary: "SLA policies of the org, one per priority, with calendars", tag: "sla", auth: "admin", status: 200, response: z.object({ data: z.array(ZPolicy) }) },

@@ -28,6 +28,10 @@ const RULES = {
   "ticket.subject": staff,
   "ticket.events": staff,
   "users.list": staff,
+  /** Resolve any user of the org to name, email and role (ticket screens, requester picker). */
+  "users.directory": staff,
+  /** GET /users beyond agents and admins (SPEC §6: "agents may list agents"). */
+  "users.list.customers": admin,
   "users.manage": admin,
   "org.admin": admin,
 } satisfies Record<string, (u: Subject, t?: TicketRef) => boolean>;

@@ -3,6 +3,7 @@ import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { ROLES } from "../db/schema/enums";
 import { users } from "../db/schema/users";
+import { AppError } from "../http/errors";
 import { decodeCursor, isKeyCursor, keysetPage } from "../http/cursor";
 import type { Ctx } from "../http/route";
 import { assertCan, can, STAFF_ROLES } from "../tickets/permissions";
@@ -18,12 +19,21 @@ export const ZListUsers = z.strictObject({
 export type ListUsers = z.infer<typeof ZListUsers>;
 
 
-/** Admins list everyone in the org; agents list agents and admins (assignee pickers). */
+/**
+ * Admins list everyone in the org; agents list agents and admins (SPEC §6, assignee pickers). An
+ * agent asking for customers is told so (403) rather than handed an empty page; staff screens name
+ * customers through the people directory (lookup-users.ts, docs/decisions/017).
+ */
 export async function listUsers(ctx: Ctx<ListUsers>): Promise<{ data: UserView[]; nextCursor: string | null }> {
   assertCan(ctx.user, "users.list");
   const q = ctx.query;
   const where: SQL[] = [];
-  if (!can(ctx.user, "users.manage")) where.push(inArray(users.role, [...STAFF_ROLES]));
+  if (!can(ctx.user, "users.list.customers")) {
+    if (q.role === "customer") {
+      throw new AppError("forbidden", "agents may list agents and admins only", { reason: "customers_not_listable" });
+    }
+    where.push(inArray(users.role, [...STAFF_ROLES]));
+  }
   if (q.role) where.push(eq(users.role, q.role));
   if (q.q) {
     const like = `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;

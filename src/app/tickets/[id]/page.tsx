@@ -10,7 +10,6 @@ import { ReplyBox } from "@/components/tickets/reply-box";
 import { TicketHistory } from "@/components/tickets/ticket-history";
 import { CustomerStatusButton, TicketProperties } from "@/components/tickets/ticket-properties";
 import { PriorityChip, StatusChip, Tags } from "@/components/tickets/ticket-table";
-import { staffLookupPeople, type Person } from "@/lib/people-directory";
 import { METRIC_LABELS, type MetricKey } from "@/lib/sla-display";
 import { isUuid } from "@/lib/ticket-labels";
 import { withPageContext } from "@/server/auth/page-context";
@@ -24,6 +23,7 @@ import { can } from "@/server/tickets/permissions";
 import type { CommentView } from "@/server/tickets/schemas";
 import { ticketEvents, type TicketEvent } from "@/server/tickets/ticket-events";
 import { listUsers, ZListUsers } from "@/server/users/list-users";
+import { lookupUsers, type UserSummary } from "@/server/users/lookup-users";
 
 type Params = Promise<{ id: string }>;
 
@@ -65,12 +65,12 @@ const load = cache(async (user: PageUser, id: string) => {
     const comments = await allComments(ctx, id);
     const warningMinutes = (await warningLeadSeconds(ctx.tx)) / 60;
     if (!can(user, "ticket.events", ticket)) {
-      return { ticket, comments, warningMinutes, events: [] as TicketEvent[], agents: [], people: new Map<string, Person>() };
+      return { ticket, comments, warningMinutes, events: [] as TicketEvent[], agents: [], people: new Map<string, UserSummary>() };
     }
     const events = (await ticketEvents(ctx, id)).data;
     const agents = await assignableStaff(ctx);
     const ids = [ticket.requesterId, ticket.assigneeId, ...comments.map((c) => c.authorId), ...events.map((e) => e.actorId)].filter((x): x is string => Boolean(x));
-    const people = await staffLookupPeople(ctx, ids);
+    const people = await lookupUsers(ctx, ids);
     return { ticket, comments, warningMinutes, events, agents, people };
   });
 });

@@ -2,17 +2,17 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { AppHeader } from "@/components/app-header";
 import { NewTicketForm } from "@/components/tickets/new-ticket-form";
-import { staffListCustomers } from "@/lib/people-directory";
 import { withPageContext } from "@/server/auth/page-context";
 import { requireUser } from "@/server/auth/page-session";
 import { can } from "@/server/tickets/permissions";
+import { findUsers } from "@/server/users/lookup-users";
 
 export const metadata: Metadata = { title: "New ticket" };
 
 export default async function NewTicketPage() {
   const user = await requireUser({ returnTo: "/tickets/new" });
   const staff = can(user, "ticket.create.for_other_requester");
-  const customers = staff ? await withPageContext(user, undefined, (ctx) => staffListCustomers(ctx)) : [];
+  const customers = staff ? await withPageContext(user, undefined, (ctx) => findUsers(ctx, { role: "customer" })) : [];
   return (
     <>
       <AppHeader user={user} />
