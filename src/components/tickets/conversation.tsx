@@ -1,5 +1,7 @@
+import type { AttachmentView } from "@/server/attachments/schemas";
 import type { CommentView } from "@/server/tickets/schemas";
 import { LocalTime } from "../local-time";
+import { AttachmentList } from "./attachment-list";
 import { LockIcon } from "./lock-icon";
 
 export type Author = { name: string; role: string };
@@ -8,8 +10,12 @@ export type Author = { name: string; role: string };
  * The conversation, oldest first. Internal notes (which the domain layer never returns to a
  * customer) are tinted, labelled "Internal note" and marked with a lock, so no one mistakes one
  * for something the customer saw. bodyHtml was rendered and sanitized on write (rehype-sanitize).
+ * Each message lists the files attached to it — those the domain layer returned for this reader,
+ * so a note's files appear only inside the note, for staff.
  */
-export function Conversation({ comments, authorOf }: { comments: CommentView[]; authorOf: (id: string) => Author }) {
+export function Conversation({ comments, authorOf, attachments = [] }: { comments: CommentView[]; authorOf: (id: string) => Author; attachments?: AttachmentView[] }) {
+  const filesOf = new Map<string, AttachmentView[]>();
+  for (const a of attachments) if (a.commentId) filesOf.set(a.commentId, [...(filesOf.get(a.commentId) ?? []), a]);
   return (
     <ol className="conversation" data-testid="conversation">
       {comments.map((c, i) => {
@@ -33,6 +39,7 @@ export function Conversation({ comments, authorOf }: { comments: CommentView[]; 
               </header>
               {/* Sanitized on write by the unified pipeline (rehype-sanitize); the only raw HTML in the UI. */}
               <div className="comment-body prose" dangerouslySetInnerHTML={{ __html: c.bodyHtml }} />
+              <AttachmentList items={filesOf.get(c.id) ?? []} label={`Files attached to this ${c.internal ? "note" : "message"}`} />
             </article>
           </li>
         );

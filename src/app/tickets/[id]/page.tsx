@@ -5,6 +5,7 @@ import { notFound } from "next/navigation";
 import { AppHeader } from "@/components/app-header";
 import { LocalTime } from "@/components/local-time";
 import { SlaBadge } from "@/components/sla-badge";
+import { TicketFiles } from "@/components/tickets/attachment-list";
 import { Conversation, type Author } from "@/components/tickets/conversation";
 import { ReplyBox } from "@/components/tickets/reply-box";
 import { TicketHistory } from "@/components/tickets/ticket-history";
@@ -12,6 +13,7 @@ import { CustomerStatusButton, TicketProperties } from "@/components/tickets/tic
 import { PriorityChip, StatusChip, Tags } from "@/components/tickets/ticket-table";
 import { METRIC_LABELS, type MetricKey } from "@/lib/sla-display";
 import { isUuid } from "@/lib/ticket-labels";
+import { conversationAttachments } from "@/server/attachments/conversation-attachments";
 import { withPageContext } from "@/server/auth/page-context";
 import { currentUser, requireUser, type PageUser } from "@/server/auth/page-session";
 import { AppError } from "@/server/http/errors";
@@ -63,15 +65,16 @@ const load = cache(async (user: PageUser, id: string) => {
       throw err;
     }
     const comments = await allComments(ctx, id);
+    const files = await conversationAttachments(ctx, id);
     const warningMinutes = (await warningLeadSeconds(ctx.tx)) / 60;
     if (!can(user, "ticket.events", ticket)) {
-      return { ticket, comments, warningMinutes, events: [] as TicketEvent[], agents: [], people: new Map<string, UserSummary>() };
+      return { ticket, comments, files, warningMinutes, events: [] as TicketEvent[], agents: [], people: new Map<string, UserSummary>() };
     }
     const events = (await ticketEvents(ctx, id)).data;
     const agents = await assignableStaff(ctx);
     const ids = [ticket.requesterId, ticket.assigneeId, ...comments.map((c) => c.authorId), ...events.map((e) => e.actorId)].filter((x): x is string => Boolean(x));
     const people = await lookupUsers(ctx, ids);
-    return { ticket, comments, warningMinutes, events, agents, people };
+    return { ticket, comments, files, warningMinutes, events, agents, people };
   });
 });
 
@@ -89,7 +92,8 @@ export default async function TicketPage({ params }: { params: Params }) {
   if (!isUuid(id)) notFound();
   const data = await load(user, id);
   if (!data) notFound();
-  const { ticket, comments, events, agents, people, warningMinutes } = data;
+  const { ticket, comments, files, events, agents, people, warningMinutes } = data;
+  const attachments = files.enabled ? files.data : [];
   const staff = can(user, "ticket.internal.view", ticket);
   const serverNow = Date.now();
   const stopped = ticket.status === "solved" || ticket.status === "closed";
@@ -138,12 +142,14 @@ export default async function TicketPage({ params }: { params: Params }) {
               <h2 id="conversation-title" className="visually-hidden">
                 Conversation
               </h2>
-              <Conversation comments={comments} authorOf={authorOf} />
+              <Conversation comments={comments} authorOf={authorOf} attachments={attachments} />
+              <TicketFiles items={attachments.filter((a) => a.commentId === null)} />
+              {files.enabled && files.truncated ? <p className="notice">Only the first {files.data.length} files are listed.</p> : null}
             </section>
             {closed ? (
               <p className="notice closed-notice">This ticket is closed. {staff ? "It can no longer be changed." : "To follow up, open a new request."}</p>
             ) : can(user, "ticket.comment.public", ticket) ? (
-              <ReplyBox ticketId={ticket.id} canNote={can(user, "ticket.comment.internal", ticket)} customer={!staff} />
+              <ReplyBox ticketId={ticket.id} canNote={can(user, "ticket.comment.internal", ticket)} customer={!staff} upload={files.enabled ? { maxBytes: files.maxBytes } : null} />
             ) : null}
           </div>
 
