@@ -26,8 +26,16 @@ export function toAppError(err: unknown): AppError {
     case "42501":
       // Row-level security refused the row: it belongs to another org, which callers must not learn.
       return new AppError("not_found", "resource not found");
+    // Data the caller sent that PostgreSQL refuses: malformed values (22P02), too long (22001), out
+    // of range (22003), a date-time it cannot read (22007, 22008: e.g. a cursor replayed on a list
+    // it was not made for), a NUL character in text (22021) or in JSON (22P05), a broken reference or check.
     case "22P02":
     case "22001":
+    case "22003":
+    case "22007":
+    case "22008":
+    case "22021":
+    case "22P05":
     case "23503":
     case "23514":
       return new AppError("validation_failed", "invalid input");
