@@ -6,6 +6,7 @@ import { orgs } from "../db/schema/orgs";
 import { oneTimeTokens, users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { env } from "../env";
+import { assertFeatureEnabled } from "../flags/flags";
 import { AppError } from "../http/errors";
 import { logger } from "../observability/logger";
 import type { Tx } from "../db/tenant";
@@ -90,6 +91,9 @@ export async function completeSetup(input: CompleteSetup, requestId: string | nu
       .where(usable(hash))
       .returning({ userId: oneTimeTokens.userId, purpose: oneTimeTokens.purpose });
     if (!claimed) throw invalidLink();
+    // Sign-up links (bootstrap setup, invitation) obey the signup_tokens switch; a reset link of
+    // an existing account does not. Throwing here rolls the claim back: the link stays usable.
+    if (claimed.purpose !== "password_reset") await assertFeatureEnabled(tx, orgId, "signup_tokens");
     const passwordHash = await hashPassword(input.password);
     const [user] = await tx
       .update(users)

@@ -6,6 +6,7 @@ import nodemailer, { type Transporter } from "nodemailer";
 import { env } from "../env";
 import { withTenant } from "../db/tenant";
 import { notifications } from "../db/schema/notifications";
+import { isFeatureEnabled } from "../flags/flags";
 import { orgs } from "../db/schema/orgs";
 import { users } from "../db/schema/users";
 import { logger } from "../observability/logger";
@@ -44,6 +45,9 @@ export function mailer(): Mailer {
   return m;
 }
 
+/** What a notification's email_error says when its email was skipped by the feature switch. */
+export const EMAIL_SWITCHED_OFF = "not sent: email notifications were switched off (feature notifications_email)";
+
 export function mailFrom(): string {
   return env().MAIL_FROM ?? "Beacon <no-reply@beacon.localhost>";
 }
@@ -54,10 +58,20 @@ export function mailFrom(): string {
  * records the attempt and rethrows so pg-boss retries with backoff (then dead-letters).
  * A worker killed after the SMTP server accepted but before commit can cause one resend; the
  * Message-ID is stable per notification so receivers can discard the duplicate.
+ * With the org's email channel switched off (feature `notifications_email`) nothing is sent and
+ * the job completes ("disabled", no retry); the notification keeps emailed_at null and says why in
+ * email_error, and is not sent later when the channel comes back.
  */
-export async function handleEmail(job: { orgId: string; notificationId: string }): Promise<"sent" | "skipped"> {
+export async function handleEmail(job: { orgId: string; notificationId: string }): Promise<"sent" | "skipped" | "disabled"> {
   let failure: Error | undefined;
   const result = await withTenant(job.orgId, async (tx) => {
+    if (!(await isFeatureEnabled(tx, job.orgId, "notifications_email"))) {
+      await tx
+        .update(notifications)
+        .set({ emailError: EMAIL_SWITCHED_OFF })
+        .where(and(eq(notifications.id, job.notificationId), sql`${notifications.emailedAt} is null`));
+      return "disabled" as const;
+    }
     const [n] = await tx
       .select({ id: notifications.id, kind: notifications.kind, payload: notifications.payload, emailedAt: notifications.emailedAt, ticketId: notifications.ticketId, email: users.email, name: users.name, orgName: orgs.name })
       .from(notifications)
@@ -88,6 +102,10 @@ export async function handleEmail(job: { orgId: string; notificationId: string }
       .where(eq(notifications.id, n.id));
     return "sent" as const;
   });
+  if (result === "disabled") {
+    logger().info({ job: "email", event: "email_skipped", orgId: job.orgId, notificationId: job.notificationId }, "email not sent: notifications_email is switched off");
+    return result;
+  }
   if (result === "failed") {
     await withTenant(job.orgId, (tx) =>
       tx

@@ -5,6 +5,7 @@ import { withTenant, type Tx } from "../db/tenant";
 import { notifications, webhookDeliveries, webhooks } from "../db/schema/notifications";
 import { tickets } from "../db/schema/tickets";
 import { users } from "../db/schema/users";
+import { isFeatureEnabled } from "../flags/flags";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES, type NotifyJob } from "../jobs/queues";
 
@@ -52,7 +53,9 @@ export function eventKey(job: NotifyJob): string {
  * Handles a notify job: in-app notifications with one idempotency key per (event, recipient),
  * an email job for each notification created, and a webhook delivery per subscribed webhook —
  * all in one transaction, each guarded by a unique key, so a retried or duplicated job never
- * notifies twice.
+ * notifies twice. A channel switched off for the org (features `notifications_email`,
+ * `webhooks`) gets nothing for this event, not even a queued job: the event is not replayed
+ * when the channel comes back (runbook, "Turn a feature off").
  */
 export async function handleNotify(job: NotifyJob): Promise<{ notified: number; webhooks: number }> {
   return withTenant(job.orgId, async (tx) => {
@@ -68,6 +71,8 @@ export async function handleNotify(job: NotifyJob): Promise<{ notified: number; 
       ...(job.commentId ? { commentId: job.commentId } : {}),
       ...(job.actorId ? { actorId: job.actorId } : {}),
     };
+    const emailOn = await isFeatureEnabled(tx, job.orgId, "notifications_email");
+    const webhooksOn = await isFeatureEnabled(tx, job.orgId, "webhooks");
     let notified = 0;
     for (const userId of await recipients(tx, job, t)) {
       const [n] = await tx
@@ -77,12 +82,14 @@ export async function handleNotify(job: NotifyJob): Promise<{ notified: number; 
         .returning({ id: notifications.id });
       if (!n) continue;
       notified++;
-      await enqueue(tx, QUEUES.email.name, { orgId: job.orgId, notificationId: n.id });
+      if (emailOn) await enqueue(tx, QUEUES.email.name, { orgId: job.orgId, notificationId: n.id });
     }
-    const hooks = await tx
-      .select({ id: webhooks.id })
-      .from(webhooks)
-      .where(and(eq(webhooks.active, true), sql`${job.kind} = any(${webhooks.events})`));
+    const hooks = webhooksOn
+      ? await tx
+          .select({ id: webhooks.id })
+          .from(webhooks)
+          .where(and(eq(webhooks.active, true), sql`${job.kind} = any(${webhooks.events})`))
+      : [];
     let delivered = 0;
     for (const h of hooks) {
       const [d] = await tx

@@ -3,6 +3,7 @@ import { createHmac } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { withTenant } from "../db/tenant";
 import { webhookDeliveries, webhooks } from "../db/schema/notifications";
+import { isFeatureEnabled } from "../flags/flags";
 import { logger } from "../observability/logger";
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -18,13 +19,26 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
 
 export class WebhookDeliveryError extends Error {}
 
+/** A delivery's last_error when the feature switch kept it from being sent. */
+export const WEBHOOKS_SWITCHED_OFF = "not sent: webhooks were switched off (feature webhooks)";
+
 /**
  * Delivers one webhook delivery row. Any 2xx is success (recorded once; a repeated job finds it
  * done); anything else records the attempt and throws, so pg-boss retries with exponential backoff
  * and jitter, then moves the job to webhook-dead.
+ * With webhooks switched off for the org (feature `webhooks`) nothing is sent and the job
+ * completes ("disabled", no retry): the delivery is marked dead with the reason in last_error, so
+ * it is not sent later when the feature comes back (a receiver would get stale events in a burst).
  */
-export async function handleWebhook(job: { orgId: string; deliveryId: string }): Promise<"delivered" | "skipped"> {
+export async function handleWebhook(job: { orgId: string; deliveryId: string }): Promise<"delivered" | "skipped" | "disabled"> {
   const d = await withTenant(job.orgId, async (tx) => {
+    if (!(await isFeatureEnabled(tx, job.orgId, "webhooks"))) {
+      await tx
+        .update(webhookDeliveries)
+        .set({ status: "dead", lastError: WEBHOOKS_SWITCHED_OFF })
+        .where(and(eq(webhookDeliveries.id, job.deliveryId), sql`${webhookDeliveries.status} in ('pending', 'failed')`));
+      return "disabled" as const;
+    }
     const [row] = await tx
       .select({ id: webhookDeliveries.id, status: webhookDeliveries.status, event: webhookDeliveries.event, payload: webhookDeliveries.payload, url: webhooks.url, secret: webhooks.secret, active: webhooks.active })
       .from(webhookDeliveries)
@@ -32,6 +46,10 @@ export async function handleWebhook(job: { orgId: string; deliveryId: string }):
       .where(eq(webhookDeliveries.id, job.deliveryId));
     return row;
   });
+  if (d === "disabled") {
+    logger().info({ job: "webhook", event: "webhook_skipped", orgId: job.orgId, deliveryId: job.deliveryId }, "webhook not sent: webhooks are switched off");
+    return d;
+  }
   if (!d || d.status === "succeeded" || d.status === "dead" || !d.active) return "skipped";
   const body = JSON.stringify({ id: d.id, ...d.payload });
   const timestamp = Math.floor(Date.now() / 1000);

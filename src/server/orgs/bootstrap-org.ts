@@ -10,6 +10,7 @@ import type { TicketPriority } from "../db/schema/enums";
 import { recordAudit } from "../audit/record-audit";
 import { mintLinkToken } from "../auth/api-tokens";
 import { setupUrl } from "../auth/setup-link";
+import { isFeatureEnabled } from "../flags/flags";
 import { AppError } from "../http/errors";
 import { toAppError } from "../http/error-response";
 
@@ -127,6 +128,10 @@ export async function bootstrapOrg(input: BootstrapOrg, now = new Date()): Promi
       if (existing.length > 0) throw taken();
       const [org] = await tx.insert(orgs).values({ name: data.name, slug, timezone: data.timezone }).returning();
       await enterTenant(tx, org!.id);
+      // The setup link is a sign-up link: printing one that cannot be redeemed helps nobody.
+      if (!(await isFeatureEnabled(tx, org!.id, "signup_tokens"))) {
+        throw new AppError("feature_disabled", "sign-up links (feature signup_tokens) are switched off by FEATURES_DISABLED or a global flag, so the setup link could not be used; switch them back on and bootstrap again", { feature: "signup_tokens" });
+      }
       const sla = defaultSlaRows(org!.id, data.timezone);
       await tx.insert(calendars).values(sla.calendar);
       await tx.insert(slaPolicies).values(sla.policies);

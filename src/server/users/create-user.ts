@@ -8,6 +8,7 @@ import type { Ctx } from "../http/route";
 import { hashPassword } from "../auth/password";
 import { ZNewPassword } from "../auth/password-policy";
 import { createPasswordLink } from "../auth/setup-link";
+import { assertFeatureEnabled } from "../flags/flags";
 import { assertCan } from "../tickets/permissions";
 import { sendPasswordLink, smtpConfigured } from "./send-password-link";
 import { toUserView, ZUser } from "./user-view";
@@ -42,6 +43,8 @@ export type CreatedUser = z.infer<typeof ZCreatedUser>;
  */
 export async function createUser(ctx: Ctx, input: CreateUser): Promise<CreatedUser> {
   assertCan(ctx.user, "users.manage");
+  // An invitation is a sign-up link; a user created with a password needs none.
+  if (!input.password) await assertFeatureEnabled(ctx.tx, ctx.org.id, "signup_tokens");
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   const [row] = await ctx.tx
     .insert(users)

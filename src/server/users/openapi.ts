@@ -14,7 +14,7 @@ import { ZUser, ZUserDetail } from "./user-view";
 /** OpenAPI entries for the users routes (merged into the document by src/server/http/api-spec.ts). */
 export const USER_OPERATIONS: Operation[] = [
   { method: "GET", path: "/api/v1/users", summary: "Users of your org: admins list everyone; agents list agents and admins (SPEC §6), and asking for role=customer is 403", tag: "users", auth: "staff", query: ZListUsers, status: 200, response: page(ZUser) },
-  { method: "POST", path: "/api/v1/users", summary: "Create a user: with a password (active at once) or without (an invitation link, 24 h, is emailed — or returned as inviteUrl when no mail server is configured)", tag: "users", auth: "admin", body: ZCreateUser, status: 201, response: ZCreatedUser },
+  { method: "POST", path: "/api/v1/users", summary: "Create a user: with a password (active at once) or without (an invitation link, 24 h, is emailed — or returned as inviteUrl when no mail server is configured; 503 feature_disabled while signup_tokens is off)", tag: "users", auth: "admin", body: ZCreateUser, status: 201, response: ZCreatedUser },
   { method: "GET", path: "/api/v1/users/{id}", summary: "One user with their account-security state", tag: "users", auth: "admin", pathId: true, status: 200, response: ZUserDetail },
   { method: "PATCH", path: "/api/v1/users/{id}", summary: "Change name or role, block or unblock (the org's last active admin cannot be demoted or blocked: 409)", tag: "users", auth: "admin", pathId: true, body: ZUpdateUser, status: 200, response: ZUser },
   { method: "POST", path: "/api/v1/users/{id}/revoke-sessions", summary: "End every session and API token of the user at once", tag: "users", auth: "admin", pathId: true, status: 204, response: null },

@@ -5,6 +5,7 @@ import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import type { Ctx } from "../http/route";
 import { createPasswordLink } from "../auth/setup-link";
+import { assertFeatureEnabled } from "../flags/flags";
 import { assertCan } from "../tickets/permissions";
 import { loadUserForUpdate } from "./load-user";
 import { sendPasswordLink, smtpConfigured } from "./send-password-link";
@@ -27,6 +28,8 @@ export async function resetPassword(ctx: Ctx, id: string): Promise<PasswordReset
   assertCan(ctx.user, "users.manage");
   const before = await loadUserForUpdate(ctx.tx, id);
   const purpose = before.passwordHash === null ? "invite" : "password_reset";
+  // Re-sending an invitation is a sign-up link; a reset link for an existing account is not.
+  if (purpose === "invite") await assertFeatureEnabled(ctx.tx, ctx.org.id, "signup_tokens");
   await ctx.tx
     .update(users)
     .set({
