@@ -1,10 +1,10 @@
 import "server-only";
-import { and, eq, ne, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { attachments, comments, tickets } from "../db/schema/tickets";
 import { recordAudit } from "../audit/record-audit";
 import { env } from "../env";
 import { AppError, forbidden, notFound } from "../http/errors";
-import type { Ctx } from "../http/route";
+import type { Ctx, StreamCtx } from "../http/route";
 import { logger } from "../observability/logger";
 import { auditActor } from "../tickets/actor";
 import { loadVisibleTicket } from "../tickets/load-ticket";
@@ -18,18 +18,26 @@ import { newStorageKey } from "./storage";
 const closed = () => new AppError("conflict", "closed tickets are final; open a new ticket instead");
 
 /**
- * POST /tickets/:id/attachments. Visibility is settled before a byte of the body is read (a ticket
- * the caller may not see is 404 whatever they send); the file then streams through the content
- * inspector into storage; only a file that passed is recorded, with its audit event, in the
- * request's transaction. Any failure after the bytes were stored deletes them again.
+ * First step of POST /tickets/:id/attachments, in the short admitting transaction: visibility is
+ * settled before a byte of the body is read (a ticket the caller may not see is 404 whatever they
+ * send), and a closed ticket is refused (409) before the upload is taken.
  */
-export async function addAttachment(ctx: Ctx<unknown, { id: string }>): Promise<AttachmentView> {
-  const { tx, user } = ctx;
-  const ticket = await loadVisibleTicket(tx, user, ctx.params.id);
+export async function authorizeAttachment(ctx: Ctx<unknown, { id: string }>): Promise<{ ticketId: string }> {
+  const ticket = await loadVisibleTicket(ctx.tx, ctx.user, ctx.params.id);
   if (ticket.status === "closed") throw closed();
+  return { ticketId: ticket.id };
+}
 
+/**
+ * Second step, with no transaction open: the file streams through the content inspector into
+ * storage, so a slow upload holds no database connection. Only a file that passed is recorded, in
+ * a second short transaction that re-checks the caller and the ticket (still visible to them,
+ * still not closed) and writes the row and its audit event. Any failure after the bytes were
+ * stored, a failed commit included, deletes them again.
+ */
+export async function addAttachment(ctx: StreamCtx<unknown, { id: string }>, authorized: { ticketId: string }): Promise<AttachmentView> {
   const store = storage();
-  const key = newStorageKey(user.orgId);
+  const key = newStorageKey(ctx.user.orgId);
   const maxBytes = env().ATTACHMENT_MAX_BYTES;
   const upload = await receiveUpload(ctx.req, { maxBytes, store, key });
   try {
@@ -38,53 +46,63 @@ export async function addAttachment(ctx: Ctx<unknown, { id: string }>): Promise<
     if (file.size === 0) throw new AppError("validation_failed", "the file is empty");
     if (!file.verdict.ok) throw unsupported(file.verdict.reason);
 
-    let internal = false;
-    if (upload.fields.commentId !== undefined) {
-      const parsed = zCommentId.safeParse(upload.fields.commentId);
-      if (!parsed.success) throw new AppError("validation_failed", "commentId must be a UUID");
-      const [c] = await tx
-        .select({ internal: comments.internal, authorId: comments.authorId })
-        .from(comments)
-        .where(and(eq(comments.id, parsed.data), eq(comments.ticketId, ticket.id)))
-        .limit(1);
-      if (!c || (c.internal && !can(user, "ticket.internal.view"))) throw notFound("comment");
-      if (c.authorId !== user.userId) throw forbidden("files can be attached only to your own comments");
-      internal = c.internal;
-    }
-
-    // The ticket may have been closed while the bytes streamed; this update settles it.
-    const now = new Date();
-    const touched = await tx
-      .update(tickets)
-      .set({ updatedAt: now, version: sql`${tickets.version} + 1` })
-      .where(and(eq(tickets.id, ticket.id), ne(tickets.status, "closed")))
-      .returning({ id: tickets.id });
-    if (touched.length === 0) throw closed();
-
-    const [row] = await tx
-      .insert(attachments)
-      .values({
-        orgId: user.orgId,
-        ticketId: ticket.id,
-        commentId: upload.fields.commentId ?? null,
-        uploaderId: user.userId,
-        filename: file.filename,
-        contentType: file.verdict.kind.mime,
-        sizeBytes: file.size,
-        sha256: file.sha256,
-        storageKey: key,
-        createdAt: now,
-      })
-      .returning();
-    await recordAudit(tx, auditActor(ctx), {
-      action: "attachment.added",
-      entityType: "ticket",
-      entityId: ticket.id,
-      data: { attachmentId: row!.id, commentId: row!.commentId, filename: row!.filename, contentType: row!.contentType, sizeBytes: row!.sizeBytes, sha256: row!.sha256, internal },
-    });
-    return toAttachmentView(row!, internal);
+    const commentId = upload.fields.commentId === undefined ? undefined : zCommentId.safeParse(upload.fields.commentId);
+    if (commentId && !commentId.success) throw new AppError("validation_failed", "commentId must be a UUID");
+    const stored = { key, filename: file.filename, contentType: file.verdict.kind.mime, size: file.size, sha256: file.sha256, commentId: commentId?.data };
+    return await ctx.withTx((wctx) => recordAttachment(wctx, authorized.ticketId, stored));
   } catch (err) {
     await store.delete(key).catch((e: unknown) => logger().error({ requestId: ctx.requestId, key, err: String(e) }, "could not remove a refused upload"));
     throw err;
   }
+}
+
+/** A file that is in storage and passed every check that needs no database. */
+type StoredFile = { key: string; filename: string; contentType: string; size: number; sha256: string; commentId?: string };
+
+async function recordAttachment(ctx: Ctx<unknown, { id: string }>, ticketId: string, stored: StoredFile): Promise<AttachmentView> {
+  const { tx, user } = ctx;
+  // The caller may have lost sight of the ticket (demoted, another requester) or it may have been
+  // closed while the bytes streamed; the row lock orders this against a concurrent close.
+  const ticket = await loadVisibleTicket(tx, user, ticketId, { forUpdate: true });
+  if (ticket.status === "closed") throw closed();
+
+  let internal = false;
+  if (stored.commentId !== undefined) {
+    const [c] = await tx
+      .select({ internal: comments.internal, authorId: comments.authorId })
+      .from(comments)
+      .where(and(eq(comments.id, stored.commentId), eq(comments.ticketId, ticket.id)))
+      .limit(1);
+    if (!c || (c.internal && !can(user, "ticket.internal.view"))) throw notFound("comment");
+    if (c.authorId !== user.userId) throw forbidden("files can be attached only to your own comments");
+    internal = c.internal;
+  }
+
+  const now = new Date();
+  await tx
+    .update(tickets)
+    .set({ updatedAt: now, version: sql`${tickets.version} + 1` })
+    .where(eq(tickets.id, ticket.id));
+  const [row] = await tx
+    .insert(attachments)
+    .values({
+      orgId: user.orgId,
+      ticketId: ticket.id,
+      commentId: stored.commentId ?? null,
+      uploaderId: user.userId,
+      filename: stored.filename,
+      contentType: stored.contentType,
+      sizeBytes: stored.size,
+      sha256: stored.sha256,
+      storageKey: stored.key,
+      createdAt: now,
+    })
+    .returning();
+  await recordAudit(tx, auditActor(ctx), {
+    action: "attachment.added",
+    entityType: "ticket",
+    entityId: ticket.id,
+    data: { attachmentId: row!.id, commentId: row!.commentId, filename: row!.filename, contentType: row!.contentType, sizeBytes: row!.sizeBytes, sha256: row!.sha256, internal },
+  });
+  return toAttachmentView(row!, internal);
 }

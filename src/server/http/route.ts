@@ -48,6 +48,16 @@ export type Ctx<Q = unknown, P = unknown> = {
 
 export type PublicCtx<Q = unknown, P = unknown> = Omit<Ctx<Q, P>, "user" | "org" | "tx">;
 
+/**
+ * What a streaming handler gets: no transaction, and `withTx` to open a short one. Each call
+ * re-confirms the caller's credentials and access to the route (a session revoked, a user blocked
+ * or demoted, a feature switched off while the body streamed is refused), then runs `fn` with a
+ * full Ctx in one tenant transaction and commits before returning.
+ */
+export type StreamCtx<Q = unknown, P = unknown> = Omit<Ctx<Q, P>, "tx"> & {
+  withTx: <T>(fn: (ctx: Ctx<Q, P>) => Promise<T>) => Promise<T>;
+};
+
 type NextCtx = { params?: Promise<Record<string, string | string[]>> };
 type Handler = (req: Request, nextCtx: NextCtx) => Promise<Response>;
 
@@ -61,32 +71,77 @@ export function route<B = undefined, Q = undefined, P = undefined>(
   handler: (ctx: Ctx<Q, P>, body: B) => Promise<unknown>,
 ): Handler {
   return wrap(spec, async (base, body) => {
-    const claim = await readClaim(base.req.headers);
-    if (claim === null || claim === "invalid") {
-      throw new AppError("unauthenticated", claim === null ? "sign in or send a bearer token" : "invalid or expired credentials");
-    }
-    if (claim.kind === "session") assertSameOrigin(base.req);
+    const claim = await signedInClaim(base.req);
     return withTenant(claim.orgId, async (tx) => {
-      const user = await confirmClaim(tx, claim);
-      if (!user) throw new AppError("unauthenticated", "invalid or expired credentials");
-      base.log.userId = user.userId;
-      base.log.orgId = user.orgId;
-      base.limits = await consume("user", user.userId, base.ctx);
-      const feature = typeof spec.feature === "object" ? (spec.feature.when(base.ctx.query) ? spec.feature.name : undefined) : spec.feature;
-      if (feature) await assertFeatureEnabled(tx, user.orgId, feature);
-      if (spec.rateLimit && (spec.rateLimit.when?.(base.ctx.query) ?? true)) {
-        base.limits = await consume(spec.rateLimit.name, user.userId, base.ctx);
-      }
-      const pending = pendingStep(user);
-      if (pending && !spec[pending.allowedBy]) {
-        throw new AppError("forbidden", pending.message, { reason: pending.reason });
-      }
-      if (spec.auth !== "any" && !spec.auth.includes(user.role)) {
-        throw new AppError("forbidden", "not allowed for your role");
-      }
+      const user = await admit(spec, base, tx, claim, { consumeLimits: true });
       return handler({ ...base.ctx, user, org: { id: user.orgId }, tx }, body);
     });
   });
+}
+
+/**
+ * route() for a handler that streams the request body itself (uploads), so no transaction is
+ * held while bytes arrive: `prepare` runs in the short admitting transaction (authorize, load
+ * what the handler needs); `handler` then runs with no transaction open and opens short ones
+ * with ctx.withTx. A streaming route has no JSON body spec.
+ */
+export function streamingRoute<A, Q = undefined, P = undefined>(
+  spec: Omit<Spec<undefined, Q, P>, "body">,
+  prepare: (ctx: Ctx<Q, P>) => Promise<A>,
+  handler: (ctx: StreamCtx<Q, P>, prepared: A) => Promise<unknown>,
+): Handler {
+  return wrap(spec, async (base) => {
+    const claim = await signedInClaim(base.req);
+    const admitted = await withTenant(claim.orgId, async (tx) => {
+      const user = await admit(spec, base, tx, claim, { consumeLimits: true });
+      return { user, prepared: await prepare({ ...base.ctx, user, org: { id: user.orgId }, tx }) };
+    });
+    const withTx = <T>(fn: (ctx: Ctx<Q, P>) => Promise<T>): Promise<T> =>
+      withTenant(claim.orgId, async (tx) => {
+        const user = await admit(spec, base, tx, claim, { consumeLimits: false });
+        return fn({ ...base.ctx, user, org: { id: user.orgId }, tx });
+      });
+    return handler({ ...base.ctx, user: admitted.user, org: { id: admitted.user.orgId }, withTx }, admitted.prepared);
+  });
+}
+
+type Claim = Exclude<Awaited<ReturnType<typeof readClaim>>, null | "invalid">;
+
+async function signedInClaim(req: Request): Promise<Claim> {
+  const claim = await readClaim(req.headers);
+  if (claim === null || claim === "invalid") {
+    throw new AppError("unauthenticated", claim === null ? "sign in or send a bearer token" : "invalid or expired credentials");
+  }
+  if (claim.kind === "session") assertSameOrigin(req);
+  return claim;
+}
+
+/** Steps 6a–6f: the caller confirmed against the database, then limits, feature, pending step and role. */
+async function admit<Q, P>(
+  spec: Omit<Spec<unknown, Q, P>, "body">,
+  base: { ctx: PublicCtx<Q, P>; log: LogFields; limits?: LimitState },
+  tx: Tx,
+  claim: Claim,
+  opts: { consumeLimits: boolean },
+): Promise<Principal> {
+  const user = await confirmClaim(tx, claim);
+  if (!user) throw new AppError("unauthenticated", "invalid or expired credentials");
+  base.log.userId = user.userId;
+  base.log.orgId = user.orgId;
+  if (opts.consumeLimits) base.limits = await consume("user", user.userId, base.ctx);
+  const feature = typeof spec.feature === "object" ? (spec.feature.when(base.ctx.query) ? spec.feature.name : undefined) : spec.feature;
+  if (feature) await assertFeatureEnabled(tx, user.orgId, feature);
+  if (opts.consumeLimits && spec.rateLimit && (spec.rateLimit.when?.(base.ctx.query) ?? true)) {
+    base.limits = await consume(spec.rateLimit.name, user.userId, base.ctx);
+  }
+  const pending = pendingStep(user);
+  if (pending && !spec[pending.allowedBy]) {
+    throw new AppError("forbidden", pending.message, { reason: pending.reason });
+  }
+  if (spec.auth !== "any" && !spec.auth.includes(user.role)) {
+    throw new AppError("forbidden", "not allowed for your role");
+  }
+  return user;
 }
 
 /** Same wrapper for routes that run before anyone is signed in (token grant, setup links). */

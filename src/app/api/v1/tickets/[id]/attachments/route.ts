@@ -1,8 +1,9 @@
-import { addAttachment } from "@/server/attachments/add-attachment";
+import { addAttachment, authorizeAttachment } from "@/server/attachments/add-attachment";
 import { listAttachments } from "@/server/attachments/list-attachments";
-import { route, zUuidParam } from "@/server/http/route";
+import { route, streamingRoute, zUuidParam } from "@/server/http/route";
 import { ZListPage } from "@/server/tickets/schemas";
 
 export const GET = route({ auth: "any", params: zUuidParam, query: ZListPage, feature: "attachments" }, (ctx) => listAttachments(ctx));
-// No `body` spec: the handler streams the multipart body itself (src/server/attachments/receive-upload.ts).
-export const POST = route({ auth: "any", params: zUuidParam, feature: "attachments", status: 201 }, (ctx) => addAttachment(ctx));
+// The handler streams the multipart body itself (src/server/attachments/receive-upload.ts), with
+// no transaction open: authorize in one short transaction, record the file in another.
+export const POST = streamingRoute({ auth: "any", params: zUuidParam, feature: "attachments", status: 201 }, authorizeAttachment, addAttachment);
