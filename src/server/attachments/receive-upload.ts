@@ -10,7 +10,7 @@ import type { Storage } from "./storage";
 
 /** Room for the multipart framing and the small fields around the file. */
 export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
-/** An upload that sends nothing for this long is dropped (it holds a request and its transaction). */
+/** An upload that sends nothing for this long is dropped (it holds a request, though no transaction). */
 export const UPLOAD_STALL_MS = 30_000;
 
 export type Upload = {
