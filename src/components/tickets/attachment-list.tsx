@@ -23,12 +23,10 @@ export function AttachmentList({ items, label }: { items: AttachmentView[]; labe
     <ul className={s.files} aria-label={label} data-testid="attachments">
       {items.map((a) => (
         <li key={a.id} data-testid="attachment">
-          <a className={s.fileLink} href={a.url} download={a.downloadFilename} data-testid="attachment-link">
+          {/* The label starts with the action and contains the visible name (WCAG 2.5.3). */}
+          <a className={s.fileLink} href={a.url} download={a.downloadFilename} aria-label={`Download ${a.filename}`} data-testid="attachment-link">
             <PaperclipIcon />
-            <span>
-              {a.filename}
-              <span className="visually-hidden">, download</span>
-            </span>
+            <span>{a.filename}</span>
           </a>
           <span className={s.meta} data-testid="attachment-meta">
             {formatBytes(a.sizeBytes)} · {typeLabel(a.contentType)}

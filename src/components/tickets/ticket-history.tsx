@@ -57,6 +57,11 @@ export function describeEvent(e: TicketEvent, nameOf: NameOf): string {
       }
       case "ticket.note_added":
         return `${who} added an internal note`;
+      case "attachment.added": {
+        const name = str(e.data.filename);
+        const to = e.data.internal === true ? " to an internal note" : e.data.commentId ? " to a reply" : "";
+        return `${who} attached ${name ? `“${name}”` : "a file"}${to}`;
+      }
       default:
         return `${who}: ${e.action}`;
     }
