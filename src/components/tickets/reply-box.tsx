@@ -36,7 +36,7 @@ export function ReplyBox({ ticketId, canNote, customer, upload }: { ticketId: st
   const [status, setStatus] = useState("");
   const textRef = useRef<HTMLTextAreaElement>(null);
 
-  /** Uploads one after another (one request holds one database connection while it streams). */
+  /** Uploads one after another: one progress bar moves at a time, and a slow link is not split between files. */
   async function uploadAll(commentId: string, list: File[]): Promise<Unattached["items"]> {
     const rows: Progress[] = list.map((f, i) => ({ key: `${i}-${f.name}`, name: f.name, size: f.size, loaded: 0, state: "waiting" }));
     setProgress(rows);
