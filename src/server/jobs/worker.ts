@@ -37,13 +37,17 @@ export async function startWorker(opts: {
   const polling = opts.pollingIntervalSeconds ?? 1;
 
   const work = async <T>(queue: string, schema: ZodType<T> | null, handler: Handler<T>) => {
-    await boss.work<T>(queue, { batchSize: 1, pollingIntervalSeconds: polling }, async ([job]) => {
+    const self: { id?: string } = {};
+    self.id = await boss.work<T>(queue, { batchSize: 1, pollingIntervalSeconds: polling }, async ([job]) => {
       if (!job) return;
       const started = performance.now();
       try {
         const data = schema ? schema.parse(job.data) : (job.data as T);
         const out = await handler(data);
         countJob(queue, "completed", performance.now() - started);
+        // pg-boss waits a whole polling interval after every job, found or not: one job per second
+        // per queue, whatever the backlog. A job was waiting, so more may be: fetch the next at once.
+        if (self.id) boss.notifyWorker(self.id);
         return out;
       } catch (err) {
         countJob(queue, "failed", performance.now() - started);
