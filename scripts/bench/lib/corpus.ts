@@ -191,3 +191,15 @@ export function subjectPool(seed: string, count: number): Pool {
   const width = 100;
   return { buf: fixedWidthPool(Array.from({ length: count }, () => pick(rnd, SUBJECT_TEMPLATES)(rnd)), width), count, width };
 }
+
+/**
+ * What people type into the search box over this corpus, for the HTTP load (scripts/bench/http-load.ts):
+ * the things tickets are about (one- and two-word, common to rare), error codes, a few words of the
+ * problems, partial words (the pg_trgm path) and a few terms no ticket contains (the worst case).
+ */
+export function searchTerms(): string[] {
+  const problemWords = ["crashing", "slow", "error", "syncing", "timeout", "blank", "offline", "license", "certificate", "duplicate"];
+  const partial = ["print", "invoi", "passw", "firmw", "dashb", "keybo"];
+  const absent = ["kubernetes", "terraform", "blockchain"];
+  return [...THINGS, ...ERRORS, ...problemWords, ...partial, ...absent];
+}
