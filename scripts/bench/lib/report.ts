@@ -1,0 +1,295 @@
+import fs from "node:fs";
+import { BARS } from "./bars";
+import { fmtInt } from "./db";
+import type { HttpLoadReport, ScenarioResult } from "../http-load";
+import type { SlaScanReport } from "../sla-scan";
+import type { AuditVerifyReport } from "../audit-verify";
+import type { ProfileSummary } from "./cpu-profile";
+
+// docs/benchmarks.md: npm run bench writes the block between the markers; everything outside them
+// (the analysis of missed figures, written by people) is kept as it is.
+
+export const START = "<!-- bench:results:start (written by npm run bench; edits inside are overwritten) -->";
+export const END = "<!-- bench:results:end -->";
+
+export type Section<T> = { ok: true; data: T; ms: number } | { ok: false; reason: string; ms?: number };
+export type SlaSize = { label: string; database: string; generate: { seconds: number; line: string } | null; report: SlaScanReport };
+export type ExportReport = {
+  format: string; rows: number; seconds: number; rowsPerSec: number; peakRssMb: number;
+  largestOrg?: { slug: string; rows: number; seconds: number; rowsPerSec: number; peakRssMb: number };
+  orgs?: number; baselineRssMb?: number; via?: string; cpuUsPerRow?: { node: number; postgres: number | null };
+  loadAvg?: { before: string; after: string };
+};
+
+export type Machine = {
+  date: string; cpus: number; model: string; ramGb: number; node: string; os: string; postgres: string;
+  pgSettings: Record<string, string>; commit: string; dirty: number; loadStart: string; loadEnd: string; uptime: string;
+};
+export type Dataset = { orgs: number; tickets: number; comments: number; largestOrg: { slug: string; tickets: number }; database: string };
+
+export type BenchResults = {
+  machine: Machine;
+  dataset: Dataset;
+  quick: boolean;
+  command: string;
+  totalSeconds: number;
+  http?: Section<HttpLoadReport>;
+  sla?: Section<SlaSize[]>;
+  audit?: Section<AuditVerifyReport>;
+  export?: Section<ExportReport>;
+  explain?: Section<string[]>;
+  generatorLog?: { file: string; line: string } | null;
+};
+
+export type Figure = { name: string; measured: string; bar: string; result: "PASS" | "MISSED" | "—" | "not available" | "failed"; command: string };
+
+const ms = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
+const verdict = (ok: boolean): Figure["result"] => (ok ? "PASS" : "MISSED");
+const unavailable = (s: Section<unknown> | undefined): Figure["result"] => (!s ? "not available" : "failed");
+const why = (s: Section<unknown> | undefined) => (s && !s.ok ? s.reason : "not run (see --only)");
+
+export function figures(r: BenchResults): Figure[] {
+  const out: Figure[] = [];
+  const http = r.http?.ok ? r.http.data : null;
+  const sc = (id: string) => http?.scenarios.find((s) => s.id === id);
+  const httpCmd = "`npm run bench -- --only http`";
+  const lat = (s: ScenarioResult) => `p95 **${ms(s.p95)}** (p50 ${ms(s.p50)}, p99 ${ms(s.p99)}) at ${fmtInt(s.reqPerSec)} req/s, ${s.connections} connections`;
+  const add = (name: string, bar: string, command: string, get: () => { measured: string; ok: boolean | null } | null, section: Section<unknown> | undefined) => {
+    const v = get();
+    out.push(v
+      ? { name, bar, command, measured: v.measured, result: v.ok === null ? "—" : verdict(v.ok) }
+      : { name, bar, command, measured: why(section), result: unavailable(section) });
+  };
+  add("Ticket list, agent default view (`GET /api/v1/tickets`), HTTP edge", `p95 ≤ ${BARS.listP95Ms} ms`, httpCmd, () => {
+    const s = sc("list");
+    const p = sc("list-paced");
+    return s ? { measured: lat(s) + (p ? `; paced at ${fmtInt(p.reqPerSec)} req/s: p95 ${ms(p.p95)}` : ""), ok: s.p95 <= BARS.listP95Ms } : null;
+  }, r.http);
+  add("Search (`GET /api/v1/tickets?q=…`), HTTP edge", `p95 ≤ ${BARS.searchP95Ms} ms`, httpCmd, () => {
+    const s = sc("search");
+    const p = sc("search-paced");
+    return s ? { measured: lat(s) + (p ? `; paced at ${fmtInt(p.reqPerSec)} req/s: p95 ${ms(p.p95)}` : ""), ok: s.p95 <= BARS.searchP95Ms } : null;
+  }, r.http);
+  add("Create ticket + first comment (customer's POST, agent's reply), sustained", `≥ ${BARS.createPairsPerSec} pairs/s`, httpCmd, () => {
+    const s = sc("create");
+    const one = sc("create-1org");
+    return s ? { measured: `**${fmtInt(s.unitsPerSec ?? 0)} pairs/s** over 10 orgs (p95 ${ms(s.p95)} per request)${one ? `; all in one org: ${fmtInt(one.unitsPerSec ?? 0)} pairs/s` : ""}`, ok: (s.unitsPerSec ?? 0) >= BARS.createPairsPerSec } : null;
+  }, r.http);
+  add("List throughput ÷ bare `node:http` + `pg` server, same SQL, same run", `≥ ${BARS.listBareRatio}`, httpCmd, () =>
+    http?.ratio ? { measured: `**${http.ratio.ratio.toFixed(2)}** (${fmtInt(http.ratio.app)} ÷ ${fmtInt(http.ratio.bare)} req/s; rounds ${http.ratio.perRound.map((x) => x.toFixed(2)).join(", ")})`, ok: http.ratio.ratio >= BARS.listBareRatio } : null, r.http);
+  add("Ticket page (`GET /api/v1/tickets/:id` + its comments), HTTP edge", "— (no bar)", httpCmd, () => {
+    const s = sc("page");
+    return s ? { measured: `${fmtInt(s.unitsPerSec ?? 0)} pages/s; per request ${lat(s)}`, ok: null } : null;
+  }, r.http);
+
+  const sizes = r.sla?.ok ? r.sla.data : null;
+  const biggest = sizes?.at(-1);
+  add(`SLA scan pass over all open tickets (${biggest ? fmtInt(biggest.report.stored.tickets) : "?"} tickets stored)`, `≤ ${BARS.slaPassMs} ms per pass`, "`npm run bench -- --only sla`", () => {
+    if (!biggest) return null;
+    const minute = minutePass(biggest.report);
+    const worst = Math.max(biggest.report.idle.maxMs, minute?.ms ?? 0);
+    return {
+      measured: `idle **${ms(biggest.report.idle.medianMs)}** (max ${ms(biggest.report.idle.maxMs)}); one minute of dues (${minute?.tickets ?? "?"} tickets) **${minute ? ms(minute.ms) : "?"}**`,
+      ok: worst <= BARS.slaPassMs,
+    };
+  }, r.sla);
+  add("SLA pass time follows tickets due, not tickets stored", "grows with due, flat with stored", "`npm run bench -- --only sla`", () => {
+    if (!sizes || sizes.length === 0) return null;
+    const pass1000 = sizes.map((s) => s.report.due.find((d) => d.requested === 1000)?.ms ?? NaN);
+    const idle = sizes.map((s) => s.report.idle.medianMs);
+    const flat = sizes.length > 1 && Math.max(...idle) <= Math.min(...idle) + 20 && Math.max(...pass1000) <= 2 * Math.min(...pass1000) + 20;
+    return {
+      measured: `idle ${sizes.map((s, i) => `${s.label}: ${ms(idle[i]!)}`).join(", ")}; 1,000 due ${sizes.map((s, i) => `${s.label}: ${Number.isNaN(pass1000[i]) ? "—" : ms(pass1000[i]!)}`).join(", ")}`,
+      ok: sizes.length > 1 ? flat : null,
+    };
+  }, r.sla);
+  const exp = r.export?.ok ? r.export.data : null;
+  add(`Export of all tickets (${exp ? fmtInt(exp.rows) : "?"} rows, ${exp?.format ?? "csv"})`, `≥ ${fmtInt(BARS.exportRowsPerSec)} rows/s`, "`npm run bench:export -- --json`", () =>
+    exp ? { measured: `**${fmtInt(exp.rowsPerSec)} rows/s** (${exp.seconds} s)`, ok: exp.rowsPerSec >= BARS.exportRowsPerSec } : null, r.export);
+  add("Export peak RSS", `< ${BARS.exportPeakRssMb} MB`, "`npm run bench:export -- --json`", () =>
+    exp ? { measured: `**${exp.peakRssMb} MB**${exp.baselineRssMb ? ` (baseline ${exp.baselineRssMb} MB)` : ""}`, ok: exp.peakRssMb < BARS.exportPeakRssMb } : null, r.export);
+  const audit = r.audit?.ok ? r.audit.data : null;
+  add(`Audit chain verify (${audit ? fmtInt(audit.events) : "?"} events, one org)`, `≥ ${fmtInt(BARS.auditEventsPerSec)} events/s`, "`npm run bench -- --only audit`", () =>
+    audit ? { measured: `**${fmtInt(audit.eventsPerSec)} events/s**${audit.valid ? "" : " (chain NOT valid)"}`, ok: audit.valid && audit.eventsPerSec >= BARS.auditEventsPerSec } : null, r.audit);
+  return out;
+}
+
+/** The pass that handled one minute's worth of newly due tickets (the `minute` entry of --due). */
+export function minutePass(rep: SlaScanReport) {
+  return rep.due.find((d) => d.requested === rep.stored.duePerMinute) ?? rep.due[0];
+}
+
+function table(head: string[], rows: (string | number)[][]): string[] {
+  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
+}
+
+function profileLines(title: string, p: ProfileSummary): string[] {
+  return [
+    `**${title}** — ${p.wallMs} ms sampled, the thread busy ${p.busyPct} % of it. Self time by area (share of busy time): ` +
+      p.areas.slice(0, 8).map((a) => `${a.area} ${a.pct} %`).join(", ") + ".",
+    "",
+    ...table(["function (self time)", "area", "% of busy"], p.functions.slice(0, 12).map((f) => [`\`${f.fn.replace(/\|/g, "\\|")}\``, f.area, f.pct])),
+    "",
+  ];
+}
+
+export function renderResults(r: BenchResults): string {
+  const m = r.machine;
+  const d = r.dataset;
+  const md: string[] = [START, ""];
+  md.push(
+    `Run ${m.date} by \`${r.command}\` in ${Math.round(r.totalSeconds / 6) / 10} min${r.quick ? " (**--quick**: a smoke run, not the SPEC figures)" : ""}.`,
+    "",
+    `- **Machine:** ${m.cpus} × ${m.model}, ${m.ramGb} GB RAM, ${m.os}; Node ${m.node}; ${m.postgres} (${Object.entries(m.pgSettings).map(([k, v]) => `${k} ${v}`).join(", ")}); ` +
+      `the app, PostgreSQL and the load generator on the same machine.`,
+    `- **Load average** (1 / 5 / 15 min) at start ${m.loadStart} (\`${m.uptime}\`), at end ${m.loadEnd}. Every measurement below notes its own; above ~${m.cpus} the machine was shared with other work and the figures are pessimistic.`,
+    `- **Code:** commit \`${m.commit}\`${m.dirty ? ` with ${m.dirty} uncommitted files in the tree` : ""}.`,
+    `- **Data:** \`${d.database}\`: ${fmtInt(d.orgs)} orgs, ${fmtInt(d.tickets)} tickets, ${fmtInt(d.comments)} comments; largest org \`${d.largestOrg.slug}\` (${fmtInt(d.largestOrg.tickets)} tickets).`,
+    "",
+    "### Figures against SPEC §9",
+    "",
+    ...table(["figure", "measured", "SPEC §9 bar", "result", "reproduce"], figures(r).map((f) => [f.name, f.measured, f.bar, f.result === "MISSED" ? "**MISSED**" : f.result, f.command])),
+    "",
+  );
+
+  if (r.http?.ok) {
+    const h = r.http.data;
+    md.push(
+      "### HTTP load",
+      "",
+      `autocannon (in the runner) → the production build served by \`scripts/bench/app-server.ts\` (\`serveNext\`, NODE_ENV=production, ${h.server.poolMax} pooled connections, ` +
+        `log level ${h.server.logLevel}, rate limits raised for the run, rate-limit store ${h.server.rateLimitStore}, job worker ${h.server.worker}). ` +
+        `${h.settings.connections} connections, ${h.settings.duration} s per run after ${h.settings.warmup} s of warm-up; list and bare alternate for ${h.settings.rounds} rounds. ` +
+        `Callers: ${h.agents} agents' API tokens in ${h.orgs.length} orgs (${h.orgs.slice(0, 3).map((o) => `${o.slug} ${fmtInt(o.tickets)}`).join(", ")} … ${h.orgs.at(-1)?.slug} ${fmtInt(h.orgs.at(-1)?.tickets ?? 0)} tickets), ` +
+        "each request from a random one; search terms, ticket ids and new tickets' text drawn at random from the generator's corpus. " +
+        "CPU per request is from /proc: the server process, the PostgreSQL backends of this database, the load generator.",
+      "",
+      ...table(
+        ["scenario", "req/s", "p50", "p95", "p99", "max", "non-2xx", "CPU ms/request: server / PostgreSQL / autocannon", "load avg after"],
+        h.scenarios.map((s) => [
+          `${s.label}${s.unit ? ` (**${fmtInt(s.unitsPerSec ?? 0)} ${s.unit}/s**)` : ""}`,
+          fmtInt(s.reqPerSec), ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max), s.non2xx,
+          `${s.cpuMsPerRequest.server ?? "?"} / ${s.cpuMsPerRequest.postgres ?? "?"} / ${s.cpuMsPerRequest.loadGen}`,
+          s.load.after,
+        ]),
+      ),
+      "",
+      "<details><summary>The bare server's SQL (captured from confirmClaim + listTickets; parameters in angle brackets are the request's)</summary>",
+      "",
+      "```sql",
+      ...h.bareSql,
+      "```",
+      "",
+      "</details>",
+      "",
+    );
+  }
+
+  if (r.sla?.ok) {
+    const sizes = r.sla.data;
+    const dueNs = [...new Set(sizes.flatMap((s) => s.report.due.map((d) => d.requested)))].sort((a, b) => a - b);
+    md.push(
+      "### SLA scan",
+      "",
+      "`unsafeScanSlas()` (the `sla-scan` job) timed on databases of three sizes (the smaller ones generated for the run by `npm run bench:generate -- --scale 0.01 / 0.1` and dropped afterwards). " +
+        "Idle: nothing due. N due: N open tickets across all orgs made due now (first response 10 minutes late) before one pass; then restored, their events and jobs deleted. " +
+        "\"One minute of dues\" is N = the tickets whose next SLA check falls within the next minute at that size.",
+      "",
+      ...table(
+        ["tickets stored (open / SLA check pending)", "catch-up pass", "idle pass median (max)", ...dueNs.map((n) => `${fmtInt(n)} due`), "next pass after"],
+        sizes.map((s) => [
+          `${s.label}: ${fmtInt(s.report.stored.tickets)} (${fmtInt(s.report.stored.open)} / ${fmtInt(s.report.stored.withNextCheck)}); ${fmtInt(s.report.stored.duePerMinute)} due per minute`,
+          `${ms(s.report.catchUp.ms)} (${fmtInt(s.report.catchUp.tickets)} tickets)`,
+          `${ms(s.report.idle.medianMs)} (${ms(s.report.idle.maxMs)})`,
+          ...dueNs.map((n) => {
+            const p = s.report.due.find((x) => x.requested === n);
+            return p ? `${ms(p.ms)} (${fmtInt(p.tickets)} visited, ${p.batches} batches)` : "—";
+          }),
+          s.report.due.map((p) => ms(p.nextIdleMs)).join(", "),
+        ]),
+      ),
+      "",
+    );
+    const gens = sizes.filter((s) => s.generate);
+    if (gens.length || r.generatorLog) {
+      md.push("### Generator", "", ...gens.map((s) => `- ${s.label} (\`npm run bench:generate -- --scale ${s.label === "10k" ? "0.01" : "0.1"}\`, in this run): ${s.generate!.line}`));
+      if (r.generatorLog) md.push(`- 1M (\`npm run bench:generate -- --scale 1\`, from \`${r.generatorLog.file}\`): ${r.generatorLog.line}`);
+      md.push("");
+    }
+  }
+
+  if (r.audit?.ok) {
+    const a = r.audit.data;
+    md.push(
+      "### Audit verify",
+      "",
+      `\`verifyChain()\` over the chain of \`${a.org}\` (${fmtInt(a.events)} events, ${a.valid ? "valid" : "NOT VALID"}), in a tenant transaction as \`npm run audit:verify\` runs it. ` +
+        `First run ${a.cold.seconds} s (${fmtInt(a.cold.eventsPerSec)} events/s); then ${a.runs.map((x) => `${x.seconds} s (${fmtInt(x.eventsPerSec)}/s)`).join(", ")}.` +
+        (a.generated ? ` The chain was extended by ${fmtInt(a.generated.events)} events in ${a.generated.seconds} s for this run.` : "") +
+        ` Load ${a.load.before} → ${a.load.after}.`,
+      "",
+    );
+  }
+
+  if (r.export?.ok) {
+    const e = r.export.data;
+    md.push(
+      "### Export",
+      "",
+      `\`npm run bench:export -- --json\` (${e.via ?? "stream"}, ${e.format}): ${fmtInt(e.rows)} rows of ${fmtInt(e.orgs ?? 0)} orgs in ${e.seconds} s = ${fmtInt(e.rowsPerSec)} rows/s, peak RSS ${e.peakRssMb} MB` +
+        (e.largestOrg ? `; the largest org alone (${e.largestOrg.slug}, ${fmtInt(e.largestOrg.rows)} rows) ${fmtInt(e.largestOrg.rowsPerSec)} rows/s, peak RSS ${e.largestOrg.peakRssMb} MB` : "") +
+        (e.cpuUsPerRow ? `; CPU per row: Node ${e.cpuUsPerRow.node} µs, PostgreSQL ${e.cpuUsPerRow.postgres ?? "?"} µs` : "") +
+        (e.loadAvg ? `; load ${e.loadAvg.before} → ${e.loadAvg.after}` : "") + ".",
+      "",
+    );
+  }
+
+  if (r.explain?.ok && r.explain.data.length > 0) {
+    md.push(
+      "### Server-side SQL (EXPLAIN ANALYZE)",
+      "",
+      "`npm run bench:explain` in the same run: each statement the ticket API sends, explained in a request's tenant context. Plans and the index reasoning: [decision 008](decisions/008-ticket-indexes-and-search.md).",
+      "",
+      ...r.explain.data,
+      "",
+    );
+  }
+
+  const profiles: [string, ProfileSummary][] = [];
+  if (r.http?.ok) for (const [id, p] of Object.entries(r.http.data.profiles)) profiles.push([`Server CPU profile under the ${id} load (${p.seconds} s)`, p]);
+  if (r.audit?.ok && r.audit.data.profile) profiles.push(["CPU profile of one audit verify run", r.audit.data.profile]);
+  if (profiles.length) {
+    md.push("### Profiles of the missed figures", "", "Taken in the same run, right after the measurement (V8 sampling profiler in the measured process; idle time excluded).", "");
+    for (const [t, p] of profiles) md.push(...profileLines(t, p));
+  }
+
+  const failed = (["http", "sla", "audit", "export", "explain"] as const).filter((k) => r[k] && !r[k]!.ok);
+  if (failed.length) {
+    md.push("### Sections that did not complete", "");
+    for (const k of failed) md.push(`- ${k}: ${(r[k] as { reason: string }).reason}`);
+    md.push("");
+  }
+  md.push(END);
+  return md.join("\n");
+}
+
+const SKELETON = `# Benchmarks
+
+SPEC §9's non-functional bars, measured by \`npm run bench\` on the 1M-ticket data set. Reproduce:
+
+\`\`\`sh
+psql -h 127.0.0.1 -U postgres -c 'create database beacon_bench'
+DATABASE_URL=postgres://postgres@127.0.0.1:5432/beacon_bench npm run bench:generate -- --scale 1
+DATABASE_URL=postgres://postgres@127.0.0.1:5432/beacon_bench npm run bench
+\`\`\`
+
+`;
+
+/** Replaces the generated block of `file` (creating the file if needed), keeping the rest. */
+export function writeResults(file: string, block: string): void {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : `${SKELETON}${START}\n${END}\n`;
+  const s = text.indexOf(START);
+  const e = text.indexOf(END);
+  const next = s >= 0 && e > s ? text.slice(0, s) + block + text.slice(e + END.length) : `${text}${text.endsWith("\n") ? "" : "\n"}\n${block}\n`;
+  fs.writeFileSync(file, next);
+}
