@@ -8,8 +8,10 @@ import { demoPassword } from "./db";
 // A new agent's first day, end to end through the browser: the admin invites them, they follow
 // the invitation link (shown to the admin: the e2e server has no mail server), choose a password,
 // set up two-factor sign-in, sign in again with password and one-time code, answer a ticket with
-// a file attached — seeing the refusals explained — and download it back; then the admin's export
-// carries that ticket. TOTP codes are computed here with the server's own RFC 6238 code.
+// a file attached — seeing the refusals explained — and download it back, add a note with a file
+// the customer never sees; the customer downloads the reply's file and opens a request with one;
+// then the admin's export carries the ticket. TOTP codes are computed here with the server's own
+// RFC 6238 code.
 
 /** A real 8×8 RGB PNG (signature, IHDR, IDAT, IEND with valid CRCs), different on every run. */
 function png(): Buffer {
@@ -51,7 +53,7 @@ async function fillSignIn(page: Page, email: string, password: string) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-test("an invited agent sets a password and two-factor, signs in with a code, attaches a file to a reply, and the admin's export has the ticket", async ({ browser }) => {
+test("an invited agent sets a password and two-factor, signs in with a code, attaches files to a reply and a note; the customer gets only the reply's; the admin's export has the ticket", async ({ browser }) => {
   test.setTimeout(120_000);
   const stamp = Date.now().toString(36);
   const email = `onboarding.${stamp}@acme.test`;
@@ -184,6 +186,49 @@ test("an invited agent sets a password and two-factor, signs in with a code, att
   const saved = await download;
   expect(saved.suggestedFilename()).toBe("printer-settings.png");
   expect(fs.readFileSync((await saved.path())!).equals(screenshot)).toBe(true);
+
+  // An internal note's file stays inside the note, and with it away from the customer.
+  const noteText = `Contract terms for this customer (${stamp}).`;
+  await reply.getByRole("radio", { name: "Internal note" }).check();
+  await reply.getByLabel("Note (only agents and admins see it)").fill(noteText);
+  await reply.getByLabel("Attach files").setInputFiles({ name: `contract-${stamp}.txt`, mimeType: "text/plain", buffer: Buffer.from("Legacy plan until May.\n") });
+  await reply.getByRole("button", { name: "Add internal note" }).click();
+  await expect(reply.getByRole("status")).toHaveText("Internal note added with 1 file.");
+  const note = agent.getByTestId("conversation").getByTestId("internal-note").filter({ hasText: noteText });
+  await expect(note.getByRole("link", { name: `Download contract-${stamp}.txt` })).toBeVisible();
+  await expect(note.getByTestId("attachment-meta")).toHaveText("23 bytes · Text");
+
+  // --- the customer sees the reply's file, never the note's, and opens a request with a file ----
+  const requesterEmail = ((await agent.getByTestId("requester").locator("span").textContent()) ?? "").trim();
+  expect(requesterEmail).toMatch(/^[^\s@]+@acme\.test$/);
+  const customerContext = await browser.newContext({ acceptDownloads: true });
+  const customer = await customerContext.newPage();
+  await customer.goto(`/tickets/${ticketId}`);
+  await expect(customer).toHaveURL(/\/login/);
+  await fillSignIn(customer, requesterEmail, demoPassword());
+  await expect(customer).toHaveURL(new RegExp(`/tickets/${ticketId}$`));
+  const seen = customer.getByTestId("conversation").getByTestId("public-reply").filter({ hasText: message });
+  const customerDownload = customer.waitForEvent("download");
+  await seen.getByRole("link", { name: "Download printer-settings.png" }).click();
+  expect(fs.readFileSync((await (await customerDownload).path())!).equals(screenshot)).toBe(true);
+  expect(await customer.content()).not.toContain(`contract-${stamp}`);
+  await expect(customer.getByTestId("attachment")).toHaveCount(1);
+
+  await customer.getByRole("link", { name: "← My requests" }).click();
+  await customer.getByRole("link", { name: "New request" }).first().click();
+  const requestSubject = `Receipt for the toner order ${stamp}`;
+  await customer.getByLabel("Subject").fill(requestSubject);
+  await customer.getByLabel("How can we help?").fill("The receipt is attached; the amount looks wrong.");
+  const receipt = Buffer.from(`order,amount\ntoner,${stamp}\n`);
+  await customer.getByLabel("Attach files").setInputFiles({ name: "receipt.csv", mimeType: "text/csv", buffer: receipt });
+  await expect(customer.getByTestId("chosen-files")).toContainText("receipt.csv");
+  await customer.getByRole("button", { name: "Submit request" }).click();
+  await expect(customer).toHaveURL(/\/tickets\/[0-9a-f-]{36}$/);
+  await expect(customer.getByTestId("ticket-subject")).toHaveText(requestSubject);
+  const original = customer.getByTestId("conversation").getByTestId("public-reply").first();
+  await expect(original.getByRole("link", { name: "Download receipt.csv" })).toBeVisible();
+  await expect(original.getByTestId("attachment-meta")).toHaveText(`${receipt.length} bytes · CSV`);
+  await customerContext.close();
 
   // --- with attachments switched off the ticket page still works, without files ------------------
   await admin.getByRole("navigation", { name: "Administration" }).getByRole("link", { name: "Feature flags" }).click();

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as ticketAttachmentsRoute from "../../src/app/api/v1/tickets/[id]/attachments/route";
 import * as attachmentRoute from "../../src/app/api/v1/attachments/[id]/route";
 import * as flagsRoute from "../../src/app/api/v1/feature-flags/route";
-import { conversationAttachments, MAX_CONVERSATION_ATTACHMENTS, type ConversationAttachments } from "../../src/server/attachments/conversation-attachments";
+import { attachmentUploadLimit, conversationAttachments, MAX_CONVERSATION_ATTACHMENTS, type ConversationAttachments } from "../../src/server/attachments/conversation-attachments";
 import { withPageContext } from "../../src/server/auth/page-context";
 import type { PageUser } from "../../src/server/auth/page-session";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
@@ -58,6 +58,7 @@ async function commentId(who: Actor, ticketId: string, body: unknown): Promise<s
   return (r.body as { id: string }).id;
 }
 
+const limitAs = (world: World, a: Actor): Promise<number | null> => withPageContext(pageUser(world, a), undefined, (ctx) => attachmentUploadLimit(ctx));
 const ids = (f: ConversationAttachments) => (f.enabled ? f.data.map((a) => a.id) : []);
 
 let ticket: { id: string };
@@ -80,7 +81,7 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 afterEach(() => setProcessEnv({ FEATURES_DISABLED: "", ATTACHMENT_MAX_BYTES: String(10 * 1024 * 1024) }));
 
-describe("conversationAttachments", () => {
+describe("conversationAttachments and attachmentUploadLimit", () => {
   it("agents and admins get every file of the ticket, oldest first, each tied to its message; the note's marked internal", async () => {
     for (const who of [w.agent, w.agent2, w.admin]) {
       const f = await filesAs(w, who, ticket.id);
@@ -116,11 +117,16 @@ describe("conversationAttachments", () => {
     }
   });
 
-  it("with the feature off for the org, the page gets nothing (no list, no upload) and other orgs are unaffected", async () => {
+  it("with the feature off for the org, the pages get nothing (no list, no upload) and other orgs are unaffected", async () => {
     const off = await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", { cookie: w.admin.cookie, body: { key: "attachments", enabled: false } });
     expect(off.status).toBe(200);
     try {
-      for (const who of [w.agent, w.customer]) expect(await filesAs(w, who, ticket.id)).toEqual({ enabled: false });
+      for (const who of [w.agent, w.customer]) {
+        expect(await filesAs(w, who, ticket.id)).toEqual({ enabled: false });
+        // The new-ticket form offers no file input either.
+        expect(await limitAs(w, who)).toBeNull();
+      }
+      expect(await limitAs(other, other.customer)).toBe(10 * 1024 * 1024);
       const theirs = await newTicket(other.customer);
       const id = await upload(other.customer, theirs.id, "theirs.txt", "other org\n");
       expect(ids(await filesAs(other, other.agent, theirs.id))).toEqual([id]);
@@ -134,8 +140,10 @@ describe("conversationAttachments", () => {
   it("FEATURES_DISABLED=attachments turns it off everywhere; the limit offered is ATTACHMENT_MAX_BYTES", async () => {
     setProcessEnv({ FEATURES_DISABLED: "attachments" });
     expect(await filesAs(w, w.agent, ticket.id)).toEqual({ enabled: false });
+    expect(await limitAs(other, other.customer)).toBeNull();
     setProcessEnv({ FEATURES_DISABLED: "", ATTACHMENT_MAX_BYTES: "12345" });
     expect(await filesAs(w, w.agent, ticket.id)).toMatchObject({ enabled: true, maxBytes: 12345 });
+    expect(await limitAs(w, w.customer)).toBe(12345);
   });
 
   it("reads past the API's page of 100, and stops at the cap on a ticket with more", async () => {

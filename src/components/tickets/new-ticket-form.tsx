@@ -1,11 +1,14 @@
 "use client";
 
+import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { PRIORITY_KEYS, PRIORITY_LABELS, parseTags } from "@/lib/ticket-labels";
 import { useHydrated } from "../use-hydrated";
 import { api, describeFailure, type ApiIssue } from "../api-client";
+import { AttachmentPicker } from "./attachment-picker";
 import { MarkdownField } from "./markdown-field";
+import { NotAttachedList, UploadProgress, useUploads, type NotAttached } from "./use-uploads";
 
 type Customer = { id: string; name: string; email: string };
 
@@ -13,11 +16,17 @@ const MAX_SUBJECT = 200;
 
 /**
  * Opens a ticket (POST /api/v1/tickets) and goes to it. Customers give a subject and a message;
- * staff also choose the requester, priority and tags.
+ * staff also choose the requester, priority and tags. Files (when the org has attachments on) are
+ * uploaded after the ticket exists, tied to its first message; if some are refused the ticket is
+ * still open and the form says which files are missing and why, with a link to the ticket.
  */
-export function NewTicketForm({ staff, customers }: { staff: boolean; customers: Customer[] }) {
+export function NewTicketForm({ staff, customers, upload }: { staff: boolean; customers: Customer[]; upload: { maxBytes: number } | null }) {
   const router = useRouter();
   const hydrated = useHydrated();
+  const uploads = useUploads(upload?.maxBytes ?? 0);
+  const [files, setFiles] = useState<File[]>([]);
+  const [created, setCreated] = useState<{ id: string; number: number; failed: NotAttached[] } | null>(null);
+  const createdRef = useRef<HTMLDivElement>(null);
   const [body, setBody] = useState("");
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -61,7 +70,45 @@ export function NewTicketForm({ staff, customers }: { staff: boolean; customers:
       setError(describeFailure(r.error));
       return;
     }
-    router.push(`/tickets/${r.data.id}`);
+    const ticket = r.data;
+    if (upload && files.length) {
+      // The ticket's first message is the one just written, by this user: the files belong to it.
+      const first = await api<{ data: { id: string }[] }>("GET", `/api/v1/tickets/${ticket.id}/comments?limit=1`);
+      const commentId = first.ok ? first.data.data[0]?.id : undefined;
+      const failed = commentId
+        ? await uploads.uploadAll(ticket.id, commentId, files)
+        : files.map((file) => ({ file, message: `“${file.name}” was not attached: the new ticket could not be read back. Attach it from the ticket page.`, retryable: false }));
+      uploads.done();
+      if (failed.length) {
+        setPending(false);
+        setCreated({ id: ticket.id, number: ticket.number, failed });
+        return;
+      }
+    }
+    router.push(`/tickets/${ticket.id}`);
+  }
+
+  useEffect(() => {
+    if (created) createdRef.current?.focus();
+  }, [created]);
+
+  if (created) {
+    return (
+      <div ref={createdRef} tabIndex={-1} className="stack" data-testid="created-with-problems">
+        <div role="alert">
+          <NotAttachedList
+            intro={`${staff ? "Ticket" : "Your request"} #${created.number} was created, but ${created.failed.length === 1 ? "this file was" : `these ${created.failed.length} files were`} not attached:`}
+            items={created.failed}
+          />
+        </div>
+        <p>
+          <Link href={`/tickets/${created.id}`} className="button primary">
+            Open {staff ? "ticket" : "request"} #{created.number}
+          </Link>
+        </p>
+        <p className="hint">You can attach files there, in the reply box.</p>
+      </div>
+    );
   }
 
   const invalid = (k: string) => (fieldErrors[k] ? true : undefined);
@@ -131,6 +178,8 @@ export function NewTicketForm({ staff, customers }: { staff: boolean; customers:
           {fieldErrors.body ?? ""}
         </p>
       </div>
+      {upload ? <AttachmentPicker files={files} onChange={setFiles} maxBytes={upload.maxBytes} disabled={pending} /> : null}
+      <UploadProgress progress={uploads.progress} />
       {staff ? (
         <div className="form-row">
           <div className="field">
@@ -154,7 +203,7 @@ export function NewTicketForm({ staff, customers }: { staff: boolean; customers:
       ) : null}
       <div role="alert">{error ? <p className="error">{error}</p> : null}</div>
       <button type="submit" className="button primary" disabled={!hydrated || pending} aria-busy={pending}>
-        {pending ? "Submitting…" : staff ? "Create ticket" : "Submit request"}
+        {pending ? (uploads.uploading ? "Uploading…" : "Submitting…") : staff ? "Create ticket" : "Submit request"}
       </button>
     </form>
   );

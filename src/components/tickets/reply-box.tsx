@@ -2,18 +2,16 @@
 
 import { useRouter } from "next/navigation";
 import { useRef, useState, type FormEvent } from "react";
-import { describeUploadFailure, formatBytes, retryable } from "@/lib/attachment-display";
 import { useHydrated } from "../use-hydrated";
 import { api, describeFailure } from "../api-client";
 import { AttachmentPicker } from "./attachment-picker";
 import s from "./attachments.module.css";
 import { LockIcon } from "./lock-icon";
 import { MarkdownField } from "./markdown-field";
-import { uploadAttachment } from "./upload-attachment";
+import { NotAttachedList, UploadProgress, useUploads, type NotAttached } from "./use-uploads";
 
-type Progress = { key: string; name: string; size: number; loaded: number; state: "waiting" | "sending" | "done" | "failed" };
 /** Files that did not make it onto a message that was sent: kept to retry against that message. */
-type Unattached = { commentId: string; note: boolean; items: { file: File; message: string; retryable: boolean }[] };
+type Unattached = { commentId: string; note: boolean; items: NotAttached[] };
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 
@@ -26,43 +24,15 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 export function ReplyBox({ ticketId, canNote, customer, upload }: { ticketId: string; canNote: boolean; customer: boolean; upload: { maxBytes: number } | null }) {
   const router = useRouter();
   const hydrated = useHydrated();
+  const uploads = useUploads(upload?.maxBytes ?? 0);
   const [body, setBody] = useState("");
   const [internal, setInternal] = useState(false);
   const [files, setFiles] = useState<File[]>([]);
-  const [progress, setProgress] = useState<Progress[]>([]);
   const [unattached, setUnattached] = useState<Unattached | null>(null);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState("");
   const textRef = useRef<HTMLTextAreaElement>(null);
-
-  /** Uploads one after another: one progress bar moves at a time, and a slow link is not split between files. */
-  async function uploadAll(commentId: string, list: File[]): Promise<Unattached["items"]> {
-    const rows: Progress[] = list.map((f, i) => ({ key: `${i}-${f.name}`, name: f.name, size: f.size, loaded: 0, state: "waiting" }));
-    setProgress(rows);
-    const update = (i: number, patch: Partial<Progress>) => setProgress((p) => p.map((r, j) => (j === i ? { ...r, ...patch } : r)));
-    const failed: Unattached["items"] = [];
-    for (const [i, file] of list.entries()) {
-      update(i, { state: "sending" });
-      const r = await uploadAttachment(ticketId, commentId, file, (loaded) => update(i, { loaded }));
-      if (r.ok) {
-        update(i, { state: "done", loaded: file.size });
-      } else {
-        update(i, { state: "failed" });
-        failed.push({ file, message: describeUploadFailure(file.name, r.failure, upload?.maxBytes ?? 0), retryable: retryable(r.failure) });
-      }
-    }
-    return failed;
-  }
-
-  function finish(commentId: string, asNote: boolean, sent: number, failed: Unattached["items"]) {
-    setProgress([]);
-    setUnattached(failed.length ? { commentId, note: asNote, items: failed } : null);
-    const done = asNote ? "Internal note added" : "Reply sent";
-    const attached = sent - failed.length;
-    setStatus(failed.length ? `${done}; ${plural(failed.length, "file")} not attached.` : attached ? `${done} with ${plural(attached, "file")}.` : `${done}.`);
-    router.refresh();
-  }
 
   async function send() {
     if (pending) return;
@@ -86,9 +56,14 @@ export function ReplyBox({ ticketId, canNote, customer, upload }: { ticketId: st
     setBody("");
     const toSend = upload ? files : [];
     setFiles([]);
-    const failed = toSend.length ? await uploadAll(r.data.id, toSend) : [];
+    const failed = toSend.length ? await uploads.uploadAll(ticketId, r.data.id, toSend) : [];
+    uploads.done();
     setPending(false);
-    finish(r.data.id, asNote, toSend.length, failed);
+    setUnattached(failed.length ? { commentId: r.data.id, note: asNote, items: failed } : null);
+    const done = asNote ? "Internal note added" : "Reply sent";
+    const attached = toSend.length - failed.length;
+    setStatus(failed.length ? `${done}; ${plural(failed.length, "file")} not attached.` : attached ? `${done} with ${plural(attached, "file")}.` : `${done}.`);
+    router.refresh();
   }
 
   async function retry() {
@@ -97,9 +72,9 @@ export function ReplyBox({ ticketId, canNote, customer, upload }: { ticketId: st
     const kept = unattached.items.filter((i) => !i.retryable);
     setPending(true);
     setStatus("");
-    const failed = await uploadAll(unattached.commentId, again);
+    const failed = await uploads.uploadAll(ticketId, unattached.commentId, again);
+    uploads.done();
     setPending(false);
-    setProgress([]);
     const left = [...kept, ...failed];
     setUnattached(left.length ? { ...unattached, items: left } : null);
     setStatus(failed.length ? `${plural(failed.length, "file")} still not attached.` : `${plural(again.length, "file")} attached.`);
@@ -143,32 +118,14 @@ export function ReplyBox({ ticketId, canNote, customer, upload }: { ticketId: st
         className={note ? "note-field" : undefined}
       />
       {upload ? <AttachmentPicker files={files} onChange={setFiles} maxBytes={upload.maxBytes} disabled={pending} /> : null}
-      {progress.length ? (
-        <ul className={s.progressList} aria-label="Uploading files" data-testid="upload-progress">
-          {progress.map((p) => (
-            <li key={p.key}>
-              <span className={s.name}>{p.name}</span>
-              <progress value={p.loaded} max={p.size || 1} aria-label={`Uploading ${p.name}`} />
-              <span className={s.meta}>
-                {p.state === "waiting" ? "Waiting" : p.state === "done" ? "Attached" : p.state === "failed" ? "Not attached" : `${Math.floor((100 * p.loaded) / (p.size || 1))}% of ${formatBytes(p.size)}`}
-              </span>
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      <UploadProgress progress={uploads.progress} />
       <div role="alert" id="reply-error">
         {error ? <p className="error">{error}</p> : null}
         {unattached ? (
-          <div className="error" data-testid="unattached">
-            <p>
-              Your {unattached.note ? "note" : "message"} was sent, but {unattached.items.length === 1 ? "this file was" : `these ${unattached.items.length} files were`} not attached:
-            </p>
-            <ul>
-              {unattached.items.map((i, n) => (
-                <li key={`${n}-${i.file.name}`}>{i.message}</li>
-              ))}
-            </ul>
-          </div>
+          <NotAttachedList
+            intro={`Your ${unattached.note ? "note" : "message"} was sent, but ${unattached.items.length === 1 ? "this file was" : `these ${unattached.items.length} files were`} not attached:`}
+            items={unattached.items}
+          />
         ) : null}
       </div>
       {unattached ? (
@@ -188,7 +145,7 @@ export function ReplyBox({ ticketId, canNote, customer, upload }: { ticketId: st
           {status}
         </p>
         <button type="submit" className={`button ${note ? "note-button" : "primary"}`} disabled={!hydrated || pending} aria-busy={pending}>
-          {pending ? (progress.length ? "Uploading…" : "Sending…") : note ? "Add internal note" : customer ? "Send" : "Send public reply"}
+          {pending ? (uploads.uploading ? "Uploading…" : "Sending…") : note ? "Add internal note" : customer ? "Send" : "Send public reply"}
         </button>
       </div>
     </form>

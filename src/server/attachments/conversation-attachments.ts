@@ -20,7 +20,8 @@ export type ConversationAttachments =
  * because the API would answer 503 to both.
  */
 export async function conversationAttachments(ctx: Ctx, ticketId: string): Promise<ConversationAttachments> {
-  if (!(await isFeatureEnabled(ctx.tx, ctx.user.orgId, "attachments"))) return { enabled: false };
+  const maxBytes = await attachmentUploadLimit(ctx);
+  if (maxBytes === null) return { enabled: false };
   const data: AttachmentView[] = [];
   let cursor: string | undefined;
   let truncated = false;
@@ -30,5 +31,13 @@ export async function conversationAttachments(ctx: Ctx, ticketId: string): Promi
     cursor = page.nextCursor ?? undefined;
     if (cursor && data.length >= MAX_CONVERSATION_ATTACHMENTS) truncated = true;
   } while (cursor && !truncated);
-  return { enabled: true, maxBytes: env().ATTACHMENT_MAX_BYTES, data, truncated };
+  return { enabled: true, maxBytes, data, truncated };
+}
+
+/**
+ * The largest file the caller may upload now, or null when the `attachments` feature is off for
+ * their org (flag or FEATURES_DISABLED): forms offer a file input only when it is a number.
+ */
+export async function attachmentUploadLimit(ctx: Ctx): Promise<number | null> {
+  return (await isFeatureEnabled(ctx.tx, ctx.user.orgId, "attachments")) ? env().ATTACHMENT_MAX_BYTES : null;
 }

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { AppHeader } from "@/components/app-header";
 import { NewTicketForm } from "@/components/tickets/new-ticket-form";
+import { attachmentUploadLimit } from "@/server/attachments/conversation-attachments";
 import { withPageContext } from "@/server/auth/page-context";
 import { requireUser } from "@/server/auth/page-session";
 import { can } from "@/server/tickets/permissions";
@@ -12,7 +13,10 @@ export const metadata: Metadata = { title: "New ticket" };
 export default async function NewTicketPage() {
   const user = await requireUser({ returnTo: "/tickets/new" });
   const staff = can(user, "ticket.create.for_other_requester");
-  const customers = staff ? await withPageContext(user, undefined, (ctx) => findUsers(ctx, { role: "customer" })) : [];
+  const { customers, maxBytes } = await withPageContext(user, undefined, async (ctx) => ({
+    customers: staff ? await findUsers(ctx, { role: "customer" }) : [],
+    maxBytes: await attachmentUploadLimit(ctx),
+  }));
   return (
     <>
       <AppHeader user={user} />
@@ -27,7 +31,11 @@ export default async function NewTicketPage() {
               ? "Open a ticket on a customer's behalf, or for yourself."
               : `Tell ${user.org.name} what you need. You will get replies here and by email.`}
           </p>
-          <NewTicketForm staff={staff} customers={customers.map((c) => ({ id: c.id, name: c.name, email: c.email }))} />
+          <NewTicketForm
+            staff={staff}
+            customers={customers.map((c) => ({ id: c.id, name: c.name, email: c.email }))}
+            upload={maxBytes === null ? null : { maxBytes }}
+          />
         </section>
       </main>
     </>
