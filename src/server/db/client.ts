@@ -32,6 +32,10 @@ function state(): State {
     });
     // An idle client losing its connection (database restart) must not crash the process.
     pool.on("error", () => undefined);
+    // Nor a checked-out one: a transaction waiting on something else (a worker's SMTP send) holds
+    // its client idle, and pg emits the server's FATAL as an 'error' event on it. Its next query
+    // fails instead, which the transaction turns into a 503 or a retried job.
+    pool.on("connect", (client) => void client.on("error", () => undefined));
     g.__beaconDb = { pool, db: drizzle(pool, { schema }), url };
   }
   return g.__beaconDb;

@@ -10,11 +10,13 @@ export function toAppError(err: unknown): AppError {
   const e = err as { code?: unknown; message?: unknown; cause?: unknown } | null;
   // drizzle wraps driver errors; look through to the cause.
   const code = typeof e?.code === "string" ? e.code : typeof (e?.cause as { code?: unknown })?.code === "string" ? (e!.cause as { code: string }).code : undefined;
-  const message = typeof e?.message === "string" ? e.message : "";
+  // …and to its message: a failed ROLLBACK after a lost connection is drizzle's error around pg's.
+  const causeMessage = (e?.cause as { message?: unknown } | undefined)?.message;
+  const message = `${typeof e?.message === "string" ? e.message : ""}\n${typeof causeMessage === "string" ? causeMessage : ""}`;
   if (code && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) {
     return new AppError("unavailable", "the database is unavailable; try again shortly", undefined, { "Retry-After": "5" });
   }
-  if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) {
+  if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable/i.test(message)) {
     return new AppError("unavailable", "the database is unavailable; try again shortly", undefined, { "Retry-After": "5" });
   }
   switch (code) {
