@@ -117,11 +117,12 @@ const policy = (cal: Calendar | null): fc.Arbitrary<Policy> => {
   });
 };
 
-type Event =
-  | { at: number; kind: "status"; status: Status }
-  | { at: number; kind: "priority"; priority: Priority }
-  | { at: number; kind: "staffReply" }
-  | { at: number; kind: "customerReply" };
+type Action =
+  | { kind: "status"; status: Status }
+  | { kind: "priority"; priority: Priority }
+  | { kind: "staffReply" }
+  | { kind: "customerReply" };
+type Event = Action & { at: number };
 
 /** Gaps between events: whole seconds, often whole quarter hours (cell edges), sometimes days. */
 const gap = fc.oneof(
@@ -135,18 +136,18 @@ const events = (createdAt: number): fc.Arbitrary<Event[]> =>
     .array(
       fc.tuple(
         gap,
-        fc.oneof<fc.Arbitrary<Omit<Event, "at">>[]>(
-          { weight: 6, arbitrary: fc.constantFrom<Status>("pending", "on_hold", "open", "pending", "open", "solved", "new").map((status) => ({ kind: "status" as const, status })) },
-          { weight: 2, arbitrary: fc.constantFrom(...PRIORITIES).map((priority) => ({ kind: "priority" as const, priority })) },
-          { weight: 1, arbitrary: fc.constant({ kind: "staffReply" as const }) },
-          { weight: 1, arbitrary: fc.constant({ kind: "customerReply" as const }) },
+        fc.oneof(
+          { weight: 6, arbitrary: fc.constantFrom<Status>("pending", "on_hold", "open", "pending", "open", "solved", "new").map((status): Action => ({ kind: "status", status })) },
+          { weight: 2, arbitrary: fc.constantFrom(...PRIORITIES).map((priority): Action => ({ kind: "priority", priority })) },
+          { weight: 1, arbitrary: fc.constant<Action>({ kind: "staffReply" }) },
+          { weight: 1, arbitrary: fc.constant<Action>({ kind: "customerReply" }) },
         ),
       ),
       { maxLength: 10 },
     )
     .map((xs) => {
       let at = createdAt;
-      return xs.map(([g, e]) => ({ ...e, at: (at += g * 1000) }) as Event);
+      return xs.map(([g, e]): Event => ({ ...e, at: (at += g * 1000) }));
     });
 
 type Case = {
