@@ -134,9 +134,10 @@ async function extendChain(orgId: string, target: number): Promise<{ events: num
     const tenant = "select set_config('role', 'beacon_app', true), set_config('app.org_id', $1, true)";
     await client.query("begin");
     await client.query(tenant, [orgId]);
+    // (Ordered by the column, not by the text alias: "999999" sorts after "1000000".)
     const last = (await client.query<{ seq: string; hash: string; at: string }>(
       `select seq::text as seq, hash, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
-       from audit_events where org_id = $1 order by seq desc limit 1`, [orgId],
+       from audit_events where org_id = $1 order by audit_events.seq desc limit 1`, [orgId],
     )).rows[0];
     await client.query("commit");
     if (!last) throw new Error(`the org ${SLUG} has no audit events: it should start with org.bootstrapped`);

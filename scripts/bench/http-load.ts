@@ -249,7 +249,8 @@ try {
               ...r,
               path: "/api/v1/tickets",
               headers: json(pick(rnd, o.customers)),
-              body: JSON.stringify({ subject: pick(rnd, subjects), body: body(2 + Math.floor(rnd() * 4)), priority: pick(rnd, ["low", "normal", "normal", "high", "urgent"]) }),
+              // A customer's ticket: subject and message only (customers may not set priority or tags).
+              body: JSON.stringify({ subject: pick(rnd, subjects), body: body(2 + Math.floor(rnd() * 4)) }),
             };
           },
           onResponse: (status, resBody, ctx) => {

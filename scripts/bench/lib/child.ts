@@ -77,7 +77,8 @@ export function runChild<T>(
 
 /** The last few lines of a child's stderr (or stdout), for a one-line failure reason. */
 export function tailOf(r: { stderr: string; stdout: string }, lines = 3): string {
-  const pick = (t: string) => t.split("\n").filter((l) => l.trim() && !l.trimStart().startsWith("{"));
+  // Not JSON and not stack frames: the lines that say what went wrong.
+  const pick = (t: string) => t.split("\n").filter((l) => l.trim() && !l.trimStart().startsWith("{") && !/^\s*at /.test(l));
   const text = pick(r.stderr).length > 0 ? pick(r.stderr) : pick(r.stdout);
   return text.slice(-lines).map((l) => (l.length > 200 ? `${l.slice(0, 200)}…` : l.trim())).join(" | ");
 }
