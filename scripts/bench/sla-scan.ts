@@ -1,4 +1,4 @@
-// npm run bench:sla-scan -- [--due minute,100,1000,10000] [--idle-passes 5] [--json]
+// npm run bench:sla-scan -- [--due minute,100,1000,10000] [--idle-passes 5] [--repeat 3] [--json]
 //
 // Times SLA scan passes (unsafeScanSlas, the real job) on the database of DATABASE_URL, to show
 // that a pass costs what is DUE, not what is stored (SPEC §9: ≤ 100 ms per pass over all open
@@ -10,7 +10,8 @@
 //   N due           N open tickets, spread over every org, made due now (first response 10 min
 //                   late), then one pass, then the next (idle again) pass. `minute` stands for the
 //                   number of tickets whose next check falls in the next minute (one minute of
-//                   dues: what the every-minute job meets in a steady state). Afterwards the tickets
+//                   dues: what the every-minute job meets in a steady state). Passes of up to
+//                   1,000 due are repeated (--repeat, default 3) and the median kept. Afterwards the tickets
 //                   get their SLA columns back and the pass's events and queued jobs are deleted,
 //                   so the database is left as it was.
 // Needs a superuser (or the tables' owner) connection, like bench:generate: the clean-up deletes
@@ -28,16 +29,18 @@ export type SlaScanReport = {
   stored: { tickets: number; open: number; withNextCheck: number; duePerMinute: number };
   catchUp: Pass;
   idle: { medianMs: number; maxMs: number; passes: number };
-  due: (Pass & { requested: number; nextIdleMs: number })[];
+  /** ms is the median pass of runsMs. */
+  due: (Pass & { requested: number; nextIdleMs: number; runsMs: number[] })[];
 };
 type Pass = ScanResult & { ms: number };
 
-let args: { due: (number | "minute")[]; idlePasses: number; json: boolean };
+let args: { due: (number | "minute")[]; idlePasses: number; repeat: number; json: boolean };
 try {
   const { values } = parseArgs({
     options: {
       due: { type: "string", default: "minute,100,1000,10000" },
       "idle-passes": { type: "string", default: "5" },
+      repeat: { type: "string", default: "3" },
       json: { type: "boolean", default: false },
     },
     strict: true,
@@ -46,9 +49,11 @@ try {
   if (due.some((n) => n !== "minute" && !(Number.isInteger(n) && n >= 1))) throw new Error("--due must be a comma list of positive integers or `minute`");
   const idlePasses = Number(values["idle-passes"]);
   if (!(Number.isInteger(idlePasses) && idlePasses >= 1 && idlePasses <= 100)) throw new Error("--idle-passes must be an integer from 1 to 100");
-  args = { due, idlePasses, json: values.json! };
+  const repeat = Number(values.repeat);
+  if (!(Number.isInteger(repeat) && repeat >= 1 && repeat <= 20)) throw new Error("--repeat must be an integer from 1 to 20");
+  args = { due, idlePasses, repeat, json: values.json! };
 } catch (err) {
-  console.error(`${err instanceof Error ? err.message : String(err)}\nUsage: DATABASE_URL=postgres://… npm run bench:sla-scan -- [--due minute,100,1000,10000] [--idle-passes 5] [--json]`);
+  console.error(`${err instanceof Error ? err.message : String(err)}\nUsage: DATABASE_URL=postgres://… npm run bench:sla-scan -- [--due minute,100,1000,10000] [--idle-passes 5] [--repeat 3] [--json]`);
   process.exit(2);
 }
 
@@ -82,16 +87,23 @@ try {
   const due: SlaScanReport["due"] = [];
   const counts = [...new Set(args.due.map((n) => (n === "minute" ? Math.max(1, s.minute) : n)))];
   for (const n of counts) {
-    const picked = await makeDue(n);
-    if (picked.length === 0) continue;
-    const startedAt = new Date();
-    try {
-      const pass = await time(`pass with ${picked.length} due`);
-      const next = await time("next pass");
-      due.push({ ...pass, requested: n, nextIdleMs: next.ms });
-    } finally {
-      await restore(picked, startedAt);
+    // Small passes are short enough for one noisy moment to decide them: take the median of three.
+    const passes: Pass[] = [];
+    const nexts: number[] = [];
+    for (let rep = 0; rep < (n <= 1000 ? args.repeat : 1); rep++) {
+      const picked = await makeDue(n);
+      if (picked.length === 0) break;
+      const startedAt = new Date();
+      try {
+        passes.push(await time(`pass with ${picked.length} due`));
+        nexts.push((await time("next pass")).ms);
+      } finally {
+        await restore(picked, startedAt);
+      }
     }
+    if (passes.length === 0) continue;
+    const mid = [...passes].sort((a, b) => a.ms - b.ms)[Math.floor((passes.length - 1) / 2)]!;
+    due.push({ ...mid, requested: n, nextIdleMs: median(nexts), runsMs: passes.map((p) => p.ms) });
   }
   const report: SlaScanReport = {
     stored: { tickets: s.tickets, open: s.open, withNextCheck: s.checks, duePerMinute: s.minute },
