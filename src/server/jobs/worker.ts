@@ -10,6 +10,7 @@ import { unsafeAutoCloseSolved } from "../tickets/auto-close";
 import { reapplyPolicy } from "../sla-policies/reapply-policy";
 import { BOSS_SCHEMA } from "./boss";
 import { QUEUES, ZEmailJob, ZNotifyJob, ZReapplyJob, ZWebhookJob } from "./queues";
+import { installRejectionGuard } from "./rejection-guard";
 import { countJob } from "./stats";
 
 export type RunningWorker = { boss: PgBoss; stop: () => Promise<void> };
@@ -33,6 +34,7 @@ export async function startWorker(opts: {
     maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 60,
   });
   boss.on("error", (err) => log.error({ err: err.message }, "job system error"));
+  installRejectionGuard();
   await boss.start();
   const polling = opts.pollingIntervalSeconds ?? 1;
 
