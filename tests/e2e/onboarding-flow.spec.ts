@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { crc32, deflateSync } from "node:zlib";
 import { expect, test, type Page } from "@playwright/test";
 import { base32Decode, totp } from "../../src/server/auth/totp";
-import { demoPassword } from "./db";
+import { asSystem, demoPassword } from "./db";
 
 // A new agent's first day, end to end through the browser: the admin invites them, they follow
 // the invitation link (shown to the admin: the e2e server has no mail server), choose a password,
@@ -45,6 +45,15 @@ async function shots(page: Page, name: string) {
   expect(overflow, `${name} fits a 360 px screen`).toBe(0);
   await page.screenshot({ path: `test-results/${name}-phone.png`, fullPage: true });
   if (size) await page.setViewportSize(size);
+}
+
+/** Names of the org's seeded customers (read from the run's database, as other specs do). */
+async function seededCustomerNames(orgSlug: string): Promise<string[]> {
+  const r = await asSystem((db) =>
+    db.query<{ name: string }>("select u.name from users u join orgs o on o.id = u.org_id where o.slug = $1 and u.role = 'customer'", [orgSlug]),
+  );
+  expect(r.rows.length).toBeGreaterThan(0);
+  return r.rows.map((row) => row.name);
 }
 
 async function fillSignIn(page: Page, email: string, password: string) {
@@ -128,9 +137,13 @@ test("an invited agent sets a password and two-factor, signs in with a code, att
   await expect(agent.getByTestId("user-name")).toHaveText(name);
 
   // --- open a ticket from the workspace and reply with files -------------------------------------
+  // A customer's request (other specs leave staff-requested tickets in the list too): the customer
+  // signs in later to check what they see of it.
+  const customers = await seededCustomerNames("acme");
   await agent.getByTestId("view-unassigned").click();
   await expect(agent.getByRole("heading", { level: 1, name: "Unassigned" })).toBeVisible();
-  const firstRow = agent.getByTestId("ticket-row").first();
+  const requestedByCustomer = new RegExp(`(${customers.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`);
+  const firstRow = agent.getByTestId("ticket-row").filter({ has: agent.locator("td.col-requester", { hasText: requestedByCustomer }) }).first();
   const subject = ((await firstRow.getByRole("link").first().textContent()) ?? "").trim();
   await firstRow.getByRole("link").first().click();
   await expect(agent).toHaveURL(/\/tickets\/[0-9a-f-]{36}$/);
