@@ -1,33 +1,26 @@
 import "server-only";
 import { withTenant } from "../db/tenant";
 import { logger } from "../observability/logger";
-import { toTicketView } from "../tickets/ticket-view";
-import { csvRow } from "./csv";
-import { readComments, readCsvBatch, readTicketBatch, type CsvRecord, type Position } from "./ticket-batches";
+import { CSV_HEADER, readCsvBatch } from "./csv-batch";
+import { readNdjsonBatch } from "./ndjson-batch";
+import type { Position } from "./ticket-batches";
+import { UserEmails } from "./user-emails";
 
 export type ExportFormat = "csv" | "ndjson";
 export const EXPORT_BATCH_SIZE = 1000;
 
-const CSV_HEADER = [
-  "id", "number", "subject", "status", "priority", "requesterId", "requesterEmail", "assigneeId", "assigneeEmail", "tags",
-  "createdAt", "updatedAt", "firstResponseDue", "firstResponseAt", "resolveDue", "resolvedAt", "closedAt",
-] as const;
+type Batch = { bytes: Uint8Array; count: number; last: Position | undefined };
 
-function csvLine(r: CsvRecord): string {
-  return csvRow([
-    r.id, r.number, r.subject, r.status, r.priority, r.requester_id, r.requester_email, r.assignee_id, r.assignee_email, r.tags,
-    r.created_at, r.updated_at, r.first_response_due, r.first_response_at, r.resolve_due, r.resolved_at, r.closed_at,
-  ]);
-}
-
-// Batches read by every export of this process (read by tests to see that a cancelled export stops).
+// Batches started by every export of this process (read by tests to see that a cancelled export stops).
 let batchesRead = 0;
 export const exportBatchesRead = () => batchesRead;
 
 /**
- * The org's tickets in (updated_at, id) order as a byte stream that reads one keyset batch per
- * pull, each in its own short tenant transaction: nothing is read ahead of the consumer, so memory
- * is one batch whatever the org's size, and a client that goes away (cancel) stops the queries.
+ * The org's tickets in (updated_at, id) order as a byte stream of keyset batches, each read in
+ * its own short tenant transaction. While the consumer writes one batch, the next is being read
+ * (PostgreSQL and this process work at the same time, on different cores); nothing more is read
+ * ahead, so memory is two batches whatever the org's size, and a client that goes away (cancel)
+ * stops the queries: the batch in flight is dropped and no other starts.
  * A ticket changed while the export runs moves to the end and can appear again with its newer
  * state; none is skipped.
  */
@@ -36,40 +29,34 @@ export function ticketExportStream(
   opts: { format: ExportFormat; updatedSince?: string; batchSize?: number; requestId?: string },
 ): ReadableStream<Uint8Array> {
   const limit = opts.batchSize ?? EXPORT_BATCH_SIZE;
-  const encoder = new TextEncoder();
-  let after: Position | null = null;
   let cancelled = false;
-  let headerSent = opts.format !== "csv";
+  let header = opts.format === "csv" ? new TextEncoder().encode(CSV_HEADER) : null;
+  let next: Promise<Batch> | null = null;
+  const emails = new UserEmails(orgId);
+
+  const read = (after: Position | null): Promise<Batch> => {
+    batchesRead++;
+    const batch = { after, since: opts.updatedSince, limit };
+    const p = withTenant(orgId, (tx) => (opts.format === "csv" ? readCsvBatch(tx, orgId, batch, emails) : readNdjsonBatch(tx, orgId, batch)));
+    // A read-ahead whose consumer went away must not become an unhandled rejection.
+    p.catch(() => undefined);
+    return p;
+  };
 
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         if (cancelled) return;
         try {
-          const batch = { after, since: opts.updatedSince, limit };
-          const { count, last, text } = await withTenant(orgId, async (tx) => {
-            if (opts.format === "csv") {
-              const rows = await readCsvBatch(tx, orgId, batch);
-              const end = rows[rows.length - 1];
-              return { count: rows.length, last: end && { v: end.position_v, id: end.id }, text: rows.map(csvLine).join("") };
-            }
-            const rows = await readTicketBatch(tx, orgId, batch);
-            const byTicket = await readComments(tx, orgId, rows.map((r) => r.ticket.id));
-            const now = new Date();
-            const text = rows
-              .map((r) => {
-                return `${JSON.stringify({ ...toTicketView(r.ticket, now), comments: byTicket.get(r.ticket.id) ?? [] })}\n`;
-              })
-              .join("");
-            return { count: rows.length, last: rows[rows.length - 1]?.position, text };
-          });
-          batchesRead++;
+          const batch = await (next ?? read(null));
+          next = null;
           if (cancelled) return;
-          const prefix = headerSent ? "" : csvRow(CSV_HEADER);
-          headerSent = true;
-          if (prefix || text) controller.enqueue(encoder.encode(prefix + text));
-          if (!last || count < limit) controller.close();
-          else after = last;
+          const more = batch.last !== undefined && batch.count === limit;
+          if (more) next = read(batch.last!);
+          if (header) controller.enqueue(header);
+          header = null;
+          if (batch.bytes.byteLength > 0) controller.enqueue(batch.bytes);
+          if (!more) controller.close();
         } catch (err) {
           logger().error({ requestId: opts.requestId, orgId, err: err instanceof Error ? err.message : String(err) }, "export failed mid-stream");
           controller.error(err);
