@@ -1,0 +1,21 @@
+// One app process of the cluster test: the production build served by the project's own server
+// (scripts/lib/http-server.ts, as `npm start` serves it) without the in-process worker, so the
+// test decides how many workers run. Configuration comes from the environment the test gives it.
+import { serveNext } from "../lib/http-server";
+import { closeDb } from "../../src/server/db/client";
+import { envOrExit } from "../../src/server/env";
+
+const env = envOrExit();
+const server = await serveNext({ dev: false, host: "127.0.0.1", port: env.PORT });
+console.log(`cluster app listening on ${server.url} (pid ${process.pid})`);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) process.exit(1);
+  stopping = true;
+  await server.close().catch(() => undefined);
+  await closeDb().catch(() => undefined);
+  process.exit(0);
+}
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
