@@ -1,4 +1,4 @@
-// Prints one closing line for CI: "N passed, N failed" over the Vitest and Playwright reports.
+// Prints one closing line for CI: "N passed, N failed" over the Vitest, Playwright and cluster reports.
 import fs from "node:fs";
 
 let passed = 0;
@@ -17,6 +17,13 @@ if (fs.existsSync(e2e)) {
   passed += s.expected ?? 0;
   failed += (s.unexpected ?? 0) + (s.flaky ?? 0);
   skipped += s.skipped ?? 0;
+}
+// npm run test:cluster: one entry per check.
+const cluster = "reports/cluster.json";
+if (fs.existsSync(cluster)) {
+  const c = JSON.parse(fs.readFileSync(cluster, "utf8"));
+  passed += c.passed ?? 0;
+  failed += c.failed ?? 0;
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exit(failed > 0 ? 1 : 0);
