@@ -24,7 +24,7 @@ const TIMESTAMPS = [tickets.createdAt, tickets.updatedAt, tickets.firstResponseD
  */
 export function csvBatchQuery(orgId: string, opts: BatchOptions): SQL {
   return sql`select ${tickets.id}::text || ',' || ${tickets.number}::text, ${tickets.subject},
-      ${tickets.status}::text || ',' || ${tickets.priority}::text || ',' || ${tickets.requesterId}::text,
+      ${tickets.status}::text || ',' || ${tickets.priority}::text, ${tickets.requesterId},
       ${tickets.assigneeId}, array_to_string(${tickets.tags}, ' '),
       concat_ws(',', ${sql.join(TIMESTAMPS.map((c) => sql`coalesce(${utcJson(c)}, '')`), sql`, `)})
     from ${tickets}
@@ -32,9 +32,6 @@ export function csvBatchQuery(orgId: string, opts: BatchOptions): SQL {
     order by ${keysetOrder}
     limit ${opts.limit}`;
 }
-
-/** The requester's id: the end of "status,priority,requesterId". */
-const requesterOf = (r: TextRow) => r[2]!.slice(-36);
 
 const COMMA = 44, CR = 13, LF = 10;
 
@@ -51,21 +48,23 @@ function writeTimestamps(out: ByteWriter, tail: string) {
 }
 
 function writeRecord(out: ByteWriter, r: TextRow, requesterEmail: string | null, assigneeEmail: string | null) {
-  out.ascii(r[0]!);
+  out.ascii(r[0]!); // id,number
   out.byte(COMMA);
-  out.text(csvCell(r[1]));
+  out.text(csvCell(r[1])); // subject
   out.byte(COMMA);
-  out.ascii(r[2]!);
+  out.ascii(r[2]!); // status,priority
+  out.byte(COMMA);
+  out.ascii(r[3]!); // requesterId
   out.byte(COMMA);
   out.text(csvCell(requesterEmail));
   out.byte(COMMA);
-  out.ascii(r[3] ?? "");
+  out.ascii(r[4] ?? ""); // assigneeId
   out.byte(COMMA);
   out.text(csvCell(assigneeEmail));
   out.byte(COMMA);
-  out.text(csvCell(r[4]));
+  out.text(csvCell(r[5])); // tags
   out.byte(COMMA);
-  writeTimestamps(out, r[5]!);
+  writeTimestamps(out, r[6]!);
   out.byte(CR);
   out.byte(LF);
 }
@@ -84,9 +83,8 @@ export async function readCsvBatch(
   let end: TextRow | undefined;
   const count = await streamTextRows(tx, csvBatchQuery(orgId, opts), (r) => {
     end = r;
-    const assigneeId = r[3] ?? null;
-    const requester = emails.get(requesterOf(r));
-    const assignee = assigneeId === null ? null : emails.get(assigneeId);
+    const requester = emails.get(r[3]!);
+    const assignee = r[4] ? emails.get(r[4]) : null;
     if (requester === undefined || assignee === undefined) {
       parts.push([from, out.length], r);
       from = out.length;
@@ -96,12 +94,11 @@ export async function readCsvBatch(
 
   parts.push([from, out.length]);
   const held = parts.filter((p): p is TextRow => !isRange(p));
-  await emails.load(tx, held.flatMap((r) => [requesterOf(r), r[3]]));
+  await emails.load(tx, held.flatMap((r) => [r[3], r[4]]));
   const ranges = parts.map((p) => {
     if (isRange(p)) return p;
     const start = out.length;
-    const assigneeId = p[3] ?? null;
-    writeRecord(out, p, emails.get(requesterOf(p)) ?? null, assigneeId === null ? null : (emails.get(assigneeId) ?? null));
+    writeRecord(out, p, emails.get(p[3]!) ?? null, p[4] ? (emails.get(p[4]) ?? null) : null);
     return [start, out.length] as const;
   });
   const bytes = Buffer.allocUnsafe(out.length);
@@ -114,4 +111,4 @@ export async function readCsvBatch(
 }
 
 const isRange = (p: [number, number] | TextRow): p is [number, number] => typeof p[0] === "number";
-const lastPosition = (r: TextRow) => positionOf(r[5]!.split(",")[1]!, r[0]!.slice(0, 36));
+const lastPosition = (r: TextRow) => positionOf(r[6]!.split(",")[1]!, r[0]!.slice(0, 36));

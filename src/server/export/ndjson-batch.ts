@@ -4,7 +4,7 @@ import { comments } from "../db/schema/tickets";
 import type { Tx } from "../db/tenant";
 import { toTicketView } from "../tickets/ticket-view";
 import { ByteWriter } from "./byte-writer";
-import { isoFromUtcJson, readTicketBatch, utcJson, type BatchOptions, type Position } from "./ticket-batches";
+import { isoFromUtcJson, streamTicketBatch, utcJson, type BatchOptions, type Position } from "./ticket-batches";
 import { streamTextRows, type TextRow } from "./text-rows";
 
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/; // eslint-disable-line no-control-regex
@@ -41,15 +41,21 @@ function writeComment(out: ByteWriter, c: TextRow) {
  * an ISO timestamp. tests/integration/export.test.ts compares the result with the comment API.
  */
 export async function readNdjsonBatch(tx: Tx, orgId: string, opts: BatchOptions): Promise<{ bytes: Uint8Array; count: number; last: Position | undefined }> {
-  const rows = await readTicketBatch(tx, orgId, opts);
-  const last = rows[rows.length - 1]?.position;
-  if (rows.length === 0) return { bytes: new Uint8Array(0), count: 0, last };
-  const out = new ByteWriter(rows.length * 3000);
+  // Each ticket is turned into its JSON as it arrives; only that text is kept for the comments.
   const now = new Date();
+  const tickets: string[] = [];
+  const ids: string[] = [];
+  let last: Position | undefined;
+  await streamTicketBatch(tx, orgId, opts, (r) => {
+    tickets.push(JSON.stringify(toTicketView(r.ticket, now)).slice(0, -1));
+    ids.push(r.ticket.id);
+    last = r.position;
+  });
+  if (tickets.length === 0) return { bytes: new Uint8Array(0), count: 0, last };
+  const out = new ByteWriter(tickets.length * 3000);
   let next = 0; // the next ticket to write
   const open = () => {
-    const ticket = JSON.stringify(toTicketView(rows[next++]!.ticket, now));
-    out.text(ticket.slice(0, -1));
+    out.text(tickets[next++]!);
     out.ascii(`,"comments":[`);
   };
   const close = () => out.ascii("]}\n");
@@ -58,10 +64,10 @@ export async function readNdjsonBatch(tx: Tx, orgId: string, opts: BatchOptions)
     close();
   };
 
-  const ids = `{${rows.map((r) => r.ticket.id).join(",")}}`;
+  const idArray = `{${ids.join(",")}}`;
   await streamTextRows(tx, sql`select b.ord, ${comments.id}, ${comments.ticketId}, ${comments.authorId}, ${comments.body}, ${comments.bodyHtml},
       ${comments.internal}, ${utcJson(comments.createdAt)}
-    from unnest(${ids}::uuid[]) with ordinality as b(id, ord)
+    from unnest(${idArray}::uuid[]) with ordinality as b(id, ord)
     join ${comments} on ${comments.orgId} = ${orgId} and ${comments.ticketId} = b.id
     order by b.ord, ${comments.createdAt}, ${comments.id}`, (c) => {
     const ticket = Number(c[0]); // 1-based position in the batch
@@ -74,6 +80,6 @@ export async function readNdjsonBatch(tx: Tx, orgId: string, opts: BatchOptions)
     writeComment(out, c);
   });
   if (next > 0) close();
-  while (next < rows.length) withoutComments();
-  return { bytes: out.slice(), count: rows.length, last };
+  while (next < tickets.length) withoutComments();
+  return { bytes: out.slice(), count: tickets.length, last };
 }

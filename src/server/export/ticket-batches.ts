@@ -4,7 +4,7 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { tickets } from "../db/schema/tickets";
 import type { Tx } from "../db/tenant";
 import type { TicketRow } from "../tickets/ticket-view";
-import { queryTextRows, type TextRow } from "./text-rows";
+import { queryTextRows, streamTextRows, type TextRow } from "./text-rows";
 
 /** A keyset position in (updated_at, id) order; `v` is a timestamptz literal with its microseconds. */
 export type Position = { v: string; id: string };
@@ -106,11 +106,16 @@ function toTicketRow(raw: TextRow): TicketRow {
   return row as TicketRow;
 }
 
+const toExportRow = (raw: TextRow): ExportRow => {
+  const ticket = toTicketRow(raw);
+  return { ticket, position: { v: raw[ticketColumns.length]!, id: ticket.id } };
+};
+
 export async function readTicketBatch(tx: Tx, orgId: string, opts: BatchOptions): Promise<ExportRow[]> {
-  const rows = await queryTextRows(tx, ticketBatchQuery(orgId, opts));
-  const at = ticketColumns.length;
-  return rows.map((raw) => {
-    const ticket = toTicketRow(raw);
-    return { ticket, position: { v: raw[at]!, id: ticket.id } };
-  });
+  return (await queryTextRows(tx, ticketBatchQuery(orgId, opts))).map(toExportRow);
+}
+
+/** readTicketBatch, one ticket at a time as it arrives (nothing is kept); resolves with the count. */
+export function streamTicketBatch(tx: Tx, orgId: string, opts: BatchOptions, onTicket: (row: ExportRow) => void): Promise<number> {
+  return streamTextRows(tx, ticketBatchQuery(orgId, opts), (raw) => onTicket(toExportRow(raw)));
 }
