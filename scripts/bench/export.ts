@@ -148,8 +148,13 @@ function cpuMeter() {
 
 // Peak RSS: the kernel's high-water mark, plus sampling so a phase's own peak can be told apart.
 let sampledPeak = 0;
+let atPeak: NodeJS.MemoryUsage | null = null;
 const sample = () => {
-  sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
+  const rss = process.memoryUsage.rss();
+  if (rss > sampledPeak) {
+    sampledPeak = rss;
+    atPeak = process.memoryUsage();
+  }
   sampleBackends();
 };
 const sampler = setInterval(sample, 50);
@@ -231,6 +236,10 @@ const result = {
 };
 say(`all ${orgs.length} org(s): ${fmtInt(total.rows)} rows, ${fmtBytes(total.bytes)} in ${(total.ms / 1000).toFixed(1)} s = ${fmtInt(result.rowsPerSec)} rows/s, peak RSS ${result.peakRssMb} MB (baseline ${result.baselineRssMb} MB; load ${loadBefore} → ${loadAfter})`);
 say(`CPU per row: node ${result.cpuUsPerRow.node} µs, PostgreSQL ${result.cpuUsPerRow.postgres ?? "n/a (not on this machine)"} µs (${fmtInt(cpuMs.nodeMs)} ms + ${cpuMs.pgMs === null ? "?" : fmtInt(cpuMs.pgMs)} ms of CPU in ${fmtInt(total.ms)} ms)`);
+if (atPeak) {
+  const m = atPeak as NodeJS.MemoryUsage;
+  say(`at the sampled peak (${mb(m.rss)} MB): V8 heap ${mb(m.heapUsed)} MB used of ${mb(m.heapTotal)} MB, buffers ${mb(m.arrayBuffers)} MB, other external ${mb(m.external - m.arrayBuffers)} MB`);
+}
 if (mismatches.length > 0) say(`line count differs from the ticket count for ${mismatches.length} org(s): ${mismatches.slice(0, 5).join("; ")}${mismatches.length > 5 ? "; …" : ""}`);
 say(`SPEC §9 bar (≥ 50,000 rows/s, < 200 MB RSS): ${result.rowsPerSec >= 50_000 && result.peakRssMb < 200 ? "met" : "NOT met"}`);
 if (args.json) console.log(JSON.stringify(result));
