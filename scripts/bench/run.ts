@@ -41,6 +41,8 @@ const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [options]
   --generate-log FILE the output of the npm run bench:generate that loaded this database, whose
                       "Done in …" line is reported as the generator's time
   --keep-sla-dbs      keep the 10k / 100k databases the SLA section generates (<db>_sla_10k, …)
+  --from-json FILE    measure nothing: render the results a previous run saved (it prints where,
+                      under .data/bench/) into --out again, e.g. after a change to the report
 
 The database must hold the benchmark data and be reached as a superuser (like bench:generate):
   psql -h 127.0.0.1 -U postgres -c 'create database beacon_bench'
@@ -49,7 +51,7 @@ The database must hold the benchmark data and be reached as a superuser (like be
 
 let opts: {
   only: SectionId[]; quick: boolean; write: boolean; out: string; duration: number; connections: number;
-  auditEvents: number; generateLog?: string; keepSlaDbs: boolean;
+  auditEvents: number; generateLog?: string; keepSlaDbs: boolean; fromJson?: string;
 };
 try {
   const { values } = parseArgs({
@@ -64,6 +66,7 @@ try {
       "audit-events": { type: "string" },
       "generate-log": { type: "string" },
       "keep-sla-dbs": { type: "boolean", default: false },
+      "from-json": { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -84,11 +87,18 @@ try {
   if (values["generate-log"] && !fs.existsSync(values["generate-log"])) throw new Error(`--generate-log: no such file ${values["generate-log"]}`);
   opts = {
     only: only as SectionId[], quick, write: values["no-write"] ? false : (values.write ?? !quick), out: values.out!, duration, connections,
-    auditEvents, generateLog: values["generate-log"], keepSlaDbs: values["keep-sla-dbs"]!,
+    auditEvents, generateLog: values["generate-log"], keepSlaDbs: values["keep-sla-dbs"]!, fromJson: values["from-json"],
   };
 } catch (err) {
   console.error(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
   process.exit(2);
+}
+
+if (opts.fromJson) {
+  const saved = JSON.parse(fs.readFileSync(opts.fromJson, "utf8")) as BenchResults;
+  writeResults(path.resolve(opts.out), renderResults(saved));
+  console.log(`Rendered the run of ${saved.machine.date} from ${opts.fromJson} into ${opts.out}.`);
+  process.exit(0);
 }
 
 const url = process.env.DATABASE_URL;
@@ -189,6 +199,10 @@ try {
 say("\n── Figures against SPEC §9 ──");
 for (const f of figures(results)) say(`  ${f.result.padEnd(13)} ${f.name.replace(/`/g, "")}: ${f.measured.replace(/\*\*/g, "")} (bar ${f.bar})`);
 say(`\nDone in ${Math.round(results.totalSeconds / 6) / 10} min (load at end ${results.machine.loadEnd}).`);
+const savedTo = path.resolve(process.env.BEACON_DATA_DIR ?? ".data", "bench", `results-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, "")}.json`);
+fs.mkdirSync(path.dirname(savedTo), { recursive: true });
+fs.writeFileSync(savedTo, JSON.stringify(results, null, 1));
+say(`Raw results: ${path.relative(process.cwd(), savedTo)} (npm run bench -- --from-json <file> renders them again).`);
 if (opts.write) {
   writeResults(path.resolve(opts.out), renderResults(results));
   say(`Wrote ${opts.out}.`);

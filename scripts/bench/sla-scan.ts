@@ -30,7 +30,8 @@ export type SlaScanReport = {
   catchUp: Pass;
   idle: { medianMs: number; maxMs: number; passes: number };
   /** ms is the median pass of runsMs. */
-  due: (Pass & { requested: number; nextIdleMs: number; runsMs: number[] })[];
+  /** minute: this N is one minute of dues; explicit: this N was asked for by number. */
+  due: (Pass & { requested: number; nextIdleMs: number; runsMs: number[]; minute: boolean; explicit: boolean })[];
 };
 type Pass = ScanResult & { ms: number };
 
@@ -85,7 +86,8 @@ try {
   for (let i = 0; i < args.idlePasses; i++) idle.push((await time(`idle pass ${i + 1}`)).ms);
 
   const due: SlaScanReport["due"] = [];
-  const counts = [...new Set(args.due.map((n) => (n === "minute" ? Math.max(1, s.minute) : n)))];
+  const minuteN = Math.max(1, s.minute);
+  const counts = [...new Set(args.due.map((n) => (n === "minute" ? minuteN : n)))];
   for (const n of counts) {
     // Small passes are short enough for one noisy moment to decide them: take the median of three.
     const passes: Pass[] = [];
@@ -103,7 +105,10 @@ try {
     }
     if (passes.length === 0) continue;
     const mid = [...passes].sort((a, b) => a.ms - b.ms)[Math.floor((passes.length - 1) / 2)]!;
-    due.push({ ...mid, requested: n, nextIdleMs: median(nexts), runsMs: passes.map((p) => p.ms) });
+    due.push({
+      ...mid, requested: n, nextIdleMs: median(nexts), runsMs: passes.map((p) => p.ms),
+      minute: n === minuteN && args.due.includes("minute"), explicit: args.due.includes(n),
+    });
   }
   const report: SlaScanReport = {
     stored: { tickets: s.tickets, open: s.open, withNextCheck: s.checks, duePerMinute: s.minute },

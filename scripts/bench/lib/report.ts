@@ -125,7 +125,7 @@ export function figures(r: BenchResults): Figure[] {
 
 /** The pass that handled one minute's worth of newly due tickets (the `minute` entry of --due). */
 export function minutePass(rep: SlaScanReport) {
-  return rep.due.find((d) => d.requested === rep.stored.duePerMinute) ?? rep.due[0];
+  return rep.due.find((d) => d.minute);
 }
 
 function table(head: string[], rows: (string | number)[][]): string[] {
@@ -196,7 +196,7 @@ export function renderResults(r: BenchResults): string {
 
   if (r.sla?.ok) {
     const sizes = r.sla.data;
-    const dueNs = [...new Set(sizes.flatMap((s) => s.report.due.map((d) => d.requested)))].sort((a, b) => a - b);
+    const dueNs = [...new Set(sizes.flatMap((s) => s.report.due.filter((d) => d.explicit).map((d) => d.requested)))].sort((a, b) => a - b);
     md.push(
       "### SLA scan",
       "",
@@ -206,13 +206,17 @@ export function renderResults(r: BenchResults): string {
         "\"One minute of dues\" is N = the tickets whose next SLA check falls within the next minute at that size.",
       "",
       ...table(
-        ["tickets stored (open / SLA check pending)", "catch-up pass", "idle pass median (max)", ...dueNs.map((n) => `${fmtInt(n)} due`), "next pass after"],
+        ["tickets stored (open / SLA check pending)", "catch-up pass", "idle pass median (max)", "one minute of dues", ...dueNs.map((n) => `${fmtInt(n)} due`), "next pass after"],
         sizes.map((s) => [
           `${s.label}: ${fmtInt(s.report.stored.tickets)} (${fmtInt(s.report.stored.open)} / ${fmtInt(s.report.stored.withNextCheck)}); ${fmtInt(s.report.stored.duePerMinute)} due per minute`,
           `${ms(s.report.catchUp.ms)} (${fmtInt(s.report.catchUp.tickets)} tickets)`,
           `${ms(s.report.idle.medianMs)} (${ms(s.report.idle.maxMs)})`,
+          (() => {
+            const p = minutePass(s.report);
+            return p ? `${ms(p.ms)} (${fmtInt(p.tickets)} visited)` : "—";
+          })(),
           ...dueNs.map((n) => {
-            const p = s.report.due.find((x) => x.requested === n);
+            const p = s.report.due.find((x) => x.requested === n && x.explicit);
             return p ? `${ms(p.ms)} (${fmtInt(p.tickets)} visited, ${p.batches} batches)` : "—";
           }),
           s.report.due.map((p) => ms(p.nextIdleMs)).join(", "),
