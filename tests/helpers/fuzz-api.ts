@@ -244,14 +244,21 @@ const LEAKS: [string, RegExp][] = [
   ["library internals", /\b(?:ZodError|DrizzleError|TypeError|RangeError|ReferenceError|SyntaxError|Cannot read propert|undefined is not|is not a function)\b/],
 ];
 
-/** The per-response properties: no 5xx, the error envelope, no leaks, documented roles. */
-export function checkResponse(op: FuzzOp, req: FuzzRequest, res: CallResult): string[] {
+/**
+ * The per-response properties: no 5xx, the error envelope, no leaks, documented roles, and no id of
+ * the other org's rows (`foreignIds`) unless the request itself named it.
+ */
+export function checkResponse(op: FuzzOp, req: FuzzRequest, res: CallResult, foreignIds: readonly string[] = []): string[] {
   const problems: string[] = [];
-  const requestText = JSON.stringify(req);
+  const requestText = JSON.stringify(req).toLowerCase();
+  const responseText = res.text.toLowerCase();
+  for (const id of foreignIds) {
+    if (responseText.includes(id.toLowerCase()) && !requestText.includes(id.toLowerCase())) problems.push(`the other org's id ${id} in the response`);
+  }
   if (res.status >= 500) problems.push(`status ${res.status} (${res.text.slice(0, 300)})`);
   const rid = res.headers.get("x-request-id");
   if (!rid || !/^[A-Za-z0-9._:-]{8,128}$/.test(rid)) problems.push(`X-Request-Id missing or unsafe: ${JSON.stringify(rid)}`);
-  if (res.status >= 400) {
+  if (res.status >= 300) {
     const ct = res.headers.get("content-type") ?? "";
     if (!/^application\/json\b/.test(ct)) problems.push(`error with content-type ${JSON.stringify(ct)}`);
     const b = res.body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined;
@@ -266,7 +273,8 @@ export function checkResponse(op: FuzzOp, req: FuzzRequest, res: CallResult): st
     for (const [what, re] of LEAKS) {
       const m = re.exec(res.text);
       // Echoed input is the caller's own text, not a leak.
-      if (m && !requestText.includes(JSON.stringify(m[0]).slice(1, -1)) && !requestText.includes(m[0])) {
+      const echoed = (x: string) => requestText.includes(x.toLowerCase());
+      if (m && !echoed(JSON.stringify(m[0]).slice(1, -1)) && !echoed(m[0])) {
         problems.push(`${what} in error body: ${JSON.stringify(m[0])} in ${res.text.slice(0, 400)}`);
       }
     }

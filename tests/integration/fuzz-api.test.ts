@@ -17,7 +17,8 @@ import { createFuzzWorld, type FuzzWorld } from "../helpers/fuzz-world";
 //   - no stack frame, file path, SQL or library internals in an error body;
 //   - a 4xx changes nothing: every row of every table (hashed per table and org), pg-boss jobs
 //     and files on disk are the same after as before;
-//   - nothing any request does changes a row of the other org;
+//   - nothing any request does changes a row of the other org, and no response carries an id of
+//     one unless the request named it;
 //   - a success only for a documented role, with the documented status and response schema;
 //   - no prototype pollution in the process.
 // A failure message carries the FUZZ_SEED and the command that replays it.
@@ -28,8 +29,12 @@ const { ops, problems } = await discoverOperations();
 let world: FuzzWorld;
 /** Status counts per operation; FUZZ_STATS=1 prints them, to see how deep the inputs reach. */
 const stats = new Map<string, Record<number, number>>();
+/** Ids of the other org's rows and users: no response to the own org's callers may carry one it was not given. */
+let foreignIds: string[] = [];
 beforeAll(async () => {
   world = await createFuzzWorld();
+  const o = world.other;
+  foreignIds = [o.org.id, o.admin.id, o.agent.id, o.agent2.id, o.customer.id, o.customer2.id, ...Object.values(world.pools.other).flat()];
 }, 120_000);
 afterAll(async () => {
   await world?.close();
@@ -69,6 +74,8 @@ describe("API fuzzing", () => {
     expect(checkResponse(op, req, res(404, { error: { code: "validation_failed", message: "x" } }))).toHaveLength(1);
     expect(checkResponse(op, req, res(201, {})).join()).toMatch(/documented for any/);
     expect(checkResponse(op, req, res(400, { error: { code: "validation_failed", message: "subject is required" } }))).toEqual([]);
+    expect(checkResponse(op, req, res(400, { error: { code: "validation_failed", message: `no ${foreignIds[0]}` } }), foreignIds)).toHaveLength(1);
+    expect(checkResponse(op, req, res(302, {}))).not.toEqual([]);
 
     const before = await world.fingerprinter.take();
     await newTicket(world.own.customer);
@@ -89,7 +96,7 @@ describe("API fuzzing", () => {
           counts[res.status] = (counts[res.status] ?? 0) + 1;
           stats.set(op.key, counts);
           const after = await world.fingerprinter.take();
-          const found = checkResponse(op, req, res);
+          const found = checkResponse(op, req, res, foreignIds);
           if (res.status >= 400 && res.status < 500) {
             const changed = diff(before, after);
             if (changed.length) found.push(`${res.status} ${res.text.slice(0, 200)} but state changed: ${changed.join(", ")}`);
