@@ -25,7 +25,7 @@ export type JsonSchema = {
 };
 
 /** Values the real data is made of, so valid-looking input also hits real rows. */
-export type Hints = { uuids: string[]; emails: string[]; passwords: string[]; cursors: string[] };
+export type Hints = { uuids: string[]; emails: string[]; passwords: string[]; cursors: string[]; linkTokens: string[] };
 
 export function jsonSchemaOf(schema: ZodType): JsonSchema {
   return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
@@ -58,6 +58,7 @@ function stringArb(s: JsonSchema, h: Hints, key: string): fc.Arbitrary<string> {
     return fc.oneof(fc.constantFrom(...h.passwords), fc.string({ minLength: Math.max(min, 12), maxLength: 40 }));
   }
   if (/cursor/i.test(key) && h.cursors.length > 0) return fc.constantFrom(...h.cursors);
+  if (key === "token" && h.linkTokens.length > 0) return fc.oneof(fc.constantFrom(...h.linkTokens), fc.string({ maxLength: 80 }));
   if (s.pattern) {
     const p = patterned(s.pattern, min, max);
     if (p) return p;

@@ -6,6 +6,7 @@ import * as meTokens from "../../src/app/api/v1/me/tokens/route";
 import * as webhooksRoute from "../../src/app/api/v1/webhooks/route";
 import * as ticketAttachments from "../../src/app/api/v1/tickets/[id]/attachments/route";
 import * as usersRoute from "../../src/app/api/v1/users/route";
+import * as resetPasswordRoute from "../../src/app/api/v1/users/[id]/reset-password/route";
 import * as auditRoute from "../../src/app/api/v1/audit/route";
 import * as notificationsRoute from "../../src/app/api/v1/notifications/route";
 import * as incrementalRoute from "../../src/app/api/v1/export/tickets/incremental/route";
@@ -57,7 +58,7 @@ async function upload(who: Actor, ticketId: string): Promise<string> {
 type Token = { id: string; token: string };
 type Tokens = { admin: Token; customer: Token; spareAdmin: Token; spareAgent: Token; spareCustomer: Token };
 
-async function populate(w: World): Promise<{ ids: Ids; tokens: Tokens }> {
+async function populate(w: World): Promise<{ ids: Ids; tokens: Tokens; link: string }> {
   const tCustomer = await newTicket(w.customer);
   const tCustomer2 = await newTicket(w.customer2);
   const tAgent = await newTicket(w.agent, { requesterId: w.customer.id, priority: "urgent", tags: ["billing"] });
@@ -76,6 +77,11 @@ async function populate(w: World): Promise<{ ids: Ids; tokens: Tokens }> {
     spareCustomer: await mintToken(w.customer, "spare"),
   };
   const attachment = await upload(w.customer, tCustomer.id);
+  // A real one-time link (no mail server: the URL comes back), for the setup endpoint to redeem.
+  const reset = await ok(call(resetPasswordRoute.POST, "POST", `/api/v1/users/${victimCustomer.id}/reset-password`, {
+    cookie: w.admin.cookie, params: { id: victimCustomer.id },
+  }), "reset link") as { resetUrl: string };
+  const link = decodeURIComponent(reset.resetUrl.split("/setup/")[1]!);
   const notes = await unsafeWithSystem((tx) =>
     tx.insert(notifications).values([w.admin, w.agent, w.customer].map((u, i) => ({
       orgId: w.org.id, userId: u.id, kind: "ticket.created", ticketId: tCustomer.id, idempotencyKey: `fuzz-${i}-${u.id}`, payload: { subject: "x" },
@@ -84,6 +90,7 @@ async function populate(w: World): Promise<{ ids: Ids; tokens: Tokens }> {
   const policies = await unsafeWithSystem((tx) => tx.select({ id: slaPolicies.id, orgId: slaPolicies.orgId }).from(slaPolicies));
   return {
     tokens,
+    link,
     ids: {
       tickets: [tCustomer.id, tCustomer2.id, tAgent.id],
       users: [victimAgent.id, victimCustomer.id, w.agent2.id, w.customer2.id],
@@ -188,6 +195,9 @@ export async function createFuzzWorld(): Promise<FuzzWorld> {
       emails: [own.admin.email, own.agent.email, own.customer.email, "nobody@example.test"],
       passwords: [TEST_PASSWORD],
       cursors,
+      // Setup links: a real one of the own org (redeeming the other org's would rightly change it),
+      // and well-formed ones that are not real, one of them naming the other org.
+      linkTokens: [mine.link, `${other.org.id.replace(/-/g, "")}.${mine.link.split(".")[1]!}`, `${"0".repeat(32)}.${"B".repeat(43)}`, `${mine.link}x`],
     },
     creds,
     fingerprinter,
