@@ -31,7 +31,7 @@ import { startProxy } from "./cluster/proxy";
 import { startHookSink, startMailSink } from "./cluster/receivers";
 import { startSampler } from "./cluster/sampler";
 import { printChecks, requestTable, writesLine } from "./cluster/report";
-import { createClusterOrgs, type ClusterOrg } from "./cluster/setup";
+import { CLUSTER_SLA, CLUSTER_SLA_FULL, createClusterOrgs, type ClusterOrg } from "./cluster/setup";
 import { quiescentSnapshot } from "./cluster/snapshot";
 import { verify, type Check } from "./cluster/verify";
 
@@ -71,7 +71,7 @@ function parseArgs(argv: string[]): Options {
     // Paced so that the notification email stays within what two workers deliver to the test's
     // SMTP server (about 13 messages/s: one connection per message, and smtp-server's 100 ms
     // greeting delay); beyond that the backlog only grows and the drain takes minutes.
-    thinkMs: full ? [800, 2000] : [300, 900],
+    thinkMs: full ? [1000, 3000] : [300, 900],
   };
 }
 
@@ -210,9 +210,9 @@ async function run(): Promise<number> {
   }
 
   const run = randomBytes(3).toString("hex");
-  const orgs: ClusterOrg[] = await createClusterOrgs({ proxyUrl: proxy.url, databaseUrl: db.url, run, orgs: opts.orgs, agents: opts.agents, customers: opts.customers, webhookUrl: hooks.url });
+  const orgs: ClusterOrg[] = await createClusterOrgs({ proxyUrl: proxy.url, databaseUrl: db.url, run, orgs: opts.orgs, agents: opts.agents, customers: opts.customers, webhookUrl: hooks.url, sla: opts.full ? CLUSTER_SLA_FULL : CLUSTER_SLA });
   for (const o of orgs) secrets.set(o.id, o.webhook.secret);
-  say(`set up ${orgs.map((o) => o.slug).join(", ")} through the API (users, tokens, SLA targets 1-4 min with a 1 min warning, webhook)`);
+  say(`set up ${orgs.map((o) => o.slug).join(", ")} through the API (users, tokens, SLA targets of ${opts.full ? "2-10" : "1-3"} min with a 1 min warning, webhook)`);
 
   if (!opts.full) {
     // CI has minutes, not the production 2 minutes of job expiry plus a minute of maintenance:
@@ -223,7 +223,11 @@ async function run(): Promise<number> {
     await supervisor.start();
     cleanups.push({ name: "job supervisor", fn: () => supervisor.stop({ graceful: false, wait: true }) });
     for (const q of [QUEUES.notify, QUEUES.email, QUEUES.webhook]) await supervisor.updateQueue(q.name, { name: q.name, expireInSeconds: 15 });
-    say("job timings compressed for the small run: expiry 15 s for notify/email/webhook, maintenance every 3 s");
+    // The SLA scan runs every minute by cron; here also every 10 s, so warnings and breaches come
+    // while the short run lasts (and two workers' scans overlap, which they must do safely).
+    const scans = setInterval(() => void supervisor.send(QUEUES.slaScan.name, {}).catch(() => undefined), 10_000);
+    cleanups.push({ name: "extra SLA scans", fn: async () => clearInterval(scans) });
+    say("job timings compressed for the small run: expiry 15 s for notify/email/webhook, maintenance every 3 s, an SLA scan every 10 s");
   }
 
   const ledger = newLedger();
@@ -267,7 +271,7 @@ async function run(): Promise<number> {
   for (const c of unexpectedExits) faults.errors.push(`${c.name} exited during the run; last lines:\n${c.tail(15).join("\n")}`);
 
   mark("waiting for the notification queues to drain…");
-  const snap = await quiescentSnapshot(db.url, opts.full ? 300_000 : 120_000, (n) => mark(n < 0 ? "database not answering yet" : `${n} notification job(s) still pending`));
+  const snap = await quiescentSnapshot(db.url, opts.full ? 600_000 : 120_000, (n) => mark(n < 0 ? "database not answering yet" : `${n} notification job(s) still pending`));
   mark(snap.drained ? "queues drained; snapshot taken" : `queues NOT drained (${snap.pendingJobs} pending); verifying what is there`);
   sampler.stop();
 

@@ -153,19 +153,28 @@ class VirtualUser {
       if (r < 0.05) return this.createTicket(pick(this.org.customers).id);
       if (r < 0.33) return this.withTicket((t) => this.comment(t, false));
       if (r < 0.48) return this.withTicket((t) => this.comment(t, true));
-      if (r < 0.72) return this.withTicket((t) => this.update(t));
+      if (r < 0.72) return this.takeOrUpdate();
       if (r < 0.9) return this.list();
       return this.read();
     }
-    if (r < 0.25 || this.freeTickets().length === 0) return this.createTicket();
+    if (r < 0.12 || this.freeTickets().length === 0) return this.createTicket();
     if (r < 0.6) return this.withTicket((t) => this.comment(t, false));
     if (r < 0.68) return this.withTicket((t) => this.update(t));
     if (r < 0.85) return this.list();
     return this.read();
   }
 
-  private async withTicket(fn: (t: TicketModel) => Promise<void>): Promise<void> {
-    const free = this.freeTickets();
+  /** Agents mostly take unassigned tickets (assign to self, open), as a triaging team does. */
+  private takeOrUpdate(): Promise<void> {
+    const unassigned = this.freeTickets().filter((t) => t.certain.assigneeId && t.state.assigneeId === null);
+    if (unassigned.length && Math.random() < 0.6) {
+      return this.withTicket((t) => this.update(t, { assigneeId: this.user.id, status: "open" }), unassigned);
+    }
+    return this.withTicket((t) => this.update(t));
+  }
+
+  private async withTicket(fn: (t: TicketModel) => Promise<void>, among?: TicketModel[]): Promise<void> {
+    const free = among ?? this.freeTickets();
     if (free.length === 0) return this.list();
     const t = pick(free);
     t.busy = true;
@@ -207,11 +216,11 @@ class VirtualUser {
 
   private async createTicket(requesterId?: string): Promise<void> {
     const requestId = newRequestId(this.name);
-    const priority = pick(PRIORITIES);
+    // Priority is staff-only on a new ticket (decision 016): customers get the default.
     const body = {
       subject: `Cluster ticket ${requestId}`,
       body: `Opened by ${this.name} under load.\n\nmarker ${requestId}`,
-      priority,
+      ...(this.staff ? { priority: pick(PRIORITIES) } : {}),
       ...(requesterId ? { requesterId } : {}),
     };
     const res = await this.call("ticket.create", "POST", "/api/v1/tickets", body, 1, requestId);
@@ -248,9 +257,11 @@ class VirtualUser {
     }
   }
 
-  private async update(t: TicketModel): Promise<void> {
-    const patch: Partial<Snap> = {};
-    if (this.staff) {
+  private async update(t: TicketModel, given?: Partial<Snap>): Promise<void> {
+    const patch: Partial<Snap> = { ...given };
+    if (given) {
+      if (t.state.status === "open") delete patch.status;
+    } else if (this.staff) {
       const fields = pick([["status"], ["priority"], ["assigneeId"], ["status", "assigneeId"], ["priority", "status"]] as const);
       for (const f of fields) {
         if (f === "status") patch.status = pick(STAFF_STATUSES.filter((s) => s !== t.state.status));
