@@ -17,16 +17,23 @@ const MAX_ENTRIES = 50_000;
 export class UserEmails {
   private readonly emails = new Map<string, string>();
 
-  constructor(private readonly orgId: string) {}
+  constructor(
+    private readonly orgId: string,
+    private readonly maxEntries = MAX_ENTRIES,
+  ) {}
 
-  /** Looks up, in the batch's tenant transaction, the users of `ids` not seen yet. */
+  /** Makes sure the users of `ids` are loaded, looking up (in the batch's tenant transaction) those not seen yet. */
   async load(tx: Tx, ids: Iterable<string | null | undefined>): Promise<void> {
-    const missing = new Set<string>();
-    for (const id of ids) if (id && !this.emails.has(id)) missing.add(id);
-    if (missing.size === 0) return;
-    if (this.emails.size + missing.size > MAX_ENTRIES) this.emails.clear();
+    const wanted = new Set<string>();
+    for (const id of ids) if (id) wanted.add(id);
+    let missing = [...wanted].filter((id) => !this.emails.has(id));
+    if (missing.length === 0) return;
+    if (this.emails.size + missing.length > this.maxEntries) {
+      this.emails.clear();
+      missing = [...wanted];
+    }
     const rows = await queryTextRows(tx, sql`select ${users.id}, ${users.email} from ${users}
-      where ${and(eq(users.orgId, this.orgId), sql`${users.id} = any(${`{${[...missing].join(",")}}`}::uuid[])`)}`);
+      where ${and(eq(users.orgId, this.orgId), sql`${users.id} = any(${`{${missing.join(",")}}`}::uuid[])`)}`);
     for (const [id, email] of rows) this.emails.set(id!, email ?? "");
     // A user the tenant cannot see (none: tickets reference users of their org) exports as empty.
     for (const id of missing) if (!this.emails.has(id)) this.emails.set(id, "");
