@@ -1,6 +1,8 @@
 // Summarizes a V8 CPU profile (.cpuprofile, as written by the inspector's Profiler.stop or
 // node --cpu-prof): where the process spent its samples, by area (Next.js, React, pg, drizzle,
-// zod, the app's bundle, Node internals, GC, idle) and by function (self time).
+// zod, the app's bundle, GC, idle) and by function (self time). Time in V8 natives and in Node's
+// own modules is charged to the nearest caller outside them (the writev that sends a query counts
+// for the pg driver, the fs write of a log line for pino), named "writev ← submit (pg/lib/query.js)".
 
 type CallFrame = { functionName: string; url: string; lineNumber: number; columnNumber: number };
 type ProfileNode = { id: number; callFrame: CallFrame; hitCount?: number; children?: number[] };
@@ -58,8 +60,21 @@ function shortUrl(url: string): string {
   return url.replace(/^file:\/\/.*?\/(src|scripts)\//, "$1/");
 }
 
+/** Frames that do work on someone else's behalf: V8 natives (writev, JSON.stringify …) and node: internals. */
+const isPlumbing = (f: CallFrame) => (!f.url && !f.functionName.startsWith("(")) || f.url.startsWith("node:");
+
 export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  /** The nearest caller that is neither native nor Node's own code: who the plumbing worked for. */
+  const onBehalfOf = (id: number): CallFrame | null => {
+    for (let p = parent.get(id); p !== undefined; p = parent.get(p)) {
+      const f = byId.get(p)!.callFrame;
+      if (f.url && !f.url.startsWith("node:")) return f;
+    }
+    return null;
+  };
   // The profiler's own stop (serializing the profile) is not the load: drop node:inspector subtrees.
   const excluded = new Set<number>();
   const drop = (id: number) => {
@@ -84,14 +99,17 @@ export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary 
     const n = byId.get(id);
     if (!n || excluded.has(id)) continue;
     total += t;
-    const area = areaOf(n.callFrame);
+    const f = n.callFrame;
+    const caller = isPlumbing(f) ? onBehalfOf(id) : null;
+    // Plumbing is charged to the area it worked for ("pg driver" for the writev that sends a query).
+    const area = caller ? areaOf(caller) : areaOf(f);
     if (area === "(idle)" || area === "(root)") {
       idle += t;
       continue;
     }
     areas.set(area, (areas.get(area) ?? 0) + t);
-    const f = n.callFrame;
-    const key = f.url ? `${f.functionName || "(anonymous)"} (${shortUrl(f.url)}:${f.lineNumber + 1})` : f.functionName;
+    const name = f.url ? `${f.functionName || "(anonymous)"} (${shortUrl(f.url)}:${f.lineNumber + 1})` : f.functionName;
+    const key = caller ? `${name} ← ${caller.functionName || "(anonymous)"} (${shortUrl(caller.url)}:${caller.lineNumber + 1})` : name;
     const e = fns.get(key) ?? { area, t: 0 };
     e.t += t;
     fns.set(key, e);
