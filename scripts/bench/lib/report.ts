@@ -85,7 +85,7 @@ export function figures(r: BenchResults): Figure[] {
     return s ? { measured: `**${fmtInt(s.unitsPerSec ?? 0)} pairs/s** over 10 orgs (p95 ${ms(s.p95)} per request)${one ? `; all in one org: ${fmtInt(one.unitsPerSec ?? 0)} pairs/s` : ""}`, ok: (s.unitsPerSec ?? 0) >= BARS.createPairsPerSec, invalid: errors(s, one) } : null;
   }, r.http);
   add("List throughput ÷ bare `node:http` + `pg` server, same SQL, same run", `≥ ${BARS.listBareRatio}`, httpCmd, () =>
-    http?.ratio ? { measured: `**${http.ratio.ratio.toFixed(2)}** (${fmtInt(http.ratio.app)} ÷ ${fmtInt(http.ratio.bare)} req/s; rounds ${http.ratio.perRound.map((x) => x.toFixed(2)).join(", ")})`, ok: http.ratio.ratio >= BARS.listBareRatio, invalid: errors(sc("list"), sc("list-bare")) } : null, r.http);
+    http?.ratio ? { measured: `**${http.ratio.ratio.toFixed(2)}** (${fmtInt(http.ratio.app)} ÷ ${fmtInt(http.ratio.bare)} req/s${http.ratio.perRound.length > 1 ? `; rounds ${http.ratio.perRound.map((x) => x.toFixed(2)).join(", ")}` : ""})`, ok: http.ratio.ratio >= BARS.listBareRatio, invalid: errors(sc("list"), sc("list-bare")) } : null, r.http);
   add("Ticket page (`GET /api/v1/tickets/:id` + its comments), HTTP edge", "— (no bar)", httpCmd, () => {
     const s = sc("page");
     return s ? { measured: `${fmtInt(s.unitsPerSec ?? 0)} pages/s; per request ${lat(s)}`, ok: null, invalid: errors(s) } : null;
