@@ -19,7 +19,7 @@ export async function listAttachments(
   const where = [eq(attachments.ticketId, t.id)];
   if (!can(ctx.user, "ticket.internal.view")) where.push(or(isNull(attachments.commentId), eq(comments.internal, false))!);
   if (ctx.query.cursor) {
-    const c = decodeCursor(ctx.query.cursor, isCursor);
+    const c = decodeCursor("attachments", ctx.query.cursor, isCursor);
     where.push(sql`(${attachments.createdAt}, ${attachments.id}) > (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
   const rows = await ctx.tx
@@ -34,6 +34,6 @@ export async function listAttachments(
   const last = pageRows[pageRows.length - 1];
   return {
     data: pageRows.map((r) => toAttachmentView(r.a, r.internal)),
-    nextCursor: more && last ? encodeCursor({ k: "att", v: last.v, id: last.a.id }) : null,
+    nextCursor: more && last ? encodeCursor("attachments", { k: "att", v: last.v, id: last.a.id }) : null,
   };
 }

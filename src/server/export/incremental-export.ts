@@ -26,7 +26,7 @@ export async function incrementalExport(ctx: Ctx<IncrementalQuery>): Promise<{ d
   const q = ctx.query;
   let from: Position;
   if (q.cursor) {
-    from = decodeCursor(q.cursor, isCursor);
+    from = decodeCursor("tickets-incremental", q.cursor, isCursor);
   } else {
     // Just before the first ticket changed at startTime (no ticket id sorts below the nil UUID).
     from = { v: q.startTime!, id: NIL_UUID };
@@ -49,7 +49,7 @@ export async function incrementalExport(ctx: Ctx<IncrementalQuery>): Promise<{ d
   const now = new Date();
   return {
     data: page.map((r) => toTicketView(r.ticket, now)),
-    nextCursor: encodeCursor({ k: "tix-inc", v: last.v, id: last.id }),
+    nextCursor: encodeCursor("tickets-incremental", { k: "tix-inc", v: last.v, id: last.id }),
     endOfStream,
   };
 }

@@ -36,7 +36,7 @@ export async function listNotifications(ctx: Ctx<ListNotifications>) {
   const where = [mine];
   if (ctx.query.unread === "true") where.push(isNull(notifications.readAt));
   if (ctx.query.cursor) {
-    const c = decodeCursor(ctx.query.cursor, isKeyCursor);
+    const c = decodeCursor("notifications", ctx.query.cursor, isKeyCursor);
     where.push(sql`(${notifications.createdAt}, ${notifications.id}) < (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
   const rows = await ctx.tx
@@ -46,7 +46,7 @@ export async function listNotifications(ctx: Ctx<ListNotifications>) {
     .orderBy(desc(notifications.createdAt), desc(notifications.id))
     .limit(ctx.query.limit + 1);
   const [unread] = await ctx.tx.select({ n: count() }).from(notifications).where(and(mine, isNull(notifications.readAt)));
-  const { rows: pageRows, nextCursor } = keysetPage(rows, ctx.query.limit, (last) => ({ v: last.v, id: last.n.id }));
+  const { rows: pageRows, nextCursor } = keysetPage("notifications", rows, ctx.query.limit, (last) => ({ v: last.v, id: last.n.id }));
   return {
     data: pageRows.map(({ n }): NotificationView => ({
       id: n.id, kind: n.kind, ticketId: n.ticketId, payload: n.payload, readAt: n.readAt?.toISOString() ?? null, createdAt: n.createdAt.toISOString(),

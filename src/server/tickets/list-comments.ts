@@ -18,7 +18,7 @@ export async function listComments(
   const where = [eq(comments.ticketId, t.id)];
   if (!can(ctx.user, "ticket.internal.view")) where.push(eq(comments.internal, false));
   if (ctx.query.cursor) {
-    const c = decodeCursor(ctx.query.cursor, isKeyCursor);
+    const c = decodeCursor("comments", ctx.query.cursor, isKeyCursor);
     where.push(sql`(${comments.createdAt}, ${comments.id}) > (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
   const rows = await ctx.tx
@@ -27,7 +27,7 @@ export async function listComments(
     .where(and(...where))
     .orderBy(comments.createdAt, comments.id)
     .limit(ctx.query.limit + 1);
-  const { rows: pageRows, nextCursor } = keysetPage(rows, ctx.query.limit, (last) => ({ v: last.v, id: last.c.id }));
+  const { rows: pageRows, nextCursor } = keysetPage("comments", rows, ctx.query.limit, (last) => ({ v: last.v, id: last.c.id }));
   return {
     data: pageRows.map((r) => toCommentView(r.c)),
     nextCursor,

@@ -69,7 +69,7 @@ export async function listTickets(ctx: Ctx<ListTickets>): Promise<{ data: Ticket
   const { expr, cast } = SORT_SQL[key];
   const where = ticketFilters(ctx, q);
   if (q.cursor) {
-    const c = decodeCursor(q.cursor, isCursor);
+    const c = decodeCursor("tickets", q.cursor, isCursor);
     if (c.s !== q.sort) {
       throw new AppError("validation_failed", "cursor belongs to another sort order", {
         issues: [{ in: "query", path: "cursor", message: "was made for a different sort" }],
@@ -91,6 +91,6 @@ export async function listTickets(ctx: Ctx<ListTickets>): Promise<{ data: Ticket
   const now = new Date();
   return {
     data: pageRows.map((r) => toTicketView(r.t, now)),
-    nextCursor: more && last ? encodeCursor({ s: q.sort, v: last.sortValue, id: last.t.id }) : null,
+    nextCursor: more && last ? encodeCursor("tickets", { s: q.sort, v: last.sortValue, id: last.t.id }) : null,
   };
 }

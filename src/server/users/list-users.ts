@@ -40,7 +40,7 @@ export async function listUsers(ctx: Ctx<ListUsers>): Promise<{ data: UserView[]
     where.push(sql`(${users.email} ilike ${like} or ${users.name} ilike ${like})`);
   }
   if (q.cursor) {
-    const c = decodeCursor(q.cursor, isKeyCursor);
+    const c = decodeCursor("users", q.cursor, isKeyCursor);
     where.push(sql`(lower(${users.email}), ${users.id}) > (${c.v}, ${c.id}::uuid)`);
   }
   const rows = await ctx.tx
@@ -49,7 +49,7 @@ export async function listUsers(ctx: Ctx<ListUsers>): Promise<{ data: UserView[]
     .where(and(...where))
     .orderBy(sql`lower(${users.email})`, users.id)
     .limit(q.limit + 1);
-  const { rows: pageRows, nextCursor } = keysetPage(rows, q.limit, (last) => ({ v: last.email.toLowerCase(), id: last.id }));
+  const { rows: pageRows, nextCursor } = keysetPage("users", rows, q.limit, (last) => ({ v: last.email.toLowerCase(), id: last.id }));
   return {
     data: pageRows.map(toUserView),
     nextCursor,

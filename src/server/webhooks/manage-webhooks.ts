@@ -102,7 +102,7 @@ export async function listDeliveries(ctx: Ctx<z.infer<typeof ZListDeliveries>>, 
   if (!w) throw notFound("webhook");
   const where = [eq(webhookDeliveries.webhookId, webhookId)];
   if (ctx.query.cursor) {
-    const c = decodeCursor(ctx.query.cursor, isKeyCursor);
+    const c = decodeCursor("webhook-deliveries", ctx.query.cursor, isKeyCursor);
     where.push(sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
   const rows = await ctx.tx
@@ -111,7 +111,7 @@ export async function listDeliveries(ctx: Ctx<z.infer<typeof ZListDeliveries>>, 
     .where(and(...where))
     .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
     .limit(ctx.query.limit + 1);
-  const { rows: page, nextCursor } = keysetPage(rows, ctx.query.limit, (last) => ({ v: last.v, id: last.d.id }));
+  const { rows: page, nextCursor } = keysetPage("webhook-deliveries", rows, ctx.query.limit, (last) => ({ v: last.v, id: last.d.id }));
   return {
     data: page.map(({ d }) => ({
       id: d.id, event: d.event, status: d.status, attempts: d.attempts, lastStatusCode: d.lastStatusCode, lastError: d.lastError,
