@@ -13,7 +13,7 @@ import { auditActor } from "./actor";
 import { nextTicketNumber } from "./load-ticket";
 import { assertCan, assertMayCreateTicketWith } from "./permissions";
 import type { CreateTicket, TicketView } from "./schemas";
-import { toTicketView } from "./ticket-view";
+import { ticketColumns, toTicketView } from "./ticket-view";
 
 /**
  * Opens a ticket with its first message. Customers are always their own requester and may not set
@@ -51,7 +51,7 @@ export async function createTicket(ctx: Ctx, input: CreateTicket): Promise<Ticke
       createdAt: now,
       updatedAt: now,
     })
-    .returning();
+    .returning(ticketColumns);
   const [comment] = await tx
     .insert(comments)
     .values({ orgId: user.orgId, ticketId: created!.id, authorId: user.userId, body: input.body, bodyHtml: renderMarkdown(input.body), internal: false, createdAt: now })

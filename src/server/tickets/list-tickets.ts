@@ -7,7 +7,7 @@ import type { Ctx } from "../http/route";
 import { visibleTo } from "./load-ticket";
 import { isStaff } from "./permissions";
 import type { ListTickets, SortKey, TicketView } from "./schemas";
-import { toTicketView } from "./ticket-view";
+import { ticketColumns, toTicketView } from "./ticket-view";
 
 type Cursor = { s: string; v: string; id: string };
 const isCursor = (v: unknown): v is Cursor =>
@@ -80,7 +80,7 @@ export async function listTickets(ctx: Ctx<ListTickets>): Promise<{ data: Ticket
   }
   const dir = desc ? sql`desc` : sql`asc`;
   const rows = await ctx.tx
-    .select({ t: tickets, sortValue: sql<string>`(${expr})::text` })
+    .select({ t: ticketColumns, sortValue: sql<string>`(${expr})::text` })
     .from(tickets)
     .where(and(...where))
     .orderBy(sql`${expr} ${dir}`, sql`${tickets.id} ${dir}`)

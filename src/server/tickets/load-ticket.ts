@@ -5,7 +5,7 @@ import type { Tx } from "../db/tenant";
 import { tickets } from "../db/schema/tickets";
 import { notFound } from "../http/errors";
 import { isStaff } from "./permissions";
-import type { TicketRow } from "./ticket-view";
+import { ticketColumns, type TicketRow } from "./ticket-view";
 
 /** What the caller may see: staff see the org's tickets (RLS scopes the org), customers their own. */
 export function visibleTo(user: Pick<Principal, "userId" | "role">): SQL | undefined {
@@ -23,7 +23,7 @@ export async function loadVisibleTicket(
   id: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<TicketRow> {
-  const q = tx.select().from(tickets).where(and(eq(tickets.orgId, user.orgId), eq(tickets.id, id), visibleTo(user))).limit(1);
+  const q = tx.select(ticketColumns).from(tickets).where(and(eq(tickets.orgId, user.orgId), eq(tickets.id, id), visibleTo(user))).limit(1);
   const [t] = opts.forUpdate ? await q.for("update") : await q;
   if (!t) throw notFound("ticket");
   return t;

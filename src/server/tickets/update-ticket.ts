@@ -12,7 +12,7 @@ import { auditActor } from "./actor";
 import { loadVisibleTicket } from "./load-ticket";
 import { assertCan, can, STAFF_ROLES } from "./permissions";
 import type { TicketView, UpdateTicket } from "./schemas";
-import { toTicketView, type TicketRow } from "./ticket-view";
+import { ticketColumns, toTicketView, type TicketRow } from "./ticket-view";
 
 type Field = "status" | "priority" | "assigneeId" | "subject" | "tags";
 
@@ -69,7 +69,7 @@ export async function updateTicket(ctx: Ctx, id: string, input: UpdateTicket): P
     .update(tickets)
     .set({ ...set, ...sla, closedAt: set.status === "closed" ? now : t.closedAt, updatedAt: now, version: sql`${tickets.version} + 1` })
     .where(eq(tickets.id, t.id))
-    .returning();
+    .returning(ticketColumns);
   await recordAudit(tx, auditActor(ctx), { action: "ticket.updated", entityType: "ticket", entityId: t.id, data: { changes } });
   if (set.assigneeId) {
     await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.assigned", ticketId: t.id, actorId: user.userId, assigneeId: set.assigneeId });
