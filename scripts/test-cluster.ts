@@ -188,10 +188,10 @@ async function run(): Promise<number> {
     };
   };
   const children: Child[] = [];
+  cleanups.push({ name: "app and worker processes", fn: () => Promise.all(children.map((c) => c.stop())) });
   const startChild = (name: string, script: string, extra: Record<string, string>, ready: RegExp) => {
     const c = spawnNodeScript({ name, script, env: childEnv(extra), cwd: root, logDir });
     children.push(c);
-    cleanups.push({ name, fn: () => c.stop() });
     return c.waitForLine(ready, 120_000).then(() => c);
   };
   const WORKER_READY = /Beacon worker running/;
