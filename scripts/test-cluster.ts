@@ -101,7 +101,10 @@ function cleanup(): Promise<void> {
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     console.error(`\ntest:cluster: ${signal}, stopping everything…`);
-    void cleanup().then(() => process.exit(130));
+    void cleanup().then(() => {
+      if (workDir) console.error(`Logs and data kept in ${workDir}`);
+      process.exit(130);
+    });
   });
 }
 process.on("exit", () => killAllChildrenNow());
