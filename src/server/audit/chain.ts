@@ -31,3 +31,24 @@ export function eventHash(prevHash: string, e: ChainedEvent): string {
   });
   return createHash("sha256").update(prevHash).update(body).digest("hex");
 }
+
+/** An event as verification reads it back: nulls, never undefined, and `at` already as toISOString() text. */
+export type StoredEvent = Omit<ChainedEvent, "at" | "actorId" | "entityId" | "requestId"> & {
+  actorId: string | null;
+  entityId: string | null;
+  requestId: string | null;
+  atIso: string;
+};
+
+/**
+ * eventHash for verification, which runs it for every event of a chain: the event's own keys are
+ * written in their sorted order by hand — the same bytes canonicalJson gives for the whole object,
+ * which a property test holds — and only `data` is canonicalized generically.
+ */
+export function storedEventHash(prevHash: string, e: StoredEvent): string {
+  const body =
+    `{"action":${JSON.stringify(e.action)},"actorId":${JSON.stringify(e.actorId)},"at":${JSON.stringify(e.atIso)}` +
+    `,"data":${canonicalJson(e.data)},"entityId":${JSON.stringify(e.entityId)},"entityType":${JSON.stringify(e.entityType)}` +
+    `,"orgId":${JSON.stringify(e.orgId)},"requestId":${JSON.stringify(e.requestId)},"seq":${JSON.stringify(e.seq)}}`;
+  return createHash("sha256").update(prevHash).update(body).digest("hex");
+}

@@ -1,0 +1,51 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { eventHash, storedEventHash } from "../../src/server/audit/chain";
+import { canonicalJson } from "../../src/lib/canonical-json";
+
+// The audit chain's bytes must never change: every stored hash was computed over them. These
+// properties hold the loop-based canonicalJson to the original map/filter/join form, and the
+// verifier's hand-ordered event form to canonicalJson over the whole event.
+
+function referenceCanonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? "null" : referenceCanonicalJson(v))).join(",")}]`;
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${referenceCanonicalJson(obj[k])}`).join(",")}}`;
+}
+
+const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+const anyJson = fc.jsonValue();
+const withUndefined = fc.anything({ withNullPrototype: false, withDate: true, maxDepth: 4 });
+
+describe("audit hash bytes", () => {
+  it("canonicalJson gives the reference bytes for any value", () => {
+    fc.assert(fc.property(fc.oneof(anyJson, withUndefined), (v) => {
+      expect(canonicalJson(v)).toBe(referenceCanonicalJson(v));
+    }), { numRuns: 2000, seed });
+  });
+
+  it("the verifier's event form hashes exactly like eventHash", () => {
+    const nullableId = fc.option(fc.uuid(), { nil: null });
+    fc.assert(fc.property(
+      fc.record({
+        orgId: fc.uuid(),
+        seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        actorId: nullableId,
+        action: fc.string(),
+        entityType: fc.string(),
+        entityId: nullableId,
+        data: fc.dictionary(fc.string(), anyJson),
+        requestId: fc.option(fc.string(), { nil: null }),
+        at: fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true }),
+      }),
+      fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 64, maxLength: 64 }),
+      (e, prev) => {
+        const { at, ...rest } = e;
+        expect(storedEventHash(prev, { ...rest, atIso: at.toISOString() })).toBe(eventHash(prev, e));
+      },
+    ), { numRuns: 2000, seed });
+  });
+});
