@@ -52,7 +52,7 @@ export type FaultContext = {
 };
 
 const JOB_QUEUES = ["notify", "email", "webhook"];
-export const REDIS_RECONNECT_MS = 6_000;
+export const REDIS_RECONNECT_MS = 8_000;
 
 async function jobsQuery(url: string, text: string, values: unknown[]): Promise<JobRef[]> {
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
