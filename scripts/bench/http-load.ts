@@ -108,6 +108,8 @@ const secret = randomBytes(32).toString("base64url");
 /** The dedicated orgs of the create scenarios: bench-load-01 … bench-load-NN. */
 const LOAD_PREFIX = "bench-load-";
 const LOAD_ORGS = 10;
+/** The closed loop of the unqueued-latency runs: as wide as the machine's cores (2). */
+const UNQUEUED_CONNECTIONS = 2;
 /** withTenant()'s first statement (src/server/db/tenant.ts), as drizzle sends it. */
 const TENANT_SQL = "select set_config('role', 'beacon_app', true), set_config('app.org_id', $1, true)";
 // This process only reads and writes through the domain functions; its own logs are not wanted.
@@ -458,7 +460,6 @@ function combine(id: string, label: string, target: "app" | "bare", runs: Run[],
  * overallRate was tried first: it releases each second's quota as a burst, so "paced" requests
  * queued behind each other and the figure measured the burst, not the request.)
  */
-const UNQUEUED_CONNECTIONS = 2;
 async function paced(server: Server, id: string, saturated: ScenarioResult, reqs: autocannon.Request[]): Promise<ScenarioResult> {
   const r = combine(`${id}-paced`, `${saturated.label}, ${UNQUEUED_CONNECTIONS} connections (unqueued latency)`, "app", [await run(server, reqs, opts.duration, UNQUEUED_CONNECTIONS)]);
   r.connections = UNQUEUED_CONNECTIONS;

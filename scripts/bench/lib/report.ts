@@ -69,16 +69,21 @@ export function figures(r: BenchResults): Figure[] {
       ? bad.map((s) => `${s.id}: ${fmtInt(s.non2xx)} of ${fmtInt(s.responses)} responses not 2xx (${Object.entries(s.statusCodes).map(([k, n]) => `${k}×${n}`).join(", ")}); see the server log`).join("; ")
       : undefined;
   };
-  add("Ticket list, agent default view (`GET /api/v1/tickets`), HTTP edge", `p95 ≤ ${BARS.listP95Ms} ms`, httpCmd, () => {
-    const s = sc("list");
-    const p = sc("list-paced");
-    return s ? { measured: lat(s) + (p ? `; ${p.connections} connections (unqueued): p95 ${ms(p.p95)} at ${fmtInt(p.reqPerSec)} req/s` : ""), ok: s.p95 <= BARS.listP95Ms, invalid: errors(s, p) } : null;
-  }, r.http);
-  add("Search (`GET /api/v1/tickets?q=…`), HTTP edge", `p95 ≤ ${BARS.searchP95Ms} ms`, httpCmd, () => {
-    const s = sc("search");
-    const p = sc("search-paced");
-    return s ? { measured: lat(s) + (p ? `; ${p.connections} connections (unqueued): p95 ${ms(p.p95)} at ${fmtInt(p.reqPerSec)} req/s` : ""), ok: s.p95 <= BARS.searchP95Ms, invalid: errors(s, p) } : null;
-  }, r.http);
+  // Latency bars are shown twice: unqueued (a closed loop as wide as the cores, still a few
+  // hundred requests a second) and saturated (10 connections, where Little's law puts the mean
+  // at 10 ÷ throughput). SPEC §9 names no load for its p95s; neither row hides the other.
+  const latencyRows = (name: string, bar: number, id: string) => {
+    add(`${name}, unqueued (2 connections)`, `p95 ≤ ${bar} ms`, httpCmd, () => {
+      const p = sc(`${id}-paced`);
+      return p ? { measured: lat(p), ok: p.p95 <= bar, invalid: errors(p) } : null;
+    }, r.http);
+    add(`${name}, saturated (10 connections)`, `p95 ≤ ${bar} ms`, httpCmd, () => {
+      const s = sc(id);
+      return s ? { measured: lat(s), ok: s.p95 <= bar, invalid: errors(s) } : null;
+    }, r.http);
+  };
+  latencyRows("Ticket list, agent default view (`GET /api/v1/tickets`), HTTP edge", BARS.listP95Ms, "list");
+  latencyRows("Search (`GET /api/v1/tickets?q=…`), HTTP edge", BARS.searchP95Ms, "search");
   add("Create ticket + first comment (customer's POST, agent's reply), sustained", `≥ ${BARS.createPairsPerSec} pairs/s`, httpCmd, () => {
     const s = sc("create");
     const one = sc("create-1org");
