@@ -5,7 +5,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { assertKey, StorageNotFound, type Storage } from "./storage";
+import { assertKey, isStorageKey, StorageNotFound, type Storage, type StoredObject } from "./storage";
 import { hashingCounter } from "./hashing-counter";
 
 /**
@@ -58,10 +58,50 @@ export class LocalDiskStore implements Storage {
     await fs.rm(this.pathOf(key), { force: true });
   }
 
+  async *list(): AsyncIterable<StoredObject> {
+    const orgsDir = path.join(this.root, "org");
+    for (const org of await readdirOrEmpty(orgsDir)) {
+      for (const name of await readdirOrEmpty(path.join(orgsDir, org))) {
+        const key = `org/${org}/${name}`;
+        if (!isStorageKey(key)) continue;
+        const st = await fs.stat(this.pathOf(key)).catch(() => null);
+        if (st?.isFile()) yield { key, modifiedAt: st.mtime };
+      }
+    }
+  }
+
+  async removeStaleTemp(before: Date): Promise<number> {
+    return removeOldFiles(path.join(this.root, ".tmp"), before);
+  }
+
   /** The key shape is checked, and the resolved path must still be inside the root. */
   private pathOf(key: string): string {
     const p = path.resolve(this.root, ...assertKey(key).split("/"));
     if (!p.startsWith(this.root + path.sep)) throw new Error("invalid storage key");
     return p;
   }
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await fs.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+}
+
+/** Removes the `.part` files in dir last written before `before`; how many. */
+export async function removeOldFiles(dir: string, before: Date): Promise<number> {
+  let removed = 0;
+  for (const name of await readdirOrEmpty(dir)) {
+    if (!name.endsWith(".part")) continue;
+    const file = path.join(dir, name);
+    const st = await fs.stat(file).catch(() => null);
+    if (st?.isFile() && st.mtime < before) {
+      await fs.rm(file, { force: true });
+      removed++;
+    }
+  }
+  return removed;
 }

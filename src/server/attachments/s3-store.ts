@@ -8,7 +8,8 @@ import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { pipeline } from "node:stream/promises";
 import { AwsV4Signer } from "aws4fetch";
 import { hashingCounter } from "./hashing-counter";
-import { assertKey, StorageNotFound, type Storage } from "./storage";
+import { removeOldFiles } from "./local-disk-store";
+import { assertKey, isStorageKey, StorageNotFound, type Storage, type StoredObject } from "./storage";
 
 export type S3Config = {
   bucket: string;
@@ -71,6 +72,30 @@ export class S3Store implements Storage {
     if (!res.ok && res.status !== 404) throw new Error(`S3 DELETE ${key} answered ${res.status}`);
   }
 
+  /** ListObjectsV2 over the `org/` prefix, page by page (1,000 keys each). */
+  async *list(): AsyncIterable<StoredObject> {
+    let token: string | undefined;
+    do {
+      const url = new URL(this.bucketUrl());
+      url.searchParams.set("list-type", "2");
+      url.searchParams.set("prefix", "org/");
+      if (token) url.searchParams.set("continuation-token", token);
+      const res = await this.send("GET", url.toString());
+      const xml = await res.text();
+      if (!res.ok) throw new Error(`S3 list answered ${res.status}`);
+      for (const m of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+        const key = xmlText(m[1]!, "Key");
+        const modified = xmlText(m[1]!, "LastModified");
+        if (key && modified && isStorageKey(key)) yield { key, modifiedAt: new Date(modified) };
+      }
+      token = xmlText(xml, "IsTruncated") === "true" ? xmlText(xml, "NextContinuationToken") : undefined;
+    } while (token);
+  }
+
+  async removeStaleTemp(before: Date): Promise<number> {
+    return removeOldFiles(this.cfg.spoolDir, before);
+  }
+
   private async send(method: string, url: string, headers: Record<string, string> = {}, body?: Blob): Promise<Response> {
     const signed = await new AwsV4Signer({
       method,
@@ -92,6 +117,14 @@ export class S3Store implements Storage {
     }
   }
 
+  private bucketUrl(): string {
+    const endpoint = new URL(this.cfg.endpoint ?? `https://s3.${this.cfg.region}.amazonaws.com`);
+    const base = endpoint.pathname.replace(/\/+$/, "");
+    return this.cfg.forcePathStyle
+      ? `${endpoint.origin}${base}/${encodeURIComponent(this.cfg.bucket)}/`
+      : `${endpoint.protocol}//${this.cfg.bucket}.${endpoint.host}${base}/`;
+  }
+
   private urlOf(key: string): string {
     const endpoint = new URL(this.cfg.endpoint ?? `https://s3.${this.cfg.region}.amazonaws.com`);
     const objectPath = assertKey(key).split("/").map(encodeURIComponent).join("/");
@@ -104,3 +137,9 @@ export class S3Store implements Storage {
 }
 
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/** The text of the first <tag> in xml, entities decoded (S3's list answers are flat enough for this). */
+function xmlText(xml: string, tag: string): string | undefined {
+  const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
+  return m?.[1]?.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+}

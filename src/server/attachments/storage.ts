@@ -10,7 +10,13 @@ export interface Storage {
   get(key: string): Promise<Readable>;
   /** Removes the object; a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /** Every stored object with a valid key, with when it was written (for the orphan sweep). */
+  list(): AsyncIterable<StoredObject>;
+  /** Spool and temp files of puts that never finished (a process killed mid-upload), older than `before`; removed. */
+  removeStaleTemp(before: Date): Promise<number>;
 }
+
+export type StoredObject = { key: string; modifiedAt: Date };
 
 export class StorageNotFound extends Error {
   constructor(key: string) {
@@ -25,6 +31,10 @@ const KEY = new RegExp(`^org/${UUID}/${UUID}$`);
 /** `org/<orgId>/<uuid>`: the only key shape either store accepts, so no key can climb out of its root. */
 export function newStorageKey(orgId: string): string {
   return assertKey(`org/${orgId.toLowerCase()}/${randomUUID()}`);
+}
+
+export function isStorageKey(key: string): boolean {
+  return KEY.test(key);
 }
 
 export function assertKey(key: string): string {

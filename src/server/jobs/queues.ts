@@ -34,6 +34,7 @@ const dead = (name: string): QueueDef => ({ name, retryLimit: 0, retryDelay: 0, 
 export const QUEUES = {
   slaScan: { name: "sla-scan", retryLimit: 1, retryDelay: 5, retryBackoff: false, expireInSeconds: 120, cron: "* * * * *" },
   autoClose: { name: "auto-close", retryLimit: 2, retryDelay: 30, retryBackoff: true, expireInSeconds: 600, cron: "*/10 * * * *" },
+  uploadSweep: { name: "upload-sweep", retryLimit: 2, retryDelay: 300, retryBackoff: true, expireInSeconds: 3600, cron: "17 3 * * *" },
   notify: { name: "notify", retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 120, deadLetter: "notify-dead" },
   email: { name: "email", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 120, deadLetter: "email-dead" },
   webhook: { name: "webhook", retryLimit: 8, retryDelay: 5, retryBackoff: true, expireInSeconds: 60, deadLetter: "webhook-dead" },
@@ -45,5 +46,5 @@ export const QUEUES = {
 } satisfies Record<string, QueueDef>;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]["name"];
-export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.slaScan, QUEUES.autoClose];
+export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.slaScan, QUEUES.autoClose, QUEUES.uploadSweep];
 export const DEAD_QUEUES = [QUEUES.notifyDead, QUEUES.emailDead, QUEUES.webhookDead, QUEUES.slaReapplyDead];

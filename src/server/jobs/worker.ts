@@ -7,6 +7,7 @@ import { handleEmail, markEmailDead } from "../notifications/email";
 import { handleWebhook, markWebhookDead } from "../notifications/webhook-delivery";
 import { unsafeScanSlas } from "../sla/scan";
 import { unsafeAutoCloseSolved } from "../tickets/auto-close";
+import { unsafeSweepOrphanUploads } from "../attachments/sweep-orphans";
 import { reapplyPolicy } from "../sla-policies/reapply-policy";
 import { BOSS_SCHEMA } from "./boss";
 import { QUEUES, ZEmailJob, ZNotifyJob, ZReapplyJob, ZWebhookJob } from "./queues";
@@ -69,6 +70,11 @@ export async function startWorker(opts: {
     return r;
   });
   await work(QUEUES.autoClose.name, null, () => unsafeAutoCloseSolved());
+  await work(QUEUES.uploadSweep.name, null, async () => {
+    const r = await unsafeSweepOrphanUploads();
+    if (r.orphans || r.tempFilesRemoved) log.info({ ...r }, "upload sweep removed orphaned bytes");
+    return r;
+  });
   await work(QUEUES.emailDead.name, ZEmailJob, async (d) => (countJob(QUEUES.email.name, "dead", 0), markEmailDead(d)));
   await work(QUEUES.webhookDead.name, ZWebhookJob, async (d) => (countJob(QUEUES.webhook.name, "dead", 0), markWebhookDead(d)));
   await work(QUEUES.slaReapplyDead.name, null, async (d) => {
@@ -83,6 +89,7 @@ export async function startWorker(opts: {
   if (opts.schedule !== false) {
     await boss.schedule(QUEUES.slaScan.name, QUEUES.slaScan.cron);
     await boss.schedule(QUEUES.autoClose.name, QUEUES.autoClose.cron);
+    await boss.schedule(QUEUES.uploadSweep.name, QUEUES.uploadSweep.cron);
   }
   log.info({ queues: Object.values(QUEUES).map((q) => q.name) }, "worker started");
   return {

@@ -98,6 +98,8 @@ export const attachments = pgTable(
   (t) => [
     primaryKey({ columns: [t.orgId, t.id] }),
     index("attachments_ticket_idx").on(t.orgId, t.ticketId),
+    // Keys are unique by construction; the index lets the orphan sweep ask "is this key known?".
+    uniqueIndex("attachments_org_storage_key_key").on(t.orgId, t.storageKey),
     foreignKey({ columns: [t.orgId, t.ticketId], foreignColumns: [tickets.orgId, tickets.id] }).onDelete("cascade"),
     foreignKey({ columns: [t.orgId, t.commentId], foreignColumns: [comments.orgId, comments.id] }).onDelete("cascade"),
     foreignKey({ columns: [t.orgId, t.uploaderId], foreignColumns: [users.orgId, users.id] }),

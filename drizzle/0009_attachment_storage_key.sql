@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "attachments_org_storage_key_key" ON "attachments" USING btree ("org_id","storage_key");
