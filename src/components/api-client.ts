@@ -6,7 +6,7 @@ export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiFailur
 
 type ErrorBody = { error?: { code?: string; message?: string; details?: { issues?: { path?: unknown; message?: unknown }[] } } };
 
-export async function api<T>(method: "GET" | "POST" | "PATCH" | "DELETE", url: string, body?: unknown): Promise<ApiResult<T>> {
+export async function api<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", url: string, body?: unknown): Promise<ApiResult<T>> {
   let res: Response;
   try {
     res = await fetch(url, {

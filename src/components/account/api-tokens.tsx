@@ -2,11 +2,10 @@
 
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type FormEvent } from "react";
-import { describeFailure, type ApiFailure } from "../api-client";
+import { api, describeFailure, type ApiFailure } from "../api-client";
 import { LocalTime } from "../local-time";
 import s from "../admin/admin.module.css";
 import { ConfirmDialog } from "../admin/confirm-dialog";
-import { callApi } from "../admin/json-api";
 import { ShownOnce } from "../admin/shown-once";
 
 export type TokenData = { id: string; name: string; createdAt: string; lastUsedAt: string | null; expiresAt: string | null };
@@ -58,7 +57,7 @@ export function ApiTokens({ tokens }: { tokens: TokenData[] }) {
       expiresAt = new Date(Date.now() + Number(expiry) * DAY - 60_000).toISOString();
     }
     setBusy(true);
-    const r = await callApi<Created>("POST", "/api/v1/me/tokens", { name, expiresAt });
+    const r = await api<Created>("POST", "/api/v1/me/tokens", { name, expiresAt });
     setBusy(false);
     if (!r.ok) {
       setFailure(r.error);
@@ -76,7 +75,7 @@ export function ApiTokens({ tokens }: { tokens: TokenData[] }) {
     const t = revoking;
     setBusy(true);
     setFailure(null);
-    const r = await callApi("DELETE", `/api/v1/me/tokens/${t.id}`);
+    const r = await api("DELETE", `/api/v1/me/tokens/${t.id}`);
     setBusy(false);
     setRevoking(null);
     if (!r.ok) {

@@ -3,9 +3,8 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
-import { describeFailure, type ApiFailure } from "../api-client";
+import { api, describeFailure, type ApiFailure } from "../api-client";
 import s from "../admin/admin.module.css";
-import { callApi } from "../admin/json-api";
 
 type Status = { enabled: boolean; pending: boolean; required: boolean; recoveryCodesRemaining: number };
 type Setup = { secret: string; otpauthUrl: string };
@@ -126,7 +125,7 @@ export function TwoFactorSettings({ status, required }: { status: Status; requir
     setBusy(true);
     setFailure(null);
     setNote("");
-    const r = await callApi<Setup>("POST", "/api/v1/me/2fa/setup");
+    const r = await api<Setup>("POST", "/api/v1/me/2fa/setup");
     setBusy(false);
     if (!r.ok) return setFailure({ where: "start", error: r.error });
     setSetup(r.data);
@@ -137,7 +136,7 @@ export function TwoFactorSettings({ status, required }: { status: Status; requir
     const code = String(new FormData(e.currentTarget).get("code") ?? "").trim();
     setBusy(true);
     setFailure(null);
-    const r = await callApi<{ enabled: true; recoveryCodes: string[] }>("POST", "/api/v1/me/2fa/confirm", { code });
+    const r = await api<{ enabled: true; recoveryCodes: string[] }>("POST", "/api/v1/me/2fa/confirm", { code });
     setBusy(false);
     if (!r.ok) return setFailure({ where: "confirm", error: r.error });
     setSetup(null);
@@ -151,7 +150,7 @@ export function TwoFactorSettings({ status, required }: { status: Status; requir
     const form = new FormData(e.currentTarget);
     setBusy(true);
     setFailure(null);
-    const r = await callApi("DELETE", "/api/v1/me/2fa", { password: String(form.get("password") ?? ""), code: String(form.get("code") ?? "").trim() });
+    const r = await api("DELETE", "/api/v1/me/2fa", { password: String(form.get("password") ?? ""), code: String(form.get("code") ?? "").trim() });
     setBusy(false);
     if (!r.ok) return setFailure({ where: "off", error: r.error });
     setNote("Two-factor sign-in is off. Your recovery codes no longer work.");
@@ -164,7 +163,7 @@ export function TwoFactorSettings({ status, required }: { status: Status; requir
     const code = String(new FormData(formEl).get("code") ?? "").trim();
     setBusy(true);
     setFailure(null);
-    const r = await callApi<{ recoveryCodes: string[] }>("POST", "/api/v1/me/2fa/recovery-codes", { code });
+    const r = await api<{ recoveryCodes: string[] }>("POST", "/api/v1/me/2fa/recovery-codes", { code });
     setBusy(false);
     if (!r.ok) return setFailure({ where: "regen", error: r.error });
     formEl.reset();

@@ -1,9 +1,8 @@
 "use client";
 
 import { useState } from "react";
-import { describeFailure } from "../api-client";
+import { api, describeFailure } from "../api-client";
 import s from "./admin.module.css";
-import { callApi } from "./json-api";
 
 type Result = { valid: boolean; checked: number; firstBrokenSeq: number | null };
 
@@ -17,7 +16,7 @@ export function AuditVerify() {
   async function verify() {
     setBusy(true);
     setError(null);
-    const r = await callApi<Result>("GET", "/api/v1/audit/verify");
+    const r = await api<Result>("GET", "/api/v1/audit/verify");
     setBusy(false);
     if (!r.ok) {
       setResult(null);

@@ -2,9 +2,8 @@
 
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
-import { describeFailure } from "../api-client";
+import { api, describeFailure } from "../api-client";
 import s from "./admin.module.css";
-import { callApi } from "./json-api";
 
 type Source = "env" | "org" | "global" | "default";
 export type FlagData = { key: string; enabled: boolean; source: Source };
@@ -38,7 +37,7 @@ export function FeatureFlags({ flags }: { flags: FlagData[] }) {
     setBusy(key);
     setError(null);
     setStatus("");
-    const r = await callApi<{ data: FlagData[] }>("PUT", "/api/v1/feature-flags", { key, enabled });
+    const r = await api<{ data: FlagData[] }>("PUT", "/api/v1/feature-flags", { key, enabled });
     setBusy(null);
     if (!r.ok) {
       setError(describeFailure(r.error));

@@ -3,10 +3,9 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
-import { describeFailure } from "../api-client";
+import { api, describeFailure } from "../api-client";
 import s from "./admin.module.css";
 import { ConfirmDialog } from "./confirm-dialog";
-import { callApi } from "./json-api";
 
 type Props = { require2fa: boolean; staffWithoutTwoFactor: number; ownTwoFactor: boolean };
 
@@ -24,7 +23,7 @@ export function OrgSecurityForm({ require2fa, staffWithoutTwoFactor, ownTwoFacto
     setBusy(true);
     setError(null);
     setStatus("");
-    const r = await callApi<{ require2fa: boolean }>("PUT", "/api/v1/org/security", { require2fa: next });
+    const r = await api<{ require2fa: boolean }>("PUT", "/api/v1/org/security", { require2fa: next });
     setBusy(false);
     setAsking(false);
     if (!r.ok) {

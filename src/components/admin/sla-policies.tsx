@@ -2,12 +2,11 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
-import { describeFailure, type ApiFailure } from "../api-client";
+import { api, describeFailure, type ApiFailure } from "../api-client";
 import { LocalTime } from "../local-time";
 import s from "./admin.module.css";
 import { CalendarEditor, defaultCalendar, toInputTime, type CalendarDraft } from "./calendar-editor";
 import { ConfirmDialog } from "./confirm-dialog";
-import { callApi } from "./json-api";
 
 export type Priority = "urgent" | "high" | "normal" | "low";
 export type PolicyData = {
@@ -178,7 +177,7 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
     setError(null);
     setProblems(noProblems);
     setStatus("");
-    const r = policy ? await callApi<PolicyData>("PATCH", `/api/v1/sla-policies/${policy.id}`, body) : await callApi<PolicyData>("POST", "/api/v1/sla-policies", { priority, ...body });
+    const r = policy ? await api<PolicyData>("PATCH", `/api/v1/sla-policies/${policy.id}`, body) : await api<PolicyData>("POST", "/api/v1/sla-policies", { priority, ...body });
     setBusy(false);
     if (!r.ok) {
       const p = problemsFrom(r.error, draft);
@@ -197,7 +196,7 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
     if (!policy) return;
     setBusy(true);
     setError(null);
-    const r = await callApi("DELETE", `/api/v1/sla-policies/${policy.id}`);
+    const r = await api("DELETE", `/api/v1/sla-policies/${policy.id}`);
     setBusy(false);
     setDeleting(false);
     if (!r.ok) {

@@ -2,11 +2,10 @@
 
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type FormEvent } from "react";
-import { describeFailure, type ApiFailure } from "../api-client";
+import { api, describeFailure, type ApiFailure } from "../api-client";
 import { LocalTime } from "../local-time";
 import s from "./admin.module.css";
 import { ConfirmDialog } from "./confirm-dialog";
-import { callApi } from "./json-api";
 import { ShownOnce } from "./shown-once";
 
 type Role = "admin" | "agent" | "customer";
@@ -48,7 +47,7 @@ export function InviteUserForm() {
     setFailure(null);
     setStatus("");
     setCreated(null);
-    const r = await callApi<Created>("POST", "/api/v1/users", body);
+    const r = await api<Created>("POST", "/api/v1/users", body);
     setPending(false);
     if (!r.ok) {
       setFailure(r.error);
@@ -186,19 +185,19 @@ export function UserRow({ user, self }: { user: AdminUserRow; self: boolean }) {
     switch (a) {
       case "block":
       case "unblock":
-        r = await callApi("PATCH", `/api/v1/users/${user.id}`, { blocked: a === "block" });
+        r = await api("PATCH", `/api/v1/users/${user.id}`, { blocked: a === "block" });
         break;
       case "role":
-        r = await callApi("PATCH", `/api/v1/users/${user.id}`, { role });
+        r = await api("PATCH", `/api/v1/users/${user.id}`, { role });
         break;
       case "revoke":
-        r = await callApi("POST", `/api/v1/users/${user.id}/revoke-sessions`);
+        r = await api("POST", `/api/v1/users/${user.id}/revoke-sessions`);
         break;
       case "reset":
-        r = await callApi<{ purpose: string; resetUrl: string | null; expiresAt: string }>("POST", `/api/v1/users/${user.id}/reset-password`);
+        r = await api<{ purpose: string; resetUrl: string | null; expiresAt: string }>("POST", `/api/v1/users/${user.id}/reset-password`);
         break;
       case "2fa":
-        r = await callApi("DELETE", `/api/v1/users/${user.id}/2fa`);
+        r = await api("DELETE", `/api/v1/users/${user.id}/2fa`);
         break;
     }
     setBusy(false);

@@ -2,11 +2,10 @@
 
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type FormEvent } from "react";
-import { describeFailure, type ApiFailure } from "../api-client";
+import { api, describeFailure, type ApiFailure } from "../api-client";
 import { LocalTime } from "../local-time";
 import s from "./admin.module.css";
 import { ConfirmDialog } from "./confirm-dialog";
-import { callApi } from "./json-api";
 import { ShownOnce } from "./shown-once";
 
 export type WebhookData = { id: string; url: string; events: string[]; active: boolean; secretHint: string; createdAt: string; updatedAt: string; secret?: string };
@@ -63,7 +62,7 @@ export function CreateWebhookForm({ events }: { events: string[] }) {
       return;
     }
     setBusy(true);
-    const r = await callApi<WebhookData>("POST", "/api/v1/webhooks", body);
+    const r = await api<WebhookData>("POST", "/api/v1/webhooks", body);
     setBusy(false);
     if (!r.ok) {
       setFailure(r.error);
@@ -149,7 +148,7 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
     setBusy(true);
     setError(null);
     setStatus("");
-    const r = await callApi<WebhookData>("PATCH", `/api/v1/webhooks/${hook.id}`, body);
+    const r = await api<WebhookData>("PATCH", `/api/v1/webhooks/${hook.id}`, body);
     setBusy(false);
     setAsking(null);
     if (!r.ok) {
@@ -164,7 +163,7 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
   async function remove() {
     setBusy(true);
     setError(null);
-    const r = await callApi("DELETE", `/api/v1/webhooks/${hook.id}`);
+    const r = await api("DELETE", `/api/v1/webhooks/${hook.id}`);
     setBusy(false);
     setAsking(null);
     if (!r.ok) {
@@ -177,7 +176,7 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
   async function loadOlder() {
     if (!cursor) return;
     setLoading(true);
-    const r = await callApi<{ data: DeliveryData[]; nextCursor: string | null }>("GET", `/api/v1/webhooks/${hook.id}/deliveries?${new URLSearchParams({ limit: "20", cursor }).toString()}`);
+    const r = await api<{ data: DeliveryData[]; nextCursor: string | null }>("GET", `/api/v1/webhooks/${hook.id}/deliveries?${new URLSearchParams({ limit: "20", cursor }).toString()}`);
     setLoading(false);
     if (!r.ok) {
       setError(describeFailure(r.error));
