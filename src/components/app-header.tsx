@@ -2,8 +2,8 @@ import Link from "next/link";
 import type { PageUser } from "@/server/auth/page-session";
 import { NotificationBell } from "./notification-bell";
 import { SignOutButton } from "./sign-out-button";
+import { ROLE_LABELS } from "@/lib/ticket-labels";
 
-export const ROLE_LABELS: Record<PageUser["role"], string> = { admin: "Admin", agent: "Agent", customer: "Customer" };
 
 /** The signed-in frame: product, org, who you are, notifications and the account actions. */
 export function AppHeader({ user, showChangePassword = true }: { user: PageUser; showChangePassword?: boolean }) {

@@ -17,11 +17,18 @@ export const PRIORITY_LABELS = {
   urgent: "Urgent",
 } as const;
 
+export const ROLE_LABELS = {
+  admin: "Admin",
+  agent: "Agent",
+  customer: "Customer",
+} as const;
+
 export type StatusKey = keyof typeof STATUS_LABELS;
 export type PriorityKey = keyof typeof PRIORITY_LABELS;
 
 export const STATUS_KEYS = Object.keys(STATUS_LABELS) as StatusKey[];
 export const PRIORITY_KEYS = Object.keys(PRIORITY_LABELS) as PriorityKey[];
+export const ROLE_KEYS = Object.keys(ROLE_LABELS) as (keyof typeof ROLE_LABELS)[];
 
 export const statusLabel = (s: string) => STATUS_LABELS[s as StatusKey] ?? s;
 export const priorityLabel = (p: string) => PRIORITY_LABELS[p as PriorityKey] ?? p;

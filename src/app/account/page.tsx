@@ -6,10 +6,10 @@ import { withPageContext } from "@/server/auth/page-context";
 import { requireUser } from "@/server/auth/page-session";
 import { listTokens } from "@/server/auth/manage-tokens";
 import { twoFactorStatus } from "@/server/auth/two-factor";
+import { ROLE_LABELS } from "@/lib/ticket-labels";
 
 export const metadata: Metadata = { title: "Your account" };
 
-const ROLE_NAMES = { admin: "Admin", agent: "Agent", customer: "Customer" } as const;
 
 export default async function AccountPage() {
   const user = await requireUser({ returnTo: "/account" });
@@ -30,7 +30,7 @@ export default async function AccountPage() {
             </div>
             <div>
               <dt>Role</dt>
-              <dd>{ROLE_NAMES[user.role]}</dd>
+              <dd>{ROLE_LABELS[user.role]}</dd>
             </div>
             <div>
               <dt>Organization</dt>

@@ -7,10 +7,10 @@ import { LocalTime } from "../local-time";
 import s from "./admin.module.css";
 import { ConfirmDialog } from "./confirm-dialog";
 import { ShownOnce } from "./shown-once";
+import { EnumOptions } from "@/components/enum-options";
+import { ROLE_KEYS, ROLE_LABELS } from "@/lib/ticket-labels";
 
 type Role = "admin" | "agent" | "customer";
-const ROLE_LABELS: Record<Role, string> = { admin: "Admin", agent: "Agent", customer: "Customer" };
-const ROLES = Object.keys(ROLE_LABELS) as Role[];
 
 export type AdminUserRow = {
   id: string;
@@ -88,11 +88,7 @@ export function InviteUserForm() {
           <div className="field">
             <label htmlFor={`${id}-role`}>Role</label>
             <select id={`${id}-role`} name="role" defaultValue="agent">
-              {ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {ROLE_LABELS[r]}
-                </option>
-              ))}
+              <EnumOptions keys={ROLE_KEYS} labels={ROLE_LABELS} />
             </select>
           </div>
           <div className={s.formActions}>
@@ -247,11 +243,7 @@ export function UserRow({ user, self }: { user: AdminUserRow; self: boolean }) {
             Role of {who}
           </label>
           <select id={`${id}-role`} className={s.small} value={role} onChange={(e) => setRole(e.target.value as Role)} disabled={busy}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {ROLE_LABELS[r]}
-              </option>
-            ))}
+            <EnumOptions keys={ROLE_KEYS} labels={ROLE_LABELS} />
           </select>
           {role !== user.role ? (
             <>

@@ -9,6 +9,7 @@ import { api, describeFailure, type ApiIssue } from "../api-client";
 import { AttachmentPicker } from "./attachment-picker";
 import { MarkdownField } from "./markdown-field";
 import { NotAttachedList, UploadProgress, useUploads, type NotAttached } from "./use-uploads";
+import { EnumOptions } from "@/components/enum-options";
 
 type Customer = { id: string; name: string; email: string };
 
@@ -185,11 +186,7 @@ export function NewTicketForm({ staff, customers, upload }: { staff: boolean; cu
           <div className="field">
             <label htmlFor="nt-priority">Priority</label>
             <select id="nt-priority" name="priority" defaultValue="normal" aria-invalid={invalid("priority")}>
-              {PRIORITY_KEYS.map((p) => (
-                <option key={p} value={p}>
-                  {PRIORITY_LABELS[p]}
-                </option>
-              ))}
+              <EnumOptions keys={PRIORITY_KEYS} labels={PRIORITY_LABELS} />
             </select>
           </div>
           <div className="field">

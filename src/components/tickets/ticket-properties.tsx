@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent } from "react";
 import { PRIORITY_KEYS, PRIORITY_LABELS, STATUS_KEYS, STATUS_LABELS, parseTags, statusLabel, priorityLabel } from "@/lib/ticket-labels";
 import { api, describeFailure } from "../api-client";
+import { EnumOptions } from "@/components/enum-options";
 
 type Agent = { id: string; name: string };
 type Values = { status: string; priority: string; assigneeId: string | null; tags: string[] };
@@ -66,21 +67,13 @@ export function TicketProperties({ ticketId, agents, selfId, ...saved }: Props) 
       <div className="field">
         <label htmlFor={`${id}-status`}>Status</label>
         <select id={`${id}-status`} value={values.status} disabled={closed} onChange={(e) => void save({ status: e.target.value }, `Status set to ${statusLabel(e.target.value)}.`)}>
-          {STATUS_KEYS.map((s) => (
-            <option key={s} value={s}>
-              {STATUS_LABELS[s]}
-            </option>
-          ))}
+          <EnumOptions keys={STATUS_KEYS} labels={STATUS_LABELS} />
         </select>
       </div>
       <div className="field">
         <label htmlFor={`${id}-priority`}>Priority</label>
         <select id={`${id}-priority`} value={values.priority} disabled={closed} onChange={(e) => void save({ priority: e.target.value }, `Priority set to ${priorityLabel(e.target.value)}.`)}>
-          {PRIORITY_KEYS.map((p) => (
-            <option key={p} value={p}>
-              {PRIORITY_LABELS[p]}
-            </option>
-          ))}
+          <EnumOptions keys={PRIORITY_KEYS} labels={PRIORITY_LABELS} />
         </select>
       </div>
       <div className="field">

@@ -14,6 +14,7 @@ import { isFiltered, listHref, readListState, type ListState, type SearchParams 
 import { PRIORITY_KEYS, PRIORITY_LABELS, STATUS_KEYS, STATUS_LABELS } from "@/lib/ticket-labels";
 import { ListKeys } from "./list-keys";
 import { TicketTable } from "./ticket-table";
+import { EnumOptions } from "@/components/enum-options";
 
 type View = (typeof STAFF_VIEWS)[number];
 
@@ -136,22 +137,14 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
                   <label htmlFor="filter-status">Status</label>
                   <select id="filter-status" name="status" defaultValue={state.status}>
                     <option value="">All in view</option>
-                    {STATUS_KEYS.map((s) => (
-                      <option key={s} value={s}>
-                        {STATUS_LABELS[s]}
-                      </option>
-                    ))}
+                    <EnumOptions keys={STATUS_KEYS} labels={STATUS_LABELS} />
                   </select>
                 </div>
                 <div className="field">
                   <label htmlFor="filter-priority">Priority</label>
                   <select id="filter-priority" name="priority" defaultValue={state.priority}>
                     <option value="">Any</option>
-                    {PRIORITY_KEYS.map((p) => (
-                      <option key={p} value={p}>
-                        {PRIORITY_LABELS[p]}
-                      </option>
-                    ))}
+                    <EnumOptions keys={PRIORITY_KEYS} labels={PRIORITY_LABELS} />
                   </select>
                 </div>
                 <div className="field">

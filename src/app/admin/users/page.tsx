@@ -15,6 +15,7 @@ import { AppError } from "@/server/http/errors";
 import type { Ctx } from "@/server/http/route";
 import { getUser } from "@/server/users/get-user";
 import { listUsers, ZListUsers, type ListUsers } from "@/server/users/list-users";
+import { EnumOptions } from "@/components/enum-options";
 
 export const metadata: Metadata = { title: "Users" };
 
@@ -84,11 +85,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
               <label htmlFor="users-role">Role</label>
               <select id="users-role" name="role" defaultValue={role}>
                 <option value="">Everyone</option>
-                {ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {ROLE_NAMES[r]}
-                  </option>
-                ))}
+                <EnumOptions keys={ROLES} labels={ROLE_NAMES} />
               </select>
             </div>
             <div className={s.formActions}>
