@@ -18,18 +18,8 @@ export type ChainedEvent = {
 
 /** hash = sha256(prevHash ‖ canonical JSON of the event). */
 export function eventHash(prevHash: string, e: ChainedEvent): string {
-  const body = canonicalJson({
-    orgId: e.orgId,
-    seq: e.seq,
-    actorId: e.actorId,
-    action: e.action,
-    entityType: e.entityType,
-    entityId: e.entityId,
-    data: e.data,
-    requestId: e.requestId,
-    at: e.at.toISOString(),
-  });
-  return createHash("sha256").update(prevHash).update(body).digest("hex");
+  const { at, ...rest } = e;
+  return storedEventHash(prevHash, { ...rest, atIso: at.toISOString() });
 }
 
 /** An event as verification reads it back: nulls, never undefined, and `at` already as toISOString() text. */
@@ -41,9 +31,10 @@ export type StoredEvent = Omit<ChainedEvent, "at" | "actorId" | "entityId" | "re
 };
 
 /**
- * eventHash for verification, which runs it for every event of a chain: the event's own keys are
- * written in their sorted order by hand — the same bytes canonicalJson gives for the whole object,
- * which a property test holds — and only `data` is canonicalized generically.
+ * The hash over an event whose `at` is already toISOString() text (verification reads it so).
+ * Verification runs it for every event of a chain, so the event's own keys are written in their
+ * sorted order by hand — the same bytes canonicalJson gives for the whole object, which a property
+ * test holds — and only `data` is canonicalized generically.
  */
 export function storedEventHash(prevHash: string, e: StoredEvent): string {
   const body =
