@@ -5,12 +5,10 @@
 // app from this process on a free port, runs Playwright in Debian's Chromium, and tears everything
 // down again whatever happened. Extra arguments go to Playwright (`npm run test:e2e -- -g login`).
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
-import pg from "pg";
 import { buildIfNeeded } from "./lib/needs-build";
 import { serveNext, type RunningServer } from "./lib/http-server";
 import { setProcessEnv } from "../src/server/env";
@@ -19,6 +17,7 @@ import { prepareDatabase } from "../src/server/db/prepare-database";
 import { startWorker } from "../src/server/jobs/worker";
 import { closeDb } from "../src/server/db/client";
 import { seedDemoIfEmpty } from "../src/server/seed/demo";
+import { adminQuery, freePort } from "./lib/local-infra";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -130,23 +129,4 @@ async function freshDatabase(): Promise<{ url: string; embedded: boolean }> {
   return { url: u.toString(), embedded: Boolean(embedded) };
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}

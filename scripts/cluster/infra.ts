@@ -4,9 +4,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import pg from "pg";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "../../src/server/db/embedded";
-import { freePort, spawnChild, type Child } from "./procs";
+import { spawnChild, type Child } from "./procs";
+import { adminQuery, freePort } from "../lib/local-infra";
 
 export type Database = {
   url: string;
@@ -58,15 +58,6 @@ export async function startDatabase(workDir: string, log: (line: string) => void
   };
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 export type RedisServer = {
   url: string;

@@ -1,7 +1,6 @@
 // Child processes of the cluster test: each in its own process group (so a stop reaches
 // everything it started), its output in a log file, the last lines kept for the report.
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 
@@ -129,16 +128,6 @@ export function killAllChildrenNow(): void {
   for (const c of live) c.signal("SIGKILL");
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
