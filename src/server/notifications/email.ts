@@ -31,18 +31,32 @@ export function mailer(): Mailer {
   } else {
     const dir = path.resolve(e.BEACON_DATA_DIR, "mail");
     const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+    secureMailSpool(dir);
     m = {
       send: async (msg) => {
         const info = await transport.sendMail(msg);
-        fs.mkdirSync(dir, { recursive: true });
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
         const name = `${new Date().toISOString().replace(/[:.]/g, "-")}-${String(msg.messageId ?? "msg").replace(/[^\w.-]/g, "")}.eml`;
-        fs.writeFileSync(path.join(dir, name), info.message as Buffer);
+        // The messages hold live invitation and reset links: owner-only, like uploads.
+        fs.writeFileSync(path.join(dir, name), info.message as Buffer, { mode: 0o600 });
       },
       describe: `files in ${dir}`,
     };
   }
   g.__beaconMailer = { key, mailer: m };
   return m;
+}
+
+/**
+ * The spool directory is the owner's only (0700) and its .eml files 0600, including a spool left
+ * by an older version with 0755/0644: run once per process, when the mailer is first built.
+ */
+export function secureMailSpool(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isFile() && entry.name.endsWith(".eml")) fs.chmodSync(path.join(dir, entry.name), 0o600);
+  }
 }
 
 /** What a notification's email_error says when its email was skipped by the feature switch. */
