@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { zQueryDateTime } from "../http/query-dates";
 import { ZComment, ZTicket } from "../tickets/schemas";
 
-const zSince = z.iso.datetime({ offset: true, message: "must be an ISO-8601 date-time, e.g. 2026-01-31T00:00:00Z" });
+const zSince = zQueryDateTime();
 
 export const ZExportQuery = z.strictObject({
   format: z.enum(["csv", "ndjson"]).optional().default("csv"),
