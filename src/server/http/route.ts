@@ -12,7 +12,7 @@ import { errorResponse, toAppError } from "./error-response";
 import { readJsonBody } from "./json-body";
 import { assertFeatureEnabledByEnv, type Feature } from "../flags/features";
 import { assertFeatureEnabled } from "../flags/flags";
-import { observeRequest } from "../observability/metrics";
+import { countDbError, observeRequest } from "../observability/metrics";
 import { consume } from "../ratelimit/api-limits";
 import { rateLimitHeaders, type LimitState } from "../ratelimit/limiters";
 
@@ -160,23 +160,26 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * CSRF defence for cookie-authenticated mutations (bearer tokens are not sent by browsers on their
  * own). Bodies must already be application/json, which a cross-site form cannot send without a
  * CORS preflight Beacon never grants; this also refuses any cross-site Origin or Sec-Fetch-Site.
+ * Same origin is NEXTAUTH_URL's origin, or the origin the browser addressed (its Host header):
+ * a cross-site page cannot forge Origin, so Origin equal to Host means the page came from the
+ * host the cookie belongs to (docs/decisions/026-same-origin-and-customer-view.md).
  */
 function assertSameOrigin(req: Request): void {
   if (SAFE_METHODS.has(req.method)) return;
   const origin = req.headers.get("origin");
-  const own = new URL(req.url).origin;
-  const configured = (() => {
-    try {
-      return env().NEXTAUTH_URL ? new URL(env().NEXTAUTH_URL!).origin : undefined;
-    } catch {
-      return undefined;
-    }
-  })();
   const site = req.headers.get("sec-fetch-site");
-  const crossOrigin = origin !== null && origin !== own && origin !== configured;
+  const crossOrigin = origin !== null && !sameOriginAs(req, origin);
   if (crossOrigin || site === "cross-site") {
     throw new AppError("forbidden", "cross-site request refused", { reason: "csrf" });
   }
+}
+
+function sameOriginAs(req: Request, origin: string): boolean {
+  if (origin === new URL(req.url).origin) return true;
+  const configured = env().NEXTAUTH_URL;
+  if (configured && URL.canParse(configured) && origin === new URL(configured).origin) return true;
+  const host = req.headers.get("host");
+  return host !== null && (origin === `http://${host}` || origin === `https://${host}`);
 }
 
 function wrap<B, Q, P>(
@@ -209,6 +212,7 @@ function wrap<B, Q, P>(
       failure = toAppError(err);
       if (failure.code === "internal" || failure.code === "unavailable") {
         logger().error({ requestId, err: describe(err) }, "request failed");
+        countDbError(err, failure.code);
       }
       response = errorResponse(failure);
     }
