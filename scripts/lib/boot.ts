@@ -6,6 +6,7 @@ import { envOrExit, setProcessEnv, type Env } from "../../src/server/env";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "../../src/server/db/embedded";
 import type { MigrationStatus } from "../../src/server/db/migrations";
 import { prepareDatabase } from "../../src/server/db/prepare-database";
+import { leakproofWarning } from "../../src/server/db/leakproof";
 
 export const EMBEDDED_PORT = 54329;
 export const EMBEDDED_DATABASE = "beacon";
@@ -66,6 +67,8 @@ export async function migrate(quiet = false): Promise<MigrationStatus> {
   const before = Date.now();
   const status = await prepareDatabase(process.env.DATABASE_URL!);
   if (!quiet) say(`Migrations: ${status.applied.length} applied, ${status.pending.length} pending; job queues ready (${Date.now() - before} ms).`);
+  // node-postgres drops the migration's NOTICE: say it here, on stderr, every run until fixed.
+  if (!status.leakproof.ok) console.warn(leakproofWarning(status.leakproof));
   return status;
 }
 

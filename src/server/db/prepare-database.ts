@@ -1,18 +1,35 @@
 import "server-only";
 import pg from "pg";
 import { ensureJobSchema } from "../jobs/boss";
-import { runMigrations, type MigrationStatus } from "./migrations";
+import { ensureLeakproof, type LeakproofState } from "./leakproof";
+import { MIGRATE_LOCK_SQL, MIGRATE_UNLOCK_SQL, migrationError, runMigrations, type MigrationStatus } from "./migrations";
 
-/** The deploy step: Beacon's SQL migrations, then pg-boss's schema, queues and grants. */
-export async function prepareDatabase(url: string): Promise<MigrationStatus> {
-  const client = new pg.Client({ connectionString: url });
+export type PrepareResult = MigrationStatus & { leakproof: LeakproofState };
+
+/**
+ * The deploy step: Beacon's SQL migrations, pg-boss's schema, queues and grants, and the search
+ * operators' LEAKPROOF marks, all under one session advisory lock. Two nodes migrating an empty
+ * database at once then run one after the other: the second finds everything in place (before,
+ * the job-queue schema was created after the lock was released and the two deadlocked).
+ * A failure is rethrown with PostgreSQL's own message, detail and hint (migrationError).
+ */
+export async function prepareDatabase(url: string): Promise<PrepareResult> {
+  const client = new pg.Client({ connectionString: url, application_name: "beacon-migrate" });
+  client.on("error", () => undefined);
   await client.connect();
-  let status: MigrationStatus;
   try {
-    status = await runMigrations(client);
+    await client.query(MIGRATE_LOCK_SQL);
+    try {
+      const status = await runMigrations(client);
+      await ensureJobSchema(url);
+      const leakproof = await ensureLeakproof(client);
+      return { ...status, leakproof };
+    } finally {
+      await client.query(MIGRATE_UNLOCK_SQL).catch(() => undefined);
+    }
+  } catch (err) {
+    throw migrationError(err);
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
   }
-  await ensureJobSchema(url);
-  return status;
 }

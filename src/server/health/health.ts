@@ -2,6 +2,7 @@ import "server-only";
 import { pool } from "../db/client";
 import { queueStates } from "../jobs/stats";
 import { readiness } from "./readiness";
+import { leakproofState } from "../db/leakproof";
 import pkg from "../../../package.json";
 
 /** GET /api/health: readiness plus queue state and version, for operators and dashboards. */
@@ -22,11 +23,22 @@ export async function health() {
       queue = { ok: false };
     }
   }
+  // Search operators' LEAKPROOF marks (docs/runbooks.md#search-operators-leakproof).
+  let search: { ok: boolean; detail: string } = { ok: false, detail: "not checked: database unavailable" };
+  if (r.db.ok) {
+    try {
+      const s = await leakproofState(pool());
+      search = { ok: s.ok, detail: s.detail };
+    } catch (err) {
+      search = { ok: false, detail: `not checked: ${(err as Error).message}` };
+    }
+  }
   return {
-    status: r.ready ? "ok" : "degraded",
+    status: r.ready && search.ok ? "ok" : "degraded",
     db: { ok: r.db.ok, latencyMs: r.db.latencyMs },
     migrations: r.migrations ?? { applied: null, pending: null },
     queue,
+    search,
     version: pkg.version,
   };
 }

@@ -1,0 +1,149 @@
+// The deploy step on real PostgreSQL: two migrations at once on an empty database (issue 21 §3),
+// the LEAKPROOF marks a non-superuser cannot set (issue 21 §4) and a failed migration's message.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { withDatabase } from "../setup/global";
+import { prepareDatabase } from "../../src/server/db/prepare-database";
+import { ensureLeakproof, leakproofState } from "../../src/server/db/leakproof";
+import { health } from "../../src/server/health/health";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const adminUrl = inject("adminUrl");
+const prefix = `beacon_t_${inject("runId")}_m${randomBytes(3).toString("hex")}`;
+const databases: string[] = [];
+const roles: string[] = [];
+
+async function admin<T extends pg.QueryResultRow>(text: string, url = adminUrl): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<T>(text)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+async function freshDatabase(owner?: string): Promise<string> {
+  const name = `${prefix}_${databases.length}`;
+  databases.push(name);
+  await admin(`create database ${name}${owner ? ` owner ${owner}` : ""}`);
+  return name;
+}
+
+/** A LOGIN role (the machine's and the test's PostgreSQL trust loopback or share the admin's password). */
+async function loginRole(attrs: string): Promise<{ name: string; url: (db: string) => string }> {
+  const name = `${prefix}_r${roles.length}`;
+  roles.push(name);
+  const password = new URL(adminUrl).password;
+  await admin(`create role ${name} login ${attrs}${password ? ` password '${password}'` : ""}`);
+  return {
+    name,
+    url: (db) => {
+      const u = new URL(withDatabase(adminUrl, db));
+      u.username = name;
+      return u.toString();
+    },
+  };
+}
+
+function migrateProcess(url: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", "scripts/migrate.ts"],
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: url, NODE_ENV: "development" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+afterAll(async () => {
+  for (const d of databases) await admin(`drop database if exists ${d} with (force)`).catch(() => undefined);
+  for (const r of roles) await admin(`drop role if exists ${r}`).catch(() => undefined);
+});
+
+describe("two migrations at once on an empty database", () => {
+  it("both succeed, every time (in process, separate connections)", { timeout: 120_000 }, async () => {
+    for (let i = 0; i < 3; i++) {
+      const url = withDatabase(adminUrl, await freshDatabase());
+      const results = await Promise.allSettled([prepareDatabase(url), prepareDatabase(url)]);
+      for (const r of results) {
+        if (r.status === "rejected") throw r.reason;
+        expect(r.value.pending).toEqual([]);
+      }
+      const queues = await admin<{ n: string }>(`select count(*)::text as n from pgboss.queue`, url);
+      expect(Number(queues[0]!.n)).toBeGreaterThan(0);
+    }
+  });
+
+  it("two `npm run db:migrate` processes both exit 0", { timeout: 120_000 }, async () => {
+    const url = withDatabase(adminUrl, await freshDatabase());
+    const [a, b] = await Promise.all([migrateProcess(url), migrateProcess(url)]);
+    expect(a.out).toMatch(/Migrations: \d+ applied, 0 pending/);
+    expect([a.code, b.code, b.out]).toEqual([0, 0, expect.stringMatching(/Migrations: \d+ applied, 0 pending/)]);
+  });
+});
+
+describe("search operators LEAKPROOF", () => {
+  it("a non-superuser migration warns with the two statements and the database; a superuser's sets them", { timeout: 120_000 }, async () => {
+    const owner = await loginRole("createrole");
+    const db = await freshDatabase(owner.name);
+    // Marks live in pg_proc, per database; template1 may carry them from elsewhere: start without.
+    await admin(`alter function ts_match_vq(tsvector, tsquery) not leakproof; alter function texticlike(text, text) not leakproof`, withDatabase(adminUrl, db));
+    const r = await migrateProcess(owner.url(db));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`WARNING: search operators are not LEAKPROOF in database "${db}"`);
+    expect(r.out).toContain("ALTER FUNCTION ts_match_vq(tsvector, tsquery) LEAKPROOF;");
+    expect(r.out).toContain("ALTER FUNCTION texticlike(text, text) LEAKPROOF;");
+
+    const c = new pg.Client({ connectionString: withDatabase(adminUrl, db) });
+    await c.connect();
+    try {
+      expect(await leakproofState(c)).toMatchObject({ ok: false, database: db, missing: ["ts_match_vq(tsvector, tsquery)", "texticlike(text, text)"] });
+      // The superuser's migrate step (here: its LEAKPROOF part) repairs them.
+      expect(await ensureLeakproof(c)).toMatchObject({ ok: true, missing: [] });
+    } finally {
+      await c.end();
+    }
+    const again = await migrateProcess(owner.url(db));
+    expect(again.code).toBe(0);
+    expect(again.out).not.toContain("LEAKPROOF");
+  });
+
+  it("/api/health reports missing marks as degraded with the reason", async () => {
+    const url = process.env.DATABASE_URL!;
+    const ok = await health();
+    expect(ok.status).toBe("ok");
+    expect(ok.search).toMatchObject({ ok: true });
+    await admin(`alter function ts_match_vq(tsvector, tsquery) not leakproof`, url);
+    try {
+      const bad = await health();
+      expect(bad.status).toBe("degraded");
+      expect(bad.search.ok).toBe(false);
+      expect(bad.search.detail).toContain("ALTER FUNCTION ts_match_vq(tsvector, tsquery) LEAKPROOF;");
+    } finally {
+      await admin(`alter function ts_match_vq(tsvector, tsquery) leakproof`, url);
+    }
+  });
+});
+
+describe("a failed migration", () => {
+  it("prints PostgreSQL's own message, not only `Failed query`", { timeout: 60_000 }, async () => {
+    const owner = await loginRole("nocreaterole");
+    const db = await freshDatabase(owner.name);
+    await expect(prepareDatabase(owner.url(db))).rejects.toMatchObject({
+      code: "42501",
+      message: expect.stringMatching(/^(must have admin option|permission denied).*\(SQLSTATE 42501\)\n(.|\n)*in the statement: DO \$\$/),
+    });
+    const r = await migrateProcess(owner.url(db));
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/Migration failed: (must have admin option|permission denied)[^\n]*\(SQLSTATE 42501\)/);
+  });
+});
