@@ -1,4 +1,6 @@
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { FEATURES } from "./flags/feature-names";
 
 // The one place that reads process.env. Everything else calls env().
 
@@ -51,18 +53,28 @@ export const ZEnv = z
     DEMO_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 8, {
       message: "must be at least 8 characters",
     }),
-    FEATURES_DISABLED: optionalString.transform((v) =>
-      (v ?? "")
+    FEATURES_DISABLED: optionalString.transform((v, ctx) => {
+      const names = (v ?? "")
         .split(",")
         .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+        .filter(Boolean);
+      const unknown = names.filter((n) => !(FEATURES as readonly string[]).includes(n));
+      if (unknown.length) {
+        ctx.addIssue({ code: "custom", message: `has unknown feature name(s) ${unknown.map((n) => `"${n}"`).join(", ")}; valid names: ${FEATURES.join(", ")}` });
+        return z.NEVER;
+      }
+      return names as (typeof FEATURES)[number][];
+    }),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     PORT: intFrom(3000, 1),
     HOST: z.string().default("0.0.0.0"),
     /** How many reverse proxies in front of Beacon append to X-Forwarded-For (0: trust none). */
     TRUST_PROXY_HOPS: intFrom(0, 0),
     BEACON_DATA_DIR: z.string().default(".data"),
+    /** On SIGTERM/SIGINT, how long in-flight requests and running jobs get to finish (ms). */
+    SHUTDOWN_GRACE_MS: intFrom(10_000, 0).refine((n) => n <= 600_000, { message: "must be at most 600000 (10 minutes)" }),
+    /** Where npm start / npm run worker write their pid (default BEACON_DATA_DIR/beacon.pid or worker.pid). */
+    BEACON_PID_FILE: optionalString,
     RATE_LIMIT_SIGNIN_PER_5MIN: intFrom(5, 1),
     RATE_LIMIT_SIGNIN_IP_PER_DAY: intFrom(100, 1),
     RATE_LIMIT_USER_PER_MIN: intFrom(300, 1),
@@ -82,8 +94,24 @@ export const ZEnv = z
     S3_FORCE_PATH_STYLE: optionalString.pipe(z.enum(["true", "false", "1", "0"]).optional()).transform((v) => v === "true" || v === "1"),
     /** Full ticket exports per admin per minute. */
     RATE_LIMIT_EXPORT_PER_MIN: intFrom(10, 1),
+    /** GET /api/metrics requests per client IP per minute (a Prometheus scraping every 15 s uses 4). */
+    RATE_LIMIT_METRICS_PER_MIN: intFrom(60, 1),
     /** The incremental export leaves out the last N seconds, so a change still committing is never skipped. */
     EXPORT_INCREMENTAL_LAG_SECONDS: intFrom(60, 0),
+    /**
+     * CIDR ranges outbound requests to tenant-chosen URLs may reach although they are not public,
+     * e.g. "10.20.0.0/16,fd00::/8" for an on-premises receiver (decision 021). Empty: public only.
+     */
+    OUTBOUND_ALLOW_PRIVATE: optionalString.transform((v, ctx) => {
+      const list = (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+      for (const c of list) {
+        if (!(ipaddr.IPv4.isValidCIDRFourPartDecimal(c) || (c.includes(":") && ipaddr.IPv6.isValidCIDR(c)))) {
+          ctx.addIssue({ code: "custom", message: `${c} is not a CIDR range such as 10.0.0.0/8 or fd00::/8` });
+          return z.NEVER;
+        }
+      }
+      return list;
+    }),
   })
   .superRefine((e, ctx) => {
     if (e.S3_BUCKET !== undefined) {

@@ -11,6 +11,8 @@ type Metrics = {
   httpDuration: client.Histogram<"method" | "route" | "status">;
   rateLimitHits: client.Counter<"limiter">;
   signIns: client.Counter<"outcome" | "via">;
+  dbErrors: client.Counter<"kind">;
+  scrapeDbReads: client.Counter;
 };
 
 const g = globalThis as unknown as { __beaconMetrics?: Metrics };
@@ -28,7 +30,13 @@ export function metrics(): Metrics {
     }),
     rateLimitHits: new client.Counter({ name: "rate_limit_hits_total", help: "Requests refused by a rate limiter", labelNames: ["limiter"], registers: [registry] }),
     signIns: new client.Counter({ name: "signin_attempts_total", help: "Sign-in and token-grant attempts by outcome", labelNames: ["outcome", "via"], registers: [registry] }),
+    dbErrors: new client.Counter({
+      name: "db_errors_total", help: "API requests that failed on the database: unavailable (connection lost, refused, timed out) or query (a PostgreSQL error answered as 500)",
+      labelNames: ["kind"], registers: [registry],
+    }),
+    scrapeDbReads: new client.Counter({ name: "metrics_database_reads_total", help: "Times a scrape read the cross-org figures from the database (at most once per cache interval)", registers: [registry] }),
   };
+  for (const kind of ["unavailable", "query"]) g.__beaconMetrics.dbErrors.inc({ kind }, 0);
   return g.__beaconMetrics;
 }
 
@@ -37,4 +45,17 @@ export function observeRequest(method: string, route: string, status: number, se
   const labels = { method, route, status: String(status) };
   m.httpRequests.inc(labels);
   m.httpDuration.observe(labels, seconds);
+}
+
+/** Counts a failed API request as a database error when that is what it was (see db_errors_total). */
+export function countDbError(err: unknown, failureCode: string): void {
+  if (failureCode === "unavailable") {
+    metrics().dbErrors.inc({ kind: "unavailable" });
+    return;
+  }
+  if (failureCode !== "internal") return;
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = typeof e?.code === "string" ? e.code : typeof e?.cause?.code === "string" ? e.cause.code : undefined;
+  // A five-character SQLSTATE means PostgreSQL itself refused the statement.
+  if (code && /^[0-9A-Z]{5}$/.test(code)) metrics().dbErrors.inc({ kind: "query" });
 }

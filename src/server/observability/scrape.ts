@@ -3,30 +3,99 @@ import client from "prom-client";
 import { sql } from "drizzle-orm";
 import { pool } from "../db/client";
 import { unsafeWithSystem } from "../db/tenant";
+import { readiness, type Readiness } from "../health/readiness";
 import { DEAD_QUEUES } from "../jobs/queues";
-import { jobCounts, queueStates } from "../jobs/stats";
+import { jobCounts, queueStates, type QueueState } from "../jobs/stats";
 import { metrics } from "./metrics";
 
 /**
- * The Prometheus text for /api/metrics: this process's counters plus figures read now from the
- * database (SLA warnings and breaches recorded, jobs per queue and state, dead letters, queue lag),
- * so one scrape of any app node sees the whole system.
+ * The Prometheus text for /api/metrics: this process's counters plus figures read from the
+ * database (readiness, SLA warnings and breaches recorded, SLA scan lag, jobs per queue and state,
+ * dead letters, queue lag), so one scrape of any app node sees the whole system.
+ *
+ * The database figures are read at most once per SCRAPE_CACHE_MS (one Prometheus scrape
+ * interval): scrapes within that window, and a burst of concurrent scrapes, share one read, so
+ * scraping cannot be turned into a stream of cross-org queries.
  */
+export const SCRAPE_CACHE_MS = 15_000;
+
+type Figures = {
+  at: number;
+  readiness: Readiness;
+  sla?: { warn: number; breach: number };
+  queues?: QueueState[];
+  slaScanLagSeconds?: number;
+};
+
+type CacheState = { figures?: Figures; pending?: Promise<Figures>; maxAgeMs: number };
+const g = globalThis as unknown as { __beaconScrapeCache?: CacheState };
+const cache = (): CacheState => (g.__beaconScrapeCache ??= { maxAgeMs: SCRAPE_CACHE_MS });
+
+/** Tests shorten or clear the cache; production always uses SCRAPE_CACHE_MS. */
+export function setScrapeCacheForTests(maxAgeMs: number): void {
+  g.__beaconScrapeCache = { maxAgeMs };
+}
+
+async function readFigures(): Promise<Figures> {
+  metrics().scrapeDbReads.inc();
+  const ready = await readiness();
+  const figures: Figures = { at: Date.now(), readiness: ready };
+  if (!ready.db.ok) return figures;
+  try {
+    const [counts, lag] = await unsafeWithSystem(async (tx) => [
+      await tx.execute<{ kind: string; n: string }>(sql`select kind::text, count(*)::text as n from sla_events where kind in ('warn', 'breach') group by kind`),
+      // The oldest SLA check that has come due and no scan has taken yet (partial index on
+      // sla_next_check_at). The scan runs every minute, so up to about 60 s is normal.
+      await tx.execute<{ lag: string | null }>(sql`select extract(epoch from now() - min(sla_next_check_at))::text as lag from tickets where sla_next_check_at <= now()`),
+    ] as const);
+    const n = (kind: string) => Number(counts.rows.find((r) => r.kind === kind)?.n ?? 0);
+    figures.sla = { warn: n("warn"), breach: n("breach") };
+    figures.slaScanLagSeconds = Math.max(0, Number(lag.rows[0]?.lag ?? 0));
+    figures.queues = await queueStates(pool());
+  } catch {
+    // The database going away mid-read must not take the metrics endpoint with it; readiness reports it.
+  }
+  return figures;
+}
+
+async function databaseFigures(): Promise<Figures> {
+  const c = cache();
+  if (c.figures && Date.now() - c.figures.at < c.maxAgeMs) return c.figures;
+  c.pending ??= readFigures()
+    .then((f) => {
+      c.figures = f;
+      return f;
+    })
+    .finally(() => {
+      c.pending = undefined;
+    });
+  return c.pending;
+}
+
 export async function scrapeMetrics(): Promise<{ body: string; contentType: string }> {
   const m = metrics();
+  const f = await databaseFigures();
   const extra = new client.Registry();
-  const sla = new client.Gauge({ name: "sla_events_recorded", help: "SLA warnings and breaches recorded (all orgs)", labelNames: ["kind"], registers: [extra] });
-  const jobs = new client.Gauge({ name: "jobs", help: "Jobs in pg-boss by queue and state (all workers)", labelNames: ["queue", "state"], registers: [extra] });
-  const lag = new client.Gauge({ name: "job_queue_lag_seconds", help: "Age of the oldest job waiting to start", labelNames: ["queue"], registers: [extra] });
-  const dead = new client.Gauge({ name: "jobs_dead_letters", help: "Jobs moved to a dead-letter queue", labelNames: ["queue"], registers: [extra] });
-  const local = new client.Gauge({ name: "jobs_handled_by_this_process", help: "Jobs this process's worker completed, failed or dead-lettered", labelNames: ["queue", "outcome"], registers: [extra] });
-  try {
-    const counts = await unsafeWithSystem((tx) =>
-      tx.execute<{ kind: string; n: string }>(sql`select kind::text, count(*)::text as n from sla_events where kind in ('warn', 'breach') group by kind`),
-    );
-    for (const kind of ["warn", "breach"]) sla.set({ kind }, Number(counts.rows.find((r) => r.kind === kind)?.n ?? 0));
+  const gauge = (name: string, help: string, labelNames: string[] = []) => new client.Gauge({ name, help, labelNames, registers: [extra] });
+  gauge("readiness_ok", "1 when this node's /readyz would answer 200 (database answers, no migration pending), else 0").set(f.readiness.ready ? 1 : 0);
+  gauge("db_up", "1 when the database answered this node's readiness check, else 0").set(f.readiness.db.ok ? 1 : 0);
+  const local = gauge("jobs_handled_by_this_process", "Jobs this process's worker completed, failed or dead-lettered", ["queue", "outcome"]);
+  if (f.sla) {
+    const sla = gauge("sla_events_recorded", "SLA warnings and breaches recorded (all orgs)", ["kind"]);
+    sla.set({ kind: "warn" }, f.sla.warn);
+    sla.set({ kind: "breach" }, f.sla.breach);
+  }
+  if (f.slaScanLagSeconds !== undefined) {
+    gauge("sla_scan_lag_seconds", "Age of the oldest SLA check that has come due and no scan has taken yet (0: none waiting)").set(f.slaScanLagSeconds);
+  }
+  if (f.queues) {
+    const jobs = gauge("jobs", "Jobs in pg-boss by queue and state (all workers)", ["queue", "state"]);
+    const lag = gauge("job_queue_lag_seconds", "Age of the oldest job waiting to start", ["queue"]);
+    const dead = gauge("jobs_dead_letters", "Jobs moved to a dead-letter queue", ["queue"]);
     const deadNames = new Set(DEAD_QUEUES.map((q) => q.name));
-    for (const q of await queueStates(pool())) {
+    // Every dead-letter queue has a series from 0, so the first dead letter shows as a rise.
+    for (const q of DEAD_QUEUES) dead.set({ queue: q.name.replace(/-dead$/, "") }, 0);
+    for (const q of f.queues) {
       if (deadNames.has(q.queue)) {
         dead.set({ queue: q.queue.replace(/-dead$/, "") }, q.waiting + q.active + q.completed + q.failed);
         continue;
@@ -34,8 +103,6 @@ export async function scrapeMetrics(): Promise<{ body: string; contentType: stri
       for (const state of ["waiting", "active", "failed", "completed"] as const) jobs.set({ queue: q.queue, state }, q[state]);
       lag.set({ queue: q.queue }, q.lagSeconds);
     }
-  } catch {
-    // The database being down must not take the metrics endpoint with it; readiness reports it.
   }
   for (const [queue, c] of Object.entries(jobCounts())) {
     for (const outcome of ["completed", "failed", "dead"] as const) local.set({ queue, outcome }, c[outcome]);

@@ -5,11 +5,11 @@ import { logger } from "../observability/logger";
 import { metrics } from "../observability/metrics";
 import { limiter, rateLimitHeaders, RateLimiterRes, type LimitState } from "./limiters";
 
-export type ApiLimit = "ip" | "user" | "search" | "export";
+export type ApiLimit = "ip" | "user" | "search" | "export" | "metrics";
 
 function spec(name: ApiLimit) {
   const e = env();
-  const points = { ip: e.RATE_LIMIT_IP_PER_MIN, user: e.RATE_LIMIT_USER_PER_MIN, search: e.RATE_LIMIT_SEARCH_PER_MIN, export: e.RATE_LIMIT_EXPORT_PER_MIN }[name];
+  const points = { ip: e.RATE_LIMIT_IP_PER_MIN, user: e.RATE_LIMIT_USER_PER_MIN, search: e.RATE_LIMIT_SEARCH_PER_MIN, export: e.RATE_LIMIT_EXPORT_PER_MIN, metrics: e.RATE_LIMIT_METRICS_PER_MIN }[name];
   return { name: `api-${name}`, points, durationSec: 60 };
 }
 
