@@ -4,16 +4,28 @@ import next from "next";
 
 export type RunningServer = { url: string; close: () => Promise<void> };
 
+/** The methods the app's route handlers and pages answer; anything else (TRACE, PROPFIND, …) is 405 here. */
+export const ALLOWED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+const ALLOW = ALLOWED_METHODS.join(", ");
+
 /**
- * Serves the Next.js app from this process. The one thing added to Next's own server: the
- * socket's address is appended to X-Forwarded-For, so the app's client-ip logic (TRUST_PROXY_HOPS)
- * can tell a real peer from a header the client made up.
+ * Answers 405 with Allow for a method no route handles, before Next sees it (Next answered TRACE
+ * with a 500). Returns true when it answered.
  */
-export async function serveNext(opts: { dev: boolean; host: string; port: number; dir?: string }): Promise<RunningServer> {
-  const app = next({ dev: opts.dev, dir: opts.dir ?? process.cwd(), hostname: opts.host, port: opts.port });
-  await app.prepare();
-  const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => {
+export function refuseUnknownMethod(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  if ((ALLOWED_METHODS as readonly string[]).includes(req.method ?? "")) return false;
+  const body = JSON.stringify({ error: { code: "method_not_allowed", message: `method ${String(req.method).slice(0, 32)} is not supported; use one of ${ALLOW}` } });
+  res.writeHead(405, { allow: ALLOW, "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
+  res.end(body);
+  // Whatever body came with it is not read; drop it rather than parse it as a next request.
+  req.resume();
+  return true;
+}
+
+/** What serveNext puts in front of Next's handler (exported so tests can run it around a stub). */
+export function appRequestListener(handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>): http.RequestListener {
+  return (req, res) => {
+    if (refuseUnknownMethod(req, res)) return;
     const peer = req.socket.remoteAddress ?? "unknown";
     const prior = req.headers["x-forwarded-for"];
     req.headers["x-forwarded-for"] = prior ? `${Array.isArray(prior) ? prior.join(", ") : prior}, ${peer}` : peer;
@@ -24,7 +36,19 @@ export async function serveNext(opts: { dev: boolean; host: string; port: number
       }
       res.end(JSON.stringify({ error: { code: "internal", message: "internal error" } }));
     });
-  });
+  };
+}
+
+/**
+ * Serves the Next.js app from this process. Two things are added to Next's own server: the
+ * socket's address is appended to X-Forwarded-For, so the app's client-ip logic (TRUST_PROXY_HOPS)
+ * can tell a real peer from a header the client made up; and a method outside ALLOWED_METHODS is
+ * answered 405 with Allow.
+ */
+export async function serveNext(opts: { dev: boolean; host: string; port: number; dir?: string }): Promise<RunningServer> {
+  const app = next({ dev: opts.dev, dir: opts.dir ?? process.cwd(), hostname: opts.host, port: opts.port });
+  await app.prepare();
+  const server = http.createServer(appRequestListener(app.getRequestHandler()));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -12,7 +12,17 @@ async function handler(req: NextRequest, ctx: Ctx): Promise<Response> {
   return NextAuth(req, ctx, authOptions()) as Promise<Response>;
 }
 
-export const GET = handler;
+/**
+ * The credentials callback takes the sign-in form's POST only; NextAuth answered a GET there with
+ * a 500. Every other NextAuth GET (session, csrf, providers, signin pages) passes through.
+ */
+export async function GET(req: NextRequest, ctx: Ctx): Promise<Response> {
+  const { nextauth } = await ctx.params;
+  if (nextauth[0] === "callback" && nextauth[1] === "credentials") {
+    return errorResponse(new AppError("method_not_allowed", "sign in with a POST of the sign-in form", undefined, { Allow: "POST" }));
+  }
+  return handler(req, ctx);
+}
 
 /**
  * The sign-in form posts here. A spent failure budget answers 429 rate_limited with Retry-After
