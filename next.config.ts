@@ -22,6 +22,11 @@ const config: NextConfig = {
     return [
       { source: "/:path*", headers: common },
       { source: "/api/:path*", headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'; sandbox" }] },
+      // Paths src/proxy.ts does not match (its 404 page, for one, is HTML) allow nothing either.
+      ...["/_next/static/:path*", "/_next/image", "/favicon.ico", "/healthz", "/readyz"].map((source) => ({
+        source,
+        headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'; sandbox" }],
+      })),
     ];
   },
 };

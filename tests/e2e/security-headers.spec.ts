@@ -11,6 +11,8 @@ test("pages carry a nonce CSP with no inline scripts allowed, and still run (no 
   expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
   expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
   expect(csp).toContain("frame-ancestors 'none'");
+  // No remote images (tracking pixels in comments): only Beacon's own, data: and blob:.
+  expect(csp).toMatch(/(^|; )img-src 'self' data: blob:(;|$)/);
   expect(res!.headers()["x-content-type-options"]).toBe("nosniff");
   expect(res!.headers()["referrer-policy"]).toBe("strict-origin-when-cross-origin");
   // The app is interactive under that policy: hydration enables the sign-in button and sign-in works.
@@ -32,4 +34,30 @@ test("API responses carry a deny-all CSP, nosniff and a request id", async ({ re
   const h = await request.get("/healthz");
   expect(h.status()).toBe(200);
   expect(h.headers()["x-frame-options"]).toBe("DENY");
+});
+
+test("every HTML response carries the CSP, prefetches and RSC requests included (issue 18 item 14)", async ({ request }) => {
+  const variants: Record<string, string>[] = [
+    {},
+    { "next-router-prefetch": "1" },
+    { "next-router-prefetch": "1", rsc: "1" },
+    { rsc: "1" },
+    { purpose: "prefetch" },
+    { "sec-purpose": "prefetch" },
+  ];
+  for (const path of ["/login", "/", "/tickets/00000000-0000-4000-8000-000000000000", "/no-such-page"]) {
+    for (const headers of variants) {
+      const r = await request.get(path, { headers, maxRedirects: 0 });
+      const csp = r.headers()["content-security-policy"] ?? "";
+      expect(csp, `${path} ${JSON.stringify(headers)} → ${r.status()}`).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+      expect(csp).not.toContain("https:");
+    }
+  }
+  // Paths the page proxy skips: whatever they answer, an HTML answer allows nothing.
+  for (const path of ["/favicon.ico", "/_next/static/no-such-chunk.js", "/_next/image", "/healthz"]) {
+    const r = await request.get(path, { maxRedirects: 0 });
+    if ((r.headers()["content-type"] ?? "").includes("text/html")) {
+      expect(r.headers()["content-security-policy"], path).toContain("default-src 'none'");
+    }
+  }
 });

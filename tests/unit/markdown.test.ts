@@ -48,6 +48,23 @@ describe("markdown rendering", () => {
     expect(renderMarkdown("[x](ftp://files.example)")).not.toContain("href");
   });
 
+  it("shows images from other hosts as a link to click, never as an <img> that loads on view (issue 18 item 9)", () => {
+    expect(renderMarkdown("![pixel](https://tracker.example/p.gif?u=1)")).toBe(
+      '<p><a href="https://tracker.example/p.gif?u=1" rel="nofollow noopener noreferrer">image “pixel”: tracker.example/p.gif — click to open</a></p>',
+    );
+    for (const src of ["http://tracker.example/p.gif", "//tracker.example/p.gif", "https://127.0.0.1:39111/p"]) {
+      const html = renderMarkdown(`before ![](${src}) after`);
+      expect(html, src).not.toContain("<img");
+      expect(html, src).toMatch(/<a href="[^"]+" rel="nofollow noopener noreferrer">image: [^<]+ — click to open<\/a>/);
+    }
+    // A linked badge: the label stays inside the one link (links cannot nest).
+    expect(renderMarkdown("[![build](https://ci.example/b.svg)](https://ci.example)")).toBe(
+      '<p><a href="https://ci.example" rel="nofollow noopener noreferrer">[image: build]</a></p>',
+    );
+    // Beacon's own images (root-relative) still render as images.
+    expect(renderMarkdown("![shot](/api/v1/attachments/1/download)")).toBe('<p><img src="/api/v1/attachments/1/download" alt="shot"></p>');
+  });
+
   it("shows raw HTML as the text that was typed", () => {
     expect(renderMarkdown("Press <b>Enter</b>")).toBe("<p>Press &#x3C;b>Enter&#x3C;/b></p>");
     expect(renderMarkdown("<div>block</div>")).toBe("<p>&#x3C;div>block&#x3C;/div></p>");

@@ -39,6 +39,46 @@ function hardenLinks() {
   return (tree: Node) => walk(tree);
 }
 
+/** An image served by Beacon itself: a root-relative path ("/x", never "//host" or "/\\host"). */
+const ownImage = (src: string) => /^\/(?![/\\])/.test(src);
+
+/** "example.com/a/b.png" for display, shortened; the whole URL stays in the link. */
+function shownUrl(src: string): string {
+  let shown = src;
+  try {
+    const u = new URL(src, "https://relative.invalid");
+    shown = `${u.host}${u.pathname === "/" ? "" : u.pathname}`;
+  } catch {
+    // A URL the parser refuses is shown as written.
+  }
+  return shown.length > 60 ? `${shown.slice(0, 59)}…` : shown;
+}
+
+/**
+ * hast, after sanitizing: an image from another host becomes a link the reader may choose to open
+ * ("image: example.com/pixel.png — click to open"). Loading it on view would tell that host who
+ * read the ticket and when (a tracking pixel); the page CSP's img-src refuses it as well.
+ */
+function remoteImagesAsLinks() {
+  const walk = (node: Node, inLink: boolean) => {
+    node.children = node.children?.map((child) => {
+      if (child.type === "element" && child.tagName === "img") {
+        const src = typeof child.properties?.src === "string" ? child.properties.src : "";
+        if (src && ownImage(src)) return child;
+        const alt = typeof child.properties?.alt === "string" ? child.properties.alt.trim() : "";
+        if (!src) return { type: "text", value: alt ? `[image: ${alt}]` : "[image]" };
+        // Inside a link already (a linked badge): the label alone, as links cannot nest.
+        if (inLink) return { type: "text", value: `[image${alt ? `: ${alt}` : ""}]` };
+        const label = `image${alt ? ` “${alt}”` : ""}: ${shownUrl(src)} — click to open`;
+        return { type: "element", tagName: "a", properties: { href: src }, children: [{ type: "text", value: label }] };
+      }
+      walk(child, inLink || (child.type === "element" && child.tagName === "a"));
+      return child;
+    });
+  };
+  return (tree: Node) => walk(tree, false);
+}
+
 const schema = {
   ...defaultSchema,
   protocols: { ...defaultSchema.protocols, href: ["http", "https", "mailto"], src: ["http", "https"], cite: ["http", "https"] },
@@ -50,6 +90,7 @@ const processor = unified()
   .use(rawHtmlAsText)
   .use(remarkRehype)
   .use(rehypeSanitize, schema)
+  .use(remoteImagesAsLinks)
   .use(hardenLinks)
   .use(rehypeStringify)
   .freeze();
