@@ -4,7 +4,7 @@
 // environment exactly as the app does, and DATABASE_URL for the migrations check).
 // SKIP means not checked: a skipped item is never reported as passing.
 import { parseArgs } from "node:util";
-import { checkEnv, checkMigrations, checkNpmAudit, checkSecrets, type Row } from "./lib/release-checks";
+import { checkEnv, checkLeakproof, checkMigrations, checkNpmAudit, checkSecrets, type Row } from "./lib/release-checks";
 import { runSmoke } from "./lib/smoke";
 import { renderTable } from "./lib/report-table";
 
@@ -40,6 +40,7 @@ if (values.url) {
 const started = performance.now();
 const rows: Row[] = [...checkEnv(process.env)];
 rows.push(await checkMigrations(process.env.DATABASE_URL));
+rows.push(await checkLeakproof(process.env.DATABASE_URL));
 rows.push(values["skip-audit"] ? { item: "npm audit --omit=dev (high, critical)", status: "SKIP", detail: "--skip-audit" } : await checkNpmAudit());
 rows.push(values["skip-secrets"] ? { item: "secret scan (secretlint)", status: "SKIP", detail: "--skip-secrets" } : await checkSecrets());
 

@@ -6,6 +6,7 @@ import path from "node:path";
 import pg from "pg";
 import { EnvError, parseEnv } from "../../src/server/env";
 import { migrationStatus } from "../../src/server/db/migrations";
+import { leakproofState } from "../../src/server/db/leakproof";
 import type { Status } from "./report-table";
 import { EMBEDDED_PORT } from "./boot";
 import { redactUrl } from "./pg-tools";
@@ -84,6 +85,22 @@ export async function checkMigrations(url: string | undefined): Promise<Row> {
     return s.pending.length === 0
       ? row(item, true, `${s.applied.length} applied, last ${s.applied.at(-1) ?? "none"}`)
       : row(item, false, `${s.pending.length} pending: ${s.pending.join(", ")} (run npm run db:migrate)`);
+  } catch (err) {
+    return row(item, false, `could not run: ${(err as Error).message} (${redactUrl(url)})`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** (b2) The search operators' LEAKPROOF marks, which a non-superuser migration cannot set. */
+export async function checkLeakproof(url: string | undefined): Promise<Row> {
+  const item = "search operators LEAKPROOF";
+  if (!url) return row(item, false, "could not run: DATABASE_URL is not set");
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: "beacon-release-check" });
+  try {
+    await client.connect();
+    const s = await leakproofState(client);
+    return row(item, s.ok, s.detail);
   } catch (err) {
     return row(item, false, `could not run: ${(err as Error).message} (${redactUrl(url)})`);
   } finally {

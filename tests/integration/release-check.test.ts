@@ -14,7 +14,9 @@ import { POST as grantToken } from "../../src/app/api/v1/auth/token/route";
 import { POST as createTicket } from "../../src/app/api/v1/tickets/route";
 import { GET as getTicket } from "../../src/app/api/v1/tickets/[id]/route";
 import { POST as addComment } from "../../src/app/api/v1/tickets/[id]/comments/route";
-import { checkEnv, checkNpmAudit, checkSecrets } from "../../scripts/lib/release-checks";
+import pg from "pg";
+import { checkEnv, checkLeakproof, checkNpmAudit, checkSecrets } from "../../scripts/lib/release-checks";
+import { databaseOf } from "../../scripts/lib/pg-tools";
 import { runSmoke } from "../../scripts/lib/smoke";
 import { api } from "../helpers/api";
 import { TEST_PASSWORD } from "../helpers/factories";
@@ -121,10 +123,11 @@ describe("npm run release:check", () => {
     expect(r.stdout).toMatch(/env: DEMO_PASSWORD unset\s+FAIL\s+is set/);
     expect(r.stdout).toMatch(/env: DATABASE_URL \(not the embedded default\)\s+PASS/);
     expect(r.stdout).toMatch(/migrations applied \(0 pending\)\s+PASS\s+\d+ applied/);
+    expect(r.stdout).toMatch(/search operators LEAKPROOF\s+PASS\s+ts_match_vq and texticlike are LEAKPROOF/);
     expect(r.stdout).toMatch(/npm audit --omit=dev \(high, critical\)\s+SKIP\s+--skip-audit/);
     expect(r.stdout).toMatch(/secret scan \(secretlint\)\s+SKIP\s+--skip-secrets/);
     expect(r.stdout).toMatch(/smoke\s+SKIP\s+no --url given/);
-    expect(r.stdout).toContain("RELEASE CHECK FAILED: 5 of 10 items failed");
+    expect(r.stdout).toContain("RELEASE CHECK FAILED: 5 of 11 items failed");
     expect(r.stdout + r.stderr).not.toContain("tiny-secret-xyz");
     expect(r.stdout + r.stderr).not.toContain("demo-password-for-tests");
   }, 60_000);
@@ -152,7 +155,7 @@ describe("npm run release:check", () => {
     expect(r.stdout).toMatch(/smoke: POST \/api\/v1\/tickets\/:id\/comments\s+PASS\s+201 in \d+ ms/);
     expect(r.stdout).toMatch(/smoke: GET \/api\/v1\/tickets\/:id\s+PASS\s+200 in \d+ ms, read back, same subject/);
     expect(r.stdout).toMatch(/npm audit --omit=dev \(high, critical\)\s+SKIP/);
-    expect(r.stdout).toMatch(/RELEASE CHECK PASSED: 13 items passed, 1 SKIPPED \(not checked\)/);
+    expect(r.stdout).toMatch(/RELEASE CHECK PASSED: 14 items passed, 1 SKIPPED \(not checked\)/);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain(TEST_PASSWORD);
     const list = await api.listTickets(w.agent);
@@ -170,6 +173,20 @@ describe("npm run release:check", () => {
 });
 
 describe("release checks, one by one", () => {
+  it("missing LEAKPROOF marks fail their row with the statements and the database", async () => {
+    const c = new pg.Client({ connectionString: dbUrl });
+    await c.connect();
+    try {
+      await c.query("alter function texticlike(text, text) not leakproof");
+      const r = await checkLeakproof(dbUrl);
+      expect(r).toMatchObject({ item: "search operators LEAKPROOF", status: "FAIL" });
+      expect(r.detail).toContain(`in database "${databaseOf(dbUrl)}": ALTER FUNCTION ts_match_vq(tsvector, tsquery) LEAKPROOF; ALTER FUNCTION texticlike(text, text) LEAKPROOF;`);
+    } finally {
+      await c.query("alter function texticlike(text, text) leakproof");
+      await c.end();
+    }
+  });
+
   it("the secret scan reports planted secrets by file, line and rule, masked", async () => {
     const dir = fs.mkdtempSync(path.join(tmp, "leak-"));
     const alnum = (n: number) => Array.from(randomBytes(n), (b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[b % 62]).join("");
