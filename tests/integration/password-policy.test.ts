@@ -6,8 +6,8 @@ import { POST as setupRoute } from "../../src/app/api/v1/auth/setup/route";
 import { POST as passwordRoute } from "../../src/app/api/v1/me/password/route";
 import { POST as createRoute } from "../../src/app/api/v1/users/route";
 import { POST as resetRoute } from "../../src/app/api/v1/users/[id]/reset-password/route";
-import { COMMON_PASSWORDS } from "../../src/server/auth/common-passwords";
-import { isCommonPassword } from "../../src/server/auth/password-policy";
+import { dictionary } from "@zxcvbn-ts/language-common";
+import { isCommonPassword, personalPasswordProblem } from "../../src/server/auth/password-policy";
 import { setProcessEnv } from "../../src/server/env";
 import { bootstrapOrg } from "../../src/server/orgs/bootstrap-org";
 import { createUser, sessionCookie } from "../helpers/factories";
@@ -26,24 +26,52 @@ beforeAll(async () => {
 const COMMON_LONG = ["password1234", "PassWord1234", "QWERTYUIOP123", "1qaz2wsx3edc", "qwerty123456", "iloveyou1234"];
 const issuesOf = (body: { error: { details?: { issues?: { path: string; message: string }[] } } }) => body.error.details?.issues ?? [];
 
-describe("the common-password list", () => {
-  it("ships the top 10,000 leaked passwords plus the longer ones, lowercased and unique", () => {
-    expect(COMMON_PASSWORDS.length).toBeGreaterThanOrEqual(10_000);
-    expect(COMMON_PASSWORDS.slice(0, 5)).toEqual(["123456", "password", "12345678", "qwerty", "123456789"]);
-    expect(new Set(COMMON_PASSWORDS).size).toBe(COMMON_PASSWORDS.length);
-    expect(COMMON_PASSWORDS.every((p) => p === p.toLowerCase())).toBe(true);
-    expect(COMMON_PASSWORDS.filter((p) => p.length >= 12).length).toBeGreaterThan(300);
+// The 39 long patterns the former hand-kept list (common-passwords.ts, removed in decision 024)
+// added to zxcvbn's list: the estimator must still refuse every one of them.
+const FORMER_HAND_PATTERNS = [
+  "password12345", "password123456", "password123!", "password@123", "password@1234", "p@ssw0rd1234", "p@ssword1234",
+  "passw0rd1234", "1234567890123", "12345678901234", "qwertyuiop1234", "iloveyou1234", "111111111111", "000000000000",
+  "123123123123", "abcdefghijkl", "abc123abc123", "1q2w3e4r5t6y7u", "welcome12345", "welcome@1234", "changeme1234",
+  "letmein12345", "adminadmin123", "admin1234567", "trustno1trustno1", "football1234", "baseball1234", "princess1234",
+  "sunshine1234", "superman1234", "iloveyouforever", "correcthorsebatterystaple", "qwertyqwerty", "zxcvbnm12345",
+  "qwer1234asdf", "aaaaaaaaaaaa", "987654321098", "147258369147", "abcd12345678",
+];
+
+describe("password screening (zxcvbn-ts list + estimator)", () => {
+  it("refuses every entry of the leaked-password list, whatever the case", () => {
+    const list = dictionary["passwords-common"];
+    expect(list.length).toBeGreaterThan(49_000);
+    expect(list.slice(0, 5)).toEqual(["123456", "password", "12345678", "qwerty", "123456789"]);
+    // Every 12+ character entry (the only ones the length rule lets through), and a spread of the rest.
+    const long = list.filter((p) => p.length >= 12);
+    expect(long.length).toBeGreaterThan(280);
+    for (const p of long) expect(isCommonPassword(p), p).toBe(true);
+    for (let i = 0; i < list.length; i += 97) expect(isCommonPassword(list[i]!.toUpperCase()), list[i]).toBe(true);
   });
 
-  it("matches case-insensitively and leaves ordinary long passphrases alone", () => {
-    for (const p of COMMON_LONG) expect(isCommonPassword(p), p).toBe(true);
-    for (const p of ["correct horse battery staple", "my cat eats lasagne on tuesdays", "tr0ub4dor&3-extended"]) expect(isCommonPassword(p), p).toBe(false);
+  it("refuses the former hand list's patterns and common variations, and leaves ordinary long passphrases alone", () => {
+    for (const p of [...COMMON_LONG, ...FORMER_HAND_PATTERNS, "Dragon12345678", "monkeymonkey99", "x".repeat(1024)]) expect(isCommonPassword(p), p).toBe(true);
+    for (const p of ["correct horse battery staple", "my cat eats lasagne on tuesdays", "tr0ub4dor&3-extended", "an uncommon passphrase here"]) {
+      expect(isCommonPassword(p), p).toBe(false);
+    }
+  });
+
+  it("refuses passwords that contain the email's local part or the name, ignoring fragments under 4 characters", () => {
+    const who = { email: "Jane.Doe-Smith@example.test", name: "Jane Fairweather" };
+    for (const p of ["jane.doe-smith@example.test", "JANE.DOE-SMITH rules", "my-fairweather-pass", "smith plus random words", "janefairweather2026"]) {
+      expect(personalPasswordProblem(p, who), p).toMatch(/email address or name/);
+    }
+    // "doe" is 3 characters: too short to refuse on its own.
+    expect(personalPasswordProblem("a doe in the snowy forest", who)).toBeNull();
+    expect(personalPasswordProblem("bo@x.test is mine", { email: "bo@x.test", name: "Bo" })).toMatch(/email/);
+    expect(personalPasswordProblem("bobbing along the river", { email: "bo@x.test", name: "Bo" })).toBeNull();
   });
 });
 
 describe("every way to set a password applies the rule", () => {
   it("setup and invitation links (POST /auth/setup)", async () => {
-    const r = await bootstrapOrg({ name: `Policy Co ${Date.now()}`, adminEmail: `owner-${Date.now()}@example.test` });
+    const adminEmail = `owner-${Date.now()}@example.test`;
+    const r = await bootstrapOrg({ name: `Policy Co ${Date.now()}`, adminEmail });
     for (const [password, message] of [
       ["short one", /at least 12/],
       ["x".repeat(1025), /at most 1024/],
@@ -54,8 +82,12 @@ describe("every way to set a password applies the rule", () => {
       expect(res.body.error.code).toBe("validation_failed");
       expect(issuesOf(res.body)).toEqual([expect.objectContaining({ path: "password", message: expect.stringMatching(message) })]);
     }
+    // The account's own email as its password (issue 18 item 18).
+    const own = await call(setupRoute, "POST", "/api/v1/auth/setup", { body: { token: r.setupToken, password: adminEmail } });
+    expect(own.status).toBe(400);
+    expect(issuesOf(own.body)).toEqual([expect.objectContaining({ path: "password", message: expect.stringMatching(/email address or name/) })]);
     // The refused attempts did not spend the link.
-    expect((await call(setupRoute, "POST", "/api/v1/auth/setup", { body: { token: r.setupToken, password: "x".repeat(1024) } })).status).toBe(200);
+    expect((await call(setupRoute, "POST", "/api/v1/auth/setup", { body: { token: r.setupToken, password: "a sturdy setup passphrase" } })).status).toBe(200);
   });
 
   it("password change (POST /me/password)", async () => {
@@ -65,6 +97,11 @@ describe("every way to set a password applies the rule", () => {
       const res = await call(passwordRoute, "POST", "/api/v1/me/password", { cookie, body: { currentPassword: u.password, newPassword } });
       expect(res.status, newPassword).toBe(400);
       expect(issuesOf(res.body)).toEqual([expect.objectContaining({ path: "newPassword", message: expect.stringMatching(/most common leaked/) })]);
+    }
+    for (const newPassword of [u.email, `${u.email.split("@")[0]}-but-longer`, `Prefix ${u.email.toUpperCase()}`]) {
+      const res = await call(passwordRoute, "POST", "/api/v1/me/password", { cookie, body: { currentPassword: u.password, newPassword } });
+      expect(res.status, newPassword).toBe(400);
+      expect(issuesOf(res.body)).toEqual([expect.objectContaining({ path: "newPassword", message: expect.stringMatching(/email address or name/) })]);
     }
     const ok = await call(passwordRoute, "POST", "/api/v1/me/password", { cookie, body: { currentPassword: u.password, newPassword: "an uncommon passphrase here" } });
     expect(ok.status).toBe(200);
@@ -77,6 +114,12 @@ describe("every way to set a password applies the rule", () => {
     });
     expect(res.status).toBe(400);
     expect(issuesOf(res.body)).toEqual([expect.objectContaining({ path: "password", message: expect.stringMatching(/most common leaked/) })]);
+    const email = `gwendolyn-${Date.now()}@example.test`;
+    const own = await call(createRoute, "POST", "/api/v1/users", { cookie: w.admin.cookie, body: { email, name: "Gwendolyn Marsh", role: "agent", password: email } });
+    expect(own.status).toBe(400);
+    expect(issuesOf(own.body)).toEqual([expect.objectContaining({ path: "password", message: expect.stringMatching(/email address or name/) })]);
+    const named = await call(createRoute, "POST", "/api/v1/users", { cookie: w.admin.cookie, body: { email, name: "Gwendolyn Marsh", role: "agent", password: "the marsh is quiet today" } });
+    expect(named.status).toBe(400);
   });
 
   it("password-reset links (redeemed at POST /auth/setup)", async () => {

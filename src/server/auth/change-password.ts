@@ -6,7 +6,7 @@ import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
 import { hashPassword, verifyPassword } from "./password";
-import { ZNewPassword } from "./password-policy";
+import { assertPasswordNotPersonal, ZNewPassword } from "./password-policy";
 
 export { ZNewPassword };
 
@@ -33,6 +33,7 @@ export async function changePassword(ctx: Ctx, input: ChangePassword): Promise<{
       issues: [{ in: "body", path: "newPassword", message: "must differ from the current password" }],
     });
   }
+  assertPasswordNotPersonal(input.newPassword, ctx.user, "newPassword");
   await ctx.tx
     .update(users)
     .set({

@@ -12,7 +12,7 @@ import { logger } from "../observability/logger";
 import type { Tx } from "../db/tenant";
 import { hashToken, mintLinkToken, orgOfLinkToken } from "./api-tokens";
 import { hashPassword } from "./password";
-import { ZNewPassword } from "./password-policy";
+import { assertPasswordNotPersonal, ZNewPassword } from "./password-policy";
 
 // A setup link (bootstrap), an invitation and a password reset all let a user choose a password
 // on the same page and endpoint; they differ only in the message that carried them.
@@ -94,6 +94,9 @@ export async function completeSetup(input: CompleteSetup, requestId: string | nu
     // Sign-up links (bootstrap setup, invitation) obey the signup_tokens switch; a reset link of
     // an existing account does not. Throwing here rolls the claim back: the link stays usable.
     if (claimed.purpose !== "password_reset") await assertFeatureEnabled(tx, orgId, "signup_tokens");
+    // Throwing here also rolls the claim back: a refused password leaves the link usable.
+    const [who] = await tx.select({ email: users.email, name: users.name }).from(users).where(eq(users.id, claimed.userId));
+    assertPasswordNotPersonal(input.password, who ?? {}, "password");
     const passwordHash = await hashPassword(input.password);
     const [user] = await tx
       .update(users)

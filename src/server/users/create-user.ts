@@ -6,7 +6,7 @@ import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
 import { hashPassword } from "../auth/password";
-import { ZNewPassword } from "../auth/password-policy";
+import { personalPasswordProblem, ZNewPassword } from "../auth/password-policy";
 import { createPasswordLink } from "../auth/setup-link";
 import { assertFeatureEnabled } from "../flags/flags";
 import { assertCan } from "../tickets/permissions";
@@ -26,6 +26,9 @@ export const ZCreateUser = z.strictObject({
   role: z.enum(ROLES),
   /** With a password the user is active at once; without one an invitation link is emailed. */
   password: ZNewPassword.optional(),
+}).superRefine((v, ctx) => {
+  const message = v.password ? personalPasswordProblem(v.password, v) : null;
+  if (message) ctx.addIssue({ code: "custom", path: ["password"], message });
 });
 export type CreateUser = z.infer<typeof ZCreateUser>;
 
