@@ -6,6 +6,7 @@ import type pg from "pg";
 import { setProcessEnv } from "../../src/server/env";
 import { closeDb } from "../../src/server/db/client";
 import { verifyAllOrgs } from "../../src/server/audit/verify-all";
+import { ensureLeakproof, leakproofState, leakproofWarning } from "../../src/server/db/leakproof";
 import { collectState, compareAudit, compareState, MANIFEST_FORMAT, type AuditState, type CheckRow, type Manifest } from "./db-state";
 import {
   connect, databaseOf, findPgTool, quoteIdent, redactUrl, runPipe, runTool, serverInfo, serverKey, serverLabel, toolConnection, UserError,
@@ -286,6 +287,11 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
       rows.push({ check: "object owners", expected: o.manifest.state.owners.join(", "), actual: actual.owners.join(", "), ok: same });
     }
     rows.push(...compareAudit(o.manifest.audit, await auditViaApp(o.targetUrl)));
+    // The marks live in pg_proc, which a dump does not carry and a new database (template0)
+    // lacks: re-applied when the restoring user is a superuser, otherwise a visible warning.
+    const lp = o.verifyOnly ? await leakproofState(client) : await ensureLeakproof(client);
+    if (!lp.ok) o.log(leakproofWarning(lp));
+    rows.push({ check: "search operators LEAKPROOF", expected: "ts_match_vq, texticlike", actual: lp.ok ? "ts_match_vq, texticlike" : `missing ${lp.missing.join(", ")} (a superuser must mark them)`, ok: lp.ok ? true : null });
     return { rows, created, isLive, restoreMs, databaseOwner: tinfo.databaseOwner };
   } finally {
     await target?.end().catch(() => undefined);

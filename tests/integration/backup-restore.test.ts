@@ -143,6 +143,12 @@ describe.skipIf(!!skipReason)("db:backup and db:restore", () => {
     expect(r.stdout).toMatch(/VERIFIED: \d+ checks passed/);
     expect(r.stdout).not.toMatch(/\bFAIL\b/);
     expect(r.stdout).toMatch(/rows public\.tickets\s+PASS\s+4\s+4/);
+    // A new database starts from template0 without them; the (superuser) restore re-applies them.
+    expect(r.stdout).toMatch(/search operators LEAKPROOF\s+PASS/);
+    expect(await query(restoredUrl, `select proname, proleakproof from pg_proc where proname in ('ts_match_vq', 'texticlike') order by proname`)).toEqual([
+      { proname: "texticlike", proleakproof: true },
+      { proname: "ts_match_vq", proleakproof: true },
+    ]);
     expect(r.stdout).toContain(`DATABASE_URL='${restoredUrl.replace(/:[^:@/]+@/, ":***@")}'`);
 
     // Checked independently of the script's own verification:
