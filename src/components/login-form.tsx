@@ -79,14 +79,25 @@ export function signInErrorMessage(r: Exclude<SignInResult, { ok: true }>): stri
   }
 }
 
-/** Only same-origin relative paths: "/x" yes; "//evil", "/\\evil", "https://…" fall back to "/". */
+/**
+ * Only same-origin app paths: "/x" yes; "//evil", "/\\evil", "https://…", "javascript:" fall back to "/".
+ * The check runs on the normalised result, not the raw string: dot segments turn "/.//evil" and
+ * "/a/..//evil" into "//evil", which a browser reads as another host (issue 18.3).
+ */
 export function safeCallbackUrl(raw: string | null | undefined): string {
-  if (!raw || !raw.startsWith("/") || raw.startsWith("//") || raw.startsWith("/\\")) return "/";
+  // Backslashes are slashes to a browser, and control characters (tab, newline) are stripped by it.
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(raw)) return "/";
+  if (!raw || !raw.startsWith("/") || /[\\\u0000-\u001f\u007f]/.test(raw)) return "/";
   try {
     const u = new URL(raw, "http://same.origin");
-    return u.origin === "http://same.origin" ? `${u.pathname}${u.search}${u.hash}` : "/";
+    if (u.origin !== "http://same.origin") return "/";
+    const path = `${u.pathname}${u.search}${u.hash}`;
+    // The normalised path, and the path once percent-decoded (a server or router may decode
+    // "%2F%2Fevil"), must both be a single-slash path on this origin.
+    const decoded = decodeURIComponent(u.pathname);
+    // eslint-disable-next-line no-control-regex
+    if (!path.startsWith("/") || path.startsWith("//") || /^\/[\\/]/.test(decoded) || /[\\\u0000-\u001f\u007f]/.test(decoded)) return "/";
+    return path;
   } catch {
     return "/";
   }
