@@ -7,3 +7,4 @@ export * from "./sla";
 export * from "./notifications";
 export * from "./audit";
 export * from "./flags";
+export * from "./workers";
