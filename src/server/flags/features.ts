@@ -2,9 +2,10 @@ import "server-only";
 import { env } from "../env";
 import { AppError } from "../http/errors";
 
+import type { Feature } from "./feature-names";
+
 /** Features that can be switched off: by FEATURES_DISABLED (no database needed, for incidents) or by flags. */
-export const FEATURES = ["attachments", "export", "search", "webhooks", "signup_tokens", "notifications_email"] as const;
-export type Feature = (typeof FEATURES)[number];
+export { FEATURES, type Feature } from "./feature-names";
 
 export function disabledByEnv(feature: Feature): boolean {
   return env().FEATURES_DISABLED.includes(feature);

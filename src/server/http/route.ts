@@ -224,7 +224,8 @@ function wrap<B, Q, P>(
     const seconds = (performance.now() - started) / 1000;
     const template = routeTemplate(url.pathname);
     observeRequest(req.method, template, response.status, seconds);
-    const level = response.status >= 500 ? "error" : "info";
+    // A switched-off feature's 503 is an operator's choice, not a fault: below error, so "alert on level 50" stays quiet.
+    const level = response.status >= 500 ? (failure?.code === "feature_disabled" ? "warn" : "error") : "info";
     logger()[level]({
       requestId,
       method: req.method,
