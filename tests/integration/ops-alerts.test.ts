@@ -151,6 +151,16 @@ describe("alert rules and dashboard name only metrics /api/metrics exposes", () 
   });
 });
 
+describe("the runbook", () => {
+  it("explains every shipped alert, and no alert that is not shipped", () => {
+    const rules = parseYaml(readFileSync(rulesFile, "utf8")) as Rules;
+    const shipped = rules.groups.flatMap((g) => g.rules.map((r) => r.alert)).filter(Boolean).sort();
+    const runbook = readFileSync(path.join(root, "docs/runbooks.md"), "utf8");
+    const documented = [...runbook.matchAll(/^\| `(Beacon[A-Za-z0-9]+)` \(/gm)].map((m) => m[1]).sort();
+    expect(documented).toEqual(shipped);
+  });
+});
+
 describe.skipIf(!promtool && !inCi)("promtool", () => {
   let dir: string;
   beforeAll(() => {
