@@ -28,6 +28,9 @@ export default defineConfig({
       RATE_LIMIT_IP_PER_MIN: "1000000",
       RATE_LIMIT_USER_PER_MIN: "1000000",
       RATE_LIMIT_SEARCH_PER_MIN: "1000000",
+      // Webhook and mail receivers in tests listen on loopback, which the outbound guard refuses
+      // by default (decision 021); tests/integration/outbound-guard.test.ts clears this to test the refusals.
+      OUTBOUND_ALLOW_PRIVATE: "127.0.0.0/8,::1/128",
     },
   },
 });

@@ -5,6 +5,8 @@ import { withTenant } from "../db/tenant";
 import { webhookDeliveries, webhooks } from "../db/schema/notifications";
 import { isFeatureEnabled } from "../flags/flags";
 import { logger } from "../observability/logger";
+import { guardedFetch } from "../outbound/guarded-fetch";
+import { isOutboundRefusal, refusalReason } from "../outbound/guard";
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 
@@ -26,11 +28,15 @@ export const WEBHOOKS_SWITCHED_OFF = "not sent: webhooks were switched off (feat
  * Delivers one webhook delivery row. Any 2xx is success (recorded once; a repeated job finds it
  * done); anything else records the attempt and throws, so pg-boss retries with exponential backoff
  * and jitter, then moves the job to webhook-dead.
+ * A receiver the outbound guard refuses (a private, loopback or metadata address, also when the
+ * name changed its answer since the URL was saved) is never reached: the attempt is recorded, the
+ * delivery is marked dead at once ("refused: …" in last_error) and the job completes, as a retry
+ * would be refused again.
  * With webhooks switched off for the org (feature `webhooks`) nothing is sent and the job
  * completes ("disabled", no retry): the delivery is marked dead with the reason in last_error, so
  * it is not sent later when the feature comes back (a receiver would get stale events in a burst).
  */
-export async function handleWebhook(job: { orgId: string; deliveryId: string }): Promise<"delivered" | "skipped" | "disabled"> {
+export async function handleWebhook(job: { orgId: string; deliveryId: string }): Promise<"delivered" | "skipped" | "disabled" | "refused"> {
   const d = await withTenant(job.orgId, async (tx) => {
     if (!(await isFeatureEnabled(tx, job.orgId, "webhooks"))) {
       await tx
@@ -55,8 +61,9 @@ export async function handleWebhook(job: { orgId: string; deliveryId: string }):
   const timestamp = Math.floor(Date.now() / 1000);
   let status: number | null = null;
   let error: string | null = null;
+  let refused = false;
   try {
-    const res = await fetch(d.url, {
+    const res = await guardedFetch(d.url, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -67,14 +74,14 @@ export async function handleWebhook(job: { orgId: string; deliveryId: string }):
         "x-beacon-signature": signWebhook(d.secret, timestamp, body),
       },
       body,
-      redirect: "manual",
       signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
     });
     status = res.status;
     await res.body?.cancel().catch(() => undefined);
     if (res.status < 200 || res.status > 299) error = `HTTP ${res.status}`;
   } catch (err) {
-    error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    refused = isOutboundRefusal(err);
+    error = refused ? refusalReason(err) : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   }
   await withTenant(job.orgId, (tx) =>
     tx
@@ -83,11 +90,15 @@ export async function handleWebhook(job: { orgId: string; deliveryId: string }):
         attempts: sql`${webhookDeliveries.attempts} + 1`,
         lastStatusCode: status,
         lastError: error,
-        status: error ? "failed" : "succeeded",
+        status: refused ? "dead" : error ? "failed" : "succeeded",
         deliveredAt: error ? null : sql`now()`,
       })
       .where(eq(webhookDeliveries.id, d.id)),
   );
+  if (refused) {
+    logger().warn({ job: "webhook", event: "webhook_refused", orgId: job.orgId, deliveryId: d.id, err: error }, "webhook not sent: the outbound guard refused its address; not retried");
+    return "refused";
+  }
   if (error) {
     logger().warn({ job: "webhook", deliveryId: d.id, status, err: error }, "webhook delivery failed; will retry");
     throw new WebhookDeliveryError(error);

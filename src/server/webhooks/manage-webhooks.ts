@@ -5,8 +5,9 @@ import { z } from "zod";
 import { recordAudit } from "../audit/record-audit";
 import { webhookDeliveries, webhooks } from "../db/schema/notifications";
 import { decodeCursor, isKeyCursor, keysetPage } from "../http/cursor";
-import { notFound } from "../http/errors";
+import { AppError, notFound } from "../http/errors";
 import type { Ctx } from "../http/route";
+import { refusedUrlReason } from "../outbound/guard";
 import { auditActor } from "../tickets/actor";
 import { assertCan } from "../tickets/permissions";
 import { zLimit } from "../tickets/schemas";
@@ -59,9 +60,16 @@ export async function listWebhooks(ctx: Ctx) {
   return { data: rows.map((r) => toView(r)) };
 }
 
+/** A receiver inside Beacon's network (loopback, private, link-local, metadata …) is refused when saved (decision 021). */
+async function assertPublicUrl(url: string): Promise<void> {
+  const reason = await refusedUrlReason(url);
+  if (reason) throw new AppError("validation_failed", `url ${reason}`, { issues: [{ in: "body", path: "url", message: reason }] });
+}
+
 /** The signing secret is generated here and shown once, in this response. */
 export async function createWebhook(ctx: Ctx, input: CreateWebhook) {
   assertCan(ctx.user, "org.admin");
+  await assertPublicUrl(input.url);
   const [w] = await ctx.tx.insert(webhooks).values({ orgId: ctx.user.orgId, url: input.url, events: input.events, active: input.active, secret: newSecret() }).returning();
   await recordAudit(ctx.tx, auditActor(ctx), { action: "webhook.created", entityType: "webhook", entityId: w!.id, data: { url: input.url, events: input.events, active: input.active } });
   return toView(w!, true);
@@ -69,6 +77,7 @@ export async function createWebhook(ctx: Ctx, input: CreateWebhook) {
 
 export async function updateWebhook(ctx: Ctx, id: string, input: UpdateWebhook) {
   assertCan(ctx.user, "org.admin");
+  if (input.url !== undefined) await assertPublicUrl(input.url);
   const [w] = await ctx.tx
     .update(webhooks)
     .set({
