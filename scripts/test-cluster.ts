@@ -185,6 +185,8 @@ async function run(): Promise<number> {
       TRUST_PROXY_HOPS: "1",
       SMTP_URL: mail.url(),
       MAIL_FROM: "Beacon cluster test <cluster@beacon.localhost>",
+      // The webhook receiver listens on loopback, which the outbound guard refuses unless allowed (decision 021).
+      OUTBOUND_ALLOW_PRIVATE: "127.0.0.0/8",
       LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       BEACON_DATA_DIR: path.join(workDir, "data"),
       ...(redis ? { REDIS_URL: redis.url } : {}),
