@@ -14,6 +14,7 @@ import { ZAuditEvent, ZListAudit } from "../audit/list-audit";
 import { USER_OPERATIONS } from "../users/openapi";
 import { ATTACHMENT_OPERATIONS } from "../attachments/openapi";
 import { EXPORT_OPERATIONS } from "../export/openapi";
+import { JOB_OPERATIONS } from "../jobs/openapi";
 
 // The API's contract in one list, built from the same zod schemas the handlers parse with.
 // GET /api/openapi.json renders it; a test checks that every route file has an entry here.
@@ -70,6 +71,7 @@ export const OPERATIONS: Operation[] = [
   ...USER_OPERATIONS,
   ...ATTACHMENT_OPERATIONS,
   ...EXPORT_OPERATIONS,
+  ...JOB_OPERATIONS,
 ];
 
 const ZError = z.object({ error: z.object({ code: z.enum(Object.keys(ERROR_STATUS) as [string, ...string[]]), message: z.string(), details: z.unknown().optional() }) });

@@ -21,6 +21,12 @@ export async function ensureJobSchema(url: string): Promise<void> {
       if (existing) await boss.updateQueue(q.name, options);
       else await boss.createQueue(q.name, options);
     }
+    // Dead letters made before decision 022 kept pg-boss's default (about four weeks): keep them.
+    await boss.getDb().executeSql(
+      `update ${BOSS_SCHEMA}.job set keep_until = now() + interval '10 years'
+        where name = any($1::text[]) and state < 'active' and keep_until < now() + interval '5 years'`,
+      [DEAD_QUEUES.map((q) => q.name)],
+    );
     await boss.getDb().executeSql(
       `grant usage on schema ${BOSS_SCHEMA} to beacon_app, beacon_system;
        grant select on ${BOSS_SCHEMA}.queue to beacon_app, beacon_system;

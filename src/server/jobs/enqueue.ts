@@ -5,7 +5,7 @@ import { jobSender, txDb } from "./boss";
 import type { QueueName } from "./queues";
 
 /** The pg client under a Drizzle transaction (drizzle keeps it on the session). */
-function clientOf(tx: Tx): pg.ClientBase {
+export function clientOf(tx: Tx): pg.ClientBase {
   const client = (tx as unknown as { session?: { client?: pg.ClientBase } }).session?.client;
   if (!client || typeof client.query !== "function") throw new Error("enqueue: transaction has no pg client");
   return client;

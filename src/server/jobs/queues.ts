@@ -26,19 +26,30 @@ type QueueDef = {
   retryBackoff: boolean;
   expireInSeconds: number;
   deadLetter?: string;
+  /** How long a job may wait unstarted before pg-boss archives it (pg-boss default: 14 days). */
+  retentionMinutes?: number;
   cron?: string;
 };
 
-const dead = (name: string): QueueDef => ({ name, retryLimit: 0, retryDelay: 0, retryBackoff: false, expireInSeconds: 60 });
+/**
+ * Dead letters stay until a person replays or drops them (decision 022). pg-boss gives a dead
+ * letter the failed job's keep_until plus its retention again, ignoring the dead queue's own
+ * setting, so the queues that dead-letter keep their jobs ten years too (pg-boss computes
+ * retention_minutes * 60 in a 32-bit integer: at most about 68 years).
+ */
+export const DEAD_LETTER_RETENTION_MINUTES = 10 * 365 * 24 * 60;
+const keep = DEAD_LETTER_RETENTION_MINUTES;
+
+const dead = (name: string): QueueDef => ({ name, retryLimit: 0, retryDelay: 0, retryBackoff: false, expireInSeconds: 60, retentionMinutes: keep });
 
 export const QUEUES = {
   slaScan: { name: "sla-scan", retryLimit: 1, retryDelay: 5, retryBackoff: false, expireInSeconds: 120, cron: "* * * * *" },
   autoClose: { name: "auto-close", retryLimit: 2, retryDelay: 30, retryBackoff: true, expireInSeconds: 600, cron: "*/10 * * * *" },
   uploadSweep: { name: "upload-sweep", retryLimit: 2, retryDelay: 300, retryBackoff: true, expireInSeconds: 3600, cron: "17 3 * * *" },
-  notify: { name: "notify", retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 120, deadLetter: "notify-dead" },
-  email: { name: "email", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 120, deadLetter: "email-dead" },
-  webhook: { name: "webhook", retryLimit: 8, retryDelay: 5, retryBackoff: true, expireInSeconds: 60, deadLetter: "webhook-dead" },
-  slaReapply: { name: "sla-reapply", retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 900, deadLetter: "sla-reapply-dead" },
+  notify: { name: "notify", retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 120, deadLetter: "notify-dead", retentionMinutes: keep },
+  email: { name: "email", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 120, deadLetter: "email-dead", retentionMinutes: keep },
+  webhook: { name: "webhook", retryLimit: 8, retryDelay: 5, retryBackoff: true, expireInSeconds: 60, deadLetter: "webhook-dead", retentionMinutes: keep },
+  slaReapply: { name: "sla-reapply", retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 900, deadLetter: "sla-reapply-dead", retentionMinutes: keep },
   notifyDead: dead("notify-dead"),
   emailDead: dead("email-dead"),
   webhookDead: dead("webhook-dead"),

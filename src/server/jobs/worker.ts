@@ -10,7 +10,7 @@ import { unsafeAutoCloseSolved } from "../tickets/auto-close";
 import { unsafeSweepOrphanUploads } from "../attachments/sweep-orphans";
 import { reapplyPolicy } from "../sla-policies/reapply-policy";
 import { BOSS_SCHEMA } from "./boss";
-import { QUEUES, ZEmailJob, ZNotifyJob, ZReapplyJob, ZWebhookJob } from "./queues";
+import { QUEUES, WORK_QUEUES, ZEmailJob, ZNotifyJob, ZReapplyJob, ZWebhookJob } from "./queues";
 import { installRejectionGuard } from "./rejection-guard";
 import { countJob } from "./stats";
 
@@ -39,9 +39,12 @@ export async function startWorker(opts: {
   await boss.start();
   const polling = opts.pollingIntervalSeconds ?? 1;
 
-  const work = async <T>(queue: string, schema: ZodType<T> | null, handler: Handler<T>) => {
+  // onDead runs when the last retry fails, just before pg-boss moves the job to its dead letter
+  // queue. Nothing consumes those queues: a dead letter waits there for a person (npm run jobs,
+  // the admin's Jobs page; decision 022).
+  const work = async <T>(queue: string, schema: ZodType<T> | null, handler: Handler<T>, onDead?: (data: unknown) => Promise<unknown>) => {
     const self: { id?: string } = {};
-    self.id = await boss.work<T>(queue, { batchSize: 1, pollingIntervalSeconds: polling }, async ([job]) => {
+    self.id = await boss.work<T>(queue, { batchSize: 1, pollingIntervalSeconds: polling, includeMetadata: true }, async ([job]) => {
       if (!job) return;
       const started = performance.now();
       try {
@@ -55,15 +58,23 @@ export async function startWorker(opts: {
       } catch (err) {
         countJob(queue, "failed", performance.now() - started);
         log.warn({ queue, jobId: job.id, err: err instanceof Error ? err.message : String(err) }, "job failed");
+        if (onDead && job.retryCount >= job.retryLimit) {
+          countJob(queue, "dead", 0);
+          await onDead(job.data).catch((e: unknown) => log.error({ queue, jobId: job.id, err: e instanceof Error ? e.message : String(e) }, "recording a dead letter failed"));
+        }
         throw err;
       }
     });
   };
 
-  await work(QUEUES.notify.name, ZNotifyJob, handleNotify);
-  await work(QUEUES.email.name, ZEmailJob, handleEmail);
-  await work(QUEUES.webhook.name, ZWebhookJob, handleWebhook);
-  await work(QUEUES.slaReapply.name, ZReapplyJob, reapplyPolicy);
+  await work(QUEUES.notify.name, ZNotifyJob, handleNotify, async (d) => {
+    log.error({ queue: QUEUES.notify.name, data: d }, "notification job dead-lettered after retries");
+  });
+  await work(QUEUES.email.name, ZEmailJob, handleEmail, (d) => markEmailDead(ZEmailJob.parse(d)));
+  await work(QUEUES.webhook.name, ZWebhookJob, handleWebhook, (d) => markWebhookDead(ZWebhookJob.parse(d)));
+  await work(QUEUES.slaReapply.name, ZReapplyJob, reapplyPolicy, async (d) => {
+    log.error({ queue: QUEUES.slaReapply.name, data: d }, "SLA re-apply job dead-lettered after retries");
+  });
   await work(QUEUES.slaScan.name, null, async () => {
     const r = await unsafeScanSlas();
     if (r.warnings || r.breaches) log.info({ ...r }, "sla scan recorded events");
@@ -75,23 +86,13 @@ export async function startWorker(opts: {
     if (r.orphans || r.tempFilesRemoved) log.info({ ...r }, "upload sweep removed orphaned bytes");
     return r;
   });
-  await work(QUEUES.emailDead.name, ZEmailJob, async (d) => (countJob(QUEUES.email.name, "dead", 0), markEmailDead(d)));
-  await work(QUEUES.webhookDead.name, ZWebhookJob, async (d) => (countJob(QUEUES.webhook.name, "dead", 0), markWebhookDead(d)));
-  await work(QUEUES.slaReapplyDead.name, null, async (d) => {
-    countJob(QUEUES.slaReapply.name, "dead", 0);
-    log.error({ queue: QUEUES.slaReapply.name, data: d }, "SLA re-apply job dead-lettered after retries");
-  });
-  await work(QUEUES.notifyDead.name, null, async (d) => {
-    countJob(QUEUES.notify.name, "dead", 0);
-    log.error({ queue: QUEUES.notify.name, data: d }, "notification job dead-lettered after retries");
-  });
 
   if (opts.schedule !== false) {
     await boss.schedule(QUEUES.slaScan.name, QUEUES.slaScan.cron);
     await boss.schedule(QUEUES.autoClose.name, QUEUES.autoClose.cron);
     await boss.schedule(QUEUES.uploadSweep.name, QUEUES.uploadSweep.cron);
   }
-  log.info({ queues: Object.values(QUEUES).map((q) => q.name) }, "worker started");
+  log.info({ queues: WORK_QUEUES.map((q) => q.name) }, "worker started");
   return {
     boss,
     stop: async () => {

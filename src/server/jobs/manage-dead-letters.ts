@@ -1,0 +1,57 @@
+import "server-only";
+import { z } from "zod";
+import { AppError } from "../http/errors";
+import type { Ctx } from "../http/route";
+import { ADMIN_QUEUES, dropDeadLetters, listDeadLetters, replayDeadLetters, type DeadLetter } from "./dead-letters";
+
+// The org admin's view of its own dead letters (email notifications, webhook deliveries). Scoped
+// by the orgId in each job's payload: pgboss has no row-level security (decision 022).
+
+export const ZListDeadLetters = z.strictObject({
+  queue: z.enum(ADMIN_QUEUES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type ListDeadLetters = z.infer<typeof ZListDeadLetters>;
+
+export const ZDeadLetterItem = z.object({
+  id: z.uuid(),
+  queue: z.enum(ADMIN_QUEUES),
+  error: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  ageSeconds: z.number().int(),
+  notificationId: z.uuid().nullable(),
+  deliveryId: z.uuid().nullable(),
+});
+export type DeadLetterItem = z.infer<typeof ZDeadLetterItem>;
+export const ZReplayed = z.object({ id: z.uuid(), queue: z.enum(ADMIN_QUEUES), jobId: z.uuid() });
+
+function item(d: DeadLetter): DeadLetterItem {
+  const ref = (k: string) => (typeof d.data[k] === "string" ? (d.data[k] as string) : null);
+  return {
+    id: d.id,
+    queue: d.queue as DeadLetterItem["queue"],
+    error: d.error,
+    createdAt: d.createdAt,
+    ageSeconds: d.ageSeconds,
+    notificationId: ref("notificationId"),
+    deliveryId: ref("deliveryId"),
+  };
+}
+
+export async function listOrgDeadLetters(ctx: Ctx<ListDeadLetters>): Promise<{ data: DeadLetterItem[] }> {
+  const rows = await listDeadLetters({ orgId: ctx.org.id, queues: ctx.query.queue ? [ctx.query.queue] : ADMIN_QUEUES, limit: ctx.query.limit });
+  return { data: rows.map(item) };
+}
+
+const gone = () => new AppError("not_found", "no such dead letter (it may have been replayed or dropped already)");
+
+export async function replayOrgDeadLetter(ctx: Ctx<unknown, { id: string }>): Promise<z.infer<typeof ZReplayed>> {
+  const [r] = await replayDeadLetters({ orgId: ctx.org.id, queues: ADMIN_QUEUES, id: ctx.params.id }, { kind: "user", userId: ctx.user.userId, requestId: ctx.requestId });
+  if (!r || r.outcome !== "replayed" || !r.jobId) throw gone();
+  return { id: r.id, queue: r.queue as DeadLetterItem["queue"], jobId: r.jobId };
+}
+
+export async function dropOrgDeadLetter(ctx: Ctx<unknown, { id: string }>): Promise<void> {
+  const [r] = await dropDeadLetters({ orgId: ctx.org.id, queues: ADMIN_QUEUES, id: ctx.params.id }, { kind: "user", userId: ctx.user.userId, requestId: ctx.requestId });
+  if (!r || r.outcome !== "dropped") throw gone();
+}
