@@ -65,7 +65,7 @@ export async function boot(opts: { needSecret?: boolean; quiet?: boolean } = {})
 /** Applies Beacon's migrations and pg-boss's schema (the deploy step). */
 export async function migrate(quiet = false): Promise<MigrationStatus> {
   const before = Date.now();
-  const status = await prepareDatabase(process.env.DATABASE_URL!);
+  const status = await prepareDatabase(process.env.DATABASE_URL!, { webUrl: envOrExit().DATABASE_WEB_URL });
   if (!quiet) say(`Migrations: ${status.applied.length} applied, ${status.pending.length} pending; job queues ready (${Date.now() - before} ms).`);
   // node-postgres drops the migration's NOTICE: say it here, on stderr, every run until fixed.
   if (!status.leakproof.ok) console.warn(leakproofWarning(status.leakproof));

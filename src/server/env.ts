@@ -40,6 +40,8 @@ export const ZEnv = z
   .object({
     NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
     DATABASE_URL: url(["postgres:", "postgresql:"]),
+    /** Request work's login role (docs/decisions/027); unset: DATABASE_URL as beacon_web with a derived password. */
+    DATABASE_WEB_URL: url(["postgres:", "postgresql:"]),
     /** Set by scripts/start.ts when it runs embedded PostgreSQL for this process. */
     BEACON_EMBEDDED_DB: optionalString,
     NEXTAUTH_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {

@@ -1,13 +1,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as me } from "../../src/app/api/v1/me/route";
 import { GET as readyz } from "../../src/app/readyz/route";
 import { closeDb } from "../../src/server/db/client";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "../../src/server/db/embedded";
-import { runMigrations } from "../../src/server/db/migrations";
+import { prepareDatabase } from "../../src/server/db/prepare-database";
 import { setProcessEnv } from "../../src/server/env";
 import { createOrg, createUser, sessionCookie } from "../helpers/factories";
 import { call } from "../helpers/http";
@@ -24,10 +23,8 @@ beforeAll(async () => {
   fs.chmodSync(dir, 0o755);
   server = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port });
   await ensureDatabase(server.url("postgres"), "beacon");
-  const c = new pg.Client({ connectionString: server.url("beacon") });
-  await c.connect();
-  await runMigrations(c);
-  await c.end();
+  // The deploy step: migrations, and the request login role (with its password: embedded PostgreSQL uses scram).
+  await prepareDatabase(server.url("beacon"));
   await closeDb();
   setProcessEnv({ DATABASE_URL: server.url("beacon") });
 });

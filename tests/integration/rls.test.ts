@@ -124,3 +124,33 @@ describe("a non-superuser owner that forgets to switch role", () => {
     }
   });
 });
+
+describe("the request login role (an SQL injection's view)", () => {
+  const escape = (q: string) => withTenant(a.id, (tx) => tx.execute(sql.raw(q)));
+
+  it("connects as beacon_web, a NOINHERIT member of beacon_app only", async () => {
+    const who = await withTenant(a.id, (tx) => tx.execute<{ session_user: string; current_user: string }>(sql`select session_user, current_user`));
+    expect(who.rows[0]).toEqual({ session_user: "beacon_web", current_user: "beacon_app" });
+    const r = await db().execute<{ rolinherit: boolean; rolsuper: boolean; rolbypassrls: boolean; member_of: string[] }>(sql`
+      select rolinherit, rolsuper, rolbypassrls,
+             array(select g.rolname::text from pg_auth_members m join pg_roles g on g.oid = m.roleid where m.member = r.oid) as member_of
+        from pg_roles r where rolname = 'beacon_web'`);
+    expect(r.rows[0]).toEqual({ rolinherit: false, rolsuper: false, rolbypassrls: false, member_of: ["beacon_app"] });
+  });
+
+  it("cannot switch to beacon_system, nor to the owner", async () => {
+    await expect(escape("set role beacon_system")).rejects.toMatchObject({ cause: { code: "42501" } });
+    await expect(escape("select set_config('role', 'beacon_system', true)")).rejects.toMatchObject({ cause: { code: "42501" } });
+    const owner = (await db().execute<{ u: string }>(sql`select current_user as u`)).rows[0]!.u;
+    await expect(escape(`set role "${owner}"`)).rejects.toMatchObject({ cause: { code: "42501" } });
+    await expect(escape("set session authorization postgres")).rejects.toMatchObject({ cause: { code: "42501" } });
+  });
+
+  it("after RESET ROLE it holds no privileges of its own", async () => {
+    await expect(escape("reset role; select count(*) from tickets")).rejects.toMatchObject({ cause: { code: "42501" } });
+    await expect(withTenant(a.id, async (tx) => {
+      await tx.execute(sql`reset role`);
+      return tx.execute(sql`select count(*) from tickets`);
+    })).rejects.toMatchObject({ cause: { code: "42501" } });
+  });
+});

@@ -3,10 +3,14 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { env } from "../env";
 import * as schema from "./schema/index";
+import { webDatabaseUrl } from "./roles";
 
 export type Db = NodePgDatabase<typeof schema>;
 
-type State = { pool: pg.Pool; db: Db; url: string };
+type Pools = { pool: pg.Pool; db: Db };
+// system: the owner (DATABASE_URL), for unsafeWithSystem, jobs, health and scripts.
+// web: the request login role, a member of beacon_app only (docs/decisions/027), for withTenant.
+type State = { system: Pools; web: Pools | null; url: string };
 // Survives Next.js dev reloads, which re-evaluate modules but keep globalThis.
 const g = globalThis as unknown as { __beaconDb?: State };
 
@@ -18,39 +22,52 @@ export function databaseUrl(): string {
   return url;
 }
 
+function makePools(connectionString: string, applicationName: string): Pools {
+  const pool = new pg.Pool({
+    connectionString,
+    max: env().DB_POOL_MAX,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: applicationName,
+    // Short OLTP queries: JIT compilation only adds latency (docs/decisions/008).
+    options: "-c jit=off",
+  });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on("error", () => undefined);
+  // Nor a checked-out one: a transaction waiting on something else (a worker's SMTP send) holds
+  // its client idle, and pg emits the server's FATAL as an 'error' event on it. Its next query
+  // fails instead, which the transaction turns into a 503 or a retried job.
+  pool.on("connect", (client) => void client.on("error", () => undefined));
+  return { pool, db: drizzle(pool, { schema }) };
+}
+
 function state(): State {
   const url = databaseUrl();
   if (!g.__beaconDb || g.__beaconDb.url !== url) {
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: env().DB_POOL_MAX,
-      connectionTimeoutMillis: 5_000,
-      idleTimeoutMillis: 30_000,
-      application_name: "beacon",
-      // Short OLTP queries: JIT compilation only adds latency (docs/decisions/008).
-      options: "-c jit=off",
-    });
-    // An idle client losing its connection (database restart) must not crash the process.
-    pool.on("error", () => undefined);
-    // Nor a checked-out one: a transaction waiting on something else (a worker's SMTP send) holds
-    // its client idle, and pg emits the server's FATAL as an 'error' event on it. Its next query
-    // fails instead, which the transaction turns into a 503 or a retried job.
-    pool.on("connect", (client) => void client.on("error", () => undefined));
-    g.__beaconDb = { pool, db: drizzle(pool, { schema }), url };
+    g.__beaconDb = { system: makePools(url, "beacon"), web: null, url };
   }
   return g.__beaconDb;
 }
 
-export function pool(): pg.Pool {
-  return state().pool;
+/** The request pool: connects as the web login role; every use switches to beacon_app first (withTenant). */
+export function webDb(): Db {
+  const s = state();
+  s.web ??= makePools(webDatabaseUrl(s.url, env().DATABASE_WEB_URL), "beacon-web");
+  return s.web.db;
 }
 
+/** The system (owner) pool. */
+export function pool(): pg.Pool {
+  return state().system.pool;
+}
+
+/** The system (owner) pool; request work goes through withTenant (webDb). */
 export function db(): Db {
-  return state().db;
+  return state().system.db;
 }
 
 export async function closeDb(): Promise<void> {
   const s = g.__beaconDb;
   g.__beaconDb = undefined;
-  await s?.pool.end();
+  await Promise.all([s?.system.pool.end(), s?.web?.pool.end()]);
 }

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import type { PgTransaction } from "drizzle-orm/pg-core";
 import type { NodePgQueryResultHKT } from "drizzle-orm/node-postgres";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
-import { db } from "./client";
+import { db, webDb } from "./client";
 import type * as schema from "./schema/index";
 
 export type Tx = PgTransaction<NodePgQueryResultHKT, typeof schema, ExtractTablesWithRelations<typeof schema>>;
@@ -15,7 +15,8 @@ export type Tx = PgTransaction<NodePgQueryResultHKT, typeof schema, ExtractTable
  * user of the pooled connection.
  */
 export async function withTenant<T>(orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db().transaction(async (tx) => {
+  // The request pool's login role is a member of beacon_app only (docs/decisions/027).
+  return webDb().transaction(async (tx) => {
     await tx.execute(sql`select set_config('role', 'beacon_app', true), set_config('app.org_id', ${orgId}, true)`);
     return fn(tx);
   });
