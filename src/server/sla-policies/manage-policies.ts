@@ -8,6 +8,7 @@ import type { Ctx } from "../http/route";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
 import { validateCalendar } from "../sla/calendar";
+import { calendarTimeProblems, targetReachProblems, type TargetFields } from "../sla/reachability";
 import { auditActor } from "../tickets/actor";
 import { assertCan } from "../tickets/permissions";
 import type { CalendarInput, CreatePolicy, PolicyView, UpdatePolicy } from "./schemas";
@@ -38,7 +39,10 @@ export async function listPolicies(ctx: Ctx): Promise<{ data: PolicyView[] }> {
 }
 
 function calendarProblems(cal: CalendarInput) {
-  const problems = validateCalendar({ timezone: cal.timezone, intervals: cal.intervals, holidays: cal.holidays });
+  const asCalendar = { timezone: cal.timezone, intervals: cal.intervals, holidays: cal.holidays };
+  let problems = validateCalendar(asCalendar);
+  // Too little working time a week (e.g. one minute) is refused whatever the targets (decision 025).
+  if (!problems.length) problems = calendarTimeProblems(asCalendar).map((p) => ({ ...p, path: p.path.replace(/^calendar\./, "") }));
   if (problems.length) {
     throw new AppError("validation_failed", "calendar is invalid", {
       issues: problems.map((p) => ({ in: "body", path: `calendar.${p.path}`, message: p.message })),
@@ -65,6 +69,17 @@ function assertBusinessHoursHaveCalendar(businessHours: boolean, calendar: Calen
   }
 }
 
+/** Every target of a business-hours policy is reached within 5 years on its calendar (decision 025). */
+function assertTargetsReachable(businessHours: boolean, calendar: CalendarRow | null, targets: TargetFields) {
+  if (!businessHours || !calendar) return;
+  const problems = targetReachProblems(calendar, targets, new Date());
+  if (problems.length) {
+    throw new AppError("validation_failed", "an SLA target cannot be reached on this calendar", {
+      issues: problems.map((p) => ({ in: "body", path: p.path, message: p.message })),
+    });
+  }
+}
+
 /** Creates the policy of a priority (one per priority: a second is 409). Open tickets get it in a job. */
 export async function createPolicy(ctx: Ctx, input: CreatePolicy): Promise<PolicyView> {
   assertCan(ctx.user, "org.admin");
@@ -72,6 +87,7 @@ export async function createPolicy(ctx: Ctx, input: CreatePolicy): Promise<Polic
   if (dupe) throw new AppError("conflict", `a policy for ${input.priority} priority already exists; change it instead`, { id: dupe.id });
   const calendar = input.calendar ? await saveCalendar(ctx.tx, ctx.user.orgId, null, input.calendar) : null;
   assertBusinessHoursHaveCalendar(input.businessHours, calendar);
+  assertTargetsReachable(input.businessHours, calendar, { ...input, nextResponseMinutes: input.nextResponseMinutes ?? null });
   const [p] = await ctx.tx
     .insert(slaPolicies)
     .values({
@@ -95,12 +111,16 @@ export async function updatePolicy(ctx: Ctx, id: string, input: UpdatePolicy): P
   if (input.calendar === null) calendar = null;
   const businessHours = input.businessHours ?? row.p.businessHours;
   assertBusinessHoursHaveCalendar(businessHours, calendar);
+  const targets = {
+    firstResponseMinutes: input.firstResponseMinutes ?? row.p.firstResponseMinutes,
+    resolveMinutes: input.resolveMinutes ?? row.p.resolveMinutes,
+    nextResponseMinutes: input.nextResponseMinutes === undefined ? row.p.nextResponseMinutes : input.nextResponseMinutes,
+  };
+  assertTargetsReachable(businessHours, calendar, targets);
   const [p] = await ctx.tx
     .update(slaPolicies)
     .set({
-      firstResponseMinutes: input.firstResponseMinutes ?? row.p.firstResponseMinutes,
-      resolveMinutes: input.resolveMinutes ?? row.p.resolveMinutes,
-      nextResponseMinutes: input.nextResponseMinutes === undefined ? row.p.nextResponseMinutes : input.nextResponseMinutes,
+      ...targets,
       businessHours,
       calendarId: calendar?.id ?? null,
       pauseOn: input.pauseOn ?? row.p.pauseOn,

@@ -6,6 +6,8 @@ import { tickets } from "../db/schema/tickets";
 import type { TicketPriority, TicketStatus } from "../db/schema/enums";
 import type { TicketRow } from "../tickets/ticket-view";
 import { orgs } from "../db/schema/orgs";
+import { logger } from "../observability/logger";
+import { CalendarError } from "./calendar";
 import { nextCheckAt, runningMetrics, type SlaFieldsForCheck } from "./next-check";
 import { clockFor, type SlaClock } from "./policy-clock";
 
@@ -29,6 +31,21 @@ async function loadPolicy(tx: Tx, priority: TicketPriority): Promise<Loaded | nu
 
 const FINAL: readonly TicketStatus[] = ["solved", "closed"];
 
+/**
+ * A due date, or null with the reason when it cannot be computed (a calendar that does not reach
+ * the target within the engine's span, e.g. one stored before save-time checks existed). The
+ * ticket write goes on with "no due date" and the reason in its SLA event, never a 500.
+ */
+function dueAt(p: Loaded, t: TicketRow, start: Date, seconds: number): { due: Date | null; noDue?: Record<string, unknown> } {
+  try {
+    return { due: p.clock.add(start, seconds) };
+  } catch (err) {
+    if (!(err instanceof CalendarError) && !(err instanceof RangeError)) throw err;
+    logger().warn({ ticketId: t.id, policyId: p.policy.id, err: err.message }, "SLA due date cannot be computed; recorded as no due date");
+    return { due: null, noDue: { noDueDate: true, reason: err.message } };
+  }
+}
+
 function event(t: TicketRow, metric: SlaEventInsert["metric"], kind: SlaEventInsert["kind"], at: Date, dueAt: Date | null, data: Record<string, unknown> = {}): SlaEventInsert {
   return { orgId: t.orgId, ticketId: t.id, metric, kind, at, dueAt, data };
 }
@@ -50,8 +67,9 @@ export async function slaNextCheck(tx: Tx, t: SlaFieldsForCheck, now: Date): Pro
 export async function applySlaOnCreate(tx: Tx, t: TicketRow): Promise<TicketRow> {
   const p = await loadPolicy(tx, t.priority);
   if (!p) return t;
-  const firstResponseDue = p.clock.add(t.createdAt, p.policy.firstResponseMinutes * 60);
-  const resolveDue = p.clock.add(t.createdAt, p.policy.resolveMinutes * 60);
+  const first = dueAt(p, t, t.createdAt, p.policy.firstResponseMinutes * 60);
+  const resolve = dueAt(p, t, t.createdAt, p.policy.resolveMinutes * 60);
+  const [firstResponseDue, resolveDue] = [first.due, resolve.due];
   const slaNextCheckAt = await slaNextCheck(tx, { ...t, firstResponseDue, resolveDue }, t.createdAt);
   const [updated] = await tx
     .update(tickets)
@@ -59,8 +77,8 @@ export async function applySlaOnCreate(tx: Tx, t: TicketRow): Promise<TicketRow>
     .where(eq(tickets.id, t.id))
     .returning();
   await tx.insert(slaEvents).values([
-    event(t, "first_response", "apply", t.createdAt, firstResponseDue, { priority: t.priority }),
-    event(t, "resolution", "apply", t.createdAt, resolveDue, { priority: t.priority }),
+    event(t, "first_response", "apply", t.createdAt, firstResponseDue, { priority: t.priority, ...first.noDue }),
+    event(t, "resolution", "apply", t.createdAt, resolveDue, { priority: t.priority, ...resolve.noDue }),
   ]);
   return updated!;
 }
@@ -126,13 +144,15 @@ export async function slaChangesOnUpdate(
     if (change.priority !== undefined) {
       out.slaPolicyId = p.policy.id;
       if (!t.firstResponseAt) {
-        out.firstResponseDue = p.clock.add(t.createdAt, p.policy.firstResponseMinutes * 60);
-        events.push(event(t, "first_response", "apply", now, out.firstResponseDue, { reason, priority: change.priority }));
+        const first = dueAt(p, t, t.createdAt, p.policy.firstResponseMinutes * 60);
+        out.firstResponseDue = first.due;
+        events.push(event(t, "first_response", "apply", now, out.firstResponseDue, { reason, priority: change.priority, ...first.noDue }));
       }
     }
     if (!resolvedAt && !pausedAt) {
-      out.resolveDue = p.clock.add(t.createdAt, p.policy.resolveMinutes * 60 + pausedSeconds);
-      events.push(event(t, "resolution", "apply", now, out.resolveDue, { reason: change.priority ? reason : "resumed", pausedSeconds }));
+      const resolve = dueAt(p, t, t.createdAt, p.policy.resolveMinutes * 60 + pausedSeconds);
+      out.resolveDue = resolve.due;
+      events.push(event(t, "resolution", "apply", now, out.resolveDue, { reason: change.priority ? reason : "resumed", pausedSeconds, ...resolve.noDue }));
     }
   }
   if (events.length) await tx.insert(slaEvents).values(events);
@@ -164,8 +184,9 @@ export async function slaChangesOnComment(
   } else if (c.customerReply && t.firstResponseAt && !t.nextResponseDue) {
     const p = await loadPolicy(tx, t.priority);
     if (p?.policy.nextResponseMinutes) {
-      out.nextResponseDue = p.clock.add(now, p.policy.nextResponseMinutes * 60);
-      events.push(event(t, "next_response", "apply", now, out.nextResponseDue, {}));
+      const next = dueAt(p, t, now, p.policy.nextResponseMinutes * 60);
+      out.nextResponseDue = next.due;
+      events.push(event(t, "next_response", "apply", now, out.nextResponseDue, { ...next.noDue }));
     }
   }
   if (events.length) await tx.insert(slaEvents).values(events);

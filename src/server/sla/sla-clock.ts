@@ -10,14 +10,10 @@
 //   resume can recompute resolveDue from createdAt instead of shifting the old due date.
 // Durations are seconds, never rounded to minutes. The raw functions are exact to the
 // millisecond; SlaClock.between rounds to whole seconds, the unit tickets store.
+// Both business-time functions are closed-form (business-time.ts, decision 025): their cost does
+// not grow with the target, and a due date more than MAX_SPAN_YEARS away is refused.
 import { CalendarError, compileCalendar, workingSpansMs, type Calendar, type CompiledCalendar } from "./calendar";
-
-const DAY = 86_400_000;
-const CHUNK = 7 * DAY;
-/** Beyond this many weeks a target is treated as a misconfiguration rather than searched for. */
-const MAX_CHUNKS = 100 * 53;
-/** A calendar with no working time for this long (e.g. a year of holidays) has none to give. */
-const MAX_IDLE = 400 * DAY;
+import { addBusinessMs, businessMsBetween, MAX_SPAN_MS, MAX_SPAN_YEARS } from "./business-time";
 
 function toMs(seconds: number, what: string): number {
   if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`${what} must be a finite number of seconds >= 0, got ${seconds}`);
@@ -27,38 +23,16 @@ function toMs(seconds: number, what: string): number {
 /** The instant at which `seconds` of working time have elapsed counting from `startUtc`. */
 export function addBusinessSeconds(cal: Calendar | CompiledCalendar, startUtc: Date, seconds: number): Date {
   const compiled = compileCalendar(cal);
-  let remaining = toMs(seconds, "seconds");
-  const start = startUtc.getTime();
-  if (remaining === 0) return new Date(start);
-  if (remaining > MAX_CHUNKS * CHUNK) {
-    throw new RangeError(`${seconds} seconds is longer than the ${MAX_CHUNKS} weeks an SLA target may span`);
+  const ms = toMs(seconds, "seconds");
+  if (ms > MAX_SPAN_MS + 86_400_000) {
+    throw new RangeError(`${seconds} seconds is longer than the ${MAX_SPAN_YEARS} years an SLA target may span`);
   }
-  let cursor = start;
-  let idle = 0;
-  for (let chunk = 0; chunk < MAX_CHUNKS; chunk++) {
-    const end = cursor + CHUNK;
-    const spans = workingSpansMs(compiled, cursor, end);
-    idle = spans.length === 0 ? idle + CHUNK : 0;
-    if (idle >= MAX_IDLE) {
-      throw new CalendarError(`calendar has no working time between ${new Date(end - idle).toISOString()} and ${new Date(end).toISOString()}`);
-    }
-    for (const [s, e] of spans) {
-      if (remaining <= e - s) return new Date(s + remaining);
-      remaining -= e - s;
-    }
-    cursor = end;
-  }
-  throw new CalendarError(`${seconds} business seconds from ${startUtc.toISOString()} ends more than ${MAX_CHUNKS} weeks later`);
+  return new Date(addBusinessMs(compiled, startUtc.getTime(), ms));
 }
 
 /** Working seconds in [a, b); 0 when b <= a. */
 export function businessSecondsBetween(cal: Calendar | CompiledCalendar, a: Date, b: Date): number {
-  const compiled = compileCalendar(cal);
-  let total = 0;
-  for (let cursor = a.getTime(); cursor < b.getTime(); cursor += CHUNK) {
-    for (const [s, e] of workingSpansMs(compiled, cursor, Math.min(cursor + CHUNK, b.getTime()))) total += e - s;
-  }
-  return total / 1000;
+  return businessMsBetween(compileCalendar(cal), a.getTime(), b.getTime()) / 1000;
 }
 
 export function addWallSeconds(startUtc: Date, seconds: number): Date {
