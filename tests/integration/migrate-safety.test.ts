@@ -49,12 +49,12 @@ async function loginRole(attrs: string): Promise<{ name: string; url: (db: strin
   };
 }
 
-function migrateProcess(url: string): Promise<{ code: number; out: string }> {
+function migrateProcess(url: string, env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", "scripts/migrate.ts"],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: url, NODE_ENV: "development" }, stdio: ["ignore", "pipe", "pipe"] },
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: url, NODE_ENV: "development", ...env }, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
@@ -145,5 +145,32 @@ describe("a failed migration", () => {
     const r = await migrateProcess(owner.url(db));
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/Migration failed: (must have admin option|permission denied)[^\n]*\(SQLSTATE 42501\)/);
+  });
+});
+
+describe("the request login role", () => {
+  it("an owner a DBA gave the app roles WITH ADMIN OPTION, but not CREATEROLE, gets the statements, then works with DATABASE_WEB_URL", { timeout: 120_000 }, async () => {
+    await prepareDatabase(withDatabase(adminUrl, await freshDatabase())); // the roles exist on this cluster
+    const owner = await loginRole("nocreaterole");
+    await admin(`grant beacon_app, beacon_system to ${owner.name} with admin option`);
+    const db = await freshDatabase(owner.name);
+
+    const refused = await migrateProcess(owner.url(db));
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain("Migration failed:");
+    expect(refused.out).toContain("CREATE ROLE beacon_web LOGIN NOINHERIT NOBYPASSRLS PASSWORD '<a new password>'; GRANT beacon_app TO beacon_web;");
+    expect(refused.out).toContain("set DATABASE_WEB_URL");
+
+    // The DBA's role, named by DATABASE_WEB_URL (the machine's server trusts loopback, so no password here).
+    const webUrl = new URL(owner.url(db));
+    webUrl.username = "beacon_web";
+    const ok = await migrateProcess(owner.url(db), { DATABASE_WEB_URL: webUrl.toString() });
+    expect(ok.out).toMatch(/Migrations: \d+ applied, 0 pending/);
+    expect(ok.code).toBe(0);
+
+    // A DATABASE_WEB_URL naming a role that could become beacon_system is refused.
+    const bad = await migrateProcess(owner.url(db), { DATABASE_WEB_URL: owner.url(db) });
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain(`${owner.name} is also a member of beacon_system (must be beacon_app only)`);
   });
 });
