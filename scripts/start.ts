@@ -1,20 +1,49 @@
 // npm start (and npm run dev with --dev): the whole of Beacon from one command.
+// npm start -- --no-worker (npm run web): a web node without the in-process job worker; run
+// npm run worker beside it. SIGTERM/SIGINT drain (docs/decisions/028-graceful-drain.md).
 import { spawnSync } from "node:child_process";
+import path from "node:path";
 import { boot, migrate } from "./lib/boot";
 import { needsBuild, nextBin } from "./lib/needs-build";
 import { serveNext, type RunningServer } from "./lib/http-server";
+import { productionWarnings } from "./lib/production-warnings";
+import { onShutdown, writePidFile } from "./lib/shutdown";
 import { closeDb } from "../src/server/db/client";
 import { startWorker, type RunningWorker } from "../src/server/jobs/worker";
 import { mailer } from "../src/server/notifications/email";
+import { logger } from "../src/server/observability/logger";
 import { demoSignIns, seedDemoIfEmpty } from "../src/server/seed/demo";
 
 const dev = process.argv.includes("--dev");
+const withWorker = !process.argv.includes("--no-worker");
 const started = Date.now();
 const running: { server?: RunningServer; worker?: RunningWorker } = {};
-let stopping = false;
 
 const booted = await boot({ needSecret: true });
 const { env } = booted;
+const removePidFile = writePidFile(env.BEACON_PID_FILE ?? path.join(env.BEACON_DATA_DIR, "beacon.pid"));
+onShutdown({
+  what: "Beacon",
+  graceMs: env.SHUTDOWN_GRACE_MS,
+  drain: async (deadline) => {
+    const [http, jobs] = await Promise.all([
+      running.server?.drain(deadline),
+      running.worker?.stop(Math.max(0, deadline - Date.now())),
+    ]);
+    return {
+      drained: { requests: http?.requests ?? 0, jobs: jobs?.jobs ?? 0 },
+      cut: { requests: http?.cut ?? 0, jobs: jobs?.cut.length ?? 0 },
+    };
+  },
+  release: async () => {
+    await closeDb().catch(() => undefined);
+    // Embedded PostgreSQL last, and only when this process started it.
+    await booted.shutdown();
+    if (booted.embedded) console.log("Embedded PostgreSQL stopped.");
+    removePidFile();
+  },
+});
+for (const w of productionWarnings(env)) logger().warn({ variable: w.key }, `production: ${w.key} ${w.message}`);
 await migrate();
 
 if (env.NODE_ENV !== "production") {
@@ -30,31 +59,24 @@ if (!dev && needsBuild()) {
   const r = spawnSync(process.execPath, [nextBin(), "build"], { stdio: "inherit", env: process.env });
   if (r.status !== 0) {
     console.error("next build failed; see above.");
-    await stop(1);
+    await closeDb().catch(() => undefined);
+    await booted.shutdown().catch(() => undefined);
+    removePidFile();
+    process.exit(1);
   }
 }
 
-running.worker = await startWorker({ url: process.env.DATABASE_URL! });
-console.log(`Job worker running beside the app; email goes to ${mailer().describe}.`);
+if (withWorker) {
+  running.worker = await startWorker({ url: process.env.DATABASE_URL! });
+  console.log(`Job worker running beside the app; email goes to ${mailer().describe}.`);
+} else {
+  console.log("Web node only (--no-worker): run npm run worker somewhere for jobs (email, webhooks, SLA scan).");
+}
 const server = (running.server = await serveNext({ dev, host: env.HOST, port: env.PORT }));
-console.log(`\nBeacon is running at ${server.url}  (${dev ? "development" : "production"} mode, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+console.log(`\nBeacon is running at ${server.url}  (${dev ? "development" : "production"} mode, pid ${process.pid}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 if (env.NODE_ENV !== "production") {
   const { emails, passwordHint } = demoSignIns(env.DEMO_PASSWORD);
   console.log(`Demo sign-ins (${passwordHint}):`);
   for (const e of emails) console.log(`  ${e}`);
 }
-console.log("Press Ctrl-C to stop.\n");
-
-async function stop(code = 0): Promise<never> {
-  if (stopping) process.exit(code);
-  stopping = true;
-  console.log("\nStopping Beacon…");
-  await running.server?.close().catch(() => undefined);
-  await running.worker?.stop().catch(() => undefined);
-  await closeDb().catch(() => undefined);
-  await booted.shutdown().catch(() => undefined);
-  if (booted.embedded) console.log("Embedded PostgreSQL stopped.");
-  process.exit(code);
-}
-process.on("SIGINT", () => void stop(0));
-process.on("SIGTERM", () => void stop(0));
+console.log(`Press Ctrl-C to stop (or SIGTERM pid ${process.pid}; drains for up to ${env.SHUTDOWN_GRACE_MS / 1000} s).\n`);

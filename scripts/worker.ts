@@ -1,22 +1,32 @@
 // npm run worker: the job worker alone (SLA scan, notifications, email, webhooks, auto-close).
-// Run as many as you like against one database; each job is handled once.
+// Run as many as you like against one database; each job is handled once. SIGTERM/SIGINT let
+// running jobs finish within SHUTDOWN_GRACE_MS (docs/decisions/028-graceful-drain.md).
+import path from "node:path";
 import { boot, migrate } from "./lib/boot";
+import { productionWarnings } from "./lib/production-warnings";
+import { onShutdown, writePidFile } from "./lib/shutdown";
 import { closeDb } from "../src/server/db/client";
-import { startWorker } from "../src/server/jobs/worker";
+import { startWorker, type RunningWorker } from "../src/server/jobs/worker";
+import { logger } from "../src/server/observability/logger";
 
 const booted = await boot({ quiet: false });
+const { env } = booted;
+const removePidFile = writePidFile(env.BEACON_PID_FILE ?? path.join(env.BEACON_DATA_DIR, "worker.pid"));
+const running: { worker?: RunningWorker } = {};
+onShutdown({
+  what: "Beacon worker process",
+  graceMs: env.SHUTDOWN_GRACE_MS,
+  drain: async (deadline) => {
+    const r = await running.worker?.stop(Math.max(0, deadline - Date.now()));
+    return { drained: { jobs: r?.jobs ?? 0 }, cut: { jobs: r?.cut.length ?? 0 } };
+  },
+  release: async () => {
+    await closeDb().catch(() => undefined);
+    await booted.shutdown();
+    removePidFile();
+  },
+});
+for (const w of productionWarnings(env)) if (w.key === "SMTP_URL") logger().warn({ variable: w.key }, `production: ${w.key} ${w.message}`);
 await migrate(true);
-const worker = await startWorker({ url: process.env.DATABASE_URL! });
-console.log("Beacon worker running. Press Ctrl-C to stop.");
-
-let stopping = false;
-async function stop(): Promise<void> {
-  if (stopping) process.exit(1);
-  stopping = true;
-  await worker.stop().catch(() => undefined);
-  await closeDb().catch(() => undefined);
-  await booted.shutdown().catch(() => undefined);
-  process.exit(0);
-}
-process.on("SIGINT", () => void stop());
-process.on("SIGTERM", () => void stop());
+running.worker = await startWorker({ url: process.env.DATABASE_URL! });
+console.log(`Beacon worker running (pid ${process.pid}). Press Ctrl-C to stop (or SIGTERM pid ${process.pid}).`);

@@ -2,7 +2,19 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import next from "next";
 
-export type RunningServer = { url: string; close: () => Promise<void> };
+export type DrainReport = { requests: number; cut: number };
+export type RunningServer = {
+  url: string;
+  /**
+   * Graceful stop (issue 21): from now on /readyz answers 503 and any new request 503 with
+   * Connection: close (the listener stays open so a load balancer sees the 503 rather than a refused
+   * connection); idle keep-alive connections close; in-flight requests get until `deadline`
+   * (epoch ms). Then the listener and every connection close. Resolves with what finished and
+   * what was cut.
+   */
+  drain: (deadline: number) => Promise<DrainReport>;
+  close: () => Promise<void>;
+};
 
 /** The methods the app's route handlers and pages answer; anything else (TRACE, PROPFIND, …) is 405 here. */
 export const ALLOWED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
@@ -39,6 +51,21 @@ export function appRequestListener(handle: (req: http.IncomingMessage, res: http
   };
 }
 
+/** A request that arrives once the drain began: /readyz 503 (take me out), /healthz 200, anything else 503. */
+function answerWhileDraining(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const path = (req.url ?? "/").split("?")[0];
+  const [status, body] =
+    path === "/healthz"
+      ? [200, { status: "ok" }]
+      : path === "/readyz"
+        ? [503, { status: "not_ready", draining: true }]
+        : [503, { error: { code: "unavailable", message: "this node is shutting down; retry" } }];
+  res.shouldKeepAlive = false;
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", connection: "close", ...(status === 503 ? { "retry-after": "1" } : {}) });
+  res.end(JSON.stringify(body));
+  req.resume();
+}
+
 /**
  * Serves the Next.js app from this process. Two things are added to Next's own server: the
  * socket's address is appended to X-Forwarded-For, so the app's client-ip logic (TRUST_PROXY_HOPS)
@@ -48,7 +75,19 @@ export function appRequestListener(handle: (req: http.IncomingMessage, res: http
 export async function serveNext(opts: { dev: boolean; host: string; port: number; dir?: string }): Promise<RunningServer> {
   const app = next({ dev: opts.dev, dir: opts.dir ?? process.cwd(), hostname: opts.host, port: opts.port });
   await app.prepare();
-  const server = http.createServer(appRequestListener(app.getRequestHandler()));
+  const listener = appRequestListener(app.getRequestHandler());
+  let draining = false;
+  const inFlight = new Set<http.ServerResponse>();
+  let finishedWhileDraining = 0;
+  const server = http.createServer((req, res) => {
+    if (draining) return answerWhileDraining(req, res);
+    inFlight.add(res);
+    res.once("close", () => {
+      inFlight.delete(res);
+      if (draining) finishedWhileDraining++;
+    });
+    listener(req, res);
+  });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -56,17 +95,38 @@ export async function serveNext(opts: { dev: boolean; host: string; port: number
   });
   const { port } = server.address() as AddressInfo;
   const shownHost = opts.host === "0.0.0.0" || opts.host === "::" ? "localhost" : opts.host;
+  const closeAll = async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    await app.close?.();
+  };
   return {
     url: `http://${shownHost}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
+    drain: async (deadline) => {
+      draining = true;
+      // A response finishing on a keep-alive connection closes it (shouldKeepAlive false), and an
+      // idle one is closed at once; repeat, as a client may reuse a socket until it sees the close.
+      for (const res of inFlight) res.shouldKeepAlive = false;
+      server.closeIdleConnections();
+      while (inFlight.size > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
         server.closeIdleConnections();
-        // In-flight requests get a few seconds to finish, then their sockets are dropped.
-        setTimeout(() => {
-          server.closeAllConnections();
-          resolve();
-        }, 5_000).unref();
-      }).then(() => app.close?.()),
+      }
+      const cut = inFlight.size;
+      await closeAll();
+      return { requests: finishedWhileDraining, cut };
+    },
+    close: () => {
+      draining = true;
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref());
+      return Promise.race([
+        (async () => {
+          while (inFlight.size > 0) await new Promise((r) => setTimeout(r, 50));
+        })(),
+        grace,
+      ]).then(closeAll);
+    },
   };
 }

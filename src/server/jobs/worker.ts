@@ -1,7 +1,11 @@
 import "server-only";
+import os from "node:os";
+import { randomUUID } from "node:crypto";
 import PgBoss from "pg-boss";
 import type { ZodType } from "zod";
 import { logger } from "../observability/logger";
+import { pool } from "../db/client";
+import { env } from "../env";
 import { handleNotify } from "../notifications/notify";
 import { handleEmail, markEmailDead } from "../notifications/email";
 import { handleWebhook, markWebhookDead } from "../notifications/webhook-delivery";
@@ -14,7 +18,27 @@ import { QUEUES, WORK_QUEUES, ZEmailJob, ZNotifyJob, ZReapplyJob, ZWebhookJob } 
 import { installRejectionGuard } from "./rejection-guard";
 import { countJob } from "./stats";
 
-export type RunningWorker = { boss: PgBoss; stop: () => Promise<void> };
+/** What a stop drained: jobs that finished after the stop began, and jobs cut at the grace (failed, so retried). */
+export type WorkerStopReport = { jobs: number; cut: { queue: string; jobId: string }[] };
+export type RunningWorker = {
+  boss: PgBoss;
+  /** Stops fetching, lets running jobs finish within graceMs (default SHUTDOWN_GRACE_MS), removes the heartbeat. */
+  stop: (graceMs?: number) => Promise<WorkerStopReport>;
+};
+
+/** How often a worker beats its worker_heartbeats row; /api/health calls a worker gone after HEARTBEAT_STALE_SECONDS. */
+export const HEARTBEAT_INTERVAL_MS = 15_000;
+export const HEARTBEAT_STALE_SECONDS = 60;
+
+/** Upserts this worker's row (and forgets rows no worker beat for a day: killed processes). */
+export async function beatHeartbeat(id: string): Promise<void> {
+  await pool().query(
+    `insert into worker_heartbeats (id, host, pid) values ($1, $2, $3)
+       on conflict (id) do update set beat_at = now()`,
+    [id, os.hostname(), process.pid],
+  );
+  await pool().query(`delete from worker_heartbeats where beat_at < now() - interval '1 day'`);
+}
 
 type Handler<T> = (data: T) => Promise<unknown>;
 
@@ -38,6 +62,10 @@ export async function startWorker(opts: {
   installRejectionGuard();
   await boss.start();
   const polling = opts.pollingIntervalSeconds ?? 1;
+  // Jobs running now (for the drain's report), and how many finished once the stop began.
+  const running = new Map<string, string>();
+  let stopping = false;
+  let finishedWhileStopping = 0;
 
   // onDead runs when the last retry fails, just before pg-boss moves the job to its dead letter
   // queue. Nothing consumes those queues: a dead letter waits there for a person (npm run jobs,
@@ -47,6 +75,7 @@ export async function startWorker(opts: {
     self.id = await boss.work<T>(queue, { batchSize: 1, pollingIntervalSeconds: polling, includeMetadata: true }, async ([job]) => {
       if (!job) return;
       const started = performance.now();
+      running.set(job.id, queue);
       try {
         const data = schema ? schema.parse(job.data) : (job.data as T);
         const out = await handler(data);
@@ -63,6 +92,9 @@ export async function startWorker(opts: {
           await onDead(job.data).catch((e: unknown) => log.error({ queue, jobId: job.id, err: e instanceof Error ? e.message : String(e) }, "recording a dead letter failed"));
         }
         throw err;
+      } finally {
+        running.delete(job.id);
+        if (stopping) finishedWhileStopping++;
       }
     });
   };
@@ -93,11 +125,25 @@ export async function startWorker(opts: {
     await boss.schedule(QUEUES.uploadSweep.name, QUEUES.uploadSweep.cron);
   }
   log.info({ queues: WORK_QUEUES.map((q) => q.name) }, "worker started");
+  const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const beat = () => beatHeartbeat(workerId).catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "worker heartbeat failed"));
+  await beat();
+  const heartbeat = setInterval(() => void beat(), HEARTBEAT_INTERVAL_MS);
+  heartbeat.unref();
   return {
     boss,
-    stop: async () => {
-      await boss.stop({ graceful: true, timeout: 10_000, wait: true });
-      log.info("worker stopped");
+    stop: async (graceMs = env().SHUTDOWN_GRACE_MS) => {
+      stopping = true;
+      const inProgress = running.size;
+      // pg-boss stops fetching, waits for running jobs up to the timeout (at least 1 s), then marks
+      // the ones still running failed, so they are retried at once instead of when they expire.
+      await boss.stop({ graceful: true, timeout: Math.max(1_000, graceMs), wait: true });
+      const cut = [...running].map(([jobId, queue]) => ({ queue, jobId }));
+      clearInterval(heartbeat);
+      await pool().query("delete from worker_heartbeats where id = $1", [workerId]).catch(() => undefined);
+      if (cut.length) log.warn({ jobs: finishedWhileStopping, inProgress, cut }, "worker stopped; jobs cut at the grace period will be retried");
+      else log.info({ jobs: finishedWhileStopping, inProgress }, "worker stopped");
+      return { jobs: finishedWhileStopping, cut };
     },
   };
 }

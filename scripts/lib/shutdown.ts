@@ -1,0 +1,74 @@
+// Graceful stop for npm start, npm run web and npm run worker (issue 21, docs/decisions/028).
+// The first SIGTERM/SIGINT drains within SHUTDOWN_GRACE_MS and exits 0 (1 if anything was cut);
+// a second signal exits at once with 1. The pid file names this process, the one to signal.
+import fs from "node:fs";
+import path from "node:path";
+import { logger } from "../../src/server/observability/logger";
+
+export type DrainOutcome = { drained: Record<string, number>; cut: Record<string, number> };
+
+/** Writes this process's pid; returns a remover that deletes the file only while it still names us. */
+export function writePidFile(file: string): () => void {
+  const abs = path.resolve(file);
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  fs.writeFileSync(abs, `${process.pid}\n`);
+  return () => {
+    try {
+      if (fs.readFileSync(abs, "utf8").trim() === String(process.pid)) fs.rmSync(abs);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+/**
+ * Installs the SIGTERM/SIGINT handlers. `drain(deadline)` stops taking work and lets what runs
+ * finish until `deadline` (epoch ms); `release()` runs after it (database pools, embedded
+ * PostgreSQL last). The process exits when both are done, or at deadline + 5 s whatever happens.
+ */
+export function onShutdown(opts: {
+  what: string;
+  graceMs: number;
+  drain: (deadline: number) => Promise<DrainOutcome>;
+  release: () => Promise<void>;
+}): void {
+  let stopping = false;
+  let firstAt = 0;
+  const handler = (signal: NodeJS.Signals) => {
+    const log = logger();
+    // Ctrl-C under npm delivers SIGINT twice (the terminal's, and npm forwarding its own): a repeat
+    // within a second is the same request, not the operator's second signal.
+    if (stopping && Date.now() - firstAt < 1_000) return;
+    if (stopping) {
+      log.warn({ signal }, `${opts.what}: second signal, exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    const started = (firstAt = Date.now());
+    const deadline = started + opts.graceMs;
+    log.info({ signal, graceMs: opts.graceMs }, `${opts.what}: stopping (draining)`);
+    // The releases get 5 s past the grace; a hung step must not keep a stopped process alive.
+    setTimeout(() => {
+      log.error({ graceMs: opts.graceMs }, `${opts.what}: stop did not finish within the grace period + 5 s, exiting`);
+      process.exit(1);
+    }, opts.graceMs + 5_000).unref();
+    void (async () => {
+      let outcome: DrainOutcome = { drained: {}, cut: {} };
+      let failed: string | undefined;
+      try {
+        outcome = await opts.drain(deadline);
+      } catch (err) {
+        failed = err instanceof Error ? err.message : String(err);
+      }
+      await opts.release().catch((err: unknown) => (failed ??= err instanceof Error ? err.message : String(err)));
+      const cutAny = Object.values(outcome.cut).some((n) => n > 0);
+      const fields = { drained: outcome.drained, cut: outcome.cut, ms: Date.now() - started, ...(failed ? { err: failed } : {}) };
+      if (cutAny || failed) log.warn(fields, `${opts.what} stopped; cut work at the grace period`);
+      else log.info(fields, `${opts.what} stopped`);
+      // pino writes synchronously to stdout; exit once the line is out.
+      process.exit(cutAny || failed ? 1 : 0);
+    })();
+  };
+  process.on("SIGTERM", handler);
+  process.on("SIGINT", handler);
+}
