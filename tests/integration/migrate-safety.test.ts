@@ -120,8 +120,7 @@ describe("search operators LEAKPROOF", () => {
   it("/api/health reports missing marks as degraded with the reason", async () => {
     const url = process.env.DATABASE_URL!;
     const ok = await health();
-    expect(ok.status).toBe("ok");
-    expect(ok.search).toMatchObject({ ok: true });
+    expect(ok.search).toMatchObject({ ok: true }); // other rows (jobs, mail) may be degraded in a test
     await admin(`alter function ts_match_vq(tsvector, tsquery) not leakproof`, url);
     try {
       const bad = await health();
