@@ -8,6 +8,7 @@ const ADMIN_SECTIONS = [
   { href: "/admin/users", label: "Users" },
   { href: "/admin/sla", label: "SLA policies" },
   { href: "/admin/webhooks", label: "Webhooks" },
+  { href: "/admin/jobs", label: "Failed deliveries" },
   { href: "/admin/flags", label: "Feature flags" },
   { href: "/admin/audit", label: "Audit log" },
   { href: "/admin/export", label: "Export" },

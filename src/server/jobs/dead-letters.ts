@@ -27,7 +27,7 @@ const SOURCE_OF: Record<string, string> = Object.fromEntries(Object.entries(DEAD
 const DEAD_NAMES = DEAD_QUEUES.map((q) => q.name);
 
 /** The queues an org admin sees on the Jobs page: the deliveries made on the org's behalf. */
-export const ADMIN_QUEUES = [QUEUES.email.name, QUEUES.webhook.name] as const;
+export const ADMIN_QUEUES = ["email", "webhook"] as const;
 
 export type DeadLetter = {
   id: string;

@@ -1,0 +1,106 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { api, describeFailure } from "../api-client";
+import { LocalTime } from "../local-time";
+import s from "./admin.module.css";
+import { ConfirmDialog } from "./confirm-dialog";
+
+export type DeadLetterData = {
+  id: string;
+  queue: "email" | "webhook";
+  error: string | null;
+  createdAt: string;
+  ageSeconds: number;
+  notificationId: string | null;
+  deliveryId: string | null;
+};
+
+const QUEUE_TEXT: Record<DeadLetterData["queue"], string> = { email: "Email notification", webhook: "Webhook delivery" };
+
+/**
+ * The org's dead letters: each failed every retry and waits here until someone replays it (sent
+ * once more, nothing already delivered is sent twice) or drops it.
+ */
+export function DeadLetterTable({ rows, now }: { rows: DeadLetterData[]; now: number }) {
+  const router = useRouter();
+  const [busy, setBusy] = useState<string | null>(null);
+  const [dropping, setDropping] = useState<DeadLetterData | null>(null);
+  const [status, setStatus] = useState("");
+  const [error, setError] = useState<string | null>(null);
+
+  async function act(row: DeadLetterData, kind: "replay" | "drop") {
+    setBusy(row.id);
+    setError(null);
+    setStatus("");
+    const r = kind === "replay" ? await api("POST", `/api/v1/jobs/dead/${row.id}/replay`) : await api("DELETE", `/api/v1/jobs/dead/${row.id}`);
+    setBusy(null);
+    setDropping(null);
+    if (!r.ok) {
+      setError(describeFailure(r.error));
+      router.refresh();
+      return;
+    }
+    setStatus(kind === "replay" ? `${QUEUE_TEXT[row.queue]} sent again; it is retried as usual if it fails.` : `${QUEUE_TEXT[row.queue]} dropped.`);
+    router.refresh();
+  }
+
+  return (
+    <>
+      <p role="status" className={s.status}>
+        {status}
+      </p>
+      <div role="alert" className={s.alert}>
+        {error ? <p className="error">{error}</p> : null}
+      </div>
+      {rows.length === 0 ? (
+        <p className="muted" data-testid="no-dead-letters">
+          Nothing failed for good. Deliveries that fail every retry appear here.
+        </p>
+      ) : (
+        <div className={s.tableWrap}>
+          <table className={`${s.table} ${s.stack}`} data-testid="dead-letters">
+            <caption className="visually-hidden">Failed deliveries, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Kind</th>
+                <th scope="col">Last error</th>
+                <th scope="col">Failed</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.id} data-testid="dead-letter">
+                  <td>
+                    <span className={`${s.badge} ${s.badgeDanger}`}>{QUEUE_TEXT[r.queue]}</span>
+                  </td>
+                  <td>{r.error ? <span className={s.mono}>{r.error}</span> : <span className="muted">—</span>}</td>
+                  <td className={s.nowrap}>
+                    <LocalTime iso={r.createdAt} relativeTo={now} />
+                  </td>
+                  <td>
+                    <div className={s.rowActions}>
+                      <button type="button" className="button primary" disabled={busy !== null} aria-busy={busy === r.id} onClick={() => void act(r, "replay")}>
+                        Replay
+                      </button>
+                      <button type="button" className={`button subtle ${s.dangerOutline}`} disabled={busy !== null} onClick={() => setDropping(r)}>
+                        Drop
+                      </button>
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {dropping ? (
+        <ConfirmDialog open title="Drop this failed delivery?" confirmLabel="Drop" danger busy={busy !== null} onConfirm={() => void act(dropping, "drop")} onCancel={() => setDropping(null)}>
+          <p>It is never sent. The audit log records who dropped it.</p>
+        </ConfirmDialog>
+      ) : null}
+    </>
+  );
+}
