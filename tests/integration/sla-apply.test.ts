@@ -40,7 +40,8 @@ describe("SLA application on the ticket API", () => {
 
   it("pending pauses resolution (not first response); resuming moves resolveDue later by the paused time", async () => {
     const t = await newTicket(w.customer); // normal: wall clock, 48 h
-    const due0 = new Date(t.resolveDue as string).getTime();
+    // Customers do not see SLA due times (showSlaToCustomers is off by default): read as the agent.
+    const due0 = new Date((await api.getTicket(w.agent, t.id)).body.resolveDue as string).getTime();
     const paused = await api.patchTicket(w.agent, t.id, { status: "pending" });
     expect(paused.body.sla.resolution.paused).toBe(true);
     expect(paused.body.sla.firstResponse.paused).toBe(false);
@@ -97,6 +98,6 @@ describe("SLA application on the ticket API", () => {
     const bare = await createWorld();
     await unsafeWithSystem((tx) => tx.delete(slaPolicies).where(sql`org_id = ${bare.org.id}`));
     const t = await newTicket(bare.customer);
-    expect(t).toMatchObject({ firstResponseDue: null, resolveDue: null });
+    expect((await api.getTicket(bare.agent, t.id)).body).toMatchObject({ firstResponseDue: null, resolveDue: null });
   });
 });

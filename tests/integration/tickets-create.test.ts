@@ -10,11 +10,15 @@ beforeAll(async () => {
 });
 
 describe("POST /api/v1/tickets", () => {
-  it("a customer opens a ticket for themself: 201 with the SPEC shape, first message and SLA due dates", async () => {
+  it("a customer opens a ticket for themself: 201 with the customer view, first message and SLA due dates", async () => {
     const before = Date.now();
     const r = await api.createTicket(w.customer, { subject: "  Cannot log in  ", body: "Since **Monday**." });
     expect(r.status).toBe(201);
-    const t = r.body;
+    // The customer view (issue 18 item 10, issue 11 item 6): no priority, tags, assignee or SLA.
+    // Until then this test asserted that the customer saw all of them.
+    expect(r.body).toMatchObject({ subject: "Cannot log in", status: "new", requesterId: w.customer.id });
+    expect(Object.keys(r.body).sort()).toEqual(["createdAt", "id", "number", "requesterId", "status", "subject", "updatedAt"]);
+    const t = (await api.getTicket(w.agent, r.body.id)).body;
     expect(t).toMatchObject({
       subject: "Cannot log in", status: "new", priority: "normal", requesterId: w.customer.id, assigneeId: null,
       tags: [], firstResponseAt: null, resolvedAt: null,

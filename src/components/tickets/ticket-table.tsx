@@ -1,12 +1,12 @@
 import Link from "next/link";
-import type { TicketView } from "@/server/tickets/schemas";
+import { isStaffView, type AnyTicketView } from "@/server/tickets/schemas";
 import type { UserSummary } from "@/server/users/lookup-users";
 import { mostUrgentMetric } from "@/lib/sla-display";
 import { priorityLabel, relativeTime, shortDate, statusLabel } from "@/lib/ticket-labels";
 import { SlaBadge } from "../sla-badge";
 
 type Props = {
-  tickets: TicketView[];
+  tickets: AnyTicketView[];
   mode: "staff" | "customer";
   caption: string;
   serverNow: number;
@@ -65,7 +65,9 @@ export function TicketTable({ tickets, mode, caption, serverNow, people, selfId,
       </thead>
       <tbody role="rowgroup">
         {tickets.map((t) => {
-          const urgent = staff ? mostUrgentMetric(t.sla) : null;
+          // The staff view carries priority, tags and assignee; a customer's list never does.
+          const full = staff && isStaffView(t) ? t : null;
+          const urgent = full ? mostUrgentMetric(full.sla) : null;
           const stopped = t.status === "solved" || t.status === "closed";
           return (
             <tr role="row" key={t.id} className="ticket-row" data-testid="ticket-row" data-ticket-number={t.number}>
@@ -74,7 +76,7 @@ export function TicketTable({ tickets, mode, caption, serverNow, people, selfId,
                 <Link href={`/tickets/${t.id}`} className="row-link" data-row-link="">
                   {t.subject}
                 </Link>
-                {staff ? <Tags tags={t.tags} /> : null}
+                {full ? <Tags tags={full.tags} /> : null}
               </td>
               {staff ? (
                 <td role="cell" className="col-requester">
@@ -85,7 +87,7 @@ export function TicketTable({ tickets, mode, caption, serverNow, people, selfId,
               {staff ? (
                 <td role="cell" className="col-assignee">
                   <span className="cell-label">Assignee</span>
-                  {who(t.assigneeId) ?? <span className="muted">Unassigned</span>}
+                  {who(full?.assigneeId ?? null) ?? <span className="muted">Unassigned</span>}
                 </td>
               ) : null}
               <td role="cell" className="col-status">
@@ -93,7 +95,7 @@ export function TicketTable({ tickets, mode, caption, serverNow, people, selfId,
               </td>
               {staff ? (
                 <td role="cell" className="col-priority">
-                  <PriorityChip priority={t.priority} />
+                  {full ? <PriorityChip priority={full.priority} /> : null}
                 </td>
               ) : null}
               <td role="cell" className="col-updated">

@@ -7,7 +7,7 @@ import type { Ctx } from "@/server/http/route";
 import { warningLeadSeconds } from "@/server/sla/apply";
 import { listTickets } from "@/server/tickets/list-tickets";
 import { isStaff } from "@/server/tickets/permissions";
-import { ZListTickets, type ListTickets } from "@/server/tickets/schemas";
+import { isStaffView, ZListTickets, type ListTickets } from "@/server/tickets/schemas";
 import { CUSTOMER_VIEWS, STAFF_VIEWS, VIEW_COUNT_CAP, formatViewCount, viewCounts } from "@/server/tickets/view-counts";
 import { lookupUsers } from "@/server/users/lookup-users";
 import { isFiltered, listHref, readListState, type ListState, type SearchParams } from "@/lib/list-params";
@@ -74,11 +74,12 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
     if (!ctx.query) return { counts, warningMinutes, list: null, error: null };
     try {
       const list = await listTickets(ctx as Ctx<ListTickets>);
-      const people = staff ? await lookupUsers(ctx, list.data.flatMap((t) => (t.assigneeId ? [t.requesterId, t.assigneeId] : [t.requesterId]))) : undefined;
+      const people = staff ? await lookupUsers(ctx, list.data.flatMap((t) => (isStaffView(t) && t.assigneeId ? [t.requesterId, t.assigneeId] : [t.requesterId]))) : undefined;
       return { counts, warningMinutes, list, people, error: null };
     } catch (err) {
-      // A stale or edited cursor is the user's URL, not a server fault: say so and offer page one.
-      if (err instanceof AppError && err.code === "validation_failed") return { counts, warningMinutes, list: null, error: err.message };
+      // A stale or edited cursor, or a staff-only filter in a customer's URL, is the user's URL,
+      // not a server fault: say so and offer page one.
+      if (err instanceof AppError && (err.code === "validation_failed" || err.code === "forbidden")) return { counts, warningMinutes, list: null, error: err.message };
       throw err;
     }
   });

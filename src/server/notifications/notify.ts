@@ -16,7 +16,7 @@ type TicketForNotify = { id: string; number: number; subject: string; requesterI
  * and admin when unassigned; new tickets to agents and admins; assignment to the new assignee;
  * a public staff reply to the requester, a customer reply to the assignee. Never to the actor.
  */
-async function recipients(tx: Tx, job: NotifyJob, t: TicketForNotify): Promise<string[]> {
+async function recipients(tx: Tx, job: NotifyJob, t: TicketForNotify): Promise<{ id: string; role: string }[]> {
   const staff = async () =>
     (await tx.select({ id: users.id }).from(users).where(and(inArray(users.role, ["agent", "admin"]), isNull(users.blockedAt)))).map((u) => u.id);
   let ids: string[] = [];
@@ -39,8 +39,7 @@ async function recipients(tx: Tx, job: NotifyJob, t: TicketForNotify): Promise<s
   }
   const unique = [...new Set(ids)].filter((id) => id !== job.actorId);
   if (unique.length === 0) return [];
-  const active = await tx.select({ id: users.id }).from(users).where(and(inArray(users.id, unique), isNull(users.blockedAt)));
-  return active.map((u) => u.id);
+  return tx.select({ id: users.id, role: users.role }).from(users).where(and(inArray(users.id, unique), isNull(users.blockedAt)));
 }
 
 /** The event's identity: (kind, ticket, metric, due date) for SLA events, the comment or assignee otherwise. */
@@ -74,10 +73,13 @@ export async function handleNotify(job: NotifyJob): Promise<{ notified: number; 
     const emailOn = await isFeatureEnabled(tx, job.orgId, "notifications_email");
     const webhooksOn = await isFeatureEnabled(tx, job.orgId, "webhooks");
     let notified = 0;
-    for (const userId of await recipients(tx, job, t)) {
+    // A customer's notification carries the customer view of the ticket: no staff-only priority.
+    const { priority: _priority, ...customerTicket } = payload.ticket;
+    for (const { id: userId, role } of await recipients(tx, job, t)) {
+      const own = role === "customer" ? { ...payload, ticket: customerTicket } : payload;
       const [n] = await tx
         .insert(notifications)
-        .values({ orgId: job.orgId, userId, kind: job.kind, ticketId: t.id, payload, idempotencyKey: `${key}:${userId}` })
+        .values({ orgId: job.orgId, userId, kind: job.kind, ticketId: t.id, payload: own, idempotencyKey: `${key}:${userId}` })
         .onConflictDoNothing()
         .returning({ id: notifications.id });
       if (!n) continue;

@@ -12,8 +12,8 @@ import { applySlaOnCreate } from "../sla/apply";
 import { auditActor } from "./actor";
 import { nextTicketNumber } from "./load-ticket";
 import { assertCan, assertMayCreateTicketWith } from "./permissions";
-import type { CreateTicket, TicketView } from "./schemas";
-import { ticketColumns, toTicketView } from "./ticket-view";
+import type { AnyTicketView, CreateTicket } from "./schemas";
+import { ticketColumns, ticketViewer } from "./ticket-view";
 
 /**
  * Opens a ticket with its first message. Customers are always their own requester and may not set
@@ -21,7 +21,7 @@ import { ticketColumns, toTicketView } from "./ticket-view";
  * one for any user of the org. Number, ticket, first comment, SLA due dates and the audit event
  * commit together.
  */
-export async function createTicket(ctx: Ctx, input: CreateTicket): Promise<TicketView> {
+export async function createTicket(ctx: Ctx, input: CreateTicket): Promise<AnyTicketView> {
   const { tx, user } = ctx;
   assertCan(user, "ticket.create");
   assertMayCreateTicketWith(user, input);
@@ -64,5 +64,5 @@ export async function createTicket(ctx: Ctx, input: CreateTicket): Promise<Ticke
     data: { number, subject: ticket.subject, priority: ticket.priority, requesterId, tags: ticket.tags, commentId: comment!.id },
   });
   await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.created", ticketId: ticket.id, actorId: user.userId });
-  return toTicketView(ticket, now);
+  return (await ticketViewer(ctx))(ticket, now);
 }

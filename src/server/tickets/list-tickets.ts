@@ -5,9 +5,10 @@ import { decodeCursor, encodeCursor } from "../http/cursor";
 import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
 import { visibleTo } from "./load-ticket";
+import { showsSlaToCustomers } from "../orgs/customer-sla";
 import { isStaff } from "./permissions";
-import type { ListTickets, SortKey, TicketView } from "./schemas";
-import { ticketColumns, toTicketView } from "./ticket-view";
+import type { AnyTicketView, ListTickets, SortKey } from "./schemas";
+import { ticketColumns, ticketViewer } from "./ticket-view";
 
 type Cursor = { s: string; v: string; id: string };
 const isCursor = (v: unknown): v is Cursor =>
@@ -61,9 +62,36 @@ function searchCondition(ctx: { user: Pick<Ctx["user"], "userId" | "role" | "org
   return sql`(${tickets.searchVector} @@ ${query} or ${tickets.subject} ilike ${like}${internal})`;
 }
 
+/**
+ * Customers may not filter or sort by what their view hides (tags, priority, assignee; SLA due
+ * times unless the org shows them): 403 naming the parameters, never a silently ignored filter
+ * that still narrows the list and so reveals the hidden value (docs/decisions/026).
+ */
+async function assertCustomerMayQuery(ctx: Pick<Ctx, "tx" | "user">, q: ListTickets): Promise<void> {
+  if (isStaff(ctx.user)) return;
+  const sortKey = q.sort.replace(/^-/, "");
+  const refused = new Set<string>();
+  if (q.tag !== undefined) refused.add("tag");
+  if (q.priority !== undefined) refused.add("priority");
+  if (q.assigneeId !== undefined) refused.add("assigneeId");
+  if (sortKey === "priority") refused.add("sort");
+  if ((q.sla !== undefined || sortKey === "resolveDue") && !(await showsSlaToCustomers(ctx.tx, ctx.user.orgId))) {
+    refused.add(q.sla !== undefined ? "sla" : "sort");
+    if (sortKey === "resolveDue") refused.add("sort");
+  }
+  if (refused.size === 0) return;
+  const fields = [...refused];
+  throw new AppError("forbidden", `customers may not filter or sort tickets by ${fields.join(", ")}: staff-only fields`, {
+    reason: "staff_only_filter",
+    fields,
+  });
+}
+
 /** GET /tickets: keyset-paginated on (sort value, id), stable when rows arrive between pages. */
-export async function listTickets(ctx: Ctx<ListTickets>): Promise<{ data: TicketView[]; nextCursor: string | null }> {
+export async function listTickets(ctx: Ctx<ListTickets>): Promise<{ data: AnyTicketView[]; nextCursor: string | null }> {
   const q = ctx.query;
+  await assertCustomerMayQuery(ctx, q);
+  const view = await ticketViewer(ctx);
   const desc = q.sort.startsWith("-");
   const key = (desc ? q.sort.slice(1) : q.sort) as SortKey;
   const { expr, cast } = SORT_SQL[key];
@@ -90,7 +118,7 @@ export async function listTickets(ctx: Ctx<ListTickets>): Promise<{ data: Ticket
   const last = pageRows[pageRows.length - 1];
   const now = new Date();
   return {
-    data: pageRows.map((r) => toTicketView(r.t, now)),
+    data: pageRows.map((r) => view(r.t, now)),
     nextCursor: more && last ? encodeCursor("tickets", { s: q.sort, v: last.sortValue, id: last.t.id }) : null,
   };
 }

@@ -108,6 +108,23 @@ export const ZTicket = z.object({
 });
 export type TicketView = z.infer<typeof ZTicket>;
 
+/**
+ * A ticket as its requester sees it (API and portal alike): no staff-only triage (priority, tags,
+ * assignee). The SLA fields are there only when the org shows SLA targets to customers
+ * (settings.showSlaToCustomers, off by default; docs/decisions/026).
+ */
+export const ZCustomerTicket = ZTicket.pick({ id: true, number: true, subject: true, status: true, requesterId: true, createdAt: true, updatedAt: true })
+  .extend(ZTicket.pick({ firstResponseDue: true, firstResponseAt: true, resolveDue: true, resolvedAt: true, sla: true }).partial().shape)
+  .meta({ description: "The customer view: what a ticket's requester may see. SLA fields only when the org shows SLA targets to customers." });
+export type CustomerTicketView = z.infer<typeof ZCustomerTicket>;
+
+/** What GET/POST/PATCH /tickets answer: the full view for agents and admins, the customer view for customers. */
+export const ZTicketForCaller = z.union([ZTicket.meta({ description: "The staff view (agents and admins)." }), ZCustomerTicket]);
+export type AnyTicketView = TicketView | CustomerTicketView;
+
+/** The staff view, told apart from the customer view by its staff-only fields. */
+export const isStaffView = (t: AnyTicketView): t is TicketView => "priority" in t;
+
 export const ZComment = z.object({
   id: z.uuid(),
   ticketId: z.uuid(),

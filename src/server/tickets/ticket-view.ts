@@ -1,6 +1,10 @@
 import { getTableColumns } from "drizzle-orm";
 import { tickets } from "../db/schema/tickets";
-import type { TicketView } from "./schemas";
+import type { Tx } from "../db/tenant";
+import type { Principal } from "../auth/principal";
+import { showsSlaToCustomers } from "../orgs/customer-sla";
+import { isStaff } from "./permissions";
+import type { AnyTicketView, CustomerTicketView, TicketView } from "./schemas";
 
 /**
  * A ticket as the domain reads it: every column but search_vector, which only the database's
@@ -50,4 +54,31 @@ export function toTicketView(t: TicketRow, now = new Date()): TicketView {
   };
   if (t.nextResponseDue) view.sla.nextResponse = metric(t.nextResponseDue, null, now);
   return view;
+}
+
+/** A ticket as its requester sees it: no priority, tags or assignee; SLA fields only when shown. */
+export function toCustomerTicketView(t: TicketRow, opts: { showSla: boolean }, now = new Date()): CustomerTicketView {
+  const full = toTicketView(t, now);
+  const view: CustomerTicketView = {
+    id: full.id,
+    number: full.number,
+    subject: full.subject,
+    status: full.status,
+    requesterId: full.requesterId,
+    createdAt: full.createdAt,
+    updatedAt: full.updatedAt,
+  };
+  if (!opts.showSla) return view;
+  const { firstResponseDue, firstResponseAt, resolveDue, resolvedAt, sla } = full;
+  return { ...view, firstResponseDue, firstResponseAt, resolveDue, resolvedAt, sla };
+}
+
+/**
+ * How the caller sees tickets: the full view for agents and admins, the customer view for
+ * customers (the org's showSlaToCustomers setting is read once here, not per ticket).
+ */
+export async function ticketViewer(ctx: { tx: Tx; user: Pick<Principal, "role" | "userId" | "orgId"> }): Promise<(t: TicketRow, now?: Date) => AnyTicketView> {
+  if (isStaff(ctx.user)) return (t, now) => toTicketView(t, now);
+  const showSla = await showsSlaToCustomers(ctx.tx, ctx.user.orgId);
+  return (t, now) => toCustomerTicketView(t, { showSla }, now);
 }

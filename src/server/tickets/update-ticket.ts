@@ -11,8 +11,8 @@ import { slaChangesOnUpdate, slaNextCheck } from "../sla/apply";
 import { auditActor } from "./actor";
 import { loadVisibleTicket } from "./load-ticket";
 import { assertCan, can, STAFF_ROLES } from "./permissions";
-import type { TicketView, UpdateTicket } from "./schemas";
-import { ticketColumns, toTicketView, type TicketRow } from "./ticket-view";
+import type { AnyTicketView, UpdateTicket } from "./schemas";
+import { ticketColumns, ticketViewer, type TicketRow } from "./ticket-view";
 
 type Field = "status" | "priority" | "assigneeId" | "subject" | "tags";
 
@@ -20,7 +20,7 @@ type Field = "status" | "priority" | "assigneeId" | "subject" | "tags";
  * PATCH a ticket. The row is locked first, so two agents updating at once both apply, in order,
  * to the current row (no lost update), and their audit events chain one after the other.
  */
-export async function updateTicket(ctx: Ctx, id: string, input: UpdateTicket): Promise<TicketView> {
+export async function updateTicket(ctx: Ctx, id: string, input: UpdateTicket): Promise<AnyTicketView> {
   const { tx, user } = ctx;
   const t = await loadVisibleTicket(tx, user, id, { forUpdate: true });
   if (t.status === "closed") throw new AppError("conflict", "closed tickets are final and cannot be changed");
@@ -60,7 +60,7 @@ export async function updateTicket(ctx: Ctx, id: string, input: UpdateTicket): P
     changes.tags = { from: t.tags, to: input.tags };
     set.tags = input.tags;
   }
-  if (Object.keys(changes).length === 0) return toTicketView(t);
+  if (Object.keys(changes).length === 0) return (await ticketViewer(ctx))(t);
 
   const now = new Date();
   const sla = await slaChangesOnUpdate(tx, t, { status: set.status, priority: set.priority }, now);
@@ -74,7 +74,7 @@ export async function updateTicket(ctx: Ctx, id: string, input: UpdateTicket): P
   if (set.assigneeId) {
     await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.assigned", ticketId: t.id, actorId: user.userId, assigneeId: set.assigneeId });
   }
-  return toTicketView(updated!, now);
+  return (await ticketViewer(ctx))(updated!, now);
 }
 
 async function assertAssignable(ctx: Ctx, assigneeId: string): Promise<void> {

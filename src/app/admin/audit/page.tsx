@@ -22,7 +22,7 @@ type Filters = Record<(typeof FILTERS)[number], string>;
 const KNOWN_ACTIONS = [
   "ticket.created", "ticket.updated", "ticket.auto_closed", "attachment.added", "export.started",
   "user.created", "user.updated", "user.blocked", "user.unblocked", "user.sessions_revoked", "user.password_reset", "user.password_changed",
-  "user.invite_resent", "user.2fa_enabled", "user.2fa_disabled", "user.2fa_reset", "org.security_updated",
+  "user.invite_resent", "user.2fa_enabled", "user.2fa_disabled", "user.2fa_reset", "org.security_updated", "org.sla_settings_updated",
   "sla_policy.created", "sla_policy.updated", "sla_policy.deleted", "webhook.created", "webhook.updated", "webhook.deleted", "feature_flag.set",
 ];
 const ENTITY_TYPES = ["ticket", "user", "webhook", "sla_policy", "feature_flag", "org"];

@@ -1,9 +1,11 @@
 import type { Metadata } from "next";
 import s from "@/components/admin/admin.module.css";
+import { CustomerSlaForm } from "@/components/admin/customer-sla-form";
 import { PolicyCard } from "@/components/admin/sla-policies";
 import { withPageContext } from "@/server/auth/page-context";
 import { requireAdmin } from "../require-admin";
 import { listPolicies } from "@/server/sla-policies/manage-policies";
+import { getSlaSettings } from "@/server/orgs/customer-sla";
 
 export const metadata: Metadata = { title: "SLA policies" };
 
@@ -11,7 +13,7 @@ const PRIORITIES = ["urgent", "high", "normal", "low"] as const;
 
 export default async function SlaPoliciesPage() {
   const user = await requireAdmin("/admin/sla");
-  const { data } = await withPageContext(user, undefined, (ctx) => listPolicies(ctx));
+  const { data, customers } = await withPageContext(user, undefined, async (ctx) => ({ ...(await listPolicies(ctx)), customers: await getSlaSettings(ctx) }));
   // A new calendar starts in the zone the org's other calendars already use.
   const defaultTimezone = data.find((p) => p.calendar)?.calendar?.timezone ?? null;
   return (
@@ -23,6 +25,7 @@ export default async function SlaPoliciesPage() {
           statuses pause the clock. Changes apply to new tickets at once and to open tickets of that priority in the background.
         </p>
       </div>
+      <CustomerSlaForm showSlaToCustomers={customers.showSlaToCustomers} />
       {PRIORITIES.map((p) => (
         <PolicyCard key={p} priority={p} policy={data.find((x) => x.priority === p) ?? null} defaultTimezone={defaultTimezone} />
       ))}

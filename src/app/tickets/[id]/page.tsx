@@ -22,7 +22,7 @@ import { warningLeadSeconds } from "@/server/sla/apply";
 import { getTicket } from "@/server/tickets/get-ticket";
 import { listComments } from "@/server/tickets/list-comments";
 import { can } from "@/server/tickets/permissions";
-import type { CommentView } from "@/server/tickets/schemas";
+import { isStaffView, type CommentView } from "@/server/tickets/schemas";
 import { ticketEvents, type TicketEvent } from "@/server/tickets/ticket-events";
 import { listUsers, ZListUsers } from "@/server/users/list-users";
 import { lookupUsers, type UserSummary } from "@/server/users/lookup-users";
@@ -72,7 +72,7 @@ const load = cache(async (user: PageUser, id: string) => {
     }
     const events = (await ticketEvents(ctx, id)).data;
     const agents = await assignableStaff(ctx);
-    const ids = [ticket.requesterId, ticket.assigneeId, ...comments.map((c) => c.authorId), ...events.map((e) => e.actorId)].filter((x): x is string => Boolean(x));
+    const ids = [ticket.requesterId, isStaffView(ticket) ? ticket.assigneeId : null, ...comments.map((c) => c.authorId), ...events.map((e) => e.actorId)].filter((x): x is string => Boolean(x));
     const people = await lookupUsers(ctx, ids);
     return { ticket, comments, files, warningMinutes, events, agents, people };
   });
@@ -95,6 +95,10 @@ export default async function TicketPage({ params }: { params: Params }) {
   const { ticket, comments, files, events, agents, people, warningMinutes } = data;
   const attachments = files.enabled ? files.data : [];
   const staff = can(user, "ticket.internal.view", ticket);
+  // The staff view (priority, tags, assignee); customers get the customer view from getTicket.
+  const full = isStaffView(ticket) ? ticket : null;
+  // SLA targets: always for staff; for customers only when the org shows them (showSlaToCustomers).
+  const sla = ticket.sla;
   const serverNow = Date.now();
   const stopped = ticket.status === "solved" || ticket.status === "closed";
   const closed = ticket.status === "closed";
@@ -115,7 +119,7 @@ export default async function TicketPage({ params }: { params: Params }) {
     return people.get(pid)?.name ?? "a former user";
   };
   const requester = people.get(ticket.requesterId);
-  const metrics = (Object.keys(METRIC_LABELS) as MetricKey[]).filter((k) => ticket.sla[k] !== undefined);
+  const metrics = sla ? (Object.keys(METRIC_LABELS) as MetricKey[]).filter((k) => sla[k] !== undefined) : [];
 
   return (
     <>
@@ -131,8 +135,8 @@ export default async function TicketPage({ params }: { params: Params }) {
           <h1 data-testid="ticket-subject">{ticket.subject}</h1>
           <div className="ticket-meta">
             <StatusChip status={ticket.status} />
-            {staff ? <PriorityChip priority={ticket.priority} /> : null}
-            <Tags tags={staff ? ticket.tags : []} />
+            {full ? <PriorityChip priority={full.priority} /> : null}
+            <Tags tags={full ? full.tags : []} />
           </div>
         </header>
 
@@ -154,24 +158,26 @@ export default async function TicketPage({ params }: { params: Params }) {
           </div>
 
           <aside className="ticket-side" aria-label="Ticket details">
-            <section className="card side-card" aria-labelledby="sla-title" data-testid="sla-panel">
-              <h2 id="sla-title">SLA</h2>
-              {ticket.sla.firstResponse.dueAt || ticket.sla.resolution.dueAt ? (
-                <ul className="sla-list">
-                  {metrics.map((k) => (
-                    <li key={k}>
-                      <SlaBadge metricKey={k} metric={ticket.sla[k]!} serverNow={serverNow} warningMinutes={warningMinutes} stopped={stopped} />
-                    </li>
-                  ))}
-                </ul>
-              ) : (
-                <p className="muted">No SLA policy applies to this ticket.</p>
-              )}
-            </section>
+            {sla ? (
+              <section className="card side-card" aria-labelledby="sla-title" data-testid="sla-panel">
+                <h2 id="sla-title">SLA</h2>
+                {sla.firstResponse.dueAt || sla.resolution.dueAt ? (
+                  <ul className="sla-list">
+                    {metrics.map((k) => (
+                      <li key={k}>
+                        <SlaBadge metricKey={k} metric={sla[k]!} serverNow={serverNow} warningMinutes={warningMinutes} stopped={stopped} />
+                      </li>
+                    ))}
+                  </ul>
+                ) : (
+                  <p className="muted">No SLA policy applies to this ticket.</p>
+                )}
+              </section>
+            ) : null}
 
             <section className="card side-card" aria-labelledby="details-title">
               <h2 id="details-title">Details</h2>
-              {staff ? (
+              {full ? (
                 <>
                   <dl className="facts">
                     <div>
@@ -191,9 +197,9 @@ export default async function TicketPage({ params }: { params: Params }) {
                   <TicketProperties
                     ticketId={ticket.id}
                     status={ticket.status}
-                    priority={ticket.priority}
-                    assigneeId={ticket.assigneeId}
-                    tags={ticket.tags}
+                    priority={full.priority}
+                    assigneeId={full.assigneeId}
+                    tags={full.tags}
                     agents={agents}
                     selfId={user.userId}
                   />

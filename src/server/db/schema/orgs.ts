@@ -6,6 +6,8 @@ export type OrgSettings = {
   slaWarningMinutes: number;
   /** Admins may require two-factor sign-in for agents and admins (account security issue). */
   require2fa?: boolean;
+  /** Customers see their tickets' SLA targets and due times (API and portal); off by default. */
+  showSlaToCustomers?: boolean;
 };
 
 // The tenant itself. Row-level security lets a request see only its own org row.
