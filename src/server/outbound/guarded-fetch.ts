@@ -24,7 +24,11 @@ function guardedAgent(): Agent {
           connect(opts, (err, socket) => {
             if (err || !socket) return callback(err ?? new Error("no socket"), null);
             const peer = socket.remoteAddress;
-            resolveAllowed(peer ?? "").then(
+            if (!peer) {
+              socket.destroy();
+              return callback(new Error("connection closed before its peer address was known"), null);
+            }
+            resolveAllowed(peer).then(
               () => callback(null, socket),
               (refused: Error) => {
                 socket.destroy();
