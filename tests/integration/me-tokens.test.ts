@@ -4,6 +4,8 @@ import { GET as me } from "../../src/app/api/v1/me/route";
 import { GET as listTokens, POST as createToken } from "../../src/app/api/v1/me/tokens/route";
 import { DELETE as deleteToken } from "../../src/app/api/v1/me/tokens/[id]/route";
 import { POST as changePassword } from "../../src/app/api/v1/me/password/route";
+import { GET as getSecurity, PUT as putSecurity } from "../../src/app/api/v1/org/security/route";
+import { DELETE as revokeOrgToken } from "../../src/app/api/v1/tokens/[id]/route";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { createOrg, createUser, sessionCookie, type TestOrg, type TestUser } from "../helpers/factories";
 import { call } from "../helpers/http";
@@ -54,11 +56,16 @@ describe("GET /api/v1/me", () => {
 describe("personal API tokens", () => {
   it("creates (shown once), lists without the secret, authenticates, and revokes", async () => {
     const t = await newToken(alice, { name: "laptop" });
-    expect(t.token).toMatch(/^bcn_/);
+    // bcn_<org hex>_<token id hex>_<secret>: the id is visible in the string (issue 21, revoking one token).
+    const prefix = `bcn_${orgA.id.replace(/-/g, "")}_${t.id.replace(/-/g, "")}_`;
+    expect(t.token.startsWith(prefix)).toBe(true);
+    expect(t.token).toMatch(/^bcn_[0-9a-f]{32}_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/);
+    // No expiry asked for: the org's maximum lifetime (366 days by default), not "never".
+    expect(Date.parse(t.expiresAt!) - Date.now()).toBeGreaterThan(365 * 86_400_000);
     const list = await call(listTokens, "GET", "/api/v1/me/tokens", { token: t.token });
     expect(list.status).toBe(200);
     const item = list.body.data.find((x: { id: string }) => x.id === t.id);
-    expect(item).toMatchObject({ id: t.id, name: "laptop", expiresAt: null });
+    expect(item).toMatchObject({ id: t.id, prefix, name: "laptop", expiresAt: t.expiresAt });
     expect(item.lastUsedAt).not.toBeNull();
     expect(JSON.stringify(list.body)).not.toContain(t.token);
 
@@ -117,7 +124,8 @@ describe("revocation and blocking take effect on the very next request", () => {
     expect((await call(me, "GET", "/api/v1/me", { token: t.token })).status).toBe(401);
   });
 
-  it("blocking kills cookies and tokens; unblocking restores them", async () => {
+  // The API's block also bumps sessionVersion, so its unblock revives nothing (users.test.ts); this is blocked_at alone.
+  it("blocked_at alone refuses cookies and tokens while it is set", async () => {
     const u = await createUser(orgA, { role: "agent" });
     const cookie = await sessionCookie(u);
     const t = await newToken(u);
@@ -149,5 +157,77 @@ describe("POST /api/v1/me/password", () => {
     const fresh = await sessionCookie({ ...u, sessionVersion: u.sessionVersion + 1 });
     const after = await call(me, "GET", "/api/v1/me", { cookie: fresh });
     expect(after.body.mustChangePassword).toBe(false);
+  });
+});
+
+describe("token lifetime policy per org (issue 18.4) and revoking one token by its id (issue 21)", () => {
+  const cookieOf = (u: TestUser) => sessionCookie(u);
+  const setPolicy = async (body: Record<string, unknown>) => {
+    const r = await call(putSecurity, "PUT", "/api/v1/org/security", { cookie: await cookieOf(alice), body });
+    expect(r.status, r.text).toBe(200);
+    return r.body;
+  };
+  const create = async (u: TestUser, body: Record<string, unknown>) => call(createToken, "POST", "/api/v1/me/tokens", { cookie: await cookieOf(u), body });
+  const issuesOf = (r: { body: { error: { details?: { issues?: { path: string; message: string }[] } } } }) => r.body.error.details?.issues ?? [];
+
+  it("a token without an expiry is 400 naming expiresAt unless the org allows it; beyond the maximum is 400 too", async () => {
+    const before = await call(getSecurity, "GET", "/api/v1/org/security", { cookie: await cookieOf(alice) });
+    expect(before.body).toMatchObject({ tokenMaxDays: 366, allowNonExpiringTokens: false });
+    const never = await create(alice, { name: "never", expiresAt: null });
+    expect(never.status).toBe(400);
+    expect(issuesOf(never)).toEqual([expect.objectContaining({ path: "expiresAt", message: expect.stringMatching(/without an expiry/) })]);
+
+    expect(await setPolicy({ tokenMaxDays: 30 })).toMatchObject({ tokenMaxDays: 30, allowNonExpiringTokens: false });
+    const far = await create(alice, { name: "far", expiresAt: new Date(Date.now() + 31 * 86_400_000).toISOString() });
+    expect(far.status).toBe(400);
+    expect(issuesOf(far)).toEqual([expect.objectContaining({ path: "expiresAt", message: expect.stringMatching(/within 30 days/) })]);
+    const ok = await create(alice, { name: "near", expiresAt: new Date(Date.now() + 29 * 86_400_000).toISOString() });
+    expect(ok.status).toBe(201);
+    const dflt = await create(alice, { name: "default" });
+    expect(Date.parse(dflt.body.expiresAt) - Date.now()).toBeLessThanOrEqual(30 * 86_400_000);
+    // The other org's policy is its own.
+    expect((await create(carol, { name: "carol-far", expiresAt: new Date(Date.now() + 200 * 86_400_000).toISOString() })).status).toBe(201);
+
+    await setPolicy({ allowNonExpiringTokens: true });
+    const allowed = await create(alice, { name: "forever", expiresAt: null });
+    expect(allowed.status).toBe(201);
+    expect(allowed.body.expiresAt).toBeNull();
+    expect((await call(me, "GET", "/api/v1/me", { token: allowed.body.token })).status).toBe(200);
+    // Turning it off again ends the token without an expiry once it is older than the maximum.
+    await setPolicy({ allowNonExpiringTokens: false, tokenMaxDays: 1 });
+    await unsafeWithSystem((tx) => tx.execute(sql`update api_tokens set created_at = now() - interval '2 days' where id = ${allowed.body.id}`));
+    expect((await call(me, "GET", "/api/v1/me", { token: allowed.body.token })).status).toBe(401);
+    const listed = await call(listTokens, "GET", "/api/v1/me/tokens", { cookie: await cookieOf(alice) });
+    expect(listed.body.data.map((x: { id: string }) => x.id)).not.toContain(allowed.body.id);
+    for (const body of [{ tokenMaxDays: 0 }, { tokenMaxDays: 367 }, { tokenMaxDays: 1.5 }, { allowNonExpiringTokens: "yes" }, { other: 1 }]) {
+      const r = await call(putSecurity, "PUT", "/api/v1/org/security", { cookie: await cookieOf(alice), body });
+      expect(r.status, JSON.stringify(body)).toBe(400);
+    }
+    await setPolicy({ tokenMaxDays: 366 });
+  });
+
+  it("tokens minted before the id was added (bcn_<org>_<secret>) stay valid", async () => {
+    const legacy = `bcn_${orgA.id.replace(/-/g, "")}_${"L".repeat(43)}`;
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`insert into api_tokens (org_id, user_id, name, token_hash, session_version, expires_at)
+        values (${orgA.id}, ${alice.id}, 'legacy', encode(sha256(${legacy}::bytea), 'hex'), ${alice.sessionVersion}, now() + interval '1 day')`),
+    );
+    expect((await call(me, "GET", "/api/v1/me", { token: legacy })).status).toBe(200);
+  });
+
+  it("an admin revokes any token of the org by its id (audited); other roles 403, another org's token 404", async () => {
+    const t = await newToken(bob, { name: "leaked" });
+    const carols = await newToken(carol, { name: "carols" });
+    expect((await call(revokeOrgToken, "DELETE", `/api/v1/tokens/${t.id}`, { cookie: await cookieOf(bob), params: { id: t.id } })).status).toBe(403);
+    const foreign = await call(revokeOrgToken, "DELETE", `/api/v1/tokens/${carols.id}`, { cookie: await cookieOf(alice), params: { id: carols.id } });
+    expect(foreign.status).toBe(404);
+    expect((await call(me, "GET", "/api/v1/me", { token: carols.token })).status).toBe(200);
+    const r = await call(revokeOrgToken, "DELETE", `/api/v1/tokens/${t.id}`, { cookie: await cookieOf(alice), params: { id: t.id } });
+    expect(r.status).toBe(204);
+    expect((await call(me, "GET", "/api/v1/me", { token: t.token })).status).toBe(401);
+    expect((await call(revokeOrgToken, "DELETE", `/api/v1/tokens/${t.id}`, { cookie: await cookieOf(alice), params: { id: t.id } })).status).toBe(404);
+    const audit = await unsafeWithSystem((tx) => tx.execute<{ action: string; data: { tokenId: string } }>(sql`select action, data from audit_events where org_id = ${orgA.id} and action = 'token.revoked'`));
+    expect(audit.rows.map((a) => a.data.tokenId)).toContain(t.id);
+    expect(JSON.stringify(audit.rows)).not.toContain(t.token);
   });
 });

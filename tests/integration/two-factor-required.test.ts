@@ -56,7 +56,7 @@ describe("GET/PUT /api/v1/org/security", () => {
     expect(r.status).toBe(409);
     expect(r.body.error.message).toMatch(/your own account/);
     const g = await call(getSecurityRoute, "GET", "/api/v1/org/security", { cookie: w.admin.cookie });
-    expect(g.body).toEqual({ require2fa: false, staffWithoutTwoFactor: 3 });
+    expect(g.body).toEqual({ require2fa: false, staffWithoutTwoFactor: 3, tokenMaxDays: 366, allowNonExpiringTokens: false });
   });
 });
 
@@ -67,7 +67,7 @@ describe("with two-factor required", () => {
     adminSecret = await enable2fa(w.admin);
     const r = await putSecurity(w.admin, { require2fa: true });
     expect(r.status, r.text).toBe(200);
-    expect(r.body).toEqual({ require2fa: true, staffWithoutTwoFactor: 2 });
+    expect(r.body).toEqual({ require2fa: true, staffWithoutTwoFactor: 2, tokenMaxDays: 366, allowNonExpiringTokens: false });
     const [audit] = await q<{ action: string; actor_id: string; data: unknown }>(
       sql`select action, actor_id, data from audit_events where org_id = ${w.org.id} and action = 'org.security_updated'`,
     );

@@ -8,6 +8,8 @@ import { GET as getRoute, PATCH as patchRoute } from "../../src/app/api/v1/users
 import { POST as revokeRoute } from "../../src/app/api/v1/users/[id]/revoke-sessions/route";
 import { GET as meRoute } from "../../src/app/api/v1/me/route";
 import { POST as grantRoute } from "../../src/app/api/v1/auth/token/route";
+import { PUT as securityRoute } from "../../src/app/api/v1/org/security/route";
+import { POST as createTokenRoute } from "../../src/app/api/v1/me/tokens/route";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { verifyChain } from "../../src/server/audit/verify-chain";
 import { setProcessEnv } from "../../src/server/env";
@@ -138,22 +140,33 @@ describe("PATCH /api/v1/users/:id", () => {
     expect(await auditOf(w.org.id, u.id)).toHaveLength(1);
   });
 
-  it("blocking ends cookies and tokens on the next request without bumping the session version; unblocking restores them", async () => {
+  it("blocking ends cookies and tokens and bumps the session version: unblocking revives none of them (issue 18.4)", async () => {
     const u = await withCookie(await createUser(w.org, { role: "agent" }));
     const grant = await call(grantRoute, "POST", "/api/v1/auth/token", { body: { email: u.email, password: u.password }, ip: "10.9.0.2" });
     expect(grant.status).toBe(201);
+    // A token without an expiry, in an org that allows them.
+    expect((await call(securityRoute, "PUT", "/api/v1/org/security", { ...who(w.admin), body: { allowNonExpiringTokens: true } })).status).toBe(200);
+    const forever = await call(createTokenRoute, "POST", "/api/v1/me/tokens", { cookie: u.cookie, body: { name: "forever", expiresAt: null } });
+    expect(forever.status, forever.text).toBe(201);
+    expect(forever.body.expiresAt).toBeNull();
     const blocked = await patch(w.admin, u.id, { blocked: true });
     expect(blocked.status).toBe(200);
     expect(blocked.body.blocked).toBe(true);
-    expect((await me({ cookie: u.cookie })).status).toBe(401);
-    expect((await me({ token: grant.body.token })).status).toBe(401);
+    for (const o of [{ cookie: u.cookie }, { token: grant.body.token }, { token: forever.body.token }]) expect((await me(o)).status).toBe(401);
     const signIn = await call(grantRoute, "POST", "/api/v1/auth/token", { body: { email: u.email, password: u.password }, ip: "10.9.0.2" });
     expect(signIn.status).toBe(401);
     const [row] = await q<{ session_version: number }>(sql`select session_version from users where id = ${u.id}`);
-    expect(row!.session_version).toBe(u.sessionVersion);
+    expect(row!.session_version).toBe(u.sessionVersion + 1);
     expect((await patch(w.admin, u.id, { blocked: false })).body.blocked).toBe(false);
-    expect((await me({ cookie: u.cookie })).status).toBe(200);
+    const [after] = await q<{ session_version: number }>(sql`select session_version from users where id = ${u.id}`);
+    expect(after!.session_version).toBe(u.sessionVersion + 2);
+    // Nothing issued before the block comes back; signing in again works.
+    for (const o of [{ cookie: u.cookie }, { token: grant.body.token }, { token: forever.body.token }]) expect((await me(o)).status).toBe(401);
+    const again = await call(grantRoute, "POST", "/api/v1/auth/token", { body: { email: u.email, password: u.password }, ip: "10.9.0.2" });
+    expect(again.status).toBe(201);
+    expect((await me({ token: again.body.token })).status).toBe(200);
     expect((await auditOf(w.org.id, u.id)).map((a) => a.action)).toEqual(["user.blocked", "user.unblocked"]);
+    await call(securityRoute, "PUT", "/api/v1/org/security", { ...who(w.admin), body: { allowNonExpiringTokens: false } });
   });
 
   it("an admin cannot block themself", async () => {

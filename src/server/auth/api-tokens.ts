@@ -1,14 +1,18 @@
 import "server-only";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 
-// Token format: bcn_<org id, 32 hex>_<43 chars of base64url randomness (256 bits)>.
+// Token format: bcn_<org id, 32 hex>_<token id, 32 hex>_<43 chars of base64url randomness (256 bits)>.
 // The org id lets the request be resolved inside that org's RLS context without any cross-org
-// lookup; only sha256(token) is stored.
-const TOKEN_RE = /^bcn_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+// lookup; the token id is the api_tokens row's id, so a token found in a log or a leak can be
+// revoked by it (DELETE /api/v1/tokens/{id}, npm run tokens -- revoke). Only sha256(token) is
+// stored. Tokens minted before the id was added (bcn_<org>_<secret>) stay valid.
+const TOKEN_RE = /^bcn_([0-9a-f]{32})_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+const LEGACY_TOKEN_RE = /^bcn_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 
-export function mintApiToken(orgId: string): { token: string; hash: string } {
-  const token = `bcn_${orgId.replace(/-/g, "")}_${randomBytes(32).toString("base64url")}`;
-  return { token, hash: hashToken(token) };
+export function mintApiToken(orgId: string): { id: string; token: string; hash: string } {
+  const id = randomUUID();
+  const token = `bcn_${orgId.replace(/-/g, "")}_${id.replace(/-/g, "")}_${randomBytes(32).toString("base64url")}`;
+  return { id, token, hash: hashToken(token) };
 }
 
 export function hashToken(token: string): string {
@@ -17,8 +21,25 @@ export function hashToken(token: string): string {
 
 /** The org a well-formed token claims, or null (the hash lookup decides whether it is real). */
 export function orgOfToken(token: string): string | null {
-  const m = TOKEN_RE.exec(token);
+  const m = TOKEN_RE.exec(token) ?? LEGACY_TOKEN_RE.exec(token);
   return m ? hexToUuid(m[1]!) : null;
+}
+
+/** The token id a token string carries (null for a pre-id token or a malformed string). */
+export function idOfToken(token: string): string | null {
+  const m = TOKEN_RE.exec(token);
+  return m ? hexToUuid(m[2]!) : null;
+}
+
+/** The visible, non-secret start of a token with this id: what a list shows and a log may carry. */
+export function tokenPrefix(orgId: string, id: string): string {
+  return `bcn_${orgId.replace(/-/g, "")}_${id.replace(/-/g, "")}_`;
+}
+
+/** A token id given as a UUID or as the 32 hex characters a token string carries, as a UUID; null otherwise. */
+export function parseTokenId(s: string): string | null {
+  const hex = s.trim().toLowerCase().replace(/-/g, "");
+  return /^[0-9a-f]{32}$/.test(hex) ? hexToUuid(hex) : null;
 }
 
 function hexToUuid(h: string): string {

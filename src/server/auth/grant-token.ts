@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { withTenant } from "../db/tenant";
 import type { PublicCtx } from "../http/route";
-import { issueToken } from "./manage-tokens";
+import { issueToken, orgTokenPolicy } from "./manage-tokens";
 import { verifyCredentials } from "./verify-credentials";
 
 export const GRANTED_TOKEN_DAYS = 30;
@@ -20,7 +20,12 @@ export type GrantToken = z.infer<typeof ZGrantToken>;
 /** POST /api/v1/auth/token: email + password (+ one-time code) → a bearer token valid for 30 days. */
 export async function grantToken(ctx: PublicCtx, input: GrantToken) {
   const u = await verifyCredentials({ ...input, ip: ctx.ip, via: "api", requestId: ctx.requestId });
-  const expiresAt = new Date(Date.now() + GRANTED_TOKEN_DAYS * 86_400_000);
-  const t = await withTenant(u.orgId, (tx) => issueToken(tx, u, "Granted by /auth/token", expiresAt));
-  return { token: t.token, expiresAt: expiresAt.toISOString() };
+  const t = await withTenant(u.orgId, async (tx) => {
+    // 30 days, or the org's maximum token lifetime when that is shorter.
+    const policy = await orgTokenPolicy(tx, u.orgId);
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + Math.min(GRANTED_TOKEN_DAYS, policy.maxDays) * 86_400_000);
+    return issueToken(tx, u, "Granted by /auth/token", expiresAt, now);
+  });
+  return { token: t.token, expiresAt: t.expiresAt!.toISOString() };
 }

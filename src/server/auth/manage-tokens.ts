@@ -4,20 +4,55 @@ import { z } from "zod";
 import type { Ctx } from "../http/route";
 import type { Tx } from "../db/tenant";
 import { apiTokens } from "../db/schema/users";
-import { notFound } from "../http/errors";
-import { mintApiToken } from "./api-tokens";
+import { orgs, type OrgSettings } from "../db/schema/orgs";
+import { AppError, notFound } from "../http/errors";
+import { recordAudit } from "../audit/record-audit";
+import { assertCan } from "../tickets/permissions";
+import { mintApiToken, tokenPrefix } from "./api-tokens";
 
+/** The hard ceiling on a token's lifetime, and the default org maximum (orgs.settings.tokenMaxDays). */
 export const MAX_TOKEN_DAYS = 366;
 const DAY_MS = 86_400_000;
 
+/** An org's API-token rules: a maximum lifetime in days, and whether tokens without an expiry are allowed (off by default). */
+export type TokenPolicy = { maxDays: number; allowNonExpiring: boolean };
+
+export function tokenPolicy(settings: Pick<OrgSettings, "tokenMaxDays" | "allowNonExpiringTokens"> | null | undefined): TokenPolicy {
+  const days = settings?.tokenMaxDays;
+  return {
+    maxDays: typeof days === "number" && Number.isInteger(days) && days >= 1 && days <= MAX_TOKEN_DAYS ? days : MAX_TOKEN_DAYS,
+    allowNonExpiring: settings?.allowNonExpiringTokens === true,
+  };
+}
+
+/**
+ * When a token stops working under the org's current policy: its own expiry, but never later than
+ * createdAt + maxDays, and a token without an expiry only lives past that when the org allows it.
+ * So lowering the maximum (or turning off non-expiring tokens) also ends older long-lived tokens.
+ */
+export function effectiveTokenExpiry(t: { createdAt: Date; expiresAt: Date | null }, policy: TokenPolicy): Date | null {
+  if (t.expiresAt === null && policy.allowNonExpiring) return null;
+  const cap = new Date(t.createdAt.getTime() + policy.maxDays * DAY_MS);
+  return t.expiresAt && t.expiresAt < cap ? t.expiresAt : cap;
+}
+
+export async function orgTokenPolicy(tx: Tx, orgId: string): Promise<TokenPolicy> {
+  const [org] = await tx.select({ settings: orgs.settings }).from(orgs).where(eq(orgs.id, orgId));
+  return tokenPolicy(org?.settings);
+}
+
 export const ZCreateToken = z.strictObject({
   name: z.string().trim().min(1).max(100),
+  /**
+   * Omitted: the org's maximum lifetime (or no expiry when the org allows tokens without one).
+   * null: no expiry, only when the org allows it. A date: within the org's maximum lifetime.
+   */
   expiresAt: z.iso
     .datetime({ offset: true, message: "must be an ISO-8601 date-time" })
     .nullish()
-    .transform((v) => (v ? new Date(v) : null))
-    .refine((d) => d === null || d.getTime() > Date.now(), { message: "must be in the future" })
-    .refine((d) => d === null || d.getTime() <= Date.now() + MAX_TOKEN_DAYS * DAY_MS, {
+    .transform((v) => (v === undefined ? undefined : v === null ? null : new Date(v)))
+    .refine((d) => !d || d.getTime() > Date.now(), { message: "must be in the future" })
+    .refine((d) => !d || d.getTime() <= Date.now() + MAX_TOKEN_DAYS * DAY_MS, {
       message: `must be within ${MAX_TOKEN_DAYS} days`,
     }),
 });
@@ -25,6 +60,8 @@ export type CreateToken = z.infer<typeof ZCreateToken>;
 
 export type TokenView = {
   id: string;
+  /** The non-secret start of the token string (bcn_<org>_<id>_); tokens minted before ids were added do not carry it. */
+  prefix: string;
   name: string;
   createdAt: string;
   lastUsedAt: string | null;
@@ -37,17 +74,38 @@ export async function issueToken(
   user: { orgId: string; userId: string; sessionVersion: number },
   name: string,
   expiresAt: Date | null,
+  createdAt: Date = new Date(),
 ): Promise<{ id: string; token: string; expiresAt: Date | null }> {
-  const { token, hash } = mintApiToken(user.orgId);
+  const { id, token, hash } = mintApiToken(user.orgId);
   const [row] = await tx
     .insert(apiTokens)
-    .values({ orgId: user.orgId, userId: user.userId, name, tokenHash: hash, sessionVersion: user.sessionVersion, expiresAt })
+    .values({ orgId: user.orgId, id, userId: user.userId, name, tokenHash: hash, sessionVersion: user.sessionVersion, expiresAt, createdAt })
     .returning({ id: apiTokens.id, expiresAt: apiTokens.expiresAt });
   return { id: row!.id, token, expiresAt: row!.expiresAt };
 }
 
+const tokenIssue = (message: string) =>
+  new AppError("validation_failed", `expiresAt ${message}`, { issues: [{ in: "body", path: "expiresAt", message }] });
+
+/** The expiry a new token gets under the org's policy, or the 400 naming expiresAt. */
+export function expiryUnderPolicy(requested: Date | null | undefined, policy: TokenPolicy, now: Date): Date | null {
+  const max = new Date(now.getTime() + policy.maxDays * DAY_MS);
+  if (requested === undefined) return policy.allowNonExpiring ? null : max;
+  if (requested === null) {
+    if (policy.allowNonExpiring) return null;
+    throw tokenIssue(`is required: this organization does not allow API tokens without an expiry (at most ${policy.maxDays} days)`);
+  }
+  if (requested.getTime() > max.getTime()) {
+    throw tokenIssue(`must be within ${policy.maxDays} days (this organization's maximum API token lifetime)`);
+  }
+  return requested;
+}
+
 export async function createToken(ctx: Ctx, input: CreateToken) {
-  const t = await issueToken(ctx.tx, ctx.user, input.name, input.expiresAt);
+  // One "now" for the expiry and createdAt, so a default expiry equals createdAt + the maximum exactly.
+  const now = new Date();
+  const expiresAt = expiryUnderPolicy(input.expiresAt, await orgTokenPolicy(ctx.tx, ctx.org.id), now);
+  const t = await issueToken(ctx.tx, ctx.user, input.name, expiresAt, now);
   return { id: t.id, token: t.token, name: input.name, expiresAt: t.expiresAt?.toISOString() ?? null };
 }
 
@@ -65,14 +123,22 @@ export async function listTokens(ctx: Ctx): Promise<{ data: TokenView[] }> {
       ),
     )
     .orderBy(desc(apiTokens.createdAt));
+  const policy = await orgTokenPolicy(ctx.tx, ctx.org.id);
   return {
-    data: rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      createdAt: r.createdAt.toISOString(),
-      lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
-      expiresAt: r.expiresAt?.toISOString() ?? null,
-    })),
+    data: rows.flatMap((r) => {
+      const expires = effectiveTokenExpiry(r, policy);
+      if (expires && expires.getTime() <= Date.now()) return [];
+      return [
+        {
+          id: r.id,
+          prefix: tokenPrefix(r.orgId, r.id),
+          name: r.name,
+          createdAt: r.createdAt.toISOString(),
+          lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
+          expiresAt: expires?.toISOString() ?? null,
+        },
+      ];
+    }),
   };
 }
 
@@ -84,4 +150,24 @@ export async function revokeToken(ctx: Ctx, id: string): Promise<void> {
     .where(and(eq(apiTokens.id, id), eq(apiTokens.userId, ctx.user.userId), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id });
   if (r.length === 0) throw notFound("token");
+}
+
+/**
+ * DELETE /api/v1/tokens/{id} (admin): revokes any token of the org by its id, the id a token string
+ * carries (bcn_<org>_<id>_…). Another org's token, or one already revoked, is 404. Audited.
+ */
+export async function revokeOrgToken(ctx: Ctx, id: string): Promise<void> {
+  assertCan(ctx.user, "org.admin");
+  const [row] = await ctx.tx
+    .update(apiTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiTokens.orgId, ctx.org.id), eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id, userId: apiTokens.userId, name: apiTokens.name });
+  if (!row) throw notFound("token");
+  await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
+    action: "token.revoked",
+    entityType: "user",
+    entityId: row.userId,
+    data: { tokenId: row.id, name: row.name, via: "admin" },
+  });
 }

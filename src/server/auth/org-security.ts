@@ -7,17 +7,24 @@ import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
 import { assertCan, STAFF_ROLES } from "../tickets/permissions";
+import { MAX_TOKEN_DAYS, tokenPolicy } from "./manage-tokens";
 
 export const ZOrgSecurity = z.strictObject({
   /** Agents and admins must sign in with two-factor; until they set it up they may only reach /me and /me/2fa. */
-  require2fa: z.boolean(),
-});
+  require2fa: z.boolean().optional(),
+  /** Longest lifetime of an API token, in days; also ends older tokens past it. */
+  tokenMaxDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).optional(),
+  /** Whether API tokens without an expiry are allowed (off by default). */
+  allowNonExpiringTokens: z.boolean().optional(),
+}).refine((v) => Object.keys(v).length > 0, { message: "send at least one of require2fa, tokenMaxDays, allowNonExpiringTokens" });
 export type OrgSecurity = z.infer<typeof ZOrgSecurity>;
 
 export const ZOrgSecurityView = z.object({
   require2fa: z.boolean(),
   /** Active agents and admins without two-factor sign-in (restricted while it is required). */
   staffWithoutTwoFactor: z.number().int(),
+  tokenMaxDays: z.number().int(),
+  allowNonExpiringTokens: z.boolean(),
 });
 export type OrgSecurityView = z.infer<typeof ZOrgSecurityView>;
 
@@ -28,7 +35,13 @@ export async function getOrgSecurity(ctx: Ctx): Promise<OrgSecurityView> {
     .select({ n: sql<number>`count(*)::int` })
     .from(users)
     .where(and(inArray(users.role, [...STAFF_ROLES]), isNull(users.blockedAt), isNull(users.totpEnabledAt)));
-  return { require2fa: org?.settings.require2fa === true, staffWithoutTwoFactor: n?.n ?? 0 };
+  const policy = tokenPolicy(org?.settings);
+  return {
+    require2fa: org?.settings.require2fa === true,
+    staffWithoutTwoFactor: n?.n ?? 0,
+    tokenMaxDays: policy.maxDays,
+    allowNonExpiringTokens: policy.allowNonExpiring,
+  };
 }
 
 /**
@@ -39,7 +52,8 @@ export async function updateOrgSecurity(ctx: Ctx, input: OrgSecurity): Promise<O
   assertCan(ctx.user, "org.admin");
   const [org] = await ctx.tx.select({ settings: orgs.settings }).from(orgs).where(eq(orgs.id, ctx.org.id)).for("update");
   const before = org?.settings.require2fa === true;
-  if (input.require2fa && !before) {
+  const require2fa = input.require2fa ?? before;
+  if (require2fa && !before) {
     const [me] = await ctx.tx.select({ totpEnabledAt: users.totpEnabledAt }).from(users).where(eq(users.id, ctx.user.userId));
     if (!me?.totpEnabledAt) {
       throw new AppError("conflict", "set up two-factor sign-in on your own account (POST /api/v1/me/2fa/setup) before requiring it", {
@@ -47,17 +61,25 @@ export async function updateOrgSecurity(ctx: Ctx, input: OrgSecurity): Promise<O
       });
     }
   }
-  if (input.require2fa !== before) {
-    // jsonb merge: only this key changes, whatever else the settings hold.
+  const policyBefore = tokenPolicy(org?.settings);
+  const next = { require2fa, tokenMaxDays: input.tokenMaxDays ?? policyBefore.maxDays, allowNonExpiringTokens: input.allowNonExpiringTokens ?? policyBefore.allowNonExpiring };
+  const was = { require2fa: before, tokenMaxDays: policyBefore.maxDays, allowNonExpiringTokens: policyBefore.allowNonExpiring };
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const k of ["require2fa", "tokenMaxDays", "allowNonExpiringTokens"] as const) {
+    if (next[k] !== was[k]) changes[k] = { from: was[k], to: next[k] };
+  }
+  if (Object.keys(changes).length > 0) {
+    const patch = Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, v.to]));
+    // jsonb merge: only these keys change, whatever else the settings hold.
     await ctx.tx
       .update(orgs)
-      .set({ settings: sql`${orgs.settings} || ${JSON.stringify({ require2fa: input.require2fa })}::jsonb`, updatedAt: sql`now()` })
+      .set({ settings: sql`${orgs.settings} || ${JSON.stringify(patch)}::jsonb`, updatedAt: sql`now()` })
       .where(eq(orgs.id, ctx.org.id));
     await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
       action: "org.security_updated",
       entityType: "org",
       entityId: ctx.org.id,
-      data: { changes: { require2fa: { from: before, to: input.require2fa } } },
+      data: { changes },
     });
   }
   return getOrgSecurity(ctx);

@@ -2,9 +2,10 @@ import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import type { Tx } from "../db/tenant";
 import { apiTokens, users } from "../db/schema/users";
-import { orgs } from "../db/schema/orgs";
+import { orgs, type OrgSettings } from "../db/schema/orgs";
 import type { Role } from "../db/schema/enums";
-import { hashToken, orgOfToken } from "./api-tokens";
+import { hashToken, idOfToken, orgOfToken } from "./api-tokens";
+import { effectiveTokenExpiry, tokenPolicy } from "./manage-tokens";
 import { decodeSession, parseCookieHeader, sessionTokenFrom } from "./session-cookie";
 
 /** Who is calling, verified against the database on this very request. */
@@ -103,14 +104,27 @@ export async function confirmClaim(tx: Tx, claim: Claim): Promise<Principal | nu
     return toPrincipal(u, "session");
   }
   const [row] = await tx
-    .select({ ...userColumns, tokenId: apiTokens.id, tokenVersion: apiTokens.sessionVersion, expiresAt: apiTokens.expiresAt, revokedAt: apiTokens.revokedAt, lastUsedAt: apiTokens.lastUsedAt })
+    .select({
+      ...userColumns,
+      tokenId: apiTokens.id,
+      tokenVersion: apiTokens.sessionVersion,
+      createdAt: apiTokens.createdAt,
+      expiresAt: apiTokens.expiresAt,
+      revokedAt: apiTokens.revokedAt,
+      lastUsedAt: apiTokens.lastUsedAt,
+    })
     .from(apiTokens)
     .innerJoin(users, and(eq(users.orgId, apiTokens.orgId), eq(users.id, apiTokens.userId)))
     .innerJoin(orgs, eq(orgs.id, users.orgId))
     .where(eq(apiTokens.tokenHash, hashToken(claim.token)))
     .limit(1);
   if (!row || row.blockedAt || row.revokedAt || row.tokenVersion !== row.sessionVersion) return null;
-  if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return null;
+  // A token carrying its id must be the row with that id (the hash already decides; this keeps the two in step).
+  const claimedId = idOfToken(claim.token);
+  if (claimedId && claimedId !== row.tokenId) return null;
+  // The org's maximum token lifetime applies to tokens issued before it was lowered, too.
+  const expires = effectiveTokenExpiry(row, tokenPolicy(row.orgSettings));
+  if (expires && expires.getTime() <= Date.now()) return null;
   // lastUsedAt is informational: refresh it at most once a minute to keep reads write-free.
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
     await tx.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.tokenId));
@@ -120,7 +134,7 @@ export async function confirmClaim(tx: Tx, claim: Claim): Promise<Principal | nu
 
 type UserRow = Omit<Principal, "via" | "tokenId" | "twoFactorSetupRequired"> & {
   totpEnabledAt: Date | null;
-  orgSettings: { require2fa?: boolean } | null;
+  orgSettings: OrgSettings | null;
 };
 
 function toPrincipal(u: UserRow, via: Principal["via"]): Principal {

@@ -26,5 +26,6 @@ export const USER_OPERATIONS: Operation[] = [
   { method: "DELETE", path: "/api/v1/me/2fa", summary: "Turn off two-factor sign-in (password and a TOTP or recovery code)", tag: "me", auth: "any", body: ZDisableTwoFactor, status: 204, response: null },
   { method: "POST", path: "/api/v1/me/2fa/recovery-codes", summary: "Replace your recovery codes (a code from the authenticator is required); returned once", tag: "me", auth: "any", body: ZRegenerateRecoveryCodes, status: 200, response: ZRecoveryCodes },
   { method: "GET", path: "/api/v1/org/security", summary: "The org's sign-in security settings", tag: "org", auth: "admin", status: 200, response: ZOrgSecurityView },
-  { method: "PUT", path: "/api/v1/org/security", summary: "Require two-factor sign-in for agents and admins (you need it on your own account first)", tag: "org", auth: "admin", body: ZOrgSecurity, status: 200, response: ZOrgSecurityView },
+  { method: "PUT", path: "/api/v1/org/security", summary: "Require two-factor sign-in for agents and admins (you need it on your own account first); set the maximum API-token lifetime (tokenMaxDays, 1–366) and whether tokens without an expiry are allowed. Only the keys sent change; audited", tag: "org", auth: "admin", body: ZOrgSecurity, status: 200, response: ZOrgSecurityView },
+  { method: "DELETE", path: "/api/v1/tokens/{id}", summary: "Revoke any API token of the org by its id (the id a token string carries: bcn_<org>_<id>_…); audited as token.revoked", tag: "org", auth: "admin", pathId: true, status: 204, response: null },
 ];

@@ -59,7 +59,9 @@ export async function updateUser(ctx: Ctx, id: string, input: UpdateUser): Promi
     .update(users)
     .set({
       ...set,
-      ...(changes.blocked ? { blockedAt: input.blocked ? sql`now()` : null } : {}),
+      // Blocking (and unblocking) bumps sessionVersion: every session and token issued before the
+      // block stays dead after an unblock, including tokens without an expiry (issue 18.4).
+      ...(changes.blocked ? { blockedAt: input.blocked ? sql`now()` : null, sessionVersion: sql`${users.sessionVersion} + 1` } : {}),
       updatedAt: sql`now()`,
     })
     .where(eq(users.id, id))

@@ -6,6 +6,10 @@ export type OrgSettings = {
   slaWarningMinutes: number;
   /** Admins may require two-factor sign-in for agents and admins (account security issue). */
   require2fa?: boolean;
+  /** Longest lifetime of an API token in days (1–366, default 366); older tokens end at createdAt + this. */
+  tokenMaxDays?: number;
+  /** API tokens without an expiry are allowed (off by default: such tokens end at createdAt + tokenMaxDays). */
+  allowNonExpiringTokens?: boolean;
   /** Customers see their tickets' SLA targets and due times (API and portal); off by default. */
   showSlaToCustomers?: boolean;
 };
