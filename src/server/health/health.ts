@@ -3,9 +3,57 @@ import { pool } from "../db/client";
 import { queueStates } from "../jobs/stats";
 import { readiness } from "./readiness";
 import { leakproofState } from "../db/leakproof";
+import { env } from "../env";
+import { HEARTBEAT_STALE_SECONDS } from "../jobs/heartbeat";
+import { redisHealth } from "../ratelimit/limiters";
 import pkg from "../../../package.json";
 
-/** GET /api/health: readiness plus queue state and version, for operators and dashboards. */
+/** One dependency's row: ok, or degraded with the reason in detail (issue 21 §4). */
+export type HealthRow = { ok: boolean; detail: string };
+
+/** The oldest job waiting to start longer than this is late: no worker, or too few. */
+export const QUEUE_LATE_SECONDS = 60;
+
+/** Job workers: a heartbeat within HEARTBEAT_STALE_SECONDS, and no waiting job older than QUEUE_LATE_SECONDS. */
+async function jobsRow(maxLagSeconds: number | null): Promise<HealthRow & { workers: number; lastBeatSecondsAgo: number | null }> {
+  const r = await pool().query<{ live: string; ago: string | null }>(
+    `select count(*) filter (where beat_at > now() - make_interval(secs => $1))::text as live,
+            extract(epoch from now() - max(beat_at))::text as ago
+       from worker_heartbeats`,
+    [HEARTBEAT_STALE_SECONDS],
+  );
+  const workers = Number(r.rows[0]?.live ?? 0);
+  const ago = r.rows[0]?.ago == null ? null : Math.round(Number(r.rows[0].ago));
+  const problems: string[] = [];
+  if (workers === 0) {
+    problems.push(`no job worker has beaten within ${HEARTBEAT_STALE_SECONDS} s (${ago === null ? "none ever" : `last ${ago} s ago`}): jobs wait until one runs (npm run worker, or npm start without --no-worker)`);
+  }
+  if (maxLagSeconds !== null && maxLagSeconds > QUEUE_LATE_SECONDS) {
+    problems.push(`the oldest waiting job has waited ${maxLagSeconds} s (late after ${QUEUE_LATE_SECONDS} s)`);
+  }
+  return { ok: problems.length === 0, detail: problems.join("; ") || `${workers} worker(s) alive`, workers, lastBeatSecondsAgo: ago };
+}
+
+/** Redis, when REDIS_URL is set: down means rate limits quietly became per process. */
+async function redisRow(): Promise<HealthRow | undefined> {
+  if (!env().REDIS_URL) return undefined;
+  const r = await redisHealth();
+  return r.ok ? { ok: true, detail: "connected" } : { ok: false, detail: `unreachable (${r.error}): rate limits are per process until it is back` };
+}
+
+/** Mail transport: SMTP, or files under BEACON_DATA_DIR/mail (degraded in production: nobody receives them). */
+function mailRow(): HealthRow & { transport: "smtp" | "files" } {
+  const e = env();
+  if (e.SMTP_URL) return { ok: true, transport: "smtp", detail: `SMTP ${new URL(e.SMTP_URL).host}` };
+  const prod = e.NODE_ENV === "production";
+  return { ok: !prod, transport: "files", detail: `SMTP_URL unset: email is written to files in ${e.BEACON_DATA_DIR}/mail${prod ? ", nobody receives it" : ""}` };
+}
+
+/**
+ * GET /api/health: readiness plus one row per dependency (jobs, Redis, mail, search's LEAKPROOF
+ * marks), each { ok, detail }; any row not ok makes the status degraded (503), its detail listed
+ * in reasons. A new row: compute it and add it to `rows` below. /readyz stays database-only (decision 028).
+ */
 export async function health() {
   const r = await readiness();
   let queue: { ok: boolean; waiting: number; active: number; failed: number; maxLagSeconds: number } | { ok: false } = { ok: false };
@@ -33,11 +81,30 @@ export async function health() {
       search = { ok: false, detail: `not checked: ${(err as Error).message}` };
     }
   }
+  let jobs: Awaited<ReturnType<typeof jobsRow>> | HealthRow = { ok: false, detail: "not checked: database unavailable" };
+  if (r.db.ok) {
+    try {
+      jobs = await jobsRow("maxLagSeconds" in queue ? queue.maxLagSeconds : null);
+    } catch (err) {
+      jobs = { ok: false, detail: `not checked: ${(err as Error).message}` };
+    }
+  }
+  const redis = await redisRow();
+  const mail = mailRow();
+  const rows: Record<string, HealthRow | undefined> = { jobs, redis, mail, search };
+  const reasons = [
+    ...(r.ready ? [] : [r.db.ok ? "migrations: pending" : `db: ${r.db.error ?? "unreachable"}`]),
+    ...Object.entries(rows).flatMap(([name, row]) => (row && !row.ok ? [`${name}: ${row.detail}`] : [])),
+  ];
   return {
-    status: r.ready && search.ok ? "ok" : "degraded",
+    status: reasons.length === 0 ? "ok" : "degraded",
+    reasons,
     db: { ok: r.db.ok, latencyMs: r.db.latencyMs },
     migrations: r.migrations ?? { applied: null, pending: null },
     queue,
+    jobs,
+    ...(redis ? { redis } : {}),
+    mail,
     search,
     version: pkg.version,
   };

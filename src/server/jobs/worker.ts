@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import PgBoss from "pg-boss";
 import type { ZodType } from "zod";
 import { logger } from "../observability/logger";
-import { pool } from "../db/client";
+import { beatHeartbeat, HEARTBEAT_INTERVAL_MS, removeHeartbeat } from "./heartbeat";
 import { env } from "../env";
 import { handleNotify } from "../notifications/notify";
 import { handleEmail, markEmailDead } from "../notifications/email";
@@ -25,20 +25,6 @@ export type RunningWorker = {
   /** Stops fetching, lets running jobs finish within graceMs (default SHUTDOWN_GRACE_MS), removes the heartbeat. */
   stop: (graceMs?: number) => Promise<WorkerStopReport>;
 };
-
-/** How often a worker beats its worker_heartbeats row; /api/health calls a worker gone after HEARTBEAT_STALE_SECONDS. */
-export const HEARTBEAT_INTERVAL_MS = 15_000;
-export const HEARTBEAT_STALE_SECONDS = 60;
-
-/** Upserts this worker's row (and forgets rows no worker beat for a day: killed processes). */
-export async function beatHeartbeat(id: string): Promise<void> {
-  await pool().query(
-    `insert into worker_heartbeats (id, host, pid) values ($1, $2, $3)
-       on conflict (id) do update set beat_at = now()`,
-    [id, os.hostname(), process.pid],
-  );
-  await pool().query(`delete from worker_heartbeats where beat_at < now() - interval '1 day'`);
-}
 
 type Handler<T> = (data: T) => Promise<unknown>;
 
@@ -140,7 +126,7 @@ export async function startWorker(opts: {
       await boss.stop({ graceful: true, timeout: Math.max(1_000, graceMs), wait: true });
       const cut = [...running].map(([jobId, queue]) => ({ queue, jobId }));
       clearInterval(heartbeat);
-      await pool().query("delete from worker_heartbeats where id = $1", [workerId]).catch(() => undefined);
+      await removeHeartbeat(workerId).catch(() => undefined);
       if (cut.length) log.warn({ jobs: finishedWhileStopping, inProgress, cut }, "worker stopped; jobs cut at the grace period will be retried");
       else log.info({ jobs: finishedWhileStopping, inProgress }, "worker stopped");
       return { jobs: finishedWhileStopping, cut };

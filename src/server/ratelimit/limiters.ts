@@ -96,3 +96,22 @@ export function resetLimitersForTests(): void {
 }
 
 export { RateLimiterRes };
+
+/** For /api/health: is the shared Redis answering (REDIS_URL set)? A PING with a 1 s limit. */
+export async function redisHealth(): Promise<{ ok: boolean; error?: string }> {
+  const client = await redis();
+  if (!client) return { ok: true };
+  if (client.status !== "ready") return { ok: false, error: `connection ${client.status}` };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.ping(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("no answer within 1 s")), 1_000))),
+    ]);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
