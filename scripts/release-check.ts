@@ -60,11 +60,13 @@ if (!values.url) {
 console.log(renderTable(["item", "result", "detail"], rows.map((r) => [r.item, r.status, r.detail])));
 const failed = rows.filter((r) => r.status === "FAIL");
 const skipped = rows.filter((r) => r.status === "SKIP").length;
+const confirm = rows.filter((r) => r.status === "CONFIRM");
+const toConfirm = confirm.length ? `, ${confirm.length} to CONFIRM by hand (${confirm.map((r) => r.item.replace(/^env: /, "")).join(", ")})` : "";
 const secs = ((performance.now() - started) / 1000).toFixed(1);
 console.log("");
 if (failed.length) {
-  console.log(`RELEASE CHECK FAILED: ${failed.length} of ${rows.length} items failed (${failed.map((r) => r.item).join("; ")})${skipped ? `, ${skipped} skipped` : ""}, in ${secs} s.`);
+  console.log(`RELEASE CHECK FAILED: ${failed.length} of ${rows.length} items failed (${failed.map((r) => r.item).join("; ")})${skipped ? `, ${skipped} skipped` : ""}${toConfirm}, in ${secs} s.`);
 } else {
-  console.log(`RELEASE CHECK PASSED: ${rows.length - skipped} items passed${skipped ? `, ${skipped} SKIPPED (not checked)` : ""}, in ${secs} s.`);
+  console.log(`RELEASE CHECK PASSED: ${rows.length - skipped - confirm.length} items passed${skipped ? `, ${skipped} SKIPPED (not checked)` : ""}${toConfirm}, in ${secs} s.`);
 }
 process.exit(failed.length ? 1 : 0);

@@ -11,7 +11,8 @@ import type { Status } from "./report-table";
 import { EMBEDDED_PORT } from "./boot";
 import { redactUrl } from "./pg-tools";
 
-export type Row = { item: string; status: Status; detail: string };
+/** CONFIRM: not a failure, but a value a person must confirm for this deployment (REDIS_URL, TRUST_PROXY_HOPS). */
+export type Row = { item: string; status: Status | "CONFIRM"; detail: string };
 
 const row = (item: string, ok: boolean, detail: string): Row => ({ item, status: ok ? "PASS" : "FAIL", detail });
 
@@ -71,6 +72,39 @@ export function checkEnv(source: Record<string, string | undefined>, cwd = proce
   }
   rows.push(row("env: DATABASE_URL (not the embedded default)", dbOk, dbDetail));
   rows.push(row("env: DEMO_PASSWORD unset", !set("DEMO_PASSWORD"), set("DEMO_PASSWORD") ? "is set (the demo seed password)" : "unset"));
+
+  // Issue 18 item 12, issue 21 §4: legal but wrong in production; the boot log warns about the same.
+  rows.push(row("env: METRICS_TOKEN set", set("METRICS_TOKEN"), set("METRICS_TOKEN") ? "set (/api/metrics needs the bearer token)" : "unset: /api/metrics is open to anyone who can reach the app"));
+  let smtp = "unset: email is written to files under BEACON_DATA_DIR/mail, nobody receives it";
+  if (set("SMTP_URL")) {
+    try {
+      smtp = `SMTP ${new URL(source.SMTP_URL!).host}`;
+    } catch {
+      smtp = "not a URL";
+    }
+  }
+  rows.push(row("env: SMTP_URL set", set("SMTP_URL") && smtp !== "not a URL", smtp));
+  let redisHost = "";
+  try {
+    redisHost = set("REDIS_URL") ? new URL(source.REDIS_URL!).host : "";
+  } catch {
+    redisHost = "not a URL";
+  }
+  rows.push({
+    item: "env: REDIS_URL",
+    status: "CONFIRM",
+    detail: set("REDIS_URL")
+      ? `${redisHost}: rate limits shared by every app process (confirm it is the production Redis)`
+      : "unset: rate limits are per process (confirm: fine for one app process, set it for several)",
+  });
+  const hops = (source.TRUST_PROXY_HOPS ?? "").trim() || "0";
+  rows.push({
+    item: "env: TRUST_PROXY_HOPS",
+    status: "CONFIRM",
+    detail: hops === "0"
+      ? "0: the client IP is the socket's peer (confirm no reverse proxy is in front, or every client shares its address)"
+      : `${hops}: confirm exactly ${hops} proxies append to X-Forwarded-For (more lets clients forge their IP)`,
+  });
   return rows;
 }
 

@@ -91,6 +91,8 @@ const goodEnv = () => ({
   NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
   NEXTAUTH_URL: "https://helpdesk.example.com",
   DATABASE_URL: dbUrl,
+  METRICS_TOKEN: randomBytes(24).toString("base64url"),
+  SMTP_URL: "smtp://mail.example.com:587",
 });
 
 let w: World;
@@ -127,7 +129,13 @@ describe("npm run release:check", () => {
     expect(r.stdout).toMatch(/npm audit --omit=dev \(high, critical\)\s+SKIP\s+--skip-audit/);
     expect(r.stdout).toMatch(/secret scan \(secretlint\)\s+SKIP\s+--skip-secrets/);
     expect(r.stdout).toMatch(/smoke\s+SKIP\s+no --url given/);
-    expect(r.stdout).toContain("RELEASE CHECK FAILED: 5 of 11 items failed");
+    // Issue 18 item 12, issue 21 §4: no METRICS_TOKEN or SMTP_URL fails; REDIS_URL and TRUST_PROXY_HOPS are to confirm.
+    expect(r.stdout).toMatch(/env: METRICS_TOKEN set\s+FAIL\s+unset: \/api\/metrics is open to anyone/);
+    expect(r.stdout).toMatch(/env: SMTP_URL set\s+FAIL\s+unset: email is written to files/);
+    expect(r.stdout).toMatch(/env: REDIS_URL\s+CONFIRM\s+unset: rate limits are per process/);
+    expect(r.stdout).toMatch(/env: TRUST_PROXY_HOPS\s+CONFIRM\s+0: the client IP is the socket's peer/);
+    expect(r.stdout).toContain("RELEASE CHECK FAILED: 7 of 15 items failed");
+    expect(r.stdout).toContain("2 to CONFIRM by hand (REDIS_URL, TRUST_PROXY_HOPS)");
     expect(r.stdout + r.stderr).not.toContain("tiny-secret-xyz");
     expect(r.stdout + r.stderr).not.toContain("demo-password-for-tests");
   }, 60_000);
@@ -155,7 +163,9 @@ describe("npm run release:check", () => {
     expect(r.stdout).toMatch(/smoke: POST \/api\/v1\/tickets\/:id\/comments\s+PASS\s+201 in \d+ ms/);
     expect(r.stdout).toMatch(/smoke: GET \/api\/v1\/tickets\/:id\s+PASS\s+200 in \d+ ms, read back, same subject/);
     expect(r.stdout).toMatch(/npm audit --omit=dev \(high, critical\)\s+SKIP/);
-    expect(r.stdout).toMatch(/RELEASE CHECK PASSED: 14 items passed, 1 SKIPPED \(not checked\)/);
+    expect(r.stdout).toMatch(/env: METRICS_TOKEN set\s+PASS/);
+    expect(r.stdout).toMatch(/env: SMTP_URL set\s+PASS\s+SMTP mail\.example\.com:587/);
+    expect(r.stdout).toMatch(/RELEASE CHECK PASSED: 16 items passed, 1 SKIPPED \(not checked\), 2 to CONFIRM by hand \(REDIS_URL, TRUST_PROXY_HOPS\)/);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain(TEST_PASSWORD);
     const list = await api.listTickets(w.agent);
