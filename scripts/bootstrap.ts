@@ -1,13 +1,17 @@
 // npm run bootstrap -- --org "Name" --admin you@example.com [--name "Your Name"] [--slug x] [--timezone Europe/Paris]
 // Creates a real organization and prints a one-time setup link for its first admin. Works in production.
+// npm run bootstrap -- --reissue <org-slug>: a lost link; a fresh one for the admin who never set a
+// password, the old one revoked, no new org.
 import { parseArgs } from "node:util";
 import { boot, migrate } from "./lib/boot";
 import { closeDb } from "../src/server/db/client";
 import { AppError } from "../src/server/http/errors";
 import { bootstrapOrg, SETUP_LINK_HOURS } from "../src/server/orgs/bootstrap-org";
+import { reissueSetupLink } from "../src/server/orgs/reissue-setup-link";
 
 const USAGE =
-  'Usage: npm run bootstrap -- --org "Organization name" --admin you@example.com [--name "Admin name"] [--slug org-slug] [--timezone Europe/Paris]';
+  'Usage: npm run bootstrap -- --org "Organization name" --admin you@example.com [--name "Admin name"] [--slug org-slug] [--timezone Europe/Paris]\n' +
+  "       npm run bootstrap -- --reissue org-slug   (a new setup link for an admin who never set a password; the old link stops working)";
 
 function usage(problem?: string): never {
   if (problem) console.error(problem);
@@ -15,7 +19,7 @@ function usage(problem?: string): never {
   process.exit(2);
 }
 
-let args: { org?: string; admin?: string; name?: string; slug?: string; timezone?: string };
+let args: { org?: string; admin?: string; name?: string; slug?: string; timezone?: string; reissue?: string };
 try {
   args = parseArgs({
     options: {
@@ -24,6 +28,7 @@ try {
       name: { type: "string" },
       slug: { type: "string" },
       timezone: { type: "string" },
+      reissue: { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -31,7 +36,32 @@ try {
 } catch (err) {
   usage(err instanceof Error ? err.message : undefined);
 }
+if (args.reissue !== undefined) {
+  if (args.org || args.admin || args.name || args.slug || args.timezone) usage("--reissue takes only the org's slug.");
+  if (!args.reissue.trim()) usage("--reissue needs the org's slug.");
+  await reissue(args.reissue);
+}
 if (!args.org?.trim() || !args.admin?.trim()) usage("Both --org and --admin are required.");
+
+async function reissue(slug: string): Promise<never> {
+  const booted = await boot({ quiet: true });
+  let code = 0;
+  try {
+    await migrate(true);
+    const r = await reissueSetupLink(slug);
+    console.log(`New setup link for ${r.admin.email} of "${r.org.name}" (slug ${r.org.slug}); ${r.revoked} earlier link(s) revoked.`);
+    console.log(`\nOne-time setup link (single use, expires ${r.expiresAt.toISOString()}, in ${SETUP_LINK_HOURS} hours):\n`);
+    console.log(`  ${r.setupUrl}\n`);
+    console.log("It is shown only now (only its hash is stored).");
+  } catch (err) {
+    console.error(`Cannot re-issue the setup link: ${err instanceof Error ? err.message : String(err)}.`);
+    code = err instanceof AppError && err.code === "not_found" ? 2 : 1;
+  } finally {
+    await closeDb().catch(() => undefined);
+    await booted.shutdown().catch(() => undefined);
+  }
+  process.exit(code);
+}
 
 const booted = await boot({ quiet: true });
 let code = 0;

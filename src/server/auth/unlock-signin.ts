@@ -1,0 +1,81 @@
+import "server-only";
+import { Redis } from "ioredis";
+import { sql } from "drizzle-orm";
+import { recordAudit } from "../audit/record-audit";
+import { enterTenant, unsafeWithSystem } from "../db/tenant";
+import { env } from "../env";
+import { logger } from "../observability/logger";
+
+// Clears the sign-in throttle (src/server/auth/signin-throttle.ts) for one account, from another
+// process (npm run auth:unlock). Only the Redis store can be reached from outside: without
+// REDIS_URL each app process counts failures in its own memory, which nothing else can clear
+// (decision 022). The key names are rate-limiter-flexible's `<keyPrefix>:<key>` with the
+// throttle's prefixes from ratelimit/limiters.ts.
+const EMAIL_IP_PREFIX = "beacon:rl:signin-email-ip:";
+const IP_PREFIX = "beacon:rl:signin-ip:";
+const SECOND_FACTOR_PREFIX = "beacon:rl:second-factor-user:";
+
+export class NoSharedThrottle extends Error {}
+
+export type UnlockResult = {
+  email: string;
+  /** Email+IP failure budgets cleared (one per IP the failures came from). */
+  emailIpKeys: number;
+  /** The per-IP daily budget, when --ip was given. */
+  ipKeys: number;
+  /** Wrong one-time-code budgets of the matching accounts. */
+  secondFactorKeys: number;
+  accounts: { userId: string; orgId: string; orgSlug: string }[];
+};
+
+/** Redis MATCH patterns treat * ? [ ] and \ specially; an email may contain some of them. */
+const globEscape = (s: string) => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+
+export async function unlockSignIn(input: { email: string; orgSlug?: string; ip?: string }): Promise<UnlockResult> {
+  const url = env().REDIS_URL;
+  if (!url) {
+    throw new NoSharedThrottle(
+      "REDIS_URL is not set, so each app process counts failed sign-ins in its own memory, which this command cannot reach. " +
+        "Restart the app processes (this clears every budget), or wait: an email+IP lock ends 5 minutes after the last failure.",
+    );
+  }
+  const email = input.email.trim().toLowerCase();
+  const accounts = (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ user_id: string; org_id: string; slug: string }>(sql`
+        select u.id as user_id, u.org_id, o.slug from users u join orgs o on o.id = u.org_id
+         where lower(u.email) = ${email} ${input.orgSlug ? sql`and lower(o.slug) = ${input.orgSlug.trim().toLowerCase()}` : sql``}`),
+    )
+  ).rows.map((r) => ({ userId: r.user_id, orgId: r.org_id, orgSlug: r.slug }));
+
+  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 3_000, retryStrategy: () => null });
+  redis.on("error", () => undefined);
+  try {
+    await redis.connect();
+    const keys: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, found] = await redis.scan(cursor, "MATCH", `${EMAIL_IP_PREFIX}${globEscape(email)}|*`, "COUNT", 500);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== "0");
+    const emailIpKeys = keys.length ? await redis.del(...keys) : 0;
+    const ipKeys = input.ip ? await redis.del(`${IP_PREFIX}${input.ip.trim()}`) : 0;
+    const secondFactorKeys = accounts.length ? await redis.del(...accounts.map((a) => `${SECOND_FACTOR_PREFIX}${a.userId}`)) : 0;
+    for (const a of accounts) {
+      await unsafeWithSystem(async (tx) => {
+        await enterTenant(tx, a.orgId);
+        await recordAudit(tx, { orgId: a.orgId, actorId: null, requestId: null }, {
+          action: "user.signin_unlocked",
+          entityType: "user",
+          entityId: a.userId,
+          data: { by: "operator", emailIpKeys, ipKeys, secondFactorKeys: secondFactorKeys > 0, ...(input.ip ? { ip: input.ip.trim() } : {}) },
+        });
+      });
+    }
+    logger().info({ event: "signin_unlocked", email, emailIpKeys, ipKeys, secondFactorKeys, userIds: accounts.map((a) => a.userId) }, "sign-in throttle cleared by the operator");
+    return { email, emailIpKeys, ipKeys, secondFactorKeys, accounts };
+  } finally {
+    redis.disconnect();
+  }
+}
