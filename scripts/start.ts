@@ -7,7 +7,7 @@ import { boot, migrate } from "./lib/boot";
 import { needsBuild, nextBin } from "./lib/needs-build";
 import { serveNext, type RunningServer } from "./lib/http-server";
 import { productionWarnings } from "./lib/production-warnings";
-import { onShutdown, writePidFile } from "./lib/shutdown";
+import { onShutdown, within, writePidFile } from "./lib/shutdown";
 import { closeDb } from "../src/server/db/client";
 import { startWorker, type RunningWorker } from "../src/server/jobs/worker";
 import { mailer } from "../src/server/notifications/email";
@@ -35,8 +35,8 @@ onShutdown({
       cut: { requests: http?.cut ?? 0, jobs: jobs?.cut.length ?? 0 },
     };
   },
-  release: async () => {
-    await closeDb().catch(() => undefined);
+  release: async (cut) => {
+    await within(closeDb(), cut ? 1_000 : 5_000);
     // Embedded PostgreSQL last, and only when this process started it.
     await booted.shutdown();
     if (booted.embedded) console.log("Embedded PostgreSQL stopped.");

@@ -4,7 +4,7 @@
 import path from "node:path";
 import { boot, migrate } from "./lib/boot";
 import { productionWarnings } from "./lib/production-warnings";
-import { onShutdown, writePidFile } from "./lib/shutdown";
+import { onShutdown, within, writePidFile } from "./lib/shutdown";
 import { closeDb } from "../src/server/db/client";
 import { startWorker, type RunningWorker } from "../src/server/jobs/worker";
 import { logger } from "../src/server/observability/logger";
@@ -20,8 +20,8 @@ onShutdown({
     const r = await running.worker?.stop(Math.max(0, deadline - Date.now()));
     return { drained: { jobs: r?.jobs ?? 0 }, cut: { jobs: r?.cut.length ?? 0 } };
   },
-  release: async () => {
-    await closeDb().catch(() => undefined);
+  release: async (cut) => {
+    await within(closeDb(), cut ? 1_000 : 5_000);
     await booted.shutdown();
     removePidFile();
   },

@@ -21,6 +21,13 @@ export function writePidFile(file: string): () => void {
   };
 }
 
+/** Waits for p at most ms (a pool's end() waits for clients that cut work still holds). */
+export async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
 /**
  * Installs the SIGTERM/SIGINT handlers. `drain(deadline)` stops taking work and lets what runs
  * finish until `deadline` (epoch ms); `release()` runs after it (database pools, embedded
@@ -30,7 +37,8 @@ export function onShutdown(opts: {
   what: string;
   graceMs: number;
   drain: (deadline: number) => Promise<DrainOutcome>;
-  release: () => Promise<void>;
+  /** `cut`: work was cut, so a pool may still have clients checked out by it (bound any wait on them). */
+  release: (cut: boolean) => Promise<void>;
 }): void {
   let stopping = false;
   let firstAt = 0;
@@ -60,8 +68,8 @@ export function onShutdown(opts: {
       } catch (err) {
         failed = err instanceof Error ? err.message : String(err);
       }
-      await opts.release().catch((err: unknown) => (failed ??= err instanceof Error ? err.message : String(err)));
       const cutAny = Object.values(outcome.cut).some((n) => n > 0);
+      await opts.release(cutAny || !!failed).catch((err: unknown) => (failed ??= err instanceof Error ? err.message : String(err)));
       const fields = { drained: outcome.drained, cut: outcome.cut, ms: Date.now() - started, ...(failed ? { err: failed } : {}) };
       if (cutAny || failed) log.warn(fields, `${opts.what} stopped; cut work at the grace period`);
       else log.info(fields, `${opts.what} stopped`);
