@@ -1,15 +1,11 @@
 import Form from "next/form";
 import Link from "next/link";
+import { headers } from "next/headers";
 import type { PageUser } from "@/server/auth/page-session";
-import { withPageContext } from "@/server/auth/page-context";
-import { AppError } from "@/server/http/errors";
-import type { Ctx } from "@/server/http/route";
-import { warningLeadSeconds } from "@/server/sla/apply";
-import { listTickets } from "@/server/tickets/list-tickets";
 import { isStaff } from "@/server/tickets/permissions";
-import { isStaffView, ZListTickets, type ListTickets } from "@/server/tickets/schemas";
-import { CUSTOMER_VIEWS, STAFF_VIEWS, VIEW_COUNT_CAP, formatViewCount, viewCounts } from "@/server/tickets/view-counts";
-import { lookupUsers } from "@/server/users/lookup-users";
+import { ZListTickets } from "@/server/tickets/schemas";
+import { CUSTOMER_VIEWS, STAFF_VIEWS, VIEW_COUNT_CAP, formatViewCount } from "@/server/tickets/view-counts";
+import { loadWorkspace, type WorkspaceData } from "@/server/tickets/workspace-data";
 import { isFiltered, listHref, readListState, type ListState, type SearchParams } from "@/lib/list-params";
 import { PRIORITY_KEYS, PRIORITY_LABELS, STATUS_KEYS, STATUS_LABELS } from "@/lib/ticket-labels";
 import { ListKeys } from "./list-keys";
@@ -68,27 +64,16 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
   const parsed = ZListTickets.safeParse(rawQuery(view, state));
   const serverNow = Date.now();
 
-  const data = await withPageContext(user, parsed.success ? parsed.data : null, async (ctx) => {
-    const counts = await viewCounts(ctx, views);
-    const warningMinutes = (await warningLeadSeconds(ctx.tx)) / 60;
-    if (!ctx.query) return { counts, warningMinutes, list: null, error: null };
-    try {
-      const list = await listTickets(ctx as Ctx<ListTickets>);
-      const people = staff ? await lookupUsers(ctx, list.data.flatMap((t) => (isStaffView(t) && t.assigneeId ? [t.requesterId, t.assigneeId] : [t.requesterId]))) : undefined;
-      return { counts, warningMinutes, list, people, error: null };
-    } catch (err) {
-      // A stale or edited cursor, or a staff-only filter in a customer's URL, is the user's URL,
-      // not a server fault: say so and offer page one.
-      if (err instanceof AppError && (err.code === "validation_failed" || err.code === "forbidden")) return { counts, warningMinutes, list: null, error: err.message };
-      throw err;
-    }
-  });
+  // The same admission as GET /tickets (IP and user budgets; search switch and budget when searching).
+  const data = await loadWorkspace(user, views, parsed.success ? parsed.data : null, await headers());
 
-  const problems = parsed.success
-    ? data.error
-      ? [`This page link is no longer valid (${data.error}).`]
-      : []
-    : parsed.error.issues.map((i) => `${FIELD_NAMES[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`);
+  const problems = data.refused
+    ? [refusalText(data.refused)]
+    : parsed.success
+      ? data.error
+        ? [`This page link is no longer valid (${data.error}).`]
+        : []
+      : parsed.error.issues.map((i) => `${FIELD_NAMES[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`);
 
   const title = staff ? view.label : view.key === "open" ? "My open requests" : "My solved requests";
   const nextHref = data.list?.nextCursor ? listHref(state, { cursor: data.list.nextCursor }) : null;
@@ -103,10 +88,12 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
             <li key={v.key}>
               <Link href={`/?view=${v.key}`} aria-current={v.key === view.key ? "page" : undefined} data-testid={`view-${v.key}`}>
                 <span>{staff ? v.label : v.key === "open" ? "Open" : "Solved"}</span>
-                <span className="count">
-                  {formatViewCount(data.counts[v.key] ?? 0)}
-                  <span className="visually-hidden"> tickets</span>
-                </span>
+                {data.counts[v.key] !== undefined ? (
+                  <span className="count">
+                    {formatViewCount(data.counts[v.key]!)}
+                    <span className="visually-hidden"> tickets</span>
+                  </span>
+                ) : null}
               </Link>
             </li>
           ))}
@@ -178,7 +165,7 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
         </search>
 
         {problems.length > 0 ? (
-          <div className="error" role="alert">
+          <div className="error" role="alert" data-testid="list-problem">
             <p>The list could not be shown:</p>
             <ul>
               {problems.map((p) => (
@@ -226,6 +213,13 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
       </main>
     </div>
   );
+}
+
+/** The page's words for what the API answers with 503 feature_disabled or 429 rate_limited. */
+function refusalText(r: NonNullable<WorkspaceData["refused"]>): string {
+  if (r.code === "feature_disabled") return "Search is switched off for your organization right now. Clear the search to see the list.";
+  const wait = r.retryAfterSec ? ` Try again in ${r.retryAfterSec} second${r.retryAfterSec === 1 ? "" : "s"}.` : " Try again in a minute.";
+  return `Too many requests or searches in a short time.${wait}`;
 }
 
 /** "Showing 25 of 33", "8 more of 33" on later pages, "25+ matching" when searched or filtered. */

@@ -10,11 +10,9 @@ import { clientIp } from "./client-ip";
 import { env } from "../env";
 import { errorResponse, toAppError } from "./error-response";
 import { readJsonBody } from "./json-body";
-import { assertFeatureEnabledByEnv, type Feature } from "../flags/features";
-import { assertFeatureEnabled } from "../flags/flags";
 import { countDbError, observeRequest } from "../observability/metrics";
-import { consume } from "../ratelimit/api-limits";
 import { rateLimitHeaders, type LimitState } from "../ratelimit/limiters";
+import { admitByEnv, admitCaller, admitClient, type Admission } from "./admission";
 
 type AuthSpec = "any" | readonly Role[];
 
@@ -29,11 +27,7 @@ type Spec<B, Q, P> = {
   allowPendingPasswordChange?: boolean;
   /** Routes a user who must first set up two-factor sign-in may still call (me, /me/2fa…). */
   allowPendingTwoFactorSetup?: boolean;
-  /** A kill-switchable feature: when off (env or flag), the route answers 503 feature_disabled. */
-  feature?: Feature | { name: Feature; when: (query: Q) => boolean };
-  /** A stricter per-user budget on top of the general ones (search, export). */
-  rateLimit?: { name: "search" | "export"; when?: (query: Q) => boolean };
-};
+} & Admission<Q>;
 
 export type Ctx<Q = unknown, P = unknown> = {
   requestId: string;
@@ -128,12 +122,8 @@ async function admit<Q, P>(
   if (!user) throw new AppError("unauthenticated", "invalid or expired credentials");
   base.log.userId = user.userId;
   base.log.orgId = user.orgId;
-  if (opts.consumeLimits) base.limits = await consume("user", user.userId, base.ctx);
-  const feature = typeof spec.feature === "object" ? (spec.feature.when(base.ctx.query) ? spec.feature.name : undefined) : spec.feature;
-  if (feature) await assertFeatureEnabled(tx, user.orgId, feature);
-  if (opts.consumeLimits && spec.rateLimit && (spec.rateLimit.when?.(base.ctx.query) ?? true)) {
-    base.limits = await consume(spec.rateLimit.name, user.userId, base.ctx);
-  }
+  const limits = await admitCaller(spec, { tx, user, requestId: base.ctx.requestId, query: base.ctx.query }, opts);
+  if (limits) base.limits = limits;
   const pending = pendingStep(user);
   if (pending && !spec[pending.allowedBy]) {
     throw new AppError("forbidden", pending.message, { reason: pending.reason });
@@ -199,12 +189,11 @@ function wrap<B, Q, P>(
     let response: Response;
     let failure: AppError | undefined;
     try {
-      base.limits = await consume("ip", base.ctx.ip, base.ctx);
-      const feature = typeof spec.feature === "object" ? undefined : spec.feature;
-      if (feature) assertFeatureEnabledByEnv(feature);
+      base.limits = await admitClient(base.ctx);
+      admitByEnv(spec, base.ctx.query, false);
       base.ctx.params = parse(spec.params, nextCtx.params ? await nextCtx.params : {}, "path");
       base.ctx.query = parse(spec.query, Object.fromEntries(url.searchParams), "query");
-      if (typeof spec.feature === "object" && spec.feature.when(base.ctx.query)) assertFeatureEnabledByEnv(spec.feature.name);
+      admitByEnv(spec, base.ctx.query, true);
       const body = spec.body ? parse(spec.body, await readJsonBody(req), "body") : (undefined as B);
       const result = await run(base, body);
       response = toResponse(result, spec.status);

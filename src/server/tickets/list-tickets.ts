@@ -2,6 +2,7 @@ import "server-only";
 import { and, arrayContains, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { tickets } from "../db/schema/tickets";
 import { decodeCursor, encodeCursor } from "../http/cursor";
+import type { Admission } from "../http/admission";
 import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
 import { visibleTo } from "./load-ticket";
@@ -86,6 +87,17 @@ async function assertCustomerMayQuery(ctx: Pick<Ctx, "tx" | "user">, q: ListTick
     fields,
   });
 }
+
+const searching = (q: Pick<ListTickets, "q"> | null) => q?.q !== undefined;
+
+/**
+ * What listing tickets must pass, for GET /tickets and the ticket list page alike: a search (q)
+ * needs the `search` feature and spends the stricter search budget (decision 026).
+ */
+export const LIST_TICKETS_ADMISSION = {
+  feature: { name: "search", when: searching },
+  rateLimit: { name: "search", when: searching },
+} satisfies Admission<ListTickets | null>;
 
 /** GET /tickets: keyset-paginated on (sort value, id), stable when rows arrive between pages. */
 export async function listTickets(ctx: Ctx<ListTickets>): Promise<{ data: AnyTicketView[]; nextCursor: string | null }> {

@@ -1,0 +1,70 @@
+import "server-only";
+import type { PageUser } from "../auth/page-session";
+import { withPageContext } from "../auth/page-context";
+import { AppError } from "../http/errors";
+import type { Ctx } from "../http/route";
+import { warningLeadSeconds } from "../sla/apply";
+import { lookupUsers, type UserSummary } from "../users/lookup-users";
+import { LIST_TICKETS_ADMISSION, listTickets } from "./list-tickets";
+import { isStaff } from "./permissions";
+import { isStaffView, type AnyTicketView, type ListTickets } from "./schemas";
+import { viewCounts } from "./view-counts";
+
+type Views = Parameters<typeof viewCounts>[1];
+
+export type WorkspaceData = {
+  /** Per view; empty when the request was refused before anything was read. */
+  counts: Record<string, number>;
+  warningMinutes: number;
+  list: { data: AnyTicketView[]; nextCursor: string | null } | null;
+  people?: Map<string, UserSummary>;
+  /** The user's URL asked for something the list refuses (stale cursor, staff-only filter). */
+  error: string | null;
+  /** The API's admission refused the request (search budget spent, search switched off). */
+  refused: { code: "rate_limited" | "feature_disabled"; message: string; retryAfterSec?: number } | null;
+};
+
+/**
+ * The ticket list page's data ("/"), loaded through the same admission as GET /tickets: IP and
+ * user budgets, the `search` switch and the search budget when the URL searches. A refusal is
+ * returned for the page to show, as the API would answer 429 or 503, and nothing is searched.
+ */
+export async function loadWorkspace(user: PageUser, views: Views, query: ListTickets | null, headers: Headers): Promise<WorkspaceData> {
+  try {
+    return await withPageContext(
+      user,
+      query,
+      async (ctx) => {
+        const counts = await viewCounts(ctx, views);
+        const warningMinutes = (await warningLeadSeconds(ctx.tx)) / 60;
+        if (!ctx.query) return { counts, warningMinutes, list: null, error: null, refused: null };
+        try {
+          const list = await listTickets(ctx as Ctx<ListTickets>);
+          const ids = list.data.flatMap((t) => (isStaffView(t) && t.assigneeId ? [t.requesterId, t.assigneeId] : [t.requesterId]));
+          const people = isStaff(user) ? await lookupUsers(ctx, ids) : undefined;
+          return { counts, warningMinutes, list, people, error: null, refused: null };
+        } catch (err) {
+          // A stale or edited cursor, or a staff-only filter in a customer's URL, is the user's
+          // URL, not a server fault: say so and offer page one.
+          if (err instanceof AppError && (err.code === "validation_failed" || err.code === "forbidden")) {
+            return { counts, warningMinutes, list: null, error: err.message, refused: null };
+          }
+          throw err;
+        }
+      },
+      { ...LIST_TICKETS_ADMISSION, headers },
+    );
+  } catch (err) {
+    if (err instanceof AppError && (err.code === "rate_limited" || err.code === "feature_disabled")) {
+      const retry = Number(err.headers?.["Retry-After"]);
+      return {
+        counts: {},
+        warningMinutes: 0,
+        list: null,
+        error: null,
+        refused: { code: err.code, message: err.message, ...(Number.isFinite(retry) && retry > 0 ? { retryAfterSec: retry } : {}) },
+      };
+    }
+    throw err;
+  }
+}
