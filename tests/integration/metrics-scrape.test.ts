@@ -73,6 +73,20 @@ describe("/api/metrics database figures", () => {
     for (const q of ["email", "webhook", "notify"]) expect(sample(text, `jobs_dead_letters{queue="${q}"}`)).toBeGreaterThanOrEqual(0);
   });
 
+  it("workers_alive counts job workers with a heartbeat in the last minute, on any node", async () => {
+    setScrapeCacheForTests(0);
+    await unsafeWithSystem((tx) => tx.execute(sql`delete from worker_heartbeats`));
+    expect(sample(await (await scrape()).text(), "workers_alive")).toBe(0);
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`insert into worker_heartbeats (id, host, pid, beat_at) values
+        ('w-live-1', 'node-a', 101, now() - interval '10 seconds'),
+        ('w-live-2', 'node-b', 102, now()),
+        ('w-gone', 'node-c', 103, now() - interval '5 minutes')`),
+    );
+    expect(sample(await (await scrape()).text(), "workers_alive")).toBe(2);
+    await unsafeWithSystem((tx) => tx.execute(sql`delete from worker_heartbeats`));
+  });
+
   it("db_errors_total counts a request PostgreSQL refused (500) as kind=query, and not a 4xx", async () => {
     const divide = route({ auth: "any" }, async (ctx) => {
       await ctx.tx.execute(sql`select 1 / 0`);

@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { pool } from "../db/client";
 import { unsafeWithSystem } from "../db/tenant";
 import { readiness, type Readiness } from "../health/readiness";
+import { HEARTBEAT_STALE_SECONDS } from "../jobs/heartbeat";
 import { DEAD_QUEUES } from "../jobs/queues";
 import { jobCounts, queueStates, type QueueState } from "../jobs/stats";
 import { metrics } from "./metrics";
@@ -25,6 +26,7 @@ type Figures = {
   sla?: { warn: number; breach: number };
   queues?: QueueState[];
   slaScanLagSeconds?: number;
+  workersAlive?: number;
 };
 
 type CacheState = { figures?: Figures; pending?: Promise<Figures>; maxAgeMs: number };
@@ -52,6 +54,11 @@ async function readFigures(): Promise<Figures> {
     figures.sla = { warn: n("warn"), breach: n("breach") };
     figures.slaScanLagSeconds = Math.max(0, Number(lag.rows[0]?.lag ?? 0));
     figures.queues = await queueStates(pool());
+    const live = await pool().query<{ n: string }>(
+      "select count(*)::text as n from worker_heartbeats where beat_at > now() - make_interval(secs => $1)",
+      [HEARTBEAT_STALE_SECONDS],
+    );
+    figures.workersAlive = Number(live.rows[0]?.n ?? 0);
   } catch {
     // The database going away mid-read must not take the metrics endpoint with it; readiness reports it.
   }
@@ -87,6 +94,9 @@ export async function scrapeMetrics(): Promise<{ body: string; contentType: stri
   }
   if (f.slaScanLagSeconds !== undefined) {
     gauge("sla_scan_lag_seconds", "Age of the oldest SLA check that has come due and no scan has taken yet (0: none waiting)").set(f.slaScanLagSeconds);
+  }
+  if (f.workersAlive !== undefined) {
+    gauge("workers_alive", `Job workers (any node) whose heartbeat is younger than ${HEARTBEAT_STALE_SECONDS} s`).set(f.workersAlive);
   }
   if (f.queues) {
     const jobs = gauge("jobs", "Jobs in pg-boss by queue and state (all workers)", ["queue", "state"]);
