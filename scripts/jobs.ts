@@ -138,12 +138,12 @@ try {
   } else {
     const act = command === "replay" ? replayDeadLetters : dropDeadLetters;
     const rows = await act(filter, { kind: "operator" }, { dryRun: opts["dry-run"] });
-    const done = rows.filter((r) => r.outcome !== "skipped").length;
+    const done = rows.filter((r) => r.outcome !== "skipped" && r.outcome !== "failed").length;
     if (opts.json) console.log(JSON.stringify(rows));
     else if (rows.length) {
       console.log(table(rows, true));
       const verb = opts["dry-run"] ? `would be ${command === "replay" ? "replayed" : "dropped"} (dry run, nothing changed)` : command === "replay" ? "replayed" : "dropped";
-      console.log(`${done} dead letter(s) ${verb}${rows.length > done ? `, ${rows.length - done} skipped` : ""}`);
+      console.log(`${done} dead letter(s) ${verb}${rows.length > done ? `, ${rows.length - done} not (see OUTCOME)` : ""}`);
     } else console.log(`No dead letters matched; nothing ${command === "replay" ? "replayed" : "dropped"}.`);
     if (rows.length === 0) code = 3;
     else if (done < rows.length) code = 1;

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import PgBoss from "pg-boss";
@@ -255,5 +256,22 @@ describe("npm run jobs", () => {
     const list = await jobsCli(["list", "--org", a.org.slug, "--older-than", "1d"]);
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toContain("No dead letters.");
+  }, 60_000);
+
+  it("reports a dead letter it cannot replay (exit 1) and leaves it dead; one without an org is skipped", async () => {
+    // Hand-made dead letters: an org that no longer exists, and a payload with no orgId.
+    const orphan = (await boss.send(QUEUES.emailDead.name, { orgId: randomUUID(), notificationId: randomUUID() }))!;
+    const noOrg = (await boss.send(QUEUES.emailDead.name, { notificationId: randomUUID() }))!;
+    const run = await jobsCli(["replay", "--id", orphan, "--json"]);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject([{ id: orphan, outcome: "failed", reason: expect.any(String) }]);
+    expect(await listDeadLetters({ id: orphan })).toHaveLength(1);
+    const skipped = await jobsCli(["drop", "--id", noOrg]);
+    expect(skipped.code).toBe(1);
+    expect(skipped.stdout).toContain("payload has no orgId");
+    expect(await listDeadLetters({ id: noOrg })).toHaveLength(1);
+    const shown = await jobsCli(["show", "--id", orphan]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id: orphan, queue: "email", deadQueue: "email-dead", state: "created" });
   }, 60_000);
 });

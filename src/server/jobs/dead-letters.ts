@@ -127,7 +127,7 @@ export async function listDeadLetters(f: DeadLetterFilter = {}): Promise<DeadLet
 export type DeadLetterActor = { kind: "user"; userId: string; requestId: string | null } | { kind: "operator"; requestId?: string | null };
 
 export type DeadLetterOutcome = DeadLetter & {
-  outcome: "replayed" | "dropped" | "would_replay" | "would_drop" | "skipped";
+  outcome: "replayed" | "dropped" | "would_replay" | "would_drop" | "skipped" | "failed";
   /** The new job's id on the original queue (replay). */
   jobId?: string;
   reason?: string;
@@ -151,48 +151,27 @@ export async function dropDeadLetters(f: DeadLetterFilter, actor: DeadLetterActo
 }
 
 async function act(kind: "replay" | "drop", f: DeadLetterFilter, actor: DeadLetterActor, dryRun: boolean): Promise<DeadLetterOutcome[]> {
-  if (dryRun) {
-    return (await listDeadLetters(f)).map((d) =>
-      d.orgId ? { ...d, outcome: kind === "replay" ? "would_replay" : "would_drop" } : { ...d, outcome: "skipped", reason: "payload has no orgId" },
-    );
-  }
   const candidates = await listDeadLetters(f);
   const out: DeadLetterOutcome[] = [];
-  // One transaction per job: a failure (say, a payload the queue no longer accepts) leaves the
-  // others done and this one still dead.
   for (const c of candidates) {
     if (!c.orgId) {
       out.push({ ...c, outcome: "skipped", reason: "payload has no orgId" });
       continue;
     }
-    const done = await db().transaction(async (tx) => {
-      const [claimed] = await tx.execute<Row>(sql`
-        delete from ${sql.raw(BOSS_SCHEMA)}.job j where j.name = ${c.deadQueue} and j.id = ${c.id}::uuid and ${whereOf({ orgId: f.orgId })}
-        returning j.id, j.name, j.state::text as state, j.data, j.output, j.created_on, extract(epoch from now() - j.created_on)::text as age`).then((r) => r.rows);
-      if (!claimed) return undefined;
-      const d = toDeadLetter(claimed);
-      const orgId = d.orgId!;
-      await enterTenant(tx, orgId);
-      let jobId: string | undefined;
-      if (kind === "replay") {
-        if (d.queue === QUEUES.webhook.name && typeof d.data.deliveryId === "string") {
-          await tx
-            .update(webhookDeliveries)
-            .set({ status: "failed" })
-            .where(and(eq(webhookDeliveries.id, d.data.deliveryId), sql`${webhookDeliveries.status} = 'dead'`));
-        }
-        jobId = randomUUID();
-        const sent = await jobSender().send(d.queue, d.data, { id: jobId, db: txDb(clientOf(tx)) });
-        if (!sent) throw new Error(`queue ${d.queue} refused the job`);
-      }
-      await recordAudit(tx, { orgId, actorId: actor.kind === "user" ? actor.userId : null, requestId: actor.requestId ?? null }, {
-        action: kind === "replay" ? "job.replayed" : "job.dropped",
-        entityType: "job",
-        entityId: d.id,
-        data: { queue: d.queue, deadJobId: d.id, ...(jobId ? { newJobId: jobId } : {}), error: d.error, by: actor.kind === "user" ? "admin" : "operator", deadSince: d.createdAt },
-      });
-      return { ...d, outcome: kind === "replay" ? ("replayed" as const) : ("dropped" as const), jobId };
-    });
+    if (dryRun) {
+      out.push({ ...c, outcome: kind === "replay" ? "would_replay" : "would_drop" });
+      continue;
+    }
+    let done: DeadLetterOutcome | undefined;
+    try {
+      done = await actOne(kind, c, f.orgId, actor);
+    } catch (err) {
+      // One transaction per job: this one rolled back and stays dead; the others go on.
+      const reason = err instanceof Error ? err.message : String(err);
+      logger().error({ event: "dead_letter_action_failed", action: kind, queue: c.queue, deadJobId: c.id, orgId: c.orgId, err: reason }, `dead letter ${kind} failed`);
+      out.push({ ...c, outcome: "failed", reason });
+      continue;
+    }
     if (!done) continue; // someone else replayed or dropped it meanwhile
     logger().info(
       { event: kind === "replay" ? "dead_letter_replayed" : "dead_letter_dropped", queue: done.queue, deadJobId: done.id, jobId: done.jobId, orgId: done.orgId, by: actor.kind === "user" ? actor.userId : "operator" },
@@ -201,4 +180,38 @@ async function act(kind: "replay" | "drop", f: DeadLetterFilter, actor: DeadLett
     out.push(done);
   }
   return out;
+}
+
+function actOne(kind: "replay" | "drop", c: DeadLetter, scopeOrgId: string | undefined, actor: DeadLetterActor): Promise<DeadLetterOutcome | undefined> {
+  return db().transaction(async (tx) => {
+    // The delete is the claim: of two concurrent replays of one job only one gets the row.
+    const [claimed] = (
+      await tx.execute<Row>(sql`
+        delete from ${sql.raw(BOSS_SCHEMA)}.job j where j.name = ${c.deadQueue} and j.id = ${c.id}::uuid and ${whereOf({ orgId: scopeOrgId })}
+        returning j.id, j.name, j.state::text as state, j.data, j.output, j.created_on, extract(epoch from now() - j.created_on)::text as age`)
+    ).rows;
+    if (!claimed) return undefined;
+    const d = toDeadLetter(claimed);
+    const orgId = d.orgId!;
+    await enterTenant(tx, orgId);
+    let jobId: string | undefined;
+    if (kind === "replay") {
+      if (d.queue === QUEUES.webhook.name && typeof d.data.deliveryId === "string") {
+        await tx
+          .update(webhookDeliveries)
+          .set({ status: "failed" })
+          .where(and(eq(webhookDeliveries.id, d.data.deliveryId), sql`${webhookDeliveries.status} = 'dead'`));
+      }
+      jobId = randomUUID();
+      const sent = await jobSender().send(d.queue, d.data, { id: jobId, db: txDb(clientOf(tx)) });
+      if (!sent) throw new Error(`queue ${d.queue} refused the job`);
+    }
+    await recordAudit(tx, { orgId, actorId: actor.kind === "user" ? actor.userId : null, requestId: actor.requestId ?? null }, {
+      action: kind === "replay" ? "job.replayed" : "job.dropped",
+      entityType: "job",
+      entityId: d.id,
+      data: { queue: d.queue, deadJobId: d.id, ...(jobId ? { newJobId: jobId } : {}), error: d.error, by: actor.kind === "user" ? "admin" : "operator", deadSince: d.createdAt },
+    });
+    return { ...d, outcome: kind === "replay" ? ("replayed" as const) : ("dropped" as const), jobId };
+  });
 }

@@ -47,11 +47,13 @@ const gone = () => new AppError("not_found", "no such dead letter (it may have b
 
 export async function replayOrgDeadLetter(ctx: Ctx<unknown, { id: string }>): Promise<z.infer<typeof ZReplayed>> {
   const [r] = await replayDeadLetters({ orgId: ctx.org.id, queues: ADMIN_QUEUES, id: ctx.params.id }, { kind: "user", userId: ctx.user.userId, requestId: ctx.requestId });
+  if (r?.outcome === "failed") throw new Error(`replaying dead letter ${r.id} failed: ${r.reason}`);
   if (!r || r.outcome !== "replayed" || !r.jobId) throw gone();
   return { id: r.id, queue: r.queue as DeadLetterItem["queue"], jobId: r.jobId };
 }
 
 export async function dropOrgDeadLetter(ctx: Ctx<unknown, { id: string }>): Promise<void> {
   const [r] = await dropDeadLetters({ orgId: ctx.org.id, queues: ADMIN_QUEUES, id: ctx.params.id }, { kind: "user", userId: ctx.user.userId, requestId: ctx.requestId });
+  if (r?.outcome === "failed") throw new Error(`dropping dead letter ${r.id} failed: ${r.reason}`);
   if (!r || r.outcome !== "dropped") throw gone();
 }
