@@ -39,6 +39,15 @@ describe("demo seed", () => {
     }
   });
 
+  it("gives each org its support address (SPEC §11)", async () => {
+    const rows = await q<{ slug: string; address: string; is_default: boolean }>(
+      sql`select o.slug, a.address, a.is_default from email_addresses a join orgs o on o.id = a.org_id order by o.slug`);
+    expect(rows).toEqual([
+      { slug: "acme", address: "support@acme.test", is_default: true },
+      { slug: "globex", address: "support@globex.test", is_default: true },
+    ]);
+  });
+
   it("every demo user signs in with DEMO_PASSWORD, sharing one hash", async () => {
     const hashes = await q<{ password_hash: string }>(sql`select distinct password_hash from users`);
     expect(hashes).toHaveLength(1);

@@ -7,6 +7,7 @@ import { orgs } from "../db/schema/orgs";
 import { users } from "../db/schema/users";
 import { attachments, comments, tickets } from "../db/schema/tickets";
 import { calendars, slaEvents, slaPolicies } from "../db/schema/sla";
+import { emailAddresses } from "../db/schema/email";
 import type { TicketPriority } from "../db/schema/enums";
 import { env } from "../env";
 import { hashPassword } from "../auth/password";
@@ -65,6 +66,8 @@ async function seed(opts: { password?: string }, mode: "if-empty" | "replace"): 
     if (mode === "if-empty" && (await countOrgs(tx)) > 0) return false;
     if (mode === "replace") await deleteDemoOrgs(tx);
     await tx.insert(orgs).values(data.orgs);
+    // support@acme.test, support@globex.test (SPEC §11): mail sent there opens tickets in that org.
+    await tx.insert(emailAddresses).values(data.orgs.map((o) => ({ orgId: o.id!, address: `support@${o.slug}.test`, displayName: `${o.name}`, isDefault: true })));
     await tx.insert(users).values(data.users);
     await tx.insert(calendars).values(data.calendars);
     await tx.insert(slaPolicies).values(data.policies);

@@ -6,6 +6,8 @@ export const ticketPriority = pgEnum("ticket_priority", ["low", "normal", "high"
 export const slaMetric = pgEnum("sla_metric", ["first_response", "next_response", "resolution"]);
 export const slaEventKind = pgEnum("sla_event_kind", ["apply", "pause", "resume", "fulfill", "warn", "breach"]);
 export const oneTimeTokenPurpose = pgEnum("one_time_token_purpose", ["setup", "invite", "password_reset"]);
+/** How a comment arrived (SPEC §11). */
+export const commentChannel = pgEnum("comment_channel", ["web", "email", "api"]);
 export const deliveryStatus = pgEnum("delivery_status", ["pending", "succeeded", "failed", "dead"]);
 
 export const ROLES = userRole.enumValues;

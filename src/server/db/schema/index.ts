@@ -8,3 +8,4 @@ export * from "./notifications";
 export * from "./audit";
 export * from "./flags";
 export * from "./workers";
+export * from "./email";

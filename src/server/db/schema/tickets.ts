@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import {
-  bigint, boolean, customType, foreignKey, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, varchar,
+  bigint, boolean, customType, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, varchar,
 } from "drizzle-orm/pg-core";
-import { ticketPriority, ticketStatus } from "./enums";
+import { commentChannel, ticketPriority, ticketStatus } from "./enums";
 import { orgs } from "./orgs";
 import { users } from "./users";
 
@@ -59,6 +59,15 @@ export const tickets = pgTable(
   ],
 );
 
+export type CommentEmail = {
+  from: string;
+  to: string[];
+  cc: string[];
+  messageId: string | null;
+  /** Attachments the upload rules refused, listed so nothing is dropped silently. */
+  refused?: { filename: string; reason: string }[];
+};
+
 export const comments = pgTable(
   "comments",
   {
@@ -69,6 +78,9 @@ export const comments = pgTable(
     body: text("body").notNull(),
     bodyHtml: text("body_html").notNull(),
     internal: boolean("internal").notNull().default(false),
+    channel: commentChannel("channel").notNull().default("web"),
+    /** For channel email: who sent it to whom (SPEC §11 comment shape). */
+    email: jsonb("email").$type<CommentEmail>(),
     searchVector: tsvector("search_vector"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },

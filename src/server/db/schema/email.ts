@@ -1,0 +1,99 @@
+import { sql } from "drizzle-orm";
+import { boolean, customType, foreignKey, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { orgs } from "./orgs";
+import { comments, tickets } from "./tickets";
+
+// The email channel (SPEC §11, docs/decisions/029-email-inbound-core.md).
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
+
+export const inboundSource = pgEnum("inbound_source", ["smtp", "imap", "webhook"]);
+export const inboundStatus = pgEnum("inbound_status", ["received", "applied", "dropped", "failed"]);
+export const messageIdDirection = pgEnum("message_id_direction", ["inbound", "outbound"]);
+
+/** An org's support address. A recipient decides the org, so an address belongs to one org only. */
+export const emailAddresses = pgTable(
+  "email_addresses",
+  {
+    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    id: uuid("id").notNull().defaultRandom(),
+    address: text("address").notNull(),
+    displayName: text("display_name").notNull().default(""),
+    isDefault: boolean("is_default").notNull().default(false),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.id] }),
+    // Unique across orgs on purpose (SPEC §11): intake looks the org up by the recipient.
+    uniqueIndex("email_addresses_address_key").on(sql`lower(${t.address})`),
+  ],
+);
+
+/**
+ * Every message that came in, raw, committed before the sender hears 250. The apply job parses it;
+ * dedupeKey (the Message-ID, or sha256 of the bytes when it has none) makes a redelivery a no-op.
+ */
+export const inboundMessages = pgTable(
+  "inbound_messages",
+  {
+    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    id: uuid("id").notNull().defaultRandom(),
+    source: inboundSource("source").notNull(),
+    dedupeKey: text("dedupe_key").notNull(),
+    messageId: text("message_id"),
+    sha256: text("sha256").notNull(),
+    raw: bytea("raw").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    mailFrom: text("mail_from"),
+    rcptTo: text("rcpt_to").notNull(),
+    status: inboundStatus("status").notNull().default("received"),
+    /** ticket | reply | dropped-loop | dropped-auto | … (set by the apply job). */
+    outcome: text("outcome"),
+    reason: text("reason"),
+    error: text("error"),
+    ticketId: uuid("ticket_id"),
+    commentId: uuid("comment_id"),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+    appliedAt: timestamp("applied_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.id] }),
+    uniqueIndex("inbound_messages_org_dedupe_key").on(t.orgId, t.dedupeKey),
+    index("inbound_messages_org_received_idx").on(t.orgId, t.receivedAt),
+  ],
+);
+
+/** Message-IDs Beacon stored (inbound) or sent (outbound), for In-Reply-To / References threading. */
+export const emailMessageIds = pgTable(
+  "email_message_ids",
+  {
+    orgId: uuid("org_id").notNull(),
+    messageId: text("message_id").notNull(),
+    ticketId: uuid("ticket_id").notNull(),
+    commentId: uuid("comment_id"),
+    direction: messageIdDirection("direction").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.messageId] }),
+    // Loop detection asks "did any org send this Message-ID?" (the system path).
+    index("email_message_ids_outbound_idx").on(t.messageId).where(sql`${t.direction} = 'outbound'`),
+    foreignKey({ columns: [t.orgId, t.ticketId], foreignColumns: [tickets.orgId, tickets.id] }).onDelete("cascade"),
+    foreignKey({ columns: [t.orgId, t.commentId], foreignColumns: [comments.orgId, comments.id] }).onDelete("cascade"),
+  ],
+);
+
+/** People copied on a ticket: they receive public replies and may reply. */
+export const ticketCcs = pgTable(
+  "ticket_ccs",
+  {
+    orgId: uuid("org_id").notNull(),
+    ticketId: uuid("ticket_id").notNull(),
+    email: text("email").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.ticketId, t.email] }),
+    foreignKey({ columns: [t.orgId, t.ticketId], foreignColumns: [tickets.orgId, tickets.id] }).onDelete("cascade"),
+  ],
+);
