@@ -19,7 +19,9 @@ export type Snapshot = {
 };
 
 const PENDING = "state in ('created', 'retry', 'active')";
-const QUEUES = ["notify", "email", "webhook", "notify-dead", "email-dead", "webhook-dead"];
+// Dead letters wait for a person (decision 022): they are not pending work, and the verdict
+// counts them separately.
+const QUEUES = ["notify", "email", "webhook"];
 
 /** Polls until a snapshot shows the notification queues empty, or takes the last one at the deadline. */
 export async function quiescentSnapshot(url: string, timeoutMs: number, onWait: (pending: number) => void): Promise<Snapshot> {
