@@ -1,7 +1,4 @@
 import "server-only";
-import { Readable } from "node:stream";
-import type { ReadableStream as NodeWebStream } from "node:stream/web";
-import { pipeline } from "node:stream/promises";
 import busboy from "busboy";
 import { AppError } from "../http/errors";
 import { ContentInspector, type Verdict } from "./content-inspector";
@@ -51,25 +48,32 @@ export async function receiveUpload(req: Request, opts: { maxBytes: number; stor
     throw bad("malformed multipart/form-data header (missing boundary?)");
   }
 
-  // Busboy can emit a second error after the one pipeline reports (its _final, then _destroy);
-  // the first one is the answer, the rest must not surface as uncaught exceptions.
-  parser.on("error", () => undefined);
-  const source = Readable.fromWeb(req.body as NodeWebStream<Uint8Array>);
+  // The request body is read here, chunk by chunk, and never cancelled: cancelling it while its
+  // last read is pending made undici close the already-cancelled stream from a microtask once the
+  // body ended, an uncaughtException on every upload 1 to 1,000 bytes over the limit (issue 18.7).
+  // After a failure the rest of the body is read and dropped, up to DRAIN_BYTES, so a client just
+  // over the limit finishes its request cleanly; beyond that the body is simply no longer read.
+  const reader = (req.body as ReadableStream<Uint8Array>).getReader();
   const fields: Upload["fields"] = {};
   let failure: Error | undefined;
   let stored: Promise<Upload["file"]> | undefined;
   let stall: NodeJS.Timeout | undefined;
+  let settle!: () => void;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
 
   const fail = (err: Error) => {
     failure ??= err;
-    source.destroy();
     parser.destroy();
+    settle();
   };
   const armStall = () => {
     clearTimeout(stall);
     stall = setTimeout(() => fail(bad(`the upload stalled (nothing received for ${UPLOAD_STALL_MS / 1000} s)`)), UPLOAD_STALL_MS);
   };
-  source.on("data", armStall);
+  // Busboy can emit a second error after the first (its _final, then _destroy); the first one is the answer.
+  parser.on("error", (err: Error) => fail(describeStreamError(err)));
+  parser.on("finish", () => settle());
+  parser.on("close", () => settle());
   armStall();
 
   parser.on("file", (name, stream, info) => {
@@ -87,7 +91,11 @@ export async function receiveUpload(req: Request, opts: { maxBytes: number; stor
     // stay internal, except the request side's, which its file stream describes first. The store
     // attaches its listeners after its first await and still sees an earlier error (.errored).
     inspector.on("error", (err: Error) => fail(err));
-    stream.on("limit", () => inspector.destroy(tooLarge(opts.maxBytes)));
+    stream.on("limit", () => {
+      const err = tooLarge(opts.maxBytes);
+      fail(err);
+      inspector.destroy(err);
+    });
     stream.on("error", (err: Error) => {
       fail(describeStreamError(err));
       inspector.destroy(err);
@@ -110,20 +118,61 @@ export async function receiveUpload(req: Request, opts: { maxBytes: number; stor
   parser.on("fieldsLimit", () => fail(bad("too many form fields")));
   parser.on("partsLimit", () => fail(bad("too many form parts")));
 
-  try {
-    await pipeline(source, parser);
-  } catch (err) {
-    fail(describeStreamError(err));
-  } finally {
-    clearTimeout(stall);
-    source.off("data", armStall);
-  }
+  void pump(reader, parser, { armStall, fail: (err) => fail(describeStreamError(err)), failed: () => failure !== undefined });
+  await settled;
+  clearTimeout(stall);
   const file = stored ? await stored : null;
   if (failure) {
     await opts.store.delete(opts.key).catch(() => undefined);
     throw failure;
   }
   return { file, fields };
+}
+
+/** What is read and dropped of a body after its upload failed; past it the body is left unread. */
+const DRAIN_BYTES = MULTIPART_OVERHEAD_BYTES;
+
+/** Feeds the body to the parser with backpressure; after a failure, drains a little and stops. */
+async function pump(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  parser: busboy.Busboy,
+  o: { armStall: () => void; fail: (err: unknown) => void; failed: () => boolean },
+): Promise<void> {
+  let drained = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (o.failed()) {
+        drained += value?.byteLength ?? 0;
+        if (done || drained > DRAIN_BYTES) return;
+        continue;
+      }
+      o.armStall();
+      if (done) {
+        parser.end();
+        return;
+      }
+      const more = parser.write(value);
+      // Let errors the write raised (they arrive on process.nextTick) land before the next read:
+      // a body that is always ready would otherwise be read to its end in one run of promises.
+      await new Promise<void>((resolve) => process.nextTick(resolve));
+      if (o.failed()) continue;
+      if (!more && parser.writableNeedDrain) {
+        await new Promise<void>((resolve) => {
+          const go = () => {
+            parser.off("drain", go);
+            parser.off("close", go);
+            resolve();
+          };
+          parser.on("drain", go);
+          parser.on("close", go);
+        });
+      }
+    }
+  } catch (err) {
+    // The client went away, or the body broke off: the first failure is the answer.
+    if (!o.failed()) o.fail(err);
+  }
 }
 
 /** Busboy's own messages are fixed strings; anything else means the client's stream broke off. */
