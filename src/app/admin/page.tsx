@@ -7,6 +7,7 @@ import { listFlags } from "@/server/flags/flags";
 import { listPolicies } from "@/server/sla-policies/manage-policies";
 import { listUsers, ZListUsers } from "@/server/users/list-users";
 import { listWebhooks } from "@/server/webhooks/manage-webhooks";
+import { ADMIN_QUEUES, listDeadLetters } from "@/server/jobs/dead-letters";
 
 export const metadata: Metadata = { title: "Administration" };
 
@@ -18,6 +19,7 @@ export default async function AdminOverview() {
     webhooks: (await listWebhooks(ctx)).data,
     flags: (await listFlags(ctx)).data,
   }));
+  const dead = (await listDeadLetters({ orgId: user.orgId, queues: ADMIN_QUEUES, limit: 100 })).length;
   const people = `${d.users.data.length}${d.users.nextCursor ? "+" : ""}`;
   const blocked = d.users.data.filter((u) => u.blocked).length;
   const off = d.flags.filter((f) => !f.enabled);
@@ -25,6 +27,7 @@ export default async function AdminOverview() {
     { href: "/admin/users", title: "Users", text: "Invite people, change roles, block, sign out, reset passwords.", stat: `${people} people${blocked ? `, ${blocked} blocked` : ""}` },
     { href: "/admin/sla", title: "SLA policies", text: "Targets per priority, business hours, holidays and pauses.", stat: `${d.policies.length} of 4 priorities covered` },
     { href: "/admin/webhooks", title: "Webhooks", text: "Signed events to your own systems, with delivery history.", stat: `${d.webhooks.filter((w) => w.active).length} active of ${d.webhooks.length}` },
+    { href: "/admin/jobs", title: "Failed deliveries", text: "Emails and webhook deliveries that failed every retry: replay or drop them.", stat: dead ? `${dead === 100 ? "100+" : dead} waiting` : "None" },
     { href: "/admin/flags", title: "Feature flags", text: "Switch features off for your organization.", stat: off.length ? `${off.length} switched off: ${off.map((f) => f.key).join(", ")}` : "Everything on" },
     { href: "/admin/audit", title: "Audit log", text: "Every change, hash-chained; verify it has not been tampered with.", stat: "Filter by action, entity or person" },
     { href: "/admin/export", title: "Export", text: "All tickets as CSV or NDJSON, streamed.", stat: d.flags.find((f) => f.key === "export")?.enabled === false ? "Switched off" : "Available" },
