@@ -38,3 +38,10 @@ export async function call<T = any>(handler: RouteHandler, method: string, path:
   }
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
+
+/** The Cookie header for the session a response re-issued in Set-Cookie (e.g. after enabling two-factor). */
+export function reissuedSession(res: CallResult): string {
+  const set = res.headers.get("set-cookie");
+  if (!set) throw new Error(`no Set-Cookie in the response (status ${res.status})`);
+  return set.split(";")[0]!;
+}

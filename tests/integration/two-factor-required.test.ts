@@ -16,7 +16,7 @@ import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 import { createUser, sessionCookie } from "../helpers/factories";
 import { createWorld, type Actor, type World } from "../helpers/world";
-import { call } from "../helpers/http";
+import { call, reissuedSession } from "../helpers/http";
 
 // An org's admins may require two-factor sign-in for agents and admins. A staff member without it
 // still signs in, but the session (cookie or token) reaches only /me and /me/2fa until set up.
@@ -38,6 +38,8 @@ async function enable2fa(a: { cookie: string }): Promise<string> {
   expect(setup.status, setup.text).toBe(200);
   const confirm = await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { cookie: a.cookie, body: { code: codeAt(setup.body.secret) } });
   expect(confirm.status, confirm.text).toBe(200);
+  // Enabling two-factor bumps the session version: carry on with the re-issued session.
+  a.cookie = reissuedSession(confirm);
   return setup.body.secret as string;
 }
 

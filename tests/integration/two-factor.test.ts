@@ -11,7 +11,7 @@ import { verifyCredentials } from "../../src/server/auth/verify-credentials";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 import { createOrg, createUser, sessionCookie, type TestOrg, type TestUser } from "../helpers/factories";
-import { call } from "../helpers/http";
+import { call, reissuedSession } from "../helpers/http";
 
 // Two-factor sign-in for one's own account: setup → confirm (recovery codes) → sign-in and token
 // grant ask for a code → recovery codes work once → disable. The org requirement: two-factor-required.
@@ -46,13 +46,14 @@ async function enrolled(role: TestUser["role"] = "agent"): Promise<Enrolled> {
   expect(setup.status, setup.text).toBe(200);
   const confirm = await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { cookie, body: { code: codeAt(setup.body.secret) } });
   expect(confirm.status, confirm.text).toBe(200);
-  return { ...u, cookie, secret: setup.body.secret, recoveryCodes: confirm.body.recoveryCodes };
+  // Enabling two-factor bumps the session version; the confirming session comes back re-issued.
+  return { ...u, sessionVersion: u.sessionVersion + 1, cookie: reissuedSession(confirm), secret: setup.body.secret, recoveryCodes: confirm.body.recoveryCodes };
 }
 
 describe("setting up two-factor sign-in", () => {
   it("setup issues a pending secret (stored encrypted); confirm with a code turns it on and shows 10 recovery codes once", async () => {
     const u = await createUser(org, { role: "customer" });
-    const cookie = await sessionCookie(u);
+    let cookie = await sessionCookie(u);
     expect((await status(cookie)).body).toEqual({ enabled: false, pending: false, required: false, recoveryCodesRemaining: 0 });
 
     const setup = await call(setupRoute, "POST", "/api/v1/me/2fa/setup", { cookie });
@@ -75,8 +76,16 @@ describe("setting up two-factor sign-in", () => {
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.details.issues).toEqual([{ in: "body", path: "code", message: "is incorrect" }]);
 
+    const pendingToken = await grant({ email: u.email, password: u.password });
     const ok = await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { cookie, body: { code: codeAt(setup.body.secret) } });
     expect(ok.status).toBe(200);
+    // Issue 18.13: sessions and tokens from before two-factor end; the confirming session is re-issued.
+    expect((await status(cookie)).status).toBe(401);
+    expect((await call(statusRoute, "GET", "/api/v1/me/2fa", { token: pendingToken.body.token })).status).toBe(401);
+    const oldCookie = cookie;
+    cookie = reissuedSession(ok);
+    expect(cookie).not.toBe(oldCookie);
+    expect(ok.headers.get("set-cookie")).toMatch(/HttpOnly; SameSite=Lax/);
     expect(ok.body.enabled).toBe(true);
     expect(ok.body.recoveryCodes).toHaveLength(10);
     expect(new Set(ok.body.recoveryCodes).size).toBe(10);

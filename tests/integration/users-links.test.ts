@@ -8,7 +8,7 @@ import { POST as resetRoute } from "../../src/app/api/v1/users/[id]/reset-passwo
 import { POST as setupRoute } from "../../src/app/api/v1/auth/setup/route";
 import { POST as grantRoute } from "../../src/app/api/v1/auth/token/route";
 import { GET as meRoute } from "../../src/app/api/v1/me/route";
-import { GET as ticketsRoute } from "../../src/app/api/v1/tickets/route";
+import { GET as userRoute } from "../../src/app/api/v1/users/[id]/route";
 import { hashToken } from "../../src/server/auth/api-tokens";
 import { inspectSetupLink } from "../../src/server/auth/setup-link";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
@@ -147,13 +147,14 @@ describe("POST /api/v1/users/:id/reset-password", () => {
     expect((await call(meRoute, "GET", "/api/v1/me", { cookie })).status).toBe(401);
     expect((await call(meRoute, "GET", "/api/v1/me", { token })).status).toBe(401);
 
-    // The old password still signs in, but only into the forced change.
+    // Issue 18.13: the old password grants nothing any more, not even a token for the forced change.
     const g = await grant(u.email, u.password);
-    expect(g.status).toBe(201);
-    expect((await call(meRoute, "GET", "/api/v1/me", { token: g.body.token })).body.mustChangePassword).toBe(true);
-    const t = await call(ticketsRoute, "GET", "/api/v1/tickets", { token: g.body.token });
-    expect(t.status).toBe(403);
-    expect(t.body.error.details).toEqual({ reason: "password_change_required" });
+    expect(g.status).toBe(401);
+    const [row] = await q<{ password_hash: string | null; must_change_password: boolean }>(sql`select password_hash, must_change_password from users where id = ${u.id}`);
+    expect(row).toEqual({ password_hash: null, must_change_password: true });
+    // The admin still sees a pending reset, not an invitation, and a second reset is a reset again.
+    const detail = await call(userRoute, "GET", `/api/v1/users/${u.id}`, { cookie: w.admin.cookie, params: { id: u.id } });
+    expect(detail.body).toMatchObject({ invited: false, mustChangePassword: true });
 
     const link = tokenOf(r.body.resetUrl);
     expect(await inspectSetupLink(link)).toMatchObject({ email: u.email, purpose: "password_reset" });
@@ -171,6 +172,7 @@ describe("POST /api/v1/users/:id/reset-password", () => {
     const u = await createUser(w.org, { role: "customer" });
     const first = await reset(w.admin, u.id);
     const second = await reset(w.admin, u.id);
+    expect(second.body.purpose).toBe("password_reset");
     expect((await redeem(tokenOf(first.body.resetUrl))).status).toBe(404);
     expect((await redeem(tokenOf(second.body.resetUrl))).status).toBe(200);
   });
@@ -204,6 +206,10 @@ describe("POST /api/v1/users/:id/reset-password", () => {
 
   it("is for admins only; another org's user is 404 and keeps their session", async () => {
     for (const a of [w.agent, w.customer]) expect((await reset(a, w.agent2.id)).status).toBe(403);
+    // Not for your own account: that is POST /me/password.
+    const own = await reset(w.admin, w.admin.id);
+    expect(own.status).toBe(409);
+    expect(own.body.error.details).toEqual({ reason: "own_account" });
     const foreign = await reset(w.admin, other.agent.id);
     expect(foreign.status).toBe(404);
     expect((await call(meRoute, "GET", "/api/v1/me", { cookie: other.agent.cookie })).status).toBe(200);

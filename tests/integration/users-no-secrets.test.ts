@@ -24,7 +24,7 @@ import { setProcessEnv } from "../../src/server/env";
 import { logger, setLogger } from "../../src/server/observability/logger";
 import { sessionCookie } from "../helpers/factories";
 import { createWorld, type World } from "../helpers/world";
-import { call } from "../helpers/http";
+import { call, reissuedSession } from "../helpers/http";
 
 // Every account-security flow, end to end, with every log line captured: afterwards no log line
 // and no audit row may contain a password, a TOTP secret, a recovery code or a one-time link token.
@@ -56,8 +56,8 @@ describe("no secret reaches a log line or an audit row", () => {
 
     // Users created with a password and by invitation; a reset; links redeemed.
     const p1 = "first secret passphrase alpha";
-    const created = ok(await call(createRoute, "POST", "/api/v1/users", { ...admin, body: { email: "secret.keeper@example.test", name: "Keeper", role: "agent", password: p1 } }), 201);
-    const invited = ok(await call(createRoute, "POST", "/api/v1/users", { ...admin, body: { email: "invitee.secret@example.test", name: "Invitee", role: "customer" } }), 201);
+    const created = ok(await call(createRoute, "POST", "/api/v1/users", { ...admin, body: { email: "key.holder@example.test", name: "Keeper", role: "agent", password: p1 } }), 201);
+    const invited = ok(await call(createRoute, "POST", "/api/v1/users", { ...admin, body: { email: "invitee.person@example.test", name: "Invitee", role: "customer" } }), 201);
     const t1 = linkToken(invited.body.inviteUrl);
     const p2 = "second secret passphrase bravo";
     ok(await call(setupLinkRoute, "POST", "/api/v1/auth/setup", { body: { token: t1, password: p2 } }));
@@ -76,11 +76,12 @@ describe("no secret reaches a log line or an audit row", () => {
     const setup = ok(await call(setupRoute, "POST", "/api/v1/me/2fa/setup", { cookie }));
     const secret = setup.body.secret as string;
     const confirm = ok(await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { cookie, body: { code: codeAt(secret) } }));
+    cookie = reissuedSession(confirm);
     const codes = confirm.body.recoveryCodes as string[];
     secrets.push(p4, secret, ...codes);
 
     // Sign-ins: TOTP, a recovery code, a wrong code, a wrong password, the form's authorize().
-    const email = "secret.keeper@example.test";
+    const email = "key.holder@example.test";
     const g1 = ok(await grant({ email, password: p4, code: codeAt(secret, 1) }), 201);
     ok(await grant({ email, password: p4, code: codes[0] }), 201);
     expect((await grant({ email, password: p4, code: codes[0] })).status).toBe(401);
@@ -100,7 +101,8 @@ describe("no secret reaches a log line or an audit row", () => {
     ok(await call(patchRoute, "PATCH", `/api/v1/users/${agent.id}`, { ...admin, params: { id: agent.id }, body: { role: "admin", blocked: true } }));
     ok(await call(revokeRoute, "POST", `/api/v1/users/${agent.id}/revoke-sessions`, { ...admin, params: { id: agent.id } }), 204);
     const adminSetup = ok(await call(setupRoute, "POST", "/api/v1/me/2fa/setup", admin));
-    ok(await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { ...admin, body: { code: codeAt(adminSetup.body.secret) } }));
+    const adminConfirm = ok(await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { ...admin, body: { code: codeAt(adminSetup.body.secret) } }));
+    admin.cookie = reissuedSession(adminConfirm);
     ok(await call(securityRoute, "PUT", "/api/v1/org/security", { ...admin, body: { require2fa: true } }));
     secrets.push(adminSetup.body.secret);
 

@@ -165,7 +165,7 @@ export function UserRow({ user, self }: { user: AdminUserRow; self: boolean }) {
       case "reset":
         return user.invited
           ? `${who} has not accepted their invitation yet: a new invitation link replaces the old one.`
-          : `${who} is signed out everywhere and must choose a new password with a one-time link (valid 24 hours).`;
+          : `${who} is signed out everywhere and their current password stops working. They choose a new one with a one-time link (valid 24 hours).`;
       case "role":
         return `${who} becomes ${ROLE_LABELS[role]}.${user.role === "admin" ? " They lose access to administration." : ""}${role === "customer" ? " Customers only see their own tickets." : ""}`;
       case "2fa":

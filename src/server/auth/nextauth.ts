@@ -5,7 +5,8 @@ import { z } from "zod";
 import { AppError } from "../http/errors";
 import { clientIp } from "../http/client-ip";
 import { SECOND_FACTOR_REQUIRED, verifyCredentials } from "./verify-credentials";
-import { authSecret, SESSION_MAX_AGE_SEC, secureCookies } from "./session-cookie";
+import { encode } from "next-auth/jwt";
+import { authSecret, SESSION_MAX_AGE_SEC, secureCookies, sessionTokenMaxAge, withinAbsoluteLifetime } from "./session-cookie";
 
 export const ZSignIn = z.object({
   email: z.string().trim().min(3).max(320),
@@ -30,7 +31,11 @@ export function authOptions(): AuthOptions {
   return {
     secret: authSecret(),
     session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SEC },
-    jwt: { maxAge: SESSION_MAX_AGE_SEC },
+    jwt: {
+      maxAge: SESSION_MAX_AGE_SEC,
+      // Sliding never carries a JWT past the absolute lifetime stamped at sign-in.
+      encode: (params) => encode({ ...params, maxAge: sessionTokenMaxAge(params.token?.at) }),
+    },
     useSecureCookies: secureCookies(),
     pages: { signIn: "/login", error: "/login" },
     logger: {
@@ -71,8 +76,12 @@ export function authOptions(): AuthOptions {
       jwt({ token, user }) {
         if (user) {
           const u = user as unknown as { id: string; oid: string; sv: number };
-          return { sub: u.id, oid: u.oid, sv: u.sv };
+          // `at`: the sign-in time. GET /api/auth/session re-issues the JWT (sliding the 8 h idle
+          // window) but keeps `at`, and past SESSION_ABSOLUTE_MAX_SEC the session is over.
+          return { sub: u.id, oid: u.oid, sv: u.sv, at: Math.floor(Date.now() / 1000) };
         }
+        // Throwing makes NextAuth answer an empty session and clear the cookie.
+        if (!withinAbsoluteLifetime(token.at)) throw new Error("session past its absolute lifetime");
         return token;
       },
       session({ session, token }) {

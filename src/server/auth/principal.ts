@@ -25,6 +25,8 @@ export type Principal = {
   sessionVersion: number;
   via: "session" | "token";
   tokenId?: string;
+  /** For a session: its sign-in time (epoch seconds), kept when the session is re-issued. */
+  authTime?: number;
 };
 
 /** Admins may require two-factor sign-in for the org's staff (agents and admins), not customers. */
@@ -53,7 +55,7 @@ export function pendingStep(user: Pick<Principal, "mustChangePassword" | "twoFac
 
 /** What the request claims, before the database confirms it. */
 export type Claim =
-  | { kind: "session"; orgId: string; userId: string; sessionVersion: number }
+  | { kind: "session"; orgId: string; userId: string; sessionVersion: number; authTime: number }
   | { kind: "token"; orgId: string; token: string };
 
 /**
@@ -71,7 +73,7 @@ export async function readClaim(headers: Headers): Promise<Claim | null | "inval
   if (!raw) return null;
   const claims = await decodeSession(raw);
   if (!claims) return "invalid";
-  return { kind: "session", orgId: claims.oid, userId: claims.sub, sessionVersion: claims.sv };
+  return { kind: "session", orgId: claims.oid, userId: claims.sub, sessionVersion: claims.sv, authTime: claims.at };
 }
 
 const userColumns = {
@@ -101,7 +103,7 @@ export async function confirmClaim(tx: Tx, claim: Claim): Promise<Principal | nu
       .where(eq(users.id, claim.userId))
       .limit(1);
     if (!u || u.blockedAt || u.sessionVersion !== claim.sessionVersion) return null;
-    return toPrincipal(u, "session");
+    return { ...toPrincipal(u, "session"), authTime: claim.authTime };
   }
   const [row] = await tx
     .select({

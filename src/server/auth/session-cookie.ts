@@ -2,8 +2,11 @@ import "server-only";
 import { decode, encode } from "next-auth/jwt";
 import { env } from "../env";
 
-/** The JWT claims Beacon puts in a NextAuth session (see docs/decisions/004-jwt-revocation.md). */
-export type SessionClaims = { sub: string; oid: string; sv: number };
+/**
+ * The JWT claims Beacon puts in a NextAuth session (see docs/decisions/004-jwt-revocation.md):
+ * user, org, sessionVersion, and `at`, the sign-in time (epoch seconds), which sliding never moves.
+ */
+export type SessionClaims = { sub: string; oid: string; sv: number; at: number };
 
 export function authSecret(): string {
   const secret = env().NEXTAUTH_SECRET;
@@ -19,7 +22,24 @@ export function sessionCookieName(): string {
   return `${secureCookies() ? "__Secure-" : ""}next-auth.session-token`;
 }
 
+/** Idle lifetime: each visit (and GET /api/auth/session) slides it. */
 export const SESSION_MAX_AGE_SEC = 8 * 60 * 60;
+
+/** Absolute lifetime from sign-in, whatever the sliding: then the user signs in again (issue 18.13). */
+export const SESSION_ABSOLUTE_MAX_SEC = 7 * 24 * 60 * 60;
+
+const nowSec = () => Math.floor(Date.now() / 1000);
+
+/** Whether a session signed in at `at` (epoch seconds) is still within its absolute lifetime. */
+export function withinAbsoluteLifetime(at: unknown): at is number {
+  return typeof at === "number" && Number.isFinite(at) && at <= nowSec() + 60 && nowSec() - at < SESSION_ABSOLUTE_MAX_SEC;
+}
+
+/** The JWT's lifetime for a session signed in at `at`: the idle window, cut short by the absolute one. */
+export function sessionTokenMaxAge(at: unknown): number {
+  const left = typeof at === "number" ? at + SESSION_ABSOLUTE_MAX_SEC - nowSec() : SESSION_MAX_AGE_SEC;
+  return Math.max(1, Math.min(SESSION_MAX_AGE_SEC, left));
+}
 
 /** Reads the session cookie (NextAuth may split a large one into .0, .1, … chunks). */
 export function sessionTokenFrom(cookies: Map<string, string>): string | undefined {
@@ -52,13 +72,23 @@ export async function decodeSession(token: string): Promise<SessionClaims | null
   try {
     const jwt = await decode({ token, secret: authSecret() });
     if (!jwt || typeof jwt.sub !== "string" || typeof jwt.oid !== "string" || typeof jwt.sv !== "number") return null;
-    return { sub: jwt.sub, oid: jwt.oid, sv: jwt.sv };
+    // A session without a sign-in time (issued before it was stamped) or past its absolute lifetime is over.
+    if (!withinAbsoluteLifetime(jwt.at)) return null;
+    return { sub: jwt.sub, oid: jwt.oid, sv: jwt.sv, at: jwt.at };
   } catch {
     return null;
   }
 }
 
 /** Mints a session cookie value exactly as NextAuth would (tests, e2e helpers). */
-export function encodeSession(claims: SessionClaims): Promise<string> {
-  return encode({ token: claims, secret: authSecret(), maxAge: SESSION_MAX_AGE_SEC });
+export function encodeSession(claims: Omit<SessionClaims, "at"> & { at?: number }): Promise<string> {
+  const token = { ...claims, at: claims.at ?? nowSec() };
+  return encode({ token, secret: authSecret(), maxAge: sessionTokenMaxAge(token.at) });
+}
+
+/** A Set-Cookie value carrying a session exactly as NextAuth sets it (re-issuing the caller's session after a version bump). */
+export async function sessionSetCookie(claims: SessionClaims): Promise<string> {
+  const value = await encodeSession(claims);
+  const maxAge = sessionTokenMaxAge(claims.at);
+  return `${sessionCookieName()}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secureCookies() ? "; Secure" : ""}`;
 }

@@ -13,6 +13,7 @@ import { readTotpSecret, TOTP_BOX, verifySecondFactor } from "./second-factor";
 import { seal } from "./secret-box";
 import { assertSecondFactorAllowed, clearSecondFactorFailures, recordSecondFactorFailure } from "./signin-throttle";
 import { matchTotp, newTotpSecret, otpauthUrl } from "./totp";
+import { sessionSetCookie } from "./session-cookie";
 
 // The caller's own two-factor sign-in (/api/v1/me/2fa…): set up (pending) → confirm with a code
 // (enabled, recovery codes shown once) → disable with password and code.
@@ -90,25 +91,35 @@ export async function setupTwoFactor(ctx: Ctx): Promise<z.infer<typeof ZTwoFacto
 }
 
 /** The first code from the authenticator proves it was set up: two-factor goes on, recovery codes are shown once. */
-export async function confirmTwoFactor(ctx: Ctx, input: ConfirmTwoFactor): Promise<{ enabled: true; recoveryCodes: string[] }> {
+/**
+ * Confirms the authenticator: two-factor goes on and sessionVersion is bumped, so every other
+ * session and every API token of the user ends (they were signed in with the password alone,
+ * issue 18.13). The session that confirmed it stays signed in: the answer re-issues its cookie at
+ * the new version, keeping its sign-in time. A token caller gets the JSON only, its token is spent.
+ */
+export async function confirmTwoFactor(ctx: Ctx, input: ConfirmTwoFactor): Promise<Response | { enabled: true; recoveryCodes: string[] }> {
   const u = await loadSelf(ctx);
   if (u.totpEnabledAt) throw new AppError("conflict", "two-factor sign-in is already on");
   const secret = readTotpSecret(u.totpSecret, ctx.user.userId);
   if (!secret) throw new AppError("conflict", "start with POST /api/v1/me/2fa/setup; there is no authenticator waiting to be confirmed");
   const step = matchTotp(secret, input.code.replace(/\s/g, ""));
   if (step === null) throw wrong("code");
-  await ctx.tx
+  const [bumped] = await ctx.tx
     .update(users)
-    .set({ totpEnabledAt: sql`now()`, totpLastStep: step, updatedAt: sql`now()` })
-    .where(eq(users.id, ctx.user.userId));
+    .set({ totpEnabledAt: sql`now()`, totpLastStep: step, sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: sql`now()` })
+    .where(eq(users.id, ctx.user.userId))
+    .returning({ sessionVersion: users.sessionVersion });
   const recoveryCodes = await replaceRecoveryCodes(ctx.tx, ctx.user);
   await recordAudit(ctx.tx, actor(ctx), {
     action: "user.2fa_enabled",
     entityType: "user",
     entityId: ctx.user.userId,
-    data: { recoveryCodes: recoveryCodes.length },
+    data: { recoveryCodes: recoveryCodes.length, sessionsRevoked: true },
   });
-  return { enabled: true, recoveryCodes };
+  const body = { enabled: true as const, recoveryCodes };
+  if (ctx.user.via !== "session" || ctx.user.authTime === undefined) return body;
+  const cookie = await sessionSetCookie({ sub: ctx.user.userId, oid: ctx.user.orgId, sv: bumped!.sessionVersion, at: ctx.user.authTime });
+  return Response.json(body, { headers: { "set-cookie": cookie } });
 }
 
 /** Wrong codes and passwords here count against the account's second-factor budget, as at sign-in. */

@@ -3,6 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
+import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
 import { createPasswordLink } from "../auth/setup-link";
 import { assertFeatureEnabled } from "../flags/flags";
@@ -21,19 +22,26 @@ export type PasswordResetResult = z.infer<typeof ZPasswordResetResult>;
 
 /**
  * POST /users/:id/reset-password (admin): signs the user out everywhere (sessionVersion bump),
- * forces a password change at their next sign-in, and sends a one-time link (24 h) to choose a new
- * password on the setup page. Any older link of the user stops working.
+ * clears the old password hash, so the old password grants nothing any more (issue 18.13), and
+ * sends a one-time link (24 h) to choose a new password on the setup page. Any older link of the
+ * user stops working. A user whose reset is pending (no hash, mustChangePassword) gets another reset
+ * link; one who never chose a password gets the invitation again. Not for your own account (409):
+ * that is POST /me/password, and an admin must not lock themself out of an org.
  */
 export async function resetPassword(ctx: Ctx, id: string): Promise<PasswordResetResult> {
   assertCan(ctx.user, "users.manage");
+  if (id === ctx.user.userId) {
+    throw new AppError("conflict", "change your own password with POST /api/v1/me/password", { reason: "own_account" });
+  }
   const before = await loadUserForUpdate(ctx.tx, id);
-  const purpose = before.passwordHash === null ? "invite" : "password_reset";
+  const purpose = before.passwordHash === null && !before.mustChangePassword ? "invite" : "password_reset";
   // Re-sending an invitation is a sign-up link; a reset link for an existing account is not.
   if (purpose === "invite") await assertFeatureEnabled(ctx.tx, ctx.org.id, "signup_tokens");
   await ctx.tx
     .update(users)
     .set({
-      mustChangePassword: before.passwordHash !== null,
+      mustChangePassword: purpose === "password_reset",
+      passwordHash: null,
       sessionVersion: sql`${users.sessionVersion} + 1`,
       updatedAt: sql`now()`,
     })

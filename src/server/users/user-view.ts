@@ -30,7 +30,8 @@ export type UserDetail = z.infer<typeof ZUserDetail>;
 export function toUserDetail(u: typeof users.$inferSelect): UserDetail {
   return {
     ...toUserView(u),
-    invited: u.passwordHash === null,
+    // No password and no pending reset: an invitation not yet accepted (a reset clears the hash too).
+    invited: u.passwordHash === null && !u.mustChangePassword,
     mustChangePassword: u.mustChangePassword,
     twoFactorEnabled: u.totpEnabledAt !== null,
     lastSignInAt: u.lastSignInAt?.toISOString() ?? null,
