@@ -22,7 +22,7 @@ import pg from "pg";
 import { sql } from "drizzle-orm";
 import { boot } from "../lib/boot";
 import { closeDb } from "../../src/server/db/client";
-import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
+import { OWNER_TENANT_SQL, unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { bootstrapOrg } from "../../src/server/orgs/bootstrap-org";
 import { eventHash } from "../../src/server/audit/chain";
@@ -131,7 +131,7 @@ async function extendChain(orgId: string, target: number): Promise<{ events: num
   const client = new pg.Client({ connectionString: url, application_name: "beacon-bench-audit" });
   await client.connect();
   try {
-    const tenant = "select set_config('role', 'beacon_app', true), set_config('app.org_id', $1, true)";
+    const tenant = OWNER_TENANT_SQL;
     await client.query("begin");
     await client.query(tenant, [orgId]);
     // (Ordered by the column, not by the text alias: "999999" sorts after "1000000".)

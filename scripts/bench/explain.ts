@@ -28,7 +28,7 @@ const { viewCounts, STAFF_VIEWS } = await import("../../src/server/tickets/view-
 const { capturingDb, ctxFor } = await import("./lib/capture");
 const { describeUrl, fmtBytes, fmtInt, requireDatabaseUrl } = await import("./lib/db");
 import type { Principal } from "../../src/server/auth/principal";
-import type { Tx } from "../../src/server/db/tenant";
+import { OWNER_TENANT_SQL, type Tx } from "../../src/server/db/tenant";
 import type { Captured } from "./lib/capture";
 
 const DOC = path.resolve("docs/decisions/008-ticket-indexes-and-search.md");
@@ -293,7 +293,7 @@ async function explainAll(
         const q = { sql: transform(original.sql), params: original.params };
         await c.query("SAVEPOINT q");
         // Exactly withTenant()'s statement: RLS applies as for a request.
-        await c.query("select set_config('role', 'beacon_app', true), set_config('app.org_id', $1, true)", [user.orgId]);
+        await c.query(OWNER_TENANT_SQL, [user.orgId]);
         await c.query(q.sql, q.params); // warm-up, as a server that has served this page before
         const r = await c.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`, q.params);
         const plan = r.rows.map((x) => x["QUERY PLAN"]).join("\n");

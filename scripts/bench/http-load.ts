@@ -33,7 +33,7 @@ import { boot } from "../lib/boot";
 import { buildIfNeeded } from "../lib/needs-build";
 import { setProcessEnv } from "../../src/server/env";
 import { closeDb } from "../../src/server/db/client";
-import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
+import { OWNER_TENANT_SQL, unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { users } from "../../src/server/db/schema/users";
 import { issueToken } from "../../src/server/auth/manage-tokens";
 import { hashToken } from "../../src/server/auth/api-tokens";
@@ -111,7 +111,7 @@ const LOAD_ORGS = 10;
 /** The closed loop of the unqueued-latency runs: as wide as the machine's cores (2). */
 const UNQUEUED_CONNECTIONS = 2;
 /** withTenant()'s first statement (src/server/db/tenant.ts), as drizzle sends it. */
-const TENANT_SQL = "select set_config('role', 'beacon_app', true), set_config('app.org_id', $1, true)";
+const TENANT_SQL = OWNER_TENANT_SQL; // with the signature computed in SQL (the bare server is the owner)
 // This process only reads and writes through the domain functions; its own logs are not wanted.
 setProcessEnv({ LOG_LEVEL: "silent", NEXTAUTH_SECRET: secret });
 const booted = await boot({ quiet: true });

@@ -155,3 +155,48 @@ describe("the request login role (an SQL injection's view)", () => {
     })).rejects.toMatchObject({ cause: { code: "42501" } });
   });
 });
+
+describe("the signed org setting (an SQL injection's view)", () => {
+  const count = (orgId: string, q: string) =>
+    withTenant(orgId, (tx) => tx.execute<{ n: string }>(sql.raw(q))).then((r) => {
+      // Several statements in one string answer one result each.
+      const last = (Array.isArray(r) ? r.at(-1) : r) as { rows: { n: string }[] };
+      return last.rows[0]!.n;
+    });
+
+  it("pointing app.org_id at another org shows nothing of either", async () => {
+    expect(await count(a.id, "select count(*)::text as n from tickets")).toBe("1");
+    expect(await count(a.id, `select set_config('app.org_id', '${b.id}', true); select count(*)::text as n from tickets`)).toBe("0");
+    expect(await count(a.id, `select set_config('app.org_id', '${b.id}', true); select count(*)::text as n from users`)).toBe("0");
+    expect(await count(a.id, `select set_config('app.org_id', '${b.id}', true); select count(*)::text as n from orgs`)).toBe("0");
+    // A made-up or missing signature is no better.
+    expect(await count(a.id, `select set_config('app.org_id', '${b.id}', true), set_config('app.org_sig', repeat('0', 64), true); select count(*)::text as n from tickets`)).toBe("0");
+    expect(await count(a.id, `select set_config('app.org_sig', '', true); select count(*)::text as n from tickets`)).toBe("0");
+    // …nor does an insert into the other org get through.
+    await expect(withTenant(a.id, async (tx) => {
+      await tx.execute(sql`select set_config('app.org_id', ${b.id}, true)`);
+      await tx.insert(tickets).values({ orgId: b.id, number: 3, subject: "forged", requesterId: userB.id });
+    })).rejects.toMatchObject({ cause: { code: "42501" } });
+  });
+
+  it("the key is out of the request role's reach", async () => {
+    await expect(count(a.id, "select count(*)::text as n from beacon_private.org_key")).rejects.toMatchObject({ cause: { code: "42501" } });
+    const r = await db().execute<{ app: boolean; web: boolean; definer: boolean }>(sql`
+      select has_schema_privilege('beacon_app', 'beacon_private', 'USAGE') as app,
+             has_schema_privilege('beacon_web', 'beacon_private', 'USAGE') as web,
+             (select prosecdef from pg_proc where proname = 'app_current_org') as definer`);
+    expect(r.rows[0]).toEqual({ app: false, web: false, definer: true });
+  });
+
+  it("every beacon_app policy checks the org once per query (InitPlan), not once per row", async () => {
+    const r = await db().execute<{ t: string; p: string; qual: string | null; chk: string | null }>(sql`
+      select tablename as t, policyname as p, qual, with_check as chk from pg_policies
+       where schemaname = 'public' and 'beacon_app' = any(roles)`);
+    expect(r.rows.length).toBeGreaterThanOrEqual(17);
+    for (const x of r.rows) {
+      for (const e of [x.qual, x.chk].filter((v): v is string => v !== null)) {
+        expect(e.replace(/\( SELECT app_current_org\(\) AS app_current_org\)/g, ""), `${x.t}.${x.p}`).not.toContain("app_current_org()");
+      }
+    }
+  });
+});

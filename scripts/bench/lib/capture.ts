@@ -23,8 +23,9 @@ export function capturingDb(pool: pg.Pool) {
   async function run<T>(user: Principal, fn: (tx: Tx) => Promise<T>): Promise<{ result: T; queries: Captured[] }> {
     const queries: Captured[] = [];
     const result = await db.transaction(async (tx) => {
-      // The same statement as withTenant() in src/server/db/tenant.ts.
-      await tx.execute(sql`select set_config('role', 'beacon_app', true), set_config('app.org_id', ${user.orgId}, true)`);
+      // withTenant()'s settings (src/server/db/tenant.ts OWNER_TENANT_SQL): this pool is the
+      // owner's, so the signature is computed in SQL.
+      await tx.execute(sql`select set_config('app.org_sig', (select encode(sha256(k.opad || sha256(k.ipad || convert_to(${user.orgId}::text, 'UTF8'))), 'hex') from beacon_private.org_key k), true), set_config('app.org_id', ${user.orgId}::text, true), set_config('role', 'beacon_app', true)`);
       sink = queries;
       try {
         return await fn(tx);

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import type { PgTransaction } from "drizzle-orm/pg-core";
 import type { NodePgQueryResultHKT } from "drizzle-orm/node-postgres";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
-import { db, webDb } from "./client";
+import { db, orgSignature, webDb } from "./client";
 import type * as schema from "./schema/index";
 
 export type Tx = PgTransaction<NodePgQueryResultHKT, typeof schema, ExtractTablesWithRelations<typeof schema>>;
@@ -15,9 +15,11 @@ export type Tx = PgTransaction<NodePgQueryResultHKT, typeof schema, ExtractTable
  * user of the pooled connection.
  */
 export async function withTenant<T>(orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  // The request pool's login role is a member of beacon_app only (docs/decisions/027).
+  // The request pool's login role is a member of beacon_app only, and the org setting is signed
+  // (docs/decisions/027).
+  const sig = await orgSignature(orgId);
   return webDb().transaction(async (tx) => {
-    await tx.execute(sql`select set_config('role', 'beacon_app', true), set_config('app.org_id', ${orgId}, true)`);
+    await tx.execute(sql`select set_config('role', 'beacon_app', true), set_config('app.org_id', ${orgId}, true), set_config('app.org_sig', ${sig}, true)`);
     return fn(tx);
   });
 }
@@ -35,5 +37,15 @@ export async function unsafeWithSystem<T>(fn: (tx: Tx) => Promise<T>): Promise<T
 
 /** Switches an open transaction into one org's context (after a system-level lookup). */
 export async function enterTenant(tx: Tx, orgId: string): Promise<void> {
-  await tx.execute(sql`select set_config('role', 'beacon_app', true), set_config('app.org_id', ${orgId}, true)`);
+  const sig = await orgSignature(orgId);
+  await tx.execute(sql`select set_config('role', 'beacon_app', true), set_config('app.org_id', ${orgId}, true), set_config('app.org_sig', ${sig}, true)`);
 }
+
+/**
+ * withTenant's settings for a connection of the OWNER (bench scripts that replay requests on a
+ * raw pg client): the owner may read the key, so the signature is computed in SQL, before the
+ * role switch ($1 = the org id). Never for the request pool, which cannot read the key.
+ */
+export const OWNER_TENANT_SQL =
+  "select set_config('app.org_sig', (select encode(sha256(k.opad || sha256(k.ipad || convert_to($1::text, 'UTF8'))), 'hex') from beacon_private.org_key k), true), " +
+  "set_config('app.org_id', $1::text, true), set_config('role', 'beacon_app', true)";
