@@ -10,6 +10,7 @@ import { productionWarnings } from "./lib/production-warnings";
 import { onShutdown, within, writePidFile } from "./lib/shutdown";
 import { closeDb } from "../src/server/db/client";
 import { startWorker, type RunningWorker } from "../src/server/jobs/worker";
+import { inboundSmtpListen, startSmtpReceiver, type RunningSmtpReceiver } from "../src/server/email/smtp-receiver";
 import { mailer } from "../src/server/notifications/email";
 import { logger } from "../src/server/observability/logger";
 import { demoSignIns, seedDemoIfEmpty } from "../src/server/seed/demo";
@@ -17,7 +18,7 @@ import { demoSignIns, seedDemoIfEmpty } from "../src/server/seed/demo";
 const dev = process.argv.includes("--dev");
 const withWorker = !process.argv.includes("--no-worker");
 const started = Date.now();
-const running: { server?: RunningServer; worker?: RunningWorker } = {};
+const running: { server?: RunningServer; worker?: RunningWorker; smtp?: RunningSmtpReceiver } = {};
 
 const booted = await boot({ needSecret: true });
 const { env } = booted;
@@ -29,6 +30,8 @@ onShutdown({
     const [http, jobs] = await Promise.all([
       running.server?.drain(deadline),
       running.worker?.stop(Math.max(0, deadline - Date.now())),
+      // Inbound mail: no new sessions; one cut mid-DATA was never acknowledged, so its sender retries.
+      running.smtp && within(running.smtp.close(), Math.max(0, deadline - Date.now())),
     ]);
     return {
       drained: { requests: http?.requests ?? 0, jobs: jobs?.jobs ?? 0 },
@@ -73,6 +76,11 @@ if (withWorker) {
   console.log("Web node only (--no-worker): run npm run worker somewhere for jobs (email, webhooks, SLA scan).");
 }
 const server = (running.server = await serveNext({ dev, host: env.HOST, port: env.PORT }));
+const smtpListen = inboundSmtpListen(env);
+if (smtpListen) {
+  running.smtp = await startSmtpReceiver(smtpListen);
+  console.log(`Inbound mail (SMTP) on ${running.smtp.host}:${running.smtp.port}; mail to a support address opens or answers tickets.`);
+}
 console.log(`\nBeacon is running at ${server.url}  (${dev ? "development" : "production"} mode, pid ${process.pid}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 if (env.NODE_ENV !== "production") {
   const { emails, passwordHint } = demoSignIns(env.DEMO_PASSWORD);

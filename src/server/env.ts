@@ -114,6 +114,25 @@ export const ZEnv = z
       }
       return list;
     }),
+    /**
+     * The inbound SMTP receiver (SPEC §11, decision 029). Outside production it listens on
+     * 127.0.0.1:2525 unless told otherwise; in production only when host or port is set.
+     * INBOUND_SMTP_PORT=off switches it off anywhere; 0 picks a free port (tests).
+     */
+    INBOUND_SMTP_HOST: optionalString,
+    INBOUND_SMTP_PORT: optionalString.transform((v, ctx) => {
+      if (v === undefined || v.trim().toLowerCase() === "off") return v === undefined ? undefined : ("off" as const);
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65_535) {
+        ctx.addIssue({ code: "custom", message: "must be a port number (0-65535) or off" });
+        return z.NEVER;
+      }
+      return n;
+    }),
+    /** Largest inbound message, in bytes (default 25 MiB); larger mail is refused with 552. */
+    INBOUND_MAX_BYTES: intFrom(25 * 1024 * 1024, 1024),
+    /** Messages one envelope sender may deliver per minute; more get 451 (the sender retries later). */
+    INBOUND_RATE_PER_SENDER_PER_MIN: intFrom(30, 1),
   })
   .superRefine((e, ctx) => {
     if (e.S3_BUCKET !== undefined) {

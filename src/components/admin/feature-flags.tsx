@@ -15,6 +15,7 @@ const FEATURE_TEXT: Record<string, { name: string; what: string }> = {
   webhooks: { name: "Webhooks", what: "Adding webhooks and sending events to them." },
   signup_tokens: { name: "Sign-up links", what: "One-time invitation and account set-up links." },
   notifications_email: { name: "Email notifications", what: "SLA and ticket notifications by email." },
+  email_inbound: { name: "Inbound email", what: "Mail to the support addresses opens and answers tickets (off: senders are asked to retry later; nothing is lost)." },
 };
 
 const SOURCE_TEXT: Record<Source, string> = {

@@ -17,6 +17,7 @@ export type NotifyJob = z.infer<typeof ZNotifyJob>;
 
 export const ZEmailJob = z.object({ orgId: z.uuid(), notificationId: z.uuid() });
 export const ZWebhookJob = z.object({ orgId: z.uuid(), deliveryId: z.uuid() });
+export const ZInboundEmailJob = z.object({ orgId: z.uuid(), inboundId: z.uuid() });
 export const ZReapplyJob = z.object({ orgId: z.uuid(), priority: z.enum(["low", "normal", "high", "urgent"]) });
 
 type QueueDef = {
@@ -50,12 +51,14 @@ export const QUEUES = {
   email: { name: "email", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 120, deadLetter: "email-dead", retentionMinutes: keep },
   webhook: { name: "webhook", retryLimit: 8, retryDelay: 5, retryBackoff: true, expireInSeconds: 60, deadLetter: "webhook-dead", retentionMinutes: keep },
   slaReapply: { name: "sla-reapply", retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 900, deadLetter: "sla-reapply-dead", retentionMinutes: keep },
+  inboundEmail: { name: "email-inbound", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deadLetter: "email-inbound-dead", retentionMinutes: keep },
   notifyDead: dead("notify-dead"),
   emailDead: dead("email-dead"),
   webhookDead: dead("webhook-dead"),
   slaReapplyDead: dead("sla-reapply-dead"),
+  inboundEmailDead: dead("email-inbound-dead"),
 } satisfies Record<string, QueueDef>;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]["name"];
-export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.slaScan, QUEUES.autoClose, QUEUES.uploadSweep];
-export const DEAD_QUEUES = [QUEUES.notifyDead, QUEUES.emailDead, QUEUES.webhookDead, QUEUES.slaReapplyDead];
+export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.inboundEmail, QUEUES.slaScan, QUEUES.autoClose, QUEUES.uploadSweep];
+export const DEAD_QUEUES = [QUEUES.notifyDead, QUEUES.emailDead, QUEUES.webhookDead, QUEUES.slaReapplyDead, QUEUES.inboundEmailDead];
