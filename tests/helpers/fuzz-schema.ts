@@ -46,8 +46,8 @@ function stringArb(s: JsonSchema, h: Hints, key: string): fc.Arbitrary<string> {
   const min = s.minLength ?? 0;
   const max = s.maxLength ?? 200;
   if (s.format === "uuid") return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...h.uuids) }, { weight: 1, arbitrary: fc.uuid() });
-  if (s.format === "date-time") return isoDate.map((d) => d.toISOString());
-  if (s.format === "date") return isoDate.map((d) => d.toISOString().slice(0, 10));
+  if (s.format === "date-time") return fc.oneof({ weight: 6, arbitrary: isoDate.map((d) => d.toISOString()) }, { weight: 1, arbitrary: fc.constantFrom(...EDGE_DATE_TIMES) });
+  if (s.format === "date") return fc.oneof({ weight: 6, arbitrary: isoDate.map((d) => d.toISOString().slice(0, 10)) }, { weight: 1, arbitrary: fc.constantFrom(...EDGE_DATES) });
   if (/email/i.test(key)) {
     const fresh = fc.tuple(fc.stringMatching(/^[a-z][a-z0-9.+-]{0,15}$/), fc.nat()).map(([a, n]) => `${a}${n}@example.test`);
     return fc.oneof(fc.constantFrom(...h.emails), fresh, fc.emailAddress());
@@ -78,6 +78,16 @@ const isoDate = fc.oneof(
   { weight: 3, arbitrary: fc.integer({ min: 1, max: 90 * 86_400 }).map((s) => new Date(Date.now() - s * 1000)) },
   { weight: 1, arbitrary: fc.date({ min: new Date("1970-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true }) },
 );
+
+// Well-formed ISO values at and past the edges (issue 18.5): year 0 passed validation and then
+// failed in PostgreSQL mid-response; six-digit and negative years, 1969, 9999 with an offset that
+// carries it into year 10000, and impossible calendar dates.
+const EDGE_DATE_TIMES = [
+  "0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "1970-01-01T00:00:00Z", "1970-01-01T00:30:00+01:00",
+  "9999-12-31T23:59:59Z", "9999-12-31T23:59:59-05:00", "2026-02-30T00:00:00Z", "+010000-01-01T00:00:00Z", "-000001-01-01T00:00:00Z",
+  "0000-01-01T00:00:00.000Z", "4713-01-01T00:00:00Z",
+];
+const EDGE_DATES = ["0000-01-01", "0001-01-01", "1969-12-31", "9999-12-31", "2026-02-30", "2024-02-29"];
 
 /** A value that satisfies the schema as far as JSON Schema can say (refinements may still refuse it). */
 export function validValue(s: JsonSchema, h: Hints, key = ""): fc.Arbitrary<unknown> {

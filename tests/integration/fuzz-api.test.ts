@@ -1,5 +1,8 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALLOWED_METHODS, appRequestListener } from "../../scripts/lib/http-server";
 import { newTicket } from "../helpers/api";
 import { fuzzAssert, runs } from "../helpers/fuzz";
 import {
@@ -82,6 +85,42 @@ describe("API fuzzing", () => {
     const after = await world.fingerprinter.take();
     expect(diff(before, after)).toEqual(expect.arrayContaining([`tickets ${world.own.org.id}`, `audit_events ${world.own.org.id}`]));
     expect(diff(before, after, (k) => k.endsWith(` ${world.other.org.id}`))).toEqual([]);
+  });
+
+  // Issue 18.6: TRACE answered 500. Methods no route handles never reach the app: the HTTP server
+  // in front of Next answers 405 with Allow (Node's parser itself refuses tokens it does not know, 400).
+  it("unusual methods on every route answer 405 with Allow (or the parser's 400), never reaching the app", async () => {
+    const reached: string[] = [];
+    const server = http.createServer(appRequestListener(async (req, res) => {
+      reached.push(`${req.method} ${req.url}`);
+      res.writeHead(204).end();
+    }));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const known = http.METHODS.filter((m) => !(ALLOWED_METHODS as readonly string[]).includes(m) && m !== "CONNECT");
+    const method = fc.oneof(fc.constantFrom(...known), fc.stringMatching(/^[A-Z][A-Z_-]{2,11}$/).filter((m) => !(ALLOWED_METHODS as readonly string[]).includes(m) && m !== "CONNECT"));
+    const target = fc.tuple(fc.constantFrom(...ops), fc.constantFrom(...Object.values(world.pools.own).flat(), "x"));
+    try {
+      await fuzzAssert(
+        fc.asyncProperty(method, target, async (m, [op, id]) => {
+          const path = op.template.replace(/\{\w+\}/g, id);
+          const r = await new Promise<{ status: number; allow?: string }>((resolve) => {
+            const req = http.request({ host: "127.0.0.1", port, method: m, path, agent: false }, (res) => {
+              res.resume();
+              res.on("end", () => resolve({ status: res.statusCode!, allow: res.headers.allow }));
+            });
+            req.on("error", () => resolve({ status: 400 })); // the parser's refusal may just close the socket
+            req.end();
+          });
+          if (known.includes(m)) expect(r, `${m} ${path}`).toEqual({ status: 405, allow: ALLOWED_METHODS.join(", ") });
+          else expect([400, 405], `${m} ${path}`).toContain(r.status);
+          expect(reached).toEqual([]);
+        }),
+        { numRuns: runs(150), file: FILE, name: "unusual methods" },
+      );
+    } finally {
+      server.close();
+    }
   });
 
   for (const op of ops) {
