@@ -39,7 +39,8 @@ type Attempt = {
 export const SECOND_FACTOR_REQUIRED = "2fa_required";
 
 // An email is unique per org, not globally; sign-in looks across orgs (optionally narrowed by
-// org slug) and accepts exactly one matching account. At most this many candidates are checked.
+// org slug) and accepts exactly one matching account. At most this many candidates are checked,
+// and without an org this many argon2 verifications are always done.
 const MAX_CANDIDATES = 5;
 
 /**
@@ -57,11 +58,14 @@ export async function verifyCredentials(a: Attempt): Promise<VerifiedUser> {
     throw err;
   }
   const candidates = await unsafeFindUsersByEmail(email, a.org);
-  const matches: typeof candidates = [];
-  if (candidates.length === 0) await verifyPassword(null, a.password);
-  for (const c of candidates) {
-    if (await verifyPassword(c.passwordHash, a.password)) matches.push(c);
-  }
+  // The same argon2 work whether the email has no account, one, or several (issue 18.17): always
+  // exactly `slots` verifications, the missing ones against the dummy hash. Naming the org narrows
+  // the search to one account, so that case always does one.
+  const slots = a.org ? 1 : MAX_CANDIDATES;
+  const verified = await Promise.all(
+    Array.from({ length: slots }, (_, i) => verifyPassword(candidates[i]?.passwordHash ?? null, a.password)),
+  );
+  const matches = candidates.filter((c, i) => verified[i] === true);
   const [match] = matches;
   if (!match || matches.length > 1 || match.blockedAt) {
     await recordSignInFailure(email, a.ip);
