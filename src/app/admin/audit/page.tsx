@@ -24,8 +24,9 @@ const KNOWN_ACTIONS = [
   "user.created", "user.updated", "user.blocked", "user.unblocked", "user.sessions_revoked", "user.password_reset", "user.password_changed",
   "user.invite_resent", "user.2fa_enabled", "user.2fa_disabled", "user.2fa_reset", "org.security_updated", "org.sla_settings_updated",
   "sla_policy.created", "sla_policy.updated", "sla_policy.deleted", "webhook.created", "webhook.updated", "webhook.deleted", "feature_flag.set",
+  "job.replayed", "job.dropped", "user.signin_unlocked", "org.setup_link_reissued",
 ];
-const ENTITY_TYPES = ["ticket", "user", "webhook", "sla_policy", "feature_flag", "org"];
+const ENTITY_TYPES = ["ticket", "user", "webhook", "sla_policy", "feature_flag", "org", "job"];
 
 const href = (f: Partial<Filters>, cursor?: string) => {
   const p = new URLSearchParams();
