@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { POST as grant } from "../../src/app/api/v1/auth/token/route";
+import { MAX_CANDIDATES } from "../../src/server/auth/verify-credentials";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 import { createOrg, createUser, type TestOrg, type TestUser } from "../helpers/factories";
@@ -62,13 +63,13 @@ describe("sign-in does the same argon2 work for none, one or several accounts", 
       counts.push(r.verifies);
     }
     expect(new Set(counts).size, `verifications per case: ${counts.join(", ")}`).toBe(1);
-    expect(counts[0]).toBe(5);
+    expect(counts[0]).toBe(MAX_CANDIDATES);
   });
 
   it("an invited account (no password yet) costs the same as any other", async () => {
     const r = await verificationsFor({ email: invited.email, password: "anything at all" }, "10.61.2.1");
     expect(r.status).toBe(401);
-    expect(r.verifies).toBe(5);
+    expect(r.verifies).toBe(MAX_CANDIDATES);
   });
 
   it("naming the org narrows sign-in to one account: one verification, found or not", async () => {
