@@ -45,7 +45,7 @@ beforeAll(async () => {
   worker = await startWorker({ url: process.env.DATABASE_URL!, pollingIntervalSeconds: 0.5, schedule: false });
 }, 60_000);
 afterAll(async () => {
-  setProcessEnv({ SMTP_URL: "" });
+  setProcessEnv({ SMTP_URL: "", OUTBOUND_ALLOW_PRIVATE: "" });
   await worker?.stop();
   await boss?.stop({ graceful: false });
 });
