@@ -4,7 +4,7 @@ import { ApiTokens } from "@/components/account/api-tokens";
 import s from "@/components/admin/admin.module.css";
 import { withPageContext } from "@/server/auth/page-context";
 import { requireUser } from "@/server/auth/page-session";
-import { listTokens } from "@/server/auth/manage-tokens";
+import { listTokens, orgTokenPolicy } from "@/server/auth/manage-tokens";
 import { twoFactorStatus } from "@/server/auth/two-factor";
 import { ROLE_LABELS } from "@/lib/ticket-labels";
 
@@ -13,7 +13,11 @@ export const metadata: Metadata = { title: "Your account" };
 
 export default async function AccountPage() {
   const user = await requireUser({ returnTo: "/account" });
-  const d = await withPageContext(user, undefined, async (ctx) => ({ tokens: (await listTokens(ctx)).data, twoFactor: await twoFactorStatus(ctx) }));
+  const d = await withPageContext(user, undefined, async (ctx) => ({
+    tokens: (await listTokens(ctx)).data,
+    tokenPolicy: await orgTokenPolicy(ctx.tx, ctx.org.id),
+    twoFactor: await twoFactorStatus(ctx),
+  }));
   return (
     <>
       <div className={s.pageHead}>
@@ -61,7 +65,7 @@ export default async function AccountPage() {
               Send it as <code>Authorization: Bearer …</code>. Changing your password, or an admin signing you out, revokes every token.
             </p>
           </div>
-          <ApiTokens tokens={d.tokens} />
+          <ApiTokens tokens={d.tokens} policy={d.tokenPolicy} />
         </div>
       </section>
     </>

@@ -8,7 +8,9 @@ import s from "../admin/admin.module.css";
 import { ConfirmDialog } from "../admin/confirm-dialog";
 import { ShownOnce } from "../admin/shown-once";
 
-export type TokenData = { id: string; name: string; createdAt: string; lastUsedAt: string | null; expiresAt: string | null };
+export type TokenData = { id: string; prefix: string; name: string; createdAt: string; lastUsedAt: string | null; expiresAt: string | null };
+/** The org's token rules (PUT /api/v1/org/security): the longest lifetime, and whether "never" is allowed. */
+export type TokenPolicyData = { maxDays: number; allowNonExpiring: boolean };
 type Created = { id: string; token: string; name: string; expiresAt: string | null };
 
 const EXPIRY = [
@@ -18,14 +20,25 @@ const EXPIRY = [
   { value: "date", label: "On a date…" },
   { value: "never", label: "Never" },
 ];
+
+/** The choices the org's policy allows: presets within the maximum (the maximum itself when shorter), a date, "never" if allowed. */
+function expiryChoices(policy: TokenPolicyData) {
+  const presets = EXPIRY.filter((o) => /^\d+$/.test(o.value) && Number(o.value) <= policy.maxDays);
+  if (!presets.some((o) => Number(o.value) === policy.maxDays) && policy.maxDays < 366) {
+    presets.push({ value: String(policy.maxDays), label: `${policy.maxDays} ${policy.maxDays === 1 ? "day" : "days"} (the maximum)` });
+  }
+  return [...presets, EXPIRY.find((o) => o.value === "date")!, ...(policy.allowNonExpiring ? [EXPIRY.find((o) => o.value === "never")!] : [])];
+}
 const DAY = 86_400_000;
 
 /** Create (name + optional expiry; the token is shown once), list with last use, revoke. */
-export function ApiTokens({ tokens }: { tokens: TokenData[] }) {
+export function ApiTokens({ tokens, policy }: { tokens: TokenData[]; policy: TokenPolicyData }) {
+  const choices = expiryChoices(policy);
+  const defaultExpiry = choices.some((o) => o.value === "90") ? "90" : choices[0]!.value;
   const router = useRouter();
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
-  const [expiry, setExpiry] = useState("90");
+  const [expiry, setExpiry] = useState(defaultExpiry);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<ApiFailure | null>(null);
   const [created, setCreated] = useState<Created | null>(null);
@@ -64,7 +77,7 @@ export function ApiTokens({ tokens }: { tokens: TokenData[] }) {
       return;
     }
     formRef.current?.reset();
-    setExpiry("90");
+    setExpiry(defaultExpiry);
     setCreated(r.data);
     setStatus(`Token "${r.data.name}" created.`);
     router.refresh();
@@ -90,7 +103,7 @@ export function ApiTokens({ tokens }: { tokens: TokenData[] }) {
   const nameErr = failure?.issues.find((i) => i.path === "name")?.message;
   const dateErr = failure?.issues.find((i) => i.path === "expiresAt")?.message;
   const minDate = new Date(Date.now() + DAY).toISOString().slice(0, 10);
-  const maxDate = new Date(Date.now() + 366 * DAY - DAY).toISOString().slice(0, 10);
+  const maxDate = new Date(Date.now() + policy.maxDays * DAY - DAY).toISOString().slice(0, 10);
   return (
     <>
       <form ref={formRef} onSubmit={create} noValidate className={s.formGrid} aria-label="Create an API token">
@@ -101,7 +114,7 @@ export function ApiTokens({ tokens }: { tokens: TokenData[] }) {
         <div className="field">
           <label htmlFor={`${id}-expiry`}>Expires</label>
           <select id={`${id}-expiry`} name="expiry" value={expiry} onChange={(e) => setExpiry(e.target.value)}>
-            {EXPIRY.map((o) => (
+            {choices.map((o) => (
               <option key={o.value} value={o.value}>
                 {o.label}
               </option>
@@ -142,6 +155,7 @@ export function ApiTokens({ tokens }: { tokens: TokenData[] }) {
             <thead>
               <tr>
                 <th scope="col">Name</th>
+                <th scope="col">Token id</th>
                 <th scope="col">Created</th>
                 <th scope="col">Last used</th>
                 <th scope="col">Expires</th>
@@ -155,6 +169,10 @@ export function ApiTokens({ tokens }: { tokens: TokenData[] }) {
                 <tr key={t.id} data-testid="token-row">
                   <td>
                     <strong>{t.name}</strong>
+                  </td>
+                  <td>
+                    <span className={s.cellLabel}>Token id:</span>
+                    <code title={`Tokens created since ids were added start with ${t.prefix}`}>{t.id}</code>
                   </td>
                   <td className={s.nowrap}>
                     <span className={s.cellLabel}>Created:</span>

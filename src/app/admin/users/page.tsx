@@ -3,6 +3,7 @@ import Form from "next/form";
 import Link from "next/link";
 import s from "@/components/admin/admin.module.css";
 import { OrgSecurityForm } from "@/components/admin/org-security-form";
+import { TokenPolicyForm } from "@/components/admin/token-policy-form";
 import { InviteUserForm, UserRow, type AdminUserRow } from "@/components/admin/users-admin";
 import { first, type SearchParams } from "@/lib/list-params";
 import { withPageContext } from "@/server/auth/page-context";
@@ -151,6 +152,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         <div className={s.section}>
           <h2 id="security-title">Sign-in security</h2>
           <OrgSecurityForm require2fa={data.security.require2fa} staffWithoutTwoFactor={data.security.staffWithoutTwoFactor} ownTwoFactor={data.own.enabled} />
+          <TokenPolicyForm tokenMaxDays={data.security.tokenMaxDays} allowNonExpiringTokens={data.security.allowNonExpiringTokens} />
         </div>
       </section>
     </>
