@@ -6,7 +6,9 @@
 // 500 KB/s, sends SIGTERM to the pid `npm start` prints (and wrote to BEACON_PID_FILE), and checks
 // that /readyz answers 503 during the drain, the upload answers 201, the process logs `Beacon
 // stopped` and exits 0, and no process of its group is left. The worker's side (a job in progress
-// finishes once) is tests/integration/worker-drain.test.ts. About 30 s after the build.
+// finishes once) is tests/integration/worker-drain.test.ts. Then `npm run web` on the same database:
+// a web node without the worker, whose /api/health says degraded because no worker beats. About
+// 45 s after the build.
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -30,6 +32,7 @@ const check = (ok: boolean, what: string) => {
 };
 
 let app: ChildProcess | undefined;
+const spawned: ChildProcess[] = [];
 let code = 1;
 try {
   await run();
@@ -37,9 +40,10 @@ try {
 } catch (err) {
   console.error(`drain: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
-  if (app?.pid && app.exitCode === null) {
+  for (const p of spawned) {
+    if (!p.pid || p.exitCode !== null) continue;
     try {
-      process.kill(-app.pid, "SIGKILL");
+      process.kill(-p.pid, "SIGKILL");
     } catch {
       // gone
     }
@@ -67,22 +71,24 @@ async function run(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   const pidFile = path.join(tmp, "beacon.pid");
   let out = "";
-  app = spawn("npm", ["start", "--silent"], {
+  const appEnv: Record<string, string> = {
+    NODE_ENV: "production", DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: randomBytes(32).toString("base64url"), NEXTAUTH_URL: base,
+    HOST: "127.0.0.1", PORT: String(port), BEACON_DATA_DIR: tmp, SHUTDOWN_GRACE_MS: "10000", LOG_LEVEL: "info",
+    METRICS_TOKEN: randomBytes(16).toString("hex"),
+  };
+  const first = spawn("npm", ["start", "--silent"], {
     cwd: process.cwd(),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      NODE_ENV: "production", DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: randomBytes(32).toString("base64url"), NEXTAUTH_URL: base,
-      HOST: "127.0.0.1", PORT: String(port), BEACON_DATA_DIR: tmp, BEACON_PID_FILE: pidFile, SHUTDOWN_GRACE_MS: "10000", LOG_LEVEL: "info",
-      METRICS_TOKEN: randomBytes(16).toString("hex"),
-    },
+    env: { ...process.env, ...appEnv, BEACON_PID_FILE: pidFile },
   });
-  app.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
-  app.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));
-  const exited = new Promise<number | null>((resolve) => app!.once("exit", (c) => resolve(c)));
+  app = first;
+  spawned.push(first);
+  first.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
+  first.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));
+  const exited = new Promise<number | null>((resolve) => first.once("exit", (c) => resolve(c)));
   const pid = Number(await until("npm start's running line", () => /Beacon is running at .*pid (\d+)/.exec(out)?.[1], 90_000, () => out));
-  check(fs.readFileSync(pidFile, "utf8").trim() === String(pid) && pid !== app.pid, `the pid file names the server (${pid}), not npm (${app.pid})`);
+  check(fs.readFileSync(pidFile, "utf8").trim() === String(pid) && pid !== first.pid, `the pid file names the server (${pid}), not npm (${first.pid})`);
   // Production boot warnings (issue 21 §4): SMTP_URL, REDIS_URL and TRUST_PROXY_HOPS here; METRICS_TOKEN is set.
   check(
     ["SMTP_URL unset", "REDIS_URL unset", "TRUST_PROXY_HOPS 0"].every((w) => out.includes(`"msg":"production: ${w}`)) && !out.includes("production: METRICS_TOKEN"),
@@ -143,7 +149,7 @@ async function run(): Promise<void> {
   let groupLeft = true;
   for (let i = 0; i < 50 && groupLeft; i++) {
     try {
-      process.kill(-app.pid!, 0);
+      process.kill(-first.pid!, 0);
       await new Promise((r) => setTimeout(r, 100));
     } catch {
       groupLeft = false;
@@ -151,6 +157,30 @@ async function run(): Promise<void> {
   }
   check(!groupLeft, "no process of npm start's group is left");
   if (failures.length) console.log(`drain: npm start's output:\n${out}`);
+
+  // A web node: `npm run web` starts no worker, so nothing beats and /api/health says degraded.
+  const before = failures.length;
+  let webOut = "";
+  const web = spawn("npm", ["run", "--silent", "web"], {
+    cwd: process.cwd(),
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...appEnv, BEACON_PID_FILE: path.join(tmp, "web.pid") },
+  });
+  app = web;
+  spawned.push(web);
+  web.stdout!.setEncoding("utf8").on("data", (d: string) => (webOut += d));
+  web.stderr!.setEncoding("utf8").on("data", (d: string) => (webOut += d));
+  const webExited = new Promise<number | null>((resolve) => web.once("exit", (c) => resolve(c)));
+  const webPid = Number(await until("npm run web's running line", () => /Beacon is running at .*pid (\d+)/.exec(webOut)?.[1], 90_000, () => webOut));
+  check(webOut.includes("Web node only (--no-worker)") && !webOut.includes('"msg":"worker started"'), "npm run web starts no job worker");
+  const h = await fetch(`${base}/api/health`);
+  const hb = (await h.json()) as { status: string; reasons: string[] };
+  check(h.status === 503 && hb.status === "degraded" && hb.reasons.some((r) => r.startsWith("jobs: no job worker has beaten within 60 s")), `with no worker anywhere /api/health is 503 degraded, reason jobs (got ${h.status} ${JSON.stringify(hb.reasons)})`);
+  check((await fetch(`${base}/readyz`)).status === 200, "/readyz stays 200 (database-only)");
+  process.kill(webPid, "SIGTERM");
+  check((await webExited) === 0, "npm run web exited 0 on SIGTERM");
+  if (failures.length > before) console.log(`drain: npm run web's output:\n${webOut}`);
 }
 
 async function json(method: string, url: string, token: string | undefined, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {

@@ -26,7 +26,7 @@ async function jobsRow(maxLagSeconds: number | null): Promise<HealthRow & { work
   const ago = r.rows[0]?.ago == null ? null : Math.round(Number(r.rows[0].ago));
   const problems: string[] = [];
   if (workers === 0) {
-    problems.push(`no job worker has beaten within ${HEARTBEAT_STALE_SECONDS} s (${ago === null ? "none ever" : `last ${ago} s ago`}): jobs wait until one runs (npm run worker, or npm start without --no-worker)`);
+    problems.push(`no job worker has beaten within ${HEARTBEAT_STALE_SECONDS} s (${ago === null ? "none running" : `last ${ago} s ago`}): jobs wait until one runs (npm run worker, or npm start without --no-worker)`);
   }
   if (maxLagSeconds !== null && maxLagSeconds > QUEUE_LATE_SECONDS) {
     problems.push(`the oldest waiting job has waited ${maxLagSeconds} s (late after ${QUEUE_LATE_SECONDS} s)`);
