@@ -74,6 +74,8 @@ async function run(): Promise<number> {
     NEXTAUTH_URL: baseUrl,
     DEMO_PASSWORD: password,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    // The e2e webhook receiver listens on loopback, which the outbound guard refuses by default.
+    OUTBOUND_ALLOW_PRIVATE: "127.0.0.0/8,::1/128",
     ...(embedded ? { BEACON_EMBEDDED_DB: "1" } : {}),
   });
 
