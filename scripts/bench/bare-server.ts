@@ -36,7 +36,7 @@ const pool = new pg.Pool({
 });
 pool.on("error", () => undefined);
 const cursorKey = randomBytes(32);
-const TOKEN_RE = /^bearer\s+(bcn_([0-9a-f]{32})_[A-Za-z0-9_-]{43})$/i; // as readClaim + orgOfToken
+const TOKEN_RE = /^bearer\s+(bcn_([0-9a-f]{32})_(?:[0-9a-f]{32}_)?[A-Za-z0-9_-]{43})$/i; // as readClaim + orgOfToken (with or without the token id)
 
 type Bound = { org: string; tokenHash: string; userId: string };
 const bind = (s: BareStatement, b: Bound): unknown[] =>
