@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import type pg from "pg";
-import { setProcessEnv } from "../../src/server/env";
+import { env, setProcessEnv } from "../../src/server/env";
 import { closeDb } from "../../src/server/db/client";
 import { verifyAllOrgs } from "../../src/server/audit/verify-all";
 import { ensureLeakproof, leakproofState, leakproofWarning } from "../../src/server/db/leakproof";
@@ -301,15 +301,20 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
 /** `npm run audit:verify`'s own code (verifyAllOrgs), pointed at the restored database. */
 async function auditViaApp(url: string): Promise<AuditState[] | Error> {
   const before = process.env.DATABASE_URL;
+  const beforeWeb = env().DATABASE_WEB_URL;
   try {
     await closeDb();
-    setProcessEnv({ DATABASE_URL: url });
+    // Tenant transactions as the restoring user (switching to beacon_app as always), not as the
+    // request login role (decision 027): that role is cluster-wide, may be missing on a new
+    // server, and its derived password follows the app owner's, not the restorer's.
+    setProcessEnv({ DATABASE_URL: url, DATABASE_WEB_URL: url });
     const r = await verifyAllOrgs();
     return r.map((x) => ({ slug: x.slug, orgId: x.orgId, valid: x.valid, checked: x.checked, firstBrokenSeq: x.firstBrokenSeq }));
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   } finally {
     await closeDb().catch(() => undefined);
+    setProcessEnv({ DATABASE_WEB_URL: beforeWeb ?? "" });
     if (before !== undefined) setProcessEnv({ DATABASE_URL: before });
   }
 }

@@ -177,6 +177,13 @@ describe.skipIf(!!skipReason)("db:backup and db:restore", () => {
     expect(dstMig.stdout).toBe(srcMig.stdout);
   }, 120_000);
 
+  it("verifies the audit chains as the restoring user, whatever the request login role (a new server lacks it)", async () => {
+    const r = await run("restore", [dump, "--target", restoredDb, "--verify-only"], { DATABASE_WEB_URL: "postgres://beacon_web_missing@127.0.0.1:9/none" });
+    expect(r.stdout).toMatch(new RegExp(`audit:verify ${w.org.slug}\\s+PASS`));
+    expect(r.stdout).toMatch(/VERIFIED: \d+ checks passed/);
+    expect(r.code).toBe(0);
+  }, 120_000);
+
   it("a tampered restore fails verification (rows and audit chain)", async () => {
     const c = new pg.Client({ connectionString: restoredUrl });
     await c.connect();
