@@ -14,7 +14,8 @@ import { unsafeAutoCloseSolved } from "../tickets/auto-close";
 import { unsafeSweepOrphanUploads } from "../attachments/sweep-orphans";
 import { reapplyPolicy } from "../sla-policies/reapply-policy";
 import { BOSS_SCHEMA } from "./boss";
-import { QUEUES, WORK_QUEUES, ZEmailJob, ZNotifyJob, ZReapplyJob, ZWebhookJob } from "./queues";
+import { QUEUES, WORK_QUEUES, ZEmailJob, ZInboundEmailJob, ZNotifyJob, ZReapplyJob, ZWebhookJob } from "./queues";
+import { applyInbound, markInboundDead } from "../email/apply-inbound";
 import { installRejectionGuard } from "./rejection-guard";
 import { countJob } from "./stats";
 
@@ -50,6 +51,7 @@ export async function startWorker(opts: {
   const polling = opts.pollingIntervalSeconds ?? 1;
   // Jobs running now (for the drain's report), and how many finished once the stop began.
   const running = new Map<string, string>();
+  const workIds: string[] = [];
   let stopping = false;
   let finishedWhileStopping = 0;
 
@@ -83,6 +85,7 @@ export async function startWorker(opts: {
         if (stopping) finishedWhileStopping++;
       }
     });
+    workIds.push(self.id);
   };
 
   await work(QUEUES.notify.name, ZNotifyJob, handleNotify, async (d) => {
@@ -92,6 +95,11 @@ export async function startWorker(opts: {
   await work(QUEUES.webhook.name, ZWebhookJob, handleWebhook, (d) => markWebhookDead(ZWebhookJob.parse(d)));
   await work(QUEUES.slaReapply.name, ZReapplyJob, reapplyPolicy, async (d) => {
     log.error({ queue: QUEUES.slaReapply.name, data: d }, "SLA re-apply job dead-lettered after retries");
+  });
+  await work(QUEUES.inboundEmail.name, ZInboundEmailJob, applyInbound, async (d) => {
+    const job = ZInboundEmailJob.parse(d);
+    log.error({ queue: QUEUES.inboundEmail.name, ...job }, "inbound email dead-lettered after retries; the raw message is kept");
+    await markInboundDead(job, "failed every retry (see the worker log and the dead letter)");
   });
   await work(QUEUES.slaScan.name, null, async () => {
     const r = await unsafeScanSlas();
@@ -120,11 +128,24 @@ export async function startWorker(opts: {
     boss,
     stop: async (graceMs = env().SHUTDOWN_GRACE_MS) => {
       stopping = true;
+      const deadline = Date.now() + graceMs;
       const inProgress = running.size;
-      // pg-boss stops fetching, waits for running jobs up to the timeout (at least 1 s), then marks
-      // the ones still running failed, so they are retried at once instead of when they expire.
-      await boss.stop({ graceful: true, timeout: Math.max(1_000, graceMs), wait: true });
+      // Stop fetching, then wait for running jobs ourselves: pg-boss's own graceful stop looks only
+      // at jobs its workers hold, so a job whose fetch was in flight when the stop began ran on after
+      // pg-boss had closed its pool (and stayed `active` until it expired). A fetch is one statement,
+      // so 250 ms without a running job means none is on its way.
+      for (const id of workIds) await boss.offWork({ id });
+      let quietSince = 0;
+      while (Date.now() < deadline) {
+        if (running.size > 0) quietSince = 0;
+        else if (!quietSince) quietSince = Date.now();
+        else if (Date.now() - quietSince >= 250) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
       const cut = [...running].map(([jobId, queue]) => ({ queue, jobId }));
+      // Jobs still running are in pg-boss's workers: after its 1 s minimum it marks them failed,
+      // so they are retried at once instead of when they expire.
+      await boss.stop({ graceful: true, timeout: 1_000, wait: true });
       clearInterval(heartbeat);
       await removeHeartbeat(workerId).catch(() => undefined);
       if (cut.length) log.warn({ jobs: finishedWhileStopping, inProgress, cut }, "worker stopped; jobs cut at the grace period will be retried");

@@ -9,7 +9,8 @@ import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
 import { slaChangesOnComment, slaNextCheck } from "../sla/apply";
 import { auditActor } from "./actor";
-import { loadVisibleTicket } from "./load-ticket";
+import { loadParticipantTicket, loadVisibleTicket } from "./load-ticket";
+import type { CommentVia } from "./comment-via";
 import { assertCan, isStaff } from "./permissions";
 import type { CommentView, CreateComment } from "./schemas";
 import type { TicketRow } from "./ticket-view";
@@ -21,16 +22,17 @@ import { toCommentView } from "./comment-view";
  * ticket; a closed ticket takes no comments (409). Comment, SLA stamps and audit event commit
  * together.
  */
-export async function addComment(ctx: Ctx, ticketId: string, input: CreateComment): Promise<CommentView> {
+export async function addComment(ctx: Ctx, ticketId: string, input: CreateComment, via: CommentVia = {}): Promise<CommentView> {
   const { tx, user } = ctx;
-  const t = await loadVisibleTicket(tx, user, ticketId, { forUpdate: true });
+  // A CC replying by email is a participant the requester invited (SPEC §11), not the requester.
+  const t = via.ccParticipant && !input.internal ? await loadParticipantTicket(tx, user.orgId, ticketId) : await loadVisibleTicket(tx, user, ticketId, { forUpdate: true });
   if (t.status === "closed") throw new AppError("conflict", "closed tickets are final; open a new ticket instead");
-  assertCan(user, input.internal ? "ticket.comment.internal" : "ticket.comment.public", t);
+  if (!via.ccParticipant) assertCan(user, input.internal ? "ticket.comment.internal" : "ticket.comment.public", t);
 
   const now = new Date();
   const [c] = await tx
     .insert(comments)
-    .values({ orgId: user.orgId, ticketId: t.id, authorId: user.userId, body: input.body, bodyHtml: renderMarkdown(input.body), internal: input.internal, createdAt: now })
+    .values({ orgId: user.orgId, ticketId: t.id, authorId: user.userId, body: input.body, bodyHtml: renderMarkdown(input.body), internal: input.internal, channel: via.channel ?? "web", email: via.email ?? null, createdAt: now })
     .returning();
 
   const staff = isStaff(user);

@@ -13,6 +13,7 @@ import { auditActor } from "./actor";
 import { nextTicketNumber } from "./load-ticket";
 import { assertCan, assertMayCreateTicketWith } from "./permissions";
 import type { AnyTicketView, CreateTicket } from "./schemas";
+import type { CommentVia } from "./comment-via";
 import { ticketColumns, ticketViewer } from "./ticket-view";
 
 /**
@@ -21,7 +22,7 @@ import { ticketColumns, ticketViewer } from "./ticket-view";
  * one for any user of the org. Number, ticket, first comment, SLA due dates and the audit event
  * commit together.
  */
-export async function createTicket(ctx: Ctx, input: CreateTicket): Promise<AnyTicketView> {
+export async function createTicket(ctx: Ctx, input: CreateTicket, via: CommentVia = {}): Promise<AnyTicketView> {
   const { tx, user } = ctx;
   assertCan(user, "ticket.create");
   assertMayCreateTicketWith(user, input);
@@ -54,7 +55,7 @@ export async function createTicket(ctx: Ctx, input: CreateTicket): Promise<AnyTi
     .returning(ticketColumns);
   const [comment] = await tx
     .insert(comments)
-    .values({ orgId: user.orgId, ticketId: created!.id, authorId: user.userId, body: input.body, bodyHtml: renderMarkdown(input.body), internal: false, createdAt: now })
+    .values({ orgId: user.orgId, ticketId: created!.id, authorId: user.userId, body: input.body, bodyHtml: renderMarkdown(input.body), internal: false, channel: via.channel ?? "web", email: via.email ?? null, createdAt: now })
     .returning({ id: comments.id });
   const ticket = await applySlaOnCreate(tx, created!);
   await recordAudit(tx, auditActor(ctx), {

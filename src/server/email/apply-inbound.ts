@@ -1,0 +1,148 @@
+import "server-only";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { emailMessageIds, inboundMessages, ticketCcs } from "../db/schema/email";
+import { comments } from "../db/schema/tickets";
+import { unsafeWithSystem, withTenant, type Tx } from "../db/tenant";
+import type { Ctx } from "../http/route";
+import { logger } from "../observability/logger";
+import { addComment } from "../tickets/add-comment";
+import { createTicket } from "../tickets/create-ticket";
+import { MAX_BODY_BYTES, MAX_SUBJECT } from "../tickets/schemas";
+import type { CommentEmail } from "../db/schema/tickets";
+import { unsafeAutomaticMailReason } from "./automatic-mail";
+import { storeMailAttachments, recordMailAttachments } from "./email-attachments";
+import { htmlToMarkdown } from "./html-to-markdown";
+import { parseMessage, type InboundMail } from "./parse-message";
+import { senderPrincipal } from "./sender";
+import { visibleReply } from "./strip-reply";
+import { findThread } from "./thread";
+
+export type ApplyOutcome = { outcome: "ticket" | "reply" | "dropped" | "skipped"; ticketId?: string; commentId?: string; reason?: string };
+
+/**
+ * The email-inbound job (decision 029): parses a stored raw message and applies it once. Dropped
+ * mail (automatic, loops, blocked senders) is recorded with its reason and creates nothing. A new
+ * conversation becomes a ticket; a reply becomes a comment through the same domain functions as
+ * the web (SLA, audit, search, notifications), with channel `email`. Everything of one message
+ * commits together with its status, so a retry after a failure starts from scratch and a retry
+ * after success finds it applied.
+ */
+export async function applyInbound(job: { orgId: string; inboundId: string }): Promise<ApplyOutcome> {
+  const { orgId, inboundId } = job;
+  const requestId = `email:${inboundId}`;
+  const row = await withTenant(orgId, async (tx) => (await tx.select().from(inboundMessages).where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).limit(1))[0]);
+  if (!row || row.status !== "received") return { outcome: "skipped" };
+
+  const mail = await parseMessage(row.raw);
+  const dropped = await unsafeWithSystem((tx) => unsafeAutomaticMailReason(tx, mail));
+  if (dropped) return markDropped(orgId, inboundId, dropped);
+
+  const files = await storeMailAttachments(orgId, mail.attachments);
+  try {
+    return await withTenant(orgId, async (tx) => {
+      const [locked] = await tx.select({ status: inboundMessages.status }).from(inboundMessages)
+        .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).for("update");
+      if (locked?.status !== "received") {
+        await files.discard();
+        return { outcome: "skipped" } as const;
+      }
+      const sender = await senderPrincipal(tx, orgId, mail.from!, requestId);
+      if (!sender) return drop(tx, orgId, inboundId, "sender is blocked", files.discard);
+      const ctx: Ctx = { tx, user: sender, org: { id: orgId }, requestId, ip: "email", req: new Request("http://email.internal/"), query: {}, params: {} };
+      const email: CommentEmail = {
+        from: mail.from!.address, to: mail.to, cc: mail.cc, messageId: mail.messageId,
+        ...(files.refused.length ? { refused: files.refused } : {}),
+      };
+      const body = commentBody(mail, files.refused);
+      const thread = await findThread(tx, orgId, mail, sender.userId);
+
+      let ticketId: string;
+      let commentId: string;
+      let outcome: "ticket" | "reply";
+      if (thread && thread.status !== "closed") {
+        // A stranger who knows a Message-ID of the conversation is a participant, like a CC.
+        const participant = sender.role === "customer" && thread.requesterId !== sender.userId;
+        const c = await addComment(ctx, thread.ticketId, { body: body.reply, internal: false }, { channel: "email", email, ccParticipant: participant });
+        ticketId = thread.ticketId;
+        commentId = c.id;
+        outcome = "reply";
+      } else {
+        // SPEC §5: closed is final, so a reply to a closed ticket opens a new one that points back.
+        const first = thread ? `_Follow-up to #${thread.number}, which is closed._\n\n${body.reply}` : body.full;
+        const t = await createTicket(ctx, { subject: subjectOf(mail), body: clip(first) }, { channel: "email", email });
+        ticketId = t.id;
+        const [c] = await tx.select({ id: comments.id }).from(comments).where(and(eq(comments.orgId, orgId), eq(comments.ticketId, t.id))).orderBy(asc(comments.createdAt)).limit(1);
+        commentId = c!.id;
+        outcome = "ticket";
+      }
+      if (mail.messageId) {
+        await tx.insert(emailMessageIds).values({ orgId, messageId: mail.messageId, ticketId, commentId, direction: "inbound" }).onConflictDoNothing();
+      }
+      const ccs = mail.cc.filter((a) => a !== sender.email.toLowerCase());
+      if (ccs.length) {
+        const support = await unsafeSupportAddressesAmong(ccs);
+        const people = ccs.filter((a) => !support.has(a)).slice(0, 50);
+        if (people.length) await tx.insert(ticketCcs).values(people.map((e) => ({ orgId, ticketId, email: e }))).onConflictDoNothing();
+      }
+      await recordMailAttachments(tx, { orgId, ticketId, commentId, uploaderId: sender.userId, requestId }, files.stored);
+      await tx.update(inboundMessages).set({ status: "applied", outcome, ticketId, commentId, appliedAt: new Date(), error: null })
+        .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId)));
+      logger().info({ requestId, orgId, inboundId, outcome, ticketId, event: "inbound_applied" }, "inbound message applied");
+      return { outcome, ticketId, commentId };
+    });
+  } catch (err) {
+    await files.discard();
+    throw err;
+  }
+}
+
+/** Called by the worker when the last retry failed: the message stays, marked failed with the error. */
+export async function markInboundDead(job: { orgId: string; inboundId: string }, error: string): Promise<void> {
+  await withTenant(job.orgId, (tx) => tx.update(inboundMessages).set({ status: "failed", error: error.slice(0, 2000) })
+    .where(and(eq(inboundMessages.orgId, job.orgId), eq(inboundMessages.id, job.inboundId), eq(inboundMessages.status, "received"))));
+}
+
+async function markDropped(orgId: string, inboundId: string, reason: string): Promise<ApplyOutcome> {
+  return withTenant(orgId, (tx) => drop(tx, orgId, inboundId, reason));
+}
+
+async function drop(tx: Tx, orgId: string, inboundId: string, reason: string, discard?: () => Promise<void>): Promise<ApplyOutcome> {
+  await discard?.();
+  await tx.update(inboundMessages).set({ status: "dropped", outcome: "dropped", reason, appliedAt: new Date() })
+    .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId), eq(inboundMessages.status, "received")));
+  logger().info({ orgId, inboundId, reason, event: "inbound_dropped" }, "inbound message dropped");
+  return { outcome: "dropped", reason };
+}
+
+/** Support addresses (of any org) among some addresses: never made CCs, or two helpdesks would mail each other. */
+async function unsafeSupportAddressesAmong(list: string[]): Promise<Set<string>> {
+  const r = await unsafeWithSystem((tx) => tx.execute<{ a: string }>(sql`select lower(address) as a from email_addresses where lower(address) in ${list}`));
+  return new Set(r.rows.map((x) => x.a));
+}
+
+function subjectOf(mail: InboundMail): string {
+  const s = mail.subject.replace(/^\s*((re|fwd?|aw|wg|tr|rv|sv|vs)\s*(\[\d+\])?\s*:\s*)+/i, "").trim() || mail.subject.trim() || "(no subject)";
+  return [...s].slice(0, MAX_SUBJECT).join("");
+}
+
+/**
+ * The body as markdown: the text part, or the HTML part converted. `reply` is without quoted
+ * history and signature; `full` keeps everything for a message that starts a conversation (a
+ * forward's content is the point), unless it is itself a reply to mail Beacon did not see.
+ */
+function commentBody(mail: InboundMail, refused: { filename: string; reason: string }[]): { full: string; reply: string } {
+  const source = (mail.text ?? (mail.html ? htmlToMarkdown(mail.html) : "")).replace(/\r\n?/g, "\n").trim();
+  const reply = visibleReply(source);
+  const isReply = mail.inReplyTo.length > 0 || /^\s*(re|aw|sv|vs|rv)\s*:/i.test(mail.subject);
+  const note = refused.length ? `\n\n---\nAttachments not accepted:\n${refused.map((r) => `- ${r.filename}: ${r.reason}`).join("\n")}` : "";
+  const orEmpty = (s: string) => (s.trim() ? s : "(no text)");
+  return { full: clip(orEmpty(isReply ? reply : source) + note), reply: clip(orEmpty(reply) + note) };
+}
+
+function clip(s: string): string {
+  if (Buffer.byteLength(s, "utf8") <= MAX_BODY_BYTES) return s;
+  const suffix = "\n\n_(cut: the message is longer than a comment may be; the original is kept)_";
+  let out = Buffer.from(s, "utf8").subarray(0, MAX_BODY_BYTES - Buffer.byteLength(suffix) - 4).toString("utf8");
+  out = out.replace(/\uFFFD$/, "");
+  return out + suffix;
+}

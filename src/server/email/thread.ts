@@ -1,0 +1,43 @@
+import "server-only";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { emailMessageIds, ticketCcs } from "../db/schema/email";
+import { tickets } from "../db/schema/tickets";
+import type { Tx } from "../db/tenant";
+import type { InboundMail } from "./parse-message";
+
+export type Thread = { ticketId: string; number: number; status: string; requesterId: string; by: "message-id" | "subject"; senderIsCc: boolean };
+
+/**
+ * The ticket a message answers, in the org of the transaction (RLS scopes every query; the org
+ * filter is written out as well): first In-Reply-To / References against the Message-IDs Beacon
+ * stored or sent, then a `[#n]` subject tag, which counts only when the sender is that ticket's
+ * requester or one of its CCs (anyone can type a ticket number).
+ */
+export async function findThread(tx: Tx, orgId: string, mail: InboundMail, senderId: string): Promise<Thread | null> {
+  const ids = [...mail.inReplyTo, ...[...mail.references].reverse()].slice(0, 50);
+  const sender = mail.from!.address;
+  const isCc = async (ticketId: string) =>
+    (await tx.select({ e: ticketCcs.email }).from(ticketCcs).where(and(eq(ticketCcs.orgId, orgId), eq(ticketCcs.ticketId, ticketId), eq(ticketCcs.email, sender))).limit(1)).length > 0;
+  const load = async (where: ReturnType<typeof eq>) =>
+    (await tx.select({ id: tickets.id, number: tickets.number, status: tickets.status, requesterId: tickets.requesterId }).from(tickets).where(and(eq(tickets.orgId, orgId), where)).limit(1))[0];
+
+  if (ids.length) {
+    const known = await tx.select({ messageId: emailMessageIds.messageId, ticketId: emailMessageIds.ticketId }).from(emailMessageIds)
+      .where(and(eq(emailMessageIds.orgId, orgId), inArray(emailMessageIds.messageId, ids)));
+    const byId = new Map(known.map((k) => [k.messageId, k.ticketId]));
+    const hit = ids.map((i) => byId.get(i)).find((t) => t !== undefined);
+    if (hit) {
+      const t = await load(eq(tickets.id, hit));
+      if (t) return { ticketId: t.id, number: t.number, status: t.status, requesterId: t.requesterId, by: "message-id", senderIsCc: t.requesterId !== senderId && (await isCc(t.id)) };
+    }
+  }
+  const tag = /\[#(\d{1,9})\]/.exec(mail.subject);
+  if (tag) {
+    const t = await load(sql`${tickets.number} = ${Number(tag[1])}`);
+    if (t) {
+      if (t.requesterId === senderId) return { ticketId: t.id, number: t.number, status: t.status, requesterId: t.requesterId, by: "subject", senderIsCc: false };
+      if (await isCc(t.id)) return { ticketId: t.id, number: t.number, status: t.status, requesterId: t.requesterId, by: "subject", senderIsCc: true };
+    }
+  }
+  return null;
+}
