@@ -109,3 +109,30 @@ describe("a stored policy whose due dates cannot be computed", () => {
     expect(their!.first_response_due).not.toBeNull();
   });
 });
+
+describe("a business-hours policy whose calendar is missing (decision 030)", () => {
+  // The admin API refuses such a policy; a row edited by hand (or a calendar removed under it)
+  // still has one. Its tickets get no due dates with the reason, never wall-clock ones, never a 500.
+  beforeAll(async () => {
+    await q(sql`update sla_policies set business_hours = true, calendar_id = null where org_id = ${other.org.id} and priority = 'low'`);
+  });
+
+  it("create is 201 with no due dates and the reason in its SLA events; a pause and resume credit nothing", async () => {
+    const t = await newTicket(other.agent, { requesterId: other.customer.id, priority: "low" });
+    const rowOf = async () =>
+      (await q<{ first_response_due: string | null; resolve_due: string | null; sla_paused_seconds: number }>(
+        sql`select first_response_due, resolve_due, sla_paused_seconds from tickets where id = ${t.id}`,
+      ))[0];
+    expect(await rowOf()).toEqual({ first_response_due: null, resolve_due: null, sla_paused_seconds: 0 });
+    const events = await q<{ metric: string; data: { noDueDate?: boolean; reason?: string } }>(
+      sql`select metric::text, data from sla_events where ticket_id = ${t.id} and kind = 'apply' order by metric`,
+    );
+    expect(events).toEqual(["first_response", "resolution"].map((metric) => ({
+      metric, data: expect.objectContaining({ noDueDate: true, reason: expect.stringMatching(/counts business hours but has no calendar/) }),
+    })));
+    expect((await api.patchTicket(other.agent, t.id, { status: "pending" })).status).toBe(200);
+    await q(sql`update tickets set sla_paused_at = sla_paused_at - interval '2 hours' where id = ${t.id}`);
+    expect((await api.patchTicket(other.agent, t.id, { status: "open" })).status).toBe(200);
+    expect(await rowOf()).toEqual({ first_response_due: null, resolve_due: null, sla_paused_seconds: 0 });
+  });
+});

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { CalendarError, type Calendar, type CalendarInterval } from "../../src/server/sla/calendar";
 import {
-  addBusinessSeconds, addWallSeconds, businessClock, businessSecondsBetween, clockFor, wallClock, wallSecondsBetween,
+  addBusinessSeconds, addWallSeconds, businessClock, businessSecondsBetween, policyClock, stoppedClock, wallClock, wallSecondsBetween,
 } from "../../src/server/sla/sla-clock";
 import {
-  computeDue, nextResponseDue, pausedBusinessSeconds, reapply, resumeResolution, slaState, type SlaTargets,
+  firstResponseDueAt, nextResponseDueAt, pausedBusinessSeconds, resolveDueAt, slaState, type SlaTargets,
 } from "../../src/server/sla/due-dates";
+import { slaOnCreate, slaOnUpdate, type SlaRules, type SlaTicket } from "../../src/server/sla/transitions";
 
 // Every expected instant was worked out by hand from the zone's offset on that date:
 // America/New_York EST -05:00, EDT -04:00 from 2026-03-08 07:00Z to 2026-11-01 06:00Z;
@@ -140,13 +141,13 @@ describe("wall clock and SlaClock", () => {
   });
 
   it("picks the clock from the policy", () => {
-    expect(clockFor({ businessHours: false }, NY)).toBe(wallClock);
-    const clock = clockFor({ businessHours: true }, NY);
+    expect(policyClock({ businessHours: false }, NY)).toBe(wallClock);
+    const clock = policyClock({ businessHours: true }, NY);
     expect(clock.kind).toBe("business");
     expect(clock.add(new Date("2026-02-06T21:00:00Z"), 2 * H).toISOString()).toBe("2026-02-09T15:00:00.000Z");
     expect(clock.between(new Date("2026-02-06T21:00:00Z"), new Date("2026-02-09T15:00:00Z"))).toBe(2 * H);
     expect(clock.isRunning(new Date("2026-02-07T17:00:00Z"))).toBe(false);
-    expect(() => clockFor({ businessHours: true }, null)).toThrow(CalendarError);
+    expect(() => policyClock({ businessHours: true }, null)).toThrow(CalendarError);
     // SlaClock.between is whole seconds (what tickets store); the raw functions keep milliseconds.
     expect(clock.between(new Date("2026-02-02T15:00:00.000Z"), new Date("2026-02-02T15:00:01.600Z"))).toBe(2);
     expect(wallClock.between(new Date("2026-02-02T15:00:00.000Z"), new Date("2026-02-02T15:00:01.400Z"))).toBe(1);
@@ -160,17 +161,24 @@ const HIGH: SlaTargets = { firstResponseMinutes: 60, resolveMinutes: 480, nextRe
 const URGENT_WALL: SlaTargets = { firstResponseMinutes: 30, resolveMinutes: 240, nextResponseMinutes: null, businessHours: false };
 const d = (iso: string) => new Date(iso);
 
+const rules = (p: SlaTargets): SlaRules => ({ ...p, pauseOn: ["pending", "on_hold"] });
+const ticket = (t: Partial<SlaTicket> & { createdAt: Date }): SlaTicket => ({
+  status: "open", firstResponseAt: null, firstResponseDue: null, nextResponseDue: null, resolveDue: null,
+  resolvedAt: null, slaPausedAt: null, slaPausedSeconds: 0, ...t,
+});
+const NY_CLOCK = businessClock(NY);
+
 describe("due dates, pauses and re-application", () => {
   it("computes both due dates from the start (NY, created Mon 10:00 EST)", () => {
-    const due = computeDue({ policy: NORMAL, calendar: NY, startedAt: d("2026-02-02T15:00:00Z"), pausedSeconds: 0 });
-    expect(due.firstResponseDue.toISOString()).toBe("2026-02-02T19:00:00.000Z"); // Mon 14:00
-    expect(due.resolveDue.toISOString()).toBe("2026-02-05T15:00:00.000Z"); // 24 business hours: Thu 10:00
+    const due = slaOnCreate(rules(NORMAL), NY_CLOCK, { createdAt: d("2026-02-02T15:00:00Z"), priority: "normal" }).changes;
+    expect(due.firstResponseDue!.toISOString()).toBe("2026-02-02T19:00:00.000Z"); // Mon 14:00
+    expect(due.resolveDue!.toISOString()).toBe("2026-02-05T15:00:00.000Z"); // 24 business hours: Thu 10:00
   });
 
   it("credits paused business seconds to resolution only", () => {
-    const due = computeDue({ policy: NORMAL, calendar: NY, startedAt: d("2026-02-02T15:00:00Z"), pausedSeconds: 7200 });
-    expect(due.firstResponseDue.toISOString()).toBe("2026-02-02T19:00:00.000Z");
-    expect(due.resolveDue.toISOString()).toBe("2026-02-05T17:00:00.000Z"); // Thu 12:00
+    const start = d("2026-02-02T15:00:00Z");
+    expect(firstResponseDueAt(NY_CLOCK, NORMAL, start).toISOString()).toBe("2026-02-02T19:00:00.000Z");
+    expect(resolveDueAt(NY_CLOCK, NORMAL, start, 7200).toISOString()).toBe("2026-02-05T17:00:00.000Z"); // Thu 12:00
   });
 
   const pauses: { name: string; clock: "business" | "wall"; from: string; to: string; seconds: number }[] = [
@@ -190,46 +198,66 @@ describe("due dates, pauses and re-application", () => {
   const createdAt = d("2026-02-04T15:00:00Z");
   const pausedAt = d("2026-02-06T21:00:00Z");
   const resumedAt = d("2026-02-09T15:00:00Z");
+  const resume = (pausedSeconds: number, from: Date, to: Date) => {
+    const c = slaOnUpdate(rules(NORMAL), NY_CLOCK, ticket({ createdAt, status: "pending", slaPausedAt: from, slaPausedSeconds: pausedSeconds }), { status: "open" }, to).changes;
+    return { pausedSeconds: c.slaPausedSeconds, resolveDue: c.resolveDue };
+  };
 
   it("a resume moves resolveDue later by the paused business time", () => {
-    expect(computeDue({ policy: NORMAL, calendar: NY, startedAt: createdAt, pausedSeconds: 0 }).resolveDue.toISOString()).toBe("2026-02-09T15:00:00.000Z");
-    const resumed = resumeResolution(NORMAL, NY, { createdAt, pausedSeconds: 0, pausedAt, resumedAt });
+    expect(resolveDueAt(NY_CLOCK, NORMAL, createdAt, 0).toISOString()).toBe("2026-02-09T15:00:00.000Z");
+    const resumed = resume(0, pausedAt, resumedAt);
     expect(resumed).toEqual({ pausedSeconds: 7200, resolveDue: d("2026-02-09T17:00:00.000Z") });
     // A second pause accumulates: Mon 10:30 → 11:15 EST adds 45 minutes → due Mon 12:45 EST.
-    const again = resumeResolution(NORMAL, NY, { createdAt, pausedSeconds: 7200, pausedAt: d("2026-02-09T15:30:00Z"), resumedAt: d("2026-02-09T16:15:00Z") });
+    const again = resume(7200, d("2026-02-09T15:30:00Z"), d("2026-02-09T16:15:00Z"));
     expect(again).toEqual({ pausedSeconds: 7200 + 2700, resolveDue: d("2026-02-09T17:45:00.000Z") });
   });
 
   it("a priority change after a pause re-applies from createdAt and keeps the paused seconds", () => {
     const now = d("2026-02-09T16:00:00Z"); // Mon 11:00 EST
-    expect(reapply(HIGH, NY, { createdAt, pausedSeconds: 7200, pausedAt: null, now })).toEqual({
+    const c = slaOnUpdate(rules(HIGH), NY_CLOCK, ticket({ createdAt, slaPausedSeconds: 7200 }), { priority: "high" }, now).changes;
+    expect({ firstResponseDue: c.firstResponseDue, resolveDue: c.resolveDue, paused: c.slaPausedAt !== undefined }).toEqual({
       firstResponseDue: d("2026-02-04T16:00:00.000Z"), // Wed 11:00
       resolveDue: d("2026-02-05T17:00:00.000Z"), // 8h + 2h paused = Wed 7h + Thu 09:00–12:00
       paused: false,
-      resolveRemainingSeconds: 10 * H - 25 * H, // elapsed Wed 7 + Thu 8 + Fri 8 + Mon 2 business hours
     });
+    // Budget left: 10 h against elapsed Wed 7 + Thu 8 + Fri 8 + Mon 2 business hours.
+    expect(8 * H + 7200 - NY_CLOCK.between(createdAt, now)).toBe(10 * H - 25 * H);
   });
 
   it("a priority change to a wall-clock policy keeps the paused seconds as recorded", () => {
-    const r = reapply(URGENT_WALL, null, { createdAt, pausedSeconds: 7200, pausedAt: null, now: d("2026-02-04T16:00:00Z") });
-    expect(r.firstResponseDue.toISOString()).toBe("2026-02-04T15:30:00.000Z");
-    expect(r.resolveDue?.toISOString()).toBe("2026-02-04T21:00:00.000Z"); // 4h + 2h wall
-    expect(r.resolveRemainingSeconds).toBe(5 * H);
+    const now = d("2026-02-04T16:00:00Z");
+    const c = slaOnUpdate(rules(URGENT_WALL), wallClock, ticket({ createdAt, slaPausedSeconds: 7200 }), { priority: "urgent" }, now).changes;
+    expect(c.firstResponseDue!.toISOString()).toBe("2026-02-04T15:30:00.000Z");
+    expect(c.resolveDue?.toISOString()).toBe("2026-02-04T21:00:00.000Z"); // 4h + 2h wall
+    expect(4 * H + 7200 - wallClock.between(createdAt, now)).toBe(5 * H);
   });
 
-  it("a priority change while paused leaves resolution unknown until resume", () => {
-    const r = reapply(HIGH, NY, { createdAt, pausedSeconds: 0, pausedAt, now: d("2026-02-07T17:00:00Z") });
-    expect(r).toEqual({
-      firstResponseDue: d("2026-02-04T16:00:00.000Z"),
-      resolveDue: null,
-      paused: true,
-      resolveRemainingSeconds: 8 * H - 22 * H, // Wed 7 + Thu 8 + Fri 7 before the pause
-    });
+  it("a priority change while paused leaves resolution as it was until resume", () => {
+    const t = ticket({ createdAt, status: "pending", slaPausedAt: pausedAt, resolveDue: d("2026-02-09T15:00:00Z") });
+    const c = slaOnUpdate(rules(HIGH), NY_CLOCK, t, { priority: "high" }, d("2026-02-07T17:00:00Z")).changes;
+    expect(c).toEqual({ firstResponseDue: d("2026-02-04T16:00:00.000Z") });
+    // Wed 7 + Thu 8 + Fri 7 business hours ran before the pause.
+    expect(8 * H - NY_CLOCK.between(createdAt, pausedAt)).toBe(8 * H - 22 * H);
   });
 
   it("next response counts from the oldest unanswered customer comment", () => {
-    expect(nextResponseDue(NORMAL, NY, d("2026-02-06T21:00:00Z"))?.toISOString()).toBe("2026-02-09T15:00:00.000Z");
-    expect(nextResponseDue(HIGH, NY, d("2026-02-06T21:00:00Z"))).toBeNull();
+    expect(nextResponseDueAt(NY_CLOCK, NORMAL, d("2026-02-06T21:00:00Z"))?.toISOString()).toBe("2026-02-09T15:00:00.000Z");
+    expect(nextResponseDueAt(NY_CLOCK, HIGH, d("2026-02-06T21:00:00Z"))).toBeNull();
+  });
+});
+
+describe("a business-hours policy without a usable calendar (decision 030)", () => {
+  it("policyClock refuses it; a stored policy gets a stopped clock: no due date with the reason, no paused time", () => {
+    expect(() => policyClock({ businessHours: true }, null)).toThrow(/has no calendar/);
+    const stopped = stoppedClock("SLA policy counts business hours but has no calendar");
+    expect(stopped.between(d("2026-02-02T15:00:00Z"), d("2026-02-03T15:00:00Z"))).toBe(0);
+    const created = slaOnCreate(rules(NORMAL), stopped, { createdAt: d("2026-02-02T15:00:00Z"), priority: "normal" });
+    expect(created.changes).toEqual({ firstResponseDue: null, resolveDue: null });
+    expect(created.events.map((e) => e.data)).toEqual([
+      { priority: "normal", noDueDate: true, reason: "SLA policy counts business hours but has no calendar" },
+      { priority: "normal", noDueDate: true, reason: "SLA policy counts business hours but has no calendar" },
+    ]);
+    // Never wall-clock time: a wall clock would have given due dates 4 and 24 hours later.
   });
 });
 

@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Calendar, CalendarInterval } from "../../src/server/sla/calendar";
-import { computeDue, nextResponseDue, reapply, resumeResolution, type SlaTargets } from "../../src/server/sla/due-dates";
-import { addBusinessSeconds, businessSecondsBetween } from "../../src/server/sla/sla-clock";
+import type { SlaTargets } from "../../src/server/sla/due-dates";
+import { addBusinessSeconds, businessSecondsBetween, policyClock } from "../../src/server/sla/sla-clock";
+import { slaOnComment, slaOnCreate, slaOnUpdate, type SlaTicket, type SlaTransition } from "../../src/server/sla/transitions";
 import { fuzzAssert, runs } from "../helpers/fuzz";
 
 // SLA math against a slow reference, with fast-check arbitraries and shrinking (issue 7;
@@ -15,8 +16,8 @@ import { fuzzAssert, runs } from "../helpers/fuzz";
 // the reference is exact to the millisecond for instants at any second.
 //
 // Ticket histories (status changes that pause and resume, solve and reopen, priority changes,
-// replies) are played twice: through due-dates.ts the way src/server/sla/apply.ts drives it, and
-// through the reference, which follows SPEC §5 literally by cells. A third reading — the resolution
+// replies) are played twice: through the transitions of src/server/sla/transitions.ts, the very
+// functions src/server/sla/apply.ts runs on every ticket write (decision 030), and through the reference, which follows SPEC §5 literally by cells. A third reading — the resolution
 // clock simply stops while paused — must agree whenever every pause began before the ticket was due.
 
 const FILE = "tests/unit/sla-property.test.ts";
@@ -249,7 +250,7 @@ type Outcome = {
   paused: boolean;
   resolved: boolean;
   pausedSeconds: number;
-  /** From reapply() at the end: budget left when the clock stopped (now, or the pause start). */
+  /** At the end: resolution budget left when the clock stopped (now, or the pause start). */
   remaining: number;
 };
 
@@ -303,56 +304,38 @@ function reference(k: Case, now: number): Outcome & { windows: [number, number][
   };
 }
 
-// --- the code under test, driven as apply.ts drives it ------------------------------------------
+// --- the code under test: the transitions apply.ts runs ------------------------------------------
 
+/** `remaining` is the resolution budget left when the clock stopped, counted by the policy's clock. */
 function fast(k: Case, now: number): Outcome {
-  const at = (ms: number) => new Date(ms);
-  const createdAt = at(k.createdAt);
+  const createdAt = new Date(k.createdAt);
+  const clock = policyClock({ businessHours: k.calendar !== null }, k.calendar);
   let priority = k.priority;
-  let status: Status = "new";
-  let pausedAt: Date | null = null;
-  let pausedSeconds = 0;
-  let resolvedAt: Date | null = null;
-  let firstResponseAt: Date | null = null;
-  let nextDue: Date | null = null;
-  const first = computeDue({ policy: k.policies[priority], calendar: k.calendar, startedAt: createdAt, pausedSeconds: 0 });
-  let frDue: Date | null = first.firstResponseDue;
-  let rDue: Date | null = first.resolveDue;
+  let t: SlaTicket = {
+    createdAt, status: "new", firstResponseAt: null, firstResponseDue: null, nextResponseDue: null,
+    resolveDue: null, resolvedAt: null, slaPausedAt: null, slaPausedSeconds: 0,
+  };
+  const play = (x: SlaTransition) => (t = { ...t, ...x.changes });
+  play(slaOnCreate(k.policies[priority], clock, { createdAt, priority }));
   for (const e of k.history) {
-    const p = k.policies[priority];
-    const when = at(e.at);
+    const when = new Date(e.at);
     if (e.kind === "status") {
-      let recompute = false;
-      if (e.status === "solved" && !resolvedAt) resolvedAt = when;
-      if (e.status !== "solved" && resolvedAt && status === "solved") {
-        resolvedAt = null;
-        recompute = true;
-      }
-      const shouldPause = p.pauseOn.includes(e.status) && !resolvedAt;
-      if (pausedAt && !shouldPause) {
-        const r = resumeResolution(p, k.calendar, { createdAt, pausedSeconds, pausedAt, resumedAt: when });
-        pausedSeconds = r.pausedSeconds;
-        pausedAt = null;
-        if (!resolvedAt) rDue = r.resolveDue;
-      } else if (!pausedAt && shouldPause) pausedAt = when;
-      if (recompute && !resolvedAt && !pausedAt) rDue = computeDue({ policy: p, calendar: k.calendar, startedAt: createdAt, pausedSeconds }).resolveDue;
-      status = e.status;
+      play(slaOnUpdate(k.policies[priority], clock, t, { status: e.status }, when));
+      t.status = e.status;
     } else if (e.kind === "priority") {
       priority = e.priority;
-      const r = reapply(k.policies[priority], k.calendar, { createdAt, pausedSeconds, pausedAt, now: when });
-      if (!firstResponseAt) frDue = r.firstResponseDue;
-      if (!resolvedAt && !pausedAt) rDue = r.resolveDue;
-    } else if (e.kind === "staffReply") {
-      firstResponseAt ??= when;
-      nextDue = null;
-    } else if (firstResponseAt && !nextDue) {
-      nextDue = nextResponseDue(p, k.calendar, when);
+      play(slaOnUpdate(k.policies[priority], clock, t, { priority }, when));
+    } else {
+      const c = { publicStaffReply: e.kind === "staffReply", customerReply: e.kind === "customerReply" };
+      play(slaOnComment({ policy: k.policies[priority], clock }, t, c, when));
     }
   }
-  const end = reapply(k.policies[priority], k.calendar, { createdAt, pausedSeconds, pausedAt, now: at(now) });
+  const stoppedAt = t.slaPausedAt ?? new Date(now);
   return {
-    firstResponseDue: frDue?.getTime() ?? null, resolveDue: rDue?.getTime() ?? null, nextResponseDue: nextDue?.getTime() ?? null,
-    paused: end.paused, resolved: resolvedAt !== null, pausedSeconds, remaining: end.resolveRemainingSeconds,
+    firstResponseDue: t.firstResponseDue?.getTime() ?? null, resolveDue: t.resolveDue?.getTime() ?? null,
+    nextResponseDue: t.nextResponseDue?.getTime() ?? null, paused: t.slaPausedAt !== null, resolved: t.resolvedAt !== null,
+    pausedSeconds: t.slaPausedSeconds,
+    remaining: k.policies[priority].resolveMinutes * 60 + t.slaPausedSeconds - clock.between(createdAt, stoppedAt),
   };
 }
 

@@ -7,16 +7,16 @@ import type { TicketPriority, TicketStatus } from "../db/schema/enums";
 import type { TicketRow } from "../tickets/ticket-view";
 import { orgs } from "../db/schema/orgs";
 import { logger } from "../observability/logger";
-import { CalendarError } from "./calendar";
 import { nextCheckAt, runningMetrics, type SlaFieldsForCheck } from "./next-check";
-import { clockFor, type SlaClock } from "./policy-clock";
+import { storedPolicyClock, type SlaClock } from "./policy-clock";
+import { slaOnComment, slaOnCreate, slaOnUpdate, startsNextResponse, type SlaEventDraft } from "./transitions";
 
-// Applies SPEC §5 to a ticket's stored SLA fields. Every change is also an SlaEvent, so the
-// history can be shown and audited. All durations are in seconds.
+// Applies SPEC §5 to a ticket's stored SLA fields: loads the policy of the ticket's priority, runs
+// the pure transition (transitions.ts, where the rules live and the property tests drive them) and
+// writes its SlaEvents, so the history can be shown and audited.
 
 type Policy = typeof slaPolicies.$inferSelect;
 type Loaded = { policy: Policy; clock: SlaClock };
-type SlaEventInsert = typeof slaEvents.$inferInsert;
 
 async function loadPolicy(tx: Tx, priority: TicketPriority): Promise<Loaded | null> {
   const [row] = await tx
@@ -26,28 +26,16 @@ async function loadPolicy(tx: Tx, priority: TicketPriority): Promise<Loaded | nu
     .where(eq(slaPolicies.priority, priority))
     .limit(1);
   if (!row) return null;
-  return { policy: row.policy, clock: clockFor(row.policy, row.calendar) };
+  return { policy: row.policy, clock: storedPolicyClock(row.policy, row.calendar) };
 }
 
-const FINAL: readonly TicketStatus[] = ["solved", "closed"];
-
-/**
- * A due date, or null with the reason when it cannot be computed (a calendar that does not reach
- * the target within the engine's span, e.g. one stored before save-time checks existed). The
- * ticket write goes on with "no due date" and the reason in its SLA event, never a 500.
- */
-function dueAt(p: Loaded, t: TicketRow, start: Date, seconds: number): { due: Date | null; noDue?: Record<string, unknown> } {
-  try {
-    return { due: p.clock.add(start, seconds) };
-  } catch (err) {
-    if (!(err instanceof CalendarError) && !(err instanceof RangeError)) throw err;
-    logger().warn({ ticketId: t.id, policyId: p.policy.id, err: err.message }, "SLA due date cannot be computed; recorded as no due date");
-    return { due: null, noDue: { noDueDate: true, reason: err.message } };
+/** Writes a transition's events; a due date recorded as none is also logged (decision 025). */
+async function recordEvents(tx: Tx, t: TicketRow, policyId: string | null, events: SlaEventDraft[]): Promise<void> {
+  if (!events.length) return;
+  for (const e of events) {
+    if (e.data.noDueDate) logger().warn({ ticketId: t.id, policyId, err: e.data.reason }, "SLA due date cannot be computed; recorded as no due date");
   }
-}
-
-function event(t: TicketRow, metric: SlaEventInsert["metric"], kind: SlaEventInsert["kind"], at: Date, dueAt: Date | null, data: Record<string, unknown> = {}): SlaEventInsert {
-  return { orgId: t.orgId, ticketId: t.id, metric, kind, at, dueAt, data };
+  await tx.insert(slaEvents).values(events.map((e) => ({ orgId: t.orgId, ticketId: t.id, ...e })));
 }
 
 /** The org's warning lead time (settings.slaWarningMinutes, default 15) in seconds. */
@@ -67,30 +55,21 @@ export async function slaNextCheck(tx: Tx, t: SlaFieldsForCheck, now: Date): Pro
 export async function applySlaOnCreate(tx: Tx, t: TicketRow): Promise<TicketRow> {
   const p = await loadPolicy(tx, t.priority);
   if (!p) return t;
-  const first = dueAt(p, t, t.createdAt, p.policy.firstResponseMinutes * 60);
-  const resolve = dueAt(p, t, t.createdAt, p.policy.resolveMinutes * 60);
-  const [firstResponseDue, resolveDue] = [first.due, resolve.due];
+  const { changes, events } = slaOnCreate(p.policy, p.clock, t);
+  const { firstResponseDue = null, resolveDue = null } = changes;
   const slaNextCheckAt = await slaNextCheck(tx, { ...t, firstResponseDue, resolveDue }, t.createdAt);
   const [updated] = await tx
     .update(tickets)
     .set({ slaPolicyId: p.policy.id, firstResponseDue, resolveDue, slaNextCheckAt })
     .where(eq(tickets.id, t.id))
     .returning();
-  await tx.insert(slaEvents).values([
-    event(t, "first_response", "apply", t.createdAt, firstResponseDue, { priority: t.priority, ...first.noDue }),
-    event(t, "resolution", "apply", t.createdAt, resolveDue, { priority: t.priority, ...resolve.noDue }),
-  ]);
+  await recordEvents(tx, t, p.policy.id, events);
   return updated!;
 }
 
 type SlaFields = Partial<Pick<TicketRow, "slaPolicyId" | "firstResponseDue" | "firstResponseAt" | "nextResponseDue" | "resolveDue" | "resolvedAt" | "slaPausedAt" | "slaPausedSeconds" | "slaNextCheckAt">>;
 
-/**
- * Status and priority changes: pause while the status is in the policy's pauseOn (first response
- * never pauses), resume moving resolveDue later by the paused business time, fulfil resolution on
- * solve, re-open it on reopen, and re-apply the policy from createdAt on a priority change,
- * keeping paused time and any metric already fulfilled.
- */
+/** Status and priority changes (see `slaOnUpdate`); no policy for the (new) priority means no targets. */
 export async function slaChangesOnUpdate(
   tx: Tx,
   t: TicketRow,
@@ -104,66 +83,12 @@ export async function slaChangesOnUpdate(
       ? { slaPolicyId: null, firstResponseDue: t.firstResponseAt ? t.firstResponseDue : null, resolveDue: t.resolvedAt ? t.resolveDue : null, nextResponseDue: null }
       : {};
   }
-  const reason = change.reason ?? "priority_change";
-  const status = change.status ?? t.status;
-  const out: SlaFields = {};
-  const events: SlaEventInsert[] = [];
-  let pausedAt = t.slaPausedAt;
-  let pausedSeconds = t.slaPausedSeconds;
-  let resolvedAt = t.resolvedAt;
-  let recompute = change.priority !== undefined;
-
-  if (change.status !== undefined) {
-    if (FINAL.includes(status) && !resolvedAt) {
-      resolvedAt = now;
-      out.resolvedAt = now;
-    }
-    if (!FINAL.includes(status) && resolvedAt && t.status === "solved") {
-      resolvedAt = null;
-      out.resolvedAt = null;
-      recompute = true;
-      events.push(event(t, "resolution", "apply", now, null, { reason: "reopened" }));
-    }
-    const shouldPause = p.policy.pauseOn.includes(status) && !resolvedAt;
-    if (pausedAt && !shouldPause) {
-      const paused = p.clock.between(pausedAt, now);
-      pausedSeconds += paused;
-      pausedAt = null;
-      recompute = true;
-      Object.assign(out, { slaPausedAt: null, slaPausedSeconds: pausedSeconds });
-      events.push(event(t, "resolution", "resume", now, null, { pausedSeconds: paused, totalPausedSeconds: pausedSeconds }));
-    } else if (!pausedAt && shouldPause) {
-      pausedAt = now;
-      out.slaPausedAt = now;
-      events.push(event(t, "resolution", "pause", now, t.resolveDue, { status }));
-    }
-    if (out.resolvedAt) events.push(event(t, "resolution", "fulfill", now, t.resolveDue, { late: t.resolveDue ? now > t.resolveDue : false }));
-  }
-
-  if (recompute) {
-    if (change.priority !== undefined) {
-      out.slaPolicyId = p.policy.id;
-      if (!t.firstResponseAt) {
-        const first = dueAt(p, t, t.createdAt, p.policy.firstResponseMinutes * 60);
-        out.firstResponseDue = first.due;
-        events.push(event(t, "first_response", "apply", now, out.firstResponseDue, { reason, priority: change.priority, ...first.noDue }));
-      }
-    }
-    if (!resolvedAt && !pausedAt) {
-      const resolve = dueAt(p, t, t.createdAt, p.policy.resolveMinutes * 60 + pausedSeconds);
-      out.resolveDue = resolve.due;
-      events.push(event(t, "resolution", "apply", now, out.resolveDue, { reason: change.priority ? reason : "resumed", pausedSeconds, ...resolve.noDue }));
-    }
-  }
-  if (events.length) await tx.insert(slaEvents).values(events);
-  return out;
+  const { changes, events } = slaOnUpdate(p.policy, p.clock, t, change, now);
+  await recordEvents(tx, t, p.policy.id, events);
+  return change.priority !== undefined ? { ...changes, slaPolicyId: p.policy.id } : changes;
 }
 
-/**
- * A comment: the first public staff reply fulfils first response (once); a public staff reply
- * fulfils a running next-response metric; a customer reply after the first response starts one
- * (policy nextResponseMinutes). A status change caused by the comment is applied as well.
- */
+/** A comment (see `slaOnComment`), and the status change it causes, if any. */
 export async function slaChangesOnComment(
   tx: Tx,
   t: TicketRow,
@@ -171,24 +96,8 @@ export async function slaChangesOnComment(
   now: Date,
 ): Promise<SlaFields> {
   const out: SlaFields = c.nextStatus ? await slaChangesOnUpdate(tx, t, { status: c.nextStatus }, now) : {};
-  const events: SlaEventInsert[] = [];
-  if (c.publicStaffReply) {
-    if (!t.firstResponseAt) {
-      out.firstResponseAt = now;
-      events.push(event(t, "first_response", "fulfill", now, t.firstResponseDue, { late: t.firstResponseDue ? now > t.firstResponseDue : false }));
-    }
-    if (t.nextResponseDue) {
-      out.nextResponseDue = null;
-      events.push(event(t, "next_response", "fulfill", now, t.nextResponseDue, { late: now > t.nextResponseDue }));
-    }
-  } else if (c.customerReply && t.firstResponseAt && !t.nextResponseDue) {
-    const p = await loadPolicy(tx, t.priority);
-    if (p?.policy.nextResponseMinutes) {
-      const next = dueAt(p, t, now, p.policy.nextResponseMinutes * 60);
-      out.nextResponseDue = next.due;
-      events.push(event(t, "next_response", "apply", now, out.nextResponseDue, { ...next.noDue }));
-    }
-  }
-  if (events.length) await tx.insert(slaEvents).values(events);
-  return out;
+  const p = startsNextResponse(t, c) ? await loadPolicy(tx, t.priority) : null;
+  const { changes, events } = slaOnComment(p, t, c, now);
+  await recordEvents(tx, t, p?.policy.id ?? null, events);
+  return Object.assign(out, changes);
 }

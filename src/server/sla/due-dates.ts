@@ -1,5 +1,5 @@
-// SLA metric math the engine calls: due dates, pause accounting, re-application, badge state.
-// Pure (no I/O, no clock: callers pass `now`), shared by the engine and the UI.
+// SLA metric math: due dates, pause accounting, badge state. Pure (no I/O, no clock: callers pass
+// `now`), shared by the engine (through transitions.ts) and the UI.
 //
 // Pause accounting (SPEC §5): while the status is in `pauseOn` the resolution clock stops. On
 // resume the paused time, measured with the policy's clock (only working time for business-hours
@@ -7,8 +7,7 @@
 // seconds, and resolveDue = clock.add(createdAt, resolveMinutes * 60 + pausedSeconds). Because
 // `add` composes, that is the old due moved later by the paused seconds. First response and
 // next response never pause.
-import type { Calendar, CompiledCalendar } from "./calendar";
-import { clockFor, type SlaClock } from "./sla-clock";
+import type { SlaClock } from "./sla-clock";
 
 export type SlaTargets = {
   firstResponseMinutes: number;
@@ -29,67 +28,25 @@ function checkPaused(pausedSeconds: number): number {
   return pausedSeconds;
 }
 
-function duesWith(clock: SlaClock, policy: SlaTargets, startedAt: Date, pausedSeconds: number) {
-  return {
-    firstResponseDue: clock.add(startedAt, minutesToSeconds(policy.firstResponseMinutes, "firstResponseMinutes")),
-    resolveDue: clock.add(startedAt, minutesToSeconds(policy.resolveMinutes, "resolveMinutes") + checkPaused(pausedSeconds)),
-  };
+/** First response due for a ticket created at `createdAt` (it never pauses). */
+export function firstResponseDueAt(clock: SlaClock, policy: SlaTargets, createdAt: Date): Date {
+  return clock.add(createdAt, minutesToSeconds(policy.firstResponseMinutes, "firstResponseMinutes"));
 }
 
-/** Due dates of first response and resolution for a ticket started at `startedAt` (its createdAt). */
-export function computeDue(input: {
-  policy: SlaTargets;
-  calendar: Calendar | CompiledCalendar | null;
-  startedAt: Date;
-  pausedSeconds: number;
-}): { firstResponseDue: Date; resolveDue: Date } {
-  return duesWith(clockFor(input.policy, input.calendar), input.policy, input.startedAt, input.pausedSeconds);
+/** Resolution due: the target counted from `createdAt`, plus the paused seconds already credited. */
+export function resolveDueAt(clock: SlaClock, policy: SlaTargets, createdAt: Date, pausedSeconds: number): Date {
+  return clock.add(createdAt, minutesToSeconds(policy.resolveMinutes, "resolveMinutes") + checkPaused(pausedSeconds));
 }
 
-/** Due date of a next response counted from the oldest unanswered customer comment; null when the policy has none. */
-export function nextResponseDue(policy: SlaTargets, calendar: Calendar | CompiledCalendar | null, since: Date): Date | null {
+/** Next response due, counted from the customer reply at `since`; null when the policy has none. */
+export function nextResponseDueAt(clock: SlaClock, policy: SlaTargets, since: Date): Date | null {
   if (policy.nextResponseMinutes === null) return null;
-  return clockFor(policy, calendar).add(since, minutesToSeconds(policy.nextResponseMinutes, "nextResponseMinutes"));
+  return clock.add(since, minutesToSeconds(policy.nextResponseMinutes, "nextResponseMinutes"));
 }
 
 /** Whole seconds a pause from `pausedAt` to `resumedAt` counts for (what `slaPausedSeconds` accumulates). */
 export function pausedBusinessSeconds(clock: SlaClock, pausedAt: Date, resumedAt: Date): number {
   return Math.round(clock.between(pausedAt, resumedAt));
-}
-
-/** The ticket's new paused total and resolution due date when its resolution clock resumes. */
-export function resumeResolution(
-  policy: SlaTargets,
-  calendar: Calendar | CompiledCalendar | null,
-  t: { createdAt: Date; pausedSeconds: number; pausedAt: Date; resumedAt: Date },
-): { pausedSeconds: number; resolveDue: Date } {
-  const clock = clockFor(policy, calendar);
-  const pausedSeconds = checkPaused(t.pausedSeconds) + pausedBusinessSeconds(clock, t.pausedAt, t.resumedAt);
-  return { pausedSeconds, resolveDue: duesWith(clock, policy, t.createdAt, pausedSeconds).resolveDue };
-}
-
-/**
- * Re-applies a (new) policy from the ticket's original start, keeping the paused seconds already
- * credited. While paused the resolution due date is unknown, so it is null and `paused` is true;
- * `resolveRemainingSeconds` is the resolution budget left at `now` (or when the pause began),
- * counted by the policy's clock, negative once overdue. Fulfilled metrics are the caller's
- * business: SPEC §5 keeps them fulfilled whatever this returns.
- */
-export function reapply(
-  policy: SlaTargets,
-  calendar: Calendar | CompiledCalendar | null,
-  t: { createdAt: Date; pausedSeconds: number; pausedAt: Date | null; now: Date },
-): { firstResponseDue: Date; resolveDue: Date | null; paused: boolean; resolveRemainingSeconds: number } {
-  const clock = clockFor(policy, calendar);
-  const { firstResponseDue, resolveDue } = duesWith(clock, policy, t.createdAt, t.pausedSeconds);
-  const budget = minutesToSeconds(policy.resolveMinutes, "resolveMinutes") + t.pausedSeconds;
-  const clockStoppedAt = t.pausedAt ?? t.now;
-  return {
-    firstResponseDue,
-    resolveDue: t.pausedAt ? null : resolveDue,
-    paused: t.pausedAt !== null,
-    resolveRemainingSeconds: budget - clock.between(t.createdAt, clockStoppedAt),
-  };
 }
 
 /**

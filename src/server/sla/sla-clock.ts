@@ -73,11 +73,30 @@ export function businessClock(cal: Calendar | CompiledCalendar): SlaClock {
 }
 
 /**
- * The clock a policy counts with. A business-hours policy without a calendar is a
- * misconfiguration and throws rather than silently counting wall-clock time.
+ * The clock a policy counts with (decision 030). A business-hours policy without a calendar is a
+ * misconfiguration: this throws CalendarError rather than counting wall-clock time, which would
+ * give due dates (and breaches) the policy never asked for. `policy-clock.ts` turns that error into
+ * `stoppedClock` for stored policies.
  */
-export function clockFor(policy: { businessHours: boolean }, calendar: Calendar | CompiledCalendar | null): SlaClock {
+export function policyClock(policy: { businessHours: boolean }, calendar: Calendar | CompiledCalendar | null): SlaClock {
   if (!policy.businessHours) return wallClock;
   if (!calendar) throw new CalendarError("SLA policy counts business hours but has no calendar");
   return businessClock(calendar);
+}
+
+/**
+ * The clock of a stored policy that cannot count (its calendar is missing or invalid): no due date
+ * can be computed (`add` throws CalendarError with `reason`, which the transitions record as "no
+ * due date" with that reason, decision 025) and no time elapses (`between` is 0, so a pause credits
+ * nothing). Never wall-clock time, never a failed ticket write.
+ */
+export function stoppedClock(reason: string): SlaClock {
+  return {
+    kind: "business",
+    add: () => {
+      throw new CalendarError(reason);
+    },
+    between: () => 0,
+    isRunning: () => false,
+  };
 }
