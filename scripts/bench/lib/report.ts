@@ -267,7 +267,7 @@ export function renderResults(r: BenchResults): string {
     md.push(
       "### Server-side SQL (EXPLAIN ANALYZE)",
       "",
-      "`npm run bench:explain` in the same run: each statement the ticket API sends, explained in a request's tenant context. Plans and the index reasoning: [decision 008](decisions/008-ticket-indexes-and-search.md).",
+      "`npm run bench:explain` in the same run: each statement the ticket API sends, explained in a request's tenant context. Plans: [benchmarks-explain.md](benchmarks-explain.md) (`-- --doc`); the index reasoning: [decision 008](decisions/008-ticket-indexes-and-search.md).",
       "",
       ...r.explain.data,
       "",
