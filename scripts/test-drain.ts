@@ -11,6 +11,7 @@
 // 45 s after the build.
 import fs from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -126,6 +127,15 @@ async function run(): Promise<void> {
       req.end();
     })();
   });
+  // An idle keep-alive connection (one request answered, socket kept open): the drain closes it.
+  const idle = net.connect(port, "127.0.0.1");
+  let idleClosedAt = 0;
+  idle.on("close", () => (idleClosedAt = Date.now()));
+  idle.on("error", () => undefined);
+  await new Promise<void>((resolve) => {
+    idle.once("data", () => resolve());
+    idle.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n");
+  });
   await sending;
   await new Promise((r) => setTimeout(r, 300));
   const signalledAt = Date.now();
@@ -138,6 +148,7 @@ async function run(): Promise<void> {
     readyzDuringDrain = await fetch(`${base}/readyz`).then((r) => r.status).catch(() => -1);
   }
   check(readyzDuringDrain === 503, `/readyz answered 503 during the drain (got ${readyzDuringDrain})`);
+  check(idleClosedAt > 0 && idleClosedAt - signalledAt < 1_000, `the idle keep-alive connection was closed at once (${idleClosedAt ? `${idleClosedAt - signalledAt} ms` : "still open"} after SIGTERM)`);
   const up = await upload.catch((e: unknown) => ({ status: -1, text: String(e) }));
   check(up.status === 201, `the upload in flight answered 201 (got ${up.status} ${up.text.slice(0, 200)})`);
 
