@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { emailMessageIds, inboundMessages, ticketCcs } from "../db/schema/email";
 import { comments } from "../db/schema/tickets";
 import { unsafeWithSystem, withTenant, type Tx } from "../db/tenant";
@@ -17,6 +17,8 @@ import { senderPrincipal } from "./sender";
 import { visibleReply } from "./strip-reply";
 import { findThread } from "./thread";
 
+const pending = (status: string) => status === "received" || status === "failed";
+
 export type ApplyOutcome = { outcome: "ticket" | "reply" | "dropped" | "skipped"; ticketId?: string; commentId?: string; reason?: string };
 
 /**
@@ -31,7 +33,8 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
   const { orgId, inboundId } = job;
   const requestId = `email:${inboundId}`;
   const row = await withTenant(orgId, async (tx) => (await tx.select().from(inboundMessages).where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).limit(1))[0]);
-  if (!row || row.status !== "received") return { outcome: "skipped" };
+  // failed: dead-lettered, then replayed by a person (npm run jobs -- replay).
+  if (!row || !pending(row.status)) return { outcome: "skipped" };
 
   const mail = await parseMessage(row.raw);
   const dropped = await unsafeWithSystem((tx) => unsafeAutomaticMailReason(tx, mail));
@@ -42,7 +45,7 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
     return await withTenant(orgId, async (tx) => {
       const [locked] = await tx.select({ status: inboundMessages.status }).from(inboundMessages)
         .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).for("update");
-      if (locked?.status !== "received") {
+      if (!locked || !pending(locked.status)) {
         await files.discard();
         return { outcome: "skipped" } as const;
       }
@@ -109,7 +112,7 @@ async function markDropped(orgId: string, inboundId: string, reason: string): Pr
 async function drop(tx: Tx, orgId: string, inboundId: string, reason: string, discard?: () => Promise<void>): Promise<ApplyOutcome> {
   await discard?.();
   await tx.update(inboundMessages).set({ status: "dropped", outcome: "dropped", reason, appliedAt: new Date() })
-    .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId), eq(inboundMessages.status, "received")));
+    .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId), inArray(inboundMessages.status, ["received", "failed"])));
   logger().info({ orgId, inboundId, reason, event: "inbound_dropped" }, "inbound message dropped");
   return { outcome: "dropped", reason };
 }
