@@ -14,7 +14,8 @@ import { unsafeAutoCloseSolved } from "../tickets/auto-close";
 import { unsafeSweepOrphanUploads } from "../attachments/sweep-orphans";
 import { reapplyPolicy } from "../sla-policies/reapply-policy";
 import { BOSS_SCHEMA } from "./boss";
-import { QUEUES, WORK_QUEUES, ZEmailJob, ZNotifyJob, ZReapplyJob, ZWebhookJob } from "./queues";
+import { QUEUES, WORK_QUEUES, ZEmailJob, ZInboundEmailJob, ZNotifyJob, ZReapplyJob, ZWebhookJob } from "./queues";
+import { applyInbound, markInboundDead } from "../email/apply-inbound";
 import { installRejectionGuard } from "./rejection-guard";
 import { countJob } from "./stats";
 
@@ -94,6 +95,11 @@ export async function startWorker(opts: {
   await work(QUEUES.webhook.name, ZWebhookJob, handleWebhook, (d) => markWebhookDead(ZWebhookJob.parse(d)));
   await work(QUEUES.slaReapply.name, ZReapplyJob, reapplyPolicy, async (d) => {
     log.error({ queue: QUEUES.slaReapply.name, data: d }, "SLA re-apply job dead-lettered after retries");
+  });
+  await work(QUEUES.inboundEmail.name, ZInboundEmailJob, applyInbound, async (d) => {
+    const job = ZInboundEmailJob.parse(d);
+    log.error({ queue: QUEUES.inboundEmail.name, ...job }, "inbound email dead-lettered after retries; the raw message is kept");
+    await markInboundDead(job, "failed every retry (see the worker log and the dead letter)");
   });
   await work(QUEUES.slaScan.name, null, async () => {
     const r = await unsafeScanSlas();
