@@ -41,7 +41,7 @@ describe("env schema", () => {
 
   it("rejects an unknown feature name in FEATURES_DISABLED, listing the valid names (issue 21)", () => {
     expect(problems({ FEATURES_DISABLED: "exprot,attachments" })).toEqual([
-      'FEATURES_DISABLED has unknown feature name(s) "exprot"; valid names: attachments, export, search, webhooks, signup_tokens, notifications_email',
+      'FEATURES_DISABLED has unknown feature name(s) "exprot"; valid names: attachments, export, search, webhooks, signup_tokens, notifications_email, email_inbound',
     ]);
   });
 
