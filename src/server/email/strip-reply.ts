@@ -1,9 +1,11 @@
 import "server-only";
 import EmailReplyParser from "email-reply-parser";
 
-// Beyond this the quoted history is left in: the parser's patterns run without RE2 here (decision
-// 029), and a huge body is rare enough that showing it whole is the better failure.
-const MAX_PARSED_CHARS = 100_000;
+// Beyond these the quoted history is left in: the parser's patterns run without RE2 here (decision
+// 029) and cost quadratic time on one long line (98 000 chars of "On a a a…": 6 s), while a huge
+// body or a 4 000-character line is rare enough in a reply that showing it whole is the better failure.
+const MAX_PARSED_CHARS = 50_000;
+const MAX_LINE_CHARS = 4_000;
 
 /**
  * The new part of a reply: quoted history ("On … wrote:", "Le … a écrit :", "El … escribió:",
@@ -13,7 +15,7 @@ const MAX_PARSED_CHARS = 100_000;
  */
 export function visibleReply(text: string): string {
   const normalized = text.replace(/\r\n?/g, "\n");
-  if (normalized.length > MAX_PARSED_CHARS) return normalized.trim();
+  if (normalized.length > MAX_PARSED_CHARS || normalized.split("\n").some((l) => l.length > MAX_LINE_CHARS)) return normalized.trim();
   const visible = new EmailReplyParser().read(normalized).getVisibleText().trim();
   return visible || normalized.trim();
 }
