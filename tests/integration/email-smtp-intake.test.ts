@@ -98,6 +98,18 @@ describe("SMTP intake", () => {
     expect((await stored(org.id)).filter((m) => m.message_id === mid)).toHaveLength(1);
   });
 
+  it("answers 451 for an org whose email_inbound flag is off, and only for that org", async () => {
+    const paused = await createOrg();
+    const pausedSupport = await createSupportAddress(paused);
+    // A fresh org: no cached flags yet, so the row is read at once.
+    await unsafeWithSystem((tx) => tx.execute(sql`insert into feature_flags (org_id, key, enabled) values (${paused.id}, 'email_inbound', false)`));
+    const mid = `org-paused-${Date.now()}@customer.test`;
+    expect(await smtpCodeOf(sendRaw(rx.port, { from: "casey@customer.test", to: [pausedSupport] }, message({ to: pausedSupport, messageId: mid })))).toBe(451);
+    expect(await stored(paused.id)).toHaveLength(0);
+    const r = await sendRaw(rx.port, { from: "casey@customer.test", to: [support] }, message({ to: support, messageId: mid }));
+    expect(r.response).toMatch(/^250 /);
+  });
+
   it("rate-limits one envelope sender with 451", async () => {
     const limited = await startSmtpReceiver({ host: "127.0.0.1", port: 0 }, { maxBytes: MAX, ratePerMin: 2 });
     try {
