@@ -123,14 +123,13 @@ async function ensureRoles(client: pg.ClientBase, info: ServerInfo, manifest: Ma
   }
 }
 
+/**
+ * db:restore, step by step: the dump matches its manifest; unless --verify-only, the target is
+ * checked (tool version, emptiness or --force, roles, owners), created if missing, and the dump
+ * restored in one transaction; then the result is verified against the manifest.
+ */
 export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
-  const rows: CheckRow[] = [];
-  const sum = sha256File(o.file);
-  rows.push({ check: "dump file sha256", expected: o.manifest.sha256.slice(0, 16) + "…", actual: sum.slice(0, 16) + "…", ok: sum === o.manifest.sha256 });
-  if (sum !== o.manifest.sha256) {
-    throw new UserError(`${o.file} does not match its manifest (sha256 ${sum} vs ${o.manifest.sha256}): the file is damaged or the manifest belongs to another dump.`);
-  }
-
+  const rows: CheckRow[] = [checkDumpChecksum(o)];
   const targetDb = databaseOf(o.targetUrl);
   const isLive = serverKey(o.targetUrl) === serverKey(o.liveUrl) && targetDb === databaseOf(o.liveUrl);
   let target = await connectOrMissing(o.targetUrl);
@@ -144,121 +143,18 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
       const admin = target ?? (await maintenanceClient(o.targetUrl));
       try {
         const info = await serverInfo(admin);
-        const pgRestore = findPgTool("pg_restore", info.major, o.pgBin);
-        const dumpMajor = Number(o.manifest.pgDump.version.split(".")[0]);
-        if (dumpMajor > pgRestore.major) {
-          throw new UserError(`The dump was written by pg_dump ${o.manifest.pgDump.version}; pg_restore ${pgRestore.version} cannot read it. Restore into a PostgreSQL ${dumpMajor} server or newer.`);
-        }
-
-        let clean = false;
-        if (target) {
-          const n = await contentCount(target);
-          if (n > 0) {
-            if (isLive && !(o.force && o.overwriteLive)) {
-              throw new UserError(
-                `Refusing to restore into ${targetDb}: it is the live database (${o.liveLabel}) and holds ${n} objects. ` +
-                  `Restoring over it replaces the data the app is using. Restore into a new database instead (omit --target), check it, then point DATABASE_URL at it. ` +
-                  `Only if you really mean to overwrite the live database: stop every app process and worker, take a fresh backup, and add --force --overwrite-live.`,
-                2,
-              );
-            }
-            if (!o.force) {
-              throw new UserError(
-                `Refusing to restore into ${targetDb}: it is not empty (${n} objects). Restore into a new database (omit --target, or name one that does not exist), ` +
-                  `or add --force to drop and re-create the backup's objects in it (pg_restore --clean).`,
-                2,
-              );
-            }
-            const others = await target.query<{ n: string; apps: string | null }>(
-              `select count(*)::text as n, string_agg(distinct nullif(application_name, ''), ', ') as apps
-                 from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
-            );
-            if (Number(others.rows[0]!.n) > 0) {
-              throw new UserError(
-                `Refusing to restore over ${targetDb}: ${others.rows[0]!.n} other session(s) are connected (${others.rows[0]!.apps ?? "no application name"}). Stop them first.`,
-                2,
-              );
-            }
-            o.log(`--force: ${targetDb} holds ${n} objects. Its schemas are dropped and the backup restored in ONE transaction${isLive ? " (THE LIVE DATABASE)" : ""}: if anything fails, it stays as it was.`);
-            clean = true;
-          }
-        }
-
+        const pgRestore = pgRestoreFor(o, info);
+        const clean = target ? await mayRestoreInto(o, target, targetDb, isLive) : false;
         await ensureRoles(admin, info, o.manifest, o.log);
-
-        if (!o.noOwner) {
-          const owners = [...new Set([...o.manifest.state.owners])];
-          const missing = [];
-          const notMine = [];
-          for (const owner of owners) {
-            if (!(await roleExists(admin, owner))) missing.push(owner);
-            else if (!info.superuser && !(await isMember(admin, info.user, owner))) notMine.push(owner);
-          }
-          if (missing.length) {
-            throw new UserError(`The backup's objects are owned by ${missing.join(", ")}, missing on the target server. Create the role(s) first, or add --no-owner to make "${info.user}" own everything.`);
-          }
-          if (notMine.length) {
-            throw new UserError(`"${info.user}" cannot give objects to ${notMine.join(", ")} (not a member). Restore as a superuser or as that owner, or add --no-owner.`);
-          }
-        }
-
+        if (!o.noOwner) await assertOwnersUsable(admin, info, o.manifest);
         if (!target) {
-          const src = o.manifest.source;
-          let owner = info.user;
-          if (!o.noOwner && src.databaseOwner !== info.user && (await roleExists(admin, src.databaseOwner)) &&
-              (info.superuser || (await isMember(admin, info.user, src.databaseOwner)))) {
-            owner = src.databaseOwner;
-          }
-          const base = `create database ${quoteIdent(targetDb)} owner ${quoteIdent(owner)} template template0 encoding ${quoteLiteral(src.encoding)}`;
-          try {
-            await admin.query(`${base} lc_collate ${quoteLiteral(src.collate)} lc_ctype ${quoteLiteral(src.ctype)}`);
-          } catch (err) {
-            const code = (err as { code?: string }).code;
-            if (code === "42501") throw new UserError(`"${info.user}" may not create databases (${(err as Error).message}). Create ${targetDb} first (owned by it), or restore as a role with CREATEDB.`);
-            if (code !== "22023" && code !== "42809" && code !== "XX000") throw err;
-            await admin.query(base); // the source's locale does not exist here: the server default
-          }
+          const owner = await createTargetDatabase(o, admin, info, targetDb);
           created = true;
-          o.log(`Created database ${targetDb} (owner ${owner}) on ${serverLabel(o.targetUrl)}.`);
           target = await connect(o.targetUrl, "beacon-restore");
-
-          if (owner !== info.user || !info.superuser) {
-            const ownerSuper = (await admin.query<{ s: boolean }>("select rolsuper as s from pg_roles where rolname = $1", [owner])).rows[0]?.s;
-            if (!ownerSuper) {
-              for (const role of APP_ROLES) {
-                if (await isMember(admin, owner, role)) continue;
-                try {
-                  await admin.query(`grant ${quoteIdent(role)} to ${quoteIdent(owner)}`);
-                  o.log(`Granted ${role} to ${owner} (the app switches to it per transaction).`);
-                } catch (err) {
-                  o.log(`WARNING: could not grant ${role} to ${owner} (${(err as Error).message}); the app connecting as ${owner} needs it.`);
-                }
-              }
-            }
-          }
+          await grantAppRoles(o, admin, info, owner);
         }
-
-        const conn = toolConnection(o.targetUrl);
-        const owner = o.noOwner ? ["--no-owner"] : [];
-        let failure: string | null = null;
         const started = performance.now();
-        if (!clean) {
-          o.log(`Restoring with pg_restore ${pgRestore.version} (one transaction${o.noOwner ? ", --no-owner" : ""})…`);
-          const r = await runTool(pgRestore.path, ["--exit-on-error", "--single-transaction", "--no-password", `--dbname=${conn.dbname}`, ...owner, o.file], conn.env);
-          if (r.code !== 0) failure = `pg_restore failed (exit ${r.code}); nothing was restored (single transaction):\n${r.stderr.trim()}`;
-        } else {
-          // pg_restore --clean cannot drop partitioned tables' inherited constraints (pg-boss's job
-          // partitions), so the old contents are dropped here instead, in the same transaction as
-          // the restore: pg_restore writes the SQL script, psql runs it after the drops.
-          const psql = findPgTool("psql", info.major, o.pgBin);
-          const drop = await dropContentsSql(target!);
-          o.log(`Replacing the contents with pg_restore ${pgRestore.version} | psql ${psql.version} --single-transaction…`);
-          const r = await runPipe(
-            { cmd: pgRestore.path, args: ["--file=-", ...owner, o.file], env: process.env },
-            { cmd: psql.path, args: ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-c", drop, "-f", "-", `--dbname=${conn.dbname}`], env: conn.env },
-          );
-          if (r.consumer !== 0 || r.producer !== 0) failure = `restore failed (pg_restore exit ${r.producer}, psql exit ${r.consumer}); the transaction was rolled back, ${targetDb} is unchanged:\n${r.stderr.trim()}`;
-        }
+        const failure = await restoreDump(o, info, pgRestore, target, clean, targetDb);
         restoreMs = Math.round(performance.now() - started);
         if (failure) {
           if (created) {
@@ -274,28 +170,174 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
         if (admin !== target) await admin.end().catch(() => undefined);
       }
     }
-
-    const client = target!;
-    const tinfo = await serverInfo(client);
-    // A non-superuser owner sees no rows of FORCE-RLS tables unless it switches to beacon_system.
-    const actual = await collectState(client, { rlsRole: tinfo.superuser || tinfo.bypassRls ? undefined : "beacon_system" });
-    rows.push(...compareState(o.manifest.state, actual));
-    if (o.noOwner) {
-      rows.push({ check: "object owners", expected: o.manifest.state.owners.join(", "), actual: `${actual.owners.join(", ")} (--no-owner)`, ok: null });
-    } else {
-      const same = o.manifest.state.owners.join(",") === actual.owners.join(",");
-      rows.push({ check: "object owners", expected: o.manifest.state.owners.join(", "), actual: actual.owners.join(", "), ok: same });
-    }
-    rows.push(...compareAudit(o.manifest.audit, await auditViaApp(o.targetUrl)));
-    // The marks live in pg_proc, which a dump does not carry and a new database (template0)
-    // lacks: re-applied when the restoring user is a superuser, otherwise a visible warning.
-    const lp = o.verifyOnly ? await leakproofState(client) : await ensureLeakproof(client);
-    if (!lp.ok) o.log(leakproofWarning(lp));
-    rows.push({ check: "search operators LEAKPROOF", expected: "ts_match_vq, texticlike", actual: lp.ok ? "ts_match_vq, texticlike" : `missing ${lp.missing.join(", ")} (a superuser must mark them)`, ok: lp.ok ? true : null });
-    return { rows, created, isLive, restoreMs, databaseOwner: tinfo.databaseOwner };
+    const { checks, databaseOwner } = await verifyRestored(o, target!);
+    rows.push(...checks);
+    return { rows, created, isLive, restoreMs, databaseOwner };
   } finally {
     await target?.end().catch(() => undefined);
   }
+}
+
+/** The dump file is the one its manifest describes (sha256), or nothing is touched. */
+function checkDumpChecksum(o: RestoreOptions): CheckRow {
+  const sum = sha256File(o.file);
+  if (sum !== o.manifest.sha256) {
+    throw new UserError(`${o.file} does not match its manifest (sha256 ${sum} vs ${o.manifest.sha256}): the file is damaged or the manifest belongs to another dump.`);
+  }
+  return { check: "dump file sha256", expected: o.manifest.sha256.slice(0, 16) + "…", actual: sum.slice(0, 16) + "…", ok: true };
+}
+
+/** A pg_restore for the target server that can read the dump's format. */
+function pgRestoreFor(o: RestoreOptions, info: ServerInfo) {
+  const pgRestore = findPgTool("pg_restore", info.major, o.pgBin);
+  const dumpMajor = Number(o.manifest.pgDump.version.split(".")[0]);
+  if (dumpMajor > pgRestore.major) {
+    throw new UserError(`The dump was written by pg_dump ${o.manifest.pgDump.version}; pg_restore ${pgRestore.version} cannot read it. Restore into a PostgreSQL ${dumpMajor} server or newer.`);
+  }
+  return pgRestore;
+}
+
+/**
+ * Whether an existing target may be restored into: empty, or --force (and --overwrite-live for the
+ * live database) with no other session connected. True when its contents must be dropped first.
+ */
+async function mayRestoreInto(o: RestoreOptions, target: pg.Client, targetDb: string, isLive: boolean): Promise<boolean> {
+  const n = await contentCount(target);
+  if (n === 0) return false;
+  if (isLive && !(o.force && o.overwriteLive)) {
+    throw new UserError(
+      `Refusing to restore into ${targetDb}: it is the live database (${o.liveLabel}) and holds ${n} objects. ` +
+        `Restoring over it replaces the data the app is using. Restore into a new database instead (omit --target), check it, then point DATABASE_URL at it. ` +
+        `Only if you really mean to overwrite the live database: stop every app process and worker, take a fresh backup, and add --force --overwrite-live.`,
+      2,
+    );
+  }
+  if (!o.force) {
+    throw new UserError(
+      `Refusing to restore into ${targetDb}: it is not empty (${n} objects). Restore into a new database (omit --target, or name one that does not exist), ` +
+        `or add --force to drop and re-create the backup's objects in it (pg_restore --clean).`,
+      2,
+    );
+  }
+  const others = await target.query<{ n: string; apps: string | null }>(
+    `select count(*)::text as n, string_agg(distinct nullif(application_name, ''), ', ') as apps
+       from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+  );
+  if (Number(others.rows[0]!.n) > 0) {
+    throw new UserError(
+      `Refusing to restore over ${targetDb}: ${others.rows[0]!.n} other session(s) are connected (${others.rows[0]!.apps ?? "no application name"}). Stop them first.`,
+      2,
+    );
+  }
+  o.log(`--force: ${targetDb} holds ${n} objects. Its schemas are dropped and the backup restored in ONE transaction${isLive ? " (THE LIVE DATABASE)" : ""}: if anything fails, it stays as it was.`);
+  return true;
+}
+
+/** Every owner the backup names exists here, and the restoring user may give objects to it. */
+async function assertOwnersUsable(admin: pg.ClientBase, info: ServerInfo, manifest: Manifest): Promise<void> {
+  const owners = [...new Set([...manifest.state.owners])];
+  const missing = [];
+  const notMine = [];
+  for (const owner of owners) {
+    if (!(await roleExists(admin, owner))) missing.push(owner);
+    else if (!info.superuser && !(await isMember(admin, info.user, owner))) notMine.push(owner);
+  }
+  if (missing.length) {
+    throw new UserError(`The backup's objects are owned by ${missing.join(", ")}, missing on the target server. Create the role(s) first, or add --no-owner to make "${info.user}" own everything.`);
+  }
+  if (notMine.length) {
+    throw new UserError(`"${info.user}" cannot give objects to ${notMine.join(", ")} (not a member). Restore as a superuser or as that owner, or add --no-owner.`);
+  }
+}
+
+/** Creates the target like the source (owner, encoding, locale when it exists here); its owner. */
+async function createTargetDatabase(o: RestoreOptions, admin: pg.ClientBase, info: ServerInfo, targetDb: string): Promise<string> {
+  const src = o.manifest.source;
+  let owner = info.user;
+  if (!o.noOwner && src.databaseOwner !== info.user && (await roleExists(admin, src.databaseOwner)) &&
+      (info.superuser || (await isMember(admin, info.user, src.databaseOwner)))) {
+    owner = src.databaseOwner;
+  }
+  const base = `create database ${quoteIdent(targetDb)} owner ${quoteIdent(owner)} template template0 encoding ${quoteLiteral(src.encoding)}`;
+  try {
+    await admin.query(`${base} lc_collate ${quoteLiteral(src.collate)} lc_ctype ${quoteLiteral(src.ctype)}`);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "42501") throw new UserError(`"${info.user}" may not create databases (${(err as Error).message}). Create ${targetDb} first (owned by it), or restore as a role with CREATEDB.`);
+    if (code !== "22023" && code !== "42809" && code !== "XX000") throw err;
+    await admin.query(base); // the source's locale does not exist here: the server default
+  }
+  o.log(`Created database ${targetDb} (owner ${owner}) on ${serverLabel(o.targetUrl)}.`);
+  return owner;
+}
+
+/** A non-superuser owner of the new database gets the app roles the app switches to (or a warning). */
+async function grantAppRoles(o: RestoreOptions, admin: pg.ClientBase, info: ServerInfo, owner: string): Promise<void> {
+  if (owner === info.user && info.superuser) return;
+  const ownerSuper = (await admin.query<{ s: boolean }>("select rolsuper as s from pg_roles where rolname = $1", [owner])).rows[0]?.s;
+  if (ownerSuper) return;
+  for (const role of APP_ROLES) {
+    if (await isMember(admin, owner, role)) continue;
+    try {
+      await admin.query(`grant ${quoteIdent(role)} to ${quoteIdent(owner)}`);
+      o.log(`Granted ${role} to ${owner} (the app switches to it per transaction).`);
+    } catch (err) {
+      o.log(`WARNING: could not grant ${role} to ${owner} (${(err as Error).message}); the app connecting as ${owner} needs it.`);
+    }
+  }
+}
+
+/** Restores the dump in one transaction; the failure message, or null. */
+async function restoreDump(
+  o: RestoreOptions,
+  info: ServerInfo,
+  pgRestore: ReturnType<typeof findPgTool>,
+  target: pg.Client,
+  clean: boolean,
+  targetDb: string,
+): Promise<string | null> {
+  const conn = toolConnection(o.targetUrl);
+  const owner = o.noOwner ? ["--no-owner"] : [];
+  if (!clean) {
+    o.log(`Restoring with pg_restore ${pgRestore.version} (one transaction${o.noOwner ? ", --no-owner" : ""})…`);
+    const r = await runTool(pgRestore.path, ["--exit-on-error", "--single-transaction", "--no-password", `--dbname=${conn.dbname}`, ...owner, o.file], conn.env);
+    return r.code !== 0 ? `pg_restore failed (exit ${r.code}); nothing was restored (single transaction):\n${r.stderr.trim()}` : null;
+  }
+  // pg_restore --clean cannot drop partitioned tables' inherited constraints (pg-boss's job
+  // partitions), so the old contents are dropped here instead, in the same transaction as
+  // the restore: pg_restore writes the SQL script, psql runs it after the drops.
+  const psql = findPgTool("psql", info.major, o.pgBin);
+  const drop = await dropContentsSql(target);
+  o.log(`Replacing the contents with pg_restore ${pgRestore.version} | psql ${psql.version} --single-transaction…`);
+  const r = await runPipe(
+    { cmd: pgRestore.path, args: ["--file=-", ...owner, o.file], env: process.env },
+    { cmd: psql.path, args: ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-c", drop, "-f", "-", `--dbname=${conn.dbname}`], env: conn.env },
+  );
+  return r.consumer !== 0 || r.producer !== 0
+    ? `restore failed (pg_restore exit ${r.producer}, psql exit ${r.consumer}); the transaction was rolled back, ${targetDb} is unchanged:\n${r.stderr.trim()}`
+    : null;
+}
+
+/** The restored database against the manifest: state, owners, audit chains, LEAKPROOF marks. */
+async function verifyRestored(o: RestoreOptions, client: pg.Client): Promise<{ checks: CheckRow[]; databaseOwner: string }> {
+  const rows: CheckRow[] = [];
+  const tinfo = await serverInfo(client);
+  // A non-superuser owner sees no rows of FORCE-RLS tables unless it switches to beacon_system.
+  const actual = await collectState(client, { rlsRole: tinfo.superuser || tinfo.bypassRls ? undefined : "beacon_system" });
+  rows.push(...compareState(o.manifest.state, actual));
+  if (o.noOwner) {
+    rows.push({ check: "object owners", expected: o.manifest.state.owners.join(", "), actual: `${actual.owners.join(", ")} (--no-owner)`, ok: null });
+  } else {
+    const same = o.manifest.state.owners.join(",") === actual.owners.join(",");
+    rows.push({ check: "object owners", expected: o.manifest.state.owners.join(", "), actual: actual.owners.join(", "), ok: same });
+  }
+  rows.push(...compareAudit(o.manifest.audit, await auditViaApp(o.targetUrl)));
+  // The marks live in pg_proc, which a dump does not carry and a new database (template0)
+  // lacks: re-applied when the restoring user is a superuser, otherwise a visible warning.
+  const lp = o.verifyOnly ? await leakproofState(client) : await ensureLeakproof(client);
+  if (!lp.ok) o.log(leakproofWarning(lp));
+  rows.push({ check: "search operators LEAKPROOF", expected: "ts_match_vq, texticlike", actual: lp.ok ? "ts_match_vq, texticlike" : `missing ${lp.missing.join(", ")} (a superuser must mark them)`, ok: lp.ok ? true : null });
+  return { checks: rows, databaseOwner: tinfo.databaseOwner };
 }
 
 /** `npm run audit:verify`'s own code (verifyAllOrgs), pointed at the restored database. */
