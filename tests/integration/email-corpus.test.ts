@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { applyInbound, type ApplyOutcome } from "../../src/server/email/apply-inbound";
 import { storeInbound } from "../../src/server/email/store-inbound";
-import { createOrg, createUser, type TestOrg } from "../helpers/factories";
+import { createOrg, createUser, sessionCookie, type TestOrg } from "../helpers/factories";
+import { api } from "../helpers/api";
+import * as exportRoute from "../../src/app/api/v1/export/tickets/route";
 import { createSupportAddress } from "../helpers/email";
 
 // A corpus of messages written in the shapes real clients produce (tests/fixtures/email/), each
@@ -284,5 +286,34 @@ describe("across orgs", () => {
     expect(r.outcome).toBe("ticket");
     expect((await ticketOf(r.ticketId!)).org_id).toBe(b.org.id);
     expect(await commentsOf(a.ticketId)).toHaveLength(1);
+  });
+});
+
+describe("the comment API shows the channel", () => {
+  it("an email comment carries channel email and its envelope; a web reply says web", async () => {
+    const { w, orig, ticketId } = await conversation();
+    const agent = await createUser(w.org, { role: "agent" });
+    const who = { cookie: await sessionCookie(agent) };
+    expect((await api.addComment(who, ticketId, { body: "On our way." })).status).toBe(201);
+    const r = await api.listComments(who, ticketId);
+    expect(r.status).toBe(200);
+    const data = (r.body as { data: { channel: string; email: unknown }[] }).data;
+    expect(data[0]).toMatchObject({ channel: "email", email: { from: "casey@customer.test", to: [w.support], cc: [], messageId: orig } });
+    expect(data.at(-1)).toMatchObject({ channel: "web", email: null });
+  });
+});
+
+describe("the ndjson export carries the same comment shape", () => {
+  it("an email comment with a refused file exports exactly as the comment API shows it", async () => {
+    const w = await world();
+    const r = await deliver(w, "exe-attachment.eml");
+    const admin = await createUser(w.org, { role: "admin" });
+    const who = { cookie: await sessionCookie(admin) };
+    const viaApi = ((await api.listComments(who, r.ticketId!)).body as { data: unknown[] }).data;
+    const res = await exportRoute.GET(new Request("http://localhost/api/v1/export/tickets?format=ndjson", { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } }), { params: Promise.resolve({}) });
+    expect(res.status).toBe(200);
+    const [doc] = (await res.text()).trim().split("\n").map((l) => JSON.parse(l) as { comments: unknown[] });
+    expect(doc!.comments).toEqual(viaApi);
+    expect(doc!.comments[0]).toMatchObject({ channel: "email", email: { from: "casey@customer.test", refused: [{ filename: "setup.exe" }] } });
   });
 });

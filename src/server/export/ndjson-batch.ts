@@ -19,14 +19,18 @@ function jsonString(out: ByteWriter, s: string) {
   }
 }
 
-/** One comment in the API's comment shape: {id, ticketId, authorId, body, bodyHtml, internal, createdAt}. */
+/** One comment in the API's comment shape: {id, ticketId, authorId, body, bodyHtml, internal, channel, email, createdAt}. */
 function writeComment(out: ByteWriter, c: TextRow) {
-  const [, id, ticketId, authorId, body, bodyHtml, internal, createdAt] = c;
+  const [, id, ticketId, authorId, body, bodyHtml, internal, createdAt, channel, email] = c;
   out.ascii(`{"id":"${id}","ticketId":"${ticketId}","authorId":"${authorId}","body":`);
   jsonString(out, body!);
   out.ascii(`,"bodyHtml":`);
   jsonString(out, bodyHtml!);
-  out.ascii(internal === "t" ? `,"internal":true,"createdAt":"` : `,"internal":false,"createdAt":"`);
+  // channel is an enum label; email is PostgreSQL's jsonb text, which is JSON already.
+  out.ascii(internal === "t" ? `,"internal":true,"channel":"${channel}","email":` : `,"internal":false,"channel":"${channel}","email":`);
+  if (email === null || email === undefined) out.ascii("null");
+  else out.text(email);
+  out.ascii(`,"createdAt":"`);
   if (!out.isoFromUtcJson(createdAt!, 0, createdAt!.length)) out.text(isoFromUtcJson(createdAt!));
   out.ascii(`"}`);
 }
@@ -66,7 +70,11 @@ export async function readNdjsonBatch(tx: Tx, orgId: string, opts: BatchOptions)
 
   const idArray = `{${ids.join(",")}}`;
   await streamTextRows(tx, sql`select b.ord, ${comments.id}, ${comments.ticketId}, ${comments.authorId}, ${comments.body}, ${comments.bodyHtml},
-      ${comments.internal}, ${utcJson(comments.createdAt)}
+      ${comments.internal}, ${utcJson(comments.createdAt)}, ${comments.channel},
+      case when ${comments.email} is null then null else
+        jsonb_build_object('from', ${comments.email}->'from', 'to', ${comments.email}->'to', 'cc', ${comments.email}->'cc', 'messageId', ${comments.email}->'messageId')
+        || case when jsonb_array_length(coalesce(${comments.email}->'refused', '[]')) > 0 then jsonb_build_object('refused', ${comments.email}->'refused') else '{}' end
+      end
     from unnest(${idArray}::uuid[]) with ordinality as b(id, ord)
     join ${comments} on ${comments.orgId} = ${orgId} and ${comments.ticketId} = b.id
     order by b.ord, ${comments.createdAt}, ${comments.id}`, (c) => {

@@ -9,6 +9,8 @@ export function toCommentView(c: typeof comments.$inferSelect): CommentView {
     body: c.body,
     bodyHtml: c.bodyHtml,
     internal: c.internal,
+    channel: c.channel,
+    email: c.email ? { from: c.email.from, to: c.email.to, cc: c.email.cc, messageId: c.email.messageId, ...(c.email.refused?.length ? { refused: c.email.refused } : {}) } : null,
     createdAt: c.createdAt.toISOString(),
   };
 }

@@ -132,6 +132,16 @@ export const ZComment = z.object({
   body: z.string(),
   bodyHtml: z.string(),
   internal: z.boolean(),
+  /** How it arrived (SPEC §11): the web app, the API, or an email to a support address. */
+  channel: z.enum(["web", "email", "api"]),
+  /** For channel email: the envelope of the message, and attachments the upload rules refused. */
+  email: z.object({
+    from: z.string(),
+    to: z.array(z.string()),
+    cc: z.array(z.string()),
+    messageId: z.string().nullable(),
+    refused: z.array(z.object({ filename: z.string(), reason: z.string() })).optional(),
+  }).nullable(),
   createdAt: zIso,
 });
 export type CommentView = z.infer<typeof ZComment>;
