@@ -78,8 +78,15 @@ if (withWorker) {
 const server = (running.server = await serveNext({ dev, host: env.HOST, port: env.PORT }));
 const smtpListen = inboundSmtpListen(env);
 if (smtpListen) {
-  running.smtp = await startSmtpReceiver(smtpListen);
-  console.log(`Inbound mail (SMTP) on ${running.smtp.host}:${running.smtp.port}; mail to a support address opens or answers tickets.`);
+  try {
+    running.smtp = await startSmtpReceiver(smtpListen);
+    console.log(`Inbound mail (SMTP) on ${running.smtp.host}:${running.smtp.port}; mail to a support address opens or answers tickets.`);
+  } catch (err) {
+    // The default port taken (a second npm start on one machine) costs the default receiver only;
+    // a port the operator chose must be had, so that failure stops the boot.
+    if (env.INBOUND_SMTP_PORT !== undefined || (err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+    logger().warn({ host: smtpListen.host, port: smtpListen.port }, "inbound SMTP port in use; running without the receiver (set INBOUND_SMTP_PORT)");
+  }
 }
 console.log(`\nBeacon is running at ${server.url}  (${dev ? "development" : "production"} mode, pid ${process.pid}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 if (env.NODE_ENV !== "production") {
