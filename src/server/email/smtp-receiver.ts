@@ -61,7 +61,14 @@ export async function startSmtpReceiver(listen: SmtpListen, opts: { maxBytes?: n
     });
   };
 
-  const onData = (stream: SMTPServerDataStream, session: Session, cb: (err?: Error | null, message?: string) => void) => {
+  const onData = (stream: SMTPServerDataStream, session: Session, reply: (err?: Error | null, message?: string) => void) => {
+    // A stream error may be followed by its end: answer the client once.
+    let answered = false;
+    const cb = (err?: Error | null, message?: string) => {
+      if (answered) return;
+      answered = true;
+      reply(err, message);
+    };
     const chunks: Buffer[] = [];
     let size = 0;
     stream.on("data", (chunk: Buffer) => {
