@@ -230,8 +230,10 @@ class VirtualUser {
       this.ledger.tickets.set(t.id, {
         id: t.id, orgIdx: this.user.orgIdx, number: Number(t.number), requesterId: t.requesterId ?? requesterId ?? this.user.id,
         createRequestId: requestId,
+        // A customer's response is the customer view (decision 026): no priority or assignee, so
+        // those stay unknown until a staff write answers with them.
         state: { status: String(t.status), priority: String(t.priority), assigneeId: t.assigneeId ?? null },
-        certain: { status: true, priority: true, assigneeId: true },
+        certain: { status: true, priority: t.priority !== undefined, assigneeId: t.assigneeId !== undefined },
         busy: false,
         writes: [w],
       });
@@ -282,8 +284,14 @@ class VirtualUser {
     });
     t.writes.push(w);
     if (after) {
-      t.state = { status: after.status, priority: after.priority, assigneeId: after.assigneeId };
-      t.certain = { status: true, priority: true, assigneeId: true };
+      // Fields the customer view hides were not changed by a customer's write: keep what was known.
+      const seen = (k: keyof Snap) => after[k] !== undefined;
+      t.state = {
+        status: after.status,
+        priority: seen("priority") ? after.priority : t.state.priority,
+        assigneeId: seen("assigneeId") ? after.assigneeId : t.state.assigneeId,
+      };
+      t.certain = { status: true, priority: seen("priority") || t.certain.priority, assigneeId: seen("assigneeId") || t.certain.assigneeId };
     } else if (w.outcome === "unknown") {
       for (const k of Object.keys(patch) as (keyof Snap)[]) t.certain[k] = false;
     }

@@ -228,7 +228,7 @@ function finalStateIsLastAcknowledged(input: Run): Check {
       if (stored[k] !== t.state[k]) bad.push(`ticket #${t.number} (${t.id}) ${k}: stored ${stored[k]}, last acknowledged ${t.state[k]}`);
     }
   }
-  return { name: "every ticket's status, priority and assignee are those of its last acknowledged write", ok: bad.length === 0, detail: `${fields} fields checked on ${ledger.tickets.size} tickets${uncertain ? `; ${uncertain} left open by an unanswered write` : ""}`, evidence: sample(bad) };
+  return { name: "every ticket's status, priority and assignee are those of its last acknowledged write", ok: bad.length === 0, detail: `${fields} fields checked on ${ledger.tickets.size} tickets${uncertain ? `; ${uncertain} left open by an unanswered write or hidden from the customer who wrote it` : ""}`, evidence: sample(bad) };
 }
 
 /** Each org's audit chain verifies and covers every stored event. */
