@@ -80,13 +80,20 @@ describe("row-level security", () => {
              has_table_privilege('beacon_app', 'audit_events', 'DELETE') as del,
              has_table_privilege('beacon_app', 'audit_events', 'INSERT') as ins`);
     expect(priv.rows[0]).toEqual({ upd: false, del: false, ins: true });
+    // Worker heartbeats feed /api/health; a request must not be able to forge a live worker.
+    const beats = await db().execute<{ sel: boolean; ins: boolean; upd: boolean }>(sql`
+      select has_table_privilege('beacon_app', 'worker_heartbeats', 'SELECT') as sel,
+             has_table_privilege('beacon_app', 'worker_heartbeats', 'INSERT') as ins,
+             has_table_privilege('beacon_app', 'worker_heartbeats', 'UPDATE') as upd`);
+    expect(beats.rows[0]).toEqual({ sel: false, ins: false, upd: false });
   });
 
+  // worker_heartbeats is not tenant data: one row per worker process, read by /api/health (decision 028).
   it("unique indexes and foreign keys between tenant tables include org_id", async () => {
     const idx = await db().execute<{ indexname: string; indexdef: string }>(sql`
       select i.indexname, i.indexdef from pg_indexes i
       join pg_index x on x.indexrelid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass
-      where i.schemaname = 'public' and x.indisunique and i.tablename not in ('orgs', 'feature_flags')
+      where i.schemaname = 'public' and x.indisunique and i.tablename not in ('orgs', 'feature_flags', 'worker_heartbeats')
         and i.indexname <> 'email_addresses_address_key'`); // SPEC §11: a support address is unique across orgs
     for (const i of idx.rows) expect(i.indexdef, i.indexname).toMatch(/org_id/);
     const fks = await db().execute<{ conname: string; def: string }>(sql`
