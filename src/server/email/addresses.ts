@@ -18,11 +18,14 @@ export type SupportAddress = { orgId: string; address: string; displayName: stri
  * decides the org, SPEC §11), hence the system path.
  */
 export async function unsafeFindSupportAddress(address: string, tx?: Tx): Promise<SupportAddress | null> {
+  // A plus-address (`support+<reply token>@…`, decision 031) reaches the support address it extends.
+  const base = address.toLowerCase().replace(/^([^@+]+)\+[^@]*@/, "$1@");
   const run = async (t: Tx) => {
     const [row] = await t
       .select({ orgId: emailAddresses.orgId, address: emailAddresses.address, displayName: emailAddresses.displayName })
       .from(emailAddresses)
-      .where(sql`lower(${emailAddresses.address}) = ${address.toLowerCase()}`)
+      .where(sql`lower(${emailAddresses.address}) in (${address.toLowerCase()}, ${base})`)
+      .orderBy(sql`lower(${emailAddresses.address}) = ${address.toLowerCase()} desc`)
       .limit(1);
     return row ?? null;
   };

@@ -16,6 +16,7 @@ import { parseMessage, type InboundMail } from "./parse-message";
 import { senderPrincipal } from "./sender";
 import { visibleReply } from "./strip-reply";
 import { findThread } from "./thread";
+import { plusTag, verifyReplyToken } from "./reply-token";
 
 const pending = (status: string) => status === "received" || status === "failed";
 
@@ -57,7 +58,7 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
         ...(files.refused.length ? { refused: files.refused } : {}),
       };
       const body = commentBody(mail, files.refused);
-      const thread = await findThread(tx, orgId, mail, sender.userId);
+      const thread = await findThread(tx, orgId, mail, sender.userId, tokenOf(orgId, [row.rcptTo, ...mail.to, ...mail.cc], requestId));
 
       let ticketId: string;
       let commentId: string;
@@ -121,6 +122,22 @@ async function drop(tx: Tx, orgId: string, inboundId: string, reason: string, di
 async function unsafeSupportAddressesAmong(list: string[]): Promise<Set<string>> {
   const r = await unsafeWithSystem((tx) => tx.execute<{ a: string }>(sql`select lower(address) as a from email_addresses where lower(address) in ${list}`));
   return new Set(r.rows.map((x) => x.a));
+}
+
+/**
+ * The ticket number of the first reply token among the recipients that verifies for this org
+ * (decision 031). A token that does not (forged, or signed for another org) is ignored and logged:
+ * the message is threaded by the other rules inside the org it was addressed to.
+ */
+function tokenOf(orgId: string, recipients: string[], requestId: string): number | null {
+  for (const r of recipients) {
+    const tag = plusTag(r);
+    if (!tag) continue;
+    const n = verifyReplyToken(tag, orgId);
+    if (n !== null) return n;
+    logger().warn({ requestId, orgId, event: "reply_token_refused" }, "a reply token not signed for this org was ignored");
+  }
+  return null;
 }
 
 function subjectOf(mail: InboundMail): string {

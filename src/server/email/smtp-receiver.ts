@@ -53,7 +53,8 @@ export async function startSmtpReceiver(listen: SmtpListen, opts: { maxBytes?: n
       if (!found) return cb(smtpError(550, "5.1.1 No such mailbox here"));
       const on = await withTenant(found.orgId, (tx) => isFeatureEnabled(tx, found.orgId, "email_inbound"));
       if (!on) return cb(smtpError(451, "4.3.2 Mail intake is paused, try again later"));
-      session.beacon = [...(session.beacon ?? []), { orgId: found.orgId, address: found.address }];
+      // The recipient as addressed: a plus-address keeps its reply token for the apply job (decision 031).
+      session.beacon = [...(session.beacon ?? []), { orgId: found.orgId, address: rcpt ?? found.address }];
       cb();
     })().catch((err: unknown) => {
       log.error({ err: err instanceof Error ? err.message : String(err) }, "recipient lookup failed");

@@ -5,15 +5,15 @@ import { tickets } from "../db/schema/tickets";
 import type { Tx } from "../db/tenant";
 import type { InboundMail } from "./parse-message";
 
-export type Thread = { ticketId: string; number: number; status: string; requesterId: string; by: "message-id" | "subject"; senderIsCc: boolean };
+export type Thread = { ticketId: string; number: number; status: string; requesterId: string; by: "token" | "message-id" | "subject"; senderIsCc: boolean };
 
 /**
  * The ticket a message answers, in the org of the transaction (RLS scopes every query; the org
- * filter is written out as well): first In-Reply-To / References against the Message-IDs Beacon
+ * filter is written out as well): first the signed reply token, then In-Reply-To / References against the Message-IDs Beacon
  * stored or sent, then a `[#n]` subject tag, which counts only when the sender is that ticket's
  * requester or one of its CCs (anyone can type a ticket number).
  */
-export async function findThread(tx: Tx, orgId: string, mail: InboundMail, senderId: string): Promise<Thread | null> {
+export async function findThread(tx: Tx, orgId: string, mail: InboundMail, senderId: string, tokenNumber: number | null = null): Promise<Thread | null> {
   const ids = [...mail.inReplyTo, ...[...mail.references].reverse()].slice(0, 50);
   const sender = mail.from!.address;
   const isCc = async (ticketId: string) =>
@@ -21,6 +21,11 @@ export async function findThread(tx: Tx, orgId: string, mail: InboundMail, sende
   const load = async (where: ReturnType<typeof eq>) =>
     (await tx.select({ id: tickets.id, number: tickets.number, status: tickets.status, requesterId: tickets.requesterId }).from(tickets).where(and(eq(tickets.orgId, orgId), where)).limit(1))[0];
 
+  // First the reply token (decision 031), already verified for this org by the caller.
+  if (tokenNumber !== null) {
+    const t = await load(sql`${tickets.number} = ${tokenNumber}`);
+    if (t) return { ticketId: t.id, number: t.number, status: t.status, requesterId: t.requesterId, by: "token", senderIsCc: t.requesterId !== senderId && (await isCc(t.id)) };
+  }
   if (ids.length) {
     const known = await tx.select({ messageId: emailMessageIds.messageId, ticketId: emailMessageIds.ticketId }).from(emailMessageIds)
       .where(and(eq(emailMessageIds.orgId, orgId), inArray(emailMessageIds.messageId, ids)));

@@ -18,6 +18,7 @@ export type NotifyJob = z.infer<typeof ZNotifyJob>;
 export const ZEmailJob = z.object({ orgId: z.uuid(), notificationId: z.uuid() });
 export const ZWebhookJob = z.object({ orgId: z.uuid(), deliveryId: z.uuid() });
 export const ZInboundEmailJob = z.object({ orgId: z.uuid(), inboundId: z.uuid() });
+export const ZReplyEmailJob = z.object({ orgId: z.uuid(), ticketId: z.uuid(), commentId: z.uuid() });
 export const ZReapplyJob = z.object({ orgId: z.uuid(), priority: z.enum(["low", "normal", "high", "urgent"]) });
 
 type QueueDef = {
@@ -52,13 +53,15 @@ export const QUEUES = {
   webhook: { name: "webhook", retryLimit: 8, retryDelay: 5, retryBackoff: true, expireInSeconds: 60, deadLetter: "webhook-dead", retentionMinutes: keep },
   slaReapply: { name: "sla-reapply", retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 900, deadLetter: "sla-reapply-dead", retentionMinutes: keep },
   inboundEmail: { name: "email-inbound", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deadLetter: "email-inbound-dead", retentionMinutes: keep },
+  replyEmail: { name: "email-reply", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deadLetter: "email-reply-dead", retentionMinutes: keep },
   notifyDead: dead("notify-dead"),
   emailDead: dead("email-dead"),
   webhookDead: dead("webhook-dead"),
   slaReapplyDead: dead("sla-reapply-dead"),
   inboundEmailDead: dead("email-inbound-dead"),
+  replyEmailDead: dead("email-reply-dead"),
 } satisfies Record<string, QueueDef>;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]["name"];
-export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.inboundEmail, QUEUES.slaScan, QUEUES.autoClose, QUEUES.uploadSweep];
-export const DEAD_QUEUES = [QUEUES.notifyDead, QUEUES.emailDead, QUEUES.webhookDead, QUEUES.slaReapplyDead, QUEUES.inboundEmailDead];
+export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.inboundEmail, QUEUES.replyEmail, QUEUES.slaScan, QUEUES.autoClose, QUEUES.uploadSweep];
+export const DEAD_QUEUES = [QUEUES.notifyDead, QUEUES.emailDead, QUEUES.webhookDead, QUEUES.slaReapplyDead, QUEUES.inboundEmailDead, QUEUES.replyEmailDead];

@@ -8,6 +8,7 @@ import { users } from "../db/schema/users";
 import { isFeatureEnabled } from "../flags/flags";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES, type NotifyJob } from "../jobs/queues";
+import { orgSendsReplies } from "../email/outbound-reply";
 
 type TicketForNotify = { id: string; number: number; subject: string; requesterId: string; assigneeId: string | null; status: string; priority: string };
 
@@ -72,6 +73,11 @@ export async function handleNotify(job: NotifyJob): Promise<{ notified: number; 
     };
     const emailOn = await isFeatureEnabled(tx, job.orgId, "notifications_email");
     const webhooksOn = await isFeatureEnabled(tx, job.orgId, "webhooks");
+    // A customer of an org with a support address gets the staff reply itself by email (decision
+    // 031), so no "you have a reply" email besides; the in-app notification stays.
+    const staffActor = async () =>
+      !!job.actorId && (await tx.select({ id: users.id }).from(users).where(and(eq(users.id, job.actorId), inArray(users.role, ["agent", "admin"]))).limit(1)).length > 0;
+    const replyEmailed = job.kind === "ticket.replied" && (await staffActor()) && (await orgSendsReplies(tx, job.orgId));
     let notified = 0;
     // A customer's notification carries the customer view of the ticket: no staff-only priority.
     const { priority: _priority, ...customerTicket } = payload.ticket;
@@ -84,7 +90,7 @@ export async function handleNotify(job: NotifyJob): Promise<{ notified: number; 
         .returning({ id: notifications.id });
       if (!n) continue;
       notified++;
-      if (emailOn) await enqueue(tx, QUEUES.email.name, { orgId: job.orgId, notificationId: n.id });
+      if (emailOn && !(replyEmailed && role === "customer")) await enqueue(tx, QUEUES.email.name, { orgId: job.orgId, notificationId: n.id });
     }
     const hooks = webhooksOn
       ? await tx

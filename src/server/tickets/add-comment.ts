@@ -15,6 +15,7 @@ import { assertCan, isStaff } from "./permissions";
 import type { CommentView, CreateComment } from "./schemas";
 import type { TicketRow } from "./ticket-view";
 import { toCommentView } from "./comment-view";
+import { queueReplyEmail } from "../email/outbound-reply";
 
 /**
  * Adds a public reply or an internal note (SPEC §5): the first public staff reply stamps
@@ -53,6 +54,8 @@ export async function addComment(ctx: Ctx, ticketId: string, input: CreateCommen
   });
   if (!input.internal) {
     await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.replied", ticketId: t.id, actorId: user.userId, commentId: c!.id });
+    // The reply itself goes to the requester and CCs by email, whatever channel it was written in (decision 031).
+    if (staff) await queueReplyEmail(tx, { orgId: user.orgId, ticketId: t.id, commentId: c!.id });
   }
   return toCommentView(c!);
 }
