@@ -38,11 +38,11 @@ async function rows(ticketId: string): Promise<number> {
   return r.rows[0]!.n;
 }
 
-/** Backends of this app (pool application_name "beacon") on this test's database sitting idle inside a transaction. */
+/** Backends of this app (its pools' application_name "beacon" and "beacon-web", decision 027) on this test's database sitting idle inside a transaction. */
 async function idleInTransaction(): Promise<number> {
   const r = await pool().query<{ n: number }>(
     `select count(*)::int as n from pg_stat_activity
-      where datname = current_database() and application_name = 'beacon' and pid <> pg_backend_pid()
+      where datname = current_database() and application_name in ('beacon', 'beacon-web') and pid <> pg_backend_pid()
         and state in ('idle in transaction', 'idle in transaction (aborted)')`,
   );
   return r.rows[0]!.n;
