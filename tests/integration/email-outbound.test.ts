@@ -6,6 +6,7 @@ import { sql } from "drizzle-orm";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as ticketAttachments from "../../src/app/api/v1/tickets/[id]/attachments/route";
+import { storage } from "../../src/server/attachments/configured-storage";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { applyInbound } from "../../src/server/email/apply-inbound";
@@ -229,6 +230,18 @@ describe("an agent's public reply by email", () => {
       setProcessEnv({ SMTP_URL: sink.url, ...(dataDir ? { BEACON_DATA_DIR: dataDir } : {}) });
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("an attachment whose bytes are gone does not block the reply: it is named as not attached", async () => {
+    const reply = await api.addComment(a.agent, ticket.id, { body: "With a lost file." });
+    const commentId = (reply.body as { id: string }).id;
+    await upload(a.agent, ticket.id, commentId);
+    const [row] = (await unsafeWithSystem((tx) => tx.execute<{ storage_key: string }>(sql`select storage_key from attachments where comment_id = ${commentId}`))).rows;
+    await storage().delete(row!.storage_key);
+    expect(await handleReplyEmail({ orgId: a.org.id, ticketId: ticket.id, commentId })).toBe("sent");
+    const m = await simpleParser(sentFor(commentId)[0]!.raw);
+    expect(m.attachments).toHaveLength(0);
+    expect(m.text).toContain("Could not be attached: pixel.gif");
   });
 
   it("the worker runs the email-reply job", async () => {

@@ -2,6 +2,7 @@ import "server-only";
 import { buffer } from "node:stream/consumers";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { storage } from "../attachments/configured-storage";
+import { StorageNotFound } from "../attachments/storage";
 import { emailAddresses, emailMessageIds, inboundMessages, ticketCcs } from "../db/schema/email";
 import { attachments, comments, tickets } from "../db/schema/tickets";
 import { users } from "../db/schema/users";
@@ -99,12 +100,23 @@ export async function handleReplyEmail(job: { orgId: string; ticketId: string; c
     let total = 0;
     const attached: { filename: string; contentType: string; content: Buffer }[] = [];
     const left: string[] = [];
+    const missing: string[] = [];
     for (const f of files) {
       if (total + f.sizeBytes > MAX_ATTACHED_BYTES) { left.push(f.filename); continue; }
-      total += f.sizeBytes;
-      attached.push({ filename: f.filename, contentType: f.contentType, content: await buffer(await storage().get(f.storageKey)) });
+      try {
+        attached.push({ filename: f.filename, contentType: f.contentType, content: await buffer(await storage().get(f.storageKey)) });
+        total += f.sizeBytes;
+      } catch (err) {
+        // Bytes gone for good would fail every retry: the mail goes without them and says so.
+        if (!(err instanceof StorageNotFound)) throw err;
+        logger().error({ job: "email-reply", orgId, commentId, event: "reply_attachment_missing" }, "an attachment of a reply has no stored bytes");
+        missing.push(f.filename);
+      }
     }
-    const leftNote = left.length ? `\n\n(Too large to attach, kept on the ticket: ${left.join(", ")})` : "";
+    const leftNote = [
+      left.length ? `(Too large to attach, kept on the ticket: ${left.join(", ")})` : "",
+      missing.length ? `(Could not be attached: ${missing.join(", ")})` : "",
+    ].filter(Boolean).map((l) => `\n\n${l}`).join("");
 
     const messageId = replyMessageId(commentId, from.address);
     await mailer().send({
@@ -116,7 +128,7 @@ export async function handleReplyEmail(job: { orgId: string; ticketId: string; c
       messageId: `<${messageId}>`,
       ...(lastInbound ? { inReplyTo: `<${lastInbound}>`, references } : {}),
       text: `${c.body}${leftNote}\n`,
-      html: `<!doctype html><html><body>${c.bodyHtml}${left.length ? `<p>${escapeHtml(leftNote.trim())}</p>` : ""}</body></html>`,
+      html: `<!doctype html><html><body>${c.bodyHtml}${leftNote ? `<p>${escapeHtml(leftNote.trim())}</p>` : ""}</body></html>`,
       attachments: attached,
       headers: { "X-Beacon-Ticket": String(t.number) },
     });
