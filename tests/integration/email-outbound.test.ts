@@ -244,6 +244,18 @@ describe("an agent's public reply by email", () => {
     expect(m.text).toContain("Could not be attached: pixel.gif");
   });
 
+  it("sends nothing while notifications_email is switched off", async () => {
+    const reply = await api.addComment(a.agent, ticket.id, { body: "Switched off." });
+    const commentId = (reply.body as { id: string }).id;
+    setProcessEnv({ FEATURES_DISABLED: "notifications_email" });
+    try {
+      expect(await handleReplyEmail({ orgId: a.org.id, ticketId: ticket.id, commentId })).toBe("disabled");
+    } finally {
+      setProcessEnv({ FEATURES_DISABLED: "" });
+    }
+    expect(sentFor(commentId)).toHaveLength(0);
+  });
+
   it("the worker runs the email-reply job", async () => {
     const reply = await api.addComment(a.agent, ticket.id, { body: "Through the worker." });
     const commentId = (reply.body as { id: string }).id;
