@@ -247,6 +247,33 @@ describe("the admin API", () => {
   }, 120_000);
 });
 
+describe("inbound mail and reply emails on the admin's page", () => {
+  it("lists the org's own dead incoming emails and reply emails with what they refer to; another org's admin sees and drops neither", async () => {
+    const inboundId = randomUUID();
+    const commentId = randomUUID();
+    const inbound = (await boss.send(QUEUES.inboundEmailDead.name, { orgId: a.org.id, inboundId }))!;
+    const reply = (await boss.send(QUEUES.replyEmailDead.name, { orgId: a.org.id, ticketId: randomUUID(), commentId }))!;
+
+    const mine = await call(listRoute, "GET", "/api/v1/jobs/dead", { cookie: a.admin.cookie });
+    expect(mine.status).toBe(200);
+    const rows = mine.body.data as { id: string; queue: string; inboundId: string | null; commentId: string | null }[];
+    expect(rows.find((d) => d.id === inbound)).toMatchObject({ queue: "email-inbound", inboundId, commentId: null });
+    expect(rows.find((d) => d.id === reply)).toMatchObject({ queue: "email-reply", commentId, inboundId: null });
+    const onlyInbound = await call(listRoute, "GET", "/api/v1/jobs/dead", { cookie: a.admin.cookie, query: { queue: "email-inbound" } });
+    expect((onlyInbound.body.data as { id: string }[]).map((d) => d.id)).toEqual([inbound]);
+
+    const theirs = await call(listRoute, "GET", "/api/v1/jobs/dead", { cookie: b.admin.cookie });
+    expect((theirs.body.data as { id: string }[]).some((d) => d.id === inbound || d.id === reply)).toBe(false);
+    expect((await call(dropRoute, "DELETE", `/api/v1/jobs/dead/${inbound}`, { cookie: b.admin.cookie, params: { id: inbound } })).status).toBe(404);
+    expect(await listDeadLetters({ id: inbound })).toHaveLength(1);
+
+    for (const id of [inbound, reply]) {
+      expect((await call(dropRoute, "DELETE", `/api/v1/jobs/dead/${id}`, { cookie: a.admin.cookie, params: { id } })).status).toBe(204);
+      expect(await listDeadLetters({ id })).toHaveLength(0);
+    }
+  });
+});
+
 describe("npm run jobs", () => {
   it("answers usage errors with exit 2 and an unknown id with exit 3", async () => {
     const bad = await jobsCli(["replay"]);

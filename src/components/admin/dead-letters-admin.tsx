@@ -9,15 +9,22 @@ import { ConfirmDialog } from "./confirm-dialog";
 
 export type DeadLetterData = {
   id: string;
-  queue: "email" | "webhook";
+  queue: "email" | "webhook" | "email-inbound" | "email-reply";
   error: string | null;
   createdAt: string;
   ageSeconds: number;
   notificationId: string | null;
   deliveryId: string | null;
+  inboundId: string | null;
+  commentId: string | null;
 };
 
-const QUEUE_TEXT: Record<DeadLetterData["queue"], string> = { email: "Email notification", webhook: "Webhook delivery" };
+const QUEUE_TEXT: Record<DeadLetterData["queue"], string> = {
+  email: "Email notification",
+  webhook: "Webhook delivery",
+  "email-inbound": "Incoming email",
+  "email-reply": "Reply email to a customer",
+};
 
 /**
  * The org's dead letters: each failed every retry and waits here until someone replays it (sent

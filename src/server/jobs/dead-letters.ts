@@ -26,8 +26,8 @@ export const DEAD_OF: Record<string, string> = Object.fromEntries(
 const SOURCE_OF: Record<string, string> = Object.fromEntries(Object.entries(DEAD_OF).map(([src, dead]) => [dead, src]));
 const DEAD_NAMES = DEAD_QUEUES.map((q) => q.name);
 
-/** The queues an org admin sees on the Jobs page: the deliveries made on the org's behalf. */
-export const ADMIN_QUEUES = ["email", "webhook"] as const;
+/** The queues an org admin sees on the Jobs page: deliveries made on the org's behalf, and its inbound mail. */
+export const ADMIN_QUEUES = ["email", "webhook", "email-inbound", "email-reply"] as const;
 
 export type DeadLetter = {
   id: string;

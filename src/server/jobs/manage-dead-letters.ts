@@ -4,7 +4,9 @@ import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
 import { ADMIN_QUEUES, dropDeadLetters, listDeadLetters, replayDeadLetters, type DeadLetter } from "./dead-letters";
 
-// The org admin's view of its own dead letters (email notifications, webhook deliveries). Scoped
+// The org admin's view of its own dead letters (email notifications, webhook deliveries, reply
+// emails to customers, inbound mail that could not be applied: its raw message stays stored,
+// decision 029). Scoped
 // by the orgId in each job's payload: pgboss has no row-level security (decision 022).
 
 export const ZListDeadLetters = z.strictObject({
@@ -21,6 +23,10 @@ export const ZDeadLetterItem = z.object({
   ageSeconds: z.number().int(),
   notificationId: z.uuid().nullable(),
   deliveryId: z.uuid().nullable(),
+  /** The stored inbound message an `email-inbound` dead letter would apply. */
+  inboundId: z.uuid().nullable(),
+  /** The staff comment an `email-reply` dead letter would email to the requester and CCs. */
+  commentId: z.uuid().nullable(),
 });
 export type DeadLetterItem = z.infer<typeof ZDeadLetterItem>;
 export const ZReplayed = z.object({ id: z.uuid(), queue: z.enum(ADMIN_QUEUES), jobId: z.uuid() });
@@ -35,6 +41,8 @@ function item(d: DeadLetter): DeadLetterItem {
     ageSeconds: d.ageSeconds,
     notificationId: ref("notificationId"),
     deliveryId: ref("deliveryId"),
+    inboundId: ref("inboundId"),
+    commentId: ref("commentId"),
   };
 }
 

@@ -15,7 +15,8 @@ export default async function JobsPage() {
       <div className={s.pageHead}>
         <h1>Failed deliveries</h1>
         <p className="muted">
-          Email notifications and webhook deliveries that failed every retry. They wait here until you replay or drop them. Fix the cause first
+          Email notifications, reply emails to customers, webhook deliveries and incoming emails that failed every retry (an incoming email&apos;s original message stays
+          stored). They wait here until you replay or drop them. Fix the cause first
           (the mail server, the receiver&apos;s URL): a replay sends each one once more, with the usual retries, and never sends again what was
           already delivered.
         </p>
