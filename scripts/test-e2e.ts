@@ -15,6 +15,7 @@ import { setProcessEnv } from "../src/server/env";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
 import { prepareDatabase } from "../src/server/db/prepare-database";
 import { startWorker } from "../src/server/jobs/worker";
+import { startSmtpReceiver } from "../src/server/email/smtp-receiver";
 import { closeDb } from "../src/server/db/client";
 import { seedDemoIfEmpty } from "../src/server/seed/demo";
 import { adminQuery, freePort } from "./lib/local-infra";
@@ -67,7 +68,12 @@ async function run(): Promise<number> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const password = randomBytes(12).toString("base64url");
+  // Uploads and the mail spool (.eml files, no SMTP_URL) of this run only; the email spec reads the spool.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "beacon-e2e-data-"));
+  cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  delete process.env.SMTP_URL;
   setProcessEnv({
+    BEACON_DATA_DIR: dataDir,
     NODE_ENV: "development",
     DATABASE_URL: databaseUrl,
     NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
@@ -92,12 +98,15 @@ async function run(): Promise<number> {
     await worker.stop();
     await closeDb();
   });
-  console.log(`e2e: Beacon is serving ${baseUrl}`);
+  // The inbound SMTP receiver, as npm start runs it, on a free loopback port (the email spec sends to it).
+  const smtp = await startSmtpReceiver({ host: "127.0.0.1", port: 0 });
+  cleanups.push(() => smtp.close());
+  console.log(`e2e: Beacon is serving ${baseUrl}; inbound SMTP on 127.0.0.1:${smtp.port}`);
 
   return new Promise<number>((resolve, reject) => {
     child = spawn(process.execPath, ["node_modules/@playwright/test/cli.js", "test", ...process.argv.slice(2)], {
       stdio: "inherit",
-      env: { ...process.env, E2E_BASE_URL: baseUrl, E2E_PASSWORD: password, DATABASE_URL: databaseUrl },
+      env: { ...process.env, E2E_BASE_URL: baseUrl, E2E_PASSWORD: password, DATABASE_URL: databaseUrl, E2E_SMTP_PORT: String(smtp.port), E2E_MAIL_DIR: path.join(dataDir, "mail") },
     });
     child.once("error", reject);
     child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));

@@ -21,7 +21,7 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
  * first, then each file is uploaded tied to it (so a note's files share the note's visibility),
  * with progress; a file the server refuses leaves the message sent and says why, per file.
  */
-export function ReplyBox({ ticketId, canNote, customer, upload }: { ticketId: string; canNote: boolean; customer: boolean; upload: { maxBytes: number } | null }) {
+export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null }: { ticketId: string; canNote: boolean; customer: boolean; upload: { maxBytes: number } | null; emailedTo?: string | null }) {
   const router = useRouter();
   const hydrated = useHydrated();
   const uploads = useUploads(upload?.maxBytes ?? 0);
@@ -114,7 +114,7 @@ export function ReplyBox({ ticketId, canNote, customer, upload }: { ticketId: st
         invalid={Boolean(error)}
         errorId="reply-error"
         onSubmitShortcut={() => void send()}
-        hint="Markdown is supported. Ctrl+Enter sends."
+        hint={!note && emailedTo ? `Markdown is supported. Ctrl+Enter sends. The reply is also emailed to ${emailedTo}.` : "Markdown is supported. Ctrl+Enter sends."}
         className={note ? "note-field" : undefined}
       />
       {upload ? <AttachmentPicker files={files} onChange={setFiles} maxBytes={upload.maxBytes} disabled={pending} /> : null}

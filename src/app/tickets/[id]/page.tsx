@@ -14,6 +14,8 @@ import { PriorityChip, StatusChip, Tags } from "@/components/tickets/ticket-tabl
 import { METRIC_LABELS, type MetricKey } from "@/lib/sla-display";
 import { isUuid } from "@/lib/ticket-labels";
 import { conversationAttachments } from "@/server/attachments/conversation-attachments";
+import { orgSendsReplies } from "@/server/email/outbound-reply";
+import { listTicketCcs } from "@/server/email/ticket-ccs";
 import { withPageContext } from "@/server/auth/page-context";
 import { currentUser, requireUser, type PageUser } from "@/server/auth/page-session";
 import { AppError } from "@/server/http/errors";
@@ -68,13 +70,15 @@ const load = cache(async (user: PageUser, id: string) => {
     const files = await conversationAttachments(ctx, id);
     const warningMinutes = (await warningLeadSeconds(ctx.tx)) / 60;
     if (!can(user, "ticket.events", ticket)) {
-      return { ticket, comments, files, warningMinutes, events: [] as TicketEvent[], agents: [], people: new Map<string, UserSummary>() };
+      return { ticket, comments, files, warningMinutes, events: [] as TicketEvent[], agents: [], people: new Map<string, UserSummary>(), ccs: [] as string[], emailsReplies: false };
     }
     const events = (await ticketEvents(ctx, id)).data;
     const agents = await assignableStaff(ctx);
     const ids = [ticket.requesterId, isStaffView(ticket) ? ticket.assigneeId : null, ...comments.map((c) => c.authorId), ...events.map((e) => e.actorId)].filter((x): x is string => Boolean(x));
     const people = await lookupUsers(ctx, ids);
-    return { ticket, comments, files, warningMinutes, events, agents, people };
+    const ccs = await listTicketCcs(ctx, id);
+    const emailsReplies = await orgSendsReplies(ctx.tx, ctx.org.id);
+    return { ticket, comments, files, warningMinutes, events, agents, people, ccs, emailsReplies };
   });
 });
 
@@ -92,7 +96,7 @@ export default async function TicketPage({ params }: { params: Params }) {
   if (!isUuid(id)) notFound();
   const data = await load(user, id);
   if (!data) notFound();
-  const { ticket, comments, files, events, agents, people, warningMinutes } = data;
+  const { ticket, comments, files, events, agents, people, warningMinutes, ccs, emailsReplies } = data;
   const attachments = files.enabled ? files.data : [];
   const staff = can(user, "ticket.internal.view", ticket);
   // The staff view (priority, tags, assignee); customers get the customer view from getTicket.
@@ -146,14 +150,14 @@ export default async function TicketPage({ params }: { params: Params }) {
               <h2 id="conversation-title" className="visually-hidden">
                 Conversation
               </h2>
-              <Conversation comments={comments} authorOf={authorOf} attachments={attachments} />
+              <Conversation comments={comments} authorOf={authorOf} attachments={attachments} staff={staff} />
               <TicketFiles items={attachments.filter((a) => a.commentId === null)} />
               {files.enabled && files.truncated ? <p className="notice">Only the first {files.data.length} files are listed.</p> : null}
             </section>
             {closed ? (
               <p className="notice closed-notice">This ticket is closed. {staff ? "It can no longer be changed." : "To follow up, open a new request."}</p>
             ) : can(user, "ticket.comment.public", ticket) ? (
-              <ReplyBox ticketId={ticket.id} canNote={can(user, "ticket.comment.internal", ticket)} customer={!staff} upload={files.enabled ? { maxBytes: files.maxBytes } : null} />
+              <ReplyBox ticketId={ticket.id} canNote={can(user, "ticket.comment.internal", ticket)} customer={!staff} upload={files.enabled ? { maxBytes: files.maxBytes } : null} emailedTo={staff && emailsReplies ? (ccs.length ? "the requester and the CCs" : "the requester") : null} />
             ) : null}
           </div>
 
@@ -190,6 +194,20 @@ export default async function TicketPage({ params }: { params: Params }) {
                           </>
                         ) : (
                           "Unknown user"
+                        )}
+                      </dd>
+                    </div>
+                    <div>
+                      <dt>CC</dt>
+                      <dd data-testid="ticket-ccs">
+                        {ccs.length ? (
+                          <ul className="cc-list">
+                            {ccs.map((c) => (
+                              <li key={c}>{c}</li>
+                            ))}
+                          </ul>
+                        ) : (
+                          <span className="muted">No one</span>
                         )}
                       </dd>
                     </div>
