@@ -2,19 +2,18 @@
 // exactly as an operator runs them: backup → restore into a new database → verified (row counts,
 // RLS flags and policies, grants, migrations, audit chains); a tampered copy fails verification; a
 // non-empty or live target is refused.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runScript, type ScriptRun } from "../helpers/run-script";
 import { verifyAllOrgs } from "../../src/server/audit/verify-all";
 import { databaseOf, findPgTool, withDatabase } from "../../scripts/lib/pg-tools";
 import type { Manifest } from "../../scripts/lib/db-state";
 import { api, newTicket } from "../helpers/api";
 import { createWorld, type World } from "../helpers/world";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const sourceUrl = process.env.DATABASE_URL!;
 const restoredDb = `${databaseOf(sourceUrl)}_r`; // beacon_t_<run>_…: the global teardown drops it too
 const restoredUrl = withDatabase(sourceUrl, restoredDb);
@@ -40,21 +39,8 @@ try {
 }
 if (skipReason) console.log(`SKIPPED backup-restore round trip: no matching client tools on this machine. ${skipReason}`);
 
-type Run = { code: number; stdout: string; stderr: string };
-function run(script: "backup" | "restore" | "audit-verify" | "migrate", args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", `scripts/${script}.ts`, ...args],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: sourceUrl, ...env }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function run(script: "backup" | "restore" | "audit-verify" | "migrate", args: string[], env: Record<string, string> = {}): Promise<ScriptRun> {
+  return runScript(`${script}.ts`, args, { env: { DATABASE_URL: sourceUrl, ...env } });
 }
 
 /** Row counts of the tenant tables, read as beacon_system (which the RLS policies let see every org). */

@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { sql } from "drizzle-orm";
 import PgBoss from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runScript, type ScriptRun } from "../helpers/run-script";
 import { db, pool } from "../../src/server/db/client";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
@@ -27,7 +26,6 @@ import { createWorld, type World } from "../helpers/world";
 // SMTP down → email jobs fail every retry → dead letters that stay → SMTP up → replay → each
 // notification delivered exactly once; replaying again sends nothing more.
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const DOWN = "smtp://127.0.0.1:9";
 
 let a: World;
@@ -63,21 +61,8 @@ async function breach(w: World, subject: string): Promise<string> {
 const deadEmails = async (w: World, ids?: string[]) =>
   (await listDeadLetters({ orgId: w.org.id, queues: ["email"] })).filter((d) => !ids || ids.includes(d.data.notificationId as string));
 
-type Run = { code: number; stdout: string; stderr: string };
-function jobsCli(args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "info" };
-  for (const k of ["BEACON_EMBEDDED_DB", "npm_execpath"]) delete env[k];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", "scripts/jobs.ts", ...args], {
-      cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function jobsCli(args: string[]): Promise<ScriptRun> {
+  return runScript("jobs.ts", args, { env: { LOG_LEVEL: "info" }, drop: ["BEACON_EMBEDDED_DB", "npm_execpath"] });
 }
 
 describe("dead letters: SMTP down, then replay", () => {
@@ -120,7 +105,9 @@ describe("dead letters: SMTP down, then replay", () => {
     try {
       const run = await jobsCli(["replay", "--org", a.org.slug, "--queue", "email"]);
       expect(run.code, run.stderr).toBe(0);
-      expect(run.stdout).toContain(`${planned.length} dead letter(s) replayed`);
+      // The org's other email (ticket.created to staff) may die between the dry run and this one.
+      const replayed = Number(/(\d+) dead letter\(s\) replayed/.exec(run.stdout)?.[1]);
+      expect(replayed).toBeGreaterThanOrEqual(planned.length);
       expect(run.stdout).toMatch(/^ID\s+QUEUE\s+ORG\s+AGE\s+OUTCOME\s+ERROR/m);
       expect(run.stderr).toContain("dead letter replayed");
       await waitFor("both delivered", async () => ids.every((id) => smtp.mails.some((m) => m.raw.includes(id))), 30_000);
@@ -145,7 +132,7 @@ describe("dead letters: SMTP down, then replay", () => {
 
       // Audited in the org's chain, as the operator.
       const audit = await unsafeWithSystem((tx) => tx.execute<{ actor_id: string | null; data: Record<string, unknown> }>(sql`select actor_id, data from audit_events where org_id = ${a.org.id} and action = 'job.replayed'`));
-      expect(audit.rows).toHaveLength(planned.length);
+      expect(audit.rows).toHaveLength(replayed);
       expect(audit.rows.every((r) => r.actor_id === null && r.data.by === "operator" && r.data.queue === "email")).toBe(true);
     } finally {
       await smtp.close();

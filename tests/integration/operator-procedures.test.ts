@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
 import net from "node:net";
-import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { runScript, type ScriptRun } from "../helpers/run-script";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { completeSetup, inspectSetupLink } from "../../src/server/auth/setup-link";
@@ -13,25 +12,10 @@ import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 // The runbook's operator procedures, run as the operator runs them: the npm scripts as child
 // processes against this test's database (and the machine's Redis).
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const REDIS = "redis://127.0.0.1:6379";
 
-type Run = { code: number; stdout: string; stderr: string };
-function script(file: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ["BEACON_EMBEDDED_DB", "npm_execpath", "REDIS_URL"]) delete childEnv[k];
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", `scripts/${file}`, ...args], {
-      cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function script(file: string, args: string[], env: Record<string, string | undefined> = {}): Promise<ScriptRun> {
+  return runScript(file, args, { env, drop: ["BEACON_EMBEDDED_DB", "npm_execpath", "REDIS_URL"] });
 }
 
 const tokenIn = (out: string) => decodeURIComponent(/\/setup\/(\S+)/.exec(out)?.[1] ?? "");

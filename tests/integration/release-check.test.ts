@@ -1,7 +1,6 @@
 // npm run release:check as an operator runs it (a child process with its own environment), and
 // its smoke step against Beacon's real route handlers served by a small node:http adapter (the
 // real app needs a build; the handlers, wrapper, auth and database below them are the same).
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -9,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runScript, type ScriptRun } from "../helpers/run-script";
 import { GET as readyz } from "../../src/app/readyz/route";
 import { POST as grantToken } from "../../src/app/api/v1/auth/token/route";
 import { POST as createTicket } from "../../src/app/api/v1/tickets/route";
@@ -68,22 +68,9 @@ function serveRoutes(): Promise<{ url: string; close: () => Promise<void> }> {
   });
 }
 
-type Run = { code: number; stdout: string; stderr: string };
-function releaseCheck(args: string[], env: Record<string, string | undefined>): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ["DEMO_PASSWORD", "BEACON_EMBEDDED_DB", "NEXTAUTH_SECRET", "NEXTAUTH_URL", "NODE_ENV", "BEACON_SMOKE_PASSWORD", "npm_execpath"]) delete childEnv[k];
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", "scripts/release-check.ts", ...args], {
-      cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function releaseCheck(args: string[], env: Record<string, string | undefined>): Promise<ScriptRun> {
+  const drop = ["DEMO_PASSWORD", "BEACON_EMBEDDED_DB", "NEXTAUTH_SECRET", "NEXTAUTH_URL", "NODE_ENV", "BEACON_SMOKE_PASSWORD", "npm_execpath"];
+  return runScript("release-check.ts", args, { env, drop });
 }
 
 const goodEnv = () => ({

@@ -1,7 +1,6 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runScript, type ScriptRun } from "../helpers/run-script";
 import { GET as me } from "../../src/app/api/v1/me/route";
 import { POST as createToken } from "../../src/app/api/v1/me/tokens/route";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
@@ -11,22 +10,8 @@ import { call } from "../helpers/http";
 // Issue 21 (runbook: revoking one API token): the token string carries its id, and
 // `npm run tokens -- revoke <id | token>` revokes it without hand-written SQL.
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-type Run = { code: number; stdout: string; stderr: string };
-function tokensCli(args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ["BEACON_EMBEDDED_DB", "npm_execpath"]) delete env[k];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", "scripts/tokens.ts", ...args], {
-      cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function tokensCli(args: string[]): Promise<ScriptRun> {
+  return runScript("tokens.ts", args, { drop: ["BEACON_EMBEDDED_DB", "npm_execpath"] });
 }
 
 let org: TestOrg, other: TestOrg, u: TestUser, v: TestUser;

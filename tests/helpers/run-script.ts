@@ -1,0 +1,34 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+
+export type ScriptRun = { code: number; stdout: string; stderr: string };
+
+/**
+ * Runs `scripts/<file>` as its npm script does (tsx with the server-only shim), as a child process
+ * of the test: the test's environment without the `drop` keys, then `env` on top (an undefined
+ * value leaves the key as it is).
+ */
+export function runScript(
+  file: string,
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; drop?: string[] } = {},
+): Promise<ScriptRun> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of opts.drop ?? []) delete childEnv[k];
+  for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) childEnv[k] = v;
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", `scripts/${file}`, ...args],
+      { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
