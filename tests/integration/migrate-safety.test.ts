@@ -8,6 +8,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { withDatabase } from "../setup/global";
 import { prepareDatabase } from "../../src/server/db/prepare-database";
 import { ensureLeakproof, leakproofState } from "../../src/server/db/leakproof";
+import { derivedWebPassword } from "../../src/server/db/roles";
 import { health } from "../../src/server/health/health";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -160,9 +161,12 @@ describe("the request login role", () => {
     expect(refused.out).toContain("CREATE ROLE beacon_web LOGIN NOINHERIT NOBYPASSRLS PASSWORD '<a new password>'; GRANT beacon_app TO beacon_web;");
     expect(refused.out).toContain("set DATABASE_WEB_URL");
 
-    // The DBA's role, named by DATABASE_WEB_URL (the machine's server trusts loopback, so no password here).
+    // The DBA's role, named by DATABASE_WEB_URL. The first prepareDatabase above made beacon_web with
+    // the password derived from the admin's; the owner shares that password (loginRole), so it
+    // derives the same one. The machine's server trusts loopback: no password there at all.
     const webUrl = new URL(owner.url(db));
     webUrl.username = "beacon_web";
+    webUrl.password = derivedWebPassword(owner.url(db)) ?? "";
     const ok = await migrateProcess(owner.url(db), { DATABASE_WEB_URL: webUrl.toString() });
     expect(ok.out).toMatch(/Migrations: \d+ applied, 0 pending/);
     expect(ok.code).toBe(0);
