@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import net from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
@@ -84,12 +85,16 @@ describe("npm run auth:unlock", () => {
     const org = await bootstrapOrg({ name: "Locked Out Co", adminEmail: `locked-${Date.now()}@example.test`, slug: `locked-${Date.now()}` });
     const email = org.admin.email;
     const bystander = `bystander-${Date.now()}@example.test`;
-    for (const ip of ["10.20.0.1", "10.20.0.2"]) for (let i = 0; i < 5; i++) await recordSignInFailure(email.toUpperCase(), ip);
-    for (let i = 0; i < 5; i++) await recordSignInFailure(bystander, "10.20.0.1");
+    // Addresses of this run only: the machine's Redis outlives test runs, and each IP's daily
+    // budget (100 failures) must not fill up over repeated runs of this test.
+    const subnet = `10.${randomInt(1, 255)}.${randomInt(0, 256)}`;
+    const [ip1, ip2] = [`${subnet}.1`, `${subnet}.2`];
+    for (const ip of [ip1, ip2]) for (let i = 0; i < 5; i++) await recordSignInFailure(email.toUpperCase(), ip);
+    for (let i = 0; i < 5; i++) await recordSignInFailure(bystander, ip1);
     for (let i = 0; i < 10; i++) await recordSecondFactorFailure(org.admin.id);
     resetLimitersForTests();
-    await expect(assertSignInAllowed(email, "10.20.0.1")).rejects.toMatchObject({ code: "rate_limited" });
-    await expect(assertSignInAllowed(email, "10.20.0.2")).rejects.toMatchObject({ code: "rate_limited" });
+    await expect(assertSignInAllowed(email, ip1)).rejects.toMatchObject({ code: "rate_limited" });
+    await expect(assertSignInAllowed(email, ip2)).rejects.toMatchObject({ code: "rate_limited" });
     await expect(assertSecondFactorAllowed(org.admin.id)).rejects.toMatchObject({ code: "rate_limited" });
 
     const run = await script("auth-unlock.ts", [email, "--org", org.org.slug, "--json"], { REDIS_URL: REDIS, LOG_LEVEL: "info" });
@@ -98,10 +103,10 @@ describe("npm run auth:unlock", () => {
     expect(run.stderr).toContain("sign-in throttle cleared by the operator");
 
     resetLimitersForTests();
-    await expect(assertSignInAllowed(email, "10.20.0.1")).resolves.toBeUndefined();
-    await expect(assertSignInAllowed(email, "10.20.0.2")).resolves.toBeUndefined();
+    await expect(assertSignInAllowed(email, ip1)).resolves.toBeUndefined();
+    await expect(assertSignInAllowed(email, ip2)).resolves.toBeUndefined();
     await expect(assertSecondFactorAllowed(org.admin.id)).resolves.toBeUndefined();
-    await expect(assertSignInAllowed(bystander, "10.20.0.1")).rejects.toMatchObject({ code: "rate_limited" });
+    await expect(assertSignInAllowed(bystander, ip1)).rejects.toMatchObject({ code: "rate_limited" });
     const audit = await unsafeWithSystem((tx) => tx.execute<{ n: number }>(sql`select count(*)::int as n from audit_events where org_id = ${org.org.id} and action = 'user.signin_unlocked' and entity_id = ${org.admin.id}`));
     expect(audit.rows[0]!.n).toBe(1);
 
