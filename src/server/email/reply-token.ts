@@ -1,6 +1,7 @@
 import "server-only";
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import { authSecret } from "../auth/session-cookie";
+import { base32Encode } from "../auth/totp";
 
 // The signed reply token Beacon puts in the Reply-To of a reply it emails (decision 031):
 // `support+<number base36>-<mac>@domain`. The MAC (HMAC-SHA256 under a key derived from
@@ -8,30 +9,12 @@ import { authSecret } from "../auth/session-cookie";
 // covers the org's id and the ticket number, so a token cannot be forged, and a token of one org
 // verifies for no other org.
 
-const ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
-
 function key(): Buffer {
   return Buffer.from(hkdfSync("sha256", authSecret(), "beacon-reply-token", "beacon:reply-token:v1", 32));
 }
 
-function base32(b: Buffer): string {
-  let bits = 0;
-  let value = 0;
-  let out = "";
-  for (const byte of b) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
-  return out;
-}
-
 function mac(orgId: string, ticketNumber: number): string {
-  return base32(createHmac("sha256", key()).update(`reply|${orgId.toLowerCase()}|${ticketNumber}`).digest().subarray(0, 10));
+  return base32Encode(createHmac("sha256", key()).update(`reply|${orgId.toLowerCase()}|${ticketNumber}`).digest().subarray(0, 10)).toLowerCase();
 }
 
 export function replyToken(orgId: string, ticketNumber: number): string {
