@@ -1,30 +1,20 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useId, useState } from "react";
-import { api, describeFailure } from "../api-client";
+import { useId } from "react";
+import { api } from "../api-client";
+import { ActionFeedback, useApiAction } from "../use-api-action";
 import s from "./admin.module.css";
 
 /** The org's "show SLA targets to customers" switch (PUT /api/v1/org/sla-settings). */
 export function CustomerSlaForm({ showSlaToCustomers }: { showSlaToCustomers: boolean }) {
-  const router = useRouter();
   const id = useId();
-  const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const { run, busy, status, failure } = useApiAction();
 
-  async function save(next: boolean) {
-    setBusy(true);
-    setError(null);
-    setStatus("");
-    const r = await api<{ showSlaToCustomers: boolean }>("PUT", "/api/v1/org/sla-settings", { showSlaToCustomers: next });
-    setBusy(false);
-    if (!r.ok) {
-      setError(describeFailure(r.error));
-      return;
-    }
-    setStatus(r.data.showSlaToCustomers ? "Customers now see SLA targets on their requests." : "SLA targets are now for your team only.");
-    router.refresh();
+  function save(next: boolean) {
+    return run(
+      () => api<{ showSlaToCustomers: boolean }>("PUT", "/api/v1/org/sla-settings", { showSlaToCustomers: next }),
+      (d) => (d.showSlaToCustomers ? "Customers now see SLA targets on their requests." : "SLA targets are now for your team only."),
+    );
   }
 
   return (
@@ -55,12 +45,7 @@ export function CustomerSlaForm({ showSlaToCustomers }: { showSlaToCustomers: bo
           </button>
         </div>
       </div>
-      <p role="status" className={s.status}>
-        {status}
-      </p>
-      <div role="alert" className={s.alert}>
-        {error ? <p className="error">{error}</p> : null}
-      </div>
+      <ActionFeedback status={status} failure={failure} />
     </div>
   );
 }

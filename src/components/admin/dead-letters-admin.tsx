@@ -1,9 +1,9 @@
 "use client";
 
-import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { api, describeFailure } from "../api-client";
+import { api } from "../api-client";
 import { LocalTime } from "../local-time";
+import { ActionFeedback, useApiAction } from "../use-api-action";
 import s from "./admin.module.css";
 import { ConfirmDialog } from "./confirm-dialog";
 
@@ -31,36 +31,21 @@ const QUEUE_TEXT: Record<DeadLetterData["queue"], string> = {
  * once more, nothing already delivered is sent twice) or drops it.
  */
 export function DeadLetterTable({ rows, now }: { rows: DeadLetterData[]; now: number }) {
-  const router = useRouter();
-  const [busy, setBusy] = useState<string | null>(null);
   const [dropping, setDropping] = useState<DeadLetterData | null>(null);
-  const [status, setStatus] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const { run, busy, busyKey, status, failure } = useApiAction();
 
   async function act(row: DeadLetterData, kind: "replay" | "drop") {
-    setBusy(row.id);
-    setError(null);
-    setStatus("");
-    const r = kind === "replay" ? await api("POST", `/api/v1/jobs/dead/${row.id}/replay`) : await api("DELETE", `/api/v1/jobs/dead/${row.id}`);
-    setBusy(null);
+    await run(
+      () => (kind === "replay" ? api("POST", `/api/v1/jobs/dead/${row.id}/replay`) : api("DELETE", `/api/v1/jobs/dead/${row.id}`)),
+      () => (kind === "replay" ? `${QUEUE_TEXT[row.queue]} sent again; it is retried as usual if it fails.` : `${QUEUE_TEXT[row.queue]} dropped.`),
+      { key: row.id, refreshOnFailure: true },
+    );
     setDropping(null);
-    if (!r.ok) {
-      setError(describeFailure(r.error));
-      router.refresh();
-      return;
-    }
-    setStatus(kind === "replay" ? `${QUEUE_TEXT[row.queue]} sent again; it is retried as usual if it fails.` : `${QUEUE_TEXT[row.queue]} dropped.`);
-    router.refresh();
   }
 
   return (
     <>
-      <p role="status" className={s.status}>
-        {status}
-      </p>
-      <div role="alert" className={s.alert}>
-        {error ? <p className="error">{error}</p> : null}
-      </div>
+      <ActionFeedback status={status} failure={failure} />
       {rows.length === 0 ? (
         <p className="muted" data-testid="no-dead-letters">
           Nothing failed for good. Deliveries that fail every retry appear here.
@@ -89,10 +74,10 @@ export function DeadLetterTable({ rows, now }: { rows: DeadLetterData[]; now: nu
                   </td>
                   <td>
                     <div className={s.rowActions}>
-                      <button type="button" className="button primary" disabled={busy !== null} aria-busy={busy === r.id} onClick={() => void act(r, "replay")}>
+                      <button type="button" className="button primary" disabled={busy} aria-busy={busyKey === r.id} onClick={() => void act(r, "replay")}>
                         Replay
                       </button>
-                      <button type="button" className={`button subtle ${s.dangerOutline}`} disabled={busy !== null} onClick={() => setDropping(r)}>
+                      <button type="button" className={`button subtle ${s.dangerOutline}`} disabled={busy} onClick={() => setDropping(r)}>
                         Drop
                       </button>
                     </div>
@@ -104,7 +89,7 @@ export function DeadLetterTable({ rows, now }: { rows: DeadLetterData[]; now: nu
         </div>
       )}
       {dropping ? (
-        <ConfirmDialog open title="Drop this failed delivery?" confirmLabel="Drop" danger busy={busy !== null} onConfirm={() => void act(dropping, "drop")} onCancel={() => setDropping(null)}>
+        <ConfirmDialog open title="Drop this failed delivery?" confirmLabel="Drop" danger busy={busy} onConfirm={() => void act(dropping, "drop")} onCancel={() => setDropping(null)}>
           <p>It is never sent. The audit log records who dropped it.</p>
         </ConfirmDialog>
       ) : null}

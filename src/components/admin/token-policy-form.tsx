@@ -1,35 +1,25 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useId, useState, type FormEvent } from "react";
-import { api, describeFailure, type ApiFailure } from "../api-client";
+import { useId, type FormEvent } from "react";
+import { api } from "../api-client";
+import { ActionFeedback, useApiAction } from "../use-api-action";
 import s from "./admin.module.css";
 
 type Props = { tokenMaxDays: number; allowNonExpiringTokens: boolean };
 
 /** The org's API-token rules (PUT /api/v1/org/security): maximum lifetime, and whether tokens may never expire. */
 export function TokenPolicyForm({ tokenMaxDays, allowNonExpiringTokens }: Props) {
-  const router = useRouter();
   const id = useId();
-  const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState("");
-  const [failure, setFailure] = useState<ApiFailure | null>(null);
+  const { run, busy, status, failure } = useApiAction();
 
-  async function save(e: FormEvent<HTMLFormElement>) {
+  function save(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
-    const days = Number(String(form.get("tokenMaxDays") ?? ""));
-    setFailure(null);
-    setStatus("");
-    setBusy(true);
-    const r = await api<Props>("PUT", "/api/v1/org/security", { tokenMaxDays: days, allowNonExpiringTokens: form.get("allowNonExpiringTokens") === "on" });
-    setBusy(false);
-    if (!r.ok) {
-      setFailure(r.error);
-      return;
-    }
-    setStatus(`API tokens now live at most ${r.data.tokenMaxDays} days${r.data.allowNonExpiringTokens ? ", or without an expiry when their owner chooses" : ""}.`);
-    router.refresh();
+    const body = { tokenMaxDays: Number(String(form.get("tokenMaxDays") ?? "")), allowNonExpiringTokens: form.get("allowNonExpiringTokens") === "on" };
+    void run(
+      () => api<Props>("PUT", "/api/v1/org/security", body),
+      (d) => `API tokens now live at most ${d.tokenMaxDays} days${d.allowNonExpiringTokens ? ", or without an expiry when their owner chooses" : ""}.`,
+    );
   }
 
   const daysErr = failure?.issues.find((i) => i.path === "tokenMaxDays")?.message;
@@ -55,12 +45,7 @@ export function TokenPolicyForm({ tokenMaxDays, allowNonExpiringTokens }: Props)
           </button>
         </div>
       </div>
-      <p role="status" className={s.status}>
-        {status}
-      </p>
-      <div role="alert" className={s.alert}>
-        {failure ? <p className="error">{describeFailure(failure)}</p> : null}
-      </div>
+      <ActionFeedback status={status} failure={failure} />
     </form>
   );
 }
