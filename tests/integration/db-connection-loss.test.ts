@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pool } from "../../src/server/db/client";
 import { withTenant } from "../../src/server/db/tenant";
 import { toAppError } from "../../src/server/http/error-response";
 import { createOrg, type TestOrg } from "../helpers/factories";
@@ -35,7 +34,8 @@ describe("the database ends a connection in the middle of a transaction", () => 
     );
     expect(thrown).not.toBeNull();
     expect(toAppError(thrown).code).toBe("unavailable");
-    const r = await pool().query<{ ok: number }>("select 1 as ok");
+    // withTenant's pool (the request login role's, decision 027), not the owner's: the one that lost the connection.
+    const r = await withTenant(org.id, (tx) => tx.execute<{ ok: number }>(sql`select 1 as ok`));
     expect(r.rows[0]!.ok).toBe(1);
   });
 });
