@@ -4,7 +4,7 @@ import { queueStates } from "../jobs/stats";
 import { readiness } from "./readiness";
 import { leakproofState } from "../db/leakproof";
 import { env } from "../env";
-import { HEARTBEAT_STALE_SECONDS } from "../jobs/heartbeat";
+import { HEARTBEAT_STALE_SECONDS, workerLiveness } from "../jobs/heartbeat";
 import { redisHealth } from "../ratelimit/limiters";
 import pkg from "../../../package.json";
 
@@ -16,14 +16,7 @@ export const QUEUE_LATE_SECONDS = 60;
 
 /** Job workers: a heartbeat within HEARTBEAT_STALE_SECONDS, and no waiting job older than QUEUE_LATE_SECONDS. */
 async function jobsRow(maxLagSeconds: number | null): Promise<HealthRow & { workers: number; lastBeatSecondsAgo: number | null }> {
-  const r = await pool().query<{ live: string; ago: string | null }>(
-    `select count(*) filter (where beat_at > now() - make_interval(secs => $1))::text as live,
-            extract(epoch from now() - max(beat_at))::text as ago
-       from worker_heartbeats`,
-    [HEARTBEAT_STALE_SECONDS],
-  );
-  const workers = Number(r.rows[0]?.live ?? 0);
-  const ago = r.rows[0]?.ago == null ? null : Math.round(Number(r.rows[0].ago));
+  const { alive: workers, lastBeatSecondsAgo: ago } = await workerLiveness();
   const problems: string[] = [];
   if (workers === 0) {
     problems.push(`no job worker has beaten within ${HEARTBEAT_STALE_SECONDS} s (${ago === null ? "none running" : `last ${ago} s ago`}): jobs wait until one runs (npm run worker, or npm start without --no-worker)`);

@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { pool } from "../db/client";
 import { unsafeWithSystem } from "../db/tenant";
 import { readiness, type Readiness } from "../health/readiness";
-import { HEARTBEAT_STALE_SECONDS } from "../jobs/heartbeat";
+import { HEARTBEAT_STALE_SECONDS, workerLiveness } from "../jobs/heartbeat";
 import { DEAD_QUEUES } from "../jobs/queues";
 import { jobCounts, queueStates, type QueueState } from "../jobs/stats";
 import { metrics } from "./metrics";
@@ -54,11 +54,7 @@ async function readFigures(): Promise<Figures> {
     figures.sla = { warn: n("warn"), breach: n("breach") };
     figures.slaScanLagSeconds = Math.max(0, Number(lag.rows[0]?.lag ?? 0));
     figures.queues = await queueStates(pool());
-    const live = await pool().query<{ n: string }>(
-      "select count(*)::text as n from worker_heartbeats where beat_at > now() - make_interval(secs => $1)",
-      [HEARTBEAT_STALE_SECONDS],
-    );
-    figures.workersAlive = Number(live.rows[0]?.n ?? 0);
+    figures.workersAlive = (await workerLiveness()).alive;
   } catch {
     // The database going away mid-read must not take the metrics endpoint with it; readiness reports it.
   }
