@@ -2,8 +2,9 @@
 
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type FormEvent } from "react";
-import { api, describeFailure, type ApiFailure } from "../api-client";
+import { api, type ApiFailure } from "../api-client";
 import { LocalTime } from "../local-time";
+import { ActionFeedback } from "../use-api-action";
 import s from "../admin/admin.module.css";
 import { ConfirmDialog } from "../admin/confirm-dialog";
 import { ShownOnce } from "../admin/shown-once";
@@ -134,12 +135,7 @@ export function ApiTokens({ tokens, policy }: { tokens: TokenData[]; policy: Tok
         </div>
       </form>
       {expiry === "never" ? <p className="hint">A token that never expires works until you revoke it. Prefer an expiry for anything long-lived.</p> : null}
-      <p role="status" className={s.status}>
-        {status}
-      </p>
-      <div role="alert" className={s.alert}>
-        {failure ? <p className="error">{describeFailure(failure)}</p> : null}
-      </div>
+      <ActionFeedback status={status} failure={failure} />
       {created ? (
         <ShownOnce title={`Your new token "${created.name}" — shown only once`} label="API token" value={created.token} onDone={() => setCreated(null)}>
           <p>Copy it now and keep it like a password. Beacon stores only a hash of it and cannot show it again.</p>

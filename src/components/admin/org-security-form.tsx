@@ -1,9 +1,9 @@
 "use client";
 
 import Link from "next/link";
-import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
-import { api, describeFailure } from "../api-client";
+import { api } from "../api-client";
+import { ActionFeedback, useApiAction } from "../use-api-action";
 import s from "./admin.module.css";
 import { ConfirmDialog } from "./confirm-dialog";
 
@@ -11,27 +11,17 @@ type Props = { require2fa: boolean; staffWithoutTwoFactor: number; ownTwoFactor:
 
 /** The org's "require two-factor sign-in for agents and admins" switch (PUT /api/v1/org/security). */
 export function OrgSecurityForm({ require2fa, staffWithoutTwoFactor, ownTwoFactor }: Props) {
-  const router = useRouter();
   const id = useId();
   const [asking, setAsking] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const { run, busy, status, failure } = useApiAction();
   const blockedByOwn = !require2fa && !ownTwoFactor;
 
   async function save(next: boolean) {
-    setBusy(true);
-    setError(null);
-    setStatus("");
-    const r = await api<{ require2fa: boolean }>("PUT", "/api/v1/org/security", { require2fa: next });
-    setBusy(false);
+    await run(
+      () => api<{ require2fa: boolean }>("PUT", "/api/v1/org/security", { require2fa: next }),
+      (d) => (d.require2fa ? "Two-factor sign-in is now required for agents and admins." : "Two-factor sign-in is no longer required."),
+    );
     setAsking(false);
-    if (!r.ok) {
-      setError(describeFailure(r.error));
-      return;
-    }
-    setStatus(r.data.require2fa ? "Two-factor sign-in is now required for agents and admins." : "Two-factor sign-in is no longer required.");
-    router.refresh();
   }
 
   return (
@@ -68,12 +58,7 @@ export function OrgSecurityForm({ require2fa, staffWithoutTwoFactor, ownTwoFacto
           </button>
         </div>
       </div>
-      <p role="status" className={s.status}>
-        {status}
-      </p>
-      <div role="alert" className={s.alert}>
-        {error ? <p className="error">{error}</p> : null}
-      </div>
+      <ActionFeedback status={status} failure={failure} />
       {asking ? (
         <ConfirmDialog open title="Require two-factor sign-in?" confirmLabel="Require it" busy={busy} onConfirm={() => void save(true)} onCancel={() => setAsking(false)}>
           <p>

@@ -2,8 +2,9 @@
 
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type FormEvent } from "react";
-import { api, describeFailure, type ApiFailure } from "../api-client";
+import { api, type ApiFailure } from "../api-client";
 import { LocalTime } from "../local-time";
+import { ActionFeedback } from "../use-api-action";
 import s from "./admin.module.css";
 import { ConfirmDialog } from "./confirm-dialog";
 import { ShownOnce } from "./shown-once";
@@ -101,12 +102,7 @@ export function InviteUserForm() {
           They get a one-time link to choose their password; it works for 24 hours.
         </p>
       </form>
-      <p role="status" className={s.status}>
-        {status}
-      </p>
-      <div role="alert" className={s.alert}>
-        {failure ? <p className="error">{describeFailure(failure)}</p> : null}
-      </div>
+      <ActionFeedback status={status} failure={failure} />
       {created?.inviteUrl ? (
         <ShownOnce title="Invitation link — shown only once" label="Invitation link" value={created.inviteUrl} onDone={() => setCreated(null)} doneLabel="Done">
           <p>
@@ -144,7 +140,7 @@ export function UserRow({ user, self }: { user: AdminUserRow; self: boolean }) {
   const [asking, setAsking] = useState<Action | null>(null);
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const [failure, setFailure] = useState<ApiFailure | null>(null);
   const [link, setLink] = useState<{ url: string; expiresAt: string; purpose: string } | null>(null);
 
   if (user.role !== seenRole) {
@@ -175,7 +171,7 @@ export function UserRow({ user, self }: { user: AdminUserRow; self: boolean }) {
 
   async function run(a: Action) {
     setBusy(true);
-    setError(null);
+    setFailure(null);
     setStatus("");
     let r;
     switch (a) {
@@ -200,7 +196,7 @@ export function UserRow({ user, self }: { user: AdminUserRow; self: boolean }) {
     setAsking(null);
     if (!r.ok) {
       if (a === "role") setRole(user.role);
-      setError(describeFailure(r.error));
+      setFailure(r.error);
       return;
     }
     const done: Record<Action, string> = {
@@ -293,12 +289,7 @@ export function UserRow({ user, self }: { user: AdminUserRow; self: boolean }) {
             </button>
           ) : null}
         </div>
-        <p role="status" className={s.status}>
-          {status}
-        </p>
-        <div role="alert" className={s.alert}>
-          {error ? <p className="error">{error}</p> : null}
-        </div>
+        <ActionFeedback status={status} failure={failure} />
         {link ? (
           <ShownOnce title={`New ${link.purpose} — shown only once`} label={`${link.purpose} for ${who}`} value={link.url} onDone={() => setLink(null)} doneLabel="Done">
             <p>

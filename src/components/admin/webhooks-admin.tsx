@@ -2,8 +2,9 @@
 
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type FormEvent } from "react";
-import { api, describeFailure, type ApiFailure } from "../api-client";
+import { api, type ApiFailure } from "../api-client";
 import { LocalTime } from "../local-time";
+import { ActionFeedback } from "../use-api-action";
 import s from "./admin.module.css";
 import { ConfirmDialog } from "./confirm-dialog";
 import { ShownOnce } from "./shown-once";
@@ -118,12 +119,7 @@ export function CreateWebhookForm({ events }: { events: string[] }) {
           </button>
         </div>
       </form>
-      <p role="status" className={s.status}>
-        {status}
-      </p>
-      <div role="alert" className={s.alert}>
-        {failure ? <p className="error">{describeFailure(failure)}</p> : null}
-      </div>
+      <ActionFeedback status={status} failure={failure} />
       {created?.secret ? <SecretNotice secret={created.secret} onDone={() => setCreated(null)} /> : null}
     </>
   );
@@ -139,20 +135,20 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
   const [asking, setAsking] = useState<"rotate" | "delete" | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const [status, setStatus] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const [failure, setFailure] = useState<ApiFailure | null>(null);
   const [older, setOlder] = useState<DeliveryData[]>([]);
   const [cursor, setCursor] = useState<string | null>(nextCursor);
   const [loading, setLoading] = useState(false);
 
   async function patch(body: Record<string, unknown>, done: string) {
     setBusy(true);
-    setError(null);
+    setFailure(null);
     setStatus("");
     const r = await api<WebhookData>("PATCH", `/api/v1/webhooks/${hook.id}`, body);
     setBusy(false);
     setAsking(null);
     if (!r.ok) {
-      setError(describeFailure(r.error));
+      setFailure(r.error);
       return;
     }
     if (r.data.secret) setSecret(r.data.secret);
@@ -162,12 +158,12 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
 
   async function remove() {
     setBusy(true);
-    setError(null);
+    setFailure(null);
     const r = await api("DELETE", `/api/v1/webhooks/${hook.id}`);
     setBusy(false);
     setAsking(null);
     if (!r.ok) {
-      setError(describeFailure(r.error));
+      setFailure(r.error);
       return;
     }
     router.refresh();
@@ -179,7 +175,7 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
     const r = await api<{ data: DeliveryData[]; nextCursor: string | null }>("GET", `/api/v1/webhooks/${hook.id}/deliveries?${new URLSearchParams({ limit: "20", cursor }).toString()}`);
     setLoading(false);
     if (!r.ok) {
-      setError(describeFailure(r.error));
+      setFailure(r.error);
       return;
     }
     setOlder((o) => [...o, ...r.data.data]);
@@ -226,12 +222,7 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
             Delete
           </button>
         </div>
-        <p role="status" className={s.status}>
-          {status}
-        </p>
-        <div role="alert" className={s.alert}>
-          {error ? <p className="error">{error}</p> : null}
-        </div>
+        <ActionFeedback status={status} failure={failure} />
         {secret ? <SecretNotice secret={secret} rotated onDone={() => setSecret(null)} /> : null}
 
         <details className="disclosure">
