@@ -4,7 +4,8 @@ import { z } from "zod";
 import type { Ctx } from "../http/route";
 import type { Tx } from "../db/tenant";
 import { apiTokens } from "../db/schema/users";
-import { orgs, type OrgSettings } from "../db/schema/orgs";
+import type { OrgSettings } from "../db/schema/orgs";
+import { readOrgSettings } from "../orgs/org-settings";
 import { AppError, notFound } from "../http/errors";
 import { recordAudit } from "../audit/record-audit";
 import { assertCan } from "../tickets/permissions";
@@ -37,8 +38,7 @@ export function effectiveTokenExpiry(t: { createdAt: Date; expiresAt: Date | nul
 }
 
 export async function orgTokenPolicy(tx: Tx, orgId: string): Promise<TokenPolicy> {
-  const [org] = await tx.select({ settings: orgs.settings }).from(orgs).where(eq(orgs.id, orgId));
-  return tokenPolicy(org?.settings);
+  return tokenPolicy(await readOrgSettings(tx, orgId));
 }
 
 export const ZCreateToken = z.strictObject({

@@ -1,11 +1,10 @@
 import "server-only";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import { orgs } from "../db/schema/orgs";
 import { users } from "../db/schema/users";
-import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
+import { readOrgSettings, saveOrgSettings } from "../orgs/org-settings";
 import { assertCan, STAFF_ROLES } from "../tickets/permissions";
 import { MAX_TOKEN_DAYS, tokenPolicy } from "./manage-tokens";
 
@@ -30,14 +29,14 @@ export type OrgSecurityView = z.infer<typeof ZOrgSecurityView>;
 
 export async function getOrgSecurity(ctx: Ctx): Promise<OrgSecurityView> {
   assertCan(ctx.user, "org.admin");
-  const [org] = await ctx.tx.select({ settings: orgs.settings }).from(orgs).where(eq(orgs.id, ctx.org.id));
+  const settings = await readOrgSettings(ctx.tx, ctx.org.id);
   const [n] = await ctx.tx
     .select({ n: sql<number>`count(*)::int` })
     .from(users)
     .where(and(inArray(users.role, [...STAFF_ROLES]), isNull(users.blockedAt), isNull(users.totpEnabledAt)));
-  const policy = tokenPolicy(org?.settings);
+  const policy = tokenPolicy(settings);
   return {
-    require2fa: org?.settings.require2fa === true,
+    require2fa: settings?.require2fa === true,
     staffWithoutTwoFactor: n?.n ?? 0,
     tokenMaxDays: policy.maxDays,
     allowNonExpiringTokens: policy.allowNonExpiring,
@@ -50,8 +49,8 @@ export async function getOrgSecurity(ctx: Ctx): Promise<OrgSecurityView> {
  */
 export async function updateOrgSecurity(ctx: Ctx, input: OrgSecurity): Promise<OrgSecurityView> {
   assertCan(ctx.user, "org.admin");
-  const [org] = await ctx.tx.select({ settings: orgs.settings }).from(orgs).where(eq(orgs.id, ctx.org.id)).for("update");
-  const before = org?.settings.require2fa === true;
+  const settings = await readOrgSettings(ctx.tx, ctx.org.id, { forUpdate: true });
+  const before = settings?.require2fa === true;
   const require2fa = input.require2fa ?? before;
   if (require2fa && !before) {
     const [me] = await ctx.tx.select({ totpEnabledAt: users.totpEnabledAt }).from(users).where(eq(users.id, ctx.user.userId));
@@ -61,26 +60,16 @@ export async function updateOrgSecurity(ctx: Ctx, input: OrgSecurity): Promise<O
       });
     }
   }
-  const policyBefore = tokenPolicy(org?.settings);
-  const next = { require2fa, tokenMaxDays: input.tokenMaxDays ?? policyBefore.maxDays, allowNonExpiringTokens: input.allowNonExpiringTokens ?? policyBefore.allowNonExpiring };
-  const was = { require2fa: before, tokenMaxDays: policyBefore.maxDays, allowNonExpiringTokens: policyBefore.allowNonExpiring };
-  const changes: Record<string, { from: unknown; to: unknown }> = {};
-  for (const k of ["require2fa", "tokenMaxDays", "allowNonExpiringTokens"] as const) {
-    if (next[k] !== was[k]) changes[k] = { from: was[k], to: next[k] };
-  }
-  if (Object.keys(changes).length > 0) {
-    const patch = Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, v.to]));
-    // jsonb merge: only these keys change, whatever else the settings hold.
-    await ctx.tx
-      .update(orgs)
-      .set({ settings: sql`${orgs.settings} || ${JSON.stringify(patch)}::jsonb`, updatedAt: sql`now()` })
-      .where(eq(orgs.id, ctx.org.id));
-    await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
-      action: "org.security_updated",
-      entityType: "org",
-      entityId: ctx.org.id,
-      data: { changes },
-    });
-  }
+  const policy = tokenPolicy(settings);
+  await saveOrgSettings(
+    ctx,
+    "org.security_updated",
+    { require2fa: before, tokenMaxDays: policy.maxDays, allowNonExpiringTokens: policy.allowNonExpiring },
+    {
+      require2fa,
+      tokenMaxDays: input.tokenMaxDays ?? policy.maxDays,
+      allowNonExpiringTokens: input.allowNonExpiringTokens ?? policy.allowNonExpiring,
+    },
+  );
   return getOrgSecurity(ctx);
 }
