@@ -106,7 +106,12 @@ describe("customer-facing SLA (org setting showSlaToCustomers, off by default)",
     const staffView = (await api.getTicket(w.agent, ticketId)).body;
     expect(one).toMatchObject({ firstResponseDue: staffView.firstResponseDue, resolveDue: staffView.resolveDue, sla: staffView.sla });
     for (const f of STAFF_FIELDS) expect(one, f).not.toHaveProperty(f);
-    expect((await api.listTickets(w.customer, { sort: "resolveDue" })).status).toBe(200);
+    const sorted = await api.listTickets(w.customer, { sort: "resolveDue" });
+    expect(sorted.status).toBe(200);
+    // The list shows the same SLA fields as GET, still without the staff-only ones.
+    const listed = sorted.body.data.find((t: { id: string }) => t.id === ticketId);
+    expect(listed).toMatchObject({ firstResponseDue: staffView.firstResponseDue, resolveDue: staffView.resolveDue, sla: staffView.sla });
+    for (const f of STAFF_FIELDS) expect(listed, f).not.toHaveProperty(f);
     expect((await api.listTickets(w.customer, { sla: "breaching" })).status).toBe(200);
     expect((await api.listTickets(w.customer, { sort: "priority" })).status).toBe(403);
 

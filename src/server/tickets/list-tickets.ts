@@ -6,10 +6,9 @@ import type { Admission } from "../http/admission";
 import { AppError } from "../http/errors";
 import type { Ctx } from "../http/route";
 import { visibleTo } from "./load-ticket";
-import { showsSlaToCustomers } from "../orgs/customer-sla";
 import { isStaff } from "./permissions";
 import type { AnyTicketView, ListTickets, SortKey } from "./schemas";
-import { ticketColumns, ticketViewer } from "./ticket-view";
+import { customerSeesSla, ticketColumns, viewerFor } from "./ticket-view";
 
 type Cursor = { s: string; v: string; id: string };
 const isCursor = (v: unknown): v is Cursor =>
@@ -68,16 +67,16 @@ function searchCondition(ctx: { user: Pick<Ctx["user"], "userId" | "role" | "org
  * times unless the org shows them): 403 naming the parameters, never a silently ignored filter
  * that still narrows the list and so reveals the hidden value (docs/decisions/026).
  */
-async function assertCustomerMayQuery(ctx: Pick<Ctx, "tx" | "user">, q: ListTickets): Promise<void> {
-  if (isStaff(ctx.user)) return;
+function assertCustomerMayQuery(user: Ctx["user"], q: ListTickets, showSla: boolean): void {
+  if (isStaff(user)) return;
   const sortKey = q.sort.replace(/^-/, "");
   const refused = new Set<string>();
   if (q.tag !== undefined) refused.add("tag");
   if (q.priority !== undefined) refused.add("priority");
   if (q.assigneeId !== undefined) refused.add("assigneeId");
   if (sortKey === "priority") refused.add("sort");
-  if ((q.sla !== undefined || sortKey === "resolveDue") && !(await showsSlaToCustomers(ctx.tx, ctx.user.orgId))) {
-    refused.add(q.sla !== undefined ? "sla" : "sort");
+  if (!showSla) {
+    if (q.sla !== undefined) refused.add("sla");
     if (sortKey === "resolveDue") refused.add("sort");
   }
   if (refused.size === 0) return;
@@ -102,8 +101,10 @@ export const LIST_TICKETS_ADMISSION = {
 /** GET /tickets: keyset-paginated on (sort value, id), stable when rows arrive between pages. */
 export async function listTickets(ctx: Ctx<ListTickets>): Promise<{ data: AnyTicketView[]; nextCursor: string | null }> {
   const q = ctx.query;
-  await assertCustomerMayQuery(ctx, q);
-  const view = await ticketViewer(ctx);
+  // One read of the org's setting serves both the refusal and the customer view of every row.
+  const showSla = await customerSeesSla(ctx);
+  assertCustomerMayQuery(ctx.user, q, showSla);
+  const view = viewerFor(ctx.user, showSla);
   const desc = q.sort.startsWith("-");
   const key = (desc ? q.sort.slice(1) : q.sort) as SortKey;
   const { expr, cast } = SORT_SQL[key];

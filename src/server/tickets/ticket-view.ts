@@ -73,12 +73,21 @@ export function toCustomerTicketView(t: TicketRow, opts: { showSla: boolean }, n
   return { ...view, firstResponseDue, firstResponseAt, resolveDue, resolvedAt, sla };
 }
 
-/**
- * How the caller sees tickets: the full view for agents and admins, the customer view for
- * customers (the org's showSlaToCustomers setting is read once here, not per ticket).
- */
-export async function ticketViewer(ctx: { tx: Tx; user: Pick<Principal, "role" | "userId" | "orgId"> }): Promise<(t: TicketRow, now?: Date) => AnyTicketView> {
-  if (isStaff(ctx.user)) return (t, now) => toTicketView(t, now);
-  const showSla = await showsSlaToCustomers(ctx.tx, ctx.user.orgId);
+type Viewer = { tx: Tx; user: Pick<Principal, "role" | "userId" | "orgId"> };
+export type TicketViewer = (t: TicketRow, now?: Date) => AnyTicketView;
+
+/** Whether the caller is a customer of an org that shows them SLA targets; not read for staff, who see every field. */
+export async function customerSeesSla(ctx: Viewer): Promise<boolean> {
+  return !isStaff(ctx.user) && (await showsSlaToCustomers(ctx.tx, ctx.user.orgId));
+}
+
+/** How the caller sees tickets: the full view for agents and admins, the customer view for customers. */
+export function viewerFor(user: Viewer["user"], showSla: boolean): TicketViewer {
+  if (isStaff(user)) return (t, now) => toTicketView(t, now);
   return (t, now) => toCustomerTicketView(t, { showSla }, now);
+}
+
+/** `viewerFor` the caller, with the org's showSlaToCustomers setting read once here, not per ticket. */
+export async function ticketViewer(ctx: Viewer): Promise<TicketViewer> {
+  return viewerFor(ctx.user, await customerSeesSla(ctx));
 }
