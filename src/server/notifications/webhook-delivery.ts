@@ -6,7 +6,7 @@ import { webhookDeliveries, webhooks } from "../db/schema/notifications";
 import { isFeatureEnabled } from "../flags/flags";
 import { logger } from "../observability/logger";
 import { guardedFetch } from "../outbound/guarded-fetch";
-import { isOutboundRefusal, refusalReason } from "../outbound/guard";
+import { outboundRefusal } from "../outbound/guard";
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 
@@ -80,8 +80,9 @@ export async function handleWebhook(job: { orgId: string; deliveryId: string }):
     await res.body?.cancel().catch(() => undefined);
     if (res.status < 200 || res.status > 299) error = `HTTP ${res.status}`;
   } catch (err) {
-    refused = isOutboundRefusal(err);
-    error = refused ? refusalReason(err) : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const refusal = outboundRefusal(err);
+    refused = refusal !== undefined;
+    error = refusal ? refusal.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   }
   await withTenant(job.orgId, (tx) =>
     tx

@@ -125,17 +125,10 @@ export async function refusedUrlReason(url: string, timeoutMs = SAVE_LOOKUP_TIME
   }
 }
 
-/** True when err (or any error in its cause chain, as fetch wraps them) is a refusal. */
-export function isOutboundRefusal(err: unknown): err is Error {
+/** The refusal in err's cause chain (fetch wraps what its dispatcher threw), or undefined. */
+export function outboundRefusal(err: unknown): OutboundRefusedError | undefined {
   for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof OutboundRefusedError) return true;
+    if (e instanceof OutboundRefusedError) return e;
   }
-  return false;
-}
-
-export function refusalReason(err: unknown): string {
-  for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof OutboundRefusedError) return e.message;
-  }
-  return String(err);
+  return undefined;
 }
