@@ -3,10 +3,11 @@ import net from "node:net";
 import { Agent, buildConnector, fetch, type RequestInit, type Response } from "undici";
 import { guardedLookup, normalizeHost, OutboundRefusedError, resolveAllowed } from "./guard";
 
-// fetch() for URLs a tenant chose. One undici Agent whose every new connection goes through the
-// outbound guard: names are resolved by guardedLookup (so the socket connects to the very address
-// that was checked), IP literals are checked before connecting, and the peer address of the
-// connected socket is checked once more. Redirects are never followed.
+// fetch() for URLs a tenant chose. One undici Agent, used only by guardedFetch, whose every new
+// connection goes through the outbound guard: names are resolved by guardedLookup (so the socket
+// connects to the very address that was checked), IP literals are checked by guardedFetch before
+// the request starts (Node skips lookup for them), and the peer address of the connected socket is
+// checked once more. Redirects are never followed, so no other URL reaches the agent.
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -16,29 +17,22 @@ function guardedAgent(): Agent {
   if (agent) return agent;
   const connect = buildConnector({ lookup: guardedLookup, timeout: CONNECT_TIMEOUT_MS });
   agent = new Agent({
-    connect: (opts, callback) => {
-      const host = normalizeHost(opts.hostname);
-      const literal = net.isIP(host) ? resolveAllowed(host) : Promise.resolve();
-      literal.then(
-        () =>
-          connect(opts, (err, socket) => {
-            if (err || !socket) return callback(err ?? new Error("no socket"), null);
-            const peer = socket.remoteAddress;
-            if (!peer) {
-              socket.destroy();
-              return callback(new Error("connection closed before its peer address was known"), null);
-            }
-            resolveAllowed(peer).then(
-              () => callback(null, socket),
-              (refused: Error) => {
-                socket.destroy();
-                callback(refused, null);
-              },
-            );
-          }),
-        (refused: Error) => callback(refused, null),
-      );
-    },
+    connect: (opts, callback) =>
+      connect(opts, (err, socket) => {
+        if (err || !socket) return callback(err ?? new Error("no socket"), null);
+        const peer = socket.remoteAddress;
+        if (!peer) {
+          socket.destroy();
+          return callback(new Error("connection closed before its peer address was known"), null);
+        }
+        resolveAllowed(peer).then(
+          () => callback(null, socket),
+          (refused: Error) => {
+            socket.destroy();
+            callback(refused, null);
+          },
+        );
+      }),
   });
   return agent;
 }
