@@ -14,21 +14,22 @@ export type TokenData = { id: string; prefix: string; name: string; createdAt: s
 export type TokenPolicyData = { maxDays: number; allowNonExpiring: boolean };
 type Created = { id: string; token: string; name: string; expiresAt: string | null };
 
-const EXPIRY = [
+/** Lifetimes in days; the server caps every token at 366 days, so "1 year" is the longest. */
+const PRESETS = [
   { value: "30", label: "30 days" },
   { value: "90", label: "90 days" },
   { value: "366", label: "1 year" },
-  { value: "date", label: "On a date…" },
-  { value: "never", label: "Never" },
 ];
+const ON_A_DATE = { value: "date", label: "On a date…" };
+const NEVER = { value: "never", label: "Never" };
 
 /** The choices the org's policy allows: presets within the maximum (the maximum itself when shorter), a date, "never" if allowed. */
 function expiryChoices(policy: TokenPolicyData) {
-  const presets = EXPIRY.filter((o) => /^\d+$/.test(o.value) && Number(o.value) <= policy.maxDays);
-  if (!presets.some((o) => Number(o.value) === policy.maxDays) && policy.maxDays < 366) {
+  const presets = PRESETS.filter((o) => Number(o.value) <= policy.maxDays);
+  if (!presets.some((o) => Number(o.value) === policy.maxDays)) {
     presets.push({ value: String(policy.maxDays), label: `${policy.maxDays} ${policy.maxDays === 1 ? "day" : "days"} (the maximum)` });
   }
-  return [...presets, EXPIRY.find((o) => o.value === "date")!, ...(policy.allowNonExpiring ? [EXPIRY.find((o) => o.value === "never")!] : [])];
+  return [...presets, ON_A_DATE, ...(policy.allowNonExpiring ? [NEVER] : [])];
 }
 const DAY = 86_400_000;
 
