@@ -1,5 +1,5 @@
 import "server-only";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { PgTransaction } from "drizzle-orm/pg-core";
 import type { NodePgQueryResultHKT } from "drizzle-orm/node-postgres";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
@@ -11,17 +11,22 @@ export type Tx = PgTransaction<NodePgQueryResultHKT, typeof schema, ExtractTable
 /**
  * Runs fn in a transaction as `beacon_app` with `app.org_id` set: row-level security then hides
  * every other org's rows and refuses writes into them, whatever the query forgets.
- * Both settings are transaction-local (set_config(..., true)), so nothing leaks to the next
+ * The settings are transaction-local (set_config(..., true)), so nothing leaks to the next
  * user of the pooled connection.
  */
 export async function withTenant<T>(orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  // The request pool's login role is a member of beacon_app only, and the org setting is signed
-  // (docs/decisions/027).
-  const sig = await orgSignature(orgId);
+  // The request pool's login role is a member of beacon_app only (docs/decisions/027). The
+  // signature is looked up before the transaction takes a connection.
+  const settings = tenantSettings(orgId, await orgSignature(orgId));
   return webDb().transaction(async (tx) => {
-    await tx.execute(sql`select set_config('role', 'beacon_app', true), set_config('app.org_id', ${orgId}, true), set_config('app.org_sig', ${sig}, true)`);
+    await tx.execute(settings);
     return fn(tx);
   });
+}
+
+/** The one statement that enters an org: role, org and the org's signature (decision 027), transaction-local. */
+function tenantSettings(orgId: string, sig: string): SQL {
+  return sql`select set_config('role', 'beacon_app', true), set_config('app.org_id', ${orgId}, true), set_config('app.org_sig', ${sig}, true)`;
 }
 
 /**
@@ -37,8 +42,7 @@ export async function unsafeWithSystem<T>(fn: (tx: Tx) => Promise<T>): Promise<T
 
 /** Switches an open transaction into one org's context (after a system-level lookup). */
 export async function enterTenant(tx: Tx, orgId: string): Promise<void> {
-  const sig = await orgSignature(orgId);
-  await tx.execute(sql`select set_config('role', 'beacon_app', true), set_config('app.org_id', ${orgId}, true), set_config('app.org_sig', ${sig}, true)`);
+  await tx.execute(tenantSettings(orgId, await orgSignature(orgId)));
 }
 
 /**
