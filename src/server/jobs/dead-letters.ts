@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "../db/client";
-import { enterTenant, type Tx } from "../db/tenant";
+import { enterTenant } from "../db/tenant";
 import { webhookDeliveries } from "../db/schema/notifications";
 import { recordAudit } from "../audit/record-audit";
 import { logger } from "../observability/logger";
@@ -103,24 +103,19 @@ function whereOf(f: DeadLetterFilter) {
   return sql.join(parts, sql` and `);
 }
 
-type Runner = { execute: Tx["execute"] };
-
-async function select(runner: Runner, f: DeadLetterFilter, lock: boolean): Promise<DeadLetter[]> {
-  const limit = Math.min(Math.max(f.limit ?? 100, 1), 10_000);
-  const r = await runner.execute<Row>(sql`
-    select j.id, j.name, j.state::text as state, j.data, j.output, j.created_on,
-           extract(epoch from now() - j.created_on)::text as age
-      from ${sql.raw(BOSS_SCHEMA)}.job j
-     where ${whereOf(f)}
-     order by j.created_on desc, j.id
-     limit ${limit}
-     ${lock ? sql`for update skip locked` : sql``}`);
-  return r.rows.map(toDeadLetter);
-}
+/** The columns a Row holds, read by the list and returned by the claiming delete. */
+const ROW_COLUMNS = sql`j.id, j.name, j.state::text as state, j.data, j.output, j.created_on, extract(epoch from now() - j.created_on)::text as age`;
 
 /** Dead letters, newest first. */
 export async function listDeadLetters(f: DeadLetterFilter = {}): Promise<DeadLetter[]> {
-  return select(db(), f, false);
+  const limit = Math.min(Math.max(f.limit ?? 100, 1), 10_000);
+  const r = await db().execute<Row>(sql`
+    select ${ROW_COLUMNS}
+      from ${sql.raw(BOSS_SCHEMA)}.job j
+     where ${whereOf(f)}
+     order by j.created_on desc, j.id
+     limit ${limit}`);
+  return r.rows.map(toDeadLetter);
 }
 
 /** Who acts: an admin (by user id, from the web) or the operator's CLI. */
@@ -188,7 +183,7 @@ function actOne(kind: "replay" | "drop", c: DeadLetter, scopeOrgId: string | und
     const [claimed] = (
       await tx.execute<Row>(sql`
         delete from ${sql.raw(BOSS_SCHEMA)}.job j where j.name = ${c.deadQueue} and j.id = ${c.id}::uuid and ${whereOf({ orgId: scopeOrgId })}
-        returning j.id, j.name, j.state::text as state, j.data, j.output, j.created_on, extract(epoch from now() - j.created_on)::text as age`)
+        returning ${ROW_COLUMNS}`)
     ).rows;
     if (!claimed) return undefined;
     const d = toDeadLetter(claimed);
