@@ -5,7 +5,7 @@ import { tickets } from "../db/schema/tickets";
 import type { Tx } from "../db/tenant";
 import type { InboundMail } from "./parse-message";
 
-export type Thread = { ticketId: string; number: number; status: string; requesterId: string; by: "token" | "message-id" | "subject"; senderIsCc: boolean };
+export type Thread = { ticketId: string; number: number; status: string; requesterId: string };
 
 /**
  * The ticket a message answers, in the org of the transaction (RLS scopes every query; the org
@@ -15,16 +15,13 @@ export type Thread = { ticketId: string; number: number; status: string; request
  */
 export async function findThread(tx: Tx, orgId: string, mail: InboundMail, senderId: string, tokenNumber: number | null = null): Promise<Thread | null> {
   const ids = [...mail.inReplyTo, ...[...mail.references].reverse()].slice(0, 50);
-  const sender = mail.from!.address;
-  const isCc = async (ticketId: string) =>
-    (await tx.select({ e: ticketCcs.email }).from(ticketCcs).where(and(eq(ticketCcs.orgId, orgId), eq(ticketCcs.ticketId, ticketId), eq(ticketCcs.email, sender))).limit(1)).length > 0;
-  const load = async (where: ReturnType<typeof eq>) =>
-    (await tx.select({ id: tickets.id, number: tickets.number, status: tickets.status, requesterId: tickets.requesterId }).from(tickets).where(and(eq(tickets.orgId, orgId), where)).limit(1))[0];
+  const load = async (where: ReturnType<typeof eq>): Promise<Thread | undefined> =>
+    (await tx.select({ ticketId: tickets.id, number: tickets.number, status: tickets.status, requesterId: tickets.requesterId }).from(tickets).where(and(eq(tickets.orgId, orgId), where)).limit(1))[0];
 
   // First the reply token (decision 031), already verified for this org by the caller.
   if (tokenNumber !== null) {
     const t = await load(sql`${tickets.number} = ${tokenNumber}`);
-    if (t) return { ticketId: t.id, number: t.number, status: t.status, requesterId: t.requesterId, by: "token", senderIsCc: t.requesterId !== senderId && (await isCc(t.id)) };
+    if (t) return t;
   }
   if (ids.length) {
     const known = await tx.select({ messageId: emailMessageIds.messageId, ticketId: emailMessageIds.ticketId }).from(emailMessageIds)
@@ -33,16 +30,18 @@ export async function findThread(tx: Tx, orgId: string, mail: InboundMail, sende
     const hit = ids.map((i) => byId.get(i)).find((t) => t !== undefined);
     if (hit) {
       const t = await load(eq(tickets.id, hit));
-      if (t) return { ticketId: t.id, number: t.number, status: t.status, requesterId: t.requesterId, by: "message-id", senderIsCc: t.requesterId !== senderId && (await isCc(t.id)) };
+      if (t) return t;
     }
   }
   const tag = /\[#(\d{1,9})\]/.exec(mail.subject);
   if (tag) {
     const t = await load(sql`${tickets.number} = ${Number(tag[1])}`);
-    if (t) {
-      if (t.requesterId === senderId) return { ticketId: t.id, number: t.number, status: t.status, requesterId: t.requesterId, by: "subject", senderIsCc: false };
-      if (await isCc(t.id)) return { ticketId: t.id, number: t.number, status: t.status, requesterId: t.requesterId, by: "subject", senderIsCc: true };
-    }
+    if (t && (t.requesterId === senderId || (await isCc(tx, orgId, t.ticketId, mail.from!.address)))) return t;
   }
   return null;
+}
+
+async function isCc(tx: Tx, orgId: string, ticketId: string, address: string): Promise<boolean> {
+  const r = await tx.select({ e: ticketCcs.email }).from(ticketCcs).where(and(eq(ticketCcs.orgId, orgId), eq(ticketCcs.ticketId, ticketId), eq(ticketCcs.email, address))).limit(1);
+  return r.length > 0;
 }
