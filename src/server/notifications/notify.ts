@@ -73,15 +73,18 @@ export async function handleNotify(job: NotifyJob): Promise<{ notified: number; 
     };
     const emailOn = await isFeatureEnabled(tx, job.orgId, "notifications_email");
     const webhooksOn = await isFeatureEnabled(tx, job.orgId, "webhooks");
+    const to = await recipients(tx, job, t);
     // A customer of an org with a support address gets the staff reply itself by email (decision
-    // 031), so no "you have a reply" email besides; the in-app notification stays.
+    // 031), so no "you have a reply" email besides; the in-app notification stays. Asked only when
+    // it can matter: an email would go to a customer.
     const staffActor = async () =>
       !!job.actorId && (await tx.select({ id: users.id }).from(users).where(and(eq(users.id, job.actorId), inArray(users.role, ["agent", "admin"]))).limit(1)).length > 0;
-    const replyEmailed = job.kind === "ticket.replied" && (await staffActor()) && (await orgSendsReplies(tx, job.orgId));
+    const replyEmailed =
+      emailOn && job.kind === "ticket.replied" && to.some((r) => r.role === "customer") && (await staffActor()) && (await orgSendsReplies(tx, job.orgId));
     let notified = 0;
     // A customer's notification carries the customer view of the ticket: no staff-only priority.
     const { priority: _priority, ...customerTicket } = payload.ticket;
-    for (const { id: userId, role } of await recipients(tx, job, t)) {
+    for (const { id: userId, role } of to) {
       const own = role === "customer" ? { ...payload, ticket: customerTicket } : payload;
       const [n] = await tx
         .insert(notifications)
