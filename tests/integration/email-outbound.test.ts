@@ -276,4 +276,17 @@ describe("an agent's public reply by email", () => {
     const reply = await api.addComment(w.agent, (tw.body as { id: string }).id, { body: "web only" });
     expect(await jobsIn(QUEUES.replyEmail.name, { commentId: (reply.body as { id: string }).id })).toHaveLength(0);
   });
+
+  it("without a support address the customer still gets the 'new reply' notification email (the control of the one above it)", async () => {
+    const w = await createWorld();
+    const tw = await api.createTicket(w.customer, { subject: "Notified by email", body: "hi" });
+    const ticketId = (tw.body as { id: string }).id;
+    const reply = await api.addComment(w.agent, ticketId, { body: "web only" });
+    const commentId = (reply.body as { id: string }).id;
+    await handleNotify({ orgId: w.org.id, kind: "ticket.replied", ticketId, actorId: w.agent.id, commentId });
+    const n = (await unsafeWithSystem((tx) => tx.execute<{ id: string }>(
+      sql`select n.id from notifications n where n.ticket_id = ${ticketId} and n.user_id = ${w.customer.id} and n.kind = 'ticket.replied'`))).rows;
+    expect(n).toHaveLength(1);
+    expect(await jobsIn(QUEUES.email.name, { notificationId: n[0]!.id })).toHaveLength(1);
+  });
 });
