@@ -147,6 +147,10 @@ describe("wall clock and SlaClock", () => {
     expect(clock.add(new Date("2026-02-06T21:00:00Z"), 2 * H).toISOString()).toBe("2026-02-09T15:00:00.000Z");
     expect(clock.between(new Date("2026-02-06T21:00:00Z"), new Date("2026-02-09T15:00:00Z"))).toBe(2 * H);
     expect(clock.isRunning(new Date("2026-02-07T17:00:00Z"))).toBe(false);
+    // Working spans are half-open: running from Mon 09:00 EST, stopped at Fri 17:00 EST itself.
+    expect(clock.isRunning(new Date("2026-02-09T14:00:00Z"))).toBe(true);
+    expect(clock.isRunning(new Date("2026-02-06T21:59:59.999Z"))).toBe(true);
+    expect(clock.isRunning(new Date("2026-02-06T22:00:00Z"))).toBe(false);
     expect(() => policyClock({ businessHours: true }, null)).toThrow(CalendarError);
     // SlaClock.between is whole seconds (what tickets store); the raw functions keep milliseconds.
     expect(clock.between(new Date("2026-02-02T15:00:00.000Z"), new Date("2026-02-02T15:00:01.600Z"))).toBe(2);

@@ -98,6 +98,14 @@ export function offsetAt(timezone: string, utcMs: number): number {
   return localMs(timezone, utcMs) - utcMs;
 }
 
+// The span walker (offsetRegimes, workingSpansMs and what is built on them) runs on no production
+// path since decision 025: due dates and elapsed time come from business-time.ts's closed form.
+// It stays as the executable statement of the rules above, which the hand-computed tables
+// (sla-calendar, sla-reference) check and the closed form is compared against
+// (tests/helpers/sla-walker.ts, sla-closed-form). It finds offset changes on its own, by daily
+// offsetAt samples, rather than through business-time.ts's cached per-year changes: folding the
+// two would let one mistake in finding a DST change pass both sides of that comparison.
+
 type Regime = { from: number; to: number; offset: number };
 
 /**

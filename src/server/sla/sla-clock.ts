@@ -12,7 +12,7 @@
 // millisecond; SlaClock.between rounds to whole seconds, the unit tickets store.
 // Both business-time functions are closed-form (business-time.ts, decision 025): their cost does
 // not grow with the target, and a due date more than MAX_SPAN_YEARS away is refused.
-import { CalendarError, compileCalendar, workingSpansMs, type Calendar, type CompiledCalendar } from "./calendar";
+import { CalendarError, compileCalendar, type Calendar, type CompiledCalendar } from "./calendar";
 import { addBusinessMs, businessMsBetween, MAX_SPAN_MS, MAX_SPAN_YEARS } from "./business-time";
 
 function toMs(seconds: number, what: string): number {
@@ -68,7 +68,7 @@ export function businessClock(cal: Calendar | CompiledCalendar): SlaClock {
     kind: "business",
     add: (start, seconds) => addBusinessSeconds(compiled, start, seconds),
     between: (a, b) => Math.round(businessSecondsBetween(compiled, a, b)),
-    isRunning: (at) => workingSpansMs(compiled, at.getTime(), at.getTime() + 1).length > 0,
+    isRunning: (at) => businessMsBetween(compiled, at.getTime(), at.getTime() + 1) > 0,
   };
 }
 
