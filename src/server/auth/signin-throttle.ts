@@ -6,14 +6,17 @@ import { limiter, rateLimitHeaders, stateOf, type LimitState } from "../ratelimi
 // Failed sign-ins and token grants: N per 5 minutes per email+IP, M per day per IP.
 // Only failures count; a success clears the email+IP budget.
 
+/** The throttle's limiter names; npm run auth:unlock clears their Redis keys (unlock-signin.ts). */
+export const SIGNIN_LIMITERS = { emailIp: "signin-email-ip", ip: "signin-ip", secondFactor: "second-factor-user" } as const;
+
 function perEmailIp() {
-  return limiter({ name: "signin-email-ip", points: env().RATE_LIMIT_SIGNIN_PER_5MIN, durationSec: 300 });
+  return limiter({ name: SIGNIN_LIMITERS.emailIp, points: env().RATE_LIMIT_SIGNIN_PER_5MIN, durationSec: 300 });
 }
 function perIp() {
-  return limiter({ name: "signin-ip", points: env().RATE_LIMIT_SIGNIN_IP_PER_DAY, durationSec: 86_400 });
+  return limiter({ name: SIGNIN_LIMITERS.ip, points: env().RATE_LIMIT_SIGNIN_IP_PER_DAY, durationSec: 86_400 });
 }
 
-const emailIpKey = (email: string, ip: string) => `${email.trim().toLowerCase()}|${ip}`;
+export const emailIpKey = (email: string, ip: string) => `${email.trim().toLowerCase()}|${ip}`;
 
 /** Throws 429 rate_limited (with Retry-After) when either budget is spent. */
 export async function assertSignInAllowed(email: string, ip: string): Promise<void> {
@@ -46,7 +49,7 @@ export const SECOND_FACTOR_FAILURES = 10;
 export const SECOND_FACTOR_WINDOW_SEC = 15 * 60;
 
 function perUserSecondFactor() {
-  return limiter({ name: "second-factor-user", points: SECOND_FACTOR_FAILURES, durationSec: SECOND_FACTOR_WINDOW_SEC });
+  return limiter({ name: SIGNIN_LIMITERS.secondFactor, points: SECOND_FACTOR_FAILURES, durationSec: SECOND_FACTOR_WINDOW_SEC });
 }
 
 export async function assertSecondFactorAllowed(userId: string): Promise<void> {

@@ -5,15 +5,13 @@ import { recordAudit } from "../audit/record-audit";
 import { enterTenant, unsafeWithSystem } from "../db/tenant";
 import { env } from "../env";
 import { logger } from "../observability/logger";
+import { limiterStoreKey } from "../ratelimit/limiters";
+import { emailIpKey, SIGNIN_LIMITERS } from "./signin-throttle";
 
 // Clears the sign-in throttle (src/server/auth/signin-throttle.ts) for one account, from another
 // process (npm run auth:unlock). Only the Redis store can be reached from outside: without
 // REDIS_URL each app process counts failures in its own memory, which nothing else can clear
-// (decision 022). The key names are rate-limiter-flexible's `<keyPrefix>:<key>` with the
-// throttle's prefixes from ratelimit/limiters.ts.
-const EMAIL_IP_PREFIX = "beacon:rl:signin-email-ip:";
-const IP_PREFIX = "beacon:rl:signin-ip:";
-const SECOND_FACTOR_PREFIX = "beacon:rl:second-factor-user:";
+// (decision 022). The keys are the throttle's own (signin-throttle.ts), as the limiters store them.
 
 export class NoSharedThrottle extends Error {}
 
@@ -55,13 +53,13 @@ export async function unlockSignIn(input: { email: string; orgSlug?: string; ip?
     const keys: string[] = [];
     let cursor = "0";
     do {
-      const [next, found] = await redis.scan(cursor, "MATCH", `${EMAIL_IP_PREFIX}${globEscape(email)}|*`, "COUNT", 500);
+      const [next, found] = await redis.scan(cursor, "MATCH", limiterStoreKey(SIGNIN_LIMITERS.emailIp, emailIpKey(globEscape(email), "*")), "COUNT", 500);
       cursor = next;
       keys.push(...found);
     } while (cursor !== "0");
     const emailIpKeys = keys.length ? await redis.del(...keys) : 0;
-    const ipKeys = input.ip ? await redis.del(`${IP_PREFIX}${input.ip.trim()}`) : 0;
-    const secondFactorKeys = accounts.length ? await redis.del(...accounts.map((a) => `${SECOND_FACTOR_PREFIX}${a.userId}`)) : 0;
+    const ipKeys = input.ip ? await redis.del(limiterStoreKey(SIGNIN_LIMITERS.ip, input.ip.trim())) : 0;
+    const secondFactorKeys = accounts.length ? await redis.del(...accounts.map((a) => limiterStoreKey(SIGNIN_LIMITERS.secondFactor, a.userId))) : 0;
     for (const a of accounts) {
       await unsafeWithSystem(async (tx) => {
         await enterTenant(tx, a.orgId);

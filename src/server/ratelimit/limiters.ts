@@ -55,7 +55,7 @@ export async function limiter(spec: LimiterSpec): Promise<RateLimiterAbstract> {
   const key = `${spec.name}:${spec.points}:${spec.durationSec}`;
   let l = g.__beaconLimiters.get(key);
   if (!l) {
-    const opts = { keyPrefix: `beacon:rl:${spec.name}`, points: spec.points, duration: spec.durationSec };
+    const opts = { keyPrefix: keyPrefix(spec.name), points: spec.points, duration: spec.durationSec };
     const client = await redis();
     l = client
       ? new RateLimiterRedis({
@@ -68,6 +68,13 @@ export async function limiter(spec: LimiterSpec): Promise<RateLimiterAbstract> {
     g.__beaconLimiters.set(key, l);
   }
   return l;
+}
+
+const keyPrefix = (name: string) => `beacon:rl:${name}`;
+
+/** The Redis key a named limiter keeps `key`'s count under (rate-limiter-flexible's `<keyPrefix>:<key>`). */
+export function limiterStoreKey(name: string, key: string): string {
+  return `${keyPrefix(name)}:${key}`;
 }
 
 export type LimitState = { limit: number; remaining: number; resetSec: number; blocked: boolean };
