@@ -67,13 +67,7 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
   // The same admission as GET /tickets (IP and user budgets; search switch and budget when searching).
   const data = await loadWorkspace(user, views, parsed.success ? parsed.data : null, await headers());
 
-  const problems = data.refused
-    ? [refusalText(data.refused)]
-    : parsed.success
-      ? data.error
-        ? [`This page link is no longer valid (${data.error}).`]
-        : []
-      : parsed.error.issues.map((i) => `${FIELD_NAMES[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`);
+  const problems = listProblems(parsed, data);
 
   const title = staff ? view.label : view.key === "open" ? "My open requests" : "My solved requests";
   const nextHref = data.list?.nextCursor ? listHref(state, { cursor: data.list.nextCursor }) : null;
@@ -215,11 +209,20 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
   );
 }
 
-/** The page's words for what the API answers with 503 feature_disabled or 429 rate_limited. */
-function refusalText(r: NonNullable<WorkspaceData["refused"]>): string {
-  if (r.code === "feature_disabled") return "Search is switched off for your organization right now. Clear the search to see the list.";
-  const wait = r.retryAfterSec ? ` Try again in ${r.retryAfterSec} second${r.retryAfterSec === 1 ? "" : "s"}.` : " Try again in a minute.";
-  return `Too many requests or searches in a short time.${wait}`;
+/**
+ * Why the list is not shown, first reason first: the API's admission refused (429 rate_limited,
+ * 503 feature_disabled, nothing was read), the URL does not parse, or the list refused it (a stale
+ * cursor).
+ */
+function listProblems(parsed: ReturnType<typeof ZListTickets.safeParse>, data: WorkspaceData): string[] {
+  const r = data.refused;
+  if (r?.code === "feature_disabled") return ["Search is switched off for your organization right now. Clear the search to see the list."];
+  if (r) {
+    const wait = r.retryAfterSec ? ` Try again in ${r.retryAfterSec} second${r.retryAfterSec === 1 ? "" : "s"}.` : " Try again in a minute.";
+    return [`Too many requests or searches in a short time.${wait}`];
+  }
+  if (!parsed.success) return parsed.error.issues.map((i) => `${FIELD_NAMES[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`);
+  return data.error ? [`This page link is no longer valid (${data.error}).`] : [];
 }
 
 /** "Showing 25 of 33", "8 more of 33" on later pages, "25+ matching" when searched or filtered. */
