@@ -108,17 +108,16 @@ export function checkEnv(source: Record<string, string | undefined>, cwd = proce
   return rows;
 }
 
-/** (b) Every committed migration is applied to DATABASE_URL. */
-export async function checkMigrations(url: string | undefined): Promise<Row> {
-  const item = "migrations applied (0 pending)";
+/**
+ * A check that reads DATABASE_URL over one short-lived connection: FAIL with "could not run" when
+ * the URL is unset, the connection fails, or the read throws.
+ */
+async function withDatabase(item: string, url: string | undefined, check: (client: pg.Client) => Promise<Row>): Promise<Row> {
   if (!url) return row(item, false, "could not run: DATABASE_URL is not set");
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: "beacon-release-check" });
   try {
     await client.connect();
-    const s = await migrationStatus(client);
-    return s.pending.length === 0
-      ? row(item, true, `${s.applied.length} applied, last ${s.applied.at(-1) ?? "none"}`)
-      : row(item, false, `${s.pending.length} pending: ${s.pending.join(", ")} (run npm run db:migrate)`);
+    return await check(client);
   } catch (err) {
     return row(item, false, `could not run: ${(err as Error).message} (${redactUrl(url)})`);
   } finally {
@@ -126,20 +125,24 @@ export async function checkMigrations(url: string | undefined): Promise<Row> {
   }
 }
 
+/** (b) Every committed migration is applied to DATABASE_URL. */
+export function checkMigrations(url: string | undefined): Promise<Row> {
+  const item = "migrations applied (0 pending)";
+  return withDatabase(item, url, async (client) => {
+    const s = await migrationStatus(client);
+    return s.pending.length === 0
+      ? row(item, true, `${s.applied.length} applied, last ${s.applied.at(-1) ?? "none"}`)
+      : row(item, false, `${s.pending.length} pending: ${s.pending.join(", ")} (run npm run db:migrate)`);
+  });
+}
+
 /** (b2) The search operators' LEAKPROOF marks, which a non-superuser migration cannot set. */
-export async function checkLeakproof(url: string | undefined): Promise<Row> {
+export function checkLeakproof(url: string | undefined): Promise<Row> {
   const item = "search operators LEAKPROOF";
-  if (!url) return row(item, false, "could not run: DATABASE_URL is not set");
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: "beacon-release-check" });
-  try {
-    await client.connect();
+  return withDatabase(item, url, async (client) => {
     const s = await leakproofState(client);
     return row(item, s.ok, s.detail);
-  } catch (err) {
-    return row(item, false, `could not run: ${(err as Error).message} (${redactUrl(url)})`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
 function capture(
