@@ -34,6 +34,7 @@ export type VerifyInput = {
 /** The input, with the lookups several checks share built once. */
 type Run = VerifyInput & {
   byRequest: Map<string, WriteRec>;
+  ticketsById: Map<string, Snapshot["tickets"][number]>;
   orgIdOf: (idx: number) => string;
   /** Notification ids and webhook delivery ids → when the SMTP server / receiver accepted them. */
   mailById: Map<string, number[]>;
@@ -77,7 +78,7 @@ export function verify(input: VerifyInput): { checks: Check[]; info: string[] } 
 }
 
 function prepare(input: VerifyInput): Run {
-  const { ledger, orgs, mail, hooks, faults } = input;
+  const { ledger, snap, orgs, mail, hooks, faults } = input;
   const mailById = new Map<string, number[]>();
   for (const m of mail.accepted) if (m.notificationId) mailById.set(m.notificationId, [...(mailById.get(m.notificationId) ?? []), m.at]);
   const hookOk = hooks.hits.filter((h) => h.answered >= 200 && h.answered < 300);
@@ -87,6 +88,7 @@ function prepare(input: VerifyInput): Run {
   return {
     ...input,
     byRequest: new Map<string, WriteRec>(ledger.writes.map((w) => [w.requestId, w])),
+    ticketsById: new Map(snap.tickets.map((t) => [t.id, t])),
     orgIdOf: (idx: number) => orgs[idx]!.id,
     mailById,
     hookOk,
@@ -99,8 +101,7 @@ function prepare(input: VerifyInput): Run {
 
 /** Every acknowledged ticket is stored exactly once; nothing is stored that nobody asked for. */
 function ticketsStoredOnce(input: Run): Check {
-  const { ledger, snap, byRequest, orgIdOf } = input;
-  const ticketsById = new Map(snap.tickets.map((t) => [t.id, t]));
+  const { ledger, snap, byRequest, orgIdOf, ticketsById } = input;
   const markerCount = new Map<string, number>();
   const phantom: string[] = [];
   for (const t of snap.tickets) {
@@ -210,13 +211,12 @@ function writesAuditedOnce(input: Run): Check {
 
 /** Every ticket's status, priority and assignee are those of its last acknowledged write. */
 function finalStateIsLastAcknowledged(input: Run): Check {
-  const { ledger, snap } = input;
-  const rows = new Map(snap.tickets.map((t) => [t.id, t]));
+  const { ledger, ticketsById } = input;
   const bad: string[] = [];
   let fields = 0;
   let uncertain = 0;
   for (const t of ledger.tickets.values()) {
-    const row = rows.get(t.id);
+    const row = ticketsById.get(t.id);
     if (!row) continue; // reported above
     const stored = { status: row.status, priority: row.priority, assigneeId: row.assignee_id };
     for (const k of ["status", "priority", "assigneeId"] as const) {
@@ -302,19 +302,13 @@ function deliveredOnce(input: Run): { check: Check; resends: string[] } {
     else if (got.length === 0) bad.push(`notification ${n.id} (${n.kind}) marked emailed, but the SMTP server has no such message`);
     else sent++;
   }
-  for (const [id, times] of mailById) {
-    if (times.length < 2) continue;
-    const line = `notification ${id} accepted ${times.length} times`;
-    if (explained(times)) resends.push(`${line} (first copy inside a fault window)`);
-    else bad.push(line);
-  }
-  const d = new Map<string, number>();
-  for (const h of hookOk) d.set(h.eventIdentity, (d.get(h.eventIdentity) ?? 0) + 1);
-  for (const [id, times] of hookByDelivery) {
-    if (times.length < 2) continue;
-    const line = `webhook delivery ${id} accepted ${times.length} times`;
-    if (explained(times)) resends.push(`${line} (first copy inside a fault window)`);
-    else bad.push(line);
+  for (const [what, byId] of [["notification", mailById], ["webhook delivery", hookByDelivery]] as const) {
+    for (const [id, times] of byId) {
+      if (times.length < 2) continue;
+      const line = `${what} ${id} accepted ${times.length} times`;
+      if (explained(times)) resends.push(`${line} (first copy inside a fault window)`);
+      else bad.push(line);
+    }
   }
   const unsigned = hooks.hits.filter((h) => !h.signatureValid).length;
   if (unsigned) bad.push(`${unsigned} webhook request(s) with a bad signature`);
@@ -459,6 +453,7 @@ function smtpOutageDeliveredLate({ faults, snap }: Run): Check {
 function faultWindows(f: FaultResults): [number, number][] {
   const w: [number, number][] = [];
   if (f.workerKill) w.push([f.workerKill.at - 1_000, f.workerKill.at + 1_000]);
-  if (f.dbRestart && "stopAt" in f.dbRestart) w.push([f.dbRestart.stopAt - 1_000, f.dbRestart.upAt ?? f.dbRestart.graceUntil]);
+  const db = dbOutage(f);
+  if (db) w.push([db.stopAt - 1_000, db.upAt ?? db.graceUntil]);
   return w;
 }
