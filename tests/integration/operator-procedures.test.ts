@@ -115,4 +115,25 @@ describe("npm run auth:unlock", () => {
     expect(text.stdout).toContain(`Sign-in unlocked for ${bystander}: 1 email+IP lock(s) cleared`);
     expect(text.stdout).toContain("No account with this email");
   }, 90_000);
+
+  it.runIf(redisUp)("with --ip also clears that address's daily budget, and only that address's", async () => {
+    setProcessEnv({ REDIS_URL: REDIS, RATE_LIMIT_SIGNIN_IP_PER_DAY: "3" });
+    try {
+      const subnet = `10.${randomInt(1, 255)}.${randomInt(0, 256)}`;
+      const [ip, other] = [`${subnet}.7`, `${subnet}.8`];
+      // Failures for three different emails: no email+IP budget is spent, only each IP's daily one.
+      for (const addr of [ip, other]) for (let i = 0; i < 3; i++) await recordSignInFailure(`spray-${i}-${Date.now()}@example.test`, addr);
+      const someone = `someone-${Date.now()}@example.test`;
+      await expect(assertSignInAllowed(someone, ip)).rejects.toMatchObject({ code: "rate_limited" });
+
+      const run = await script("auth-unlock.ts", [someone, "--ip", ip, "--json"], { REDIS_URL: REDIS });
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ email: someone, ipKeys: 1, accounts: [] });
+      resetLimitersForTests();
+      await expect(assertSignInAllowed(someone, ip)).resolves.toBeUndefined();
+      await expect(assertSignInAllowed(someone, other)).rejects.toMatchObject({ code: "rate_limited" });
+    } finally {
+      setProcessEnv({ RATE_LIMIT_SIGNIN_IP_PER_DAY: "" });
+    }
+  }, 60_000);
 });
