@@ -7,6 +7,7 @@ import { simpleParser, type ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as ticketAttachments from "../../src/app/api/v1/tickets/[id]/attachments/route";
 import { storage } from "../../src/server/attachments/configured-storage";
+import { emailAddresses } from "../../src/server/db/schema/email";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { applyInbound } from "../../src/server/email/apply-inbound";
@@ -242,6 +243,24 @@ describe("an agent's public reply by email", () => {
     const m = await simpleParser(sentFor(commentId)[0]!.raw);
     expect(m.attachments).toHaveLength(0);
     expect(m.text).toContain("Could not be attached: pixel.gif");
+  });
+
+  it("goes from the address the ticket's mail came in on, not the org's default; a web ticket's reply from the default", async () => {
+    const w = await createWorld();
+    const main = await createSupportAddress(w.org);
+    const billing = `billing-${randomBytes(4).toString("hex")}@${w.org.id.slice(0, 8)}.mail.test`;
+    await unsafeWithSystem((tx) => tx.insert(emailAddresses).values({ orgId: w.org.id, address: billing, displayName: "Billing", isDefault: false }));
+    const fromOf = async (ticketId: string) => {
+      const reply = await api.addComment(w.agent, ticketId, { body: "On it." });
+      const commentId = (reply.body as { id: string }).id;
+      expect(await handleReplyEmail({ orgId: w.org.id, ticketId, commentId })).toBe("sent");
+      return (await simpleParser(sentFor(commentId)[0]!.raw)).from!.value[0];
+    };
+    const r = await deliver(billing, raw({ from: `Casey <${customer}>`, to: billing, subject: "Invoice", messageId: `bill-${randomBytes(4).toString("hex")}@customer.test`, body: "Wrong amount." }));
+    expect(r.outcome).toBe("ticket");
+    expect(await fromOf(r.ticketId!)).toMatchObject({ address: billing, name: "Billing" });
+    const web = await api.createTicket(w.customer, { subject: "From the portal", body: "hi" });
+    expect(await fromOf((web.body as { id: string }).id)).toMatchObject({ address: main, name: "Support" });
   });
 
   it("sends nothing while notifications_email is switched off", async () => {
