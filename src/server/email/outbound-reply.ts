@@ -39,19 +39,16 @@ export async function queueReplyEmail(tx: Tx, job: { orgId: string; ticketId: st
 /** The Message-ID of a comment's email: stable, so a resend after a crash is recognisable as the same message. */
 export const replyMessageId = (commentId: string, supportAddress: string) => `beacon.${commentId}@${supportAddress.split("@")[1]}`;
 
+/** The address the ticket's mail came in on (latest; a plus-address counts as its base), else the org's default, else its oldest. */
 async function fromAddress(tx: Tx, orgId: string, ticketId: string): Promise<{ address: string; displayName: string } | null> {
-  const cols = { address: emailAddresses.address, displayName: emailAddresses.displayName };
-  // The address the ticket's mail came in on, latest first; a plus-address counts as its base.
   const came = await tx.select({ rcpt: inboundMessages.rcptTo }).from(inboundMessages)
     .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.ticketId, ticketId), eq(inboundMessages.status, "applied")))
     .orderBy(desc(inboundMessages.receivedAt)).limit(1);
-  const rcpt = normalizeAddress(came[0]?.rcpt)?.replace(/^([^@+]+)\+[^@]*@/, "$1@");
-  if (rcpt) {
-    const [a] = await tx.select(cols).from(emailAddresses).where(and(eq(emailAddresses.orgId, orgId), sql`lower(${emailAddresses.address}) = ${rcpt}`)).limit(1);
-    if (a) return a;
-  }
-  const [d] = await tx.select(cols).from(emailAddresses).where(eq(emailAddresses.orgId, orgId)).orderBy(desc(emailAddresses.isDefault), asc(emailAddresses.createdAt)).limit(1);
-  return d ?? null;
+  const rcpt = normalizeAddress(came[0]?.rcpt)?.replace(/^([^@+]+)\+[^@]*@/, "$1@") ?? "";
+  const [a] = await tx.select({ address: emailAddresses.address, displayName: emailAddresses.displayName }).from(emailAddresses)
+    .where(eq(emailAddresses.orgId, orgId))
+    .orderBy(desc(sql`lower(${emailAddresses.address}) = ${rcpt}`), desc(emailAddresses.isDefault), asc(emailAddresses.createdAt)).limit(1);
+  return a ?? null;
 }
 
 export type ReplyOutcome = "sent" | "skipped" | "disabled" | "no-recipient" | "no-address";
@@ -70,9 +67,11 @@ export async function handleReplyEmail(job: { orgId: string; ticketId: string; c
       .from(comments).where(and(eq(comments.orgId, orgId), eq(comments.ticketId, ticketId), eq(comments.id, commentId))).for("update");
     // Internal notes are never emailed, whoever queued the job.
     if (!c || c.internal) return "skipped";
-    const sent = await tx.select({ m: emailMessageIds.messageId }).from(emailMessageIds)
-      .where(and(eq(emailMessageIds.orgId, orgId), eq(emailMessageIds.commentId, commentId), eq(emailMessageIds.direction, "outbound"))).limit(1);
-    if (sent.length) return "skipped";
+    // The thread: every Message-ID of the ticket, oldest first. This comment's own outbound row
+    // among them is the "sent" mark.
+    const known = await tx.select({ m: emailMessageIds.messageId, direction: emailMessageIds.direction, commentId: emailMessageIds.commentId }).from(emailMessageIds)
+      .where(and(eq(emailMessageIds.orgId, orgId), eq(emailMessageIds.ticketId, ticketId))).orderBy(asc(emailMessageIds.createdAt));
+    if (known.some((k) => k.commentId === commentId && k.direction === "outbound")) return "skipped";
     const [t] = await tx.select({ number: tickets.number, subject: tickets.subject, requesterId: tickets.requesterId })
       .from(tickets).where(and(eq(tickets.orgId, orgId), eq(tickets.id, ticketId)));
     if (!t) return "skipped";
@@ -88,9 +87,7 @@ export async function handleReplyEmail(job: { orgId: string; ticketId: string; c
     const cc = [...new Set(ccs)].filter((e) => !skip.has(e) && e !== requester?.email.toLowerCase());
     if (to.length === 0 && cc.length === 0) return "no-recipient";
 
-    // The thread: every Message-ID of the ticket, oldest first; In-Reply-To is the customer's last.
-    const known = await tx.select({ m: emailMessageIds.messageId, direction: emailMessageIds.direction }).from(emailMessageIds)
-      .where(and(eq(emailMessageIds.orgId, orgId), eq(emailMessageIds.ticketId, ticketId))).orderBy(asc(emailMessageIds.createdAt));
+    // In-Reply-To is the customer's last.
     const lastInbound = [...known].reverse().find((k) => k.direction === "inbound")?.m ?? known.at(-1)?.m;
     const chain = known.map((k) => k.m);
     const references = (chain.length > 20 ? [chain[0]!, ...chain.slice(-19)] : chain).map((m) => `<${m}>`).join(" ");
