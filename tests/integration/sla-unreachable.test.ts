@@ -136,3 +136,28 @@ describe("a business-hours policy whose calendar is missing (decision 030)", () 
     expect(await rowOf()).toEqual({ first_response_due: null, resolve_due: null, sla_paused_seconds: 0 });
   });
 });
+
+describe("changing the targets of a policy whose stored calendar is no longer valid", () => {
+  // A calendar row edited by hand, or a zone the runtime's time-zone data no longer knows: the
+  // admin API never stores one, but decision 030 expects them. Changing only the targets of such a
+  // policy is a 400 naming the calendar's problem (the admin then sends a valid calendar), not a 500.
+  it("is 400 naming calendar.timezone; nothing changes; sending a valid calendar fixes it", async () => {
+    await unsafeWithSystem(async (tx) => {
+      const [c] = await tx.insert(calendars).values({ orgId: other.org.id, name: "Gone", ...CHATHAM, timezone: "Mars/Olympus", intervals: [{ day: 1, start: "09:00", end: "17:00" }] }).returning();
+      await tx.execute(sql`update sla_policies set business_hours = true, calendar_id = ${c!.id} where org_id = ${other.org.id} and priority = 'high'`);
+    });
+    const list = await call(policies.GET, "GET", "/api/v1/sla-policies", { cookie: other.admin.cookie });
+    const high = list.body.data.find((p: { priority: string }) => p.priority === "high");
+    const r = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${high.id}`, { cookie: other.admin.cookie, params: { id: high.id }, body: { resolveMinutes: 600 } });
+    expect(r.status, r.text).toBe(400);
+    expect(r.body.error.code).toBe("validation_failed");
+    expect(r.body.error.details.issues).toEqual([expect.objectContaining({ in: "body", path: "calendar.timezone", message: expect.stringMatching(/Mars\/Olympus/) })]);
+    const after = (await call(policies.GET, "GET", "/api/v1/sla-policies", { cookie: other.admin.cookie })).body.data.find((p: { priority: string }) => p.priority === "high");
+    expect(after).toEqual(high);
+    const fixed = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${high.id}`, {
+      cookie: other.admin.cookie, params: { id: high.id }, body: { resolveMinutes: 600, calendar: { timezone: "Europe/Berlin", intervals: [{ day: 1, start: "09:00", end: "17:00" }], holidays: [] } },
+    });
+    expect(fixed.status, fixed.text).toBe(200);
+    expect(fixed.body).toMatchObject({ resolveMinutes: 600, calendar: expect.objectContaining({ timezone: "Europe/Berlin" }) });
+  });
+});

@@ -1,6 +1,6 @@
 // Save-time checks that a business-hours policy can actually compute its due dates (decision 025).
 // Pure: the admin API turns the problems into a 400 naming the field.
-import { CalendarError, compileCalendar, type Calendar } from "./calendar";
+import { CalendarError, compileCalendar, type Calendar, type CompiledCalendar } from "./calendar";
 import { weeklyBusinessMs } from "./business-time";
 import { addBusinessSeconds } from "./sla-clock";
 
@@ -14,12 +14,12 @@ export type Problem = { path: string; message: string };
 export type TargetFields = { firstResponseMinutes: number; resolveMinutes: number; nextResponseMinutes: number | null };
 
 /** Working minutes in one week of a (valid) calendar, DST and holidays aside. */
-export function weeklyMinutes(cal: Calendar): number {
+export function weeklyMinutes(cal: Calendar | CompiledCalendar): number {
   return weeklyBusinessMs(compileCalendar(cal)) / 60_000;
 }
 
 /** "calendar.intervals" when the calendar's week holds less than MIN_WEEKLY_MINUTES of working time. */
-export function calendarTimeProblems(cal: Calendar): Problem[] {
+export function calendarTimeProblems(cal: Calendar | CompiledCalendar): Problem[] {
   const minutes = weeklyMinutes(cal);
   return minutes < MIN_WEEKLY_MINUTES
     ? [{ path: "calendar.intervals", message: `the calendar has ${minutes} minutes of working time a week; at least ${MIN_WEEKLY_MINUTES} are needed` }]
@@ -28,10 +28,19 @@ export function calendarTimeProblems(cal: Calendar): Problem[] {
 
 /**
  * Each target of a business-hours policy must be reached within MAX_TARGET_YEARS counting from
- * `now` on `cal` (holidays and DST included); a problem names the target's field.
+ * `now` on `cal` (holidays and DST included); a problem names the target's field. A calendar that
+ * is not valid (a stored row edited by hand, or a zone the runtime no longer knows) is a problem
+ * naming its field, as it is when sent: the policy cannot count with it.
  */
 export function targetReachProblems(cal: Calendar, targets: TargetFields, now: Date): Problem[] {
-  const problems: Problem[] = [...calendarTimeProblems(cal)];
+  let compiled: CompiledCalendar;
+  try {
+    compiled = compileCalendar(cal);
+  } catch (err) {
+    if (!(err instanceof CalendarError)) throw err;
+    return err.problems.map((p) => ({ path: `calendar.${p.path}`, message: p.message }));
+  }
+  const problems: Problem[] = [...calendarTimeProblems(compiled)];
   if (problems.length) return problems;
   const fields = ["firstResponseMinutes", "resolveMinutes", "nextResponseMinutes"] as const;
   for (const field of fields) {
@@ -40,7 +49,7 @@ export function targetReachProblems(cal: Calendar, targets: TargetFields, now: D
     let reached = false;
     let why = "";
     try {
-      const due = addBusinessSeconds(cal, now, minutes * 60);
+      const due = addBusinessSeconds(compiled, now, minutes * 60);
       reached = due.getTime() - now.getTime() <= MAX_TARGET_MS;
     } catch (err) {
       if (!(err instanceof CalendarError) && !(err instanceof RangeError)) throw err;
@@ -49,7 +58,7 @@ export function targetReachProblems(cal: Calendar, targets: TargetFields, now: D
     if (!reached) {
       problems.push({
         path: field,
-        message: `${minutes} business minutes are not reached within ${MAX_TARGET_YEARS} years on this calendar (${weeklyMinutes(cal)} working minutes a week)${why}`,
+        message: `${minutes} business minutes are not reached within ${MAX_TARGET_YEARS} years on this calendar (${weeklyMinutes(compiled)} working minutes a week)${why}`,
       });
     }
   }
