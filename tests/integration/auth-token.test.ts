@@ -28,6 +28,22 @@ describe("POST /api/v1/auth/token", () => {
     expect(m.body).toMatchObject({ id: agent.id, email: agent.email, role: "agent", orgId: org.id });
   });
 
+  it("grants for the org's maximum token lifetime when that is shorter than 30 days (issue 18.4)", async () => {
+    const short = await createOrg();
+    const u = await createUser(short, { role: "agent" });
+    await unsafeWithSystem((tx) => tx.execute(sql`update orgs set settings = settings || '{"tokenMaxDays": 7}'::jsonb where id = ${short.id}`));
+    const before = Date.now();
+    const r = await grantAs({ email: u.email, password: u.password });
+    expect(r.status).toBe(201);
+    const expires = new Date(r.body.expiresAt).getTime();
+    expect(expires).toBeGreaterThanOrEqual(before + 7 * 86_400_000 - 1_000);
+    expect(expires).toBeLessThanOrEqual(Date.now() + 7 * 86_400_000);
+    // The token works, and the row holds the same expiry the answer named.
+    expect((await call(me, "GET", "/api/v1/me", { token: r.body.token })).status).toBe(200);
+    const [row] = (await unsafeWithSystem((tx) => tx.execute<{ expires_at: string }>(sql`select expires_at::text from api_tokens where user_id = ${u.id}`))).rows;
+    expect(new Date(row!.expires_at).getTime()).toBe(expires);
+  });
+
   it("stores only a hash of the token", async () => {
     const r = await grantAs({ email: agent.email, password: agent.password });
     const rows = await unsafeWithSystem((tx) => tx.execute<{ token_hash: string }>(sql`select token_hash from api_tokens where user_id = ${agent.id}`));
