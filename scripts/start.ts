@@ -7,8 +7,7 @@ import { boot, migrate } from "./lib/boot";
 import { needsBuild, nextBin } from "./lib/needs-build";
 import { serveNext, type RunningServer } from "./lib/http-server";
 import { productionWarnings } from "./lib/production-warnings";
-import { onShutdown, within, writePidFile } from "./lib/shutdown";
-import { closeDb } from "../src/server/db/client";
+import { onShutdown, within } from "./lib/shutdown";
 import { startWorker, type RunningWorker } from "../src/server/jobs/worker";
 import { inboundSmtpListen, startSmtpReceiver, type RunningSmtpReceiver } from "../src/server/email/smtp-receiver";
 import { mailer } from "../src/server/notifications/email";
@@ -22,10 +21,11 @@ const running: { server?: RunningServer; worker?: RunningWorker; smtp?: RunningS
 
 const booted = await boot({ needSecret: true });
 const { env } = booted;
-const removePidFile = writePidFile(env.BEACON_PID_FILE ?? path.join(env.BEACON_DATA_DIR, "beacon.pid"));
-onShutdown({
+const stopped = onShutdown({
   what: "Beacon",
   graceMs: env.SHUTDOWN_GRACE_MS,
+  pidFile: env.BEACON_PID_FILE ?? path.join(env.BEACON_DATA_DIR, "beacon.pid"),
+  booted,
   drain: async (deadline) => {
     const [http, jobs] = await Promise.all([
       running.server?.drain(deadline),
@@ -37,13 +37,6 @@ onShutdown({
       drained: { requests: http?.requests ?? 0, jobs: jobs?.jobs ?? 0 },
       cut: { requests: http?.cut ?? 0, jobs: jobs?.cut.length ?? 0 },
     };
-  },
-  release: async (cut) => {
-    await within(closeDb(), cut ? 1_000 : 5_000);
-    // Embedded PostgreSQL last, and only when this process started it.
-    await booted.shutdown();
-    if (booted.embedded) console.log("Embedded PostgreSQL stopped.");
-    removePidFile();
   },
 });
 for (const w of productionWarnings(env)) logger().warn({ variable: w.key }, `production: ${w.key} ${w.message}`);
@@ -62,10 +55,7 @@ if (!dev && needsBuild()) {
   const r = spawnSync(process.execPath, [nextBin(), "build"], { stdio: "inherit", env: process.env });
   if (r.status !== 0) {
     console.error("next build failed; see above.");
-    await closeDb().catch(() => undefined);
-    await booted.shutdown().catch(() => undefined);
-    removePidFile();
-    process.exit(1);
+    await stopped.exit(1);
   }
 }
 

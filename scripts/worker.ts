@@ -4,26 +4,21 @@
 import path from "node:path";
 import { boot, migrate } from "./lib/boot";
 import { productionWarnings } from "./lib/production-warnings";
-import { onShutdown, within, writePidFile } from "./lib/shutdown";
-import { closeDb } from "../src/server/db/client";
+import { onShutdown } from "./lib/shutdown";
 import { startWorker, type RunningWorker } from "../src/server/jobs/worker";
 import { logger } from "../src/server/observability/logger";
 
 const booted = await boot({ quiet: false });
 const { env } = booted;
-const removePidFile = writePidFile(env.BEACON_PID_FILE ?? path.join(env.BEACON_DATA_DIR, "worker.pid"));
 const running: { worker?: RunningWorker } = {};
 onShutdown({
   what: "Beacon worker process",
   graceMs: env.SHUTDOWN_GRACE_MS,
+  pidFile: env.BEACON_PID_FILE ?? path.join(env.BEACON_DATA_DIR, "worker.pid"),
+  booted,
   drain: async (deadline) => {
     const r = await running.worker?.stop(Math.max(0, deadline - Date.now()));
     return { drained: { jobs: r?.jobs ?? 0 }, cut: { jobs: r?.cut.length ?? 0 } };
-  },
-  release: async (cut) => {
-    await within(closeDb(), cut ? 1_000 : 5_000);
-    await booted.shutdown();
-    removePidFile();
   },
 });
 for (const w of productionWarnings(env)) if (w.key === "SMTP_URL") logger().warn({ variable: w.key }, `production: ${w.key} ${w.message}`);

@@ -3,12 +3,14 @@
 // a second signal exits at once with 1. The pid file names this process, the one to signal.
 import fs from "node:fs";
 import path from "node:path";
+import { closeDb } from "../../src/server/db/client";
 import { logger } from "../../src/server/observability/logger";
+import type { Booted } from "./boot";
 
 export type DrainOutcome = { drained: Record<string, number>; cut: Record<string, number> };
 
 /** Writes this process's pid; returns a remover that deletes the file only while it still names us. */
-export function writePidFile(file: string): () => void {
+function writePidFile(file: string): () => void {
   const abs = path.resolve(file);
   fs.mkdirSync(path.dirname(abs), { recursive: true });
   fs.writeFileSync(abs, `${process.pid}\n`);
@@ -29,17 +31,30 @@ export async function within(p: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /**
- * Installs the SIGTERM/SIGINT handlers. `drain(deadline)` stops taking work and lets what runs
- * finish until `deadline` (epoch ms); `release()` runs after it (database pools, embedded
- * PostgreSQL last). The process exits when both are done, or at deadline + 5 s whatever happens.
+ * Writes the pid file and installs the SIGTERM/SIGINT handlers. `drain(deadline)` stops taking
+ * work and lets what runs finish until `deadline` (epoch ms); then the release, the same for every
+ * entry point: the database pool (its wait bounded when work was cut, as a pool's end() waits for
+ * clients cut work still holds), embedded PostgreSQL last and only when this process started it,
+ * the pid file. The process exits when both are done, or at deadline + 5 s whatever happens.
+ * `exit(code)` releases and exits without a drain (a boot step failed before work began).
  */
 export function onShutdown(opts: {
   what: string;
   graceMs: number;
+  pidFile: string;
+  booted: Pick<Booted, "embedded" | "shutdown">;
   drain: (deadline: number) => Promise<DrainOutcome>;
-  /** `cut`: work was cut, so a pool may still have clients checked out by it (bound any wait on them). */
-  release: (cut: boolean) => Promise<void>;
-}): void {
+}): { exit: (code: number) => Promise<never> } {
+  const removePidFile = writePidFile(opts.pidFile);
+  const release = async (cut: boolean) => {
+    try {
+      await within(closeDb(), cut ? 1_000 : 5_000);
+      await opts.booted.shutdown();
+      if (opts.booted.embedded) console.log("Embedded PostgreSQL stopped.");
+    } finally {
+      removePidFile();
+    }
+  };
   let stopping = false;
   let firstAt = 0;
   const handler = (signal: NodeJS.Signals) => {
@@ -69,7 +84,7 @@ export function onShutdown(opts: {
         failed = err instanceof Error ? err.message : String(err);
       }
       const cutAny = Object.values(outcome.cut).some((n) => n > 0);
-      await opts.release(cutAny || !!failed).catch((err: unknown) => (failed ??= err instanceof Error ? err.message : String(err)));
+      await release(cutAny || !!failed).catch((err: unknown) => (failed ??= err instanceof Error ? err.message : String(err)));
       const fields = { drained: outcome.drained, cut: outcome.cut, ms: Date.now() - started, ...(failed ? { err: failed } : {}) };
       if (cutAny || failed) log.warn(fields, `${opts.what} stopped; cut work at the grace period`);
       else log.info(fields, `${opts.what} stopped`);
@@ -79,4 +94,10 @@ export function onShutdown(opts: {
   };
   process.on("SIGTERM", handler);
   process.on("SIGINT", handler);
+  return {
+    exit: async (code) => {
+      await release(false).catch(() => undefined);
+      process.exit(code);
+    },
+  };
 }
