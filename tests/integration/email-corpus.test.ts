@@ -257,6 +257,15 @@ describe("automatic mail and loops create nothing and are recorded as dropped", 
     expect(await ticketCount(w.org.id)).toBe(0);
   });
 
+  it("a support address (of another org or its own) in Cc never becomes a CC: the two helpdesks would mail each other", async () => {
+    const w = await world();
+    const other = await world();
+    const r = await deliver(w, "cc-support-address.eml", { other_support: other.support });
+    expect(r.outcome).toBe("ticket");
+    const ccs = await q<{ email: string }>(sql`select email from ticket_ccs where ticket_id = ${r.ticketId!}`);
+    expect(ccs.map((c) => c.email)).toEqual(["friend@customer.test"]);
+  });
+
   it("applying the same stored message twice does it once", async () => {
     const w = await world();
     const r = await deliver(w, "gmail-new.eml");
