@@ -38,7 +38,12 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
   if (!row || !pending(row.status)) return { outcome: "skipped" };
 
   const mail = await parseMessage(row.raw);
-  const dropped = await unsafeWithSystem((tx) => unsafeAutomaticMailReason(tx, mail));
+  // The cross-org questions, in one system transaction before the org's: is it automatic mail or a
+  // loop, and which CCs are support addresses (of any org).
+  const { dropped, supportCcs } = await unsafeWithSystem(async (tx) => {
+    const reason = await unsafeAutomaticMailReason(tx, mail);
+    return { dropped: reason, supportCcs: reason ? new Set<string>() : await unsafeSupportAddressesAmong(tx, mail.cc) };
+  });
   if (dropped) return markDropped(orgId, inboundId, dropped);
 
   const files = await storeMailAttachments(orgId, mail.attachments);
@@ -82,12 +87,8 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
       if (mail.messageId) {
         await tx.insert(emailMessageIds).values({ orgId, messageId: mail.messageId, ticketId, commentId, direction: "inbound" }).onConflictDoNothing();
       }
-      const ccs = mail.cc.filter((a) => a !== sender.email.toLowerCase());
-      if (ccs.length) {
-        const support = await unsafeSupportAddressesAmong(ccs);
-        const people = ccs.filter((a) => !support.has(a)).slice(0, 50);
-        if (people.length) await tx.insert(ticketCcs).values(people.map((e) => ({ orgId, ticketId, email: e }))).onConflictDoNothing();
-      }
+      const people = mail.cc.filter((a) => a !== sender.email.toLowerCase() && !supportCcs.has(a)).slice(0, 50);
+      if (people.length) await tx.insert(ticketCcs).values(people.map((e) => ({ orgId, ticketId, email: e }))).onConflictDoNothing();
       await recordMailAttachments(tx, { orgId, ticketId, commentId, uploaderId: sender.userId, requestId }, files.stored);
       await tx.update(inboundMessages).set({ status: "applied", outcome, ticketId, commentId, appliedAt: new Date(), error: null })
         .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId)));
@@ -119,8 +120,9 @@ async function drop(tx: Tx, orgId: string, inboundId: string, reason: string, di
 }
 
 /** Support addresses (of any org) among some addresses: never made CCs, or two helpdesks would mail each other. */
-async function unsafeSupportAddressesAmong(list: string[]): Promise<Set<string>> {
-  const r = await unsafeWithSystem((tx) => tx.execute<{ a: string }>(sql`select lower(address) as a from email_addresses where lower(address) in ${list}`));
+async function unsafeSupportAddressesAmong(tx: Tx, list: string[]): Promise<Set<string>> {
+  if (list.length === 0) return new Set();
+  const r = await tx.execute<{ a: string }>(sql`select lower(address) as a from email_addresses where lower(address) in ${list}`);
   return new Set(r.rows.map((x) => x.a));
 }
 
