@@ -51,7 +51,7 @@ export function mailer(): Mailer {
  * The spool directory is the owner's only (0700) and its .eml files 0600, including a spool left
  * by an older version with 0755/0644: run once per process, when the mailer is first built.
  */
-export function secureMailSpool(dir: string): void {
+function secureMailSpool(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.chmodSync(dir, 0o700);
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
