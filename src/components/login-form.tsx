@@ -91,13 +91,13 @@ export function safeCallbackUrl(raw: string | null | undefined): string {
   try {
     const u = new URL(raw, "http://same.origin");
     if (u.origin !== "http://same.origin") return "/";
-    const path = `${u.pathname}${u.search}${u.hash}`;
-    // The normalised path, and the path once percent-decoded (a server or router may decode
-    // "%2F%2Fevil"), must both be a single-slash path on this origin.
+    // The normalised path (always "/…" here), once percent-decoded too (a server or router may
+    // decode "%2F%2Fevil"), must be a single-slash path: decoding never removes a leading "//",
+    // so checking the decoded form covers the normalised one.
     const decoded = decodeURIComponent(u.pathname);
     // eslint-disable-next-line no-control-regex
-    if (!path.startsWith("/") || path.startsWith("//") || /^\/[\\/]/.test(decoded) || /[\\\u0000-\u001f\u007f]/.test(decoded)) return "/";
-    return path;
+    if (decoded.startsWith("//") || /[\\\u0000-\u001f\u007f]/.test(decoded)) return "/";
+    return `${u.pathname}${u.search}${u.hash}`;
   } catch {
     return "/";
   }
