@@ -1,7 +1,9 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
-import { db } from "../../src/server/db/client";
+import { OWNER_TENANT_SQL, unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
+import { db, pool } from "../../src/server/db/client";
+import type { Principal } from "../../src/server/auth/principal";
+import { capturingDb } from "../../scripts/bench/lib/capture";
 import { tickets } from "../../src/server/db/schema/tickets";
 import { users } from "../../src/server/db/schema/users";
 import { createOrg, createUser, type TestOrg, type TestUser } from "../helpers/factories";
@@ -205,5 +207,27 @@ describe("the signed org setting (an SQL injection's view)", () => {
         expect(e.replace(/\( SELECT app_current_org\(\) AS app_current_org\)/g, ""), `${x.t}.${x.p}`).not.toContain("app_current_org()");
       }
     }
+  });
+});
+
+describe("OWNER_TENANT_SQL (bench scripts that replay request SQL on an owner connection)", () => {
+  const probe = "select current_user as u, array(select distinct org_id::text from tickets) as orgs";
+
+  it("enters the org as withTenant does, signature included: its rows only", async () => {
+    const c = await pool().connect();
+    try {
+      await c.query("begin");
+      await c.query(OWNER_TENANT_SQL, [a.id]);
+      expect((await c.query(probe)).rows[0]).toEqual({ u: "beacon_app", orgs: [a.id] });
+    } finally {
+      await c.query("rollback");
+      c.release();
+    }
+  });
+
+  it("and so does the bench's capturing drizzle transaction (bench:explain)", async () => {
+    const { result, queries } = await capturingDb(pool()).run({ orgId: b.id } as Principal, (tx) => tx.execute(sql.raw(probe)));
+    expect(result.rows[0]).toEqual({ u: "beacon_app", orgs: [b.id] });
+    expect(queries).toEqual([{ sql: probe, params: [] }]);
   });
 });

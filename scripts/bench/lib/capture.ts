@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import * as schema from "../../../src/server/db/schema/index";
-import type { Tx } from "../../../src/server/db/tenant";
+import { OWNER_TENANT_SQL, type Tx } from "../../../src/server/db/tenant";
 import type { Ctx } from "../../../src/server/http/route";
 import type { Principal } from "../../../src/server/auth/principal";
 
@@ -23,9 +23,9 @@ export function capturingDb(pool: pg.Pool) {
   async function run<T>(user: Principal, fn: (tx: Tx) => Promise<T>): Promise<{ result: T; queries: Captured[] }> {
     const queries: Captured[] = [];
     const result = await db.transaction(async (tx) => {
-      // withTenant()'s settings (src/server/db/tenant.ts OWNER_TENANT_SQL): this pool is the
-      // owner's, so the signature is computed in SQL.
-      await tx.execute(sql`select set_config('app.org_sig', (select encode(sha256(k.opad || sha256(k.ipad || convert_to(${user.orgId}::text, 'UTF8'))), 'hex') from beacon_private.org_key k), true), set_config('app.org_id', ${user.orgId}::text, true), set_config('role', 'beacon_app', true)`);
+      // withTenant()'s settings as OWNER_TENANT_SQL has them: this pool is the owner's, so the
+      // signature is computed in SQL. The org id is bound wherever the text says $1.
+      await tx.execute(sql.join(OWNER_TENANT_SQL.split("$1").map((part) => sql.raw(part)), sql`${user.orgId}`));
       sink = queries;
       try {
         return await fn(tx);
