@@ -94,6 +94,22 @@ describe("SLA application on the ticket API", () => {
     expect(answered.sla.nextResponse).toBeUndefined();
   });
 
+  it("a customer reply to a pending ticket reopens it, resumes resolution and starts next response", async () => {
+    const t = await newTicket(w.customer); // normal: pauses on pending, nextResponseMinutes = 240
+    await api.addComment(w.agent, t.id, { body: "Can you send a log?" });
+    await api.patchTicket(w.agent, t.id, { status: "pending" });
+    await setTicket(t.id, sql`sla_paused_at = sla_paused_at - interval '1 hour'`);
+    const before = (await api.getTicket(w.agent, t.id)).body;
+    expect(before.sla.resolution.paused).toBe(true);
+    await api.addComment(w.customer, t.id, { body: "Here it is" });
+    const after = (await api.getTicket(w.agent, t.id)).body;
+    expect(after.status).toBe("open");
+    expect(after.sla.resolution.paused).toBe(false);
+    // The hour paused moved the resolution due date an hour later (wall clock); the reply started next response.
+    expect(Math.abs(new Date(after.resolveDue).getTime() - new Date(before.resolveDue).getTime() - 3600_000)).toBeLessThan(2_000);
+    expect(after.sla.nextResponse).toMatchObject({ fulfilledAt: null, breached: false, dueAt: expect.any(String) });
+  });
+
   it("an org without policies gets no due dates", async () => {
     const bare = await createWorld();
     await unsafeWithSystem((tx) => tx.delete(slaPolicies).where(sql`org_id = ${bare.org.id}`));

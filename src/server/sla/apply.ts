@@ -69,14 +69,14 @@ export async function applySlaOnCreate(tx: Tx, t: TicketRow): Promise<TicketRow>
 
 type SlaFields = Partial<Pick<TicketRow, "slaPolicyId" | "firstResponseDue" | "firstResponseAt" | "nextResponseDue" | "resolveDue" | "resolvedAt" | "slaPausedAt" | "slaPausedSeconds" | "slaNextCheckAt">>;
 
+type SlaChange = { status?: TicketStatus; priority?: TicketPriority; reason?: "priority_change" | "policy_change" };
+
 /** Status and priority changes (see `slaOnUpdate`); no policy for the (new) priority means no targets. */
-export async function slaChangesOnUpdate(
-  tx: Tx,
-  t: TicketRow,
-  change: { status?: TicketStatus; priority?: TicketPriority; reason?: "priority_change" | "policy_change" },
-  now: Date,
-): Promise<SlaFields> {
-  const p = await loadPolicy(tx, change.priority ?? t.priority);
+export async function slaChangesOnUpdate(tx: Tx, t: TicketRow, change: SlaChange, now: Date): Promise<SlaFields> {
+  return changesWithPolicy(tx, await loadPolicy(tx, change.priority ?? t.priority), t, change, now);
+}
+
+async function changesWithPolicy(tx: Tx, p: Loaded | null, t: TicketRow, change: SlaChange, now: Date): Promise<SlaFields> {
   if (!p) {
     // No policy for the (new) priority: no targets, except what was already met stays on record.
     return change.priority
@@ -95,8 +95,10 @@ export async function slaChangesOnComment(
   c: { publicStaffReply: boolean; customerReply: boolean; nextStatus?: TicketStatus },
   now: Date,
 ): Promise<SlaFields> {
-  const out: SlaFields = c.nextStatus ? await slaChangesOnUpdate(tx, t, { status: c.nextStatus }, now) : {};
-  const p = startsNextResponse(t, c) ? await loadPolicy(tx, t.priority) : null;
+  // One read of the policy serves both the status change (a customer reply reopening a pending
+  // ticket) and the next-response metric that reply starts.
+  const p = c.nextStatus || startsNextResponse(t, c) ? await loadPolicy(tx, t.priority) : null;
+  const out: SlaFields = c.nextStatus ? await changesWithPolicy(tx, p, t, { status: c.nextStatus }, now) : {};
   const { changes, events } = slaOnComment(p, t, c, now);
   await recordEvents(tx, t, p?.policy.id ?? null, events);
   return Object.assign(out, changes);
