@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { inboundSmtpListen, startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
+import { storeInbound } from "../../src/server/email/store-inbound";
 import { createOrg, type TestOrg } from "../helpers/factories";
 import { createSupportAddress, sendRaw, smtpCodeOf } from "../helpers/email";
 import { jobsIn } from "../helpers/jobs";
@@ -95,6 +96,18 @@ describe("SMTP intake", () => {
     setProcessEnv({ FEATURES_DISABLED: "" });
     const r = await sendRaw(rx.port, { from: "casey@customer.test", to: [support] }, message({ to: support, messageId: mid }));
     expect(r.response).toMatch(/^250 /);
+    expect((await stored(org.id)).filter((m) => m.message_id === mid)).toHaveLength(1);
+  });
+
+  it("holds a message back when email_inbound is switched off after RCPT TO: the committing check stores nothing and queues no job", async () => {
+    const mid = `late-switch-${Date.now()}@customer.test`;
+    setProcessEnv({ FEATURES_DISABLED: "email_inbound" });
+    const r = await storeInbound({ orgId: org.id, source: "smtp", raw: Buffer.from(message({ to: support, messageId: mid })), mailFrom: "casey@customer.test", rcptTo: support });
+    expect(r).toEqual({ stored: false, reason: "switched_off" });
+    expect((await stored(org.id)).filter((m) => m.message_id === mid)).toHaveLength(0);
+    setProcessEnv({ FEATURES_DISABLED: "" });
+    const again = await storeInbound({ orgId: org.id, source: "smtp", raw: Buffer.from(message({ to: support, messageId: mid })), mailFrom: "casey@customer.test", rcptTo: support });
+    expect(again).toMatchObject({ stored: true, duplicate: false });
     expect((await stored(org.id)).filter((m) => m.message_id === mid)).toHaveLength(1);
   });
 
