@@ -12,7 +12,7 @@ import { TicketHistory } from "@/components/tickets/ticket-history";
 import { CustomerStatusButton, TicketProperties } from "@/components/tickets/ticket-properties";
 import { PriorityChip, StatusChip, Tags } from "@/components/tickets/ticket-table";
 import { METRIC_LABELS, type MetricKey } from "@/lib/sla-display";
-import { isUuid } from "@/lib/ticket-labels";
+import { ROLE_LABELS, isUuid } from "@/lib/ticket-labels";
 import { conversationAttachments } from "@/server/attachments/conversation-attachments";
 import { orgSendsReplies } from "@/server/email/outbound-reply";
 import { listTicketCcs } from "@/server/email/ticket-ccs";
@@ -107,12 +107,11 @@ export default async function TicketPage({ params }: { params: Params }) {
   const stopped = ticket.status === "solved" || ticket.status === "closed";
   const closed = ticket.status === "closed";
 
-  const ROLE: Record<string, string> = { admin: "Admin", agent: "Agent", customer: "Customer" };
   const authorOf = (authorId: string): Author => {
-    if (authorId === user.userId) return { name: `${user.name} (you)`, role: ROLE[user.role] ?? "" };
+    if (authorId === user.userId) return { name: `${user.name} (you)`, role: ROLE_LABELS[user.role] };
     if (staff) {
       const p = people.get(authorId);
-      return p ? { name: p.name, role: ROLE[p.role] ?? p.role } : { name: "Former user", role: "" };
+      return p ? { name: p.name, role: ROLE_LABELS[p.role] } : { name: "Former user", role: "" };
     }
     // Customers see their own messages and the support team's public replies.
     return { name: user.org.name, role: "Support team" };
