@@ -5,33 +5,21 @@
 // Exit codes: 0 cleared (or nothing was locked), 1 failure (Redis unreachable), 2 usage,
 // 3 REDIS_URL unset (nothing this command can clear).
 import { isIP } from "node:net";
-import { parseArgs } from "node:util";
 import pino from "pino";
 import { boot } from "./lib/boot";
+import { parseCli, usageError } from "./lib/cli";
 import { closeDb } from "../src/server/db/client";
 import { loggerOptions, setLogger } from "../src/server/observability/logger";
 import { NoSharedThrottle, unlockSignIn } from "../src/server/auth/unlock-signin";
 
 const USAGE = "Usage: npm run auth:unlock -- <email> [--org org-slug] [--ip address] [--json]";
-function usage(problem: string): never {
-  console.error(problem);
-  console.error(USAGE);
-  process.exit(2);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
-    options: { org: { type: "string" }, ip: { type: "string" }, json: { type: "boolean", default: false } },
-    strict: true,
-    allowPositionals: true,
-  });
-} catch (err) {
-  usage(err instanceof Error ? err.message : String(err));
-}
-const { values, positionals } = parsed;
-if (positionals.length !== 1 || !/^[^\s@]+@[^\s@]+$/.test(positionals[0]!)) usage("Give exactly one email address.");
-if (values.ip !== undefined && !isIP(values.ip.trim())) usage(`--ip ${values.ip}: not an IP address.`);
+const { values, positionals } = parseCli(USAGE, {
+  options: { org: { type: "string" }, ip: { type: "string" }, json: { type: "boolean", default: false } },
+  strict: true,
+  allowPositionals: true,
+});
+if (positionals.length !== 1 || !/^[^\s@]+@[^\s@]+$/.test(positionals[0]!)) usageError(USAGE, "Give exactly one email address.");
+if (values.ip !== undefined && !isIP(values.ip.trim())) usageError(USAGE, `--ip ${values.ip}: not an IP address.`);
 
 setLogger(pino(loggerOptions(), pino.destination(2)));
 const booted = await boot({ quiet: true });

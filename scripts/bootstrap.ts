@@ -2,8 +2,8 @@
 // Creates a real organization and prints a one-time setup link for its first admin. Works in production.
 // npm run bootstrap -- --reissue <org-slug>: a lost link; a fresh one for the admin who never set a
 // password, the old one revoked, no new org.
-import { parseArgs } from "node:util";
 import { boot, migrate } from "./lib/boot";
+import { parseCli, usageError } from "./lib/cli";
 import { closeDb } from "../src/server/db/client";
 import { AppError } from "../src/server/http/errors";
 import { bootstrapOrg, SETUP_LINK_HOURS } from "../src/server/orgs/bootstrap-org";
@@ -12,36 +12,24 @@ import { reissueSetupLink } from "../src/server/orgs/reissue-setup-link";
 const USAGE =
   'Usage: npm run bootstrap -- --org "Organization name" --admin you@example.com [--name "Admin name"] [--slug org-slug] [--timezone Europe/Paris]\n' +
   "       npm run bootstrap -- --reissue org-slug   (a new setup link for an admin who never set a password; the old link stops working)";
-
-function usage(problem?: string): never {
-  if (problem) console.error(problem);
-  console.error(USAGE);
-  process.exit(2);
-}
-
-let args: { org?: string; admin?: string; name?: string; slug?: string; timezone?: string; reissue?: string };
-try {
-  args = parseArgs({
-    options: {
-      org: { type: "string" },
-      admin: { type: "string" },
-      name: { type: "string" },
-      slug: { type: "string" },
-      timezone: { type: "string" },
-      reissue: { type: "string" },
-    },
-    strict: true,
-    allowPositionals: false,
-  }).values;
-} catch (err) {
-  usage(err instanceof Error ? err.message : undefined);
-}
+const args = parseCli(USAGE, {
+  options: {
+    org: { type: "string" },
+    admin: { type: "string" },
+    name: { type: "string" },
+    slug: { type: "string" },
+    timezone: { type: "string" },
+    reissue: { type: "string" },
+  },
+  strict: true,
+  allowPositionals: false,
+}).values;
 if (args.reissue !== undefined) {
-  if (args.org || args.admin || args.name || args.slug || args.timezone) usage("--reissue takes only the org's slug.");
-  if (!args.reissue.trim()) usage("--reissue needs the org's slug.");
+  if (args.org || args.admin || args.name || args.slug || args.timezone) usageError(USAGE, "--reissue takes only the org's slug.");
+  if (!args.reissue.trim()) usageError(USAGE, "--reissue needs the org's slug.");
   await reissue(args.reissue);
 }
-if (!args.org?.trim() || !args.admin?.trim()) usage("Both --org and --admin are required.");
+if (!args.org?.trim() || !args.admin?.trim()) usageError(USAGE, "Both --org and --admin are required.");
 
 async function reissue(slug: string): Promise<never> {
   const booted = await boot({ quiet: true });

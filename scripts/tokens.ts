@@ -3,26 +3,15 @@
 // characters after the org in bcn_<org>_<id>_<secret>) or by the whole leaked token string. The
 // token stops working on its next request; the org's audit log records token.revoked (via operator).
 // Exit codes: 0 revoked (or already revoked), 1 failure, 2 usage, 3 no such token.
-import { parseArgs } from "node:util";
 import { boot } from "./lib/boot";
+import { parseCli, usageError } from "./lib/cli";
 import { closeDb } from "../src/server/db/client";
 import { TokenRefError, unsafeRevokeTokenByRef } from "../src/server/auth/operator-tokens";
 
 const USAGE = "Usage: npm run tokens -- revoke <token id | whole token> [--json]";
-function usage(problem: string): never {
-  console.error(problem);
-  console.error(USAGE);
-  process.exit(2);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({ options: { json: { type: "boolean", default: false } }, strict: true, allowPositionals: true });
-} catch (err) {
-  usage(err instanceof Error ? err.message : String(err));
-}
+const parsed = parseCli(USAGE, { options: { json: { type: "boolean", default: false } }, strict: true, allowPositionals: true });
 const [command, ref, ...extra] = parsed.positionals;
-if (command !== "revoke" || !ref || extra.length > 0) usage(command ? `unknown or incomplete command: ${parsed.positionals.join(" ")}` : "no command given");
+if (command !== "revoke" || !ref || extra.length > 0) usageError(USAGE, command ? `unknown or incomplete command: ${parsed.positionals.join(" ")}` : "no command given");
 
 const booted = await boot({ quiet: true });
 let code = 0;
@@ -33,7 +22,7 @@ try {
   else console.log(`${r.outcome === "revoked" ? "revoked" : "was already revoked"}: token ${r.id} "${r.name}" of ${r.userEmail} (org ${r.orgId}, ${r.prefix}…)`);
   code = r.outcome === "not_found" ? 3 : 0;
 } catch (err) {
-  if (err instanceof TokenRefError) usage(err.message);
+  if (err instanceof TokenRefError) usageError(USAGE, err.message);
   console.error(`tokens: ${err instanceof Error ? err.message : String(err)}`);
   code = 1;
 } finally {
