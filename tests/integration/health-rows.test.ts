@@ -5,7 +5,7 @@ import net from "node:net";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { GET as healthRoute } from "../../src/app/api/health/route";
 import { GET as readyz } from "../../src/app/readyz/route";
-import { pool } from "../../src/server/db/client";
+import { closeDb, pool } from "../../src/server/db/client";
 import { setProcessEnv } from "../../src/server/env";
 import { beatHeartbeat } from "../../src/server/jobs/heartbeat";
 import { startWorker } from "../../src/server/jobs/worker";
@@ -76,6 +76,31 @@ describe("/api/health: job workers", () => {
     expect(h.body.jobs.detail).toMatch(/the oldest waiting job has waited (29\d|30\d) s \(late after 60 s\)/);
     await pool().query("delete from pgboss.job where name = 'notify'");
     expect((await health()).body.jobs.ok).toBe(true);
+  });
+});
+
+describe("/api/health: database down", () => {
+  it("answers 503 naming the database, and marks the rows it reads from the database not checked", async () => {
+    const good = process.env.DATABASE_URL!;
+    await closeDb();
+    setProcessEnv({ DATABASE_URL: "postgres://nobody@127.0.0.1:9/none" });
+    try {
+      const r = await healthRoute();
+      expect(r.status).toBe(503);
+      const body = (await r.json()) as Body & { db: { ok: boolean }; queue: { ok: boolean } };
+      expect(body.status).toBe("degraded");
+      expect(body.db.ok).toBe(false);
+      expect(body.queue).toEqual({ ok: false });
+      expect(body.reasons[0]).toMatch(/^db: /);
+      for (const row of [body.jobs, body.search]) expect(row).toEqual({ ok: false, detail: "not checked: database unavailable" });
+      expect(body.reasons).toContain("jobs: not checked: database unavailable");
+      expect(body.reasons).toContain("search: not checked: database unavailable");
+      // Rows that need no database are still reported.
+      expect(body.mail).toMatchObject({ ok: true, transport: "files" });
+    } finally {
+      await closeDb();
+      setProcessEnv({ DATABASE_URL: good });
+    }
   });
 });
 
