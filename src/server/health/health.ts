@@ -42,6 +42,16 @@ function mailRow(): HealthRow & { transport: "smtp" | "files" } {
   return { ok: !prod, transport: "files", detail: `SMTP_URL unset: email is written to files in ${e.BEACON_DATA_DIR}/mail${prod ? ", nobody receives it" : ""}` };
 }
 
+/** A row read from the database: not checked while readiness found it down, and a failed read is the row's detail. */
+async function databaseRow<T extends HealthRow>(dbOk: boolean, read: () => Promise<T>): Promise<T | HealthRow> {
+  if (!dbOk) return { ok: false, detail: "not checked: database unavailable" };
+  try {
+    return await read();
+  } catch (err) {
+    return { ok: false, detail: `not checked: ${(err as Error).message}` };
+  }
+}
+
 /**
  * GET /api/health: readiness plus one row per dependency (jobs, Redis, mail, search's LEAKPROOF
  * marks), each { ok, detail }; any row not ok makes the status degraded (503), its detail listed
@@ -65,23 +75,11 @@ export async function health() {
     }
   }
   // Search operators' LEAKPROOF marks (docs/runbooks.md#search-operators-leakproof).
-  let search: { ok: boolean; detail: string } = { ok: false, detail: "not checked: database unavailable" };
-  if (r.db.ok) {
-    try {
-      const s = await leakproofState(pool());
-      search = { ok: s.ok, detail: s.detail };
-    } catch (err) {
-      search = { ok: false, detail: `not checked: ${(err as Error).message}` };
-    }
-  }
-  let jobs: Awaited<ReturnType<typeof jobsRow>> | HealthRow = { ok: false, detail: "not checked: database unavailable" };
-  if (r.db.ok) {
-    try {
-      jobs = await jobsRow("maxLagSeconds" in queue ? queue.maxLagSeconds : null);
-    } catch (err) {
-      jobs = { ok: false, detail: `not checked: ${(err as Error).message}` };
-    }
-  }
+  const search = await databaseRow(r.db.ok, async () => {
+    const s = await leakproofState(pool());
+    return { ok: s.ok, detail: s.detail };
+  });
+  const jobs = await databaseRow(r.db.ok, () => jobsRow("maxLagSeconds" in queue ? queue.maxLagSeconds : null));
   const redis = await redisRow();
   const mail = mailRow();
   const rows: Record<string, HealthRow | undefined> = { jobs, redis, mail, search };
