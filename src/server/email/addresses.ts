@@ -11,6 +11,9 @@ export function normalizeAddress(raw: string | undefined | null): string | null 
   return /^[^\s@<>]+@[^\s@<>]+$/.test(a) && a.length <= 320 ? a : null;
 }
 
+/** A plus-address reaches the address it extends: `support+<reply token>@acme.test` → `support@acme.test` (decision 031). */
+export const baseAddress = (address: string): string => address.replace(/^([^@+]+)\+[^@]*@/, "$1@");
+
 export type SupportAddress = { orgId: string; address: string; displayName: string };
 
 /**
@@ -18,8 +21,7 @@ export type SupportAddress = { orgId: string; address: string; displayName: stri
  * decides the org, SPEC §11), hence the system path.
  */
 export async function unsafeFindSupportAddress(address: string, tx?: Tx): Promise<SupportAddress | null> {
-  // A plus-address (`support+<reply token>@…`, decision 031) reaches the support address it extends.
-  const base = address.toLowerCase().replace(/^([^@+]+)\+[^@]*@/, "$1@");
+  const base = baseAddress(address.toLowerCase());
   const run = async (t: Tx) => {
     const [row] = await t
       .select({ orgId: emailAddresses.orgId, address: emailAddresses.address, displayName: emailAddresses.displayName })

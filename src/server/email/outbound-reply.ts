@@ -12,7 +12,7 @@ import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
 import { mailer } from "../notifications/email";
 import { logger } from "../observability/logger";
-import { normalizeAddress } from "./addresses";
+import { baseAddress, normalizeAddress } from "./addresses";
 import { replyAddress } from "./reply-token";
 
 // A staff member's public reply, emailed to the customer as part of one thread (SPEC §11 "Out",
@@ -44,7 +44,7 @@ async function fromAddress(tx: Tx, orgId: string, ticketId: string): Promise<{ a
   const came = await tx.select({ rcpt: inboundMessages.rcptTo }).from(inboundMessages)
     .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.ticketId, ticketId), eq(inboundMessages.status, "applied")))
     .orderBy(desc(inboundMessages.receivedAt)).limit(1);
-  const rcpt = normalizeAddress(came[0]?.rcpt)?.replace(/^([^@+]+)\+[^@]*@/, "$1@") ?? "";
+  const rcpt = baseAddress(normalizeAddress(came[0]?.rcpt) ?? "");
   const [a] = await tx.select({ address: emailAddresses.address, displayName: emailAddresses.displayName }).from(emailAddresses)
     .where(eq(emailAddresses.orgId, orgId))
     .orderBy(desc(sql`lower(${emailAddresses.address}) = ${rcpt}`), desc(emailAddresses.isDefault), asc(emailAddresses.createdAt)).limit(1);
