@@ -40,13 +40,11 @@ export async function listPolicies(ctx: Ctx): Promise<{ data: PolicyView[] }> {
 
 function calendarProblems(cal: CalendarInput) {
   const asCalendar = { timezone: cal.timezone, intervals: cal.intervals, holidays: cal.holidays };
-  let problems = validateCalendar(asCalendar);
+  const invalid = validateCalendar(asCalendar).map((p) => ({ path: `calendar.${p.path}`, message: p.message }));
   // Too little working time a week (e.g. one minute) is refused whatever the targets (decision 025).
-  if (!problems.length) problems = calendarTimeProblems(asCalendar).map((p) => ({ ...p, path: p.path.replace(/^calendar\./, "") }));
+  const problems = invalid.length ? invalid : calendarTimeProblems(asCalendar);
   if (problems.length) {
-    throw new AppError("validation_failed", "calendar is invalid", {
-      issues: problems.map((p) => ({ in: "body", path: `calendar.${p.path}`, message: p.message })),
-    });
+    throw new AppError("validation_failed", "calendar is invalid", { issues: problems.map((p) => ({ in: "body", ...p })) });
   }
 }
 
