@@ -40,10 +40,10 @@ export function useApiAction() {
 }
 
 /** The status region (what just happened) and the alert region (why it did not), both always present so screen readers announce changes. */
-export function ActionFeedback({ status, failure }: { status: string; failure: ApiFailure | null }) {
+export function ActionFeedback({ status, failure, statusTestId }: { status: string; failure: ApiFailure | null; statusTestId?: string }) {
   return (
     <>
-      <p role="status" className={s.status}>
+      <p role="status" className={s.status} data-testid={statusTestId}>
         {status}
       </p>
       <div role="alert" className={s.alert}>

@@ -1,8 +1,8 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useId, useState } from "react";
-import { api, describeFailure } from "../api-client";
+import { useId } from "react";
+import { api } from "../api-client";
+import { ActionFeedback, useApiAction } from "../use-api-action";
 import s from "./admin.module.css";
 
 type Source = "env" | "org" | "global" | "default";
@@ -27,30 +27,21 @@ const SOURCE_TEXT: Record<Source, string> = {
 
 /** One switch per feature; the org's own setting can be cleared back to the global/default value. */
 export function FeatureFlags({ flags }: { flags: FlagData[] }) {
-  const router = useRouter();
   const id = useId();
-  const [busy, setBusy] = useState<string | null>(null);
-  const [status, setStatus] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const { run, busy, busyKey, status, failure } = useApiAction();
 
-  async function put(key: string, enabled: boolean | null) {
+  function put(key: string, enabled: boolean | null) {
     const name = FEATURE_TEXT[key]?.name ?? key;
-    setBusy(key);
-    setError(null);
-    setStatus("");
-    const r = await api<{ data: FlagData[] }>("PUT", "/api/v1/feature-flags", { key, enabled });
-    setBusy(null);
-    if (!r.ok) {
-      setError(describeFailure(r.error));
-      return;
-    }
-    const now = r.data.data.find((f) => f.key === key);
-    setStatus(
-      enabled === null
-        ? `${name} follows the ${now?.source === "global" ? "global setting" : "default"} again: ${now?.enabled ? "on" : "off"}.`
-        : `${name} is ${enabled ? "on" : "off"} for this organization.`,
+    return run(
+      () => api<{ data: FlagData[] }>("PUT", "/api/v1/feature-flags", { key, enabled }),
+      (d) => {
+        const now = d.data.find((f) => f.key === key);
+        return enabled === null
+          ? `${name} follows the ${now?.source === "global" ? "global setting" : "default"} again: ${now?.enabled ? "on" : "off"}.`
+          : `${name} is ${enabled ? "on" : "off"} for this organization.`;
+      },
+      { key },
     );
-    router.refresh();
   }
 
   return (
@@ -77,7 +68,7 @@ export function FeatureFlags({ flags }: { flags: FlagData[] }) {
               </div>
               <div className={s.flagControls}>
                 {f.source === "org" ? (
-                  <button type="button" className="button subtle" onClick={() => void put(f.key, null)} disabled={busy !== null}>
+                  <button type="button" className="button subtle" onClick={() => void put(f.key, null)} disabled={busy}>
                     Use default<span className="visually-hidden"> for {text.name}</span>
                   </button>
                 ) : null}
@@ -88,8 +79,8 @@ export function FeatureFlags({ flags }: { flags: FlagData[] }) {
                   aria-labelledby={labelId}
                   aria-describedby={descId}
                   className={s.switch}
-                  disabled={locked || busy !== null}
-                  aria-busy={busy === f.key}
+                  disabled={locked || busy}
+                  aria-busy={busyKey === f.key}
                   onClick={() => void put(f.key, !f.enabled)}
                 >
                   <span className={s.switchTrack} aria-hidden="true" />
@@ -100,12 +91,7 @@ export function FeatureFlags({ flags }: { flags: FlagData[] }) {
           );
         })}
       </ul>
-      <p role="status" className={s.status} data-testid="flags-status">
-        {status}
-      </p>
-      <div role="alert" className={s.alert}>
-        {error ? <p className="error">{error}</p> : null}
-      </div>
+      <ActionFeedback status={status} failure={failure} statusTestId="flags-status" />
     </>
   );
 }
