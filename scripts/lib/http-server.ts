@@ -95,38 +95,28 @@ export async function serveNext(opts: { dev: boolean; host: string; port: number
   });
   const { port } = server.address() as AddressInfo;
   const shownHost = opts.host === "0.0.0.0" || opts.host === "::" ? "localhost" : opts.host;
-  const closeAll = async () => {
+  const drain = async (deadline: number): Promise<DrainReport> => {
+    draining = true;
+    // A response finishing on a keep-alive connection closes it (shouldKeepAlive false), and an
+    // idle one is closed at once; repeat, as a client may reuse a socket until it sees the close.
+    for (const res of inFlight) res.shouldKeepAlive = false;
+    server.closeIdleConnections();
+    while (inFlight.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      server.closeIdleConnections();
+    }
+    const cut = inFlight.size;
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     });
     await app.close?.();
+    return { requests: finishedWhileDraining, cut };
   };
   return {
     url: `http://${shownHost}:${port}`,
-    drain: async (deadline) => {
-      draining = true;
-      // A response finishing on a keep-alive connection closes it (shouldKeepAlive false), and an
-      // idle one is closed at once; repeat, as a client may reuse a socket until it sees the close.
-      for (const res of inFlight) res.shouldKeepAlive = false;
-      server.closeIdleConnections();
-      while (inFlight.size > 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-        server.closeIdleConnections();
-      }
-      const cut = inFlight.size;
-      await closeAll();
-      return { requests: finishedWhileDraining, cut };
-    },
-    close: () => {
-      draining = true;
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref());
-      return Promise.race([
-        (async () => {
-          while (inFlight.size > 0) await new Promise((r) => setTimeout(r, 50));
-        })(),
-        grace,
-      ]).then(closeAll);
-    },
+    drain,
+    // In-flight requests get a few seconds to finish, then their sockets are dropped.
+    close: async () => void (await drain(Date.now() + 5_000)),
   };
 }
