@@ -11,7 +11,7 @@ const LEGACY_TOKEN_RE = /^bcn_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 
 export function mintApiToken(orgId: string): { id: string; token: string; hash: string } {
   const id = randomUUID();
-  const token = `bcn_${orgId.replace(/-/g, "")}_${id.replace(/-/g, "")}_${randomBytes(32).toString("base64url")}`;
+  const token = `${tokenPrefix(orgId, id)}${randomBytes(32).toString("base64url")}`;
   return { id, token, hash: hashToken(token) };
 }
 
