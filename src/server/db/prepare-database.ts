@@ -5,7 +5,7 @@ import { ensureLeakproof, type LeakproofState } from "./leakproof";
 import { assertWebLogin, ensureWebRole, webDatabaseUrl } from "./roles";
 import { MIGRATE_LOCK_SQL, MIGRATE_UNLOCK_SQL, migrationError, runMigrations, type MigrationStatus } from "./migrations";
 
-export type PrepareResult = MigrationStatus & { leakproof: LeakproofState; webRole: string };
+export type PrepareResult = MigrationStatus & { leakproof: LeakproofState };
 
 /**
  * The deploy step: Beacon's SQL migrations, pg-boss's schema, queues and grants, and the search
@@ -26,9 +26,9 @@ export async function prepareDatabase(url: string, opts: { webUrl?: string } = {
       const status = await runMigrations(client);
       await ensureJobSchema(url);
       const leakproof = await ensureLeakproof(client);
-      const web = await ensureWebRole(client, url, opts.webUrl);
+      await ensureWebRole(client, url, opts.webUrl);
       await assertWebLogin(webDatabaseUrl(url, opts.webUrl));
-      return { ...status, leakproof, webRole: web.role };
+      return { ...status, leakproof };
     } finally {
       await client.query(MIGRATE_UNLOCK_SQL).catch(() => undefined);
     }

@@ -81,14 +81,14 @@ export async function webRoleProblems(client: Pick<pg.ClientBase, "query">, role
  * migrating user may (superuser or CREATEROLE), or checks the role DATABASE_WEB_URL names.
  * Throws a WebRoleError with the exact statements otherwise.
  */
-export async function ensureWebRole(client: pg.ClientBase, ownerUrl: string, explicitWebUrl?: string): Promise<{ role: string; managed: boolean }> {
+export async function ensureWebRole(client: pg.ClientBase, ownerUrl: string, explicitWebUrl?: string): Promise<void> {
   if (explicitWebUrl) {
     const role = decodeURIComponent(new URL(explicitWebUrl).username);
     const problems = await webRoleProblems(client, role);
     if (problems.length) {
       throw new WebRoleError(`DATABASE_WEB_URL's role: ${problems.join("; ")}. As a superuser or CREATEROLE user: ${webRoleStatements(ident(role)).join(" ")}`);
     }
-    return { role, managed: false };
+    return;
   }
   const password = derivedWebPassword(ownerUrl);
   const secret = password === null ? "NULL" : `'${scramVerifier(password)}'`;
@@ -127,7 +127,6 @@ export async function ensureWebRole(client: pg.ClientBase, ownerUrl: string, exp
   }
   const problems = await webRoleProblems(client, WEB_ROLE);
   if (problems.length) throw new WebRoleError(`request login role: ${problems.join("; ")} (docs/runbooks.md#database-roles)`);
-  return { role: WEB_ROLE, managed: true };
 }
 
 /**
