@@ -1,17 +1,15 @@
 // The deploy step on real PostgreSQL: two migrations at once on an empty database (issue 21 §3),
 // the LEAKPROOF marks a non-superuser cannot set (issue 21 §4) and a failed migration's message.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { withDatabase } from "../setup/global";
+import { runScript } from "../helpers/run-script";
 import { prepareDatabase } from "../../src/server/db/prepare-database";
 import { ensureLeakproof, leakproofState } from "../../src/server/db/leakproof";
 import { derivedWebPassword } from "../../src/server/db/roles";
 import { health } from "../../src/server/health/health";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const adminUrl = inject("adminUrl");
 const prefix = `beacon_t_${inject("runId")}_m${randomBytes(3).toString("hex")}`;
 const databases: string[] = [];
@@ -50,19 +48,10 @@ async function loginRole(attrs: string): Promise<{ name: string; url: (db: strin
   };
 }
 
-function migrateProcess(url: string, env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", "scripts/migrate.ts"],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: url, NODE_ENV: "development", ...env }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, out }));
-  });
+/** `npm run db:migrate` against url; its stdout and stderr together. */
+async function migrateProcess(url: string, env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  const r = await runScript("migrate.ts", [], { env: { DATABASE_URL: url, NODE_ENV: "development", ...env } });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 afterAll(async () => {
