@@ -154,6 +154,12 @@ describe("changing the targets of a policy whose stored calendar is no longer va
     expect(r.body.error.details.issues).toEqual([expect.objectContaining({ in: "body", path: "calendar.timezone", message: expect.stringMatching(/Mars\/Olympus/) })]);
     const after = (await call(policies.GET, "GET", "/api/v1/sla-policies", { cookie: other.admin.cookie })).body.data.find((p: { priority: string }) => p.priority === "high");
     expect(after).toEqual(high);
+    // Sending such a calendar is refused by the calendar check itself, naming the same field.
+    const sent = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${high.id}`, {
+      cookie: other.admin.cookie, params: { id: high.id }, body: { calendar: { timezone: "Mars/Olympus", intervals: [{ day: 1, start: "09:00", end: "17:00" }], holidays: [] } },
+    });
+    expect(sent.status, sent.text).toBe(400);
+    expect(sent.body.error).toMatchObject({ message: "calendar is invalid", details: { issues: [expect.objectContaining({ in: "body", path: "calendar.timezone" })] } });
     const fixed = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${high.id}`, {
       cookie: other.admin.cookie, params: { id: high.id }, body: { resolveMinutes: 600, calendar: { timezone: "Europe/Berlin", intervals: [{ day: 1, start: "09:00", end: "17:00" }], holidays: [] } },
     });
