@@ -5,7 +5,7 @@
 import { boot, migrate } from "./lib/boot";
 import { parseCli, usageError } from "./lib/cli";
 import { closeDb } from "../src/server/db/client";
-import { AppError } from "../src/server/http/errors";
+import { AppError } from "../src/server/core/errors";
 import { bootstrapOrg, SETUP_LINK_HOURS } from "../src/server/orgs/bootstrap-org";
 import { reissueSetupLink } from "../src/server/orgs/reissue-setup-link";
 

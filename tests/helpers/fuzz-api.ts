@@ -4,7 +4,7 @@ import fc from "fast-check";
 import pg from "pg";
 import type { ZodType } from "zod";
 import { OPERATIONS, type Operation } from "../../src/server/http/api-spec";
-import { ERROR_STATUS } from "../../src/server/http/errors";
+import { ERROR_STATUS } from "../../src/server/core/errors";
 import { call, type CallResult } from "./http";
 import { deepNesting, hostileQueryValue, hostileValue, toJsonText } from "./fuzz";
 import { nearValid, nearValidQuery, type Hints } from "./fuzz-schema";

@@ -11,7 +11,7 @@ import { withPageContext } from "../../src/server/auth/page-context";
 import type { PageUser } from "../../src/server/auth/page-session";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
-import { AppError } from "../../src/server/http/errors";
+import { AppError } from "../../src/server/core/errors";
 import { api, newTicket } from "../helpers/api";
 import { call } from "../helpers/http";
 import { createWorld, type Actor, type World } from "../helpers/world";

@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { route } from "../../src/server/http/route";
-import { AppError } from "../../src/server/http/errors";
+import { AppError } from "../../src/server/core/errors";
 import { logger, setLogger } from "../../src/server/observability/logger";
 import { setProcessEnv } from "../../src/server/env";
 import { createOrg, createUser, sessionCookie, type TestUser } from "../helpers/factories";

@@ -3,7 +3,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { route } from "../../src/server/http/route";
-import { AppError } from "../../src/server/http/errors";
+import { AppError } from "../../src/server/core/errors";
 import { MAX_JSON_BYTES } from "../../src/server/http/json-body";
 import { POST as grant } from "../../src/app/api/v1/auth/token/route";
 import { GET as me } from "../../src/app/api/v1/me/route";

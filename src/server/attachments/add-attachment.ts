@@ -3,7 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { attachments, comments, tickets } from "../db/schema/tickets";
 import { recordAudit } from "../audit/record-audit";
 import { env } from "../env";
-import { AppError, forbidden, notFound } from "../http/errors";
+import { AppError, forbidden, notFound } from "../core/errors";
 import type { Ctx, StreamCtx } from "../http/route";
 import { logger } from "../observability/logger";
 import { auditActor } from "../tickets/actor";

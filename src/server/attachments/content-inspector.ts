@@ -1,7 +1,7 @@
 import "server-only";
 import { Transform, type TransformCallback } from "node:stream";
 import { fileTypeFromBuffer, type FileTypeResult } from "file-type";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { BINARY_KINDS, HEAD_BYTES, TAIL_BYTES, textKind, type Kind } from "./content-types";
 
 export type Verdict = { ok: true; kind: Kind } | { ok: false; reason: string };

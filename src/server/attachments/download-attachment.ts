@@ -2,7 +2,7 @@ import "server-only";
 import { Readable } from "node:stream";
 import { and, eq } from "drizzle-orm";
 import { attachments, comments } from "../db/schema/tickets";
-import { AppError, notFound } from "../http/errors";
+import { AppError, notFound } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { logger } from "../observability/logger";
 import { loadVisibleTicket } from "../tickets/load-ticket";

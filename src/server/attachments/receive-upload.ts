@@ -1,6 +1,6 @@
 import "server-only";
 import busboy from "busboy";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { ContentInspector, type Verdict } from "./content-inspector";
 import { sanitizeFilename } from "./filename";
 import type { Storage } from "./storage";

@@ -6,7 +6,7 @@ import type { Tx } from "../db/tenant";
 import { apiTokens } from "../db/schema/users";
 import type { OrgSettings } from "../db/schema/orgs";
 import { readOrgSettings } from "../orgs/org-settings";
-import { AppError, notFound } from "../http/errors";
+import { AppError, notFound } from "../core/errors";
 import { recordAudit } from "../audit/record-audit";
 import { assertCan } from "../tickets/permissions";
 import { mintApiToken, tokenPrefix } from "./api-tokens";

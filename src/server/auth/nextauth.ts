@@ -2,7 +2,7 @@ import "server-only";
 import type { AuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { clientIp } from "../http/client-ip";
 import { SECOND_FACTOR_REQUIRED, verifyCredentials } from "./verify-credentials";
 import { encode } from "next-auth/jwt";

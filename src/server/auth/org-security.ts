@@ -2,7 +2,7 @@ import "server-only";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { users } from "../db/schema/users";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { readOrgSettings, saveOrgSettings } from "../orgs/org-settings";
 import { assertCan, STAFF_ROLES } from "../tickets/permissions";

@@ -2,7 +2,7 @@ import "server-only";
 import { ZxcvbnFactory } from "@zxcvbn-ts/core";
 import { adjacencyGraphs, dictionary } from "@zxcvbn-ts/language-common";
 import { z } from "zod";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 
 // One rule for every new password (setup and invitation links, password change, admin-created
 // users, reset links): 12–1024 characters, not a common leaked password or an easily guessed

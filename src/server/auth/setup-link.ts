@@ -7,7 +7,7 @@ import { oneTimeTokens, users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { env } from "../env";
 import { assertFeatureEnabled } from "../flags/flags";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { logger } from "../observability/logger";
 import type { Tx } from "../db/tenant";
 import { hashToken, mintLinkToken, orgOfLinkToken } from "./api-tokens";

@@ -1,6 +1,6 @@
 import "server-only";
 import { env } from "../env";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { limiter, rateLimitHeaders, stateOf, type LimitState } from "../ratelimit/limiters";
 
 // Failed sign-ins and token grants: N per 5 minutes per email+IP, M per day per IP.

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { orgs } from "../db/schema/orgs";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { verifyPassword } from "./password";
 import { deleteRecoveryCodes, remainingRecoveryCodes, replaceRecoveryCodes } from "./recovery-codes";

@@ -4,7 +4,7 @@ import { unsafeWithSystem, withTenant } from "../db/tenant";
 import { orgs } from "../db/schema/orgs";
 import { users } from "../db/schema/users";
 import type { Role } from "../db/schema/enums";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { logger } from "../observability/logger";
 import { metrics } from "../observability/metrics";
 import { verifyPassword } from "./password";

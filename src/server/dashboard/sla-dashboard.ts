@@ -1,7 +1,7 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import type { TicketPriority, TicketStatus } from "../db/schema/enums";
-import { forbidden } from "../http/errors";
+import { forbidden } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { isStaff } from "../tickets/permissions";
 

@@ -11,7 +11,7 @@ import { ContentInspector } from "../attachments/content-inspector";
 import { sanitizeFilename } from "../attachments/filename";
 import { newStorageKey } from "../attachments/storage";
 import { logger } from "../observability/logger";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { InboundAttachment } from "./parse-message";
 
 export type StoredMailFile = { key: string; filename: string; contentType: string; size: number; sha256: string };

@@ -1,6 +1,6 @@
 import "server-only";
 import { env } from "../env";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { limiter, rateLimitHeaders, RateLimiterRes, stateOf } from "../ratelimit/limiters";
 
 /** SPEC §6: full exports are limited per user (RATE_LIMIT_EXPORT_PER_MIN, default 10 a minute). */

@@ -1,6 +1,6 @@
 import "server-only";
 import { env } from "../env";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 
 import type { Feature } from "./feature-names";
 

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Tx } from "../db/tenant";
 import { featureFlags } from "../db/schema/flags";
 import { recordAudit } from "../audit/record-audit";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { auditActor } from "../tickets/actor";
 import { assertCan } from "../tickets/permissions";

@@ -9,7 +9,7 @@ import { ZSlaSettings } from "../orgs/customer-sla";
 import { ZListNotifications, ZMarkRead, ZNotification } from "../notifications/list-notifications";
 import { ZCreatePolicy, ZPolicy, ZUpdatePolicy } from "../sla-policies/schemas";
 import { ZCreateWebhook, ZDelivery, ZListDeliveries, ZUpdateWebhook, ZWebhook } from "../webhooks/manage-webhooks";
-import { ERROR_STATUS } from "./errors";
+import { ERROR_STATUS } from "../core/errors";
 import { ZFlag, ZPutFlag } from "../flags/flags";
 import { ZAuditEvent, ZListAudit } from "../audit/list-audit";
 import { USER_OPERATIONS } from "../users/openapi";

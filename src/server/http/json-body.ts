@@ -1,5 +1,5 @@
 import "server-only";
-import { AppError } from "./errors";
+import { AppError } from "../core/errors";
 
 export const MAX_JSON_BYTES = 1024 * 1024;
 

@@ -5,7 +5,7 @@ import { withTenant, type Tx } from "../db/tenant";
 import type { Role } from "../db/schema/enums";
 import { confirmClaim, pendingStep, readClaim, type Principal } from "../auth/principal";
 import { logger } from "../observability/logger";
-import { AppError } from "./errors";
+import { AppError } from "../core/errors";
 import { clientIp } from "./client-ip";
 import { env } from "../env";
 import { errorResponse, toAppError } from "./error-response";

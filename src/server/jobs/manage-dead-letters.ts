@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { ADMIN_QUEUES, dropDeadLetters, listDeadLetters, replayDeadLetters, type DeadLetter } from "./dead-letters";
 

@@ -11,7 +11,7 @@ import { recordAudit } from "../audit/record-audit";
 import { mintLinkToken } from "../auth/api-tokens";
 import { setupUrl } from "../auth/setup-link";
 import { isFeatureEnabled } from "../flags/flags";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { toAppError } from "../http/error-response";
 
 export const SETUP_LINK_HOURS = 24;

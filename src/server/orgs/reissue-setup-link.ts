@@ -7,7 +7,7 @@ import { enterTenant, unsafeWithSystem } from "../db/tenant";
 import { orgs } from "../db/schema/orgs";
 import { oneTimeTokens, users } from "../db/schema/users";
 import { isFeatureEnabled } from "../flags/flags";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { SETUP_LINK_HOURS } from "./bootstrap-org";
 
 export type ReissuedLink = {

@@ -1,6 +1,6 @@
 import "server-only";
 import { env } from "../env";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { logger } from "../observability/logger";
 import { metrics } from "../observability/metrics";
 import { limiter, rateLimitHeaders, RateLimiterRes, type LimitState } from "./limiters";

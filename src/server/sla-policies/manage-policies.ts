@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit";
 import { calendars, slaPolicies } from "../db/schema/sla";
 import type { Tx } from "../db/tenant";
-import { AppError, notFound } from "../http/errors";
+import { AppError, notFound } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";

@@ -2,7 +2,7 @@ import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { comments, tickets } from "../db/schema/tickets";
 import { recordAudit } from "../audit/record-audit";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { renderMarkdown } from "../markdown/render";
 import { enqueue } from "../jobs/enqueue";

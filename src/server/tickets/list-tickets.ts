@@ -3,7 +3,7 @@ import { and, arrayContains, eq, inArray, isNull, sql, type SQL } from "drizzle-
 import { tickets } from "../db/schema/tickets";
 import { decodeCursor, encodeCursor } from "../http/cursor";
 import type { Admission } from "../http/admission";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { visibleTo } from "./load-ticket";
 import { isStaff } from "./permissions";

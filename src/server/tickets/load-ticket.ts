@@ -3,7 +3,7 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Principal } from "../auth/principal";
 import type { Tx } from "../db/tenant";
 import { tickets } from "../db/schema/tickets";
-import { notFound } from "../http/errors";
+import { notFound } from "../core/errors";
 import { isStaff } from "./permissions";
 import { ticketColumns, type TicketRow } from "./ticket-view";
 

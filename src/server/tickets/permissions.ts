@@ -1,6 +1,6 @@
 import type { Principal } from "../auth/principal";
 import type { Role } from "../db/schema/enums";
-import { AppError, forbidden } from "../http/errors";
+import { AppError, forbidden } from "../core/errors";
 import type { CreateTicket } from "./schemas";
 
 // SPEC §4's role table as one declarative rule set. Visibility (what a caller may see at all) is

@@ -3,7 +3,7 @@ import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { tickets } from "../db/schema/tickets";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";

@@ -1,7 +1,7 @@
 import "server-only";
 import type { PageUser } from "../auth/page-session";
 import { withPageContext } from "../auth/page-context";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { warningLeadSeconds } from "../sla/apply";
 import { lookupUsers, type UserSummary } from "../users/lookup-users";

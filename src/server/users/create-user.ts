@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ROLES } from "../db/schema/enums";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { hashPassword } from "../auth/password";
 import { personalPasswordProblem, ZNewPassword } from "../auth/password-policy";

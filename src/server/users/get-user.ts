@@ -1,7 +1,7 @@
 import "server-only";
 import { eq } from "drizzle-orm";
 import { users } from "../db/schema/users";
-import { notFound } from "../http/errors";
+import { notFound } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { assertCan } from "../tickets/permissions";
 import { toUserDetail, type UserDetail } from "./user-view";

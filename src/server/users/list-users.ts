@@ -3,7 +3,7 @@ import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { ROLES } from "../db/schema/enums";
 import { users } from "../db/schema/users";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { decodeCursor, isKeyCursor, keysetPage } from "../http/cursor";
 import type { Ctx } from "../http/route";
 import { assertCan, can, STAFF_ROLES } from "../tickets/permissions";

@@ -2,7 +2,7 @@ import "server-only";
 import { and, asc, eq, isNotNull, isNull } from "drizzle-orm";
 import type { Tx } from "../db/tenant";
 import { users } from "../db/schema/users";
-import { notFound } from "../http/errors";
+import { notFound } from "../core/errors";
 
 /**
  * A user of the caller's org, row-locked for the change about to be made. Row-level security

@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { createPasswordLink } from "../auth/setup-link";
 import { assertFeatureEnabled } from "../flags/flags";

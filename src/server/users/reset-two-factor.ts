@@ -2,7 +2,7 @@ import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { deleteRecoveryCodes } from "../auth/recovery-codes";
 import { assertCan } from "../tickets/permissions";

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import type { Tx } from "../db/tenant";
 import { orgs } from "../db/schema/orgs";
 import { env } from "../env";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { logger } from "../observability/logger";
 import { mailer, mailFrom } from "../notifications/email";
 import { LINK_HOURS } from "../auth/setup-link";

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { recordAudit } from "../audit/record-audit";
 import { webhookDeliveries, webhooks } from "../db/schema/notifications";
 import { decodeCursor, isKeyCursor, keysetPage } from "../http/cursor";
-import { AppError, notFound } from "../http/errors";
+import { AppError, notFound } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { refusedUrlReason } from "../outbound/guard";
 import { auditActor } from "../tickets/actor";

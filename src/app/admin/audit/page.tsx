@@ -9,7 +9,7 @@ import { isUuid } from "@/lib/ticket-labels";
 import { listAudit, ZListAudit, type ListAudit } from "@/server/audit/list-audit";
 import { withPageContext } from "@/server/auth/page-context";
 import { requireAdmin } from "../require-admin";
-import { AppError } from "@/server/http/errors";
+import { AppError } from "@/server/core/errors";
 import type { Ctx } from "@/server/http/route";
 import { listUsers, ZListUsers } from "@/server/users/list-users";
 

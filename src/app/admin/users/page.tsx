@@ -12,7 +12,7 @@ import { getOrgSecurity } from "@/server/auth/org-security";
 import { isFeatureEnabled } from "@/server/flags/flags";
 import { twoFactorStatus } from "@/server/auth/two-factor";
 import { ROLES } from "@/server/db/schema/enums";
-import { AppError } from "@/server/http/errors";
+import { AppError } from "@/server/core/errors";
 import type { Ctx } from "@/server/http/route";
 import { getUser } from "@/server/users/get-user";
 import { listUsers, ZListUsers, type ListUsers } from "@/server/users/list-users";

@@ -18,7 +18,7 @@ import { orgSendsReplies } from "@/server/email/outbound-reply";
 import { listTicketCcs } from "@/server/email/ticket-ccs";
 import { withPageContext } from "@/server/auth/page-context";
 import { currentUser, requireUser, type PageUser } from "@/server/auth/page-session";
-import { AppError } from "@/server/http/errors";
+import { AppError } from "@/server/core/errors";
 import type { Ctx } from "@/server/http/route";
 import { warningLeadSeconds } from "@/server/sla/apply";
 import { getTicket } from "@/server/tickets/get-ticket";

@@ -3,7 +3,7 @@ import type { NextRequest } from "next/server";
 import { authOptions } from "@/server/auth/nextauth";
 import { assertSignInAllowed } from "@/server/auth/signin-throttle";
 import { clientIp } from "@/server/http/client-ip";
-import { AppError } from "@/server/http/errors";
+import { AppError } from "@/server/core/errors";
 import { errorResponse } from "@/server/http/error-response";
 
 type Ctx = { params: Promise<{ nextauth: string[] }> };

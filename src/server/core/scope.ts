@@ -1,0 +1,10 @@
+import type { Tx } from "../db/tenant";
+import type { Principal } from "../auth/principal";
+
+/**
+ * What a domain operation runs with: the tenant transaction (RLS as beacon_app, app.org_id set),
+ * the confirmed caller, and the request id for logs and audit. No request, no query, no params:
+ * an operation's input is its own typed argument, so API routes, pages, jobs and scripts call it
+ * the same way (issue 15 item 1).
+ */
+export type Scope = { tx: Tx; user: Principal; requestId: string };
