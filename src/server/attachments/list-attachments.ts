@@ -1,7 +1,7 @@
 import "server-only";
 import { and, eq, isNull, or, sql } from "drizzle-orm";
 import { attachments, comments } from "../db/schema/tickets";
-import { decodeCursor, encodeCursor } from "../http/cursor";
+import { decodeCursor, encodeCursor } from "../core/cursor";
 import type { Ctx } from "../http/route";
 import { loadVisibleTicket } from "../tickets/load-ticket";
 import { can } from "../tickets/permissions";

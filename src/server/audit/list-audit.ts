@@ -2,7 +2,7 @@ import "server-only";
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { auditEvents } from "../db/schema/audit";
-import { decodeCursor, encodeCursor } from "../http/cursor";
+import { decodeCursor, encodeCursor } from "../core/cursor";
 import type { Ctx } from "../http/route";
 import { assertCan } from "../tickets/permissions";
 import { zLimit } from "../tickets/schemas";

@@ -3,7 +3,7 @@ import type { AuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { AppError } from "../core/errors";
-import { clientIp } from "../http/client-ip";
+import { clientIp } from "../ratelimit/client-ip";
 import { SECOND_FACTOR_REQUIRED, verifyCredentials } from "./verify-credentials";
 import { encode } from "next-auth/jwt";
 import { authSecret, SESSION_MAX_AGE_SEC, secureCookies, sessionTokenMaxAge, withinAbsoluteLifetime } from "./session-cookie";

@@ -1,8 +1,8 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { withTenant } from "../db/tenant";
-import { admitByEnv, admitCaller, admitClient, type Admission } from "../http/admission";
-import { clientIp } from "../http/client-ip";
+import { admitByEnv, admitCaller, admitClient, type Admission } from "../ratelimit/admission";
+import { clientIp } from "../ratelimit/client-ip";
 import type { Ctx } from "../http/route";
 import type { PageUser } from "./page-session";
 

@@ -2,7 +2,7 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit";
 import { env } from "../env";
-import { decodeCursor, encodeCursor } from "../http/cursor";
+import { decodeCursor, encodeCursor } from "../core/cursor";
 import type { Ctx } from "../http/route";
 import { auditActor } from "../tickets/actor";
 import { toTicketView } from "../tickets/ticket-view";

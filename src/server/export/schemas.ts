@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { zQueryDateTime } from "../http/query-dates";
+import { zQueryDateTime } from "../core/query-dates";
 import { ZComment, ZTicket } from "../tickets/schemas";
 
 const zSince = zQueryDateTime();

@@ -6,17 +6,17 @@ import type { Role } from "../db/schema/enums";
 import { confirmClaim, pendingStep, readClaim, type Principal } from "../auth/principal";
 import { logger } from "../observability/logger";
 import { AppError } from "../core/errors";
-import { clientIp } from "./client-ip";
+import { clientIp } from "../ratelimit/client-ip";
 import { env } from "../env";
 import { errorResponse, toAppError } from "./error-response";
 import { readJsonBody } from "./json-body";
 import { countDbError, observeRequest } from "../observability/metrics";
 import { rateLimitHeaders, type LimitState } from "../ratelimit/limiters";
-import { admitByEnv, admitCaller, admitClient, type Admission } from "./admission";
+import { admitByEnv, admitCaller, admitClient, type Admission } from "../ratelimit/admission";
 
 type AuthSpec = "any" | readonly Role[];
 
-type Spec<B, Q, P> = {
+export type Spec<B, Q, P> = {
   auth: AuthSpec;
   body?: ZodType<B>;
   query?: ZodType<Q>;
@@ -55,6 +55,15 @@ export type StreamCtx<Q = unknown, P = unknown> = Omit<Ctx<Q, P>, "tx"> & {
 type NextCtx = { params?: Promise<Record<string, string | string[]>> };
 type Handler = (req: Request, nextCtx: NextCtx) => Promise<Response>;
 
+/** Path parameters as the router found them (Next's segment params, or the route table's match). */
+export type RawParams = Record<string, string | string[] | undefined>;
+
+/** What the wrapper hands a runner: the request's public context, its log fields and limits. */
+export type Base<Q, P> = { ctx: PublicCtx<Q, P>; req: Request; log: LogFields; limits?: LimitState };
+
+/** The part of a request that differs by kind of route: signed in, streaming or public. */
+export type Run<B, Q, P> = (base: Base<Q, P>, body: B) => Promise<unknown>;
+
 /**
  * The one request wrapper (CONVENTIONS "A request, end to end"): request id, auth by cookie or
  * bearer confirmed against the database, zod parsing of params/query/body, the tenant transaction,
@@ -64,13 +73,18 @@ export function route<B = undefined, Q = undefined, P = undefined>(
   spec: Spec<B, Q, P>,
   handler: (ctx: Ctx<Q, P>, body: B) => Promise<unknown>,
 ): Handler {
-  return wrap(spec, async (base, body) => {
+  return wrap(spec, signedInRun(spec, handler));
+}
+
+/** The signed-in step of route(): claim, tenant transaction, admission, then the handler in that transaction. */
+export function signedInRun<B, Q, P>(spec: Spec<B, Q, P>, handler: (ctx: Ctx<Q, P>, body: B) => Promise<unknown>): Run<B, Q, P> {
+  return async (base, body) => {
     const claim = await signedInClaim(base.req);
     return withTenant(claim.orgId, async (tx) => {
       const user = await admit(spec, base, tx, claim, { consumeLimits: true });
       return handler({ ...base.ctx, user, org: { id: user.orgId }, tx }, body);
     });
-  });
+  };
 }
 
 /**
@@ -113,7 +127,7 @@ async function signedInClaim(req: Request): Promise<Claim> {
 /** Steps 6a–6f: the caller confirmed against the database, then limits, feature, pending step and role. */
 async function admit<Q, P>(
   spec: Omit<Spec<unknown, Q, P>, "body">,
-  base: { ctx: PublicCtx<Q, P>; log: LogFields; limits?: LimitState },
+  base: Omit<Base<Q, P>, "req">,
   tx: Tx,
   claim: Claim,
   opts: { consumeLimits: boolean },
@@ -139,7 +153,12 @@ export function publicRoute<B = undefined, Q = undefined, P = undefined>(
   spec: Omit<Spec<B, Q, P>, "auth" | "allowPendingPasswordChange" | "allowPendingTwoFactorSetup">,
   handler: (ctx: PublicCtx<Q, P>, body: B) => Promise<unknown>,
 ): Handler {
-  return wrap(spec, (base, body) => handler(base.ctx, body));
+  return wrap(spec, publicRun(handler));
+}
+
+/** The step of publicRoute(): the handler with the public context, no claim and no transaction. */
+export function publicRun<B, Q, P>(handler: (ctx: PublicCtx<Q, P>, body: B) => Promise<unknown>): Run<B, Q, P> {
+  return (base, body) => handler(base.ctx, body);
 }
 
 type LogFields = { userId?: string; orgId?: string };
@@ -172,61 +191,72 @@ function sameOriginAs(req: Request, origin: string): boolean {
   return host !== null && (origin === `http://${host}` || origin === `https://${host}`);
 }
 
-function wrap<B, Q, P>(
+function wrap<B, Q, P>(spec: Omit<Spec<B, Q, P>, "auth">, run: Run<B, Q, P>): Handler {
+  return (req, nextCtx) => serve(spec, run, req, async () => (nextCtx.params ? await nextCtx.params : {}));
+}
+
+/**
+ * One request through the wrapper, whoever routed it (a Next route file, or the route table's
+ * dispatcher with the params it matched): request id, client admission, parsing, `run`, error
+ * mapping, headers, metrics and the log line.
+ */
+export async function serve<B, Q, P>(
   spec: Omit<Spec<B, Q, P>, "auth">,
-  run: (base: { ctx: PublicCtx<Q, P>; req: Request; log: LogFields; limits?: LimitState }, body: B) => Promise<unknown>,
-): Handler {
-  return async (req, nextCtx) => {
-    const started = performance.now();
-    const requestId = incomingRequestId(req.headers) ?? randomUUID();
-    const url = new URL(req.url);
-    const log: LogFields = {};
-    const base: { ctx: PublicCtx<Q, P>; req: Request; log: LogFields; limits?: LimitState } = {
-      ctx: { requestId, req, ip: clientIp(req.headers), query: undefined as Q, params: undefined as P },
-      req,
-      log,
-    };
-    let response: Response;
-    let failure: AppError | undefined;
-    try {
-      base.limits = await admitClient(base.ctx);
-      admitByEnv(spec, base.ctx.query, false);
-      base.ctx.params = parse(spec.params, nextCtx.params ? await nextCtx.params : {}, "path");
-      base.ctx.query = parse(spec.query, Object.fromEntries(url.searchParams), "query");
-      admitByEnv(spec, base.ctx.query, true);
-      const body = spec.body ? parse(spec.body, await readJsonBody(req), "body") : (undefined as B);
-      const result = await run(base, body);
-      response = toResponse(result, spec.status);
-    } catch (err) {
-      failure = toAppError(err);
-      if (failure.code === "internal" || failure.code === "unavailable") {
-        logger().error({ requestId, err: describe(err) }, "request failed");
-        countDbError(err, failure.code);
-      }
-      response = errorResponse(failure);
-    }
-    response.headers.set("X-Request-Id", requestId);
-    if (!response.headers.has("Cache-Control")) response.headers.set("Cache-Control", "no-store");
-    if (base.limits && !response.headers.has("RateLimit-Limit")) {
-      for (const [k, v] of Object.entries(rateLimitHeaders(base.limits))) response.headers.set(k, v);
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const template = routeTemplate(url.pathname);
-    observeRequest(req.method, template, response.status, seconds);
-    // A switched-off feature's 503 is an operator's choice, not a fault: below error, so "alert on level 50" stays quiet.
-    const level = response.status >= 500 ? (failure?.code === "feature_disabled" ? "warn" : "error") : "info";
-    logger()[level]({
-      requestId,
-      method: req.method,
-      route: template,
-      status: response.status,
-      latencyMs: Math.round(seconds * 10_000) / 10,
-      userId: log.userId,
-      orgId: log.orgId,
-      ...(failure && failure.code !== "internal" ? { error: failure.code, event: EVENT_OF[failure.code] } : {}),
-    }, "request");
-    return response;
+  run: Run<B, Q, P>,
+  req: Request,
+  params: () => Promise<RawParams>,
+  /** The metrics and log label; by default the path with its ids replaced (routeTemplate). */
+  label?: string,
+): Promise<Response> {
+  const started = performance.now();
+  const requestId = incomingRequestId(req.headers) ?? randomUUID();
+  const url = new URL(req.url);
+  const log: LogFields = {};
+  const base: Base<Q, P> = {
+    ctx: { requestId, req, ip: clientIp(req.headers), query: undefined as Q, params: undefined as P },
+    req,
+    log,
   };
+  let response: Response;
+  let failure: AppError | undefined;
+  try {
+    base.limits = await admitClient(base.ctx);
+    admitByEnv(spec, base.ctx.query, false);
+    base.ctx.params = parse(spec.params, await params(), "path");
+    base.ctx.query = parse(spec.query, Object.fromEntries(url.searchParams), "query");
+    admitByEnv(spec, base.ctx.query, true);
+    const body = spec.body ? parse(spec.body, await readJsonBody(req), "body") : (undefined as B);
+    const result = await run(base, body);
+    response = toResponse(result, spec.status);
+  } catch (err) {
+    failure = toAppError(err);
+    if (failure.code === "internal" || failure.code === "unavailable") {
+      logger().error({ requestId, err: describe(err) }, "request failed");
+      countDbError(err, failure.code);
+    }
+    response = errorResponse(failure);
+  }
+  response.headers.set("X-Request-Id", requestId);
+  if (!response.headers.has("Cache-Control")) response.headers.set("Cache-Control", "no-store");
+  if (base.limits && !response.headers.has("RateLimit-Limit")) {
+    for (const [k, v] of Object.entries(rateLimitHeaders(base.limits))) response.headers.set(k, v);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const template = label ?? routeTemplate(url.pathname);
+  observeRequest(req.method, template, response.status, seconds);
+  // A switched-off feature's 503 is an operator's choice, not a fault: below error, so "alert on level 50" stays quiet.
+  const level = response.status >= 500 ? (failure?.code === "feature_disabled" ? "warn" : "error") : "info";
+  logger()[level]({
+    requestId,
+    method: req.method,
+    route: template,
+    status: response.status,
+    latencyMs: Math.round(seconds * 10_000) / 10,
+    userId: log.userId,
+    orgId: log.orgId,
+    ...(failure && failure.code !== "internal" ? { error: failure.code, event: EVENT_OF[failure.code] } : {}),
+  }, "request");
+  return response;
 }
 
 /** Failures operators search for by name in the logs. */

@@ -2,7 +2,7 @@ import "server-only";
 import { and, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { notifications } from "../db/schema/notifications";
-import { decodeCursor, isKeyCursor, keysetPage } from "../http/cursor";
+import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
 import type { Ctx } from "../http/route";
 import { zLimit } from "../tickets/schemas";
 

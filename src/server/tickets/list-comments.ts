@@ -1,7 +1,7 @@
 import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import { comments } from "../db/schema/tickets";
-import { decodeCursor, isKeyCursor, keysetPage } from "../http/cursor";
+import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
 import type { Ctx } from "../http/route";
 import { loadVisibleTicket } from "./load-ticket";
 import { can } from "./permissions";

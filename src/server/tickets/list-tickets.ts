@@ -1,8 +1,8 @@
 import "server-only";
 import { and, arrayContains, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { tickets } from "../db/schema/tickets";
-import { decodeCursor, encodeCursor } from "../http/cursor";
-import type { Admission } from "../http/admission";
+import { decodeCursor, encodeCursor } from "../core/cursor";
+import type { Admission } from "../ratelimit/admission";
 import { AppError } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { visibleTo } from "./load-ticket";

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ROLES } from "../db/schema/enums";
 import { users } from "../db/schema/users";
 import { AppError } from "../core/errors";
-import { decodeCursor, isKeyCursor, keysetPage } from "../http/cursor";
+import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
 import type { Ctx } from "../http/route";
 import { assertCan, can, STAFF_ROLES } from "../tickets/permissions";
 import { zLimit } from "../tickets/schemas";

@@ -4,7 +4,7 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../audit/record-audit";
 import { webhookDeliveries, webhooks } from "../db/schema/notifications";
-import { decodeCursor, isKeyCursor, keysetPage } from "../http/cursor";
+import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
 import { AppError, notFound } from "../core/errors";
 import type { Ctx } from "../http/route";
 import { refusedUrlReason } from "../outbound/guard";

@@ -1,6 +1,6 @@
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import { env } from "@/server/env";
-import { clientIp } from "@/server/http/client-ip";
+import { clientIp } from "@/server/ratelimit/client-ip";
 import { errorResponse, toAppError } from "@/server/http/error-response";
 import { scrapeMetrics } from "@/server/observability/scrape";
 import { consume } from "@/server/ratelimit/api-limits";

@@ -2,7 +2,7 @@ import NextAuth from "next-auth";
 import type { NextRequest } from "next/server";
 import { authOptions } from "@/server/auth/nextauth";
 import { assertSignInAllowed } from "@/server/auth/signin-throttle";
-import { clientIp } from "@/server/http/client-ip";
+import { clientIp } from "@/server/ratelimit/client-ip";
 import { AppError } from "@/server/core/errors";
 import { errorResponse } from "@/server/http/error-response";
 

@@ -3,8 +3,8 @@ import type { Principal } from "../auth/principal";
 import type { Tx } from "../db/tenant";
 import { assertFeatureEnabledByEnv, type Feature } from "../flags/features";
 import { assertFeatureEnabled } from "../flags/flags";
-import { consume } from "../ratelimit/api-limits";
-import type { LimitState } from "../ratelimit/limiters";
+import { consume } from "./api-limits";
+import type { LimitState } from "./limiters";
 
 /**
  * What a request must pass before its work runs, the same for the API (route()) and for pages

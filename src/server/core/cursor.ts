@@ -1,7 +1,7 @@
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { authSecret } from "../auth/session-cookie";
-import { AppError } from "../core/errors";
+import { AppError } from "./errors";
 
 // Opaque keyset cursors: base64url(JSON) + a truncated HMAC, so a tampered or hand-made cursor is
 // a 400 instead of a query on attacker-chosen values. The MAC also covers the list the cursor was
