@@ -1,14 +1,17 @@
 import { sql } from "drizzle-orm";
-import { boolean, customType, foreignKey, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, customType, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 import { comments, tickets } from "./tickets";
 
 // The email channel (SPEC §11, docs/decisions/029-email-inbound-core.md).
 
+/** The authentication verdicts of an inbound message (decision 035); `checked: false` when there was nothing to check against. */
+export type MailAuthResult = { checked: boolean; spf: string; dkim: string; dmarc: string; dmarcPolicy?: string; fromDomain?: string };
+
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
 export const inboundSource = pgEnum("inbound_source", ["smtp", "imap", "webhook"]);
-export const inboundStatus = pgEnum("inbound_status", ["received", "applied", "dropped", "failed"]);
+export const inboundStatus = pgEnum("inbound_status", ["received", "applied", "dropped", "failed", "held", "rejected"]);
 export const messageIdDirection = pgEnum("message_id_direction", ["inbound", "outbound"]);
 
 /** An org's support address. A recipient decides the org, so an address belongs to one org only. */
@@ -53,6 +56,13 @@ export const inboundMessages = pgTable(
     error: text("error"),
     ticketId: uuid("ticket_id"),
     commentId: uuid("comment_id"),
+    /** The header From, set by the apply job: the per-sender hourly ticket cap counts by it (decision 035). */
+    fromAddress: text("from_address"),
+    /** The SMTP client as the receiver saw it, so SPF can be evaluated by the apply job (null for IMAP and webhook mail). */
+    clientIp: text("client_ip"),
+    helo: text("helo"),
+    /** SPF/DKIM/DMARC results (mailauth), or { checked: false } when the source gives nothing to check. */
+    auth: jsonb("auth").$type<MailAuthResult>(),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
     appliedAt: timestamp("applied_at", { withTimezone: true }),
   },
@@ -60,6 +70,7 @@ export const inboundMessages = pgTable(
     primaryKey({ columns: [t.orgId, t.id] }),
     uniqueIndex("inbound_messages_org_dedupe_key").on(t.orgId, t.dedupeKey),
     index("inbound_messages_org_received_idx").on(t.orgId, t.receivedAt),
+    index("inbound_messages_org_sender_tickets_idx").on(t.orgId, t.fromAddress, t.appliedAt).where(sql`${t.outcome} = 'ticket'`),
   ],
 );
 
@@ -90,6 +101,9 @@ export const ticketCcs = pgTable(
     orgId: uuid("org_id").notNull(),
     ticketId: uuid("ticket_id").notNull(),
     email: text("email").notNull(),
+    /** A delivery report said mail to this CC failed for good (decision 035). */
+    bouncingAt: timestamp("bouncing_at", { withTimezone: true }),
+    bouncingReason: text("bouncing_reason"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

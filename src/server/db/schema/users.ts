@@ -13,6 +13,9 @@ export const users = pgTable(
     role: userRole("role").notNull(),
     passwordHash: text("password_hash"),
     blockedAt: timestamp("blocked_at", { withTimezone: true }),
+    /** A delivery report said mail to this address failed for good (decision 035); cleared when they write in. */
+    emailBouncingAt: timestamp("email_bouncing_at", { withTimezone: true }),
+    emailBouncingReason: text("email_bouncing_reason"),
     /** Bumped to revoke every session and API token of the user at once. */
     sessionVersion: integer("session_version").notNull().default(1),
     mustChangePassword: boolean("must_change_password").notNull().default(false),
