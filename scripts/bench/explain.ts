@@ -25,7 +25,7 @@ const { getTicket } = await import("../../src/server/tickets/get-ticket");
 const { listComments } = await import("../../src/server/tickets/list-comments");
 const { ZListTickets, ZListPage } = await import("../../src/server/tickets/schemas");
 const { viewCounts, STAFF_VIEWS } = await import("../../src/server/tickets/view-counts");
-const { capturingDb, ctxFor } = await import("./lib/capture");
+const { capturingDb, scopeFor } = await import("./lib/capture");
 const { describeUrl, fmtBytes, fmtInt, requireDatabaseUrl } = await import("./lib/db");
 import type { Principal } from "../../src/server/auth/principal";
 import { OWNER_TENANT_SQL, type Tx } from "../../src/server/db/tenant";
@@ -116,7 +116,7 @@ type Scenario = {
 
 type Picks = { ticketId: string };
 
-const list = (q: Record<string, string>) => (tx: Tx, user: Principal) => listTickets(ctxFor(user, tx, ZListTickets.parse(q)));
+const list = (q: Record<string, string>) => (tx: Tx, user: Principal) => listTickets(scopeFor(user, tx), ZListTickets.parse(q));
 
 const SCENARIOS: Scenario[] = [
   { id: "all", title: "Agent default view (All): no filter, -updatedAt", who: "agent", org: "large", call: "GET /api/v1/tickets", run: list({}) },
@@ -128,15 +128,15 @@ const SCENARIOS: Scenario[] = [
   { id: "ui-breaching", title: "UI view Breaching soon (sla=breaching, sort=resolveDue)", who: "agent", org: "large", call: "GET /api/v1/tickets?sla=breaching&sort=resolveDue", run: list({ sla: "breaching", sort: "resolveDue" }) },
   {
     id: "ui-counts", title: "UI view counts (one count per staff view)", who: "agent", org: "large", call: "workspace page: viewCounts(STAFF_VIEWS)",
-    run: (tx, user) => viewCounts(ctxFor(user, tx, undefined), STAFF_VIEWS),
+    run: (tx, user) => viewCounts(scopeFor(user, tx), STAFF_VIEWS),
   },
   {
     id: "page-2", title: "Keyset page 2 of the default view (cursor condition)", who: "agent", org: "large",
     call: "GET /api/v1/tickets?cursor=<nextCursor of page 1>",
     run: async (tx, user) => {
-      const p1 = await listTickets(ctxFor(user, tx, ZListTickets.parse({})));
+      const p1 = await listTickets(scopeFor(user, tx), ZListTickets.parse({}));
       if (!p1.nextCursor) throw new Error("page 1 has no next page");
-      return listTickets(ctxFor(user, tx, ZListTickets.parse({ cursor: p1.nextCursor })));
+      return listTickets(scopeFor(user, tx), ZListTickets.parse({ cursor: p1.nextCursor }));
     },
     only: (qs) => qs.slice(-1),
   },
@@ -150,14 +150,14 @@ const SCENARIOS: Scenario[] = [
   { id: "small-all", title: "Small org: agent default view", who: "agent", org: "small", call: "GET /api/v1/tickets", run: list({}) },
   { id: "small-solved", title: "Small org: Solved", who: "agent", org: "small", call: "GET /api/v1/tickets?status=solved", run: list({ status: "solved" }) },
   { id: "small-search", title: "Small org: search q=printer", who: "agent", org: "small", call: "GET /api/v1/tickets?q=printer", run: list({ q: "printer" }) },
-  { id: "ticket", title: "One ticket by id", who: "agent", org: "large", call: "GET /api/v1/tickets/:id", run: (tx, user, p) => getTicket(ctxFor(user, tx, undefined), p.ticketId) },
+  { id: "ticket", title: "One ticket by id", who: "agent", org: "large", call: "GET /api/v1/tickets/:id", run: (tx, user, p) => getTicket(scopeFor(user, tx), p.ticketId) },
   {
     id: "comments", title: "Comments of a ticket (staff: with internal notes)", who: "agent", org: "large", call: "GET /api/v1/tickets/:id/comments",
-    run: (tx, user, p) => listComments(ctxFor(user, tx, ZListPage.parse({})), p.ticketId),
+    run: (tx, user, p) => listComments(scopeFor(user, tx), p.ticketId, ZListPage.parse({})),
   },
   {
     id: "customer-comments", title: "Comments of a ticket (customer: own ticket, public only)", who: "customer", org: "large", call: "GET /api/v1/tickets/:id/comments (as its requester)",
-    run: (tx, user, p) => listComments(ctxFor(user, tx, ZListPage.parse({})), p.ticketId),
+    run: (tx, user, p) => listComments(scopeFor(user, tx), p.ticketId, ZListPage.parse({})),
   },
 ];
 

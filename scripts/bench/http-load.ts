@@ -41,7 +41,7 @@ import { confirmClaim, type Principal } from "../../src/server/auth/principal";
 import { bootstrapOrg } from "../../src/server/orgs/bootstrap-org";
 import { listTickets } from "../../src/server/tickets/list-tickets";
 import { ZListTickets } from "../../src/server/tickets/schemas";
-import { capturingDb, ctxFor } from "./lib/capture";
+import { capturingDb, scopeFor } from "./lib/capture";
 import { searchTerms, sentencePool, subjectPool, prng, pick } from "./lib/corpus";
 import { requireDatabaseUrl } from "./lib/db";
 import { tsNodeArgs } from "./lib/child";
@@ -565,7 +565,7 @@ async function captureListSql(agent: Agent): Promise<{ spec: BareSpec; display: 
       runCaptured({ orgId: agent.orgId } as Principal, async (tx) => {
         const user = await confirmClaim(tx, claim);
         if (!user) throw new Error("the bench token was not accepted");
-        return listTickets(ctxFor(user, tx, ZListTickets.parse({})));
+        return listTickets(scopeFor(user, tx), ZListTickets.parse({}));
       });
     await call();
     const { queries } = await call();

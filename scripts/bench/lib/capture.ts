@@ -4,7 +4,7 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import * as schema from "../../../src/server/db/schema/index";
 import { OWNER_TENANT_SQL, type Tx } from "../../../src/server/db/tenant";
-import type { Ctx } from "../../../src/server/http/route";
+import type { Scope } from "../../../src/server/core/scope";
 import type { Principal } from "../../../src/server/auth/principal";
 
 // Captures the SQL the app really sends: the domain function runs unchanged, in a tenant
@@ -38,16 +38,7 @@ export function capturingDb(pool: pg.Pool) {
   return { run };
 }
 
-/** The request context the route wrapper builds, for calling domain functions directly. */
-export function ctxFor<Q>(user: Principal, tx: Tx, query: Q): Ctx<Q> {
-  return {
-    requestId: randomUUID(),
-    req: new Request("http://bench.invalid/"),
-    ip: "127.0.0.1",
-    user,
-    org: { id: user.orgId },
-    tx,
-    query,
-    params: undefined,
-  };
+/** The scope the route wrapper gives a domain function, for calling domain functions directly. */
+export function scopeFor(user: Principal, tx: Tx): Scope {
+  return { requestId: randomUUID(), user, tx };
 }

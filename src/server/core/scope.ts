@@ -1,5 +1,5 @@
 import type { Tx } from "../db/tenant";
-import type { Principal } from "../auth/principal";
+import type { Principal } from "./principal";
 
 /**
  * What a domain operation runs with: the tenant transaction (RLS as beacon_app, app.org_id set),

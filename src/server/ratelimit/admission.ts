@@ -1,5 +1,5 @@
 import "server-only";
-import type { Principal } from "../auth/principal";
+import type { Principal } from "../core/principal";
 import type { Tx } from "../db/tenant";
 import { assertFeatureEnabledByEnv, type Feature } from "../flags/features";
 import { assertFeatureEnabled } from "../flags/flags";

@@ -1,8 +1,8 @@
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import type { AuditActor } from "../audit/record-audit";
 
-export const auditActor = (ctx: Pick<Ctx, "user" | "requestId">): AuditActor => ({
-  orgId: ctx.user.orgId,
-  actorId: ctx.user.userId,
-  requestId: ctx.requestId,
+export const auditActor = (scope: Pick<Scope, "user" | "requestId">): AuditActor => ({
+  orgId: scope.user.orgId,
+  actorId: scope.user.userId,
+  requestId: scope.requestId,
 });

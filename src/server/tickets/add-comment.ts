@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { comments, tickets } from "../db/schema/tickets";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { renderMarkdown } from "../markdown/render";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
@@ -23,8 +23,8 @@ import { queueReplyEmail } from "../email/outbound-reply";
  * ticket; a closed ticket takes no comments (409). Comment, SLA stamps and audit event commit
  * together.
  */
-export async function addComment(ctx: Ctx, ticketId: string, input: CreateComment, via: CommentVia = {}): Promise<CommentView> {
-  const { tx, user } = ctx;
+export async function addComment(scope: Scope, ticketId: string, input: CreateComment, via: CommentVia = {}): Promise<CommentView> {
+  const { tx, user } = scope;
   // A CC replying by email is a participant the requester invited (SPEC §11), not the requester.
   const t = via.ccParticipant && !input.internal ? await loadParticipantTicket(tx, user.orgId, ticketId) : await loadVisibleTicket(tx, user, ticketId, { forUpdate: true });
   if (t.status === "closed") throw new AppError("conflict", "closed tickets are final; open a new ticket instead");
@@ -46,7 +46,7 @@ export async function addComment(ctx: Ctx, ticketId: string, input: CreateCommen
     .update(tickets)
     .set({ ...set, ...sla, updatedAt: now, version: sql`${tickets.version} + 1` })
     .where(eq(tickets.id, t.id));
-  await recordAudit(tx, auditActor(ctx), {
+  await recordAudit(tx, auditActor(scope), {
     action: input.internal ? "ticket.note_added" : "ticket.replied",
     entityType: "ticket",
     entityId: t.id,

@@ -4,7 +4,7 @@ import { comments, tickets } from "../db/schema/tickets";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { renderMarkdown } from "../markdown/render";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
@@ -22,8 +22,8 @@ import { ticketColumns, ticketViewer } from "./ticket-view";
  * one for any user of the org. Number, ticket, first comment, SLA due dates and the audit event
  * commit together.
  */
-export async function createTicket(ctx: Ctx, input: CreateTicket, via: CommentVia = {}): Promise<AnyTicketView> {
-  const { tx, user } = ctx;
+export async function createTicket(scope: Scope, input: CreateTicket, via: CommentVia = {}): Promise<AnyTicketView> {
+  const { tx, user } = scope;
   assertCan(user, "ticket.create");
   assertMayCreateTicketWith(user, input);
   let requesterId = user.userId;
@@ -58,12 +58,12 @@ export async function createTicket(ctx: Ctx, input: CreateTicket, via: CommentVi
     .values({ orgId: user.orgId, ticketId: created!.id, authorId: user.userId, body: input.body, bodyHtml: renderMarkdown(input.body), internal: false, channel: via.channel ?? "web", email: via.email ?? null, createdAt: now })
     .returning({ id: comments.id });
   const ticket = await applySlaOnCreate(tx, created!);
-  await recordAudit(tx, auditActor(ctx), {
+  await recordAudit(tx, auditActor(scope), {
     action: "ticket.created",
     entityType: "ticket",
     entityId: ticket.id,
     data: { number, subject: ticket.subject, priority: ticket.priority, requesterId, tags: ticket.tags, commentId: comment!.id },
   });
   await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.created", ticketId: ticket.id, actorId: user.userId });
-  return (await ticketViewer(ctx))(ticket, now);
+  return (await ticketViewer(scope))(ticket, now);
 }

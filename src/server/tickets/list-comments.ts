@@ -2,32 +2,33 @@ import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import { comments } from "../db/schema/tickets";
 import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { loadVisibleTicket } from "./load-ticket";
 import { can } from "./permissions";
-import type { CommentView } from "./schemas";
+import type { CommentView, ListPage } from "./schemas";
 import { toCommentView } from "./comment-view";
 
 
 /** The conversation, oldest first; internal notes only for staff. */
 export async function listComments(
-  ctx: Ctx<{ limit: number; cursor?: string }>,
+  scope: Scope,
   ticketId: string,
+  page: ListPage,
 ): Promise<{ data: CommentView[]; nextCursor: string | null }> {
-  const t = await loadVisibleTicket(ctx.tx, ctx.user, ticketId);
+  const t = await loadVisibleTicket(scope.tx, scope.user, ticketId);
   const where = [eq(comments.ticketId, t.id)];
-  if (!can(ctx.user, "ticket.internal.view")) where.push(eq(comments.internal, false));
-  if (ctx.query.cursor) {
-    const c = decodeCursor("comments", ctx.query.cursor, isKeyCursor);
+  if (!can(scope.user, "ticket.internal.view")) where.push(eq(comments.internal, false));
+  if (page.cursor) {
+    const c = decodeCursor("comments", page.cursor, isKeyCursor);
     where.push(sql`(${comments.createdAt}, ${comments.id}) > (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
-  const rows = await ctx.tx
+  const rows = await scope.tx
     .select({ c: comments, v: sql<string>`${comments.createdAt}::text` })
     .from(comments)
     .where(and(...where))
     .orderBy(comments.createdAt, comments.id)
-    .limit(ctx.query.limit + 1);
-  const { rows: pageRows, nextCursor } = keysetPage("comments", rows, ctx.query.limit, (last) => ({ v: last.v, id: last.c.id }));
+    .limit(page.limit + 1);
+  const { rows: pageRows, nextCursor } = keysetPage("comments", rows, page.limit, (last) => ({ v: last.v, id: last.c.id }));
   return {
     data: pageRows.map((r) => toCommentView(r.c)),
     nextCursor,

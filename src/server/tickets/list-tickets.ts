@@ -4,7 +4,7 @@ import { tickets } from "../db/schema/tickets";
 import { decodeCursor, encodeCursor } from "../core/cursor";
 import type { Admission } from "../ratelimit/admission";
 import { AppError } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { visibleTo } from "./load-ticket";
 import { isStaff } from "./permissions";
 import type { AnyTicketView, ListTickets, SortKey } from "./schemas";
@@ -23,17 +23,17 @@ const SORT_SQL: Record<SortKey, { expr: SQL; cast: string }> = {
 };
 
 /** Filters of GET /tickets, scoped to what the caller may see (RLS scopes the org). */
-export function ticketFilters(ctx: { user: Pick<Ctx["user"], "userId" | "role" | "orgId"> }, q: Omit<ListTickets, "limit" | "cursor" | "sort">): SQL[] {
+export function ticketFilters(scope: { user: Pick<Scope["user"], "userId" | "role" | "orgId"> }, q: Omit<ListTickets, "limit" | "cursor" | "sort">): SQL[] {
   // Scoped in the query as well as by row-level security (tenancy in depth).
-  const where: (SQL | undefined)[] = [eq(tickets.orgId, ctx.user.orgId), visibleTo(ctx.user)];
+  const where: (SQL | undefined)[] = [eq(tickets.orgId, scope.user.orgId), visibleTo(scope.user)];
   if (q.status) where.push(inArray(tickets.status, q.status));
   if (q.priority) where.push(inArray(tickets.priority, q.priority));
-  if (q.assigneeId === "me") where.push(eq(tickets.assigneeId, ctx.user.userId));
+  if (q.assigneeId === "me") where.push(eq(tickets.assigneeId, scope.user.userId));
   else if (q.assigneeId === "none") where.push(isNull(tickets.assigneeId));
   else if (q.assigneeId) where.push(eq(tickets.assigneeId, q.assigneeId));
   if (q.requesterId) where.push(eq(tickets.requesterId, q.requesterId));
   if (q.tag) where.push(arrayContains(tickets.tags, [q.tag]));
-  if (q.q) where.push(searchCondition(ctx, q.q));
+  if (q.q) where.push(searchCondition(scope, q.q));
   if (q.sla) where.push(slaCondition(q.sla === "breaching" ? sql`now() + interval '2 hours'` : sql`now()`));
   return where.filter((w): w is SQL => w !== undefined);
 }
@@ -51,13 +51,13 @@ function slaCondition(before: SQL): SQL {
  * (pg_trgm). tickets.search_vector holds the subject and public comments only; internal notes
  * are searched through their own vectors, and only for staff.
  */
-function searchCondition(ctx: { user: Pick<Ctx["user"], "userId" | "role" | "orgId"> }, text: string): SQL {
+function searchCondition(scope: { user: Pick<Scope["user"], "userId" | "role" | "orgId"> }, text: string): SQL {
   const query = sql`websearch_to_tsquery('english', ${text})`;
   const like = `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
   // Notes are matched once for the whole query (an array of ticket ids), not re-searched per
   // candidate ticket (docs/decisions/008).
-  const internal = isStaff(ctx.user)
-    ? sql` or ${tickets.id} = any(array(select c.ticket_id from comments c where c.org_id = ${ctx.user.orgId} and c.internal and c.search_vector @@ ${query}))`
+  const internal = isStaff(scope.user)
+    ? sql` or ${tickets.id} = any(array(select c.ticket_id from comments c where c.org_id = ${scope.user.orgId} and c.internal and c.search_vector @@ ${query}))`
     : sql``;
   return sql`(${tickets.searchVector} @@ ${query} or ${tickets.subject} ilike ${like}${internal})`;
 }
@@ -67,7 +67,7 @@ function searchCondition(ctx: { user: Pick<Ctx["user"], "userId" | "role" | "org
  * times unless the org shows them): 403 naming the parameters, never a silently ignored filter
  * that still narrows the list and so reveals the hidden value (docs/decisions/026).
  */
-function assertCustomerMayQuery(user: Ctx["user"], q: ListTickets, showSla: boolean): void {
+function assertCustomerMayQuery(user: Scope["user"], q: ListTickets, showSla: boolean): void {
   if (isStaff(user)) return;
   const sortKey = q.sort.replace(/^-/, "");
   const refused = new Set<string>();
@@ -99,16 +99,15 @@ export const LIST_TICKETS_ADMISSION = {
 } satisfies Admission<ListTickets | null>;
 
 /** GET /tickets: keyset-paginated on (sort value, id), stable when rows arrive between pages. */
-export async function listTickets(ctx: Ctx<ListTickets>): Promise<{ data: AnyTicketView[]; nextCursor: string | null }> {
-  const q = ctx.query;
+export async function listTickets(scope: Scope, q: ListTickets): Promise<{ data: AnyTicketView[]; nextCursor: string | null }> {
   // One read of the org's setting serves both the refusal and the customer view of every row.
-  const showSla = await customerSeesSla(ctx);
-  assertCustomerMayQuery(ctx.user, q, showSla);
-  const view = viewerFor(ctx.user, showSla);
+  const showSla = await customerSeesSla(scope);
+  assertCustomerMayQuery(scope.user, q, showSla);
+  const view = viewerFor(scope.user, showSla);
   const desc = q.sort.startsWith("-");
   const key = (desc ? q.sort.slice(1) : q.sort) as SortKey;
   const { expr, cast } = SORT_SQL[key];
-  const where = ticketFilters(ctx, q);
+  const where = ticketFilters(scope, q);
   if (q.cursor) {
     const c = decodeCursor("tickets", q.cursor, isCursor);
     if (c.s !== q.sort) {
@@ -120,7 +119,7 @@ export async function listTickets(ctx: Ctx<ListTickets>): Promise<{ data: AnyTic
     where.push(sql`(${expr}, ${tickets.id}) ${cmp} (${c.v}::${sql.raw(cast)}, ${c.id}::uuid)`);
   }
   const dir = desc ? sql`desc` : sql`asc`;
-  const rows = await ctx.tx
+  const rows = await scope.tx
     .select({ t: ticketColumns, sortValue: sql<string>`(${expr})::text` })
     .from(tickets)
     .where(and(...where))

@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq, sql, type SQL } from "drizzle-orm";
-import type { Principal } from "../auth/principal";
+import type { Principal } from "../core/principal";
 import type { Tx } from "../db/tenant";
 import { tickets } from "../db/schema/tickets";
 import { notFound } from "../core/errors";

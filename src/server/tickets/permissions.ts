@@ -1,4 +1,4 @@
-import type { Principal } from "../auth/principal";
+import type { Principal } from "../core/principal";
 import type { Role } from "../db/schema/enums";
 import { AppError, forbidden } from "../core/errors";
 import type { CreateTicket } from "./schemas";

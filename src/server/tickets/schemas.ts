@@ -85,6 +85,7 @@ export const ZListTickets = z.strictObject({
 export type ListTickets = z.infer<typeof ZListTickets>;
 
 export const ZListPage = z.strictObject({ limit: zLimit, cursor: z.string().min(1).max(2048).optional() });
+export type ListPage = z.infer<typeof ZListPage>;
 
 const zIso = z.iso.datetime();
 const zSlaMetric = z.object({ dueAt: zIso.nullable(), fulfilledAt: zIso.nullable(), breached: z.boolean(), paused: z.boolean() });

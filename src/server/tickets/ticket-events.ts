@@ -2,7 +2,7 @@ import "server-only";
 import { and, asc, eq } from "drizzle-orm";
 import { auditEvents } from "../db/schema/audit";
 import { slaEvents } from "../db/schema/sla";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { loadVisibleTicket } from "./load-ticket";
 import { assertCan } from "./permissions";
 
@@ -16,16 +16,16 @@ export type TicketEvent = {
 };
 
 /** A ticket's history for staff: its audit chain entries and SLA events, in time order. */
-export async function ticketEvents(ctx: Ctx, ticketId: string): Promise<{ data: TicketEvent[] }> {
-  const t = await loadVisibleTicket(ctx.tx, ctx.user, ticketId);
-  assertCan(ctx.user, "ticket.events", t);
+export async function ticketEvents(scope: Scope, ticketId: string): Promise<{ data: TicketEvent[] }> {
+  const t = await loadVisibleTicket(scope.tx, scope.user, ticketId);
+  assertCan(scope.user, "ticket.events", t);
   const [audit, sla] = await Promise.all([
-    ctx.tx
+    scope.tx
       .select()
       .from(auditEvents)
       .where(and(eq(auditEvents.entityType, "ticket"), eq(auditEvents.entityId, t.id)))
       .orderBy(asc(auditEvents.seq)),
-    ctx.tx.select().from(slaEvents).where(eq(slaEvents.ticketId, t.id)).orderBy(asc(slaEvents.at)),
+    scope.tx.select().from(slaEvents).where(eq(slaEvents.ticketId, t.id)).orderBy(asc(slaEvents.at)),
   ]);
   const events: TicketEvent[] = [
     ...audit.map((a) => ({ source: "audit" as const, at: a.at.toISOString(), action: a.action, actorId: a.actorId, data: a.data, seq: a.seq })),

@@ -1,7 +1,7 @@
 import { getTableColumns } from "drizzle-orm";
 import { tickets } from "../db/schema/tickets";
 import type { Tx } from "../db/tenant";
-import type { Principal } from "../auth/principal";
+import type { Principal } from "../core/principal";
 import { showsSlaToCustomers } from "../orgs/customer-sla";
 import { isStaff } from "./permissions";
 import type { AnyTicketView, CustomerTicketView, TicketView } from "./schemas";
@@ -77,8 +77,8 @@ type Viewer = { tx: Tx; user: Pick<Principal, "role" | "userId" | "orgId"> };
 export type TicketViewer = (t: TicketRow, now?: Date) => AnyTicketView;
 
 /** Whether the caller is a customer of an org that shows them SLA targets; not read for staff, who see every field. */
-export async function customerSeesSla(ctx: Viewer): Promise<boolean> {
-  return !isStaff(ctx.user) && (await showsSlaToCustomers(ctx.tx, ctx.user.orgId));
+export async function customerSeesSla(scope: Viewer): Promise<boolean> {
+  return !isStaff(scope.user) && (await showsSlaToCustomers(scope.tx, scope.user.orgId));
 }
 
 /** How the caller sees tickets: the full view for agents and admins, the customer view for customers. */
@@ -88,6 +88,6 @@ export function viewerFor(user: Viewer["user"], showSla: boolean): TicketViewer 
 }
 
 /** `viewerFor` the caller, with the org's showSlaToCustomers setting read once here, not per ticket. */
-export async function ticketViewer(ctx: Viewer): Promise<TicketViewer> {
-  return viewerFor(ctx.user, await customerSeesSla(ctx));
+export async function ticketViewer(scope: Viewer): Promise<TicketViewer> {
+  return viewerFor(scope.user, await customerSeesSla(scope));
 }

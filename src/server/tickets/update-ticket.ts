@@ -4,7 +4,7 @@ import { tickets } from "../db/schema/tickets";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
 import { slaChangesOnUpdate, slaNextCheck } from "../sla/apply";
@@ -20,8 +20,8 @@ type Field = "status" | "priority" | "assigneeId" | "subject" | "tags";
  * PATCH a ticket. The row is locked first, so two agents updating at once both apply, in order,
  * to the current row (no lost update), and their audit events chain one after the other.
  */
-export async function updateTicket(ctx: Ctx, id: string, input: UpdateTicket): Promise<AnyTicketView> {
-  const { tx, user } = ctx;
+export async function updateTicket(scope: Scope, id: string, input: UpdateTicket): Promise<AnyTicketView> {
+  const { tx, user } = scope;
   const t = await loadVisibleTicket(tx, user, id, { forUpdate: true });
   if (t.status === "closed") throw new AppError("conflict", "closed tickets are final and cannot be changed");
 
@@ -46,7 +46,7 @@ export async function updateTicket(ctx: Ctx, id: string, input: UpdateTicket): P
   }
   if (input.assigneeId !== undefined && input.assigneeId !== t.assigneeId) {
     assertCan(user, "ticket.assign", t);
-    if (input.assigneeId !== null) await assertAssignable(ctx, input.assigneeId);
+    if (input.assigneeId !== null) await assertAssignable(scope, input.assigneeId);
     changes.assigneeId = { from: t.assigneeId, to: input.assigneeId };
     set.assigneeId = input.assigneeId;
   }
@@ -60,7 +60,7 @@ export async function updateTicket(ctx: Ctx, id: string, input: UpdateTicket): P
     changes.tags = { from: t.tags, to: input.tags };
     set.tags = input.tags;
   }
-  if (Object.keys(changes).length === 0) return (await ticketViewer(ctx))(t);
+  if (Object.keys(changes).length === 0) return (await ticketViewer(scope))(t);
 
   const now = new Date();
   const sla = await slaChangesOnUpdate(tx, t, { status: set.status, priority: set.priority }, now);
@@ -70,15 +70,15 @@ export async function updateTicket(ctx: Ctx, id: string, input: UpdateTicket): P
     .set({ ...set, ...sla, closedAt: set.status === "closed" ? now : t.closedAt, updatedAt: now, version: sql`${tickets.version} + 1` })
     .where(eq(tickets.id, t.id))
     .returning(ticketColumns);
-  await recordAudit(tx, auditActor(ctx), { action: "ticket.updated", entityType: "ticket", entityId: t.id, data: { changes } });
+  await recordAudit(tx, auditActor(scope), { action: "ticket.updated", entityType: "ticket", entityId: t.id, data: { changes } });
   if (set.assigneeId) {
     await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.assigned", ticketId: t.id, actorId: user.userId, assigneeId: set.assigneeId });
   }
-  return (await ticketViewer(ctx))(updated!, now);
+  return (await ticketViewer(scope))(updated!, now);
 }
 
-async function assertAssignable(ctx: Ctx, assigneeId: string): Promise<void> {
-  const [a] = await ctx.tx
+async function assertAssignable(scope: Scope, assigneeId: string): Promise<void> {
+  const [a] = await scope.tx
     .select({ id: users.id })
     .from(users)
     .where(and(eq(users.id, assigneeId), inArray(users.role, [...STAFF_ROLES]), isNull(users.blockedAt)))

@@ -1,7 +1,7 @@
 import "server-only";
 import { and, count, sql } from "drizzle-orm";
 import { tickets } from "../db/schema/tickets";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { ticketFilters } from "./list-tickets";
 import type { ListTickets } from "./schemas";
 
@@ -33,19 +33,19 @@ export const VIEW_COUNT_CAP = 1000;
  * cap + 1 (a count above the cap means "more than cap").
  */
 export async function viewCounts(
-  ctx: Pick<Ctx, "tx" | "user">,
+  scope: Pick<Scope, "tx" | "user">,
   views: { key: string; filters: Filters }[],
   cap = VIEW_COUNT_CAP,
 ): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const v of views) {
-    const matching = ctx.tx
+    const matching = scope.tx
       .select({ one: sql`1`.as("one") })
       .from(tickets)
-      .where(and(sql`true`, ...ticketFilters(ctx, v.filters)))
+      .where(and(sql`true`, ...ticketFilters(scope, v.filters)))
       .limit(cap + 1)
       .as("matching");
-    const [r] = await ctx.tx.select({ n: count() }).from(matching);
+    const [r] = await scope.tx.select({ n: count() }).from(matching);
     out[v.key] = r?.n ?? 0;
   }
   return out;

@@ -2,7 +2,6 @@ import "server-only";
 import type { PageUser } from "../auth/page-session";
 import { withPageContext } from "../auth/page-context";
 import { AppError } from "../core/errors";
-import type { Ctx } from "../http/route";
 import { warningLeadSeconds } from "../sla/apply";
 import { lookupUsers, type UserSummary } from "../users/lookup-users";
 import { LIST_TICKETS_ADMISSION, listTickets } from "./list-tickets";
@@ -37,9 +36,9 @@ export async function loadWorkspace(user: PageUser, views: Views, query: ListTic
       async (ctx) => {
         const counts = await viewCounts(ctx, views);
         const warningMinutes = (await warningLeadSeconds(ctx.tx)) / 60;
-        if (!ctx.query) return { counts, warningMinutes, list: null, error: null, refused: null };
+        if (!query) return { counts, warningMinutes, list: null, error: null, refused: null };
         try {
-          const list = await listTickets(ctx as Ctx<ListTickets>);
+          const list = await listTickets(ctx, query);
           const ids = list.data.flatMap((t) => (isStaffView(t) && t.assigneeId ? [t.requesterId, t.assigneeId] : [t.requesterId]));
           const people = isStaff(user) ? await lookupUsers(ctx, ids) : undefined;
           return { counts, warningMinutes, list, people, error: null, refused: null };

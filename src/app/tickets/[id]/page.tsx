@@ -39,7 +39,7 @@ async function allComments(ctx: Ctx, id: string): Promise<CommentView[]> {
   const out: CommentView[] = [];
   let cursor: string | undefined;
   do {
-    const page = await listComments({ ...ctx, query: { limit: 100, cursor } }, id);
+    const page = await listComments(ctx, id, { limit: 100, cursor });
     out.push(...page.data);
     cursor = page.nextCursor ?? undefined;
   } while (cursor && out.length < MAX_COMMENTS);
