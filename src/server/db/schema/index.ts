@@ -9,3 +9,4 @@ export * from "./audit";
 export * from "./flags";
 export * from "./workers";
 export * from "./email";
+export * from "./automation";
