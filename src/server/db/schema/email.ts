@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, customType, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, customType, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 import { comments, tickets } from "./tickets";
 
@@ -109,5 +109,47 @@ export const ticketCcs = pgTable(
   (t) => [
     primaryKey({ columns: [t.orgId, t.ticketId, t.email] }),
     foreignKey({ columns: [t.orgId, t.ticketId], foreignColumns: [tickets.orgId, tickets.id] }).onDelete("cascade"),
+  ],
+);
+
+export const imapTlsMode = pgEnum("imap_tls_mode", ["tls", "starttls", "none"]);
+export const imapAfterImport = pgEnum("imap_after_import", ["mark_seen", "move"]);
+
+/**
+ * An existing mailbox the worker fetches for an org (decision 034): mail in it is delivered for one
+ * support address. The password is sealed (src/server/auth/secret-box.ts); uidValidity + lastUid are
+ * where the fetcher resumes; leaseOwner/leaseUntil keep one connection per mailbox across workers.
+ */
+export const emailMailboxes = pgTable(
+  "email_mailboxes",
+  {
+    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    id: uuid("id").notNull().defaultRandom(),
+    addressId: uuid("address_id").notNull(),
+    host: text("host").notNull(),
+    port: integer("port").notNull(),
+    tlsMode: imapTlsMode("tls_mode").notNull(),
+    username: text("username").notNull(),
+    passwordSealed: text("password_sealed").notNull(),
+    folder: text("folder").notNull().default("INBOX"),
+    afterImport: imapAfterImport("after_import").notNull().default("mark_seen"),
+    moveTo: text("move_to"),
+    enabled: boolean("enabled").notNull().default(true),
+    uidValidity: bigint("uid_validity", { mode: "number" }),
+    lastUid: bigint("last_uid", { mode: "number" }).notNull().default(0),
+    lastFetchedAt: timestamp("last_fetched_at", { withTimezone: true }),
+    lastError: text("last_error"),
+    lastErrorAt: timestamp("last_error_at", { withTimezone: true }),
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
+    leaseOwner: text("lease_owner"),
+    leaseUntil: timestamp("lease_until", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.id] }),
+    foreignKey({ columns: [t.orgId, t.addressId], foreignColumns: [emailAddresses.orgId, emailAddresses.id] }).onDelete("cascade"),
+    uniqueIndex("email_mailboxes_org_account_key").on(t.orgId, sql`lower(${t.host})`, t.port, t.username, t.folder),
   ],
 );
