@@ -236,7 +236,6 @@ describe("replies thread to their ticket with the quoted history stripped", () =
 
 describe("automatic mail and loops create nothing and are recorded as dropped", () => {
   it.each([
-    ["dsn-bounce.eml", /automatic sender mailer-daemon/i],
     ["out-of-office.eml", /Auto-Submitted: auto-replied/],
     ["mailing-list.eml", /Precedence: bulk|List-Id/],
     ["beacon-own-message-id.eml", /loop: a Beacon notification/],
@@ -247,6 +246,17 @@ describe("automatic mail and loops create nothing and are recorded as dropped", 
     expect(await inbound(r.inboundId)).toMatchObject({ status: "dropped", reason: expect.stringMatching(reason), ticket_id: null });
     expect(await ticketCount(w.org.id)).toBe(1);
     expect(await commentsOf(ticketId)).toHaveLength(1);
+  });
+
+  it.each(["dsn-bounce.eml", "exchange-ndr.eml", "gmail-bounce.eml", "dsn-delayed.eml"])("%s: a delivery report creates nothing; about mail the org did not send it marks nothing (email-bounces.test.ts has the rest)", async (name) => {
+    const { w, orig, ticketId } = await conversation();
+    const r = await deliver(w, name, { orig, about: orig, rcpt: "robin.example@gmail.test" });
+    expect(r.outcome).toBe("bounce");
+    expect(await inbound(r.inboundId)).toMatchObject({ status: "dropped", outcome: "bounce", ticket_id: null });
+    expect(await ticketCount(w.org.id)).toBe(1);
+    expect(await commentsOf(ticketId)).toHaveLength(1);
+    const marked = await q(sql`select 1 from users where org_id = ${w.org.id} and email_bouncing_at is not null`);
+    expect(marked).toHaveLength(0);
   });
 
   it("mail from another org's support address (two helpdesks answering each other) is a loop", async () => {

@@ -10,6 +10,8 @@ import { createTicket } from "../tickets/create-ticket";
 import { MAX_BODY_BYTES, MAX_SUBJECT } from "../tickets/schemas";
 import type { CommentEmail } from "../db/schema/tickets";
 import { unsafeAutomaticMailReason } from "./automatic-mail";
+import { applyDeliveryReport, clearBouncing } from "./bouncing";
+import { parseDeliveryReport, type DeliveryReport } from "./dsn";
 import { storeMailAttachments, recordMailAttachments } from "./email-attachments";
 import { htmlToMarkdown } from "./html-to-markdown";
 import { parseMessage, type InboundMail } from "./parse-message";
@@ -20,7 +22,7 @@ import { plusTag, verifyReplyToken } from "./reply-token";
 
 const pending = (status: string) => status === "received" || status === "failed";
 
-export type ApplyOutcome = { outcome: "ticket" | "reply" | "dropped" | "skipped"; ticketId?: string; commentId?: string; reason?: string };
+export type ApplyOutcome = { outcome: "ticket" | "reply" | "dropped" | "bounce" | "skipped"; ticketId?: string; commentId?: string; reason?: string };
 
 /**
  * The email-inbound job (decision 029): parses a stored raw message and applies it once. Dropped
@@ -36,6 +38,10 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
   const row = await withTenant(orgId, async (tx) => (await tx.select().from(inboundMessages).where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).limit(1))[0]);
   // failed: dead-lettered, then replayed by a person (npm run jobs -- replay).
   if (!row || !pending(row.status)) return { outcome: "skipped" };
+
+  // A delivery report is automatic mail too, but it says something: which address bounces.
+  const report = parseDeliveryReport(row.raw);
+  if (report) return applyReport(orgId, inboundId, report, requestId);
 
   const mail = await parseMessage(row.raw);
   // The cross-org questions, in one system transaction before the org's: is it automatic mail or a
@@ -90,7 +96,8 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
       const people = mail.cc.filter((a) => a !== sender.email.toLowerCase() && !supportCcs.has(a)).slice(0, 50);
       if (people.length) await tx.insert(ticketCcs).values(people.map((e) => ({ orgId, ticketId, email: e }))).onConflictDoNothing();
       await recordMailAttachments(tx, { orgId, ticketId, commentId, uploaderId: sender.userId, requestId }, files.stored);
-      await tx.update(inboundMessages).set({ status: "applied", outcome, ticketId, commentId, appliedAt: new Date(), error: null })
+      await clearBouncing(tx, orgId, sender.email);
+      await tx.update(inboundMessages).set({ status: "applied", outcome, ticketId, commentId, fromAddress: mail.from!.address, appliedAt: new Date(), error: null })
         .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId)));
       logger().info({ requestId, orgId, inboundId, outcome, ticketId, event: "inbound_applied" }, "inbound message applied");
       return { outcome, ticketId, commentId };
@@ -105,6 +112,20 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
 export async function markInboundDead(job: { orgId: string; inboundId: string }, error: string): Promise<void> {
   await withTenant(job.orgId, (tx) => tx.update(inboundMessages).set({ status: "failed", error: error.slice(0, 2000) })
     .where(and(eq(inboundMessages.orgId, job.orgId), eq(inboundMessages.id, job.inboundId), eq(inboundMessages.status, "received"))));
+}
+
+async function applyReport(orgId: string, inboundId: string, report: DeliveryReport, requestId: string): Promise<ApplyOutcome> {
+  return withTenant(orgId, async (tx) => {
+    const [locked] = await tx.select({ status: inboundMessages.status }).from(inboundMessages)
+      .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).for("update");
+    if (!locked || !pending(locked.status)) return { outcome: "skipped" } as const;
+    const r = await applyDeliveryReport(tx, orgId, report, requestId);
+    // Nothing is created and nothing answers a report; "applied" when it marked someone.
+    await tx.update(inboundMessages).set({ status: r.marked.length ? "applied" : "dropped", outcome: "bounce", reason: r.reason, ticketId: r.ticketId, appliedAt: new Date(), error: null })
+      .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId)));
+    logger().info({ requestId, orgId, inboundId, ticketId: r.ticketId, marked: r.marked.length, event: "inbound_bounce" }, r.reason);
+    return { outcome: "bounce", reason: r.reason, ...(r.ticketId ? { ticketId: r.ticketId } : {}) };
+  });
 }
 
 async function markDropped(orgId: string, inboundId: string, reason: string): Promise<ApplyOutcome> {

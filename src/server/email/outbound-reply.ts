@@ -13,6 +13,7 @@ import { QUEUES } from "../jobs/queues";
 import { mailer } from "../notifications/email";
 import { logger } from "../observability/logger";
 import { baseAddress, normalizeAddress } from "./addresses";
+import { bouncingAmong } from "./bouncing";
 import { replyAddress } from "./reply-token";
 
 // A staff member's public reply, emailed to the customer as part of one thread (SPEC §11 "Out",
@@ -51,7 +52,7 @@ async function fromAddress(tx: Tx, orgId: string, ticketId: string): Promise<{ a
   return a ?? null;
 }
 
-export type ReplyOutcome = "sent" | "skipped" | "disabled" | "no-recipient" | "no-address";
+export type ReplyOutcome = "sent" | "skipped" | "disabled" | "no-recipient" | "no-address" | "skipped-bouncing";
 
 /**
  * Sends a comment's reply email once (the email-reply job). The comment row is locked while
@@ -83,9 +84,15 @@ export async function handleReplyEmail(job: { orgId: string; ticketId: string; c
     const [author] = await tx.select({ email: users.email }).from(users).where(and(eq(users.orgId, orgId), eq(users.id, c.authorId)));
     const ccs = (await tx.select({ email: ticketCcs.email }).from(ticketCcs).where(and(eq(ticketCcs.orgId, orgId), eq(ticketCcs.ticketId, ticketId))).orderBy(asc(ticketCcs.createdAt))).map((r) => r.email.toLowerCase());
     const skip = new Set([author?.email.toLowerCase(), from.address.toLowerCase()]);
-    const to = requester && requester.role === "customer" && !requester.blockedAt && !skip.has(requester.email.toLowerCase()) ? [{ name: requester.name, address: requester.email }] : [];
-    const cc = [...new Set(ccs)].filter((e) => !skip.has(e) && e !== requester?.email.toLowerCase());
-    if (to.length === 0 && cc.length === 0) return "no-recipient";
+    const wanted = requester && requester.role === "customer" && !requester.blockedAt && !skip.has(requester.email.toLowerCase()) ? [{ name: requester.name, address: requester.email }] : [];
+    const ccWanted = [...new Set(ccs)].filter((e) => !skip.has(e) && e !== requester?.email.toLowerCase());
+    if (wanted.length === 0 && ccWanted.length === 0) return "no-recipient";
+    // A bouncing address gets nothing until it writes in again (decision 035).
+    const bouncing = await bouncingAmong(tx, orgId, [...wanted.map((w) => w.address), ...ccWanted]);
+    const to = wanted.filter((w) => !bouncing.has(w.address.toLowerCase()));
+    const cc = ccWanted.filter((e) => !bouncing.has(e));
+    if (bouncing.size) logger().info({ job: "email-reply", orgId, ticketId, commentId, skipped: bouncing.size, reason: "address bouncing", event: "reply_email_skipped_bouncing" }, "reply email not sent to bouncing addresses");
+    if (to.length === 0 && cc.length === 0) return "skipped-bouncing";
 
     // In-Reply-To is the customer's last.
     const lastInbound = [...known].reverse().find((k) => k.direction === "inbound")?.m ?? known.at(-1)?.m;

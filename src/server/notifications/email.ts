@@ -61,6 +61,7 @@ function secureMailSpool(dir: string): void {
 
 /** What a notification's email_error says when its email was skipped by the feature switch. */
 export const EMAIL_SWITCHED_OFF = "not sent: email notifications were switched off (feature notifications_email)";
+export const EMAIL_BOUNCING = "not sent: the address is bouncing (a delivery report said mail to it failed); it clears when they write in";
 
 export function mailFrom(): string {
   return env().MAIL_FROM ?? "Beacon <no-reply@beacon.localhost>";
@@ -87,13 +88,18 @@ export async function handleEmail(job: { orgId: string; notificationId: string }
       return "disabled" as const;
     }
     const [n] = await tx
-      .select({ id: notifications.id, kind: notifications.kind, payload: notifications.payload, emailedAt: notifications.emailedAt, ticketId: notifications.ticketId, email: users.email, name: users.name, orgName: orgs.name })
+      .select({ id: notifications.id, kind: notifications.kind, payload: notifications.payload, emailedAt: notifications.emailedAt, ticketId: notifications.ticketId, email: users.email, name: users.name, bouncingAt: users.emailBouncingAt, orgName: orgs.name })
       .from(notifications)
       .innerJoin(users, and(eq(users.orgId, notifications.orgId), eq(users.id, notifications.userId)))
       .innerJoin(orgs, eq(orgs.id, notifications.orgId))
       .where(eq(notifications.id, job.notificationId))
       .for("update", { of: notifications });
     if (!n || n.emailedAt) return "skipped" as const;
+    // A bouncing address gets no mail until its owner writes in again (decision 035).
+    if (n.bouncingAt) {
+      await tx.update(notifications).set({ emailError: EMAIL_BOUNCING }).where(eq(notifications.id, n.id));
+      return "skipped" as const;
+    }
     const text = notificationText(n.kind, n.payload as Parameters<typeof notificationText>[1]);
     const base = env().NEXTAUTH_URL ?? `http://localhost:${env().PORT}`;
     const link = n.ticketId ? `${base}/tickets/${n.ticketId}` : base;

@@ -24,6 +24,8 @@ export const ZUserDetail = ZUser.extend({
   mustChangePassword: z.boolean(),
   twoFactorEnabled: z.boolean(),
   lastSignInAt: z.iso.datetime().nullable(),
+  /** Mail to this address bounced for good (a delivery report, decision 035): replies and notifications are not emailed until they write in again. */
+  emailBouncing: z.object({ since: z.iso.datetime(), reason: z.string() }).nullable(),
 });
 export type UserDetail = z.infer<typeof ZUserDetail>;
 
@@ -35,5 +37,6 @@ export function toUserDetail(u: typeof users.$inferSelect): UserDetail {
     mustChangePassword: u.mustChangePassword,
     twoFactorEnabled: u.totpEnabledAt !== null,
     lastSignInAt: u.lastSignInAt?.toISOString() ?? null,
+    emailBouncing: u.emailBouncingAt ? { since: u.emailBouncingAt.toISOString(), reason: u.emailBouncingReason ?? "" } : null,
   };
 }
