@@ -14,7 +14,7 @@ export const metadata: Metadata = { title: "Administration" };
 export default async function AdminOverview() {
   const user = await requireAdmin("/admin");
   const d = await withPageContext(user, ZListUsers.parse({ limit: "100" }), async (ctx) => ({
-    users: await listUsers(ctx),
+    users: await listUsers(ctx, ctx.query),
     policies: (await listPolicies(ctx)).data,
     webhooks: (await listWebhooks(ctx)).data,
     flags: (await listFlags(ctx)).data,

@@ -4,7 +4,7 @@ import { attachments, comments, tickets } from "../db/schema/tickets";
 import { recordAudit } from "../audit/record-audit";
 import { env } from "../env";
 import { AppError, forbidden, notFound } from "../core/errors";
-import type { Ctx, StreamCtx } from "../http/route";
+import type { Scope, StreamScope } from "../core/scope";
 import { logger } from "../observability/logger";
 import { auditActor } from "../tickets/actor";
 import { loadVisibleTicket } from "../tickets/load-ticket";
@@ -22,8 +22,8 @@ const closed = () => new AppError("conflict", "closed tickets are final; open a 
  * settled before a byte of the body is read (a ticket the caller may not see is 404 whatever they
  * send), and a closed ticket is refused (409) before the upload is taken.
  */
-export async function authorizeAttachment(ctx: Ctx<unknown, { id: string }>): Promise<{ ticketId: string }> {
-  const ticket = await loadVisibleTicket(ctx.tx, ctx.user, ctx.params.id);
+export async function authorizeAttachment(scope: Scope, ticketId: string): Promise<{ ticketId: string }> {
+  const ticket = await loadVisibleTicket(scope.tx, scope.user, ticketId);
   if (ticket.status === "closed") throw closed();
   return { ticketId: ticket.id };
 }
@@ -33,25 +33,26 @@ export async function authorizeAttachment(ctx: Ctx<unknown, { id: string }>): Pr
  * storage, so a slow upload holds no database connection. Only a file that passed is recorded, in
  * a second short transaction that re-checks the caller and the ticket (still visible to them,
  * still not closed) and writes the row and its audit event. Any failure after the bytes were
- * stored, a failed commit included, deletes them again.
+ * stored, a failed commit included, deletes them again. `upload` is the multipart request whose
+ * body is the file (the only input of this operation that is a stream).
  */
-export async function addAttachment(ctx: StreamCtx<unknown, { id: string }>, authorized: { ticketId: string }): Promise<AttachmentView> {
+export async function addAttachment(scope: StreamScope, upload: Request, authorized: { ticketId: string }): Promise<AttachmentView> {
   const store = storage();
-  const key = newStorageKey(ctx.user.orgId);
+  const key = newStorageKey(scope.user.orgId);
   const maxBytes = env().ATTACHMENT_MAX_BYTES;
-  const upload = await receiveUpload(ctx.req, { maxBytes, store, key });
+  const received = await receiveUpload(upload, { maxBytes, store, key });
   try {
-    const file = upload.file;
+    const file = received.file;
     if (!file) throw new AppError("validation_failed", "send the file in a multipart field named file");
     if (file.size === 0) throw new AppError("validation_failed", "the file is empty");
     if (!file.verdict.ok) throw unsupported(file.verdict.reason);
 
-    const commentId = upload.fields.commentId === undefined ? undefined : zCommentId.safeParse(upload.fields.commentId);
+    const commentId = received.fields.commentId === undefined ? undefined : zCommentId.safeParse(received.fields.commentId);
     if (commentId && !commentId.success) throw new AppError("validation_failed", "commentId must be a UUID");
     const stored = { key, filename: file.filename, contentType: file.verdict.kind.mime, size: file.size, sha256: file.sha256, commentId: commentId?.data };
-    return await ctx.withTx((wctx) => recordAttachment(wctx, authorized.ticketId, stored));
+    return await scope.withTx((txScope) => recordAttachment(txScope, authorized.ticketId, stored));
   } catch (err) {
-    await store.delete(key).catch((e: unknown) => logger().error({ requestId: ctx.requestId, key, err: String(e) }, "could not remove a refused upload"));
+    await store.delete(key).catch((e: unknown) => logger().error({ requestId: scope.requestId, key, err: String(e) }, "could not remove a refused upload"));
     throw err;
   }
 }
@@ -59,8 +60,8 @@ export async function addAttachment(ctx: StreamCtx<unknown, { id: string }>, aut
 /** A file that is in storage and passed every check that needs no database. */
 type StoredFile = { key: string; filename: string; contentType: string; size: number; sha256: string; commentId?: string };
 
-async function recordAttachment(ctx: Ctx<unknown, { id: string }>, ticketId: string, stored: StoredFile): Promise<AttachmentView> {
-  const { tx, user } = ctx;
+async function recordAttachment(scope: Scope, ticketId: string, stored: StoredFile): Promise<AttachmentView> {
+  const { tx, user } = scope;
   // The caller may have lost sight of the ticket (demoted, another requester) or it may have been
   // closed while the bytes streamed; the row lock orders this against a concurrent close.
   const ticket = await loadVisibleTicket(tx, user, ticketId, { forUpdate: true });
@@ -98,7 +99,7 @@ async function recordAttachment(ctx: Ctx<unknown, { id: string }>, ticketId: str
       createdAt: now,
     })
     .returning();
-  await recordAudit(tx, auditActor(ctx), {
+  await recordAudit(tx, auditActor(scope), {
     action: "attachment.added",
     entityType: "ticket",
     entityId: ticket.id,

@@ -1,7 +1,7 @@
 import "server-only";
 import { env } from "../env";
 import { isFeatureEnabled } from "../flags/flags";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { listAttachments } from "./list-attachments";
 import type { AttachmentView } from "./schemas";
 
@@ -19,14 +19,14 @@ export type ConversationAttachments =
  * `attachments` feature is off for the org the page gets nothing — no list, no upload control —
  * because the API would answer 503 to both.
  */
-export async function conversationAttachments(ctx: Ctx, ticketId: string): Promise<ConversationAttachments> {
-  const maxBytes = await attachmentUploadLimit(ctx);
+export async function conversationAttachments(scope: Scope, ticketId: string): Promise<ConversationAttachments> {
+  const maxBytes = await attachmentUploadLimit(scope);
   if (maxBytes === null) return { enabled: false };
   const data: AttachmentView[] = [];
   let cursor: string | undefined;
   let truncated = false;
   do {
-    const page = await listAttachments({ ...ctx, params: { id: ticketId }, query: { limit: 100, cursor } });
+    const page = await listAttachments(scope, ticketId, { limit: 100, cursor });
     data.push(...page.data);
     cursor = page.nextCursor ?? undefined;
     if (cursor && data.length >= MAX_CONVERSATION_ATTACHMENTS) truncated = true;
@@ -38,6 +38,6 @@ export async function conversationAttachments(ctx: Ctx, ticketId: string): Promi
  * The largest file the caller may upload now, or null when the `attachments` feature is off for
  * their org (flag or FEATURES_DISABLED): forms offer a file input only when it is a number.
  */
-export async function attachmentUploadLimit(ctx: Ctx): Promise<number | null> {
-  return (await isFeatureEnabled(ctx.tx, ctx.user.orgId, "attachments")) ? env().ATTACHMENT_MAX_BYTES : null;
+export async function attachmentUploadLimit(scope: Scope): Promise<number | null> {
+  return (await isFeatureEnabled(scope.tx, scope.user.orgId, "attachments")) ? env().ATTACHMENT_MAX_BYTES : null;
 }

@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { and, eq } from "drizzle-orm";
 import { attachments, comments } from "../db/schema/tickets";
 import { AppError, notFound } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { logger } from "../observability/logger";
 import { loadVisibleTicket } from "../tickets/load-ticket";
 import { can } from "../tickets/permissions";
@@ -17,28 +17,28 @@ import { StorageNotFound } from "./storage";
  * and an internal note's file only to staff; everything else is the same 404. The type is the one
  * sniffed at upload and nosniff stops browsers from guessing another; the name is the server's.
  */
-export async function downloadAttachment(ctx: Ctx<unknown, { id: string }>): Promise<Response> {
-  const [row] = await ctx.tx
+export async function downloadAttachment(scope: Scope, attachmentId: string): Promise<Response> {
+  const [row] = await scope.tx
     .select({ a: attachments, internal: comments.internal })
     .from(attachments)
     .leftJoin(comments, and(eq(comments.orgId, attachments.orgId), eq(comments.id, attachments.commentId)))
-    .where(eq(attachments.id, ctx.params.id))
+    .where(eq(attachments.id, attachmentId))
     .limit(1);
   if (!row) throw notFound("attachment");
   try {
-    await loadVisibleTicket(ctx.tx, ctx.user, row.a.ticketId);
+    await loadVisibleTicket(scope.tx, scope.user, row.a.ticketId);
   } catch (err) {
     if (err instanceof AppError && err.code === "not_found") throw notFound("attachment");
     throw err;
   }
-  if (row.internal && !can(ctx.user, "ticket.internal.view")) throw notFound("attachment");
+  if (row.internal && !can(scope.user, "ticket.internal.view")) throw notFound("attachment");
 
   let body: Readable;
   try {
     body = await storage().get(row.a.storageKey);
   } catch (err) {
     if (!(err instanceof StorageNotFound)) throw err;
-    logger().error({ requestId: ctx.requestId, attachmentId: row.a.id }, "attachment row without stored bytes");
+    logger().error({ requestId: scope.requestId, attachmentId: row.a.id }, "attachment row without stored bytes");
     throw notFound("attachment");
   }
   const name = downloadFilename(row.a.filename, kindOf(row.a.contentType));

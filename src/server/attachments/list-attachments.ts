@@ -2,9 +2,10 @@ import "server-only";
 import { and, eq, isNull, or, sql } from "drizzle-orm";
 import { attachments, comments } from "../db/schema/tickets";
 import { decodeCursor, encodeCursor } from "../core/cursor";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { loadVisibleTicket } from "../tickets/load-ticket";
 import { can } from "../tickets/permissions";
+import type { ListPage } from "../tickets/schemas";
 import { toAttachmentView, type AttachmentView } from "./schemas";
 
 type Cursor = { k: "att"; v: string; id: string };
@@ -13,24 +14,26 @@ const isCursor = (v: unknown): v is Cursor =>
 
 /** A ticket's attachments, oldest first; those of internal notes only for staff. */
 export async function listAttachments(
-  ctx: Ctx<{ limit: number; cursor?: string }, { id: string }>,
+  scope: Scope,
+  ticketId: string,
+  page: ListPage,
 ): Promise<{ data: AttachmentView[]; nextCursor: string | null }> {
-  const t = await loadVisibleTicket(ctx.tx, ctx.user, ctx.params.id);
+  const t = await loadVisibleTicket(scope.tx, scope.user, ticketId);
   const where = [eq(attachments.ticketId, t.id)];
-  if (!can(ctx.user, "ticket.internal.view")) where.push(or(isNull(attachments.commentId), eq(comments.internal, false))!);
-  if (ctx.query.cursor) {
-    const c = decodeCursor("attachments", ctx.query.cursor, isCursor);
+  if (!can(scope.user, "ticket.internal.view")) where.push(or(isNull(attachments.commentId), eq(comments.internal, false))!);
+  if (page.cursor) {
+    const c = decodeCursor("attachments", page.cursor, isCursor);
     where.push(sql`(${attachments.createdAt}, ${attachments.id}) > (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
-  const rows = await ctx.tx
+  const rows = await scope.tx
     .select({ a: attachments, internal: sql<boolean>`coalesce(${comments.internal}, false)`, v: sql<string>`${attachments.createdAt}::text` })
     .from(attachments)
     .leftJoin(comments, and(eq(comments.orgId, attachments.orgId), eq(comments.id, attachments.commentId)))
     .where(and(...where))
     .orderBy(attachments.createdAt, attachments.id)
-    .limit(ctx.query.limit + 1);
-  const more = rows.length > ctx.query.limit;
-  const pageRows = more ? rows.slice(0, ctx.query.limit) : rows;
+    .limit(page.limit + 1);
+  const more = rows.length > page.limit;
+  const pageRows = more ? rows.slice(0, page.limit) : rows;
   const last = pageRows[pageRows.length - 1];
   return {
     data: pageRows.map((r) => toAttachmentView(r.a, r.internal)),

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { hashPassword, verifyPassword } from "./password";
 import { assertPasswordNotPersonal, ZNewPassword } from "./password-policy";
 
@@ -21,8 +21,8 @@ export type ChangePassword = z.infer<typeof ZChangePassword>;
  * bumps sessionVersion, which ends every session and token of the user (the UI signs straight
  * back in with the new password).
  */
-export async function changePassword(ctx: Ctx, input: ChangePassword): Promise<{ ok: true }> {
-  const [u] = await ctx.tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, ctx.user.userId));
+export async function changePassword(scope: Scope, input: ChangePassword): Promise<{ ok: true }> {
+  const [u] = await scope.tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, scope.user.userId));
   if (!(await verifyPassword(u?.passwordHash, input.currentPassword))) {
     throw new AppError("validation_failed", "current password is incorrect", {
       issues: [{ in: "body", path: "currentPassword", message: "is incorrect" }],
@@ -33,8 +33,8 @@ export async function changePassword(ctx: Ctx, input: ChangePassword): Promise<{
       issues: [{ in: "body", path: "newPassword", message: "must differ from the current password" }],
     });
   }
-  assertPasswordNotPersonal(input.newPassword, ctx.user, "newPassword");
-  await ctx.tx
+  assertPasswordNotPersonal(input.newPassword, scope.user, "newPassword");
+  await scope.tx
     .update(users)
     .set({
       passwordHash: await hashPassword(input.newPassword),
@@ -42,11 +42,11 @@ export async function changePassword(ctx: Ctx, input: ChangePassword): Promise<{
       sessionVersion: sql`${users.sessionVersion} + 1`,
       updatedAt: sql`now()`,
     })
-    .where(eq(users.id, ctx.user.userId));
-  await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
+    .where(eq(users.id, scope.user.userId));
+  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
     action: "user.password_changed",
     entityType: "user",
-    entityId: ctx.user.userId,
+    entityId: scope.user.userId,
     data: { sessionsRevoked: true },
   });
   return { ok: true };

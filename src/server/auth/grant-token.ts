@@ -1,7 +1,6 @@
 import "server-only";
 import { z } from "zod";
 import { withTenant } from "../db/tenant";
-import type { PublicCtx } from "../http/route";
 import { issueToken, orgTokenPolicy } from "./manage-tokens";
 import { verifyCredentials } from "./verify-credentials";
 
@@ -17,9 +16,13 @@ export const ZGrantToken = z.strictObject({
 });
 export type GrantToken = z.infer<typeof ZGrantToken>;
 
-/** POST /api/v1/auth/token: email + password (+ one-time code) → a bearer token valid for 30 days. */
-export async function grantToken(ctx: PublicCtx, input: GrantToken) {
-  const u = await verifyCredentials({ ...input, ip: ctx.ip, via: "api", requestId: ctx.requestId });
+/**
+ * POST /api/v1/auth/token: email + password (+ one-time code) → a bearer token valid for 30 days.
+ * Before anyone is signed in there is no scope: the caller's IP and request id are passed for the
+ * sign-in throttle and the audit trail.
+ */
+export async function grantToken(caller: { ip: string; requestId: string }, input: GrantToken) {
+  const u = await verifyCredentials({ ...input, ip: caller.ip, via: "api", requestId: caller.requestId });
   const t = await withTenant(u.orgId, async (tx) => {
     // 30 days, or the org's maximum token lifetime when that is shorter.
     const policy = await orgTokenPolicy(tx, u.orgId);

@@ -1,7 +1,7 @@
 import "server-only";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import type { Tx } from "../db/tenant";
 import { apiTokens } from "../db/schema/users";
 import type { OrgSettings } from "../db/schema/orgs";
@@ -101,29 +101,29 @@ export function expiryUnderPolicy(requested: Date | null | undefined, policy: To
   return requested;
 }
 
-export async function createToken(ctx: Ctx, input: CreateToken) {
+export async function createToken(scope: Scope, input: CreateToken) {
   // One "now" for the expiry and createdAt, so a default expiry equals createdAt + the maximum exactly.
   const now = new Date();
-  const expiresAt = expiryUnderPolicy(input.expiresAt, await orgTokenPolicy(ctx.tx, ctx.org.id), now);
-  const t = await issueToken(ctx.tx, ctx.user, input.name, expiresAt, now);
+  const expiresAt = expiryUnderPolicy(input.expiresAt, await orgTokenPolicy(scope.tx, scope.user.orgId), now);
+  const t = await issueToken(scope.tx, scope.user, input.name, expiresAt, now);
   return { id: t.id, token: t.token, name: input.name, expiresAt: t.expiresAt?.toISOString() ?? null };
 }
 
 /** The caller's live tokens (revoked and expired ones are not listed). */
-export async function listTokens(ctx: Ctx): Promise<{ data: TokenView[] }> {
-  const rows = await ctx.tx
+export async function listTokens(scope: Scope): Promise<{ data: TokenView[] }> {
+  const rows = await scope.tx
     .select()
     .from(apiTokens)
     .where(
       and(
-        eq(apiTokens.userId, ctx.user.userId),
+        eq(apiTokens.userId, scope.user.userId),
         isNull(apiTokens.revokedAt),
-        eq(apiTokens.sessionVersion, ctx.user.sessionVersion),
+        eq(apiTokens.sessionVersion, scope.user.sessionVersion),
         sql`(${apiTokens.expiresAt} is null or ${apiTokens.expiresAt} > now())`,
       ),
     )
     .orderBy(desc(apiTokens.createdAt));
-  const policy = await orgTokenPolicy(ctx.tx, ctx.org.id);
+  const policy = await orgTokenPolicy(scope.tx, scope.user.orgId);
   return {
     data: rows.flatMap((r) => {
       const expires = effectiveTokenExpiry(r, policy);
@@ -143,11 +143,11 @@ export async function listTokens(ctx: Ctx): Promise<{ data: TokenView[] }> {
 }
 
 /** Revokes one of the caller's own tokens; someone else's (or another org's) is 404. */
-export async function revokeToken(ctx: Ctx, id: string): Promise<void> {
-  const r = await ctx.tx
+export async function revokeToken(scope: Scope, id: string): Promise<void> {
+  const r = await scope.tx
     .update(apiTokens)
     .set({ revokedAt: sql`now()` })
-    .where(and(eq(apiTokens.id, id), eq(apiTokens.userId, ctx.user.userId), isNull(apiTokens.revokedAt)))
+    .where(and(eq(apiTokens.id, id), eq(apiTokens.userId, scope.user.userId), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id });
   if (r.length === 0) throw notFound("token");
 }
@@ -156,15 +156,15 @@ export async function revokeToken(ctx: Ctx, id: string): Promise<void> {
  * DELETE /api/v1/tokens/{id} (admin): revokes any token of the org by its id, the id a token string
  * carries (bcn_<org>_<id>_…). Another org's token, or one already revoked, is 404. Audited.
  */
-export async function revokeOrgToken(ctx: Ctx, id: string): Promise<void> {
-  assertCan(ctx.user, "org.admin");
-  const [row] = await ctx.tx
+export async function revokeOrgToken(scope: Scope, id: string): Promise<void> {
+  assertCan(scope.user, "org.admin");
+  const [row] = await scope.tx
     .update(apiTokens)
     .set({ revokedAt: sql`now()` })
-    .where(and(eq(apiTokens.orgId, ctx.org.id), eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
+    .where(and(eq(apiTokens.orgId, scope.user.orgId), eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id, userId: apiTokens.userId, name: apiTokens.name });
   if (!row) throw notFound("token");
-  await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
+  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
     action: "token.revoked",
     entityType: "user",
     entityId: row.userId,

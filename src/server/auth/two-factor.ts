@@ -5,7 +5,7 @@ import { orgs } from "../db/schema/orgs";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { verifyPassword } from "./password";
 import { deleteRecoveryCodes, remainingRecoveryCodes, replaceRecoveryCodes } from "./recovery-codes";
 import { twoFactorRequiredFor } from "./principal";
@@ -39,14 +39,14 @@ export const ZRecoveryCodes = z.object({ recoveryCodes: z.array(z.string()) });
 
 const ISSUER = "Beacon";
 
-const actor = (ctx: Ctx) => ({ orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId });
+const actor = (scope: Scope) => ({ orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId });
 const wrong = (path: "code" | "password") =>
   new AppError("validation_failed", path === "code" ? "the one-time code is incorrect" : "the password is incorrect", {
     issues: [{ in: "body", path, message: "is incorrect" }],
   });
 
-async function loadSelf(ctx: Ctx, lock = true) {
-  const q = ctx.tx
+async function loadSelf(scope: Scope, lock = true) {
+  const q = scope.tx
     .select({
       passwordHash: users.passwordHash,
       totpSecret: users.totpSecret,
@@ -57,37 +57,37 @@ async function loadSelf(ctx: Ctx, lock = true) {
     })
     .from(users)
     .innerJoin(orgs, eq(orgs.id, users.orgId))
-    .where(eq(users.id, ctx.user.userId));
+    .where(eq(users.id, scope.user.userId));
   // Changes lock the user's row, so two concurrent setups or confirms cannot interleave.
   const [u] = lock ? await q.for("update", { of: users }) : await q;
   if (!u) throw new AppError("unauthenticated", "invalid or expired credentials");
   return u;
 }
 
-export async function twoFactorStatus(ctx: Ctx): Promise<z.infer<typeof ZTwoFactorStatus>> {
-  const u = await loadSelf(ctx, false);
+export async function twoFactorStatus(scope: Scope): Promise<z.infer<typeof ZTwoFactorStatus>> {
+  const u = await loadSelf(scope, false);
   const enabled = u.totpEnabledAt !== null;
   return {
     enabled,
     pending: !enabled && u.totpSecret !== null,
     required: twoFactorRequiredFor(u.role, u.settings),
-    recoveryCodesRemaining: enabled ? await remainingRecoveryCodes(ctx.tx, ctx.user.userId) : 0,
+    recoveryCodesRemaining: enabled ? await remainingRecoveryCodes(scope.tx, scope.user.userId) : 0,
   };
 }
 
 /** Issues a new secret (replacing any earlier pending one); nothing changes at sign-in until /confirm. */
-export async function setupTwoFactor(ctx: Ctx): Promise<z.infer<typeof ZTwoFactorSetup>> {
-  const u = await loadSelf(ctx);
+export async function setupTwoFactor(scope: Scope): Promise<z.infer<typeof ZTwoFactorSetup>> {
+  const u = await loadSelf(scope);
   if (u.totpEnabledAt) {
     throw new AppError("conflict", "two-factor sign-in is already on; turn it off first to set up a new authenticator");
   }
   const secret = newTotpSecret();
-  await ctx.tx
+  await scope.tx
     .update(users)
     .set({ totpSecret: seal(secret, TOTP_BOX), totpLastStep: null, updatedAt: sql`now()` })
-    .where(eq(users.id, ctx.user.userId));
-  await recordAudit(ctx.tx, actor(ctx), { action: "user.2fa_setup_started", entityType: "user", entityId: ctx.user.userId });
-  return { secret, otpauthUrl: otpauthUrl({ secret, issuer: ISSUER, account: `${ctx.user.email} (${u.orgSlug})` }) };
+    .where(eq(users.id, scope.user.userId));
+  await recordAudit(scope.tx, actor(scope), { action: "user.2fa_setup_started", entityType: "user", entityId: scope.user.userId });
+  return { secret, otpauthUrl: otpauthUrl({ secret, issuer: ISSUER, account: `${scope.user.email} (${u.orgSlug})` }) };
 }
 
 /** The first code from the authenticator proves it was set up: two-factor goes on, recovery codes are shown once. */
@@ -97,74 +97,74 @@ export async function setupTwoFactor(ctx: Ctx): Promise<z.infer<typeof ZTwoFacto
  * issue 18.13). The session that confirmed it stays signed in: the answer re-issues its cookie at
  * the new version, keeping its sign-in time. A token caller gets the JSON only, its token is spent.
  */
-export async function confirmTwoFactor(ctx: Ctx, input: ConfirmTwoFactor): Promise<Response | { enabled: true; recoveryCodes: string[] }> {
-  const u = await loadSelf(ctx);
+export async function confirmTwoFactor(scope: Scope, input: ConfirmTwoFactor): Promise<Response | { enabled: true; recoveryCodes: string[] }> {
+  const u = await loadSelf(scope);
   if (u.totpEnabledAt) throw new AppError("conflict", "two-factor sign-in is already on");
-  const secret = readTotpSecret(u.totpSecret, ctx.user.userId);
+  const secret = readTotpSecret(u.totpSecret, scope.user.userId);
   if (!secret) throw new AppError("conflict", "start with POST /api/v1/me/2fa/setup; there is no authenticator waiting to be confirmed");
   const step = matchTotp(secret, input.code.replace(/\s/g, ""));
   if (step === null) throw wrong("code");
-  const [bumped] = await ctx.tx
+  const [bumped] = await scope.tx
     .update(users)
     .set({ totpEnabledAt: sql`now()`, totpLastStep: step, sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: sql`now()` })
-    .where(eq(users.id, ctx.user.userId))
+    .where(eq(users.id, scope.user.userId))
     .returning({ sessionVersion: users.sessionVersion });
-  const recoveryCodes = await replaceRecoveryCodes(ctx.tx, ctx.user);
-  await recordAudit(ctx.tx, actor(ctx), {
+  const recoveryCodes = await replaceRecoveryCodes(scope.tx, scope.user);
+  await recordAudit(scope.tx, actor(scope), {
     action: "user.2fa_enabled",
     entityType: "user",
-    entityId: ctx.user.userId,
+    entityId: scope.user.userId,
     data: { recoveryCodes: recoveryCodes.length, sessionsRevoked: true },
   });
   const body = { enabled: true as const, recoveryCodes };
-  if (ctx.user.via !== "session" || ctx.user.authTime === undefined) return body;
-  const cookie = await sessionSetCookie({ sub: ctx.user.userId, oid: ctx.user.orgId, sv: bumped!.sessionVersion, at: ctx.user.authTime });
+  if (scope.user.via !== "session" || scope.user.authTime === undefined) return body;
+  const cookie = await sessionSetCookie({ sub: scope.user.userId, oid: scope.user.orgId, sv: bumped!.sessionVersion, at: scope.user.authTime });
   return Response.json(body, { headers: { "set-cookie": cookie } });
 }
 
 /** Wrong codes and passwords here count against the account's second-factor budget, as at sign-in. */
-async function proveSecondFactor(ctx: Ctx, code: string): Promise<void> {
-  await assertSecondFactorAllowed(ctx.user.userId);
-  if (!(await verifySecondFactor(ctx.tx, ctx.user, code, ctx.requestId))) {
-    await recordSecondFactorFailure(ctx.user.userId);
+async function proveSecondFactor(scope: Scope, code: string): Promise<void> {
+  await assertSecondFactorAllowed(scope.user.userId);
+  if (!(await verifySecondFactor(scope.tx, scope.user, code, scope.requestId))) {
+    await recordSecondFactorFailure(scope.user.userId);
     throw wrong("code");
   }
-  await clearSecondFactorFailures(ctx.user.userId);
+  await clearSecondFactorFailures(scope.user.userId);
 }
 
 /** Turning two-factor off takes the password and a code (TOTP or recovery code). */
-export async function disableTwoFactor(ctx: Ctx, input: DisableTwoFactor): Promise<void> {
-  const u = await loadSelf(ctx);
+export async function disableTwoFactor(scope: Scope, input: DisableTwoFactor): Promise<void> {
+  const u = await loadSelf(scope);
   if (!u.totpEnabledAt) throw new AppError("conflict", "two-factor sign-in is not on");
-  await assertSecondFactorAllowed(ctx.user.userId);
+  await assertSecondFactorAllowed(scope.user.userId);
   if (!(await verifyPassword(u.passwordHash, input.password))) {
-    await recordSecondFactorFailure(ctx.user.userId);
+    await recordSecondFactorFailure(scope.user.userId);
     throw wrong("password");
   }
-  await proveSecondFactor(ctx, input.code);
-  await ctx.tx
+  await proveSecondFactor(scope, input.code);
+  await scope.tx
     .update(users)
     .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null, updatedAt: sql`now()` })
-    .where(eq(users.id, ctx.user.userId));
-  await deleteRecoveryCodes(ctx.tx, ctx.user.userId);
-  await recordAudit(ctx.tx, actor(ctx), {
+    .where(eq(users.id, scope.user.userId));
+  await deleteRecoveryCodes(scope.tx, scope.user.userId);
+  await recordAudit(scope.tx, actor(scope), {
     action: "user.2fa_disabled",
     entityType: "user",
-    entityId: ctx.user.userId,
+    entityId: scope.user.userId,
     data: { requiredByOrg: twoFactorRequiredFor(u.role, u.settings) },
   });
 }
 
 /** A fresh set of recovery codes (the old ones stop working), after a code from the authenticator. */
-export async function regenerateRecoveryCodes(ctx: Ctx, input: { code: string }): Promise<{ recoveryCodes: string[] }> {
-  const u = await loadSelf(ctx);
+export async function regenerateRecoveryCodes(scope: Scope, input: { code: string }): Promise<{ recoveryCodes: string[] }> {
+  const u = await loadSelf(scope);
   if (!u.totpEnabledAt) throw new AppError("conflict", "two-factor sign-in is not on");
-  await proveSecondFactor(ctx, input.code);
-  const recoveryCodes = await replaceRecoveryCodes(ctx.tx, ctx.user);
-  await recordAudit(ctx.tx, actor(ctx), {
+  await proveSecondFactor(scope, input.code);
+  const recoveryCodes = await replaceRecoveryCodes(scope.tx, scope.user);
+  await recordAudit(scope.tx, actor(scope), {
     action: "user.recovery_codes_regenerated",
     entityType: "user",
-    entityId: ctx.user.userId,
+    entityId: scope.user.userId,
     data: { recoveryCodes: recoveryCodes.length },
   });
   return { recoveryCodes };

@@ -8,3 +8,10 @@ import type { Principal } from "./principal";
  * the same way (issue 15 item 1).
  */
 export type Scope = { tx: Tx; user: Principal; requestId: string };
+
+/**
+ * What an operation that streams a request body runs with (uploads): no transaction is held while
+ * bytes arrive; `withTx` opens a short tenant transaction (re-confirming the caller) and runs `fn`
+ * with a full scope in it.
+ */
+export type StreamScope = Omit<Scope, "tx"> & { withTx: <T>(fn: (scope: Scope) => Promise<T>) => Promise<T> };

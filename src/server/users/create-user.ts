@@ -4,7 +4,7 @@ import { ROLES } from "../db/schema/enums";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { hashPassword } from "../auth/password";
 import { personalPasswordProblem, ZNewPassword } from "../auth/password-policy";
 import { createPasswordLink } from "../auth/setup-link";
@@ -44,14 +44,14 @@ export type CreatedUser = z.infer<typeof ZCreatedUser>;
  * POST /users (admin). The email is unique per org whatever its case: the unique index on
  * (org_id, lower(email)) decides, so two concurrent creations of one address give one user and one 409.
  */
-export async function createUser(ctx: Ctx, input: CreateUser): Promise<CreatedUser> {
-  assertCan(ctx.user, "users.manage");
+export async function createUser(scope: Scope, input: CreateUser): Promise<CreatedUser> {
+  assertCan(scope.user, "users.manage");
   // An invitation is a sign-up link; a user created with a password needs none.
-  if (!input.password) await assertFeatureEnabled(ctx.tx, ctx.org.id, "signup_tokens");
+  if (!input.password) await assertFeatureEnabled(scope.tx, scope.user.orgId, "signup_tokens");
   const passwordHash = input.password ? await hashPassword(input.password) : null;
-  const [row] = await ctx.tx
+  const [row] = await scope.tx
     .insert(users)
-    .values({ orgId: ctx.org.id, email: input.email, name: input.name, role: input.role, passwordHash })
+    .values({ orgId: scope.user.orgId, email: input.email, name: input.name, role: input.role, passwordHash })
     .onConflictDoNothing()
     .returning();
   if (!row) {
@@ -59,8 +59,8 @@ export async function createUser(ctx: Ctx, input: CreateUser): Promise<CreatedUs
       issues: [{ in: "body", path: "email", message: "is already taken in this organization" }],
     });
   }
-  const link = input.password ? null : await createPasswordLink(ctx.tx, { orgId: ctx.org.id, userId: row.id }, "invite");
-  await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
+  const link = input.password ? null : await createPasswordLink(scope.tx, { orgId: scope.user.orgId, userId: row.id }, "invite");
+  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
     action: "user.created",
     entityType: "user",
     entityId: row.id,
@@ -74,7 +74,7 @@ export async function createUser(ctx: Ctx, input: CreateUser): Promise<CreatedUs
   });
   // Last, so a refused email rolls back everything above and nothing after it can fail.
   const inviteUrl = link
-    ? await sendPasswordLink(ctx.tx, ctx.org.id, { purpose: "invite", to: { email: row.email, name: row.name }, by: ctx.user.name, link })
+    ? await sendPasswordLink(scope.tx, scope.user.orgId, { purpose: "invite", to: { email: row.email, name: row.name }, by: scope.user.name, link })
     : null;
   return {
     ...toUserView(row),

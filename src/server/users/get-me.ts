@@ -1,7 +1,7 @@
 import "server-only";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 
-export function getMe(ctx: Ctx) {
-  const u = ctx.user;
+export function getMe(scope: Scope) {
+  const u = scope.user;
   return { id: u.userId, email: u.email, name: u.name, role: u.role, orgId: u.orgId, mustChangePassword: u.mustChangePassword };
 }

@@ -2,14 +2,14 @@ import "server-only";
 import { eq } from "drizzle-orm";
 import { users } from "../db/schema/users";
 import { notFound } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { assertCan } from "../tickets/permissions";
 import { toUserDetail, type UserDetail } from "./user-view";
 
 /** GET /users/:id (admin): one user of the org with account-security state; another org's is 404. */
-export async function getUser(ctx: Ctx, id: string): Promise<UserDetail> {
-  assertCan(ctx.user, "users.manage");
-  const [u] = await ctx.tx.select().from(users).where(eq(users.id, id));
+export async function getUser(scope: Scope, id: string): Promise<UserDetail> {
+  assertCan(scope.user, "users.manage");
+  const [u] = await scope.tx.select().from(users).where(eq(users.id, id));
   if (!u) throw notFound("user");
   return toUserDetail(u);
 }

@@ -5,7 +5,7 @@ import { ROLES } from "../db/schema/enums";
 import { users } from "../db/schema/users";
 import { AppError } from "../core/errors";
 import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { assertCan, can, STAFF_ROLES } from "../tickets/permissions";
 import { zLimit } from "../tickets/schemas";
 import { toUserView, type UserView } from "./user-view";
@@ -24,11 +24,10 @@ export type ListUsers = z.infer<typeof ZListUsers>;
  * agent asking for customers is told so (403) rather than handed an empty page; staff screens name
  * customers through the people directory (lookup-users.ts, docs/decisions/017).
  */
-export async function listUsers(ctx: Ctx<ListUsers>): Promise<{ data: UserView[]; nextCursor: string | null }> {
-  assertCan(ctx.user, "users.list");
-  const q = ctx.query;
+export async function listUsers(scope: Scope, q: ListUsers): Promise<{ data: UserView[]; nextCursor: string | null }> {
+  assertCan(scope.user, "users.list");
   const where: SQL[] = [];
-  if (!can(ctx.user, "users.list.customers")) {
+  if (!can(scope.user, "users.list.customers")) {
     if (q.role === "customer") {
       throw new AppError("forbidden", "agents may list agents and admins only", { reason: "customers_not_listable" });
     }
@@ -43,7 +42,7 @@ export async function listUsers(ctx: Ctx<ListUsers>): Promise<{ data: UserView[]
     const c = decodeCursor("users", q.cursor, isKeyCursor);
     where.push(sql`(lower(${users.email}), ${users.id}) > (${c.v}, ${c.id}::uuid)`);
   }
-  const rows = await ctx.tx
+  const rows = await scope.tx
     .select()
     .from(users)
     .where(and(...where))

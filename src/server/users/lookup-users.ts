@@ -2,7 +2,7 @@ import "server-only";
 import { and, asc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { Role } from "../db/schema/enums";
 import { users } from "../db/schema/users";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { assertCan, can } from "../tickets/permissions";
 
 // The people directory behind the ticket screens: who a requester, assignee or comment author is.
@@ -15,21 +15,21 @@ export type UserSummary = { id: string; name: string; email: string; role: Role 
 const SUMMARY = { id: users.id, name: users.name, email: users.email, role: users.role };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type DirectoryCtx = Pick<Ctx, "tx" | "user">;
+type DirectoryScope = Pick<Scope, "tx" | "user">;
 
 /**
  * The given users of the caller's org, by id, as far as the caller may see them: staff any user
  * of the org (blocked ones too, so old tickets still show who asked), a customer only themself.
  * Ids of other orgs, unknown ids and ids the caller may not see are simply absent.
  */
-export async function lookupUsers(ctx: DirectoryCtx, ids: Iterable<string>): Promise<Map<string, UserSummary>> {
+export async function lookupUsers(scope: DirectoryScope, ids: Iterable<string>): Promise<Map<string, UserSummary>> {
   let wanted = [...new Set(ids)].filter((id) => UUID.test(id));
-  if (!can(ctx.user, "users.directory")) wanted = wanted.filter((id) => id === ctx.user.userId);
+  if (!can(scope.user, "users.directory")) wanted = wanted.filter((id) => id === scope.user.userId);
   if (wanted.length === 0) return new Map();
-  const rows = await ctx.tx
+  const rows = await scope.tx
     .select(SUMMARY)
     .from(users)
-    .where(and(eq(users.orgId, ctx.user.orgId), inArray(users.id, wanted)));
+    .where(and(eq(users.orgId, scope.user.orgId), inArray(users.id, wanted)));
   return new Map(rows.map((r) => [r.id, r]));
 }
 
@@ -44,9 +44,9 @@ export type UserQuery = {
 };
 
 /** Staff only (403 otherwise): people of the org by name, e.g. the requester picker's customers. */
-export async function findUsers(ctx: DirectoryCtx, query: UserQuery = {}): Promise<UserSummary[]> {
-  assertCan(ctx.user, "users.directory");
-  const where: SQL[] = [eq(users.orgId, ctx.user.orgId)];
+export async function findUsers(scope: DirectoryScope, query: UserQuery = {}): Promise<UserSummary[]> {
+  assertCan(scope.user, "users.directory");
+  const where: SQL[] = [eq(users.orgId, scope.user.orgId)];
   if (query.role) where.push(eq(users.role, query.role));
   if (!query.includeBlocked) where.push(isNull(users.blockedAt));
   if (query.q) {
@@ -54,7 +54,7 @@ export async function findUsers(ctx: DirectoryCtx, query: UserQuery = {}): Promi
     where.push(sql`(${users.email} ilike ${like} or ${users.name} ilike ${like})`);
   }
   const limit = Math.min(Math.max(Math.trunc(query.limit ?? 500), 1), 1000);
-  return ctx.tx
+  return scope.tx
     .select(SUMMARY)
     .from(users)
     .where(and(...where))

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { createPasswordLink } from "../auth/setup-link";
 import { assertFeatureEnabled } from "../flags/flags";
 import { assertCan } from "../tickets/permissions";
@@ -28,16 +28,16 @@ export type PasswordResetResult = z.infer<typeof ZPasswordResetResult>;
  * link; one who never chose a password gets the invitation again. Not for your own account (409):
  * that is POST /me/password, and an admin must not lock themself out of an org.
  */
-export async function resetPassword(ctx: Ctx, id: string): Promise<PasswordResetResult> {
-  assertCan(ctx.user, "users.manage");
-  if (id === ctx.user.userId) {
+export async function resetPassword(scope: Scope, id: string): Promise<PasswordResetResult> {
+  assertCan(scope.user, "users.manage");
+  if (id === scope.user.userId) {
     throw new AppError("conflict", "change your own password with POST /api/v1/me/password", { reason: "own_account" });
   }
-  const before = await loadUserForUpdate(ctx.tx, id);
+  const before = await loadUserForUpdate(scope.tx, id);
   const purpose = before.passwordHash === null && !before.mustChangePassword ? "invite" : "password_reset";
   // Re-sending an invitation is a sign-up link; a reset link for an existing account is not.
-  if (purpose === "invite") await assertFeatureEnabled(ctx.tx, ctx.org.id, "signup_tokens");
-  await ctx.tx
+  if (purpose === "invite") await assertFeatureEnabled(scope.tx, scope.user.orgId, "signup_tokens");
+  await scope.tx
     .update(users)
     .set({
       mustChangePassword: purpose === "password_reset",
@@ -46,17 +46,17 @@ export async function resetPassword(ctx: Ctx, id: string): Promise<PasswordReset
       updatedAt: sql`now()`,
     })
     .where(eq(users.id, id));
-  const link = await createPasswordLink(ctx.tx, { orgId: ctx.org.id, userId: id }, purpose);
-  await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
+  const link = await createPasswordLink(scope.tx, { orgId: scope.user.orgId, userId: id }, purpose);
+  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
     action: purpose === "invite" ? "user.invite_resent" : "user.password_reset",
     entityType: "user",
     entityId: id,
     data: { email: before.email, linkExpiresAt: link.expiresAt.toISOString(), emailed: smtpConfigured(), sessionsRevoked: true },
   });
-  const resetUrl = await sendPasswordLink(ctx.tx, ctx.org.id, {
+  const resetUrl = await sendPasswordLink(scope.tx, scope.user.orgId, {
     purpose,
     to: { email: before.email, name: before.name },
-    by: ctx.user.name,
+    by: scope.user.name,
     link,
   });
   return { purpose, resetUrl, expiresAt: link.expiresAt.toISOString() };

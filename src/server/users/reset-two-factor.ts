@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { deleteRecoveryCodes } from "../auth/recovery-codes";
 import { assertCan } from "../tickets/permissions";
 import { loadUserForUpdate } from "./load-user";
@@ -13,19 +13,19 @@ import { loadUserForUpdate } from "./load-user";
  * authenticator and recovery codes. Their own account goes through DELETE /me/2fa, which asks
  * for the password and a code — an admin session alone must not strip its own second factor.
  */
-export async function resetTwoFactor(ctx: Ctx, id: string): Promise<void> {
-  assertCan(ctx.user, "users.manage");
-  if (id === ctx.user.userId) {
+export async function resetTwoFactor(scope: Scope, id: string): Promise<void> {
+  assertCan(scope.user, "users.manage");
+  if (id === scope.user.userId) {
     throw new AppError("conflict", "turn off your own two-factor sign-in with DELETE /api/v1/me/2fa (password and code)");
   }
-  const before = await loadUserForUpdate(ctx.tx, id);
+  const before = await loadUserForUpdate(scope.tx, id);
   if (before.totpSecret === null && before.totpEnabledAt === null) return;
-  await ctx.tx
+  await scope.tx
     .update(users)
     .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null, updatedAt: sql`now()` })
     .where(eq(users.id, id));
-  await deleteRecoveryCodes(ctx.tx, id);
-  await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
+  await deleteRecoveryCodes(scope.tx, id);
+  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
     action: "user.2fa_reset",
     entityType: "user",
     entityId: id,

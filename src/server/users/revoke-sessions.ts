@@ -2,7 +2,7 @@ import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { assertCan } from "../tickets/permissions";
 import { loadUserForUpdate } from "./load-user";
 
@@ -10,14 +10,14 @@ import { loadUserForUpdate } from "./load-user";
  * POST /users/:id/revoke-sessions (admin): one sessionVersion bump ends every session cookie and
  * API token of the user on their next request (both carry the version they were issued at).
  */
-export async function revokeSessions(ctx: Ctx, id: string): Promise<void> {
-  assertCan(ctx.user, "users.manage");
-  const before = await loadUserForUpdate(ctx.tx, id);
-  await ctx.tx
+export async function revokeSessions(scope: Scope, id: string): Promise<void> {
+  assertCan(scope.user, "users.manage");
+  const before = await loadUserForUpdate(scope.tx, id);
+  await scope.tx
     .update(users)
     .set({ sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: sql`now()` })
     .where(eq(users.id, id));
-  await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
+  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
     action: "user.sessions_revoked",
     entityType: "user",
     entityId: id,

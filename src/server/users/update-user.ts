@@ -5,7 +5,7 @@ import { ROLES } from "../db/schema/enums";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { assertCan } from "../tickets/permissions";
 import { isActiveAdmin, loadUserForUpdate, lockActiveAdmins } from "./load-user";
 import { toUserView, type UserView } from "./user-view";
@@ -21,14 +21,14 @@ export const ZUpdateUser = z
 export type UpdateUser = z.infer<typeof ZUpdateUser>;
 
 /** PATCH /users/:id (admin): name, role, block/unblock — never leaving the org without an active admin. */
-export async function updateUser(ctx: Ctx, id: string, input: UpdateUser): Promise<UserView> {
-  assertCan(ctx.user, "users.manage");
+export async function updateUser(scope: Scope, id: string, input: UpdateUser): Promise<UserView> {
+  assertCan(scope.user, "users.manage");
   const mayRemoveAnAdmin = (input.role !== undefined && input.role !== "admin") || input.blocked === true;
   // The admin set is locked before the target row (same order in every request: no deadlock).
-  const activeAdmins = mayRemoveAnAdmin ? await lockActiveAdmins(ctx.tx) : [];
-  const before = await loadUserForUpdate(ctx.tx, id);
+  const activeAdmins = mayRemoveAnAdmin ? await lockActiveAdmins(scope.tx) : [];
+  const before = await loadUserForUpdate(scope.tx, id);
 
-  if (input.blocked === true && id === ctx.user.userId) {
+  if (input.blocked === true && id === scope.user.userId) {
     throw new AppError("conflict", "you cannot block yourself; ask another admin");
   }
   const losesAdmin = isActiveAdmin(before) && ((input.role !== undefined && input.role !== "admin") || input.blocked === true);
@@ -55,7 +55,7 @@ export async function updateUser(ctx: Ctx, id: string, input: UpdateUser): Promi
   }
   if (Object.keys(changes).length === 0) return toUserView(before);
 
-  const [after] = await ctx.tx
+  const [after] = await scope.tx
     .update(users)
     .set({
       ...set,
@@ -66,7 +66,7 @@ export async function updateUser(ctx: Ctx, id: string, input: UpdateUser): Promi
     })
     .where(eq(users.id, id))
     .returning();
-  await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
+  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
     action: changes.blocked ? (input.blocked ? "user.blocked" : "user.unblocked") : "user.updated",
     entityType: "user",
     entityId: id,

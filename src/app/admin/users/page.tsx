@@ -13,9 +13,8 @@ import { isFeatureEnabled } from "@/server/flags/flags";
 import { twoFactorStatus } from "@/server/auth/two-factor";
 import { ROLES } from "@/server/db/schema/enums";
 import { AppError } from "@/server/core/errors";
-import type { Ctx } from "@/server/http/route";
 import { getUser } from "@/server/users/get-user";
-import { listUsers, ZListUsers, type ListUsers } from "@/server/users/list-users";
+import { listUsers, ZListUsers } from "@/server/users/list-users";
 import { EnumOptions } from "@/components/enum-options";
 
 export const metadata: Metadata = { title: "Users" };
@@ -36,7 +35,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
     const invites = await isFeatureEnabled(ctx.tx, ctx.org.id, "signup_tokens");
     if (!ctx.query) return { security, own, invites, list: null, error: "Those filters are not valid." };
     try {
-      const list = await listUsers(ctx as Ctx<ListUsers>);
+      const list = await listUsers(ctx, ctx.query);
       const rows: AdminUserRow[] = [];
       // One short primary-key read per listed user (≤ 50) for the account-security columns.
       for (const u of list.data) rows.push(await getUser(ctx, u.id));

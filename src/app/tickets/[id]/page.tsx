@@ -50,7 +50,7 @@ async function allComments(ctx: Ctx, id: string): Promise<CommentView[]> {
 async function assignableStaff(ctx: Ctx): Promise<{ id: string; name: string }[]> {
   const out: { id: string; name: string }[] = [];
   for (const role of ["agent", "admin"] as const) {
-    const page = await listUsers({ ...ctx, query: ZListUsers.parse({ limit: "100", role }) });
+    const page = await listUsers(ctx, ZListUsers.parse({ limit: "100", role }));
     out.push(...page.data.filter((u) => !u.blocked).map((u) => ({ id: u.id, name: u.name })));
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
