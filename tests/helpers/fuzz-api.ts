@@ -3,9 +3,11 @@ import path from "node:path";
 import fc from "fast-check";
 import pg from "pg";
 import type { ZodType } from "zod";
-import { OPERATIONS, type Operation } from "../../src/server/http/api-spec";
+import type { Operation } from "../../src/server/http/api-spec";
+import { documentedOperations } from "../../src/server/api/openapi";
+import { TABLE } from "../../src/server/api/table";
 import { ERROR_STATUS } from "../../src/server/core/errors";
-import { call, type CallResult } from "./http";
+import { apiRoute, call, type CallResult } from "./http";
 import { deepNesting, hostileQueryValue, hostileValue, toJsonText } from "./fuzz";
 import { nearValid, nearValidQuery, type Hints } from "./fuzz-schema";
 
@@ -33,7 +35,8 @@ export type FuzzOp = {
 };
 
 /**
- * Every handler exported by every route file under src/app/api/v1, joined with its OpenAPI entry
+ * Every handler exported by every route file under src/app/api/v1, and every route-table operation
+ * (called through the catch-all's dispatcher), joined with its OpenAPI entry
  * (for its schemas and documented roles). `problems` lists what the fuzzer cannot call: a method
  * it does not know, an export that is neither a handler nor Next.js segment config, or a handler
  * with no OpenAPI entry.
@@ -45,11 +48,13 @@ export async function discoverOperations(): Promise<{ ops: FuzzOp[]; problems: s
   const walk = (dir: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
+      // The catch-all serves the route table, added below operation by operation.
+      if (e.isDirectory() && e.name !== "[...path]") walk(p);
       else if (/^route\.(ts|tsx|js)$/.test(e.name)) files.push(p);
     }
   };
   walk(API_DIR);
+  const documented = documentedOperations();
   for (const file of files.sort()) {
     const rel = path.relative(API_DIR, path.dirname(file));
     const segments = rel ? rel.split(path.sep) : [];
@@ -69,7 +74,7 @@ export async function discoverOperations(): Promise<{ ops: FuzzOp[]; problems: s
         problems.push(`${template}: export ${name} is not a function`);
         continue;
       }
-      const spec = OPERATIONS.find((o) => o.method === name && o.path === template);
+      const spec = documented.find((o) => o.method === name && o.path === template);
       if (!spec) {
         problems.push(`${name} ${template}: no OpenAPI entry (src/server/http/api-spec.ts) to take its schemas from`);
         continue;
@@ -77,6 +82,16 @@ export async function discoverOperations(): Promise<{ ops: FuzzOp[]; problems: s
       ops.push({ method: name as Method, template, params, handler: value as RouteHandler, spec, key: `${name} ${template}` });
     }
   }
+  for (const op of TABLE) {
+    const segments = op.path.split("/");
+    const params = segments.flatMap((s, i) => {
+      const m = /^\{(\w+)\}$/.exec(s);
+      return m ? [{ name: m[1]!, resource: segments[i - 1] ?? "" }] : [];
+    });
+    const spec = documented.find((o) => o.method === op.method && o.path === op.path)!;
+    ops.push({ method: op.method, template: op.path, params, handler: apiRoute[op.method], spec, key: `${op.method} ${op.path}` });
+  }
+  ops.sort((a, b) => (a.template === b.template ? a.method.localeCompare(b.method) : a.template.localeCompare(b.template)));
   return { ops, problems };
 }
 

@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as ticketAttachmentsRoute from "../../src/app/api/v1/tickets/[id]/attachments/route";
 import * as attachmentRoute from "../../src/app/api/v1/attachments/[id]/route";
-import * as flagsRoute from "../../src/app/api/v1/feature-flags/route";
+import { apiRoute as flagsRoute } from "../helpers/http";
 import { attachmentUploadLimit, conversationAttachments, MAX_CONVERSATION_ATTACHMENTS, type ConversationAttachments } from "../../src/server/attachments/conversation-attachments";
 import { withPageContext } from "../../src/server/auth/page-context";
 import type { PageUser } from "../../src/server/auth/page-session";

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import * as flagsRoute from "../../src/app/api/v1/feature-flags/route";
+import { apiRoute as flagsRoute } from "../helpers/http";
 import * as hooksRoute from "../../src/app/api/v1/webhooks/route";
 import * as hookRoute from "../../src/app/api/v1/webhooks/[id]/route";
 import { POST as createUserRoute } from "../../src/app/api/v1/users/route";

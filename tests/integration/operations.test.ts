@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GET as health } from "../../src/app/api/health/route";
 import { GET as metricsRoute } from "../../src/app/api/metrics/route";
-import * as flagsRoute from "../../src/app/api/v1/feature-flags/route";
+import { apiRoute as flagsRoute } from "../helpers/http";
 import { GET as me } from "../../src/app/api/v1/me/route";
 import { POST as createToken } from "../../src/app/api/v1/me/tokens/route";
 import { unsafeWithSystem } from "../../src/server/db/tenant";

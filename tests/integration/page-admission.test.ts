@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as flagsRoute from "../../src/app/api/v1/feature-flags/route";
+import { apiRoute as flagsRoute } from "../helpers/http";
 import type { PageUser } from "../../src/server/auth/page-session";
 import { setProcessEnv } from "../../src/server/env";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";

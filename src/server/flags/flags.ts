@@ -5,7 +5,7 @@ import type { Tx } from "../db/tenant";
 import { featureFlags } from "../db/schema/flags";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { auditActor } from "../tickets/actor";
 import { assertCan } from "../tickets/permissions";
 import { disabledByEnv, FEATURES, type Feature } from "./features";
@@ -43,10 +43,10 @@ export const ZFlag = z.object({ key: z.enum(FEATURES), enabled: z.boolean(), sou
 export const ZPutFlag = z.strictObject({ key: z.enum(FEATURES), enabled: z.boolean().nullable() });
 export type PutFlag = z.infer<typeof ZPutFlag>;
 
-export async function listFlags(ctx: Ctx) {
-  assertCan(ctx.user, "org.admin");
-  cache().delete(ctx.user.orgId);
-  const flags = await load(ctx.tx, ctx.user.orgId);
+export async function listFlags(scope: Scope) {
+  assertCan(scope.user, "org.admin");
+  cache().delete(scope.user.orgId);
+  const flags = await load(scope.tx, scope.user.orgId);
   return {
     data: FEATURES.map((key) => {
       if (disabledByEnv(key)) return { key, enabled: false, source: "env" as const };
@@ -57,18 +57,18 @@ export async function listFlags(ctx: Ctx) {
 }
 
 /** Sets (or with enabled: null clears) the org's own flag; global flags are the operators' (runbook). */
-export async function putFlag(ctx: Ctx, input: PutFlag) {
-  assertCan(ctx.user, "org.admin");
-  const where = and(eq(featureFlags.orgId, ctx.user.orgId), eq(featureFlags.key, input.key));
+export async function putFlag(scope: Scope, input: PutFlag) {
+  assertCan(scope.user, "org.admin");
+  const where = and(eq(featureFlags.orgId, scope.user.orgId), eq(featureFlags.key, input.key));
   if (input.enabled === null) {
-    await ctx.tx.delete(featureFlags).where(where);
+    await scope.tx.delete(featureFlags).where(where);
   } else {
-    await ctx.tx
+    await scope.tx
       .insert(featureFlags)
-      .values({ orgId: ctx.user.orgId, key: input.key, enabled: input.enabled })
+      .values({ orgId: scope.user.orgId, key: input.key, enabled: input.enabled })
       .onConflictDoUpdate({ target: [featureFlags.orgId, featureFlags.key], set: { enabled: input.enabled, updatedAt: new Date() } });
   }
-  await recordAudit(ctx.tx, auditActor(ctx), { action: "feature_flag.set", entityType: "feature_flag", entityId: input.key, data: { enabled: input.enabled } });
-  cache().delete(ctx.user.orgId);
-  return listFlags(ctx);
+  await recordAudit(scope.tx, auditActor(scope), { action: "feature_flag.set", entityType: "feature_flag", entityId: input.key, data: { enabled: input.enabled } });
+  cache().delete(scope.user.orgId);
+  return listFlags(scope);
 }

@@ -1,4 +1,4 @@
-import { openApiDocument } from "@/server/http/api-spec";
+import { openApiDocument } from "@/server/api/openapi";
 
 export const dynamic = "force-static";
 

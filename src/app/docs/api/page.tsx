@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { AppHeader } from "@/components/app-header";
 import { currentUser } from "@/server/auth/page-session";
-import { openApiDocument } from "@/server/http/api-spec";
+import { openApiDocument } from "@/server/api/openapi";
 
 export const metadata: Metadata = { title: "API reference" };
 

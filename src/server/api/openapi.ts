@@ -1,0 +1,98 @@
+import "server-only";
+import { z, type ZodType } from "zod";
+import type { RouteRule } from "../authz/rules";
+import { ERROR_STATUS } from "../core/errors";
+import { OPERATIONS as LEGACY_OPERATIONS, type Auth, type Operation } from "../http/api-spec";
+import type { ApiOperation } from "./operation";
+import { TABLE } from "./table";
+
+// The OpenAPI document, generated: every route-table operation from its one definition, then the
+// legacy entries of endpoints still served by their own route files (until they move into the
+// table, docs/decisions/032-route-table.md). GET /api/openapi.json serves it.
+
+const AUTH_OF: Record<RouteRule, Auth> = { public: "public", "signed-in": "any", staff: "staff", "org.admin": "admin" };
+
+function fromTable(op: ApiOperation): Operation {
+  return {
+    method: op.method, path: op.path, operationId: op.operationId, summary: op.summary, description: op.description, tag: op.tag,
+    auth: AUTH_OF[op.can], params: op.params, query: op.query, body: op.body, status: op.status, response: op.response,
+  };
+}
+
+const key = (op: { method: string; path: string }) => `${op.method} ${op.path}`;
+
+/** Every documented operation: the table's, then each legacy entry the table does not serve yet. */
+export function documentedOperations(): Operation[] {
+  const served = new Set(TABLE.map(key));
+  return [...TABLE.map(fromTable), ...LEGACY_OPERATIONS.filter((op) => !served.has(key(op)))];
+}
+
+const ZError = z.object({ error: z.object({ code: z.enum(Object.keys(ERROR_STATUS) as [string, ...string[]]), message: z.string(), details: z.unknown().optional() }) });
+
+const schema = (s: ZodType, io: "input" | "output") => z.toJSONSchema(s, { io, unrepresentable: "any", target: "openapi-3.0" });
+
+type ObjectSchema = { properties?: Record<string, object>; required?: string[] };
+
+function parameters(op: Operation) {
+  const params: object[] = [];
+  if (op.params) {
+    const js = schema(op.params, "input") as ObjectSchema;
+    for (const [name, s] of Object.entries(js.properties ?? {})) params.push({ name, in: "path", required: true, schema: s });
+  } else if (op.pathId) {
+    params.push({ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } });
+  }
+  if (op.query) {
+    const js = schema(op.query, "input") as ObjectSchema;
+    for (const [name, s] of Object.entries(js.properties ?? {})) {
+      params.push({ name, in: "query", required: js.required?.includes(name) ?? false, schema: s });
+    }
+  }
+  return params;
+}
+
+function errorResponses(op: Operation) {
+  const hasPathParams = op.pathId === true || op.params !== undefined;
+  const codes = new Set<number>([400, 429, 500, 503]);
+  if (op.auth !== "public") codes.add(401);
+  if (op.auth === "staff" || op.auth === "admin" || op.method !== "GET") codes.add(403);
+  if (hasPathParams) codes.add(404);
+  if (op.method !== "GET" && hasPathParams) codes.add(409);
+  if (op.body) [413, 415].forEach((c) => codes.add(c));
+  return Object.fromEntries([...codes].sort().map((c) => [String(c), { $ref: "#/components/responses/Error" }]));
+}
+
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of documentedOperations()) {
+    paths[op.path] ??= {};
+    paths[op.path]![op.method.toLowerCase()] = {
+      ...(op.operationId ? { operationId: op.operationId } : {}),
+      summary: op.summary,
+      ...(op.description ? { description: op.description } : {}),
+      tags: [op.tag],
+      security: op.auth === "public" ? [] : [{ bearer: [] }, { session: [] }],
+      "x-beacon-roles": op.auth,
+      parameters: parameters(op),
+      ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: schema(op.body, "input") } } } } : {}),
+      responses: {
+        [String(op.status)]: op.response
+          ? { description: "OK", content: { "application/json": { schema: schema(op.response, "output") } } }
+          : { description: "No content" },
+        ...errorResponses(op),
+      },
+    };
+  }
+  return {
+    openapi: "3.0.3",
+    info: { title: "Beacon API", version: "1", description: "Multi-tenant helpdesk API. Every response carries X-Request-Id; errors are {\"error\":{code,message,details?}}." },
+    servers: [{ url: "/" }],
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "API token from POST /api/v1/auth/token or /api/v1/me/tokens" },
+        session: { type: "apiKey", in: "cookie", name: "next-auth.session-token" },
+      },
+      responses: { Error: { description: "Error", content: { "application/json": { schema: schema(ZError, "output") } } } },
+    },
+  };
+}

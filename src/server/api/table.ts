@@ -1,0 +1,11 @@
+import "server-only";
+import type { ApiOperation } from "./operation";
+import { FEATURE_FLAG_OPERATIONS } from "./routes/feature-flags";
+
+// Every operation the /api/v1 catch-all serves and the OpenAPI document lists. A resource moves
+// here from its route files one at a time (docs/decisions/032-route-table.md); the endpoints not
+// yet moved are still documented by the legacy OPERATIONS list in src/server/http/api-spec.ts.
+
+export const TABLE: readonly ApiOperation[] = [
+  ...FEATURE_FLAG_OPERATIONS,
+];
