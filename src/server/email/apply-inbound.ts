@@ -9,20 +9,25 @@ import { addComment } from "../tickets/add-comment";
 import { createTicket } from "../tickets/create-ticket";
 import { MAX_BODY_BYTES, MAX_SUBJECT } from "../tickets/schemas";
 import type { CommentEmail } from "../db/schema/tickets";
+import { enqueue } from "../jobs/enqueue";
+import { QUEUES } from "../jobs/queues";
 import { unsafeAutomaticMailReason } from "./automatic-mail";
 import { applyDeliveryReport, clearBouncing } from "./bouncing";
 import { parseDeliveryReport, type DeliveryReport } from "./dsn";
 import { storeMailAttachments, recordMailAttachments } from "./email-attachments";
 import { htmlToMarkdown } from "./html-to-markdown";
+import { inboundSettings } from "./inbound-settings";
 import { parseMessage, type InboundMail } from "./parse-message";
 import { senderPrincipal } from "./sender";
+import { checkSenderCap } from "./sender-cap";
 import { visibleReply } from "./strip-reply";
 import { findThread } from "./thread";
 import { plusTag, verifyReplyToken } from "./reply-token";
 
-const pending = (status: string) => status === "received" || status === "failed";
+// held: over the sender's hourly cap, retried by a delayed job (decision 035).
+const pending = (status: string) => status === "received" || status === "failed" || status === "held";
 
-export type ApplyOutcome = { outcome: "ticket" | "reply" | "dropped" | "bounce" | "skipped"; ticketId?: string; commentId?: string; reason?: string };
+export type ApplyOutcome = { outcome: "ticket" | "reply" | "dropped" | "bounce" | "held" | "skipped"; ticketId?: string; commentId?: string; reason?: string };
 
 /**
  * The email-inbound job (decision 029): parses a stored raw message and applies it once. Dropped
@@ -82,6 +87,11 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
         commentId = c.id;
         outcome = "reply";
       } else {
+        // Replies (and follow-ups to a closed ticket) are never capped; new conversations are.
+        if (!thread) {
+          const cap = await checkSenderCap(tx, orgId, mail.from!.address, (await inboundSettings(tx, orgId)).ticketsPerSenderPerHour);
+          if (cap.over) return hold(tx, { orgId, inboundId, requestId }, mail.from!.address, cap, files.discard);
+        }
         // SPEC §5: closed is final, so a reply to a closed ticket opens a new one that points back.
         const first = thread ? `_Follow-up to #${thread.number}, which is closed._\n\n${body.reply}` : body.full;
         const t = await createTicket(ctx, { subject: subjectOf(mail), body: clip(first) }, { channel: "email", email });
@@ -111,7 +121,7 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
 /** Called by the worker when the last retry failed: the message stays, marked failed with the error. */
 export async function markInboundDead(job: { orgId: string; inboundId: string }, error: string): Promise<void> {
   await withTenant(job.orgId, (tx) => tx.update(inboundMessages).set({ status: "failed", error: error.slice(0, 2000) })
-    .where(and(eq(inboundMessages.orgId, job.orgId), eq(inboundMessages.id, job.inboundId), eq(inboundMessages.status, "received"))));
+    .where(and(eq(inboundMessages.orgId, job.orgId), eq(inboundMessages.id, job.inboundId), inArray(inboundMessages.status, ["received", "held"]))));
 }
 
 async function applyReport(orgId: string, inboundId: string, report: DeliveryReport, requestId: string): Promise<ApplyOutcome> {
@@ -128,6 +138,17 @@ async function applyReport(orgId: string, inboundId: string, report: DeliveryRep
   });
 }
 
+/** Over the sender's cap: kept as held, and its job comes back when the window has room (the job checks again). */
+async function hold(tx: Tx, job: { orgId: string; inboundId: string; requestId: string }, sender: string, cap: { retryAt: Date; count: number }, discard: () => Promise<void>): Promise<ApplyOutcome> {
+  await discard();
+  const reason = `held: ${cap.count} new tickets from this sender in the last hour (the org's cap); applied after ${cap.retryAt.toISOString()}`;
+  await tx.update(inboundMessages).set({ status: "held", reason, fromAddress: sender, error: null })
+    .where(and(eq(inboundMessages.orgId, job.orgId), eq(inboundMessages.id, job.inboundId)));
+  await enqueue(tx, QUEUES.inboundEmail.name, { orgId: job.orgId, inboundId: job.inboundId }, { startAfter: cap.retryAt });
+  logger().warn({ requestId: job.requestId, orgId: job.orgId, inboundId: job.inboundId, retryAt: cap.retryAt.toISOString(), event: "inbound_held" }, "inbound message held: sender over the hourly ticket cap");
+  return { outcome: "held", reason };
+}
+
 async function markDropped(orgId: string, inboundId: string, reason: string): Promise<ApplyOutcome> {
   return withTenant(orgId, (tx) => drop(tx, orgId, inboundId, reason));
 }
@@ -135,7 +156,7 @@ async function markDropped(orgId: string, inboundId: string, reason: string): Pr
 async function drop(tx: Tx, orgId: string, inboundId: string, reason: string, discard?: () => Promise<void>): Promise<ApplyOutcome> {
   await discard?.();
   await tx.update(inboundMessages).set({ status: "dropped", outcome: "dropped", reason, appliedAt: new Date() })
-    .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId), inArray(inboundMessages.status, ["received", "failed"])));
+    .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId), inArray(inboundMessages.status, ["received", "failed", "held"])));
   logger().info({ orgId, inboundId, reason, event: "inbound_dropped" }, "inbound message dropped");
   return { outcome: "dropped", reason };
 }

@@ -12,6 +12,10 @@ export type OrgSettings = {
   allowNonExpiringTokens?: boolean;
   /** Customers see their tickets' SLA targets and due times (API and portal); off by default. */
   showSlaToCustomers?: boolean;
+  /** New tickets one sender may open by email per hour; more are held, not lost (default 20, decision 035). */
+  inboundTicketsPerSenderPerHour?: number;
+  /** Sender domains whose mail is refused when it fails DMARC: nobody can post as them by forging From (decision 035). */
+  dmarcRefuseDomains?: string[];
 };
 
 // The tenant itself. Row-level security lets a request see only its own org row.

@@ -1,0 +1,18 @@
+import "server-only";
+import type { Tx } from "../db/tenant";
+import { readOrgSettings } from "../orgs/org-settings";
+
+/** Default of the per-sender hourly cap on new tickets by email (decision 035). */
+export const DEFAULT_INBOUND_TICKETS_PER_SENDER_PER_HOUR = 20;
+
+export type InboundSettings = { ticketsPerSenderPerHour: number; dmarcRefuseDomains: string[] };
+
+/** The org's inbound-mail settings with their defaults filled in. */
+export async function inboundSettings(tx: Tx, orgId: string): Promise<InboundSettings> {
+  const s = await readOrgSettings(tx, orgId);
+  const cap = s?.inboundTicketsPerSenderPerHour;
+  return {
+    ticketsPerSenderPerHour: typeof cap === "number" && Number.isInteger(cap) && cap >= 1 ? cap : DEFAULT_INBOUND_TICKETS_PER_SENDER_PER_HOUR,
+    dmarcRefuseDomains: (s?.dmarcRefuseDomains ?? []).map((d) => d.trim().toLowerCase()).filter(Boolean),
+  };
+}
