@@ -10,6 +10,7 @@ import { parseDeliveryReport } from "../../src/server/email/dsn";
 import { handleReplyEmail } from "../../src/server/email/outbound-reply";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { handleEmail } from "../../src/server/notifications/email";
+import { metrics } from "../../src/server/observability/metrics";
 import { GET as userRoute } from "../../src/app/api/v1/users/[id]/route";
 import { api } from "../helpers/api";
 import { call } from "../helpers/http";
@@ -37,6 +38,8 @@ afterAll(async () => {
   setProcessEnv({});
 });
 
+const outboundCount = async (kind: string, outcome: string) =>
+  (await metrics().registry.getSingleMetric("email_outbound_messages_total")?.get())?.values.find((v) => v.labels.kind === kind && v.labels.outcome === outcome)?.value ?? 0;
 const hex = () => randomBytes(4).toString("hex");
 const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
 
@@ -142,8 +145,10 @@ describe("a bounce marks the address, agents see it, and replies stop until they
     expect(onlyCustomer.mails().flatMap((m) => m.to)).toEqual([c.customer]);
 
     await deliver(c.support, fixture("gmail-bounce.eml", { support: c.support, mid: `dsn-${hex()}@mx.test`, rcpt: c.customer, about: c.replyMid }), "");
+    const skippedBefore = await outboundCount("reply", "skipped-bouncing");
     const none = await agentReply(c, "Fourth answer.");
     expect(none.outcome).toBe("skipped-bouncing");
+    expect(await outboundCount("reply", "skipped-bouncing")).toBe(skippedBefore + 1);
     expect(none.mails()).toHaveLength(0);
 
     // A notification email to the bouncing customer is not sent either, and says why.

@@ -3,13 +3,14 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { emailMessageIds, inboundMessages, ticketCcs } from "../db/schema/email";
 import { comments } from "../db/schema/tickets";
 import { unsafeWithSystem, withTenant, type Tx } from "../db/tenant";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { logger } from "../observability/logger";
 import { addComment } from "../tickets/add-comment";
 import { createTicket } from "../tickets/create-ticket";
 import { MAX_BODY_BYTES, MAX_SUBJECT } from "../tickets/schemas";
 import type { CommentEmail } from "../db/schema/tickets";
 import { enqueue } from "../jobs/enqueue";
+import { countInbound, inboundMetricOutcome } from "./email-metrics";
 import { QUEUES } from "../jobs/queues";
 import { unsafeAutomaticMailReason } from "./automatic-mail";
 import { applyDeliveryReport, clearBouncing } from "./bouncing";
@@ -43,7 +44,13 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
   const row = await withTenant(orgId, async (tx) => (await tx.select().from(inboundMessages).where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).limit(1))[0]);
   // failed: dead-lettered, then replayed by a person (npm run jobs -- replay).
   if (!row || !pending(row.status)) return { outcome: "skipped" };
+  const r = await applyRow(row, requestId);
+  if (r.outcome !== "skipped") countInbound(row.source, inboundMetricOutcome(r));
+  return r;
+}
 
+async function applyRow(row: typeof inboundMessages.$inferSelect, requestId: string): Promise<ApplyOutcome> {
+  const { orgId, id: inboundId } = row;
   // A delivery report is automatic mail too, but it says something: which address bounces.
   const report = parseDeliveryReport(row.raw);
   if (report) return applyReport(orgId, inboundId, report, requestId);
@@ -68,7 +75,7 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
       }
       const sender = await senderPrincipal(tx, orgId, mail.from!, requestId);
       if (!sender) return drop(tx, orgId, inboundId, "sender is blocked", files.discard);
-      const ctx: Ctx = { tx, user: sender, org: { id: orgId }, requestId, ip: "email", req: new Request("http://email.internal/"), query: {}, params: {} };
+      const scope: Scope = { tx, user: sender, requestId };
       const email: CommentEmail = {
         from: mail.from!.address, to: mail.to, cc: mail.cc, messageId: mail.messageId,
         ...(files.refused.length ? { refused: files.refused } : {}),
@@ -82,7 +89,7 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
       if (thread && thread.status !== "closed") {
         // A stranger who knows a Message-ID of the conversation is a participant, like a CC.
         const participant = sender.role === "customer" && thread.requesterId !== sender.userId;
-        const c = await addComment(ctx, thread.ticketId, { body: body.reply, internal: false }, { channel: "email", email, ccParticipant: participant });
+        const c = await addComment(scope, thread.ticketId, { body: body.reply, internal: false }, { channel: "email", email, ccParticipant: participant });
         ticketId = thread.ticketId;
         commentId = c.id;
         outcome = "reply";
@@ -94,7 +101,7 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
         }
         // SPEC §5: closed is final, so a reply to a closed ticket opens a new one that points back.
         const first = thread ? `_Follow-up to #${thread.number}, which is closed._\n\n${body.reply}` : body.full;
-        const t = await createTicket(ctx, { subject: subjectOf(mail), body: clip(first) }, { channel: "email", email });
+        const t = await createTicket(scope, { subject: subjectOf(mail), body: clip(first) }, { channel: "email", email });
         ticketId = t.id;
         const [c] = await tx.select({ id: comments.id }).from(comments).where(and(eq(comments.orgId, orgId), eq(comments.ticketId, t.id))).orderBy(asc(comments.createdAt)).limit(1);
         commentId = c!.id;
@@ -120,8 +127,10 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
 
 /** Called by the worker when the last retry failed: the message stays, marked failed with the error. */
 export async function markInboundDead(job: { orgId: string; inboundId: string }, error: string): Promise<void> {
-  await withTenant(job.orgId, (tx) => tx.update(inboundMessages).set({ status: "failed", error: error.slice(0, 2000) })
-    .where(and(eq(inboundMessages.orgId, job.orgId), eq(inboundMessages.id, job.inboundId), inArray(inboundMessages.status, ["received", "held"]))));
+  const dead = await withTenant(job.orgId, (tx) => tx.update(inboundMessages).set({ status: "failed", error: error.slice(0, 2000) })
+    .where(and(eq(inboundMessages.orgId, job.orgId), eq(inboundMessages.id, job.inboundId), inArray(inboundMessages.status, ["received", "held"])))
+    .returning({ source: inboundMessages.source }));
+  if (dead[0]) countInbound(dead[0].source, "dead");
 }
 
 async function applyReport(orgId: string, inboundId: string, report: DeliveryReport, requestId: string): Promise<ApplyOutcome> {

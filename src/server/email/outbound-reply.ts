@@ -14,6 +14,7 @@ import { mailer } from "../notifications/email";
 import { logger } from "../observability/logger";
 import { baseAddress, normalizeAddress } from "./addresses";
 import { bouncingAmong } from "./bouncing";
+import { countOutbound } from "./email-metrics";
 import { replyAddress } from "./reply-token";
 
 // A staff member's public reply, emailed to the customer as part of one thread (SPEC §11 "Out",
@@ -62,7 +63,18 @@ export type ReplyOutcome = "sent" | "skipped" | "disabled" | "no-recipient" | "n
  */
 export async function handleReplyEmail(job: { orgId: string; ticketId: string; commentId: string }): Promise<ReplyOutcome> {
   const { orgId, ticketId, commentId } = job;
-  const outcome = await withTenant(orgId, async (tx): Promise<ReplyOutcome> => {
+  const outcome = await sendReply(job).catch((err: unknown) => {
+    countOutbound("reply", "failed");
+    throw err;
+  });
+  if (outcome === "sent" || outcome === "skipped-bouncing") countOutbound("reply", outcome);
+  logger().info({ job: "email-reply", orgId, ticketId, commentId, outcome, event: "reply_email" }, `reply email ${outcome}`);
+  return outcome;
+}
+
+async function sendReply(job: { orgId: string; ticketId: string; commentId: string }): Promise<ReplyOutcome> {
+  const { orgId, ticketId, commentId } = job;
+  return withTenant(orgId, async (tx): Promise<ReplyOutcome> => {
     if (!(await isFeatureEnabled(tx, orgId, "notifications_email"))) return "disabled";
     const [c] = await tx.select({ id: comments.id, body: comments.body, bodyHtml: comments.bodyHtml, internal: comments.internal, authorId: comments.authorId })
       .from(comments).where(and(eq(comments.orgId, orgId), eq(comments.ticketId, ticketId), eq(comments.id, commentId))).for("update");
@@ -139,8 +151,6 @@ export async function handleReplyEmail(job: { orgId: string; ticketId: string; c
     await tx.insert(emailMessageIds).values({ orgId, messageId, ticketId, commentId, direction: "outbound" }).onConflictDoNothing();
     return "sent";
   });
-  logger().info({ job: "email-reply", orgId, ticketId, commentId, outcome, event: "reply_email" }, `reply email ${outcome}`);
-  return outcome;
 }
 
 /** Called for a reply email that failed every retry (the email-reply-dead queue keeps the job). */

@@ -7,6 +7,7 @@ import { isFeatureEnabled } from "../flags/flags";
 import { logger } from "../observability/logger";
 import { limiter } from "../ratelimit/limiters";
 import { normalizeAddress, unsafeFindSupportAddress } from "./addresses";
+import { countInbound } from "./email-metrics";
 import { storeInbound } from "./store-inbound";
 
 // The SMTP intake (SPEC §11, decision 029). Every refusal happens as early as the protocol allows
@@ -50,7 +51,10 @@ export async function startSmtpReceiver(listen: SmtpListen, opts: { maxBytes?: n
     const rcpt = normalizeAddress(address.address);
     void (async () => {
       const found = rcpt ? await unsafeFindSupportAddress(rcpt) : null;
-      if (!found) return cb(smtpError(550, "5.1.1 No such mailbox here"));
+      if (!found) {
+        countInbound("smtp", "rejected");
+        return cb(smtpError(550, "5.1.1 No such mailbox here"));
+      }
       const on = await withTenant(found.orgId, (tx) => isFeatureEnabled(tx, found.orgId, "email_inbound"));
       if (!on) return cb(smtpError(451, "4.3.2 Mail intake is paused, try again later"));
       // The recipient as addressed: a plus-address keeps its reply token for the apply job (decision 031).
@@ -79,7 +83,10 @@ export async function startSmtpReceiver(listen: SmtpListen, opts: { maxBytes?: n
     });
     stream.on("error", (err: Error) => cb(smtpError(451, `4.3.0 ${err.message}`)));
     stream.on("end", () => {
-      if (stream.sizeExceeded || size > maxBytes) return cb(smtpError(552, `5.3.4 Message too large (limit ${maxBytes} bytes)`));
+      if (stream.sizeExceeded || size > maxBytes) {
+        countInbound("smtp", "rejected");
+        return cb(smtpError(552, `5.3.4 Message too large (limit ${maxBytes} bytes)`));
+      }
       const raw = Buffer.concat(chunks, size);
       const mailFrom = session.envelope.mailFrom ? normalizeAddress(session.envelope.mailFrom.address) : null;
       // One copy per org addressed (a message to two orgs' addresses is two orgs' business).

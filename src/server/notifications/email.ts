@@ -9,6 +9,7 @@ import { notifications } from "../db/schema/notifications";
 import { isFeatureEnabled } from "../flags/flags";
 import { orgs } from "../db/schema/orgs";
 import { users } from "../db/schema/users";
+import { countOutbound } from "../email/email-metrics";
 import { logger } from "../observability/logger";
 import { notificationText } from "./messages";
 
@@ -98,6 +99,7 @@ export async function handleEmail(job: { orgId: string; notificationId: string }
     // A bouncing address gets no mail until its owner writes in again (decision 035).
     if (n.bouncingAt) {
       await tx.update(notifications).set({ emailError: EMAIL_BOUNCING }).where(eq(notifications.id, n.id));
+      countOutbound("notification", "skipped-bouncing");
       return "skipped" as const;
     }
     const text = notificationText(n.kind, n.payload as Parameters<typeof notificationText>[1]);
@@ -114,8 +116,10 @@ export async function handleEmail(job: { orgId: string; notificationId: string }
       });
     } catch (err) {
       failure = err instanceof Error ? err : new Error(String(err));
+      countOutbound("notification", "failed");
       return "failed" as const;
     }
+    countOutbound("notification", "sent");
     await tx
       .update(notifications)
       .set({ emailedAt: sql`now()`, emailAttempts: sql`${notifications.emailAttempts} + 1`, emailError: null })

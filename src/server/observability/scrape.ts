@@ -7,6 +7,7 @@ import { readiness, type Readiness } from "../health/readiness";
 import { HEARTBEAT_STALE_SECONDS, workerLiveness } from "../jobs/heartbeat";
 import { DEAD_QUEUES } from "../jobs/queues";
 import { jobCounts, queueStates, type QueueState } from "../jobs/stats";
+import { registerEmailMetrics } from "../email/email-metrics";
 import { metrics } from "./metrics";
 
 /**
@@ -77,6 +78,8 @@ async function databaseFigures(): Promise<Figures> {
 
 export async function scrapeMetrics(): Promise<{ body: string; contentType: string }> {
   const m = metrics();
+  // The email series exist from zero on every node, also one that applies no mail itself.
+  registerEmailMetrics();
   const f = await databaseFigures();
   const extra = new client.Registry();
   const gauge = (name: string, help: string, labelNames: string[] = []) => new client.Gauge({ name, help, labelNames, registers: [extra] });
