@@ -2,7 +2,7 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import type { TicketPriority, TicketStatus } from "../db/schema/enums";
 import { forbidden } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { isStaff } from "../tickets/permissions";
 
 // The staff dashboard's aggregates (/dashboard). Every query runs in the caller's tenant
@@ -47,17 +47,17 @@ const soonestDue = sql`least(
   case when resolved_at is null and sla_paused_at is null then resolve_due end,
   next_response_due)`;
 
-export async function slaDashboard(ctx: Pick<Ctx, "tx" | "user" | "org">): Promise<SlaDashboard> {
-  if (!isStaff(ctx.user)) throw forbidden("the dashboard is for agents and admins");
-  const orgId = ctx.org.id;
+export async function slaDashboard(scope: Pick<Scope, "tx" | "user">): Promise<SlaDashboard> {
+  if (!isStaff(scope.user)) throw forbidden("the dashboard is for agents and admins");
+  const orgId = scope.user.orgId;
 
-  const tzRows = await ctx.tx.execute<{ timezone: string; now: string }>(
+  const tzRows = await scope.tx.execute<{ timezone: string; now: string }>(
     sql`select timezone, now()::text as now from orgs where id = ${orgId}`,
   );
   const timezone = tzRows.rows[0]?.timezone ?? "UTC";
   const now = new Date(tzRows.rows[0]?.now ?? Date.now());
 
-  const breaches = await ctx.tx.execute<{ day: string; metric: Metric | null; n: number }>(sql`
+  const breaches = await scope.tx.execute<{ day: string; metric: Metric | null; n: number }>(sql`
     with days as (
       select d::date as day
         from generate_series((now() at time zone ${timezone})::date - ${BREACH_DAYS - 1}::int,
@@ -84,7 +84,7 @@ export async function slaDashboard(ctx: Pick<Ctx, "tx" | "user" | "org">): Promi
     byDay.set(r.day, d);
   }
 
-  const open = await ctx.tx.execute<{ status: OpenStatus; priority: (typeof DASHBOARD_PRIORITIES)[number]; n: number }>(sql`
+  const open = await scope.tx.execute<{ status: OpenStatus; priority: (typeof DASHBOARD_PRIORITIES)[number]; n: number }>(sql`
     select status::text as status, priority::text as priority, count(*)::int as n
       from tickets
      where org_id = ${orgId} and status in (${openStatusList})
@@ -92,7 +92,7 @@ export async function slaDashboard(ctx: Pick<Ctx, "tx" | "user" | "org">): Promi
   const statusCount = (s: OpenStatus) => open.rows.filter((r) => r.status === s).reduce((a, r) => a + r.n, 0);
   const priorityCount = (p: (typeof DASHBOARD_PRIORITIES)[number]) => open.rows.filter((r) => r.priority === p).reduce((a, r) => a + r.n, 0);
 
-  const due = await ctx.tx.execute<{ hour: number | null; n: number }>(sql`
+  const due = await scope.tx.execute<{ hour: number | null; n: number }>(sql`
     with running as (
       select ${soonestDue} as due
         from tickets

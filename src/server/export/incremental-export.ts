@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit";
 import { env } from "../env";
 import { decodeCursor, encodeCursor } from "../core/cursor";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { auditActor } from "../tickets/actor";
 import { toTicketView } from "../tickets/ticket-view";
 import type { TicketView } from "../tickets/schemas";
@@ -22,23 +22,22 @@ const isCursor = (v: unknown): v is Cursor =>
  * but has not committed yet cannot be overtaken by the cursor. endOfStream says "caught up";
  * keep nextCursor and poll with it later.
  */
-export async function incrementalExport(ctx: Ctx<IncrementalQuery>): Promise<{ data: TicketView[]; nextCursor: string; endOfStream: boolean }> {
-  const q = ctx.query;
+export async function incrementalExport(scope: Scope, q: IncrementalQuery): Promise<{ data: TicketView[]; nextCursor: string; endOfStream: boolean }> {
   let from: Position;
   if (q.cursor) {
     from = decodeCursor("tickets-incremental", q.cursor, isCursor);
   } else {
     // Just before the first ticket changed at startTime (no ticket id sorts below the nil UUID).
     from = { v: q.startTime!, id: NIL_UUID };
-    await recordAudit(ctx.tx, auditActor(ctx), {
+    await recordAudit(scope.tx, auditActor(scope), {
       action: "export.started",
       entityType: "org",
-      entityId: ctx.user.orgId,
+      entityId: scope.user.orgId,
       data: { format: "incremental", filter: { startTime: q.startTime } },
     });
   }
   const lag = env().EXPORT_INCREMENTAL_LAG_SECONDS;
-  const rows = await readTicketBatch(ctx.tx, ctx.user.orgId, {
+  const rows = await readTicketBatch(scope.tx, scope.user.orgId, {
     after: from,
     before: sql`now() - make_interval(secs => ${lag})`,
     limit: q.limit + 1,

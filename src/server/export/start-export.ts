@@ -1,6 +1,6 @@
 import "server-only";
 import { recordAudit } from "../audit/record-audit";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { auditActor } from "../tickets/actor";
 import { consumeExportBudget } from "./export-limit";
 import type { ExportQuery } from "./schemas";
@@ -13,16 +13,16 @@ const CONTENT_TYPES = { csv: "text/csv; charset=utf-8", ndjson: "application/x-n
  * with a stream that reads its batches after that transaction has committed, each batch in a
  * transaction of its own (ticketExportStream).
  */
-export async function startTicketExport(ctx: Ctx<ExportQuery>): Promise<Response> {
-  const { format, updatedSince } = ctx.query;
-  await consumeExportBudget(ctx.user);
-  await recordAudit(ctx.tx, auditActor(ctx), {
+export async function startTicketExport(scope: Scope, query: ExportQuery): Promise<Response> {
+  const { format, updatedSince } = query;
+  await consumeExportBudget(scope.user);
+  await recordAudit(scope.tx, auditActor(scope), {
     action: "export.started",
     entityType: "org",
-    entityId: ctx.user.orgId,
+    entityId: scope.user.orgId,
     data: { format, filter: { updatedSince: updatedSince ?? null } },
   });
-  const body = ticketExportStream(ctx.user.orgId, { format, updatedSince, requestId: ctx.requestId });
+  const body = ticketExportStream(scope.user.orgId, { format, updatedSince, requestId: scope.requestId });
   const date = new Date().toISOString().slice(0, 10);
   return new Response(body, {
     status: 200,

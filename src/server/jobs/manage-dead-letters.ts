@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { AppError } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { ADMIN_QUEUES, dropDeadLetters, listDeadLetters, replayDeadLetters, type DeadLetter } from "./dead-letters";
 
 // The org admin's view of its own dead letters (email notifications, webhook deliveries, reply
@@ -46,22 +46,22 @@ function item(d: DeadLetter): DeadLetterItem {
   };
 }
 
-export async function listOrgDeadLetters(ctx: Ctx<ListDeadLetters>): Promise<{ data: DeadLetterItem[] }> {
-  const rows = await listDeadLetters({ orgId: ctx.org.id, queues: ctx.query.queue ? [ctx.query.queue] : ADMIN_QUEUES, limit: ctx.query.limit });
+export async function listOrgDeadLetters(scope: Scope, query: ListDeadLetters): Promise<{ data: DeadLetterItem[] }> {
+  const rows = await listDeadLetters({ orgId: scope.user.orgId, queues: query.queue ? [query.queue] : ADMIN_QUEUES, limit: query.limit });
   return { data: rows.map(item) };
 }
 
 const gone = () => new AppError("not_found", "no such dead letter (it may have been replayed or dropped already)");
 
-export async function replayOrgDeadLetter(ctx: Ctx<unknown, { id: string }>): Promise<z.infer<typeof ZReplayed>> {
-  const [r] = await replayDeadLetters({ orgId: ctx.org.id, queues: ADMIN_QUEUES, id: ctx.params.id }, { kind: "user", userId: ctx.user.userId, requestId: ctx.requestId });
+export async function replayOrgDeadLetter(scope: Scope, id: string): Promise<z.infer<typeof ZReplayed>> {
+  const [r] = await replayDeadLetters({ orgId: scope.user.orgId, queues: ADMIN_QUEUES, id }, { kind: "user", userId: scope.user.userId, requestId: scope.requestId });
   if (r?.outcome === "failed") throw new Error(`replaying dead letter ${r.id} failed: ${r.reason}`);
   if (!r || r.outcome !== "replayed" || !r.jobId) throw gone();
   return { id: r.id, queue: r.queue as DeadLetterItem["queue"], jobId: r.jobId };
 }
 
-export async function dropOrgDeadLetter(ctx: Ctx<unknown, { id: string }>): Promise<void> {
-  const [r] = await dropDeadLetters({ orgId: ctx.org.id, queues: ADMIN_QUEUES, id: ctx.params.id }, { kind: "user", userId: ctx.user.userId, requestId: ctx.requestId });
+export async function dropOrgDeadLetter(scope: Scope, id: string): Promise<void> {
+  const [r] = await dropDeadLetters({ orgId: scope.user.orgId, queues: ADMIN_QUEUES, id }, { kind: "user", userId: scope.user.userId, requestId: scope.requestId });
   if (r?.outcome === "failed") throw new Error(`dropping dead letter ${r.id} failed: ${r.reason}`);
   if (!r || r.outcome !== "dropped") throw gone();
 }

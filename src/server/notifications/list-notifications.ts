@@ -3,7 +3,7 @@ import { and, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { notifications } from "../db/schema/notifications";
 import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { zLimit } from "../tickets/schemas";
 
 export const ZListNotifications = z.strictObject({
@@ -31,22 +31,22 @@ export type NotificationView = z.infer<typeof ZNotification>;
 
 
 /** The caller's own notifications, newest first, with the unread count. */
-export async function listNotifications(ctx: Ctx<ListNotifications>) {
-  const mine = eq(notifications.userId, ctx.user.userId);
+export async function listNotifications(scope: Scope, query: ListNotifications) {
+  const mine = eq(notifications.userId, scope.user.userId);
   const where = [mine];
-  if (ctx.query.unread === "true") where.push(isNull(notifications.readAt));
-  if (ctx.query.cursor) {
-    const c = decodeCursor("notifications", ctx.query.cursor, isKeyCursor);
+  if (query.unread === "true") where.push(isNull(notifications.readAt));
+  if (query.cursor) {
+    const c = decodeCursor("notifications", query.cursor, isKeyCursor);
     where.push(sql`(${notifications.createdAt}, ${notifications.id}) < (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
-  const rows = await ctx.tx
+  const rows = await scope.tx
     .select({ n: notifications, v: sql<string>`${notifications.createdAt}::text` })
     .from(notifications)
     .where(and(...where))
     .orderBy(desc(notifications.createdAt), desc(notifications.id))
-    .limit(ctx.query.limit + 1);
-  const [unread] = await ctx.tx.select({ n: count() }).from(notifications).where(and(mine, isNull(notifications.readAt)));
-  const { rows: pageRows, nextCursor } = keysetPage("notifications", rows, ctx.query.limit, (last) => ({ v: last.v, id: last.n.id }));
+    .limit(query.limit + 1);
+  const [unread] = await scope.tx.select({ n: count() }).from(notifications).where(and(mine, isNull(notifications.readAt)));
+  const { rows: pageRows, nextCursor } = keysetPage("notifications", rows, query.limit, (last) => ({ v: last.v, id: last.n.id }));
   return {
     data: pageRows.map(({ n }): NotificationView => ({
       id: n.id, kind: n.kind, ticketId: n.ticketId, payload: n.payload, readAt: n.readAt?.toISOString() ?? null, createdAt: n.createdAt.toISOString(),
@@ -57,9 +57,9 @@ export async function listNotifications(ctx: Ctx<ListNotifications>) {
 }
 
 /** Marks some or all of the caller's notifications read; others' ids are silently not touched. */
-export async function markRead(ctx: Ctx, input: MarkRead): Promise<{ updated: number }> {
-  const where = [eq(notifications.userId, ctx.user.userId), isNull(notifications.readAt)];
+export async function markRead(scope: Scope, input: MarkRead): Promise<{ updated: number }> {
+  const where = [eq(notifications.userId, scope.user.userId), isNull(notifications.readAt)];
   if ("ids" in input) where.push(inArray(notifications.id, input.ids));
-  const r = await ctx.tx.update(notifications).set({ readAt: sql`now()` }).where(and(...where)).returning({ id: notifications.id });
+  const r = await scope.tx.update(notifications).set({ readAt: sql`now()` }).where(and(...where)).returning({ id: notifications.id });
   return { updated: r.length };
 }

@@ -4,7 +4,7 @@ import { recordAudit } from "../audit/record-audit";
 import { calendars, slaPolicies } from "../db/schema/sla";
 import type { Tx } from "../db/tenant";
 import { AppError, notFound } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
 import { validateCalendar } from "../sla/calendar";
@@ -32,9 +32,9 @@ function toView(p: PolicyRow, c: CalendarRow | null): PolicyView {
 
 const ORDER = { urgent: 0, high: 1, normal: 2, low: 3 } as const;
 
-export async function listPolicies(ctx: Ctx): Promise<{ data: PolicyView[] }> {
-  assertCan(ctx.user, "org.admin");
-  const rows = await ctx.tx.select({ p: slaPolicies, c: calendars }).from(slaPolicies).leftJoin(calendars, eq(calendars.id, slaPolicies.calendarId));
+export async function listPolicies(scope: Scope): Promise<{ data: PolicyView[] }> {
+  assertCan(scope.user, "org.admin");
+  const rows = await scope.tx.select({ p: slaPolicies, c: calendars }).from(slaPolicies).leftJoin(calendars, eq(calendars.id, slaPolicies.calendarId));
   return { data: rows.sort((a, b) => ORDER[a.p.priority] - ORDER[b.p.priority]).map((r) => toView(r.p, r.c)) };
 }
 
@@ -79,33 +79,33 @@ function assertTargetsReachable(businessHours: boolean, calendar: CalendarRow | 
 }
 
 /** Creates the policy of a priority (one per priority: a second is 409). Open tickets get it in a job. */
-export async function createPolicy(ctx: Ctx, input: CreatePolicy): Promise<PolicyView> {
-  assertCan(ctx.user, "org.admin");
-  const [dupe] = await ctx.tx.select({ id: slaPolicies.id }).from(slaPolicies).where(eq(slaPolicies.priority, input.priority));
+export async function createPolicy(scope: Scope, input: CreatePolicy): Promise<PolicyView> {
+  assertCan(scope.user, "org.admin");
+  const [dupe] = await scope.tx.select({ id: slaPolicies.id }).from(slaPolicies).where(eq(slaPolicies.priority, input.priority));
   if (dupe) throw new AppError("conflict", `a policy for ${input.priority} priority already exists; change it instead`, { id: dupe.id });
-  const calendar = input.calendar ? await saveCalendar(ctx.tx, ctx.user.orgId, null, input.calendar) : null;
+  const calendar = input.calendar ? await saveCalendar(scope.tx, scope.user.orgId, null, input.calendar) : null;
   assertBusinessHoursHaveCalendar(input.businessHours, calendar);
   assertTargetsReachable(input.businessHours, calendar, { ...input, nextResponseMinutes: input.nextResponseMinutes ?? null });
-  const [p] = await ctx.tx
+  const [p] = await scope.tx
     .insert(slaPolicies)
     .values({
-      orgId: ctx.user.orgId, priority: input.priority, firstResponseMinutes: input.firstResponseMinutes, resolveMinutes: input.resolveMinutes,
+      orgId: scope.user.orgId, priority: input.priority, firstResponseMinutes: input.firstResponseMinutes, resolveMinutes: input.resolveMinutes,
       nextResponseMinutes: input.nextResponseMinutes ?? null, businessHours: input.businessHours, calendarId: calendar?.id ?? null,
       pauseOn: input.pauseOn ?? ["pending"],
     })
     .returning();
-  await recordAudit(ctx.tx, auditActor(ctx), { action: "sla_policy.created", entityType: "sla_policy", entityId: p!.id, data: { ...input } });
-  await enqueue(ctx.tx, QUEUES.slaReapply.name, { orgId: ctx.user.orgId, priority: input.priority });
+  await recordAudit(scope.tx, auditActor(scope), { action: "sla_policy.created", entityType: "sla_policy", entityId: p!.id, data: { ...input } });
+  await enqueue(scope.tx, QUEUES.slaReapply.name, { orgId: scope.user.orgId, priority: input.priority });
   return toView(p!, calendar);
 }
 
 /** Changes a policy (and its calendar); open tickets of its priority are re-applied in a job, in batches. */
-export async function updatePolicy(ctx: Ctx, id: string, input: UpdatePolicy): Promise<PolicyView> {
-  assertCan(ctx.user, "org.admin");
-  const [row] = await ctx.tx.select({ p: slaPolicies, c: calendars }).from(slaPolicies).leftJoin(calendars, eq(calendars.id, slaPolicies.calendarId)).where(eq(slaPolicies.id, id)).for("update", { of: slaPolicies });
+export async function updatePolicy(scope: Scope, id: string, input: UpdatePolicy): Promise<PolicyView> {
+  assertCan(scope.user, "org.admin");
+  const [row] = await scope.tx.select({ p: slaPolicies, c: calendars }).from(slaPolicies).leftJoin(calendars, eq(calendars.id, slaPolicies.calendarId)).where(eq(slaPolicies.id, id)).for("update", { of: slaPolicies });
   if (!row) throw notFound("SLA policy");
   let calendar = row.c;
-  if (input.calendar) calendar = await saveCalendar(ctx.tx, ctx.user.orgId, row.c, input.calendar);
+  if (input.calendar) calendar = await saveCalendar(scope.tx, scope.user.orgId, row.c, input.calendar);
   if (input.calendar === null) calendar = null;
   const businessHours = input.businessHours ?? row.p.businessHours;
   assertBusinessHoursHaveCalendar(businessHours, calendar);
@@ -115,7 +115,7 @@ export async function updatePolicy(ctx: Ctx, id: string, input: UpdatePolicy): P
     nextResponseMinutes: input.nextResponseMinutes === undefined ? row.p.nextResponseMinutes : input.nextResponseMinutes,
   };
   assertTargetsReachable(businessHours, calendar, targets);
-  const [p] = await ctx.tx
+  const [p] = await scope.tx
     .update(slaPolicies)
     .set({
       ...targets,
@@ -126,16 +126,16 @@ export async function updatePolicy(ctx: Ctx, id: string, input: UpdatePolicy): P
     })
     .where(eq(slaPolicies.id, id))
     .returning();
-  await recordAudit(ctx.tx, auditActor(ctx), { action: "sla_policy.updated", entityType: "sla_policy", entityId: id, data: { changes: { ...input } } });
-  await enqueue(ctx.tx, QUEUES.slaReapply.name, { orgId: ctx.user.orgId, priority: p!.priority });
+  await recordAudit(scope.tx, auditActor(scope), { action: "sla_policy.updated", entityType: "sla_policy", entityId: id, data: { changes: { ...input } } });
+  await enqueue(scope.tx, QUEUES.slaReapply.name, { orgId: scope.user.orgId, priority: p!.priority });
   return toView(p!, calendar);
 }
 
 /** Removes a policy: tickets of its priority lose their unmet targets (in the re-apply job). */
-export async function deletePolicy(ctx: Ctx, id: string): Promise<void> {
-  assertCan(ctx.user, "org.admin");
-  const [p] = await ctx.tx.delete(slaPolicies).where(eq(slaPolicies.id, id)).returning();
+export async function deletePolicy(scope: Scope, id: string): Promise<void> {
+  assertCan(scope.user, "org.admin");
+  const [p] = await scope.tx.delete(slaPolicies).where(eq(slaPolicies.id, id)).returning();
   if (!p) throw notFound("SLA policy");
-  await recordAudit(ctx.tx, auditActor(ctx), { action: "sla_policy.deleted", entityType: "sla_policy", entityId: id, data: { priority: p.priority } });
-  await enqueue(ctx.tx, QUEUES.slaReapply.name, { orgId: ctx.user.orgId, priority: p.priority });
+  await recordAudit(scope.tx, auditActor(scope), { action: "sla_policy.deleted", entityType: "sla_policy", entityId: id, data: { priority: p.priority } });
+  await enqueue(scope.tx, QUEUES.slaReapply.name, { orgId: scope.user.orgId, priority: p.priority });
 }
