@@ -10,7 +10,6 @@ import { createTicket } from "../tickets/create-ticket";
 import { MAX_BODY_BYTES, MAX_SUBJECT } from "../tickets/schemas";
 import type { CommentEmail } from "../db/schema/tickets";
 import { enqueue } from "../jobs/enqueue";
-import { countInbound, inboundMetricOutcome } from "./email-metrics";
 import { QUEUES } from "../jobs/queues";
 import { unsafeAutomaticMailReason } from "./automatic-mail";
 import { applyDeliveryReport, clearBouncing } from "./bouncing";
@@ -44,13 +43,7 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
   const row = await withTenant(orgId, async (tx) => (await tx.select().from(inboundMessages).where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).limit(1))[0]);
   // failed: dead-lettered, then replayed by a person (npm run jobs -- replay).
   if (!row || !pending(row.status)) return { outcome: "skipped" };
-  const r = await applyRow(row, requestId);
-  if (r.outcome !== "skipped") countInbound(row.source, inboundMetricOutcome(r));
-  return r;
-}
 
-async function applyRow(row: typeof inboundMessages.$inferSelect, requestId: string): Promise<ApplyOutcome> {
-  const { orgId, id: inboundId } = row;
   // A delivery report is automatic mail too, but it says something: which address bounces.
   const report = parseDeliveryReport(row.raw);
   if (report) return applyReport(orgId, inboundId, report, requestId);
@@ -127,10 +120,8 @@ async function applyRow(row: typeof inboundMessages.$inferSelect, requestId: str
 
 /** Called by the worker when the last retry failed: the message stays, marked failed with the error. */
 export async function markInboundDead(job: { orgId: string; inboundId: string }, error: string): Promise<void> {
-  const dead = await withTenant(job.orgId, (tx) => tx.update(inboundMessages).set({ status: "failed", error: error.slice(0, 2000) })
-    .where(and(eq(inboundMessages.orgId, job.orgId), eq(inboundMessages.id, job.inboundId), inArray(inboundMessages.status, ["received", "held"])))
-    .returning({ source: inboundMessages.source }));
-  if (dead[0]) countInbound(dead[0].source, "dead");
+  await withTenant(job.orgId, (tx) => tx.update(inboundMessages).set({ status: "failed", error: error.slice(0, 2000) })
+    .where(and(eq(inboundMessages.orgId, job.orgId), eq(inboundMessages.id, job.inboundId), inArray(inboundMessages.status, ["received", "held"]))));
 }
 
 async function applyReport(orgId: string, inboundId: string, report: DeliveryReport, requestId: string): Promise<ApplyOutcome> {
