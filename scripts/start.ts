@@ -60,7 +60,7 @@ if (!dev && needsBuild()) {
 }
 
 if (withWorker) {
-  running.worker = await startWorker({ url: process.env.DATABASE_URL! });
+  running.worker = await startWorker({ url: process.env.DATABASE_URL!, imap: true });
   console.log(`Job worker running beside the app; email goes to ${mailer().describe}.`);
 } else {
   console.log("Web node only (--no-worker): run npm run worker somewhere for jobs (email, webhooks, SLA scan).");

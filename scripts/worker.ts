@@ -23,5 +23,5 @@ onShutdown({
 });
 for (const w of productionWarnings(env)) if (w.key === "SMTP_URL") logger().warn({ variable: w.key }, `production: ${w.key} ${w.message}`);
 await migrate(true);
-running.worker = await startWorker({ url: process.env.DATABASE_URL! });
+running.worker = await startWorker({ url: process.env.DATABASE_URL!, imap: true });
 console.log(`Beacon worker running (pid ${process.pid}). Press Ctrl-C to stop (or SIGTERM pid ${process.pid}).`);

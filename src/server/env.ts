@@ -133,6 +133,8 @@ export const ZEnv = z
     INBOUND_MAX_BYTES: intFrom(25 * 1024 * 1024, 1024),
     /** Messages one envelope sender may deliver per minute; more get 451 (the sender retries later). */
     INBOUND_RATE_PER_SENDER_PER_MIN: intFrom(30, 1),
+    /** IMAP mailboxes (decision 034): how often the worker looks for new mail when the server has no IDLE, or IDLE stays quiet. */
+    IMAP_POLL_SECONDS: intFrom(60, 1),
   })
   .superRefine((e, ctx) => {
     if (e.S3_BUCKET !== undefined) {

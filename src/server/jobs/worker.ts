@@ -11,6 +11,7 @@ import { handleEmail, markEmailDead } from "../notifications/email";
 import { handleWebhook, markWebhookDead } from "../notifications/webhook-delivery";
 import { unsafeScanSlas } from "../sla/scan";
 import { unsafeAutoCloseSolved } from "../tickets/auto-close";
+import { unsafeScanAutomations } from "../automation/time-rules";
 import { unsafeSweepOrphanUploads } from "../attachments/sweep-orphans";
 import { reapplyPolicy } from "../sla-policies/reapply-policy";
 import { BOSS_SCHEMA } from "./boss";
@@ -19,6 +20,7 @@ import { handleReplyEmail, markReplyEmailDead } from "../email/outbound-reply";
 import { applyInbound, markInboundDead } from "../email/apply-inbound";
 import { installRejectionGuard } from "./rejection-guard";
 import { countJob } from "./stats";
+import { startImapFetcher, type ImapFetcherOptions, type RunningImapFetcher } from "../email/imap-fetcher";
 
 /** What a stop drained: jobs that finished after the stop began, and jobs cut at the grace (failed, so retried). */
 export type WorkerStopReport = { jobs: number; cut: { queue: string; jobId: string }[] };
@@ -40,6 +42,11 @@ export async function startWorker(opts: {
   schedule?: boolean;
   /** How often this worker expires jobs whose worker died (pg-boss maintenance); default 60 s. */
   maintenanceIntervalSeconds?: number;
+  /**
+   * Fetch the orgs' IMAP mailboxes in this worker too (decision 034). npm start and npm run worker
+   * turn it on; tests that start a worker for jobs leave it off, so they never take another test's mailbox.
+   */
+  imap?: boolean | Omit<ImapFetcherOptions, "owner">;
 }): Promise<RunningWorker> {
   const log = logger().child({ component: "worker" });
   const boss = new PgBoss({
@@ -109,6 +116,11 @@ export async function startWorker(opts: {
     return r;
   });
   await work(QUEUES.autoClose.name, null, () => unsafeAutoCloseSolved());
+  await work(QUEUES.automationScan.name, null, async () => {
+    const r = await unsafeScanAutomations();
+    if (r.fired || r.failed) log.info({ ...r }, "time rules fired");
+    return r;
+  });
   await work(QUEUES.uploadSweep.name, null, async () => {
     const r = await unsafeSweepOrphanUploads();
     if (r.orphans || r.tempFilesRemoved) log.info({ ...r }, "upload sweep removed orphaned bytes");
@@ -118,10 +130,12 @@ export async function startWorker(opts: {
   if (opts.schedule !== false) {
     await boss.schedule(QUEUES.slaScan.name, QUEUES.slaScan.cron);
     await boss.schedule(QUEUES.autoClose.name, QUEUES.autoClose.cron);
+    await boss.schedule(QUEUES.automationScan.name, QUEUES.automationScan.cron);
     await boss.schedule(QUEUES.uploadSweep.name, QUEUES.uploadSweep.cron);
   }
   log.info({ queues: WORK_QUEUES.map((q) => q.name) }, "worker started");
   const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const imap: RunningImapFetcher | undefined = opts.imap ? startImapFetcher({ ...(opts.imap === true ? {} : opts.imap), owner: workerId }) : undefined;
   const beat = () => beatHeartbeat(workerId).catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "worker heartbeat failed"));
   await beat();
   const heartbeat = setInterval(() => void beat(), HEARTBEAT_INTERVAL_MS);
@@ -137,6 +151,9 @@ export async function startWorker(opts: {
       // pg-boss had closed its pool (and stayed `active` until it expired). A fetch is one statement,
       // so 250 ms without a running job means none is on its way.
       for (const id of workIds) await boss.offWork({ id });
+      // IMAP sessions finish the message in hand (stored, marked, resume point moved) and log out
+      // within the same grace; one cut at the deadline leaves its message unseen, fetched again later.
+      const imapStopped = imap?.stop(Math.max(0, deadline - Date.now()));
       let quietSince = 0;
       while (Date.now() < deadline) {
         if (running.size > 0) quietSince = 0;
@@ -144,6 +161,7 @@ export async function startWorker(opts: {
         else if (Date.now() - quietSince >= 250) break;
         await new Promise((r) => setTimeout(r, 25));
       }
+      await imapStopped;
       const cut = [...running].map(([jobId, queue]) => ({ queue, jobId }));
       // Jobs still running are in pg-boss's workers: after its 1 s minimum it marks them failed,
       // so they are retried at once instead of when they expire.
