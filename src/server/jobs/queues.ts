@@ -47,6 +47,8 @@ const dead = (name: string): QueueDef => ({ name, retryLimit: 0, retryDelay: 0, 
 export const QUEUES = {
   slaScan: { name: "sla-scan", retryLimit: 1, retryDelay: 5, retryBackoff: false, expireInSeconds: 120, cron: "* * * * *" },
   autoClose: { name: "auto-close", retryLimit: 2, retryDelay: 30, retryBackoff: true, expireInSeconds: 600, cron: "*/10 * * * *" },
+  /** Time rules (src/server/automation/time-rules.ts): a pass per minute over tickets whose time has come. */
+  automationScan: { name: "automation-scan", retryLimit: 1, retryDelay: 5, retryBackoff: false, expireInSeconds: 300, cron: "* * * * *" },
   uploadSweep: { name: "upload-sweep", retryLimit: 2, retryDelay: 300, retryBackoff: true, expireInSeconds: 3600, cron: "17 3 * * *" },
   notify: { name: "notify", retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 120, deadLetter: "notify-dead", retentionMinutes: keep },
   email: { name: "email", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 120, deadLetter: "email-dead", retentionMinutes: keep },
@@ -63,5 +65,5 @@ export const QUEUES = {
 } satisfies Record<string, QueueDef>;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]["name"];
-export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.inboundEmail, QUEUES.replyEmail, QUEUES.slaScan, QUEUES.autoClose, QUEUES.uploadSweep];
+export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.inboundEmail, QUEUES.replyEmail, QUEUES.slaScan, QUEUES.autoClose, QUEUES.automationScan, QUEUES.uploadSweep];
 export const DEAD_QUEUES = [QUEUES.notifyDead, QUEUES.emailDead, QUEUES.webhookDead, QUEUES.slaReapplyDead, QUEUES.inboundEmailDead, QUEUES.replyEmailDead];

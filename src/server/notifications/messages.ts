@@ -2,7 +2,7 @@
 
 export type NotificationText = { title: string; body: string };
 
-type Payload = { ticket?: { number?: number; subject?: string }; metric?: string; dueAt?: string };
+type Payload = { ticket?: { number?: number; subject?: string }; metric?: string; dueAt?: string; title?: string; body?: string };
 
 const METRIC: Record<string, string> = { first_response: "first response", next_response: "next response", resolution: "resolution" };
 
@@ -20,6 +20,9 @@ export function notificationText(kind: string, payload: Payload): NotificationTe
       return { title: `Assigned to you: ${t}`, body: `${t} was assigned to you.` };
     case "ticket.replied":
       return { title: `New reply: ${t}`, body: `There is a new reply on ${t}.` };
+    case "automation.message":
+      // An automation rule's own template, already rendered (src/server/automation/execute-actions.ts).
+      return { title: payload.title ?? `Update: ${t}`, body: payload.body ?? `${t} was updated.` };
     default:
       return { title: `Update: ${t}`, body: `${t} was updated.` };
   }
