@@ -7,7 +7,7 @@ import * as webhooksRoute from "../../src/app/api/v1/webhooks/route";
 import * as ticketAttachments from "../../src/app/api/v1/tickets/[id]/attachments/route";
 import * as usersRoute from "../../src/app/api/v1/users/route";
 import * as resetPasswordRoute from "../../src/app/api/v1/users/[id]/reset-password/route";
-import * as auditRoute from "../../src/app/api/v1/audit/route";
+import { apiRoute as auditRoute } from "./http";
 import * as notificationsRoute from "../../src/app/api/v1/notifications/route";
 import * as incrementalRoute from "../../src/app/api/v1/export/tickets/incremental/route";
 import { unsafeWithSystem } from "../../src/server/db/tenant";

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { GET as verify } from "../../src/app/api/v1/audit/verify/route";
+import { GET as verify } from "../helpers/http";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { recordAudit } from "../../src/server/audit/record-audit";
 import { verifyChain } from "../../src/server/audit/verify-chain";
@@ -88,7 +88,7 @@ describe("audit chain", () => {
 
 describe("GET /api/v1/audit", () => {
   it("lists the org's chain newest first with filters and cursors; admins only; never another org's", async () => {
-    const { GET: list } = await import("../../src/app/api/v1/audit/route");
+    const { GET: list } = await import("../helpers/http");
     const all = await call(list, "GET", "/api/v1/audit", { cookie: w.admin.cookie });
     expect(all.status).toBe(200);
     expect(all.body.data.map((e: { seq: number }) => e.seq)).toEqual([3, 2, 1]);

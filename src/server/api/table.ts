@@ -1,5 +1,6 @@
 import "server-only";
 import type { ApiOperation } from "./operation";
+import { AUDIT_OPERATIONS } from "./routes/audit";
 import { FEATURE_FLAG_OPERATIONS } from "./routes/feature-flags";
 
 // Every operation the /api/v1 catch-all serves and the OpenAPI document lists. A resource moves
@@ -7,5 +8,6 @@ import { FEATURE_FLAG_OPERATIONS } from "./routes/feature-flags";
 // yet moved are still documented by the legacy OPERATIONS list in src/server/http/api-spec.ts.
 
 export const TABLE: readonly ApiOperation[] = [
+  ...AUDIT_OPERATIONS,
   ...FEATURE_FLAG_OPERATIONS,
 ];

@@ -3,7 +3,7 @@ import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { auditEvents } from "../db/schema/audit";
 import { decodeCursor, encodeCursor } from "../core/cursor";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { assertCan } from "../tickets/permissions";
 import { zLimit } from "../tickets/schemas";
 
@@ -25,16 +25,15 @@ export const ZAuditEvent = z.object({
 const isCursor = (v: unknown): v is { seq: number } => typeof v === "object" && v !== null && Number.isInteger((v as { seq: number }).seq);
 
 /** GET /audit: the org's chain, newest first, keyset-paginated on seq, with filters. */
-export async function listAudit(ctx: Ctx<ListAudit>) {
-  assertCan(ctx.user, "org.admin");
-  const q = ctx.query;
+export async function listAudit(scope: Scope, q: ListAudit) {
+  assertCan(scope.user, "org.admin");
   const where = [];
   if (q.action) where.push(eq(auditEvents.action, q.action));
   if (q.entityType) where.push(eq(auditEvents.entityType, q.entityType));
   if (q.entityId) where.push(eq(auditEvents.entityId, q.entityId));
   if (q.actorId) where.push(eq(auditEvents.actorId, q.actorId));
   if (q.cursor) where.push(lt(auditEvents.seq, decodeCursor("audit", q.cursor, isCursor).seq));
-  const rows = await ctx.tx.select().from(auditEvents).where(and(sql`true`, ...where)).orderBy(desc(auditEvents.seq)).limit(q.limit + 1);
+  const rows = await scope.tx.select().from(auditEvents).where(and(sql`true`, ...where)).orderBy(desc(auditEvents.seq)).limit(q.limit + 1);
   const more = rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;
   return {

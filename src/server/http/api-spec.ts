@@ -9,7 +9,6 @@ import { ZSlaSettings } from "../orgs/customer-sla";
 import { ZListNotifications, ZMarkRead, ZNotification } from "../notifications/list-notifications";
 import { ZCreatePolicy, ZPolicy, ZUpdatePolicy } from "../sla-policies/schemas";
 import { ZCreateWebhook, ZDelivery, ZListDeliveries, ZUpdateWebhook, ZWebhook } from "../webhooks/manage-webhooks";
-import { ZAuditEvent, ZListAudit } from "../audit/list-audit";
 import { USER_OPERATIONS } from "../users/openapi";
 import { ATTACHMENT_OPERATIONS } from "../attachments/openapi";
 import { EXPORT_OPERATIONS } from "../export/openapi";
@@ -42,7 +41,6 @@ export type Operation = {
 const ZMe = z.object({ id: z.uuid(), email: z.string(), name: z.string(), role: z.enum(["admin", "agent", "customer"]), orgId: z.uuid(), mustChangePassword: z.boolean() });
 const ZTokenItem = z.object({ id: z.uuid(), prefix: z.string(), name: z.string(), createdAt: z.iso.datetime(), lastUsedAt: z.iso.datetime().nullable(), expiresAt: z.iso.datetime().nullable() });
 const ZSetup = z.strictObject({ token: z.string(), password: z.string().min(12) });
-const ZVerify = z.object({ valid: z.boolean(), checked: z.number().int(), firstBrokenSeq: z.number().int().nullable() });
 
 export const OPERATIONS: Operation[] = [
   { method: "POST", path: "/api/v1/auth/token", summary: "Exchange email and password for a bearer token (30 days)", tag: "auth", auth: "public", body: ZGrantToken, status: 201, response: z.object({ token: z.string(), expiresAt: z.iso.datetime() }) },
@@ -72,8 +70,6 @@ export const OPERATIONS: Operation[] = [
   { method: "PATCH", path: "/api/v1/webhooks/{id}", summary: "Change a webhook or rotate its secret", tag: "webhooks", auth: "admin", pathId: true, body: ZUpdateWebhook, status: 200, response: ZWebhook },
   { method: "DELETE", path: "/api/v1/webhooks/{id}", summary: "Delete a webhook", tag: "webhooks", auth: "admin", pathId: true, status: 204, response: null },
   { method: "GET", path: "/api/v1/webhooks/{id}/deliveries", summary: "A webhook's deliveries, newest first", tag: "webhooks", auth: "admin", pathId: true, query: ZListDeliveries, status: 200, response: page(ZDelivery) },
-  { method: "GET", path: "/api/v1/audit", summary: "The org's audit chain, newest first (filters: action, entityType, entityId, actorId)", tag: "audit", auth: "admin", query: ZListAudit, status: 200, response: page(ZAuditEvent) },
-  { method: "GET", path: "/api/v1/audit/verify", summary: "Verify the org's audit hash chain", tag: "audit", auth: "admin", status: 200, response: ZVerify },
   ...USER_OPERATIONS,
   ...ATTACHMENT_OPERATIONS,
   ...EXPORT_OPERATIONS,
