@@ -29,7 +29,7 @@ function pageUser(world: World, a: Actor): PageUser {
   };
 }
 const filesAs = (world: World, a: Actor, ticketId: string): Promise<ConversationAttachments> =>
-  withPageContext(pageUser(world, a), undefined, (ctx) => conversationAttachments(ctx, ticketId));
+  withPageContext(pageUser(world, a), (ctx) => conversationAttachments(ctx, ticketId));
 
 async function upload(who: Actor, ticketId: string, name: string, data: string, commentId?: string): Promise<string> {
   const form = new FormData();
@@ -58,7 +58,7 @@ async function commentId(who: Actor, ticketId: string, body: unknown): Promise<s
   return (r.body as { id: string }).id;
 }
 
-const limitAs = (world: World, a: Actor): Promise<number | null> => withPageContext(pageUser(world, a), undefined, (ctx) => attachmentUploadLimit(ctx));
+const limitAs = (world: World, a: Actor): Promise<number | null> => withPageContext(pageUser(world, a), (ctx) => attachmentUploadLimit(ctx));
 const ids = (f: ConversationAttachments) => (f.enabled ? f.data.map((a) => a.id) : []);
 
 let ticket: { id: string };

@@ -17,7 +17,7 @@ function pageUser(w: World, a: Actor): PageUser {
     sessionVersion: a.sessionVersion, via: "session", org: { id: w.org.id, name: w.org.name, slug: w.org.slug },
   };
 }
-const dashboardAs = (w: World, a: Actor): Promise<SlaDashboard> => withPageContext(pageUser(w, a), undefined, (ctx) => slaDashboard(ctx));
+const dashboardAs = (w: World, a: Actor): Promise<SlaDashboard> => withPageContext(pageUser(w, a), (ctx) => slaDashboard(ctx));
 
 /** A breach event whose due time was `hoursAgo` hours ago (as the SLA scan records it). */
 async function breach(ticketId: string, orgId: string, metric: string, hoursAgo: number) {
@@ -112,7 +112,7 @@ describe("SLA dashboard aggregates", () => {
   });
 
   it("reads breaches from the warn/breach index, not by scanning the org's whole SLA history", async () => {
-    const plan = await withPageContext(pageUser(w, w.agent), undefined, async (ctx) => {
+    const plan = await withPageContext(pageUser(w, w.agent), async (ctx) => {
       await ctx.tx.execute(sql`set local enable_seqscan = off`);
       const r = await ctx.tx.execute<{ "QUERY PLAN": string }>(sql`explain select count(*) from sla_events e
         where e.org_id = ${w.org.id} and e.kind = 'breach' and e.due_at >= now() - interval '14 days' and e.due_at <= now()`);

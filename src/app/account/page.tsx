@@ -13,10 +13,10 @@ export const metadata: Metadata = { title: "Your account" };
 
 export default async function AccountPage() {
   const user = await requireUser({ returnTo: "/account" });
-  const d = await withPageContext(user, undefined, async (ctx) => ({
-    tokens: (await listTokens(ctx)).data,
-    tokenPolicy: await orgTokenPolicy(ctx.tx, ctx.org.id),
-    twoFactor: await twoFactorStatus(ctx),
+  const d = await withPageContext(user, async (scope) => ({
+    tokens: (await listTokens(scope)).data,
+    tokenPolicy: await orgTokenPolicy(scope.tx, scope.user.orgId),
+    twoFactor: await twoFactorStatus(scope),
   }));
   return (
     <>

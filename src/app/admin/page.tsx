@@ -13,11 +13,11 @@ export const metadata: Metadata = { title: "Administration" };
 
 export default async function AdminOverview() {
   const user = await requireAdmin("/admin");
-  const d = await withPageContext(user, ZListUsers.parse({ limit: "100" }), async (ctx) => ({
-    users: await listUsers(ctx, ctx.query),
-    policies: (await listPolicies(ctx)).data,
-    webhooks: (await listWebhooks(ctx)).data,
-    flags: (await listFlags(ctx)).data,
+  const d = await withPageContext(user, async (scope) => ({
+    users: await listUsers(scope, ZListUsers.parse({ limit: "100" })),
+    policies: (await listPolicies(scope)).data,
+    webhooks: (await listWebhooks(scope)).data,
+    flags: (await listFlags(scope)).data,
   }));
   const dead = (await listDeadLetters({ orgId: user.orgId, queues: ADMIN_QUEUES, limit: 100 })).length;
   const people = `${d.users.data.length}${d.users.nextCursor ? "+" : ""}`;

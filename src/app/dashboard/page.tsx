@@ -19,7 +19,7 @@ const dayLabel = (date: string, opts: Intl.DateTimeFormatOptions) => new Date(`$
 export default async function DashboardPage() {
   const user = await requireUser({ returnTo: "/dashboard" });
   if (!isStaff(user)) notFound();
-  const d = await withPageContext(user, undefined, (ctx) => slaDashboard(ctx));
+  const d = await withPageContext(user, (scope) => slaDashboard(scope));
 
   const clock = (iso: string) => new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: d.timezone });
   const breaches14 = d.breachesPerDay.reduce((a, b) => a + b.total, 0);

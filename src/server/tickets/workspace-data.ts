@@ -32,15 +32,14 @@ export async function loadWorkspace(user: PageUser, views: Views, query: ListTic
   try {
     return await withPageContext(
       user,
-      query,
-      async (ctx) => {
-        const counts = await viewCounts(ctx, views);
-        const warningMinutes = (await warningLeadSeconds(ctx.tx)) / 60;
+      async (scope) => {
+        const counts = await viewCounts(scope, views);
+        const warningMinutes = (await warningLeadSeconds(scope.tx)) / 60;
         if (!query) return { counts, warningMinutes, list: null, error: null, refused: null };
         try {
-          const list = await listTickets(ctx, query);
+          const list = await listTickets(scope, query);
           const ids = list.data.flatMap((t) => (isStaffView(t) && t.assigneeId ? [t.requesterId, t.assigneeId] : [t.requesterId]));
-          const people = isStaff(user) ? await lookupUsers(ctx, ids) : undefined;
+          const people = isStaff(user) ? await lookupUsers(scope, ids) : undefined;
           return { counts, warningMinutes, list, people, error: null, refused: null };
         } catch (err) {
           // A stale or edited cursor, or a staff-only filter in a customer's URL, is the user's
@@ -51,7 +50,7 @@ export async function loadWorkspace(user: PageUser, views: Views, query: ListTic
           throw err;
         }
       },
-      { ...LIST_TICKETS_ADMISSION, headers },
+      { ...LIST_TICKETS_ADMISSION, headers, query },
     );
   } catch (err) {
     if (err instanceof AppError && (err.code === "rate_limited" || err.code === "feature_disabled")) {

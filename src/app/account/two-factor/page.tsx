@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: "Two-factor sign-in" };
 export default async function TwoFactorPage() {
   // Reachable while the org requires a setup: this is where such users are sent.
   const user = await requireUser({ allowPendingTwoFactorSetup: true, returnTo: "/account/two-factor" });
-  const status = await withPageContext(user, undefined, (ctx) => twoFactorStatus(ctx));
+  const status = await withPageContext(user, (scope) => twoFactorStatus(scope));
   return (
     <>
       <div className={s.pageHead}>

@@ -6,11 +6,10 @@ import { AuditVerify } from "@/components/admin/audit-verify";
 import { LocalTime } from "@/components/local-time";
 import { first, type SearchParams } from "@/lib/list-params";
 import { isUuid } from "@/lib/ticket-labels";
-import { listAudit, ZListAudit, type ListAudit } from "@/server/audit/list-audit";
+import { listAudit, ZListAudit } from "@/server/audit/list-audit";
 import { withPageContext } from "@/server/auth/page-context";
 import { requireAdmin } from "../require-admin";
 import { AppError } from "@/server/core/errors";
-import type { Ctx } from "@/server/http/route";
 import { listUsers, ZListUsers } from "@/server/users/list-users";
 
 export const metadata: Metadata = { title: "Audit log" };
@@ -46,12 +45,13 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   if (cursor) raw.cursor = cursor;
   const parsed = ZListAudit.safeParse(raw);
 
-  const data = await withPageContext(user, parsed.success ? parsed.data : null, async (ctx) => {
+  const query = parsed.success ? parsed.data : null;
+  const data = await withPageContext(user, async (scope) => {
     // Names for the actor column and filter (the first 100 people by email).
-    const people = await listUsers({ ...ctx, query: ZListUsers.parse({ limit: "100" }) });
-    if (!ctx.query) return { people: people.data, page: null, error: parsed.success ? null : "Those filters are not valid: use names such as ticket.updated and user." };
+    const people = await listUsers(scope, ZListUsers.parse({ limit: "100" }));
+    if (!query) return { people: people.data, page: null, error: parsed.success ? null : "Those filters are not valid: use names such as ticket.updated and user." };
     try {
-      return { people: people.data, page: await listAudit(ctx as Ctx<ListAudit>), error: null };
+      return { people: people.data, page: await listAudit(scope, query), error: null };
     } catch (err) {
       if (err instanceof AppError && err.code === "validation_failed") return { people: people.data, page: null, error: "That page link is no longer valid." };
       throw err;

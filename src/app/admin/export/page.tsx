@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: "Export" };
 
 export default async function ExportPage() {
   const user = await requireAdmin("/admin/export");
-  const enabled = await withPageContext(user, undefined, (ctx) => isFeatureEnabled(ctx.tx, ctx.org.id, "export"));
+  const enabled = await withPageContext(user, (scope) => isFeatureEnabled(scope.tx, scope.user.orgId, "export"));
   return (
     <>
       <div className={s.pageHead}>

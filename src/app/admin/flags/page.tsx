@@ -9,7 +9,7 @@ export const metadata: Metadata = { title: "Feature flags" };
 
 export default async function FlagsPage() {
   const user = await requireAdmin("/admin/flags");
-  const { data } = await withPageContext(user, undefined, (ctx) => listFlags(ctx));
+  const { data } = await withPageContext(user, (scope) => listFlags(scope));
   return (
     <>
       <div className={s.pageHead}>

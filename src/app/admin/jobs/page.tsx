@@ -9,7 +9,7 @@ export const metadata: Metadata = { title: "Failed deliveries" };
 
 export default async function JobsPage() {
   const user = await requireAdmin("/admin/jobs");
-  const { data } = await withPageContext(user, ZListDeadLetters.parse({ limit: "200" }), (ctx) => listOrgDeadLetters(ctx, ctx.query));
+  const { data } = await withPageContext(user, (scope) => listOrgDeadLetters(scope, ZListDeadLetters.parse({ limit: "200" })));
   return (
     <>
       <div className={s.pageHead}>

@@ -13,7 +13,7 @@ const PRIORITIES = ["urgent", "high", "normal", "low"] as const;
 
 export default async function SlaPoliciesPage() {
   const user = await requireAdmin("/admin/sla");
-  const { data, customers } = await withPageContext(user, undefined, async (ctx) => ({ ...(await listPolicies(ctx)), customers: await getSlaSettings(ctx) }));
+  const { data, customers } = await withPageContext(user, async (scope) => ({ ...(await listPolicies(scope)), customers: await getSlaSettings(scope) }));
   // A new calendar starts in the zone the org's other calendars already use.
   const defaultTimezone = data.find((p) => p.calendar)?.calendar?.timezone ?? null;
   return (

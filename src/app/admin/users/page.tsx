@@ -29,16 +29,17 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   const cursor = first(sp.cursor) ?? "";
   const parsed = ZListUsers.safeParse({ limit: "50", ...(q ? { q } : {}), ...(role ? { role } : {}), ...(cursor ? { cursor } : {}) });
 
-  const data = await withPageContext(user, parsed.success ? parsed.data : null, async (ctx) => {
-    const security = await getOrgSecurity(ctx);
-    const own = await twoFactorStatus(ctx);
-    const invites = await isFeatureEnabled(ctx.tx, ctx.org.id, "signup_tokens");
-    if (!ctx.query) return { security, own, invites, list: null, error: "Those filters are not valid." };
+  const query = parsed.success ? parsed.data : null;
+  const data = await withPageContext(user, async (scope) => {
+    const security = await getOrgSecurity(scope);
+    const own = await twoFactorStatus(scope);
+    const invites = await isFeatureEnabled(scope.tx, scope.user.orgId, "signup_tokens");
+    if (!query) return { security, own, invites, list: null, error: "Those filters are not valid." };
     try {
-      const list = await listUsers(ctx, ctx.query);
+      const list = await listUsers(scope, query);
       const rows: AdminUserRow[] = [];
       // One short primary-key read per listed user (≤ 50) for the account-security columns.
-      for (const u of list.data) rows.push(await getUser(ctx, u.id));
+      for (const u of list.data) rows.push(await getUser(scope, u.id));
       return { security, own, invites, list: { rows, nextCursor: list.nextCursor }, error: null };
     } catch (err) {
       if (err instanceof AppError && err.code === "validation_failed") return { security, own, invites, list: null, error: "That page link is no longer valid." };

@@ -5,7 +5,6 @@ import { CreateWebhookForm, WebhookCard, type DeliveryData, type WebhookData } f
 import { withPageContext } from "@/server/auth/page-context";
 import { requireAdmin } from "../require-admin";
 import { isFeatureEnabled } from "@/server/flags/flags";
-import type { Ctx } from "@/server/http/route";
 import { listDeliveries, listWebhooks, WEBHOOK_EVENTS, ZListDeliveries } from "@/server/webhooks/manage-webhooks";
 
 export const metadata: Metadata = { title: "Webhooks" };
@@ -14,12 +13,12 @@ const RECENT = "5";
 
 export default async function WebhooksPage() {
   const user = await requireAdmin("/admin/webhooks");
-  const data = await withPageContext(user, ZListDeliveries.parse({ limit: RECENT }), async (ctx) => {
-    const enabled = await isFeatureEnabled(ctx.tx, ctx.org.id, "webhooks");
-    const { data: hooks } = await listWebhooks(ctx);
+  const data = await withPageContext(user, async (scope) => {
+    const enabled = await isFeatureEnabled(scope.tx, scope.user.orgId, "webhooks");
+    const { data: hooks } = await listWebhooks(scope);
     const rows: { hook: WebhookData; deliveries: DeliveryData[]; nextCursor: string | null }[] = [];
     for (const hook of hooks) {
-      const d = await listDeliveries(ctx as Ctx<{ limit: number; cursor?: string }>, hook.id);
+      const d = await listDeliveries(scope, hook.id, ZListDeliveries.parse({ limit: RECENT }));
       rows.push({ hook, deliveries: d.data, nextCursor: d.nextCursor });
     }
     return { enabled, rows };

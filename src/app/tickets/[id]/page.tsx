@@ -19,7 +19,7 @@ import { listTicketCcs } from "@/server/email/ticket-ccs";
 import { withPageContext } from "@/server/auth/page-context";
 import { currentUser, requireUser, type PageUser } from "@/server/auth/page-session";
 import { AppError } from "@/server/core/errors";
-import type { Ctx } from "@/server/http/route";
+import type { Scope } from "@/server/core/scope";
 import { warningLeadSeconds } from "@/server/sla/apply";
 import { getTicket } from "@/server/tickets/get-ticket";
 import { listComments } from "@/server/tickets/list-comments";
@@ -35,11 +35,11 @@ type Params = Promise<{ id: string }>;
 const MAX_COMMENTS = 2_000;
 
 /** Every comment the caller may see, oldest first (the list is keyset-paginated by 100). */
-async function allComments(ctx: Ctx, id: string): Promise<CommentView[]> {
+async function allComments(scope: Scope, id: string): Promise<CommentView[]> {
   const out: CommentView[] = [];
   let cursor: string | undefined;
   do {
-    const page = await listComments(ctx, id, { limit: 100, cursor });
+    const page = await listComments(scope, id, { limit: 100, cursor });
     out.push(...page.data);
     cursor = page.nextCursor ?? undefined;
   } while (cursor && out.length < MAX_COMMENTS);
@@ -47,10 +47,10 @@ async function allComments(ctx: Ctx, id: string): Promise<CommentView[]> {
 }
 
 /** Active agents and admins, for the assignee picker. */
-async function assignableStaff(ctx: Ctx): Promise<{ id: string; name: string }[]> {
+async function assignableStaff(scope: Scope): Promise<{ id: string; name: string }[]> {
   const out: { id: string; name: string }[] = [];
   for (const role of ["agent", "admin"] as const) {
-    const page = await listUsers(ctx, ZListUsers.parse({ limit: "100", role }));
+    const page = await listUsers(scope, ZListUsers.parse({ limit: "100", role }));
     out.push(...page.data.filter((u) => !u.blocked).map((u) => ({ id: u.id, name: u.name })));
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
@@ -58,26 +58,26 @@ async function assignableStaff(ctx: Ctx): Promise<{ id: string; name: string }[]
 
 // cache(): generateMetadata and the page share one load per request.
 const load = cache(async (user: PageUser, id: string) => {
-  return withPageContext(user, undefined, async (ctx) => {
+  return withPageContext(user, async (scope) => {
     let ticket;
     try {
-      ticket = await getTicket(ctx, id);
+      ticket = await getTicket(scope, id);
     } catch (err) {
       if (err instanceof AppError && err.code === "not_found") return null;
       throw err;
     }
-    const comments = await allComments(ctx, id);
-    const files = await conversationAttachments(ctx, id);
-    const warningMinutes = (await warningLeadSeconds(ctx.tx)) / 60;
+    const comments = await allComments(scope, id);
+    const files = await conversationAttachments(scope, id);
+    const warningMinutes = (await warningLeadSeconds(scope.tx)) / 60;
     if (!can(user, "ticket.events", ticket)) {
       return { ticket, comments, files, warningMinutes, events: [] as TicketEvent[], agents: [], people: new Map<string, UserSummary>(), ccs: [] as string[], emailsReplies: false };
     }
-    const events = (await ticketEvents(ctx, id)).data;
-    const agents = await assignableStaff(ctx);
+    const events = (await ticketEvents(scope, id)).data;
+    const agents = await assignableStaff(scope);
     const ids = [ticket.requesterId, isStaffView(ticket) ? ticket.assigneeId : null, ...comments.map((c) => c.authorId), ...events.map((e) => e.actorId)].filter((x): x is string => Boolean(x));
-    const people = await lookupUsers(ctx, ids);
-    const ccs = await listTicketCcs(ctx, id);
-    const emailsReplies = await orgSendsReplies(ctx.tx, ctx.org.id);
+    const people = await lookupUsers(scope, ids);
+    const ccs = await listTicketCcs({ tx: scope.tx, org: { id: scope.user.orgId } }, id);
+    const emailsReplies = await orgSendsReplies(scope.tx, scope.user.orgId);
     return { ticket, comments, files, warningMinutes, events, agents, people, ccs, emailsReplies };
   });
 });

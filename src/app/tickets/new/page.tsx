@@ -13,9 +13,9 @@ export const metadata: Metadata = { title: "New ticket" };
 export default async function NewTicketPage() {
   const user = await requireUser({ returnTo: "/tickets/new" });
   const staff = can(user, "ticket.create.for_other_requester");
-  const { customers, maxBytes } = await withPageContext(user, undefined, async (ctx) => ({
-    customers: staff ? await findUsers(ctx, { role: "customer" }) : [],
-    maxBytes: await attachmentUploadLimit(ctx),
+  const { customers, maxBytes } = await withPageContext(user, async (scope) => ({
+    customers: staff ? await findUsers(scope, { role: "customer" }) : [],
+    maxBytes: await attachmentUploadLimit(scope),
   }));
   return (
     <>
