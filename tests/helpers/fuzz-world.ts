@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import * as meTokens from "../../src/app/api/v1/me/tokens/route";
-import * as webhooksRoute from "../../src/app/api/v1/webhooks/route";
+import { apiRoute as webhooksRoute } from "./http";
 import * as ticketAttachments from "../../src/app/api/v1/tickets/[id]/attachments/route";
 import * as usersRoute from "../../src/app/api/v1/users/route";
 import * as resetPasswordRoute from "../../src/app/api/v1/users/[id]/reset-password/route";

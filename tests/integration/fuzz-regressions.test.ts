@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as notificationsRoute from "../../src/app/api/v1/notifications/route";
 import * as usersRoute from "../../src/app/api/v1/users/route";
-import * as deliveriesRoute from "../../src/app/api/v1/webhooks/[id]/deliveries/route";
-import * as webhooksRoute from "../../src/app/api/v1/webhooks/route";
+import { apiRoute as deliveriesRoute, apiRoute as webhooksRoute } from "../helpers/http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { tickets } from "../../src/server/db/schema/tickets";
 import { api, newTicket } from "../helpers/api";

@@ -2,6 +2,7 @@ import "server-only";
 import type { ApiOperation } from "./operation";
 import { AUDIT_OPERATIONS } from "./routes/audit";
 import { FEATURE_FLAG_OPERATIONS } from "./routes/feature-flags";
+import { WEBHOOK_OPERATIONS } from "./routes/webhooks";
 
 // Every operation the /api/v1 catch-all serves and the OpenAPI document lists. A resource moves
 // here from its route files one at a time (docs/decisions/032-route-table.md); the endpoints not
@@ -10,4 +11,5 @@ import { FEATURE_FLAG_OPERATIONS } from "./routes/feature-flags";
 export const TABLE: readonly ApiOperation[] = [
   ...AUDIT_OPERATIONS,
   ...FEATURE_FLAG_OPERATIONS,
+  ...WEBHOOK_OPERATIONS,
 ];

@@ -8,7 +8,6 @@ import {
 import { ZSlaSettings } from "../orgs/customer-sla";
 import { ZListNotifications, ZMarkRead, ZNotification } from "../notifications/list-notifications";
 import { ZCreatePolicy, ZPolicy, ZUpdatePolicy } from "../sla-policies/schemas";
-import { ZCreateWebhook, ZDelivery, ZListDeliveries, ZUpdateWebhook, ZWebhook } from "../webhooks/manage-webhooks";
 import { USER_OPERATIONS } from "../users/openapi";
 import { ATTACHMENT_OPERATIONS } from "../attachments/openapi";
 import { EXPORT_OPERATIONS } from "../export/openapi";
@@ -65,11 +64,6 @@ export const OPERATIONS: Operation[] = [
   { method: "POST", path: "/api/v1/sla-policies", summary: "Create a priority's SLA policy (open tickets re-applied in a job)", tag: "sla", auth: "admin", body: ZCreatePolicy, status: 201, response: ZPolicy },
   { method: "PATCH", path: "/api/v1/sla-policies/{id}", summary: "Change a policy or its calendar (open tickets re-applied in a job)", tag: "sla", auth: "admin", pathId: true, body: ZUpdatePolicy, status: 200, response: ZPolicy },
   { method: "DELETE", path: "/api/v1/sla-policies/{id}", summary: "Remove a policy (its tickets lose unmet targets)", tag: "sla", auth: "admin", pathId: true, status: 204, response: null },
-  { method: "GET", path: "/api/v1/webhooks", summary: "Webhooks of the org", tag: "webhooks", auth: "admin", status: 200, response: z.object({ data: z.array(ZWebhook) }) },
-  { method: "POST", path: "/api/v1/webhooks", summary: "Create a webhook; its signing secret is returned once (503 feature_disabled while the webhooks feature is off)", tag: "webhooks", auth: "admin", body: ZCreateWebhook, status: 201, response: ZWebhook },
-  { method: "PATCH", path: "/api/v1/webhooks/{id}", summary: "Change a webhook or rotate its secret", tag: "webhooks", auth: "admin", pathId: true, body: ZUpdateWebhook, status: 200, response: ZWebhook },
-  { method: "DELETE", path: "/api/v1/webhooks/{id}", summary: "Delete a webhook", tag: "webhooks", auth: "admin", pathId: true, status: 204, response: null },
-  { method: "GET", path: "/api/v1/webhooks/{id}/deliveries", summary: "A webhook's deliveries, newest first", tag: "webhooks", auth: "admin", pathId: true, query: ZListDeliveries, status: 200, response: page(ZDelivery) },
   ...USER_OPERATIONS,
   ...ATTACHMENT_OPERATIONS,
   ...EXPORT_OPERATIONS,

@@ -6,7 +6,7 @@ import { recordAudit } from "../audit/record-audit";
 import { webhookDeliveries, webhooks } from "../db/schema/notifications";
 import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
 import { AppError, notFound } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { refusedUrlReason } from "../outbound/guard";
 import { auditActor } from "../tickets/actor";
 import { assertCan } from "../tickets/permissions";
@@ -54,9 +54,9 @@ function toView(w: Row, revealSecret = false) {
   };
 }
 
-export async function listWebhooks(ctx: Ctx) {
-  assertCan(ctx.user, "org.admin");
-  const rows = await ctx.tx.select().from(webhooks).orderBy(webhooks.createdAt);
+export async function listWebhooks(scope: Scope) {
+  assertCan(scope.user, "org.admin");
+  const rows = await scope.tx.select().from(webhooks).orderBy(webhooks.createdAt);
   return { data: rows.map((r) => toView(r)) };
 }
 
@@ -67,18 +67,18 @@ async function assertPublicUrl(url: string): Promise<void> {
 }
 
 /** The signing secret is generated here and shown once, in this response. */
-export async function createWebhook(ctx: Ctx, input: CreateWebhook) {
-  assertCan(ctx.user, "org.admin");
+export async function createWebhook(scope: Scope, input: CreateWebhook) {
+  assertCan(scope.user, "org.admin");
   await assertPublicUrl(input.url);
-  const [w] = await ctx.tx.insert(webhooks).values({ orgId: ctx.user.orgId, url: input.url, events: input.events, active: input.active, secret: newSecret() }).returning();
-  await recordAudit(ctx.tx, auditActor(ctx), { action: "webhook.created", entityType: "webhook", entityId: w!.id, data: { url: input.url, events: input.events, active: input.active } });
+  const [w] = await scope.tx.insert(webhooks).values({ orgId: scope.user.orgId, url: input.url, events: input.events, active: input.active, secret: newSecret() }).returning();
+  await recordAudit(scope.tx, auditActor(scope), { action: "webhook.created", entityType: "webhook", entityId: w!.id, data: { url: input.url, events: input.events, active: input.active } });
   return toView(w!, true);
 }
 
-export async function updateWebhook(ctx: Ctx, id: string, input: UpdateWebhook) {
-  assertCan(ctx.user, "org.admin");
+export async function updateWebhook(scope: Scope, id: string, input: UpdateWebhook) {
+  assertCan(scope.user, "org.admin");
   if (input.url !== undefined) await assertPublicUrl(input.url);
-  const [w] = await ctx.tx
+  const [w] = await scope.tx
     .update(webhooks)
     .set({
       ...(input.url !== undefined ? { url: input.url } : {}),
@@ -91,36 +91,38 @@ export async function updateWebhook(ctx: Ctx, id: string, input: UpdateWebhook) 
     .returning();
   if (!w) throw notFound("webhook");
   const { rotateSecret, ...changes } = input;
-  await recordAudit(ctx.tx, auditActor(ctx), { action: "webhook.updated", entityType: "webhook", entityId: id, data: { changes, secretRotated: rotateSecret === true } });
+  await recordAudit(scope.tx, auditActor(scope), { action: "webhook.updated", entityType: "webhook", entityId: id, data: { changes, secretRotated: rotateSecret === true } });
   return toView(w, rotateSecret === true);
 }
 
-export async function deleteWebhook(ctx: Ctx, id: string): Promise<void> {
-  assertCan(ctx.user, "org.admin");
-  const [w] = await ctx.tx.delete(webhooks).where(eq(webhooks.id, id)).returning({ id: webhooks.id, url: webhooks.url });
+export async function deleteWebhook(scope: Scope, id: string): Promise<void> {
+  assertCan(scope.user, "org.admin");
+  const [w] = await scope.tx.delete(webhooks).where(eq(webhooks.id, id)).returning({ id: webhooks.id, url: webhooks.url });
   if (!w) throw notFound("webhook");
-  await recordAudit(ctx.tx, auditActor(ctx), { action: "webhook.deleted", entityType: "webhook", entityId: id, data: { url: w.url } });
+  await recordAudit(scope.tx, auditActor(scope), { action: "webhook.deleted", entityType: "webhook", entityId: id, data: { url: w.url } });
 }
 
 export const ZListDeliveries = z.strictObject({ limit: zLimit, cursor: z.string().min(1).max(2048).optional() });
 
+export type ListDeliveries = z.infer<typeof ZListDeliveries>;
+
 /** A webhook's deliveries, newest first: status, attempts and the last response, for debugging receivers. */
-export async function listDeliveries(ctx: Ctx<z.infer<typeof ZListDeliveries>>, webhookId: string) {
-  assertCan(ctx.user, "org.admin");
-  const [w] = await ctx.tx.select({ id: webhooks.id }).from(webhooks).where(eq(webhooks.id, webhookId));
+export async function listDeliveries(scope: Scope, webhookId: string, query: ListDeliveries) {
+  assertCan(scope.user, "org.admin");
+  const [w] = await scope.tx.select({ id: webhooks.id }).from(webhooks).where(eq(webhooks.id, webhookId));
   if (!w) throw notFound("webhook");
   const where = [eq(webhookDeliveries.webhookId, webhookId)];
-  if (ctx.query.cursor) {
-    const c = decodeCursor("webhook-deliveries", ctx.query.cursor, isKeyCursor);
+  if (query.cursor) {
+    const c = decodeCursor("webhook-deliveries", query.cursor, isKeyCursor);
     where.push(sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
-  const rows = await ctx.tx
+  const rows = await scope.tx
     .select({ d: webhookDeliveries, v: sql<string>`${webhookDeliveries.createdAt}::text` })
     .from(webhookDeliveries)
     .where(and(...where))
     .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
-    .limit(ctx.query.limit + 1);
-  const { rows: page, nextCursor } = keysetPage("webhook-deliveries", rows, ctx.query.limit, (last) => ({ v: last.v, id: last.d.id }));
+    .limit(query.limit + 1);
+  const { rows: page, nextCursor } = keysetPage("webhook-deliveries", rows, query.limit, (last) => ({ v: last.v, id: last.d.id }));
   return {
     data: page.map(({ d }) => ({
       id: d.id, event: d.event, status: d.status, attempts: d.attempts, lastStatusCode: d.lastStatusCode, lastError: d.lastError,
