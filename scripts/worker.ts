@@ -8,7 +8,8 @@ import { onShutdown } from "./lib/shutdown";
 import { startWorker, type RunningWorker } from "../src/server/jobs/worker";
 import { logger } from "../src/server/observability/logger";
 
-const booted = await boot({ quiet: false });
+// needSecret: reply tokens and IMAP passwords (sealed) need the same NEXTAUTH_SECRET as the app.
+const booted = await boot({ quiet: false, needSecret: true });
 const { env } = booted;
 const running: { worker?: RunningWorker } = {};
 onShutdown({

@@ -28,6 +28,7 @@ type Figures = {
   queues?: QueueState[];
   slaScanLagSeconds?: number;
   workersAlive?: number;
+  imapFetchLagSeconds?: number;
 };
 
 type CacheState = { figures?: Figures; pending?: Promise<Figures>; maxAgeMs: number };
@@ -56,6 +57,10 @@ async function readFigures(): Promise<Figures> {
     figures.slaScanLagSeconds = Math.max(0, Number(lag.rows[0]?.lag ?? 0));
     figures.queues = await queueStates(pool());
     figures.workersAlive = (await workerLiveness()).alive;
+    // IMAP mailboxes (decision 034): the one whose last successful look at its folder is oldest.
+    const imap = await unsafeWithSystem((tx) =>
+      tx.execute<{ lag: string | null }>(sql`select extract(epoch from now() - min(coalesce(last_fetched_at, created_at)))::text as lag from email_mailboxes where enabled`));
+    figures.imapFetchLagSeconds = Math.max(0, Number(imap.rows[0]?.lag ?? 0));
   } catch {
     // The database going away mid-read must not take the metrics endpoint with it; readiness reports it.
   }
@@ -96,6 +101,9 @@ export async function scrapeMetrics(): Promise<{ body: string; contentType: stri
   }
   if (f.workersAlive !== undefined) {
     gauge("workers_alive", `Job workers (any node) whose heartbeat is younger than ${HEARTBEAT_STALE_SECONDS} s`).set(f.workersAlive);
+  }
+  if (f.imapFetchLagSeconds !== undefined) {
+    gauge("imap_fetch_lag_seconds", "Seconds since an enabled IMAP mailbox was last fetched, the largest over all mailboxes (0: none connected)").set(f.imapFetchLagSeconds);
   }
   if (f.queues) {
     const jobs = gauge("jobs", "Jobs in pg-boss by queue and state (all workers)", ["queue", "state"]);

@@ -1,0 +1,77 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unsafeWithSystem } from "../../src/server/db/tenant";
+import { DOVECOT_BIN, startDovecot, type Dovecot } from "../helpers/dovecot";
+import { createSupportAddress } from "../helpers/email";
+import { createOrg, createUser, type TestOrg } from "../helpers/factories";
+import { ROOT } from "../helpers/run-script";
+
+// `npm run email -- mailbox …` (docs/runbooks.md, "Connect an IMAP mailbox"): the operator's way to
+// connect a mailbox until the admin API exists, against a real dovecot.
+
+const inCi = process.env.CI === "true";
+const suite = DOVECOT_BIN || inCi ? describe : describe.skip;
+
+type Run = { code: number; stdout: string; stderr: string };
+function emailCli(args: string[], stdin = ""): Promise<Run> {
+  const env = { ...process.env };
+  delete env.BEACON_EMBEDDED_DB;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", "scripts/email.ts", ...args], {
+      cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+let dove: Dovecot;
+let org: TestOrg;
+let support: string;
+beforeAll(async () => {
+  if (!DOVECOT_BIN && !inCi) return;
+  dove = await startDovecot();
+  org = await createOrg();
+  await createUser(org, { role: "admin" });
+  support = await createSupportAddress(org);
+});
+afterAll(async () => {
+  if (org) await unsafeWithSystem((tx) => tx.execute(sql`delete from email_mailboxes where org_id = ${org.id}`));
+  await dove?.stop();
+});
+
+suite("npm run email -- mailbox", () => {
+  it("adds (password on stdin, checked live), lists without the password, disables and removes a mailbox", async () => {
+    const base = ["--org", org.slug, "--host", dove.host, "--port", String(dove.port), "--tls", "none", "--user", dove.user];
+    const wrong = await emailCli(["mailbox", "add", ...base, "--address", support], "wrong-password\n");
+    expect(wrong.code, wrong.stderr).toBe(3);
+    expect(wrong.stderr).toMatch(/password/);
+
+    const added = await emailCli(["mailbox", "add", ...base, "--address", support, "--json"], `${dove.password}\n`);
+    expect(added.code, added.stderr).toBe(0);
+    const m = JSON.parse(added.stdout) as { id: string; address: string; enabled: boolean };
+    expect(m).toMatchObject({ address: support, enabled: true });
+
+    const listed = await emailCli(["mailbox", "list", "--org", org.slug]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain(m.id);
+    expect(listed.stdout).not.toContain(dove.password);
+
+    const disabled = await emailCli(["mailbox", "update", "--org", org.slug, "--id", m.id, "--enabled", "false", "--json"]);
+    expect(disabled.code, disabled.stderr).toBe(0);
+    expect(JSON.parse(disabled.stdout)).toMatchObject({ enabled: false });
+
+    const removed = await emailCli(["mailbox", "remove", "--org", org.slug, "--id", m.id]);
+    expect(removed.code, removed.stderr).toBe(0);
+    const gone = await unsafeWithSystem((tx) => tx.execute(sql`select 1 from email_mailboxes where id = ${m.id}`));
+    expect(gone.rows).toHaveLength(0);
+    expect((await emailCli(["mailbox", "frobnicate", "--org", org.slug])).code).toBe(2);
+  }, 120_000);
+});
