@@ -1,0 +1,159 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import type { Scope } from "../../src/server/core/scope";
+import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
+import { pickAssignee } from "../../src/server/automation/assignment";
+import { createGroup, setAway } from "../../src/server/automation/manage-groups";
+import { createRule, getRule } from "../../src/server/automation/manage-rules";
+import { unsafeScanAutomations } from "../../src/server/automation/time-rules";
+import { createUser } from "../helpers/factories";
+import { createWorld, type Actor, type World } from "../helpers/world";
+
+// Assignment under concurrency and time rules on real PostgreSQL.
+
+const scopeOf = (a: Actor, tx: Scope["tx"]): Scope => ({
+  tx, requestId: `test-${randomUUID()}`,
+  user: { userId: a.id, orgId: a.orgId, role: a.role, email: a.email, name: `${a.role} ${a.email}`, mustChangePassword: false, sessionVersion: a.sessionVersion, via: "session" },
+});
+const as = <T>(a: Actor, fn: (s: Scope) => Promise<T>) => withTenant(a.orgId, (tx) => fn(scopeOf(a, tx)));
+const q = <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => unsafeWithSystem((tx) => tx.execute<T>(query)).then((r) => r.rows);
+
+async function plainTicket(x: World, opts: { status?: string; assigneeId?: string | null } = {}) {
+  return unsafeWithSystem(async (tx) => {
+    const [n] = (await tx.execute<{ n: number }>(sql`update orgs set ticket_seq = ticket_seq + 1 where id = ${x.org.id} returning ticket_seq as n`)).rows;
+    const [t] = (await tx.execute<{ id: string; number: number }>(sql`
+      insert into tickets (org_id, number, subject, requester_id, status, assignee_id) values (${x.org.id}, ${n!.n}, 'Stuck', ${x.customer.id}, ${opts.status ?? "new"}, ${opts.assigneeId ?? null})
+      returning id, number`)).rows;
+    return t!;
+  });
+}
+const ticketRow = async (id: string) => (await q<{ status: string; tags: string[] }>(sql`select status::text, tags from tickets where id = ${id}`))[0]!;
+const backdate = (ticketId: string, anchor: string, hours: number) =>
+  q(sql`update ticket_anchors set at = now() - ${hours}::float8 * interval '1 hour' where ticket_id = ${ticketId} and anchor = ${anchor}`);
+
+describe("assignment", () => {
+  it("round-robin under concurrency: turns are shared evenly, never to an away agent, never to a blocked one", async () => {
+    const x = await createWorld();
+    const third = await createUser(x.org, { role: "agent" });
+    const blocked = await createUser(x.org, { role: "agent", blocked: true });
+    const g = await as(x.admin, (s) => createGroup(s, { name: "Support", memberIds: [x.agent.id, x.agent2.id, third.id] }));
+    await q(sql`insert into group_members (org_id, group_id, user_id) values (${x.org.id}, ${g.id}, ${blocked.id})`);
+    await as(x.admin, (s) => setAway(s, g.id, third.id, true));
+    const picks = await Promise.all(Array.from({ length: 12 }, () => withTenant(x.org.id, (tx) => pickAssignee(tx, g.id, "round_robin"))));
+    const count = new Map<string | null, number>();
+    for (const p of picks) count.set(p, (count.get(p) ?? 0) + 1);
+    expect(count.get(x.agent.id)).toBe(6);
+    expect(count.get(x.agent2.id)).toBe(6);
+    expect(count.has(third.id)).toBe(false);
+    expect(count.has(blocked.id)).toBe(false);
+  });
+
+  it("least-open under concurrency: each assignment sees the ones committed before it", async () => {
+    const x = await createWorld();
+    const g = await as(x.admin, (s) => createGroup(s, { name: "Billing", memberIds: [x.agent.id, x.agent2.id] }));
+    for (let i = 0; i < 3; i++) await plainTicket(x, { status: "open", assigneeId: x.agent.id });
+    await plainTicket(x, { status: "solved", assigneeId: x.agent2.id }); // solved: not load
+    const fresh = await Promise.all(Array.from({ length: 5 }, () => plainTicket(x)));
+    await Promise.all(
+      fresh.map((t) =>
+        withTenant(x.org.id, async (tx) => {
+          const who = await pickAssignee(tx, g.id, "least_open");
+          await tx.execute(sql`update tickets set assignee_id = ${who}, status = 'open' where id = ${t.id}`);
+        }),
+      ),
+    );
+    const load = await q<{ assignee_id: string; n: number }>(sql`select assignee_id, count(*)::int as n from tickets where org_id = ${x.org.id} and status = 'open' group by assignee_id`);
+    // 3 + 5 open tickets between two agents: 4 and 4.
+    expect(Object.fromEntries(load.map((l) => [l.assignee_id, l.n]))).toEqual({ [x.agent.id]: 4, [x.agent2.id]: 4 });
+  });
+
+  it("a group with nobody available assigns nobody; another org's group is not found", async () => {
+    const x = await createWorld();
+    const g = await as(x.admin, (s) => createGroup(s, { name: "Empty" }));
+    expect(await withTenant(x.org.id, (tx) => pickAssignee(tx, g.id, "round_robin"))).toBeNull();
+    const y = await createWorld();
+    await expect(withTenant(y.org.id, (tx) => pickAssignee(tx, g.id, "round_robin"))).rejects.toMatchObject({ code: "not_found" });
+  });
+});
+
+describe("time rules", () => {
+  it("fire once per ticket per condition window, and again only when the anchor moves", async () => {
+    const x = await createWorld();
+    const rule = await as(x.admin, (s) =>
+      createRule(s, "automation", {
+        name: "Nudge pending",
+        conditions: { all: [{ field: "hours_since", anchor: "status_changed", op: "gte", value: 24 }, { field: "status", op: "is", value: "pending" }] },
+        actions: [{ type: "add_note", body: "Still waiting on {{requester.first_name}}" }],
+      }),
+    );
+    const due = await plainTicket(x, { status: "pending" });
+    const notYet = await plainTicket(x, { status: "pending" });
+    const wrongStatus = await plainTicket(x, { status: "on_hold" });
+    await backdate(due.id, "status_changed", 25);
+    await backdate(notYet.id, "status_changed", 23);
+    await backdate(wrongStatus.id, "status_changed", 30);
+    const notes = async (id: string) => (await q(sql`select 1 from comments where ticket_id = ${id} and internal`)).length;
+
+    expect((await unsafeScanAutomations()).fired).toBe(1);
+    expect([await notes(due.id), await notes(notYet.id), await notes(wrongStatus.id)]).toEqual([1, 0, 0]);
+    const history = await q<{ action: string; data: { ruleId: string; kind: string } }>(sql`select action, data from audit_events where entity_id = ${due.id} and action = 'ticket.automation'`);
+    expect(history).toEqual([{ action: "ticket.automation", data: expect.objectContaining({ ruleId: rule.id, kind: "automation" }) }]);
+
+    // Next pass: nothing new. A pass that starts over (scanned_until cleared, as after an edit)
+    // meets the ticket again but its window already fired.
+    expect((await unsafeScanAutomations()).fired).toBe(0);
+    await q(sql`update automations set scanned_until = null where id = ${rule.id}`);
+    expect((await unsafeScanAutomations()).fired).toBe(0);
+    expect(await notes(due.id)).toBe(1);
+
+    // The 23-hour ticket's time comes; the first ticket's status changes (a new anchor, a new window).
+    await backdate(notYet.id, "status_changed", 24.5);
+    await q(sql`update tickets set status = 'open' where id = ${due.id}`);
+    await q(sql`update tickets set status = 'pending' where id = ${due.id}`);
+    await backdate(due.id, "status_changed", 26);
+    await q(sql`update automations set scanned_until = now() - interval '10 hours' where id = ${rule.id}`);
+    expect((await unsafeScanAutomations()).fired).toBe(2);
+    expect([await notes(due.id), await notes(notYet.id), await notes(wrongStatus.id)]).toEqual([2, 1, 0]);
+    expect((await as(x.admin, (s) => getRule(s, "automation", rule.id))).firedCount).toBe(3);
+  });
+
+  it("two scans at once fire a due ticket once", async () => {
+    const x = await createWorld();
+    await as(x.admin, (s) =>
+      createRule(s, "automation", { name: "Tag old", conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 48 }] }, actions: [{ type: "add_note", body: "Old ticket #{{ticket.number}}" }] }),
+    );
+    const t = await plainTicket(x);
+    await backdate(t.id, "created", 49);
+    const [a, b] = await Promise.all([unsafeScanAutomations(), unsafeScanAutomations()]);
+    expect(a.fired + b.fired).toBe(1);
+    expect(await q(sql`select body from comments where ticket_id = ${t.id} and internal`)).toEqual([{ body: `Old ticket #${t.number}` }]);
+  });
+
+  it("anchors follow every writer: status changes, customer replies and SLA due dates", async () => {
+    const x = await createWorld();
+    const t = await plainTicket(x);
+    const anchors = async () => Object.fromEntries((await q<{ anchor: string }>(sql`select anchor from ticket_anchors where ticket_id = ${t.id}`)).map((r) => [r.anchor, true]));
+    expect(await anchors()).toEqual({ created: true, status_changed: true });
+    await q(sql`update tickets set resolve_due = now() + interval '1 hour' where id = ${t.id}`);
+    await q(sql`insert into comments (org_id, ticket_id, author_id, body, body_html) values (${x.org.id}, ${t.id}, ${x.customer.id}, 'hello', 'hello')`);
+    expect(await anchors()).toEqual({ created: true, status_changed: true, sla_due: true, customer_replied: true });
+    await q(sql`update tickets set status = 'solved', resolved_at = now() where id = ${t.id}`);
+    expect(await anchors()).toEqual({ created: true, status_changed: true, customer_replied: true });
+  });
+
+  it("org B's time rules never touch org A's tickets", async () => {
+    const a = await createWorld();
+    const b = await createWorld();
+    await as(b.admin, (s) =>
+      createRule(s, "automation", { name: "B: everything old", conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 1 }] }, actions: [{ type: "add_tags", value: ["b-was-here"] }] }),
+    );
+    const ta = await plainTicket(a);
+    const tb = await plainTicket(b);
+    await backdate(ta.id, "created", 5);
+    await backdate(tb.id, "created", 5);
+    await unsafeScanAutomations();
+    expect((await ticketRow(ta.id)).tags).toEqual([]);
+    expect((await ticketRow(tb.id)).tags).toEqual(["b-was-here"]);
+  });
+});
