@@ -74,6 +74,8 @@ const CHANNEL: Record<CommentView["channel"], string> = { web: "Web", email: "Em
 function EmailEnvelope({ email }: { email: NonNullable<CommentView["email"]> }) {
   const rows: [string, string][] = [["From", email.from], ["To", email.to.join(", ")]];
   if (email.cc.length) rows.push(["Cc", email.cc.join(", ")]);
+  // SPF/DKIM/DMARC as checked on arrival (decision 035): a forged From shows as a DMARC fail.
+  if (email.auth) rows.push(["Auth", `SPF ${email.auth.spf} · DKIM ${email.auth.dkim} · DMARC ${email.auth.dmarc}`]);
   return (
     <dl className="email-envelope" data-testid="email-envelope" aria-label="Email headers">
       {rows.map(([k, v]) => (

@@ -1,6 +1,6 @@
 import "server-only";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { emailMessageIds, inboundMessages, ticketCcs } from "../db/schema/email";
+import { emailMessageIds, inboundMessages, ticketCcs, type MailAuthResult } from "../db/schema/email";
 import { comments } from "../db/schema/tickets";
 import { unsafeWithSystem, withTenant, type Tx } from "../db/tenant";
 import type { Scope } from "../core/scope";
@@ -10,6 +10,7 @@ import { createTicket } from "../tickets/create-ticket";
 import { MAX_BODY_BYTES, MAX_SUBJECT } from "../tickets/schemas";
 import type { CommentEmail } from "../db/schema/tickets";
 import { enqueue } from "../jobs/enqueue";
+import { countInbound, inboundMetricOutcome } from "./email-metrics";
 import { QUEUES } from "../jobs/queues";
 import { unsafeAutomaticMailReason } from "./automatic-mail";
 import { applyDeliveryReport, clearBouncing } from "./bouncing";
@@ -17,6 +18,7 @@ import { parseDeliveryReport, type DeliveryReport } from "./dsn";
 import { storeMailAttachments, recordMailAttachments } from "./email-attachments";
 import { htmlToMarkdown } from "./html-to-markdown";
 import { inboundSettings } from "./inbound-settings";
+import { checkMailAuth, NOT_CHECKED, refusesDmarcFailure } from "./mail-auth";
 import { parseMessage, type InboundMail } from "./parse-message";
 import { senderPrincipal } from "./sender";
 import { checkSenderCap } from "./sender-cap";
@@ -27,7 +29,7 @@ import { plusTag, verifyReplyToken } from "./reply-token";
 // held: over the sender's hourly cap, retried by a delayed job (decision 035).
 const pending = (status: string) => status === "received" || status === "failed" || status === "held";
 
-export type ApplyOutcome = { outcome: "ticket" | "reply" | "dropped" | "bounce" | "held" | "skipped"; ticketId?: string; commentId?: string; reason?: string };
+export type ApplyOutcome = { outcome: "ticket" | "reply" | "dropped" | "bounce" | "held" | "rejected" | "skipped"; ticketId?: string; commentId?: string; reason?: string };
 
 /**
  * The email-inbound job (decision 029): parses a stored raw message and applies it once. Dropped
@@ -43,7 +45,13 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
   const row = await withTenant(orgId, async (tx) => (await tx.select().from(inboundMessages).where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).limit(1))[0]);
   // failed: dead-lettered, then replayed by a person (npm run jobs -- replay).
   if (!row || !pending(row.status)) return { outcome: "skipped" };
+  const r = await applyRow(row, requestId);
+  if (r.outcome !== "skipped") countInbound(row.source, inboundMetricOutcome(r));
+  return r;
+}
 
+async function applyRow(row: typeof inboundMessages.$inferSelect, requestId: string): Promise<ApplyOutcome> {
+  const { orgId, id: inboundId } = row;
   // A delivery report is automatic mail too, but it says something: which address bounces.
   const report = parseDeliveryReport(row.raw);
   if (report) return applyReport(orgId, inboundId, report, requestId);
@@ -56,6 +64,8 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
     return { dropped: reason, supportCcs: reason ? new Set<string>() : await unsafeSupportAddressesAmong(tx, mail.cc) };
   });
   if (dropped) return markDropped(orgId, inboundId, dropped);
+  // SPF needs the SMTP client, which only the receiver saw; IMAP and webhook mail is not checked.
+  const auth = row.source === "smtp" && row.clientIp ? await checkMailAuth(row.raw, { ip: row.clientIp, helo: row.helo, mailFrom: row.mailFrom }) : NOT_CHECKED;
 
   const files = await storeMailAttachments(orgId, mail.attachments);
   try {
@@ -66,11 +76,14 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
         await files.discard();
         return { outcome: "skipped" } as const;
       }
+      const settings = await inboundSettings(tx, orgId);
+      const guarded = auth.dmarc === "fail" ? refusesDmarcFailure(mail.from!.address, settings.dmarcRefuseDomains) : null;
+      if (guarded) return reject(tx, { orgId, inboundId, requestId }, `rejected: DMARC failed for ${mail.from!.address.split("@")[1]}, and the org refuses mail failing DMARC for ${guarded}`, auth, files.discard);
       const sender = await senderPrincipal(tx, orgId, mail.from!, requestId);
       if (!sender) return drop(tx, orgId, inboundId, "sender is blocked", files.discard);
       const scope: Scope = { tx, user: sender, requestId };
       const email: CommentEmail = {
-        from: mail.from!.address, to: mail.to, cc: mail.cc, messageId: mail.messageId,
+        from: mail.from!.address, to: mail.to, cc: mail.cc, messageId: mail.messageId, auth: { spf: auth.spf, dkim: auth.dkim, dmarc: auth.dmarc },
         ...(files.refused.length ? { refused: files.refused } : {}),
       };
       const body = commentBody(mail, files.refused);
@@ -89,7 +102,7 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
       } else {
         // Replies (and follow-ups to a closed ticket) are never capped; new conversations are.
         if (!thread) {
-          const cap = await checkSenderCap(tx, orgId, mail.from!.address, (await inboundSettings(tx, orgId)).ticketsPerSenderPerHour);
+          const cap = await checkSenderCap(tx, orgId, mail.from!.address, settings.ticketsPerSenderPerHour);
           if (cap.over) return hold(tx, { orgId, inboundId, requestId }, mail.from!.address, cap, files.discard);
         }
         // SPEC §5: closed is final, so a reply to a closed ticket opens a new one that points back.
@@ -107,7 +120,7 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
       if (people.length) await tx.insert(ticketCcs).values(people.map((e) => ({ orgId, ticketId, email: e }))).onConflictDoNothing();
       await recordMailAttachments(tx, { orgId, ticketId, commentId, uploaderId: sender.userId, requestId }, files.stored);
       await clearBouncing(tx, orgId, sender.email);
-      await tx.update(inboundMessages).set({ status: "applied", outcome, ticketId, commentId, fromAddress: mail.from!.address, appliedAt: new Date(), error: null })
+      await tx.update(inboundMessages).set({ status: "applied", outcome, ticketId, commentId, fromAddress: mail.from!.address, auth, appliedAt: new Date(), error: null })
         .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId)));
       logger().info({ requestId, orgId, inboundId, outcome, ticketId, event: "inbound_applied" }, "inbound message applied");
       return { outcome, ticketId, commentId };
@@ -120,8 +133,10 @@ export async function applyInbound(job: { orgId: string; inboundId: string }): P
 
 /** Called by the worker when the last retry failed: the message stays, marked failed with the error. */
 export async function markInboundDead(job: { orgId: string; inboundId: string }, error: string): Promise<void> {
-  await withTenant(job.orgId, (tx) => tx.update(inboundMessages).set({ status: "failed", error: error.slice(0, 2000) })
-    .where(and(eq(inboundMessages.orgId, job.orgId), eq(inboundMessages.id, job.inboundId), inArray(inboundMessages.status, ["received", "held"]))));
+  const dead = await withTenant(job.orgId, (tx) => tx.update(inboundMessages).set({ status: "failed", error: error.slice(0, 2000) })
+    .where(and(eq(inboundMessages.orgId, job.orgId), eq(inboundMessages.id, job.inboundId), inArray(inboundMessages.status, ["received", "held"])))
+    .returning({ source: inboundMessages.source }));
+  if (dead[0]) countInbound(dead[0].source, "dead");
 }
 
 async function applyReport(orgId: string, inboundId: string, report: DeliveryReport, requestId: string): Promise<ApplyOutcome> {
@@ -136,6 +151,15 @@ async function applyReport(orgId: string, inboundId: string, report: DeliveryRep
     logger().info({ requestId, orgId, inboundId, ticketId: r.ticketId, marked: r.marked.length, event: "inbound_bounce" }, r.reason);
     return { outcome: "bounce", reason: r.reason, ...(r.ticketId ? { ticketId: r.ticketId } : {}) };
   });
+}
+
+/** Refused (a forged From of a domain the org protects): recorded with the reason and the verdicts, nothing created. */
+async function reject(tx: Tx, job: { orgId: string; inboundId: string; requestId: string }, reason: string, auth: MailAuthResult, discard: () => Promise<void>): Promise<ApplyOutcome> {
+  await discard();
+  await tx.update(inboundMessages).set({ status: "rejected", outcome: "rejected", reason, auth, appliedAt: new Date(), error: null })
+    .where(and(eq(inboundMessages.orgId, job.orgId), eq(inboundMessages.id, job.inboundId)));
+  logger().warn({ requestId: job.requestId, orgId: job.orgId, inboundId: job.inboundId, event: "inbound_rejected" }, reason);
+  return { outcome: "rejected", reason };
 }
 
 /** Over the sender's cap: kept as held, and its job comes back when the window has room (the job checks again). */

@@ -28,6 +28,9 @@ export function inboundSmtpListen(e: Pick<Env, "NODE_ENV" | "INBOUND_SMTP_HOST" 
 type Recipient = { orgId: string; address: string };
 type Session = SMTPServerSession & { beacon?: Recipient[] };
 
+/** "::ffff:192.0.2.1" (an IPv4 client on a dual-stack socket) → "192.0.2.1". */
+const clientIp = (a: string) => a.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, "$1");
+
 const smtpError = (code: number, message: string) => Object.assign(new Error(message), { responseCode: code });
 
 export async function startSmtpReceiver(listen: SmtpListen, opts: { maxBytes?: number; ratePerMin?: number } = {}): Promise<RunningSmtpReceiver> {
@@ -95,7 +98,8 @@ export async function startSmtpReceiver(listen: SmtpListen, opts: { maxBytes?: n
       void (async () => {
         const ids: string[] = [];
         for (const [orgId, rcptTo] of byOrg) {
-          const r = await storeInbound({ orgId, source: "smtp", raw, mailFrom, rcptTo });
+          // The client as we saw it: the apply job checks SPF against it (decision 035).
+          const r = await storeInbound({ orgId, source: "smtp", raw, mailFrom, rcptTo, client: { ip: clientIp(session.remoteAddress), helo: session.hostNameAppearsAs?.slice(0, 255) || null } });
           if (!r.stored) return cb(smtpError(451, "4.3.2 Mail intake is paused, try again later"));
           ids.push(r.inboundId);
           log.info({ orgId, inboundId: r.inboundId, duplicate: r.duplicate, bytes: raw.length, event: "inbound_stored" }, "inbound message stored");

@@ -18,7 +18,7 @@ export type StoreResult =
  * A redelivery (same Message-ID in the org, or the same bytes when there is none) stores and
  * enqueues nothing and answers with the first copy: at-least-once delivery becomes exactly once.
  */
-export async function storeInbound(input: { orgId: string; source: InboundSource; raw: Buffer; mailFrom: string | null; rcptTo: string }): Promise<StoreResult> {
+export async function storeInbound(input: { orgId: string; source: InboundSource; raw: Buffer; mailFrom: string | null; rcptTo: string; client?: { ip: string; helo: string | null } }): Promise<StoreResult> {
   const sha256 = sha256Hex(input.raw);
   const messageId = headerMessageId(input.raw);
   const dedupeKey = messageId ? `mid:${messageId}` : `sha256:${sha256}`;
@@ -27,7 +27,7 @@ export async function storeInbound(input: { orgId: string; source: InboundSource
     if (!(await isFeatureEnabled(tx, input.orgId, "email_inbound"))) return { stored: false, reason: "switched_off" } as const;
     const inserted = await tx
       .insert(inboundMessages)
-      .values({ orgId: input.orgId, source: input.source, dedupeKey, messageId, sha256, raw: input.raw, sizeBytes: input.raw.length, mailFrom: input.mailFrom, rcptTo: input.rcptTo })
+      .values({ orgId: input.orgId, source: input.source, dedupeKey, messageId, sha256, raw: input.raw, sizeBytes: input.raw.length, mailFrom: input.mailFrom, rcptTo: input.rcptTo, clientIp: input.client?.ip ?? null, helo: input.client?.helo ?? null })
       .onConflictDoNothing({ target: [inboundMessages.orgId, inboundMessages.dedupeKey] })
       .returning({ id: inboundMessages.id });
     if (inserted[0]) {

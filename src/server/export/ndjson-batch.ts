@@ -74,6 +74,7 @@ export async function readNdjsonBatch(tx: Tx, orgId: string, opts: BatchOptions)
       case when ${comments.email} is null then null else
         jsonb_build_object('from', ${comments.email}->'from', 'to', ${comments.email}->'to', 'cc', ${comments.email}->'cc', 'messageId', ${comments.email}->'messageId')
         || case when jsonb_array_length(coalesce(${comments.email}->'refused', '[]')) > 0 then jsonb_build_object('refused', ${comments.email}->'refused') else '{}' end
+        || case when ${comments.email} ? 'auth' then jsonb_build_object('auth', ${comments.email}->'auth') else '{}' end
       end
     from unnest(${idArray}::uuid[]) with ordinality as b(id, ord)
     join ${comments} on ${comments.orgId} = ${orgId} and ${comments.ticketId} = b.id

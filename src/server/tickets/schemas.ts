@@ -142,6 +142,8 @@ export const ZComment = z.object({
     cc: z.array(z.string()),
     messageId: z.string().nullable(),
     refused: z.array(z.object({ filename: z.string(), reason: z.string() })).optional(),
+    /** SPF/DKIM/DMARC of the message: pass, fail, none, softfail, neutral, temperror, permerror, or "not checked" (IMAP and webhook mail). */
+    auth: z.object({ spf: z.string(), dkim: z.string(), dmarc: z.string() }).optional(),
   }).nullable(),
   createdAt: zIso,
 });

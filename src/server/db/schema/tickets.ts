@@ -66,6 +66,8 @@ export type CommentEmail = {
   messageId: string | null;
   /** Attachments the upload rules refused, listed so nothing is dropped silently. */
   refused?: { filename: string; reason: string }[];
+  /** SPF/DKIM/DMARC verdicts (pass, fail, none, softfail, neutral, temperror, permerror, or "not checked"; decision 035). */
+  auth?: { spf: string; dkim: string; dmarc: string };
 };
 
 export const comments = pgTable(
