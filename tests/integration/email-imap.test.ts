@@ -13,6 +13,7 @@ import { setImapTlsOptionsForTests } from "../../src/server/email/imap-client";
 import { startImapFetcher, type RunningImapFetcher } from "../../src/server/email/imap-fetcher";
 import { connectMailbox, disconnectMailbox, IMAP_PASSWORD_PURPOSE, listMailboxes, updateMailbox, type ConnectMailbox } from "../../src/server/email/mailboxes";
 import { setProcessEnv } from "../../src/server/env";
+import { startWorker } from "../../src/server/jobs/worker";
 import { metrics } from "../../src/server/observability/metrics";
 import { DOVECOT_BIN, startDovecot, type Dovecot } from "../helpers/dovecot";
 import { createSupportAddress } from "../helpers/email";
@@ -339,6 +340,27 @@ suite("IMAP mailboxes against dovecot", () => {
     await waitFor("all stored", async () => (await Promise.all(mids.map((x) => storedWith(A.org.id, x)))).every((r) => r.length === 1));
     const owners = await unsafeWithSystem((tx) => tx.execute<{ n: number }>(sql`select count(distinct lease_owner)::int as n from email_mailboxes where id = ${m.id} and lease_owner is not null`));
     expect(owners.rows[0]!.n).toBeLessThanOrEqual(1);
+  });
+});
+
+suite("the worker runs the fetcher", () => {
+  it("imports while it runs, and its drain ends the IDLE session and gives the mailbox back at once", async () => {
+    const folder = folderName("worker");
+    await createFolder(folder);
+    const m = await connect(A, { folder });
+    const message = mid("worker");
+    await append(folder, plain(message, A.support, "Through the worker"));
+    const worker = await startWorker({ url: process.env.DATABASE_URL!, schedule: false, imap: { onlyOrgs: [A.org.id], pollSeconds: 60, scanIntervalMs: 150 } });
+    try {
+      await waitFor("stored by the worker's fetcher", async () => (await storedWith(A.org.id, message)).length === 1);
+      await waitFor("the session holds its lease", async () => (await mailbox(m.id)).lease_owner !== null);
+    } finally {
+      const started = Date.now();
+      await worker.stop(5_000);
+      // Waiting in IDLE for up to 60 s, the session still ends within the drain.
+      expect(Date.now() - started).toBeLessThan(5_000);
+    }
+    expect((await mailbox(m.id)).lease_owner).toBeNull();
   });
 });
 
