@@ -38,11 +38,14 @@ export function slaBreached(t: TicketRow, now: Date): boolean {
 export async function runRules(run: RunContext, kind: RuleKind, rules: readonly CompiledRule[], initial: TicketState, facts: ChangeFacts): Promise<RunSummary> {
   const fired = new Map<string, FiredRule>();
   if (rules.length === 0) return { fired: [], failed: [], rounds: 0, ticket: run.ticket };
-  // The org's audit-chain lock (the key recordAudit uses) before any lock a rule takes (a group's
-  // round-robin row, the rule rows): a ticket write already holds it when its triggers run, so the
-  // worker's time rules take locks in the same order and the two can never deadlock.
-  await run.tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${"audit:" + run.orgId}, 0))`);
+  let locked = false;
   const plan = await planRun(rules, initial, facts, async (rule, state) => {
+    // Before the first action, the org's audit-chain lock (the key recordAudit uses), ahead of any
+    // lock an action takes (a group's round-robin row, the rule rows): a ticket write already holds
+    // it when its triggers run, so the worker's time rules take locks in the same order and the two
+    // can never deadlock. A run where nothing matches takes no lock at all.
+    if (!locked) await run.tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${"audit:" + run.orgId}, 0))`);
+    locked = true;
     const r = await run.tx.transaction((sp) => executeActions({ ...run, tx: sp }, rule, state));
     fired.set(rule.id, { id: rule.id, name: rule.name, changes: diffState(state, r.state), effects: r.effects });
     return r.state;

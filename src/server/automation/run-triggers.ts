@@ -1,6 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Scope } from "../core/scope";
 import type { Tx } from "../db/tenant";
 import { tickets } from "../db/schema/tickets";
@@ -55,11 +55,18 @@ export async function runContext(
   ticketId: string,
   who: Pick<RunContext, "orgId" | "actorId" | "actorName" | "requestId" | "runKey" | "dryRun">,
 ): Promise<RunContext & { state: TicketState }> {
-  const [ticket] = await tx.select(ticketColumns).from(tickets).where(eq(tickets.id, ticketId)).limit(1).for("update");
-  if (!ticket || ticket.orgId !== who.orgId) throw notFound("ticket");
-  const [requester] = await tx.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.id, ticket.requesterId)).limit(1);
-  const [org] = await tx.select({ name: orgs.name }).from(orgs).where(eq(orgs.id, who.orgId)).limit(1);
-  return { ...who, tx, ticket, requester: requester!, orgName: org?.name ?? "", state: stateOf(ticket, requester!.email) };
+  // One statement: the ticket (locked; a writer calling us already holds it), its requester, the org.
+  const [row] = await tx
+    .select({ ticket: ticketColumns, requester: { id: users.id, name: users.name, email: users.email }, orgName: orgs.name })
+    .from(tickets)
+    .innerJoin(users, and(eq(users.orgId, tickets.orgId), eq(users.id, tickets.requesterId)))
+    .innerJoin(orgs, eq(orgs.id, tickets.orgId))
+    .where(and(eq(tickets.orgId, who.orgId), eq(tickets.id, ticketId)))
+    .limit(1)
+    .for("update", { of: tickets });
+  if (!row) throw notFound("ticket");
+  const { ticket, requester } = row;
+  return { ...who, tx, ticket, requester, orgName: row.orgName, state: stateOf(ticket, requester.email) };
 }
 
 /** "Is it business hours now" per calendar the rules name, read once per run (unknown calendar: never). */
