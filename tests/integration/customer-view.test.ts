@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GET as listNotifications } from "../../src/app/api/v1/notifications/route";
-import * as slaSettingsRoute from "../../src/app/api/v1/org/sla-settings/route";
+import { apiRoute as slaSettingsRoute } from "../helpers/http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { handleNotify } from "../../src/server/notifications/notify";
 import { api, newTicket } from "../helpers/api";

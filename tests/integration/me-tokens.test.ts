@@ -1,11 +1,11 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { GET as me } from "../../src/app/api/v1/me/route";
-import { GET as listTokens, POST as createToken } from "../../src/app/api/v1/me/tokens/route";
-import { DELETE as deleteToken } from "../../src/app/api/v1/me/tokens/[id]/route";
-import { POST as changePassword } from "../../src/app/api/v1/me/password/route";
-import { GET as getSecurity, PUT as putSecurity } from "../../src/app/api/v1/org/security/route";
-import { DELETE as revokeOrgToken } from "../../src/app/api/v1/tokens/[id]/route";
+import { GET as me } from "../helpers/http";
+import { GET as listTokens, POST as createToken } from "../helpers/http";
+import { DELETE as deleteToken } from "../helpers/http";
+import { POST as changePassword } from "../helpers/http";
+import { GET as getSecurity, PUT as putSecurity } from "../helpers/http";
+import { DELETE as revokeOrgToken } from "../helpers/http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { createOrg, createUser, sessionCookie, type TestOrg, type TestUser } from "../helpers/factories";
 import { call } from "../helpers/http";

@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { documentedOperations, openApiDocument } from "../../src/server/api/openapi";
 import { TABLE } from "../../src/server/api/table";
+import { OPERATIONS as LEGACY_OPERATIONS } from "../../src/server/http/api-spec";
 
 const API = path.resolve(import.meta.dirname, "../../src/app/api/v1");
 
@@ -32,6 +33,11 @@ describe("OpenAPI document", () => {
     const served = [...files, ...table].sort();
     const documented = documentedOperations().map((o) => `${o.method} ${o.path}`).sort();
     expect(documented).toEqual(served);
+  });
+
+  it("keeps no legacy entry for an endpoint the route table serves (a migrated resource's entries are deleted)", () => {
+    const table = new Set(TABLE.map((o) => `${o.method} ${o.path}`));
+    expect(LEGACY_OPERATIONS.map((o) => `${o.method} ${o.path}`).filter((k) => table.has(k))).toEqual([]);
   });
 
   it("gives every route-table operation a unique operationId, in the document too", () => {

@@ -3,9 +3,9 @@ import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { users } from "../db/schema/users";
 import { AppError } from "../core/errors";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 import { readOrgSettings, saveOrgSettings } from "../orgs/org-settings";
-import { assertCan, STAFF_ROLES } from "../tickets/permissions";
+import { assertCan, STAFF_ROLES } from "../authz/permissions";
 import { MAX_TOKEN_DAYS, tokenPolicy } from "./manage-tokens";
 
 export const ZOrgSecurity = z.strictObject({
@@ -27,10 +27,10 @@ export const ZOrgSecurityView = z.object({
 });
 export type OrgSecurityView = z.infer<typeof ZOrgSecurityView>;
 
-export async function getOrgSecurity(ctx: Ctx): Promise<OrgSecurityView> {
-  assertCan(ctx.user, "org.admin");
-  const settings = await readOrgSettings(ctx.tx, ctx.org.id);
-  const [n] = await ctx.tx
+export async function getOrgSecurity(scope: Scope): Promise<OrgSecurityView> {
+  assertCan(scope.user, "org.admin");
+  const settings = await readOrgSettings(scope.tx, scope.user.orgId);
+  const [n] = await scope.tx
     .select({ n: sql<number>`count(*)::int` })
     .from(users)
     .where(and(inArray(users.role, [...STAFF_ROLES]), isNull(users.blockedAt), isNull(users.totpEnabledAt)));
@@ -47,13 +47,13 @@ export async function getOrgSecurity(ctx: Ctx): Promise<OrgSecurityView> {
  * PUT /org/security (admin). Turning the requirement on needs the admin's own two-factor first,
  * so the admin switching it on is never the first one locked into the setup-only session.
  */
-export async function updateOrgSecurity(ctx: Ctx, input: OrgSecurity): Promise<OrgSecurityView> {
-  assertCan(ctx.user, "org.admin");
-  const settings = await readOrgSettings(ctx.tx, ctx.org.id, { forUpdate: true });
+export async function updateOrgSecurity(scope: Scope, input: OrgSecurity): Promise<OrgSecurityView> {
+  assertCan(scope.user, "org.admin");
+  const settings = await readOrgSettings(scope.tx, scope.user.orgId, { forUpdate: true });
   const before = settings?.require2fa === true;
   const require2fa = input.require2fa ?? before;
   if (require2fa && !before) {
-    const [me] = await ctx.tx.select({ totpEnabledAt: users.totpEnabledAt }).from(users).where(eq(users.id, ctx.user.userId));
+    const [me] = await scope.tx.select({ totpEnabledAt: users.totpEnabledAt }).from(users).where(eq(users.id, scope.user.userId));
     if (!me?.totpEnabledAt) {
       throw new AppError("conflict", "set up two-factor sign-in on your own account (POST /api/v1/me/2fa/setup) before requiring it", {
         reason: "2fa_not_enabled_for_caller",
@@ -62,7 +62,7 @@ export async function updateOrgSecurity(ctx: Ctx, input: OrgSecurity): Promise<O
   }
   const policy = tokenPolicy(settings);
   await saveOrgSettings(
-    ctx,
+    scope,
     "org.security_updated",
     { require2fa: before, tokenMaxDays: policy.maxDays, allowNonExpiringTokens: policy.allowNonExpiring },
     {
@@ -71,5 +71,5 @@ export async function updateOrgSecurity(ctx: Ctx, input: OrgSecurity): Promise<O
       allowNonExpiringTokens: input.allowNonExpiringTokens ?? policy.allowNonExpiring,
     },
   );
-  return getOrgSecurity(ctx);
+  return getOrgSecurity(scope);
 }

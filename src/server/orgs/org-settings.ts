@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit";
 import { orgs, type OrgSettings } from "../db/schema/orgs";
 import type { Tx } from "../db/tenant";
-import type { Ctx } from "../http/route";
+import type { Scope } from "../core/scope";
 
 // orgs.settings is one jsonb document that several admin pages change a few keys of (security,
 // token policy, customer SLA view). One reader and one writer, so every change is a merge of only
@@ -22,7 +22,7 @@ export async function readOrgSettings(tx: Tx, orgId: string, opts: { forUpdate?:
  * no write and no audit event. Read `was` with readOrgSettings(…, { forUpdate: true }).
  */
 export async function saveOrgSettings<K extends keyof OrgSettings>(
-  ctx: Ctx,
+  scope: Scope,
   action: string,
   was: Pick<OrgSettings, K>,
   next: Pick<OrgSettings, K>,
@@ -31,14 +31,14 @@ export async function saveOrgSettings<K extends keyof OrgSettings>(
   const changed = keys.filter((k) => next[k] !== was[k]);
   if (changed.length === 0) return;
   const patch = Object.fromEntries(changed.map((k) => [k, next[k]]));
-  await ctx.tx
+  await scope.tx
     .update(orgs)
     .set({ settings: sql`${orgs.settings} || ${JSON.stringify(patch)}::jsonb`, updatedAt: sql`now()` })
-    .where(eq(orgs.id, ctx.org.id));
-  await recordAudit(ctx.tx, { orgId: ctx.org.id, actorId: ctx.user.userId, requestId: ctx.requestId }, {
+    .where(eq(orgs.id, scope.user.orgId));
+  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
     action,
     entityType: "org",
-    entityId: ctx.org.id,
+    entityId: scope.user.orgId,
     data: { changes: Object.fromEntries(changed.map((k) => [k, { from: was[k], to: next[k] }])) },
   });
 }
