@@ -3,7 +3,7 @@ import { AppHeader } from "@/components/app-header";
 import { TicketWorkspace } from "@/components/tickets/ticket-workspace";
 import { first } from "@/lib/list-params";
 import { currentUser, requireUser } from "@/server/auth/page-session";
-import { isStaff } from "@/server/tickets/permissions";
+import { isStaff } from "@/server/authz/permissions";
 import { CUSTOMER_VIEWS, STAFF_VIEWS } from "@/server/tickets/view-counts";
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;

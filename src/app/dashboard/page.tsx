@@ -8,7 +8,7 @@ import { PRIORITY_LABELS, STATUS_LABELS } from "@/lib/ticket-labels";
 import { withPageContext } from "@/server/auth/page-context";
 import { requireUser } from "@/server/auth/page-session";
 import { slaDashboard } from "@/server/dashboard/sla-dashboard";
-import { isStaff } from "@/server/tickets/permissions";
+import { isStaff } from "@/server/authz/permissions";
 
 export const metadata: Metadata = { title: "SLA dashboard" };
 

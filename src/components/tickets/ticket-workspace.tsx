@@ -2,7 +2,7 @@ import Form from "next/form";
 import Link from "next/link";
 import { headers } from "next/headers";
 import type { PageUser } from "@/server/auth/page-session";
-import { isStaff } from "@/server/tickets/permissions";
+import { isStaff } from "@/server/authz/permissions";
 import { ZListTickets } from "@/server/tickets/schemas";
 import { CUSTOMER_VIEWS, STAFF_VIEWS, VIEW_COUNT_CAP, formatViewCount } from "@/server/tickets/view-counts";
 import { loadWorkspace, type WorkspaceData } from "@/server/tickets/workspace-data";

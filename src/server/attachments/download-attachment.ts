@@ -6,7 +6,7 @@ import { AppError, notFound } from "../core/errors";
 import type { Scope } from "../core/scope";
 import { logger } from "../observability/logger";
 import { loadVisibleTicket } from "../tickets/load-ticket";
-import { can } from "../tickets/permissions";
+import { can } from "../authz/permissions";
 import { storage } from "./configured-storage";
 import { kindOf } from "./content-types";
 import { contentDisposition, downloadFilename } from "./filename";

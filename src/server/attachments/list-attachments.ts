@@ -4,7 +4,7 @@ import { attachments, comments } from "../db/schema/tickets";
 import { decodeCursor, encodeCursor } from "../core/cursor";
 import type { Scope } from "../core/scope";
 import { loadVisibleTicket } from "../tickets/load-ticket";
-import { can } from "../tickets/permissions";
+import { can } from "../authz/permissions";
 import type { ListPage } from "../tickets/schemas";
 import { toAttachmentView, type AttachmentView } from "./schemas";
 

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { auditEvents } from "../db/schema/audit";
 import { decodeCursor, encodeCursor } from "../core/cursor";
 import type { Scope } from "../core/scope";
-import { assertCan } from "../tickets/permissions";
+import { assertCan } from "../authz/permissions";
 import { zLimit } from "../tickets/schemas";
 
 export const ZListAudit = z.strictObject({

@@ -8,7 +8,7 @@ import type { OrgSettings } from "../db/schema/orgs";
 import { readOrgSettings } from "../orgs/org-settings";
 import { AppError, notFound } from "../core/errors";
 import { recordAudit } from "../audit/record-audit";
-import { assertCan } from "../tickets/permissions";
+import { assertCan } from "../authz/permissions";
 import { mintApiToken, tokenPrefix } from "./api-tokens";
 
 /** The hard ceiling on a token's lifetime, and the default org maximum (orgs.settings.tokenMaxDays). */

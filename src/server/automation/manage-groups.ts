@@ -6,7 +6,7 @@ import { AppError, notFound } from "../core/errors";
 import { groupMembers, groups } from "../db/schema/automation";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
-import { assertCan } from "../tickets/permissions";
+import { assertCan } from "../authz/permissions";
 import { invalid, parseOr400 } from "./validate-rule";
 
 // Agent groups (teams): admins shape them; agents read them and mark themselves away.

@@ -5,7 +5,7 @@ import type { Scope } from "../core/scope";
 import { AppError, notFound } from "../core/errors";
 import { macros } from "../db/schema/automation";
 import { recordAudit } from "../audit/record-audit";
-import { assertCan } from "../tickets/permissions";
+import { assertCan } from "../authz/permissions";
 import { loadVisibleTicket } from "../tickets/load-ticket";
 import { diffState } from "./evaluate";
 import { executeActions, placeholderValues } from "./execute-actions";

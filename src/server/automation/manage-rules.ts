@@ -4,7 +4,7 @@ import type { Scope } from "../core/scope";
 import { notFound } from "../core/errors";
 import { automations, triggers } from "../db/schema/automation";
 import { recordAudit } from "../audit/record-audit";
-import { assertCan } from "../tickets/permissions";
+import { assertCan } from "../authz/permissions";
 import { bumpTriggerVersion } from "./rule-cache";
 import { ZTriggerInput, ZAutomationInput, type Action, type Conditions } from "./rule-schemas";
 import { checkRule, parseOr400 } from "./validate-rule";

@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { Scope } from "../core/scope";
 import { notFound } from "../core/errors";
 import { tickets } from "../db/schema/tickets";
-import { assertCan } from "../tickets/permissions";
+import { assertCan } from "../authz/permissions";
 import { compileConditions, diffState, type Anchor, type ChangeFacts } from "./evaluate";
 import { executeActions, placeholderValues, type Effect } from "./execute-actions";
 import { renderTemplate } from "./placeholders";

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import type { TicketPriority, TicketStatus } from "../db/schema/enums";
 import { forbidden } from "../core/errors";
 import type { Scope } from "../core/scope";
-import { isStaff } from "../tickets/permissions";
+import { isStaff } from "../authz/permissions";
 
 // The staff dashboard's aggregates (/dashboard). Every query runs in the caller's tenant
 // transaction (RLS) and also names the org explicitly, so each one starts from an index whose

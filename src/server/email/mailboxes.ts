@@ -6,7 +6,7 @@ import { recordAudit } from "../audit/record-audit";
 import { AppError, notFound } from "../core/errors";
 import type { Scope } from "../core/scope";
 import { emailAddresses, emailMailboxes } from "../db/schema/email";
-import { assertCan } from "../tickets/permissions";
+import { assertCan } from "../authz/permissions";
 import { closeImap, ImapFailure, openImap, selectFolder, type ImapAccount } from "./imap-client";
 
 // An org's IMAP mailboxes (issue 12 item 2, decision 034): an admin connects an existing mailbox,

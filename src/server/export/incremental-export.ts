@@ -4,7 +4,7 @@ import { recordAudit } from "../audit/record-audit";
 import { env } from "../env";
 import { decodeCursor, encodeCursor } from "../core/cursor";
 import type { Scope } from "../core/scope";
-import { auditActor } from "../tickets/actor";
+import { auditActor } from "../authz/actor";
 import { toTicketView } from "../tickets/ticket-view";
 import type { TicketView } from "../tickets/schemas";
 import type { IncrementalQuery } from "./schemas";

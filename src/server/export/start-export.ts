@@ -1,7 +1,7 @@
 import "server-only";
 import { recordAudit } from "../audit/record-audit";
 import type { Scope } from "../core/scope";
-import { auditActor } from "../tickets/actor";
+import { auditActor } from "../authz/actor";
 import { consumeExportBudget } from "./export-limit";
 import type { ExportQuery } from "./schemas";
 import { ticketExportStream } from "./ticket-export-stream";

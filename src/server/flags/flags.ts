@@ -6,8 +6,8 @@ import { featureFlags } from "../db/schema/flags";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
 import type { Scope } from "../core/scope";
-import { auditActor } from "../tickets/actor";
-import { assertCan } from "../tickets/permissions";
+import { auditActor } from "../authz/actor";
+import { assertCan } from "../authz/permissions";
 import { disabledByEnv, FEATURES, type Feature } from "./features";
 
 // Effective state of a feature for an org: FEATURES_DISABLED (env) wins, then the org's own flag,

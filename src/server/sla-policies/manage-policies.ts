@@ -9,8 +9,8 @@ import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
 import { validateCalendar } from "../sla/calendar";
 import { calendarTimeProblems, targetReachProblems, type TargetFields } from "../sla/reachability";
-import { auditActor } from "../tickets/actor";
-import { assertCan } from "../tickets/permissions";
+import { auditActor } from "../authz/actor";
+import { assertCan } from "../authz/permissions";
 import type { CalendarInput, CreatePolicy, PolicyView, UpdatePolicy } from "./schemas";
 
 type PolicyRow = typeof slaPolicies.$inferSelect;

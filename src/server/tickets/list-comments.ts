@@ -4,7 +4,7 @@ import { comments } from "../db/schema/tickets";
 import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
 import type { Scope } from "../core/scope";
 import { loadVisibleTicket } from "./load-ticket";
-import { can } from "./permissions";
+import { can } from "../authz/permissions";
 import type { CommentView, ListPage } from "./schemas";
 import { toCommentView } from "./comment-view";
 

@@ -5,8 +5,8 @@ import { decodeCursor, encodeCursor } from "../core/cursor";
 import type { Admission } from "../ratelimit/admission";
 import { AppError } from "../core/errors";
 import type { Scope } from "../core/scope";
-import { visibleTo } from "./load-ticket";
-import { isStaff } from "./permissions";
+import { visibleTo } from "../authz/visibility";
+import { isStaff } from "../authz/permissions";
 import type { AnyTicketView, ListTickets, SortKey } from "./schemas";
 import { customerSeesSla, ticketColumns, viewerFor } from "./ticket-view";
 

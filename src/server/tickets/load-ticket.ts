@@ -1,16 +1,11 @@
 import "server-only";
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Principal } from "../core/principal";
 import type { Tx } from "../db/tenant";
 import { tickets } from "../db/schema/tickets";
 import { notFound } from "../core/errors";
-import { isStaff } from "./permissions";
+import { visibleTo } from "../authz/visibility";
 import { ticketColumns, type TicketRow } from "./ticket-view";
-
-/** What the caller may see: staff see the org's tickets (RLS scopes the org), customers their own. */
-export function visibleTo(user: Pick<Principal, "userId" | "role">): SQL | undefined {
-  return isStaff(user) ? undefined : eq(tickets.requesterId, user.userId);
-}
 
 /**
  * Loads one ticket the caller may see, or 404 — the same answer for "does not exist", "another

@@ -4,7 +4,7 @@ import { auditEvents } from "../db/schema/audit";
 import { slaEvents } from "../db/schema/sla";
 import type { Scope } from "../core/scope";
 import { loadVisibleTicket } from "./load-ticket";
-import { assertCan } from "./permissions";
+import { assertCan } from "../authz/permissions";
 
 export type TicketEvent = {
   source: "audit" | "sla";

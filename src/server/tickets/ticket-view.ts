@@ -3,7 +3,7 @@ import { tickets } from "../db/schema/tickets";
 import type { Tx } from "../db/tenant";
 import type { Principal } from "../core/principal";
 import { showsSlaToCustomers } from "../orgs/customer-sla";
-import { isStaff } from "./permissions";
+import { isStaff } from "../authz/permissions";
 import type { AnyTicketView, CustomerTicketView, TicketView } from "./schemas";
 
 /**

@@ -8,9 +8,9 @@ import type { Scope } from "../core/scope";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
 import { slaChangesOnUpdate, slaNextCheck } from "../sla/apply";
-import { auditActor } from "./actor";
+import { auditActor } from "../authz/actor";
 import { loadVisibleTicket } from "./load-ticket";
-import { assertCan, can, STAFF_ROLES } from "./permissions";
+import { assertCan, can, STAFF_ROLES } from "../authz/permissions";
 import type { AnyTicketView, UpdateTicket } from "./schemas";
 import { ticketColumns, ticketViewer, type TicketRow } from "./ticket-view";
 

@@ -5,7 +5,7 @@ import { AppError } from "../core/errors";
 import { warningLeadSeconds } from "../sla/apply";
 import { lookupUsers, type UserSummary } from "../users/lookup-users";
 import { LIST_TICKETS_ADMISSION, listTickets } from "./list-tickets";
-import { isStaff } from "./permissions";
+import { isStaff } from "../authz/permissions";
 import { isStaffView, type AnyTicketView, type ListTickets } from "./schemas";
 import { viewCounts } from "./view-counts";
 

@@ -9,7 +9,7 @@ import { hashPassword } from "../auth/password";
 import { personalPasswordProblem, ZNewPassword } from "../auth/password-policy";
 import { createPasswordLink } from "../auth/setup-link";
 import { assertFeatureEnabled } from "../flags/flags";
-import { assertCan } from "../tickets/permissions";
+import { assertCan } from "../authz/permissions";
 import { sendPasswordLink, smtpConfigured } from "./send-password-link";
 import { toUserView, ZUser } from "./user-view";
 

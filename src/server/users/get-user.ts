@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { users } from "../db/schema/users";
 import { notFound } from "../core/errors";
 import type { Scope } from "../core/scope";
-import { assertCan } from "../tickets/permissions";
+import { assertCan } from "../authz/permissions";
 import { toUserDetail, type UserDetail } from "./user-view";
 
 /** GET /users/:id (admin): one user of the org with account-security state; another org's is 404. */

@@ -6,7 +6,7 @@ import { users } from "../db/schema/users";
 import { AppError } from "../core/errors";
 import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
 import type { Scope } from "../core/scope";
-import { assertCan, can, STAFF_ROLES } from "../tickets/permissions";
+import { assertCan, can, STAFF_ROLES } from "../authz/permissions";
 import { zLimit } from "../tickets/schemas";
 import { toUserView, type UserView } from "./user-view";
 

@@ -3,7 +3,7 @@ import { and, asc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { Role } from "../db/schema/enums";
 import { users } from "../db/schema/users";
 import type { Scope } from "../core/scope";
-import { assertCan, can } from "../tickets/permissions";
+import { assertCan, can } from "../authz/permissions";
 
 // The people directory behind the ticket screens: who a requester, assignee or comment author is.
 // Staff work every ticket of their org, so they may resolve any user of it; a customer resolves

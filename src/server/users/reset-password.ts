@@ -7,7 +7,7 @@ import { AppError } from "../core/errors";
 import type { Scope } from "../core/scope";
 import { createPasswordLink } from "../auth/setup-link";
 import { assertFeatureEnabled } from "../flags/flags";
-import { assertCan } from "../tickets/permissions";
+import { assertCan } from "../authz/permissions";
 import { loadUserForUpdate } from "./load-user";
 import { sendPasswordLink, smtpConfigured } from "./send-password-link";
 

@@ -5,7 +5,7 @@ import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
 import type { Scope } from "../core/scope";
 import { deleteRecoveryCodes } from "../auth/recovery-codes";
-import { assertCan } from "../tickets/permissions";
+import { assertCan } from "../authz/permissions";
 import { loadUserForUpdate } from "./load-user";
 
 /**

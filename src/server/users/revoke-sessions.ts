@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import type { Scope } from "../core/scope";
-import { assertCan } from "../tickets/permissions";
+import { assertCan } from "../authz/permissions";
 import { loadUserForUpdate } from "./load-user";
 
 /**

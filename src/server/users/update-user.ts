@@ -6,7 +6,7 @@ import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
 import type { Scope } from "../core/scope";
-import { assertCan } from "../tickets/permissions";
+import { assertCan } from "../authz/permissions";
 import { isActiveAdmin, loadUserForUpdate, lockActiveAdmins } from "./load-user";
 import { toUserView, type UserView } from "./user-view";
 

@@ -8,8 +8,8 @@ import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
 import { AppError, notFound } from "../core/errors";
 import type { Scope } from "../core/scope";
 import { refusedUrlReason } from "../outbound/guard";
-import { auditActor } from "../tickets/actor";
-import { assertCan } from "../tickets/permissions";
+import { auditActor } from "../authz/actor";
+import { assertCan } from "../authz/permissions";
 import { zLimit } from "../tickets/schemas";
 
 export const WEBHOOK_EVENTS = ["sla.warning", "sla.breach", "ticket.created", "ticket.assigned", "ticket.replied"] as const;

@@ -23,7 +23,7 @@ import type { Scope } from "@/server/core/scope";
 import { warningLeadSeconds } from "@/server/sla/apply";
 import { getTicket } from "@/server/tickets/get-ticket";
 import { listComments } from "@/server/tickets/list-comments";
-import { can } from "@/server/tickets/permissions";
+import { can } from "@/server/authz/permissions";
 import { isStaffView, type CommentView } from "@/server/tickets/schemas";
 import { ticketEvents, type TicketEvent } from "@/server/tickets/ticket-events";
 import { listUsers, ZListUsers } from "@/server/users/list-users";

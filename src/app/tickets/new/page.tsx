@@ -5,7 +5,7 @@ import { NewTicketForm } from "@/components/tickets/new-ticket-form";
 import { attachmentUploadLimit } from "@/server/attachments/conversation-attachments";
 import { withPageContext } from "@/server/auth/page-context";
 import { requireUser } from "@/server/auth/page-session";
-import { can } from "@/server/tickets/permissions";
+import { can } from "@/server/authz/permissions";
 import { findUsers } from "@/server/users/lookup-users";
 
 export const metadata: Metadata = { title: "New ticket" };

@@ -1,13 +1,16 @@
 import type { Principal } from "../core/principal";
 import type { Role } from "../db/schema/enums";
 import { AppError, forbidden } from "../core/errors";
-import type { CreateTicket } from "./schemas";
 
-// SPEC §4's role table as one declarative rule set. Visibility (what a caller may see at all) is
-// separate: a ticket outside it is 404 before any of these rules is asked.
+// SPEC §4's role table as one declarative rule set, the one home of "who may do X" for the whole
+// domain (issue 15 item 2, docs/decisions/033). Visibility (what a caller may see at all,
+// ./visibility.ts) is separate: a ticket outside it is 404 before any of these rules is asked.
+// Route-level rules (which roles may call an endpoint) are ./rules.ts.
 
 type Subject = Pick<Principal, "userId" | "role">;
 type TicketRef = { requesterId: string };
+/** The fields of a new ticket some roles may not set (a CreateTicket, or any part of one). */
+type NewTicketFields = { priority?: unknown; tags?: unknown };
 
 const staff = (u: Subject) => u.role === "agent" || u.role === "admin";
 const admin = (u: Subject) => u.role === "admin";
@@ -56,16 +59,16 @@ export function assertCan(user: Subject, action: Action, ticket?: TicketRef, mes
 const CREATE_TICKET_FIELDS = {
   priority: "ticket.priority",
   tags: "ticket.tags",
-} as const satisfies Partial<Record<keyof CreateTicket, Action>>;
+} as const satisfies Record<keyof NewTicketFields, Action>;
 
 /** The fields of `input` the caller may not set when opening a ticket (empty when all are allowed). */
-export function deniedCreateFields(user: Subject, input: Partial<CreateTicket>): (keyof typeof CREATE_TICKET_FIELDS)[] {
+export function deniedCreateFields(user: Subject, input: NewTicketFields): (keyof typeof CREATE_TICKET_FIELDS)[] {
   return (Object.keys(CREATE_TICKET_FIELDS) as (keyof typeof CREATE_TICKET_FIELDS)[]).filter(
     (field) => input[field] !== undefined && !can(user, CREATE_TICKET_FIELDS[field]),
   );
 }
 
-export function assertMayCreateTicketWith(user: Subject, input: Partial<CreateTicket>): void {
+export function assertMayCreateTicketWith(user: Subject, input: NewTicketFields): void {
   const fields = deniedCreateFields(user, input);
   if (fields.length === 0) return;
   throw new AppError("forbidden", `only agents and admins may set ${fields.join(" and ")} when opening a ticket`, {
