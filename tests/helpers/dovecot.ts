@@ -66,7 +66,8 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string,
   throw new Error(`dovecot did not listen on ${port} in time: ${log()}`);
 }
 
-export async function startDovecot(opts: { tls?: boolean; password?: string } = {}): Promise<Dovecot> {
+/** tls: true serves implicit TLS (imaps) on the port, "starttls" cleartext IMAP that offers STARTTLS. */
+export async function startDovecot(opts: { tls?: boolean | "starttls"; password?: string } = {}): Promise<Dovecot> {
   if (!DOVECOT_BIN) throw new Error("dovecot is not installed (apt-get install dovecot-imapd; .ci/run installs it)");
   const dir = mkdtempSync(path.join(os.tmpdir(), "beacon-dovecot-"));
   // The login and internal users must reach the sockets under base_dir.
@@ -96,13 +97,13 @@ export async function startDovecot(opts: { tls?: boolean; password?: string } = 
     `first_valid_uid = ${Math.min(owner.uid, 500)}`,
     `log_path = ${dir}/dovecot.log`,
     `mail_location = maildir:${dir}/mail/%u`,
-    opts.tls ? `ssl = required\nssl_cert = <${dir}/cert.pem\nssl_key = <${dir}/key.pem` : "ssl = no",
+    opts.tls ? `ssl = ${opts.tls === "starttls" ? "yes" : "required"}\nssl_cert = <${dir}/cert.pem\nssl_key = <${dir}/key.pem` : "ssl = no",
     "disable_plaintext_auth = no",
     "auth_mechanisms = plain login",
     `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN ${dir}/passwd\n}`,
     `userdb {\n  driver = passwd-file\n  args = ${dir}/passwd\n}`,
-    // Implicit TLS on the one port for the TLS case, cleartext IMAP otherwise.
-    `service imap-login {\n  inet_listener imap {\n    port = ${opts.tls ? 0 : port}\n  }\n  inet_listener imaps {\n    port = ${opts.tls ? port : 0}\n    ssl = yes\n  }\n  chroot =\n}`,
+    // Implicit TLS on the one port for tls: true, cleartext IMAP (with STARTTLS when it has a certificate) otherwise.
+    `service imap-login {\n  inet_listener imap {\n    port = ${opts.tls === true ? 0 : port}\n  }\n  inet_listener imaps {\n    port = ${opts.tls === true ? port : 0}\n    ssl = yes\n  }\n  chroot =\n}`,
     "",
   ].join("\n");
   writeFileSync(path.join(dir, "dovecot.conf"), conf);
@@ -125,7 +126,7 @@ export async function startDovecot(opts: { tls?: boolean; password?: string } = 
     ca,
     dir,
     client: async () => {
-      const c = new ImapFlow({ host: "127.0.0.1", port, secure: !!opts.tls, doSTARTTLS: false, auth: { user, pass: password }, logger: false, tls: ca ? { ca } : undefined });
+      const c = new ImapFlow({ host: "127.0.0.1", port, secure: opts.tls === true, doSTARTTLS: opts.tls === "starttls", auth: { user, pass: password }, logger: false, tls: ca ? { ca } : undefined });
       c.on("error", () => undefined);
       await c.connect();
       return c;

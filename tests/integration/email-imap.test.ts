@@ -13,6 +13,7 @@ import { setImapTlsOptionsForTests } from "../../src/server/email/imap-client";
 import { startImapFetcher, type RunningImapFetcher } from "../../src/server/email/imap-fetcher";
 import { connectMailbox, disconnectMailbox, IMAP_PASSWORD_PURPOSE, listMailboxes, updateMailbox, type ConnectMailbox } from "../../src/server/email/mailboxes";
 import { setProcessEnv } from "../../src/server/env";
+import { setOutboundResolverForTests } from "../../src/server/outbound/guard";
 import { startWorker } from "../../src/server/jobs/worker";
 import { metrics } from "../../src/server/observability/metrics";
 import { DOVECOT_BIN, startDovecot, type Dovecot } from "../helpers/dovecot";
@@ -364,17 +365,39 @@ suite("the worker runs the fetcher", () => {
   });
 });
 
-suite("IMAP over implicit TLS", () => {
+suite("IMAP over TLS", () => {
   let tls: Dovecot;
+  let starttls: Dovecot;
   beforeAll(async () => {
-    tls = await startDovecot({ tls: true });
+    [tls, starttls] = await Promise.all([startDovecot({ tls: true }), startDovecot({ tls: "starttls" })]);
   });
   afterAll(async () => {
     setImapTlsOptionsForTests(undefined);
     await tls?.stop();
+    await starttls?.stop();
   });
 
-  it("refuses a certificate nobody vouches for, naming tlsMode; connects once the certificate is trusted", async () => {
+  it("STARTTLS: refuses a certificate nobody vouches for, naming tlsMode; connects once it is trusted", async () => {
+    const input = { addressId: A.addressId, host: starttls.host, port: starttls.port, tlsMode: "starttls" as const, username: starttls.user, password: starttls.password, folder: "INBOX" };
+    setImapTlsOptionsForTests(undefined);
+    expect(await refusal(as(A.admin, (s) => connectMailbox(s, input)))).toMatchObject({ status: 400, path: "tlsMode" });
+    setImapTlsOptionsForTests({ ca: starttls.ca });
+    const m = await as(A.admin, (s) => connectMailbox(s, input));
+    await as(A.admin, (s) => disconnectMailbox(s, { id: m.id }));
+  });
+
+  it("TLS none is refused for a host outside OUTBOUND_ALLOW_PRIVATE before anything is sent", async () => {
+    setOutboundResolverForTests(async () => [{ address: "93.184.216.34", family: 4 }]);
+    try {
+      const input = { addressId: A.addressId, host: "imap.public-provider.test", port: 143, tlsMode: "none" as const, username: "u", password: "p" };
+      expect(await refusal(as(A.admin, (s) => connectMailbox(s, input)))).toMatchObject({ status: 400, path: "tlsMode" });
+    } finally {
+      setOutboundResolverForTests(undefined);
+    }
+  });
+
+  it("implicit TLS: refuses a certificate nobody vouches for, naming tlsMode; connects once the certificate is trusted", async () => {
+    setImapTlsOptionsForTests(undefined);
     const input = { addressId: A.addressId, host: tls.host, port: tls.port, tlsMode: "tls" as const, username: tls.user, password: tls.password, folder: "INBOX" };
     expect(await refusal(as(A.admin, (s) => connectMailbox(s, input)))).toMatchObject({ status: 400, path: "tlsMode" });
     setImapTlsOptionsForTests({ ca: tls.ca });
