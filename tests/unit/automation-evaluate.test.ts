@@ -144,6 +144,32 @@ describe("trigger evaluation (property)", () => {
     );
   });
 
+  it("over a ticket's history (a change after each run), every run matches the reference and fires each rule at most once", async () => {
+    const edit = fc.record({ status: fc.option(status, { nil: undefined }), priority: fc.option(priority, { nil: undefined }), addTag: fc.option(tag, { nil: undefined }) });
+    await fc.assert(
+      fc.asyncProperty(rules, ticket, fc.array(fc.tuple(edit, facts(null)), { minLength: 1, maxLength: 6 }), async (rs, t, history) => {
+        const compiled = compileRules(rs);
+        let got = t;
+        let want = t;
+        for (const [e, f] of history) {
+          // A person's write, then the triggers, as each ticket write does.
+          const before = { status: got.status, priority: got.priority, assigneeId: got.assigneeId, tags: got.tags };
+          const written = (s: TicketState): TicketState => ({ ...s, status: e.status ?? s.status, priority: e.priority ?? s.priority, tags: e.addTag ? [...new Set([...s.tags, e.addTag])].sort() : s.tags });
+          const change = { ...f, before };
+          const r = await planRun(compiled, written(got), change, apply);
+          const ref = refRun(rs, written(want), change);
+          expect(r.fired).toEqual(ref.fired);
+          expect(new Set(r.fired).size).toBe(r.fired.length);
+          expect(r.rounds).toBeLessThanOrEqual(MAX_ROUNDS);
+          got = r.state;
+          want = ref.state;
+          expect(got).toEqual(want);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("rules that undo each other run once each, not forever", async () => {
     const rs = compileRules([
       { id: "a", name: "open → pending", conditions: { all: [{ field: "status", op: "is", value: "open" }], any: [] }, actions: [{ type: "set_status", value: "pending" }] },
