@@ -133,6 +133,17 @@ export const ZEnv = z
     INBOUND_MAX_BYTES: intFrom(25 * 1024 * 1024, 1024),
     /** Messages one envelope sender may deliver per minute; more get 451 (the sender retries later). */
     INBOUND_RATE_PER_SENDER_PER_MIN: intFrom(30, 1),
+    /**
+     * STARTTLS and AUTH on the receiver, for a relay in front of it (decision 035): PEM files of a
+     * key and certificate enable STARTTLS; REQUIRE_TLS refuses mail before it. AUTH_USER and
+     * AUTH_PASSWORD make AUTH PLAIN/LOGIN required, accepted only over TLS unless the receiver
+     * listens on loopback.
+     */
+    INBOUND_SMTP_TLS_KEY: optionalString,
+    INBOUND_SMTP_TLS_CERT: optionalString,
+    INBOUND_SMTP_REQUIRE_TLS: optionalString.pipe(z.enum(["true", "false", "1", "0"]).optional()).transform((v) => v === "true" || v === "1"),
+    INBOUND_SMTP_AUTH_USER: optionalString,
+    INBOUND_SMTP_AUTH_PASSWORD: optionalString,
     /** IMAP mailboxes (decision 034): how often the worker looks for new mail when the server has no IDLE, or IDLE stays quiet. */
     IMAP_POLL_SECONDS: intFrom(60, 1),
   })
@@ -141,6 +152,19 @@ export const ZEnv = z
       for (const key of ["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
         if (e[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: "is required when S3_BUCKET is set" });
       }
+    }
+    if ((e.INBOUND_SMTP_TLS_KEY === undefined) !== (e.INBOUND_SMTP_TLS_CERT === undefined)) {
+      ctx.addIssue({ code: "custom", path: [e.INBOUND_SMTP_TLS_KEY === undefined ? "INBOUND_SMTP_TLS_KEY" : "INBOUND_SMTP_TLS_CERT"], message: "is required with the other of INBOUND_SMTP_TLS_KEY/INBOUND_SMTP_TLS_CERT" });
+    }
+    if (e.INBOUND_SMTP_REQUIRE_TLS && e.INBOUND_SMTP_TLS_CERT === undefined) {
+      ctx.addIssue({ code: "custom", path: ["INBOUND_SMTP_REQUIRE_TLS"], message: "needs INBOUND_SMTP_TLS_KEY and INBOUND_SMTP_TLS_CERT" });
+    }
+    if ((e.INBOUND_SMTP_AUTH_USER === undefined) !== (e.INBOUND_SMTP_AUTH_PASSWORD === undefined)) {
+      ctx.addIssue({ code: "custom", path: [e.INBOUND_SMTP_AUTH_USER === undefined ? "INBOUND_SMTP_AUTH_USER" : "INBOUND_SMTP_AUTH_PASSWORD"], message: "is required with the other of INBOUND_SMTP_AUTH_USER/INBOUND_SMTP_AUTH_PASSWORD" });
+    }
+    // A password over plain TCP to a public address: refused, unless the receiver listens on loopback.
+    if (e.INBOUND_SMTP_AUTH_USER !== undefined && e.INBOUND_SMTP_TLS_CERT === undefined && !isLoopbackHost(e.INBOUND_SMTP_HOST ?? "127.0.0.1")) {
+      ctx.addIssue({ code: "custom", path: ["INBOUND_SMTP_AUTH_USER"], message: "needs INBOUND_SMTP_TLS_KEY and INBOUND_SMTP_TLS_CERT unless INBOUND_SMTP_HOST is a loopback address" });
     }
     const external = e.DATABASE_URL !== undefined && e.BEACON_EMBEDDED_DB === undefined;
     if (e.NODE_ENV === "production" && external && !e.NEXTAUTH_SECRET) {
@@ -153,6 +177,12 @@ export const ZEnv = z
   });
 
 export type Env = z.infer<typeof ZEnv>;
+
+/** 127.0.0.0/8, ::1 or localhost: a listener only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
+}
 
 export class EnvError extends Error {
   constructor(public readonly problems: string[]) {

@@ -1,8 +1,10 @@
 import "server-only";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
+import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { withTenant } from "../db/tenant";
-import { env, type Env } from "../env";
+import { env, isLoopbackHost, type Env } from "../env";
 import { isFeatureEnabled } from "../flags/flags";
 import { logger } from "../observability/logger";
 import { limiter } from "../ratelimit/limiters";
@@ -33,12 +35,54 @@ const clientIp = (a: string) => a.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, "$1"
 
 const smtpError = (code: number, message: string) => Object.assign(new Error(message), { responseCode: code });
 
-export async function startSmtpReceiver(listen: SmtpListen, opts: { maxBytes?: number; ratePerMin?: number } = {}): Promise<RunningSmtpReceiver> {
+/** STARTTLS with this key and certificate (PEM); `require`: no mail before STARTTLS. */
+export type SmtpTls = { key: string | Buffer; cert: string | Buffer; require: boolean };
+/** AUTH PLAIN/LOGIN with one user, required for every message (a relay in front of Beacon). */
+export type SmtpAuth = { user: string; password: string };
+
+/** STARTTLS and AUTH as configured (INBOUND_SMTP_TLS_*, INBOUND_SMTP_AUTH_*); an unreadable key or certificate fails the start. */
+export function smtpSecurityFromEnv(e: Pick<Env, "INBOUND_SMTP_TLS_KEY" | "INBOUND_SMTP_TLS_CERT" | "INBOUND_SMTP_REQUIRE_TLS" | "INBOUND_SMTP_AUTH_USER" | "INBOUND_SMTP_AUTH_PASSWORD"> = env()): { tls: SmtpTls | null; auth: SmtpAuth | null } {
+  const read = (name: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new Error(`${name}: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  return {
+    tls: e.INBOUND_SMTP_TLS_KEY && e.INBOUND_SMTP_TLS_CERT
+      ? { key: read("INBOUND_SMTP_TLS_KEY", e.INBOUND_SMTP_TLS_KEY), cert: read("INBOUND_SMTP_TLS_CERT", e.INBOUND_SMTP_TLS_CERT), require: e.INBOUND_SMTP_REQUIRE_TLS }
+      : null,
+    auth: e.INBOUND_SMTP_AUTH_USER && e.INBOUND_SMTP_AUTH_PASSWORD ? { user: e.INBOUND_SMTP_AUTH_USER, password: e.INBOUND_SMTP_AUTH_PASSWORD } : null,
+  };
+}
+
+const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+/** Compared as digests of equal length, so the time taken says nothing about the secret. */
+const sameSecret = (given: string, want: string) => timingSafeEqual(digest(given), digest(want));
+
+export async function startSmtpReceiver(listen: SmtpListen, opts: { maxBytes?: number; ratePerMin?: number; tls?: SmtpTls | null; auth?: SmtpAuth | null } = {}): Promise<RunningSmtpReceiver> {
   const log = logger().child({ component: "smtp-in" });
   const maxBytes = opts.maxBytes ?? env().INBOUND_MAX_BYTES;
   const ratePerMin = opts.ratePerMin ?? env().INBOUND_RATE_PER_SENDER_PER_MIN;
+  const fromEnv = opts.tls === undefined || opts.auth === undefined ? smtpSecurityFromEnv() : null;
+  const tls = opts.tls === undefined ? fromEnv!.tls : opts.tls;
+  const auth = opts.auth === undefined ? fromEnv!.auth : opts.auth;
+  const loopback = isLoopbackHost(listen.host);
+  // A password in clear text only where nobody else can listen (env.ts refuses the configuration otherwise).
+  if (auth && !tls && !loopback) throw new Error("SMTP AUTH without STARTTLS is allowed on a loopback address only: set INBOUND_SMTP_TLS_KEY and INBOUND_SMTP_TLS_CERT");
+
+  const onAuth = (a: SMTPServerAuthentication, session: Session, cb: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void) => {
+    const ok = auth !== null && (a.method === "PLAIN" || a.method === "LOGIN") && sameSecret(a.username ?? "", auth.user) && sameSecret(a.password ?? "", auth.password);
+    if (!ok) {
+      log.warn({ remote: session.remoteAddress, method: a.method, event: "smtp_auth_failed" }, "SMTP AUTH refused");
+      return cb(smtpError(535, "5.7.8 Authentication credentials invalid"));
+    }
+    cb(null, { user: auth.user });
+  };
 
   const onMailFrom = (address: SMTPServerAddress, session: Session, cb: (err?: Error | null) => void) => {
+    if (tls?.require && !session.secure) return cb(smtpError(530, "5.7.0 Must issue a STARTTLS command first"));
     const sender = normalizeAddress(address.address) ?? `<>@${session.remoteAddress}`;
     void limiter({ name: "smtp-sender", points: ratePerMin, durationSec: 60 })
       .then((l) => l.consume(sender))
@@ -116,9 +160,13 @@ export async function startSmtpReceiver(listen: SmtpListen, opts: { maxBytes?: n
     name: "beacon",
     banner: "Beacon inbound mail",
     size: maxBytes,
-    authOptional: true,
-    // STARTTLS and AUTH for a relay in front of Beacon come with the next part (decision 029).
-    disabledCommands: ["AUTH", "STARTTLS"],
+    // STARTTLS and AUTH only when configured (decision 035): a relay in front of Beacon.
+    authOptional: auth === null,
+    authMethods: ["PLAIN", "LOGIN"],
+    allowInsecureAuth: loopback,
+    disabledCommands: [...(auth ? [] : ["AUTH"]), ...(tls ? [] : ["STARTTLS"])],
+    ...(tls ? { key: tls.key, cert: tls.cert } : {}),
+    onAuth,
     logger: false,
     onMailFrom,
     onRcptTo,
