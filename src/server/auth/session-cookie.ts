@@ -1,6 +1,7 @@
 import "server-only";
 import { decode, encode } from "next-auth/jwt";
 import { env } from "../env";
+import { authSecret } from "../core/auth-secret";
 
 /**
  * The JWT claims Beacon puts in a NextAuth session (see docs/decisions/004-jwt-revocation.md):
@@ -8,11 +9,7 @@ import { env } from "../env";
  */
 export type SessionClaims = { sub: string; oid: string; sv: number; at: number };
 
-export function authSecret(): string {
-  const secret = env().NEXTAUTH_SECRET;
-  if (!secret) throw new Error("NEXTAUTH_SECRET is not set (npm start generates one for the embedded demo)");
-  return secret;
-}
+export { authSecret };
 
 export function secureCookies(): boolean {
   return env().NEXTAUTH_URL?.startsWith("https://") ?? false;

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { authSecret } from "../auth/session-cookie";
+import { authSecret } from "./auth-secret";
 import { AppError } from "./errors";
 
 // Opaque keyset cursors: base64url(JSON) + a truncated HMAC, so a tampered or hand-made cursor is
