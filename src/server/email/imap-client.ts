@@ -14,7 +14,7 @@ export type ImapTlsMode = "tls" | "starttls" | "none";
 export type ImapAccount = { host: string; port: number; tlsMode: ImapTlsMode; username: string; password: string };
 
 /** Why an IMAP step failed: the metric's reason, the input field an admin must fix, and a message without secrets. */
-export type ImapFailureReason = "refused" | "unreachable" | "timeout" | "tls" | "auth" | "folder" | "protocol" | "decrypt";
+export type ImapFailureReason = "refused" | "unreachable" | "timeout" | "tls" | "auth" | "folder" | "protocol" | "decrypt" | "internal";
 export class ImapFailure extends Error {
   constructor(
     readonly reason: ImapFailureReason,
@@ -88,7 +88,7 @@ export async function openImap(account: ImapAccount, opts: { timeoutMs?: number 
   return client;
 }
 
-type ImapErr = { code?: string; authenticationFailed?: boolean; tlsFailed?: boolean; responseStatus?: string; responseText?: string; message?: string };
+type ImapErr = { code?: string; authenticationFailed?: boolean; tlsFailed?: boolean; responseStatus?: string; responseText?: string; executedCommand?: string; message?: string };
 
 /** An ImapFailure naming what went wrong, never echoing a server line that could carry the user name or password. */
 export function classifyImapError(err: unknown): ImapFailure {

@@ -93,7 +93,7 @@ export function startImapFetcher(opts: ImapFetcherOptions): RunningImapFetcher {
           if (!(await intakeOn(mb.orgId))) return pollMs / 1000;
           const n = await importNew(client, mb, uidValidity, box.uidNext, () => ended || stopping);
           if (n === "paused") return pollMs / 1000;
-          await unsafeRecordFetched(mb);
+          await ours(unsafeRecordFetched(mb));
           if (n > 0) continue;
           await new Promise<void>((resolve) => {
             const t = setTimeout(() => wake(), pollMs);
@@ -147,8 +147,18 @@ export function startImapFetcher(opts: ImapFetcherOptions): RunningImapFetcher {
   };
 }
 
+/** Beacon's own steps (the database): a failure there is `internal`, never blamed on the IMAP host. */
+async function ours<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    logger().child({ component: "imap" }).error({ err: err instanceof Error ? err.message : String(err) }, "storing fetched IMAP mail failed");
+    throw new ImapFailure("internal", "host", "Beacon could not store the fetched mail (see the worker log); it stays on the server and is fetched again");
+  }
+}
+
 async function intakeOn(orgId: string): Promise<boolean> {
-  return withTenant(orgId, (tx) => isFeatureEnabled(tx, orgId, "email_inbound"));
+  return ours(withTenant(orgId, (tx) => isFeatureEnabled(tx, orgId, "email_inbound")));
 }
 
 /**
@@ -161,7 +171,7 @@ async function intakeOn(orgId: string): Promise<boolean> {
  * not mark yet is stored again as a no-op. The new resume point is written after the backlog.
  */
 async function importNew(client: ImapFlow, mb: ClaimedMailbox, uidValidity: number, uidNext: number | undefined, stop: () => boolean): Promise<number | "paused"> {
-  const resume = await unsafeResumePoint(mb);
+  const resume = await ours(unsafeResumePoint(mb));
   const fresh = resume.uidValidity !== uidValidity;
   let uids: number[];
   let baseline = 0;
@@ -185,7 +195,7 @@ async function importNew(client: ImapFlow, mb: ClaimedMailbox, uidValidity: numb
         metrics().imapFetchErrors.inc({ reason: "too_large" });
         logger().warn({ orgId: mb.orgId, mailboxId: mb.id, uid, bytes: msg.size, event: "imap_message_too_large" }, "IMAP message over INBOUND_MAX_BYTES left in the mailbox");
       } else {
-        const r = await storeInbound({ orgId: mb.orgId, source: "imap", raw: msg.source, mailFrom: null, rcptTo: mb.rcptTo });
+        const r = await ours(storeInbound({ orgId: mb.orgId, source: "imap", raw: msg.source, mailFrom: null, rcptTo: mb.rcptTo }));
         if (!r.stored) return "paused";
         if (mb.afterImport === "move" && mb.moveTo) await client.messageMove(String(uid), mb.moveTo, { uid: true });
         else await client.messageFlagsAdd(String(uid), ["\\Seen"], { uid: true });
@@ -193,8 +203,8 @@ async function importNew(client: ImapFlow, mb: ClaimedMailbox, uidValidity: numb
         if (!r.duplicate) imported++;
       }
     }
-    if (!fresh) await unsafeAdvance(mb, uidValidity, uid);
+    if (!fresh) await ours(unsafeAdvance(mb, uidValidity, uid));
   }
-  if (fresh) await unsafeRestartAt(mb, uidValidity, baseline);
+  if (fresh) await ours(unsafeRestartAt(mb, uidValidity, baseline));
   return fresh ? imported : batch.length === BATCH ? Math.max(imported, 1) : imported;
 }

@@ -39,7 +39,7 @@ export function metrics(): Metrics {
     scrapeDbReads: new client.Counter({ name: "metrics_database_reads_total", help: "Times a scrape read the cross-org figures from the database (at most once per cache interval)", registers: [registry] }),
     // IMAP mailboxes (decision 034), counted by the worker process that fetches them.
     imapFetchErrors: new client.Counter({
-      name: "imap_fetch_errors_total", help: "IMAP mailbox sessions that failed (refused, unreachable, timeout, tls, auth, folder, protocol, decrypt) and messages left over INBOUND_MAX_BYTES (too_large)",
+      name: "imap_fetch_errors_total", help: "IMAP mailbox sessions that failed (refused, unreachable, timeout, tls, auth, folder, protocol, decrypt; internal: Beacon's own database) and messages left over INBOUND_MAX_BYTES (too_large)",
       labelNames: ["reason"], registers: [registry],
     }),
     imapFetched: new client.Counter({ name: "imap_messages_fetched_total", help: "Messages fetched from IMAP mailboxes and stored (duplicate: already stored, a re-fetch after a crash)", labelNames: ["duplicate"], registers: [registry] }),
