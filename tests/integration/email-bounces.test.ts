@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { applyInbound, type ApplyOutcome } from "../../src/server/email/apply-inbound";
+import { ticketBouncing } from "../../src/server/email/bouncing";
 import { parseDeliveryReport } from "../../src/server/email/dsn";
 import { handleReplyEmail } from "../../src/server/email/outbound-reply";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { handleEmail } from "../../src/server/notifications/email";
 import { metrics } from "../../src/server/observability/metrics";
-import { GET as userRoute } from "../../src/app/api/v1/users/[id]/route";
+import { GET as userRoute } from "../helpers/http";
 import { api } from "../helpers/api";
 import { call } from "../helpers/http";
 import { createSupportAddress, sendRaw } from "../helpers/email";
@@ -141,11 +142,19 @@ describe("a bounce marks the address, agents see it, and replies stop until they
     const c = await conversation();
     await deliver(c.support, fixture("dsn-bounce.eml", { support: c.support, mid: `dsn-${hex()}@mx.test`, rcpt: c.friend, about: c.replyMid }), "");
     expect((await ccMark(c.ticketId, c.friend))!.reason).toMatch(/^5\.1\.1 smtp; 550 5\.1\.1/);
+    // What the ticket page shows staff: the CC marked with its reason, the requester not.
+    const shown = await unsafeWithSystem((tx) => ticketBouncing(tx, c.w.org.id, c.ticketId));
+    expect(shown.requester).toBeNull();
+    expect([...shown.ccs.keys()]).toEqual([c.friend]);
     const onlyCustomer = await agentReply(c, "Third answer.");
     expect(onlyCustomer.mails().flatMap((m) => m.to)).toEqual([c.customer]);
 
     await deliver(c.support, fixture("gmail-bounce.eml", { support: c.support, mid: `dsn-${hex()}@mx.test`, rcpt: c.customer, about: c.replyMid }), "");
     const skippedBefore = await outboundCount("reply", "skipped-bouncing");
+    expect((await unsafeWithSystem((tx) => ticketBouncing(tx, c.w.org.id, c.ticketId))).requester).toMatch(/^5\.1\.1/);
+    // Asked as another org (here without RLS: the org filter alone), the ticket has no marks to show.
+    const other = await createWorld();
+    expect(await unsafeWithSystem((tx) => ticketBouncing(tx, other.org.id, c.ticketId))).toEqual({ requester: null, ccs: new Map() });
     const none = await agentReply(c, "Fourth answer.");
     expect(none.outcome).toBe("skipped-bouncing");
     expect(await outboundCount("reply", "skipped-bouncing")).toBe(skippedBefore + 1);

@@ -71,12 +71,11 @@ export type TicketBouncing = { requester: string | null; ccs: Map<string, string
  * The bouncing marks a ticket's staff view shows: the requester's reason and each bouncing CC's.
  * The caller has checked the reader may see the ticket's staff view.
  */
-export async function ticketBouncing(ctx: { tx: Tx; org: { id: string } }, ticketId: string): Promise<TicketBouncing> {
-  const orgId = ctx.org.id;
-  const [r] = await ctx.tx.select({ at: users.emailBouncingAt, reason: users.emailBouncingReason }).from(tickets)
+export async function ticketBouncing(tx: Tx, orgId: string, ticketId: string): Promise<TicketBouncing> {
+  const [r] = await tx.select({ at: users.emailBouncingAt, reason: users.emailBouncingReason }).from(tickets)
     .innerJoin(users, and(eq(users.orgId, tickets.orgId), eq(users.id, tickets.requesterId)))
     .where(and(eq(tickets.orgId, orgId), eq(tickets.id, ticketId)));
-  const rows = await ctx.tx.select({ email: ticketCcs.email, reason: ticketCcs.bouncingReason }).from(ticketCcs)
+  const rows = await tx.select({ email: ticketCcs.email, reason: ticketCcs.bouncingReason }).from(ticketCcs)
     .where(and(eq(ticketCcs.orgId, orgId), eq(ticketCcs.ticketId, ticketId), isNotNull(ticketCcs.bouncingAt)));
   return { requester: r?.at ? (r.reason ?? "bouncing") : null, ccs: new Map(rows.map((x) => [x.email, x.reason ?? "bouncing"])) };
 }

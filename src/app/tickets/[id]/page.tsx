@@ -16,6 +16,8 @@ import { ROLE_LABELS, isUuid } from "@/lib/ticket-labels";
 import { conversationAttachments } from "@/server/attachments/conversation-attachments";
 import { orgSendsReplies } from "@/server/email/outbound-reply";
 import { listTicketCcs } from "@/server/email/ticket-ccs";
+import { ticketBouncing, type TicketBouncing } from "@/server/email/bouncing";
+import { BouncingMark } from "@/components/tickets/bouncing-mark";
 import { withPageContext } from "@/server/auth/page-context";
 import { currentUser, requireUser, type PageUser } from "@/server/auth/page-session";
 import { AppError } from "@/server/core/errors";
@@ -70,7 +72,7 @@ const load = cache(async (user: PageUser, id: string) => {
     const files = await conversationAttachments(scope, id);
     const warningMinutes = (await warningLeadSeconds(scope.tx)) / 60;
     if (!can(user, "ticket.events", ticket)) {
-      return { ticket, comments, files, warningMinutes, events: [] as TicketEvent[], agents: [], people: new Map<string, UserSummary>(), ccs: [] as string[], emailsReplies: false };
+      return { ticket, comments, files, warningMinutes, events: [] as TicketEvent[], agents: [], people: new Map<string, UserSummary>(), ccs: [] as string[], emailsReplies: false, bouncing: null as TicketBouncing | null };
     }
     const events = (await ticketEvents(scope, id)).data;
     const agents = await assignableStaff(scope);
@@ -78,7 +80,8 @@ const load = cache(async (user: PageUser, id: string) => {
     const people = await lookupUsers(scope, ids);
     const ccs = await listTicketCcs({ tx: scope.tx, org: { id: scope.user.orgId } }, id);
     const emailsReplies = await orgSendsReplies(scope.tx, scope.user.orgId);
-    return { ticket, comments, files, warningMinutes, events, agents, people, ccs, emailsReplies };
+    const bouncing = await ticketBouncing(scope.tx, scope.user.orgId, id);
+    return { ticket, comments, files, warningMinutes, events, agents, people, ccs, emailsReplies, bouncing };
   });
 });
 
@@ -96,7 +99,7 @@ export default async function TicketPage({ params }: { params: Params }) {
   if (!isUuid(id)) notFound();
   const data = await load(user, id);
   if (!data) notFound();
-  const { ticket, comments, files, events, agents, people, warningMinutes, ccs, emailsReplies } = data;
+  const { ticket, comments, files, events, agents, people, warningMinutes, ccs, emailsReplies, bouncing } = data;
   const attachments = files.enabled ? files.data : [];
   const staff = can(user, "ticket.internal.view", ticket);
   // The staff view (priority, tags, assignee); customers get the customer view from getTicket.
@@ -189,7 +192,10 @@ export default async function TicketPage({ params }: { params: Params }) {
                         {requester ? (
                           <>
                             {requester.name}
-                            <span className="muted block">{requester.email}</span>
+                            <span className="muted block">
+                              {requester.email}
+                              {bouncing?.requester ? <> <BouncingMark reason={bouncing.requester} /></> : null}
+                            </span>
                           </>
                         ) : (
                           "Unknown user"
@@ -202,7 +208,10 @@ export default async function TicketPage({ params }: { params: Params }) {
                         {ccs.length ? (
                           <ul className="cc-list">
                             {ccs.map((c) => (
-                              <li key={c}>{c}</li>
+                              <li key={c}>
+                                {c}
+                                {bouncing?.ccs.get(c) ? <> <BouncingMark reason={bouncing.ccs.get(c)!} /></> : null}
+                              </li>
                             ))}
                           </ul>
                         ) : (
