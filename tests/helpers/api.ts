@@ -1,7 +1,4 @@
-import * as ticketsRoute from "../../src/app/api/v1/tickets/route";
-import * as ticketRoute from "../../src/app/api/v1/tickets/[id]/route";
-import * as commentsRoute from "../../src/app/api/v1/tickets/[id]/comments/route";
-import * as eventsRoute from "../../src/app/api/v1/tickets/[id]/events/route";
+import { apiRoute as ticketsRoute, apiRoute as ticketRoute, apiRoute as commentsRoute, apiRoute as eventsRoute } from "./http";
 import * as usersRoute from "../../src/app/api/v1/users/route";
 import { call, type CallOptions } from "./http";
 

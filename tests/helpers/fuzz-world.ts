@@ -4,7 +4,7 @@ import path from "node:path";
 import pg from "pg";
 import * as meTokens from "../../src/app/api/v1/me/tokens/route";
 import { apiRoute as webhooksRoute } from "./http";
-import * as ticketAttachments from "../../src/app/api/v1/tickets/[id]/attachments/route";
+import { apiRoute as ticketAttachments } from "./http";
 import * as usersRoute from "../../src/app/api/v1/users/route";
 import * as resetPasswordRoute from "../../src/app/api/v1/users/[id]/reset-password/route";
 import { apiRoute as auditRoute } from "./http";
@@ -48,7 +48,7 @@ async function upload(who: Actor, ticketId: string): Promise<string> {
     body: form,
     headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" },
   });
-  const res = await ticketAttachments.POST(req, { params: Promise.resolve({ id: ticketId }) });
+  const res = await ticketAttachments.POST(req);
   const body = (await res.json()) as { id: string };
   if (res.status !== 201) throw new Error(`fuzz world: upload → ${res.status} ${JSON.stringify(body)}`);
   return body.id;

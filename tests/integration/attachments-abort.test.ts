@@ -6,7 +6,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as ticketAttachments from "../../src/app/api/v1/tickets/[id]/attachments/route";
+import { apiRoute as ticketAttachments } from "../helpers/http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { newTicket } from "../helpers/api";
@@ -51,7 +51,7 @@ async function postStream(ticketId: string, body: ReadableStream<Uint8Array>): P
     body,
     duplex: "half",
   } as RequestInit);
-  const res = await ticketAttachments.POST(req, { params: Promise.resolve({ id: ticketId }) });
+  const res = await ticketAttachments.POST(req);
   return { status: res.status, body: (await res.json()) as { error?: { code: string } } };
 }
 
@@ -111,7 +111,6 @@ describe("a real HTTP client disconnecting mid-upload", () => {
   beforeAll(async () => {
     // The route handler behind node:http, as Next.js runs it: the request body is the socket's stream.
     server = http.createServer((req, res) => {
-      const id = /\/tickets\/([^/]+)\/attachments/.exec(req.url ?? "")![1]!;
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
       const request = new Request(`http://127.0.0.1${req.url}`, {
@@ -120,7 +119,7 @@ describe("a real HTTP client disconnecting mid-upload", () => {
         body: Readable.toWeb(req) as ReadableStream<Uint8Array>,
         duplex: "half",
       } as RequestInit);
-      const done = ticketAttachments.POST(request, { params: Promise.resolve({ id }) }).then(async (response) => {
+      const done = ticketAttachments.POST(request).then(async (response) => {
         if (!res.destroyed) {
           res.writeHead(response.status, Object.fromEntries(response.headers));
           res.end(Buffer.from(await response.arrayBuffer()));

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as ticketAttachments from "../../src/app/api/v1/tickets/[id]/attachments/route";
+import { apiRoute as ticketAttachments } from "../helpers/http";
 import { pool } from "../../src/server/db/client";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
@@ -75,7 +75,7 @@ function slowUpload(actor: Actor, ticketId: string) {
     body: stream,
     duplex: "half",
   } as RequestInit);
-  const response = ticketAttachments.POST(req, { params: Promise.resolve({ id: ticketId }) }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
+  const response = ticketAttachments.POST(req).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
   return {
     response,
     release: () => release(),

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 // the IncomingMessage itself, which undici wraps in a byte stream), as its app-route template does.
 import { NodeNextRequest } from "next/dist/server/base-http/node";
 import { NextRequestAdapter, signalFromNodeResponse } from "next/dist/server/web/spec-extension/adapters/next-request";
-import * as ticketAttachments from "../../src/app/api/v1/tickets/[id]/attachments/route";
+import { apiRoute as ticketAttachments } from "../helpers/http";
 import { setProcessEnv } from "../../src/server/env";
 import { newTicket } from "../helpers/api";
 import { createWorld, type World } from "../helpers/world";
@@ -31,9 +31,8 @@ beforeAll(async () => {
   setProcessEnv({ BEACON_DATA_DIR: dataDir, ATTACHMENT_MAX_BYTES: String(MAX) });
   w = await createWorld();
   server = http.createServer((req, res) => {
-    const id = /\/tickets\/([^/]+)\/attachments/.exec(req.url ?? "")![1]!;
     const request = NextRequestAdapter.fromNodeNextRequest(new NodeNextRequest(req as never), signalFromNodeResponse(res));
-    void ticketAttachments.POST(request, { params: Promise.resolve({ id }) }).then(async (response) => {
+    void ticketAttachments.POST(request).then(async (response) => {
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
     });

@@ -5,8 +5,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as ticketAttachments from "../../src/app/api/v1/tickets/[id]/attachments/route";
-import * as attachmentRoute from "../../src/app/api/v1/attachments/[id]/route";
+import { apiRoute as ticketAttachments, apiRoute as attachmentRoute } from "../helpers/http";
 import { storage } from "../../src/server/attachments/configured-storage";
 import { LocalDiskStore } from "../../src/server/attachments/local-disk-store";
 import { S3Store } from "../../src/server/attachments/s3-store";
@@ -156,7 +155,7 @@ describe("the routes on S3 (S3_BUCKET set)", () => {
       headers: { cookie: w.customer.cookie, "x-forwarded-for": "127.0.0.1" },
       body: form,
     });
-    const up = await ticketAttachments.POST(req, { params: Promise.resolve({ id: t.id }) });
+    const up = await ticketAttachments.POST(req);
     expect(up.status).toBe(201);
     const att = (await up.json()) as { id: string; contentType: string; sha256: string };
     expect(att.contentType).toBe("text/csv; charset=utf-8");
@@ -168,7 +167,6 @@ describe("the routes on S3 (S3_BUCKET set)", () => {
 
     const dl = await attachmentRoute.GET(
       new Request(`http://localhost/api/v1/attachments/${att.id}`, { headers: { cookie: w.agent.cookie, "x-forwarded-for": "127.0.0.1" } }),
-      { params: Promise.resolve({ id: att.id }) },
     );
     expect(dl.status).toBe(200);
     expect(Buffer.from(await dl.arrayBuffer())).toEqual(data);
@@ -184,16 +182,13 @@ async function upload(w: World, data: Uint8Array<ArrayBuffer>, name: string): Pr
   form.append("file", new Blob([data]), name);
   const res = await ticketAttachments.POST(
     new Request(`http://localhost/api/v1/tickets/${t.id}/attachments`, { method: "POST", headers: { cookie: w.customer.cookie, "x-forwarded-for": "127.0.0.1" }, body: form }),
-    { params: Promise.resolve({ id: t.id }) },
   );
   expect(res.status).toBe(201);
   return (await res.json()) as { id: string };
 }
 
 async function download(w: World, id: string): Promise<number> {
-  const res = await attachmentRoute.GET(new Request(`http://localhost/api/v1/attachments/${id}`, { headers: { cookie: w.agent.cookie, "x-forwarded-for": "127.0.0.1" } }), {
-    params: Promise.resolve({ id }),
-  });
+  const res = await attachmentRoute.GET(new Request(`http://localhost/api/v1/attachments/${id}`, { headers: { cookie: w.agent.cookie, "x-forwarded-for": "127.0.0.1" } }));
   await res.arrayBuffer();
   return res.status;
 }

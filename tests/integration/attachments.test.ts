@@ -5,8 +5,7 @@ import path from "node:path";
 import { crc32, deflateSync } from "node:zlib";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as ticketAttachments from "../../src/app/api/v1/tickets/[id]/attachments/route";
-import * as attachmentRoute from "../../src/app/api/v1/attachments/[id]/route";
+import { apiRoute as ticketAttachments, apiRoute as attachmentRoute } from "../helpers/http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { api, newTicket } from "../helpers/api";
@@ -140,7 +139,7 @@ async function post(who: Actor | null, ticketId: string, body: BodyInit, headers
   h.set("x-forwarded-for", "127.0.0.1");
   if (who) h.set("cookie", who.cookie);
   const req = new Request(`http://localhost/api/v1/tickets/${ticketId}/attachments`, { method: "POST", headers: h, body });
-  return result(await ticketAttachments.POST(req, { params: Promise.resolve({ id: ticketId }) }));
+  return result(await ticketAttachments.POST(req));
 }
 
 type FilePart = { name?: string; data: Buffer | string; type?: string };
@@ -164,12 +163,12 @@ async function list(who: Actor, ticketId: string, query: Record<string, string> 
   const url = new URL(`http://localhost/api/v1/tickets/${ticketId}/attachments`);
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
   const req = new Request(url, { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } });
-  return result(await ticketAttachments.GET(req, { params: Promise.resolve({ id: ticketId }) }));
+  return result(await ticketAttachments.GET(req));
 }
 
 async function download(who: Actor, id: string): Promise<Result> {
   const req = new Request(`http://localhost/api/v1/attachments/${id}`, { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } });
-  return result(await attachmentRoute.GET(req, { params: Promise.resolve({ id }) }));
+  return result(await attachmentRoute.GET(req));
 }
 
 /** Every file under the uploads root, temp files included. */

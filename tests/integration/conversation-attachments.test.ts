@@ -3,8 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as ticketAttachmentsRoute from "../../src/app/api/v1/tickets/[id]/attachments/route";
-import * as attachmentRoute from "../../src/app/api/v1/attachments/[id]/route";
+import { apiRoute as ticketAttachmentsRoute, apiRoute as attachmentRoute } from "../helpers/http";
 import { apiRoute as flagsRoute } from "../helpers/http";
 import { attachmentUploadLimit, conversationAttachments, MAX_CONVERSATION_ATTACHMENTS, type ConversationAttachments } from "../../src/server/attachments/conversation-attachments";
 import { withPageContext } from "../../src/server/auth/page-context";
@@ -40,7 +39,7 @@ async function upload(who: Actor, ticketId: string, name: string, data: string, 
     headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" },
     body: form,
   });
-  const res = await ticketAttachmentsRoute.POST(req, { params: Promise.resolve({ id: ticketId }) });
+  const res = await ticketAttachmentsRoute.POST(req);
   const body = (await res.json()) as { id: string };
   if (res.status !== 201) throw new Error(`upload ${name}: ${res.status} ${JSON.stringify(body)}`);
   return body.id;
@@ -48,7 +47,7 @@ async function upload(who: Actor, ticketId: string, name: string, data: string, 
 
 async function download(who: Actor, id: string): Promise<{ status: number; text: string }> {
   const req = new Request(`http://localhost/api/v1/attachments/${id}`, { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } });
-  const res = await attachmentRoute.GET(req, { params: Promise.resolve({ id }) });
+  const res = await attachmentRoute.GET(req);
   return { status: res.status, text: await res.text() };
 }
 

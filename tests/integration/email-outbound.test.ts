@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as ticketAttachments from "../../src/app/api/v1/tickets/[id]/attachments/route";
+import { apiRoute as ticketAttachments } from "../helpers/http";
 import { storage } from "../../src/server/attachments/configured-storage";
 import { emailAddresses } from "../../src/server/db/schema/email";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
@@ -72,7 +72,7 @@ async function upload(who: Actor, ticketId: string, commentId: string) {
   form.append("commentId", commentId);
   form.append("file", new Blob([GIF], { type: "image/gif" }), "pixel.gif");
   const req = new Request(`http://localhost/api/v1/tickets/${ticketId}/attachments`, { method: "POST", body: form, headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } });
-  const res = await ticketAttachments.POST(req, { params: Promise.resolve({ id: ticketId }) });
+  const res = await ticketAttachments.POST(req);
   expect(res.status).toBe(201);
 }
 

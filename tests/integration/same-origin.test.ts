@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as commentsRoute from "../../src/app/api/v1/tickets/[id]/comments/route";
+import { apiRoute as commentsRoute } from "../helpers/http";
 import { setProcessEnv } from "../../src/server/env";
 import { newTicket } from "../helpers/api";
 import { call } from "../helpers/http";

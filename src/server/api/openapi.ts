@@ -15,7 +15,7 @@ const AUTH_OF: Record<RouteRule, Auth> = { public: "public", "signed-in": "any",
 function fromTable(op: ApiOperation): Operation {
   return {
     method: op.method, path: op.path, operationId: op.operationId, summary: op.summary, description: op.description, tag: op.tag,
-    auth: AUTH_OF[op.can], params: op.params, query: op.query, body: op.body, status: op.status, response: op.response,
+    auth: AUTH_OF[op.domainCan ?? op.can], params: op.params, query: op.query, body: op.body, multipart: op.multipart, status: op.status, response: op.response,
   };
 }
 
@@ -57,7 +57,7 @@ function errorResponses(op: Operation) {
   if (op.auth === "staff" || op.auth === "admin" || op.method !== "GET") codes.add(403);
   if (hasPathParams) codes.add(404);
   if (op.method !== "GET" && hasPathParams) codes.add(409);
-  if (op.body) [413, 415].forEach((c) => codes.add(c));
+  if (op.body || op.multipart) [413, 415].forEach((c) => codes.add(c));
   return Object.fromEntries([...codes].sort().map((c) => [String(c), { $ref: "#/components/responses/Error" }]));
 }
 
@@ -74,6 +74,7 @@ export function openApiDocument(): Record<string, unknown> {
       "x-beacon-roles": op.auth,
       parameters: parameters(op),
       ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: schema(op.body, "input") } } } } : {}),
+      ...(op.multipart ? { requestBody: { required: true, content: { "multipart/form-data": { schema: schema(op.multipart, "input") } } } } : {}),
       responses: {
         [String(op.status)]: op.response
           ? { description: "OK", content: { "application/json": { schema: schema(op.response, "output") } } }

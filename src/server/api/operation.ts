@@ -1,9 +1,9 @@
 import "server-only";
 import type { ZodType } from "zod";
-import { ROUTE_RULES, type RouteRule } from "../authz/rules";
-import type { Scope } from "../core/scope";
+import { ROUTE_RULES, type RouteRule, type SignedInRule } from "../authz/rules";
+import type { Scope, StreamScope } from "../core/scope";
 import type { Admission } from "../ratelimit/admission";
-import { publicRun, serve, signedInRun, type RawParams, type Spec } from "../http/route";
+import { publicRun, serve, signedInRun, streamingRun, type RawParams, type Spec } from "../http/route";
 
 // One endpoint's contract, written once (issue 15 item 3, docs/decisions/032-route-table.md):
 // the dispatcher serves it, the OpenAPI document is generated from it, and the handler's input is
@@ -32,6 +32,11 @@ export type OperationDef<C extends RouteRule, P, Q, B> = {
   tag: string;
   /** Who may call it (src/server/authz/rules.ts). */
   can: C;
+  /**
+   * A stricter rule the domain applies once it has found the resource, so that one the caller
+   * may not see stays a 404 rather than a role's 403; the document lists it as the operation's roles.
+   */
+  domainCan?: SignedInRule;
   params?: ZodType<P>;
   query?: ZodType<Q>;
   body?: ZodType<B>;
@@ -39,6 +44,8 @@ export type OperationDef<C extends RouteRule, P, Q, B> = {
   status: number;
   /** Schema of the successful response body (null for 204). */
   response: ZodType | null;
+  /** A body the handler streams itself (uploads): its multipart/form-data fields, for the document. */
+  multipart?: ZodType;
   /** Operations a user who must change their password may still call. */
   allowPendingPasswordChange?: boolean;
   /** Operations a user who must first set up two-factor sign-in may still call. */
@@ -74,5 +81,45 @@ export function defineOperation<C extends RouteRule, P = undefined, Q = undefine
       : signedInRun<B, Q, P>(spec, (ctx, body) =>
           (handler as Handler<"signed-in", P, Q, B>)({ tx: ctx.tx, user: ctx.user, requestId: ctx.requestId }, { params: ctx.params, query: ctx.query, body }),
         );
+  return { ...contract, serve: (req, params) => serve(spec, run, req, async () => params) };
+}
+
+/** A streaming operation's input: path params and query as parsed, and the request whose body it reads. */
+export type StreamInput<P, Q> = { params: P; query: Q; upload: Request };
+
+export type StreamingOperationDef<P, Q, A> = Omit<OperationDef<SignedInRule, P, Q, undefined>, "handler" | "body" | "multipart"> & {
+  /** The multipart/form-data fields, for the document: the handler parses the stream itself. */
+  multipart: ZodType;
+  /** Runs in the short admitting transaction (authorize, load what the handler needs). */
+  prepare: (scope: Scope, input: Input<P, Q, undefined>) => Promise<A>;
+  /** Runs with no transaction open while the body streams; scope.withTx opens short ones. */
+  handler: (scope: StreamScope, input: StreamInput<P, Q>, prepared: A) => Promise<unknown>;
+};
+
+/** An operation whose handler streams the request body itself (uploads): no transaction is held while bytes arrive. */
+export function defineStreamingOperation<P = undefined, Q = undefined, A = unknown>(def: StreamingOperationDef<P, Q, A>): ApiOperation {
+  const { prepare, handler, feature, rateLimit, ...contract } = def;
+  const spec: Omit<Spec<undefined, Q, P>, "body"> = {
+    auth: ROUTE_RULES[def.can],
+    query: def.query,
+    params: def.params,
+    status: def.status,
+    allowPendingPasswordChange: def.allowPendingPasswordChange,
+    allowPendingTwoFactorSetup: def.allowPendingTwoFactorSetup,
+    feature,
+    rateLimit,
+  };
+  const run = streamingRun<A, Q, P>(
+    spec,
+    (ctx) => prepare({ tx: ctx.tx, user: ctx.user, requestId: ctx.requestId }, { params: ctx.params, query: ctx.query, body: undefined }),
+    (ctx, prepared) => {
+      const scope: StreamScope = {
+        user: ctx.user,
+        requestId: ctx.requestId,
+        withTx: (fn) => ctx.withTx((txCtx) => fn({ tx: txCtx.tx, user: txCtx.user, requestId: txCtx.requestId })),
+      };
+      return handler(scope, { params: ctx.params, query: ctx.query, upload: ctx.req }, prepared);
+    },
+  );
   return { ...contract, serve: (req, params) => serve(spec, run, req, async () => params) };
 }

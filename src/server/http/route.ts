@@ -88,17 +88,17 @@ export function signedInRun<B, Q, P>(spec: Spec<B, Q, P>, handler: (ctx: Ctx<Q, 
 }
 
 /**
- * route() for a handler that streams the request body itself (uploads), so no transaction is
- * held while bytes arrive: `prepare` runs in the short admitting transaction (authorize, load
- * what the handler needs); `handler` then runs with no transaction open and opens short ones
- * with ctx.withTx. A streaming route has no JSON body spec.
+ * The signed-in step for a handler that streams the request body itself (uploads), so no
+ * transaction is held while bytes arrive: `prepare` runs in the short admitting transaction
+ * (authorize, load what the handler needs); `handler` then runs with no transaction open and opens
+ * short ones with ctx.withTx. A streaming operation has no JSON body spec.
  */
-export function streamingRoute<A, Q = undefined, P = undefined>(
+export function streamingRun<A, Q, P>(
   spec: Omit<Spec<undefined, Q, P>, "body">,
   prepare: (ctx: Ctx<Q, P>) => Promise<A>,
   handler: (ctx: StreamCtx<Q, P>, prepared: A) => Promise<unknown>,
-): Handler {
-  return wrap(spec, async (base) => {
+): Run<undefined, Q, P> {
+  return async (base) => {
     const claim = await signedInClaim(base.req);
     const admitted = await withTenant(claim.orgId, async (tx) => {
       const user = await admit(spec, base, tx, claim, { consumeLimits: true });
@@ -110,7 +110,7 @@ export function streamingRoute<A, Q = undefined, P = undefined>(
         return fn({ ...base.ctx, user, org: { id: user.orgId }, tx });
       });
     return handler({ ...base.ctx, user: admitted.user, org: { id: admitted.user.orgId }, withTx }, admitted.prepared);
-  });
+  };
 }
 
 type Claim = Exclude<Awaited<ReturnType<typeof readClaim>>, null | "invalid">;

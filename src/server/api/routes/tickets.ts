@@ -1,0 +1,112 @@
+import "server-only";
+import { z } from "zod";
+import { zUuidParam } from "../../http/route";
+import { addComment } from "../../tickets/add-comment";
+import { createTicket } from "../../tickets/create-ticket";
+import { getTicket } from "../../tickets/get-ticket";
+import { listComments } from "../../tickets/list-comments";
+import { LIST_TICKETS_ADMISSION, listTickets } from "../../tickets/list-tickets";
+import {
+  page, ZComment, ZCreateComment, ZCreateTicket, ZListPage, ZListTickets, ZTicketEvent, ZTicketForCaller, ZUpdateTicket,
+} from "../../tickets/schemas";
+import { ticketEvents } from "../../tickets/ticket-events";
+import { updateTicket } from "../../tickets/update-ticket";
+import { defineOperation } from "../operation";
+
+// Tickets and their conversation. Every one admits any signed-in caller: what they may see and
+// change is the domain's rule, applied after the ticket is found (so another's ticket is a 404).
+
+export const TICKET_OPERATIONS = [
+  defineOperation({
+    method: "GET",
+    path: "/api/v1/tickets",
+    operationId: "listTickets",
+    summary:
+      "List tickets you may see (filters, sort, full-text q, keyset cursor). Customers get the customer view (no priority, tags, assignee; " +
+      "SLA fields only when the org shows them) and a 403 for filters or sorts on those fields",
+    tag: "tickets",
+    can: "signed-in",
+    query: ZListTickets,
+    status: 200,
+    response: page(ZTicketForCaller),
+    ...LIST_TICKETS_ADMISSION,
+    handler: (scope, { query }) => listTickets(scope, query),
+  }),
+  defineOperation({
+    method: "POST",
+    path: "/api/v1/tickets",
+    operationId: "createTicket",
+    summary: "Open a ticket with its first message (priority and tags are staff-only: a customer sending them gets 403 naming the fields)",
+    tag: "tickets",
+    can: "signed-in",
+    body: ZCreateTicket,
+    status: 201,
+    response: ZTicketForCaller,
+    handler: (scope, { body }) => createTicket(scope, body),
+  }),
+  defineOperation({
+    method: "GET",
+    path: "/api/v1/tickets/{id}",
+    operationId: "getTicket",
+    summary: "A ticket with its SLA state (customers: the customer view; SLA state only when the org shows it to customers)",
+    tag: "tickets",
+    can: "signed-in",
+    params: zUuidParam,
+    status: 200,
+    response: ZTicketForCaller,
+    handler: (scope, { params }) => getTicket(scope, params.id),
+  }),
+  defineOperation({
+    method: "PATCH",
+    path: "/api/v1/tickets/{id}",
+    operationId: "updateTicket",
+    summary: "Change status, priority, assignee, subject or tags (per role)",
+    tag: "tickets",
+    can: "signed-in",
+    params: zUuidParam,
+    body: ZUpdateTicket,
+    status: 200,
+    response: ZTicketForCaller,
+    handler: (scope, { params, body }) => updateTicket(scope, params.id, body),
+  }),
+  defineOperation({
+    method: "GET",
+    path: "/api/v1/tickets/{id}/comments",
+    operationId: "listComments",
+    summary: "The conversation (internal notes for staff only)",
+    tag: "tickets",
+    can: "signed-in",
+    params: zUuidParam,
+    query: ZListPage,
+    status: 200,
+    response: page(ZComment),
+    handler: (scope, { params, query }) => listComments(scope, params.id, query),
+  }),
+  defineOperation({
+    method: "POST",
+    path: "/api/v1/tickets/{id}/comments",
+    operationId: "addComment",
+    summary: "Reply publicly or add an internal note (staff)",
+    tag: "tickets",
+    can: "signed-in",
+    params: zUuidParam,
+    body: ZCreateComment,
+    status: 201,
+    response: ZComment,
+    handler: (scope, { params, body }) => addComment(scope, params.id, body),
+  }),
+  defineOperation({
+    method: "GET",
+    path: "/api/v1/tickets/{id}/events",
+    operationId: "listTicketEvents",
+    summary: "Audit and SLA history of a ticket",
+    tag: "tickets",
+    can: "signed-in",
+    // Staff only (ticket.events), checked once the ticket is found: a ticket a customer cannot see stays a 404.
+    domainCan: "staff",
+    params: zUuidParam,
+    status: 200,
+    response: z.object({ data: z.array(ZTicketEvent) }),
+    handler: (scope, { params }) => ticketEvents(scope, params.id),
+  }),
+];
