@@ -5,7 +5,7 @@ import { setProcessEnv } from "../../src/server/env";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 import { ZListTickets } from "../../src/server/tickets/schemas";
 import { STAFF_VIEWS } from "../../src/server/tickets/view-counts";
-import { loadWorkspace } from "../../src/server/tickets/workspace-data";
+import { loadWorkspace } from "../../src/server/pages/workspace-data";
 import { api, newTicket } from "../helpers/api";
 import { call } from "../helpers/http";
 import { createWorld, type Actor, type World } from "../helpers/world";

@@ -5,7 +5,7 @@ import type { PageUser } from "@/server/auth/page-session";
 import { isStaff } from "@/server/authz/permissions";
 import { ZListTickets } from "@/server/tickets/schemas";
 import { CUSTOMER_VIEWS, STAFF_VIEWS, VIEW_COUNT_CAP, formatViewCount } from "@/server/tickets/view-counts";
-import { loadWorkspace, type WorkspaceData } from "@/server/tickets/workspace-data";
+import { loadWorkspace, type WorkspaceData } from "@/server/pages/workspace-data";
 import { isFiltered, listHref, readListState, type ListState, type SearchParams } from "@/lib/list-params";
 import { PRIORITY_KEYS, PRIORITY_LABELS, STATUS_KEYS, STATUS_LABELS } from "@/lib/ticket-labels";
 import { ListKeys } from "./list-keys";

@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from "../core/cursor";
 import type { Scope } from "../core/scope";
 import { loadVisibleTicket } from "../tickets/load-ticket";
 import { can } from "../authz/permissions";
-import type { ListPage } from "../tickets/schemas";
+import type { ListPage } from "../core/list-page";
 import { toAttachmentView, type AttachmentView } from "./schemas";
 
 type Cursor = { k: "att"; v: string; id: string };

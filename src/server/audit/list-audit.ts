@@ -5,7 +5,7 @@ import { auditEvents } from "../db/schema/audit";
 import { decodeCursor, encodeCursor } from "../core/cursor";
 import type { Scope } from "../core/scope";
 import { assertCan } from "../authz/permissions";
-import { zLimit } from "../tickets/schemas";
+import { zLimit } from "../core/list-page";
 
 export const ZListAudit = z.strictObject({
   limit: zLimit,

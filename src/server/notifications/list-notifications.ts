@@ -4,7 +4,7 @@ import { z } from "zod";
 import { notifications } from "../db/schema/notifications";
 import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
 import type { Scope } from "../core/scope";
-import { zLimit } from "../tickets/schemas";
+import { zLimit } from "../core/list-page";
 
 export const ZListNotifications = z.strictObject({
   limit: zLimit,

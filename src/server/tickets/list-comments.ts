@@ -5,7 +5,8 @@ import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
 import type { Scope } from "../core/scope";
 import { loadVisibleTicket } from "./load-ticket";
 import { can } from "../authz/permissions";
-import type { CommentView, ListPage } from "./schemas";
+import type { ListPage } from "../core/list-page";
+import type { CommentView } from "./schemas";
 import { toCommentView } from "./comment-view";
 
 

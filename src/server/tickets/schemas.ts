@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { zLimit } from "../core/list-page";
 import { TICKET_PRIORITIES, TICKET_STATUSES } from "../db/schema/enums";
 
 // Request and response contracts of the ticket API. The OpenAPI document is generated from these.
@@ -58,13 +59,6 @@ function commaList<const T extends readonly [string, ...string[]]>(values: T) {
 export const SORT_KEYS = ["updatedAt", "createdAt", "resolveDue", "priority"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
-export const zLimit = z
-  .string()
-  .regex(/^\d{1,3}$/, { message: "must be an integer from 1 to 100" })
-  .transform(Number)
-  .pipe(z.number().int().min(1, { message: "must be an integer from 1 to 100" }).max(100, { message: "must be an integer from 1 to 100" }))
-  .optional()
-  .default(25);
 
 export const ZListTickets = z.strictObject({
   limit: zLimit,
@@ -84,8 +78,6 @@ export const ZListTickets = z.strictObject({
 });
 export type ListTickets = z.infer<typeof ZListTickets>;
 
-export const ZListPage = z.strictObject({ limit: zLimit, cursor: z.string().min(1).max(2048).optional() });
-export type ListPage = z.infer<typeof ZListPage>;
 
 const zIso = z.iso.datetime();
 const zSlaMetric = z.object({ dueAt: zIso.nullable(), fulfilledAt: zIso.nullable(), breached: z.boolean(), paused: z.boolean() });
@@ -159,3 +151,7 @@ export const ZTicketEvent = z.object({
 });
 
 export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
+// The generic page of a keyset list lives in core (every list uses it); re-exported for the routes
+// and scripts that name it with the ticket schemas.
+export { zLimit, ZListPage, type ListPage } from "../core/list-page";

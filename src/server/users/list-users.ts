@@ -7,7 +7,7 @@ import { AppError } from "../core/errors";
 import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
 import type { Scope } from "../core/scope";
 import { assertCan, can, STAFF_ROLES } from "../authz/permissions";
-import { zLimit } from "../tickets/schemas";
+import { zLimit } from "../core/list-page";
 import { toUserView, type UserView } from "./user-view";
 
 export const ZListUsers = z.strictObject({

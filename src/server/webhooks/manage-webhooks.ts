@@ -10,7 +10,7 @@ import type { Scope } from "../core/scope";
 import { refusedUrlReason } from "../outbound/guard";
 import { auditActor } from "../authz/actor";
 import { assertCan } from "../authz/permissions";
-import { zLimit } from "../tickets/schemas";
+import { zLimit } from "../core/list-page";
 
 export const WEBHOOK_EVENTS = ["sla.warning", "sla.breach", "ticket.created", "ticket.assigned", "ticket.replied"] as const;
 

@@ -4,10 +4,10 @@ import { withPageContext } from "../auth/page-context";
 import { AppError } from "../core/errors";
 import { warningLeadSeconds } from "../sla/apply";
 import { lookupUsers, type UserSummary } from "../users/lookup-users";
-import { LIST_TICKETS_ADMISSION, listTickets } from "./list-tickets";
+import { LIST_TICKETS_ADMISSION, listTickets } from "../tickets/list-tickets";
 import { isStaff } from "../authz/permissions";
-import { isStaffView, type AnyTicketView, type ListTickets } from "./schemas";
-import { viewCounts } from "./view-counts";
+import { isStaffView, type AnyTicketView, type ListTickets } from "../tickets/schemas";
+import { viewCounts } from "../tickets/view-counts";
 
 type Views = Parameters<typeof viewCounts>[1];
 
