@@ -6,7 +6,7 @@ import { dkimSign } from "mailauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { applyInbound, type ApplyOutcome } from "../../src/server/email/apply-inbound";
-import { setMailAuthResolver } from "../../src/server/email/mail-auth";
+import { answeredLocally, setMailAuthResolver } from "../../src/server/email/mail-auth";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { storeInbound } from "../../src/server/email/store-inbound";
 import { api } from "../helpers/api";
@@ -109,6 +109,13 @@ describe("SPF, DKIM and DMARC of mail the SMTP receiver took", () => {
     const r = await applyInbound({ orgId: w.org.id, inboundId: stored.inboundId });
     expect(r.outcome).toBe("ticket");
     expect((await row(stored.inboundId)).auth).toMatchObject({ checked: false, spf: "not checked", dkim: "not checked", dmarc: "not checked" });
+  });
+});
+
+describe("the production resolver", () => {
+  it("answers reserved names and bare hostnames itself, so demo and test mail asks no DNS server", () => {
+    for (const n of ["_dmarc.customer.test", "s1._domainkey.acme.test", "x.example", "a.invalid", "localhost", "mybox", "mybox.", "host.local"]) expect(answeredLocally(n), n).toBe(true);
+    for (const n of ["_dmarc.gmail.com", "example.com", "mail.test.org", "test"]) expect(answeredLocally(n), n).toBe(n === "test");
   });
 });
 

@@ -12,8 +12,12 @@ import { logger } from "../observability/logger";
 
 export type DnsResolver = DNSResolver;
 
-/** Names under reserved TLDs (RFC 2606, RFC 6761) never exist in public DNS: answered here, so demo and test mail asks nobody. */
-const RESERVED = /\.(test|example|invalid|localhost|local)\.?$/i;
+/**
+ * Names under reserved TLDs (RFC 2606, RFC 6761), and single labels (a bare HELO hostname), never
+ * exist in public DNS: answered here, so demo and test mail asks nobody.
+ */
+const RESERVED = /(^[^.]+\.?$)|\.(test|example|invalid|localhost|local)\.?$/i;
+export const answeredLocally = (name: string) => RESERVED.test(name);
 const DNS_TIMEOUT_MS = 2_000;
 const CHECK_TIMEOUT_MS = 10_000;
 
@@ -23,7 +27,7 @@ function notFound(name: string): Error {
 
 let systemResolver: Resolver | undefined;
 const systemDns: DnsResolver = async (name, rrtype) => {
-  if (RESERVED.test(name)) throw notFound(name);
+  if (answeredLocally(name)) throw notFound(name);
   systemResolver ??= new Resolver({ timeout: DNS_TIMEOUT_MS, tries: 2 });
   return (systemResolver.resolve as (n: string, t: string) => Promise<string[][] | string[]>)(name, rrtype);
 };
