@@ -1,6 +1,5 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { unsafeWithSystem, withTenant, type Tx } from "../db/tenant";
 import { logger } from "../observability/logger";
@@ -38,88 +37,96 @@ export async function unsafeScanAutomations(now = new Date()): Promise<TimeScanR
   );
   for (const r of active.rows) {
     total.rules++;
-    let after: { at: string; id: string } | null = null;
-    for (;;) {
-      const batch: BatchResult = await withTenant(r.org_id, (tx) => scanBatch(tx, r.org_id, r.id, now, after)).catch((err: unknown) => {
-        logger().error({ component: "automation", orgId: r.org_id, automationId: r.id, err: err instanceof Error ? err.message : String(err) }, "time rule pass failed");
-        return { done: true, tickets: 0, fired: 0, failed: 0, last: null, skipped: true };
-      });
-      total.tickets += batch.tickets;
-      total.fired += batch.fired;
-      total.failed += batch.failed;
-      if (batch.skipped) break;
-      if (batch.done) {
-        await withTenant(r.org_id, (tx) => tx.execute(sql`update automations set scanned_until = ${now} where id = ${r.id}`));
-        break;
-      }
-      after = batch.last;
-    }
+    const one = await scanRule(r.org_id, r.id, now).catch((err: unknown) => {
+      logger().error({ component: "automation", orgId: r.org_id, automationId: r.id, err: err instanceof Error ? err.message : String(err) }, "time rule pass failed");
+      return { tickets: 0, fired: 0, failed: 1 };
+    });
+    total.tickets += one.tickets;
+    total.fired += one.fired;
+    total.failed += one.failed;
   }
   return total;
 }
 
-// `at` stays PostgreSQL's text (microseconds) for the keyset: a JS Date would round it and re-read rows.
-type BatchResult = { done: boolean; skipped?: boolean; tickets: number; fired: number; failed: number; last: { at: string; id: string } | null };
+type DueRow = { id: string; at: string; window_key: string };
+type Loaded = { id: string; name: string; conditions: Conditions; actions: z.infer<typeof ZStored>["actions"]; schedule: { anchor: Anchor; hours: number }; scannedUntil: Date | null };
 
-async function scanBatch(tx: Tx, orgId: string, id: string, now: Date, after: { at: string; id: string } | null): Promise<BatchResult> {
-  // The rule row is held for the batch: a second worker skips it rather than racing (firings would
-  // keep it right anyway).
-  const rule = await tx.execute<{ name: string; conditions: unknown; actions: unknown; scanned_until: string | null }>(sql`
-    select name, conditions, actions, scanned_until::text from automations where id = ${id} and active for update skip locked`);
-  const row = rule.rows[0];
-  if (!row) return { done: false, skipped: true, tickets: 0, fired: 0, failed: 0, last: null };
+async function scanRule(orgId: string, id: string, now: Date): Promise<{ tickets: number; fired: number; failed: number }> {
+  const rule = await withTenant(orgId, (tx) => loadRule(tx, id));
+  if (!rule) return { tickets: 0, fired: 0, failed: 1 };
+  const upper = new Date(now.getTime() - rule.schedule.hours * 3_600_000);
+  const lower = rule.scannedUntil ? new Date(rule.scannedUntil.getTime() - rule.schedule.hours * 3_600_000) : null;
+  const out = { tickets: 0, fired: 0, failed: 0 };
+  // `at` stays PostgreSQL's text (microseconds) for the keyset: a JS Date would round it and re-read rows.
+  let after: { at: string; id: string } | null = null;
+  for (;;) {
+    const from: SQL = after ? sql`and (a.at, a.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : lower ? sql`and a.at > ${lower}` : sql``;
+    const source =
+      rule.schedule.anchor === "updated"
+        ? sql`select id, updated_at as at from tickets where org_id = ${orgId} and status <> 'closed'`
+        : sql`select ticket_id as id, at from ticket_anchors where org_id = ${orgId} and anchor = ${rule.schedule.anchor}`;
+    const due: { rows: DueRow[] } = await withTenant(orgId, (tx) =>
+      tx.execute<DueRow>(sql`
+        select a.id, a.at::text as at, (extract(epoch from a.at) * 1000000)::bigint::text as window_key
+        from (${source}) a where a.at <= ${upper} ${from} order by a.at, a.id limit ${BATCH}`),
+    );
+    // One transaction per ticket, as a request has: its row lock, then the org's audit lock, then
+    // commit. Holding several tickets at once while a request holds the audit lock and waits for
+    // one of them would deadlock.
+    for (const d of due.rows) {
+      out.tickets++;
+      try {
+        const r = await withTenant(orgId, (tx) => fireOne(tx, orgId, rule, d.id, d.window_key, now));
+        out.fired += r.fired;
+        out.failed += r.failed;
+      } catch (err) {
+        out.failed++;
+        const message = err instanceof Error ? err.message : String(err);
+        logger().warn({ component: "automation", orgId, automationId: id, ticketId: d.id, err: message }, "time rule failed on a ticket");
+        await withTenant(orgId, (tx) => tx.execute(sql`update automations set last_error = ${message.slice(0, 1000)}, last_error_at = now() where id = ${id}`));
+      }
+    }
+    if (due.rows.length < BATCH) break;
+    const last: DueRow = due.rows.at(-1)!;
+    after = { at: last.at, id: last.id };
+  }
+  await withTenant(orgId, (tx) => tx.execute(sql`update automations set scanned_until = ${now} where id = ${id}`));
+  return out;
+}
+
+async function loadRule(tx: Tx, id: string): Promise<Loaded | null> {
+  const [row] = (await tx.execute<{ name: string; conditions: unknown; actions: unknown; scanned_until: string | null }>(sql`
+    select name, conditions, actions, scanned_until::text from automations where id = ${id} and active`)).rows;
+  if (!row) return null;
   const parsed = ZStored.safeParse({ conditions: row.conditions, actions: row.actions });
   const schedule = parsed.success ? scheduleOf(parsed.data.conditions) : null;
   if (!parsed.success || !schedule) {
     await tx.execute(sql`update automations set last_error = 'stored rule is invalid or has no hours_since gte condition', last_error_at = now() where id = ${id}`);
-    return { done: false, skipped: true, tickets: 0, fired: 0, failed: 1, last: null };
+    return null;
   }
-  const upper = new Date(now.getTime() - schedule.hours * 3_600_000);
-  const lower = row.scanned_until ? new Date(new Date(row.scanned_until).getTime() - schedule.hours * 3_600_000) : null;
-  const from = after ? sql`and (a.at, a.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : lower ? sql`and a.at > ${lower}` : sql``;
-  const due = await tx.execute<{ id: string; at: string; window_key: string }>(
-    schedule.anchor === "updated"
-      ? sql`select a.id, a.at::text as at, (extract(epoch from a.at) * 1000000)::bigint::text as window_key from (select id, updated_at as at from tickets where org_id = ${orgId} and status <> 'closed') a
-            where a.at <= ${upper} ${from} order by a.at, a.id limit ${BATCH}`
-      : sql`select a.id, a.at::text as at, (extract(epoch from a.at) * 1000000)::bigint::text as window_key from (select ticket_id as id, at from ticket_anchors where org_id = ${orgId} and anchor = ${schedule.anchor}) a
-            where a.at <= ${upper} ${from} order by a.at, a.id limit ${BATCH}`,
-  );
-  const compiled = compileRules([{ id, name: row.name, ...parsed.data }]);
-  const test = compileConditions(parsed.data.conditions);
-  const calendarIds = [...parsed.data.conditions.all, ...parsed.data.conditions.any].flatMap((c) => (c.field === "business_hours" ? [c.calendarId] : []));
-  const businessHours = await businessHoursProbe(tx, calendarIds, now);
-  let fired = 0;
-  let failed = 0;
-  for (const d of due.rows) {
-    const window = d.window_key;
-    try {
-      await tx.transaction(async (sp) => {
-        const run = await runContext(sp, d.id, { orgId, actorId: null, actorName: null, requestId: null, runKey: `${id}:${d.id}:${window}` });
-        if (run.ticket.status === "closed") return;
-        const anchors = await sp.execute<{ anchor: string; at: string }>(sql`select anchor, at::text as at from ticket_anchors where ticket_id = ${d.id}`);
-        const when = new Map<string, number>(anchors.rows.map((a) => [a.anchor, new Date(a.at).getTime()]));
-        when.set("updated", run.ticket.updatedAt.getTime());
-        const facts: ChangeFacts = {
-          event: "updated", channel: "web", body: null, before: null,
-          slaBreached: slaBreached(run.ticket, now), businessHours,
-          hoursSince: (a) => (when.has(a) ? (now.getTime() - when.get(a)!) / 3_600_000 : null),
-        };
-        if (!test(run.state, facts)) return;
-        const marked = await sp.execute(sql`
-          insert into automation_firings (org_id, automation_id, ticket_id, window_key) values (${orgId}, ${id}, ${d.id}, ${window})
-          on conflict do nothing returning 1`);
-        if (marked.rows.length === 0) return;
-        const r = await runRules(run, "automation", compiled, run.state, facts);
-        fired += r.fired.length;
-        failed += r.failed.length;
-      });
-    } catch (err) {
-      failed++;
-      const message = err instanceof Error ? err.message : String(err);
-      logger().warn({ component: "automation", orgId, automationId: id, ticketId: d.id, runId: randomUUID(), err: message }, "time rule failed on a ticket");
-      await tx.execute(sql`update automations set last_error = ${message.slice(0, 1000)}, last_error_at = now() where id = ${id}`);
-    }
-  }
-  const lastRow = due.rows.at(-1);
-  return { done: due.rows.length < BATCH, tickets: due.rows.length, fired, failed, last: lastRow ? { at: lastRow.at, id: lastRow.id } : null };
+  return { id, name: row.name, ...parsed.data, schedule, scannedUntil: row.scanned_until ? new Date(row.scanned_until) : null };
+}
+
+/** Tests one due ticket and, on a match not yet recorded for this window, fires the rule on it. */
+async function fireOne(tx: Tx, orgId: string, rule: Loaded, ticketId: string, window: string, now: Date): Promise<{ fired: number; failed: number }> {
+  const none = { fired: 0, failed: 0 };
+  const run = await runContext(tx, ticketId, { orgId, actorId: null, actorName: null, requestId: null, runKey: `${rule.id}:${ticketId}:${window}` });
+  if (run.ticket.status === "closed") return none;
+  const anchors = await tx.execute<{ anchor: string; at: string }>(sql`select anchor, at::text as at from ticket_anchors where ticket_id = ${ticketId}`);
+  const when = new Map<string, number>(anchors.rows.map((a) => [a.anchor, new Date(a.at).getTime()]));
+  when.set("updated", run.ticket.updatedAt.getTime());
+  const calendarIds = [...rule.conditions.all, ...rule.conditions.any].flatMap((c) => (c.field === "business_hours" ? [c.calendarId] : []));
+  const facts: ChangeFacts = {
+    event: "updated", channel: "web", body: null, before: null,
+    slaBreached: slaBreached(run.ticket, now),
+    businessHours: await businessHoursProbe(tx, calendarIds, now),
+    hoursSince: (a) => (when.has(a) ? (now.getTime() - when.get(a)!) / 3_600_000 : null),
+  };
+  if (!compileConditions(rule.conditions)(run.state, facts)) return none;
+  const marked = await tx.execute(sql`
+    insert into automation_firings (org_id, automation_id, ticket_id, window_key) values (${orgId}, ${rule.id}, ${ticketId}, ${window})
+    on conflict do nothing returning 1`);
+  if (marked.rows.length === 0) return none;
+  const r = await runRules(run, "automation", compileRules([rule]), run.state, facts);
+  return { fired: r.fired.length, failed: r.failed.length };
 }
