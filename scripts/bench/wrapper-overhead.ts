@@ -10,7 +10,7 @@ import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { orgs } from "../../src/server/db/schema/orgs";
 import { users } from "../../src/server/db/schema/users";
 import { issueToken } from "../../src/server/auth/manage-tokens";
-import { GET as me } from "../../src/app/api/v1/me/route";
+import { GET as me } from "../../src/app/api/v1/[...path]/route";
 
 // The wrapper's limits are measured, not hit: budgets far above what the loop sends.
 setProcessEnv({ LOG_LEVEL: "silent", NODE_ENV: "production", NEXTAUTH_SECRET: "x".repeat(40), RATE_LIMIT_USER_PER_MIN: "100000000", RATE_LIMIT_IP_PER_MIN: "100000000" });
@@ -44,7 +44,7 @@ const bare = await time("bare tenant tx + user by id", () =>
   withTenant(org.id, (tx) => tx.select().from(users).where(sql`${users.id} = ${user.id}`)),
 );
 const wrapped = await time("GET /api/v1/me through route()", async () => {
-  const r = await me(new Request("http://bench/api/v1/me", { headers: { authorization: `Bearer ${token}`, "x-forwarded-for": "127.0.0.1" } }), { params: Promise.resolve({}) });
+  const r = await me(new Request("http://bench/api/v1/me", { headers: { authorization: `Bearer ${token}`, "x-forwarded-for": "127.0.0.1" } }));
   if (r.status !== 200) throw new Error(`status ${r.status}`);
   await r.text();
 });

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { POST as grant } from "../../src/app/api/v1/auth/token/route";
-import { GET as me } from "../../src/app/api/v1/me/route";
+import { POST as grant } from "../helpers/http";
+import { GET as me } from "../helpers/http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 import { createOrg, createUser, type TestOrg, type TestUser } from "../helpers/factories";

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as notificationsRoute from "../../src/app/api/v1/notifications/route";
-import * as usersRoute from "../../src/app/api/v1/users/route";
+import { apiRoute as usersRoute } from "../helpers/http";
 import { apiRoute as deliveriesRoute, apiRoute as webhooksRoute } from "../helpers/http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { tickets } from "../../src/server/db/schema/tickets";

@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runScript, type ScriptRun } from "../helpers/run-script";
 import { GET as readyz } from "../../src/app/readyz/route";
-import { POST as grantToken } from "../../src/app/api/v1/auth/token/route";
+import { POST as grantToken } from "../helpers/http";
 import { POST as createTicket, GET as getTicket, POST as addComment } from "../helpers/http";
 import pg from "pg";
 import { checkEnv, checkLeakproof, checkNpmAudit, checkSecrets } from "../../scripts/lib/release-checks";

@@ -4,7 +4,7 @@ import type { AuthOptions } from "next-auth";
 import { encode, decode } from "next-auth/jwt";
 import { beforeAll, describe, expect, it } from "vitest";
 import { authOptions } from "../../src/server/auth/nextauth";
-import { GET as meRoute } from "../../src/app/api/v1/me/route";
+import { GET as meRoute } from "../helpers/http";
 import { authSecret, encodeSession, SESSION_ABSOLUTE_MAX_SEC, SESSION_MAX_AGE_SEC, sessionCookieName } from "../../src/server/auth/session-cookie";
 import { createOrg, createUser, type TestUser } from "../helpers/factories";
 import { call } from "../helpers/http";

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { POST as grant } from "../../src/app/api/v1/auth/token/route";
+import { POST as grant } from "../helpers/http";
 import { MAX_CANDIDATES } from "../../src/server/auth/verify-credentials";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";

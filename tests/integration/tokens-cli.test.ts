@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runScript, type ScriptRun } from "../helpers/run-script";
-import { GET as me } from "../../src/app/api/v1/me/route";
-import { POST as createToken } from "../../src/app/api/v1/me/tokens/route";
+import { GET as me } from "../helpers/http";
+import { POST as createToken } from "../helpers/http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { createOrg, createUser, sessionCookie, type TestOrg, type TestUser } from "../helpers/factories";
 import { call } from "../helpers/http";

@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { POST as grantRoute } from "../../src/app/api/v1/auth/token/route";
-import { DELETE as disableRoute, GET as statusRoute } from "../../src/app/api/v1/me/2fa/route";
-import { POST as setupRoute } from "../../src/app/api/v1/me/2fa/setup/route";
-import { POST as confirmRoute } from "../../src/app/api/v1/me/2fa/confirm/route";
-import { POST as regenerateRoute } from "../../src/app/api/v1/me/2fa/recovery-codes/route";
+import { POST as grantRoute } from "../helpers/http";
+import { DELETE as disableRoute, GET as statusRoute } from "../helpers/http";
+import { POST as setupRoute } from "../helpers/http";
+import { POST as confirmRoute } from "../helpers/http";
+import { POST as regenerateRoute } from "../helpers/http";
 import { authOptions } from "../../src/server/auth/nextauth";
 import { base32Decode, totp } from "../../src/server/auth/totp";
 import { verifyCredentials } from "../../src/server/auth/verify-credentials";
