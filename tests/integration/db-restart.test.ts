@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GET as me } from "../../src/app/api/v1/me/route";
+import { GET as me } from "../helpers/http";
 import { GET as readyz } from "../../src/app/readyz/route";
 import { closeDb } from "../../src/server/db/client";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "../../src/server/db/embedded";

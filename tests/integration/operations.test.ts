@@ -6,8 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GET as health } from "../../src/app/api/health/route";
 import { GET as metricsRoute } from "../../src/app/api/metrics/route";
 import { apiRoute as flagsRoute } from "../helpers/http";
-import { GET as me } from "../../src/app/api/v1/me/route";
-import { POST as createToken } from "../../src/app/api/v1/me/tokens/route";
+import { GET as me } from "../helpers/http";
+import { POST as createToken } from "../helpers/http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { beatHeartbeat } from "../../src/server/jobs/heartbeat";
 import { setProcessEnv } from "../../src/server/env";
@@ -184,7 +184,7 @@ describe("two app processes share one budget through Redis", () => {
 
 describe("sign-in metrics", () => {
   it("counts sign-in attempts by outcome", async () => {
-    const { POST: grant } = await import("../../src/app/api/v1/auth/token/route");
+    const { POST: grant } = await import("../helpers/http");
     await call(grant, "POST", "/api/v1/auth/token", { body: { email: w.agent.email, password: "nope-nope-nope" }, ip: "10.55.0.1" });
     await call(grant, "POST", "/api/v1/auth/token", { body: { email: w.agent.email, password: w.agent.password }, ip: "10.55.0.1" });
     const text = await (await metricsRoute(new Request("http://x/api/metrics"))).text();
