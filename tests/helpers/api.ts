@@ -1,5 +1,4 @@
-import { apiRoute as ticketsRoute, apiRoute as ticketRoute, apiRoute as commentsRoute, apiRoute as eventsRoute } from "./http";
-import * as usersRoute from "../../src/app/api/v1/users/route";
+import { apiRoute as usersRoute, apiRoute as ticketsRoute, apiRoute as ticketRoute, apiRoute as commentsRoute, apiRoute as eventsRoute } from "./http";
 import { call, type CallOptions } from "./http";
 
 type Who = { cookie: string };
