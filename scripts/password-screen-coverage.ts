@@ -1,7 +1,7 @@
 // Measures the password screening (src/server/auth/password-policy.ts) against the hand-kept list it
 // replaced (src/server/auth/common-passwords.ts, read from git history): how many of the old list's
 // entries the new screening refuses, and how many entries it refuses beyond them (decision 024).
-//   npx tsx --import ./scripts/lib/server-only-shim.mjs scripts/password-screen-coverage.ts
+//   node scripts/run.mjs password-screen-coverage
 import { execFileSync } from "node:child_process";
 import { dictionary } from "@zxcvbn-ts/language-common";
 import { isCommonPassword } from "../src/server/auth/password-policy";

@@ -8,7 +8,7 @@
 // in batches as the app role in the org's tenant context. Later runs reuse the chain (and extend it
 // when asked for more). Events look like the app's: tickets created, replied to, noted, updated.
 //
-// Usage: node --import tsx --import ./scripts/lib/server-only-shim.mjs scripts/bench/audit-verify.ts
+// Usage: node scripts/run.mjs bench/audit-verify
 //   [--events 1000000] [--runs 3] [--no-profile] [--json]
 // The first run is reported apart (cold caches); events/s is the median of the others.
 // When it misses the bar, one more run is CPU-profiled in this process and summarized.

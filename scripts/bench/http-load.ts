@@ -17,7 +17,7 @@
 // deleted after it; the tickets the create scenarios add stay in the bench-load-* orgs (no other org
 // is written to), and the notification jobs they queued are deleted (no worker runs during the load).
 //
-// Usage: node --import tsx --import ./scripts/lib/server-only-shim.mjs scripts/bench/http-load.ts
+// Usage: node scripts/run.mjs bench/http-load
 //   [--duration 10] [--warmup 3] [--connections 10] [--rounds 2] [--scenarios list,search,page,create,create-1org]
 //   [--orgs 20] [--no-build] [--no-profile] [--no-paced] [--profile-seconds 8] [--json]
 import fs from "node:fs";

@@ -6,7 +6,7 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
 export type ScriptRun = { code: number; stdout: string; stderr: string };
 
 /**
- * Runs `scripts/<file>` as its npm script does (tsx with the server-only shim), as a child process
+ * Runs `scripts/<file>` as its npm script does (`node scripts/run.mjs <file>`), as a child process
  * of the test: the test's environment without the `drop` keys, then `env` on top (an undefined
  * value leaves the key as it is).
  */
@@ -21,7 +21,7 @@ export function runScript(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", `scripts/${file}`, ...args],
+      [path.join(ROOT, "scripts/run.mjs"), file, ...args],
       { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";
