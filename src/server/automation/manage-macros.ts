@@ -12,7 +12,7 @@ import { executeActions, placeholderValues } from "./execute-actions";
 import { renderTemplate } from "./placeholders";
 import { previewActions, type Preview } from "./preview";
 import { MACRO_ACTIONS, ZMacroInput, type Action } from "./rule-schemas";
-import { persistState } from "./run-rules";
+import { lockOrgChain, persistState } from "./run-rules";
 import { runContext } from "./run-triggers";
 import { checkRule, parseOr400 } from "./validate-rule";
 
@@ -88,6 +88,7 @@ export async function applyMacro(scope: Scope, id: string, ticketId: string): Pr
   assertCan(scope.user, "ticket.assign", t);
   if (t.status === "closed") throw new AppError("conflict", "closed tickets are final and cannot be changed");
   const run = await runContext(scope.tx, t.id, { orgId: scope.user.orgId, actorId: scope.user.userId, actorName: scope.user.name, requestId: scope.requestId, runKey: randomUUID() });
+  await lockOrgChain(scope.tx, scope.user.orgId);
   const r = await executeActions(run, { id: m.id, actions: m.actions as Action[] }, run.state);
   await persistState(run, run.state, r.state);
   const changes = diffState(run.state, r.state);

@@ -1,6 +1,7 @@
 import "server-only";
 import { eq, inArray, sql } from "drizzle-orm";
 import { tickets } from "../db/schema/tickets";
+import type { Tx } from "../db/tenant";
 import { automations, triggers } from "../db/schema/automation";
 import { recordAudit } from "../audit/record-audit";
 import { enqueue } from "../jobs/enqueue";
@@ -44,7 +45,7 @@ export async function runRules(run: RunContext, kind: RuleKind, rules: readonly 
     // lock an action takes (a group's round-robin row, the rule rows): a ticket write already holds
     // it when its triggers run, so the worker's time rules take locks in the same order and the two
     // can never deadlock. A run where nothing matches takes no lock at all.
-    if (!locked) await run.tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${"audit:" + run.orgId}, 0))`);
+    if (!locked) await lockOrgChain(run.tx, run.orgId);
     locked = true;
     const r = await run.tx.transaction((sp) => executeActions({ ...run, tx: sp }, rule, state));
     fired.set(rule.id, { id: rule.id, name: rule.name, changes: diffState(state, r.state), effects: r.effects });
@@ -70,6 +71,14 @@ export async function runRules(run: RunContext, kind: RuleKind, rules: readonly 
     }
   }
   return { fired: plan.fired.map((id) => fired.get(id)!), failed: plan.failed, rounds: plan.rounds, ticket };
+}
+
+/**
+ * The org's audit-chain lock (the key recordAudit takes). Whatever applies actions takes it before
+ * them, so every path locks in one order: ticket row, audit chain, then a group's row.
+ */
+export async function lockOrgChain(tx: Tx, orgId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${"audit:" + orgId}, 0))`);
 }
 
 /** What the history keeps of an effect: who and what, not whole message bodies. */
