@@ -25,7 +25,7 @@ const expectEnvelope = (r: CallResult, status: number, code: string) => {
 
 describe("the /api/v1 router", () => {
   it("answers an unknown path with the JSON 404 not_found, signed in or not", async () => {
-    for (const [method, path] of [["GET", "/api/v1/nope"], ["POST", "/api/v1/feature-flags/extra"], ["DELETE", "/api/v1"], ["GET", "/api/v1/feature-flags/"]] as const) {
+    for (const [method, path] of [["GET", "/api/v1/nope"], ["POST", "/api/v1/feature-flags/extra"], ["DELETE", "/api/v1/webhooks/1/2/3"], ["GET", "/api/v1/feature-flags/"]] as const) {
       expectEnvelope(await call(apiRoute[method], method, path, { cookie: w.admin.cookie }), 404, "not_found");
       expectEnvelope(await call(apiRoute[method], method, path), 404, "not_found");
     }
