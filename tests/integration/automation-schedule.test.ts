@@ -118,6 +118,24 @@ describe("time rules", () => {
     expect((await as(x.admin, (s) => getRule(s, "automation", rule.id))).firedCount).toBe(3);
   });
 
+  it("an `updated` rule reads tickets.updated_at; its change opens the next window; closed tickets are left alone", async () => {
+    const x = await createWorld();
+    await as(x.admin, (s) =>
+      createRule(s, "automation", {
+        name: "Solve quiet pending",
+        conditions: { all: [{ field: "hours_since", anchor: "updated", op: "gte", value: 72 }, { field: "status", op: "is", value: "pending" }] },
+        actions: [{ type: "set_status", value: "solved" }, { type: "email_requester", subject: "Closing #{{ticket.number}}", body: "We have not heard back." }],
+      }),
+    );
+    const quiet = await plainTicket(x, { status: "pending" });
+    const closed = await plainTicket(x, { status: "closed" });
+    await q(sql`update tickets set updated_at = now() - interval '73 hours' where id in (${quiet.id}, ${closed.id})`);
+    expect((await unsafeScanAutomations()).fired).toBe(1);
+    expect((await ticketRow(quiet.id)).status).toBe("solved");
+    expect((await ticketRow(closed.id)).status).toBe("closed");
+    expect(await q(sql`select payload->>'title' as title from notifications where ticket_id = ${quiet.id} and user_id = ${x.customer.id}`)).toEqual([{ title: `Closing #${quiet.number}` }]);
+  });
+
   it("two scans at once fire a due ticket once", async () => {
     const x = await createWorld();
     await as(x.admin, (s) =>
