@@ -117,7 +117,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   await Promise.all(fetchers.splice(0).map((f) => f.stop(2_000)));
-  setProcessEnv({ FEATURES_DISABLED: "", OUTBOUND_ALLOW_PRIVATE: "127.0.0.0/8,::1/128" });
+  setProcessEnv({ FEATURES_DISABLED: "", OUTBOUND_ALLOW_PRIVATE: "127.0.0.0/8,::1/128", INBOUND_MAX_BYTES: String(25 * 1024 * 1024) });
 });
 afterAll(async () => {
   if (A) await unsafeWithSystem((tx) => tx.execute(sql`delete from email_mailboxes where org_id in (${A.org.id}, ${B.org.id})`));
@@ -327,6 +327,26 @@ suite("IMAP mailboxes against dovecot", () => {
 
     await as(A.admin, (s) => disconnectMailbox(s, { id: a.id }));
     expect((await as(A.admin, listMailboxes)).data.map((x) => x.id)).not.toContain(a.id);
+  });
+
+  it("a message over INBOUND_MAX_BYTES is left unread for a person and skipped; the next one is taken", async () => {
+    const folder = folderName("big");
+    await createFolder(folder);
+    const m = await connect(A, { folder });
+    // Connected (first look done) before the mail arrives, so both are past the resume point.
+    fetcher([A]);
+    await waitFor("the first look", async () => (await mailbox(m.id)).uid_validity !== null);
+    setProcessEnv({ INBOUND_MAX_BYTES: "2048" });
+    const big = mid("big");
+    const small = mid("small");
+    await append(folder, Buffer.concat([plain(big, A.support, "Too big"), Buffer.from("x".repeat(4096) + "\r\n")]));
+    await append(folder, plain(small, A.support, "Small enough"));
+    await waitFor("the small one stored", async () => (await storedWith(A.org.id, small)).length === 1);
+    await waitFor("resume point past both", async () => (await mailbox(m.id)).last_uid === "2");
+    expect(await storedWith(A.org.id, big)).toHaveLength(0);
+    const flags = await flagsIn(folder);
+    expect(flags[1]).not.toContain("\\Seen");
+    expect(flags[2]).toContain("\\Seen");
   });
 
   it("several fetchers share the mailboxes: one session per mailbox, each message stored once", async () => {

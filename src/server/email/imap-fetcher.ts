@@ -84,13 +84,20 @@ export function startImapFetcher(opts: ImapFetcherOptions): RunningImapFetcher {
         const box = await selectFolder(client, mb.folder);
         const uidValidity = Number(box.uidValidity);
         let closed = false;
-        client.on("exists", () => wake());
+        // New mail announced while a pass runs (an EXISTS in a FETCH answer) must not be lost
+        // until the next poll: the flag makes the loop look again at once.
+        let announced = false;
+        client.on("exists", () => {
+          announced = true;
+          wake();
+        });
         client.on("close", () => {
           closed = true;
           wake();
         });
         while (!ended && !stopping && !closed) {
           if (!(await intakeOn(mb.orgId))) return pollMs / 1000;
+          announced = false;
           const n = await importNew(client, mb, uidValidity, box.uidNext, () => ended || stopping);
           if (n === "paused") return pollMs / 1000;
           await ours(unsafeRecordFetched(mb));
@@ -102,7 +109,7 @@ export function startImapFetcher(opts: ImapFetcherOptions): RunningImapFetcher {
               wake = () => undefined;
               resolve();
             };
-            if (ended || stopping) return wake();
+            if (ended || stopping || announced || closed) return wake();
             // IDLE where the server has it: 'exists' wakes the loop at once. Without it the timer polls.
             if (client.capabilities.has("IDLE")) void client.idle().catch(() => undefined);
           });
