@@ -67,7 +67,8 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string,
 }
 
 /** tls: true serves implicit TLS (imaps) on the port, "starttls" cleartext IMAP that offers STARTTLS. */
-export async function startDovecot(opts: { tls?: boolean | "starttls"; password?: string } = {}): Promise<Dovecot> {
+/** noIdle: a server without the IDLE extension (the fetcher must poll). */
+export async function startDovecot(opts: { tls?: boolean | "starttls"; password?: string; noIdle?: boolean } = {}): Promise<Dovecot> {
   if (!DOVECOT_BIN) throw new Error("dovecot is not installed (apt-get install dovecot-imapd; .ci/run installs it)");
   const dir = mkdtempSync(path.join(os.tmpdir(), "beacon-dovecot-"));
   // The login and internal users must reach the sockets under base_dir.
@@ -100,6 +101,7 @@ export async function startDovecot(opts: { tls?: boolean | "starttls"; password?
     opts.tls ? `ssl = ${opts.tls === "starttls" ? "yes" : "required"}\nssl_cert = <${dir}/cert.pem\nssl_key = <${dir}/key.pem` : "ssl = no",
     "disable_plaintext_auth = no",
     "auth_mechanisms = plain login",
+    opts.noIdle ? "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ UIDPLUS MOVE" : "",
     `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN ${dir}/passwd\n}`,
     `userdb {\n  driver = passwd-file\n  args = ${dir}/passwd\n}`,
     // Implicit TLS on the one port for tls: true, cleartext IMAP (with STARTTLS when it has a certificate) otherwise.

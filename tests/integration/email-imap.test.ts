@@ -385,6 +385,27 @@ suite("the worker runs the fetcher", () => {
   });
 });
 
+suite("IMAP without IDLE", () => {
+  let plainServer: Dovecot;
+  beforeAll(async () => {
+    plainServer = await startDovecot({ noIdle: true });
+  });
+  afterAll(async () => plainServer?.stop());
+
+  it("polls every IMAP_POLL_SECONDS when the server has no IDLE", async () => {
+    const m = await as(A.admin, (s) => connectMailbox(s, { addressId: A.addressId, host: plainServer.host, port: plainServer.port, tlsMode: "none", username: plainServer.user, password: plainServer.password }));
+    fetcher([A], 1);
+    await waitFor("the first look", async () => (await mailbox(m.id)).uid_validity !== null);
+    const c = await plainServer.client();
+    expect(c.capabilities.has("IDLE")).toBe(false);
+    const message = mid("polled");
+    await c.append("INBOX", plain(message, A.support, "Found by polling"));
+    await c.logout();
+    await waitFor("found by the next poll", async () => (await storedWith(A.org.id, message)).length === 1, 10_000);
+    await as(A.admin, (s) => disconnectMailbox(s, { id: m.id }));
+  });
+});
+
 suite("IMAP over TLS", () => {
   let tls: Dovecot;
   let starttls: Dovecot;
