@@ -14,6 +14,16 @@ const TRANSPORT_IMPORTS_PENDING = [
   "src/server/orgs/bootstrap-org.ts",
 ];
 
+// System-role paths (org bootstrap, setup-link reissue, demo seed, inbound mail's cross-org checks)
+// whose unsafeWithSystem call is not yet inside an unsafe… function: each entry goes when its owner
+// names that part. Nothing may be added here.
+const UNSAFE_NAMING_PENDING = [
+  "src/server/orgs/bootstrap-org.ts",
+  "src/server/orgs/reissue-setup-link.ts",
+  "src/server/seed/demo.ts",
+  "src/server/email/apply-inbound.ts",
+];
+
 export default tseslint.config(
   { ignores: [".next/**", "node_modules/**", ".data/**", "drizzle/**", "test-results/**", "playwright-report/**", "next-env.d.ts"] },
   js.configs.recommended,
@@ -47,6 +57,24 @@ export default tseslint.config(
                 "Domain code must not import the transport layer (src/server/http, src/server/api): take a Scope from src/server/core/scope.ts and typed input instead (docs/decisions/033).",
             },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // A path that skips tenant scoping is named for it (CONVENTIONS: "A lookup that skips tenant or
+    // visibility scoping is named unsafe…"): unsafeWithSystem, which runs as the owner with no
+    // app.org_id, may be called only inside a function whose name starts with "unsafe", so every
+    // cross-org path is visible at its callers too (issue 15 item 2, docs/decisions/033).
+    files: ["src/**/*.{ts,tsx}"],
+    ignores: ["src/server/db/tenant.ts", ...UNSAFE_NAMING_PENDING],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector:
+            "CallExpression[callee.name='unsafeWithSystem']:not(FunctionDeclaration[id.name=/^unsafe/] *, VariableDeclarator[id.name=/^unsafe/] *, MethodDefinition[key.name=/^unsafe/] *, Property[key.name=/^unsafe/] *)",
+          message: "unsafeWithSystem (no tenant scope) may be called only inside a function named unsafe…, so its callers see the cross-org path.",
         },
       ],
     },

@@ -7,10 +7,11 @@ import { describe, expect, it } from "vitest";
 // snippets placed (virtually) where the rule must and must not apply.
 const eslint = new ESLint({ cwd: path.resolve(import.meta.dirname, "../..") });
 
-async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
+async function ruleErrors(rule: string, filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath });
-  return result!.messages.filter((m) => m.ruleId === "no-restricted-imports").map((m) => m.message);
+  return result!.messages.filter((m) => m.ruleId === rule).map((m) => m.message);
 }
+const boundaryErrors = (filePath: string, code: string) => ruleErrors("no-restricted-imports", filePath, code);
 
 describe("boundary rule: the domain does not import src/server/http or src/server/api", () => {
   it.each([
@@ -35,5 +36,29 @@ describe("boundary rule: the domain does not import src/server/http or src/serve
     expect(await boundaryErrors("src/server/tickets/boundary-probe.ts", 'import type { Scope } from "../core/scope";\nexport type X = Scope;\n')).toEqual([]);
     expect(await boundaryErrors("src/server/http/boundary-probe.ts", 'import type { Ctx } from "./route";\nexport type X = Ctx;\n')).toEqual([]);
     expect(await boundaryErrors("src/server/api/boundary-probe.ts", 'import { route } from "../http/route";\nimport { getTicket } from "../tickets/get-ticket";\nexport const X = [route, getTicket];\n')).toEqual([]);
+  });
+});
+
+describe("unsafe naming rule: unsafeWithSystem only inside a function named unsafe…", () => {
+  const file = "src/server/observability/naming-probe.ts";
+  const head = 'import { unsafeWithSystem } from "../db/tenant";\n';
+
+  it("fails lint for a system transaction opened in an ordinarily named function", async () => {
+    const errors = await ruleErrors("no-restricted-syntax", file, `${head}export async function scrapeAll() {\n  return unsafeWithSystem(async (tx) => tx);\n}\n`);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain("unsafeWithSystem (no tenant scope) may be called only inside a function named unsafe");
+  });
+
+  it("fails lint for one in a callback of an ordinarily named function", async () => {
+    const code = `${head}export async function everyOrg(ids: string[]) {\n  return Promise.all(ids.map(() => unsafeWithSystem(async (tx) => tx)));\n}\n`;
+    expect(await ruleErrors("no-restricted-syntax", file, code)).toHaveLength(1);
+  });
+
+  it("passes a function declaration, an arrow or a method named unsafe…", async () => {
+    const code =
+      `${head}export async function unsafeCounts() {\n  return unsafeWithSystem(async (tx) => tx);\n}\n` +
+      "export const unsafeLag = () => unsafeWithSystem(async (tx) => tx);\n" +
+      "export class Probe {\n  unsafeRead() {\n    return unsafeWithSystem(async (tx) => tx);\n  }\n}\n";
+    expect(await ruleErrors("no-restricted-syntax", file, code)).toEqual([]);
   });
 });

@@ -29,6 +29,24 @@ export type UnlockResult = {
 /** Redis MATCH patterns treat * ? [ ] and \ specially; an email may contain some of them. */
 const globEscape = (s: string) => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 
+/** The accounts of an email in every org (or in the one named): the operator's cross-org lookup. */
+async function unsafeAccountsByEmail(email: string, orgSlug?: string): Promise<{ userId: string; orgId: string; orgSlug: string }[]> {
+  const r = await unsafeWithSystem((tx) =>
+    tx.execute<{ user_id: string; org_id: string; slug: string }>(sql`
+      select u.id as user_id, u.org_id, o.slug from users u join orgs o on o.id = u.org_id
+       where lower(u.email) = ${email} ${orgSlug ? sql`and lower(o.slug) = ${orgSlug.trim().toLowerCase()}` : sql``}`),
+  );
+  return r.rows.map((row) => ({ userId: row.user_id, orgId: row.org_id, orgSlug: row.slug }));
+}
+
+/** The unlock in the account's own audit chain, entered from the system role (no signed-in actor). */
+async function unsafeAuditUnlock(a: { userId: string; orgId: string }, data: Record<string, unknown>): Promise<void> {
+  await unsafeWithSystem(async (tx) => {
+    await enterTenant(tx, a.orgId);
+    await recordAudit(tx, { orgId: a.orgId, actorId: null, requestId: null }, { action: "user.signin_unlocked", entityType: "user", entityId: a.userId, data });
+  });
+}
+
 export async function unlockSignIn(input: { email: string; orgSlug?: string; ip?: string }): Promise<UnlockResult> {
   const url = env().REDIS_URL;
   if (!url) {
@@ -38,13 +56,7 @@ export async function unlockSignIn(input: { email: string; orgSlug?: string; ip?
     );
   }
   const email = input.email.trim().toLowerCase();
-  const accounts = (
-    await unsafeWithSystem((tx) =>
-      tx.execute<{ user_id: string; org_id: string; slug: string }>(sql`
-        select u.id as user_id, u.org_id, o.slug from users u join orgs o on o.id = u.org_id
-         where lower(u.email) = ${email} ${input.orgSlug ? sql`and lower(o.slug) = ${input.orgSlug.trim().toLowerCase()}` : sql``}`),
-    )
-  ).rows.map((r) => ({ userId: r.user_id, orgId: r.org_id, orgSlug: r.slug }));
+  const accounts = await unsafeAccountsByEmail(email, input.orgSlug);
 
   const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 3_000, retryStrategy: () => null });
   redis.on("error", () => undefined);
@@ -61,15 +73,7 @@ export async function unlockSignIn(input: { email: string; orgSlug?: string; ip?
     const ipKeys = input.ip ? await redis.del(limiterStoreKey(SIGNIN_LIMITERS.ip, input.ip.trim())) : 0;
     const secondFactorKeys = accounts.length ? await redis.del(...accounts.map((a) => limiterStoreKey(SIGNIN_LIMITERS.secondFactor, a.userId))) : 0;
     for (const a of accounts) {
-      await unsafeWithSystem(async (tx) => {
-        await enterTenant(tx, a.orgId);
-        await recordAudit(tx, { orgId: a.orgId, actorId: null, requestId: null }, {
-          action: "user.signin_unlocked",
-          entityType: "user",
-          entityId: a.userId,
-          data: { by: "operator", emailIpKeys, ipKeys, secondFactorKeys: secondFactorKeys > 0, ...(input.ip ? { ip: input.ip.trim() } : {}) },
-        });
-      });
+      await unsafeAuditUnlock(a, { by: "operator", emailIpKeys, ipKeys, secondFactorKeys: secondFactorKeys > 0, ...(input.ip ? { ip: input.ip.trim() } : {}) });
     }
     logger().info({ event: "signin_unlocked", email, emailIpKeys, ipKeys, secondFactorKeys, userIds: accounts.map((a) => a.userId) }, "sign-in throttle cleared by the operator");
     return { email, emailIpKeys, ipKeys, secondFactorKeys, accounts };

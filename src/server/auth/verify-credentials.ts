@@ -82,9 +82,7 @@ export async function verifyCredentials(a: Attempt): Promise<VerifiedUser> {
   }
   const secondFactor = match.totpEnabledAt ? await checkSecondFactor(match, a, log) : null;
   await recordSignInSuccess(email, a.ip);
-  await unsafeWithSystem((tx) =>
-    tx.update(users).set({ lastSignInAt: sql`now()` }).where(and(eq(users.orgId, match.orgId), eq(users.id, match.id))),
-  );
+  await unsafeStampSignIn(match);
   log.info({ outcome: "success", userId: match.id, orgId: match.orgId, secondFactor }, "sign-in succeeded");
   return {
     userId: match.id,
@@ -128,6 +126,11 @@ async function checkSecondFactor(
   }
   await clearSecondFactorFailures(match.id);
   return factor;
+}
+
+/** Before a session exists there is no tenant scope: the sign-in time is stamped through the system role, by org and id. */
+async function unsafeStampSignIn(match: { orgId: string; id: string }): Promise<void> {
+  await unsafeWithSystem((tx) => tx.update(users).set({ lastSignInAt: sql`now()` }).where(and(eq(users.orgId, match.orgId), eq(users.id, match.id))));
 }
 
 /** Cross-org lookup by email: the documented narrow system path of sign-in. */

@@ -46,25 +46,35 @@ async function readFigures(): Promise<Figures> {
   const figures: Figures = { at: Date.now(), readiness: ready };
   if (!ready.db.ok) return figures;
   try {
-    const [counts, lag] = await unsafeWithSystem(async (tx) => [
-      await tx.execute<{ kind: string; n: string }>(sql`select kind::text, count(*)::text as n from sla_events where kind in ('warn', 'breach') group by kind`),
-      // The oldest SLA check that has come due and no scan has taken yet (partial index on
-      // sla_next_check_at). The scan runs every minute, so up to about 60 s is normal.
-      await tx.execute<{ lag: string | null }>(sql`select extract(epoch from now() - min(sla_next_check_at))::text as lag from tickets where sla_next_check_at <= now()`),
-    ] as const);
+    const [counts, lag] = await unsafeSlaFigures();
     const n = (kind: string) => Number(counts.rows.find((r) => r.kind === kind)?.n ?? 0);
     figures.sla = { warn: n("warn"), breach: n("breach") };
     figures.slaScanLagSeconds = Math.max(0, Number(lag.rows[0]?.lag ?? 0));
     figures.queues = await queueStates(pool());
     figures.workersAlive = (await workerLiveness()).alive;
     // IMAP mailboxes (decision 034): the one whose last successful look at its folder is oldest.
-    const imap = await unsafeWithSystem((tx) =>
-      tx.execute<{ lag: string | null }>(sql`select extract(epoch from now() - min(coalesce(last_fetched_at, created_at)))::text as lag from email_mailboxes where enabled`));
+    const imap = await unsafeImapLag();
     figures.imapFetchLagSeconds = Math.max(0, Number(imap.rows[0]?.lag ?? 0));
   } catch {
     // The database going away mid-read must not take the metrics endpoint with it; readiness reports it.
   }
   return figures;
+}
+
+/** SLA warn/breach counts and the scan lag over every org (the system role: metrics are not per tenant). */
+async function unsafeSlaFigures() {
+  return unsafeWithSystem(async (tx) => [
+    await tx.execute<{ kind: string; n: string }>(sql`select kind::text, count(*)::text as n from sla_events where kind in ('warn', 'breach') group by kind`),
+    // The oldest SLA check that has come due and no scan has taken yet (partial index on
+    // sla_next_check_at). The scan runs every minute, so up to about 60 s is normal.
+    await tx.execute<{ lag: string | null }>(sql`select extract(epoch from now() - min(sla_next_check_at))::text as lag from tickets where sla_next_check_at <= now()`),
+  ] as const);
+}
+
+/** The enabled mailbox whose last successful fetch is oldest, over every org. */
+async function unsafeImapLag() {
+  return unsafeWithSystem((tx) =>
+    tx.execute<{ lag: string | null }>(sql`select extract(epoch from now() - min(coalesce(last_fetched_at, created_at)))::text as lag from email_mailboxes where enabled`));
 }
 
 async function databaseFigures(): Promise<Figures> {
