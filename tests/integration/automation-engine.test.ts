@@ -192,6 +192,8 @@ describe("rule validation and tenancy", () => {
     });
     await expect(as(x.agent, (s) => createRule(s, "trigger", { name: "t", conditions: {}, actions: [{ type: "add_tags", value: ["a"] }] }))).rejects.toMatchObject({ code: "forbidden" });
     expect(await q(sql`select 1 from triggers where org_id = ${x.org.id}`)).toHaveLength(0);
+    // Ids that are not UUIDs name nothing: 404, never a database error.
+    await expect(as(x.admin, (s) => getRule(s, "trigger", "not-a-uuid"))).rejects.toMatchObject({ code: "not_found" });
   });
 
   it("org B's rules never see org A's tickets, and org A's group, agent or webhook cannot be used by org B's rule", async () => {
@@ -243,6 +245,7 @@ describe("macros", () => {
     // A personal macro is its owner's: another agent neither lists nor uses it; customers have none.
     expect((await as(x.agent2, (s) => listMacros(s))).data.map((d) => d.name)).toEqual(["Refund done"]);
     await expect(as(x.agent2, (s) => previewMacro(s, mine.id, t.id))).rejects.toMatchObject({ code: "not_found" });
+    await expect(as(x.agent, (s) => previewMacro(s, m.id, "nope"))).rejects.toMatchObject({ code: "not_found" });
     await expect(as(x.customer, (s) => listMacros(s))).rejects.toMatchObject({ code: "forbidden" });
     // Another org's macro is not found.
     await expect(as(other.agent, (s) => previewMacro(s, m.id, t.id))).rejects.toMatchObject({ code: "not_found" });

@@ -7,7 +7,7 @@ import { groupMembers, groups } from "../db/schema/automation";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { assertCan } from "../authz/permissions";
-import { invalid, parseOr400 } from "./validate-rule";
+import { assertId, invalid, parseOr400 } from "./validate-rule";
 
 // Agent groups (teams): admins shape them; agents read them and mark themselves away.
 
@@ -34,6 +34,7 @@ export async function listGroups(scope: Scope): Promise<{ data: GroupView[] }> {
 }
 
 async function getGroup(scope: Scope, id: string): Promise<GroupView> {
+  assertId(id, "group");
   const g = (await listGroups(scope)).data.find((x) => x.id === id);
   if (!g) throw notFound("group");
   return g;

@@ -14,7 +14,7 @@ import { previewActions, type Preview } from "./preview";
 import { MACRO_ACTIONS, ZMacroInput, type Action } from "./rule-schemas";
 import { lockOrgChain, persistState } from "./run-rules";
 import { runContext } from "./run-triggers";
-import { checkRule, parseOr400 } from "./validate-rule";
+import { assertId, checkRule, parseOr400 } from "./validate-rule";
 
 // Macros: a reply text with placeholders and field actions, shared (admins manage them) or
 // personal (their owner does). Agents read the shared ones and their own; nobody sees another's.
@@ -35,6 +35,7 @@ export async function listMacros(scope: Scope): Promise<{ data: MacroView[] }> {
 
 async function loadMacro(scope: Scope, id: string, opts: { forChange?: boolean } = {}): Promise<Row> {
   assertCan(scope.user, "ticket.internal.view");
+  assertId(id, "macro");
   const [m] = await scope.tx.select().from(macros).where(and(eq(macros.id, id), mine(scope))).limit(1);
   if (!m) throw notFound("macro");
   if (opts.forChange && m.ownerId === null) assertCan(scope.user, "org.admin", undefined, "only admins change shared macros");
@@ -73,6 +74,7 @@ export async function deleteMacro(scope: Scope, id: string): Promise<void> {
 /** The macro's rendered reply and what its actions would change on the ticket; nothing is written. */
 export async function previewMacro(scope: Scope, id: string, ticketId: string): Promise<Preview> {
   const m = await loadMacro(scope, id);
+  assertId(ticketId, "ticket");
   await loadVisibleTicket(scope.tx, scope.user, ticketId);
   return previewActions(scope, ticketId, m.actions as Action[], m.reply);
 }
@@ -84,6 +86,7 @@ export async function previewMacro(scope: Scope, id: string, ticketId: string): 
  */
 export async function applyMacro(scope: Scope, id: string, ticketId: string): Promise<Preview> {
   const m = await loadMacro(scope, id);
+  assertId(ticketId, "ticket");
   const t = await loadVisibleTicket(scope.tx, scope.user, ticketId, { forUpdate: true });
   assertCan(scope.user, "ticket.assign", t);
   if (t.status === "closed") throw new AppError("conflict", "closed tickets are final and cannot be changed");

@@ -7,7 +7,7 @@ import { recordAudit } from "../audit/record-audit";
 import { assertCan } from "../authz/permissions";
 import { bumpTriggerVersion } from "./rule-cache";
 import { ZTriggerInput, ZAutomationInput, type Action, type Conditions } from "./rule-schemas";
-import { checkRule, parseOr400 } from "./validate-rule";
+import { assertId, checkRule, parseOr400 } from "./validate-rule";
 
 // Triggers (event rules) and automations (time rules) share one shape and one admin lifecycle.
 // Every change is audited; a trigger change bumps the org's rule-set version (rule-cache.ts).
@@ -43,6 +43,7 @@ export async function listRules(scope: Scope, kind: RuleKind): Promise<{ data: R
 
 export async function getRule(scope: Scope, kind: RuleKind, id: string): Promise<RuleView> {
   assertCan(scope.user, "org.admin");
+  assertId(id, kind);
   const t = tableOf(kind);
   const [r] = await scope.tx.select().from(t).where(eq(t.id, id)).limit(1);
   if (!r) throw notFound(kind);

@@ -14,6 +14,7 @@ import type { Channel, ChangeFacts, RuleEvent, TicketState } from "./evaluate";
 import type { RunContext } from "./execute-actions";
 import { loadTriggerSet } from "./rule-cache";
 import { runRules, slaBreached, stateOf, type RunSummary } from "./run-rules";
+import { assertId } from "./validate-rule";
 
 /** One ticket write, as the triggers see it. */
 export type TicketChange = {
@@ -55,6 +56,7 @@ export async function runContext(
   ticketId: string,
   who: Pick<RunContext, "orgId" | "actorId" | "actorName" | "requestId" | "runKey" | "dryRun">,
 ): Promise<RunContext & { state: TicketState }> {
+  assertId(ticketId, "ticket");
   // One statement: the ticket (locked; a writer calling us already holds it), its requester, the org.
   const [row] = await tx
     .select({ ticket: ticketColumns, requester: { id: users.id, name: users.name, email: users.email }, orgName: orgs.name })

@@ -2,7 +2,7 @@ import "server-only";
 import { and, inArray, isNull } from "drizzle-orm";
 import type { ZodType } from "zod";
 import type { Tx } from "../db/tenant";
-import { AppError } from "../core/errors";
+import { AppError, notFound } from "../core/errors";
 import { users } from "../db/schema/users";
 import { groups } from "../db/schema/automation";
 import { webhooks } from "../db/schema/notifications";
@@ -21,6 +21,13 @@ export function parseOr400<T>(schema: ZodType<T>, input: unknown): T {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   throw invalid(r.error.issues.map((i) => ({ in: "body", path: i.path.join("."), message: i.message })));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An id that is not a UUID names no row: 404, as an unknown one would (never a database error). */
+export function assertId(id: string, what: string): void {
+  if (!UUID.test(id)) throw notFound(what);
 }
 
 /** Conditions that only make sense for one kind of rule. */
