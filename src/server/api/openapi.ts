@@ -15,7 +15,8 @@ const AUTH_OF: Record<RouteRule, Auth> = { public: "public", "signed-in": "any",
 function fromTable(op: ApiOperation): Operation {
   return {
     method: op.method, path: op.path, operationId: op.operationId, summary: op.summary, description: op.description, tag: op.tag,
-    auth: AUTH_OF[op.domainCan ?? op.can], params: op.params, query: op.query, body: op.body, multipart: op.multipart, status: op.status, response: op.response,
+    auth: AUTH_OF[op.domainCan ?? op.can], params: op.params, query: op.query, body: op.body, multipart: op.multipart,
+    requestHeaders: op.requestHeaders, responseHeaders: op.responseHeaders, status: op.status, response: op.response,
   };
 }
 
@@ -41,6 +42,9 @@ function parameters(op: Operation) {
   } else if (op.pathId) {
     params.push({ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } });
   }
+  for (const [name, description] of Object.entries(op.requestHeaders ?? {})) {
+    params.push({ name, in: "header", required: false, description, schema: { type: "string" } });
+  }
   if (op.query) {
     const js = schema(op.query, "input") as ObjectSchema;
     for (const [name, s] of Object.entries(js.properties ?? {})) {
@@ -58,7 +62,14 @@ function errorResponses(op: Operation) {
   if (hasPathParams) codes.add(404);
   if (op.method !== "GET" && hasPathParams) codes.add(409);
   if (op.body || op.multipart) [413, 415].forEach((c) => codes.add(c));
+  if (op.requestHeaders?.["If-Match"]) codes.add(412);
   return Object.fromEntries([...codes].sort().map((c) => [String(c), { $ref: "#/components/responses/Error" }]));
+}
+
+function responseHeaders(op: Operation) {
+  const entries = Object.entries(op.responseHeaders ?? {});
+  if (!entries.length) return {};
+  return { headers: Object.fromEntries(entries.map(([name, description]) => [name, { description, schema: { type: "string" } }])) };
 }
 
 export function openApiDocument(): Record<string, unknown> {
@@ -77,7 +88,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...(op.multipart ? { requestBody: { required: true, content: { "multipart/form-data": { schema: schema(op.multipart, "input") } } } } : {}),
       responses: {
         [String(op.status)]: op.response
-          ? { description: "OK", content: { "application/json": { schema: schema(op.response, "output") } } }
+          ? { description: "OK", ...responseHeaders(op), content: { "application/json": { schema: schema(op.response, "output") } } }
           : { description: "No content" },
         ...errorResponses(op),
       },

@@ -11,8 +11,8 @@ import { publicRun, serve, signedInRun, streamingRun, type RawParams, type Spec 
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
-/** The parsed request a handler gets: path params, query and JSON body, each per its schema. */
-export type Input<P, Q, B> = { params: P; query: Q; body: B };
+/** The parsed request a handler gets: path params, query and JSON body, each per its schema, and the request headers (If-Match). */
+export type Input<P, Q, B> = { params: P; query: Q; body: B; headers: Headers };
 
 /** What a public operation's handler gets instead of a Scope: nobody is signed in, no transaction. */
 export type PublicCall = { requestId: string; ip: string; req: Request };
@@ -40,6 +40,10 @@ export type OperationDef<C extends RouteRule, P, Q, B> = {
   params?: ZodType<P>;
   query?: ZodType<Q>;
   body?: ZodType<B>;
+  /** Request headers the operation reads, by name, with what they do (documented as header parameters). */
+  requestHeaders?: Record<string, string>;
+  /** Headers of a successful response, by name, with what they carry. */
+  responseHeaders?: Record<string, string>;
   /** Status of a successful response (204: the handler returns nothing). */
   status: number;
   /** Schema of the successful response body (null for 204). */
@@ -76,10 +80,10 @@ export function defineOperation<C extends RouteRule, P = undefined, Q = undefine
   const run =
     roles === null
       ? publicRun<B, Q, P>((ctx, body) =>
-          (handler as Handler<"public", P, Q, B>)({ requestId: ctx.requestId, ip: ctx.ip, req: ctx.req }, { params: ctx.params, query: ctx.query, body }),
+          (handler as Handler<"public", P, Q, B>)({ requestId: ctx.requestId, ip: ctx.ip, req: ctx.req }, { params: ctx.params, query: ctx.query, body, headers: ctx.req.headers }),
         )
       : signedInRun<B, Q, P>(spec, (ctx, body) =>
-          (handler as Handler<"signed-in", P, Q, B>)({ tx: ctx.tx, user: ctx.user, requestId: ctx.requestId }, { params: ctx.params, query: ctx.query, body }),
+          (handler as Handler<"signed-in", P, Q, B>)({ tx: ctx.tx, user: ctx.user, requestId: ctx.requestId }, { params: ctx.params, query: ctx.query, body, headers: ctx.req.headers }),
         );
   return { ...contract, serve: (req, params) => serve(spec, run, req, async () => params) };
 }
@@ -111,7 +115,7 @@ export function defineStreamingOperation<P = undefined, Q = undefined, A = unkno
   };
   const run = streamingRun<A, Q, P>(
     spec,
-    (ctx) => prepare({ tx: ctx.tx, user: ctx.user, requestId: ctx.requestId }, { params: ctx.params, query: ctx.query, body: undefined }),
+    (ctx) => prepare({ tx: ctx.tx, user: ctx.user, requestId: ctx.requestId }, { params: ctx.params, query: ctx.query, body: undefined, headers: ctx.req.headers }),
     (ctx, prepared) => {
       const scope: StreamScope = {
         user: ctx.user,

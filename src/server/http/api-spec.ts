@@ -24,6 +24,9 @@ export type Operation = {
   body?: ZodType;
   /** A multipart/form-data body the handler streams itself (uploads). */
   multipart?: ZodType;
+  /** Request headers read (name → what they do) and headers of a successful response (name → what they carry). */
+  requestHeaders?: Record<string, string>;
+  responseHeaders?: Record<string, string>;
   /** Path parameters: a schema (table operations), or pathId for the legacy `{id}` UUID. */
   params?: ZodType;
   pathId?: boolean;

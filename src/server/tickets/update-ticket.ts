@@ -21,8 +21,26 @@ type Field = "status" | "priority" | "assigneeId" | "subject" | "tags";
  * to the current row (no lost update), and their audit events chain one after the other.
  */
 export async function updateTicket(scope: Scope, id: string, input: UpdateTicket): Promise<AnyTicketView> {
+  return (await updateVersionedTicket(scope, id, input)).ticket;
+}
+
+/**
+ * updateTicket that returns the ticket's new version and, given `ifVersion` (the versions the
+ * caller's If-Match names), changes nothing unless the stored version is one of them: a change
+ * made from a stale read is refused with 412 and the current version, not applied over someone
+ * else's (decision 038). Visibility is settled first, so a ticket one may not see stays a 404.
+ */
+export async function updateVersionedTicket(
+  scope: Scope,
+  id: string,
+  input: UpdateTicket,
+  ifVersion?: readonly number[],
+): Promise<{ ticket: AnyTicketView; version: number }> {
   const { tx, user } = scope;
   const t = await loadVisibleTicket(tx, user, id, { forUpdate: true });
+  if (ifVersion && !ifVersion.includes(t.version)) {
+    throw new AppError("precondition_failed", "the ticket has changed since that version; read it again and reapply your change", { version: t.version });
+  }
   if (t.status === "closed") throw new AppError("conflict", "closed tickets are final and cannot be changed");
 
   const changes: Partial<Record<Field, { from: unknown; to: unknown }>> = {};
@@ -60,7 +78,7 @@ export async function updateTicket(scope: Scope, id: string, input: UpdateTicket
     changes.tags = { from: t.tags, to: input.tags };
     set.tags = input.tags;
   }
-  if (Object.keys(changes).length === 0) return (await ticketViewer(scope))(t);
+  if (Object.keys(changes).length === 0) return { ticket: (await ticketViewer(scope))(t), version: t.version };
 
   const now = new Date();
   const sla = await slaChangesOnUpdate(tx, t, { status: set.status, priority: set.priority }, now);
@@ -74,7 +92,7 @@ export async function updateTicket(scope: Scope, id: string, input: UpdateTicket
   if (set.assigneeId) {
     await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.assigned", ticketId: t.id, actorId: user.userId, assigneeId: set.assigneeId });
   }
-  return (await ticketViewer(scope))(updated!, now);
+  return { ticket: (await ticketViewer(scope))(updated!, now), version: updated!.version };
 }
 
 async function assertAssignable(scope: Scope, assigneeId: string): Promise<void> {

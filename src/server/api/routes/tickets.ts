@@ -3,18 +3,21 @@ import { z } from "zod";
 import { zUuidParam } from "../../http/route";
 import { addComment } from "../../tickets/add-comment";
 import { createTicket } from "../../tickets/create-ticket";
-import { getTicket } from "../../tickets/get-ticket";
+import { getVersionedTicket } from "../../tickets/get-ticket";
 import { listComments } from "../../tickets/list-comments";
 import { LIST_TICKETS_ADMISSION, listTickets } from "../../tickets/list-tickets";
 import {
   page, ZComment, ZCreateComment, ZCreateTicket, ZListPage, ZListTickets, ZTicketEvent, ZTicketForCaller, ZUpdateTicket,
 } from "../../tickets/schemas";
 import { ticketEvents } from "../../tickets/ticket-events";
-import { updateTicket } from "../../tickets/update-ticket";
+import { updateVersionedTicket } from "../../tickets/update-ticket";
+import { ifMatchVersions, withEtag } from "../if-match";
 import { defineOperation } from "../operation";
 
 // Tickets and their conversation. Every one admits any signed-in caller: what they may see and
 // change is the domain's rule, applied after the ticket is found (so another's ticket is a 404).
+
+const ETAG = 'The ticket\'s version ("7"), bumped by every change to it: send it as If-Match with a PATCH so it applies only to this version';
 
 export const TICKET_OPERATIONS = [
   defineOperation({
@@ -54,7 +57,11 @@ export const TICKET_OPERATIONS = [
     params: zUuidParam,
     status: 200,
     response: ZTicketForCaller,
-    handler: (scope, { params }) => getTicket(scope, params.id),
+    responseHeaders: { ETag: ETAG },
+    handler: async (scope, { params }) => {
+      const { ticket, version } = await getVersionedTicket(scope, params.id);
+      return withEtag(ticket, version);
+    },
   }),
   defineOperation({
     method: "PATCH",
@@ -65,9 +72,18 @@ export const TICKET_OPERATIONS = [
     can: "signed-in",
     params: zUuidParam,
     body: ZUpdateTicket,
+    requestHeaders: {
+      "If-Match":
+        "The ETag of the version your change is based on: if the ticket has changed since, nothing changes and the answer is " +
+        "412 precondition_failed with the current version in details. Without it (or with *) the change applies whatever the version",
+    },
     status: 200,
     response: ZTicketForCaller,
-    handler: (scope, { params, body }) => updateTicket(scope, params.id, body),
+    responseHeaders: { ETag: "The ticket's version after the change" },
+    handler: async (scope, { params, body, headers }) => {
+      const { ticket, version } = await updateVersionedTicket(scope, params.id, body, ifMatchVersions(headers));
+      return withEtag(ticket, version);
+    },
   }),
   defineOperation({
     method: "GET",
