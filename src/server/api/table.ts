@@ -3,6 +3,7 @@ import type { ApiOperation } from "./operation";
 import { ATTACHMENT_OPERATIONS } from "./routes/attachments";
 import { AUDIT_OPERATIONS } from "./routes/audit";
 import { AUTH_OPERATIONS } from "./routes/auth";
+import { EMAIL_OPERATIONS } from "./routes/email";
 import { FEATURE_FLAG_OPERATIONS } from "./routes/feature-flags";
 import { ME_OPERATIONS } from "./routes/me";
 import { ORG_OPERATIONS } from "./routes/org";
@@ -19,6 +20,7 @@ export const TABLE: readonly ApiOperation[] = [
   ...ATTACHMENT_OPERATIONS,
   ...AUDIT_OPERATIONS,
   ...AUTH_OPERATIONS,
+  ...EMAIL_OPERATIONS,
   ...FEATURE_FLAG_OPERATIONS,
   ...ME_OPERATIONS,
   ...ORG_OPERATIONS,

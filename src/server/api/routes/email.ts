@@ -1,0 +1,75 @@
+import "server-only";
+import { z } from "zod";
+import { zUuidParam } from "../../http/route";
+import { createAddress, deleteAddress, getAddress, listAddresses, updateAddress, ZAddress, ZCreateAddress, ZUpdateAddress } from "../../email/addresses";
+import { connectMailbox, disconnectMailbox, listMailboxes, updateMailbox, ZConnectMailbox, ZUpdateMailbox } from "../../email/mailboxes";
+import { defineOperation } from "../operation";
+
+// The email channel's endpoints (issue 12 items 1, 2, 5, 8; SPEC §11): support addresses, IMAP
+// mailboxes, the provider webhook and its secret, and a ticket's CCs.
+
+const ZMailbox = z.object({
+  id: z.uuid(), addressId: z.uuid(), address: z.string(), host: z.string(), port: z.number().int(), tlsMode: z.enum(["tls", "starttls", "none"]),
+  username: z.string(), folder: z.string(), afterImport: z.enum(["mark_seen", "move"]), moveTo: z.string().nullable(), enabled: z.boolean(),
+  uidValidity: z.number().nullable(), lastUid: z.number(), lastFetchedAt: z.iso.datetime().nullable(), lastError: z.string().nullable(),
+  lastErrorAt: z.iso.datetime().nullable(), consecutiveFailures: z.number().int(), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime(),
+});
+
+const ADDRESS_OPERATIONS = [
+  defineOperation({
+    method: "GET", path: "/api/v1/email/addresses", operationId: "listEmailAddresses", summary: "The org's support addresses, the default first",
+    tag: "email", can: "org.admin", status: 200, response: z.object({ data: z.array(ZAddress) }),
+    handler: (scope) => listAddresses(scope),
+  }),
+  defineOperation({
+    method: "POST", path: "/api/v1/email/addresses", operationId: "createEmailAddress",
+    summary: "Add a support address (409 conflict naming `address` when any org already has it, case-insensitive)",
+    tag: "email", can: "org.admin", body: ZCreateAddress, status: 201, response: ZAddress,
+    handler: (scope, { body }) => createAddress(scope, body),
+  }),
+  defineOperation({
+    method: "GET", path: "/api/v1/email/addresses/{id}", operationId: "getEmailAddress", summary: "One support address",
+    tag: "email", can: "org.admin", params: zUuidParam, status: 200, response: ZAddress,
+    handler: (scope, { params }) => getAddress(scope, params),
+  }),
+  defineOperation({
+    method: "PATCH", path: "/api/v1/email/addresses/{id}", operationId: "updateEmailAddress",
+    summary: "Change a support address, its display name, or make it the default",
+    tag: "email", can: "org.admin", params: zUuidParam, body: ZUpdateAddress, status: 200, response: ZAddress,
+    handler: (scope, { params, body }) => updateAddress(scope, { ...body, id: params.id }),
+  }),
+  defineOperation({
+    method: "DELETE", path: "/api/v1/email/addresses/{id}", operationId: "deleteEmailAddress",
+    summary: "Remove a support address (409 while an IMAP mailbox delivers for it)",
+    tag: "email", can: "org.admin", params: zUuidParam, status: 204, response: null,
+    handler: (scope, { params }) => deleteAddress(scope, params),
+  }),
+];
+
+const MAILBOX_OPERATIONS = [
+  defineOperation({
+    method: "GET", path: "/api/v1/email/mailboxes", operationId: "listEmailMailboxes",
+    summary: "The org's IMAP mailboxes with their last fetch and last error (never the password)",
+    tag: "email", can: "org.admin", status: 200, response: z.object({ data: z.array(ZMailbox) }),
+    handler: (scope) => listMailboxes(scope),
+  }),
+  defineOperation({
+    method: "POST", path: "/api/v1/email/mailboxes", operationId: "connectEmailMailbox",
+    summary: "Connect an IMAP mailbox: saved only after a live login and SELECT worked (400 naming the field otherwise); the password is write-only",
+    tag: "email", can: "org.admin", body: ZConnectMailbox, status: 201, response: ZMailbox,
+    handler: (scope, { body }) => connectMailbox(scope, body),
+  }),
+  defineOperation({
+    method: "PATCH", path: "/api/v1/email/mailboxes/{id}", operationId: "updateEmailMailbox",
+    summary: "Change a mailbox (connection changes are verified live again); the password is write-only",
+    tag: "email", can: "org.admin", params: zUuidParam, body: ZUpdateMailbox.omit({ id: true }), status: 200, response: ZMailbox,
+    handler: (scope, { params, body }) => updateMailbox(scope, { ...body, id: params.id }),
+  }),
+  defineOperation({
+    method: "DELETE", path: "/api/v1/email/mailboxes/{id}", operationId: "disconnectEmailMailbox", summary: "Disconnect a mailbox",
+    tag: "email", can: "org.admin", params: zUuidParam, status: 204, response: null,
+    handler: (scope, { params }) => disconnectMailbox(scope, params),
+  }),
+];
+
+export const EMAIL_OPERATIONS = [...ADDRESS_OPERATIONS, ...MAILBOX_OPERATIONS];
