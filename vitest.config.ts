@@ -1,6 +1,15 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
+// Two projects (docs/decisions/037-test-projects.md):
+// - unit: tests/unit, pure logic. No database: no global setup, nothing booted before the first test.
+// - integration: tests/integration, each file on its own clone of a migrated template database
+//   (tests/setup/global.ts once per run, tests/setup/per-file.ts per file).
+// Both share one pool of two workers, so two files run at once even on a two-core machine, where
+// Vitest's default (cores - 1) would run one file at a time. VITEST_MAX_WORKERS overrides it.
+// Run one project: `npm run test:unit`, `npm run test:integration` (or `npx vitest run --project unit`).
+const WORKERS = 2;
+
 export default defineConfig({
   resolve: {
     alias: {
@@ -10,10 +19,8 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts"],
-    globalSetup: ["tests/setup/global.ts"],
-    setupFiles: ["tests/setup/per-file.ts"],
     pool: "forks",
+    maxWorkers: WORKERS,
     reporters: ["default", ["json", { outputFile: process.env.VITEST_JSON ?? "reports/vitest.json" }]],
     testTimeout: 20_000,
     hookTimeout: 60_000,
@@ -32,5 +39,23 @@ export default defineConfig({
       // by default (decision 021); tests/integration/outbound-guard.test.ts clears this to test the refusals.
       OUTBOUND_ALLOW_PRIVATE: "127.0.0.0/8,::1/128",
     },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["tests/unit/**/*.test.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          globalSetup: ["tests/setup/global.ts"],
+          setupFiles: ["tests/setup/per-file.ts"],
+        },
+      },
+    ],
   },
 });

@@ -10,17 +10,21 @@ import { prepareDatabase } from "../../src/server/db/prepare-database";
 import { setProcessEnv } from "../../src/server/env";
 import { createOrg, createUser, sessionCookie } from "../helpers/factories";
 import { call } from "../helpers/http";
+import { freePort } from "../../scripts/lib/local-infra";
 
 // A real PostgreSQL server of this test's own is stopped and started again under a live app:
 // requests answer 503 in the JSON error shape while it is down and recover without a restart.
 let server: EmbeddedServer;
 let dir: string;
-const port = 45_000 + Math.floor(Math.random() * 5_000);
+let port: number;
 const original = process.env.DATABASE_URL!;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "beacon-restart-"));
   fs.chmodSync(dir, 0o755);
+  // A port the system just handed out (a random one could be taken by another file's server);
+  // the restart below comes back on the same port.
+  port = await freePort();
   server = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port });
   await ensureDatabase(server.url("postgres"), "beacon");
   // The deploy step: migrations, and the request login role (with its password: embedded PostgreSQL uses scram).

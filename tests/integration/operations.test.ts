@@ -14,6 +14,7 @@ import { setProcessEnv } from "../../src/server/env";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 import { api, newTicket } from "../helpers/api";
 import { call } from "../helpers/http";
+import { freePort } from "../../scripts/lib/local-infra";
 import { createWorld, type World } from "../helpers/world";
 
 let w: World, other: World;
@@ -158,7 +159,7 @@ describe("two app processes share one budget through Redis", () => {
       return;
     }
     const root = path.resolve(import.meta.dirname, "../..");
-    const ports = [41_000 + Math.floor(Math.random() * 1000), 42_000 + Math.floor(Math.random() * 1000)];
+    const ports = [await freePort(), await freePort()];
     for (const port of ports) {
       const child = spawn(process.execPath, ["--import", "tsx", "--import", "./scripts/lib/server-only-shim.mjs", "tests/fixtures/mini-app.ts", String(port)], {
         cwd: root,

@@ -5,11 +5,13 @@ import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../../src/server/db/embedded";
 import { prepareDatabase } from "../../src/server/db/prepare-database";
+import { freePort } from "../../scripts/lib/local-infra";
 
 // One migrated template database per run; every test file clones its own database from it
 // (tests/setup/per-file.ts), so files run in parallel without sharing rows.
 // With DATABASE_URL set, that server is used (its user must be allowed to create databases);
-// without it, a throwaway embedded PostgreSQL is started in a temp directory.
+// without it, a throwaway embedded PostgreSQL is started in a temp directory on a free port.
+// Only the integration project runs this (vitest.config.ts): unit tests need no database.
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -28,8 +30,7 @@ export default async function setup(project: TestProject) {
   if (!adminUrl) {
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "beacon-test-pg-"));
     fs.chmodSync(tmpDir, 0o755);
-    const port = 55_000 + Math.floor(Math.random() * 5_000);
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(tmpDir, "data"), port });
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(tmpDir, "data"), port: await freePort() });
     adminUrl = embedded.url("postgres");
   }
   const templateDb = `beacon_tpl_${runId}`;

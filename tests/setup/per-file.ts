@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { afterAll, inject } from "vitest";
 import { closeDb } from "../../src/server/db/client";
@@ -6,7 +9,9 @@ import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 import { setProcessEnv } from "../../src/server/env";
 import { withDatabase } from "./global";
 
-// Runs before each test file: clone the migrated template into this file's own database.
+// Runs before each test file: clone the migrated template into this file's own database, and give
+// the file its own data directory (mail spool, local uploads), so two files running at once share
+// neither rows nor files.
 const adminUrl = inject("adminUrl");
 const name = `beacon_t_${inject("runId")}_${randomBytes(4).toString("hex")}`;
 const admin = new pg.Client({ connectionString: adminUrl });
@@ -22,7 +27,8 @@ for (let attempt = 0; ; attempt++) {
   }
 }
 await admin.end();
-setProcessEnv({ DATABASE_URL: withDatabase(adminUrl, name) });
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "beacon-test-data-"));
+setProcessEnv({ DATABASE_URL: withDatabase(adminUrl, name), BEACON_DATA_DIR: dataDir });
 resetLimitersForTests();
 
 afterAll(async () => {
@@ -31,4 +37,5 @@ afterAll(async () => {
   await c.connect();
   await c.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
   await c.end();
+  fs.rmSync(dataDir, { recursive: true, force: true });
 });
