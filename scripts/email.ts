@@ -1,7 +1,7 @@
 // npm run email -- mailbox <add|list|update|remove> --org <slug> …
-// Connects an org's existing IMAP mailbox to Beacon until the admin API and UI exist (they come
-// with the route table): the same domain functions, run as one of the org's active admins, so the
-// live check, the audit record and the rules are the ones the API will have. The password is read
+// Connects an org's existing IMAP mailbox to Beacon from the server (an operator's way beside the
+// admin API /api/v1/email/mailboxes): the same domain functions, run as one of the org's active
+// admins, so the live check, the audit record and the rules are the API's. The password is read
 // from stdin (never an argument: arguments show in `ps` and shell history).
 //
 //   printf '%s\n' "$IMAP_PASSWORD" | npm run email -- mailbox add --org acme --address support@acme.test \
