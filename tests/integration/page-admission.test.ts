@@ -13,7 +13,7 @@ import { createWorld, type Actor, type World } from "../helpers/world";
 // Issue 18 item 8: the ticket list page ran listTickets without the API's IP, user and search
 // budgets (65 searches a minute passed where the API stops at 60) and searched with the org's
 // `search` feature switched off (the API answers 503). The page now goes through the same
-// admission (src/server/http/admission.ts) as GET /api/v1/tickets.
+// admission (src/server/ratelimit/admission.ts) as GET /api/v1/tickets.
 
 let w: World;
 beforeAll(async () => {
