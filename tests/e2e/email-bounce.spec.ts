@@ -52,6 +52,8 @@ test("a bounce marks the requester on the ticket page; the message shows its aut
     await expect(requester.getByTestId("bouncing")).toBeVisible({ timeout: 1_000 });
   }).toPass({ timeout: 60_000, intervals: [1_000] });
   await expect(requester.getByTestId("bouncing")).toHaveAttribute("title", /5\.1\.1/);
+  // A public reply would reach nobody by email now, and the reply box does not promise it.
+  await expect(page.getByLabel("Message (the customer sees it)")).toHaveAccessibleDescription("Markdown is supported. Ctrl+Enter sends.");
   // The customer's message came through the SMTP receiver: checked, and .example has no records.
   await expect(page.getByTestId("public-reply").first().getByTestId("email-envelope")).toContainText("AuthSPF none · DKIM none · DMARC none");
   await page.screenshot({ path: "test-results/email-bounce.png", fullPage: true });

@@ -93,6 +93,15 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
   return { title: data ? `#${data.ticket.number} ${data.ticket.subject}` : "Ticket not found" };
 }
 
+/** Who a public reply is emailed to, leaving out bouncing addresses (decision 035); null when nobody. */
+function emailedToText(ccs: string[], bouncing: TicketBouncing | null): string | null {
+  const requester = !bouncing?.requester;
+  const okCcs = ccs.filter((c) => !bouncing?.ccs.has(c)).length;
+  const except = bouncing?.requester || okCcs < ccs.length ? " (not to bouncing addresses)" : "";
+  if (requester) return (okCcs ? "the requester and the CCs" : "the requester") + except;
+  return okCcs ? `the CCs${except}` : null;
+}
+
 export default async function TicketPage({ params }: { params: Params }) {
   const { id } = await params;
   const user = await requireUser({ returnTo: `/tickets/${encodeURIComponent(id)}` });
@@ -159,7 +168,7 @@ export default async function TicketPage({ params }: { params: Params }) {
             {closed ? (
               <p className="notice closed-notice">This ticket is closed. {staff ? "It can no longer be changed." : "To follow up, open a new request."}</p>
             ) : can(user, "ticket.comment.public", ticket) ? (
-              <ReplyBox ticketId={ticket.id} canNote={can(user, "ticket.comment.internal", ticket)} customer={!staff} upload={files.enabled ? { maxBytes: files.maxBytes } : null} emailedTo={staff && emailsReplies ? (ccs.length ? "the requester and the CCs" : "the requester") : null} />
+              <ReplyBox ticketId={ticket.id} canNote={can(user, "ticket.comment.internal", ticket)} customer={!staff} upload={files.enabled ? { maxBytes: files.maxBytes } : null} emailedTo={staff && emailsReplies ? emailedToText(ccs, bouncing) : null} />
             ) : null}
           </div>
 
