@@ -153,3 +153,15 @@ export const emailMailboxes = pgTable(
     uniqueIndex("email_mailboxes_org_account_key").on(t.orgId, sql`lower(${t.host})`, t.port, t.username, t.folder),
   ],
 );
+
+/**
+ * The org's secret for the provider webhook (POST /api/v1/email/inbound, decision 039): only its
+ * SHA-256 is stored (the secret is 256 random bits, so a plain hash cannot be reversed), and its
+ * last characters so an admin can tell which one a provider has.
+ */
+export const emailInboundSecrets = pgTable("email_inbound_secrets", {
+  orgId: uuid("org_id").primaryKey().references(() => orgs.id, { onDelete: "cascade" }),
+  secretSha256: text("secret_sha256").notNull(),
+  hint: text("hint").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
