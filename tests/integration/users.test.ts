@@ -275,4 +275,16 @@ describe("GET /api/v1/users still lists the SPEC shape", () => {
     expect(r.body.data).toEqual([expect.objectContaining({ email: "new.agent@example.test" })]);
     expect(Object.keys(r.body.data[0]).sort()).toEqual(["blocked", "createdAt", "email", "id", "name", "orgId", "role"]);
   });
+
+  it("lists staff to agents; a customer, or an agent asking for customers, is refused by the users.list rules", async () => {
+    const staff = await call(listRoute, "GET", "/api/v1/users", who(w.agent));
+    expect(staff.status).toBe(200);
+    expect(staff.body.data.map((u: { role: string }) => u.role)).not.toContain("customer");
+    const customer = await call(listRoute, "GET", "/api/v1/users", who(w.customer));
+    expect(customer.status).toBe(403);
+    expect(customer.body.error.message).toBe("your role may not do this (users.list)");
+    const customers = await call(listRoute, "GET", "/api/v1/users", { ...who(w.agent), query: { role: "customer" } });
+    expect(customers.status).toBe(403);
+    expect(customers.body.error.details).toEqual({ reason: "customers_not_listable" });
+  });
 });

@@ -20,7 +20,9 @@ export const USER_OPERATIONS = [
     operationId: "listUsers",
     summary: "Users of your org: admins list everyone; agents list agents and admins (SPEC §6), and asking for role=customer is 403",
     tag: "users",
-    can: "staff",
+    can: "signed-in",
+    // Staff only (users.list), refused by the domain with its own rule's message, as before the table.
+    domainCan: "staff",
     query: ZListUsers,
     status: 200,
     response: page(ZUser),
