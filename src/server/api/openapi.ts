@@ -15,7 +15,7 @@ const AUTH_OF: Record<RouteRule, Auth> = { public: "public", "signed-in": "any",
 function fromTable(op: ApiOperation): Operation {
   return {
     method: op.method, path: op.path, operationId: op.operationId, summary: op.summary, description: op.description, tag: op.tag,
-    auth: AUTH_OF[op.domainCan ?? op.can], params: op.params, query: op.query, body: op.body, multipart: op.multipart,
+    auth: AUTH_OF[op.domainCan ?? op.can], params: op.params, query: op.query, body: op.body, multipart: op.multipart, rawBody: op.rawBody,
     requestHeaders: op.requestHeaders, responseHeaders: op.responseHeaders, status: op.status, response: op.response,
   };
 }
@@ -61,7 +61,7 @@ function errorResponses(op: Operation) {
   if (op.auth === "staff" || op.auth === "admin" || op.method !== "GET") codes.add(403);
   if (hasPathParams) codes.add(404);
   if (op.method !== "GET" && hasPathParams) codes.add(409);
-  if (op.body || op.multipart) [413, 415].forEach((c) => codes.add(c));
+  if (op.body || op.multipart || op.rawBody) [413, 415].forEach((c) => codes.add(c));
   if (op.requestHeaders?.["If-Match"]) codes.add(412);
   return Object.fromEntries([...codes].sort().map((c) => [String(c), { $ref: "#/components/responses/Error" }]));
 }
@@ -86,6 +86,7 @@ export function openApiDocument(): Record<string, unknown> {
       parameters: parameters(op),
       ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: schema(op.body, "input") } } } } : {}),
       ...(op.multipart ? { requestBody: { required: true, content: { "multipart/form-data": { schema: schema(op.multipart, "input") } } } } : {}),
+      ...(op.rawBody ? { requestBody: { required: true, description: op.rawBody.description, content: { [op.rawBody.mediaType]: { schema: { type: "string", format: "binary" } } } } } : {}),
       responses: {
         [String(op.status)]: op.response
           ? { description: "OK", ...responseHeaders(op), content: { "application/json": { schema: schema(op.response, "output") } } }

@@ -50,6 +50,8 @@ export type OperationDef<C extends RouteRule, P, Q, B> = {
   response: ZodType | null;
   /** A body the handler streams itself (uploads): its multipart/form-data fields, for the document. */
   multipart?: ZodType;
+  /** A raw body of one media type a public handler reads itself from call.req (no JSON parsing), for the document. */
+  rawBody?: { mediaType: string; description: string };
   /** Operations a user who must change their password may still call. */
   allowPendingPasswordChange?: boolean;
   /** Operations a user who must first set up two-factor sign-in may still call. */

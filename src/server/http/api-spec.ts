@@ -24,6 +24,8 @@ export type Operation = {
   body?: ZodType;
   /** A multipart/form-data body the handler streams itself (uploads). */
   multipart?: ZodType;
+  /** A raw body of one media type the handler reads itself (message/rfc822 for the email webhook). */
+  rawBody?: { mediaType: string; description: string };
   /** Request headers read (name → what they do) and headers of a successful response (name → what they carry). */
   requestHeaders?: Record<string, string>;
   responseHeaders?: Record<string, string>;
