@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { zUuidParam } from "../../http/route";
 import { createAddress, deleteAddress, getAddress, listAddresses, updateAddress, ZAddress, ZCreateAddress, ZUpdateAddress } from "../../email/addresses";
+import { getInboundSecret, receiveInboundWebhook, revokeInboundSecret, rotateInboundSecret, ZInboundSecret, ZNewInboundSecret } from "../../email/inbound-webhook";
 import { connectMailbox, disconnectMailbox, listMailboxes, updateMailbox, ZConnectMailbox, ZUpdateMailbox } from "../../email/mailboxes";
 import { defineOperation } from "../operation";
 
@@ -72,4 +73,39 @@ const MAILBOX_OPERATIONS = [
   }),
 ];
 
-export const EMAIL_OPERATIONS = [...ADDRESS_OPERATIONS, ...MAILBOX_OPERATIONS];
+const WEBHOOK_INTAKE_OPERATIONS = [
+  defineOperation({
+    method: "POST", path: "/api/v1/email/inbound", operationId: "receiveInboundEmail",
+    summary: "Provider webhook: one raw RFC 5322 message, committed before the 202 (the same message again: the same answer, stored once)",
+    description:
+      "Authenticated by the org's inbound secret (POST /api/v1/email/inbound-secret) sent as `Authorization: Bearer <secret>`: 401 without it. " +
+      "The message is stored for the support address it was delivered to (Delivered-To, X-Original-To, To or Cc, or `?recipient=`): 400 when none is the org's. " +
+      "Over INBOUND_MAX_BYTES: 413. Not message/rfc822: 415. Intake switched off (email_inbound): 503 feature_disabled and nothing stored, so the provider retries (decision 039).",
+    tag: "email", can: "public",
+    query: z.strictObject({ recipient: z.string().max(320).optional() }),
+    rawBody: { mediaType: "message/rfc822", description: "The raw message, exactly as received (up to INBOUND_MAX_BYTES)" },
+    status: 202, response: z.object({ id: z.uuid() }),
+    handler: (call, { query }) => receiveInboundWebhook({
+      authorization: call.req.headers.get("authorization"), contentType: call.req.headers.get("content-type"), contentLength: call.req.headers.get("content-length"),
+      recipient: query.recipient, req: call.req,
+    }),
+  }),
+  defineOperation({
+    method: "GET", path: "/api/v1/email/inbound-secret", operationId: "getInboundEmailSecret", summary: "Whether the provider webhook has a secret, and its last characters",
+    tag: "email", can: "org.admin", status: 200, response: ZInboundSecret,
+    handler: (scope) => getInboundSecret(scope),
+  }),
+  defineOperation({
+    method: "POST", path: "/api/v1/email/inbound-secret", operationId: "rotateInboundEmailSecret",
+    summary: "Generate the provider webhook's secret, returned once in this answer (the previous one stops working)",
+    tag: "email", can: "org.admin", status: 201, response: ZNewInboundSecret,
+    handler: (scope) => rotateInboundSecret(scope),
+  }),
+  defineOperation({
+    method: "DELETE", path: "/api/v1/email/inbound-secret", operationId: "revokeInboundEmailSecret", summary: "Remove the provider webhook's secret: every delivery is 401 until a new one is generated",
+    tag: "email", can: "org.admin", status: 204, response: null,
+    handler: (scope) => revokeInboundSecret(scope),
+  }),
+];
+
+export const EMAIL_OPERATIONS = [...ADDRESS_OPERATIONS, ...MAILBOX_OPERATIONS, ...WEBHOOK_INTAKE_OPERATIONS];
