@@ -47,6 +47,7 @@ afterAll(async () => {
   await dove?.stop();
 });
 
+// Six script runs, each booting tsx: about a minute on an idle machine, much more on a loaded one.
 suite("npm run email -- mailbox", () => {
   it("adds (password on stdin, checked live), lists without the password, disables and removes a mailbox", async () => {
     const base = ["--org", org.slug, "--host", dove.host, "--port", String(dove.port), "--tls", "none", "--user", dove.user];
@@ -73,5 +74,5 @@ suite("npm run email -- mailbox", () => {
     const gone = await unsafeWithSystem((tx) => tx.execute(sql`select 1 from email_mailboxes where id = ${m.id}`));
     expect(gone.rows).toHaveLength(0);
     expect((await emailCli(["mailbox", "frobnicate", "--org", org.slug])).code).toBe(2);
-  }, 120_000);
+  }, 300_000);
 });
