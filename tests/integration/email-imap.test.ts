@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { seal } from "../../src/server/auth/secret-box";
 import { AppError } from "../../src/server/core/errors";
 import type { Principal } from "../../src/server/core/principal";
@@ -25,6 +25,8 @@ import { waitFor } from "../helpers/jobs";
 // tests/helpers/dovecot.ts. Each test uses folders of its own in the one test mailbox, and runs a
 // fetcher restricted to its own orgs.
 
+// Logins with a wrong password wait out dovecot's auth delay, and the full suite loads the machine.
+vi.setConfig({ testTimeout: 60_000 });
 const inCi = process.env.CI === "true";
 if (!DOVECOT_BIN && !inCi) console.warn("email-imap: skipped: dovecot is not installed (apt-get install dovecot-imapd; CI installs it and fails without it)");
 const suite = DOVECOT_BIN || inCi ? describe : describe.skip;
