@@ -4,6 +4,7 @@ import { comments, tickets } from "../db/schema/tickets";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
 import type { Scope } from "../core/scope";
+import { runTriggers } from "../automation/run-triggers";
 import { renderMarkdown } from "../markdown/render";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
@@ -57,5 +58,8 @@ export async function addComment(scope: Scope, ticketId: string, input: CreateCo
     // The reply itself goes to the requester and CCs by email, whatever channel it was written in (decision 031).
     if (staff) await queueReplyEmail(tx, { orgId: user.orgId, ticketId: t.id, commentId: c!.id });
   }
+  // The org's triggers run last, in this transaction (SPEC §12).
+  const event = input.internal ? "internal_note" : staff ? "staff_comment" : "customer_comment";
+  await runTriggers(scope, { ticketId: t.id, event, channel: via.channel, body: input.body, before: t });
   return toCommentView(c!);
 }

@@ -5,6 +5,7 @@ import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
 import type { Scope } from "../core/scope";
+import { runTriggers } from "../automation/run-triggers";
 import { renderMarkdown } from "../markdown/render";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
@@ -65,5 +66,7 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
     data: { number, subject: ticket.subject, priority: ticket.priority, requesterId, tags: ticket.tags, commentId: comment!.id },
   });
   await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.created", ticketId: ticket.id, actorId: user.userId });
-  return (await ticketViewer(scope))(ticket, now);
+  // The org's triggers run last, in this transaction, on the ticket as written (SPEC §12).
+  const auto = await runTriggers(scope, { ticketId: ticket.id, event: "created", channel: via.channel, body: input.body });
+  return (await ticketViewer(scope))(auto?.ticket ?? ticket, now);
 }

@@ -5,6 +5,7 @@ import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
 import type { Scope } from "../core/scope";
+import { runTriggers } from "../automation/run-triggers";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
 import { slaChangesOnUpdate, slaNextCheck } from "../sla/apply";
@@ -92,7 +93,10 @@ export async function updateVersionedTicket(
   if (set.assigneeId) {
     await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.assigned", ticketId: t.id, actorId: user.userId, assigneeId: set.assigneeId });
   }
-  return { ticket: (await ticketViewer(scope))(updated!, now), version: updated!.version };
+  // The org's triggers run last, in this transaction; the answer shows what they changed too (SPEC §12).
+  const auto = await runTriggers(scope, { ticketId: t.id, event: "updated", before: t });
+  const final = auto?.ticket ?? updated!;
+  return { ticket: (await ticketViewer(scope))(final, now), version: final.version };
 }
 
 async function assertAssignable(scope: Scope, assigneeId: string): Promise<void> {
