@@ -110,6 +110,9 @@ export async function startDovecot(opts: { tls?: boolean | "starttls"; password?
   ].join("\n");
   writeFileSync(path.join(dir, "dovecot.conf"), conf);
   const child = spawn(DOVECOT_BIN, ["-F", "-c", path.join(dir, "dovecot.conf")], { stdio: ["ignore", "pipe", "pipe"] });
+  // A test process that ends without stop() (a hook timed out) must not leave dovecot running.
+  const reap = () => child.kill("SIGKILL");
+  process.once("exit", reap);
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
@@ -134,6 +137,7 @@ export async function startDovecot(opts: { tls?: boolean | "starttls"; password?
       return c;
     },
     stop: async () => {
+      process.off("exit", reap);
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
