@@ -3,6 +3,7 @@ import { z } from "zod";
 import { zUuidParam } from "../../http/route";
 import { createAddress, deleteAddress, getAddress, listAddresses, updateAddress, ZAddress, ZCreateAddress, ZUpdateAddress } from "../../email/addresses";
 import { getInboundSecret, receiveInboundWebhook, revokeInboundSecret, rotateInboundSecret, ZInboundSecret, ZNewInboundSecret } from "../../email/inbound-webhook";
+import { addCc, clearUserBounce, listCcs, removeCc, ZAddTicketCc, ZTicketCc } from "../../email/ticket-ccs";
 import { connectMailbox, disconnectMailbox, listMailboxes, updateMailbox, ZConnectMailbox, ZUpdateMailbox } from "../../email/mailboxes";
 import { defineOperation } from "../operation";
 
@@ -108,4 +109,29 @@ const WEBHOOK_INTAKE_OPERATIONS = [
   }),
 ];
 
-export const EMAIL_OPERATIONS = [...ADDRESS_OPERATIONS, ...MAILBOX_OPERATIONS, ...WEBHOOK_INTAKE_OPERATIONS];
+const CC_OPERATIONS = [
+  defineOperation({
+    method: "GET", path: "/api/v1/tickets/{id}/ccs", operationId: "listTicketCcs", summary: "A ticket's CCs (staff only: customers never see other participants' addresses)",
+    tag: "email", can: "staff", params: zUuidParam, status: 200, response: z.object({ data: z.array(ZTicketCc) }),
+    handler: (scope, { params }) => listCcs(scope, { ticketId: params.id }),
+  }),
+  defineOperation({
+    method: "POST", path: "/api/v1/tickets/{id}/ccs", operationId: "addTicketCc",
+    summary: "Copy an address on a ticket (an unknown address becomes a customer, as inbound mail does); already copied: the same CC",
+    tag: "email", can: "staff", params: zUuidParam, body: ZAddTicketCc, status: 201, response: ZTicketCc,
+    handler: (scope, { params, body }) => addCc(scope, { ticketId: params.id, email: body.email }),
+  }),
+  defineOperation({
+    method: "DELETE", path: "/api/v1/tickets/{id}/ccs/{ccId}", operationId: "removeTicketCc", summary: "Stop copying an address on a ticket (ccId: the CC's address)",
+    tag: "email", can: "staff", params: z.object({ id: z.uuid({ message: "must be a UUID" }), ccId: z.string().min(3).max(320) }), status: 204, response: null,
+    handler: (scope, { params }) => removeCc(scope, { ticketId: params.id, ccId: params.ccId }),
+  }),
+  defineOperation({
+    method: "DELETE", path: "/api/v1/users/{id}/bounce", operationId: "clearUserBounce",
+    summary: "Clear a user's bouncing mark (and their address's on tickets' CCs): mail goes to them again",
+    tag: "email", can: "staff", params: zUuidParam, status: 204, response: null,
+    handler: (scope, { params }) => clearUserBounce(scope, { userId: params.id }),
+  }),
+];
+
+export const EMAIL_OPERATIONS = [...ADDRESS_OPERATIONS, ...MAILBOX_OPERATIONS, ...WEBHOOK_INTAKE_OPERATIONS, ...CC_OPERATIONS];
