@@ -7,6 +7,7 @@ const ADMIN_SECTIONS = [
   { href: "/admin", label: "Overview" },
   { href: "/admin/users", label: "Users" },
   { href: "/admin/sla", label: "SLA policies" },
+  { href: "/admin/email", label: "Email" },
   { href: "/admin/webhooks", label: "Webhooks" },
   { href: "/admin/jobs", label: "Failed deliveries" },
   { href: "/admin/flags", label: "Feature flags" },
