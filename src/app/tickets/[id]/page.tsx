@@ -18,6 +18,7 @@ import { orgSendsReplies } from "@/server/email/outbound-reply";
 import { listTicketCcs } from "@/server/email/ticket-ccs";
 import { ticketBouncing, type TicketBouncing } from "@/server/email/bouncing";
 import { BouncingMark } from "@/components/tickets/bouncing-mark";
+import { TicketCcs } from "@/components/tickets/ticket-ccs";
 import { withPageContext } from "@/server/auth/page-context";
 import { currentUser, requireUser, type PageUser } from "@/server/auth/page-session";
 import { AppError } from "@/server/core/errors";
@@ -214,18 +215,7 @@ export default async function TicketPage({ params }: { params: Params }) {
                     <div>
                       <dt>CC</dt>
                       <dd data-testid="ticket-ccs">
-                        {ccs.length ? (
-                          <ul className="cc-list">
-                            {ccs.map((c) => (
-                              <li key={c}>
-                                {c}
-                                {bouncing?.ccs.get(c) ? <> <BouncingMark reason={bouncing.ccs.get(c)!} /></> : null}
-                              </li>
-                            ))}
-                          </ul>
-                        ) : (
-                          <span className="muted">No one</span>
-                        )}
+                        <TicketCcs ticketId={ticket.id} ccs={ccs.map((c) => ({ email: c, bouncing: bouncing?.ccs.get(c) ?? null }))} />
                       </dd>
                     </div>
                   </dl>
