@@ -93,13 +93,13 @@ const largest = orgs.reduce((a, b) => (b.tickets > a.tickets ? b : a));
 
 const openStream = await (async () => {
   if (!args.route) return async (org: Org) => ticketExportStream(org.id, { format: args.format, batchSize: args.batchSize });
-  const { GET } = await import("../../src/app/api/v1/export/tickets/route");
+  const { GET } = await import("../../src/app/api/v1/[...path]/route");
   const { encodeSession, sessionCookieName } = await import("../../src/server/auth/session-cookie");
   return async (org: Org) => {
     if (!org.adminId) throw new Error(`org ${org.slug} has no active admin to export as`);
     const cookie = `${sessionCookieName()}=${await encodeSession({ sub: org.adminId, oid: org.id, sv: org.adminSv! })}`;
     const req = new Request(`http://bench/api/v1/export/tickets?format=${args.format}`, { headers: { cookie, "x-forwarded-for": "127.0.0.1" } });
-    const res = await GET(req, { params: Promise.resolve({}) });
+    const res = await GET(req);
     if (res.status !== 200 || !res.body) throw new Error(`org ${org.slug}: HTTP ${res.status} ${await res.text()}`);
     return res.body;
   };

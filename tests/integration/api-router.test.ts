@@ -56,7 +56,9 @@ describe("the /api/v1 router", () => {
 
   it("refuses, for every bodiless table operation, each role its `can` rule leaves out (403 before the handler)", async () => {
     const refusals: string[] = [];
-    for (const op of TABLE.filter((o) => !o.body)) {
+    // An empty query must parse, or the query's 400 (checked first, as ever) answers before the role:
+    // the incremental export needs startTime or cursor.
+    for (const op of TABLE.filter((o) => !o.body && (!o.query || o.query.safeParse({}).success))) {
       const roles = rolesOf(op.can);
       for (const who of [w.admin, w.agent, w.customer]) {
         if (roles === null || roles.includes(who.role)) continue;
@@ -69,5 +71,6 @@ describe("the /api/v1 router", () => {
     }
     expect(refusals).toContain("GET /api/v1/feature-flags agent");
     expect(refusals).toContain("GET /api/v1/feature-flags customer");
+    expect(refusals).toContain("GET /api/v1/export/tickets agent");
   });
 });

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { GET as listNotifications } from "../../src/app/api/v1/notifications/route";
+import { GET as listNotifications } from "../helpers/http";
 import { apiRoute as slaSettingsRoute } from "../helpers/http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { handleNotify } from "../../src/server/notifications/notify";

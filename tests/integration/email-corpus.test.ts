@@ -8,7 +8,7 @@ import { applyInbound, type ApplyOutcome } from "../../src/server/email/apply-in
 import { storeInbound } from "../../src/server/email/store-inbound";
 import { createOrg, createUser, sessionCookie, type TestOrg } from "../helpers/factories";
 import { api } from "../helpers/api";
-import * as exportRoute from "../../src/app/api/v1/export/tickets/route";
+import { apiRoute as exportRoute } from "../helpers/http";
 import { createSupportAddress } from "../helpers/email";
 
 // A corpus of messages written in the shapes real clients produce (tests/fixtures/email/), each
@@ -329,7 +329,7 @@ describe("the ndjson export carries the same comment shape", () => {
     const admin = await createUser(w.org, { role: "admin" });
     const who = { cookie: await sessionCookie(admin) };
     const viaApi = ((await api.listComments(who, r.ticketId!)).body as { data: unknown[] }).data;
-    const res = await exportRoute.GET(new Request("http://localhost/api/v1/export/tickets?format=ndjson", { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } }), { params: Promise.resolve({}) });
+    const res = await exportRoute.GET(new Request("http://localhost/api/v1/export/tickets?format=ndjson", { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } }));
     expect(res.status).toBe(200);
     const [doc] = (await res.text()).trim().split("\n").map((l) => JSON.parse(l) as { comments: unknown[] });
     expect(doc!.comments).toEqual(viaApi);

@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as exportRoute from "../../src/app/api/v1/export/tickets/route";
-import * as incrementalRoute from "../../src/app/api/v1/export/tickets/incremental/route";
+import { apiRoute as exportRoute, apiRoute as incrementalRoute } from "../helpers/http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";

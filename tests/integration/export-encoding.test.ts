@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import * as exportRoute from "../../src/app/api/v1/export/tickets/route";
+import { apiRoute as exportRoute } from "../helpers/http";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { readCsvBatch } from "../../src/server/export/csv-batch";
 import { csvRow } from "../../src/server/export/csv";
@@ -19,7 +19,7 @@ import { createWorld, type Actor, type World } from "../helpers/world";
 async function exportText(who: Actor, format: "csv" | "ndjson"): Promise<string> {
   const url = new URL("http://localhost/api/v1/export/tickets");
   url.searchParams.set("format", format);
-  const res = await exportRoute.GET(new Request(url, { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } }), { params: Promise.resolve({}) });
+  const res = await exportRoute.GET(new Request(url, { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } }));
   expect(res.status).toBe(200);
   return res.text();
 }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as incrementalRoute from "../../src/app/api/v1/export/tickets/incremental/route";
+import { apiRoute as incrementalRoute } from "../helpers/http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { api, newTicket } from "../helpers/api";
@@ -14,7 +14,7 @@ type Result = { status: number; body: any }; // eslint-disable-line @typescript-
 async function page(who: Actor, query: Record<string, string>): Promise<Result> {
   const url = new URL("http://localhost/api/v1/export/tickets/incremental");
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  const res = await incrementalRoute.GET(new Request(url, { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } }), { params: Promise.resolve({}) });
+  const res = await incrementalRoute.GET(new Request(url, { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } }));
   return { status: res.status, body: await res.json() };
 }
 

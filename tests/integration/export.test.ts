@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { sql, type SQL } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as exportRoute from "../../src/app/api/v1/export/tickets/route";
+import { apiRoute as exportRoute } from "../helpers/http";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { csvBatchQuery } from "../../src/server/export/csv-batch";
@@ -35,7 +35,7 @@ function request(who: Actor, query: Record<string, string> = {}): Request {
 }
 
 async function exportAs(who: Actor, query: Record<string, string> = {}): Promise<Result> {
-  const res = await exportRoute.GET(request(who, query), { params: Promise.resolve({}) });
+  const res = await exportRoute.GET(request(who, query));
   const text = await res.text();
   let body: unknown;
   try {
@@ -292,7 +292,7 @@ describe("a client that goes away stops the export", () => {
   });
 
   it("cancelling the body stream stops further batch reads", async () => {
-    const res = await exportRoute.GET(request(big.admin), { params: Promise.resolve({}) });
+    const res = await exportRoute.GET(request(big.admin));
     const before = exportBatchesRead();
     const reader = res.body!.getReader();
     const first = await reader.read();
@@ -308,7 +308,7 @@ describe("a client that goes away stops the export", () => {
     const server = http.createServer((req, res) => {
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-      void exportRoute.GET(new Request(`http://127.0.0.1${req.url}`, { headers }), { params: Promise.resolve({}) }).then(async (response) => {
+      void exportRoute.GET(new Request(`http://127.0.0.1${req.url}`, { headers })).then(async (response) => {
         // As Next.js does: write with backpressure, cancel the body when the socket closes.
         res.writeHead(response.status, Object.fromEntries(response.headers));
         const reader = response.body!.getReader();

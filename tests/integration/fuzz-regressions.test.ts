@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import * as notificationsRoute from "../../src/app/api/v1/notifications/route";
+import { apiRoute as notificationsRoute } from "../helpers/http";
 import { apiRoute as usersRoute } from "../helpers/http";
 import { apiRoute as deliveriesRoute, apiRoute as webhooksRoute } from "../helpers/http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";

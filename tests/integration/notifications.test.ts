@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { GET as listNotifications } from "../../src/app/api/v1/notifications/route";
-import { POST as markRead } from "../../src/app/api/v1/notifications/read/route";
+import { GET as listNotifications, POST as markRead } from "../helpers/http";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { enqueue } from "../../src/server/jobs/enqueue";
 import { QUEUES } from "../../src/server/jobs/queues";

@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import * as policies from "../../src/app/api/v1/sla-policies/route";
-import * as policy from "../../src/app/api/v1/sla-policies/[id]/route";
+import { apiRoute as policies, apiRoute as policy } from "../helpers/http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { calendars } from "../../src/server/db/schema/sla";
 import { timezoneLookups } from "../../src/server/sla/calendar";

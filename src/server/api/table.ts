@@ -4,9 +4,13 @@ import { ATTACHMENT_OPERATIONS } from "./routes/attachments";
 import { AUDIT_OPERATIONS } from "./routes/audit";
 import { AUTH_OPERATIONS } from "./routes/auth";
 import { EMAIL_OPERATIONS } from "./routes/email";
+import { EXPORT_OPERATIONS } from "./routes/export";
 import { FEATURE_FLAG_OPERATIONS } from "./routes/feature-flags";
+import { JOB_OPERATIONS } from "./routes/jobs";
 import { ME_OPERATIONS } from "./routes/me";
+import { NOTIFICATION_OPERATIONS } from "./routes/notifications";
 import { ORG_OPERATIONS } from "./routes/org";
+import { SLA_POLICY_OPERATIONS } from "./routes/sla-policies";
 import { TICKET_OPERATIONS } from "./routes/tickets";
 import { TOKEN_OPERATIONS } from "./routes/tokens";
 import { USER_OPERATIONS } from "./routes/users";
@@ -21,9 +25,13 @@ export const TABLE: readonly ApiOperation[] = [
   ...AUDIT_OPERATIONS,
   ...AUTH_OPERATIONS,
   ...EMAIL_OPERATIONS,
+  ...EXPORT_OPERATIONS,
   ...FEATURE_FLAG_OPERATIONS,
+  ...JOB_OPERATIONS,
   ...ME_OPERATIONS,
+  ...NOTIFICATION_OPERATIONS,
   ...ORG_OPERATIONS,
+  ...SLA_POLICY_OPERATIONS,
   ...TICKET_OPERATIONS,
   ...TOKEN_OPERATIONS,
   ...USER_OPERATIONS,

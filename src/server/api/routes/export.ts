@@ -1,0 +1,37 @@
+import "server-only";
+import { incrementalExport } from "../../export/incremental-export";
+import { ZExportQuery, ZIncrementalPage, ZIncrementalQuery } from "../../export/schemas";
+import { startTicketExport } from "../../export/start-export";
+import { defineOperation } from "../operation";
+
+export const EXPORT_OPERATIONS = [
+  defineOperation({
+    method: "GET",
+    path: "/api/v1/export/tickets",
+    operationId: "exportTickets",
+    summary:
+      "Stream every ticket of the org as CSV (header row, RFC 4180, formula-safe) or ndjson (one ticket per line with all its comments), " +
+      "in (updatedAt, id) order; 10 a minute per admin",
+    tag: "export",
+    can: "org.admin",
+    query: ZExportQuery,
+    status: 200,
+    // The handler answers with the streamed CSV or ndjson itself, not a JSON body.
+    response: null,
+    feature: "export",
+    handler: (scope, { query }) => startTicketExport(scope, query),
+  }),
+  defineOperation({
+    method: "GET",
+    path: "/api/v1/export/tickets/incremental",
+    operationId: "exportTicketsIncremental",
+    summary: "Incremental ticket export: start with startTime, continue with nextCursor until endOfStream, then poll with the last nextCursor",
+    tag: "export",
+    can: "org.admin",
+    query: ZIncrementalQuery,
+    status: 200,
+    response: ZIncrementalPage,
+    feature: "export",
+    handler: (scope, { query }) => incrementalExport(scope, query),
+  }),
+];
