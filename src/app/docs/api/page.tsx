@@ -13,8 +13,9 @@ type Operation = {
   tags: string[];
   "x-beacon-roles": string;
   parameters: Parameter[];
-  requestBody?: { content: { "application/json": { schema: Schema } } };
-  responses: Record<string, { description?: string; $ref?: string; content?: { "application/json": { schema: Schema } } }>;
+  /** application/json, or multipart/form-data for an upload. */
+  requestBody?: { content: Record<string, { schema: Schema }> };
+  responses: Record<string, { description?: string; $ref?: string; headers?: Record<string, { description: string }>; content?: { "application/json": { schema: Schema } } }>;
 };
 type Doc = { info: { title: string; description: string; version: string }; paths: Record<string, Record<string, Operation>>; components: { responses: { Error: { content: { "application/json": { schema: Schema } } } } } };
 
@@ -162,7 +163,14 @@ export default async function ApiDocsPage() {
                         </table>
                       </div>
                     ) : null}
-                    {op.requestBody ? <JsonBlock label="Request body (application/json)" value={op.requestBody.content["application/json"].schema} /> : null}
+                    {Object.entries(op.requestBody?.content ?? {}).map(([type, body]) => (
+                      <JsonBlock key={type} label={`Request body (${type})`} value={body.schema} />
+                    ))}
+                    {Object.entries(ok?.headers ?? {}).map(([name, h]) => (
+                      <p key={name} className="api-roles">
+                        <strong>Response header <code>{name}</code>:</strong> {h.description}
+                      </p>
+                    ))}
                     {ok?.content ? (
                       <JsonBlock label={`Response ${okStatus}`} value={ok.content["application/json"].schema} />
                     ) : (
