@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { zUuidParam } from "../../http/route";
 import { createAddress, deleteAddress, getAddress, listAddresses, updateAddress, ZAddress, ZCreateAddress, ZUpdateAddress } from "../../email/addresses";
+import { getEmailSettings, updateEmailSettings, ZEmailSettings, ZUpdateEmailSettings } from "../../email/email-settings";
 import { getInboundSecret, receiveInboundWebhook, revokeInboundSecret, rotateInboundSecret, ZInboundSecret, ZNewInboundSecret } from "../../email/inbound-webhook";
 import { addCc, clearUserBounce, listCcs, removeCc, ZAddTicketCc, ZTicketCc } from "../../email/ticket-ccs";
 import { connectMailbox, disconnectMailbox, listMailboxes, updateMailbox, ZConnectMailbox, ZUpdateMailbox } from "../../email/mailboxes";
@@ -134,4 +135,17 @@ const CC_OPERATIONS = [
   }),
 ];
 
-export const EMAIL_OPERATIONS = [...ADDRESS_OPERATIONS, ...MAILBOX_OPERATIONS, ...WEBHOOK_INTAKE_OPERATIONS, ...CC_OPERATIONS];
+const SETTINGS_OPERATIONS = [
+  defineOperation({
+    method: "GET", path: "/api/v1/email/settings", operationId: "getEmailSettings", summary: "The org's inbound-mail settings: the hourly new-ticket cap per sender and the DMARC-refuse domains",
+    tag: "email", can: "org.admin", status: 200, response: ZEmailSettings,
+    handler: (scope) => getEmailSettings(scope),
+  }),
+  defineOperation({
+    method: "PATCH", path: "/api/v1/email/settings", operationId: "updateEmailSettings", summary: "Change the org's inbound-mail settings (audited)",
+    tag: "email", can: "org.admin", body: ZUpdateEmailSettings, status: 200, response: ZEmailSettings,
+    handler: (scope, { body }) => updateEmailSettings(scope, body),
+  }),
+];
+
+export const EMAIL_OPERATIONS = [...ADDRESS_OPERATIONS, ...MAILBOX_OPERATIONS, ...WEBHOOK_INTAKE_OPERATIONS, ...CC_OPERATIONS, ...SETTINGS_OPERATIONS];
