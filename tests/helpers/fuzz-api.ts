@@ -3,8 +3,7 @@ import path from "node:path";
 import fc from "fast-check";
 import pg from "pg";
 import type { ZodType } from "zod";
-import type { Operation } from "../../src/server/http/api-spec";
-import { documentedOperations } from "../../src/server/api/openapi";
+import { documentedOperations, type Operation } from "../../src/server/api/openapi";
 import { TABLE } from "../../src/server/api/table";
 import { ERROR_STATUS } from "../../src/server/core/errors";
 import { apiRoute, call, type CallResult } from "./http";
@@ -76,7 +75,7 @@ export async function discoverOperations(): Promise<{ ops: FuzzOp[]; problems: s
       }
       const spec = documented.find((o) => o.method === name && o.path === template);
       if (!spec) {
-        problems.push(`${name} ${template}: no OpenAPI entry (src/server/http/api-spec.ts) to take its schemas from`);
+        problems.push(`${name} ${template}: no OpenAPI entry (src/server/api/table.ts) to take its schemas from`);
         continue;
       }
       ops.push({ method: name as Method, template, params, handler: value as RouteHandler, spec, key: `${name} ${template}` });

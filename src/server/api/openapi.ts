@@ -2,13 +2,21 @@ import "server-only";
 import { z, type ZodType } from "zod";
 import type { RouteRule } from "../authz/rules";
 import { ERROR_STATUS } from "../core/errors";
-import { OPERATIONS as LEGACY_OPERATIONS, type Auth, type Operation } from "../http/api-spec";
 import type { ApiOperation } from "./operation";
 import { TABLE } from "./table";
 
-// The OpenAPI document, generated: every route-table operation from its one definition, then the
-// legacy entries of endpoints still served by their own route files (until they move into the
-// table, docs/decisions/032-route-table.md). GET /api/openapi.json serves it.
+// The OpenAPI document, generated from the route table: every operation from its one definition
+// (docs/decisions/032-route-table.md). GET /api/openapi.json serves it.
+
+/** Who may call an operation, as the document's x-beacon-roles says it. */
+export type Auth = "public" | "any" | "staff" | "admin";
+
+/** One documented operation: a table operation's contract with its roles as the document shows them. */
+export type Operation = Pick<
+  ApiOperation,
+  | "method" | "path" | "operationId" | "summary" | "description" | "tag" | "params" | "query" | "body" | "multipart" | "rawBody"
+  | "requestHeaders" | "responseHeaders" | "status" | "response"
+> & { auth: Auth };
 
 const AUTH_OF: Record<RouteRule, Auth> = { public: "public", "signed-in": "any", staff: "staff", "org.admin": "admin" };
 
@@ -20,12 +28,9 @@ function fromTable(op: ApiOperation): Operation {
   };
 }
 
-const key = (op: { method: string; path: string }) => `${op.method} ${op.path}`;
-
-/** Every documented operation: the table's, then each legacy entry the table does not serve yet. */
+/** Every documented operation: the route table's, in its order. */
 export function documentedOperations(): Operation[] {
-  const served = new Set(TABLE.map(key));
-  return [...TABLE.map(fromTable), ...LEGACY_OPERATIONS.filter((op) => !served.has(key(op)))];
+  return TABLE.map(fromTable);
 }
 
 const ZError = z.object({ error: z.object({ code: z.enum(Object.keys(ERROR_STATUS) as [string, ...string[]]), message: z.string(), details: z.unknown().optional() }) });
@@ -39,8 +44,6 @@ function parameters(op: Operation) {
   if (op.params) {
     const js = schema(op.params, "input") as ObjectSchema;
     for (const [name, s] of Object.entries(js.properties ?? {})) params.push({ name, in: "path", required: true, schema: s });
-  } else if (op.pathId) {
-    params.push({ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } });
   }
   for (const [name, description] of Object.entries(op.requestHeaders ?? {})) {
     params.push({ name, in: "header", required: false, description, schema: { type: "string" } });
@@ -55,7 +58,7 @@ function parameters(op: Operation) {
 }
 
 function errorResponses(op: Operation) {
-  const hasPathParams = op.pathId === true || op.params !== undefined;
+  const hasPathParams = op.params !== undefined;
   const codes = new Set<number>([400, 429, 500, 503]);
   if (op.auth !== "public") codes.add(401);
   if (op.auth === "staff" || op.auth === "admin" || op.method !== "GET") codes.add(403);
@@ -77,7 +80,7 @@ export function openApiDocument(): Record<string, unknown> {
   for (const op of documentedOperations()) {
     paths[op.path] ??= {};
     paths[op.path]![op.method.toLowerCase()] = {
-      ...(op.operationId ? { operationId: op.operationId } : {}),
+      operationId: op.operationId,
       summary: op.summary,
       ...(op.description ? { description: op.description } : {}),
       tags: [op.tag],

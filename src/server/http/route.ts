@@ -148,15 +148,7 @@ async function admit<Q, P>(
   return user;
 }
 
-/** Same wrapper for routes that run before anyone is signed in (token grant, setup links). */
-export function publicRoute<B = undefined, Q = undefined, P = undefined>(
-  spec: Omit<Spec<B, Q, P>, "auth" | "allowPendingPasswordChange" | "allowPendingTwoFactorSetup">,
-  handler: (ctx: PublicCtx<Q, P>, body: B) => Promise<unknown>,
-): Handler {
-  return wrap(spec, publicRun(handler));
-}
-
-/** The step of publicRoute(): the handler with the public context, no claim and no transaction. */
+/** The step of a public operation (token grant, setup links): the handler with the public context, no claim and no transaction. */
 export function publicRun<B, Q, P>(handler: (ctx: PublicCtx<Q, P>, body: B) => Promise<unknown>): Run<B, Q, P> {
   return (base, body) => handler(base.ctx, body);
 }
