@@ -16,9 +16,8 @@ import { TOKEN_OPERATIONS } from "./routes/tokens";
 import { USER_OPERATIONS } from "./routes/users";
 import { WEBHOOK_OPERATIONS } from "./routes/webhooks";
 
-// Every operation the /api/v1 catch-all serves and the OpenAPI document lists. A resource moves
-// here from its route files one at a time (docs/decisions/032-route-table.md); the endpoints not
-// yet moved are still documented by the legacy OPERATIONS list in src/server/http/api-spec.ts.
+// Every operation the /api/v1 catch-all serves and the OpenAPI document lists: every /api/v1
+// endpoint, each defined once in routes/<resource>.ts (docs/decisions/032-route-table.md).
 
 export const TABLE: readonly ApiOperation[] = [
   ...ATTACHMENT_OPERATIONS,
