@@ -282,3 +282,45 @@ export function InboundSecretPanel({ secret }: { secret: InboundSecretData }) {
     </>
   );
 }
+
+export type EmailSettingsData = { ticketsPerSenderPerHour: number; dmarcRefuseDomains: string[] };
+
+export function EmailSettingsForm({ settings }: { settings: EmailSettingsData }) {
+  const id = useId();
+  const { run, busy, status, failure } = useApiAction();
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const body = {
+      ticketsPerSenderPerHour: Number(f.get("ticketsPerSenderPerHour")),
+      dmarcRefuseDomains: String(f.get("dmarcRefuseDomains") ?? "").split(/[\s,]+/).map((d) => d.trim()).filter(Boolean),
+    };
+    await run(() => api<EmailSettingsData>("PATCH", "/api/v1/email/settings", body), () => "Email settings saved.");
+  }
+  const capErr = fieldError(failure, "ticketsPerSenderPerHour");
+  const domErr = failure?.issues.find((i) => i.path.startsWith("dmarcRefuseDomains"))?.message;
+  return (
+    <>
+      <form onSubmit={submit} noValidate className={s.formGrid}>
+        <div className="field">
+          <label htmlFor={`${id}-cap`}>New tickets per sender per hour</label>
+          <input id={`${id}-cap`} name="ticketsPerSenderPerHour" type="number" min={1} max={10000} defaultValue={settings.ticketsPerSenderPerHour}
+            aria-invalid={capErr ? true : undefined} aria-describedby={capErr ? `${id}-cap-err` : `${id}-cap-hint`} />
+          <p id={`${id}-cap-hint`} className="muted small">More mail from that sender is held, not lost, and applied once the hour has room.</p>
+          {capErr ? <p id={`${id}-cap-err`} className="field-error">The cap {capErr}.</p> : null}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-dmarc`}>Refuse mail failing DMARC from these domains</label>
+          <textarea id={`${id}-dmarc`} name="dmarcRefuseDomains" rows={3} defaultValue={settings.dmarcRefuseDomains.join("\n")} spellCheck={false}
+            aria-invalid={domErr ? true : undefined} aria-describedby={domErr ? `${id}-dmarc-err` : `${id}-dmarc-hint`} />
+          <p id={`${id}-dmarc-hint`} className="muted small">One domain per line, e.g. your customers&apos; domains, so nobody can post into their tickets by forging their address.</p>
+          {domErr ? <p id={`${id}-dmarc-err`} className="field-error">A domain {domErr}.</p> : null}
+        </div>
+        <div className={s.formActions}>
+          <button type="submit" className="button primary" disabled={busy} aria-busy={busy}>{busy ? "Saving…" : "Save settings"}</button>
+        </div>
+      </form>
+      <ActionFeedback status={status} failure={failure} />
+    </>
+  );
+}

@@ -1,8 +1,9 @@
 import type { Metadata } from "next";
 import s from "@/components/admin/admin.module.css";
-import { AddAddressForm, AddressRows, ConnectMailboxForm, InboundSecretPanel, MailboxRows } from "@/components/admin/email-admin";
+import { AddAddressForm, AddressRows, ConnectMailboxForm, EmailSettingsForm, InboundSecretPanel, MailboxRows } from "@/components/admin/email-admin";
 import { withPageContext } from "@/server/auth/page-context";
 import { listAddresses } from "@/server/email/addresses";
+import { getEmailSettings } from "@/server/email/email-settings";
 import { getInboundSecret } from "@/server/email/inbound-webhook";
 import { listMailboxes } from "@/server/email/mailboxes";
 import { requireAdmin } from "../require-admin";
@@ -15,6 +16,7 @@ export default async function EmailAdminPage() {
     addresses: (await listAddresses(scope)).data,
     mailboxes: (await listMailboxes(scope)).data,
     secret: await getInboundSecret(scope),
+    settings: await getEmailSettings(scope),
   }));
 
   return (
@@ -55,6 +57,13 @@ export default async function EmailAdminPage() {
             <code>/api/v1/email/inbound</code> with <code>Authorization: Bearer &lt;secret&gt;</code>.
           </p>
           <InboundSecretPanel secret={data.secret} />
+        </div>
+      </section>
+
+      <section className="card" aria-labelledby="email-settings-title">
+        <div className={s.section}>
+          <h2 id="email-settings-title">Incoming mail settings</h2>
+          <EmailSettingsForm settings={data.settings} />
         </div>
       </section>
     </>
