@@ -26,22 +26,25 @@ export function TicketCcs({ ticketId, ccs }: { ticketId: string; ccs: CcData[] }
   const err = failure?.issues.find((i) => i.path === "email")?.message;
   return (
     <>
-      {ccs.length ? (
-        <ul className="cc-list">
-          {ccs.map((c) => (
-            <li key={c.email}>
-              {c.email}
-              {c.bouncing ? <> <BouncingMark reason={c.bouncing} /></> : null}{" "}
-              <button type="button" className="button subtle small" disabled={busyKey === c.email} aria-label={`Remove CC ${c.email}`}
-                onClick={() => run(() => api<void>("DELETE", `/api/v1/tickets/${ticketId}/ccs/${encodeURIComponent(c.email)}`), () => `${c.email} is no longer copied.`, { key: c.email })}>
-                Remove
-              </button>
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <span className="muted">No one</span>
-      )}
+      {/* The list alone carries the test id: "No one" is its whole text when nobody is copied. */}
+      <div data-testid="ticket-ccs">
+        {ccs.length ? (
+          <ul className="cc-list">
+            {ccs.map((c) => (
+              <li key={c.email}>
+                {c.email}
+                {c.bouncing ? <> <BouncingMark reason={c.bouncing} /></> : null}{" "}
+                <button type="button" className="button subtle small" disabled={busyKey === c.email} aria-label={`Remove CC ${c.email}`}
+                  onClick={() => run(() => api<void>("DELETE", `/api/v1/tickets/${ticketId}/ccs/${encodeURIComponent(c.email)}`), () => `${c.email} is no longer copied.`, { key: c.email })}>
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <span className="muted">No one</span>
+        )}
+      </div>
       <form ref={formRef} onSubmit={add} noValidate className="cc-add">
         <label htmlFor={`${id}-cc`} className="visually-hidden">Add a CC by email address</label>
         <input id={`${id}-cc`} name="email" type="email" placeholder="name@example.com" autoComplete="off" spellCheck={false} required

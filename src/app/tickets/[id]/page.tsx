@@ -214,7 +214,7 @@ export default async function TicketPage({ params }: { params: Params }) {
                     </div>
                     <div>
                       <dt>CC</dt>
-                      <dd data-testid="ticket-ccs">
+                      <dd data-testid="ticket-cc-field">
                         <TicketCcs ticketId={ticket.id} ccs={ccs.map((c) => ({ email: c, bouncing: bouncing?.ccs.get(c) ?? null }))} />
                       </dd>
                     </div>
