@@ -53,4 +53,16 @@ describe("OpenAPI document", () => {
     expect(list.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(["limit", "cursor", "status", "priority", "assigneeId", "q", "sort"]));
     expect(JSON.stringify(doc)).not.toContain("undefined");
   });
+
+  it("describes the streamed upload as multipart/form-data with its 413 and 415, and the events as staff-only", () => {
+    type Op = { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> }; responses: Record<string, unknown>; "x-beacon-roles": string };
+    const doc = openApiDocument() as { paths: Record<string, Record<string, Op>> };
+    const upload = doc.paths["/api/v1/tickets/{id}/attachments"]!.post!;
+    expect(Object.keys(upload.requestBody!.content)).toEqual(["multipart/form-data"]);
+    expect(Object.keys(upload.requestBody!.content["multipart/form-data"]!.schema.properties)).toEqual(["file", "commentId"]);
+    expect(Object.keys(upload.responses)).toEqual(expect.arrayContaining(["201", "413", "415"]));
+    const events = doc.paths["/api/v1/tickets/{id}/events"]!.get!;
+    expect(events["x-beacon-roles"]).toBe("staff");
+    expect(Object.keys(events.responses)).toContain("403");
+  });
 });
