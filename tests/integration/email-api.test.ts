@@ -98,7 +98,7 @@ describe("email settings API", () => {
   it("an admin reads and changes the sender cap and DMARC domains (audited); bad values 400; agents 403; each org its own", async () => {
     const get = (who: { cookie: string }) => call(apiRoute.GET, "GET", "/api/v1/email/settings", { cookie: who.cookie });
     const patch = (who: { cookie: string }, body: unknown) => call(apiRoute.PATCH, "PATCH", "/api/v1/email/settings", { cookie: who.cookie, body });
-    expect((await get(A.admin)).body).toEqual({ ticketsPerSenderPerHour: 20, dmarcRefuseDomains: [] });
+    expect((await get(A.admin)).body).toEqual({ ticketsPerSenderPerHour: 20, dmarcRefuseDomains: [], inboundOpenPolicy: "anyone", inboundOpenDomains: [] });
     expect((await get(A.agent)).status).toBe(403);
     expect((await patch(A.agent, { ticketsPerSenderPerHour: 5 })).status).toBe(403);
     for (const body of [{ ticketsPerSenderPerHour: 0 }, { ticketsPerSenderPerHour: 2.5 }, { dmarcRefuseDomains: ["not a domain"] }, { other: 1 }]) {
@@ -106,9 +106,9 @@ describe("email settings API", () => {
     }
     const r = await patch(A.admin, { ticketsPerSenderPerHour: 5, dmarcRefuseDomains: ["Bank.Example", "bank.example", "shop.example"] });
     expect(r.status, r.text).toBe(200);
-    expect(r.body).toEqual({ ticketsPerSenderPerHour: 5, dmarcRefuseDomains: ["bank.example", "shop.example"] });
+    expect(r.body).toEqual({ ticketsPerSenderPerHour: 5, dmarcRefuseDomains: ["bank.example", "shop.example"], inboundOpenPolicy: "anyone", inboundOpenDomains: [] });
     expect((await get(A.admin)).body).toEqual(r.body);
-    expect((await get(B.admin)).body).toEqual({ ticketsPerSenderPerHour: 20, dmarcRefuseDomains: [] });
+    expect((await get(B.admin)).body).toEqual({ ticketsPerSenderPerHour: 20, dmarcRefuseDomains: [], inboundOpenPolicy: "anyone", inboundOpenDomains: [] });
     const events = await auditOf(A.org.id, "org.email_settings_changed");
     expect(events).toHaveLength(1);
     // The same values again change nothing and record nothing.

@@ -283,7 +283,11 @@ export function InboundSecretPanel({ secret }: { secret: InboundSecretData }) {
   );
 }
 
-export type EmailSettingsData = { ticketsPerSenderPerHour: number; dmarcRefuseDomains: string[] };
+export type EmailSettingsData = {
+  ticketsPerSenderPerHour: number; dmarcRefuseDomains: string[]; inboundOpenPolicy: "anyone" | "known" | "domains"; inboundOpenDomains: string[];
+};
+
+const domainList = (v: FormDataEntryValue | null) => String(v ?? "").split(/[\s,]+/).map((d) => d.trim()).filter(Boolean);
 
 export function EmailSettingsForm({ settings }: { settings: EmailSettingsData }) {
   const id = useId();
@@ -293,12 +297,15 @@ export function EmailSettingsForm({ settings }: { settings: EmailSettingsData })
     const f = new FormData(e.currentTarget);
     const body = {
       ticketsPerSenderPerHour: Number(f.get("ticketsPerSenderPerHour")),
-      dmarcRefuseDomains: String(f.get("dmarcRefuseDomains") ?? "").split(/[\s,]+/).map((d) => d.trim()).filter(Boolean),
+      dmarcRefuseDomains: domainList(f.get("dmarcRefuseDomains")),
+      inboundOpenPolicy: String(f.get("inboundOpenPolicy") ?? "anyone"),
+      inboundOpenDomains: domainList(f.get("inboundOpenDomains")),
     };
     await run(() => api<EmailSettingsData>("PATCH", "/api/v1/email/settings", body), () => "Email settings saved.");
   }
   const capErr = fieldError(failure, "ticketsPerSenderPerHour");
   const domErr = failure?.issues.find((i) => i.path.startsWith("dmarcRefuseDomains"))?.message;
+  const openErr = failure?.issues.find((i) => i.path.startsWith("inboundOpenDomains"))?.message;
   return (
     <>
       <form onSubmit={submit} noValidate className={s.formGrid}>
@@ -315,6 +322,22 @@ export function EmailSettingsForm({ settings }: { settings: EmailSettingsData })
             aria-invalid={domErr ? true : undefined} aria-describedby={domErr ? `${id}-dmarc-err` : `${id}-dmarc-hint`} />
           <p id={`${id}-dmarc-hint`} className="muted small">One domain per line, e.g. your customers&apos; domains, so nobody can post into their tickets by forging their address.</p>
           {domErr ? <p id={`${id}-dmarc-err`} className="field-error">A domain {domErr}.</p> : null}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-open`}>Who may open tickets by email</label>
+          <select id={`${id}-open`} name="inboundOpenPolicy" defaultValue={settings.inboundOpenPolicy} aria-describedby={`${id}-open-hint`}>
+            <option value="anyone">Anyone</option>
+            <option value="known">Only people who already have an account</option>
+            <option value="domains">Only senders of the domains below</option>
+          </select>
+          <p id={`${id}-open-hint`} className="muted small">Mail from anyone else that would open a new ticket is refused and recorded; replies to existing tickets always get through.</p>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-open-domains`}>Domains that may open tickets</label>
+          <textarea id={`${id}-open-domains`} name="inboundOpenDomains" rows={3} defaultValue={settings.inboundOpenDomains.join("\n")} spellCheck={false}
+            aria-invalid={openErr ? true : undefined} aria-describedby={openErr ? `${id}-open-domains-err` : `${id}-open-domains-hint`} />
+          <p id={`${id}-open-domains-hint`} className="muted small">One domain per line; its subdomains are included. Used when only listed domains may open tickets.</p>
+          {openErr ? <p id={`${id}-open-domains-err`} className="field-error">Domains: {openErr}.</p> : null}
         </div>
         <div className={s.formActions}>
           <button type="submit" className="button primary" disabled={busy} aria-busy={busy}>{busy ? "Saving…" : "Save settings"}</button>

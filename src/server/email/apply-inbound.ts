@@ -19,6 +19,7 @@ import { storeMailAttachments, recordMailAttachments } from "./email-attachments
 import { htmlToMarkdown } from "./html-to-markdown";
 import { inboundSettings } from "./inbound-settings";
 import { checkMailAuth, NOT_CHECKED, refusesDmarcFailure } from "./mail-auth";
+import { existingUserId, openPolicyRefusal } from "./open-policy";
 import { parseMessage, type InboundMail } from "./parse-message";
 import { senderPrincipal } from "./sender";
 import { checkSenderCap } from "./sender-cap";
@@ -79,6 +80,10 @@ async function applyRow(row: typeof inboundMessages.$inferSelect, requestId: str
       const settings = await inboundSettings(tx, orgId);
       const guarded = auth.dmarc === "fail" ? refusesDmarcFailure(mail.from!.address, settings.dmarcRefuseDomains) : null;
       if (guarded) return reject(tx, { orgId, inboundId, requestId }, `rejected: DMARC failed for ${mail.from!.address.split("@")[1]}, and the org refuses mail failing DMARC for ${guarded}`, auth, files.discard);
+      const token = tokenOf(orgId, [row.rcptTo, ...mail.to, ...mail.cc], requestId);
+      // Who may open tickets by email (decision 039): refused before a user is made, unless it is a reply of a participant.
+      const closedTo = settings.inboundOpenPolicy === "anyone" ? null : await openPolicyRefusal(tx, orgId, mail.from!.address, settings);
+      if (closedTo && !(await findThread(tx, orgId, mail, await existingUserId(tx, orgId, mail.from!.address), token))) return reject(tx, { orgId, inboundId, requestId }, closedTo, auth, files.discard);
       const sender = await senderPrincipal(tx, orgId, mail.from!, requestId);
       if (!sender) return drop(tx, orgId, inboundId, "sender is blocked", files.discard);
       const scope: Scope = { tx, user: sender, requestId };
@@ -87,7 +92,7 @@ async function applyRow(row: typeof inboundMessages.$inferSelect, requestId: str
         ...(files.refused.length ? { refused: files.refused } : {}),
       };
       const body = commentBody(mail, files.refused);
-      const thread = await findThread(tx, orgId, mail, sender.userId, tokenOf(orgId, [row.rcptTo, ...mail.to, ...mail.cc], requestId));
+      const thread = await findThread(tx, orgId, mail, sender.userId, token);
 
       let ticketId: string;
       let commentId: string;

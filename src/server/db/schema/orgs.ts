@@ -16,6 +16,10 @@ export type OrgSettings = {
   inboundTicketsPerSenderPerHour?: number;
   /** Sender domains whose mail is refused when it fails DMARC: nobody can post as them by forging From (decision 035). */
   dmarcRefuseDomains?: string[];
+  /** Who may open a new ticket by email: anyone (default), known users of the org, or senders of some domains (decision 039). */
+  inboundOpenPolicy?: "anyone" | "known" | "domains";
+  /** The domains (and their subdomains) whose senders may open tickets by email when inboundOpenPolicy is "domains". */
+  inboundOpenDomains?: string[];
 };
 
 // The tenant itself. Row-level security lets a request see only its own org row.
