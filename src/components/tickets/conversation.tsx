@@ -44,7 +44,17 @@ export function Conversation({ comments, authorOf, attachments = [], staff = fal
                 </span>
                 <LocalTime iso={c.createdAt} className="comment-time" />
               </header>
-              {staff && c.email ? <EmailEnvelope email={c.email} /> : null}
+              {staff && c.email ? (
+                <>
+                  <EmailEnvelope email={c.email} />
+                  {/* The message as it arrived (decision 039): headers and MIME parts the comment does not show. */}
+                  <p className="small">
+                    <a href={`/api/v1/tickets/${c.ticketId}/comments/${c.id}/original`} download data-testid="email-original">
+                      Download original (.eml)
+                    </a>
+                  </p>
+                </>
+              ) : null}
               {/* Sanitized on write by the unified pipeline (rehype-sanitize); the only raw HTML in the UI. */}
               <div className="comment-body prose" dangerouslySetInnerHTML={{ __html: c.bodyHtml }} />
               <AttachmentList items={filesOf.get(c.id) ?? []} label={`Files attached to this ${c.internal ? "note" : "message"}`} />

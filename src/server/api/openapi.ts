@@ -14,7 +14,7 @@ export type Auth = "public" | "any" | "staff" | "admin";
 /** One documented operation: a table operation's contract with its roles as the document shows them. */
 export type Operation = Pick<
   ApiOperation,
-  | "method" | "path" | "operationId" | "summary" | "description" | "tag" | "params" | "query" | "body" | "multipart" | "rawBody"
+  | "method" | "path" | "operationId" | "summary" | "description" | "tag" | "params" | "query" | "body" | "multipart" | "rawBody" | "rawResponse"
   | "requestHeaders" | "responseHeaders" | "status" | "response"
 > & { auth: Auth };
 
@@ -23,7 +23,7 @@ const AUTH_OF: Record<RouteRule, Auth> = { public: "public", "signed-in": "any",
 function fromTable(op: ApiOperation): Operation {
   return {
     method: op.method, path: op.path, operationId: op.operationId, summary: op.summary, description: op.description, tag: op.tag,
-    auth: AUTH_OF[op.domainCan ?? op.can], params: op.params, query: op.query, body: op.body, multipart: op.multipart, rawBody: op.rawBody,
+    auth: AUTH_OF[op.domainCan ?? op.can], params: op.params, query: op.query, body: op.body, multipart: op.multipart, rawBody: op.rawBody, rawResponse: op.rawResponse,
     requestHeaders: op.requestHeaders, responseHeaders: op.responseHeaders, status: op.status, response: op.response,
   };
 }
@@ -93,7 +93,9 @@ export function openApiDocument(): Record<string, unknown> {
       responses: {
         [String(op.status)]: op.response
           ? { description: "OK", ...responseHeaders(op), content: { "application/json": { schema: schema(op.response, "output") } } }
-          : { description: "No content" },
+          : op.rawResponse
+            ? { description: op.rawResponse.description, ...responseHeaders(op), content: { [op.rawResponse.mediaType]: { schema: { type: "string", format: "binary" } } } }
+            : { description: "No content" },
         ...errorResponses(op),
       },
     };

@@ -46,8 +46,10 @@ export type OperationDef<C extends RouteRule, P, Q, B> = {
   responseHeaders?: Record<string, string>;
   /** Status of a successful response (204: the handler returns nothing). */
   status: number;
-  /** Schema of the successful response body (null for 204). */
+  /** Schema of the successful response body (null for 204, or for a raw body the handler answers itself). */
   response: ZodType | null;
+  /** A successful response that is raw bytes of one media type (a handler returning a Response), for the document. */
+  rawResponse?: { mediaType: string; description: string };
   /** A body the handler streams itself (uploads): its multipart/form-data fields, for the document. */
   multipart?: ZodType;
   /** A raw body of one media type a public handler reads itself from call.req (no JSON parsing), for the document. */

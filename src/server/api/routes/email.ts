@@ -6,6 +6,7 @@ import { getEmailSettings, updateEmailSettings, ZEmailSettings, ZUpdateEmailSett
 import { getInboundSecret, receiveInboundWebhook, revokeInboundSecret, rotateInboundSecret, ZInboundSecret, ZNewInboundSecret } from "../../email/inbound-webhook";
 import { addCc, clearUserBounce, listCcs, removeCc, ZAddTicketCc, ZTicketCc } from "../../email/ticket-ccs";
 import { connectMailbox, disconnectMailbox, listMailboxes, updateMailbox, ZConnectMailbox, ZUpdateMailbox } from "../../email/mailboxes";
+import { originalMessage } from "../../email/original-message";
 import { defineOperation } from "../operation";
 
 // The email channel's endpoints (issue 12 items 1, 2, 5, 8; SPEC §11): support addresses, IMAP
@@ -126,6 +127,19 @@ const CC_OPERATIONS = [
     method: "DELETE", path: "/api/v1/tickets/{id}/ccs/{ccId}", operationId: "removeTicketCc", summary: "Stop copying an address on a ticket (ccId: the CC's address)",
     tag: "email", can: "staff", params: z.object({ id: z.uuid({ message: "must be a UUID" }), ccId: z.string().min(3).max(320) }), status: 204, response: null,
     handler: (scope, { params }) => removeCc(scope, { ticketId: params.id, ccId: params.ccId }),
+  }),
+  defineOperation({
+    method: "GET", path: "/api/v1/tickets/{id}/comments/{commentId}/original", operationId: "downloadOriginalEmail",
+    summary: "The raw message an email comment came in as, byte for byte (staff only; a comment that did not come by email: 404)",
+    tag: "email", can: "staff", params: z.object({ id: z.uuid({ message: "must be a UUID" }), commentId: z.uuid({ message: "must be a UUID" }) }),
+    status: 200, response: null,
+    rawResponse: { mediaType: "message/rfc822", description: "The stored message, as a download (<ticket number>-<comment>.eml)" },
+    responseHeaders: {
+      "Content-Disposition": "attachment; filename=\"<ticket number>-<comment>.eml\"",
+      "X-Content-Type-Options": "nosniff",
+      "Cache-Control": "private, no-store",
+    },
+    handler: (scope, { params }) => originalMessage(scope, { ticketId: params.id, commentId: params.commentId }),
   }),
   defineOperation({
     method: "DELETE", path: "/api/v1/users/{id}/bounce", operationId: "clearUserBounce",
