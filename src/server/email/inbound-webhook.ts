@@ -5,6 +5,7 @@ import { z } from "zod";
 import { recordAudit } from "../audit/record-audit";
 import { assertCan } from "../authz/permissions";
 import { AppError } from "../core/errors";
+import { readBodyLimited } from "../core/read-body";
 import type { Scope } from "../core/scope";
 import { emailAddresses, emailInboundSecrets } from "../db/schema/email";
 import { withTenant } from "../db/tenant";
@@ -57,25 +58,6 @@ const unauthenticated = () => new AppError("unauthenticated", "send the org's in
 const tooLarge = (max: number) => new AppError("payload_too_large", `the message is larger than INBOUND_MAX_BYTES (${max} bytes)`);
 const toUuid = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 
-async function readLimited(req: Request, max: number): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (req.body) {
-    const reader = req.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > max) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge(max);
-      }
-      chunks.push(value);
-    }
-  }
-  return Buffer.concat(chunks);
-}
-
 /** The addresses a message was delivered to, as its headers say (the provider's envelope recipient headers first). */
 function headerRecipients(raw: Buffer): string[] {
   const head = raw.subarray(0, 256 * 1024).toString("latin1");
@@ -118,7 +100,7 @@ export async function receiveInboundWebhook(input: InboundWebhookInput): Promise
   const type = (input.contentType ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "message/rfc822") throw new AppError("unsupported_media_type", "send the raw message as Content-Type: message/rfc822");
   if (Number(input.contentLength ?? "0") > max) throw tooLarge(max);
-  const raw = await readLimited(input.req, max);
+  const raw = await readBodyLimited(input.req, max, () => tooLarge(max));
   if (raw.length === 0 || !/\r?\n\r?\n|^[\x21-\x39\x3b-\x7e]+:/.test(raw.subarray(0, 1024).toString("latin1"))) {
     throw new AppError("validation_failed", "the body is not an RFC 5322 message", { issues: [{ in: "body", path: "", message: "expected a raw RFC 5322 message" }] });
   }

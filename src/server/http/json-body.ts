@@ -1,5 +1,6 @@
 import "server-only";
 import { AppError } from "../core/errors";
+import { readBodyLimited } from "../core/read-body";
 
 export const MAX_JSON_BYTES = 1024 * 1024;
 
@@ -14,22 +15,7 @@ export async function readJsonBody(req: Request): Promise<unknown> {
   }
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_JSON_BYTES) throw tooLarge();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (req.body) {
-    const reader = req.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_JSON_BYTES) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
+  const text = (await readBodyLimited(req, MAX_JSON_BYTES, tooLarge)).toString("utf8");
   if (text.trim() === "") throw new AppError("validation_failed", "request body is empty; send a JSON object");
   try {
     return JSON.parse(text) as unknown;
