@@ -15,7 +15,7 @@ type Operation = {
   parameters: Parameter[];
   /** application/json, or multipart/form-data for an upload. */
   requestBody?: { content: Record<string, { schema: Schema }> };
-  responses: Record<string, { description?: string; $ref?: string; headers?: Record<string, { description: string }>; content?: { "application/json": { schema: Schema } } }>;
+  responses: Record<string, { description?: string; $ref?: string; headers?: Record<string, { description: string }>; content?: Record<string, { schema: Schema }> }>;
 };
 type Doc = { info: { title: string; description: string; version: string }; paths: Record<string, Record<string, Operation>>; components: { responses: { Error: { content: { "application/json": { schema: Schema } } } } } };
 
@@ -172,7 +172,9 @@ export default async function ApiDocsPage() {
                       </p>
                     ))}
                     {ok?.content ? (
-                      <JsonBlock label={`Response ${okStatus}`} value={ok.content["application/json"].schema} />
+                      Object.entries(ok.content).map(([type, body]) => (
+                        <JsonBlock key={type} label={type === "application/json" ? `Response ${okStatus}` : `Response ${okStatus} (${type})`} value={body.schema} />
+                      ))
                     ) : (
                       <p className="muted">Response {okStatus}: no content.</p>
                     )}
