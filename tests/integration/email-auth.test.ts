@@ -5,12 +5,12 @@ import { sql } from "drizzle-orm";
 import { dkimSign } from "mailauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
-import { applyInbound, type ApplyOutcome } from "../../src/server/email/apply-inbound";
+import { applyInbound } from "../../src/server/email/apply-inbound";
 import { answeredLocally, setMailAuthResolver } from "../../src/server/email/mail-auth";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { storeInbound } from "../../src/server/email/store-inbound";
 import { api } from "../helpers/api";
-import { createSupportAddress, sendRaw } from "../helpers/email";
+import { createSupportAddress, deliverAndApply } from "../helpers/email";
 import { createWorld, type World } from "../helpers/world";
 
 // SPF/DKIM/DMARC of inbound mail (decision 035), through the real SMTP receiver (which records the
@@ -63,13 +63,7 @@ async function signed(message: string, domain = "gmail.test"): Promise<string> {
   return r.signatures + message;
 }
 
-async function deliver(to: string, message: string, from: string): Promise<ApplyOutcome & { inboundId: string }> {
-  const r = await sendRaw(rx.port, { from, to: [to] }, message);
-  expect(r.response).toMatch(/^250 /);
-  const id = /Accepted (\S+)/.exec(r.response)![1]!;
-  const [{ org_id }] = (await q<{ org_id: string }>(sql`select org_id from inbound_messages where id = ${id}`)) as [{ org_id: string }];
-  return { ...(await applyInbound({ orgId: org_id, inboundId: id })), inboundId: id };
-}
+const deliver = (to: string, raw: string, from: string) => deliverAndApply(rx.port, to, raw, from);
 
 type Row = { status: string; reason: string | null; client_ip: string | null; helo: string | null; auth: Record<string, unknown> | null; ticket_id: string | null };
 const row = async (id: string) => (await q<Row>(sql`select status::text as status, reason, client_ip, helo, auth, ticket_id from inbound_messages where id = ${id}`))[0]!;

@@ -5,7 +5,6 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
-import { applyInbound, type ApplyOutcome } from "../../src/server/email/apply-inbound";
 import { ticketBouncing } from "../../src/server/email/bouncing";
 import { parseDeliveryReport } from "../../src/server/email/dsn";
 import { handleReplyEmail } from "../../src/server/email/outbound-reply";
@@ -15,7 +14,7 @@ import { metrics } from "../../src/server/observability/metrics";
 import { GET as userRoute } from "../helpers/http";
 import { api } from "../helpers/api";
 import { call } from "../helpers/http";
-import { createSupportAddress, sendRaw } from "../helpers/email";
+import { createSupportAddress, deliverAndApply } from "../helpers/email";
 import { startSmtp } from "../helpers/receivers";
 import { createWorld, type World } from "../helpers/world";
 
@@ -52,13 +51,7 @@ function fixture(name: string, vars: Record<string, string>): string {
 }
 
 /** Over SMTP to the receiver, then the apply job of the stored message. */
-async function deliver(to: string, message: string, from: string): Promise<ApplyOutcome & { inboundId: string; orgId: string }> {
-  const r = await sendRaw(rx.port, { from, to: [to] }, message);
-  expect(r.response).toMatch(/^250 /);
-  const id = /Accepted (\S+)/.exec(r.response)![1]!;
-  const [{ org_id }] = (await q<{ org_id: string }>(sql`select org_id from inbound_messages where id = ${id}`)) as [{ org_id: string }];
-  return { ...(await applyInbound({ orgId: org_id, inboundId: id })), inboundId: id, orgId: org_id };
-}
+const deliver = (to: string, raw: string, from: string) => deliverAndApply(rx.port, to, raw, from);
 
 const plain = (h: { from: string; to: string; cc?: string; subject: string; body: string }) =>
   [`From: ${h.from}`, `To: ${h.to}`, ...(h.cc ? [`Cc: ${h.cc}`] : []), `Subject: ${h.subject}`, `Message-ID: <m-${hex()}@customer.test>`,

@@ -2,9 +2,8 @@ import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
-import { applyInbound, type ApplyOutcome } from "../../src/server/email/apply-inbound";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
-import { createSupportAddress, sendRaw } from "../helpers/email";
+import { createSupportAddress, deliverAndApply } from "../helpers/email";
 import { apiRoute, call } from "../helpers/http";
 import { createWorld, type World } from "../helpers/world";
 
@@ -26,13 +25,7 @@ const mail = (from: string, to: string, subject: string, extra: string[] = []) =
   [`From: ${from}`, `To: ${to}`, `Subject: ${subject}`, `Message-ID: <o-${hex()}@sender.test>`, ...extra, "Date: Mon, 07 Dec 2026 02:00:00 +0000",
     "Content-Type: text/plain; charset=utf-8", "", `About ${subject}.`, ""].join("\r\n");
 
-async function deliver(to: string, raw: string, from: string): Promise<ApplyOutcome & { inboundId: string }> {
-  const r = await sendRaw(rx.port, { from, to: [to] }, raw);
-  expect(r.response).toMatch(/^250 /);
-  const id = /Accepted (\S+)/.exec(r.response)![1]!;
-  const [{ org_id }] = (await q<{ org_id: string }>(sql`select org_id from inbound_messages where id = ${id}`)) as [{ org_id: string }];
-  return { ...(await applyInbound({ orgId: org_id, inboundId: id })), inboundId: id };
-}
+const deliver = (to: string, raw: string, from: string) => deliverAndApply(rx.port, to, raw, from);
 const patch = (w: World, body: unknown) => call(apiRoute.PATCH, "PATCH", "/api/v1/email/settings", { cookie: w.admin.cookie, body });
 const ticketCount = async (orgId: string) => (await q<{ n: number }>(sql`select count(*)::int as n from tickets where org_id = ${orgId}`))[0]!.n;
 const userCount = async (orgId: string, email: string) => (await q<{ n: number }>(sql`select count(*)::int as n from users where org_id = ${orgId} and lower(email) = ${email}`))[0]!.n;

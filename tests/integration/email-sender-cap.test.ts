@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
-import { applyInbound, type ApplyOutcome } from "../../src/server/email/apply-inbound";
+import { applyInbound } from "../../src/server/email/apply-inbound";
 import { DEFAULT_INBOUND_TICKETS_PER_SENDER_PER_HOUR } from "../../src/server/email/inbound-settings";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { QUEUES } from "../../src/server/jobs/queues";
-import { createSupportAddress, sendRaw } from "../helpers/email";
+import { createSupportAddress, deliverAndApply } from "../helpers/email";
 import { createOrg } from "../helpers/factories";
 import { jobsIn } from "../helpers/jobs";
 
@@ -29,13 +29,7 @@ const mail = (from: string, to: string, subject: string, extra: string[] = []) =
   [`From: ${from}`, `To: ${to}`, `Subject: ${subject}`, `Message-ID: <c-${hex()}@customer.test>`, ...extra, "Date: Sun, 06 Dec 2026 21:00:00 +0000",
     "Content-Type: text/plain; charset=utf-8", "", `About ${subject}.`, ""].join("\r\n");
 
-async function deliver(to: string, raw: string, from: string): Promise<ApplyOutcome & { inboundId: string; orgId: string }> {
-  const r = await sendRaw(rx.port, { from, to: [to] }, raw);
-  expect(r.response).toMatch(/^250 /);
-  const id = /Accepted (\S+)/.exec(r.response)![1]!;
-  const [{ org_id }] = (await q<{ org_id: string }>(sql`select org_id from inbound_messages where id = ${id}`)) as [{ org_id: string }];
-  return { ...(await applyInbound({ orgId: org_id, inboundId: id })), inboundId: id, orgId: org_id };
-}
+const deliver = (to: string, raw: string, from: string) => deliverAndApply(rx.port, to, raw, from);
 
 async function orgWithCap(cap?: number) {
   const org = await createOrg();
