@@ -3,6 +3,7 @@ import type { ApiOperation } from "./operation";
 import { ATTACHMENT_OPERATIONS } from "./routes/attachments";
 import { AUDIT_OPERATIONS } from "./routes/audit";
 import { AUTH_OPERATIONS } from "./routes/auth";
+import { AUTOMATION_OPERATIONS } from "./routes/automation";
 import { EMAIL_OPERATIONS } from "./routes/email";
 import { EXPORT_OPERATIONS } from "./routes/export";
 import { FEATURE_FLAG_OPERATIONS } from "./routes/feature-flags";
@@ -23,6 +24,7 @@ export const TABLE: readonly ApiOperation[] = [
   ...ATTACHMENT_OPERATIONS,
   ...AUDIT_OPERATIONS,
   ...AUTH_OPERATIONS,
+  ...AUTOMATION_OPERATIONS,
   ...EMAIL_OPERATIONS,
   ...EXPORT_OPERATIONS,
   ...FEATURE_FLAG_OPERATIONS,

@@ -33,7 +33,12 @@ export async function listGroups(scope: Scope): Promise<{ data: GroupView[] }> {
   };
 }
 
-async function getGroup(scope: Scope, id: string): Promise<GroupView> {
+export const ZGroupPatch = z
+  .strictObject({ name: ZGroupInput.shape.name.optional(), memberIds: ZGroupInput.shape.memberIds })
+  .refine((o) => o.name !== undefined || o.memberIds !== undefined, { message: "send at least one field to change" });
+
+export async function getGroup(scope: Scope, id: string): Promise<GroupView> {
+  assertCan(scope.user, "users.list");
   assertId(id, "group");
   const g = (await listGroups(scope)).data.find((x) => x.id === id);
   if (!g) throw notFound("group");
@@ -87,6 +92,14 @@ export async function updateGroup(scope: Scope, id: string, input: unknown): Pro
   return getGroup(scope, id);
 }
 
+/** The API's PATCH: a new name, a new membership (memberIds: the whole list), or both. */
+export async function patchGroup(scope: Scope, id: string, input: unknown): Promise<GroupView> {
+  assertCan(scope.user, "org.admin");
+  const before = await getGroup(scope, id);
+  const patch = parseOr400(ZGroupPatch, input);
+  return updateGroup(scope, id, { name: patch.name ?? before.name, ...(patch.memberIds ? { memberIds: patch.memberIds } : {}) });
+}
+
 export async function deleteGroup(scope: Scope, id: string): Promise<void> {
   assertCan(scope.user, "org.admin");
   const before = await getGroup(scope, id);
@@ -97,8 +110,9 @@ export async function deleteGroup(scope: Scope, id: string): Promise<void> {
 /** Away agents get no tickets from assignment rules. Agents set their own flag; admins anyone's. */
 export async function setAway(scope: Scope, groupId: string, userId: string, away: boolean): Promise<GroupView> {
   assertCan(scope.user, "users.list");
-  if (userId !== scope.user.userId) assertCan(scope.user, "org.admin", undefined, "only admins may mark someone else away");
+  // The group first: one the caller cannot see is a 404 whoever they name.
   const g = await getGroup(scope, groupId);
+  if (userId !== scope.user.userId) assertCan(scope.user, "org.admin", undefined, "only admins may mark someone else away");
   if (!g.members.some((m) => m.userId === userId)) throw notFound("group member");
   await scope.tx.update(groupMembers).set({ away }).where(and(eq(groupMembers.groupId, groupId), eq(groupMembers.userId, userId)));
   await audit(scope, "group.member_away", groupId, { userId, away });

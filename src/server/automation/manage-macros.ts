@@ -10,8 +10,8 @@ import { loadVisibleTicket } from "../tickets/load-ticket";
 import { diffState } from "./evaluate";
 import { executeActions, placeholderValues } from "./execute-actions";
 import { renderTemplate } from "./placeholders";
-import { previewActions, type Preview } from "./preview";
-import { MACRO_ACTIONS, ZMacroInput, type Action } from "./rule-schemas";
+import { actionsOr409, previewActions, type Preview } from "./preview";
+import { MACRO_ACTIONS, ZMacroInput, ZMacroPatch, type Action } from "./rule-schemas";
 import { lockOrgChain, persistState } from "./run-rules";
 import { runContext } from "./run-triggers";
 import { assertId, checkRule, parseOr400 } from "./validate-rule";
@@ -65,6 +65,31 @@ export async function updateMacro(scope: Scope, id: string, input: unknown): Pro
   return view(m!);
 }
 
+/** One macro: a shared one, or the caller's own (another agent's personal macro is a 404). */
+export async function getMacro(scope: Scope, id: string): Promise<MacroView> {
+  return view(await loadMacro(scope, id));
+}
+
+/** The API's PATCH: the fields sent replace the macro's, the rest stay; placeholders are checked again. */
+export async function patchMacro(scope: Scope, id: string, input: unknown): Promise<MacroView> {
+  const before = await loadMacro(scope, id, { forChange: true });
+  const patch = parseOr400(ZMacroPatch, input);
+  return updateMacro(scope, id, {
+    name: patch.name ?? before.name,
+    reply: patch.reply === undefined ? before.reply : patch.reply,
+    actions: patch.actions ?? before.actions,
+  });
+}
+
+/** Validate-only (the macro editor): 200 when it could be saved, else the save's 400. */
+export async function validateMacro(scope: Scope, input: unknown): Promise<{ valid: true }> {
+  assertCan(scope.user, "ticket.internal.view");
+  const body = parseOr400(ZMacroInput, input);
+  if (body.shared) assertCan(scope.user, "org.admin", undefined, "only admins create shared macros; an agent's own macros are personal (shared: false)");
+  await checkRule(scope.tx, "macro", { actions: body.actions, reply: body.reply }, MACRO_ACTIONS);
+  return { valid: true };
+}
+
 export async function deleteMacro(scope: Scope, id: string): Promise<void> {
   const before = await loadMacro(scope, id, { forChange: true });
   await scope.tx.delete(macros).where(eq(macros.id, before.id));
@@ -92,7 +117,7 @@ export async function applyMacro(scope: Scope, id: string, ticketId: string): Pr
   if (t.status === "closed") throw new AppError("conflict", "closed tickets are final and cannot be changed");
   const run = await runContext(scope.tx, t.id, { orgId: scope.user.orgId, actorId: scope.user.userId, actorName: scope.user.name, requestId: scope.requestId, runKey: randomUUID() });
   await lockOrgChain(scope.tx, scope.user.orgId);
-  const r = await executeActions(run, { id: m.id, actions: m.actions as Action[] }, run.state);
+  const r = await actionsOr409(() => executeActions(run, { id: m.id, actions: m.actions as Action[] }, run.state));
   await persistState(run, run.state, r.state);
   const changes = diffState(run.state, r.state);
   await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {

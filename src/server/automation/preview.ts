@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Scope } from "../core/scope";
-import { notFound } from "../core/errors";
+import { AppError, notFound } from "../core/errors";
 import { tickets } from "../db/schema/tickets";
 import { assertCan } from "../authz/permissions";
 import { compileConditions, diffState, type Anchor, type ChangeFacts } from "./evaluate";
@@ -13,6 +13,7 @@ import { ZTriggerInput, EVENTS, type Action } from "./rule-schemas";
 import { businessHoursProbe, runContext } from "./run-triggers";
 import { slaBreached } from "./run-rules";
 import { checkRule, parseOr400 } from "./validate-rule";
+import { getRule } from "./manage-rules";
 
 export type Preview = { ticketId: string; changes: Record<string, { from: unknown; to: unknown }>; effects: Effect[]; reply: string | null };
 
@@ -24,7 +25,7 @@ export type Preview = { ticketId: string; changes: Record<string, { from: unknow
 export async function previewActions(scope: Scope, ticketId: string, actions: readonly Action[], reply: string | null = null): Promise<Preview> {
   assertCan(scope.user, "ticket.internal.view");
   const run = await runContext(scope.tx, ticketId, { orgId: scope.user.orgId, actorId: scope.user.userId, actorName: scope.user.name, requestId: scope.requestId, runKey: "preview", dryRun: true });
-  const r = await executeActions(run, { id: "preview", actions }, run.state);
+  const r = await dryRun(() => executeActions(run, { id: "preview", actions }, run.state));
   // The reply is rendered against the ticket as the actions leave it (what the agent would send).
   const rendered = reply ? renderTemplate(reply, await placeholderValues(run, r.state)) : null;
   return { ticketId, changes: diffState(run.state, r.state), effects: r.effects, reply: rendered };
@@ -67,6 +68,30 @@ export async function testRule(scope: Scope, kind: "trigger" | "automation", inp
   };
   const matched = compileConditions(body.rule.conditions)(run.state, facts);
   if (!matched) return { ticketId: t.id, matched, changes: {}, effects: [], reply: null };
-  const r = await executeActions(run, { id: "test", actions: body.rule.actions }, run.state);
+  const r = await dryRun(() => executeActions(run, { id: "test", actions: body.rule.actions }, run.state));
   return { ticketId: t.id, matched, changes: diffState(run.state, r.state), effects: r.effects, reply: null };
 }
+
+export const ZSavedRuleTest = ZRuleTest.omit({ rule: true });
+
+/** "Test against ticket #n" for a saved rule, as it is stored (active or not). */
+export async function testSavedRule(scope: Scope, kind: "trigger" | "automation", id: string, input: unknown): Promise<Preview & { matched: boolean }> {
+  const rule = await getRule(scope, kind, id);
+  const body = parseOr400(ZSavedRuleTest, input);
+  return testRule(scope, kind, { ...body, rule: { name: rule.name, position: rule.position, active: rule.active, conditions: rule.conditions, actions: rule.actions } });
+}
+
+/**
+ * Actions that cannot run on this ticket now (a webhook switched off since the rule was saved, no
+ * admin left to sign a note) are a 409 naming why: a dry run tells, it never answers 500.
+ */
+export async function actionsOr409<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    // Only the executor's own refusals (plain Errors); a database error stays what it is.
+    if (!(err instanceof Error) || err.constructor !== Error) throw err;
+    throw new AppError("conflict", `the actions cannot run on this ticket: ${err.message}`);
+  }
+}
+const dryRun = actionsOr409;

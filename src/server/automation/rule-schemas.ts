@@ -91,3 +91,31 @@ export const ZMacroInput = z.strictObject({
   actions: z.array(ZAction).max(20).default([]),
 });
 export type MacroInput = z.infer<typeof ZMacroInput>;
+
+const atLeastOne = (o: Record<string, unknown>) => Object.values(o).some((v) => v !== undefined);
+const NOTHING = { message: "send at least one field to change" };
+
+/** A partial rule change (the API's PATCH): what is sent replaces that field; `{active: false}` disables. */
+export const ZRulePatch = z
+  .strictObject({
+    name: zName.optional(),
+    position: z.number().int().min(0).max(100_000).optional(),
+    active: z.boolean().optional(),
+    conditions: ZConditions.optional(),
+    actions: z.array(ZAction).min(1).max(20).optional(),
+  })
+  .refine(atLeastOne, NOTHING);
+export type RulePatch = z.infer<typeof ZRulePatch>;
+
+/** A new order of rules: every rule of the kind, each once, first to last. */
+export const ZRuleOrder = z.strictObject({ ids: z.array(z.uuid()).min(1).max(1000) });
+
+/** A partial macro change; whether it is shared is fixed when it is created. */
+export const ZMacroPatch = z
+  .strictObject({
+    name: zName.optional(),
+    reply: z.string().max(64 * 1024).nullable().optional(),
+    actions: z.array(ZAction).max(20).optional(),
+  })
+  .refine(atLeastOne, NOTHING);
+export type MacroPatch = z.infer<typeof ZMacroPatch>;
