@@ -68,7 +68,9 @@ export const TICKET_OPERATIONS = [
     method: "PATCH",
     path: "/api/v1/tickets/{id}",
     operationId: "updateTicket",
-    summary: "Change status, priority, assignee, subject or tags (per role)",
+    summary:
+      "Change status, priority, assignee, subject or tags (per role). tags replaces the whole list; addTags/removeTags change the tags as they are " +
+      "when the change applies (so concurrent tag edits all survive) and cannot be combined with tags (400)",
     tag: "tickets",
     can: "signed-in",
     params: zUuidParam,
