@@ -2,16 +2,22 @@
 
 export type ApiIssue = { path: string; message: string };
 export type ApiFailure = { status: number; code: string; message: string; issues: ApiIssue[] };
-export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiFailure };
+/** A success carries the resource's ETag when the API gave one (tickets, users, SLA policies, webhooks: decision 038/043). */
+export type ApiResult<T> = { ok: true; data: T; etag?: string } | { ok: false; error: ApiFailure };
+
+/** Request options: If-Match with the ETag of the version a change is based on (a 412 when it is no longer current). */
+export type ApiOptions = { ifMatch?: string };
 
 type ErrorBody = { error?: { code?: string; message?: string; details?: { issues?: { path?: unknown; message?: unknown }[] } } };
 
-export async function api<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", url: string, body?: unknown): Promise<ApiResult<T>> {
+export async function api<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", url: string, body?: unknown, options: ApiOptions = {}): Promise<ApiResult<T>> {
   let res: Response;
+  const headers: Record<string, string> = body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" };
+  if (options.ifMatch) headers["if-match"] = options.ifMatch;
   try {
     res = await fetch(url, {
       method,
-      headers: body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
       credentials: "same-origin",
@@ -21,7 +27,7 @@ export async function api<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
   }
   if (res.status === 204) return { ok: true, data: undefined as T };
   const json = (await res.json().catch(() => null)) as unknown;
-  if (res.ok) return { ok: true, data: json as T };
+  if (res.ok) return { ok: true, data: json as T, ...(res.headers.get("etag") ? { etag: res.headers.get("etag")! } : {}) };
   const e = (json as ErrorBody | null)?.error;
   const issues = (e?.details?.issues ?? []).map((i) => ({
     path: Array.isArray(i.path) ? i.path.join(".") : String(i.path ?? ""),

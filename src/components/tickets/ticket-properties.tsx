@@ -5,19 +5,25 @@ import { useId, useState, type FormEvent } from "react";
 import { PRIORITY_KEYS, PRIORITY_LABELS, STATUS_KEYS, STATUS_LABELS, parseTags, statusLabel, priorityLabel } from "@/lib/ticket-labels";
 import { api, describeFailure } from "../api-client";
 import { EnumOptions } from "@/components/enum-options";
+import { EditConflict, type ConflictField } from "@/components/edit-conflict";
 
 type Agent = { id: string; name: string };
 type Values = { status: string; priority: string; assigneeId: string | null; tags: string[] };
-type Props = Values & { ticketId: string; agents: Agent[]; selfId: string };
+/** `version`: the ticket's version the page loaded, sent as If-Match with every change (decision 043). */
+type Props = Values & { ticketId: string; agents: Agent[]; selfId: string; version: number };
 
-type Patch = Partial<{ status: string; priority: string; assigneeId: string | null; tags: string[] }>;
+type Patch = Partial<{ status: string; priority: string; assigneeId: string | null }>;
+type Conflict = { patch: Patch; announce: string; mine: string; fields: ConflictField[]; current: Values; etag: string };
 
 /**
  * Staff side panel: each change is saved at once (PATCH), announced in a live region, and the
  * page refreshes so the conversation, SLA badges and history reflect it. A refused change is
- * rolled back in the control and the API's reason shown.
+ * rolled back in the control and the API's reason shown. Every change names the version it was
+ * made on (If-Match): when someone changed the ticket meanwhile (412), the panel shows what
+ * changed and lets the agent apply their change anyway or discard it. Tags are sent as
+ * addTags/removeTags, which apply to the current tags, so they never overwrite anyone's.
  */
-export function TicketProperties({ ticketId, agents, selfId, ...saved }: Props) {
+export function TicketProperties({ ticketId, agents, selfId, version: savedVersion, ...saved }: Props) {
   const router = useRouter();
   const id = useId();
   const [values, setValues] = useState<Values>(saved);
@@ -26,11 +32,17 @@ export function TicketProperties({ ticketId, agents, selfId, ...saved }: Props) 
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState("");
+  const [etag, setEtag] = useState(`"${savedVersion}"`);
+  const [seenVersion, setSeenVersion] = useState(savedVersion);
+  const [conflict, setConflict] = useState<Conflict | null>(null);
 
   // When the server sends newer values (after a refresh), they win over the local copy.
-  const fresh = saved.status !== seen.status || saved.priority !== seen.priority || saved.assigneeId !== seen.assigneeId || saved.tags.join() !== seen.tags.join();
+  const fresh =
+    savedVersion !== seenVersion || saved.status !== seen.status || saved.priority !== seen.priority || saved.assigneeId !== seen.assigneeId || saved.tags.join() !== seen.tags.join();
   if (fresh) {
     setSeen(saved);
+    setSeenVersion(savedVersion);
+    setEtag(`"${savedVersion}"`);
     setValues(saved);
     setTagsText(saved.tags.join(", "));
   }
@@ -38,13 +50,42 @@ export function TicketProperties({ ticketId, agents, selfId, ...saved }: Props) 
   const closed = saved.status === "closed";
   const nameOf = (aid: string | null) => (aid === null ? "nobody" : aid === selfId ? "you" : (agents.find((a) => a.id === aid)?.name ?? "that agent"));
 
-  async function save(patch: Patch, announce: string) {
+  const describe = (v: Values): Record<string, [string, string]> => ({
+    status: ["Status", statusLabel(v.status)],
+    priority: ["Priority", priorityLabel(v.priority)],
+    assigneeId: ["Assignee", v.assigneeId === null ? "Unassigned" : nameOf(v.assigneeId)],
+    tags: ["Tags", v.tags.length ? v.tags.join(", ") : "none"],
+  });
+
+  async function save(patch: Patch, announce: string, ifMatch = etag) {
     const before = values;
     setValues({ ...values, ...patch } as Values);
     setPending(true);
     setError(null);
+    setConflict(null);
     setStatus("Saving…");
-    const r = await api("PATCH", `/api/v1/tickets/${ticketId}`, patch);
+    const r = await api<Values>("PATCH", `/api/v1/tickets/${ticketId}`, patch, { ifMatch });
+    if (!r.ok && r.error.status === 412) {
+      // Changed since this page loaded it: show what, and let the agent decide.
+      const now = await api<Values>("GET", `/api/v1/tickets/${ticketId}`);
+      setPending(false);
+      setStatus("");
+      if (!now.ok || !now.etag) {
+        setValues(before);
+        setError(now.ok ? "This ticket has changed. Reload the page to see it." : describeFailure(now.error));
+        return;
+      }
+      const current: Values = { status: now.data.status, priority: now.data.priority, assigneeId: now.data.assigneeId, tags: now.data.tags };
+      const was = describe(seen);
+      const fields = Object.entries(describe(current))
+        .filter(([k, [, text]]) => was[k]![1] !== text)
+        .map(([k, [label, text]]) => ({ label, was: was[k]![1], now: text }));
+      const mineNow = describe({ ...current, ...patch } as Values);
+      const mine = Object.keys(patch).map((k) => `${mineNow[k]![0]}: ${mineNow[k]![1]}`).join(", ");
+      setValues(current);
+      setConflict({ patch, announce, mine, fields, current, etag: now.etag });
+      return;
+    }
     setPending(false);
     if (!r.ok) {
       setValues(before);
@@ -52,14 +93,39 @@ export function TicketProperties({ ticketId, agents, selfId, ...saved }: Props) 
       setError(describeFailure(r.error));
       return;
     }
+    if (r.etag) setEtag(r.etag);
     setStatus(announce);
     router.refresh();
   }
 
-  function saveTags(e: FormEvent) {
+  async function saveTags(e: FormEvent) {
     e.preventDefault();
     const tags = parseTags(tagsText);
-    void save({ tags }, tags.length ? `Tags saved: ${tags.join(", ")}.` : "Tags cleared.");
+    // Only what this agent added or removed: the tags as they are when it applies keep everyone else's.
+    const addTags = tags.filter((t) => !seen.tags.includes(t));
+    const removeTags = seen.tags.filter((t) => !tags.includes(t));
+    if (!addTags.length && !removeTags.length) return;
+    setPending(true);
+    setError(null);
+    setStatus("Saving…");
+    const r = await api<Values>("PATCH", `/api/v1/tickets/${ticketId}`, { ...(addTags.length ? { addTags } : {}), ...(removeTags.length ? { removeTags } : {}) });
+    setPending(false);
+    if (!r.ok) {
+      setStatus("");
+      setError(describeFailure(r.error));
+      return;
+    }
+    if (r.etag) setEtag(r.etag);
+    setTagsText(r.data.tags.join(", "));
+    setStatus(r.data.tags.length ? `Tags saved: ${r.data.tags.join(", ")}.` : "Tags cleared.");
+    router.refresh();
+  }
+
+  function discard() {
+    if (!conflict) return;
+    setConflict(null);
+    setStatus("Your change was discarded; showing the current ticket.");
+    router.refresh();
   }
 
   return (
@@ -112,6 +178,15 @@ export function TicketProperties({ ticketId, agents, selfId, ...saved }: Props) 
           Separate tags with commas.
         </p>
       </form>
+      {conflict ? (
+        <EditConflict
+          fields={conflict.fields}
+          mine={conflict.mine}
+          busy={pending}
+          onReapply={() => void save(conflict.patch, conflict.announce, conflict.etag)}
+          onDiscard={discard}
+        />
+      ) : null}
       {closed ? <p className="hint">Closed tickets are final and cannot be changed.</p> : null}
       <p role="status" className="save-status" data-testid="properties-status">
         {status}

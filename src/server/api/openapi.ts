@@ -66,6 +66,7 @@ function errorResponses(op: Operation) {
   if (op.method !== "GET" && hasPathParams) codes.add(409);
   if (op.body || op.multipart || op.rawBody) [413, 415].forEach((c) => codes.add(c));
   if (op.requestHeaders?.["If-Match"]) codes.add(412);
+  if (op.requestHeaders?.["Idempotency-Key"]) [409, 422].forEach((c) => codes.add(c));
   return Object.fromEntries([...codes].sort().map((c) => [String(c), { $ref: "#/components/responses/Error" }]));
 }
 

@@ -3,7 +3,8 @@ import type { ZodType } from "zod";
 import { ROUTE_RULES, type RouteRule, type SignedInRule } from "../authz/rules";
 import type { Scope, StreamScope } from "../core/scope";
 import type { Admission } from "../ratelimit/admission";
-import { publicRun, serve, signedInRun, streamingRun, type RawParams, type Spec } from "../http/route";
+import { publicRun, serve, signedInRun, streamingRun, toResponse, type RawParams, type Spec } from "../http/route";
+import { idempotencyDoc, idempotentRun, idempotentStream } from "./idempotent-operation";
 
 // One endpoint's contract, written once (issue 15 item 3, docs/decisions/032-route-table.md):
 // the dispatcher serves it, the OpenAPI document is generated from it, and the handler's input is
@@ -54,6 +55,11 @@ export type OperationDef<C extends RouteRule, P, Q, B> = {
   multipart?: ZodType;
   /** A raw body of one media type a public handler reads itself from call.req (no JSON parsing), for the document. */
   rawBody?: { mediaType: string; description: string };
+  /**
+   * A creating operation: honours Idempotency-Key (the same key and request replays the first
+   * response and creates nothing; decision 043). Signed-in operations only.
+   */
+  idempotent?: boolean;
   /** Operations a user who must change their password may still call. */
   allowPendingPasswordChange?: boolean;
   /** Operations a user who must first set up two-factor sign-in may still call. */
@@ -86,16 +92,23 @@ export function defineOperation<C extends RouteRule, P = undefined, Q = undefine
       ? publicRun<B, Q, P>((ctx, body) =>
           (handler as Handler<"public", P, Q, B>)({ requestId: ctx.requestId, ip: ctx.ip, req: ctx.req }, { params: ctx.params, query: ctx.query, body, headers: ctx.req.headers }),
         )
-      : signedInRun<B, Q, P>(spec, (ctx, body) =>
-          (handler as Handler<"signed-in", P, Q, B>)({ tx: ctx.tx, user: ctx.user, requestId: ctx.requestId }, { params: ctx.params, query: ctx.query, body, headers: ctx.req.headers }),
-        );
-  return { ...contract, serve: (req, params) => serve(spec, run, req, async () => params) };
+      : signedInRun<B, Q, P>(spec, (ctx, body) => {
+          const call = () =>
+            (handler as Handler<"signed-in", P, Q, B>)({ tx: ctx.tx, user: ctx.user, requestId: ctx.requestId }, { params: ctx.params, query: ctx.query, body, headers: ctx.req.headers });
+          return def.idempotent ? idempotentRun(ctx, def.operationId, body, call, (r) => toResponse(r, def.status)) : call();
+        });
+  if (def.idempotent && roles === null) throw new Error(`${def.operationId}: a public operation has no user to keep Idempotency-Keys for`);
+  return { ...(def.idempotent ? idempotencyDoc(contract) : contract), serve: (req, params) => serve(spec, run, req, async () => params) };
 }
 
 /** A streaming operation's input: path params and query as parsed, and the request whose body it reads. */
 export type StreamInput<P, Q> = { params: P; query: Q; upload: Request };
 
 export type StreamingOperationDef<P, Q, A> = Omit<OperationDef<SignedInRule, P, Q, undefined>, "handler" | "body" | "multipart"> & {
+  /**
+   * With `idempotent: true`, the handler writes in one scope.withTx whose result is the response
+   * body: the key is checked and stored in that transaction, against the hash of the body's bytes.
+   */
   /** The multipart/form-data fields, for the document: the handler parses the stream itself. */
   multipart: ZodType;
   /** Runs in the short admitting transaction (authorize, load what the handler needs). */
@@ -121,13 +134,19 @@ export function defineStreamingOperation<P = undefined, Q = undefined, A = unkno
     spec,
     (ctx) => prepare({ tx: ctx.tx, user: ctx.user, requestId: ctx.requestId }, { params: ctx.params, query: ctx.query, body: undefined, headers: ctx.req.headers }),
     (ctx, prepared) => {
+      const stream = def.idempotent ? idempotentStream(ctx, def.operationId, def.status) : undefined;
       const scope: StreamScope = {
         user: ctx.user,
         requestId: ctx.requestId,
-        withTx: (fn) => ctx.withTx((txCtx) => fn({ tx: txCtx.tx, user: txCtx.user, requestId: txCtx.requestId })),
+        withTx: (fn) =>
+          ctx.withTx((txCtx) => {
+            const txScope = { tx: txCtx.tx, user: txCtx.user, requestId: txCtx.requestId };
+            return stream ? stream.write(txCtx, () => fn(txScope)) : fn(txScope);
+          }),
       };
-      return handler(scope, { params: ctx.params, query: ctx.query, upload: ctx.req }, prepared);
+      const upload = stream?.upload ?? ctx.req;
+      return stream ? stream.answer(() => handler(scope, { params: ctx.params, query: ctx.query, upload }, prepared)) : handler(scope, { params: ctx.params, query: ctx.query, upload }, prepared);
     },
   );
-  return { ...contract, serve: (req, params) => serve(spec, run, req, async () => params) };
+  return { ...(def.idempotent ? idempotencyDoc(contract) : contract), serve: (req, params) => serve(spec, run, req, async () => params) };
 }

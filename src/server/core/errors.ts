@@ -5,9 +5,13 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  /** A request with the same Idempotency-Key is still running (decision 043). */
+  idempotency_key_in_flight: 409,
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** The Idempotency-Key was first used with another request (decision 043). */
+  idempotency_key_reused: 422,
   rate_limited: 429,
   internal: 500,
   feature_disabled: 503,

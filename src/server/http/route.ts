@@ -271,7 +271,8 @@ function parse<T>(schema: ZodType<T> | undefined, input: unknown, where: "path" 
   return r.data;
 }
 
-function toResponse(result: unknown, status = 200): Response {
+/** What a handler's result is answered with: a Response as is, nothing as 204, anything else as JSON with `status`. */
+export function toResponse(result: unknown, status = 200): Response {
   if (result instanceof Response) return result;
   if (result === undefined) return new Response(null, { status: 204 });
   return Response.json(result, { status });

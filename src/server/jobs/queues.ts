@@ -50,6 +50,8 @@ export const QUEUES = {
   /** Time rules (src/server/automation/time-rules.ts): a pass per minute over tickets whose time has come. */
   automationScan: { name: "automation-scan", retryLimit: 1, retryDelay: 5, retryBackoff: false, expireInSeconds: 300, cron: "* * * * *" },
   uploadSweep: { name: "upload-sweep", retryLimit: 2, retryDelay: 300, retryBackoff: true, expireInSeconds: 3600, cron: "17 3 * * *" },
+  /** Idempotency-Key rows past their 24 hours (decision 043). */
+  idempotencySweep: { name: "idempotency-sweep", retryLimit: 2, retryDelay: 60, retryBackoff: true, expireInSeconds: 600, cron: "23 * * * *" },
   notify: { name: "notify", retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 120, deadLetter: "notify-dead", retentionMinutes: keep },
   email: { name: "email", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 120, deadLetter: "email-dead", retentionMinutes: keep },
   webhook: { name: "webhook", retryLimit: 8, retryDelay: 5, retryBackoff: true, expireInSeconds: 60, deadLetter: "webhook-dead", retentionMinutes: keep },
@@ -65,5 +67,5 @@ export const QUEUES = {
 } satisfies Record<string, QueueDef>;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]["name"];
-export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.inboundEmail, QUEUES.replyEmail, QUEUES.slaScan, QUEUES.autoClose, QUEUES.automationScan, QUEUES.uploadSweep];
+export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.inboundEmail, QUEUES.replyEmail, QUEUES.slaScan, QUEUES.autoClose, QUEUES.automationScan, QUEUES.uploadSweep, QUEUES.idempotencySweep];
 export const DEAD_QUEUES = [QUEUES.notifyDead, QUEUES.emailDead, QUEUES.webhookDead, QUEUES.slaReapplyDead, QUEUES.inboundEmailDead, QUEUES.replyEmailDead];

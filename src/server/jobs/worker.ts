@@ -13,6 +13,7 @@ import { unsafeScanSlas } from "../sla/scan";
 import { unsafeAutoCloseSolved } from "../tickets/auto-close";
 import { unsafeScanAutomations } from "../automation/time-rules";
 import { unsafeSweepOrphanUploads } from "../attachments/sweep-orphans";
+import { unsafeSweepIdempotencyKeys } from "../idempotency/sweep";
 import { reapplyPolicy } from "../sla-policies/reapply-policy";
 import { BOSS_SCHEMA } from "./boss";
 import { QUEUES, WORK_QUEUES, ZEmailJob, ZInboundEmailJob, ZNotifyJob, ZReapplyJob, ZReplyEmailJob, ZWebhookJob } from "./queues";
@@ -126,12 +127,18 @@ export async function startWorker(opts: {
     if (r.orphans || r.tempFilesRemoved) log.info({ ...r }, "upload sweep removed orphaned bytes");
     return r;
   });
+  await work(QUEUES.idempotencySweep.name, null, async () => {
+    const r = await unsafeSweepIdempotencyKeys();
+    if (r.deleted) log.info({ ...r }, "idempotency sweep removed expired keys");
+    return r;
+  });
 
   if (opts.schedule !== false) {
     await boss.schedule(QUEUES.slaScan.name, QUEUES.slaScan.cron);
     await boss.schedule(QUEUES.autoClose.name, QUEUES.autoClose.cron);
     await boss.schedule(QUEUES.automationScan.name, QUEUES.automationScan.cron);
     await boss.schedule(QUEUES.uploadSweep.name, QUEUES.uploadSweep.cron);
+    await boss.schedule(QUEUES.idempotencySweep.name, QUEUES.idempotencySweep.cron);
   }
   log.info({ queues: WORK_QUEUES.map((q) => q.name) }, "worker started");
   const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;

@@ -19,7 +19,9 @@ const zTag = z
   .min(1)
   .max(50)
   .regex(/^[\p{L}\p{N}_.:-]+$/u, { message: "tags are letters, digits, _ . : -" });
-const zTags = z.array(zTag).max(20).transform((t) => [...new Set(t)].sort());
+/** The most tags a ticket carries. */
+export const MAX_TAGS = 20;
+const zTags = z.array(zTag).max(MAX_TAGS).transform((t) => [...new Set(t)].sort());
 
 export const zStatus = z.enum(TICKET_STATUSES);
 export const zPriority = z.enum(TICKET_PRIORITIES);
@@ -40,9 +42,23 @@ export const ZUpdateTicket = z
     priority: zPriority.optional(),
     assigneeId: z.uuid().nullable().optional(),
     subject: zSubject.optional(),
+    /** The whole list, replacing the current one. */
     tags: zTags.optional(),
+    /**
+     * Tags to add to, and to remove from, the tags as they are when the change applies (under the
+     * row lock), so an agent and an automation rule editing tags at once both keep their change.
+     */
+    addTags: zTags.optional(),
+    removeTags: zTags.optional(),
   })
-  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "nothing to change" });
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "nothing to change" })
+  .superRefine((v, ctx) => {
+    if (v.tags !== undefined && (v.addTags !== undefined || v.removeTags !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["tags"], message: "send either tags (the whole list) or addTags/removeTags, not both" });
+    }
+    const both = (v.addTags ?? []).filter((t) => v.removeTags?.includes(t));
+    if (both.length) ctx.addIssue({ code: "custom", path: ["removeTags"], message: `a tag cannot be both added and removed: ${both.join(", ")}` });
+  });
 export type UpdateTicket = z.infer<typeof ZUpdateTicket>;
 
 export const ZCreateComment = z.strictObject({ body: zBody, internal: z.boolean().optional().default(false) });

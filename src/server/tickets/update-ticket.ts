@@ -12,7 +12,7 @@ import { slaChangesOnUpdate, slaNextCheck } from "../sla/apply";
 import { auditActor } from "../authz/actor";
 import { loadVisibleTicket } from "./load-ticket";
 import { assertCan, can, STAFF_ROLES } from "../authz/permissions";
-import type { AnyTicketView, UpdateTicket } from "./schemas";
+import { MAX_TAGS, type AnyTicketView, type UpdateTicket } from "./schemas";
 import { ticketColumns, ticketViewer, type TicketRow } from "./ticket-view";
 
 type Field = "status" | "priority" | "assigneeId" | "subject" | "tags";
@@ -74,10 +74,12 @@ export async function updateVersionedTicket(
     changes.subject = { from: t.subject, to: input.subject };
     set.subject = input.subject;
   }
-  if (input.tags !== undefined && input.tags.join(",") !== [...t.tags].sort().join(",")) {
+  const tags = nextTags(t.tags, input);
+  if (tags !== undefined && (input.addTags !== undefined || input.removeTags !== undefined)) assertCan(user, "ticket.tags", t);
+  if (tags !== undefined && tags.join(",") !== [...t.tags].sort().join(",")) {
     assertCan(user, "ticket.tags", t);
-    changes.tags = { from: t.tags, to: input.tags };
-    set.tags = input.tags;
+    changes.tags = { from: t.tags, to: tags };
+    set.tags = tags;
   }
   if (Object.keys(changes).length === 0) return { ticket: (await ticketViewer(scope))(t), version: t.version };
 
@@ -97,6 +99,19 @@ export async function updateVersionedTicket(
   const auto = await runTriggers(scope, { ticketId: t.id, event: "updated", before: t });
   const final = auto?.ticket ?? updated!;
   return { ticket: (await ticketViewer(scope))(final, now), version: final.version };
+}
+
+/** The tags after the change: the given list, or the current ones with addTags added and removeTags removed (sorted). */
+function nextTags(current: readonly string[], input: UpdateTicket): string[] | undefined {
+  if (input.tags !== undefined) return input.tags;
+  if (input.addTags === undefined && input.removeTags === undefined) return undefined;
+  const remove = new Set(input.removeTags ?? []);
+  const next = [...new Set([...current, ...(input.addTags ?? [])])].filter((tag) => !remove.has(tag)).sort();
+  if (next.length > MAX_TAGS) {
+    const message = `a ticket has at most ${MAX_TAGS} tags; this change would leave ${next.length}`;
+    throw new AppError("validation_failed", message, { issues: [{ in: "body", path: "addTags", message }] });
+  }
+  return next;
 }
 
 async function assertAssignable(scope: Scope, assigneeId: string): Promise<void> {

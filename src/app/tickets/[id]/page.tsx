@@ -24,7 +24,7 @@ import { currentUser, requireUser, type PageUser } from "@/server/auth/page-sess
 import { AppError } from "@/server/core/errors";
 import type { Scope } from "@/server/core/scope";
 import { warningLeadSeconds } from "@/server/sla/apply";
-import { getTicket } from "@/server/tickets/get-ticket";
+import { getVersionedTicket } from "@/server/tickets/get-ticket";
 import { listComments } from "@/server/tickets/list-comments";
 import { can } from "@/server/authz/permissions";
 import { isStaffView, type CommentView } from "@/server/tickets/schemas";
@@ -62,9 +62,9 @@ async function assignableStaff(scope: Scope): Promise<{ id: string; name: string
 // cache(): generateMetadata and the page share one load per request.
 const load = cache(async (user: PageUser, id: string) => {
   return withPageContext(user, async (scope) => {
-    let ticket;
+    let ticket, version;
     try {
-      ticket = await getTicket(scope, id);
+      ({ ticket, version } = await getVersionedTicket(scope, id));
     } catch (err) {
       if (err instanceof AppError && err.code === "not_found") return null;
       throw err;
@@ -73,7 +73,7 @@ const load = cache(async (user: PageUser, id: string) => {
     const files = await conversationAttachments(scope, id);
     const warningMinutes = (await warningLeadSeconds(scope.tx)) / 60;
     if (!can(user, "ticket.events", ticket)) {
-      return { ticket, comments, files, warningMinutes, events: [] as TicketEvent[], agents: [], people: new Map<string, UserSummary>(), ccs: [] as string[], emailsReplies: false, bouncing: null as TicketBouncing | null };
+      return { ticket, version, comments, files, warningMinutes, events: [] as TicketEvent[], agents: [], people: new Map<string, UserSummary>(), ccs: [] as string[], emailsReplies: false, bouncing: null as TicketBouncing | null };
     }
     const events = (await ticketEvents(scope, id)).data;
     const agents = await assignableStaff(scope);
@@ -82,7 +82,7 @@ const load = cache(async (user: PageUser, id: string) => {
     const ccs = await listTicketCcs({ tx: scope.tx, org: { id: scope.user.orgId } }, id);
     const emailsReplies = await orgSendsReplies(scope.tx, scope.user.orgId);
     const bouncing = await ticketBouncing(scope.tx, scope.user.orgId, id);
-    return { ticket, comments, files, warningMinutes, events, agents, people, ccs, emailsReplies, bouncing };
+    return { ticket, version, comments, files, warningMinutes, events, agents, people, ccs, emailsReplies, bouncing };
   });
 });
 
@@ -109,7 +109,7 @@ export default async function TicketPage({ params }: { params: Params }) {
   if (!isUuid(id)) notFound();
   const data = await load(user, id);
   if (!data) notFound();
-  const { ticket, comments, files, events, agents, people, warningMinutes, ccs, emailsReplies, bouncing } = data;
+  const { ticket, version, comments, files, events, agents, people, warningMinutes, ccs, emailsReplies, bouncing } = data;
   const attachments = files.enabled ? files.data : [];
   const staff = can(user, "ticket.internal.view", ticket);
   // The staff view (priority, tags, assignee); customers get the customer view from getTicket.
@@ -225,6 +225,7 @@ export default async function TicketPage({ params }: { params: Params }) {
                     priority={full.priority}
                     assigneeId={full.assigneeId}
                     tags={full.tags}
+                    version={version}
                     agents={agents}
                     selfId={user.userId}
                   />

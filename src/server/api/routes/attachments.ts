@@ -34,6 +34,7 @@ export const ATTACHMENT_OPERATIONS = [
     method: "POST",
     path: "/api/v1/tickets/{id}/attachments",
     operationId: "uploadAttachment",
+    idempotent: true,
     summary:
       "Upload a file (multipart/form-data: `file`, optional `commentId` of your own comment). Max ATTACHMENT_MAX_BYTES (10 MiB) → 413; " +
       "type sniffed from the content against an allow-list → 415; empty → 400",

@@ -26,7 +26,7 @@ const ADDRESS_OPERATIONS = [
     handler: (scope) => listAddresses(scope),
   }),
   defineOperation({
-    method: "POST", path: "/api/v1/email/addresses", operationId: "createEmailAddress",
+    method: "POST", path: "/api/v1/email/addresses", operationId: "createEmailAddress", idempotent: true,
     summary: "Add a support address (409 conflict naming `address` when any org already has it, case-insensitive)",
     tag: "email", can: "org.admin", body: ZCreateAddress, status: 201, response: ZAddress,
     handler: (scope, { body }) => createAddress(scope, body),
@@ -58,7 +58,7 @@ const MAILBOX_OPERATIONS = [
     handler: (scope) => listMailboxes(scope),
   }),
   defineOperation({
-    method: "POST", path: "/api/v1/email/mailboxes", operationId: "connectEmailMailbox",
+    method: "POST", path: "/api/v1/email/mailboxes", operationId: "connectEmailMailbox", idempotent: true,
     summary: "Connect an IMAP mailbox: saved only after a live login and SELECT worked (400 naming the field otherwise); the password is write-only",
     tag: "email", can: "org.admin", body: ZConnectMailbox, status: 201, response: ZMailbox,
     handler: (scope, { body }) => connectMailbox(scope, body),
@@ -99,7 +99,7 @@ const WEBHOOK_INTAKE_OPERATIONS = [
     handler: (scope) => getInboundSecret(scope),
   }),
   defineOperation({
-    method: "POST", path: "/api/v1/email/inbound-secret", operationId: "rotateInboundEmailSecret",
+    method: "POST", path: "/api/v1/email/inbound-secret", operationId: "rotateInboundEmailSecret", idempotent: true,
     summary: "Generate the provider webhook's secret, returned once in this answer (the previous one stops working)",
     tag: "email", can: "org.admin", status: 201, response: ZNewInboundSecret,
     handler: (scope) => rotateInboundSecret(scope),
@@ -118,7 +118,7 @@ const CC_OPERATIONS = [
     handler: (scope, { params }) => listCcs(scope, { ticketId: params.id }),
   }),
   defineOperation({
-    method: "POST", path: "/api/v1/tickets/{id}/ccs", operationId: "addTicketCc",
+    method: "POST", path: "/api/v1/tickets/{id}/ccs", operationId: "addTicketCc", idempotent: true,
     summary: "Copy an address on a ticket (an unknown address becomes a customer, as inbound mail does); already copied: the same CC",
     tag: "email", can: "staff", params: zUuidParam, body: ZAddTicketCc, status: 201, response: ZTicketCc,
     handler: (scope, { params, body }) => addCc(scope, { ticketId: params.id, email: body.email }),

@@ -63,6 +63,7 @@ export const ME_OPERATIONS = [
     method: "POST",
     path: "/api/v1/me/tokens",
     operationId: "createMyToken",
+    idempotent: true,
     summary: "Create an API token (shown once)",
     tag: "me",
     can: "signed-in",

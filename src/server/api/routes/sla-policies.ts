@@ -21,6 +21,7 @@ export const SLA_POLICY_OPERATIONS = [
     method: "POST",
     path: "/api/v1/sla-policies",
     operationId: "createSlaPolicy",
+    idempotent: true,
     summary: "Create a priority's SLA policy (open tickets re-applied in a job)",
     tag: "sla",
     can: "org.admin",

@@ -39,6 +39,7 @@ export const TICKET_OPERATIONS = [
     method: "POST",
     path: "/api/v1/tickets",
     operationId: "createTicket",
+    idempotent: true,
     summary: "Open a ticket with its first message (priority and tags are staff-only: a customer sending them gets 403 naming the fields)",
     tag: "tickets",
     can: "signed-in",
@@ -67,7 +68,9 @@ export const TICKET_OPERATIONS = [
     method: "PATCH",
     path: "/api/v1/tickets/{id}",
     operationId: "updateTicket",
-    summary: "Change status, priority, assignee, subject or tags (per role)",
+    summary:
+      "Change status, priority, assignee, subject or tags (per role). tags replaces the whole list; addTags/removeTags change the tags as they are " +
+      "when the change applies (so concurrent tag edits all survive) and cannot be combined with tags (400)",
     tag: "tickets",
     can: "signed-in",
     params: zUuidParam,
@@ -102,6 +105,7 @@ export const TICKET_OPERATIONS = [
     method: "POST",
     path: "/api/v1/tickets/{id}/comments",
     operationId: "addComment",
+    idempotent: true,
     summary: "Reply publicly or add an internal note (staff)",
     tag: "tickets",
     can: "signed-in",

@@ -32,6 +32,7 @@ export const USER_OPERATIONS = [
     method: "POST",
     path: "/api/v1/users",
     operationId: "createUser",
+    idempotent: true,
     summary:
       "Create a user: with a password (active at once) or without (an invitation link, 24 h, is emailed — or returned as inviteUrl " +
       "when no mail server is configured; 503 feature_disabled while signup_tokens is off)",

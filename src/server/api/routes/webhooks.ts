@@ -23,6 +23,7 @@ export const WEBHOOK_OPERATIONS = [
     method: "POST",
     path: "/api/v1/webhooks",
     operationId: "createWebhook",
+    idempotent: true,
     summary: "Create a webhook; its signing secret is returned once (503 feature_disabled while the webhooks feature is off)",
     tag: "webhooks",
     can: "org.admin",

@@ -10,3 +10,4 @@ export * from "./flags";
 export * from "./workers";
 export * from "./email";
 export * from "./automation";
+export * from "./idempotency";

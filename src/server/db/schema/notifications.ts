@@ -42,6 +42,8 @@ export const webhooks = pgTable(
     secret: text("secret").notNull(),
     events: text("events").array().notNull(),
     active: boolean("active").notNull().default(true),
+    /** The ETag of the webhook (decision 043): bumped by every change. */
+    version: integer("version").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

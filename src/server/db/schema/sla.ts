@@ -37,6 +37,8 @@ export const slaPolicies = pgTable(
     businessHours: boolean("business_hours").notNull().default(false),
     calendarId: uuid("calendar_id"),
     pauseOn: ticketStatus("pause_on").array().notNull().default(sql`'{pending}'::ticket_status[]`),
+    /** The ETag of the policy (decision 043): bumped by every change. */
+    version: integer("version").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -25,6 +25,8 @@ export const users = pgTable(
     /** The last accepted TOTP time step: a code is accepted once (RFC 6238 §5.2). */
     totpLastStep: integer("totp_last_step"),
     lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
+    /** The ETag of the user (decision 043): bumped by every change an admin can see. */
+    version: integer("version").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
