@@ -93,7 +93,7 @@ const largest = orgs.reduce((a, b) => (b.tickets > a.tickets ? b : a));
 
 const openStream = await (async () => {
   if (!args.route) return async (org: Org) => ticketExportStream(org.id, { format: args.format, batchSize: args.batchSize });
-  const { GET } = await import("../../src/app/api/v1/[...path]/route");
+  const { GET } = await import("../../src/app/api/v1/[[...path]]/route");
   const { encodeSession, sessionCookieName } = await import("../../src/server/auth/session-cookie");
   return async (org: Org) => {
     if (!org.adminId) throw new Error(`org ${org.slug} has no active admin to export as`);

@@ -10,7 +10,7 @@ import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { orgs } from "../../src/server/db/schema/orgs";
 import { users } from "../../src/server/db/schema/users";
 import { issueToken } from "../../src/server/auth/manage-tokens";
-import { GET as me } from "../../src/app/api/v1/[...path]/route";
+import { GET as me } from "../../src/app/api/v1/[[...path]]/route";
 
 // The wrapper's limits are measured, not hit: budgets far above what the loop sends.
 setProcessEnv({ LOG_LEVEL: "silent", NODE_ENV: "production", NEXTAUTH_SECRET: "x".repeat(40), RATE_LIMIT_USER_PER_MIN: "100000000", RATE_LIMIT_IP_PER_MIN: "100000000" });

@@ -14,11 +14,7 @@ import { nearValid, nearValidQuery, type Hints } from "./fuzz-schema";
 // call each one with hostile input as each kind of caller, what the database looked like before
 // and after, and what every response must satisfy. The world it runs in is fuzz-world.ts.
 
-const API_DIR = path.resolve(import.meta.dirname, "../../src/app/api/v1");
-const CALLABLE = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
-type Method = (typeof CALLABLE)[number];
-/** Exports Next.js reads from a route file that are not handlers. */
-const SEGMENT_CONFIG = new Set(["dynamic", "dynamicParams", "revalidate", "fetchCache", "runtime", "preferredRegion", "maxDuration"]);
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 type RouteHandler = Parameters<typeof call>[0];
 
@@ -34,53 +30,16 @@ export type FuzzOp = {
 };
 
 /**
- * Every handler exported by every route file under src/app/api/v1, and every route-table operation
- * (called through the catch-all's dispatcher), joined with its OpenAPI entry
- * (for its schemas and documented roles). `problems` lists what the fuzzer cannot call: a method
- * it does not know, an export that is neither a handler nor Next.js segment config, or a handler
- * with no OpenAPI entry.
+ * Every route-table operation (called through the catch-all's dispatcher), joined with its OpenAPI
+ * entry (for its schemas and documented roles). `problems` stays empty: it is kept for the fuzz
+ * test's report, which lists what the fuzzer could not call.
  */
 export async function discoverOperations(): Promise<{ ops: FuzzOp[]; problems: string[] }> {
+  // Every /api/v1 endpoint is a route-table operation served by the catch-all (tests/unit/openapi.test.ts
+  // refuses any other route file there), so the table is the whole list.
   const ops: FuzzOp[] = [];
   const problems: string[] = [];
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      // The catch-all serves the route table, added below operation by operation.
-      if (e.isDirectory() && e.name !== "[...path]") walk(p);
-      else if (/^route\.(ts|tsx|js)$/.test(e.name)) files.push(p);
-    }
-  };
-  walk(API_DIR);
   const documented = documentedOperations();
-  for (const file of files.sort()) {
-    const rel = path.relative(API_DIR, path.dirname(file));
-    const segments = rel ? rel.split(path.sep) : [];
-    const template = `/api/v1${segments.map((s) => `/${s.replace(/^\[(\w+)\]$/, "{$1}")}`).join("")}`;
-    const params = segments.flatMap((s, i) => {
-      const m = /^\[(\w+)\]$/.exec(s);
-      return m ? [{ name: m[1]!, resource: segments[i - 1] ?? "" }] : [];
-    });
-    const mod = (await import(file)) as Record<string, unknown>;
-    for (const [name, value] of Object.entries(mod)) {
-      if (SEGMENT_CONFIG.has(name)) continue;
-      if (!(CALLABLE as readonly string[]).includes(name)) {
-        problems.push(`${template}: export ${name} is not a method the fuzzer can call (${CALLABLE.join(", ")})`);
-        continue;
-      }
-      if (typeof value !== "function") {
-        problems.push(`${template}: export ${name} is not a function`);
-        continue;
-      }
-      const spec = documented.find((o) => o.method === name && o.path === template);
-      if (!spec) {
-        problems.push(`${name} ${template}: no OpenAPI entry (src/server/api/table.ts) to take its schemas from`);
-        continue;
-      }
-      ops.push({ method: name as Method, template, params, handler: value as RouteHandler, spec, key: `${name} ${template}` });
-    }
-  }
   for (const op of TABLE) {
     const segments = op.path.split("/");
     const params = segments.flatMap((s, i) => {

@@ -47,9 +47,9 @@ export function reissuedSession(res: CallResult): string {
 }
 
 /**
- * The /api/v1 catch-all's handlers (src/app/api/v1/[...path]/route.ts): route-table operations are
+ * The /api/v1 catch-all's handlers (src/app/api/v1/[[...path]]/route.ts): route-table operations are
  * called through the real dispatcher, which routes by the request's method and path (`params` are
  * not needed). E.g. call(apiRoute.GET, "GET", "/api/v1/feature-flags", { cookie }).
  */
-export { GET, POST, PUT, PATCH, DELETE } from "../../src/app/api/v1/[...path]/route";
-export * as apiRoute from "../../src/app/api/v1/[...path]/route";
+export { GET, POST, PUT, PATCH, DELETE } from "../../src/app/api/v1/[[...path]]/route";
+export * as apiRoute from "../../src/app/api/v1/[[...path]]/route";

@@ -53,9 +53,9 @@ describe("inputs PostgreSQL refuses are a 400, not a 500", () => {
       ];
       for (const r of replays) {
         expect(r.status, r.text).toBe(400);
-        expect(r.body.error.code).toBe("validation_failed");
         // Refused by the cursor's own check (it is signed for its list), before any query runs.
-        expect(r.body.error.message).toBe("cursor is invalid");
+        expect(r.body.error.code).toBe("invalid_cursor");
+        expect(r.body.error.message).toBe("cursor is invalid or tampered");
       }
     }
   });

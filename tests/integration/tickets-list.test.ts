@@ -93,7 +93,8 @@ describe("GET /api/v1/tickets", () => {
     for (const q of bad) {
       const r = await api.listTickets(w.agent, q);
       expect(r.status, JSON.stringify(q)).toBe(400);
-      expect(r.body.error.code).toBe("validation_failed");
+      // A cursor has its own code (docs/decisions/044): the client should drop it and start again.
+      expect(r.body.error.code).toBe(q.cursor ? "invalid_cursor" : "validation_failed");
     }
   });
 
@@ -106,6 +107,22 @@ describe("GET /api/v1/tickets", () => {
       expect((await api.listTickets(w.agent, { limit: "1", cursor })).status).toBe(400);
     }
     expect((await api.listTickets(w.agent, { limit: "1", cursor: c, sort: "createdAt" })).status).toBe(400);
+  });
+
+  it("binds a cursor to its filters and sort: reused with another filter it is 400 invalid_cursor; a new limit is fine", async () => {
+    const billing = await list({ tag: "billing", sort: "createdAt", limit: "1" });
+    const c = billing.nextCursor!;
+    expect(c).toEqual(expect.any(String));
+    for (const other of <Record<string, string>[]>[{ tag: "login" }, {}, { tag: "billing", status: "new" }, { tag: "billing", sort: "-createdAt" }, { tag: "billing", q: "invoice" }]) {
+      const r = await api.listTickets(w.agent, { sort: "createdAt", limit: "1", ...other, cursor: c });
+      expect(r.status, JSON.stringify(other)).toBe(400);
+      expect(r.body.error).toMatchObject({ code: "invalid_cursor", details: { issues: [{ in: "query", path: "cursor" }] } });
+      expect(r.body.error.message).toMatch(/other filters/);
+    }
+    // The same filters (in any order in the URL) with another page size continue the walk.
+    const next = await list({ limit: "5", cursor: c, sort: "createdAt", tag: "billing" });
+    expect(next.data.map((t) => t.subject)).toEqual(["Refund for duplicate charge"]);
+    expect(next.nextCursor).toBeNull();
   });
 
   describe("search (q)", () => {

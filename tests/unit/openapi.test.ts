@@ -12,7 +12,7 @@ function routeFiles(dir = API): { path: string; methods: string[] }[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     // The catch-all serves the route table, checked against the document below.
-    if (e.isDirectory() && e.name !== "[...path]") out.push(...routeFiles(p));
+    if (e.isDirectory() && e.name !== "[[...path]]") out.push(...routeFiles(p));
     else if (e.name === "route.ts") {
       const src = fs.readFileSync(p, "utf8");
       const methods = [...src.matchAll(/export const (GET|POST|PUT|PATCH|DELETE)\b/g)].map((m) => m[1]!);

@@ -84,6 +84,7 @@ export function defineOperation<C extends RouteRule, P = undefined, Q = undefine
     status: def.status,
     allowPendingPasswordChange: def.allowPendingPasswordChange,
     allowPendingTwoFactorSetup: def.allowPendingTwoFactorSetup,
+    readsBody: def.rawBody !== undefined,
     feature,
     rateLimit,
   };
@@ -127,6 +128,7 @@ export function defineStreamingOperation<P = undefined, Q = undefined, A = unkno
     status: def.status,
     allowPendingPasswordChange: def.allowPendingPasswordChange,
     allowPendingTwoFactorSetup: def.allowPendingTwoFactorSetup,
+    readsBody: true,
     feature,
     rateLimit,
   };

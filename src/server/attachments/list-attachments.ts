@@ -22,7 +22,7 @@ export async function listAttachments(
   const where = [eq(attachments.ticketId, t.id)];
   if (!can(scope.user, "ticket.internal.view")) where.push(or(isNull(attachments.commentId), eq(comments.internal, false))!);
   if (page.cursor) {
-    const c = decodeCursor("attachments", page.cursor, isCursor);
+    const c = decodeCursor("attachments", page.cursor, isCursor, { ticketId: t.id });
     where.push(sql`(${attachments.createdAt}, ${attachments.id}) > (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
   const rows = await scope.tx
@@ -37,6 +37,6 @@ export async function listAttachments(
   const last = pageRows[pageRows.length - 1];
   return {
     data: pageRows.map((r) => toAttachmentView(r.a, r.internal)),
-    nextCursor: more && last ? encodeCursor("attachments", { k: "att", v: last.v, id: last.a.id }) : null,
+    nextCursor: more && last ? encodeCursor("attachments", { k: "att", v: last.v, id: last.a.id }, { ticketId: t.id }) : null,
   };
 }

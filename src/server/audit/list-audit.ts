@@ -32,7 +32,7 @@ export async function listAudit(scope: Scope, q: ListAudit) {
   if (q.entityType) where.push(eq(auditEvents.entityType, q.entityType));
   if (q.entityId) where.push(eq(auditEvents.entityId, q.entityId));
   if (q.actorId) where.push(eq(auditEvents.actorId, q.actorId));
-  if (q.cursor) where.push(lt(auditEvents.seq, decodeCursor("audit", q.cursor, isCursor).seq));
+  if (q.cursor) where.push(lt(auditEvents.seq, decodeCursor("audit", q.cursor, isCursor, q).seq));
   const rows = await scope.tx.select().from(auditEvents).where(and(sql`true`, ...where)).orderBy(desc(auditEvents.seq)).limit(q.limit + 1);
   const more = rows.length > q.limit;
   const page = more ? rows.slice(0, q.limit) : rows;
@@ -41,6 +41,6 @@ export async function listAudit(scope: Scope, q: ListAudit) {
       seq: e.seq, at: e.at.toISOString(), actorId: e.actorId, action: e.action, entityType: e.entityType, entityId: e.entityId,
       data: e.data, requestId: e.requestId, hash: e.hash, prevHash: e.prevHash,
     })),
-    nextCursor: more ? encodeCursor("audit", { seq: page[page.length - 1]!.seq }) : null,
+    nextCursor: more ? encodeCursor("audit", { seq: page[page.length - 1]!.seq }, q) : null,
   };
 }

@@ -1,5 +1,7 @@
 export const ERROR_STATUS = {
   validation_failed: 400,
+  /** A list's cursor that is tampered with, or reused on another list, filter or sort. */
+  invalid_cursor: 400,
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,

@@ -11,5 +11,20 @@ export const zLimit = z
   .optional()
   .default(25);
 
+/** The document's marker of a list filter: the OpenAPI generator shows it as an array of these values (style form, explode false). */
+export const ENUM_LIST_META = "x-beacon-enum-list";
+
+/**
+ * A filter on one or more enum values, as a comma list ("open,pending") or the parameter repeated
+ * (status=open&status=pending, what generated clients send for an array); both may be combined.
+ */
+export function zEnumList<const T extends readonly [string, ...string[]]>(values: T) {
+  return z
+    .union([z.string(), z.array(z.string()).max(values.length)])
+    .transform((s) => (Array.isArray(s) ? s : [s]).flatMap((x) => x.split(",")).map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)).min(1).max(values.length))
+    .meta({ [ENUM_LIST_META]: [...values], description: `One or more of ${values.join(", ")}: comma-separated, or the parameter repeated` });
+}
+
 export const ZListPage = z.strictObject({ limit: zLimit, cursor: z.string().min(1).max(2048).optional() });
 export type ListPage = z.infer<typeof ZListPage>;

@@ -9,7 +9,8 @@ import { AppError } from "../core/errors";
 import { clientIp } from "../ratelimit/client-ip";
 import { env } from "../env";
 import { errorResponse, toAppError } from "./error-response";
-import { readJsonBody } from "./json-body";
+import { MAX_JSON_BYTES, readJsonBody } from "./json-body";
+import { readBodyLimited } from "../core/read-body";
 import { countDbError, observeRequest } from "../observability/metrics";
 import { rateLimitHeaders, type LimitState } from "../ratelimit/limiters";
 import { admitByEnv, admitCaller, admitClient, type Admission } from "../ratelimit/admission";
@@ -27,6 +28,11 @@ export type Spec<B, Q, P> = {
   allowPendingPasswordChange?: boolean;
   /** Routes a user who must first set up two-factor sign-in may still call (me, /me/2fa…). */
   allowPendingTwoFactorSetup?: boolean;
+  /**
+   * The handler reads the request body itself (uploads, raw provider webhooks). Otherwise an
+   * operation without a body schema refuses any body (400), like an unknown query parameter.
+   */
+  readsBody?: boolean;
 } & Admission<Q>;
 
 export type Ctx<Q = unknown, P = unknown> = {
@@ -61,8 +67,16 @@ export type RawParams = Record<string, string | string[] | undefined>;
 /** What the wrapper hands a runner: the request's public context, its log fields and limits. */
 export type Base<Q, P> = { ctx: PublicCtx<Q, P>; req: Request; log: LogFields; limits?: LimitState };
 
+/**
+ * Reads the JSON body (media type, size, syntax: 415, 413, 400; a body sent to an operation that
+ * takes none: 400) and returns its validation against the body schema (400), run separately so a
+ * signed-in caller's credentials are checked before the body is validated, and no transaction is
+ * open while the bytes arrive.
+ */
+export type BodyReader<B> = () => Promise<() => B>;
+
 /** The part of a request that differs by kind of route: signed in, streaming or public. */
-export type Run<B, Q, P> = (base: Base<Q, P>, body: B) => Promise<unknown>;
+export type Run<B, Q, P> = (base: Base<Q, P>, body: BodyReader<B>) => Promise<unknown>;
 
 /**
  * The one request wrapper (CONVENTIONS "A request, end to end"): request id, auth by cookie or
@@ -78,11 +92,13 @@ export function route<B = undefined, Q = undefined, P = undefined>(
 
 /** The signed-in step of route(): claim, tenant transaction, admission, then the handler in that transaction. */
 export function signedInRun<B, Q, P>(spec: Spec<B, Q, P>, handler: (ctx: Ctx<Q, P>, body: B) => Promise<unknown>): Run<B, Q, P> {
-  return async (base, body) => {
+  return async (base, readBody) => {
+    // Credentials first: a caller without valid ones gets 401 before anything about its body.
     const claim = await signedInClaim(base.req);
+    const validate = await readBody();
     return withTenant(claim.orgId, async (tx) => {
       const user = await admit(spec, base, tx, claim, { consumeLimits: true });
-      return handler({ ...base.ctx, user, org: { id: user.orgId }, tx }, body);
+      return handler({ ...base.ctx, user, org: { id: user.orgId }, tx }, validate());
     });
   };
 }
@@ -150,7 +166,7 @@ async function admit<Q, P>(
 
 /** The step of a public operation (token grant, setup links): the handler with the public context, no claim and no transaction. */
 export function publicRun<B, Q, P>(handler: (ctx: PublicCtx<Q, P>, body: B) => Promise<unknown>): Run<B, Q, P> {
-  return (base, body) => handler(base.ctx, body);
+  return async (base, readBody) => handler(base.ctx, (await readBody())());
 }
 
 type LogFields = { userId?: string; orgId?: string };
@@ -215,10 +231,17 @@ export async function serve<B, Q, P>(
     base.limits = await admitClient(base.ctx);
     admitByEnv(spec, base.ctx.query, false);
     base.ctx.params = parse(spec.params, await params(), "path");
-    base.ctx.query = parse(spec.query, Object.fromEntries(url.searchParams), "query");
+    base.ctx.query = parseQuery(spec.query, url.searchParams);
     admitByEnv(spec, base.ctx.query, true);
-    const body = spec.body ? parse(spec.body, await readJsonBody(req), "body") : (undefined as B);
-    const result = await run(base, body);
+    const readBody: BodyReader<B> = async () => {
+      if (spec.body) {
+        const raw = await readJsonBody(req);
+        return () => parse(spec.body, raw, "body");
+      }
+      if (!spec.readsBody) await refuseBody(req);
+      return () => undefined as B;
+    };
+    const result = await run(base, readBody);
     response = toResponse(result, spec.status);
   } catch (err) {
     failure = toAppError(err);
@@ -226,7 +249,7 @@ export async function serve<B, Q, P>(
       logger().error({ requestId, err: describe(err) }, "request failed");
       countDbError(err, failure.code);
     }
-    response = errorResponse(failure);
+    response = errorResponse(failure, { requestId, problem: wantsProblem(req.headers) });
   }
   response.headers.set("X-Request-Id", requestId);
   if (!response.headers.has("Cache-Control")) response.headers.set("Cache-Control", "no-store");
@@ -269,6 +292,52 @@ function parse<T>(schema: ZodType<T> | undefined, input: unknown, where: "path" 
     });
   }
   return r.data;
+}
+
+/**
+ * The query as an object: a parameter given once is a string, one repeated is an array (a list
+ * filter accepts both; any other parameter refuses an array). Every operation's query schema is
+ * strict, and an operation without one takes no query, so an unknown parameter is a 400, never
+ * silently ignored (tests/integration/api-strictness.test.ts).
+ */
+function parseQuery<Q>(schema: ZodType<Q> | undefined, params: URLSearchParams): Q {
+  const query: Record<string, string | string[]> = {};
+  for (const key of new Set(params.keys())) {
+    const all = params.getAll(key);
+    query[key] = all.length === 1 ? all[0]! : all;
+  }
+  if (schema) return parse(schema, query, "query");
+  const unknown = Object.keys(query);
+  if (unknown.length) {
+    throw new AppError("validation_failed", "invalid query", {
+      issues: unknown.map((name) => ({ in: "query", path: name, message: "unknown query parameter: this operation takes none" })),
+    });
+  }
+  return undefined as Q;
+}
+
+/** An operation that takes no body refuses one (a client sending it expects something to happen to it). */
+async function refuseBody(req: Request): Promise<void> {
+  const declared = req.headers.get("content-length");
+  const sent =
+    declared !== null ? Number(declared) > 0 : req.body !== null && (await readBodyLimited(req, MAX_JSON_BYTES, tooLarge)).length > 0;
+  if (sent) {
+    throw new AppError("validation_failed", "this operation takes no request body", {
+      issues: [{ in: "body", path: "", message: "must be empty: send no body" }],
+    });
+  }
+}
+
+const tooLarge = () => new AppError("payload_too_large", `request body exceeds ${MAX_JSON_BYTES} bytes`);
+
+/** A client that asks for RFC 9457 problem details gets them (Accept: application/problem+json). */
+function wantsProblem(h: Headers): boolean {
+  return (h.get("accept") ?? "")
+    .split(",")
+    .some((part) => {
+      const [type, ...params] = part.split(";").map((x) => x.trim().toLowerCase());
+      return type === "application/problem+json" && !params.some((p) => /^q=0(?:\.0*)?$/.test(p));
+    });
 }
 
 /** What a handler's result is answered with: a Response as is, nothing as 204, anything else as JSON with `status`. */

@@ -36,7 +36,7 @@ export async function listNotifications(scope: Scope, query: ListNotifications) 
   const where = [mine];
   if (query.unread === "true") where.push(isNull(notifications.readAt));
   if (query.cursor) {
-    const c = decodeCursor("notifications", query.cursor, isKeyCursor);
+    const c = decodeCursor("notifications", query.cursor, isKeyCursor, query);
     where.push(sql`(${notifications.createdAt}, ${notifications.id}) < (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
   const rows = await scope.tx
@@ -46,7 +46,7 @@ export async function listNotifications(scope: Scope, query: ListNotifications) 
     .orderBy(desc(notifications.createdAt), desc(notifications.id))
     .limit(query.limit + 1);
   const [unread] = await scope.tx.select({ n: count() }).from(notifications).where(and(mine, isNull(notifications.readAt)));
-  const { rows: pageRows, nextCursor } = keysetPage("notifications", rows, query.limit, (last) => ({ v: last.v, id: last.n.id }));
+  const { rows: pageRows, nextCursor } = keysetPage("notifications", rows, query.limit, (last) => ({ v: last.v, id: last.n.id }), query);
   return {
     data: pageRows.map(({ n }): NotificationView => ({
       id: n.id, kind: n.kind, ticketId: n.ticketId, payload: n.payload, readAt: n.readAt?.toISOString() ?? null, createdAt: n.createdAt.toISOString(),

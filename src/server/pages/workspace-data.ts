@@ -44,7 +44,7 @@ export async function loadWorkspace(user: PageUser, views: Views, query: ListTic
         } catch (err) {
           // A stale or edited cursor, or a staff-only filter in a customer's URL, is the user's
           // URL, not a server fault: say so and offer page one.
-          if (err instanceof AppError && (err.code === "validation_failed" || err.code === "forbidden")) {
+          if (err instanceof AppError && (err.code === "validation_failed" || err.code === "invalid_cursor" || err.code === "forbidden")) {
             return { counts, warningMinutes, list: null, error: err.message, refused: null };
           }
           throw err;

@@ -20,7 +20,7 @@ export async function listComments(
   const where = [eq(comments.ticketId, t.id)];
   if (!can(scope.user, "ticket.internal.view")) where.push(eq(comments.internal, false));
   if (page.cursor) {
-    const c = decodeCursor("comments", page.cursor, isKeyCursor);
+    const c = decodeCursor("comments", page.cursor, isKeyCursor, { ticketId: t.id });
     where.push(sql`(${comments.createdAt}, ${comments.id}) > (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
   const rows = await scope.tx
@@ -29,7 +29,7 @@ export async function listComments(
     .where(and(...where))
     .orderBy(comments.createdAt, comments.id)
     .limit(page.limit + 1);
-  const { rows: pageRows, nextCursor } = keysetPage("comments", rows, page.limit, (last) => ({ v: last.v, id: last.c.id }));
+  const { rows: pageRows, nextCursor } = keysetPage("comments", rows, page.limit, (last) => ({ v: last.v, id: last.c.id }), { ticketId: t.id });
   return {
     data: pageRows.map((r) => toCommentView(r.c)),
     nextCursor,

@@ -109,12 +109,8 @@ export async function listTickets(scope: Scope, q: ListTickets): Promise<{ data:
   const { expr, cast } = SORT_SQL[key];
   const where = ticketFilters(scope, q);
   if (q.cursor) {
-    const c = decodeCursor("tickets", q.cursor, isCursor);
-    if (c.s !== q.sort) {
-      throw new AppError("validation_failed", "cursor belongs to another sort order", {
-        issues: [{ in: "query", path: "cursor", message: "was made for a different sort" }],
-      });
-    }
+    // Bound to the filters and sort it was made with (core/cursor.ts): reused with others it is a 400.
+    const c = decodeCursor("tickets", q.cursor, isCursor, q);
     const cmp = desc ? sql`<` : sql`>`;
     where.push(sql`(${expr}, ${tickets.id}) ${cmp} (${c.v}::${sql.raw(cast)}, ${c.id}::uuid)`);
   }
@@ -131,6 +127,6 @@ export async function listTickets(scope: Scope, q: ListTickets): Promise<{ data:
   const now = new Date();
   return {
     data: pageRows.map((r) => view(r.t, now)),
-    nextCursor: more && last ? encodeCursor("tickets", { s: q.sort, v: last.sortValue, id: last.t.id }) : null,
+    nextCursor: more && last ? encodeCursor("tickets", { s: q.sort, v: last.sortValue, id: last.t.id }, q) : null,
   };
 }

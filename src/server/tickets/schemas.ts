@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { zLimit } from "../core/list-page";
+import { zEnumList, zLimit } from "../core/list-page";
 import { TICKET_PRIORITIES, TICKET_STATUSES } from "../db/schema/enums";
 
 // Request and response contracts of the ticket API. The OpenAPI document is generated from these.
@@ -64,13 +64,6 @@ export type UpdateTicket = z.infer<typeof ZUpdateTicket>;
 export const ZCreateComment = z.strictObject({ body: zBody, internal: z.boolean().optional().default(false) });
 export type CreateComment = z.infer<typeof ZCreateComment>;
 
-/** A comma list of enum values: "open,pending". */
-function commaList<const T extends readonly [string, ...string[]]>(values: T) {
-  return z
-    .string()
-    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(values)).min(1).max(values.length));
-}
 
 export const SORT_KEYS = ["updatedAt", "createdAt", "resolveDue", "priority"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -79,8 +72,8 @@ export type SortKey = (typeof SORT_KEYS)[number];
 export const ZListTickets = z.strictObject({
   limit: zLimit,
   cursor: z.string().min(1).max(2048).optional(),
-  status: commaList(TICKET_STATUSES).optional(),
-  priority: commaList(TICKET_PRIORITIES).optional(),
+  status: zEnumList(TICKET_STATUSES).optional(),
+  priority: zEnumList(TICKET_PRIORITIES).optional(),
   assigneeId: z.union([z.literal("me"), z.literal("none"), z.uuid()]).optional(),
   requesterId: z.uuid().optional(),
   tag: zTag.optional(),

@@ -39,7 +39,7 @@ export async function listUsers(scope: Scope, q: ListUsers): Promise<{ data: Use
     where.push(sql`(${users.email} ilike ${like} or ${users.name} ilike ${like})`);
   }
   if (q.cursor) {
-    const c = decodeCursor("users", q.cursor, isKeyCursor);
+    const c = decodeCursor("users", q.cursor, isKeyCursor, q);
     where.push(sql`(lower(${users.email}), ${users.id}) > (${c.v}, ${c.id}::uuid)`);
   }
   const rows = await scope.tx
@@ -48,7 +48,7 @@ export async function listUsers(scope: Scope, q: ListUsers): Promise<{ data: Use
     .where(and(...where))
     .orderBy(sql`lower(${users.email})`, users.id)
     .limit(q.limit + 1);
-  const { rows: pageRows, nextCursor } = keysetPage("users", rows, q.limit, (last) => ({ v: last.email.toLowerCase(), id: last.id }));
+  const { rows: pageRows, nextCursor } = keysetPage("users", rows, q.limit, (last) => ({ v: last.email.toLowerCase(), id: last.id }), q);
   return {
     data: pageRows.map(toUserView),
     nextCursor,

@@ -113,7 +113,7 @@ export async function listDeliveries(scope: Scope, webhookId: string, query: Lis
   if (!w) throw notFound("webhook");
   const where = [eq(webhookDeliveries.webhookId, webhookId)];
   if (query.cursor) {
-    const c = decodeCursor("webhook-deliveries", query.cursor, isKeyCursor);
+    const c = decodeCursor("webhook-deliveries", query.cursor, isKeyCursor, { webhookId });
     where.push(sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
   const rows = await scope.tx
@@ -122,7 +122,7 @@ export async function listDeliveries(scope: Scope, webhookId: string, query: Lis
     .where(and(...where))
     .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
     .limit(query.limit + 1);
-  const { rows: page, nextCursor } = keysetPage("webhook-deliveries", rows, query.limit, (last) => ({ v: last.v, id: last.d.id }));
+  const { rows: page, nextCursor } = keysetPage("webhook-deliveries", rows, query.limit, (last) => ({ v: last.v, id: last.d.id }), { webhookId });
   return {
     data: page.map(({ d }) => ({
       id: d.id, event: d.event, status: d.status, attempts: d.attempts, lastStatusCode: d.lastStatusCode, lastError: d.lastError,

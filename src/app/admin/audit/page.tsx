@@ -53,7 +53,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     try {
       return { people: people.data, page: await listAudit(scope, query), error: null };
     } catch (err) {
-      if (err instanceof AppError && err.code === "validation_failed") return { people: people.data, page: null, error: "That page link is no longer valid." };
+      if (err instanceof AppError && (err.code === "validation_failed" || err.code === "invalid_cursor")) return { people: people.data, page: null, error: "That page link is no longer valid." };
       throw err;
     }
   });

@@ -42,7 +42,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
       for (const u of list.data) rows.push(await getUser(scope, u.id));
       return { security, own, invites, list: { rows, nextCursor: list.nextCursor }, error: null };
     } catch (err) {
-      if (err instanceof AppError && err.code === "validation_failed") return { security, own, invites, list: null, error: "That page link is no longer valid." };
+      if (err instanceof AppError && (err.code === "validation_failed" || err.code === "invalid_cursor")) return { security, own, invites, list: null, error: "That page link is no longer valid." };
       throw err;
     }
   });
