@@ -54,6 +54,8 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   not_found: "Not found",
   method_not_allowed: "Method not allowed",
   conflict: "Conflict",
+  idempotency_key_in_flight: "A request with this Idempotency-Key is still in progress",
+  idempotency_key_reused: "This Idempotency-Key was used for another request",
   precondition_failed: "Precondition failed",
   payload_too_large: "Request body too large",
   unsupported_media_type: "Unsupported media type",
