@@ -16,7 +16,7 @@ beforeAll(async () => {
 
 type Who = { cookie: string };
 const get = (who: Who, path: string) => call(apiRoute.GET, "GET", path, { cookie: who.cookie });
-const post = (who: Who, path: string, body?: unknown) => call(apiRoute.POST, "POST", path, { cookie: who.cookie, body: body ?? {} });
+const post = (who: Who, path: string, body?: unknown) => call(apiRoute.POST, "POST", path, { cookie: who.cookie, body });
 const patch = (who: Who, path: string, body: unknown) => call(apiRoute.PATCH, "PATCH", path, { cookie: who.cookie, body });
 const put = (who: Who, path: string, body: unknown) => call(apiRoute.PUT, "PUT", path, { cookie: who.cookie, body });
 const del = (who: Who, path: string) => call(apiRoute.DELETE, "DELETE", path, { cookie: who.cookie });

@@ -214,6 +214,14 @@ const NOT_CREATING: Record<string, string> = {
   confirmMyTwoFactor: "sets state; a retry with the same code is refused (a code is accepted once)",
   regenerateMyRecoveryCodes: "replaces the codes; the latest answer is the one that counts",
   markNotificationsRead: "sets state, idempotent by nature",
+  validateTrigger: "checks a draft rule, writes nothing",
+  validateAutomation: "checks a draft rule, writes nothing",
+  validateMacro: "checks a draft macro, writes nothing",
+  testTrigger: "a dry run, writes nothing",
+  testAutomation: "a dry run, writes nothing",
+  testSavedTrigger: "a dry run, writes nothing",
+  testSavedAutomation: "a dry run, writes nothing",
+  previewMacro: "a dry run, writes nothing",
   revokeUserSessions: "sets state (bumps the session version), idempotent in effect",
   resetUserPassword: "replaces the reset link; only the latest link works",
 };
@@ -257,6 +265,20 @@ const SAMPLES: Record<string, Sample> = {
     };
   },
   addTicketCc: async (x) => ({ path: `/api/v1/tickets/${(await newTicket(x.customer)).id}/ccs`, body: { email: `cc-${uniq()}@example.com` }, who: x.agent }),
+  // Rules that never match: they stay in this file's org and must not change the other samples' tickets.
+  createTrigger: async (x) => ({ path: "/api/v1/triggers", body: { name: `idem-${uniq()}`, conditions: { all: [{ field: "subject", op: "contains", value: `never-${uniq()}` }] }, actions: [{ type: "add_tags", value: ["idem"] }] }, who: x.admin }),
+  createAutomation: async (x) => ({
+    path: "/api/v1/automations",
+    body: { name: `idem-${uniq()}`, conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 1 }, { field: "subject", op: "contains", value: `never-${uniq()}` }] }, actions: [{ type: "add_tags", value: ["idem"] }] },
+    who: x.admin,
+  }),
+  createGroup: async (x) => ({ path: "/api/v1/groups", body: { name: `idem-${uniq()}` }, who: x.admin }),
+  createMacro: async (x) => ({ path: "/api/v1/macros", body: { name: `idem-${uniq()}`, shared: false, reply: "Hello {{ticket.number}}" }, who: x.agent }),
+  // Applying a macro with a note twice would add two notes: a retry replays instead.
+  applyMacro: async (x) => {
+    const macro = await post(x.admin, "/api/v1/macros", { name: `idem-${uniq()}`, actions: [{ type: "add_note", body: "checked" }] });
+    return { path: `/api/v1/tickets/${(await newTicket(x.customer)).id}/macros/${macro.body.id}/apply`, who: x.agent };
+  },
   rotateInboundEmailSecret: async (x) => ({ path: "/api/v1/email/inbound-secret", who: x.admin }),
 };
 

@@ -53,7 +53,7 @@ function ruleOperations(kind: RuleKind) {
       handler: (scope) => listRules(scope, kind),
     }),
     defineOperation({
-      method: "POST", path: base, operationId: `create${Kind}`,
+      method: "POST", path: base, operationId: `create${Kind}`, idempotent: true,
       summary: `Create a ${what}; without a position it goes last (400 naming every bad path: shape, placeholders, references to rows not of this org)`,
       tag, can: "org.admin", body: ZTriggerInput, status: 201, response: ZRule,
       handler: (scope, { body }) => createRule(scope, kind, body),
@@ -111,7 +111,7 @@ const GROUP_OPERATIONS = [
     handler: (scope) => listGroups(scope),
   }),
   defineOperation({
-    method: "POST", path: "/api/v1/groups", operationId: "createGroup",
+    method: "POST", path: "/api/v1/groups", operationId: "createGroup", idempotent: true,
     summary: "Create a group; memberIds must be active agents or admins of this org (400 naming each other one; 409 when the name is taken)",
     tag: "automation", can: "org.admin", body: ZGroupInput, status: 201, response: ZGroup,
     handler: (scope, { body }) => createGroup(scope, body),
@@ -151,7 +151,7 @@ const MACRO_OPERATIONS = [
     handler: (scope) => listMacros(scope),
   }),
   defineOperation({
-    method: "POST", path: "/api/v1/macros", operationId: "createMacro",
+    method: "POST", path: "/api/v1/macros", operationId: "createMacro", idempotent: true,
     summary: "Create a macro: shared (admins; the default) or personal (shared: false, any agent); placeholders and references are checked (400 naming each)",
     tag: "automation", can: "staff", body: ZMacroInput, status: 201, response: ZMacro,
     handler: (scope, { body }) => createMacro(scope, body),
@@ -185,7 +185,7 @@ const MACRO_OPERATIONS = [
     handler: (scope, { params }) => previewMacro(scope, params.macroId, params.id),
   }),
   defineOperation({
-    method: "POST", path: "/api/v1/tickets/{id}/macros/{macroId}/apply", operationId: "applyMacro",
+    method: "POST", path: "/api/v1/tickets/{id}/macros/{macroId}/apply", operationId: "applyMacro", idempotent: true,
     summary: "Apply a macro's field actions to the ticket (audited as ticket.macro_applied) and get its rendered reply for the composer (not sent)",
     description: "409 on a closed ticket, or when an action cannot run on it (then nothing changes). The reply is returned, not posted: the agent sends it as a comment.",
     tag: "automation", can: "staff", params: zTicketMacro, status: 200, response: ZPreview,
