@@ -47,6 +47,13 @@ export const ZEnv = z
     NEXTAUTH_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
       message: "must be at least 32 characters",
     }),
+    /**
+     * Secrets NEXTAUTH_SECRET replaced, comma-separated: still accepted to open sealed secrets (TOTP,
+     * IMAP passwords) and to verify reply tokens while `npm run secrets -- reseal` moves them over.
+     */
+    NEXTAUTH_SECRET_PREVIOUS: optionalString.refine((v) => v === undefined || v.split(",").every((s) => s.trim().length >= 32), {
+      message: "each comma-separated secret must be at least 32 characters",
+    }),
     NEXTAUTH_URL: url(["http:", "https:"]),
     REDIS_URL: url(["redis:", "rediss:"]),
     SMTP_URL: url(["smtp:", "smtps:"]),

@@ -51,7 +51,7 @@ type Stored = { status: number; headers: Record<string, string>; body: string };
 /** The headers of a first response that its replay repeats. */
 const KEPT_HEADERS = ["content-type", "etag", "location"];
 
-const SEAL_PURPOSE = "idempotency-response";
+export const SEAL_PURPOSE = "idempotency-response";
 
 export type IdempotencyCtx = { tx: Tx; user: Principal; operationId: string };
 

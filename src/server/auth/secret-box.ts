@@ -1,5 +1,6 @@
 import "server-only";
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { previousAuthSecrets } from "../core/auth-secret";
 import { authSecret } from "./session-cookie";
 
 // Secrets the server must read back (TOTP secrets) are stored encrypted with AES-256-GCM under a
@@ -8,8 +9,8 @@ import { authSecret } from "./session-cookie";
 
 const PREFIX = "v1";
 
-function key(purpose: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", authSecret(), "beacon-secret-box", `beacon:${purpose}:v1`, 32));
+function key(purpose: string, secret = authSecret()): Buffer {
+  return Buffer.from(hkdfSync("sha256", secret, "beacon-secret-box", `beacon:${purpose}:v1`, 32));
 }
 
 export function seal(plaintext: string, purpose: string): string {
@@ -19,15 +20,40 @@ export function seal(plaintext: string, purpose: string): string {
   return [PREFIX, iv.toString("base64url"), ct.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(".");
 }
 
-/** The plaintext, or null when the box was sealed under another key or tampered with. */
+/**
+ * The plaintext, or null when the box was sealed under an unknown key or tampered with. A box sealed
+ * under a previous secret (NEXTAUTH_SECRET_PREVIOUS) still opens, so rotating the secret does not
+ * lock anyone out of their second factor or stop a mailbox; `reseal` moves it to the current one.
+ */
 export function open(sealed: string, purpose: string): string | null {
+  return openWith(sealed, purpose)?.plaintext ?? null;
+}
+
+/** Which key opens a box: the current secret, a previous one (NEXTAUTH_SECRET_PREVIOUS), or none. */
+export function sealedUnder(sealed: string, purpose: string): "current" | "previous" | "unreadable" {
+  const opened = openWith(sealed, purpose);
+  return !opened ? "unreadable" : opened.current ? "current" : "previous";
+}
+
+/** The box sealed again under the current secret when it was sealed under a previous one; else null. */
+export function reseal(sealed: string, purpose: string): string | null {
+  const opened = openWith(sealed, purpose);
+  return opened && !opened.current ? seal(opened.plaintext, purpose) : null;
+}
+
+function openWith(sealed: string, purpose: string): { plaintext: string; current: boolean } | null {
   const [v, iv, ct, tag] = sealed.split(".");
   if (v !== PREFIX || !iv || !ct || !tag) return null;
-  try {
-    const decipher = createDecipheriv("aes-256-gcm", key(purpose), Buffer.from(iv, "base64url"));
-    decipher.setAuthTag(Buffer.from(tag, "base64url"));
-    return Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]).toString("utf8");
-  } catch {
-    return null;
+  const secrets = [authSecret(), ...previousAuthSecrets()];
+  for (const [i, secret] of secrets.entries()) {
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", key(purpose, secret), Buffer.from(iv, "base64url"));
+      decipher.setAuthTag(Buffer.from(tag, "base64url"));
+      const plaintext = Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]).toString("utf8");
+      return { plaintext, current: i === 0 };
+    } catch {
+      // Not this secret (or tampered with): try the next one.
+    }
   }
+  return null;
 }

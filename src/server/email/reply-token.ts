@@ -1,6 +1,7 @@
 import "server-only";
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import { authSecret } from "../auth/session-cookie";
+import { previousAuthSecrets } from "../core/auth-secret";
 import { base32Encode } from "../auth/totp";
 
 // The signed reply token Beacon puts in the Reply-To of a reply it emails (decision 031):
@@ -9,12 +10,12 @@ import { base32Encode } from "../auth/totp";
 // covers the org's id and the ticket number, so a token cannot be forged, and a token of one org
 // verifies for no other org.
 
-function key(): Buffer {
-  return Buffer.from(hkdfSync("sha256", authSecret(), "beacon-reply-token", "beacon:reply-token:v1", 32));
+function key(secret: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", secret, "beacon-reply-token", "beacon:reply-token:v1", 32));
 }
 
-function mac(orgId: string, ticketNumber: number): string {
-  return base32Encode(createHmac("sha256", key()).update(`reply|${orgId.toLowerCase()}|${ticketNumber}`).digest().subarray(0, 10)).toLowerCase();
+function mac(orgId: string, ticketNumber: number, secret = authSecret()): string {
+  return base32Encode(createHmac("sha256", key(secret)).update(`reply|${orgId.toLowerCase()}|${ticketNumber}`).digest().subarray(0, 10)).toLowerCase();
 }
 
 export function replyToken(orgId: string, ticketNumber: number): string {
@@ -43,7 +44,12 @@ export function verifyReplyToken(token: string, orgId: string): number | null {
   if (!m) return null;
   const n = parseInt(m[1]!, 36);
   if (!Number.isSafeInteger(n) || n <= 0) return null;
-  const want = Buffer.from(mac(orgId, n));
   const got = Buffer.from(m[2]!);
-  return want.length === got.length && timingSafeEqual(want, got) ? n : null;
+  // Tokens in mail sent before NEXTAUTH_SECRET was rotated keep threading while the old secret is
+  // listed in NEXTAUTH_SECRET_PREVIOUS.
+  for (const secret of [authSecret(), ...previousAuthSecrets()]) {
+    const want = Buffer.from(mac(orgId, n, secret));
+    if (want.length === got.length && timingSafeEqual(want, got)) return n;
+  }
+  return null;
 }
