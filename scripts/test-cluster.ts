@@ -240,12 +240,14 @@ async function run(): Promise<number> {
     supervisor.on("error", () => undefined);
     await supervisor.start();
     cleanups.push({ name: "job supervisor", fn: () => supervisor.stop({ graceful: false, wait: true }) });
-    for (const q of [QUEUES.notify, QUEUES.email, QUEUES.webhook]) await supervisor.updateQueue(q.name, { name: q.name, expireInSeconds: 15 });
+    // email-inbound too: an apply job held by the killed worker, or one whose failure could not be
+    // recorded while the database was down, is expired and applied by the other worker.
+    for (const q of [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.inboundEmail]) await supervisor.updateQueue(q.name, { name: q.name, expireInSeconds: 15 });
     // The SLA scan runs every minute by cron; here also every 10 s, so warnings and breaches come
     // while the short run lasts (and two workers' scans overlap, which they must do safely).
     const scans = setInterval(() => void supervisor.send(QUEUES.slaScan.name, {}).catch(() => undefined), 10_000);
     cleanups.push({ name: "extra SLA scans", fn: async () => clearInterval(scans) });
-    say("job timings compressed for the small run: expiry 15 s for notify/email/webhook, maintenance every 3 s, an SLA scan every 10 s");
+    say("job timings compressed for the small run: expiry 15 s for notify/email/webhook/email-inbound, maintenance every 3 s, an SLA scan every 10 s");
   }
 
   const ledger = newLedger();
@@ -294,7 +296,8 @@ async function run(): Promise<number> {
   await mailRun;
   const mailAccepted = mailLedger.sends.filter((m) => m.outcome === "accepted").length;
   mark(`inbound mail: ${mailLedger.sends.length} messages sent, ${mailAccepted} accepted; waiting for them to be applied…`);
-  const inboundState = await readInboundState(db.url, mailOrg!.id, 60_000).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
+  // Long enough for an orphaned apply job to expire and run again: 15 s here, 5 minutes in --full.
+  const inboundState = await readInboundState(db.url, mailOrg!.id, opts.full ? 420_000 : 60_000).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
   if (!("error" in inboundState)) mark(`inbound mail applied (${inboundState.pending} still waiting after ${(inboundState.waitedMs / 1000).toFixed(1)} s)`);
 
   const unexpectedExits = children.filter((c) => !c.isRunning() && c.name !== "worker-2");
