@@ -372,7 +372,10 @@ async function restore(orgIds: string, saved: Saved[]): Promise<void> {
     update ticket_anchors a set at = s.at from unnest(${arr(saved.map((x) => x.org_id))}::uuid[], ${arr(saved.map((x) => x.ticket_id))}::uuid[], ${arr(saved.map((x) => `"${x.at}"`))}::timestamptz[]) as s(org_id, ticket_id, at)
     where a.org_id = s.org_id and a.ticket_id = s.ticket_id and a.anchor = 'created'`);
   await db().execute(sql`update tickets set tags = array_remove(tags, ${TAG}) where org_id = any(${orgIds}::uuid[]) and ${TAG} = any(tags)`);
-  await db().execute(sql`delete from automation_firings f using automations r where f.org_id = r.org_id and f.automation_id = r.id and r.name = ${RULE_NAME}`);
+  // Only these tickets' firings: the ones that fell due naturally stay fired, as they would in production.
+  await db().execute(sql`
+    delete from automation_firings f using automations r
+    where f.org_id = r.org_id and f.automation_id = r.id and r.name = ${RULE_NAME} and f.ticket_id = any(${arr(saved.map((x) => x.ticket_id))}::uuid[])`);
 }
 
 async function cleanupRules(orgIds: string): Promise<void> {
