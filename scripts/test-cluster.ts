@@ -227,7 +227,7 @@ async function run(): Promise<number> {
   // The org customers write to: its own, so the load's invariants (every ticket asked for by a
   // virtual user) stay exact; long SLA targets, so its tickets add no SLA traffic to the run.
   const long = { firstResponseMinutes: 600, resolveMinutes: 6000 };
-  const [mailOrg] = await createClusterOrgs({ proxyUrl: proxy.url, databaseUrl: db.url, run: `${run}m`, orgs: 1, agents: 1, customers: 0, webhookUrl: hooks.url, sla: { urgent: long, high: long, normal: long, low: long } });
+  const [mailOrg] = await createClusterOrgs({ proxyUrl: proxy.url, databaseUrl: db.url, run: `${run}m`, orgs: 1, agents: 0, customers: 0, webhookUrl: hooks.url, sla: { urgent: long, high: long, normal: long, low: long } });
   secrets.set(mailOrg!.id, mailOrg!.webhook.secret);
   const mailTarget = await mailSetup(proxy.url, mailOrg!.admin.token, `support@${mailOrg!.slug}.test`, [smtpPort1, smtpPort2]);
   say(`inbound mail to ${mailTarget.support} (${mailOrg!.slug}): SMTP receivers on ${smtpPort1}, ${smtpPort2} (app-1, app-2) and the provider webhook through the proxy`);
