@@ -3,10 +3,12 @@
 // Two app processes (the production build behind the project's server) and two job workers on one
 // PostgreSQL and one Redis, behind a round-robin proxy written here. Virtual agents and customers
 // create, reply and update for a fixed time while the test kills a worker with -9, restarts
-// PostgreSQL, takes SMTP and the webhook receiver down and up, and stops and starts Redis.
+// PostgreSQL, takes SMTP and the webhook receiver down and up, and stops and starts Redis. Meanwhile
+// customers' mail streams in to a support address (SMTP to the app nodes' receivers, and the
+// provider webhook), retried like an MTA retries what is refused for now.
 // Afterwards every acknowledged write must be stored exactly once, ticket numbers gap-free, audit
-// chains valid, each notification delivered once, and no 5xx answered except clean 503s while the
-// database was down. Everything runs on 127.0.0.1 and is torn down whatever happens.
+// chains valid, each notification delivered once, each accepted inbound message one ticket or
+// comment, and no 5xx answered except clean 503s while the database was down. Everything runs on 127.0.0.1 and is torn down whatever happens.
 //
 //   npm run test:cluster                        small: ~60 s of load, 2 orgs, 12 users (CI)
 //   npm run test:cluster -- --full              5 minutes, 3 orgs, 24 users, production job timings
@@ -23,6 +25,7 @@ import { closeDb } from "../src/server/db/client";
 import { BOSS_SCHEMA } from "../src/server/jobs/boss";
 import { QUEUES } from "../src/server/jobs/queues";
 import { HttpClient } from "./cluster/client";
+import { readInboundState, runInboundMail, type MailLedger } from "./cluster/inbound";
 import { orphanStates, runFaults, type FaultResults } from "./cluster/faults";
 import { startDatabase, startRedis, type RedisServer } from "./cluster/infra";
 import { newLedger, runLoad } from "./cluster/load";
@@ -142,6 +145,8 @@ async function run(): Promise<number> {
   say(db.describe);
 
   const [appPort1, appPort2] = [await freePort(), await freePort()];
+  // Each web node also runs the inbound SMTP receiver (as npm start does), on a port of its own.
+  const [smtpPort1, smtpPort2] = [await freePort(), await freePort()];
   const apps = [
     { name: "app-1", host: "127.0.0.1", port: appPort1 },
     { name: "app-2", host: "127.0.0.1", port: appPort2 },
@@ -202,8 +207,8 @@ async function run(): Promise<number> {
   };
   const WORKER_READY = /Beacon worker running/;
   const [app1, app2, worker1] = await Promise.all([
-    startChild("app-1", "scripts/cluster/app-node.ts", { PORT: String(appPort1) }, /cluster app listening/),
-    startChild("app-2", "scripts/cluster/app-node.ts", { PORT: String(appPort2) }, /cluster app listening/),
+    startChild("app-1", "scripts/cluster/app-node.ts", { PORT: String(appPort1), INBOUND_SMTP_HOST: "127.0.0.1", INBOUND_SMTP_PORT: String(smtpPort1) }, /cluster app listening/),
+    startChild("app-2", "scripts/cluster/app-node.ts", { PORT: String(appPort2), INBOUND_SMTP_HOST: "127.0.0.1", INBOUND_SMTP_PORT: String(smtpPort2) }, /cluster app listening/),
     startChild("worker-1", "scripts/worker.ts", {}, WORKER_READY),
   ]);
   let worker2 = await startChild("worker-2", "scripts/worker.ts", {}, WORKER_READY);
@@ -219,6 +224,13 @@ async function run(): Promise<number> {
   const orgs: ClusterOrg[] = await createClusterOrgs({ proxyUrl: proxy.url, databaseUrl: db.url, run, orgs: opts.orgs, agents: opts.agents, customers: opts.customers, webhookUrl: hooks.url, sla: opts.full ? CLUSTER_SLA_FULL : CLUSTER_SLA });
   for (const o of orgs) secrets.set(o.id, o.webhook.secret);
   say(`set up ${orgs.map((o) => o.slug).join(", ")} through the API (users, tokens, SLA targets of ${opts.full ? "2-10" : "1-3"} min with a 1 min warning, webhook)`);
+  // The org customers write to: its own, so the load's invariants (every ticket asked for by a
+  // virtual user) stay exact; long SLA targets, so its tickets add no SLA traffic to the run.
+  const long = { firstResponseMinutes: 600, resolveMinutes: 6000 };
+  const [mailOrg] = await createClusterOrgs({ proxyUrl: proxy.url, databaseUrl: db.url, run: `${run}m`, orgs: 1, agents: 0, customers: 0, webhookUrl: hooks.url, sla: { urgent: long, high: long, normal: long, low: long } });
+  secrets.set(mailOrg!.id, mailOrg!.webhook.secret);
+  const mailTarget = await mailSetup(proxy.url, mailOrg!.admin.token, `support@${mailOrg!.slug}.test`, [smtpPort1, smtpPort2]);
+  say(`inbound mail to ${mailTarget.support} (${mailOrg!.slug}): SMTP receivers on ${smtpPort1}, ${smtpPort2} (app-1, app-2) and the provider webhook through the proxy`);
 
   if (!opts.full) {
     // CI has minutes, not the production 2 minutes of job expiry plus a minute of maintenance:
@@ -228,12 +240,14 @@ async function run(): Promise<number> {
     supervisor.on("error", () => undefined);
     await supervisor.start();
     cleanups.push({ name: "job supervisor", fn: () => supervisor.stop({ graceful: false, wait: true }) });
-    for (const q of [QUEUES.notify, QUEUES.email, QUEUES.webhook]) await supervisor.updateQueue(q.name, { name: q.name, expireInSeconds: 15 });
+    // email-inbound too: an apply job held by the killed worker, or one whose failure could not be
+    // recorded while the database was down, is expired and applied by the other worker.
+    for (const q of [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.inboundEmail]) await supervisor.updateQueue(q.name, { name: q.name, expireInSeconds: 15 });
     // The SLA scan runs every minute by cron; here also every 10 s, so warnings and breaches come
     // while the short run lasts (and two workers' scans overlap, which they must do safely).
     const scans = setInterval(() => void supervisor.send(QUEUES.slaScan.name, {}).catch(() => undefined), 10_000);
     cleanups.push({ name: "extra SLA scans", fn: async () => clearInterval(scans) });
-    say("job timings compressed for the small run: expiry 15 s for notify/email/webhook, maintenance every 3 s, an SLA scan every 10 s");
+    say("job timings compressed for the small run: expiry 15 s for notify/email/webhook/email-inbound, maintenance every 3 s, an SLA scan every 10 s");
   }
 
   const ledger = newLedger();
@@ -251,6 +265,13 @@ async function run(): Promise<number> {
   mark(`load started: ${users} virtual users through the proxy`);
   const stop = { stopped: false };
   const load = runLoad({ proxyUrl: proxy.url, orgs, durationMs: opts.durationMs, thinkMs: opts.thinkMs, requestTimeoutMs: 30_000 }, ledger, stop);
+  // About one message a second (two in the full run) for as long as the load runs; what is refused
+  // for now is sent again until 20 s after the load ends.
+  const mailLedger: MailLedger = { sends: [] };
+  const mailStop = { stopped: false };
+  const mailDeadline = t0 + opts.durationMs + 20_000;
+  const mailRun = runInboundMail(mailTarget, { perSecond: opts.full ? 2 : 1, deadline: () => mailDeadline, stop: mailStop, run }, mailLedger);
+  void load.then(() => (mailStop.stopped = true), () => (mailStop.stopped = true));
   const faultRun = runFaults(
     {
       t0, durationMs: opts.durationMs, full: opts.full, databaseUrl: db.url,
@@ -272,6 +293,12 @@ async function run(): Promise<number> {
   mark(`load finished: ${ledger.calls.length} requests`);
   await faultRun;
   await Promise.all(background);
+  await mailRun;
+  const mailAccepted = mailLedger.sends.filter((m) => m.outcome === "accepted").length;
+  mark(`inbound mail: ${mailLedger.sends.length} messages sent, ${mailAccepted} accepted; waiting for them to be applied…`);
+  // Long enough for an orphaned apply job to expire and run again: 15 s here, 5 minutes in --full.
+  const inboundState = await readInboundState(db.url, mailOrg!.id, opts.full ? 420_000 : 60_000).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
+  if (!("error" in inboundState)) mark(`inbound mail applied (${inboundState.pending} still waiting after ${(inboundState.waitedMs / 1000).toFixed(1)} s)`);
 
   const unexpectedExits = children.filter((c) => !c.isRunning() && c.name !== "worker-2");
   for (const c of unexpectedExits) faults.errors.push(`${c.name} exited during the run; last lines:\n${c.tail(15).join("\n")}`);
@@ -293,7 +320,9 @@ async function run(): Promise<number> {
   }
   admin.close();
 
-  const result = verify({ ledger, snap, orgs, mail, hooks, faults, auditVerify, proxyErrors: proxy.errors, hangMs: 15_000 });
+  // The mail org's tickets were asked for by mail, not by the virtual users: its own check judges them.
+  const loadSnap = { ...snap, tickets: snap.tickets.filter((t) => t.org_id !== mailOrg!.id), comments: snap.comments.filter((c) => c.org_id !== mailOrg!.id) };
+  const result = verify({ ledger, snap: loadSnap, orgs, mail, hooks, faults, auditVerify, proxyErrors: proxy.errors, hangMs: 15_000, inbound: { sends: mailLedger.sends, state: inboundState } });
   checks = result.checks;
   if (faults.errors.length) checks.push({ name: "the harness ran every fault and every process stayed up", ok: false, detail: `${faults.errors.length} problem(s)`, evidence: faults.errors });
 
@@ -302,8 +331,23 @@ async function run(): Promise<number> {
   console.log("\nRequests through the proxy (all virtual users):");
   for (const line of requestTable(ledger)) console.log(`  ${line}`);
   console.log(`  ${writesLine(ledger)}`);
+  console.log(`  inbound mail: ${mailLedger.sends.length} sent (${mailLedger.sends.filter((m) => m.via === "smtp").length} SMTP, ${mailLedger.sends.filter((m) => m.via === "webhook").length} webhook), ${mailAccepted} accepted, ${mailLedger.sends.reduce((n, m) => n + m.attempts, 0)} attempts`);
   console.log(`  proxy: ${[...proxy.served].map(([n, c]) => `${n} ${c}`).join(", ")}; SMTP accepted ${mail.accepted.length} messages; webhook receiver ${hooks.hits.length} requests`);
   console.log("\nChecks:");
   printChecks(checks, result.info);
   return checks.every((c) => c.ok) ? 0 : 1;
+}
+
+/** The mail org's support address and provider-webhook secret, made through the API as an admin would. */
+async function mailSetup(proxyUrl: string, adminToken: string, support: string, smtpPorts: number[]) {
+  const http = new HttpClient(proxyUrl, "127.0.0.6");
+  try {
+    const a = await http.request("POST", "/api/v1/email/addresses", { token: adminToken, body: { address: support, displayName: "Support", isDefault: true } });
+    if (a.status !== 201 && a.status !== 200) throw new Error(`setup: support address answered ${a.status || a.error} ${JSON.stringify(a.body).slice(0, 300)}`);
+    const s = await http.request("POST", "/api/v1/email/inbound-secret", { token: adminToken });
+    if (s.status !== 201) throw new Error(`setup: inbound secret answered ${s.status || s.error} ${JSON.stringify(s.body).slice(0, 300)}`);
+    return { smtpPorts, proxyUrl, support, secret: String((s.body as { secret: string }).secret) };
+  } finally {
+    http.close();
+  }
 }

@@ -222,9 +222,10 @@ async function pickSubjects(): Promise<Picked> {
     await c.query("BEGIN");
     await c.query("select set_config('role', 'beacon_system', true)");
     const orgs = await c.query<{ id: string; slug: string; tickets: number }>(
-      // Not the orgs npm run bench writes to (bench-load-NN: unassigned tickets only; bench-audit: none).
-      `(select id, slug, ticket_seq as tickets from orgs where slug not like 'bench-load-%' and slug <> 'bench-audit' order by ticket_seq desc limit 1)
-       union all (select id, slug, ticket_seq from orgs where ticket_seq > 0 and slug not like 'bench-load-%' and slug <> 'bench-audit' order by ticket_seq asc limit 1)`,
+      // Not the orgs npm run bench writes to (bench-load-NN: unassigned tickets only; bench-audit: none;
+      // bench-inbound and bench-triggers-*: the inbound and automation sections' own).
+      `(select id, slug, ticket_seq as tickets from orgs where slug not like 'bench-load-%' and slug not like 'bench-triggers-%' and slug not in ('bench-audit', 'bench-inbound') order by ticket_seq desc limit 1)
+       union all (select id, slug, ticket_seq from orgs where ticket_seq > 0 and slug not like 'bench-load-%' and slug not like 'bench-triggers-%' and slug not in ('bench-audit', 'bench-inbound') order by ticket_seq asc limit 1)`,
     );
     if (orgs.rows.length < 2 || orgs.rows[0]!.tickets < 1000) {
       throw new Error("this database has no benchmark data: load it with npm run bench:generate -- --scale 1 (or 0.01 for a smoke run)");

@@ -163,7 +163,8 @@ try {
   // ── Who calls: agents of ~opts.orgs orgs (the five largest, then spread down to the smallest) ──
   const orgRows = await unsafeWithSystem((tx) =>
     tx.execute<{ id: string; slug: string; tickets: number }>(
-      sql`select id, slug, ticket_seq as tickets from orgs where slug not like ${LOAD_PREFIX + "%"} and slug <> 'bench-audit' and ticket_seq > 0 order by ticket_seq desc, slug`,
+      // Not the orgs other sections write to (bench-audit, bench-inbound, bench-triggers-*).
+      sql`select id, slug, ticket_seq as tickets from orgs where slug not like ${LOAD_PREFIX + "%"} and slug not like 'bench-triggers-%' and slug not in ('bench-audit', 'bench-inbound') and ticket_seq > 0 order by ticket_seq desc, slug`,
     ),
   );
   if (orgRows.rows.length === 0) throw new Error("no tickets in this database: load it with npm run bench:generate -- --scale 1 (or 0.01)");

@@ -9,6 +9,10 @@
 //            smaller databases are generated for the run and dropped after it)
 //   audit    audit chain verify events/s over a 1M-event chain (scripts/bench/audit-verify.ts)
 //   export   npm run bench:export -- --json (scripts/bench/export.ts)
+//   inbound  inbound email stored and applied per second over the test corpus, and the peak RSS of
+//            one 20 MiB message (scripts/bench/inbound.ts; about a minute)
+//   automation  what 50 triggers add to a ticket write, and a time-rule pass over every stored
+//            ticket with one minute of matches (scripts/bench/automation.ts)
 //
 // See USAGE below and docs/benchmarks.md.
 import fs from "node:fs";
@@ -25,14 +29,17 @@ import { figures, renderResults, writeResults, type BenchResults, type Dataset, 
 import type { HttpLoadReport } from "./http-load";
 import type { SlaScanReport } from "./sla-scan";
 import type { AuditVerifyReport } from "./audit-verify";
+import type { InboundReport, InboundRssReport } from "./inbound";
+import type { AutomationReport } from "./automation";
 
-const SECTIONS = ["explain", "http", "sla", "audit", "export"] as const;
+const SECTIONS = ["explain", "http", "sla", "audit", "export", "inbound", "automation"] as const;
 type SectionId = (typeof SECTIONS)[number];
 
 const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [options]
   --only LIST         comma list of sections: ${SECTIONS.join(", ")} (default: all)
   --quick             CI smoke run: short load runs, no profiles, a 20k-event audit chain, the SLA
-                      scan on this database only; does not write docs/benchmarks.md unless --write
+                      scan on this database only, 100 inbound messages, 50 trigger writes;
+                      does not write docs/benchmarks.md unless --write
   --write / --no-write  write the results into --out (default: write, except with --quick)
   --out FILE          default docs/benchmarks.md
   --duration S        seconds per HTTP load run (default 10; --quick 3)
@@ -189,6 +196,20 @@ try {
         return r.json;
       });
     }
+  }
+  if (want("inbound")) {
+    results.inbound = await section("inbound", async () => {
+      const throughput = await child<InboundReport>("inbound", "scripts/bench/inbound.ts", ["--json", "--messages", opts.quick ? "100" : "400", "--concurrency", "1,2"], process.env, 10 * 60_000);
+      // Its own process: the peak is the message's, not what the throughput runs left on the heap.
+      const rss = await child<InboundRssReport>("inbound rss", "scripts/bench/inbound.ts", ["--json", "--rss", "--big-mib", "20"], process.env, 10 * 60_000);
+      return { throughput, rss };
+    });
+  }
+
+  if (want("automation")) {
+    results.automation = await section("automation", () =>
+      child<AutomationReport>("automation", "scripts/bench/automation.ts", ["--json", ...(opts.quick ? ["--writes", "50", "--due", "minute,10", "--rule-orgs", "3"] : [])], process.env, 15 * 60_000),
+    );
   }
 } finally {
   results.machine.loadEnd = loadAvg();

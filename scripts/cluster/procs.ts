@@ -111,12 +111,12 @@ export function spawnChild(opts: { name: string; cmd: string; args: string[]; en
   return child;
 }
 
-/** A Node script run with tsx as a loader (not the tsx CLI), so a signal reaches the real process. */
+/** A script under scripts/ run by the single entry point scripts/run.mjs (in-process, no tsx CLI wrapper), so a signal reaches the real process. */
 export function spawnNodeScript(opts: { name: string; script: string; env: NodeJS.ProcessEnv; cwd: string; logDir: string }): Child {
   return spawnChild({
     name: opts.name,
     cmd: process.execPath,
-    args: ["--import", "tsx", "--import", "./scripts/lib/server-only-shim.mjs", opts.script],
+    args: ["scripts/run.mjs", opts.script.replace(/^(\.\/)?scripts\//, "")],
     env: opts.env,
     cwd: opts.cwd,
     logDir: opts.logDir,

@@ -4,6 +4,7 @@ import { eventKey } from "../../src/server/notifications/notify";
 import { REDIS_RECONNECT_MS, type FaultResults, type JobRef } from "./faults";
 import type { Ledger, Op, WriteRec } from "./load";
 import type { HookSink, MailSink } from "./receivers";
+import { normalizeMessageId, type InboundState, type MailSend } from "./inbound";
 import type { ClusterOrg } from "./setup";
 import type { Snapshot } from "./snapshot";
 
@@ -29,6 +30,8 @@ export type VerifyInput = {
   auditVerify: { slug: string; status: number; valid?: boolean; checked?: number; firstBrokenSeq?: number | null }[];
   proxyErrors: { at: number; backend: string; error: string }[];
   hangMs: number;
+  /** The inbound mail stream and what the mail org's intake holds afterwards (absent: no mail was sent). */
+  inbound?: { sends: MailSend[]; state: (InboundState & { pending: number; waitedMs: number }) | { error: string } };
 };
 
 /** The input, with the lookups several checks share built once. */
@@ -72,6 +75,7 @@ export function verify(input: VerifyInput): { checks: Check[]; info: string[] } 
     no5xxOrHang(run),
     no4xxForValidRequests(run),
     isolationHeld(run),
+    ...(run.inbound ? [inboundMailOnce(run)] : []),
     ...faultChecks,
   ];
   return { checks, info };
@@ -319,6 +323,55 @@ function deliveredOnce(input: Run): { check: Check; resends: string[] } {
     evidence: sample(bad),
   };
   return { check, resends };
+}
+
+/**
+ * Inbound mail (issue 12 item 9): every message the receivers or the webhook accepted (250 / 2xx),
+ * after whatever retries the faults caused, is exactly one applied ticket or comment (by
+ * Message-ID); none stored that was not sent; none refused for good or given up on.
+ */
+function inboundMailOnce({ inbound }: Run): Check {
+  const name = "every accepted inbound message (SMTP and webhook, retried through the faults) is one ticket or comment";
+  const { sends, state } = inbound!;
+  if ("error" in state) return { name, ok: false, detail: `could not read the intake: ${state.error}` };
+  const bad: string[] = [];
+  const rows = new Map<string, InboundState["messages"]>();
+  for (const m of state.messages) {
+    const k = m.message_id ? normalizeMessageId(m.message_id) : "(none)";
+    rows.set(k, [...(rows.get(k) ?? []), m]);
+  }
+  const sent = new Set(sends.map((s) => normalizeMessageId(s.messageId)));
+  let tickets = 0;
+  let replies = 0;
+  for (const s of sends) {
+    const k = normalizeMessageId(s.messageId);
+    const stored = rows.get(k) ?? [];
+    const made = state.commentsByMessageId.get(k) ?? 0;
+    if (s.outcome !== "accepted") {
+      // Never accepted: it must not be half there either (stored but not applied, or applied twice).
+      if (made > 1) bad.push(`${s.messageId} (${s.via}, never accepted: ${s.refusals.join(",")}): ${made} comments`);
+      bad.push(`${s.messageId} (${s.via}) ${s.outcome === "refused" ? "refused for good" : "given up on at the deadline"} after ${s.attempts} attempts: ${[...s.refusals].join(", ")}`);
+      continue;
+    }
+    if (stored.length !== 1) bad.push(`${s.messageId} (${s.via}): accepted, ${stored.length} intake rows`);
+    const row = stored[0];
+    if (row && (row.status !== "applied" || (row.outcome !== "ticket" && row.outcome !== "reply"))) bad.push(`${s.messageId} (${s.via}): accepted, but ${row.status}${row.outcome ? `/${row.outcome}` : ""}${row.error ? `: ${row.error.slice(0, 120)}` : ""}`);
+    if (made !== 1) bad.push(`${s.messageId} (${s.via}): accepted, ${made === 0 ? "LOST (no ticket or comment)" : `DOUBLED (${made} comments)`}`);
+    if (row?.outcome === "ticket") tickets++;
+    if (row?.outcome === "reply") replies++;
+  }
+  for (const k of rows.keys()) if (!sent.has(k)) bad.push(`intake row for a Message-ID nobody sent: ${k}`);
+  const accepted = sends.filter((s) => s.outcome === "accepted");
+  const retried = accepted.filter((s) => s.refusals.length > 0);
+  const answers = new Map<string, number>();
+  for (const s of sends) for (const r of s.refusals) answers.set(`${s.via} ${r}`, (answers.get(`${s.via} ${r}`) ?? 0) + 1);
+  return {
+    name,
+    ok: bad.length === 0 && accepted.length > 0 && state.pending === 0,
+    detail: `${sends.length} sent (${sends.filter((s) => s.via === "smtp").length} SMTP, ${sends.filter((s) => s.via === "webhook").length} webhook), ${accepted.length} accepted → ${tickets} tickets + ${replies} replies; ` +
+      `${retried.length} accepted only after a retry (${[...answers].map(([k, n]) => `${k} ×${n}`).join(", ") || "nothing refused"}); ${state.pending} still waiting to be applied`,
+    evidence: sample(bad),
+  };
 }
 
 /** Job queues drained with no dead letters. */

@@ -72,7 +72,7 @@ describe("audit chain", () => {
   it("npm run audit:verify reports each org and exits 1 on a broken chain", async () => {
     const root = path.resolve(import.meta.dirname, "../..");
     const run = (args: string[]) =>
-      spawnSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", "scripts/audit-verify.ts", ...args], {
+      spawnSync(process.execPath, ["scripts/run.mjs", "audit-verify", ...args], {
         cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, NODE_ENV: "test" },
       });
     const ok = run(["--org", w.org.slug]);

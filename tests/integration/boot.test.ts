@@ -7,7 +7,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 function start(env: Record<string, string>) {
   const r = spawnSync(
     process.execPath,
-    [path.join(root, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", "scripts/start.ts"],
+    ["scripts/run.mjs", "start"],
     { cwd: root, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/root", ...env } as unknown as NodeJS.ProcessEnv, encoding: "utf8", timeout: 60_000 },
   );
   return { code: r.status, out: `${r.stdout}${r.stderr}` };

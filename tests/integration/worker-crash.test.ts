@@ -41,8 +41,8 @@ describe("a worker killed mid-job", () => {
       onData: (raw) => isTarget(raw) && sawData(),
     });
     const root = path.resolve(import.meta.dirname, "../..");
-    // One process (tsx as a loader, not its CLI wrapper), so SIGKILL really kills the worker.
-    const child = spawn(process.execPath, ["--import", "tsx", "--import", "./scripts/lib/server-only-shim.mjs", "scripts/worker.ts"], {
+    // One process (scripts/run.mjs imports the worker in itself, no CLI wrapper), so SIGKILL really kills the worker.
+    const child = spawn(process.execPath, ["scripts/run.mjs", "worker"], {
       cwd: root,
       env: { ...process.env, SMTP_URL: smtp.url, LOG_LEVEL: "silent" },
       stdio: ["ignore", "pipe", "inherit"],

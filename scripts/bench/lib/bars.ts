@@ -18,4 +18,10 @@ export const BARS = {
   auditEventsPerSec: 200_000,
   /** List endpoint req/s ÷ a bare node:http + pg server running the same SQL (at least). */
   listBareRatio: 0.5,
+  /** Inbound email parsed and applied, messages per second on 2 cores (at least; issue 12). */
+  inboundPerSec: 200,
+  /** What 50 active triggers add to a ticket write, p95 ms (at most; issue 13). */
+  triggersAddedP95Ms: 1,
+  /** One time-rule pass over 1M stored tickets with one minute of matches, ms (at most; issue 13). */
+  timeRulePassMs: 100,
 } as const;

@@ -5,9 +5,13 @@ import path from "node:path";
 // its own heap, nothing left behind in the runner) and reports one JSON object as the last line
 // of its stdout; everything else it prints is passed through with a prefix.
 
-/** node --import tsx --import <shim> <script>: one real process (a kill reaches it, unlike tsx's CLI wrapper). */
+/**
+ * node [flags] scripts/run.mjs <script under scripts/> [args]: the project's one entry point for
+ * TypeScript scripts (tsx and the server-only shim loaded in this very process), so one real
+ * process that a kill reaches. `script` may be given as scripts/bench/x.ts or bench/x.
+ */
 export function tsNodeArgs(script: string, args: string[] = [], nodeFlags: string[] = []): string[] {
-  return [...nodeFlags, "--import", "tsx", "--import", "./scripts/lib/server-only-shim.mjs", script, ...args];
+  return [...nodeFlags, "scripts/run.mjs", script.replace(/^(\.\/)?scripts\//, ""), ...args];
 }
 
 export type ChildResult<T> = { code: number; json: T | null; stdout: string; stderr: string; ms: number };
