@@ -82,6 +82,11 @@ export function DeadLetterTable({ rows, now }: { rows: DeadLetterData[]; now: nu
                       <button type="button" className={`button subtle ${s.dangerOutline}`} disabled={busy} onClick={() => setDropping(r)}>
                         Drop
                       </button>
+                      {r.queue === "email-inbound" && r.inboundId ? (
+                        <a className="button subtle" href={`/api/v1/email/inbound/${r.inboundId}/raw`} download data-testid="dead-letter-eml">
+                          Download .eml
+                        </a>
+                      ) : null}
                     </div>
                   </td>
                 </tr>
