@@ -9,7 +9,7 @@ import { ConfirmDialog } from "./confirm-dialog";
 
 export type DeadLetterData = {
   id: string;
-  queue: "email" | "webhook" | "email-inbound" | "email-reply";
+  queue: "email" | "webhook" | "email-inbound" | "email-reply" | "email-customer";
   error: string | null;
   createdAt: string;
   ageSeconds: number;
@@ -17,6 +17,7 @@ export type DeadLetterData = {
   deliveryId: string | null;
   inboundId: string | null;
   commentId: string | null;
+  ticketId: string | null;
 };
 
 const QUEUE_TEXT: Record<DeadLetterData["queue"], string> = {
@@ -24,6 +25,7 @@ const QUEUE_TEXT: Record<DeadLetterData["queue"], string> = {
   webhook: "Webhook delivery",
   "email-inbound": "Incoming email",
   "email-reply": "Reply email to a customer",
+  "email-customer": "Acknowledgement or solve email",
 };
 
 /**
@@ -80,6 +82,11 @@ export function DeadLetterTable({ rows, now }: { rows: DeadLetterData[]; now: nu
                       <button type="button" className={`button subtle ${s.dangerOutline}`} disabled={busy} onClick={() => setDropping(r)}>
                         Drop
                       </button>
+                      {r.queue === "email-inbound" && r.inboundId ? (
+                        <a className="button subtle" href={`/api/v1/email/inbound/${r.inboundId}/raw`} download data-testid="dead-letter-eml">
+                          Download .eml
+                        </a>
+                      ) : null}
                     </div>
                   </td>
                 </tr>

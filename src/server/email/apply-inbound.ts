@@ -26,6 +26,7 @@ import { checkSenderCap } from "./sender-cap";
 import { visibleReply } from "./strip-reply";
 import { findThread } from "./thread";
 import { plusTag, verifyReplyToken } from "./reply-token";
+import { queueCustomerMail } from "./customer-mail";
 
 // held: over the sender's hourly cap, retried by a delayed job (decision 035).
 const pending = (status: string) => status === "received" || status === "failed" || status === "held";
@@ -117,6 +118,8 @@ async function applyRow(row: typeof inboundMessages.$inferSelect, requestId: str
         const [c] = await tx.select({ id: comments.id }).from(comments).where(and(eq(comments.orgId, orgId), eq(comments.ticketId, t.id))).orderBy(asc(comments.createdAt)).limit(1);
         commentId = c!.id;
         outcome = "ticket";
+        // The acknowledgement (decision 040): only mail that passed the loop and automatic-mail checks gets here.
+        await queueCustomerMail(tx, { orgId, ticketId, kind: "acknowledgement", key: inboundId });
       }
       if (mail.messageId) {
         await tx.insert(emailMessageIds).values({ orgId, messageId: mail.messageId, ticketId, commentId, direction: "inbound" }).onConflictDoNothing();

@@ -8,7 +8,7 @@ import { metrics } from "../observability/metrics";
 
 export const INBOUND_SOURCES = ["smtp", "imap", "webhook"] as const;
 export const INBOUND_OUTCOMES = ["ticket", "reply", "dropped-loop", "dropped-automatic", "dropped-blocked", "bounce", "held", "rejected", "dead"] as const;
-export const OUTBOUND_KINDS = ["reply", "notification"] as const;
+export const OUTBOUND_KINDS = ["reply", "notification", "customer"] as const;
 export const OUTBOUND_OUTCOMES = ["sent", "failed", "skipped-bouncing"] as const;
 
 type InboundOutcome = (typeof INBOUND_OUTCOMES)[number];
@@ -27,7 +27,7 @@ function emailMetrics(): EmailMetrics {
       labelNames: ["source", "outcome"], registers: [registry],
     }),
     outbound: new client.Counter({
-      name: "email_outbound_messages_total", help: "Outbound email (reply: an agent's reply to the customer; notification) by outcome (sent, failed, skipped-bouncing)",
+      name: "email_outbound_messages_total", help: "Outbound email (reply: an agent's reply to the customer; notification; customer: the acknowledgement and solve templates) by outcome (sent, failed, skipped-bouncing)",
       labelNames: ["kind", "outcome"], registers: [registry],
     }),
   };

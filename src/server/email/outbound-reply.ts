@@ -42,7 +42,7 @@ export async function queueReplyEmail(tx: Tx, job: { orgId: string; ticketId: st
 export const replyMessageId = (commentId: string, supportAddress: string) => `beacon.${commentId}@${supportAddress.split("@")[1]}`;
 
 /** The address the ticket's mail came in on (latest; a plus-address counts as its base), else the org's default, else its oldest. */
-async function fromAddress(tx: Tx, orgId: string, ticketId: string): Promise<{ address: string; displayName: string } | null> {
+export async function fromAddress(tx: Tx, orgId: string, ticketId: string): Promise<{ address: string; displayName: string } | null> {
   const came = await tx.select({ rcpt: inboundMessages.rcptTo }).from(inboundMessages)
     .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.ticketId, ticketId), eq(inboundMessages.status, "applied")))
     .orderBy(desc(inboundMessages.receivedAt)).limit(1);
@@ -158,6 +158,6 @@ export async function markReplyEmailDead(job: { orgId: string; ticketId: string;
   logger().error({ job: "email-reply", ...job }, "reply email dead-lettered after retries");
 }
 
-function escapeHtml(s: string): string {
+export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
 }

@@ -27,6 +27,8 @@ export const ZDeadLetterItem = z.object({
   inboundId: z.uuid().nullable(),
   /** The staff comment an `email-reply` dead letter would email to the requester and CCs. */
   commentId: z.uuid().nullable(),
+  /** The ticket an `email-customer` dead letter (acknowledgement or solve email) is about. */
+  ticketId: z.uuid().nullable(),
 });
 export type DeadLetterItem = z.infer<typeof ZDeadLetterItem>;
 export const ZReplayed = z.object({ id: z.uuid(), queue: z.enum(ADMIN_QUEUES), jobId: z.uuid() });
@@ -43,6 +45,7 @@ function item(d: DeadLetter): DeadLetterItem {
     deliveryId: ref("deliveryId"),
     inboundId: ref("inboundId"),
     commentId: ref("commentId"),
+    ticketId: ref("ticketId"),
   };
 }
 

@@ -19,6 +19,8 @@ export const ZEmailJob = z.object({ orgId: z.uuid(), notificationId: z.uuid() })
 export const ZWebhookJob = z.object({ orgId: z.uuid(), deliveryId: z.uuid() });
 export const ZInboundEmailJob = z.object({ orgId: z.uuid(), inboundId: z.uuid() });
 export const ZReplyEmailJob = z.object({ orgId: z.uuid(), ticketId: z.uuid(), commentId: z.uuid() });
+/** A customer-facing template email (decision 040): `key` makes each event one email (the inbound id for an acknowledgement, the ticket version for a solve). */
+export const ZCustomerMailJob = z.object({ orgId: z.uuid(), ticketId: z.uuid(), kind: z.enum(["acknowledgement", "solved"]), key: z.string().min(1).max(100), actorId: z.uuid().nullable().optional() });
 export const ZReapplyJob = z.object({ orgId: z.uuid(), priority: z.enum(["low", "normal", "high", "urgent"]) });
 
 type QueueDef = {
@@ -58,14 +60,17 @@ export const QUEUES = {
   slaReapply: { name: "sla-reapply", retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 900, deadLetter: "sla-reapply-dead", retentionMinutes: keep },
   inboundEmail: { name: "email-inbound", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deadLetter: "email-inbound-dead", retentionMinutes: keep },
   replyEmail: { name: "email-reply", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deadLetter: "email-reply-dead", retentionMinutes: keep },
+  /** The acknowledgement and solve emails (templates, decision 040). */
+  customerEmail: { name: "email-customer", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deadLetter: "email-customer-dead", retentionMinutes: keep },
   notifyDead: dead("notify-dead"),
   emailDead: dead("email-dead"),
   webhookDead: dead("webhook-dead"),
   slaReapplyDead: dead("sla-reapply-dead"),
   inboundEmailDead: dead("email-inbound-dead"),
   replyEmailDead: dead("email-reply-dead"),
+  customerEmailDead: dead("email-customer-dead"),
 } satisfies Record<string, QueueDef>;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]["name"];
-export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.inboundEmail, QUEUES.replyEmail, QUEUES.slaScan, QUEUES.autoClose, QUEUES.automationScan, QUEUES.uploadSweep, QUEUES.idempotencySweep];
-export const DEAD_QUEUES = [QUEUES.notifyDead, QUEUES.emailDead, QUEUES.webhookDead, QUEUES.slaReapplyDead, QUEUES.inboundEmailDead, QUEUES.replyEmailDead];
+export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.inboundEmail, QUEUES.replyEmail, QUEUES.customerEmail, QUEUES.slaScan, QUEUES.autoClose, QUEUES.automationScan, QUEUES.uploadSweep, QUEUES.idempotencySweep];
+export const DEAD_QUEUES = [QUEUES.notifyDead, QUEUES.emailDead, QUEUES.webhookDead, QUEUES.slaReapplyDead, QUEUES.inboundEmailDead, QUEUES.replyEmailDead, QUEUES.customerEmailDead];

@@ -16,8 +16,9 @@ import { unsafeSweepOrphanUploads } from "../attachments/sweep-orphans";
 import { unsafeSweepIdempotencyKeys } from "../idempotency/sweep";
 import { reapplyPolicy } from "../sla-policies/reapply-policy";
 import { BOSS_SCHEMA } from "./boss";
-import { QUEUES, WORK_QUEUES, ZEmailJob, ZInboundEmailJob, ZNotifyJob, ZReapplyJob, ZReplyEmailJob, ZWebhookJob } from "./queues";
+import { QUEUES, WORK_QUEUES, ZEmailJob, ZInboundEmailJob, ZNotifyJob, ZReapplyJob, ZReplyEmailJob, ZCustomerMailJob, ZWebhookJob } from "./queues";
 import { handleReplyEmail, markReplyEmailDead } from "../email/outbound-reply";
+import { handleCustomerMail, markCustomerMailDead } from "../email/customer-mail";
 import { applyInbound, markInboundDead } from "../email/apply-inbound";
 import { installRejectionGuard } from "./rejection-guard";
 import { countJob } from "./stats";
@@ -102,6 +103,7 @@ export async function startWorker(opts: {
   });
   await work(QUEUES.email.name, ZEmailJob, handleEmail, (d) => markEmailDead(ZEmailJob.parse(d)));
   await work(QUEUES.replyEmail.name, ZReplyEmailJob, handleReplyEmail, (d) => markReplyEmailDead(ZReplyEmailJob.parse(d)));
+  await work(QUEUES.customerEmail.name, ZCustomerMailJob, handleCustomerMail, (d) => markCustomerMailDead(ZCustomerMailJob.parse(d)));
   await work(QUEUES.webhook.name, ZWebhookJob, handleWebhook, (d) => markWebhookDead(ZWebhookJob.parse(d)));
   await work(QUEUES.slaReapply.name, ZReapplyJob, reapplyPolicy, async (d) => {
     log.error({ queue: QUEUES.slaReapply.name, data: d }, "SLA re-apply job dead-lettered after retries");

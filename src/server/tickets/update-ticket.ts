@@ -6,6 +6,7 @@ import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
 import type { Scope } from "../core/scope";
 import { runTriggers } from "../automation/run-triggers";
+import { queueCustomerMail } from "../email/customer-mail";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
 import { slaChangesOnUpdate, slaNextCheck } from "../sla/apply";
@@ -98,6 +99,10 @@ export async function updateVersionedTicket(
   // The org's triggers run last, in this transaction; the answer shows what they changed too (SPEC §12).
   const auto = await runTriggers(scope, { ticketId: t.id, event: "updated", before: t });
   const final = auto?.ticket ?? updated!;
+  // The customer's "solved" email (decision 040), once per solve: the version makes each solve its own event.
+  if (final.status === "solved" && t.status !== "solved") {
+    await queueCustomerMail(tx, { orgId: user.orgId, ticketId: t.id, kind: "solved", key: `v${final.version}`, actorId: user.userId });
+  }
   return { ticket: (await ticketViewer(scope))(final, now), version: final.version };
 }
 

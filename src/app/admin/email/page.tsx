@@ -6,6 +6,8 @@ import { listAddresses } from "@/server/email/addresses";
 import { getEmailSettings } from "@/server/email/email-settings";
 import { getInboundSecret } from "@/server/email/inbound-webhook";
 import { listMailboxes } from "@/server/email/mailboxes";
+import { EmailTemplateForm } from "@/components/admin/email-templates-admin";
+import { listEmailTemplates, TEMPLATE_PLACEHOLDERS } from "@/server/email/templates";
 import { requireAdmin } from "../require-admin";
 
 export const metadata: Metadata = { title: "Email" };
@@ -17,6 +19,7 @@ export default async function EmailAdminPage() {
     mailboxes: (await listMailboxes(scope)).data,
     secret: await getInboundSecret(scope),
     settings: await getEmailSettings(scope),
+    templates: (await listEmailTemplates(scope)).data,
   }));
 
   return (
@@ -57,6 +60,17 @@ export default async function EmailAdminPage() {
             <code>/api/v1/email/inbound</code> with <code>Authorization: Bearer &lt;secret&gt;</code>.
           </p>
           <InboundSecretPanel secret={data.secret} />
+        </div>
+      </section>
+
+      <section className="card" aria-labelledby="templates-title">
+        <div className={s.section}>
+          <h2 id="templates-title">Emails to customers</h2>
+          <p className="muted">
+            Sent from the support address the ticket came in on, in the customer&apos;s thread. <code>{"{{account.claim_url}}"}</code> gives a
+            customer who has no password yet a one-time link (24 hours) to choose one, and everyone else the sign-in page.
+          </p>
+          {data.templates.map((t) => <EmailTemplateForm key={t.kind} template={t} placeholders={TEMPLATE_PLACEHOLDERS} />)}
         </div>
       </section>
 

@@ -7,6 +7,8 @@ import { getInboundSecret, receiveInboundWebhook, revokeInboundSecret, rotateInb
 import { addCc, clearUserBounce, listCcs, removeCc, ZAddTicketCc, ZTicketCc } from "../../email/ticket-ccs";
 import { connectMailbox, disconnectMailbox, listMailboxes, updateMailbox, ZConnectMailbox, ZUpdateMailbox } from "../../email/mailboxes";
 import { originalMessage } from "../../email/original-message";
+import { downloadInboundMessage, listWaitingInbound, ZInboundItem, ZListInbound } from "../../email/inbound-admin";
+import { listEmailTemplates, putEmailTemplate, resetEmailTemplate, ZEmailTemplate, ZPutEmailTemplate, ZTemplateKindParam } from "../../email/templates";
 import { defineOperation } from "../operation";
 
 // The email channel's endpoints (issue 12 items 1, 2, 5, 8; SPEC §11): support addresses, IMAP
@@ -162,4 +164,46 @@ const SETTINGS_OPERATIONS = [
   }),
 ];
 
-export const EMAIL_OPERATIONS = [...ADDRESS_OPERATIONS, ...MAILBOX_OPERATIONS, ...WEBHOOK_INTAKE_OPERATIONS, ...CC_OPERATIONS, ...SETTINGS_OPERATIONS];
+const TEMPLATE_OPERATIONS = [
+  defineOperation({
+    method: "GET", path: "/api/v1/email/templates", operationId: "listEmailTemplates",
+    summary: "The customer-facing email templates (acknowledgement of a ticket opened by email, solve), the org's own or the default",
+    tag: "email", can: "org.admin", status: 200, response: z.object({ data: z.array(ZEmailTemplate) }),
+    handler: (scope) => listEmailTemplates(scope),
+  }),
+  defineOperation({
+    method: "PUT", path: "/api/v1/email/templates/{kind}", operationId: "putEmailTemplate",
+    summary: "Replace a customer-facing email template (kind: acknowledgement or solved); an unknown {{placeholder}} is a 400 naming it (audited)",
+    tag: "email", can: "org.admin", params: ZTemplateKindParam, body: ZPutEmailTemplate, status: 200, response: ZEmailTemplate,
+    handler: (scope, { params, body }) => putEmailTemplate(scope, params.kind, body),
+  }),
+  defineOperation({
+    method: "DELETE", path: "/api/v1/email/templates/{kind}", operationId: "resetEmailTemplate",
+    summary: "Go back to the built-in default of a customer-facing email template (audited)",
+    tag: "email", can: "org.admin", params: ZTemplateKindParam, status: 200, response: ZEmailTemplate,
+    handler: (scope, { params }) => resetEmailTemplate(scope, params.kind),
+  }),
+];
+
+const WAITING_INBOUND_OPERATIONS = [
+  defineOperation({
+    method: "GET", path: "/api/v1/email/inbound", operationId: "listWaitingInboundEmail",
+    summary: "Inbound messages that wait: held by the hourly per-sender cap (with when they are applied) or failed every retry (dead-lettered), newest first",
+    tag: "email", can: "org.admin", query: ZListInbound, status: 200, response: z.object({ data: z.array(ZInboundItem) }),
+    handler: (scope, { query }) => listWaitingInbound(scope, query),
+  }),
+  defineOperation({
+    method: "GET", path: "/api/v1/email/inbound/{id}/raw", operationId: "downloadInboundEmail",
+    summary: "A stored inbound message of the org, byte for byte, as a download (admin only; another org's id: 404)",
+    tag: "email", can: "org.admin", params: zUuidParam, status: 200, response: null,
+    rawResponse: { mediaType: "message/rfc822", description: "The stored message, as a download (inbound-<id>.eml)" },
+    responseHeaders: {
+      "Content-Disposition": "attachment; filename=\"inbound-<id>.eml\"",
+      "X-Content-Type-Options": "nosniff",
+      "Cache-Control": "private, no-store",
+    },
+    handler: (scope, { params }) => downloadInboundMessage(scope, params.id),
+  }),
+];
+
+export const EMAIL_OPERATIONS = [...ADDRESS_OPERATIONS, ...MAILBOX_OPERATIONS, ...WEBHOOK_INTAKE_OPERATIONS, ...CC_OPERATIONS, ...SETTINGS_OPERATIONS, ...TEMPLATE_OPERATIONS, ...WAITING_INBOUND_OPERATIONS];

@@ -165,3 +165,23 @@ export const emailInboundSecrets = pgTable("email_inbound_secrets", {
   hint: text("hint").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+export const emailTemplateKind = pgEnum("email_template_kind", ["acknowledgement", "solved"]);
+
+/**
+ * An org's customer-facing email templates (decision 040): the acknowledgement of a ticket opened by
+ * email and the message on solve. No row: the built-in default (src/server/email/templates.ts) applies.
+ */
+export const emailTemplates = pgTable(
+  "email_templates",
+  {
+    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    kind: emailTemplateKind("kind").notNull(),
+    enabled: boolean("enabled").notNull(),
+    subject: text("subject").notNull(),
+    body: text("body").notNull(),
+    updatedBy: uuid("updated_by"),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.kind] })],
+);
