@@ -18,7 +18,7 @@ export type RunSummary = { fired: FiredRule[]; failed: { id: string; error: stri
 
 export function stateOf(t: TicketRow, requesterEmail: string): TicketState {
   return {
-    status: t.status, priority: t.priority, assigneeId: t.assigneeId, requesterId: t.requesterId,
+    status: t.status, priority: t.priority, assigneeId: t.assigneeId, groupId: t.groupId, requesterId: t.requesterId,
     requesterDomain: (requesterEmail.split("@")[1] ?? "").toLowerCase(), subject: t.subject, tags: [...t.tags].sort(),
   };
 }
@@ -108,6 +108,7 @@ export async function persistState(run: RunContext, before: TicketState, after: 
   if (diff.status) set.status = after.status;
   if (diff.priority) set.priority = after.priority;
   if (diff.assigneeId) set.assigneeId = after.assigneeId;
+  if (diff.groupId) set.groupId = after.groupId;
   if (diff.tags) set.tags = after.tags;
   const sla = set.status || set.priority ? await slaChangesOnUpdate(run.tx, t, { status: set.status, priority: set.priority }, now) : {};
   if (set.status || set.priority) sla.slaNextCheckAt = await slaNextCheck(run.tx, { ...t, ...set, ...sla }, now);
