@@ -55,7 +55,9 @@ export async function runRules(run: RunContext, kind: RuleKind, rules: readonly 
   for (const id of plan.fired) {
     const f = fired.get(id)!;
     await recordAudit(run.tx, { orgId: run.orgId, actorId: run.actorId, requestId: run.requestId }, {
-      action: "ticket.automation",
+      // A time rule that closes a ticket is an auto-close, under the name the history and the
+      // audit log have always used for it (the default rule, decision 042); otherwise ticket.automation.
+      action: kind === "automation" && (f.changes.status?.to === "closed") ? "ticket.auto_closed" : "ticket.automation",
       entityType: "ticket",
       entityId: run.ticket.id,
       data: { kind, ruleId: f.id, ruleName: f.name, changes: f.changes, effects: f.effects.map(effectSummary) },

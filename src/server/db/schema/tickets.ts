@@ -55,8 +55,6 @@ export const tickets = pgTable(
     index("tickets_org_status_idx").on(t.orgId, t.status, t.updatedAt.desc()),
     // Full-text and trigram indexes lead with org_id (btree_gin) and are created in SQL: drizzle/0008.
     // The SLA scan reads only tickets with work due: its cost follows tickets due, not tickets stored.
-    // Auto-close looks across orgs for solved tickets gone quiet.
-    index("tickets_solved_updated_idx").on(t.updatedAt).where(sql`${t.status} = 'solved'`),
     index("tickets_sla_next_check_idx").on(t.slaNextCheckAt).where(sql`${t.slaNextCheckAt} is not null`),
     index("tickets_tags_idx").using("gin", t.tags),
     foreignKey({ columns: [t.orgId, t.requesterId], foreignColumns: [users.orgId, users.id] }),
