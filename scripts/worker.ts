@@ -1,4 +1,4 @@
-// npm run worker: the job worker alone (SLA scan, notifications, email, webhooks, auto-close).
+// npm run worker: the job worker alone (SLA scan, time rules incl. auto-close, notifications, email, webhooks).
 // Run as many as you like against one database; each job is handled once. SIGTERM/SIGINT let
 // running jobs finish within SHUTDOWN_GRACE_MS (docs/decisions/028-graceful-drain.md).
 import path from "node:path";

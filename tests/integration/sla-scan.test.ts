@@ -3,7 +3,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { QUEUES } from "../../src/server/jobs/queues";
 import { unsafeScanSlas } from "../../src/server/sla/scan";
-import { unsafeAutoCloseSolved } from "../../src/server/tickets/auto-close";
+import { automations } from "../../src/server/db/schema/automation";
+import { defaultAutomationRows } from "../../src/server/automation/defaults";
+import { unsafeScanAutomations } from "../../src/server/automation/time-rules";
 import { api, newTicket } from "../helpers/api";
 import { jobsIn } from "../helpers/jobs";
 import { createWorld, type World } from "../helpers/world";
@@ -79,13 +81,16 @@ describe("SLA scan", () => {
 });
 
 describe("auto-close", () => {
+  // Auto-close is each org's default time rule (decision 042); the test factories make orgs
+  // without it, so this org gets it as a real org does at creation, and the time-rule pass runs.
   it("closes solved tickets after 4 days without activity, with an audit event; recent ones stay", async () => {
+    await unsafeWithSystem((tx) => tx.insert(automations).values(defaultAutomationRows(w.org.id)));
     const old = await newTicket(w.customer);
     const recent = await newTicket(w.customer);
     for (const t of [old, recent]) await api.patchTicket(w.agent, t.id, { status: "solved" });
     await exec(sql`update tickets set updated_at = now() - interval '4 days 1 minute' where id = ${old.id}`);
-    const r = await unsafeAutoCloseSolved();
-    expect(r.closed).toBeGreaterThanOrEqual(1);
+    const r = await unsafeScanAutomations();
+    expect(r.fired).toBeGreaterThanOrEqual(1);
     expect((await api.getTicket(w.agent, old.id)).body.status).toBe("closed");
     expect((await api.getTicket(w.agent, recent.id)).body.status).toBe("solved");
     const events = (await api.events(w.agent, old.id)).body.data.map((e: { action: string }) => e.action);

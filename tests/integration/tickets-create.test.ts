@@ -23,7 +23,7 @@ describe("POST /api/v1/tickets", () => {
       subject: "Cannot log in", status: "new", priority: "normal", requesterId: w.customer.id, assigneeId: null,
       tags: [], firstResponseAt: null, resolvedAt: null,
     });
-    expect(Object.keys(t).sort()).toEqual(["assigneeId", "createdAt", "firstResponseAt", "firstResponseDue", "id", "number", "priority", "requesterId", "resolveDue", "resolvedAt", "sla", "status", "subject", "tags", "updatedAt"].sort());
+    expect(Object.keys(t).sort()).toEqual(["assigneeId", "groupId", "createdAt", "firstResponseAt", "firstResponseDue", "id", "number", "priority", "requesterId", "resolveDue", "resolvedAt", "sla", "status", "subject", "tags", "updatedAt"].sort());
     // normal: 8 h first response, 48 h resolution, wall clock in this world's policies
     const created = new Date(t.createdAt).getTime();
     expect(created).toBeGreaterThanOrEqual(before - 1000);

@@ -47,7 +47,7 @@ const rules: fc.Arbitrary<RuleSource[]> = fc
   .map((rs) => rs.map((r, i) => ({ id: `r${i}`, name: `rule ${i}`, conditions: { all: r.all, any: r.any }, actions: r.actions })));
 
 const ticket: fc.Arbitrary<TicketState> = fc.record({
-  status, priority, assigneeId: assignee, requesterId: fc.constant(USERS[0]!),
+  status, priority, assigneeId: assignee, groupId: fc.constant(null), requesterId: fc.constant(USERS[0]!),
   requesterDomain: fc.constantFrom("example.com", "acme.test"),
   subject: fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 3 }).map((w) => w.join(" ")),
   tags: fc.uniqueArray(tag, { maxLength: 3 }).map((t) => t.sort()),
@@ -175,7 +175,7 @@ describe("trigger evaluation (property)", () => {
       { id: "a", name: "open → pending", conditions: { all: [{ field: "status", op: "is", value: "open" }], any: [] }, actions: [{ type: "set_status", value: "pending" }] },
       { id: "b", name: "pending → open", conditions: { all: [{ field: "status", op: "is", value: "pending" }], any: [] }, actions: [{ type: "set_status", value: "open" }] },
     ]);
-    const t: TicketState = { status: "open", priority: "normal", assigneeId: null, requesterId: USERS[0]!, requesterDomain: "example.com", subject: "x", tags: [] };
+    const t: TicketState = { status: "open", priority: "normal", assigneeId: null, groupId: null, requesterId: USERS[0]!, requesterDomain: "example.com", subject: "x", tags: [] };
     const r = await planRun(rs, t, { event: "updated", channel: "web", body: null, before: null, slaBreached: false, businessHours: () => false }, apply);
     expect(r.fired).toEqual(["a", "b"]);
     expect(r.state.status).toBe("open");
@@ -184,7 +184,7 @@ describe("trigger evaluation (property)", () => {
   it("a rule that throws is reported failed and skipped; the others still run", async () => {
     const [ok] = compileRules([{ id: "ok", name: "ok", conditions: { all: [], any: [] }, actions: [{ type: "add_tags", value: ["seen"] }] }]);
     const bad: CompiledRule = { id: "bad", name: "bad", actions: [], test: () => { throw new Error("boom"); } };
-    const t: TicketState = { status: "new", priority: "low", assigneeId: null, requesterId: USERS[0]!, requesterDomain: "", subject: "", tags: [] };
+    const t: TicketState = { status: "new", priority: "low", assigneeId: null, groupId: null, requesterId: USERS[0]!, requesterDomain: "", subject: "", tags: [] };
     const r = await planRun([bad, ok!], t, { event: "created", channel: "web", body: null, before: null, slaBreached: false, businessHours: () => false }, apply);
     expect(r.fired).toEqual(["ok"]);
     expect(r.failed).toEqual([{ id: "bad", error: "boom" }]);

@@ -66,3 +66,45 @@ describe("OpenAPI document", () => {
     expect(Object.keys(events.responses)).toContain("403");
   });
 });
+
+describe("OpenAPI document: automation (decision 042)", () => {
+  type Op = { operationId: string; "x-beacon-roles": string; responses: Record<string, unknown>; requestBody?: unknown };
+  const doc = () => openApiDocument() as { paths: Record<string, Record<string, Op>> };
+
+  it("lists every automation endpoint with its roles, operationId and error statuses", () => {
+    const paths = doc().paths;
+    const expected: [string, string, string, string][] = [
+      ["/api/v1/triggers", "get", "listTriggers", "admin"],
+      ["/api/v1/triggers", "post", "createTrigger", "admin"],
+      ["/api/v1/triggers/order", "put", "reorderTriggers", "admin"],
+      ["/api/v1/triggers/validate", "post", "validateTrigger", "admin"],
+      ["/api/v1/triggers/test", "post", "testTrigger", "admin"],
+      ["/api/v1/triggers/{id}", "patch", "updateTrigger", "admin"],
+      ["/api/v1/triggers/{id}/test", "post", "testSavedTrigger", "admin"],
+      ["/api/v1/automations", "get", "listAutomations", "admin"],
+      ["/api/v1/automations/{id}", "delete", "deleteAutomation", "admin"],
+      ["/api/v1/groups", "get", "listGroups", "staff"],
+      ["/api/v1/groups", "post", "createGroup", "admin"],
+      ["/api/v1/groups/{id}/members/{userId}", "patch", "setGroupMemberAway", "staff"],
+      ["/api/v1/macros", "get", "listMacros", "staff"],
+      ["/api/v1/macros/{id}", "patch", "updateMacro", "staff"],
+      ["/api/v1/tickets/{id}/macros/{macroId}/preview", "post", "previewMacro", "staff"],
+      ["/api/v1/tickets/{id}/macros/{macroId}/apply", "post", "applyMacro", "staff"],
+    ];
+    for (const [path, method, id, roles] of expected) {
+      const op = paths[path]?.[method];
+      expect(op, `${method} ${path}`).toBeDefined();
+      expect(op!.operationId).toBe(id);
+      expect(op!["x-beacon-roles"], id).toBe(roles);
+      expect(Object.keys(op!.responses), id).toEqual(expect.arrayContaining(["400", "401", "403"]));
+    }
+    expect(Object.keys(paths["/api/v1/triggers/{id}"]!.patch!.responses)).toEqual(expect.arrayContaining(["200", "404", "409"]));
+    expect(Object.keys(paths["/api/v1/tickets/{id}/macros/{macroId}/apply"]!.post!.responses)).toEqual(expect.arrayContaining(["200", "404", "409"]));
+  });
+
+  it("documents the ticket's group: groupId in the ticket and PATCH body, ?group= in the list", () => {
+    const paths = doc().paths as unknown as Record<string, Record<string, { parameters: { name: string }[]; requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> }; responses: Record<string, { content?: Record<string, { schema: { properties: Record<string, unknown> } }> }> }>>;
+    expect(paths["/api/v1/tickets"]!.get!.parameters.map((p) => p.name)).toContain("group");
+    expect(Object.keys(paths["/api/v1/tickets/{id}"]!.patch!.requestBody!.content["application/json"]!.schema.properties)).toContain("groupId");
+  });
+});

@@ -14,6 +14,8 @@ export type TicketState = {
   status: TicketStatus;
   priority: TicketPriority;
   assigneeId: string | null;
+  /** The ticket's group (team), or null. */
+  groupId: string | null;
   requesterId: string;
   requesterDomain: string;
   subject: string;
@@ -27,7 +29,7 @@ export type ChangeFacts = {
   /** The comment of this change (the first message on create), if any. */
   body: string | null;
   /** The fields as they were before the change began (null on create: everything is new). */
-  before: Pick<TicketState, "status" | "priority" | "assigneeId" | "tags"> | null;
+  before: Pick<TicketState, "status" | "priority" | "assigneeId" | "tags"> & { groupId?: string | null } | null;
   slaBreached: boolean;
   businessHours: (calendarId: string) => boolean;
   /** Time rules: hours since the anchor, or null when the ticket has none. */
@@ -38,11 +40,11 @@ export type Test = (s: TicketState, f: ChangeFacts) => boolean;
 export type RuleSource = { id: string; name: string; conditions: Conditions; actions: Action[] };
 export type CompiledRule = { id: string; name: string; test: Test; actions: Action[] };
 
-type Tracked = "status" | "priority" | "assigneeId";
+type Tracked = "status" | "priority" | "assigneeId" | "groupId";
 
 function changeTest(field: Tracked, op: "changed" | "changed_to" | "changed_from", value?: unknown): Test {
   return (s, f) => {
-    const from = f.before ? f.before[field] : undefined;
+    const from = f.before ? (f.before[field] ?? null) : undefined;
     const to = s[field];
     if (f.before && from === to) return false;
     if (op === "changed") return true;
@@ -56,8 +58,9 @@ export function compileCondition(c: Condition): Test {
   switch (c.field) {
     case "status":
     case "priority":
-    case "assignee": {
-      const key: Tracked = c.field === "assignee" ? "assigneeId" : c.field;
+    case "assignee":
+    case "group": {
+      const key: Tracked = c.field === "assignee" ? "assigneeId" : c.field === "group" ? "groupId" : c.field;
       if (c.op === "is") return (s) => s[key] === c.value;
       if (c.op === "is_not") return (s) => s[key] !== c.value;
       return changeTest(key, c.op, "value" in c ? c.value : undefined);
@@ -182,7 +185,7 @@ export async function planRun(rules: readonly CompiledRule[], initial: TicketSta
 /** The fields a run changed, as {from, to} (what the audit event and the history show). */
 export function diffState(a: TicketState, b: TicketState): Record<string, { from: unknown; to: unknown }> {
   const out: Record<string, { from: unknown; to: unknown }> = {};
-  for (const k of ["status", "priority", "assigneeId"] as const) if (a[k] !== b[k]) out[k] = { from: a[k], to: b[k] };
+  for (const k of ["status", "priority", "assigneeId", "groupId"] as const) if (a[k] !== b[k]) out[k] = { from: a[k], to: b[k] };
   if (sortedUnique(a.tags).join(",") !== sortedUnique(b.tags).join(",")) out.tags = { from: a.tags, to: b.tags };
   return out;
 }

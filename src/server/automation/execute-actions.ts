@@ -71,7 +71,8 @@ export async function executeActions(run: RunContext, rule: Rule, initial: Ticke
         break;
       case "assign_group": {
         const picked = await pickAssignee(run.tx, a.groupId, a.strategy, { peek: run.dryRun });
-        if (picked) state = { ...state, assigneeId: picked };
+        // The ticket joins the group even when nobody in it can take it now (all away): it waits in the group's queue.
+        state = { ...state, groupId: a.groupId, ...(picked ? { assigneeId: picked } : {}) };
         effects.push({ type: "assign", groupId: a.groupId, strategy: a.strategy, assigneeId: picked });
         break;
       }

@@ -29,6 +29,8 @@ export const ZCondition = z.union([
   enumCondition("priority", zPriority),
   // null = unassigned
   enumCondition("assignee", z.uuid().nullable()),
+  // null = no group
+  enumCondition("group", z.uuid().nullable()),
   z.strictObject({ field: z.literal("requester"), op: z.enum(["is", "is_not"]), value: z.uuid() }),
   z.strictObject({
     field: z.literal("requester_domain"),

@@ -18,7 +18,7 @@ export type RunSummary = { fired: FiredRule[]; failed: { id: string; error: stri
 
 export function stateOf(t: TicketRow, requesterEmail: string): TicketState {
   return {
-    status: t.status, priority: t.priority, assigneeId: t.assigneeId, requesterId: t.requesterId,
+    status: t.status, priority: t.priority, assigneeId: t.assigneeId, groupId: t.groupId, requesterId: t.requesterId,
     requesterDomain: (requesterEmail.split("@")[1] ?? "").toLowerCase(), subject: t.subject, tags: [...t.tags].sort(),
   };
 }
@@ -55,7 +55,9 @@ export async function runRules(run: RunContext, kind: RuleKind, rules: readonly 
   for (const id of plan.fired) {
     const f = fired.get(id)!;
     await recordAudit(run.tx, { orgId: run.orgId, actorId: run.actorId, requestId: run.requestId }, {
-      action: "ticket.automation",
+      // A time rule that closes a ticket is an auto-close, under the name the history and the
+      // audit log have always used for it (the default rule, decision 042); otherwise ticket.automation.
+      action: kind === "automation" && (f.changes.status?.to === "closed") ? "ticket.auto_closed" : "ticket.automation",
       entityType: "ticket",
       entityId: run.ticket.id,
       data: { kind, ruleId: f.id, ruleName: f.name, changes: f.changes, effects: f.effects.map(effectSummary) },
@@ -108,6 +110,7 @@ export async function persistState(run: RunContext, before: TicketState, after: 
   if (diff.status) set.status = after.status;
   if (diff.priority) set.priority = after.priority;
   if (diff.assigneeId) set.assigneeId = after.assigneeId;
+  if (diff.groupId) set.groupId = after.groupId;
   if (diff.tags) set.tags = after.tags;
   const sla = set.status || set.priority ? await slaChangesOnUpdate(run.tx, t, { status: set.status, priority: set.priority }, now) : {};
   if (set.status || set.priority) sla.slaNextCheckAt = await slaNextCheck(run.tx, { ...t, ...set, ...sla }, now);

@@ -25,7 +25,7 @@ export type TicketChange = {
   /** The comment of the change (the first message of a new ticket). */
   body?: string | null;
   /** The ticket's fields before the write (omit on create). */
-  before?: Pick<TicketRow, "status" | "priority" | "assigneeId" | "tags"> | null;
+  before?: (Pick<TicketRow, "status" | "priority" | "assigneeId" | "tags"> & { groupId?: string | null }) | null;
 };
 
 /**

@@ -51,6 +51,7 @@ export async function checkRule(
       if (kind === "trigger" && c.field === "hours_since") issues.push({ in: "body", path, message: "hours_since is for time rules (automations), not triggers" });
       if (kind === "automation" && EVENT_ONLY.has(c.field)) issues.push({ in: "body", path, message: `${c.field} describes a ticket write; time rules have none` });
       if (c.field === "assignee" && "value" in c) ref(refs.staff, c.value, `${path}.value`);
+      if (c.field === "group" && "value" in c) ref(refs.groups, c.value, `${path}.value`);
       if (c.field === "requester") ref(refs.users, c.value, `${path}.value`);
       if (c.field === "business_hours") ref(refs.calendars, c.calendarId, `${path}.calendarId`);
     }

@@ -1,7 +1,7 @@
 import "server-only";
 import PgBoss from "pg-boss";
 import type pg from "pg";
-import { DEAD_QUEUES, WORK_QUEUES } from "./queues";
+import { DEAD_QUEUES, RETIRED_QUEUES, WORK_QUEUES } from "./queues";
 
 export const BOSS_SCHEMA = "pgboss";
 
@@ -20,6 +20,12 @@ export async function ensureJobSchema(url: string): Promise<void> {
       const existing = await boss.getQueue(q.name);
       if (existing) await boss.updateQueue(q.name, options);
       else await boss.createQueue(q.name, options);
+    }
+    for (const name of RETIRED_QUEUES) {
+      if (!(await boss.getQueue(name))) continue;
+      // Its jobs first: pg-boss refuses to delete a queue that still has any (q_fkey, RESTRICT).
+      await boss.getDb().executeSql(`delete from ${BOSS_SCHEMA}.job where name = $1`, [name]);
+      await boss.deleteQueue(name);
     }
     // Dead letters made before decision 022 kept pg-boss's default (about four weeks): keep them.
     await boss.getDb().executeSql(

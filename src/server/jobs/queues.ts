@@ -48,7 +48,6 @@ const dead = (name: string): QueueDef => ({ name, retryLimit: 0, retryDelay: 0, 
 
 export const QUEUES = {
   slaScan: { name: "sla-scan", retryLimit: 1, retryDelay: 5, retryBackoff: false, expireInSeconds: 120, cron: "* * * * *" },
-  autoClose: { name: "auto-close", retryLimit: 2, retryDelay: 30, retryBackoff: true, expireInSeconds: 600, cron: "*/10 * * * *" },
   /** Time rules (src/server/automation/time-rules.ts): a pass per minute over tickets whose time has come. */
   automationScan: { name: "automation-scan", retryLimit: 1, retryDelay: 5, retryBackoff: false, expireInSeconds: 300, cron: "* * * * *" },
   uploadSweep: { name: "upload-sweep", retryLimit: 2, retryDelay: 300, retryBackoff: true, expireInSeconds: 3600, cron: "17 3 * * *" },
@@ -72,5 +71,11 @@ export const QUEUES = {
 } satisfies Record<string, QueueDef>;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]["name"];
-export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.inboundEmail, QUEUES.replyEmail, QUEUES.customerEmail, QUEUES.slaScan, QUEUES.autoClose, QUEUES.automationScan, QUEUES.uploadSweep, QUEUES.idempotencySweep];
+export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.inboundEmail, QUEUES.replyEmail, QUEUES.customerEmail, QUEUES.slaScan, QUEUES.automationScan, QUEUES.uploadSweep, QUEUES.idempotencySweep];
+/**
+ * Queues an older version had, deleted (with their jobs and cron schedule) when the job schema is
+ * prepared, so no cron keeps filling a queue nobody works: `auto-close` became each org's default
+ * time rule, run by automation-scan (decision 042).
+ */
+export const RETIRED_QUEUES = ["auto-close"] as const;
 export const DEAD_QUEUES = [QUEUES.notifyDead, QUEUES.emailDead, QUEUES.webhookDead, QUEUES.slaReapplyDead, QUEUES.inboundEmailDead, QUEUES.replyEmailDead, QUEUES.customerEmailDead];

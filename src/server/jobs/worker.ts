@@ -10,7 +10,6 @@ import { handleNotify } from "../notifications/notify";
 import { handleEmail, markEmailDead } from "../notifications/email";
 import { handleWebhook, markWebhookDead } from "../notifications/webhook-delivery";
 import { unsafeScanSlas } from "../sla/scan";
-import { unsafeAutoCloseSolved } from "../tickets/auto-close";
 import { unsafeScanAutomations } from "../automation/time-rules";
 import { unsafeSweepOrphanUploads } from "../attachments/sweep-orphans";
 import { unsafeSweepIdempotencyKeys } from "../idempotency/sweep";
@@ -118,7 +117,6 @@ export async function startWorker(opts: {
     if (r.warnings || r.breaches) log.info({ ...r }, "sla scan recorded events");
     return r;
   });
-  await work(QUEUES.autoClose.name, null, () => unsafeAutoCloseSolved());
   await work(QUEUES.automationScan.name, null, async () => {
     const r = await unsafeScanAutomations();
     if (r.fired || r.failed) log.info({ ...r }, "time rules fired");
@@ -137,7 +135,6 @@ export async function startWorker(opts: {
 
   if (opts.schedule !== false) {
     await boss.schedule(QUEUES.slaScan.name, QUEUES.slaScan.cron);
-    await boss.schedule(QUEUES.autoClose.name, QUEUES.autoClose.cron);
     await boss.schedule(QUEUES.automationScan.name, QUEUES.automationScan.cron);
     await boss.schedule(QUEUES.uploadSweep.name, QUEUES.uploadSweep.cron);
     await boss.schedule(QUEUES.idempotencySweep.name, QUEUES.idempotencySweep.cron);

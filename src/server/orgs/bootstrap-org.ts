@@ -6,6 +6,8 @@ import { enterTenant, unsafeWithSystem } from "../db/tenant";
 import { orgs } from "../db/schema/orgs";
 import { oneTimeTokens, users } from "../db/schema/users";
 import { calendars, slaPolicies, type CalendarInterval } from "../db/schema/sla";
+import { automations } from "../db/schema/automation";
+import { defaultAutomationRows } from "../automation/defaults";
 import type { TicketPriority } from "../db/schema/enums";
 import { recordAudit } from "../audit/record-audit";
 import { mintLinkToken } from "../auth/api-tokens";
@@ -135,6 +137,8 @@ export async function bootstrapOrg(input: BootstrapOrg, now = new Date()): Promi
       const sla = defaultSlaRows(org!.id, data.timezone);
       await tx.insert(calendars).values(sla.calendar);
       await tx.insert(slaPolicies).values(sla.policies);
+      // Default time rules (solved → closed after 4 days): ordinary, editable rules (decision 042).
+      await tx.insert(automations).values(defaultAutomationRows(org!.id));
       const [admin] = await tx
         .insert(users)
         .values({ orgId: org!.id, email: adminEmail, name: adminName, role: "admin", passwordHash: null })

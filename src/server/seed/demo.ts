@@ -12,6 +12,8 @@ import type { TicketPriority } from "../db/schema/enums";
 import { env } from "../env";
 import { hashPassword } from "../auth/password";
 import { defaultSlaRows } from "../orgs/bootstrap-org";
+import { automations } from "../db/schema/automation";
+import { defaultAutomationRows } from "../automation/defaults";
 import { DEMO_ORGS, DEMO_ROLES, DEMO_SCENARIOS, type DemoOrgSpec, type DemoScenario } from "./demo-content";
 
 export type SeedResult = { seeded: boolean; summary: string; generatedPassword?: string };
@@ -71,6 +73,7 @@ async function seed(opts: { password?: string }, mode: "if-empty" | "replace"): 
     await tx.insert(users).values(data.users);
     await tx.insert(calendars).values(data.calendars);
     await tx.insert(slaPolicies).values(data.policies);
+    await tx.insert(automations).values(data.orgs.flatMap((o) => defaultAutomationRows(o.id as string)));
     await tx.insert(tickets).values(data.tickets);
     await tx.insert(comments).values(data.comments);
     await tx.insert(slaEvents).values(data.slaEvents);
@@ -253,7 +256,7 @@ function buildTicket(s: DemoScenario, c: TicketCtx) {
     const latest = s.status === "solved" ? age - HOUR : age - 4 * DAY - HOUR;
     resolvedAt = created + Math.max(frOffset! + 30 * MIN, Math.min(rm * between(rnd, 0.2, 0.9), latest));
   }
-  // Solved tickets close after 4 days without activity (the auto-close job's rule).
+  // Solved tickets close after 4 days without activity (each org's default time rule, decision 042).
   const closedAt = s.status === "closed" ? resolvedAt! + 4 * DAY : undefined;
   const end = resolvedAt ?? now - MIN;
 

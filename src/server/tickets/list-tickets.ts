@@ -31,6 +31,8 @@ export function ticketFilters(scope: { user: Pick<Scope["user"], "userId" | "rol
   if (q.assigneeId === "me") where.push(eq(tickets.assigneeId, scope.user.userId));
   else if (q.assigneeId === "none") where.push(isNull(tickets.assigneeId));
   else if (q.assigneeId) where.push(eq(tickets.assigneeId, q.assigneeId));
+  if (q.group === "none") where.push(isNull(tickets.groupId));
+  else if (q.group) where.push(eq(tickets.groupId, q.group));
   if (q.requesterId) where.push(eq(tickets.requesterId, q.requesterId));
   if (q.tag) where.push(arrayContains(tickets.tags, [q.tag]));
   if (q.q) where.push(searchCondition(scope, q.q));
@@ -63,7 +65,7 @@ function searchCondition(scope: { user: Pick<Scope["user"], "userId" | "role" | 
 }
 
 /**
- * Customers may not filter or sort by what their view hides (tags, priority, assignee; SLA due
+ * Customers may not filter or sort by what their view hides (tags, priority, assignee, group; SLA due
  * times unless the org shows them): 403 naming the parameters, never a silently ignored filter
  * that still narrows the list and so reveals the hidden value (docs/decisions/026).
  */
@@ -74,6 +76,7 @@ function assertCustomerMayQuery(user: Scope["user"], q: ListTickets, showSla: bo
   if (q.tag !== undefined) refused.add("tag");
   if (q.priority !== undefined) refused.add("priority");
   if (q.assigneeId !== undefined) refused.add("assigneeId");
+  if (q.group !== undefined) refused.add("group");
   if (sortKey === "priority") refused.add("sort");
   if (!showSla) {
     if (q.sla !== undefined) refused.add("sla");

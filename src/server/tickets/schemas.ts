@@ -41,6 +41,8 @@ export const ZUpdateTicket = z
     status: zStatus.optional(),
     priority: zPriority.optional(),
     assigneeId: z.uuid().nullable().optional(),
+    /** An agent group of this org, or null for none (staff only). */
+    groupId: z.uuid().nullable().optional(),
     subject: zSubject.optional(),
     /** The whole list, replacing the current one. */
     tags: zTags.optional(),
@@ -75,6 +77,8 @@ export const ZListTickets = z.strictObject({
   status: zEnumList(TICKET_STATUSES).optional(),
   priority: zEnumList(TICKET_PRIORITIES).optional(),
   assigneeId: z.union([z.literal("me"), z.literal("none"), z.uuid()]).optional(),
+  /** Tickets of one agent group, or `none`: tickets without a group (staff only). */
+  group: z.union([z.literal("none"), z.uuid()]).optional(),
   requesterId: z.uuid().optional(),
   tag: zTag.optional(),
   q: z.string().trim().min(1).max(200).optional(),
@@ -99,6 +103,7 @@ export const ZTicket = z.object({
   priority: zPriority,
   requesterId: z.uuid(),
   assigneeId: z.uuid().nullable(),
+  groupId: z.uuid().nullable(),
   tags: z.array(z.string()),
   createdAt: zIso,
   updatedAt: zIso,

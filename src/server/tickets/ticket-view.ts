@@ -40,6 +40,7 @@ export function toTicketView(t: TicketRow, now = new Date()): TicketView {
     priority: t.priority,
     requesterId: t.requesterId,
     assigneeId: t.assigneeId,
+    groupId: t.groupId,
     tags: t.tags,
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
@@ -56,7 +57,7 @@ export function toTicketView(t: TicketRow, now = new Date()): TicketView {
   return view;
 }
 
-/** A ticket as its requester sees it: no priority, tags or assignee; SLA fields only when shown. */
+/** A ticket as its requester sees it: no priority, tags, assignee or group; SLA fields only when shown. */
 export function toCustomerTicketView(t: TicketRow, opts: { showSla: boolean }, now = new Date()): CustomerTicketView {
   const full = toTicketView(t, now);
   const view: CustomerTicketView = {

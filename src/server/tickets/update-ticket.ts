@@ -2,6 +2,7 @@ import "server-only";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { tickets } from "../db/schema/tickets";
 import { users } from "../db/schema/users";
+import { groups } from "../db/schema/automation";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
 import type { Scope } from "../core/scope";
@@ -16,7 +17,7 @@ import { assertCan, can, STAFF_ROLES } from "../authz/permissions";
 import { MAX_TAGS, type AnyTicketView, type UpdateTicket } from "./schemas";
 import { ticketColumns, ticketViewer, type TicketRow } from "./ticket-view";
 
-type Field = "status" | "priority" | "assigneeId" | "subject" | "tags";
+type Field = "status" | "priority" | "assigneeId" | "groupId" | "subject" | "tags";
 
 /**
  * PATCH a ticket. The row is locked first, so two agents updating at once both apply, in order,
@@ -70,6 +71,12 @@ export async function updateVersionedTicket(
     changes.assigneeId = { from: t.assigneeId, to: input.assigneeId };
     set.assigneeId = input.assigneeId;
   }
+  if (input.groupId !== undefined && input.groupId !== t.groupId) {
+    assertCan(user, "ticket.assign", t);
+    if (input.groupId !== null) await assertGroupOfOrg(scope, input.groupId);
+    changes.groupId = { from: t.groupId, to: input.groupId };
+    set.groupId = input.groupId;
+  }
   if (input.subject !== undefined && input.subject !== t.subject) {
     assertCan(user, "ticket.subject", t);
     changes.subject = { from: t.subject, to: input.subject };
@@ -117,6 +124,16 @@ function nextTags(current: readonly string[], input: UpdateTicket): string[] | u
     throw new AppError("validation_failed", message, { issues: [{ in: "body", path: "addTags", message }] });
   }
   return next;
+}
+
+/** A group of this org (row-level security makes another org's group as unknown as a made-up id). */
+async function assertGroupOfOrg(scope: Scope, groupId: string): Promise<void> {
+  const [g] = await scope.tx.select({ id: groups.id }).from(groups).where(eq(groups.id, groupId)).limit(1);
+  if (!g) {
+    throw new AppError("validation_failed", "groupId must be an agent group of this organization", {
+      issues: [{ in: "body", path: "groupId", message: "must be an agent group of this organization" }],
+    });
+  }
 }
 
 async function assertAssignable(scope: Scope, assigneeId: string): Promise<void> {

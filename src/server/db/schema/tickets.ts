@@ -3,6 +3,7 @@ import {
   bigint, boolean, customType, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, varchar,
 } from "drizzle-orm/pg-core";
 import { commentChannel, ticketPriority, ticketStatus } from "./enums";
+import { groups } from "./automation";
 import { orgs } from "./orgs";
 import { users } from "./users";
 
@@ -17,6 +18,8 @@ export const tickets = pgTable(
     subject: varchar("subject", { length: 200 }).notNull(),
     requesterId: uuid("requester_id").notNull(),
     assigneeId: uuid("assignee_id"),
+    /** The agent group (team) the ticket is with; null when none (drizzle/0019, decision 042). */
+    groupId: uuid("group_id"),
     status: ticketStatus("status").notNull().default("new"),
     priority: ticketPriority("priority").notNull().default("normal"),
     tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
@@ -47,15 +50,18 @@ export const tickets = pgTable(
     index("tickets_org_updated_idx").on(t.orgId, t.updatedAt, t.id),
     index("tickets_org_assignee_updated_idx").on(t.orgId, t.assigneeId, t.updatedAt, t.id),
     index("tickets_org_requester_idx").on(t.orgId, t.requesterId, t.updatedAt, t.id),
+    // ?group= in the ticket list, newest first, as the assignee filter.
+    index("tickets_org_group_updated_idx").on(t.orgId, t.groupId, t.updatedAt, t.id),
     index("tickets_org_status_idx").on(t.orgId, t.status, t.updatedAt.desc()),
     // Full-text and trigram indexes lead with org_id (btree_gin) and are created in SQL: drizzle/0008.
     // The SLA scan reads only tickets with work due: its cost follows tickets due, not tickets stored.
-    // Auto-close looks across orgs for solved tickets gone quiet.
-    index("tickets_solved_updated_idx").on(t.updatedAt).where(sql`${t.status} = 'solved'`),
     index("tickets_sla_next_check_idx").on(t.slaNextCheckAt).where(sql`${t.slaNextCheckAt} is not null`),
     index("tickets_tags_idx").using("gin", t.tags),
     foreignKey({ columns: [t.orgId, t.requesterId], foreignColumns: [users.orgId, users.id] }),
     foreignKey({ columns: [t.orgId, t.assigneeId], foreignColumns: [users.orgId, users.id] }),
+    // A deleted group leaves its tickets without a group: the SQL says ON DELETE SET NULL ("group_id"),
+    // which drizzle cannot express (a plain SET NULL would null org_id too).
+    foreignKey({ columns: [t.orgId, t.groupId], foreignColumns: [groups.orgId, groups.id] }).onDelete("set null"),
   ],
 );
 
