@@ -41,4 +41,8 @@ $$;--> statement-breakpoint
 CREATE TRIGGER users_bump_version BEFORE UPDATE ON "users" FOR EACH ROW
   EXECUTE FUNCTION beacon_bump_version('last_sign_in_at', 'session_version', 'totp_secret', 'totp_last_step');--> statement-breakpoint
 CREATE TRIGGER sla_policies_bump_version BEFORE UPDATE ON "sla_policies" FOR EACH ROW EXECUTE FUNCTION beacon_bump_version();--> statement-breakpoint
-CREATE TRIGGER webhooks_bump_version BEFORE UPDATE ON "webhooks" FOR EACH ROW EXECUTE FUNCTION beacon_bump_version();
+CREATE TRIGGER webhooks_bump_version BEFORE UPDATE ON "webhooks" FOR EACH ROW EXECUTE FUNCTION beacon_bump_version();--> statement-breakpoint
+-- Webhook deliveries know their ticket and when the event happened, so one ticket's deliveries go out in event order (decision 043).
+ALTER TABLE "webhook_deliveries" ADD COLUMN "ticket_id" uuid;--> statement-breakpoint
+ALTER TABLE "webhook_deliveries" ADD COLUMN "occurred_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_ticket_order_idx" ON "webhook_deliveries" USING btree ("org_id","webhook_id","ticket_id","occurred_at");
