@@ -1,5 +1,6 @@
 import "server-only";
-import { and, asc, eq, inArray, isNull } from "drizzle-orm";
+import { randomUUID } from "node:crypto";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Tx } from "../db/tenant";
 import { comments } from "../db/schema/tickets";
 import { users } from "../db/schema/users";
@@ -187,11 +188,17 @@ async function callWebhook(run: RunContext, state: TicketState, webhookId: strin
   // Switched off for the org: nothing queued, as for every other event (not replayed later).
   if (!(await isFeatureEnabled(run.tx, run.orgId, "webhooks"))) return;
   const event = "automation.rule";
+  // When it happened, on the database's clock like every other event of the ticket (decision 043: one ticket's deliveries go out in order).
+  const at = (await run.tx.execute<{ at: string }>(sql`select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at`)).rows[0]!.at;
   const [d] = await run.tx
     .insert(webhookDeliveries)
     .values({
-      orgId: run.orgId, webhookId, event, idempotencyKey: key,
-      payload: { event, orgId: run.orgId, ticket: { id: run.ticket.id, number: run.ticket.number, subject: run.ticket.subject, status: state.status, priority: state.priority, assigneeId: state.assigneeId, tags: state.tags } },
+      orgId: run.orgId, webhookId, event, idempotencyKey: key, ticketId: run.ticket.id, occurredAt: new Date(at),
+      payload: {
+        eventId: randomUUID(), event, occurredAt: at, orgId: run.orgId,
+        actor: run.actorId ? { type: "user", id: run.actorId } : { type: "system", id: null },
+        ticket: { id: run.ticket.id, number: run.ticket.number, subject: run.ticket.subject, status: state.status, priority: state.priority, assigneeId: state.assigneeId, tags: state.tags },
+      },
     })
     .onConflictDoNothing()
     .returning({ id: webhookDeliveries.id });

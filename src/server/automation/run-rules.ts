@@ -5,6 +5,7 @@ import type { Tx } from "../db/tenant";
 import { automations, triggers } from "../db/schema/automation";
 import { recordAudit } from "../audit/record-audit";
 import { enqueue } from "../jobs/enqueue";
+import { asChanges, snapshotTicketEvent } from "../notifications/event-snapshot";
 import { QUEUES } from "../jobs/queues";
 import { logger } from "../observability/logger";
 import { slaChangesOnUpdate, slaNextCheck } from "../sla/apply";
@@ -120,7 +121,8 @@ export async function persistState(run: RunContext, before: TicketState, after: 
     .where(eq(tickets.id, t.id))
     .returning(ticketColumns);
   if (set.assigneeId) {
-    await enqueue(run.tx, QUEUES.notify.name, { orgId: run.orgId, kind: "ticket.assigned", ticketId: t.id, actorId: run.actorId, assigneeId: set.assigneeId });
+    const snapshot = await snapshotTicketEvent(run.tx, t.id, asChanges(diff));
+    await enqueue(run.tx, QUEUES.notify.name, { orgId: run.orgId, kind: "ticket.assigned", ticketId: t.id, actorId: run.actorId, assigneeId: set.assigneeId, snapshot });
   }
   return updated!;
 }

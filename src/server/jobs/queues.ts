@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZEventSnapshot } from "../notifications/event-snapshot";
 
 // Every job kind, its payload contract and its retry policy. Payloads are validated with zod when
 // a job is handled, like any other input crossing a boundary.
@@ -12,6 +13,8 @@ export const ZNotifyJob = z.object({
   dueAt: z.iso.datetime().optional(),
   commentId: z.uuid().optional(),
   assigneeId: z.uuid().optional(),
+  /** The ticket at the event, taken in the causing transaction (decision 043); jobs queued before it have none. */
+  snapshot: ZEventSnapshot.optional(),
 });
 export type NotifyJob = z.infer<typeof ZNotifyJob>;
 

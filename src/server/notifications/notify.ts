@@ -49,6 +49,12 @@ export function eventKey(job: NotifyJob): string {
   return createHash("sha256").update(parts.join("|")).digest("hex").slice(0, 40);
 }
 
+/** A stable event id for a job without a snapshot: its event key in UUID form, the same however often the job runs. */
+function uuidOfKey(key: string): string {
+  const h = createHash("sha256").update(`beacon-event:${key}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 /**
  * Handles a notify job: in-app notifications with one idempotency key per (event, recipient),
  * an email job for each notification created, and a webhook delivery per subscribed webhook —
@@ -65,8 +71,12 @@ export async function handleNotify(job: NotifyJob): Promise<{ notified: number; 
       .where(eq(tickets.id, job.ticketId));
     if (!t) return { notified: 0, webhooks: 0 };
     const key = eventKey(job);
+    // The ticket as it was at the event (decision 043); a job queued without one (SLA scans, jobs
+    // from before the snapshot) reads it now.
+    const snap = job.snapshot;
+    const at = snap?.ticket ?? t;
     const payload = {
-      ticket: { id: t.id, number: t.number, subject: t.subject, status: t.status, priority: t.priority },
+      ticket: { id: at.id, number: at.number, subject: at.subject, status: at.status, priority: at.priority },
       ...(job.metric ? { metric: job.metric, dueAt: job.dueAt } : {}),
       ...(job.commentId ? { commentId: job.commentId } : {}),
       ...(job.actorId ? { actorId: job.actorId } : {}),
@@ -102,10 +112,21 @@ export async function handleNotify(job: NotifyJob): Promise<{ notified: number; 
           .where(and(eq(webhooks.active, true), sql`${job.kind} = any(${webhooks.events})`))
       : [];
     let delivered = 0;
+    const occurredAt = snap?.occurredAt ?? new Date().toISOString();
+    const event = {
+      eventId: snap?.eventId ?? uuidOfKey(key),
+      event: job.kind,
+      occurredAt,
+      orgId: job.orgId,
+      actor: job.actorId ? { type: "user", id: job.actorId } : { type: "system", id: null },
+      ...payload,
+      ticket: snap?.ticket ?? { ...payload.ticket, assigneeId: t.assigneeId, requesterId: t.requesterId },
+      ...(snap?.changes ? { changes: snap.changes } : {}),
+    };
     for (const h of hooks) {
       const [d] = await tx
         .insert(webhookDeliveries)
-        .values({ orgId: job.orgId, webhookId: h.id, event: job.kind, payload: { event: job.kind, orgId: job.orgId, ...payload }, idempotencyKey: key })
+        .values({ orgId: job.orgId, webhookId: h.id, event: job.kind, payload: event, idempotencyKey: key, ticketId: t.id, occurredAt: new Date(occurredAt) })
         .onConflictDoNothing()
         .returning({ id: webhookDeliveries.id });
       if (!d) continue;

@@ -46,7 +46,14 @@ export async function handleWebhook(job: { orgId: string; deliveryId: string }):
       return "disabled" as const;
     }
     const [row] = await tx
-      .select({ id: webhookDeliveries.id, status: webhookDeliveries.status, event: webhookDeliveries.event, payload: webhookDeliveries.payload, url: webhooks.url, secret: webhooks.secret, active: webhooks.active })
+      .select({
+        id: webhookDeliveries.id, status: webhookDeliveries.status, event: webhookDeliveries.event, payload: webhookDeliveries.payload, url: webhooks.url, secret: webhooks.secret, active: webhooks.active,
+        // One ticket's deliveries to one webhook go out in event order: an earlier one still to be sent holds this one back.
+        waitsFor: sql<string | null>`(select e.id::text from webhook_deliveries e
+          where e.org_id = ${webhookDeliveries.orgId} and e.webhook_id = ${webhookDeliveries.webhookId} and e.ticket_id = ${webhookDeliveries.ticketId}
+            and e.status in ('pending', 'failed') and (e.occurred_at, e.id) < (${webhookDeliveries.occurredAt}, ${webhookDeliveries.id})
+          order by e.occurred_at limit 1)`,
+      })
       .from(webhookDeliveries)
       .innerJoin(webhooks, and(eq(webhooks.orgId, webhookDeliveries.orgId), eq(webhooks.id, webhookDeliveries.webhookId)))
       .where(eq(webhookDeliveries.id, job.deliveryId));
@@ -57,6 +64,11 @@ export async function handleWebhook(job: { orgId: string; deliveryId: string }):
     return d;
   }
   if (!d || d.status === "succeeded" || d.status === "dead" || !d.active) return "skipped";
+  if (d.waitsFor) {
+    // Not an attempt: nothing is recorded on the row; the job is retried (with backoff) until the earlier one is sent or dead.
+    logger().info({ job: "webhook", deliveryId: d.id, waitsFor: d.waitsFor }, "webhook delivery waits for an earlier event of its ticket");
+    throw new WebhookDeliveryError(`waiting for the earlier delivery ${d.waitsFor} of the same ticket`);
+  }
   const body = JSON.stringify({ id: d.id, ...d.payload });
   const timestamp = Math.floor(Date.now() / 1000);
   let status: number | null = null;

@@ -1,9 +1,10 @@
 import "server-only";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit";
 import { calendars, slaPolicies } from "../db/schema/sla";
 import type { Tx } from "../db/tenant";
 import { AppError, notFound } from "../core/errors";
+import { assertVersion } from "../core/versions";
 import type { Scope } from "../core/scope";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
@@ -101,9 +102,23 @@ export async function createPolicy(scope: Scope, input: CreatePolicy): Promise<P
 
 /** Changes a policy (and its calendar); open tickets of its priority are re-applied in a job, in batches. */
 export async function updatePolicy(scope: Scope, id: string, input: UpdatePolicy): Promise<PolicyView> {
+  return (await updateVersionedPolicy(scope, id, input)).policy;
+}
+
+/** One policy with its calendar and version (GET /sla-policies/{id}; the version is its ETag, decision 043). */
+export async function getVersionedPolicy(scope: Scope, id: string): Promise<{ policy: PolicyView; version: number }> {
+  assertCan(scope.user, "org.admin");
+  const [row] = await scope.tx.select({ p: slaPolicies, c: calendars }).from(slaPolicies).leftJoin(calendars, eq(calendars.id, slaPolicies.calendarId)).where(eq(slaPolicies.id, id));
+  if (!row) throw notFound("SLA policy");
+  return { policy: toView(row.p, row.c), version: row.p.version };
+}
+
+/** updatePolicy with the policy's version: given `ifVersion` (If-Match), nothing changes unless the locked row has one of them (412). */
+export async function updateVersionedPolicy(scope: Scope, id: string, input: UpdatePolicy, ifVersion?: readonly number[]): Promise<{ policy: PolicyView; version: number }> {
   assertCan(scope.user, "org.admin");
   const [row] = await scope.tx.select({ p: slaPolicies, c: calendars }).from(slaPolicies).leftJoin(calendars, eq(calendars.id, slaPolicies.calendarId)).where(eq(slaPolicies.id, id)).for("update", { of: slaPolicies });
   if (!row) throw notFound("SLA policy");
+  assertVersion("SLA policy", row.p.version, ifVersion);
   let calendar = row.c;
   if (input.calendar) calendar = await saveCalendar(scope.tx, scope.user.orgId, row.c, input.calendar);
   if (input.calendar === null) calendar = null;
@@ -122,13 +137,15 @@ export async function updatePolicy(scope: Scope, id: string, input: UpdatePolicy
       businessHours,
       calendarId: calendar?.id ?? null,
       pauseOn: input.pauseOn ?? row.p.pauseOn,
+      // The calendar lives in its own row: a change to it is a change to the policy's version too.
+      ...(input.calendar !== undefined ? { version: sql`${slaPolicies.version} + 1` } : {}),
       updatedAt: new Date(),
     })
     .where(eq(slaPolicies.id, id))
     .returning();
   await recordAudit(scope.tx, auditActor(scope), { action: "sla_policy.updated", entityType: "sla_policy", entityId: id, data: { changes: { ...input } } });
   await enqueue(scope.tx, QUEUES.slaReapply.name, { orgId: scope.user.orgId, priority: p!.priority });
-  return toView(p!, calendar);
+  return { policy: toView(p!, calendar), version: p!.version };
 }
 
 /** Removes a policy: tickets of its priority lose their unmet targets (in the re-apply job). */

@@ -7,6 +7,7 @@ import type { Scope } from "../core/scope";
 import { runTriggers } from "../automation/run-triggers";
 import { renderMarkdown } from "../markdown/render";
 import { enqueue } from "../jobs/enqueue";
+import { snapshotTicketEvent } from "../notifications/event-snapshot";
 import { QUEUES } from "../jobs/queues";
 import { slaChangesOnComment, slaNextCheck } from "../sla/apply";
 import { auditActor } from "../authz/actor";
@@ -54,7 +55,8 @@ export async function addComment(scope: Scope, ticketId: string, input: CreateCo
     data: { commentId: c!.id, internal: input.internal, ...(set.status ? { status: { from: t.status, to: set.status } } : {}) },
   });
   if (!input.internal) {
-    await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.replied", ticketId: t.id, actorId: user.userId, commentId: c!.id });
+    const snapshot = await snapshotTicketEvent(tx, t.id, set.status ? { status: [t.status, set.status] } : undefined);
+    await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.replied", ticketId: t.id, actorId: user.userId, commentId: c!.id, snapshot });
     // The reply itself goes to the requester and CCs by email, whatever channel it was written in (decision 031).
     if (staff) await queueReplyEmail(tx, { orgId: user.orgId, ticketId: t.id, commentId: c!.id });
   }

@@ -8,6 +8,7 @@ import type { Scope } from "../core/scope";
 import { runTriggers } from "../automation/run-triggers";
 import { renderMarkdown } from "../markdown/render";
 import { enqueue } from "../jobs/enqueue";
+import { snapshotTicketEvent } from "../notifications/event-snapshot";
 import { QUEUES } from "../jobs/queues";
 import { applySlaOnCreate } from "../sla/apply";
 import { auditActor } from "../authz/actor";
@@ -65,7 +66,7 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
     entityId: ticket.id,
     data: { number, subject: ticket.subject, priority: ticket.priority, requesterId, tags: ticket.tags, commentId: comment!.id },
   });
-  await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.created", ticketId: ticket.id, actorId: user.userId });
+  await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.created", ticketId: ticket.id, actorId: user.userId, snapshot: await snapshotTicketEvent(tx, ticket.id) });
   // The org's triggers run last, in this transaction, on the ticket as written (SPEC §12).
   const auto = await runTriggers(scope, { ticketId: ticket.id, event: "created", channel: via.channel, body: input.body });
   return (await ticketViewer(scope))(auto?.ticket ?? ticket, now);

@@ -9,6 +9,7 @@ import type { Scope } from "../core/scope";
 import { runTriggers } from "../automation/run-triggers";
 import { queueCustomerMail } from "../email/customer-mail";
 import { enqueue } from "../jobs/enqueue";
+import { asChanges, snapshotTicketEvent } from "../notifications/event-snapshot";
 import { QUEUES } from "../jobs/queues";
 import { slaChangesOnUpdate, slaNextCheck } from "../sla/apply";
 import { auditActor } from "../authz/actor";
@@ -101,7 +102,8 @@ export async function updateVersionedTicket(
     .returning(ticketColumns);
   await recordAudit(tx, auditActor(scope), { action: "ticket.updated", entityType: "ticket", entityId: t.id, data: { changes } });
   if (set.assigneeId) {
-    await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.assigned", ticketId: t.id, actorId: user.userId, assigneeId: set.assigneeId });
+    const snapshot = await snapshotTicketEvent(tx, t.id, asChanges(changes as Record<string, { from: unknown; to: unknown }>));
+    await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.assigned", ticketId: t.id, actorId: user.userId, assigneeId: set.assigneeId, snapshot });
   }
   // The org's triggers run last, in this transaction; the answer shows what they changed too (SPEC §12).
   const auto = await runTriggers(scope, { ticketId: t.id, event: "updated", before: t });

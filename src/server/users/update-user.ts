@@ -5,6 +5,7 @@ import { ROLES } from "../db/schema/enums";
 import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { AppError } from "../core/errors";
+import { assertVersion } from "../core/versions";
 import type { Scope } from "../core/scope";
 import { assertCan } from "../authz/permissions";
 import { isActiveAdmin, loadUserForUpdate, lockActiveAdmins } from "./load-user";
@@ -22,11 +23,20 @@ export type UpdateUser = z.infer<typeof ZUpdateUser>;
 
 /** PATCH /users/:id (admin): name, role, block/unblock — never leaving the org without an active admin. */
 export async function updateUser(scope: Scope, id: string, input: UpdateUser): Promise<UserView> {
+  return (await updateVersionedUser(scope, id, input)).user;
+}
+
+/**
+ * updateUser with the user's version (the API's ETag, decision 043): given `ifVersion` (the
+ * versions If-Match names), nothing changes unless the locked row's version is one of them (412).
+ */
+export async function updateVersionedUser(scope: Scope, id: string, input: UpdateUser, ifVersion?: readonly number[]): Promise<{ user: UserView; version: number }> {
   assertCan(scope.user, "users.manage");
   const mayRemoveAnAdmin = (input.role !== undefined && input.role !== "admin") || input.blocked === true;
   // The admin set is locked before the target row (same order in every request: no deadlock).
   const activeAdmins = mayRemoveAnAdmin ? await lockActiveAdmins(scope.tx) : [];
   const before = await loadUserForUpdate(scope.tx, id);
+  assertVersion("user", before.version, ifVersion);
 
   if (input.blocked === true && id === scope.user.userId) {
     throw new AppError("conflict", "you cannot block yourself; ask another admin");
@@ -53,7 +63,7 @@ export async function updateUser(scope: Scope, id: string, input: UpdateUser): P
   if (input.blocked !== undefined && input.blocked !== (before.blockedAt !== null)) {
     changes.blocked = { from: before.blockedAt !== null, to: input.blocked };
   }
-  if (Object.keys(changes).length === 0) return toUserView(before);
+  if (Object.keys(changes).length === 0) return { user: toUserView(before), version: before.version };
 
   const [after] = await scope.tx
     .update(users)
@@ -72,5 +82,5 @@ export async function updateUser(scope: Scope, id: string, input: UpdateUser): P
     entityId: id,
     data: { changes },
   });
-  return toUserView(after!);
+  return { user: toUserView(after!), version: after!.version };
 }

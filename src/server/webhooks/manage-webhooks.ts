@@ -6,6 +6,7 @@ import { recordAudit } from "../audit/record-audit";
 import { webhookDeliveries, webhooks } from "../db/schema/notifications";
 import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
 import { AppError, notFound } from "../core/errors";
+import { assertVersion } from "../core/versions";
 import type { Scope } from "../core/scope";
 import { refusedUrlReason } from "../outbound/guard";
 import { auditActor } from "../authz/actor";
@@ -76,7 +77,23 @@ export async function createWebhook(scope: Scope, input: CreateWebhook) {
 }
 
 export async function updateWebhook(scope: Scope, id: string, input: UpdateWebhook) {
+  return (await updateVersionedWebhook(scope, id, input)).webhook;
+}
+
+/** One webhook and its version (GET /webhooks/{id}; the version is its ETag, decision 043). */
+export async function getVersionedWebhook(scope: Scope, id: string) {
   assertCan(scope.user, "org.admin");
+  const [w] = await scope.tx.select().from(webhooks).where(eq(webhooks.id, id));
+  if (!w) throw notFound("webhook");
+  return { webhook: toView(w), version: w.version };
+}
+
+/** updateWebhook with the webhook's version: given `ifVersion` (If-Match), nothing changes unless the locked row has one of them (412). */
+export async function updateVersionedWebhook(scope: Scope, id: string, input: UpdateWebhook, ifVersion?: readonly number[]) {
+  assertCan(scope.user, "org.admin");
+  const [current] = await scope.tx.select({ version: webhooks.version }).from(webhooks).where(eq(webhooks.id, id)).for("update");
+  if (!current) throw notFound("webhook");
+  assertVersion("webhook", current.version, ifVersion);
   if (input.url !== undefined) await assertPublicUrl(input.url);
   const [w] = await scope.tx
     .update(webhooks)
@@ -92,7 +109,7 @@ export async function updateWebhook(scope: Scope, id: string, input: UpdateWebho
   if (!w) throw notFound("webhook");
   const { rotateSecret, ...changes } = input;
   await recordAudit(scope.tx, auditActor(scope), { action: "webhook.updated", entityType: "webhook", entityId: id, data: { changes, secretRotated: rotateSecret === true } });
-  return toView(w, rotateSecret === true);
+  return { webhook: toView(w, rotateSecret === true), version: w.version };
 }
 
 export async function deleteWebhook(scope: Scope, id: string): Promise<void> {

@@ -1,8 +1,9 @@
 import "server-only";
 import { z } from "zod";
 import { zUuidParam } from "../../http/route";
-import { createPolicy, deletePolicy, listPolicies, updatePolicy } from "../../sla-policies/manage-policies";
+import { createPolicy, deletePolicy, getVersionedPolicy, listPolicies, updateVersionedPolicy } from "../../sla-policies/manage-policies";
 import { ZCreatePolicy, ZPolicy, ZUpdatePolicy } from "../../sla-policies/schemas";
+import { ifMatchVersions, withEtag } from "../if-match";
 import { defineOperation } from "../operation";
 
 export const SLA_POLICY_OPERATIONS = [
@@ -31,6 +32,22 @@ export const SLA_POLICY_OPERATIONS = [
     handler: (scope, { body }) => createPolicy(scope, body),
   }),
   defineOperation({
+    method: "GET",
+    path: "/api/v1/sla-policies/{id}",
+    operationId: "getSlaPolicy",
+    summary: "One SLA policy with its calendar",
+    tag: "sla",
+    can: "org.admin",
+    params: zUuidParam,
+    status: 200,
+    response: ZPolicy,
+    responseHeaders: { ETag: 'The policy\'s version ("7"), bumped by every change to it or its calendar: send it as If-Match with a PATCH' },
+    handler: async (scope, { params }) => {
+      const { policy, version } = await getVersionedPolicy(scope, params.id);
+      return withEtag(policy, version);
+    },
+  }),
+  defineOperation({
     method: "PATCH",
     path: "/api/v1/sla-policies/{id}",
     operationId: "updateSlaPolicy",
@@ -39,9 +56,18 @@ export const SLA_POLICY_OPERATIONS = [
     can: "org.admin",
     params: zUuidParam,
     body: ZUpdatePolicy,
+    requestHeaders: {
+      "If-Match":
+        "The ETag of the version your change is based on: if the policy has changed since, nothing changes and the answer is " +
+        "412 precondition_failed with the current version in details. Without it (or with *) the change applies whatever the version",
+    },
     status: 200,
     response: ZPolicy,
-    handler: (scope, { params, body }) => updatePolicy(scope, params.id, body),
+    responseHeaders: { ETag: "The policy's version after the change" },
+    handler: async (scope, { params, body, headers }) => {
+      const { policy, version } = await updateVersionedPolicy(scope, params.id, body, ifMatchVersions(headers));
+      return withEtag(policy, version);
+    },
   }),
   defineOperation({
     method: "DELETE",

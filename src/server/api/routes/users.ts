@@ -2,13 +2,14 @@ import "server-only";
 import { zUuidParam } from "../../http/route";
 import { page } from "../../tickets/schemas";
 import { createUser, ZCreatedUser, ZCreateUser } from "../../users/create-user";
-import { getUser } from "../../users/get-user";
+import { getVersionedUser } from "../../users/get-user";
 import { listUsers, ZListUsers } from "../../users/list-users";
 import { resetPassword, ZPasswordResetResult } from "../../users/reset-password";
 import { resetTwoFactor } from "../../users/reset-two-factor";
 import { revokeSessions } from "../../users/revoke-sessions";
-import { updateUser, ZUpdateUser } from "../../users/update-user";
+import { updateVersionedUser, ZUpdateUser } from "../../users/update-user";
 import { ZUser, ZUserDetail } from "../../users/user-view";
+import { ifMatchVersions, withEtag } from "../if-match";
 import { defineOperation } from "../operation";
 
 // The org's people, as its administrators manage them (agents may list staff for assignee pickers).
@@ -53,7 +54,11 @@ export const USER_OPERATIONS = [
     params: zUuidParam,
     status: 200,
     response: ZUserDetail,
-    handler: (scope, { params }) => getUser(scope, params.id),
+    responseHeaders: { ETag: 'The user\'s version ("7"), bumped by every change to what this shows but sign-in times: send it as If-Match with a PATCH' },
+    handler: async (scope, { params }) => {
+      const { user, version } = await getVersionedUser(scope, params.id);
+      return withEtag(user, version);
+    },
   }),
   defineOperation({
     method: "PATCH",
@@ -64,9 +69,18 @@ export const USER_OPERATIONS = [
     can: "org.admin",
     params: zUuidParam,
     body: ZUpdateUser,
+    requestHeaders: {
+      "If-Match":
+        "The ETag of the version your change is based on: if the user has changed since, nothing changes and the answer is " +
+        "412 precondition_failed with the current version in details. Without it (or with *) the change applies whatever the version",
+    },
     status: 200,
     response: ZUser,
-    handler: (scope, { params, body }) => updateUser(scope, params.id, body),
+    responseHeaders: { ETag: "The user's version after the change" },
+    handler: async (scope, { params, body, headers }) => {
+      const { user, version } = await updateVersionedUser(scope, params.id, body, ifMatchVersions(headers));
+      return withEtag(user, version);
+    },
   }),
   defineOperation({
     method: "POST",

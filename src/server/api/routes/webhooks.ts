@@ -3,8 +3,9 @@ import { z } from "zod";
 import { page } from "../../tickets/schemas";
 import { zUuidParam } from "../../http/route";
 import {
-  createWebhook, deleteWebhook, listDeliveries, listWebhooks, updateWebhook, ZCreateWebhook, ZDelivery, ZListDeliveries, ZUpdateWebhook, ZWebhook,
+  createWebhook, deleteWebhook, getVersionedWebhook, listDeliveries, listWebhooks, updateVersionedWebhook, ZCreateWebhook, ZDelivery, ZListDeliveries, ZUpdateWebhook, ZWebhook,
 } from "../../webhooks/manage-webhooks";
+import { ifMatchVersions, withEtag } from "../if-match";
 import { defineOperation } from "../operation";
 
 export const WEBHOOK_OPERATIONS = [
@@ -35,6 +36,22 @@ export const WEBHOOK_OPERATIONS = [
     handler: (scope, { body }) => createWebhook(scope, body),
   }),
   defineOperation({
+    method: "GET",
+    path: "/api/v1/webhooks/{id}",
+    operationId: "getWebhook",
+    summary: "One webhook (its secret is never shown again: only its hint)",
+    tag: "webhooks",
+    can: "org.admin",
+    params: zUuidParam,
+    status: 200,
+    response: ZWebhook,
+    responseHeaders: { ETag: 'The webhook\'s version ("7"), bumped by every change to it: send it as If-Match with a PATCH' },
+    handler: async (scope, { params }) => {
+      const { webhook, version } = await getVersionedWebhook(scope, params.id);
+      return withEtag(webhook, version);
+    },
+  }),
+  defineOperation({
     method: "PATCH",
     path: "/api/v1/webhooks/{id}",
     operationId: "updateWebhook",
@@ -43,9 +60,18 @@ export const WEBHOOK_OPERATIONS = [
     can: "org.admin",
     params: zUuidParam,
     body: ZUpdateWebhook,
+    requestHeaders: {
+      "If-Match":
+        "The ETag of the version your change is based on: if the webhook has changed since, nothing changes and the answer is " +
+        "412 precondition_failed with the current version in details. Without it (or with *) the change applies whatever the version",
+    },
     status: 200,
     response: ZWebhook,
-    handler: (scope, { params, body }) => updateWebhook(scope, params.id, body),
+    responseHeaders: { ETag: "The webhook's version after the change" },
+    handler: async (scope, { params, body, headers }) => {
+      const { webhook, version } = await updateVersionedWebhook(scope, params.id, body, ifMatchVersions(headers));
+      return withEtag(webhook, version);
+    },
   }),
   defineOperation({
     method: "DELETE",

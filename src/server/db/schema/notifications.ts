@@ -66,9 +66,13 @@ export const webhookDeliveries = pgTable(
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
     deliveredAt: timestamp("delivered_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** The ticket the event is about, and when it happened (in the transaction that caused it): deliveries of one ticket go out in this order (decision 043). */
+    ticketId: uuid("ticket_id"),
+    occurredAt: timestamp("occurred_at", { withTimezone: true }),
   },
   (t) => [
     primaryKey({ columns: [t.orgId, t.id] }),
+    index("webhook_deliveries_ticket_order_idx").on(t.orgId, t.webhookId, t.ticketId, t.occurredAt),
     uniqueIndex("webhook_deliveries_idempotency_key").on(t.orgId, t.webhookId, t.idempotencyKey),
     index("webhook_deliveries_webhook_idx").on(t.orgId, t.webhookId, t.createdAt.desc()),
     foreignKey({ columns: [t.orgId, t.webhookId], foreignColumns: [webhooks.orgId, webhooks.id] }).onDelete("cascade"),
