@@ -1,5 +1,6 @@
 // Calls Next.js route handlers in-process with real Request objects (everything below the
 // handler — wrapper, auth, database — is real). Browser-level flows are covered by e2e.
+import { randomUUID } from "node:crypto";
 
 type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -53,3 +54,17 @@ export function reissuedSession(res: CallResult): string {
  */
 export { GET, POST, PUT, PATCH, DELETE } from "../../src/app/api/v1/[[...path]]/route";
 export * as apiRoute from "../../src/app/api/v1/[[...path]]/route";
+
+/**
+ * A concrete path for a table operation: each `{param}` filled with a value its params schema
+ * accepts when that is an enum (the first option, e.g. `/email/templates/acknowledgement`), else a
+ * random UUID (the id of nothing). Table-driven tests use it to get past path validation to what
+ * they test: auth, roles, strictness.
+ */
+export function examplePath(op: { path: string; params?: unknown }): string {
+  const shape = (op.params as { shape?: Record<string, { options?: readonly unknown[] }> } | undefined)?.shape ?? {};
+  return op.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const first = shape[name]?.options?.[0];
+    return typeof first === "string" ? first : randomUUID();
+  });
+}

@@ -1,8 +1,7 @@
-import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { rolesOf } from "../../src/server/authz/rules";
 import { TABLE } from "../../src/server/api/table";
-import { apiRoute, call, type CallResult } from "../helpers/http";
+import { apiRoute, call, examplePath, type CallResult } from "../helpers/http";
 import { createWorld, type World } from "../helpers/world";
 
 // The /api/v1 catch-all over the real dispatcher (docs/decisions/032-route-table.md): what the
@@ -62,7 +61,7 @@ describe("the /api/v1 router", () => {
       const roles = rolesOf(op.can);
       for (const who of [w.admin, w.agent, w.customer]) {
         if (roles === null || roles.includes(who.role)) continue;
-        const path = op.path.replace(/\{\w+\}/g, randomUUID());
+        const path = examplePath(op);
         const r = await call(apiRoute[op.method], op.method, path, { cookie: who.cookie });
         expect(r.status, `${op.method} ${op.path} as ${who.role}: ${r.text}`).toBe(403);
         expect(r.body.error.message).toBe("not allowed for your role");

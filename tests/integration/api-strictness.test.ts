@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TABLE } from "../../src/server/api/table";
 import type { ApiOperation } from "../../src/server/api/operation";
-import { apiRoute, call, type CallOptions, type CallResult } from "../helpers/http";
+import { apiRoute, call, examplePath, type CallOptions, type CallResult } from "../helpers/http";
 import { createWorld, type World } from "../helpers/world";
 
 // One envelope and one strictness rule on every /api/v1 operation (issue 20, docs/decisions/044):
@@ -15,7 +15,7 @@ beforeAll(async () => {
   w = await createWorld();
 });
 
-const pathOf = (op: ApiOperation) => op.path.replace(/\{\w+\}/g, () => randomUUID());
+const pathOf = (op: ApiOperation) => examplePath(op);
 const send = (op: ApiOperation, o: CallOptions & { path?: string } = {}) => call(apiRoute[op.method], op.method, o.path ?? pathOf(op), o);
 const label = (op: ApiOperation) => `${op.method} ${op.path}`;
 /** Operations whose handler reads the body itself (uploads, raw provider webhooks): no JSON body schema, yet a body. */
