@@ -26,6 +26,7 @@
 //        [--rule-orgs 10] [--due minute,10,100] [--json]
 // Needs a superuser connection (like bench:generate): it fills ticket_anchors and restores tickets directly.
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { boot, migrate } from "../lib/boot";
@@ -106,6 +107,33 @@ const say = (line: string) => console.log(line);
 const since = new Date();
 const touchedOrgs: string[] = [];
 let code = 0;
+/** What a SIGTERM must undo: the anchors a due pass moved, and the time rules. */
+const inFlight: { orgIds: string | null; saved: Saved[] } = { orgIds: null, saved: [] };
+let stopping = false;
+const dropQueuedJobs = () =>
+  touchedOrgs.length ? db().execute(sql`delete from pgboss.job where created_on >= ${since} and data->>'orgId' = any(${`{${touchedOrgs.join(",")}}`}::text[])`) : Promise.resolve();
+// The runner stops a section that outlives its timeout with SIGTERM: stop writing, then leave the
+// database as the normal end does (anchors back, rules gone, no queued jobs).
+process.once("SIGTERM", () => {
+  stopping = true;
+  void sleep(1000)
+    .then(async () => {
+      if (inFlight.orgIds) {
+        await restore(inFlight.orgIds, inFlight.saved);
+        await cleanupRules(inFlight.orgIds);
+        // A pass still running fires the batch it read until it ends: take its tags off once more.
+        await sleep(1000);
+        await db().execute(sql`update tickets set tags = array_remove(tags, ${TAG}) where org_id = any(${inFlight.orgIds}::uuid[]) and ${TAG} = any(tags)`);
+      }
+      await dropQueuedJobs();
+    })
+    .catch(() => undefined)
+    .finally(() => process.exit(143));
+});
+/** Parks the caller for good once a SIGTERM came (the process exits after its clean-up). */
+const halt = async () => {
+  if (stopping) await new Promise<never>(() => undefined);
+};
 try {
   const report: AutomationReport = {};
   if (args.only.includes("triggers")) report.triggers = await triggersPart();
@@ -116,9 +144,7 @@ try {
   console.error(`bench automation failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
   // No worker runs against a bench database: the notification and webhook jobs these writes queued would wait forever.
-  if (touchedOrgs.length) {
-    await db().execute(sql`delete from pgboss.job where created_on >= ${since} and data->>'orgId' = any(${`{${touchedOrgs.join(",")}}`}::text[])`).catch(() => undefined);
-  }
+  await dropQueuedJobs().catch(() => undefined);
   await closeDb();
   await booted.shutdown();
 }
@@ -213,6 +239,7 @@ async function triggersPart(): Promise<NonNullable<AutomationReport["triggers"]>
   // Warm-up: the rule sets compiled and cached, the statements' plans made, for both orgs.
   for (let i = 0; i < 5; i++) for (const o of orgs) await withTenant(o.orgId, (tx) => createTicket(scope(o.customer, tx), { subject: "warm-up", body: "warm-up" }));
   for (let i = 0; i < args.writes; i++) {
+    await halt();
     for (const k of rotation(i)) {
       const o = orgs[k]!;
       const s = samples[k]!;
@@ -227,6 +254,7 @@ async function triggersPart(): Promise<NonNullable<AutomationReport["triggers"]>
   }
   // The evaluation alone: runTriggers on those tickets as an update changing the priority, rolled back.
   for (let i = 0; i < args.writes; i++) {
+    await halt();
     for (const k of rotation(i)) {
       const o = orgs[k]!;
       const s = samples[k]!;
@@ -289,6 +317,7 @@ async function timePart(): Promise<NonNullable<AutomationReport["time"]>> {
   const orgIds = `{${ruleOrgs.map((o) => o.id).join(",")}}`;
   touchedOrgs.push(...ruleOrgs.map((o) => o.id));
   await cleanupRules(orgIds);
+  inFlight.orgIds = orgIds;
   for (const o of ruleOrgs) {
     const [admin] = await sys<{ id: string; role: Principal["role"]; email: string; name: string; session_version: number }>(sql`
       select id, role, email, name, session_version from users where org_id = ${o.id} and role = 'admin' and blocked_at is null order by created_at limit 1`);
@@ -330,18 +359,22 @@ async function timePart(): Promise<NonNullable<AutomationReport["time"]>> {
     const runs: TimePass[] = [];
     for (let rep = 0; rep < (n <= 10 ? 3 : 1); rep++) {
       const now = new Date();
+      await halt();
       const saved = await makeDue(orgIds, n, now);
+      inFlight.saved = saved;
       try {
         await lastMinute(now);
         runs.push(await time(`pass with ${saved.length} due`, now));
       } finally {
         await restore(orgIds, saved);
+        inFlight.saved = [];
       }
     }
     const mid = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor((runs.length - 1) / 2)]!;
     due.push({ ...mid, requested: n, minute: n === minuteMatches && args.due.includes("minute"), runsMs: runs.map((r) => r.ms) });
   }
   await cleanupRules(orgIds);
+  inFlight.orgIds = null;
   return {
     stored: { tickets, anchors, ruleOrgs: ruleOrgs.length, ruleOrgTickets, minuteMatches },
     anchorFill,

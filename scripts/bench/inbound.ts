@@ -26,6 +26,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import pg from "pg";
@@ -127,6 +128,14 @@ const runId = randomBytes(4).toString("hex");
 let code = 0;
 const since = new Date();
 let orgId = "";
+const dropQueuedJobs = () => db().execute(sql`delete from pgboss.job where created_on >= ${since} and data->>'orgId' = ${orgId}`);
+// The runner stops a section that outlives its timeout with SIGTERM: leave no queued jobs behind then either.
+let stopping = false;
+process.once("SIGTERM", () => {
+  // No new message is stored from now; the one being committed gets a moment to finish first.
+  stopping = true;
+  void sleep(1000).then(() => (orgId ? dropQueuedJobs() : undefined)).catch(() => undefined).finally(() => process.exit(143));
+});
 try {
   orgId = await benchOrg();
   if (args.rss) {
@@ -145,7 +154,7 @@ try {
 } finally {
   // No worker runs against a bench database: the jobs this run queued (the apply jobs, and the
   // notifications and acknowledgements of the tickets it made) would wait there forever.
-  if (orgId) await db().execute(sql`delete from pgboss.job where created_on >= ${since} and data->>'orgId' = ${orgId}`).catch(() => undefined);
+  if (orgId) await dropQueuedJobs().catch(() => undefined);
   await closeDb();
   await booted.shutdown();
   fs.rmSync(dataDir, { recursive: true, force: true });
@@ -179,6 +188,7 @@ function sender(i: number): string {
 }
 
 async function deliver(raw: Buffer): Promise<{ inboundId: string; ms: number }> {
+  if (stopping) await new Promise<never>(() => undefined);
   const t = performance.now();
   const r = await storeInbound({ orgId, source: "smtp", raw, mailFrom: null, rcptTo: SUPPORT });
   if (!r.stored) throw new Error("the org's email_inbound switch is off");

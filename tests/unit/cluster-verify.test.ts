@@ -48,3 +48,49 @@ describe("cluster verdict: delivered exactly once", () => {
     expect(r.info.join("\n")).toContain("notification n1 accepted 2 times (first copy inside a fault window); webhook delivery d1 accepted 2 times (first copy inside a fault window)");
   });
 });
+
+// The inbound-mail check (issue 12 item 9): every accepted Message-ID is exactly one applied ticket
+// or comment; nothing stored that nobody sent; nothing refused for good or given up on.
+const MAIL = "every accepted inbound message (SMTP and webhook, retried through the faults) is one ticket or comment";
+type Send = NonNullable<VerifyInput["inbound"]>["sends"][number];
+type Row = { message_id: string | null; status: string; outcome: string | null; ticket_id: string | null; comment_id: string | null; error: string | null };
+
+function mailInput(sends: Send[], rows: Row[], comments: [string, number][], pending = 0): VerifyInput {
+  return { ...input({ mailAt: [], hookAt: [] }), inbound: { sends, state: { messages: rows, commentsByMessageId: new Map(comments), pending, waitedMs: 0 } } };
+}
+const send = (id: string, over: Partial<Send> = {}): Send => ({ messageId: id, via: "smtp", kind: "new", attempts: 1, refusals: [], outcome: "accepted", lastAnswer: "250", firstAt: 0, acceptedAt: 1, ...over });
+const row = (id: string, over: Partial<Row> = {}): Row => ({ message_id: `<${id}>`, status: "applied", outcome: "ticket", ticket_id: "t", comment_id: "c", error: null, ...over });
+const mailCheck = (i: VerifyInput) => verify(i).checks.find((c) => c.name === MAIL)!;
+
+describe("cluster verdict: inbound mail", () => {
+  it("passes every accepted message applied once, retries included, Message-IDs compared without brackets or case", () => {
+    const c = mailCheck(mailInput(
+      [send("a@x.test"), send("B@x.test", { via: "webhook", refusals: ["503", "conn"], attempts: 3, lastAnswer: "202" })],
+      [row("a@x.test"), row("b@x.test", { outcome: "reply" })],
+      [["a@x.test", 1], ["b@x.test", 1]],
+    ));
+    expect(c).toMatchObject({ ok: true, evidence: [] });
+    expect(c.detail).toContain("2 accepted → 1 tickets + 1 replies; 1 accepted only after a retry (webhook 503 ×1, webhook conn ×1)");
+  });
+
+  it("fails a lost, a doubled, an unapplied and a given-up message, a row nobody sent, and mail still waiting", () => {
+    const c = mailCheck(mailInput(
+      [send("lost@x.test"), send("twice@x.test"), send("waiting@x.test"), send("late@x.test", { outcome: "gave-up", refusals: ["451", "451"], attempts: 2 })],
+      [row("lost@x.test"), row("twice@x.test"), row("waiting@x.test", { status: "received", outcome: null }), row("phantom@x.test")],
+      [["twice@x.test", 2], ["waiting@x.test", 0]],
+      1,
+    ));
+    expect(c.ok).toBe(false);
+    expect(c.evidence).toEqual(expect.arrayContaining([
+      "lost@x.test (smtp): accepted, LOST (no ticket or comment)",
+      "twice@x.test (smtp): accepted, DOUBLED (2 comments)",
+      "waiting@x.test (smtp): accepted, but received",
+      "late@x.test (smtp) given up on at the deadline after 2 attempts: 451, 451",
+      "intake row for a Message-ID nobody sent: phantom@x.test",
+    ]));
+  });
+
+  it("is absent when the run sent no mail", () => {
+    expect(verify(input({ mailAt: [], hookAt: [] })).checks.map((x) => x.name)).not.toContain(MAIL);
+  });
+});
