@@ -16,12 +16,20 @@ CREATE INDEX "tickets_org_group_updated_idx" ON "tickets" USING btree ("org_id",
 --    for more than 4 days was closed already: the rule's first pass starts one day back
 --    (scanned_until), which covers a worker that was down for up to a day, instead of reading
 --    every old open ticket of every org once. docs/runbooks.md says how to make it look further back.
-INSERT INTO "automations" ("org_id", "name", "position", "active", "conditions", "actions", "scanned_until")
-  SELECT "id", 'Close solved tickets after 4 days', 0, true,
-    '{"all":[{"field":"hours_since","anchor":"updated","op":"gte","value":96},{"field":"status","op":"is","value":"solved"}],"any":[]}'::jsonb,
-    '[{"type":"set_status","value":"closed"}]'::jsonb,
-    now() - interval '1 day'
-  FROM "orgs";--> statement-breakpoint
+-- The migration runs as the database owner. A non-superuser owner is subject to FORCE ROW LEVEL
+-- SECURITY with no policy of its own, so it would see no org and insert nothing (silently): the
+-- backfill runs as beacon_system (the owner is a member, decision 027), whose policy sees every org.
+DO $$
+BEGIN
+  SET LOCAL ROLE beacon_system;
+  INSERT INTO "automations" ("org_id", "name", "position", "active", "conditions", "actions", "scanned_until")
+    SELECT "id", 'Close solved tickets after 4 days', 0, true,
+      '{"all":[{"field":"hours_since","anchor":"updated","op":"gte","value":96},{"field":"status","op":"is","value":"solved"}],"any":[]}'::jsonb,
+      '[{"type":"set_status","value":"closed"}]'::jsonb,
+      now() - interval '1 day'
+    FROM "orgs";
+  RESET ROLE;
+END $$;--> statement-breakpoint
 -- The job's cross-org index has no reader left (and decision 008 saw the planner pick it for a
 -- large org's Solved list, the slow way).
 DROP INDEX "tickets_solved_updated_idx";

@@ -10,6 +10,7 @@ import { apiRoute as resetPasswordRoute } from "./http";
 import { apiRoute as auditRoute } from "./http";
 import { apiRoute as notificationsRoute } from "./http";
 import { apiRoute as incrementalRoute } from "./http";
+import { apiRoute as automationRoute } from "./http";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { notifications } from "../../src/server/db/schema/notifications";
 import { slaPolicies } from "../../src/server/db/schema/sla";
@@ -88,11 +89,28 @@ async function populate(w: World): Promise<{ ids: Ids; tokens: Tokens; link: str
     }))).returning({ id: notifications.id }),
   );
   const policies = await unsafeWithSystem((tx) => tx.select({ id: slaPolicies.id, orgId: slaPolicies.orgId }).from(slaPolicies));
+  // Automation (decision 042): a group with an agent, a trigger and a time rule naming it, a shared
+  // and a personal macro, so the automation endpoints are fuzzed against real rows of both orgs.
+  const group = await ok(call(automationRoute.POST, "POST", "/api/v1/groups", { cookie: w.admin.cookie, body: { name: "Fuzz team", memberIds: [w.agent.id] } }), "group") as { id: string };
+  const conditions = { all: [{ field: "subject", op: "contains", value: "never matches this" }], any: [] };
+  const trigger = await ok(call(automationRoute.POST, "POST", "/api/v1/triggers", {
+    cookie: w.admin.cookie, body: { name: "Fuzz trigger", conditions, actions: [{ type: "assign_group", groupId: group.id, strategy: "round_robin" }] },
+  }), "trigger") as { id: string };
+  const timeRule = await ok(call(automationRoute.POST, "POST", "/api/v1/automations", {
+    cookie: w.admin.cookie, body: { name: "Fuzz time rule", active: false, conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 1000 }] }, actions: [{ type: "add_tags", value: ["old"] }] },
+  }), "automation") as { id: string };
+  const shared = await ok(call(automationRoute.POST, "POST", "/api/v1/macros", { cookie: w.admin.cookie, body: { name: "Fuzz shared", reply: "Hi {{requester.first_name}}", actions: [{ type: "add_tags", value: ["macro"] }] } }), "macro") as { id: string };
+  const personal = await ok(call(automationRoute.POST, "POST", "/api/v1/macros", { cookie: w.agent.cookie, body: { name: "Fuzz mine", shared: false, reply: "Thanks" } }), "personal macro") as { id: string };
   return {
     tokens,
     link,
     ids: {
       tickets: [tCustomer.id, tCustomer2.id, tAgent.id],
+      triggers: [trigger.id],
+      automations: [timeRule.id],
+      groups: [group.id],
+      members: [w.agent.id, w.agent2.id],
+      macros: [shared.id, personal.id],
       users: [victimAgent.id, victimCustomer.id, w.agent2.id, w.customer2.id],
       webhooks: [webhook.id],
       "sla-policies": policies.filter((p) => p.orgId === w.org.id).map((p) => p.id),

@@ -4,7 +4,9 @@ import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import PgBoss from "pg-boss";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { withDatabase } from "../setup/global";
+import { prepareDatabase } from "../../src/server/db/prepare-database";
 import { AUTO_CLOSE_RULE, defaultAutomationRows } from "../../src/server/automation/defaults";
 import { unsafeScanAutomations } from "../../src/server/automation/time-rules";
 import { automations } from "../../src/server/db/schema/automation";
@@ -23,6 +25,19 @@ const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql
 type StoredRule = { name: string; position: number; active: boolean; conditions: unknown; actions: unknown; scanned_until: string | null };
 const rulesOf = (orgId: string) => q<StoredRule>(sql`select name, position, active, conditions, actions, scanned_until::text from automations where org_id = ${orgId} order by position, created_at`);
 const asStored = (r: ReturnType<typeof defaultAutomationRows>[number]) => ({ name: r.name, position: r.position, active: r.active, conditions: r.conditions, actions: r.actions });
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups) await c().catch(() => undefined);
+});
+
+/** One statement of migration 0019, by what it contains. */
+function migrationStatement(match: RegExp): string {
+  const file = fs.readFileSync(path.resolve(import.meta.dirname, "../../drizzle/0019_ticket_group_auto_close_rule.sql"), "utf8");
+  const found = file.split("--> statement-breakpoint").map((x) => x.trim()).find((x) => match.test(x));
+  if (!found) throw new Error(`no statement matching ${match} in 0019`);
+  return found;
+}
 
 /** A world whose org has its default rules, as a real org gets them at creation. */
 async function worldWithDefaults(): Promise<World> {
@@ -54,14 +69,12 @@ describe("the default auto-close rule", () => {
   it("orgs that existed before get the same rule from migration 0019 (its INSERT equals the code's definition)", async () => {
     const w = await createWorld(); // the factories make orgs the way data before 0019 looked: no rules
     expect(await rulesOf(w.org.id)).toEqual([]);
-    const file = fs.readFileSync(path.resolve(import.meta.dirname, "../../drizzle/0019_ticket_group_auto_close_rule.sql"), "utf8");
-    const insert = file.split("--> statement-breakpoint").map((s) => s.trim()).find((s) => /INSERT INTO "automations"/.test(s));
-    expect(insert).toBeDefined();
+    const insert = migrationStatement(/INSERT INTO "automations"/);
     // Run it in a transaction that is rolled back (it inserts for every org of this database).
     let rows: StoredRule[] = [];
     const rollback = new Error("rollback");
     await unsafeWithSystem(async (tx) => {
-      await tx.execute(sql.raw(insert!));
+      await tx.execute(sql.raw(insert));
       rows = (await tx.execute<StoredRule>(sql`select name, position, active, conditions, actions, scanned_until::text from automations where org_id = ${w.org.id}`)).rows;
       throw rollback;
     }).catch((e: unknown) => {
@@ -72,6 +85,49 @@ describe("the default auto-close rule", () => {
     const scanned = new Date(rows[0]!.scanned_until!).getTime();
     expect(Math.abs(Date.now() - 86_400_000 - scanned)).toBeLessThan(10 * 60_000);
     expect(await rulesOf(w.org.id)).toEqual([]);
+  });
+
+  it("run by a non-superuser database owner (FORCE ROW LEVEL SECURITY applies to it), the backfill still reaches every org", { timeout: 180_000 }, async () => {
+    // A database owned by a non-superuser with CREATEROLE, migrated by it (as an external
+    // PostgreSQL is, README), holding an org that predates 0019; then 0019's backfill, as that owner.
+    const adminUrl = inject("adminUrl");
+    const tag = `beacon_t_${inject("runId")}_ad${randomBytes(3).toString("hex")}`;
+    const asAdmin = async (text: string, db?: string) => {
+      const c = new pg.Client({ connectionString: db ? withDatabase(adminUrl, db) : adminUrl });
+      await c.connect();
+      try {
+        return (await c.query(text)).rows;
+      } finally {
+        await c.end();
+      }
+    };
+    const password = new URL(adminUrl).password;
+    await asAdmin(`create role ${tag}_owner login createrole${password ? ` password '${password}'` : ""}`);
+    await asAdmin(`create database ${tag} owner ${tag}_owner`);
+    cleanups.push(async () => {
+      await asAdmin(`drop database if exists ${tag} with (force)`);
+      await asAdmin(`drop role if exists ${tag}_owner`);
+    });
+    const ownerUrl = new URL(withDatabase(adminUrl, tag));
+    ownerUrl.username = `${tag}_owner`;
+    await prepareDatabase(ownerUrl.toString());
+    const [org] = await asAdmin(`insert into orgs (name, slug) values ('Before 0019', '${tag}') returning id`, tag);
+    const backfill = migrationStatement(/INSERT INTO "automations"/);
+    const owner = new pg.Client({ connectionString: ownerUrl.toString() });
+    await owner.connect();
+    try {
+      expect((await owner.query("select rolsuper from pg_roles where rolname = current_user")).rows).toEqual([{ rolsuper: false }]);
+      // What the owner sees without the role switch: nothing (which is why the migration switches).
+      expect((await owner.query("select id from orgs")).rows).toEqual([]);
+      await owner.query("begin");
+      await owner.query(backfill);
+      await owner.query("commit");
+      expect((await owner.query("select current_user as u")).rows[0].u).toBe(`${tag}_owner`);
+    } finally {
+      await owner.end();
+    }
+    const rows = await asAdmin(`select name, active from automations where org_id = '${org.id}'`, tag);
+    expect(rows).toEqual([{ name: AUTO_CLOSE_RULE.name, active: true }]);
   });
 
   it("closes a ticket solved and quiet for 4 days, once, as ticket.auto_closed naming the rule; recent or active tickets stay", async () => {
