@@ -32,10 +32,10 @@ afterAll(async () => {
 });
 
 /** One statement of migration 0019, by what it contains. */
-function migrationStatement(match: RegExp): string {
-  const file = fs.readFileSync(path.resolve(import.meta.dirname, "../../drizzle/0019_ticket_group_auto_close_rule.sql"), "utf8");
+function migrationStatement(match: RegExp, migration = "0019_ticket_group_auto_close_rule"): string {
+  const file = fs.readFileSync(path.resolve(import.meta.dirname, `../../drizzle/${migration}.sql`), "utf8");
   const found = file.split("--> statement-breakpoint").map((x) => x.trim()).find((x) => match.test(x));
-  if (!found) throw new Error(`no statement matching ${match} in 0019`);
+  if (!found) throw new Error(`no statement matching ${match} in ${migration}`);
   return found;
 }
 
@@ -128,6 +128,24 @@ describe("the default auto-close rule", () => {
     }
     const rows = await asAdmin(`select name, active from automations where org_id = '${org.id}'`, tag);
     expect(rows).toEqual([{ name: AUTO_CLOSE_RULE.name, active: true }]);
+  });
+
+  it("0021 adds the anchors 0015 missed (as beacon_system) and leaves the ones the triggers keep", async () => {
+    const w = await createWorld();
+    const t = await newTicket(w.customer, { subject: "older than 0015" });
+    expect((await api.addComment(w.customer, t.id, { body: "any news?" })).status).toBe(201);
+    const anchors = () => q<{ anchor: string; at: number }>(sql`select anchor, extract(epoch from at)::float8 as at from ticket_anchors where ticket_id = ${t.id} order by anchor`);
+    const kept = await anchors();
+    expect(kept.map((a) => a.anchor)).toEqual(expect.arrayContaining(["created", "customer_replied", "status_changed"]));
+    // What an install whose owner is not a superuser had after 0015: no anchors for old tickets;
+    // and one anchor a trigger moved since (newer than the backfill would compute).
+    await q(sql`delete from ticket_anchors where ticket_id = ${t.id} and anchor <> 'created'`);
+    await q(sql`update ticket_anchors set at = at + interval '1 hour' where ticket_id = ${t.id} and anchor = 'created'`);
+    await q(sql.raw(migrationStatement(/ON CONFLICT/, "0021_ticket_anchors_backfill_as_system")));
+    const after = await anchors();
+    expect(after.map((a) => a.anchor)).toEqual(kept.map((a) => a.anchor));
+    const created = (rows: typeof kept) => rows.find((a) => a.anchor === "created")!.at;
+    expect(created(after)).toBeCloseTo(created(kept) + 3600, 3);
   });
 
   it("closes a ticket solved and quiet for 4 days, once, as ticket.auto_closed naming the rule; recent or active tickets stay", async () => {
