@@ -40,6 +40,8 @@ test("two agents edit one ticket: the stale change is refused, shown, and applie
   await expect(b.getByTestId("edit-conflict-fields")).toHaveText("Priority: Normal → High");
   // Nothing was overwritten: the control shows the current value, and so does the API.
   await expect(b.getByLabel("Priority")).toHaveValue("high");
+  // …and the rest of the page is refreshed to the current ticket while the choice is pending.
+  await expect(b.getByTestId("edit-conflict")).toBeVisible();
   expect(((await (await b.request.get(`/api/v1/tickets/${id}`)).json()) as { priority: string }).priority).toBe("high");
   await b.screenshot({ path: "test-results/edit-conflict.png", fullPage: true });
 
