@@ -48,3 +48,10 @@ export function EditConflict({
     </div>
   );
 }
+
+/** The fields whose text differs between the version a form loaded and the current one, in the order given. */
+export function changedFields(was: Record<string, string>, now: Record<string, string>): ConflictField[] {
+  return Object.keys(now)
+    .filter((label) => was[label] !== now[label])
+    .map((label) => ({ label, was: was[label] ?? "—", now: now[label]! }));
+}

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WEBHOOK_PAYLOADS } from "../../src/server/api/openapi-webhooks";
 import { webhooks } from "../../src/server/db/schema/notifications";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { QUEUES, ZNotifyJob } from "../../src/server/jobs/queues";
@@ -121,5 +122,16 @@ describe("one ticket's deliveries go out in event order", () => {
     const [created, replied] = await deliveriesOf(t.id);
     await unsafeWithSystem((tx) => tx.execute(sql`update webhook_deliveries set status = 'dead' where id = ${created!.id}`));
     expect(await handleWebhook({ orgId: w.org.id, deliveryId: replied!.id })).toBe("delivered");
+  });
+});
+
+describe("the documented payload schemas (OpenAPI webhooks)", () => {
+  it("every delivery received in this file (the tests above) matches its event's schema exactly", () => {
+    const hits = receiver.hits.map((h) => JSON.parse(h.body) as { event: string });
+    expect(new Set(hits.map((h) => h.event))).toEqual(new Set(["ticket.created", "ticket.assigned", "ticket.replied"]));
+    for (const hit of hits) {
+      const r = WEBHOOK_PAYLOADS[hit.event]!.schema.safeParse(hit);
+      expect(r.success, `${hit.event}: ${JSON.stringify(r.error?.issues)}`).toBe(true);
+    }
   });
 });

@@ -7,6 +7,22 @@ import { LocalTime } from "../local-time";
 import s from "./admin.module.css";
 import { CalendarEditor, defaultCalendar, toInputTime, type CalendarDraft } from "./calendar-editor";
 import { ConfirmDialog } from "./confirm-dialog";
+import { EditConflict, changedFields, type ConflictField } from "../edit-conflict";
+import { useEtag } from "../use-etag";
+
+/** A policy as a person reads it, field by field: what an edit conflict lists (decision 043). */
+function shownPolicy(p: PolicyData): Record<string, string> {
+  const mins = (n: number | null) => (n === null ? "none" : `${n} min`);
+  return {
+    "First response": mins(p.firstResponseMinutes),
+    Resolution: mins(p.resolveMinutes),
+    "Next response": mins(p.nextResponseMinutes),
+    "Business hours": p.businessHours ? "yes" : "no",
+    Calendar: p.calendar ? `${p.calendar.name} (${p.calendar.timezone}): ${p.calendar.intervals.map((i) => `${i.day} ${i.start}–${i.end}`).join(", ")}` : "none",
+    "Holidays": p.calendar?.holidays.join(", ") || "none",
+    "Paused while": p.pauseOn.join(", ") || "never",
+  };
+}
 
 export type Priority = "urgent" | "high" | "normal" | "low";
 export type PolicyData = {
@@ -108,6 +124,9 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
   const [error, setError] = useState<string | null>(null);
   const [problems, setProblems] = useState<Problems>(noProblems);
   const [deleting, setDeleting] = useState(false);
+  // Saves name the version on screen (If-Match); when another admin saved first: what changed, and a choice.
+  const etag = useEtag(policy ? `/api/v1/sla-policies/${policy.id}` : null, policy?.updatedAt);
+  const [conflict, setConflict] = useState<{ body: Record<string, unknown>; fields: ConflictField[]; etag: string } | null>(null);
 
   const formRef = useRef<HTMLFormElement>(null);
   const label = PRIORITY_LABELS[priority];
@@ -173,11 +192,26 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
       ...(calendar ? { calendar } : {}),
       pauseOn: draft.pauseOn,
     };
+    await send(body, etag);
+  }
+
+  async function send(body: Record<string, unknown>, ifMatch: string | undefined) {
     setBusy(true);
     setError(null);
     setProblems(noProblems);
     setStatus("");
-    const r = policy ? await api<PolicyData>("PATCH", `/api/v1/sla-policies/${policy.id}`, body) : await api<PolicyData>("POST", "/api/v1/sla-policies", { priority, ...body });
+    setConflict(null);
+    const r = policy
+      ? await api<PolicyData>("PATCH", `/api/v1/sla-policies/${policy.id}`, body, { ifMatch })
+      : await api<PolicyData>("POST", "/api/v1/sla-policies", { priority, ...body });
+    if (policy && !r.ok && r.error.status === 412) {
+      const now = await api<PolicyData>("GET", `/api/v1/sla-policies/${policy.id}`);
+      setBusy(false);
+      if (now.ok && now.etag) {
+        setConflict({ body, fields: changedFields(shownPolicy(policy), shownPolicy(now.data)), etag: now.etag });
+        return;
+      }
+    }
     setBusy(false);
     if (!r.ok) {
       const p = problemsFrom(r.error, draft);
@@ -346,6 +380,19 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
             <div role="alert" className={s.alert}>
               {error ? <p className="error">{error}</p> : null}
             </div>
+            {conflict ? (
+              <EditConflict
+                fields={conflict.fields}
+                mine="your edits in this form"
+                busy={busy}
+                onReapply={() => void send(conflict.body, conflict.etag)}
+                onDiscard={() => {
+                  setConflict(null);
+                  setEditing(false);
+                  router.refresh();
+                }}
+              />
+            ) : null}
             <div className={s.formActions}>
               <button type="submit" className="button primary" disabled={busy} aria-busy={busy}>
                 {busy ? "Saving…" : policy ? "Save policy" : "Create policy"}

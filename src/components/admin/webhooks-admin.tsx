@@ -5,6 +5,8 @@ import { useId, useRef, useState, type FormEvent } from "react";
 import { api, type ApiFailure } from "../api-client";
 import { LocalTime } from "../local-time";
 import { ActionFeedback } from "../use-api-action";
+import { EditConflict, changedFields, type ConflictField } from "../edit-conflict";
+import { useEtag } from "../use-etag";
 import s from "./admin.module.css";
 import { ConfirmDialog } from "./confirm-dialog";
 import { ShownOnce } from "./shown-once";
@@ -139,14 +141,27 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
   const [older, setOlder] = useState<DeliveryData[]>([]);
   const [cursor, setCursor] = useState<string | null>(nextCursor);
   const [loading, setLoading] = useState(false);
+  // Changes name the version on screen (If-Match); when another admin changed it first: what changed, and a choice (decision 043).
+  const etag = useEtag(`/api/v1/webhooks/${hook.id}`, hook.updatedAt);
+  const [conflict, setConflict] = useState<{ body: Record<string, unknown>; done: string; mine: string; fields: ConflictField[]; etag: string } | null>(null);
+  const shown = (h: WebhookData): Record<string, string> => ({ URL: h.url, Events: h.events.join(", "), Active: h.active ? "yes" : "no (paused)" });
 
-  async function patch(body: Record<string, unknown>, done: string) {
+  async function patch(body: Record<string, unknown>, done: string, ifMatch = etag) {
     setBusy(true);
     setFailure(null);
     setStatus("");
-    const r = await api<WebhookData>("PATCH", `/api/v1/webhooks/${hook.id}`, body);
+    setConflict(null);
+    const r = await api<WebhookData>("PATCH", `/api/v1/webhooks/${hook.id}`, body, { ifMatch });
     setBusy(false);
     setAsking(null);
+    if (!r.ok && r.error.status === 412) {
+      const now = await api<WebhookData>("GET", `/api/v1/webhooks/${hook.id}`);
+      if (now.ok && now.etag) {
+        const mine = body.rotateSecret ? "rotate the secret" : body.active !== undefined ? (body.active ? "activate" : "pause") : "change";
+        setConflict({ body, done, mine, fields: changedFields(shown(hook), shown(now.data)), etag: now.etag });
+        return;
+      }
+    }
     if (!r.ok) {
       setFailure(r.error);
       return;
@@ -222,6 +237,18 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
             Delete
           </button>
         </div>
+        {conflict ? (
+          <EditConflict
+            fields={conflict.fields}
+            mine={conflict.mine}
+            busy={busy}
+            onReapply={() => void patch(conflict.body, conflict.done, conflict.etag)}
+            onDiscard={() => {
+              setConflict(null);
+              router.refresh();
+            }}
+          />
+        ) : null}
         <ActionFeedback status={status} failure={failure} />
         {secret ? <SecretNotice secret={secret} rotated onDone={() => setSecret(null)} /> : null}
 

@@ -84,6 +84,8 @@ export function TicketProperties({ ticketId, agents, selfId, version: savedVersi
       const mine = Object.keys(patch).map((k) => `${mineNow[k]![0]}: ${mineNow[k]![1]}`).join(", ");
       setValues(current);
       setConflict({ patch, announce, mine, fields, current, etag: now.etag });
+      // The rest of the page (chips, history) shows the current ticket too; the conflict stays until decided.
+      router.refresh();
       return;
     }
     setPending(false);

@@ -3,6 +3,7 @@ import { z, type ZodType } from "zod";
 import type { RouteRule } from "../authz/rules";
 import { ERROR_STATUS } from "../core/errors";
 import type { ApiOperation } from "./operation";
+import { openApiWebhooks } from "./openapi-webhooks";
 import { TABLE } from "./table";
 
 // The OpenAPI document, generated from the route table: every operation from its one definition
@@ -101,7 +102,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
     };
   }
-  return {
+  const doc = {
     openapi: "3.0.3",
     info: { title: "Beacon API", version: "1", description: "Multi-tenant helpdesk API. Every response carries X-Request-Id; errors are {\"error\":{code,message,details?}}." },
     servers: [{ url: "/" }],
@@ -114,4 +115,6 @@ export function openApiDocument(): Record<string, unknown> {
       responses: { Error: { description: "Error", content: { "application/json": { schema: schema(ZError, "output") } } } },
     },
   };
+  // The webhooks Beacon sends (decision 043), from their own module.
+  return { ...doc, ...openApiWebhooks(doc.openapi) };
 }
