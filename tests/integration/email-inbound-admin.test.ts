@@ -69,7 +69,7 @@ describe("GET /api/v1/email/inbound", () => {
   });
 
   it("bad query is a 400", async () => {
-    for (const query of [{ status: "applied" }, { limit: "0" }, { limit: "x" }, { other: "1" }]) expect((await list(A.admin, query)).status, JSON.stringify(query)).toBe(400);
+    for (const query of [{ status: "applied" }, { limit: "0" }, { limit: "x" }, { other: "1" }] as Record<string, string>[]) expect((await list(A.admin, query)).status, JSON.stringify(query)).toBe(400);
   });
 });
 
