@@ -43,7 +43,7 @@ afterAll(async () => {
 
 const get = (who: { cookie: string }) => call(apiRoute.GET, "GET", "/api/v1/email/templates", { cookie: who.cookie });
 const put = (who: { cookie: string }, kind: string, body: unknown) => call(apiRoute.PUT, "PUT", `/api/v1/email/templates/${kind}`, { cookie: who.cookie, body });
-const reset = (who: { cookie: string }, kind: string) => call(apiRoute.DELETE, "DELETE", `/api/v1/email/templates/${kind}`, { cookie: who.cookie });
+const reset_ = (who: { cookie: string }, kind: string) => call(apiRoute.DELETE, "DELETE", `/api/v1/email/templates/${kind}`, { cookie: who.cookie });
 const auditOf = async (orgId: string, action: string) =>
   (await unsafeWithSystem((tx) => tx.execute<{ data: Record<string, unknown> }>(sql`select data from audit_events where org_id = ${orgId} and action = ${action} order by seq`))).rows;
 
@@ -87,7 +87,7 @@ describe("email templates API", () => {
     expect((await get(A.admin)).body.data[1]).toMatchObject({ kind: "solved", isDefault: false, body: "Hi {{requester.first_name}}, {{agent.name}} solved #{{ ticket.number }}." });
     expect((await auditOf(A.org.id, "org.email_template_changed")).at(-1)!.data).toMatchObject({ kind: "solved", before: { isDefault: true }, after: { subject: "Solved: {{ticket.subject}}" } });
 
-    const back = await reset(A.admin, "solved");
+    const back = await reset_(A.admin, "solved");
     expect(back.status, back.text).toBe(200);
     expect(back.body).toMatchObject({ kind: "solved", isDefault: true, subject: "Re: {{ticket.subject}}" });
     expect((await auditOf(A.org.id, "org.email_template_reset")).at(-1)!.data).toMatchObject({ kind: "solved", before: { subject: "Solved: {{ticket.subject}}" } });
@@ -118,7 +118,7 @@ describe("email templates API", () => {
     for (const who of [A.agent, A.customer]) {
       expect((await get(who)).status).toBe(403);
       expect((await put(who, "acknowledgement", { enabled: false, subject: "x", body: "y" })).status).toBe(403);
-      expect((await reset(who, "acknowledgement")).status).toBe(403);
+      expect((await reset_(who, "acknowledgement")).status).toBe(403);
     }
     expect((await call(apiRoute.GET, "GET", "/api/v1/email/templates")).status).toBe(401);
     expect((await get(A.admin)).body.data[0]).toMatchObject({ enabled: true, isDefault: true });
@@ -128,7 +128,7 @@ describe("email templates API", () => {
     expect((await put(A.admin, "acknowledgement", { enabled: true, subject: "A got it", body: "A-only text for {{requester.name}}" })).status).toBe(200);
     expect((await get(B.admin)).body.data[0]).toMatchObject({ isDefault: true, subject: "Re: {{ticket.subject}}" });
     expect((await put(B.admin, "acknowledgement", { enabled: true, subject: "B got it", body: "B-only text" })).status).toBe(200);
-    expect((await reset(B.admin, "acknowledgement")).status).toBe(200);
+    expect((await reset_(B.admin, "acknowledgement")).status).toBe(200);
     expect((await get(A.admin)).body.data[0]).toMatchObject({ isDefault: false, subject: "A got it" });
 
     const { ticketId } = await mailIn(supportB, sender());
@@ -137,7 +137,7 @@ describe("email templates API", () => {
     const mail = await parse(spooled(ticketId, "ack")[0]!);
     expect(mail.text).not.toContain("A-only");
     expect(mail.text).toContain("Thank you for writing to");
-    expect((await reset(A.admin, "acknowledgement")).status).toBe(200);
+    expect((await reset_(A.admin, "acknowledgement")).status).toBe(200);
   });
 });
 
@@ -178,7 +178,7 @@ describe("the acknowledgement", () => {
     expect(answer).toMatchObject({ outcome: "reply", ticketId });
     // A reply is not a new ticket: no second acknowledgement.
     expect(await customerJobs(ticketId)).toHaveLength(1);
-    expect((await reset(A.admin, "acknowledgement")).status).toBe(200);
+    expect((await reset_(A.admin, "acknowledgement")).status).toBe(200);
   });
 
   it("a disabled template sends nothing: no job is queued, and a job queued before the change sends nothing", async () => {
@@ -189,7 +189,7 @@ describe("the acknowledgement", () => {
     expect(await customerJobs(ticketId)).toEqual([]);
     expect(await handleCustomerMail(earlyJob!)).toBe("template-disabled");
     expect(spooled(early.ticketId, "ack")).toEqual([]);
-    expect((await reset(A.admin, "acknowledgement")).status).toBe(200);
+    expect((await reset_(A.admin, "acknowledgement")).status).toBe(200);
   });
 
   it("goes to nobody whose address bounces", async () => {
@@ -245,7 +245,7 @@ describe("the solve email", () => {
     expect(third).toHaveLength(3);
     expect(await handleCustomerMail(third[2]!)).toBe("sent");
     expect(spooled(ticketId, "solved")).toHaveLength(2);
-    expect((await reset(A.admin, "solved")).status).toBe(200);
+    expect((await reset_(A.admin, "solved")).status).toBe(200);
   });
 
   it("is not sent when disabled, nor for a ticket that never was an email conversation", async () => {
@@ -257,7 +257,7 @@ describe("the solve email", () => {
     const { ticketId } = await mailIn(supportA, sender());
     expect((await api.patchTicket(A.agent, ticketId, { status: "solved" })).status).toBe(200);
     expect((await customerJobs(ticketId)).filter((j) => j.kind === "solved")).toEqual([]);
-    expect((await reset(A.admin, "solved")).status).toBe(200);
+    expect((await reset_(A.admin, "solved")).status).toBe(200);
   });
 });
 
@@ -296,6 +296,26 @@ describe("claiming an account created from email (issue 12 item 5)", () => {
     const nextMail = await parse(spooled(next.ticketId, "ack")[0]!);
     expect(nextMail.text).not.toContain("/setup/");
     expect(nextMail.text).toContain("/login");
+  });
+
+  it("without the placeholder, an admin's reset sends such a customer the invitation, and it works the same way", async () => {
+    expect((await put(A.admin, "acknowledgement", { enabled: true, subject: "Re: {{ticket.subject}}", body: "We have it, {{requester.first_name}}." })).status).toBe(200);
+    const from = sender("quiet");
+    const { ticketId } = await mailIn(supportA, from);
+    const [job] = await customerJobs(ticketId);
+    expect(await handleCustomerMail(job!)).toBe("sent");
+    expect((await parse(spooled(ticketId, "ack")[0]!)).text).not.toContain("/setup/");
+    expect((await auditOf(A.org.id, "user.claim_link_sent")).some((e) => e.data.email === from)).toBe(false);
+    const [u] = (await unsafeWithSystem((tx) => tx.execute<{ id: string }>(sql`select id from users where org_id = ${A.org.id} and lower(email) = ${from}`))).rows;
+    const reset = await call(apiRoute.POST, "POST", `/api/v1/users/${u!.id}/reset-password`, { cookie: A.admin.cookie });
+    expect(reset.status, reset.text).toBe(200);
+    // No SMTP_URL: the invitation went to the spool and the link comes back for the admin to hand over.
+    expect(reset.body.purpose).toBe("invite");
+    const token = decodeURIComponent(/\/setup\/(\S+)$/.exec(reset.body.resetUrl)![1]!);
+    const password = `Claim-${randomBytes(8).toString("hex")}!`;
+    expect((await call(apiRoute.POST, "POST", "/api/v1/auth/setup", { body: { token, password } })).status).toBe(200);
+    expect((await call(apiRoute.POST, "POST", "/api/v1/auth/token", { body: { email: from, password } })).status).toBe(201);
+    expect((await reset_(A.admin, "acknowledgement")).status).toBe(200);
   });
 
   it("the link expires with the invitation rules and a newer acknowledgement replaces an older link", async () => {

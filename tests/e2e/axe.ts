@@ -1,0 +1,12 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Page } from "@playwright/test";
+
+// One accessibility check for the specs: axe-core (@axe-core/playwright) on the page as it is
+// now, against WCAG 2.1 A and AA. A violation fails the spec with its rule, help text and the
+// elements concerned, so the message says what to fix.
+
+export async function expectNoAxeViolations(page: Page, what: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const found = results.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join(" | ")}`);
+  expect(found, `axe violations on ${what}`).toEqual([]);
+}
