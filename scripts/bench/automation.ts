@@ -28,19 +28,21 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { boot, migrate } from "../lib/boot";
 import { closeDb, db } from "../../src/server/db/client";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { bootstrapOrg } from "../../src/server/orgs/bootstrap-org";
 import { users } from "../../src/server/db/schema/users";
+import { tickets } from "../../src/server/db/schema/tickets";
 import type { Principal } from "../../src/server/core/principal";
 import type { Scope } from "../../src/server/core/scope";
 import { createTicket } from "../../src/server/tickets/create-ticket";
 import { updateTicket } from "../../src/server/tickets/update-ticket";
 import { createRule } from "../../src/server/automation/manage-rules";
 import { runTriggers } from "../../src/server/automation/run-triggers";
+import { ticketColumns } from "../../src/server/tickets/ticket-view";
 import { unsafeScanAutomations, type TimeScanResult } from "../../src/server/automation/time-rules";
 import type { TriggerInput } from "../../src/server/automation/rule-schemas";
 import { requireDatabaseUrl } from "./lib/db";
@@ -259,8 +261,10 @@ async function triggersPart(): Promise<NonNullable<AutomationReport["triggers"]>
       const o = orgs[k]!;
       const s = samples[k]!;
       await withTenant(o.orgId, async (tx) => {
+        // As a write calls it: with the row it wrote and holds locked (read here, untimed).
+        const [row] = await tx.select(ticketColumns).from(tickets).where(eq(tickets.id, s.tickets[i]!)).for("update");
         const t = performance.now();
-        const r = await runTriggers(scope(o.agent, tx), { ticketId: s.tickets[i]!, event: "updated", before: { status: "new", priority: "low", assigneeId: null, tags: [] } });
+        const r = await runTriggers(scope(o.agent, tx), { ticketId: s.tickets[i]!, event: "updated", before: { status: "new", priority: "low", assigneeId: null, tags: [] }, ticket: row! });
         s.evaluate.push(performance.now() - t);
         s.fired += r?.fired.length ?? 0;
         tx.rollback();

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
+import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Scope } from "../../src/server/core/scope";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
@@ -9,6 +10,9 @@ import { createGroup } from "../../src/server/automation/manage-groups";
 import { applyMacro, createMacro, listMacros, previewMacro } from "../../src/server/automation/manage-macros";
 import { runTriggers, type TicketChange } from "../../src/server/automation/run-triggers";
 import { testRule } from "../../src/server/automation/preview";
+import { updateTicket } from "../../src/server/tickets/update-ticket";
+import { ticketColumns } from "../../src/server/tickets/ticket-view";
+import { tickets } from "../../src/server/db/schema/tickets";
 import { api, newTicket } from "../helpers/api";
 import { jobsIn } from "../helpers/jobs";
 import { createWorld, type Actor, type World } from "../helpers/world";
@@ -266,6 +270,44 @@ describe("macros", () => {
 });
 
 describe("cost", () => {
+  it("given the row its write holds, a run reads rules, requester and org in one statement and never reads or locks the ticket again", async () => {
+    const x = await freshWorld();
+    const domain = x.customer.email.split("@")[1]!;
+    await as(x.admin, (s) => createRule(s, "trigger", { name: "never", conditions: { all: [{ field: "subject", op: "contains", value: "zzz-never" }] }, actions: [{ type: "add_tags", value: ["never"] }] }));
+    await as(x.admin, (s) =>
+      createRule(s, "trigger", { name: "by domain", conditions: { all: [{ field: "requester_domain", op: "is", value: domain }, { field: "priority", op: "changed_to", value: "high" }] }, actions: [{ type: "add_tags", value: ["vip"] }] }),
+    );
+    const t = await plainTicket(x);
+    const seen: string[] = [];
+    const query = pg.Client.prototype.query;
+    const counting = function (this: pg.Client, ...a: unknown[]) {
+      const text = a[0];
+      seen.push(typeof text === "string" ? text : String((text as { text?: string }).text ?? ""));
+      return (query as (...x: unknown[]) => unknown).apply(this, a);
+    } as typeof pg.Client.prototype.query;
+    const during = async <T>(fn: () => Promise<T>) => {
+      seen.length = 0;
+      pg.Client.prototype.query = counting;
+      try {
+        return await fn();
+      } finally {
+        pg.Client.prototype.query = query;
+      }
+    };
+    // Nothing matches: one statement, no second read of the ticket.
+    const none = await as(x.customer, async (s) => {
+      const [row] = await s.tx.select(ticketColumns).from(tickets).where(sql`${tickets.id} = ${t.id}`).for("update");
+      return during(() => runTriggers(s, { ticketId: t.id, event: "updated", before: row!, ticket: row! }));
+    });
+    expect(none?.fired).toEqual([]);
+    expect(seen).toHaveLength(1);
+    // A real write (priority → high): the requester's domain read with the rules is the one the rule sees.
+    const view = await as(x.agent, (s) => during(() => updateTicket(s, t.id, { priority: "high" })));
+    expect((view as { tags?: string[] }).tags).toEqual(["vip"]);
+    expect(seen.filter((text) => /from "tickets".*for update/is.test(text))).toHaveLength(1); // the write's own load, not a second one
+    expect((await ticketRow(t.id)).tags).toEqual(["vip"]);
+  });
+
   it("an org without triggers: runTriggers is one read and returns null", async () => {
     const t = await newTicket(w.customer);
     expect(await fire(w.customer, { ticketId: t.id, event: "created" })).toBeNull();

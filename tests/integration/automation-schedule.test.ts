@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { Scope } from "../../src/server/core/scope";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
@@ -158,6 +159,52 @@ describe("time rules", () => {
     expect(await anchors()).toEqual({ created: true, status_changed: true, sla_due: true, customer_replied: true });
     await q(sql`update tickets set status = 'solved', resolved_at = now() where id = ${t.id}`);
     expect(await anchors()).toEqual({ created: true, status_changed: true, customer_replied: true });
+  });
+
+  it("a pass with nothing due is a few statements, however many orgs hold rules", async () => {
+    const worlds = await Promise.all([1, 2, 3, 4, 5, 6].map(() => createWorld()));
+    for (const w of worlds) {
+      await as(w.admin, (s) =>
+        createRule(s, "automation", { name: "Old", conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 48 }] }, actions: [{ type: "add_tags", value: ["old"] }] }),
+      );
+    }
+    await unsafeScanAutomations(); // the new rules' first pass: their catch-up
+    const count = { n: 0 };
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
+      count.n++;
+      return (query as (...x: unknown[]) => unknown).apply(this, a);
+    } as typeof pg.Client.prototype.query;
+    let r;
+    try {
+      r = await unsafeScanAutomations();
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    expect(r.rules).toBeGreaterThanOrEqual(6);
+    expect(r.tickets).toBe(0);
+    // Three system transactions (rules, due pairs, scanned_until), each begin + role + statement + commit.
+    expect(count.n).toBeLessThanOrEqual(12);
+  });
+
+  it("pages past a full batch of due tickets: each one fires once", async () => {
+    const x = await createWorld();
+    await as(x.admin, (s) =>
+      createRule(s, "automation", { name: "Many", conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 2 }] }, actions: [{ type: "add_tags", value: ["many"] }] }),
+    );
+    await unsafeWithSystem(async (tx) => {
+      await tx.execute(sql`
+        insert into tickets (org_id, number, subject, requester_id)
+        select ${x.org.id}, 1000 + g, 'Bulk', ${x.customer.id} from generate_series(1, 230) g`);
+      // Several tickets share one instant, so the keyset's (at, id) order is what pages them.
+      await tx.execute(sql`update ticket_anchors set at = now() - interval '3 hours' - (ticket_id::text < '8')::int * interval '1 minute'
+        where org_id = ${x.org.id} and anchor = 'created'`);
+    });
+    const r = await unsafeScanAutomations();
+    expect(r.fired).toBe(230);
+    const [tagged] = await q<{ n: number }>(sql`select count(*)::int as n from tickets where org_id = ${x.org.id} and 'many' = any(tags)`);
+    expect(tagged!.n).toBe(230);
+    expect((await unsafeScanAutomations()).fired).toBe(0);
   });
 
   it("org B's time rules never touch org A's tickets", async () => {

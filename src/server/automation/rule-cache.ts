@@ -6,6 +6,8 @@ import { compileRules, type CompiledRule, type RuleSource } from "./evaluate";
 import { ZAction, ZConditions } from "./rule-schemas";
 
 export type RuleSet = { version: number; rules: CompiledRule[]; calendarIds: string[] };
+/** What a run needs besides the ticket, read in the same statement as the set when the caller has the ticket. */
+export type RunExtras = { requester: { id: string; name: string; email: string } | null; orgName: string | null };
 
 const EMPTY: RuleSet = { version: 0, rules: [], calendarIds: [] };
 const MAX_ORGS = 5_000;
@@ -21,22 +23,37 @@ const ZStored = z.object({ conditions: ZConditions, actions: z.array(ZAction) })
  * every change writes both in one transaction, so a cached set is never older than its version.
  */
 export async function loadTriggerSet(tx: Tx, orgId: string): Promise<RuleSet> {
+  return (await loadTriggerSetWith(tx, orgId, null)).set;
+}
+
+/**
+ * loadTriggerSet, and in the same statement (so a write with triggers pays one round trip for its
+ * rules, not two) the requester and org name a run needs, for a caller that already holds the
+ * ticket's row. An org without triggers gets an empty set and no extras.
+ */
+export async function loadTriggerSetWith(tx: Tx, orgId: string, requesterId: string | null): Promise<{ set: RuleSet; extras: RunExtras }> {
   const known = cache.get(orgId);
-  const r = await tx.execute<{ version: string; rules: RuleSource[] | null }>(sql`
+  const extras = requesterId
+    ? sql`(select json_build_object('id', u.id, 'name', u.name, 'email', u.email) from users u where u.org_id = v.org_id and u.id = ${requesterId}) as requester,
+          (select o.name from orgs o where o.id = v.org_id) as org_name`
+    : sql`null::json as requester, null::text as org_name`;
+  const r = await tx.execute<{ version: string; rules: RuleSource[] | null; requester: RunExtras["requester"]; org_name: string | null }>(sql`
     select v.version::text as version,
       case when v.version = ${known?.version ?? -1} then null else (
         select coalesce(json_agg(json_build_object('id', t.id, 'name', t.name, 'conditions', t.conditions, 'actions', t.actions)
                         order by t.position, t.created_at, t.id), '[]'::json)
-        from triggers t where t.org_id = v.org_id and t.active) end as rules
+        from triggers t where t.org_id = v.org_id and t.active) end as rules,
+      ${extras}
     from automation_versions v where v.org_id = ${orgId}`);
   const row = r.rows[0];
-  if (!row) return EMPTY;
+  if (!row) return { set: EMPTY, extras: { requester: null, orgName: null } };
+  const more: RunExtras = { requester: row.requester, orgName: row.org_name };
   const version = Number(row.version);
-  if (known && known.version === version) return known;
+  if (known && known.version === version) return { set: known, extras: more };
   const set = compileSet(version, row.rules ?? []);
   if (cache.size >= MAX_ORGS) cache.delete(cache.keys().next().value!);
   cache.set(orgId, set);
-  return set;
+  return { set, extras: more };
 }
 
 /** Compiles stored rules; one that no longer parses becomes a rule that fails (recorded on it), never a failed write. */

@@ -12,7 +12,7 @@ import { ticketColumns, type TicketRow } from "../tickets/ticket-view";
 import { notFound } from "../core/errors";
 import type { Channel, ChangeFacts, RuleEvent, TicketState } from "./evaluate";
 import type { RunContext } from "./execute-actions";
-import { loadTriggerSet } from "./rule-cache";
+import { loadTriggerSetWith } from "./rule-cache";
 import { runRules, slaBreached, stateOf, type RunSummary } from "./run-rules";
 import { assertId } from "./validate-rule";
 
@@ -26,18 +26,30 @@ export type TicketChange = {
   body?: string | null;
   /** The ticket's fields before the write (omit on create). */
   before?: (Pick<TicketRow, "status" | "priority" | "assigneeId" | "tags"> & { groupId?: string | null }) | null;
+  /**
+   * The ticket's row as the write left it, when the caller has it and holds its lock (it wrote the
+   * row in this transaction): the run then does not read and lock it again.
+   */
+  ticket?: TicketRow;
 };
 
 /**
  * Runs the org's triggers on a ticket write, at the end of the write, in its transaction (SPEC
  * §12): ordered, each rule at most once per change, at most 10 rounds. A rule that fails is
- * skipped and recorded on the rule; the write goes on. An org without triggers pays one indexed read.
+ * skipped and recorded on the rule; the write goes on. An org without triggers pays one indexed read;
+ * one with triggers, when the caller passes the row it wrote, that same read (rules, requester and
+ * org name in one statement) and nothing more before the evaluation.
  */
 export async function runTriggers(scope: Scope, change: TicketChange): Promise<RunSummary | null> {
   const { tx, user } = scope;
-  const set = await loadTriggerSet(tx, user.orgId);
+  const given = change.ticket && change.ticket.id === change.ticketId ? change.ticket : null;
+  const { set, extras } = await loadTriggerSetWith(tx, user.orgId, given?.requesterId ?? null);
   if (set.rules.length === 0) return null;
-  const run = await runContext(tx, change.ticketId, { orgId: user.orgId, actorId: user.userId, actorName: user.name, requestId: scope.requestId, runKey: randomUUID() });
+  const who = { orgId: user.orgId, actorId: user.userId, actorName: user.name, requestId: scope.requestId, runKey: randomUUID() };
+  const run =
+    given && extras.requester && extras.orgName !== null
+      ? { ...who, tx, ticket: given, requester: extras.requester, orgName: extras.orgName, state: stateOf(given, extras.requester.email) }
+      : await runContext(tx, change.ticketId, who);
   const now = new Date();
   const facts: ChangeFacts = {
     event: change.event,

@@ -1,5 +1,5 @@
 import "server-only";
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { unsafeWithSystem, withTenant, type Tx } from "../db/tenant";
 import { logger } from "../observability/logger";
@@ -21,90 +21,139 @@ export function scheduleOf(c: Conditions): { anchor: Anchor; hours: number } | n
 
 /**
  * One pass of the time rules (the worker's automation-scan job, every minute). Its cost follows
- * the tickets whose time has come, not the tickets stored: for each active rule it reads, through
- * the (org, anchor, at) index of ticket_anchors (tickets' (org, updated_at) index for `updated`),
- * only the anchors that crossed the rule's threshold since its last pass — the window
- * (scanned_until − N h, now − N h] — and moves scanned_until to now when done. A rule's first pass
- * (or the first after an edit) catches up on every ticket once.
+ * the tickets whose time has come, not the tickets stored nor the rules: one system statement reads
+ * every org's active rules, one more finds the due (rule, ticket) pairs of all of them at once —
+ * for each rule, through the (org, anchor, at) index of ticket_anchors (tickets' (org, updated_at)
+ * index for `updated`), only the anchors that crossed the rule's threshold since its last pass, the
+ * window (scanned_until − N h, now − N h] — and a last one moves the rules' scanned_until to now.
+ * A tenant transaction is opened only per due ticket, so a pass with nothing due is three
+ * statements whatever the number of rules or orgs. A rule's first pass (or the first after an
+ * edit) catches up on every ticket once.
  * Each ticket is tested when its time comes; a match fires once per ticket and anchor value
  * (automation_firings), so a retried or concurrent pass, or a second worker, never fires twice.
  * An anchor that moves (a new status change, a new reply) opens a new window.
  */
 export async function unsafeScanAutomations(now = new Date()): Promise<TimeScanResult> {
   const total: TimeScanResult = { rules: 0, tickets: 0, fired: 0, failed: 0 };
-  const active = await unsafeWithSystem((tx) =>
-    tx.execute<{ org_id: string; id: string }>(sql`select org_id, id from automations where active order by org_id, position, id`),
+  const stored = await unsafeWithSystem((tx) =>
+    tx.execute<StoredRow>(sql`
+      select org_id, id, name, conditions, actions, scanned_until::text as scanned_until
+      from automations where active order by org_id, position, id`),
   );
-  for (const r of active.rows) {
+  const rules: Loaded[] = [];
+  const invalid: string[] = [];
+  for (const row of stored.rows) {
     total.rules++;
-    const one = await scanRule(r.org_id, r.id, now).catch((err: unknown) => {
-      logger().error({ component: "automation", orgId: r.org_id, automationId: r.id, err: err instanceof Error ? err.message : String(err) }, "time rule pass failed");
-      return { tickets: 0, fired: 0, failed: 1 };
-    });
-    total.tickets += one.tickets;
-    total.fired += one.fired;
-    total.failed += one.failed;
+    const rule = parseRule(row);
+    if (rule) rules.push(rule);
+    else invalid.push(row.id);
+  }
+  if (invalid.length) {
+    total.failed += invalid.length;
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update automations set last_error = 'stored rule is invalid or has no hours_since gte condition', last_error_at = now()
+        where id = any(${sql.param(invalid)}::uuid[])`),
+    );
+  }
+  // Rules still to page through: all of them on the first round, then only those whose batch was full.
+  let pending = rules.map((rule) => ({ rule, after: null as { at: string; id: string } | null }));
+  const done: Loaded[] = [];
+  while (pending.length) {
+    let due: Map<string, DueRow[]>;
+    try {
+      due = await unsafeDuePairs(pending, now);
+    } catch (err) {
+      // The shared read failed: nothing was fired and no rule moves its scanned_until (the next pass retries).
+      logger().error({ component: "automation", err: err instanceof Error ? err.message : String(err) }, "time rule pass failed");
+      total.failed += pending.length;
+      break;
+    }
+    const next: typeof pending = [];
+    for (const p of pending) {
+      const rows = due.get(p.rule.id) ?? [];
+      for (const d of rows) {
+        total.tickets++;
+        const r = await fireSafely(p.rule, d, now);
+        total.fired += r.fired;
+        total.failed += r.failed;
+      }
+      if (rows.length < BATCH) done.push(p.rule);
+      else next.push({ rule: p.rule, after: { at: rows.at(-1)!.at, id: rows.at(-1)!.id } });
+    }
+    pending = next;
+  }
+  if (done.length) {
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update automations set scanned_until = ${now} where id = any(${sql.param(done.map((r) => r.id))}::uuid[])`),
+    );
   }
   return total;
 }
 
-type DueRow = { id: string; at: string; window_key: string };
-type Loaded = { id: string; name: string; conditions: Conditions; actions: z.infer<typeof ZStored>["actions"]; schedule: { anchor: Anchor; hours: number }; scannedUntil: Date | null };
+type StoredRow = { org_id: string; id: string; name: string; conditions: unknown; actions: unknown; scanned_until: string | null };
+type DueRow = { rule_id: string; id: string; at: string; window_key: string };
+type Loaded = { id: string; orgId: string; name: string; conditions: Conditions; actions: z.infer<typeof ZStored>["actions"]; schedule: { anchor: Anchor; hours: number }; scannedUntil: Date | null };
 
-async function scanRule(orgId: string, id: string, now: Date): Promise<{ tickets: number; fired: number; failed: number }> {
-  const rule = await withTenant(orgId, (tx) => loadRule(tx, id));
-  if (!rule) return { tickets: 0, fired: 0, failed: 1 };
-  const upper = new Date(now.getTime() - rule.schedule.hours * 3_600_000);
-  const lower = rule.scannedUntil ? new Date(rule.scannedUntil.getTime() - rule.schedule.hours * 3_600_000) : null;
-  const out = { tickets: 0, fired: 0, failed: 0 };
-  // `at` stays PostgreSQL's text (microseconds) for the keyset: a JS Date would round it and re-read rows.
-  let after: { at: string; id: string } | null = null;
-  for (;;) {
-    const from: SQL = after ? sql`and (a.at, a.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : lower ? sql`and a.at > ${lower}` : sql``;
-    const source =
-      rule.schedule.anchor === "updated"
-        ? sql`select id, updated_at as at from tickets where org_id = ${orgId} and status <> 'closed'`
-        : sql`select ticket_id as id, at from ticket_anchors where org_id = ${orgId} and anchor = ${rule.schedule.anchor}`;
-    const due: { rows: DueRow[] } = await withTenant(orgId, (tx) =>
-      tx.execute<DueRow>(sql`
-        select a.id, a.at::text as at, (extract(epoch from a.at) * 1000000)::bigint::text as window_key
-        from (${source}) a where a.at <= ${upper} ${from} order by a.at, a.id limit ${BATCH}`),
-    );
-    // One transaction per ticket, as a request has: its row lock, then the org's audit lock, then
-    // commit. Holding several tickets at once while a request holds the audit lock and waits for
-    // one of them would deadlock.
-    for (const d of due.rows) {
-      out.tickets++;
-      try {
-        const r = await withTenant(orgId, (tx) => fireOne(tx, orgId, rule, d.id, d.window_key, now));
-        out.fired += r.fired;
-        out.failed += r.failed;
-      } catch (err) {
-        out.failed++;
-        const message = err instanceof Error ? err.message : String(err);
-        logger().warn({ component: "automation", orgId, automationId: id, ticketId: d.id, err: message }, "time rule failed on a ticket");
-        await withTenant(orgId, (tx) => tx.execute(sql`update automations set last_error = ${message.slice(0, 1000)}, last_error_at = now() where id = ${id}`));
-      }
-    }
-    if (due.rows.length < BATCH) break;
-    const last: DueRow = due.rows.at(-1)!;
-    after = { at: last.at, id: last.id };
+function parseRule(row: StoredRow): Loaded | null {
+  const parsed = ZStored.safeParse({ conditions: row.conditions, actions: row.actions });
+  const schedule = parsed.success ? scheduleOf(parsed.data.conditions) : null;
+  if (!parsed.success || !schedule) return null;
+  return { id: row.id, orgId: row.org_id, name: row.name, ...parsed.data, schedule, scannedUntil: row.scanned_until ? new Date(row.scanned_until) : null };
+}
+
+/**
+ * The due (rule, ticket) pairs of many rules in one statement: for each rule (a row of the unnest),
+ * a lateral read of its window through the index, at most BATCH rows, keyset-paged by (at, id).
+ * `at` stays PostgreSQL's text (microseconds) for the keyset: a JS Date would round it and re-read rows.
+ */
+async function unsafeDuePairs(pending: { rule: Loaded; after: { at: string; id: string } | null }[], now: Date): Promise<Map<string, DueRow[]>> {
+  const col = <T>(f: (p: (typeof pending)[number]) => T) => sql.param(pending.map(f));
+  const r = await unsafeWithSystem((tx) =>
+    tx.execute<DueRow>(sql`
+      select r.rule_id::text as rule_id, d.id::text as id, d.at::text as at, (extract(epoch from d.at) * 1000000)::bigint::text as window_key
+      from unnest(${col((p) => p.rule.id)}::uuid[], ${col((p) => p.rule.orgId)}::uuid[], ${col((p) => p.rule.schedule.anchor)}::text[],
+                  ${col((p) => new Date(now.getTime() - p.rule.schedule.hours * 3_600_000).toISOString())}::timestamptz[],
+                  ${col((p) => (p.rule.scannedUntil ? new Date(p.rule.scannedUntil.getTime() - p.rule.schedule.hours * 3_600_000).toISOString() : null))}::timestamptz[],
+                  ${col((p) => p.after?.at ?? null)}::timestamptz[], ${col((p) => p.after?.id ?? null)}::uuid[])
+        as r(rule_id, org_id, anchor, upper_at, lower_at, after_at, after_id)
+      cross join lateral (
+        select x.id, x.at from (
+          select a.ticket_id as id, a.at from ticket_anchors a
+          where r.anchor <> 'updated' and a.org_id = r.org_id and a.anchor = r.anchor and a.at <= r.upper_at
+            and a.at > coalesce(r.lower_at, '-infinity'::timestamptz) and a.at >= coalesce(r.after_at, '-infinity'::timestamptz)
+          union all
+          select t.id, t.updated_at as at from tickets t
+          where r.anchor = 'updated' and t.org_id = r.org_id and t.status <> 'closed' and t.updated_at <= r.upper_at
+            and t.updated_at > coalesce(r.lower_at, '-infinity'::timestamptz) and t.updated_at >= coalesce(r.after_at, '-infinity'::timestamptz)
+        ) x
+        where r.after_at is null or (x.at, x.id) > (r.after_at, r.after_id)
+        order by x.at, x.id limit ${BATCH}
+      ) d
+      order by r.rule_id, d.at, d.id`),
+  );
+  const out = new Map<string, DueRow[]>();
+  for (const row of r.rows) {
+    const list = out.get(row.rule_id);
+    if (list) list.push(row);
+    else out.set(row.rule_id, [row]);
   }
-  await withTenant(orgId, (tx) => tx.execute(sql`update automations set scanned_until = ${now} where id = ${id}`));
   return out;
 }
 
-async function loadRule(tx: Tx, id: string): Promise<Loaded | null> {
-  const [row] = (await tx.execute<{ name: string; conditions: unknown; actions: unknown; scanned_until: string | null }>(sql`
-    select name, conditions, actions, scanned_until::text from automations where id = ${id} and active`)).rows;
-  if (!row) return null;
-  const parsed = ZStored.safeParse({ conditions: row.conditions, actions: row.actions });
-  const schedule = parsed.success ? scheduleOf(parsed.data.conditions) : null;
-  if (!parsed.success || !schedule) {
-    await tx.execute(sql`update automations set last_error = 'stored rule is invalid or has no hours_since gte condition', last_error_at = now() where id = ${id}`);
-    return null;
+/**
+ * One transaction per ticket, as a request has: its row lock, then the org's audit lock, then
+ * commit. Holding several tickets at once while a request holds the audit lock and waits for one
+ * of them would deadlock. A failure is logged and recorded on the rule; the pass goes on.
+ */
+async function fireSafely(rule: Loaded, d: DueRow, now: Date): Promise<{ fired: number; failed: number }> {
+  try {
+    return await withTenant(rule.orgId, (tx) => fireOne(tx, rule.orgId, rule, d.id, d.window_key, now));
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    logger().warn({ component: "automation", orgId: rule.orgId, automationId: rule.id, ticketId: d.id, err: message }, "time rule failed on a ticket");
+    await withTenant(rule.orgId, (tx) => tx.execute(sql`update automations set last_error = ${message.slice(0, 1000)}, last_error_at = now() where id = ${rule.id}`)).catch(() => undefined);
+    return { fired: 0, failed: 1 };
   }
-  return { id, name: row.name, ...parsed.data, schedule, scannedUntil: row.scanned_until ? new Date(row.scanned_until) : null };
 }
 
 /** Tests one due ticket and, on a match not yet recorded for this window, fires the rule on it. */

@@ -15,7 +15,7 @@ import { loadParticipantTicket, loadVisibleTicket } from "./load-ticket";
 import type { CommentVia } from "./comment-via";
 import { assertCan, isStaff } from "../authz/permissions";
 import type { CommentView, CreateComment } from "./schemas";
-import type { TicketRow } from "./ticket-view";
+import { ticketColumns, type TicketRow } from "./ticket-view";
 import { toCommentView } from "./comment-view";
 import { queueReplyEmail } from "../email/outbound-reply";
 
@@ -44,10 +44,11 @@ export async function addComment(scope: Scope, ticketId: string, input: CreateCo
   if (!input.internal && !staff && (t.status === "pending" || t.status === "solved")) set.status = "open";
   const sla = await slaChangesOnComment(tx, t, { publicStaffReply: staff && !input.internal, customerReply: !staff, nextStatus: set.status }, now);
   sla.slaNextCheckAt = await slaNextCheck(tx, { ...t, ...set, ...sla }, now);
-  await tx
+  const [written] = await tx
     .update(tickets)
     .set({ ...set, ...sla, updatedAt: now, version: sql`${tickets.version} + 1` })
-    .where(eq(tickets.id, t.id));
+    .where(eq(tickets.id, t.id))
+    .returning(ticketColumns);
   await recordAudit(tx, auditActor(scope), {
     action: input.internal ? "ticket.note_added" : "ticket.replied",
     entityType: "ticket",
@@ -62,6 +63,6 @@ export async function addComment(scope: Scope, ticketId: string, input: CreateCo
   }
   // The org's triggers run last, in this transaction (SPEC §12).
   const event = input.internal ? "internal_note" : staff ? "staff_comment" : "customer_comment";
-  await runTriggers(scope, { ticketId: t.id, event, channel: via.channel, body: input.body, before: t });
+  await runTriggers(scope, { ticketId: t.id, event, channel: via.channel, body: input.body, before: t, ticket: written! });
   return toCommentView(c!);
 }

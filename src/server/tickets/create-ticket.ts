@@ -68,6 +68,6 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
   });
   await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.created", ticketId: ticket.id, actorId: user.userId, snapshot: await snapshotTicketEvent(tx, ticket.id) });
   // The org's triggers run last, in this transaction, on the ticket as written (SPEC §12).
-  const auto = await runTriggers(scope, { ticketId: ticket.id, event: "created", channel: via.channel, body: input.body });
+  const auto = await runTriggers(scope, { ticketId: ticket.id, event: "created", channel: via.channel, body: input.body, ticket });
   return (await ticketViewer(scope))(auto?.ticket ?? ticket, now);
 }

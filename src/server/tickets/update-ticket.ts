@@ -106,7 +106,7 @@ export async function updateVersionedTicket(
     await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.assigned", ticketId: t.id, actorId: user.userId, assigneeId: set.assigneeId, snapshot });
   }
   // The org's triggers run last, in this transaction; the answer shows what they changed too (SPEC §12).
-  const auto = await runTriggers(scope, { ticketId: t.id, event: "updated", before: t });
+  const auto = await runTriggers(scope, { ticketId: t.id, event: "updated", before: t, ticket: updated! });
   const final = auto?.ticket ?? updated!;
   // The customer's "solved" email (decision 040), once per solve: the version makes each solve its own event.
   if (final.status === "solved" && t.status !== "solved") {
