@@ -12,7 +12,7 @@ import { defineOperation } from "../operation";
 // The email channel's endpoints (issue 12 items 1, 2, 5, 8; SPEC §11): support addresses, IMAP
 // mailboxes, the provider webhook and its secret, and a ticket's CCs.
 
-const ZMailbox = z.object({
+export const ZMailbox = z.object({
   id: z.uuid(), addressId: z.uuid(), address: z.string(), host: z.string(), port: z.number().int(), tlsMode: z.enum(["tls", "starttls", "none"]),
   username: z.string(), folder: z.string(), afterImport: z.enum(["mark_seen", "move"]), moveTo: z.string().nullable(), enabled: z.boolean(),
   uidValidity: z.number().nullable(), lastUid: z.number(), lastFetchedAt: z.iso.datetime().nullable(), lastError: z.string().nullable(),
@@ -85,6 +85,7 @@ const WEBHOOK_INTAKE_OPERATIONS = [
       "The message is stored for the support address it was delivered to (Delivered-To, X-Original-To, To or Cc, or `?recipient=`): 400 when none is the org's. " +
       "Over INBOUND_MAX_BYTES: 413. Not message/rfc822: 415. Intake switched off (email_inbound): 503 feature_disabled and nothing stored, so the provider retries (decision 039).",
     tag: "email", can: "public",
+    errors: ["unauthenticated"],
     query: z.strictObject({ recipient: z.string().max(320).optional() }),
     rawBody: { mediaType: "message/rfc822", description: "The raw message, exactly as received (up to INBOUND_MAX_BYTES)" },
     status: 202, response: z.object({ id: z.uuid() }),
