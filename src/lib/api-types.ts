@@ -636,8 +636,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Your live API tokens
-         * @description Your live API tokens
+         * Your live API tokens, newest first
+         * @description Your live API tokens, newest first
          *
          *     Who may call it: Any signed-in user: customer, agent or admin (what each may see and change is the operation's own rule).
          */
@@ -1188,8 +1188,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Webhooks of the org
-         * @description Webhooks of the org
+         * Webhooks of the org, oldest first
+         * @description Webhooks of the org, oldest first
          *
          *     Who may call it: Admins.
          */
@@ -3456,7 +3456,11 @@ export interface operations {
     };
     listMyTokens: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Rows per page, 1–100 (default 25) */
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3476,6 +3480,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["ApiToken"][];
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -4368,7 +4373,11 @@ export interface operations {
     };
     listTicketEvents: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Rows per page, 1–100 (default 25) */
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -4390,6 +4399,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["TicketEvent"][];
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -4695,7 +4705,11 @@ export interface operations {
     };
     listWebhooks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Rows per page, 1–100 (default 25) */
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4715,6 +4729,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Webhook"][];
+                        nextCursor: string | null;
                     };
                 };
             };

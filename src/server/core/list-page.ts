@@ -36,3 +36,15 @@ export function zEnumList<const T extends readonly [string, ...string[]]>(values
 
 export const ZListPage = z.strictObject({ limit: zLimit, cursor: z.string().min(1).max(2048).optional() });
 export type ListPage = z.infer<typeof ZListPage>;
+
+/** Every row of a keyset list, page by page (for pages that show a whole list), up to `max` rows. */
+export async function allPages<T>(list: (page: ListPage) => Promise<{ data: T[]; nextCursor: string | null }>, max = 1000): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await list({ limit: 100, cursor });
+    out.push(...page.data);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && out.length < max);
+  return out;
+}

@@ -8,6 +8,7 @@ import {
   ZConfirmTwoFactor, ZDisableTwoFactor, ZRecoveryCodes, ZRegenerateRecoveryCodes, ZTwoFactorSetup, ZTwoFactorStatus,
 } from "../../auth/two-factor";
 import { zUuidParam } from "../../http/route";
+import { page, ZListPage } from "../../tickets/schemas";
 import { getMe } from "../../users/get-me";
 import { defineOperation } from "../operation";
 
@@ -52,12 +53,13 @@ export const ME_OPERATIONS = [
     method: "GET",
     path: "/api/v1/me/tokens",
     operationId: "listMyTokens",
-    summary: "Your live API tokens",
+    summary: "Your live API tokens, newest first",
     tag: "me",
     can: "signed-in",
+    query: ZListPage,
     status: 200,
-    response: z.object({ data: z.array(ZTokenItem) }),
-    handler: (scope) => listTokens(scope),
+    response: page(ZTokenItem),
+    handler: (scope, { query }) => listTokens(scope, query),
   }),
   defineOperation({
     method: "POST",
