@@ -2410,6 +2410,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["EmailAddress"][];
+                        /**
+                         * @description Always null: this list is answered whole
+                         * @enum {string|null}
+                         */
+                        nextCursor: null;
                     };
                 };
             };
@@ -2590,6 +2595,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Mailbox"][];
+                        /**
+                         * @description Always null: this list is answered whole
+                         * @enum {string|null}
+                         */
+                        nextCursor: null;
                     };
                 };
             };
@@ -2890,6 +2900,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["TicketCc"][];
+                        /**
+                         * @description Always null: this list is answered whole
+                         * @enum {string|null}
+                         */
+                        nextCursor: null;
                     };
                 };
             };
@@ -3218,6 +3233,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["FeatureFlag"][];
+                        /**
+                         * @description Always null: this list is answered whole
+                         * @enum {string|null}
+                         */
+                        nextCursor: null;
                     };
                 };
             };
@@ -3255,6 +3275,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["FeatureFlag"][];
+                        /**
+                         * @description Always null: this list is answered whole
+                         * @enum {string|null}
+                         */
+                        nextCursor: null;
                     };
                 };
             };
@@ -3294,6 +3319,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["DeadLetter"][];
+                        /** @description More dead letters wait behind these (the list has no cursor: replay or drop these, or narrow by queue) */
+                        hasMore: boolean;
                     };
                 };
             };
@@ -3996,6 +4023,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["SlaPolicy"][];
+                        /**
+                         * @description Always null: this list is answered whole
+                         * @enum {string|null}
+                         */
+                        nextCursor: null;
                     };
                 };
             };

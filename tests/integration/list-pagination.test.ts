@@ -91,6 +91,18 @@ describe("GET /me/tokens", () => {
   });
 });
 
+describe("the lists answered whole", () => {
+  it("say so with nextCursor null, like the last page of a paginated list", async () => {
+    for (const path of ["/api/v1/sla-policies", "/api/v1/feature-flags", "/api/v1/email/addresses", "/api/v1/email/mailboxes"]) {
+      const r = await call(apiRoute.GET, "GET", path, { cookie: w.admin.cookie });
+      expect(r.status, r.text).toBe(200);
+      expect(Object.keys(r.body).sort(), path).toEqual(["data", "nextCursor"]);
+      expect(r.body.nextCursor, path).toBeNull();
+    }
+    expect((await call(apiRoute.GET, "GET", "/api/v1/sla-policies", { cookie: w.admin.cookie })).body.data).toHaveLength(4);
+  });
+});
+
 describe("GET /webhooks", () => {
   it("pages the org's webhooks oldest first, admins only, never another org's", async () => {
     const made: string[] = [];

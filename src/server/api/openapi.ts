@@ -301,8 +301,9 @@ function build(): Json {
       description:
         "Multi-tenant helpdesk API. Every response carries X-Request-Id. Errors are {\"error\":{code,message,details?}}, or RFC 9457 " +
         "problem details for a client that sends Accept: application/problem+json. Unknown query parameters, and a body sent to an " +
-        "operation that takes none, are 400. Lists answer {data, nextCursor}: nextCursor is null on the last page, and a cursor only " +
-        "continues the list, filters and sort it was made for (400 invalid_cursor otherwise).",
+        "operation that takes none, are 400. Lists answer {data, nextCursor}: nextCursor is null on the last page (always, for the " +
+        "short lists answered whole), and a cursor only continues the list, filters and sort it was made for (400 invalid_cursor " +
+        "otherwise). The dead-letter list has no cursor and says hasMore instead.",
     },
     servers: [{ url: "/" }],
     tags: Object.entries(TAGS).filter(([name]) => usedTags.has(name)).map(([name, text]) => ({ name, description: text })),

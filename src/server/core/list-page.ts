@@ -48,3 +48,13 @@ export async function allPages<T>(list: (page: ListPage) => Promise<{ data: T[];
   } while (cursor && out.length < max);
   return out;
 }
+
+/**
+ * A list the API answers whole (a handful of rows per org: addresses, mailboxes, policies, flags):
+ * `nextCursor` is always null, so every list says whether more rows follow the same way.
+ */
+export const zWholeList = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), nextCursor: z.null().meta({ description: "Always null: this list is answered whole" }) });
+
+/** A whole list's answer: its rows and a null nextCursor. */
+export const wholeList = async <T>(list: Promise<{ data: T[] }>): Promise<{ data: T[]; nextCursor: null }> => ({ ...(await list), nextCursor: null });

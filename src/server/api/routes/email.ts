@@ -7,6 +7,7 @@ import { getInboundSecret, receiveInboundWebhook, revokeInboundSecret, rotateInb
 import { addCc, clearUserBounce, listCcs, removeCc, ZAddTicketCc, ZTicketCc } from "../../email/ticket-ccs";
 import { connectMailbox, disconnectMailbox, listMailboxes, updateMailbox, ZConnectMailbox, ZUpdateMailbox } from "../../email/mailboxes";
 import { originalMessage } from "../../email/original-message";
+import { wholeList, zWholeList } from "../../core/list-page";
 import { defineOperation } from "../operation";
 
 // The email channel's endpoints (issue 12 items 1, 2, 5, 8; SPEC §11): support addresses, IMAP
@@ -22,8 +23,8 @@ export const ZMailbox = z.object({
 const ADDRESS_OPERATIONS = [
   defineOperation({
     method: "GET", path: "/api/v1/email/addresses", operationId: "listEmailAddresses", summary: "The org's support addresses, the default first",
-    tag: "email", can: "org.admin", status: 200, response: z.object({ data: z.array(ZAddress) }),
-    handler: (scope) => listAddresses(scope),
+    tag: "email", can: "org.admin", status: 200, response: zWholeList(ZAddress),
+    handler: (scope) => wholeList(listAddresses(scope)),
   }),
   defineOperation({
     method: "POST", path: "/api/v1/email/addresses", operationId: "createEmailAddress",
@@ -54,8 +55,8 @@ const MAILBOX_OPERATIONS = [
   defineOperation({
     method: "GET", path: "/api/v1/email/mailboxes", operationId: "listEmailMailboxes",
     summary: "The org's IMAP mailboxes with their last fetch and last error (never the password)",
-    tag: "email", can: "org.admin", status: 200, response: z.object({ data: z.array(ZMailbox) }),
-    handler: (scope) => listMailboxes(scope),
+    tag: "email", can: "org.admin", status: 200, response: zWholeList(ZMailbox),
+    handler: (scope) => wholeList(listMailboxes(scope)),
   }),
   defineOperation({
     method: "POST", path: "/api/v1/email/mailboxes", operationId: "connectEmailMailbox",
@@ -115,8 +116,8 @@ const WEBHOOK_INTAKE_OPERATIONS = [
 const CC_OPERATIONS = [
   defineOperation({
     method: "GET", path: "/api/v1/tickets/{id}/ccs", operationId: "listTicketCcs", summary: "A ticket's CCs (staff only: customers never see other participants' addresses)",
-    tag: "email", can: "staff", params: zUuidParam, status: 200, response: z.object({ data: z.array(ZTicketCc) }),
-    handler: (scope, { params }) => listCcs(scope, { ticketId: params.id }),
+    tag: "email", can: "staff", params: zUuidParam, status: 200, response: zWholeList(ZTicketCc),
+    handler: (scope, { params }) => wholeList(listCcs(scope, { ticketId: params.id })),
   }),
   defineOperation({
     method: "POST", path: "/api/v1/tickets/{id}/ccs", operationId: "addTicketCc",

@@ -1,8 +1,8 @@
 import "server-only";
-import { z } from "zod";
 import { zUuidParam } from "../../http/route";
 import { createPolicy, deletePolicy, listPolicies, updatePolicy } from "../../sla-policies/manage-policies";
 import { ZCreatePolicy, ZPolicy, ZUpdatePolicy } from "../../sla-policies/schemas";
+import { wholeList, zWholeList } from "../../core/list-page";
 import { defineOperation } from "../operation";
 
 export const SLA_POLICY_OPERATIONS = [
@@ -14,8 +14,8 @@ export const SLA_POLICY_OPERATIONS = [
     tag: "sla",
     can: "org.admin",
     status: 200,
-    response: z.object({ data: z.array(ZPolicy) }),
-    handler: (scope) => listPolicies(scope),
+    response: zWholeList(ZPolicy),
+    handler: (scope) => wholeList(listPolicies(scope)),
   }),
   defineOperation({
     method: "POST",
