@@ -36,6 +36,27 @@ test("API responses carry a deny-all CSP, nosniff and a request id", async ({ re
   expect(h.headers()["x-frame-options"]).toBe("DENY");
 });
 
+test("the bare /api/v1 and unknown API paths are the API's JSON 404, not Next's HTML page; problem+json on request (issue 20)", async ({ request }) => {
+  // Next redirects a trailing slash first (308 to /api/v1), as for every path.
+  const slash = await request.get("/api/v1/", { maxRedirects: 0 });
+  expect(slash.status()).toBe(308);
+  expect(slash.headers()["location"]).toMatch(/\/api\/v1$/);
+  for (const path of ["/api/v1", "/api/v1/no-such-thing"]) {
+    const r = await request.get(path, { maxRedirects: 0 });
+    expect(r.status(), path).toBe(404);
+    expect(r.headers()["content-type"], path).toMatch(/^application\/json/);
+    expect((await r.json()).error.code, path).toBe("not_found");
+    expect(r.headers()["x-request-id"], path).toBeTruthy();
+  }
+  const p = await request.get("/api/v1", { headers: { accept: "application/problem+json" } });
+  expect(p.headers()["content-type"]).toBe("application/problem+json");
+  expect(await p.json()).toMatchObject({ status: 404, code: "not_found", title: "Not found" });
+  const doc = await request.get("/api/openapi.json");
+  expect(doc.headers()["cache-control"]).toBe("public, max-age=60");
+  const again = await request.get("/api/openapi.json", { headers: { "if-none-match": doc.headers()["etag"]! } });
+  expect(again.status()).toBe(304);
+});
+
 test("every HTML response carries the CSP, prefetches and RSC requests included (issue 18 item 14)", async ({ request }) => {
   const variants: Record<string, string>[] = [
     {},

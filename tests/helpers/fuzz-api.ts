@@ -3,7 +3,7 @@ import path from "node:path";
 import fc from "fast-check";
 import pg from "pg";
 import type { ZodType } from "zod";
-import { documentedOperations, type Operation } from "../../src/server/api/openapi";
+import { documentedOperations, errorStatuses, type Operation } from "../../src/server/api/openapi";
 import { TABLE } from "../../src/server/api/table";
 import { ERROR_STATUS } from "../../src/server/core/errors";
 import { apiRoute, call, type CallResult } from "./http";
@@ -229,6 +229,10 @@ export function checkResponse(op: FuzzOp, req: FuzzRequest, res: CallResult, for
     if (responseText.includes(id.toLowerCase()) && !requestText.includes(id.toLowerCase())) problems.push(`the other org's id ${id} in the response`);
   }
   if (res.status >= 500) problems.push(`status ${res.status} (${res.text.slice(0, 300)})`);
+  // Every status an operation answers is in its document entry (issue 20: 0 undocumented statuses).
+  if (res.status !== op.spec.status && !errorStatuses(op.spec).includes(res.status)) {
+    problems.push(`status ${res.status} is not documented for ${op.key} (${res.text.slice(0, 200)})`);
+  }
   const rid = res.headers.get("x-request-id");
   if (!rid || !/^[A-Za-z0-9._:-]{8,128}$/.test(rid)) problems.push(`X-Request-Id missing or unsafe: ${JSON.stringify(rid)}`);
   if (res.status >= 300) {

@@ -185,6 +185,11 @@ describe("the admin API", () => {
       expect(rows.find((d) => d.id === email.id)).toMatchObject({ queue: "email", notificationId: email.data.notificationId });
       const onlyHooks = await call(listRoute, "GET", "/api/v1/jobs/dead", { cookie: b.admin.cookie, query: { queue: "webhook" } });
       expect((onlyHooks.body.data as { queue: string }[]).map((d) => d.queue)).toEqual(["webhook"]);
+      // No cursor: the list says whether more wait behind the page (docs/decisions/044).
+      expect(list.body.hasMore).toBe(false);
+      const one = await call(listRoute, "GET", "/api/v1/jobs/dead", { cookie: b.admin.cookie, query: { limit: "1" } });
+      expect(one.body).toMatchObject({ data: [expect.anything()], hasMore: true });
+      expect((await call(listRoute, "GET", "/api/v1/jobs/dead", { cookie: b.admin.cookie, query: { limit: "2" } })).body.hasMore).toBe(false);
 
       // Role: agents and customers can neither see nor act.
       expect((await call(listRoute, "GET", "/api/v1/jobs/dead", { cookie: b.agent.cookie })).status).toBe(403);

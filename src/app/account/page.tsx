@@ -7,6 +7,7 @@ import { requireUser } from "@/server/auth/page-session";
 import { listTokens, orgTokenPolicy } from "@/server/auth/manage-tokens";
 import { twoFactorStatus } from "@/server/auth/two-factor";
 import { ROLE_LABELS } from "@/lib/ticket-labels";
+import { allPages } from "@/server/core/list-page";
 
 export const metadata: Metadata = { title: "Your account" };
 
@@ -14,7 +15,7 @@ export const metadata: Metadata = { title: "Your account" };
 export default async function AccountPage() {
   const user = await requireUser({ returnTo: "/account" });
   const d = await withPageContext(user, async (scope) => ({
-    tokens: (await listTokens(scope)).data,
+    tokens: await allPages((page) => listTokens(scope, page)),
     tokenPolicy: await orgTokenPolicy(scope.tx, scope.user.orgId),
     twoFactor: await twoFactorStatus(scope),
   }));

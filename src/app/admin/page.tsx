@@ -8,6 +8,7 @@ import { listPolicies } from "@/server/sla-policies/manage-policies";
 import { listUsers, ZListUsers } from "@/server/users/list-users";
 import { listWebhooks } from "@/server/webhooks/manage-webhooks";
 import { ADMIN_QUEUES, listDeadLetters } from "@/server/jobs/dead-letters";
+import { allPages } from "@/server/core/list-page";
 
 export const metadata: Metadata = { title: "Administration" };
 
@@ -16,7 +17,7 @@ export default async function AdminOverview() {
   const d = await withPageContext(user, async (scope) => ({
     users: await listUsers(scope, ZListUsers.parse({ limit: "100" })),
     policies: (await listPolicies(scope)).data,
-    webhooks: (await listWebhooks(scope)).data,
+    webhooks: await allPages((page) => listWebhooks(scope, page)),
     flags: (await listFlags(scope)).data,
   }));
   const dead = (await listDeadLetters({ orgId: user.orgId, queues: ADMIN_QUEUES, limit: 100 })).length;

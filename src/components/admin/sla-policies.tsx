@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import type { components } from "@/lib/api-types";
 import { api, describeFailure, type ApiFailure } from "../api-client";
 import { LocalTime } from "../local-time";
 import s from "./admin.module.css";
@@ -24,18 +25,9 @@ function shownPolicy(p: PolicyData): Record<string, string> {
   };
 }
 
-export type Priority = "urgent" | "high" | "normal" | "low";
-export type PolicyData = {
-  id: string;
-  priority: Priority;
-  firstResponseMinutes: number;
-  resolveMinutes: number;
-  nextResponseMinutes: number | null;
-  businessHours: boolean;
-  calendar: { id: string; name: string; timezone: string; intervals: { day: number; start: string; end: string }[]; holidays: string[] } | null;
-  pauseOn: string[];
-  updatedAt: string;
-};
+// The API's own types, generated from its OpenAPI document (src/lib/api-types.ts), not hand copies.
+export type Priority = components["schemas"]["TicketPriority"];
+export type PolicyData = components["schemas"]["SlaPolicy"];
 
 const PRIORITY_LABELS: Record<Priority, string> = { urgent: "Urgent", high: "High", normal: "Normal", low: "Low" };
 const PAUSABLE = [

@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type FormEvent } from "react";
+import type { components } from "@/lib/api-types";
 import { api, type ApiFailure } from "../api-client";
 import { LocalTime } from "../local-time";
 import { ActionFeedback } from "../use-api-action";
@@ -11,20 +12,9 @@ import { ShownOnce } from "./shown-once";
 import { EnumOptions } from "@/components/enum-options";
 import { ROLE_KEYS, ROLE_LABELS } from "@/lib/ticket-labels";
 
-type Role = "admin" | "agent" | "customer";
-
-export type AdminUserRow = {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  blocked: boolean;
-  invited: boolean;
-  mustChangePassword: boolean;
-  twoFactorEnabled: boolean;
-  lastSignInAt: string | null;
-  createdAt: string;
-};
+// The API's own types, generated from its OpenAPI document (src/lib/api-types.ts), not hand copies.
+type Role = components["schemas"]["UserDetail"]["role"];
+export type AdminUserRow = components["schemas"]["UserDetail"];
 
 type Created = { id: string; email: string; name: string; invited: boolean; inviteUrl: string | null; inviteExpiresAt: string | null };
 

@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type FormEvent } from "react";
+import type { components } from "@/lib/api-types";
 import { api, type ApiFailure } from "../api-client";
 import { LocalTime } from "../local-time";
 import { ActionFeedback } from "../use-api-action";
@@ -11,17 +12,9 @@ import s from "./admin.module.css";
 import { ConfirmDialog } from "./confirm-dialog";
 import { ShownOnce } from "./shown-once";
 
-export type WebhookData = { id: string; url: string; events: string[]; active: boolean; secretHint: string; createdAt: string; updatedAt: string; secret?: string };
-export type DeliveryData = {
-  id: string;
-  event: string;
-  status: string;
-  attempts: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  createdAt: string;
-  deliveredAt: string | null;
-};
+// The API's own types, generated from its OpenAPI document (src/lib/api-types.ts), not hand copies.
+export type WebhookData = components["schemas"]["Webhook"];
+export type DeliveryData = components["schemas"]["WebhookDelivery"];
 
 const EVENT_TEXT: Record<string, string> = {
   "sla.warning": "SLA warning — a target is about to be missed",

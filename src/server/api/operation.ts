@@ -2,6 +2,7 @@ import "server-only";
 import type { ZodType } from "zod";
 import { ROUTE_RULES, type RouteRule, type SignedInRule } from "../authz/rules";
 import type { Scope, StreamScope } from "../core/scope";
+import type { ErrorCode } from "../core/errors";
 import type { Admission } from "../ratelimit/admission";
 import { publicRun, serve, signedInRun, streamingRun, toResponse, type RawParams, type Spec } from "../http/route";
 import { idempotencyDoc, idempotentRun, idempotentStream } from "./idempotent-operation";
@@ -47,10 +48,15 @@ export type OperationDef<C extends RouteRule, P, Q, B> = {
   responseHeaders?: Record<string, string>;
   /** Status of a successful response (204: the handler returns nothing). */
   status: number;
+  /**
+   * Errors the handler answers beyond those the document derives from the operation's shape
+   * (api/openapi.ts errorStatuses): e.g. a public operation's 401 for a wrong password.
+   */
+  errors?: readonly ErrorCode[];
   /** Schema of the successful response body (null for 204, or for a raw body the handler answers itself). */
   response: ZodType | null;
   /** A successful response that is raw bytes of one media type (a handler returning a Response), for the document. */
-  rawResponse?: { mediaType: string; description: string };
+  rawResponse?: { mediaType: string | readonly string[]; description: string };
   /** A body the handler streams itself (uploads): its multipart/form-data fields, for the document. */
   multipart?: ZodType;
   /** A raw body of one media type a public handler reads itself from call.req (no JSON parsing), for the document. */
@@ -69,6 +75,8 @@ export type OperationDef<C extends RouteRule, P, Q, B> = {
 
 /** A table entry: the contract (for the document and the router) and how to serve it. */
 export type ApiOperation = Omit<OperationDef<RouteRule, unknown, unknown, unknown>, "handler" | "feature" | "rateLimit"> & {
+  /** The feature switch the operation needs, for the document: always, or only for some requests (a search). */
+  needs?: { feature: string; always: boolean };
   /** Runs one request matched to this operation through the request wrapper (src/server/http/route.ts). */
   serve: (req: Request, params: RawParams) => Promise<Response>;
 };
@@ -99,8 +107,11 @@ export function defineOperation<C extends RouteRule, P = undefined, Q = undefine
           return def.idempotent ? idempotentRun(ctx, def.operationId, body, call, (r) => toResponse(r, def.status)) : call();
         });
   if (def.idempotent && roles === null) throw new Error(`${def.operationId}: a public operation has no user to keep Idempotency-Keys for`);
-  return { ...(def.idempotent ? idempotencyDoc(contract) : contract), serve: (req, params) => serve(spec, run, req, async () => params) };
+  return { ...(def.idempotent ? idempotencyDoc(contract) : contract), ...needs(feature), serve: (req, params) => serve(spec, run, req, async () => params) };
 }
+
+const needs = (feature: Admission<never>["feature"]): Pick<ApiOperation, "needs"> =>
+  feature === undefined ? {} : { needs: typeof feature === "string" ? { feature, always: true } : { feature: feature.name, always: false } };
 
 /** A streaming operation's input: path params and query as parsed, and the request whose body it reads. */
 export type StreamInput<P, Q> = { params: P; query: Q; upload: Request };
@@ -150,5 +161,5 @@ export function defineStreamingOperation<P = undefined, Q = undefined, A = unkno
       return stream ? stream.answer(() => handler(scope, { params: ctx.params, query: ctx.query, upload }, prepared)) : handler(scope, { params: ctx.params, query: ctx.query, upload }, prepared);
     },
   );
-  return { ...(def.idempotent ? idempotencyDoc(contract) : contract), serve: (req, params) => serve(spec, run, req, async () => params) };
+  return { ...(def.idempotent ? idempotencyDoc(contract) : contract), ...needs(feature), serve: (req, params) => serve(spec, run, req, async () => params) };
 }

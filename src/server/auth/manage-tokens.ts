@@ -7,6 +7,8 @@ import { apiTokens } from "../db/schema/users";
 import type { OrgSettings } from "../db/schema/orgs";
 import { readOrgSettings } from "../orgs/org-settings";
 import { AppError, notFound } from "../core/errors";
+import { decodeCursor, isKeyCursor, keysetPage, type KeyCursor } from "../core/cursor";
+import type { ListPage } from "../core/list-page";
 import { recordAudit } from "../audit/record-audit";
 import { assertCan } from "../authz/permissions";
 import { mintApiToken, tokenPrefix } from "./api-tokens";
@@ -110,9 +112,9 @@ export async function createToken(scope: Scope, input: CreateToken) {
 }
 
 /** The caller's live tokens (revoked and expired ones are not listed). */
-export async function listTokens(scope: Scope): Promise<{ data: TokenView[] }> {
+export async function listTokens(scope: Scope, page: ListPage): Promise<{ data: TokenView[]; nextCursor: string | null }> {
   const rows = await scope.tx
-    .select()
+    .select({ t: apiTokens, v: sql<string>`${apiTokens.createdAt}::text` })
     .from(apiTokens)
     .where(
       and(
@@ -120,12 +122,18 @@ export async function listTokens(scope: Scope): Promise<{ data: TokenView[] }> {
         isNull(apiTokens.revokedAt),
         eq(apiTokens.sessionVersion, scope.user.sessionVersion),
         sql`(${apiTokens.expiresAt} is null or ${apiTokens.expiresAt} > now())`,
+        page.cursor ? keysetBefore(decodeCursor("tokens", page.cursor, isKeyCursor)) : undefined,
       ),
     )
-    .orderBy(desc(apiTokens.createdAt));
+    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id))
+    .limit(page.limit + 1);
   const policy = await orgTokenPolicy(scope.tx, scope.user.orgId);
+  // The cursor follows the rows read; a token the org's policy has expired since is left out of
+  // the page, which may then hold fewer than `limit` tokens.
+  const { rows: pageRows, nextCursor } = keysetPage("tokens", rows, page.limit, (last) => ({ v: last.v, id: last.t.id }));
   return {
-    data: rows.flatMap((r) => {
+    nextCursor,
+    data: pageRows.map((x) => x.t).flatMap((r) => {
       const expires = effectiveTokenExpiry(r, policy);
       if (expires && expires.getTime() <= Date.now()) return [];
       return [
@@ -141,6 +149,8 @@ export async function listTokens(scope: Scope): Promise<{ data: TokenView[] }> {
     }),
   };
 }
+
+const keysetBefore = (c: KeyCursor) => sql`(${apiTokens.createdAt}, ${apiTokens.id}) < (${c.v}::timestamptz, ${c.id}::uuid)`;
 
 /** Revokes one of the caller's own tokens; someone else's (or another org's) is 404. */
 export async function revokeToken(scope: Scope, id: string): Promise<void> {

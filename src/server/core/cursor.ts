@@ -17,7 +17,10 @@ export type CursorList =
   | "comments"
   | "users"
   | "notifications"
+  | "webhooks"
   | "webhook-deliveries"
+  | "tokens"
+  | "ticket-events"
   | "attachments"
   | "audit";
 

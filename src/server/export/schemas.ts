@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PARAM_DOC_META } from "../core/list-page";
 import { zQueryDateTime } from "../core/query-dates";
 import { ZComment, ZTicket } from "../tickets/schemas";
 
@@ -25,7 +26,11 @@ export const ZIncrementalQuery = z
       .transform(Number)
       .pipe(z.number().int().min(1).max(MAX_INCREMENTAL_PAGE, { message: `must be an integer from 1 to ${MAX_INCREMENTAL_PAGE}` }))
       .optional()
-      .default(MAX_INCREMENTAL_PAGE),
+      .default(MAX_INCREMENTAL_PAGE)
+      .meta({
+        [PARAM_DOC_META]: { schema: { type: "integer", minimum: 1, maximum: MAX_INCREMENTAL_PAGE, default: MAX_INCREMENTAL_PAGE } },
+        description: `Rows per page, 1–${MAX_INCREMENTAL_PAGE} (default ${MAX_INCREMENTAL_PAGE})`,
+      }),
   })
   .refine((q) => (q.startTime === undefined) !== (q.cursor === undefined), { message: "send either startTime (first page) or cursor (the pages after)" });
 export type IncrementalQuery = z.infer<typeof ZIncrementalQuery>;

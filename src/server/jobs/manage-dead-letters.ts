@@ -49,9 +49,10 @@ function item(d: DeadLetter): DeadLetterItem {
   };
 }
 
-export async function listOrgDeadLetters(scope: Scope, query: ListDeadLetters): Promise<{ data: DeadLetterItem[] }> {
-  const rows = await listDeadLetters({ orgId: scope.user.orgId, queues: query.queue ? [query.queue] : ADMIN_QUEUES, limit: query.limit });
-  return { data: rows.map(item) };
+/** The newest `limit` dead letters; hasMore says more wait behind them (act on these, or narrow by queue). */
+export async function listOrgDeadLetters(scope: Scope, query: ListDeadLetters): Promise<{ data: DeadLetterItem[]; hasMore: boolean }> {
+  const rows = await listDeadLetters({ orgId: scope.user.orgId, queues: query.queue ? [query.queue] : ADMIN_QUEUES, limit: query.limit + 1 });
+  return { data: rows.slice(0, query.limit).map(item), hasMore: rows.length > query.limit };
 }
 
 const gone = () => new AppError("not_found", "no such dead letter (it may have been replayed or dropped already)");

@@ -11,7 +11,7 @@ import type { Scope } from "../core/scope";
 import { refusedUrlReason } from "../outbound/guard";
 import { auditActor } from "../authz/actor";
 import { assertCan } from "../authz/permissions";
-import { zLimit } from "../core/list-page";
+import { zLimit, type ListPage } from "../core/list-page";
 
 export const WEBHOOK_EVENTS = ["sla.warning", "sla.breach", "ticket.created", "ticket.assigned", "ticket.replied"] as const;
 
@@ -55,10 +55,22 @@ function toView(w: Row, revealSecret = false) {
   };
 }
 
-export async function listWebhooks(scope: Scope) {
+/** The org's webhooks, oldest first, keyset-paginated on (createdAt, id). */
+export async function listWebhooks(scope: Scope, page: ListPage) {
   assertCan(scope.user, "org.admin");
-  const rows = await scope.tx.select().from(webhooks).orderBy(webhooks.createdAt);
-  return { data: rows.map((r) => toView(r)) };
+  const where = [];
+  if (page.cursor) {
+    const c = decodeCursor("webhooks", page.cursor, isKeyCursor);
+    where.push(sql`(${webhooks.createdAt}, ${webhooks.id}) > (${c.v}::timestamptz, ${c.id}::uuid)`);
+  }
+  const rows = await scope.tx
+    .select({ w: webhooks, v: sql<string>`${webhooks.createdAt}::text` })
+    .from(webhooks)
+    .where(and(...where))
+    .orderBy(webhooks.createdAt, webhooks.id)
+    .limit(page.limit + 1);
+  const { rows: pageRows, nextCursor } = keysetPage("webhooks", rows, page.limit, (last) => ({ v: last.v, id: last.w.id }));
+  return { data: pageRows.map((r) => toView(r.w)), nextCursor };
 }
 
 /** A receiver inside Beacon's network (loopback, private, link-local, metadata …) is refused when saved (decision 021). */

@@ -6,6 +6,7 @@ import { withPageContext } from "@/server/auth/page-context";
 import { requireAdmin } from "../require-admin";
 import { isFeatureEnabled } from "@/server/flags/flags";
 import { listDeliveries, listWebhooks, WEBHOOK_EVENTS, ZListDeliveries } from "@/server/webhooks/manage-webhooks";
+import { allPages } from "@/server/core/list-page";
 
 export const metadata: Metadata = { title: "Webhooks" };
 
@@ -15,7 +16,7 @@ export default async function WebhooksPage() {
   const user = await requireAdmin("/admin/webhooks");
   const data = await withPageContext(user, async (scope) => {
     const enabled = await isFeatureEnabled(scope.tx, scope.user.orgId, "webhooks");
-    const { data: hooks } = await listWebhooks(scope);
+    const hooks = await allPages((page) => listWebhooks(scope, page));
     const rows: { hook: WebhookData; deliveries: DeliveryData[]; nextCursor: string | null }[] = [];
     for (const hook of hooks) {
       const d = await listDeliveries(scope, hook.id, ZListDeliveries.parse({ limit: RECENT }));

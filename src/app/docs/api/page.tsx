@@ -7,7 +7,7 @@ import { openApiDocument } from "@/server/api/openapi";
 export const metadata: Metadata = { title: "API reference" };
 
 type Schema = Record<string, unknown>;
-type Parameter = { name: string; in: string; required: boolean; schema: Schema };
+type Parameter = { name: string; in: string; required: boolean; schema: Schema; description?: string };
 type Operation = {
   summary: string;
   tags: string[];
@@ -15,9 +15,16 @@ type Operation = {
   parameters: Parameter[];
   /** application/json, or multipart/form-data for an upload. */
   requestBody?: { content: Record<string, { schema: Schema }> };
-  responses: Record<string, { description?: string; $ref?: string; headers?: Record<string, { description: string }>; content?: Record<string, { schema: Schema }> }>;
+  responses: Record<string, { description?: string; $ref?: string; headers?: Record<string, { description?: string; $ref?: string }>; content?: Record<string, { schema: Schema }> }>;
 };
-type Doc = { info: { title: string; description: string; version: string }; paths: Record<string, Record<string, Operation>>; components: { responses: { Error: { content: { "application/json": { schema: Schema } } } } } };
+type Doc = {
+  info: { title: string; description: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Schema>; headers: Record<string, { description: string }> };
+};
+
+/** "#/components/schemas/Ticket" → "Ticket". */
+const refName = (ref: unknown) => (typeof ref === "string" ? ref.split("/").pop()! : "");
 
 const ROLES: Record<string, string> = {
   public: "No sign-in needed",
@@ -47,6 +54,8 @@ const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(
 
 /** A short type for a parameter table: `string (uuid)`, `"me" | "none" | string (uuid)`, `one of "a", "b"`. */
 function typeOf(s: Schema): string {
+  if (typeof s.$ref === "string") return refName(s.$ref);
+  if (s.type === "array" && s.items && typeof s.items === "object") return `list of ${typeOf(s.items as Schema)}`;
   if (s.const !== undefined) return JSON.stringify(s.const);
   if (Array.isArray(s.enum)) {
     const values = (s.enum as unknown[]).map((v) => JSON.stringify(v));
@@ -60,6 +69,14 @@ function typeOf(s: Schema): string {
 }
 
 function JsonBlock({ label, value }: { label: string; value: unknown }) {
+  const named = value && typeof value === "object" && "$ref" in value ? refName((value as Schema).$ref) : null;
+  if (named) {
+    return (
+      <p className="api-roles">
+        <strong>{label}:</strong> <a href={`#schema-${slug(named)}`}>{named}</a>
+      </p>
+    );
+  }
   return (
     <details className="schema">
       <summary>{label}</summary>
@@ -77,7 +94,7 @@ export default async function ApiDocsPage() {
   );
   const rank = (t: string) => (TAG_ORDER.includes(t) ? TAG_ORDER.indexOf(t) : TAG_ORDER.length);
   const tags = [...new Set(ops.map((o) => o.op.tags[0] ?? "other"))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  const errorSchema = doc.components.responses.Error.content["application/json"].schema;
+  const schemas = Object.entries(doc.components.schemas);
 
   return (
     <>
@@ -168,7 +185,7 @@ export default async function ApiDocsPage() {
                     ))}
                     {Object.entries(ok?.headers ?? {}).map(([name, h]) => (
                       <p key={name} className="api-roles">
-                        <strong>Response header <code>{name}</code>:</strong> {h.description}
+                        <strong>Response header <code>{name}</code>:</strong> {h.description ?? doc.components.headers[refName(h.$ref)]?.description}
                       </p>
                     ))}
                     {ok?.content ? (
@@ -179,7 +196,8 @@ export default async function ApiDocsPage() {
                       <p className="muted">Response {okStatus}: no content.</p>
                     )}
                     <p className="api-errors">
-                      <strong>Errors:</strong> {errors.join(", ")} — each as <code>{'{"error":{code,message,details?}}'}</code>.
+                      <strong>Errors:</strong> {errors.join(", ")} — each as <code>{'{"error":{code,message,details?}}'}</code>, or{" "}
+                      <a href="#schema-problem">problem details</a> for <code>Accept: application/problem+json</code>.
                     </p>
                   </article>
                 );
@@ -187,9 +205,13 @@ export default async function ApiDocsPage() {
           </section>
         ))}
 
-        <section aria-labelledby="errors-title" className="api-tag">
-          <h2 id="errors-title">Error body</h2>
-          <JsonBlock label="Error schema" value={errorSchema} />
+        <section aria-labelledby="schemas-title" className="api-tag">
+          <h2 id="schemas-title">Schemas</h2>
+          {schemas.map(([name, schema]) => (
+            <div key={name} id={`schema-${slug(name)}`}>
+              <JsonBlock label={name} value={schema} />
+            </div>
+          ))}
         </section>
         <p>
           <Link href="/">Back to Beacon</Link>

@@ -31,6 +31,7 @@ import { isStaffView, type CommentView } from "@/server/tickets/schemas";
 import { ticketEvents, type TicketEvent } from "@/server/tickets/ticket-events";
 import { listUsers, ZListUsers } from "@/server/users/list-users";
 import { lookupUsers, type UserSummary } from "@/server/users/lookup-users";
+import { allPages } from "@/server/core/list-page";
 
 type Params = Promise<{ id: string }>;
 
@@ -75,7 +76,7 @@ const load = cache(async (user: PageUser, id: string) => {
     if (!can(user, "ticket.events", ticket)) {
       return { ticket, version, comments, files, warningMinutes, events: [] as TicketEvent[], agents: [], people: new Map<string, UserSummary>(), ccs: [] as string[], emailsReplies: false, bouncing: null as TicketBouncing | null };
     }
-    const events = (await ticketEvents(scope, id)).data;
+    const events = await allPages((page) => ticketEvents(scope, id, page));
     const agents = await assignableStaff(scope);
     const ids = [ticket.requesterId, isStaffView(ticket) ? ticket.assigneeId : null, ...comments.map((c) => c.authorId), ...events.map((e) => e.actorId)].filter((x): x is string => Boolean(x));
     const people = await lookupUsers(scope, ids);

@@ -16,6 +16,8 @@ export const AUTH_OPERATIONS = [
     tag: "auth",
     can: "public",
     body: ZGrantToken,
+    // A wrong email, password or one-time code; several orgs for the email and no org named.
+    errors: ["unauthenticated"],
     status: 201,
     response: z.object({ token: z.string(), expiresAt: z.iso.datetime() }),
     handler: (call, { body }) => grantToken(call, body),
@@ -28,6 +30,8 @@ export const AUTH_OPERATIONS = [
     tag: "auth",
     can: "public",
     body: ZCompleteSetup,
+    // A link that is unknown, used or expired.
+    errors: ["not_found"],
     status: 200,
     response: z.object({ email: z.string(), org: z.string() }),
     handler: (call, { body }) => completeSetup(body, call.requestId),

@@ -9,12 +9,13 @@ import { connectMailbox, disconnectMailbox, listMailboxes, updateMailbox, ZConne
 import { originalMessage } from "../../email/original-message";
 import { downloadInboundMessage, listWaitingInbound, ZInboundItem, ZListInbound } from "../../email/inbound-admin";
 import { listEmailTemplates, putEmailTemplate, resetEmailTemplate, ZEmailTemplate, ZPutEmailTemplate, ZTemplateKindParam } from "../../email/templates";
+import { wholeList, zWholeList } from "../../core/list-page";
 import { defineOperation } from "../operation";
 
 // The email channel's endpoints (issue 12 items 1, 2, 5, 8; SPEC §11): support addresses, IMAP
 // mailboxes, the provider webhook and its secret, and a ticket's CCs.
 
-const ZMailbox = z.object({
+export const ZMailbox = z.object({
   id: z.uuid(), addressId: z.uuid(), address: z.string(), host: z.string(), port: z.number().int(), tlsMode: z.enum(["tls", "starttls", "none"]),
   username: z.string(), folder: z.string(), afterImport: z.enum(["mark_seen", "move"]), moveTo: z.string().nullable(), enabled: z.boolean(),
   uidValidity: z.number().nullable(), lastUid: z.number(), lastFetchedAt: z.iso.datetime().nullable(), lastError: z.string().nullable(),
@@ -24,8 +25,8 @@ const ZMailbox = z.object({
 const ADDRESS_OPERATIONS = [
   defineOperation({
     method: "GET", path: "/api/v1/email/addresses", operationId: "listEmailAddresses", summary: "The org's support addresses, the default first",
-    tag: "email", can: "org.admin", status: 200, response: z.object({ data: z.array(ZAddress) }),
-    handler: (scope) => listAddresses(scope),
+    tag: "email", can: "org.admin", status: 200, response: zWholeList(ZAddress),
+    handler: (scope) => wholeList(listAddresses(scope)),
   }),
   defineOperation({
     method: "POST", path: "/api/v1/email/addresses", operationId: "createEmailAddress", idempotent: true,
@@ -56,8 +57,8 @@ const MAILBOX_OPERATIONS = [
   defineOperation({
     method: "GET", path: "/api/v1/email/mailboxes", operationId: "listEmailMailboxes",
     summary: "The org's IMAP mailboxes with their last fetch and last error (never the password)",
-    tag: "email", can: "org.admin", status: 200, response: z.object({ data: z.array(ZMailbox) }),
-    handler: (scope) => listMailboxes(scope),
+    tag: "email", can: "org.admin", status: 200, response: zWholeList(ZMailbox),
+    handler: (scope) => wholeList(listMailboxes(scope)),
   }),
   defineOperation({
     method: "POST", path: "/api/v1/email/mailboxes", operationId: "connectEmailMailbox", idempotent: true,
@@ -87,6 +88,7 @@ const WEBHOOK_INTAKE_OPERATIONS = [
       "The message is stored for the support address it was delivered to (Delivered-To, X-Original-To, To or Cc, or `?recipient=`): 400 when none is the org's. " +
       "Over INBOUND_MAX_BYTES: 413. Not message/rfc822: 415. Intake switched off (email_inbound): 503 feature_disabled and nothing stored, so the provider retries (decision 039).",
     tag: "email", can: "public",
+    errors: ["unauthenticated"],
     query: z.strictObject({ recipient: z.string().max(320).optional() }),
     rawBody: { mediaType: "message/rfc822", description: "The raw message, exactly as received (up to INBOUND_MAX_BYTES)" },
     status: 202, response: z.object({ id: z.uuid() }),
@@ -116,8 +118,8 @@ const WEBHOOK_INTAKE_OPERATIONS = [
 const CC_OPERATIONS = [
   defineOperation({
     method: "GET", path: "/api/v1/tickets/{id}/ccs", operationId: "listTicketCcs", summary: "A ticket's CCs (staff only: customers never see other participants' addresses)",
-    tag: "email", can: "staff", params: zUuidParam, status: 200, response: z.object({ data: z.array(ZTicketCc) }),
-    handler: (scope, { params }) => listCcs(scope, { ticketId: params.id }),
+    tag: "email", can: "staff", params: zUuidParam, status: 200, response: zWholeList(ZTicketCc),
+    handler: (scope, { params }) => wholeList(listCcs(scope, { ticketId: params.id })),
   }),
   defineOperation({
     method: "POST", path: "/api/v1/tickets/{id}/ccs", operationId: "addTicketCc", idempotent: true,

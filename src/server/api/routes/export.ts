@@ -18,6 +18,8 @@ export const EXPORT_OPERATIONS = [
     status: 200,
     // The handler answers with the streamed CSV or ndjson itself, not a JSON body.
     response: null,
+    rawResponse: { mediaType: ["text/csv", "application/x-ndjson"], description: "The tickets, as the format parameter asks: CSV or ndjson, streamed" },
+    responseHeaders: { "Content-Disposition": "attachment; filename=\"tickets-<date>.<csv|ndjson>\"" },
     feature: "export",
     handler: (scope, { query }) => startTicketExport(scope, query),
   }),

@@ -1,9 +1,9 @@
 import "server-only";
-import { z } from "zod";
 import { listFlags, putFlag, ZFlag, ZPutFlag } from "../../flags/flags";
+import { wholeList, zWholeList } from "../../core/list-page";
 import { defineOperation } from "../operation";
 
-const ZFlags = z.object({ data: z.array(ZFlag) });
+const ZFlags = zWholeList(ZFlag);
 
 export const FEATURE_FLAG_OPERATIONS = [
   defineOperation({
@@ -15,7 +15,7 @@ export const FEATURE_FLAG_OPERATIONS = [
     can: "org.admin",
     status: 200,
     response: ZFlags,
-    handler: (scope) => listFlags(scope),
+    handler: (scope) => wholeList(listFlags(scope)),
   }),
   defineOperation({
     method: "PUT",
@@ -27,6 +27,6 @@ export const FEATURE_FLAG_OPERATIONS = [
     body: ZPutFlag,
     status: 200,
     response: ZFlags,
-    handler: (scope, { body }) => putFlag(scope, body),
+    handler: (scope, { body }) => wholeList(putFlag(scope, body)),
   }),
 ];

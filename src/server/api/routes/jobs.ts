@@ -14,7 +14,10 @@ export const JOB_OPERATIONS = [
     can: "org.admin",
     query: ZListDeadLetters,
     status: 200,
-    response: z.object({ data: z.array(ZDeadLetterItem) }),
+    response: z.object({
+      data: z.array(ZDeadLetterItem),
+      hasMore: z.boolean().meta({ description: "More dead letters wait behind these (the list has no cursor: replay or drop these, or narrow by queue)" }),
+    }),
     handler: (scope, { query }) => listOrgDeadLetters(scope, query),
   }),
   defineOperation({

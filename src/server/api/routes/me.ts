@@ -8,6 +8,7 @@ import {
   ZConfirmTwoFactor, ZDisableTwoFactor, ZRecoveryCodes, ZRegenerateRecoveryCodes, ZTwoFactorSetup, ZTwoFactorStatus,
 } from "../../auth/two-factor";
 import { zUuidParam } from "../../http/route";
+import { page, ZListPage } from "../../tickets/schemas";
 import { getMe } from "../../users/get-me";
 import { defineOperation } from "../operation";
 
@@ -15,11 +16,11 @@ import { defineOperation } from "../operation";
 // sign-in. A user who must first change their password may still read /me and change it; one who
 // must first set up two-factor sign-in may still read /me and use /me/2fa (src/server/auth/principal.ts).
 
-const ZMe = z.object({ id: z.uuid(), email: z.string(), name: z.string(), role: z.enum(ROLES), orgId: z.uuid(), mustChangePassword: z.boolean() });
-const ZTokenItem = z.object({
+export const ZMe = z.object({ id: z.uuid(), email: z.string(), name: z.string(), role: z.enum(ROLES), orgId: z.uuid(), mustChangePassword: z.boolean() });
+export const ZTokenItem = z.object({
   id: z.uuid(), prefix: z.string(), name: z.string(), createdAt: z.iso.datetime(), lastUsedAt: z.iso.datetime().nullable(), expiresAt: z.iso.datetime().nullable(),
 });
-const ZCreatedToken = z.object({ id: z.uuid(), token: z.string(), name: z.string(), expiresAt: z.iso.datetime().nullable() });
+export const ZCreatedToken = z.object({ id: z.uuid(), token: z.string(), name: z.string(), expiresAt: z.iso.datetime().nullable() });
 
 export const ME_OPERATIONS = [
   defineOperation({
@@ -52,12 +53,13 @@ export const ME_OPERATIONS = [
     method: "GET",
     path: "/api/v1/me/tokens",
     operationId: "listMyTokens",
-    summary: "Your live API tokens",
+    summary: "Your live API tokens, newest first",
     tag: "me",
     can: "signed-in",
+    query: ZListPage,
     status: 200,
-    response: z.object({ data: z.array(ZTokenItem) }),
-    handler: (scope) => listTokens(scope),
+    response: page(ZTokenItem),
+    handler: (scope, { query }) => listTokens(scope, query),
   }),
   defineOperation({
     method: "POST",

@@ -1,9 +1,9 @@
 import "server-only";
-import { z } from "zod";
 import { zUuidParam } from "../../http/route";
 import { createPolicy, deletePolicy, getVersionedPolicy, listPolicies, updateVersionedPolicy } from "../../sla-policies/manage-policies";
 import { ZCreatePolicy, ZPolicy, ZUpdatePolicy } from "../../sla-policies/schemas";
 import { ifMatchVersions, withEtag } from "../if-match";
+import { wholeList, zWholeList } from "../../core/list-page";
 import { defineOperation } from "../operation";
 
 export const SLA_POLICY_OPERATIONS = [
@@ -15,8 +15,8 @@ export const SLA_POLICY_OPERATIONS = [
     tag: "sla",
     can: "org.admin",
     status: 200,
-    response: z.object({ data: z.array(ZPolicy) }),
-    handler: (scope) => listPolicies(scope),
+    response: zWholeList(ZPolicy),
+    handler: (scope) => wholeList(listPolicies(scope)),
   }),
   defineOperation({
     method: "POST",

@@ -1,5 +1,4 @@
 import "server-only";
-import { z } from "zod";
 import { zUuidParam } from "../../http/route";
 import { addComment } from "../../tickets/add-comment";
 import { createTicket } from "../../tickets/create-ticket";
@@ -125,8 +124,9 @@ export const TICKET_OPERATIONS = [
     // Staff only (ticket.events), checked once the ticket is found: a ticket a customer cannot see stays a 404.
     domainCan: "staff",
     params: zUuidParam,
+    query: ZListPage,
     status: 200,
-    response: z.object({ data: z.array(ZTicketEvent) }),
-    handler: (scope, { params }) => ticketEvents(scope, params.id),
+    response: page(ZTicketEvent),
+    handler: (scope, { params, query }) => ticketEvents(scope, params.id, query),
   }),
 ];

@@ -1,6 +1,5 @@
 import "server-only";
-import { z } from "zod";
-import { page } from "../../tickets/schemas";
+import { page, ZListPage } from "../../tickets/schemas";
 import { zUuidParam } from "../../http/route";
 import {
   createWebhook, deleteWebhook, getVersionedWebhook, listDeliveries, listWebhooks, updateVersionedWebhook, ZCreateWebhook, ZDelivery, ZListDeliveries, ZUpdateWebhook, ZWebhook,
@@ -13,12 +12,13 @@ export const WEBHOOK_OPERATIONS = [
     method: "GET",
     path: "/api/v1/webhooks",
     operationId: "listWebhooks",
-    summary: "Webhooks of the org",
+    summary: "Webhooks of the org, oldest first",
     tag: "webhooks",
     can: "org.admin",
+    query: ZListPage,
     status: 200,
-    response: z.object({ data: z.array(ZWebhook) }),
-    handler: (scope) => listWebhooks(scope),
+    response: page(ZWebhook),
+    handler: (scope, { query }) => listWebhooks(scope, query),
   }),
   defineOperation({
     method: "POST",
