@@ -146,6 +146,518 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/triggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's trigger (event rule)s in the order they run (position, then creation)
+         * @description The org's trigger (event rule)s in the order they run (position, then creation)
+         *
+         *     Who may call it: Admins.
+         */
+        get: operations["listTriggers"];
+        put?: never;
+        /**
+         * Create a trigger (event rule); without a position it goes last (400 naming every bad path: shape, placeholders, references to rows not of this org)
+         * @description Create a trigger (event rule); without a position it goes last (400 naming every bad path: shape, placeholders, references to rows not of this org)
+         *
+         *     Who may call it: Admins.
+         */
+        post: operations["createTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/triggers/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the order trigger (event rule)s run in: ids lists every one exactly once, first to last (positions become 0, 1, 2…)
+         * @description Set the order trigger (event rule)s run in: ids lists every one exactly once, first to last (positions become 0, 1, 2…)
+         *
+         *     Who may call it: Admins.
+         */
+        put: operations["reorderTriggers"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/triggers/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a draft trigger (event rule) without saving it: 200 {valid: true}, or the 400 saving would answer (details.issues[].path per problem)
+         * @description Check a draft trigger (event rule) without saving it: 200 {valid: true}, or the 400 saving would answer (details.issues[].path per problem)
+         *
+         *     Who may call it: Admins.
+         */
+        post: operations["validateTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/triggers/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run of a draft trigger (event rule) against ticket #ticketNumber: whether it matches and what it would change; nothing is written
+         * @description `event` is the write to imagine (default `updated`). 404 when the org has no such ticket; 409 when an action cannot run on it.
+         *
+         *     Who may call it: Admins.
+         */
+        post: operations["testTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/triggers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One trigger (event rule), with its last error and how often it fired
+         * @description One trigger (event rule), with its last error and how often it fired
+         *
+         *     Who may call it: Admins.
+         */
+        get: operations["getTrigger"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a trigger (event rule)
+         * @description Delete a trigger (event rule)
+         *
+         *     Who may call it: Admins.
+         */
+        delete: operations["deleteTrigger"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a trigger (event rule): the fields sent replace its own (`{active: false}` disables it); clears its last error
+         * @description Change a trigger (event rule): the fields sent replace its own (`{active: false}` disables it); clears its last error
+         *
+         *     Who may call it: Admins.
+         */
+        patch: operations["updateTrigger"];
+        trace?: never;
+    };
+    "/api/v1/triggers/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run of a saved trigger (event rule) (active or not) against ticket #ticketNumber; nothing is written
+         * @description Dry run of a saved trigger (event rule) (active or not) against ticket #ticketNumber; nothing is written
+         *
+         *     Who may call it: Admins.
+         */
+        post: operations["testSavedTrigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's automation (time rule)s in the order they run (position, then creation)
+         * @description The org's automation (time rule)s in the order they run (position, then creation)
+         *
+         *     Who may call it: Admins.
+         */
+        get: operations["listAutomations"];
+        put?: never;
+        /**
+         * Create a automation (time rule); without a position it goes last (400 naming every bad path: shape, placeholders, references to rows not of this org)
+         * @description Create a automation (time rule); without a position it goes last (400 naming every bad path: shape, placeholders, references to rows not of this org)
+         *
+         *     Who may call it: Admins.
+         */
+        post: operations["createAutomation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the order automation (time rule)s run in: ids lists every one exactly once, first to last (positions become 0, 1, 2…)
+         * @description Set the order automation (time rule)s run in: ids lists every one exactly once, first to last (positions become 0, 1, 2…)
+         *
+         *     Who may call it: Admins.
+         */
+        put: operations["reorderAutomations"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a draft automation (time rule) without saving it: 200 {valid: true}, or the 400 saving would answer (details.issues[].path per problem)
+         * @description Check a draft automation (time rule) without saving it: 200 {valid: true}, or the 400 saving would answer (details.issues[].path per problem)
+         *
+         *     Who may call it: Admins.
+         */
+        post: operations["validateAutomation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run of a draft automation (time rule) against ticket #ticketNumber: whether it matches and what it would change; nothing is written
+         * @description Hours are counted from the ticket's stored anchors, now. 404 when the org has no such ticket; 409 when an action cannot run on it.
+         *
+         *     Who may call it: Admins.
+         */
+        post: operations["testAutomation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One automation (time rule), with its last error and how often it fired
+         * @description One automation (time rule), with its last error and how often it fired
+         *
+         *     Who may call it: Admins.
+         */
+        get: operations["getAutomation"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a automation (time rule)
+         * @description Delete a automation (time rule)
+         *
+         *     Who may call it: Admins.
+         */
+        delete: operations["deleteAutomation"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a automation (time rule): the fields sent replace its own (`{active: false}` disables it); clears its last error
+         * @description Change a automation (time rule): the fields sent replace its own (`{active: false}` disables it); clears its last error
+         *
+         *     Who may call it: Admins.
+         */
+        patch: operations["updateAutomation"];
+        trace?: never;
+    };
+    "/api/v1/automations/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run of a saved automation (time rule) (active or not) against ticket #ticketNumber; nothing is written
+         * @description Dry run of a saved automation (time rule) (active or not) against ticket #ticketNumber; nothing is written
+         *
+         *     Who may call it: Admins.
+         */
+        post: operations["testSavedAutomation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's agent groups (teams) with their members and who is away
+         * @description The org's agent groups (teams) with their members and who is away
+         *
+         *     Who may call it: Agents and admins.
+         */
+        get: operations["listGroups"];
+        put?: never;
+        /**
+         * Create a group; memberIds must be active agents or admins of this org (400 naming each other one; 409 when the name is taken)
+         * @description Create a group; memberIds must be active agents or admins of this org (400 naming each other one; 409 when the name is taken)
+         *
+         *     Who may call it: Admins.
+         */
+        post: operations["createGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One group with its members
+         * @description One group with its members
+         *
+         *     Who may call it: Agents and admins.
+         */
+        get: operations["getGroup"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a group (rules that name it fail, are skipped and show the error, until edited)
+         * @description Delete a group (rules that name it fail, are skipped and show the error, until edited)
+         *
+         *     Who may call it: Admins.
+         */
+        delete: operations["deleteGroup"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a group and/or set its members (memberIds: the whole list; members kept keep their away flag)
+         * @description Rename a group and/or set its members (memberIds: the whole list; members kept keep their away flag)
+         *
+         *     Who may call it: Admins.
+         */
+        patch: operations["updateGroup"];
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Mark a member away (assignment rules skip them) or back: agents their own flag, admins anyone's
+         * @description Mark a member away (assignment rules skip them) or back: agents their own flag, admins anyone's
+         *
+         *     Who may call it: Agents and admins.
+         */
+        patch: operations["setGroupMemberAway"];
+        trace?: never;
+    };
+    "/api/v1/macros": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The macros the caller may use: the shared ones and their own personal ones, by name
+         * @description The macros the caller may use: the shared ones and their own personal ones, by name
+         *
+         *     Who may call it: Agents and admins.
+         */
+        get: operations["listMacros"];
+        put?: never;
+        /**
+         * Create a macro: shared (admins; the default) or personal (shared: false, any agent); placeholders and references are checked (400 naming each)
+         * @description Create a macro: shared (admins; the default) or personal (shared: false, any agent); placeholders and references are checked (400 naming each)
+         *
+         *     Who may call it: Agents and admins.
+         */
+        post: operations["createMacro"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/macros/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a draft macro without saving it: 200 {valid: true}, or the 400 saving would answer
+         * @description Check a draft macro without saving it: 200 {valid: true}, or the 400 saving would answer
+         *
+         *     Who may call it: Agents and admins.
+         */
+        post: operations["validateMacro"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/macros/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One macro (a shared one or the caller's own; another agent's personal macro is a 404)
+         * @description One macro (a shared one or the caller's own; another agent's personal macro is a 404)
+         *
+         *     Who may call it: Agents and admins.
+         */
+        get: operations["getMacro"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a macro (shared ones: admins only; personal ones: their owner)
+         * @description Delete a macro (shared ones: admins only; personal ones: their owner)
+         *
+         *     Who may call it: Agents and admins.
+         */
+        delete: operations["deleteMacro"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a macro: the fields sent replace its own (shared ones: admins only; personal ones: their owner)
+         * @description Change a macro: the fields sent replace its own (shared ones: admins only; personal ones: their owner)
+         *
+         *     Who may call it: Agents and admins.
+         */
+        patch: operations["updateMacro"];
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/macros/{macroId}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What applying a macro to the ticket would change, and its reply rendered for this ticket; nothing is written
+         * @description What applying a macro to the ticket would change, and its reply rendered for this ticket; nothing is written
+         *
+         *     Who may call it: Agents and admins.
+         */
+        post: operations["previewMacro"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/macros/{macroId}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a macro's field actions to the ticket (audited as ticket.macro_applied) and get its rendered reply for the composer (not sent)
+         * @description 409 on a closed ticket, or when an action cannot run on it (then nothing changes). The reply is returned, not posted: the agent sends it as a comment.
+         *
+         *     Who may call it: Agents and admins.
+         */
+        post: operations["applyMacro"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/email/addresses": {
         parameters: {
             query?: never;
@@ -271,7 +783,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Inbound messages that wait: held by the hourly per-sender cap (with when they are applied) or failed every retry (dead-lettered), newest first
+         * @description Inbound messages that wait: held by the hourly per-sender cap (with when they are applied) or failed every retry (dead-lettered), newest first
+         *
+         *     Who may call it: Admins.
+         */
+        get: operations["listWaitingInboundEmail"];
         put?: never;
         /**
          * Provider webhook: one raw RFC 5322 message, committed before the 202 (the same message again: the same answer, stored once)
@@ -440,6 +958,78 @@ export interface paths {
          *     Who may call it: Admins.
          */
         patch: operations["updateEmailSettings"];
+        trace?: never;
+    };
+    "/api/v1/email/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customer-facing email templates (acknowledgement of a ticket opened by email, solve), the org's own or the default
+         * @description The customer-facing email templates (acknowledgement of a ticket opened by email, solve), the org's own or the default
+         *
+         *     Who may call it: Admins.
+         */
+        get: operations["listEmailTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/email/templates/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace a customer-facing email template (kind: acknowledgement or solved); an unknown {{placeholder}} is a 400 naming it (audited)
+         * @description Replace a customer-facing email template (kind: acknowledgement or solved); an unknown {{placeholder}} is a 400 naming it (audited)
+         *
+         *     Who may call it: Admins.
+         */
+        put: operations["putEmailTemplate"];
+        post?: never;
+        /**
+         * Go back to the built-in default of a customer-facing email template (audited)
+         * @description Go back to the built-in default of a customer-facing email template (audited)
+         *
+         *     Who may call it: Admins.
+         */
+        delete: operations["resetEmailTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/email/inbound/{id}/raw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A stored inbound message of the org, byte for byte, as a download (admin only; another org's id: 404)
+         * @description A stored inbound message of the org, byte for byte, as a download (admin only; another org's id: 404)
+         *
+         *     Who may call it: Admins.
+         */
+        get: operations["downloadInboundEmail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/export/tickets": {
@@ -907,7 +1497,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One SLA policy with its calendar
+         * @description One SLA policy with its calendar
+         *
+         *     Who may call it: Admins.
+         */
+        get: operations["getSlaPolicy"];
         put?: never;
         post?: never;
         /**
@@ -978,8 +1574,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change status, priority, assignee, subject or tags (per role)
-         * @description Change status, priority, assignee, subject or tags (per role)
+         * Change status, priority, assignee, subject or tags (per role). tags replaces the whole list; addTags/removeTags change the tags as they are when the change applies (so concurrent tag edits all survive) and cannot be combined with tags (400)
+         * @description Change status, priority, assignee, subject or tags (per role). tags replaces the whole list; addTags/removeTags change the tags as they are when the change applies (so concurrent tag edits all survive) and cannot be combined with tags (400)
          *
          *     Who may call it: Any signed-in user: customer, agent or admin (what each may see and change is the operation's own rule).
          */
@@ -1217,7 +1813,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One webhook (its secret is never shown again: only its hint)
+         * @description One webhook (its secret is never shown again: only its hint)
+         *
+         *     Who may call it: Admins.
+         */
+        get: operations["getWebhook"];
         put?: never;
         post?: never;
         /**
@@ -1508,7 +2110,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            queue: "email" | "webhook" | "email-inbound" | "email-reply";
+            queue: "email" | "webhook" | "email-inbound" | "email-reply" | "email-customer";
             error: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -1521,6 +2123,8 @@ export interface components {
             inboundId: string | null;
             /** Format: uuid */
             commentId: string | null;
+            /** Format: uuid */
+            ticketId: string | null;
         };
         EmailAddress: {
             /** Format: uuid */
@@ -1543,7 +2147,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_failed" | "invalid_cursor" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "feature_disabled" | "unavailable";
+                code: "validation_failed" | "invalid_cursor" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "idempotency_key_in_flight" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "feature_disabled" | "unavailable";
                 message: string;
                 details?: unknown;
             };
@@ -1573,6 +2177,8 @@ export interface components {
                 requesterId: string;
                 /** Format: uuid */
                 assigneeId: string | null;
+                /** Format: uuid */
+                groupId: string | null;
                 tags: string[];
                 /** Format: date-time */
                 createdAt: string;
@@ -1697,7 +2303,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "invalid_cursor" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "feature_disabled" | "unavailable";
+            code: "validation_failed" | "invalid_cursor" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "idempotency_key_in_flight" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "internal" | "feature_disabled" | "unavailable";
             requestId: string;
             details?: unknown;
         };
@@ -1749,6 +2355,8 @@ export interface components {
             requesterId: string;
             /** Format: uuid */
             assigneeId: string | null;
+            /** Format: uuid */
+            groupId: string | null;
             tags: string[];
             /** Format: date-time */
             createdAt: string;
@@ -1864,8 +2472,12 @@ export interface components {
             priority?: components["schemas"]["TicketPriority"];
             /** Format: uuid */
             assigneeId?: string | null;
+            /** Format: uuid */
+            groupId?: string | null;
             subject?: string;
             tags?: string[];
+            addTags?: string[];
+            removeTags?: string[];
         };
         UpdateUser: {
             name?: string;
@@ -1988,7 +2600,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description conflict: the change conflicts with existing data or a concurrent change */
+        /** @description conflict: the change conflicts with existing data or a concurrent change; or idempotency_key_in_flight: a request with this Idempotency-Key is still running */
         Conflict: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2023,6 +2635,17 @@ export interface components {
         };
         /** @description unsupported_media_type: send the body in the documented media type */
         UnsupportedMediaType: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description idempotency_key_reused: this Idempotency-Key was used within 24 h for another request (method, path or body) */
+        IdempotencyKeyReused: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 [name: string]: unknown;
@@ -2135,7 +2758,10 @@ export interface operations {
     uploadAttachment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2166,6 +2792,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2179,6 +2807,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -2388,6 +3017,8322 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listTriggers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            position: number;
+                            active: boolean;
+                            conditions: {
+                                /** @default [] */
+                                all: (({
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | {
+                                    /** @enum {string} */
+                                    field: "requester";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "requester_domain";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "tags";
+                                    /** @enum {string} */
+                                    op: "includes" | "excludes" | "added" | "removed";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "subject" | "body";
+                                    /** @enum {string} */
+                                    op: "contains" | "not_contains";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "channel";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "web" | "email" | "api";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "event";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "business_hours";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                    /** Format: uuid */
+                                    calendarId: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "sla_breached";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "hours_since";
+                                    /** @enum {string} */
+                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                    /** @enum {string} */
+                                    op: "gte" | "lt";
+                                    value: number;
+                                })[];
+                                /** @default [] */
+                                any: (({
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | {
+                                    /** @enum {string} */
+                                    field: "requester";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "requester_domain";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "tags";
+                                    /** @enum {string} */
+                                    op: "includes" | "excludes" | "added" | "removed";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "subject" | "body";
+                                    /** @enum {string} */
+                                    op: "contains" | "not_contains";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "channel";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "web" | "email" | "api";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "event";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "business_hours";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                    /** Format: uuid */
+                                    calendarId: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "sla_breached";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "hours_since";
+                                    /** @enum {string} */
+                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                    /** @enum {string} */
+                                    op: "gte" | "lt";
+                                    value: number;
+                                })[];
+                            };
+                            actions: ({
+                                /** @enum {string} */
+                                type: "set_status";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                type: "set_priority";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                type: "set_assignee";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                type: "assign_group";
+                                /** Format: uuid */
+                                groupId: string;
+                                /** @enum {string} */
+                                strategy: "round_robin" | "least_open";
+                            } | {
+                                /** @enum {string} */
+                                type: "add_tags";
+                                value: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "remove_tags";
+                                value: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "add_note";
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "email_requester";
+                                subject: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "email_group";
+                                /** Format: uuid */
+                                groupId: string;
+                                subject: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "notify";
+                                /** @enum {string} */
+                                target: "assignee" | "all_agents";
+                                title: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "webhook";
+                                /** Format: uuid */
+                                webhookId: string;
+                            })[];
+                            lastError: string | null;
+                            /** Format: date-time */
+                            lastErrorAt: string | null;
+                            firedCount: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createTrigger: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    position?: number;
+                    /** @default true */
+                    active?: boolean;
+                    conditions: {
+                        /** @default [] */
+                        all?: (({
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | ({
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | {
+                            /** @enum {string} */
+                            field: "requester";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "requester_domain";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "tags";
+                            /** @enum {string} */
+                            op: "includes" | "excludes" | "added" | "removed";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "subject" | "body";
+                            /** @enum {string} */
+                            op: "contains" | "not_contains";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "channel";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "web" | "email" | "api";
+                        } | {
+                            /** @enum {string} */
+                            field: "event";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                        } | {
+                            /** @enum {string} */
+                            field: "business_hours";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                            /** Format: uuid */
+                            calendarId: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "sla_breached";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                        } | {
+                            /** @enum {string} */
+                            field: "hours_since";
+                            /** @enum {string} */
+                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                            /** @enum {string} */
+                            op: "gte" | "lt";
+                            value: number;
+                        })[];
+                        /** @default [] */
+                        any?: (({
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | ({
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | {
+                            /** @enum {string} */
+                            field: "requester";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "requester_domain";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "tags";
+                            /** @enum {string} */
+                            op: "includes" | "excludes" | "added" | "removed";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "subject" | "body";
+                            /** @enum {string} */
+                            op: "contains" | "not_contains";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "channel";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "web" | "email" | "api";
+                        } | {
+                            /** @enum {string} */
+                            field: "event";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                        } | {
+                            /** @enum {string} */
+                            field: "business_hours";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                            /** Format: uuid */
+                            calendarId: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "sla_breached";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                        } | {
+                            /** @enum {string} */
+                            field: "hours_since";
+                            /** @enum {string} */
+                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                            /** @enum {string} */
+                            op: "gte" | "lt";
+                            value: number;
+                        })[];
+                    };
+                    actions: ({
+                        /** @enum {string} */
+                        type: "set_status";
+                        /** @enum {string} */
+                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_priority";
+                        /** @enum {string} */
+                        value: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_assignee";
+                        /** Format: uuid */
+                        value: string | null;
+                    } | {
+                        /** @enum {string} */
+                        type: "assign_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        /** @enum {string} */
+                        strategy: "round_robin" | "least_open";
+                    } | {
+                        /** @enum {string} */
+                        type: "add_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "remove_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "add_note";
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_requester";
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "notify";
+                        /** @enum {string} */
+                        target: "assignee" | "all_agents";
+                        title: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "webhook";
+                        /** Format: uuid */
+                        webhookId: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        position: number;
+                        active: boolean;
+                        conditions: {
+                            /** @default [] */
+                            all: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                            /** @default [] */
+                            any: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                        };
+                        actions: ({
+                            /** @enum {string} */
+                            type: "set_status";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_priority";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_assignee";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            /** @enum {string} */
+                            strategy: "round_robin" | "least_open";
+                        } | {
+                            /** @enum {string} */
+                            type: "add_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "remove_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "add_note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_requester";
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            /** @enum {string} */
+                            target: "assignee" | "all_agents";
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        })[];
+                        lastError: string | null;
+                        /** Format: date-time */
+                        lastErrorAt: string | null;
+                        firedCount: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    reorderTriggers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            position: number;
+                            active: boolean;
+                            conditions: {
+                                /** @default [] */
+                                all: (({
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | {
+                                    /** @enum {string} */
+                                    field: "requester";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "requester_domain";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "tags";
+                                    /** @enum {string} */
+                                    op: "includes" | "excludes" | "added" | "removed";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "subject" | "body";
+                                    /** @enum {string} */
+                                    op: "contains" | "not_contains";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "channel";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "web" | "email" | "api";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "event";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "business_hours";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                    /** Format: uuid */
+                                    calendarId: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "sla_breached";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "hours_since";
+                                    /** @enum {string} */
+                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                    /** @enum {string} */
+                                    op: "gte" | "lt";
+                                    value: number;
+                                })[];
+                                /** @default [] */
+                                any: (({
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | {
+                                    /** @enum {string} */
+                                    field: "requester";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "requester_domain";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "tags";
+                                    /** @enum {string} */
+                                    op: "includes" | "excludes" | "added" | "removed";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "subject" | "body";
+                                    /** @enum {string} */
+                                    op: "contains" | "not_contains";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "channel";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "web" | "email" | "api";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "event";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "business_hours";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                    /** Format: uuid */
+                                    calendarId: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "sla_breached";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "hours_since";
+                                    /** @enum {string} */
+                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                    /** @enum {string} */
+                                    op: "gte" | "lt";
+                                    value: number;
+                                })[];
+                            };
+                            actions: ({
+                                /** @enum {string} */
+                                type: "set_status";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                type: "set_priority";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                type: "set_assignee";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                type: "assign_group";
+                                /** Format: uuid */
+                                groupId: string;
+                                /** @enum {string} */
+                                strategy: "round_robin" | "least_open";
+                            } | {
+                                /** @enum {string} */
+                                type: "add_tags";
+                                value: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "remove_tags";
+                                value: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "add_note";
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "email_requester";
+                                subject: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "email_group";
+                                /** Format: uuid */
+                                groupId: string;
+                                subject: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "notify";
+                                /** @enum {string} */
+                                target: "assignee" | "all_agents";
+                                title: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "webhook";
+                                /** Format: uuid */
+                                webhookId: string;
+                            })[];
+                            lastError: string | null;
+                            /** Format: date-time */
+                            lastErrorAt: string | null;
+                            firedCount: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    validateTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    position?: number;
+                    /** @default true */
+                    active?: boolean;
+                    conditions: {
+                        /** @default [] */
+                        all?: (({
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | ({
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | {
+                            /** @enum {string} */
+                            field: "requester";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "requester_domain";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "tags";
+                            /** @enum {string} */
+                            op: "includes" | "excludes" | "added" | "removed";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "subject" | "body";
+                            /** @enum {string} */
+                            op: "contains" | "not_contains";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "channel";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "web" | "email" | "api";
+                        } | {
+                            /** @enum {string} */
+                            field: "event";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                        } | {
+                            /** @enum {string} */
+                            field: "business_hours";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                            /** Format: uuid */
+                            calendarId: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "sla_breached";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                        } | {
+                            /** @enum {string} */
+                            field: "hours_since";
+                            /** @enum {string} */
+                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                            /** @enum {string} */
+                            op: "gte" | "lt";
+                            value: number;
+                        })[];
+                        /** @default [] */
+                        any?: (({
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | ({
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | {
+                            /** @enum {string} */
+                            field: "requester";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "requester_domain";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "tags";
+                            /** @enum {string} */
+                            op: "includes" | "excludes" | "added" | "removed";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "subject" | "body";
+                            /** @enum {string} */
+                            op: "contains" | "not_contains";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "channel";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "web" | "email" | "api";
+                        } | {
+                            /** @enum {string} */
+                            field: "event";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                        } | {
+                            /** @enum {string} */
+                            field: "business_hours";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                            /** Format: uuid */
+                            calendarId: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "sla_breached";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                        } | {
+                            /** @enum {string} */
+                            field: "hours_since";
+                            /** @enum {string} */
+                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                            /** @enum {string} */
+                            op: "gte" | "lt";
+                            value: number;
+                        })[];
+                    };
+                    actions: ({
+                        /** @enum {string} */
+                        type: "set_status";
+                        /** @enum {string} */
+                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_priority";
+                        /** @enum {string} */
+                        value: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_assignee";
+                        /** Format: uuid */
+                        value: string | null;
+                    } | {
+                        /** @enum {string} */
+                        type: "assign_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        /** @enum {string} */
+                        strategy: "round_robin" | "least_open";
+                    } | {
+                        /** @enum {string} */
+                        type: "add_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "remove_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "add_note";
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_requester";
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "notify";
+                        /** @enum {string} */
+                        target: "assignee" | "all_agents";
+                        title: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "webhook";
+                        /** Format: uuid */
+                        webhookId: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        valid: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    testTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ticketNumber: number;
+                    rule: {
+                        name: string;
+                        position?: number;
+                        /** @default true */
+                        active?: boolean;
+                        conditions: {
+                            /** @default [] */
+                            all?: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                            /** @default [] */
+                            any?: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                        };
+                        actions: ({
+                            /** @enum {string} */
+                            type: "set_status";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_priority";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_assignee";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            /** @enum {string} */
+                            strategy: "round_robin" | "least_open";
+                        } | {
+                            /** @enum {string} */
+                            type: "add_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "remove_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "add_note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_requester";
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            /** @enum {string} */
+                            target: "assignee" | "all_agents";
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        })[];
+                    };
+                    /**
+                     * @default updated
+                     * @enum {string}
+                     */
+                    event?: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        ticketId: string;
+                        changes: {
+                            [key: string]: {
+                                from: unknown;
+                                to: unknown;
+                            };
+                        };
+                        effects: ({
+                            /** @enum {string} */
+                            type: "note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email";
+                            to: string[];
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            to: string[];
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign";
+                            /** Format: uuid */
+                            groupId: string;
+                            strategy: string;
+                            /** Format: uuid */
+                            assigneeId: string | null;
+                        })[];
+                        reply: string | null;
+                        matched: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        position: number;
+                        active: boolean;
+                        conditions: {
+                            /** @default [] */
+                            all: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                            /** @default [] */
+                            any: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                        };
+                        actions: ({
+                            /** @enum {string} */
+                            type: "set_status";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_priority";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_assignee";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            /** @enum {string} */
+                            strategy: "round_robin" | "least_open";
+                        } | {
+                            /** @enum {string} */
+                            type: "add_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "remove_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "add_note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_requester";
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            /** @enum {string} */
+                            target: "assignee" | "all_agents";
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        })[];
+                        lastError: string | null;
+                        /** Format: date-time */
+                        lastErrorAt: string | null;
+                        firedCount: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    position?: number;
+                    active?: boolean;
+                    conditions?: {
+                        /** @default [] */
+                        all?: (({
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | ({
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | {
+                            /** @enum {string} */
+                            field: "requester";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "requester_domain";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "tags";
+                            /** @enum {string} */
+                            op: "includes" | "excludes" | "added" | "removed";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "subject" | "body";
+                            /** @enum {string} */
+                            op: "contains" | "not_contains";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "channel";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "web" | "email" | "api";
+                        } | {
+                            /** @enum {string} */
+                            field: "event";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                        } | {
+                            /** @enum {string} */
+                            field: "business_hours";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                            /** Format: uuid */
+                            calendarId: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "sla_breached";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                        } | {
+                            /** @enum {string} */
+                            field: "hours_since";
+                            /** @enum {string} */
+                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                            /** @enum {string} */
+                            op: "gte" | "lt";
+                            value: number;
+                        })[];
+                        /** @default [] */
+                        any?: (({
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | ({
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | {
+                            /** @enum {string} */
+                            field: "requester";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "requester_domain";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "tags";
+                            /** @enum {string} */
+                            op: "includes" | "excludes" | "added" | "removed";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "subject" | "body";
+                            /** @enum {string} */
+                            op: "contains" | "not_contains";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "channel";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "web" | "email" | "api";
+                        } | {
+                            /** @enum {string} */
+                            field: "event";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                        } | {
+                            /** @enum {string} */
+                            field: "business_hours";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                            /** Format: uuid */
+                            calendarId: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "sla_breached";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                        } | {
+                            /** @enum {string} */
+                            field: "hours_since";
+                            /** @enum {string} */
+                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                            /** @enum {string} */
+                            op: "gte" | "lt";
+                            value: number;
+                        })[];
+                    };
+                    actions?: ({
+                        /** @enum {string} */
+                        type: "set_status";
+                        /** @enum {string} */
+                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_priority";
+                        /** @enum {string} */
+                        value: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_assignee";
+                        /** Format: uuid */
+                        value: string | null;
+                    } | {
+                        /** @enum {string} */
+                        type: "assign_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        /** @enum {string} */
+                        strategy: "round_robin" | "least_open";
+                    } | {
+                        /** @enum {string} */
+                        type: "add_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "remove_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "add_note";
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_requester";
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "notify";
+                        /** @enum {string} */
+                        target: "assignee" | "all_agents";
+                        title: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "webhook";
+                        /** Format: uuid */
+                        webhookId: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        position: number;
+                        active: boolean;
+                        conditions: {
+                            /** @default [] */
+                            all: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                            /** @default [] */
+                            any: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                        };
+                        actions: ({
+                            /** @enum {string} */
+                            type: "set_status";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_priority";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_assignee";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            /** @enum {string} */
+                            strategy: "round_robin" | "least_open";
+                        } | {
+                            /** @enum {string} */
+                            type: "add_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "remove_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "add_note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_requester";
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            /** @enum {string} */
+                            target: "assignee" | "all_agents";
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        })[];
+                        lastError: string | null;
+                        /** Format: date-time */
+                        lastErrorAt: string | null;
+                        firedCount: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    testSavedTrigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ticketNumber: number;
+                    /**
+                     * @default updated
+                     * @enum {string}
+                     */
+                    event?: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        ticketId: string;
+                        changes: {
+                            [key: string]: {
+                                from: unknown;
+                                to: unknown;
+                            };
+                        };
+                        effects: ({
+                            /** @enum {string} */
+                            type: "note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email";
+                            to: string[];
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            to: string[];
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign";
+                            /** Format: uuid */
+                            groupId: string;
+                            strategy: string;
+                            /** Format: uuid */
+                            assigneeId: string | null;
+                        })[];
+                        reply: string | null;
+                        matched: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAutomations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            position: number;
+                            active: boolean;
+                            conditions: {
+                                /** @default [] */
+                                all: (({
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | {
+                                    /** @enum {string} */
+                                    field: "requester";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "requester_domain";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "tags";
+                                    /** @enum {string} */
+                                    op: "includes" | "excludes" | "added" | "removed";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "subject" | "body";
+                                    /** @enum {string} */
+                                    op: "contains" | "not_contains";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "channel";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "web" | "email" | "api";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "event";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "business_hours";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                    /** Format: uuid */
+                                    calendarId: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "sla_breached";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "hours_since";
+                                    /** @enum {string} */
+                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                    /** @enum {string} */
+                                    op: "gte" | "lt";
+                                    value: number;
+                                })[];
+                                /** @default [] */
+                                any: (({
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | {
+                                    /** @enum {string} */
+                                    field: "requester";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "requester_domain";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "tags";
+                                    /** @enum {string} */
+                                    op: "includes" | "excludes" | "added" | "removed";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "subject" | "body";
+                                    /** @enum {string} */
+                                    op: "contains" | "not_contains";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "channel";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "web" | "email" | "api";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "event";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "business_hours";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                    /** Format: uuid */
+                                    calendarId: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "sla_breached";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "hours_since";
+                                    /** @enum {string} */
+                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                    /** @enum {string} */
+                                    op: "gte" | "lt";
+                                    value: number;
+                                })[];
+                            };
+                            actions: ({
+                                /** @enum {string} */
+                                type: "set_status";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                type: "set_priority";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                type: "set_assignee";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                type: "assign_group";
+                                /** Format: uuid */
+                                groupId: string;
+                                /** @enum {string} */
+                                strategy: "round_robin" | "least_open";
+                            } | {
+                                /** @enum {string} */
+                                type: "add_tags";
+                                value: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "remove_tags";
+                                value: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "add_note";
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "email_requester";
+                                subject: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "email_group";
+                                /** Format: uuid */
+                                groupId: string;
+                                subject: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "notify";
+                                /** @enum {string} */
+                                target: "assignee" | "all_agents";
+                                title: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "webhook";
+                                /** Format: uuid */
+                                webhookId: string;
+                            })[];
+                            lastError: string | null;
+                            /** Format: date-time */
+                            lastErrorAt: string | null;
+                            firedCount: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createAutomation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    position?: number;
+                    /** @default true */
+                    active?: boolean;
+                    conditions: {
+                        /** @default [] */
+                        all?: (({
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | ({
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | {
+                            /** @enum {string} */
+                            field: "requester";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "requester_domain";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "tags";
+                            /** @enum {string} */
+                            op: "includes" | "excludes" | "added" | "removed";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "subject" | "body";
+                            /** @enum {string} */
+                            op: "contains" | "not_contains";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "channel";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "web" | "email" | "api";
+                        } | {
+                            /** @enum {string} */
+                            field: "event";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                        } | {
+                            /** @enum {string} */
+                            field: "business_hours";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                            /** Format: uuid */
+                            calendarId: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "sla_breached";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                        } | {
+                            /** @enum {string} */
+                            field: "hours_since";
+                            /** @enum {string} */
+                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                            /** @enum {string} */
+                            op: "gte" | "lt";
+                            value: number;
+                        })[];
+                        /** @default [] */
+                        any?: (({
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | ({
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | {
+                            /** @enum {string} */
+                            field: "requester";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "requester_domain";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "tags";
+                            /** @enum {string} */
+                            op: "includes" | "excludes" | "added" | "removed";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "subject" | "body";
+                            /** @enum {string} */
+                            op: "contains" | "not_contains";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "channel";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "web" | "email" | "api";
+                        } | {
+                            /** @enum {string} */
+                            field: "event";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                        } | {
+                            /** @enum {string} */
+                            field: "business_hours";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                            /** Format: uuid */
+                            calendarId: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "sla_breached";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                        } | {
+                            /** @enum {string} */
+                            field: "hours_since";
+                            /** @enum {string} */
+                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                            /** @enum {string} */
+                            op: "gte" | "lt";
+                            value: number;
+                        })[];
+                    };
+                    actions: ({
+                        /** @enum {string} */
+                        type: "set_status";
+                        /** @enum {string} */
+                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_priority";
+                        /** @enum {string} */
+                        value: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_assignee";
+                        /** Format: uuid */
+                        value: string | null;
+                    } | {
+                        /** @enum {string} */
+                        type: "assign_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        /** @enum {string} */
+                        strategy: "round_robin" | "least_open";
+                    } | {
+                        /** @enum {string} */
+                        type: "add_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "remove_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "add_note";
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_requester";
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "notify";
+                        /** @enum {string} */
+                        target: "assignee" | "all_agents";
+                        title: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "webhook";
+                        /** Format: uuid */
+                        webhookId: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        position: number;
+                        active: boolean;
+                        conditions: {
+                            /** @default [] */
+                            all: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                            /** @default [] */
+                            any: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                        };
+                        actions: ({
+                            /** @enum {string} */
+                            type: "set_status";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_priority";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_assignee";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            /** @enum {string} */
+                            strategy: "round_robin" | "least_open";
+                        } | {
+                            /** @enum {string} */
+                            type: "add_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "remove_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "add_note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_requester";
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            /** @enum {string} */
+                            target: "assignee" | "all_agents";
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        })[];
+                        lastError: string | null;
+                        /** Format: date-time */
+                        lastErrorAt: string | null;
+                        firedCount: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    reorderAutomations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            position: number;
+                            active: boolean;
+                            conditions: {
+                                /** @default [] */
+                                all: (({
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | {
+                                    /** @enum {string} */
+                                    field: "requester";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "requester_domain";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "tags";
+                                    /** @enum {string} */
+                                    op: "includes" | "excludes" | "added" | "removed";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "subject" | "body";
+                                    /** @enum {string} */
+                                    op: "contains" | "not_contains";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "channel";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "web" | "email" | "api";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "event";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "business_hours";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                    /** Format: uuid */
+                                    calendarId: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "sla_breached";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "hours_since";
+                                    /** @enum {string} */
+                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                    /** @enum {string} */
+                                    op: "gte" | "lt";
+                                    value: number;
+                                })[];
+                                /** @default [] */
+                                any: (({
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "status";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "priority";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** @enum {string} */
+                                    value: "low" | "normal" | "high" | "urgent";
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "assignee";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | ({
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "group";
+                                    /** @enum {string} */
+                                    op: "changed_to" | "changed_from";
+                                    /** Format: uuid */
+                                    value: string | null;
+                                }) | {
+                                    /** @enum {string} */
+                                    field: "requester";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** Format: uuid */
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "requester_domain";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "tags";
+                                    /** @enum {string} */
+                                    op: "includes" | "excludes" | "added" | "removed";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "subject" | "body";
+                                    /** @enum {string} */
+                                    op: "contains" | "not_contains";
+                                    value: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "channel";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "web" | "email" | "api";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "event";
+                                    /** @enum {string} */
+                                    op: "is" | "is_not";
+                                    /** @enum {string} */
+                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                                } | {
+                                    /** @enum {string} */
+                                    field: "business_hours";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                    /** Format: uuid */
+                                    calendarId: string;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "sla_breached";
+                                    /** @enum {string} */
+                                    op: "is";
+                                    value: boolean;
+                                } | {
+                                    /** @enum {string} */
+                                    field: "hours_since";
+                                    /** @enum {string} */
+                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                    /** @enum {string} */
+                                    op: "gte" | "lt";
+                                    value: number;
+                                })[];
+                            };
+                            actions: ({
+                                /** @enum {string} */
+                                type: "set_status";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                type: "set_priority";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                type: "set_assignee";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                type: "assign_group";
+                                /** Format: uuid */
+                                groupId: string;
+                                /** @enum {string} */
+                                strategy: "round_robin" | "least_open";
+                            } | {
+                                /** @enum {string} */
+                                type: "add_tags";
+                                value: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "remove_tags";
+                                value: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "add_note";
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "email_requester";
+                                subject: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "email_group";
+                                /** Format: uuid */
+                                groupId: string;
+                                subject: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "notify";
+                                /** @enum {string} */
+                                target: "assignee" | "all_agents";
+                                title: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "webhook";
+                                /** Format: uuid */
+                                webhookId: string;
+                            })[];
+                            lastError: string | null;
+                            /** Format: date-time */
+                            lastErrorAt: string | null;
+                            firedCount: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    validateAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    position?: number;
+                    /** @default true */
+                    active?: boolean;
+                    conditions: {
+                        /** @default [] */
+                        all?: (({
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | ({
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | {
+                            /** @enum {string} */
+                            field: "requester";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "requester_domain";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "tags";
+                            /** @enum {string} */
+                            op: "includes" | "excludes" | "added" | "removed";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "subject" | "body";
+                            /** @enum {string} */
+                            op: "contains" | "not_contains";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "channel";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "web" | "email" | "api";
+                        } | {
+                            /** @enum {string} */
+                            field: "event";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                        } | {
+                            /** @enum {string} */
+                            field: "business_hours";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                            /** Format: uuid */
+                            calendarId: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "sla_breached";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                        } | {
+                            /** @enum {string} */
+                            field: "hours_since";
+                            /** @enum {string} */
+                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                            /** @enum {string} */
+                            op: "gte" | "lt";
+                            value: number;
+                        })[];
+                        /** @default [] */
+                        any?: (({
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | ({
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | {
+                            /** @enum {string} */
+                            field: "requester";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "requester_domain";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "tags";
+                            /** @enum {string} */
+                            op: "includes" | "excludes" | "added" | "removed";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "subject" | "body";
+                            /** @enum {string} */
+                            op: "contains" | "not_contains";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "channel";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "web" | "email" | "api";
+                        } | {
+                            /** @enum {string} */
+                            field: "event";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                        } | {
+                            /** @enum {string} */
+                            field: "business_hours";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                            /** Format: uuid */
+                            calendarId: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "sla_breached";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                        } | {
+                            /** @enum {string} */
+                            field: "hours_since";
+                            /** @enum {string} */
+                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                            /** @enum {string} */
+                            op: "gte" | "lt";
+                            value: number;
+                        })[];
+                    };
+                    actions: ({
+                        /** @enum {string} */
+                        type: "set_status";
+                        /** @enum {string} */
+                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_priority";
+                        /** @enum {string} */
+                        value: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_assignee";
+                        /** Format: uuid */
+                        value: string | null;
+                    } | {
+                        /** @enum {string} */
+                        type: "assign_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        /** @enum {string} */
+                        strategy: "round_robin" | "least_open";
+                    } | {
+                        /** @enum {string} */
+                        type: "add_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "remove_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "add_note";
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_requester";
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "notify";
+                        /** @enum {string} */
+                        target: "assignee" | "all_agents";
+                        title: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "webhook";
+                        /** Format: uuid */
+                        webhookId: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        valid: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    testAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ticketNumber: number;
+                    rule: {
+                        name: string;
+                        position?: number;
+                        /** @default true */
+                        active?: boolean;
+                        conditions: {
+                            /** @default [] */
+                            all?: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                            /** @default [] */
+                            any?: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                        };
+                        actions: ({
+                            /** @enum {string} */
+                            type: "set_status";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_priority";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_assignee";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            /** @enum {string} */
+                            strategy: "round_robin" | "least_open";
+                        } | {
+                            /** @enum {string} */
+                            type: "add_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "remove_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "add_note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_requester";
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            /** @enum {string} */
+                            target: "assignee" | "all_agents";
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        })[];
+                    };
+                    /**
+                     * @default updated
+                     * @enum {string}
+                     */
+                    event?: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        ticketId: string;
+                        changes: {
+                            [key: string]: {
+                                from: unknown;
+                                to: unknown;
+                            };
+                        };
+                        effects: ({
+                            /** @enum {string} */
+                            type: "note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email";
+                            to: string[];
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            to: string[];
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign";
+                            /** Format: uuid */
+                            groupId: string;
+                            strategy: string;
+                            /** Format: uuid */
+                            assigneeId: string | null;
+                        })[];
+                        reply: string | null;
+                        matched: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        position: number;
+                        active: boolean;
+                        conditions: {
+                            /** @default [] */
+                            all: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                            /** @default [] */
+                            any: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                        };
+                        actions: ({
+                            /** @enum {string} */
+                            type: "set_status";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_priority";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_assignee";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            /** @enum {string} */
+                            strategy: "round_robin" | "least_open";
+                        } | {
+                            /** @enum {string} */
+                            type: "add_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "remove_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "add_note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_requester";
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            /** @enum {string} */
+                            target: "assignee" | "all_agents";
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        })[];
+                        lastError: string | null;
+                        /** Format: date-time */
+                        lastErrorAt: string | null;
+                        firedCount: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    position?: number;
+                    active?: boolean;
+                    conditions?: {
+                        /** @default [] */
+                        all?: (({
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | ({
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | {
+                            /** @enum {string} */
+                            field: "requester";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "requester_domain";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "tags";
+                            /** @enum {string} */
+                            op: "includes" | "excludes" | "added" | "removed";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "subject" | "body";
+                            /** @enum {string} */
+                            op: "contains" | "not_contains";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "channel";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "web" | "email" | "api";
+                        } | {
+                            /** @enum {string} */
+                            field: "event";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                        } | {
+                            /** @enum {string} */
+                            field: "business_hours";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                            /** Format: uuid */
+                            calendarId: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "sla_breached";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                        } | {
+                            /** @enum {string} */
+                            field: "hours_since";
+                            /** @enum {string} */
+                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                            /** @enum {string} */
+                            op: "gte" | "lt";
+                            value: number;
+                        })[];
+                        /** @default [] */
+                        any?: (({
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "status";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "priority";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        }) | ({
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "assignee";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | ({
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed";
+                        } | {
+                            /** @enum {string} */
+                            field: "group";
+                            /** @enum {string} */
+                            op: "changed_to" | "changed_from";
+                            /** Format: uuid */
+                            value: string | null;
+                        }) | {
+                            /** @enum {string} */
+                            field: "requester";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** Format: uuid */
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "requester_domain";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "tags";
+                            /** @enum {string} */
+                            op: "includes" | "excludes" | "added" | "removed";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "subject" | "body";
+                            /** @enum {string} */
+                            op: "contains" | "not_contains";
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "channel";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "web" | "email" | "api";
+                        } | {
+                            /** @enum {string} */
+                            field: "event";
+                            /** @enum {string} */
+                            op: "is" | "is_not";
+                            /** @enum {string} */
+                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                        } | {
+                            /** @enum {string} */
+                            field: "business_hours";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                            /** Format: uuid */
+                            calendarId: string;
+                        } | {
+                            /** @enum {string} */
+                            field: "sla_breached";
+                            /** @enum {string} */
+                            op: "is";
+                            value: boolean;
+                        } | {
+                            /** @enum {string} */
+                            field: "hours_since";
+                            /** @enum {string} */
+                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                            /** @enum {string} */
+                            op: "gte" | "lt";
+                            value: number;
+                        })[];
+                    };
+                    actions?: ({
+                        /** @enum {string} */
+                        type: "set_status";
+                        /** @enum {string} */
+                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_priority";
+                        /** @enum {string} */
+                        value: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_assignee";
+                        /** Format: uuid */
+                        value: string | null;
+                    } | {
+                        /** @enum {string} */
+                        type: "assign_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        /** @enum {string} */
+                        strategy: "round_robin" | "least_open";
+                    } | {
+                        /** @enum {string} */
+                        type: "add_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "remove_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "add_note";
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_requester";
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "notify";
+                        /** @enum {string} */
+                        target: "assignee" | "all_agents";
+                        title: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "webhook";
+                        /** Format: uuid */
+                        webhookId: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        position: number;
+                        active: boolean;
+                        conditions: {
+                            /** @default [] */
+                            all: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                            /** @default [] */
+                            any: (({
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "status";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "priority";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            }) | ({
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "assignee";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | ({
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed";
+                            } | {
+                                /** @enum {string} */
+                                field: "group";
+                                /** @enum {string} */
+                                op: "changed_to" | "changed_from";
+                                /** Format: uuid */
+                                value: string | null;
+                            }) | {
+                                /** @enum {string} */
+                                field: "requester";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** Format: uuid */
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "requester_domain";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "tags";
+                                /** @enum {string} */
+                                op: "includes" | "excludes" | "added" | "removed";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "subject" | "body";
+                                /** @enum {string} */
+                                op: "contains" | "not_contains";
+                                value: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "channel";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "web" | "email" | "api";
+                            } | {
+                                /** @enum {string} */
+                                field: "event";
+                                /** @enum {string} */
+                                op: "is" | "is_not";
+                                /** @enum {string} */
+                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                            } | {
+                                /** @enum {string} */
+                                field: "business_hours";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                                /** Format: uuid */
+                                calendarId: string;
+                            } | {
+                                /** @enum {string} */
+                                field: "sla_breached";
+                                /** @enum {string} */
+                                op: "is";
+                                value: boolean;
+                            } | {
+                                /** @enum {string} */
+                                field: "hours_since";
+                                /** @enum {string} */
+                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                                /** @enum {string} */
+                                op: "gte" | "lt";
+                                value: number;
+                            })[];
+                        };
+                        actions: ({
+                            /** @enum {string} */
+                            type: "set_status";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_priority";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_assignee";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            /** @enum {string} */
+                            strategy: "round_robin" | "least_open";
+                        } | {
+                            /** @enum {string} */
+                            type: "add_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "remove_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "add_note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_requester";
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            /** @enum {string} */
+                            target: "assignee" | "all_agents";
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        })[];
+                        lastError: string | null;
+                        /** Format: date-time */
+                        lastErrorAt: string | null;
+                        firedCount: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    testSavedAutomation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ticketNumber: number;
+                    /**
+                     * @default updated
+                     * @enum {string}
+                     */
+                    event?: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        ticketId: string;
+                        changes: {
+                            [key: string]: {
+                                from: unknown;
+                                to: unknown;
+                            };
+                        };
+                        effects: ({
+                            /** @enum {string} */
+                            type: "note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email";
+                            to: string[];
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            to: string[];
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign";
+                            /** Format: uuid */
+                            groupId: string;
+                            strategy: string;
+                            /** Format: uuid */
+                            assigneeId: string | null;
+                        })[];
+                        reply: string | null;
+                        matched: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            members: {
+                                /** Format: uuid */
+                                userId: string;
+                                away: boolean;
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createGroup: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    memberIds?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        members: {
+                            /** Format: uuid */
+                            userId: string;
+                            away: boolean;
+                        }[];
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        members: {
+                            /** Format: uuid */
+                            userId: string;
+                            away: boolean;
+                        }[];
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    memberIds?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        members: {
+                            /** Format: uuid */
+                            userId: string;
+                            away: boolean;
+                        }[];
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    setGroupMemberAway: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    away: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        members: {
+                            /** Format: uuid */
+                            userId: string;
+                            away: boolean;
+                        }[];
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listMacros: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            shared: boolean;
+                            /** Format: uuid */
+                            ownerId: string | null;
+                            reply: string | null;
+                            actions: ({
+                                /** @enum {string} */
+                                type: "set_status";
+                                /** @enum {string} */
+                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                type: "set_priority";
+                                /** @enum {string} */
+                                value: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                type: "set_assignee";
+                                /** Format: uuid */
+                                value: string | null;
+                            } | {
+                                /** @enum {string} */
+                                type: "assign_group";
+                                /** Format: uuid */
+                                groupId: string;
+                                /** @enum {string} */
+                                strategy: "round_robin" | "least_open";
+                            } | {
+                                /** @enum {string} */
+                                type: "add_tags";
+                                value: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "remove_tags";
+                                value: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "add_note";
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "email_requester";
+                                subject: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "email_group";
+                                /** Format: uuid */
+                                groupId: string;
+                                subject: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "notify";
+                                /** @enum {string} */
+                                target: "assignee" | "all_agents";
+                                title: string;
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "webhook";
+                                /** Format: uuid */
+                                webhookId: string;
+                            })[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createMacro: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @default true */
+                    shared?: boolean;
+                    reply?: string | null;
+                    /** @default [] */
+                    actions?: ({
+                        /** @enum {string} */
+                        type: "set_status";
+                        /** @enum {string} */
+                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_priority";
+                        /** @enum {string} */
+                        value: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_assignee";
+                        /** Format: uuid */
+                        value: string | null;
+                    } | {
+                        /** @enum {string} */
+                        type: "assign_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        /** @enum {string} */
+                        strategy: "round_robin" | "least_open";
+                    } | {
+                        /** @enum {string} */
+                        type: "add_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "remove_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "add_note";
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_requester";
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "notify";
+                        /** @enum {string} */
+                        target: "assignee" | "all_agents";
+                        title: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "webhook";
+                        /** Format: uuid */
+                        webhookId: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        shared: boolean;
+                        /** Format: uuid */
+                        ownerId: string | null;
+                        reply: string | null;
+                        actions: ({
+                            /** @enum {string} */
+                            type: "set_status";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_priority";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_assignee";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            /** @enum {string} */
+                            strategy: "round_robin" | "least_open";
+                        } | {
+                            /** @enum {string} */
+                            type: "add_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "remove_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "add_note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_requester";
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            /** @enum {string} */
+                            target: "assignee" | "all_agents";
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        })[];
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    validateMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @default true */
+                    shared?: boolean;
+                    reply?: string | null;
+                    /** @default [] */
+                    actions?: ({
+                        /** @enum {string} */
+                        type: "set_status";
+                        /** @enum {string} */
+                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_priority";
+                        /** @enum {string} */
+                        value: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_assignee";
+                        /** Format: uuid */
+                        value: string | null;
+                    } | {
+                        /** @enum {string} */
+                        type: "assign_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        /** @enum {string} */
+                        strategy: "round_robin" | "least_open";
+                    } | {
+                        /** @enum {string} */
+                        type: "add_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "remove_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "add_note";
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_requester";
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "notify";
+                        /** @enum {string} */
+                        target: "assignee" | "all_agents";
+                        title: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "webhook";
+                        /** Format: uuid */
+                        webhookId: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        valid: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        shared: boolean;
+                        /** Format: uuid */
+                        ownerId: string | null;
+                        reply: string | null;
+                        actions: ({
+                            /** @enum {string} */
+                            type: "set_status";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_priority";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_assignee";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            /** @enum {string} */
+                            strategy: "round_robin" | "least_open";
+                        } | {
+                            /** @enum {string} */
+                            type: "add_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "remove_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "add_note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_requester";
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            /** @enum {string} */
+                            target: "assignee" | "all_agents";
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        })[];
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    reply?: string | null;
+                    actions?: ({
+                        /** @enum {string} */
+                        type: "set_status";
+                        /** @enum {string} */
+                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_priority";
+                        /** @enum {string} */
+                        value: "low" | "normal" | "high" | "urgent";
+                    } | {
+                        /** @enum {string} */
+                        type: "set_assignee";
+                        /** Format: uuid */
+                        value: string | null;
+                    } | {
+                        /** @enum {string} */
+                        type: "assign_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        /** @enum {string} */
+                        strategy: "round_robin" | "least_open";
+                    } | {
+                        /** @enum {string} */
+                        type: "add_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "remove_tags";
+                        value: string[];
+                    } | {
+                        /** @enum {string} */
+                        type: "add_note";
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_requester";
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "email_group";
+                        /** Format: uuid */
+                        groupId: string;
+                        subject: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "notify";
+                        /** @enum {string} */
+                        target: "assignee" | "all_agents";
+                        title: string;
+                        body: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "webhook";
+                        /** Format: uuid */
+                        webhookId: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        shared: boolean;
+                        /** Format: uuid */
+                        ownerId: string | null;
+                        reply: string | null;
+                        actions: ({
+                            /** @enum {string} */
+                            type: "set_status";
+                            /** @enum {string} */
+                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_priority";
+                            /** @enum {string} */
+                            value: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_assignee";
+                            /** Format: uuid */
+                            value: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            /** @enum {string} */
+                            strategy: "round_robin" | "least_open";
+                        } | {
+                            /** @enum {string} */
+                            type: "add_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "remove_tags";
+                            value: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "add_note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_requester";
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email_group";
+                            /** Format: uuid */
+                            groupId: string;
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            /** @enum {string} */
+                            target: "assignee" | "all_agents";
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        })[];
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    previewMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                macroId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        ticketId: string;
+                        changes: {
+                            [key: string]: {
+                                from: unknown;
+                                to: unknown;
+                            };
+                        };
+                        effects: ({
+                            /** @enum {string} */
+                            type: "note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email";
+                            to: string[];
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            to: string[];
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign";
+                            /** Format: uuid */
+                            groupId: string;
+                            strategy: string;
+                            /** Format: uuid */
+                            assigneeId: string | null;
+                        })[];
+                        reply: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    applyMacro: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+                macroId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        ticketId: string;
+                        changes: {
+                            [key: string]: {
+                                from: unknown;
+                                to: unknown;
+                            };
+                        };
+                        effects: ({
+                            /** @enum {string} */
+                            type: "note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "email";
+                            to: string[];
+                            subject: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "notify";
+                            to: string[];
+                            title: string;
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "webhook";
+                            /** Format: uuid */
+                            webhookId: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign";
+                            /** Format: uuid */
+                            groupId: string;
+                            strategy: string;
+                            /** Format: uuid */
+                            assigneeId: string | null;
+                        })[];
+                        reply: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listEmailAddresses: {
         parameters: {
             query?: never;
@@ -2429,7 +11374,10 @@ export interface operations {
     createEmailAddress: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2447,6 +11395,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2459,6 +11409,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -2614,7 +11565,10 @@ export interface operations {
     connectEmailMailbox: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2632,6 +11586,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2644,6 +11600,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -2738,6 +11695,58 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listWaitingInboundEmail: {
+        parameters: {
+            query?: {
+                status?: "held" | "failed";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            status: "held" | "failed";
+                            /** @enum {string} */
+                            source: "smtp" | "imap" | "webhook";
+                            from: string | null;
+                            subject: string | null;
+                            /** Format: date-time */
+                            receivedAt: string;
+                            /** Format: date-time */
+                            releaseAt: string | null;
+                            reason: string | null;
+                            error: string | null;
+                            sizeBytes: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     receiveInboundEmail: {
         parameters: {
             query?: {
@@ -2815,7 +11824,10 @@ export interface operations {
     rotateInboundEmailSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2829,6 +11841,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2840,6 +11854,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -2920,7 +11935,10 @@ export interface operations {
     addTicketCc: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2940,6 +11958,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2953,6 +11973,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -3136,6 +12157,186 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listEmailTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @enum {string} */
+                            kind: "acknowledgement" | "solved";
+                            enabled: boolean;
+                            subject: string;
+                            body: string;
+                            isDefault: boolean;
+                            /** Format: date-time */
+                            updatedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putEmailTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "acknowledgement" | "solved";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    enabled: boolean;
+                    subject: string;
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "acknowledgement" | "solved";
+                        enabled: boolean;
+                        subject: string;
+                        body: string;
+                        isDefault: boolean;
+                        /** Format: date-time */
+                        updatedAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    resetEmailTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "acknowledgement" | "solved";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "acknowledgement" | "solved";
+                        enabled: boolean;
+                        subject: string;
+                        body: string;
+                        isDefault: boolean;
+                        /** Format: date-time */
+                        updatedAt: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    downloadInboundEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stored message, as a download (inbound-<id>.eml) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description private, no-store */
+                    "Cache-Control"?: string;
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description attachment; filename="inbound-<id>.eml" */
+                    "Content-Disposition"?: string;
+                    /** @description nosniff */
+                    "X-Content-Type-Options"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "message/rfc822": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     exportTickets: {
         parameters: {
             query?: {
@@ -3297,7 +12498,7 @@ export interface operations {
     listDeadLetters: {
         parameters: {
             query?: {
-                queue?: "email" | "webhook" | "email-inbound" | "email-reply";
+                queue?: "email" | "webhook" | "email-inbound" | "email-reply" | "email-customer";
                 limit?: number;
             };
             header?: never;
@@ -3358,7 +12559,7 @@ export interface operations {
                         /** Format: uuid */
                         id: string;
                         /** @enum {string} */
-                        queue: "email" | "webhook" | "email-inbound" | "email-reply";
+                        queue: "email" | "webhook" | "email-inbound" | "email-reply" | "email-customer";
                         /** Format: uuid */
                         jobId: string;
                     };
@@ -3522,7 +12723,10 @@ export interface operations {
     createMyToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3540,6 +12744,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3552,6 +12758,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -4042,7 +13249,10 @@ export interface operations {
     createSlaPolicy: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4060,6 +13270,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4072,6 +13284,43 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getSlaPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The policy's version ("7"), bumped by every change to it or its calendar: send it as If-Match with a PATCH */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaPolicy"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -4114,7 +13363,10 @@ export interface operations {
     updateSlaPolicy: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the version your change is based on: if the policy has changed since, nothing changes and the answer is 412 precondition_failed with the current version in details. Without it (or with *) the change applies whatever the version */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4134,6 +13386,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The policy's version after the change */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4145,6 +13399,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -4163,6 +13418,7 @@ export interface operations {
                 /** @description One or more of low, normal, high, urgent: comma-separated (low,normal), or the parameter repeated */
                 priority?: ("low" | "normal" | "high" | "urgent")[];
                 assigneeId?: "me" | "none" | string;
+                group?: "none" | string;
                 requesterId?: string;
                 tag?: string;
                 q?: string;
@@ -4203,7 +13459,10 @@ export interface operations {
     createTicket: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4221,6 +13480,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4233,6 +13494,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -4365,7 +13627,10 @@ export interface operations {
     addComment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4385,6 +13650,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4398,6 +13665,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -4521,7 +13789,10 @@ export interface operations {
     createUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4539,6 +13810,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4551,6 +13824,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -4575,6 +13849,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The user's version ("7"), bumped by every change to what this shows but sign-in times: send it as If-Match with a PATCH */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4593,7 +13869,10 @@ export interface operations {
     updateUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the version your change is based on: if the user has changed since, nothing changes and the answer is 412 precondition_failed with the current version in details. Without it (or with *) the change applies whatever the version */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4613,6 +13892,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The user's version after the change */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4624,6 +13905,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -4776,7 +14058,10 @@ export interface operations {
     createWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4794,6 +14079,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4806,6 +14093,43 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The webhook's version ("7"), bumped by every change to it: send it as If-Match with a PATCH */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -4848,7 +14172,10 @@ export interface operations {
     updateWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the version your change is based on: if the webhook has changed since, nothing changes and the answer is 412 precondition_failed with the current version in details. Without it (or with *) the change applies whatever the version */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4868,6 +14195,8 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The webhook's version after the change */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4879,6 +14208,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];

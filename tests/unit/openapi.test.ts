@@ -206,8 +206,16 @@ describe("OpenAPI document: automation (decision 042)", () => {
   });
 
   it("documents the ticket's group: groupId in the ticket and PATCH body, ?group= in the list", () => {
-    const paths = doc().paths as unknown as Record<string, Record<string, { parameters: { name: string }[]; requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> }; responses: Record<string, { content?: Record<string, { schema: { properties: Record<string, unknown> } }> }> }>>;
-    expect(paths["/api/v1/tickets"]!.get!.parameters.map((p) => p.name)).toContain("group");
-    expect(Object.keys(paths["/api/v1/tickets/{id}"]!.patch!.requestBody!.content["application/json"]!.schema.properties)).toContain("groupId");
+    type Schema = { $ref?: string; properties: Record<string, unknown> };
+    type Op = { parameters: { name: string }[]; requestBody?: { content: Record<string, { schema: Schema }> } };
+    const d = openApiDocument() as unknown as { paths: Record<string, Record<string, Op>>; components: { schemas: Record<string, Schema> } };
+    // Bodies and resources are shared components: follow the $ref.
+    const resolve = (schema: Schema | undefined): Schema => {
+      const name = schema?.$ref?.split("/").pop();
+      return name ? d.components.schemas[name]! : schema!;
+    };
+    expect(d.paths["/api/v1/tickets"]!.get!.parameters.map((p) => p.name)).toContain("group");
+    expect(Object.keys(resolve(d.paths["/api/v1/tickets/{id}"]!.patch!.requestBody!.content["application/json"]!.schema).properties)).toContain("groupId");
+    expect(Object.keys(resolve(d.components.schemas.Ticket).properties)).toContain("groupId");
   });
 });

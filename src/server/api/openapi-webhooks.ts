@@ -40,7 +40,9 @@ const base = {
 };
 
 const ZChanges = z
-  .record(z.string(), z.tuple([z.unknown(), z.unknown()]))
+  // A two-element array rather than a tuple: a 3.0 document cannot state a tuple of two any-values
+  // without anyOf of empty schemas, which linters rightly call illogical.
+  .record(z.string(), z.array(z.unknown()).length(2))
   .describe("The fields the change that caused the event changed, each as [from, to]");
 
 /** Each event's payload (strict: a field the document does not name fails the contract test). */
@@ -80,10 +82,11 @@ const HEADERS = [
   { name: "X-Beacon-Event", description: "The event, as `event` in the body", example: "ticket.created" },
 ];
 
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: "output", unrepresentable: "any", target: "draft-2020-12" });
+/** A 3.1 document takes JSON Schema 2020-12 as it is; a 3.0 document passes its own converter (its schema dialect and components). */
+const draft2020 = (s: z.ZodType) => z.toJSONSchema(s, { io: "output", unrepresentable: "any", target: "draft-2020-12" }) as Record<string, unknown>;
 
 /** The webhooks section: `{ webhooks }` for a 3.1 document, `{ "x-webhooks" }` for 3.0. */
-export function openApiWebhooks(openapiVersion: string): Record<string, unknown> {
+export function openApiWebhooks(openapiVersion: string, schema: (s: z.ZodType) => Record<string, unknown> = draft2020): Record<string, unknown> {
   const retries = QUEUES.webhook.retryLimit;
   const map = Object.fromEntries(
     [...WEBHOOK_EVENTS, "automation.rule"].map((event) => {
@@ -99,6 +102,8 @@ export function openApiWebhooks(openapiVersion: string): Record<string, unknown>
               `Answer 2xx within 10 s; anything else (or no answer) is retried ${retries} times with growing delays, then the delivery is dead ` +
               "(replayable by an admin). Deliveries of one ticket arrive in event order; a retry repeats id and eventId.",
             tags: ["webhooks"],
+            // Beacon is the caller here: the receiver checks X-Beacon-Signature, not a credential of Beacon's API.
+            security: [],
             parameters: HEADERS.map((h) => ({ name: h.name, in: "header", required: true, description: h.description, schema: { type: "string" }, example: h.example })),
             requestBody: { required: true, content: { "application/json": { schema: schema(p.schema) } } },
             responses: { "2XX": { description: "Received: the delivery succeeded and is not sent again" } },

@@ -61,6 +61,7 @@ export const TAGS: Record<string, string> = {
   audit: "The tamper-evident audit chain.",
   jobs: "Background jobs that failed for good (dead letters).",
   operations: "Feature switches of the organization.",
+  automation: "Triggers, time rules (automations), agent groups and macros: the rules that route, tag, assign and escalate tickets, and one-click answers.",
 };
 
 // --- schemas ----------------------------------------------------------------------------------
@@ -296,6 +297,8 @@ function build(): Json {
   c.convert(ZError, "output");
   c.convert(ZProblem, "output");
   const usedTags = new Set(documentedOperations().map((o) => o.tag));
+  // The webhooks Beacon sends (decision 043), from their own module, in this document's schema dialect.
+  const webhooks = openApiWebhooks("3.0.3", (s) => c.convert(s, "output"));
   const doc = {
     openapi: "3.0.3",
     info: {
@@ -321,8 +324,7 @@ function build(): Json {
       },
     },
   };
-  // The webhooks Beacon sends (decision 043), from their own module.
-  return { ...doc, ...openApiWebhooks(doc.openapi) };
+  return { ...doc, ...webhooks };
 }
 
 let cached: { doc: Json; json: string; etag: string } | undefined;
