@@ -20,6 +20,8 @@ async function signedIn(browser: Browser, email: string): Promise<Page> {
 const saved = (page: Page) => page.getByTestId("properties-status");
 
 test("two agents edit one ticket: the stale change is refused, shown, and applied or discarded by choice", async ({ browser }) => {
+  // Two browsers signing in and four rounds of change and refresh: past the 30 s default on the shared machine.
+  test.setTimeout(120_000);
   const [a, b] = await Promise.all([signedIn(browser, "agent@acme.test"), signedIn(browser, "agent2@acme.test")]);
   const subject = `Conflicting edits ${Date.now().toString(36)}`;
   const created = await a.request.post("/api/v1/tickets", { data: { subject, body: "Two agents at once." } });
