@@ -17,9 +17,14 @@ export type Errors = Map<string, string[]>;
 /** Control ids are derived from the API path, so an issue's path finds its control. */
 export const controlId = (base: string, path: string) => `${base}-${path.replace(/\./g, "-")}`;
 
-export function errorProps(base: string, path: string, errors: Errors) {
-  const has = (errors.get(path)?.length ?? 0) > 0;
-  return { id: controlId(base, path), "aria-invalid": has || undefined, "aria-describedby": has ? `${controlId(base, path)}-err` : undefined };
+/** id, aria-invalid and aria-describedby for a control: its own issues, and those of its row (`also`) shown under the row. */
+export function errorProps(base: string, path: string, errors: Errors, also: string[] = []) {
+  const withErrors = [path, ...also].filter((p) => (errors.get(p)?.length ?? 0) > 0);
+  return {
+    id: controlId(base, path),
+    "aria-invalid": withErrors.length > 0 || undefined,
+    "aria-describedby": withErrors.length ? withErrors.map((p) => `${controlId(base, p)}-err`).join(" ") : undefined,
+  };
 }
 
 export function FieldError({ base, path, errors }: { base: string; path: string; errors: Errors }) {
@@ -78,7 +83,7 @@ export function ConditionGroup({
             <li key={r.key} className="rule-row" aria-label={`${title}, condition ${n}`}>
               <div className={s.inlineFields}>
                 <Field base={base} path={`${p}.field`} label={`Field (condition ${n})`} errors={errors}>
-                  <Select {...errorProps(base, `${p}.field`, errors)} options={fieldsFor(kind)} value={r.field}
+                  <Select {...errorProps(base, `${p}.field`, errors, opNeedsValue(r.op) ? [] : [p])} options={fieldsFor(kind)} value={r.field}
                     onChange={(field) => set(i, { field, op: opsFor(kind, field)[0]!, value: defaultValue(field) })} />
                 </Field>
                 {r.field === "hours_since" ? (
@@ -91,7 +96,7 @@ export function ConditionGroup({
                 </Field>
                 {opNeedsValue(r.op) ? (
                   <Field base={base} path={`${p}.value`} label={`Value (condition ${n})`} errors={errors}>
-                    <ConditionValue kind={spec?.value ?? "text"} row={r} refs={refs} placeholder={spec?.placeholder} props={errorProps(base, `${p}.value`, errors)} onChange={(value) => set(i, { value })} />
+                    <ConditionValue kind={spec?.value ?? "text"} row={r} refs={refs} placeholder={spec?.placeholder} props={errorProps(base, `${p}.value`, errors, [p])} onChange={(value) => set(i, { value })} />
                   </Field>
                 ) : null}
                 {r.field === "business_hours" ? (
@@ -194,7 +199,7 @@ export function ActionList({
             <li key={r.key} className="rule-row" aria-label={`Action ${n}`}>
               <div className={s.inlineFields}>
                 <Field base={base} path={`${p}.type`} label={`Action ${n}`} errors={errors}>
-                  <Select {...errorProps(base, `${p}.type`, errors)} options={typeOptions} value={r.type} onChange={(type) => onChange(rows.map((x, j) => (j === i ? { ...newAction(type), key: x.key } : x)))} />
+                  <Select {...errorProps(base, `${p}.type`, errors, [p])} options={typeOptions} value={r.type} onChange={(type) => onChange(rows.map((x, j) => (j === i ? { ...newAction(type), key: x.key } : x)))} />
                 </Field>
                 {actionFields(r.type).filter((k) => k !== "body").map(control)}
                 <button type="button" className={`button subtle ${s.dangerOutline}`} onClick={() => onChange(rows.filter((_, j) => j !== i))} disabled={rows.length <= min} aria-label={`Remove action ${n}`}>

@@ -201,6 +201,16 @@ export function actionFields(type: string): string[] {
   }
 }
 
+/** zod's wording, for people: "Too small: expected string to have >=1 characters" → "is required". */
+export function humanize(message: string): string {
+  if (/^Too small: expected string to have >=1 characters?$/.test(message)) return "is required";
+  if (/^Too small: expected array to have >=1 items?$/.test(message)) return "needs at least one";
+  if (/^Invalid input$/.test(message)) return "is not valid: check every value of this row";
+  const big = /^Too big: expected (?:string|array) to have <=(\d+) (characters|items)$/.exec(message);
+  if (big) return `is too long (at most ${big[1]} ${big[2]})`;
+  return message;
+}
+
 /**
  * Where each API issue is shown: the longest path the form has a control (or row) for that the
  * issue's path starts with; whatever matches none is listed above the save button.
@@ -215,7 +225,8 @@ export function placeIssues(issues: { path: string; message: string }[], known: 
       const p = parts.slice(0, n).join(".");
       if (known.has(p)) found = p;
     }
-    if (found) at.set(found, [...(at.get(found) ?? []), found === i.path ? i.message : `${i.path.slice(found.length + 1)}: ${i.message}`]);
+    const message = humanize(i.message);
+    if (found) at.set(found, [...(at.get(found) ?? []), found === i.path ? message : `${i.path.slice(found.length + 1)}: ${message}`]);
     else rest.push(i);
   }
   return { at, rest };
