@@ -3,6 +3,7 @@
 import { useId, useState, type FormEvent } from "react";
 import { api } from "../api-client";
 import { ActionFeedback, useApiAction } from "../use-api-action";
+import { useHydrated } from "../use-hydrated";
 import s from "../admin/admin.module.css";
 import { ConfirmDialog } from "../admin/confirm-dialog";
 import type { Named } from "./rule-model";
@@ -23,6 +24,7 @@ function GroupForm({ group, agents, onDone }: { group: GroupData | null; agents:
   const { run, busy, status, failure } = useApiAction();
   const [name, setName] = useState(group?.name ?? "");
   const [members, setMembers] = useState<Set<string>>(new Set(group?.members.map((m) => m.userId) ?? []));
+  const hydrated = useHydrated();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -66,7 +68,7 @@ function GroupForm({ group, agents, onDone }: { group: GroupData | null; agents:
           {memberErr ? <p id={`${id}-members-err`} className="field-error">{memberErr}</p> : null}
         </fieldset>
         <div className={s.formActions}>
-          <button type="submit" className="button primary" disabled={busy} aria-busy={busy}>{group ? "Save group" : "Create group"}</button>
+          <button type="submit" className="button primary" disabled={busy || !hydrated} aria-busy={busy}>{group ? "Save group" : "Create group"}</button>
           {group ? <button type="button" className="button subtle" onClick={onDone}>Cancel</button> : null}
         </div>
       </form>

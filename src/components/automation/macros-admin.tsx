@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { api, describeFailure, type ApiFailure, type ApiIssue } from "../api-client";
 import { ActionFeedback, useApiAction } from "../use-api-action";
+import { useHydrated } from "../use-hydrated";
 import s from "../admin/admin.module.css";
 import { ConfirmDialog } from "../admin/confirm-dialog";
 import { ActionList, FieldError, errorProps, knownPaths } from "./rule-fields";
@@ -118,6 +119,7 @@ export function MacrosAdmin({ macros, shared, refs }: { macros: MacroData[]; sha
   const [editing, setEditing] = useState<MacroData | "new" | null>(null);
   const [deleting, setDeleting] = useState<MacroData | null>(null);
   const [done, setDone] = useState("");
+  const hydrated = useHydrated();
 
   return (
     <>
@@ -153,7 +155,7 @@ export function MacrosAdmin({ macros, shared, refs }: { macros: MacroData[]; sha
           onDone={(message) => { setEditing(null); setDone(message); }} />
       ) : (
         <div className={s.formActions}>
-          <button type="button" className="button primary" onClick={() => { setDone(""); setEditing("new"); }}>{shared ? "New shared macro" : "New personal macro"}</button>
+          <button type="button" className="button primary" disabled={!hydrated} onClick={() => { setDone(""); setEditing("new"); }}>{shared ? "New shared macro" : "New personal macro"}</button>
         </div>
       )}
       <ConfirmDialog

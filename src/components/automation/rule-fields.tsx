@@ -80,7 +80,7 @@ export function ConditionGroup({
           const n = i + 1;
           const ops = opsFor(kind, r.field);
           return (
-            <li key={r.key} className="rule-row" aria-label={`${title}, condition ${n}`}>
+            <li key={r.key} className="rule-row">
               <div className={s.inlineFields}>
                 <Field base={base} path={`${p}.field`} label={`Field (condition ${n})`} errors={errors}>
                   <Select {...errorProps(base, `${p}.field`, errors, opNeedsValue(r.op) ? [] : [p])} options={fieldsFor(kind)} value={r.field}
@@ -196,7 +196,7 @@ export function ActionList({
             }
           };
           return (
-            <li key={r.key} className="rule-row" aria-label={`Action ${n}`}>
+            <li key={r.key} className="rule-row">
               <div className={s.inlineFields}>
                 <Field base={base} path={`${p}.type`} label={`Action ${n}`} errors={errors}>
                   <Select {...errorProps(base, `${p}.type`, errors, [p])} options={typeOptions} value={r.type} onChange={(type) => onChange(rows.map((x, j) => (j === i ? { ...newAction(type), key: x.key } : x)))} />

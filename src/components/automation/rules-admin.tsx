@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { api } from "../api-client";
 import { ActionFeedback, useApiAction } from "../use-api-action";
+import { useHydrated } from "../use-hydrated";
 import s from "../admin/admin.module.css";
 import { ConfirmDialog } from "../admin/confirm-dialog";
 import { RuleEditor, ruleBase } from "./rule-editor";
@@ -23,6 +24,8 @@ export function RulesAdmin({ kind, rules, refs }: { kind: RuleKind; rules: RuleD
   const [editing, setEditing] = useState<RuleData | "new" | null>(null);
   const [deleting, setDeleting] = useState<RuleData | null>(null);
   const [done, setDone] = useState("");
+  // Buttons that only work once React runs are disabled until then (a click before would be lost).
+  const hydrated = useHydrated();
 
   async function move(i: number, by: -1 | 1) {
     const ids = rules.map((r) => r.id);
@@ -98,7 +101,7 @@ export function RulesAdmin({ kind, rules, refs }: { kind: RuleKind; rules: RuleD
         />
       ) : (
         <div className={s.formActions}>
-          <button type="button" className="button primary" onClick={() => { setDone(""); setEditing("new"); }}>
+          <button type="button" className="button primary" disabled={!hydrated} onClick={() => { setDone(""); setEditing("new"); }}>
             New {what}
           </button>
         </div>

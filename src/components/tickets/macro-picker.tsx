@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState } from "react";
 import { api, describeFailure } from "../api-client";
+import { useHydrated } from "../use-hydrated";
 import s from "../admin/admin.module.css";
 import { describeChange, describeEffect, type Named, type PreviewData } from "../automation/rule-model";
 
@@ -30,6 +31,7 @@ export function MacroPicker({ ticketId, macros, agents, groups }: { ticketId: st
   const [applying, setApplying] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState("");
+  const hydrated = useHydrated();
 
   // The m key opens the picker (not while typing, not with a modifier).
   useEffect(() => {
@@ -99,7 +101,7 @@ export function MacroPicker({ ticketId, macros, agents, groups }: { ticketId: st
 
   return (
     <div className="macro-picker">
-      <button ref={openerRef} type="button" className="button" onClick={() => setOpen(true)} aria-haspopup="dialog" aria-keyshortcuts="m">
+      <button ref={openerRef} type="button" className="button" onClick={() => setOpen(true)} disabled={!hydrated} aria-haspopup="dialog" aria-keyshortcuts="m">
         Apply macro
       </button>
       <p className="hint">
