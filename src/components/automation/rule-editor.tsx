@@ -28,7 +28,7 @@ export function RuleEditor({ kind, rule, refs, onDone }: { kind: RuleKind; rule:
   const what = kind === "trigger" ? "trigger" : "time rule";
   const [name, setName] = useState(rule?.name ?? "");
   const [active, setActive] = useState(rule?.active ?? true);
-  const [all, setAll] = useState<CondRow[]>(() => (rule ? rule.conditions.all.map(conditionToRow) : kind === "automation" ? [newCondition(kind)] : [newCondition(kind)]));
+  const [all, setAll] = useState<CondRow[]>(() => (rule ? rule.conditions.all.map(conditionToRow) : [newCondition(kind)]));
   const [any, setAny] = useState<CondRow[]>(() => (rule ? rule.conditions.any.map(conditionToRow) : []));
   const [actions, setActions] = useState<ActRow[]>(() => (rule ? rule.actions.map(actionToRow) : [newAction()]));
   const [touched, setTouched] = useState(Boolean(rule));

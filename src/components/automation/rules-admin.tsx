@@ -13,7 +13,8 @@ import { ACTION_TYPES, CONDITION_FIELDS, opLabel, type RuleData, type RuleKind, 
 // delete behind a confirmation) and the editor for a new or an existing rule.
 
 function summary(rule: RuleData): string {
-  const cond = [...rule.conditions.all, ...rule.conditions.any].map((c) => `${CONDITION_FIELDS[c.field]?.label ?? c.field} ${opLabel(c.op)}${c.value !== undefined ? ` ${String(c.value)}` : ""}`);
+  const value = (v: unknown) => (v === undefined ? "" : v === null ? " unassigned" : ` ${String(v)}`);
+  const cond = [...rule.conditions.all, ...rule.conditions.any].map((c) => `${CONDITION_FIELDS[c.field]?.label ?? c.field}${typeof c.anchor === "string" ? ` ${c.anchor.replace(/_/g, " ")}` : ""} ${opLabel(c.op)}${value(c.value)}`);
   const acts = rule.actions.map((a) => ACTION_TYPES[a.type] ?? a.type);
   return `${cond.length ? `When ${cond.join(rule.conditions.any.length && !rule.conditions.all.length ? " or " : ", ")}` : "Always"} → ${acts.join(", ")}`;
 }

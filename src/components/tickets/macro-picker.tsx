@@ -88,7 +88,10 @@ export function MacroPicker({ ticketId, macros, agents, groups }: { ticketId: st
       return;
     }
     const changed = Object.keys(r.data.changes).length;
+    // Close the modal first: the reply box takes focus with the reply (the page behind a modal is inert).
+    dialogRef.current?.close();
     if (r.data.reply) window.dispatchEvent(new CustomEvent(INSERT_REPLY_EVENT, { detail: r.data.reply }));
+    else openerRef.current?.focus();
     setStatus(`Macro ${macro.name} applied${changed ? `: ${changed} ${changed === 1 ? "field" : "fields"} changed` : ""}${r.data.reply ? "; its reply is in the reply box, ready to edit and send" : ""}.`);
     close();
     router.refresh();
