@@ -219,6 +219,7 @@ test("an agent applies a shared macro from the ticket page after its preview, fr
     await expect(dialog).toBeHidden();
     await expect(agent.getByTestId("macro-status")).toHaveText(`Macro ${macroName} applied: 2 fields changed; its reply is in the reply box, ready to edit and send.`);
     await expect(agent.getByLabel("Message (the customer sees it)")).toHaveValue(`Hi ${first}, the refund for ticket #${ticket.number} is on its way.`);
+    await expect(agent.getByLabel("Message (the customer sees it)")).toBeFocused();
     await expect(agent.getByLabel("Status")).toHaveValue("pending");
     await expect(agent.locator(".history-details")).toContainText(`applied the macro “${macroName}”`);
     // The agent sends the reply as usual.
@@ -239,20 +240,88 @@ test("an agent applies a shared macro from the ticket page after its preview, fr
   }
 });
 
-test("the time rules page lists and edits automations with the time condition", async ({ browser }) => {
-  test.setTimeout(60_000);
+test("the time rules page: the editor starts with the time condition; rules are reordered and edited from the list", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const s = stamp();
   const admin = await signedIn(browser, "admin@acme.test");
-  await admin.goto("/admin/automations");
-  await expect(admin.getByRole("heading", { name: "Time rules", level: 1 })).toBeVisible();
-  await admin.getByRole("button", { name: "New time rule" }).click();
-  const editor = admin.getByTestId("rule-editor");
-  await expect(editor.getByLabel("Field (condition 1)")).toHaveValue("hours_since");
-  await expect(editor.getByLabel("Since (condition 1)")).toHaveValue("updated");
-  // Event-only fields are not offered for time rules.
-  await expect(editor.getByLabel("Field (condition 1)").locator("option[value=event]")).toHaveCount(0);
-  await editor.getByLabel("Name").fill(`Stale tickets ${stamp()}`);
-  await expect(editor.getByTestId("rule-validation")).toContainText("The rule is valid.");
-  await expectNoAxeViolations(admin, "Admin → Time rules with the editor open");
-  await editor.getByRole("button", { name: "Cancel" }).click();
-  await expect(editor).toHaveCount(0);
+  const cleanup: string[] = [];
+  try {
+    // Two disabled time rules made by API, so nothing runs on the shared tickets.
+    const rule = (name: string) => ({ name, active: false, conditions: { all: [{ field: "hours_since", anchor: "updated", op: "gte", value: 72 }], any: [] }, actions: [{ type: "add_tags", value: [`stale-${s}`] }] });
+    const ids: string[] = [];
+    for (const name of [`First ${s}`, `Second ${s}`]) {
+      const r = await admin.request.post("/api/v1/automations", { data: rule(name) });
+      expect(r.status(), await r.text()).toBe(201);
+      ids.push(((await r.json()) as { id: string }).id);
+      cleanup.push(`/api/v1/automations/${ids.at(-1)}`);
+    }
+    await admin.goto("/admin/automations");
+    await expect(admin.getByRole("heading", { name: "Time rules", level: 1 })).toBeVisible();
+    await expect(admin.getByRole("button", { name: "New time rule" })).toBeEnabled();
+    const names = () => admin.getByTestId("automation-list").locator("tbody tr strong").allTextContents();
+    expect((await names()).filter((n) => n.endsWith(s))).toEqual([`First ${s}`, `Second ${s}`]);
+    await admin.getByRole("button", { name: `Move Second ${s} up` }).click();
+    await expect(admin.getByTestId("automation-status")).toContainText(`Second ${s} moved to position`);
+    await expect.poll(async () => (await names()).filter((n) => n.endsWith(s))).toEqual([`Second ${s}`, `First ${s}`]);
+
+    // Editing a saved rule loads its rows; a change is saved with PATCH.
+    await admin.getByRole("button", { name: `Edit First ${s}` }).click();
+    const editor = admin.getByTestId("rule-editor");
+    await expect(editor.getByLabel("Field (condition 1)")).toHaveValue("hours_since");
+    await expect(editor.getByLabel("Value (condition 1)")).toHaveValue("72");
+    await editor.getByLabel("Value (condition 1)").fill("");
+    await expect(editor.getByLabel("Value (condition 1)")).toHaveAttribute("aria-invalid", "true");
+    await editor.getByLabel("Value (condition 1)").fill("96");
+    await expect(editor.getByTestId("rule-validation")).toContainText("The rule is valid.");
+    await editor.getByRole("button", { name: "Save changes" }).click();
+    await expect(admin.getByTestId("automation-status")).toHaveText(`First ${s} saved.`);
+    const saved = await asSystem((db) => db.query<{ conditions: { all: { value: number }[] } }>("select conditions from automations where id = $1", [ids[0]]));
+    expect(saved.rows[0]!.conditions.all[0]!.value).toBe(96);
+
+    // A new one starts with "Hours since … at least", and event-only fields are not offered.
+    await admin.getByRole("button", { name: "New time rule" }).click();
+    const fresh = admin.getByTestId("rule-editor");
+    await expect(fresh.getByLabel("Field (condition 1)")).toHaveValue("hours_since");
+    await expect(fresh.getByLabel("Since (condition 1)")).toHaveValue("updated");
+    await expect(fresh.getByLabel("Field (condition 1)").locator("option[value=event]")).toHaveCount(0);
+    await fresh.getByLabel("Name").fill(`Stale tickets ${s}`);
+    await expect(fresh.getByTestId("rule-validation")).toContainText("The rule is valid.");
+    await expectNoAxeViolations(admin, "Admin → Time rules with the editor open");
+    await fresh.getByRole("button", { name: "Cancel" }).click();
+    await expect(fresh).toHaveCount(0);
+  } finally {
+    await cleanUp(admin, cleanup);
+  }
+});
+
+test("an agent keeps a personal macro on Account → Macros; it is offered to them alone", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const name = `My sign-off ${stamp()}`;
+  const agent = await signedIn(browser, "agent@acme.test");
+  const cleanup: string[] = [];
+  try {
+    await agent.goto("/account");
+    await agent.getByRole("navigation", { name: "Your account" }).getByRole("link", { name: "Macros" }).click();
+    await expect(agent.getByRole("heading", { name: "Your macros", level: 1 })).toBeVisible();
+    await agent.getByRole("button", { name: "New personal macro" }).click();
+    const editor = agent.getByTestId("macro-editor");
+    await editor.getByLabel("Name").fill(name);
+    await editor.getByLabel("Reply text").fill("Best, {{agent.first_name}}");
+    await expect(editor).toContainText("The macro is valid.");
+    await editor.getByRole("button", { name: "Create macro" }).click();
+    await expect(agent.getByTestId("macro-status")).toHaveText(`Macro ${name} created.`);
+    await expect(agent.getByTestId("macro-list")).toContainText(name);
+    const row = await asSystem((db) => db.query<{ id: string; owner_id: string | null }>("select id, owner_id from macros where name = $1", [name]));
+    cleanup.push(`/api/v1/macros/${row.rows[0]!.id}`);
+    expect(row.rows[0]!.owner_id).toBe((await userByEmail("agent@acme.test", "acme")).id);
+    // Another agent does not see it.
+    const other = await signedIn(browser, "agent2@acme.test");
+    const list = (await (await other.request.get("/api/v1/macros")).json()) as { data: { name: string }[] };
+    expect(list.data.map((m) => m.name)).not.toContain(name);
+    // Customers have no macros page.
+    const customer = await signedIn(browser, "customer@acme.test");
+    expect((await customer.goto("/account/macros"))?.status()).toBe(404);
+  } finally {
+    await cleanUp(agent, cleanup);
+  }
 });

@@ -120,6 +120,11 @@ export function MacrosAdmin({ macros, shared, refs }: { macros: MacroData[]; sha
   const [deleting, setDeleting] = useState<MacroData | null>(null);
   const [done, setDone] = useState("");
   const hydrated = useHydrated();
+  // The latest outcome is the one shown: a list action clears the editor's "saved" message.
+  const act: typeof run = (call, done, options) => {
+    setDone("");
+    return run(call, done, options);
+  };
 
   return (
     <>
@@ -149,7 +154,7 @@ export function MacrosAdmin({ macros, shared, refs }: { macros: MacroData[]; sha
           </table>
         </div>
       )}
-      <ActionFeedback status={status || done} failure={failure} statusTestId="macro-status" />
+      <ActionFeedback status={done || status} failure={failure} statusTestId="macro-status" />
       {editing ? (
         <MacroEditor key={editing === "new" ? "new" : editing.id} macro={editing === "new" ? null : editing} shared={shared} refs={refs}
           onDone={(message) => { setEditing(null); setDone(message); }} />
@@ -167,7 +172,7 @@ export function MacrosAdmin({ macros, shared, refs }: { macros: MacroData[]; sha
         onCancel={() => setDeleting(null)}
         onConfirm={async () => {
           const m = deleting!;
-          await run(() => api<void>("DELETE", `/api/v1/macros/${m.id}`), () => `Macro ${m.name} deleted.`, { key: m.id });
+          await act(() => api<void>("DELETE", `/api/v1/macros/${m.id}`), () => `Macro ${m.name} deleted.`, { key: m.id });
           setDeleting(null);
         }}
       >

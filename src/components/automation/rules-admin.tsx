@@ -27,13 +27,18 @@ export function RulesAdmin({ kind, rules, refs }: { kind: RuleKind; rules: RuleD
   const [done, setDone] = useState("");
   // Buttons that only work once React runs are disabled until then (a click before would be lost).
   const hydrated = useHydrated();
+  // The latest outcome is the one shown: a list action clears the editor's "saved" message.
+  const act: typeof run = (call, done, options) => {
+    setDone("");
+    return run(call, done, options);
+  };
 
   async function move(i: number, by: -1 | 1) {
     const ids = rules.map((r) => r.id);
     const [id] = ids.splice(i, 1);
     ids.splice(i + by, 0, id!);
     const r = rules[i]!;
-    await run(() => api<{ data: RuleData[] }>("PUT", `${ruleBase(kind)}/order`, { ids }), () => `${r.name} moved to position ${i + by + 1}.`, { key: r.id, refreshOnFailure: true });
+    await act(() => api<{ data: RuleData[] }>("PUT", `${ruleBase(kind)}/order`, { ids }), () => `${r.name} moved to position ${i + by + 1}.`, { key: r.id, refreshOnFailure: true });
   }
 
   return (
@@ -72,7 +77,7 @@ export function RulesAdmin({ kind, rules, refs }: { kind: RuleKind; rules: RuleD
                       Down
                     </button>
                     <button type="button" className="button subtle" disabled={busyKey === r.id} aria-label={`${r.active ? "Disable" : "Enable"} ${r.name}`}
-                      onClick={() => run(() => api<RuleData>("PATCH", `${ruleBase(kind)}/${r.id}`, { active: !r.active }), (x) => `${x.name} ${x.active ? "enabled" : "disabled"}.`, { key: r.id })}>
+                      onClick={() => act(() => api<RuleData>("PATCH", `${ruleBase(kind)}/${r.id}`, { active: !r.active }), (x) => `${x.name} ${x.active ? "enabled" : "disabled"}.`, { key: r.id })}>
                       {r.active ? "Disable" : "Enable"}
                     </button>
                     <button type="button" className="button subtle" onClick={() => { setDone(""); setEditing(r); }} aria-label={`Edit ${r.name}`}>
@@ -88,7 +93,7 @@ export function RulesAdmin({ kind, rules, refs }: { kind: RuleKind; rules: RuleD
           </table>
         </div>
       )}
-      <ActionFeedback status={status || done} failure={failure} statusTestId={`${kind}-status`} />
+      <ActionFeedback status={done || status} failure={failure} statusTestId={`${kind}-status`} />
       {editing ? (
         <RuleEditor
           key={editing === "new" ? "new" : editing.id}
@@ -116,7 +121,7 @@ export function RulesAdmin({ kind, rules, refs }: { kind: RuleKind; rules: RuleD
         onCancel={() => setDeleting(null)}
         onConfirm={async () => {
           const r = deleting!;
-          await run(() => api<void>("DELETE", `${ruleBase(kind)}/${r.id}`), () => `${r.name} deleted.`, { key: r.id });
+          await act(() => api<void>("DELETE", `${ruleBase(kind)}/${r.id}`), () => `${r.name} deleted.`, { key: r.id });
           setDeleting(null);
           if (editing !== null && editing !== "new" && editing.id === r.id) setEditing(null);
         }}
