@@ -2,6 +2,7 @@ import { AppHeader } from "@/components/app-header";
 import s from "@/components/admin/admin.module.css";
 import { SectionNav } from "@/components/admin/section-nav";
 import { requireUser } from "@/server/auth/page-session";
+import { isStaff } from "@/server/authz/permissions";
 
 const ACCOUNT_SECTIONS = [
   { href: "/account", label: "API tokens" },
@@ -19,7 +20,7 @@ export default async function AccountLayout({ children }: { children: React.Reac
     <>
       <AppHeader user={user} />
       <div className={s.shell}>
-        <SectionNav label="Your account" items={ACCOUNT_SECTIONS} />
+        <SectionNav label="Your account" items={isStaff(user) ? [...ACCOUNT_SECTIONS, { href: "/account/macros", label: "Macros" }] : ACCOUNT_SECTIONS} />
         <main id="main" className={s.main}>
           {children}
         </main>

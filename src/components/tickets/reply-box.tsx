@@ -1,12 +1,13 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useHydrated } from "../use-hydrated";
 import { api, describeFailure } from "../api-client";
 import { AttachmentPicker } from "./attachment-picker";
 import s from "./attachments.module.css";
 import { LockIcon } from "./lock-icon";
+import { INSERT_REPLY_EVENT } from "./macro-picker";
 import { MarkdownField } from "./markdown-field";
 import { NotAttachedList, UploadProgress, useUploads, type NotAttached } from "./use-uploads";
 
@@ -33,6 +34,20 @@ export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState("");
   const textRef = useRef<HTMLTextAreaElement>(null);
+
+  // A macro's rendered reply (macro-picker.tsx) lands here as a public reply, after what is typed.
+  useEffect(() => {
+    function onInsert(e: Event) {
+      const text = (e as CustomEvent<unknown>).detail;
+      if (typeof text !== "string" || !text) return;
+      setBody((prev) => (prev.trim() ? `${prev.trimEnd()}\n\n${text}` : text));
+      setInternal(false);
+      setError(null);
+      textRef.current?.focus();
+    }
+    window.addEventListener(INSERT_REPLY_EVENT, onInsert);
+    return () => window.removeEventListener(INSERT_REPLY_EVENT, onInsert);
+  }, []);
 
   async function send() {
     if (pending) return;

@@ -4,6 +4,8 @@ import { LocalTime } from "../local-time";
 
 const METRIC: Record<string, string> = { first_response: "First response", next_response: "Next response", resolution: "Resolution" };
 
+const EFFECT: Record<string, string> = { note: "added an internal note", email: "sent an email", notify: "notified agents", webhook: "called a webhook", assign: "assigned within a group" };
+
 type NameOf = (id: string | null | undefined) => string;
 
 const str = (v: unknown) => (typeof v === "string" ? v : null);
@@ -57,6 +59,19 @@ export function describeEvent(e: TicketEvent, nameOf: NameOf): string {
       }
       case "ticket.note_added":
         return `${who} added an internal note`;
+      case "ticket.automation": {
+        // A trigger or time rule ran (decision 036): named, with what it changed and did.
+        const rule = str(e.data.ruleName) ?? "a rule";
+        const kind = e.data.kind === "automation" ? "Time rule" : "Trigger";
+        const lines = changeLines((e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>, null, nameOf);
+        const effects = Array.isArray(e.data.effects) ? (e.data.effects as { type?: unknown }[]).map((x) => EFFECT[String(x.type)] ?? String(x.type)) : [];
+        const did = [...lines, ...effects];
+        return `${kind} “${rule}” ${did.length ? did.join("; ") : "ran"}`;
+      }
+      case "ticket.macro_applied": {
+        const lines = changeLines((e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>, e.actorId, nameOf);
+        return `${who} applied the macro “${str(e.data.macroName) ?? "a macro"}”${lines.length ? `: ${lines.join("; ")}` : ""}`;
+      }
       case "attachment.added": {
         const name = str(e.data.filename);
         const to = e.data.internal === true ? " to an internal note" : e.data.commentId ? " to a reply" : "";

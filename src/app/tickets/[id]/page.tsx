@@ -29,7 +29,10 @@ import { listComments } from "@/server/tickets/list-comments";
 import { can } from "@/server/authz/permissions";
 import { isStaffView, type CommentView } from "@/server/tickets/schemas";
 import { ticketEvents, type TicketEvent } from "@/server/tickets/ticket-events";
-import { listUsers, ZListUsers } from "@/server/users/list-users";
+import { listGroups } from "@/server/automation/manage-groups";
+import { listMacros } from "@/server/automation/manage-macros";
+import { assignableStaff } from "@/server/pages/automation-data";
+import { MacroPicker, type MacroOption } from "@/components/tickets/macro-picker";
 import { lookupUsers, type UserSummary } from "@/server/users/lookup-users";
 import { allPages } from "@/server/core/list-page";
 
@@ -50,16 +53,6 @@ async function allComments(scope: Scope, id: string): Promise<CommentView[]> {
   return out;
 }
 
-/** Active agents and admins, for the assignee picker. */
-async function assignableStaff(scope: Scope): Promise<{ id: string; name: string }[]> {
-  const out: { id: string; name: string }[] = [];
-  for (const role of ["agent", "admin"] as const) {
-    const page = await listUsers(scope, ZListUsers.parse({ limit: "100", role }));
-    out.push(...page.data.filter((u) => !u.blocked).map((u) => ({ id: u.id, name: u.name })));
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
-}
-
 // cache(): generateMetadata and the page share one load per request.
 const load = cache(async (user: PageUser, id: string) => {
   return withPageContext(user, async (scope) => {
@@ -74,16 +67,18 @@ const load = cache(async (user: PageUser, id: string) => {
     const files = await conversationAttachments(scope, id);
     const warningMinutes = (await warningLeadSeconds(scope.tx)) / 60;
     if (!can(user, "ticket.events", ticket)) {
-      return { ticket, version, comments, files, warningMinutes, events: [] as TicketEvent[], agents: [], people: new Map<string, UserSummary>(), ccs: [] as string[], emailsReplies: false, bouncing: null as TicketBouncing | null };
+      return { ticket, version, comments, files, warningMinutes, events: [] as TicketEvent[], agents: [], groups: [] as { id: string; name: string }[], macros: [] as MacroOption[], people: new Map<string, UserSummary>(), ccs: [] as string[], emailsReplies: false, bouncing: null as TicketBouncing | null };
     }
     const events = await allPages((page) => ticketEvents(scope, id, page));
     const agents = await assignableStaff(scope);
+    const groups = (await listGroups(scope)).data.map((g) => ({ id: g.id, name: g.name }));
+    const macros = (await listMacros(scope)).data.map((m) => ({ id: m.id, name: m.name, shared: m.shared }));
     const ids = [ticket.requesterId, isStaffView(ticket) ? ticket.assigneeId : null, ...comments.map((c) => c.authorId), ...events.map((e) => e.actorId)].filter((x): x is string => Boolean(x));
     const people = await lookupUsers(scope, ids);
     const ccs = await listTicketCcs({ tx: scope.tx, org: { id: scope.user.orgId } }, id);
     const emailsReplies = await orgSendsReplies(scope.tx, scope.user.orgId);
     const bouncing = await ticketBouncing(scope.tx, scope.user.orgId, id);
-    return { ticket, version, comments, files, warningMinutes, events, agents, people, ccs, emailsReplies, bouncing };
+    return { ticket, version, comments, files, warningMinutes, events, agents, groups, macros, people, ccs, emailsReplies, bouncing };
   });
 });
 
@@ -110,7 +105,7 @@ export default async function TicketPage({ params }: { params: Params }) {
   if (!isUuid(id)) notFound();
   const data = await load(user, id);
   if (!data) notFound();
-  const { ticket, version, comments, files, events, agents, people, warningMinutes, ccs, emailsReplies, bouncing } = data;
+  const { ticket, version, comments, files, events, agents, groups, macros, people, warningMinutes, ccs, emailsReplies, bouncing } = data;
   const attachments = files.enabled ? files.data : [];
   const staff = can(user, "ticket.internal.view", ticket);
   // The staff view (priority, tags, assignee); customers get the customer view from getTicket.
@@ -170,7 +165,10 @@ export default async function TicketPage({ params }: { params: Params }) {
             {closed ? (
               <p className="notice closed-notice">This ticket is closed. {staff ? "It can no longer be changed." : "To follow up, open a new request."}</p>
             ) : can(user, "ticket.comment.public", ticket) ? (
+              <>
+              {staff ? <MacroPicker ticketId={ticket.id} macros={macros} agents={agents} groups={groups} /> : null}
               <ReplyBox ticketId={ticket.id} canNote={can(user, "ticket.comment.internal", ticket)} customer={!staff} upload={files.enabled ? { maxBytes: files.maxBytes } : null} emailedTo={staff && emailsReplies ? emailedToText(ccs, bouncing) : null} />
+              </>
             ) : null}
           </div>
 
