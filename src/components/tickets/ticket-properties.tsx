@@ -8,11 +8,11 @@ import { EnumOptions } from "@/components/enum-options";
 import { EditConflict, type ConflictField } from "@/components/edit-conflict";
 
 type Agent = { id: string; name: string };
-type Values = { status: string; priority: string; assigneeId: string | null; tags: string[] };
+type Values = { status: string; priority: string; assigneeId: string | null; groupId: string | null; tags: string[] };
 /** `version`: the ticket's version the page loaded, sent as If-Match with every change (decision 043). */
-type Props = Values & { ticketId: string; agents: Agent[]; selfId: string; version: number };
+type Props = Values & { ticketId: string; agents: Agent[]; groups: Agent[]; selfId: string; version: number };
 
-type Patch = Partial<{ status: string; priority: string; assigneeId: string | null }>;
+type Patch = Partial<{ status: string; priority: string; assigneeId: string | null; groupId: string | null }>;
 type Conflict = { patch: Patch; announce: string; mine: string; fields: ConflictField[]; current: Values; etag: string };
 
 /**
@@ -23,7 +23,7 @@ type Conflict = { patch: Patch; announce: string; mine: string; fields: Conflict
  * changed and lets the agent apply their change anyway or discard it. Tags are sent as
  * addTags/removeTags, which apply to the current tags, so they never overwrite anyone's.
  */
-export function TicketProperties({ ticketId, agents, selfId, version: savedVersion, ...saved }: Props) {
+export function TicketProperties({ ticketId, agents, groups, selfId, version: savedVersion, ...saved }: Props) {
   const router = useRouter();
   const id = useId();
   const [values, setValues] = useState<Values>(saved);
@@ -38,7 +38,7 @@ export function TicketProperties({ ticketId, agents, selfId, version: savedVersi
 
   // When the server sends newer values (after a refresh), they win over the local copy.
   const fresh =
-    savedVersion !== seenVersion || saved.status !== seen.status || saved.priority !== seen.priority || saved.assigneeId !== seen.assigneeId || saved.tags.join() !== seen.tags.join();
+    savedVersion !== seenVersion || saved.status !== seen.status || saved.priority !== seen.priority || saved.assigneeId !== seen.assigneeId || saved.groupId !== seen.groupId || saved.tags.join() !== seen.tags.join();
   if (fresh) {
     setSeen(saved);
     setSeenVersion(savedVersion);
@@ -48,12 +48,14 @@ export function TicketProperties({ ticketId, agents, selfId, version: savedVersi
   }
 
   const closed = saved.status === "closed";
+  const groupName = (gid: string | null) => (gid === null ? "No group" : (groups.find((g) => g.id === gid)?.name ?? "another group"));
   const nameOf = (aid: string | null) => (aid === null ? "nobody" : aid === selfId ? "you" : (agents.find((a) => a.id === aid)?.name ?? "that agent"));
 
   const describe = (v: Values): Record<string, [string, string]> => ({
     status: ["Status", statusLabel(v.status)],
     priority: ["Priority", priorityLabel(v.priority)],
     assigneeId: ["Assignee", v.assigneeId === null ? "Unassigned" : nameOf(v.assigneeId)],
+    groupId: ["Group", groupName(v.groupId)],
     tags: ["Tags", v.tags.length ? v.tags.join(", ") : "none"],
   });
 
@@ -75,7 +77,7 @@ export function TicketProperties({ ticketId, agents, selfId, version: savedVersi
         setError(now.ok ? "This ticket has changed. Reload the page to see it." : describeFailure(now.error));
         return;
       }
-      const current: Values = { status: now.data.status, priority: now.data.priority, assigneeId: now.data.assigneeId, tags: now.data.tags };
+      const current: Values = { status: now.data.status, priority: now.data.priority, assigneeId: now.data.assigneeId, groupId: now.data.groupId, tags: now.data.tags };
       const was = describe(seen);
       const fields = Object.entries(describe(current))
         .filter(([k, [, text]]) => was[k]![1] !== text)
@@ -167,6 +169,25 @@ export function TicketProperties({ ticketId, agents, selfId, version: savedVersi
             Assign to me
           </button>
         ) : null}
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-group`}>Group</label>
+        <select
+          id={`${id}-group`}
+          value={values.groupId ?? ""}
+          disabled={closed}
+          onChange={(e) => {
+            const v = e.target.value || null;
+            void save({ groupId: v }, v ? `Group set to ${groupName(v)}.` : "Group cleared.");
+          }}
+        >
+          <option value="">No group</option>
+          {groups.map((g) => (
+            <option key={g.id} value={g.id}>
+              {g.name}
+            </option>
+          ))}
+        </select>
       </div>
       <form className="field" onSubmit={saveTags}>
         <label htmlFor={`${id}-tags`}>Tags</label>

@@ -223,9 +223,11 @@ export default async function TicketPage({ params }: { params: Params }) {
                     status={ticket.status}
                     priority={full.priority}
                     assigneeId={full.assigneeId}
+                    groupId={full.groupId}
                     tags={full.tags}
                     version={version}
                     agents={agents}
+                    groups={groups}
                     selfId={user.userId}
                   />
                 </>
