@@ -286,6 +286,15 @@ describe("automatic mail and loops create nothing and are recorded as dropped", 
     expect(marked).toHaveLength(0);
   });
 
+  it("a message whose Message-ID Beacon sent (an outbound mail bounced back as is) is a loop", async () => {
+    const { w, ticketId } = await conversation();
+    const mid = newId("sent-by-us");
+    await q(sql`insert into email_message_ids (org_id, message_id, ticket_id, direction) values (${w.org.id}, ${mid}, ${ticketId}, 'outbound')`);
+    const r = await deliver(w, "gmail-new.eml", { mid });
+    expect(r).toMatchObject({ outcome: "dropped", reason: "loop: a Message-ID Beacon sent" });
+    expect(await ticketCount(w.org.id)).toBe(1);
+  });
+
   it("mail from another org's support address (two helpdesks answering each other) is a loop", async () => {
     const w = await world();
     const other = await world();
