@@ -17,7 +17,8 @@ import { applyDeliveryReport, clearBouncing } from "./bouncing";
 import { parseDeliveryReport, type DeliveryReport } from "./dsn";
 import { storeMailAttachments, recordMailAttachments } from "./email-attachments";
 import { htmlToMarkdown } from "./html-to-markdown";
-import { inboundSettings } from "./inbound-settings";
+import { inboundSettingsOf, type InboundSettings } from "./inbound-settings";
+import { orgs } from "../db/schema/orgs";
 import { checkMailAuth, NOT_CHECKED, refusesDmarcFailure } from "./mail-auth";
 import { existingUserId, openPolicyRefusal } from "./open-policy";
 import { parseMessage, type InboundMail } from "./parse-message";
@@ -62,7 +63,11 @@ async function unsafeApplyOnce(orgId: string, inboundId: string, requestId: stri
   const held: { discard?: () => Promise<void> } = {};
   try {
     return await unsafeWithSystem(async (tx) => {
-      const [row] = await tx.select().from(inboundMessages).where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).for("update");
+      // The message's row (locked) and, in the same round trip, the org's inbound settings.
+      const [found] = await tx.select({ row: inboundMessages, settings: orgs.settings }).from(inboundMessages)
+        .innerJoin(orgs, eq(orgs.id, inboundMessages.orgId))
+        .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).for("update", { of: inboundMessages });
+      const row = found?.row;
       // failed: dead-lettered, then replayed by a person (npm run jobs -- replay).
       if (!row || !pending(row.status)) return { outcome: "skipped" } as const;
       seen.source = row.source;
@@ -81,7 +86,7 @@ async function unsafeApplyOnce(orgId: string, inboundId: string, requestId: stri
       const auth = row.source === "smtp" && row.clientIp ? await checkMailAuth(row.raw, { ip: row.clientIp, helo: row.helo, mailFrom: row.mailFrom }) : NOT_CHECKED;
       const files = await storeMailAttachments(orgId, mail.attachments);
       held.discard = files.discard;
-      return applyMail(tx, { orgId, inboundId, requestId, row, mail, supportCcs, auth, files });
+      return applyMail(tx, { orgId, inboundId, requestId, row, mail, supportCcs, auth, files, settings: inboundSettingsOf(found.settings) });
     });
   } catch (err) {
     await held.discard?.();
@@ -93,10 +98,9 @@ type Files = Awaited<ReturnType<typeof storeMailAttachments>>;
 
 async function applyMail(
   tx: Tx,
-  x: { orgId: string; inboundId: string; requestId: string; row: typeof inboundMessages.$inferSelect; mail: InboundMail; supportCcs: Set<string>; auth: MailAuthResult; files: Files },
+  x: { orgId: string; inboundId: string; requestId: string; row: typeof inboundMessages.$inferSelect; mail: InboundMail; supportCcs: Set<string>; auth: MailAuthResult; files: Files; settings: InboundSettings },
 ): Promise<ApplyOutcome> {
-  const { orgId, inboundId, requestId, row, mail, supportCcs, auth, files } = x;
-  const settings = await inboundSettings(tx, orgId);
+  const { orgId, inboundId, requestId, row, mail, supportCcs, auth, files, settings } = x;
   const guarded = auth.dmarc === "fail" ? refusesDmarcFailure(mail.from!.address, settings.dmarcRefuseDomains) : null;
   if (guarded) return reject(tx, { orgId, inboundId, requestId }, `rejected: DMARC failed for ${mail.from!.address.split("@")[1]}, and the org refuses mail failing DMARC for ${guarded}`, auth, files.discard);
   const token = tokenOf(orgId, [row.rcptTo, ...mail.to, ...mail.cc], requestId);
