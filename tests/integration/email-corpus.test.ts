@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { applyInbound, type ApplyOutcome } from "../../src/server/email/apply-inbound";
@@ -80,6 +81,32 @@ describe("new conversations", () => {
     expect(audit.map((a) => a.action)).toContain("ticket.created");
     const found = await q<{ id: string }>(sql`select id from tickets where org_id = ${w.org.id} and search_vector @@ plainto_tsquery('simple', 'dashboard')`);
     expect(found.map((f) => f.id)).toContain(r.ticketId);
+  });
+
+  it("a message is applied in one transaction with one commit; applying it again is skipped and changes nothing", async () => {
+    const w = await world();
+    const raw = fixture("gmail-new.eml", { support: w.support, mid: newId("onecommit") });
+    const stored = await storeInbound({ orgId: w.org.id, source: "smtp", raw, mailFrom: null, rcptTo: w.support });
+    if (!stored.stored) throw new Error("not stored");
+    const seen: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
+      const text = a[0];
+      seen.push((typeof text === "string" ? text : String((text as { text?: string }).text ?? "")).trim().toLowerCase());
+      return (query as (...x: unknown[]) => unknown).apply(this, a);
+    } as typeof pg.Client.prototype.query;
+    let r: ApplyOutcome;
+    try {
+      r = await applyInbound({ orgId: w.org.id, inboundId: stored.inboundId });
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    expect(r.outcome).toBe("ticket");
+    expect(seen.filter((t) => t === "commit")).toHaveLength(1);
+    expect(seen.filter((t) => t.startsWith("begin"))).toHaveLength(1);
+    expect(seen.filter((t) => /from "inbound_messages"/.test(t))).toHaveLength(1);
+    expect(await applyInbound({ orgId: w.org.id, inboundId: stored.inboundId })).toEqual({ outcome: "skipped" });
+    expect(await q(sql`select 1 from tickets where org_id = ${w.org.id}`)).toHaveLength(1);
   });
 
   it("an existing user of the org is the requester, not a new account", async () => {
@@ -257,6 +284,15 @@ describe("automatic mail and loops create nothing and are recorded as dropped", 
     expect(await commentsOf(ticketId)).toHaveLength(1);
     const marked = await q(sql`select 1 from users where org_id = ${w.org.id} and email_bouncing_at is not null`);
     expect(marked).toHaveLength(0);
+  });
+
+  it("a message whose Message-ID Beacon sent (an outbound mail bounced back as is) is a loop", async () => {
+    const { w, ticketId } = await conversation();
+    const mid = newId("sent-by-us");
+    await q(sql`insert into email_message_ids (org_id, message_id, ticket_id, direction) values (${w.org.id}, ${mid}, ${ticketId}, 'outbound')`);
+    const r = await deliver(w, "gmail-new.eml", { mid });
+    expect(r).toMatchObject({ outcome: "dropped", reason: "loop: a Message-ID Beacon sent" });
+    expect(await ticketCount(w.org.id)).toBe(1);
   });
 
   it("mail from another org's support address (two helpdesks answering each other) is a loop", async () => {

@@ -2,7 +2,7 @@ import "server-only";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { emailMessageIds, inboundMessages, ticketCcs, type MailAuthResult } from "../db/schema/email";
 import { comments } from "../db/schema/tickets";
-import { unsafeWithSystem, withTenant, type Tx } from "../db/tenant";
+import { enterTenant, unsafeWithSystem, withTenant, type Tx } from "../db/tenant";
 import type { Scope } from "../core/scope";
 import { logger } from "../observability/logger";
 import { addComment } from "../tickets/add-comment";
@@ -17,7 +17,8 @@ import { applyDeliveryReport, clearBouncing } from "./bouncing";
 import { parseDeliveryReport, type DeliveryReport } from "./dsn";
 import { storeMailAttachments, recordMailAttachments } from "./email-attachments";
 import { htmlToMarkdown } from "./html-to-markdown";
-import { inboundSettings } from "./inbound-settings";
+import { inboundSettingsOf, type InboundSettings } from "./inbound-settings";
+import { orgs } from "../db/schema/orgs";
 import { checkMailAuth, NOT_CHECKED, refusesDmarcFailure } from "./mail-auth";
 import { existingUserId, openPolicyRefusal } from "./open-policy";
 import { parseMessage, type InboundMail } from "./parse-message";
@@ -44,99 +45,115 @@ export type ApplyOutcome = { outcome: "ticket" | "reply" | "dropped" | "bounce" 
 export async function applyInbound(job: { orgId: string; inboundId: string }): Promise<ApplyOutcome> {
   const { orgId, inboundId } = job;
   const requestId = `email:${inboundId}`;
-  const row = await withTenant(orgId, async (tx) => (await tx.select().from(inboundMessages).where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).limit(1))[0]);
-  // failed: dead-lettered, then replayed by a person (npm run jobs -- replay).
-  if (!row || !pending(row.status)) return { outcome: "skipped" };
-  const r = await applyRow(row, requestId);
-  if (r.outcome !== "skipped") countInbound(row.source, inboundMetricOutcome(r));
+  const seen: { source?: (typeof inboundMessages.$inferSelect)["source"] } = {};
+  const r = await unsafeApplyOnce(orgId, inboundId, requestId, seen);
+  if (r.outcome !== "skipped" && seen.source) countInbound(seen.source, inboundMetricOutcome(r));
   return r;
 }
 
-async function applyRow(row: typeof inboundMessages.$inferSelect, requestId: string): Promise<ApplyOutcome> {
-  const { orgId, id: inboundId } = row;
-  // A delivery report is automatic mail too, but it says something: which address bounces.
-  const report = parseDeliveryReport(row.raw);
-  if (report) return applyReport(orgId, inboundId, report, requestId);
-
-  const mail = await parseMessage(row.raw);
-  // The cross-org questions, in one system transaction before the org's: is it automatic mail or a
-  // loop, and which CCs are support addresses (of any org).
-  const { dropped, supportCcs } = await unsafeWithSystem(async (tx) => {
-    const reason = await unsafeAutomaticMailReason(tx, mail);
-    return { dropped: reason, supportCcs: reason ? new Set<string>() : await unsafeSupportAddressesAmong(tx, mail.cc) };
-  });
-  if (dropped) return markDropped(orgId, inboundId, dropped);
-  // SPF needs the SMTP client, which only the receiver saw; IMAP and webhook mail is not checked.
-  const auth = row.source === "smtp" && row.clientIp ? await checkMailAuth(row.raw, { ip: row.clientIp, helo: row.helo, mailFrom: row.mailFrom }) : NOT_CHECKED;
-
-  const files = await storeMailAttachments(orgId, mail.attachments);
+/**
+ * The whole apply in one transaction, one commit: it starts as the system role for the two
+ * cross-org questions (is it automatic mail or a loop; which CCs are support addresses of any
+ * org), with the message's row locked so a concurrent or retried job waits and then finds it
+ * applied, and enters the org (enterTenant) for everything else. Parsing, the SPF/DKIM/DMARC
+ * check (SMTP mail only) and storing the attachments happen while the row is locked; a failure
+ * anywhere rolls everything back and discards the stored attachments.
+ */
+async function unsafeApplyOnce(orgId: string, inboundId: string, requestId: string, seen: { source?: (typeof inboundMessages.$inferSelect)["source"] }): Promise<ApplyOutcome> {
+  const held: { discard?: () => Promise<void> } = {};
   try {
-    return await withTenant(orgId, async (tx) => {
-      const [locked] = await tx.select({ status: inboundMessages.status }).from(inboundMessages)
-        .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).for("update");
-      if (!locked || !pending(locked.status)) {
-        await files.discard();
-        return { outcome: "skipped" } as const;
+    return await unsafeWithSystem(async (tx) => {
+      // The message's row (locked) and, in the same round trip, the org's inbound settings.
+      const [found] = await tx.select({ row: inboundMessages, settings: orgs.settings }).from(inboundMessages)
+        .innerJoin(orgs, eq(orgs.id, inboundMessages.orgId))
+        .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).for("update", { of: inboundMessages });
+      const row = found?.row;
+      // failed: dead-lettered, then replayed by a person (npm run jobs -- replay).
+      if (!row || !pending(row.status)) return { outcome: "skipped" } as const;
+      seen.source = row.source;
+      // A delivery report is automatic mail too, but it says something: which address bounces.
+      const report = parseDeliveryReport(row.raw);
+      if (report) {
+        await enterTenant(tx, orgId);
+        return applyReport(tx, orgId, inboundId, report, requestId);
       }
-      const settings = await inboundSettings(tx, orgId);
-      const guarded = auth.dmarc === "fail" ? refusesDmarcFailure(mail.from!.address, settings.dmarcRefuseDomains) : null;
-      if (guarded) return reject(tx, { orgId, inboundId, requestId }, `rejected: DMARC failed for ${mail.from!.address.split("@")[1]}, and the org refuses mail failing DMARC for ${guarded}`, auth, files.discard);
-      const token = tokenOf(orgId, [row.rcptTo, ...mail.to, ...mail.cc], requestId);
-      // Who may open tickets by email (decision 039): refused before a user is made, unless it is a reply of a participant.
-      const closedTo = settings.inboundOpenPolicy === "anyone" ? null : await openPolicyRefusal(tx, orgId, mail.from!.address, settings);
-      if (closedTo && !(await findThread(tx, orgId, mail, await existingUserId(tx, orgId, mail.from!.address), token))) return reject(tx, { orgId, inboundId, requestId }, closedTo, auth, files.discard);
-      const sender = await senderPrincipal(tx, orgId, mail.from!, requestId);
-      if (!sender) return drop(tx, orgId, inboundId, "sender is blocked", files.discard);
-      const scope: Scope = { tx, user: sender, requestId };
-      const email: CommentEmail = {
-        from: mail.from!.address, to: mail.to, cc: mail.cc, messageId: mail.messageId, auth: { spf: auth.spf, dkim: auth.dkim, dmarc: auth.dmarc },
-        ...(files.refused.length ? { refused: files.refused } : {}),
-      };
-      const body = commentBody(mail, files.refused);
-      const thread = await findThread(tx, orgId, mail, sender.userId, token);
-
-      let ticketId: string;
-      let commentId: string;
-      let outcome: "ticket" | "reply";
-      if (thread && thread.status !== "closed") {
-        // A stranger who knows a Message-ID of the conversation is a participant, like a CC.
-        const participant = sender.role === "customer" && thread.requesterId !== sender.userId;
-        const c = await addComment(scope, thread.ticketId, { body: body.reply, internal: false }, { channel: "email", email, ccParticipant: participant });
-        ticketId = thread.ticketId;
-        commentId = c.id;
-        outcome = "reply";
-      } else {
-        // Replies (and follow-ups to a closed ticket) are never capped; new conversations are.
-        if (!thread) {
-          const cap = await checkSenderCap(tx, orgId, mail.from!.address, settings.ticketsPerSenderPerHour);
-          if (cap.over) return hold(tx, { orgId, inboundId, requestId }, mail.from!.address, cap, files.discard);
-        }
-        // SPEC §5: closed is final, so a reply to a closed ticket opens a new one that points back.
-        const first = thread ? `_Follow-up to #${thread.number}, which is closed._\n\n${body.reply}` : body.full;
-        const t = await createTicket(scope, { subject: subjectOf(mail), body: clip(first) }, { channel: "email", email });
-        ticketId = t.id;
-        const [c] = await tx.select({ id: comments.id }).from(comments).where(and(eq(comments.orgId, orgId), eq(comments.ticketId, t.id))).orderBy(asc(comments.createdAt)).limit(1);
-        commentId = c!.id;
-        outcome = "ticket";
-        // The acknowledgement (decision 040): only mail that passed the loop and automatic-mail checks gets here.
-        await queueCustomerMail(tx, { orgId, ticketId, kind: "acknowledgement", key: inboundId });
-      }
-      if (mail.messageId) {
-        await tx.insert(emailMessageIds).values({ orgId, messageId: mail.messageId, ticketId, commentId, direction: "inbound" }).onConflictDoNothing();
-      }
-      const people = mail.cc.filter((a) => a !== sender.email.toLowerCase() && !supportCcs.has(a)).slice(0, 50);
-      if (people.length) await tx.insert(ticketCcs).values(people.map((e) => ({ orgId, ticketId, email: e }))).onConflictDoNothing();
-      await recordMailAttachments(tx, { orgId, ticketId, commentId, uploaderId: sender.userId, requestId }, files.stored);
-      await clearBouncing(tx, orgId, sender.email);
-      await tx.update(inboundMessages).set({ status: "applied", outcome, ticketId, commentId, fromAddress: mail.from!.address, auth, appliedAt: new Date(), error: null })
-        .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId)));
-      logger().info({ requestId, orgId, inboundId, outcome, ticketId, event: "inbound_applied" }, "inbound message applied");
-      return { outcome, ticketId, commentId };
+      const mail = await parseMessage(row.raw);
+      const dropped = await unsafeAutomaticMailReason(tx, mail);
+      const supportCcs = dropped ? new Set<string>() : await unsafeSupportAddressesAmong(tx, mail.cc);
+      await enterTenant(tx, orgId);
+      if (dropped) return drop(tx, orgId, inboundId, dropped);
+      // SPF needs the SMTP client, which only the receiver saw; IMAP and webhook mail is not checked.
+      const auth = row.source === "smtp" && row.clientIp ? await checkMailAuth(row.raw, { ip: row.clientIp, helo: row.helo, mailFrom: row.mailFrom }) : NOT_CHECKED;
+      const files = await storeMailAttachments(orgId, mail.attachments);
+      held.discard = files.discard;
+      return applyMail(tx, { orgId, inboundId, requestId, row, mail, supportCcs, auth, files, settings: inboundSettingsOf(found.settings) });
     });
   } catch (err) {
-    await files.discard();
+    await held.discard?.();
     throw err;
   }
+}
+
+type Files = Awaited<ReturnType<typeof storeMailAttachments>>;
+
+async function applyMail(
+  tx: Tx,
+  x: { orgId: string; inboundId: string; requestId: string; row: typeof inboundMessages.$inferSelect; mail: InboundMail; supportCcs: Set<string>; auth: MailAuthResult; files: Files; settings: InboundSettings },
+): Promise<ApplyOutcome> {
+  const { orgId, inboundId, requestId, row, mail, supportCcs, auth, files, settings } = x;
+  const guarded = auth.dmarc === "fail" ? refusesDmarcFailure(mail.from!.address, settings.dmarcRefuseDomains) : null;
+  if (guarded) return reject(tx, { orgId, inboundId, requestId }, `rejected: DMARC failed for ${mail.from!.address.split("@")[1]}, and the org refuses mail failing DMARC for ${guarded}`, auth, files.discard);
+  const token = tokenOf(orgId, [row.rcptTo, ...mail.to, ...mail.cc], requestId);
+  // Who may open tickets by email (decision 039): refused before a user is made, unless it is a reply of a participant.
+  const closedTo = settings.inboundOpenPolicy === "anyone" ? null : await openPolicyRefusal(tx, orgId, mail.from!.address, settings);
+  if (closedTo && !(await findThread(tx, orgId, mail, await existingUserId(tx, orgId, mail.from!.address), token))) return reject(tx, { orgId, inboundId, requestId }, closedTo, auth, files.discard);
+  const sender = await senderPrincipal(tx, orgId, mail.from!, requestId);
+  if (!sender) return drop(tx, orgId, inboundId, "sender is blocked", files.discard);
+  const scope: Scope = { tx, user: sender, requestId };
+  const email: CommentEmail = {
+    from: mail.from!.address, to: mail.to, cc: mail.cc, messageId: mail.messageId, auth: { spf: auth.spf, dkim: auth.dkim, dmarc: auth.dmarc },
+    ...(files.refused.length ? { refused: files.refused } : {}),
+  };
+  const body = commentBody(mail, files.refused);
+  const thread = await findThread(tx, orgId, mail, sender.userId, token);
+
+  let ticketId: string;
+  let commentId: string;
+  let outcome: "ticket" | "reply";
+  if (thread && thread.status !== "closed") {
+    // A stranger who knows a Message-ID of the conversation is a participant, like a CC.
+    const participant = sender.role === "customer" && thread.requesterId !== sender.userId;
+    const c = await addComment(scope, thread.ticketId, { body: body.reply, internal: false }, { channel: "email", email, ccParticipant: participant });
+    ticketId = thread.ticketId;
+    commentId = c.id;
+    outcome = "reply";
+  } else {
+    // Replies (and follow-ups to a closed ticket) are never capped; new conversations are.
+    if (!thread) {
+      const cap = await checkSenderCap(tx, orgId, mail.from!.address, settings.ticketsPerSenderPerHour);
+      if (cap.over) return hold(tx, { orgId, inboundId, requestId }, mail.from!.address, cap, files.discard);
+    }
+    // SPEC §5: closed is final, so a reply to a closed ticket opens a new one that points back.
+    const first = thread ? `_Follow-up to #${thread.number}, which is closed._\n\n${body.reply}` : body.full;
+    const t = await createTicket(scope, { subject: subjectOf(mail), body: clip(first) }, { channel: "email", email });
+    ticketId = t.id;
+    const [c] = await tx.select({ id: comments.id }).from(comments).where(and(eq(comments.orgId, orgId), eq(comments.ticketId, t.id))).orderBy(asc(comments.createdAt)).limit(1);
+    commentId = c!.id;
+    outcome = "ticket";
+    // The acknowledgement (decision 040): only mail that passed the loop and automatic-mail checks gets here.
+    await queueCustomerMail(tx, { orgId, ticketId, kind: "acknowledgement", key: inboundId });
+  }
+  if (mail.messageId) {
+    await tx.insert(emailMessageIds).values({ orgId, messageId: mail.messageId, ticketId, commentId, direction: "inbound" }).onConflictDoNothing();
+  }
+  const people = mail.cc.filter((a) => a !== sender.email.toLowerCase() && !supportCcs.has(a)).slice(0, 50);
+  if (people.length) await tx.insert(ticketCcs).values(people.map((e) => ({ orgId, ticketId, email: e }))).onConflictDoNothing();
+  await recordMailAttachments(tx, { orgId, ticketId, commentId, uploaderId: sender.userId, requestId }, files.stored);
+  await clearBouncing(tx, orgId, sender.email);
+  await tx.update(inboundMessages).set({ status: "applied", outcome, ticketId, commentId, fromAddress: mail.from!.address, auth, appliedAt: new Date(), error: null })
+    .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId)));
+  logger().info({ requestId, orgId, inboundId, outcome, ticketId, event: "inbound_applied" }, "inbound message applied");
+  return { outcome, ticketId, commentId };
 }
 
 /** Called by the worker when the last retry failed: the message stays, marked failed with the error. */
@@ -147,18 +164,14 @@ export async function markInboundDead(job: { orgId: string; inboundId: string },
   if (dead[0]) countInbound(dead[0].source, "dead");
 }
 
-async function applyReport(orgId: string, inboundId: string, report: DeliveryReport, requestId: string): Promise<ApplyOutcome> {
-  return withTenant(orgId, async (tx) => {
-    const [locked] = await tx.select({ status: inboundMessages.status }).from(inboundMessages)
-      .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId))).for("update");
-    if (!locked || !pending(locked.status)) return { outcome: "skipped" } as const;
-    const r = await applyDeliveryReport(tx, orgId, report, requestId);
-    // Nothing is created and nothing answers a report; "applied" when it marked someone.
-    await tx.update(inboundMessages).set({ status: r.marked.length ? "applied" : "dropped", outcome: "bounce", reason: r.reason, ticketId: r.ticketId, appliedAt: new Date(), error: null })
-      .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId)));
-    logger().info({ requestId, orgId, inboundId, ticketId: r.ticketId, marked: r.marked.length, event: "inbound_bounce" }, r.reason);
-    return { outcome: "bounce", reason: r.reason, ...(r.ticketId ? { ticketId: r.ticketId } : {}) };
-  });
+/** A delivery report, in the apply's transaction (the message's row locked, the org entered). */
+async function applyReport(tx: Tx, orgId: string, inboundId: string, report: DeliveryReport, requestId: string): Promise<ApplyOutcome> {
+  const r = await applyDeliveryReport(tx, orgId, report, requestId);
+  // Nothing is created and nothing answers a report; "applied" when it marked someone.
+  await tx.update(inboundMessages).set({ status: r.marked.length ? "applied" : "dropped", outcome: "bounce", reason: r.reason, ticketId: r.ticketId, appliedAt: new Date(), error: null })
+    .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId)));
+  logger().info({ requestId, orgId, inboundId, ticketId: r.ticketId, marked: r.marked.length, event: "inbound_bounce" }, r.reason);
+  return { outcome: "bounce", reason: r.reason, ...(r.ticketId ? { ticketId: r.ticketId } : {}) };
 }
 
 /** Refused (a forged From of a domain the org protects): recorded with the reason and the verdicts, nothing created. */
@@ -179,10 +192,6 @@ async function hold(tx: Tx, job: { orgId: string; inboundId: string; requestId: 
   await enqueue(tx, QUEUES.inboundEmail.name, { orgId: job.orgId, inboundId: job.inboundId }, { startAfter: cap.retryAt });
   logger().warn({ requestId: job.requestId, orgId: job.orgId, inboundId: job.inboundId, retryAt: cap.retryAt.toISOString(), event: "inbound_held" }, "inbound message held: sender over the hourly ticket cap");
   return { outcome: "held", reason };
-}
-
-async function markDropped(orgId: string, inboundId: string, reason: string): Promise<ApplyOutcome> {
-  return withTenant(orgId, (tx) => drop(tx, orgId, inboundId, reason));
 }
 
 async function drop(tx: Tx, orgId: string, inboundId: string, reason: string, discard?: () => Promise<void>): Promise<ApplyOutcome> {

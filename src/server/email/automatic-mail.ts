@@ -23,13 +23,15 @@ export async function unsafeAutomaticMailReason(tx: Tx, mail: InboundMail): Prom
   const precedence = h("precedence")?.toLowerCase();
   if (precedence && /^(bulk|junk|list)\b/.test(precedence)) return `Precedence: ${precedence}`;
   if (h("list-id") !== undefined) return "mailing list (List-Id)";
-  // Loops: a support address of any org as sender, or a Message-ID Beacon made.
-  const support = await tx.execute(sql`select 1 from email_addresses where lower(address) = ${from} limit 1`);
-  if (support.rows.length) return "loop: the sender is a support address";
-  if (mail.messageId) {
-    if (/@beacon\.notifications$/i.test(mail.messageId)) return "loop: a Beacon notification's Message-ID";
-    const ours = await tx.execute(sql`select 1 from email_message_ids where message_id = ${mail.messageId} and direction = 'outbound' limit 1`);
-    if (ours.rows.length) return "loop: a Message-ID Beacon sent";
+  // Loops: a support address of any org as sender, or a Message-ID Beacon made (both asked in one statement).
+  if (mail.messageId && /@beacon\.notifications$/i.test(mail.messageId)) {
+    const support = await tx.execute(sql`select 1 from email_addresses where lower(address) = ${from} limit 1`);
+    return support.rows.length ? "loop: the sender is a support address" : "loop: a Beacon notification's Message-ID";
   }
+  const [loop] = (await tx.execute<{ support: boolean; ours: boolean }>(sql`
+    select exists (select 1 from email_addresses where lower(address) = ${from}) as support,
+           ${mail.messageId ? sql`exists (select 1 from email_message_ids where message_id = ${mail.messageId} and direction = 'outbound')` : sql`false`} as ours`)).rows;
+  if (loop?.support) return "loop: the sender is a support address";
+  if (loop?.ours) return "loop: a Message-ID Beacon sent";
   return null;
 }

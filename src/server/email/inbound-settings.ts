@@ -1,6 +1,7 @@
 import "server-only";
 import type { Tx } from "../db/tenant";
 import { readOrgSettings } from "../orgs/org-settings";
+import type { OrgSettings } from "../db/schema/orgs";
 
 /** Default of the per-sender hourly cap on new tickets by email (decision 035). */
 export const DEFAULT_INBOUND_TICKETS_PER_SENDER_PER_HOUR = 20;
@@ -12,7 +13,11 @@ export type InboundSettings = { ticketsPerSenderPerHour: number; dmarcRefuseDoma
 
 /** The org's inbound-mail settings with their defaults filled in. */
 export async function inboundSettings(tx: Tx, orgId: string): Promise<InboundSettings> {
-  const s = await readOrgSettings(tx, orgId);
+  return inboundSettingsOf(await readOrgSettings(tx, orgId));
+}
+
+/** The same, from settings already read (the inbound apply reads them with the message's row). */
+export function inboundSettingsOf(s: OrgSettings | null | undefined): InboundSettings {
   const cap = s?.inboundTicketsPerSenderPerHour;
   return {
     ticketsPerSenderPerHour: typeof cap === "number" && Number.isInteger(cap) && cap >= 1 ? cap : DEFAULT_INBOUND_TICKETS_PER_SENDER_PER_HOUR,
