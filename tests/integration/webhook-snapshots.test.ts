@@ -7,6 +7,7 @@ import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { QUEUES, ZNotifyJob } from "../../src/server/jobs/queues";
 import { handleNotify } from "../../src/server/notifications/notify";
 import { handleWebhook } from "../../src/server/notifications/webhook-delivery";
+import { unsafeScanSlas } from "../../src/server/sla/scan";
 import { api, newTicket } from "../helpers/api";
 import { jobsIn } from "../helpers/jobs";
 import { startReceiver } from "../helpers/receivers";
@@ -24,7 +25,7 @@ beforeAll(async () => {
   w = await createWorld();
   receiver = await startReceiver([204]);
   await unsafeWithSystem((tx) =>
-    tx.insert(webhooks).values({ orgId: w.org.id, url: receiver.url, secret: SECRET, events: ["ticket.created", "ticket.assigned", "ticket.replied"] }),
+    tx.insert(webhooks).values({ orgId: w.org.id, url: receiver.url, secret: SECRET, events: ["ticket.created", "ticket.assigned", "ticket.replied", "sla.breach"] }),
   );
 });
 afterAll(async () => {
@@ -44,6 +45,26 @@ const hitsFor = (ticketId: string) =>
   receiver.hits.map((h) => ({ ...h, json: JSON.parse(h.body) as Record<string, any> })).filter((h) => h.json.ticket?.id === ticketId); // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe("webhook payloads are the state at the event", () => {
+  it("an SLA breach found by the scan carries the ticket as the scan saw it, even when it changed before the job ran", async () => {
+    const t = await newTicket(w.customer, { subject: "Breached as this" });
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update tickets set first_response_due = now() - interval '1 minute', sla_next_check_at = now() - interval '1 second' where id = ${t.id}`),
+    );
+    await unsafeScanSlas();
+    // Edited after the scan, before the notify job runs.
+    expect((await api.patchTicket(w.agent, t.id, { subject: "Renamed after the breach", priority: "high" })).status).toBe(200);
+    await runNotifyJobs(t.id);
+    const deliveries = await deliveriesOf(t.id);
+    expect(deliveries.map((d) => d.event)).toContain("sla.breach");
+    // In event order: ticket.created first.
+    for (const d of deliveries) expect(await handleWebhook({ orgId: w.org.id, deliveryId: d.id })).toBe("delivered");
+    const hit = hitsFor(t.id).find((h) => h.json.event === "sla.breach")!;
+    expect(hit.json).toMatchObject({ event: "sla.breach", metric: "first_response", ticket: { id: t.id, subject: "Breached as this", priority: "normal" } });
+    expect(hit.json.eventId).toMatch(/^[0-9a-f-]{36}$/);
+    // Valid against the payload schema the document publishes.
+    expect(WEBHOOK_PAYLOADS["sla.breach"]!.schema.safeParse(hit.json).error).toBeUndefined();
+  });
+
   it("create then immediately edit: the ticket.created delivery carries the created state, with eventId, occurredAt and the actor", async () => {
     const t = await newTicket(w.customer, { subject: "As created" });
     // The edit commits before the notify job runs (the race that once sent the edited subject).
@@ -128,7 +149,7 @@ describe("one ticket's deliveries go out in event order", () => {
 describe("the documented payload schemas (OpenAPI webhooks)", () => {
   it("every delivery received in this file (the tests above) matches its event's schema exactly", () => {
     const hits = receiver.hits.map((h) => JSON.parse(h.body) as { event: string });
-    expect(new Set(hits.map((h) => h.event))).toEqual(new Set(["ticket.created", "ticket.assigned", "ticket.replied"]));
+    expect(new Set(hits.map((h) => h.event))).toEqual(new Set(["ticket.created", "ticket.assigned", "ticket.replied", "sla.breach"]));
     for (const hit of hits) {
       const r = WEBHOOK_PAYLOADS[hit.event]!.schema.safeParse(hit);
       expect(r.success, `${hit.event}: ${JSON.stringify(r.error?.issues)}`).toBe(true);

@@ -71,7 +71,7 @@ export async function handleNotify(job: NotifyJob): Promise<{ notified: number; 
       .where(eq(tickets.id, job.ticketId));
     if (!t) return { notified: 0, webhooks: 0 };
     const key = eventKey(job);
-    // The ticket as it was at the event (decision 043); a job queued without one (SLA scans, jobs
+    // The ticket as it was at the event (decision 043); a job queued without one (jobs
     // from before the snapshot) reads it now.
     const snap = job.snapshot;
     const at = snap?.ticket ?? t;

@@ -1,10 +1,12 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { unsafeWithSystem, type Tx } from "../db/tenant";
 import { slaEvents } from "../db/schema/sla";
 import { enqueueMany } from "../jobs/enqueue";
 import type { slaMetric } from "../db/schema/enums";
 import { QUEUES } from "../jobs/queues";
+import { snapshotScanEvents } from "../notifications/event-snapshot";
 import { dueEvent, nextCheckAt, runningMetrics, type SlaFieldsForCheck } from "./next-check";
 
 export type ScanResult = { tickets: number; warnings: number; breaches: number; batches: number };
@@ -76,10 +78,19 @@ async function scanBatch(tx: Tx, now: Date): Promise<Omit<ScanResult, "batches">
       if (e.kind === "warn") warnings++;
       else breaches++;
     }
+    // Each event's webhook payload is the ticket as the scan saw it (decision 043), not as it is when the job runs.
+    const tickets = await snapshotScanEvents(tx, inserted);
+    const occurredAt = now.toISOString();
     await enqueueMany(
       tx,
       QUEUES.notify.name,
-      inserted.map((e) => ({ orgId: e.orgId, kind: e.kind === "warn" ? "sla.warning" : "sla.breach", ticketId: e.ticketId, metric: e.metric, dueAt: e.dueAt!.toISOString() })),
+      inserted.map((e) => {
+        const ticket = tickets.get(e.ticketId);
+        return {
+          orgId: e.orgId, kind: e.kind === "warn" ? "sla.warning" : "sla.breach", ticketId: e.ticketId, metric: e.metric, dueAt: e.dueAt!.toISOString(),
+          ...(ticket ? { snapshot: { eventId: randomUUID(), occurredAt, ticket } } : {}),
+        };
+      }),
     );
   }
   if (next.length) {
