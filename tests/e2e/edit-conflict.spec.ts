@@ -72,3 +72,30 @@ test("two agents edit one ticket: the stale change is refused, shown, and applie
   await expect(saved(b)).toHaveText("Tags saved: printer, urgent-customer.");
   expect(((await (await a.request.get(`/api/v1/tickets/${id}`)).json()) as { tags: string[] }).tags).toEqual(["printer", "urgent-customer"]);
 });
+
+test("an admin blocks a user another admin changed meanwhile: refused, the row shows the change, the second try applies", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const page = await signedIn(browser, "admin@acme.test");
+  const email = `conflict.${Date.now().toString(36)}@acme.test`;
+  const created = await page.request.post("/api/v1/users", { data: { email, name: "Before", role: "agent" } });
+  expect(created.status()).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+  await page.goto(`/admin/users?q=${encodeURIComponent(email)}`);
+  const row = page.getByTestId(`user-${email}`);
+  await expect(row).toContainText("Before");
+
+  // Another admin (here: the API, behind the page's back) renames the user: a new version.
+  expect((await page.request.patch(`/api/v1/users/${id}`, { data: { name: "Renamed meanwhile" } })).status()).toBe(200);
+
+  await row.getByRole("button", { name: "Block", exact: true }).click();
+  await page.getByRole("dialog", { name: "Block this user?" }).getByRole("button", { name: "Block", exact: true }).click();
+  await expect(row).toContainText("was changed by someone else since this page loaded");
+  await expect(row).toContainText("Renamed meanwhile");
+  expect(((await (await page.request.get(`/api/v1/users/${id}`)).json()) as { blocked: boolean }).blocked).toBe(false);
+
+  // Decided again on the current row: applied.
+  await row.getByRole("button", { name: "Block", exact: true }).click();
+  await page.getByRole("dialog", { name: "Block this user?" }).getByRole("button", { name: "Block", exact: true }).click();
+  await expect(row).toContainText("Blocked");
+  await page.context().close();
+});

@@ -121,8 +121,13 @@ const CONFIRM: Record<Action, { title: string; label: string; danger: boolean }>
   "2fa": { title: "Turn off two-factor sign-in?", label: "Turn off two-factor", danger: true },
 };
 
-/** One user: role change, block/unblock, revoke sessions, reset password, reset two-factor — each confirmed first. */
-export function UserRow({ user, self }: { user: AdminUserRow; self: boolean }) {
+/**
+ * One user: role change, block/unblock, revoke sessions, reset password, reset two-factor — each
+ * confirmed first. Role and block changes name the version the page loaded (If-Match, decision
+ * 043): when another admin changed this user meanwhile (412), nothing is applied, the row reloads
+ * with the current state and says so, and the admin decides again on what they now see.
+ */
+export function UserRow({ user, version, self }: { user: AdminUserRow; version: number; self: boolean }) {
   const router = useRouter();
   const id = useId();
   const [role, setRole] = useState<Role>(user.role);
@@ -167,10 +172,10 @@ export function UserRow({ user, self }: { user: AdminUserRow; self: boolean }) {
     switch (a) {
       case "block":
       case "unblock":
-        r = await api("PATCH", `/api/v1/users/${user.id}`, { blocked: a === "block" });
+        r = await api("PATCH", `/api/v1/users/${user.id}`, { blocked: a === "block" }, { ifMatch: `"${version}"` });
         break;
       case "role":
-        r = await api("PATCH", `/api/v1/users/${user.id}`, { role });
+        r = await api("PATCH", `/api/v1/users/${user.id}`, { role }, { ifMatch: `"${version}"` });
         break;
       case "revoke":
         r = await api("POST", `/api/v1/users/${user.id}/revoke-sessions`);
@@ -186,6 +191,12 @@ export function UserRow({ user, self }: { user: AdminUserRow; self: boolean }) {
     setAsking(null);
     if (!r.ok) {
       if (a === "role") setRole(user.role);
+      if (r.error.status === 412) {
+        // Changed by someone else since this page loaded: show the current state, change nothing.
+        setStatus(`${who} was changed by someone else since this page loaded. Nothing was applied: check the row as it is now and try again.`);
+        router.refresh();
+        return;
+      }
       setFailure(r.error);
       return;
     }

@@ -13,7 +13,7 @@ import { isFeatureEnabled } from "@/server/flags/flags";
 import { twoFactorStatus } from "@/server/auth/two-factor";
 import { ROLES } from "@/server/db/schema/enums";
 import { AppError } from "@/server/core/errors";
-import { getUser } from "@/server/users/get-user";
+import { getVersionedUser } from "@/server/users/get-user";
 import { listUsers, ZListUsers } from "@/server/users/list-users";
 import { EnumOptions } from "@/components/enum-options";
 
@@ -37,9 +37,13 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
     if (!query) return { security, own, invites, list: null, error: "Those filters are not valid." };
     try {
       const list = await listUsers(scope, query);
-      const rows: AdminUserRow[] = [];
-      // One short primary-key read per listed user (≤ 50) for the account-security columns.
-      for (const u of list.data) rows.push(await getUser(scope, u.id));
+      const rows: (AdminUserRow & { version: number })[] = [];
+      // One short primary-key read per listed user (≤ 50) for the account-security columns and the
+      // version the row's changes are made on (If-Match, decision 043).
+      for (const u of list.data) {
+        const { user: detail, version } = await getVersionedUser(scope, u.id);
+        rows.push({ ...detail, version });
+      }
       return { security, own, invites, list: { rows, nextCursor: list.nextCursor }, error: null };
     } catch (err) {
       if (err instanceof AppError && (err.code === "validation_failed" || err.code === "invalid_cursor")) return { security, own, invites, list: null, error: "That page link is no longer valid." };
@@ -124,7 +128,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
                 </thead>
                 <tbody>
                   {data.list.rows.map((u) => (
-                    <UserRow key={u.id} user={u} self={u.id === user.userId} />
+                    <UserRow key={u.id} user={u} version={u.version} self={u.id === user.userId} />
                   ))}
                 </tbody>
               </table>
