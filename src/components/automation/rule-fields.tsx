@@ -130,6 +130,8 @@ function ConditionValue({ kind, row, refs, placeholder, props, onChange }: { kin
       return <Select {...props} options={PRIORITY_OPTIONS} value={row.value} onChange={onChange} />;
     case "agent":
       return <Select {...props} options={named(refs.agents)} blank="Unassigned" value={row.value} onChange={onChange} />;
+    case "group":
+      return <Select {...props} options={named(refs.groups)} blank="No group" value={row.value} onChange={onChange} />;
     case "channel":
       return <Select {...props} options={CHANNEL_OPTIONS} value={row.value} onChange={onChange} />;
     case "event":

@@ -38,7 +38,7 @@ const OP_LABELS: Record<string, string> = {
 export const opLabel = (op: string) => OP_LABELS[op] ?? op;
 
 /** How a condition's value is entered. */
-export type ValueKind = "status" | "priority" | "agent" | "text" | "channel" | "event" | "boolean" | "hours" | "none";
+export type ValueKind = "status" | "priority" | "agent" | "group" | "text" | "channel" | "event" | "boolean" | "hours" | "none";
 type FieldSpec = { label: string; ops: string[]; value: ValueKind; only?: RuleKind; placeholder?: string };
 
 const CHANGE_OPS = ["is", "is_not", "changed", "changed_to", "changed_from"];
@@ -47,6 +47,7 @@ export const CONDITION_FIELDS: Record<string, FieldSpec> = {
   status: { label: "Status", ops: CHANGE_OPS, value: "status" },
   priority: { label: "Priority", ops: CHANGE_OPS, value: "priority" },
   assignee: { label: "Assignee", ops: CHANGE_OPS, value: "agent" },
+  group: { label: "Group", ops: CHANGE_OPS, value: "group" },
   subject: { label: "Subject", ops: ["contains", "not_contains"], value: "text", placeholder: "refund" },
   body: { label: "Message text", ops: ["contains", "not_contains"], value: "text", only: "trigger" },
   tags: { label: "Tags", ops: ["includes", "excludes", "added", "removed"], value: "text", placeholder: "vip" },
@@ -110,7 +111,7 @@ export function rowToCondition(r: CondRow): ApiCondition {
   const kind = CONDITION_FIELDS[r.field]?.value;
   if (!opNeedsValue(r.op)) return { field: r.field, op: r.op };
   let value: unknown = r.value;
-  if (kind === "agent") value = r.value || null;
+  if (kind === "agent" || kind === "group") value = r.value || null;
   else if (kind === "boolean") value = r.value === "true";
   else if (kind === "hours") value = r.value.trim() === "" ? Number.NaN : Number(r.value);
   const out: ApiCondition = { field: r.field, op: r.op, value };
