@@ -136,7 +136,7 @@ test("an admin builds a refund trigger in the editor; a customer's refund reques
     expect([agent.id, agent2.id]).toContain(assignee);
     // The group action set the ticket's group, shown (and editable) in its properties.
     await expect(admin.getByLabel("Group", { exact: true }).locator("option:checked")).toHaveText(groupName);
-    await expect(admin.locator(".history-details")).toContainText(`Trigger “${ruleName}” set priority Normal → High`);
+    await expect(admin.locator(".history-details")).toContainText(`Trigger “${ruleName}” set group ${groupName}; set priority Normal → High`);
 
     // Disabling it from the list (and the away flag on the group) work without the editor.
     await admin.goto("/admin/triggers");

@@ -7,12 +7,14 @@ const METRIC: Record<string, string> = { first_response: "First response", next_
 const EFFECT: Record<string, string> = { note: "added an internal note", email: "sent an email", notify: "notified agents", webhook: "called a webhook", assign: "assigned within a group" };
 
 type NameOf = (id: string | null | undefined) => string;
+/** A group's name by id; without the page's groups (or for a deleted group): "a group". */
+const someGroup: NameOf = () => "a group";
 
 const str = (v: unknown) => (typeof v === "string" ? v : null);
 const due = (v: unknown) => (typeof v === "string" ? utcDateTime(v) : null);
 
 /** What a PATCH changed, as verb phrases: "set status Open → Pending", "took the ticket". */
-function changeLines(changes: Record<string, { from?: unknown; to?: unknown }>, actorId: string | null, nameOf: NameOf): string[] {
+function changeLines(changes: Record<string, { from?: unknown; to?: unknown }>, actorId: string | null, nameOf: NameOf, groupOf: NameOf): string[] {
   const out: string[] = [];
   for (const [field, c] of Object.entries(changes)) {
     switch (field) {
@@ -35,6 +37,9 @@ function changeLines(changes: Record<string, { from?: unknown; to?: unknown }>, 
       case "subject":
         out.push(`renamed it “${String(c.to)}”`);
         break;
+      case "groupId":
+        out.push(c.to ? `set group ${c.from ? `${groupOf(str(c.from))} → ` : ""}${groupOf(str(c.to))}` : "cleared the group");
+        break;
       default:
         out.push(`changed ${field}`);
     }
@@ -43,14 +48,14 @@ function changeLines(changes: Record<string, { from?: unknown; to?: unknown }>, 
 }
 
 /** One event of the ticket's audit chain or SLA record, as a sentence. */
-export function describeEvent(e: TicketEvent, nameOf: NameOf): string {
+export function describeEvent(e: TicketEvent, nameOf: NameOf, groupOf: NameOf = someGroup): string {
   const who = e.actorId ? nameOf(e.actorId) : "System";
   if (e.source === "audit") {
     switch (e.action) {
       case "ticket.created":
         return `${who} opened the ticket (priority ${priorityLabel(String(e.data.priority ?? "normal"))})`;
       case "ticket.updated": {
-        const lines = changeLines((e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>, e.actorId, nameOf);
+        const lines = changeLines((e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>, e.actorId, nameOf, groupOf);
         return lines.length ? `${who} ${lines.join("; ")}` : `${who} updated the ticket`;
       }
       case "ticket.replied": {
@@ -63,13 +68,13 @@ export function describeEvent(e: TicketEvent, nameOf: NameOf): string {
         // A trigger or time rule ran (decision 036): named, with what it changed and did.
         const rule = str(e.data.ruleName) ?? "a rule";
         const kind = e.data.kind === "automation" ? "Time rule" : "Trigger";
-        const lines = changeLines((e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>, null, nameOf);
+        const lines = changeLines((e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>, null, nameOf, groupOf);
         const effects = Array.isArray(e.data.effects) ? (e.data.effects as { type?: unknown }[]).map((x) => EFFECT[String(x.type)] ?? String(x.type)) : [];
         const did = [...lines, ...effects];
         return `${kind} “${rule}” ${did.length ? did.join("; ") : "ran"}`;
       }
       case "ticket.macro_applied": {
-        const lines = changeLines((e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>, e.actorId, nameOf);
+        const lines = changeLines((e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>, e.actorId, nameOf, groupOf);
         return `${who} applied the macro “${str(e.data.macroName) ?? "a macro"}”${lines.length ? `: ${lines.join("; ")}` : ""}`;
       }
       case "attachment.added": {
@@ -107,7 +112,7 @@ export function describeEvent(e: TicketEvent, nameOf: NameOf): string {
 }
 
 /** The ticket's history for staff: who did what, and every SLA change, oldest first. */
-export function TicketHistory({ events, nameOf }: { events: TicketEvent[]; nameOf: NameOf }) {
+export function TicketHistory({ events, nameOf, groupOf = someGroup }: { events: TicketEvent[]; nameOf: NameOf; groupOf?: NameOf }) {
   if (events.length === 0) return <p className="muted">No history yet.</p>;
   return (
     <ol className="history" data-testid="ticket-history">
@@ -118,7 +123,7 @@ export function TicketHistory({ events, nameOf }: { events: TicketEvent[]; nameO
           </span>
           <span className="history-text">
             {e.source === "sla" ? <span className="visually-hidden">SLA: </span> : null}
-            {describeEvent(e, nameOf)}
+            {describeEvent(e, nameOf, groupOf)}
             <LocalTime iso={e.at} className="history-time" />
           </span>
         </li>

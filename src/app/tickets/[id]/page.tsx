@@ -264,7 +264,7 @@ export default async function TicketPage({ params }: { params: Params }) {
                   <summary>
                     <h2 id="history-title">History</h2>
                   </summary>
-                  <TicketHistory events={events} nameOf={nameOf} />
+                  <TicketHistory events={events} nameOf={nameOf} groupOf={(gid) => groups.find((g) => g.id === gid)?.name ?? "a group"} />
                 </details>
               </section>
             ) : null}
