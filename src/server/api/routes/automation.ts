@@ -76,7 +76,7 @@ function ruleOperations(kind: RuleKind) {
       description: kind === "trigger"
         ? "`event` is the write to imagine (default `updated`). 404 when the org has no such ticket; 409 when an action cannot run on it."
         : "Hours are counted from the ticket's stored anchors, now. 404 when the org has no such ticket; 409 when an action cannot run on it.",
-      tag, can: "org.admin", body: ZRuleTest, status: 200, response: ZRuleTestResult,
+      tag, can: "org.admin", body: ZRuleTest, status: 200, response: ZRuleTestResult, errors: ["not_found"],
       handler: (scope, { body }) => testRule(scope, kind, body),
     }),
     defineOperation({
