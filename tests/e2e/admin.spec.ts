@@ -1,22 +1,12 @@
 import fs from "node:fs";
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { base32Decode, totp } from "../../src/server/auth/totp";
 import { demoPassword } from "./db";
+import { signedIn } from "./session";
 
 // What an org's admin does to run their team and own their data, what every user does on their
 // account page, and what agents see on the SLA dashboard. Screenshots (desktop and 360 px) land
 // in test-results/ for review.
-
-async function signedIn(browser: Browser, email: string): Promise<Page> {
-  const context = await browser.newContext({ acceptDownloads: true });
-  const page = await context.newPage();
-  await page.goto("/login");
-  await page.getByLabel("Email", { exact: true }).fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(demoPassword());
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/$/);
-  return page;
-}
 
 /** Desktop and phone screenshots; the phone one also proves nothing overflows 360 px sideways. */
 async function shots(page: Page, name: string) {
@@ -43,7 +33,7 @@ async function shots(page: Page, name: string) {
 const stamp = () => Date.now().toString(36);
 
 test("admin adds a webhook and sees its signing secret exactly once", async ({ browser }) => {
-  const page = await signedIn(browser, "admin@acme.test");
+  const page = await signedIn(browser, "admin@acme.test", { acceptDownloads: true });
   await page.goto("/admin");
   await expect(page.getByRole("heading", { level: 1, name: "Administration" })).toBeVisible();
   await shots(page, "admin-overview");
@@ -96,7 +86,7 @@ test("admin adds a webhook and sees its signing secret exactly once", async ({ b
 });
 
 test("admin switches a feature off and on; a switched-off feature hides its entry point", async ({ browser }) => {
-  const page = await signedIn(browser, "admin@acme.test");
+  const page = await signedIn(browser, "admin@acme.test", { acceptDownloads: true });
   await page.goto("/admin/flags");
   const email = page.getByRole("switch", { name: "Email notifications" });
   await expect(email).toHaveAttribute("aria-checked", "true");
@@ -127,7 +117,7 @@ test("admin switches a feature off and on; a switched-off feature hides its entr
 });
 
 test("admin verifies the audit chain and filters the log", async ({ browser }) => {
-  const page = await signedIn(browser, "admin@acme.test");
+  const page = await signedIn(browser, "admin@acme.test", { acceptDownloads: true });
   // Something to find: an org-level flag set and cleared again.
   await page.goto("/admin/flags");
   await page.getByRole("switch", { name: "Search" }).click();
@@ -155,7 +145,7 @@ test("admin verifies the audit chain and filters the log", async ({ browser }) =
 });
 
 test("admin exports tickets as CSV with progress, and the file has a header row", async ({ browser }) => {
-  const page = await signedIn(browser, "admin@acme.test");
+  const page = await signedIn(browser, "admin@acme.test", { acceptDownloads: true });
   await page.goto("/admin/export");
   const download = page.waitForEvent("download");
   await page.getByRole("button", { name: "Download CSV" }).click();
@@ -171,7 +161,7 @@ test("admin exports tickets as CSV with progress, and the file has a header row"
 });
 
 test("admin edits an SLA policy's calendar with a split shift and a holiday, and invites a user", async ({ browser }) => {
-  const page = await signedIn(browser, "admin@acme.test");
+  const page = await signedIn(browser, "admin@acme.test", { acceptDownloads: true });
   await page.goto("/admin/sla");
   const normal = page.getByTestId("policy-normal");
   await expect(normal).toContainText("Business hours");
@@ -218,7 +208,7 @@ test("admin edits an SLA policy's calendar with a split shift and a holiday, and
 });
 
 test("every user manages personal API tokens: created once, used, revoked", async ({ browser }) => {
-  const page = await signedIn(browser, "admin@acme.test");
+  const page = await signedIn(browser, "admin@acme.test", { acceptDownloads: true });
   await page.goto("/account");
   const name = `Nightly report ${stamp()}`;
   await page.getByLabel("Token name").fill(name);
@@ -242,7 +232,7 @@ test("every user manages personal API tokens: created once, used, revoked", asyn
 });
 
 test("a user sets up two-factor sign-in with an authenticator, gets recovery codes once, and turns it off", async ({ browser }) => {
-  const page = await signedIn(browser, "agent2@globex.test");
+  const page = await signedIn(browser, "agent2@globex.test", { acceptDownloads: true });
   await page.goto("/account/two-factor");
   await page.getByRole("button", { name: "Start setup" }).click();
   const secret = ((await page.getByTestId("totp-secret").textContent()) ?? "").replace(/\s/g, "");
@@ -272,7 +262,7 @@ test("a user sets up two-factor sign-in with an authenticator, gets recovery cod
 
 test("agents see the SLA dashboard with bars linking to the matching lists; /admin is a 404 for them", async ({ browser }) => {
   test.setTimeout(180_000);
-  const page = await signedIn(browser, "agent@acme.test");
+  const page = await signedIn(browser, "agent@acme.test", { acceptDownloads: true });
   const admin = await page.goto("/admin");
   expect(admin?.status()).toBe(404);
   const users = await page.goto("/admin/users");
@@ -291,7 +281,7 @@ test("agents see the SLA dashboard with bars linking to the matching lists; /adm
   await page.getByRole("link", { name: /^Open: \d+ tickets?$/ }).click();
   await expect(page).toHaveURL(/\/\?view=all&status=open$/);
 
-  const customer = await signedIn(browser, "customer@acme.test");
+  const customer = await signedIn(browser, "customer@acme.test", { acceptDownloads: true });
   expect((await customer.goto("/dashboard"))?.status()).toBe(404);
   expect((await customer.goto("/admin"))?.status()).toBe(404);
 });

@@ -1,6 +1,7 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { asSystem, demoPassword, userByEmail } from "./db";
+import { expect, test, type Page } from "@playwright/test";
+import { expectNoAxeViolations } from "./axe";
+import { asSystem, userByEmail } from "./db";
+import { signedIn, stamp } from "./session";
 
 // Issue 13 in the browser (decision 045): an admin builds the rule "subject contains refund →
 // priority high, group Billing (round-robin)" in the editor, watching it validate as they type and
@@ -8,24 +9,6 @@ import { asSystem, demoPassword, userByEmail } from "./db";
 // Billing agent with the rule in its history; an agent applies a macro after its preview. Every
 // rule, group and macro made here is deleted again: a trigger left enabled in the shared e2e
 // database would change every later spec's tickets.
-
-async function signedIn(browser: Browser, email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto("/login");
-  await page.getByLabel("Email", { exact: true }).fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(demoPassword());
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/$/);
-  return page;
-}
-
-const stamp = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-
-/** WCAG 2.0–2.2 A/AA and best practice, as the UI review measured every page (0 violations). */
-async function expectNoAxeViolations(page: Page, what: string) {
-  const r = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]).analyze();
-  expect(r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), what).toEqual([]);
-}
 
 /** Deletes what a test made through the API, whatever happened (the admin's session). */
 async function cleanUp(admin: Page, paths: string[]) {

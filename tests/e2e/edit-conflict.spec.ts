@@ -1,21 +1,10 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { demoPassword } from "./db";
+import { expect, test, type Page } from "@playwright/test";
+import { signedIn } from "./session";
 
 // Lost updates on the ticket page (issue 20, decision 043): two agents with the same ticket open in
 // two browsers. The page sends If-Match with the version it loaded; when the other agent changed the
 // ticket first, the page shows what changed and lets the agent apply their change anyway or discard
 // it — never a silent overwrite. Tag edits are additions and removals, so both agents' tags survive.
-
-async function signedIn(browser: Browser, email: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(demoPassword());
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/$/);
-  return page;
-}
 
 const saved = (page: Page) => page.getByTestId("properties-status");
 

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import nodemailer from "nodemailer";
 import { expectNoAxeViolations } from "./axe";
-import { asSystem, demoPassword } from "./db";
+import { asSystem } from "./db";
+import { signedIn, stamp } from "./session";
 
 // Issue 12's admin and agent surfaces in the browser, each checked with axe (WCAG 2.1 AA):
 // /admin/email with the customer email templates (edited here), the ticket page of a ticket that
@@ -10,18 +11,6 @@ import { asSystem, demoPassword } from "./db";
 // download (decision 040). An axe pass takes seconds on a busy machine: each test gets 2 minutes.
 
 test.describe.configure({ timeout: 120_000 });
-
-async function signedIn(browser: Browser, email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto("/login");
-  await page.getByLabel("Email", { exact: true }).fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(demoPassword());
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/$/);
-  return page;
-}
-
-const stamp = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 test("the Email admin page, with its customer email templates, passes axe; an unknown placeholder is refused in the form", async ({ browser }) => {
   const page = await signedIn(browser, "admin@acme.test");

@@ -1,20 +1,9 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { asSystem, demoPassword, ticketOf } from "./db";
+import { expect, test } from "@playwright/test";
+import { asSystem, ticketOf } from "./db";
+import { signedIn, stamp } from "./session";
 
 // Issue 12 items 1 and 8 in the browser: an admin adds a support address on /admin/email and sees
 // it listed; an agent copies someone on a ticket and removes them again.
-
-async function signedIn(browser: Browser, email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto("/login");
-  await page.getByLabel("Email", { exact: true }).fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(demoPassword());
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/$/);
-  return page;
-}
-
-const stamp = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 test("an admin adds a support address on the Email admin page and sees it listed", async ({ browser }) => {
   const page = await signedIn(browser, "admin@acme.test");

@@ -1,19 +1,9 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { addNotification, demoPassword, ticketOf, userByEmail } from "./db";
+import { expect, test, type Page } from "@playwright/test";
+import { addNotification, ticketOf, userByEmail } from "./db";
+import { signedIn } from "./session";
 
 // What agents and customers do all day: open a request, work it, answer it — and what each of
 // them must (and must never) see. Screenshots land in test-results/ for review.
-
-async function signedIn(browser: Browser, email: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(demoPassword());
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/$/);
-  return page;
-}
 
 async function phoneShot(page: Page, path: string) {
   const size = page.viewportSize();
