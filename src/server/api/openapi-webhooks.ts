@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { QUEUES } from "../jobs/queues";
+import { ZTicketSnapshot } from "../notifications/event-snapshot";
 import { WEBHOOK_EVENTS } from "../webhooks/manage-webhooks";
 
 // The webhooks Beacon sends, for the OpenAPI document (issue 20 "Webhooks", decision 043): every
@@ -15,17 +16,13 @@ const ZActor = z
   })
   .describe("Who caused the event");
 
+// The snapshot the event's transaction records (notifications/event-snapshot.ts), as published.
+// Deliveries queued before snapshots existed read the ticket when sent and carry no tags or version.
 const ZTicketAtEvent = z
   .strictObject({
-    id: z.uuid(),
-    number: z.number().int(),
-    subject: z.string(),
-    status: z.string(),
-    priority: z.string(),
-    assigneeId: z.uuid().nullable(),
-    requesterId: z.uuid(),
-    tags: z.array(z.string()).optional(),
-    version: z.number().int().optional().describe("The ticket's version (its API ETag) right after the event"),
+    ...ZTicketSnapshot.shape,
+    tags: ZTicketSnapshot.shape.tags.optional(),
+    version: ZTicketSnapshot.shape.version.optional().describe("The ticket's version (its API ETag) right after the event"),
   })
   .describe("The ticket as it was when the event happened (not when the delivery was sent)");
 

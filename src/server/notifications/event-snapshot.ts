@@ -21,6 +21,12 @@ export const ZTicketSnapshot = z.object({
   version: z.number().int(),
 });
 
+/** The ticket's columns a snapshot holds (ZTicketSnapshot). */
+const SNAPSHOT_COLUMNS = {
+  id: tickets.id, number: tickets.number, subject: tickets.subject, status: tickets.status, priority: tickets.priority,
+  assigneeId: tickets.assigneeId, requesterId: tickets.requesterId, tags: tickets.tags, version: tickets.version,
+};
+
 /** `changes` of an update: each changed field as [from, to]. */
 export const ZChanges = z.record(z.string(), z.tuple([z.unknown(), z.unknown()]));
 
@@ -46,8 +52,7 @@ export function asChanges(diff: Record<string, { from: unknown; to: unknown }>):
 export async function snapshotTicketEvent(tx: Tx, ticketId: string, changes?: Record<string, [unknown, unknown]>): Promise<EventSnapshot> {
   const [t] = await tx
     .select({
-      id: tickets.id, number: tickets.number, subject: tickets.subject, status: tickets.status, priority: tickets.priority,
-      assigneeId: tickets.assigneeId, requesterId: tickets.requesterId, tags: tickets.tags, version: tickets.version,
+      ...SNAPSHOT_COLUMNS,
       at: sql<string>`to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
     })
     .from(tickets)
@@ -65,11 +70,8 @@ export async function snapshotTicketEvent(tx: Tx, ticketId: string, changes?: Re
 export async function snapshotScanEvents(tx: Tx, events: readonly { orgId: string; ticketId: string }[]): Promise<Map<string, EventSnapshot["ticket"]>> {
   if (!events.length) return new Map();
   const rows = await tx
-    .select({
-      orgId: tickets.orgId, id: tickets.id, number: tickets.number, subject: tickets.subject, status: tickets.status, priority: tickets.priority,
-      assigneeId: tickets.assigneeId, requesterId: tickets.requesterId, tags: tickets.tags, version: tickets.version,
-    })
+    .select(SNAPSHOT_COLUMNS)
     .from(tickets)
     .where(and(inArray(tickets.orgId, [...new Set(events.map((e) => e.orgId))]), inArray(tickets.id, [...new Set(events.map((e) => e.ticketId))])));
-  return new Map(rows.map(({ orgId: _orgId, ...ticket }) => [ticket.id, ticket]));
+  return new Map(rows.map((ticket) => [ticket.id, ticket]));
 }
