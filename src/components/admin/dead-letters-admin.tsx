@@ -1,24 +1,15 @@
 "use client";
 
 import { useState } from "react";
+import type { components } from "@/lib/api-types";
 import { api } from "../api-client";
 import { LocalTime } from "../local-time";
 import { ActionFeedback, useApiAction } from "../use-api-action";
 import s from "./admin.module.css";
 import { ConfirmDialog } from "./confirm-dialog";
 
-export type DeadLetterData = {
-  id: string;
-  queue: "email" | "webhook" | "email-inbound" | "email-reply" | "email-customer";
-  error: string | null;
-  createdAt: string;
-  ageSeconds: number;
-  notificationId: string | null;
-  deliveryId: string | null;
-  inboundId: string | null;
-  commentId: string | null;
-  ticketId: string | null;
-};
+/** A dead letter as the dead-letter list answers it (the generated contract types, not a hand copy). */
+export type DeadLetterData = components["schemas"]["DeadLetter"];
 
 const QUEUE_TEXT: Record<DeadLetterData["queue"], string> = {
   email: "Email notification",
