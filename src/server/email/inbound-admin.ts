@@ -9,6 +9,7 @@ import { inboundMessages } from "../db/schema/email";
 import { db } from "../db/client";
 import { BOSS_SCHEMA } from "../jobs/boss";
 import { QUEUES } from "../jobs/queues";
+import { emlDownload } from "./original-message";
 
 // Inbound mail an admin has to know about (issue 12, decision 040): messages held by the hourly
 // sender cap (applied by themselves later) and messages whose apply job failed every retry
@@ -99,18 +100,8 @@ export async function listWaitingInbound(scope: Scope, query: ListInbound): Prom
  */
 export async function downloadInboundMessage(scope: Scope, id: string): Promise<Response> {
   assertCan(scope.user, "org.admin");
-  const [m] = await scope.tx.select({ raw: inboundMessages.raw, receivedAt: inboundMessages.receivedAt }).from(inboundMessages)
+  const [m] = await scope.tx.select({ raw: inboundMessages.raw }).from(inboundMessages)
     .where(and(eq(inboundMessages.orgId, scope.user.orgId), eq(inboundMessages.id, id))).limit(1);
   if (!m) throw notFound("inbound message");
-  return new Response(new Uint8Array(m.raw), {
-    status: 200,
-    headers: {
-      "Content-Type": "message/rfc822",
-      "Content-Length": String(m.raw.byteLength),
-      "Content-Disposition": `attachment; filename="inbound-${id.slice(0, 8)}.eml"`,
-      "X-Content-Type-Options": "nosniff",
-      "Cache-Control": "private, no-store",
-      "Content-Security-Policy": "default-src 'none'; sandbox",
-    },
-  });
+  return emlDownload(m.raw, `inbound-${id.slice(0, 8)}.eml`);
 }

@@ -19,12 +19,16 @@ export async function originalMessage(scope: Scope, input: { ticketId: string; c
     .where(and(eq(inboundMessages.orgId, scope.user.orgId), eq(inboundMessages.ticketId, ticket.id), eq(inboundMessages.commentId, input.commentId)))
     .limit(1);
   if (!m) throw notFound("original message");
-  const filename = `${ticket.number}-${input.commentId.slice(0, 8)}.eml`;
-  return new Response(new Uint8Array(m.raw), {
+  return emlDownload(m.raw, `${ticket.number}-${input.commentId.slice(0, 8)}.eml`);
+}
+
+/** A stored message as a download, byte for byte: never sniffed, rendered or cached. */
+export function emlDownload(raw: Uint8Array, filename: string): Response {
+  return new Response(new Uint8Array(raw), {
     status: 200,
     headers: {
       "Content-Type": "message/rfc822",
-      "Content-Length": String(m.raw.byteLength),
+      "Content-Length": String(raw.byteLength),
       "Content-Disposition": `attachment; filename="${filename}"`,
       "X-Content-Type-Options": "nosniff",
       "Cache-Control": "private, no-store",
