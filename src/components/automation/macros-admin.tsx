@@ -2,13 +2,13 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
-import { api, describeFailure, type ApiFailure, type ApiIssue } from "../api-client";
+import { api, describeFailure, type ApiFailure } from "../api-client";
 import { ActionFeedback, useApiAction } from "../use-api-action";
 import { useHydrated } from "../use-hydrated";
 import s from "../admin/admin.module.css";
 import { ConfirmDialog } from "../admin/confirm-dialog";
 import { ActionList, FieldError, errorProps, knownPaths } from "./rule-fields";
-import { VALIDATE_DELAY_MS } from "./rule-editor";
+import { useValidation } from "./use-validation";
 import { ACTION_TYPES, MACRO_ACTION_TYPES, actionToRow, placeIssues, rowToAction, type ActRow, type ApiAction, type RuleRefs } from "./rule-model";
 
 // Macros (issue 13 item 4): admins manage the shared ones on Admin → Macros, every agent their
@@ -26,28 +26,13 @@ function MacroEditor({ macro, shared, refs, onDone }: { macro: MacroData | null;
   const [reply, setReply] = useState(macro?.reply ?? "");
   const [actions, setActions] = useState<ActRow[]>(() => macro?.actions.map(actionToRow) ?? []);
   const [touched, setTouched] = useState(Boolean(macro));
-  const [issues, setIssues] = useState<ApiIssue[]>([]);
-  const [checking, setChecking] = useState(false);
   const [saving, setSaving] = useState(false);
   const [failure, setFailure] = useState<ApiFailure | null>(null);
   const nameRef = useRef<HTMLInputElement>(null);
 
   const draft = { name, reply: reply.trim() ? reply : null, actions: actions.map(rowToAction) };
-  const json = JSON.stringify(draft);
 
-  const latest = useRef(0);
-  useEffect(() => {
-    if (!touched) return;
-    const n = ++latest.current;
-    setChecking(true);
-    const t = setTimeout(async () => {
-      const r = await api<{ valid: true }>("POST", "/api/v1/macros/validate", { ...(JSON.parse(json) as object), shared });
-      if (n !== latest.current) return;
-      setChecking(false);
-      setIssues(r.ok ? [] : r.error.status === 400 ? r.error.issues : []);
-    }, VALIDATE_DELAY_MS);
-    return () => clearTimeout(t);
-  }, [json, touched, shared]);
+  const { issues, checking } = useValidation("/api/v1/macros/validate", JSON.stringify({ ...draft, shared }), touched);
 
   useEffect(() => nameRef.current?.focus(), []);
 
@@ -59,8 +44,7 @@ function MacroEditor({ macro, shared, refs, onDone }: { macro: MacroData | null;
     setTouched(true);
     setSaving(true);
     setFailure(null);
-    const body = JSON.parse(json) as object;
-    const r = macro ? await api<MacroData>("PATCH", `/api/v1/macros/${macro.id}`, body) : await api<MacroData>("POST", "/api/v1/macros", { ...body, shared });
+    const r = macro ? await api<MacroData>("PATCH", `/api/v1/macros/${macro.id}`, draft) : await api<MacroData>("POST", "/api/v1/macros", { ...draft, shared });
     setSaving(false);
     if (!r.ok) {
       setFailure(r.error);

@@ -2,8 +2,9 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
-import { api, describeFailure, type ApiFailure, type ApiIssue } from "../api-client";
+import { api, describeFailure, type ApiFailure } from "../api-client";
 import s from "../admin/admin.module.css";
+import { useValidation } from "./use-validation";
 import { ActionList, ConditionGroup, FieldError, errorProps, knownPaths } from "./rule-fields";
 import {
   EVENT_OPTIONS, actionToRow, conditionToRow, describeChange, describeEffect, newAction, newCondition, placeIssues, rowToAction, rowToCondition,
@@ -14,7 +15,6 @@ import {
 // change is checked by the API's validate endpoint (debounced), and each issue is shown under the
 // control its path names; "Test against ticket #n" is a dry run of the draft (nothing is written).
 
-export const VALIDATE_DELAY_MS = 400;
 
 type TestResult = PreviewData & { matched: boolean };
 
@@ -32,11 +32,8 @@ export function RuleEditor({ kind, rule, refs, onDone }: { kind: RuleKind; rule:
   const [any, setAny] = useState<CondRow[]>(() => (rule ? rule.conditions.any.map(conditionToRow) : []));
   const [actions, setActions] = useState<ActRow[]>(() => (rule ? rule.actions.map(actionToRow) : [newAction()]));
   const [touched, setTouched] = useState(Boolean(rule));
-  const [issues, setIssues] = useState<ApiIssue[]>([]);
-  const [checking, setChecking] = useState(false);
   const [saving, setSaving] = useState(false);
   const [saveFailure, setSaveFailure] = useState<ApiFailure | null>(null);
-  const [checkFailure, setCheckFailure] = useState<string | null>(null);
   const nameRef = useRef<HTMLInputElement>(null);
 
   const body = useMemo(
@@ -47,25 +44,7 @@ export function RuleEditor({ kind, rule, refs, onDone }: { kind: RuleKind; rule:
   const json = JSON.stringify(body, (_k, v) => (typeof v === "number" && Number.isNaN(v) ? null : v));
 
   // Validate as you type: the latest draft only, once typing pauses.
-  const latest = useRef(0);
-  useEffect(() => {
-    if (!touched) return;
-    const n = ++latest.current;
-    setChecking(true);
-    const t = setTimeout(async () => {
-      const r = await api<{ valid: true }>("POST", `${ruleBase(kind)}/validate`, JSON.parse(json));
-      if (n !== latest.current) return;
-      setChecking(false);
-      if (r.ok) {
-        setIssues([]);
-        setCheckFailure(null);
-      } else if (r.error.status === 400) {
-        setIssues(r.error.issues.length ? r.error.issues : [{ path: "", message: r.error.message }]);
-        setCheckFailure(null);
-      } else setCheckFailure(describeFailure(r.error));
-    }, VALIDATE_DELAY_MS);
-    return () => clearTimeout(t);
-  }, [json, touched, kind]);
+  const { issues, checking, checkFailure } = useValidation(`${ruleBase(kind)}/validate`, json, touched);
 
   useEffect(() => nameRef.current?.focus(), []);
 
