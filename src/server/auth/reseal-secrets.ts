@@ -1,7 +1,7 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import { unsafeWithSystem } from "../db/tenant";
-import { reseal, sealedUnder } from "./secret-box";
+import { resealed } from "./secret-box";
 
 // After NEXTAUTH_SECRET is rotated (the old value kept in NEXTAUTH_SECRET_PREVIOUS), moves every
 // sealed secret to the current key, so the old secret can then be dropped (runbook: "Rotate
@@ -33,12 +33,12 @@ export async function unsafeResealColumn(col: SealedColumn): Promise<ResealCount
         where ${c} is not null ${after ? sql`and (${keyText}) > (${keyRow(after)})` : sql``}
         order by ${keyText} limit ${BATCH}`);
       for (const row of page) {
-        const under = sealedUnder(row.sealed, col.purpose);
-        count[under === "previous" ? "resealed" : under]++;
-        if (under !== "previous") continue;
+        const box = resealed(row.sealed, col.purpose);
+        count[box.under === "previous" ? "resealed" : box.under]++;
+        if (box.under !== "previous") continue;
         const match = sql.join(col.key.map((k, i) => sql`${sql.identifier(k)}::text = ${row.key[i]!}`), sql` and `);
         // Only if nobody changed it meanwhile (a user enrolling again, an admin entering a new password).
-        await tx.execute(sql`update ${t} set ${c} = ${reseal(row.sealed, col.purpose)} where ${match} and ${c} = ${row.sealed}`);
+        await tx.execute(sql`update ${t} set ${c} = ${box.fresh} where ${match} and ${c} = ${row.sealed}`);
       }
       return page;
     });

@@ -31,14 +31,14 @@ export function open(sealed: string, purpose: string): string | null {
 
 /** Which key opens a box: the current secret, a previous one (NEXTAUTH_SECRET_PREVIOUS), or none. */
 export function sealedUnder(sealed: string, purpose: string): "current" | "previous" | "unreadable" {
-  const opened = openWith(sealed, purpose);
-  return !opened ? "unreadable" : opened.current ? "current" : "previous";
+  return resealed(sealed, purpose).under;
 }
 
-/** The box sealed again under the current secret when it was sealed under a previous one; else null. */
-export function reseal(sealed: string, purpose: string): string | null {
+/** Which key opens a box and, when it is a previous one, the box sealed again under the current secret. */
+export function resealed(sealed: string, purpose: string): { under: "current" | "unreadable" } | { under: "previous"; fresh: string } {
   const opened = openWith(sealed, purpose);
-  return opened && !opened.current ? seal(opened.plaintext, purpose) : null;
+  if (!opened) return { under: "unreadable" };
+  return opened.current ? { under: "current" } : { under: "previous", fresh: seal(opened.plaintext, purpose) };
 }
 
 function openWith(sealed: string, purpose: string): { plaintext: string; current: boolean } | null {
