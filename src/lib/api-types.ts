@@ -2159,6 +2159,22 @@ export interface components {
             /** @enum {string} */
             source: "env" | "org" | "global" | "default";
         };
+        Group: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            members: {
+                /** Format: uuid */
+                userId: string;
+                away: boolean;
+            }[];
+            /** Format: date-time */
+            createdAt: string;
+        };
+        GroupInput: {
+            name: string;
+            memberIds?: string[];
+        };
         InboundSecret: {
             configured: boolean;
             hint: string | null;
@@ -2221,6 +2237,38 @@ export interface components {
             }[];
             nextCursor: string;
             endOfStream: boolean;
+        };
+        Macro: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            shared: boolean;
+            /** Format: uuid */
+            ownerId: string | null;
+            reply: string | null;
+            actions: components["schemas"]["RuleAction"][];
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        MacroInput: {
+            name: string;
+            /** @default true */
+            shared: boolean;
+            reply?: string | null;
+            /** @default [] */
+            actions: components["schemas"]["RuleAction"][];
+        };
+        MacroPreview: {
+            /** Format: uuid */
+            ticketId: string;
+            changes: {
+                [key: string]: {
+                    from: unknown;
+                    to: unknown;
+                };
+            };
+            effects: components["schemas"]["RuleEffect"][];
+            reply: string | null;
         };
         Mailbox: {
             /** Format: uuid */
@@ -2314,6 +2362,693 @@ export interface components {
         };
         RecoveryCodes: {
             recoveryCodes: string[];
+        };
+        Rule: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            position: number;
+            active: boolean;
+            conditions: components["schemas"]["RuleConditions"];
+            actions: components["schemas"]["RuleAction"][];
+            lastError: string | null;
+            /** Format: date-time */
+            lastErrorAt: string | null;
+            firedCount: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        RuleAction: {
+            /** @enum {string} */
+            type: "set_status";
+            /** @enum {string} */
+            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+        } | {
+            /** @enum {string} */
+            type: "set_priority";
+            /** @enum {string} */
+            value: "low" | "normal" | "high" | "urgent";
+        } | {
+            /** @enum {string} */
+            type: "set_assignee";
+            /** Format: uuid */
+            value: string | null;
+        } | {
+            /** @enum {string} */
+            type: "assign_group";
+            /** Format: uuid */
+            groupId: string;
+            /** @enum {string} */
+            strategy: "round_robin" | "least_open";
+        } | {
+            /** @enum {string} */
+            type: "add_tags";
+            value: string[];
+        } | {
+            /** @enum {string} */
+            type: "remove_tags";
+            value: string[];
+        } | {
+            /** @enum {string} */
+            type: "add_note";
+            body: string;
+        } | {
+            /** @enum {string} */
+            type: "email_requester";
+            subject: string;
+            body: string;
+        } | {
+            /** @enum {string} */
+            type: "email_group";
+            /** Format: uuid */
+            groupId: string;
+            subject: string;
+            body: string;
+        } | {
+            /** @enum {string} */
+            type: "notify";
+            /** @enum {string} */
+            target: "assignee" | "all_agents";
+            title: string;
+            body: string;
+        } | {
+            /** @enum {string} */
+            type: "webhook";
+            /** Format: uuid */
+            webhookId: string;
+        };
+        RuleConditions: {
+            /** @default [] */
+            all: (({
+                /** @enum {string} */
+                field: "status";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+            } | {
+                /** @enum {string} */
+                field: "status";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "status";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** @enum {string} */
+                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+            }) | ({
+                /** @enum {string} */
+                field: "priority";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "low" | "normal" | "high" | "urgent";
+            } | {
+                /** @enum {string} */
+                field: "priority";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "priority";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** @enum {string} */
+                value: "low" | "normal" | "high" | "urgent";
+            }) | ({
+                /** @enum {string} */
+                field: "assignee";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** Format: uuid */
+                value: string | null;
+            } | {
+                /** @enum {string} */
+                field: "assignee";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "assignee";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** Format: uuid */
+                value: string | null;
+            }) | ({
+                /** @enum {string} */
+                field: "group";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** Format: uuid */
+                value: string | null;
+            } | {
+                /** @enum {string} */
+                field: "group";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "group";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** Format: uuid */
+                value: string | null;
+            }) | {
+                /** @enum {string} */
+                field: "requester";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** Format: uuid */
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "requester_domain";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "tags";
+                /** @enum {string} */
+                op: "includes" | "excludes" | "added" | "removed";
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "subject" | "body";
+                /** @enum {string} */
+                op: "contains" | "not_contains";
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "channel";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "web" | "email" | "api";
+            } | {
+                /** @enum {string} */
+                field: "event";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+            } | {
+                /** @enum {string} */
+                field: "business_hours";
+                /** @enum {string} */
+                op: "is";
+                value: boolean;
+                /** Format: uuid */
+                calendarId: string;
+            } | {
+                /** @enum {string} */
+                field: "sla_breached";
+                /** @enum {string} */
+                op: "is";
+                value: boolean;
+            } | {
+                /** @enum {string} */
+                field: "hours_since";
+                /** @enum {string} */
+                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                /** @enum {string} */
+                op: "gte" | "lt";
+                value: number;
+            })[];
+            /** @default [] */
+            any: (({
+                /** @enum {string} */
+                field: "status";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+            } | {
+                /** @enum {string} */
+                field: "status";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "status";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** @enum {string} */
+                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+            }) | ({
+                /** @enum {string} */
+                field: "priority";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "low" | "normal" | "high" | "urgent";
+            } | {
+                /** @enum {string} */
+                field: "priority";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "priority";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** @enum {string} */
+                value: "low" | "normal" | "high" | "urgent";
+            }) | ({
+                /** @enum {string} */
+                field: "assignee";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** Format: uuid */
+                value: string | null;
+            } | {
+                /** @enum {string} */
+                field: "assignee";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "assignee";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** Format: uuid */
+                value: string | null;
+            }) | ({
+                /** @enum {string} */
+                field: "group";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** Format: uuid */
+                value: string | null;
+            } | {
+                /** @enum {string} */
+                field: "group";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "group";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** Format: uuid */
+                value: string | null;
+            }) | {
+                /** @enum {string} */
+                field: "requester";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** Format: uuid */
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "requester_domain";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "tags";
+                /** @enum {string} */
+                op: "includes" | "excludes" | "added" | "removed";
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "subject" | "body";
+                /** @enum {string} */
+                op: "contains" | "not_contains";
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "channel";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "web" | "email" | "api";
+            } | {
+                /** @enum {string} */
+                field: "event";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+            } | {
+                /** @enum {string} */
+                field: "business_hours";
+                /** @enum {string} */
+                op: "is";
+                value: boolean;
+                /** Format: uuid */
+                calendarId: string;
+            } | {
+                /** @enum {string} */
+                field: "sla_breached";
+                /** @enum {string} */
+                op: "is";
+                value: boolean;
+            } | {
+                /** @enum {string} */
+                field: "hours_since";
+                /** @enum {string} */
+                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                /** @enum {string} */
+                op: "gte" | "lt";
+                value: number;
+            })[];
+        };
+        RuleConditionsInput: {
+            /** @default [] */
+            all: (({
+                /** @enum {string} */
+                field: "status";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+            } | {
+                /** @enum {string} */
+                field: "status";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "status";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** @enum {string} */
+                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+            }) | ({
+                /** @enum {string} */
+                field: "priority";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "low" | "normal" | "high" | "urgent";
+            } | {
+                /** @enum {string} */
+                field: "priority";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "priority";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** @enum {string} */
+                value: "low" | "normal" | "high" | "urgent";
+            }) | ({
+                /** @enum {string} */
+                field: "assignee";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** Format: uuid */
+                value: string | null;
+            } | {
+                /** @enum {string} */
+                field: "assignee";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "assignee";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** Format: uuid */
+                value: string | null;
+            }) | ({
+                /** @enum {string} */
+                field: "group";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** Format: uuid */
+                value: string | null;
+            } | {
+                /** @enum {string} */
+                field: "group";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "group";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** Format: uuid */
+                value: string | null;
+            }) | {
+                /** @enum {string} */
+                field: "requester";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** Format: uuid */
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "requester_domain";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "tags";
+                /** @enum {string} */
+                op: "includes" | "excludes" | "added" | "removed";
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "subject" | "body";
+                /** @enum {string} */
+                op: "contains" | "not_contains";
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "channel";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "web" | "email" | "api";
+            } | {
+                /** @enum {string} */
+                field: "event";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+            } | {
+                /** @enum {string} */
+                field: "business_hours";
+                /** @enum {string} */
+                op: "is";
+                value: boolean;
+                /** Format: uuid */
+                calendarId: string;
+            } | {
+                /** @enum {string} */
+                field: "sla_breached";
+                /** @enum {string} */
+                op: "is";
+                value: boolean;
+            } | {
+                /** @enum {string} */
+                field: "hours_since";
+                /** @enum {string} */
+                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                /** @enum {string} */
+                op: "gte" | "lt";
+                value: number;
+            })[];
+            /** @default [] */
+            any: (({
+                /** @enum {string} */
+                field: "status";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+            } | {
+                /** @enum {string} */
+                field: "status";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "status";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** @enum {string} */
+                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
+            }) | ({
+                /** @enum {string} */
+                field: "priority";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "low" | "normal" | "high" | "urgent";
+            } | {
+                /** @enum {string} */
+                field: "priority";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "priority";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** @enum {string} */
+                value: "low" | "normal" | "high" | "urgent";
+            }) | ({
+                /** @enum {string} */
+                field: "assignee";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** Format: uuid */
+                value: string | null;
+            } | {
+                /** @enum {string} */
+                field: "assignee";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "assignee";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** Format: uuid */
+                value: string | null;
+            }) | ({
+                /** @enum {string} */
+                field: "group";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** Format: uuid */
+                value: string | null;
+            } | {
+                /** @enum {string} */
+                field: "group";
+                /** @enum {string} */
+                op: "changed";
+            } | {
+                /** @enum {string} */
+                field: "group";
+                /** @enum {string} */
+                op: "changed_to" | "changed_from";
+                /** Format: uuid */
+                value: string | null;
+            }) | {
+                /** @enum {string} */
+                field: "requester";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** Format: uuid */
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "requester_domain";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "tags";
+                /** @enum {string} */
+                op: "includes" | "excludes" | "added" | "removed";
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "subject" | "body";
+                /** @enum {string} */
+                op: "contains" | "not_contains";
+                value: string;
+            } | {
+                /** @enum {string} */
+                field: "channel";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "web" | "email" | "api";
+            } | {
+                /** @enum {string} */
+                field: "event";
+                /** @enum {string} */
+                op: "is" | "is_not";
+                /** @enum {string} */
+                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
+            } | {
+                /** @enum {string} */
+                field: "business_hours";
+                /** @enum {string} */
+                op: "is";
+                value: boolean;
+                /** Format: uuid */
+                calendarId: string;
+            } | {
+                /** @enum {string} */
+                field: "sla_breached";
+                /** @enum {string} */
+                op: "is";
+                value: boolean;
+            } | {
+                /** @enum {string} */
+                field: "hours_since";
+                /** @enum {string} */
+                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
+                /** @enum {string} */
+                op: "gte" | "lt";
+                value: number;
+            })[];
+        };
+        RuleEffect: {
+            /** @enum {string} */
+            type: "note";
+            body: string;
+        } | {
+            /** @enum {string} */
+            type: "email";
+            to: string[];
+            subject: string;
+            body: string;
+        } | {
+            /** @enum {string} */
+            type: "notify";
+            to: string[];
+            title: string;
+            body: string;
+        } | {
+            /** @enum {string} */
+            type: "webhook";
+            /** Format: uuid */
+            webhookId: string;
+        } | {
+            /** @enum {string} */
+            type: "assign";
+            /** Format: uuid */
+            groupId: string;
+            strategy: string;
+            /** Format: uuid */
+            assigneeId: string | null;
+        };
+        RuleInput: {
+            name: string;
+            position?: number;
+            /** @default true */
+            active: boolean;
+            conditions: components["schemas"]["RuleConditionsInput"];
+            actions: components["schemas"]["RuleAction"][];
+        };
+        RuleTestResult: {
+            /** Format: uuid */
+            ticketId: string;
+            changes: {
+                [key: string]: {
+                    from: unknown;
+                    to: unknown;
+                };
+            };
+            effects: components["schemas"]["RuleEffect"][];
+            reply: string | null;
+            matched: boolean;
         };
         SlaPolicy: {
             /** Format: uuid */
@@ -3038,360 +3773,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            position: number;
-                            active: boolean;
-                            conditions: {
-                                /** @default [] */
-                                all: (({
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | {
-                                    /** @enum {string} */
-                                    field: "requester";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "requester_domain";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "tags";
-                                    /** @enum {string} */
-                                    op: "includes" | "excludes" | "added" | "removed";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "subject" | "body";
-                                    /** @enum {string} */
-                                    op: "contains" | "not_contains";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "channel";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "web" | "email" | "api";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "event";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "business_hours";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                    /** Format: uuid */
-                                    calendarId: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "sla_breached";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "hours_since";
-                                    /** @enum {string} */
-                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                    /** @enum {string} */
-                                    op: "gte" | "lt";
-                                    value: number;
-                                })[];
-                                /** @default [] */
-                                any: (({
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | {
-                                    /** @enum {string} */
-                                    field: "requester";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "requester_domain";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "tags";
-                                    /** @enum {string} */
-                                    op: "includes" | "excludes" | "added" | "removed";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "subject" | "body";
-                                    /** @enum {string} */
-                                    op: "contains" | "not_contains";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "channel";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "web" | "email" | "api";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "event";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "business_hours";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                    /** Format: uuid */
-                                    calendarId: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "sla_breached";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "hours_since";
-                                    /** @enum {string} */
-                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                    /** @enum {string} */
-                                    op: "gte" | "lt";
-                                    value: number;
-                                })[];
-                            };
-                            actions: ({
-                                /** @enum {string} */
-                                type: "set_status";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                type: "set_priority";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                type: "set_assignee";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                type: "assign_group";
-                                /** Format: uuid */
-                                groupId: string;
-                                /** @enum {string} */
-                                strategy: "round_robin" | "least_open";
-                            } | {
-                                /** @enum {string} */
-                                type: "add_tags";
-                                value: string[];
-                            } | {
-                                /** @enum {string} */
-                                type: "remove_tags";
-                                value: string[];
-                            } | {
-                                /** @enum {string} */
-                                type: "add_note";
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "email_requester";
-                                subject: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "email_group";
-                                /** Format: uuid */
-                                groupId: string;
-                                subject: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "notify";
-                                /** @enum {string} */
-                                target: "assignee" | "all_agents";
-                                title: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "webhook";
-                                /** Format: uuid */
-                                webhookId: string;
-                            })[];
-                            lastError: string | null;
-                            /** Format: date-time */
-                            lastErrorAt: string | null;
-                            firedCount: number;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                        }[];
+                        data: components["schemas"]["Rule"][];
                     };
                 };
             };
@@ -3415,351 +3797,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    position?: number;
-                    /** @default true */
-                    active?: boolean;
-                    conditions: {
-                        /** @default [] */
-                        all?: (({
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | ({
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | {
-                            /** @enum {string} */
-                            field: "requester";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "requester_domain";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "tags";
-                            /** @enum {string} */
-                            op: "includes" | "excludes" | "added" | "removed";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "subject" | "body";
-                            /** @enum {string} */
-                            op: "contains" | "not_contains";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "channel";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "web" | "email" | "api";
-                        } | {
-                            /** @enum {string} */
-                            field: "event";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                        } | {
-                            /** @enum {string} */
-                            field: "business_hours";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                            /** Format: uuid */
-                            calendarId: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "sla_breached";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                        } | {
-                            /** @enum {string} */
-                            field: "hours_since";
-                            /** @enum {string} */
-                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                            /** @enum {string} */
-                            op: "gte" | "lt";
-                            value: number;
-                        })[];
-                        /** @default [] */
-                        any?: (({
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | ({
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | {
-                            /** @enum {string} */
-                            field: "requester";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "requester_domain";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "tags";
-                            /** @enum {string} */
-                            op: "includes" | "excludes" | "added" | "removed";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "subject" | "body";
-                            /** @enum {string} */
-                            op: "contains" | "not_contains";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "channel";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "web" | "email" | "api";
-                        } | {
-                            /** @enum {string} */
-                            field: "event";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                        } | {
-                            /** @enum {string} */
-                            field: "business_hours";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                            /** Format: uuid */
-                            calendarId: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "sla_breached";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                        } | {
-                            /** @enum {string} */
-                            field: "hours_since";
-                            /** @enum {string} */
-                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                            /** @enum {string} */
-                            op: "gte" | "lt";
-                            value: number;
-                        })[];
-                    };
-                    actions: ({
-                        /** @enum {string} */
-                        type: "set_status";
-                        /** @enum {string} */
-                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_priority";
-                        /** @enum {string} */
-                        value: "low" | "normal" | "high" | "urgent";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_assignee";
-                        /** Format: uuid */
-                        value: string | null;
-                    } | {
-                        /** @enum {string} */
-                        type: "assign_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        /** @enum {string} */
-                        strategy: "round_robin" | "least_open";
-                    } | {
-                        /** @enum {string} */
-                        type: "add_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "remove_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "add_note";
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_requester";
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "notify";
-                        /** @enum {string} */
-                        target: "assignee" | "all_agents";
-                        title: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "webhook";
-                        /** Format: uuid */
-                        webhookId: string;
-                    })[];
-                };
+                "application/json": components["schemas"]["RuleInput"];
             };
         };
         responses: {
@@ -3776,360 +3814,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        position: number;
-                        active: boolean;
-                        conditions: {
-                            /** @default [] */
-                            all: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                            /** @default [] */
-                            any: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                        };
-                        actions: ({
-                            /** @enum {string} */
-                            type: "set_status";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_priority";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_assignee";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            /** @enum {string} */
-                            strategy: "round_robin" | "least_open";
-                        } | {
-                            /** @enum {string} */
-                            type: "add_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "remove_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "add_note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_requester";
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            /** @enum {string} */
-                            target: "assignee" | "all_agents";
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        })[];
-                        lastError: string | null;
-                        /** Format: date-time */
-                        lastErrorAt: string | null;
-                        firedCount: number;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Rule"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4171,360 +3856,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            position: number;
-                            active: boolean;
-                            conditions: {
-                                /** @default [] */
-                                all: (({
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | {
-                                    /** @enum {string} */
-                                    field: "requester";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "requester_domain";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "tags";
-                                    /** @enum {string} */
-                                    op: "includes" | "excludes" | "added" | "removed";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "subject" | "body";
-                                    /** @enum {string} */
-                                    op: "contains" | "not_contains";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "channel";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "web" | "email" | "api";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "event";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "business_hours";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                    /** Format: uuid */
-                                    calendarId: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "sla_breached";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "hours_since";
-                                    /** @enum {string} */
-                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                    /** @enum {string} */
-                                    op: "gte" | "lt";
-                                    value: number;
-                                })[];
-                                /** @default [] */
-                                any: (({
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | {
-                                    /** @enum {string} */
-                                    field: "requester";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "requester_domain";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "tags";
-                                    /** @enum {string} */
-                                    op: "includes" | "excludes" | "added" | "removed";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "subject" | "body";
-                                    /** @enum {string} */
-                                    op: "contains" | "not_contains";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "channel";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "web" | "email" | "api";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "event";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "business_hours";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                    /** Format: uuid */
-                                    calendarId: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "sla_breached";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "hours_since";
-                                    /** @enum {string} */
-                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                    /** @enum {string} */
-                                    op: "gte" | "lt";
-                                    value: number;
-                                })[];
-                            };
-                            actions: ({
-                                /** @enum {string} */
-                                type: "set_status";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                type: "set_priority";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                type: "set_assignee";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                type: "assign_group";
-                                /** Format: uuid */
-                                groupId: string;
-                                /** @enum {string} */
-                                strategy: "round_robin" | "least_open";
-                            } | {
-                                /** @enum {string} */
-                                type: "add_tags";
-                                value: string[];
-                            } | {
-                                /** @enum {string} */
-                                type: "remove_tags";
-                                value: string[];
-                            } | {
-                                /** @enum {string} */
-                                type: "add_note";
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "email_requester";
-                                subject: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "email_group";
-                                /** Format: uuid */
-                                groupId: string;
-                                subject: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "notify";
-                                /** @enum {string} */
-                                target: "assignee" | "all_agents";
-                                title: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "webhook";
-                                /** Format: uuid */
-                                webhookId: string;
-                            })[];
-                            lastError: string | null;
-                            /** Format: date-time */
-                            lastErrorAt: string | null;
-                            firedCount: number;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                        }[];
+                        data: components["schemas"]["Rule"][];
                     };
                 };
             };
@@ -4548,351 +3880,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    position?: number;
-                    /** @default true */
-                    active?: boolean;
-                    conditions: {
-                        /** @default [] */
-                        all?: (({
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | ({
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | {
-                            /** @enum {string} */
-                            field: "requester";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "requester_domain";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "tags";
-                            /** @enum {string} */
-                            op: "includes" | "excludes" | "added" | "removed";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "subject" | "body";
-                            /** @enum {string} */
-                            op: "contains" | "not_contains";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "channel";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "web" | "email" | "api";
-                        } | {
-                            /** @enum {string} */
-                            field: "event";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                        } | {
-                            /** @enum {string} */
-                            field: "business_hours";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                            /** Format: uuid */
-                            calendarId: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "sla_breached";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                        } | {
-                            /** @enum {string} */
-                            field: "hours_since";
-                            /** @enum {string} */
-                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                            /** @enum {string} */
-                            op: "gte" | "lt";
-                            value: number;
-                        })[];
-                        /** @default [] */
-                        any?: (({
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | ({
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | {
-                            /** @enum {string} */
-                            field: "requester";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "requester_domain";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "tags";
-                            /** @enum {string} */
-                            op: "includes" | "excludes" | "added" | "removed";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "subject" | "body";
-                            /** @enum {string} */
-                            op: "contains" | "not_contains";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "channel";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "web" | "email" | "api";
-                        } | {
-                            /** @enum {string} */
-                            field: "event";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                        } | {
-                            /** @enum {string} */
-                            field: "business_hours";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                            /** Format: uuid */
-                            calendarId: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "sla_breached";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                        } | {
-                            /** @enum {string} */
-                            field: "hours_since";
-                            /** @enum {string} */
-                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                            /** @enum {string} */
-                            op: "gte" | "lt";
-                            value: number;
-                        })[];
-                    };
-                    actions: ({
-                        /** @enum {string} */
-                        type: "set_status";
-                        /** @enum {string} */
-                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_priority";
-                        /** @enum {string} */
-                        value: "low" | "normal" | "high" | "urgent";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_assignee";
-                        /** Format: uuid */
-                        value: string | null;
-                    } | {
-                        /** @enum {string} */
-                        type: "assign_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        /** @enum {string} */
-                        strategy: "round_robin" | "least_open";
-                    } | {
-                        /** @enum {string} */
-                        type: "add_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "remove_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "add_note";
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_requester";
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "notify";
-                        /** @enum {string} */
-                        target: "assignee" | "all_agents";
-                        title: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "webhook";
-                        /** Format: uuid */
-                        webhookId: string;
-                    })[];
-                };
+                "application/json": components["schemas"]["RuleInput"];
             };
         };
         responses: {
@@ -4935,351 +3923,7 @@ export interface operations {
             content: {
                 "application/json": {
                     ticketNumber: number;
-                    rule: {
-                        name: string;
-                        position?: number;
-                        /** @default true */
-                        active?: boolean;
-                        conditions: {
-                            /** @default [] */
-                            all?: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                            /** @default [] */
-                            any?: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                        };
-                        actions: ({
-                            /** @enum {string} */
-                            type: "set_status";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_priority";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_assignee";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            /** @enum {string} */
-                            strategy: "round_robin" | "least_open";
-                        } | {
-                            /** @enum {string} */
-                            type: "add_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "remove_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "add_note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_requester";
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            /** @enum {string} */
-                            target: "assignee" | "all_agents";
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        })[];
-                    };
+                    rule: components["schemas"]["RuleInput"];
                     /**
                      * @default updated
                      * @enum {string}
@@ -5300,48 +3944,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        ticketId: string;
-                        changes: {
-                            [key: string]: {
-                                from: unknown;
-                                to: unknown;
-                            };
-                        };
-                        effects: ({
-                            /** @enum {string} */
-                            type: "note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email";
-                            to: string[];
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            to: string[];
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign";
-                            /** Format: uuid */
-                            groupId: string;
-                            strategy: string;
-                            /** Format: uuid */
-                            assigneeId: string | null;
-                        })[];
-                        reply: string | null;
-                        matched: boolean;
-                    };
+                    "application/json": components["schemas"]["RuleTestResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5378,360 +3981,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        position: number;
-                        active: boolean;
-                        conditions: {
-                            /** @default [] */
-                            all: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                            /** @default [] */
-                            any: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                        };
-                        actions: ({
-                            /** @enum {string} */
-                            type: "set_status";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_priority";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_assignee";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            /** @enum {string} */
-                            strategy: "round_robin" | "least_open";
-                        } | {
-                            /** @enum {string} */
-                            type: "add_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "remove_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "add_note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_requester";
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            /** @enum {string} */
-                            target: "assignee" | "all_agents";
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        })[];
-                        lastError: string | null;
-                        /** Format: date-time */
-                        lastErrorAt: string | null;
-                        firedCount: number;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Rule"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5792,345 +4042,8 @@ export interface operations {
                     name?: string;
                     position?: number;
                     active?: boolean;
-                    conditions?: {
-                        /** @default [] */
-                        all?: (({
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | ({
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | {
-                            /** @enum {string} */
-                            field: "requester";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "requester_domain";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "tags";
-                            /** @enum {string} */
-                            op: "includes" | "excludes" | "added" | "removed";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "subject" | "body";
-                            /** @enum {string} */
-                            op: "contains" | "not_contains";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "channel";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "web" | "email" | "api";
-                        } | {
-                            /** @enum {string} */
-                            field: "event";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                        } | {
-                            /** @enum {string} */
-                            field: "business_hours";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                            /** Format: uuid */
-                            calendarId: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "sla_breached";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                        } | {
-                            /** @enum {string} */
-                            field: "hours_since";
-                            /** @enum {string} */
-                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                            /** @enum {string} */
-                            op: "gte" | "lt";
-                            value: number;
-                        })[];
-                        /** @default [] */
-                        any?: (({
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | ({
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | {
-                            /** @enum {string} */
-                            field: "requester";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "requester_domain";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "tags";
-                            /** @enum {string} */
-                            op: "includes" | "excludes" | "added" | "removed";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "subject" | "body";
-                            /** @enum {string} */
-                            op: "contains" | "not_contains";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "channel";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "web" | "email" | "api";
-                        } | {
-                            /** @enum {string} */
-                            field: "event";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                        } | {
-                            /** @enum {string} */
-                            field: "business_hours";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                            /** Format: uuid */
-                            calendarId: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "sla_breached";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                        } | {
-                            /** @enum {string} */
-                            field: "hours_since";
-                            /** @enum {string} */
-                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                            /** @enum {string} */
-                            op: "gte" | "lt";
-                            value: number;
-                        })[];
-                    };
-                    actions?: ({
-                        /** @enum {string} */
-                        type: "set_status";
-                        /** @enum {string} */
-                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_priority";
-                        /** @enum {string} */
-                        value: "low" | "normal" | "high" | "urgent";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_assignee";
-                        /** Format: uuid */
-                        value: string | null;
-                    } | {
-                        /** @enum {string} */
-                        type: "assign_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        /** @enum {string} */
-                        strategy: "round_robin" | "least_open";
-                    } | {
-                        /** @enum {string} */
-                        type: "add_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "remove_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "add_note";
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_requester";
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "notify";
-                        /** @enum {string} */
-                        target: "assignee" | "all_agents";
-                        title: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "webhook";
-                        /** Format: uuid */
-                        webhookId: string;
-                    })[];
+                    conditions?: components["schemas"]["RuleConditionsInput"];
+                    actions?: components["schemas"]["RuleAction"][];
                 };
             };
         };
@@ -6146,360 +4059,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        position: number;
-                        active: boolean;
-                        conditions: {
-                            /** @default [] */
-                            all: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                            /** @default [] */
-                            any: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                        };
-                        actions: ({
-                            /** @enum {string} */
-                            type: "set_status";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_priority";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_assignee";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            /** @enum {string} */
-                            strategy: "round_robin" | "least_open";
-                        } | {
-                            /** @enum {string} */
-                            type: "add_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "remove_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "add_note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_requester";
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            /** @enum {string} */
-                            target: "assignee" | "all_agents";
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        })[];
-                        lastError: string | null;
-                        /** Format: date-time */
-                        lastErrorAt: string | null;
-                        firedCount: number;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Rule"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6547,48 +4107,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        ticketId: string;
-                        changes: {
-                            [key: string]: {
-                                from: unknown;
-                                to: unknown;
-                            };
-                        };
-                        effects: ({
-                            /** @enum {string} */
-                            type: "note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email";
-                            to: string[];
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            to: string[];
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign";
-                            /** Format: uuid */
-                            groupId: string;
-                            strategy: string;
-                            /** Format: uuid */
-                            assigneeId: string | null;
-                        })[];
-                        reply: string | null;
-                        matched: boolean;
-                    };
+                    "application/json": components["schemas"]["RuleTestResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6624,360 +4143,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            position: number;
-                            active: boolean;
-                            conditions: {
-                                /** @default [] */
-                                all: (({
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | {
-                                    /** @enum {string} */
-                                    field: "requester";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "requester_domain";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "tags";
-                                    /** @enum {string} */
-                                    op: "includes" | "excludes" | "added" | "removed";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "subject" | "body";
-                                    /** @enum {string} */
-                                    op: "contains" | "not_contains";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "channel";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "web" | "email" | "api";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "event";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "business_hours";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                    /** Format: uuid */
-                                    calendarId: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "sla_breached";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "hours_since";
-                                    /** @enum {string} */
-                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                    /** @enum {string} */
-                                    op: "gte" | "lt";
-                                    value: number;
-                                })[];
-                                /** @default [] */
-                                any: (({
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | {
-                                    /** @enum {string} */
-                                    field: "requester";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "requester_domain";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "tags";
-                                    /** @enum {string} */
-                                    op: "includes" | "excludes" | "added" | "removed";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "subject" | "body";
-                                    /** @enum {string} */
-                                    op: "contains" | "not_contains";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "channel";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "web" | "email" | "api";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "event";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "business_hours";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                    /** Format: uuid */
-                                    calendarId: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "sla_breached";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "hours_since";
-                                    /** @enum {string} */
-                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                    /** @enum {string} */
-                                    op: "gte" | "lt";
-                                    value: number;
-                                })[];
-                            };
-                            actions: ({
-                                /** @enum {string} */
-                                type: "set_status";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                type: "set_priority";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                type: "set_assignee";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                type: "assign_group";
-                                /** Format: uuid */
-                                groupId: string;
-                                /** @enum {string} */
-                                strategy: "round_robin" | "least_open";
-                            } | {
-                                /** @enum {string} */
-                                type: "add_tags";
-                                value: string[];
-                            } | {
-                                /** @enum {string} */
-                                type: "remove_tags";
-                                value: string[];
-                            } | {
-                                /** @enum {string} */
-                                type: "add_note";
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "email_requester";
-                                subject: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "email_group";
-                                /** Format: uuid */
-                                groupId: string;
-                                subject: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "notify";
-                                /** @enum {string} */
-                                target: "assignee" | "all_agents";
-                                title: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "webhook";
-                                /** Format: uuid */
-                                webhookId: string;
-                            })[];
-                            lastError: string | null;
-                            /** Format: date-time */
-                            lastErrorAt: string | null;
-                            firedCount: number;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                        }[];
+                        data: components["schemas"]["Rule"][];
                     };
                 };
             };
@@ -7001,351 +4167,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    position?: number;
-                    /** @default true */
-                    active?: boolean;
-                    conditions: {
-                        /** @default [] */
-                        all?: (({
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | ({
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | {
-                            /** @enum {string} */
-                            field: "requester";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "requester_domain";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "tags";
-                            /** @enum {string} */
-                            op: "includes" | "excludes" | "added" | "removed";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "subject" | "body";
-                            /** @enum {string} */
-                            op: "contains" | "not_contains";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "channel";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "web" | "email" | "api";
-                        } | {
-                            /** @enum {string} */
-                            field: "event";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                        } | {
-                            /** @enum {string} */
-                            field: "business_hours";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                            /** Format: uuid */
-                            calendarId: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "sla_breached";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                        } | {
-                            /** @enum {string} */
-                            field: "hours_since";
-                            /** @enum {string} */
-                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                            /** @enum {string} */
-                            op: "gte" | "lt";
-                            value: number;
-                        })[];
-                        /** @default [] */
-                        any?: (({
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | ({
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | {
-                            /** @enum {string} */
-                            field: "requester";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "requester_domain";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "tags";
-                            /** @enum {string} */
-                            op: "includes" | "excludes" | "added" | "removed";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "subject" | "body";
-                            /** @enum {string} */
-                            op: "contains" | "not_contains";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "channel";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "web" | "email" | "api";
-                        } | {
-                            /** @enum {string} */
-                            field: "event";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                        } | {
-                            /** @enum {string} */
-                            field: "business_hours";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                            /** Format: uuid */
-                            calendarId: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "sla_breached";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                        } | {
-                            /** @enum {string} */
-                            field: "hours_since";
-                            /** @enum {string} */
-                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                            /** @enum {string} */
-                            op: "gte" | "lt";
-                            value: number;
-                        })[];
-                    };
-                    actions: ({
-                        /** @enum {string} */
-                        type: "set_status";
-                        /** @enum {string} */
-                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_priority";
-                        /** @enum {string} */
-                        value: "low" | "normal" | "high" | "urgent";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_assignee";
-                        /** Format: uuid */
-                        value: string | null;
-                    } | {
-                        /** @enum {string} */
-                        type: "assign_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        /** @enum {string} */
-                        strategy: "round_robin" | "least_open";
-                    } | {
-                        /** @enum {string} */
-                        type: "add_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "remove_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "add_note";
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_requester";
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "notify";
-                        /** @enum {string} */
-                        target: "assignee" | "all_agents";
-                        title: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "webhook";
-                        /** Format: uuid */
-                        webhookId: string;
-                    })[];
-                };
+                "application/json": components["schemas"]["RuleInput"];
             };
         };
         responses: {
@@ -7362,360 +4184,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        position: number;
-                        active: boolean;
-                        conditions: {
-                            /** @default [] */
-                            all: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                            /** @default [] */
-                            any: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                        };
-                        actions: ({
-                            /** @enum {string} */
-                            type: "set_status";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_priority";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_assignee";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            /** @enum {string} */
-                            strategy: "round_robin" | "least_open";
-                        } | {
-                            /** @enum {string} */
-                            type: "add_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "remove_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "add_note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_requester";
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            /** @enum {string} */
-                            target: "assignee" | "all_agents";
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        })[];
-                        lastError: string | null;
-                        /** Format: date-time */
-                        lastErrorAt: string | null;
-                        firedCount: number;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Rule"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7757,360 +4226,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            position: number;
-                            active: boolean;
-                            conditions: {
-                                /** @default [] */
-                                all: (({
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | {
-                                    /** @enum {string} */
-                                    field: "requester";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "requester_domain";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "tags";
-                                    /** @enum {string} */
-                                    op: "includes" | "excludes" | "added" | "removed";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "subject" | "body";
-                                    /** @enum {string} */
-                                    op: "contains" | "not_contains";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "channel";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "web" | "email" | "api";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "event";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "business_hours";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                    /** Format: uuid */
-                                    calendarId: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "sla_breached";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "hours_since";
-                                    /** @enum {string} */
-                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                    /** @enum {string} */
-                                    op: "gte" | "lt";
-                                    value: number;
-                                })[];
-                                /** @default [] */
-                                any: (({
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "status";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "priority";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** @enum {string} */
-                                    value: "low" | "normal" | "high" | "urgent";
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "assignee";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | ({
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "group";
-                                    /** @enum {string} */
-                                    op: "changed_to" | "changed_from";
-                                    /** Format: uuid */
-                                    value: string | null;
-                                }) | {
-                                    /** @enum {string} */
-                                    field: "requester";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** Format: uuid */
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "requester_domain";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "tags";
-                                    /** @enum {string} */
-                                    op: "includes" | "excludes" | "added" | "removed";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "subject" | "body";
-                                    /** @enum {string} */
-                                    op: "contains" | "not_contains";
-                                    value: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "channel";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "web" | "email" | "api";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "event";
-                                    /** @enum {string} */
-                                    op: "is" | "is_not";
-                                    /** @enum {string} */
-                                    value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                                } | {
-                                    /** @enum {string} */
-                                    field: "business_hours";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                    /** Format: uuid */
-                                    calendarId: string;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "sla_breached";
-                                    /** @enum {string} */
-                                    op: "is";
-                                    value: boolean;
-                                } | {
-                                    /** @enum {string} */
-                                    field: "hours_since";
-                                    /** @enum {string} */
-                                    anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                    /** @enum {string} */
-                                    op: "gte" | "lt";
-                                    value: number;
-                                })[];
-                            };
-                            actions: ({
-                                /** @enum {string} */
-                                type: "set_status";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                type: "set_priority";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                type: "set_assignee";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                type: "assign_group";
-                                /** Format: uuid */
-                                groupId: string;
-                                /** @enum {string} */
-                                strategy: "round_robin" | "least_open";
-                            } | {
-                                /** @enum {string} */
-                                type: "add_tags";
-                                value: string[];
-                            } | {
-                                /** @enum {string} */
-                                type: "remove_tags";
-                                value: string[];
-                            } | {
-                                /** @enum {string} */
-                                type: "add_note";
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "email_requester";
-                                subject: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "email_group";
-                                /** Format: uuid */
-                                groupId: string;
-                                subject: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "notify";
-                                /** @enum {string} */
-                                target: "assignee" | "all_agents";
-                                title: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "webhook";
-                                /** Format: uuid */
-                                webhookId: string;
-                            })[];
-                            lastError: string | null;
-                            /** Format: date-time */
-                            lastErrorAt: string | null;
-                            firedCount: number;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                        }[];
+                        data: components["schemas"]["Rule"][];
                     };
                 };
             };
@@ -8134,351 +4250,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    position?: number;
-                    /** @default true */
-                    active?: boolean;
-                    conditions: {
-                        /** @default [] */
-                        all?: (({
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | ({
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | {
-                            /** @enum {string} */
-                            field: "requester";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "requester_domain";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "tags";
-                            /** @enum {string} */
-                            op: "includes" | "excludes" | "added" | "removed";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "subject" | "body";
-                            /** @enum {string} */
-                            op: "contains" | "not_contains";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "channel";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "web" | "email" | "api";
-                        } | {
-                            /** @enum {string} */
-                            field: "event";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                        } | {
-                            /** @enum {string} */
-                            field: "business_hours";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                            /** Format: uuid */
-                            calendarId: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "sla_breached";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                        } | {
-                            /** @enum {string} */
-                            field: "hours_since";
-                            /** @enum {string} */
-                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                            /** @enum {string} */
-                            op: "gte" | "lt";
-                            value: number;
-                        })[];
-                        /** @default [] */
-                        any?: (({
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | ({
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | {
-                            /** @enum {string} */
-                            field: "requester";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "requester_domain";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "tags";
-                            /** @enum {string} */
-                            op: "includes" | "excludes" | "added" | "removed";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "subject" | "body";
-                            /** @enum {string} */
-                            op: "contains" | "not_contains";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "channel";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "web" | "email" | "api";
-                        } | {
-                            /** @enum {string} */
-                            field: "event";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                        } | {
-                            /** @enum {string} */
-                            field: "business_hours";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                            /** Format: uuid */
-                            calendarId: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "sla_breached";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                        } | {
-                            /** @enum {string} */
-                            field: "hours_since";
-                            /** @enum {string} */
-                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                            /** @enum {string} */
-                            op: "gte" | "lt";
-                            value: number;
-                        })[];
-                    };
-                    actions: ({
-                        /** @enum {string} */
-                        type: "set_status";
-                        /** @enum {string} */
-                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_priority";
-                        /** @enum {string} */
-                        value: "low" | "normal" | "high" | "urgent";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_assignee";
-                        /** Format: uuid */
-                        value: string | null;
-                    } | {
-                        /** @enum {string} */
-                        type: "assign_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        /** @enum {string} */
-                        strategy: "round_robin" | "least_open";
-                    } | {
-                        /** @enum {string} */
-                        type: "add_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "remove_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "add_note";
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_requester";
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "notify";
-                        /** @enum {string} */
-                        target: "assignee" | "all_agents";
-                        title: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "webhook";
-                        /** Format: uuid */
-                        webhookId: string;
-                    })[];
-                };
+                "application/json": components["schemas"]["RuleInput"];
             };
         };
         responses: {
@@ -8521,351 +4293,7 @@ export interface operations {
             content: {
                 "application/json": {
                     ticketNumber: number;
-                    rule: {
-                        name: string;
-                        position?: number;
-                        /** @default true */
-                        active?: boolean;
-                        conditions: {
-                            /** @default [] */
-                            all?: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                            /** @default [] */
-                            any?: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                        };
-                        actions: ({
-                            /** @enum {string} */
-                            type: "set_status";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_priority";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_assignee";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            /** @enum {string} */
-                            strategy: "round_robin" | "least_open";
-                        } | {
-                            /** @enum {string} */
-                            type: "add_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "remove_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "add_note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_requester";
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            /** @enum {string} */
-                            target: "assignee" | "all_agents";
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        })[];
-                    };
+                    rule: components["schemas"]["RuleInput"];
                     /**
                      * @default updated
                      * @enum {string}
@@ -8886,48 +4314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        ticketId: string;
-                        changes: {
-                            [key: string]: {
-                                from: unknown;
-                                to: unknown;
-                            };
-                        };
-                        effects: ({
-                            /** @enum {string} */
-                            type: "note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email";
-                            to: string[];
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            to: string[];
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign";
-                            /** Format: uuid */
-                            groupId: string;
-                            strategy: string;
-                            /** Format: uuid */
-                            assigneeId: string | null;
-                        })[];
-                        reply: string | null;
-                        matched: boolean;
-                    };
+                    "application/json": components["schemas"]["RuleTestResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8964,360 +4351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        position: number;
-                        active: boolean;
-                        conditions: {
-                            /** @default [] */
-                            all: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                            /** @default [] */
-                            any: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                        };
-                        actions: ({
-                            /** @enum {string} */
-                            type: "set_status";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_priority";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_assignee";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            /** @enum {string} */
-                            strategy: "round_robin" | "least_open";
-                        } | {
-                            /** @enum {string} */
-                            type: "add_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "remove_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "add_note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_requester";
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            /** @enum {string} */
-                            target: "assignee" | "all_agents";
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        })[];
-                        lastError: string | null;
-                        /** Format: date-time */
-                        lastErrorAt: string | null;
-                        firedCount: number;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Rule"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9378,345 +4412,8 @@ export interface operations {
                     name?: string;
                     position?: number;
                     active?: boolean;
-                    conditions?: {
-                        /** @default [] */
-                        all?: (({
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | ({
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | {
-                            /** @enum {string} */
-                            field: "requester";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "requester_domain";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "tags";
-                            /** @enum {string} */
-                            op: "includes" | "excludes" | "added" | "removed";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "subject" | "body";
-                            /** @enum {string} */
-                            op: "contains" | "not_contains";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "channel";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "web" | "email" | "api";
-                        } | {
-                            /** @enum {string} */
-                            field: "event";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                        } | {
-                            /** @enum {string} */
-                            field: "business_hours";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                            /** Format: uuid */
-                            calendarId: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "sla_breached";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                        } | {
-                            /** @enum {string} */
-                            field: "hours_since";
-                            /** @enum {string} */
-                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                            /** @enum {string} */
-                            op: "gte" | "lt";
-                            value: number;
-                        })[];
-                        /** @default [] */
-                        any?: (({
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "status";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "priority";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        }) | ({
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "assignee";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | ({
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed";
-                        } | {
-                            /** @enum {string} */
-                            field: "group";
-                            /** @enum {string} */
-                            op: "changed_to" | "changed_from";
-                            /** Format: uuid */
-                            value: string | null;
-                        }) | {
-                            /** @enum {string} */
-                            field: "requester";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** Format: uuid */
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "requester_domain";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "tags";
-                            /** @enum {string} */
-                            op: "includes" | "excludes" | "added" | "removed";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "subject" | "body";
-                            /** @enum {string} */
-                            op: "contains" | "not_contains";
-                            value: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "channel";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "web" | "email" | "api";
-                        } | {
-                            /** @enum {string} */
-                            field: "event";
-                            /** @enum {string} */
-                            op: "is" | "is_not";
-                            /** @enum {string} */
-                            value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                        } | {
-                            /** @enum {string} */
-                            field: "business_hours";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                            /** Format: uuid */
-                            calendarId: string;
-                        } | {
-                            /** @enum {string} */
-                            field: "sla_breached";
-                            /** @enum {string} */
-                            op: "is";
-                            value: boolean;
-                        } | {
-                            /** @enum {string} */
-                            field: "hours_since";
-                            /** @enum {string} */
-                            anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                            /** @enum {string} */
-                            op: "gte" | "lt";
-                            value: number;
-                        })[];
-                    };
-                    actions?: ({
-                        /** @enum {string} */
-                        type: "set_status";
-                        /** @enum {string} */
-                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_priority";
-                        /** @enum {string} */
-                        value: "low" | "normal" | "high" | "urgent";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_assignee";
-                        /** Format: uuid */
-                        value: string | null;
-                    } | {
-                        /** @enum {string} */
-                        type: "assign_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        /** @enum {string} */
-                        strategy: "round_robin" | "least_open";
-                    } | {
-                        /** @enum {string} */
-                        type: "add_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "remove_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "add_note";
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_requester";
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "notify";
-                        /** @enum {string} */
-                        target: "assignee" | "all_agents";
-                        title: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "webhook";
-                        /** Format: uuid */
-                        webhookId: string;
-                    })[];
+                    conditions?: components["schemas"]["RuleConditionsInput"];
+                    actions?: components["schemas"]["RuleAction"][];
                 };
             };
         };
@@ -9732,360 +4429,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        position: number;
-                        active: boolean;
-                        conditions: {
-                            /** @default [] */
-                            all: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                            /** @default [] */
-                            any: (({
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "status";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "priority";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            }) | ({
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "assignee";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | ({
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed";
-                            } | {
-                                /** @enum {string} */
-                                field: "group";
-                                /** @enum {string} */
-                                op: "changed_to" | "changed_from";
-                                /** Format: uuid */
-                                value: string | null;
-                            }) | {
-                                /** @enum {string} */
-                                field: "requester";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** Format: uuid */
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "requester_domain";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "tags";
-                                /** @enum {string} */
-                                op: "includes" | "excludes" | "added" | "removed";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "subject" | "body";
-                                /** @enum {string} */
-                                op: "contains" | "not_contains";
-                                value: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "channel";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "web" | "email" | "api";
-                            } | {
-                                /** @enum {string} */
-                                field: "event";
-                                /** @enum {string} */
-                                op: "is" | "is_not";
-                                /** @enum {string} */
-                                value: "created" | "updated" | "customer_comment" | "staff_comment" | "internal_note";
-                            } | {
-                                /** @enum {string} */
-                                field: "business_hours";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                                /** Format: uuid */
-                                calendarId: string;
-                            } | {
-                                /** @enum {string} */
-                                field: "sla_breached";
-                                /** @enum {string} */
-                                op: "is";
-                                value: boolean;
-                            } | {
-                                /** @enum {string} */
-                                field: "hours_since";
-                                /** @enum {string} */
-                                anchor: "created" | "updated" | "status_changed" | "customer_replied" | "sla_due";
-                                /** @enum {string} */
-                                op: "gte" | "lt";
-                                value: number;
-                            })[];
-                        };
-                        actions: ({
-                            /** @enum {string} */
-                            type: "set_status";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_priority";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_assignee";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            /** @enum {string} */
-                            strategy: "round_robin" | "least_open";
-                        } | {
-                            /** @enum {string} */
-                            type: "add_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "remove_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "add_note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_requester";
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            /** @enum {string} */
-                            target: "assignee" | "all_agents";
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        })[];
-                        lastError: string | null;
-                        /** Format: date-time */
-                        lastErrorAt: string | null;
-                        firedCount: number;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Rule"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10133,48 +4477,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        ticketId: string;
-                        changes: {
-                            [key: string]: {
-                                from: unknown;
-                                to: unknown;
-                            };
-                        };
-                        effects: ({
-                            /** @enum {string} */
-                            type: "note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email";
-                            to: string[];
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            to: string[];
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign";
-                            /** Format: uuid */
-                            groupId: string;
-                            strategy: string;
-                            /** Format: uuid */
-                            assigneeId: string | null;
-                        })[];
-                        reply: string | null;
-                        matched: boolean;
-                    };
+                    "application/json": components["schemas"]["RuleTestResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10210,18 +4513,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            members: {
-                                /** Format: uuid */
-                                userId: string;
-                                away: boolean;
-                            }[];
-                            /** Format: date-time */
-                            createdAt: string;
-                        }[];
+                        data: components["schemas"]["Group"][];
                     };
                 };
             };
@@ -10245,10 +4537,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    memberIds?: string[];
-                };
+                "application/json": components["schemas"]["GroupInput"];
             };
         };
         responses: {
@@ -10265,18 +4554,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        members: {
-                            /** Format: uuid */
-                            userId: string;
-                            away: boolean;
-                        }[];
-                        /** Format: date-time */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["Group"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10313,18 +4591,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        members: {
-                            /** Format: uuid */
-                            userId: string;
-                            away: boolean;
-                        }[];
-                        /** Format: date-time */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["Group"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10399,18 +4666,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        members: {
-                            /** Format: uuid */
-                            userId: string;
-                            away: boolean;
-                        }[];
-                        /** Format: date-time */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["Group"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10454,18 +4710,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        members: {
-                            /** Format: uuid */
-                            userId: string;
-                            away: boolean;
-                        }[];
-                        /** Format: date-time */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["Group"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10501,76 +4746,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            shared: boolean;
-                            /** Format: uuid */
-                            ownerId: string | null;
-                            reply: string | null;
-                            actions: ({
-                                /** @enum {string} */
-                                type: "set_status";
-                                /** @enum {string} */
-                                value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                            } | {
-                                /** @enum {string} */
-                                type: "set_priority";
-                                /** @enum {string} */
-                                value: "low" | "normal" | "high" | "urgent";
-                            } | {
-                                /** @enum {string} */
-                                type: "set_assignee";
-                                /** Format: uuid */
-                                value: string | null;
-                            } | {
-                                /** @enum {string} */
-                                type: "assign_group";
-                                /** Format: uuid */
-                                groupId: string;
-                                /** @enum {string} */
-                                strategy: "round_robin" | "least_open";
-                            } | {
-                                /** @enum {string} */
-                                type: "add_tags";
-                                value: string[];
-                            } | {
-                                /** @enum {string} */
-                                type: "remove_tags";
-                                value: string[];
-                            } | {
-                                /** @enum {string} */
-                                type: "add_note";
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "email_requester";
-                                subject: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "email_group";
-                                /** Format: uuid */
-                                groupId: string;
-                                subject: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "notify";
-                                /** @enum {string} */
-                                target: "assignee" | "all_agents";
-                                title: string;
-                                body: string;
-                            } | {
-                                /** @enum {string} */
-                                type: "webhook";
-                                /** Format: uuid */
-                                webhookId: string;
-                            })[];
-                            /** Format: date-time */
-                            updatedAt: string;
-                        }[];
+                        data: components["schemas"]["Macro"][];
                     };
                 };
             };
@@ -10594,72 +4770,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    /** @default true */
-                    shared?: boolean;
-                    reply?: string | null;
-                    /** @default [] */
-                    actions?: ({
-                        /** @enum {string} */
-                        type: "set_status";
-                        /** @enum {string} */
-                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_priority";
-                        /** @enum {string} */
-                        value: "low" | "normal" | "high" | "urgent";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_assignee";
-                        /** Format: uuid */
-                        value: string | null;
-                    } | {
-                        /** @enum {string} */
-                        type: "assign_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        /** @enum {string} */
-                        strategy: "round_robin" | "least_open";
-                    } | {
-                        /** @enum {string} */
-                        type: "add_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "remove_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "add_note";
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_requester";
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "notify";
-                        /** @enum {string} */
-                        target: "assignee" | "all_agents";
-                        title: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "webhook";
-                        /** Format: uuid */
-                        webhookId: string;
-                    })[];
-                };
+                "application/json": components["schemas"]["MacroInput"];
             };
         };
         responses: {
@@ -10676,76 +4787,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        shared: boolean;
-                        /** Format: uuid */
-                        ownerId: string | null;
-                        reply: string | null;
-                        actions: ({
-                            /** @enum {string} */
-                            type: "set_status";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_priority";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_assignee";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            /** @enum {string} */
-                            strategy: "round_robin" | "least_open";
-                        } | {
-                            /** @enum {string} */
-                            type: "add_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "remove_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "add_note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_requester";
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            /** @enum {string} */
-                            target: "assignee" | "all_agents";
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        })[];
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Macro"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10769,72 +4811,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    /** @default true */
-                    shared?: boolean;
-                    reply?: string | null;
-                    /** @default [] */
-                    actions?: ({
-                        /** @enum {string} */
-                        type: "set_status";
-                        /** @enum {string} */
-                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_priority";
-                        /** @enum {string} */
-                        value: "low" | "normal" | "high" | "urgent";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_assignee";
-                        /** Format: uuid */
-                        value: string | null;
-                    } | {
-                        /** @enum {string} */
-                        type: "assign_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        /** @enum {string} */
-                        strategy: "round_robin" | "least_open";
-                    } | {
-                        /** @enum {string} */
-                        type: "add_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "remove_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "add_note";
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_requester";
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "notify";
-                        /** @enum {string} */
-                        target: "assignee" | "all_agents";
-                        title: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "webhook";
-                        /** Format: uuid */
-                        webhookId: string;
-                    })[];
-                };
+                "application/json": components["schemas"]["MacroInput"];
             };
         };
         responses: {
@@ -10888,76 +4865,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        shared: boolean;
-                        /** Format: uuid */
-                        ownerId: string | null;
-                        reply: string | null;
-                        actions: ({
-                            /** @enum {string} */
-                            type: "set_status";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_priority";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_assignee";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            /** @enum {string} */
-                            strategy: "round_robin" | "least_open";
-                        } | {
-                            /** @enum {string} */
-                            type: "add_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "remove_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "add_note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_requester";
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            /** @enum {string} */
-                            target: "assignee" | "all_agents";
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        })[];
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Macro"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11017,65 +4925,7 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     reply?: string | null;
-                    actions?: ({
-                        /** @enum {string} */
-                        type: "set_status";
-                        /** @enum {string} */
-                        value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_priority";
-                        /** @enum {string} */
-                        value: "low" | "normal" | "high" | "urgent";
-                    } | {
-                        /** @enum {string} */
-                        type: "set_assignee";
-                        /** Format: uuid */
-                        value: string | null;
-                    } | {
-                        /** @enum {string} */
-                        type: "assign_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        /** @enum {string} */
-                        strategy: "round_robin" | "least_open";
-                    } | {
-                        /** @enum {string} */
-                        type: "add_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "remove_tags";
-                        value: string[];
-                    } | {
-                        /** @enum {string} */
-                        type: "add_note";
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_requester";
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "email_group";
-                        /** Format: uuid */
-                        groupId: string;
-                        subject: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "notify";
-                        /** @enum {string} */
-                        target: "assignee" | "all_agents";
-                        title: string;
-                        body: string;
-                    } | {
-                        /** @enum {string} */
-                        type: "webhook";
-                        /** Format: uuid */
-                        webhookId: string;
-                    })[];
+                    actions?: components["schemas"]["RuleAction"][];
                 };
             };
         };
@@ -11091,76 +4941,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        shared: boolean;
-                        /** Format: uuid */
-                        ownerId: string | null;
-                        reply: string | null;
-                        actions: ({
-                            /** @enum {string} */
-                            type: "set_status";
-                            /** @enum {string} */
-                            value: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_priority";
-                            /** @enum {string} */
-                            value: "low" | "normal" | "high" | "urgent";
-                        } | {
-                            /** @enum {string} */
-                            type: "set_assignee";
-                            /** Format: uuid */
-                            value: string | null;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            /** @enum {string} */
-                            strategy: "round_robin" | "least_open";
-                        } | {
-                            /** @enum {string} */
-                            type: "add_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "remove_tags";
-                            value: string[];
-                        } | {
-                            /** @enum {string} */
-                            type: "add_note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_requester";
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email_group";
-                            /** Format: uuid */
-                            groupId: string;
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            /** @enum {string} */
-                            target: "assignee" | "all_agents";
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        })[];
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Macro"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11198,47 +4979,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        ticketId: string;
-                        changes: {
-                            [key: string]: {
-                                from: unknown;
-                                to: unknown;
-                            };
-                        };
-                        effects: ({
-                            /** @enum {string} */
-                            type: "note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email";
-                            to: string[];
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            to: string[];
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign";
-                            /** Format: uuid */
-                            groupId: string;
-                            strategy: string;
-                            /** Format: uuid */
-                            assigneeId: string | null;
-                        })[];
-                        reply: string | null;
-                    };
+                    "application/json": components["schemas"]["MacroPreview"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11280,47 +5021,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        ticketId: string;
-                        changes: {
-                            [key: string]: {
-                                from: unknown;
-                                to: unknown;
-                            };
-                        };
-                        effects: ({
-                            /** @enum {string} */
-                            type: "note";
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "email";
-                            to: string[];
-                            subject: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "notify";
-                            to: string[];
-                            title: string;
-                            body: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "webhook";
-                            /** Format: uuid */
-                            webhookId: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "assign";
-                            /** Format: uuid */
-                            groupId: string;
-                            strategy: string;
-                            /** Format: uuid */
-                            assigneeId: string | null;
-                        })[];
-                        reply: string | null;
-                    };
+                    "application/json": components["schemas"]["MacroPreview"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -4,6 +4,7 @@
 // the editor's rows (every value a string, as form controls hold them) and the API's JSON.
 
 import { PRIORITY_LABELS, STATUS_LABELS, priorityLabel, statusLabel } from "@/lib/ticket-labels";
+import type { components } from "@/lib/api-types";
 
 export type RuleKind = "trigger" | "automation";
 export type Option = { value: string; label: string };
@@ -246,13 +247,9 @@ export function describeChange(field: string, c: { from: unknown; to: unknown },
   return `${label}: ${show(c.from)} → ${show(c.to)}`;
 }
 
-export type Effect =
-  | { type: "note"; body: string }
-  | { type: "email"; to: string[]; subject: string; body: string }
-  | { type: "notify"; to: string[]; title: string; body: string }
-  | { type: "webhook"; webhookId: string }
-  | { type: "assign"; groupId: string; strategy: string; assigneeId: string | null };
-export type PreviewData = { ticketId: string; changes: Record<string, { from: unknown; to: unknown }>; effects: Effect[]; reply: string | null };
+/** What actions do (or would do) to a ticket, as the dry-run and macro preview endpoints answer (generated contract types). */
+export type Effect = components["schemas"]["RuleEffect"];
+export type PreviewData = components["schemas"]["MacroPreview"];
 
 export function describeEffect(e: Effect, refs: Pick<RuleRefs, "groups" | "webhooks" | "agents">): string {
   const name = (list: Named[], id: string | null) => (id ? (list.find((x) => x.id === id)?.name ?? "an unknown one") : "nobody");

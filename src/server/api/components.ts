@@ -25,6 +25,9 @@ import { ZPasswordResetResult } from "../users/reset-password";
 import { ZUpdateUser } from "../users/update-user";
 import { ZUser, ZUserDetail } from "../users/user-view";
 import { ZCreateWebhook, ZDelivery, ZUpdateWebhook, ZWebhook } from "../webhooks/manage-webhooks";
+import { ZAction, ZConditions, ZMacroInput, ZTriggerInput } from "../automation/rule-schemas";
+import { ZGroupInput } from "../automation/manage-groups";
+import { ZEffect, ZGroup, ZMacro, ZPreview, ZRule, ZRuleTestResult } from "./routes/automation";
 import { ZMailbox } from "./routes/email";
 import { ZCreatedToken, ZMe, ZTokenItem } from "./routes/me";
 
@@ -88,4 +91,15 @@ export const COMPONENT_SCHEMAS: readonly (readonly [string, ZodType])[] = [
   ["UpdateEmailSettings", ZUpdateEmailSettings],
   ["InboundSecret", ZInboundSecret],
   ["NewInboundSecret", ZNewInboundSecret],
+  ["RuleConditions", ZConditions],
+  ["RuleAction", ZAction],
+  ["Rule", ZRule],
+  ["RuleInput", ZTriggerInput],
+  ["RuleEffect", ZEffect],
+  ["MacroPreview", ZPreview],
+  ["RuleTestResult", ZRuleTestResult],
+  ["Group", ZGroup],
+  ["GroupInput", ZGroupInput],
+  ["Macro", ZMacro],
+  ["MacroInput", ZMacroInput],
 ];

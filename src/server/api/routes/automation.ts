@@ -13,13 +13,13 @@ import { defineOperation } from "../operation";
 // macros (agents read the shared ones and manage their own; admins manage the shared ones) and
 // applying a macro to a ticket. The domain (src/server/automation/) checks, audits and scopes.
 
-const ZRule = z.object({
+export const ZRule = z.object({
   id: z.uuid(), name: z.string(), position: z.number().int(), active: z.boolean(), conditions: ZConditions, actions: z.array(ZAction),
   lastError: z.string().nullable(), lastErrorAt: z.iso.datetime().nullable(), firedCount: z.number().int(), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime(),
 });
 const ZRules = z.object({ data: z.array(ZRule) });
 
-const ZEffect = z.union([
+export const ZEffect = z.union([
   z.object({ type: z.literal("note"), body: z.string() }),
   z.object({ type: z.literal("email"), to: z.array(z.string()), subject: z.string(), body: z.string() }),
   z.object({ type: z.literal("notify"), to: z.array(z.string()), title: z.string(), body: z.string() }),
@@ -27,17 +27,17 @@ const ZEffect = z.union([
   z.object({ type: z.literal("assign"), groupId: z.uuid(), strategy: z.string(), assigneeId: z.uuid().nullable() }),
 ]);
 /** What actions do (or would do) to a ticket: field changes as {from, to}, side effects, the rendered reply. */
-const ZPreview = z.object({
+export const ZPreview = z.object({
   ticketId: z.uuid(),
   changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
   effects: z.array(ZEffect),
   reply: z.string().nullable(),
 });
-const ZRuleTestResult = ZPreview.extend({ matched: z.boolean() });
+export const ZRuleTestResult = ZPreview.extend({ matched: z.boolean() });
 const ZValid = z.object({ valid: z.literal(true) });
 
-const ZGroup = z.object({ id: z.uuid(), name: z.string(), members: z.array(z.object({ userId: z.uuid(), away: z.boolean() })), createdAt: z.iso.datetime() });
-const ZMacro = z.object({
+export const ZGroup = z.object({ id: z.uuid(), name: z.string(), members: z.array(z.object({ userId: z.uuid(), away: z.boolean() })), createdAt: z.iso.datetime() });
+export const ZMacro = z.object({
   id: z.uuid(), name: z.string(), shared: z.boolean(), ownerId: z.uuid().nullable(), reply: z.string().nullable(), actions: z.array(ZAction), updatedAt: z.iso.datetime(),
 });
 
