@@ -7,11 +7,12 @@ import { useHydrated } from "../use-hydrated";
 import s from "../admin/admin.module.css";
 import { ConfirmDialog } from "../admin/confirm-dialog";
 import type { Named } from "./rule-model";
+import type { components } from "@/lib/api-types";
 
 // Admin → Groups: agent groups (teams) with their members and who is away. Assignment strategy
 // (round-robin or fewest open tickets) is chosen per rule action, so one team serves both.
 
-export type GroupData = { id: string; name: string; members: { userId: string; away: boolean }[]; createdAt: string };
+export type GroupData = components["schemas"]["Group"];
 
 function issueOf(failure: { issues: { path: string; message: string }[] } | null, path: string) {
   const list = failure?.issues.filter((i) => i.path === path || i.path.startsWith(`${path}.`)) ?? [];

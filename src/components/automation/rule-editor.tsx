@@ -8,15 +8,16 @@ import { useValidation } from "./use-validation";
 import { ActionList, ConditionGroup, FieldError, errorProps, knownPaths } from "./rule-fields";
 import {
   EVENT_OPTIONS, actionToRow, conditionToRow, describeChange, describeEffect, newAction, newCondition, placeIssues, rowToAction, rowToCondition,
-  type ActRow, type CondRow, type PreviewData, type RuleData, type RuleKind, type RuleRefs,
+  type ActRow, type CondRow, type RuleData, type RuleKind, type RuleRefs,
 } from "./rule-model";
+import type { components } from "@/lib/api-types";
 
 // The rule editor (issue 13 item 5, decision 045): one form for triggers and time rules. Every
 // change is checked by the API's validate endpoint (debounced), and each issue is shown under the
 // control its path names; "Test against ticket #n" is a dry run of the draft (nothing is written).
 
 
-type TestResult = PreviewData & { matched: boolean };
+type TestResult = components["schemas"]["RuleTestResult"];
 
 export function ruleBase(kind: RuleKind) {
   return kind === "trigger" ? "/api/v1/triggers" : "/api/v1/automations";
