@@ -30,10 +30,14 @@ export async function newOrg(): Promise<E2eOrg> {
 }
 
 export const test = base.extend<{ org: E2eOrg }>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern
-  org: async ({}, provide) => {
-    await provide(await newOrg());
-  },
+  // Its own time budget, apart from the test's: one insert transaction, but on a busy machine.
+  org: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern
+    async ({}, provide) => {
+      await provide(await newOrg());
+    },
+    { timeout: 60_000 },
+  ],
 });
 
 export { expect } from "@playwright/test";
