@@ -27,12 +27,12 @@ export const EXTERNAL_SERVER_FILES = [
   ["tests/integration/readiness.test.ts", "readiness on a server where databases come and go"],
   ["tests/integration/db-connection-loss.test.ts", "pg_terminate_backend of the app's sessions on a server with other clients"],
   ["tests/integration/attachments-no-transaction.test.ts", "counts sessions in pg_stat_activity, which shows every database's sessions on a shared server"],
-  // The operator's scripts boot on their own (env, DATABASE_URL, roles) and connect to the server.
-  ["tests/integration/operator-procedures.test.ts", "the runbook's npm scripts booting as child processes against the server"],
 ];
 // Not here, on purpose: tests/integration/boot.test.ts (its databases are unreachable URLs, the
 // server is never asked), operations.test.ts (health and metrics read the file's own database the
-// same way on any server), db-restart.test.ts (starts and restarts an embedded server of its own).
+// same way on any server), operator-procedures.test.ts (the scripts reach the database through the
+// same pool and roles as every other file; what they test is the script, nearly 4 minutes of
+// child processes), db-restart.test.ts (starts and restarts an embedded server of its own).
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (!process.env.DATABASE_URL) {
