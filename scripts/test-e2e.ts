@@ -5,6 +5,7 @@
 // app from this process on a free port, runs Playwright in Debian's Chromium, and tears everything
 // down again whatever happened. Extra arguments go to Playwright (`npm run test:e2e -- -g login`).
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -17,7 +18,8 @@ import { prepareDatabase } from "../src/server/db/prepare-database";
 import { startWorker } from "../src/server/jobs/worker";
 import { startSmtpReceiver } from "../src/server/email/smtp-receiver";
 import { closeDb } from "../src/server/db/client";
-import { seedDemoIfEmpty } from "../src/server/seed/demo";
+import { insertDemoOrgCopy, seedDemoIfEmpty } from "../src/server/seed/demo";
+import { hashPassword } from "../src/server/auth/password";
 import { adminQuery, freePort } from "./lib/local-infra";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -82,6 +84,10 @@ async function run(): Promise<number> {
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     // The e2e webhook receiver listens on loopback, which the outbound guard refuses by default.
     OUTBOUND_ALLOW_PRIVATE: "127.0.0.0/8,::1/128",
+    // Every test signs in from 127.0.0.1, two workers at once (decision 049): the per-address
+    // daily sign-in budget (default 100) would refuse the run's own sign-ins. The per-email budget
+    // stays at its default, which tests/e2e/sign-in.spec.ts checks.
+    RATE_LIMIT_SIGNIN_IP_PER_DAY: "1000000",
     ...(embedded ? { BEACON_EMBEDDED_DB: "1" } : {}),
   });
 
@@ -102,15 +108,38 @@ async function run(): Promise<number> {
   const smtp = await startSmtpReceiver({ host: "127.0.0.1", port: 0 });
   cleanups.push(() => smtp.close());
   console.log(`e2e: Beacon is serving ${baseUrl}; inbound SMTP on 127.0.0.1:${smtp.port}`);
+  const factory = await startOrgFactory(await hashPassword(password));
+  cleanups.push(factory.close);
 
   return new Promise<number>((resolve, reject) => {
     child = spawn(process.execPath, ["node_modules/@playwright/test/cli.js", "test", ...process.argv.slice(2)], {
       stdio: "inherit",
-      env: { ...process.env, E2E_BASE_URL: baseUrl, E2E_PASSWORD: password, DATABASE_URL: databaseUrl, E2E_SMTP_PORT: String(smtp.port), E2E_MAIL_DIR: path.join(dataDir, "mail") },
+      env: { ...process.env, E2E_BASE_URL: baseUrl, E2E_PASSWORD: password, DATABASE_URL: databaseUrl, E2E_SMTP_PORT: String(smtp.port), E2E_ORG_FACTORY: factory.url, E2E_MAIL_DIR: path.join(dataDir, "mail") },
     });
     child.once("error", reject);
     child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
+}
+
+/**
+ * The e2e fixture's org factory (tests/e2e/fixtures.ts): `POST /orgs` on a loopback port of this
+ * process makes a fresh copy of the Acme demo org under a new slug and answers its id, slug and
+ * name. It lives here, not in the app, so the served build has no test-only route.
+ */
+async function startOrgFactory(passwordHash: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== "POST" || req.url !== "/orgs") {
+      res.writeHead(404).end();
+      return;
+    }
+    const suffix = randomBytes(5).toString("hex");
+    insertDemoOrgCopy({ slug: `e2e-${suffix}`, name: `Acme Support ${suffix}`, passwordHash })
+      .then((org) => res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify(org)))
+      .catch((err: unknown) => res.writeHead(500, { "content-type": "text/plain" }).end(err instanceof Error ? err.message : String(err)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /** A new, empty database for this run only; its removal is registered as a cleanup. */

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { bumpSessionVersion, demoPassword, setMustChangePassword, userByEmail } from "./db";
 
 async function signIn(page: Page, email: string, password: string) {
@@ -8,11 +9,11 @@ async function signIn(page: Page, email: string, password: string) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-test("a user who must change their password is sent to do so, and lands home signed in", async ({ page }) => {
-  const user = await userByEmail("customer2@globex.test", "globex");
+test("a user who must change their password is sent to do so, and lands home signed in", async ({ page, org }) => {
+  const user = await userByEmail(org.email("customer2"), org.slug);
   await setMustChangePassword(user.id, true);
 
-  await signIn(page, "customer2@globex.test", demoPassword());
+  await signIn(page, org.email("customer2"), demoPassword());
   await expect(page).toHaveURL(/\/change-password$/);
   await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
   await page.screenshot({ path: "test-results/change-password-forced.png", fullPage: true });
@@ -50,19 +51,19 @@ test("a user who must change their password is sent to do so, and lands home sig
   // Customers land in the portal, on their open requests.
   await expect(page.getByRole("heading", { level: 1, name: "My open requests" })).toBeVisible();
   await expect(page.getByTestId("user-name")).toHaveText(user.name);
-  await expect(page.getByTestId("org-name")).toHaveText("Globex");
-  expect((await userByEmail("customer2@globex.test", "globex")).mustChangePassword).toBe(false);
+  await expect(page.getByTestId("org-name")).toHaveText(org.name);
+  expect((await userByEmail(org.email("customer2"), org.slug)).mustChangePassword).toBe(false);
 
   // The new password is the one that works now.
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
-  await signIn(page, "customer2@globex.test", newPassword);
+  await signIn(page, org.email("customer2"), newPassword);
   await expect(page).toHaveURL(/\/$/);
 });
 
-test("revoking a user's sessions signs them out on their next request", async ({ page }) => {
-  const agent = await userByEmail("agent@acme.test", "acme");
-  await signIn(page, "agent@acme.test", demoPassword());
+test("revoking a user's sessions signs them out on their next request", async ({ page, org }) => {
+  const agent = await userByEmail(org.email("agent"), org.slug);
+  await signIn(page, org.email("agent"), demoPassword());
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByTestId("user-role")).toHaveText("Agent");
   await page.setViewportSize({ width: 360, height: 740 });

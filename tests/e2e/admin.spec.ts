@@ -1,5 +1,6 @@
 import fs from "node:fs";
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { base32Decode, totp } from "../../src/server/auth/totp";
 import { demoPassword } from "./db";
 import { signedIn } from "./session";
@@ -32,8 +33,8 @@ async function shots(page: Page, name: string) {
 
 const stamp = () => Date.now().toString(36);
 
-test("admin adds a webhook and sees its signing secret exactly once", async ({ browser }) => {
-  const page = await signedIn(browser, "admin@acme.test", { acceptDownloads: true });
+test("admin adds a webhook and sees its signing secret exactly once", async ({ browser, org }) => {
+  const page = await signedIn(browser, org.email("admin"), { acceptDownloads: true });
   await page.goto("/admin");
   await expect(page.getByRole("heading", { level: 1, name: "Administration" })).toBeVisible();
   await shots(page, "admin-overview");
@@ -85,8 +86,8 @@ test("admin adds a webhook and sees its signing secret exactly once", async ({ b
   await expect(card.getByRole("switch")).toHaveAttribute("aria-checked", "false");
 });
 
-test("admin switches a feature off and on; a switched-off feature hides its entry point", async ({ browser }) => {
-  const page = await signedIn(browser, "admin@acme.test", { acceptDownloads: true });
+test("admin switches a feature off and on; a switched-off feature hides its entry point", async ({ browser, org }) => {
+  const page = await signedIn(browser, org.email("admin"), { acceptDownloads: true });
   await page.goto("/admin/flags");
   const email = page.getByRole("switch", { name: "Email notifications" });
   await expect(email).toHaveAttribute("aria-checked", "true");
@@ -116,8 +117,8 @@ test("admin switches a feature off and on; a switched-off feature hides its entr
   await expect(exportSwitch).toHaveAttribute("aria-checked", "true");
 });
 
-test("admin verifies the audit chain and filters the log", async ({ browser }) => {
-  const page = await signedIn(browser, "admin@acme.test", { acceptDownloads: true });
+test("admin verifies the audit chain and filters the log", async ({ browser, org }) => {
+  const page = await signedIn(browser, org.email("admin"), { acceptDownloads: true });
   // Something to find: an org-level flag set and cleared again.
   await page.goto("/admin/flags");
   await page.getByRole("switch", { name: "Search" }).click();
@@ -144,8 +145,8 @@ test("admin verifies the audit chain and filters the log", async ({ browser }) =
   await shots(page, "admin-audit");
 });
 
-test("admin exports tickets as CSV with progress, and the file has a header row", async ({ browser }) => {
-  const page = await signedIn(browser, "admin@acme.test", { acceptDownloads: true });
+test("admin exports tickets as CSV with progress, and the file has a header row", async ({ browser, org }) => {
+  const page = await signedIn(browser, org.email("admin"), { acceptDownloads: true });
   await page.goto("/admin/export");
   const download = page.waitForEvent("download");
   await page.getByRole("button", { name: "Download CSV" }).click();
@@ -160,8 +161,8 @@ test("admin exports tickets as CSV with progress, and the file has a header row"
   await shots(page, "admin-export");
 });
 
-test("admin edits an SLA policy's calendar with a split shift and a holiday, and invites a user", async ({ browser }) => {
-  const page = await signedIn(browser, "admin@acme.test", { acceptDownloads: true });
+test("admin edits an SLA policy's calendar with a split shift and a holiday, and invites a user", async ({ browser, org }) => {
+  const page = await signedIn(browser, org.email("admin"), { acceptDownloads: true });
   await page.goto("/admin/sla");
   const normal = page.getByTestId("policy-normal");
   await expect(normal).toContainText("Business hours");
@@ -207,8 +208,8 @@ test("admin edits an SLA policy's calendar with a split shift and a holiday, and
   await shots(page, "admin-users");
 });
 
-test("every user manages personal API tokens: created once, used, revoked", async ({ browser }) => {
-  const page = await signedIn(browser, "admin@acme.test", { acceptDownloads: true });
+test("every user manages personal API tokens: created once, used, revoked", async ({ browser, org }) => {
+  const page = await signedIn(browser, org.email("admin"), { acceptDownloads: true });
   await page.goto("/account");
   const name = `Nightly report ${stamp()}`;
   await page.getByLabel("Token name").fill(name);
@@ -231,8 +232,8 @@ test("every user manages personal API tokens: created once, used, revoked", asyn
   expect(after.status()).toBe(401);
 });
 
-test("a user sets up two-factor sign-in with an authenticator, gets recovery codes once, and turns it off", async ({ browser }) => {
-  const page = await signedIn(browser, "agent2@globex.test", { acceptDownloads: true });
+test("a user sets up two-factor sign-in with an authenticator, gets recovery codes once, and turns it off", async ({ browser, org }) => {
+  const page = await signedIn(browser, org.email("agent2"), { acceptDownloads: true });
   await page.goto("/account/two-factor");
   await page.getByRole("button", { name: "Start setup" }).click();
   const secret = ((await page.getByTestId("totp-secret").textContent()) ?? "").replace(/\s/g, "");
@@ -260,9 +261,9 @@ test("a user sets up two-factor sign-in with an authenticator, gets recovery cod
   await expect(page.getByRole("heading", { name: "Set up an authenticator" })).toBeVisible();
 });
 
-test("agents see the SLA dashboard with bars linking to the matching lists; /admin is a 404 for them", async ({ browser }) => {
+test("agents see the SLA dashboard with bars linking to the matching lists; /admin is a 404 for them", async ({ browser, org }) => {
   test.setTimeout(180_000);
-  const page = await signedIn(browser, "agent@acme.test", { acceptDownloads: true });
+  const page = await signedIn(browser, org.email("agent"), { acceptDownloads: true });
   const admin = await page.goto("/admin");
   expect(admin?.status()).toBe(404);
   const users = await page.goto("/admin/users");
@@ -281,7 +282,7 @@ test("agents see the SLA dashboard with bars linking to the matching lists; /adm
   await page.getByRole("link", { name: /^Open: \d+ tickets?$/ }).click();
   await expect(page).toHaveURL(/\/\?view=all&status=open$/);
 
-  const customer = await signedIn(browser, "customer@acme.test", { acceptDownloads: true });
+  const customer = await signedIn(browser, org.email("customer"), { acceptDownloads: true });
   expect((await customer.goto("/dashboard"))?.status()).toBe(404);
   expect((await customer.goto("/admin"))?.status()).toBe(404);
 });

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { expectNoAxeViolations } from "./axe";
 import { asSystem, userByEmail } from "./db";
 import { signedIn, stamp } from "./session";
@@ -18,21 +19,22 @@ async function cleanUp(admin: Page, paths: string[]) {
   }
 }
 
-test("an admin builds a refund trigger in the editor; a customer's refund request lands high and assigned in Billing", async ({ browser }) => {
+test("an admin builds a refund trigger in the editor; a customer's refund request lands high and assigned in Billing", async ({ browser, org }) => {
   test.setTimeout(120_000);
   const s = stamp();
   const groupName = `Billing ${s}`;
   const ruleName = `Refunds to Billing ${s}`;
-  const agent = await userByEmail("agent@acme.test", "acme");
-  const agent2 = await userByEmail("agent2@acme.test", "acme");
+  const agent = await userByEmail(org.email("agent"), org.slug);
+  const agent2 = await userByEmail(org.email("agent2"), org.slug);
   // A seeded open ticket that is not high yet, for the dry run.
   const probe = await asSystem(async (db) =>
     (await db.query<{ number: number; subject: string; priority: string }>(
       `select t.number, t.subject, t.priority from tickets t join orgs o on o.id = t.org_id
-        where o.slug = 'acme' and t.status in ('new', 'open', 'pending') and t.priority in ('low', 'normal') order by t.number limit 1`,
+        where o.slug = $1 and t.status in ('new', 'open', 'pending') and t.priority in ('low', 'normal') order by t.number limit 1`,
+      [org.slug],
     )).rows[0]!,
   );
-  const admin = await signedIn(browser, "admin@acme.test");
+  const admin = await signedIn(browser, org.email("admin"));
   const cleanup: string[] = [];
   try {
     // The Billing group with two agents, on Admin → Groups.
@@ -86,7 +88,7 @@ test("an admin builds a refund trigger in the editor; a customer's refund reques
     await expect(result).toContainText("Matches: the rule would fire.");
     await expect(result).toContainText(`Priority: ${probe.priority === "low" ? "Low" : "Normal"} → High`);
     await expect(result).toContainText(`Assigns within ${groupName} (round-robin):`);
-    const after = await asSystem((db) => db.query<{ priority: string }>("select priority from tickets t join orgs o on o.id = t.org_id where o.slug = 'acme' and t.number = $1", [probe.number]));
+    const after = await asSystem((db) => db.query<{ priority: string }>("select priority from tickets t join orgs o on o.id = t.org_id where o.slug = $1 and t.number = $2", [org.slug, probe.number]));
     expect(after.rows[0]!.priority).toBe(probe.priority);
     // Now the real condition: the probe ticket no longer matches.
     await value.fill("refund");
@@ -100,7 +102,7 @@ test("an admin builds a refund trigger in the editor; a customer's refund reques
     cleanup.unshift(`/api/v1/triggers/${ruleId}`);
 
     // A customer asks for a refund in the portal.
-    const customer = await signedIn(browser, "customer@acme.test");
+    const customer = await signedIn(browser, org.email("customer"));
     await customer.goto("/tickets/new");
     await expect(customer.getByRole("button", { name: "Submit request" })).toBeEnabled();
     const subject = `Refund please ${s}`;
@@ -144,12 +146,12 @@ test("an admin builds a refund trigger in the editor; a customer's refund reques
   }
 });
 
-test("an agent applies a shared macro from the ticket page after its preview, from the keyboard", async ({ browser }) => {
+test("an agent applies a shared macro from the ticket page after its preview, from the keyboard", async ({ browser, org }) => {
   test.setTimeout(90_000);
   const s = stamp();
   const macroName = `Refund reply ${s}`;
   const tag = `refund-${s}`;
-  const admin = await signedIn(browser, "admin@acme.test");
+  const admin = await signedIn(browser, org.email("admin"));
   const cleanup: string[] = [];
   try {
     // The admin writes the macro on Admin → Macros; a bad placeholder is named as they type.
@@ -177,12 +179,12 @@ test("an agent applies a shared macro from the ticket page after its preview, fr
     cleanup.push(`/api/v1/macros/${macroId}`);
 
     // A fresh ticket of the customer (made by API so no other spec's ticket changes).
-    const customer = await userByEmail("customer@acme.test", "acme");
+    const customer = await userByEmail(org.email("customer"), org.slug);
     const made = await admin.request.post("/api/v1/tickets", { data: { subject: `Charged twice ${s}`, body: "Please look.", requesterId: customer.id } });
     expect(made.status(), await made.text()).toBe(201);
     const ticket = (await made.json()) as { id: string; number: number };
 
-    const agent = await signedIn(browser, "agent@acme.test");
+    const agent = await signedIn(browser, org.email("agent"));
     await agent.goto(`/tickets/${ticket.id}`);
     // Once the page is live (the button is enabled), m opens the picker from anywhere but a field.
     await expect(agent.getByRole("button", { name: "Apply macro" })).toBeEnabled();
@@ -225,10 +227,10 @@ test("an agent applies a shared macro from the ticket page after its preview, fr
   }
 });
 
-test("the time rules page: the editor starts with the time condition; rules are reordered and edited from the list", async ({ browser }) => {
+test("the time rules page: the editor starts with the time condition; rules are reordered and edited from the list", async ({ browser, org }) => {
   test.setTimeout(90_000);
   const s = stamp();
-  const admin = await signedIn(browser, "admin@acme.test");
+  const admin = await signedIn(browser, org.email("admin"));
   const cleanup: string[] = [];
   try {
     // Two disabled time rules made by API, so nothing runs on the shared tickets.
@@ -279,10 +281,10 @@ test("the time rules page: the editor starts with the time condition; rules are 
   }
 });
 
-test("an agent keeps a personal macro on Account → Macros; it is offered to them alone", async ({ browser }) => {
+test("an agent keeps a personal macro on Account → Macros; it is offered to them alone", async ({ browser, org }) => {
   test.setTimeout(90_000);
   const name = `My sign-off ${stamp()}`;
-  const agent = await signedIn(browser, "agent@acme.test");
+  const agent = await signedIn(browser, org.email("agent"));
   const cleanup: string[] = [];
   try {
     await agent.goto("/account");
@@ -298,13 +300,13 @@ test("an agent keeps a personal macro on Account → Macros; it is offered to th
     await expect(agent.getByTestId("macro-list")).toContainText(name);
     const row = await asSystem((db) => db.query<{ id: string; owner_id: string | null }>("select id, owner_id from macros where name = $1", [name]));
     cleanup.push(`/api/v1/macros/${row.rows[0]!.id}`);
-    expect(row.rows[0]!.owner_id).toBe((await userByEmail("agent@acme.test", "acme")).id);
+    expect(row.rows[0]!.owner_id).toBe((await userByEmail(org.email("agent"), org.slug)).id);
     // Another agent does not see it.
-    const other = await signedIn(browser, "agent2@acme.test");
+    const other = await signedIn(browser, org.email("agent2"));
     const list = (await (await other.request.get("/api/v1/macros")).json()) as { data: { name: string }[] };
     expect(list.data.map((m) => m.name)).not.toContain(name);
     // Customers have no macros page.
-    const customer = await signedIn(browser, "customer@acme.test");
+    const customer = await signedIn(browser, org.email("customer"));
     expect((await customer.goto("/account/macros"))?.status()).toBe(404);
   } finally {
     await cleanUp(agent, cleanup);

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { signedIn } from "./session";
 
 // Lost updates on the ticket page (issue 20, decision 043): two agents with the same ticket open in
@@ -8,10 +9,10 @@ import { signedIn } from "./session";
 
 const saved = (page: Page) => page.getByTestId("properties-status");
 
-test("two agents edit one ticket: the stale change is refused, shown, and applied or discarded by choice", async ({ browser }) => {
+test("two agents edit one ticket: the stale change is refused, shown, and applied or discarded by choice", async ({ browser, org }) => {
   // Two browsers signing in and four rounds of change and refresh: past the 30 s default on the shared machine.
   test.setTimeout(120_000);
-  const [a, b] = await Promise.all([signedIn(browser, "agent@acme.test"), signedIn(browser, "agent2@acme.test")]);
+  const [a, b] = await Promise.all([signedIn(browser, org.email("agent")), signedIn(browser, org.email("agent2"))]);
   const subject = `Conflicting edits ${Date.now().toString(36)}`;
   const created = await a.request.post("/api/v1/tickets", { data: { subject, body: "Two agents at once." } });
   expect(created.status()).toBe(201);
@@ -62,9 +63,9 @@ test("two agents edit one ticket: the stale change is refused, shown, and applie
   expect(((await (await a.request.get(`/api/v1/tickets/${id}`)).json()) as { tags: string[] }).tags).toEqual(["printer", "urgent-customer"]);
 });
 
-test("an admin blocks a user another admin changed meanwhile: refused, the row shows the change, the second try applies", async ({ browser }) => {
+test("an admin blocks a user another admin changed meanwhile: refused, the row shows the change, the second try applies", async ({ browser, org }) => {
   test.setTimeout(90_000);
-  const page = await signedIn(browser, "admin@acme.test");
+  const page = await signedIn(browser, org.email("admin"));
   const email = `conflict.${Date.now().toString(36)}@acme.test`;
   const created = await page.request.post("/api/v1/users", { data: { email, name: "Before", role: "agent" } });
   expect(created.status()).toBe(201);

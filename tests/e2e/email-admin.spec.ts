@@ -1,18 +1,18 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { asSystem, ticketOf } from "./db";
 import { signedIn, stamp } from "./session";
 
 // Issue 12 items 1 and 8 in the browser: an admin adds a support address on /admin/email and sees
 // it listed; an agent copies someone on a ticket and removes them again.
 
-test("an admin adds a support address on the Email admin page and sees it listed", async ({ browser }) => {
-  const page = await signedIn(browser, "admin@acme.test");
+test("an admin adds a support address on the Email admin page and sees it listed", async ({ browser, org }) => {
+  const page = await signedIn(browser, org.email("admin"));
   await page.goto("/admin");
   await page.getByRole("navigation", { name: "Administration" }).getByRole("link", { name: "Email" }).click();
   await expect(page).toHaveURL(/\/admin\/email$/);
   await expect(page.getByRole("heading", { name: "Email", level: 1 })).toBeVisible();
   // The seeded address is there.
-  await expect(page.getByTestId("email-addresses")).toContainText("support@acme.test");
+  await expect(page.getByTestId("email-addresses")).toContainText(org.support);
   const address = `help-${stamp()}@acme.test`;
   await page.getByLabel("Address", { exact: true }).fill(address);
   await page.getByLabel("Display name", { exact: true }).fill("Acme Help");
@@ -38,9 +38,9 @@ test("an admin adds a support address on the Email admin page and sees it listed
   expect(left.rowCount).toBe(0);
 });
 
-test("an agent adds a CC to a ticket and removes it", async ({ browser }) => {
-  const ticket = await ticketOf("customer2@acme.test", "acme");
-  const page = await signedIn(browser, "agent@acme.test");
+test("an agent adds a CC to a ticket and removes it", async ({ browser, org }) => {
+  const ticket = await ticketOf(org.email("customer2"), org.slug);
+  const page = await signedIn(browser, org.email("agent"));
   await page.goto(`/tickets/${ticket.id}`);
   const ccs = page.getByTestId("ticket-cc-field");
   const cc = `colleague-${stamp()}@partner.example`;

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import nodemailer from "nodemailer";
 import { asSystem, demoPassword } from "./db";
 
@@ -15,33 +15,33 @@ function smtpPort(): number {
 }
 const transport = () => nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort(), secure: false, ignoreTLS: true });
 
-test("a bounce marks the requester on the ticket page; the message shows its authentication verdicts", async ({ page }) => {
+test("a bounce marks the requester on the ticket page; the message shows its authentication verdicts", async ({ page, org }) => {
   test.setTimeout(120_000);
   const stamp = Date.now().toString(36);
   const subject = `Invoice address wrong ${stamp}`;
   const sender = `lee.${stamp}@customer.example`;
-  await transport().sendMail({ from: sender, to: "support@acme.test", subject, messageId: `<e2e.${stamp}.b1@customer.example>`, text: `Please fix it (${stamp}).` });
+  await transport().sendMail({ from: sender, to: org.support, subject, messageId: `<e2e.${stamp}.b1@customer.example>`, text: `Please fix it (${stamp}).` });
 
   // The worker applies it; then Beacon "sent" a reply, which bounces.
   const find = async () => (await asSystem((db) => db.query<{ id: string; org_id: string }>("select id, org_id from tickets where subject = $1", [subject]))).rows[0];
   await expect.poll(async () => (await find()) !== undefined, { timeout: 60_000, intervals: [1_000] }).toBe(true);
   const ticket = (await find())!;
-  const replyId = `beacon.e2e-${stamp}@acme.test`;
+  const replyId = `beacon.e2e-${stamp}@${org.slug}.test`;
   await asSystem((db) => db.query("insert into email_message_ids (org_id, message_id, ticket_id, direction) values ($1, $2, $3, 'outbound')", [ticket.org_id, replyId, ticket.id]));
   const dsn = [
-    "From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>", "To: support@acme.test", "Subject: Undelivered Mail Returned to Sender",
+    "From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>", `To: ${org.support}`, "Subject: Undelivered Mail Returned to Sender",
     `Message-ID: <dsn.${stamp}@mx.customer.example>`, "Auto-Submitted: auto-replied", "MIME-Version: 1.0",
     'Content-Type: multipart/report; report-type=delivery-status; boundary="b"', "",
     "--b", "Content-Type: text/plain", "", "Your message could not be delivered.", "",
     "--b", "Content-Type: message/delivery-status", "", "Reporting-MTA: dns; mx.customer.example", "",
     `Final-Recipient: rfc822; ${sender}`, "Action: failed", "Status: 5.1.1", "Diagnostic-Code: smtp; 550 5.1.1 User unknown", "",
-    "--b", "Content-Type: text/rfc822-headers", "", "From: support@acme.test", `To: ${sender}`, `Message-ID: <${replyId}>`, "",
+    "--b", "Content-Type: text/rfc822-headers", "", `From: ${org.support}`, `To: ${sender}`, `Message-ID: <${replyId}>`, "",
     "--b--", "",
   ].join("\r\n");
-  await transport().sendMail({ envelope: { from: "", to: ["support@acme.test"] }, raw: dsn });
+  await transport().sendMail({ envelope: { from: "", to: [org.support] }, raw: dsn });
 
   await page.goto("/login");
-  await page.getByLabel("Email").fill("agent@acme.test");
+  await page.getByLabel("Email").fill(org.email("agent"));
   await page.getByLabel("Password", { exact: true }).fill(demoPassword());
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/$/);

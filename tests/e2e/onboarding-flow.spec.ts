@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import { randomBytes } from "node:crypto";
 import { crc32, deflateSync } from "node:zlib";
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { base32Decode, totp } from "../../src/server/auth/totp";
 import { asSystem, demoPassword } from "./db";
 
@@ -65,7 +66,7 @@ async function fillSignIn(page: Page, email: string, password: string) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-test("an invited agent sets a password and two-factor, signs in with a code, attaches files to a reply and a note; the customer gets only the reply's; the admin's export has the ticket", async ({ browser }) => {
+test("an invited agent sets a password and two-factor, signs in with a code, attaches files to a reply and a note; the customer gets only the reply's; the admin's export has the ticket", async ({ browser, org }) => {
   test.setTimeout(120_000);
   const stamp = Date.now().toString(36);
   const email = `onboarding.${stamp}@acme.test`;
@@ -77,7 +78,7 @@ test("an invited agent sets a password and two-factor, signs in with a code, att
   const adminContext = await browser.newContext({ acceptDownloads: true });
   const admin = await adminContext.newPage();
   await admin.goto("/login");
-  await fillSignIn(admin, "admin@acme.test", demoPassword());
+  await fillSignIn(admin, org.email("admin"), demoPassword());
   await expect(admin).toHaveURL(/\/$/);
   await admin.getByRole("link", { name: "Admin" }).click();
   await admin.getByRole("navigation", { name: "Administration" }).getByRole("link", { name: "Users" }).click();
@@ -143,7 +144,7 @@ test("an invited agent sets a password and two-factor, signs in with a code, att
   // --- open a ticket from the workspace and reply with files -------------------------------------
   // A customer's request (other specs leave staff-requested tickets in the list too): the customer
   // signs in later to check what they see of it.
-  const customers = await seededCustomerNames("acme");
+  const customers = await seededCustomerNames(org.slug);
   await agent.getByTestId("view-unassigned").click();
   await expect(agent.getByRole("heading", { level: 1, name: "Unassigned" })).toBeVisible();
   const requestedByCustomer = new RegExp(`(${customers.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`);
@@ -217,7 +218,7 @@ test("an invited agent sets a password and two-factor, signs in with a code, att
 
   // --- the customer sees the reply's file, never the note's, and opens a request with a file ----
   const requesterEmail = ((await agent.getByTestId("requester").locator("span").textContent()) ?? "").trim();
-  expect(requesterEmail).toMatch(/^[^\s@]+@acme\.test$/);
+  expect(requesterEmail).toMatch(new RegExp(`^[^\\s@]+@${org.slug}\\.test$`));
   const customerContext = await browser.newContext({ acceptDownloads: true });
   const customer = await customerContext.newPage();
   await customer.goto(`/tickets/${ticketId}`);

@@ -1,7 +1,7 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { demoPassword } from "./db";
 
-test("pages carry a nonce CSP with no inline scripts allowed, and still run (no CSP violations)", async ({ page }) => {
+test("pages carry a nonce CSP with no inline scripts allowed, and still run (no CSP violations)", async ({ page, org }) => {
   const violations: string[] = [];
   page.on("console", (m) => {
     if (/Content Security Policy|Refused to (execute|load)/i.test(m.text())) violations.push(m.text());
@@ -16,7 +16,7 @@ test("pages carry a nonce CSP with no inline scripts allowed, and still run (no 
   expect(res!.headers()["x-content-type-options"]).toBe("nosniff");
   expect(res!.headers()["referrer-policy"]).toBe("strict-origin-when-cross-origin");
   // The app is interactive under that policy: hydration enables the sign-in button and sign-in works.
-  await page.getByLabel("Email").fill("agent@acme.test");
+  await page.getByLabel("Email").fill(org.email("agent"));
   await page.getByLabel("Password", { exact: true }).fill(demoPassword());
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/$/);

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { demoPassword, userByEmail } from "./db";
 
 const CALLBACK = "/api/auth/callback/credentials";
@@ -15,20 +16,20 @@ async function submitSignIn(page: Page, email: string, password: string, via: "c
   return answered;
 }
 
-test("an admin signs in, sees who and where they are, and signs out", async ({ page }) => {
-  const admin = await userByEmail("admin@acme.test", "acme");
+test("an admin signs in, sees who and where they are, and signs out", async ({ page, org }) => {
+  const admin = await userByEmail(org.email("admin"), org.slug);
 
   await page.goto("/login");
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   await page.screenshot({ path: "test-results/login.png", fullPage: true });
 
-  await submitSignIn(page, "admin@acme.test", demoPassword());
+  await submitSignIn(page, org.email("admin"), demoPassword());
   await expect(page).toHaveURL(/\/$/);
   // Staff land in their workspace, on the "My open" view.
   await expect(page.getByRole("heading", { level: 1, name: "My open" })).toBeVisible();
   await expect(page.getByTestId("user-name")).toHaveText(admin.name);
   await expect(page.getByTestId("user-role")).toHaveText("Admin");
-  await expect(page.getByTestId("org-name")).toHaveText("Acme Support");
+  await expect(page.getByTestId("org-name")).toHaveText(org.name);
   await expect(page.getByRole("link", { name: "Change password" })).toBeVisible();
   await page.screenshot({ path: "test-results/home-signed-in.png", fullPage: true });
 
@@ -44,14 +45,14 @@ test("an admin signs in, sees who and where they are, and signs out", async ({ p
   await expect(page).toHaveURL(/\/login\?callbackUrl=%2F$/);
 });
 
-test("a wrong password shows the error and stays on the sign-in page", async ({ page }) => {
+test("a wrong password shows the error and stays on the sign-in page", async ({ page, org }) => {
   await page.goto("/login");
-  await submitSignIn(page, "agent2@acme.test", "not-the-password", "enter");
+  await submitSignIn(page, org.email("agent2"), "not-the-password", "enter");
   await expect(formAlert(page)).toHaveText("Email or password is incorrect.");
   await expect(page).toHaveURL(/\/login$/);
   // The password is selected for retyping; the email is kept.
   await expect(page.getByLabel("Password", { exact: true })).toBeFocused();
-  await expect(page.getByLabel("Email")).toHaveValue("agent2@acme.test");
+  await expect(page.getByLabel("Email")).toHaveValue(org.email("agent2"));
 });
 
 test("after five failures for one email the form says to wait", async ({ page }) => {
@@ -69,18 +70,18 @@ test("after five failures for one email the form says to wait", async ({ page })
   await expect(page).toHaveURL(/\/login$/);
 });
 
-test("the sign-in page prefills the email after a password setup and returns to the asked page", async ({ page }) => {
-  await page.goto("/login?setup=1&email=agent2%40acme.test&callbackUrl=%2Fchange-password");
+test("the sign-in page prefills the email after a password setup and returns to the asked page", async ({ page, org }) => {
+  await page.goto(`/login?setup=1&email=${encodeURIComponent(org.email("agent2"))}&callbackUrl=%2Fchange-password`);
   await expect(page.getByText("Your password is set — sign in.")).toBeVisible();
-  await expect(page.getByLabel("Email")).toHaveValue("agent2@acme.test");
-  await submitSignIn(page, "agent2@acme.test", demoPassword());
+  await expect(page.getByLabel("Email")).toHaveValue(org.email("agent2"));
+  await submitSignIn(page, org.email("agent2"), demoPassword());
   await expect(page).toHaveURL(/\/change-password$/);
   await expect(page.getByRole("heading", { name: "Change password" })).toBeVisible();
 });
 
-test("an off-site callbackUrl is ignored", async ({ page }) => {
+test("an off-site callbackUrl is ignored", async ({ page, org }) => {
   await page.goto("/login?callbackUrl=%2F%2Fevil.example%2Fphish");
-  await submitSignIn(page, "customer@acme.test", demoPassword());
+  await submitSignIn(page, org.email("customer"), demoPassword());
   await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/$/);
 });
 

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { addNotification, ticketOf, userByEmail } from "./db";
 import { signedIn } from "./session";
 
@@ -16,15 +17,15 @@ async function phoneShot(page: Page, path: string) {
 
 const conversation = (page: Page) => page.getByTestId("conversation");
 
-test("a customer's request is answered by an agent; the customer sees the reply and never the internal note", async ({ browser }) => {
+test("a customer's request is answered by an agent; the customer sees the reply and never the internal note", async ({ browser, org }) => {
   const stamp = Date.now().toString(36);
   const subject = `Printer prints only blank pages ${stamp}`;
   const noteText = `Internal: customer is on the legacy plan ${stamp}`;
   const replyText = `Please update the printer driver to version 4.2 ${stamp}`;
-  const agentUser = await userByEmail("agent@acme.test", "acme");
+  const agentUser = await userByEmail(org.email("agent"), org.slug);
 
   // The customer opens a request from the portal.
-  const customer = await signedIn(browser, "customer@acme.test");
+  const customer = await signedIn(browser, org.email("customer"));
   await expect(customer.getByRole("heading", { level: 1, name: "My open requests" })).toBeVisible();
   await customer.screenshot({ path: "test-results/portal.png", fullPage: true });
   await phoneShot(customer, "test-results/portal-phone.png");
@@ -49,7 +50,7 @@ test("a customer's request is answered by an agent; the customer sees the reply 
   await expect(customer.getByTestId("sla-panel")).toHaveCount(0);
 
   // The agent finds it in Unassigned, opens it and takes it.
-  const agent = await signedIn(browser, "agent@acme.test");
+  const agent = await signedIn(browser, org.email("agent"));
   await agent.getByTestId("view-unassigned").click();
   await expect(agent).toHaveURL(/view=unassigned/);
   await expect(agent.getByRole("heading", { level: 1, name: "Unassigned" })).toBeVisible();
@@ -60,7 +61,7 @@ test("a customer's request is answered by an agent; the customer sees the reply 
   await phoneShot(agent, "test-results/workspace-phone.png");
   await row.getByRole("link", { name: subject }).click();
   await expect(agent).toHaveURL(new RegExp(`${ticketUrl}$`));
-  await expect(agent.getByTestId("requester")).toContainText("customer@acme.test");
+  await expect(agent.getByTestId("requester")).toContainText(org.email("customer"));
 
   const assignee = agent.getByLabel("Assignee");
   await assignee.selectOption({ label: `${agentUser.name} (you)` });
@@ -119,8 +120,8 @@ test("a customer's request is answered by an agent; the customer sees the reply 
   await agent.context().close();
 });
 
-test("Breaching soon lists seeded tickets, and SLA countdowns tick live", async ({ browser }) => {
-  const agent = await signedIn(browser, "agent@acme.test");
+test("Breaching soon lists seeded tickets, and SLA countdowns tick live", async ({ browser, org }) => {
+  const agent = await signedIn(browser, org.email("agent"));
   await agent.getByTestId("view-breaching").click();
   await expect(agent.getByRole("heading", { level: 1, name: "Breaching soon" })).toBeVisible();
   const rows = agent.getByTestId("ticket-row");
@@ -141,13 +142,13 @@ test("Breaching soon lists seeded tickets, and SLA countdowns tick live", async 
   await agent.context().close();
 });
 
-test("the bell shows unread notifications, links to the ticket and marks all read", async ({ browser }) => {
-  const agentUser = await userByEmail("agent2@acme.test", "acme");
-  const ticket = await ticketOf("customer2@acme.test", "acme");
+test("the bell shows unread notifications, links to the ticket and marks all read", async ({ browser, org }) => {
+  const agentUser = await userByEmail(org.email("agent2"), org.slug);
+  const ticket = await ticketOf(org.email("customer2"), org.slug);
   await addNotification(agentUser.id, ticket, "ticket.assigned");
   await addNotification(agentUser.id, ticket, "sla.warning");
 
-  const agent = await signedIn(browser, "agent2@acme.test");
+  const agent = await signedIn(browser, org.email("agent2"));
   const bell = agent.getByTestId("notifications-button");
   await expect(bell).toHaveAccessibleName(/Notifications, \d+ unread/);
   await bell.click();
@@ -166,12 +167,12 @@ test("the bell shows unread notifications, links to the ticket and marks all rea
   await agent.context().close();
 });
 
-test("agents open tickets for a customer; customers cannot see other customers' tickets", async ({ browser }) => {
+test("agents open tickets for a customer; customers cannot see other customers' tickets", async ({ browser, org }) => {
   const stamp = Date.now().toString(36);
-  const agent = await signedIn(browser, "agent2@acme.test");
+  const agent = await signedIn(browser, org.email("agent2"));
   await agent.getByRole("link", { name: "New ticket" }).click();
   await expect(agent.getByRole("heading", { name: "New ticket" })).toBeVisible();
-  await agent.getByLabel("Requester email").fill("customer2@acme.test");
+  await agent.getByLabel("Requester email").fill(org.email("customer2"));
   await agent.getByLabel("Subject").fill(`Phone call: renew the annual plan ${stamp}`);
   await agent.getByLabel("First message").fill("Customer called to renew for another year.");
   await agent.getByLabel("Priority").selectOption("high");
@@ -180,14 +181,14 @@ test("agents open tickets for a customer; customers cannot see other customers' 
   await phoneShot(agent, "test-results/new-ticket-staff-phone.png");
   await agent.getByRole("button", { name: "Create ticket" }).click();
   await expect(agent).toHaveURL(/\/tickets\/[0-9a-f-]{36}$/);
-  await expect(agent.getByTestId("requester")).toContainText("customer2@acme.test");
+  await expect(agent.getByTestId("requester")).toContainText(org.email("customer2"));
   await expect(agent.getByLabel("Priority")).toHaveValue("high");
   await expect(agent.getByRole("textbox", { name: "Tags" })).toHaveValue("billing, renewal");
   await agent.context().close();
 
   // Another customer's ticket is simply not there (404), like a ticket that does not exist.
-  const other = await ticketOf("customer2@acme.test", "acme");
-  const customer = await signedIn(browser, "customer@acme.test");
+  const other = await ticketOf(org.email("customer2"), org.slug);
+  const customer = await signedIn(browser, org.email("customer"));
   const res = await customer.goto(`/tickets/${other.id}`);
   expect(res?.status()).toBe(404);
   await expect(customer.getByRole("heading", { name: "Ticket not found" })).toBeVisible();
@@ -197,8 +198,8 @@ test("agents open tickets for a customer; customers cannot see other customers' 
   await customer.context().close();
 });
 
-test("the workspace is keyboard-friendly and its state lives in the URL", async ({ browser }) => {
-  const agent = await signedIn(browser, "agent@acme.test");
+test("the workspace is keyboard-friendly and its state lives in the URL", async ({ browser, org }) => {
+  const agent = await signedIn(browser, org.email("agent"));
   await agent.goto("/?view=all");
   await agent.keyboard.press("/");
   await expect(agent.getByLabel("Search")).toBeFocused();

@@ -1,4 +1,5 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { type Browser, type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { demoPassword } from "./db";
 
 // Issue 18 item 15: with NEXTAUTH_URL unset (or naming another host), a user at
@@ -32,15 +33,15 @@ async function openRequestAndReply(page: Page, subject: string) {
 }
 
 for (const host of ["127.0.0.1", "localhost"]) {
-  test(`a customer at ${host} signs in, opens a request and replies (same origin by Host)`, async ({ browser, baseURL }) => {
+  test(`a customer at ${host} signs in, opens a request and replies (same origin by Host)`, async ({ browser, baseURL, org }) => {
     const origin = baseURL!.replace("127.0.0.1", host);
-    const page = await signIn(browser, origin, "customer@acme.test");
+    const page = await signIn(browser, origin, org.email("customer"));
     await openRequestAndReply(page, `at ${host} ${Date.now().toString(36)}`);
   });
 }
 
-test("customers see SLA targets only after an admin turns it on", async ({ browser, baseURL }) => {
-  const customer = await signIn(browser, baseURL!, "customer@acme.test");
+test("customers see SLA targets only after an admin turns it on", async ({ browser, baseURL, org }) => {
+  const customer = await signIn(browser, baseURL!, org.email("customer"));
   await customer.getByRole("link", { name: "New request" }).first().click();
   await customer.getByLabel("Subject").fill(`SLA shown? ${Date.now().toString(36)}`);
   await customer.getByLabel("How can we help?").fill("When will you answer?");
@@ -48,7 +49,7 @@ test("customers see SLA targets only after an admin turns it on", async ({ brows
   await expect(customer).toHaveURL(/\/tickets\/[0-9a-f-]{36}$/);
   await expect(customer.getByTestId("sla-panel")).toHaveCount(0);
 
-  const admin = await signIn(browser, baseURL!, "admin@acme.test");
+  const admin = await signIn(browser, baseURL!, org.email("admin"));
   await admin.goto("/admin/sla");
   const sw = admin.getByRole("switch", { name: "Show SLA targets to customers" });
   await expect(sw).toHaveAttribute("aria-checked", "false");

@@ -1,12 +1,10 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { DOVECOT_BIN, startDovecot, type Dovecot } from "../helpers/dovecot";
 import { createSupportAddress } from "../helpers/email";
 import { createOrg, createUser, type TestOrg } from "../helpers/factories";
-import { ROOT } from "../helpers/run-script";
+import { runScript } from "../helpers/run-script";
 
 // `npm run email -- mailbox …` (docs/runbooks.md, "Connect an IMAP mailbox"): the operator's way to
 // connect a mailbox until the admin API exists, against a real dovecot.
@@ -14,23 +12,8 @@ import { ROOT } from "../helpers/run-script";
 const inCi = process.env.CI === "true";
 const suite = DOVECOT_BIN || inCi ? describe : describe.skip;
 
-type Run = { code: number; stdout: string; stderr: string };
-function emailCli(args: string[], stdin = ""): Promise<Run> {
-  const env = { ...process.env };
-  delete env.BEACON_EMBEDDED_DB;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "--import", "./scripts/lib/server-only-shim.mjs", "scripts/email.ts", ...args], {
-      cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+// `node scripts/run.mjs email …`, as `npm run email` runs it: one process, no tsx CLI in front.
+const emailCli = (args: string[], stdin = "") => runScript("email.ts", args, { drop: ["BEACON_EMBEDDED_DB"], stdin });
 
 let dove: Dovecot;
 let org: TestOrg;
@@ -47,7 +30,7 @@ afterAll(async () => {
   await dove?.stop();
 });
 
-// Six script runs, each booting tsx: about a minute on an idle machine, much more on a loaded one.
+// Six script runs, each loading tsx: about a minute on an idle machine, much more on a loaded one.
 suite("npm run email -- mailbox", () => {
   it("adds (password on stdin, checked live), lists without the password, disables and removes a mailbox", async () => {
     const base = ["--org", org.slug, "--host", dove.host, "--port", String(dove.port), "--tls", "none", "--user", dove.user];

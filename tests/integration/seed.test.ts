@@ -2,9 +2,9 @@ import { sql } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
-import { verifyPassword } from "../../src/server/auth/password";
+import { hashPassword, verifyPassword } from "../../src/server/auth/password";
 import { verifyCredentials } from "../../src/server/auth/verify-credentials";
-import { buildDemoData, demoSignIns, resetDemo, seedBodyHtml, seedDemoIfEmpty, type SeedResult } from "../../src/server/seed/demo";
+import { buildDemoData, demoSignIns, insertDemoOrgCopy, resetDemo, seedBodyHtml, seedDemoIfEmpty, type SeedResult } from "../../src/server/seed/demo";
 
 // This file's database starts empty (cloned from the migrated template), so the first
 // seedDemoIfEmpty really seeds.
@@ -262,5 +262,31 @@ describe("demo seed", () => {
     expect(await verifyPassword(u!.password_hash, DEMO_PASSWORD)).toBe(false);
     // Other orgs exist now: start's seed-if-empty leaves the database alone.
     expect((await seedDemoIfEmpty({ password: DEMO_PASSWORD })).seeded).toBe(false);
+  });
+});
+
+// The e2e harness's org per test (decision 049): a copy of Acme under a new slug, in its own org only.
+describe("insertDemoOrgCopy", () => {
+  it("makes Acme's people, tickets and support address under the new slug, signing in with the given hash, inside that org only", async () => {
+    const passwordHash = await hashPassword(DEMO_PASSWORD);
+    const copy = await insertDemoOrgCopy({ slug: "e2e-copytest", name: "Acme Support copytest", passwordHash });
+    expect(copy).toMatchObject({ slug: "e2e-copytest", name: "Acme Support copytest" });
+    const users = await q<{ email: string; role: string }>(sql`select email, role::text from users where org_id = ${copy.id} order by email`);
+    expect(users).toEqual([
+      { email: "admin@e2e-copytest.test", role: "admin" },
+      { email: "agent2@e2e-copytest.test", role: "agent" },
+      { email: "agent@e2e-copytest.test", role: "agent" },
+      { email: "customer2@e2e-copytest.test", role: "customer" },
+      { email: "customer@e2e-copytest.test", role: "customer" },
+    ]);
+    expect(await q(sql`select address, is_default from email_addresses where org_id = ${copy.id}`)).toEqual([{ address: "support@e2e-copytest.test", is_default: true }]);
+    const [acme] = await q<{ id: string }>(sql`select id from orgs where slug = 'acme'`);
+    const count = async (orgId: string) =>
+      (await withTenant(orgId, (tx) => tx.execute<{ n: number; orgs: number }>(sql`select count(*)::int as n, count(distinct org_id)::int as orgs from tickets`))).rows[0];
+    expect(await count(copy.id)).toEqual(await count(acme!.id));
+    const u = await verifyCredentials({ email: "customer2@e2e-copytest.test", password: DEMO_PASSWORD, ip: "10.9.8.6", via: "api" });
+    expect(u.orgId).toBe(copy.id);
+    // A second copy needs its own slug: the first one's is taken.
+    await expect(insertDemoOrgCopy({ slug: "E2E-COPYTEST", name: "again", passwordHash })).rejects.toThrow();
   });
 });

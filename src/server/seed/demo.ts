@@ -67,25 +67,53 @@ async function seed(opts: { password?: string }, mode: "if-empty" | "replace"): 
     await tx.execute(sql`select pg_advisory_xact_lock(${SEED_LOCK})`);
     if (mode === "if-empty" && (await countOrgs(tx)) > 0) return false;
     if (mode === "replace") await deleteDemoOrgs(tx);
-    await tx.insert(orgs).values(data.orgs);
-    // support@acme.test, support@globex.test (SPEC §11): mail sent there opens tickets in that org.
-    await tx.insert(emailAddresses).values(data.orgs.map((o) => ({ orgId: o.id!, address: `support@${o.slug}.test`, displayName: `${o.name}`, isDefault: true })));
-    await tx.insert(users).values(data.users);
-    await tx.insert(calendars).values(data.calendars);
-    await tx.insert(slaPolicies).values(data.policies);
-    await tx.insert(automations).values(data.orgs.flatMap((o) => defaultAutomationRows(o.id as string)));
-    await tx.insert(tickets).values(data.tickets);
-    await tx.insert(comments).values(data.comments);
-    await tx.insert(slaEvents).values(data.slaEvents);
-    // Search vectors come from the triggers; the first SLA scan looks at every open ticket once
-    // and from then on only when its next warning or due time comes.
-    await tx.execute(sql`update tickets set sla_next_check_at = now()
-      where org_id in ${sql`(${sql.join(data.orgs.map((o) => sql`${o.id}::uuid`), sql`, `)})`} and status not in ('solved', 'closed')`);
+    await insertDemoData(tx, data);
     return true;
   });
   if (!done) return { seeded: false, summary: "the database already has organizations" };
   const summary = `${data.orgs.length} orgs, ${data.users.length} users, ${data.tickets.length} tickets, ${data.comments.length} comments`;
   return { seeded: true, summary, generatedPassword };
+}
+
+/** Writes built demo rows (one org or several) with their support addresses and default rules. */
+async function insertDemoData(tx: Tx, data: DemoData): Promise<void> {
+  await tx.insert(orgs).values(data.orgs);
+  // support@acme.test, support@globex.test (SPEC §11): mail sent there opens tickets in that org.
+  await tx.insert(emailAddresses).values(data.orgs.map((o) => ({ orgId: o.id!, address: `support@${o.slug}.test`, displayName: `${o.name}`, isDefault: true })));
+  await tx.insert(users).values(data.users);
+  await tx.insert(calendars).values(data.calendars);
+  await tx.insert(slaPolicies).values(data.policies);
+  await tx.insert(automations).values(data.orgs.flatMap((o) => defaultAutomationRows(o.id as string)));
+  await tx.insert(tickets).values(data.tickets);
+  await tx.insert(comments).values(data.comments);
+  await tx.insert(slaEvents).values(data.slaEvents);
+  // Search vectors come from the triggers; the first SLA scan looks at every open ticket once
+  // and from then on only when its next warning or due time comes.
+  await tx.execute(sql`update tickets set sla_next_check_at = now()
+    where org_id in ${sql`(${sql.join(data.orgs.map((o) => sql`${o.id}::uuid`), sql`, `)})`} and status not in ('solved', 'closed')`);
+}
+
+/**
+ * One more org shaped like the first demo org (Acme's people, tickets, SLA and rules) under a new
+ * slug: `admin@<slug>.test` … `customer2@<slug>.test`, `support@<slug>.test`. The e2e harness
+ * (scripts/test-e2e.ts) gives every Playwright test its own org this way (decision 049). It takes
+ * a password hash made once by the caller (argon2 is slow on purpose) and no production check:
+ * the harness serves the app with NODE_ENV=production, and nothing else calls it.
+ */
+export async function insertDemoOrgCopy(opts: { slug: string; name: string; passwordHash: string }): Promise<{ id: string; slug: string; name: string }> {
+  const spec: DemoOrgSpec = { ...DEMO_ORGS[0]!, slug: opts.slug, name: opts.name };
+  const built = buildOrg(spec, new Date(), opts.passwordHash);
+  const data: DemoData = {
+    orgs: [built.org],
+    users: built.users,
+    calendars: [built.calendar],
+    policies: built.policies,
+    tickets: built.tickets,
+    comments: built.comments,
+    slaEvents: built.slaEvents,
+  };
+  await unsafeWithSystem((tx) => insertDemoData(tx, data));
+  return { id: built.org.id, slug: opts.slug, name: opts.name };
 }
 
 /**
