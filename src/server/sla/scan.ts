@@ -6,7 +6,7 @@ import { slaEvents } from "../db/schema/sla";
 import { enqueueMany } from "../jobs/enqueue";
 import type { slaMetric } from "../db/schema/enums";
 import { QUEUES } from "../jobs/queues";
-import { snapshotScanEvents } from "../notifications/event-snapshot";
+import type { EventSnapshot } from "../notifications/event-snapshot";
 import { dueEvent, nextCheckAt, runningMetrics, type SlaFieldsForCheck } from "./next-check";
 
 export type ScanResult = { tickets: number; warnings: number; breaches: number; batches: number };
@@ -41,10 +41,13 @@ async function scanBatch(tx: Tx, now: Date): Promise<Omit<ScanResult, "batches">
   const res = await tx.execute<{
     org_id: string; id: string; status: string; first_response_due: string | null; first_response_at: string | null;
     resolve_due: string | null; resolved_at: string | null; sla_paused_at: string | null; next_response_due: string | null;
-    lead: number | null;
+    lead: number | null; snapshot: EventSnapshot["ticket"];
   }>(sql`
     select t.org_id, t.id, t.status, t.first_response_due, t.first_response_at, t.resolve_due, t.resolved_at,
-           t.sla_paused_at, t.next_response_due, (o.settings->>'slaWarningMinutes')::int as lead
+           t.sla_paused_at, t.next_response_due, (o.settings->>'slaWarningMinutes')::int as lead,
+           -- The webhook snapshot (decision 043) read with the claim, under the same row lock, not by a second statement.
+           json_build_object('id', t.id, 'number', t.number, 'subject', t.subject, 'status', t.status, 'priority', t.priority,
+                             'assigneeId', t.assignee_id, 'requesterId', t.requester_id, 'tags', t.tags, 'version', t.version) as snapshot
     from sla_checks c
     join tickets t on t.org_id = c.org_id and t.id = c.ticket_id
     join orgs o on o.id = c.org_id
@@ -82,7 +85,7 @@ async function scanBatch(tx: Tx, now: Date): Promise<Omit<ScanResult, "batches">
       else breaches++;
     }
     // Each event's webhook payload is the ticket as the scan saw it (decision 043), not as it is when the job runs.
-    const tickets = await snapshotScanEvents(tx, inserted);
+    const tickets = new Map(res.rows.map((r) => [r.id, r.snapshot]));
     const occurredAt = now.toISOString();
     await enqueueMany(
       tx,
