@@ -79,3 +79,18 @@ export function auditAppendCtes(actor: AuditActor, input: AuditInput, fromSql?: 
       from audit_head
       returning seq, hash)`;
 }
+
+/**
+ * Takes the org's audit-chain lock (its audit_heads row) ahead of recordAudit, for a path that must
+ * lock in a fixed order (decision 036: ticket row, audit chain, then a group's row). An org whose
+ * head row does not exist yet gets it here, at the chain's current end, so the lock is always taken
+ * now and not only at the append. ON CONFLICT DO UPDATE locks the row even where its WHERE is false.
+ */
+export async function lockAuditHead(tx: Tx, orgId: string): Promise<void> {
+  await tx.execute(sql`
+    insert into audit_heads as h (org_id, seq, hash, prev_hash)
+    select ${orgId}::uuid, coalesce(l.seq, 0), coalesce(l.hash, ${GENESIS_HASH}::text), coalesce(l.prev_hash, ${GENESIS_HASH}::text)
+    from (select 1) one
+    left join lateral (select e.seq, e.hash, e.prev_hash from audit_events e where e.org_id = ${orgId}::uuid order by e.seq desc limit 1) l on true
+    on conflict (org_id) do update set seq = h.seq where false`);
+}

@@ -3,7 +3,7 @@ import { eq, inArray, sql } from "drizzle-orm";
 import { tickets } from "../db/schema/tickets";
 import type { Tx } from "../db/tenant";
 import { automations, triggers } from "../db/schema/automation";
-import { recordAudit } from "../audit/record-audit";
+import { lockAuditHead, recordAudit } from "../audit/record-audit";
 import { enqueue } from "../jobs/enqueue";
 import { asChanges, snapshotTicketEvent } from "../notifications/event-snapshot";
 import { QUEUES } from "../jobs/queues";
@@ -81,7 +81,7 @@ export async function runRules(run: RunContext, kind: RuleKind, rules: readonly 
  * them, so every path locks in one order: ticket row, audit chain, then a group's row.
  */
 export async function lockOrgChain(tx: Tx, orgId: string): Promise<void> {
-  await tx.execute(sql`select 1 from audit_heads where org_id = ${orgId} for update`);
+  await lockAuditHead(tx, orgId);
 }
 
 /** What the history keeps of an effect: who and what, not whole message bodies. */
