@@ -206,6 +206,12 @@ async function extendChain(orgId: string, target: number): Promise<{ events: num
            as u(s, a, act, e, d, r, p, h, t)`,
         [orgId, cols.seq, cols.actor, cols.action, cols.entityId, cols.data, cols.req, cols.prev, cols.hash, cols.at],
       );
+      // The chain's head moves with it (audit_heads, decision 047), so the org's next real event follows these.
+      await client.query(
+        `insert into audit_heads (org_id, seq, hash, prev_hash) values ($1, $2, $3, $4)
+         on conflict (org_id) do update set seq = excluded.seq, hash = excluded.hash, prev_hash = excluded.prev_hash`,
+        [orgId, seq, prev, cols.prev[cols.prev.length - 1]],
+      );
       await client.query("commit");
       if (seq % 100_000 < BATCH) say(`  ${seq} / ${target}`);
     }

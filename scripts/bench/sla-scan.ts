@@ -68,11 +68,11 @@ const say = (line: string) => console.log(line);
 let code = 0;
 try {
   const s = (await unsafeWithSystem((tx) => tx.execute<{ tickets: number; open: number; checks: number; minute: number }>(sql`
-    select count(*)::int as tickets,
-           count(*) filter (where status not in ('solved', 'closed'))::int as open,
-           count(sla_next_check_at)::int as checks,
-           count(*) filter (where sla_next_check_at > now() and sla_next_check_at <= now() + interval '1 minute')::int as minute
-    from tickets`))).rows[0]!;
+    select (select count(*) from tickets)::int as tickets,
+           (select count(*) from tickets where status not in ('solved', 'closed'))::int as open,
+           count(*)::int as checks,
+           count(*) filter (where next_check_at > now() and next_check_at <= now() + interval '1 minute')::int as minute
+    from sla_checks`))).rows[0]!;
   say(`tickets stored: ${s.tickets} (${s.open} open, ${s.checks} with an SLA check pending, ${s.minute} coming due in the next minute)`);
 
   const time = async (label: string): Promise<Pass> => {
@@ -142,13 +142,18 @@ type Saved = { org_id: string; id: string; frd: string | null; fra: string | nul
 async function makeDue(n: number): Promise<Saved[]> {
   return unsafeWithSystem(async (tx) => {
     const r = await tx.execute<Saved>(sql`
-      select org_id, id, first_response_due::text as frd, first_response_at::text as fra, sla_next_check_at::text as next
-      from tickets where status in ('new', 'open') order by id limit ${n}`);
+      select t.org_id, t.id, t.first_response_due::text as frd, t.first_response_at::text as fra, c.next_check_at::text as next
+      from tickets t left join sla_checks c on c.org_id = t.org_id and c.ticket_id = t.id
+      where t.status in ('new', 'open') order by t.id limit ${n}`);
     await tx.execute(sql`
-      update tickets t set first_response_due = now() - interval '10 minutes', first_response_at = null,
-             sla_next_check_at = now() - interval '1 second'
+      update tickets t set first_response_due = now() - interval '10 minutes', first_response_at = null
       from unnest(${pgArray(r.rows.map((x) => x.org_id))}::uuid[], ${pgArray(r.rows.map((x) => x.id))}::uuid[]) as s(org_id, id)
       where t.org_id = s.org_id and t.id = s.id`);
+    await tx.execute(sql`
+      insert into sla_checks (org_id, ticket_id, next_check_at)
+      select s.org_id, s.id, now() - interval '1 second'
+      from unnest(${pgArray(r.rows.map((x) => x.org_id))}::uuid[], ${pgArray(r.rows.map((x) => x.id))}::uuid[]) as s(org_id, id)
+      on conflict (org_id, ticket_id) do update set next_check_at = excluded.next_check_at`);
     return r.rows;
   });
 }
@@ -158,10 +163,14 @@ async function restore(saved: Saved[], since: Date): Promise<void> {
   const ids = pgArray(saved.map((x) => x.id));
   await unsafeWithSystem((tx) =>
     tx.execute(sql`
-      update tickets t set first_response_due = s.frd, first_response_at = s.fra, sla_next_check_at = s.next
-      from unnest(${orgIds}::uuid[], ${ids}::uuid[], ${pgArray(saved.map((x) => x.frd))}::timestamptz[],
-                  ${pgArray(saved.map((x) => x.fra))}::timestamptz[], ${pgArray(saved.map((x) => x.next))}::timestamptz[]) as s(org_id, id, frd, fra, next)
-      where t.org_id = s.org_id and t.id = s.id`),
+      with s as (
+        select * from unnest(${orgIds}::uuid[], ${ids}::uuid[], ${pgArray(saved.map((x) => x.frd))}::timestamptz[],
+                             ${pgArray(saved.map((x) => x.fra))}::timestamptz[], ${pgArray(saved.map((x) => x.next))}::timestamptz[]) as s(org_id, id, frd, fra, next)),
+      gone as (delete from sla_checks c using s where c.org_id = s.org_id and c.ticket_id = s.id and s.next is null),
+      back as (insert into sla_checks (org_id, ticket_id, next_check_at) select org_id, id, next from s where next is not null
+               on conflict (org_id, ticket_id) do update set next_check_at = excluded.next_check_at)
+      update tickets t set first_response_due = s.frd, first_response_at = s.fra
+      from s where t.org_id = s.org_id and t.id = s.id`),
   );
   // As the connecting user: the events the passes recorded and the jobs they queued for these tickets.
   await db().execute(sql`

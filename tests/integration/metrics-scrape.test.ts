@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GET as metricsRoute } from "../../src/app/api/metrics/route";
+import { setSlaCheck } from "../helpers/sla-checks";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { route } from "../../src/server/http/route";
@@ -32,8 +33,7 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-const setNextCheck = (ticketId: string, secondsAgo: number) =>
-  unsafeWithSystem((tx) => tx.execute(sql`update tickets set sla_next_check_at = now() - ${`${secondsAgo} seconds`}::interval where id = ${ticketId}`));
+const setNextCheck = (ticketId: string, secondsAgo: number) => setSlaCheck(ticketId, sql`now() - ${`${secondsAgo} seconds`}::interval`);
 
 describe("/api/metrics database figures", () => {
   it("a burst of scrapes reads the database once; within the interval values are cached, after it they are fresh", async () => {
@@ -60,12 +60,12 @@ describe("/api/metrics database figures", () => {
     expect(sample(fresh, "sla_scan_lag_seconds")!).toBeGreaterThanOrEqual(600);
     expect(sample(fresh, "sla_scan_lag_seconds")!).toBeLessThan(700);
     expect(sample(fresh, "metrics_database_reads_total")).toBe(after + 1);
-    await unsafeWithSystem((tx) => tx.execute(sql`update tickets set sla_next_check_at = null where id = ${t.id}`));
+    await setSlaCheck(t.id, null);
   });
 
   it("exposes readiness, database state, SLA scan lag and dead-letter series from zero", async () => {
     setScrapeCacheForTests(0);
-    await unsafeWithSystem((tx) => tx.execute(sql`update tickets set sla_next_check_at = null`));
+    await unsafeWithSystem((tx) => tx.execute(sql`delete from sla_checks`));
     const text = await (await scrape()).text();
     expect(sample(text, "readiness_ok")).toBe(1);
     expect(sample(text, "db_up")).toBe(1);

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WEBHOOK_PAYLOADS } from "../../src/server/api/openapi-webhooks";
 import { webhooks } from "../../src/server/db/schema/notifications";
+import { setSlaCheck } from "../helpers/sla-checks";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { QUEUES, ZNotifyJob } from "../../src/server/jobs/queues";
 import { handleNotify } from "../../src/server/notifications/notify";
@@ -47,9 +48,8 @@ const hitsFor = (ticketId: string) =>
 describe("webhook payloads are the state at the event", () => {
   it("an SLA breach found by the scan carries the ticket as the scan saw it, even when it changed before the job ran", async () => {
     const t = await newTicket(w.customer, { subject: "Breached as this" });
-    await unsafeWithSystem((tx) =>
-      tx.execute(sql`update tickets set first_response_due = now() - interval '1 minute', sla_next_check_at = now() - interval '1 second' where id = ${t.id}`),
-    );
+    await unsafeWithSystem((tx) => tx.execute(sql`update tickets set first_response_due = now() - interval '1 minute' where id = ${t.id}`));
+    await setSlaCheck(t.id, sql`now() - interval '1 second'`);
     await unsafeScanSlas();
     // Edited after the scan, before the notify job runs.
     expect((await api.patchTicket(w.agent, t.id, { subject: "Renamed after the breach", priority: "high" })).status).toBe(200);

@@ -172,22 +172,29 @@ WITH ins AS (
     ) x
   ) y
   RETURNING ticket_id, internal, search_vector, created_at, id
+),
+checks AS (
+  -- The SLA scan's next check (sla_checks, decision 047) as the scan leaves it once caught up
+  -- (next-check.ts, "after-scan"): the earliest future warning (due − 15 min, the default lead) or
+  -- breach (due + 1 ms) moment of a running metric.
+  INSERT INTO sla_checks (org_id, ticket_id, next_check_at)
+  SELECT org_id, id, at FROM (
+    SELECT t.org_id, t.id, CASE WHEN t.status NOT IN ('solved', 'closed') THEN (
+           SELECT min(m) FROM unnest(ARRAY[
+             CASE WHEN t.first_response_at IS NULL THEN t.first_response_due - interval '15 minutes' END,
+             CASE WHEN t.first_response_at IS NULL THEN t.first_response_due + interval '1 millisecond' END,
+             CASE WHEN t.resolved_at IS NULL AND t.sla_paused_at IS NULL THEN t.resolve_due - interval '15 minutes' END,
+             CASE WHEN t.resolved_at IS NULL AND t.sla_paused_at IS NULL THEN t.resolve_due + interval '1 millisecond' END
+           ]) AS m WHERE m > $5::timestamptz) END AS at
+    FROM bench_chunk t) k
+  WHERE at IS NOT NULL
 )
 INSERT INTO tickets (org_id, id, number, subject, requester_id, assignee_id, status, priority, tags, sla_policy_id,
                      first_response_due, first_response_at, resolve_due, resolved_at, sla_paused_at, closed_at,
-                     version, search_vector, created_at, updated_at, sla_next_check_at)
+                     version, search_vector, created_at, updated_at)
 SELECT t.org_id, t.id, t.number, t.subject, t.requester_id, t.assignee_id, t.status, t.priority, t.tags, t.sla_policy_id,
        t.first_response_due, t.first_response_at, t.resolve_due, t.resolved_at, t.sla_paused_at, t.closed_at,
-       t.version, v.sv, t.created_at, t.updated_at,
-       -- As the SLA scan leaves it once caught up (next-check.ts, "after-scan"): the earliest future
-       -- warning (due − 15 min, the default lead) or breach (due + 1 ms) moment of a running metric.
-       CASE WHEN t.status NOT IN ('solved', 'closed') THEN (
-         SELECT min(m) FROM unnest(ARRAY[
-           CASE WHEN t.first_response_at IS NULL THEN t.first_response_due - interval '15 minutes' END,
-           CASE WHEN t.first_response_at IS NULL THEN t.first_response_due + interval '1 millisecond' END,
-           CASE WHEN t.resolved_at IS NULL AND t.sla_paused_at IS NULL THEN t.resolve_due - interval '15 minutes' END,
-           CASE WHEN t.resolved_at IS NULL AND t.sla_paused_at IS NULL THEN t.resolve_due + interval '1 millisecond' END
-         ]) AS m WHERE m > $5::timestamptz) END
+       t.version, v.sv, t.created_at, t.updated_at
 FROM bench_chunk t
 JOIN (
   SELECT ticket_id, bench_stage.tsv_agg(vec ORDER BY ts, cid) AS sv
@@ -264,8 +271,8 @@ SELECT
   (SELECT round(100.0 * count(*) FILTER (WHERE assignee_id IS NOT NULL) / count(*), 1) FROM tickets WHERE org_id = ANY($1::uuid[]) AND status <> 'new') AS assigned_pct_of_non_new,
   (SELECT json_build_object('past', count(*) FILTER (WHERE resolve_due < now()), 'next_24h', count(*) FILTER (WHERE resolve_due >= now() AND resolve_due < now() + interval '24 hours'), 'later', count(*) FILTER (WHERE resolve_due >= now() + interval '24 hours'))
      FROM tickets WHERE org_id = ANY($1::uuid[]) AND status IN ('new', 'open', 'pending', 'on_hold')) AS open_resolve_due,
-  (SELECT json_build_object('set', count(*), 'next_hour', count(*) FILTER (WHERE sla_next_check_at < now() + interval '1 hour'))
-     FROM tickets WHERE org_id = ANY($1::uuid[]) AND sla_next_check_at IS NOT NULL) AS sla_next_check,
+  (SELECT json_build_object('set', count(*), 'next_hour', count(*) FILTER (WHERE next_check_at < now() + interval '1 hour'))
+     FROM sla_checks WHERE org_id = ANY($1::uuid[])) AS sla_next_check,
   (SELECT round(100.0 * count(*) FILTER (WHERE search_vector @@ to_tsquery('english', 'printer')) / count(*), 1) FROM tickets WHERE org_id = ANY($1::uuid[])) AS printer_pct`;
 
 export const TABLE_SIZES = `

@@ -1,8 +1,8 @@
 import "server-only";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Tx } from "../db/tenant";
-import { auditEvents } from "../db/schema/audit";
-import { eventHash, GENESIS_HASH } from "./chain";
+import { canonicalJson } from "../../lib/canonical-json";
+import { GENESIS_HASH } from "./chain";
 
 export type AuditInput = {
   action: string;
@@ -14,31 +14,83 @@ export type AuditInput = {
 
 export type AuditActor = { orgId: string; actorId: string | null; requestId: string | null };
 
+/** A key of `data` whose (integer) value only the statement knows, e.g. a ticket number taken in it. */
+export type AuditDataFromSql = { key: string; value: SQL };
+
+const MARK = "\u0000beacon-audit-sql-value\u0000";
+
 /**
  * Appends an event to the org's hash chain inside the caller's transaction, so the change and its
- * audit record commit together or not at all. Writers of one org are serialized by a transaction
- * advisory lock, so two concurrent requests can never both extend the same seq (no fork).
+ * audit record commit together or not at all. One statement (decision 047): the org's head row in
+ * audit_heads is moved and the event inserted together. The head's row lock serializes one org's
+ * writers (a second writer waits, then reads the head the first committed), so two concurrent
+ * requests can never both extend the same seq (no fork); the hash is sha256(prev_hash ‖ canonical
+ * JSON), the same bytes `eventHash` gives (a test holds the two to each other).
  */
 export async function recordAudit(tx: Tx, actor: AuditActor, input: AuditInput): Promise<{ seq: number; hash: string }> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${"audit:" + actor.orgId}, 0))`);
-  const last = await tx.execute<{ last_seq: string; hash: string }>(
-    sql`select seq::text as last_seq, hash from audit_events where org_id = ${actor.orgId} order by audit_events.seq desc limit 1`,
-  );
-  const prevHash = last.rows[0]?.hash ?? GENESIS_HASH;
-  const seq = last.rows[0] ? Number(last.rows[0].last_seq) + 1 : 1;
-  const event = {
-    orgId: actor.orgId,
-    seq,
-    actorId: actor.actorId,
-    action: input.action,
-    entityType: input.entityType,
-    entityId: input.entityId,
-    // A jsonb round trip must give back the same value the hash was computed over.
-    data: JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>,
-    requestId: actor.requestId,
-    at: new Date(),
-  };
-  const hash = eventHash(prevHash, event);
-  await tx.insert(auditEvents).values({ ...event, prevHash, hash });
-  return { seq, hash };
+  const r = await tx.execute<{ seq: string; hash: string }>(sql`with ${auditAppendCtes(actor, input)} select seq::text as seq, hash from audit_append`);
+  return { seq: Number(r.rows[0]!.seq), hash: r.rows[0]!.hash };
+}
+
+/**
+ * The append as two CTEs (`audit_head`, then `audit_append`, which returns seq and hash), for a
+ * write that folds its audit event into its own statement. `fromSql` puts a value of the statement
+ * into data (hashed and stored as a JSON number). Place the CTEs after whatever must lock first:
+ * the head row is the org's serialization point and is best taken last.
+ */
+export function auditAppendCtes(actor: AuditActor, input: AuditInput, fromSql?: AuditDataFromSql, after?: SQL): SQL {
+  const at = new Date();
+  // A jsonb round trip must give back the same value the hash was computed over.
+  const data = JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>;
+  if (fromSql) data[fromSql.key] = MARK;
+  // The event's canonical JSON (keys sorted, as storedEventHash writes them) up to the seq, which is last.
+  const body =
+    `{"action":${JSON.stringify(input.action)},"actorId":${JSON.stringify(actor.actorId)},"at":${JSON.stringify(at.toISOString())}` +
+    `,"data":${canonicalJson(data)},"entityId":${JSON.stringify(input.entityId)},"entityType":${JSON.stringify(input.entityType)}` +
+    `,"orgId":${JSON.stringify(actor.orgId)},"requestId":${JSON.stringify(actor.requestId)},"seq":`;
+  let bodySql: SQL;
+  let dataSql: SQL;
+  if (fromSql) {
+    const [a, b] = body.split(JSON.stringify(MARK)) as [string, string];
+    bodySql = sql`(${a}::text || (${fromSql.value})::text || ${b}::text)`;
+    delete data[fromSql.key];
+    dataSql = sql`(${JSON.stringify(data)}::jsonb || jsonb_build_object(${fromSql.key}::text, ${fromSql.value}))`;
+  } else {
+    bodySql = sql`${body}::text`;
+    dataSql = sql`${JSON.stringify(data)}::jsonb`;
+  }
+  const gate = after ? sql` where exists (select 1 from ${after})` : sql``;
+  return sql`audit_head as (
+      insert into audit_heads as h (org_id, seq, hash, prev_hash)
+      select ${actor.orgId}::uuid, coalesce(l.seq, 0) + 1,
+             encode(sha256(convert_to(coalesce(l.hash, ${GENESIS_HASH}::text) || ${bodySql} || (coalesce(l.seq, 0) + 1)::text || '}', 'UTF8')), 'hex'),
+             coalesce(l.hash, ${GENESIS_HASH}::text)
+      from (select 1) one
+      left join lateral (select e.seq, e.hash from audit_events e where e.org_id = ${actor.orgId}::uuid order by e.seq desc limit 1) l on true${gate}
+      on conflict (org_id) do update
+        set seq = h.seq + 1,
+            hash = encode(sha256(convert_to(h.hash || ${bodySql} || (h.seq + 1)::text || '}', 'UTF8')), 'hex'),
+            prev_hash = h.hash
+      returning seq, hash, prev_hash),
+    audit_append as (
+      insert into audit_events (org_id, seq, actor_id, action, entity_type, entity_id, data, request_id, prev_hash, hash, at)
+      select ${actor.orgId}::uuid, audit_head.seq, ${actor.actorId}::uuid, ${input.action}, ${input.entityType}, ${input.entityId}, ${dataSql},
+             ${actor.requestId}, audit_head.prev_hash, audit_head.hash, ${at.toISOString()}::timestamptz
+      from audit_head
+      returning seq, hash)`;
+}
+
+/**
+ * Takes the org's audit-chain lock (its audit_heads row) ahead of recordAudit, for a path that must
+ * lock in a fixed order (decision 036: ticket row, audit chain, then a group's row). An org whose
+ * head row does not exist yet gets it here, at the chain's current end, so the lock is always taken
+ * now and not only at the append. ON CONFLICT DO UPDATE locks the row even where its WHERE is false.
+ */
+export async function lockAuditHead(tx: Tx, orgId: string): Promise<void> {
+  await tx.execute(sql`
+    insert into audit_heads as h (org_id, seq, hash, prev_hash)
+    select ${orgId}::uuid, coalesce(l.seq, 0), coalesce(l.hash, ${GENESIS_HASH}::text), coalesce(l.prev_hash, ${GENESIS_HASH}::text)
+    from (select 1) one
+    left join lateral (select e.seq, e.hash, e.prev_hash from audit_events e where e.org_id = ${orgId}::uuid order by e.seq desc limit 1) l on true
+    on conflict (org_id) do update set seq = h.seq where false`);
 }

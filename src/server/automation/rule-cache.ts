@@ -56,6 +56,25 @@ export async function loadTriggerSetWith(tx: Tx, orgId: string, requesterId: str
   return { set, extras: more };
 }
 
+/** The trigger set this process has compiled for the org, for a reader that asks for the rules only when they changed. */
+export function knownTriggerSet(orgId: string): RuleSet | undefined {
+  return cache.get(orgId);
+}
+
+/**
+ * The set of a version read by another statement (the write's org-state read, decision 047):
+ * `rules` is null when that statement saw the version this process already has. No version row: no triggers.
+ */
+export function adoptTriggerSet(orgId: string, version: number | null, rules: RuleSource[] | null): RuleSet {
+  if (version === null) return EMPTY;
+  const known = cache.get(orgId);
+  if (known && known.version === version && rules === null) return known;
+  const set = compileSet(version, rules ?? []);
+  if (cache.size >= MAX_ORGS) cache.delete(cache.keys().next().value!);
+  cache.set(orgId, set);
+  return set;
+}
+
 /** Compiles stored rules; one that no longer parses becomes a rule that fails (recorded on it), never a failed write. */
 export function compileSet(version: number, sources: RuleSource[]): RuleSet {
   const calendarIds = new Set<string>();

@@ -3,12 +3,12 @@ import { eq, inArray, sql } from "drizzle-orm";
 import { tickets } from "../db/schema/tickets";
 import type { Tx } from "../db/tenant";
 import { automations, triggers } from "../db/schema/automation";
-import { recordAudit } from "../audit/record-audit";
+import { lockAuditHead, recordAudit } from "../audit/record-audit";
 import { enqueue } from "../jobs/enqueue";
 import { asChanges, snapshotTicketEvent } from "../notifications/event-snapshot";
 import { QUEUES } from "../jobs/queues";
 import { logger } from "../observability/logger";
-import { slaChangesOnUpdate, slaNextCheck } from "../sla/apply";
+import { slaChangesOnUpdate, slaNextCheck, writeSlaCheck } from "../sla/apply";
 import { ticketColumns, type TicketRow } from "../tickets/ticket-view";
 import { diffState, planRun, type ChangeFacts, type CompiledRule, type TicketState } from "./evaluate";
 import { executeActions, type Effect, type RunContext } from "./execute-actions";
@@ -81,7 +81,7 @@ export async function runRules(run: RunContext, kind: RuleKind, rules: readonly 
  * them, so every path locks in one order: ticket row, audit chain, then a group's row.
  */
 export async function lockOrgChain(tx: Tx, orgId: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${"audit:" + orgId}, 0))`);
+  await lockAuditHead(tx, orgId);
 }
 
 /** What the history keeps of an effect: who and what, not whole message bodies. */
@@ -114,12 +114,12 @@ export async function persistState(run: RunContext, before: TicketState, after: 
   if (diff.groupId) set.groupId = after.groupId;
   if (diff.tags) set.tags = after.tags;
   const sla = set.status || set.priority ? await slaChangesOnUpdate(run.tx, t, { status: set.status, priority: set.priority }, now) : {};
-  if (set.status || set.priority) sla.slaNextCheckAt = await slaNextCheck(run.tx, { ...t, ...set, ...sla }, now);
   const [updated] = await run.tx
     .update(tickets)
     .set({ ...set, ...sla, closedAt: set.status === "closed" ? now : t.closedAt, updatedAt: now, version: sql`${tickets.version} + 1` })
     .where(eq(tickets.id, t.id))
     .returning(ticketColumns);
+  if (set.status || set.priority) await writeSlaCheck(run.tx, run.orgId, t.id, await slaNextCheck(run.tx, { ...t, ...set, ...sla }, now));
   if (set.assigneeId) {
     const snapshot = await snapshotTicketEvent(run.tx, t.id, asChanges(diff));
     await enqueue(run.tx, QUEUES.notify.name, { orgId: run.orgId, kind: "ticket.assigned", ticketId: t.id, actorId: run.actorId, assigneeId: set.assigneeId, snapshot });

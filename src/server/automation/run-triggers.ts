@@ -12,7 +12,7 @@ import { ticketColumns, type TicketRow } from "../tickets/ticket-view";
 import { notFound } from "../core/errors";
 import type { Channel, ChangeFacts, RuleEvent, TicketState } from "./evaluate";
 import type { RunContext } from "./execute-actions";
-import { loadTriggerSetWith } from "./rule-cache";
+import { loadTriggerSetWith, type RuleSet, type RunExtras } from "./rule-cache";
 import { runRules, slaBreached, stateOf, type RunSummary } from "./run-rules";
 import { assertId } from "./validate-rule";
 
@@ -31,6 +31,8 @@ export type TicketChange = {
    * row in this transaction): the run then does not read and lock it again.
    */
   ticket?: TicketRow;
+  /** The org's trigger set and the run's extras, when the write already read them (its org-state statement, decision 047). */
+  preloaded?: { set: RuleSet; extras: RunExtras };
 };
 
 /**
@@ -43,7 +45,7 @@ export type TicketChange = {
 export async function runTriggers(scope: Scope, change: TicketChange): Promise<RunSummary | null> {
   const { tx, user } = scope;
   const given = change.ticket && change.ticket.id === change.ticketId ? change.ticket : null;
-  const { set, extras } = await loadTriggerSetWith(tx, user.orgId, given?.requesterId ?? null);
+  const { set, extras } = change.preloaded ?? (await loadTriggerSetWith(tx, user.orgId, given?.requesterId ?? null));
   if (set.rules.length === 0) return null;
   const who = { orgId: user.orgId, actorId: user.userId, actorName: user.name, requestId: scope.requestId, runKey: randomUUID() };
   const run =

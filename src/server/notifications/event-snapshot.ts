@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { tickets } from "../db/schema/tickets";
 import type { Tx } from "../db/tenant";
@@ -60,18 +60,4 @@ export async function snapshotTicketEvent(tx: Tx, ticketId: string, changes?: Re
   if (!t) throw new Error(`snapshotTicketEvent: ticket ${ticketId} is not visible in this transaction`);
   const { at, ...ticket } = t;
   return { eventId: randomUUID(), occurredAt: at, ticket, ...(changes && Object.keys(changes).length ? { changes } : {}) };
-}
-
-/**
- * Snapshots for events a cross-org scan found (SLA warnings and breaches, decision 043): each
- * ticket as this transaction sees it, read in one statement for the whole batch (the caller gives
- * each event its own id and the scan's time). Call it in the scan's transaction, where the tickets are locked.
- */
-export async function snapshotScanEvents(tx: Tx, events: readonly { orgId: string; ticketId: string }[]): Promise<Map<string, EventSnapshot["ticket"]>> {
-  if (!events.length) return new Map();
-  const rows = await tx
-    .select(SNAPSHOT_COLUMNS)
-    .from(tickets)
-    .where(and(inArray(tickets.orgId, [...new Set(events.map((e) => e.orgId))]), inArray(tickets.id, [...new Set(events.map((e) => e.ticketId))])));
-  return new Map(rows.map((ticket) => [ticket.id, ticket]));
 }

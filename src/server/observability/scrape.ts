@@ -66,8 +66,8 @@ async function unsafeSlaFigures() {
   return unsafeWithSystem(async (tx) => [
     await tx.execute<{ kind: string; n: string }>(sql`select kind::text, count(*)::text as n from sla_events where kind in ('warn', 'breach') group by kind`),
     // The oldest SLA check that has come due and no scan has taken yet (partial index on
-    // sla_next_check_at). The scan runs every minute, so up to about 60 s is normal.
-    await tx.execute<{ lag: string | null }>(sql`select extract(epoch from now() - min(sla_next_check_at))::text as lag from tickets where sla_next_check_at <= now()`),
+    // sla_checks.next_check_at). The scan runs every minute, so up to about 60 s is normal.
+    await tx.execute<{ lag: string | null }>(sql`select extract(epoch from now() - min(next_check_at))::text as lag from sla_checks where next_check_at <= now()`),
   ] as const);
 }
 

@@ -89,7 +89,7 @@ async function insertDemoData(tx: Tx, data: DemoData): Promise<void> {
   await tx.insert(slaEvents).values(data.slaEvents);
   // Search vectors come from the triggers; the first SLA scan looks at every open ticket once
   // and from then on only when its next warning or due time comes.
-  await tx.execute(sql`update tickets set sla_next_check_at = now()
+  await tx.execute(sql`insert into sla_checks (org_id, ticket_id, next_check_at) select org_id, id, now() from tickets
     where org_id in ${sql`(${sql.join(data.orgs.map((o) => sql`${o.id}::uuid`), sql`, `)})`} and status not in ('solved', 'closed')`);
 }
 

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, notInArray, sql } from "drizzle-orm";
 import { withTenant } from "../db/tenant";
 import { tickets } from "../db/schema/tickets";
 import type { TicketPriority } from "../db/schema/enums";
-import { slaChangesOnUpdate, slaNextCheck } from "../sla/apply";
+import { slaChangesOnUpdate, slaNextCheck, writeSlaCheck } from "../sla/apply";
 
 const BATCH = 200;
 
@@ -27,8 +27,8 @@ export async function reapplyPolicy(job: { orgId: string; priority: TicketPriori
       const now = new Date();
       for (const t of batch) {
         const sla = await slaChangesOnUpdate(tx, t, { priority: t.priority, reason: "policy_change" }, now);
-        sla.slaNextCheckAt = await slaNextCheck(tx, { ...t, ...sla }, now);
         await tx.update(tickets).set({ ...sla, version: sql`${tickets.version} + 1` }).where(eq(tickets.id, t.id));
+        await writeSlaCheck(tx, job.orgId, t.id, await slaNextCheck(tx, { ...t, ...sla }, now));
       }
       if (batch.length) after = batch[batch.length - 1]!.id;
       return batch.length;

@@ -6,7 +6,7 @@ import { slaEvents } from "../db/schema/sla";
 import { enqueueMany } from "../jobs/enqueue";
 import type { slaMetric } from "../db/schema/enums";
 import { QUEUES } from "../jobs/queues";
-import { snapshotScanEvents } from "../notifications/event-snapshot";
+import type { EventSnapshot } from "../notifications/event-snapshot";
 import { dueEvent, nextCheckAt, runningMetrics, type SlaFieldsForCheck } from "./next-check";
 
 export type ScanResult = { tickets: number; warnings: number; breaches: number; batches: number };
@@ -17,9 +17,10 @@ type Row = SlaFieldsForCheck & { orgId: string; id: string; leadMinutes: number 
 const BATCH = 500;
 
 /**
- * One SLA scan pass over every org (the documented cross-org job path). It reads only tickets
- * whose sla_next_check_at has come (partial index), so its cost follows tickets due, not tickets
- * stored. For each running metric inside its warning window or past due it records a warn/breach
+ * One SLA scan pass over every org (the documented cross-org job path). It reads only the rows of
+ * sla_checks whose next_check_at has come (decision 047: a narrow table with one index, so moving a
+ * ticket's next check writes a small row, not a wide ticket row and its twelve indexes), so its
+ * cost follows tickets due, not tickets stored. For each running metric inside its warning window or past due it records a warn/breach
  * SlaEvent — once: the unique index makes a second scanner's insert a no-op — and enqueues its
  * notification in the same transaction. Rows are claimed with SKIP LOCKED, so scanners in several
  * workers split the work instead of repeating it.
@@ -40,15 +41,20 @@ async function scanBatch(tx: Tx, now: Date): Promise<Omit<ScanResult, "batches">
   const res = await tx.execute<{
     org_id: string; id: string; status: string; first_response_due: string | null; first_response_at: string | null;
     resolve_due: string | null; resolved_at: string | null; sla_paused_at: string | null; next_response_due: string | null;
-    lead: number | null;
+    lead: number | null; snapshot: EventSnapshot["ticket"];
   }>(sql`
     select t.org_id, t.id, t.status, t.first_response_due, t.first_response_at, t.resolve_due, t.resolved_at,
-           t.sla_paused_at, t.next_response_due, (o.settings->>'slaWarningMinutes')::int as lead
-    from tickets t join orgs o on o.id = t.org_id
-    where t.sla_next_check_at <= ${now}
-    order by t.sla_next_check_at
+           t.sla_paused_at, t.next_response_due, (o.settings->>'slaWarningMinutes')::int as lead,
+           -- The webhook snapshot (decision 043) read with the claim, under the same row lock, not by a second statement.
+           json_build_object('id', t.id, 'number', t.number, 'subject', t.subject, 'status', t.status, 'priority', t.priority,
+                             'assigneeId', t.assignee_id, 'requesterId', t.requester_id, 'tags', t.tags, 'version', t.version) as snapshot
+    from sla_checks c
+    join tickets t on t.org_id = c.org_id and t.id = c.ticket_id
+    join orgs o on o.id = c.org_id
+    where c.next_check_at <= ${now}
+    order by c.next_check_at
     limit ${BATCH}
-    for update of t skip locked`);
+    for no key update of c, t skip locked`);
   const d = (v: string | null) => (v ? new Date(v) : null);
   const rows: Row[] = res.rows.map((r) => ({
     orgId: r.org_id, id: r.id, status: r.status, firstResponseDue: d(r.first_response_due), firstResponseAt: d(r.first_response_at),
@@ -79,7 +85,7 @@ async function scanBatch(tx: Tx, now: Date): Promise<Omit<ScanResult, "batches">
       else breaches++;
     }
     // Each event's webhook payload is the ticket as the scan saw it (decision 043), not as it is when the job runs.
-    const tickets = await snapshotScanEvents(tx, inserted);
+    const tickets = new Map(res.rows.map((r) => [r.id, r.snapshot]));
     const occurredAt = now.toISOString();
     await enqueueMany(
       tx,
@@ -94,11 +100,14 @@ async function scanBatch(tx: Tx, now: Date): Promise<Omit<ScanResult, "batches">
     );
   }
   if (next.length) {
+    // One statement: the next checks moved, the rows of tickets with nothing left running removed.
     await tx.execute(sql`
-      update tickets t set sla_next_check_at = n.at
-      from unnest(${`{${next.map((n) => n.orgId).join(",")}}`}::uuid[], ${`{${next.map((n) => n.id).join(",")}}`}::uuid[],
-                  ${`{${next.map((n) => (n.at ? `"${n.at.toISOString()}"` : "NULL")).join(",")}}`}::timestamptz[]) as n(org_id, id, at)
-      where t.org_id = n.org_id and t.id = n.id`);
+      with n as (
+        select * from unnest(${`{${next.map((n) => n.orgId).join(",")}}`}::uuid[], ${`{${next.map((n) => n.id).join(",")}}`}::uuid[],
+                             ${`{${next.map((n) => (n.at ? `"${n.at.toISOString()}"` : "NULL")).join(",")}}`}::timestamptz[]) as n(org_id, ticket_id, at)),
+      gone as (delete from sla_checks c using n where c.org_id = n.org_id and c.ticket_id = n.ticket_id and n.at is null)
+      update sla_checks c set next_check_at = n.at from n
+      where c.org_id = n.org_id and c.ticket_id = n.ticket_id and n.at is not null`);
   }
   return { tickets: rows.length, warnings, breaches };
 }

@@ -1,73 +1,96 @@
 import "server-only";
-import { and, eq } from "drizzle-orm";
+import { randomUUID } from "node:crypto";
+import { sql, type SQL } from "drizzle-orm";
 import { comments, tickets } from "../db/schema/tickets";
-import { users } from "../db/schema/users";
-import { recordAudit } from "../audit/record-audit";
+import { slaEvents } from "../db/schema/sla";
+import { auditAppendCtes } from "../audit/record-audit";
 import { AppError } from "../core/errors";
 import type { Scope } from "../core/scope";
 import { runTriggers } from "../automation/run-triggers";
 import { renderMarkdown } from "../markdown/render";
-import { enqueue } from "../jobs/enqueue";
-import { snapshotTicketEvent } from "../notifications/event-snapshot";
+import { enqueueCte } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
-import { applySlaOnCreate } from "../sla/apply";
+import { slaCheckStatement, slaEventRows } from "../sla/apply";
+import { slaOnCreate } from "../sla/transitions";
+import { nextCheckAt } from "../sla/next-check";
 import { auditActor } from "../authz/actor";
-import { nextTicketNumber } from "./load-ticket";
 import { assertCan, assertMayCreateTicketWith } from "../authz/permissions";
+import { leadSecondsOf, readOrgState } from "../orgs/org-state";
 import type { AnyTicketView, CreateTicket } from "./schemas";
 import type { CommentVia } from "./comment-via";
-import { ticketColumns, ticketViewer } from "./ticket-view";
+import { viewerFor, type TicketRow } from "./ticket-view";
+import { snapshotJson } from "./write-sql";
 
 /**
  * Opens a ticket with its first message. Customers are always their own requester and may not set
  * priority or tags (403 naming the fields, before anything is written); agents and admins may open
  * one for any user of the org. Number, ticket, first comment, SLA due dates and the audit event
  * commit together.
+ *
+ * Each write once (issue 16, decision 047): the org's state (settings, SLA policies, triggers, and
+ * the requester) is one statement, cached per process; the SLA dues, the next SLA check and the
+ * search vector are computed before the ONE insert of the ticket, which goes with the comment, the
+ * SLA events and check, the audit event and the notification job in one statement whose per-org
+ * serialization points (the ticket number, the audit chain head) are taken in it, just before commit.
  */
 export async function createTicket(scope: Scope, input: CreateTicket, via: CommentVia = {}): Promise<AnyTicketView> {
   const { tx, user } = scope;
   assertCan(user, "ticket.create");
   assertMayCreateTicketWith(user, input);
-  let requesterId = user.userId;
-  if (input.requesterId && input.requesterId !== user.userId) {
-    assertCan(user, "ticket.create.for_other_requester", undefined, "customers open tickets for themselves only");
-    const [r] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, input.requesterId))).limit(1);
-    if (!r) {
-      throw new AppError("validation_failed", "requesterId is not a user of this organization", {
-        issues: [{ in: "body", path: "requesterId", message: "is not a user of this organization" }],
-      });
-    }
-    requesterId = r.id;
+  const forOther = input.requesterId !== undefined && input.requesterId !== user.userId;
+  if (forOther) assertCan(user, "ticket.create.for_other_requester", undefined, "customers open tickets for themselves only");
+  const requesterId = forOther ? input.requesterId! : user.userId;
+  const state = await readOrgState(tx, user.orgId, requesterId);
+  if (forOther && !state.triggers.extras.requester) {
+    throw new AppError("validation_failed", "requesterId is not a user of this organization", {
+      issues: [{ in: "body", path: "requesterId", message: "is not a user of this organization" }],
+    });
   }
-  const number = await nextTicketNumber(tx, user.orgId);
+
   const now = new Date();
-  const [created] = await tx
-    .insert(tickets)
-    .values({
-      orgId: user.orgId,
-      number,
-      subject: input.subject,
-      requesterId,
-      priority: input.priority ?? "normal",
-      tags: input.tags ?? [],
-      status: "new",
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning(ticketColumns);
-  const [comment] = await tx
-    .insert(comments)
-    .values({ orgId: user.orgId, ticketId: created!.id, authorId: user.userId, body: input.body, bodyHtml: renderMarkdown(input.body), internal: false, channel: via.channel ?? "web", email: via.email ?? null, createdAt: now })
-    .returning({ id: comments.id });
-  const ticket = await applySlaOnCreate(tx, created!);
-  await recordAudit(tx, auditActor(scope), {
-    action: "ticket.created",
-    entityType: "ticket",
-    entityId: ticket.id,
-    data: { number, subject: ticket.subject, priority: ticket.priority, requesterId, tags: ticket.tags, commentId: comment!.id },
-  });
-  await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.created", ticketId: ticket.id, actorId: user.userId, snapshot: await snapshotTicketEvent(tx, ticket.id) });
+  const orgId = user.orgId;
+  const priority = input.priority ?? "normal";
+  const p = state.config.policies.get(priority) ?? null;
+  const sla = p ? slaOnCreate(p.policy, p.clock, { createdAt: now, priority }) : null;
+  const ticket: TicketRow = {
+    orgId, id: randomUUID(), number: 0, subject: input.subject, requesterId, assigneeId: null, groupId: null, status: "new", priority,
+    tags: input.tags ?? [], slaPolicyId: p?.policy.id ?? null, firstResponseDue: sla?.changes.firstResponseDue ?? null, firstResponseAt: null,
+    nextResponseDue: null, resolveDue: sla?.changes.resolveDue ?? null, resolvedAt: null, slaPausedAt: null, slaPausedSeconds: 0, closedAt: null,
+    version: 1, createdAt: now, updatedAt: now,
+  };
+  const commentId = randomUUID();
+  const number = sql`(select ticket_seq from n)`;
+  const events = sla ? slaEventRows(ticket, ticket.slaPolicyId, sla.events) : [];
+  const check = nextCheckAt(ticket, leadSecondsOf(state.config), now, "after-write");
+  const { number: _n, ...values } = ticket;
+  const parts: SQL[] = [
+    sql`n as (update orgs set ticket_seq = ticket_seq + 1 where id = ${orgId} returning ticket_seq)`,
+    // The comment's text goes into the ticket's search vector with the insert (the BEFORE trigger
+    // puts the subject first); the comment trigger is told not to add it again (drizzle/0022).
+    sql`fed as (select set_config('beacon.ticket_search_fed', ${commentId}, true) as v)`,
+    sql`t as (${tx.insert(tickets).values({ ...values, number, searchVector: sql`to_tsvector('english', ${input.body})` }).getSQL()})`,
+    sql`c as (${tx
+      .insert(comments)
+      .values({ orgId, id: commentId, ticketId: ticket.id, authorId: user.userId, body: input.body, bodyHtml: renderMarkdown(input.body), internal: false, channel: via.channel ?? "web", email: via.email ?? null, createdAt: now })
+      .getSQL()})`,
+  ];
+  if (events.length) parts.push(sql`e as (${tx.insert(slaEvents).values(events).getSQL()})`);
+  if (check) parts.push(sql`k as (${slaCheckStatement(tx, orgId, ticket.id, check)})`);
+  parts.push(
+    auditAppendCtes(
+      auditActor(scope),
+      { action: "ticket.created", entityType: "ticket", entityId: ticket.id, data: { subject: ticket.subject, priority, requesterId, tags: ticket.tags, commentId } },
+      { key: "number", value: number },
+      sql`n`,
+    ),
+  );
+  const notify = { orgId, kind: "ticket.created", ticketId: ticket.id, actorId: user.userId };
+  parts.push(sql`j as (${await enqueueCte(sql`json_build_array(json_build_object('name', ${QUEUES.notify.name}::text, 'data',
+    ${JSON.stringify(notify)}::jsonb || jsonb_build_object('snapshot', ${snapshotJson(ticket, { number })})))`)})`);
+  const r = await tx.execute<{ number: number; fed: string }>(sql`with ${sql.join(parts, sql`, `)} select (select ticket_seq from n) as number, (select v from fed) as fed`);
+  ticket.number = r.rows[0]!.number;
+
   // The org's triggers run last, in this transaction, on the ticket as written (SPEC §12).
-  const auto = await runTriggers(scope, { ticketId: ticket.id, event: "created", channel: via.channel, body: input.body, ticket });
-  return (await ticketViewer(scope))(auto?.ticket ?? ticket, now);
+  const auto = await runTriggers(scope, { ticketId: ticket.id, event: "created", channel: via.channel, body: input.body, ticket, preloaded: state.triggers });
+  return viewerFor(user, state.config.settings.showSlaToCustomers === true)(auto?.ticket ?? ticket, now);
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Principal } from "../core/principal";
 import type { Tx } from "../db/tenant";
 import { tickets } from "../db/schema/tickets";
@@ -22,21 +22,4 @@ export async function loadVisibleTicket(
   const [t] = opts.forUpdate ? await q.for("update") : await q;
   if (!t) throw notFound("ticket");
   return t;
-}
-
-/**
- * A ticket by id for a CC of it replying by email (they are not its requester, so loadVisibleTicket
- * would hide it): scoped by org only, locked for the update that follows. Callers have already
- * checked that the sender is a CC of this ticket.
- */
-export async function loadParticipantTicket(tx: Tx, orgId: string, id: string): Promise<TicketRow> {
-  const [t] = await tx.select(ticketColumns).from(tickets).where(and(eq(tickets.orgId, orgId), eq(tickets.id, id))).limit(1).for("update");
-  if (!t) throw notFound("ticket");
-  return t;
-}
-
-/** Next per-org ticket number: the org row lock makes numbers unique and gap-free. */
-export async function nextTicketNumber(tx: Tx, orgId: string): Promise<number> {
-  const r = await tx.execute<{ n: number }>(sql`update orgs set ticket_seq = ticket_seq + 1 where id = ${orgId} returning ticket_seq as n`);
-  return r.rows[0]!.n;
 }

@@ -11,7 +11,7 @@ import { queueCustomerMail } from "../email/customer-mail";
 import { enqueue } from "../jobs/enqueue";
 import { asChanges, snapshotTicketEvent } from "../notifications/event-snapshot";
 import { QUEUES } from "../jobs/queues";
-import { slaChangesOnUpdate, slaNextCheck } from "../sla/apply";
+import { slaChangesOnUpdate, slaNextCheck, writeSlaCheck } from "../sla/apply";
 import { auditActor } from "../authz/actor";
 import { loadVisibleTicket } from "./load-ticket";
 import { assertCan, can, STAFF_ROLES } from "../authz/permissions";
@@ -94,12 +94,13 @@ export async function updateVersionedTicket(
 
   const now = new Date();
   const sla = await slaChangesOnUpdate(tx, t, { status: set.status, priority: set.priority }, now);
-  sla.slaNextCheckAt = await slaNextCheck(tx, { ...t, ...set, ...sla }, now);
   const [updated] = await tx
     .update(tickets)
     .set({ ...set, ...sla, closedAt: set.status === "closed" ? now : t.closedAt, updatedAt: now, version: sql`${tickets.version} + 1` })
     .where(eq(tickets.id, t.id))
     .returning(ticketColumns);
+  // Only a status or priority change moves the SLA clocks, and with them the scan's next check (sla_checks).
+  if (set.status || set.priority) await writeSlaCheck(tx, user.orgId, t.id, await slaNextCheck(tx, { ...t, ...set, ...sla }, now));
   await recordAudit(tx, auditActor(scope), { action: "ticket.updated", entityType: "ticket", entityId: t.id, data: { changes } });
   if (set.assigneeId) {
     const snapshot = await snapshotTicketEvent(tx, t.id, asChanges(changes as Record<string, { from: unknown; to: unknown }>));

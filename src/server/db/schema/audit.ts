@@ -23,3 +23,17 @@ export const auditEvents = pgTable(
     index("audit_events_entity_idx").on(t.orgId, t.entityType, t.entityId, t.seq),
   ],
 );
+
+/**
+ * The head of each org's audit chain (decision 047): the last seq and hash. recordAudit appends an
+ * event by updating this row and inserting the event in one statement; the row lock (taken by the
+ * update, which re-reads the latest committed head after waiting) serializes one org's writers in
+ * place of the advisory lock and the separate read of the last event.
+ */
+export const auditHeads = pgTable("audit_heads", {
+  orgId: uuid("org_id").primaryKey().references(() => orgs.id, { onDelete: "cascade" }),
+  seq: bigint("seq", { mode: "number" }).notNull(),
+  hash: text("hash").notNull(),
+  /** The hash before the last append (that event's prev_hash), so the append's one statement can store it. */
+  prevHash: text("prev_hash").notNull(),
+});

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export type OrgSettings = {
   /** Minutes before a due date at which a running SLA metric is flagged "warning". */
@@ -33,6 +33,11 @@ export const orgs = pgTable(
     settings: jsonb("settings").$type<OrgSettings>().notNull().default({ slaWarningMinutes: 15 }),
     /** Last ticket number handed out; bumped under a row lock so numbers are gap-free per org. */
     ticketSeq: integer("ticket_seq").notNull().default(0),
+    /**
+     * Bumped by the database whenever what writes cache of the org changes (its settings and name,
+     * its SLA policies and calendars; drizzle/0022, decision 047): a cached copy is current while it matches.
+     */
+    configVersion: bigint("config_version", { mode: "number" }).notNull().default(0),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -34,8 +34,6 @@ export const tickets = pgTable(
     /** Paused time already credited to resolveDue, in seconds (kept across priority changes). */
     slaPausedSeconds: integer("sla_paused_seconds").notNull().default(0),
     closedAt: timestamp("closed_at", { withTimezone: true }),
-    /** When the SLA scan next has work on this ticket (a warning or due time); null when none. */
-    slaNextCheckAt: timestamp("sla_next_check_at", { withTimezone: true }),
     /** Optimistic concurrency: bumped on every update. */
     version: integer("version").notNull().default(1),
     searchVector: tsvector("search_vector"),
@@ -54,8 +52,7 @@ export const tickets = pgTable(
     index("tickets_org_group_updated_idx").on(t.orgId, t.groupId, t.updatedAt, t.id),
     index("tickets_org_status_idx").on(t.orgId, t.status, t.updatedAt.desc()),
     // Full-text and trigram indexes lead with org_id (btree_gin) and are created in SQL: drizzle/0008.
-    // The SLA scan reads only tickets with work due: its cost follows tickets due, not tickets stored.
-    index("tickets_sla_next_check_idx").on(t.slaNextCheckAt).where(sql`${t.slaNextCheckAt} is not null`),
+    // The SLA scan's next check lives in the narrow sla_checks table (drizzle/0022, decision 047).
     index("tickets_tags_idx").using("gin", t.tags),
     foreignKey({ columns: [t.orgId, t.requesterId], foreignColumns: [users.orgId, users.id] }),
     foreignKey({ columns: [t.orgId, t.assigneeId], foreignColumns: [users.orgId, users.id] }),
