@@ -15,7 +15,7 @@ let w: World;
 const subjects: string[] = [];
 let noted: string;
 
-const principal = (a: Actor): Principal => ({ userId: a.id, orgId: a.orgId, role: a.role, email: a.email, name: a.email, mustChangePassword: false });
+const principal = (a: Actor): Principal => ({ userId: a.id, orgId: a.orgId, role: a.role, email: a.email, name: a.email, mustChangePassword: false, sessionVersion: a.sessionVersion, via: "session" });
 
 /** Every page of a search, through the cursor, with the given window. */
 async function allPages(who: Actor, query: Record<string, string>, searchWindow: number): Promise<string[]> {
