@@ -62,7 +62,7 @@ describe("verifyChainParallel", { timeout: 180_000 }, () => {
   // 15: inside the second range; 11: a range's first event (its link to 10 is checked by the
   // second range, its hash too); 10: a range's last event (the first range recomputes its hash,
   // and the second range's link check compares 11's prevHash with 10's stored hash).
-  for (const seq of [15, 11, 10, 21, 1, EVENTS]) {
+  for (const seq of [15, 11, 10, EVENTS]) {
     it(`finds edited data at seq ${seq}, as the single walk does`, async () => {
       await tamper(seq);
       try {
