@@ -9,8 +9,10 @@
 // when asked for more). Events look like the app's: tickets created, replied to, noted, updated.
 //
 // Usage: node scripts/run.mjs bench/audit-verify
-//   [--events 1000000] [--runs 3] [--no-profile] [--json]
-// The first run is reported apart (cold caches); events/s is the median of the others.
+//   [--events 1000000] [--runs 3] [--parts N] [--no-profile] [--json]
+// Timed: verifyChainParallel() (what npm run audit:verify runs: --parts ranges in worker threads,
+// default the machine's cores), and one single walk (verifyChain(), what GET /audit/verify runs)
+// for comparison. The first run is reported apart (cold caches); events/s is the median of the others.
 // When it misses the bar, one more run is CPU-profiled in this process and summarized.
 import fs from "node:fs";
 import os from "node:os";
@@ -27,6 +29,7 @@ import { setProcessEnv } from "../../src/server/env";
 import { bootstrapOrg } from "../../src/server/orgs/bootstrap-org";
 import { eventHash } from "../../src/server/audit/chain";
 import { verifyChain } from "../../src/server/audit/verify-chain";
+import { verifyChainParallel } from "../../src/server/audit/verify-parallel";
 import { requireDatabaseUrl } from "./lib/db";
 import { prng, pick, subjectPool } from "./lib/corpus";
 import { BARS } from "./lib/bars";
@@ -42,17 +45,20 @@ export type AuditVerifyReport = {
   cold: { seconds: number; eventsPerSec: number };
   runs: { seconds: number; eventsPerSec: number }[];
   eventsPerSec: number;
+  parts: number;
+  single: { seconds: number; eventsPerSec: number };
   valid: boolean;
   load: { before: string; after: string };
   profile: (ProfileSummary & { file: string }) | null;
 };
 
-let args: { events: number; runs: number; profile: boolean; json: boolean };
+let args: { events: number; runs: number; parts: number | undefined; profile: boolean; json: boolean };
 try {
   const { values } = parseArgs({
     options: {
       events: { type: "string", default: "1000000" },
       runs: { type: "string", default: "3" },
+      parts: { type: "string" },
       "no-profile": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
     },
@@ -62,7 +68,9 @@ try {
   const runs = Number(values.runs);
   if (!(Number.isInteger(events) && events >= 2 && events <= 50_000_000)) throw new Error("--events must be an integer from 2 to 50,000,000");
   if (!(Number.isInteger(runs) && runs >= 2 && runs <= 20)) throw new Error("--runs must be an integer from 2 to 20");
-  args = { events, runs, profile: !values["no-profile"], json: values.json! };
+  const parts = values.parts === undefined ? undefined : Number(values.parts);
+  if (parts !== undefined && !(Number.isInteger(parts) && parts >= 1 && parts <= 64)) throw new Error("--parts must be an integer from 1 to 64");
+  args = { events, runs, parts, profile: !values["no-profile"], json: values.json! };
 } catch (err) {
   console.error(`${err instanceof Error ? err.message : String(err)}\nSee the usage at the top of scripts/bench/audit-verify.ts.`);
   process.exit(2);
@@ -78,12 +86,19 @@ try {
   const orgId = await ensureOrg();
   const generated = await extendChain(orgId, args.events);
 
-  const verify = async () => {
+  let parts = 1;
+  const timed = async (fn: () => Promise<{ valid: boolean; checked: number; firstBrokenSeq: number | null }>) => {
     const t = performance.now();
-    const r = await withTenant(orgId, (tx) => verifyChain(tx, orgId));
+    const r = await fn();
     const seconds = (performance.now() - t) / 1000;
     return { r, seconds: Math.round(seconds * 1000) / 1000, eventsPerSec: Math.round(r.checked / seconds) };
   };
+  const verify = () =>
+    timed(async () => {
+      const r = await verifyChainParallel(orgId, { parts: args.parts });
+      parts = r.ranges;
+      return r;
+    });
   const cold = await verify();
   say(`verify (first run): ${cold.r.checked} events in ${cold.seconds} s = ${cold.eventsPerSec} events/s, valid=${cold.r.valid}`);
   const runs: { seconds: number; eventsPerSec: number }[] = [];
@@ -95,6 +110,9 @@ try {
     say(`verify (run ${i + 1}): ${v.r.checked} events in ${v.seconds} s = ${v.eventsPerSec} events/s, valid=${v.r.valid}`);
   }
   const eventsPerSec = median(runs.map((r) => r.eventsPerSec));
+  const single = await timed(() => withTenant(orgId, (tx) => verifyChain(tx, orgId)));
+  valid &&= single.r.valid;
+  say(`single walk (verifyChain, for comparison): ${single.r.checked} events in ${single.seconds} s = ${single.eventsPerSec} events/s`);
   let profile: AuditVerifyReport["profile"] = null;
   if (args.profile && eventsPerSec < BARS.auditEventsPerSec) {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "beacon-bench-audit-")), "verify.cpuprofile");
@@ -104,11 +122,12 @@ try {
     say(`profile (${file}): busy ${profile.busyPct} %; ${profile.areas.slice(0, 6).map((a) => `${a.area} ${a.pct} %`).join(", ")}`);
   }
   const report: AuditVerifyReport = {
-    org: SLUG, events: cold.r.checked, generated, cold: { seconds: cold.seconds, eventsPerSec: cold.eventsPerSec }, runs, eventsPerSec, valid,
+    org: SLUG, events: cold.r.checked, generated, cold: { seconds: cold.seconds, eventsPerSec: cold.eventsPerSec }, runs, eventsPerSec, parts,
+    single: { seconds: single.seconds, eventsPerSec: single.eventsPerSec }, valid,
     load: { before: loadBefore, after: loadAvg() }, profile,
   };
   if (args.json) console.log(JSON.stringify(report));
-  else say(`audit verify: ${eventsPerSec} events/s (median of ${runs.length} warm runs over ${cold.r.checked} events)`);
+  else say(`audit verify: ${eventsPerSec} events/s in ${parts} parallel ranges (median of ${runs.length} warm runs over ${cold.r.checked} events); single walk ${single.eventsPerSec} events/s`);
 } catch (err) {
   code = 1;
   console.error(`audit-verify failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);

@@ -145,6 +145,8 @@ const SCENARIOS: Scenario[] = [
   { id: "search", title: "Search q=printer (common term, ~20 % of tickets)", who: "agent", org: "large", call: "GET /api/v1/tickets?q=printer", run: list({ q: "printer" }) },
   { id: "search-rare", title: "Search q=duplex (rare term, ~3 % of tickets)", who: "agent", org: "large", call: "GET /api/v1/tickets?q=duplex", run: list({ q: "duplex" }) },
   { id: "search-none", title: "Search with no match, q=kubernetes (worst case)", who: "agent", org: "large", call: "GET /api/v1/tickets?q=kubernetes", run: list({ q: "kubernetes" }) },
+  { id: "search-phrase", title: "Multi-word search q=two-factor code (phrase of common words)", who: "agent", org: "large", call: "GET /api/v1/tickets?q=two-factor%20code", run: list({ q: "two-factor code" }) },
+  { id: "search-words", title: "Multi-word search q=barcode scanner", who: "agent", org: "large", call: "GET /api/v1/tickets?q=barcode%20scanner", run: list({ q: "barcode scanner" }) },
   { id: "partial", title: "Partial subject q=firmw (pg_trgm, no full-text match)", who: "agent", org: "large", call: "GET /api/v1/tickets?q=firmw", run: list({ q: "firmw" }) },
   { id: "customer-search", title: "Customer search q=printer", who: "customer", org: "large", call: "GET /api/v1/tickets?q=printer (as a customer)", run: list({ q: "printer" }) },
   { id: "small-all", title: "Small org: agent default view", who: "agent", org: "small", call: "GET /api/v1/tickets", run: list({}) },

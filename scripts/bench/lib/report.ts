@@ -276,8 +276,9 @@ export function renderResults(r: BenchResults): string {
     md.push(
       "### Audit verify",
       "",
-      `\`verifyChain()\` over the chain of \`${a.org}\` (${fmtInt(a.events)} events, ${a.valid ? "valid" : "NOT VALID"}), in a tenant transaction as \`npm run audit:verify\` runs it. ` +
+      `\`verifyChainParallel()\` over the chain of \`${a.org}\` (${fmtInt(a.events)} events, ${a.valid ? "valid" : "NOT VALID"}) in ${a.parts} seq ranges, each in a worker thread and its own tenant transaction, as \`npm run audit:verify\` runs it. ` +
         `First run ${a.cold.seconds} s (${fmtInt(a.cold.eventsPerSec)} events/s); then ${a.runs.map((x) => `${x.seconds} s (${fmtInt(x.eventsPerSec)}/s)`).join(", ")}.` +
+        ` One single walk (\`verifyChain()\`, as GET /api/v1/audit/verify runs it): ${a.single.seconds} s (${fmtInt(a.single.eventsPerSec)}/s).` +
         (a.generated ? ` The chain was extended by ${fmtInt(a.generated.events)} events in ${a.generated.seconds} s for this run.` : "") +
         ` Load ${a.load.before} → ${a.load.after}.`,
       "",

@@ -26,8 +26,9 @@ export function scheduleOf(c: Conditions): { anchor: Anchor; hours: number } | n
  * for each rule, through the (org, anchor, at) index of ticket_anchors (tickets' (org, updated_at)
  * index for `updated`), only the anchors that crossed the rule's threshold since its last pass, the
  * window (scanned_until − N h, now − N h] — and a last one moves the rules' scanned_until to now.
- * A tenant transaction is opened only per due ticket, so a pass with nothing due is three
- * statements whatever the number of rules or orgs. A rule's first pass (or the first after an
+ * A tenant transaction is opened only for orgs with due tickets (one for up to 50 of an org's due
+ * pairs, fireDue()), so a pass with nothing due is three statements whatever the number of rules,
+ * orgs or tickets stored. A rule's first pass (or the first after an
  * edit) catches up on every ticket once.
  * Each ticket is tested when its time comes; a match fires once per ticket and anchor value
  * (automation_firings), so a retried or concurrent pass, or a second worker, never fires twice.
@@ -69,17 +70,17 @@ export async function unsafeScanAutomations(now = new Date()): Promise<TimeScanR
       break;
     }
     const next: typeof pending = [];
+    const work: Due[] = [];
     for (const p of pending) {
       const rows = due.get(p.rule.id) ?? [];
-      for (const d of rows) {
-        total.tickets++;
-        const r = await fireSafely(p.rule, d, now);
-        total.fired += r.fired;
-        total.failed += r.failed;
-      }
+      for (const d of rows) work.push({ rule: p.rule, d });
       if (rows.length < BATCH) done.push(p.rule);
       else next.push({ rule: p.rule, after: { at: rows.at(-1)!.at, id: rows.at(-1)!.id } });
     }
+    total.tickets += work.length;
+    const r = await fireDue(work, now);
+    total.fired += r.fired;
+    total.failed += r.failed;
     pending = next;
   }
   if (done.length) {
@@ -90,6 +91,7 @@ export async function unsafeScanAutomations(now = new Date()): Promise<TimeScanR
   return total;
 }
 
+type Due = { rule: Loaded; d: DueRow };
 type StoredRow = { org_id: string; id: string; name: string; conditions: unknown; actions: unknown; scanned_until: string | null };
 type DueRow = { rule_id: string; id: string; at: string; window_key: string };
 type Loaded = { id: string; orgId: string; name: string; conditions: Conditions; actions: z.infer<typeof ZStored>["actions"]; schedule: { anchor: Anchor; hours: number }; scannedUntil: Date | null };
@@ -101,10 +103,17 @@ function parseRule(row: StoredRow): Loaded | null {
   return { id: row.id, orgId: row.org_id, name: row.name, ...parsed.data, schedule, scannedUntil: row.scanned_until ? new Date(row.scanned_until) : null };
 }
 
+const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+
 /**
  * The due (rule, ticket) pairs of many rules in one statement: for each rule (a row of the unnest),
  * a lateral read of its window through the index, at most BATCH rows, keyset-paged by (at, id).
  * `at` stays PostgreSQL's text (microseconds) for the keyset: a JS Date would round it and re-read rows.
+ * Every bound is a plain comparison with a parameter ('-infinity' and the nil uuid stand for "none"),
+ * never coalesce() or an `is null or`: under row-level security only leakproof quals can be index
+ * conditions, and PostgreSQL treats a COALESCE as leaky, so with them the window's lower bound was a
+ * filter and each pass read all of an org's anchors before the threshold (47,010 index entries for
+ * 1 due ticket in a 57k-ticket org), a scan that grew with tickets stored (docs/decisions/048).
  */
 async function unsafeDuePairs(pending: { rule: Loaded; after: { at: string; id: string } | null }[], now: Date): Promise<Map<string, DueRow[]>> {
   const col = <T>(f: (p: (typeof pending)[number]) => T) => sql.param(pending.map(f));
@@ -113,20 +122,19 @@ async function unsafeDuePairs(pending: { rule: Loaded; after: { at: string; id: 
       select r.rule_id::text as rule_id, d.id::text as id, d.at::text as at, (extract(epoch from d.at) * 1000000)::bigint::text as window_key
       from unnest(${col((p) => p.rule.id)}::uuid[], ${col((p) => p.rule.orgId)}::uuid[], ${col((p) => p.rule.schedule.anchor)}::text[],
                   ${col((p) => new Date(now.getTime() - p.rule.schedule.hours * 3_600_000).toISOString())}::timestamptz[],
-                  ${col((p) => (p.rule.scannedUntil ? new Date(p.rule.scannedUntil.getTime() - p.rule.schedule.hours * 3_600_000).toISOString() : null))}::timestamptz[],
-                  ${col((p) => p.after?.at ?? null)}::timestamptz[], ${col((p) => p.after?.id ?? null)}::uuid[])
+                  ${col((p) => (p.rule.scannedUntil ? new Date(p.rule.scannedUntil.getTime() - p.rule.schedule.hours * 3_600_000).toISOString() : "-infinity"))}::timestamptz[],
+                  ${col((p) => p.after?.at ?? "-infinity")}::timestamptz[], ${col((p) => p.after?.id ?? NIL_UUID)}::uuid[])
         as r(rule_id, org_id, anchor, upper_at, lower_at, after_at, after_id)
       cross join lateral (
         select x.id, x.at from (
           select a.ticket_id as id, a.at from ticket_anchors a
           where r.anchor <> 'updated' and a.org_id = r.org_id and a.anchor = r.anchor and a.at <= r.upper_at
-            and a.at > coalesce(r.lower_at, '-infinity'::timestamptz) and a.at >= coalesce(r.after_at, '-infinity'::timestamptz)
+            and a.at > r.lower_at and a.at >= r.after_at and (a.at, a.ticket_id) > (r.after_at, r.after_id)
           union all
           select t.id, t.updated_at as at from tickets t
           where r.anchor = 'updated' and t.org_id = r.org_id and t.status <> 'closed' and t.updated_at <= r.upper_at
-            and t.updated_at > coalesce(r.lower_at, '-infinity'::timestamptz) and t.updated_at >= coalesce(r.after_at, '-infinity'::timestamptz)
+            and t.updated_at > r.lower_at and t.updated_at >= r.after_at and (t.updated_at, t.id) > (r.after_at, r.after_id)
         ) x
-        where r.after_at is null or (x.at, x.id) > (r.after_at, r.after_id)
         order by x.at, x.id limit ${BATCH}
       ) d
       order by r.rule_id, d.at, d.id`),
@@ -136,6 +144,68 @@ async function unsafeDuePairs(pending: { rule: Loaded; after: { at: string; id: 
     const list = out.get(row.rule_id);
     if (list) list.push(row);
     else out.set(row.rule_id, [row]);
+  }
+  return out;
+}
+
+/** Due pairs fired per transaction: bounds how long one pass holds an org's audit lock. */
+const PER_TRANSACTION = 50;
+
+/**
+ * Fires the due pairs, the pairs of one org in one tenant transaction (up to PER_TRANSACTION
+ * each), in the order given (rules by position). The transaction first locks every due ticket it
+ * will touch, in id order and skipping tickets a request holds: after that it never waits for a
+ * ticket, so it cannot deadlock with a request that holds a ticket and waits for the org's audit
+ * lock (which the first firing takes and keeps to the commit). Each pair runs in a savepoint; a
+ * pair that fails there, a skipped ticket, or the whole batch when it cannot commit, is retried
+ * alone by fireSafely() (automation_firings keeps a retried pair from firing twice).
+ */
+async function fireDue(work: Due[], now: Date): Promise<{ fired: number; failed: number }> {
+  const out = { fired: 0, failed: 0 };
+  const byOrg = new Map<string, Due[]>();
+  for (const w of work) {
+    const list = byOrg.get(w.rule.orgId);
+    if (list) list.push(w);
+    else byOrg.set(w.rule.orgId, [w]);
+  }
+  for (const [orgId, list] of byOrg) {
+    for (let i = 0; i < list.length; i += PER_TRANSACTION) {
+      const chunk = list.slice(i, i + PER_TRANSACTION);
+      let alone: Due[] = [];
+      const inBatch = { fired: 0, failed: 0 };
+      try {
+        await withTenant(orgId, async (tx) => {
+          const ids = [...new Set(chunk.map((w) => w.d.id))].sort();
+          const locked = await tx.execute<{ id: string }>(
+            sql`select id::text as id from tickets where id = any(${sql.param(ids)}::uuid[]) order by id for update skip locked`,
+          );
+          const have = new Set(locked.rows.map((r) => r.id));
+          for (const w of chunk) {
+            if (!have.has(w.d.id)) {
+              alone.push(w);
+              continue;
+            }
+            try {
+              const r = await tx.transaction((sp) => fireOne(sp, orgId, w.rule, w.d.id, w.d.window_key, now));
+              inBatch.fired += r.fired;
+              inBatch.failed += r.failed;
+            } catch {
+              alone.push(w);
+            }
+          }
+        });
+        out.fired += inBatch.fired;
+        out.failed += inBatch.failed;
+      } catch (err) {
+        logger().warn({ component: "automation", orgId, err: err instanceof Error ? err.message : String(err) }, "time rule batch failed; firing its tickets one by one");
+        alone = chunk;
+      }
+      for (const w of alone) {
+        const r = await fireSafely(w.rule, w.d, now);
+        out.fired += r.fired;
+        out.failed += r.failed;
+      }
+    }
   }
   return out;
 }

@@ -35,7 +35,7 @@ export function ticketFilters(scope: { user: Pick<Scope["user"], "userId" | "rol
   else if (q.group) where.push(eq(tickets.groupId, q.group));
   if (q.requesterId) where.push(eq(tickets.requesterId, q.requesterId));
   if (q.tag) where.push(arrayContains(tickets.tags, [q.tag]));
-  if (q.q) where.push(searchCondition(scope, q.q));
+  if (q.q) where.push(searchCondition(scope, q.q, { id: sql`${tickets.id}`, vector: sql`${tickets.searchVector}`, subject: sql`${tickets.subject}` }));
   if (q.sla) where.push(slaCondition(q.sla === "breaching" ? sql`now() + interval '2 hours'` : sql`now()`));
   return where.filter((w): w is SQL => w !== undefined);
 }
@@ -48,20 +48,68 @@ function slaCondition(before: SQL): SQL {
     or (${tickets.nextResponseDue} < ${before})))`;
 }
 
+type SearchColumns = { id: SQL; vector: SQL; subject: SQL };
+
 /**
  * Full text over the subject and every comment the caller may see, plus partial subject matches
  * (pg_trgm). tickets.search_vector holds the subject and public comments only; internal notes
- * are searched through their own vectors, and only for staff.
+ * are searched through their own vectors, and only for staff. `cols` names the columns it tests:
+ * the tickets table's, or a subquery's (the bounded search window below).
  */
-function searchCondition(scope: { user: Pick<Scope["user"], "userId" | "role" | "orgId"> }, text: string): SQL {
+function searchCondition(scope: { user: Pick<Scope["user"], "userId" | "role" | "orgId"> }, text: string, cols: SearchColumns): SQL {
   const query = sql`websearch_to_tsquery('english', ${text})`;
   const like = `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
   // Notes are matched once for the whole query (an array of ticket ids), not re-searched per
   // candidate ticket (docs/decisions/008).
   const internal = isStaff(scope.user)
-    ? sql` or ${tickets.id} = any(array(select c.ticket_id from comments c where c.org_id = ${scope.user.orgId} and c.internal and c.search_vector @@ ${query}))`
+    ? sql` or ${cols.id} = any(array(select c.ticket_id from comments c where c.org_id = ${scope.user.orgId} and c.internal and c.search_vector @@ ${query}))`
     : sql``;
-  return sql`(${tickets.searchVector} @@ ${query} or ${tickets.subject} ilike ${like}${internal})`;
+  return sql`(${cols.vector} @@ ${query} or ${cols.subject} ilike ${like}${internal})`;
+}
+
+/**
+ * How many rows, in the list's own order, a search tests one by one before it falls back to the
+ * search indexes for the rest (docs/decisions/048).
+ */
+export const SEARCH_WINDOW = 1_000;
+
+/**
+ * The ids of a search page, found with bounded work whatever the term (docs/decisions/048):
+ *
+ * 1. `hits`: walk the list's order (the same filters, sort and cursor, without q) through the
+ *    ordered index, at most `window` rows, testing the search on each and stopping at `take`
+ *    matches. A term that is common among recent tickets (most multi-word terms) ends here after
+ *    a few hundred rows, never ranking thousands of index candidates.
+ * 2. `more`, only when the window was full and held fewer than `take` matches (a rare or absent
+ *    term): the matches after the window, through the search indexes (ordered by a row value, so
+ *    the planner cannot turn this into another walk of the whole org), then sorted. Rare terms
+ *    have few candidates, which is when that plan is cheap.
+ *
+ * Together: every match of the first `take` in the list's order, exactly what the single
+ * statement gave (every row of the window precedes every row after it).
+ */
+function searchPageIds(filters: SQL[], search: { inWindow: SQL; onTickets: SQL }, expr: SQL, desc: boolean, take: number, window: number): SQL {
+  const dir = desc ? sql`desc` : sql`asc`;
+  const cmp = desc ? sql`<` : sql`>`;
+  const f = and(...filters)!;
+  return sql`(with hits as (
+      select w.id, w.k from (
+        select ${tickets.id} as id, (${expr}) as k, ${tickets.searchVector} as vector, ${tickets.subject} as subject
+        from ${tickets} where ${f} order by ${expr} ${dir}, ${tickets.id} ${dir} limit ${window}
+      ) w
+      where ${search.inWindow}
+      order by w.k ${dir}, w.id ${dir} limit ${take}
+    ), window_end as (
+      select e.k, e.id from (
+        select (${expr}) as k, ${tickets.id} as id from ${tickets} where ${f} order by ${expr} ${dir}, ${tickets.id} ${dir} limit ${window}
+      ) e order by e.k ${dir}, e.id ${dir} offset ${window - 1} limit 1
+    ), more as (
+      select ${tickets.id} as id from ${tickets}, window_end
+      where (select count(*) from hits) < ${take} and ${f} and ${search.onTickets}
+        and ((${expr}), ${tickets.id}) ${cmp} (window_end.k, window_end.id)
+      order by row((${expr}), ${tickets.id}) ${dir} limit ${take}
+    )
+    select id from hits union all select id from more)`;
 }
 
 /**
@@ -102,7 +150,11 @@ export const LIST_TICKETS_ADMISSION = {
 } satisfies Admission<ListTickets | null>;
 
 /** GET /tickets: keyset-paginated on (sort value, id), stable when rows arrive between pages. */
-export async function listTickets(scope: Scope, q: ListTickets): Promise<{ data: AnyTicketView[]; nextCursor: string | null }> {
+export async function listTickets(
+  scope: Scope,
+  q: ListTickets,
+  opts: { searchWindow?: number } = {},
+): Promise<{ data: AnyTicketView[]; nextCursor: string | null }> {
   // One read of the org's setting serves both the refusal and the customer view of every row.
   const showSla = await customerSeesSla(scope);
   assertCustomerMayQuery(scope.user, q, showSla);
@@ -110,7 +162,7 @@ export async function listTickets(scope: Scope, q: ListTickets): Promise<{ data:
   const desc = q.sort.startsWith("-");
   const key = (desc ? q.sort.slice(1) : q.sort) as SortKey;
   const { expr, cast } = SORT_SQL[key];
-  const where = ticketFilters(scope, q);
+  const where = ticketFilters(scope, { ...q, q: undefined });
   if (q.cursor) {
     // Bound to the filters and sort it was made with (core/cursor.ts): reused with others it is a 400.
     const c = decodeCursor("tickets", q.cursor, isCursor, q);
@@ -118,10 +170,27 @@ export async function listTickets(scope: Scope, q: ListTickets): Promise<{ data:
     where.push(sql`(${expr}, ${tickets.id}) ${cmp} (${c.v}::${sql.raw(cast)}, ${c.id}::uuid)`);
   }
   const dir = desc ? sql`desc` : sql`asc`;
+  const conds = q.q
+    ? [
+        eq(tickets.orgId, scope.user.orgId),
+        visibleTo(scope.user),
+        sql`${tickets.id} = any(array${searchPageIds(
+          where,
+          {
+            inWindow: searchCondition(scope, q.q, { id: sql`w.id`, vector: sql`w.vector`, subject: sql`w.subject` }),
+            onTickets: searchCondition(scope, q.q, { id: sql`${tickets.id}`, vector: sql`${tickets.searchVector}`, subject: sql`${tickets.subject}` }),
+          },
+          expr,
+          desc,
+          q.limit + 1,
+          opts.searchWindow ?? SEARCH_WINDOW,
+        )})`,
+      ]
+    : where;
   const rows = await scope.tx
     .select({ t: ticketColumns, sortValue: sql<string>`(${expr})::text` })
     .from(tickets)
-    .where(and(...where))
+    .where(and(...conds))
     .orderBy(sql`${expr} ${dir}`, sql`${tickets.id} ${dir}`)
     .limit(q.limit + 1);
   const more = rows.length > q.limit;

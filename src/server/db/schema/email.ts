@@ -27,10 +27,25 @@ export const emailAddresses = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.orgId, t.id] }),
-    // Unique across orgs on purpose (SPEC §11): intake looks the org up by the recipient.
-    uniqueIndex("email_addresses_address_key").on(sql`lower(${t.address})`),
+    // Unique across orgs on purpose (SPEC §11): intake looks the org up by the recipient. A unique
+    // index without org_id cannot exist on a table distributed by org_id (Citus, docs/scaling.md),
+    // so the global uniqueness lives in email_address_claims (kept by a trigger, migration 0023)
+    // and this table has the per-org unique key and a plain index for the intake's lookup.
+    uniqueIndex("email_addresses_org_address_key").on(t.orgId, sql`lower(${t.address})`),
+    index("email_addresses_address_idx").on(sql`lower(${t.address})`),
   ],
 );
+
+/**
+ * One row per support address in use, across orgs: its primary key is what makes an address
+ * belong to one org only (docs/decisions/048). No org_id and no grants to the app roles: written
+ * only by email_addresses' trigger (security definer), never read by requests. On Citus, a
+ * reference table.
+ */
+export const emailAddressClaims = pgTable("email_address_claims", {
+  address: text("address").primaryKey(),
+  emailAddressId: uuid("email_address_id").notNull(),
+});
 
 /**
  * Every message that came in, raw, committed before the sender hears 250. The apply job parses it;
