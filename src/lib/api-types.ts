@@ -1108,6 +1108,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's custom ticket fields in display order (customers: the customer-visible ones, for their new-ticket form)
+         * @description The org's custom ticket fields in display order (customers: the customer-visible ones, for their new-ticket form)
+         *
+         *     Who may call it: Any signed-in user: customer, agent or admin (what each may see and change is the operation's own rule).
+         */
+        get: operations["listTicketFields"];
+        put?: never;
+        /**
+         * Define a custom ticket field (409 when the key is taken); its values go in tickets' customFields under its key
+         * @description Define a custom ticket field (409 when the key is taken); its values go in tickets' customFields under its key
+         *
+         *     Who may call it: Admins.
+         */
+        post: operations["createTicketField"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fields/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One custom ticket field
+         * @description One custom ticket field
+         *
+         *     Who may call it: Admins.
+         */
+        get: operations["getTicketField"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a field and its values on every ticket of the org
+         * @description Delete a field and its values on every ticket of the org
+         *
+         *     Who may call it: Admins.
+         */
+        delete: operations["deleteTicketField"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a field's label, options, flags or position (key and type are fixed; stored values are kept)
+         * @description Change a field's label, options, flags or position (key and type are fixed; stored values are kept)
+         *
+         *     Who may call it: Admins.
+         */
+        patch: operations["updateTicketField"];
+        trace?: never;
+    };
     "/api/v1/jobs/dead": {
         parameters: {
             query?: never;
@@ -2044,6 +2106,7 @@ export interface components {
             tags?: string[];
             /** Format: uuid */
             requesterId?: string;
+            customFields?: components["schemas"]["CustomFieldsInput"];
         };
         CreateUser: {
             email: string;
@@ -2067,6 +2130,7 @@ export interface components {
             status: components["schemas"]["TicketStatus"];
             /** Format: uuid */
             requesterId: string;
+            customFields: components["schemas"]["CustomFields"];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2105,6 +2169,14 @@ export interface components {
                     paused: boolean;
                 };
             };
+        };
+        /** @description Values of the org's custom ticket fields by key; customers see customer-visible fields only. */
+        CustomFields: {
+            [key: string]: string | number | boolean | string[];
+        };
+        /** @description Values of the org's custom ticket fields by key (GET /api/v1/fields): text and textarea a string, integer and decimal a number, date YYYY-MM-DD, checkbox a boolean, dropdown one of its options, multiselect a list of them; null clears a value. An unknown key, a wrong type or an unknown option is 400; customers may set customer-editable fields only (403). */
+        CustomFieldsInput: {
+            [key: string]: string | number | boolean | string[] | (null);
         };
         DeadLetter: {
             /** Format: uuid */
@@ -2196,6 +2268,7 @@ export interface components {
                 /** Format: uuid */
                 groupId: string | null;
                 tags: string[];
+                customFields: components["schemas"]["CustomFields"];
                 /** Format: date-time */
                 createdAt: string;
                 /** Format: date-time */
@@ -3093,6 +3166,7 @@ export interface components {
             /** Format: uuid */
             groupId: string | null;
             tags: string[];
+            customFields: components["schemas"]["CustomFields"];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -3151,6 +3225,45 @@ export interface components {
                 [key: string]: unknown;
             };
             seq: number | null;
+        };
+        TicketField: {
+            /** Format: uuid */
+            id: string;
+            key: string;
+            label: string;
+            /** @enum {string} */
+            type: "text" | "textarea" | "integer" | "decimal" | "date" | "checkbox" | "dropdown" | "multiselect";
+            options: string[];
+            requiredOnCreate: boolean;
+            requiredOnSolve: boolean;
+            customerVisible: boolean;
+            customerEditable: boolean;
+            position: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        TicketFieldInput: {
+            key: string;
+            label: string;
+            /** @enum {string} */
+            type: "text" | "textarea" | "integer" | "decimal" | "date" | "checkbox" | "dropdown" | "multiselect";
+            options?: string[];
+            requiredOnCreate?: boolean;
+            requiredOnSolve?: boolean;
+            customerVisible?: boolean;
+            customerEditable?: boolean;
+            position?: number;
+        };
+        TicketFieldPatch: {
+            label?: string;
+            options?: string[];
+            requiredOnCreate?: boolean;
+            requiredOnSolve?: boolean;
+            customerVisible?: boolean;
+            customerEditable?: boolean;
+            position?: number;
         };
         TicketForCaller: components["schemas"]["Ticket"] | components["schemas"]["CustomerTicket"];
         /** @enum {string} */
@@ -3213,6 +3326,7 @@ export interface components {
             tags?: string[];
             addTags?: string[];
             removeTags?: string[];
+            customFields?: components["schemas"]["CustomFieldsInput"];
         };
         UpdateUser: {
             name?: string;
@@ -6191,6 +6305,200 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listTicketFields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TicketField"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createTicketField: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketFieldInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketField"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getTicketField: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The field's version ("7"), bumped by every change to it: send it as If-Match with a PATCH */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketField"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteTicketField: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateTicketField: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version your change is based on: if the field has changed since, nothing changes and the answer is 412 precondition_failed with the current version in details. Without it (or with *) the change applies whatever the version */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketFieldPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The field's version after the change */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketField"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];

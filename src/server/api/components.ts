@@ -13,6 +13,7 @@ import { ZConnectMailbox } from "../email/mailboxes";
 import { ZAddTicketCc, ZTicketCc } from "../email/ticket-ccs";
 import { ZIncrementalPage } from "../export/schemas";
 import { ZFlag, ZPutFlag } from "../flags/flags";
+import { ZCustomFields, ZCustomFieldsInput, ZField, ZFieldInput, ZFieldPatch } from "../fields/schemas";
 import { ZDeadLetterItem } from "../jobs/manage-dead-letters";
 import { ZNotification } from "../notifications/list-notifications";
 import { ZSlaSettings } from "../orgs/customer-sla";
@@ -46,6 +47,11 @@ export const COMPONENT_SCHEMAS: readonly (readonly [string, ZodType])[] = [
   ["TicketForCaller", ZTicketForCaller],
   ["CreateTicket", ZCreateTicket],
   ["UpdateTicket", ZUpdateTicket],
+  ["CustomFields", ZCustomFields],
+  ["CustomFieldsInput", ZCustomFieldsInput],
+  ["TicketField", ZField],
+  ["TicketFieldInput", ZFieldInput],
+  ["TicketFieldPatch", ZFieldPatch],
   ["Comment", ZComment],
   ["CreateComment", ZCreateComment],
   ["TicketEvent", ZTicketEvent],

@@ -6,6 +6,7 @@ import { AUTH_OPERATIONS } from "./routes/auth";
 import { AUTOMATION_OPERATIONS } from "./routes/automation";
 import { EMAIL_OPERATIONS } from "./routes/email";
 import { EXPORT_OPERATIONS } from "./routes/export";
+import { FIELD_OPERATIONS } from "./routes/fields";
 import { FEATURE_FLAG_OPERATIONS } from "./routes/feature-flags";
 import { JOB_OPERATIONS } from "./routes/jobs";
 import { ME_OPERATIONS } from "./routes/me";
@@ -28,6 +29,7 @@ export const TABLE: readonly ApiOperation[] = [
   ...EMAIL_OPERATIONS,
   ...EXPORT_OPERATIONS,
   ...FEATURE_FLAG_OPERATIONS,
+  ...FIELD_OPERATIONS,
   ...JOB_OPERATIONS,
   ...ME_OPERATIONS,
   ...NOTIFICATION_OPERATIONS,

@@ -17,6 +17,7 @@ import { assertCan, assertMayCreateTicketWith } from "../authz/permissions";
 import type { AnyTicketView, CreateTicket } from "./schemas";
 import type { CommentVia } from "./comment-via";
 import { ticketColumns, ticketViewer } from "./ticket-view";
+import { applyCustomFields } from "../fields/custom-values";
 
 /**
  * Opens a ticket with its first message. Customers are always their own requester and may not set
@@ -39,6 +40,8 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
     }
     requesterId = r.id;
   }
+  // Checked against the org's field definitions; mail has no form, so required fields are not asked of it.
+  const custom = await applyCustomFields(scope, { current: {}, input: input.customFields, creating: via.channel !== "email" });
   const number = await nextTicketNumber(tx, user.orgId);
   const now = new Date();
   const [created] = await tx
@@ -50,6 +53,7 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
       requesterId,
       priority: input.priority ?? "normal",
       tags: input.tags ?? [],
+      customFields: custom?.values ?? {},
       status: "new",
       createdAt: now,
       updatedAt: now,
@@ -64,7 +68,7 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
     action: "ticket.created",
     entityType: "ticket",
     entityId: ticket.id,
-    data: { number, subject: ticket.subject, priority: ticket.priority, requesterId, tags: ticket.tags, commentId: comment!.id },
+    data: { number, subject: ticket.subject, priority: ticket.priority, requesterId, tags: ticket.tags, commentId: comment!.id, ...(custom && Object.keys(custom.values).length ? { customFields: custom.values } : {}) },
   });
   await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.created", ticketId: ticket.id, actorId: user.userId, snapshot: await snapshotTicketEvent(tx, ticket.id) });
   // The org's triggers run last, in this transaction, on the ticket as written (SPEC §12).
