@@ -13,6 +13,7 @@ import { ZConnectMailbox } from "../email/mailboxes";
 import { ZAddTicketCc, ZTicketCc } from "../email/ticket-ccs";
 import { ZIncrementalPage } from "../export/schemas";
 import { ZFlag, ZPutFlag } from "../flags/flags";
+import { ZView, ZViewInput, ZViewPatch } from "../views/schemas";
 import { ZCustomFields, ZCustomFieldsInput, ZField, ZFieldInput, ZFieldPatch } from "../fields/schemas";
 import { ZDeadLetterItem } from "../jobs/manage-dead-letters";
 import { ZNotification } from "../notifications/list-notifications";
@@ -52,6 +53,9 @@ export const COMPONENT_SCHEMAS: readonly (readonly [string, ZodType])[] = [
   ["TicketField", ZField],
   ["TicketFieldInput", ZFieldInput],
   ["TicketFieldPatch", ZFieldPatch],
+  ["View", ZView],
+  ["ViewInput", ZViewInput],
+  ["ViewPatch", ZViewPatch],
   ["Comment", ZComment],
   ["CreateComment", ZCreateComment],
   ["TicketEvent", ZTicketEvent],

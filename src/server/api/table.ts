@@ -16,6 +16,7 @@ import { SLA_POLICY_OPERATIONS } from "./routes/sla-policies";
 import { TICKET_OPERATIONS } from "./routes/tickets";
 import { TOKEN_OPERATIONS } from "./routes/tokens";
 import { USER_OPERATIONS } from "./routes/users";
+import { VIEW_OPERATIONS } from "./routes/views";
 import { WEBHOOK_OPERATIONS } from "./routes/webhooks";
 
 // Every operation the /api/v1 catch-all serves and the OpenAPI document lists: every /api/v1
@@ -38,5 +39,6 @@ export const TABLE: readonly ApiOperation[] = [
   ...TICKET_OPERATIONS,
   ...TOKEN_OPERATIONS,
   ...USER_OPERATIONS,
+  ...VIEW_OPERATIONS,
   ...WEBHOOK_OPERATIONS,
 ];
