@@ -146,6 +146,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tickets/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change many tickets as one background job: the selected ticketIds or every ticket matching filters (at most 10,000), set as a PATCH body or a macro's actions
+         * @description Answers the job at once (state queued); GET /api/v1/bulk-jobs/{id} shows its progress and, per ticket that could not change, why. Each ticket is changed, checked and audited as its own PATCH would be.
+         *
+         *     Who may call it: Agents and admins.
+         */
+        post: operations["startBulkTicketChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bulk-jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A bulk change's progress (processed of total, changed) and the tickets that could not change, with why
+         * @description A bulk change's progress (processed of total, changed) and the tickets that could not change, with why
+         *
+         *     Who may call it: Agents and admins.
+         */
+        get: operations["getBulkTicketChange"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/triggers": {
         parameters: {
             query?: never;
@@ -2061,6 +2105,38 @@ export interface components {
             requestId: string | null;
             hash: string;
             prevHash: string;
+        };
+        BulkTicketChange: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            state: "queued" | "running" | "done" | "failed";
+            action: {
+                [key: string]: unknown;
+            };
+            total: number;
+            processed: number;
+            changed: number;
+            failures: {
+                /** Format: uuid */
+                ticketId: string;
+                number: number | null;
+                code: string;
+                message: string;
+            }[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
+        BulkTicketChangeInput: {
+            ticketIds?: string[];
+            filters?: {
+                [key: string]: string;
+            };
+            set?: components["schemas"]["UpdateTicket"];
+            /** Format: uuid */
+            macroId?: string;
         };
         ChangePassword: {
             currentPassword: string;
@@ -3995,6 +4071,84 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    startBulkTicketChange: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkTicketChangeInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkTicketChange"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getBulkTicketChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkTicketChange"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

@@ -13,6 +13,7 @@ import { ZConnectMailbox } from "../email/mailboxes";
 import { ZAddTicketCc, ZTicketCc } from "../email/ticket-ccs";
 import { ZIncrementalPage } from "../export/schemas";
 import { ZFlag, ZPutFlag } from "../flags/flags";
+import { ZBulkInput, ZBulkJob } from "../bulk/schemas";
 import { ZView, ZViewInput, ZViewPatch } from "../views/schemas";
 import { ZCustomFields, ZCustomFieldsInput, ZField, ZFieldInput, ZFieldPatch } from "../fields/schemas";
 import { ZDeadLetterItem } from "../jobs/manage-dead-letters";
@@ -56,6 +57,8 @@ export const COMPONENT_SCHEMAS: readonly (readonly [string, ZodType])[] = [
   ["View", ZView],
   ["ViewInput", ZViewInput],
   ["ViewPatch", ZViewPatch],
+  ["BulkTicketChange", ZBulkJob],
+  ["BulkTicketChangeInput", ZBulkInput],
   ["Comment", ZComment],
   ["CreateComment", ZCreateComment],
   ["TicketEvent", ZTicketEvent],

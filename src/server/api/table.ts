@@ -2,6 +2,7 @@ import "server-only";
 import type { ApiOperation } from "./operation";
 import { ATTACHMENT_OPERATIONS } from "./routes/attachments";
 import { AUDIT_OPERATIONS } from "./routes/audit";
+import { BULK_OPERATIONS } from "./routes/bulk";
 import { AUTH_OPERATIONS } from "./routes/auth";
 import { AUTOMATION_OPERATIONS } from "./routes/automation";
 import { EMAIL_OPERATIONS } from "./routes/email";
@@ -26,6 +27,7 @@ export const TABLE: readonly ApiOperation[] = [
   ...ATTACHMENT_OPERATIONS,
   ...AUDIT_OPERATIONS,
   ...AUTH_OPERATIONS,
+  ...BULK_OPERATIONS,
   ...AUTOMATION_OPERATIONS,
   ...EMAIL_OPERATIONS,
   ...EXPORT_OPERATIONS,
