@@ -77,12 +77,15 @@ describe("bulk changes", () => {
     expect((await progress(B.customer, b.body.id)).status).toBe(403);
   });
 
-  it("changes 10,000 tickets in batches, with progress visible while it runs and each ticket audited", { timeout: 900_000 }, async () => {
+  // 10,000 by default (the issue's size); BULK_TEST_TICKETS=500 for a quick run on a busy machine.
+  const N = Number(process.env.BULK_TEST_TICKETS ?? 10_000);
+  it(`changes ${N} tickets in batches, with progress visible while it runs and each ticket audited`, { timeout: 3_600_000 }, async () => {
     const W = await createWorld();
-    await insertTickets(W, 10_000, { subject: "Bulk" });
+    await insertTickets(W, N, { subject: "Bulk" });
+    const started = performance.now();
     const r = await start(W.agent, { filters: { status: "open" }, set: { addTags: ["migrated"] } });
     expect(r.status, r.text).toBe(201);
-    expect(r.body.total).toBe(10_000);
+    expect(r.body.total).toBe(N);
     const seen: number[] = [];
     let running = true;
     const run = runBulkJob({ orgId: W.org.id, jobId: r.body.id }).finally(() => (running = false));
@@ -90,16 +93,17 @@ describe("bulk changes", () => {
       seen.push((await progress(W.agent, r.body.id)).body.processed);
       await new Promise((res) => setTimeout(res, 250));
     }
-    expect(await run).toEqual({ processed: 10_000, changed: 10_000 });
+    expect(await run).toEqual({ processed: N, changed: N });
+    console.info(`bulk: ${N} tickets in ${Math.round(performance.now() - started)} ms`);
     // Progress was committed batch by batch: readers saw it grow between 0 and the end, in steps of the batch.
-    const between = seen.filter((n) => n > 0 && n < 10_000);
+    const between = seen.filter((n) => n > 0 && n < N);
     expect(between.length).toBeGreaterThan(0);
     expect(between.every((n) => n % 100 === 0)).toBe(true);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
-    expect((await progress(W.agent, r.body.id)).body).toMatchObject({ state: "done", processed: 10_000, changed: 10_000, failures: [] });
-    expect(await count(W.org.id, sql`'migrated' = any(tags)`)).toBe(10_000);
+    expect((await progress(W.agent, r.body.id)).body).toMatchObject({ state: "done", processed: N, changed: N, failures: [] });
+    expect(await count(W.org.id, sql`'migrated' = any(tags)`)).toBe(N);
     const audited = await unsafeWithSystem((tx) =>
       tx.execute<{ n: string }>(sql`select count(*) as n from audit_events where org_id = ${W.org.id} and action = 'ticket.updated' and actor_id = ${W.agent.id}`));
-    expect(Number(audited.rows[0]!.n)).toBe(10_000);
+    expect(Number(audited.rows[0]!.n)).toBe(N);
   });
 });
