@@ -146,6 +146,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tickets/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change many tickets as one background job: the selected ticketIds or every ticket matching filters (at most 10,000), set as a PATCH body or a macro's actions
+         * @description Answers the job at once (state queued); GET /api/v1/bulk-jobs/{id} shows its progress and, per ticket that could not change, why. Each ticket is changed, checked and audited as its own PATCH would be.
+         *
+         *     Who may call it: Agents and admins.
+         */
+        post: operations["startBulkTicketChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bulk-jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A bulk change's progress (processed of total, changed) and the tickets that could not change, with why
+         * @description A bulk change's progress (processed of total, changed) and the tickets that could not change, with why
+         *
+         *     Who may call it: Agents and admins.
+         */
+        get: operations["getBulkTicketChange"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/triggers": {
         parameters: {
             query?: never;
@@ -1108,6 +1152,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's custom ticket fields in display order (customers: the customer-visible ones, for their new-ticket form)
+         * @description The org's custom ticket fields in display order (customers: the customer-visible ones, for their new-ticket form)
+         *
+         *     Who may call it: Any signed-in user: customer, agent or admin (what each may see and change is the operation's own rule).
+         */
+        get: operations["listTicketFields"];
+        put?: never;
+        /**
+         * Define a custom ticket field (409 when the key is taken); its values go in tickets' customFields under its key
+         * @description Define a custom ticket field (409 when the key is taken); its values go in tickets' customFields under its key
+         *
+         *     Who may call it: Admins.
+         */
+        post: operations["createTicketField"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fields/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One custom ticket field
+         * @description One custom ticket field
+         *
+         *     Who may call it: Admins.
+         */
+        get: operations["getTicketField"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a field and its values on every ticket of the org
+         * @description Delete a field and its values on every ticket of the org
+         *
+         *     Who may call it: Admins.
+         */
+        delete: operations["deleteTicketField"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a field's label, options, flags or position (key and type are fixed; stored values are kept)
+         * @description Change a field's label, options, flags or position (key and type are fixed; stored values are kept)
+         *
+         *     Who may call it: Admins.
+         */
+        patch: operations["updateTicketField"];
+        trace?: never;
+    };
     "/api/v1/jobs/dead": {
         parameters: {
             query?: never;
@@ -1533,7 +1639,7 @@ export interface paths {
         };
         /**
          * List tickets you may see (filters, sort, full-text q, keyset cursor). Customers get the customer view (no priority, tags, assignee; SLA fields only when the org shows them) and a 403 for filters or sorts on those fields
-         * @description List tickets you may see (filters, sort, full-text q, keyset cursor). Customers get the customer view (no priority, tags, assignee; SLA fields only when the org shows them) and a 403 for filters or sorts on those fields
+         * @description Custom fields: `cf.<key>=<value>` (one parameter per field, e.g. `?cf.plan=pro&cf.seats=5`) keeps the tickets whose field `key` (GET /api/v1/fields) has that value, read by the field's type: a number, `true`/`false`, a date `YYYY-MM-DD`, one of its options (multiselect: tickets whose selection includes it). An unknown field or a value of the wrong type is 400; customers may filter on customer-visible fields only (403).
          *
          *     Who may call it: Any signed-in user: customer, agent or admin (what each may see and change is the operation's own rule).
          *
@@ -1776,6 +1882,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's views in sidebar order (personal, the org's, their groups'; the built-in ones included) with their ticket counts (capped at 1,001)
+         * @description The caller's views in sidebar order (personal, the org's, their groups'; the built-in ones included) with their ticket counts (capped at 1,001)
+         *
+         *     Who may call it: Agents and admins.
+         */
+        get: operations["listViews"];
+        put?: never;
+        /**
+         * Save a view: GET /tickets filters (cf.<key> included), columns and sort; personal (any agent) or shared with the org or a group (admins)
+         * @description Save a view: GET /tickets filters (cf.<key> included), columns and sort; personal (any agent) or shared with the org or a group (admins)
+         *
+         *     Who may call it: Agents and admins.
+         */
+        post: operations["createView"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the order of the shared views (admins): ids lists every shared view exactly once, first to last
+         * @description Set the order of the shared views (admins): ids lists every shared view exactly once, first to last
+         *
+         *     Who may call it: Admins.
+         */
+        put: operations["reorderViews"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/views/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One view the caller may see
+         * @description One view the caller may see
+         *
+         *     Who may call it: Agents and admins.
+         */
+        get: operations["getView"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a view (personal: its owner; shared: admins); built-in views are hidden instead (409)
+         * @description Delete a view (personal: its owner; shared: admins); built-in views are hidden instead (409)
+         *
+         *     Who may call it: Agents and admins.
+         */
+        delete: operations["deleteView"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a view (personal: its owner; shared: admins), or hide/show a shared one
+         * @description Change a view (personal: its owner; shared: admins), or hide/show a shared one
+         *
+         *     Who may call it: Agents and admins.
+         */
+        patch: operations["updateView"];
+        trace?: never;
+    };
     "/api/v1/webhooks": {
         parameters: {
             query?: never;
@@ -1916,6 +2106,38 @@ export interface components {
             hash: string;
             prevHash: string;
         };
+        BulkTicketChange: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            state: "queued" | "running" | "done" | "failed";
+            action: {
+                [key: string]: unknown;
+            };
+            total: number;
+            processed: number;
+            changed: number;
+            failures: {
+                /** Format: uuid */
+                ticketId: string;
+                number: number | null;
+                code: string;
+                message: string;
+            }[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
+        BulkTicketChangeInput: {
+            ticketIds?: string[];
+            filters?: {
+                [key: string]: string;
+            };
+            set?: components["schemas"]["UpdateTicket"];
+            /** Format: uuid */
+            macroId?: string;
+        };
         ChangePassword: {
             currentPassword: string;
             newPassword: string;
@@ -2044,6 +2266,7 @@ export interface components {
             tags?: string[];
             /** Format: uuid */
             requesterId?: string;
+            customFields?: components["schemas"]["CustomFieldsInput"];
         };
         CreateUser: {
             email: string;
@@ -2067,6 +2290,7 @@ export interface components {
             status: components["schemas"]["TicketStatus"];
             /** Format: uuid */
             requesterId: string;
+            customFields: components["schemas"]["CustomFields"];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2105,6 +2329,14 @@ export interface components {
                     paused: boolean;
                 };
             };
+        };
+        /** @description Values of the org's custom ticket fields by key; customers see customer-visible fields only. */
+        CustomFields: {
+            [key: string]: string | number | boolean | string[];
+        };
+        /** @description Values of the org's custom ticket fields by key (GET /api/v1/fields): text and textarea a string, integer and decimal a number, date YYYY-MM-DD, checkbox a boolean, dropdown one of its options, multiselect a list of them; null clears a value. An unknown key, a wrong type or an unknown option is 400; customers may set customer-editable fields only (403). */
+        CustomFieldsInput: {
+            [key: string]: string | number | boolean | string[] | (null);
         };
         DeadLetter: {
             /** Format: uuid */
@@ -2196,6 +2428,7 @@ export interface components {
                 /** Format: uuid */
                 groupId: string | null;
                 tags: string[];
+                customFields: components["schemas"]["CustomFields"];
                 /** Format: date-time */
                 createdAt: string;
                 /** Format: date-time */
@@ -3093,6 +3326,7 @@ export interface components {
             /** Format: uuid */
             groupId: string | null;
             tags: string[];
+            customFields: components["schemas"]["CustomFields"];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -3151,6 +3385,45 @@ export interface components {
                 [key: string]: unknown;
             };
             seq: number | null;
+        };
+        TicketField: {
+            /** Format: uuid */
+            id: string;
+            key: string;
+            label: string;
+            /** @enum {string} */
+            type: "text" | "textarea" | "integer" | "decimal" | "date" | "checkbox" | "dropdown" | "multiselect";
+            options: string[];
+            requiredOnCreate: boolean;
+            requiredOnSolve: boolean;
+            customerVisible: boolean;
+            customerEditable: boolean;
+            position: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        TicketFieldInput: {
+            key: string;
+            label: string;
+            /** @enum {string} */
+            type: "text" | "textarea" | "integer" | "decimal" | "date" | "checkbox" | "dropdown" | "multiselect";
+            options?: string[];
+            requiredOnCreate?: boolean;
+            requiredOnSolve?: boolean;
+            customerVisible?: boolean;
+            customerEditable?: boolean;
+            position?: number;
+        };
+        TicketFieldPatch: {
+            label?: string;
+            options?: string[];
+            requiredOnCreate?: boolean;
+            requiredOnSolve?: boolean;
+            customerVisible?: boolean;
+            customerEditable?: boolean;
+            position?: number;
         };
         TicketForCaller: components["schemas"]["Ticket"] | components["schemas"]["CustomerTicket"];
         /** @enum {string} */
@@ -3213,6 +3486,7 @@ export interface components {
             tags?: string[];
             addTags?: string[];
             removeTags?: string[];
+            customFields?: components["schemas"]["CustomFieldsInput"];
         };
         UpdateUser: {
             name?: string;
@@ -3262,6 +3536,56 @@ export interface components {
                 since: string;
                 reason: string;
             } | null;
+        };
+        View: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            sharing: "personal" | "org" | "group";
+            /** Format: uuid */
+            ownerId: string | null;
+            /** Format: uuid */
+            groupId: string | null;
+            builtinKey: string | null;
+            filters: {
+                [key: string]: string;
+            };
+            columns: string[];
+            sort: string;
+            position: number;
+            hidden: boolean;
+            count?: number;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ViewInput: {
+            name: string;
+            /**
+             * @default personal
+             * @enum {string}
+             */
+            sharing: "personal" | "org" | "group";
+            /** Format: uuid */
+            groupId?: string;
+            /** @default {} */
+            filters: {
+                [key: string]: string;
+            };
+            columns?: (("number" | "subject" | "status" | "priority" | "requester" | "assignee" | "group" | "tags" | "createdAt" | "updatedAt" | "resolveDue") | string)[];
+            /** @enum {string} */
+            sort?: "updatedAt" | "createdAt" | "resolveDue" | "priority" | "-updatedAt" | "-createdAt" | "-resolveDue" | "-priority";
+            position?: number;
+        };
+        ViewPatch: {
+            name?: string;
+            filters?: {
+                [key: string]: string;
+            };
+            columns?: (("number" | "subject" | "status" | "priority" | "requester" | "assignee" | "group" | "tags" | "createdAt" | "updatedAt" | "resolveDue") | string)[];
+            /** @enum {string} */
+            sort?: "updatedAt" | "createdAt" | "resolveDue" | "priority" | "-updatedAt" | "-createdAt" | "-resolveDue" | "-priority";
+            hidden?: boolean;
         };
         Webhook: {
             /** Format: uuid */
@@ -3747,6 +4071,84 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    startBulkTicketChange: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkTicketChangeInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkTicketChange"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getBulkTicketChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkTicketChange"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -6198,6 +6600,200 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listTicketFields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TicketField"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createTicketField: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketFieldInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketField"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getTicketField: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The field's version ("7"), bumped by every change to it: send it as If-Match with a PATCH */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketField"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteTicketField: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateTicketField: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version your change is based on: if the field has changed since, nothing changes and the answer is 412 precondition_failed with the current version in details. Without it (or with *) the change applies whatever the version */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketFieldPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The field's version after the change */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketField"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listDeadLetters: {
         parameters: {
             query?: {
@@ -7715,6 +8311,242 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listViews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["View"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createView: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ViewInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["View"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    reorderViews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["View"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The view's version ("7"): send it as If-Match with a PATCH */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["View"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateView: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version your change is based on: 412 precondition_failed with the current version when it has changed since */
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ViewPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The view's version after the change */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["View"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

@@ -36,7 +36,7 @@ describe("the customer view of a ticket in the API", () => {
   it("GET, list, create and PATCH give a customer no tags, priority, assignee or SLA fields", async () => {
     const one = await api.getTicket(w.customer, ticketId);
     expect(one.status).toBe(200);
-    expect(Object.keys(one.body).sort()).toEqual(["createdAt", "id", "number", "requesterId", "status", "subject", "updatedAt"]);
+    expect(Object.keys(one.body).sort()).toEqual(["createdAt", "customFields", "id", "number", "requesterId", "status", "subject", "updatedAt"]);
     const list = await api.listTickets(w.customer);
     const row = list.body.data.find((t: { id: string }) => t.id === ticketId);
     expect(row).toBeDefined();

@@ -280,6 +280,10 @@ const SAMPLES: Record<string, Sample> = {
     return { path: `/api/v1/tickets/${(await newTicket(x.customer)).id}/macros/${macro.body.id}/apply`, who: x.agent };
   },
   rotateInboundEmailSecret: async (x) => ({ path: "/api/v1/email/inbound-secret", who: x.admin }),
+  createView: async (x) => ({ path: "/api/v1/views", body: { name: `idem-${uniq()}`, filters: { status: "open" } }, who: x.agent }),
+  // Only queued here (no worker runs in this file): a retry must not queue a second job.
+  startBulkTicketChange: async (x) => ({ path: "/api/v1/tickets/bulk", body: { ticketIds: [(await newTicket(x.customer)).id], set: { addTags: ["idem"] } }, who: x.agent }),
+  createTicketField: async (x) => ({ path: "/api/v1/fields", body: { key: `idem_${uniq().replace(/-/g, "")}`, label: "Idem", type: "text" }, who: x.admin }),
 };
 
 async function send(s: Awaited<ReturnType<Sample>>, key: string): Promise<CallResult> {

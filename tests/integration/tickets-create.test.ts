@@ -17,13 +17,13 @@ describe("POST /api/v1/tickets", () => {
     // The customer view (issue 18 item 10, issue 11 item 6): no priority, tags, assignee or SLA.
     // Until then this test asserted that the customer saw all of them.
     expect(r.body).toMatchObject({ subject: "Cannot log in", status: "new", requesterId: w.customer.id });
-    expect(Object.keys(r.body).sort()).toEqual(["createdAt", "id", "number", "requesterId", "status", "subject", "updatedAt"]);
+    expect(Object.keys(r.body).sort()).toEqual(["createdAt", "customFields", "id", "number", "requesterId", "status", "subject", "updatedAt"]);
     const t = (await api.getTicket(w.agent, r.body.id)).body;
     expect(t).toMatchObject({
       subject: "Cannot log in", status: "new", priority: "normal", requesterId: w.customer.id, assigneeId: null,
       tags: [], firstResponseAt: null, resolvedAt: null,
     });
-    expect(Object.keys(t).sort()).toEqual(["assigneeId", "groupId", "createdAt", "firstResponseAt", "firstResponseDue", "id", "number", "priority", "requesterId", "resolveDue", "resolvedAt", "sla", "status", "subject", "tags", "updatedAt"].sort());
+    expect(Object.keys(t).sort()).toEqual(["assigneeId", "groupId", "createdAt", "customFields", "firstResponseAt", "firstResponseDue", "id", "number", "priority", "requesterId", "resolveDue", "resolvedAt", "sla", "status", "subject", "tags", "updatedAt"].sort());
     // normal: 8 h first response, 48 h resolution, wall clock in this world's policies
     const created = new Date(t.createdAt).getTime();
     expect(created).toBeGreaterThanOrEqual(before - 1000);

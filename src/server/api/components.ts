@@ -13,6 +13,9 @@ import { ZConnectMailbox } from "../email/mailboxes";
 import { ZAddTicketCc, ZTicketCc } from "../email/ticket-ccs";
 import { ZIncrementalPage } from "../export/schemas";
 import { ZFlag, ZPutFlag } from "../flags/flags";
+import { ZBulkInput, ZBulkJob } from "../bulk/schemas";
+import { ZView, ZViewInput, ZViewPatch } from "../views/schemas";
+import { ZCustomFields, ZCustomFieldsInput, ZField, ZFieldInput, ZFieldPatch } from "../fields/schemas";
 import { ZDeadLetterItem } from "../jobs/manage-dead-letters";
 import { ZNotification } from "../notifications/list-notifications";
 import { ZSlaSettings } from "../orgs/customer-sla";
@@ -46,6 +49,16 @@ export const COMPONENT_SCHEMAS: readonly (readonly [string, ZodType])[] = [
   ["TicketForCaller", ZTicketForCaller],
   ["CreateTicket", ZCreateTicket],
   ["UpdateTicket", ZUpdateTicket],
+  ["CustomFields", ZCustomFields],
+  ["CustomFieldsInput", ZCustomFieldsInput],
+  ["TicketField", ZField],
+  ["TicketFieldInput", ZFieldInput],
+  ["TicketFieldPatch", ZFieldPatch],
+  ["View", ZView],
+  ["ViewInput", ZViewInput],
+  ["ViewPatch", ZViewPatch],
+  ["BulkTicketChange", ZBulkJob],
+  ["BulkTicketChangeInput", ZBulkInput],
   ["Comment", ZComment],
   ["CreateComment", ZCreateComment],
   ["TicketEvent", ZTicketEvent],

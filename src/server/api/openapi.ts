@@ -61,6 +61,8 @@ export const TAGS: Record<string, string> = {
   audit: "The tamper-evident audit chain.",
   jobs: "Background jobs that failed for good (dead letters).",
   operations: "Feature switches of the organization.",
+  fields: "Custom ticket fields: definitions an admin manages; tickets carry their values as customFields and are filtered with ?cf.<key>=.",
+  views: "Saved ticket views: filters, columns and sort, personal or shared with the org or a group, with counts.",
   automation: "Triggers, time rules (automations), agent groups and macros: the rules that route, tag, assign and escalate tickets, and one-click answers.",
 };
 

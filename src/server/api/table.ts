@@ -2,10 +2,12 @@ import "server-only";
 import type { ApiOperation } from "./operation";
 import { ATTACHMENT_OPERATIONS } from "./routes/attachments";
 import { AUDIT_OPERATIONS } from "./routes/audit";
+import { BULK_OPERATIONS } from "./routes/bulk";
 import { AUTH_OPERATIONS } from "./routes/auth";
 import { AUTOMATION_OPERATIONS } from "./routes/automation";
 import { EMAIL_OPERATIONS } from "./routes/email";
 import { EXPORT_OPERATIONS } from "./routes/export";
+import { FIELD_OPERATIONS } from "./routes/fields";
 import { FEATURE_FLAG_OPERATIONS } from "./routes/feature-flags";
 import { JOB_OPERATIONS } from "./routes/jobs";
 import { ME_OPERATIONS } from "./routes/me";
@@ -15,6 +17,7 @@ import { SLA_POLICY_OPERATIONS } from "./routes/sla-policies";
 import { TICKET_OPERATIONS } from "./routes/tickets";
 import { TOKEN_OPERATIONS } from "./routes/tokens";
 import { USER_OPERATIONS } from "./routes/users";
+import { VIEW_OPERATIONS } from "./routes/views";
 import { WEBHOOK_OPERATIONS } from "./routes/webhooks";
 
 // Every operation the /api/v1 catch-all serves and the OpenAPI document lists: every /api/v1
@@ -24,10 +27,12 @@ export const TABLE: readonly ApiOperation[] = [
   ...ATTACHMENT_OPERATIONS,
   ...AUDIT_OPERATIONS,
   ...AUTH_OPERATIONS,
+  ...BULK_OPERATIONS,
   ...AUTOMATION_OPERATIONS,
   ...EMAIL_OPERATIONS,
   ...EXPORT_OPERATIONS,
   ...FEATURE_FLAG_OPERATIONS,
+  ...FIELD_OPERATIONS,
   ...JOB_OPERATIONS,
   ...ME_OPERATIONS,
   ...NOTIFICATION_OPERATIONS,
@@ -36,5 +41,6 @@ export const TABLE: readonly ApiOperation[] = [
   ...TICKET_OPERATIONS,
   ...TOKEN_OPERATIONS,
   ...USER_OPERATIONS,
+  ...VIEW_OPERATIONS,
   ...WEBHOOK_OPERATIONS,
 ];

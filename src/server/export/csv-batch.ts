@@ -8,10 +8,18 @@ import { ByteWriter } from "./byte-writer";
 import { streamTextRows, type TextRow } from "./text-rows";
 import type { UserEmails } from "./user-emails";
 
-export const CSV_HEADER = csvRow([
+const CSV_COLUMNS = [
   "id", "number", "subject", "status", "priority", "requesterId", "requesterEmail", "assigneeId", "assigneeEmail", "tags",
   "createdAt", "updatedAt", "firstResponseDue", "firstResponseAt", "resolveDue", "resolvedAt", "closedAt",
-]);
+];
+export const CSV_HEADER = csvRow(CSV_COLUMNS);
+
+/** The header with one `cf.<key>` column per custom field of the org, after the fixed columns (decision 050). */
+export const csvHeader = (fieldKeys: readonly string[]) => csvRow([...CSV_COLUMNS, ...fieldKeys.map((k) => `cf.${k}`)]);
+
+/** A custom field value as one CSV cell: a multiselect's options joined by "; ". */
+const fieldCell = (v: unknown): string | number | null =>
+  v === undefined || v === null ? null : typeof v === "number" ? v : Array.isArray(v) ? v.join("; ") : String(v);
 
 const TIMESTAMPS = [tickets.createdAt, tickets.updatedAt, tickets.firstResponseDue, tickets.firstResponseAt, tickets.resolveDue, tickets.resolvedAt, tickets.closedAt];
 
@@ -26,7 +34,8 @@ export function csvBatchQuery(orgId: string, opts: BatchOptions): SQL {
   return sql`select ${tickets.id}::text || ',' || ${tickets.number}::text, ${tickets.subject},
       ${tickets.status}::text || ',' || ${tickets.priority}::text, ${tickets.requesterId},
       ${tickets.assigneeId}, array_to_string(${tickets.tags}, ' '),
-      concat_ws(',', ${sql.join(TIMESTAMPS.map((c) => sql`coalesce(${utcJson(c)}, '')`), sql`, `)})
+      concat_ws(',', ${sql.join(TIMESTAMPS.map((c) => sql`coalesce(${utcJson(c)}, '')`), sql`, `)}),
+      nullif(${tickets.customFields}, '{}'::jsonb)::text
     from ${tickets}
     where ${keysetWhere(orgId, opts)}
     order by ${keysetOrder}
@@ -47,7 +56,7 @@ function writeTimestamps(out: ByteWriter, tail: string) {
   }
 }
 
-function writeRecord(out: ByteWriter, r: TextRow, requesterEmail: string | null, assigneeEmail: string | null) {
+function writeRecord(out: ByteWriter, r: TextRow, requesterEmail: string | null, assigneeEmail: string | null, fieldKeys: readonly string[]) {
   out.ascii(r[0]!); // id,number
   out.byte(COMMA);
   out.text(csvCell(r[1])); // subject
@@ -65,6 +74,13 @@ function writeRecord(out: ByteWriter, r: TextRow, requesterEmail: string | null,
   out.text(csvCell(r[5])); // tags
   out.byte(COMMA);
   writeTimestamps(out, r[6]!);
+  if (fieldKeys.length) {
+    const values = r[7] ? (JSON.parse(r[7]) as Record<string, unknown>) : {};
+    for (const k of fieldKeys) {
+      out.byte(COMMA);
+      out.text(csvCell(fieldCell(values[k])));
+    }
+  }
   out.byte(CR);
   out.byte(LF);
 }
@@ -75,7 +91,7 @@ function writeRecord(out: ByteWriter, r: TextRow, requesterEmail: string | null,
  * written after one lookup of the batch's new users, so the records keep their order.
  */
 export async function readCsvBatch(
-  tx: Tx, orgId: string, opts: BatchOptions, emails: UserEmails,
+  tx: Tx, orgId: string, opts: BatchOptions, emails: UserEmails, fieldKeys: readonly string[] = [],
 ): Promise<{ bytes: Uint8Array; count: number; last: Position | undefined }> {
   const out = new ByteWriter(opts.limit * 360);
   const parts: ([number, number] | TextRow)[] = [];
@@ -88,7 +104,7 @@ export async function readCsvBatch(
     if (requester === undefined || assignee === undefined) {
       parts.push([from, out.length], r);
       from = out.length;
-    } else writeRecord(out, r, requester, assignee);
+    } else writeRecord(out, r, requester, assignee, fieldKeys);
   });
   if (parts.length === 0) return { bytes: out.slice(), count, last: end && lastPosition(end) };
 
@@ -98,7 +114,7 @@ export async function readCsvBatch(
   const ranges = parts.map((p) => {
     if (isRange(p)) return p;
     const start = out.length;
-    writeRecord(out, p, emails.get(p[3]!) ?? null, p[4] ? (emails.get(p[4]) ?? null) : null);
+    writeRecord(out, p, emails.get(p[3]!) ?? null, p[4] ? (emails.get(p[4]) ?? null) : null, fieldKeys);
     return [start, out.length] as const;
   });
   const bytes = Buffer.allocUnsafe(out.length);

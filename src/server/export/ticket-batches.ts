@@ -76,6 +76,7 @@ const decoders: Record<string, { select: (c: AnyPgColumn) => SQL; decode: Decode
   PgVarchar: { select: (c) => sql`${c}`, decode: (raw) => raw },
   PgText: { select: (c) => sql`${c}`, decode: (raw) => raw },
   PgEnumColumn: { select: (c) => sql`${c}`, decode: (raw) => raw },
+  PgJsonb: { select: (c) => sql`${c}::text`, decode: (raw) => JSON.parse(raw) },
 };
 
 /** Every ticket column but the search vector, each selected and decoded for its type (a new column type fails loudly here). */

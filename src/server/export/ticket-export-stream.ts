@@ -1,7 +1,8 @@
 import "server-only";
 import { withTenant } from "../db/tenant";
 import { logger } from "../observability/logger";
-import { CSV_HEADER, readCsvBatch } from "./csv-batch";
+import { loadFieldDefs } from "../fields/custom-values";
+import { csvHeader, readCsvBatch } from "./csv-batch";
 import { readNdjsonBatch } from "./ndjson-batch";
 import type { Position } from "./ticket-batches";
 import { UserEmails } from "./user-emails";
@@ -35,14 +36,20 @@ export function ticketExportStream(
 ): ReadableStream<Uint8Array> {
   const limit = opts.batchSize ?? EXPORT_BATCH_SIZE[opts.format];
   let cancelled = false;
-  let header = opts.format === "csv" ? new TextEncoder().encode(CSV_HEADER) : null;
+  let header = opts.format === "csv";
+  // The org's custom fields as of the first batch: one CSV column each, the same for every batch.
+  let fieldKeys: string[] | undefined;
   let next: Promise<Batch> | null = null;
   const emails = new UserEmails(orgId);
 
   const read = (after: Position | null): Promise<Batch> => {
     batchesRead++;
     const batch = { after, since: opts.updatedSince, limit };
-    const p = withTenant(orgId, (tx) => (opts.format === "csv" ? readCsvBatch(tx, orgId, batch, emails) : readNdjsonBatch(tx, orgId, batch)));
+    const p = withTenant(orgId, async (tx) => {
+      if (opts.format !== "csv") return readNdjsonBatch(tx, orgId, batch);
+      fieldKeys ??= (await loadFieldDefs(tx)).map((d) => d.key);
+      return readCsvBatch(tx, orgId, batch, emails, fieldKeys);
+    });
     // A read-ahead whose consumer went away must not become an unhandled rejection.
     p.catch(() => undefined);
     return p;
@@ -58,8 +65,8 @@ export function ticketExportStream(
           if (cancelled) return;
           const more = batch.last !== undefined && batch.count === limit;
           if (more) next = read(batch.last!);
-          if (header) controller.enqueue(header);
-          header = null;
+          if (header) controller.enqueue(new TextEncoder().encode(csvHeader(fieldKeys ?? [])));
+          header = false;
           if (batch.bytes.byteLength > 0) controller.enqueue(batch.bytes);
           if (!more) controller.close();
         } catch (err) {

@@ -24,6 +24,8 @@ export const ZInboundEmailJob = z.object({ orgId: z.uuid(), inboundId: z.uuid() 
 export const ZReplyEmailJob = z.object({ orgId: z.uuid(), ticketId: z.uuid(), commentId: z.uuid() });
 /** A customer-facing template email (decision 040): `key` makes each event one email (the inbound id for an acknowledgement, the ticket version for a solve). */
 export const ZCustomerMailJob = z.object({ orgId: z.uuid(), ticketId: z.uuid(), kind: z.enum(["acknowledgement", "solved"]), key: z.string().min(1).max(100), actorId: z.uuid().nullable().optional() });
+/** A bulk change of tickets (decision 050): the bulk_jobs row holds the tickets, the change and the progress. */
+export const ZBulkJob = z.object({ orgId: z.uuid(), jobId: z.uuid() });
 export const ZReapplyJob = z.object({ orgId: z.uuid(), priority: z.enum(["low", "normal", "high", "urgent"]) });
 
 type QueueDef = {
@@ -64,6 +66,8 @@ export const QUEUES = {
   replyEmail: { name: "email-reply", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deadLetter: "email-reply-dead", retentionMinutes: keep },
   /** The acknowledgement and solve emails (templates, decision 040). */
   customerEmail: { name: "email-customer", retryLimit: 6, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deadLetter: "email-customer-dead", retentionMinutes: keep },
+  /** Bulk ticket changes: batches of 100, each its own transaction, resuming after the last committed batch on retry. */
+  bulkTickets: { name: "ticket-bulk", retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 3600 },
   notifyDead: dead("notify-dead"),
   emailDead: dead("email-dead"),
   webhookDead: dead("webhook-dead"),
@@ -74,7 +78,7 @@ export const QUEUES = {
 } satisfies Record<string, QueueDef>;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]["name"];
-export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.inboundEmail, QUEUES.replyEmail, QUEUES.customerEmail, QUEUES.slaScan, QUEUES.automationScan, QUEUES.uploadSweep, QUEUES.idempotencySweep];
+export const WORK_QUEUES = [QUEUES.notify, QUEUES.email, QUEUES.webhook, QUEUES.slaReapply, QUEUES.inboundEmail, QUEUES.replyEmail, QUEUES.customerEmail, QUEUES.slaScan, QUEUES.automationScan, QUEUES.uploadSweep, QUEUES.idempotencySweep, QUEUES.bulkTickets];
 /**
  * Queues an older version had, deleted (with their jobs and cron schedule) when the job schema is
  * prepared, so no cron keeps filling a queue nobody works: `auto-close` became each org's default

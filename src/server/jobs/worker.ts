@@ -14,8 +14,9 @@ import { unsafeScanAutomations } from "../automation/time-rules";
 import { unsafeSweepOrphanUploads } from "../attachments/sweep-orphans";
 import { unsafeSweepIdempotencyKeys } from "../idempotency/sweep";
 import { reapplyPolicy } from "../sla-policies/reapply-policy";
+import { runBulkJob } from "../bulk/run-bulk-job";
 import { BOSS_SCHEMA } from "./boss";
-import { QUEUES, WORK_QUEUES, ZEmailJob, ZInboundEmailJob, ZNotifyJob, ZReapplyJob, ZReplyEmailJob, ZCustomerMailJob, ZWebhookJob } from "./queues";
+import { QUEUES, WORK_QUEUES, ZEmailJob, ZInboundEmailJob, ZNotifyJob, ZReapplyJob, ZReplyEmailJob, ZCustomerMailJob, ZWebhookJob, ZBulkJob } from "./queues";
 import { handleReplyEmail, markReplyEmailDead } from "../email/outbound-reply";
 import { handleCustomerMail, markCustomerMailDead } from "../email/customer-mail";
 import { applyInbound, markInboundDead } from "../email/apply-inbound";
@@ -112,6 +113,7 @@ export async function startWorker(opts: {
     log.error({ queue: QUEUES.inboundEmail.name, ...job }, "inbound email dead-lettered after retries; the raw message is kept");
     await markInboundDead(job, "failed every retry (see the worker log and the dead letter)");
   });
+  await work(QUEUES.bulkTickets.name, ZBulkJob, runBulkJob);
   await work(QUEUES.slaScan.name, null, async () => {
     const r = await unsafeScanSlas();
     if (r.warnings || r.breaches) log.info({ ...r }, "sla scan recorded events");

@@ -7,19 +7,21 @@ import type { RuleSource } from "../automation/evaluate";
 import type { Tx } from "../db/tenant";
 import { adoptTriggerSet, knownTriggerSet, type RuleSet, type RunExtras } from "../automation/rule-cache";
 import { storedPolicyClock, type SlaClock } from "../sla/policy-clock";
+import type { FieldDef } from "../fields/custom-values";
 
 // What every ticket write reads of its org, cached per process (issue 16 item 2, decision 047):
 // the settings and name, the SLA policies with their calendars, and the trigger set. A write asks
 // for them in a statement it sends anyway (the org-state columns of `orgStateColumns`), which
 // returns the versions always and the contents only when they differ from this process's copy:
-// orgs.config_version (bumped by database triggers on orgs, sla_policies and calendars, drizzle/0022)
+// orgs.config_version (bumped by database triggers on orgs, sla_policies and calendars, drizzle/0022,
+// and on ticket_fields, drizzle/0024: a write checks custom field values against the definitions)
 // and automation_versions.version (bumped by every trigger change). Another process's change is so
 // seen by the next write here, with no extra round trip and no LISTEN connection.
 
 type Policy = typeof slaPolicies.$inferSelect;
 type Calendar = typeof calendars.$inferSelect;
 export type LoadedPolicy = { policy: Policy; clock: SlaClock };
-export type OrgConfig = { version: number; name: string; settings: OrgSettings; policies: Map<TicketPriority, LoadedPolicy> };
+export type OrgConfig = { version: number; name: string; settings: OrgSettings; policies: Map<TicketPriority, LoadedPolicy>; fields: FieldDef[] };
 export type OrgState = { config: OrgConfig; triggers: { set: RuleSet; extras: RunExtras } };
 
 const MAX_ORGS = 5_000;
@@ -29,7 +31,7 @@ const configs = (g.__beaconOrgConfigs ??= new Map());
 /** Row shape of the org-state columns. */
 export type OrgStateRow = {
   cv: string;
-  config: { name: string; settings: OrgSettings; policies: StoredPolicy[] } | null;
+  config: { name: string; settings: OrgSettings; policies: StoredPolicy[]; fields: Dated<FieldDef>[] } | null;
   tv: string | null;
   rules: RuleSource[] | null;
   requester: RunExtras["requester"];
@@ -40,6 +42,9 @@ type StoredPolicy = { policy: Dated<Policy>; calendar: Dated<Calendar> | null };
 const POLICY_JSON = sql.raw(`json_build_object('orgId', p.org_id, 'id', p.id, 'priority', p.priority, 'firstResponseMinutes', p.first_response_minutes,
   'resolveMinutes', p.resolve_minutes, 'nextResponseMinutes', p.next_response_minutes, 'businessHours', p.business_hours, 'calendarId', p.calendar_id,
   'pauseOn', p.pause_on, 'version', p.version, 'createdAt', p.created_at, 'updatedAt', p.updated_at)`);
+const FIELD_JSON = sql.raw(`json_build_object('orgId', f.org_id, 'id', f.id, 'key', f.key, 'label', f.label, 'type', f.type, 'options', f.options,
+  'requiredOnCreate', f.required_on_create, 'requiredOnSolve', f.required_on_solve, 'customerVisible', f.customer_visible,
+  'customerEditable', f.customer_editable, 'position', f.position, 'version', f.version, 'createdAt', f.created_at, 'updatedAt', f.updated_at)`);
 const CALENDAR_JSON = sql.raw(`case when c.id is null then null else json_build_object('orgId', c.org_id, 'id', c.id, 'name', c.name, 'timezone', c.timezone,
   'intervals', c.intervals, 'holidays', c.holidays, 'createdAt', c.created_at, 'updatedAt', c.updated_at) end`);
 
@@ -56,7 +61,8 @@ export function orgStateQuery(orgId: string, requesterId: SQL): { columns: SQL; 
   const columns = sql`o.config_version::text as cv,
     case when o.config_version = ${knownConfig?.version ?? -1} then null else json_build_object('name', o.name, 'settings', o.settings, 'policies',
       (select coalesce(json_agg(json_build_object('policy', ${POLICY_JSON}, 'calendar', ${CALENDAR_JSON})), '[]'::json)
-       from sla_policies p left join calendars c on c.org_id = p.org_id and c.id = p.calendar_id where p.org_id = o.id)) end as config,
+       from sla_policies p left join calendars c on c.org_id = p.org_id and c.id = p.calendar_id where p.org_id = o.id),
+      'fields', (select coalesce(json_agg(${FIELD_JSON} order by f.position, f.key), '[]'::json) from ticket_fields f where f.org_id = o.id)) end as config,
     v.version::text as tv,
     case when v.version is null or v.version = ${knownSet?.version ?? -1} then null else (
       select coalesce(json_agg(json_build_object('id', t.id, 'name', t.name, 'conditions', t.conditions, 'actions', t.actions)
@@ -74,7 +80,8 @@ export function orgStateQuery(orgId: string, requesterId: SQL): { columns: SQL; 
         const calendar = s.calendar ? (dated(s.calendar) as Calendar) : null;
         policies.set(policy.priority, { policy, clock: storedPolicyClock(policy, calendar) });
       }
-      config = { version, name: row.config.name, settings: row.config.settings, policies };
+      const fields = row.config.fields.map((f) => dated(f) as FieldDef);
+      config = { version, name: row.config.name, settings: row.config.settings, policies, fields };
       if (configs.size >= MAX_ORGS) configs.delete(configs.keys().next().value!);
       configs.set(orgId, config);
     }

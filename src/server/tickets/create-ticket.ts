@@ -20,6 +20,7 @@ import type { AnyTicketView, CreateTicket } from "./schemas";
 import type { CommentVia } from "./comment-via";
 import { viewerFor, type TicketRow } from "./ticket-view";
 import { snapshotJson } from "./write-sql";
+import { applyCustomFields } from "../fields/custom-values";
 
 /**
  * Opens a ticket with its first message. Customers are always their own requester and may not set
@@ -47,6 +48,8 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
     });
   }
 
+  // Checked against the org's field definitions; mail has no form, so required fields are not asked of it.
+  const custom = await applyCustomFields(scope, { current: {}, input: input.customFields, creating: via.channel !== "email", defs: state.config.fields });
   const now = new Date();
   const orgId = user.orgId;
   const priority = input.priority ?? "normal";
@@ -56,7 +59,7 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
     orgId, id: randomUUID(), number: 0, subject: input.subject, requesterId, assigneeId: null, groupId: null, status: "new", priority,
     tags: input.tags ?? [], slaPolicyId: p?.policy.id ?? null, firstResponseDue: sla?.changes.firstResponseDue ?? null, firstResponseAt: null,
     nextResponseDue: null, resolveDue: sla?.changes.resolveDue ?? null, resolvedAt: null, slaPausedAt: null, slaPausedSeconds: 0, closedAt: null,
-    version: 1, createdAt: now, updatedAt: now,
+    customFields: custom?.values ?? {}, version: 1, createdAt: now, updatedAt: now,
   };
   const commentId = randomUUID();
   const number = sql`(select ticket_seq from n)`;
@@ -79,7 +82,7 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
   parts.push(
     auditAppendCtes(
       auditActor(scope),
-      { action: "ticket.created", entityType: "ticket", entityId: ticket.id, data: { subject: ticket.subject, priority, requesterId, tags: ticket.tags, commentId } },
+      { action: "ticket.created", entityType: "ticket", entityId: ticket.id, data: { subject: ticket.subject, priority, requesterId, tags: ticket.tags, commentId, ...(custom && Object.keys(custom.values).length ? { customFields: custom.values } : {}) } },
       { key: "number", value: number },
       sql`n`,
     ),

@@ -8,7 +8,8 @@ import type { Scope } from "../core/scope";
 import { visibleTo } from "../authz/visibility";
 import { isStaff } from "../authz/permissions";
 import type { AnyTicketView, ListTickets, SortKey } from "./schemas";
-import { customerSeesSla, ticketColumns, viewerFor } from "./ticket-view";
+import { customerFieldKeys, customerSeesSla, ticketColumns, viewerFor } from "./ticket-view";
+import { customFieldConditions, loadFieldDefs, type FieldDef } from "../fields/custom-values";
 
 type Cursor = { s: string; v: string; id: string };
 const isCursor = (v: unknown): v is Cursor =>
@@ -22,8 +23,15 @@ const SORT_SQL: Record<SortKey, { expr: SQL; cast: string }> = {
   priority: { expr: sql`${tickets.priority}`, cast: "ticket_priority" },
 };
 
-/** Filters of GET /tickets, scoped to what the caller may see (RLS scopes the org). */
-export function ticketFilters(scope: { user: Pick<Scope["user"], "userId" | "role" | "orgId"> }, q: Omit<ListTickets, "limit" | "cursor" | "sort">): SQL[] {
+/**
+ * Filters of GET /tickets, scoped to what the caller may see (RLS scopes the org). Custom field
+ * filters (q.cf) need the org's field definitions (`fieldDefs`, from loadFieldDefs).
+ */
+export function ticketFilters(
+  scope: { user: Pick<Scope["user"], "userId" | "role" | "orgId"> },
+  q: Omit<ListTickets, "limit" | "cursor" | "sort">,
+  fieldDefs: readonly FieldDef[] = [],
+): SQL[] {
   // Scoped in the query as well as by row-level security (tenancy in depth).
   const where: (SQL | undefined)[] = [eq(tickets.orgId, scope.user.orgId), visibleTo(scope.user)];
   if (q.status) where.push(inArray(tickets.status, q.status));
@@ -37,6 +45,7 @@ export function ticketFilters(scope: { user: Pick<Scope["user"], "userId" | "rol
   if (q.tag) where.push(arrayContains(tickets.tags, [q.tag]));
   if (q.q) where.push(searchCondition(scope, q.q, { id: sql`${tickets.id}`, vector: sql`${tickets.searchVector}`, subject: sql`${tickets.subject}` }));
   if (q.sla) where.push(slaCondition(q.sla === "breaching" ? sql`now() + interval '2 hours'` : sql`now()`));
+  if (q.cf) where.push(...customFieldConditions(scope.user, q.cf, fieldDefs));
   return where.filter((w): w is SQL => w !== undefined);
 }
 
@@ -158,11 +167,11 @@ export async function listTickets(
   // One read of the org's setting serves both the refusal and the customer view of every row.
   const showSla = await customerSeesSla(scope);
   assertCustomerMayQuery(scope.user, q, showSla);
-  const view = viewerFor(scope.user, showSla);
+  const view = viewerFor(scope.user, showSla, await customerFieldKeys(scope));
   const desc = q.sort.startsWith("-");
   const key = (desc ? q.sort.slice(1) : q.sort) as SortKey;
   const { expr, cast } = SORT_SQL[key];
-  const where = ticketFilters(scope, { ...q, q: undefined });
+  const where = ticketFilters(scope, { ...q, q: undefined }, q.cf ? await loadFieldDefs(scope.tx) : []);
   if (q.cursor) {
     // Bound to the filters and sort it was made with (core/cursor.ts): reused with others it is a 400.
     const c = decodeCursor("tickets", q.cursor, isCursor, q);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { zEnumList, zLimit } from "../core/list-page";
 import { TICKET_PRIORITIES, TICKET_STATUSES } from "../db/schema/enums";
+import { ZCustomFields, ZCustomFieldsInput } from "../fields/schemas";
 
 // Request and response contracts of the ticket API. The OpenAPI document is generated from these.
 
@@ -33,6 +34,7 @@ export const ZCreateTicket = z.strictObject({
   priority: zPriority.optional(),
   tags: zTags.optional(),
   requesterId: z.uuid().optional(),
+  customFields: ZCustomFieldsInput.optional(),
 });
 export type CreateTicket = z.infer<typeof ZCreateTicket>;
 
@@ -52,6 +54,8 @@ export const ZUpdateTicket = z
      */
     addTags: zTags.optional(),
     removeTags: zTags.optional(),
+    /** Custom field values to set (null clears one); fields not named keep their value. */
+    customFields: ZCustomFieldsInput.optional(),
   })
   .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "nothing to change" })
   .superRefine((v, ctx) => {
@@ -71,7 +75,7 @@ export const SORT_KEYS = ["updatedAt", "createdAt", "resolveDue", "priority"] as
 export type SortKey = (typeof SORT_KEYS)[number];
 
 
-export const ZListTickets = z.strictObject({
+const ZListTicketFilters = z.object({
   limit: zLimit,
   cursor: z.string().min(1).max(2048).optional(),
   status: zEnumList(TICKET_STATUSES).optional(),
@@ -89,6 +93,30 @@ export const ZListTickets = z.strictObject({
     .optional()
     .default("-updatedAt"),
 });
+
+/** ?cf.<key>=<value>: a filter on one custom field (SPEC §13). */
+export const CF_PARAM = /^cf\.[a-z][a-z0-9_]{0,39}$/;
+
+/**
+ * GET /tickets' query: the filters above, strict (an unknown parameter is a 400 naming it), plus
+ * any number of ?cf.<key>= custom field filters, gathered into `cf` ({key: text}), which the list
+ * reads by each field's type (fields/custom-values.ts).
+ */
+export const ZListTickets = ZListTicketFilters.catchall(z.string().min(1).max(200))
+  .superRefine((v, ctx) => {
+    for (const k of Object.keys(v)) {
+      if (!(k in ZListTicketFilters.shape) && !CF_PARAM.test(k)) ctx.addIssue({ code: "custom", path: [k], message: "unknown query parameter (custom field filters are cf.<key>)" });
+    }
+  })
+  .transform((v): z.output<typeof ZListTicketFilters> & { cf?: Record<string, string> } => {
+    const known: Record<string, unknown> = {};
+    const cf: Record<string, string> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (k in ZListTicketFilters.shape) known[k] = x;
+      else cf[k.slice(3)] = x as string;
+    }
+    return { ...(known as z.output<typeof ZListTicketFilters>), ...(Object.keys(cf).length ? { cf } : {}) };
+  });
 export type ListTickets = z.infer<typeof ZListTickets>;
 
 
@@ -105,6 +133,7 @@ export const ZTicket = z.object({
   assigneeId: z.uuid().nullable(),
   groupId: z.uuid().nullable(),
   tags: z.array(z.string()),
+  customFields: ZCustomFields,
   createdAt: zIso,
   updatedAt: zIso,
   firstResponseDue: zIso.nullable(),
@@ -120,7 +149,7 @@ export type TicketView = z.infer<typeof ZTicket>;
  * assignee). The SLA fields are there only when the org shows SLA targets to customers
  * (settings.showSlaToCustomers, off by default; docs/decisions/026).
  */
-export const ZCustomerTicket = ZTicket.pick({ id: true, number: true, subject: true, status: true, requesterId: true, createdAt: true, updatedAt: true })
+export const ZCustomerTicket = ZTicket.pick({ id: true, number: true, subject: true, status: true, requesterId: true, customFields: true, createdAt: true, updatedAt: true })
   .extend(ZTicket.pick({ firstResponseDue: true, firstResponseAt: true, resolveDue: true, resolvedAt: true, sla: true }).partial().shape)
   .meta({ description: "The customer view: what a ticket's requester may see. SLA fields only when the org shows SLA targets to customers." });
 export type CustomerTicketView = z.infer<typeof ZCustomerTicket>;

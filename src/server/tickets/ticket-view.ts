@@ -4,6 +4,7 @@ import type { Tx } from "../db/tenant";
 import type { Principal } from "../core/principal";
 import { showsSlaToCustomers } from "../orgs/customer-sla";
 import { isStaff } from "../authz/permissions";
+import { customerValues, customerVisibleKeys } from "../fields/custom-values";
 import type { AnyTicketView, CustomerTicketView, TicketView } from "./schemas";
 
 /**
@@ -42,6 +43,7 @@ export function toTicketView(t: TicketRow, now = new Date()): TicketView {
     assigneeId: t.assigneeId,
     groupId: t.groupId,
     tags: t.tags,
+    customFields: t.customFields,
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
     firstResponseDue: iso(t.firstResponseDue),
@@ -57,8 +59,11 @@ export function toTicketView(t: TicketRow, now = new Date()): TicketView {
   return view;
 }
 
-/** A ticket as its requester sees it: no priority, tags, assignee or group; SLA fields only when shown. */
-export function toCustomerTicketView(t: TicketRow, opts: { showSla: boolean }, now = new Date()): CustomerTicketView {
+/**
+ * A ticket as its requester sees it: no priority, tags, assignee or group; custom fields only the
+ * customer-visible ones; SLA fields only when shown.
+ */
+export function toCustomerTicketView(t: TicketRow, opts: { showSla: boolean; visibleFields: ReadonlySet<string> }, now = new Date()): CustomerTicketView {
   const full = toTicketView(t, now);
   const view: CustomerTicketView = {
     id: full.id,
@@ -66,6 +71,7 @@ export function toCustomerTicketView(t: TicketRow, opts: { showSla: boolean }, n
     subject: full.subject,
     status: full.status,
     requesterId: full.requesterId,
+    customFields: customerValues(t.customFields, opts.visibleFields),
     createdAt: full.createdAt,
     updatedAt: full.updatedAt,
   };
@@ -82,13 +88,18 @@ export async function customerSeesSla(scope: Viewer): Promise<boolean> {
   return !isStaff(scope.user) && (await showsSlaToCustomers(scope.tx, scope.user.orgId));
 }
 
-/** How the caller sees tickets: the full view for agents and admins, the customer view for customers. */
-export function viewerFor(user: Viewer["user"], showSla: boolean): TicketViewer {
-  if (isStaff(user)) return (t, now) => toTicketView(t, now);
-  return (t, now) => toCustomerTicketView(t, { showSla }, now);
+/** The custom fields a customer caller may see (none are read for staff, who see every one). */
+export async function customerFieldKeys(scope: Viewer): Promise<ReadonlySet<string>> {
+  return isStaff(scope.user) ? new Set() : customerVisibleKeys(scope.tx);
 }
 
-/** `viewerFor` the caller, with the org's showSlaToCustomers setting read once here, not per ticket. */
+/** How the caller sees tickets: the full view for agents and admins, the customer view for customers. */
+export function viewerFor(user: Viewer["user"], showSla: boolean, visibleFields: ReadonlySet<string> = new Set()): TicketViewer {
+  if (isStaff(user)) return (t, now) => toTicketView(t, now);
+  return (t, now) => toCustomerTicketView(t, { showSla, visibleFields }, now);
+}
+
+/** `viewerFor` the caller, with the org's showSlaToCustomers setting and visible fields read once here, not per ticket. */
 export async function ticketViewer(scope: Viewer): Promise<TicketViewer> {
-  return viewerFor(scope.user, await customerSeesSla(scope));
+  return viewerFor(scope.user, await customerSeesSla(scope), await customerFieldKeys(scope));
 }

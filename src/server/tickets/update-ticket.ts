@@ -17,8 +17,9 @@ import { loadVisibleTicket } from "./load-ticket";
 import { assertCan, can, STAFF_ROLES } from "../authz/permissions";
 import { MAX_TAGS, type AnyTicketView, type UpdateTicket } from "./schemas";
 import { ticketColumns, ticketViewer, type TicketRow } from "./ticket-view";
+import { applyCustomFields } from "../fields/custom-values";
 
-type Field = "status" | "priority" | "assigneeId" | "groupId" | "subject" | "tags";
+type Field = "status" | "priority" | "assigneeId" | "groupId" | "subject" | "tags" | "customFields";
 
 /**
  * PATCH a ticket. The row is locked first, so two agents updating at once both apply, in order,
@@ -89,6 +90,12 @@ export async function updateVersionedTicket(
     assertCan(user, "ticket.tags", t);
     changes.tags = { from: t.tags, to: tags };
     set.tags = tags;
+  }
+  // Custom field values, checked against the org's definitions; staff cannot solve without the required ones.
+  const custom = await applyCustomFields(scope, { current: t.customFields, input: input.customFields, solving: set.status === "solved" });
+  if (custom && Object.keys(custom.changes).length) {
+    changes.customFields = { from: custom.changes, to: custom.values };
+    set.customFields = custom.values;
   }
   if (Object.keys(changes).length === 0) return { ticket: (await ticketViewer(scope))(t), version: t.version };
 

@@ -4,6 +4,7 @@ import { tickets } from "../db/schema/tickets";
 import type { Scope } from "../core/scope";
 import { ticketFilters } from "./list-tickets";
 import type { ListTickets } from "./schemas";
+import { loadFieldDefs } from "../fields/custom-values";
 
 type Filters = Omit<ListTickets, "limit" | "cursor" | "sort">;
 
@@ -38,11 +39,12 @@ export async function viewCounts(
   cap = VIEW_COUNT_CAP,
 ): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
+  const defs = views.some((v) => v.filters.cf) ? await loadFieldDefs(scope.tx) : [];
   for (const v of views) {
     const matching = scope.tx
       .select({ one: sql`1`.as("one") })
       .from(tickets)
-      .where(and(sql`true`, ...ticketFilters(scope, v.filters)))
+      .where(and(sql`true`, ...ticketFilters(scope, v.filters, defs)))
       .limit(cap + 1)
       .as("matching");
     const [r] = await scope.tx.select({ n: count() }).from(matching);

@@ -26,6 +26,11 @@ export const TICKET_OPERATIONS = [
     summary:
       "List tickets you may see (filters, sort, full-text q, keyset cursor). Customers get the customer view (no priority, tags, assignee; " +
       "SLA fields only when the org shows them) and a 403 for filters or sorts on those fields",
+    description:
+      "Custom fields: `cf.<key>=<value>` (one parameter per field, e.g. `?cf.plan=pro&cf.seats=5`) keeps the tickets whose field `key` " +
+      "(GET /api/v1/fields) has that value, read by the field's type: a number, `true`/`false`, a date `YYYY-MM-DD`, one of its options " +
+      "(multiselect: tickets whose selection includes it). An unknown field or a value of the wrong type is 400; customers may filter on " +
+      "customer-visible fields only (403).",
     tag: "tickets",
     can: "signed-in",
     query: ZListTickets,

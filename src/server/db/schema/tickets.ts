@@ -7,6 +7,9 @@ import { groups } from "./automation";
 import { orgs } from "./orgs";
 import { users } from "./users";
 
+/** Stored custom field values by key: what zod let through for each field type. */
+export type CustomFieldValues = Record<string, string | number | boolean | string[]>;
+
 export const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 
 export const tickets = pgTable(
@@ -36,6 +39,11 @@ export const tickets = pgTable(
     closedAt: timestamp("closed_at", { withTimezone: true }),
     /** Optimistic concurrency: bumped on every update. */
     version: integer("version").notNull().default(1),
+    /**
+     * Values of the org's custom ticket fields by field key (SPEC §13), validated against the
+     * definitions (ticket_fields) when written; GIN-indexed with org_id in SQL (drizzle/0024, decision 050).
+     */
+    customFields: jsonb("custom_fields").$type<CustomFieldValues>().notNull().default(sql`'{}'::jsonb`),
     searchVector: tsvector("search_vector"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
