@@ -30,6 +30,8 @@ import { ZGroupInput } from "../automation/manage-groups";
 import { ZEffect, ZGroup, ZMacro, ZPreview, ZRule, ZRuleTestResult } from "./routes/automation";
 import { ZMailbox } from "./routes/email";
 import { ZCreatedToken, ZMe, ZTokenItem } from "./routes/me";
+import { ZMergeResult, ZMergeTicket } from "../tickets/merge-ticket";
+import { ZCreateTicketLink, ZTicketLink, ZTicketLinks, ZTicketRef } from "../tickets/ticket-links";
 
 // The shared schemas of the OpenAPI document (components.schemas), by name: wherever one of these
 // zod schemas appears in an operation, the document refers to it with $ref instead of repeating it,
@@ -51,6 +53,12 @@ export const COMPONENT_SCHEMAS: readonly (readonly [string, ZodType])[] = [
   ["TicketEvent", ZTicketEvent],
   ["TicketCc", ZTicketCc],
   ["AddTicketCc", ZAddTicketCc],
+  ["MergeTicket", ZMergeTicket],
+  ["MergeResult", ZMergeResult],
+  ["TicketRef", ZTicketRef],
+  ["TicketLink", ZTicketLink],
+  ["TicketLinks", ZTicketLinks],
+  ["CreateTicketLink", ZCreateTicketLink],
   ["Attachment", ZAttachment],
   ["User", ZUser],
   ["UserDetail", ZUserDetail],

@@ -16,6 +16,7 @@ import { TICKET_OPERATIONS } from "./routes/tickets";
 import { TOKEN_OPERATIONS } from "./routes/tokens";
 import { USER_OPERATIONS } from "./routes/users";
 import { WEBHOOK_OPERATIONS } from "./routes/webhooks";
+import { WORKSPACE_OPERATIONS } from "./routes/workspace";
 
 // Every operation the /api/v1 catch-all serves and the OpenAPI document lists: every /api/v1
 // endpoint, each defined once in routes/<resource>.ts (docs/decisions/032-route-table.md).
@@ -37,4 +38,5 @@ export const TABLE: readonly ApiOperation[] = [
   ...TOKEN_OPERATIONS,
   ...USER_OPERATIONS,
   ...WEBHOOK_OPERATIONS,
+  ...WORKSPACE_OPERATIONS,
 ];

@@ -11,3 +11,4 @@ export * from "./workers";
 export * from "./email";
 export * from "./automation";
 export * from "./idempotency";
+export * from "./workspace";

@@ -36,6 +36,8 @@ export const tickets = pgTable(
     closedAt: timestamp("closed_at", { withTimezone: true }),
     /** When the SLA scan next has work on this ticket (a warning or due time); null when none. */
     slaNextCheckAt: timestamp("sla_next_check_at", { withTimezone: true }),
+    /** Set when this ticket was merged into another (closed, pointing there; decision 051). */
+    mergedIntoId: uuid("merged_into_id"),
     /** Optimistic concurrency: bumped on every update. */
     version: integer("version").notNull().default(1),
     searchVector: tsvector("search_vector"),
@@ -62,6 +64,7 @@ export const tickets = pgTable(
     // A deleted group leaves its tickets without a group: the SQL says ON DELETE SET NULL ("group_id"),
     // which drizzle cannot express (a plain SET NULL would null org_id too).
     foreignKey({ columns: [t.orgId, t.groupId], foreignColumns: [groups.orgId, groups.id] }).onDelete("set null"),
+    foreignKey({ columns: [t.orgId, t.mergedIntoId], foreignColumns: [t.orgId, t.id] }),
   ],
 );
 
