@@ -1862,6 +1862,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tickets/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge this ticket (a duplicate) into another ticket of the org, named by ticketId or number: its comments, files, CCs and email threading move there; it is closed pointing at the target
+         * @description Both tickets are audited (ticket.merged, ticket.merge_received). With notifyRequesters, each requester is emailed the org's "merged" template (when the org sends email). 400 when the target is the ticket itself or neither/both of ticketId and number are given; 409 when either ticket is closed.
+         *
+         *     Who may call it: Agents and admins.
+         */
+        post: operations["mergeTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Related tickets (linked either way), the ticket this one was merged into, and the tickets merged into it
+         * @description Related tickets (linked either way), the ticket this one was merged into, and the tickets merged into it
+         *
+         *     Who may call it: Agents and admins.
+         */
+        get: operations["listTicketLinks"];
+        put?: never;
+        /**
+         * Link a related ticket of the org (by ticketId or number); both tickets show the link; already linked: the same link
+         * @description Link a related ticket of the org (by ticketId or number); both tickets show the link; already linked: the same link
+         *
+         *     Who may call it: Agents and admins.
+         */
+        post: operations["linkTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/links/{otherId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove the link between two tickets (404 when they are not linked)
+         * @description Remove the link between two tickets (404 when they are not linked)
+         *
+         *     Who may call it: Agents and admins.
+         */
+        delete: operations["unlinkTicket"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2044,6 +2116,11 @@ export interface components {
             tags?: string[];
             /** Format: uuid */
             requesterId?: string;
+        };
+        CreateTicketLink: {
+            /** Format: uuid */
+            ticketId?: string;
+            number?: number;
         };
         CreateUser: {
             email: string;
@@ -2309,6 +2386,26 @@ export interface components {
             /** Format: uuid */
             orgId: string;
             mustChangePassword: boolean;
+        };
+        MergeResult: {
+            /** Format: uuid */
+            ticketId: string;
+            /** Format: uuid */
+            mergedIntoId: string;
+            mergedIntoNumber: number;
+            moved: {
+                comments: number;
+                attachments: number;
+                ccs: number;
+                messageIds: number;
+            };
+            emailsQueued: number;
+        };
+        MergeTicket: {
+            /** Format: uuid */
+            ticketId?: string;
+            number?: number;
+            notifyRequesters?: boolean;
         };
         NewInboundSecret: {
             secret: string;
@@ -3153,8 +3250,29 @@ export interface components {
             seq: number | null;
         };
         TicketForCaller: components["schemas"]["Ticket"] | components["schemas"]["CustomerTicket"];
+        TicketLink: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            subject: string;
+            status: string;
+            /** Format: date-time */
+            linkedAt: string;
+        };
+        TicketLinks: {
+            mergedInto: components["schemas"]["TicketRef"] | null;
+            mergedFrom: components["schemas"]["TicketRef"][];
+            data: components["schemas"]["TicketLink"][];
+        };
         /** @enum {string} */
         TicketPriority: "low" | "normal" | "high" | "urgent";
+        TicketRef: {
+            /** Format: uuid */
+            id: string;
+            number: number;
+            subject: string;
+            status: string;
+        };
         /** @enum {string} */
         TicketStatus: "new" | "open" | "pending" | "on_hold" | "solved" | "closed";
         TwoFactorSetup: {
@@ -5883,7 +6001,7 @@ export interface operations {
                     "application/json": {
                         data: {
                             /** @enum {string} */
-                            kind: "acknowledgement" | "solved";
+                            kind: "acknowledgement" | "solved" | "merged";
                             enabled: boolean;
                             subject: string;
                             body: string;
@@ -5907,7 +6025,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                kind: "acknowledgement" | "solved";
+                kind: "acknowledgement" | "solved" | "merged";
             };
             cookie?: never;
         };
@@ -5934,7 +6052,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        kind: "acknowledgement" | "solved";
+                        kind: "acknowledgement" | "solved" | "merged";
                         enabled: boolean;
                         subject: string;
                         body: string;
@@ -5961,7 +6079,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                kind: "acknowledgement" | "solved";
+                kind: "acknowledgement" | "solved" | "merged";
             };
             cookie?: never;
         };
@@ -5980,7 +6098,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        kind: "acknowledgement" | "solved";
+                        kind: "acknowledgement" | "solved" | "merged";
                         enabled: boolean;
                         subject: string;
                         body: string;
@@ -7955,6 +8073,169 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    mergeTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeTicket"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listTicketLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketLinks"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    linkTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTicketLink"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketLink"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unlinkTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                otherId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

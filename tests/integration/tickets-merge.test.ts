@@ -56,7 +56,7 @@ async function upload(who: Actor, ticketId: string, name: string, content: strin
   const form = new FormData();
   form.append("file", new Blob([content], { type: "text/plain" }), name);
   const req = new Request(`http://localhost/api/v1/tickets/${ticketId}/attachments`, { method: "POST", body: form, headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } });
-  const res = await apiRoute.POST(req, { params: Promise.resolve({}) });
+  const res = await apiRoute.POST(req);
   const body = (await res.json()) as { id: string };
   if (res.status !== 201) throw new Error(`upload → ${res.status} ${JSON.stringify(body)}`);
   return body.id;

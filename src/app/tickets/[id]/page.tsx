@@ -35,6 +35,8 @@ import { assignableStaff } from "@/server/pages/automation-data";
 import { MacroPicker, type MacroOption } from "@/components/tickets/macro-picker";
 import { lookupUsers, type UserSummary } from "@/server/users/lookup-users";
 import { allPages } from "@/server/core/list-page";
+import { ticketContext, type TicketContext } from "@/server/pages/ticket-context";
+import { TicketRelations } from "@/components/tickets/ticket-relations";
 
 type Params = Promise<{ id: string }>;
 
@@ -67,7 +69,7 @@ const load = cache(async (user: PageUser, id: string) => {
     const files = await conversationAttachments(scope, id);
     const warningMinutes = (await warningLeadSeconds(scope.tx)) / 60;
     if (!can(user, "ticket.events", ticket)) {
-      return { ticket, version, comments, files, warningMinutes, events: [] as TicketEvent[], agents: [], groups: [] as { id: string; name: string }[], macros: [] as MacroOption[], people: new Map<string, UserSummary>(), ccs: [] as string[], emailsReplies: false, bouncing: null as TicketBouncing | null };
+      return { ticket, version, comments, files, warningMinutes, events: [] as TicketEvent[], agents: [], groups: [] as { id: string; name: string }[], macros: [] as MacroOption[], people: new Map<string, UserSummary>(), ccs: [] as string[], emailsReplies: false, bouncing: null as TicketBouncing | null, context: null as TicketContext | null };
     }
     const events = await allPages((page) => ticketEvents(scope, id, page));
     const agents = await assignableStaff(scope);
@@ -78,7 +80,8 @@ const load = cache(async (user: PageUser, id: string) => {
     const ccs = await listTicketCcs({ tx: scope.tx, org: { id: scope.user.orgId } }, id);
     const emailsReplies = await orgSendsReplies(scope.tx, scope.user.orgId);
     const bouncing = await ticketBouncing(scope.tx, scope.user.orgId, id);
-    return { ticket, version, comments, files, warningMinutes, events, agents, groups, macros, people, ccs, emailsReplies, bouncing };
+    const context = await ticketContext(scope, id);
+    return { ticket, version, comments, files, warningMinutes, events, agents, groups, macros, people, ccs, emailsReplies, bouncing, context };
   });
 });
 
@@ -105,7 +108,7 @@ export default async function TicketPage({ params }: { params: Params }) {
   if (!isUuid(id)) notFound();
   const data = await load(user, id);
   if (!data) notFound();
-  const { ticket, version, comments, files, events, agents, groups, macros, people, warningMinutes, ccs, emailsReplies, bouncing } = data;
+  const { ticket, version, comments, files, events, agents, groups, macros, people, warningMinutes, ccs, emailsReplies, bouncing, context } = data;
   const attachments = files.enabled ? files.data : [];
   const staff = can(user, "ticket.internal.view", ticket);
   // The staff view (priority, tags, assignee); customers get the customer view from getTicket.
@@ -257,6 +260,8 @@ export default async function TicketPage({ params }: { params: Params }) {
                 </>
               )}
             </section>
+
+            {context ? <TicketRelations ticketId={ticket.id} number={ticket.number} closed={closed} links={context.links} /> : null}
 
             {staff ? (
               <section className="card side-card" aria-labelledby="history-title">
