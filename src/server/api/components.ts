@@ -31,6 +31,7 @@ import { ZEffect, ZGroup, ZMacro, ZPreview, ZRule, ZRuleTestResult } from "./rou
 import { ZMailbox } from "./routes/email";
 import { ZCreatedToken, ZMe, ZTokenItem } from "./routes/me";
 import { ZMergeResult, ZMergeTicket } from "../tickets/merge-ticket";
+import { ZCreateCustomerNote, ZCustomerContext, ZCustomerNote, ZCustomerOrg, ZCustomerOrgInput, ZCustomerOrgPatch } from "../customers/customer-orgs";
 import { ZCreateTicketLink, ZTicketLink, ZTicketLinks, ZTicketRef } from "../tickets/ticket-links";
 
 // The shared schemas of the OpenAPI document (components.schemas), by name: wherever one of these
@@ -59,6 +60,12 @@ export const COMPONENT_SCHEMAS: readonly (readonly [string, ZodType])[] = [
   ["TicketLink", ZTicketLink],
   ["TicketLinks", ZTicketLinks],
   ["CreateTicketLink", ZCreateTicketLink],
+  ["CustomerOrg", ZCustomerOrg],
+  ["CustomerOrgInput", ZCustomerOrgInput],
+  ["CustomerOrgPatch", ZCustomerOrgPatch],
+  ["CustomerNote", ZCustomerNote],
+  ["CreateCustomerNote", ZCreateCustomerNote],
+  ["CustomerContext", ZCustomerContext],
   ["Attachment", ZAttachment],
   ["User", ZUser],
   ["UserDetail", ZUserDetail],

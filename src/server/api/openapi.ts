@@ -61,6 +61,8 @@ export const TAGS: Record<string, string> = {
   audit: "The tamper-evident audit chain.",
   jobs: "Background jobs that failed for good (dead letters).",
   operations: "Feature switches of the organization.",
+  customers: "Customer organizations (companies matched by email domain), notes about customers, and a requester's context.",
+  satisfaction: "Customer satisfaction (CSAT): the requester's good/bad rating of a solved ticket, by signed link or in the portal.",
   automation: "Triggers, time rules (automations), agent groups and macros: the rules that route, tag, assign and escalate tickets, and one-click answers.",
 };
 

@@ -3,6 +3,11 @@ import { z } from "zod";
 import { zUuidParam } from "../../http/route";
 import { mergeTicket, ZMergeResult, ZMergeTicket } from "../../tickets/merge-ticket";
 import { linkTicket, listTicketLinks, unlinkTicket, ZCreateTicketLink, ZTicketLink, ZTicketLinks } from "../../tickets/ticket-links";
+import {
+  addCustomerNote, createCustomerOrg, customerContext, deleteCustomerNote, deleteCustomerOrg, getCustomerOrg, listCustomerOrgs, updateCustomerOrg,
+  ZCreateCustomerNote, ZCustomerContext, ZCustomerNote, ZCustomerOrg, ZCustomerOrgInput, ZCustomerOrgPatch,
+} from "../../customers/customer-orgs";
+import { ifMatchVersions, withEtag } from "../if-match";
 import { defineOperation } from "../operation";
 
 // Merge and link (issue 14 item 4, SPEC §13, docs/decisions/051-merge-customer-context-csat.md).
@@ -40,4 +45,68 @@ const MERGE_OPERATIONS = [
   }),
 ];
 
-export const WORKSPACE_OPERATIONS = [...MERGE_OPERATIONS];
+// Customer companies (domain matching) and notes about customers (issue 14 item 6).
+const CUSTOMER_OPERATIONS = [
+  defineOperation({
+    method: "GET", path: "/api/v1/customer-orgs", operationId: "listCustomerOrgs",
+    summary: "The org's customer organizations (companies) by name, with their email domains and how many customers match them",
+    tag: "customers", can: "staff", status: 200, response: z.object({ data: z.array(ZCustomerOrg) }),
+    handler: (scope) => listCustomerOrgs(scope),
+  }),
+  defineOperation({
+    method: "POST", path: "/api/v1/customer-orgs", operationId: "createCustomerOrg", idempotent: true,
+    summary: "Create a customer organization; customers whose email domain is one of its domains belong to it (409 when a domain or the name is taken)",
+    tag: "customers", can: "org.admin", body: ZCustomerOrgInput, status: 201, response: ZCustomerOrg, errors: ["conflict"],
+    handler: (scope, { body }) => createCustomerOrg(scope, body),
+  }),
+  defineOperation({
+    method: "GET", path: "/api/v1/customer-orgs/{id}", operationId: "getCustomerOrg", summary: "One customer organization",
+    tag: "customers", can: "staff", params: zUuidParam, status: 200, response: ZCustomerOrg,
+    responseHeaders: { ETag: 'The organization\'s version ("7"), bumped by every change to it: send it as If-Match with a PATCH' },
+    handler: async (scope, { params }) => {
+      const { org, version } = await getCustomerOrg(scope, params.id);
+      return withEtag(org, version);
+    },
+  }),
+  defineOperation({
+    method: "PATCH", path: "/api/v1/customer-orgs/{id}", operationId: "updateCustomerOrg",
+    summary: "Change a customer organization's name, domains (the whole list) or notes",
+    tag: "customers", can: "org.admin", params: zUuidParam, body: ZCustomerOrgPatch,
+    requestHeaders: {
+      "If-Match":
+        "The ETag of the version your change is based on: if the organization has changed since, nothing changes and the answer is " +
+        "412 precondition_failed with the current version in details. Without it (or with *) the change applies whatever the version",
+    },
+    status: 200, response: ZCustomerOrg, errors: ["conflict"],
+    responseHeaders: { ETag: "The organization's version after the change" },
+    handler: async (scope, { params, body, headers }) => {
+      const { org, version } = await updateCustomerOrg(scope, params.id, body, ifMatchVersions(headers));
+      return withEtag(org, version);
+    },
+  }),
+  defineOperation({
+    method: "DELETE", path: "/api/v1/customer-orgs/{id}", operationId: "deleteCustomerOrg", summary: "Delete a customer organization (its customers stay, without an organization)",
+    tag: "customers", can: "org.admin", params: zUuidParam, status: 204, response: null,
+    handler: (scope, { params }) => deleteCustomerOrg(scope, params.id),
+  }),
+  defineOperation({
+    method: "GET", path: "/api/v1/customers/{id}/context", operationId: "getCustomerContext",
+    summary: "What staff see beside a requester's ticket: the person, their organization (by email domain), notes about them, their recent tickets",
+    tag: "customers", can: "staff", params: zUuidParam, status: 200, response: ZCustomerContext,
+    handler: (scope, { params }) => customerContext(scope, params.id),
+  }),
+  defineOperation({
+    method: "POST", path: "/api/v1/customers/{id}/notes", operationId: "addCustomerNote", idempotent: true,
+    summary: "Add a staff-only note about a person (customers never see notes)",
+    tag: "customers", can: "staff", params: zUuidParam, body: ZCreateCustomerNote, status: 201, response: ZCustomerNote,
+    handler: (scope, { params, body }) => addCustomerNote(scope, params.id, body),
+  }),
+  defineOperation({
+    method: "DELETE", path: "/api/v1/customers/{id}/notes/{noteId}", operationId: "deleteCustomerNote",
+    summary: "Delete a note about a person (its author or an admin)",
+    tag: "customers", can: "staff", params: z.object({ id: z.uuid({ message: "must be a UUID" }), noteId: z.uuid({ message: "must be a UUID" }) }), status: 204, response: null,
+    handler: (scope, { params }) => deleteCustomerNote(scope, params.id, params.noteId),
+  }),
+];
+
+export const WORKSPACE_OPERATIONS = [...MERGE_OPERATIONS, ...CUSTOMER_OPERATIONS];
