@@ -37,6 +37,7 @@ import { lookupUsers, type UserSummary } from "@/server/users/lookup-users";
 import { allPages } from "@/server/core/list-page";
 import { ticketContext, type TicketContext } from "@/server/pages/ticket-context";
 import { TicketRelations } from "@/components/tickets/ticket-relations";
+import { CustomerCard } from "@/components/tickets/customer-card";
 
 type Params = Promise<{ id: string }>;
 
@@ -80,7 +81,7 @@ const load = cache(async (user: PageUser, id: string) => {
     const ccs = await listTicketCcs({ tx: scope.tx, org: { id: scope.user.orgId } }, id);
     const emailsReplies = await orgSendsReplies(scope.tx, scope.user.orgId);
     const bouncing = await ticketBouncing(scope.tx, scope.user.orgId, id);
-    const context = await ticketContext(scope, id);
+    const context = await ticketContext(scope, ticket);
     return { ticket, version, comments, files, warningMinutes, events, agents, groups, macros, people, ccs, emailsReplies, bouncing, context };
   });
 });
@@ -261,6 +262,7 @@ export default async function TicketPage({ params }: { params: Params }) {
               )}
             </section>
 
+            {context ? <CustomerCard ticketId={ticket.id} context={context.customer} selfId={user.userId} admin={user.role === "admin"} authorName={context.authorName} /> : null}
             {context ? <TicketRelations ticketId={ticket.id} number={ticket.number} closed={closed} links={context.links} /> : null}
 
             {staff ? (
