@@ -31,6 +31,7 @@ import { ZEffect, ZGroup, ZMacro, ZPreview, ZRule, ZRuleTestResult } from "./rou
 import { ZMailbox } from "./routes/email";
 import { ZCreatedToken, ZMe, ZTokenItem } from "./routes/me";
 import { ZMergeResult, ZMergeTicket } from "../tickets/merge-ticket";
+import { ZLinkSatisfaction, ZRate, ZSatisfaction } from "../csat/ratings";
 import { ZCreateCustomerNote, ZCustomerContext, ZCustomerNote, ZCustomerOrg, ZCustomerOrgInput, ZCustomerOrgPatch } from "../customers/customer-orgs";
 import { ZCreateTicketLink, ZTicketLink, ZTicketLinks, ZTicketRef } from "../tickets/ticket-links";
 
@@ -66,6 +67,9 @@ export const COMPONENT_SCHEMAS: readonly (readonly [string, ZodType])[] = [
   ["CustomerNote", ZCustomerNote],
   ["CreateCustomerNote", ZCreateCustomerNote],
   ["CustomerContext", ZCustomerContext],
+  ["Rate", ZRate],
+  ["Satisfaction", ZSatisfaction],
+  ["LinkSatisfaction", ZLinkSatisfaction],
   ["Attachment", ZAttachment],
   ["User", ZUser],
   ["UserDetail", ZUserDetail],

@@ -7,6 +7,7 @@ import {
   addCustomerNote, createCustomerOrg, customerContext, deleteCustomerNote, deleteCustomerOrg, getCustomerOrg, listCustomerOrgs, updateCustomerOrg,
   ZCreateCustomerNote, ZCustomerContext, ZCustomerNote, ZCustomerOrg, ZCustomerOrgInput, ZCustomerOrgPatch,
 } from "../../customers/customer-orgs";
+import { rateByLink, rateTicket, ratingByLink, ticketSatisfaction, ZLinkSatisfaction, ZRate, ZRatingToken, ZSatisfaction } from "../../csat/ratings";
 import { ifMatchVersions, withEtag } from "../if-match";
 import { defineOperation } from "../operation";
 
@@ -109,4 +110,33 @@ const CUSTOMER_OPERATIONS = [
   }),
 ];
 
-export const WORKSPACE_OPERATIONS = [...MERGE_OPERATIONS, ...CUSTOMER_OPERATIONS];
+// Satisfaction ratings (issue 14 item 7): by the signed link of the solve email, or in the portal.
+const CSAT_OPERATIONS = [
+  defineOperation({
+    method: "GET", path: "/api/v1/satisfaction/{token}", operationId: "getRatingByLink",
+    summary: "The ticket a rating link is for and its rating now, with the link for the next change (no sign-in: the signed link is the credential)",
+    tag: "satisfaction", can: "public", params: ZRatingToken, status: 200, response: ZLinkSatisfaction, errors: ["not_found"],
+    handler: (_call, { params }) => ratingByLink(params.token),
+  }),
+  defineOperation({
+    method: "POST", path: "/api/v1/satisfaction/{token}", operationId: "rateByLink",
+    summary: "Rate a solved ticket good or bad (optional comment) by its signed link; each link changes the rating once and the answer carries the next link",
+    description: "404 when the link is altered, forged or of another deployment; 409 when the link was used already, or the ticket is not solved or closed.",
+    tag: "satisfaction", can: "public", params: ZRatingToken, body: ZRate, status: 200, response: ZLinkSatisfaction, errors: ["not_found", "conflict"],
+    handler: (call, { params, body }) => rateByLink(params.token, body, call.requestId),
+  }),
+  defineOperation({
+    method: "GET", path: "/api/v1/tickets/{id}/satisfaction", operationId: "getTicketSatisfaction",
+    summary: "A ticket's satisfaction rating (its requester and staff)",
+    tag: "satisfaction", can: "signed-in", params: zUuidParam, status: 200, response: ZSatisfaction,
+    handler: (scope, { params }) => ticketSatisfaction(scope, params.id),
+  }),
+  defineOperation({
+    method: "PUT", path: "/api/v1/tickets/{id}/satisfaction", operationId: "rateTicket",
+    summary: "The requester rates their solved ticket good or bad, with an optional comment, or changes the rating (staff: 403; not solved or closed: 409)",
+    tag: "satisfaction", can: "signed-in", params: zUuidParam, body: ZRate, status: 200, response: ZSatisfaction, errors: ["conflict"],
+    handler: (scope, { params, body }) => rateTicket(scope, params.id, body),
+  }),
+];
+
+export const WORKSPACE_OPERATIONS = [...MERGE_OPERATIONS, ...CUSTOMER_OPERATIONS, ...CSAT_OPERATIONS];
