@@ -2062,6 +2062,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/satisfaction/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The ticket a rating link is for and its rating now, with the link for the next change (no sign-in: the signed link is the credential)
+         * @description The ticket a rating link is for and its rating now, with the link for the next change (no sign-in: the signed link is the credential)
+         *
+         *     Who may call it: No sign-in needed.
+         */
+        get: operations["getRatingByLink"];
+        put?: never;
+        /**
+         * Rate a solved ticket good or bad (optional comment) by its signed link; each link changes the rating once and the answer carries the next link
+         * @description 404 when the link is altered, forged or of another deployment; 409 when the link was used already, or the ticket is not solved or closed.
+         *
+         *     Who may call it: No sign-in needed.
+         */
+        post: operations["rateByLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/satisfaction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A ticket's satisfaction rating (its requester and staff)
+         * @description A ticket's satisfaction rating (its requester and staff)
+         *
+         *     Who may call it: Any signed-in user: customer, agent or admin (what each may see and change is the operation's own rule).
+         */
+        get: operations["getTicketSatisfaction"];
+        /**
+         * The requester rates their solved ticket good or bad, with an optional comment, or changes the rating (staff: 403; not solved or closed: 409)
+         * @description The requester rates their solved ticket good or bad, with an optional comment, or changes the rating (staff: 403; not solved or closed: 409)
+         *
+         *     Who may call it: Any signed-in user: customer, agent or admin (what each may see and change is the operation's own rule).
+         */
+        put: operations["rateTicket"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2505,6 +2561,19 @@ export interface components {
             nextCursor: string;
             endOfStream: boolean;
         };
+        LinkSatisfaction: {
+            /** Format: uuid */
+            ticketId: string;
+            ticketNumber: number;
+            subject: string;
+            /** @enum {string|null} */
+            rating: "good" | "bad" | null;
+            comment: string;
+            /** Format: date-time */
+            ratedAt: string | null;
+            open: boolean;
+            nextToken: string | null;
+        };
         Macro: {
             /** Format: uuid */
             id: string;
@@ -2646,6 +2715,11 @@ export interface components {
             /** @enum {string} */
             key: "attachments" | "export" | "search" | "webhooks" | "signup_tokens" | "notifications_email" | "email_inbound";
             enabled: boolean | null;
+        };
+        Rate: {
+            /** @enum {string} */
+            rating: "good" | "bad";
+            comment?: string;
         };
         RecoveryCodes: {
             recoveryCodes: string[];
@@ -3336,6 +3410,18 @@ export interface components {
             effects: components["schemas"]["RuleEffect"][];
             reply: string | null;
             matched: boolean;
+        };
+        Satisfaction: {
+            /** Format: uuid */
+            ticketId: string;
+            ticketNumber: number;
+            subject: string;
+            /** @enum {string|null} */
+            rating: "good" | "bad" | null;
+            comment: string;
+            /** Format: date-time */
+            ratedAt: string | null;
+            open: boolean;
         };
         SlaPolicy: {
             /** Format: uuid */
@@ -8736,6 +8822,152 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getRatingByLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkSatisfaction"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rateByLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Rate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkSatisfaction"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getTicketSatisfaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Satisfaction"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rateTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Rate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Satisfaction"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

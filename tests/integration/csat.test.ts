@@ -45,6 +45,8 @@ describe("rating by signed link", () => {
     // The same link again: used.
     expect((await rateLink(token, { rating: "bad" })).status).toBe(409);
     expect(await stored(t.id)).toMatchObject({ rating: "good", changes: 1 });
+    // Reading a used link shows the rating but mints no fresh link.
+    expect((await byLink(token)).body).toMatchObject({ rating: "good", nextToken: null });
     // The next link (from the answer) changes it once, with a comment.
     const second = await rateLink(first.body.nextToken, { rating: "bad", comment: "Took too long" });
     expect(second.status, second.text).toBe(200);

@@ -36,7 +36,10 @@ export const ZSatisfaction = z.object({
 });
 export type Satisfaction = z.infer<typeof ZSatisfaction>;
 /** A rating by link: the state, and the token for the next change (each link changes the rating once). */
-export const ZLinkSatisfaction = ZSatisfaction.extend({ nextToken: z.string() });
+export const ZLinkSatisfaction = ZSatisfaction.extend({
+  /** The link for the next change; null when this link has been used (a newer one exists). */
+  nextToken: z.string().nullable(),
+});
 export type LinkSatisfaction = z.infer<typeof ZLinkSatisfaction>;
 export const ZRatingToken = z.object({ token: z.string().min(1).max(400) });
 
@@ -77,14 +80,16 @@ async function store(tx: Tx, orgId: string, t: TicketBits, input: Rate, requestI
 
 const invalidLink = () => new AppError("not_found", "this rating link is not valid");
 
-/** GET /satisfaction/{token} (no sign-in): the ticket and its rating as the link's holder may see them. */
+/** GET /satisfaction/{token} (no sign-in): the ticket and its rating as the link's holder may see them, and whether the link is still unused. */
 export async function ratingByLink(token: string): Promise<LinkSatisfaction> {
   const link = verifyRatingLink(token);
   if (!link) throw invalidLink();
   return withTenant(link.orgId, async (tx) => {
     const t = await ticketBits(tx, link.orgId, link.ticketId, false);
     if (!t) throw invalidLink();
-    return { ...(await state(tx, link.orgId, t)), nextToken: signRatingLink({ ...link, n: await ratingChanges(tx, link.orgId, t.id) }) };
+    // Only an unused link leads on: reading a used one must not mint a fresh link.
+    const current = (await ratingChanges(tx, link.orgId, t.id)) === link.n;
+    return { ...(await state(tx, link.orgId, t)), nextToken: current ? token : null };
   });
 }
 
