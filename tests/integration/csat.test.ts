@@ -90,6 +90,22 @@ describe("rating by signed link", () => {
   });
 });
 
+describe("ratings in the export", () => {
+  it("CSV has a satisfaction column and NDJSON a satisfaction key", async () => {
+    const t = await solved(A);
+    expect((await rate(A.customer, t.id, { rating: "good", comment: "Quick, thanks" })).status).toBe(200);
+    const csv = await call(apiRoute.GET, "GET", "/api/v1/export/tickets", { cookie: A.admin.cookie, query: { format: "csv" } });
+    expect(csv.status).toBe(200);
+    const lines = csv.text.trim().split(/\r?\n/);
+    expect(lines[0]!.split(",").at(-1)).toBe("satisfaction");
+    expect(lines.find((l) => l.startsWith(t.id))!.split(",").at(-1)).toBe("good");
+    const nd = await call(apiRoute.GET, "GET", "/api/v1/export/tickets", { cookie: A.admin.cookie, query: { format: "ndjson" } });
+    const rows = nd.text.trim().split("\n").map((l) => JSON.parse(l) as { id: string; satisfaction: unknown });
+    expect(rows.find((r) => r.id === t.id)!.satisfaction).toEqual({ rating: "good", comment: "Quick, thanks" });
+    expect(rows.every((r) => "satisfaction" in r)).toBe(true);
+  });
+});
+
 describe("rating in the portal", () => {
   it("the requester rates and changes their rating; staff and other customers may not rate; another org sees nothing", async () => {
     const t = await solved(A);

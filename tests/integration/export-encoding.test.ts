@@ -44,7 +44,7 @@ async function referenceCsv(world: World): Promise<string> {
     where t.org_id = ${world.org.id}
     order by t.updated_at, t.id`));
   const header = csvRow(["id", "number", "subject", "status", "priority", "requesterId", "requesterEmail", "assigneeId", "assigneeEmail", "tags",
-    "createdAt", "updatedAt", "firstResponseDue", "firstResponseAt", "resolveDue", "resolvedAt", "closedAt"]);
+    "createdAt", "updatedAt", "firstResponseDue", "firstResponseAt", "resolveDue", "resolvedAt", "closedAt", "satisfaction"]);
   return header + r.rows.map((x) => csvRow([x.id, x.number, x.subject, x.status, x.priority, x.requester_id, x.requester_email, x.assignee_id, x.assignee_email, x.tags, ...x.ts])).join("");
 }
 

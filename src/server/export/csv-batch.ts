@@ -1,6 +1,7 @@
 import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { tickets } from "../db/schema/tickets";
+import { csatRatings } from "../db/schema/workspace";
 import type { Tx } from "../db/tenant";
 import { csvCell, csvRow } from "./csv";
 import { isoFromUtcJson, keysetOrder, keysetWhere, positionOf, utcJson, type BatchOptions, type Position } from "./ticket-batches";
@@ -10,7 +11,7 @@ import type { UserEmails } from "./user-emails";
 
 export const CSV_HEADER = csvRow([
   "id", "number", "subject", "status", "priority", "requesterId", "requesterEmail", "assigneeId", "assigneeEmail", "tags",
-  "createdAt", "updatedAt", "firstResponseDue", "firstResponseAt", "resolveDue", "resolvedAt", "closedAt",
+  "createdAt", "updatedAt", "firstResponseDue", "firstResponseAt", "resolveDue", "resolvedAt", "closedAt", "satisfaction",
 ]);
 
 const TIMESTAMPS = [tickets.createdAt, tickets.updatedAt, tickets.firstResponseDue, tickets.firstResponseAt, tickets.resolveDue, tickets.resolvedAt, tickets.closedAt];
@@ -26,7 +27,8 @@ export function csvBatchQuery(orgId: string, opts: BatchOptions): SQL {
   return sql`select ${tickets.id}::text || ',' || ${tickets.number}::text, ${tickets.subject},
       ${tickets.status}::text || ',' || ${tickets.priority}::text, ${tickets.requesterId},
       ${tickets.assigneeId}, array_to_string(${tickets.tags}, ' '),
-      concat_ws(',', ${sql.join(TIMESTAMPS.map((c) => sql`coalesce(${utcJson(c)}, '')`), sql`, `)})
+      concat_ws(',', ${sql.join(TIMESTAMPS.map((c) => sql`coalesce(${utcJson(c)}, '')`), sql`, `)}),
+      (select ${csatRatings.rating}::text from ${csatRatings} where ${csatRatings.orgId} = ${tickets.orgId} and ${csatRatings.ticketId} = ${tickets.id})
     from ${tickets}
     where ${keysetWhere(orgId, opts)}
     order by ${keysetOrder}
@@ -65,6 +67,8 @@ function writeRecord(out: ByteWriter, r: TextRow, requesterEmail: string | null,
   out.text(csvCell(r[5])); // tags
   out.byte(COMMA);
   writeTimestamps(out, r[6]!);
+  out.byte(COMMA);
+  out.ascii(r[7] ?? ""); // satisfaction: good, bad or empty (decision 051)
   out.byte(CR);
   out.byte(LF);
 }
