@@ -1,10 +1,13 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { withPageContext } from "../../src/server/auth/page-context";
+import type { PageUser } from "../../src/server/auth/page-session";
 import { signRatingLink, verifyRatingLink } from "../../src/server/csat/rating-link";
+import { csatDashboard } from "../../src/server/dashboard/csat-dashboard";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { api, newTicket } from "../helpers/api";
 import { apiRoute, call } from "../helpers/http";
-import { createWorld, type World } from "../helpers/world";
+import { createWorld, type Actor, type World } from "../helpers/world";
 
 // Satisfaction ratings (issue 14 item 7, decision 051): the signed one-click link (bound to one
 // org and ticket; tampered, forged or moved links refused; each link changes the rating once),
@@ -103,6 +106,28 @@ describe("ratings in the export", () => {
     const rows = nd.text.trim().split("\n").map((l) => JSON.parse(l) as { id: string; satisfaction: unknown });
     expect(rows.find((r) => r.id === t.id)!.satisfaction).toEqual({ rating: "good", comment: "Quick, thanks" });
     expect(rows.every((r) => "satisfaction" in r)).toBe(true);
+  });
+});
+
+describe("ratings on the dashboard", () => {
+  const pageUser = (w: World, a: Actor): PageUser => ({
+    userId: a.id, orgId: a.orgId, role: a.role, email: a.email, name: a.email, mustChangePassword: false,
+    sessionVersion: a.sessionVersion, via: "session", org: { id: w.org.id, name: w.org.name, slug: w.org.slug },
+  });
+  it("counts good and bad by week, agent and group, for the org only", async () => {
+    const [C, D] = await Promise.all([createWorld(), createWorld()]);
+    for (const [who, r] of [[C.agent, "good"], [C.agent, "good"], [C.agent2, "bad"]] as const) {
+      const t = await newTicket(C.customer);
+      expect((await api.patchTicket(C.admin, t.id, { assigneeId: who.id, status: "solved" })).status).toBe(200);
+      expect((await rate(C.customer, t.id, { rating: r })).status).toBe(200);
+    }
+    const d = await withPageContext(pageUser(C, C.agent), (scope) => csatDashboard(scope));
+    expect({ good: d.good, bad: d.bad }).toEqual({ good: 2, bad: 1 });
+    expect(d.byWeek.reduce((a, w) => a + w.good + w.bad, 0)).toBe(3);
+    expect(d.byAgent.map((a) => [a.id, a.good, a.bad]).sort()).toEqual([[C.agent.id, 2, 0], [C.agent2.id, 0, 1]].sort());
+    expect(d.byGroup).toEqual([{ id: null, name: "No group", good: 2, bad: 1 }]);
+    const other = await withPageContext(pageUser(D, D.agent), (scope) => csatDashboard(scope));
+    expect({ good: other.good, bad: other.bad, agents: other.byAgent }).toEqual({ good: 0, bad: 0, agents: [] });
   });
 });
 
