@@ -3536,7 +3536,13 @@ export interface components {
             linkedAt: string;
         };
         TicketLinks: {
-            mergedInto: components["schemas"]["TicketRef"] | null;
+            mergedInto: {
+                /** Format: uuid */
+                id: string;
+                number: number;
+                subject: string;
+                status: string;
+            } | null;
             mergedFrom: components["schemas"]["TicketRef"][];
             data: components["schemas"]["TicketLink"][];
         };

@@ -19,7 +19,7 @@ export const ZTicketRef = z.object({ id: z.uuid(), number: z.number().int(), sub
 export const ZTicketLink = ZTicketRef.extend({ linkedAt: z.iso.datetime() });
 export const ZTicketLinks = z.object({
   /** The ticket this one was merged into (it is closed then), or null. */
-  mergedInto: ZTicketRef.nullable(),
+  mergedInto: z.object({ ...ZTicketRef.shape }).nullable(),
   /** Tickets merged into this one. */
   mergedFrom: z.array(ZTicketRef),
   /** Related tickets, newest link first. */
