@@ -78,7 +78,7 @@ describe("email templates API", () => {
   it("lists the defaults until an admin saves one, then the saved text (audited); DELETE goes back to the default", async () => {
     const before = await get(A.admin);
     expect(before.status, before.text).toBe(200);
-    expect(before.body.data.map((t: { kind: string; isDefault: boolean; enabled: boolean }) => [t.kind, t.isDefault, t.enabled])).toEqual([["acknowledgement", true, true], ["solved", true, true]]);
+    expect(before.body.data.map((t: { kind: string; isDefault: boolean; enabled: boolean }) => [t.kind, t.isDefault, t.enabled])).toEqual([["acknowledgement", true, true], ["solved", true, true], ["merged", true, true]]);
     expect(before.body.data[0].body).toContain("{{account.claim_url}}");
 
     const saved = await put(A.admin, "solved", { enabled: true, subject: "Solved: {{ticket.subject}}", body: "Hi {{requester.first_name}}, {{agent.name}} solved #{{ ticket.number }}." });

@@ -76,7 +76,7 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-const HEADER = ["id", "number", "subject", "status", "priority", "requesterId", "requesterEmail", "assigneeId", "assigneeEmail", "tags", "createdAt", "updatedAt", "firstResponseDue", "firstResponseAt", "resolveDue", "resolvedAt", "closedAt"];
+const HEADER = ["id", "number", "subject", "status", "priority", "requesterId", "requesterEmail", "assigneeId", "assigneeEmail", "tags", "createdAt", "updatedAt", "firstResponseDue", "firstResponseAt", "resolveDue", "resolvedAt", "closedAt", "satisfaction"];
 
 /** n tickets straight into the table (fast), updated one second apart ending `endsAgo` seconds ago. */
 async function bulkTickets(world: World, n: number, opts: { prefix?: string; endsAgoSec?: number } = {}): Promise<void> {

@@ -224,6 +224,7 @@ const NOT_CREATING: Record<string, string> = {
   previewMacro: "a dry run, writes nothing",
   revokeUserSessions: "sets state (bumps the session version), idempotent in effect",
   resetUserPassword: "replaces the reset link; only the latest link works",
+  rateByLink: "public (no user to keep a key for); each signed link changes the rating once, so a retry is refused as used (decision 051)",
 };
 
 type Sample = (who: World) => Promise<{ path: string; body?: unknown; who: Actor; form?: () => FormData }>;
@@ -284,6 +285,14 @@ const SAMPLES: Record<string, Sample> = {
   // Only queued here (no worker runs in this file): a retry must not queue a second job.
   startBulkTicketChange: async (x) => ({ path: "/api/v1/tickets/bulk", body: { ticketIds: [(await newTicket(x.customer)).id], set: { addTags: ["idem"] } }, who: x.agent }),
   createTicketField: async (x) => ({ path: "/api/v1/fields", body: { key: `idem_${uniq().replace(/-/g, "")}`, label: "Idem", type: "text" }, who: x.admin }),
+  // Merge, link, customer organizations and notes (decision 051).
+  mergeTicket: async (x) => {
+    const target = await newTicket(x.customer);
+    return { path: `/api/v1/tickets/${(await newTicket(x.customer)).id}/merge`, body: { ticketId: target.id }, who: x.agent };
+  },
+  linkTicket: async (x) => ({ path: `/api/v1/tickets/${(await newTicket(x.customer)).id}/links`, body: { ticketId: (await newTicket(x.customer)).id }, who: x.agent }),
+  createCustomerOrg: async (x) => ({ path: "/api/v1/customer-orgs", body: { name: `idem-${uniq()}`, domains: [`idem-${uniq()}.example`] }, who: x.admin }),
+  addCustomerNote: async (x) => ({ path: `/api/v1/customers/${x.customer.id}/notes`, body: { body: `note ${uniq()}` }, who: x.agent }),
 };
 
 async function send(s: Awaited<ReturnType<Sample>>, key: string): Promise<CallResult> {

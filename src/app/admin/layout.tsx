@@ -6,6 +6,7 @@ import { requireAdmin } from "./require-admin";
 const ADMIN_SECTIONS = [
   { href: "/admin", label: "Overview" },
   { href: "/admin/users", label: "Users" },
+  { href: "/admin/customers", label: "Customers" },
   { href: "/admin/sla", label: "SLA policies" },
   { href: "/admin/email", label: "Email" },
   { href: "/admin/triggers", label: "Triggers" },

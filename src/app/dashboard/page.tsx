@@ -8,6 +8,8 @@ import { PRIORITY_LABELS, STATUS_LABELS } from "@/lib/ticket-labels";
 import { withPageContext } from "@/server/auth/page-context";
 import { requireUser } from "@/server/auth/page-session";
 import { slaDashboard } from "@/server/dashboard/sla-dashboard";
+import { csatDashboard } from "@/server/dashboard/csat-dashboard";
+import { CsatSection } from "@/components/dashboard/csat-section";
 import { isStaff } from "@/server/authz/permissions";
 
 export const metadata: Metadata = { title: "SLA dashboard" };
@@ -19,7 +21,7 @@ const dayLabel = (date: string, opts: Intl.DateTimeFormatOptions) => new Date(`$
 export default async function DashboardPage() {
   const user = await requireUser({ returnTo: "/dashboard" });
   if (!isStaff(user)) notFound();
-  const d = await withPageContext(user, (scope) => slaDashboard(scope));
+  const { d, csat } = await withPageContext(user, async (scope) => ({ d: await slaDashboard(scope), csat: await csatDashboard(scope) }));
 
   const clock = (iso: string) => new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: d.timezone });
   const breaches14 = d.breachesPerDay.reduce((a, b) => a + b.total, 0);
@@ -173,6 +175,7 @@ export default async function DashboardPage() {
             />
           </section>
         </div>
+        <CsatSection csat={csat} />
       </main>
     </>
   );

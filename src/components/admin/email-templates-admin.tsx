@@ -8,11 +8,12 @@ import s from "./admin.module.css";
 // The customer-facing email templates on /admin/email (issue 12 item 6, decision 040), through
 // PUT/DELETE /api/v1/email/templates/{kind}.
 
-export type EmailTemplateData = { kind: "acknowledgement" | "solved"; enabled: boolean; subject: string; body: string; isDefault: boolean; updatedAt: string | null };
+export type EmailTemplateData = { kind: "acknowledgement" | "solved" | "merged"; enabled: boolean; subject: string; body: string; isDefault: boolean; updatedAt: string | null };
 
 const TITLES: Record<EmailTemplateData["kind"], { title: string; when: string }> = {
   acknowledgement: { title: "Acknowledgement", when: "Sent to the customer when their email opens a new ticket." },
-  solved: { title: "Ticket solved", when: "Sent to the customer when a ticket that came in by email is solved." },
+  solved: { title: "Ticket solved", when: "Sent to the customer when a ticket that came in by email is solved, with one-click rating links." },
+  merged: { title: "Tickets merged", when: "Sent to both requesters when an agent merges a duplicate into another ticket and asks to tell them." },
 };
 
 export function EmailTemplateForm({ template, placeholders }: { template: EmailTemplateData; placeholders: readonly string[] }) {

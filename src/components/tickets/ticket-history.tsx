@@ -77,6 +77,15 @@ export function describeEvent(e: TicketEvent, nameOf: NameOf, groupOf: NameOf = 
         const lines = changeLines((e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>, e.actorId, nameOf, groupOf);
         return `${who} applied the macro “${str(e.data.macroName) ?? "a macro"}”${lines.length ? `: ${lines.join("; ")}` : ""}`;
       }
+      case "ticket.merged":
+        return `${who} merged this ticket into #${String((e.data.into as { number?: unknown } | undefined)?.number ?? "?")} (closed)`;
+      case "ticket.merge_received":
+        return `${who} merged #${String((e.data.from as { number?: unknown } | undefined)?.number ?? "?")} into this ticket`;
+      case "ticket.linked":
+      case "ticket.unlinked":
+        return `${who} ${e.action === "ticket.linked" ? "linked" : "unlinked"} #${String((e.data.ticket as { number?: unknown } | undefined)?.number ?? "?")}`;
+      case "ticket.csat_rated":
+        return `The requester rated the support ${e.data.rating === "good" ? "good" : "bad"}${e.data.comment ? `: “${String(e.data.comment)}”` : ""}`;
       case "attachment.added": {
         const name = str(e.data.filename);
         const to = e.data.internal === true ? " to an internal note" : e.data.commentId ? " to a reply" : "";

@@ -33,6 +33,10 @@ import { ZGroupInput } from "../automation/manage-groups";
 import { ZEffect, ZGroup, ZMacro, ZPreview, ZRule, ZRuleTestResult } from "./routes/automation";
 import { ZMailbox } from "./routes/email";
 import { ZCreatedToken, ZMe, ZTokenItem } from "./routes/me";
+import { ZMergeResult, ZMergeTicket } from "../tickets/merge-ticket";
+import { ZLinkSatisfaction, ZRate, ZSatisfaction } from "../csat/ratings";
+import { ZCreateCustomerNote, ZCustomerContext, ZCustomerNote, ZCustomerOrg, ZCustomerOrgInput, ZCustomerOrgPatch } from "../customers/customer-orgs";
+import { ZCreateTicketLink, ZTicketLink, ZTicketLinks, ZTicketRef } from "../tickets/ticket-links";
 
 // The shared schemas of the OpenAPI document (components.schemas), by name: wherever one of these
 // zod schemas appears in an operation, the document refers to it with $ref instead of repeating it,
@@ -64,6 +68,21 @@ export const COMPONENT_SCHEMAS: readonly (readonly [string, ZodType])[] = [
   ["TicketEvent", ZTicketEvent],
   ["TicketCc", ZTicketCc],
   ["AddTicketCc", ZAddTicketCc],
+  ["MergeTicket", ZMergeTicket],
+  ["MergeResult", ZMergeResult],
+  ["TicketRef", ZTicketRef],
+  ["TicketLink", ZTicketLink],
+  ["TicketLinks", ZTicketLinks],
+  ["CreateTicketLink", ZCreateTicketLink],
+  ["CustomerOrg", ZCustomerOrg],
+  ["CustomerOrgInput", ZCustomerOrgInput],
+  ["CustomerOrgPatch", ZCustomerOrgPatch],
+  ["CustomerNote", ZCustomerNote],
+  ["CreateCustomerNote", ZCreateCustomerNote],
+  ["CustomerContext", ZCustomerContext],
+  ["Rate", ZRate],
+  ["Satisfaction", ZSatisfaction],
+  ["LinkSatisfaction", ZLinkSatisfaction],
   ["Attachment", ZAttachment],
   ["User", ZUser],
   ["UserDetail", ZUserDetail],

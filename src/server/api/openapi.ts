@@ -63,6 +63,8 @@ export const TAGS: Record<string, string> = {
   operations: "Feature switches of the organization.",
   fields: "Custom ticket fields: definitions an admin manages; tickets carry their values as customFields and are filtered with ?cf.<key>=.",
   views: "Saved ticket views: filters, columns and sort, personal or shared with the org or a group, with counts.",
+  customers: "Customer organizations (companies matched by email domain), notes about customers, and a requester's context.",
+  satisfaction: "Customer satisfaction (CSAT): the requester's good/bad rating of a solved ticket, by signed link or in the portal.",
   automation: "Triggers, time rules (automations), agent groups and macros: the rules that route, tag, assign and escalate tickets, and one-click answers.",
 };
 

@@ -19,6 +19,7 @@ import { TOKEN_OPERATIONS } from "./routes/tokens";
 import { USER_OPERATIONS } from "./routes/users";
 import { VIEW_OPERATIONS } from "./routes/views";
 import { WEBHOOK_OPERATIONS } from "./routes/webhooks";
+import { WORKSPACE_OPERATIONS } from "./routes/workspace";
 
 // Every operation the /api/v1 catch-all serves and the OpenAPI document lists: every /api/v1
 // endpoint, each defined once in routes/<resource>.ts (docs/decisions/032-route-table.md).
@@ -43,4 +44,5 @@ export const TABLE: readonly ApiOperation[] = [
   ...USER_OPERATIONS,
   ...VIEW_OPERATIONS,
   ...WEBHOOK_OPERATIONS,
+  ...WORKSPACE_OPERATIONS,
 ];

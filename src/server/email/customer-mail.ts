@@ -19,14 +19,19 @@ import { bouncingAmong } from "./bouncing";
 import { countOutbound } from "./email-metrics";
 import { fromAddress, orgSendsReplies, REPLY_EMAIL_DELAY_SECONDS } from "./outbound-reply";
 import { replyAddress } from "./reply-token";
-import { renderEmailTemplate, templateFor, usesClaimLink, type TemplateKind } from "./templates";
+import { ratingUrls } from "../csat/rating-link";
+import { renderEmailTemplate, templateFor, usesClaimLink, type EmailOnlyPlaceholder, type TemplateKind } from "./templates";
 
 // The acknowledgement of a ticket opened by email, and the email on solve (issue 12 item 6,
 // decision 040): the org's template, rendered when the job runs, sent from the ticket's support
 // address as part of the customer's thread, through the job queue (retries, then
 // email-customer-dead), exactly once per event.
 
-export type CustomerMailJob = { orgId: string; ticketId: string; kind: TemplateKind; key: string; actorId?: string | null };
+export type CustomerMailJob = {
+  orgId: string; ticketId: string; kind: TemplateKind; key: string; actorId?: string | null;
+  /** A "merged" email (decision 051): the requester told (of either ticket) and the ticket merged into ticketId. */
+  recipientId?: string; mergedTicketId?: string;
+};
 export type CustomerMailOutcome = "sent" | "skipped" | "disabled" | "template-disabled" | "no-recipient" | "no-address" | "skipped-bouncing";
 
 /** The solve email waits a little longer than an agent's reply, so "here is the fix" arrives before "solved". */
@@ -72,7 +77,7 @@ export async function markCustomerMailDead(job: CustomerMailJob): Promise<void> 
 
 /** One acknowledgement per ticket; one solve email per solve (the ticket's version at that solve). */
 export const customerMessageId = (job: Pick<CustomerMailJob, "ticketId" | "kind" | "key">, supportAddress: string) =>
-  `beacon.${job.kind === "acknowledgement" ? "ack" : `solved.${job.key.replace(/[^\w.-]/g, "")}`}.${job.ticketId}@${supportAddress.split("@")[1]}`;
+  `beacon.${job.kind === "acknowledgement" ? "ack" : `${job.kind}.${job.key.replace(/[^\w.-]/g, "")}`}.${job.ticketId}@${supportAddress.split("@")[1]}`;
 
 async function sendCustomerMail(job: CustomerMailJob): Promise<CustomerMailOutcome> {
   const { orgId, ticketId } = job;
@@ -95,7 +100,7 @@ async function sendCustomerMail(job: CustomerMailJob): Promise<CustomerMailOutco
     if (known.some((k) => k.m === messageId)) return "skipped";
 
     const [requester] = await tx.select({ id: users.id, email: users.email, name: users.name, role: users.role, blockedAt: users.blockedAt, passwordHash: users.passwordHash, mustChangePassword: users.mustChangePassword })
-      .from(users).where(and(eq(users.orgId, orgId), eq(users.id, t.requesterId)));
+      .from(users).where(and(eq(users.orgId, orgId), eq(users.id, job.recipientId ?? t.requesterId)));
     // Customer-facing only, and never to the support address itself.
     if (!requester || requester.role !== "customer" || requester.blockedAt || requester.email.toLowerCase() === from.address.toLowerCase()) return "no-recipient";
     if ((await bouncingAmong(tx, orgId, [requester.email])).size) return "skipped-bouncing";
@@ -114,11 +119,12 @@ async function sendCustomerMail(job: CustomerMailJob): Promise<CustomerMailOutco
     };
     const claim = usesClaimLink(template.subject) || usesClaimLink(template.body) ? await claimUrl(tx, { orgId, base, requester, ticketId, kind: job.kind }) : "";
 
+    const only = await emailOnlyValues(tx, { orgId, base, job, ticket: t });
     const tag = `[#${t.number}]`;
-    let subject = renderEmailTemplate(template.subject, values, claim).replace(/\s+/g, " ").trim();
+    let subject = renderEmailTemplate(template.subject, values, claim, only).replace(/\s+/g, " ").trim();
     subject = [...subject].slice(0, 250).join("");
     if (!subject.includes(tag)) subject = `${subject} ${tag}`.trim();
-    const text = renderEmailTemplate(template.body, values, claim).replace(/\r\n?/g, "\n").trim();
+    const text = renderEmailTemplate(template.body, values, claim, only).replace(/\r\n?/g, "\n").trim();
 
     const lastInbound = [...known].reverse().find((k) => k.direction === "inbound")?.m ?? known.at(-1)?.m;
     const chain = known.map((k) => k.m);
@@ -138,6 +144,20 @@ async function sendCustomerMail(job: CustomerMailJob): Promise<CustomerMailOutco
     await tx.insert(emailMessageIds).values({ orgId, messageId, ticketId, commentId: null, direction: "outbound" }).onConflictDoNothing();
     return "sent";
   });
+}
+
+/** The placeholders only some kinds fill: the merged ticket ("merged"), the rating links ("solved"). */
+async function emailOnlyValues(
+  tx: Tx,
+  c: { orgId: string; base: string; job: CustomerMailJob; ticket: { id: string; requesterId: string } },
+): Promise<Partial<Record<EmailOnlyPlaceholder, string>>> {
+  if (c.job.kind === "merged" && c.job.mergedTicketId) {
+    const [m] = await tx.select({ number: tickets.number, subject: tickets.subject }).from(tickets)
+      .where(and(eq(tickets.orgId, c.orgId), eq(tickets.id, c.job.mergedTicketId)));
+    return m ? { "merged.ticket_number": String(m.number), "merged.ticket_subject": m.subject } : {};
+  }
+  if (c.job.kind === "solved") return ratingUrls(tx, { orgId: c.orgId, base: c.base, ticketId: c.ticket.id });
+  return {};
 }
 
 async function namesOf(tx: Tx, ids: (string | null)[]): Promise<Map<string, string>> {

@@ -16,13 +16,19 @@ import { PLACEHOLDERS, renderTemplate, unknownPlaceholders, type PlaceholderValu
 // (src/server/automation/placeholders.ts), plus one only these emails can fill: the link by which a
 // customer created from their email claims the account (or the sign-in page when they already can).
 
-export const TEMPLATE_KINDS = ["acknowledgement", "solved"] as const;
+export const TEMPLATE_KINDS = ["acknowledgement", "solved", "merged"] as const;
 export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
 
 /** Placeholders only customer emails fill (a macro has no claim link to give). */
 export const CLAIM_PLACEHOLDER = "account.claim_url";
 const CLAIM_PATTERN = /\{\{\s*account\.claim_url\s*\}\}/g;
-export const TEMPLATE_PLACEHOLDERS = [...PLACEHOLDERS, CLAIM_PLACEHOLDER] as const;
+/**
+ * Placeholders only some customer emails fill (decision 051): the merged ticket of a "merged" email,
+ * and the one-click rating links of a "solved" email (empty in the other kinds).
+ */
+export const EMAIL_ONLY_PLACEHOLDERS = ["merged.ticket_number", "merged.ticket_subject", "satisfaction.good_url", "satisfaction.bad_url"] as const;
+export type EmailOnlyPlaceholder = (typeof EMAIL_ONLY_PLACEHOLDERS)[number];
+export const TEMPLATE_PLACEHOLDERS = [...PLACEHOLDERS, CLAIM_PLACEHOLDER, ...EMAIL_ONLY_PLACEHOLDERS] as const;
 
 export const MAX_TEMPLATE_SUBJECT = 200;
 export const MAX_TEMPLATE_BODY = 10_000;
@@ -44,7 +50,17 @@ export const DEFAULT_TEMPLATES: Record<TemplateKind, { enabled: boolean; subject
     body:
       "Hello {{requester.first_name}},\n\n" +
       "Your request #{{ticket.number}} (\"{{ticket.subject}}\") has been marked as solved.\n\n" +
-      "If anything is still not right, reply to this email and the request opens again.\n",
+      "If anything is still not right, reply to this email and the request opens again.\n\n" +
+      "How did we do? Good: {{satisfaction.good_url}} · Bad: {{satisfaction.bad_url}}\n",
+  },
+  merged: {
+    enabled: true,
+    subject: "Re: {{ticket.subject}}",
+    body:
+      "Hello {{requester.first_name}},\n\n" +
+      "Your request #{{merged.ticket_number}} (\"{{merged.ticket_subject}}\") is about the same matter as request #{{ticket.number}} " +
+      "(\"{{ticket.subject}}\"), so we have combined them: the conversation continues in #{{ticket.number}}.\n\n" +
+      "To add anything, simply reply to this email.\n",
   },
 };
 
@@ -72,14 +88,17 @@ export type PutEmailTemplate = z.infer<typeof ZPutEmailTemplate>;
 
 /** Unknown placeholders of a subject or body (macro placeholders and the claim link are known). */
 export function unknownTemplatePlaceholders(text: string): string[] {
-  return unknownPlaceholders(text).filter((n) => n !== CLAIM_PLACEHOLDER);
+  const known = new Set<string>([CLAIM_PLACEHOLDER, ...EMAIL_ONLY_PLACEHOLDERS]);
+  return unknownPlaceholders(text).filter((n) => !known.has(n));
 }
 
 export const usesClaimLink = (text: string) => new RegExp(CLAIM_PATTERN.source).test(text);
 
 /** Renders a template: the macro engine's placeholders, then the claim link. */
-export function renderEmailTemplate(text: string, values: PlaceholderValues, claimUrl: string): string {
-  return renderTemplate(text.replace(CLAIM_PATTERN, () => claimUrl), values);
+export function renderEmailTemplate(text: string, values: PlaceholderValues, claimUrl: string, only: Partial<Record<EmailOnlyPlaceholder, string>> = {}): string {
+  const own = text.replace(CLAIM_PATTERN, () => claimUrl).replace(/\{\{\s*((?:merged|satisfaction)\.[a-z_]+)\s*\}\}/g, (whole, name: string) =>
+    (EMAIL_ONLY_PLACEHOLDERS as readonly string[]).includes(name) ? (only[name as EmailOnlyPlaceholder] ?? "") : whole);
+  return renderTemplate(own, values);
 }
 
 function view(kind: TemplateKind, row?: typeof emailTemplates.$inferSelect): EmailTemplate {

@@ -15,8 +15,15 @@ export type Thread = { ticketId: string; number: number; status: string; request
  */
 export async function findThread(tx: Tx, orgId: string, mail: InboundMail, senderId: string, tokenNumber: number | null = null): Promise<Thread | null> {
   const ids = [...mail.inReplyTo, ...[...mail.references].reverse()].slice(0, 50);
-  const load = async (where: ReturnType<typeof eq>): Promise<Thread | undefined> =>
-    (await tx.select({ ticketId: tickets.id, number: tickets.number, status: tickets.status, requesterId: tickets.requesterId }).from(tickets).where(and(eq(tickets.orgId, orgId), where)).limit(1))[0];
+  const row = async (where: ReturnType<typeof eq>) =>
+    (await tx.select({ ticketId: tickets.id, number: tickets.number, status: tickets.status, requesterId: tickets.requesterId, mergedIntoId: tickets.mergedIntoId })
+      .from(tickets).where(and(eq(tickets.orgId, orgId), where)).limit(1))[0];
+  // A ticket merged into another answers for it (decision 051): mail to the duplicate lands on the target.
+  const follow = async (t: Awaited<ReturnType<typeof row>>): Promise<Thread | undefined> => {
+    for (let hop = 0; t?.mergedIntoId && hop < 10; hop++) t = (await row(eq(tickets.id, t.mergedIntoId))) ?? t;
+    return t && { ticketId: t.ticketId, number: t.number, status: t.status, requesterId: t.requesterId };
+  };
+  const load = async (where: ReturnType<typeof eq>): Promise<Thread | undefined> => follow(await row(where));
 
   // First the reply token (decision 031), already verified for this org by the caller.
   if (tokenNumber !== null) {
@@ -35,8 +42,11 @@ export async function findThread(tx: Tx, orgId: string, mail: InboundMail, sende
   }
   const tag = /\[#(\d{1,9})\]/.exec(mail.subject);
   if (tag) {
-    const t = await load(sql`${tickets.number} = ${Number(tag[1])}`);
-    if (t && (t.requesterId === senderId || (await isCc(tx, orgId, t.ticketId, mail.from!.address)))) return t;
+    // The sender must be a participant of the ticket the tag names (before following a merge).
+    const t = await row(sql`${tickets.number} = ${Number(tag[1])}`);
+    if (t && (t.requesterId === senderId || (await isCc(tx, orgId, t.ticketId, mail.from!.address)))) return (await follow(t)) ?? null;
+    const followed = await follow(t);
+    if (followed && followed.ticketId !== t?.ticketId && (followed.requesterId === senderId || (await isCc(tx, orgId, followed.ticketId, mail.from!.address)))) return followed;
   }
   return null;
 }

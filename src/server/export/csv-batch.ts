@@ -1,6 +1,7 @@
 import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { tickets } from "../db/schema/tickets";
+import { csatRatings } from "../db/schema/customers";
 import type { Tx } from "../db/tenant";
 import { csvCell, csvRow } from "./csv";
 import { isoFromUtcJson, keysetOrder, keysetWhere, positionOf, utcJson, type BatchOptions, type Position } from "./ticket-batches";
@@ -10,7 +11,7 @@ import type { UserEmails } from "./user-emails";
 
 const CSV_COLUMNS = [
   "id", "number", "subject", "status", "priority", "requesterId", "requesterEmail", "assigneeId", "assigneeEmail", "tags",
-  "createdAt", "updatedAt", "firstResponseDue", "firstResponseAt", "resolveDue", "resolvedAt", "closedAt",
+  "createdAt", "updatedAt", "firstResponseDue", "firstResponseAt", "resolveDue", "resolvedAt", "closedAt", "satisfaction",
 ];
 export const CSV_HEADER = csvRow(CSV_COLUMNS);
 
@@ -35,6 +36,7 @@ export function csvBatchQuery(orgId: string, opts: BatchOptions): SQL {
       ${tickets.status}::text || ',' || ${tickets.priority}::text, ${tickets.requesterId},
       ${tickets.assigneeId}, array_to_string(${tickets.tags}, ' '),
       concat_ws(',', ${sql.join(TIMESTAMPS.map((c) => sql`coalesce(${utcJson(c)}, '')`), sql`, `)}),
+      (select ${csatRatings.rating}::text from ${csatRatings} where ${csatRatings.orgId} = ${tickets.orgId} and ${csatRatings.ticketId} = ${tickets.id}),
       nullif(${tickets.customFields}, '{}'::jsonb)::text
     from ${tickets}
     where ${keysetWhere(orgId, opts)}
@@ -74,8 +76,10 @@ function writeRecord(out: ByteWriter, r: TextRow, requesterEmail: string | null,
   out.text(csvCell(r[5])); // tags
   out.byte(COMMA);
   writeTimestamps(out, r[6]!);
+  out.byte(COMMA);
+  out.ascii(r[7] ?? ""); // satisfaction: good, bad or empty (decision 051)
   if (fieldKeys.length) {
-    const values = r[7] ? (JSON.parse(r[7]) as Record<string, unknown>) : {};
+    const values = r[8] ? (JSON.parse(r[8]) as Record<string, unknown>) : {};
     for (const k of fieldKeys) {
       out.byte(COMMA);
       out.text(csvCell(fieldCell(values[k])));

@@ -1,6 +1,7 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import { comments } from "../db/schema/tickets";
+import { csatRatings } from "../db/schema/customers";
 import type { Tx } from "../db/tenant";
 import { toTicketView } from "../tickets/ticket-view";
 import { ByteWriter } from "./byte-writer";
@@ -56,6 +57,13 @@ export async function readNdjsonBatch(tx: Tx, orgId: string, opts: BatchOptions)
     last = r.position;
   });
   if (tickets.length === 0) return { bytes: new Uint8Array(0), count: 0, last };
+  // The requester's satisfaction rating (decision 051): {rating, comment} or null, one query a batch.
+  const ratings = new Map<string, string>();
+  await streamTextRows(tx, sql`select ${csatRatings.ticketId}, ${csatRatings.rating}::text, ${csatRatings.comment} from ${csatRatings}
+    where ${csatRatings.orgId} = ${orgId} and ${csatRatings.ticketId} = any(${`{${ids.join(",")}}`}::uuid[])`, (r) => {
+    ratings.set(r[0]!, JSON.stringify({ rating: r[1], comment: r[2] }));
+  });
+  for (let i = 0; i < tickets.length; i++) tickets[i] += `,"satisfaction":${ratings.get(ids[i]!) ?? "null"}`;
   const out = new ByteWriter(tickets.length * 3000);
   let next = 0; // the next ticket to write
   const open = () => {

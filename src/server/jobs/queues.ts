@@ -23,7 +23,9 @@ export const ZWebhookJob = z.object({ orgId: z.uuid(), deliveryId: z.uuid() });
 export const ZInboundEmailJob = z.object({ orgId: z.uuid(), inboundId: z.uuid() });
 export const ZReplyEmailJob = z.object({ orgId: z.uuid(), ticketId: z.uuid(), commentId: z.uuid() });
 /** A customer-facing template email (decision 040): `key` makes each event one email (the inbound id for an acknowledgement, the ticket version for a solve). */
-export const ZCustomerMailJob = z.object({ orgId: z.uuid(), ticketId: z.uuid(), kind: z.enum(["acknowledgement", "solved"]), key: z.string().min(1).max(100), actorId: z.uuid().nullable().optional() });
+export const ZCustomerMailJob = z.object({ orgId: z.uuid(), ticketId: z.uuid(), kind: z.enum(["acknowledgement", "solved", "merged"]), key: z.string().min(1).max(100), actorId: z.uuid().nullable().optional(),
+  /** "merged": who is told (either ticket's requester) and which ticket was merged into ticketId (decision 051). */
+  recipientId: z.uuid().optional(), mergedTicketId: z.uuid().optional() });
 /** A bulk change of tickets (decision 050): the bulk_jobs row holds the tickets, the change and the progress. */
 export const ZBulkJob = z.object({ orgId: z.uuid(), jobId: z.uuid() });
 export const ZReapplyJob = z.object({ orgId: z.uuid(), priority: z.enum(["low", "normal", "high", "urgent"]) });

@@ -37,6 +37,11 @@ import { lookupUsers, type UserSummary } from "@/server/users/lookup-users";
 import { allPages } from "@/server/core/list-page";
 import { listFields } from "@/server/fields/manage-fields";
 import { CustomFieldsPanel } from "@/components/tickets/custom-fields-panel";
+import { ticketContext, type TicketContext } from "@/server/pages/ticket-context";
+import { TicketRelations } from "@/components/tickets/ticket-relations";
+import { CustomerCard } from "@/components/tickets/customer-card";
+import { SatisfactionCard } from "@/components/tickets/satisfaction-card";
+import { ticketSatisfaction } from "@/server/csat/ratings";
 
 type Params = Promise<{ id: string }>;
 
@@ -69,8 +74,9 @@ const load = cache(async (user: PageUser, id: string) => {
     const files = await conversationAttachments(scope, id);
     const warningMinutes = (await warningLeadSeconds(scope.tx)) / 60;
     const fields = (await listFields(scope)).data;
+    const satisfaction = await ticketSatisfaction(scope, id);
     if (!can(user, "ticket.events", ticket)) {
-      return { ticket, version, comments, files, warningMinutes, fields, events: [] as TicketEvent[], agents: [], groups: [] as { id: string; name: string }[], macros: [] as MacroOption[], people: new Map<string, UserSummary>(), ccs: [] as string[], emailsReplies: false, bouncing: null as TicketBouncing | null };
+      return { ticket, version, comments, files, warningMinutes, fields, events: [] as TicketEvent[], agents: [], groups: [] as { id: string; name: string }[], macros: [] as MacroOption[], people: new Map<string, UserSummary>(), ccs: [] as string[], emailsReplies: false, bouncing: null as TicketBouncing | null, context: null as TicketContext | null, satisfaction };
     }
     const events = await allPages((page) => ticketEvents(scope, id, page));
     const agents = await assignableStaff(scope);
@@ -81,7 +87,8 @@ const load = cache(async (user: PageUser, id: string) => {
     const ccs = await listTicketCcs({ tx: scope.tx, org: { id: scope.user.orgId } }, id);
     const emailsReplies = await orgSendsReplies(scope.tx, scope.user.orgId);
     const bouncing = await ticketBouncing(scope.tx, scope.user.orgId, id);
-    return { ticket, version, comments, files, warningMinutes, fields, events, agents, groups, macros, people, ccs, emailsReplies, bouncing };
+    const context = await ticketContext(scope, ticket);
+    return { ticket, version, comments, files, warningMinutes, fields, events, agents, groups, macros, people, ccs, emailsReplies, bouncing, context, satisfaction };
   });
 });
 
@@ -108,7 +115,7 @@ export default async function TicketPage({ params }: { params: Params }) {
   if (!isUuid(id)) notFound();
   const data = await load(user, id);
   if (!data) notFound();
-  const { ticket, version, comments, files, fields, events, agents, groups, macros, people, warningMinutes, ccs, emailsReplies, bouncing } = data;
+  const { ticket, version, comments, files, fields, events, agents, groups, macros, people, warningMinutes, ccs, emailsReplies, bouncing, context, satisfaction } = data;
   const attachments = files.enabled ? files.data : [];
   const staff = can(user, "ticket.internal.view", ticket);
   // The staff view (priority, tags, assignee); customers get the customer view from getTicket.
@@ -262,6 +269,9 @@ export default async function TicketPage({ params }: { params: Params }) {
             </section>
 
             <CustomFieldsPanel fields={fields} values={ticket.customFields} />
+            <SatisfactionCard satisfaction={satisfaction} staff={staff} requester={ticket.requesterId === user.userId} />
+            {context ? <CustomerCard ticketId={ticket.id} context={context.customer} selfId={user.userId} admin={user.role === "admin"} authorName={context.authorName} /> : null}
+            {context ? <TicketRelations ticketId={ticket.id} number={ticket.number} closed={closed} links={context.links} /> : null}
 
             {staff ? (
               <section className="card side-card" aria-labelledby="history-title">

@@ -181,7 +181,7 @@ export const emailInboundSecrets = pgTable("email_inbound_secrets", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
-export const emailTemplateKind = pgEnum("email_template_kind", ["acknowledgement", "solved"]);
+export const emailTemplateKind = pgEnum("email_template_kind", ["acknowledgement", "solved", "merged"]);
 
 /**
  * An org's customer-facing email templates (decision 040): the acknowledgement of a ticket opened by

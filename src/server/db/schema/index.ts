@@ -12,3 +12,4 @@ export * from "./email";
 export * from "./automation";
 export * from "./idempotency";
 export * from "./workspace";
+export * from "./customers";

@@ -37,6 +37,8 @@ export const tickets = pgTable(
     /** Paused time already credited to resolveDue, in seconds (kept across priority changes). */
     slaPausedSeconds: integer("sla_paused_seconds").notNull().default(0),
     closedAt: timestamp("closed_at", { withTimezone: true }),
+    /** Set when this ticket was merged into another (closed, pointing there; decision 051). */
+    mergedIntoId: uuid("merged_into_id"),
     /** Optimistic concurrency: bumped on every update. */
     version: integer("version").notNull().default(1),
     /**
@@ -67,6 +69,7 @@ export const tickets = pgTable(
     // A deleted group leaves its tickets without a group: the SQL says ON DELETE SET NULL ("group_id"),
     // which drizzle cannot express (a plain SET NULL would null org_id too).
     foreignKey({ columns: [t.orgId, t.groupId], foreignColumns: [groups.orgId, groups.id] }).onDelete("set null"),
+    foreignKey({ columns: [t.orgId, t.mergedIntoId], foreignColumns: [t.orgId, t.id] }),
   ],
 );
 
