@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Tx } from "../db/tenant";
 import { auditEvents } from "../db/schema/audit";
 import { eventHash, GENESIS_HASH } from "./chain";
+import { publishTicketChange } from "../live/publish";
 
 export type AuditInput = {
   action: string;
@@ -40,5 +41,7 @@ export async function recordAudit(tx: Tx, actor: AuditActor, input: AuditInput):
   };
   const hash = eventHash(prevHash, event);
   await tx.insert(auditEvents).values({ ...event, prevHash, hash });
+  // Every change to a ticket is audited, so this is where open pages hear of it (decision 052).
+  if (input.entityType === "ticket" && input.entityId) publishTicketChange(tx, actor, input.entityId, input.action, input.data);
   return { seq, hash };
 }
