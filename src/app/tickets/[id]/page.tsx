@@ -35,6 +35,9 @@ import { assignableStaff } from "@/server/pages/automation-data";
 import { MacroPicker, type MacroOption } from "@/components/tickets/macro-picker";
 import { lookupUsers, type UserSummary } from "@/server/users/lookup-users";
 import { allPages } from "@/server/core/list-page";
+import { LiveTicket } from "@/components/live/live-ticket";
+import { WorkspaceTabs } from "@/components/workspace/workspace-tabs";
+import { STAFF_VIEWS } from "@/server/tickets/view-counts";
 
 type Params = Promise<{ id: string }>;
 
@@ -136,10 +139,26 @@ export default async function TicketPage({ params }: { params: Params }) {
   return (
     <>
       <AppHeader user={user} />
+      <div className={staff ? "ticket-shell" : undefined}>
+      {staff ? (
+        <nav className="views ticket-views" aria-label="Ticket views">
+          <ul>
+            {STAFF_VIEWS.map((v) => (
+              <li key={v.key}>
+                <Link href={`/?view=${v.key}`}>{v.label}</Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      ) : null}
       <main id="main" className="page wide ticket-page">
-        <p className="breadcrumb">
-          <Link href="/">← {staff ? "All views" : "My requests"}</Link>
-        </p>
+        {staff ? (
+          <WorkspaceTabs userId={user.userId} current={{ id: ticket.id, label: `#${ticket.number} ${ticket.subject}` }} />
+        ) : (
+          <p className="breadcrumb">
+            <Link href="/" data-shortcut-home="">← My requests</Link>
+          </p>
+        )}
         <header className="ticket-head">
           <p className="eyebrow" data-testid="ticket-number">
             Ticket #{ticket.number}
@@ -150,6 +169,7 @@ export default async function TicketPage({ params }: { params: Params }) {
             {full ? <PriorityChip priority={full.priority} /> : null}
             <Tags tags={full ? full.tags : []} />
           </div>
+          <LiveTicket ticketId={ticket.id} selfId={user.userId} staff={staff} />
         </header>
 
         <div className="ticket-layout">
@@ -167,7 +187,7 @@ export default async function TicketPage({ params }: { params: Params }) {
             ) : can(user, "ticket.comment.public", ticket) ? (
               <>
               {staff ? <MacroPicker ticketId={ticket.id} macros={macros} agents={agents} groups={groups} /> : null}
-              <ReplyBox ticketId={ticket.id} canNote={can(user, "ticket.comment.internal", ticket)} customer={!staff} upload={files.enabled ? { maxBytes: files.maxBytes } : null} emailedTo={staff && emailsReplies ? emailedToText(ccs, bouncing) : null} />
+              <ReplyBox ticketId={ticket.id} canNote={can(user, "ticket.comment.internal", ticket)} customer={!staff} upload={files.enabled ? { maxBytes: files.maxBytes } : null} emailedTo={staff && emailsReplies ? emailedToText(ccs, bouncing) : null} userId={user.userId} announceTyping={staff} />
               </>
             ) : null}
           </div>
@@ -271,6 +291,7 @@ export default async function TicketPage({ params }: { params: Params }) {
           </aside>
         </div>
       </main>
+      </div>
     </>
   );
 }
