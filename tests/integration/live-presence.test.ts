@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as liveGet } from "../../src/app/api/live/route";
 import { POST as typingPost } from "../../src/app/api/live/typing/route";
 import { RedisHub, type Hub } from "../../src/server/live/hub";
-import { liveStream, announceTyping } from "../../src/server/live/stream";
+import { liveStream, announceTyping, endLiveStreams } from "../../src/server/live/stream";
 import { api, newTicket } from "../helpers/api";
 import { call } from "../helpers/http";
 import { readSse, type SseReader } from "../helpers/sse";
@@ -67,6 +67,22 @@ describe("presence across two app processes through Redis", () => {
 
     await b.close();
     await a.waitFor((e) => e.event === "presence" && e.data.userId === w.agent2.id && e.data.state === "left");
+  });
+
+  it("a drain ends the process's streams at once, and the other processes hear those viewers left", async () => {
+    const heard: string[] = [];
+    // Another process (hubA) listening to the org.
+    const stop = await hubA.subscribe(w.org.id, (m) => {
+      if (m.type === "presence" && m.userId === w.admin.id) heard.push(m.state);
+    });
+    const leaving = await streamOn(hubB, w.admin, ticketId);
+    await expect.poll(() => heard).toContain("viewing");
+    endLiveStreams();
+    await expect.poll(() => heard).toContain("left");
+    // The stream itself has ended: nothing more is read from it.
+    await expect(leaving.waitFor(() => false, 1_000)).rejects.toThrow(/no matching event/);
+    stop();
+    open.length = 0; // every stream of this process ended
   });
 
   it("an org never hears another org's presence or ticket changes", async () => {

@@ -21,7 +21,9 @@ export function useLive(url: string | null, handlers: Handlers): void {
   });
   useEffect(() => {
     if (!url || typeof EventSource === "undefined") return;
-    const es = new EventSource(url);
+    let es: EventSource;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
     const parse = <T,>(e: MessageEvent): T | null => {
       try {
         return JSON.parse(String(e.data)) as T;
@@ -29,16 +31,33 @@ export function useLive(url: string | null, handlers: Handlers): void {
         return null;
       }
     };
-    es.addEventListener("ready", () => ref.current.onReady?.());
-    es.addEventListener("ticket", (e) => {
-      const m = parse<LiveTicketEvent>(e as MessageEvent);
-      if (m) ref.current.onTicket?.(m);
-    });
-    es.addEventListener("presence", (e) => {
-      const m = parse<LivePresenceEvent>(e as MessageEvent);
-      if (m) ref.current.onPresence?.(m);
-    });
-    return () => es.close();
+    const listen = (source: EventSource) => {
+      source.addEventListener("ready", () => ref.current.onReady?.());
+      source.addEventListener("ticket", (e) => {
+        const m = parse<LiveTicketEvent>(e as MessageEvent);
+        if (m) ref.current.onTicket?.(m);
+      });
+      source.addEventListener("presence", (e) => {
+        const m = parse<LivePresenceEvent>(e as MessageEvent);
+        if (m) ref.current.onPresence?.(m);
+      });
+    };
+    // EventSource retries a dropped stream by itself, but gives up on an HTTP error (a draining
+    // process answers 503): then open a new one a few seconds later.
+    const connect = () => {
+      es = new EventSource(url);
+      es.addEventListener("error", () => {
+        if (es.readyState !== EventSource.CLOSED || stopped) return;
+        retry = setTimeout(connect, 3_000 + Math.random() * 2_000);
+      });
+      listen(es);
+    };
+    connect();
+    return () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      es.close();
+    };
   }, [url]);
 }
 

@@ -22,6 +22,29 @@ export const HEARTBEAT_MS = 15_000;
 const MAX_AGE_MS = 5 * 60_000;
 
 const encoder = new TextEncoder();
+
+/** Every open stream of this process, so a drain can end them at once instead of waiting for its deadline. */
+const g = globalThis as unknown as { __beaconLiveStreams?: Set<() => void>; __beaconLiveDrainHook?: boolean };
+const openStreams = (g.__beaconLiveStreams ??= new Set());
+
+/**
+ * When the process drains (SIGTERM/SIGINT, decision 028), its live streams end at once: the pages
+ * reconnect to another process. Only hooked when the process already handles those signals (the
+ * start script does), so a process without a handler still exits on them by default.
+ */
+function hookDrain(): void {
+  if (g.__beaconLiveDrainHook) return;
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    if (process.listenerCount(signal) === 0) continue;
+    process.on(signal, endLiveStreams);
+    g.__beaconLiveDrainHook = true;
+  }
+}
+
+/** Ends every open live stream of this process (a drain; tests). */
+export function endLiveStreams(): void {
+  for (const end of [...openStreams]) end();
+}
 const frame = (event: string, data: unknown) => encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 
 /**
@@ -72,6 +95,7 @@ export async function liveStream(o: StreamOptions): Promise<Response> {
       function end() {
         if (closed) return;
         closed = true;
+        openStreams.delete(end);
         clearInterval(beat);
         clearTimeout(maxAge);
         unsubscribe();
@@ -84,6 +108,8 @@ export async function liveStream(o: StreamOptions): Promise<Response> {
         }
       }
       cleanup = end;
+      openStreams.add(end);
+      hookDrain();
       o.signal?.addEventListener("abort", end);
       if (o.signal?.aborted) return end();
       // The client retries 3 s after a drop; `ready` tells it the subscription is in place.
