@@ -9,7 +9,7 @@ import { ROLE_LABELS } from "@/lib/ticket-labels";
  * The signed-in frame: product, org, a global ticket search, notifications, Dashboard/Admin, and a
  * profile menu with the account actions (UI review 2). The `?` overlay lists every shortcut.
  */
-export function AppHeader({ user, showChangePassword = true }: { user: PageUser; showChangePassword?: boolean }) {
+export function AppHeader({ user, showChangePassword = true, skipLinks = [] }: { user: PageUser; showChangePassword?: boolean; skipLinks?: { href: string; label: string }[] }) {
   // Until a pending password change is done the API refuses everything else, the bell included.
   // A restricted session (pending password change or 2FA setup) gets no links the API would refuse.
   const ready = !user.mustChangePassword && !user.twoFactorSetupRequired;
@@ -23,6 +23,12 @@ export function AppHeader({ user, showChangePassword = true }: { user: PageUser;
       <a href="#main" className="skip-link">
         Skip to content
       </a>
+      {/* UI review 7: a page's own skip links (the list's tickets) come right after, then search. */}
+      {skipLinks.map((l) => (
+        <a key={l.href} href={l.href} className="skip-link">
+          {l.label}
+        </a>
+      ))}
       {ready ? (
         <a href="#global-search" className="skip-link">
           Skip to search

@@ -108,6 +108,15 @@ test("the list updates live, offers compact rows and a profile menu, folds filte
   expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
   await other.context().close();
 
+  // Keyboard path (UI review 7): two Tabs and Enter reach the list, the next Tab is in the first row.
+  await page.goto("/?view=all");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("link", { name: "Skip to the tickets" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Tab");
+  expect(await page.evaluate(() => Boolean(document.activeElement?.closest("tr.ticket-row")))).toBe(true);
+
   // Compact density: more rows on one screen.
   const rowHeight = async () => (await page.locator("tr.ticket-row").first().boundingBox())!.height;
   const comfortable = await rowHeight();

@@ -184,6 +184,7 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
 
         {data.list && data.list.data.length > 0 ? (
           <>
+            <div id="ticket-list" tabIndex={-1} className="ticket-list-anchor" />
             <TicketTable
               tickets={data.list.data}
               mode={staff ? "staff" : "customer"}
