@@ -7,6 +7,9 @@ import { signedIn, stamp } from "./session";
 // Issue 14 items 5, 8, 9 and the UI review: two agents on one ticket see each other live, drafts
 // survive a reload, tabs and the ? overlay, every changed page passes axe, and the LCP report.
 
+// Several browser contexts and axe runs per test on a shared 2-core machine: more than the default 30 s.
+test.describe.configure({ timeout: 180_000 });
+
 const replyField = (page: Page) => page.getByTestId("reply-box").getByRole("textbox");
 
 test("two agents in two browsers on one ticket see each other, typing and new replies, without reloading", async ({ browser }) => {
