@@ -21,7 +21,7 @@ export default async function Home({ searchParams }: { searchParams: SearchParam
   const sp = await searchParams;
   return (
     <>
-      <AppHeader user={user} />
+      <AppHeader user={user} skipLinks={[{ href: "#ticket-list", label: "Skip to the tickets" }]} />
       <div className="page wide">
         <TicketWorkspace user={user} searchParams={sp} />
       </div>

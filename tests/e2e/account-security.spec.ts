@@ -55,6 +55,7 @@ test("a user who must change their password is sent to do so, and lands home sig
   expect((await userByEmail(org.email("customer2"), org.slug)).mustChangePassword).toBe(false);
 
   // The new password is the one that works now.
+  await page.getByRole("button", { name: /^Account menu/ }).click();
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
   await signIn(page, org.email("customer2"), newPassword);

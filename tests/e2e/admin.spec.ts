@@ -200,6 +200,7 @@ test("admin edits an SLA policy's calendar with a split shift and a holiday, and
   await expect(once.getByTestId("secret-value")).toHaveText(/\/setup\/.+/);
   const row = page.getByTestId(`user-${email}`);
   await expect(row).toContainText("Invited");
+  await row.getByRole("button", { name: /^Actions for/ }).click();
   await row.getByRole("button", { name: "Block", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "Block this user?" });
   await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();

@@ -77,6 +77,7 @@ test("an admin blocks a user another admin changed meanwhile: refused, the row s
   // Another admin (here: the API, behind the page's back) renames the user: a new version.
   expect((await page.request.patch(`/api/v1/users/${id}`, { data: { name: "Renamed meanwhile" } })).status()).toBe(200);
 
+  await row.getByRole("button", { name: /^Actions for/ }).click();
   await row.getByRole("button", { name: "Block", exact: true }).click();
   await page.getByRole("dialog", { name: "Block this user?" }).getByRole("button", { name: "Block", exact: true }).click();
   await expect(row).toContainText("was changed by someone else since this page loaded");
@@ -84,6 +85,7 @@ test("an admin blocks a user another admin changed meanwhile: refused, the row s
   expect(((await (await page.request.get(`/api/v1/users/${id}`)).json()) as { blocked: boolean }).blocked).toBe(false);
 
   // Decided again on the current row: applied.
+  await row.getByRole("button", { name: /^Actions for/ }).click();
   await row.getByRole("button", { name: "Block", exact: true }).click();
   await page.getByRole("dialog", { name: "Block this user?" }).getByRole("button", { name: "Block", exact: true }).click();
   await expect(row).toContainText("Blocked");

@@ -117,6 +117,7 @@ test("an invited agent sets a password and two-factor, signs in with a code, att
   await again.close();
 
   // --- two-factor setup from the account page ----------------------------------------------------
+  await agent.getByRole("button", { name: /^Account menu/ }).click();
   await agent.getByRole("link", { name: "Account" }).click();
   await agent.getByRole("link", { name: "Set up two-factor sign-in" }).click();
   await agent.getByRole("button", { name: "Start setup" }).click();
@@ -130,6 +131,7 @@ test("an invited agent sets a password and two-factor, signs in with a code, att
   await agent.getByRole("button", { name: "I have saved them" }).click();
 
   // --- sign out; password alone is no longer enough ----------------------------------------------
+  await agent.getByRole("button", { name: /^Account menu/ }).click();
   await agent.getByRole("button", { name: "Sign out" }).click();
   await expect(agent).toHaveURL(/\/login/);
   await fillSignIn(agent, email, password);

@@ -30,6 +30,7 @@ test("an admin signs in, sees who and where they are, and signs out", async ({ p
   await expect(page.getByTestId("user-name")).toHaveText(admin.name);
   await expect(page.getByTestId("user-role")).toHaveText("Admin");
   await expect(page.getByTestId("org-name")).toHaveText(org.name);
+  await page.getByRole("button", { name: /^Account menu/ }).click();
   await expect(page.getByRole("link", { name: "Change password" })).toBeVisible();
   await page.screenshot({ path: "test-results/home-signed-in.png", fullPage: true });
 
@@ -37,6 +38,7 @@ test("an admin signs in, sees who and where they are, and signs out", async ({ p
   await page.goto("/login");
   await expect(page).toHaveURL(/\/$/);
 
+  await page.getByRole("button", { name: /^Account menu/ }).click();
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();

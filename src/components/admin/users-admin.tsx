@@ -132,7 +132,13 @@ export function UserRow({ user, version, self }: { user: AdminUserRow; version: 
   const id = useId();
   const [role, setRole] = useState<Role>(user.role);
   const [seenRole, setSeenRole] = useState<Role>(user.role);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const menuId = useId();
   const [asking, setAsking] = useState<Action | null>(null);
+  const ask = (a: Action) => {
+    setMenuOpen(false);
+    setAsking(a);
+  };
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState("");
   const [failure, setFailure] = useState<ApiFailure | null>(null);
@@ -268,24 +274,28 @@ export function UserRow({ user, version, self }: { user: AdminUserRow; version: 
         {user.lastSignInAt ? <LocalTime iso={user.lastSignInAt} /> : <span className="muted">Never</span>}
       </td>
       <td>
-        <div className={s.rowActions} aria-label={`Actions for ${who}`} role="group">
+        {/* A row menu (UI review 5): the actions fold behind one button; destructive ones still ask first. */}
+        <button type="button" className="button" aria-expanded={menuOpen} aria-controls={`${menuId}-actions`} onClick={() => setMenuOpen((o) => !o)} aria-label={`Actions for ${who}`}>
+          Actions <span aria-hidden="true">▾</span>
+        </button>
+        <div id={`${menuId}-actions`} className={s.rowActions} aria-label={`Actions for ${who}`} role="group" hidden={!menuOpen}>
           {user.blocked ? (
-            <button type="button" className="button" onClick={() => setAsking("unblock")} disabled={busy}>
+            <button type="button" className="button" onClick={() => ask("unblock")} disabled={busy}>
               Unblock
             </button>
           ) : (
-            <button type="button" className={`button ${s.dangerOutline}`} onClick={() => setAsking("block")} disabled={busy || self} title={self ? "You cannot block yourself" : undefined}>
+            <button type="button" className={`button ${s.dangerOutline}`} onClick={() => ask("block")} disabled={busy || self} title={self ? "You cannot block yourself" : undefined}>
               Block
             </button>
           )}
-          <button type="button" className="button" onClick={() => setAsking("revoke")} disabled={busy}>
+          <button type="button" className="button" onClick={() => ask("revoke")} disabled={busy}>
             Revoke sessions
           </button>
-          <button type="button" className="button" onClick={() => setAsking("reset")} disabled={busy}>
+          <button type="button" className="button" onClick={() => ask("reset")} disabled={busy}>
             {user.invited ? "Resend invitation" : "Reset password"}
           </button>
           {user.twoFactorEnabled && !self ? (
-            <button type="button" className="button" onClick={() => setAsking("2fa")} disabled={busy}>
+            <button type="button" className="button" onClick={() => ask("2fa")} disabled={busy}>
               Turn off two-factor
             </button>
           ) : null}

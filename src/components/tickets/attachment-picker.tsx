@@ -1,6 +1,6 @@
 "use client";
 
-import { useId, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { ACCEPTED_TYPES_TEXT, formatBytes, precheckFile } from "@/lib/attachment-display";
 import s from "./attachments.module.css";
 
@@ -17,8 +17,22 @@ export function AttachmentPicker({ files, onChange, maxBytes, disabled }: { file
   const id = useId();
   const inputRef = useRef<HTMLInputElement>(null);
   const [refused, setRefused] = useState<string[]>([]);
+  const [over, setOver] = useState(false);
 
-  function pick(list: FileList | null) {
+  // Files pasted anywhere in the same form (a screenshot into the message) are attached too.
+  useEffect(() => {
+    function onPaste(e: ClipboardEvent) {
+      const form = inputRef.current?.form;
+      const list = e.clipboardData?.files;
+      if (disabled || !form || !(e.target instanceof Node) || !form.contains(e.target) || !list || list.length === 0) return;
+      e.preventDefault();
+      pick(list);
+    }
+    document.addEventListener("paste", onPaste);
+    return () => document.removeEventListener("paste", onPaste);
+  });
+
+  function pick(list: FileList | File[] | null) {
     if (!list) return;
     const next = [...files];
     const problems: string[] = [];
@@ -43,7 +57,22 @@ export function AttachmentPicker({ files, onChange, maxBytes, disabled }: { file
 
   return (
     <div className={s.picker}>
-      <div className="field">
+      <div
+        className={`field ${s.dropZone}${over ? ` ${s.dropOver}` : ""}`}
+        data-testid="drop-zone"
+        onDragOver={(e) => {
+          if (disabled || !e.dataTransfer.types.includes("Files")) return;
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={(e) => {
+          setOver(false);
+          if (disabled || e.dataTransfer.files.length === 0) return;
+          e.preventDefault();
+          pick(e.dataTransfer.files);
+        }}
+      >
         <label htmlFor={`${id}-input`}>Attach files</label>
         <input
           ref={inputRef}
@@ -57,7 +86,7 @@ export function AttachmentPicker({ files, onChange, maxBytes, disabled }: { file
           data-testid="attach-input"
         />
         <p id={`${id}-hint`} className="hint">
-          Up to {formatBytes(maxBytes)} each: {ACCEPTED_TYPES_TEXT}.
+          Drop files here, paste them into the message, or choose them. Up to {formatBytes(maxBytes)} each: {ACCEPTED_TYPES_TEXT}.
         </p>
       </div>
       <div role="alert" id={`${id}-refused`}>

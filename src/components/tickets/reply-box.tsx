@@ -10,6 +10,33 @@ import { LockIcon } from "./lock-icon";
 import { INSERT_REPLY_EVENT } from "./macro-picker";
 import { MarkdownField } from "./markdown-field";
 import { NotAttachedList, UploadProgress, useUploads, type NotAttached } from "./use-uploads";
+import { NEW_REPLY_EVENT } from "../live/use-live";
+
+/** Where a reply draft is kept between reloads: per user and ticket, in this browser only. */
+export const draftKey = (userId: string, ticketId: string) => `beacon:draft:${userId}:${ticketId}`;
+
+/** How often "typing" is repeated while typing, and how long after the last key it stops. */
+const TYPING_REPEAT_MS = 3_000;
+const TYPING_IDLE_MS = 4_000;
+
+function readDraft(key: string | null): string {
+  if (!key) return "";
+  try {
+    return window.localStorage.getItem(key) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+function writeDraft(key: string | null, text: string): void {
+  if (!key) return;
+  try {
+    if (text.trim()) window.localStorage.setItem(key, text);
+    else window.localStorage.removeItem(key);
+  } catch {
+    // storage full or disabled: the draft lives only in the page
+  }
+}
 
 /** Files that did not make it onto a message that was sent: kept to retry against that message. */
 type Unattached = { commentId: string; note: boolean; items: NotAttached[] };
@@ -22,7 +49,7 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
  * first, then each file is uploaded tied to it (so a note's files share the note's visibility),
  * with progress; a file the server refuses leaves the message sent and says why, per file.
  */
-export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null }: { ticketId: string; canNote: boolean; customer: boolean; upload: { maxBytes: number } | null; emailedTo?: string | null }) {
+export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null, userId = null, announceTyping = false }: { ticketId: string; canNote: boolean; customer: boolean; upload: { maxBytes: number } | null; emailedTo?: string | null; userId?: string | null; announceTyping?: boolean }) {
   const router = useRouter();
   const hydrated = useHydrated();
   const uploads = useUploads(upload?.maxBytes ?? 0);
@@ -34,23 +61,81 @@ export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState("");
   const textRef = useRef<HTMLTextAreaElement>(null);
+  const storeKey = userId ? draftKey(userId, ticketId) : null;
+  // Replies by someone else that arrived while a draft was being written (live, decision 052).
+  const [newSince, setNewSince] = useState(0);
+  const [confirmNew, setConfirmNew] = useState(false);
+  const bodyRef = useRef(body);
+  const typingAt = useRef(0);
+  const typingIdle = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  // The draft survives a reload: restored once, saved on every change, cleared when sent.
+  useEffect(() => {
+    const saved = readDraft(storeKey);
+    if (saved) setBody((prev) => prev || saved);
+  }, [storeKey]);
+  useEffect(() => {
+    bodyRef.current = body;
+  }, [body]);
+
+  useEffect(() => {
+    function onNewReply(e: Event) {
+      const d = (e as CustomEvent<{ ticketId?: string }>).detail;
+      if (d?.ticketId === ticketId && bodyRef.current.trim()) setNewSince((n) => n + 1);
+    }
+    window.addEventListener(NEW_REPLY_EVENT, onNewReply);
+    return () => window.removeEventListener(NEW_REPLY_EVENT, onNewReply);
+  }, [ticketId]);
+
+  function typing(on: boolean) {
+    if (!announceTyping) return;
+    if (typingIdle.current) clearTimeout(typingIdle.current);
+    typingIdle.current = null;
+    if (on) {
+      typingIdle.current = setTimeout(() => typing(false), TYPING_IDLE_MS);
+      if (Date.now() - typingAt.current < TYPING_REPEAT_MS) return;
+      typingAt.current = Date.now();
+    } else {
+      if (typingAt.current === 0) return;
+      typingAt.current = 0;
+    }
+    void api("POST", "/api/live/typing", { ticketId, typing: on });
+  }
+
+  function edit(text: string) {
+    setBody(text);
+    writeDraft(storeKey, text);
+    if (!text.trim()) {
+      setNewSince(0);
+      setConfirmNew(false);
+    }
+    typing(Boolean(text.trim()));
+  }
 
   // A macro's rendered reply (macro-picker.tsx) lands here as a public reply, after what is typed.
   useEffect(() => {
     function onInsert(e: Event) {
       const text = (e as CustomEvent<unknown>).detail;
       if (typeof text !== "string" || !text) return;
-      setBody((prev) => (prev.trim() ? `${prev.trimEnd()}\n\n${text}` : text));
+      setBody((prev) => {
+        const next = prev.trim() ? `${prev.trimEnd()}\n\n${text}` : text;
+        writeDraft(storeKey, next);
+        return next;
+      });
       setInternal(false);
       setError(null);
       textRef.current?.focus();
     }
     window.addEventListener(INSERT_REPLY_EVENT, onInsert);
     return () => window.removeEventListener(INSERT_REPLY_EVENT, onInsert);
-  }, []);
+  }, [storeKey]);
 
-  async function send() {
+  async function send(anyway = false) {
     if (pending) return;
+    if (newSince > 0 && !anyway && body.trim()) {
+      setConfirmNew(true);
+      return;
+    }
     if (!body.trim()) {
       setError(files.length ? "Write a message to go with the files." : "Write a message first.");
       textRef.current?.focus();
@@ -69,6 +154,10 @@ export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null
       return;
     }
     setBody("");
+    writeDraft(storeKey, "");
+    setNewSince(0);
+    setConfirmNew(false);
+    typing(false);
     const toSend = upload ? files : [];
     setFiles([]);
     const failed = toSend.length ? await uploads.uploadAll(ticketId, r.data.id, toSend) : [];
@@ -123,7 +212,7 @@ export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null
         label={note ? "Note (only agents and admins see it)" : customer ? "Your message" : "Message (the customer sees it)"}
         name="body"
         value={body}
-        onChange={setBody}
+        onChange={edit}
         rows={5}
         textareaRef={textRef}
         invalid={Boolean(error)}
@@ -135,6 +224,16 @@ export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null
       {upload ? <AttachmentPicker files={files} onChange={setFiles} maxBytes={upload.maxBytes} disabled={pending} /> : null}
       <UploadProgress progress={uploads.progress} />
       <div role="alert" id="reply-error">
+        {confirmNew ? (
+          <div className="notice new-reply-warning" data-testid="new-reply-warning">
+            <p>
+              <strong>New reply since you started.</strong> {newSince === 1 ? "Someone else replied" : `${newSince} new replies arrived`} while you were writing; read {newSince === 1 ? "it" : "them"} above before you send.
+            </p>
+            <button type="button" className="button" onClick={() => void send(true)} disabled={pending}>
+              Send anyway
+            </button>
+          </div>
+        ) : null}
         {error ? <p className="error">{error}</p> : null}
         {unattached ? (
           <NotAttachedList

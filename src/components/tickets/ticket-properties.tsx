@@ -194,7 +194,7 @@ export function TicketProperties({ ticketId, agents, groups, selfId, version: sa
         <div className="inline-input">
           <input id={`${id}-tags`} type="text" value={tagsText} disabled={closed} onChange={(e) => setTagsText(e.target.value)} aria-describedby={`${id}-tags-hint`} autoCapitalize="none" spellCheck={false} />
           <button type="submit" className="button subtle" disabled={closed || pending}>
-            Save
+            Save tags
           </button>
         </div>
         <p id={`${id}-tags-hint`} className="hint">

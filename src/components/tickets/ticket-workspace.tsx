@@ -1,6 +1,6 @@
 import Form from "next/form";
 import Link from "next/link";
-import { headers } from "next/headers";
+import { cookies, headers } from "next/headers";
 import type { PageUser } from "@/server/auth/page-session";
 import { isStaff } from "@/server/authz/permissions";
 import { ZListTickets } from "@/server/tickets/schemas";
@@ -11,6 +11,9 @@ import { PRIORITY_KEYS, PRIORITY_LABELS, STATUS_KEYS, STATUS_LABELS } from "@/li
 import { ListKeys } from "./list-keys";
 import { TicketTable } from "./ticket-table";
 import { EnumOptions } from "@/components/enum-options";
+import { LiveList } from "@/components/live/live-list";
+import { WorkspaceTabs } from "@/components/workspace/workspace-tabs";
+import { DENSITY_COOKIE, DensityToggle, FiltersToggle } from "@/components/workspace/list-controls";
 
 type View = (typeof STAFF_VIEWS)[number];
 
@@ -72,10 +75,12 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
   const title = staff ? view.label : view.key === "open" ? "My open requests" : "My solved requests";
   const nextHref = data.list?.nextCursor ? listHref(state, { cursor: data.list.nextCursor }) : null;
   const filtered = isFiltered(state);
+  const compact = staff && (await cookies()).get(DENSITY_COOKIE)?.value === "compact";
 
   return (
-    <div className={`workspace ${staff ? "staff" : "customer"}`}>
+    <div className={`workspace ${staff ? "staff" : "customer"}${compact ? " compact" : ""}`}>
       <ListKeys searchId={SEARCH_ID} />
+      {staff ? <LiveList /> : null}
       <nav className="views" aria-label={staff ? "Ticket views" : "My requests"}>
         <ul>
           {views.map((v) => (
@@ -98,14 +103,19 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
       </nav>
 
       <main id="main" className="workspace-main">
+        {staff ? <WorkspaceTabs userId={user.userId} /> : null}
         <div className="list-head">
           <h1 id="list-title">{title}</h1>
+          <div className="list-tools">
+            <FiltersToggle controls="list-filters" filtered={filtered} />
+            {staff ? <DensityToggle compact={compact} /> : null}
+          </div>
           <p className="muted list-summary" aria-live="polite">
             {data.list ? listSummary(data.list.data.length, Boolean(data.list.nextCursor), data.counts[view.key] ?? 0, filtered, Boolean(state.cursor)) : null}
           </p>
         </div>
 
-        <search className="list-filters">
+        <search className="list-filters" id="list-filters" aria-label="Filter this list">
           {/* Keyed by the URL state: uncontrolled fields show the current view's values after a client-side navigation. */}
           <Form key={`${view.key}|${state.q}|${state.status}|${state.priority}|${state.tag}|${state.sort}`} action="/" className="filters-form">
             <input type="hidden" name="view" value={view.key} />
@@ -174,6 +184,7 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
 
         {data.list && data.list.data.length > 0 ? (
           <>
+            <div id="ticket-list" tabIndex={-1} className="ticket-list-anchor" />
             <TicketTable
               tickets={data.list.data}
               mode={staff ? "staff" : "customer"}
@@ -184,7 +195,7 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
               warningMinutes={data.warningMinutes}
             />
             <p className="hint shortcuts">
-              Keyboard: <kbd>j</kbd> / <kbd>k</kbd> move between tickets, <kbd>Enter</kbd> opens, <kbd>/</kbd> searches.
+              Keyboard: <kbd>j</kbd> / <kbd>k</kbd> move between tickets, <kbd>Enter</kbd> opens, <kbd>/</kbd> searches, <kbd>?</kbd> lists every shortcut.
             </p>
           </>
         ) : null}

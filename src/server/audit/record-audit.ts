@@ -3,6 +3,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { Tx } from "../db/tenant";
 import { canonicalJson } from "../../lib/canonical-json";
 import { GENESIS_HASH } from "./chain";
+import { publishTicketChange } from "../live/publish";
 
 export type AuditInput = {
   action: string;
@@ -29,6 +30,9 @@ const MARK = "\u0000beacon-audit-sql-value\u0000";
  */
 export async function recordAudit(tx: Tx, actor: AuditActor, input: AuditInput): Promise<{ seq: number; hash: string }> {
   const r = await tx.execute<{ seq: string; hash: string }>(sql`with ${auditAppendCtes(actor, input)} select seq::text as seq, hash from audit_append`);
+  // Every change to a ticket is audited, so this is where open pages hear of it (decision 052);
+  // a write that folds its event into its own statement (auditAppendCtes) calls publishTicketChange itself.
+  if (input.entityType === "ticket" && input.entityId) publishTicketChange(tx, actor, input.entityId, input.action, input.data);
   return { seq: Number(r.rows[0]!.seq), hash: r.rows[0]!.hash };
 }
 

@@ -4,6 +4,7 @@ import type { PgTransaction } from "drizzle-orm/pg-core";
 import type { NodePgQueryResultHKT } from "drizzle-orm/node-postgres";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import { db, orgSignature, webDb } from "./client";
+import { runAfterCommit, takeAfterCommit } from "./after-commit";
 import type * as schema from "./schema/index";
 
 export type Tx = PgTransaction<NodePgQueryResultHKT, typeof schema, ExtractTablesWithRelations<typeof schema>>;
@@ -18,10 +19,15 @@ export async function withTenant<T>(orgId: string, fn: (tx: Tx) => Promise<T>): 
   // The request pool's login role is a member of beacon_app only (docs/decisions/027). The
   // signature is looked up before the transaction takes a connection.
   const settings = tenantSettings(orgId, await orgSignature(orgId));
-  return webDb().transaction(async (tx) => {
+  let hooks: (() => void)[] = [];
+  const out = await webDb().transaction(async (tx) => {
     await tx.execute(settings);
-    return fn(tx);
+    const r = await fn(tx);
+    hooks = takeAfterCommit(tx);
+    return r;
   });
+  runAfterCommit(hooks);
+  return out;
 }
 
 /** The one statement that enters an org: role, org and the org's signature (decision 027), transaction-local. */
@@ -34,10 +40,15 @@ function tenantSettings(orgId: string, sig: string): SQL {
  * jobs that scan every org, seed and bootstrap. Callers are named `unsafe…`.
  */
 export async function unsafeWithSystem<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db().transaction(async (tx) => {
+  let hooks: (() => void)[] = [];
+  const out = await db().transaction(async (tx) => {
     await tx.execute(sql`select set_config('role', 'beacon_system', true)`);
-    return fn(tx);
+    const r = await fn(tx);
+    hooks = takeAfterCommit(tx);
+    return r;
   });
+  runAfterCommit(hooks);
+  return out;
 }
 
 /** Switches an open transaction into one org's context (after a system-level lookup). */

@@ -13,6 +13,7 @@ import { QUEUES } from "../jobs/queues";
 import { commentWithPolicy, slaCheckStatement, slaEventRows } from "../sla/apply";
 import { nextCheckAt } from "../sla/next-check";
 import { auditActor } from "../authz/actor";
+import { publishTicketChange } from "../live/publish";
 import { visibleTo } from "../authz/visibility";
 import { orgStateQuery, leadSecondsOf, type OrgStateRow } from "../orgs/org-state";
 import type { CommentVia } from "./comment-via";
@@ -104,6 +105,7 @@ export async function addComment(scope: Scope, ticketId: string, input: CreateCo
   }
   const r = await tx.execute<{ version: number }>(sql`with ${sql.join(parts, sql`, `)} select ${version} as version${input.internal ? sql`` : sql`, (select v from fed) as fed`}`);
   const written: TicketRow = { ...after, updatedAt: now, version: r.rows[0]!.version };
+  publishTicketChange(tx, auditActor(scope), t.id, input.internal ? "ticket.note_added" : "ticket.replied", { internal: input.internal });
 
   // The org's triggers run last, in this transaction (SPEC §12).
   const event = input.internal ? "internal_note" : staff ? "staff_comment" : "customer_comment";

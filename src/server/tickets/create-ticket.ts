@@ -14,6 +14,7 @@ import { slaCheckStatement, slaEventRows } from "../sla/apply";
 import { slaOnCreate } from "../sla/transitions";
 import { nextCheckAt } from "../sla/next-check";
 import { auditActor } from "../authz/actor";
+import { publishTicketChange } from "../live/publish";
 import { assertCan, assertMayCreateTicketWith } from "../authz/permissions";
 import { leadSecondsOf, readOrgState } from "../orgs/org-state";
 import type { AnyTicketView, CreateTicket } from "./schemas";
@@ -59,7 +60,7 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
     orgId, id: randomUUID(), number: 0, subject: input.subject, requesterId, assigneeId: null, groupId: null, status: "new", priority,
     tags: input.tags ?? [], slaPolicyId: p?.policy.id ?? null, firstResponseDue: sla?.changes.firstResponseDue ?? null, firstResponseAt: null,
     nextResponseDue: null, resolveDue: sla?.changes.resolveDue ?? null, resolvedAt: null, slaPausedAt: null, slaPausedSeconds: 0, closedAt: null,
-    customFields: custom?.values ?? {}, version: 1, createdAt: now, updatedAt: now,
+    customFields: custom?.values ?? {}, mergedIntoId: null, version: 1, createdAt: now, updatedAt: now,
   };
   const commentId = randomUUID();
   const number = sql`(select ticket_seq from n)`;
@@ -92,6 +93,7 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
     ${JSON.stringify(notify)}::jsonb || jsonb_build_object('snapshot', ${snapshotJson(ticket, { number })})))`)})`);
   const r = await tx.execute<{ number: number; fed: string }>(sql`with ${sql.join(parts, sql`, `)} select (select ticket_seq from n) as number, (select v from fed) as fed`);
   ticket.number = r.rows[0]!.number;
+  publishTicketChange(tx, auditActor(scope), ticket.id, "ticket.created");
 
   // The org's triggers run last, in this transaction, on the ticket as written (SPEC §12).
   const auto = await runTriggers(scope, { ticketId: ticket.id, event: "created", channel: via.channel, body: input.body, ticket, preloaded: state.triggers });

@@ -12,7 +12,7 @@ import { attachments, comments, tickets } from "../db/schema/tickets";
 import { users } from "../db/schema/users";
 import { queueCustomerMail } from "../email/customer-mail";
 import { renderMarkdown } from "../markdown/render";
-import { slaChangesOnUpdate } from "../sla/apply";
+import { slaChangesOnUpdate, writeSlaCheck } from "../sla/apply";
 import { ticketColumns, type TicketRow } from "./ticket-view";
 
 // Merging a duplicate into another ticket of the same org (issue 14 item 4, SPEC §13, decision 051).
@@ -105,8 +105,10 @@ export async function mergeTicket(scope: Scope, sourceId: string, input: MergeTi
   // The duplicate: closed, pointing at the target, with a note saying where its conversation went.
   const sla = await slaChangesOnUpdate(tx, source, { status: "closed" }, now);
   await tx.update(tickets)
-    .set({ ...sla, status: "closed", closedAt: now, mergedIntoId: targetId, slaNextCheckAt: null, updatedAt: now, version: sql`${tickets.version} + 1` })
+    .set({ ...sla, status: "closed", closedAt: now, mergedIntoId: targetId, updatedAt: now, version: sql`${tickets.version} + 1` })
     .where(and(eq(tickets.orgId, user.orgId), eq(tickets.id, sourceId)));
+  // Closed: the SLA scan has nothing more to do on it (its next check lives in sla_checks, decision 047).
+  await writeSlaCheck(tx, user.orgId, sourceId, null);
   await tx.update(tickets).set({ updatedAt: now, version: sql`${tickets.version} + 1` }).where(and(eq(tickets.orgId, user.orgId), eq(tickets.id, targetId)));
   const note = async (ticketId: string, body: string) =>
     tx.insert(comments).values({ orgId: user.orgId, ticketId, authorId: user.userId, body, bodyHtml: renderMarkdown(body), internal: true, channel: "web", createdAt: now });

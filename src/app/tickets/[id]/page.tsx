@@ -42,6 +42,9 @@ import { TicketRelations } from "@/components/tickets/ticket-relations";
 import { CustomerCard } from "@/components/tickets/customer-card";
 import { SatisfactionCard } from "@/components/tickets/satisfaction-card";
 import { ticketSatisfaction } from "@/server/csat/ratings";
+import { LiveTicket } from "@/components/live/live-ticket";
+import { WorkspaceTabs } from "@/components/workspace/workspace-tabs";
+import { STAFF_VIEWS } from "@/server/tickets/view-counts";
 
 type Params = Promise<{ id: string }>;
 
@@ -146,10 +149,26 @@ export default async function TicketPage({ params }: { params: Params }) {
   return (
     <>
       <AppHeader user={user} />
+      <div className={staff ? "ticket-shell" : undefined}>
+      {staff ? (
+        <nav className="views ticket-views" aria-label="Ticket views">
+          <ul>
+            {STAFF_VIEWS.map((v) => (
+              <li key={v.key}>
+                <Link href={`/?view=${v.key}`}>{v.label}</Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      ) : null}
       <main id="main" className="page wide ticket-page">
-        <p className="breadcrumb">
-          <Link href="/">← {staff ? "All views" : "My requests"}</Link>
-        </p>
+        {staff ? (
+          <WorkspaceTabs userId={user.userId} current={{ id: ticket.id, label: `#${ticket.number} ${ticket.subject}` }} />
+        ) : (
+          <p className="breadcrumb">
+            <Link href="/" data-shortcut-home="">← My requests</Link>
+          </p>
+        )}
         <header className="ticket-head">
           <p className="eyebrow" data-testid="ticket-number">
             Ticket #{ticket.number}
@@ -160,6 +179,7 @@ export default async function TicketPage({ params }: { params: Params }) {
             {full ? <PriorityChip priority={full.priority} /> : null}
             <Tags tags={full ? full.tags : []} />
           </div>
+          <LiveTicket ticketId={ticket.id} selfId={user.userId} staff={staff} />
         </header>
 
         <div className="ticket-layout">
@@ -177,7 +197,7 @@ export default async function TicketPage({ params }: { params: Params }) {
             ) : can(user, "ticket.comment.public", ticket) ? (
               <>
               {staff ? <MacroPicker ticketId={ticket.id} macros={macros} agents={agents} groups={groups} /> : null}
-              <ReplyBox ticketId={ticket.id} canNote={can(user, "ticket.comment.internal", ticket)} customer={!staff} upload={files.enabled ? { maxBytes: files.maxBytes } : null} emailedTo={staff && emailsReplies ? emailedToText(ccs, bouncing) : null} />
+              <ReplyBox ticketId={ticket.id} canNote={can(user, "ticket.comment.internal", ticket)} customer={!staff} upload={files.enabled ? { maxBytes: files.maxBytes } : null} emailedTo={staff && emailsReplies ? emailedToText(ccs, bouncing) : null} userId={user.userId} announceTyping={staff} />
               </>
             ) : null}
           </div>
@@ -286,6 +306,7 @@ export default async function TicketPage({ params }: { params: Params }) {
           </aside>
         </div>
       </main>
+      </div>
     </>
   );
 }
