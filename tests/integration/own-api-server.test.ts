@@ -84,7 +84,7 @@ describe("the own API server answers as Next's route files do", () => {
     const h = new Headers(headers);
     h.set("host", host);
     h.set("x-forwarded-for", headers["x-forwarded-for"] ? `${headers["x-forwarded-for"]}, 127.0.0.1` : "127.0.0.1");
-    const res = await endpoint(new Request(`${base}${path}`, { method, headers: h, body: body ?? null }));
+    const res = await endpoint(new Request(`${base}${path}`, { method, headers: h, body: body === undefined ? null : new Uint8Array(Buffer.from(body)) }));
     const text = method === "HEAD" ? "" : await res.text();
     const out: Record<string, string> = {};
     for (const [k, v] of res.headers) if (k !== "set-cookie") out[k] = v;
