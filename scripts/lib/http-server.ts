@@ -50,7 +50,7 @@ export function appRequestListener(handle: (req: http.IncomingMessage, res: http
     const peer = req.socket.remoteAddress ?? "unknown";
     const prior = req.headers["x-forwarded-for"];
     req.headers["x-forwarded-for"] = prior ? `${Array.isArray(prior) ? prior.join(", ") : prior}, ${peer}` : peer;
-    const own = api.kind === "own" ? ownEndpoint(req.method, req.url) : null;
+    const own = api.kind === "own" ? ownEndpoint(req) : null;
     if (own && api.kind === "own") return serveOwn(own, req, res, api.production);
     handle(req, res).catch((err: unknown) => {
       console.error(JSON.stringify({ level: "error", msg: "unhandled request error", err: String(err) }));

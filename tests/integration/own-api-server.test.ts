@@ -77,7 +77,7 @@ describe("the own API server answers as Next's route files do", () => {
 
   /** The same request the way Next hands it to a route file: a Request with the peer appended to X-Forwarded-For. */
   const viaRouteFile = async (method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<Answer> => {
-    const endpoint = ownEndpoint(method, path)!;
+    const endpoint = ownEndpoint({ method, url: path, headers: { host } })!;
     const pathname = path.split("?")[0]!;
     const fixed = { "/healthz": healthz, "/readyz": readyz, "/api/health": apiHealth, "/api/metrics": apiMetrics, "/api/openapi.json": openApiDocument }[pathname];
     expect(endpoint).toBe(fixed ?? dispatch);

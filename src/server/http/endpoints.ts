@@ -8,6 +8,7 @@ import { clientIp } from "../ratelimit/client-ip";
 import { scrapeMetrics } from "../observability/scrape";
 import { consume } from "../ratelimit/api-limits";
 import { errorResponse, toAppError } from "./error-response";
+import type { ApiRequest } from "./api-request";
 
 // The GET handlers of the probes, the metrics scrape and the API document: Next's route files
 // (src/app/healthz, readyz, api/health, api/metrics, api/openapi.json) export them, and the
@@ -39,7 +40,7 @@ export async function apiHealth(): Promise<Response> {
  * RATE_LIMIT_METRICS_PER_MIN per client IP, counted before the token check so the token cannot be
  * guessed at speed either. The cross-org figures are cached for a scrape interval (scrape.ts).
  */
-export async function apiMetrics(req: Request): Promise<Response> {
+export async function apiMetrics(req: ApiRequest): Promise<Response> {
   try {
     await consume("metrics", clientIp(req.headers), { requestId: req.headers.get("x-request-id") ?? randomUUID() });
   } catch (err) {
@@ -61,7 +62,7 @@ export async function apiMetrics(req: Request): Promise<Response> {
  * The OpenAPI document, generated from the route table. It changes with every release, so caches
  * keep it a minute (max-age=60) and revalidate with its ETag (304 when unchanged).
  */
-export function openApiDocument(req: Request): Response {
+export function openApiDocument(req: ApiRequest): Response {
   const { json, etag } = served();
   const headers = { "Cache-Control": "public, max-age=60", ETag: etag };
   const match = req.headers.get("if-none-match");

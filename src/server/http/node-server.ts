@@ -2,7 +2,9 @@ import "server-only";
 import type http from "node:http";
 import { dispatch } from "../api/dispatch";
 import { logger } from "../observability/logger";
+import type { ApiRequest } from "./api-request";
 import { apiHealth, apiMetrics, healthz, openApiDocument, readyz } from "./endpoints";
+import { jsonText } from "./json-response";
 import { commonHeaders, DENY_ALL_CSP } from "./security-headers";
 
 // The API on npm start's own node:http listener (issue 16 item 1, docs/decisions/046): requests for
@@ -13,7 +15,7 @@ import { commonHeaders, DENY_ALL_CSP } from "./security-headers";
 // route files serve the same functions when Next serves alone (npm run dev), so both paths answer
 // alike (tests/e2e/api-server.spec.ts runs the same requests through both).
 
-type Endpoint = (req: Request) => Response | Promise<Response>;
+type Endpoint = (req: ApiRequest) => Response | Promise<Response>;
 
 /** The fixed paths answered here, GET and HEAD only (Next's route files for them export only GET). */
 const FIXED: Record<string, Endpoint> = {
@@ -24,15 +26,20 @@ const FIXED: Record<string, Endpoint> = {
   "/api/openapi.json": openApiDocument,
 };
 
+const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
 /** The methods the /api/v1 catch-all route file exports (GET also answers HEAD); OPTIONS stays Next's. */
 const API_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
 
 /**
  * The endpoint this server answers a request with, or null when Next should. A path Next would
  * rewrite first stays Next's: a trailing slash (Next's 308), an empty or dot segment (URL
- * normalization could take it out of /api/v1), a backslash.
+ * normalization could take it out of /api/v1), a backslash; and a Host header that is not a plain
+ * host[:port] (the request's URL is built from it).
  */
-export function ownEndpoint(method: string | undefined, url: string | undefined): Endpoint | null {
+export function ownEndpoint(req: Pick<http.IncomingMessage, "method" | "url" | "headers">): Endpoint | null {
+  const { method, url } = req;
+  if (req.headers.host !== undefined && !HOST.test(req.headers.host)) return null;
   const raw = url ?? "/";
   const q = raw.indexOf("?");
   const pathname = q < 0 ? raw : raw.slice(0, q);
@@ -45,12 +52,13 @@ export function ownEndpoint(method: string | undefined, url: string | undefined)
 }
 
 /**
- * The WHATWG Request the wrapper reads (headers, URL, body stream). Its URL is the Host the client
- * addressed plus the request target, as Next builds it. A request without a body (no
- * Content-Length above 0 and no Transfer-Encoding) gets none; otherwise the IncomingMessage
- * streams into it, read only when an operation reads its body (see bodyStream).
+ * The request as the wrapper reads it (ApiRequest): method, URL (the Host the client addressed plus
+ * the request target, as Next builds it), headers, and the body as a web stream, made only when
+ * read. Not a WHATWG Request: constructing one per request cost more than the routing and the
+ * rest of the transport together (scripts/bench/router-compare.ts). A request without a body (no
+ * Content-Length above 0 and no Transfer-Encoding) has none.
  */
-export function toRequest(req: http.IncomingMessage): Request {
+export function toRequest(req: http.IncomingMessage): ApiRequest {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
@@ -60,11 +68,15 @@ export function toRequest(req: http.IncomingMessage): Request {
   const method = req.method ?? "GET";
   const hasBody =
     method !== "GET" && method !== "HEAD" && (req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? "0") > 0);
-  return new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
+  let body: ReadableStream<Uint8Array<ArrayBuffer>> | undefined;
+  return {
     method,
+    url: `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`,
     headers,
-    ...(hasBody ? { body: bodyStream(req), duplex: "half" } : {}),
-  } as RequestInit);
+    get body() {
+      return hasBody ? (body ??= bodyStream(req)) : null;
+    },
+  };
 }
 
 /**
@@ -74,15 +86,15 @@ export function toRequest(req: http.IncomingMessage): Request {
  * is still sending gets the answer rather than a reset. Cancelling (a body over its limit while
  * streaming) destroys the request, as toWeb does.
  */
-function bodyStream(req: http.IncomingMessage): ReadableStream<Uint8Array> {
+function bodyStream(req: http.IncomingMessage): ReadableStream<Uint8Array<ArrayBuffer>> {
   let chunks: AsyncIterator<Buffer> | undefined;
-  return new ReadableStream<Uint8Array>(
+  return new ReadableStream<Uint8Array<ArrayBuffer>>(
     {
       async pull(controller) {
         chunks ??= req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
         const { done, value } = await chunks.next();
         if (done) controller.close();
-        else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+        else controller.enqueue(new Uint8Array(value.buffer as ArrayBuffer, value.byteOffset, value.byteLength));
       },
       async cancel() {
         if (chunks) await chunks.return?.();
@@ -95,9 +107,10 @@ function bodyStream(req: http.IncomingMessage): ReadableStream<Uint8Array> {
 
 /**
  * Writes a Response to the ServerResponse: the headers next.config.ts gives these paths first
- * (the Response's own override them, as on Next's path), then the body. A body of one chunk (every
- * JSON answer) is written with Content-Length; a longer stream (an export, a download) is piped
- * with backpressure and cancelled if the client goes away. HEAD gets the headers only.
+ * (the Response's own override them, as on Next's path), then the body. A JSON answer made by
+ * jsonResponse is written from its text, and any other body of one chunk, with Content-Length; a
+ * longer stream (an export, a download) is piped with backpressure and cancelled if the client
+ * goes away. HEAD gets the headers only.
  */
 export async function sendResponse(res: http.ServerResponse, response: Response, opts: { head: boolean; production: boolean }): Promise<void> {
   res.statusCode = response.status;
@@ -106,6 +119,11 @@ export async function sendResponse(res: http.ServerResponse, response: Response,
   for (const [name, value] of response.headers) if (name !== "set-cookie") res.setHeader(name, value);
   const cookies = response.headers.getSetCookie();
   if (cookies.length) res.setHeader("set-cookie", cookies);
+  const text = jsonText(response);
+  if (text !== undefined && !opts.head) {
+    res.end(text);
+    return;
+  }
   if (!response.body || opts.head) {
     await response.body?.cancel().catch(() => undefined);
     res.end();
