@@ -114,7 +114,9 @@ describe("the own API server answers as Next's route files do", () => {
       const n = await send(method, path);
       expect(n.body, `${method} ${path}`).toBe("next");
     }
-    expect(reachedNext).toHaveLength(9);
+    // A Host that is not host[:port] (the request's URL is built from it) is Next's to refuse.
+    expect((await send("GET", "/api/v1/me", { host: "a b" })).body).toBe("next");
+    expect(reachedNext).toHaveLength(10);
   });
 
   it("the probes, the document (with its 304) and the metrics scrape", async () => {
