@@ -17,8 +17,8 @@ type Answer = { status: number; headers: Record<string, string>; body: string };
 
 /** Headers that differ by transport or per request, not by behaviour. */
 const VARYING = new Set(["date", "connection", "keep-alive", "content-length", "transfer-encoding", "x-request-id"]);
-/** What next.config.ts adds to every API response; the own server adds the same (checked separately). */
-const CONFIG = new Set(["x-content-type-options", "referrer-policy", "x-frame-options", "permissions-policy", "cross-origin-opener-policy", "strict-transport-security", "content-security-policy"]);
+/** What next.config.ts (and Next's server: Vary) adds to every API response; the own server adds the same (checked separately). */
+const CONFIG = new Set(["vary", "x-content-type-options", "referrer-policy", "x-frame-options", "permissions-policy", "cross-origin-opener-policy", "strict-transport-security", "content-security-policy"]);
 
 const normalize = (a: Answer): Answer => ({
   status: a.status,
@@ -108,6 +108,7 @@ describe("the own API server answers as Next's route files do", () => {
     expect(r.headers["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'; sandbox");
     expect(r.headers["x-content-type-options"]).toBe("nosniff");
     expect(r.headers["strict-transport-security"]).toBe("max-age=63072000; includeSubDomains");
+    expect(r.headers.vary).toBe("rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch");
     expect(r.headers["content-length"]).toBe(String(Buffer.byteLength(r.body)));
     expect(reachedNext).toEqual([]);
     for (const [method, path] of [["GET", "/login"], ["GET", "/api/auth/session"], ["GET", "/api/v1/"], ["OPTIONS", "/api/v1/me"], ["POST", "/healthz"], ["GET", "/api/v1/../login"], ["GET", "/api/v1//me"], ["GET", "/api/v2/me"], ["GET", "/healthz/"]] as const) {

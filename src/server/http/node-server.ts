@@ -26,6 +26,8 @@ const FIXED: Record<string, Endpoint> = {
   "/api/openapi.json": openApiDocument,
 };
 
+const NEXT_VARY = "rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch";
+
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** The methods the /api/v1 catch-all route file exports (GET also answers HEAD); OPTIONS stays Next's. */
@@ -106,7 +108,8 @@ function bodyStream(req: http.IncomingMessage): ReadableStream<Uint8Array<ArrayB
 }
 
 /**
- * Writes a Response to the ServerResponse: the headers next.config.ts gives these paths first
+ * Writes a Response to the ServerResponse: the headers next.config.ts gives these paths and the
+ * Vary Next adds first
  * (the Response's own override them, as on Next's path), then the body. A JSON answer made by
  * jsonResponse is written from its text, and any other body of one chunk, with Content-Length; a
  * longer stream (an export, a download) is piped with backpressure and cancelled if the client
@@ -116,7 +119,12 @@ export async function sendResponse(res: http.ServerResponse, response: Response,
   res.statusCode = response.status;
   for (const { key, value } of commonHeaders(opts.production)) res.setHeader(key, value);
   res.setHeader(DENY_ALL_CSP.key, DENY_ALL_CSP.value);
-  for (const [name, value] of response.headers) if (name !== "set-cookie") res.setHeader(name, value);
+  // Next's server adds this Vary to every app-directory response, route files' included (base-server setVaryHeader).
+  res.setHeader("vary", NEXT_VARY);
+  for (const [name, value] of response.headers) {
+    if (name === "vary") res.setHeader("vary", `${NEXT_VARY}, ${value}`);
+    else if (name !== "set-cookie") res.setHeader(name, value);
+  }
   const cookies = response.headers.getSetCookie();
   if (cookies.length) res.setHeader("set-cookie", cookies);
   const text = jsonText(response);
