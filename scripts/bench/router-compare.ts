@@ -20,7 +20,7 @@ import { Hono } from "hono";
 import { getRequestListener } from "@hono/node-server";
 import { createRouter } from "../../src/server/api/router";
 import { TABLE } from "../../src/server/api/table";
-import type { ApiRequest } from "../../src/server/http/api-request";
+import type { ApiRequest } from "../../src/server/core/api-request";
 import { jsonResponse } from "../../src/server/http/json-response";
 import { readJsonBody } from "../../src/server/http/json-body";
 import { sendResponse, toRequest } from "../../src/server/http/node-server";

@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { AppError } from "../core/errors";
 import { serve, type Run } from "../http/route";
-import type { ApiRequest } from "../http/api-request";
+import type { ApiRequest } from "../core/api-request";
 import { createRouter, type Router } from "./router";
 import { TABLE } from "./table";
 

@@ -7,7 +7,7 @@ import { AppError } from "../core/errors";
 import { idempotencyKeys } from "../db/schema/idempotency";
 import { IDEMPOTENCY_TTL_HOURS } from "../idempotency/sweep";
 import type { Tx } from "../db/tenant";
-import type { ApiRequest } from "../http/api-request";
+import type { ApiRequest } from "../core/api-request";
 
 // Idempotency-Key on creating POSTs (IETF httpapi draft-ietf-httpapi-idempotency-key-header,
 // Stripe's semantics; issue 20, docs/decisions/043-idempotency-etags-webhook-snapshots.md).

@@ -5,7 +5,7 @@ import type { Scope, StreamScope } from "../core/scope";
 import type { ErrorCode } from "../core/errors";
 import type { Admission } from "../ratelimit/admission";
 import { publicRun, serve, signedInRun, streamingRun, toResponse, type RawParams, type Spec } from "../http/route";
-import type { ApiRequest } from "../http/api-request";
+import type { ApiRequest } from "../core/api-request";
 import { idempotencyDoc, idempotentRun, idempotentStream } from "./idempotent-operation";
 
 // One endpoint's contract, written once (issue 15 item 3, docs/decisions/032-route-table.md):

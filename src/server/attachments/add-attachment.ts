@@ -14,7 +14,7 @@ import { unsupported } from "./content-inspector";
 import { receiveUpload } from "./receive-upload";
 import { toAttachmentView, zCommentId, type AttachmentView } from "./schemas";
 import { newStorageKey } from "./storage";
-import type { ApiRequest } from "../http/api-request";
+import type { ApiRequest } from "../core/api-request";
 
 const closed = () => new AppError("conflict", "closed tickets are final; open a new ticket instead");
 

@@ -4,7 +4,7 @@ import { AppError } from "../core/errors";
 import { ContentInspector, type Verdict } from "./content-inspector";
 import { sanitizeFilename } from "./filename";
 import type { Storage } from "./storage";
-import type { ApiRequest } from "../http/api-request";
+import type { ApiRequest } from "../core/api-request";
 
 /** Room for the multipart framing and the small fields around the file. */
 export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;

@@ -1,4 +1,4 @@
-import type { ApiRequest } from "../http/api-request";
+import type { ApiRequest } from "./api-request";
 
 /**
  * Reads a request body into one Buffer, refusing it with `tooLarge()` as soon as more than `max`

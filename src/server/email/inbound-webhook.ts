@@ -13,7 +13,7 @@ import { env } from "../env";
 import { assertFeatureEnabled } from "../flags/flags";
 import { baseAddress, normalizeAddress } from "./addresses";
 import { storeInbound } from "./store-inbound";
-import type { ApiRequest } from "../http/api-request";
+import type { ApiRequest } from "../core/api-request";
 
 // The provider webhook (issue 12 item 2, decision 039): POST /api/v1/email/inbound takes one raw
 // RFC 5322 message (message/rfc822) for providers that deliver inbound mail over HTTP. It is

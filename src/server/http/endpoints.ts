@@ -8,7 +8,7 @@ import { clientIp } from "../ratelimit/client-ip";
 import { scrapeMetrics } from "../observability/scrape";
 import { consume } from "../ratelimit/api-limits";
 import { errorResponse, toAppError } from "./error-response";
-import type { ApiRequest } from "./api-request";
+import type { ApiRequest } from "../core/api-request";
 
 // The GET handlers of the probes, the metrics scrape and the API document: Next's route files
 // (src/app/healthz, readyz, api/health, api/metrics, api/openapi.json) export them, and the

@@ -1,7 +1,7 @@
 import "server-only";
 import { AppError } from "../core/errors";
 import { readBodyLimited } from "../core/read-body";
-import type { ApiRequest } from "./api-request";
+import type { ApiRequest } from "../core/api-request";
 
 export const MAX_JSON_BYTES = 1024 * 1024;
 

@@ -2,7 +2,7 @@ import "server-only";
 import type http from "node:http";
 import { dispatch } from "../api/dispatch";
 import { logger } from "../observability/logger";
-import type { ApiRequest } from "./api-request";
+import type { ApiRequest } from "../core/api-request";
 import { apiHealth, apiMetrics, healthz, openApiDocument, readyz } from "./endpoints";
 import { jsonText } from "./json-response";
 import { commonHeaders, DENY_ALL_CSP } from "./security-headers";

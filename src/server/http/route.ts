@@ -9,7 +9,7 @@ import { AppError } from "../core/errors";
 import { clientIp } from "../ratelimit/client-ip";
 import { env } from "../env";
 import { errorResponse, toAppError } from "./error-response";
-import type { ApiRequest } from "./api-request";
+import type { ApiRequest } from "../core/api-request";
 import { jsonResponse } from "./json-response";
 import { MAX_JSON_BYTES, readJsonBody } from "./json-body";
 import { readBodyLimited } from "../core/read-body";
