@@ -90,7 +90,8 @@ async function run(): Promise<void> {
   first.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
   first.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));
   const exited = new Promise<number | null>((resolve) => first.once("exit", (c) => resolve(c)));
-  const pid = Number(await until("npm start's running line", () => /Beacon is running at .*pid (\d+)/.exec(out)?.[1], 90_000, () => out));
+  // Two HTTP workers each load the app (tsx) and prepare Next after the primary's boot: more time than one process.
+  const pid = Number(await until("npm start's running line", () => /Beacon is running at .*pid (\d+)/.exec(out)?.[1], 180_000, () => out));
   check(fs.readFileSync(pidFile, "utf8").trim() === String(pid) && pid !== first.pid, `the pid file names the server (${pid}), not npm (${first.pid})`);
   check(out.includes(`pid ${pid}, 2 HTTP worker processes`), "npm start runs 2 HTTP worker processes (WEB_CONCURRENCY=2) under the primary it names");
   // Production boot warnings (issue 21 §4): SMTP_URL, REDIS_URL and TRUST_PROXY_HOPS here; METRICS_TOKEN is set.
