@@ -108,7 +108,7 @@ describe("the own API server answers as Next's route files do", () => {
     expect(r.headers["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'; sandbox");
     expect(r.headers["x-content-type-options"]).toBe("nosniff");
     expect(r.headers["strict-transport-security"]).toBe("max-age=63072000; includeSubDomains");
-    expect(r.headers.vary).toBe("rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch");
+    expect(r.headers.vary).toBe("rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch, Accept-Encoding");
     expect(r.headers["content-length"]).toBe(String(Buffer.byteLength(r.body)));
     expect(reachedNext).toEqual([]);
     for (const [method, path] of [["GET", "/login"], ["GET", "/api/auth/session"], ["GET", "/api/v1/"], ["OPTIONS", "/api/v1/me"], ["POST", "/healthz"], ["GET", "/api/v1/../login"], ["GET", "/api/v1//me"], ["GET", "/api/v2/me"], ["GET", "/healthz/"]] as const) {

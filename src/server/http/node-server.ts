@@ -26,7 +26,10 @@ const FIXED: Record<string, Endpoint> = {
   "/api/openapi.json": openApiDocument,
 };
 
-const NEXT_VARY = "rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch";
+// Next's server adds the first four to every app-directory response (base-server setVaryHeader) and
+// its compression step adds Accept-Encoding whether or not it compresses; the own server does not
+// compress (decision 046) but answers with the same Vary, so caches key both paths alike.
+const NEXT_VARY = "rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch, Accept-Encoding";
 
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
@@ -119,7 +122,6 @@ export async function sendResponse(res: http.ServerResponse, response: Response,
   res.statusCode = response.status;
   for (const { key, value } of commonHeaders(opts.production)) res.setHeader(key, value);
   res.setHeader(DENY_ALL_CSP.key, DENY_ALL_CSP.value);
-  // Next's server adds this Vary to every app-directory response, route files' included (base-server setVaryHeader).
   res.setHeader("vary", NEXT_VARY);
   for (const [name, value] of response.headers) {
     if (name === "vary") res.setHeader("vary", `${NEXT_VARY}, ${value}`);
