@@ -1,17 +1,12 @@
 import type { NextConfig } from "next";
+import { commonHeaders, DENY_ALL_CSP } from "./src/server/http/security-headers";
 
 const production = process.env.NODE_ENV === "production";
 
-// Headers on every response, pages and API alike. Pages also get a nonce-based CSP from
-// src/proxy.ts; API responses (JSON, files) get a CSP that allows nothing at all.
-const common = [
-  { key: "X-Content-Type-Options", value: "nosniff" },
-  { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
-  { key: "X-Frame-Options", value: "DENY" },
-  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=()" },
-  { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
-  ...(production ? [{ key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" }] : []),
-];
+// Headers on every response, pages and API alike (src/server/http/security-headers.ts, which npm
+// start's own API server sets too). Pages also get a nonce-based CSP from src/proxy.ts; API
+// responses (JSON, files) get a CSP that allows nothing at all.
+const common = commonHeaders(production);
 
 const config: NextConfig = {
   // Native and server-only packages stay outside the bundle: they are loaded from node_modules at run time.
@@ -21,11 +16,11 @@ const config: NextConfig = {
   async headers() {
     return [
       { source: "/:path*", headers: common },
-      { source: "/api/:path*", headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'; sandbox" }] },
+      { source: "/api/:path*", headers: [DENY_ALL_CSP] },
       // Paths src/proxy.ts does not match (its 404 page, for one, is HTML) allow nothing either.
       ...["/_next/static/:path*", "/_next/image", "/favicon.ico", "/healthz", "/readyz"].map((source) => ({
         source,
-        headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'; sandbox" }],
+        headers: [DENY_ALL_CSP],
       })),
     ];
   },

@@ -2,7 +2,8 @@
 //
 // Against the production build (made by test:e2e before it in npm test; built here if missing), on
 // a fresh database (DATABASE_URL's server, else embedded PostgreSQL in a temp dir): starts
-// `npm start` in its own process group with NODE_ENV=production, begins a 1.5 MB upload at
+// `npm start` in its own process group with NODE_ENV=production and WEB_CONCURRENCY=2 (a cluster
+// primary and two HTTP workers, decision 046), begins a 1.5 MB upload at
 // 500 KB/s, sends SIGTERM to the pid `npm start` prints (and wrote to BEACON_PID_FILE), and checks
 // that /readyz answers 503 during the drain, the upload answers 201, the process logs `Beacon
 // stopped` and exits 0, and no process of its group is left. The worker's side (a job in progress
@@ -81,15 +82,18 @@ async function run(): Promise<void> {
     cwd: process.cwd(),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...appEnv, BEACON_PID_FILE: pidFile },
+    // Two HTTP worker processes under a cluster primary (decision 046): the drain is the primary's.
+    env: { ...process.env, ...appEnv, BEACON_PID_FILE: pidFile, WEB_CONCURRENCY: "2" },
   });
   app = first;
   spawned.push(first);
   first.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
   first.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));
   const exited = new Promise<number | null>((resolve) => first.once("exit", (c) => resolve(c)));
-  const pid = Number(await until("npm start's running line", () => /Beacon is running at .*pid (\d+)/.exec(out)?.[1], 90_000, () => out));
+  // Two HTTP workers each load the app (tsx) and prepare Next after the primary's boot: more time than one process.
+  const pid = Number(await until("npm start's running line", () => /Beacon is running at .*pid (\d+)/.exec(out)?.[1], 180_000, () => out));
   check(fs.readFileSync(pidFile, "utf8").trim() === String(pid) && pid !== first.pid, `the pid file names the server (${pid}), not npm (${first.pid})`);
+  check(out.includes(`pid ${pid}, 2 HTTP worker processes`), "npm start runs 2 HTTP worker processes (WEB_CONCURRENCY=2) under the primary it names");
   // Production boot warnings (issue 21 §4): SMTP_URL, REDIS_URL and TRUST_PROXY_HOPS here; METRICS_TOKEN is set.
   check(
     ["SMTP_URL unset", "REDIS_URL unset", "TRUST_PROXY_HOPS 0"].every((w) => out.includes(`"msg":"production: ${w}`)) && !out.includes("production: METRICS_TOKEN"),
@@ -176,7 +180,8 @@ async function run(): Promise<void> {
     cwd: process.cwd(),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...appEnv, BEACON_PID_FILE: path.join(tmp, "web.pid") },
+    // One process, no cluster: the path WEB_CONCURRENCY=1 (and a one-core machine) takes.
+    env: { ...process.env, ...appEnv, BEACON_PID_FILE: path.join(tmp, "web.pid"), WEB_CONCURRENCY: "1" },
   });
   app = web;
   spawned.push(web);
@@ -185,6 +190,7 @@ async function run(): Promise<void> {
   const webExited = new Promise<number | null>((resolve) => web.once("exit", (c) => resolve(c)));
   const webPid = Number(await until("npm run web's running line", () => /Beacon is running at .*pid (\d+)/.exec(webOut)?.[1], 90_000, () => webOut));
   check(webOut.includes("Web node only (--no-worker)") && !webOut.includes('"msg":"worker started"'), "npm run web starts no job worker");
+  check(!webOut.includes("HTTP worker processes"), "with WEB_CONCURRENCY=1 it serves from the one process");
   const h = await fetch(`${base}/api/health`);
   const hb = (await h.json()) as { status: string; reasons: string[] };
   check(h.status === 503 && hb.status === "degraded" && hb.reasons.some((r) => r.startsWith("jobs: no job worker has beaten within 60 s")), `with no worker anywhere /api/health is 503 degraded, reason jobs (got ${h.status} ${JSON.stringify(hb.reasons)})`);

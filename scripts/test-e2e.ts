@@ -98,9 +98,14 @@ async function run(): Promise<number> {
   // The seed refuses production; the app itself runs as it would in production.
   setProcessEnv({ NODE_ENV: "production" });
   const server: RunningServer = await serveNext({ dev: false, host: "127.0.0.1", port });
+  // The same build with the API left to Next's route files (as `npm run dev` serves it), in this
+  // same process: tests/e2e/api-server.spec.ts sends the same requests to both and compares.
+  const nextApiPort = await freePort();
+  const nextApi: RunningServer = await serveNext({ dev: false, host: "127.0.0.1", port: nextApiPort, api: "next" });
   const worker = await startWorker({ url: databaseUrl });
   cleanups.push(async () => {
     await server.close();
+    await nextApi.close();
     await worker.stop();
     await closeDb();
   });
@@ -114,7 +119,7 @@ async function run(): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     child = spawn(process.execPath, ["node_modules/@playwright/test/cli.js", "test", ...process.argv.slice(2)], {
       stdio: "inherit",
-      env: { ...process.env, E2E_BASE_URL: baseUrl, E2E_PASSWORD: password, DATABASE_URL: databaseUrl, E2E_SMTP_PORT: String(smtp.port), E2E_ORG_FACTORY: factory.url, E2E_MAIL_DIR: path.join(dataDir, "mail") },
+      env: { ...process.env, E2E_BASE_URL: baseUrl, E2E_NEXT_API_URL: `http://127.0.0.1:${nextApiPort}`, E2E_PASSWORD: password, DATABASE_URL: databaseUrl, E2E_SMTP_PORT: String(smtp.port), E2E_ORG_FACTORY: factory.url, E2E_MAIL_DIR: path.join(dataDir, "mail") },
     });
     child.once("error", reject);
     child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));

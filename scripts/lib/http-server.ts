@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import next from "next";
+import { ownEndpoint, serveOwn } from "../../src/server/http/node-server";
 
 export type DrainReport = { requests: number; cut: number };
 export type RunningServer = {
@@ -34,13 +35,23 @@ export function refuseUnknownMethod(req: http.IncomingMessage, res: http.ServerR
   return true;
 }
 
+/**
+ * Who answers the API (/api/v1/*, /api/health, /api/metrics, /api/openapi.json, /healthz,
+ * /readyz): "own", this listener through the route table (src/server/http/node-server.ts), with
+ * the headers a production build's next.config gives them; "next", Next's route files (npm run
+ * dev, for hot reload). Pages, NextAuth and static files are Next's either way.
+ */
+export type ApiServer = { kind: "own"; production: boolean } | { kind: "next" };
+
 /** What serveNext puts in front of Next's handler (exported so tests can run it around a stub). */
-export function appRequestListener(handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>): http.RequestListener {
+export function appRequestListener(handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>, api: ApiServer = { kind: "next" }): http.RequestListener {
   return (req, res) => {
     if (refuseUnknownMethod(req, res)) return;
     const peer = req.socket.remoteAddress ?? "unknown";
     const prior = req.headers["x-forwarded-for"];
     req.headers["x-forwarded-for"] = prior ? `${Array.isArray(prior) ? prior.join(", ") : prior}, ${peer}` : peer;
+    const own = api.kind === "own" ? ownEndpoint(req) : null;
+    if (own && api.kind === "own") return serveOwn(own, req, res, api.production);
     handle(req, res).catch((err: unknown) => {
       console.error(JSON.stringify({ level: "error", msg: "unhandled request error", err: String(err) }));
       if (!res.headersSent) {
@@ -67,15 +78,20 @@ function answerWhileDraining(req: http.IncomingMessage, res: http.ServerResponse
 }
 
 /**
- * Serves the Next.js app from this process. Two things are added to Next's own server: the
+ * Serves the Next.js app from this process. Three things are added to Next's own server: the
  * socket's address is appended to X-Forwarded-For, so the app's client-ip logic (TRUST_PROXY_HOPS)
- * can tell a real peer from a header the client made up; and a method outside ALLOWED_METHODS is
- * answered 405 with Allow.
+ * can tell a real peer from a header the client made up; a method outside ALLOWED_METHODS is
+ * answered 405 with Allow; and, unless `api` is "next" (the default in dev, for hot reload), the
+ * API is answered by this listener through the route table instead of Next's app-route runtime
+ * (docs/decisions/046-own-api-server-and-cluster.md). The listener's socket may be shared by
+ * node:cluster workers (npm start with WEB_CONCURRENCY > 1).
  */
-export async function serveNext(opts: { dev: boolean; host: string; port: number; dir?: string }): Promise<RunningServer> {
+export async function serveNext(opts: { dev: boolean; host: string; port: number; dir?: string; api?: "own" | "next" }): Promise<RunningServer> {
   const app = next({ dev: opts.dev, dir: opts.dir ?? process.cwd(), hostname: opts.host, port: opts.port });
   await app.prepare();
-  const listener = appRequestListener(app.getRequestHandler());
+  // A production build's next.config headers were computed by `next build`, under NODE_ENV=production.
+  const api: ApiServer = (opts.api ?? (opts.dev ? "next" : "own")) === "own" ? { kind: "own", production: !opts.dev } : { kind: "next" };
+  const listener = appRequestListener(app.getRequestHandler(), api);
   let draining = false;
   const inFlight = new Set<http.ServerResponse>();
   let finishedWhileDraining = 0;

@@ -77,6 +77,19 @@ export const ZEnv = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     PORT: intFrom(3000, 1),
     HOST: z.string().default("0.0.0.0"),
+    /**
+     * npm start's HTTP worker processes (node:cluster, sharing PORT); unset: one per CPU core.
+     * 1: no cluster, the one process serves HTTP and runs the job worker (docs/decisions/046).
+     */
+    WEB_CONCURRENCY: z.string().optional().transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 64) {
+        ctx.addIssue({ code: "custom", message: "must be a whole number from 1 to 64 (HTTP worker processes; unset: one per CPU core)" });
+        return z.NEVER;
+      }
+      return n;
+    }),
     /** How many reverse proxies in front of Beacon append to X-Forwarded-For (0: trust none). */
     TRUST_PROXY_HOPS: intFrom(0, 0),
     BEACON_DATA_DIR: z.string().default(".data"),
@@ -208,17 +221,20 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   return result.data;
 }
 
-let cached: Env | undefined;
+// One parsed env per process, kept on globalThis like the pool and the metrics registry: the start
+// script's own API server (tsx) and Next's server bundle each evaluate this module, and must not
+// keep two copies (setProcessEnv in one would leave the other's stale).
+const g = globalThis as unknown as { __beaconEnv?: Env };
 
 export function env(): Env {
-  cached ??= parseEnv(process.env);
-  return cached;
+  g.__beaconEnv ??= parseEnv(process.env);
+  return g.__beaconEnv;
 }
 
 /** For the start script, which fills in embedded defaults before the app reads its env. */
 export function setProcessEnv(values: Record<string, string>): void {
   for (const [k, v] of Object.entries(values)) process.env[k] = v;
-  cached = undefined;
+  g.__beaconEnv = undefined;
 }
 
 /** Boot-time check: print each problem on its own line and exit non-zero. */

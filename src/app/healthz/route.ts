@@ -1,6 +1,6 @@
-// Liveness: the process answers. No I/O, so a slow database never gets the process restarted.
+import { healthz } from "@/server/http/endpoints";
+
+// Liveness: the process answers (src/server/http/endpoints.ts; npm start's own server calls the same).
 export const dynamic = "force-dynamic";
 
-export function GET(): Response {
-  return Response.json({ status: "ok" }, { headers: { "Cache-Control": "no-store" } });
-}
+export const GET = healthz;

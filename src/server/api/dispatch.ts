@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { AppError } from "../core/errors";
 import { serve, type Run } from "../http/route";
+import type { ApiRequest } from "../core/api-request";
 import { createRouter, type Router } from "./router";
 import { TABLE } from "./table";
 
@@ -13,7 +14,7 @@ const ANY_QUERY = z.unknown();
 
 let router: Router | undefined;
 
-export async function dispatch(req: Request): Promise<Response> {
+export async function dispatch(req: ApiRequest): Promise<Response> {
   router ??= createRouter(TABLE);
   const match = router.match(req.method, new URL(req.url).pathname);
   if (match.kind === "operation") return match.operation.serve(req, match.params);

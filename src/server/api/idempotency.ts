@@ -7,6 +7,7 @@ import { AppError } from "../core/errors";
 import { idempotencyKeys } from "../db/schema/idempotency";
 import { IDEMPOTENCY_TTL_HOURS } from "../idempotency/sweep";
 import type { Tx } from "../db/tenant";
+import type { ApiRequest } from "../core/api-request";
 
 // Idempotency-Key on creating POSTs (IETF httpapi draft-ietf-httpapi-idempotency-key-header,
 // Stripe's semantics; issue 20, docs/decisions/043-idempotency-etags-webhook-snapshots.md).
@@ -41,7 +42,7 @@ export function idempotencyKeyOf(headers: Headers): string | undefined {
 }
 
 /** The request an idempotency key is bound to: method, path with query, and the body (as parsed, or the hash of the raw bytes). */
-export function fingerprintOf(req: Request, body: string): string {
+export function fingerprintOf(req: ApiRequest, body: string): string {
   const url = new URL(req.url);
   return createHash("sha256").update(`${req.method} ${url.pathname}${url.search}\n`).update(body).digest("hex");
 }
@@ -153,7 +154,7 @@ export class ReplayedResponse extends Error {
  * new random boundary for every FormData they send, and a retry of the same file and fields is
  * the same request.
  */
-export function hashingRequest(req: Request): { req: Request; digest: () => string } {
+export function hashingRequest(req: ApiRequest): { req: ApiRequest; digest: () => string } {
   const hash = createHash("sha256");
   if (!req.body) return { req, digest: () => hash.copy().digest("hex") };
   const boundary = /boundary="?([^";]+)"?/i.exec(req.headers.get("content-type") ?? "")?.[1];

@@ -5,6 +5,7 @@ import type { Scope, StreamScope } from "../core/scope";
 import type { ErrorCode } from "../core/errors";
 import type { Admission } from "../ratelimit/admission";
 import { publicRun, serve, signedInRun, streamingRun, toResponse, type RawParams, type Spec } from "../http/route";
+import type { ApiRequest } from "../core/api-request";
 import { idempotencyDoc, idempotentRun, idempotentStream } from "./idempotent-operation";
 
 // One endpoint's contract, written once (issue 15 item 3, docs/decisions/032-route-table.md):
@@ -17,7 +18,7 @@ export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export type Input<P, Q, B> = { params: P; query: Q; body: B; headers: Headers };
 
 /** What a public operation's handler gets instead of a Scope: nobody is signed in, no transaction. */
-export type PublicCall = { requestId: string; ip: string; req: Request };
+export type PublicCall = { requestId: string; ip: string; req: ApiRequest };
 
 type Handler<C extends RouteRule, P, Q, B> = C extends "public"
   ? (call: PublicCall, input: Input<P, Q, B>) => Promise<unknown>
@@ -78,7 +79,7 @@ export type ApiOperation = Omit<OperationDef<RouteRule, unknown, unknown, unknow
   /** The feature switch the operation needs, for the document: always, or only for some requests (a search). */
   needs?: { feature: string; always: boolean };
   /** Runs one request matched to this operation through the request wrapper (src/server/http/route.ts). */
-  serve: (req: Request, params: RawParams) => Promise<Response>;
+  serve: (req: ApiRequest, params: RawParams) => Promise<Response>;
 };
 
 export function defineOperation<C extends RouteRule, P = undefined, Q = undefined, B = undefined>(def: OperationDef<C, P, Q, B>): ApiOperation {
@@ -114,7 +115,7 @@ const needs = (feature: Admission<never>["feature"]): Pick<ApiOperation, "needs"
   feature === undefined ? {} : { needs: typeof feature === "string" ? { feature, always: true } : { feature: feature.name, always: false } };
 
 /** A streaming operation's input: path params and query as parsed, and the request whose body it reads. */
-export type StreamInput<P, Q> = { params: P; query: Q; upload: Request };
+export type StreamInput<P, Q> = { params: P; query: Q; upload: ApiRequest };
 
 export type StreamingOperationDef<P, Q, A> = Omit<OperationDef<SignedInRule, P, Q, undefined>, "handler" | "body" | "multipart"> & {
   /**

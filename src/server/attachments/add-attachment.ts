@@ -14,6 +14,7 @@ import { unsupported } from "./content-inspector";
 import { receiveUpload } from "./receive-upload";
 import { toAttachmentView, zCommentId, type AttachmentView } from "./schemas";
 import { newStorageKey } from "./storage";
+import type { ApiRequest } from "../core/api-request";
 
 const closed = () => new AppError("conflict", "closed tickets are final; open a new ticket instead");
 
@@ -36,7 +37,7 @@ export async function authorizeAttachment(scope: Scope, ticketId: string): Promi
  * stored, a failed commit included, deletes them again. `upload` is the multipart request whose
  * body is the file (the only input of this operation that is a stream).
  */
-export async function addAttachment(scope: StreamScope, upload: Request, authorized: { ticketId: string }): Promise<AttachmentView> {
+export async function addAttachment(scope: StreamScope, upload: ApiRequest, authorized: { ticketId: string }): Promise<AttachmentView> {
   const store = storage();
   const key = newStorageKey(scope.user.orgId);
   const maxBytes = env().ATTACHMENT_MAX_BYTES;

@@ -4,6 +4,7 @@ import { AppError } from "../core/errors";
 import { ContentInspector, type Verdict } from "./content-inspector";
 import { sanitizeFilename } from "./filename";
 import type { Storage } from "./storage";
+import type { ApiRequest } from "../core/api-request";
 
 /** Room for the multipart framing and the small fields around the file. */
 export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
@@ -27,7 +28,7 @@ export const tooLarge = (max: number) =>
  * streaming is cut off there. On any failure — over the limit, a refused type, malformed framing,
  * the client going away — the partial object is removed and nothing is left at `key`.
  */
-export async function receiveUpload(req: Request, opts: { maxBytes: number; store: Storage; key: string }): Promise<Upload> {
+export async function receiveUpload(req: ApiRequest, opts: { maxBytes: number; store: Storage; key: string }): Promise<Upload> {
   const contentType = req.headers.get("content-type") ?? "";
   if (!/^multipart\/form-data\s*;/i.test(contentType)) {
     throw new AppError("unsupported_media_type", "send the file as multipart/form-data in a field named file");

@@ -1,9 +1,11 @@
+import type { ApiRequest } from "./api-request";
+
 /**
  * Reads a request body into one Buffer, refusing it with `tooLarge()` as soon as more than `max`
  * bytes have arrived (checked while streaming, not after buffering everything). The JSON body
  * reader and the email provider webhook's raw message share it.
  */
-export async function readBodyLimited(req: Request, max: number, tooLarge: () => Error): Promise<Buffer> {
+export async function readBodyLimited(req: ApiRequest, max: number, tooLarge: () => Error): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (req.body) {

@@ -13,6 +13,7 @@ import { env } from "../env";
 import { assertFeatureEnabled } from "../flags/flags";
 import { baseAddress, normalizeAddress } from "./addresses";
 import { storeInbound } from "./store-inbound";
+import type { ApiRequest } from "../core/api-request";
 
 // The provider webhook (issue 12 item 2, decision 039): POST /api/v1/email/inbound takes one raw
 // RFC 5322 message (message/rfc822) for providers that deliver inbound mail over HTTP. It is
@@ -77,7 +78,7 @@ function headerRecipients(raw: Buffer): string[] {
   return out;
 }
 
-export type InboundWebhookInput = { authorization: string | null; contentType: string | null; contentLength: string | null; recipient?: string; req: Request };
+export type InboundWebhookInput = { authorization: string | null; contentType: string | null; contentLength: string | null; recipient?: string; req: ApiRequest };
 
 /**
  * One delivery: authenticate, check the switch and the size, decide which of the org's support

@@ -1,5 +1,6 @@
 import "server-only";
 import { AppError, type ErrorCode } from "../core/errors";
+import { jsonResponse } from "./json-response";
 
 // PostgreSQL and connection failures that mean "the database is not there right now".
 const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "53300"]);
@@ -92,5 +93,5 @@ export function errorResponse(err: AppError, opts: { requestId?: string; problem
     error: { code: err.code, message: err.message },
   };
   if (err.details !== undefined) body.error.details = err.details;
-  return Response.json(body, { status: err.status, headers: err.headers });
+  return jsonResponse(body, { status: err.status, headers: err.headers });
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { AppError } from "../core/errors";
 import { readBodyLimited } from "../core/read-body";
+import type { ApiRequest } from "../core/api-request";
 
 export const MAX_JSON_BYTES = 1024 * 1024;
 
@@ -8,7 +9,7 @@ export const MAX_JSON_BYTES = 1024 * 1024;
  * Reads a JSON request body, refusing non-JSON media types (415), bodies over MAX_JSON_BYTES
  * (413, checked while streaming, not after buffering everything) and malformed JSON (400).
  */
-export async function readJsonBody(req: Request): Promise<unknown> {
+export async function readJsonBody(req: ApiRequest): Promise<unknown> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
     throw new AppError("unsupported_media_type", "send the body as application/json");

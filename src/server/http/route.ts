@@ -9,6 +9,8 @@ import { AppError } from "../core/errors";
 import { clientIp } from "../ratelimit/client-ip";
 import { env } from "../env";
 import { errorResponse, toAppError } from "./error-response";
+import type { ApiRequest } from "../core/api-request";
+import { jsonResponse } from "./json-response";
 import { MAX_JSON_BYTES, readJsonBody } from "./json-body";
 import { readBodyLimited } from "../core/read-body";
 import { countDbError, observeRequest } from "../observability/metrics";
@@ -37,7 +39,7 @@ export type Spec<B, Q, P> = {
 
 export type Ctx<Q = unknown, P = unknown> = {
   requestId: string;
-  req: Request;
+  req: ApiRequest;
   ip: string;
   user: Principal;
   org: { id: string };
@@ -65,7 +67,7 @@ type Handler = (req: Request, nextCtx: NextCtx) => Promise<Response>;
 export type RawParams = Record<string, string | string[] | undefined>;
 
 /** What the wrapper hands a runner: the request's public context, its log fields and limits. */
-export type Base<Q, P> = { ctx: PublicCtx<Q, P>; req: Request; log: LogFields; limits?: LimitState };
+export type Base<Q, P> = { ctx: PublicCtx<Q, P>; req: ApiRequest; log: LogFields; limits?: LimitState };
 
 /**
  * Reads the JSON body (media type, size, syntax: 415, 413, 400; a body sent to an operation that
@@ -131,7 +133,7 @@ export function streamingRun<A, Q, P>(
 
 type Claim = Exclude<Awaited<ReturnType<typeof readClaim>>, null | "invalid">;
 
-async function signedInClaim(req: Request): Promise<Claim> {
+async function signedInClaim(req: ApiRequest): Promise<Claim> {
   const claim = await readClaim(req.headers);
   if (claim === null || claim === "invalid") {
     throw new AppError("unauthenticated", claim === null ? "sign in or send a bearer token" : "invalid or expired credentials");
@@ -181,7 +183,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * a cross-site page cannot forge Origin, so Origin equal to Host means the page came from the
  * host the cookie belongs to (docs/decisions/026-same-origin-and-customer-view.md).
  */
-function assertSameOrigin(req: Request): void {
+function assertSameOrigin(req: ApiRequest): void {
   if (SAFE_METHODS.has(req.method)) return;
   const origin = req.headers.get("origin");
   const site = req.headers.get("sec-fetch-site");
@@ -191,7 +193,7 @@ function assertSameOrigin(req: Request): void {
   }
 }
 
-function sameOriginAs(req: Request, origin: string): boolean {
+function sameOriginAs(req: ApiRequest, origin: string): boolean {
   if (origin === new URL(req.url).origin) return true;
   const configured = env().NEXTAUTH_URL;
   if (configured && URL.canParse(configured) && origin === new URL(configured).origin) return true;
@@ -211,7 +213,7 @@ function wrap<B, Q, P>(spec: Omit<Spec<B, Q, P>, "auth">, run: Run<B, Q, P>): Ha
 export async function serve<B, Q, P>(
   spec: Omit<Spec<B, Q, P>, "auth">,
   run: Run<B, Q, P>,
-  req: Request,
+  req: ApiRequest,
   params: () => Promise<RawParams>,
   /** The metrics and log label; by default the path with its ids replaced (routeTemplate). */
   label?: string,
@@ -317,7 +319,7 @@ function parseQuery<Q>(schema: ZodType<Q> | undefined, params: URLSearchParams):
 }
 
 /** An operation that takes no body refuses one (a client sending it expects something to happen to it). */
-async function refuseBody(req: Request): Promise<void> {
+async function refuseBody(req: ApiRequest): Promise<void> {
   const declared = req.headers.get("content-length");
   const sent =
     declared !== null ? Number(declared) > 0 : req.body !== null && (await readBodyLimited(req, MAX_JSON_BYTES, tooLarge)).length > 0;
@@ -344,7 +346,7 @@ function wantsProblem(h: Headers): boolean {
 export function toResponse(result: unknown, status = 200): Response {
   if (result instanceof Response) return result;
   if (result === undefined) return new Response(null, { status: 204 });
-  return Response.json(result, { status });
+  return jsonResponse(result, { status });
 }
 
 function incomingRequestId(h: Headers): string | undefined {

@@ -1,8 +1,5 @@
-import { health } from "@/server/health/health";
+import { apiHealth } from "@/server/http/endpoints";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(): Promise<Response> {
-  const h = await health();
-  return Response.json(h, { status: h.status === "ok" ? 200 : 503, headers: { "Cache-Control": "no-store" } });
-}
+export const GET = apiHealth;
