@@ -5,7 +5,9 @@ import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { unsafeWithSystem } from "../../src/server/db/tenant";
+import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
+import { createRule } from "../../src/server/automation/manage-rules";
+import { unsafeScanAutomations } from "../../src/server/automation/time-rules";
 import { handleCustomerMail, type CustomerMailJob } from "../../src/server/email/customer-mail";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { setProcessEnv } from "../../src/server/env";
@@ -246,6 +248,29 @@ describe("the solve email", () => {
     expect(await handleCustomerMail(third[2]!)).toBe("sent");
     expect(spooled(ticketId, "solved")).toHaveLength(2);
     expect((await reset_(A.admin, "solved")).status).toBe(200);
+  });
+
+  it("a time rule that solves an email ticket sends the solve email too (no agent: the template's agent is empty)", async () => {
+    const from = sender("quiet");
+    const { ticketId } = await mailIn(supportA, from, "Waiting on you");
+    await withTenant(A.org.id, (tx) =>
+      createRule({ tx, requestId: "test-time-rule", user: { userId: A.admin.id, orgId: A.org.id, role: "admin", email: A.admin.email, name: "Admin", mustChangePassword: false, sessionVersion: A.admin.sessionVersion, via: "session" } }, "automation", {
+        name: `Solve quiet pending ${randomBytes(3).toString("hex")}`,
+        conditions: { all: [{ field: "hours_since", anchor: "updated", op: "gte", value: 72 }, { field: "status", op: "is", value: "pending" }] },
+        actions: [{ type: "set_status", value: "solved" }],
+      }),
+    );
+    await unsafeWithSystem((tx) => tx.execute(sql`update tickets set status = 'pending', updated_at = now() - interval '73 hours' where id = ${ticketId}`));
+    expect((await customerJobs(ticketId)).filter((j) => j.kind === "solved")).toEqual([]);
+    await unsafeScanAutomations();
+    const solves = (await customerJobs(ticketId)).filter((j) => j.kind === "solved");
+    expect(solves).toHaveLength(1);
+    expect(solves[0]).toMatchObject({ actorId: null });
+    expect(await handleCustomerMail(solves[0]!)).toBe("sent");
+    expect(spooled(ticketId, "solved")).toHaveLength(1);
+    // The next pass finds the ticket solved already: no second email.
+    await unsafeScanAutomations();
+    expect((await customerJobs(ticketId)).filter((j) => j.kind === "solved")).toHaveLength(1);
   });
 
   it("is not sent when disabled, nor for a ticket that never was an email conversation", async () => {

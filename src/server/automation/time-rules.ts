@@ -6,6 +6,7 @@ import { logger } from "../observability/logger";
 import { compileConditions, compileRules, type Anchor, type ChangeFacts } from "./evaluate";
 import { ZAction, ZConditions, type Conditions } from "./rule-schemas";
 import { runRules, slaBreached } from "./run-rules";
+import { queueCustomerMail } from "../email/customer-mail";
 import { businessHoursProbe, runContext } from "./run-triggers";
 
 export type TimeScanResult = { rules: number; tickets: number; fired: number; failed: number };
@@ -247,5 +248,10 @@ async function fireOne(tx: Tx, orgId: string, rule: Loaded, ticketId: string, wi
     on conflict do nothing returning 1`);
   if (marked.rows.length === 0) return none;
   const r = await runRules(run, "automation", compileRules([rule]), run.state, facts);
+  // A time rule that solves a ticket tells the customer as an agent's solve does (the solve email,
+  // decision 040): once per solve, keyed by the version the solve left.
+  if (r.ticket.status === "solved" && run.ticket.status !== "solved") {
+    await queueCustomerMail(tx, { orgId, ticketId, kind: "solved", key: `v${r.ticket.version}`, actorId: null });
+  }
   return { fired: r.fired.length, failed: r.failed.length };
 }
