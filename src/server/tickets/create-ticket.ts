@@ -97,5 +97,7 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
 
   // The org's triggers run last, in this transaction, on the ticket as written (SPEC §12).
   const auto = await runTriggers(scope, { ticketId: ticket.id, event: "created", channel: via.channel, body: input.body, ticket, preloaded: state.triggers });
-  return viewerFor(user, state.config.settings.showSlaToCustomers === true)(auto?.ticket ?? ticket, now);
+  // A customer sees the customer-visible custom fields (from the cached definitions: no statement).
+  const visible = new Set(state.config.fields.filter((f) => f.customerVisible).map((f) => f.key));
+  return viewerFor(user, state.config.settings.showSlaToCustomers === true, visible)(auto?.ticket ?? ticket, now);
 }
