@@ -201,10 +201,12 @@ test("agents open tickets for a customer; customers cannot see other customers' 
 test("the workspace is keyboard-friendly and its state lives in the URL", async ({ browser, org }) => {
   const agent = await signedIn(browser, org.email("agent"));
   await agent.goto("/?view=all");
+  // The keys work once the page is interactive (the density button is enabled by hydration).
+  await expect(agent.getByTestId("density-toggle")).toBeEnabled();
   await agent.keyboard.press("/");
-  await expect(agent.getByLabel("Search")).toBeFocused();
-  await agent.getByLabel("Search").fill("invoice");
-  await agent.getByLabel("Search").press("Enter");
+  await expect(agent.getByLabel("Search", { exact: true })).toBeFocused();
+  await agent.getByLabel("Search", { exact: true }).fill("invoice");
+  await agent.getByLabel("Search", { exact: true }).press("Enter");
   await expect(agent).toHaveURL(/q=invoice/);
   await expect(agent.getByTestId("ticket-row").first()).toBeVisible();
   await agent.locator("body").click({ position: { x: 5, y: 300 } });
@@ -227,6 +229,8 @@ test("the workspace is keyboard-friendly and its state lives in the URL", async 
 });
 
 test("the API reference renders the OpenAPI document", async ({ page }) => {
+  // Two full-page screenshots of a long page (every operation of the route table): slow under load.
+  test.setTimeout(60_000);
   await page.goto("/docs/api");
   await expect(page.getByRole("heading", { level: 1, name: "Beacon API" })).toBeVisible();
   await expect(page.getByRole("link", { name: "Download openapi.json" })).toHaveAttribute("href", "/api/openapi.json");

@@ -3,14 +3,22 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { typingIn } from "../shortcuts";
+import { useHydrated } from "../use-hydrated";
 
 export const DENSITY_COOKIE = "beacon_density";
 
 /** Compact or comfortable ticket rows (UI review 3), kept in a cookie so the server renders the choice. */
 export function DensityToggle({ compact }: { compact: boolean }) {
   const router = useRouter();
+  // The choice shows at once (the rows change class here); the refresh then renders it on the server too.
+  const [on, setOn] = useState(compact);
+  const hydrated = useHydrated();
+  useEffect(() => setOn(compact), [compact]);
   function toggle() {
-    document.cookie = `${DENSITY_COOKIE}=${compact ? "comfortable" : "compact"}; path=/; max-age=31536000; samesite=lax`;
+    const next = !on;
+    document.cookie = `${DENSITY_COOKIE}=${next ? "compact" : "comfortable"}; path=/; max-age=31536000; samesite=lax`;
+    document.querySelector(".workspace.staff")?.classList.toggle("compact", next);
+    setOn(next);
     router.refresh();
   }
   useEffect(() => {
@@ -24,7 +32,7 @@ export function DensityToggle({ compact }: { compact: boolean }) {
     return () => document.removeEventListener("keydown", onKey);
   });
   return (
-    <button type="button" className="button subtle density-toggle" aria-pressed={compact} onClick={toggle} aria-keyshortcuts="d" data-testid="density-toggle">
+    <button type="button" className="button subtle density-toggle" aria-pressed={on} onClick={toggle} disabled={!hydrated} aria-keyshortcuts="d" data-testid="density-toggle">
       Compact rows
     </button>
   );
