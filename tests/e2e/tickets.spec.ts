@@ -18,6 +18,8 @@ async function phoneShot(page: Page, path: string) {
 const conversation = (page: Page) => page.getByTestId("conversation");
 
 test("a customer's request is answered by an agent; the customer sees the reply and never the internal note", async ({ browser, org }) => {
+  // Two people, a whole ticket's life and ten full-page screenshots: about 25 s on a quiet machine.
+  test.setTimeout(90_000);
   const stamp = Date.now().toString(36);
   const subject = `Printer prints only blank pages ${stamp}`;
   const noteText = `Internal: customer is on the legacy plan ${stamp}`;
