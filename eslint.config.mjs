@@ -3,13 +3,6 @@ import tseslint from "typescript-eslint";
 import nextPlugin from "@next/eslint-plugin-next";
 import reactHooks from "eslint-plugin-react-hooks";
 
-// Domain files that still import src/server/http while the route table absorbs them (issue 15
-// item 3): each entry goes when its file stops importing http/. Nothing may be added here.
-const TRANSPORT_IMPORTS_PENDING = [
-  "src/server/jobs/rejection-guard.ts",
-  "src/server/orgs/bootstrap-org.ts",
-];
-
 // System-role paths (org bootstrap, setup-link reissue, demo seed, inbound mail's cross-org checks)
 // whose unsafeWithSystem call is not yet inside an unsafe… function: each entry goes when its owner
 // names that part. Nothing may be added here.
@@ -41,7 +34,7 @@ export default tseslint.config(
     // domain, never the reverse. A domain operation takes a Scope (src/server/core/scope.ts) and
     // typed input, so nothing under src/server outside those two folders may import them.
     files: ["src/server/**/*.{ts,tsx}"],
-    ignores: ["src/server/http/**", "src/server/api/**", ...TRANSPORT_IMPORTS_PENDING],
+    ignores: ["src/server/http/**", "src/server/api/**"],
     rules: {
       "no-restricted-imports": [
         "error",

@@ -14,7 +14,7 @@ import { needsBuild, nextBin } from "./lib/needs-build";
 import { serveNext, type RunningServer } from "./lib/http-server";
 import { productionWarnings } from "./lib/production-warnings";
 import { onShutdown, within } from "./lib/shutdown";
-import { startWorker, type RunningWorker } from "../src/server/jobs/worker";
+import { startWorker, type RunningWorker } from "../src/server/worker/worker";
 import { inboundSmtpListen, startSmtpReceiver, type RunningSmtpReceiver } from "../src/server/email/smtp-receiver";
 import { mailer } from "../src/server/notifications/email";
 import { logger } from "../src/server/observability/logger";

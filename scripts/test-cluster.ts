@@ -20,7 +20,7 @@ import { randomBytes } from "node:crypto";
 import PgBoss from "pg-boss";
 import { buildIfNeeded } from "./lib/needs-build";
 import { setProcessEnv } from "../src/server/env";
-import { prepareDatabase } from "../src/server/db/prepare-database";
+import { prepareDatabase } from "../src/server/deploy/prepare-database";
 import { closeDb } from "../src/server/db/client";
 import { BOSS_SCHEMA } from "../src/server/jobs/boss";
 import { QUEUES } from "../src/server/jobs/queues";

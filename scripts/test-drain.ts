@@ -21,7 +21,7 @@ import { buildIfNeeded } from "./lib/needs-build";
 import { adminQuery, freePort } from "./lib/local-infra";
 import { setProcessEnv } from "../src/server/env";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../src/server/db/embedded";
-import { prepareDatabase } from "../src/server/db/prepare-database";
+import { prepareDatabase } from "../src/server/deploy/prepare-database";
 import { closeDb } from "../src/server/db/client";
 import { demoEmails, seedDemoIfEmpty } from "../src/server/seed/demo";
 

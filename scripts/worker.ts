@@ -5,7 +5,7 @@ import path from "node:path";
 import { boot, migrate } from "./lib/boot";
 import { productionWarnings } from "./lib/production-warnings";
 import { onShutdown } from "./lib/shutdown";
-import { startWorker, type RunningWorker } from "../src/server/jobs/worker";
+import { startWorker, type RunningWorker } from "../src/server/worker/worker";
 import { logger } from "../src/server/observability/logger";
 
 // needSecret: reply tokens and IMAP passwords (sealed) need the same NEXTAUTH_SECRET as the app.

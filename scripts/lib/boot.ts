@@ -5,7 +5,7 @@ import pg from "pg";
 import { envOrExit, setProcessEnv, type Env } from "../../src/server/env";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "../../src/server/db/embedded";
 import type { MigrationStatus } from "../../src/server/db/migrations";
-import { prepareDatabase } from "../../src/server/db/prepare-database";
+import { prepareDatabase } from "../../src/server/deploy/prepare-database";
 import { leakproofWarning } from "../../src/server/db/leakproof";
 
 export const EMBEDDED_PORT = 54329;

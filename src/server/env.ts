@@ -1,6 +1,9 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { FEATURES } from "./flags/feature-names";
+
+/** Features that can be switched off (FEATURES_DISABLED or flags); here, beside the variable that names them. */
+export const FEATURES = ["attachments", "export", "search", "webhooks", "signup_tokens", "notifications_email", "email_inbound"] as const;
+export type Feature = (typeof FEATURES)[number];
 
 // The one place that reads process.env. Everything else calls env().
 

@@ -6,7 +6,7 @@ import pg from "pg";
 import PgBoss from "pg-boss";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { withDatabase } from "../setup/global";
-import { prepareDatabase } from "../../src/server/db/prepare-database";
+import { prepareDatabase } from "../../src/server/deploy/prepare-database";
 import { AUTO_CLOSE_RULE, defaultAutomationRows } from "../../src/server/automation/defaults";
 import { unsafeScanAutomations } from "../../src/server/automation/time-rules";
 import { automations } from "../../src/server/db/schema/automation";

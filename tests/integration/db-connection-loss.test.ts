@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTenant } from "../../src/server/db/tenant";
-import { toAppError } from "../../src/server/http/error-response";
+import { toAppError } from "../../src/server/core/to-app-error";
 import { createOrg, type TestOrg } from "../helpers/factories";
 
 // Found by the cluster test (npm run test:cluster) restarting PostgreSQL under load: a connection

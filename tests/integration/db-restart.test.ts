@@ -6,7 +6,7 @@ import { GET as me } from "../helpers/http";
 import { GET as readyz } from "../../src/app/readyz/route";
 import { closeDb } from "../../src/server/db/client";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "../../src/server/db/embedded";
-import { prepareDatabase } from "../../src/server/db/prepare-database";
+import { prepareDatabase } from "../../src/server/deploy/prepare-database";
 import { setProcessEnv } from "../../src/server/env";
 import { createOrg, createUser, sessionCookie } from "../helpers/factories";
 import { call } from "../helpers/http";

@@ -7,7 +7,7 @@ import { setProcessEnv } from "../../src/server/env";
 import { webhooks } from "../../src/server/db/schema/notifications";
 import { BOSS_SCHEMA } from "../../src/server/jobs/boss";
 import { QUEUES } from "../../src/server/jobs/queues";
-import { startWorker, type RunningWorker } from "../../src/server/jobs/worker";
+import { startWorker, type RunningWorker } from "../../src/server/worker/worker";
 import { jobCounts } from "../../src/server/jobs/stats";
 import { handleEmail } from "../../src/server/notifications/email";
 import { handleNotify } from "../../src/server/notifications/notify";

@@ -14,7 +14,7 @@ import { startImapFetcher, type RunningImapFetcher } from "../../src/server/emai
 import { connectMailbox, disconnectMailbox, IMAP_PASSWORD_PURPOSE, listMailboxes, updateMailbox, type ConnectMailbox } from "../../src/server/email/mailboxes";
 import { setProcessEnv } from "../../src/server/env";
 import { setOutboundResolverForTests } from "../../src/server/outbound/guard";
-import { startWorker } from "../../src/server/jobs/worker";
+import { startWorker } from "../../src/server/worker/worker";
 import { metrics } from "../../src/server/observability/metrics";
 import { DOVECOT_BIN, startDovecot, type Dovecot } from "../helpers/dovecot";
 import { createSupportAddress } from "../helpers/email";

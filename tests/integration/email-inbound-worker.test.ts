@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { applyInbound, markInboundDead } from "../../src/server/email/apply-inbound";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
-import { startWorker, type RunningWorker } from "../../src/server/jobs/worker";
+import { startWorker, type RunningWorker } from "../../src/server/worker/worker";
 import { createOrg, type TestOrg } from "../helpers/factories";
 import { createSupportAddress, sendRaw } from "../helpers/email";
 import { waitFor } from "../helpers/jobs";

@@ -15,7 +15,7 @@ import { handleReplyEmail } from "../../src/server/email/outbound-reply";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { enqueue } from "../../src/server/jobs/enqueue";
 import { QUEUES } from "../../src/server/jobs/queues";
-import { startWorker } from "../../src/server/jobs/worker";
+import { startWorker } from "../../src/server/worker/worker";
 import { handleNotify } from "../../src/server/notifications/notify";
 import { api } from "../helpers/api";
 import { createSupportAddress, sendRaw } from "../helpers/email";

@@ -8,7 +8,7 @@ import { GET as readyz } from "../../src/app/readyz/route";
 import { closeDb, pool } from "../../src/server/db/client";
 import { setProcessEnv } from "../../src/server/env";
 import { beatHeartbeat } from "../../src/server/jobs/heartbeat";
-import { startWorker } from "../../src/server/jobs/worker";
+import { startWorker } from "../../src/server/worker/worker";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 
 type Row = { ok: boolean; detail: string };

@@ -5,7 +5,7 @@ import { setSlaCheck } from "../helpers/sla-checks";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { route } from "../../src/server/http/route";
-import { SCRAPE_CACHE_MS, setScrapeCacheForTests } from "../../src/server/observability/scrape";
+import { SCRAPE_CACHE_MS, setScrapeCacheForTests } from "../../src/server/health/scrape";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 import { newTicket } from "../helpers/api";
 import { call } from "../helpers/http";

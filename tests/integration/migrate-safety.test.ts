@@ -5,7 +5,7 @@ import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { withDatabase } from "../setup/global";
 import { runScript } from "../helpers/run-script";
-import { prepareDatabase } from "../../src/server/db/prepare-database";
+import { prepareDatabase } from "../../src/server/deploy/prepare-database";
 import { ensureLeakproof, leakproofState } from "../../src/server/db/leakproof";
 import { derivedWebPassword } from "../../src/server/db/roles";
 import { health } from "../../src/server/health/health";

@@ -7,7 +7,7 @@ import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { webhooks } from "../../src/server/db/schema/notifications";
 import { setProcessEnv } from "../../src/server/env";
 import { QUEUES } from "../../src/server/jobs/queues";
-import { startWorker } from "../../src/server/jobs/worker";
+import { startWorker } from "../../src/server/worker/worker";
 import { handleNotify } from "../../src/server/notifications/notify";
 import { handleWebhook } from "../../src/server/notifications/webhook-delivery";
 import { guardedLookup, OutboundRefusedError, setOutboundResolverForTests } from "../../src/server/outbound/guard";

@@ -3,7 +3,7 @@ import PgBoss from "pg-boss";
 import { afterAll, describe, expect, it } from "vitest";
 import { BOSS_SCHEMA } from "../../src/server/jobs/boss";
 import { QUEUES } from "../../src/server/jobs/queues";
-import { startWorker, type RunningWorker } from "../../src/server/jobs/worker";
+import { startWorker, type RunningWorker } from "../../src/server/worker/worker";
 import { createOrg } from "../helpers/factories";
 import { jobsIn, waitFor } from "../helpers/jobs";
 

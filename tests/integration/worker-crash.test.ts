@@ -7,7 +7,7 @@ import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { BOSS_SCHEMA } from "../../src/server/jobs/boss";
 import { QUEUES } from "../../src/server/jobs/queues";
-import { startWorker, type RunningWorker } from "../../src/server/jobs/worker";
+import { startWorker, type RunningWorker } from "../../src/server/worker/worker";
 import { handleNotify } from "../../src/server/notifications/notify";
 import { newTicket } from "../helpers/api";
 import { waitFor } from "../helpers/jobs";

@@ -4,7 +4,7 @@ import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../../src/server/db/embedded";
-import { prepareDatabase } from "../../src/server/db/prepare-database";
+import { prepareDatabase } from "../../src/server/deploy/prepare-database";
 import { freePort } from "../../scripts/lib/local-infra";
 
 // One migrated template database per run; every test file clones its own database from it

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { QUEUES } from "../jobs/queues";
-import { ZTicketSnapshot } from "../notifications/event-snapshot";
+import { ZTicketSnapshot } from "../jobs/event-snapshot";
 import { WEBHOOK_EVENTS } from "../webhooks/manage-webhooks";
 
 // The webhooks Beacon sends, for the OpenAPI document (issue 20 "Webhooks", decision 043): every
@@ -16,7 +16,7 @@ const ZActor = z
   })
   .describe("Who caused the event");
 
-// The snapshot the event's transaction records (notifications/event-snapshot.ts), as published.
+// The snapshot the event's transaction records (jobs/event-snapshot.ts), as published.
 // Deliveries queued before snapshots existed read the ticket when sent and carry no tags or version.
 const ZTicketAtEvent = z
   .strictObject({

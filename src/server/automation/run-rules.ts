@@ -5,7 +5,7 @@ import type { Tx } from "../db/tenant";
 import { automations, triggers } from "../db/schema/automation";
 import { lockAuditHead, recordAudit } from "../audit/record-audit";
 import { enqueue } from "../jobs/enqueue";
-import { asChanges, snapshotTicketEvent } from "../notifications/event-snapshot";
+import { asChanges, snapshotTicketEvent } from "../jobs/event-snapshot";
 import { QUEUES } from "../jobs/queues";
 import { logger } from "../observability/logger";
 import { slaChangesOnUpdate, slaNextCheck, writeSlaCheck } from "../sla/apply";

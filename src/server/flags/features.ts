@@ -1,11 +1,9 @@
 import "server-only";
-import { env } from "../env";
+import { env, type Feature } from "../env";
 import { AppError } from "../core/errors";
 
-import type { Feature } from "./feature-names";
-
 /** Features that can be switched off: by FEATURES_DISABLED (no database needed, for incidents) or by flags. */
-export { FEATURES, type Feature } from "./feature-names";
+export { FEATURES, type Feature } from "../env";
 
 export function disabledByEnv(feature: Feature): boolean {
   return env().FEATURES_DISABLED.includes(feature);

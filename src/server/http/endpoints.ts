@@ -5,9 +5,10 @@ import { health } from "../health/health";
 import { readiness } from "../health/readiness";
 import { served } from "../api/openapi";
 import { clientIp } from "../ratelimit/client-ip";
-import { scrapeMetrics } from "../observability/scrape";
+import { scrapeMetrics } from "../health/scrape";
 import { consume } from "../ratelimit/api-limits";
-import { errorResponse, toAppError } from "./error-response";
+import { errorResponse } from "./error-response";
+import { toAppError } from "../core/to-app-error";
 import type { ApiRequest } from "../core/api-request";
 
 // The GET handlers of the probes, the metrics scrape and the API document: Next's route files

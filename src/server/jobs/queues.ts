@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZEventSnapshot } from "../notifications/event-snapshot";
+import { ZEventSnapshot } from "./event-snapshot";
 
 // Every job kind, its payload contract and its retry policy. Payloads are validated with zod when
 // a job is handled, like any other input crossing a boundary.

@@ -1,5 +1,5 @@
 import "server-only";
-import { toAppError } from "../http/error-response";
+import { toAppError } from "../core/to-app-error";
 import { logger } from "../observability/logger";
 
 /**

@@ -14,7 +14,7 @@ import { mintLinkToken } from "../auth/api-tokens";
 import { setupUrl } from "../auth/setup-link";
 import { isFeatureEnabled } from "../flags/flags";
 import { AppError } from "../core/errors";
-import { toAppError } from "../http/error-response";
+import { toAppError } from "../core/to-app-error";
 
 export const SETUP_LINK_HOURS = 24;
 

@@ -6,7 +6,7 @@ import { slaEvents } from "../db/schema/sla";
 import { enqueueMany } from "../jobs/enqueue";
 import type { slaMetric } from "../db/schema/enums";
 import { QUEUES } from "../jobs/queues";
-import type { EventSnapshot } from "../notifications/event-snapshot";
+import type { EventSnapshot } from "../jobs/event-snapshot";
 import { dueEvent, nextCheckAt, runningMetrics, type SlaFieldsForCheck } from "./next-check";
 
 export type ScanResult = { tickets: number; warnings: number; breaches: number; batches: number };

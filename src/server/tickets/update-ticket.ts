@@ -9,7 +9,7 @@ import type { Scope } from "../core/scope";
 import { runTriggers } from "../automation/run-triggers";
 import { queueCustomerMail } from "../email/customer-mail";
 import { enqueue } from "../jobs/enqueue";
-import { asChanges, snapshotTicketEvent } from "../notifications/event-snapshot";
+import { asChanges, snapshotTicketEvent } from "../jobs/event-snapshot";
 import { QUEUES } from "../jobs/queues";
 import { slaChangesOnUpdate, slaNextCheck, writeSlaCheck } from "../sla/apply";
 import { auditActor } from "../authz/actor";

@@ -1,5 +1,5 @@
 import { route } from "@/server/http/route";
-import { openLiveStream, ZLiveQuery } from "@/server/live/live";
+import { openLiveStream, ZLiveQuery } from "@/server/tickets/live-stream";
 
 export const dynamic = "force-dynamic";
 

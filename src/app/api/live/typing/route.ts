@@ -1,6 +1,6 @@
 import { route } from "@/server/http/route";
 import { STAFF_ROLES } from "@/server/authz/permissions";
-import { setTyping, ZTypingBody } from "@/server/live/live";
+import { setTyping, ZTypingBody } from "@/server/tickets/live-stream";
 
 export const dynamic = "force-dynamic";
 

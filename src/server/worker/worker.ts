@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import PgBoss from "pg-boss";
 import type { ZodType } from "zod";
 import { logger } from "../observability/logger";
-import { beatHeartbeat, HEARTBEAT_INTERVAL_MS, removeHeartbeat } from "./heartbeat";
+import { beatHeartbeat, HEARTBEAT_INTERVAL_MS, removeHeartbeat } from "../jobs/heartbeat";
 import { env } from "../env";
 import { handleNotify } from "../notifications/notify";
 import { handleEmail, markEmailDead } from "../notifications/email";
@@ -15,13 +15,13 @@ import { unsafeSweepOrphanUploads } from "../attachments/sweep-orphans";
 import { unsafeSweepIdempotencyKeys } from "../idempotency/sweep";
 import { reapplyPolicy } from "../sla-policies/reapply-policy";
 import { runBulkJob } from "../bulk/run-bulk-job";
-import { BOSS_SCHEMA } from "./boss";
-import { QUEUES, WORK_QUEUES, ZEmailJob, ZInboundEmailJob, ZNotifyJob, ZReapplyJob, ZReplyEmailJob, ZCustomerMailJob, ZWebhookJob, ZBulkJob } from "./queues";
+import { BOSS_SCHEMA } from "../jobs/boss";
+import { QUEUES, WORK_QUEUES, ZEmailJob, ZInboundEmailJob, ZNotifyJob, ZReapplyJob, ZReplyEmailJob, ZCustomerMailJob, ZWebhookJob, ZBulkJob } from "../jobs/queues";
 import { handleReplyEmail, markReplyEmailDead } from "../email/outbound-reply";
 import { handleCustomerMail, markCustomerMailDead } from "../email/customer-mail";
 import { applyInbound, markInboundDead } from "../email/apply-inbound";
-import { installRejectionGuard } from "./rejection-guard";
-import { countJob } from "./stats";
+import { installRejectionGuard } from "../jobs/rejection-guard";
+import { countJob } from "../jobs/stats";
 import { startImapFetcher, type ImapFetcherOptions, type RunningImapFetcher } from "../email/imap-fetcher";
 
 /** What a stop drained: jobs that finished after the stop began, and jobs cut at the grace (failed, so retried). */

@@ -3,8 +3,8 @@ import { z } from "zod";
 import type { Scope } from "../core/scope";
 import { AppError } from "../core/errors";
 import { isStaff } from "../authz/permissions";
-import { loadVisibleTicket } from "../tickets/load-ticket";
-import { announceTyping, liveStream } from "./stream";
+import { loadVisibleTicket } from "./load-ticket";
+import { announceTyping, liveStream } from "../live/stream";
 
 export const ZLiveQuery = z.strictObject({ ticket: z.uuid({ message: "must be a UUID" }).optional() });
 export const ZTypingBody = z.strictObject({ ticketId: z.uuid({ message: "must be a UUID" }), typing: z.boolean() });

@@ -1,9 +1,9 @@
 import "server-only";
 import pg from "pg";
 import { ensureJobSchema } from "../jobs/boss";
-import { ensureLeakproof, type LeakproofState } from "./leakproof";
-import { assertWebLogin, ensureWebRole, webDatabaseUrl } from "./roles";
-import { MIGRATE_LOCK_SQL, MIGRATE_UNLOCK_SQL, migrationError, runMigrations, type MigrationStatus } from "./migrations";
+import { ensureLeakproof, type LeakproofState } from "../db/leakproof";
+import { assertWebLogin, ensureWebRole, webDatabaseUrl } from "../db/roles";
+import { MIGRATE_LOCK_SQL, MIGRATE_UNLOCK_SQL, migrationError, runMigrations, type MigrationStatus } from "../db/migrations";
 
 export type PrepareResult = MigrationStatus & { leakproof: LeakproofState };
 

@@ -3,12 +3,12 @@ import client from "prom-client";
 import { sql } from "drizzle-orm";
 import { pool } from "../db/client";
 import { unsafeWithSystem } from "../db/tenant";
-import { readiness, type Readiness } from "../health/readiness";
+import { readiness, type Readiness } from "./readiness";
 import { HEARTBEAT_STALE_SECONDS, workerLiveness } from "../jobs/heartbeat";
 import { DEAD_QUEUES } from "../jobs/queues";
 import { jobCounts, queueStates, type QueueState } from "../jobs/stats";
 import { registerEmailMetrics } from "../email/email-metrics";
-import { metrics } from "./metrics";
+import { metrics } from "../observability/metrics";
 
 /**
  * The Prometheus text for /api/metrics: this process's counters plus figures read from the
