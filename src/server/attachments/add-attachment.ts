@@ -15,6 +15,7 @@ import { receiveUpload } from "./receive-upload";
 import { toAttachmentView, zCommentId, type AttachmentView } from "./schemas";
 import { newStorageKey } from "./storage";
 import type { ApiRequest } from "../core/api-request";
+import { isFinal } from "../lifecycle/ticket-lifecycle";
 
 const closed = () => new AppError("conflict", "closed tickets are final; open a new ticket instead");
 
@@ -25,7 +26,7 @@ const closed = () => new AppError("conflict", "closed tickets are final; open a 
  */
 export async function authorizeAttachment(scope: Scope, ticketId: string): Promise<{ ticketId: string }> {
   const ticket = await loadVisibleTicket(scope.tx, scope.user, ticketId);
-  if (ticket.status === "closed") throw closed();
+  if (isFinal(ticket.status)) throw closed();
   return { ticketId: ticket.id };
 }
 
@@ -66,7 +67,7 @@ async function recordAttachment(scope: Scope, ticketId: string, stored: StoredFi
   // The caller may have lost sight of the ticket (demoted, another requester) or it may have been
   // closed while the bytes streamed; the row lock orders this against a concurrent close.
   const ticket = await loadVisibleTicket(tx, user, ticketId, { forUpdate: true });
-  if (ticket.status === "closed") throw closed();
+  if (isFinal(ticket.status)) throw closed();
 
   let internal = false;
   if (stored.commentId !== undefined) {

@@ -2,7 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
 import type { Scope } from "../core/scope";
-import { AppError, notFound } from "../core/errors";
+import { notFound } from "../core/errors";
 import { macros } from "../db/schema/automation";
 import { recordAudit } from "../audit/record-audit";
 import { assertCan } from "../authz/permissions";
@@ -15,6 +15,7 @@ import { MACRO_ACTIONS, ZMacroInput, ZMacroPatch, type Action } from "./rule-sch
 import { lockOrgChain, persistState } from "./run-rules";
 import { runContext } from "./run-triggers";
 import { assertId, checkRule, parseOr400 } from "./validate-rule";
+import { assertNotFinal } from "../lifecycle/ticket-lifecycle";
 
 // Macros: a reply text with placeholders and field actions, shared (admins manage them) or
 // personal (their owner does). Agents read the shared ones and their own; nobody sees another's.
@@ -114,7 +115,7 @@ export async function applyMacro(scope: Scope, id: string, ticketId: string): Pr
   assertId(ticketId, "ticket");
   const t = await loadVisibleTicket(scope.tx, scope.user, ticketId, { forUpdate: true });
   assertCan(scope.user, "ticket.assign", t);
-  if (t.status === "closed") throw new AppError("conflict", "closed tickets are final and cannot be changed");
+  assertNotFinal(t.status);
   const run = await runContext(scope.tx, t.id, { orgId: scope.user.orgId, actorId: scope.user.userId, actorName: scope.user.name, requestId: scope.requestId, runKey: randomUUID() });
   await lockOrgChain(scope.tx, scope.user.orgId);
   const r = await actionsOr409(() => executeActions(run, { id: m.id, actions: m.actions as Action[] }, run.state));

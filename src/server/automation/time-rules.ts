@@ -8,6 +8,7 @@ import { ZAction, ZConditions, type Conditions } from "./rule-schemas";
 import { runRules, slaBreached } from "./run-rules";
 import { queueCustomerMail } from "../email/customer-mail";
 import { businessHoursProbe, runContext } from "./run-triggers";
+import { isFinal } from "../lifecycle/ticket-lifecycle";
 
 export type TimeScanResult = { rules: number; tickets: number; fired: number; failed: number };
 
@@ -231,7 +232,7 @@ async function fireSafely(rule: Loaded, d: DueRow, now: Date): Promise<{ fired: 
 async function fireOne(tx: Tx, orgId: string, rule: Loaded, ticketId: string, window: string, now: Date): Promise<{ fired: number; failed: number }> {
   const none = { fired: 0, failed: 0 };
   const run = await runContext(tx, ticketId, { orgId, actorId: null, actorName: null, requestId: null, runKey: `${rule.id}:${ticketId}:${window}` });
-  if (run.ticket.status === "closed") return none;
+  if (isFinal(run.ticket.status)) return none;
   const anchors = await tx.execute<{ anchor: string; at: string }>(sql`select anchor, at::text as at from ticket_anchors where ticket_id = ${ticketId}`);
   const when = new Map<string, number>(anchors.rows.map((a) => [a.anchor, new Date(a.at).getTime()]));
   when.set("updated", run.ticket.updatedAt.getTime());

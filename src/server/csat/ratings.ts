@@ -9,6 +9,7 @@ import { csatRatings } from "../db/schema/customers";
 import { withTenant, type Tx } from "../db/tenant";
 import { loadVisibleTicket } from "../tickets/load-ticket";
 import { ratingChanges, signRatingLink, verifyRatingLink } from "./rating-link";
+import { mayBeRated } from "../lifecycle/ticket-lifecycle";
 
 // Satisfaction ratings (issue 14 item 7, SPEC §13, decision 051): the requester of a solved (or
 // closed) ticket rates it good or bad with an optional comment, by the signed link of the solve
@@ -56,13 +57,13 @@ async function state(tx: Tx, orgId: string, t: TicketBits): Promise<Satisfaction
   return {
     ticketId: t.id, ticketNumber: t.number, subject: t.subject,
     rating: r?.rating ?? null, comment: r?.comment ?? "", ratedAt: r ? r.updatedAt.toISOString() : null,
-    open: t.status === "solved" || t.status === "closed",
+    open: mayBeRated(t.status),
   };
 }
 
 /** Stores the rating (the ticket row is locked by the caller), audited as by the requester. */
 async function store(tx: Tx, orgId: string, t: TicketBits, input: Rate, requestId: string | null, via: "link" | "portal"): Promise<void> {
-  if (t.status !== "solved" && t.status !== "closed") throw new AppError("conflict", "only a solved ticket can be rated");
+  if (!mayBeRated(t.status)) throw new AppError("conflict", "only a solved ticket can be rated");
   const [before] = await tx.select().from(csatRatings).where(and(eq(csatRatings.orgId, orgId), eq(csatRatings.ticketId, t.id))).limit(1).for("update");
   const comment = input.comment ?? "";
   const now = new Date();

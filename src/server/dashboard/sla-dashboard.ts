@@ -1,9 +1,9 @@
 import "server-only";
 import { sql } from "drizzle-orm";
-import type { TicketPriority, TicketStatus } from "../db/schema/enums";
 import { forbidden } from "../core/errors";
 import type { Scope } from "../core/scope";
 import { isStaff } from "../authz/permissions";
+import { OPEN_STATUSES, PRIORITIES } from "../lifecycle/ticket-lifecycle";
 
 // The staff dashboard's aggregates (/dashboard). Every query runs in the caller's tenant
 // transaction (RLS) and also names the org explicitly, so each one starts from an index whose
@@ -13,8 +13,8 @@ import { isStaff } from "../authz/permissions";
 //   fulfil history;
 // - open tickets and due dates: tickets_org_status_idx (org_id, status, …) — only open tickets.
 
-export const OPEN_STATUSES = ["new", "open", "pending", "on_hold"] as const satisfies readonly TicketStatus[];
-export const DASHBOARD_PRIORITIES = ["urgent", "high", "normal", "low"] as const satisfies readonly TicketPriority[];
+export { OPEN_STATUSES };
+export const DASHBOARD_PRIORITIES = PRIORITIES;
 export const BREACH_DAYS = 14;
 export const DUE_HOURS = 24;
 

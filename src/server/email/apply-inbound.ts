@@ -28,6 +28,7 @@ import { visibleReply } from "./strip-reply";
 import { findThread } from "./thread";
 import { plusTag, verifyReplyToken } from "./reply-token";
 import { queueCustomerMail } from "./customer-mail";
+import { isFinal } from "../lifecycle/ticket-lifecycle";
 
 // held: over the sender's hourly cap, retried by a delayed job (decision 035).
 const pending = (status: string) => status === "received" || status === "failed" || status === "held";
@@ -120,7 +121,7 @@ async function applyMail(
   let ticketId: string;
   let commentId: string;
   let outcome: "ticket" | "reply";
-  if (thread && thread.status !== "closed") {
+  if (thread && !isFinal(thread.status)) {
     // A stranger who knows a Message-ID of the conversation is a participant, like a CC.
     const participant = sender.role === "customer" && thread.requesterId !== sender.userId;
     const c = await addComment(scope, thread.ticketId, { body: body.reply, internal: false }, { channel: "email", email, ccParticipant: participant });

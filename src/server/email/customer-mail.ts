@@ -21,6 +21,7 @@ import { fromAddress, orgSendsReplies, REPLY_EMAIL_DELAY_SECONDS } from "./outbo
 import { replyAddress } from "./reply-token";
 import { ratingUrls } from "../csat/rating-link";
 import { renderEmailTemplate, templateFor, usesClaimLink, type EmailOnlyPlaceholder, type TemplateKind } from "./templates";
+import { isFinished } from "../lifecycle/ticket-lifecycle";
 
 // The acknowledgement of a ticket opened by email, and the email on solve (issue 12 item 6,
 // decision 040): the org's template, rendered when the job runs, sent from the ticket's support
@@ -89,7 +90,7 @@ async function sendCustomerMail(job: CustomerMailJob): Promise<CustomerMailOutco
       .from(tickets).where(and(eq(tickets.orgId, orgId), eq(tickets.id, ticketId)));
     if (!t) return "skipped";
     // Reopened before the job ran (the customer answered at once): "solved" would be false news.
-    if (job.kind === "solved" && t.status !== "solved" && t.status !== "closed") return "skipped";
+    if (job.kind === "solved" && !isFinished(t.status)) return "skipped";
     const from = await fromAddress(tx, orgId, ticketId);
     if (!from) return "no-address";
     const messageId = customerMessageId(job, from.address);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ZEventSnapshot } from "./event-snapshot";
+import { TICKET_PRIORITIES } from "../db/schema/enums";
 
 // Every job kind, its payload contract and its retry policy. Payloads are validated with zod when
 // a job is handled, like any other input crossing a boundary.
@@ -28,7 +29,7 @@ export const ZCustomerMailJob = z.object({ orgId: z.uuid(), ticketId: z.uuid(), 
   recipientId: z.uuid().optional(), mergedTicketId: z.uuid().optional() });
 /** A bulk change of tickets (decision 050): the bulk_jobs row holds the tickets, the change and the progress. */
 export const ZBulkJob = z.object({ orgId: z.uuid(), jobId: z.uuid() });
-export const ZReapplyJob = z.object({ orgId: z.uuid(), priority: z.enum(["low", "normal", "high", "urgent"]) });
+export const ZReapplyJob = z.object({ orgId: z.uuid(), priority: z.enum(TICKET_PRIORITIES) });
 
 type QueueDef = {
   name: string;

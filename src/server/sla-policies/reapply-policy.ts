@@ -4,6 +4,7 @@ import { withTenant } from "../db/tenant";
 import { tickets } from "../db/schema/tickets";
 import type { TicketPriority } from "../db/schema/enums";
 import { slaChangesOnUpdate, slaNextCheck, writeSlaCheck } from "../sla/apply";
+import { FINISHED_STATUSES } from "../lifecycle/ticket-lifecycle";
 
 const BATCH = 200;
 
@@ -20,7 +21,7 @@ export async function reapplyPolicy(job: { orgId: string; priority: TicketPriori
       const batch = await tx
         .select()
         .from(tickets)
-        .where(and(eq(tickets.priority, job.priority), notInArray(tickets.status, ["solved", "closed"]), gt(tickets.id, after)))
+        .where(and(eq(tickets.priority, job.priority), notInArray(tickets.status, [...FINISHED_STATUSES]), gt(tickets.id, after)))
         .orderBy(asc(tickets.id))
         .limit(BATCH)
         .for("update");

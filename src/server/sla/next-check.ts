@@ -5,6 +5,8 @@
 // records anything the write made due at once; the scan itself only looks forward, so a metric it
 // has handled drops out and a ticket with nothing left running leaves the scan's index.
 
+import { isFinished } from "../lifecycle/ticket-lifecycle";
+
 export type SlaFieldsForCheck = {
   status: string;
   firstResponseDue: Date | null;
@@ -17,11 +19,9 @@ export type SlaFieldsForCheck = {
 
 export type Metric = "first_response" | "resolution" | "next_response";
 
-const FINAL = new Set(["solved", "closed"]);
-
 /** Metrics whose clock is running, with their due dates. */
 export function runningMetrics(t: SlaFieldsForCheck): { metric: Metric; due: Date }[] {
-  if (FINAL.has(t.status)) return [];
+  if (isFinished(t.status)) return [];
   const out: { metric: Metric; due: Date }[] = [];
   if (t.firstResponseDue && !t.firstResponseAt) out.push({ metric: "first_response", due: t.firstResponseDue });
   if (t.resolveDue && !t.resolvedAt && !t.slaPausedAt) out.push({ metric: "resolution", due: t.resolveDue });

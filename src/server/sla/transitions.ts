@@ -7,6 +7,7 @@ import type { TicketStatus } from "../db/schema/enums";
 import { CalendarError } from "./calendar";
 import { firstResponseDueAt, nextResponseDueAt, pausedBusinessSeconds, resolveDueAt, type SlaTargets } from "./due-dates";
 import type { SlaClock } from "./sla-clock";
+import { isFinished } from "../lifecycle/ticket-lifecycle";
 
 export type SlaRules = SlaTargets & { pauseOn: readonly TicketStatus[] };
 
@@ -35,8 +36,6 @@ export type SlaEventDraft = {
 };
 
 export type SlaTransition = { changes: SlaChanges; events: SlaEventDraft[] };
-
-const FINAL: readonly TicketStatus[] = ["solved", "closed"];
 
 /**
  * A due date, or null with the reason when it cannot be computed (a calendar that does not reach
@@ -89,11 +88,11 @@ export function slaOnUpdate(
   let recompute = change.priority !== undefined;
 
   if (change.status !== undefined) {
-    if (FINAL.includes(status) && !resolvedAt) {
+    if (isFinished(status) && !resolvedAt) {
       resolvedAt = now;
       out.resolvedAt = now;
     }
-    if (!FINAL.includes(status) && resolvedAt && t.status === "solved") {
+    if (!isFinished(status) && resolvedAt && t.status === "solved") {
       resolvedAt = null;
       out.resolvedAt = null;
       recompute = true;

@@ -4,7 +4,7 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import { comments, tickets } from "../db/schema/tickets";
 import { slaEvents } from "../db/schema/sla";
 import { auditAppendCtes } from "../audit/record-audit";
-import { AppError, notFound } from "../core/errors";
+import { notFound } from "../core/errors";
 import type { Scope } from "../core/scope";
 import { runTriggers } from "../automation/run-triggers";
 import { renderMarkdown } from "../markdown/render";
@@ -23,6 +23,7 @@ import { ticketColumns, type TicketRow } from "./ticket-view";
 import { toCommentView } from "./comment-view";
 import { REPLY_EMAIL_DELAY_SECONDS } from "../email/outbound-reply";
 import { snapshotJson } from "./write-sql";
+import { assertNotFinal, statusAfterComment } from "../lifecycle/ticket-lifecycle";
 
 /**
  * Adds a public reply or an internal note (SPEC §5): the first public staff reply stamps
@@ -49,15 +50,15 @@ export async function addComment(scope: Scope, ticketId: string, input: CreateCo
     .for("update");
   if (!row) throw notFound("ticket");
   const { state: stateRow, ...t } = row as TicketRow & { state: OrgStateRow };
-  if (t.status === "closed") throw new AppError("conflict", "closed tickets are final; open a new ticket instead");
+  assertNotFinal(t.status, "closed tickets are final; open a new ticket instead");
   if (!via.ccParticipant) assertCan(user, input.internal ? "ticket.comment.internal" : "ticket.comment.public", t);
   const org = state.read(stateRow);
 
   const now = new Date();
   const staff = isStaff(user);
   const set: Partial<TicketRow> = {};
-  if (!input.internal && staff && t.status === "new") set.status = "open";
-  if (!input.internal && !staff && (t.status === "pending" || t.status === "solved")) set.status = "open";
+  const next = statusAfterComment(t.status, { staff, internal: input.internal });
+  if (next) set.status = next;
   const p = org.config.policies.get(t.priority) ?? null;
   const sla = commentWithPolicy(p, t, { publicStaffReply: staff && !input.internal, customerReply: !staff, nextStatus: set.status }, now);
   const after = { ...t, ...set, ...sla.changes };

@@ -49,7 +49,11 @@ export function ticketFilters(
   return where.filter((w): w is SQL => w !== undefined);
 }
 
-/** A running metric (not fulfilled, resolution not paused, ticket not solved/closed) due before `before`. */
+/**
+ * A running metric (not fulfilled, resolution not paused, ticket not finished) due before `before`.
+ * The finished statuses (lifecycle's FINISHED_STATUSES) are literals here, not parameters, so the
+ * planner can match the SLA partial indexes' own predicate.
+ */
 function slaCondition(before: SQL): SQL {
   return sql`(${tickets.status} not in ('solved', 'closed') and (
     (${tickets.firstResponseAt} is null and ${tickets.firstResponseDue} < ${before})

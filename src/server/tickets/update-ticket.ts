@@ -18,6 +18,7 @@ import { assertCan, can, STAFF_ROLES } from "../authz/permissions";
 import { MAX_TAGS, type AnyTicketView, type UpdateTicket } from "./schemas";
 import { ticketColumns, ticketViewer, type TicketRow } from "./ticket-view";
 import { applyCustomFields } from "../fields/custom-values";
+import { assertNotFinal, customerMayMove } from "../lifecycle/ticket-lifecycle";
 
 type Field = "status" | "priority" | "assigneeId" | "groupId" | "subject" | "tags" | "customFields";
 
@@ -46,16 +47,14 @@ export async function updateVersionedTicket(
   if (ifVersion && !ifVersion.includes(t.version)) {
     throw new AppError("precondition_failed", "the ticket has changed since that version; read it again and reapply your change", { version: t.version });
   }
-  if (t.status === "closed") throw new AppError("conflict", "closed tickets are final and cannot be changed");
+  assertNotFinal(t.status);
 
   const changes: Partial<Record<Field, { from: unknown; to: unknown }>> = {};
   const set: Partial<TicketRow> = {};
 
   if (input.status !== undefined && input.status !== t.status) {
     if (!can(user, "ticket.status.any")) {
-      const solving = input.status === "solved";
-      const reopening = input.status === "open" && t.status === "solved";
-      if (!(solving || reopening) || !can(user, "ticket.status.solve_or_reopen", t)) {
+      if (!customerMayMove(t.status, input.status) || !can(user, "ticket.status.solve_or_reopen", t)) {
         throw new AppError("forbidden", "customers may only mark their ticket solved or reopen it");
       }
     }

@@ -5,21 +5,22 @@ import type { Scope } from "../core/scope";
 import { ticketFilters } from "./list-tickets";
 import type { ListTickets } from "./schemas";
 import { loadFieldDefs } from "../fields/custom-values";
+import { FINISHED_STATUSES, OPEN_STATUSES } from "../lifecycle/ticket-lifecycle";
 
 type Filters = Omit<ListTickets, "limit" | "cursor" | "sort">;
 
 /** The workspace's views, as list filters; the UI links each to GET /tickets with the same filters. */
 export const STAFF_VIEWS: { key: string; label: string; filters: Filters }[] = [
-  { key: "mine", label: "My open", filters: { assigneeId: "me", status: ["new", "open", "pending", "on_hold"] } },
-  { key: "unassigned", label: "Unassigned", filters: { assigneeId: "none", status: ["new", "open", "pending", "on_hold"] } },
+  { key: "mine", label: "My open", filters: { assigneeId: "me", status: [...OPEN_STATUSES] } },
+  { key: "unassigned", label: "Unassigned", filters: { assigneeId: "none", status: [...OPEN_STATUSES] } },
   { key: "breaching", label: "Breaching soon", filters: { sla: "breaching" } },
-  { key: "all", label: "All open", filters: { status: ["new", "open", "pending", "on_hold"] } },
-  { key: "solved", label: "Solved", filters: { status: ["solved", "closed"] } },
+  { key: "all", label: "All open", filters: { status: [...OPEN_STATUSES] } },
+  { key: "solved", label: "Solved", filters: { status: [...FINISHED_STATUSES] } },
 ];
 
 export const CUSTOMER_VIEWS: { key: string; label: string; filters: Filters }[] = [
-  { key: "open", label: "Open requests", filters: { status: ["new", "open", "pending", "on_hold"] } },
-  { key: "solved", label: "Solved", filters: { status: ["solved", "closed"] } },
+  { key: "open", label: "Open requests", filters: { status: [...OPEN_STATUSES] } },
+  { key: "solved", label: "Solved", filters: { status: [...FINISHED_STATUSES] } },
 ];
 
 /**

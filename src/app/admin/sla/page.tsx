@@ -6,10 +6,9 @@ import { withPageContext } from "@/server/auth/page-context";
 import { requireAdmin } from "../require-admin";
 import { listPolicies } from "@/server/sla-policies/manage-policies";
 import { getSlaSettings } from "@/server/orgs/customer-sla";
+import { PRIORITIES } from "@/server/lifecycle/ticket-lifecycle";
 
 export const metadata: Metadata = { title: "SLA policies" };
-
-const PRIORITIES = ["urgent", "high", "normal", "low"] as const;
 
 export default async function SlaPoliciesPage() {
   const user = await requireAdmin("/admin/sla");
