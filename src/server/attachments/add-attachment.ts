@@ -16,6 +16,7 @@ import { toAttachmentView, zCommentId, type AttachmentView } from "./schemas";
 import { newStorageKey } from "./storage";
 import type { ApiRequest } from "../core/api-request";
 import { isFinal } from "../lifecycle/ticket-lifecycle";
+import { one } from "../core/one";
 
 const closed = () => new AppError("conflict", "closed tickets are final; open a new ticket instead");
 
@@ -86,7 +87,7 @@ async function recordAttachment(scope: Scope, ticketId: string, stored: StoredFi
     .update(tickets)
     .set({ updatedAt: now, version: sql`${tickets.version} + 1` })
     .where(eq(tickets.id, ticket.id));
-  const [row] = await tx
+  const row = one(await tx
     .insert(attachments)
     .values({
       orgId: user.orgId,
@@ -100,12 +101,12 @@ async function recordAttachment(scope: Scope, ticketId: string, stored: StoredFi
       storageKey: stored.key,
       createdAt: now,
     })
-    .returning();
+    .returning());
   await recordAudit(tx, auditActor(scope), {
     action: "attachment.added",
     entityType: "ticket",
     entityId: ticket.id,
-    data: { attachmentId: row!.id, commentId: row!.commentId, filename: row!.filename, contentType: row!.contentType, sizeBytes: row!.sizeBytes, sha256: row!.sha256, internal },
+    data: { attachmentId: row.id, commentId: row.commentId, filename: row.filename, contentType: row.contentType, sizeBytes: row.sizeBytes, sha256: row.sha256, internal },
   });
-  return toAttachmentView(row!, internal);
+  return toAttachmentView(row, internal);
 }

@@ -12,6 +12,7 @@ import type { ListPage } from "../core/list-page";
 import { recordAudit } from "../audit/record-audit";
 import { assertCan } from "../authz/permissions";
 import { mintApiToken, tokenPrefix } from "./api-tokens";
+import { one } from "../core/one";
 
 /** The hard ceiling on a token's lifetime, and the default org maximum (orgs.settings.tokenMaxDays). */
 export const MAX_TOKEN_DAYS = 366;
@@ -79,11 +80,11 @@ export async function issueToken(
   createdAt: Date = new Date(),
 ): Promise<{ id: string; token: string; expiresAt: Date | null }> {
   const { id, token, hash } = mintApiToken(user.orgId);
-  const [row] = await tx
+  const row = one(await tx
     .insert(apiTokens)
     .values({ orgId: user.orgId, id, userId: user.userId, name, tokenHash: hash, sessionVersion: user.sessionVersion, expiresAt, createdAt })
-    .returning({ id: apiTokens.id, expiresAt: apiTokens.expiresAt });
-  return { id: row!.id, token, expiresAt: row!.expiresAt };
+    .returning({ id: apiTokens.id, expiresAt: apiTokens.expiresAt }));
+  return { id: row.id, token, expiresAt: row.expiresAt };
 }
 
 const tokenIssue = (message: string) =>

@@ -8,6 +8,7 @@ import { users } from "../db/schema/users";
 import { recordAudit } from "../audit/record-audit";
 import { assertCan } from "../authz/permissions";
 import { assertId, invalid, parseOr400 } from "./validate-rule";
+import { one } from "../core/one";
 
 // Agent groups (teams): admins shape them; agents read them and mark themselves away.
 
@@ -66,10 +67,10 @@ export async function createGroup(scope: Scope, input: unknown): Promise<GroupVi
   const memberIds = [...new Set(body.memberIds ?? [])];
   await assertStaff(scope, memberIds);
   await nameTaken(scope, body.name);
-  const [g] = await scope.tx.insert(groups).values({ orgId: scope.user.orgId, name: body.name }).returning();
-  if (memberIds.length) await scope.tx.insert(groupMembers).values(memberIds.map((userId) => ({ orgId: scope.user.orgId, groupId: g!.id, userId })));
-  await audit(scope, "group.created", g!.id, { name: body.name, memberIds });
-  return getGroup(scope, g!.id);
+  const g = one(await scope.tx.insert(groups).values({ orgId: scope.user.orgId, name: body.name }).returning());
+  if (memberIds.length) await scope.tx.insert(groupMembers).values(memberIds.map((userId) => ({ orgId: scope.user.orgId, groupId: g.id, userId })));
+  await audit(scope, "group.created", g.id, { name: body.name, memberIds });
+  return getGroup(scope, g.id);
 }
 
 /** Renames and, when memberIds is given, sets the membership (kept members keep their away flag). */

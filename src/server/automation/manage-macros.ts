@@ -16,6 +16,7 @@ import { lockOrgChain, persistState } from "./run-rules";
 import { runContext } from "./run-triggers";
 import { assertId, checkRule, parseOr400 } from "./validate-rule";
 import { assertNotFinal } from "../lifecycle/ticket-lifecycle";
+import { one } from "../core/one";
 
 // Macros: a reply text with placeholders and field actions, shared (admins manage them) or
 // personal (their owner does). Agents read the shared ones and their own; nobody sees another's.
@@ -49,12 +50,12 @@ export async function createMacro(scope: Scope, input: unknown): Promise<MacroVi
   const body = parseOr400(ZMacroInput, input);
   if (body.shared) assertCan(scope.user, "org.admin", undefined, "only admins create shared macros; an agent's own macros are personal (shared: false)");
   await checkRule(scope.tx, "macro", { actions: body.actions, reply: body.reply }, MACRO_ACTIONS);
-  const [m] = await scope.tx
+  const m = one(await scope.tx
     .insert(macros)
     .values({ orgId: scope.user.orgId, name: body.name, ownerId: body.shared ? null : scope.user.userId, reply: body.reply ?? null, actions: body.actions })
-    .returning();
-  await audit(scope, "macro.created", m!.id, { name: body.name, shared: body.shared });
-  return view(m!);
+    .returning());
+  await audit(scope, "macro.created", m.id, { name: body.name, shared: body.shared });
+  return view(m);
 }
 
 export async function updateMacro(scope: Scope, id: string, input: unknown): Promise<MacroView> {

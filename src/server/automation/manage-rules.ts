@@ -8,6 +8,7 @@ import { assertCan } from "../authz/permissions";
 import { bumpTriggerVersion } from "./rule-cache";
 import { ZTriggerInput, ZAutomationInput, ZRuleOrder, ZRulePatch, type Action, type Conditions } from "./rule-schemas";
 import { assertId, checkRule, invalid, parseOr400 } from "./validate-rule";
+import { one } from "../core/one";
 
 // Triggers (event rules) and automations (time rules) share one shape and one admin lifecycle.
 // Every change is audited; a trigger change bumps the org's rule-set version (rule-cache.ts).
@@ -57,11 +58,11 @@ export async function createRule(scope: Scope, kind: RuleKind, input: unknown): 
   await checkRule(scope.tx, kind, body);
   const t = tableOf(kind);
   const position = body.position ?? (await scope.tx.select({ n: sql<number>`coalesce(max(${t.position}) + 1, 0)::int` }).from(t))[0]!.n;
-  const [r] = await scope.tx
+  const r = one(await scope.tx
     .insert(t)
     .values({ orgId: scope.user.orgId, name: body.name, position, active: body.active, conditions: body.conditions, actions: body.actions })
-    .returning();
-  await changed(scope, kind, "created", r!.id, { name: body.name, position, active: body.active });
+    .returning());
+  await changed(scope, kind, "created", r.id, { name: body.name, position, active: body.active });
   return view(r as Row);
 }
 

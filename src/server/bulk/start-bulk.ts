@@ -16,6 +16,7 @@ import { getMacro } from "../automation/manage-macros";
 import { parsedFilters } from "../views/manage-views";
 import { ZListTickets } from "../tickets/schemas";
 import { MAX_BULK, type BulkInput, type BulkJobView } from "./schemas";
+import { one } from "../core/one";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type Row = typeof bulkJobs.$inferSelect;
@@ -61,10 +62,10 @@ export async function startBulk(scope: Scope, input: BulkInput): Promise<BulkJob
     ids = rows.map((r) => r.id);
   }
   const action = input.set ? { set: input.set } : { macroId: input.macroId! };
-  const [job] = await scope.tx.insert(bulkJobs).values({ orgId: scope.user.orgId, actorId: scope.user.userId, action, ticketIds: ids, total: ids.length }).returning();
-  await recordAudit(scope.tx, auditActor(scope), { action: "bulk.started", entityType: "bulk_job", entityId: job!.id, data: { action, total: ids.length } });
-  await enqueue(scope.tx, QUEUES.bulkTickets.name, { orgId: scope.user.orgId, jobId: job!.id });
-  return toBulkView(job!);
+  const job = one(await scope.tx.insert(bulkJobs).values({ orgId: scope.user.orgId, actorId: scope.user.userId, action, ticketIds: ids, total: ids.length }).returning());
+  await recordAudit(scope.tx, auditActor(scope), { action: "bulk.started", entityType: "bulk_job", entityId: job.id, data: { action, total: ids.length } });
+  await enqueue(scope.tx, QUEUES.bulkTickets.name, { orgId: scope.user.orgId, jobId: job.id });
+  return toBulkView(job);
 }
 
 /** A bulk job of the org with its progress and failures (staff; another org's is a 404). */

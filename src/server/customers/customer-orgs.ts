@@ -10,6 +10,7 @@ import { tickets } from "../db/schema/tickets";
 import { users } from "../db/schema/users";
 import { customerNotes, customerOrgDomains, customerOrgs } from "../db/schema/customers";
 import type { Tx } from "../db/tenant";
+import { one } from "../core/one";
 
 // Customer companies and notes about customers (issue 14 item 6, SPEC §13, decision 051).
 // A company has email domains; a requester whose address is at one of them belongs to it (decided
@@ -120,10 +121,10 @@ export async function getCustomerOrg(scope: Scope, id: string): Promise<{ org: C
 
 export async function createCustomerOrg(scope: Scope, input: CustomerOrgInput): Promise<CustomerOrg> {
   assertCan(scope.user, "org.admin");
-  const [row] = await scope.tx.insert(customerOrgs).values({ orgId: scope.user.orgId, name: input.name, notes: input.notes ?? "" }).returning();
-  const domains = await setDomains(scope, row!.id, input.domains ?? []);
-  await recordAudit(scope.tx, auditActor(scope), { action: "customer_org.created", entityType: "customer_org", entityId: row!.id, data: { name: input.name, domains } });
-  return view(scope.tx, scope.user.orgId, row!, domains);
+  const row = one(await scope.tx.insert(customerOrgs).values({ orgId: scope.user.orgId, name: input.name, notes: input.notes ?? "" }).returning());
+  const domains = await setDomains(scope, row.id, input.domains ?? []);
+  await recordAudit(scope.tx, auditActor(scope), { action: "customer_org.created", entityType: "customer_org", entityId: row.id, data: { name: input.name, domains } });
+  return view(scope.tx, scope.user.orgId, row, domains);
 }
 
 export async function updateCustomerOrg(scope: Scope, id: string, input: CustomerOrgPatch, ifVersion?: readonly number[]): Promise<{ org: CustomerOrg; version: number }> {
@@ -186,9 +187,9 @@ export async function customerContext(scope: Scope, id: string): Promise<Custome
 export async function addCustomerNote(scope: Scope, customerId: string, input: z.infer<typeof ZCreateCustomerNote>): Promise<CustomerNote> {
   assertCan(scope.user, "ticket.internal.view");
   await customerOf(scope, customerId);
-  const [n] = await scope.tx.insert(customerNotes).values({ orgId: scope.user.orgId, customerId, authorId: scope.user.userId, body: input.body }).returning();
-  await recordAudit(scope.tx, auditActor(scope), { action: "customer.note_added", entityType: "user", entityId: customerId, data: { noteId: n!.id } });
-  return noteView(n!);
+  const n = one(await scope.tx.insert(customerNotes).values({ orgId: scope.user.orgId, customerId, authorId: scope.user.userId, body: input.body }).returning());
+  await recordAudit(scope.tx, auditActor(scope), { action: "customer.note_added", entityType: "user", entityId: customerId, data: { noteId: n.id } });
+  return noteView(n);
 }
 
 export async function deleteCustomerNote(scope: Scope, customerId: string, noteId: string): Promise<void> {

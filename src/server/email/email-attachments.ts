@@ -13,6 +13,7 @@ import { newStorageKey } from "../attachments/storage";
 import { logger } from "../observability/logger";
 import { AppError } from "../core/errors";
 import type { InboundAttachment } from "./parse-message";
+import { one } from "../core/one";
 
 export type StoredMailFile = { key: string; filename: string; contentType: string; size: number; sha256: string };
 export type RefusedMailFile = { filename: string; reason: string };
@@ -75,13 +76,13 @@ function defaultName(contentType: string): string {
 /** The attachment rows of stored files, on the comment, by its author, with their audit events. */
 export async function recordMailAttachments(tx: Tx, at: { orgId: string; ticketId: string; commentId: string; uploaderId: string; requestId: string }, files: StoredMailFile[]): Promise<void> {
   for (const f of files) {
-    const [row] = await tx.insert(attachments).values({
+    const row = one(await tx.insert(attachments).values({
       orgId: at.orgId, ticketId: at.ticketId, commentId: at.commentId, uploaderId: at.uploaderId,
       filename: f.filename, contentType: f.contentType, sizeBytes: f.size, sha256: f.sha256, storageKey: f.key,
-    }).returning({ id: attachments.id });
+    }).returning({ id: attachments.id }));
     await recordAudit(tx, { orgId: at.orgId, actorId: at.uploaderId, requestId: at.requestId }, {
       action: "attachment.added", entityType: "ticket", entityId: at.ticketId,
-      data: { attachmentId: row!.id, commentId: at.commentId, filename: f.filename, contentType: f.contentType, sizeBytes: f.size, sha256: f.sha256, internal: false, via: "email" },
+      data: { attachmentId: row.id, commentId: at.commentId, filename: f.filename, contentType: f.contentType, sizeBytes: f.size, sha256: f.sha256, internal: false, via: "email" },
     });
   }
 }

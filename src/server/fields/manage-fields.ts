@@ -10,6 +10,7 @@ import { auditActor } from "../authz/actor";
 import { assertCan } from "../authz/permissions";
 import { loadFieldDefs, type FieldDef } from "./custom-values";
 import { MAX_FIELDS, type FieldInput, type FieldPatch, type FieldView } from "./schemas";
+import { one } from "../core/one";
 
 // Custom ticket field definitions (SPEC §13): admins shape them; every signed-in caller reads the
 // ones they may see (customers: the customer-visible ones, for the portal's new-ticket form).
@@ -53,7 +54,7 @@ export async function createField(scope: Scope, input: FieldInput): Promise<Fiel
   const defs = await loadFieldDefs(scope.tx);
   if (defs.length >= MAX_FIELDS) throw new AppError("conflict", `an organization has at most ${MAX_FIELDS} custom fields`);
   if (defs.some((d) => d.key === input.key)) throw new AppError("conflict", `a field with key "${input.key}" already exists`);
-  const [d] = await scope.tx
+  const d = one(await scope.tx
     .insert(ticketFields)
     .values({
       orgId: scope.user.orgId, key: input.key, label: input.label, type: input.type, options: input.options ?? [],
@@ -61,9 +62,9 @@ export async function createField(scope: Scope, input: FieldInput): Promise<Fiel
       customerVisible: input.customerVisible ?? false, customerEditable: input.customerEditable ?? false,
       position: input.position ?? (defs.length ? Math.max(...defs.map((x) => x.position)) + 1 : 0),
     })
-    .returning();
-  await audit(scope, "ticket_field.created", d!.id, { key: d!.key, type: d!.type });
-  return toFieldView(d!);
+    .returning());
+  await audit(scope, "ticket_field.created", d.id, { key: d.key, type: d.type });
+  return toFieldView(d);
 }
 
 /** Changes a definition; key and type stay. Values already stored keep their value (a removed option stays until changed). */

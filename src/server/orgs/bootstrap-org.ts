@@ -15,6 +15,7 @@ import { setupUrl } from "../auth/setup-link";
 import { isFeatureEnabled } from "../flags/flags";
 import { AppError } from "../core/errors";
 import { toAppError } from "../core/to-app-error";
+import { one } from "../core/one";
 
 export const SETUP_LINK_HOURS = 24;
 
@@ -128,33 +129,33 @@ export async function bootstrapOrg(input: BootstrapOrg, now = new Date()): Promi
     return await unsafeWithSystem(async (tx) => {
       const existing = await tx.select({ id: orgs.id }).from(orgs).where(sql`lower(${orgs.slug}) = ${slug}`);
       if (existing.length > 0) throw taken();
-      const [org] = await tx.insert(orgs).values({ name: data.name, slug, timezone: data.timezone }).returning();
-      await enterTenant(tx, org!.id);
+      const org = one(await tx.insert(orgs).values({ name: data.name, slug, timezone: data.timezone }).returning());
+      await enterTenant(tx, org.id);
       // The setup link is a sign-up link: printing one that cannot be redeemed helps nobody.
-      if (!(await isFeatureEnabled(tx, org!.id, "signup_tokens"))) {
+      if (!(await isFeatureEnabled(tx, org.id, "signup_tokens"))) {
         throw new AppError("feature_disabled", "sign-up links (feature signup_tokens) are switched off by FEATURES_DISABLED or a global flag, so the setup link could not be used; switch them back on and bootstrap again", { feature: "signup_tokens" });
       }
-      const sla = defaultSlaRows(org!.id, data.timezone);
+      const sla = defaultSlaRows(org.id, data.timezone);
       await tx.insert(calendars).values(sla.calendar);
       await tx.insert(slaPolicies).values(sla.policies);
       // Default time rules (solved → closed after 4 days): ordinary, editable rules (decision 042).
-      await tx.insert(automations).values(defaultAutomationRows(org!.id));
-      const [admin] = await tx
+      await tx.insert(automations).values(defaultAutomationRows(org.id));
+      const admin = one(await tx
         .insert(users)
-        .values({ orgId: org!.id, email: adminEmail, name: adminName, role: "admin", passwordHash: null })
-        .returning({ id: users.id });
-      const link = mintLinkToken(org!.id);
-      await tx.insert(oneTimeTokens).values({ orgId: org!.id, userId: admin!.id, purpose: "setup", tokenHash: link.hash, expiresAt });
+        .values({ orgId: org.id, email: adminEmail, name: adminName, role: "admin", passwordHash: null })
+        .returning({ id: users.id }));
+      const link = mintLinkToken(org.id);
+      await tx.insert(oneTimeTokens).values({ orgId: org.id, userId: admin.id, purpose: "setup", tokenHash: link.hash, expiresAt });
       // The first link of the org's audit chain: who was made admin, by the operator's CLI.
-      await recordAudit(tx, { orgId: org!.id, actorId: null, requestId: null }, {
+      await recordAudit(tx, { orgId: org.id, actorId: null, requestId: null }, {
         action: "org.bootstrapped",
         entityType: "org",
-        entityId: org!.id,
-        data: { name: org!.name, slug, timezone: data.timezone, adminUserId: admin!.id, adminEmail, setupLinkExpiresAt: expiresAt.toISOString() },
+        entityId: org.id,
+        data: { name: org.name, slug, timezone: data.timezone, adminUserId: admin.id, adminEmail, setupLinkExpiresAt: expiresAt.toISOString() },
       });
       return {
-        org: { id: org!.id, name: org!.name, slug: org!.slug, timezone: org!.timezone },
-        admin: { id: admin!.id, email: adminEmail, name: adminName },
+        org: { id: org.id, name: org.name, slug: org.slug, timezone: org.timezone },
+        admin: { id: admin.id, email: adminEmail, name: adminName },
         setupToken: link.token,
         setupUrl: setupUrl(link.token),
         expiresAt,

@@ -13,6 +13,7 @@ import { calendarTimeProblems, targetReachProblems, type TargetFields } from "..
 import { auditActor } from "../authz/actor";
 import { assertCan } from "../authz/permissions";
 import type { CalendarInput, CreatePolicy, PolicyView, UpdatePolicy } from "./schemas";
+import { one } from "../core/one";
 
 type PolicyRow = typeof slaPolicies.$inferSelect;
 type CalendarRow = typeof calendars.$inferSelect;
@@ -56,8 +57,8 @@ async function saveCalendar(tx: Tx, orgId: string, existing: CalendarRow | null,
     const [c] = await tx.update(calendars).set(values).where(eq(calendars.id, existing.id)).returning();
     return c!;
   }
-  const [c] = await tx.insert(calendars).values({ orgId, ...values }).returning();
-  return c!;
+  const c = one(await tx.insert(calendars).values({ orgId, ...values }).returning());
+  return c;
 }
 
 function assertBusinessHoursHaveCalendar(businessHours: boolean, calendar: CalendarRow | null) {
@@ -87,17 +88,17 @@ export async function createPolicy(scope: Scope, input: CreatePolicy): Promise<P
   const calendar = input.calendar ? await saveCalendar(scope.tx, scope.user.orgId, null, input.calendar) : null;
   assertBusinessHoursHaveCalendar(input.businessHours, calendar);
   assertTargetsReachable(input.businessHours, calendar, { ...input, nextResponseMinutes: input.nextResponseMinutes ?? null });
-  const [p] = await scope.tx
+  const p = one(await scope.tx
     .insert(slaPolicies)
     .values({
       orgId: scope.user.orgId, priority: input.priority, firstResponseMinutes: input.firstResponseMinutes, resolveMinutes: input.resolveMinutes,
       nextResponseMinutes: input.nextResponseMinutes ?? null, businessHours: input.businessHours, calendarId: calendar?.id ?? null,
       pauseOn: input.pauseOn ?? ["pending"],
     })
-    .returning();
-  await recordAudit(scope.tx, auditActor(scope), { action: "sla_policy.created", entityType: "sla_policy", entityId: p!.id, data: { ...input } });
+    .returning());
+  await recordAudit(scope.tx, auditActor(scope), { action: "sla_policy.created", entityType: "sla_policy", entityId: p.id, data: { ...input } });
   await enqueue(scope.tx, QUEUES.slaReapply.name, { orgId: scope.user.orgId, priority: input.priority });
-  return toView(p!, calendar);
+  return toView(p, calendar);
 }
 
 /** Changes a policy (and its calendar); open tickets of its priority are re-applied in a job, in batches. */

@@ -12,6 +12,7 @@ import { customFieldConditions, loadFieldDefs } from "../fields/custom-values";
 import { ZListTickets, type ListTickets } from "../tickets/schemas";
 import { STAFF_VIEWS, viewCounts } from "../tickets/view-counts";
 import { DEFAULT_COLUMNS, type ViewInput, type ViewPatch, type ViewView } from "./schemas";
+import { one } from "../core/one";
 
 // Saved views (SPEC §13, issue 14 item 2, decision 050): a name, GET /tickets filters, columns and
 // sort, for one agent, the org or a group. The built-in views are rows too (builtin_key), made the
@@ -140,16 +141,16 @@ export async function createView(scope: Scope, input: ViewInput): Promise<ViewVi
     if (!g) throw new AppError("validation_failed", "groupId: must be an agent group of this organization", { issues: [{ in: "body", path: "groupId", message: "must be an agent group of this organization" }] });
   }
   await checkFilters(scope, input.filters);
-  const [r] = await scope.tx
+  const r = one(await scope.tx
     .insert(ticketViews)
     .values({
       orgId: scope.user.orgId, name: input.name, sharing: input.sharing, ownerId: input.sharing === "personal" ? scope.user.userId : null,
       groupId: input.groupId ?? null, filters: input.filters, columns: input.columns ?? DEFAULT_COLUMNS, sort: input.sort ?? "-updatedAt",
       position: input.position ?? 1000,
     })
-    .returning();
-  await audit(scope, "view.created", r!.id, { name: r!.name, sharing: r!.sharing });
-  return toView(r!);
+    .returning());
+  await audit(scope, "view.created", r.id, { name: r.name, sharing: r.sharing });
+  return toView(r);
 }
 
 export async function updateVersionedView(scope: Scope, id: string, patch: ViewPatch, ifVersion?: readonly number[]): Promise<{ view: ViewView; version: number }> {

@@ -12,6 +12,7 @@ import { refusedUrlReason } from "../outbound/guard";
 import { auditActor } from "../authz/actor";
 import { assertCan } from "../authz/permissions";
 import { zLimit, type ListPage } from "../core/list-page";
+import { one } from "../core/one";
 
 export const WEBHOOK_EVENTS = ["sla.warning", "sla.breach", "ticket.created", "ticket.assigned", "ticket.replied"] as const;
 
@@ -83,9 +84,9 @@ async function assertPublicUrl(url: string): Promise<void> {
 export async function createWebhook(scope: Scope, input: CreateWebhook) {
   assertCan(scope.user, "org.admin");
   await assertPublicUrl(input.url);
-  const [w] = await scope.tx.insert(webhooks).values({ orgId: scope.user.orgId, url: input.url, events: input.events, active: input.active, secret: newSecret() }).returning();
-  await recordAudit(scope.tx, auditActor(scope), { action: "webhook.created", entityType: "webhook", entityId: w!.id, data: { url: input.url, events: input.events, active: input.active } });
-  return toView(w!, true);
+  const w = one(await scope.tx.insert(webhooks).values({ orgId: scope.user.orgId, url: input.url, events: input.events, active: input.active, secret: newSecret() }).returning());
+  await recordAudit(scope.tx, auditActor(scope), { action: "webhook.created", entityType: "webhook", entityId: w.id, data: { url: input.url, events: input.events, active: input.active } });
+  return toView(w, true);
 }
 
 export async function updateWebhook(scope: Scope, id: string, input: UpdateWebhook) {
