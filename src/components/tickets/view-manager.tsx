@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import type { components } from "@/lib/api-types";
 import { api, type ApiFailure } from "../api-client";
 import { ConfirmDialog } from "../admin/confirm-dialog";
@@ -206,11 +206,8 @@ function ManageViews({ views, selfId, admin, currentId }: ManageProps) {
                   {v.name}
                   {v.builtinKey ? <span className="muted"> (built-in)</span> : v.sharing === "group" ? <span className="muted"> (group)</span> : null}
                 </span>
-                <label className="check">
-                  <input type="checkbox" checked={v.hidden} disabled={busy}
-                    onChange={(e) => { const hidden = e.currentTarget.checked; void run(() => api<View>("PATCH", `/api/v1/views/${v.id}`, { hidden }), (x) => `${x.name} is ${x.hidden ? "hidden" : "shown"}.`, { key: v.id }); }} />
-                  Hidden
-                </label>
+                <HiddenToggle view={v} disabled={busy}
+                  onChange={(hidden) => run(() => api<View>("PATCH", `/api/v1/views/${v.id}`, { hidden }), (x) => `${x.name} is ${x.hidden ? "hidden" : "shown"}.`, { key: v.id })} />
                 <button type="button" className="button" disabled={busy || i === 0} onClick={() => void move(i, -1)} aria-label={`Move ${v.name} up`}>↑</button>
                 <button type="button" className="button" disabled={busy || i === shared.length - 1} onClick={() => void move(i, 1)} aria-label={`Move ${v.name} down`}>↓</button>
                 {v.builtinKey ? null : <button type="button" className="button" onClick={() => setDeleting(v)} aria-label={`Delete ${v.name}`}>Delete</button>}
@@ -226,5 +223,28 @@ function ManageViews({ views, selfId, admin, currentId }: ManageProps) {
         </ConfirmDialog>
       ) : null}
     </div>
+  );
+}
+
+/** Shows the click at once; goes back if the change is refused (the server's value wins after the refresh). */
+function HiddenToggle({ view, disabled, onChange }: { view: View; disabled: boolean; onChange: (hidden: boolean) => Promise<{ ok: boolean }> }) {
+  const [on, setOn] = useState(view.hidden);
+  useEffect(() => setOn(view.hidden), [view.hidden]);
+  return (
+    <label className="check">
+      <input
+        type="checkbox"
+        checked={on}
+        disabled={disabled}
+        onChange={(e) => {
+          const hidden = e.currentTarget.checked;
+          setOn(hidden);
+          void onChange(hidden).then((r) => {
+            if (!r.ok) setOn(!hidden);
+          });
+        }}
+      />
+      Hidden
+    </label>
   );
 }
