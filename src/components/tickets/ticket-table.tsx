@@ -84,6 +84,7 @@ export function TicketTable({ tickets, mode, caption, serverNow, people, selfId,
         <tr role="row">
           {selectable ? (
             <th role="columnheader" scope="col" className="col-select">
+              <span className="visually-hidden">Select</span>
               <PageCheckbox />
             </th>
           ) : null}
