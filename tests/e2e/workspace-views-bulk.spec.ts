@@ -67,10 +67,12 @@ test("an agent saves a filter as a personal view, opens it and bulk-assigns its 
   await bar.getByLabel("Change").selectOption({ label: "Assign to" });
   await bar.getByLabel("To", { exact: true }).selectOption({ label: agent2.name });
   await expectNoAxeViolations(agent, "the ticket list with the bulk bar open");
+  await agent.screenshot({ path: "test-results/list-bulk-bar.png" });
 
   // The phone layout keeps the bar and the checkboxes inside the screen.
   await agent.setViewportSize({ width: 360, height: 800 });
   expect(await agent.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  await agent.screenshot({ path: "test-results/list-bulk-bar-phone.png", fullPage: true });
   await agent.setViewportSize({ width: 1280, height: 800 });
 
   await bar.getByRole("button", { name: "Apply to 2 tickets" }).click();
@@ -110,6 +112,7 @@ test("a closed ticket in a bulk selection is reported with its number and why; t
   await expect(failures.getByRole("listitem")).toHaveCount(1);
   await expect(failures).toContainText(`#${closed.number}`);
   await expect(failures).toContainText(/closed tickets are final/i);
+  await agent.screenshot({ path: "test-results/list-bulk-report.png" });
   expect((await apiCall<Ticket>(agent, "GET", `/api/v1/tickets/${solved.id}`)).priority).toBe("urgent");
   expect((await apiCall<Ticket>(agent, "GET", `/api/v1/tickets/${closed.id}`)).priority).not.toBe("urgent");
   await agent.context().close();
@@ -124,6 +127,7 @@ test("an admin hides and reorders built-in views; the agents' sidebar follows", 
   const dialog = admin.getByRole("dialog", { name: "Manage views" });
   await expect(dialog).toBeVisible();
   await expectNoAxeViolations(admin, "the manage views dialog");
+  await admin.screenshot({ path: "test-results/manage-views.png" });
 
   const unassigned = dialog.getByTestId("shared-view").filter({ hasText: "Unassigned" });
   await unassigned.getByRole("checkbox", { name: "Hidden" }).check();
