@@ -6,7 +6,8 @@ import { signedIn, stamp } from "./session";
 
 // Issue 14 items 2 and 3 in the browser (decision 050): an agent saves a filtered list as a
 // personal view, opens it from the sidebar and bulk-assigns its tickets to another agent, following
-// the job to done; a closed ticket in a bulk selection is reported with its number and why; an
+// the job to done; a closed ticket in a bulk selection is reported with its number and why;
+// "select all N matching" changes tickets beyond the first page (the filter is sent); an
 // admin hides and reorders the built-in views and the agents' sidebar follows. Each test has its
 // own org (fixtures.ts), so nothing here needs cleaning up.
 
@@ -115,6 +116,30 @@ test("a closed ticket in a bulk selection is reported with its number and why; t
   await agent.screenshot({ path: "test-results/list-bulk-report.png" });
   expect((await apiCall<Ticket>(agent, "GET", `/api/v1/tickets/${solved.id}`)).priority).toBe("urgent");
   expect((await apiCall<Ticket>(agent, "GET", `/api/v1/tickets/${closed.id}`)).priority).not.toBe("urgent");
+  await agent.context().close();
+});
+
+test("select all N matching sends the filter: tickets beyond the first page change too", async ({ browser, org }) => {
+  test.setTimeout(120_000);
+  const s = stamp();
+  const agent = await signedIn(browser, org.email("agent"));
+  await agent.goto("/?view=all");
+  const count = Number((await agent.getByTestId("view-all").locator(".count").innerText()).replace(/\D/g, ""));
+  expect(count, "the demo org has more open tickets than one page").toBeGreaterThan(25);
+  await expect(rows(agent)).toHaveCount(25);
+  await agent.getByTestId("select-page").check();
+  await expect(agent.getByTestId("bulk-count")).toHaveText("25 selected");
+  await agent.getByTestId("select-all-matching").click();
+  await expect(agent.getByTestId("bulk-count")).toHaveText(`All ${count} matching tickets selected`);
+
+  const bar = agent.getByTestId("bulk-bar");
+  await bar.getByLabel("Change").selectOption({ label: "Add tags" });
+  await bar.getByLabel("Tags (comma-separated)").fill(`swept-${s}`);
+  await bar.getByRole("button", { name: `Apply to ${count} tickets` }).click();
+  await expect(agent.getByTestId("bulk-progress")).toHaveAttribute("data-state", "done", { timeout: 60_000 });
+  await expect(agent.getByTestId("bulk-summary")).toHaveText(`Done: ${count} of ${count} changed.`);
+  const tagged = await apiCall<{ data: Ticket[] }>(agent, "GET", `/api/v1/tickets?tag=swept-${s}&limit=100`);
+  expect(tagged.data).toHaveLength(count);
   await agent.context().close();
 });
 
