@@ -10,7 +10,7 @@ type Shortcut = { keys: string[]; label: string; staff?: boolean; /** what it ac
 
 /**
  * Every keyboard shortcut, as the `?` overlay lists them (issue 14 item 8, UI review 7). Those with
- * a `target` are run here; j/k (list-keys.tsx), [ ] x (workspace-tabs.tsx), d (density) and
+ * a `target` are run here; j/k and Shift+X (list-keys.tsx), [ ] x (workspace-tabs.tsx), d (density) and
  * Ctrl+Enter (the reply field) by their own components.
  */
 export const SHORTCUTS: { group: string; items: Shortcut[] }[] = [
@@ -32,6 +32,7 @@ export const SHORTCUTS: { group: string; items: Shortcut[] }[] = [
       { keys: ["j"], label: "Next ticket" },
       { keys: ["k"], label: "Previous ticket" },
       { keys: ["Enter"], label: "Open the selected ticket" },
+      { keys: ["Shift", "X"], label: "Select the ticket for a bulk change", staff: true },
       { keys: ["d"], label: "Compact or comfortable rows", staff: true },
       { keys: ["v"], label: "Show or hide the filters (phone)" , target: "button.filters-toggle", click: true },
     ],

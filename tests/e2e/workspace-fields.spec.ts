@@ -6,8 +6,8 @@ import { signedIn, stamp } from "./session";
 // Issue 14 item 1 in the browser (decision 050): custom fields on the ticket side panel, as staff
 // and as the customer (who sees the customer-visible field only), with axe on both pages. The
 // fields are deleted again: required or visible fields left in the shared e2e database would
-// change later specs' forms. (The views sidebar, bulk selection and admin fields page are not
-// built yet, so their part of this spec is not written.)
+// change later specs' forms. (The views sidebar and bulk selection are in
+// workspace-views-bulk.spec.ts; the admin fields page is not built yet.)
 
 test("the side panel shows an agent every custom field and the customer the visible ones", async ({ browser }) => {
   test.setTimeout(120_000);

@@ -111,12 +111,16 @@ test("the list updates live, offers compact rows and a profile menu, folds filte
   expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
   await other.context().close();
 
-  // Keyboard path (UI review 7): two Tabs and Enter reach the list, the next Tab is in the first row.
+  // Keyboard path (UI review 7): two Tabs and Enter reach the list; the next Tab is the bulk
+  // selection's page checkbox (issue 14 item 3), the one after is in the first row.
   await page.goto("/?view=all");
+  await expect(page.getByTestId("select-page")).toBeEnabled();
   await page.keyboard.press("Tab");
   await page.keyboard.press("Tab");
   await expect(page.getByRole("link", { name: "Skip to the tickets" })).toBeFocused();
   await page.keyboard.press("Enter");
+  await page.keyboard.press("Tab");
+  await expect(page.getByTestId("select-page")).toBeFocused();
   await page.keyboard.press("Tab");
   expect(await page.evaluate(() => Boolean(document.activeElement?.closest("tr.ticket-row")))).toBe(true);
 

@@ -1,13 +1,15 @@
 "use client";
 
 import { useEffect } from "react";
+import { toggleFocusedRow } from "./bulk-actions";
 
 const typing = (el: EventTarget | null) =>
   el instanceof HTMLElement && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
 
 /**
  * Keyboard shortcuts for a ticket list: j / k move to the next / previous ticket (Enter opens
- * it, as any link), "/" jumps to search. Ignored while typing in a field.
+ * it, as any link), Shift+X selects or unselects it for a bulk change (plain x closes a workspace
+ * tab), "/" jumps to search. Ignored while typing in a field.
  */
 export function ListKeys({ searchId }: { searchId: string }) {
   useEffect(() => {
@@ -19,6 +21,10 @@ export function ListKeys({ searchId }: { searchId: string }) {
           e.preventDefault();
           search.focus();
         }
+        return;
+      }
+      if (e.key === "X" && e.shiftKey) {
+        if (toggleFocusedRow()) e.preventDefault();
         return;
       }
       if (e.key !== "j" && e.key !== "k") return;

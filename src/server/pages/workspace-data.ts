@@ -8,6 +8,14 @@ import { LIST_TICKETS_ADMISSION, listTickets } from "../tickets/list-tickets";
 import { isStaff } from "../authz/permissions";
 import { isStaffView, type AnyTicketView, type ListTickets } from "../tickets/schemas";
 import { viewCounts } from "../tickets/view-counts";
+import { listViews } from "../views/manage-views";
+import type { ViewView } from "../views/schemas";
+import { listGroups } from "../automation/manage-groups";
+import { listMacros } from "../automation/manage-macros";
+import { listFields } from "../fields/manage-fields";
+import type { FieldView } from "../fields/schemas";
+import { assignableStaff } from "./automation-data";
+import { can } from "../authz/permissions";
 
 type Views = Parameters<typeof viewCounts>[1];
 
@@ -65,4 +73,32 @@ export async function loadWorkspace(user: PageUser, views: Views, query: ListTic
     }
     throw err;
   }
+}
+
+type Named = { id: string; name: string };
+
+export type StaffWorkspaceRefs = {
+  /** Every view the caller may see, sidebar order, with counts (admins: hidden shared ones too, for the manage dialog). */
+  views: ViewView[];
+  agents: Named[];
+  groups: Named[];
+  macros: Named[];
+  fields: Pick<FieldView, "key" | "label" | "type" | "options">[];
+  admin: boolean;
+};
+
+/**
+ * What a staff list page needs besides the list: the saved views (issue 14 item 2) that decide its
+ * filters, columns and sort, and what the bulk bar and the filters offer (agents, groups, macros,
+ * custom fields). Read first, in its own transaction, because the list's query comes from the view.
+ */
+export async function loadStaffWorkspaceRefs(user: PageUser): Promise<StaffWorkspaceRefs> {
+  return withPageContext(user, async (scope) => ({
+    views: (await listViews(scope)).data,
+    agents: await assignableStaff(scope),
+    groups: (await listGroups(scope)).data.map((g) => ({ id: g.id, name: g.name })),
+    macros: (await listMacros(scope)).data.map((m) => ({ id: m.id, name: m.name })),
+    fields: (await listFields(scope)).data.map((f) => ({ key: f.key, label: f.label, type: f.type, options: f.options })),
+    admin: can(user, "org.admin"),
+  }));
 }
