@@ -6,7 +6,7 @@ import type pg from "pg";
 import { env, setProcessEnv } from "../../src/server/env";
 import { closeDb } from "../../src/server/db/client";
 import { verifyAllOrgs } from "../../src/server/audit/verify-all";
-import { ensureLeakproof, leakproofState, leakproofWarning } from "../../src/server/db/leakproof";
+import { ensureLeakproof, LEAKPROOF_NAMES, leakproofState, leakproofWarning } from "../../src/server/db/leakproof";
 import { collectState, compareAudit, compareState, MANIFEST_FORMAT, type AuditState, type CheckRow, type Manifest } from "./db-state";
 import {
   connect, databaseOf, findPgTool, quoteIdent, redactUrl, runPipe, runTool, serverInfo, serverKey, serverLabel, toolConnection, UserError,
@@ -336,7 +336,7 @@ async function verifyRestored(o: RestoreOptions, client: pg.Client): Promise<{ c
   // lacks: re-applied when the restoring user is a superuser, otherwise a visible warning.
   const lp = o.verifyOnly ? await leakproofState(client) : await ensureLeakproof(client);
   if (!lp.ok) o.log(leakproofWarning(lp));
-  rows.push({ check: "search operators LEAKPROOF", expected: "ts_match_vq, texticlike", actual: lp.ok ? "ts_match_vq, texticlike" : `missing ${lp.missing.join(", ")} (a superuser must mark them)`, ok: lp.ok ? true : null });
+  rows.push({ check: "search operators LEAKPROOF", expected: LEAKPROOF_NAMES, actual: lp.ok ? LEAKPROOF_NAMES : `missing ${lp.missing.join(", ")} (a superuser must mark them)`, ok: lp.ok ? true : null });
   return { checks: rows, databaseOwner: tinfo.databaseOwner };
 }
 

@@ -82,7 +82,7 @@ describe("two migrations at once on an empty database", () => {
 });
 
 describe("search operators LEAKPROOF", () => {
-  it("a non-superuser migration warns with the two statements and the database; a superuser's sets them", { timeout: 120_000 }, async () => {
+  it("a non-superuser migration warns with the statements (search and custom-field filters) and the database; a superuser's sets them", { timeout: 120_000 }, async () => {
     const owner = await loginRole("createrole");
     const db = await freshDatabase(owner.name);
     // Marks live in pg_proc, per database; template1 may carry them from elsewhere: start without.
@@ -92,11 +92,14 @@ describe("search operators LEAKPROOF", () => {
     expect(r.out).toContain(`WARNING: search operators are not LEAKPROOF in database "${db}"`);
     expect(r.out).toContain("ALTER FUNCTION ts_match_vq(tsvector, tsquery) LEAKPROOF;");
     expect(r.out).toContain("ALTER FUNCTION texticlike(text, text) LEAKPROOF;");
+    // Migration 0024's marks for custom-field filters could not be set by this owner either.
+    expect(r.out).toContain("ALTER FUNCTION jsonb_contains(jsonb, jsonb) LEAKPROOF;");
+    expect(r.out).toContain("ALTER FUNCTION beacon_org_custom_fields(uuid, jsonb) LEAKPROOF;");
 
     const c = new pg.Client({ connectionString: withDatabase(adminUrl, db) });
     await c.connect();
     try {
-      expect(await leakproofState(c)).toMatchObject({ ok: false, database: db, missing: ["ts_match_vq(tsvector, tsquery)", "texticlike(text, text)"] });
+      expect(await leakproofState(c)).toMatchObject({ ok: false, database: db, missing: ["ts_match_vq(tsvector, tsquery)", "texticlike(text, text)", "jsonb_contains(jsonb, jsonb)", "beacon_org_custom_fields(uuid, jsonb)"] });
       // The superuser's migrate step (here: its LEAKPROOF part) repairs them.
       expect(await ensureLeakproof(c)).toMatchObject({ ok: true, missing: [] });
     } finally {

@@ -110,7 +110,7 @@ describe("npm run release:check", () => {
     expect(r.stdout).toMatch(/env: DEMO_PASSWORD unset\s+FAIL\s+is set/);
     expect(r.stdout).toMatch(/env: DATABASE_URL \(not the embedded default\)\s+PASS/);
     expect(r.stdout).toMatch(/migrations applied \(0 pending\)\s+PASS\s+\d+ applied/);
-    expect(r.stdout).toMatch(/search operators LEAKPROOF\s+PASS\s+ts_match_vq and texticlike are LEAKPROOF/);
+    expect(r.stdout).toMatch(/search operators LEAKPROOF\s+PASS\s+ts_match_vq and texticlike are LEAKPROOF: search is index-driven; so are jsonb_contains and beacon_org_custom_fields/);
     expect(r.stdout).toMatch(/npm audit --omit=dev \(high, critical\)\s+SKIP\s+--skip-audit/);
     expect(r.stdout).toMatch(/secret scan \(secretlint\)\s+SKIP\s+--skip-secrets/);
     expect(r.stdout).toMatch(/smoke\s+SKIP\s+no --url given/);
