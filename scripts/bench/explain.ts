@@ -141,6 +141,8 @@ const SCENARIOS: Scenario[] = [
     only: (qs) => qs.slice(-1),
   },
   { id: "due", title: "Open work by resolve due date (sort=resolveDue)", who: "agent", org: "large", call: "GET /api/v1/tickets?status=new,open,pending,on_hold&sort=resolveDue", run: list({ status: "new,open,pending,on_hold", sort: "resolveDue" }) },
+  { id: "cf-rare", title: "Custom field filter cf.plan=enterprise (~2 % of tickets)", who: "agent", org: "large", call: "GET /api/v1/tickets?cf.plan=enterprise", run: list({ "cf.plan": "enterprise" }) },
+  { id: "cf-common", title: "Custom field filter cf.plan=free (~60 % of tickets)", who: "agent", org: "large", call: "GET /api/v1/tickets?cf.plan=free", run: list({ "cf.plan": "free" }) },
   { id: "customer", title: "Customer's own tickets", who: "customer", org: "large", call: "GET /api/v1/tickets (as a customer)", run: list({}) },
   { id: "search", title: "Search q=printer (common term, ~20 % of tickets)", who: "agent", org: "large", call: "GET /api/v1/tickets?q=printer", run: list({ q: "printer" }) },
   { id: "search-rare", title: "Search q=duplex (rare term, ~3 % of tickets)", who: "agent", org: "large", call: "GET /api/v1/tickets?q=duplex", run: list({ q: "duplex" }) },

@@ -134,9 +134,10 @@ try {
     await main.query(Q.INSERT_POLICIES, [
       orgIds, TICKET_PRIORITIES, targets.map((t) => t.firstResponseMinutes), targets.map((t) => t.resolveMinutes), targets.map((t) => t.businessHours),
     ]);
+    await main.query(Q.INSERT_FIELDS, [orgIds]);
     await main.query("COMMIT");
   });
-  console.log(`Loaded ${fmtInt(orgs.length)} orgs, their users, calendars and SLA policies (${fmtMs(phases.at(-1)!.ms)}).`);
+  console.log(`Loaded ${fmtInt(orgs.length)} orgs, their users, calendars, SLA policies and custom field (${fmtMs(phases.at(-1)!.ms)}).`);
 
   if (!args.keepIndexes) droppedIndexes = await phase("drop secondary indexes", () => dropIndexes(main));
 
