@@ -3,7 +3,7 @@
 // the same stand-in handler (it reads the headers and query as the request wrapper does, then
 // answers a 25-ticket JSON page; no database, so the transport and routing are what differ):
 //   own:  node:http → find-my-way over the route table (src/server/api/router.ts) → toRequest →
-//         handler → sendResponse (src/server/http/node-server.ts), what npm start runs;
+//         handler → sendResponse (src/server/api/node-server.ts), what npm start runs;
 //   hono: Hono with every table route, served by @hono/node-server's request listener;
 //   bare: node:http answering the same bytes with no routing or Request at all (the ceiling).
 // The servers run in a child process; autocannon loads them from this one, in alternating rounds,
@@ -23,7 +23,7 @@ import { TABLE } from "../../src/server/api/table";
 import type { ApiRequest } from "../../src/server/core/api-request";
 import { jsonResponse } from "../../src/server/http/json-response";
 import { readJsonBody } from "../../src/server/http/json-body";
-import { sendResponse, toRequest } from "../../src/server/http/node-server";
+import { sendResponse, toRequest } from "../../src/server/api/node-server";
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import next from "next";
-import { ownEndpoint, serveOwn } from "../../src/server/http/node-server";
+import { ownEndpoint, serveOwn } from "../../src/server/api/node-server";
 
 export type DrainReport = { requests: number; cut: number };
 export type RunningServer = {
@@ -37,7 +37,7 @@ export function refuseUnknownMethod(req: http.IncomingMessage, res: http.ServerR
 
 /**
  * Who answers the API (/api/v1/*, /api/health, /api/metrics, /api/openapi.json, /healthz,
- * /readyz): "own", this listener through the route table (src/server/http/node-server.ts), with
+ * /readyz): "own", this listener through the route table (src/server/api/node-server.ts), with
  * the headers a production build's next.config gives them; "next", Next's route files (npm run
  * dev, for hot reload). Pages, NextAuth and static files are Next's either way.
  */

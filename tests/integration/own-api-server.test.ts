@@ -3,8 +3,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRequestListener } from "../../scripts/lib/http-server";
 import { dispatch } from "../../src/server/api/dispatch";
-import { apiHealth, apiMetrics, healthz, openApiDocument, readyz } from "../../src/server/http/endpoints";
-import { ownEndpoint } from "../../src/server/http/node-server";
+import { apiHealth, apiMetrics, healthz, openApiDocument, readyz } from "../../src/server/api/endpoints";
+import { ownEndpoint } from "../../src/server/api/node-server";
 import { createWorld, type World } from "../helpers/world";
 
 // npm start's own API server (issue 16 item 1, decision 046): the real listener serveNext installs,

@@ -1,6 +1,6 @@
-import { healthz } from "@/server/http/endpoints";
+import { healthz } from "@/server/api/endpoints";
 
-// Liveness: the process answers (src/server/http/endpoints.ts; npm start's own server calls the same).
+// Liveness: the process answers (src/server/api/endpoints.ts; npm start's own server calls the same).
 export const dynamic = "force-dynamic";
 
 export const GET = healthz;

@@ -1,6 +1,6 @@
-import { readyz } from "@/server/http/endpoints";
+import { readyz } from "@/server/api/endpoints";
 
-// Readiness: 503 until the database answers and no migration is pending (src/server/http/endpoints.ts).
+// Readiness: 503 until the database answers and no migration is pending (src/server/api/endpoints.ts).
 export const dynamic = "force-dynamic";
 
 export const GET = readyz;

@@ -1,4 +1,4 @@
-import { apiHealth } from "@/server/http/endpoints";
+import { apiHealth } from "@/server/api/endpoints";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
-import { apiMetrics } from "@/server/http/endpoints";
+import { apiMetrics } from "@/server/api/endpoints";
 
-// Prometheus text (src/server/http/endpoints.ts; npm start's own server calls the same).
+// Prometheus text (src/server/api/endpoints.ts; npm start's own server calls the same).
 export const dynamic = "force-dynamic";
 
 export const GET = apiMetrics;

@@ -1,6 +1,6 @@
-import { openApiDocument } from "@/server/http/endpoints";
+import { openApiDocument } from "@/server/api/endpoints";
 
-// The OpenAPI document, generated from the route table (src/server/http/endpoints.ts).
+// The OpenAPI document, generated from the route table (src/server/api/endpoints.ts).
 export const dynamic = "force-dynamic";
 
 export const GET = openApiDocument;

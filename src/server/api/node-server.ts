@@ -1,11 +1,11 @@
 import "server-only";
 import type http from "node:http";
-import { dispatch } from "../api/dispatch";
+import { dispatch } from "./dispatch";
 import { logger } from "../observability/logger";
 import type { ApiRequest } from "../core/api-request";
 import { apiHealth, apiMetrics, healthz, openApiDocument, readyz } from "./endpoints";
-import { jsonText } from "./json-response";
-import { commonHeaders, DENY_ALL_CSP } from "./security-headers";
+import { jsonText } from "../http/json-response";
+import { commonHeaders, DENY_ALL_CSP } from "../http/security-headers";
 
 // The API on npm start's own node:http listener (issue 16 item 1, docs/decisions/046): requests for
 // /api/v1/*, the probes, the metrics scrape and the API document go from the IncomingMessage

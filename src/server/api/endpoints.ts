@@ -3,17 +3,17 @@ import { randomUUID, timingSafeEqual } from "node:crypto";
 import { env } from "../env";
 import { health } from "../health/health";
 import { readiness } from "../health/readiness";
-import { served } from "../api/openapi";
+import { served } from "./openapi";
 import { clientIp } from "../ratelimit/client-ip";
 import { scrapeMetrics } from "../health/scrape";
 import { consume } from "../ratelimit/api-limits";
-import { errorResponse } from "./error-response";
+import { errorResponse } from "../http/error-response";
 import { toAppError } from "../core/to-app-error";
 import type { ApiRequest } from "../core/api-request";
 
 // The GET handlers of the probes, the metrics scrape and the API document: Next's route files
 // (src/app/healthz, readyz, api/health, api/metrics, api/openapi.json) export them, and the
-// start script's own API server (src/server/http/node-server.ts) calls the same functions, so
+// start script's own API server (src/server/api/node-server.ts) calls the same functions, so
 // both paths answer alike (docs/decisions/046-own-api-server-and-cluster.md).
 
 /** Liveness: the process answers. No I/O, so a slow database never gets the process restarted. */
