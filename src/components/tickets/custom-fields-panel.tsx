@@ -40,15 +40,25 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [conflict, setConflict] = useState<{ patch: Record<string, FieldValue | null>; mine: string; fields: ConflictField[]; etag: string } | null>(null);
 
-  // Newer values from the server (after a save or someone else's change) replace the inputs.
-  if (version !== seen.version) {
+  // A newer version from the server (someone else's change) replaces the inputs. The panel's own
+  // saves move `seen` at once from the answer, so the refresh that follows changes nothing typed since.
+  if (version > seen.version) {
     setSeen({ version, values });
     setDrafts(draftsOf(fields, values));
   }
+  const current = seen.values;
 
   if (fields.length === 0) return null;
   const labelOf = (key: string) => fields.find((f) => f.key === key)?.label ?? key;
   const mineText = (patch: Record<string, FieldValue | null>) => Object.entries(patch).map(([k, v]) => `${labelOf(k)}: ${shownValue(v ?? undefined)}`).join(", ");
+
+  /** The inputs show a version the server just answered with (ETag "7"), before the page's refresh brings it. */
+  function showVersion(etag: string | undefined, saved: Values) {
+    const v = Number(etag?.replace(/\D/g, ""));
+    if (!Number.isInteger(v) || v <= 0) return;
+    setSeen({ version: v, values: saved });
+    setDrafts(draftsOf(fields, saved));
+  }
 
   async function save(patch: Record<string, FieldValue | null>, ifMatch: string) {
     setPending(true);
@@ -68,6 +78,7 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
         .filter((f) => !sameValue(seen.values[f.key], now.data.customFields[f.key]))
         .map((f) => ({ label: f.label, was: shownValue(seen.values[f.key]), now: shownValue(now.data.customFields[f.key]) }));
       setConflict({ patch, mine: mineText(patch), fields: changed, etag: now.etag });
+      showVersion(now.etag, now.data.customFields);
       router.refresh();
       return;
     }
@@ -79,6 +90,7 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
       return;
     }
     setErrors({});
+    showVersion(r.etag, r.data.customFields);
     setStatus(`Saved ${mineText(patch)}.`);
     router.refresh();
   }
@@ -91,7 +103,7 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
       const r = readDraft(f, drafts[f.key] ?? draftOf(f, undefined));
       if ("error" in r) errs[f.key] = r.error;
       // An untouched checkbox that never had a value stays without one.
-      else if (!sameValue(r.value, values[f.key]) && !(f.type === "checkbox" && r.value === false && values[f.key] === undefined)) patch[f.key] = r.value;
+      else if (!sameValue(r.value, current[f.key]) && !(f.type === "checkbox" && r.value === false && current[f.key] === undefined)) patch[f.key] = r.value;
     }
     setErrors(errs);
     if (Object.keys(errs).length) {
@@ -104,7 +116,7 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
       setStatus("Nothing changed.");
       return;
     }
-    void save(patch, `"${version}"`);
+    void save(patch, `"${seen.version}"`);
   }
 
   const anyEditable = fields.some(canEdit);
@@ -119,7 +131,7 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
               <div key={f.id}>
                 <dt>{f.label}</dt>
                 <dd data-testid={`custom-field-${f.key}`} style={f.type === "textarea" ? { whiteSpace: "pre-wrap" } : undefined}>
-                  {shownValue(values[f.key])}
+                  {shownValue(current[f.key])}
                 </dd>
               </div>
             ))}
@@ -148,7 +160,7 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
             <EditConflict fields={conflict.fields} mine={conflict.mine} busy={pending} onReapply={() => void save(conflict.patch, conflict.etag)}
               onDiscard={() => {
                 setConflict(null);
-                setDrafts(draftsOf(fields, values));
+                setDrafts(draftsOf(fields, current));
                 setStatus("Your change was discarded; showing the current values.");
               }} />
           ) : null}
