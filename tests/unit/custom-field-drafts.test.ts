@@ -64,3 +64,13 @@ describe("describeFailure", () => {
       .toBe("Invalid body (key: already taken).");
   });
 });
+
+describe("versionOfEtag", () => {
+  it("reads the version the API's ETag carries, and nothing from what is not one", async () => {
+    const { versionOfEtag } = await import("@/components/tickets/ticket-version");
+    expect(versionOfEtag('"7"')).toBe(7);
+    expect(versionOfEtag('W/"12"')).toBe(12);
+    expect(versionOfEtag("7")).toBeNull();
+    expect(versionOfEtag(undefined)).toBeNull();
+  });
+});

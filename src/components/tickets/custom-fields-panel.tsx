@@ -7,6 +7,7 @@ import { api, describeFailure } from "../api-client";
 import { EditConflict, type ConflictField } from "../edit-conflict";
 import { useHydrated } from "../use-hydrated";
 import { CustomFieldInput, type TicketField } from "./custom-field-input";
+import { announceTicketVersion, useTicketVersion, versionOfEtag } from "./ticket-version";
 
 type Values = Record<string, FieldValue>;
 type Props = {
@@ -47,6 +48,10 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
     setDrafts(draftsOf(fields, values));
   }
   const current = seen.values;
+  // A save in the properties above moves the version without touching these values.
+  useTicketVersion(ticketId, (v) => {
+    if (v > seen.version) setSeen((s) => ({ ...s, version: v }));
+  });
 
   if (fields.length === 0) return null;
   const labelOf = (key: string) => fields.find((f) => f.key === key)?.label ?? key;
@@ -54,8 +59,8 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
 
   /** The inputs show a version the server just answered with (ETag "7"), before the page's refresh brings it. */
   function showVersion(etag: string | undefined, saved: Values) {
-    const v = Number(etag?.replace(/\D/g, ""));
-    if (!Number.isInteger(v) || v <= 0) return;
+    const v = versionOfEtag(etag);
+    if (v === null) return;
     setSeen({ version: v, values: saved });
     setDrafts(draftsOf(fields, saved));
   }
@@ -91,6 +96,7 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
     }
     setErrors({});
     showVersion(r.etag, r.data.customFields);
+    announceTicketVersion(ticketId, r.etag);
     setStatus(`Saved ${mineText(patch)}.`);
     router.refresh();
   }
