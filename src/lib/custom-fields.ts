@@ -17,6 +17,12 @@ export const FIELD_TYPE_LABELS: Record<FieldTypeKey, string> = {
   multiselect: "Multi-select",
 };
 
+/** A key the API accepts (^[a-z][a-z0-9_]*$, at most 40) suggested from a label: "Résumé plan #2" → resume_plan_2. */
+export function keyFromLabel(label: string): string {
+  const words = label.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/[^a-z0-9]+/g, "_");
+  return words.replace(/^[^a-z]+/, "").slice(0, 40).replace(/_+$/, "");
+}
+
 export const isChoiceType = (t: string) => t === "dropdown" || t === "multiselect";
 
 /** A stored value, as tickets carry it in customFields. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { draftOf, readDraft, sameValue, shownValue } from "@/lib/custom-fields";
+import { draftOf, keyFromLabel, readDraft, sameValue, shownValue } from "@/lib/custom-fields";
 import { describeFailure } from "@/components/api-client";
 
 // What the new-ticket form and the side panel send for what a person typed (decision 050).
@@ -72,5 +72,18 @@ describe("versionOfEtag", () => {
     expect(versionOfEtag('W/"12"')).toBe(12);
     expect(versionOfEtag("7")).toBeNull();
     expect(versionOfEtag(undefined)).toBeNull();
+  });
+});
+
+describe("keyFromLabel", () => {
+  it.each([
+    ["Plan", "plan"],
+    ["Résumé plan #2", "resume_plan_2"],
+    ["2nd contact", "nd_contact"],
+    ["!!!", ""],
+    ["a".repeat(39) + " b", "a".repeat(39)],
+  ])("%j → %j", (label, key) => {
+    expect(keyFromLabel(label)).toBe(key);
+    if (key) expect(key).toMatch(/^[a-z][a-z0-9_]{0,39}$/);
   });
 });

@@ -1,7 +1,7 @@
 "use client";
 
 import { useId, useState, type FormEvent } from "react";
-import { FIELD_TYPE_KEYS, FIELD_TYPE_LABELS, isChoiceType, type FieldTypeKey } from "@/lib/custom-fields";
+import { FIELD_TYPE_KEYS, FIELD_TYPE_LABELS, isChoiceType, keyFromLabel, type FieldTypeKey } from "@/lib/custom-fields";
 import type { components } from "@/lib/api-types";
 import { api, type ApiFailure } from "../api-client";
 import { ActionFeedback, useApiAction } from "../use-api-action";
@@ -92,7 +92,7 @@ function FieldForm({ field, onDone }: { field: FieldData | null; onDone: () => v
               onChange={(e) => {
                 setLabel(e.target.value);
                 // The key follows the label until it is typed in: "Plan tier" → plan_tier.
-                if (!keyTouched) setKey(e.target.value.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "_").replace(/^[^a-z]+|_+$/g, "").slice(0, 40));
+                if (!keyTouched) setKey(keyFromLabel(e.target.value));
               }} />
             {errorLine("label")}
           </div>
