@@ -17,10 +17,10 @@ import s from "./admin.module.css";
 export type FieldData = components["schemas"]["TicketField"];
 
 const FLAGS = [
-  { name: "requiredOnCreate", label: "Required on create", hint: "A new ticket needs a value (asked of customers only when they may edit it)." },
-  { name: "requiredOnSolve", label: "Required to solve", hint: "Agents cannot solve a ticket without a value." },
-  { name: "customerVisible", label: "Visible to customers", hint: "Customers see the value on their requests." },
-  { name: "customerEditable", label: "Editable by customers", hint: "Customers set it on new requests and change it later; implies visible." },
+  { name: "requiredOnCreate", label: "Required on create" },
+  { name: "requiredOnSolve", label: "Required to solve" },
+  { name: "customerVisible", label: "Visible to customers" },
+  { name: "customerEditable", label: "Editable by customers" },
 ] as const;
 type Flag = (typeof FLAGS)[number]["name"];
 
@@ -136,15 +136,19 @@ function FieldForm({ field, onDone }: { field: FieldData | null; onDone: () => v
             {errorLine("options")}
           </div>
         ) : null}
-        <fieldset className={s.checks}>
+        <fieldset className={s.checks} aria-describedby={`${id}-rules-hint`}>
           <legend>Rules</legend>
           {FLAGS.map((f) => (
-            <label key={f.name} className={s.check} title={f.hint}>
+            <label key={f.name} className={s.check}>
               <input type="checkbox" checked={flags[f.name]} onChange={(e) => setFlag(f.name, e.target.checked)} aria-describedby={err(f.name) ? `${id}-${f.name}-err` : undefined} />
               {f.label}
             </label>
           ))}
         </fieldset>
+        <p id={`${id}-rules-hint`} className="hint">
+          Required on create is asked of customers only for fields they may edit; required to solve stops agents solving without a value.
+          Editable by customers implies visible; fields not visible to customers are never in their answers.
+        </p>
         {FLAGS.map((f) => errorLine(f.name))}
         <div className={s.formActions}>
           <button type="submit" className="button primary" disabled={busy || !hydrated} aria-busy={busy}>{field ? "Save field" : "Create field"}</button>
