@@ -41,6 +41,8 @@ export function describeFailure(e: ApiFailure): string {
   if (e.status === 401) return "Your session has ended. Sign in again to continue.";
   if (e.status === 429) return "Too many requests right now. Wait a moment and try again.";
   const first = e.message ? e.message.charAt(0).toUpperCase() + e.message.slice(1) : "Something went wrong";
-  const detail = e.issues.length ? ` (${e.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")})` : "";
+  const parts = e.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
+  // Some messages already are the issues in words (a custom field required to solve): say them once.
+  const detail = parts.length && !parts.every((p) => e.message.includes(p)) ? ` (${parts.join("; ")})` : "";
   return `${first}${detail}.`.replace(/\.\.$/, ".");
 }

@@ -7,6 +7,7 @@ const ADMIN_SECTIONS = [
   { href: "/admin", label: "Overview" },
   { href: "/admin/users", label: "Users" },
   { href: "/admin/customers", label: "Customers" },
+  { href: "/admin/fields", label: "Ticket fields" },
   { href: "/admin/sla", label: "SLA policies" },
   { href: "/admin/email", label: "Email" },
   { href: "/admin/triggers", label: "Triggers" },

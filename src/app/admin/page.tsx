@@ -9,6 +9,7 @@ import { listUsers, ZListUsers } from "@/server/users/list-users";
 import { listWebhooks } from "@/server/webhooks/manage-webhooks";
 import { ADMIN_QUEUES, listDeadLetters } from "@/server/jobs/dead-letters";
 import { allPages } from "@/server/core/list-page";
+import { listFields } from "@/server/fields/manage-fields";
 
 export const metadata: Metadata = { title: "Administration" };
 
@@ -19,6 +20,7 @@ export default async function AdminOverview() {
     policies: (await listPolicies(scope)).data,
     webhooks: await allPages((page) => listWebhooks(scope, page)),
     flags: (await listFlags(scope)).data,
+    fields: (await listFields(scope)).data.length,
   }));
   const dead = (await listDeadLetters({ orgId: user.orgId, queues: ADMIN_QUEUES, limit: 100 })).length;
   const people = `${d.users.data.length}${d.users.nextCursor ? "+" : ""}`;
@@ -27,6 +29,7 @@ export default async function AdminOverview() {
   const tiles = [
     { href: "/admin/users", title: "Users", text: "Invite people, change roles, block, sign out, reset passwords.", stat: `${people} people${blocked ? `, ${blocked} blocked` : ""}` },
     { href: "/admin/sla", title: "SLA policies", text: "Targets per priority, business hours, holidays and pauses.", stat: `${d.policies.length} of 4 priorities covered` },
+    { href: "/admin/fields", title: "Ticket fields", text: "Your own fields on tickets: types, options, required, what customers see.", stat: d.fields ? `${d.fields} ${d.fields === 1 ? "field" : "fields"}` : "None yet" },
     { href: "/admin/webhooks", title: "Webhooks", text: "Signed events to your own systems, with delivery history.", stat: `${d.webhooks.filter((w) => w.active).length} active of ${d.webhooks.length}` },
     { href: "/admin/jobs", title: "Failed deliveries", text: "Emails and webhook deliveries that failed every retry: replay or drop them.", stat: dead ? `${dead === 100 ? "100+" : dead} waiting` : "None" },
     { href: "/admin/flags", title: "Feature flags", text: "Switch features off for your organization.", stat: off.length ? `${off.length} switched off: ${off.map((f) => f.key).join(", ")}` : "Everything on" },

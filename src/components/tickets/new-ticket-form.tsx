@@ -10,6 +10,8 @@ import { AttachmentPicker } from "./attachment-picker";
 import { MarkdownField } from "./markdown-field";
 import { NotAttachedList, UploadProgress, useUploads, type NotAttached } from "./use-uploads";
 import { EnumOptions } from "@/components/enum-options";
+import { draftOf, readDraft, type FieldDraft } from "@/lib/custom-fields";
+import { CustomFieldInput, type TicketField } from "./custom-field-input";
 
 type Customer = { id: string; name: string; email: string };
 
@@ -17,11 +19,13 @@ const MAX_SUBJECT = 200;
 
 /**
  * Opens a ticket (POST /api/v1/tickets) and goes to it. Customers give a subject and a message;
- * staff also choose the requester, priority and tags. Files (when the org has attachments on) are
+ * staff also choose the requester, priority and tags. The org's custom fields the person may set
+ * (`fields`: staff every one, customers the customer-visible and customer-editable ones) follow,
+ * sent as customFields; required-on-create ones must be filled. Files (when the org has attachments on) are
  * uploaded after the ticket exists, tied to its first message; if some are refused the ticket is
  * still open and the form says which files are missing and why, with a link to the ticket.
  */
-export function NewTicketForm({ staff, customers, upload }: { staff: boolean; customers: Customer[]; upload: { maxBytes: number } | null }) {
+export function NewTicketForm({ staff, customers, upload, fields = [] }: { staff: boolean; customers: Customer[]; upload: { maxBytes: number } | null; fields?: TicketField[] }) {
   const router = useRouter();
   const hydrated = useHydrated();
   const uploads = useUploads(upload?.maxBytes ?? 0);
@@ -32,6 +36,7 @@ export function NewTicketForm({ staff, customers, upload }: { staff: boolean; cu
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [custom, setCustom] = useState<Record<string, FieldDraft>>(() => Object.fromEntries(fields.map((f) => [f.key, draftOf(f, undefined)])));
   const subjectRef = useRef<HTMLInputElement>(null);
   const bodyRef = useRef<HTMLTextAreaElement>(null);
   const requesterRef = useRef<HTMLInputElement>(null);
@@ -56,10 +61,18 @@ export function NewTicketForm({ staff, customers, upload }: { staff: boolean; cu
       const tags = parseTags(String(form.get("tags") ?? ""));
       if (tags.length) payload.tags = tags;
     }
+    const customFields: Record<string, unknown> = {};
+    for (const f of fields) {
+      const r = readDraft(f, custom[f.key] ?? draftOf(f, undefined));
+      if ("error" in r) errors[`customFields.${f.key}`] = r.error;
+      else if (r.value !== null) customFields[f.key] = r.value;
+      else if (f.requiredOnCreate) errors[`customFields.${f.key}`] = `${f.label} is required.`;
+    }
+    if (Object.keys(customFields).length) payload.customFields = customFields;
     setFieldErrors(errors);
     if (Object.keys(errors).length) {
       setError("Check the highlighted fields.");
-      (errors.subject ? subjectRef : errors.body ? bodyRef : requesterRef).current?.focus();
+      focusFirstError(errors);
       return;
     }
     setPending(true);
@@ -67,7 +80,10 @@ export function NewTicketForm({ staff, customers, upload }: { staff: boolean; cu
     const r = await api<{ id: string; number: number }>("POST", "/api/v1/tickets", payload);
     if (!r.ok) {
       setPending(false);
-      setFieldErrors(Object.fromEntries(r.error.issues.map((i: ApiIssue) => [i.path.split(".")[0] ?? "", i.message])));
+      // A custom field's issue is kept under customFields.<key>, so it shows under that input.
+      const errs = Object.fromEntries(r.error.issues.map((i: ApiIssue) => [i.path.split(".").slice(0, i.path.startsWith("customFields.") ? 2 : 1).join("."), i.message]));
+      setFieldErrors(errs);
+      focusFirstError(errs);
       setError(describeFailure(r.error));
       return;
     }
@@ -87,6 +103,17 @@ export function NewTicketForm({ staff, customers, upload }: { staff: boolean; cu
       }
     }
     router.push(`/tickets/${ticket.id}`);
+  }
+
+  function focusFirstError(errors: Record<string, string>) {
+    if (errors.subject) return subjectRef.current?.focus();
+    if (errors.body) return bodyRef.current?.focus();
+    if (errors.requesterId) return requesterRef.current?.focus();
+    const first = fields.find((f) => errors[`customFields.${f.key}`]);
+    if (first) {
+      const el = document.getElementById(`nt-cf-${first.key}`) ?? document.querySelector<HTMLInputElement>(`[data-testid="cf-input-${first.key}"] input`);
+      el?.focus();
+    }
   }
 
   useEffect(() => {
@@ -197,6 +224,23 @@ export function NewTicketForm({ staff, customers, upload }: { staff: boolean; cu
             </p>
           </div>
         </div>
+      ) : null}
+      {fields.length ? (
+        <fieldset className="cf-fields" data-testid="new-ticket-fields">
+          <legend className="visually-hidden">{staff ? "Ticket fields" : "Details"}</legend>
+          {fields.map((f) => (
+            <CustomFieldInput
+              key={f.id}
+              field={f}
+              idPrefix="nt-cf"
+              value={custom[f.key] ?? draftOf(f, undefined)}
+              onChange={(v) => setCustom((c) => ({ ...c, [f.key]: v }))}
+              required={f.requiredOnCreate}
+              error={fieldErrors[`customFields.${f.key}`]}
+              disabled={pending}
+            />
+          ))}
+        </fieldset>
       ) : null}
       <div role="alert">{error ? <p className="error">{error}</p> : null}</div>
       <button type="submit" className="button primary" disabled={!hydrated || pending} aria-busy={pending}>

@@ -6,6 +6,7 @@ import { PRIORITY_KEYS, PRIORITY_LABELS, STATUS_KEYS, STATUS_LABELS, parseTags, 
 import { api, describeFailure } from "../api-client";
 import { EnumOptions } from "@/components/enum-options";
 import { EditConflict, type ConflictField } from "@/components/edit-conflict";
+import { announceTicketVersion, useTicketVersion, versionOfEtag } from "./ticket-version";
 
 type Agent = { id: string; name: string };
 type Values = { status: string; priority: string; assigneeId: string | null; groupId: string | null; tags: string[] };
@@ -35,6 +36,10 @@ export function TicketProperties({ ticketId, agents, groups, selfId, version: sa
   const [etag, setEtag] = useState(`"${savedVersion}"`);
   const [seenVersion, setSeenVersion] = useState(savedVersion);
   const [conflict, setConflict] = useState<Conflict | null>(null);
+  // The custom fields panel's saves move the version too: adopt it, or the next change here is a false 412.
+  useTicketVersion(ticketId, (v) => {
+    if (v > (versionOfEtag(etag) ?? 0)) setEtag(`"${v}"`);
+  });
 
   // When the server sends newer values (after a refresh), they win over the local copy.
   const fresh =
@@ -97,7 +102,10 @@ export function TicketProperties({ ticketId, agents, groups, selfId, version: sa
       setError(describeFailure(r.error));
       return;
     }
-    if (r.etag) setEtag(r.etag);
+    if (r.etag) {
+      setEtag(r.etag);
+      announceTicketVersion(ticketId, r.etag);
+    }
     setStatus(announce);
     router.refresh();
   }
@@ -119,7 +127,10 @@ export function TicketProperties({ ticketId, agents, groups, selfId, version: sa
       setError(describeFailure(r.error));
       return;
     }
-    if (r.etag) setEtag(r.etag);
+    if (r.etag) {
+      setEtag(r.etag);
+      announceTicketVersion(ticketId, r.etag);
+    }
     setTagsText(r.data.tags.join(", "));
     setStatus(r.data.tags.length ? `Tags saved: ${r.data.tags.join(", ")}.` : "Tags cleared.");
     router.refresh();

@@ -288,7 +288,13 @@ export default async function TicketPage({ params }: { params: Params }) {
               )}
             </section>
 
-            <CustomFieldsPanel fields={fields} values={ticket.customFields} />
+            <CustomFieldsPanel
+              ticketId={ticket.id}
+              fields={fields}
+              values={ticket.customFields}
+              version={version}
+              editable={closed ? false : staff ? true : ticket.requesterId === user.userId ? "customer" : false}
+            />
             <SatisfactionCard satisfaction={satisfaction} staff={staff} requester={ticket.requesterId === user.userId} />
             {context ? <CustomerCard ticketId={ticket.id} context={context.customer} selfId={user.userId} admin={user.role === "admin"} authorName={context.authorName} /> : null}
             {context ? <TicketRelations ticketId={ticket.id} number={ticket.number} closed={closed} links={context.links} /> : null}

@@ -7,15 +7,18 @@ import { withPageContext } from "@/server/auth/page-context";
 import { requireUser } from "@/server/auth/page-session";
 import { can } from "@/server/authz/permissions";
 import { findUsers } from "@/server/users/lookup-users";
+import { listFields } from "@/server/fields/manage-fields";
 
 export const metadata: Metadata = { title: "New ticket" };
 
 export default async function NewTicketPage() {
   const user = await requireUser({ returnTo: "/tickets/new" });
   const staff = can(user, "ticket.create.for_other_requester");
-  const { customers, maxBytes } = await withPageContext(user, async (scope) => ({
+  const { customers, maxBytes, fields } = await withPageContext(user, async (scope) => ({
     customers: staff ? await findUsers(scope, { role: "customer" }) : [],
     maxBytes: await attachmentUploadLimit(scope),
+    // Staff set every field; customers only the ones they see and may edit (the API refuses the rest).
+    fields: (await listFields(scope)).data.filter((f) => staff || (f.customerVisible && f.customerEditable)),
   }));
   return (
     <>
@@ -35,6 +38,7 @@ export default async function NewTicketPage() {
             staff={staff}
             customers={customers.map((c) => ({ id: c.id, name: c.name, email: c.email }))}
             upload={maxBytes === null ? null : { maxBytes }}
+            fields={fields}
           />
         </section>
       </main>
