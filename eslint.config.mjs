@@ -3,15 +3,6 @@ import tseslint from "typescript-eslint";
 import nextPlugin from "@next/eslint-plugin-next";
 import reactHooks from "eslint-plugin-react-hooks";
 
-// System-role paths (org bootstrap, setup-link reissue, demo seed, inbound mail's cross-org checks)
-// whose unsafeWithSystem call is not yet inside an unsafe… function: each entry goes when its owner
-// names that part. Nothing may be added here.
-const UNSAFE_NAMING_PENDING = [
-  "src/server/orgs/bootstrap-org.ts",
-  "src/server/orgs/reissue-setup-link.ts",
-  "src/server/seed/demo.ts",
-  "src/server/email/apply-inbound.ts",
-];
 
 export default tseslint.config(
   { ignores: [".next/**", "node_modules/**", ".data/**", "drizzle/**", "test-results/**", "playwright-report/**", "next-env.d.ts"] },
@@ -56,7 +47,7 @@ export default tseslint.config(
     // app.org_id, may be called only inside a function whose name starts with "unsafe", so every
     // cross-org path is visible at its callers too (issue 15 item 2, docs/decisions/033).
     files: ["src/**/*.{ts,tsx}"],
-    ignores: ["src/server/db/tenant.ts", ...UNSAFE_NAMING_PENDING],
+    ignores: ["src/server/db/tenant.ts"],
     rules: {
       "no-restricted-syntax": [
         "error",

@@ -125,8 +125,9 @@ export async function bootstrapOrg(input: BootstrapOrg, now = new Date()): Promi
   const expiresAt = new Date(now.getTime() + SETUP_LINK_HOURS * 3_600_000);
   const taken = () => new AppError("conflict", `an organization with the slug "${slug}" already exists; choose another slug`, { slug });
 
-  try {
-    return await unsafeWithSystem(async (tx) => {
+  // As the system role: the org does not exist yet, so there is no tenant to enter before it does.
+  const unsafeCreateOrg = () =>
+    unsafeWithSystem(async (tx) => {
       const existing = await tx.select({ id: orgs.id }).from(orgs).where(sql`lower(${orgs.slug}) = ${slug}`);
       if (existing.length > 0) throw taken();
       const org = one(await tx.insert(orgs).values({ name: data.name, slug, timezone: data.timezone }).returning());
@@ -161,6 +162,8 @@ export async function bootstrapOrg(input: BootstrapOrg, now = new Date()): Promi
         expiresAt,
       };
     });
+  try {
+    return await unsafeCreateOrg();
   } catch (err) {
     // Two bootstraps racing for one slug: the unique index decides, with the same answer.
     if (!(err instanceof AppError) && toAppError(err).code === "conflict") throw taken();

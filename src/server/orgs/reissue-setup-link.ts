@@ -29,7 +29,8 @@ export type ReissuedLink = {
 export async function reissueSetupLink(slugInput: string, now = new Date()): Promise<ReissuedLink> {
   const slug = slugInput.trim().toLowerCase();
   const expiresAt = new Date(now.getTime() + SETUP_LINK_HOURS * 3_600_000);
-  return unsafeWithSystem(async (tx) => {
+  // As the system role: the org is found by its slug, before any tenant can be entered.
+  const unsafeReissue = () => unsafeWithSystem(async (tx) => {
     const [org] = await tx.select({ id: orgs.id, name: orgs.name, slug: orgs.slug }).from(orgs).where(sql`lower(${orgs.slug}) = ${slug}`);
     if (!org) throw new AppError("not_found", `no organization with the slug "${slug}"`);
     await enterTenant(tx, org.id);
@@ -61,4 +62,5 @@ export async function reissueSetupLink(slugInput: string, now = new Date()): Pro
     });
     return { org, admin, setupToken: link.token, setupUrl: setupUrl(link.token), expiresAt, revoked: revoked.length };
   });
+  return unsafeReissue();
 }

@@ -41,6 +41,10 @@ function refuseInProduction(): void {
 }
 
 const countOrgs = async (tx: Tx) => (await tx.select({ n: sql<number>`count(*)::int` }).from(orgs))[0]!.n;
+/** Every org counts (the system role): the demo goes only into a database with none. */
+const unsafeCountAllOrgs = () => unsafeWithSystem(countOrgs);
+/** The demo rows of whole orgs, as the system role (the orgs are new: no tenant to enter yet). */
+const unsafeInsertDemoData = (data: DemoData) => unsafeWithSystem((tx) => insertDemoData(tx, data));
 
 // Serialises concurrent seeders (two `npm start` at once) so the emptiness check holds.
 const SEED_LOCK = 0x6265_6163; // "beac"
@@ -48,17 +52,17 @@ const SEED_LOCK = 0x6265_6163; // "beac"
 /** Seeds the demo only into a database without any org (start calls this on every boot). */
 export async function seedDemoIfEmpty(opts: { password?: string }): Promise<SeedResult> {
   refuseInProduction();
-  if ((await unsafeWithSystem(countOrgs)) > 0) return { seeded: false, summary: "the database already has organizations" };
-  return seed(opts, "if-empty");
+  if ((await unsafeCountAllOrgs()) > 0) return { seeded: false, summary: "the database already has organizations" };
+  return unsafeSeed(opts, "if-empty");
 }
 
 /** db:seed --reset: deletes the demo orgs by slug with everything in them and seeds them again, in one transaction. */
 export async function resetDemo(opts: { password?: string }): Promise<SeedResult> {
   refuseInProduction();
-  return seed(opts, "replace");
+  return unsafeSeed(opts, "replace");
 }
 
-async function seed(opts: { password?: string }, mode: "if-empty" | "replace"): Promise<SeedResult> {
+async function unsafeSeed(opts: { password?: string }, mode: "if-empty" | "replace"): Promise<SeedResult> {
   const generatedPassword = opts.password ? undefined : randomBytes(18).toString("base64url");
   // argon2 is deliberately slow: one hash, shared by every demo user.
   const passwordHash = await hashPassword(opts.password ?? generatedPassword!);
@@ -112,7 +116,7 @@ export async function insertDemoOrgCopy(opts: { slug: string; name: string; pass
     comments: built.comments,
     slaEvents: built.slaEvents,
   };
-  await unsafeWithSystem((tx) => insertDemoData(tx, data));
+  await unsafeInsertDemoData(data);
   return { id: built.org.id, slug: opts.slug, name: opts.name };
 }
 
