@@ -12,7 +12,17 @@ export type ImportSourceKind = (typeof IMPORT_SOURCE_KINDS)[number];
 export type ImportState = (typeof importState.enumValues)[number];
 
 /** Per record type: how many the source held, how many were written now, already there, or skipped (by reason). */
-export type ImportKindCounts = { source: number; imported: number; existing: number; skipped: Record<string, number> };
+export type ImportKindCounts = {
+  source: number;
+  imported: number;
+  /** Mapped by an earlier run of any import of the org: not written again. */
+  existing: number;
+  /** Taken by a Beacon record that was already there (a user with the same email, a company with the same name). */
+  matched: number;
+  skipped: Record<string, number>;
+  /** What was done that is not a skip, e.g. users without an email given a placeholder address. */
+  notes?: Record<string, number>;
+};
 export type ImportCounts = Record<string, ImportKindCounts>;
 /** Where a resumed run starts: per input file, how many of its records are committed. */
 export type ImportCheckpoint = { files: Record<string, number> };

@@ -1,0 +1,33 @@
+import "server-only";
+import { sql } from "drizzle-orm";
+import { auditAppendCtes, type AuditActor, type AuditInput } from "../audit/record-audit";
+import type { Tx } from "../db/tenant";
+import type { IdSpace } from "./id-map";
+import type { Tally } from "./import-run";
+
+/** A record of a batch: where it is in its file, and its JSON value (unreadable records never get here). */
+export type BatchRecord = { index: number; value: unknown };
+
+/** What a batch writer works with: the id space, the batch's tally, the audit actor and the file (for the report). */
+export type BatchContext = { space: IdSpace; tally: Tally; actor: AuditActor; file: string };
+
+/**
+ * The audit event of an imported record ("ticket.imported", "user.imported" …), appended without
+ * telling open pages (recordAudit's live publish): an import is not a change anyone is watching.
+ */
+export async function auditImported(tx: Tx, actor: AuditActor, input: AuditInput): Promise<void> {
+  await tx.execute(sql`with ${auditAppendCtes(actor, input)} select 1 from audit_append`);
+}
+
+/** The first record of each source id in the batch; later copies are skipped as duplicates (the report says so). */
+export function firstOfEach<P extends { rec: BatchRecord; value: { id: string } }>(ctx: BatchContext, type: string, parsed: P[]): P[] {
+  const seen = new Set<string>();
+  return parsed.filter((p) => {
+    if (seen.has(p.value.id)) {
+      ctx.tally.skip(type, { sourceId: p.value.id, file: ctx.file, record: p.rec.index }, "duplicate in the source");
+      return false;
+    }
+    seen.add(p.value.id);
+    return true;
+  });
+}

@@ -1,0 +1,107 @@
+import "server-only";
+import type { ImportCounts, ImportReport } from "../../db/schema/imports";
+import type { Tx } from "../../db/tenant";
+import { AppError } from "../../core/errors";
+import type { BatchContext, BatchRecord } from "../batch";
+import { commitBatch, finishImport, loadImport, Tally } from "../import-run";
+import { readRecords, type SourceRecord } from "../read-records";
+import { zendeskPasses, type SourcePass, type ZendeskType } from "./source-files";
+import { idOf, writeOrganizations, writeUsers } from "./write-people";
+import { writeTickets } from "./write-tickets";
+
+export const DEFAULT_BATCH_SIZE = 200;
+
+export type ImportProgress = { file: string; type: ZendeskType; records: number; counts: ImportCounts };
+export type ImportRunResult = { finished: boolean; counts: ImportCounts; report: ImportReport; ignoredFiles: string[] };
+export type ZendeskImportOptions = {
+  orgId: string;
+  importId: string;
+  /** A Zendesk export: a directory of JSON/NDJSON files, or one file. */
+  input: string;
+  batchSize?: number;
+  /** Stop (resumably) after this many committed batches: an operator's throttle, and how tests interrupt a run. */
+  maxBatches?: number;
+  onProgress?: (p: ImportProgress) => void;
+};
+
+const WRITERS: Record<ZendeskType, (tx: Tx, ctx: BatchContext, recs: BatchRecord[]) => Promise<void>> = {
+  organization: writeOrganizations,
+  user: writeUsers,
+  ticket: writeTickets,
+};
+
+/**
+ * Imports a Zendesk export into one org, in batches, each its own tenant transaction that also
+ * moves the import's checkpoint. Started again after any stop (a crash, kill -9, maxBatches), it
+ * goes on after the last committed batch; the id map makes even a fresh import of the same export
+ * write nothing twice. The input is streamed, so memory holds one batch whatever the export's size.
+ */
+export async function runZendeskImport(opts: ZendeskImportOptions): Promise<ImportRunResult> {
+  const { orgId, importId } = opts;
+  const imp = await loadImport(orgId, importId);
+  if (imp.sourceKind !== "zendesk") throw new AppError("validation_failed", `import ${importId} is a ${imp.sourceKind} import`);
+  const { passes, ignored } = await zendeskPasses(opts.input);
+  let counts = imp.counts;
+  let report = imp.report;
+  let batches = 0;
+  const size = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const ctxBase = { space: { orgId, sourceKind: "zendesk" as const, importId }, actor: { orgId, actorId: imp.createdBy, requestId: `import-${importId}` } };
+
+  // Commits records [from, to) of a pass. A batch the database refuses (a record no check
+  // foresaw) is retried record by record, and the one that still fails is skipped with why.
+  const commit = async (pass: SourcePass, recs: SourceRecord[], from: number, to: number): Promise<void> => {
+    const file = pass.name;
+    const attempt = async (part: SourceRecord[], a: number, b: number, failed?: string) => {
+      const tally = new Tally(counts, report);
+      const good: BatchRecord[] = [];
+      for (const r of part) {
+        tally.source(pass.type);
+        if ("error" in r) tally.skip(pass.type, { sourceId: null, file, record: r.index }, "not valid JSON", r.error);
+        else if (failed) tally.skip(pass.type, { sourceId: idOf(r.value), file, record: r.index }, "could not be written", failed);
+        else good.push(r);
+      }
+      await commitBatch(orgId, importId, { fileKey: pass.checkpointKey, from: a, to: b }, tally, (tx) => (good.length ? WRITERS[pass.type](tx, { ...ctxBase, tally, file }, good) : Promise.resolve()));
+      counts = tally.counts;
+      report = tally.report;
+    };
+    try {
+      await attempt(recs, from, to);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      let at = from;
+      for (const [i, r] of recs.entries()) {
+        const end = i === recs.length - 1 ? to : r.index + 1;
+        try {
+          await attempt([r], at, end);
+        } catch (one) {
+          if (one instanceof AppError) throw one;
+          await attempt([r], at, end, one instanceof Error ? one.message.split("\n")[0]!.slice(0, 300) : String(one));
+        }
+        at = end;
+      }
+    }
+    batches++;
+    opts.onProgress?.({ file, type: pass.type, records: to, counts });
+  };
+
+  for (const pass of passes) {
+    let from = imp.checkpoint.files[pass.checkpointKey] ?? 0;
+    let pending: SourceRecord[] = [];
+    for await (const rec of readRecords(pass.file, pass.key, pass.bare)) {
+      if (rec.index < from) continue;
+      pending.push(rec);
+      if (pending.length < size) continue;
+      await commit(pass, pending, from, rec.index + 1);
+      from = rec.index + 1;
+      pending = [];
+      if (opts.maxBatches && batches >= opts.maxBatches) return { finished: false, counts, report, ignoredFiles: ignored };
+    }
+    if (pending.length) {
+      const to = pending[pending.length - 1]!.index + 1;
+      await commit(pass, pending, from, to);
+      if (opts.maxBatches && batches >= opts.maxBatches) return { finished: false, counts, report, ignoredFiles: ignored };
+    }
+  }
+  await finishImport(orgId, importId, "done");
+  return { finished: true, counts, report, ignoredFiles: ignored };
+}
