@@ -22,6 +22,11 @@ export async function loadImport(orgId: string, id: string): Promise<ImportRow> 
   return row;
 }
 
+/** A failed import started again is running again (its last error is kept in the log, not on the row). */
+export async function markRunning(orgId: string, id: string): Promise<void> {
+  await withTenant(orgId, (tx) => tx.update(imports).set({ state: "running", error: null, updatedAt: new Date() }).where(and(eq(imports.orgId, orgId), eq(imports.id, id))));
+}
+
 export async function finishImport(orgId: string, id: string, state: "done" | "failed", error: string | null = null): Promise<void> {
   await withTenant(orgId, (tx) =>
     tx.update(imports).set({ state, error, updatedAt: new Date(), finishedAt: state === "done" ? new Date() : null }).where(and(eq(imports.orgId, orgId), eq(imports.id, id))),

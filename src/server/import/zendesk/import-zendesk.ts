@@ -3,7 +3,7 @@ import type { ImportCounts, ImportReport } from "../../db/schema/imports";
 import type { Tx } from "../../db/tenant";
 import { AppError } from "../../core/errors";
 import type { BatchContext, BatchRecord } from "../batch";
-import { commitBatch, finishImport, loadImport, Tally } from "../import-run";
+import { commitBatch, finishImport, loadImport, markRunning, Tally } from "../import-run";
 import { readRecords, type SourceRecord } from "../read-records";
 import { zendeskPasses, type SourcePass, type ZendeskType } from "./source-files";
 import { idOf, writeOrganizations, writeUsers } from "./write-people";
@@ -40,6 +40,7 @@ export async function runZendeskImport(opts: ZendeskImportOptions): Promise<Impo
   const { orgId, importId } = opts;
   const imp = await loadImport(orgId, importId);
   if (imp.sourceKind !== "zendesk") throw new AppError("validation_failed", `import ${importId} is a ${imp.sourceKind} import`);
+  if (imp.state === "failed") await markRunning(orgId, importId);
   const { passes, ignored } = await zendeskPasses(opts.input);
   let counts = imp.counts;
   let report = imp.report;
