@@ -1,9 +1,14 @@
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { crc32, deflateSync } from "node:zlib";
+import { buffer } from "node:stream/consumers";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { storage } from "../../src/server/attachments/configured-storage";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { importIdMap, imports } from "../../src/server/db/schema/imports";
 import { createImport, loadImport } from "../../src/server/import/import-run";
@@ -18,7 +23,49 @@ import { createWorld } from "../helpers/world";
 // the shapes of Zendesk's account JSON export (tickets.json: one ticket per line, comments inside)
 // and incremental export API pages (users, organizations, a page with sideloaded users).
 
-const FIXTURE = path.resolve(import.meta.dirname, "../fixtures/import/zendesk");
+const FIXTURE_SOURCE = path.resolve(import.meta.dirname, "../fixtures/import/zendesk");
+/** The fixture with its attachment URLs pointed at a local server standing in for Zendesk's storage. */
+let FIXTURE: string;
+let server: Server;
+const PICTURE = png();
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/** A real 4×4 RGB PNG. */
+function png(w = 4, h = 4): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const raw = Buffer.alloc((w * 3 + 1) * h, 7);
+  for (let y = 0; y < h; y++) raw[y * (w * 3 + 1)] = 0;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk("IHDR", ihdr), pngChunk("IDAT", deflateSync(raw)), pngChunk("IEND", Buffer.alloc(0))]);
+}
+
+beforeAll(async () => {
+  // Zendesk answers a content URL with a redirect to signed storage; the importer follows it through the outbound guard.
+  server = createServer((req, res) => {
+    const u = new URL(req.url!, "http://x");
+    if (u.pathname === "/attachments/token/xyz/") return res.writeHead(302, { location: "/signed/fire.png" }).end();
+    if (u.pathname === "/signed/fire.png") return res.writeHead(200, { "content-type": "image/png", "content-length": PICTURE.length }).end(PICTURE);
+    if (u.pathname === "/attachments/token/exe/") return res.writeHead(200).end(Buffer.concat([Buffer.from("MZ\x90\x00", "latin1"), Buffer.alloc(60), Buffer.from("PE\0\0", "latin1"), Buffer.alloc(4000, 1)]));
+    if (u.pathname === "/attachments/token/huge/") return res.writeHead(200, { "content-length": String(50 * 1024 * 1024) }).end();
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  FIXTURE = mkdtempSync(path.join(os.tmpdir(), "zendesk-fixture-"));
+  for (const f of readdirSync(FIXTURE_SOURCE)) writeFileSync(path.join(FIXTURE, f), readFileSync(path.join(FIXTURE_SOURCE, f), "utf8").replaceAll("https://acme.zendesk.com", base));
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 async function importInto(orgId: string, input = FIXTURE, opts: { batchSize?: number; maxBatches?: number; importId?: string } = {}) {
   const importId = opts.importId ?? (await createImport(orgId, { sourceKind: "zendesk", source: input, createdBy: null })).id;
@@ -58,7 +105,16 @@ describe("Zendesk import", () => {
     expect(r.counts.user!.notes).toEqual({ "no usable email: given a placeholder address": 1, "named by tickets but not in the export: placeholder created": 1 });
     expect(r.counts.ticket).toMatchObject({ source: 10, imported: 6, existing: 0, skipped: { "deleted in Zendesk": 1, "not valid JSON": 1, "malformed: status": 1, "no requester": 1 } });
     expect(r.counts.comment).toMatchObject({ source: 15, imported: 12, skipped: { "malformed: created_at": 1, "its ticket was skipped": 2 } });
-    expect(r.counts.attachment).toMatchObject({ source: 1, imported: 0, skipped: { "attachments are not yet imported": 1 } });
+    // Attachments by URL: fetched through the outbound guard (a private address is refused), under the size limit and the content sniffing.
+    expect(r.counts.attachment).toEqual({
+      source: 5, imported: 1, existing: 0, matched: 0, bytes: { source: 83 + 1024 + 20 + 5000 + 52428800, imported: PICTURE.length },
+      skipped: { "file type not accepted": 1, "refused by the outbound guard": 1, "download failed": 1, "larger than the attachment size limit": 1 },
+    });
+    const files = await rows<{ filename: string; content_type: string; size_bytes: string; storage_key: string; number: number; internal: boolean }>(org.id, sql`
+      select a.org_id, a.filename, a.content_type, a.size_bytes::text, a.storage_key, t.number, c.internal from attachments a
+      join tickets t on t.org_id = a.org_id and t.id = a.ticket_id join comments c on c.org_id = a.org_id and c.id = a.comment_id`);
+    expect(files.map((f) => [f.filename, f.content_type, Number(f.size_bytes), f.number, f.internal])).toEqual([["fire.png", "image/png", PICTURE.length, 101, false]]);
+    expect((await buffer(await storage().get(files[0]!.storage_key))).equals(PICTURE)).toBe(true);
     expect(r.report.skippedSample.map((s) => `${s.type} ${s.sourceId ?? "?"}: ${s.reason}`)).toContain("ticket 104: deleted in Zendesk");
 
     const tickets = await rows<{ number: number; subject: string; status: string; priority: string; tags: string[]; requester: string; assignee: string | null; created_at: Date; resolved_at: Date | null; closed_at: Date | null; first_response_at: Date | null }>(org.id, sql`
@@ -220,6 +276,7 @@ describe("Zendesk import", () => {
   });
 });
 
+// Each run boots a process (tsx, the schema check): seconds apiece on a shared two-core machine.
 describe("npm run import", () => {
   const cli = (args: string[]) => runScript("import.ts", args, { drop: ["BEACON_EMBEDDED_DB"] });
 
@@ -230,11 +287,12 @@ describe("npm run import", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ticket\s+10\s+6\s+0\s+0\s+4$/m);
     expect(r.stdout).toContain("skipped 1: deleted in Zendesk");
-    expect(r.stdout).toContain("skipped 1: attachments are not yet imported");
+    expect(r.stdout).toContain("skipped 1: refused by the outbound guard");
+    expect(r.stdout).toContain(`bytes: 52434927 in the source, ${PICTURE.length} stored`);
     expect(await count(org.id, "tickets")).toBe(6);
     expect((await cli(["zendesk", FIXTURE, "--org", "no-such-org"])).code).toBe(3);
     expect((await cli(["freshdesk", FIXTURE, "--org", org.slug])).code).toBe(2);
-  });
+  }, 90_000);
 
   it("killed with SIGKILL mid-import and resumed with --resume, it ends where an uninterrupted import does", async () => {
     const ref = await createOrg();
@@ -262,5 +320,5 @@ describe("npm run import", () => {
     expect(out.finished).toBe(true);
     expect(out.counts).toEqual(whole.counts);
     expect(await snapshot(org.id)).toEqual(await snapshot(ref.id));
-  });
+  }, 90_000);
 });

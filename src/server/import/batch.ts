@@ -4,12 +4,20 @@ import { auditAppendCtes, type AuditActor, type AuditInput } from "../audit/reco
 import type { Tx } from "../db/tenant";
 import type { IdSpace } from "./id-map";
 import type { Tally } from "./import-run";
+import type { FetchedFile } from "./fetch-attachment";
 
 /** A record of a batch: where it is in its file, and its JSON value (unreadable records never get here). */
 export type BatchRecord = { index: number; value: unknown };
 
-/** What a batch writer works with: the id space, the batch's tally, the audit actor and the file (for the report). */
-export type BatchContext = { space: IdSpace; tally: Tally; actor: AuditActor; file: string };
+/**
+ * What a batch writer works with: the id space, the batch's tally, the audit actor, the file (for
+ * the report), and the batch's attachments as fetched before its transaction (bytes are never
+ * downloaded while a transaction is open), by attachmentKey.
+ */
+export type BatchContext = { space: IdSpace; tally: Tally; actor: AuditActor; file: string; files?: Map<string, FetchedFile> };
+
+/** An attachment's place in the source: its comment and its position there (not every export gives attachments ids). */
+export const attachmentKey = (commentId: string, i: number) => `${commentId}/${i}`;
 
 /**
  * The audit event of an imported record ("ticket.imported", "user.imported" …), appended without

@@ -10,6 +10,7 @@ export function formatCheckReport(counts: ImportCounts, report: ImportReport, ig
   for (const [type, c] of Object.entries(counts)) {
     const skipped = Object.values(c.skipped).reduce((a, b) => a + b, 0);
     lines.push(`${type.padEnd(14)}${[c.source, c.imported, c.existing, c.matched, skipped].map((n) => String(n).padStart(10)).join("")}`);
+    if (c.bytes) lines.push(`    bytes: ${c.bytes.source} in the source, ${c.bytes.imported} stored`);
     for (const [why, n] of Object.entries(c.skipped)) lines.push(`    skipped ${n}: ${why}`);
     for (const [what, n] of Object.entries(c.notes ?? {})) lines.push(`    note ${n}: ${what}`);
   }

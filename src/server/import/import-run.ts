@@ -67,6 +67,12 @@ export class Tally {
     if (this.report.skippedSample.length < SKIPPED_SAMPLE_MAX) this.report.skippedSample.push({ type, ...at, reason: detail });
   }
 
+  bytes(type: string, source: number, imported: number): void {
+    const b = (this.kind(type).bytes ??= { source: 0, imported: 0 });
+    b.source += source;
+    b.imported += imported;
+  }
+
   /** Notes that are not skips: "a placeholder email was given to users without one". */
   note(type: string, what: string, n = 1): void {
     const notes = (this.kind(type).notes ??= {});

@@ -20,6 +20,8 @@ export type ImportKindCounts = {
   /** Taken by a Beacon record that was already there (a user with the same email, a company with the same name). */
   matched: number;
   skipped: Record<string, number>;
+  /** For files: bytes the source declared, and bytes stored. */
+  bytes?: { source: number; imported: number };
   /** What was done that is not a skip, e.g. users without an email given a placeholder address. */
   notes?: Record<string, number>;
 };

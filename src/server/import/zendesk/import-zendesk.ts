@@ -8,6 +8,7 @@ import { readRecords, type SourceRecord } from "../read-records";
 import { zendeskPasses, type SourcePass, type ZendeskType } from "./source-files";
 import { idOf, writeOrganizations, writeUsers } from "./write-people";
 import { writeTickets } from "./write-tickets";
+import { discardUnusedFiles, fetchTicketFiles } from "./ticket-files";
 
 export const DEFAULT_BATCH_SIZE = 200;
 
@@ -61,25 +62,31 @@ export async function runZendeskImport(opts: ZendeskImportOptions): Promise<Impo
         else if (failed) tally.skip(pass.type, { sourceId: idOf(r.value), file, record: r.index }, "could not be written", failed);
         else good.push(r);
       }
-      await commitBatch(orgId, importId, { fileKey: pass.checkpointKey, from: a, to: b }, tally, (tx) => (good.length ? WRITERS[pass.type](tx, { ...ctxBase, tally, file }, good) : Promise.resolve()));
+      await commitBatch(orgId, importId, { fileKey: pass.checkpointKey, from: a, to: b }, tally, (tx) => (good.length ? WRITERS[pass.type](tx, { ...ctxBase, tally, file, files }, good) : Promise.resolve()));
       counts = tally.counts;
       report = tally.report;
     };
+    // A batch's attachments are downloaded before its transaction; whatever no committed row names is removed after.
+    const files = pass.type === "ticket" ? await fetchTicketFiles(ctxBase.space, recs.filter((r): r is BatchRecord => !("error" in r))) : undefined;
     try {
-      await attempt(recs, from, to);
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      let at = from;
-      for (const [i, r] of recs.entries()) {
-        const end = i === recs.length - 1 ? to : r.index + 1;
-        try {
-          await attempt([r], at, end);
-        } catch (one) {
-          if (one instanceof AppError) throw one;
-          await attempt([r], at, end, one instanceof Error ? one.message.split("\n")[0]!.slice(0, 300) : String(one));
+      try {
+        await attempt(recs, from, to);
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        let at = from;
+        for (const [i, r] of recs.entries()) {
+          const end = i === recs.length - 1 ? to : r.index + 1;
+          try {
+            await attempt([r], at, end);
+          } catch (one) {
+            if (one instanceof AppError) throw one;
+            await attempt([r], at, end, one instanceof Error ? one.message.split("\n")[0]!.slice(0, 300) : String(one));
+          }
+          at = end;
         }
-        at = end;
       }
+    } finally {
+      if (files) await discardUnusedFiles(orgId, files).catch(() => undefined);
     }
     batches++;
     opts.onProgress?.({ file, type: pass.type, records: to, counts });

@@ -1,18 +1,17 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { comments, tickets, type CommentEmail } from "../../db/schema/tickets";
+import { attachments, comments, tickets, type CommentEmail } from "../../db/schema/tickets";
 import { emailMessageIds } from "../../db/schema/email";
 import type { Tx } from "../../db/tenant";
 import { renderMarkdown } from "../../markdown/render";
 import { cleanMessageId } from "../../email/message-id";
-import { auditImported, type BatchContext, type BatchRecord } from "../batch";
+import { attachmentKey, auditImported, type BatchContext, type BatchRecord } from "../batch";
 import { mappedIds, recordIds } from "../id-map";
 import { idOf, resolveUsers } from "./write-people";
 import { describeIssues, ZENDESK_STATUS, zendeskPriority, ZZendeskComment, ZZendeskTicket, type ZendeskComment, type ZendeskTicket } from "./shapes";
 
 const MAX_TICKET_NUMBER = 2_147_483_647;
-const NOT_YET = "attachments are not yet imported";
 
 type Parsed = { rec: BatchRecord; value: ZendeskTicket; comments: ZendeskComment[] };
 
@@ -45,7 +44,7 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
   for (const p of parsed.filter((p) => known.has(p.value.id))) {
     tally.add("ticket", "existing");
     tally.add("comment", "existing", p.comments.length);
-    for (const c of p.comments) for (const a of c.attachments ?? []) tally.skip("attachment", { sourceId: a.id ?? null, file, record: p.rec.index }, NOT_YET);
+    tally.add("attachment", "existing", p.comments.reduce((n, c) => n + (c.attachments?.length ?? 0), 0));
   }
   const fresh = parsed.filter((p) => !known.has(p.value.id));
   if (!fresh.length) return;
@@ -64,6 +63,8 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
   const messageIds: (typeof emailMessageIds.$inferInsert)[] = [];
   const ticketPairs: [string, string][] = [];
   const commentPairs: [string, string][] = [];
+  const attachmentRows: (typeof attachments.$inferInsert)[] = [];
+  const attachmentPairs: [string, string][] = [];
   const audits: { ticketId: string; data: Record<string, unknown> }[] = [];
   for (const p of writable) {
     const t = p.value;
@@ -95,12 +96,25 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
       commentPairs.push([c.id, commentId]);
       // Replies to an imported email thread find their ticket by this Message-ID (In-Reply-To / References).
       if (viaEmail && messageId) messageIds.push({ orgId: space.orgId, messageId, ticketId: id, commentId, direction: "inbound", createdAt: c.created_at });
-      for (const a of c.attachments ?? []) tally.skip("attachment", { sourceId: a.id ?? null, file, record: p.rec.index }, NOT_YET, `${a.file_name ?? "attachment"} (${a.size ?? "?"} bytes): ${NOT_YET}`);
+      for (const [i, a] of (c.attachments ?? []).entries()) {
+        const at = { sourceId: a.id ?? null, file, record: p.rec.index };
+        const got = ctx.files?.get(attachmentKey(c.id, i));
+        tally.bytes("attachment", a.size ?? 0, got?.ok ? got.size : 0);
+        if (!a.content_url) tally.skip("attachment", at, "no URL in the export");
+        else if (!got) tally.skip("attachment", at, "not fetched");
+        else if (!got.ok) tally.skip("attachment", at, got.reason, got.detail);
+        else {
+          const attachmentId = randomUUID();
+          attachmentRows.push({ orgId: space.orgId, id: attachmentId, ticketId: id, commentId, uploaderId: author.id, filename: got.filename, contentType: got.contentType, sizeBytes: got.size, sha256: got.sha256, storageKey: got.key, createdAt: c.created_at });
+          attachmentPairs.push([a.id ?? attachmentKey(c.id, i), attachmentId]);
+          tally.add("attachment", "imported");
+        }
+      }
       tally.add("comment", "imported");
     }
     const fields = (t.custom_fields ?? []).filter((f) => f.value !== null && f.value !== "");
     audits.push({ ticketId: id, data: {
-      importId: space.importId, source: space.sourceKind, sourceId: t.id, number: numbers.get(t.id)!.number, sourceStatus: t.status, comments: p.comments.length,
+      importId: space.importId, source: space.sourceKind, sourceId: t.id, number: numbers.get(t.id)!.number, sourceStatus: t.status, comments: p.comments.length, attachments: attachmentRows.filter((r) => r.ticketId === id).length,
       // Custom field values are kept with the ticket's history until fields are mapped (issue 17, what is left).
       ...(fields.length ? { sourceCustomFields: fields } : {}),
     } });
@@ -108,9 +122,11 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
   }
   await tx.insert(tickets).values(ticketRows);
   if (commentRows.length) await tx.insert(comments).values(commentRows);
+  if (attachmentRows.length) await tx.insert(attachments).values(attachmentRows);
   if (messageIds.length) await tx.insert(emailMessageIds).values(messageIds).onConflictDoNothing();
   await recordIds(tx, space, "ticket", ticketPairs);
   await recordIds(tx, space, "comment", commentPairs);
+  await recordIds(tx, space, "attachment", attachmentPairs);
   for (const a of audits) await auditImported(tx, ctx.actor, { action: "ticket.imported", entityType: "ticket", entityId: a.ticketId, data: a.data });
 }
 
