@@ -130,6 +130,10 @@ describe("Zendesk import", () => {
     ]);
     const t101 = tickets[0]!;
     expect(t101.tags).toEqual(["fire", "hardware"]);
+    // Tags follow Beacon's rules (a later edit validates them); one that does not fit is kept in the audit event.
+    expect(tickets[3]!.tags).toEqual(["phone", "vip"]);
+    const dropped = await rows<{ data: { sourceTagsDropped?: string[] } }>(org.id, sql`select e.org_id, e.data from audit_events e where e.action = 'ticket.imported' and e.data->>'sourceId' = '106'`);
+    expect(dropped[0]!.data.sourceTagsDropped).toEqual(["needs space"]);
     expect(iso(t101.created_at)).toBe("2024-01-05T10:00:00.000Z");
     expect(iso(t101.resolved_at)).toBe("2024-01-06T15:30:00.000Z");
     expect(iso(t101.first_response_at)).toBe("2024-01-05T10:30:00.000Z");

@@ -5,6 +5,7 @@ import { attachments, comments, tickets, type CommentEmail } from "../../db/sche
 import { emailMessageIds } from "../../db/schema/email";
 import type { Tx } from "../../db/tenant";
 import { renderMarkdown } from "../../markdown/render";
+import { MAX_TAGS, zTag } from "../../tickets/schemas";
 import { cleanMessageId } from "../../email/message-id";
 import { attachmentKey, auditImported, type BatchContext, type BatchRecord } from "../batch";
 import { mappedIds, recordIds } from "../id-map";
@@ -74,12 +75,14 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
     const updatedAt = t.updated_at ?? t.created_at;
     const status = ZENDESK_STATUS[t.status as keyof typeof ZENDESK_STATUS];
     const finished = status === "solved" || status === "closed";
+    const tags = beaconTags(t.tags ?? []);
+    if (tags.dropped.length) tally.note("ticket", `tags Beacon does not take (over ${MAX_TAGS}, or not letters, digits, _ . : -): kept in the audit event`);
     const firstResponse = p.comments.find((c) => c.public && c.author_id && c.author_id !== t.requester_id && people.get(c.author_id)?.role !== "customer");
     if (t.assignee_id && assignee?.role === "customer") tally.note("ticket", "assignee is not an agent in Beacon: left unassigned");
     ticketRows.push({
       orgId: space.orgId, id, number: numbers.get(t.id)!.number, subject: subjectOf(t), requesterId: requester.id,
       assigneeId: assignee && assignee.role !== "customer" ? assignee.id : null, status, priority: zendeskPriority(t.priority),
-      tags: [...new Set((t.tags ?? []).map((x) => x.trim()).filter(Boolean))].slice(0, 100),
+      tags: tags.kept,
       firstResponseAt: firstResponse?.created_at ?? null, resolvedAt: finished ? updatedAt : null, closedAt: status === "closed" ? updatedAt : null,
       createdAt: t.created_at, updatedAt,
     });
@@ -117,6 +120,7 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
       importId: space.importId, source: space.sourceKind, sourceId: t.id, number: numbers.get(t.id)!.number, sourceStatus: t.status, comments: p.comments.length, attachments: attachmentRows.filter((r) => r.ticketId === id).length,
       // Custom field values are kept with the ticket's history until fields are mapped (issue 17, what is left).
       ...(fields.length ? { sourceCustomFields: fields } : {}),
+      ...(tags.dropped.length ? { sourceTagsDropped: tags.dropped } : {}),
     } });
     tally.add("ticket", "imported");
   }
@@ -157,6 +161,18 @@ function dropTicket(ctx: BatchContext, p: Parsed, reason: string): void {
     ctx.tally.skip("comment", { ...at, sourceId: c.id }, "its ticket was skipped");
     for (const a of c.attachments ?? []) ctx.tally.skip("attachment", { ...at, sourceId: a.id ?? null }, "its ticket was skipped");
   }
+}
+
+/** The source's tags under Beacon's tag rules (the ones a later edit of the ticket validates), and the ones that do not fit. */
+function beaconTags(source: string[]): { kept: string[]; dropped: string[] } {
+  const kept = new Set<string>();
+  const dropped: string[] = [];
+  for (const raw of source) {
+    const r = zTag.safeParse(raw);
+    if (r.success && (kept.has(r.data) || kept.size < MAX_TAGS)) kept.add(r.data);
+    else dropped.push(raw.slice(0, 100));
+  }
+  return { kept: [...kept].sort(), dropped };
 }
 
 function subjectOf(t: ZendeskTicket): string {
