@@ -125,7 +125,7 @@ describe("Zendesk import", () => {
       [102, "Password reset", "open", "normal", "erin@initech.example", null],
       [103, "Old ticket from a deleted user", "closed", "low", "zendesk-user-8888@import.invalid", "ada@acme.example"],
       [106, "On hold question", "on_hold", "high", "zendesk-user-9102@import.invalid", "bob@acme.example"],
-      [107, "Pending reply", "pending", "normal", "carol@globex.example", "ada@acme.example"],
+      [107, `Pending reply ${"\u{1F600}".repeat(186)}`, "pending", "normal", "carol@globex.example", "ada@acme.example"],
       [120, "From the incremental export", "new", "normal", "frank@example.org", null],
     ]);
     const t101 = tickets[0]!;
@@ -148,6 +148,10 @@ describe("Zendesk import", () => {
     expect(comments.filter((c) => c.number === 101).map((c) => [c.author, c.internal, c.channel])).toEqual([
       ["carol@globex.example", false, "email"], ["bob@acme.example", true, "web"], ["bob@acme.example", false, "web"], ["carol@globex.example", false, "web"],
     ]);
+    // A NUL in the source (PostgreSQL text cannot hold one) is dropped, not the ticket.
+    expect(comments.find((c) => c.number === 102)?.body).toBe("I cannot log in");
+    // A subject is cut at 200 characters, never inside one.
+    expect(Array.from(tickets[4]!.subject)).toHaveLength(200);
     expect(comments.find((c) => c.number === 120)?.body).toBe("No comments list here; the description is the first message.");
     // Source HTML is never trusted: the body is rendered (and sanitized) as Beacon renders any comment.
     const scripted = comments.find((c) => c.body.includes("alert(1)"))!;
@@ -223,7 +227,7 @@ describe("Zendesk import", () => {
     expect(r.counts.ticket!.notes).toMatchObject({ "number taken in Beacon: given the next free number": 1 });
     const nums = await rows<{ number: number; subject: string }>(org.id, sql`select org_id, number, subject from tickets order by number`);
     expect(nums.map((n) => [n.number, n.subject])).toEqual([
-      [101, "Printer on fire"], [102, "already here"], [103, "Old ticket from a deleted user"], [106, "On hold question"], [107, "Pending reply"], [120, "From the incremental export"], [121, "Password reset"],
+      [101, "Printer on fire"], [102, "already here"], [103, "Old ticket from a deleted user"], [106, "On hold question"], [107, `Pending reply ${"\u{1F600}".repeat(186)}`], [120, "From the incremental export"], [121, "Password reset"],
     ]);
   });
 

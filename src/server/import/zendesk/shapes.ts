@@ -6,6 +6,9 @@ import type { TicketPriority, TicketStatus } from "../../db/schema/enums";
 // account JSON export one per line with the ticket's comments inside). Only what Beacon keeps is
 // checked; everything else is ignored, so a field Zendesk adds later breaks nothing.
 
+/** PostgreSQL text cannot hold NUL; exports carry it now and then (binary pasted into a comment). */
+export const clean = (s: string) => s.replaceAll("\u0000", "");
+
 /** Zendesk ids are integers; some tools write them as strings. Kept as text in import_id_map. */
 const ZId = z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]).transform(String);
 const ZTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
@@ -23,7 +26,7 @@ export type ZendeskUser = z.output<typeof ZZendeskUser>;
 
 export const ZZendeskOrganization = z.object({
   id: ZId,
-  name: z.string().trim().min(1).max(255),
+  name: z.string().transform(clean).pipe(z.string().trim().min(1).max(255)),
   domain_names: z.array(z.string().trim().toLowerCase().max(253)).nullish(),
   notes: z.string().nullish(),
   details: z.string().nullish(),

@@ -6,7 +6,7 @@ import type { Role } from "../../db/schema/enums";
 import type { Tx } from "../../db/tenant";
 import { auditImported, firstOfEach, type BatchContext, type BatchRecord } from "../batch";
 import { mappedIds, recordIds } from "../id-map";
-import { describeIssues, ZZendeskOrganization, ZZendeskUser, type ZendeskUser } from "./shapes";
+import { clean, describeIssues, ZZendeskOrganization, ZZendeskUser, type ZendeskUser } from "./shapes";
 
 const EMAIL = /^[^\s@<>,;"]{1,200}@[^\s@<>,;"]{1,200}\.[^\s@<>,;"]{2,}$/;
 
@@ -32,7 +32,7 @@ export async function writeOrganizations(tx: Tx, ctx: BatchContext, recs: BatchR
   if (!fresh.length) return;
   const inserted = await tx
     .insert(customerOrgs)
-    .values(fresh.map(({ value: o }) => ({ orgId: space.orgId, name: o.name, notes: [o.details, o.notes].filter(Boolean).join("\n\n"), createdAt: o.created_at ?? undefined })))
+    .values(fresh.map(({ value: o }) => ({ orgId: space.orgId, name: o.name, notes: clean([o.details, o.notes].filter(Boolean).join("\n\n")), createdAt: o.created_at ?? undefined })))
     .onConflictDoNothing()
     .returning({ id: customerOrgs.id, name: customerOrgs.name });
   const byName = new Map(inserted.map((r) => [r.name.toLowerCase(), { id: r.id, fresh: true }]));
@@ -79,7 +79,7 @@ export async function writeUsers(tx: Tx, ctx: BatchContext, recs: BatchRecord[])
     const email = u.email && EMAIL.test(u.email) ? u.email.toLowerCase() : null;
     if (!email) tally.note("user", "no usable email: given a placeholder address");
     const role: Role = u.role === "end-user" ? "customer" : "agent";
-    return { sourceId: u.id, email: email ?? placeholderEmail(u.id), name: (u.name || email?.split("@")[0] || `Zendesk user ${u.id}`).slice(0, 200), role, createdAt: u.created_at ?? undefined, blockedAt: u.suspended ? (u.updated_at ?? new Date()) : null };
+    return { sourceId: u.id, email: email ?? placeholderEmail(u.id), name: Array.from(clean(u.name ?? "").trim() || email?.split("@")[0] || `Zendesk user ${u.id}`).slice(0, 200).join(""), role, createdAt: u.created_at ?? undefined, blockedAt: u.suspended ? (u.updated_at ?? new Date()) : null };
   });
   const made = await insertUsers(tx, ctx, rows, "user.imported");
   for (const r of rows) tally.add("user", made.get(r.sourceId)!.fresh ? "imported" : "matched");

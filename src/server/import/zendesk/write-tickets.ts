@@ -10,7 +10,7 @@ import { cleanMessageId } from "../../email/message-id";
 import { attachmentKey, auditImported, type BatchContext, type BatchRecord } from "../batch";
 import { mappedIds, recordIds } from "../id-map";
 import { idOf, resolveUsers } from "./write-people";
-import { describeIssues, ZENDESK_STATUS, zendeskPriority, ZZendeskComment, ZZendeskTicket, type ZendeskComment, type ZendeskTicket } from "./shapes";
+import { clean, describeIssues, ZENDESK_STATUS, zendeskPriority, ZZendeskComment, ZZendeskTicket, type ZendeskComment, type ZendeskTicket } from "./shapes";
 
 const MAX_TICKET_NUMBER = 2_147_483_647;
 
@@ -91,7 +91,7 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
     for (const c of p.comments) {
       const commentId = randomUUID();
       const author = (c.author_id && people.get(c.author_id)) || requester;
-      const body = (c.plain_body ?? c.body ?? "").trim() || "(no text)";
+      const body = clean(c.plain_body ?? c.body ?? "").trim() || "(no text)";
       const messageId = cleanMessageId(c.metadata?.system?.message_id);
       const viaEmail = c.via?.channel === "email";
       const email: CommentEmail | null = viaEmail ? { from: c.via?.source?.from?.address ?? "", to: c.via?.source?.to?.address ? [c.via.source.to.address] : [], cc: [], messageId } : null;
@@ -176,8 +176,9 @@ function beaconTags(source: string[]): { kept: string[]; dropped: string[] } {
 }
 
 function subjectOf(t: ZendeskTicket): string {
-  const text = (t.subject ?? t.raw_subject ?? t.description?.split("\n")[0] ?? "").replace(/\s+/g, " ").trim();
-  return text.slice(0, 200) || "(no subject)";
+  const text = clean(t.subject ?? t.raw_subject ?? t.description?.split("\n")[0] ?? "").replace(/\s+/g, " ").trim();
+  // varchar(200) counts characters: cut by code point, never inside a surrogate pair.
+  return Array.from(text).slice(0, 200).join("") || "(no subject)";
 }
 
 /**
