@@ -87,7 +87,7 @@ const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOS
 type Snapshot = Record<string, number>;
 const snapshot = async (orgId: string): Promise<Snapshot> => {
   const out: Snapshot = {};
-  for (const t of ["tickets", "comments", "users", "customer_orgs", "customer_org_domains", "email_message_ids", "import_id_map", "audit_events"]) out[t] = await count(orgId, t);
+  for (const t of ["tickets", "comments", "ticket_fields", "users", "customer_orgs", "customer_org_domains", "email_message_ids", "import_id_map", "audit_events"]) out[t] = await count(orgId, t);
   return out;
 };
 
@@ -101,6 +101,7 @@ describe("Zendesk import", () => {
     expect(r.finished).toBe(true);
 
     expect(r.counts.organization).toMatchObject({ source: 3, imported: 2, skipped: { "malformed: name": 1 } });
+    expect(r.counts.ticket_field).toMatchObject({ source: 4, imported: 2, skipped: { "a Zendesk system field (imported into Beacon's own columns)": 1, "a field type Beacon does not have": 1 } });
     expect(r.counts.user).toMatchObject({ source: 7, imported: 6, skipped: { "malformed: id": 1 } });
     expect(r.counts.user!.notes).toEqual({ "no usable email: given a placeholder address": 1, "named by tickets but not in the export: placeholder created": 1 });
     expect(r.counts.ticket).toMatchObject({ source: 10, imported: 6, existing: 0, skipped: { "deleted in Zendesk": 1, "not valid JSON": 1, "malformed: status": 1, "no requester": 1 } });
@@ -128,6 +129,14 @@ describe("Zendesk import", () => {
       [107, `Pending reply ${"\u{1F600}".repeat(186)}`, "pending", "normal", "carol@globex.example", "ada@acme.example"],
       [120, "From the incremental export", "new", "normal", "frank@example.org", null],
     ]);
+    // Custom fields: Zendesk's become Beacon fields keyed zendesk_<id>; values are checked by Beacon's rules,
+    // and one no field takes (an unknown option, a field the export does not define) is kept in the audit event.
+    const custom = await rows<{ number: number; custom_fields: Record<string, unknown> }>(org.id, sql`select org_id, number, custom_fields from tickets where number in (101, 107) order by number`);
+    expect(custom.map((c) => c.custom_fields)).toEqual([{ zendesk_360001: "emea" }, { zendesk_360002: 25 }]);
+    const fieldDefs = await rows<{ key: string; type: string; options: string[] }>(org.id, sql`select org_id, key, type, options from ticket_fields order by key`);
+    expect(fieldDefs.map((f) => [f.key, f.type, f.options])).toEqual([["zendesk_360001", "dropdown", ["emea", "apac"]], ["zendesk_360002", "integer", []]]);
+    const kept = await rows<{ data: { sourceCustomFields?: unknown } }>(org.id, sql`select e.org_id, e.data from audit_events e where e.action = 'ticket.imported' and e.data->>'sourceId' = '107'`);
+    expect(kept[0]!.data.sourceCustomFields).toEqual([{ id: "360001", value: "mars" }, { id: "360009", value: "orphan" }]);
     const t101 = tickets[0]!;
     expect(t101.tags).toEqual(["fire", "hardware"]);
     // Tags follow Beacon's rules (a later edit validates them); one that does not fit is kept in the audit event.
@@ -170,7 +179,7 @@ describe("Zendesk import", () => {
     expect(domains.map((d) => [d.domain, d.name])).toEqual([["globex-mail.example", "Globex Corporation"], ["globex.example", "Globex Corporation"]]);
 
     const audit = await rows<{ action: string; n: string }>(org.id, sql`select org_id, action, count(*)::text as n from audit_events where action like '%.imported' group by org_id, action order by action`);
-    expect(Object.fromEntries(audit.map((a) => [a.action, Number(a.n)]))).toEqual({ "customer_org.imported": 2, "ticket.imported": 6, "user.imported": 7 });
+    expect(Object.fromEntries(audit.map((a) => [a.action, Number(a.n)]))).toEqual({ "customer_org.imported": 2, "ticket.imported": 6, "ticket_field.imported": 2, "user.imported": 7 });
     // History is not recomputed: no SLA policy was applied, no SLA check scheduled.
     expect(await count(org.id, "sla_events")).toBe(0);
     expect(await count(org.id, "sla_checks")).toBe(0);
@@ -194,14 +203,15 @@ describe("Zendesk import", () => {
     expect(again.counts.comment).toMatchObject({ imported: 0, existing: 12 });
     expect(again.counts.user).toMatchObject({ imported: 0, existing: 6 });
     expect(again.counts.organization).toMatchObject({ imported: 0, existing: 2 });
+    expect(again.counts.ticket_field).toMatchObject({ imported: 0, existing: 2 });
   });
 
   it("interrupted after a batch and resumed, it ends with the same rows and counts as a run that was never stopped", async () => {
     const whole = await createOrg();
     const ref = await importInto(whole.id, FIXTURE, { batchSize: 2 });
     const org = await createOrg();
-    // 8 batches of 2: the organizations (2), the users (4), then the first two of tickets: mid-tickets.
-    const part = await importInto(org.id, FIXTURE, { batchSize: 2, maxBatches: 8 });
+    // 10 batches of 2: the ticket fields (2), the organizations (2), the users (4), then the first two of tickets: mid-tickets.
+    const part = await importInto(org.id, FIXTURE, { batchSize: 2, maxBatches: 10 });
     expect(part.finished).toBe(false);
     const mid = await loadImport(org.id, part.importId);
     expect(mid.state).toBe("running");

@@ -8,6 +8,7 @@ import { readRecords, type SourceRecord } from "../read-records";
 import { zendeskPasses, type SourcePass, type ZendeskType } from "./source-files";
 import { idOf, writeOrganizations, writeUsers } from "./write-people";
 import { writeTickets } from "./write-tickets";
+import { writeTicketFields } from "./write-fields";
 import { discardUnusedFiles, fetchTicketFiles } from "./ticket-files";
 
 export const DEFAULT_BATCH_SIZE = 200;
@@ -26,6 +27,7 @@ export type ZendeskImportOptions = {
 };
 
 const WRITERS: Record<ZendeskType, (tx: Tx, ctx: BatchContext, recs: BatchRecord[]) => Promise<void>> = {
+  ticket_field: writeTicketFields,
   organization: writeOrganizations,
   user: writeUsers,
   ticket: writeTickets,

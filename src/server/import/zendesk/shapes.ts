@@ -34,6 +34,15 @@ export const ZZendeskOrganization = z.object({
 });
 export type ZendeskOrganization = z.output<typeof ZZendeskOrganization>;
 
+export const ZZendeskTicketField = z.object({
+  id: ZId,
+  type: z.string().max(50),
+  title: z.string().transform(clean).pipe(z.string().trim().min(1).max(1000)),
+  position: z.number().int().nullish(),
+  custom_field_options: z.array(z.object({ name: z.string().nullish(), value: z.string() })).nullish(),
+});
+export type ZendeskTicketField = z.output<typeof ZZendeskTicketField>;
+
 export const ZZendeskAttachment = z.object({
   id: ZId.nullish(),
   file_name: z.string().max(1000).nullish(),

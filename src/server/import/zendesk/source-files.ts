@@ -2,8 +2,9 @@ import "server-only";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 
-/** The record types of a Zendesk export, in the order they are imported (tickets name users, users name organizations). */
+/** The record types of a Zendesk export, in the order they are imported (tickets name fields and users). */
 export const ZENDESK_TYPES = [
+  { type: "ticket_field", key: "ticket_fields" },
   { type: "organization", key: "organizations" },
   { type: "user", key: "users" },
   { type: "ticket", key: "tickets" },
@@ -32,7 +33,7 @@ export async function zendeskPasses(input: string): Promise<{ passes: SourcePass
     for (const file of files) {
       const name = path.basename(file).toLowerCase();
       if (!JSON_EXT.test(name)) {
-        if (type === "organization") ignored.push(path.relative(base, file));
+        if (type === ZENDESK_TYPES[0].type) ignored.push(path.relative(base, file));
         continue;
       }
       const named = ZENDESK_TYPES.find((t) => name.startsWith(t.key));

@@ -10,6 +10,7 @@ import { cleanMessageId } from "../../email/message-id";
 import { attachmentKey, auditImported, type BatchContext, type BatchRecord } from "../batch";
 import { mappedIds, recordIds } from "../id-map";
 import { idOf, resolveUsers } from "./write-people";
+import { fieldDefsFor, ticketFieldValues } from "./write-fields";
 import { clean, describeIssues, ZENDESK_STATUS, zendeskPriority, ZZendeskComment, ZZendeskTicket, type ZendeskComment, type ZendeskTicket } from "./shapes";
 
 const MAX_TICKET_NUMBER = 2_147_483_647;
@@ -57,6 +58,7 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
     return false;
   });
   if (!writable.length) return;
+  const defs = await fieldDefsFor(tx, ctx, writable.map((p) => p.value));
   const numbers = await allocateNumbers(tx, space.orgId, writable.map((p) => p.value.id));
 
   const ticketRows: (typeof tickets.$inferInsert)[] = [];
@@ -75,6 +77,7 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
     const updatedAt = t.updated_at ?? t.created_at;
     const status = ZENDESK_STATUS[t.status as keyof typeof ZENDESK_STATUS];
     const finished = status === "solved" || status === "closed";
+    const fields = ticketFieldValues(ctx, t, defs);
     const tags = beaconTags(t.tags ?? []);
     if (tags.dropped.length) tally.note("ticket", `tags Beacon does not take (over ${MAX_TAGS}, or not letters, digits, _ . : -): kept in the audit event`);
     const firstResponse = p.comments.find((c) => c.public && c.author_id && c.author_id !== t.requester_id && people.get(c.author_id)?.role !== "customer");
@@ -82,7 +85,7 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
     ticketRows.push({
       orgId: space.orgId, id, number: numbers.get(t.id)!.number, subject: subjectOf(t), requesterId: requester.id,
       assigneeId: assignee && assignee.role !== "customer" ? assignee.id : null, status, priority: zendeskPriority(t.priority),
-      tags: tags.kept,
+      tags: tags.kept, customFields: fields.values,
       firstResponseAt: firstResponse?.created_at ?? null, resolvedAt: finished ? updatedAt : null, closedAt: status === "closed" ? updatedAt : null,
       createdAt: t.created_at, updatedAt,
     });
@@ -115,11 +118,10 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
       }
       tally.add("comment", "imported");
     }
-    const fields = (t.custom_fields ?? []).filter((f) => f.value !== null && f.value !== "");
     audits.push({ ticketId: id, data: {
       importId: space.importId, source: space.sourceKind, sourceId: t.id, number: numbers.get(t.id)!.number, sourceStatus: t.status, comments: p.comments.length, attachments: attachmentRows.filter((r) => r.ticketId === id).length,
-      // Custom field values are kept with the ticket's history until fields are mapped (issue 17, what is left).
-      ...(fields.length ? { sourceCustomFields: fields } : {}),
+      // Values no Beacon field takes are kept with the ticket's history, so nothing of the source is lost.
+      ...(fields.leftOver.length ? { sourceCustomFields: fields.leftOver } : {}),
       ...(tags.dropped.length ? { sourceTagsDropped: tags.dropped } : {}),
     } });
     tally.add("ticket", "imported");
