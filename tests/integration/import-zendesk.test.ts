@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { storage } from "../../src/server/attachments/configured-storage";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { importIdMap, imports } from "../../src/server/db/schema/imports";
+import { verifyChain } from "../../src/server/audit/verify-chain";
 import { createImport, loadImport } from "../../src/server/import/import-run";
 import { runZendeskImport } from "../../src/server/import/zendesk/import-zendesk";
 import { db } from "../../src/server/db/client";
@@ -180,6 +181,10 @@ describe("Zendesk import", () => {
 
     const audit = await rows<{ action: string; n: string }>(org.id, sql`select org_id, action, count(*)::text as n from audit_events where action like '%.imported' group by org_id, action order by action`);
     expect(Object.fromEntries(audit.map((a) => [a.action, Number(a.n)]))).toEqual({ "customer_org.imported": 2, "ticket.imported": 6, "ticket_field.imported": 2, "user.imported": 7 });
+    // The imported events are links of the org's audit chain like any other: it still verifies.
+    const chain = await withTenant(org.id, (tx) => verifyChain(tx, org.id));
+    expect(chain).toMatchObject({ valid: true, firstBrokenSeq: null });
+    expect(chain.checked).toBeGreaterThanOrEqual(17);
     // History is not recomputed: no SLA policy was applied, no SLA check scheduled.
     expect(await count(org.id, "sla_events")).toBe(0);
     expect(await count(org.id, "sla_checks")).toBe(0);
