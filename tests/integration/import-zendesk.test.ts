@@ -193,6 +193,8 @@ describe("Zendesk import", () => {
     // ... where a ticket opened the ordinary way queues its notification (the probe sees a send).
     await newTicket(world.customer, { subject: "after the import" });
     expect(await jobsOf(org.id)).toBeGreaterThan(jobsBefore);
+    // The chain's head is where the import left it: an ordinary write after it extends a valid chain.
+    expect(await withTenant(org.id, (tx) => verifyChain(tx, org.id))).toMatchObject({ valid: true, checked: chain.checked + 1 });
     const done = await loadImport(org.id, r.importId);
     expect(done).toMatchObject({ state: "done", counts: r.counts });
   });

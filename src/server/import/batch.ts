@@ -1,6 +1,5 @@
 import "server-only";
-import { sql } from "drizzle-orm";
-import { auditAppendCtes, type AuditActor, type AuditInput } from "../audit/record-audit";
+import { appendAuditEvents, type AuditActor, type AuditInput } from "../audit/record-audit";
 import type { Tx } from "../db/tenant";
 import type { IdSpace } from "./id-map";
 import type { Tally } from "./import-run";
@@ -20,11 +19,12 @@ export type BatchContext = { space: IdSpace; tally: Tally; actor: AuditActor; fi
 export const attachmentKey = (commentId: string, i: number) => `${commentId}/${i}`;
 
 /**
- * The audit event of an imported record ("ticket.imported", "user.imported" …), appended without
- * telling open pages (recordAudit's live publish): an import is not a change anyone is watching.
+ * The audit events of a batch's imported records ("ticket.imported", "user.imported" …), appended
+ * in one statement (appendAuditEvents) and without telling open pages (recordAudit's live
+ * publish): an import is not a change anyone is watching.
  */
-export async function auditImported(tx: Tx, actor: AuditActor, input: AuditInput): Promise<void> {
-  await tx.execute(sql`with ${auditAppendCtes(actor, input)} select 1 from audit_append`);
+export async function auditImported(tx: Tx, actor: AuditActor, inputs: AuditInput[]): Promise<void> {
+  await appendAuditEvents(tx, actor, inputs);
 }
 
 /** The first record of each source id in the batch; later copies are skipped as duplicates (the report says so). */

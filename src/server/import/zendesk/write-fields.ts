@@ -3,6 +3,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { ticketFields, type FieldType } from "../../db/schema/workspace";
 import type { CustomFieldValues } from "../../db/schema/tickets";
 import type { Tx } from "../../db/tenant";
+import type { AuditInput } from "../../audit/record-audit";
 import { valueSchema } from "../../fields/custom-values";
 import { MAX_FIELDS, MAX_OPTIONS } from "../../fields/schemas";
 import { auditImported, firstOfEach, type BatchContext, type BatchRecord } from "../batch";
@@ -65,11 +66,13 @@ export async function writeTicketFields(tx: Tx, ctx: BatchContext, recs: BatchRe
       byKey.set(r.key, { id: r.id, fresh: false });
     }
   }
+  const audits: AuditInput[] = [];
   for (const r of rows) {
     const hit = byKey.get(r.key)!;
     tally.add("ticket_field", hit.fresh ? "imported" : "matched");
-    if (hit.fresh) await auditImported(tx, ctx.actor, { action: "ticket_field.imported", entityType: "ticket_field", entityId: hit.id, data: { importId: space.importId, source: space.sourceKind, sourceId: r.sourceId, key: r.key, type: r.type } });
+    if (hit.fresh) audits.push({ action: "ticket_field.imported", entityType: "ticket_field", entityId: hit.id, data: { importId: space.importId, source: space.sourceKind, sourceId: r.sourceId, key: r.key, type: r.type } });
   }
+  await auditImported(tx, ctx.actor, audits);
   await recordIds(tx, space, "ticket_field", rows.map((r) => [r.sourceId, byKey.get(r.key)!.id] as const));
 }
 

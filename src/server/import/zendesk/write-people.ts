@@ -4,6 +4,7 @@ import { customerOrgDomains, customerOrgs } from "../../db/schema/customers";
 import { users } from "../../db/schema/users";
 import type { Role } from "../../db/schema/enums";
 import type { Tx } from "../../db/tenant";
+import type { AuditInput } from "../../audit/record-audit";
 import { auditImported, firstOfEach, type BatchContext, type BatchRecord } from "../batch";
 import { mappedIds, recordIds } from "../id-map";
 import { clean, describeIssues, ZZendeskOrganization, ZZendeskUser, type ZendeskUser } from "./shapes";
@@ -44,15 +45,15 @@ export async function writeOrganizations(tx: Tx, ctx: BatchContext, recs: BatchR
   }
   const pairs: [string, string][] = [];
   const domains: { orgId: string; domain: string; customerOrgId: string }[] = [];
+  const audits: AuditInput[] = [];
   for (const { value: o } of fresh) {
     const hit = byName.get(o.name.toLowerCase())!;
     pairs.push([o.id, hit.id]);
     tally.add("organization", hit.fresh ? "imported" : "matched");
     for (const d of o.domain_names ?? []) if (d) domains.push({ orgId: space.orgId, domain: d, customerOrgId: hit.id });
-    if (hit.fresh) {
-      await auditImported(tx, ctx.actor, { action: "customer_org.imported", entityType: "customer_org", entityId: hit.id, data: { importId: space.importId, source: space.sourceKind, sourceId: o.id, name: o.name } });
-    }
+    if (hit.fresh) audits.push({ action: "customer_org.imported", entityType: "customer_org", entityId: hit.id, data: { importId: space.importId, source: space.sourceKind, sourceId: o.id, name: o.name } });
   }
+  await auditImported(tx, ctx.actor, audits);
   // A domain another company already has stays with it (one domain, one company).
   if (domains.length) await tx.insert(customerOrgDomains).values(domains).onConflictDoNothing();
   await recordIds(tx, space, "organization", pairs);
@@ -105,14 +106,16 @@ async function insertUsers(tx: Tx, ctx: BatchContext, rows: NewUser[], action: s
     for (const r of found) byEmail.set(r.email.toLowerCase(), { id: r.id, role: r.role, fresh: false });
   }
   const seen = new Set<string>();
+  const audits: AuditInput[] = [];
   for (const r of rows) {
     const hit = byEmail.get(r.email.toLowerCase())!;
     // Two source users with one email: the first is imported, the second matched to it.
     const fresh = hit.fresh && !seen.has(hit.id);
     seen.add(hit.id);
     out.set(r.sourceId, { ...hit, fresh });
-    if (fresh) await auditImported(tx, ctx.actor, { action, entityType: "user", entityId: hit.id, data: { importId: space.importId, source: space.sourceKind, sourceId: r.sourceId, role: r.role } });
+    if (fresh) audits.push({ action, entityType: "user", entityId: hit.id, data: { importId: space.importId, source: space.sourceKind, sourceId: r.sourceId, role: r.role } });
   }
+  await auditImported(tx, ctx.actor, audits);
   await recordIds(tx, space, "user", rows.map((r) => [r.sourceId, out.get(r.sourceId)!.id] as const));
   return out;
 }

@@ -133,7 +133,7 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
   await recordIds(tx, space, "ticket", ticketPairs);
   await recordIds(tx, space, "comment", commentPairs);
   await recordIds(tx, space, "attachment", attachmentPairs);
-  for (const a of audits) await auditImported(tx, ctx.actor, { action: "ticket.imported", entityType: "ticket", entityId: a.ticketId, data: a.data });
+  await auditImported(tx, ctx.actor, audits.map((a) => ({ action: "ticket.imported", entityType: "ticket", entityId: a.ticketId, data: a.data })));
 }
 
 /** The ticket's valid comments in time order; without a comments list (the incremental export), its description is the first comment. */
