@@ -88,7 +88,7 @@ const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOS
 type Snapshot = Record<string, number>;
 const snapshot = async (orgId: string): Promise<Snapshot> => {
   const out: Snapshot = {};
-  for (const t of ["tickets", "comments", "ticket_fields", "users", "customer_orgs", "customer_org_domains", "email_message_ids", "import_id_map", "audit_events"]) out[t] = await count(orgId, t);
+  for (const t of ["tickets", "comments", "ticket_fields", "groups", "group_members", "users", "customer_orgs", "customer_org_domains", "email_message_ids", "import_id_map", "audit_events"]) out[t] = await count(orgId, t);
   return out;
 };
 
@@ -102,6 +102,8 @@ describe("Zendesk import", () => {
     expect(r.finished).toBe(true);
 
     expect(r.counts.organization).toMatchObject({ source: 3, imported: 2, skipped: { "malformed: name": 1 } });
+    expect(r.counts.group).toMatchObject({ source: 2, imported: 1, skipped: { "deleted in Zendesk": 1 } });
+    expect(r.counts.group_membership).toMatchObject({ source: 3, imported: 1, skipped: { "its user is not an agent in Beacon": 1, "its group was not imported": 1 } });
     expect(r.counts.ticket_field).toMatchObject({ source: 4, imported: 2, skipped: { "a Zendesk system field (imported into Beacon's own columns)": 1, "a field type Beacon does not have": 1 } });
     expect(r.counts.user).toMatchObject({ source: 7, imported: 6, skipped: { "malformed: id": 1 } });
     expect(r.counts.user!.notes).toEqual({ "no usable email: given a placeholder address": 1, "named by tickets but not in the export: placeholder created": 1 });
@@ -138,6 +140,11 @@ describe("Zendesk import", () => {
     expect(fieldDefs.map((f) => [f.key, f.type, f.options])).toEqual([["zendesk_360001", "dropdown", ["emea", "apac"]], ["zendesk_360002", "integer", []]]);
     const kept = await rows<{ data: { sourceCustomFields?: unknown } }>(org.id, sql`select e.org_id, e.data from audit_events e where e.action = 'ticket.imported' and e.data->>'sourceId' = '107'`);
     expect(kept[0]!.data.sourceCustomFields).toEqual([{ id: "360001", value: "mars" }, { id: "360009", value: "orphan" }]);
+    // Teams: the ticket keeps its Zendesk group, whose agent members came along.
+    const team = await rows<{ number: number; name: string | null; members: string[] }>(org.id, sql`
+      select t.org_id, t.number, g.name, array(select u.email from group_members m join users u on u.org_id = m.org_id and u.id = m.user_id where m.org_id = g.org_id and m.group_id = g.id) as members
+      from tickets t left join groups g on g.org_id = t.org_id and g.id = t.group_id where t.number in (101, 102) order by t.number`);
+    expect(team.map((t) => [t.number, t.name, t.members])).toEqual([[101, "Hardware", ["bob@acme.example"]], [102, null, []]]);
     const t101 = tickets[0]!;
     expect(t101.tags).toEqual(["fire", "hardware"]);
     // Tags follow Beacon's rules (a later edit validates them); one that does not fit is kept in the audit event.
@@ -180,7 +187,7 @@ describe("Zendesk import", () => {
     expect(domains.map((d) => [d.domain, d.name])).toEqual([["globex-mail.example", "Globex Corporation"], ["globex.example", "Globex Corporation"]]);
 
     const audit = await rows<{ action: string; n: string }>(org.id, sql`select org_id, action, count(*)::text as n from audit_events where action like '%.imported' group by org_id, action order by action`);
-    expect(Object.fromEntries(audit.map((a) => [a.action, Number(a.n)]))).toEqual({ "customer_org.imported": 2, "ticket.imported": 6, "ticket_field.imported": 2, "user.imported": 7 });
+    expect(Object.fromEntries(audit.map((a) => [a.action, Number(a.n)]))).toEqual({ "customer_org.imported": 2, "group.imported": 1, "ticket.imported": 6, "ticket_field.imported": 2, "user.imported": 7 });
     // The imported events are links of the org's audit chain like any other: it still verifies.
     const chain = await withTenant(org.id, (tx) => verifyChain(tx, org.id));
     expect(chain).toMatchObject({ valid: true, firstBrokenSeq: null });
@@ -217,8 +224,8 @@ describe("Zendesk import", () => {
     const whole = await createOrg();
     const ref = await importInto(whole.id, FIXTURE, { batchSize: 2 });
     const org = await createOrg();
-    // 10 batches of 2: the ticket fields (2), the organizations (2), the users (4), then the first two of tickets: mid-tickets.
-    const part = await importInto(org.id, FIXTURE, { batchSize: 2, maxBatches: 10 });
+    // 13 batches of 2: ticket fields (2), groups (1), organizations (2), users (4), memberships (2), then 2 of tickets: mid-tickets.
+    const part = await importInto(org.id, FIXTURE, { batchSize: 2, maxBatches: 13 });
     expect(part.finished).toBe(false);
     const mid = await loadImport(org.id, part.importId);
     expect(mid.state).toBe("running");

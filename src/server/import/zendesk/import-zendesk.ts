@@ -9,6 +9,7 @@ import { zendeskPasses, type SourcePass, type ZendeskType } from "./source-files
 import { idOf, writeOrganizations, writeUsers } from "./write-people";
 import { writeTickets } from "./write-tickets";
 import { writeTicketFields } from "./write-fields";
+import { writeGroupMemberships, writeGroups } from "./write-groups";
 import { discardUnusedFiles, fetchTicketFiles } from "./ticket-files";
 
 export const DEFAULT_BATCH_SIZE = 200;
@@ -28,8 +29,10 @@ export type ZendeskImportOptions = {
 
 const WRITERS: Record<ZendeskType, (tx: Tx, ctx: BatchContext, recs: BatchRecord[]) => Promise<void>> = {
   ticket_field: writeTicketFields,
+  group: writeGroups,
   organization: writeOrganizations,
   user: writeUsers,
+  group_membership: writeGroupMemberships,
   ticket: writeTickets,
 };
 

@@ -43,6 +43,14 @@ export const ZZendeskTicketField = z.object({
 });
 export type ZendeskTicketField = z.output<typeof ZZendeskTicketField>;
 
+export const ZZendeskGroup = z.object({
+  id: ZId,
+  name: z.string().transform(clean).pipe(z.string().trim().min(1).max(100)),
+  deleted: z.boolean().nullish(),
+});
+
+export const ZZendeskGroupMembership = z.object({ id: ZId, user_id: ZId, group_id: ZId });
+
 export const ZZendeskAttachment = z.object({
   id: ZId.nullish(),
   file_name: z.string().max(1000).nullish(),
@@ -80,6 +88,7 @@ export const ZZendeskTicket = z.object({
   requester_id: ZId.nullish(),
   submitter_id: ZId.nullish(),
   assignee_id: ZId.nullish(),
+  group_id: ZId.nullish(),
   tags: z.array(z.string()).nullish(),
   custom_fields: z.array(z.object({ id: ZId, value: z.unknown() })).nullish(),
   created_at: ZTime,

@@ -2,11 +2,13 @@ import "server-only";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 
-/** The record types of a Zendesk export, in the order they are imported (tickets name fields and users). */
+/** The record types of a Zendesk export, in the order they are imported (tickets name fields, groups and users; memberships name groups and users). */
 export const ZENDESK_TYPES = [
   { type: "ticket_field", key: "ticket_fields" },
+  { type: "group", key: "groups" },
   { type: "organization", key: "organizations" },
   { type: "user", key: "users" },
+  { type: "group_membership", key: "group_memberships" },
   { type: "ticket", key: "tickets" },
 ] as const;
 export type ZendeskType = (typeof ZENDESK_TYPES)[number]["type"];

@@ -59,6 +59,7 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
   });
   if (!writable.length) return;
   const defs = await fieldDefsFor(tx, ctx, writable.map((p) => p.value));
+  const teams = await mappedIds(tx, space, "group", writable.flatMap((p) => (p.value.group_id ? [p.value.group_id] : [])));
   const numbers = await allocateNumbers(tx, space.orgId, writable.map((p) => p.value.id));
 
   const ticketRows: (typeof tickets.$inferInsert)[] = [];
@@ -82,9 +83,10 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
     if (tags.dropped.length) tally.note("ticket", `tags Beacon does not take (over ${MAX_TAGS}, or not letters, digits, _ . : -): kept in the audit event`);
     const firstResponse = p.comments.find((c) => c.public && c.author_id && c.author_id !== t.requester_id && people.get(c.author_id)?.role !== "customer");
     if (t.assignee_id && assignee?.role === "customer") tally.note("ticket", "assignee is not an agent in Beacon: left unassigned");
+    if (t.group_id && !teams.has(t.group_id)) tally.note("ticket", "group not in the export: left without a group");
     ticketRows.push({
       orgId: space.orgId, id, number: numbers.get(t.id)!.number, subject: subjectOf(t), requesterId: requester.id,
-      assigneeId: assignee && assignee.role !== "customer" ? assignee.id : null, status, priority: zendeskPriority(t.priority),
+      assigneeId: assignee && assignee.role !== "customer" ? assignee.id : null, groupId: (t.group_id && teams.get(t.group_id)) || null, status, priority: zendeskPriority(t.priority),
       tags: tags.kept, customFields: fields.values,
       firstResponseAt: firstResponse?.created_at ?? null, resolvedAt: finished ? updatedAt : null, closedAt: status === "closed" ? updatedAt : null,
       createdAt: t.created_at, updatedAt,
