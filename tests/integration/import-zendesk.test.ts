@@ -88,7 +88,7 @@ const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOS
 type Snapshot = Record<string, number>;
 const snapshot = async (orgId: string): Promise<Snapshot> => {
   const out: Snapshot = {};
-  for (const t of ["tickets", "comments", "ticket_fields", "groups", "group_members", "users", "customer_orgs", "customer_org_domains", "email_message_ids", "import_id_map", "audit_events"]) out[t] = await count(orgId, t);
+  for (const t of ["tickets", "comments", "ticket_ccs", "ticket_fields", "groups", "group_members", "users", "customer_orgs", "customer_org_domains", "email_message_ids", "import_id_map", "audit_events"]) out[t] = await count(orgId, t);
   return out;
 };
 
@@ -175,6 +175,9 @@ describe("Zendesk import", () => {
     expect(scripted.body_html).not.toContain("<script");
     expect(scripted.body_html).toContain("<strong>Soon</strong>");
 
+    // CCs keep receiving the conversation, except the requester and people the export had no address for.
+    const ccs = await rows<{ email: string; number: number }>(org.id, sql`select c.org_id, c.email, t.number from ticket_ccs c join tickets t on t.org_id = c.org_id and t.id = c.ticket_id`);
+    expect(ccs.map((c) => [c.number, c.email])).toEqual([[101, "erin@initech.example"]]);
     // A reply to the imported email thread finds the ticket by its Message-ID.
     const mids = await rows<{ message_id: string; number: number }>(org.id, sql`select m.org_id, m.message_id, t.number from email_message_ids m join tickets t on t.org_id = m.org_id and t.id = m.ticket_id`);
     expect(mids.map((m) => [m.message_id, m.number])).toEqual([["CAF=abc123@mail.globex.example", 101]]);

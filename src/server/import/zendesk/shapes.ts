@@ -89,6 +89,9 @@ export const ZZendeskTicket = z.object({
   submitter_id: ZId.nullish(),
   assignee_id: ZId.nullish(),
   group_id: ZId.nullish(),
+  /** Who is copied on the ticket's mail (email_cc_ids; accounts before CCs and followers had collaborator_ids). */
+  email_cc_ids: z.array(ZId).nullish(),
+  collaborator_ids: z.array(ZId).nullish(),
   tags: z.array(z.string()).nullish(),
   custom_fields: z.array(z.object({ id: ZId, value: z.unknown() })).nullish(),
   created_at: ZTime,

@@ -12,7 +12,8 @@ import { clean, describeIssues, ZZendeskOrganization, ZZendeskUser, type Zendesk
 const EMAIL = /^[^\s@<>,;"]{1,200}@[^\s@<>,;"]{1,200}\.[^\s@<>,;"]{2,}$/;
 
 /** An address for a person the source knows no email of: unique per source id, and in a TLD that never receives mail. */
-export const placeholderEmail = (sourceId: string) => `zendesk-user-${sourceId}@import.invalid`;
+export const PLACEHOLDER_DOMAIN = "import.invalid";
+export const placeholderEmail = (sourceId: string) => `zendesk-user-${sourceId}@${PLACEHOLDER_DOMAIN}`;
 
 /**
  * Zendesk organizations become customer companies with their email domains. A company with the

@@ -2,14 +2,16 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { attachments, comments, tickets, type CommentEmail } from "../../db/schema/tickets";
-import { emailMessageIds } from "../../db/schema/email";
+import { emailMessageIds, ticketCcs } from "../../db/schema/email";
+import { users } from "../../db/schema/users";
+import { MAX_TICKET_CCS } from "../../email/ticket-ccs";
 import type { Tx } from "../../db/tenant";
 import { renderMarkdown } from "../../markdown/render";
 import { MAX_TAGS, zTag } from "../../tickets/schemas";
 import { cleanMessageId } from "../../email/message-id";
 import { attachmentKey, auditImported, type BatchContext, type BatchRecord } from "../batch";
 import { mappedIds, recordIds } from "../id-map";
-import { idOf, resolveUsers } from "./write-people";
+import { idOf, PLACEHOLDER_DOMAIN, resolveUsers } from "./write-people";
 import { fieldDefsFor, ticketFieldValues } from "./write-fields";
 import { clean, describeIssues, ZENDESK_STATUS, zendeskPriority, ZZendeskComment, ZZendeskTicket, type ZendeskComment, type ZendeskTicket } from "./shapes";
 
@@ -51,7 +53,7 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
   const fresh = parsed.filter((p) => !known.has(p.value.id));
   if (!fresh.length) return;
 
-  const people = await resolveUsers(tx, ctx, fresh.flatMap((p) => [p.value.requester_id, p.value.submitter_id, p.value.assignee_id, ...p.comments.map((c) => c.author_id)]).filter((id): id is string => !!id));
+  const people = await resolveUsers(tx, ctx, fresh.flatMap((p) => [p.value.requester_id, p.value.submitter_id, p.value.assignee_id, ...p.comments.map((c) => c.author_id), ...ccIds(p.value)]).filter((id): id is string => !!id));
   const writable = fresh.filter((p) => {
     if (p.value.requester_id && people.has(p.value.requester_id)) return true;
     dropTicket(ctx, p, "no requester");
@@ -60,11 +62,13 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
   if (!writable.length) return;
   const defs = await fieldDefsFor(tx, ctx, writable.map((p) => p.value));
   const teams = await mappedIds(tx, space, "group", writable.flatMap((p) => (p.value.group_id ? [p.value.group_id] : [])));
+  const emails = await mailableEmails(tx, space.orgId, writable.flatMap((p) => ccIds(p.value).flatMap((id) => (people.has(id) ? [people.get(id)!.id] : []))));
   const numbers = await allocateNumbers(tx, space.orgId, writable.map((p) => p.value.id));
 
   const ticketRows: (typeof tickets.$inferInsert)[] = [];
   const commentRows: (typeof comments.$inferInsert)[] = [];
   const messageIds: (typeof emailMessageIds.$inferInsert)[] = [];
+  const ccRows: (typeof ticketCcs.$inferInsert)[] = [];
   const ticketPairs: [string, string][] = [];
   const commentPairs: [string, string][] = [];
   const attachmentRows: (typeof attachments.$inferInsert)[] = [];
@@ -92,6 +96,12 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
       createdAt: t.created_at, updatedAt,
     });
     ticketPairs.push([t.id, id]);
+    const ccs = [...new Set(ccIds(t).flatMap((z) => {
+      const email = people.has(z) ? emails.get(people.get(z)!.id) : undefined;
+      return email && people.get(z)!.id !== requester.id ? [email] : [];
+    }))];
+    if (ccs.length > MAX_TICKET_CCS) tally.note("ticket", `more than ${MAX_TICKET_CCS} CCs: the first ${MAX_TICKET_CCS} kept`);
+    for (const email of ccs.slice(0, MAX_TICKET_CCS)) ccRows.push({ orgId: space.orgId, ticketId: id, email, createdAt: t.created_at });
     if (!numbers.get(t.id)!.kept) tally.note("ticket", "number taken in Beacon: given the next free number");
     for (const c of p.comments) {
       const commentId = randomUUID();
@@ -131,6 +141,7 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
   await tx.insert(tickets).values(ticketRows);
   if (commentRows.length) await tx.insert(comments).values(commentRows);
   if (attachmentRows.length) await tx.insert(attachments).values(attachmentRows);
+  if (ccRows.length) await tx.insert(ticketCcs).values(ccRows).onConflictDoNothing();
   if (messageIds.length) await tx.insert(emailMessageIds).values(messageIds).onConflictDoNothing();
   await recordIds(tx, space, "ticket", ticketPairs);
   await recordIds(tx, space, "comment", commentPairs);
@@ -155,6 +166,15 @@ function ticketComments(ctx: BatchContext, p: Parsed): ZendeskComment[] {
   }
   for (const c of out) ctx.tally.source("attachment", c.attachments?.length ?? 0);
   return out.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+}
+
+const ccIds = (t: ZendeskTicket) => [...new Set([...(t.email_cc_ids ?? []), ...(t.collaborator_ids ?? [])])];
+
+/** The addresses of users that can receive mail (not the placeholders of users the export had no email for). */
+async function mailableEmails(tx: Tx, orgId: string, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await tx.select({ id: users.id, email: users.email }).from(users).where(and(eq(users.orgId, orgId), inArray(users.id, [...new Set(ids)])));
+  return new Map(rows.filter((r) => !r.email.endsWith(`@${PLACEHOLDER_DOMAIN}`)).map((r) => [r.id, r.email.toLowerCase()]));
 }
 
 /** A ticket not written, with its comments and their attachments: each counted as skipped, so the report adds up. */
