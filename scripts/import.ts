@@ -5,13 +5,15 @@
 // the last committed batch; run again without --resume, it writes nothing that is already there.
 // Nothing is sent during an import: no emails, notifications, triggers or webhooks.
 // Exit codes: 0 done, 1 failure, 2 usage, 3 no such org or import.
+import { statSync } from "node:fs";
+import path from "node:path";
 import { sql } from "drizzle-orm";
 import { boot } from "./lib/boot";
 import { parseCli, usageError } from "./lib/cli";
 import { AppError } from "../src/server/core/errors";
 import { closeDb } from "../src/server/db/client";
 import { unsafeWithSystem } from "../src/server/db/tenant";
-import { createImport, finishImport } from "../src/server/import/import-run";
+import { createImport, finishImport, loadImport } from "../src/server/import/import-run";
 import { formatCheckReport } from "../src/server/import/check-report";
 import { DEFAULT_BATCH_SIZE, runZendeskImport } from "../src/server/import/zendesk/import-zendesk";
 
@@ -28,6 +30,9 @@ if (!parsed.values.org) usageError(USAGE, "--org is required");
 const batchSize = parsed.values["batch-size"] === undefined ? DEFAULT_BATCH_SIZE : Number(parsed.values["batch-size"]);
 if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) usageError(USAGE, "--batch-size must be an integer from 1 to 5000");
 
+// A path that is not there is the operator's typo: refused before an import is recorded.
+if (!statSync(input, { throwIfNoEntry: false })) usageError(USAGE, `no such file or directory: ${input}`);
+
 const booted = await boot({ quiet: true });
 let code = 0;
 let importId: string | undefined;
@@ -40,7 +45,12 @@ try {
     console.error(`no org with slug ${parsed.values.org}`);
     code = 3;
   } else {
-    importId = parsed.values.resume ?? (await createImport(orgId, { sourceKind: "zendesk", source: input, createdBy: null })).id;
+    importId = parsed.values.resume ?? (await createImport(orgId, { sourceKind: "zendesk", source: path.resolve(input), createdBy: null })).id;
+    if (parsed.values.resume) {
+      // The checkpoint counts records per file name: resuming over another export would skip records it never read.
+      const earlier = await loadImport(orgId, importId);
+      if (earlier.source !== path.resolve(input)) console.error(`warning: import ${importId} was started on ${earlier.source}; resuming on ${path.resolve(input)}`);
+    }
     if (!parsed.values.json) console.error(`import ${importId}${parsed.values.resume ? " (resumed)" : ""}: ${input} into ${parsed.values.org}`);
     const r = await runZendeskImport({
       orgId, importId, input, batchSize,

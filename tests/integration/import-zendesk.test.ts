@@ -327,6 +327,7 @@ describe("npm run import", () => {
     expect(await count(org.id, "tickets")).toBe(6);
     expect((await cli(["zendesk", FIXTURE, "--org", "no-such-org"])).code).toBe(3);
     expect((await cli(["freshdesk", FIXTURE, "--org", org.slug])).code).toBe(2);
+    expect((await cli(["zendesk", path.join(FIXTURE, "nope"), "--org", org.slug])).code).toBe(2);
   }, 90_000);
 
   it("killed with SIGKILL mid-import and resumed with --resume, it ends where an uninterrupted import does", async () => {
