@@ -8,6 +8,8 @@ import { fetchAttachment, type FetchedFile } from "../fetch-attachment";
 import { mappedIds, type IdSpace } from "../id-map";
 import { ZZendeskComment, ZZendeskTicket } from "./shapes";
 
+const DOWNLOADS_AT_ONCE = 4;
+
 /**
  * Fetches the attachments of a batch's tickets that are not imported yet, before the batch's
  * transaction (a download never holds one open). What the write does not use (its ticket turned
@@ -29,7 +31,12 @@ export async function fetchTicketFiles(space: IdSpace, recs: BatchRecord[]): Pro
   const out = new Map<string, FetchedFile>();
   if (!wanted.length) return out;
   const known = await withTenant(space.orgId, (tx) => mappedIds(tx, space, "ticket", wanted.map((w) => w.ticketId)));
-  for (const w of wanted) if (!known.has(w.ticketId)) out.set(w.key, await fetchAttachment(space.orgId, w.url, w.name));
+  // A few at a time: downloads wait on the network, not on this process.
+  const queue = wanted.filter((w) => !known.has(w.ticketId));
+  const worker = async () => {
+    for (let w = queue.shift(); w; w = queue.shift()) out.set(w.key, await fetchAttachment(space.orgId, w.url, w.name));
+  };
+  await Promise.all(Array.from({ length: DOWNLOADS_AT_ONCE }, worker));
   return out;
 }
 
