@@ -45,3 +45,16 @@ BEGIN
       'CREATE POLICY system_access ON %I FOR ALL TO beacon_system USING (current_user = ''beacon_system'') WITH CHECK (current_user = ''beacon_system'')', t);
   END LOOP;
 END $$;
+--> statement-breakpoint
+-- An import writes each ticket's search vector with the ticket (subject, then every public comment,
+-- as a subject change recomputes it) and marks its batch's transaction 'import', so the comments it
+-- inserts do not each update their ticket a second time (decision 053).
+CREATE OR REPLACE FUNCTION comments_feed_ticket_search() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT NEW.internal AND NEW.id::text IS DISTINCT FROM current_setting('beacon.ticket_search_fed', true)
+     AND current_setting('beacon.ticket_search_fed', true) IS DISTINCT FROM 'import' THEN
+    UPDATE tickets SET search_vector = coalesce(search_vector, ''::tsvector) || NEW.search_vector
+      WHERE org_id = NEW.org_id AND id = NEW.ticket_id;
+  END IF;
+  RETURN NULL;
+END $$;

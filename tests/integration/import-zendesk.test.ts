@@ -175,6 +175,13 @@ describe("Zendesk import", () => {
     expect(scripted.body_html).not.toContain("<script");
     expect(scripted.body_html).toContain("<strong>Soon</strong>");
 
+    // Search finds an imported ticket by its subject and its public comments, never by an internal note.
+    const found = async (q: string) =>
+      (await rows<{ number: number }>(org.id, sql`select org_id, number from tickets where search_vector @@ plainto_tsquery('english', ${q}) order by number`)).map((t) => t.number);
+    expect(await found("printer")).toEqual([101]);
+    expect(await found("sent someone over")).toEqual([101]);
+    expect(await found("dispatching facilities")).toEqual([]);
+    expect(await found("vendor")).toEqual([]);
     // CCs keep receiving the conversation, except the requester and people the export had no address for.
     const ccs = await rows<{ email: string; number: number }>(org.id, sql`select c.org_id, c.email, t.number from ticket_ccs c join tickets t on t.org_id = c.org_id and t.id = c.ticket_id`);
     expect(ccs.map((c) => [c.number, c.email])).toEqual([[101, "erin@initech.example"]]);
