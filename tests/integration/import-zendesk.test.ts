@@ -214,6 +214,12 @@ describe("Zendesk import", () => {
     expect(await withTenant(org.id, (tx) => verifyChain(tx, org.id))).toMatchObject({ valid: true, checked: chain.checked + 1 });
     const done = await loadImport(org.id, r.importId);
     expect(done).toMatchObject({ state: "done", counts: r.counts });
+    // The check report reads the first tickets back and compares them with the source field by field:
+    // what differs is what the report must show (a null subject, tags Beacon refuses, a cut subject, refused files).
+    expect(done.report.ticketSample).toHaveLength(6);
+    const differences = done.report.ticketSample!.flatMap((t) => Object.entries(t.compared!).filter(([, c]) => !c.equal).map(([f]) => `${t.sourceId} ${f}`));
+    expect(differences.sort()).toEqual(["106 subject", "106 tags", "107 attachments", "107 subject"]);
+    expect(done.report.ticketSample!.find((t) => t.sourceId === "101")!.compared!.comments).toEqual({ source: 4, beacon: 4, equal: true });
   });
 
   it("a second import of the same export writes nothing twice and says what was already there", async () => {
@@ -330,6 +336,7 @@ describe("npm run import", () => {
     expect(r.stdout).toMatch(/^ticket\s+10\s+6\s+0\s+0\s+4$/m);
     expect(r.stdout).toContain("skipped 1: deleted in Zendesk");
     expect(r.stdout).toContain("skipped 1: refused by the outbound guard");
+    expect(r.stdout).toContain("Sample: 6 tickets compared field by field, 4 differences:");
     expect(r.stdout).toContain(`bytes: 52434927 in the source, ${PICTURE.length} stored`);
     expect(await count(org.id, "tickets")).toBe(6);
     expect((await cli(["zendesk", FIXTURE, "--org", "no-such-org"])).code).toBe(3);

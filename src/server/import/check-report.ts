@@ -15,6 +15,11 @@ export function formatCheckReport(counts: ImportCounts, report: ImportReport, ig
     for (const [what, n] of Object.entries(c.notes ?? {})) lines.push(`    note ${n}: ${what}`);
   }
   if (ignoredFiles.length) lines.push(`Files not read (not JSON): ${ignoredFiles.join(", ")}`);
+  const sample = (report.ticketSample ?? []).filter((t) => t.compared);
+  if (sample.length) {
+    const diffs = sample.flatMap((t) => Object.entries(t.compared!).filter(([, c]) => !c.equal).map(([field, c]) => `  ticket ${t.sourceId}: ${field}: source ${JSON.stringify(c.source)}, Beacon ${JSON.stringify(c.beacon)}`));
+    lines.push(`Sample: ${sample.length} tickets compared field by field, ${diffs.length} differences${diffs.length ? ":" : ""}`, ...diffs);
+  }
   if (report.skippedSample.length) {
     lines.push(`Skipped records (first ${report.skippedSample.length}):`);
     for (const s of report.skippedSample) lines.push(`  ${s.file} record ${s.record}: ${s.type} ${s.sourceId ?? "(no id)"}: ${s.reason}`);

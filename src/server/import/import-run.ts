@@ -27,9 +27,9 @@ export async function markRunning(orgId: string, id: string): Promise<void> {
   await withTenant(orgId, (tx) => tx.update(imports).set({ state: "running", error: null, updatedAt: new Date() }).where(and(eq(imports.orgId, orgId), eq(imports.id, id))));
 }
 
-export async function finishImport(orgId: string, id: string, state: "done" | "failed", error: string | null = null): Promise<void> {
+export async function finishImport(orgId: string, id: string, state: "done" | "failed", error: string | null = null, report?: ImportReport): Promise<void> {
   await withTenant(orgId, (tx) =>
-    tx.update(imports).set({ state, error, updatedAt: new Date(), finishedAt: state === "done" ? new Date() : null }).where(and(eq(imports.orgId, orgId), eq(imports.id, id))),
+    tx.update(imports).set({ state, error, updatedAt: new Date(), finishedAt: state === "done" ? new Date() : null, ...(report ? { report } : {}) }).where(and(eq(imports.orgId, orgId), eq(imports.id, id))),
   );
 }
 

@@ -29,7 +29,18 @@ export type ImportCounts = Record<string, ImportKindCounts>;
 /** Where a resumed run starts: per input file, how many of its records are committed. */
 export type ImportCheckpoint = { files: Record<string, number> };
 /** What the check report adds to the counts: a bounded sample of the skipped records, with why. */
-export type ImportReport = { skippedSample: { type: string; sourceId: string | null; file: string; record: number; reason: string }[] };
+/** A sampled ticket: what the source said, and (once the run has finished) what Beacon holds, field by field. */
+export type ImportSampleTicket = {
+  sourceId: string;
+  ticketId: string;
+  source: Record<string, unknown>;
+  compared?: Record<string, { source: unknown; beacon: unknown; equal: boolean }>;
+};
+export type ImportReport = {
+  skippedSample: { type: string; sourceId: string | null; file: string; record: number; reason: string }[];
+  /** The first tickets imported, compared field by field with what was written when the run ends. */
+  ticketSample?: ImportSampleTicket[];
+};
 
 /** One import run of one org: its source, where it stands, and what it did. */
 export const imports = pgTable(

@@ -11,6 +11,7 @@ import { writeTickets } from "./write-tickets";
 import { writeTicketFields } from "./write-fields";
 import { writeGroupMemberships, writeGroups } from "./write-groups";
 import { discardUnusedFiles, fetchTicketFiles } from "./ticket-files";
+import { compareTicketSample } from "./ticket-sample";
 
 export const DEFAULT_BATCH_SIZE = 200;
 
@@ -115,6 +116,8 @@ export async function runZendeskImport(opts: ZendeskImportOptions): Promise<Impo
       if (opts.maxBatches && batches >= opts.maxBatches) return { finished: false, counts, report, ignoredFiles: ignored };
     }
   }
-  await finishImport(orgId, importId, "done");
+  // The check report's field-by-field comparison reads the sampled tickets as they are now.
+  report = { ...report, ticketSample: await compareTicketSample(orgId, report) };
+  await finishImport(orgId, importId, "done", null, report);
   return { finished: true, counts, report, ignoredFiles: ignored };
 }

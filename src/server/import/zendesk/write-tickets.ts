@@ -14,6 +14,7 @@ import { attachmentKey, auditImported, type BatchContext, type BatchRecord } fro
 import { mappedIds, recordIds } from "../id-map";
 import { idOf, PLACEHOLDER_DOMAIN, resolveUsers } from "./write-people";
 import { fieldDefsFor, ticketFieldValues } from "./write-fields";
+import { sampleTicket } from "./ticket-sample";
 import { clean, describeIssues, ZENDESK_STATUS, zendeskPriority, ZZendeskComment, ZZendeskTicket, type ZendeskComment, type ZendeskTicket } from "./shapes";
 
 const MAX_TICKET_NUMBER = 2_147_483_647;
@@ -139,6 +140,7 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
       ...(fields.leftOver.length ? { sourceCustomFields: fields.leftOver } : {}),
       ...(tags.dropped.length ? { sourceTagsDropped: tags.dropped } : {}),
     } });
+    sampleTicket(tally, t, p.comments, id);
     tally.add("ticket", "imported");
   }
   // The tickets carry their comments' text already: the comment trigger is told not to add it again (drizzle/0026).
