@@ -285,14 +285,17 @@ describe("Zendesk import", () => {
   it("a file that stops being JSON, or holds no records, is reported, not a crash", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "zendesk-bad-"));
     writeFileSync(path.join(dir, "users.json"), '[{"id": 1, "name": "Ok", "email": "ok@example.test", "role": "end-user"}, {"id": 2, "name": ');
-    writeFileSync(path.join(dir, "tickets.ndjson"), 'not json at all\n{"id": 5, "status": "open", "created_at": "2024-01-01T00:00:00Z", "requester_id": 1, "subject": "fine"}\n[1, 2]\n');
+    // Year 0 passes the shape check but not PostgreSQL: the batch is retried record by record and only that ticket is skipped.
+    writeFileSync(path.join(dir, "tickets.ndjson"), 'not json at all\n{"id": 5, "status": "open", "created_at": "2024-01-01T00:00:00Z", "requester_id": 1, "subject": "fine"}\n[1, 2]\n' +
+      '{"id": 6, "status": "open", "created_at": "0000-01-01T00:00:00Z", "requester_id": 1, "subject": "year zero"}\n');
     writeFileSync(path.join(dir, "README.txt"), "not an export file");
     const org = await createOrg();
     const r = await importInto(org.id, dir);
     expect(r.finished).toBe(true);
     expect(r.ignoredFiles).toEqual(["README.txt"]);
     expect(r.counts.user).toMatchObject({ source: 2, imported: 1, skipped: { "not valid JSON": 1 } });
-    expect(r.counts.ticket).toMatchObject({ source: 3, imported: 1, skipped: { "not valid JSON": 1, "malformed: record": 1 } });
+    expect(r.counts.ticket).toMatchObject({ source: 4, imported: 1, skipped: { "not valid JSON": 1, "malformed: record": 1, "could not be written": 1 } });
+    expect(r.report.skippedSample.find((x) => x.type === "ticket" && x.sourceId === "6")?.reason).toMatch(/out of range/);
     expect(r.report.skippedSample.find((s) => s.type === "user")?.reason).toMatch(/not valid JSON after record 1/);
   });
 

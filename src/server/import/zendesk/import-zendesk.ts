@@ -55,8 +55,10 @@ export async function runZendeskImport(opts: ZendeskImportOptions): Promise<Impo
   const size = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   const ctxBase = { space: { orgId, sourceKind: "zendesk" as const, importId }, actor: { orgId, actorId: imp.createdBy, requestId: `import-${importId}` } };
 
-  // Commits records [from, to) of a pass. A batch the database refuses (a record no check
-  // foresaw) is retried record by record, and the one that still fails is skipped with why.
+  // Commits records [from, to) of a pass. A batch the database refuses for its data (a record no
+  // check foresaw) is retried record by record, and the one that still fails is skipped with why.
+  // Anything else (a lost connection, a second run) stops the import, to be resumed: skipping then
+  // would lose records that are fine.
   const commit = async (pass: SourcePass, recs: SourceRecord[], from: number, to: number): Promise<void> => {
     const file = pass.name;
     const attempt = async (part: SourceRecord[], a: number, b: number, failed?: string) => {
@@ -78,15 +80,15 @@ export async function runZendeskImport(opts: ZendeskImportOptions): Promise<Impo
       try {
         await attempt(recs, from, to);
       } catch (err) {
-        if (err instanceof AppError) throw err;
+        if (!isDataError(err)) throw err;
         let at = from;
         for (const [i, r] of recs.entries()) {
           const end = i === recs.length - 1 ? to : r.index + 1;
           try {
             await attempt([r], at, end);
           } catch (one) {
-            if (one instanceof AppError) throw one;
-            await attempt([r], at, end, one instanceof Error ? one.message.split("\n")[0]!.slice(0, 300) : String(one));
+            if (!isDataError(one)) throw one;
+            await attempt([r], at, end, dataErrorMessage(one));
           }
           at = end;
         }
@@ -120,4 +122,21 @@ export async function runZendeskImport(opts: ZendeskImportOptions): Promise<Impo
   report = { ...report, ticketSample: await compareTicketSample(orgId, report) };
   await finishImport(orgId, importId, "done", null, report);
   return { finished: true, counts, report, ignoredFiles: ignored };
+}
+
+/** PostgreSQL's own words (not drizzle's wrapper, which quotes the whole statement and its parameters). */
+function dataErrorMessage(err: unknown): string {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (typeof (e as { code?: unknown }).code === "string" && e instanceof Error) return e.message.slice(0, 300);
+  }
+  return "the database refused the record";
+}
+
+/** The database refused the data itself (SQLSTATE class 22 data exception or 23 constraint violation), wherever drizzle wrapped it. */
+function isDataError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code)) return true;
+  }
+  return false;
 }
