@@ -6,7 +6,7 @@ import { crc32, deflateSync } from "node:zlib";
 import { buffer } from "node:stream/consumers";
 import os from "node:os";
 import path from "node:path";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { storage } from "../../src/server/attachments/configured-storage";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
@@ -324,6 +324,11 @@ describe("Zendesk import", () => {
     await expect(
       withTenant(b.id, (tx) => tx.insert(importIdMap).values({ orgId: a.id, sourceKind: "zendesk", sourceType: "ticket", sourceId: "999", beaconId: ra.importId })),
     ).rejects.toMatchObject({ cause: { code: "42501" } });
+    await expect(withTenant(b.id, (tx) => tx.insert(imports).values({ orgId: a.id, sourceKind: "zendesk", source: "sneaky" }))).rejects.toMatchObject({ cause: { code: "42501" } });
+    // An update aimed at A's import from B's transaction touches nothing.
+    const moved = await withTenant(b.id, (tx) => tx.update(imports).set({ state: "failed" }).where(eq(imports.id, ra.importId)).returning());
+    expect(moved).toEqual([]);
+    expect((await loadImport(a.id, ra.importId)).state).toBe("done");
   });
 });
 
