@@ -33,14 +33,18 @@ if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) usageErro
 // A path that is not there is the operator's typo: refused before an import is recorded.
 if (!statSync(input, { throwIfNoEntry: false })) usageError(USAGE, `no such file or directory: ${input}`);
 
+/** The operator names the org by slug: the one cross-org lookup; everything after runs in the org's tenant transactions. */
+async function unsafeOrgIdBySlug(slug: string): Promise<string | undefined> {
+  const found = await unsafeWithSystem((tx) => tx.execute<{ id: string }>(sql`select id from orgs where lower(slug) = lower(${slug})`));
+  return found.rows[0]?.id;
+}
+
 const booted = await boot({ quiet: true });
 let code = 0;
 let importId: string | undefined;
 let orgId: string | undefined;
 try {
-  // The operator names the org by slug: the one cross-org lookup; everything after runs in the org's tenant transactions.
-  const found = await unsafeWithSystem((tx) => tx.execute<{ id: string }>(sql`select id from orgs where lower(slug) = lower(${parsed.values.org!})`));
-  orgId = found.rows[0]?.id;
+  orgId = await unsafeOrgIdBySlug(parsed.values.org!);
   if (!orgId) {
     console.error(`no org with slug ${parsed.values.org}`);
     code = 3;
