@@ -13,7 +13,7 @@ const zBody = z
   .refine((s) => s.trim().length > 0, { message: "must not be empty" })
   .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_BODY_BYTES, { message: `must be at most ${MAX_BODY_BYTES} bytes` });
 
-const zTag = z
+export const zTag = z
   .string()
   .trim()
   .toLowerCase()

@@ -13,3 +13,4 @@ export * from "./automation";
 export * from "./idempotency";
 export * from "./workspace";
 export * from "./customers";
+export * from "./imports";

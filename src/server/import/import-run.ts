@@ -1,0 +1,109 @@
+import "server-only";
+import { and, eq, sql } from "drizzle-orm";
+import { imports, type ImportCheckpoint, type ImportCounts, type ImportKindCounts, type ImportReport, type ImportSourceKind } from "../db/schema/imports";
+import type { Tx } from "../db/tenant";
+import { withTenant } from "../db/tenant";
+import { AppError } from "../core/errors";
+
+export type ImportRow = typeof imports.$inferSelect;
+
+/** Skipped records kept in the report with their source id and why (the counts have them all). */
+export const SKIPPED_SAMPLE_MAX = 200;
+
+export async function createImport(orgId: string, input: { sourceKind: ImportSourceKind; source: string; createdBy: string | null }): Promise<ImportRow> {
+  const [row] = await withTenant(orgId, (tx) => tx.insert(imports).values({ orgId, ...input }).returning());
+  return row!;
+}
+
+/** The org's import by id, or 404 (another org's id finds nothing: RLS and the org filter). */
+export async function loadImport(orgId: string, id: string): Promise<ImportRow> {
+  const [row] = await withTenant(orgId, (tx) => tx.select().from(imports).where(and(eq(imports.orgId, orgId), eq(imports.id, id))));
+  if (!row) throw new AppError("not_found", "import not found");
+  return row;
+}
+
+/** A failed import started again is running again (its last error is kept in the log, not on the row). */
+export async function markRunning(orgId: string, id: string): Promise<void> {
+  await withTenant(orgId, (tx) => tx.update(imports).set({ state: "running", error: null, updatedAt: new Date() }).where(and(eq(imports.orgId, orgId), eq(imports.id, id))));
+}
+
+export async function finishImport(orgId: string, id: string, state: "done" | "failed", error: string | null = null, report?: ImportReport): Promise<void> {
+  await withTenant(orgId, (tx) =>
+    tx.update(imports).set({ state, error, updatedAt: new Date(), finishedAt: state === "done" ? new Date() : null, ...(report ? { report } : {}) }).where(and(eq(imports.orgId, orgId), eq(imports.id, id))),
+  );
+}
+
+/**
+ * What one batch adds to the import's counts and report, applied to copies: they become the
+ * import's only when the batch's transaction commits, so a batch that is retried or lost to a
+ * crash is counted once.
+ */
+export class Tally {
+  readonly counts: ImportCounts;
+  readonly report: ImportReport;
+
+  constructor(counts: ImportCounts, report: ImportReport) {
+    this.counts = structuredClone(counts);
+    this.report = structuredClone(report);
+  }
+
+  private kind(type: string): ImportKindCounts {
+    return (this.counts[type] ??= { source: 0, imported: 0, existing: 0, matched: 0, skipped: {} });
+  }
+
+  /** A record read from the source (whatever then becomes of it). */
+  source(type: string, n = 1): void {
+    this.kind(type).source += n;
+  }
+
+  /** Written now; `existing`: mapped by an earlier run; `matched`: an existing Beacon record took it (a user with the same email). */
+  add(type: string, outcome: "imported" | "existing" | "matched", n = 1): void {
+    this.kind(type)[outcome] += n;
+  }
+
+  skip(type: string, at: { sourceId: string | null; file: string; record: number }, reason: string, detail = reason): void {
+    const k = this.kind(type);
+    k.skipped[reason] = (k.skipped[reason] ?? 0) + 1;
+    if (this.report.skippedSample.length < SKIPPED_SAMPLE_MAX) this.report.skippedSample.push({ type, ...at, reason: detail });
+  }
+
+  bytes(type: string, source: number, imported: number): void {
+    const b = (this.kind(type).bytes ??= { source: 0, imported: 0 });
+    b.source += source;
+    b.imported += imported;
+  }
+
+  /** Notes that are not skips: "a placeholder email was given to users without one". */
+  note(type: string, what: string, n = 1): void {
+    const notes = (this.kind(type).notes ??= {});
+    notes[what] = (notes[what] ?? 0) + n;
+  }
+}
+
+/**
+ * Runs one batch's writes and moves the import's checkpoint, counts and report in the same tenant
+ * transaction: after a crash the checkpoint names exactly the records whose writes committed. The
+ * import row is locked first and its checkpoint must still be where this run left it, so two runs
+ * of one import cannot interleave.
+ */
+export async function commitBatch(
+  orgId: string,
+  importId: string,
+  at: { fileKey: string; from: number; to: number },
+  tally: Tally,
+  write: (tx: Tx) => Promise<void>,
+): Promise<void> {
+  await withTenant(orgId, async (tx) => {
+    const locked = await tx.execute<{ done: number | null }>(
+      sql`select (checkpoint->'files'->>${at.fileKey})::int as done from imports where org_id = ${orgId} and id = ${importId} for update`,
+    );
+    if (!locked.rows[0]) throw new AppError("not_found", "import not found");
+    if ((locked.rows[0].done ?? 0) !== at.from) throw new AppError("conflict", "another run of this import moved its checkpoint");
+    await write(tx);
+    const checkpoint = sql`jsonb_set(checkpoint, array['files', ${at.fileKey}::text], ${String(at.to)}::jsonb, true)`;
+    await tx.execute(sql`update imports set checkpoint = ${checkpoint}, counts = ${JSON.stringify(tally.counts)}::jsonb,
+      report = ${JSON.stringify(tally.report)}::jsonb, updated_at = now() where org_id = ${orgId} and id = ${importId}`);
+  });
+}
+
+export type { ImportCheckpoint };

@@ -1,0 +1,114 @@
+import { z } from "zod";
+import type { TicketPriority, TicketStatus } from "../../db/schema/enums";
+
+// The records of Zendesk's exports as the Support API documents them (Users, Organizations,
+// Tickets, Ticket Comments; the incremental export API returns the same objects in pages, the
+// account JSON export one per line with the ticket's comments inside). Only what Beacon keeps is
+// checked; everything else is ignored, so a field Zendesk adds later breaks nothing.
+
+/** PostgreSQL text cannot hold NUL; exports carry it now and then (binary pasted into a comment). */
+export const clean = (s: string) => s.replaceAll("\u0000", "");
+
+/** Zendesk ids are integers; some tools write them as strings. Kept as text in import_id_map. */
+const ZId = z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]).transform(String);
+const ZTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+
+export const ZZendeskUser = z.object({
+  id: ZId,
+  name: z.string().trim().max(1000).nullish(),
+  email: z.string().trim().max(320).nullish(),
+  role: z.enum(["end-user", "agent", "admin"]).default("end-user"),
+  suspended: z.boolean().nullish(),
+  created_at: ZTime.nullish(),
+  updated_at: ZTime.nullish(),
+});
+export type ZendeskUser = z.output<typeof ZZendeskUser>;
+
+export const ZZendeskOrganization = z.object({
+  id: ZId,
+  name: z.string().transform(clean).pipe(z.string().trim().min(1).max(255)),
+  domain_names: z.array(z.string().trim().toLowerCase().max(253)).nullish(),
+  notes: z.string().nullish(),
+  details: z.string().nullish(),
+  created_at: ZTime.nullish(),
+});
+export type ZendeskOrganization = z.output<typeof ZZendeskOrganization>;
+
+export const ZZendeskTicketField = z.object({
+  id: ZId,
+  type: z.string().max(50),
+  title: z.string().transform(clean).pipe(z.string().trim().min(1).max(1000)),
+  position: z.number().int().nullish(),
+  custom_field_options: z.array(z.object({ name: z.string().nullish(), value: z.string() })).nullish(),
+});
+export type ZendeskTicketField = z.output<typeof ZZendeskTicketField>;
+
+export const ZZendeskGroup = z.object({
+  id: ZId,
+  name: z.string().transform(clean).pipe(z.string().trim().min(1).max(100)),
+  deleted: z.boolean().nullish(),
+});
+
+export const ZZendeskGroupMembership = z.object({ id: ZId, user_id: ZId, group_id: ZId });
+
+export const ZZendeskAttachment = z.object({
+  id: ZId.nullish(),
+  file_name: z.string().max(1000).nullish(),
+  content_url: z.string().max(4000).nullish(),
+  content_type: z.string().max(255).nullish(),
+  size: z.number().int().nonnegative().nullish(),
+});
+
+export const ZZendeskComment = z.object({
+  id: ZId,
+  author_id: ZId.nullish(),
+  body: z.string().nullish(),
+  plain_body: z.string().nullish(),
+  public: z.boolean().default(true),
+  created_at: ZTime,
+  attachments: z.array(ZZendeskAttachment).nullish(),
+  via: z
+    .object({
+      channel: z.string().nullish(),
+      source: z.object({ from: z.object({ address: z.string().nullish() }).partial().nullish(), to: z.object({ address: z.string().nullish() }).partial().nullish() }).partial().nullish(),
+    })
+    .partial()
+    .nullish(),
+  metadata: z.object({ system: z.object({ message_id: z.string().nullish() }).partial().nullish() }).partial().nullish(),
+});
+export type ZendeskComment = z.output<typeof ZZendeskComment>;
+
+export const ZZendeskTicket = z.object({
+  id: ZId,
+  subject: z.string().nullish(),
+  raw_subject: z.string().nullish(),
+  description: z.string().nullish(),
+  status: z.enum(["new", "open", "pending", "hold", "solved", "closed", "deleted"]),
+  priority: z.enum(["urgent", "high", "normal", "low"]).nullish(),
+  requester_id: ZId.nullish(),
+  submitter_id: ZId.nullish(),
+  assignee_id: ZId.nullish(),
+  group_id: ZId.nullish(),
+  /** Who is copied on the ticket's mail (email_cc_ids; accounts before CCs and followers had collaborator_ids). */
+  email_cc_ids: z.array(ZId).nullish(),
+  collaborator_ids: z.array(ZId).nullish(),
+  tags: z.array(z.string()).nullish(),
+  custom_fields: z.array(z.object({ id: ZId, value: z.unknown() })).nullish(),
+  created_at: ZTime,
+  updated_at: ZTime.nullish(),
+  /** In the account JSON export; the incremental export leaves comments to the Ticket Comments API. */
+  comments: z.array(z.unknown()).nullish(),
+});
+export type ZendeskTicket = z.output<typeof ZZendeskTicket>;
+
+export const ZENDESK_STATUS: Record<Exclude<ZendeskTicket["status"], "deleted">, TicketStatus> = {
+  new: "new", open: "open", pending: "pending", hold: "on_hold", solved: "solved", closed: "closed",
+};
+export const zendeskPriority = (p: ZendeskTicket["priority"]): TicketPriority => p ?? "normal";
+
+/** "malformed: requester_id" and the full message: the short form is the report's reason, so a thousand bad records are one line. */
+export function describeIssues(err: z.ZodError): { reason: string; detail: string } {
+  const first = err.issues[0];
+  const where = first?.path.length ? first.path.map(String).join(".") : "record";
+  return { reason: `malformed: ${where}`, detail: err.issues.slice(0, 3).map((i) => `${i.path.map(String).join(".") || "record"}: ${i.message}`).join("; ") };
+}
