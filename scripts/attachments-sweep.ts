@@ -7,11 +7,17 @@ import { closeDb } from "../src/server/db/client";
 import { ORPHAN_MIN_AGE_MS, unsafeSweepOrphanUploads } from "../src/server/attachments/sweep-orphans";
 
 const { values } = parseArgs({
-  options: { "dry-run": { type: "boolean", default: false }, "older-than": { type: "string" }, json: { type: "boolean", default: false } },
+  options: {
+    "dry-run": { type: "boolean", default: false },
+    "older-than": { type: "string" },
+    json: { type: "boolean", default: false },
+  },
 });
 const minutes = values["older-than"] === undefined ? ORPHAN_MIN_AGE_MS / 60_000 : Number(values["older-than"]);
 if (!Number.isFinite(minutes) || minutes < 10) {
-  console.error("--older-than takes minutes, at least 10 (an upload younger than that may still be on its way to its commit).");
+  console.error(
+    "--older-than takes minutes, at least 10 (an upload younger than that may still be on its way to its commit).",
+  );
   process.exit(2);
 }
 const booted = await boot({ quiet: true });
@@ -22,7 +28,9 @@ try {
     values.json
       ? JSON.stringify(r)
       : `${r.scanned} stored object(s) scanned, ${r.orphans} orphaned (older than ${minutes} min), ` +
-          (r.dryRun ? "nothing deleted (dry run)" : `${r.deleted} deleted, ${r.tempFilesRemoved} stale temp file(s) removed`),
+          (r.dryRun
+            ? "nothing deleted (dry run)"
+            : `${r.deleted} deleted, ${r.tempFilesRemoved} stale temp file(s) removed`),
   );
 } catch (err) {
   console.error(`attachments:sweep: ${err instanceof Error ? err.message : String(err)}`);

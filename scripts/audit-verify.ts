@@ -19,7 +19,11 @@ try {
   for (const r of results) {
     events += r.checked;
     if (!r.valid) code = 1;
-    console.log(values.json ? JSON.stringify(r) : `${r.valid ? "valid " : "BROKEN"}  ${r.slug.padEnd(24)} checked=${r.checked}${r.valid ? "" : ` firstBrokenSeq=${r.firstBrokenSeq}`}`);
+    console.log(
+      values.json
+        ? JSON.stringify(r)
+        : `${r.valid ? "valid " : "BROKEN"}  ${r.slug.padEnd(24)} checked=${r.checked}${r.valid ? "" : ` firstBrokenSeq=${r.firstBrokenSeq}`}`,
+    );
   }
   const secs = (performance.now() - started) / 1000;
   if (!values.json) console.log(`${results.length} org(s), ${events} events in ${secs.toFixed(2)} s`);

@@ -18,7 +18,8 @@ const { values, positionals } = parseCli(USAGE, {
   strict: true,
   allowPositionals: true,
 });
-if (positionals.length !== 1 || !/^[^\s@]+@[^\s@]+$/.test(positionals[0]!)) usageError(USAGE, "Give exactly one email address.");
+if (positionals.length !== 1 || !/^[^\s@]+@[^\s@]+$/.test(positionals[0]!))
+  usageError(USAGE, "Give exactly one email address.");
 if (values.ip !== undefined && !isIP(values.ip.trim())) usageError(USAGE, `--ip ${values.ip}: not an IP address.`);
 
 setLogger(pino(loggerOptions(), pino.destination(2)));
@@ -28,8 +29,13 @@ try {
   const r = await unlockSignIn({ email: positionals[0]!, orgSlug: values.org, ip: values.ip });
   if (values.json) console.log(JSON.stringify(r));
   else {
-    console.log(`Sign-in unlocked for ${r.email}: ${r.emailIpKeys} email+IP lock(s) cleared${values.ip ? `, ${r.ipKeys} daily IP budget cleared for ${values.ip}` : ""}, ${r.secondFactorKeys} one-time-code lock(s) cleared.`);
-    if (r.accounts.length === 0) console.log(`No account with this email${values.org ? ` in ${values.org}` : ""} (budgets are per email, so any lock was cleared anyway).`);
+    console.log(
+      `Sign-in unlocked for ${r.email}: ${r.emailIpKeys} email+IP lock(s) cleared${values.ip ? `, ${r.ipKeys} daily IP budget cleared for ${values.ip}` : ""}, ${r.secondFactorKeys} one-time-code lock(s) cleared.`,
+    );
+    if (r.accounts.length === 0)
+      console.log(
+        `No account with this email${values.org ? ` in ${values.org}` : ""} (budgets are per email, so any lock was cleared anyway).`,
+      );
     else console.log(`Accounts: ${r.accounts.map((a) => a.orgSlug).join(", ")} (recorded in each org's audit log).`);
   }
 } catch (err) {

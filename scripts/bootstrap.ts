@@ -25,7 +25,8 @@ const args = parseCli(USAGE, {
   allowPositionals: false,
 }).values;
 if (args.reissue !== undefined) {
-  if (args.org || args.admin || args.name || args.slug || args.timezone) usageError(USAGE, "--reissue takes only the org's slug.");
+  if (args.org || args.admin || args.name || args.slug || args.timezone)
+    usageError(USAGE, "--reissue takes only the org's slug.");
   if (!args.reissue.trim()) usageError(USAGE, "--reissue needs the org's slug.");
   await reissue(args.reissue);
 }
@@ -37,8 +38,12 @@ async function reissue(slug: string): Promise<never> {
   try {
     await migrate(true);
     const r = await reissueSetupLink(slug);
-    console.log(`New setup link for ${r.admin.email} of "${r.org.name}" (slug ${r.org.slug}); ${r.revoked} earlier link(s) revoked.`);
-    console.log(`\nOne-time setup link (single use, expires ${r.expiresAt.toISOString()}, in ${SETUP_LINK_HOURS} hours):\n`);
+    console.log(
+      `New setup link for ${r.admin.email} of "${r.org.name}" (slug ${r.org.slug}); ${r.revoked} earlier link(s) revoked.`,
+    );
+    console.log(
+      `\nOne-time setup link (single use, expires ${r.expiresAt.toISOString()}, in ${SETUP_LINK_HOURS} hours):\n`,
+    );
     console.log(`  ${r.setupUrl}\n`);
     console.log("It is shown only now (only its hash is stored).");
   } catch (err) {
@@ -62,13 +67,19 @@ try {
     slug: args.slug,
     timezone: args.timezone,
   });
-  console.log(`Created organization "${r.org.name}" (slug ${r.org.slug}, time zone ${r.org.timezone}) with admin ${r.admin.email}.`);
+  console.log(
+    `Created organization "${r.org.name}" (slug ${r.org.slug}, time zone ${r.org.timezone}) with admin ${r.admin.email}.`,
+  );
   console.log(
     `Default SLA policies: urgent 1h/4h and high 4h/24h around the clock; normal 8h/48h and low 24h/120h in business hours (Mon–Fri 09:00–17:00 ${r.org.timezone}).`,
   );
-  console.log(`\nOne-time setup link for ${r.admin.email} (single use, expires ${r.expiresAt.toISOString()}, in ${SETUP_LINK_HOURS} hours):\n`);
+  console.log(
+    `\nOne-time setup link for ${r.admin.email} (single use, expires ${r.expiresAt.toISOString()}, in ${SETUP_LINK_HOURS} hours):\n`,
+  );
   console.log(`  ${r.setupUrl}\n`);
-  console.log("Open it to choose the admin password. Keep it private: whoever opens it first sets the password. It is shown only now (only its hash is stored).");
+  console.log(
+    "Open it to choose the admin password. Keep it private: whoever opens it first sets the password. It is shown only now (only its hash is stored).",
+  );
 } catch (err) {
   if (err instanceof AppError) {
     const issues = (err.details as { issues?: { path: string; message: string }[] } | undefined)?.issues ?? [];

@@ -24,7 +24,15 @@ import { emailAddresses } from "../src/server/db/schema/email";
 import { orgs } from "../src/server/db/schema/orgs";
 import { users } from "../src/server/db/schema/users";
 import { unsafeWithSystem, withTenant } from "../src/server/db/tenant";
-import { connectMailbox, disconnectMailbox, listMailboxes, updateMailbox, type ConnectMailbox, type MailboxView, type UpdateMailbox } from "../src/server/email/mailboxes";
+import {
+  connectMailbox,
+  disconnectMailbox,
+  listMailboxes,
+  updateMailbox,
+  type ConnectMailbox,
+  type MailboxView,
+  type UpdateMailbox,
+} from "../src/server/email/mailboxes";
 
 const USAGE = `Usage:
   printf '%s\\n' "$PASSWORD" | npm run email -- mailbox add --org <slug> --address <support address> --host <host> [--port 993] [--tls tls|starttls|none] --user <user> [--folder INBOX] [--after mark_seen|move] [--move-to <folder>]
@@ -34,28 +42,47 @@ const USAGE = `Usage:
 
 const parsed = parseCli(USAGE, {
   options: {
-    org: { type: "string" }, id: { type: "string" }, address: { type: "string" }, host: { type: "string" }, port: { type: "string" },
-    tls: { type: "string" }, user: { type: "string" }, folder: { type: "string" }, after: { type: "string" }, "move-to": { type: "string" },
-    enabled: { type: "string" }, "password-stdin": { type: "boolean", default: false }, json: { type: "boolean", default: false },
+    org: { type: "string" },
+    id: { type: "string" },
+    address: { type: "string" },
+    host: { type: "string" },
+    port: { type: "string" },
+    tls: { type: "string" },
+    user: { type: "string" },
+    folder: { type: "string" },
+    after: { type: "string" },
+    "move-to": { type: "string" },
+    enabled: { type: "string" },
+    "password-stdin": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
   },
   strict: true,
   allowPositionals: true,
 });
 const [noun, verb, ...extra] = parsed.positionals;
 const o = parsed.values;
-if (noun !== "mailbox" || !verb || !["add", "list", "update", "remove"].includes(verb) || extra.length) usageError(USAGE, noun ? `unknown command: ${parsed.positionals.join(" ")}` : "no command given");
+if (noun !== "mailbox" || !verb || !["add", "list", "update", "remove"].includes(verb) || extra.length)
+  usageError(USAGE, noun ? `unknown command: ${parsed.positionals.join(" ")}` : "no command given");
 if (!o.org) usageError(USAGE, "--org <slug> is required");
 if ((verb === "update" || verb === "remove") && !o.id) usageError(USAGE, "--id is required");
 
 async function readStdinLine(): Promise<string> {
-  if (process.stdin.isTTY) usageError(USAGE, "pipe the password on stdin (printf '%s\\n' \"$PASSWORD\" | npm run email -- …)");
+  if (process.stdin.isTTY)
+    usageError(USAGE, "pipe the password on stdin (printf '%s\\n' \"$PASSWORD\" | npm run email -- …)");
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString("utf8").split(/\r?\n/)[0] ?? "";
 }
 
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-const bool = (v: string | undefined) => (v === undefined ? undefined : v === "true" ? true : v === "false" ? false : usageError(USAGE, "--enabled takes true or false"));
+const bool = (v: string | undefined) =>
+  v === undefined
+    ? undefined
+    : v === "true"
+      ? true
+      : v === "false"
+        ? false
+        : usageError(USAGE, "--enabled takes true or false");
 const show = (m: MailboxView) =>
   `${m.id}  ${m.username}@${m.host}:${m.port} (${m.tlsMode}) folder ${m.folder} → ${m.address}, ${m.afterImport === "move" ? `move to ${m.moveTo}` : "mark seen"}, ${m.enabled ? "enabled" : "disabled"}; last fetched ${m.lastFetchedAt ?? "never"}${m.lastError ? `; last error (${m.consecutiveFailures} in a row) at ${m.lastErrorAt}: ${m.lastError}` : ""}`;
 
@@ -63,22 +90,46 @@ const booted = await boot({ quiet: true, needSecret: true });
 let code = 0;
 try {
   const admin = await unsafeWithSystem(async (tx) => {
-    const [org] = await tx.select({ id: orgs.id }).from(orgs).where(sql`lower(${orgs.slug}) = lower(${o.org!})`);
+    const [org] = await tx
+      .select({ id: orgs.id })
+      .from(orgs)
+      .where(sql`lower(${orgs.slug}) = lower(${o.org!})`);
     if (!org) return null;
     // The org's longest-standing active admin acts (audited as them).
-    const [u] = await tx.select().from(users)
-      .where(and(eq(users.orgId, org.id), eq(users.role, "admin"), isNull(users.blockedAt), isNotNull(users.passwordHash)))
-      .orderBy(asc(users.createdAt)).limit(1);
+    const [u] = await tx
+      .select()
+      .from(users)
+      .where(
+        and(eq(users.orgId, org.id), eq(users.role, "admin"), isNull(users.blockedAt), isNotNull(users.passwordHash)),
+      )
+      .orderBy(asc(users.createdAt))
+      .limit(1);
     return u ?? null;
   });
   if (!admin) throw new AppError("not_found", `no org "${o.org}" with an active admin`);
-  const principal: Principal = { userId: admin.id, orgId: admin.orgId, role: admin.role, email: admin.email, name: admin.name, mustChangePassword: false, sessionVersion: admin.sessionVersion, via: "session" };
-  const as = <T>(fn: (s: Scope) => Promise<T>) => withTenant(admin.orgId, (tx) => fn({ tx, user: principal, requestId: `cli-${randomUUID()}` }));
-  const common = {
-    host: o.host, port: num(o.port), tlsMode: o.tls as "tls" | undefined, username: o.user, folder: o.folder,
-    afterImport: o.after as "mark_seen" | undefined, moveTo: o["move-to"],
+  const principal: Principal = {
+    userId: admin.id,
+    orgId: admin.orgId,
+    role: admin.role,
+    email: admin.email,
+    name: admin.name,
+    mustChangePassword: false,
+    sessionVersion: admin.sessionVersion,
+    via: "session",
   };
-  const defined = <T extends Record<string, unknown>>(x: T) => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const as = <T>(fn: (s: Scope) => Promise<T>) =>
+    withTenant(admin.orgId, (tx) => fn({ tx, user: principal, requestId: `cli-${randomUUID()}` }));
+  const common = {
+    host: o.host,
+    port: num(o.port),
+    tlsMode: o.tls as "tls" | undefined,
+    username: o.user,
+    folder: o.folder,
+    afterImport: o.after as "mark_seen" | undefined,
+    moveTo: o["move-to"],
+  };
+  const defined = <T extends Record<string, unknown>>(x: T) =>
+    Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Partial<T>;
 
   if (verb === "list") {
     const { data } = await as(listMailboxes);
@@ -86,12 +137,29 @@ try {
     else console.log(data.length ? data.map(show).join("\n") : "no mailboxes connected");
   } else if (verb === "add") {
     if (!o.address) usageError(USAGE, "--address <support address> is required");
-    const addressId = await withTenant(admin.orgId, async (tx) =>
-      (await tx.select({ id: emailAddresses.id }).from(emailAddresses).where(and(eq(emailAddresses.orgId, admin.orgId), sql`lower(${emailAddresses.address}) = lower(${o.address!})`)))[0]?.id);
-    if (!addressId) throw new AppError("validation_failed", `address: ${o.address} is not a support address of this org`);
+    const addressId = await withTenant(
+      admin.orgId,
+      async (tx) =>
+        (
+          await tx
+            .select({ id: emailAddresses.id })
+            .from(emailAddresses)
+            .where(
+              and(eq(emailAddresses.orgId, admin.orgId), sql`lower(${emailAddresses.address}) = lower(${o.address!})`),
+            )
+        )[0]?.id,
+    );
+    if (!addressId)
+      throw new AppError("validation_failed", `address: ${o.address} is not a support address of this org`);
     const password = await readStdinLine();
     // The domain function validates every field (a bad --tls or --port is refused naming it).
-    const input = { ...defined(common), addressId, host: o.host ?? "", username: o.user ?? "", password } as ConnectMailbox;
+    const input = {
+      ...defined(common),
+      addressId,
+      host: o.host ?? "",
+      username: o.user ?? "",
+      password,
+    } as ConnectMailbox;
     const m = await as((s) => connectMailbox(s, input));
     console.log(o.json ? JSON.stringify(m) : `connected: ${show(m)}`);
   } else if (verb === "update") {

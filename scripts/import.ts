@@ -17,25 +17,36 @@ import { createImport, finishImport, loadImport } from "../src/server/import/imp
 import { formatCheckReport } from "../src/server/import/check-report";
 import { DEFAULT_BATCH_SIZE, runZendeskImport } from "../src/server/import/zendesk/import-zendesk";
 
-const USAGE = "Usage: npm run import -- zendesk <dir or file> --org <slug> [--resume <import id>] [--batch-size N] [--json]";
+const USAGE =
+  "Usage: npm run import -- zendesk <dir or file> --org <slug> [--resume <import id>] [--batch-size N] [--json]";
 const parsed = parseCli(USAGE, {
-  options: { org: { type: "string" }, resume: { type: "string" }, "batch-size": { type: "string" }, json: { type: "boolean", default: false } },
+  options: {
+    org: { type: "string" },
+    resume: { type: "string" },
+    "batch-size": { type: "string" },
+    json: { type: "boolean", default: false },
+  },
   strict: true,
   allowPositionals: true,
 });
 const [source, input, ...extra] = parsed.positionals;
-if (source !== "zendesk") usageError(USAGE, source ? `unknown source: ${source} (supported: zendesk)` : "no source given");
-if (!input || extra.length) usageError(USAGE, input ? `unexpected: ${extra.join(" ")}` : "no export file or directory given");
+if (source !== "zendesk")
+  usageError(USAGE, source ? `unknown source: ${source} (supported: zendesk)` : "no source given");
+if (!input || extra.length)
+  usageError(USAGE, input ? `unexpected: ${extra.join(" ")}` : "no export file or directory given");
 if (!parsed.values.org) usageError(USAGE, "--org is required");
 const batchSize = parsed.values["batch-size"] === undefined ? DEFAULT_BATCH_SIZE : Number(parsed.values["batch-size"]);
-if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) usageError(USAGE, "--batch-size must be an integer from 1 to 5000");
+if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000)
+  usageError(USAGE, "--batch-size must be an integer from 1 to 5000");
 
 // A path that is not there is the operator's typo: refused before an import is recorded.
 if (!statSync(input, { throwIfNoEntry: false })) usageError(USAGE, `no such file or directory: ${input}`);
 
 /** The operator names the org by slug: the one cross-org lookup; everything after runs in the org's tenant transactions. */
 async function unsafeOrgIdBySlug(slug: string): Promise<string | undefined> {
-  const found = await unsafeWithSystem((tx) => tx.execute<{ id: string }>(sql`select id from orgs where lower(slug) = lower(${slug})`));
+  const found = await unsafeWithSystem((tx) =>
+    tx.execute<{ id: string }>(sql`select id from orgs where lower(slug) = lower(${slug})`),
+  );
   return found.rows[0]?.id;
 }
 
@@ -49,21 +60,49 @@ try {
     console.error(`no org with slug ${parsed.values.org}`);
     code = 3;
   } else {
-    importId = parsed.values.resume ?? (await createImport(orgId, { sourceKind: "zendesk", source: path.resolve(input), createdBy: null })).id;
+    importId =
+      parsed.values.resume ??
+      (await createImport(orgId, { sourceKind: "zendesk", source: path.resolve(input), createdBy: null })).id;
     if (parsed.values.resume) {
       // The checkpoint counts records per file name: resuming over another export would skip records it never read.
       const earlier = await loadImport(orgId, importId);
-      if (earlier.source !== path.resolve(input)) console.error(`warning: import ${importId} was started on ${earlier.source}; resuming on ${path.resolve(input)}`);
+      if (earlier.source !== path.resolve(input))
+        console.error(
+          `warning: import ${importId} was started on ${earlier.source}; resuming on ${path.resolve(input)}`,
+        );
     }
-    if (!parsed.values.json) console.error(`import ${importId}${parsed.values.resume ? " (resumed)" : ""}: ${input} into ${parsed.values.org}`);
+    if (!parsed.values.json)
+      console.error(
+        `import ${importId}${parsed.values.resume ? " (resumed)" : ""}: ${input} into ${parsed.values.org}`,
+      );
     const r = await runZendeskImport({
-      orgId, importId, input, batchSize,
+      orgId,
+      importId,
+      input,
+      batchSize,
       onProgress: (p) => {
-        if (!parsed.values.json) console.error(`  ${p.file}: ${p.type} records 1-${p.records} done (${Object.entries(p.counts).map(([t, c]) => `${t} ${c.imported}`).join(", ")} imported)`);
+        if (!parsed.values.json)
+          console.error(
+            `  ${p.file}: ${p.type} records 1-${p.records} done (${Object.entries(p.counts)
+              .map(([t, c]) => `${t} ${c.imported}`)
+              .join(", ")} imported)`,
+          );
       },
     });
-    if (parsed.values.json) console.log(JSON.stringify({ importId, finished: r.finished, counts: r.counts, report: r.report, ignoredFiles: r.ignoredFiles }));
-    else console.log(`import ${importId} ${r.finished ? "done" : "stopped"}\n${formatCheckReport(r.counts, r.report, r.ignoredFiles)}`);
+    if (parsed.values.json)
+      console.log(
+        JSON.stringify({
+          importId,
+          finished: r.finished,
+          counts: r.counts,
+          report: r.report,
+          ignoredFiles: r.ignoredFiles,
+        }),
+      );
+    else
+      console.log(
+        `import ${importId} ${r.finished ? "done" : "stopped"}\n${formatCheckReport(r.counts, r.report, r.ignoredFiles)}`,
+      );
   }
 } catch (err) {
   const message = err instanceof Error ? err.message : String(err);
@@ -71,8 +110,11 @@ try {
     console.error(`import: ${message}`);
     code = 3;
   } else {
-    console.error(`import: ${message}${importId ? `\nresume with: npm run import -- zendesk ${input} --org ${parsed.values.org} --resume ${importId}` : ""}`);
-    if (importId && orgId && !(err instanceof AppError && err.code === "conflict")) await finishImport(orgId, importId, "failed", message).catch(() => undefined);
+    console.error(
+      `import: ${message}${importId ? `\nresume with: npm run import -- zendesk ${input} --org ${parsed.values.org} --resume ${importId}` : ""}`,
+    );
+    if (importId && orgId && !(err instanceof AppError && err.code === "conflict"))
+      await finishImport(orgId, importId, "failed", message).catch(() => undefined);
     code = 1;
   }
 } finally {

@@ -10,7 +10,15 @@ import { closeDb } from "../src/server/db/client";
 import { unsafeWithSystem } from "../src/server/db/tenant";
 import { loggerOptions, setLogger } from "../src/server/observability/logger";
 import {
-  DEAD_OF, dropDeadLetters, listDeadLetters, parseAge, replayDeadLetters, sourceQueue, type DeadLetter, type DeadLetterFilter, type DeadLetterOutcome,
+  DEAD_OF,
+  dropDeadLetters,
+  listDeadLetters,
+  parseAge,
+  replayDeadLetters,
+  sourceQueue,
+  type DeadLetter,
+  type DeadLetterFilter,
+  type DeadLetterOutcome,
 } from "../src/server/jobs/dead-letters";
 
 const USAGE = `Usage: npm run jobs -- <command> [options]
@@ -73,12 +81,14 @@ for (const q of opts.queue ?? []) {
 }
 if (opts.queue?.length) filter.queues = opts.queue;
 if (opts.id !== undefined) {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(opts.id)) usage(`--id ${opts.id}: not a job id (a UUID).`);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(opts.id))
+    usage(`--id ${opts.id}: not a job id (a UUID).`);
   filter.id = opts.id.toLowerCase();
 }
 if (opts["older-than"] !== undefined) {
   const s = parseAge(opts["older-than"]);
-  if (s === undefined) usage(`--older-than ${opts["older-than"]}: give a number and a unit, such as 90s, 30m, 2h or 7d.`);
+  if (s === undefined)
+    usage(`--older-than ${opts["older-than"]}: give a number and a unit, such as 90s, 30m, 2h or 7d.`);
   filter.olderThanSeconds = s;
 }
 if (opts.limit !== undefined) {
@@ -104,21 +114,31 @@ function age(sec: number): string {
   return `${Math.floor(sec / 86_400)}d`;
 }
 
-function table(rows: (DeadLetter & Partial<Pick<DeadLetterOutcome, "outcome" | "jobId" | "reason">>)[], withOutcome: boolean): string {
+function table(
+  rows: (DeadLetter & Partial<Pick<DeadLetterOutcome, "outcome" | "jobId" | "reason">>)[],
+  withOutcome: boolean,
+): string {
   const head = ["ID", "QUEUE", "ORG", "AGE", ...(withOutcome ? ["OUTCOME"] : []), "ERROR"];
   const body = rows.map((r) => [
-    r.id, r.queue, r.orgId ?? "-", age(r.ageSeconds),
+    r.id,
+    r.queue,
+    r.orgId ?? "-",
+    age(r.ageSeconds),
     ...(withOutcome ? [r.outcome + (r.jobId ? ` as ${r.jobId}` : "") + (r.reason ? ` (${r.reason})` : "")] : []),
     (r.error ?? "").replace(/\s+/g, " ").slice(0, 80),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  return [head, ...body].map((cols) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");
+  return [head, ...body]
+    .map((cols) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]!))).join("  "))
+    .join("\n");
 }
 
 try {
   if (opts.org !== undefined) {
     const slug = opts.org.trim().toLowerCase();
-    const r = await unsafeWithSystem((tx) => tx.execute<{ id: string }>(sql`select id from orgs where lower(slug) = ${slug}`));
+    const r = await unsafeWithSystem((tx) =>
+      tx.execute<{ id: string }>(sql`select id from orgs where lower(slug) = ${slug}`),
+    );
     if (!r.rows[0]) {
       console.error(`No organization with the slug "${opts.org}".`);
       code = 2;
@@ -142,8 +162,14 @@ try {
     if (opts.json) console.log(JSON.stringify(rows));
     else if (rows.length) {
       console.log(table(rows, true));
-      const verb = opts["dry-run"] ? `would be ${command === "replay" ? "replayed" : "dropped"} (dry run, nothing changed)` : command === "replay" ? "replayed" : "dropped";
-      console.log(`${done} dead letter(s) ${verb}${rows.length > done ? `, ${rows.length - done} not (see OUTCOME)` : ""}`);
+      const verb = opts["dry-run"]
+        ? `would be ${command === "replay" ? "replayed" : "dropped"} (dry run, nothing changed)`
+        : command === "replay"
+          ? "replayed"
+          : "dropped";
+      console.log(
+        `${done} dead letter(s) ${verb}${rows.length > done ? `, ${rows.length - done} not (see OUTCOME)` : ""}`,
+      );
     } else console.log(`No dead letters matched; nothing ${command === "replay" ? "replayed" : "dropped"}.`);
     if (rows.length === 0) code = 3;
     else if (done < rows.length) code = 1;

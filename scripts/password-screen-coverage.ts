@@ -17,6 +17,8 @@ const missed = old.filter((p) => !isCommonPassword(p));
 const list = dictionary["passwords-common"];
 const oldSet = new Set(old);
 const beyond = list.filter((p) => !oldSet.has(p.toLowerCase()) && isCommonPassword(p)).length;
-console.log(`old list: ${old.length} entries; refused now: ${refused.length}; missed: ${missed.length}${missed.length ? ` (${missed.join(", ")})` : ""}`);
+console.log(
+  `old list: ${old.length} entries; refused now: ${refused.length}; missed: ${missed.length}${missed.length ? ` (${missed.join(", ")})` : ""}`,
+);
 console.log(`zxcvbn-ts list: ${list.length} entries, of which ${beyond} are refused and were not in the old list`);
 process.exit(missed.length === 0 ? 0 : 1);

@@ -12,12 +12,25 @@ const USAGE = `Usage: npm run release:check [-- --url <base URL of a running ins
                             [--skip-audit] [--skip-secrets]
   --password can also come from BEACON_SMOKE_PASSWORD (keeps it out of the shell history and ps).`;
 
-let values: { url?: string; email?: string; password?: string; org?: string; "skip-audit"?: boolean; "skip-secrets"?: boolean; help?: boolean };
+let values: {
+  url?: string;
+  email?: string;
+  password?: string;
+  org?: string;
+  "skip-audit"?: boolean;
+  "skip-secrets"?: boolean;
+  help?: boolean;
+};
 try {
   ({ values } = parseArgs({
     options: {
-      url: { type: "string" }, email: { type: "string" }, password: { type: "string" }, org: { type: "string" },
-      "skip-audit": { type: "boolean" }, "skip-secrets": { type: "boolean" }, help: { type: "boolean", short: "h" },
+      url: { type: "string" },
+      email: { type: "string" },
+      password: { type: "string" },
+      org: { type: "string" },
+      "skip-audit": { type: "boolean" },
+      "skip-secrets": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
     },
   }));
 } catch (err) {
@@ -41,13 +54,30 @@ const started = performance.now();
 const rows: Row[] = [...checkEnv(process.env)];
 rows.push(await checkMigrations(process.env.DATABASE_URL));
 rows.push(await checkLeakproof(process.env.DATABASE_URL));
-rows.push(values["skip-audit"] ? { item: "npm audit --omit=dev (high, critical)", status: "SKIP", detail: "--skip-audit" } : await checkNpmAudit());
-rows.push(values["skip-secrets"] ? { item: "secret scan (secretlint)", status: "SKIP", detail: "--skip-secrets" } : await checkSecrets());
+rows.push(
+  values["skip-audit"]
+    ? { item: "npm audit --omit=dev (high, critical)", status: "SKIP", detail: "--skip-audit" }
+    : await checkNpmAudit(),
+);
+rows.push(
+  values["skip-secrets"]
+    ? { item: "secret scan (secretlint)", status: "SKIP", detail: "--skip-secrets" }
+    : await checkSecrets(),
+);
 
 if (!values.url) {
-  rows.push({ item: "smoke", status: "SKIP", detail: "no --url given (smoke-test a running instance with --url --email --password)" });
+  rows.push({
+    item: "smoke",
+    status: "SKIP",
+    detail: "no --url given (smoke-test a running instance with --url --email --password)",
+  });
 } else {
-  const steps = await runSmoke({ baseUrl: values.url, email: values.email, password: values.password ?? process.env.BEACON_SMOKE_PASSWORD, org: values.org });
+  const steps = await runSmoke({
+    baseUrl: values.url,
+    email: values.email,
+    password: values.password ?? process.env.BEACON_SMOKE_PASSWORD,
+    org: values.org,
+  });
   for (const s of steps) {
     rows.push({
       item: `smoke: ${s.step}`,
@@ -57,16 +87,27 @@ if (!values.url) {
   }
 }
 
-console.log(renderTable(["item", "result", "detail"], rows.map((r) => [r.item, r.status, r.detail])));
+console.log(
+  renderTable(
+    ["item", "result", "detail"],
+    rows.map((r) => [r.item, r.status, r.detail]),
+  ),
+);
 const failed = rows.filter((r) => r.status === "FAIL");
 const skipped = rows.filter((r) => r.status === "SKIP").length;
 const confirm = rows.filter((r) => r.status === "CONFIRM");
-const toConfirm = confirm.length ? `, ${confirm.length} to CONFIRM by hand (${confirm.map((r) => r.item.replace(/^env: /, "")).join(", ")})` : "";
+const toConfirm = confirm.length
+  ? `, ${confirm.length} to CONFIRM by hand (${confirm.map((r) => r.item.replace(/^env: /, "")).join(", ")})`
+  : "";
 const secs = ((performance.now() - started) / 1000).toFixed(1);
 console.log("");
 if (failed.length) {
-  console.log(`RELEASE CHECK FAILED: ${failed.length} of ${rows.length} items failed (${failed.map((r) => r.item).join("; ")})${skipped ? `, ${skipped} skipped` : ""}${toConfirm}, in ${secs} s.`);
+  console.log(
+    `RELEASE CHECK FAILED: ${failed.length} of ${rows.length} items failed (${failed.map((r) => r.item).join("; ")})${skipped ? `, ${skipped} skipped` : ""}${toConfirm}, in ${secs} s.`,
+  );
 } else {
-  console.log(`RELEASE CHECK PASSED: ${rows.length - skipped - confirm.length} items passed${skipped ? `, ${skipped} SKIPPED (not checked)` : ""}${toConfirm}, in ${secs} s.`);
+  console.log(
+    `RELEASE CHECK PASSED: ${rows.length - skipped - confirm.length} items passed${skipped ? `, ${skipped} SKIPPED (not checked)` : ""}${toConfirm}, in ${secs} s.`,
+  );
 }
 process.exit(failed.length ? 1 : 0);

@@ -25,8 +25,14 @@ function parse() {
   return parseArgs({
     allowPositionals: true,
     options: {
-      target: { type: "string" }, force: { type: "boolean" }, "overwrite-live": { type: "boolean" }, "verify-only": { type: "boolean" },
-      "no-owner": { type: "boolean" }, manifest: { type: "string" }, "pg-bin": { type: "string" }, help: { type: "boolean", short: "h" },
+      target: { type: "string" },
+      force: { type: "boolean" },
+      "overwrite-live": { type: "boolean" },
+      "verify-only": { type: "boolean" },
+      "no-owner": { type: "boolean" },
+      manifest: { type: "string" },
+      "pg-bin": { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
   });
 }
@@ -42,7 +48,9 @@ if (values.help) {
   process.exit(0);
 }
 if (positionals.length !== 1) {
-  console.error(`${positionals.length ? "Give exactly one dump file." : "Which dump? Give the file that npm run db:backup printed."}\n${USAGE}`);
+  console.error(
+    `${positionals.length ? "Give exactly one dump file." : "Which dump? Give the file that npm run db:backup printed."}\n${USAGE}`,
+  );
   process.exit(2);
 }
 const file = positionals[0]!;
@@ -65,49 +73,89 @@ try {
   if (targetIsUrl) targetUrl = values.target!;
   else {
     const name = values.target ?? `${manifest.source.database}_restore_${utcStamp().toLowerCase()}`.slice(0, 63);
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_$-]{0,62}$/.test(name)) throw new UserError(`"${name}" is not a database name this tool accepts (letters, digits, _ $ -; at most 63).`, 2);
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_$-]{0,62}$/.test(name))
+      throw new UserError(
+        `"${name}" is not a database name this tool accepts (letters, digits, _ $ -; at most 63).`,
+        2,
+      );
     targetUrl = withDatabase(liveUrl, name);
   }
-  if (values["overwrite-live"] && !values.force) throw new UserError("--overwrite-live only means something together with --force.", 2);
+  if (values["overwrite-live"] && !values.force)
+    throw new UserError("--overwrite-live only means something together with --force.", 2);
 
   const verifyOnly = !!values["verify-only"];
-  console.log(`${verifyOnly ? "Verifying" : "Restoring"} ${file} (taken ${manifest.createdAt} from ${manifest.source.database} on ${manifest.source.host}:${manifest.source.port}) ` +
-    `${verifyOnly ? "against" : "into"} ${databaseOf(targetUrl)} on ${serverLabel(targetUrl)}`);
+  console.log(
+    `${verifyOnly ? "Verifying" : "Restoring"} ${file} (taken ${manifest.createdAt} from ${manifest.source.database} on ${manifest.source.host}:${manifest.source.port}) ` +
+      `${verifyOnly ? "against" : "into"} ${databaseOf(targetUrl)} on ${serverLabel(targetUrl)}`,
+  );
   const r = await runRestore({
-    file, manifest, targetUrl, liveUrl, liveLabel: env.DATABASE_URL ? "DATABASE_URL" : "the embedded default", force: !!values.force, overwriteLive: !!values["overwrite-live"], verifyOnly,
-    noOwner: !!values["no-owner"], pgBin: values["pg-bin"], log: (l) => console.log(l),
+    file,
+    manifest,
+    targetUrl,
+    liveUrl,
+    liveLabel: env.DATABASE_URL ? "DATABASE_URL" : "the embedded default",
+    force: !!values.force,
+    overwriteLive: !!values["overwrite-live"],
+    verifyOnly,
+    noOwner: !!values["no-owner"],
+    pgBin: values["pg-bin"],
+    log: (l) => console.log(l),
   });
 
   console.log("");
-  console.log(renderTable(["check", "result", "backup", "restored"], r.rows.map((x) => [x.check, statusOf(x.ok), x.expected, x.actual])));
+  console.log(
+    renderTable(
+      ["check", "result", "backup", "restored"],
+      r.rows.map((x) => [x.check, statusOf(x.ok), x.expected, x.actual]),
+    ),
+  );
   const failed = r.rows.filter((x) => x.ok === false);
   const passed = r.rows.filter((x) => x.ok === true).length;
   console.log("");
   if (failed.length) {
-    console.log(`VERIFY FAILED: ${failed.length} of ${r.rows.length} checks failed (${failed.map((x) => x.check).slice(0, 5).join("; ")}${failed.length > 5 ? "; …" : ""}).`);
+    console.log(
+      `VERIFY FAILED: ${failed.length} of ${r.rows.length} checks failed (${failed
+        .map((x) => x.check)
+        .slice(0, 5)
+        .join("; ")}${failed.length > 5 ? "; …" : ""}).`,
+    );
     console.log(`${databaseOf(targetUrl)} does not hold what the backup holds. Do not point the app at it.`);
     code = 1;
   } else {
-    console.log(`VERIFIED: ${passed} checks passed${r.rows.length - passed ? `, ${r.rows.length - passed} skipped` : ""}.${r.restoreMs !== null ? ` Restore took ${(r.restoreMs / 1000).toFixed(2)} s.` : ""}`);
+    console.log(
+      `VERIFIED: ${passed} checks passed${r.rows.length - passed ? `, ${r.rows.length - passed} skipped` : ""}.${r.restoreMs !== null ? ` Restore took ${(r.restoreMs / 1000).toFixed(2)} s.` : ""}`,
+    );
     const db = databaseOf(targetUrl);
     const embedded = !env.DATABASE_URL && !targetIsUrl;
     if (r.isLive) console.log("The restored data is in the live database; restart the app processes.");
     else if (embedded) {
       // The embedded server's password is the documented loopback-only one, so the URL is shown whole.
       console.log(`The restored copy is database ${db} of the embedded server: ${targetUrl}`);
-      console.log(`While npm start runs, other commands can read it, e.g. DATABASE_URL=${targetUrl} npm run audit:verify`);
-      console.log(`The demo always serves the database "${EMBEDDED_DATABASE}". To serve the backup there instead, stop npm start, then:`);
-      console.log(`  npm run db:restore -- ${file} --target ${EMBEDDED_DATABASE} --force --overwrite-live && npm start`);
+      console.log(
+        `While npm start runs, other commands can read it, e.g. DATABASE_URL=${targetUrl} npm run audit:verify`,
+      );
+      console.log(
+        `The demo always serves the database "${EMBEDDED_DATABASE}". To serve the backup there instead, stop npm start, then:`,
+      );
+      console.log(
+        `  npm run db:restore -- ${file} --target ${EMBEDDED_DATABASE} --force --overwrite-live && npm start`,
+      );
     } else {
-      console.log("To run the app on it, set DATABASE_URL to the restored database and restart every app process and worker:");
+      console.log(
+        "To run the app on it, set DATABASE_URL to the restored database and restart every app process and worker:",
+      );
       const u = new URL(targetUrl);
       if (r.databaseOwner !== decodeURIComponent(u.username)) {
         // The app connects as the database owner (not a superuser), as it did to the source.
         u.username = r.databaseOwner;
         u.password = "";
-        console.log(`  DATABASE_URL='${u.toString().replace(`${r.databaseOwner}@`, `${r.databaseOwner}:<password>@`)}'   (as the database owner ${r.databaseOwner}, like the source)`);
+        console.log(
+          `  DATABASE_URL='${u.toString().replace(`${r.databaseOwner}@`, `${r.databaseOwner}:<password>@`)}'   (as the database owner ${r.databaseOwner}, like the source)`,
+        );
       } else {
-        console.log(`  DATABASE_URL='${redactUrl(targetUrl)}'${u.password ? `   (*** = the password of ${u.username})` : ""}`);
+        console.log(
+          `  DATABASE_URL='${redactUrl(targetUrl)}'${u.password ? `   (*** = the password of ${u.username})` : ""}`,
+        );
       }
       console.log("  npm run db:migrate -- --status   # then: same migrations as before, exit 0");
     }

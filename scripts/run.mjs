@@ -10,9 +10,17 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [name, ...args] = process.argv.slice(2);
-const file = name && [name, `${name}.ts`].map((n) => path.resolve(import.meta.dirname, n)).find((f) => fs.statSync(f, { throwIfNoEntry: false })?.isFile());
+const file =
+  name &&
+  [name, `${name}.ts`]
+    .map((n) => path.resolve(import.meta.dirname, n))
+    .find((f) => fs.statSync(f, { throwIfNoEntry: false })?.isFile());
 if (!file) {
-  console.error(name ? `scripts/run.mjs: no script scripts/${name} or scripts/${name}.ts` : "usage: node scripts/run.mjs <script under scripts/> [args…]");
+  console.error(
+    name
+      ? `scripts/run.mjs: no script scripts/${name} or scripts/${name}.ts`
+      : "usage: node scripts/run.mjs <script under scripts/> [args…]",
+  );
   process.exit(2);
 }
 

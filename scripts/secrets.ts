@@ -17,7 +17,11 @@ import { IMAP_PASSWORD_PURPOSE } from "../src/server/email/mailboxes";
 import { SEAL_PURPOSE as IDEMPOTENCY_PURPOSE } from "../src/server/api/idempotency";
 
 const USAGE = "Usage: npm run secrets -- reseal [--json]";
-const { values, positionals } = parseCli(USAGE, { options: { json: { type: "boolean", default: false } }, strict: true, allowPositionals: true });
+const { values, positionals } = parseCli(USAGE, {
+  options: { json: { type: "boolean", default: false } },
+  strict: true,
+  allowPositionals: true,
+});
 if (positionals.length !== 1 || positionals[0] !== "reseal") usageError(USAGE, "The one command is `reseal`.");
 
 /** Every column that holds a secret-box (src/server/auth/secret-box.ts). */
@@ -34,7 +38,11 @@ try {
   const counts: ResealCount[] = [];
   for (const col of SEALED) counts.push(await unsafeResealColumn(col));
   if (values.json) console.log(JSON.stringify(counts));
-  else for (const c of counts) console.log(`${c.table}.${c.column}: ${c.resealed} resealed, ${c.current} already current, ${c.unreadable} unreadable`);
+  else
+    for (const c of counts)
+      console.log(
+        `${c.table}.${c.column}: ${c.resealed} resealed, ${c.current} already current, ${c.unreadable} unreadable`,
+      );
 } catch (err) {
   console.error(`secrets: ${err instanceof Error ? err.message : String(err)}`);
   code = 1;

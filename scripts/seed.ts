@@ -4,7 +4,8 @@ import { boot, migrate } from "./lib/boot";
 import { closeDb } from "../src/server/db/client";
 import { demoSignIns, resetDemo, seedDemoIfEmpty } from "../src/server/seed/demo";
 
-const USAGE = "Usage: npm run db:seed [-- --reset]   (--reset deletes the acme and globex demo orgs and seeds them again)";
+const USAGE =
+  "Usage: npm run db:seed [-- --reset]   (--reset deletes the acme and globex demo orgs and seeds them again)";
 
 let reset = false;
 try {
@@ -15,7 +16,9 @@ try {
 }
 
 if (process.env.NODE_ENV === "production") {
-  console.error("Refusing to seed demo data in production (NODE_ENV=production). Use npm run bootstrap to create a real organization.");
+  console.error(
+    "Refusing to seed demo data in production (NODE_ENV=production). Use npm run bootstrap to create a real organization.",
+  );
   process.exit(1);
 }
 
@@ -24,7 +27,9 @@ let code = 0;
 try {
   await migrate(true);
   const started = Date.now();
-  const result = reset ? await resetDemo({ password: booted.env.DEMO_PASSWORD }) : await seedDemoIfEmpty({ password: booted.env.DEMO_PASSWORD });
+  const result = reset
+    ? await resetDemo({ password: booted.env.DEMO_PASSWORD })
+    : await seedDemoIfEmpty({ password: booted.env.DEMO_PASSWORD });
   if (!result.seeded) {
     console.log(`Nothing seeded: ${result.summary}. Use npm run db:seed -- --reset to replace the demo orgs.`);
   } else {

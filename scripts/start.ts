@@ -87,20 +87,29 @@ async function main(): Promise<void> {
   if (smtpListen) {
     try {
       running.smtp = await startSmtpReceiver(smtpListen);
-      console.log(`Inbound mail (SMTP) on ${running.smtp.host}:${running.smtp.port}; mail to a support address opens or answers tickets.`);
+      console.log(
+        `Inbound mail (SMTP) on ${running.smtp.host}:${running.smtp.port}; mail to a support address opens or answers tickets.`,
+      );
     } catch (err) {
       // The default port taken (a second npm start on one machine) costs the default receiver only;
       // a port the operator chose must be had, so that failure stops the boot.
       if (env.INBOUND_SMTP_PORT !== undefined || (err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
-      logger().warn({ host: smtpListen.host, port: smtpListen.port }, "inbound SMTP port in use; running without the receiver (set INBOUND_SMTP_PORT)");
+      logger().warn(
+        { host: smtpListen.host, port: smtpListen.port },
+        "inbound SMTP port in use; running without the receiver (set INBOUND_SMTP_PORT)",
+      );
     }
   }
   const processes = webProcesses > 1 ? `, ${webProcesses} HTTP worker processes` : "";
-  console.log(`\nBeacon is running at ${server.url}  (${dev ? "development" : "production"} mode, pid ${process.pid}${processes}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `\nBeacon is running at ${server.url}  (${dev ? "development" : "production"} mode, pid ${process.pid}${processes}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
   if (env.NODE_ENV !== "production") {
     const { emails, passwordHint } = demoSignIns(env.DEMO_PASSWORD);
     console.log(`Demo sign-ins (${passwordHint}):`);
     for (const e of emails) console.log(`  ${e}`);
   }
-  console.log(`Press Ctrl-C to stop (or SIGTERM pid ${process.pid}; drains for up to ${env.SHUTDOWN_GRACE_MS / 1000} s).\n`);
+  console.log(
+    `Press Ctrl-C to stop (or SIGTERM pid ${process.pid}; drains for up to ${env.SHUTDOWN_GRACE_MS / 1000} s).\n`,
+  );
 }

@@ -52,7 +52,9 @@ try {
   }
   for (const fn of cleanups.reverse()) await fn().catch((e: unknown) => console.error(`drain cleanup: ${String(e)}`));
 }
-console.log(`drain test ${code === 0 ? "passed" : `FAILED (${failures.join("; ") || "error above"})`} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+console.log(
+  `drain test ${code === 0 ? "passed" : `FAILED (${failures.join("; ") || "error above"})`} in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+);
 process.exit(code);
 
 async function run(): Promise<void> {
@@ -74,8 +76,15 @@ async function run(): Promise<void> {
   const pidFile = path.join(tmp, "beacon.pid");
   let out = "";
   const appEnv: Record<string, string> = {
-    NODE_ENV: "production", DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: randomBytes(32).toString("base64url"), NEXTAUTH_URL: base,
-    HOST: "127.0.0.1", PORT: String(port), BEACON_DATA_DIR: tmp, SHUTDOWN_GRACE_MS: "10000", LOG_LEVEL: "info",
+    NODE_ENV: "production",
+    DATABASE_URL: databaseUrl,
+    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+    NEXTAUTH_URL: base,
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    BEACON_DATA_DIR: tmp,
+    SHUTDOWN_GRACE_MS: "10000",
+    LOG_LEVEL: "info",
     METRICS_TOKEN: randomBytes(16).toString("hex"),
   };
   const first = spawn("npm", ["start", "--silent"], {
@@ -91,21 +100,42 @@ async function run(): Promise<void> {
   first.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));
   const exited = new Promise<number | null>((resolve) => first.once("exit", (c) => resolve(c)));
   // Two HTTP workers each load the app (tsx) and prepare Next after the primary's boot: more time than one process.
-  const pid = Number(await until("npm start's running line", () => /Beacon is running at .*pid (\d+)/.exec(out)?.[1], 180_000, () => out));
-  check(fs.readFileSync(pidFile, "utf8").trim() === String(pid) && pid !== first.pid, `the pid file names the server (${pid}), not npm (${first.pid})`);
-  check(out.includes(`pid ${pid}, 2 HTTP worker processes`), "npm start runs 2 HTTP worker processes (WEB_CONCURRENCY=2) under the primary it names");
+  const pid = Number(
+    await until(
+      "npm start's running line",
+      () => /Beacon is running at .*pid (\d+)/.exec(out)?.[1],
+      180_000,
+      () => out,
+    ),
+  );
+  check(
+    fs.readFileSync(pidFile, "utf8").trim() === String(pid) && pid !== first.pid,
+    `the pid file names the server (${pid}), not npm (${first.pid})`,
+  );
+  check(
+    out.includes(`pid ${pid}, 2 HTTP worker processes`),
+    "npm start runs 2 HTTP worker processes (WEB_CONCURRENCY=2) under the primary it names",
+  );
   // Production boot warnings (issue 21 §4): SMTP_URL, REDIS_URL and TRUST_PROXY_HOPS here; METRICS_TOKEN is set.
   check(
-    ["SMTP_URL unset", "REDIS_URL unset", "TRUST_PROXY_HOPS 0"].every((w) => out.includes(`"msg":"production: ${w}`)) && !out.includes("production: METRICS_TOKEN"),
+    ["SMTP_URL unset", "REDIS_URL unset", "TRUST_PROXY_HOPS 0"].every((w) => out.includes(`"msg":"production: ${w}`)) &&
+      !out.includes("production: METRICS_TOKEN"),
     "the production boot log warns about SMTP_URL, REDIS_URL and TRUST_PROXY_HOPS (not the METRICS_TOKEN it has)",
   );
 
-  const token = await json("POST", `${base}/api/v1/auth/token`, undefined, { email: demoEmails()[1], password }).then((r) => r.body.token as string);
-  const ticket = await json("POST", `${base}/api/v1/tickets`, token, { subject: "drain test", body: "upload during SIGTERM" });
+  const token = await json("POST", `${base}/api/v1/auth/token`, undefined, { email: demoEmails()[1], password }).then(
+    (r) => r.body.token as string,
+  );
+  const ticket = await json("POST", `${base}/api/v1/tickets`, token, {
+    subject: "drain test",
+    body: "upload during SIGTERM",
+  });
 
   // 1.5 MB of text at 500 KB/s: about 3 s on the wire.
   const boundary = `drain${randomBytes(8).toString("hex")}`;
-  const head = Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="drain.txt"\r\ncontent-type: text/plain\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="drain.txt"\r\ncontent-type: text/plain\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const payload = Buffer.alloc(1_500_000, "beacon drain test line\n");
   const body = Buffer.concat([head, payload, tail]);
@@ -114,7 +144,11 @@ async function run(): Promise<void> {
   const upload = new Promise<{ status: number; text: string }>((resolve, reject) => {
     const req = http.request(`${base}/api/v1/tickets/${ticket.body.id as string}/attachments`, {
       method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": String(body.length) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": `multipart/form-data; boundary=${boundary}`,
+        "content-length": String(body.length),
+      },
     });
     req.on("response", (res) => {
       let text = "";
@@ -149,16 +183,27 @@ async function run(): Promise<void> {
   let readyzDuringDrain = 0;
   for (let i = 0; i < 20 && readyzDuringDrain !== 503; i++) {
     await new Promise((r) => setTimeout(r, 100));
-    readyzDuringDrain = await fetch(`${base}/readyz`).then((r) => r.status).catch(() => -1);
+    readyzDuringDrain = await fetch(`${base}/readyz`)
+      .then((r) => r.status)
+      .catch(() => -1);
   }
   check(readyzDuringDrain === 503, `/readyz answered 503 during the drain (got ${readyzDuringDrain})`);
-  check(idleClosedAt > 0 && idleClosedAt - signalledAt < 1_000, `the idle keep-alive connection was closed at once (${idleClosedAt ? `${idleClosedAt - signalledAt} ms` : "still open"} after SIGTERM)`);
+  check(
+    idleClosedAt > 0 && idleClosedAt - signalledAt < 1_000,
+    `the idle keep-alive connection was closed at once (${idleClosedAt ? `${idleClosedAt - signalledAt} ms` : "still open"} after SIGTERM)`,
+  );
   const up = await upload.catch((e: unknown) => ({ status: -1, text: String(e) }));
   check(up.status === 201, `the upload in flight answered 201 (got ${up.status} ${up.text.slice(0, 200)})`);
 
   const exitCode = await Promise.race([exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 20_000))]);
-  check(exitCode === 0, `npm start exited 0 within 20 s of SIGTERM (got ${exitCode}, after ${Date.now() - signalledAt} ms)`);
-  check(/"drained":\{"requests":[1-9]\d*,"jobs":\d+\},"cut":\{"requests":0,"jobs":0\}.*"msg":"Beacon stopped"/.test(out), "it logged `Beacon stopped` with the drained upload and nothing cut");
+  check(
+    exitCode === 0,
+    `npm start exited 0 within 20 s of SIGTERM (got ${exitCode}, after ${Date.now() - signalledAt} ms)`,
+  );
+  check(
+    /"drained":\{"requests":[1-9]\d*,"jobs":\d+\},"cut":\{"requests":0,"jobs":0\}.*"msg":"Beacon stopped"/.test(out),
+    "it logged `Beacon stopped` with the drained upload and nothing cut",
+  );
   check(/"msg":"worker stopped"/.test(out), "the in-process worker logged `worker stopped`");
   check(!fs.existsSync(pidFile), "the pid file is removed");
   let groupLeft = true;
@@ -188,19 +233,39 @@ async function run(): Promise<void> {
   web.stdout!.setEncoding("utf8").on("data", (d: string) => (webOut += d));
   web.stderr!.setEncoding("utf8").on("data", (d: string) => (webOut += d));
   const webExited = new Promise<number | null>((resolve) => web.once("exit", (c) => resolve(c)));
-  const webPid = Number(await until("npm run web's running line", () => /Beacon is running at .*pid (\d+)/.exec(webOut)?.[1], 90_000, () => webOut));
-  check(webOut.includes("Web node only (--no-worker)") && !webOut.includes('"msg":"worker started"'), "npm run web starts no job worker");
+  const webPid = Number(
+    await until(
+      "npm run web's running line",
+      () => /Beacon is running at .*pid (\d+)/.exec(webOut)?.[1],
+      90_000,
+      () => webOut,
+    ),
+  );
+  check(
+    webOut.includes("Web node only (--no-worker)") && !webOut.includes('"msg":"worker started"'),
+    "npm run web starts no job worker",
+  );
   check(!webOut.includes("HTTP worker processes"), "with WEB_CONCURRENCY=1 it serves from the one process");
   const h = await fetch(`${base}/api/health`);
   const hb = (await h.json()) as { status: string; reasons: string[] };
-  check(h.status === 503 && hb.status === "degraded" && hb.reasons.some((r) => r.startsWith("jobs: no job worker has beaten within 60 s")), `with no worker anywhere /api/health is 503 degraded, reason jobs (got ${h.status} ${JSON.stringify(hb.reasons)})`);
+  check(
+    h.status === 503 &&
+      hb.status === "degraded" &&
+      hb.reasons.some((r) => r.startsWith("jobs: no job worker has beaten within 60 s")),
+    `with no worker anywhere /api/health is 503 degraded, reason jobs (got ${h.status} ${JSON.stringify(hb.reasons)})`,
+  );
   check((await fetch(`${base}/readyz`)).status === 200, "/readyz stays 200 (database-only)");
   process.kill(webPid, "SIGTERM");
   check((await webExited) === 0, "npm run web exited 0 on SIGTERM");
   if (failures.length > before) console.log(`drain: npm run web's output:\n${webOut}`);
 }
 
-async function json(method: string, url: string, token: string | undefined, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+async function json(
+  method: string,
+  url: string,
+  token: string | undefined,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const r = await fetch(url, {
     method,
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -216,7 +281,8 @@ async function until<T>(what: string, probe: () => T | undefined, ms: number, co
   for (;;) {
     const v = probe();
     if (v !== undefined) return v;
-    if (Date.now() > end || app?.exitCode !== null) throw new Error(`timed out waiting for ${what}; output:\n${context()}`);
+    if (Date.now() > end || app?.exitCode !== null)
+      throw new Error(`timed out waiting for ${what}; output:\n${context()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

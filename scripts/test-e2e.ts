@@ -37,7 +37,9 @@ let cleaning: Promise<void> | undefined;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     for (const fn of cleanups.reverse()) {
-      await fn().catch((err: unknown) => console.error(`e2e cleanup: ${err instanceof Error ? err.message : String(err)}`));
+      await fn().catch((err: unknown) =>
+        console.error(`e2e cleanup: ${err instanceof Error ? err.message : String(err)}`),
+      );
     }
   })();
   return cleaning;
@@ -119,7 +121,16 @@ async function run(): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     child = spawn(process.execPath, ["node_modules/@playwright/test/cli.js", "test", ...process.argv.slice(2)], {
       stdio: "inherit",
-      env: { ...process.env, E2E_BASE_URL: baseUrl, E2E_NEXT_API_URL: `http://127.0.0.1:${nextApiPort}`, E2E_PASSWORD: password, DATABASE_URL: databaseUrl, E2E_SMTP_PORT: String(smtp.port), E2E_ORG_FACTORY: factory.url, E2E_MAIL_DIR: path.join(dataDir, "mail") },
+      env: {
+        ...process.env,
+        E2E_BASE_URL: baseUrl,
+        E2E_NEXT_API_URL: `http://127.0.0.1:${nextApiPort}`,
+        E2E_PASSWORD: password,
+        DATABASE_URL: databaseUrl,
+        E2E_SMTP_PORT: String(smtp.port),
+        E2E_ORG_FACTORY: factory.url,
+        E2E_MAIL_DIR: path.join(dataDir, "mail"),
+      },
     });
     child.once("error", reject);
     child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -140,11 +151,16 @@ async function startOrgFactory(passwordHash: string): Promise<{ url: string; clo
     const suffix = randomBytes(5).toString("hex");
     insertDemoOrgCopy({ slug: `e2e-${suffix}`, name: `Acme Support ${suffix}`, passwordHash })
       .then((org) => res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify(org)))
-      .catch((err: unknown) => res.writeHead(500, { "content-type": "text/plain" }).end(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) =>
+        res.writeHead(500, { "content-type": "text/plain" }).end(err instanceof Error ? err.message : String(err)),
+      );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** A new, empty database for this run only; its removal is registered as a cleanup. */
@@ -173,5 +189,3 @@ async function freshDatabase(): Promise<{ url: string; embedded: boolean }> {
   u.pathname = `/${name}`;
   return { url: u.toString(), embedded: Boolean(embedded) };
 }
-
-

@@ -9,9 +9,14 @@ import { closeDb } from "../src/server/db/client";
 import { TokenRefError, unsafeRevokeTokenByRef } from "../src/server/auth/operator-tokens";
 
 const USAGE = "Usage: npm run tokens -- revoke <token id | whole token> [--json]";
-const parsed = parseCli(USAGE, { options: { json: { type: "boolean", default: false } }, strict: true, allowPositionals: true });
+const parsed = parseCli(USAGE, {
+  options: { json: { type: "boolean", default: false } },
+  strict: true,
+  allowPositionals: true,
+});
 const [command, ref, ...extra] = parsed.positionals;
-if (command !== "revoke" || !ref || extra.length > 0) usageError(USAGE, command ? `unknown or incomplete command: ${parsed.positionals.join(" ")}` : "no command given");
+if (command !== "revoke" || !ref || extra.length > 0)
+  usageError(USAGE, command ? `unknown or incomplete command: ${parsed.positionals.join(" ")}` : "no command given");
 
 const booted = await boot({ quiet: true });
 let code = 0;
@@ -19,7 +24,10 @@ try {
   const r = await unsafeRevokeTokenByRef(ref);
   if (parsed.values.json) console.log(JSON.stringify(r));
   else if (r.outcome === "not_found") console.error("no such token (check the id, or pass the whole token string)");
-  else console.log(`${r.outcome === "revoked" ? "revoked" : "was already revoked"}: token ${r.id} "${r.name}" of ${r.userEmail} (org ${r.orgId}, ${r.prefix}…)`);
+  else
+    console.log(
+      `${r.outcome === "revoked" ? "revoked" : "was already revoked"}: token ${r.id} "${r.name}" of ${r.userEmail} (org ${r.orgId}, ${r.prefix}…)`,
+    );
   code = r.outcome === "not_found" ? 3 : 0;
 } catch (err) {
   if (err instanceof TokenRefError) usageError(USAGE, err.message);

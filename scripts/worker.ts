@@ -22,7 +22,8 @@ onShutdown({
     return { drained: { jobs: r?.jobs ?? 0 }, cut: { jobs: r?.cut.length ?? 0 } };
   },
 });
-for (const w of productionWarnings(env)) if (w.key === "SMTP_URL") logger().warn({ variable: w.key }, `production: ${w.key} ${w.message}`);
+for (const w of productionWarnings(env))
+  if (w.key === "SMTP_URL") logger().warn({ variable: w.key }, `production: ${w.key} ${w.message}`);
 await migrate(true);
 running.worker = await startWorker({ url: process.env.DATABASE_URL!, imap: true });
 console.log(`Beacon worker running (pid ${process.pid}). Press Ctrl-C to stop (or SIGTERM pid ${process.pid}).`);

@@ -21,7 +21,9 @@ const server = await serveNext({ dev: false, host: "127.0.0.1", port: Number(pro
 
 let session: inspector.Session | null = null;
 const post = <T>(method: string, params?: object) =>
-  new Promise<T>((resolve, reject) => session!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))));
+  new Promise<T>((resolve, reject) =>
+    session!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))),
+  );
 
 process.on("message", (m: Message) => {
   void (async () => {

@@ -66,13 +66,17 @@ try {
   });
   const events = Number(values.events);
   const runs = Number(values.runs);
-  if (!(Number.isInteger(events) && events >= 2 && events <= 50_000_000)) throw new Error("--events must be an integer from 2 to 50,000,000");
+  if (!(Number.isInteger(events) && events >= 2 && events <= 50_000_000))
+    throw new Error("--events must be an integer from 2 to 50,000,000");
   if (!(Number.isInteger(runs) && runs >= 2 && runs <= 20)) throw new Error("--runs must be an integer from 2 to 20");
   const parts = values.parts === undefined ? undefined : Number(values.parts);
-  if (parts !== undefined && !(Number.isInteger(parts) && parts >= 1 && parts <= 64)) throw new Error("--parts must be an integer from 1 to 64");
+  if (parts !== undefined && !(Number.isInteger(parts) && parts >= 1 && parts <= 64))
+    throw new Error("--parts must be an integer from 1 to 64");
   args = { events, runs, parts, profile: !values["no-profile"], json: values.json! };
 } catch (err) {
-  console.error(`${err instanceof Error ? err.message : String(err)}\nSee the usage at the top of scripts/bench/audit-verify.ts.`);
+  console.error(
+    `${err instanceof Error ? err.message : String(err)}\nSee the usage at the top of scripts/bench/audit-verify.ts.`,
+  );
   process.exit(2);
 }
 
@@ -100,37 +104,59 @@ try {
       return r;
     });
   const cold = await verify();
-  say(`verify (first run): ${cold.r.checked} events in ${cold.seconds} s = ${cold.eventsPerSec} events/s, valid=${cold.r.valid}`);
+  say(
+    `verify (first run): ${cold.r.checked} events in ${cold.seconds} s = ${cold.eventsPerSec} events/s, valid=${cold.r.valid}`,
+  );
   const runs: { seconds: number; eventsPerSec: number }[] = [];
   let valid = cold.r.valid && cold.r.checked >= args.events;
   for (let i = 1; i < args.runs; i++) {
     const v = await verify();
     valid &&= v.r.valid;
     runs.push({ seconds: v.seconds, eventsPerSec: v.eventsPerSec });
-    say(`verify (run ${i + 1}): ${v.r.checked} events in ${v.seconds} s = ${v.eventsPerSec} events/s, valid=${v.r.valid}`);
+    say(
+      `verify (run ${i + 1}): ${v.r.checked} events in ${v.seconds} s = ${v.eventsPerSec} events/s, valid=${v.r.valid}`,
+    );
   }
   const eventsPerSec = median(runs.map((r) => r.eventsPerSec));
   const single = await timed(() => withTenant(orgId, (tx) => verifyChain(tx, orgId)));
   valid &&= single.r.valid;
-  say(`single walk (verifyChain, for comparison): ${single.r.checked} events in ${single.seconds} s = ${single.eventsPerSec} events/s`);
+  say(
+    `single walk (verifyChain, for comparison): ${single.r.checked} events in ${single.seconds} s = ${single.eventsPerSec} events/s`,
+  );
   let profile: AuditVerifyReport["profile"] = null;
   if (args.profile && eventsPerSec < BARS.auditEventsPerSec) {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "beacon-bench-audit-")), "verify.cpuprofile");
     const p = await profiled(() => verify());
     fs.writeFileSync(file, JSON.stringify(p));
     profile = { ...summarizeProfile(p), file };
-    say(`profile (${file}): busy ${profile.busyPct} %; ${profile.areas.slice(0, 6).map((a) => `${a.area} ${a.pct} %`).join(", ")}`);
+    say(
+      `profile (${file}): busy ${profile.busyPct} %; ${profile.areas
+        .slice(0, 6)
+        .map((a) => `${a.area} ${a.pct} %`)
+        .join(", ")}`,
+    );
   }
   const report: AuditVerifyReport = {
-    org: SLUG, events: cold.r.checked, generated, cold: { seconds: cold.seconds, eventsPerSec: cold.eventsPerSec }, runs, eventsPerSec, parts,
-    single: { seconds: single.seconds, eventsPerSec: single.eventsPerSec }, valid,
-    load: { before: loadBefore, after: loadAvg() }, profile,
+    org: SLUG,
+    events: cold.r.checked,
+    generated,
+    cold: { seconds: cold.seconds, eventsPerSec: cold.eventsPerSec },
+    runs,
+    eventsPerSec,
+    parts,
+    single: { seconds: single.seconds, eventsPerSec: single.eventsPerSec },
+    valid,
+    load: { before: loadBefore, after: loadAvg() },
+    profile,
   };
   if (args.json) console.log(JSON.stringify(report));
-  else say(`audit verify: ${eventsPerSec} events/s in ${parts} parallel ranges (median of ${runs.length} warm runs over ${cold.r.checked} events); single walk ${single.eventsPerSec} events/s`);
+  else
+    say(
+      `audit verify: ${eventsPerSec} events/s in ${parts} parallel ranges (median of ${runs.length} warm runs over ${cold.r.checked} events); single walk ${single.eventsPerSec} events/s`,
+    );
 } catch (err) {
   code = 1;
-  console.error(`audit-verify failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  console.error(`audit-verify failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
   await closeDb();
   await booted.shutdown();
@@ -138,9 +164,16 @@ try {
 process.exit(code);
 
 async function ensureOrg(): Promise<string> {
-  const found = await unsafeWithSystem((tx) => tx.execute<{ id: string }>(sql`select id from orgs where slug = ${SLUG}`));
+  const found = await unsafeWithSystem((tx) =>
+    tx.execute<{ id: string }>(sql`select id from orgs where slug = ${SLUG}`),
+  );
   if (found.rows[0]) return found.rows[0].id;
-  const b = await bootstrapOrg({ name: "Bench audit chain", adminEmail: `admin@${SLUG}.test`, slug: SLUG, timezone: "UTC" });
+  const b = await bootstrapOrg({
+    name: "Bench audit chain",
+    adminEmail: `admin@${SLUG}.test`,
+    slug: SLUG,
+    timezone: "UTC",
+  });
   say(`Created the org ${SLUG} for the audit chain.`);
   return b.org.id;
 }
@@ -154,10 +187,13 @@ async function extendChain(orgId: string, target: number): Promise<{ events: num
     await client.query("begin");
     await client.query(tenant, [orgId]);
     // (Ordered by the column, not by the text alias: "999999" sorts after "1000000".)
-    const last = (await client.query<{ seq: string; hash: string; at: string }>(
-      `select seq::text as seq, hash, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
-       from audit_events where org_id = $1 order by audit_events.seq desc limit 1`, [orgId],
-    )).rows[0];
+    const last = (
+      await client.query<{ seq: string; hash: string; at: string }>(
+        `select seq::text as seq, hash, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
+       from audit_events where org_id = $1 order by audit_events.seq desc limit 1`,
+        [orgId],
+      )
+    ).rows[0];
     await client.query("commit");
     if (!last) throw new Error(`the org ${SLUG} has no audit events: it should start with org.bootstrapped`);
     let seq = Number(last.seq);
@@ -172,14 +208,29 @@ async function extendChain(orgId: string, target: number): Promise<{ events: num
     const base = new Date(last.at).getTime();
     const rnd = prng(`audit:${orgId}:${seq}`);
     const subj = subjectPool("audit", 500);
-    const subjects = Array.from({ length: subj.count }, (_, i) => subj.buf.subarray(i * subj.width, (i + 1) * subj.width).toString("ascii").trimEnd());
+    const subjects = Array.from({ length: subj.count }, (_, i) =>
+      subj.buf
+        .subarray(i * subj.width, (i + 1) * subj.width)
+        .toString("ascii")
+        .trimEnd(),
+    );
     const actors = Array.from({ length: 40 }, () => randomUUID());
     const tickets: string[] = [];
     const statuses = ["new", "open", "pending", "on_hold", "solved", "closed"];
     const BATCH = 10_000;
     while (seq < target) {
       const n = Math.min(BATCH, target - seq);
-      const cols = { seq: [] as string[], actor: [] as string[], action: [] as string[], entityId: [] as string[], data: [] as string[], req: [] as string[], prev: [] as string[], hash: [] as string[], at: [] as string[] };
+      const cols = {
+        seq: [] as string[],
+        actor: [] as string[],
+        action: [] as string[],
+        entityId: [] as string[],
+        data: [] as string[],
+        req: [] as string[],
+        prev: [] as string[],
+        hash: [] as string[],
+        at: [] as string[],
+      };
       for (let i = 0; i < n; i++) {
         seq++;
         const k = rnd();
@@ -191,7 +242,14 @@ async function extendChain(orgId: string, target: number): Promise<{ events: num
           tickets.push(ticket);
           if (tickets.length > 5_000) tickets.shift();
           action = "ticket.created";
-          data = { number: seq, subject: pick(rnd, subjects), priority: pick(rnd, ["low", "normal", "normal", "high", "urgent"]), requesterId: pick(rnd, actors), tags: rnd() < 0.5 ? [] : ["billing", "printer"].slice(0, 1 + Math.floor(rnd() * 2)), commentId: randomUUID() };
+          data = {
+            number: seq,
+            subject: pick(rnd, subjects),
+            priority: pick(rnd, ["low", "normal", "normal", "high", "urgent"]),
+            requesterId: pick(rnd, actors),
+            tags: rnd() < 0.5 ? [] : ["billing", "printer"].slice(0, 1 + Math.floor(rnd() * 2)),
+            commentId: randomUUID(),
+          };
         } else if (k < 0.8) {
           ticket = pick(rnd, tickets);
           const internal = rnd() < 0.2;
@@ -200,10 +258,25 @@ async function extendChain(orgId: string, target: number): Promise<{ events: num
         } else {
           ticket = pick(rnd, tickets);
           action = "ticket.updated";
-          data = { changes: { status: { from: pick(rnd, statuses), to: pick(rnd, statuses) }, ...(rnd() < 0.4 ? { assigneeId: { from: null, to: pick(rnd, actors) } } : {}) } };
+          data = {
+            changes: {
+              status: { from: pick(rnd, statuses), to: pick(rnd, statuses) },
+              ...(rnd() < 0.4 ? { assigneeId: { from: null, to: pick(rnd, actors) } } : {}),
+            },
+          };
         }
         const at = new Date(base + Math.floor((seq - Number(last.seq)) / 50)); // ~50 events per millisecond
-        const event = { orgId, seq, actorId: pick(rnd, actors), action, entityType: "ticket", entityId: ticket, data, requestId: randomUUID(), at };
+        const event = {
+          orgId,
+          seq,
+          actorId: pick(rnd, actors),
+          action,
+          entityType: "ticket",
+          entityId: ticket,
+          data,
+          requestId: randomUUID(),
+          at,
+        };
         const hash = eventHash(prev, event);
         cols.seq.push(String(seq));
         cols.actor.push(event.actorId);
@@ -249,7 +322,9 @@ async function profiled(fn: () => Promise<unknown>): Promise<CpuProfile> {
   const session = new inspector.Session();
   session.connect();
   const post = <T>(method: string, params: object = {}) =>
-    new Promise<T>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))));
+    new Promise<T>((resolve, reject) =>
+      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))),
+    );
   await post("Profiler.enable");
   await post("Profiler.setSamplingInterval", { interval: 500 });
   await post("Profiler.start");

@@ -40,22 +40,35 @@ const TOKEN_RE = /^bearer\s+(bcn_([0-9a-f]{32})_(?:[0-9a-f]{32}_)?[A-Za-z0-9_-]{
 
 type Bound = { org: string; tokenHash: string; userId: string };
 const bind = (s: BareStatement, b: Bound): unknown[] =>
-  s.params.map((p) => ("value" in p ? p.value : p.from === "org" ? b.org : p.from === "tokenHash" ? b.tokenHash : b.userId));
+  s.params.map((p) =>
+    "value" in p ? p.value : p.from === "org" ? b.org : p.from === "tokenHash" ? b.tokenHash : b.userId,
+  );
 
 const uuidOf = (h: string) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 
 /** First position of each output column name (the page query also selects updated_at::text). */
 let columns: Map<string, number> | null = null;
 const VIEW: [string, string][] = [
-  ["id", "id"], ["number", "number"], ["subject", "subject"], ["status", "status"], ["priority", "priority"],
-  ["requesterId", "requester_id"], ["assigneeId", "assignee_id"], ["tags", "tags"], ["createdAt", "created_at"],
-  ["updatedAt", "updated_at"], ["firstResponseDue", "first_response_due"], ["firstResponseAt", "first_response_at"],
-  ["resolveDue", "resolve_due"], ["resolvedAt", "resolved_at"],
+  ["id", "id"],
+  ["number", "number"],
+  ["subject", "subject"],
+  ["status", "status"],
+  ["priority", "priority"],
+  ["requesterId", "requester_id"],
+  ["assigneeId", "assignee_id"],
+  ["tags", "tags"],
+  ["createdAt", "created_at"],
+  ["updatedAt", "updated_at"],
+  ["firstResponseDue", "first_response_due"],
+  ["firstResponseAt", "first_response_at"],
+  ["resolveDue", "resolve_due"],
+  ["resolvedAt", "resolved_at"],
 ];
 
 async function listTickets(authorization: string | undefined): Promise<{ status: number; body: string }> {
   const m = authorization ? TOKEN_RE.exec(authorization.trim()) : null;
-  if (!m) return { status: 401, body: '{"error":{"code":"unauthenticated","message":"sign in or send a bearer token"}}' };
+  if (!m)
+    return { status: 401, body: '{"error":{"code":"unauthenticated","message":"sign in or send a bearer token"}}' };
   const b: Bound = { org: uuidOf(m[2]!), tokenHash: createHash("sha256").update(m[1]!).digest("hex"), userId: "" };
   const client = await pool.connect();
   try {
@@ -83,7 +96,9 @@ async function listTickets(authorization: string | undefined): Promise<{ status:
     const last = page.at(-1);
     let nextCursor: string | null = null;
     if (rows.length > spec.limit && last) {
-      const payload = Buffer.from(JSON.stringify({ s: "-updatedAt", v: last[last.length - 1], id: last[columns!.get("id")!] })).toString("base64url");
+      const payload = Buffer.from(
+        JSON.stringify({ s: "-updatedAt", v: last[last.length - 1], id: last[columns!.get("id")!] }),
+      ).toString("base64url");
       nextCursor = `${payload}.${createHmac("sha256", cursorKey).update(payload).digest().subarray(0, 16).toString("base64url")}`;
     }
     return { status: 200, body: JSON.stringify({ data, nextCursor }) };

@@ -54,9 +54,11 @@ try {
   }
   if (values.format !== "csv" && values.format !== "ndjson") throw new Error("--format must be csv or ndjson");
   const orgs = values.orgs === undefined ? undefined : Number(values.orgs);
-  if (orgs !== undefined && !(Number.isInteger(orgs) && orgs >= 1)) throw new Error("--orgs must be a positive integer");
+  if (orgs !== undefined && !(Number.isInteger(orgs) && orgs >= 1))
+    throw new Error("--orgs must be a positive integer");
   const batchSize = values["batch-size"] === undefined ? undefined : Number(values["batch-size"]);
-  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error("--batch-size must be a positive integer");
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new Error("--batch-size must be a positive integer");
   if (batchSize !== undefined && values.route) throw new Error("--batch-size applies to the stream, not to --route");
   args = { format: values.format, orgs, json: values.json!, route: values.route!, batchSize };
 } catch (err) {
@@ -70,19 +72,28 @@ const say = args.json ? () => undefined : (line: string) => console.log(line);
 setProcessEnv({
   LOG_LEVEL: "silent",
   ...(args.route && !process.env.NEXTAUTH_SECRET ? { NEXTAUTH_SECRET: "bench-export-".padEnd(48, "x") } : {}),
-  ...(args.route ? { RATE_LIMIT_IP_PER_MIN: "100000000", RATE_LIMIT_USER_PER_MIN: "100000000", RATE_LIMIT_EXPORT_PER_MIN: "100000000" } : {}),
+  ...(args.route
+    ? {
+        RATE_LIMIT_IP_PER_MIN: "100000000",
+        RATE_LIMIT_USER_PER_MIN: "100000000",
+        RATE_LIMIT_EXPORT_PER_MIN: "100000000",
+      }
+    : {}),
 });
 const booted = await boot({ quiet: true });
 
 // The org list is the one cross-org read (as an operator would pick orgs); every export is tenant-scoped.
-const all = await unsafeWithSystem(async (tx) =>
-  (await tx.execute<Org>(sql`
+const all = await unsafeWithSystem(
+  async (tx) =>
+    (
+      await tx.execute<Org>(sql`
     select o.id, o.slug, (select count(*)::int from tickets t where t.org_id = o.id) as tickets, a.id as "adminId", a.session_version as "adminSv"
     from orgs o
     left join lateral (select u.id, u.session_version from users u
                        where u.org_id = o.id and u.role = 'admin' and u.blocked_at is null and not u.must_change_password
                        order by u.created_at, u.id limit 1) a on true
-    order by o.slug`)).rows,
+    order by o.slug`)
+    ).rows,
 );
 const orgs = args.orgs ? all.slice(0, args.orgs) : all;
 if (orgs.length === 0) {
@@ -92,13 +103,16 @@ if (orgs.length === 0) {
 const largest = orgs.reduce((a, b) => (b.tickets > a.tickets ? b : a));
 
 const openStream = await (async () => {
-  if (!args.route) return async (org: Org) => ticketExportStream(org.id, { format: args.format, batchSize: args.batchSize });
+  if (!args.route)
+    return async (org: Org) => ticketExportStream(org.id, { format: args.format, batchSize: args.batchSize });
   const { GET } = await import("../../src/app/api/v1/[[...path]]/route");
   const { encodeSession, sessionCookieName } = await import("../../src/server/auth/session-cookie");
   return async (org: Org) => {
     if (!org.adminId) throw new Error(`org ${org.slug} has no active admin to export as`);
     const cookie = `${sessionCookieName()}=${await encodeSession({ sub: org.adminId, oid: org.id, sv: org.adminSv! })}`;
-    const req = new Request(`http://bench/api/v1/export/tickets?format=${args.format}`, { headers: { cookie, "x-forwarded-for": "127.0.0.1" } });
+    const req = new Request(`http://bench/api/v1/export/tickets?format=${args.format}`, {
+      headers: { cookie, "x-forwarded-for": "127.0.0.1" },
+    });
     const res = await GET(req);
     if (res.status !== 200 || !res.body) throw new Error(`org ${org.slug}: HTTP ${res.status} ${await res.text()}`);
     return res.body;
@@ -122,7 +136,10 @@ const backendTicks = (pid: number): number | null => {
   }
 };
 const backends = new Map<number, { first: number; last: number }>();
-const poolPids = () => ((pool() as unknown as { _clients: { processID: number | null }[] })._clients ?? []).map((c) => c.processID).filter((p): p is number => !!p);
+const poolPids = () =>
+  ((pool() as unknown as { _clients: { processID: number | null }[] })._clients ?? [])
+    .map((c) => c.processID)
+    .filter((p): p is number => !!p);
 function sampleBackends() {
   for (const pid of poolPids()) {
     const t = backendTicks(pid);
@@ -186,8 +203,14 @@ async function exportOrg(org: Org): Promise<Run> {
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
-say(`bench:export — ${args.format}, ${orgs.length} org(s), ${fmtInt(orgs.reduce((s, o) => s + o.tickets, 0))} tickets, via ${args.route ? "the route handler" : "ticketExportStream"} (load ${load()})`);
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+say(
+  `bench:export — ${args.format}, ${orgs.length} org(s), ${fmtInt(orgs.reduce((s, o) => s + o.tickets, 0))} tickets, via ${args.route ? "the route handler" : "ticketExportStream"} (load ${load()})`,
+);
 const baselineRss = process.memoryUsage.rss();
 say(`process RSS before exporting: ${mb(baselineRss)} MB`);
 
@@ -195,7 +218,9 @@ sampledPeak = 0;
 const big = await exportOrg(largest);
 const bigPeak = Math.max(sampledPeak, process.memoryUsage.rss());
 const rate = (r: Run) => (r.rows / r.ms) * 1000;
-say(`largest org ${largest.slug}: ${fmtInt(big.rows)} rows, ${fmtBytes(big.bytes)} in ${(big.ms / 1000).toFixed(2)} s = ${fmtInt(rate(big))} rows/s, peak RSS ${mb(bigPeak)} MB (load ${load()})`);
+say(
+  `largest org ${largest.slug}: ${fmtInt(big.rows)} rows, ${fmtBytes(big.bytes)} in ${(big.ms / 1000).toFixed(2)} s = ${fmtInt(rate(big))} rows/s, peak RSS ${mb(bigPeak)} MB (load ${load()})`,
+);
 
 const total: Run = { rows: 0, bytes: 0, ms: 0 };
 const loadBefore = load();
@@ -209,7 +234,9 @@ for (const [i, org] of orgs.entries()) {
   if (Math.floor(((i + 1) * 10) / orgs.length) > decile) {
     decile = Math.floor(((i + 1) * 10) / orgs.length);
     const ms = performance.now() - t0;
-    say(`  ${String(i + 1).padStart(5)}/${orgs.length} orgs  ${fmtInt(total.rows).padStart(9)} rows  ${fmtInt((total.rows / ms) * 1000).padStart(7)} rows/s  RSS ${mb(process.memoryUsage.rss())} MB`);
+    say(
+      `  ${String(i + 1).padStart(5)}/${orgs.length} orgs  ${fmtInt(total.rows).padStart(9)} rows  ${fmtInt((total.rows / ms) * 1000).padStart(7)} rows/s  RSS ${mb(process.memoryUsage.rss())} MB`,
+    );
   }
 }
 total.ms = performance.now() - t0;
@@ -225,23 +252,44 @@ const result = {
   seconds: Math.round(total.ms) / 1000,
   rowsPerSec: Math.round(rate(total)),
   peakRssMb: mb(peakRss),
-  largestOrg: { slug: largest.slug, rows: big.rows, seconds: Math.round(big.ms) / 1000, rowsPerSec: Math.round(rate(big)), peakRssMb: mb(bigPeak), bytes: big.bytes },
+  largestOrg: {
+    slug: largest.slug,
+    rows: big.rows,
+    seconds: Math.round(big.ms) / 1000,
+    rowsPerSec: Math.round(rate(big)),
+    peakRssMb: mb(bigPeak),
+    bytes: big.bytes,
+  },
   orgs: orgs.length,
   bytes: total.bytes,
   baselineRssMb: mb(baselineRss),
   via: args.route ? "route" : "stream",
-  cpuUsPerRow: { node: round2((cpuMs.nodeMs * 1000) / total.rows), postgres: cpuMs.pgMs === null ? null : round2((cpuMs.pgMs * 1000) / total.rows) },
+  cpuUsPerRow: {
+    node: round2((cpuMs.nodeMs * 1000) / total.rows),
+    postgres: cpuMs.pgMs === null ? null : round2((cpuMs.pgMs * 1000) / total.rows),
+  },
   loadAvg: { before: loadBefore, after: loadAfter },
   countMismatches: mismatches.length,
 };
-say(`all ${orgs.length} org(s): ${fmtInt(total.rows)} rows, ${fmtBytes(total.bytes)} in ${(total.ms / 1000).toFixed(1)} s = ${fmtInt(result.rowsPerSec)} rows/s, peak RSS ${result.peakRssMb} MB (baseline ${result.baselineRssMb} MB; load ${loadBefore} → ${loadAfter})`);
-say(`CPU per row: node ${result.cpuUsPerRow.node} µs, PostgreSQL ${result.cpuUsPerRow.postgres ?? "n/a (not on this machine)"} µs (${fmtInt(cpuMs.nodeMs)} ms + ${cpuMs.pgMs === null ? "?" : fmtInt(cpuMs.pgMs)} ms of CPU in ${fmtInt(total.ms)} ms)`);
+say(
+  `all ${orgs.length} org(s): ${fmtInt(total.rows)} rows, ${fmtBytes(total.bytes)} in ${(total.ms / 1000).toFixed(1)} s = ${fmtInt(result.rowsPerSec)} rows/s, peak RSS ${result.peakRssMb} MB (baseline ${result.baselineRssMb} MB; load ${loadBefore} → ${loadAfter})`,
+);
+say(
+  `CPU per row: node ${result.cpuUsPerRow.node} µs, PostgreSQL ${result.cpuUsPerRow.postgres ?? "n/a (not on this machine)"} µs (${fmtInt(cpuMs.nodeMs)} ms + ${cpuMs.pgMs === null ? "?" : fmtInt(cpuMs.pgMs)} ms of CPU in ${fmtInt(total.ms)} ms)`,
+);
 if (atPeak) {
   const m = atPeak as NodeJS.MemoryUsage;
-  say(`at the sampled peak (${mb(m.rss)} MB): V8 heap ${mb(m.heapUsed)} MB used of ${mb(m.heapTotal)} MB, buffers ${mb(m.arrayBuffers)} MB, other external ${mb(m.external - m.arrayBuffers)} MB`);
+  say(
+    `at the sampled peak (${mb(m.rss)} MB): V8 heap ${mb(m.heapUsed)} MB used of ${mb(m.heapTotal)} MB, buffers ${mb(m.arrayBuffers)} MB, other external ${mb(m.external - m.arrayBuffers)} MB`,
+  );
 }
-if (mismatches.length > 0) say(`line count differs from the ticket count for ${mismatches.length} org(s): ${mismatches.slice(0, 5).join("; ")}${mismatches.length > 5 ? "; …" : ""}`);
-say(`SPEC §9 bar (≥ 50,000 rows/s, < 200 MB RSS): ${result.rowsPerSec >= 50_000 && result.peakRssMb < 200 ? "met" : "NOT met"}`);
+if (mismatches.length > 0)
+  say(
+    `line count differs from the ticket count for ${mismatches.length} org(s): ${mismatches.slice(0, 5).join("; ")}${mismatches.length > 5 ? "; …" : ""}`,
+  );
+say(
+  `SPEC §9 bar (≥ 50,000 rows/s, < 200 MB RSS): ${result.rowsPerSec >= 50_000 && result.peakRssMb < 200 ? "met" : "NOT met"}`,
+);
 if (args.json) console.log(JSON.stringify(result));
 await closeDb();
 await booted.shutdown();

@@ -32,7 +32,14 @@ const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench:generate -- [opt
   --skip-checks    skip the integrity and search-vector checks at the end`;
 
 let args: {
-  scale: number; orgs?: number; yes: boolean; tag: string; password: string; workers: number; keepIndexes: boolean; skipChecks: boolean;
+  scale: number;
+  orgs?: number;
+  yes: boolean;
+  tag: string;
+  password: string;
+  workers: number;
+  keepIndexes: boolean;
+  skipChecks: boolean;
 };
 try {
   const { values } = parseArgs({
@@ -57,13 +64,22 @@ try {
   const orgs = values.orgs === undefined ? undefined : Number(values.orgs);
   const workers = Number(values.workers);
   if (!(scale > 0 && scale <= 10)) throw new Error("--scale must be a number in (0, 10]");
-  if (orgs !== undefined && !(Number.isInteger(orgs) && orgs >= 1)) throw new Error("--orgs must be a positive integer");
-  if (!(Number.isInteger(workers) && workers >= 1 && workers <= 16)) throw new Error("--workers must be an integer from 1 to 16");
-  if (!/^[a-z0-9][a-z0-9-]{0,20}$/.test(values.tag!)) throw new Error("--tag must be 1–21 lowercase letters, digits or dashes");
+  if (orgs !== undefined && !(Number.isInteger(orgs) && orgs >= 1))
+    throw new Error("--orgs must be a positive integer");
+  if (!(Number.isInteger(workers) && workers >= 1 && workers <= 16))
+    throw new Error("--workers must be an integer from 1 to 16");
+  if (!/^[a-z0-9][a-z0-9-]{0,20}$/.test(values.tag!))
+    throw new Error("--tag must be 1–21 lowercase letters, digits or dashes");
   if (values.password!.length < 12) throw new Error("--password must be at least 12 characters (the app's minimum)");
   args = {
-    scale, orgs, yes: values.yes!, tag: values.tag!, password: values.password!, workers,
-    keepIndexes: values["keep-indexes"]!, skipChecks: values["skip-checks"]!,
+    scale,
+    orgs,
+    yes: values.yes!,
+    tag: values.tag!,
+    password: values.password!,
+    workers,
+    keepIndexes: values["keep-indexes"]!,
+    skipChecks: values["skip-checks"]!,
   };
 } catch (err) {
   console.error(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
@@ -123,21 +139,38 @@ try {
     await main.query("BEGIN");
     const created = new Date(now.getTime() - 200 * 86_400_000);
     await main.query(Q.INSERT_ORGS, [
-      orgIds, orgs.map((o) => o.name), orgs.map((o) => o.slug), orgs.map((o) => o.timezone), orgs.map((o) => o.tickets), orgs.map(() => created),
+      orgIds,
+      orgs.map((o) => o.name),
+      orgs.map((o) => o.slug),
+      orgs.map((o) => o.timezone),
+      orgs.map((o) => o.tickets),
+      orgs.map(() => created),
     ]);
     await main.query(Q.INSERT_USERS, [
-      orgIds, orgs.map((o) => o.slug), orgs.map((o) => o.agents), orgs.map((o) => o.customers), orgs.map(() => created),
-      FIRST_NAMES, LAST_NAMES, passwordHash,
+      orgIds,
+      orgs.map((o) => o.slug),
+      orgs.map((o) => o.agents),
+      orgs.map((o) => o.customers),
+      orgs.map(() => created),
+      FIRST_NAMES,
+      LAST_NAMES,
+      passwordHash,
     ]);
     await main.query(Q.INSERT_CALENDARS, [orgIds, orgs.map((o) => o.timezone), JSON.stringify(BUSINESS_HOURS)]);
     const targets = TICKET_PRIORITIES.map((p) => DEFAULT_SLA_TARGETS.find((t) => t.priority === p)!);
     await main.query(Q.INSERT_POLICIES, [
-      orgIds, TICKET_PRIORITIES, targets.map((t) => t.firstResponseMinutes), targets.map((t) => t.resolveMinutes), targets.map((t) => t.businessHours),
+      orgIds,
+      TICKET_PRIORITIES,
+      targets.map((t) => t.firstResponseMinutes),
+      targets.map((t) => t.resolveMinutes),
+      targets.map((t) => t.businessHours),
     ]);
     await main.query(Q.INSERT_FIELDS, [orgIds]);
     await main.query("COMMIT");
   });
-  console.log(`Loaded ${fmtInt(orgs.length)} orgs, their users, calendars, SLA policies and custom field (${fmtMs(phases.at(-1)!.ms)}).`);
+  console.log(
+    `Loaded ${fmtInt(orgs.length)} orgs, their users, calendars, SLA policies and custom field (${fmtMs(phases.at(-1)!.ms)}).`,
+  );
 
   if (!args.keepIndexes) droppedIndexes = await phase("drop secondary indexes", () => dropIndexes(main));
 
@@ -168,13 +201,30 @@ try {
       const comments = chunk.tickets * COMMENTS_PER_TICKET;
       await c.query("BEGIN");
       await c.query(Q.CREATE_CHUNK, [
-        chunk.orgs.map((o) => idOf.get(o.rank)!), chunk.orgs.map((o) => o.tickets), chunk.orgs.map((o) => o.agents),
-        chunk.orgs.map((o) => o.customers), now, subjects.buf, subjects.count, subjects.width, TAGS, frm, rm, comments - chunk.tickets,
+        chunk.orgs.map((o) => idOf.get(o.rank)!),
+        chunk.orgs.map((o) => o.tickets),
+        chunk.orgs.map((o) => o.agents),
+        chunk.orgs.map((o) => o.customers),
+        now,
+        subjects.buf,
+        subjects.count,
+        subjects.width,
+        TAGS,
+        frm,
+        rm,
+        comments - chunk.tickets,
       ]);
       await c.query("ANALYZE bench_chunk");
-      const r = await c.query(Q.INSERT_CHUNK, [sentences.buf, sentences.publicCount, sentences.width, sentences.noteCount, now]);
+      const r = await c.query(Q.INSERT_CHUNK, [
+        sentences.buf,
+        sentences.publicCount,
+        sentences.width,
+        sentences.noteCount,
+        now,
+      ]);
       await c.query("COMMIT");
-      if (r.rowCount !== chunk.tickets) throw new Error(`chunk inserted ${r.rowCount} tickets, expected ${chunk.tickets}`);
+      if (r.rowCount !== chunk.tickets)
+        throw new Error(`chunk inserted ${r.rowCount} tickets, expected ${chunk.tickets}`);
       doneTickets += chunk.tickets;
       doneComments += comments;
       doneChunks++;
@@ -207,13 +257,18 @@ try {
   if (!args.skipChecks) await phase("checks", () => checks(main, orgs));
 
   const totalMs = Date.now() - started;
-  const sizes = await main.query<{ table: string; total: string; heap: string; indexes: string; rows: string }>(Q.TABLE_SIZES);
+  const sizes = await main.query<{ table: string; total: string; heap: string; indexes: string; rows: string }>(
+    Q.TABLE_SIZES,
+  );
   const stats = await main.query(Q.STATS, [orgIds]);
   console.log("\nDistributions:");
-  for (const [k, v] of Object.entries(stats.rows[0] as Record<string, unknown>)) console.log(`  ${k}: ${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(stats.rows[0] as Record<string, unknown>))
+    console.log(`  ${k}: ${JSON.stringify(v)}`);
   console.log("\nTable sizes (whole database):");
   for (const s of sizes.rows) {
-    console.log(`  ${s.table.padEnd(13)} ${fmtBytes(Number(s.total)).padStart(9)} total, ${fmtBytes(Number(s.heap)).padStart(9)} heap, ${fmtBytes(Number(s.indexes)).padStart(9)} indexes, ~${fmtInt(Number(s.rows))} rows`);
+    console.log(
+      `  ${s.table.padEnd(13)} ${fmtBytes(Number(s.total)).padStart(9)} total, ${fmtBytes(Number(s.heap)).padStart(9)} heap, ${fmtBytes(Number(s.indexes)).padStart(9)} indexes, ~${fmtInt(Number(s.rows))} rows`,
+    );
   }
   console.log("\nTimings:");
   for (const p of phases) console.log(`  ${p.phase.padEnd(28)} ${fmtMs(p.ms)}`);
@@ -222,7 +277,9 @@ try {
       `load ${fmtInt((totalTickets * 1000) / loadMs)} tickets/s + ${fmtInt((totalComments * 1000) / loadMs)} comments/s, ` +
       `end to end ${fmtInt(((totalTickets + totalComments) * 1000) / totalMs)} rows/s.`,
   );
-  console.log(`Sign in as admin@${args.tag}-0001.test, agent1@${args.tag}-0001.test or customer1@${args.tag}-0001.test (the largest org) with password "${args.password}".`);
+  console.log(
+    `Sign in as admin@${args.tag}-0001.test, agent1@${args.tag}-0001.test or customer1@${args.tag}-0001.test (the largest org) with password "${args.password}".`,
+  );
 } catch (err) {
   code = 1;
   console.error(`\nbench:generate failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -232,10 +289,14 @@ try {
     const c = workers[0] ?? main;
     await c.query("ROLLBACK").catch(() => undefined);
     await restoreIndexes([c], droppedIndexes).catch((e: unknown) =>
-      console.error(`Could not restore them (${String(e)}); the next run of bench:generate against ${describeUrl(url)} will, from ${savedIndexFile}.`),
+      console.error(
+        `Could not restore them (${String(e)}); the next run of bench:generate against ${describeUrl(url)} will, from ${savedIndexFile}.`,
+      ),
     );
   }
-  console.error(`Partially loaded orgs have slugs ${args.tag}-NNNN; the simplest clean-up is to drop and re-create the database.`);
+  console.error(
+    `Partially loaded orgs have slugs ${args.tag}-NNNN; the simplest clean-up is to drop and re-create the database.`,
+  );
 } finally {
   for (const c of workers) await c.end().catch(() => undefined);
   await main.end().catch(() => undefined);
@@ -260,12 +321,19 @@ async function preflight(c: pg.Client): Promise<void> {
   if (version < 150000) console.warn(`Warning: PostgreSQL ${version}; Beacon targets 15.`);
   const t0 = Date.now();
   const status = await runMigrations(c);
-  console.log(`Database ${describeUrl(url)} as ${user}: migrations ${status.applied.length} applied, ${status.pending.length} pending (${Date.now() - t0} ms).`);
-  const n = (await c.query<{ n: number; tagged: number }>(
-    "select count(*)::int as n, count(*) filter (where slug like $1)::int as tagged from orgs", [`${args.tag}-%`],
-  )).rows[0]!;
+  console.log(
+    `Database ${describeUrl(url)} as ${user}: migrations ${status.applied.length} applied, ${status.pending.length} pending (${Date.now() - t0} ms).`,
+  );
+  const n = (
+    await c.query<{ n: number; tagged: number }>(
+      "select count(*)::int as n, count(*) filter (where slug like $1)::int as tagged from orgs",
+      [`${args.tag}-%`],
+    )
+  ).rows[0]!;
   if (n.tagged > 0) {
-    console.error(`This database already holds ${n.tagged} orgs with slugs ${args.tag}-NNNN. Use another --tag, or drop and re-create the database.`);
+    console.error(
+      `This database already holds ${n.tagged} orgs with slugs ${args.tag}-NNNN. Use another --tag, or drop and re-create the database.`,
+    );
     process.exit(1);
   }
   if (n.n > 2 && !args.yes) {
@@ -300,7 +368,9 @@ async function dropIndexes(c: pg.Client): Promise<SavedIndex[]> {
   fs.writeFileSync(savedIndexFile, JSON.stringify({ database: describeUrl(url), indexes: r.rows }, null, 2));
   droppedIndexes = r.rows; // restored by the error path if anything below fails
   for (const ix of r.rows) await c.query(`DROP INDEX IF EXISTS public.${quoteIdent(ix.name)}`);
-  console.log(`Dropped ${r.rows.length} secondary indexes for the load (rebuilt afterwards): ${r.rows.map((x) => x.name).join(", ")}.`);
+  console.log(
+    `Dropped ${r.rows.length} secondary indexes for the load (rebuilt afterwards): ${r.rows.map((x) => x.name).join(", ")}.`,
+  );
   return r.rows;
 }
 
@@ -326,7 +396,9 @@ async function checks(c: pg.Client, orgs: { id: string; tickets: number }[]): Pr
   const integrity = (await c.query<Record<string, number>>(Q.INTEGRITY, [orgs.map((o) => o.id), expected])).rows[0]!;
   const bad = Object.entries(integrity).filter(([, v]) => v !== 0);
   if (bad.length > 0) throw new Error(`integrity check failed: ${JSON.stringify(integrity)}`);
-  console.log(`Integrity: every comment has its ticket and author, every ticket its requester, assignee (staff) and SLA policy, ticket_seq = ticket count, ${fmtInt(expected)} comments (${fmtMs(Date.now() - t0)}).`);
+  console.log(
+    `Integrity: every comment has its ticket and author, every ticket its requester, assignee (staff) and SLA policy, ticket_seq = ticket count, ${fmtInt(expected)} comments (${fmtMs(Date.now() - t0)}).`,
+  );
 
   // The search vectors against the real triggers: the largest, a middle and the smallest org, ~300 tickets.
   const bySize = [...orgs].sort((a, b) => b.tickets - a.tickets);
@@ -337,11 +409,17 @@ async function checks(c: pg.Client, orgs: { id: string; tickets: number }[]): Pr
   try {
     await c.query(Q.VERIFY_SAMPLE[0]!, [sample.map((o) => o.id), every]);
     for (const q of Q.VERIFY_SAMPLE.slice(1)) await c.query(q);
-    const r = (await c.query<{ tickets: number; ticket_mismatches: number; comments: number; comment_mismatches: number }>(Q.VERIFY_COMPARE)).rows[0]!;
+    const r = (
+      await c.query<{ tickets: number; ticket_mismatches: number; comments: number; comment_mismatches: number }>(
+        Q.VERIFY_COMPARE,
+      )
+    ).rows[0]!;
     if (r.ticket_mismatches > 0 || r.comment_mismatches > 0 || r.tickets === 0) {
       throw new Error(`search vectors differ from what the triggers produce: ${JSON.stringify(r)}`);
     }
-    console.log(`Search vectors: ${r.tickets} tickets and their ${r.comments} comments re-inserted through the triggers (rolled back) match exactly.`);
+    console.log(
+      `Search vectors: ${r.tickets} tickets and their ${r.comments} comments re-inserted through the triggers (rolled back) match exactly.`,
+    );
   } finally {
     await c.query("ROLLBACK");
   }

@@ -55,8 +55,17 @@ const SCENARIOS = ["list", "search", "page", "create", "create-1org"] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
 
 let opts: {
-  duration: number; warmup: number; connections: number; rounds: number; scenarios: ScenarioId[]; orgs: number;
-  build: boolean; profile: boolean; paced: boolean; profileSeconds: number; json: boolean;
+  duration: number;
+  warmup: number;
+  connections: number;
+  rounds: number;
+  scenarios: ScenarioId[];
+  orgs: number;
+  build: boolean;
+  profile: boolean;
+  paced: boolean;
+  profileSeconds: number;
+  json: boolean;
 };
 try {
   const { values } = parseArgs({
@@ -77,11 +86,17 @@ try {
   });
   const num = (name: string, v: string, min: number, max: number) => {
     const n = Number(v);
-    if (!(Number.isFinite(n) && n >= min && n <= max)) throw new Error(`--${name} must be a number from ${min} to ${max}`);
+    if (!(Number.isFinite(n) && n >= min && n <= max))
+      throw new Error(`--${name} must be a number from ${min} to ${max}`);
     return n;
   };
-  const scenarios = values.scenarios!.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const s of scenarios) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s} (${SCENARIOS.join(", ")})`);
+  const scenarios = values
+    .scenarios!.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const s of scenarios)
+    if (!(SCENARIOS as readonly string[]).includes(s))
+      throw new Error(`unknown scenario ${s} (${SCENARIOS.join(", ")})`);
   opts = {
     duration: num("duration", values.duration!, 1, 600),
     warmup: num("warmup", values.warmup!, 0, 60),
@@ -96,7 +111,9 @@ try {
     json: values.json!,
   };
 } catch (err) {
-  console.error(`${err instanceof Error ? err.message : String(err)}\nSee the usage at the top of scripts/bench/http-load.ts.`);
+  console.error(
+    `${err instanceof Error ? err.message : String(err)}\nSee the usage at the top of scripts/bench/http-load.ts.`,
+  );
   process.exit(2);
 }
 
@@ -167,7 +184,8 @@ try {
       sql`select id, slug, ticket_seq as tickets from orgs where slug not like ${LOAD_PREFIX + "%"} and slug not like 'bench-triggers-%' and slug not in ('bench-audit', 'bench-inbound') and ticket_seq > 0 order by ticket_seq desc, slug`,
     ),
   );
-  if (orgRows.rows.length === 0) throw new Error("no tickets in this database: load it with npm run bench:generate -- --scale 1 (or 0.01)");
+  if (orgRows.rows.length === 0)
+    throw new Error("no tickets in this database: load it with npm run bench:generate -- --scale 1 (or 0.01)");
   const all = orgRows.rows;
   const chosen = all.slice(0, Math.min(5, opts.orgs));
   const rest = all.slice(chosen.length);
@@ -184,7 +202,12 @@ try {
     const orgAgents: Agent[] = [];
     for (const u of staff.rows) {
       const t = await withTenant(o.id, (tx) =>
-        issueToken(tx, { orgId: o.id, userId: u.id, sessionVersion: u.session_version }, tokenName, new Date(Date.now() + 86_400_000)),
+        issueToken(
+          tx,
+          { orgId: o.id, userId: u.id, sessionVersion: u.session_version },
+          tokenName,
+          new Date(Date.now() + 86_400_000),
+        ),
       );
       orgAgents.push({ orgId: o.id, slug: o.slug, userId: u.id, token: t.token });
     }
@@ -192,10 +215,14 @@ try {
     const ids = await unsafeWithSystem((tx) =>
       tx.execute<{ id: string }>(sql`select id from tickets where org_id = ${o.id} order by random() limit 300`),
     );
-    ids.rows.forEach((r, i) => orgAgents.length > 0 && targets.push({ token: orgAgents[i % orgAgents.length]!.token, ticketId: r.id }));
+    ids.rows.forEach(
+      (r, i) => orgAgents.length > 0 && targets.push({ token: orgAgents[i % orgAgents.length]!.token, ticketId: r.id }),
+    );
   }
   if (agents.length === 0) throw new Error("no agents found in the chosen orgs");
-  log(`HTTP load: ${agents.length} agent tokens in ${chosen.length} orgs (${chosen[0]!.slug} ${chosen[0]!.tickets} tickets … ${chosen.at(-1)!.slug} ${chosen.at(-1)!.tickets}), ${targets.length} ticket ids.`);
+  log(
+    `HTTP load: ${agents.length} agent tokens in ${chosen.length} orgs (${chosen[0]!.slug} ${chosen[0]!.tickets} tickets … ${chosen.at(-1)!.slug} ${chosen.at(-1)!.tickets}), ${targets.length} ticket ids.`,
+  );
 
   // ── The dedicated orgs of the create scenarios ──
   const loadOrgs: LoadOrg[] = [];
@@ -221,14 +248,22 @@ try {
     RATE_LIMIT_SEARCH_PER_MIN: "1000000000",
   };
   const app = await startServer("app", "scripts/bench/app-server.ts", appEnv);
-  const bareServer = await startServer("bare", "scripts/bench/bare-server.ts", { ...process.env, BARE_SQL_FILE: bareFile, DB_POOL_MAX: String(poolMax) });
+  const bareServer = await startServer("bare", "scripts/bench/bare-server.ts", {
+    ...process.env,
+    BARE_SQL_FILE: bareFile,
+    DB_POOL_MAX: String(poolMax),
+  });
   log(`App (production build) at ${app.url}, bare server at ${bareServer.url}; logs in ${workDir}.`);
 
   const rnd = prng(`http:${runId}`);
   const terms = searchTerms();
   const subj = subjectPool("http-load", 2_000);
   const sent = sentencePool("http-load", 2_000, 0);
-  const fromPool = (p: { buf: Buffer; width: number }, i: number) => p.buf.subarray(i * p.width, (i + 1) * p.width).toString("ascii").trimEnd();
+  const fromPool = (p: { buf: Buffer; width: number }, i: number) =>
+    p.buf
+      .subarray(i * p.width, (i + 1) * p.width)
+      .toString("ascii")
+      .trimEnd();
   const subjects = Array.from({ length: subj.count }, (_, i) => fromPool(subj, i));
   const sentences = Array.from({ length: sent.count }, (_, i) => fromPool(sent, i));
   const body = (n: number) => Array.from({ length: n }, () => pick(rnd, sentences)).join(" ");
@@ -236,7 +271,12 @@ try {
   const json = (token: string) => ({ ...bearer(token), "content-type": "application/json" });
 
   type Req = autocannon.Request;
-  const listReqs: Req[] = [{ method: "GET", setupRequest: (r) => ({ ...r, path: "/api/v1/tickets", headers: bearer(pick(rnd, agents).token) }) }];
+  const listReqs: Req[] = [
+    {
+      method: "GET",
+      setupRequest: (r) => ({ ...r, path: "/api/v1/tickets", headers: bearer(pick(rnd, agents).token) }),
+    },
+  ];
   /** Pairs: a customer of a random org of `orgs` opens a ticket, an agent of that org answers it. */
   function createScenario(label: string, orgs: LoadOrg[]): { reqs: Req[]; label: string; unit?: string } {
     return {
@@ -265,7 +305,16 @@ try {
           // No ticket id (the create failed): autocannon restarts the pair.
           setupRequest: (r, ctx) => {
             const { id, o } = ctx as { id?: string; o: LoadOrg };
-            return (id ? { ...r, path: `/api/v1/tickets/${id}/comments`, headers: json(pick(rnd, o.agents)), body: JSON.stringify({ body: body(1 + Math.floor(rnd() * 3)) }) } : null) as Req;
+            return (
+              id
+                ? {
+                    ...r,
+                    path: `/api/v1/tickets/${id}/comments`,
+                    headers: json(pick(rnd, o.agents)),
+                    body: JSON.stringify({ body: body(1 + Math.floor(rnd() * 3)) }),
+                  }
+                : null
+            ) as Req;
           },
         },
       ],
@@ -274,7 +323,16 @@ try {
   const scenarioReqs: Record<Exclude<ScenarioId, "list">, { reqs: Req[]; label: string; unit?: string }> = {
     search: {
       label: "Search GET /api/v1/tickets?q=<term>",
-      reqs: [{ method: "GET", setupRequest: (r) => ({ ...r, path: `/api/v1/tickets?q=${encodeURIComponent(pick(rnd, terms))}`, headers: bearer(pick(rnd, agents).token) }) }],
+      reqs: [
+        {
+          method: "GET",
+          setupRequest: (r) => ({
+            ...r,
+            path: `/api/v1/tickets?q=${encodeURIComponent(pick(rnd, terms))}`,
+            headers: bearer(pick(rnd, agents).token),
+          }),
+        },
+      ],
     },
     page: {
       label: "Ticket page GET /api/v1/tickets/:id + GET …/:id/comments",
@@ -298,7 +356,9 @@ try {
       ],
     },
     create: createScenario(
-      "Create POST /api/v1/tickets (customer) + POST …/:id/comments (agent's first reply), spread over " + LOAD_ORGS + " orgs",
+      "Create POST /api/v1/tickets (customer) + POST …/:id/comments (agent's first reply), spread over " +
+        LOAD_ORGS +
+        " orgs",
       loadOrgs,
     ),
     "create-1org": createScenario("The same pairs, all in one org (" + loadOrgs[0]!.slug + ")", loadOrgs.slice(0, 1)),
@@ -333,7 +393,9 @@ try {
     results.push(r);
     log(line(r));
     if (opts.paced && id === "search") results.push(await paced(app, "search", r, s.reqs));
-    const missed = (id === "search" && r.p95 > BARS.searchP95Ms) || (id === "create" && (r.unitsPerSec ?? 0) < BARS.createPairsPerSec);
+    const missed =
+      (id === "search" && r.p95 > BARS.searchP95Ms) ||
+      (id === "create" && (r.unitsPerSec ?? 0) < BARS.createPairsPerSec);
     if (opts.profile && missed) profiles[id] = await profile(app, id, s.reqs);
   }
 
@@ -352,14 +414,17 @@ try {
     agents: agents.length,
     settings: { duration: opts.duration, warmup: opts.warmup, connections: opts.connections, rounds: opts.rounds },
     scenarios: results,
-    ratio: appList && bareList
-      ? {
-          app: appList.reqPerSec,
-          bare: bareList.reqPerSec,
-          ratio: Math.round((appList.reqPerSec / bareList.reqPerSec) * 1000) / 1000,
-          perRound: (appList.rounds ?? []).map((r, i) => Math.round((r.reqPerSec / bareList.rounds![i]!.reqPerSec) * 1000) / 1000),
-        }
-      : null,
+    ratio:
+      appList && bareList
+        ? {
+            app: appList.reqPerSec,
+            bare: bareList.reqPerSec,
+            ratio: Math.round((appList.reqPerSec / bareList.reqPerSec) * 1000) / 1000,
+            perRound: (appList.rounds ?? []).map(
+              (r, i) => Math.round((r.reqPerSec / bareList.rounds![i]!.reqPerSec) * 1000) / 1000,
+            ),
+          }
+        : null,
     bareSql: bare.display,
     profiles,
     workDir,
@@ -368,7 +433,7 @@ try {
   final = report;
 } catch (err) {
   code = 1;
-  console.error(`http-load failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  console.error(`http-load failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
   for (const c of children) await stopChild(c);
   await cleanup().catch((e: unknown) => console.error(`clean-up: ${String(e)}`));
@@ -383,9 +448,22 @@ process.exit(code);
 // ───────────────────────────────────────────────────────────────────────────────────────────────
 
 type Server = { url: string; child: ChildProcess };
-type Run = { latencies: number[]; statusCodes: Record<string, number>; errors: number; durationSec: number; units: number; cpu: CpuPerRequest; load: { before: string; after: string } };
+type Run = {
+  latencies: number[];
+  statusCodes: Record<string, number>;
+  errors: number;
+  durationSec: number;
+  units: number;
+  cpu: CpuPerRequest;
+  load: { before: string; after: string };
+};
 
-async function run(server: Server, requests: autocannon.Request[], seconds: number, connections = opts.connections): Promise<Run> {
+async function run(
+  server: Server,
+  requests: autocannon.Request[],
+  seconds: number,
+  connections = opts.connections,
+): Promise<Run> {
   const pids = await backendPids(sys);
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
@@ -413,7 +491,11 @@ async function run(server: Server, requests: autocannon.Request[], seconds: numb
         backendPids(sys).then((now) => {
           const after = cpuSnapshot(server.child.pid, [...new Set([...pids, ...now])]);
           resolve({
-            latencies, statusCodes, errors: res.errors, durationSec: res.duration, units,
+            latencies,
+            statusCodes,
+            errors: res.errors,
+            durationSec: res.duration,
+            units,
             cpu: cpuPerRequest(before, after, latencies.length),
             load: { before: loadBefore, after: loadAfter },
           });
@@ -432,7 +514,9 @@ function combine(id: string, label: string, target: "app" | "bare", runs: Run[],
   const dur = runs.reduce((a, r) => a + r.durationSec, 0);
   const codes: Record<string, number> = {};
   for (const r of runs) for (const [k, v] of Object.entries(r.statusCodes)) codes[k] = (codes[k] ?? 0) + v;
-  const ok = Object.entries(codes).filter(([k]) => k.startsWith("2")).reduce((a, [, v]) => a + v, 0);
+  const ok = Object.entries(codes)
+    .filter(([k]) => k.startsWith("2"))
+    .reduce((a, [, v]) => a + v, 0);
   const q = (x: number) => Math.round(quantile(lat, x) * 100) / 100;
   const weighted = (pick: (c: Run["cpu"]) => number | null) => {
     const xs = runs.map((r) => ({ v: pick(r.cpu), n: r.latencies.length }));
@@ -441,16 +525,37 @@ function combine(id: string, label: string, target: "app" | "bare", runs: Run[],
     return n ? Math.round((xs.reduce((a, x) => a + x.v! * x.n, 0) / n) * 1000) / 1000 : null;
   };
   return {
-    id, label, target, durationSec: dur, connections: opts.connections,
-    responses: lat.length, ok, non2xx: lat.length - ok, errors: runs.reduce((a, r) => a + r.errors, 0),
+    id,
+    label,
+    target,
+    durationSec: dur,
+    connections: opts.connections,
+    responses: lat.length,
+    ok,
+    non2xx: lat.length - ok,
+    errors: runs.reduce((a, r) => a + r.errors, 0),
     reqPerSec: Math.round((lat.length / dur) * 10) / 10,
     ...(unit ? { unit, unitsPerSec: Math.round((runs.reduce((a, r) => a + r.units, 0) / dur) * 10) / 10 } : {}),
-    p50: q(0.5), p95: q(0.95), p99: q(0.99), max: q(1),
+    p50: q(0.5),
+    p95: q(0.95),
+    p99: q(0.99),
+    max: q(1),
     mean: Math.round((lat.reduce((a, b) => a + b, 0) / Math.max(1, lat.length)) * 100) / 100,
     statusCodes: codes,
-    cpuMsPerRequest: { server: weighted((c) => c.server), postgres: weighted((c) => c.postgres), loadGen: weighted((c) => c.loadGen)! },
+    cpuMsPerRequest: {
+      server: weighted((c) => c.server),
+      postgres: weighted((c) => c.postgres),
+      loadGen: weighted((c) => c.loadGen)!,
+    },
     load: { before: runs[0]!.load.before, after: runs.at(-1)!.load.after },
-    ...(runs.length > 1 ? { rounds: runs.map((r) => ({ reqPerSec: Math.round((r.latencies.length / r.durationSec) * 10) / 10, p95: Math.round(quantile(r.latencies, 0.95) * 100) / 100 })) } : {}),
+    ...(runs.length > 1
+      ? {
+          rounds: runs.map((r) => ({
+            reqPerSec: Math.round((r.latencies.length / r.durationSec) * 10) / 10,
+            p95: Math.round(quantile(r.latencies, 0.95) * 100) / 100,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -461,24 +566,43 @@ function combine(id: string, label: string, target: "app" | "bare", runs: Run[],
  * overallRate was tried first: it releases each second's quota as a burst, so "paced" requests
  * queued behind each other and the figure measured the burst, not the request.)
  */
-async function paced(server: Server, id: string, saturated: ScenarioResult, reqs: autocannon.Request[]): Promise<ScenarioResult> {
-  const r = combine(`${id}-paced`, `${saturated.label}, ${UNQUEUED_CONNECTIONS} connections (unqueued latency)`, "app", [await run(server, reqs, opts.duration, UNQUEUED_CONNECTIONS)]);
+async function paced(
+  server: Server,
+  id: string,
+  saturated: ScenarioResult,
+  reqs: autocannon.Request[],
+): Promise<ScenarioResult> {
+  const r = combine(
+    `${id}-paced`,
+    `${saturated.label}, ${UNQUEUED_CONNECTIONS} connections (unqueued latency)`,
+    "app",
+    [await run(server, reqs, opts.duration, UNQUEUED_CONNECTIONS)],
+  );
   r.connections = UNQUEUED_CONNECTIONS;
   log(line(r));
   return r;
 }
 
 function line(r: ScenarioResult): string {
-  return `  ${r.id.padEnd(10)} ${String(r.reqPerSec).padStart(7)} req/s${r.unit ? ` (${r.unitsPerSec} ${r.unit}/s)` : ""}  p50 ${r.p50} ms  p95 ${r.p95} ms  p99 ${r.p99} ms  ` +
-    `non-2xx ${r.non2xx}  cpu/req server ${r.cpuMsPerRequest.server ?? "?"} ms, postgres ${r.cpuMsPerRequest.postgres ?? "?"} ms, load generator ${r.cpuMsPerRequest.loadGen} ms  load ${r.load.after}`;
+  return (
+    `  ${r.id.padEnd(10)} ${String(r.reqPerSec).padStart(7)} req/s${r.unit ? ` (${r.unitsPerSec} ${r.unit}/s)` : ""}  p50 ${r.p50} ms  p95 ${r.p95} ms  p99 ${r.p99} ms  ` +
+    `non-2xx ${r.non2xx}  cpu/req server ${r.cpuMsPerRequest.server ?? "?"} ms, postgres ${r.cpuMsPerRequest.postgres ?? "?"} ms, load generator ${r.cpuMsPerRequest.loadGen} ms  load ${r.load.after}`
+  );
 }
 
 async function startServer(name: string, script: string, env: NodeJS.ProcessEnv): Promise<Server> {
   const out = fs.openSync(path.join(workDir, `${name}.log`), "a");
-  const child = spawn(process.execPath, tsNodeArgs(script), { cwd: process.cwd(), env, stdio: ["ignore", out, out, "ipc"] });
+  const child = spawn(process.execPath, tsNodeArgs(script), {
+    cwd: process.cwd(),
+    env,
+    stdio: ["ignore", out, out, "ipc"],
+  });
   children.push(child);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} server not ready after 180 s (see ${workDir}/${name}.log)`)), 180_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} server not ready after 180 s (see ${workDir}/${name}.log)`)),
+      180_000,
+    );
     child.on("message", (m: { ready?: boolean; url?: string }) => {
       if (m.ready && m.url) {
         clearTimeout(timer);
@@ -487,7 +611,12 @@ async function startServer(name: string, script: string, env: NodeJS.ProcessEnv)
     });
     child.once("exit", (c) => {
       clearTimeout(timer);
-      const tail = fs.readFileSync(path.join(workDir, `${name}.log`), "utf8").trim().split("\n").slice(-5).join("\n");
+      const tail = fs
+        .readFileSync(path.join(workDir, `${name}.log`), "utf8")
+        .trim()
+        .split("\n")
+        .slice(-5)
+        .join("\n");
       reject(new Error(`${name} server exited (${c}) before it was ready:\n${tail}`));
     });
   });
@@ -506,7 +635,11 @@ function stopChild(c: ChildProcess): Promise<void> {
   });
 }
 
-async function profile(server: Server, id: string, reqs: autocannon.Request[]): Promise<ProfileSummary & { scenario: string; seconds: number }> {
+async function profile(
+  server: Server,
+  id: string,
+  reqs: autocannon.Request[],
+): Promise<ProfileSummary & { scenario: string; seconds: number }> {
   const file = path.join(workDir, `${id}.cpuprofile`);
   const ask = (msg: object, answer: string) =>
     new Promise<void>((resolve, reject) => {
@@ -524,7 +657,12 @@ async function profile(server: Server, id: string, reqs: autocannon.Request[]): 
   await run(server, reqs, opts.profileSeconds);
   await ask({ profile: "stop", file }, "profiled");
   const summary = summarizeProfile(JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile);
-  log(`  profile of ${id} (${file}): busy ${summary.busyPct} %; ${summary.areas.slice(0, 6).map((a) => `${a.area} ${a.pct} %`).join(", ")}`);
+  log(
+    `  profile of ${id} (${file}): busy ${summary.busyPct} %; ${summary.areas
+      .slice(0, 6)
+      .map((a) => `${a.area} ${a.pct} %`)
+      .join(", ")}`,
+  );
   return { ...summary, scenario: id, seconds: opts.profileSeconds };
 }
 
@@ -532,11 +670,32 @@ type LoadOrg = { slug: string; orgId: string; agents: string[]; customers: strin
 
 /** A dedicated load org: a real org (bootstrapOrg: default SLA policies and calendar) with 5 agents and 20 customers. */
 async function loadOrg(slug: string): Promise<LoadOrg> {
-  const found = await unsafeWithSystem((tx) => tx.execute<{ id: string }>(sql`select id from orgs where slug = ${slug}`));
-  const orgId = found.rows[0]?.id ?? (await bootstrapOrg({ name: `Bench load ${slug.slice(LOAD_PREFIX.length)}`, adminEmail: `admin@${slug}.test`, slug, timezone: "UTC" })).org.id;
+  const found = await unsafeWithSystem((tx) =>
+    tx.execute<{ id: string }>(sql`select id from orgs where slug = ${slug}`),
+  );
+  const orgId =
+    found.rows[0]?.id ??
+    (
+      await bootstrapOrg({
+        name: `Bench load ${slug.slice(LOAD_PREFIX.length)}`,
+        adminEmail: `admin@${slug}.test`,
+        slug,
+        timezone: "UTC",
+      })
+    ).org.id;
   const wanted = [
-    ...Array.from({ length: 5 }, (_, i) => ({ orgId, email: `agent${i + 1}@${slug}.test`, name: `Load Agent ${i + 1}`, role: "agent" as const })),
-    ...Array.from({ length: 20 }, (_, i) => ({ orgId, email: `customer${i + 1}@${slug}.test`, name: `Load Customer ${i + 1}`, role: "customer" as const })),
+    ...Array.from({ length: 5 }, (_, i) => ({
+      orgId,
+      email: `agent${i + 1}@${slug}.test`,
+      name: `Load Agent ${i + 1}`,
+      role: "agent" as const,
+    })),
+    ...Array.from({ length: 20 }, (_, i) => ({
+      orgId,
+      email: `customer${i + 1}@${slug}.test`,
+      name: `Load Customer ${i + 1}`,
+      role: "customer" as const,
+    })),
   ];
   const people = await withTenant(orgId, async (tx) => {
     await tx.insert(users).values(wanted).onConflictDoNothing();
@@ -546,7 +705,14 @@ async function loadOrg(slug: string): Promise<LoadOrg> {
   });
   const tokens = { agents: [] as string[], customers: [] as string[] };
   for (const u of people.rows) {
-    const t = await withTenant(orgId, (tx) => issueToken(tx, { orgId, userId: u.id, sessionVersion: u.session_version }, tokenName, new Date(Date.now() + 86_400_000)));
+    const t = await withTenant(orgId, (tx) =>
+      issueToken(
+        tx,
+        { orgId, userId: u.id, sessionVersion: u.session_version },
+        tokenName,
+        new Date(Date.now() + 86_400_000),
+      ),
+    );
     (u.role === "agent" ? tokens.agents : tokens.customers).push(t.token);
   }
   return { slug, orgId, ...tokens };
@@ -572,10 +738,19 @@ async function captureListSql(agent: Agent): Promise<{ spec: BareSpec; display: 
     const { queries } = await call();
     const hash = hashToken(agent.token);
     const template = (params: unknown[]): BareParam[] =>
-      params.map((p) => (p === agent.orgId ? { from: "org" } : p === hash ? { from: "tokenHash" } : p === agent.userId ? { from: "userId" } : { value: p }));
+      params.map((p) =>
+        p === agent.orgId
+          ? { from: "org" }
+          : p === hash
+            ? { from: "tokenHash" }
+            : p === agent.userId
+              ? { from: "userId" }
+              : { value: p },
+      );
     const steady = queries.filter((q) => !/^update "api_tokens"/i.test(q.sql));
     const authIdx = steady.findIndex((q) => q.params.includes(hash));
-    if (authIdx !== 0) throw new Error(`expected the token lookup first, got: ${steady.map((q) => q.sql.slice(0, 60)).join(" | ")}`);
+    if (authIdx !== 0)
+      throw new Error(`expected the token lookup first, got: ${steady.map((q) => q.sql.slice(0, 60)).join(" | ")}`);
     const auth = steady[0]!;
     // Which column of the lookup's row is the user id (drizzle reads rows as arrays too).
     const c = await pool.connect();
@@ -596,7 +771,14 @@ async function captureListSql(agent: Agent): Promise<{ spec: BareSpec; display: 
       list: steady.slice(1).map((q) => ({ sql: q.sql, params: template(q.params) })),
       limit: ZListTickets.parse({}).limit,
     };
-    const display = ["begin", `${TENANT_SQL} -- $1 = org`, ...steady.map((q) => `${q.sql} -- ${JSON.stringify(template(q.params).map((p) => ("value" in p ? p.value : `<${p.from}>`)))}`), "commit"];
+    const display = [
+      "begin",
+      `${TENANT_SQL} -- $1 = org`,
+      ...steady.map(
+        (q) => `${q.sql} -- ${JSON.stringify(template(q.params).map((p) => ("value" in p ? p.value : `<${p.from}>`)))}`,
+      ),
+      "commit",
+    ];
     return { spec, display };
   } finally {
     await pool.end();
@@ -608,7 +790,11 @@ async function cleanup(): Promise<void> {
   // The create scenario's notification jobs: no worker ran to take them, and none should later.
   let jobs = 0;
   if (loadOrgIds.length > 0) {
-    const r = await sys.query("delete from pgboss.job where name = 'notify' and state = 'created' and data->>'orgId' = any($1)", [loadOrgIds]).catch(() => null);
+    const r = await sys
+      .query("delete from pgboss.job where name = 'notify' and state = 'created' and data->>'orgId' = any($1)", [
+        loadOrgIds,
+      ])
+      .catch(() => null);
     jobs = r?.rowCount ?? 0;
   }
   log(`Clean-up: ${t.rowCount} bench tokens and ${jobs} queued notification jobs of the ${LOAD_PREFIX}* orgs deleted.`);

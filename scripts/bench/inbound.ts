@@ -45,9 +45,30 @@ export const INBOUND_SLUG = "bench-inbound";
 const SUPPORT = "support@bench-inbound.test";
 const FIXTURES = path.resolve(import.meta.dirname, "../../tests/fixtures/email");
 /** New conversations: one of these per new message (round robin). */
-const NEW = ["gmail-new.eml", "html-only.eml", "forwarded.eml", "iso-8859-1.eml", "windows-1252.eml", "iso-2022-jp.eml", "calendar-invite.eml", "thirty-recipients.eml", "rfc2231-filename.eml", "exe-attachment.eml", "original.eml"];
+const NEW = [
+  "gmail-new.eml",
+  "html-only.eml",
+  "forwarded.eml",
+  "iso-8859-1.eml",
+  "windows-1252.eml",
+  "iso-2022-jp.eml",
+  "calendar-invite.eml",
+  "thirty-recipients.eml",
+  "rfc2231-filename.eml",
+  "exe-attachment.eml",
+  "original.eml",
+];
 /** Replies (In-Reply-To/References a seeded conversation), sent by that conversation's requester. */
-const REPLIES = ["gmail-reply-en.eml", "gmail-reply-de.eml", "gmail-reply-es.eml", "gmail-reply-fr.eml", "outlook-reply-en.eml", "outlook-reply-de.eml", "apple-mail-reply.eml", "outlook-original-message.eml"];
+const REPLIES = [
+  "gmail-reply-en.eml",
+  "gmail-reply-de.eml",
+  "gmail-reply-es.eml",
+  "gmail-reply-fr.eml",
+  "outlook-reply-en.eml",
+  "outlook-reply-de.eml",
+  "apple-mail-reply.eml",
+  "outlook-original-message.eml",
+];
 const SEED = 40;
 
 export type InboundRun = {
@@ -96,14 +117,19 @@ try {
     strict: true,
   });
   const messages = Number(values.messages);
-  if (!(Number.isInteger(messages) && messages >= 10 && messages <= 100_000)) throw new Error("--messages must be an integer from 10 to 100,000");
+  if (!(Number.isInteger(messages) && messages >= 10 && messages <= 100_000))
+    throw new Error("--messages must be an integer from 10 to 100,000");
   const concurrency = values.concurrency!.split(",").map(Number);
-  if (concurrency.some((c) => !(Number.isInteger(c) && c >= 1 && c <= 16))) throw new Error("--concurrency must be a comma list of integers from 1 to 16");
+  if (concurrency.some((c) => !(Number.isInteger(c) && c >= 1 && c <= 16)))
+    throw new Error("--concurrency must be a comma list of integers from 1 to 16");
   const bigMib = Number(values["big-mib"]);
-  if (!(bigMib >= 1 && bigMib <= 24)) throw new Error("--big-mib must be from 1 to 24 (the receiver's limit is 25 MiB)");
+  if (!(bigMib >= 1 && bigMib <= 24))
+    throw new Error("--big-mib must be from 1 to 24 (the receiver's limit is 25 MiB)");
   args = { messages, concurrency, json: values.json!, rss: values.rss!, bigMib };
 } catch (err) {
-  console.error(`${err instanceof Error ? err.message : String(err)}\nUsage: DATABASE_URL=postgres://… node scripts/run.mjs bench/inbound [--messages 400] [--concurrency 1,2] [--json] | --rss [--big-mib 20] [--json]`);
+  console.error(
+    `${err instanceof Error ? err.message : String(err)}\nUsage: DATABASE_URL=postgres://… node scripts/run.mjs bench/inbound [--messages 400] [--concurrency 1,2] [--json] | --rss [--big-mib 20] [--json]`,
+  );
   process.exit(2);
 }
 
@@ -120,7 +146,11 @@ pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
 } as typeof pg.Client.prototype.query;
 // Attachments go to a scratch directory removed at the end; the big message's attachment is accepted.
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "beacon-bench-inbound-"));
-setProcessEnv({ LOG_LEVEL: "silent", BEACON_DATA_DIR: dataDir, ...(args.rss ? { ATTACHMENT_MAX_BYTES: String((args.bigMib + 1) * 1024 * 1024) } : {}) });
+setProcessEnv({
+  LOG_LEVEL: "silent",
+  BEACON_DATA_DIR: dataDir,
+  ...(args.rss ? { ATTACHMENT_MAX_BYTES: String((args.bigMib + 1) * 1024 * 1024) } : {}),
+});
 const booted = await boot({ quiet: true });
 await migrate(true);
 const say = (line: string) => console.log(line);
@@ -128,13 +158,17 @@ const runId = randomBytes(4).toString("hex");
 let code = 0;
 const since = new Date();
 let orgId = "";
-const dropQueuedJobs = () => db().execute(sql`delete from pgboss.job where created_on >= ${since} and data->>'orgId' = ${orgId}`);
+const dropQueuedJobs = () =>
+  db().execute(sql`delete from pgboss.job where created_on >= ${since} and data->>'orgId' = ${orgId}`);
 // The runner stops a section that outlives its timeout with SIGTERM: leave no queued jobs behind then either.
 let stopping = false;
 process.once("SIGTERM", () => {
   // No new message is stored from now; the one being committed gets a moment to finish first.
   stopping = true;
-  void sleep(1000).then(() => (orgId ? dropQueuedJobs() : undefined)).catch(() => undefined).finally(() => process.exit(143));
+  void sleep(1000)
+    .then(() => (orgId ? dropQueuedJobs() : undefined))
+    .catch(() => undefined)
+    .finally(() => process.exit(143));
 });
 try {
   orgId = await benchOrg();
@@ -145,7 +179,11 @@ try {
     const seeded = await seed();
     const runs: InboundRun[] = [];
     for (const c of args.concurrency) runs.push(await throughput(c, seeded));
-    const report: InboundReport = { org: INBOUND_SLUG, corpus: { newFixtures: NEW.length, replyFixtures: REPLIES.length, seeded: seeded.length }, runs };
+    const report: InboundReport = {
+      org: INBOUND_SLUG,
+      corpus: { newFixtures: NEW.length, replyFixtures: REPLIES.length, seeded: seeded.length },
+      runs,
+    };
     if (args.json) console.log(JSON.stringify(report));
   }
 } catch (err) {
@@ -164,9 +202,25 @@ process.exit(code);
 // ───────────────────────────────────────────────────────────────────────────────────────────────
 
 async function benchOrg(): Promise<string> {
-  const found = await unsafeWithSystem((tx) => tx.execute<{ id: string }>(sql`select id from orgs where slug = ${INBOUND_SLUG}`));
-  const id = found.rows[0]?.id ?? (await bootstrapOrg({ name: "Bench inbound", adminEmail: `admin@${INBOUND_SLUG}.test`, slug: INBOUND_SLUG, timezone: "UTC" })).org.id;
-  await unsafeWithSystem((tx) => tx.insert(emailAddresses).values({ orgId: id, address: SUPPORT, displayName: "Support", isDefault: true }).onConflictDoNothing());
+  const found = await unsafeWithSystem((tx) =>
+    tx.execute<{ id: string }>(sql`select id from orgs where slug = ${INBOUND_SLUG}`),
+  );
+  const id =
+    found.rows[0]?.id ??
+    (
+      await bootstrapOrg({
+        name: "Bench inbound",
+        adminEmail: `admin@${INBOUND_SLUG}.test`,
+        slug: INBOUND_SLUG,
+        timezone: "UTC",
+      })
+    ).org.id;
+  await unsafeWithSystem((tx) =>
+    tx
+      .insert(emailAddresses)
+      .values({ orgId: id, address: SUPPORT, displayName: "Support", isDefault: true })
+      .onConflictDoNothing(),
+  );
   return id;
 }
 
@@ -203,7 +257,8 @@ async function seed(): Promise<{ messageId: string; from: string }[]> {
     const messageId = mid("seed", i);
     const { inboundId } = await deliver(message("original.eml", { support: SUPPORT, orig: messageId }, from));
     const r = await applyInbound({ orgId, inboundId });
-    if (r.outcome !== "ticket") throw new Error(`seed message ${i} was not applied as a new ticket: ${JSON.stringify(r)}`);
+    if (r.outcome !== "ticket")
+      throw new Error(`seed message ${i} was not applied as a new ticket: ${JSON.stringify(r)}`);
     out.push({ messageId, from });
   }
   say(`inbound: ${SEED} conversations seeded in ${INBOUND_SLUG} for the replies to answer`);
@@ -214,12 +269,14 @@ async function seed(): Promise<{ messageId: string; from: string }[]> {
 async function pool<T, R>(items: T[], c: number, fn: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: c }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: c }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
   return out;
 }
 
@@ -256,12 +313,17 @@ async function throughput(c: number, seeded: { messageId: string; from: string }
   });
   const t2 = performance.now();
   const c2 = { ...counted };
-  const per = (a: typeof counted, b: typeof counted) => ({ statements: Math.round(((b.statements - a.statements) / raws.length) * 10) / 10, commits: Math.round(((b.commits - a.commits) / raws.length) * 10) / 10 });
+  const per = (a: typeof counted, b: typeof counted) => ({
+    statements: Math.round(((b.statements - a.statements) / raws.length) * 10) / 10,
+    commits: Math.round(((b.commits - a.commits) / raws.length) * 10) / 10,
+  });
   const outcomes: Record<string, number> = {};
   for (const a of applied) outcomes[a.r.outcome] = (outcomes[a.r.outcome] ?? 0) + 1;
   const byName = new Map<string, number[]>();
   applied.forEach((a, i) => byName.set(names[i]!, [...(byName.get(names[i]!) ?? []), a.ms]));
-  const slowest = [...byName].map(([name, xs]) => ({ fixture: name, medianMs: Math.round(median(xs) * 10) / 10 })).sort((a, b) => b.medianMs - a.medianMs);
+  const slowest = [...byName]
+    .map(([name, xs]) => ({ fixture: name, medianMs: Math.round(median(xs) * 10) / 10 }))
+    .sort((a, b) => b.medianMs - a.medianMs);
   const storeMs = stored.map((s) => s.ms).sort((a, b) => a - b);
   const applyMs = applied.map((a) => a.ms).sort((a, b) => a - b);
   const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -271,17 +333,34 @@ async function throughput(c: number, seeded: { messageId: string; from: string }
     newConversations: raws.length - replies,
     replies,
     bytes,
-    store: { seconds: Math.round(t1 - t0) / 1000, perSec: Math.round((raws.length * 1000) / (t1 - t0)), p50Ms: r1(quantile(storeMs, 0.5)), p95Ms: r1(quantile(storeMs, 0.95)) },
-    apply: { seconds: Math.round(t2 - t1) / 1000, perSec: Math.round((raws.length * 1000) / (t2 - t1)), p50Ms: r1(quantile(applyMs, 0.5)), p95Ms: r1(quantile(applyMs, 0.95)) },
+    store: {
+      seconds: Math.round(t1 - t0) / 1000,
+      perSec: Math.round((raws.length * 1000) / (t1 - t0)),
+      p50Ms: r1(quantile(storeMs, 0.5)),
+      p95Ms: r1(quantile(storeMs, 0.95)),
+    },
+    apply: {
+      seconds: Math.round(t2 - t1) / 1000,
+      perSec: Math.round((raws.length * 1000) / (t2 - t1)),
+      p50Ms: r1(quantile(applyMs, 0.5)),
+      p95Ms: r1(quantile(applyMs, 0.95)),
+    },
     endToEndPerSec: Math.round((raws.length * 1000) / (t2 - t0)),
     outcomes,
     byFixture: slowest,
     perMessage: { store: per(c0, c1), apply: per(c1, c2) },
     load: { before, after: loadAvg() },
   };
-  say(`inbound, ${c} at once: ${run.messages} messages (${run.newConversations} new, ${run.replies} replies, ${(bytes / 1024).toFixed(0)} kB): ` +
-    `stored ${run.store.perSec}/s (p95 ${run.store.p95Ms} ms), parsed and applied ${run.apply.perSec}/s (p95 ${run.apply.p95Ms} ms), end to end ${run.endToEndPerSec}/s; per message: store ${run.perMessage.store.statements} statements / ${run.perMessage.store.commits} commits, apply ${run.perMessage.apply.statements} / ${run.perMessage.apply.commits}; ` +
-    `outcomes ${Object.entries(outcomes).map(([k, n]) => `${k} ${n}`).join(", ")}; slowest ${slowest.slice(0, 3).map((x) => `${x.fixture} ${x.medianMs} ms`).join(", ")}; load ${run.load.before} → ${run.load.after}`);
+  say(
+    `inbound, ${c} at once: ${run.messages} messages (${run.newConversations} new, ${run.replies} replies, ${(bytes / 1024).toFixed(0)} kB): ` +
+      `stored ${run.store.perSec}/s (p95 ${run.store.p95Ms} ms), parsed and applied ${run.apply.perSec}/s (p95 ${run.apply.p95Ms} ms), end to end ${run.endToEndPerSec}/s; per message: store ${run.perMessage.store.statements} statements / ${run.perMessage.store.commits} commits, apply ${run.perMessage.apply.statements} / ${run.perMessage.apply.commits}; ` +
+      `outcomes ${Object.entries(outcomes)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", ")}; slowest ${slowest
+        .slice(0, 3)
+        .map((x) => `${x.fixture} ${x.medianMs} ms`)
+        .join(", ")}; load ${run.load.before} → ${run.load.after}`,
+  );
   return run;
 }
 
@@ -293,7 +372,11 @@ async function rssRun(): Promise<InboundRssReport> {
   // (base64 lines of 76 characters plus CRLF: 4/3 × 78/76 of the bytes), ending in the trailer the
   // inspector looks for in a whole PDF.
   const body = Math.floor(((total - 4096) * 3 * 76) / (4 * 78)) - 64;
-  const attachment = Buffer.concat([Buffer.from("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "latin1"), randomBytes(body), Buffer.from("\nstartxref\n0\n%%EOF\n", "latin1")]);
+  const attachment = Buffer.concat([
+    Buffer.from("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "latin1"),
+    randomBytes(body),
+    Buffer.from("\nstartxref\n0\n%%EOF\n", "latin1"),
+  ]);
   // Encoded 57 bytes (one 76-character line) at a time into one buffer: building the message should
   // not itself set the process's maxRSS.
   const lines = Math.ceil(attachment.length / 57);
@@ -305,12 +388,31 @@ async function rssRun(): Promise<InboundRssReport> {
   const b64End = (lines - 1) * 78 + Math.ceil((attachment.length - (lines - 1) * 57) / 3) * 4 + 2;
   const boundary = `bench-${runId}`;
   const head = [
-    `From: Big Sender <big-sender@bench-senders.test>`, `To: Support <${SUPPORT}>`, `Subject: Scanned contract, ${args.bigMib} MiB`,
-    `Date: ${new Date().toUTCString()}`, `Message-ID: <${mid("big", 0)}>`, "MIME-Version: 1.0", `Content-Type: multipart/mixed; boundary="${boundary}"`, "",
-    `--${boundary}`, "Content-Type: text/plain; charset=utf-8", "", "Hello, the signed contract is attached (scanned, sorry for the size).", "",
-    `--${boundary}`, 'Content-Type: application/pdf; name="contract.pdf"', 'Content-Disposition: attachment; filename="contract.pdf"', "Content-Transfer-Encoding: base64", "", "",
+    `From: Big Sender <big-sender@bench-senders.test>`,
+    `To: Support <${SUPPORT}>`,
+    `Subject: Scanned contract, ${args.bigMib} MiB`,
+    `Date: ${new Date().toUTCString()}`,
+    `Message-ID: <${mid("big", 0)}>`,
+    "MIME-Version: 1.0",
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    "",
+    `--${boundary}`,
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "Hello, the signed contract is attached (scanned, sorry for the size).",
+    "",
+    `--${boundary}`,
+    'Content-Type: application/pdf; name="contract.pdf"',
+    'Content-Disposition: attachment; filename="contract.pdf"',
+    "Content-Transfer-Encoding: base64",
+    "",
+    "",
   ].join("\r\n");
-  let raw: Buffer | null = Buffer.concat([Buffer.from(head, "latin1"), b64.subarray(0, b64End), Buffer.from(`--${boundary}--\r\n`, "latin1")]);
+  let raw: Buffer | null = Buffer.concat([
+    Buffer.from(head, "latin1"),
+    b64.subarray(0, b64End),
+    Buffer.from(`--${boundary}--\r\n`, "latin1"),
+  ]);
   const messageBytes = raw.length;
   const attachmentBytes = attachment.length;
   // The baseline: this process with the modules loaded and the message in memory, before intake.
@@ -329,13 +431,26 @@ async function rssRun(): Promise<InboundRssReport> {
   const seconds = Math.round(performance.now() - t) / 1000;
   clearInterval(timer);
   peak = Math.max(peak, process.memoryUsage().rss);
-  const files = await unsafeWithSystem((tx) => tx.execute<{ n: number }>(sql`select count(*)::int as n from attachments where org_id = ${orgId} and comment_id = ${r.commentId ?? null}::uuid`));
+  const files = await unsafeWithSystem((tx) =>
+    tx.execute<{ n: number }>(
+      sql`select count(*)::int as n from attachments where org_id = ${orgId} and comment_id = ${r.commentId ?? null}::uuid`,
+    ),
+  );
   const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
   const report: InboundRssReport = {
-    messageBytes, attachmentBytes, outcome: r.outcome, attachmentStored: (files.rows[0]?.n ?? 0) > 0,
-    baselineRssMb: mb(baseline), peakRssMb: mb(peak), maxRssMb: mb(process.resourceUsage().maxRSS * 1024), seconds, load: { before, after: loadAvg() },
+    messageBytes,
+    attachmentBytes,
+    outcome: r.outcome,
+    attachmentStored: (files.rows[0]?.n ?? 0) > 0,
+    baselineRssMb: mb(baseline),
+    peakRssMb: mb(peak),
+    maxRssMb: mb(process.resourceUsage().maxRSS * 1024),
+    seconds,
+    load: { before, after: loadAvg() },
   };
-  say(`inbound, one ${mb(messageBytes)} MB message (${mb(attachmentBytes)} MB attachment, ${report.attachmentStored ? "stored" : "NOT stored"}): ${r.outcome} in ${seconds} s; ` +
-    `RSS ${report.baselineRssMb} MB before, peak ${report.peakRssMb} MB sampled (maxRSS ${report.maxRssMb} MB); load ${before} → ${report.load.after}`);
+  say(
+    `inbound, one ${mb(messageBytes)} MB message (${mb(attachmentBytes)} MB attachment, ${report.attachmentStored ? "stored" : "NOT stored"}): ${r.outcome} in ${seconds} s; ` +
+      `RSS ${report.baselineRssMb} MB before, peak ${report.peakRssMb} MB sampled (maxRSS ${report.maxRssMb} MB); load ${before} → ${report.load.after}`,
+  );
   return report;
 }

@@ -22,7 +22,10 @@ export async function measureLcp(page: Page, url: string, cold: boolean): Promis
         }).observe({ type: "largest-contentful-paint", buffered: true });
         // LCP entries are final once the page has been idle a moment after load.
         setTimeout(() => {
-          const kb = performance.getEntriesByType("resource").reduce((n, e) => n + ((e as PerformanceResourceTiming).transferSize || 0), 0) / 1024;
+          const kb =
+            performance
+              .getEntriesByType("resource")
+              .reduce((n, e) => n + ((e as PerformanceResourceTiming).transferSize || 0), 0) / 1024;
           resolve({ lcp, nodes: document.getElementsByTagName("*").length, kb });
         }, 500);
       }),
@@ -31,14 +34,24 @@ export async function measureLcp(page: Page, url: string, cold: boolean): Promis
 }
 
 /** Cold then `warm` warm loads of each url; the median warm LCP per url. */
-export async function lcpReport(page: Page, urls: string[], warm = 5): Promise<{ url: string; coldMs: number; warmMedianMs: number; warmMaxMs: number; domNodes: number }[]> {
+export async function lcpReport(
+  page: Page,
+  urls: string[],
+  warm = 5,
+): Promise<{ url: string; coldMs: number; warmMedianMs: number; warmMaxMs: number; domNodes: number }[]> {
   const out = [];
   for (const url of urls) {
     const cold = await measureLcp(page, url, true);
     const samples: number[] = [];
     for (let i = 0; i < warm; i++) samples.push((await measureLcp(page, url, false)).lcpMs);
     samples.sort((a, b) => a - b);
-    out.push({ url, coldMs: cold.lcpMs, warmMedianMs: samples[Math.floor(samples.length / 2)]!, warmMaxMs: samples[samples.length - 1]!, domNodes: cold.domNodes });
+    out.push({
+      url,
+      coldMs: cold.lcpMs,
+      warmMedianMs: samples[Math.floor(samples.length / 2)]!,
+      warmMaxMs: samples[samples.length - 1]!,
+      domNodes: cold.domNodes,
+    });
   }
   return out;
 }

@@ -8,7 +8,13 @@ import { parseArgs } from "node:util";
 import { chromium } from "@playwright/test";
 import { lcpReport } from "./lcp-measure";
 
-const { values } = parseArgs({ options: { url: { type: "string", default: "http://127.0.0.1:3000" }, email: { type: "string", default: "agent@acme.test" }, warm: { type: "string", default: "5" } } });
+const { values } = parseArgs({
+  options: {
+    url: { type: "string", default: "http://127.0.0.1:3000" },
+    email: { type: "string", default: "agent@acme.test" },
+    warm: { type: "string", default: "5" },
+  },
+});
 const password = process.env.BENCH_PASSWORD;
 if (!password) {
   console.error("set BENCH_PASSWORD to the user's password");

@@ -32,9 +32,17 @@ const arg = (name: string, def: number) => {
 
 const PAGE = {
   items: Array.from({ length: 25 }, (_, i) => ({
-    id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, number: 1000 + i, subject: `Printer on fire, floor ${i}`, status: "open", priority: "normal",
-    requesterId: "00000000-0000-4000-8000-000000000001", assigneeId: null, createdAt: "2026-12-07T10:00:00.000Z", updatedAt: "2026-12-07T10:00:00.000Z",
-    firstResponseDueAt: "2026-12-07T18:00:00.000Z", resolveDueAt: "2026-12-09T10:00:00.000Z",
+    id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+    number: 1000 + i,
+    subject: `Printer on fire, floor ${i}`,
+    status: "open",
+    priority: "normal",
+    requesterId: "00000000-0000-4000-8000-000000000001",
+    assigneeId: null,
+    createdAt: "2026-12-07T10:00:00.000Z",
+    updatedAt: "2026-12-07T10:00:00.000Z",
+    firstResponseDueAt: "2026-12-07T18:00:00.000Z",
+    resolveDueAt: "2026-12-09T10:00:00.000Z",
   })),
   nextCursor: "eyJ0IjoiMjAyNi0xMi0wN1QxMDowMDowMC4wMDBaIiwiaSI6IjI1In0",
 };
@@ -76,26 +84,53 @@ async function serveAll(): Promise<Record<string, string>> {
 }
 
 async function requestCosts(): Promise<Record<string, number>> {
-  const body = Buffer.from(JSON.stringify({ subject: "x".repeat(200), body: "y".repeat(700), priority: "normal", tags: ["a", "b"] }));
-  const headers = { host: "127.0.0.1:3000", authorization: "Bearer abc", "content-type": "application/json", "content-length": String(body.length), accept: "application/json", "user-agent": "bench", "x-forwarded-for": "127.0.0.1" };
-  const fake = () => Object.assign(Readable.from([body]), { headers, method: "POST", url: "/api/v1/tickets?x=1" }) as unknown as http.IncomingMessage;
+  const body = Buffer.from(
+    JSON.stringify({ subject: "x".repeat(200), body: "y".repeat(700), priority: "normal", tags: ["a", "b"] }),
+  );
+  const headers = {
+    host: "127.0.0.1:3000",
+    authorization: "Bearer abc",
+    "content-type": "application/json",
+    "content-length": String(body.length),
+    accept: "application/json",
+    "user-agent": "bench",
+    "x-forwarded-for": "127.0.0.1",
+  };
+  const fake = () =>
+    Object.assign(Readable.from([body]), {
+      headers,
+      method: "POST",
+      url: "/api/v1/tickets?x=1",
+    }) as unknown as http.IncomingMessage;
   const time = async (n: number, fn: () => Promise<unknown> | unknown) => {
     for (let i = 0; i < 2_000; i++) await fn();
     const t = performance.now();
     for (let i = 0; i < n; i++) await fn();
-    return Math.round(((performance.now() - t) * 1000) / n * 10) / 10;
+    return Math.round((((performance.now() - t) * 1000) / n) * 10) / 10;
   };
   return {
-    "GET: toRequest (the adapter: Headers only), µs": await time(50_000, () => toRequest(Object.assign(fake(), { method: "GET" }))),
-    "GET: new Request(url, { headers }), µs": await time(50_000, () => new Request("http://127.0.0.1:3000/api/v1/tickets?limit=25", { headers })),
-    "POST 1 KB: toRequest + readJsonBody (what the wrapper does), µs": await time(20_000, () => readJsonBody(toRequest(fake()))),
+    "GET: toRequest (the adapter: Headers only), µs": await time(50_000, () =>
+      toRequest(Object.assign(fake(), { method: "GET" })),
+    ),
+    "GET: new Request(url, { headers }), µs": await time(
+      50_000,
+      () => new Request("http://127.0.0.1:3000/api/v1/tickets?limit=25", { headers }),
+    ),
+    "POST 1 KB: toRequest + readJsonBody (what the wrapper does), µs": await time(20_000, () =>
+      readJsonBody(toRequest(fake())),
+    ),
     "POST 1 KB: chunks from the stream + JSON.parse, µs": await time(20_000, async () => {
       const chunks: Buffer[] = [];
       for await (const c of fake()) chunks.push(c as Buffer);
       return JSON.parse(Buffer.concat(chunks).toString("utf8"));
     }),
     "POST 1 KB: Readable.toWeb Request + await req.json(), µs": await time(20_000, () =>
-      new Request("http://127.0.0.1/api/v1/tickets", { method: "POST", headers, body: Readable.toWeb(fake()) as ReadableStream, duplex: "half" } as RequestInit).json(),
+      new Request("http://127.0.0.1/api/v1/tickets", {
+        method: "POST",
+        headers,
+        body: Readable.toWeb(fake()) as ReadableStream,
+        duplex: "half",
+      } as RequestInit).json(),
     ),
   };
 }
@@ -106,13 +141,24 @@ if (process.argv.includes("--serve")) {
 } else {
   const seconds = arg("seconds", 4);
   const rounds = arg("rounds", 3);
-  const child = fork(process.argv[1]!.replace(/router-compare\.ts$/, "../run.mjs"), ["bench/router-compare", "--serve"], { stdio: "inherit" });
-  const urls = await new Promise<Record<string, string>>((resolve) => child.once("message", (m: { urls: Record<string, string> }) => resolve(m.urls)));
+  const child = fork(
+    process.argv[1]!.replace(/router-compare\.ts$/, "../run.mjs"),
+    ["bench/router-compare", "--serve"],
+    { stdio: "inherit" },
+  );
+  const urls = await new Promise<Record<string, string>>((resolve) =>
+    child.once("message", (m: { urls: Record<string, string> }) => resolve(m.urls)),
+  );
   const rps: Record<string, number[]> = { own: [], hono: [], bare: [] };
   const p95: Record<string, number[]> = { own: [], hono: [], bare: [] };
   for (let round = 0; round < rounds; round++) {
     for (const name of Object.keys(rps)) {
-      const r = await autocannon({ url: `${urls[name]}/api/v1/tickets?limit=25`, connections: 10, duration: seconds, headers: { authorization: "Bearer bench" } });
+      const r = await autocannon({
+        url: `${urls[name]}/api/v1/tickets?limit=25`,
+        connections: 10,
+        duration: seconds,
+        headers: { authorization: "Bearer bench" },
+      });
       if (r.non2xx || r.errors) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
       rps[name]!.push(r.requests.average);
       p95[name]!.push(r.latency.p97_5);
@@ -122,11 +168,15 @@ if (process.argv.includes("--serve")) {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   // On a shared machine the best round is the one least disturbed by others: both are shown.
   const best = (xs: number[]) => Math.max(...xs);
-  console.log(`GET /api/v1/tickets, 10 connections, ${rounds} rounds × ${seconds} s each, alternating (req/s median and best; ratio to bare's):`);
+  console.log(
+    `GET /api/v1/tickets, 10 connections, ${rounds} rounds × ${seconds} s each, alternating (req/s median and best; ratio to bare's):`,
+  );
   for (const name of Object.keys(rps)) {
     const m = median(rps[name]!);
     const b = best(rps[name]!);
-    console.log(`  ${name.padEnd(5)} median ${String(Math.round(m)).padStart(6)} (${(m / median(rps.bare!)).toFixed(2)})  best ${String(Math.round(b)).padStart(6)} (${(b / best(rps.bare!)).toFixed(2)})  p97.5 ${median(p95[name]!)} ms  rounds ${rps[name]!.map(Math.round).join(" / ")}`);
+    console.log(
+      `  ${name.padEnd(5)} median ${String(Math.round(m)).padStart(6)} (${(m / median(rps.bare!)).toFixed(2)})  best ${String(Math.round(b)).padStart(6)} (${(b / best(rps.bare!)).toFixed(2)})  p97.5 ${median(p95[name]!)} ms  rounds ${rps[name]!.map(Math.round).join(" / ")}`,
+    );
   }
   console.log("Request costs, in-process (µs per request):");
   for (const [what, us] of Object.entries(await requestCosts())) console.log(`  ${what}: ${us}`);

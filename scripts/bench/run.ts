@@ -25,7 +25,17 @@ import { buildIfNeeded } from "../lib/needs-build";
 import { runChild, tailOf, tsNodeArgs } from "./lib/child";
 import { describeUrl, fmtInt } from "./lib/db";
 import { loadAvg } from "./lib/stats";
-import { figures, renderResults, writeResults, type BenchResults, type Dataset, type ExportReport, type Machine, type Section, type SlaSize } from "./lib/report";
+import {
+  figures,
+  renderResults,
+  writeResults,
+  type BenchResults,
+  type Dataset,
+  type ExportReport,
+  type Machine,
+  type Section,
+  type SlaSize,
+} from "./lib/report";
 import type { HttpLoadReport } from "./http-load";
 import type { SlaScanReport } from "./sla-scan";
 import type { AuditVerifyReport } from "./audit-verify";
@@ -57,8 +67,16 @@ The database must hold the benchmark data and be reached as a superuser (like be
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/beacon_bench npm run bench                         # --quick at 0.01`;
 
 let opts: {
-  only: SectionId[]; quick: boolean; write: boolean; out: string; duration: number; connections: number;
-  auditEvents: number; generateLog?: string; keepSlaDbs: boolean; fromJson?: string;
+  only: SectionId[];
+  quick: boolean;
+  write: boolean;
+  out: string;
+  duration: number;
+  connections: number;
+  auditEvents: number;
+  generateLog?: string;
+  keepSlaDbs: boolean;
+  fromJson?: string;
 };
 try {
   const { values } = parseArgs({
@@ -82,19 +100,34 @@ try {
     console.log(USAGE);
     process.exit(0);
   }
-  const only = values.only ? values.only.split(",").map((s) => s.trim()).filter(Boolean) : [...SECTIONS];
+  const only = values.only
+    ? values.only
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [...SECTIONS];
   for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section ${s}`);
   const quick = values.quick!;
   const duration = Number(values.duration ?? (quick ? 3 : 10));
   const connections = Number(values.connections);
   const auditEvents = Number(values["audit-events"] ?? (quick ? 20_000 : 1_000_000));
   if (!(duration >= 1 && duration <= 600)) throw new Error("--duration must be 1–600 seconds");
-  if (!(Number.isInteger(connections) && connections >= 1 && connections <= 1000)) throw new Error("--connections must be 1–1000");
+  if (!(Number.isInteger(connections) && connections >= 1 && connections <= 1000))
+    throw new Error("--connections must be 1–1000");
   if (!(Number.isInteger(auditEvents) && auditEvents >= 2)) throw new Error("--audit-events must be an integer ≥ 2");
-  if (values["generate-log"] && !fs.existsSync(values["generate-log"])) throw new Error(`--generate-log: no such file ${values["generate-log"]}`);
+  if (values["generate-log"] && !fs.existsSync(values["generate-log"]))
+    throw new Error(`--generate-log: no such file ${values["generate-log"]}`);
   opts = {
-    only: only as SectionId[], quick, write: values["no-write"] ? false : (values.write ?? !quick), out: values.out!, duration, connections,
-    auditEvents, generateLog: values["generate-log"], keepSlaDbs: values["keep-sla-dbs"]!, fromJson: values["from-json"],
+    only: only as SectionId[],
+    quick,
+    write: values["no-write"] ? false : (values.write ?? !quick),
+    out: values.out!,
+    duration,
+    connections,
+    auditEvents,
+    generateLog: values["generate-log"],
+    keepSlaDbs: values["keep-sla-dbs"]!,
+    fromJson: values["from-json"],
   };
 } catch (err) {
   console.error(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
@@ -110,7 +143,9 @@ if (opts.fromJson) {
 
 const url = process.env.DATABASE_URL;
 if (!url) {
-  console.error(`npm run bench needs DATABASE_URL: a database loaded with the benchmark data (it never uses the embedded demo database).\n\n${USAGE}`);
+  console.error(
+    `npm run bench needs DATABASE_URL: a database loaded with the benchmark data (it never uses the embedded demo database).\n\n${USAGE}`,
+  );
   process.exit(2);
 }
 
@@ -127,10 +162,18 @@ const results: BenchResults = {
   generatorLog: opts.generateLog ? generatorLine(opts.generateLog) : null,
 };
 const d = results.dataset;
-say(`Beacon bench on ${d.database}: ${fmtInt(d.orgs)} orgs, ${fmtInt(d.tickets)} tickets, ${fmtInt(d.comments)} comments (largest org ${d.largestOrg.slug}, ${fmtInt(d.largestOrg.tickets)}).`);
-say(`Machine: ${results.machine.cpus} × ${results.machine.model}, ${results.machine.ramGb} GB, Node ${results.machine.node}, ${results.machine.postgres}; load ${results.machine.loadStart}; commit ${results.machine.commit}.`);
-if (d.tickets >= 900_000 && opts.quick) say("(--quick on a full-size database: the figures are a smoke run, not the SPEC figures.)");
-if (d.tickets < 900_000 && !opts.quick) say(`(This database holds ${fmtInt(d.tickets)} tickets; SPEC §9's figures are for 1,000,000: npm run bench:generate -- --scale 1.)`);
+say(
+  `Beacon bench on ${d.database}: ${fmtInt(d.orgs)} orgs, ${fmtInt(d.tickets)} tickets, ${fmtInt(d.comments)} comments (largest org ${d.largestOrg.slug}, ${fmtInt(d.largestOrg.tickets)}).`,
+);
+say(
+  `Machine: ${results.machine.cpus} × ${results.machine.model}, ${results.machine.ramGb} GB, Node ${results.machine.node}, ${results.machine.postgres}; load ${results.machine.loadStart}; commit ${results.machine.commit}.`,
+);
+if (d.tickets >= 900_000 && opts.quick)
+  say("(--quick on a full-size database: the figures are a smoke run, not the SPEC figures.)");
+if (d.tickets < 900_000 && !opts.quick)
+  say(
+    `(This database holds ${fmtInt(d.tickets)} tickets; SPEC §9's figures are for 1,000,000: npm run bench:generate -- --scale 1.)`,
+  );
 
 let failed = 0;
 const want = (s: SectionId) => opts.only.includes(s);
@@ -148,7 +191,13 @@ const section = async <T>(id: SectionId, fn: () => Promise<T>): Promise<Section<
   }
 };
 /** Runs a bench script as a child and returns its JSON line, or throws with its last output lines. */
-const child = async <T>(label: string, script: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 20 * 60_000): Promise<T> => {
+const child = async <T>(
+  label: string,
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 20 * 60_000,
+): Promise<T> => {
   const r = await runChild<T>(label, tsNodeArgs(script, args), { env, timeoutMs });
   if (r.code !== 0 || !r.json) throw new Error(`${script} exited ${r.code}: ${tailOf(r)}`);
   return r.json;
@@ -157,7 +206,11 @@ const child = async <T>(label: string, script: string, args: string[], env: Node
 try {
   if (want("explain")) {
     results.explain = await section("explain", async () => {
-      const r = await runChild<never>("explain", tsNodeArgs("scripts/bench/explain.ts", ["--runs", opts.quick ? "3" : "10"]), { quiet: true, timeoutMs: 15 * 60_000 });
+      const r = await runChild<never>(
+        "explain",
+        tsNodeArgs("scripts/bench/explain.ts", ["--runs", opts.quick ? "3" : "10"]),
+        { quiet: true, timeoutMs: 15 * 60_000 },
+      );
       if (r.code !== 0) throw new Error(`explain.ts exited ${r.code}: ${tailOf(r)}`);
       const after = r.stdout.slice(r.stdout.indexOf("=== Summary ==="));
       const lines = after.split("\n").filter((l) => l.startsWith("|"));
@@ -169,7 +222,14 @@ try {
   if (want("http")) {
     results.http = await section("http", async () => {
       await buildIfNeeded({ log: say });
-      const args = ["--json", "--no-build", "--duration", String(opts.duration), "--connections", String(opts.connections)];
+      const args = [
+        "--json",
+        "--no-build",
+        "--duration",
+        String(opts.duration),
+        "--connections",
+        String(opts.connections),
+      ];
       if (opts.quick) args.push("--warmup", "1", "--rounds", "1", "--no-profile", "--no-paced", "--orgs", "5");
       return child<HttpLoadReport>("http", "scripts/bench/http-load.ts", args);
     });
@@ -181,17 +241,28 @@ try {
 
   if (want("audit")) {
     results.audit = await section("audit", () =>
-      child<AuditVerifyReport>("audit", "scripts/bench/audit-verify.ts", ["--json", "--events", String(opts.auditEvents), ...(opts.quick ? ["--runs", "2", "--no-profile"] : [])]),
+      child<AuditVerifyReport>("audit", "scripts/bench/audit-verify.ts", [
+        "--json",
+        "--events",
+        String(opts.auditEvents),
+        ...(opts.quick ? ["--runs", "2", "--no-profile"] : []),
+      ]),
     );
   }
 
   if (want("export")) {
     if (!fs.existsSync(path.resolve("scripts/bench/export.ts"))) {
-      results.export = { ok: false, reason: "not available: scripts/bench/export.ts (npm run bench:export) is not in this checkout" };
+      results.export = {
+        ok: false,
+        reason: "not available: scripts/bench/export.ts (npm run bench:export) is not in this checkout",
+      };
       say("\n── export: not available (no scripts/bench/export.ts) ──");
     } else {
       results.export = await section("export", async () => {
-        const r = await runChild<ExportReport>("export", ["run", "-s", "bench:export", "--", "--json"], { command: "npm", timeoutMs: 20 * 60_000 });
+        const r = await runChild<ExportReport>("export", ["run", "-s", "bench:export", "--", "--json"], {
+          command: "npm",
+          timeoutMs: 20 * 60_000,
+        });
         if (r.code !== 0 || !r.json) throw new Error(`npm run bench:export exited ${r.code}: ${tailOf(r)}`);
         return r.json;
       });
@@ -199,16 +270,34 @@ try {
   }
   if (want("inbound")) {
     results.inbound = await section("inbound", async () => {
-      const throughput = await child<InboundReport>("inbound", "scripts/bench/inbound.ts", ["--json", "--messages", opts.quick ? "100" : "400", "--concurrency", "1,2"], process.env, 10 * 60_000);
+      const throughput = await child<InboundReport>(
+        "inbound",
+        "scripts/bench/inbound.ts",
+        ["--json", "--messages", opts.quick ? "100" : "400", "--concurrency", "1,2"],
+        process.env,
+        10 * 60_000,
+      );
       // Its own process: the peak is the message's, not what the throughput runs left on the heap.
-      const rss = await child<InboundRssReport>("inbound rss", "scripts/bench/inbound.ts", ["--json", "--rss", "--big-mib", "20"], process.env, 10 * 60_000);
+      const rss = await child<InboundRssReport>(
+        "inbound rss",
+        "scripts/bench/inbound.ts",
+        ["--json", "--rss", "--big-mib", "20"],
+        process.env,
+        10 * 60_000,
+      );
       return { throughput, rss };
     });
   }
 
   if (want("automation")) {
     results.automation = await section("automation", () =>
-      child<AutomationReport>("automation", "scripts/bench/automation.ts", ["--json", ...(opts.quick ? ["--writes", "50", "--due", "minute,10", "--rule-orgs", "3"] : [])], process.env, 15 * 60_000),
+      child<AutomationReport>(
+        "automation",
+        "scripts/bench/automation.ts",
+        ["--json", ...(opts.quick ? ["--writes", "50", "--due", "minute,10", "--rule-orgs", "3"] : [])],
+        process.env,
+        15 * 60_000,
+      ),
     );
   }
 } finally {
@@ -218,9 +307,14 @@ try {
 }
 
 say("\n── Figures against SPEC §9 ──");
-for (const f of figures(results)) say(`  ${f.result.padEnd(13)} ${f.name.replace(/`/g, "")}: ${f.measured.replace(/\*\*/g, "")} (bar ${f.bar})`);
+for (const f of figures(results))
+  say(`  ${f.result.padEnd(13)} ${f.name.replace(/`/g, "")}: ${f.measured.replace(/\*\*/g, "")} (bar ${f.bar})`);
 say(`\nDone in ${Math.round(results.totalSeconds / 6) / 10} min (load at end ${results.machine.loadEnd}).`);
-const savedTo = path.resolve(process.env.BEACON_DATA_DIR ?? ".data", "bench", `results-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, "")}.json`);
+const savedTo = path.resolve(
+  process.env.BEACON_DATA_DIR ?? ".data",
+  "bench",
+  `results-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, "")}.json`,
+);
 fs.mkdirSync(path.dirname(savedTo), { recursive: true });
 fs.writeFileSync(savedTo, JSON.stringify(results, null, 1));
 say(`Raw results: ${path.relative(process.cwd(), savedTo)} (npm run bench -- --from-json <file> renders them again).`);
@@ -239,7 +333,13 @@ async function slaSection(): Promise<SlaSize[]> {
   const main = describeUrl(url!);
   const mainDb = new URL(url!).pathname.slice(1);
   // Databases of 10k and 100k tickets, generated for the run, when this one is the 1M data set.
-  const subsets = !opts.quick && d.tickets >= 500_000 ? [{ label: "10k", scale: "0.01", due: "minute,100,1000" }, { label: "100k", scale: "0.1", due: "minute,100,1000,10000" }] : [];
+  const subsets =
+    !opts.quick && d.tickets >= 500_000
+      ? [
+          { label: "10k", scale: "0.01", due: "minute,100,1000" },
+          { label: "100k", scale: "0.1", due: "minute,100,1000,10000" },
+        ]
+      : [];
   const created: string[] = [];
   try {
     for (const s of subsets) {
@@ -251,18 +351,38 @@ async function slaSection(): Promise<SlaSize[]> {
       u.pathname = `/${name}`;
       const env = { ...process.env, DATABASE_URL: u.toString() };
       say(`  generating ${name} (npm run bench:generate -- --scale ${s.scale})…`);
-      const g = await runChild<never>(`generate ${s.label}`, tsNodeArgs("scripts/bench/generate.ts", ["--scale", s.scale]), { env, quiet: true, timeoutMs: 15 * 60_000 });
+      const g = await runChild<never>(
+        `generate ${s.label}`,
+        tsNodeArgs("scripts/bench/generate.ts", ["--scale", s.scale]),
+        { env, quiet: true, timeoutMs: 15 * 60_000 },
+      );
       if (g.code !== 0) throw new Error(`bench:generate --scale ${s.scale} exited ${g.code}: ${tailOf(g)}`);
       const line = g.stdout.split("\n").find((l) => l.startsWith("Done in")) ?? "";
       say(`  ${line}`);
-      const report = await child<SlaScanReport>(`sla ${s.label}`, "scripts/bench/sla-scan.ts", ["--json", "--due", s.due], env);
+      const report = await child<SlaScanReport>(
+        `sla ${s.label}`,
+        "scripts/bench/sla-scan.ts",
+        ["--json", "--due", s.due],
+        env,
+      );
       sizes.push({ label: s.label, database: name, generate: { seconds: g.ms / 1000, line }, report });
     }
-    const label = d.tickets >= 1_000_000 ? `${Math.round(d.tickets / 1e5) / 10}M` : d.tickets >= 1000 ? `${Math.round(d.tickets / 1000)}k` : String(d.tickets);
-    const report = await child<SlaScanReport>(`sla ${label}`, "scripts/bench/sla-scan.ts", ["--json", "--due", opts.quick ? "minute,100" : "minute,100,1000,10000"]);
+    const label =
+      d.tickets >= 1_000_000
+        ? `${Math.round(d.tickets / 1e5) / 10}M`
+        : d.tickets >= 1000
+          ? `${Math.round(d.tickets / 1000)}k`
+          : String(d.tickets);
+    const report = await child<SlaScanReport>(`sla ${label}`, "scripts/bench/sla-scan.ts", [
+      "--json",
+      "--due",
+      opts.quick ? "minute,100" : "minute,100,1000,10000",
+    ]);
     sizes.push({ label, database: main, generate: null, report });
   } finally {
-    if (!opts.keepSlaDbs) for (const name of created) await sys.query(`drop database if exists ${ident(name)} with (force)`).catch(() => undefined);
+    if (!opts.keepSlaDbs)
+      for (const name of created)
+        await sys.query(`drop database if exists ${ident(name)} with (force)`).catch(() => undefined);
   }
   return sizes;
 }
@@ -294,7 +414,13 @@ async function machine(): Promise<Machine> {
     node: process.version,
     os: `${os.type()} ${os.release()}`,
     postgres: row.v,
-    pgSettings: { shared_buffers: row.sb, work_mem: row.wm, effective_cache_size: row.ecs, jit: row.jit, max_connections: row.mc },
+    pgSettings: {
+      shared_buffers: row.sb,
+      work_mem: row.wm,
+      effective_cache_size: row.ecs,
+      jit: row.jit,
+      max_connections: row.mc,
+    },
     commit: git(["rev-parse", "--short", "HEAD"]) || "unknown",
     dirty: git(["status", "--porcelain"]).split("\n").filter(Boolean).length,
     loadStart: loadAvg(),
@@ -306,7 +432,9 @@ async function machine(): Promise<Machine> {
 async function dataset(): Promise<Dataset> {
   const su = await sys.query<{ rolsuper: boolean }>("select rolsuper from pg_roles where rolname = current_user");
   if (!su.rows[0]?.rolsuper) {
-    console.error("npm run bench must connect as a superuser (as bench:generate does): it generates the SLA section's databases and cleans up after its load through the tables directly.");
+    console.error(
+      "npm run bench must connect as a superuser (as bench:generate does): it generates the SLA section's databases and cleans up after its load through the tables directly.",
+    );
     process.exit(2);
   }
   const has = await sys.query("select to_regclass('public.tickets') as t");
@@ -323,11 +451,21 @@ async function dataset(): Promise<Dataset> {
     console.error(`${describeUrl(url!)} holds no tickets. Load the benchmark data first:\n\n${USAGE}`);
     process.exit(2);
   }
-  return { orgs: x.orgs, tickets: x.tickets, comments: x.comments, largestOrg: { slug: x.slug, tickets: x.largest }, database: describeUrl(url!) };
+  return {
+    orgs: x.orgs,
+    tickets: x.tickets,
+    comments: x.comments,
+    largestOrg: { slug: x.slug, tickets: x.largest },
+    database: describeUrl(url!),
+  };
 }
 
 function generatorLine(file: string): { file: string; line: string } | null {
-  const line = fs.readFileSync(file, "utf8").split("\n").reverse().find((l) => l.startsWith("Done in"));
+  const line = fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .reverse()
+    .find((l) => l.startsWith("Done in"));
   return line ? { file, line } : null;
 }
 

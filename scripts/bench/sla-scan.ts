@@ -47,15 +47,23 @@ try {
     },
     strict: true,
   });
-  const due = values.due!.split(",").filter(Boolean).map((x) => (x === "minute" ? x : Number(x)));
-  if (due.some((n) => n !== "minute" && !(Number.isInteger(n) && n >= 1))) throw new Error("--due must be a comma list of positive integers or `minute`");
+  const due = values
+    .due!.split(",")
+    .filter(Boolean)
+    .map((x) => (x === "minute" ? x : Number(x)));
+  if (due.some((n) => n !== "minute" && !(Number.isInteger(n) && n >= 1)))
+    throw new Error("--due must be a comma list of positive integers or `minute`");
   const idlePasses = Number(values["idle-passes"]);
-  if (!(Number.isInteger(idlePasses) && idlePasses >= 1 && idlePasses <= 100)) throw new Error("--idle-passes must be an integer from 1 to 100");
+  if (!(Number.isInteger(idlePasses) && idlePasses >= 1 && idlePasses <= 100))
+    throw new Error("--idle-passes must be an integer from 1 to 100");
   const repeat = Number(values.repeat);
-  if (!(Number.isInteger(repeat) && repeat >= 1 && repeat <= 20)) throw new Error("--repeat must be an integer from 1 to 20");
+  if (!(Number.isInteger(repeat) && repeat >= 1 && repeat <= 20))
+    throw new Error("--repeat must be an integer from 1 to 20");
   args = { due, idlePasses, repeat, json: values.json! };
 } catch (err) {
-  console.error(`${err instanceof Error ? err.message : String(err)}\nUsage: DATABASE_URL=postgres://… npm run bench:sla-scan -- [--due minute,100,1000,10000] [--idle-passes 5] [--repeat 3] [--json]`);
+  console.error(
+    `${err instanceof Error ? err.message : String(err)}\nUsage: DATABASE_URL=postgres://… npm run bench:sla-scan -- [--due minute,100,1000,10000] [--idle-passes 5] [--repeat 3] [--json]`,
+  );
   process.exit(2);
 }
 
@@ -67,19 +75,27 @@ await migrate(true);
 const say = (line: string) => console.log(line);
 let code = 0;
 try {
-  const s = (await unsafeWithSystem((tx) => tx.execute<{ tickets: number; open: number; checks: number; minute: number }>(sql`
+  const s = (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ tickets: number; open: number; checks: number; minute: number }>(sql`
     select (select count(*) from tickets)::int as tickets,
            (select count(*) from tickets where status not in ('solved', 'closed'))::int as open,
            count(*)::int as checks,
            count(*) filter (where next_check_at > now() and next_check_at <= now() + interval '1 minute')::int as minute
-    from sla_checks`))).rows[0]!;
-  say(`tickets stored: ${s.tickets} (${s.open} open, ${s.checks} with an SLA check pending, ${s.minute} coming due in the next minute)`);
+    from sla_checks`),
+    )
+  ).rows[0]!;
+  say(
+    `tickets stored: ${s.tickets} (${s.open} open, ${s.checks} with an SLA check pending, ${s.minute} coming due in the next minute)`,
+  );
 
   const time = async (label: string): Promise<Pass> => {
     const t = performance.now();
     const r = await unsafeScanSlas();
     const ms = Math.round((performance.now() - t) * 10) / 10;
-    say(`  ${label.padEnd(26)} ${ms.toFixed(1).padStart(8)} ms  (${r.tickets} tickets visited, ${r.warnings} warnings, ${r.breaches} breaches, ${r.batches} batches)`);
+    say(
+      `  ${label.padEnd(26)} ${ms.toFixed(1).padStart(8)} ms  (${r.tickets} tickets visited, ${r.warnings} warnings, ${r.breaches} breaches, ${r.batches} batches)`,
+    );
     return { ...r, ms };
   };
   const caughtUpSince = new Date();
@@ -113,8 +129,12 @@ try {
     if (passes.length === 0) continue;
     const mid = [...passes].sort((a, b) => a.ms - b.ms)[Math.floor((passes.length - 1) / 2)]!;
     due.push({
-      ...mid, requested: n, nextIdleMs: median(nexts), runsMs: passes.map((p) => p.ms),
-      minute: n === minuteN && args.due.includes("minute"), explicit: args.due.includes(n),
+      ...mid,
+      requested: n,
+      nextIdleMs: median(nexts),
+      runsMs: passes.map((p) => p.ms),
+      minute: n === minuteN && args.due.includes("minute"),
+      explicit: args.due.includes(n),
     });
   }
   const report: SlaScanReport = {
@@ -126,7 +146,7 @@ try {
   if (args.json) console.log(JSON.stringify(report));
 } catch (err) {
   code = 1;
-  console.error(`bench:sla-scan failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  console.error(`bench:sla-scan failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
   await closeDb();
   await booted.shutdown();

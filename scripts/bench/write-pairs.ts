@@ -24,7 +24,11 @@ import { createTicket } from "../../src/server/tickets/create-ticket";
 import { addComment } from "../../src/server/tickets/add-comment";
 
 const { values } = parseArgs({
-  options: { pairs: { type: "string", default: "200" }, concurrency: { type: "string", default: "2" }, orgs: { type: "string", default: "10" } },
+  options: {
+    pairs: { type: "string", default: "200" },
+    concurrency: { type: "string", default: "2" },
+    orgs: { type: "string", default: "10" },
+  },
   strict: true,
 });
 const PAIRS = Number(values.pairs);
@@ -37,21 +41,46 @@ await migrate(true);
 const started = new Date();
 let code = 0;
 try {
-  type Row = { id: string; role: Principal["role"]; email: string; name: string; session_version: number; org_id: string };
-  const rows = (await unsafeWithSystem((tx) => tx.execute<Row>(sql`
+  type Row = {
+    id: string;
+    role: Principal["role"];
+    email: string;
+    name: string;
+    session_version: number;
+    org_id: string;
+  };
+  const rows = (
+    await unsafeWithSystem((tx) =>
+      tx.execute<Row>(sql`
     select u.id, u.role, u.email, u.name, u.session_version, u.org_id from (
       select id from orgs where slug ~ '^bench-[0-9]+$' order by ticket_seq desc limit ${ORGS}) o
     cross join lateral (
       (select * from users where org_id = o.id and role = 'customer' and blocked_at is null order by email limit 1)
-      union all (select * from users where org_id = o.id and role = 'agent' and blocked_at is null order by email limit 1)) u`))).rows;
+      union all (select * from users where org_id = o.id and role = 'agent' and blocked_at is null order by email limit 1)) u`),
+    )
+  ).rows;
   const p = (u: Row): Principal => ({
-    userId: u.id, orgId: u.org_id, role: u.role, email: u.email, name: u.name, mustChangePassword: false, twoFactorSetupRequired: false, sessionVersion: u.session_version, via: "token",
+    userId: u.id,
+    orgId: u.org_id,
+    role: u.role,
+    email: u.email,
+    name: u.name,
+    mustChangePassword: false,
+    twoFactorSetupRequired: false,
+    sessionVersion: u.session_version,
+    via: "token",
   });
   const orgs = [...new Set(rows.map((r) => r.org_id))].map((orgId) => ({
-    orgId, customer: p(rows.find((r) => r.org_id === orgId && r.role === "customer")!), agent: p(rows.find((r) => r.org_id === orgId && r.role === "agent")!),
+    orgId,
+    customer: p(rows.find((r) => r.org_id === orgId && r.role === "customer")!),
+    agent: p(rows.find((r) => r.org_id === orgId && r.role === "agent")!),
   }));
   if (orgs.length === 0) throw new Error("no bench orgs: run npm run bench:generate first");
-  const scope = (user: Principal, tx: Scope["tx"]): Scope => ({ tx, user, requestId: `bench-write-pairs-${randomUUID()}` });
+  const scope = (user: Principal, tx: Scope["tx"]): Scope => ({
+    tx,
+    user,
+    requestId: `bench-write-pairs-${randomUUID()}`,
+  });
   const versions = sql`select coalesce(sum(n_tup_ins + n_tup_upd), 0)::int as v from pg_stat_xact_user_tables where relname = 'tickets'`;
 
   const pair = async (i: number, count?: { create: number[]; reply: number[]; versions: number[] }) => {
@@ -71,7 +100,10 @@ try {
       const probe = async (tx: Scope["tx"]) => (count ? (await tx.execute<{ v: number }>(versions)).rows[0]!.v : 0);
       const t = await withTenant(o.orgId, async (tx) => {
         const before = await probe(tx);
-        const r = await createTicket(scope(o.customer, tx), { subject: `Bench pair ${i}: the printer is jammed again`, body: "It happened again this morning, right after the coffee break. Could someone have a look?" });
+        const r = await createTicket(scope(o.customer, tx), {
+          subject: `Bench pair ${i}: the printer is jammed again`,
+          body: "It happened again this morning, right after the coffee break. Could someone have a look?",
+        });
         v += (await probe(tx)) - before;
         return r;
       });
@@ -79,7 +111,10 @@ try {
       seen.length = 0;
       await withTenant(o.orgId, async (tx) => {
         const before = await probe(tx);
-        await addComment(scope(o.agent, tx), t.id, { body: "Thanks, we are on it: a technician is on the way.", internal: false });
+        await addComment(scope(o.agent, tx), t.id, {
+          body: "Thanks, we are on it: a technician is on the way.",
+          internal: false,
+        });
         v += (await probe(tx)) - before;
       });
       if (count) {
@@ -95,16 +130,27 @@ try {
   const count = { create: [] as number[], reply: [] as number[], versions: [] as number[] };
   for (let i = 0; i < 10; i++) await pair(i, count);
   const avg = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
-  console.log(`statements per create ${avg(count.create)}, per reply ${avg(count.reply)} (with BEGIN, tenant settings and COMMIT); ticket row versions per create + reply ${avg(count.versions)}`);
+  console.log(
+    `statements per create ${avg(count.create)}, per reply ${avg(count.reply)} (with BEGIN, tenant settings and COMMIT); ticket row versions per create + reply ${avg(count.versions)}`,
+  );
 
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    for (let i = next++; i < PAIRS; i = next++) await pair(100 + i);
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let i = next++; i < PAIRS; i = next++) await pair(100 + i);
+    }),
+  );
   const s = (performance.now() - t0) / 1000;
   console.log(`${PAIRS} pairs by ${CONCURRENCY} callers in ${s.toFixed(1)} s: ${(PAIRS / s).toFixed(1)} pairs/s`);
-  console.log(JSON.stringify({ createStatements: avg(count.create), replyStatements: avg(count.reply), rowVersions: avg(count.versions), pairsPerSec: PAIRS / s }));
+  console.log(
+    JSON.stringify({
+      createStatements: avg(count.create),
+      replyStatements: avg(count.reply),
+      rowVersions: avg(count.versions),
+      pairsPerSec: PAIRS / s,
+    }),
+  );
 } catch (err) {
   console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   code = 1;

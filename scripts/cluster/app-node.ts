@@ -12,7 +12,9 @@ const env = envOrExit();
 const server = await serveNext({ dev: false, host: "127.0.0.1", port: env.PORT });
 const listen = inboundSmtpListen(env);
 const smtp = listen ? await startSmtpReceiver(listen) : null;
-console.log(`cluster app listening on ${server.url}${smtp ? `, inbound SMTP on ${smtp.host}:${smtp.port}` : ""} (pid ${process.pid})`);
+console.log(
+  `cluster app listening on ${server.url}${smtp ? `, inbound SMTP on ${smtp.host}:${smtp.port}` : ""} (pid ${process.pid})`,
+);
 
 let stopping = false;
 async function stop(): Promise<void> {

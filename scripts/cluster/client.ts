@@ -13,13 +13,22 @@ export type Res = {
   requestId: string;
 };
 
-export type ReqOpts = { token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number; requestId?: string };
+export type ReqOpts = {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  requestId?: string;
+};
 
 export class HttpClient {
   private readonly agent: http.Agent;
   private readonly base: URL;
 
-  constructor(baseUrl: string, readonly localAddress: string) {
+  constructor(
+    baseUrl: string,
+    readonly localAddress: string,
+  ) {
     this.base = new URL(baseUrl);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 4, localAddress });
   }

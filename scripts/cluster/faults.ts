@@ -7,7 +7,14 @@ import type { Database, RedisServer } from "./infra";
 import type { HookSink, MailSink } from "./receivers";
 import { pollUntil, sleep } from "./procs";
 
-export type JobRef = { id: string; name: string; state: string; retryCount: number; startedOn: string | null; completedOn: string | null };
+export type JobRef = {
+  id: string;
+  name: string;
+  state: string;
+  retryCount: number;
+  startedOn: string | null;
+  completedOn: string | null;
+};
 
 export type WorkerKillResult = {
   at: number;
@@ -21,8 +28,15 @@ export type WorkerKillResult = {
   restartedAt: number | null;
 };
 
-export type ReadyProbe = { app: string; first503At: number | null; healthz200During: boolean; back200At: number | null };
-export type DbRestartResult = { stopAt: number; stoppedAt: number; startAt: number; upAt: number | null; graceUntil: number; apps: ReadyProbe[] } | { skipped: string };
+export type ReadyProbe = {
+  app: string;
+  first503At: number | null;
+  healthz200During: boolean;
+  back200At: number | null;
+};
+export type DbRestartResult =
+  | { stopAt: number; stoppedAt: number; startAt: number; upAt: number | null; graceUntil: number; apps: ReadyProbe[] }
+  | { skipped: string };
 export type ProbeResult = { label: string; statuses: number[]; expectation: string; ok: boolean };
 export type RedisResult = { stopAt: number; startAt: number | null; probes: ProbeResult[] } | { skipped: string };
 export type OutageResult = { downAt: number; upAt: number };
@@ -58,10 +72,21 @@ async function jobsQuery(url: string, text: string, values: unknown[]): Promise<
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
   await c.connect();
   try {
-    const r = await c.query<{ id: string; name: string; state: string; retry_count: number; started_on: Date | null; completed_on: Date | null }>(text, values);
+    const r = await c.query<{
+      id: string;
+      name: string;
+      state: string;
+      retry_count: number;
+      started_on: Date | null;
+      completed_on: Date | null;
+    }>(text, values);
     return r.rows.map((j) => ({
-      id: j.id, name: j.name, state: j.state, retryCount: j.retry_count,
-      startedOn: j.started_on?.toISOString() ?? null, completedOn: j.completed_on?.toISOString() ?? null,
+      id: j.id,
+      name: j.name,
+      state: j.state,
+      retryCount: j.retry_count,
+      startedOn: j.started_on?.toISOString() ?? null,
+      completedOn: j.completed_on?.toISOString() ?? null,
     }));
   } finally {
     await c.end();
@@ -69,7 +94,11 @@ async function jobsQuery(url: string, text: string, values: unknown[]): Promise<
 }
 const jobCols = "id, name, state::text as state, retry_count, started_on, completed_on";
 
-export async function runFaults(ctx: FaultContext, results: FaultResults, background: Promise<unknown>[]): Promise<void> {
+export async function runFaults(
+  ctx: FaultContext,
+  results: FaultResults,
+  background: Promise<unknown>[],
+): Promise<void> {
   const at = (fraction: number) => sleep(Math.max(0, ctx.t0 + fraction * ctx.durationMs - Date.now()));
   const step = async (name: string, fn: () => Promise<void>) => {
     try {
@@ -142,16 +171,37 @@ async function killWorkerMidSend(ctx: FaultContext): Promise<WorkerKillResult> {
   const heldAtKill = ctx.mail.inFlight();
   const pid = ctx.killWorker();
   const killedAt = Date.now();
-  const activeAtKill = await jobsQuery(ctx.databaseUrl, `select ${jobCols} from pgboss.job where state = 'active' and name = any($1::text[])`, [JOB_QUEUES]);
-  ctx.timeline(`kill -9 worker-2 (pid ${pid}) with ${heldAtKill} message(s) held in SMTP; ${activeAtKill.length} job(s) active`);
+  const activeAtKill = await jobsQuery(
+    ctx.databaseUrl,
+    `select ${jobCols} from pgboss.job where state = 'active' and name = any($1::text[])`,
+    [JOB_QUEUES],
+  );
+  ctx.timeline(
+    `kill -9 worker-2 (pid ${pid}) with ${heldAtKill} message(s) held in SMTP; ${activeAtKill.length} job(s) active`,
+  );
   await sleep(holdMs + 2_500);
   const ids = activeAtKill.map((j) => j.id);
   const orphans = ids.length
-    ? await jobsQuery(ctx.databaseUrl, `select ${jobCols} from pgboss.job where id = any($1::uuid[]) and state = 'active' and started_on <= to_timestamp($2::double precision / 1000)`, [ids, killedAt])
+    ? await jobsQuery(
+        ctx.databaseUrl,
+        `select ${jobCols} from pgboss.job where id = any($1::uuid[]) and state = 'active' and started_on <= to_timestamp($2::double precision / 1000)`,
+        [ids, killedAt],
+      )
     : [];
   ctx.mail.setHold(0);
-  ctx.timeline(`SMTP speed back to normal; worker-2's orphaned job(s): ${orphans.map((o) => `${o.name} ${o.id.slice(0, 8)}`).join(", ") || "none"}`);
-  return { at: killedAt, pid, heldAtKill, activeAtKill, orphans, orphansFinal: [], orphansDoneAt: null, restartedAt: null };
+  ctx.timeline(
+    `SMTP speed back to normal; worker-2's orphaned job(s): ${orphans.map((o) => `${o.name} ${o.id.slice(0, 8)}`).join(", ") || "none"}`,
+  );
+  return {
+    at: killedAt,
+    pid,
+    heldAtKill,
+    activeAtKill,
+    orphans,
+    orphansFinal: [],
+    orphansDoneAt: null,
+    restartedAt: null,
+  };
 }
 
 /**
@@ -174,9 +224,13 @@ async function watchOrphans(ctx: FaultContext, k: WorkerKillResult): Promise<voi
     );
     if (done) {
       k.orphansDoneAt = Date.now();
-      ctx.timeline(`worker-2's orphaned job(s) completed by worker-1 (retry counts ${k.orphansFinal.map((o) => o.retryCount).join(", ")})`);
+      ctx.timeline(
+        `worker-2's orphaned job(s) completed by worker-1 (retry counts ${k.orphansFinal.map((o) => o.retryCount).join(", ")})`,
+      );
     } else {
-      ctx.timeline(`worker-2's orphaned job(s) not completed yet: ${k.orphansFinal.map((o) => `${o.name} ${o.state}`).join(", ")}; restarting worker-2 anyway`);
+      ctx.timeline(
+        `worker-2's orphaned job(s) not completed yet: ${k.orphansFinal.map((o) => `${o.name} ${o.state}`).join(", ")}; restarting worker-2 anyway`,
+      );
     }
   }
   await ctx.restartWorker();
@@ -193,7 +247,12 @@ async function restartDatabase(ctx: FaultContext): Promise<DbRestartResult> {
     ctx.timeline("database restart skipped: CLUSTER_DATABASE_URL is not a server this test can restart");
     return { skipped: "CLUSTER_DATABASE_URL is not a server this test can restart" };
   }
-  const probes: ReadyProbe[] = ctx.apps.map((a) => ({ app: a.name, first503At: null, healthz200During: false, back200At: null }));
+  const probes: ReadyProbe[] = ctx.apps.map((a) => ({
+    app: a.name,
+    first503At: null,
+    healthz200During: false,
+    back200At: null,
+  }));
   const clients = ctx.apps.map((a) => new HttpClient(a.url, "127.0.0.3"));
   try {
     const stopAt = Date.now();
@@ -209,7 +268,8 @@ async function restartDatabase(ctx: FaultContext): Promise<DbRestartResult> {
             const p = probes[i]!;
             const r = await c.request("GET", "/readyz", { timeoutMs: 5_000 });
             if (r.status === 503 && p.first503At === null) p.first503At = Date.now();
-            if (p.first503At !== null && !p.healthz200During) p.healthz200During = (await c.request("GET", "/healthz", { timeoutMs: 5_000 })).status === 200;
+            if (p.first503At !== null && !p.healthz200During)
+              p.healthz200During = (await c.request("GET", "/healthz", { timeoutMs: 5_000 })).status === 200;
           }),
         );
         return stoppedAt > 0 && probes.every((p) => p.first503At !== null) && Date.now() - stopAt >= minDown;
@@ -218,7 +278,9 @@ async function restartDatabase(ctx: FaultContext): Promise<DbRestartResult> {
       250,
     );
     await stopping;
-    ctx.timeline(`PostgreSQL down; /readyz: ${probes.map((p) => `${p.app} ${p.first503At ? "503" : "never 503"}`).join(", ")}`);
+    ctx.timeline(
+      `PostgreSQL down; /readyz: ${probes.map((p) => `${p.app} ${p.first503At ? "503" : "never 503"}`).join(", ")}`,
+    );
     const startAt = Date.now();
     await ctx.db.restart.start();
     ctx.timeline("PostgreSQL started again");
@@ -237,7 +299,11 @@ async function restartDatabase(ctx: FaultContext): Promise<DbRestartResult> {
       250,
     );
     const upAt = up ? Date.now() : null;
-    ctx.timeline(upAt ? `both apps ready again (/readyz 200) ${((upAt - startAt) / 1000).toFixed(1)} s after the start` : "apps did not become ready within 60 s");
+    ctx.timeline(
+      upAt
+        ? `both apps ready again (/readyz 200) ${((upAt - startAt) / 1000).toFixed(1)} s after the start`
+        : "apps did not become ready within 60 s",
+    );
     return { stopAt, stoppedAt, startAt, upAt, graceUntil: (upAt ?? Date.now()) + 5_000, apps: probes };
   } finally {
     for (const c of clients) c.close();
@@ -258,11 +324,13 @@ async function signinProbe(ctx: FaultContext, label: string, mode: "shared" | "p
   const statuses: number[] = [];
   try {
     const attempt = async (i: number) =>
-      (await clients[i % clients.length]!.request("POST", "/api/v1/auth/token", {
-        body: { email, password: "wrong-password-for-probe" },
-        headers: { "x-forwarded-for": `10.250.${n}.1` },
-        timeoutMs: 10_000,
-      })).status;
+      (
+        await clients[i % clients.length]!.request("POST", "/api/v1/auth/token", {
+          body: { email, password: "wrong-password-for-probe" },
+          headers: { "x-forwarded-for": `10.250.${n}.1` },
+          timeoutMs: 10_000,
+        })
+      ).status;
     const total = mode === "shared" ? 7 : 12;
     for (let i = 0; i < total; i++) statuses.push(await attempt(i));
   } finally {

@@ -58,7 +58,6 @@ export async function startDatabase(workDir: string, log: (line: string) => void
   };
 }
 
-
 export type RedisServer = {
   url: string;
   version: string;
@@ -80,7 +79,18 @@ export async function startRedis(logDir: string, cwd: string): Promise<RedisServ
     child = spawnChild({
       name: `redis-${++generation}`,
       cmd: "redis-server",
-      args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+      args: [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "yes",
+      ],
       env: process.env,
       cwd,
       logDir,

@@ -10,8 +10,13 @@ import type { ClusterOrg, ClusterUser } from "./setup";
 import { sleep } from "./procs";
 
 export type Op =
-  | "ticket.create" | "comment.public" | "comment.internal" | "ticket.update"
-  | "tickets.list" | "ticket.get" | "comments.list";
+  | "ticket.create"
+  | "comment.public"
+  | "comment.internal"
+  | "ticket.update"
+  | "tickets.list"
+  | "ticket.get"
+  | "comments.list";
 
 export type Call = {
   vu: string;
@@ -27,7 +32,8 @@ export type Call = {
 };
 
 export type Outcome = "ack" | "refused" | "unknown";
-const outcomeOf = (status: number): Outcome => (status >= 200 && status < 300 ? "ack" : status >= 400 && status < 500 ? "refused" : "unknown");
+const outcomeOf = (status: number): Outcome =>
+  status >= 200 && status < 300 ? "ack" : status >= 400 && status < 500 ? "refused" : "unknown";
 
 type Snap = { status: string; priority: string; assigneeId: string | null };
 
@@ -186,13 +192,23 @@ class VirtualUser {
   }
 
   private call(op: Op, method: string, path: string, body?: unknown, attempt = 1, requestId?: string): Promise<Res> {
-    return this.http.request(method, path, { token: this.user.token, body, timeoutMs: this.opts.requestTimeoutMs, requestId }).then((res) => {
-      this.ledger.calls.push({
-        vu: this.name, op, status: res.status, code: errorCode(res.body), ms: res.ms, startedAt: res.startedAt, endedAt: res.endedAt,
-        error: res.error, requestId: res.requestId, attempt,
+    return this.http
+      .request(method, path, { token: this.user.token, body, timeoutMs: this.opts.requestTimeoutMs, requestId })
+      .then((res) => {
+        this.ledger.calls.push({
+          vu: this.name,
+          op,
+          status: res.status,
+          code: errorCode(res.body),
+          ms: res.ms,
+          startedAt: res.startedAt,
+          endedAt: res.endedAt,
+          error: res.error,
+          requestId: res.requestId,
+          attempt,
+        });
+        return res;
       });
-      return res;
-    });
   }
 
   /** Reads are idempotent: retried on 503 (the database restart), at most 4 times. */
@@ -207,8 +223,16 @@ class VirtualUser {
 
   private record(op: Op, res: Res, extra: Partial<WriteRec>): WriteRec {
     const w: WriteRec = {
-      op, vu: this.name, role: this.user.role, orgIdx: this.user.orgIdx, requestId: res.requestId, status: res.status,
-      outcome: outcomeOf(res.status), startedAt: res.startedAt, endedAt: res.endedAt, ...extra,
+      op,
+      vu: this.name,
+      role: this.user.role,
+      orgIdx: this.user.orgIdx,
+      requestId: res.requestId,
+      status: res.status,
+      outcome: outcomeOf(res.status),
+      startedAt: res.startedAt,
+      endedAt: res.endedAt,
+      ...extra,
     };
     this.ledger.writes.push(w);
     return w;
@@ -224,11 +248,21 @@ class VirtualUser {
       ...(requesterId ? { requesterId } : {}),
     };
     const res = await this.call("ticket.create", "POST", "/api/v1/tickets", body, 1, requestId);
-    const t = res.body as { id?: string; number?: number; status?: string; priority?: string; assigneeId?: string | null; requesterId?: string } | null;
+    const t = res.body as {
+      id?: string;
+      number?: number;
+      status?: string;
+      priority?: string;
+      assigneeId?: string | null;
+      requesterId?: string;
+    } | null;
     const w = this.record("ticket.create", res, res.status === 201 ? { ticketId: t?.id, number: t?.number } : {});
     if (res.status === 201 && t?.id) {
       this.ledger.tickets.set(t.id, {
-        id: t.id, orgIdx: this.user.orgIdx, number: Number(t.number), requesterId: t.requesterId ?? requesterId ?? this.user.id,
+        id: t.id,
+        orgIdx: this.user.orgIdx,
+        number: Number(t.number),
+        requesterId: t.requesterId ?? requesterId ?? this.user.id,
         createRequestId: requestId,
         // A customer's response is the customer view (decision 026): no priority or assignee, so
         // those stay unknown until a staff write answers with them.
@@ -244,14 +278,23 @@ class VirtualUser {
     if (internal && !this.staff) return;
     const requestId = newRequestId(this.name);
     const op: Op = internal ? "comment.internal" : "comment.public";
-    const res = await this.call(op, "POST", `/api/v1/tickets/${t.id}/comments`, { body: `${internal ? "Note" : "Reply"} from ${this.name}: marker ${requestId}`, internal }, 1, requestId);
+    const res = await this.call(
+      op,
+      "POST",
+      `/api/v1/tickets/${t.id}/comments`,
+      { body: `${internal ? "Note" : "Reply"} from ${this.name}: marker ${requestId}`, internal },
+      1,
+      requestId,
+    );
     const c = res.body as { id?: string } | null;
     const w = this.record(op, res, { ticketId: t.id, internal, ...(res.status === 201 ? { commentId: c?.id } : {}) });
     t.writes.push(w);
     const effect = (s: Snap) =>
-      !internal && this.staff && s.status === "new" ? "open"
-      : !internal && !this.staff && (s.status === "pending" || s.status === "solved") ? "open"
-      : s.status;
+      !internal && this.staff && s.status === "new"
+        ? "open"
+        : !internal && !this.staff && (s.status === "pending" || s.status === "solved")
+          ? "open"
+          : s.status;
     if (w.outcome === "ack") {
       if (t.certain.status) t.state.status = effect(t.state);
     } else if (w.outcome === "unknown" && t.certain.status && effect(t.state) !== t.state.status) {
@@ -264,11 +307,18 @@ class VirtualUser {
     if (given) {
       if (t.state.status === "open") delete patch.status;
     } else if (this.staff) {
-      const fields = pick([["status"], ["priority"], ["assigneeId"], ["status", "assigneeId"], ["priority", "status"]] as const);
+      const fields = pick([
+        ["status"],
+        ["priority"],
+        ["assigneeId"],
+        ["status", "assigneeId"],
+        ["priority", "status"],
+      ] as const);
       for (const f of fields) {
         if (f === "status") patch.status = pick(STAFF_STATUSES.filter((s) => s !== t.state.status));
         if (f === "priority") patch.priority = pick(PRIORITIES.filter((p) => p !== t.state.priority));
-        if (f === "assigneeId") patch.assigneeId = pick([...this.staffIds, null].filter((a) => a !== t.state.assigneeId));
+        if (f === "assigneeId")
+          patch.assigneeId = pick([...this.staffIds, null].filter((a) => a !== t.state.assigneeId));
       }
     } else {
       // Customers may mark their ticket solved, or reopen a solved one.
@@ -279,7 +329,9 @@ class VirtualUser {
     const res = await this.call("ticket.update", "PATCH", `/api/v1/tickets/${t.id}`, patch, 1, requestId);
     const after = res.status === 200 ? (res.body as Snap) : undefined;
     const w = this.record("ticket.update", res, {
-      ticketId: t.id, patch, expectChange,
+      ticketId: t.id,
+      patch,
+      expectChange,
       ...(after ? { after: { status: after.status, priority: after.priority, assigneeId: after.assigneeId } } : {}),
     });
     t.writes.push(w);
@@ -291,7 +343,11 @@ class VirtualUser {
         priority: seen("priority") ? after.priority : t.state.priority,
         assigneeId: seen("assigneeId") ? after.assigneeId : t.state.assigneeId,
       };
-      t.certain = { status: true, priority: seen("priority") || t.certain.priority, assigneeId: seen("assigneeId") || t.certain.assigneeId };
+      t.certain = {
+        status: true,
+        priority: seen("priority") || t.certain.priority,
+        assigneeId: seen("assigneeId") || t.certain.assigneeId,
+      };
     } else if (w.outcome === "unknown") {
       for (const k of Object.keys(patch) as (keyof Snap)[]) t.certain[k] = false;
     }
@@ -300,16 +356,20 @@ class VirtualUser {
   private async list(): Promise<void> {
     const res = await this.read503("tickets.list", "/api/v1/tickets?limit=25");
     if (res.status !== 200) return;
-    const rows = ((res.body as { data?: { id: string; requesterId: string }[] }).data ?? []);
+    const rows = (res.body as { data?: { id: string; requesterId: string }[] }).data ?? [];
     for (const row of rows) {
       const known = this.ledger.tickets.get(row.id);
-      if (known && known.orgIdx !== this.user.orgIdx) this.ledger.isolation.push(`${this.name} saw ticket ${row.id} of another org`);
-      if (!this.staff && row.requesterId !== this.user.id) this.ledger.isolation.push(`customer ${this.name} saw ticket ${row.id} of another requester`);
+      if (known && known.orgIdx !== this.user.orgIdx)
+        this.ledger.isolation.push(`${this.name} saw ticket ${row.id} of another org`);
+      if (!this.staff && row.requesterId !== this.user.id)
+        this.ledger.isolation.push(`customer ${this.name} saw ticket ${row.id} of another requester`);
     }
   }
 
   private async read(): Promise<void> {
-    const mine = [...this.ledger.tickets.values()].filter((t) => t.orgIdx === this.user.orgIdx && (this.staff || t.requesterId === this.user.id));
+    const mine = [...this.ledger.tickets.values()].filter(
+      (t) => t.orgIdx === this.user.orgIdx && (this.staff || t.requesterId === this.user.id),
+    );
     if (mine.length === 0) return this.list();
     const t = pick(mine);
     const res = await this.read503("ticket.get", `/api/v1/tickets/${t.id}`);
@@ -317,7 +377,8 @@ class VirtualUser {
     const comments = await this.read503("comments.list", `/api/v1/tickets/${t.id}/comments?limit=100`);
     if (comments.status === 200 && !this.staff) {
       const rows = (comments.body as { data?: { internal: boolean }[] }).data ?? [];
-      if (rows.some((c) => c.internal)) this.ledger.isolation.push(`customer ${this.name} was shown an internal note on ${t.id}`);
+      if (rows.some((c) => c.internal))
+        this.ledger.isolation.push(`customer ${this.name} was shown an internal note on ${t.id}`);
     }
   }
 }

@@ -23,10 +23,22 @@ export type Child = {
 
 const live = new Set<Child>();
 
-export function spawnChild(opts: { name: string; cmd: string; args: string[]; env: NodeJS.ProcessEnv; cwd: string; logDir: string }): Child {
+export function spawnChild(opts: {
+  name: string;
+  cmd: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  logDir: string;
+}): Child {
   const logFile = path.join(opts.logDir, `${opts.name}.log`);
   const log = fs.createWriteStream(logFile, { flags: "a" });
-  const proc: ChildProcess = spawn(opts.cmd, opts.args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const proc: ChildProcess = spawn(opts.cmd, opts.args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const lines: string[] = [];
   const watchers = new Set<(line: string) => void>();
   let partial = "";
@@ -80,7 +92,10 @@ export function spawnChild(opts: { name: string; cmd: string; args: string[]; en
     waitForLine: (re, timeoutMs) =>
       new Promise<void>((resolve, reject) => {
         if (lines.some((l) => re.test(l))) return resolve();
-        const timer = setTimeout(() => done(new Error(`${opts.name}: no line matching ${re} within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => done(new Error(`${opts.name}: no line matching ${re} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         const watcher = (line: string) => re.test(line) && done();
         const done = (err?: Error) => {
           clearTimeout(timer);
@@ -89,7 +104,11 @@ export function spawnChild(opts: { name: string; cmd: string; args: string[]; en
           else resolve();
         };
         watchers.add(watcher);
-        void exited.then((e) => done(new Error(`${opts.name} exited (code ${e.code}, signal ${e.signal}) before it was ready; log: ${logFile}`)));
+        void exited.then((e) =>
+          done(
+            new Error(`${opts.name} exited (code ${e.code}, signal ${e.signal}) before it was ready; log: ${logFile}`),
+          ),
+        );
       }),
     stop: async (graceMs = 8_000) => {
       if (!running) return exited;
@@ -112,7 +131,13 @@ export function spawnChild(opts: { name: string; cmd: string; args: string[]; en
 }
 
 /** A script under scripts/ run by the single entry point scripts/run.mjs (in-process, no tsx CLI wrapper), so a signal reaches the real process. */
-export function spawnNodeScript(opts: { name: string; script: string; env: NodeJS.ProcessEnv; cwd: string; logDir: string }): Child {
+export function spawnNodeScript(opts: {
+  name: string;
+  script: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  logDir: string;
+}): Child {
   return spawnChild({
     name: opts.name,
     cmd: process.execPath,
@@ -128,11 +153,14 @@ export function killAllChildrenNow(): void {
   for (const c of live) c.signal("SIGKILL");
 }
 
-
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls until probe returns a truthy value, or returns undefined at the deadline. */
-export async function pollUntil<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs: number, everyMs = 250): Promise<T | undefined> {
+export async function pollUntil<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<T | undefined> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe().catch(() => undefined);

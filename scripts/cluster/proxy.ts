@@ -23,11 +23,14 @@ export async function startProxy(backends: Backend[]) {
       "x-forwarded-proto": "http",
       "x-forwarded-host": req.headers.host ?? "",
     };
-    const upstream = http.request({ host: b.host, port: b.port, method: req.method, path: req.url, headers, agent }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-      up.on("error", () => res.destroy());
-    });
+    const upstream = http.request(
+      { host: b.host, port: b.port, method: req.method, path: req.url, headers, agent },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+        up.on("error", () => res.destroy());
+      },
+    );
     upstream.on("error", (err) => {
       errors.push({ at: Date.now(), backend: b.name, error: err.message });
       if (!res.headersSent) {

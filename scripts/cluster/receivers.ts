@@ -6,7 +6,13 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 
-export type MailRecord = { at: number; notificationId: string | null; messageId: string | null; to: string[]; subject: string };
+export type MailRecord = {
+  at: number;
+  notificationId: string | null;
+  messageId: string | null;
+  to: string[];
+  subject: string;
+};
 
 /** Header value from a raw message's header block (folded lines unfolded). */
 function header(raw: string, name: string): string | null {
@@ -125,7 +131,10 @@ export async function startHookSink(secretFor: (orgId: string) => string | undef
       const ts = String(req.headers["x-beacon-timestamp"] ?? "");
       const sig = String(req.headers["x-beacon-signature"] ?? "");
       const expected = secret ? `sha256=${createHmac("sha256", secret).update(`${ts}.${body}`).digest("hex")}` : "";
-      const signatureValid = expected.length > 0 && expected.length === sig.length && timingSafeEqual(Buffer.from(expected), Buffer.from(sig));
+      const signatureValid =
+        expected.length > 0 &&
+        expected.length === sig.length &&
+        timingSafeEqual(Buffer.from(expected), Buffer.from(sig));
       const answered = failing ? 503 : 200;
       hits.push({
         at: Date.now(),

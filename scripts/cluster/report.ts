@@ -2,12 +2,15 @@
 import type { Call, Ledger } from "./load";
 import type { Check } from "./verify";
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0);
+const pct = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
 
 export function requestTable(ledger: Ledger): string[] {
   const ops = new Map<string, Call[]>();
   for (const c of ledger.calls) ops.set(c.op, [...(ops.get(c.op) ?? []), c]);
-  const rows = [["operation", "requests", "2xx", "4xx", "503", "other 5xx", "no answer", "p50 ms", "p95 ms", "p99 ms", "max ms"]];
+  const rows = [
+    ["operation", "requests", "2xx", "4xx", "503", "other 5xx", "no answer", "p50 ms", "p95 ms", "p99 ms", "max ms"],
+  ];
   const all: Call[] = [];
   for (const [op, calls] of [...ops].sort()) {
     rows.push(row(op, calls));
@@ -15,11 +18,16 @@ export function requestTable(ledger: Ledger): string[] {
   }
   rows.push(row("all", all));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+  return rows.map((r) =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "),
+  );
 }
 
 function row(name: string, calls: Call[]): string[] {
-  const ms = calls.filter((c) => c.status > 0).map((c) => c.ms).sort((a, b) => a - b);
+  const ms = calls
+    .filter((c) => c.status > 0)
+    .map((c) => c.ms)
+    .sort((a, b) => a - b);
   const n = (f: (c: Call) => boolean) => String(calls.filter(f).length);
   return [
     name,

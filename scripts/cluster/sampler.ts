@@ -3,7 +3,15 @@
 import pg from "pg";
 import type { HookSink, MailSink } from "./receivers";
 
-export type Sample = { t: number; notify: number; email: number; webhook: number; mail: number; hooks: number; dbDown: boolean };
+export type Sample = {
+  t: number;
+  notify: number;
+  email: number;
+  webhook: number;
+  mail: number;
+  hooks: number;
+  dbDown: boolean;
+};
 
 export function startSampler(url: string, t0: number, mail: MailSink, hooks: HookSink, everyMs = 5_000) {
   const samples: Sample[] = [];
@@ -11,7 +19,15 @@ export function startSampler(url: string, t0: number, mail: MailSink, hooks: Hoo
   const take = async () => {
     if (busy) return;
     busy = true;
-    const s: Sample = { t: Date.now() - t0, notify: 0, email: 0, webhook: 0, mail: mail.accepted.length, hooks: hooks.hits.filter((h) => h.answered === 200).length, dbDown: false };
+    const s: Sample = {
+      t: Date.now() - t0,
+      notify: 0,
+      email: 0,
+      webhook: 0,
+      mail: mail.accepted.length,
+      hooks: hooks.hits.filter((h) => h.answered === 200).length,
+      dbDown: false,
+    };
     const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
     c.on("error", () => undefined);
     try {

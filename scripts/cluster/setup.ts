@@ -24,7 +24,10 @@ export type ClusterOrg = {
  * The long run gets somewhat longer ones: with every ticket breaching every metric within a few
  * minutes, the notification email outgrows what two workers can deliver (see decision 019).
  */
-export type SlaTargets = Record<"urgent" | "high" | "normal" | "low", { firstResponseMinutes: number; resolveMinutes: number }>;
+export type SlaTargets = Record<
+  "urgent" | "high" | "normal" | "low",
+  { firstResponseMinutes: number; resolveMinutes: number }
+>;
 export const CLUSTER_SLA: SlaTargets = {
   urgent: { firstResponseMinutes: 1, resolveMinutes: 2 },
   high: { firstResponseMinutes: 1, resolveMinutes: 2 },
@@ -63,15 +66,32 @@ export async function createClusterOrgs(opts: {
     const out: ClusterOrg[] = [];
     for (let idx = 0; idx < opts.orgs; idx++) {
       const slug = `cluster-${opts.run}-${idx + 1}`;
-      const boot = await bootstrapOrg({ name: `Cluster ${opts.run} org ${idx + 1}`, adminEmail: `admin@${slug}.test`, slug });
-      must(await http.request("POST", "/api/v1/auth/setup", { body: { token: boot.setupToken, password } }), "setup link");
+      const boot = await bootstrapOrg({
+        name: `Cluster ${opts.run} org ${idx + 1}`,
+        adminEmail: `admin@${slug}.test`,
+        slug,
+      });
+      must(
+        await http.request("POST", "/api/v1/auth/setup", { body: { token: boot.setupToken, password } }),
+        "setup link",
+      );
       const adminToken = await grant(http, boot.admin.email, password);
-      const admin: ClusterUser = { id: boot.admin.id, email: boot.admin.email, name: boot.admin.name, role: "admin", token: adminToken, orgIdx: idx };
+      const admin: ClusterUser = {
+        id: boot.admin.id,
+        email: boot.admin.email,
+        name: boot.admin.name,
+        role: "admin",
+        token: adminToken,
+        orgIdx: idx,
+      };
 
       const invite = async (role: Role, n: number): Promise<ClusterUser> => {
         const email = `${role}${n}@${slug}.test`;
         const name = `${role[0]!.toUpperCase()}${role.slice(1)} ${n}`;
-        const u = must(await http.request("POST", "/api/v1/users", { token: adminToken, body: { email, name, role, password } }), `create ${email}`);
+        const u = must(
+          await http.request("POST", "/api/v1/users", { token: adminToken, body: { email, name, role, password } }),
+          `create ${email}`,
+        );
         return { id: String(u.id), email, name, role, token: await grant(http, email, password), orgIdx: idx };
       };
       const agents: ClusterUser[] = [];
@@ -79,17 +99,40 @@ export async function createClusterOrgs(opts: {
       const customers: ClusterUser[] = [];
       for (let n = 1; n <= opts.customers; n++) customers.push(await invite("customer", n));
 
-      const policies = must(await http.request("GET", "/api/v1/sla-policies", { token: adminToken }), "list SLA policies").data as { id: string; priority: keyof SlaTargets }[];
+      const policies = must(
+        await http.request("GET", "/api/v1/sla-policies", { token: adminToken }),
+        "list SLA policies",
+      ).data as { id: string; priority: keyof SlaTargets }[];
       for (const p of policies) {
         must(
-          await http.request("PATCH", `/api/v1/sla-policies/${p.id}`, { token: adminToken, body: { ...opts.sla[p.priority], businessHours: false, calendar: null } }),
+          await http.request("PATCH", `/api/v1/sla-policies/${p.id}`, {
+            token: adminToken,
+            body: { ...opts.sla[p.priority], businessHours: false, calendar: null },
+          }),
           `SLA policy ${p.priority}`,
         );
       }
-      const hook = must(await http.request("POST", "/api/v1/webhooks", { token: adminToken, body: { url: opts.webhookUrl, events: WEBHOOK_EVENTS } }), "webhook");
-      out.push({ idx, id: boot.org.id, slug, admin, agents, customers, webhook: { id: String(hook.id), secret: String(hook.secret) } });
+      const hook = must(
+        await http.request("POST", "/api/v1/webhooks", {
+          token: adminToken,
+          body: { url: opts.webhookUrl, events: WEBHOOK_EVENTS },
+        }),
+        "webhook",
+      );
+      out.push({
+        idx,
+        id: boot.org.id,
+        slug,
+        admin,
+        agents,
+        customers,
+        webhook: { id: String(hook.id), secret: String(hook.secret) },
+      });
     }
-    await setWarningLead(opts.databaseUrl, out.map((o) => o.id));
+    await setWarningLead(
+      opts.databaseUrl,
+      out.map((o) => o.id),
+    );
     return out;
   } finally {
     http.close();
@@ -108,7 +151,10 @@ async function setWarningLead(url: string, orgIds: string[]): Promise<void> {
   try {
     await c.query("begin");
     await c.query("set local role beacon_system");
-    await c.query(`update orgs set settings = settings || jsonb_build_object('slaWarningMinutes', $1::int) where id = any($2::uuid[])`, [WARNING_LEAD_MINUTES, orgIds]);
+    await c.query(
+      `update orgs set settings = settings || jsonb_build_object('slaWarningMinutes', $1::int) where id = any($2::uuid[])`,
+      [WARNING_LEAD_MINUTES, orgIds],
+    );
     await c.query("commit");
   } finally {
     await c.end();

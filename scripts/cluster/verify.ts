@@ -54,8 +54,16 @@ export function verify(input: VerifyInput): { checks: Check[]; info: string[] } 
   const run = prepare(input);
   const info: string[] = [];
   const delivered = deliveredOnce(run);
-  if (delivered.resends.length) info.push(`Resends inside the documented at-least-once window (a sender killed or its database gone between the receiver's acceptance and the commit; receivers dedupe by Message-ID / X-Beacon-Delivery): ${delivered.resends.join("; ")}`);
-  const faultChecks = [workerKillRecovered(run), databaseRestartObserved(run), redisOutageHarmless(run), smtpOutageDeliveredLate(run)].flatMap((c) => {
+  if (delivered.resends.length)
+    info.push(
+      `Resends inside the documented at-least-once window (a sender killed or its database gone between the receiver's acceptance and the commit; receivers dedupe by Message-ID / X-Beacon-Delivery): ${delivered.resends.join("; ")}`,
+    );
+  const faultChecks = [
+    workerKillRecovered(run),
+    databaseRestartObserved(run),
+    redisOutageHarmless(run),
+    smtpOutageDeliveredLate(run),
+  ].flatMap((c) => {
     if ("skipped" in c) {
       info.push(c.skipped);
       return [];
@@ -84,10 +92,12 @@ export function verify(input: VerifyInput): { checks: Check[]; info: string[] } 
 function prepare(input: VerifyInput): Run {
   const { ledger, snap, orgs, mail, hooks, faults } = input;
   const mailById = new Map<string, number[]>();
-  for (const m of mail.accepted) if (m.notificationId) mailById.set(m.notificationId, [...(mailById.get(m.notificationId) ?? []), m.at]);
+  for (const m of mail.accepted)
+    if (m.notificationId) mailById.set(m.notificationId, [...(mailById.get(m.notificationId) ?? []), m.at]);
   const hookOk = hooks.hits.filter((h) => h.answered >= 200 && h.answered < 300);
   const hookByDelivery = new Map<string, number[]>();
-  for (const h of hookOk) if (h.deliveryId) hookByDelivery.set(h.deliveryId, [...(hookByDelivery.get(h.deliveryId) ?? []), h.at]);
+  for (const h of hookOk)
+    if (h.deliveryId) hookByDelivery.set(h.deliveryId, [...(hookByDelivery.get(h.deliveryId) ?? []), h.at]);
   const windows = faultWindows(faults);
   return {
     ...input,
@@ -124,7 +134,8 @@ function ticketsStoredOnce(input: Run): Check {
       acked++;
       const row = w.ticketId ? ticketsById.get(w.ticketId) : undefined;
       if (!row) bad.push(`${w.requestId}: acknowledged ticket ${w.ticketId} missing`);
-      else if (row.number !== w.number || row.org_id !== orgIdOf(w.orgIdx)) bad.push(`${w.requestId}: number/org differ (answered #${w.number}, stored #${row.number})`);
+      else if (row.number !== w.number || row.org_id !== orgIdOf(w.orgIdx))
+        bad.push(`${w.requestId}: number/org differ (answered #${w.number}, stored #${row.number})`);
     } else if (w.outcome === "refused" && n > 0) bad.push(`${w.requestId}: refused with ${w.status} but stored`);
     else if (w.outcome === "unknown") {
       unknown++;
@@ -132,7 +143,12 @@ function ticketsStoredOnce(input: Run): Check {
     }
   }
   bad.push(...phantom.map((p) => `ticket nobody asked for: ${p}`));
-  return { name: "every acknowledged ticket is stored exactly once", ok: bad.length === 0, detail: `${acked} acknowledged, ${snap.tickets.length} stored; ${unknown} with no answer or a 5xx (${unknownCommitted} of them committed)`, evidence: sample(bad) };
+  return {
+    name: "every acknowledged ticket is stored exactly once",
+    ok: bad.length === 0,
+    detail: `${acked} acknowledged, ${snap.tickets.length} stored; ${unknown} with no answer or a 5xx (${unknownCommitted} of them committed)`,
+    evidence: sample(bad),
+  };
 }
 
 /** Ticket numbers are unique and gap-free per org. */
@@ -141,15 +157,27 @@ function numbersGapFree(input: Run): Check {
   const bad: string[] = [];
   const parts: string[] = [];
   for (const o of orgs) {
-    const nums = snap.tickets.filter((t) => t.org_id === o.id).map((t) => t.number).sort((a, b) => a - b);
+    const nums = snap.tickets
+      .filter((t) => t.org_id === o.id)
+      .map((t) => t.number)
+      .sort((a, b) => a - b);
     const dup = nums.filter((n, i) => i > 0 && nums[i - 1] === n);
     const gaps: number[] = [];
-    for (let i = 0, expect = 1; i < nums.length; i++, expect++) if (nums[i] !== expect) { gaps.push(expect); expect = nums[i]!; }
+    for (let i = 0, expect = 1; i < nums.length; i++, expect++)
+      if (nums[i] !== expect) {
+        gaps.push(expect);
+        expect = nums[i]!;
+      }
     if (dup.length) bad.push(`${o.slug}: duplicate numbers ${dup.slice(0, 5).join(", ")}`);
     if (gaps.length) bad.push(`${o.slug}: missing numbers ${gaps.slice(0, 5).join(", ")}`);
     parts.push(`${o.slug} 1..${nums.at(-1) ?? 0}`);
   }
-  return { name: "ticket numbers are unique and gap-free per org", ok: bad.length === 0, detail: parts.join(", "), evidence: bad };
+  return {
+    name: "ticket numbers are unique and gap-free per org",
+    ok: bad.length === 0,
+    detail: parts.join(", "),
+    evidence: bad,
+  };
 }
 
 /** Every acknowledged comment and note, and every opening message, is stored exactly once. */
@@ -172,7 +200,8 @@ function commentsStoredOnce(input: Run): Check {
       acked++;
       const row = w.commentId ? byId.get(w.commentId) : undefined;
       if (!row) bad.push(`${w.requestId}: acknowledged comment ${w.commentId} missing`);
-      else if (row.ticket_id !== w.ticketId || row.internal !== Boolean(w.internal) || !row.body.includes(w.requestId)) bad.push(`${w.requestId}: stored comment differs`);
+      else if (row.ticket_id !== w.ticketId || row.internal !== Boolean(w.internal) || !row.body.includes(w.requestId))
+        bad.push(`${w.requestId}: stored comment differs`);
     } else if (w.outcome === "refused" && n > 0) bad.push(`${w.requestId}: refused with ${w.status} but stored`);
     else if (w.outcome === "unknown") {
       unknown++;
@@ -182,9 +211,15 @@ function commentsStoredOnce(input: Run): Check {
   // Every stored ticket has its opening message, once.
   for (const t of snap.tickets) {
     const m = MARKER.exec(t.subject)?.[0];
-    if (m && (markerCount.get(m) ?? 0) !== 1) bad.push(`ticket ${t.id}: opening message stored ${markerCount.get(m) ?? 0} times`);
+    if (m && (markerCount.get(m) ?? 0) !== 1)
+      bad.push(`ticket ${t.id}: opening message stored ${markerCount.get(m) ?? 0} times`);
   }
-  return { name: "every acknowledged comment and note is stored exactly once", ok: bad.length === 0, detail: `${acked} acknowledged, ${snap.comments.length} stored (opening messages included); ${unknown} unanswered or 5xx (${unknownCommitted} committed)`, evidence: sample(bad) };
+  return {
+    name: "every acknowledged comment and note is stored exactly once",
+    ok: bad.length === 0,
+    detail: `${acked} acknowledged, ${snap.comments.length} stored (opening messages included); ${unknown} unanswered or 5xx (${unknownCommitted} committed)`,
+    evidence: sample(bad),
+  };
 }
 
 /** Each write is audited exactly once, with its action; a refused one not at all. */
@@ -205,12 +240,19 @@ function writesAuditedOnce(input: Run): Check {
     const n = e?.n ?? 0;
     const action = AUDIT_ACTION[w.op];
     if (n > 1) bad.push(`${w.requestId} (${w.op}): ${n} audit events`);
-    if (e && action && !e.actions.has(action)) bad.push(`${w.requestId}: audit action ${[...e.actions].join(",")} instead of ${action}`);
-    if (w.outcome === "ack" && (w.op !== "ticket.update" || w.expectChange) && n !== 1) bad.push(`${w.requestId} (${w.op}, ${w.status}): ${n} audit events, expected 1`);
+    if (e && action && !e.actions.has(action))
+      bad.push(`${w.requestId}: audit action ${[...e.actions].join(",")} instead of ${action}`);
+    if (w.outcome === "ack" && (w.op !== "ticket.update" || w.expectChange) && n !== 1)
+      bad.push(`${w.requestId} (${w.op}, ${w.status}): ${n} audit events, expected 1`);
     if (w.outcome === "refused" && n !== 0) bad.push(`${w.requestId} (${w.op}, ${w.status}): refused but audited`);
     checked++;
   }
-  return { name: "each write is in the audit log exactly once (by request id)", ok: bad.length === 0, detail: `${checked} writes checked against ${snap.audit.length} audit events`, evidence: sample(bad) };
+  return {
+    name: "each write is in the audit log exactly once (by request id)",
+    ok: bad.length === 0,
+    detail: `${checked} writes checked against ${snap.audit.length} audit events`,
+    evidence: sample(bad),
+  };
 }
 
 /** Every ticket's status, priority and assignee are those of its last acknowledged write. */
@@ -229,10 +271,16 @@ function finalStateIsLastAcknowledged(input: Run): Check {
         continue;
       }
       fields++;
-      if (stored[k] !== t.state[k]) bad.push(`ticket #${t.number} (${t.id}) ${k}: stored ${stored[k]}, last acknowledged ${t.state[k]}`);
+      if (stored[k] !== t.state[k])
+        bad.push(`ticket #${t.number} (${t.id}) ${k}: stored ${stored[k]}, last acknowledged ${t.state[k]}`);
     }
   }
-  return { name: "every ticket's status, priority and assignee are those of its last acknowledged write", ok: bad.length === 0, detail: `${fields} fields checked on ${ledger.tickets.size} tickets${uncertain ? `; ${uncertain} left open by an unanswered write or hidden from the customer who wrote it` : ""}`, evidence: sample(bad) };
+  return {
+    name: "every ticket's status, priority and assignee are those of its last acknowledged write",
+    ok: bad.length === 0,
+    detail: `${fields} fields checked on ${ledger.tickets.size} tickets${uncertain ? `; ${uncertain} left open by an unanswered write or hidden from the customer who wrote it` : ""}`,
+    evidence: sample(bad),
+  };
 }
 
 /** Each org's audit chain verifies and covers every stored event. */
@@ -242,10 +290,16 @@ function auditChainsVerify(input: Run): Check {
   for (const v of input.auditVerify) {
     const o = orgs.find((x) => x.slug === v.slug)!;
     const stored = snap.auditCounts.get(o.id) ?? 0;
-    if (v.status !== 200 || !v.valid) bad.push(`${v.slug}: ${v.status} valid=${v.valid} firstBrokenSeq=${v.firstBrokenSeq}`);
+    if (v.status !== 200 || !v.valid)
+      bad.push(`${v.slug}: ${v.status} valid=${v.valid} firstBrokenSeq=${v.firstBrokenSeq}`);
     else if ((v.checked ?? 0) < stored) bad.push(`${v.slug}: checked ${v.checked} of ${stored} events`);
   }
-  return { name: "each org's audit chain verifies (GET /api/v1/audit/verify)", ok: bad.length === 0 && input.auditVerify.length === orgs.length, detail: input.auditVerify.map((v) => `${v.slug} ${v.valid ? "valid" : "BROKEN"} checked=${v.checked}`).join(", "), evidence: bad };
+  return {
+    name: "each org's audit chain verifies (GET /api/v1/audit/verify)",
+    ok: bad.length === 0 && input.auditVerify.length === orgs.length,
+    detail: input.auditVerify.map((v) => `${v.slug} ${v.valid ? "valid" : "BROKEN"} checked=${v.checked}`).join(", "),
+    evidence: bad,
+  };
 }
 
 // --- notifications -----------------------------------------------------------------------------
@@ -259,7 +313,8 @@ function slaEventsNotified(input: Run): Check {
     notifByKey.set(key, [...(notifByKey.get(key) ?? []), n]);
   }
   const deliveriesByKey = new Map<string, Snapshot["deliveries"]>();
-  for (const d of snap.deliveries) deliveriesByKey.set(d.idempotency_key, [...(deliveriesByKey.get(d.idempotency_key) ?? []), d]);
+  for (const d of snap.deliveries)
+    deliveriesByKey.set(d.idempotency_key, [...(deliveriesByKey.get(d.idempotency_key) ?? []), d]);
   const bad: string[] = [];
   let emails = 0;
   let hooksSeen = 0;
@@ -267,13 +322,20 @@ function slaEventsNotified(input: Run): Check {
   for (const e of snap.slaEvents) {
     kinds[e.kind as "warn" | "breach"]++;
     const kind = e.kind === "warn" ? "sla.warning" : "sla.breach";
-    const key = eventKey({ orgId: e.org_id, kind, ticketId: e.ticket_id, metric: e.metric as "first_response", dueAt: e.due_at.toISOString() });
+    const key = eventKey({
+      orgId: e.org_id,
+      kind,
+      ticketId: e.ticket_id,
+      metric: e.metric as "first_response",
+      dueAt: e.due_at.toISOString(),
+    });
     const label = `${kind} ${e.metric} of ticket ${e.ticket_id.slice(0, 8)}`;
     const ns = notifByKey.get(key) ?? [];
     if (ns.length === 0) bad.push(`${label}: no notification`);
     for (const n of ns) {
       const sent = mailById.get(n.id) ?? [];
-      if (!n.emailed_at) bad.push(`${label}: email to ${n.user_id.slice(0, 8)} not sent (${n.email_error ?? "no attempt"})`);
+      if (!n.emailed_at)
+        bad.push(`${label}: email to ${n.user_id.slice(0, 8)} not sent (${n.email_error ?? "no attempt"})`);
       if (sent.length === 0) bad.push(`${label}: SMTP server never accepted notification ${n.id}`);
       else emails++;
     }
@@ -303,10 +365,14 @@ function deliveredOnce(input: Run): { check: Check; resends: string[] } {
   for (const n of snap.notifications) {
     const got = mailById.get(n.id) ?? [];
     if (!n.emailed_at) bad.push(`notification ${n.id} (${n.kind}) not emailed: ${n.email_error ?? "no attempt"}`);
-    else if (got.length === 0) bad.push(`notification ${n.id} (${n.kind}) marked emailed, but the SMTP server has no such message`);
+    else if (got.length === 0)
+      bad.push(`notification ${n.id} (${n.kind}) marked emailed, but the SMTP server has no such message`);
     else sent++;
   }
-  for (const [what, byId] of [["notification", mailById], ["webhook delivery", hookByDelivery]] as const) {
+  for (const [what, byId] of [
+    ["notification", mailById],
+    ["webhook delivery", hookByDelivery],
+  ] as const) {
     for (const [id, times] of byId) {
       if (times.length < 2) continue;
       const line = `${what} ${id} accepted ${times.length} times`;
@@ -350,13 +416,21 @@ function inboundMailOnce({ inbound }: Run): Check {
     if (s.outcome !== "accepted") {
       // Never accepted: it must not be half there either (stored but not applied, or applied twice).
       if (made > 1) bad.push(`${s.messageId} (${s.via}, never accepted: ${s.refusals.join(",")}): ${made} comments`);
-      bad.push(`${s.messageId} (${s.via}) ${s.outcome === "refused" ? "refused for good" : "given up on at the deadline"} after ${s.attempts} attempts: ${[...s.refusals].join(", ")}`);
+      bad.push(
+        `${s.messageId} (${s.via}) ${s.outcome === "refused" ? "refused for good" : "given up on at the deadline"} after ${s.attempts} attempts: ${[...s.refusals].join(", ")}`,
+      );
       continue;
     }
     if (stored.length !== 1) bad.push(`${s.messageId} (${s.via}): accepted, ${stored.length} intake rows`);
     const row = stored[0];
-    if (row && (row.status !== "applied" || (row.outcome !== "ticket" && row.outcome !== "reply"))) bad.push(`${s.messageId} (${s.via}): accepted, but ${row.status}${row.outcome ? `/${row.outcome}` : ""}${row.error ? `: ${row.error.slice(0, 120)}` : ""}`);
-    if (made !== 1) bad.push(`${s.messageId} (${s.via}): accepted, ${made === 0 ? "LOST (no ticket or comment)" : `DOUBLED (${made} comments)`}`);
+    if (row && (row.status !== "applied" || (row.outcome !== "ticket" && row.outcome !== "reply")))
+      bad.push(
+        `${s.messageId} (${s.via}): accepted, but ${row.status}${row.outcome ? `/${row.outcome}` : ""}${row.error ? `: ${row.error.slice(0, 120)}` : ""}`,
+      );
+    if (made !== 1)
+      bad.push(
+        `${s.messageId} (${s.via}): accepted, ${made === 0 ? "LOST (no ticket or comment)" : `DOUBLED (${made} comments)`}`,
+      );
     if (row?.outcome === "ticket") tickets++;
     if (row?.outcome === "reply") replies++;
   }
@@ -364,11 +438,13 @@ function inboundMailOnce({ inbound }: Run): Check {
   const accepted = sends.filter((s) => s.outcome === "accepted");
   const retried = accepted.filter((s) => s.refusals.length > 0);
   const answers = new Map<string, number>();
-  for (const s of sends) for (const r of s.refusals) answers.set(`${s.via} ${r}`, (answers.get(`${s.via} ${r}`) ?? 0) + 1);
+  for (const s of sends)
+    for (const r of s.refusals) answers.set(`${s.via} ${r}`, (answers.get(`${s.via} ${r}`) ?? 0) + 1);
   return {
     name,
     ok: bad.length === 0 && accepted.length > 0 && state.pending === 0,
-    detail: `${sends.length} sent (${sends.filter((s) => s.via === "smtp").length} SMTP, ${sends.filter((s) => s.via === "webhook").length} webhook), ${accepted.length} accepted → ${tickets} tickets + ${replies} replies; ` +
+    detail:
+      `${sends.length} sent (${sends.filter((s) => s.via === "smtp").length} SMTP, ${sends.filter((s) => s.via === "webhook").length} webhook), ${accepted.length} accepted → ${tickets} tickets + ${replies} replies; ` +
       `${retried.length} accepted only after a retry (${[...answers].map(([k, n]) => `${k} ×${n}`).join(", ") || "nothing refused"}); ${state.pending} still waiting to be applied`,
     evidence: sample(bad),
   };
@@ -384,7 +460,9 @@ function queuesDrained(input: Run): Check {
   return {
     name: "job queues drained with no dead letters",
     ok: snap.drained && dead === 0 && deadMail === 0 && deadHooks === 0,
-    detail: snap.drained ? `drained; ${failed} job(s) failed for good, ${dead} dead letter(s)` : `NOT drained: ${snap.pendingJobs} job(s) still waiting`,
+    detail: snap.drained
+      ? `drained; ${failed} job(s) failed for good, ${dead} dead letter(s)`
+      : `NOT drained: ${snap.pendingJobs} job(s) still waiting`,
     evidence: snap.jobs.filter((j) => j.state !== "completed").map((j) => `${j.name} ${j.state} ${j.count}`),
   };
 }
@@ -407,11 +485,19 @@ function no5xxOrHang(input: Run): Check {
     if (c.status === 0) bad.push(`${c.op} ${c.requestId}: no answer (${c.error})`);
     else if (c.status >= 500) {
       if (c.status === 503 && c.code === "unavailable" && inDbWindow(c.endedAt)) clean503++;
-      else bad.push(`${c.op} ${c.requestId}: ${c.status} ${c.code ?? ""}${inDbWindow(c.endedAt) ? " (during the database outage)" : ""}`);
+      else
+        bad.push(
+          `${c.op} ${c.requestId}: ${c.status} ${c.code ?? ""}${inDbWindow(c.endedAt) ? " (during the database outage)" : ""}`,
+        );
     } else if (c.ms > input.hangMs) bad.push(`${c.op} ${c.requestId}: took ${c.ms} ms`);
   }
   for (const e of input.proxyErrors) bad.push(`proxy → ${e.backend}: ${e.error}`);
-  return { name: "no 5xx, hang or dropped connection, except clean 503 JSON while the database was down", ok: bad.length === 0, detail: `${ledger.calls.length} requests; ${clean503} clean 503 (unavailable) during the outage`, evidence: sample(bad) };
+  return {
+    name: "no 5xx, hang or dropped connection, except clean 503 JSON while the database was down",
+    ok: bad.length === 0,
+    detail: `${ledger.calls.length} requests; ${clean503} clean 503 (unavailable) during the outage`,
+    evidence: sample(bad),
+  };
 }
 
 /** No 4xx for the valid requests of the load. */
@@ -419,20 +505,37 @@ function no4xxForValidRequests(input: Run): Check {
   const { ledger } = input;
   const fourxx = ledger.calls.filter((c) => c.status >= 400 && c.status < 500);
   const by = new Map<string, number>();
-  for (const c of fourxx) by.set(`${c.op} ${c.status} ${c.code ?? ""}`, (by.get(`${c.op} ${c.status} ${c.code ?? ""}`) ?? 0) + 1);
-  return { name: "no 4xx for the valid requests of the load (no spurious 409, 429, 404)", ok: fourxx.length === 0, detail: `${fourxx.length} 4xx answers`, evidence: [...by].map(([k, n]) => `${k}: ${n}`) };
+  for (const c of fourxx)
+    by.set(`${c.op} ${c.status} ${c.code ?? ""}`, (by.get(`${c.op} ${c.status} ${c.code ?? ""}`) ?? 0) + 1);
+  return {
+    name: "no 4xx for the valid requests of the load (no spurious 409, 429, 404)",
+    ok: fourxx.length === 0,
+    detail: `${fourxx.length} 4xx answers`,
+    evidence: [...by].map(([k, n]) => `${k}: ${n}`),
+  };
 }
 
 /** Isolation held under load. */
 function isolationHeld({ ledger }: Run): Check {
-  return { name: "isolation held under load (no other org's ticket, no other requester's, no internal note for customers)", ok: ledger.isolation.length === 0, detail: `${ledger.isolation.length} problem(s)`, evidence: sample(ledger.isolation) };
+  return {
+    name: "isolation held under load (no other org's ticket, no other requester's, no internal note for customers)",
+    ok: ledger.isolation.length === 0,
+    detail: `${ledger.isolation.length} problem(s)`,
+    evidence: sample(ledger.isolation),
+  };
 }
 
 // --- faults ------------------------------------------------------------------------------------
 
 /** kill -9 of a worker mid-send: its jobs were retried and completed by the other worker. */
 function workerKillRecovered({ faults }: Run): Check {
-  if (!faults.workerKill) return { name: "kill -9 of a worker mid-send", ok: false, detail: "the fault did not run", evidence: faults.errors };
+  if (!faults.workerKill)
+    return {
+      name: "kill -9 of a worker mid-send",
+      ok: false,
+      detail: "the fault did not run",
+      evidence: faults.errors,
+    };
   const k = faults.workerKill;
   const bad: string[] = [];
   if (k.orphans.length === 0) bad.push("no job of worker-2 was caught in flight; the fault proved nothing");
@@ -441,8 +544,11 @@ function workerKillRecovered({ faults }: Run): Check {
     else if (o.retryCount < 1) bad.push(`${o.name} job ${o.id}: completed without a retry (so not after the kill?)`);
   }
   const by = (o: JobRef) =>
-    o.completedOn && k.restartedAt && Date.parse(o.completedOn) > k.restartedAt ? "by worker-1 or the restarted worker-2" : "by worker-1 while worker-2 was down";
-  if (k.orphansFinal.length !== k.orphans.length) bad.push(`${k.orphans.length - k.orphansFinal.length} orphaned job(s) not found again`);
+    o.completedOn && k.restartedAt && Date.parse(o.completedOn) > k.restartedAt
+      ? "by worker-1 or the restarted worker-2"
+      : "by worker-1 while worker-2 was down";
+  if (k.orphansFinal.length !== k.orphans.length)
+    bad.push(`${k.orphans.length - k.orphansFinal.length} orphaned job(s) not found again`);
   return {
     name: "kill -9 of a worker mid-send: its jobs were retried and completed by the other worker",
     ok: bad.length === 0,
@@ -453,7 +559,8 @@ function workerKillRecovered({ faults }: Run): Check {
 
 /** PostgreSQL restart: /readyz 503 on both apps during the outage and 200 after; /healthz 200 throughout. */
 function databaseRestartObserved({ faults }: Run): Check | Skipped {
-  if (faults.dbRestart && "skipped" in faults.dbRestart) return { skipped: `Database restart skipped: ${faults.dbRestart.skipped}.` };
+  if (faults.dbRestart && "skipped" in faults.dbRestart)
+    return { skipped: `Database restart skipped: ${faults.dbRestart.skipped}.` };
   const db = dbOutage(faults);
   if (!db) return { name: "PostgreSQL restart", ok: false, detail: "the fault did not run", evidence: faults.errors };
   const bad: string[] = [];
@@ -478,7 +585,10 @@ function redisOutageHarmless({ faults, ledger }: Run): Check | Skipped {
   const to = (r.startAt ?? Date.now()) + REDIS_RECONNECT_MS;
   const during = ledger.calls.filter((c) => c.endedAt >= r.stopAt && c.startedAt <= to);
   const failedDuring = during.filter((c) => c.status === 0 || c.status >= 500 || c.status === 429);
-  const bad = [...r.probes.filter((p) => !p.ok).map((p) => `${p.label}: got ${p.statuses.join(" ")}, expected ${p.expectation}`), ...failedDuring.map((c) => `${c.op} ${c.status} while Redis was down`)];
+  const bad = [
+    ...r.probes.filter((p) => !p.ok).map((p) => `${p.label}: got ${p.statuses.join(" ")}, expected ${p.expectation}`),
+    ...failedDuring.map((c) => `${c.op} ${c.status} while Redis was down`),
+  ];
   return {
     name: "Redis stopped and started: limits shared with it, per-process without it, no request failed because of it",
     ok: bad.length === 0 && r.startAt !== null,
@@ -489,7 +599,8 @@ function redisOutageHarmless({ faults, ledger }: Run): Check | Skipped {
 
 /** SMTP and webhook receiver down, then up: mail and webhooks delivered late, once. */
 function smtpOutageDeliveredLate({ faults, snap }: Run): Check {
-  if (!faults.smtpOutage) return { name: "SMTP outage", ok: false, detail: "the fault did not run", evidence: faults.errors };
+  if (!faults.smtpOutage)
+    return { name: "SMTP outage", ok: false, detail: "the fault did not run", evidence: faults.errors };
   const o = faults.smtpOutage;
   const late = snap.notifications.filter((n) => n.emailed_at && n.email_attempts > 1);
   const lateHooks = snap.deliveries.filter((d) => d.status === "succeeded" && d.attempts > 1);

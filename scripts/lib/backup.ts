@@ -34,7 +34,10 @@ export async function runBackup(opts: {
       if (rls.rows.length > 0) {
         throw new UserError(
           `Cannot back up as "${info.user}": it is neither a superuser nor BYPASSRLS, and ${rls.rows.length} tables ` +
-            `(${rls.rows.slice(0, 3).map((r) => r.t).join(", ")}, …) have row-level security, which hides their rows from it ` +
+            `(${rls.rows
+              .slice(0, 3)
+              .map((r) => r.t)
+              .join(", ")}, …) have row-level security, which hides their rows from it ` +
             `(pg_dump would stop with "query would be affected by row-level security policy"). ` +
             `Back up as a role that bypasses row-level security. Once, as a superuser:\n` +
             `  CREATE ROLE beacon_backup LOGIN BYPASSRLS PASSWORD '<choose one>';\n` +
@@ -47,10 +50,13 @@ export async function runBackup(opts: {
     const pgDump = findPgTool("pg_dump", info.major, opts.pgBin);
     const pgRestore = findPgTool("pg_restore", info.major, opts.pgBin);
 
-    const file = path.resolve(opts.out ?? path.join(opts.dataDir, "backups", `beacon-${info.database}-${utcStamp()}.dump`));
+    const file = path.resolve(
+      opts.out ?? path.join(opts.dataDir, "backups", `beacon-${info.database}-${utcStamp()}.dump`),
+    );
     const manifestFile = `${file}.manifest.json`;
     for (const f of [file, manifestFile]) {
-      if (fs.existsSync(f)) throw new UserError(`${f} already exists; choose another --out (a backup is never overwritten).`);
+      if (fs.existsSync(f))
+        throw new UserError(`${f} already exists; choose another --out (a backup is never overwritten).`);
     }
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     partial = `${file}.partial`;
@@ -68,14 +74,23 @@ export async function runBackup(opts: {
     const conn = toolConnection(opts.url);
     const dump = await runTool(
       pgDump.path,
-      ["--format=custom", `--snapshot=${snapshot}`, "--lock-wait-timeout=60000", "--no-password", `--file=${partial}`, `--dbname=${conn.dbname}`],
+      [
+        "--format=custom",
+        `--snapshot=${snapshot}`,
+        "--lock-wait-timeout=60000",
+        "--no-password",
+        `--file=${partial}`,
+        `--dbname=${conn.dbname}`,
+      ],
       conn.env,
     );
     await client.query("commit");
     if (dump.code !== 0) {
       const why = dump.stderr.trim();
       if (/row-level security/i.test(why)) {
-        throw new UserError(`pg_dump refused: ${why}\nBack up as a superuser or a BYPASSRLS role (see docs/runbooks.md#backups-and-restores).`);
+        throw new UserError(
+          `pg_dump refused: ${why}\nBack up as a superuser or a BYPASSRLS role (see docs/runbooks.md#backups-and-restores).`,
+        );
       }
       throw new UserError(`pg_dump failed (exit ${dump.code}): ${why}`);
     }
@@ -117,8 +132,16 @@ export async function runBackup(opts: {
       sha256: sha256.digest("hex"),
       durationMs: Math.round(performance.now() - started),
       source: {
-        host: u.hostname, port: u.port || "5432", database: info.database, user: info.user, databaseOwner: info.databaseOwner,
-        serverVersion: info.version, serverVersionNum: info.versionNum, encoding: info.encoding, collate: info.collate, ctype: info.ctype,
+        host: u.hostname,
+        port: u.port || "5432",
+        database: info.database,
+        user: info.user,
+        databaseOwner: info.databaseOwner,
+        serverVersion: info.version,
+        serverVersionNum: info.versionNum,
+        encoding: info.encoding,
+        collate: info.collate,
+        ctype: info.ctype,
       },
       pgDump: { path: pgDump.path, version: pgDump.version },
       snapshot,

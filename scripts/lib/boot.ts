@@ -66,7 +66,10 @@ export async function boot(opts: { needSecret?: boolean; quiet?: boolean } = {})
 export async function migrate(quiet = false): Promise<MigrationStatus> {
   const before = Date.now();
   const status = await prepareDatabase(process.env.DATABASE_URL!, { webUrl: envOrExit().DATABASE_WEB_URL });
-  if (!quiet) say(`Migrations: ${status.applied.length} applied, ${status.pending.length} pending; job queues ready (${Date.now() - before} ms).`);
+  if (!quiet)
+    say(
+      `Migrations: ${status.applied.length} applied, ${status.pending.length} pending; job queues ready (${Date.now() - before} ms).`,
+    );
   // node-postgres drops the migration's NOTICE: say it here, on stderr, every run until fixed.
   if (!status.leakproof.ok) console.warn(leakproofWarning(status.leakproof));
   return status;
@@ -96,7 +99,9 @@ async function assertReachable(url: string, embedded: EmbeddedServer | null): Pr
   } catch (err) {
     const u = new URL(url);
     const why = (err as { code?: string; message?: string }).code ?? (err as Error).message;
-    console.error(`Cannot reach the database at ${u.hostname}:${u.port || 5432}${u.pathname} (${why}). Is PostgreSQL running and DATABASE_URL right?`);
+    console.error(
+      `Cannot reach the database at ${u.hostname}:${u.port || 5432}${u.pathname} (${why}). Is PostgreSQL running and DATABASE_URL right?`,
+    );
     await embedded?.stop().catch(() => undefined);
     process.exit(1);
   } finally {

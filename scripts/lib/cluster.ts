@@ -24,13 +24,17 @@ export type RunningCluster = Pick<RunningServer, "url" | "drain"> & { workers: n
 export async function forkHttpWorkers(n: number): Promise<RunningCluster> {
   // Each worker runs this very command (scripts/run.mjs start …), which loads tsx and the
   // server-only shim before scripts/start.ts sees cluster.isWorker.
-  cluster.setupPrimary({ exec: path.resolve(import.meta.dirname, "../run.mjs"), args: ["start", ...process.argv.slice(2)] });
+  cluster.setupPrimary({
+    exec: path.resolve(import.meta.dirname, "../run.mjs"),
+    args: ["start", ...process.argv.slice(2)],
+  });
   let draining = false;
   const reports = new Map<number, DrainReport>();
   const fork = () =>
     new Promise<{ worker: Worker; url: string }>((resolve, reject) => {
       const worker = cluster.fork();
-      const onExit = (code: number | null, signal: string | null) => reject(new Error(`HTTP worker ${worker.process.pid} exited (${signal ?? code}) before it listened`));
+      const onExit = (code: number | null, signal: string | null) =>
+        reject(new Error(`HTTP worker ${worker.process.pid} exited (${signal ?? code}) before it listened`));
       worker.once("exit", onExit);
       worker.on("message", (m: ToPrimary) => {
         if (m.kind === "listening") {
@@ -85,7 +89,8 @@ export async function runHttpWorker(): Promise<void> {
     draining = true;
     const report = await server.drain(deadline);
     await within(closeDb(), report.cut > 0 ? 1_000 : 5_000);
-    if (process.connected) process.send!({ kind: "drained", ...report } satisfies ToPrimary, () => process.exit(report.cut > 0 ? 1 : 0));
+    if (process.connected)
+      process.send!({ kind: "drained", ...report } satisfies ToPrimary, () => process.exit(report.cut > 0 ? 1 : 0));
     else process.exit(report.cut > 0 ? 1 : 0);
   };
   process.on("message", (m: ToWorker) => {

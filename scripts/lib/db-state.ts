@@ -23,7 +23,13 @@ export type DbState = {
   migrations: { log: string[]; applied: string[]; pending: string[] };
 };
 
-export type AuditState = { slug: string; orgId: string; valid: boolean; checked: number; firstBrokenSeq: number | null };
+export type AuditState = {
+  slug: string;
+  orgId: string;
+  valid: boolean;
+  checked: number;
+  firstBrokenSeq: number | null;
+};
 
 export type Manifest = {
   format: typeof MANIFEST_FORMAT;
@@ -62,7 +68,14 @@ const NOT_EXTENSION = (classid: string, objid: string) =>
  */
 export async function collectState(client: pg.ClientBase, opts: { rlsRole?: string } = {}): Promise<DbState> {
   const tables: Record<string, TableState> = {};
-  const list = await client.query<{ schema: string; name: string; kind: "r" | "p"; rls: boolean; force: boolean; owner: string }>(`
+  const list = await client.query<{
+    schema: string;
+    name: string;
+    kind: "r" | "p";
+    rls: boolean;
+    force: boolean;
+    owner: string;
+  }>(`
     select n.nspname as schema, c.relname as name, c.relkind as kind, c.relrowsecurity as rls,
            c.relforcerowsecurity as force, pg_get_userbyid(c.relowner) as owner
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -145,7 +158,9 @@ export async function collectState(client: pg.ClientBase, opts: { rlsRole?: stri
   );
   for (const r of seqs.rows) sequences[r.s] = r.v;
 
-  const ext = await client.query<{ e: string }>(`select extname || ' ' || extversion as e from pg_extension order by 1`);
+  const ext = await client.query<{ e: string }>(
+    `select extname || ' ' || extversion as e from pg_extension order by 1`,
+  );
 
   const owners = await client.query<{ o: string }>(`
     select distinct pg_get_userbyid(c.relowner) as o from pg_class c join pg_namespace n on n.oid = c.relnamespace where ${USER_NS}
@@ -155,9 +170,13 @@ export async function collectState(client: pg.ClientBase, opts: { rlsRole?: stri
     order by 1`);
 
   let log: string[] = [];
-  const hasLog = await client.query<{ ok: boolean }>(`select to_regclass('drizzle.__drizzle_migrations') is not null as ok`);
+  const hasLog = await client.query<{ ok: boolean }>(
+    `select to_regclass('drizzle.__drizzle_migrations') is not null as ok`,
+  );
   if (hasLog.rows[0]?.ok) {
-    const r = await client.query<{ l: string }>(`select id || ' ' || hash || ' ' || created_at as l from drizzle.__drizzle_migrations order by id`);
+    const r = await client.query<{ l: string }>(
+      `select id || ' ' || hash || ' ' || created_at as l from drizzle.__drizzle_migrations order by id`,
+    );
     log = r.rows.map((x) => x.l);
   }
   const status = await migrationStatus(client as pg.Client);
@@ -179,7 +198,9 @@ export async function collectState(client: pg.ClientBase, opts: { rlsRole?: stri
  * (so inside the backup's snapshot). The client must see every row (superuser or BYPASSRLS).
  */
 export async function auditDirect(client: pg.ClientBase): Promise<AuditState[]> {
-  const exists = await client.query<{ ok: boolean }>(`select to_regclass('public.orgs') is not null and to_regclass('public.audit_events') is not null as ok`);
+  const exists = await client.query<{ ok: boolean }>(
+    `select to_regclass('public.orgs') is not null and to_regclass('public.audit_events') is not null as ok`,
+  );
   if (!exists.rows[0]?.ok) return [];
   const tx = drizzle(client as pg.Client) as unknown as Tx;
   const orgs = await client.query<{ id: string; slug: string }>(`select id, slug from public.orgs order by slug`);
@@ -201,8 +222,10 @@ function listDiff(expected: string[], actual: string[]): string {
   const missing = expected.filter((x) => !a.has(x));
   const extra = actual.filter((x) => !e.has(x));
   const parts = [];
-  if (missing.length) parts.push(`missing ${missing.length}: ${missing.slice(0, 3).join("; ")}${missing.length > 3 ? "; …" : ""}`);
-  if (extra.length) parts.push(`extra ${extra.length}: ${extra.slice(0, 3).join("; ")}${extra.length > 3 ? "; …" : ""}`);
+  if (missing.length)
+    parts.push(`missing ${missing.length}: ${missing.slice(0, 3).join("; ")}${missing.length > 3 ? "; …" : ""}`);
+  if (extra.length)
+    parts.push(`extra ${extra.length}: ${extra.slice(0, 3).join("; ")}${extra.length > 3 ? "; …" : ""}`);
   return parts.join(" / ") || "same items, different order";
 }
 
@@ -211,27 +234,49 @@ export function compareState(expected: DbState, actual: DbState): CheckRow[] {
   const rows: CheckRow[] = [];
   for (const [name, t] of Object.entries(expected.tables)) {
     const a = actual.tables[name];
-    rows.push({ check: `rows ${name}`, expected: String(t.rows), actual: a ? String(a.rows) : "missing", ok: !!a && a.rows === t.rows });
+    rows.push({
+      check: `rows ${name}`,
+      expected: String(t.rows),
+      actual: a ? String(a.rows) : "missing",
+      ok: !!a && a.rows === t.rows,
+    });
   }
   const extra = Object.keys(actual.tables).filter((n) => !(n in expected.tables));
-  rows.push({ check: "tables not in the backup", expected: "none", actual: extra.length ? extra.join(", ") : "none", ok: extra.length === 0 });
+  rows.push({
+    check: "tables not in the backup",
+    expected: "none",
+    actual: extra.length ? extra.join(", ") : "none",
+    ok: extra.length === 0,
+  });
 
   const rlsOf = (s: DbState) =>
-    Object.entries(s.tables).filter(([, t]) => t.rls || t.force).map(([n, t]) => `${n}${t.rls ? " enable" : ""}${t.force ? " force" : ""}`);
+    Object.entries(s.tables)
+      .filter(([, t]) => t.rls || t.force)
+      .map(([n, t]) => `${n}${t.rls ? " enable" : ""}${t.force ? " force" : ""}`);
   const eRls = rlsOf(expected);
   const aRls = rlsOf(actual);
   const forced = eRls.filter((x) => x.endsWith("enable force")).length;
   rows.push({
     check: "row-level security (enable, force)",
     expected: `${eRls.length} tables, ${forced} forced`,
-    actual: sameList(eRls, aRls) ? `${aRls.length} tables, ${aRls.filter((x) => x.endsWith("enable force")).length} forced` : listDiff(eRls, aRls),
+    actual: sameList(eRls, aRls)
+      ? `${aRls.length} tables, ${aRls.filter((x) => x.endsWith("enable force")).length} forced`
+      : listDiff(eRls, aRls),
     ok: sameList(eRls, aRls),
   });
   const same = (label: string, e: string[], a: string[]) =>
-    rows.push({ check: label, expected: String(e.length), actual: sameList(e, a) ? String(a.length) : listDiff(e, a), ok: sameList(e, a) });
+    rows.push({
+      check: label,
+      expected: String(e.length),
+      actual: sameList(e, a) ? String(a.length) : listDiff(e, a),
+      ok: sameList(e, a),
+    });
   same("policies", expected.policies, actual.policies);
   same("grants (tables, columns, schemas, functions)", expected.grants, actual.grants);
-  const objs = (s: DbState) => Object.entries(s.objects).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+  const objs = (s: DbState) =>
+    Object.entries(s.objects)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}=${v}`);
   same("schema objects (indexes, triggers, functions, …)", objs(expected), objs(actual));
   const seqs = (s: DbState) => Object.entries(s.sequences).map(([k, v]) => `${k}=${v ?? "unset"}`);
   same("sequence positions", seqs(expected), seqs(actual));
@@ -250,10 +295,22 @@ export function compareState(expected: DbState, actual: DbState): CheckRow[] {
 
 export function compareAudit(expected: AuditState[], actual: AuditState[] | Error): CheckRow[] {
   if (actual instanceof Error) {
-    return [{ check: "audit:verify", expected: `${expected.length} org(s) valid`, actual: `could not run: ${actual.message}`, ok: false }];
+    return [
+      {
+        check: "audit:verify",
+        expected: `${expected.length} org(s) valid`,
+        actual: `could not run: ${actual.message}`,
+        ok: false,
+      },
+    ];
   }
   const rows: CheckRow[] = [];
-  const show = (r: AuditState | undefined) => (!r ? "missing" : r.valid ? `valid checked=${r.checked}` : `BROKEN checked=${r.checked} firstBrokenSeq=${r.firstBrokenSeq}`);
+  const show = (r: AuditState | undefined) =>
+    !r
+      ? "missing"
+      : r.valid
+        ? `valid checked=${r.checked}`
+        : `BROKEN checked=${r.checked} firstBrokenSeq=${r.firstBrokenSeq}`;
   const byId = new Map(actual.map((r) => [r.orgId, r]));
   for (const e of expected) {
     const a = byId.get(e.orgId);
@@ -266,7 +323,9 @@ export function compareAudit(expected: AuditState[], actual: AuditState[] | Erro
       ok: equal && e.valid,
     });
   }
-  for (const a of byId.values()) rows.push({ check: `audit:verify ${a.slug}`, expected: "missing", actual: show(a), ok: false });
-  if (expected.length === 0 && actual.length === 0) rows.push({ check: "audit:verify", expected: "no orgs", actual: "no orgs", ok: true });
+  for (const a of byId.values())
+    rows.push({ check: `audit:verify ${a.slug}`, expected: "missing", actual: show(a), ok: false });
+  if (expected.length === 0 && actual.length === 0)
+    rows.push({ check: "audit:verify", expected: "no orgs", actual: "no orgs", ok: true });
   return rows;
 }

@@ -27,8 +27,18 @@ const ALLOW = ALLOWED_METHODS.join(", ");
  */
 export function refuseUnknownMethod(req: http.IncomingMessage, res: http.ServerResponse): boolean {
   if ((ALLOWED_METHODS as readonly string[]).includes(req.method ?? "")) return false;
-  const body = JSON.stringify({ error: { code: "method_not_allowed", message: `method ${String(req.method).slice(0, 32)} is not supported; use one of ${ALLOW}` } });
-  res.writeHead(405, { allow: ALLOW, "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
+  const body = JSON.stringify({
+    error: {
+      code: "method_not_allowed",
+      message: `method ${String(req.method).slice(0, 32)} is not supported; use one of ${ALLOW}`,
+    },
+  });
+  res.writeHead(405, {
+    allow: ALLOW,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+  });
   res.end(body);
   // Whatever body came with it is not read; drop it rather than parse it as a next request.
   req.resume();
@@ -44,7 +54,10 @@ export function refuseUnknownMethod(req: http.IncomingMessage, res: http.ServerR
 export type ApiServer = { kind: "own"; production: boolean } | { kind: "next" };
 
 /** What serveNext puts in front of Next's handler (exported so tests can run it around a stub). */
-export function appRequestListener(handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>, api: ApiServer = { kind: "next" }): http.RequestListener {
+export function appRequestListener(
+  handle: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>,
+  api: ApiServer = { kind: "next" },
+): http.RequestListener {
   return (req, res) => {
     if (refuseUnknownMethod(req, res)) return;
     const peer = req.socket.remoteAddress ?? "unknown";
@@ -72,7 +85,12 @@ function answerWhileDraining(req: http.IncomingMessage, res: http.ServerResponse
         ? [503, { status: "not_ready", draining: true }]
         : [503, { error: { code: "unavailable", message: "this node is shutting down; retry" } }];
   res.shouldKeepAlive = false;
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", connection: "close", ...(status === 503 ? { "retry-after": "1" } : {}) });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "cache-control": "no-store",
+    connection: "close",
+    ...(status === 503 ? { "retry-after": "1" } : {}),
+  });
   res.end(JSON.stringify(body));
   req.resume();
 }
@@ -86,11 +104,18 @@ function answerWhileDraining(req: http.IncomingMessage, res: http.ServerResponse
  * (docs/decisions/046-own-api-server-and-cluster.md). The listener's socket may be shared by
  * node:cluster workers (npm start with WEB_CONCURRENCY > 1).
  */
-export async function serveNext(opts: { dev: boolean; host: string; port: number; dir?: string; api?: "own" | "next" }): Promise<RunningServer> {
+export async function serveNext(opts: {
+  dev: boolean;
+  host: string;
+  port: number;
+  dir?: string;
+  api?: "own" | "next";
+}): Promise<RunningServer> {
   const app = next({ dev: opts.dev, dir: opts.dir ?? process.cwd(), hostname: opts.host, port: opts.port });
   await app.prepare();
   // A production build's next.config headers were computed by `next build`, under NODE_ENV=production.
-  const api: ApiServer = (opts.api ?? (opts.dev ? "next" : "own")) === "own" ? { kind: "own", production: !opts.dev } : { kind: "next" };
+  const api: ApiServer =
+    (opts.api ?? (opts.dev ? "next" : "own")) === "own" ? { kind: "own", production: !opts.dev } : { kind: "next" };
   const listener = appRequestListener(app.getRequestHandler(), api);
   let draining = false;
   const inFlight = new Set<http.ServerResponse>();

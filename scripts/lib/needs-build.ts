@@ -24,7 +24,9 @@ function newestSourceMtime(root: string): number {
     }
     return m;
   };
-  const files = SOURCE_FILES.map((f) => path.resolve(root, f)).map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0));
+  const files = SOURCE_FILES.map((f) => path.resolve(root, f)).map((f) =>
+    fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0,
+  );
   return Math.max(...SOURCE_DIRS.map((d) => newest(path.resolve(root, d))), ...files);
 }
 
@@ -38,7 +40,9 @@ export function nextBin(root = process.cwd()): string {
  * may share one checkout: when another `next build` holds Next's lock on .next, wait for it and
  * check again rather than fail. Build output streams through as it happens.
  */
-export async function buildIfNeeded(opts: { log?: (line: string) => void; waitForOtherBuildMs?: number } = {}): Promise<void> {
+export async function buildIfNeeded(
+  opts: { log?: (line: string) => void; waitForOtherBuildMs?: number } = {},
+): Promise<void> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const deadline = Date.now() + (opts.waitForOtherBuildMs ?? 10 * 60_000);
   while (needsBuild()) {

@@ -11,7 +11,10 @@ import pg from "pg";
 export type PgTool = { path: string; version: string; major: number };
 
 export class UserError extends Error {
-  constructor(message: string, public readonly exitCode = 1) {
+  constructor(
+    message: string,
+    public readonly exitCode = 1,
+  ) {
     super(message);
   }
 }
@@ -147,8 +150,18 @@ export type ServerInfo = {
 
 export async function serverInfo(client: pg.ClientBase): Promise<ServerInfo> {
   const r = await client.query<{
-    n: string; v: string; db: string; u: string; rolsuper: boolean; rolbypassrls: boolean; rolcreatedb: boolean;
-    rolcreaterole: boolean; owner: string; enc: string; datcollate: string; datctype: string;
+    n: string;
+    v: string;
+    db: string;
+    u: string;
+    rolsuper: boolean;
+    rolbypassrls: boolean;
+    rolcreatedb: boolean;
+    rolcreaterole: boolean;
+    owner: string;
+    enc: string;
+    datcollate: string;
+    datctype: string;
   }>(`select current_setting('server_version_num') as n, current_setting('server_version') as v,
             current_database() as db, current_user as u, r.rolsuper, r.rolbypassrls, r.rolcreatedb, r.rolcreaterole,
             pg_get_userbyid(d.datdba) as owner, pg_encoding_to_char(d.encoding) as enc, d.datcollate, d.datctype
@@ -157,14 +170,28 @@ export async function serverInfo(client: pg.ClientBase): Promise<ServerInfo> {
   const row = r.rows[0]!;
   const versionNum = Number(row.n);
   return {
-    versionNum, version: row.v.split(" ")[0]!, major: Math.floor(versionNum / 10_000), database: row.db, user: row.u,
-    superuser: row.rolsuper, bypassRls: row.rolbypassrls, createDb: row.rolcreatedb, createRole: row.rolcreaterole,
-    databaseOwner: row.owner, encoding: row.enc, collate: row.datcollate, ctype: row.datctype,
+    versionNum,
+    version: row.v.split(" ")[0]!,
+    major: Math.floor(versionNum / 10_000),
+    database: row.db,
+    user: row.u,
+    superuser: row.rolsuper,
+    bypassRls: row.rolbypassrls,
+    createDb: row.rolcreatedb,
+    createRole: row.rolcreaterole,
+    databaseOwner: row.owner,
+    encoding: row.enc,
+    collate: row.datcollate,
+    ctype: row.datctype,
   };
 }
 
 export async function connect(url: string, applicationName = "beacon-backup"): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: applicationName });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 10_000,
+    application_name: applicationName,
+  });
   await client.connect();
   return client;
 }
@@ -206,7 +233,8 @@ export function runPipe(
     let codeA: number | undefined;
     let codeB: number | undefined;
     const done = () => {
-      if (codeA !== undefined && codeB !== undefined) resolve({ producer: codeA, consumer: codeB, stderr: [errB, errA].filter(Boolean).join("\n") });
+      if (codeA !== undefined && codeB !== undefined)
+        resolve({ producer: codeA, consumer: codeB, stderr: [errB, errA].filter(Boolean).join("\n") });
     };
     a.on("error", reject);
     b.on("error", reject);
@@ -223,7 +251,10 @@ export function runPipe(
 
 /** 20251126T213045Z */
 export function utcStamp(d = new Date()): string {
-  return d.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
 }
 
 export function formatBytes(n: number): string {

@@ -23,11 +23,19 @@ export function checkEnv(source: Record<string, string | undefined>, cwd = proce
     parseEnv(source);
     rows.push(row("env: valid (src/server/env.ts)", true, "parses"));
   } catch (err) {
-    rows.push(row("env: valid (src/server/env.ts)", false, err instanceof EnvError ? err.problems.join("; ") : String(err)));
+    rows.push(
+      row("env: valid (src/server/env.ts)", false, err instanceof EnvError ? err.problems.join("; ") : String(err)),
+    );
   }
   const set = (k: string) => (source[k] ?? "").trim() !== "";
 
-  rows.push(row("env: NODE_ENV=production", source.NODE_ENV === "production", source.NODE_ENV ? `is ${source.NODE_ENV}` : "unset (means development)"));
+  rows.push(
+    row(
+      "env: NODE_ENV=production",
+      source.NODE_ENV === "production",
+      source.NODE_ENV ? `is ${source.NODE_ENV}` : "unset (means development)",
+    ),
+  );
 
   const secret = (source.NEXTAUTH_SECRET ?? "").trim();
   const demoFile = path.resolve(cwd, source.BEACON_DATA_DIR || ".data", "nextauth-secret");
@@ -40,7 +48,11 @@ export function checkEnv(source: Record<string, string | undefined>, cwd = proce
         : secret === demo
           ? row("env: NEXTAUTH_SECRET", false, `is the demo's generated secret from ${path.relative(cwd, demoFile)}`)
           : new Set(secret).size < 8
-            ? row("env: NEXTAUTH_SECRET", false, `${secret.length} characters but only ${new Set(secret).size} distinct: not random`)
+            ? row(
+                "env: NEXTAUTH_SECRET",
+                false,
+                `${secret.length} characters but only ${new Set(secret).size} distinct: not random`,
+              )
             : row("env: NEXTAUTH_SECRET", true, `set, ${secret.length} characters, not the demo's`),
   );
 
@@ -71,10 +83,24 @@ export function checkEnv(source: Record<string, string | undefined>, cwd = proce
     }
   }
   rows.push(row("env: DATABASE_URL (not the embedded default)", dbOk, dbDetail));
-  rows.push(row("env: DEMO_PASSWORD unset", !set("DEMO_PASSWORD"), set("DEMO_PASSWORD") ? "is set (the demo seed password)" : "unset"));
+  rows.push(
+    row(
+      "env: DEMO_PASSWORD unset",
+      !set("DEMO_PASSWORD"),
+      set("DEMO_PASSWORD") ? "is set (the demo seed password)" : "unset",
+    ),
+  );
 
   // Issue 18 item 12, issue 21 §4: legal but wrong in production; the boot log warns about the same.
-  rows.push(row("env: METRICS_TOKEN set", set("METRICS_TOKEN"), set("METRICS_TOKEN") ? "set (/api/metrics needs the bearer token)" : "unset: /api/metrics is open to anyone who can reach the app"));
+  rows.push(
+    row(
+      "env: METRICS_TOKEN set",
+      set("METRICS_TOKEN"),
+      set("METRICS_TOKEN")
+        ? "set (/api/metrics needs the bearer token)"
+        : "unset: /api/metrics is open to anyone who can reach the app",
+    ),
+  );
   let smtp = "unset: email is written to files under BEACON_DATA_DIR/mail, nobody receives it";
   if (set("SMTP_URL")) {
     try {
@@ -101,9 +127,10 @@ export function checkEnv(source: Record<string, string | undefined>, cwd = proce
   rows.push({
     item: "env: TRUST_PROXY_HOPS",
     status: "CONFIRM",
-    detail: hops === "0"
-      ? "0: the client IP is the socket's peer (confirm no reverse proxy is in front, or every client shares its address)"
-      : `${hops}: confirm exactly ${hops} proxies append to X-Forwarded-For (more lets clients forge their IP)`,
+    detail:
+      hops === "0"
+        ? "0: the client IP is the socket's peer (confirm no reverse proxy is in front, or every client shares its address)"
+        : `${hops}: confirm exactly ${hops} proxies append to X-Forwarded-For (more lets clients forge their IP)`,
   });
   return rows;
 }
@@ -112,9 +139,17 @@ export function checkEnv(source: Record<string, string | undefined>, cwd = proce
  * A check that reads DATABASE_URL over one short-lived connection: FAIL with "could not run" when
  * the URL is unset, the connection fails, or the read throws.
  */
-async function withDatabase(item: string, url: string | undefined, check: (client: pg.Client) => Promise<Row>): Promise<Row> {
+async function withDatabase(
+  item: string,
+  url: string | undefined,
+  check: (client: pg.Client) => Promise<Row>,
+): Promise<Row> {
   if (!url) return row(item, false, "could not run: DATABASE_URL is not set");
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: "beacon-release-check" });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 5_000,
+    application_name: "beacon-release-check",
+  });
   try {
     await client.connect();
     return await check(client);
@@ -151,7 +186,11 @@ function capture(
   opts: { cwd: string; timeoutMs: number; env?: NodeJS.ProcessEnv },
 ): Promise<{ code: number | null; stdout: string; stderr: string; error?: Error }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...(opts.env ?? process.env), NO_COLOR: "1" } });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...(opts.env ?? process.env), NO_COLOR: "1" },
+    });
     let stdout = "";
     let stderr = "";
     const timer = setTimeout(() => child.kill("SIGTERM"), opts.timeoutMs);
@@ -163,7 +202,12 @@ function capture(
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, error: signal ? new Error(`stopped after ${opts.timeoutMs / 1000} s (${signal})`) : undefined });
+      resolve({
+        code,
+        stdout,
+        stderr,
+        error: signal ? new Error(`stopped after ${opts.timeoutMs / 1000} s (${signal})`) : undefined,
+      });
     });
   });
 }
@@ -181,18 +225,28 @@ export async function checkNpmAudit(cwd = process.cwd(), env: NodeJS.ProcessEnv 
   const item = "npm audit --omit=dev (high, critical)";
   const npmCli = process.env.npm_execpath;
   const [cmd, pre] = npmCli && /npm-cli\.js$/.test(npmCli) ? [process.execPath, [npmCli]] : ["npm", []];
-  const r = await capture(cmd, [...pre, "audit", "--omit=dev", "--audit-level=high", "--json"], { cwd, timeoutMs: 120_000, env });
+  const r = await capture(cmd, [...pre, "audit", "--omit=dev", "--audit-level=high", "--json"], {
+    cwd,
+    timeoutMs: 120_000,
+    env,
+  });
   if (r.error && r.code === null) return row(item, false, `could not run: ${r.error.message}`);
   let json: AuditJson;
   try {
     json = JSON.parse(r.stdout) as AuditJson;
   } catch {
-    const why = (r.stderr.split("\n").find((l) => /error/i.test(l)) ?? r.stderr.trim().split("\n")[0] ?? `exit ${r.code}`).trim();
+    const why = (
+      r.stderr.split("\n").find((l) => /error/i.test(l)) ??
+      r.stderr.trim().split("\n")[0] ??
+      `exit ${r.code}`
+    ).trim();
     return row(item, false, `could not run: ${why || "no output"}`);
   }
   const v = json.metadata?.vulnerabilities;
   if (!v) {
-    const why = json.message ?? ([json.error?.code, json.error?.summary].filter(Boolean).join(" ") || "the registry gave no audit report");
+    const why =
+      json.message ??
+      ([json.error?.code, json.error?.summary].filter(Boolean).join(" ") || "the registry gave no audit report");
     return row(item, false, `could not run: ${why}`);
   }
   const serious = Object.entries(json.vulnerabilities ?? {})
@@ -201,18 +255,31 @@ export async function checkNpmAudit(cwd = process.cwd(), env: NodeJS.ProcessEnv 
   const minor = (v.low ?? 0) + (v.moderate ?? 0) + (v.info ?? 0);
   return serious.length === 0
     ? row(item, true, `0 high or critical${minor ? ` (${minor} low/moderate)` : ""}`)
-    : row(item, false, `${serious.length} high or critical: ${serious.slice(0, 8).join(", ")}${serious.length > 8 ? ", …" : ""} (npm audit --omit=dev for details)`);
+    : row(
+        item,
+        false,
+        `${serious.length} high or critical: ${serious.slice(0, 8).join(", ")}${serious.length > 8 ? ", …" : ""} (npm audit --omit=dev for details)`,
+      );
 }
 
 /**
  * (d) secretlint over the tree (`secretlint "**\/*"` honouring .secretlintignore, which mirrors
  * .gitignore). Findings are listed by file, line and rule; the secret itself is masked.
  */
-export async function checkSecrets(cwd = process.cwd(), opts: { secretlintrc?: string; bin?: string } = {}): Promise<Row> {
+export async function checkSecrets(
+  cwd = process.cwd(),
+  opts: { secretlintrc?: string; bin?: string } = {},
+): Promise<Row> {
   const item = "secret scan (secretlint)";
   const bin = opts.bin ?? path.join(process.cwd(), "node_modules", ".bin", "secretlint");
   if (!fs.existsSync(bin)) return row(item, false, "could not run: secretlint is not installed (npm ci --include=dev)");
-  const args = ["**/*", "--format", "unix", "--no-color", ...(opts.secretlintrc ? ["--secretlintrc", opts.secretlintrc] : [])];
+  const args = [
+    "**/*",
+    "--format",
+    "unix",
+    "--no-color",
+    ...(opts.secretlintrc ? ["--secretlintrc", opts.secretlintrc] : []),
+  ];
   let r = await capture(bin, args, { cwd, timeoutMs: 300_000 });
   // A file deleted between listing and reading (an editor's temp file) is not a finding: retry once.
   if (r.code === 2 && /ENOENT/.test(r.stderr)) r = await capture(bin, args, { cwd, timeoutMs: 300_000 });
@@ -223,7 +290,11 @@ export async function checkSecrets(cwd = process.cwd(), opts: { secretlintrc?: s
     .filter((m): m is RegExpExecArray => !!m)
     .map((m) => `${path.relative(cwd, m[1]!)}:${m[2]} ${m[3]}`);
   if (r.code === 1 && findings.length) {
-    return row(item, false, `${findings.length} finding(s): ${findings.slice(0, 6).join(", ")}${findings.length > 6 ? ", …" : ""}`);
+    return row(
+      item,
+      false,
+      `${findings.length} finding(s): ${findings.slice(0, 6).join(", ")}${findings.length > 6 ? ", …" : ""}`,
+    );
   }
   const why = (r.error?.message ?? r.stderr.trim().split("\n")[0]) || `exit ${r.code}`;
   return row(item, false, `could not run: ${why}`);

@@ -7,9 +7,28 @@ import { env, setProcessEnv } from "../../src/server/env";
 import { closeDb } from "../../src/server/db/client";
 import { verifyAllOrgs } from "../../src/server/audit/verify-all";
 import { ensureLeakproof, LEAKPROOF_NAMES, leakproofState, leakproofWarning } from "../../src/server/db/leakproof";
-import { collectState, compareAudit, compareState, MANIFEST_FORMAT, type AuditState, type CheckRow, type Manifest } from "./db-state";
 import {
-  connect, databaseOf, findPgTool, quoteIdent, redactUrl, runPipe, runTool, serverInfo, serverKey, serverLabel, toolConnection, UserError,
+  collectState,
+  compareAudit,
+  compareState,
+  MANIFEST_FORMAT,
+  type AuditState,
+  type CheckRow,
+  type Manifest,
+} from "./db-state";
+import {
+  connect,
+  databaseOf,
+  findPgTool,
+  quoteIdent,
+  redactUrl,
+  runPipe,
+  runTool,
+  serverInfo,
+  serverKey,
+  serverLabel,
+  toolConnection,
+  UserError,
   withDatabase,
   type ServerInfo,
 } from "./pg-tools";
@@ -18,10 +37,14 @@ export const APP_ROLES = ["beacon_app", "beacon_system"] as const;
 
 export function readManifest(file: string): Manifest {
   if (!fs.existsSync(file)) {
-    throw new UserError(`No manifest at ${file}. db:restore verifies against the manifest that db:backup writes beside the dump; pass --manifest <file> if it was moved.`, 2);
+    throw new UserError(
+      `No manifest at ${file}. db:restore verifies against the manifest that db:backup writes beside the dump; pass --manifest <file> if it was moved.`,
+      2,
+    );
   }
   const m = JSON.parse(fs.readFileSync(file, "utf8")) as Manifest;
-  if (m.format !== MANIFEST_FORMAT) throw new UserError(`${file} is not a Beacon backup manifest (format ${String(m.format)}).`, 2);
+  if (m.format !== MANIFEST_FORMAT)
+    throw new UserError(`${file} is not a Beacon backup manifest (format ${String(m.format)}).`, 2);
   return m;
 }
 
@@ -53,7 +76,13 @@ export type RestoreOptions = {
   log: (line: string) => void;
 };
 
-export type RestoreResult = { rows: CheckRow[]; created: boolean; isLive: boolean; restoreMs: number | null; databaseOwner: string };
+export type RestoreResult = {
+  rows: CheckRow[];
+  created: boolean;
+  isLive: boolean;
+  restoreMs: number | null;
+  databaseOwner: string;
+};
 
 async function connectOrMissing(url: string): Promise<pg.Client | null> {
   try {
@@ -73,7 +102,9 @@ async function maintenanceClient(targetUrl: string): Promise<pg.Client> {
       last = err;
     }
   }
-  throw new UserError(`Cannot connect to the server of ${redactUrl(targetUrl)} to create the database: ${(last as Error).message}`);
+  throw new UserError(
+    `Cannot connect to the server of ${redactUrl(targetUrl)} to create the database: ${(last as Error).message}`,
+  );
 }
 
 /** Objects in the database beyond what CREATE DATABASE puts there (the public schema, plpgsql). */
@@ -99,7 +130,12 @@ async function isMember(client: pg.ClientBase, role: string, of: string): Promis
 }
 
 /** The cluster-wide roles the dump's grants and policies name; they are not part of a database dump. */
-async function ensureRoles(client: pg.ClientBase, info: ServerInfo, manifest: Manifest, log: (l: string) => void): Promise<void> {
+async function ensureRoles(
+  client: pg.ClientBase,
+  info: ServerInfo,
+  manifest: Manifest,
+  log: (l: string) => void,
+): Promise<void> {
   for (const role of APP_ROLES) {
     if (await roleExists(client, role)) continue;
     try {
@@ -114,12 +150,16 @@ async function ensureRoles(client: pg.ClientBase, info: ServerInfo, manifest: Ma
     }
   }
   const grantees = new Set(
-    manifest.state.grants.map((g) => /^\S+ \S+ to (.+): /.exec(g)?.[1]).filter((g): g is string => !!g && g !== "PUBLIC"),
+    manifest.state.grants
+      .map((g) => /^\S+ \S+ to (.+): /.exec(g)?.[1])
+      .filter((g): g is string => !!g && g !== "PUBLIC"),
   );
   const missing = [];
   for (const g of grantees) if (!(await roleExists(client, g.replace(/^"|"$/g, "")))) missing.push(g);
   if (missing.length) {
-    throw new UserError(`The backup grants privileges to role(s) missing on the target server: ${missing.join(", ")}. Create them first (they are cluster-wide).`);
+    throw new UserError(
+      `The backup grants privileges to role(s) missing on the target server: ${missing.join(", ")}. Create them first (they are cluster-wide).`,
+    );
   }
 }
 
@@ -138,7 +178,11 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
 
   try {
     if (o.verifyOnly) {
-      if (!target) throw new UserError(`Database ${targetDb} does not exist on ${serverLabel(o.targetUrl)}; nothing to verify.`, 2);
+      if (!target)
+        throw new UserError(
+          `Database ${targetDb} does not exist on ${serverLabel(o.targetUrl)}; nothing to verify.`,
+          2,
+        );
     } else {
       const admin = target ?? (await maintenanceClient(o.targetUrl));
       try {
@@ -182,9 +226,16 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
 function checkDumpChecksum(o: RestoreOptions): CheckRow {
   const sum = sha256File(o.file);
   if (sum !== o.manifest.sha256) {
-    throw new UserError(`${o.file} does not match its manifest (sha256 ${sum} vs ${o.manifest.sha256}): the file is damaged or the manifest belongs to another dump.`);
+    throw new UserError(
+      `${o.file} does not match its manifest (sha256 ${sum} vs ${o.manifest.sha256}): the file is damaged or the manifest belongs to another dump.`,
+    );
   }
-  return { check: "dump file sha256", expected: o.manifest.sha256.slice(0, 16) + "…", actual: sum.slice(0, 16) + "…", ok: true };
+  return {
+    check: "dump file sha256",
+    expected: o.manifest.sha256.slice(0, 16) + "…",
+    actual: sum.slice(0, 16) + "…",
+    ok: true,
+  };
 }
 
 /** A pg_restore for the target server that can read the dump's format. */
@@ -192,7 +243,9 @@ function pgRestoreFor(o: RestoreOptions, info: ServerInfo) {
   const pgRestore = findPgTool("pg_restore", info.major, o.pgBin);
   const dumpMajor = Number(o.manifest.pgDump.version.split(".")[0]);
   if (dumpMajor > pgRestore.major) {
-    throw new UserError(`The dump was written by pg_dump ${o.manifest.pgDump.version}; pg_restore ${pgRestore.version} cannot read it. Restore into a PostgreSQL ${dumpMajor} server or newer.`);
+    throw new UserError(
+      `The dump was written by pg_dump ${o.manifest.pgDump.version}; pg_restore ${pgRestore.version} cannot read it. Restore into a PostgreSQL ${dumpMajor} server or newer.`,
+    );
   }
   return pgRestore;
 }
@@ -201,7 +254,12 @@ function pgRestoreFor(o: RestoreOptions, info: ServerInfo) {
  * Whether an existing target may be restored into: empty, or --force (and --overwrite-live for the
  * live database) with no other session connected. True when its contents must be dropped first.
  */
-async function mayRestoreInto(o: RestoreOptions, target: pg.Client, targetDb: string, isLive: boolean): Promise<boolean> {
+async function mayRestoreInto(
+  o: RestoreOptions,
+  target: pg.Client,
+  targetDb: string,
+  isLive: boolean,
+): Promise<boolean> {
   const n = await contentCount(target);
   if (n === 0) return false;
   if (isLive && !(o.force && o.overwriteLive)) {
@@ -229,7 +287,9 @@ async function mayRestoreInto(o: RestoreOptions, target: pg.Client, targetDb: st
       2,
     );
   }
-  o.log(`--force: ${targetDb} holds ${n} objects. Its schemas are dropped and the backup restored in ONE transaction${isLive ? " (THE LIVE DATABASE)" : ""}: if anything fails, it stays as it was.`);
+  o.log(
+    `--force: ${targetDb} holds ${n} objects. Its schemas are dropped and the backup restored in ONE transaction${isLive ? " (THE LIVE DATABASE)" : ""}: if anything fails, it stays as it was.`,
+  );
   return true;
 }
 
@@ -243,19 +303,32 @@ async function assertOwnersUsable(admin: pg.ClientBase, info: ServerInfo, manife
     else if (!info.superuser && !(await isMember(admin, info.user, owner))) notMine.push(owner);
   }
   if (missing.length) {
-    throw new UserError(`The backup's objects are owned by ${missing.join(", ")}, missing on the target server. Create the role(s) first, or add --no-owner to make "${info.user}" own everything.`);
+    throw new UserError(
+      `The backup's objects are owned by ${missing.join(", ")}, missing on the target server. Create the role(s) first, or add --no-owner to make "${info.user}" own everything.`,
+    );
   }
   if (notMine.length) {
-    throw new UserError(`"${info.user}" cannot give objects to ${notMine.join(", ")} (not a member). Restore as a superuser or as that owner, or add --no-owner.`);
+    throw new UserError(
+      `"${info.user}" cannot give objects to ${notMine.join(", ")} (not a member). Restore as a superuser or as that owner, or add --no-owner.`,
+    );
   }
 }
 
 /** Creates the target like the source (owner, encoding, locale when it exists here); its owner. */
-async function createTargetDatabase(o: RestoreOptions, admin: pg.ClientBase, info: ServerInfo, targetDb: string): Promise<string> {
+async function createTargetDatabase(
+  o: RestoreOptions,
+  admin: pg.ClientBase,
+  info: ServerInfo,
+  targetDb: string,
+): Promise<string> {
   const src = o.manifest.source;
   let owner = info.user;
-  if (!o.noOwner && src.databaseOwner !== info.user && (await roleExists(admin, src.databaseOwner)) &&
-      (info.superuser || (await isMember(admin, info.user, src.databaseOwner)))) {
+  if (
+    !o.noOwner &&
+    src.databaseOwner !== info.user &&
+    (await roleExists(admin, src.databaseOwner)) &&
+    (info.superuser || (await isMember(admin, info.user, src.databaseOwner)))
+  ) {
     owner = src.databaseOwner;
   }
   const base = `create database ${quoteIdent(targetDb)} owner ${quoteIdent(owner)} template template0 encoding ${quoteLiteral(src.encoding)}`;
@@ -263,7 +336,10 @@ async function createTargetDatabase(o: RestoreOptions, admin: pg.ClientBase, inf
     await admin.query(`${base} lc_collate ${quoteLiteral(src.collate)} lc_ctype ${quoteLiteral(src.ctype)}`);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === "42501") throw new UserError(`"${info.user}" may not create databases (${(err as Error).message}). Create ${targetDb} first (owned by it), or restore as a role with CREATEDB.`);
+    if (code === "42501")
+      throw new UserError(
+        `"${info.user}" may not create databases (${(err as Error).message}). Create ${targetDb} first (owned by it), or restore as a role with CREATEDB.`,
+      );
     if (code !== "22023" && code !== "42809" && code !== "XX000") throw err;
     await admin.query(base); // the source's locale does not exist here: the server default
   }
@@ -274,7 +350,9 @@ async function createTargetDatabase(o: RestoreOptions, admin: pg.ClientBase, inf
 /** A non-superuser owner of the new database gets the app roles the app switches to (or a warning). */
 async function grantAppRoles(o: RestoreOptions, admin: pg.ClientBase, info: ServerInfo, owner: string): Promise<void> {
   if (owner === info.user && info.superuser) return;
-  const ownerSuper = (await admin.query<{ s: boolean }>("select rolsuper as s from pg_roles where rolname = $1", [owner])).rows[0]?.s;
+  const ownerSuper = (
+    await admin.query<{ s: boolean }>("select rolsuper as s from pg_roles where rolname = $1", [owner])
+  ).rows[0]?.s;
   if (ownerSuper) return;
   for (const role of APP_ROLES) {
     if (await isMember(admin, owner, role)) continue;
@@ -282,7 +360,9 @@ async function grantAppRoles(o: RestoreOptions, admin: pg.ClientBase, info: Serv
       await admin.query(`grant ${quoteIdent(role)} to ${quoteIdent(owner)}`);
       o.log(`Granted ${role} to ${owner} (the app switches to it per transaction).`);
     } catch (err) {
-      o.log(`WARNING: could not grant ${role} to ${owner} (${(err as Error).message}); the app connecting as ${owner} needs it.`);
+      o.log(
+        `WARNING: could not grant ${role} to ${owner} (${(err as Error).message}); the app connecting as ${owner} needs it.`,
+      );
     }
   }
 }
@@ -300,8 +380,14 @@ async function restoreDump(
   const owner = o.noOwner ? ["--no-owner"] : [];
   if (!clean) {
     o.log(`Restoring with pg_restore ${pgRestore.version} (one transaction${o.noOwner ? ", --no-owner" : ""})…`);
-    const r = await runTool(pgRestore.path, ["--exit-on-error", "--single-transaction", "--no-password", `--dbname=${conn.dbname}`, ...owner, o.file], conn.env);
-    return r.code !== 0 ? `pg_restore failed (exit ${r.code}); nothing was restored (single transaction):\n${r.stderr.trim()}` : null;
+    const r = await runTool(
+      pgRestore.path,
+      ["--exit-on-error", "--single-transaction", "--no-password", `--dbname=${conn.dbname}`, ...owner, o.file],
+      conn.env,
+    );
+    return r.code !== 0
+      ? `pg_restore failed (exit ${r.code}); nothing was restored (single transaction):\n${r.stderr.trim()}`
+      : null;
   }
   // pg_restore --clean cannot drop partitioned tables' inherited constraints (pg-boss's job
   // partitions), so the old contents are dropped here instead, in the same transaction as
@@ -311,7 +397,23 @@ async function restoreDump(
   o.log(`Replacing the contents with pg_restore ${pgRestore.version} | psql ${psql.version} --single-transaction…`);
   const r = await runPipe(
     { cmd: pgRestore.path, args: ["--file=-", ...owner, o.file], env: process.env },
-    { cmd: psql.path, args: ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-c", drop, "-f", "-", `--dbname=${conn.dbname}`], env: conn.env },
+    {
+      cmd: psql.path,
+      args: [
+        "-X",
+        "-q",
+        "--no-password",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "--single-transaction",
+        "-c",
+        drop,
+        "-f",
+        "-",
+        `--dbname=${conn.dbname}`,
+      ],
+      env: conn.env,
+    },
   );
   return r.consumer !== 0 || r.producer !== 0
     ? `restore failed (pg_restore exit ${r.producer}, psql exit ${r.consumer}); the transaction was rolled back, ${targetDb} is unchanged:\n${r.stderr.trim()}`
@@ -319,24 +421,44 @@ async function restoreDump(
 }
 
 /** The restored database against the manifest: state, owners, audit chains, LEAKPROOF marks. */
-async function verifyRestored(o: RestoreOptions, client: pg.Client): Promise<{ checks: CheckRow[]; databaseOwner: string }> {
+async function verifyRestored(
+  o: RestoreOptions,
+  client: pg.Client,
+): Promise<{ checks: CheckRow[]; databaseOwner: string }> {
   const rows: CheckRow[] = [];
   const tinfo = await serverInfo(client);
   // A non-superuser owner sees no rows of FORCE-RLS tables unless it switches to beacon_system.
-  const actual = await collectState(client, { rlsRole: tinfo.superuser || tinfo.bypassRls ? undefined : "beacon_system" });
+  const actual = await collectState(client, {
+    rlsRole: tinfo.superuser || tinfo.bypassRls ? undefined : "beacon_system",
+  });
   rows.push(...compareState(o.manifest.state, actual));
   if (o.noOwner) {
-    rows.push({ check: "object owners", expected: o.manifest.state.owners.join(", "), actual: `${actual.owners.join(", ")} (--no-owner)`, ok: null });
+    rows.push({
+      check: "object owners",
+      expected: o.manifest.state.owners.join(", "),
+      actual: `${actual.owners.join(", ")} (--no-owner)`,
+      ok: null,
+    });
   } else {
     const same = o.manifest.state.owners.join(",") === actual.owners.join(",");
-    rows.push({ check: "object owners", expected: o.manifest.state.owners.join(", "), actual: actual.owners.join(", "), ok: same });
+    rows.push({
+      check: "object owners",
+      expected: o.manifest.state.owners.join(", "),
+      actual: actual.owners.join(", "),
+      ok: same,
+    });
   }
   rows.push(...compareAudit(o.manifest.audit, await auditViaApp(o.targetUrl)));
   // The marks live in pg_proc, which a dump does not carry and a new database (template0)
   // lacks: re-applied when the restoring user is a superuser, otherwise a visible warning.
   const lp = o.verifyOnly ? await leakproofState(client) : await ensureLeakproof(client);
   if (!lp.ok) o.log(leakproofWarning(lp));
-  rows.push({ check: "search operators LEAKPROOF", expected: LEAKPROOF_NAMES, actual: lp.ok ? LEAKPROOF_NAMES : `missing ${lp.missing.join(", ")} (a superuser must mark them)`, ok: lp.ok ? true : null });
+  rows.push({
+    check: "search operators LEAKPROOF",
+    expected: LEAKPROOF_NAMES,
+    actual: lp.ok ? LEAKPROOF_NAMES : `missing ${lp.missing.join(", ")} (a superuser must mark them)`,
+    ok: lp.ok ? true : null,
+  });
   return { checks: rows, databaseOwner: tinfo.databaseOwner };
 }
 
@@ -351,7 +473,13 @@ async function auditViaApp(url: string): Promise<AuditState[] | Error> {
     // server, and its derived password follows the app owner's, not the restorer's.
     setProcessEnv({ DATABASE_URL: url, DATABASE_WEB_URL: url });
     const r = await verifyAllOrgs();
-    return r.map((x) => ({ slug: x.slug, orgId: x.orgId, valid: x.valid, checked: x.checked, firstBrokenSeq: x.firstBrokenSeq }));
+    return r.map((x) => ({
+      slug: x.slug,
+      orgId: x.orgId,
+      valid: x.valid,
+      checked: x.checked,
+      firstBrokenSeq: x.firstBrokenSeq,
+    }));
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   } finally {
@@ -373,7 +501,9 @@ async function dropContentsSql(client: pg.ClientBase): Promise<string> {
     `select nspname as n from pg_namespace where nspname not in ('pg_catalog', 'information_schema', 'public')
         and nspname not like 'pg\\_toast%' and nspname not like 'pg\\_temp%' order by 1`,
   );
-  const exts = await client.query<{ n: string }>(`select extname as n from pg_extension where extname <> 'plpgsql' order by 1`);
+  const exts = await client.query<{ n: string }>(
+    `select extname as n from pg_extension where extname <> 'plpgsql' order by 1`,
+  );
   return [
     ...exts.rows.map((r) => `drop extension if exists ${quoteIdent(r.n)} cascade;`),
     ...schemas.rows.map((r) => `drop schema if exists ${quoteIdent(r.n)} cascade;`),

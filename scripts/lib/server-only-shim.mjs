@@ -3,8 +3,11 @@
 // CLI entry points map it to an empty module.
 import { register } from "node:module";
 
-register("data:text/javascript," + encodeURIComponent(`
+register(
+  "data:text/javascript," +
+    encodeURIComponent(`
 export async function resolve(specifier, context, next) {
   if (specifier === "server-only") return { url: "data:text/javascript,export{}", shortCircuit: true };
   return next(specifier, context);
-}`));
+}`),
+);

@@ -84,8 +84,15 @@ export function onShutdown(opts: {
         failed = err instanceof Error ? err.message : String(err);
       }
       const cutAny = Object.values(outcome.cut).some((n) => n > 0);
-      await release(cutAny || !!failed).catch((err: unknown) => (failed ??= err instanceof Error ? err.message : String(err)));
-      const fields = { drained: outcome.drained, cut: outcome.cut, ms: Date.now() - started, ...(failed ? { err: failed } : {}) };
+      await release(cutAny || !!failed).catch(
+        (err: unknown) => (failed ??= err instanceof Error ? err.message : String(err)),
+      );
+      const fields = {
+        drained: outcome.drained,
+        cut: outcome.cut,
+        ms: Date.now() - started,
+        ...(failed ? { err: failed } : {}),
+      };
       if (cutAny || failed) log.warn(fields, `${opts.what} stopped; cut work at the grace period`);
       else log.info(fields, `${opts.what} stopped`);
       // pino writes synchronously to stdout; exit once the line is out.

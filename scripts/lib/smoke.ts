@@ -6,7 +6,12 @@ export type SmokeStep = { step: string; status: number | null; ms: number | null
 
 export type SmokeOptions = { baseUrl: string; email?: string; password?: string; org?: string; timeoutMs?: number };
 
-async function call(base: string, method: string, path: string, opts: { token?: string; body?: unknown; timeoutMs: number }) {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; timeoutMs: number },
+) {
   const headers: Record<string, string> = { accept: "application/json" };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers["content-type"] = "application/json";
@@ -40,14 +45,22 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeStep[]> {
   const skipRest = (names: string[], why: string) => {
     for (const step of names) steps.push({ step, status: null, ms: null, ok: null, detail: `not run: ${why}` });
   };
-  const names = ["POST /api/v1/auth/token", "POST /api/v1/tickets", "POST /api/v1/tickets/:id/comments", "GET /api/v1/tickets/:id"];
+  const names = [
+    "POST /api/v1/auth/token",
+    "POST /api/v1/tickets",
+    "POST /api/v1/tickets/:id/comments",
+    "GET /api/v1/tickets/:id",
+  ];
 
   const attempt = async (step: string, fn: () => Promise<SmokeStep>): Promise<SmokeStep> => {
     try {
       return await fn();
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
-      const why = e.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : ""}`;
+      const why =
+        e.name === "TimeoutError"
+          ? `no answer within ${timeoutMs} ms`
+          : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : ""}`;
       return { step, status: null, ms: null, ok: false, detail: `request failed: ${why}` };
     }
   };
@@ -56,8 +69,14 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeStep[]> {
     const r = await call(o.baseUrl, "GET", "/readyz", { timeoutMs });
     const migrations = r.json?.migrations as { pending?: number } | undefined;
     return {
-      step: "GET /readyz", status: r.status, ms: r.ms, ok: r.status === 200,
-      detail: r.status === 200 ? `ready, ${migrations?.pending ?? "?"} pending migrations` : `${String(r.json?.status ?? "not ready")}`,
+      step: "GET /readyz",
+      status: r.status,
+      ms: r.ms,
+      ok: r.status === 200,
+      detail:
+        r.status === 200
+          ? `ready, ${migrations?.pending ?? "?"} pending migrations`
+          : `${String(r.json?.status ?? "not ready")}`,
     };
   });
   steps.push(ready);
@@ -73,9 +92,18 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeStep[]> {
   let token: string | undefined;
   steps.push(
     await attempt(names[0]!, async () => {
-      const r = await call(o.baseUrl, "POST", "/api/v1/auth/token", { body: { email: o.email, password: o.password, ...(o.org ? { org: o.org } : {}) }, timeoutMs });
+      const r = await call(o.baseUrl, "POST", "/api/v1/auth/token", {
+        body: { email: o.email, password: o.password, ...(o.org ? { org: o.org } : {}) },
+        timeoutMs,
+      });
       token = r.status === 201 && typeof r.json?.token === "string" ? r.json.token : undefined;
-      return { step: names[0]!, status: r.status, ms: r.ms, ok: !!token, detail: token ? `token for ${o.email}` : errorOf(r.json) };
+      return {
+        step: names[0]!,
+        status: r.status,
+        ms: r.ms,
+        ok: !!token,
+        detail: token ? `token for ${o.email}` : errorOf(r.json),
+      };
     }),
   );
   if (!token) {
@@ -88,10 +116,18 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeStep[]> {
   steps.push(
     await attempt(names[1]!, async () => {
       const r = await call(o.baseUrl, "POST", "/api/v1/tickets", {
-        token, timeoutMs, body: { subject, body: "Created by `npm run release:check` to smoke-test a release. Safe to close." },
+        token,
+        timeoutMs,
+        body: { subject, body: "Created by `npm run release:check` to smoke-test a release. Safe to close." },
       });
       id = r.status === 201 && typeof r.json?.id === "string" ? r.json.id : undefined;
-      return { step: names[1]!, status: r.status, ms: r.ms, ok: !!id, detail: id ? `ticket #${String(r.json?.number)} (${id})` : errorOf(r.json) };
+      return {
+        step: names[1]!,
+        status: r.status,
+        ms: r.ms,
+        ok: !!id,
+        detail: id ? `ticket #${String(r.json?.number)} (${id})` : errorOf(r.json),
+      };
     }),
   );
   if (!id) {
@@ -100,8 +136,18 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeStep[]> {
   }
   steps.push(
     await attempt(names[2]!, async () => {
-      const r = await call(o.baseUrl, "POST", `/api/v1/tickets/${id}/comments`, { token, timeoutMs, body: { body: "release-check smoke comment" } });
-      return { step: names[2]!, status: r.status, ms: r.ms, ok: r.status === 201, detail: r.status === 201 ? `comment ${String(r.json?.id)}` : errorOf(r.json) };
+      const r = await call(o.baseUrl, "POST", `/api/v1/tickets/${id}/comments`, {
+        token,
+        timeoutMs,
+        body: { body: "release-check smoke comment" },
+      });
+      return {
+        step: names[2]!,
+        status: r.status,
+        ms: r.ms,
+        ok: r.status === 201,
+        detail: r.status === 201 ? `comment ${String(r.json?.id)}` : errorOf(r.json),
+      };
     }),
   );
   steps.push(
@@ -109,8 +155,15 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeStep[]> {
       const r = await call(o.baseUrl, "GET", `/api/v1/tickets/${id}`, { token, timeoutMs });
       const same = r.status === 200 && r.json?.subject === subject;
       return {
-        step: names[3]!, status: r.status, ms: r.ms, ok: same,
-        detail: same ? "read back, same subject" : r.status === 200 ? `subject differs: ${String(r.json?.subject)}` : errorOf(r.json),
+        step: names[3]!,
+        status: r.status,
+        ms: r.ms,
+        ok: same,
+        detail: same
+          ? "read back, same subject"
+          : r.status === 200
+            ? `subject differs: ${String(r.json?.subject)}`
+            : errorOf(r.json),
       };
     }),
   );

@@ -2,7 +2,10 @@ import type { Metadata, Viewport } from "next";
 import { headers } from "next/headers";
 import "./globals.css";
 
-export const metadata: Metadata = { title: { default: "Beacon", template: "%s · Beacon" }, description: "Beacon helpdesk" };
+export const metadata: Metadata = {
+  title: { default: "Beacon", template: "%s · Beacon" },
+  description: "Beacon helpdesk",
+};
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 
 export default async function RootLayout({ children }: { children: React.ReactNode }) {

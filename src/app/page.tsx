@@ -14,7 +14,9 @@ export async function generateMetadata({ searchParams }: { searchParams: SearchP
   const views = isStaff(user) ? STAFF_VIEWS : CUSTOMER_VIEWS;
   const view = first((await searchParams).view);
   // A saved view (by id) is named on the page itself; its title here would cost a database read.
-  return { title: isStaff(user) ? (views.find((v) => v.key === view)?.label ?? (view ? "Tickets" : "My open")) : "My requests" };
+  return {
+    title: isStaff(user) ? (views.find((v) => v.key === view)?.label ?? (view ? "Tickets" : "My open")) : "My requests",
+  };
 }
 
 export default async function Home({ searchParams }: { searchParams: SearchParams }) {

@@ -8,11 +8,21 @@ export type ApiResult<T> = { ok: true; data: T; etag?: string } | { ok: false; e
 /** Request options: If-Match with the ETag of the version a change is based on (a 412 when it is no longer current). */
 export type ApiOptions = { ifMatch?: string };
 
-type ErrorBody = { error?: { code?: string; message?: string; details?: { issues?: { path?: unknown; message?: unknown }[] } } };
+type ErrorBody = {
+  error?: { code?: string; message?: string; details?: { issues?: { path?: unknown; message?: unknown }[] } };
+};
 
-export async function api<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", url: string, body?: unknown, options: ApiOptions = {}): Promise<ApiResult<T>> {
+export async function api<T>(
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+  url: string,
+  body?: unknown,
+  options: ApiOptions = {},
+): Promise<ApiResult<T>> {
   let res: Response;
-  const headers: Record<string, string> = body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" };
+  const headers: Record<string, string> =
+    body === undefined
+      ? { accept: "application/json" }
+      : { accept: "application/json", "content-type": "application/json" };
   if (options.ifMatch) headers["if-match"] = options.ifMatch;
   try {
     res = await fetch(url, {
@@ -23,17 +33,34 @@ export async function api<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
       credentials: "same-origin",
     });
   } catch {
-    return { ok: false, error: { status: 0, code: "network", message: "Cannot reach Beacon. Check your connection and try again.", issues: [] } };
+    return {
+      ok: false,
+      error: {
+        status: 0,
+        code: "network",
+        message: "Cannot reach Beacon. Check your connection and try again.",
+        issues: [],
+      },
+    };
   }
   if (res.status === 204) return { ok: true, data: undefined as T };
   const json = (await res.json().catch(() => null)) as unknown;
-  if (res.ok) return { ok: true, data: json as T, ...(res.headers.get("etag") ? { etag: res.headers.get("etag")! } : {}) };
+  if (res.ok)
+    return { ok: true, data: json as T, ...(res.headers.get("etag") ? { etag: res.headers.get("etag")! } : {}) };
   const e = (json as ErrorBody | null)?.error;
   const issues = (e?.details?.issues ?? []).map((i) => ({
     path: Array.isArray(i.path) ? i.path.join(".") : String(i.path ?? ""),
     message: String(i.message ?? ""),
   }));
-  return { ok: false, error: { status: res.status, code: e?.code ?? "internal", message: e?.message ?? `Request failed (${res.status})`, issues } };
+  return {
+    ok: false,
+    error: {
+      status: res.status,
+      code: e?.code ?? "internal",
+      message: e?.message ?? `Request failed (${res.status})`,
+      issues,
+    },
+  };
 }
 
 /** One sentence for a person: the API's message, plus field issues when there are any. */

@@ -9,13 +9,26 @@ import { ROLE_LABELS } from "@/lib/ticket-labels";
  * The signed-in frame: product, org, a global ticket search, notifications, Dashboard/Admin, and a
  * profile menu with the account actions (UI review 2). The `?` overlay lists every shortcut.
  */
-export function AppHeader({ user, showChangePassword = true, skipLinks = [] }: { user: PageUser; showChangePassword?: boolean; skipLinks?: { href: string; label: string }[] }) {
+export function AppHeader({
+  user,
+  showChangePassword = true,
+  skipLinks = [],
+}: {
+  user: PageUser;
+  showChangePassword?: boolean;
+  skipLinks?: { href: string; label: string }[];
+}) {
   // Until a pending password change is done the API refuses everything else, the bell included.
   // A restricted session (pending password change or 2FA setup) gets no links the API would refuse.
   const ready = !user.mustChangePassword && !user.twoFactorSetupRequired;
   const staff = user.role !== "customer";
   const links = [
-    ...(ready ? [{ href: "/account", label: "Account" }, { href: "/account/two-factor", label: "Two-factor sign-in" }] : []),
+    ...(ready
+      ? [
+          { href: "/account", label: "Account" },
+          { href: "/account/two-factor", label: "Two-factor sign-in" },
+        ]
+      : []),
     ...(showChangePassword ? [{ href: "/change-password", label: "Change password" }] : []),
   ];
   return (
@@ -48,7 +61,13 @@ export function AppHeader({ user, showChangePassword = true, skipLinks = [] }: {
             <label htmlFor="global-search" className="visually-hidden">
               Search all tickets
             </label>
-            <input id="global-search" name="q" type="search" maxLength={200} placeholder={staff ? "Search tickets" : "Search my requests"} />
+            <input
+              id="global-search"
+              name="q"
+              type="search"
+              maxLength={200}
+              placeholder={staff ? "Search tickets" : "Search my requests"}
+            />
           </form>
         ) : null}
         <nav className="account" aria-label="Account">

@@ -15,7 +15,9 @@ const LABELS: Record<Field, string> = {
   confirmPassword: "Confirm new password",
 };
 
-type ApiError = { error?: { code?: string; message?: string; details?: { issues?: { path?: string; message?: string }[] } } };
+type ApiError = {
+  error?: { code?: string; message?: string; details?: { issues?: { path?: string; message?: string }[] } };
+};
 
 type Props = { email: string; orgSlug: string };
 
@@ -104,9 +106,10 @@ export function ChangePasswordForm({ email, orgSlug }: Props) {
     type: "password" as const,
     required: true,
     "aria-invalid": fieldErrors[name] ? true : undefined,
-    "aria-describedby": [name === "newPassword" ? "cp-newPassword-hint" : "", fieldErrors[name] ? `cp-${name}-error` : ""]
-      .filter(Boolean)
-      .join(" ") || undefined,
+    "aria-describedby":
+      [name === "newPassword" ? "cp-newPassword-hint" : "", fieldErrors[name] ? `cp-${name}-error` : ""]
+        .filter(Boolean)
+        .join(" ") || undefined,
   });
 
   const fieldError = (name: Field) =>

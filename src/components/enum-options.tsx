@@ -1,5 +1,11 @@
 /** The <option>s of a <select> over a fixed set of keys, each shown by its label (status, priority, role). */
-export function EnumOptions<K extends string>({ keys, labels }: { keys: readonly K[]; labels: Readonly<Record<K, string>> }) {
+export function EnumOptions<K extends string>({
+  keys,
+  labels,
+}: {
+  keys: readonly K[];
+  labels: Readonly<Record<K, string>>;
+}) {
   return (
     <>
       {keys.map((k) => (

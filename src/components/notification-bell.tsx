@@ -17,7 +17,11 @@ type Page = { data: Notification[]; nextCursor: string | null; unreadCount: numb
 
 const POLL_MS = 30_000;
 
-const METRIC_NAMES: Record<string, string> = { first_response: "first response", next_response: "next response", resolution: "resolution" };
+const METRIC_NAMES: Record<string, string> = {
+  first_response: "first response",
+  next_response: "next response",
+  resolution: "resolution",
+};
 
 /** What a notification says, in words a person expects. */
 export function notificationText(n: Notification): string {
@@ -148,7 +152,17 @@ export function NotificationBell() {
         onClick={toggle}
         data-testid="notifications-button"
       >
-        <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+        <svg
+          aria-hidden="true"
+          width="18"
+          height="18"
+          viewBox="0 0 24 24"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2"
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        >
           <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
           <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
         </svg>
@@ -162,7 +176,13 @@ export function NotificationBell() {
         <div className="bell-panel-head">
           <h2 id={headingId}>Notifications</h2>
           {/* aria-disabled, not disabled: the button keeps focus after marking everything read. */}
-          <button type="button" className="button subtle" onClick={markAllRead} aria-disabled={busy || unread === 0} aria-busy={busy}>
+          <button
+            type="button"
+            className="button subtle"
+            onClick={markAllRead}
+            aria-disabled={busy || unread === 0}
+            aria-busy={busy}
+          >
             Mark all read
           </button>
         </div>

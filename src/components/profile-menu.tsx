@@ -9,7 +9,15 @@ import { SignOutButton } from "./sign-out-button";
  * password and sign out behind it. A disclosure (button + list), so Tab and Enter work as
  * everywhere; Escape or a click outside closes it.
  */
-export function ProfileMenu({ name, role, links }: { name: string; role: string; links: { href: string; label: string }[] }) {
+export function ProfileMenu({
+  name,
+  role,
+  links,
+}: {
+  name: string;
+  role: string;
+  links: { href: string; label: string }[];
+}) {
   const [open, setOpen] = useState(false);
   const id = useId();
   const box = useRef<HTMLDivElement>(null);
@@ -36,7 +44,15 @@ export function ProfileMenu({ name, role, links }: { name: string; role: string;
 
   return (
     <div className="profile-menu" ref={box}>
-      <button ref={button} type="button" className="profile-button" aria-expanded={open} aria-controls={`${id}-menu`} aria-label={`Account menu: ${name}, ${role}`} onClick={() => setOpen((o) => !o)}>
+      <button
+        ref={button}
+        type="button"
+        className="profile-button"
+        aria-expanded={open}
+        aria-controls={`${id}-menu`}
+        aria-label={`Account menu: ${name}, ${role}`}
+        onClick={() => setOpen((o) => !o)}
+      >
         <span className="avatar" aria-hidden="true">
           {initials(name)}
         </span>

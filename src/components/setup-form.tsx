@@ -7,7 +7,9 @@ const MIN_LENGTH = 12;
 
 type Props = { token: string; email: string };
 
-type ErrorBody = { error?: { code?: string; message?: string; details?: { issues?: { path?: string; message?: string }[] } } };
+type ErrorBody = {
+  error?: { code?: string; message?: string; details?: { issues?: { path?: string; message?: string }[] } };
+};
 
 export function SetupForm({ token, email }: Props) {
   const hydrated = useHydrated();
@@ -117,7 +119,9 @@ function messageFor(status: number, body: ErrorBody): string {
   if (status === 400) {
     const issue = body.error?.details?.issues?.find((i) => i.path === "password");
     if (issue?.message) return `Password ${issue.message}.`;
-    return body.error?.message ? `${body.error.message[0]!.toUpperCase()}${body.error.message.slice(1)}.` : "Check the form and try again.";
+    return body.error?.message
+      ? `${body.error.message[0]!.toUpperCase()}${body.error.message.slice(1)}.`
+      : "Check the form and try again.";
   }
   if (status === 429) return "Too many attempts. Wait a few minutes and try again.";
   return "Something went wrong on our side. Try again in a moment.";

@@ -6,7 +6,13 @@ import { useEffect, useId, useRef } from "react";
 export const typingIn = (el: EventTarget | null) =>
   el instanceof HTMLElement && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
 
-type Shortcut = { keys: string[]; label: string; staff?: boolean; /** what it acts on: focused (fields) or clicked (buttons, radios) */ target?: string; click?: boolean };
+type Shortcut = {
+  keys: string[];
+  label: string;
+  staff?: boolean;
+  /** what it acts on: focused (fields) or clicked (buttons, radios) */ target?: string;
+  click?: boolean;
+};
 
 /**
  * Every keyboard shortcut, as the `?` overlay lists them (issue 14 item 8, UI review 7). Those with
@@ -34,14 +40,25 @@ export const SHORTCUTS: { group: string; items: Shortcut[] }[] = [
       { keys: ["Enter"], label: "Open the selected ticket" },
       { keys: ["Shift", "X"], label: "Select the ticket for a bulk change", staff: true },
       { keys: ["d"], label: "Compact or comfortable rows", staff: true },
-      { keys: ["v"], label: "Show or hide the filters (phone)" , target: "button.filters-toggle", click: true },
+      { keys: ["v"], label: "Show or hide the filters (phone)", target: "button.filters-toggle", click: true },
     ],
   },
   {
     group: "Ticket",
     items: [
-      { keys: ["r"], label: "Write a public reply", target: "[data-testid=reply-box] input[name=kind][value=public], [data-testid=reply-box] textarea", click: true },
-      { keys: ["n"], label: "Write an internal note", staff: true, target: "[data-testid=reply-box] input[name=kind][value=internal]", click: true },
+      {
+        keys: ["r"],
+        label: "Write a public reply",
+        target: "[data-testid=reply-box] input[name=kind][value=public], [data-testid=reply-box] textarea",
+        click: true,
+      },
+      {
+        keys: ["n"],
+        label: "Write an internal note",
+        staff: true,
+        target: "[data-testid=reply-box] input[name=kind][value=internal]",
+        click: true,
+      },
       { keys: ["Ctrl", "Enter"], label: "Send the reply or note" },
       { keys: ["f"], label: "Attach files", target: "[data-testid=attach-input]" },
       { keys: ["m"], label: "Apply a macro", staff: true },
@@ -84,7 +101,9 @@ export function Shortcuts({ staff }: { staff: boolean }) {
         router.push("/");
         return;
       }
-      const hit = SHORTCUTS.flatMap((g) => g.items).find((s) => s.keys.length === 1 && s.keys[0] === e.key && s.target && (staff || !s.staff));
+      const hit = SHORTCUTS.flatMap((g) => g.items).find(
+        (s) => s.keys.length === 1 && s.keys[0] === e.key && s.target && (staff || !s.staff),
+      );
       if (!hit?.target) return;
       const el = document.querySelector<HTMLElement>(hit.target);
       if (!el || (el as HTMLInputElement).disabled) return;
@@ -103,11 +122,22 @@ export function Shortcuts({ staff }: { staff: boolean }) {
 
   return (
     <>
-      <button type="button" className="shortcuts-button" aria-keyshortcuts="?" onClick={() => dialog.current?.showModal()}>
+      <button
+        type="button"
+        className="shortcuts-button"
+        aria-keyshortcuts="?"
+        onClick={() => dialog.current?.showModal()}
+      >
         <span aria-hidden="true">?</span>
         <span className="visually-hidden">Keyboard shortcuts</span>
       </button>
-      <dialog ref={dialog} className="shortcuts-dialog" aria-labelledby={`${id}-title`} data-testid="shortcuts-dialog" onClick={(e) => e.target === dialog.current && dialog.current?.close()}>
+      <dialog
+        ref={dialog}
+        className="shortcuts-dialog"
+        aria-labelledby={`${id}-title`}
+        data-testid="shortcuts-dialog"
+        onClick={(e) => e.target === dialog.current && dialog.current?.close()}
+      >
         <div className="shortcuts-head">
           <h2 id={`${id}-title`}>Keyboard shortcuts</h2>
           <button type="button" className="button subtle" onClick={() => dialog.current?.close()}>

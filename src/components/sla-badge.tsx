@@ -23,11 +23,22 @@ type Props = {
 export function SlaBadge({ metricKey, metric, serverNow, warningMinutes, stopped, compact = false }: Props) {
   const now = useNow(serverNow);
   const hydrated = useHydrated();
-  const d = slaDisplay(metric, now, { warningMinutes, stopped, seconds: !compact || Math.abs(new Date(metric.dueAt ?? 0).getTime() - now) < 3_600_000 });
+  const d = slaDisplay(metric, now, {
+    warningMinutes,
+    stopped,
+    seconds: !compact || Math.abs(new Date(metric.dueAt ?? 0).getTime() - now) < 3_600_000,
+  });
   const label = METRIC_LABELS[metricKey];
-  const title = metric.dueAt ? `${label} due ${hydrated ? localDateTime(metric.dueAt) : utcDateTime(metric.dueAt)}` : `${label}: no SLA target`;
+  const title = metric.dueAt
+    ? `${label} due ${hydrated ? localDateTime(metric.dueAt) : utcDateTime(metric.dueAt)}`
+    : `${label}: no SLA target`;
   return (
-    <span className={`sla-badge sla-${d.tone}${compact ? " compact" : ""}`} title={title} data-testid={`sla-${metricKey}`} data-tone={d.tone}>
+    <span
+      className={`sla-badge sla-${d.tone}${compact ? " compact" : ""}`}
+      title={title}
+      data-testid={`sla-${metricKey}`}
+      data-tone={d.tone}
+    >
       <SlaIcon symbol={d.symbol} />
       <span className="sla-name">{label}</span>
       <span className="sla-text" role="timer" data-testid={`sla-${metricKey}-text`}>
@@ -64,7 +75,14 @@ function SlaIcon({ symbol }: { symbol: SlaSymbol }) {
     case "met":
       return (
         <svg {...common}>
-          <path d="M1.5 6.5 L4.5 9.5 L10.5 2.5" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
+          <path
+            d="M1.5 6.5 L4.5 9.5 L10.5 2.5"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="2"
+            strokeLinecap="round"
+            strokeLinejoin="round"
+          />
         </svg>
       );
     case "paused":

@@ -24,7 +24,11 @@ export function useApiAction() {
   const [status, setStatus] = useState("");
   const [failure, setFailure] = useState<ApiFailure | null>(null);
 
-  async function run<T>(call: () => Promise<ApiResult<T>>, done: (data: T) => string, options: RunOptions = {}): Promise<ApiResult<T>> {
+  async function run<T>(
+    call: () => Promise<ApiResult<T>>,
+    done: (data: T) => string,
+    options: RunOptions = {},
+  ): Promise<ApiResult<T>> {
     setRunning({ key: options.key ?? null });
     setFailure(null);
     setStatus("");
@@ -40,7 +44,15 @@ export function useApiAction() {
 }
 
 /** The status region (what just happened) and the alert region (why it did not), both always present so screen readers announce changes. */
-export function ActionFeedback({ status, failure, statusTestId }: { status: string; failure: ApiFailure | null; statusTestId?: string }) {
+export function ActionFeedback({
+  status,
+  failure,
+  statusTestId,
+}: {
+  status: string;
+  failure: ApiFailure | null;
+  statusTestId?: string;
+}) {
   return (
     <>
       <p role="status" className={s.status} data-testid={statusTestId}>

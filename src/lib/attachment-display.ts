@@ -2,7 +2,8 @@
 // Pure: no I/O.
 
 /** What the server accepts (it decides by the bytes, see docs/decisions/010); said once, the same everywhere. */
-export const ACCEPTED_TYPES_TEXT = "images (PNG, JPEG, GIF, WebP), PDF, ZIP, Word, Excel, PowerPoint, OpenDocument and plain-text files";
+export const ACCEPTED_TYPES_TEXT =
+  "images (PNG, JPEG, GIF, WebP), PDF, ZIP, Word, Excel, PowerPoint, OpenDocument and plain-text files";
 
 /** 1536 → "1.5 KB", 10485760 → "10 MB" (binary multiples, as file managers show them). */
 export function formatBytes(n: number): string {
@@ -50,7 +51,10 @@ export function precheckFile(file: { name: string; size: number }, maxBytes: num
   if (file.size === 0) return `“${file.name}” is empty, so there is nothing to attach.`;
   if (file.size > maxBytes) {
     // Just over the limit rounds to the limit ("10 MB; at most 10 MB"): then the bytes say it.
-    const [size, max] = formatBytes(file.size) === formatBytes(maxBytes) ? [bytes(file.size), `${bytes(maxBytes)} (${formatBytes(maxBytes)})`] : [formatBytes(file.size), formatBytes(maxBytes)];
+    const [size, max] =
+      formatBytes(file.size) === formatBytes(maxBytes)
+        ? [bytes(file.size), `${bytes(maxBytes)} (${formatBytes(maxBytes)})`]
+        : [formatBytes(file.size), formatBytes(maxBytes)];
     return `“${file.name}” is ${size}; files can be at most ${max}.`;
   }
   return null;

@@ -3,7 +3,16 @@
 // the side panel. The server checks every value again against the definitions; this only turns
 // what a person typed into JSON and catches what cannot be sent at all (a number that is not one).
 
-export const FIELD_TYPE_KEYS = ["text", "textarea", "integer", "decimal", "date", "checkbox", "dropdown", "multiselect"] as const;
+export const FIELD_TYPE_KEYS = [
+  "text",
+  "textarea",
+  "integer",
+  "decimal",
+  "date",
+  "checkbox",
+  "dropdown",
+  "multiselect",
+] as const;
 export type FieldTypeKey = (typeof FIELD_TYPE_KEYS)[number];
 
 export const FIELD_TYPE_LABELS: Record<FieldTypeKey, string> = {
@@ -19,8 +28,15 @@ export const FIELD_TYPE_LABELS: Record<FieldTypeKey, string> = {
 
 /** A key the API accepts (^[a-z][a-z0-9_]*$, at most 40) suggested from a label: "Résumé plan #2" → resume_plan_2. */
 export function keyFromLabel(label: string): string {
-  const words = label.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/[^a-z0-9]+/g, "_");
-  return words.replace(/^[^a-z]+/, "").slice(0, 40).replace(/_+$/, "");
+  const words = label
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^a-z0-9]+/g, "_");
+  return words
+    .replace(/^[^a-z]+/, "")
+    .slice(0, 40)
+    .replace(/_+$/, "");
 }
 
 export const isChoiceType = (t: string) => t === "dropdown" || t === "multiselect";
@@ -54,7 +70,8 @@ export function readDraft(def: Def, d: FieldDraft): { value: FieldValue | null }
     if (def.type === "integer" && !Number.isInteger(n)) return { error: `${def.label} must be a whole number.` };
     return { value: n };
   }
-  if (def.type === "date" && !/^\d{4}-\d{2}-\d{2}$/.test(text)) return { error: `${def.label} must be a date (YYYY-MM-DD).` };
+  if (def.type === "date" && !/^\d{4}-\d{2}-\d{2}$/.test(text))
+    return { error: `${def.label} must be a date (YYYY-MM-DD).` };
   return { value: text };
 }
 
@@ -66,4 +83,5 @@ export function shownValue(v: FieldValue | undefined): string {
   return String(v);
 }
 
-export const sameValue = (a: FieldValue | null | undefined, b: FieldValue | null | undefined) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+export const sameValue = (a: FieldValue | null | undefined, b: FieldValue | null | undefined) =>
+  JSON.stringify(a ?? null) === JSON.stringify(b ?? null);

@@ -6,7 +6,17 @@ export type SearchParams = Record<string, string | string[] | undefined>;
 export const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 /** The user's own narrowing of a view; empty strings mean "not set". cf holds ?cf.<key>= custom field filters. */
-export type ListState = { view: string; q: string; status: string; priority: string; tag: string; group: string; sort: string; cursor: string; cf: Record<string, string> };
+export type ListState = {
+  view: string;
+  q: string;
+  status: string;
+  priority: string;
+  tag: string;
+  group: string;
+  sort: string;
+  cursor: string;
+  cf: Record<string, string>;
+};
 
 const KEYS = ["q", "status", "priority", "tag", "group", "sort", "cursor"] as const;
 /** GET /tickets' custom field filter parameter (the same pattern as CF_PARAM in the API schema). */
@@ -14,7 +24,17 @@ export const CF_PARAM = /^cf\.[a-z][a-z0-9_]{0,39}$/;
 
 export function readListState(sp: SearchParams, views: { key: string }[], defaultView: string): ListState {
   const view = first(sp.view) ?? "";
-  const state: ListState = { view: views.some((v) => v.key === view) ? view : defaultView, q: "", status: "", priority: "", tag: "", group: "", sort: "", cursor: "", cf: {} };
+  const state: ListState = {
+    view: views.some((v) => v.key === view) ? view : defaultView,
+    q: "",
+    status: "",
+    priority: "",
+    tag: "",
+    group: "",
+    sort: "",
+    cursor: "",
+    cf: {},
+  };
   for (const k of KEYS) state[k] = (first(sp[k]) ?? "").trim().slice(0, 2048);
   for (const [k, v] of Object.entries(sp)) {
     const text = (first(v) ?? "").trim().slice(0, 200);
@@ -35,4 +55,5 @@ export function listHref(state: ListState, change: Partial<ListState>): string {
 }
 
 /** True when the user narrowed the view with search or filters. */
-export const isFiltered = (s: ListState) => Boolean(s.q || s.status || s.priority || s.tag || s.group || Object.keys(s.cf).length);
+export const isFiltered = (s: ListState) =>
+  Boolean(s.q || s.status || s.priority || s.tag || s.group || Object.keys(s.cf).length);

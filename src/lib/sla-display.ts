@@ -38,29 +38,44 @@ export function formatDuration(ms: number, seconds = true): string {
  * One metric's badge at `now`. `stopped`: the ticket is solved or closed, so an unfulfilled
  * metric no longer runs (it is shown as such, not as overdue forever).
  */
-export function slaDisplay(m: SlaMetric, now: number, opts: { warningMinutes?: number; stopped?: boolean; seconds?: boolean } = {}): SlaDisplay {
+export function slaDisplay(
+  m: SlaMetric,
+  now: number,
+  opts: { warningMinutes?: number; stopped?: boolean; seconds?: boolean } = {},
+): SlaDisplay {
   if (!m.dueAt) return { tone: "neutral", text: "No target", symbol: "none" };
   const due = new Date(m.dueAt);
   const warn = (opts.warningMinutes ?? DEFAULT_WARNING_MINUTES) * 60;
   if (m.fulfilledAt) {
     return slaState(due, new Date(m.fulfilledAt), new Date(now), warn) === "fulfilled"
       ? { tone: "neutral", text: "Met", symbol: "met" }
-      : { tone: "neutral", text: `Met late (${formatDuration(new Date(m.fulfilledAt).getTime() - due.getTime(), false)} over)`, symbol: "met" };
+      : {
+          tone: "neutral",
+          text: `Met late (${formatDuration(new Date(m.fulfilledAt).getTime() - due.getTime(), false)} over)`,
+          symbol: "met",
+        };
   }
   if (opts.stopped) return { tone: "neutral", text: "Not running", symbol: "none" };
   if (m.paused) return { tone: "neutral", text: "Paused", symbol: "paused" };
   const state = slaState(due, null, new Date(now), warn);
   const left = due.getTime() - now;
   const seconds = opts.seconds ?? true;
-  if (state === "breached") return { tone: "breached", text: `Overdue ${formatDuration(left, seconds)}`, symbol: "breached" };
-  if (state === "warning") return { tone: "warning", text: `Due in ${formatDuration(left, seconds)}`, symbol: "warning" };
+  if (state === "breached")
+    return { tone: "breached", text: `Overdue ${formatDuration(left, seconds)}`, symbol: "breached" };
+  if (state === "warning")
+    return { tone: "warning", text: `Due in ${formatDuration(left, seconds)}`, symbol: "warning" };
   return { tone: "ok", text: `Due in ${formatDuration(left, seconds)}`, symbol: "running" };
 }
 
 /** The metric that matters most on a list row: the running one due (or overdue) first, else a paused one. */
-export function mostUrgentMetric(sla: Partial<Record<MetricKey, SlaMetric>>): { key: MetricKey; metric: SlaMetric } | null {
+export function mostUrgentMetric(
+  sla: Partial<Record<MetricKey, SlaMetric>>,
+): { key: MetricKey; metric: SlaMetric } | null {
   const running = (Object.entries(sla) as [MetricKey, SlaMetric | undefined][])
-    .filter((e): e is [MetricKey, SlaMetric] => e[1] !== undefined && e[1].dueAt !== null && e[1].fulfilledAt === null && !e[1].paused)
+    .filter(
+      (e): e is [MetricKey, SlaMetric] =>
+        e[1] !== undefined && e[1].dueAt !== null && e[1].fulfilledAt === null && !e[1].paused,
+    )
     .sort((a, b) => new Date(a[1].dueAt!).getTime() - new Date(b[1].dueAt!).getTime());
   const first = running[0];
   if (first) return { key: first[0], metric: first[1] };

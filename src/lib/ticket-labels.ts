@@ -49,7 +49,12 @@ export function relativeTime(iso: string, now: number): string {
 
 /** "12 Mar 2026" in UTC (stable on server and client). */
 export function shortDate(iso: string): string {
-  return new Date(iso).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  return new Date(iso).toLocaleDateString("en-GB", {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    timeZone: "UTC",
+  });
 }
 
 /** "12 Mar 2026, 14:05 UTC": the server's rendering before the browser shows local time. */
@@ -59,12 +64,25 @@ export function utcDateTime(iso: string): string {
 
 /** The same instant in the browser's own time zone. */
 export function localDateTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  return new Date(iso).toLocaleString(undefined, {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
 }
 
 /** Tags typed as "billing, vip  urgent" → ["billing", "vip", "urgent"]. */
 export function parseTags(input: string): string[] {
-  return [...new Set(input.split(/[,\s]+/).map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  return [
+    ...new Set(
+      input
+        .split(/[,\s]+/)
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

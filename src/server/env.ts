@@ -2,7 +2,15 @@ import ipaddr from "ipaddr.js";
 import { z } from "zod";
 
 /** Features that can be switched off (FEATURES_DISABLED or flags); here, beside the variable that names them. */
-export const FEATURES = ["attachments", "export", "search", "webhooks", "signup_tokens", "notifications_email", "email_inbound"] as const;
+export const FEATURES = [
+  "attachments",
+  "export",
+  "search",
+  "webhooks",
+  "signup_tokens",
+  "notifications_email",
+  "email_inbound",
+] as const;
 export type Feature = (typeof FEATURES)[number];
 
 // The one place that reads process.env. Everything else calls env().
@@ -54,9 +62,12 @@ export const ZEnv = z
      * Secrets NEXTAUTH_SECRET replaced, comma-separated: still accepted to open sealed secrets (TOTP,
      * IMAP passwords) and to verify reply tokens while `npm run secrets -- reseal` moves them over.
      */
-    NEXTAUTH_SECRET_PREVIOUS: optionalString.refine((v) => v === undefined || v.split(",").every((s) => s.trim().length >= 32), {
-      message: "each comma-separated secret must be at least 32 characters",
-    }),
+    NEXTAUTH_SECRET_PREVIOUS: optionalString.refine(
+      (v) => v === undefined || v.split(",").every((s) => s.trim().length >= 32),
+      {
+        message: "each comma-separated secret must be at least 32 characters",
+      },
+    ),
     NEXTAUTH_URL: url(["http:", "https:"]),
     REDIS_URL: url(["redis:", "rediss:"]),
     SMTP_URL: url(["smtp:", "smtps:"]),
@@ -72,7 +83,10 @@ export const ZEnv = z
         .filter(Boolean);
       const unknown = names.filter((n) => !(FEATURES as readonly string[]).includes(n));
       if (unknown.length) {
-        ctx.addIssue({ code: "custom", message: `has unknown feature name(s) ${unknown.map((n) => `"${n}"`).join(", ")}; valid names: ${FEATURES.join(", ")}` });
+        ctx.addIssue({
+          code: "custom",
+          message: `has unknown feature name(s) ${unknown.map((n) => `"${n}"`).join(", ")}; valid names: ${FEATURES.join(", ")}`,
+        });
         return z.NEVER;
       }
       return names as (typeof FEATURES)[number][];
@@ -84,20 +98,28 @@ export const ZEnv = z
      * npm start's HTTP worker processes (node:cluster, sharing PORT); unset: one per CPU core.
      * 1: no cluster, the one process serves HTTP and runs the job worker (docs/decisions/046).
      */
-    WEB_CONCURRENCY: z.string().optional().transform((v, ctx) => {
-      if (v === undefined || v.trim() === "") return undefined;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 64) {
-        ctx.addIssue({ code: "custom", message: "must be a whole number from 1 to 64 (HTTP worker processes; unset: one per CPU core)" });
-        return z.NEVER;
-      }
-      return n;
-    }),
+    WEB_CONCURRENCY: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v.trim() === "") return undefined;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 64) {
+          ctx.addIssue({
+            code: "custom",
+            message: "must be a whole number from 1 to 64 (HTTP worker processes; unset: one per CPU core)",
+          });
+          return z.NEVER;
+        }
+        return n;
+      }),
     /** How many reverse proxies in front of Beacon append to X-Forwarded-For (0: trust none). */
     TRUST_PROXY_HOPS: intFrom(0, 0),
     BEACON_DATA_DIR: z.string().default(".data"),
     /** On SIGTERM/SIGINT, how long in-flight requests and running jobs get to finish (ms). */
-    SHUTDOWN_GRACE_MS: intFrom(10_000, 0).refine((n) => n <= 600_000, { message: "must be at most 600000 (10 minutes)" }),
+    SHUTDOWN_GRACE_MS: intFrom(10_000, 0).refine((n) => n <= 600_000, {
+      message: "must be at most 600000 (10 minutes)",
+    }),
     /** Where npm start / npm run worker write their pid (default BEACON_DATA_DIR/beacon.pid or worker.pid). */
     BEACON_PID_FILE: optionalString,
     RATE_LIMIT_SIGNIN_PER_5MIN: intFrom(5, 1),
@@ -116,7 +138,9 @@ export const ZEnv = z
     S3_ACCESS_KEY_ID: optionalString,
     S3_SECRET_ACCESS_KEY: optionalString,
     /** Path-style URLs (endpoint/bucket/key), as MinIO and most self-hosted stores want. */
-    S3_FORCE_PATH_STYLE: optionalString.pipe(z.enum(["true", "false", "1", "0"]).optional()).transform((v) => v === "true" || v === "1"),
+    S3_FORCE_PATH_STYLE: optionalString
+      .pipe(z.enum(["true", "false", "1", "0"]).optional())
+      .transform((v) => v === "true" || v === "1"),
     /** Full ticket exports per admin per minute. */
     RATE_LIMIT_EXPORT_PER_MIN: intFrom(10, 1),
     /** GET /api/metrics requests per client IP per minute (a Prometheus scraping every 15 s uses 4). */
@@ -128,7 +152,10 @@ export const ZEnv = z
      * e.g. "10.20.0.0/16,fd00::/8" for an on-premises receiver (decision 021). Empty: public only.
      */
     OUTBOUND_ALLOW_PRIVATE: optionalString.transform((v, ctx) => {
-      const list = (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+      const list = (v ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
       for (const c of list) {
         if (!(ipaddr.IPv4.isValidCIDRFourPartDecimal(c) || (c.includes(":") && ipaddr.IPv6.isValidCIDR(c)))) {
           ctx.addIssue({ code: "custom", message: `${c} is not a CIDR range such as 10.0.0.0/8 or fd00::/8` });
@@ -164,7 +191,9 @@ export const ZEnv = z
      */
     INBOUND_SMTP_TLS_KEY: optionalString,
     INBOUND_SMTP_TLS_CERT: optionalString,
-    INBOUND_SMTP_REQUIRE_TLS: optionalString.pipe(z.enum(["true", "false", "1", "0"]).optional()).transform((v) => v === "true" || v === "1"),
+    INBOUND_SMTP_REQUIRE_TLS: optionalString
+      .pipe(z.enum(["true", "false", "1", "0"]).optional())
+      .transform((v) => v === "true" || v === "1"),
     INBOUND_SMTP_AUTH_USER: optionalString,
     INBOUND_SMTP_AUTH_PASSWORD: optionalString,
     /** IMAP mailboxes (decision 034): how often the worker looks for new mail when the server has no IDLE, or IDLE stays quiet. */
@@ -173,21 +202,42 @@ export const ZEnv = z
   .superRefine((e, ctx) => {
     if (e.S3_BUCKET !== undefined) {
       for (const key of ["S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
-        if (e[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: "is required when S3_BUCKET is set" });
+        if (e[key] === undefined)
+          ctx.addIssue({ code: "custom", path: [key], message: "is required when S3_BUCKET is set" });
       }
     }
     if ((e.INBOUND_SMTP_TLS_KEY === undefined) !== (e.INBOUND_SMTP_TLS_CERT === undefined)) {
-      ctx.addIssue({ code: "custom", path: [e.INBOUND_SMTP_TLS_KEY === undefined ? "INBOUND_SMTP_TLS_KEY" : "INBOUND_SMTP_TLS_CERT"], message: "is required with the other of INBOUND_SMTP_TLS_KEY/INBOUND_SMTP_TLS_CERT" });
+      ctx.addIssue({
+        code: "custom",
+        path: [e.INBOUND_SMTP_TLS_KEY === undefined ? "INBOUND_SMTP_TLS_KEY" : "INBOUND_SMTP_TLS_CERT"],
+        message: "is required with the other of INBOUND_SMTP_TLS_KEY/INBOUND_SMTP_TLS_CERT",
+      });
     }
     if (e.INBOUND_SMTP_REQUIRE_TLS && e.INBOUND_SMTP_TLS_CERT === undefined) {
-      ctx.addIssue({ code: "custom", path: ["INBOUND_SMTP_REQUIRE_TLS"], message: "needs INBOUND_SMTP_TLS_KEY and INBOUND_SMTP_TLS_CERT" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["INBOUND_SMTP_REQUIRE_TLS"],
+        message: "needs INBOUND_SMTP_TLS_KEY and INBOUND_SMTP_TLS_CERT",
+      });
     }
     if ((e.INBOUND_SMTP_AUTH_USER === undefined) !== (e.INBOUND_SMTP_AUTH_PASSWORD === undefined)) {
-      ctx.addIssue({ code: "custom", path: [e.INBOUND_SMTP_AUTH_USER === undefined ? "INBOUND_SMTP_AUTH_USER" : "INBOUND_SMTP_AUTH_PASSWORD"], message: "is required with the other of INBOUND_SMTP_AUTH_USER/INBOUND_SMTP_AUTH_PASSWORD" });
+      ctx.addIssue({
+        code: "custom",
+        path: [e.INBOUND_SMTP_AUTH_USER === undefined ? "INBOUND_SMTP_AUTH_USER" : "INBOUND_SMTP_AUTH_PASSWORD"],
+        message: "is required with the other of INBOUND_SMTP_AUTH_USER/INBOUND_SMTP_AUTH_PASSWORD",
+      });
     }
     // A password over plain TCP to a public address: refused, unless the receiver listens on loopback.
-    if (e.INBOUND_SMTP_AUTH_USER !== undefined && e.INBOUND_SMTP_TLS_CERT === undefined && !isLoopbackHost(e.INBOUND_SMTP_HOST ?? "127.0.0.1")) {
-      ctx.addIssue({ code: "custom", path: ["INBOUND_SMTP_AUTH_USER"], message: "needs INBOUND_SMTP_TLS_KEY and INBOUND_SMTP_TLS_CERT unless INBOUND_SMTP_HOST is a loopback address" });
+    if (
+      e.INBOUND_SMTP_AUTH_USER !== undefined &&
+      e.INBOUND_SMTP_TLS_CERT === undefined &&
+      !isLoopbackHost(e.INBOUND_SMTP_HOST ?? "127.0.0.1")
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["INBOUND_SMTP_AUTH_USER"],
+        message: "needs INBOUND_SMTP_TLS_KEY and INBOUND_SMTP_TLS_CERT unless INBOUND_SMTP_HOST is a loopback address",
+      });
     }
     const external = e.DATABASE_URL !== undefined && e.BEACON_EMBEDDED_DB === undefined;
     if (e.NODE_ENV === "production" && external && !e.NEXTAUTH_SECRET) {
@@ -203,7 +253,10 @@ export type Env = z.infer<typeof ZEnv>;
 
 /** 127.0.0.0/8, ::1 or localhost: a listener only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, "");
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "");
   return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
 }
 
@@ -217,9 +270,7 @@ export class EnvError extends Error {
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = ZEnv.safeParse(source);
   if (!result.success) {
-    throw new EnvError(
-      result.error.issues.map((i) => `${i.path.join(".") || "environment"} ${i.message}`),
-    );
+    throw new EnvError(result.error.issues.map((i) => `${i.path.join(".") || "environment"} ${i.message}`));
   }
   return result.data;
 }

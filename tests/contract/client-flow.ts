@@ -10,7 +10,11 @@ import type { components, paths } from "../../src/lib/api-types";
 export type BeaconClient = Client<paths>;
 export type Ticket = components["schemas"]["TicketForCaller"];
 
-export function beaconClient(baseUrl: string, headers: Record<string, string>, fetch?: (req: Request) => Promise<Response>): BeaconClient {
+export function beaconClient(
+  baseUrl: string,
+  headers: Record<string, string>,
+  fetch?: (req: Request) => Promise<Response>,
+): BeaconClient {
   return createClient<paths>({ baseUrl, headers, ...(fetch ? { fetch } : {}) });
 }
 
@@ -35,13 +39,18 @@ export async function ticketFlow(client: BeaconClient, subject: string): Promise
   if (!created.data) return fail("createTicket", created.error);
   const id: string = created.data.id;
 
-  const comment = await client.POST("/api/v1/tickets/{id}/comments", { params: { path: { id } }, body: { body: "On it.", internal: true } });
+  const comment = await client.POST("/api/v1/tickets/{id}/comments", {
+    params: { path: { id } },
+    body: { body: "On it.", internal: true },
+  });
   if (!comment.data) return fail("addComment", comment.error);
   const internal: boolean = comment.data.internal;
   if (!internal) fail("addComment", "the note is not internal");
 
   const list = await client.GET("/api/v1/tickets", {
-    params: { query: { status: ["new", "open"], priority: ["urgent", "high"], tag: "hardware", sort: "-createdAt", limit: 10 } },
+    params: {
+      query: { status: ["new", "open"], priority: ["urgent", "high"], tag: "hardware", sort: "-createdAt", limit: 10 },
+    },
   });
   if (!list.data) return fail("listTickets", list.error);
 
@@ -56,7 +65,10 @@ export async function ticketFlow(client: BeaconClient, subject: string): Promise
   if (!updated.data) return fail("updateTicket", updated.error);
 
   // The version the first change replaced: refused, with the error envelope the document describes.
-  const stale = await client.PATCH("/api/v1/tickets/{id}", { params: { path: { id }, header: { "If-Match": etag } }, body: { status: "open" } });
+  const stale = await client.PATCH("/api/v1/tickets/{id}", {
+    params: { path: { id }, header: { "If-Match": etag } },
+    body: { status: "open" },
+  });
   const code = stale.error && "error" in stale.error ? stale.error.error.code : "none";
 
   return {

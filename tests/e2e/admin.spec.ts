@@ -20,7 +20,11 @@ async function shots(page: Page, name: string) {
     const width = document.documentElement.clientWidth;
     // The innermost elements sticking out name the culprit in the failure message.
     const out = [...document.querySelectorAll("body *")]
-      .filter((el) => el.getBoundingClientRect().right > width + 0.5 && ![...el.children].some((c) => c.getBoundingClientRect().right > width + 0.5))
+      .filter(
+        (el) =>
+          el.getBoundingClientRect().right > width + 0.5 &&
+          ![...el.children].some((c) => c.getBoundingClientRect().right > width + 0.5),
+      )
       .filter((el) => !el.closest("[class*='navList']"))
       .slice(0, 5)
       .map((el) => `${el.tagName.toLowerCase()}.${el.className} → ${Math.round(el.getBoundingClientRect().right)}px`);
@@ -67,7 +71,9 @@ test("admin adds a webhook and sees its signing secret exactly once", async ({ b
   expect(await page.content()).not.toContain(secret);
 
   // A new ticket is delivered (and fails: nobody listens there); the card shows the attempt.
-  const created = await page.request.post("/api/v1/tickets", { data: { subject: `Webhook probe ${stamp()}`, body: "Does the webhook fire?" } });
+  const created = await page.request.post("/api/v1/tickets", {
+    data: { subject: `Webhook probe ${stamp()}`, body: "Does the webhook fire?" },
+  });
   expect(created.status()).toBe(201);
   await expect(async () => {
     await page.reload();
@@ -94,7 +100,9 @@ test("admin switches a feature off and on; a switched-off feature hides its entr
   await email.click();
   await expect(page.getByTestId("flags-status")).toHaveText("Email notifications is off for this organization.");
   await expect(email).toHaveAttribute("aria-checked", "false");
-  await expect(page.getByTestId("flag-notifications_email").getByTestId("flag-source")).toHaveText("Set for this organization");
+  await expect(page.getByTestId("flag-notifications_email").getByTestId("flag-source")).toHaveText(
+    "Set for this organization",
+  );
   await page.reload();
   await expect(email).toHaveAttribute("aria-checked", "false");
   await shots(page, "admin-flags");
@@ -161,14 +169,20 @@ test("admin exports tickets as CSV with progress, and the file has a header row"
   await shots(page, "admin-export");
 });
 
-test("admin edits an SLA policy's calendar with a split shift and a holiday, and invites a user", async ({ browser, org }) => {
+test("admin edits an SLA policy's calendar with a split shift and a holiday, and invites a user", async ({
+  browser,
+  org,
+}) => {
   const page = await signedIn(browser, org.email("admin"), { acceptDownloads: true });
   await page.goto("/admin/sla");
   const normal = page.getByTestId("policy-normal");
   await expect(normal).toContainText("Business hours");
   await shots(page, "admin-sla");
   await normal.getByRole("button", { name: "Edit" }).click();
-  await normal.getByRole("button", { name: "Add another interval on Saturday" }).or(normal.getByRole("button", { name: "Add hours on Saturday" })).click();
+  await normal
+    .getByRole("button", { name: "Add another interval on Saturday" })
+    .or(normal.getByRole("button", { name: "Add hours on Saturday" }))
+    .click();
   await normal.getByLabel("Saturday from").fill("10:00");
   await normal.getByLabel("Saturday to").fill("13:00");
   await normal.getByRole("button", { name: "Add another interval on Saturday" }).click();
@@ -233,7 +247,10 @@ test("every user manages personal API tokens: created once, used, revoked", asyn
   expect(after.status()).toBe(401);
 });
 
-test("a user sets up two-factor sign-in with an authenticator, gets recovery codes once, and turns it off", async ({ browser, org }) => {
+test("a user sets up two-factor sign-in with an authenticator, gets recovery codes once, and turns it off", async ({
+  browser,
+  org,
+}) => {
   const page = await signedIn(browser, org.email("agent2"), { acceptDownloads: true });
   await page.goto("/account/two-factor");
   await page.getByRole("button", { name: "Start setup" }).click();
@@ -262,7 +279,10 @@ test("a user sets up two-factor sign-in with an authenticator, gets recovery cod
   await expect(page.getByRole("heading", { name: "Set up an authenticator" })).toBeVisible();
 });
 
-test("agents see the SLA dashboard with bars linking to the matching lists; /admin is a 404 for them", async ({ browser, org }) => {
+test("agents see the SLA dashboard with bars linking to the matching lists; /admin is a 404 for them", async ({
+  browser,
+  org,
+}) => {
   test.setTimeout(180_000);
   const page = await signedIn(browser, org.email("agent"), { acceptDownloads: true });
   const admin = await page.goto("/admin");

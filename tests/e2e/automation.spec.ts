@@ -19,7 +19,10 @@ async function cleanUp(admin: Page, paths: string[]) {
   }
 }
 
-test("an admin builds a refund trigger in the editor; a customer's refund request lands high and assigned in Billing", async ({ browser, org }) => {
+test("an admin builds a refund trigger in the editor; a customer's refund request lands high and assigned in Billing", async ({
+  browser,
+  org,
+}) => {
   test.setTimeout(120_000);
   const s = stamp();
   const groupName = `Billing ${s}`;
@@ -27,12 +30,15 @@ test("an admin builds a refund trigger in the editor; a customer's refund reques
   const agent = await userByEmail(org.email("agent"), org.slug);
   const agent2 = await userByEmail(org.email("agent2"), org.slug);
   // A seeded open ticket that is not high yet, for the dry run.
-  const probe = await asSystem(async (db) =>
-    (await db.query<{ number: number; subject: string; priority: string }>(
-      `select t.number, t.subject, t.priority from tickets t join orgs o on o.id = t.org_id
+  const probe = await asSystem(
+    async (db) =>
+      (
+        await db.query<{ number: number; subject: string; priority: string }>(
+          `select t.number, t.subject, t.priority from tickets t join orgs o on o.id = t.org_id
         where o.slug = $1 and t.status in ('new', 'open', 'pending') and t.priority in ('low', 'normal') order by t.number limit 1`,
-      [org.slug],
-    )).rows[0]!,
+          [org.slug],
+        )
+      ).rows[0]!,
   );
   const admin = await signedIn(browser, org.email("admin"));
   const cleanup: string[] = [];
@@ -50,7 +56,9 @@ test("an admin builds a refund trigger in the editor; a customer's refund reques
     const groupRow = admin.getByTestId("group-list").getByRole("row").filter({ hasText: groupName });
     await expect(groupRow).toContainText(agent.name);
     await expect(groupRow).toContainText(agent2.name);
-    const groupId = (await asSystem((db) => db.query<{ id: string }>("select id from groups where name = $1", [groupName]))).rows[0]!.id;
+    const groupId = (
+      await asSystem((db) => db.query<{ id: string }>("select id from groups where name = $1", [groupName]))
+    ).rows[0]!.id;
     cleanup.push(`/api/v1/groups/${groupId}`);
     await expectNoAxeViolations(admin, "Admin → Groups");
 
@@ -88,7 +96,12 @@ test("an admin builds a refund trigger in the editor; a customer's refund reques
     await expect(result).toContainText("Matches: the rule would fire.");
     await expect(result).toContainText(`Priority: ${probe.priority === "low" ? "Low" : "Normal"} → High`);
     await expect(result).toContainText(`Assigns within ${groupName} (round-robin):`);
-    const after = await asSystem((db) => db.query<{ priority: string }>("select priority from tickets t join orgs o on o.id = t.org_id where o.slug = $1 and t.number = $2", [org.slug, probe.number]));
+    const after = await asSystem((db) =>
+      db.query<{ priority: string }>(
+        "select priority from tickets t join orgs o on o.id = t.org_id where o.slug = $1 and t.number = $2",
+        [org.slug, probe.number],
+      ),
+    );
     expect(after.rows[0]!.priority).toBe(probe.priority);
     // Now the real condition: the probe ticket no longer matches.
     await value.fill("refund");
@@ -98,7 +111,9 @@ test("an admin builds a refund trigger in the editor; a customer's refund reques
     await expect(admin.getByTestId("trigger-status")).toHaveText(`${ruleName} created.`);
     const ruleRow = admin.getByTestId("trigger-list").getByRole("row").filter({ hasText: ruleName });
     await expect(ruleRow).toContainText("Enabled");
-    const ruleId = (await asSystem((db) => db.query<{ id: string }>("select id from triggers where name = $1", [ruleName]))).rows[0]!.id;
+    const ruleId = (
+      await asSystem((db) => db.query<{ id: string }>("select id from triggers where name = $1", [ruleName]))
+    ).rows[0]!.id;
     cleanup.unshift(`/api/v1/triggers/${ruleId}`);
 
     // A customer asks for a refund in the portal.
@@ -121,14 +136,18 @@ test("an admin builds a refund trigger in the editor; a customer's refund reques
     expect([agent.id, agent2.id]).toContain(assignee);
     // The group action set the ticket's group, shown (and editable) in its properties.
     await expect(admin.getByLabel("Group", { exact: true }).locator("option:checked")).toHaveText(groupName);
-    await expect(admin.locator(".history-details")).toContainText(`Trigger “${ruleName}” set group ${groupName}; set priority Normal → High`);
+    await expect(admin.locator(".history-details")).toContainText(
+      `Trigger “${ruleName}” set group ${groupName}; set priority Normal → High`,
+    );
 
     // Disabling it from the list (and the away flag on the group) work without the editor.
     await admin.goto("/admin/triggers");
     await expect(admin.getByRole("button", { name: "New trigger" })).toBeEnabled();
     await admin.getByRole("button", { name: `Disable ${ruleName}` }).click();
     await expect(admin.getByTestId("trigger-status")).toHaveText(`${ruleName} disabled.`);
-    await expect(admin.getByTestId("trigger-list").getByRole("row").filter({ hasText: ruleName })).toContainText("Disabled");
+    await expect(admin.getByTestId("trigger-list").getByRole("row").filter({ hasText: ruleName })).toContainText(
+      "Disabled",
+    );
     await admin.goto("/admin/groups");
     await expect(admin.getByRole("button", { name: "Create group" })).toBeEnabled();
     await admin.getByRole("button", { name: `Mark ${agent2.name} away in ${groupName}` }).click();
@@ -146,7 +165,10 @@ test("an admin builds a refund trigger in the editor; a customer's refund reques
   }
 });
 
-test("an agent applies a shared macro from the ticket page after its preview, from the keyboard", async ({ browser, org }) => {
+test("an agent applies a shared macro from the ticket page after its preview, from the keyboard", async ({
+  browser,
+  org,
+}) => {
   test.setTimeout(90_000);
   const s = stamp();
   const macroName = `Refund reply ${s}`;
@@ -175,12 +197,16 @@ test("an agent applies a shared macro from the ticket page after its preview, fr
     await expectNoAxeViolations(admin, "Admin → Macros with the editor open");
     await editor.getByRole("button", { name: "Create macro" }).click();
     await expect(admin.getByTestId("macro-status")).toHaveText(`Macro ${macroName} created.`);
-    const macroId = (await asSystem((db) => db.query<{ id: string }>("select id from macros where name = $1", [macroName]))).rows[0]!.id;
+    const macroId = (
+      await asSystem((db) => db.query<{ id: string }>("select id from macros where name = $1", [macroName]))
+    ).rows[0]!.id;
     cleanup.push(`/api/v1/macros/${macroId}`);
 
     // A fresh ticket of the customer (made by API so no other spec's ticket changes).
     const customer = await userByEmail(org.email("customer"), org.slug);
-    const made = await admin.request.post("/api/v1/tickets", { data: { subject: `Charged twice ${s}`, body: "Please look.", requesterId: customer.id } });
+    const made = await admin.request.post("/api/v1/tickets", {
+      data: { subject: `Charged twice ${s}`, body: "Please look.", requesterId: customer.id },
+    });
     expect(made.status(), await made.text()).toBe(201);
     const ticket = (await made.json()) as { id: string; number: number };
 
@@ -195,24 +221,36 @@ test("an agent applies a shared macro from the ticket page after its preview, fr
     await expect(dialog.getByLabel("Macro")).toBeFocused();
     await dialog.getByLabel("Macro").selectOption({ label: macroName });
     const first = customer.name.trim().split(/\s+/)[0]!;
-    await expect(dialog.getByTestId("macro-preview-reply")).toHaveText(`Hi ${first}, the refund for ticket #${ticket.number} is on its way.`);
+    await expect(dialog.getByTestId("macro-preview-reply")).toHaveText(
+      `Hi ${first}, the refund for ticket #${ticket.number} is on its way.`,
+    );
     await expect(dialog.getByTestId("macro-preview-changes")).toContainText("→ Pending");
     await expect(dialog.getByTestId("macro-preview-changes")).toContainText(tag);
     await expectNoAxeViolations(agent, "Ticket page with the macro picker open");
     // Nothing changed yet.
-    const before = await asSystem((db) => db.query<{ status: string; tags: string[] }>("select status, tags from tickets where id = $1", [ticket.id]));
+    const before = await asSystem((db) =>
+      db.query<{ status: string; tags: string[] }>("select status, tags from tickets where id = $1", [ticket.id]),
+    );
     expect(before.rows[0]!.tags).not.toContain(tag);
     await dialog.getByRole("button", { name: "Apply macro" }).click();
     await expect(dialog).toBeHidden();
-    await expect(agent.getByTestId("macro-status")).toHaveText(`Macro ${macroName} applied: 2 fields changed; its reply is in the reply box, ready to edit and send.`);
-    await expect(agent.getByLabel("Message (the customer sees it)")).toHaveValue(`Hi ${first}, the refund for ticket #${ticket.number} is on its way.`);
+    await expect(agent.getByTestId("macro-status")).toHaveText(
+      `Macro ${macroName} applied: 2 fields changed; its reply is in the reply box, ready to edit and send.`,
+    );
+    await expect(agent.getByLabel("Message (the customer sees it)")).toHaveValue(
+      `Hi ${first}, the refund for ticket #${ticket.number} is on its way.`,
+    );
     await expect(agent.getByLabel("Message (the customer sees it)")).toBeFocused();
     await expect(agent.getByLabel("Status")).toHaveValue("pending");
     await expect(agent.locator(".history-details")).toContainText(`applied the macro “${macroName}”`);
     // The agent sends the reply as usual.
     await agent.getByRole("button", { name: "Send public reply" }).click();
-    await expect(agent.getByTestId("conversation")).toContainText(`the refund for ticket #${ticket.number} is on its way`);
-    const after = await asSystem((db) => db.query<{ status: string; tags: string[] }>("select status, tags from tickets where id = $1", [ticket.id]));
+    await expect(agent.getByTestId("conversation")).toContainText(
+      `the refund for ticket #${ticket.number} is on its way`,
+    );
+    const after = await asSystem((db) =>
+      db.query<{ status: string; tags: string[] }>("select status, tags from tickets where id = $1", [ticket.id]),
+    );
     expect(after.rows[0]!.tags).toContain(tag);
 
     // Agents keep personal macros under Account → Macros.
@@ -227,14 +265,22 @@ test("an agent applies a shared macro from the ticket page after its preview, fr
   }
 });
 
-test("the time rules page: the editor starts with the time condition; rules are reordered and edited from the list", async ({ browser, org }) => {
+test("the time rules page: the editor starts with the time condition; rules are reordered and edited from the list", async ({
+  browser,
+  org,
+}) => {
   test.setTimeout(90_000);
   const s = stamp();
   const admin = await signedIn(browser, org.email("admin"));
   const cleanup: string[] = [];
   try {
     // Two disabled time rules made by API, so nothing runs on the shared tickets.
-    const rule = (name: string) => ({ name, active: false, conditions: { all: [{ field: "hours_since", anchor: "updated", op: "gte", value: 72 }], any: [] }, actions: [{ type: "add_tags", value: [`stale-${s}`] }] });
+    const rule = (name: string) => ({
+      name,
+      active: false,
+      conditions: { all: [{ field: "hours_since", anchor: "updated", op: "gte", value: 72 }], any: [] },
+      actions: [{ type: "add_tags", value: [`stale-${s}`] }],
+    });
     const ids: string[] = [];
     for (const name of [`First ${s}`, `Second ${s}`]) {
       const r = await admin.request.post("/api/v1/automations", { data: rule(name) });
@@ -262,7 +308,11 @@ test("the time rules page: the editor starts with the time condition; rules are 
     await expect(editor.getByTestId("rule-validation")).toContainText("The rule is valid.");
     await editor.getByRole("button", { name: "Save changes" }).click();
     await expect(admin.getByTestId("automation-status")).toHaveText(`First ${s} saved.`);
-    const saved = await asSystem((db) => db.query<{ conditions: { all: { value: number }[] } }>("select conditions from automations where id = $1", [ids[0]]));
+    const saved = await asSystem((db) =>
+      db.query<{ conditions: { all: { value: number }[] } }>("select conditions from automations where id = $1", [
+        ids[0],
+      ]),
+    );
     expect(saved.rows[0]!.conditions.all[0]!.value).toBe(96);
 
     // A new one starts with "Hours since … at least", and event-only fields are not offered.
@@ -298,7 +348,9 @@ test("an agent keeps a personal macro on Account → Macros; it is offered to th
     await editor.getByRole("button", { name: "Create macro" }).click();
     await expect(agent.getByTestId("macro-status")).toHaveText(`Macro ${name} created.`);
     await expect(agent.getByTestId("macro-list")).toContainText(name);
-    const row = await asSystem((db) => db.query<{ id: string; owner_id: string | null }>("select id, owner_id from macros where name = $1", [name]));
+    const row = await asSystem((db) =>
+      db.query<{ id: string; owner_id: string | null }>("select id, owner_id from macros where name = $1", [name]),
+    );
     cleanup.push(`/api/v1/macros/${row.rows[0]!.id}`);
     expect(row.rows[0]!.owner_id).toBe((await userByEmail(org.email("agent"), org.slug)).id);
     // Another agent does not see it.

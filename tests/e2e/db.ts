@@ -17,7 +17,13 @@ export async function asSystem<T>(fn: (db: pg.Client) => Promise<T>): Promise<T>
   }
 }
 
-export type SeededUser = { id: string; name: string; role: string; mustChangePassword: boolean; sessionVersion: number };
+export type SeededUser = {
+  id: string;
+  name: string;
+  role: string;
+  mustChangePassword: boolean;
+  sessionVersion: number;
+};
 
 export async function userByEmail(email: string, orgSlug: string): Promise<SeededUser> {
   const r = await asSystem((db) =>
@@ -75,7 +81,13 @@ export async function addNotification(userId: string, ticket: SeededTicket, kind
     db.query(
       `insert into notifications (org_id, user_id, kind, ticket_id, payload, idempotency_key)
        select t.org_id, $1, $2, t.id, $3::jsonb, $4 from tickets t where t.id = $5`,
-      [userId, kind, JSON.stringify({ ticket: { id: ticket.id, number: ticket.number, subject: ticket.subject } }), `e2e:${kind}:${ticket.id}:${userId}:${Date.now()}`, ticket.id],
+      [
+        userId,
+        kind,
+        JSON.stringify({ ticket: { id: ticket.id, number: ticket.number, subject: ticket.subject } }),
+        `e2e:${kind}:${ticket.id}:${userId}:${Date.now()}`,
+        ticket.id,
+      ],
     ),
   );
 }

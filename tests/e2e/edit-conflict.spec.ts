@@ -9,7 +9,10 @@ import { signedIn } from "./session";
 
 const saved = (page: Page) => page.getByTestId("properties-status");
 
-test("two agents edit one ticket: the stale change is refused, shown, and applied or discarded by choice", async ({ browser, org }) => {
+test("two agents edit one ticket: the stale change is refused, shown, and applied or discarded by choice", async ({
+  browser,
+  org,
+}) => {
   // Two browsers signing in and four rounds of change and refresh: past the 30 s default on the shared machine.
   test.setTimeout(120_000);
   const [a, b] = await Promise.all([signedIn(browser, org.email("agent")), signedIn(browser, org.email("agent2"))]);
@@ -60,10 +63,16 @@ test("two agents edit one ticket: the stale change is refused, shown, and applie
   await b.getByLabel("Tags").fill("urgent-customer");
   await b.getByLabel("Tags").press("Enter");
   await expect(saved(b)).toHaveText("Tags saved: printer, urgent-customer.");
-  expect(((await (await a.request.get(`/api/v1/tickets/${id}`)).json()) as { tags: string[] }).tags).toEqual(["printer", "urgent-customer"]);
+  expect(((await (await a.request.get(`/api/v1/tickets/${id}`)).json()) as { tags: string[] }).tags).toEqual([
+    "printer",
+    "urgent-customer",
+  ]);
 });
 
-test("an admin blocks a user another admin changed meanwhile: refused, the row shows the change, the second try applies", async ({ browser, org }) => {
+test("an admin blocks a user another admin changed meanwhile: refused, the row shows the change, the second try applies", async ({
+  browser,
+  org,
+}) => {
   test.setTimeout(90_000);
   const page = await signedIn(browser, org.email("admin"));
   const email = `conflict.${Date.now().toString(36)}@acme.test`;
@@ -79,7 +88,10 @@ test("an admin blocks a user another admin changed meanwhile: refused, the row s
 
   await row.getByRole("button", { name: /^Actions for/ }).click();
   await row.getByRole("button", { name: "Block", exact: true }).click();
-  await page.getByRole("dialog", { name: "Block this user?" }).getByRole("button", { name: "Block", exact: true }).click();
+  await page
+    .getByRole("dialog", { name: "Block this user?" })
+    .getByRole("button", { name: "Block", exact: true })
+    .click();
   await expect(row).toContainText("was changed by someone else since this page loaded");
   await expect(row).toContainText("Renamed meanwhile");
   expect(((await (await page.request.get(`/api/v1/users/${id}`)).json()) as { blocked: boolean }).blocked).toBe(false);
@@ -87,7 +99,10 @@ test("an admin blocks a user another admin changed meanwhile: refused, the row s
   // Decided again on the current row: applied.
   await row.getByRole("button", { name: /^Actions for/ }).click();
   await row.getByRole("button", { name: "Block", exact: true }).click();
-  await page.getByRole("dialog", { name: "Block this user?" }).getByRole("button", { name: "Block", exact: true }).click();
+  await page
+    .getByRole("dialog", { name: "Block this user?" })
+    .getByRole("button", { name: "Block", exact: true })
+    .click();
   await expect(row).toContainText("Blocked");
   await page.context().close();
 });

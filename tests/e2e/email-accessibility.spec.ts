@@ -12,7 +12,10 @@ import { signedIn, stamp } from "./session";
 
 test.describe.configure({ timeout: 120_000 });
 
-test("the Email admin page, with its customer email templates, passes axe; an unknown placeholder is refused in the form", async ({ browser, org }) => {
+test("the Email admin page, with its customer email templates, passes axe; an unknown placeholder is refused in the form", async ({
+  browser,
+  org,
+}) => {
   const page = await signedIn(browser, org.email("admin"));
   await page.goto("/admin/email");
   await expect(page.getByRole("heading", { name: "Emails to customers" })).toBeVisible();
@@ -34,11 +37,15 @@ test("the Email admin page, with its customer email templates, passes axe; an un
   // Back to the default, so other specs see the seeded behaviour.
   await page.getByTestId("template-acknowledgement").getByRole("button", { name: "Use the default text" }).click();
   await expect(page.getByRole("status").filter({ hasText: "back to the default text" })).toBeVisible();
-  const rows = await asSystem((db) => db.query("select 1 from email_templates t join orgs o on o.id = t.org_id where o.slug = $1", [org.slug]));
+  const rows = await asSystem((db) =>
+    db.query("select 1 from email_templates t join orgs o on o.id = t.org_id where o.slug = $1", [org.slug]),
+  );
   expect(rows.rowCount).toBe(0);
 
   // The check can fail: an input without a label is reported by rule and element.
-  await page.evaluate(() => document.querySelector("main")?.insertAdjacentHTML("beforeend", '<input type="text" id="axe-canary">'));
+  await page.evaluate(() =>
+    document.querySelector("main")?.insertAdjacentHTML("beforeend", '<input type="text" id="axe-canary">'),
+  );
   await expect(expectNoAxeViolations(page, "a page with an unlabeled input")).rejects.toThrow(/label.*#axe-canary/s);
 });
 
@@ -49,15 +56,26 @@ test("the ticket page of an email ticket with a CC passes axe", async ({ browser
   const port = Number(process.env.E2E_SMTP_PORT);
   if (!port) throw new Error("E2E_SMTP_PORT is not set: run the specs through `npm run test:e2e`");
   await nodemailer.createTransport({ host: "127.0.0.1", port, secure: false, ignoreTLS: true }).sendMail({
-    from: { name: "Axe Customer", address: sender }, to: org.support, cc: `colleague.${s}@customer.example`,
-    subject, messageId: `<axe.${s}@customer.example>`, text: `Hello,\n\nthe printer is out of toner (${s}).\n`,
+    from: { name: "Axe Customer", address: sender },
+    to: org.support,
+    cc: `colleague.${s}@customer.example`,
+    subject,
+    messageId: `<axe.${s}@customer.example>`,
+    text: `Hello,\n\nthe printer is out of toner (${s}).\n`,
   });
   let ticketId = "";
-  await expect.poll(async () => {
-    const r = await asSystem((db) => db.query<{ id: string }>("select id from tickets where subject = $1", [subject]));
-    ticketId = r.rows[0]?.id ?? "";
-    return ticketId;
-  }, { timeout: 60_000, intervals: [1_000] }).not.toBe("");
+  await expect
+    .poll(
+      async () => {
+        const r = await asSystem((db) =>
+          db.query<{ id: string }>("select id from tickets where subject = $1", [subject]),
+        );
+        ticketId = r.rows[0]?.id ?? "";
+        return ticketId;
+      },
+      { timeout: 60_000, intervals: [1_000] },
+    )
+    .not.toBe("");
 
   const page = await signedIn(browser, org.email("agent"));
   await page.goto(`/tickets/${ticketId}`);
@@ -66,17 +84,45 @@ test("the ticket page of an email ticket with a CC passes axe", async ({ browser
   await expectNoAxeViolations(page, "the ticket page of an email ticket");
 });
 
-test("/admin/jobs lists held and failed incoming mail with an .eml download, and passes axe", async ({ browser, org }) => {
+test("/admin/jobs lists held and failed incoming mail with an .eml download, and passes axe", async ({
+  browser,
+  org,
+}) => {
   const s = stamp();
-  const raw = (subject: string) => Buffer.from([`From: Flood <flood.${s}@customer.example>`, `To: ${org.support}`, `Subject: ${subject}`, `Message-ID: <${subject.replace(/\W/g, "")}@customer.example>`, "", "Body.", ""].join("\r\n"));
+  const raw = (subject: string) =>
+    Buffer.from(
+      [
+        `From: Flood <flood.${s}@customer.example>`,
+        `To: ${org.support}`,
+        `Subject: ${subject}`,
+        `Message-ID: <${subject.replace(/\W/g, "")}@customer.example>`,
+        "",
+        "Body.",
+        "",
+      ].join("\r\n"),
+    );
   const heldRaw = raw(`Held one ${s}`);
   // Arranged in the database: a real hold needs an hour of tickets from one sender.
   await asSystem(async (db) => {
-    for (const [status, body, reason, error] of [["held", heldRaw, "held: 20 new tickets from this sender in the last hour (the org's cap)", null], ["failed", raw(`Failed one ${s}`), null, "failed every retry (e2e)"]] as const) {
+    for (const [status, body, reason, error] of [
+      ["held", heldRaw, "held: 20 new tickets from this sender in the last hour (the org's cap)", null],
+      ["failed", raw(`Failed one ${s}`), null, "failed every retry (e2e)"],
+    ] as const) {
       await db.query(
         `insert into inbound_messages (org_id, id, source, dedupe_key, message_id, sha256, raw, size_bytes, mail_from, rcpt_to, status, reason, error, from_address)
          values ($1, $2, 'smtp', $3, null, $3, $4, $5, $6, $10, $7, $8, $9, $6)`,
-        [org.id, randomUUID(), `e2e-${status}-${s}`, body, body.byteLength, `flood.${s}@customer.example`, status, reason, error, org.support],
+        [
+          org.id,
+          randomUUID(),
+          `e2e-${status}-${s}`,
+          body,
+          body.byteLength,
+          `flood.${s}@customer.example`,
+          status,
+          reason,
+          error,
+          org.support,
+        ],
       );
     }
   });

@@ -50,9 +50,14 @@ test("an agent adds a CC to a ticket and removes it", async ({ browser, org }) =
   await expect(ccs.getByRole("listitem").filter({ hasText: cc })).toBeVisible();
   await page.reload();
   await expect(page.getByTestId("ticket-cc-field").getByRole("listitem").filter({ hasText: cc })).toBeVisible();
-  await page.getByTestId("ticket-cc-field").getByRole("button", { name: `Remove CC ${cc}` }).click();
+  await page
+    .getByTestId("ticket-cc-field")
+    .getByRole("button", { name: `Remove CC ${cc}` })
+    .click();
   await expect(page.getByTestId("cc-status")).toHaveText(`${cc} is no longer copied.`);
   await expect(page.getByTestId("ticket-cc-field").getByRole("listitem").filter({ hasText: cc })).toHaveCount(0);
-  const rows = await asSystem((db) => db.query("select 1 from ticket_ccs where ticket_id = $1 and email = $2", [ticket.id, cc]));
+  const rows = await asSystem((db) =>
+    db.query("select 1 from ticket_ccs where ticket_id = $1 and email = $2", [ticket.id, cc]),
+  );
   expect(rows.rowCount).toBe(0);
 });

@@ -24,7 +24,8 @@ function mailDir(): string {
   return d;
 }
 
-const transport = () => nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort(), secure: false, ignoreTLS: true });
+const transport = () =>
+  nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort(), secure: false, ignoreTLS: true });
 
 /** Every .eml in the spool whose subject contains `needle`. */
 async function spooled(needle: string): Promise<ParsedMail[]> {
@@ -46,7 +47,10 @@ async function agentSignedIn(page: Page, email: string): Promise<void> {
   await expect(page).toHaveURL(/\/$/);
 }
 
-test("mail to support@ becomes a ticket, the agent's reply goes out threaded, and the answer to it lands on the same ticket", async ({ page, org }) => {
+test("mail to support@ becomes a ticket, the agent's reply goes out threaded, and the answer to it lands on the same ticket", async ({
+  page,
+  org,
+}) => {
   // The reply email waits ~20 s for attachments, then the worker polls: give the whole story time.
   test.setTimeout(180_000);
   const stamp = Date.now().toString(36);
@@ -104,7 +108,10 @@ test("mail to support@ becomes a ticket, the agent's reply goes out threaded, an
   // The worker sends it (to the spool: no SMTP_URL), threaded to the customer's message.
   let out: ParsedMail | undefined;
   await expect
-    .poll(async () => (out = (await spooled(subject)).find((m) => m.text?.includes(replyText))) !== undefined, { timeout: 90_000, intervals: [2_000] })
+    .poll(async () => (out = (await spooled(subject)).find((m) => m.text?.includes(replyText))) !== undefined, {
+      timeout: 90_000,
+      intervals: [2_000],
+    })
     .toBe(true);
   const reply = out!;
   expect(reply.inReplyTo).toBe(originalId);
@@ -137,6 +144,8 @@ test("mail to support@ becomes a ticket, the agent's reply goes out threaded, an
   await expect(answer.getByTestId("email-envelope")).toContainText(`From${sender}`);
   await expect(answer).toContainText("Customer");
   await expect(answer).not.toContainText("On Mon, Acme wrote");
-  const tickets = await asSystem((db) => db.query<{ n: number }>("select count(*)::int as n from tickets where subject like $1", [`%${stamp}%`]));
+  const tickets = await asSystem((db) =>
+    db.query<{ n: number }>("select count(*)::int as n from tickets where subject like $1", [`%${stamp}%`]),
+  );
   expect(tickets.rows[0]?.n).toBe(1);
 });

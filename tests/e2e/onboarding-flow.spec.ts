@@ -31,7 +31,12 @@ function png(): Buffer {
   ihdr[9] = 2;
   const raw = randomBytes((8 * 3 + 1) * 8);
   for (let y = 0; y < 8; y++) raw[y * (8 * 3 + 1)] = 0;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 /** A Windows executable's header: recognised by its magic bytes, and not on the allow-list. */
@@ -42,7 +47,9 @@ async function shots(page: Page, name: string) {
   await page.screenshot({ path: `test-results/${name}.png`, fullPage: true });
   const size = page.viewportSize();
   await page.setViewportSize({ width: 360, height: 740 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   expect(overflow, `${name} fits a 360 px screen`).toBe(0);
   await page.screenshot({ path: `test-results/${name}-phone.png`, fullPage: true });
   if (size) await page.setViewportSize(size);
@@ -54,7 +61,10 @@ async function shots(page: Page, name: string) {
  */
 async function seededCustomerNames(orgSlug: string): Promise<string[]> {
   const r = await asSystem((db) =>
-    db.query<{ name: string }>("select u.name from users u join orgs o on o.id = u.org_id where o.slug = $1 and u.role = 'customer' and u.email like '%@' || o.slug || '.test'", [orgSlug]),
+    db.query<{ name: string }>(
+      "select u.name from users u join orgs o on o.id = u.org_id where o.slug = $1 and u.role = 'customer' and u.email like '%@' || o.slug || '.test'",
+      [orgSlug],
+    ),
   );
   expect(r.rows.length).toBeGreaterThan(0);
   return r.rows.map((row) => row.name);
@@ -66,7 +76,10 @@ async function fillSignIn(page: Page, email: string, password: string) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-test("an invited agent sets a password and two-factor, signs in with a code, attaches files to a reply and a note; the customer gets only the reply's; the admin's export has the ticket", async ({ browser, org }) => {
+test("an invited agent sets a password and two-factor, signs in with a code, attaches files to a reply and a note; the customer gets only the reply's; the admin's export has the ticket", async ({
+  browser,
+  org,
+}) => {
   test.setTimeout(120_000);
   const stamp = Date.now().toString(36);
   const email = `onboarding.${stamp}@acme.test`;
@@ -88,7 +101,9 @@ test("an invited agent sets a password and two-factor, signs in with a code, att
   await invite.getByLabel("Name", { exact: true }).fill(name);
   await invite.getByLabel("Role", { exact: true }).selectOption("agent");
   await invite.getByRole("button", { name: "Send invitation" }).click();
-  await expect(admin.getByRole("status").filter({ hasText: `${email} was added. Hand them the invitation link below.` })).toBeVisible();
+  await expect(
+    admin.getByRole("status").filter({ hasText: `${email} was added. Hand them the invitation link below.` }),
+  ).toBeVisible();
   const inviteUrl = ((await admin.getByTestId("shown-once").getByTestId("secret-value").textContent()) ?? "").trim();
   expect(inviteUrl).toMatch(/\/setup\/[A-Za-z0-9._-]+$/);
   await expect(admin.getByTestId(`user-${email}`)).toContainText("Invited");
@@ -149,8 +164,13 @@ test("an invited agent sets a password and two-factor, signs in with a code, att
   const customers = await seededCustomerNames(org.slug);
   await agent.getByTestId("view-unassigned").click();
   await expect(agent.getByRole("heading", { level: 1, name: "Unassigned" })).toBeVisible();
-  const requestedByCustomer = new RegExp(`(${customers.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`);
-  const firstRow = agent.getByTestId("ticket-row").filter({ has: agent.locator("td.col-requester", { hasText: requestedByCustomer }) }).first();
+  const requestedByCustomer = new RegExp(
+    `(${customers.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`,
+  );
+  const firstRow = agent
+    .getByTestId("ticket-row")
+    .filter({ has: agent.locator("td.col-requester", { hasText: requestedByCustomer }) })
+    .first();
   const subject = ((await firstRow.getByRole("link").first().textContent()) ?? "").trim();
   await firstRow.getByRole("link").first().click();
   await expect(agent).toHaveURL(/\/tickets\/[0-9a-f-]{36}$/);
@@ -161,8 +181,14 @@ test("an invited agent sets a password and two-factor, signs in with a code, att
   const attach = reply.getByLabel("Attach files");
   await expect(reply.getByText(/Up to 10 MB each: images \(PNG, JPEG, GIF, WebP\), PDF/)).toBeVisible();
   // Too big is refused before anything is sent, with the sizes.
-  await attach.setInputFiles({ name: "scan.pdf", mimeType: "application/pdf", buffer: Buffer.alloc(11 * 1024 * 1024, 0x20) });
-  await expect(reply.getByRole("alert").filter({ hasText: "“scan.pdf” is 11 MB; files can be at most 10 MB. It was not added." })).toBeVisible();
+  await attach.setInputFiles({
+    name: "scan.pdf",
+    mimeType: "application/pdf",
+    buffer: Buffer.alloc(11 * 1024 * 1024, 0x20),
+  });
+  await expect(
+    reply.getByRole("alert").filter({ hasText: "“scan.pdf” is 11 MB; files can be at most 10 MB. It was not added." }),
+  ).toBeVisible();
   await expect(reply.getByTestId("chosen-files")).toHaveCount(0);
 
   const screenshot = png();
@@ -174,7 +200,9 @@ test("an invited agent sets a password and two-factor, signs in with a code, att
   const chosen = reply.getByTestId("chosen-files");
   await expect(chosen.getByRole("listitem")).toHaveCount(2);
   await expect(chosen).toContainText("printer-settings.png");
-  await expect(chosen.getByRole("listitem").filter({ hasText: "printer-settings.png" })).toContainText(`${screenshot.length} bytes`);
+  await expect(chosen.getByRole("listitem").filter({ hasText: "printer-settings.png" })).toContainText(
+    `${screenshot.length} bytes`,
+  );
   await expect(reply.getByRole("alert").filter({ hasText: "It was not added." })).toHaveCount(0);
   await shots(agent, "reply-files-chosen");
 
@@ -184,7 +212,9 @@ test("an invited agent sets a password and two-factor, signs in with a code, att
   await expect(reply.getByRole("status")).toHaveText("Reply sent; 1 file not attached.");
   const unattached = reply.getByTestId("unattached");
   await expect(unattached).toContainText("Your message was sent, but this file was not attached:");
-  await expect(unattached).toContainText("“driver.pdf” is a kind of file that cannot be attached. You can attach images (PNG, JPEG, GIF, WebP), PDF");
+  await expect(unattached).toContainText(
+    "“driver.pdf” is a kind of file that cannot be attached. You can attach images (PNG, JPEG, GIF, WebP), PDF",
+  );
   // Not worth retrying: only Dismiss is offered.
   await expect(reply.getByRole("button", { name: "Try attaching again" })).toHaveCount(0);
 
@@ -211,7 +241,11 @@ test("an invited agent sets a password and two-factor, signs in with a code, att
   const noteText = `Contract terms for this customer (${stamp}).`;
   await reply.getByRole("radio", { name: "Internal note" }).check();
   await reply.getByLabel("Note (only agents and admins see it)").fill(noteText);
-  await reply.getByLabel("Attach files").setInputFiles({ name: `contract-${stamp}.txt`, mimeType: "text/plain", buffer: Buffer.from("Legacy plan until May.\n") });
+  await reply.getByLabel("Attach files").setInputFiles({
+    name: `contract-${stamp}.txt`,
+    mimeType: "text/plain",
+    buffer: Buffer.from("Legacy plan until May.\n"),
+  });
   await reply.getByRole("button", { name: "Add internal note" }).click();
   await expect(reply.getByRole("status")).toHaveText("Internal note added with 1 file.");
   const note = agent.getByTestId("conversation").getByTestId("internal-note").filter({ hasText: noteText });
@@ -240,7 +274,9 @@ test("an invited agent sets a password and two-factor, signs in with a code, att
   await customer.getByLabel("Subject").fill(requestSubject);
   await customer.getByLabel("How can we help?").fill("The receipt is attached; the amount looks wrong.");
   const receipt = Buffer.from(`order,amount\ntoner,${stamp}\n`);
-  await customer.getByLabel("Attach files").setInputFiles({ name: "receipt.csv", mimeType: "text/csv", buffer: receipt });
+  await customer
+    .getByLabel("Attach files")
+    .setInputFiles({ name: "receipt.csv", mimeType: "text/csv", buffer: receipt });
   await expect(customer.getByTestId("chosen-files")).toContainText("receipt.csv");
   await customer.getByRole("button", { name: "Submit request" }).click();
   await expect(customer).toHaveURL(/\/tickets\/[0-9a-f-]{36}$/);

@@ -1,7 +1,10 @@
 import { expect, test } from "./fixtures";
 import { demoPassword } from "./db";
 
-test("pages carry a nonce CSP with no inline scripts allowed, and still run (no CSP violations)", async ({ page, org }) => {
+test("pages carry a nonce CSP with no inline scripts allowed, and still run (no CSP violations)", async ({
+  page,
+  org,
+}) => {
   const violations: string[] = [];
   page.on("console", (m) => {
     if (/Content Security Policy|Refused to (execute|load)/i.test(m.text())) violations.push(m.text());
@@ -36,7 +39,9 @@ test("API responses carry a deny-all CSP, nosniff and a request id", async ({ re
   expect(h.headers()["x-frame-options"]).toBe("DENY");
 });
 
-test("the bare /api/v1 and unknown API paths are the API's JSON 404, not Next's HTML page; problem+json on request (issue 20)", async ({ request }) => {
+test("the bare /api/v1 and unknown API paths are the API's JSON 404, not Next's HTML page; problem+json on request (issue 20)", async ({
+  request,
+}) => {
   // Next redirects a trailing slash first (308 to /api/v1), as for every path.
   const slash = await request.get("/api/v1/", { maxRedirects: 0 });
   expect(slash.status()).toBe(308);
@@ -57,7 +62,9 @@ test("the bare /api/v1 and unknown API paths are the API's JSON 404, not Next's 
   expect(again.status()).toBe(304);
 });
 
-test("every HTML response carries the CSP, prefetches and RSC requests included (issue 18 item 14)", async ({ request }) => {
+test("every HTML response carries the CSP, prefetches and RSC requests included (issue 18 item 14)", async ({
+  request,
+}) => {
   const variants: Record<string, string>[] = [
     {},
     { "next-router-prefetch": "1" },
@@ -70,7 +77,9 @@ test("every HTML response carries the CSP, prefetches and RSC requests included 
     for (const headers of variants) {
       const r = await request.get(path, { headers, maxRedirects: 0 });
       const csp = r.headers()["content-security-policy"] ?? "";
-      expect(csp, `${path} ${JSON.stringify(headers)} → ${r.status()}`).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+      expect(csp, `${path} ${JSON.stringify(headers)} → ${r.status()}`).toMatch(
+        /script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/,
+      );
       expect(csp).not.toContain("https:");
     }
   }

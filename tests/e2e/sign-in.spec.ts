@@ -72,7 +72,10 @@ test("after five failures for one email the form says to wait", async ({ page })
   await expect(page).toHaveURL(/\/login$/);
 });
 
-test("the sign-in page prefills the email after a password setup and returns to the asked page", async ({ page, org }) => {
+test("the sign-in page prefills the email after a password setup and returns to the asked page", async ({
+  page,
+  org,
+}) => {
   await page.goto(`/login?setup=1&email=${encodeURIComponent(org.email("agent2"))}&callbackUrl=%2Fchange-password`);
   await expect(page.getByText("Your password is set — sign in.")).toBeVisible();
   await expect(page.getByLabel("Email")).toHaveValue(org.email("agent2"));
@@ -92,7 +95,9 @@ test("the sign-in page fits a 360 px phone screen", async ({ page }) => {
   await page.goto("/login");
   await page.getByText("Sign in to a specific organization").click();
   await expect(page.getByLabel("Organization")).toBeVisible();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   expect(overflow).toBe(0);
   await page.screenshot({ path: "test-results/login-phone.png", fullPage: true });
 });

@@ -9,7 +9,9 @@ import { signedIn } from "./session";
 async function phoneShot(page: Page, path: string) {
   const size = page.viewportSize();
   await page.setViewportSize({ width: 360, height: 740 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   expect(overflow, `${path} fits a 360 px screen`).toBe(0);
   await page.screenshot({ path, fullPage: true });
   if (size) await page.setViewportSize(size);
@@ -17,7 +19,10 @@ async function phoneShot(page: Page, path: string) {
 
 const conversation = (page: Page) => page.getByTestId("conversation");
 
-test("a customer's request is answered by an agent; the customer sees the reply and never the internal note", async ({ browser, org }) => {
+test("a customer's request is answered by an agent; the customer sees the reply and never the internal note", async ({
+  browser,
+  org,
+}) => {
   // Two people, a whole ticket's life and ten full-page screenshots: about 25 s on a quiet machine.
   test.setTimeout(90_000);
   const stamp = Date.now().toString(36);
@@ -37,7 +42,9 @@ test("a customer's request is answered by an agent; the customer sees the reply 
   await expect(customer.getByLabel("Priority")).toHaveCount(0);
   await expect(customer.getByLabel("Requester email")).toHaveCount(0);
   await customer.getByLabel("Subject").fill(subject);
-  await customer.getByLabel("How can we help?").fill("Since this morning every page comes out **blank**.\n\n- model: LaserJet 4\n- driver: 4.1");
+  await customer
+    .getByLabel("How can we help?")
+    .fill("Since this morning every page comes out **blank**.\n\n- model: LaserJet 4\n- driver: 4.1");
   await customer.getByRole("tab", { name: "Preview" }).click();
   await expect(customer.getByTestId("markdown-preview")).toContainText("every page comes out **blank**");
   await customer.screenshot({ path: "test-results/new-request.png", fullPage: true });
@@ -156,8 +163,14 @@ test("the bell shows unread notifications, links to the ticket and marks all rea
   await bell.click();
   await expect(bell).toHaveAttribute("aria-expanded", "true");
   const panel = agent.getByRole("region", { name: "Notifications" });
-  await expect(panel.getByRole("link", { name: new RegExp(`^Unread: Assigned to you: #${ticket.number} `) }).first()).toBeVisible();
-  await expect(panel.getByRole("link", { name: new RegExp(`^Unread: SLA warning: an SLA target due soon on #${ticket.number} `) }).first()).toBeVisible();
+  await expect(
+    panel.getByRole("link", { name: new RegExp(`^Unread: Assigned to you: #${ticket.number} `) }).first(),
+  ).toBeVisible();
+  await expect(
+    panel
+      .getByRole("link", { name: new RegExp(`^Unread: SLA warning: an SLA target due soon on #${ticket.number} `) })
+      .first(),
+  ).toBeVisible();
   await agent.screenshot({ path: "test-results/notifications.png" });
   await phoneShot(agent, "test-results/notifications-phone.png");
   await panel.getByRole("button", { name: "Mark all read" }).click();

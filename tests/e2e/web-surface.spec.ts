@@ -33,7 +33,11 @@ async function openRequestAndReply(page: Page, subject: string) {
 }
 
 for (const host of ["127.0.0.1", "localhost"]) {
-  test(`a customer at ${host} signs in, opens a request and replies (same origin by Host)`, async ({ browser, baseURL, org }) => {
+  test(`a customer at ${host} signs in, opens a request and replies (same origin by Host)`, async ({
+    browser,
+    baseURL,
+    org,
+  }) => {
     const origin = baseURL!.replace("127.0.0.1", host);
     const page = await signIn(browser, origin, org.email("customer"));
     await openRequestAndReply(page, `at ${host} ${Date.now().toString(36)}`);

@@ -9,7 +9,10 @@ import { signedIn } from "./session";
 // a solve refused for a required-to-solve field; the customer sees only what is visible to them,
 // and sets the one field they may edit. axe runs on the admin page, the form and the panel.
 
-test("an admin defines fields, an agent fills and edits them, the customer sees only the visible ones", async ({ browser, org }) => {
+test("an admin defines fields, an agent fills and edits them, the customer sees only the visible ones", async ({
+  browser,
+  org,
+}) => {
   test.setTimeout(180_000);
   const admin = await signedIn(browser, org.email("admin"));
 
@@ -60,7 +63,9 @@ test("an admin defines fields, an agent fills and edits them, the customer sees 
   await expectNoAxeViolations(admin, "Admin → Ticket fields");
 
   // A customer-editable field, through the API (the page's create is covered above).
-  const device = await admin.request.post("/api/v1/fields", { data: { key: "device", label: "Device", type: "text", customerVisible: true, customerEditable: true } });
+  const device = await admin.request.post("/api/v1/fields", {
+    data: { key: "device", label: "Device", type: "text", customerVisible: true, customerEditable: true },
+  });
   expect(device.status(), await device.text()).toBe(201);
 
   // The agent's new ticket: both fields, the required one refused while empty.
@@ -89,7 +94,10 @@ test("an admin defines fields, an agent fills and edits them, the customer sees 
   await panel.getByRole("button", { name: "Save fields" }).click();
   await expect(panel.getByTestId("custom-fields-status")).toHaveText("Saved Plan: enterprise.");
   const stored = await agent.request.get(`/api/v1/tickets/${ticketId}`);
-  expect(((await stored.json()) as { customFields: Record<string, unknown> }).customFields).toEqual({ plan: "enterprise", account_ref: "AC-4411" });
+  expect(((await stored.json()) as { customFields: Record<string, unknown> }).customFields).toEqual({
+    plan: "enterprise",
+    account_ref: "AC-4411",
+  });
   await expectNoAxeViolations(agent, "ticket page with editable custom fields (agent)");
 
   // Someone else changes the plan meanwhile: the panel's save names its version and shows the conflict.
@@ -143,7 +151,12 @@ test("an admin defines fields, an agent fills and edits them, the customer sees 
   const dialog = admin.getByRole("dialog", { name: "Delete this field?" });
   await expect(dialog).toContainText("removed from every ticket");
   await dialog.getByRole("button", { name: "Delete field" }).click();
-  await expect(admin.getByTestId("field-list-status")).toHaveText("Field Device deleted, with its values on every ticket.");
+  await expect(admin.getByTestId("field-list-status")).toHaveText(
+    "Field Device deleted, with its values on every ticket.",
+  );
   const after = await agent.request.get(`/api/v1/tickets/${ticketId}`);
-  expect(((await after.json()) as { customFields: Record<string, unknown> }).customFields).toEqual({ plan: "pro", account_ref: "AC-5000" });
+  expect(((await after.json()) as { customFields: Record<string, unknown> }).customFields).toEqual({
+    plan: "pro",
+    account_ref: "AC-5000",
+  });
 });

@@ -12,9 +12,14 @@ test.describe.configure({ timeout: 180_000 });
 
 const replyField = (page: Page) => page.getByTestId("reply-box").getByRole("textbox");
 
-test("two agents in two browsers on one ticket see each other, typing and new replies, without reloading", async ({ browser }) => {
+test("two agents in two browsers on one ticket see each other, typing and new replies, without reloading", async ({
+  browser,
+}) => {
   const ticket = await ticketOf("customer@acme.test", "acme");
-  const [agent, agent2] = await Promise.all([userByEmail("agent@acme.test", "acme"), userByEmail("agent2@acme.test", "acme")]);
+  const [agent, agent2] = await Promise.all([
+    userByEmail("agent@acme.test", "acme"),
+    userByEmail("agent2@acme.test", "acme"),
+  ]);
   const a = await signedIn(browser, "agent@acme.test");
   const b = await signedIn(browser, "agent2@acme.test");
   await a.goto(`/tickets/${ticket.id}`);
@@ -53,7 +58,9 @@ test("two agents in two browsers on one ticket see each other, typing and new re
   await a.context().close();
 });
 
-test("drafts survive a reload, tickets open as tabs switched by keyboard, ? lists every shortcut", async ({ browser }) => {
+test("drafts survive a reload, tickets open as tabs switched by keyboard, ? lists every shortcut", async ({
+  browser,
+}) => {
   const t1 = await ticketOf("customer@acme.test", "acme");
   const t2 = await ticketOf("customer2@acme.test", "acme");
   const page = await signedIn(browser, "agent@acme.test");
@@ -84,7 +91,15 @@ test("drafts survive a reload, tickets open as tabs switched by keyboard, ? list
   await page.locator("body").press("?");
   const overlay = page.getByTestId("shortcuts-dialog");
   await expect(overlay).toBeVisible();
-  for (const label of ["Next ticket", "Search tickets", "Write an internal note", "Apply a macro", "Assignee", "Next open ticket tab"]) await expect(overlay).toContainText(label);
+  for (const label of [
+    "Next ticket",
+    "Search tickets",
+    "Write an internal note",
+    "Apply a macro",
+    "Assignee",
+    "Next open ticket tab",
+  ])
+    await expect(overlay).toContainText(label);
   await expectNoAxeViolations(page, "shortcuts overlay");
   await page.keyboard.press("Escape");
   await expect(overlay).toBeHidden();
@@ -96,7 +111,9 @@ test("drafts survive a reload, tickets open as tabs switched by keyboard, ? list
   await page.context().close();
 });
 
-test("the list updates live, offers compact rows and a profile menu, folds filters on a phone; axe passes on each", async ({ browser }) => {
+test("the list updates live, offers compact rows and a profile menu, folds filters on a phone; axe passes on each", async ({
+  browser,
+}) => {
   const page = await signedIn(browser, "agent@acme.test", { viewport: { width: 1366, height: 900 } });
   await page.goto("/?view=all");
   await expectNoAxeViolations(page, "ticket list");
@@ -136,7 +153,8 @@ test("the list updates live, offers compact rows and a profile menu, folds filte
 
   // The profile menu holds the account actions.
   await page.getByRole("button", { name: /^Account menu/ }).click();
-  for (const name of ["Account", "Two-factor sign-in", "Change password"]) await expect(page.getByRole("link", { name, exact: true })).toBeVisible();
+  for (const name of ["Account", "Two-factor sign-in", "Change password"])
+    await expect(page.getByRole("link", { name, exact: true })).toBeVisible();
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
   await expectNoAxeViolations(page, "profile menu open");
   await page.keyboard.press("Escape");
@@ -151,7 +169,9 @@ test("the list updates live, offers compact rows and a profile menu, folds filte
   await page.getByRole("button", { name: "Filters" }).click();
   await expect(page.getByLabel("Status", { exact: true })).toBeVisible();
   await expectNoAxeViolations(page, "ticket list on a phone, filters open");
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   expect(overflow).toBe(0);
 
   // SLA card: label and countdown never overlap from 320 px up.
@@ -164,7 +184,11 @@ test("the list updates live, offers compact rows and a profile menu, folds filte
       const name = await badges.nth(i).locator(".sla-name").boundingBox();
       const text = await badges.nth(i).locator(".sla-text").boundingBox();
       if (!name || !text) continue;
-      const overlaps = name.x < text.x + text.width && text.x < name.x + name.width && name.y < text.y + text.height && text.y < name.y + name.height;
+      const overlaps =
+        name.x < text.x + text.width &&
+        text.x < name.x + name.width &&
+        name.y < text.y + text.height &&
+        text.y < name.y + name.height;
       expect(overlaps, `SLA label and countdown overlap at ${width} px`).toBe(false);
     }
   }

@@ -19,23 +19,41 @@ const env = (name: string) => {
 
 /** A same-origin API call from the signed-in page (the session cookie and Origin as the app's own). */
 async function apiCall<T>(page: Page, method: string, url: string, body?: unknown): Promise<T> {
-  const r = await page.evaluate(async ([m, u, b]) => {
-    const res = await fetch(u as string, { method: m as string, headers: b ? { "content-type": "application/json" } : {}, body: b ? JSON.stringify(b) : undefined });
-    return { status: res.status, text: await res.text() };
-  }, [method, url, body] as const);
+  const r = await page.evaluate(
+    async ([m, u, b]) => {
+      const res = await fetch(u as string, {
+        method: m as string,
+        headers: b ? { "content-type": "application/json" } : {},
+        body: b ? JSON.stringify(b) : undefined,
+      });
+      return { status: res.status, text: await res.text() };
+    },
+    [method, url, body] as const,
+  );
   if (r.status >= 300) throw new Error(`${method} ${url} → ${r.status} ${r.text}`);
   return (r.text ? JSON.parse(r.text) : undefined) as T;
 }
 
 type Ticket = { id: string; number: number };
 
-test("an agent links and merges tickets from the ticket page, with confirmation; the new cards pass axe", async ({ browser }) => {
+test("an agent links and merges tickets from the ticket page, with confirmation; the new cards pass axe", async ({
+  browser,
+}) => {
   test.setTimeout(120_000);
   const s = stamp();
   const agent = await signedIn(browser, "agent@acme.test");
-  const dup = await apiCall<Ticket>(agent, "POST", "/api/v1/tickets", { subject: `Printer jammed ${s}`, body: "Paper stuck in tray 2." });
-  const target = await apiCall<Ticket>(agent, "POST", "/api/v1/tickets", { subject: `Printer broken ${s}`, body: "It will not print." });
-  const related = await apiCall<Ticket>(agent, "POST", "/api/v1/tickets", { subject: `Toner low ${s}`, body: "Toner warning." });
+  const dup = await apiCall<Ticket>(agent, "POST", "/api/v1/tickets", {
+    subject: `Printer jammed ${s}`,
+    body: "Paper stuck in tray 2.",
+  });
+  const target = await apiCall<Ticket>(agent, "POST", "/api/v1/tickets", {
+    subject: `Printer broken ${s}`,
+    body: "It will not print.",
+  });
+  const related = await apiCall<Ticket>(agent, "POST", "/api/v1/tickets", {
+    subject: `Toner low ${s}`,
+    body: "Toner warning.",
+  });
 
   await agent.goto(`/tickets/${dup.id}`);
   await expect(agent.getByTestId("ticket-relations")).toBeVisible();
@@ -94,14 +112,29 @@ test("a customer rates a solved ticket from the link in the solve email, without
   const s = stamp();
   const subject = `Cannot log in to the portal ${s}`;
   const sender = `riley.${s}@customer.example`;
-  const transport = nodemailer.createTransport({ host: "127.0.0.1", port: Number(env("E2E_SMTP_PORT")), secure: false, ignoreTLS: true });
-  await transport.sendMail({ from: { name: "Riley Customer", address: sender }, to: "support@acme.test", subject, messageId: `<e2e.${s}@customer.example>`, text: "My password is refused." });
+  const transport = nodemailer.createTransport({
+    host: "127.0.0.1",
+    port: Number(env("E2E_SMTP_PORT")),
+    secure: false,
+    ignoreTLS: true,
+  });
+  await transport.sendMail({
+    from: { name: "Riley Customer", address: sender },
+    to: "support@acme.test",
+    subject,
+    messageId: `<e2e.${s}@customer.example>`,
+    text: "My password is refused.",
+  });
 
   const agent = await signedIn(browser, "agent@acme.test");
   // The worker applies the mail; find the ticket it opened.
   let ticket: { id: string } | undefined;
   await expect(async () => {
-    const page = await apiCall<{ data: { id: string; subject: string }[] }>(agent, "GET", `/api/v1/tickets?q=${encodeURIComponent(s)}`);
+    const page = await apiCall<{ data: { id: string; subject: string }[] }>(
+      agent,
+      "GET",
+      `/api/v1/tickets?q=${encodeURIComponent(s)}`,
+    );
     ticket = page.data.find((t) => t.subject === subject);
     expect(ticket).toBeTruthy();
   }).toPass({ timeout: 60_000, intervals: [1_000] });
@@ -111,7 +144,9 @@ test("a customer rates a solved ticket from the link in the solve email, without
   let mail: ParsedMail | undefined;
   await expect(async () => {
     const dir = env("E2E_MAIL_DIR");
-    const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.includes(`beacon.solved.`) && n.includes(ticket!.id)) : [];
+    const names = fs.existsSync(dir)
+      ? fs.readdirSync(dir).filter((n) => n.includes(`beacon.solved.`) && n.includes(ticket!.id))
+      : [];
     expect(names.length).toBeGreaterThan(0);
     mail = await simpleParser(fs.readFileSync(path.join(dir, names[0]!)));
   }).toPass({ timeout: 120_000, intervals: [2_000] });

@@ -13,10 +13,17 @@ import { signedIn, stamp } from "./session";
 
 /** A same-origin API call from the signed-in page (the session cookie and Origin as the app's own). */
 async function apiCall<T>(page: Page, method: string, url: string, body?: unknown): Promise<T> {
-  const r = await page.evaluate(async ([m, u, b]) => {
-    const res = await fetch(u as string, { method: m as string, headers: b ? { "content-type": "application/json" } : {}, body: b ? JSON.stringify(b) : undefined });
-    return { status: res.status, text: await res.text() };
-  }, [method, url, body] as const);
+  const r = await page.evaluate(
+    async ([m, u, b]) => {
+      const res = await fetch(u as string, {
+        method: m as string,
+        headers: b ? { "content-type": "application/json" } : {},
+        body: b ? JSON.stringify(b) : undefined,
+      });
+      return { status: res.status, text: await res.text() };
+    },
+    [method, url, body] as const,
+  );
   if (r.status >= 300) throw new Error(`${method} ${url} → ${r.status} ${r.text}`);
   return (r.text ? JSON.parse(r.text) : undefined) as T;
 }
@@ -25,14 +32,25 @@ type Ticket = { id: string; number: number; status: string; priority: string; as
 
 const rows = (page: Page) => page.getByTestId("ticket-row");
 
-test("an agent saves a filter as a personal view, opens it and bulk-assigns its tickets to agent2", async ({ browser, org }) => {
+test("an agent saves a filter as a personal view, opens it and bulk-assigns its tickets to agent2", async ({
+  browser,
+  org,
+}) => {
   test.setTimeout(120_000);
   const s = stamp();
   const tag = `bulk-${s}`;
   const agent2 = await userByEmail(org.email("agent2"), org.slug);
   const agent = await signedIn(browser, org.email("agent"));
-  const a = await apiCall<Ticket>(agent, "POST", "/api/v1/tickets", { subject: `Login fails ${s}`, body: "Cannot sign in.", tags: [tag] });
-  const b = await apiCall<Ticket>(agent, "POST", "/api/v1/tickets", { subject: `Password reset ${s}`, body: "No reset mail.", tags: [tag] });
+  const a = await apiCall<Ticket>(agent, "POST", "/api/v1/tickets", {
+    subject: `Login fails ${s}`,
+    body: "Cannot sign in.",
+    tags: [tag],
+  });
+  const b = await apiCall<Ticket>(agent, "POST", "/api/v1/tickets", {
+    subject: `Password reset ${s}`,
+    body: "No reset mail.",
+    tags: [tag],
+  });
 
   // Narrow "All open" to the tag, then save that as a view of one's own.
   await agent.goto("/?view=all");
@@ -50,7 +68,9 @@ test("an agent saves a filter as a personal view, opens it and bulk-assigns its 
 
   // Away and back through the sidebar: the view's own filter applies (no tag in the URL).
   await agent.goto("/?view=mine");
-  const link = agent.getByRole("navigation", { name: "Ticket views" }).getByRole("link", { name: new RegExp(`Login work ${s}`) });
+  const link = agent
+    .getByRole("navigation", { name: "Ticket views" })
+    .getByRole("link", { name: new RegExp(`Login work ${s}`) });
   await expect(link.locator(".count")).toHaveText("2 tickets");
   await link.click();
   await expect(agent.getByRole("heading", { level: 1, name: `Login work ${s}` })).toBeVisible();
@@ -81,17 +101,29 @@ test("an agent saves a filter as a personal view, opens it and bulk-assigns its 
   await expect(agent.getByTestId("bulk-summary")).toHaveText("Done: 2 of 2 changed.");
   // The list refreshes with the new assignee, and the API agrees.
   await expect(rows(agent).filter({ hasText: agent2.name })).toHaveCount(2);
-  for (const t of [a, b]) expect((await apiCall<Ticket>(agent, "GET", `/api/v1/tickets/${t.id}`)).assigneeId).toBe(agent2.id);
+  for (const t of [a, b])
+    expect((await apiCall<Ticket>(agent, "GET", `/api/v1/tickets/${t.id}`)).assigneeId).toBe(agent2.id);
   await agent.context().close();
 });
 
-test("a closed ticket in a bulk selection is reported with its number and why; the others change", async ({ browser, org }) => {
+test("a closed ticket in a bulk selection is reported with its number and why; the others change", async ({
+  browser,
+  org,
+}) => {
   test.setTimeout(120_000);
   const s = stamp();
   const tag = `done-${s}`;
   const agent = await signedIn(browser, org.email("agent"));
-  const solved = await apiCall<Ticket>(agent, "POST", "/api/v1/tickets", { subject: `Solved one ${s}`, body: "x", tags: [tag] });
-  const closed = await apiCall<Ticket>(agent, "POST", "/api/v1/tickets", { subject: `Closed one ${s}`, body: "y", tags: [tag] });
+  const solved = await apiCall<Ticket>(agent, "POST", "/api/v1/tickets", {
+    subject: `Solved one ${s}`,
+    body: "x",
+    tags: [tag],
+  });
+  const closed = await apiCall<Ticket>(agent, "POST", "/api/v1/tickets", {
+    subject: `Closed one ${s}`,
+    body: "y",
+    tags: [tag],
+  });
   await apiCall(agent, "PATCH", `/api/v1/tickets/${solved.id}`, { status: "solved" });
   await apiCall(agent, "PATCH", `/api/v1/tickets/${closed.id}`, { status: "closed" });
 

@@ -32,29 +32,72 @@ function pageFor(html: string): string {
  * (an element with that id or name), else undefined.
  */
 async function trapStates(page: Page): Promise<unknown[]> {
-  return Promise.all(page.frames().map((f) => f.evaluate(() => {
-    const w = window as { __xss?: unknown };
-    if (w.__xss !== undefined) return "sprung";
-    delete w.__xss;
-    return w.__xss !== undefined ? "clobbered" : undefined;
-  }).catch(() => "unreadable frame")));
+  return Promise.all(
+    page.frames().map((f) =>
+      f
+        .evaluate(() => {
+          const w = window as { __xss?: unknown };
+          if (w.__xss !== undefined) return "sprung";
+          delete w.__xss;
+          return w.__xss !== undefined ? "clobbered" : undefined;
+        })
+        .catch(() => "unreadable frame"),
+    ),
+  );
 }
 
 /** Synthetic events for every element: handlers for hover, press, focus, keys, input, media and animation. */
 async function poke(page: Page): Promise<void> {
   await page.evaluate(() => {
     // Keep plain http(s)/mailto links from navigating away; javascript: and anything else still runs.
-    document.addEventListener("click", (e) => {
-      const a = (e.target as Element | null)?.closest?.("a[href], area[href]") as HTMLAnchorElement | null;
-      if (a && /^(https?|mailto|ftp):$/i.test(a.protocol)) e.preventDefault();
-    }, true);
-    document.addEventListener("submit", (e) => {
-      const f = e.target as HTMLFormElement;
-      if (!/^javascript:/i.test(f.getAttribute("action") ?? "")) e.preventDefault();
-    }, true);
-    const kinds = ["mouseover", "mouseenter", "mousemove", "mousedown", "mouseup", "pointerover", "pointerdown", "pointerup",
-      "dblclick", "contextmenu", "wheel", "keydown", "keypress", "keyup", "input", "change", "select", "toggle", "load", "error",
-      "animationstart", "animationend", "transitionend", "beforeinput", "copy", "paste", "drag", "dragstart", "drop", "scroll"];
+    document.addEventListener(
+      "click",
+      (e) => {
+        const a = (e.target as Element | null)?.closest?.("a[href], area[href]") as HTMLAnchorElement | null;
+        if (a && /^(https?|mailto|ftp):$/i.test(a.protocol)) e.preventDefault();
+      },
+      true,
+    );
+    document.addEventListener(
+      "submit",
+      (e) => {
+        const f = e.target as HTMLFormElement;
+        if (!/^javascript:/i.test(f.getAttribute("action") ?? "")) e.preventDefault();
+      },
+      true,
+    );
+    const kinds = [
+      "mouseover",
+      "mouseenter",
+      "mousemove",
+      "mousedown",
+      "mouseup",
+      "pointerover",
+      "pointerdown",
+      "pointerup",
+      "dblclick",
+      "contextmenu",
+      "wheel",
+      "keydown",
+      "keypress",
+      "keyup",
+      "input",
+      "change",
+      "select",
+      "toggle",
+      "load",
+      "error",
+      "animationstart",
+      "animationend",
+      "transitionend",
+      "beforeinput",
+      "copy",
+      "paste",
+      "drag",
+      "dragstart",
+      "drop",
+      "scroll",
+    ];
     for (const el of Array.from(document.querySelectorAll("body *"))) {
       for (const k of kinds) el.dispatchEvent(new Event(k, { bubbles: true, cancelable: true }));
       (el as HTMLElement).focus?.();
@@ -70,10 +113,14 @@ async function poke(page: Page): Promise<void> {
  */
 async function handle(page: Page): Promise<void> {
   const boxes = await page.evaluate(() =>
-    Array.from(document.querySelectorAll("#out *")).reverse().slice(0, 20).map((el) => {
-      const r = el.getBoundingClientRect();
-      return r.width > 0 && r.height > 0 ? { x: r.left + Math.min(r.width / 2, 5), y: r.top + r.height / 2 } : null;
-    }).filter((b): b is { x: number; y: number } => b !== null),
+    Array.from(document.querySelectorAll("#out *"))
+      .reverse()
+      .slice(0, 20)
+      .map((el) => {
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && r.height > 0 ? { x: r.left + Math.min(r.width / 2, 5), y: r.top + r.height / 2 } : null;
+      })
+      .filter((b): b is { x: number; y: number } => b !== null),
   );
   for (const b of boxes) await page.mouse.click(b.x, b.y);
   for (let i = 0; i < 4; i++) await page.keyboard.press("Tab");
@@ -143,7 +190,10 @@ test.describe("rendered markdown runs no script in a browser", () => {
       await poke(page);
       await handle(page);
       await page.waitForTimeout(100);
-      expect((await trapStates(page)).some((t) => t !== undefined), html).toBe(true);
+      expect(
+        (await trapStates(page)).some((t) => t !== undefined),
+        html,
+      ).toBe(true);
     }
   });
 });

@@ -7,7 +7,11 @@ import type { World } from "./world";
  * every `every`-th (1-based) with `customFields`, the rest with none. For tests that need a
  * realistic count of rows (plans, bulk jobs) without n API calls.
  */
-export async function insertTickets(world: World, n: number, opts: { customFields?: Record<string, unknown>; every?: number; subject?: string } = {}): Promise<void> {
+export async function insertTickets(
+  world: World,
+  n: number,
+  opts: { customFields?: Record<string, unknown>; every?: number; subject?: string } = {},
+): Promise<void> {
   const cf = JSON.stringify(opts.customFields ?? {});
   const every = opts.every ?? 1;
   await unsafeWithSystem(async (tx) => {

@@ -68,7 +68,9 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string,
 
 /** tls: true serves implicit TLS (imaps) on the port, "starttls" cleartext IMAP that offers STARTTLS. */
 /** noIdle: a server without the IDLE extension (the fetcher must poll). */
-export async function startDovecot(opts: { tls?: boolean | "starttls"; password?: string; noIdle?: boolean } = {}): Promise<Dovecot> {
+export async function startDovecot(
+  opts: { tls?: boolean | "starttls"; password?: string; noIdle?: boolean } = {},
+): Promise<Dovecot> {
   if (!DOVECOT_BIN) throw new Error("dovecot is not installed (apt-get install dovecot-imapd; .ci/run installs it)");
   const dir = mkdtempSync(path.join(os.tmpdir(), "beacon-dovecot-"));
   // The login and internal users must reach the sockets under base_dir.
@@ -78,12 +80,34 @@ export async function startDovecot(opts: { tls?: boolean | "starttls"; password?
   const password = opts.password ?? "imap-test-password";
   for (const d of ["run", "state", "mail"]) mkdirSync(path.join(dir, d), { mode: 0o755 });
   chownSync(path.join(dir, "mail"), owner.uid, owner.gid);
-  writeFileSync(path.join(dir, "passwd"), `${user}:{PLAIN}${password}:${owner.uid}:${owner.gid}::${dir}/mail/${user}\n`);
+  writeFileSync(
+    path.join(dir, "passwd"),
+    `${user}:{PLAIN}${password}:${owner.uid}:${owner.gid}::${dir}/mail/${user}\n`,
+  );
   const port = await freePort();
   let ca: string | undefined;
   if (opts.tls) {
-    const r = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-      "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { encoding: "utf8" });
+    const r = spawnSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        "-keyout",
+        path.join(dir, "key.pem"),
+        "-out",
+        path.join(dir, "cert.pem"),
+      ],
+      { encoding: "utf8" },
+    );
     if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
     ca = readFileSync(path.join(dir, "cert.pem"), "utf8");
   }
@@ -98,7 +122,9 @@ export async function startDovecot(opts: { tls?: boolean | "starttls"; password?
     `first_valid_uid = ${Math.min(owner.uid, 500)}`,
     `log_path = ${dir}/dovecot.log`,
     `mail_location = maildir:${dir}/mail/%u`,
-    opts.tls ? `ssl = ${opts.tls === "starttls" ? "yes" : "required"}\nssl_cert = <${dir}/cert.pem\nssl_key = <${dir}/key.pem` : "ssl = no",
+    opts.tls
+      ? `ssl = ${opts.tls === "starttls" ? "yes" : "required"}\nssl_cert = <${dir}/cert.pem\nssl_key = <${dir}/key.pem`
+      : "ssl = no",
     "disable_plaintext_auth = no",
     "auth_mechanisms = plain login",
     opts.noIdle ? "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ UIDPLUS MOVE" : "",
@@ -116,7 +142,9 @@ export async function startDovecot(opts: { tls?: boolean | "starttls"; password?
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
-  const log = () => output + (existsSync(path.join(dir, "dovecot.log")) ? readFileSync(path.join(dir, "dovecot.log"), "utf8").slice(-2000) : "");
+  const log = () =>
+    output +
+    (existsSync(path.join(dir, "dovecot.log")) ? readFileSync(path.join(dir, "dovecot.log"), "utf8").slice(-2000) : "");
   try {
     await waitForPort(port, child, log);
   } catch (err) {
@@ -131,7 +159,15 @@ export async function startDovecot(opts: { tls?: boolean | "starttls"; password?
     ca,
     dir,
     client: async () => {
-      const c = new ImapFlow({ host: "127.0.0.1", port, secure: opts.tls === true, doSTARTTLS: opts.tls === "starttls", auth: { user, pass: password }, logger: false, tls: ca ? { ca } : undefined });
+      const c = new ImapFlow({
+        host: "127.0.0.1",
+        port,
+        secure: opts.tls === true,
+        doSTARTTLS: opts.tls === "starttls",
+        auth: { user, pass: password },
+        logger: false,
+        tls: ca ? { ca } : undefined,
+      });
       c.on("error", () => undefined);
       await c.connect();
       return c;

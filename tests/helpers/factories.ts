@@ -11,12 +11,24 @@ import { encodeSession, sessionCookieName } from "../../src/server/auth/session-
 const uniq = () => randomBytes(4).toString("hex");
 
 export type TestOrg = { id: string; slug: string; name: string };
-export type TestUser = { id: string; orgId: string; email: string; role: Role; password: string; sessionVersion: number };
+export type TestUser = {
+  id: string;
+  orgId: string;
+  email: string;
+  role: Role;
+  password: string;
+  sessionVersion: number;
+};
 
-export async function createOrg(overrides: Partial<{ name: string; slug: string; timezone: string }> = {}): Promise<TestOrg> {
+export async function createOrg(
+  overrides: Partial<{ name: string; slug: string; timezone: string }> = {},
+): Promise<TestOrg> {
   const slug = overrides.slug ?? `org-${uniq()}`;
   const [org] = await unsafeWithSystem((tx) =>
-    tx.insert(orgs).values({ name: overrides.name ?? `Org ${slug}`, slug, timezone: overrides.timezone ?? "UTC" }).returning(),
+    tx
+      .insert(orgs)
+      .values({ name: overrides.name ?? `Org ${slug}`, slug, timezone: overrides.timezone ?? "UTC" })
+      .returning(),
   );
   return { id: org!.id, slug: org!.slug, name: org!.name };
 }
@@ -27,7 +39,14 @@ export const TEST_PASSWORD = "correct horse battery staple";
 
 export async function createUser(
   org: { id: string },
-  opts: Partial<{ role: Role; email: string; name: string; password: string; blocked: boolean; mustChangePassword: boolean }> = {},
+  opts: Partial<{
+    role: Role;
+    email: string;
+    name: string;
+    password: string;
+    blocked: boolean;
+    mustChangePassword: boolean;
+  }> = {},
 ): Promise<TestUser> {
   const password = opts.password ?? TEST_PASSWORD;
   const hash = opts.password ? await hashPassword(opts.password) : await (defaultHash ??= hashPassword(TEST_PASSWORD));

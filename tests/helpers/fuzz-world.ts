@@ -66,10 +66,17 @@ async function populate(w: World): Promise<{ ids: Ids; tokens: Tokens; link: str
   await ok(api.addComment(w.agent, tCustomer.id, { body: "internal *note*", internal: true }), "internal note");
   await ok(api.addComment(w.agent, tCustomer.id, { body: "public reply" }), "reply");
   await ok(api.patchTicket(w.agent, tAgent.id, { status: "pending", assigneeId: w.agent.id }), "patch");
-  const [victimAgent, victimCustomer] = await Promise.all([createUser(w.org, { role: "agent" }), createUser(w.org, { role: "customer" })]);
-  const webhook = await ok(call(webhooksRoute.POST, "POST", "/api/v1/webhooks", {
-    cookie: w.admin.cookie, body: { url: "http://127.0.0.1:9/hook", events: ["ticket.created"] },
-  }), "webhook") as { id: string };
+  const [victimAgent, victimCustomer] = await Promise.all([
+    createUser(w.org, { role: "agent" }),
+    createUser(w.org, { role: "customer" }),
+  ]);
+  const webhook = (await ok(
+    call(webhooksRoute.POST, "POST", "/api/v1/webhooks", {
+      cookie: w.admin.cookie,
+      body: { url: "http://127.0.0.1:9/hook", events: ["ticket.created"] },
+    }),
+    "webhook",
+  )) as { id: string };
   const tokens: Tokens = {
     admin: await mintToken(w.admin, "fuzz admin"),
     customer: await mintToken(w.customer, "fuzz customer"),
@@ -79,28 +86,83 @@ async function populate(w: World): Promise<{ ids: Ids; tokens: Tokens; link: str
   };
   const attachment = await upload(w.customer, tCustomer.id);
   // A real one-time link (no mail server: the URL comes back), for the setup endpoint to redeem.
-  const reset = await ok(call(resetPasswordRoute.POST, "POST", `/api/v1/users/${victimCustomer.id}/reset-password`, {
-    cookie: w.admin.cookie, params: { id: victimCustomer.id },
-  }), "reset link") as { resetUrl: string };
+  const reset = (await ok(
+    call(resetPasswordRoute.POST, "POST", `/api/v1/users/${victimCustomer.id}/reset-password`, {
+      cookie: w.admin.cookie,
+      params: { id: victimCustomer.id },
+    }),
+    "reset link",
+  )) as { resetUrl: string };
   const link = decodeURIComponent(reset.resetUrl.split("/setup/")[1]!);
   const notes = await unsafeWithSystem((tx) =>
-    tx.insert(notifications).values([w.admin, w.agent, w.customer].map((u, i) => ({
-      orgId: w.org.id, userId: u.id, kind: "ticket.created", ticketId: tCustomer.id, idempotencyKey: `fuzz-${i}-${u.id}`, payload: { subject: "x" },
-    }))).returning({ id: notifications.id }),
+    tx
+      .insert(notifications)
+      .values(
+        [w.admin, w.agent, w.customer].map((u, i) => ({
+          orgId: w.org.id,
+          userId: u.id,
+          kind: "ticket.created",
+          ticketId: tCustomer.id,
+          idempotencyKey: `fuzz-${i}-${u.id}`,
+          payload: { subject: "x" },
+        })),
+      )
+      .returning({ id: notifications.id }),
   );
-  const policies = await unsafeWithSystem((tx) => tx.select({ id: slaPolicies.id, orgId: slaPolicies.orgId }).from(slaPolicies));
+  const policies = await unsafeWithSystem((tx) =>
+    tx.select({ id: slaPolicies.id, orgId: slaPolicies.orgId }).from(slaPolicies),
+  );
   // Automation (decision 042): a group with an agent, a trigger and a time rule naming it, a shared
   // and a personal macro, so the automation endpoints are fuzzed against real rows of both orgs.
-  const group = await ok(call(automationRoute.POST, "POST", "/api/v1/groups", { cookie: w.admin.cookie, body: { name: "Fuzz team", memberIds: [w.agent.id] } }), "group") as { id: string };
+  const group = (await ok(
+    call(automationRoute.POST, "POST", "/api/v1/groups", {
+      cookie: w.admin.cookie,
+      body: { name: "Fuzz team", memberIds: [w.agent.id] },
+    }),
+    "group",
+  )) as { id: string };
   const conditions = { all: [{ field: "subject", op: "contains", value: "never matches this" }], any: [] };
-  const trigger = await ok(call(automationRoute.POST, "POST", "/api/v1/triggers", {
-    cookie: w.admin.cookie, body: { name: "Fuzz trigger", conditions, actions: [{ type: "assign_group", groupId: group.id, strategy: "round_robin" }] },
-  }), "trigger") as { id: string };
-  const timeRule = await ok(call(automationRoute.POST, "POST", "/api/v1/automations", {
-    cookie: w.admin.cookie, body: { name: "Fuzz time rule", active: false, conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 1000 }] }, actions: [{ type: "add_tags", value: ["old"] }] },
-  }), "automation") as { id: string };
-  const shared = await ok(call(automationRoute.POST, "POST", "/api/v1/macros", { cookie: w.admin.cookie, body: { name: "Fuzz shared", reply: "Hi {{requester.first_name}}", actions: [{ type: "add_tags", value: ["macro"] }] } }), "macro") as { id: string };
-  const personal = await ok(call(automationRoute.POST, "POST", "/api/v1/macros", { cookie: w.agent.cookie, body: { name: "Fuzz mine", shared: false, reply: "Thanks" } }), "personal macro") as { id: string };
+  const trigger = (await ok(
+    call(automationRoute.POST, "POST", "/api/v1/triggers", {
+      cookie: w.admin.cookie,
+      body: {
+        name: "Fuzz trigger",
+        conditions,
+        actions: [{ type: "assign_group", groupId: group.id, strategy: "round_robin" }],
+      },
+    }),
+    "trigger",
+  )) as { id: string };
+  const timeRule = (await ok(
+    call(automationRoute.POST, "POST", "/api/v1/automations", {
+      cookie: w.admin.cookie,
+      body: {
+        name: "Fuzz time rule",
+        active: false,
+        conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 1000 }] },
+        actions: [{ type: "add_tags", value: ["old"] }],
+      },
+    }),
+    "automation",
+  )) as { id: string };
+  const shared = (await ok(
+    call(automationRoute.POST, "POST", "/api/v1/macros", {
+      cookie: w.admin.cookie,
+      body: {
+        name: "Fuzz shared",
+        reply: "Hi {{requester.first_name}}",
+        actions: [{ type: "add_tags", value: ["macro"] }],
+      },
+    }),
+    "macro",
+  )) as { id: string };
+  const personal = (await ok(
+    call(automationRoute.POST, "POST", "/api/v1/macros", {
+      cookie: w.agent.cookie,
+      body: { name: "Fuzz mine", shared: false, reply: "Thanks" },
+    }),
+    "personal macro",
+  )) as { id: string };
   return {
     tokens,
     link,
@@ -124,16 +186,27 @@ async function populate(w: World): Promise<{ ids: Ids; tokens: Tokens; link: str
 /** Real cursors from every list, with several sort orders: replayed on the wrong list, they must still be a 400. */
 async function collectCursors(w: World, own: Ids): Promise<string[]> {
   const lists = [
-    ...["-updatedAt", "createdAt", "-priority", "resolveDue"].map((sort) => api.listTickets(w.admin, { limit: "1", sort })),
+    ...["-updatedAt", "createdAt", "-priority", "resolveDue"].map((sort) =>
+      api.listTickets(w.admin, { limit: "1", sort }),
+    ),
     api.listComments(w.agent, own.tickets![0]!, { limit: "1" }),
     call(usersRoute.GET, "GET", "/api/v1/users", { cookie: w.admin.cookie, query: { limit: "1" } }),
     call(auditRoute.GET, "GET", "/api/v1/audit", { cookie: w.admin.cookie, query: { limit: "1" } }),
     call(notificationsRoute.GET, "GET", "/api/v1/notifications", { cookie: w.admin.cookie, query: { limit: "1" } }),
-    call(incrementalRoute.GET, "GET", "/api/v1/export/tickets/incremental", { cookie: w.admin.cookie, query: { startTime: "2000-01-01T00:00:00Z", limit: "1" } }),
+    call(incrementalRoute.GET, "GET", "/api/v1/export/tickets/incremental", {
+      cookie: w.admin.cookie,
+      query: { startTime: "2000-01-01T00:00:00Z", limit: "1" },
+    }),
   ];
-  const cursors = (await Promise.all(lists)).map((r) => (r.body as { nextCursor?: string | null }).nextCursor).filter((c): c is string => !!c);
+  const cursors = (await Promise.all(lists))
+    .map((r) => (r.body as { nextCursor?: string | null }).nextCursor)
+    .filter((c): c is string => !!c);
   // Tampered copies: one character changed, the signature dropped, the payload of one with the signature of another.
-  const tampered = cursors.flatMap((c) => [c.slice(0, 5) + (c[5] === "A" ? "B" : "A") + c.slice(6), c.split(".")[0]!, `${c}.x`]);
+  const tampered = cursors.flatMap((c) => [
+    c.slice(0, 5) + (c[5] === "A" ? "B" : "A") + c.slice(6),
+    c.split(".")[0]!,
+    `${c}.x`,
+  ]);
   if (cursors.length > 1) tampered.push(`${cursors[0]!.split(".")[0]}.${cursors[1]!.split(".")[1]}`);
   return [...cursors, ...tampered];
 }
@@ -164,7 +237,8 @@ export async function createFuzzWorld(): Promise<FuzzWorld> {
 
   const actors = [own.admin, own.agent, own.customer];
   const snapshot = await db.query<{ id: string; role: string; session_version: number }>(
-    `select id, role::text, session_version from users where id = any($1)`, [actors.map((a) => a.id)],
+    `select id, role::text, session_version from users where id = any($1)`,
+    [actors.map((a) => a.id)],
   );
   const actorTokenIds = [mine.tokens.admin.id, mine.tokens.customer.id];
   const settings = await db.query<{ settings: unknown }>(`select settings from orgs where id = $1`, [own.org.id]);
@@ -174,7 +248,10 @@ export async function createFuzzWorld(): Promise<FuzzWorld> {
   // next request is still made as the role it claims.
   const repair = async () => {
     await db.query(`delete from feature_flags where org_id = $1`, [own.org.id]);
-    await db.query(`update orgs set settings = $2 where id = $1`, [own.org.id, JSON.stringify(settings.rows[0]!.settings)]);
+    await db.query(`update orgs set settings = $2 where id = $1`, [
+      own.org.id,
+      JSON.stringify(settings.rows[0]!.settings),
+    ]);
     for (const r of snapshot.rows) {
       await db.query(
         `update users set role = $3::user_role, session_version = $4, blocked_at = null, must_change_password = false,
@@ -183,24 +260,40 @@ export async function createFuzzWorld(): Promise<FuzzWorld> {
         [own.org.id, r.id, r.role, r.session_version],
       );
     }
-    await db.query(`update api_tokens set revoked_at = null, session_version = u.session_version from users u
-                     where api_tokens.id = any($1) and u.org_id = api_tokens.org_id and u.id = api_tokens.user_id`, [actorTokenIds]);
+    await db.query(
+      `update api_tokens set revoked_at = null, session_version = u.session_version from users u
+                     where api_tokens.id = any($1) and u.org_id = api_tokens.org_id and u.id = api_tokens.user_id`,
+      [actorTokenIds],
+    );
   };
 
   const otherOrgHex = other.org.id.replace(/-/g, "");
   const creds = (c: Caller): Credentials => {
     switch (c) {
-      case "admin": return { cookie: own.admin.cookie };
-      case "agent": return { cookie: own.agent.cookie };
-      case "customer": return { cookie: own.customer.cookie };
-      case "token:admin": return { token: mine.tokens.admin.token };
-      case "token:customer": return { token: mine.tokens.customer.token };
-      case "anonymous": return {};
-      case "bearer:garbage": return { headers: { authorization: "Bearer not-a-token" } };
+      case "admin":
+        return { cookie: own.admin.cookie };
+      case "agent":
+        return { cookie: own.agent.cookie };
+      case "customer":
+        return { cookie: own.customer.cookie };
+      case "token:admin":
+        return { token: mine.tokens.admin.token };
+      case "token:customer":
+        return { token: mine.tokens.customer.token };
+      case "anonymous":
+        return {};
+      case "bearer:garbage":
+        return { headers: { authorization: "Bearer not-a-token" } };
       // Well-formed, naming the other org, with a secret that is not one.
-      case "bearer:other-org": return { token: `bcn_${otherOrgHex}_${"A".repeat(43)}` };
-      case "cookie:garbage": return { cookie: "next-auth.session-token=eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..garbage.garbage.garbage" };
-      case "cookie:cross-site": return { cookie: own.admin.cookie, headers: { origin: "https://evil.example", "sec-fetch-site": "cross-site" } };
+      case "bearer:other-org":
+        return { token: `bcn_${otherOrgHex}_${"A".repeat(43)}` };
+      case "cookie:garbage":
+        return { cookie: "next-auth.session-token=eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..garbage.garbage.garbage" };
+      case "cookie:cross-site":
+        return {
+          cookie: own.admin.cookie,
+          headers: { origin: "https://evil.example", "sec-fetch-site": "cross-site" },
+        };
     }
   };
 
@@ -209,13 +302,25 @@ export async function createFuzzWorld(): Promise<FuzzWorld> {
     other,
     pools: { own: mine.ids, other: theirs.ids },
     hints: {
-      uuids: [...Object.values(mine.ids).flat(), ...Object.values(theirs.ids).flat(), own.agent.id, own.admin.id, own.customer.id, other.agent.id],
+      uuids: [
+        ...Object.values(mine.ids).flat(),
+        ...Object.values(theirs.ids).flat(),
+        own.agent.id,
+        own.admin.id,
+        own.customer.id,
+        other.agent.id,
+      ],
       emails: [own.admin.email, own.agent.email, own.customer.email, "nobody@example.test"],
       passwords: [TEST_PASSWORD],
       cursors,
       // Setup links: a real one of the own org (redeeming the other org's would rightly change it),
       // and well-formed ones that are not real, one of them naming the other org.
-      linkTokens: [mine.link, `${other.org.id.replace(/-/g, "")}.${mine.link.split(".")[1]!}`, `${"0".repeat(32)}.${"B".repeat(43)}`, `${mine.link}x`],
+      linkTokens: [
+        mine.link,
+        `${other.org.id.replace(/-/g, "")}.${mine.link.split(".")[1]!}`,
+        `${"0".repeat(32)}.${"B".repeat(43)}`,
+        `${mine.link}x`,
+      ],
     },
     creds,
     fingerprinter,

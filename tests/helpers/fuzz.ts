@@ -36,8 +36,11 @@ export async function fuzzAssert<Ts>(
   const details = await fc.check(prop, { ...o.params, seed: FUZZ_SEED, numRuns: o.numRuns });
   if (details.failed) {
     const report = fc.defaultReportMessage(details) ?? "property failed";
-    const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-    throw new Error(`${report}\n\n${cause}\n\nReproduce: FUZZ_SEED=${details.seed} npx vitest run ${o.file} -t ${JSON.stringify(o.name)}`);
+    const cause =
+      details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+    throw new Error(
+      `${report}\n\n${cause}\n\nReproduce: FUZZ_SEED=${details.seed} npx vitest run ${o.file} -t ${JSON.stringify(o.name)}`,
+    );
   }
 }
 
@@ -69,36 +72,133 @@ export function withKey(obj: Record<string, unknown>, key: string, value: unknow
 }
 
 export const HOSTILE_STRINGS: readonly string[] = [
-  "", " ", "\t\n", "\u0000", "a\u0000b", "\ud800", "x\udfffy", "\u202eevil", "\ufeffbom", "\u200b",
-  "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "👩‍👩‍👧‍👦", "Z̤͔ͧ̑̓ä͢͞l͖̙͘g̼̜o", "İstanbul", "ß", "日本語", "مرحبا", "١٢٣",
-  "null", "undefined", "NaN", "Infinity", "-Infinity", "-0", "0", "-1", "1e308", "1e309", "-1e308",
-  "9007199254740993", "0x1F", "1_000", " 5", "5 ", "1.5", "101", "100", "1000", "99999",
-  "true", "false", "[]", "{}", "[object Object]", "__proto__", "constructor", "prototype", "toString",
-  "' OR 1=1 --", "\"; DROP TABLE tickets; --", "%", "%00", "%2e%2e%2f", "../../etc/passwd", "..\\..\\boot.ini", "/", "\\",
-  "<script>alert(1)</script>", "{{7*7}}", "${7*7}", "$(id)", "%s%s%s%n", "\r\nX-Injected: 1",
-  "me", "none", "admin", "agent", "customer", "open", "pending", "urgent", "-updatedAt", "priority,-priority",
-  "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff", "3F2504E0-4F89-11D3-9A0C-0305E82C3301",
-  "{3f2504e0-4f89-11d3-9a0c-0305e82c3301}", " 3f2504e0-4f89-11d3-9a0c-0305e82c3301", "3f2504e04f8911d39a0c0305e82c3301",
-  "2026-02-30T00:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "+275760-09-13T00:00:00.000Z",
-  "2026-01-01T00:00:00+25:00", "2026-13-01", "1970-01-01", "-000001-01-01T00:00:00Z",
-  "Europe/Nowhere", "+05:00", "Etc/GMT+14", "UTC", "24:00", "25:00", "23:60",
-  "bcn_", "bcn_00000000000000000000000000000000_x", "javascript:alert(1)", "http://127.0.0.1:1/", "file:///etc/passwd",
+  "",
+  " ",
+  "\t\n",
+  "\u0000",
+  "a\u0000b",
+  "\ud800",
+  "x\udfffy",
+  "\u202eevil",
+  "\ufeffbom",
+  "\u200b",
+  "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+  "👩‍👩‍👧‍👦",
+  "Z̤͔ͧ̑̓ä͢͞l͖̙͘g̼̜o",
+  "İstanbul",
+  "ß",
+  "日本語",
+  "مرحبا",
+  "١٢٣",
+  "null",
+  "undefined",
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  "-0",
+  "0",
+  "-1",
+  "1e308",
+  "1e309",
+  "-1e308",
+  "9007199254740993",
+  "0x1F",
+  "1_000",
+  " 5",
+  "5 ",
+  "1.5",
+  "101",
+  "100",
+  "1000",
+  "99999",
+  "true",
+  "false",
+  "[]",
+  "{}",
+  "[object Object]",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "' OR 1=1 --",
+  '"; DROP TABLE tickets; --',
+  "%",
+  "%00",
+  "%2e%2e%2f",
+  "../../etc/passwd",
+  "..\\..\\boot.ini",
+  "/",
+  "\\",
+  "<script>alert(1)</script>",
+  "{{7*7}}",
+  "${7*7}",
+  "$(id)",
+  "%s%s%s%n",
+  "\r\nX-Injected: 1",
+  "me",
+  "none",
+  "admin",
+  "agent",
+  "customer",
+  "open",
+  "pending",
+  "urgent",
+  "-updatedAt",
+  "priority,-priority",
+  "00000000-0000-0000-0000-000000000000",
+  "ffffffff-ffff-ffff-ffff-ffffffffffff",
+  "3F2504E0-4F89-11D3-9A0C-0305E82C3301",
+  "{3f2504e0-4f89-11d3-9a0c-0305e82c3301}",
+  " 3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+  "3f2504e04f8911d39a0c0305e82c3301",
+  "2026-02-30T00:00:00Z",
+  "0000-01-01T00:00:00Z",
+  "9999-12-31T23:59:59Z",
+  "+275760-09-13T00:00:00.000Z",
+  "2026-01-01T00:00:00+25:00",
+  "2026-13-01",
+  "1970-01-01",
+  "-000001-01-01T00:00:00Z",
+  "Europe/Nowhere",
+  "+05:00",
+  "Etc/GMT+14",
+  "UTC",
+  "24:00",
+  "25:00",
+  "23:60",
+  "bcn_",
+  "bcn_00000000000000000000000000000000_x",
+  "javascript:alert(1)",
+  "http://127.0.0.1:1/",
+  "file:///etc/passwd",
 ];
 
 /** Strings large enough to cross the limits: subject 200, tag 50, comment 64 KiB, JSON body 1 MiB. */
-const HUGE_STRINGS = fc.constantFrom(201, 2_001, 10_001, 65_537, 70_000).chain((n) =>
-  fc.constantFrom("x", "é", "😀", "\u0000", "<").map((c) => c.repeat(Math.ceil(n / c.length))),
-);
+const HUGE_STRINGS = fc
+  .constantFrom(201, 2_001, 10_001, 65_537, 70_000)
+  .chain((n) => fc.constantFrom("x", "é", "😀", "\u0000", "<").map((c) => c.repeat(Math.ceil(n / c.length))));
 
-const RAW_NUMBERS = ["1e309", "-1e309", "-0", "1e-400", "123456789012345678901234567890123", "1E2", "0.1e1", "-0.0", "5e-324"].map((t) => new RawJson(t));
+const RAW_NUMBERS = [
+  "1e309",
+  "-1e309",
+  "-0",
+  "1e-400",
+  "123456789012345678901234567890123",
+  "1E2",
+  "0.1e1",
+  "-0.0",
+  "5e-324",
+].map((t) => new RawJson(t));
 
 /** Deeply nested arrays or objects, as text (building them as values would be slow). */
-export const deepNesting = fc.constantFrom(64, 1_000, 10_000, 200_000).chain((depth) =>
-  fc.constantFrom(
-    new RawJson("[".repeat(depth) + "]".repeat(depth)),
-    new RawJson('{"a":'.repeat(depth) + "1" + "}".repeat(depth)),
-  ),
-);
+export const deepNesting = fc
+  .constantFrom(64, 1_000, 10_000, 200_000)
+  .chain((depth) =>
+    fc.constantFrom(
+      new RawJson("[".repeat(depth) + "]".repeat(depth)),
+      new RawJson('{"a":'.repeat(depth) + "1" + "}".repeat(depth)),
+    ),
+  );
 
 const PROTO_VALUES = [
   JSON.parse('{"__proto__":{"polluted":"yes","role":"admin","isAdmin":true}}') as unknown,
@@ -111,7 +211,28 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...HOSTILE_STRINGS) },
   { weight: 2, arbitrary: HUGE_STRINGS },
   { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
-  { weight: 2, arbitrary: fc.constantFrom<unknown>(0, -1, 1, 1.5, 1e308, -1e308, 2 ** 31, 2 ** 53 + 2, 2 ** 64, Number.MIN_VALUE, true, false, null, [], {}, [null], [[[]]]) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom<unknown>(
+      0,
+      -1,
+      1,
+      1.5,
+      1e308,
+      -1e308,
+      2 ** 31,
+      2 ** 53 + 2,
+      2 ** 64,
+      Number.MIN_VALUE,
+      true,
+      false,
+      null,
+      [],
+      {},
+      [null],
+      [[[]]],
+    ),
+  },
   { weight: 2, arbitrary: fc.constantFrom(...RAW_NUMBERS) },
   { weight: 1, arbitrary: fc.constantFrom(...PROTO_VALUES) },
   { weight: 1, arbitrary: deepNesting },
@@ -120,7 +241,23 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /** Keys an attacker adds to an object: prototype pollution, mass assignment, junk. */
 export const hostileKey: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom("__proto__", "constructor", "prototype", "role", "orgId", "org_id", "id", "userId", "isAdmin", "createdAt", "blocked", "internal", "", " ", "\u0000"),
+  fc.constantFrom(
+    "__proto__",
+    "constructor",
+    "prototype",
+    "role",
+    "orgId",
+    "org_id",
+    "id",
+    "userId",
+    "isAdmin",
+    "createdAt",
+    "blocked",
+    "internal",
+    "",
+    " ",
+    "\u0000",
+  ),
   fc.string({ maxLength: 12 }),
 );
 
@@ -134,6 +271,14 @@ export const hostileQueryValue: fc.Arbitrary<string> = fc.oneof(
 );
 
 export const ZONES: readonly string[] = [
-  "UTC", "America/New_York", "Europe/Berlin", "Europe/London", "Australia/Lord_Howe", "Pacific/Chatham",
-  "America/St_Johns", "Asia/Kathmandu", "America/Sao_Paulo", "Pacific/Kiritimati",
+  "UTC",
+  "America/New_York",
+  "Europe/Berlin",
+  "Europe/London",
+  "Australia/Lord_Howe",
+  "Pacific/Chatham",
+  "America/St_Johns",
+  "Asia/Kathmandu",
+  "America/Sao_Paulo",
+  "Pacific/Kiritimati",
 ];

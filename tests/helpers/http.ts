@@ -17,7 +17,13 @@ export type CallOptions = {
 
 export type CallResult<T = any> = { status: number; headers: Headers; body: T; text: string }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export async function call<T = any>(handler: RouteHandler, method: string, path: string, o: CallOptions = {}): Promise<CallResult<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function call<T = any>(
+  handler: RouteHandler,
+  method: string,
+  path: string,
+  o: CallOptions = {},
+): Promise<CallResult<T>> {
   const url = new URL(`http://localhost${path}`);
   for (const [k, v] of Object.entries(o.query ?? {})) url.searchParams.set(k, v);
   const headers = new Headers(o.headers);

@@ -5,7 +5,15 @@ import { SMTPServer } from "smtp-server";
 export type Mail = { to: string[]; raw: string };
 
 /** A real SMTP server on 127.0.0.1 (smtp-server), collecting what it accepts. */
-export async function startSmtp(opts: { rejectFirst?: number; holdMs?: number; rejectIf?: (raw: string) => boolean; holdIf?: (raw: string) => number; onData?: (raw: string) => void } = {}) {
+export async function startSmtp(
+  opts: {
+    rejectFirst?: number;
+    holdMs?: number;
+    rejectIf?: (raw: string) => boolean;
+    holdIf?: (raw: string) => number;
+    onData?: (raw: string) => void;
+  } = {},
+) {
   const mails: Mail[] = [];
   const closed = new Set<string>();
   let rejections = opts.rejectFirst ?? 0;
@@ -29,12 +37,15 @@ export async function startSmtp(opts: { rejectFirst?: number; holdMs?: number; r
           return callback(err);
         }
         opts.onData?.(raw);
-        setTimeout(() => {
-          // A client that went away before our 250 never had its message accepted.
-          if (closed.has(session.id)) return callback(new Error("client gone"));
-          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-          callback();
-        }, opts.holdIf?.(raw) ?? opts.holdMs ?? 0).unref();
+        setTimeout(
+          () => {
+            // A client that went away before our 250 never had its message accepted.
+            if (closed.has(session.id)) return callback(new Error("client gone"));
+            mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
+            callback();
+          },
+          opts.holdIf?.(raw) ?? opts.holdMs ?? 0,
+        ).unref();
       });
     },
   });
@@ -67,6 +78,10 @@ export async function startReceiver(statuses: number[] = [200]) {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     hits,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

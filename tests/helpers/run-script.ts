@@ -19,11 +19,11 @@ export function runScript(
   for (const k of opts.drop ?? []) delete childEnv[k];
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) childEnv[k] = v;
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(ROOT, "scripts/run.mjs"), file, ...args],
-      { cwd: ROOT, env: childEnv, stdio: [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] },
-    );
+    const child = spawn(process.execPath, [path.join(ROOT, "scripts/run.mjs"), file, ...args], {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));

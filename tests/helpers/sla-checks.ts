@@ -15,6 +15,8 @@ export async function setSlaCheck(ticketId: string, at: SQL | null): Promise<voi
 
 /** A ticket's next SLA check, or null when it has none. */
 export async function slaCheckOf(ticketId: string): Promise<Date | null> {
-  const r = await unsafeWithSystem((tx) => tx.execute<{ at: string }>(sql`select next_check_at::text as at from sla_checks where ticket_id = ${ticketId}`));
+  const r = await unsafeWithSystem((tx) =>
+    tx.execute<{ at: string }>(sql`select next_check_at::text as at from sla_checks where ticket_id = ${ticketId}`),
+  );
   return r.rows[0] ? new Date(r.rows[0].at) : null;
 }

@@ -1,4 +1,10 @@
-import { CalendarError, compileCalendar, workingSpansMs, type Calendar, type CompiledCalendar } from "../../src/server/sla/calendar";
+import {
+  CalendarError,
+  compileCalendar,
+  workingSpansMs,
+  type Calendar,
+  type CompiledCalendar,
+} from "../../src/server/sla/calendar";
 
 // The business-time arithmetic as it was before decision 025: walk the calendar in 7-day chunks of
 // working spans. Kept as the reference the closed form (src/server/sla/business-time.ts) must

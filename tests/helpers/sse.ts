@@ -41,7 +41,8 @@ export function readSse(res: Response, abort?: AbortController): SseReader {
       for (;;) {
         const hit = events.find(pred);
         if (hit) return hit;
-        if (Date.now() > until || done) throw new Error(`no matching event within ${ms} ms; got ${JSON.stringify(events)}`);
+        if (Date.now() > until || done)
+          throw new Error(`no matching event within ${ms} ms; got ${JSON.stringify(events)}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     },

@@ -21,7 +21,11 @@ async function actor(org: TestOrg, role: TestUser["role"]): Promise<Actor> {
 export async function createWorld(): Promise<World> {
   const org = await createOrg();
   const [admin, agent, agent2, customer, customer2] = await Promise.all([
-    actor(org, "admin"), actor(org, "agent"), actor(org, "agent"), actor(org, "customer"), actor(org, "customer"),
+    actor(org, "admin"),
+    actor(org, "agent"),
+    actor(org, "agent"),
+    actor(org, "customer"),
+    actor(org, "customer"),
   ]);
   await unsafeWithSystem((tx) =>
     tx.insert(slaPolicies).values([

@@ -17,9 +17,18 @@ const dispatch = (req: Request) => apiRoute[req.method as "GET"](req);
 
 describe("a client generated from the document", () => {
   it("creates, comments, lists with filters, and updates with If-Match; the stale version is refused with 412", async () => {
-    const client = beaconClient("http://localhost", { cookie: w.agent.cookie, "x-forwarded-for": "127.0.0.1" }, dispatch);
+    const client = beaconClient(
+      "http://localhost",
+      { cookie: w.agent.cookie, "x-forwarded-for": "127.0.0.1" },
+      dispatch,
+    );
     const r = await ticketFlow(client, "Printer on fire (client flow)");
-    expect(r.created).toMatchObject({ subject: "Printer on fire (client flow)", status: "new", priority: "urgent", tags: ["hardware"] });
+    expect(r.created).toMatchObject({
+      subject: "Printer on fire (client flow)",
+      status: "new",
+      priority: "urgent",
+      tags: ["hardware"],
+    });
     expect(r.listed).toContain(r.created.id);
     expect(r.nextCursor).toBeNull();
     expect(r.etag).toMatch(/^"\d+"$/);
@@ -28,15 +37,26 @@ describe("a client generated from the document", () => {
   });
 
   it("pages a filtered list with the cursor it was given, and is refused one reused with another filter", async () => {
-    const client = beaconClient("http://localhost", { cookie: w.agent.cookie, "x-forwarded-for": "127.0.0.1" }, dispatch);
-    for (const s of ["one", "two", "three"]) await client.POST("/api/v1/tickets", { body: { subject: `Paging ${s}`, body: "b", tags: ["paging"] } });
-    const first = await client.GET("/api/v1/tickets", { params: { query: { tag: "paging", status: ["new"], limit: 2 } } });
+    const client = beaconClient(
+      "http://localhost",
+      { cookie: w.agent.cookie, "x-forwarded-for": "127.0.0.1" },
+      dispatch,
+    );
+    for (const s of ["one", "two", "three"])
+      await client.POST("/api/v1/tickets", { body: { subject: `Paging ${s}`, body: "b", tags: ["paging"] } });
+    const first = await client.GET("/api/v1/tickets", {
+      params: { query: { tag: "paging", status: ["new"], limit: 2 } },
+    });
     expect(first.data?.data).toHaveLength(2);
     const cursor = first.data!.nextCursor!;
-    const second = await client.GET("/api/v1/tickets", { params: { query: { tag: "paging", status: ["new"], limit: 2, cursor } } });
+    const second = await client.GET("/api/v1/tickets", {
+      params: { query: { tag: "paging", status: ["new"], limit: 2, cursor } },
+    });
     expect(second.data?.data).toHaveLength(1);
     expect(second.data?.nextCursor).toBeNull();
-    const reused = await client.GET("/api/v1/tickets", { params: { query: { tag: "paging", status: ["new", "open"], limit: 2, cursor } } });
+    const reused = await client.GET("/api/v1/tickets", {
+      params: { query: { tag: "paging", status: ["new", "open"], limit: 2, cursor } },
+    });
     expect(reused.response.status).toBe(400);
     expect(reused.error && "error" in reused.error ? reused.error.error.code : null).toBe("invalid_cursor");
   });

@@ -24,7 +24,12 @@ const expectEnvelope = (r: CallResult, status: number, code: string) => {
 
 describe("the /api/v1 router", () => {
   it("answers an unknown path with the JSON 404 not_found, signed in or not", async () => {
-    for (const [method, path] of [["GET", "/api/v1/nope"], ["POST", "/api/v1/feature-flags/extra"], ["DELETE", "/api/v1/webhooks/1/2/3"], ["GET", "/api/v1/feature-flags/"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/api/v1/nope"],
+      ["POST", "/api/v1/feature-flags/extra"],
+      ["DELETE", "/api/v1/webhooks/1/2/3"],
+      ["GET", "/api/v1/feature-flags/"],
+    ] as const) {
       expectEnvelope(await call(apiRoute[method], method, path, { cookie: w.admin.cookie }), 404, "not_found");
       expectEnvelope(await call(apiRoute[method], method, path), 404, "not_found");
     }
@@ -32,14 +37,20 @@ describe("the /api/v1 router", () => {
 
   it("answers a known path with a method it lacks with the JSON 405 method_not_allowed and Allow", async () => {
     for (const method of ["POST", "PATCH", "DELETE"] as const) {
-      const r = await call(apiRoute[method], method, "/api/v1/feature-flags", { cookie: w.admin.cookie, body: { key: "search", enabled: false } });
+      const r = await call(apiRoute[method], method, "/api/v1/feature-flags", {
+        cookie: w.admin.cookie,
+        body: { key: "search", enabled: false },
+      });
       expectEnvelope(r, 405, "method_not_allowed");
       expect(r.headers.get("allow")).toBe("GET, PUT");
       expect(r.body.error.details).toEqual({ allow: ["GET", "PUT"] });
     }
     // Nothing was changed by the refused requests.
     const flags = await call(apiRoute.GET, "GET", "/api/v1/feature-flags", { cookie: w.admin.cookie });
-    expect(flags.body.data.find((f: { key: string }) => f.key === "search")).toMatchObject({ enabled: true, source: "default" });
+    expect(flags.body.data.find((f: { key: string }) => f.key === "search")).toMatchObject({
+      enabled: true,
+      source: "default",
+    });
   });
 
   it("keeps the caller's request id on a 404, as on every API response", async () => {

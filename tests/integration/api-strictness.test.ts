@@ -16,7 +16,8 @@ beforeAll(async () => {
 });
 
 const pathOf = (op: ApiOperation) => examplePath(op);
-const send = (op: ApiOperation, o: CallOptions & { path?: string } = {}) => call(apiRoute[op.method], op.method, o.path ?? pathOf(op), o);
+const send = (op: ApiOperation, o: CallOptions & { path?: string } = {}) =>
+  call(apiRoute[op.method], op.method, o.path ?? pathOf(op), o);
 const label = (op: ApiOperation) => `${op.method} ${op.path}`;
 /** Operations whose handler reads the body itself (uploads, raw provider webhooks): no JSON body schema, yet a body. */
 const readsOwnBody = (op: ApiOperation) => op.multipart !== undefined || op.rawBody !== undefined;
@@ -24,9 +25,18 @@ const readsOwnBody = (op: ApiOperation) => op.multipart !== undefined || op.rawB
 const expectProblem = (r: CallResult, status: number, code: string) => {
   expect(r.status, r.text).toBe(status);
   expect(r.headers.get("content-type")).toBe("application/problem+json");
-  expect(r.body).toMatchObject({ type: `tag:beacon,2026:problem:${code}`, title: expect.any(String), status, detail: expect.any(String), code });
+  expect(r.body).toMatchObject({
+    type: `tag:beacon,2026:problem:${code}`,
+    title: expect.any(String),
+    status,
+    detail: expect.any(String),
+    code,
+  });
   expect(r.body.requestId).toBe(r.headers.get("x-request-id"));
-  expect(Object.keys(r.body).every((k) => ["type", "title", "status", "detail", "code", "requestId", "details"].includes(k)), r.text).toBe(true);
+  expect(
+    Object.keys(r.body).every((k) => ["type", "title", "status", "detail", "code", "requestId", "details"].includes(k)),
+    r.text,
+  ).toBe(true);
 };
 
 describe("strictness on every operation", () => {
@@ -48,7 +58,9 @@ describe("strictness on every operation", () => {
     const r = await call(apiRoute.GET, "GET", "/api/v1/tickets?limit=1&limit=2", { cookie: w.agent.cookie });
     expect(r.status, r.text).toBe(400);
     const comma = await call(apiRoute.GET, "GET", "/api/v1/tickets?status=new,open", { cookie: w.agent.cookie });
-    const repeated = await call(apiRoute.GET, "GET", "/api/v1/tickets?status=new&status=open", { cookie: w.agent.cookie });
+    const repeated = await call(apiRoute.GET, "GET", "/api/v1/tickets?status=new&status=open", {
+      cookie: w.agent.cookie,
+    });
     expect(comma.status, comma.text).toBe(200);
     expect(repeated.status, repeated.text).toBe(200);
     expect(repeated.body).toEqual(comma.body);
@@ -60,17 +72,33 @@ describe("strictness on every operation", () => {
     for (const op of bodiless) {
       const r = await send(op, { cookie: w.admin.cookie, body: { surprise: true } });
       expect(r.status, `${label(op)}: ${r.text}`).toBe(400);
-      expect(r.body.error).toMatchObject({ code: "validation_failed", message: "this operation takes no request body" });
+      expect(r.body.error).toMatchObject({
+        code: "validation_failed",
+        message: "this operation takes no request body",
+      });
     }
     // The same refusal changes nothing: a webhook DELETE with a body leaves the webhook in place.
-    const hook = await call(apiRoute.POST, "POST", "/api/v1/webhooks", { cookie: w.admin.cookie, body: { url: "http://127.0.0.1:9/x", events: ["ticket.created"] } });
+    const hook = await call(apiRoute.POST, "POST", "/api/v1/webhooks", {
+      cookie: w.admin.cookie,
+      body: { url: "http://127.0.0.1:9/x", events: ["ticket.created"] },
+    });
     expect(hook.status, hook.text).toBe(201);
-    const del = await call(apiRoute.DELETE, "DELETE", `/api/v1/webhooks/${hook.body.id}`, { cookie: w.admin.cookie, body: "{}" });
+    const del = await call(apiRoute.DELETE, "DELETE", `/api/v1/webhooks/${hook.body.id}`, {
+      cookie: w.admin.cookie,
+      body: "{}",
+    });
     expect(del.status, del.text).toBe(400);
     const list = await call(apiRoute.GET, "GET", "/api/v1/webhooks", { cookie: w.admin.cookie });
     expect(list.body.data.map((h: { id: string }) => h.id)).toContain(hook.body.id);
     // Without a body (or an empty one) it is served.
-    expect((await call(apiRoute.DELETE, "DELETE", `/api/v1/webhooks/${hook.body.id}`, { cookie: w.admin.cookie, headers: { "content-length": "0" } })).status).toBe(204);
+    expect(
+      (
+        await call(apiRoute.DELETE, "DELETE", `/api/v1/webhooks/${hook.body.id}`, {
+          cookie: w.admin.cookie,
+          headers: { "content-length": "0" },
+        })
+      ).status,
+    ).toBe(204);
   });
 
   it("answers 401 before validating the body, for every signed-in operation that takes one", async () => {
@@ -78,7 +106,12 @@ describe("strictness on every operation", () => {
     expect(withBody.length).toBeGreaterThan(10);
     const otherOrg = randomUUID().replace(/-/g, "");
     for (const op of withBody) {
-      for (const creds of [{}, { headers: { authorization: "Bearer not-a-token" } }, { token: `bcn_${otherOrg}_${"A".repeat(43)}` }, { token: `bcn_${w.org.id.replace(/-/g, "")}_${"B".repeat(43)}` }]) {
+      for (const creds of [
+        {},
+        { headers: { authorization: "Bearer not-a-token" } },
+        { token: `bcn_${otherOrg}_${"A".repeat(43)}` },
+        { token: `bcn_${w.org.id.replace(/-/g, "")}_${"B".repeat(43)}` },
+      ]) {
         const r = await send(op, { ...creds, body: { zzNotAField: [1, 2, 3] } });
         expect(r.status, `${label(op)} ${JSON.stringify(creds)}: ${r.text}`).toBe(401);
         expect(r.body.error.code).toBe("unauthenticated");
@@ -102,12 +135,26 @@ describe("problem details (RFC 9457) for a client that asks", () => {
     expectProblem(await call(apiRoute.GET, "GET", "/api/v1/tickets", { headers: problem }), 401, "unauthenticated");
     expectProblem(await call(apiRoute.GET, "GET", "/api/v1/nope", { headers: problem }), 404, "not_found");
     expectProblem(await call(apiRoute.GET, "GET", "/api/v1", { headers: problem }), 404, "not_found");
-    const r405 = await call(apiRoute.DELETE, "DELETE", "/api/v1/feature-flags", { cookie: w.admin.cookie, headers: problem });
+    const r405 = await call(apiRoute.DELETE, "DELETE", "/api/v1/feature-flags", {
+      cookie: w.admin.cookie,
+      headers: problem,
+    });
     expectProblem(r405, 405, "method_not_allowed");
     expect(r405.headers.get("allow")).toBe("GET, PUT");
     expect(r405.body.details).toEqual({ allow: ["GET", "PUT"] });
-    expectProblem(await call(apiRoute.GET, "GET", "/api/v1/feature-flags", { cookie: w.agent.cookie, headers: problem }), 403, "forbidden");
-    expectProblem(await call(apiRoute.GET, "GET", `/api/v1/tickets/${randomUUID()}`, { cookie: w.agent.cookie, headers: { accept: "application/json, application/problem+json;q=0.9" } }), 404, "not_found");
+    expectProblem(
+      await call(apiRoute.GET, "GET", "/api/v1/feature-flags", { cookie: w.agent.cookie, headers: problem }),
+      403,
+      "forbidden",
+    );
+    expectProblem(
+      await call(apiRoute.GET, "GET", `/api/v1/tickets/${randomUUID()}`, {
+        cookie: w.agent.cookie,
+        headers: { accept: "application/json, application/problem+json;q=0.9" },
+      }),
+      404,
+      "not_found",
+    );
   });
 
   it("keeps the {error} envelope for everyone else (no Accept, */*, application/json, or problem+json with q=0)", async () => {

@@ -30,21 +30,30 @@ afterEach(() => setProcessEnv({ ATTACHMENT_MAX_BYTES: "" }));
 const BOUNDARY = "beacon-test-boundary";
 const CONTENT_TYPE = `multipart/form-data; boundary=${BOUNDARY}`;
 const partHead = (filename = "big.txt") =>
-  Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\n`);
+  Buffer.from(
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\n`,
+  );
 const partEnd = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
 const CHUNK = Buffer.alloc(64 * 1024, "a");
 
 function storedFiles(dir = uploadsDir): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? storedFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? storedFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 async function rows(ticketId: string): Promise<number> {
-  const r = await unsafeWithSystem((tx) => tx.execute<{ n: number }>(sql`select count(*)::int as n from attachments where ticket_id = ${ticketId}`));
+  const r = await unsafeWithSystem((tx) =>
+    tx.execute<{ n: number }>(sql`select count(*)::int as n from attachments where ticket_id = ${ticketId}`),
+  );
   return r.rows[0]!.n;
 }
 
-async function postStream(ticketId: string, body: ReadableStream<Uint8Array>): Promise<{ status: number; body: { error?: { code: string } } }> {
+async function postStream(
+  ticketId: string,
+  body: ReadableStream<Uint8Array>,
+): Promise<{ status: number; body: { error?: { code: string } } }> {
   const req = new Request(`http://localhost/api/v1/tickets/${ticketId}/attachments`, {
     method: "POST",
     headers: { cookie: w.customer.cookie, "content-type": CONTENT_TYPE, "x-forwarded-for": "127.0.0.1" },
@@ -60,33 +69,36 @@ function lazyBody(fileBytes: number, opts: { failAfter?: number } = {}) {
   let sent = 0;
   let pulledFile = 0;
   let stage: "head" | "file" | "end" | "done" = "head";
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (stage === "head") {
-        controller.enqueue(partHead());
-        stage = "file";
-        return;
-      }
-      if (stage === "file") {
-        if (opts.failAfter !== undefined && pulledFile >= opts.failAfter) {
-          controller.error(new Error("the client went away"));
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (stage === "head") {
+          controller.enqueue(partHead());
+          stage = "file";
           return;
         }
-        const n = Math.min(CHUNK.length, fileBytes - pulledFile);
-        controller.enqueue(CHUNK.subarray(0, n));
-        pulledFile += n;
-        sent += n;
-        if (pulledFile >= fileBytes) stage = "end";
-        return;
-      }
-      if (stage === "end") {
-        controller.enqueue(partEnd);
-        stage = "done";
-        return;
-      }
-      controller.close();
+        if (stage === "file") {
+          if (opts.failAfter !== undefined && pulledFile >= opts.failAfter) {
+            controller.error(new Error("the client went away"));
+            return;
+          }
+          const n = Math.min(CHUNK.length, fileBytes - pulledFile);
+          controller.enqueue(CHUNK.subarray(0, n));
+          pulledFile += n;
+          sent += n;
+          if (pulledFile >= fileBytes) stage = "end";
+          return;
+        }
+        if (stage === "end") {
+          controller.enqueue(partEnd);
+          stage = "done";
+          return;
+        }
+        controller.close();
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return { stream, pulled: () => sent };
 }
 
@@ -148,7 +160,11 @@ describe("a real HTTP client disconnecting mid-upload", () => {
     req.write(partHead());
     for (let i = 0; i < 16; i++) req.write(CHUNK);
     // The upload has reached storage: its temp file exists and is growing.
-    await waitFor("the upload to reach storage", async () => storedFiles().some((f) => f.includes(`${path.sep}.tmp${path.sep}`)), 10_000);
+    await waitFor(
+      "the upload to reach storage",
+      async () => storedFiles().some((f) => f.includes(`${path.sep}.tmp${path.sep}`)),
+      10_000,
+    );
     req.destroy();
     const status = await waitFor("the handler to finish", async () => handled[0] && (await handled[0]), 10_000);
     expect(status).toBe(400);
@@ -162,7 +178,11 @@ describe("a real HTTP client disconnecting mid-upload", () => {
     const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(`${base}/api/v1/tickets/${t.id}/attachments`, {
         method: "POST",
-        headers: { cookie: w.customer.cookie, "content-type": CONTENT_TYPE, "content-length": String(50 * 1024 * 1024) },
+        headers: {
+          cookie: w.customer.cookie,
+          "content-type": CONTENT_TYPE,
+          "content-length": String(50 * 1024 * 1024),
+        },
       });
       req.on("response", (res) => {
         let body = "";

@@ -30,11 +30,15 @@ const CHUNK = Buffer.alloc(64 * 1024, "a");
 
 function storedFiles(dir = uploadsDir): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? storedFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? storedFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 async function rows(ticketId: string): Promise<number> {
-  const r = await unsafeWithSystem((tx) => tx.execute<{ n: number }>(sql`select count(*)::int as n from attachments where ticket_id = ${ticketId}`));
+  const r = await unsafeWithSystem((tx) =>
+    tx.execute<{ n: number }>(sql`select count(*)::int as n from attachments where ticket_id = ${ticketId}`),
+  );
   return r.rows[0]!.n;
 }
 
@@ -56,26 +60,39 @@ function slowUpload(actor: Actor, ticketId: string) {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   let pulledChunks = 0;
-  const parts = [Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="slow.txt"\r\nContent-Type: text/plain\r\n\r\n`)];
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (pulledChunks === 0) controller.enqueue(parts[0]!);
-      else if (pulledChunks <= 4) controller.enqueue(CHUNK);
-      else if (pulledChunks === 5) {
-        await gate;
-        controller.enqueue(CHUNK);
-      } else if (pulledChunks === 6) controller.enqueue(Buffer.from(`\r\n--${BOUNDARY}--\r\n`));
-      else controller.close();
-      pulledChunks++;
+  const parts = [
+    Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="slow.txt"\r\nContent-Type: text/plain\r\n\r\n`,
+    ),
+  ];
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (pulledChunks === 0) controller.enqueue(parts[0]!);
+        else if (pulledChunks <= 4) controller.enqueue(CHUNK);
+        else if (pulledChunks === 5) {
+          await gate;
+          controller.enqueue(CHUNK);
+        } else if (pulledChunks === 6) controller.enqueue(Buffer.from(`\r\n--${BOUNDARY}--\r\n`));
+        else controller.close();
+        pulledChunks++;
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   const req = new Request(`http://localhost/api/v1/tickets/${ticketId}/attachments`, {
     method: "POST",
-    headers: { cookie: actor.cookie, "content-type": `multipart/form-data; boundary=${BOUNDARY}`, "x-forwarded-for": "127.0.0.1" },
+    headers: {
+      cookie: actor.cookie,
+      "content-type": `multipart/form-data; boundary=${BOUNDARY}`,
+      "x-forwarded-for": "127.0.0.1",
+    },
     body: stream,
     duplex: "half",
   } as RequestInit);
-  const response = ticketAttachments.POST(req).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
+  const response = ticketAttachments
+    .POST(req)
+    .then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
   return {
     response,
     release: () => release(),

@@ -31,7 +31,10 @@ beforeAll(async () => {
   setProcessEnv({ BEACON_DATA_DIR: dataDir, ATTACHMENT_MAX_BYTES: String(MAX) });
   w = await createWorld();
   server = http.createServer((req, res) => {
-    const request = NextRequestAdapter.fromNodeNextRequest(new NodeNextRequest(req as never), signalFromNodeResponse(res));
+    const request = NextRequestAdapter.fromNodeNextRequest(
+      new NodeNextRequest(req as never),
+      signalFromNodeResponse(res),
+    );
     void ticketAttachments.POST(request).then(async (response) => {
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
@@ -53,7 +56,9 @@ afterAll(async () => {
 });
 
 const BOUNDARY = "beacon-over-limit";
-const HEAD = Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n`);
+const HEAD = Buffer.from(
+  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n`,
+);
 function multipart(fileBytes: number): Buffer {
   return Buffer.concat([HEAD, Buffer.alloc(fileBytes, "a"), Buffer.from(`\r\n--${BOUNDARY}--\r\n`)]);
 }
@@ -65,14 +70,22 @@ function multipart(fileBytes: number): Buffer {
  */
 function upload(ticketId: string, body: Buffer, chunked: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${base}/api/v1/tickets/${ticketId}/attachments`, {
-      method: "POST",
-      agent: false,
-      headers: { cookie: w.customer.cookie, "content-type": `multipart/form-data; boundary=${BOUNDARY}`, ...(chunked ? {} : { "content-length": body.length }) },
-    }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode!));
-    });
+    const req = http.request(
+      `${base}/api/v1/tickets/${ticketId}/attachments`,
+      {
+        method: "POST",
+        agent: false,
+        headers: {
+          cookie: w.customer.cookie,
+          "content-type": `multipart/form-data; boundary=${BOUNDARY}`,
+          ...(chunked ? {} : { "content-length": body.length }),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode!));
+      },
+    );
     req.on("error", reject);
     const cut = Math.min(HEAD.length + MAX + 1, body.length);
     req.write(body.subarray(0, cut));

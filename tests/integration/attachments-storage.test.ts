@@ -25,7 +25,13 @@ let s3: S3rver;
 let s3Url: string;
 
 beforeAll(async () => {
-  s3 = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: path.join(tmp, "s3rver"), configureBuckets: [{ name: BUCKET, configs: [] }] });
+  s3 = new S3rver({
+    port: 0,
+    address: "127.0.0.1",
+    silent: true,
+    directory: path.join(tmp, "s3rver"),
+    configureBuckets: [{ name: BUCKET, configs: [] }],
+  });
   const { port } = await s3.run();
   s3Url = `http://127.0.0.1:${port}`;
 });
@@ -40,7 +46,9 @@ const read = async (r: Readable) => Buffer.concat(await r.toArray());
 
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 /** A stream that sends some bytes and then fails, like a client going away. */
@@ -64,7 +72,16 @@ const cases: Case[] = [
   },
   {
     name: "S3Store (s3rver)",
-    make: () => new S3Store({ bucket: BUCKET, endpoint: s3Url, region: "us-east-1", accessKeyId: "S3RVER", secretAccessKey: "S3RVER", forcePathStyle: true, spoolDir: path.join(tmp, "spool") }),
+    make: () =>
+      new S3Store({
+        bucket: BUCKET,
+        endpoint: s3Url,
+        region: "us-east-1",
+        accessKeyId: "S3RVER",
+        secretAccessKey: "S3RVER",
+        forcePathStyle: true,
+        spoolDir: path.join(tmp, "spool"),
+      }),
     scratch: () => filesUnder(path.join(tmp, "spool")),
   },
 ];
@@ -107,7 +124,14 @@ describe.each(cases)("$name", ({ make, scratch }) => {
 
   it("accepts only server-made keys (no path traversal)", async () => {
     const store = make();
-    for (const key of ["../../etc/passwd", `org/${ORG}/../../../etc/passwd`, `org/${ORG}/..`, "/etc/passwd", `org/${ORG}/x`, `org/..%2F..%2Fetc/${randomUUID()}`]) {
+    for (const key of [
+      "../../etc/passwd",
+      `org/${ORG}/../../../etc/passwd`,
+      `org/${ORG}/..`,
+      "/etc/passwd",
+      `org/${ORG}/x`,
+      `org/..%2F..%2Fetc/${randomUUID()}`,
+    ]) {
       await expect(store.put(key, Readable.from([Buffer.from("x")])), key).rejects.toThrow(/invalid storage key/);
       await expect(store.get(key), key).rejects.toThrow(/invalid storage key/);
       await expect(store.delete(key), key).rejects.toThrow(/invalid storage key/);
@@ -142,7 +166,15 @@ describe("the routes on S3 (S3_BUCKET set)", () => {
     });
     w = await createWorld();
   });
-  afterAll(() => setProcessEnv({ S3_BUCKET: "", S3_ENDPOINT: "", S3_ACCESS_KEY_ID: "", S3_SECRET_ACCESS_KEY: "", S3_FORCE_PATH_STYLE: "" }));
+  afterAll(() =>
+    setProcessEnv({
+      S3_BUCKET: "",
+      S3_ENDPOINT: "",
+      S3_ACCESS_KEY_ID: "",
+      S3_SECRET_ACCESS_KEY: "",
+      S3_FORCE_PATH_STYLE: "",
+    }),
+  );
 
   it("uploads land in the bucket, not on local disk, and download from it", async () => {
     expect(storage()).toBeInstanceOf(S3Store);
@@ -166,12 +198,16 @@ describe("the routes on S3 (S3_BUCKET set)", () => {
     expect(filesUnder(path.join(tmp, "data", "uploads", ".spool"))).toEqual([]);
 
     const dl = await attachmentRoute.GET(
-      new Request(`http://localhost/api/v1/attachments/${att.id}`, { headers: { cookie: w.agent.cookie, "x-forwarded-for": "127.0.0.1" } }),
+      new Request(`http://localhost/api/v1/attachments/${att.id}`, {
+        headers: { cookie: w.agent.cookie, "x-forwarded-for": "127.0.0.1" },
+      }),
     );
     expect(dl.status).toBe(200);
     expect(Buffer.from(await dl.arrayBuffer())).toEqual(data);
     expect(dl.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect(dl.headers.get("content-disposition")).toBe(`attachment; filename="numbers.csv"; filename*=UTF-8''numbers.csv`);
+    expect(dl.headers.get("content-disposition")).toBe(
+      `attachment; filename="numbers.csv"; filename*=UTF-8''numbers.csv`,
+    );
   });
 });
 
@@ -181,14 +217,22 @@ async function upload(w: World, data: Uint8Array<ArrayBuffer>, name: string): Pr
   const form = new FormData();
   form.append("file", new Blob([data]), name);
   const res = await ticketAttachments.POST(
-    new Request(`http://localhost/api/v1/tickets/${t.id}/attachments`, { method: "POST", headers: { cookie: w.customer.cookie, "x-forwarded-for": "127.0.0.1" }, body: form }),
+    new Request(`http://localhost/api/v1/tickets/${t.id}/attachments`, {
+      method: "POST",
+      headers: { cookie: w.customer.cookie, "x-forwarded-for": "127.0.0.1" },
+      body: form,
+    }),
   );
   expect(res.status).toBe(201);
   return (await res.json()) as { id: string };
 }
 
 async function download(w: World, id: string): Promise<number> {
-  const res = await attachmentRoute.GET(new Request(`http://localhost/api/v1/attachments/${id}`, { headers: { cookie: w.agent.cookie, "x-forwarded-for": "127.0.0.1" } }));
+  const res = await attachmentRoute.GET(
+    new Request(`http://localhost/api/v1/attachments/${id}`, {
+      headers: { cookie: w.agent.cookie, "x-forwarded-for": "127.0.0.1" },
+    }),
+  );
   await res.arrayBuffer();
   return res.status;
 }
@@ -199,10 +243,20 @@ async function download(w: World, id: string): Promise<number> {
  * orphans and everything in a dry run stay; stale spool/temp files go too.
  */
 describe.each([
-  { name: "local disk", env: { S3_BUCKET: "" } as Record<string, string>, tempDir: (data: string) => path.join(data, "uploads", ".tmp") },
+  {
+    name: "local disk",
+    env: { S3_BUCKET: "" } as Record<string, string>,
+    tempDir: (data: string) => path.join(data, "uploads", ".tmp"),
+  },
   {
     name: "S3 (s3rver)",
-    env: { S3_BUCKET: BUCKET, S3_REGION: "us-east-1", S3_ACCESS_KEY_ID: "S3RVER", S3_SECRET_ACCESS_KEY: "S3RVER", S3_FORCE_PATH_STYLE: "true" },
+    env: {
+      S3_BUCKET: BUCKET,
+      S3_REGION: "us-east-1",
+      S3_ACCESS_KEY_ID: "S3RVER",
+      S3_SECRET_ACCESS_KEY: "S3RVER",
+      S3_FORCE_PATH_STYLE: "true",
+    },
     tempDir: (data: string) => path.join(data, "uploads", ".spool"),
   },
 ])("orphan sweep on $name", ({ env, tempDir }) => {
@@ -212,7 +266,15 @@ describe.each([
     setProcessEnv({ BEACON_DATA_DIR: data, S3_ENDPOINT: s3Url, ...env });
     w = await createWorld();
   });
-  afterAll(() => setProcessEnv({ S3_BUCKET: "", S3_ENDPOINT: "", S3_ACCESS_KEY_ID: "", S3_SECRET_ACCESS_KEY: "", S3_FORCE_PATH_STYLE: "" }));
+  afterAll(() =>
+    setProcessEnv({
+      S3_BUCKET: "",
+      S3_ENDPOINT: "",
+      S3_ACCESS_KEY_ID: "",
+      S3_SECRET_ACCESS_KEY: "",
+      S3_FORCE_PATH_STYLE: "",
+    }),
+  );
 
   it("removes only old bytes that no attachment names, and stale temp files", async () => {
     const store = storage();
@@ -244,6 +306,10 @@ describe.each([
     expect(await download(w, kept.id)).toBe(200);
 
     // Nothing left to do the second time.
-    expect(await unsafeSweepOrphanUploads({ now: later })).toMatchObject({ orphans: 0, deleted: 0, tempFilesRemoved: 0 });
+    expect(await unsafeSweepOrphanUploads({ now: later })).toMatchObject({
+      orphans: 0,
+      deleted: 0,
+      tempFilesRemoved: 0,
+    });
   });
 });

@@ -25,7 +25,9 @@ const verifyAs = (who: { cookie: string }) => call(verify, "GET", "/api/v1/audit
 describe("audit chain", () => {
   it("every mutation is chained: seq 1..n, each prevHash the previous hash", async () => {
     const rows = await unsafeWithSystem((tx) =>
-      tx.execute<{ seq: string; prev_hash: string; hash: string; action: string }>(sql`select seq::text as seq, prev_hash, hash, action from audit_events where org_id = ${w.org.id} order by audit_events.seq`),
+      tx.execute<{ seq: string; prev_hash: string; hash: string; action: string }>(
+        sql`select seq::text as seq, prev_hash, hash, action from audit_events where org_id = ${w.org.id} order by audit_events.seq`,
+      ),
     );
     expect(rows.rows.map((r) => r.action)).toEqual(["ticket.created", "ticket.replied", "ticket.updated"]);
     rows.rows.forEach((r, i) => {
@@ -43,27 +45,45 @@ describe("audit chain", () => {
   });
 
   it("the app role cannot rewrite history", async () => {
-    await expect(withTenant(w.org.id, (tx) => tx.execute(sql`update audit_events set data = '{}' where org_id = ${w.org.id}`))).rejects.toMatchObject({ cause: { code: "42501" } });
-    await expect(withTenant(w.org.id, (tx) => tx.execute(sql`delete from audit_events where org_id = ${w.org.id}`))).rejects.toMatchObject({ cause: { code: "42501" } });
+    await expect(
+      withTenant(w.org.id, (tx) => tx.execute(sql`update audit_events set data = '{}' where org_id = ${w.org.id}`)),
+    ).rejects.toMatchObject({ cause: { code: "42501" } });
+    await expect(
+      withTenant(w.org.id, (tx) => tx.execute(sql`delete from audit_events where org_id = ${w.org.id}`)),
+    ).rejects.toMatchObject({ cause: { code: "42501" } });
   });
 
   it("detects tampering by SQL at the exact seq: edited data, edited hash, deleted row", async () => {
     const org = await createOrg();
     const actor = { orgId: org.id, actorId: null, requestId: null };
     await withTenant(org.id, async (tx) => {
-      for (let i = 0; i < 6; i++) await recordAudit(tx, actor, { action: "test.event", entityType: "test", entityId: String(i), data: { i, nested: { b: 1, a: [1, "x"] } } });
+      for (let i = 0; i < 6; i++)
+        await recordAudit(tx, actor, {
+          action: "test.event",
+          entityType: "test",
+          entityId: String(i),
+          data: { i, nested: { b: 1, a: [1, "x"] } },
+        });
     });
     const check = () => withTenant(org.id, (tx) => verifyChain(tx, org.id));
     expect(await check()).toEqual({ valid: true, checked: 6, firstBrokenSeq: null });
 
-    await unsafeWithSystem((tx) => tx.execute(sql`update audit_events set data = jsonb_set(data, '{i}', '99') where org_id = ${org.id} and seq = 4`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update audit_events set data = jsonb_set(data, '{i}', '99') where org_id = ${org.id} and seq = 4`),
+    );
     expect(await check()).toEqual({ valid: false, checked: 3, firstBrokenSeq: 4 });
-    await unsafeWithSystem((tx) => tx.execute(sql`update audit_events set data = jsonb_set(data, '{i}', '3') where org_id = ${org.id} and seq = 4`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update audit_events set data = jsonb_set(data, '{i}', '3') where org_id = ${org.id} and seq = 4`),
+    );
     expect((await check()).valid).toBe(true);
 
-    await unsafeWithSystem((tx) => tx.execute(sql`update audit_events set at = at + interval '1 second' where org_id = ${org.id} and seq = 2`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update audit_events set at = at + interval '1 second' where org_id = ${org.id} and seq = 2`),
+    );
     expect(await check()).toMatchObject({ valid: false, firstBrokenSeq: 2 });
-    await unsafeWithSystem((tx) => tx.execute(sql`update audit_events set at = at - interval '1 second' where org_id = ${org.id} and seq = 2`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update audit_events set at = at - interval '1 second' where org_id = ${org.id} and seq = 2`),
+    );
 
     await unsafeWithSystem((tx) => tx.execute(sql`delete from audit_events where org_id = ${org.id} and seq = 5`));
     expect(await check()).toEqual({ valid: false, checked: 4, firstBrokenSeq: 5 });
@@ -73,15 +93,25 @@ describe("audit chain", () => {
     const root = path.resolve(import.meta.dirname, "../..");
     const run = (args: string[]) =>
       spawnSync(process.execPath, ["scripts/run.mjs", "audit-verify", ...args], {
-        cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, NODE_ENV: "test" },
+        cwd: root,
+        encoding: "utf8",
+        timeout: 60_000,
+        env: { ...process.env, NODE_ENV: "test" },
       });
     const ok = run(["--org", w.org.slug]);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(new RegExp(`valid\\s+${w.org.slug}\\s+checked=3`));
-    await unsafeWithSystem((tx) => tx.execute(sql`update audit_events set action = 'ticket.deleted' where org_id = ${other.org.id} and seq = 1`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update audit_events set action = 'ticket.deleted' where org_id = ${other.org.id} and seq = 1`),
+    );
     const broken = run(["--org", other.org.slug, "--json"]);
     expect(broken.status).toBe(1);
-    expect(JSON.parse(broken.stdout.trim())).toMatchObject({ valid: false, checked: 0, firstBrokenSeq: 1, slug: other.org.slug });
+    expect(JSON.parse(broken.stdout.trim())).toMatchObject({
+      valid: false,
+      checked: 0,
+      firstBrokenSeq: 1,
+      slug: other.org.slug,
+    });
     expect(run(["--org", "no-such-org"]).status).toBe(2);
   });
 });
@@ -94,12 +124,20 @@ describe("GET /api/v1/audit", () => {
     expect(all.body.data.map((e: { seq: number }) => e.seq)).toEqual([3, 2, 1]);
     expect(all.body.data[0]).toMatchObject({ action: "ticket.updated", entityType: "ticket", actorId: w.agent.id });
     const page1 = await call(list, "GET", "/api/v1/audit", { cookie: w.admin.cookie, query: { limit: "2" } });
-    const page2 = await call(list, "GET", "/api/v1/audit", { cookie: w.admin.cookie, query: { limit: "2", cursor: page1.body.nextCursor } });
+    const page2 = await call(list, "GET", "/api/v1/audit", {
+      cookie: w.admin.cookie,
+      query: { limit: "2", cursor: page1.body.nextCursor },
+    });
     expect(page2.body.data.map((e: { seq: number }) => e.seq)).toEqual([1]);
-    const replied = await call(list, "GET", "/api/v1/audit", { cookie: w.admin.cookie, query: { action: "ticket.replied" } });
+    const replied = await call(list, "GET", "/api/v1/audit", {
+      cookie: w.admin.cookie,
+      query: { action: "ticket.replied" },
+    });
     expect(replied.body.data).toHaveLength(1);
     expect((await call(list, "GET", "/api/v1/audit", { cookie: w.agent.cookie })).status).toBe(403);
-    expect((await call(list, "GET", "/api/v1/audit", { cookie: w.admin.cookie, query: { action: "DROP TABLE" } })).status).toBe(400);
+    expect(
+      (await call(list, "GET", "/api/v1/audit", { cookie: w.admin.cookie, query: { action: "DROP TABLE" } })).status,
+    ).toBe(400);
     const theirs = await call(list, "GET", "/api/v1/audit", { cookie: other.admin.cookie });
     expect(theirs.body.data.every((e: { entityId: string }) => e.entityId !== all.body.data[0].entityId)).toBe(true);
   });

@@ -19,34 +19,63 @@ const parallel = () => verifyChainParallel(org.id, { parts: 3, minEventsPerRange
 const tamper = (seq: number, how: "data" | "prev" = "data") =>
   unsafeWithSystem((tx) =>
     how === "data"
-      ? tx.execute(sql`update audit_events set data = jsonb_set(data, '{i}', '-1') where org_id = ${org.id} and seq = ${seq}`)
+      ? tx.execute(
+          sql`update audit_events set data = jsonb_set(data, '{i}', '-1') where org_id = ${org.id} and seq = ${seq}`,
+        )
       : tx.execute(sql`update audit_events set prev_hash = repeat('f', 64) where org_id = ${org.id} and seq = ${seq}`),
   );
 const restore = (seq: number) =>
-  unsafeWithSystem((tx) => tx.execute(sql`update audit_events set data = jsonb_set(data, '{i}', to_jsonb(${seq - 1}::int)) where org_id = ${org.id} and seq = ${seq}`));
+  unsafeWithSystem((tx) =>
+    tx.execute(
+      sql`update audit_events set data = jsonb_set(data, '{i}', to_jsonb(${seq - 1}::int)) where org_id = ${org.id} and seq = ${seq}`,
+    ),
+  );
 
 beforeAll(async () => {
   org = await createOrg();
   await withTenant(org.id, async (tx) => {
     for (let i = 0; i < EVENTS; i++) {
-      await recordAudit(tx, { orgId: org.id, actorId: null, requestId: null }, { action: "test.event", entityType: "test", entityId: String(i), data: { i, z: [i, "x"], a: { b: null } } });
+      await recordAudit(
+        tx,
+        { orgId: org.id, actorId: null, requestId: null },
+        { action: "test.event", entityType: "test", entityId: String(i), data: { i, z: [i, "x"], a: { b: null } } },
+      );
     }
   });
 });
 
 describe("splitRanges and combineRanges", () => {
   it("cover 1…last without gaps or overlaps, the last range open-ended", () => {
-    expect(splitRanges(30, 3)).toEqual([[1, 10], [11, 20], [21, null]]);
-    expect(splitRanges(31, 3)).toEqual([[1, 11], [12, 22], [23, null]]);
-    expect(splitRanges(2, 8)).toEqual([[1, 1], [2, null]]);
+    expect(splitRanges(30, 3)).toEqual([
+      [1, 10],
+      [11, 20],
+      [21, null],
+    ]);
+    expect(splitRanges(31, 3)).toEqual([
+      [1, 11],
+      [12, 22],
+      [23, null],
+    ]);
+    expect(splitRanges(2, 8)).toEqual([
+      [1, 1],
+      [2, null],
+    ]);
     expect(splitRanges(5, 1)).toEqual([[1, null]]);
   });
 
   it("report the earliest break and the events before it", () => {
     const ok = { valid: true, checked: 10, firstBrokenSeq: null };
     expect(combineRanges([ok, ok, ok])).toEqual({ valid: true, checked: 30, firstBrokenSeq: null });
-    expect(combineRanges([ok, { valid: false, checked: 3, firstBrokenSeq: 14 }, { valid: false, checked: 0, firstBrokenSeq: 21 }])).toEqual({
-      valid: false, checked: 13, firstBrokenSeq: 14,
+    expect(
+      combineRanges([
+        ok,
+        { valid: false, checked: 3, firstBrokenSeq: 14 },
+        { valid: false, checked: 0, firstBrokenSeq: 21 },
+      ]),
+    ).toEqual({
+      valid: false,
+      checked: 13,
+      firstBrokenSeq: 14,
     });
   });
 });
@@ -77,20 +106,29 @@ describe("verifyChainParallel", { timeout: 180_000 }, () => {
   }
 
   it("finds a broken link exactly at a range boundary (prevHash of a range's first event)", async () => {
-    const old = await unsafeWithSystem((tx) => tx.execute<{ p: string }>(sql`select prev_hash as p from audit_events where org_id = ${org.id} and seq = 21`));
+    const old = await unsafeWithSystem((tx) =>
+      tx.execute<{ p: string }>(sql`select prev_hash as p from audit_events where org_id = ${org.id} and seq = 21`),
+    );
     await tamper(21, "prev");
     try {
       expect(await single()).toEqual({ valid: false, checked: 20, firstBrokenSeq: 21 });
       expect(await parallel()).toEqual({ valid: false, checked: 20, firstBrokenSeq: 21, ranges: 3 });
     } finally {
-      await unsafeWithSystem((tx) => tx.execute(sql`update audit_events set prev_hash = ${old.rows[0]!.p} where org_id = ${org.id} and seq = 21`));
+      await unsafeWithSystem((tx) =>
+        tx.execute(sql`update audit_events set prev_hash = ${old.rows[0]!.p} where org_id = ${org.id} and seq = 21`),
+      );
     }
   });
 
   it("finds an event deleted at a range's end and one at a range's start", async () => {
     const other = await createOrg();
     await withTenant(other.id, async (tx) => {
-      for (let i = 0; i < EVENTS; i++) await recordAudit(tx, { orgId: other.id, actorId: null, requestId: null }, { action: "test.event", entityType: "test", entityId: String(i), data: { i } });
+      for (let i = 0; i < EVENTS; i++)
+        await recordAudit(
+          tx,
+          { orgId: other.id, actorId: null, requestId: null },
+          { action: "test.event", entityType: "test", entityId: String(i), data: { i } },
+        );
     });
     const both = async () => [
       await withTenant(other.id, (tx) => verifyChain(tx, other.id)),
@@ -111,6 +149,11 @@ describe("verifyChainParallel", { timeout: 180_000 }, () => {
   it("walks a short chain in one range, and reads only its own org", async () => {
     expect(await verifyChainParallel(org.id)).toMatchObject({ valid: true, checked: EVENTS, ranges: 1 });
     const empty = await createOrg();
-    expect(await verifyChainParallel(empty.id, { parts: 3, minEventsPerRange: 1 })).toEqual({ valid: true, checked: 0, firstBrokenSeq: null, ranges: 1 });
+    expect(await verifyChainParallel(empty.id, { parts: 3, minEventsPerRange: 1 })).toEqual({
+      valid: true,
+      checked: 0,
+      firstBrokenSeq: null,
+      ranges: 1,
+    });
   });
 });

@@ -31,7 +31,9 @@ describe("POST /api/v1/auth/token", () => {
   it("grants for the org's maximum token lifetime when that is shorter than 30 days (issue 18.4)", async () => {
     const short = await createOrg();
     const u = await createUser(short, { role: "agent" });
-    await unsafeWithSystem((tx) => tx.execute(sql`update orgs set settings = settings || '{"tokenMaxDays": 7}'::jsonb where id = ${short.id}`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update orgs set settings = settings || '{"tokenMaxDays": 7}'::jsonb where id = ${short.id}`),
+    );
     const before = Date.now();
     const r = await grantAs({ email: u.email, password: u.password });
     expect(r.status).toBe(201);
@@ -40,13 +42,19 @@ describe("POST /api/v1/auth/token", () => {
     expect(expires).toBeLessThanOrEqual(Date.now() + 7 * 86_400_000);
     // The token works, and the row holds the same expiry the answer named.
     expect((await call(me, "GET", "/api/v1/me", { token: r.body.token })).status).toBe(200);
-    const [row] = (await unsafeWithSystem((tx) => tx.execute<{ expires_at: string }>(sql`select expires_at::text from api_tokens where user_id = ${u.id}`))).rows;
+    const [row] = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ expires_at: string }>(sql`select expires_at::text from api_tokens where user_id = ${u.id}`),
+      )
+    ).rows;
     expect(new Date(row!.expires_at).getTime()).toBe(expires);
   });
 
   it("stores only a hash of the token", async () => {
     const r = await grantAs({ email: agent.email, password: agent.password });
-    const rows = await unsafeWithSystem((tx) => tx.execute<{ token_hash: string }>(sql`select token_hash from api_tokens where user_id = ${agent.id}`));
+    const rows = await unsafeWithSystem((tx) =>
+      tx.execute<{ token_hash: string }>(sql`select token_hash from api_tokens where user_id = ${agent.id}`),
+    );
     expect(rows.rows.length).toBeGreaterThan(0);
     for (const row of rows.rows) {
       expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -71,7 +79,15 @@ describe("POST /api/v1/auth/token", () => {
   });
 
   it("rejects malformed bodies with 400 and never 500", async () => {
-    for (const body of ["{not json", "[]", JSON.stringify({ email: 1, password: [] }), JSON.stringify({ email: "a@b.c" }), JSON.stringify({ email: "a@b.c", password: "x", extra: 1 }), '{"email":"a@b.c","password":"x","__proto__":{"admin":true}}', '{"email":"a@b.c","password":"x","constructor":{"prototype":{"admin":true}}}']) {
+    for (const body of [
+      "{not json",
+      "[]",
+      JSON.stringify({ email: 1, password: [] }),
+      JSON.stringify({ email: "a@b.c" }),
+      JSON.stringify({ email: "a@b.c", password: "x", extra: 1 }),
+      '{"email":"a@b.c","password":"x","__proto__":{"admin":true}}',
+      '{"email":"a@b.c","password":"x","constructor":{"prototype":{"admin":true}}}',
+    ]) {
       const r = await call(grant, "POST", "/api/v1/auth/token", { body });
       expect(r.status, body).toBe(400);
       expect(r.body.error.code).toBe("validation_failed");
@@ -81,7 +97,8 @@ describe("POST /api/v1/auth/token", () => {
 
   it("throttles failures per email+IP: the 6th attempt in 5 minutes is 429 with Retry-After, even with the right password", async () => {
     const u = await createUser(org, { role: "customer" });
-    for (let i = 0; i < 5; i++) expect((await grantAs({ email: u.email, password: "wrong" }, "10.1.1.1")).status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect((await grantAs({ email: u.email, password: "wrong" }, "10.1.1.1")).status).toBe(401);
     const limited = await grantAs({ email: u.email, password: u.password }, "10.1.1.1");
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe("rate_limited");
@@ -97,14 +114,16 @@ describe("POST /api/v1/auth/token", () => {
     const u = await createUser(org, { role: "customer" });
     for (let i = 0; i < 4; i++) await grantAs({ email: u.email, password: "wrong" }, "10.2.2.2");
     expect((await grantAs({ email: u.email, password: u.password }, "10.2.2.2")).status).toBe(201);
-    for (let i = 0; i < 4; i++) expect((await grantAs({ email: u.email, password: "wrong" }, "10.2.2.2")).status).toBe(401);
+    for (let i = 0; i < 4; i++)
+      expect((await grantAs({ email: u.email, password: "wrong" }, "10.2.2.2")).status).toBe(401);
   });
 
   it("throttles failures per IP across emails (100 per day)", async () => {
     const ip = "10.3.3.3";
     // Naming an org keeps each attempt to one argon2 verification (without one, sign-in always does
     // MAX_CANDIDATES of them: signin-equal-work.test.ts); the budget counts failures all the same.
-    for (let i = 0; i < 100; i++) await grantAs({ email: `x${i}@nowhere.test`, password: "wrong", org: "no-such-org" }, ip);
+    for (let i = 0; i < 100; i++)
+      await grantAs({ email: `x${i}@nowhere.test`, password: "wrong", org: "no-such-org" }, ip);
     const r = await grantAs({ email: agent.email, password: agent.password }, ip);
     expect(r.status).toBe(429);
     expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(300);

@@ -16,17 +16,23 @@ beforeAll(async () => {
 
 type Who = { cookie: string };
 const get = (who: Who, path: string) => call(apiRoute.GET, "GET", path, { cookie: who.cookie });
-const post = (who: Who, path: string, body?: unknown) => call(apiRoute.POST, "POST", path, { cookie: who.cookie, body });
-const patch = (who: Who, path: string, body: unknown) => call(apiRoute.PATCH, "PATCH", path, { cookie: who.cookie, body });
+const post = (who: Who, path: string, body?: unknown) =>
+  call(apiRoute.POST, "POST", path, { cookie: who.cookie, body });
+const patch = (who: Who, path: string, body: unknown) =>
+  call(apiRoute.PATCH, "PATCH", path, { cookie: who.cookie, body });
 const put = (who: Who, path: string, body: unknown) => call(apiRoute.PUT, "PUT", path, { cookie: who.cookie, body });
 const del = (who: Who, path: string) => call(apiRoute.DELETE, "DELETE", path, { cookie: who.cookie });
 
-const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
+const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) =>
+  (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
 const audits = (orgId: string, action: string) =>
-  q<{ entity_id: string | null; data: Record<string, unknown> }>(sql`select entity_id, data from audit_events where org_id = ${orgId} and action = ${action} order by seq`);
+  q<{ entity_id: string | null; data: Record<string, unknown> }>(
+    sql`select entity_id, data from audit_events where org_id = ${orgId} and action = ${action} order by seq`,
+  );
 /** Everything a request could have changed in an org, to show that a refused one changed nothing. */
 const snapshot = async (orgId: string) =>
-  JSON.stringify(await q(sql`select
+  JSON.stringify(
+    await q(sql`select
     (select coalesce(json_agg(t order by t.id), '[]') from triggers t where org_id = ${orgId}) as triggers,
     (select coalesce(json_agg(t order by t.id), '[]') from automations t where org_id = ${orgId}) as automations,
     (select coalesce(json_agg(t order by t.id), '[]') from groups t where org_id = ${orgId}) as groups,
@@ -34,17 +40,26 @@ const snapshot = async (orgId: string) =>
     (select coalesce(json_agg(t order by t.id), '[]') from macros t where org_id = ${orgId}) as macros,
     (select coalesce(json_agg(t order by t.id), '[]') from tickets t where org_id = ${orgId}) as tickets,
     (select count(*) from comments where org_id = ${orgId}) as comments,
-    (select count(*) from audit_events where org_id = ${orgId}) as audit`));
+    (select count(*) from audit_events where org_id = ${orgId}) as audit`),
+  );
 
 const refundRule = (over: Record<string, unknown> = {}) => ({
   name: "Refunds are urgent",
   conditions: { all: [{ field: "subject", op: "contains", value: "refund" }] },
-  actions: [{ type: "set_priority", value: "urgent" }, { type: "add_tags", value: ["refund"] }],
+  actions: [
+    { type: "set_priority", value: "urgent" },
+    { type: "add_tags", value: ["refund"] },
+  ],
   ...over,
 });
 const solvedRule = (over: Record<string, unknown> = {}) => ({
   name: "Nudge solved after a day",
-  conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 0 }, { field: "status", op: "is", value: "new" }] },
+  conditions: {
+    all: [
+      { field: "hours_since", anchor: "created", op: "gte", value: 0 },
+      { field: "status", op: "is", value: "new" },
+    ],
+  },
   actions: [{ type: "add_tags", value: ["aged"] }],
   ...over,
 });
@@ -54,8 +69,21 @@ describe("triggers API", () => {
     const x = await createWorld();
     const r = await post(x.admin, "/api/v1/triggers", refundRule());
     expect(r.status, r.text).toBe(201);
-    expect(r.body).toMatchObject({ name: "Refunds are urgent", position: 0, active: true, firedCount: 0, lastError: null, conditions: { all: [{ field: "subject" }], any: [] } });
-    const second = (await post(x.admin, "/api/v1/triggers", refundRule({ name: "Second", actions: [{ type: "add_tags", value: ["two"] }] }))).body;
+    expect(r.body).toMatchObject({
+      name: "Refunds are urgent",
+      position: 0,
+      active: true,
+      firedCount: 0,
+      lastError: null,
+      conditions: { all: [{ field: "subject" }], any: [] },
+    });
+    const second = (
+      await post(
+        x.admin,
+        "/api/v1/triggers",
+        refundRule({ name: "Second", actions: [{ type: "add_tags", value: ["two"] }] }),
+      )
+    ).body;
     expect(second.position).toBe(1);
 
     // The rule runs on a ticket write: the customer's refund ticket comes out urgent and tagged.
@@ -75,11 +103,20 @@ describe("triggers API", () => {
     expect(renamed.body).toMatchObject({ name: "Refunds", active: true });
 
     // Order: the list runs first to last; PUT /order sets it.
-    expect((await get(x.admin, "/api/v1/triggers")).body.data.map((d: { id: string }) => d.id)).toEqual([r.body.id, second.id]);
+    expect((await get(x.admin, "/api/v1/triggers")).body.data.map((d: { id: string }) => d.id)).toEqual([
+      r.body.id,
+      second.id,
+    ]);
     const o = await put(x.admin, "/api/v1/triggers/order", { ids: [second.id, r.body.id] });
     expect(o.status, o.text).toBe(200);
-    expect(o.body.data.map((d: { id: string; position: number }) => [d.id, d.position])).toEqual([[second.id, 0], [r.body.id, 1]]);
-    expect((await get(x.admin, "/api/v1/triggers")).body.data.map((d: { id: string }) => d.id)).toEqual([second.id, r.body.id]);
+    expect(o.body.data.map((d: { id: string; position: number }) => [d.id, d.position])).toEqual([
+      [second.id, 0],
+      [r.body.id, 1],
+    ]);
+    expect((await get(x.admin, "/api/v1/triggers")).body.data.map((d: { id: string }) => d.id)).toEqual([
+      second.id,
+      r.body.id,
+    ]);
 
     expect((await del(x.admin, `/api/v1/triggers/${second.id}`)).status).toBe(204);
     expect((await get(x.admin, `/api/v1/triggers/${second.id}`)).status).toBe(404);
@@ -100,11 +137,25 @@ describe("triggers API", () => {
       [refundRule({ actions: [] }), ["actions"]],
       [refundRule({ extra: 1 }), [""]],
       [refundRule({ conditions: { all: [{ field: "subject", op: "is", value: "x" }] } }), ["conditions.all.0"]],
-      [refundRule({ conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 4 }] } }), ["conditions.all.0"]],
+      [
+        refundRule({ conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 4 }] } }),
+        ["conditions.all.0"],
+      ],
       [refundRule({ actions: [{ type: "add_note", body: "Hi {{requester.shoe_size}}" }] }), ["actions.0.body"]],
       // Another org's group is as unknown as a made-up one.
-      [refundRule({ actions: [{ type: "assign_group", groupId: group.id, strategy: "round_robin" }] }), ["actions.0.groupId"]],
-      [refundRule({ actions: [{ type: "set_assignee", value: B.agent.id }, { type: "set_assignee", value: A.customer.id }] }), ["actions.0.value", "actions.1.value"]],
+      [
+        refundRule({ actions: [{ type: "assign_group", groupId: group.id, strategy: "round_robin" }] }),
+        ["actions.0.groupId"],
+      ],
+      [
+        refundRule({
+          actions: [
+            { type: "set_assignee", value: B.agent.id },
+            { type: "set_assignee", value: A.customer.id },
+          ],
+        }),
+        ["actions.0.value", "actions.1.value"],
+      ],
     ];
     for (const [body, paths] of cases) {
       const r = await post(A.admin, "/api/v1/triggers", body);
@@ -119,7 +170,14 @@ describe("triggers API", () => {
     }
     const saved = (await post(A.admin, "/api/v1/triggers", refundRule({ active: false }))).body;
     const mid = await snapshot(A.org.id);
-    for (const body of [{}, { name: "" }, { active: "no" }, { actions: [] }, { conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 1 }] } }, { shoe: 1 }]) {
+    for (const body of [
+      {},
+      { name: "" },
+      { active: "no" },
+      { actions: [] },
+      { conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 1 }] } },
+      { shoe: 1 },
+    ]) {
       const r = await patch(A.admin, `/api/v1/triggers/${saved.id}`, body);
       expect(r.status, JSON.stringify(body)).toBe(400);
     }
@@ -142,24 +200,38 @@ describe("triggers API", () => {
     const group = (await post(x.admin, "/api/v1/groups", { name: "Billing", memberIds: [x.agent.id] })).body;
     const t = await newTicket(x.customer, { subject: "Refund please" });
     const before = await snapshot(x.org.id);
-    const rule = refundRule({ actions: [
-      { type: "set_priority", value: "high" },
-      { type: "assign_group", groupId: group.id, strategy: "round_robin" },
-      { type: "add_note", body: "Refund for {{requester.email}} on #{{ticket.number}}" },
-    ] });
+    const rule = refundRule({
+      actions: [
+        { type: "set_priority", value: "high" },
+        { type: "assign_group", groupId: group.id, strategy: "round_robin" },
+        { type: "add_note", body: "Refund for {{requester.email}} on #{{ticket.number}}" },
+      ],
+    });
     const r = await post(x.admin, "/api/v1/triggers/test", { rule, ticketNumber: t.number });
     expect(r.status, r.text).toBe(200);
     expect(r.body).toMatchObject({
-      ticketId: t.id, matched: true,
+      ticketId: t.id,
+      matched: true,
       changes: { priority: { from: "normal", to: "high" }, assigneeId: { from: null, to: x.agent.id } },
-      effects: expect.arrayContaining([{ type: "note", body: `Refund for ${x.customer.email} on #${t.number}` }, { type: "assign", groupId: group.id, strategy: "round_robin", assigneeId: x.agent.id }]),
+      effects: expect.arrayContaining([
+        { type: "note", body: `Refund for ${x.customer.email} on #${t.number}` },
+        { type: "assign", groupId: group.id, strategy: "round_robin", assigneeId: x.agent.id },
+      ]),
     });
-    const miss = await post(x.admin, "/api/v1/triggers/test", { rule: refundRule({ conditions: { all: [{ field: "subject", op: "contains", value: "printer" }] } }), ticketNumber: t.number });
+    const miss = await post(x.admin, "/api/v1/triggers/test", {
+      rule: refundRule({ conditions: { all: [{ field: "subject", op: "contains", value: "printer" }] } }),
+      ticketNumber: t.number,
+    });
     expect(miss.body).toMatchObject({ matched: false, changes: {}, effects: [] });
     // The event to imagine is a condition like any other.
     const onCreate = refundRule({ conditions: { all: [{ field: "event", op: "is", value: "created" }] } });
-    expect((await post(x.admin, "/api/v1/triggers/test", { rule: onCreate, ticketNumber: t.number })).body.matched).toBe(false);
-    expect((await post(x.admin, "/api/v1/triggers/test", { rule: onCreate, ticketNumber: t.number, event: "created" })).body.matched).toBe(true);
+    expect(
+      (await post(x.admin, "/api/v1/triggers/test", { rule: onCreate, ticketNumber: t.number })).body.matched,
+    ).toBe(false);
+    expect(
+      (await post(x.admin, "/api/v1/triggers/test", { rule: onCreate, ticketNumber: t.number, event: "created" })).body
+        .matched,
+    ).toBe(true);
     // A saved rule, by id (even disabled).
     const saved = (await post(x.admin, "/api/v1/triggers", { ...rule, active: false })).body;
     const mid = await snapshot(x.org.id);
@@ -170,14 +242,25 @@ describe("triggers API", () => {
     expect(before).not.toBe(mid);
     // Errors: no such ticket 404; a bad draft 400 naming the path; a bad ticket number 400.
     expect((await post(x.admin, "/api/v1/triggers/test", { rule, ticketNumber: 9999 })).status).toBe(404);
-    const bad = await post(x.admin, "/api/v1/triggers/test", { rule: refundRule({ actions: [{ type: "add_note", body: "{{nope}}" }] }), ticketNumber: t.number });
+    const bad = await post(x.admin, "/api/v1/triggers/test", {
+      rule: refundRule({ actions: [{ type: "add_note", body: "{{nope}}" }] }),
+      ticketNumber: t.number,
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.issues[0].path).toBe("actions.0.body");
     expect((await post(x.admin, "/api/v1/triggers/test", { rule, ticketNumber: "1" })).status).toBe(400);
     expect((await post(x.admin, `/api/v1/triggers/${randomUUID()}/test`, { ticketNumber: t.number })).status).toBe(404);
     // An action that cannot run on the ticket now (the webhook was switched off) is a 409, not a 500.
-    const [hook] = await q<{ id: string }>(sql`insert into webhooks (org_id, url, secret, events, active) values (${x.org.id}, 'https://hooks.example.test/x', 'secret-secret-secret', '{}', true) returning id`);
-    const withHook = (await post(x.admin, "/api/v1/triggers", refundRule({ active: false, actions: [{ type: "webhook", webhookId: hook!.id }] }))).body;
+    const [hook] = await q<{ id: string }>(
+      sql`insert into webhooks (org_id, url, secret, events, active) values (${x.org.id}, 'https://hooks.example.test/x', 'secret-secret-secret', '{}', true) returning id`,
+    );
+    const withHook = (
+      await post(
+        x.admin,
+        "/api/v1/triggers",
+        refundRule({ active: false, actions: [{ type: "webhook", webhookId: hook!.id }] }),
+      )
+    ).body;
     await q(sql`update webhooks set active = false where id = ${hook!.id}`);
     const gone = await post(x.admin, `/api/v1/triggers/${withHook.id}/test`, { ticketNumber: t.number });
     expect(gone.status, gone.text).toBe(409);
@@ -195,16 +278,33 @@ describe("automations (time rules) API", () => {
     const noSchedule = await post(x.admin, "/api/v1/automations", refundRule());
     expect(noSchedule.status).toBe(400);
     expect(noSchedule.body.error.details.issues.map((i: { path: string }) => i.path)).toContain("conditions.all");
-    const withEvent = await post(x.admin, "/api/v1/automations", solvedRule({ conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 1 }, { field: "event", op: "is", value: "created" }] } }));
+    const withEvent = await post(
+      x.admin,
+      "/api/v1/automations",
+      solvedRule({
+        conditions: {
+          all: [
+            { field: "hours_since", anchor: "created", op: "gte", value: 1 },
+            { field: "event", op: "is", value: "created" },
+          ],
+        },
+      }),
+    );
     expect(withEvent.body.error.details.issues.map((i: { path: string }) => i.path)).toContain("conditions.all.1");
 
     const t = await newTicket(x.customer, { subject: "Old one" });
     const test = await post(x.admin, "/api/v1/automations/test", { rule: solvedRule(), ticketNumber: t.number });
     expect(test.status, test.text).toBe(200);
     expect(test.body).toMatchObject({ matched: true, changes: { tags: { from: [], to: ["aged"] } } });
-    const later = solvedRule({ conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 5 }] } });
-    expect((await post(x.admin, "/api/v1/automations/test", { rule: later, ticketNumber: t.number })).body.matched).toBe(false);
-    expect((await post(x.admin, `/api/v1/automations/${c.body.id}/test`, { ticketNumber: t.number })).body.matched).toBe(true);
+    const later = solvedRule({
+      conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 5 }] },
+    });
+    expect(
+      (await post(x.admin, "/api/v1/automations/test", { rule: later, ticketNumber: t.number })).body.matched,
+    ).toBe(false);
+    expect(
+      (await post(x.admin, `/api/v1/automations/${c.body.id}/test`, { ticketNumber: t.number })).body.matched,
+    ).toBe(true);
 
     const p = await patch(x.admin, `/api/v1/automations/${c.body.id}`, { active: false, name: "Aged" });
     expect(p.body).toMatchObject({ active: false, name: "Aged" });
@@ -215,7 +315,8 @@ describe("automations (time rules) API", () => {
     // Triggers and automations are separate sets: a trigger id is not an automation.
     const tr = (await post(x.admin, "/api/v1/triggers", refundRule({ active: false }))).body;
     expect((await get(x.admin, `/api/v1/automations/${tr.id}`)).status).toBe(404);
-    for (const action of ["created", "updated", "reordered", "deleted"]) expect((await audits(x.org.id, `automation.${action}`)).length, action).toBe(1);
+    for (const action of ["created", "updated", "reordered", "deleted"])
+      expect((await audits(x.org.id, `automation.${action}`)).length, action).toBe(1);
     expect((await get(x.admin, "/api/v1/triggers")).body.data).toHaveLength(1);
   });
 });
@@ -247,10 +348,15 @@ describe("rules: roles and the wall between orgs", () => {
     // A has more tickets than B, so #n names a ticket only in A.
     let last = 0;
     for (let i = 0; i < 3; i++) last = (await newTicket(A.customer, { subject: `A ${i}` })).number;
-    const [bMax] = await q<{ n: number }>(sql`select coalesce(max(number), 0)::int as n from tickets where org_id = ${B.org.id}`);
+    const [bMax] = await q<{ n: number }>(
+      sql`select coalesce(max(number), 0)::int as n from tickets where org_id = ${B.org.id}`,
+    );
     expect(last).toBeGreaterThan(bMax!.n);
     const before = await snapshot(A.org.id);
-    for (const [base, id] of [["/api/v1/triggers", rule.id], ["/api/v1/automations", timeRule.id]] as const) {
+    for (const [base, id] of [
+      ["/api/v1/triggers", rule.id],
+      ["/api/v1/automations", timeRule.id],
+    ] as const) {
       expect((await get(B.admin, `${base}/${id}`)).status).toBe(404);
       expect((await patch(B.admin, `${base}/${id}`, { active: true })).status).toBe(404);
       expect((await del(B.admin, `${base}/${id}`)).status).toBe(404);
@@ -280,35 +386,67 @@ describe("groups API", () => {
     expect(away.status, away.text).toBe(200);
     expect(away.body.members.find((m: { userId: string }) => m.userId === x.agent.id).away).toBe(true);
     // An agent cannot set someone else's flag; an admin can.
-    expect((await patch(x.agent, `/api/v1/groups/${c.body.id}/members/${x.agent2.id}`, { away: true })).status).toBe(403);
-    expect((await patch(x.admin, `/api/v1/groups/${c.body.id}/members/${x.agent2.id}`, { away: true })).status).toBe(200);
-    expect((await patch(x.admin, `/api/v1/groups/${c.body.id}/members/${x.admin.id}`, { away: true })).status).toBe(404);
-    expect((await patch(x.admin, `/api/v1/groups/${c.body.id}/members/${x.agent2.id}`, { away: "yes" })).status).toBe(400);
+    expect((await patch(x.agent, `/api/v1/groups/${c.body.id}/members/${x.agent2.id}`, { away: true })).status).toBe(
+      403,
+    );
+    expect((await patch(x.admin, `/api/v1/groups/${c.body.id}/members/${x.agent2.id}`, { away: true })).status).toBe(
+      200,
+    );
+    expect((await patch(x.admin, `/api/v1/groups/${c.body.id}/members/${x.admin.id}`, { away: true })).status).toBe(
+      404,
+    );
+    expect((await patch(x.admin, `/api/v1/groups/${c.body.id}/members/${x.agent2.id}`, { away: "yes" })).status).toBe(
+      400,
+    );
 
     // Rename; set members (kept members keep their flag).
-    const p = await patch(x.admin, `/api/v1/groups/${c.body.id}`, { name: "Billing EU", memberIds: [x.agent.id, x.admin.id] });
+    const p = await patch(x.admin, `/api/v1/groups/${c.body.id}`, {
+      name: "Billing EU",
+      memberIds: [x.agent.id, x.admin.id],
+    });
     expect(p.status, p.text).toBe(200);
     expect(p.body.name).toBe("Billing EU");
-    expect(p.body.members).toEqual(expect.arrayContaining([{ userId: x.agent.id, away: true }, { userId: x.admin.id, away: false }]));
+    expect(p.body.members).toEqual(
+      expect.arrayContaining([
+        { userId: x.agent.id, away: true },
+        { userId: x.admin.id, away: false },
+      ]),
+    );
     expect(p.body.members).toHaveLength(2);
     expect((await patch(x.admin, `/api/v1/groups/${c.body.id}`, { name: "Billing" })).body.members).toHaveLength(2);
 
     expect((await del(x.admin, `/api/v1/groups/${c.body.id}`)).status).toBe(204);
     expect((await get(x.agent, `/api/v1/groups/${c.body.id}`)).status).toBe(404);
-    for (const action of ["created", "updated", "deleted"]) expect((await audits(x.org.id, `group.${action}`)).length, action).toBeGreaterThan(0);
-    expect((await audits(x.org.id, "group.member_away")).map((e) => e.data)).toEqual([{ userId: x.agent.id, away: true }, { userId: x.agent2.id, away: true }]);
+    for (const action of ["created", "updated", "deleted"])
+      expect((await audits(x.org.id, `group.${action}`)).length, action).toBeGreaterThan(0);
+    expect((await audits(x.org.id, "group.member_away")).map((e) => e.data)).toEqual([
+      { userId: x.agent.id, away: true },
+      { userId: x.agent2.id, away: true },
+    ]);
   });
 
   it("bad input is a 400 (or a 409 for a taken name), and agents and customers cannot shape groups", async () => {
     const x = await createWorld();
     const g = (await post(x.admin, "/api/v1/groups", { name: "Tier 1" })).body;
     const before = await snapshot(x.org.id);
-    for (const body of [{}, { name: "" }, { name: "x".repeat(101) }, { name: "T", memberIds: ["nope"] }, { name: "T", extra: 1 }]) {
+    for (const body of [
+      {},
+      { name: "" },
+      { name: "x".repeat(101) },
+      { name: "T", memberIds: ["nope"] },
+      { name: "T", extra: 1 },
+    ]) {
       expect((await post(x.admin, "/api/v1/groups", body)).status, JSON.stringify(body)).toBe(400);
     }
-    const customerMember = await post(x.admin, "/api/v1/groups", { name: "T2", memberIds: [x.agent.id, x.customer.id, B.agent.id] });
+    const customerMember = await post(x.admin, "/api/v1/groups", {
+      name: "T2",
+      memberIds: [x.agent.id, x.customer.id, B.agent.id],
+    });
     expect(customerMember.status).toBe(400);
-    expect(customerMember.body.error.details.issues.map((i: { path: string }) => i.path)).toEqual(["memberIds.1", "memberIds.2"]);
+    expect(customerMember.body.error.details.issues.map((i: { path: string }) => i.path)).toEqual([
+      "memberIds.1",
+      "memberIds.2",
+    ]);
     expect((await post(x.admin, "/api/v1/groups", { name: "tier 1" })).status).toBe(409);
     expect((await patch(x.admin, `/api/v1/groups/${g.id}`, {})).status).toBe(400);
     expect((await patch(x.admin, `/api/v1/groups/${g.id}`, { memberIds: [B.agent.id] })).status).toBe(400);
@@ -339,16 +477,28 @@ describe("groups API", () => {
 describe("macros API", () => {
   it("admins manage shared macros; agents read shared + their own and manage their personal ones; nobody sees another's", async () => {
     const x = await createWorld();
-    const shared = await post(x.admin, "/api/v1/macros", { name: "Thanks", reply: "Hi {{requester.first_name}}, thanks!", actions: [{ type: "set_status", value: "pending" }] });
+    const shared = await post(x.admin, "/api/v1/macros", {
+      name: "Thanks",
+      reply: "Hi {{requester.first_name}}, thanks!",
+      actions: [{ type: "set_status", value: "pending" }],
+    });
     expect(shared.status, shared.text).toBe(201);
     expect(shared.body).toMatchObject({ shared: true, ownerId: null });
     // Agents create personal macros; a shared one is refused.
     expect((await post(x.agent, "/api/v1/macros", { name: "Mine", reply: "x" })).status).toBe(403);
-    const mine = await post(x.agent, "/api/v1/macros", { name: "Mine", shared: false, reply: "Cheers, {{agent.first_name}}" });
+    const mine = await post(x.agent, "/api/v1/macros", {
+      name: "Mine",
+      shared: false,
+      reply: "Cheers, {{agent.first_name}}",
+    });
     expect(mine.status, mine.text).toBe(201);
     expect(mine.body).toMatchObject({ shared: false, ownerId: x.agent.id });
-    expect((await get(x.agent, "/api/v1/macros")).body.data.map((m: { id: string }) => m.id).sort()).toEqual([shared.body.id, mine.body.id].sort());
-    expect((await get(x.agent2, "/api/v1/macros")).body.data.map((m: { id: string }) => m.id)).toEqual([shared.body.id]);
+    expect((await get(x.agent, "/api/v1/macros")).body.data.map((m: { id: string }) => m.id).sort()).toEqual(
+      [shared.body.id, mine.body.id].sort(),
+    );
+    expect((await get(x.agent2, "/api/v1/macros")).body.data.map((m: { id: string }) => m.id)).toEqual([
+      shared.body.id,
+    ]);
     expect((await get(x.admin, "/api/v1/macros")).body.data.map((m: { id: string }) => m.id)).toEqual([shared.body.id]);
     expect((await get(x.agent2, `/api/v1/macros/${mine.body.id}`)).status).toBe(404);
     expect((await patch(x.agent2, `/api/v1/macros/${mine.body.id}`, { name: "Taken" })).status).toBe(404);
@@ -359,12 +509,17 @@ describe("macros API", () => {
     const p = await patch(x.agent, `/api/v1/macros/${mine.body.id}`, { name: "Mine v2" });
     expect(p.status, p.text).toBe(200);
     expect(p.body).toMatchObject({ name: "Mine v2", reply: "Cheers, {{agent.first_name}}", shared: false });
-    expect((await patch(x.admin, `/api/v1/macros/${shared.body.id}`, { reply: null })).body).toMatchObject({ name: "Thanks", reply: null, actions: shared.body.actions });
+    expect((await patch(x.admin, `/api/v1/macros/${shared.body.id}`, { reply: null })).body).toMatchObject({
+      name: "Thanks",
+      reply: null,
+      actions: shared.body.actions,
+    });
     expect((await del(x.agent, `/api/v1/macros/${mine.body.id}`)).status).toBe(204);
     // Customers have no macros.
     expect((await get(x.customer, "/api/v1/macros")).status).toBe(403);
     expect((await post(x.customer, "/api/v1/macros", { name: "c", shared: false })).status).toBe(403);
-    for (const action of ["created", "updated", "deleted"]) expect((await audits(x.org.id, `macro.${action}`)).length, action).toBeGreaterThan(0);
+    for (const action of ["created", "updated", "deleted"])
+      expect((await audits(x.org.id, `macro.${action}`)).length, action).toBeGreaterThan(0);
   });
 
   it("bad input is a 400 naming the path (placeholders, actions a macro cannot do), and changes nothing", async () => {
@@ -388,23 +543,36 @@ describe("macros API", () => {
     expect((await patch(x.admin, `/api/v1/macros/${m.id}`, {})).status).toBe(400);
     expect((await patch(x.admin, `/api/v1/macros/${m.id}`, { shared: false })).status).toBe(400);
     expect((await patch(x.admin, `/api/v1/macros/${m.id}`, { reply: "{{nope}}" })).status).toBe(400);
-    expect((await post(x.admin, "/api/v1/macros/validate", { name: "OK", reply: "Hi {{requester.name}}" })).body).toEqual({ valid: true });
+    expect(
+      (await post(x.admin, "/api/v1/macros/validate", { name: "OK", reply: "Hi {{requester.name}}" })).body,
+    ).toEqual({ valid: true });
     expect(await snapshot(x.org.id)).toBe(before);
   });
 
   it("preview shows the changes and the rendered reply and writes nothing; apply changes the ticket, is audited and in the history, and returns the reply", async () => {
     const x = await createWorld();
-    const m = (await post(x.admin, "/api/v1/macros", {
-      name: "Escalate", reply: "Hi {{requester.email}}, ticket #{{ticket.number}} is now {{ticket.priority}}.",
-      actions: [{ type: "set_priority", value: "high" }, { type: "add_tags", value: ["escalated"] }, { type: "set_assignee", value: x.agent.id }],
-    })).body;
+    const m = (
+      await post(x.admin, "/api/v1/macros", {
+        name: "Escalate",
+        reply: "Hi {{requester.email}}, ticket #{{ticket.number}} is now {{ticket.priority}}.",
+        actions: [
+          { type: "set_priority", value: "high" },
+          { type: "add_tags", value: ["escalated"] },
+          { type: "set_assignee", value: x.agent.id },
+        ],
+      })
+    ).body;
     const t = await newTicket(x.customer, { subject: "Help" });
     const before = await snapshot(x.org.id);
     const pv = await post(x.agent, `/api/v1/tickets/${t.id}/macros/${m.id}/preview`);
     expect(pv.status, pv.text).toBe(200);
     expect(pv.body).toEqual({
       ticketId: t.id,
-      changes: { priority: { from: "normal", to: "high" }, tags: { from: [], to: ["escalated"] }, assigneeId: { from: null, to: x.agent.id } },
+      changes: {
+        priority: { from: "normal", to: "high" },
+        tags: { from: [], to: ["escalated"] },
+        assigneeId: { from: null, to: x.agent.id },
+      },
       effects: [],
       reply: `Hi ${x.customer.email}, ticket #${t.number} is now high.`,
     });
@@ -413,9 +581,16 @@ describe("macros API", () => {
     const ap = await post(x.agent, `/api/v1/tickets/${t.id}/macros/${m.id}/apply`);
     expect(ap.status, ap.text).toBe(200);
     expect(ap.body).toEqual(pv.body);
-    expect((await api.getTicket(x.agent, t.id)).body).toMatchObject({ priority: "high", tags: ["escalated"], assigneeId: x.agent.id });
+    expect((await api.getTicket(x.agent, t.id)).body).toMatchObject({
+      priority: "high",
+      tags: ["escalated"],
+      assigneeId: x.agent.id,
+    });
     const events = (await api.events(x.agent, t.id)).body.data as { action: string; data: Record<string, unknown> }[];
-    expect(events.find((e) => e.action === "ticket.macro_applied")?.data).toMatchObject({ macroId: m.id, macroName: "Escalate" });
+    expect(events.find((e) => e.action === "ticket.macro_applied")?.data).toMatchObject({
+      macroId: m.id,
+      macroName: "Escalate",
+    });
     // The reply is for the composer: no comment was posted.
     expect((await api.listComments(x.agent, t.id)).body.data).toHaveLength(1);
 
@@ -432,8 +607,18 @@ describe("macros API", () => {
   });
 
   it("another org cannot read, change, preview or apply A's macros, nor apply its own to A's tickets", async () => {
-    const m = (await post(A.admin, "/api/v1/macros", { name: `A macro ${randomUUID()}`, actions: [{ type: "set_priority", value: "low" }] })).body;
-    const mineB = (await post(B.admin, "/api/v1/macros", { name: `B macro ${randomUUID()}`, actions: [{ type: "set_priority", value: "low" }] })).body;
+    const m = (
+      await post(A.admin, "/api/v1/macros", {
+        name: `A macro ${randomUUID()}`,
+        actions: [{ type: "set_priority", value: "low" }],
+      })
+    ).body;
+    const mineB = (
+      await post(B.admin, "/api/v1/macros", {
+        name: `B macro ${randomUUID()}`,
+        actions: [{ type: "set_priority", value: "low" }],
+      })
+    ).body;
     const tA = await newTicket(A.customer, { subject: "A's ticket" });
     const tB = await newTicket(B.customer, { subject: "B's ticket" });
     const before = await snapshot(A.org.id);

@@ -14,34 +14,58 @@ import { createWorld, type Actor, type World } from "../helpers/world";
 // Assignment under concurrency and time rules on real PostgreSQL.
 
 const scopeOf = (a: Actor, tx: Scope["tx"]): Scope => ({
-  tx, requestId: `test-${randomUUID()}`,
-  user: { userId: a.id, orgId: a.orgId, role: a.role, email: a.email, name: `${a.role} ${a.email}`, mustChangePassword: false, sessionVersion: a.sessionVersion, via: "session" },
+  tx,
+  requestId: `test-${randomUUID()}`,
+  user: {
+    userId: a.id,
+    orgId: a.orgId,
+    role: a.role,
+    email: a.email,
+    name: `${a.role} ${a.email}`,
+    mustChangePassword: false,
+    sessionVersion: a.sessionVersion,
+    via: "session",
+  },
 });
 const as = <T>(a: Actor, fn: (s: Scope) => Promise<T>) => withTenant(a.orgId, (tx) => fn(scopeOf(a, tx)));
-const q = <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => unsafeWithSystem((tx) => tx.execute<T>(query)).then((r) => r.rows);
+const q = <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) =>
+  unsafeWithSystem((tx) => tx.execute<T>(query)).then((r) => r.rows);
 
 async function plainTicket(x: World, opts: { status?: string; assigneeId?: string | null } = {}) {
   return unsafeWithSystem(async (tx) => {
-    const [n] = (await tx.execute<{ n: number }>(sql`update orgs set ticket_seq = ticket_seq + 1 where id = ${x.org.id} returning ticket_seq as n`)).rows;
-    const [t] = (await tx.execute<{ id: string; number: number }>(sql`
+    const [n] = (
+      await tx.execute<{ n: number }>(
+        sql`update orgs set ticket_seq = ticket_seq + 1 where id = ${x.org.id} returning ticket_seq as n`,
+      )
+    ).rows;
+    const [t] = (
+      await tx.execute<{ id: string; number: number }>(sql`
       insert into tickets (org_id, number, subject, requester_id, status, assignee_id) values (${x.org.id}, ${n!.n}, 'Stuck', ${x.customer.id}, ${opts.status ?? "new"}, ${opts.assigneeId ?? null})
-      returning id, number`)).rows;
+      returning id, number`)
+    ).rows;
     return t!;
   });
 }
-const ticketRow = async (id: string) => (await q<{ status: string; tags: string[] }>(sql`select status::text, tags from tickets where id = ${id}`))[0]!;
+const ticketRow = async (id: string) =>
+  (await q<{ status: string; tags: string[] }>(sql`select status::text, tags from tickets where id = ${id}`))[0]!;
 const backdate = (ticketId: string, anchor: string, hours: number) =>
-  q(sql`update ticket_anchors set at = now() - ${hours}::float8 * interval '1 hour' where ticket_id = ${ticketId} and anchor = ${anchor}`);
+  q(
+    sql`update ticket_anchors set at = now() - ${hours}::float8 * interval '1 hour' where ticket_id = ${ticketId} and anchor = ${anchor}`,
+  );
 
 describe("assignment", () => {
   it("round-robin under concurrency: turns are shared evenly, never to an away agent, never to a blocked one", async () => {
     const x = await createWorld();
     const third = await createUser(x.org, { role: "agent" });
     const blocked = await createUser(x.org, { role: "agent", blocked: true });
-    const g = await as(x.admin, (s) => createGroup(s, { name: "Support", memberIds: [x.agent.id, x.agent2.id, third.id] }));
+    const g = await as(x.admin, (s) =>
+      createGroup(s, { name: "Support", memberIds: [x.agent.id, x.agent2.id, third.id] }),
+    );
     await q(sql`insert into group_members (org_id, group_id, user_id) values (${x.org.id}, ${g.id}, ${blocked.id})`);
     await as(x.admin, (s) => setAway(s, g.id, third.id, true));
-    const picks = await Promise.all(Array.from({ length: 12 }, () => withTenant(x.org.id, (tx) => pickAssignee(tx, g.id, "round_robin"))));
+    const picks = await Promise.all(
+      Array.from({ length: 12 }, () => withTenant(x.org.id, (tx) => pickAssignee(tx, g.id, "round_robin"))),
+    );
     const count = new Map<string | null, number>();
     for (const p of picks) count.set(p, (count.get(p) ?? 0) + 1);
     expect(count.get(x.agent.id)).toBe(6);
@@ -64,7 +88,9 @@ describe("assignment", () => {
         }),
       ),
     );
-    const load = await q<{ assignee_id: string; n: number }>(sql`select assignee_id, count(*)::int as n from tickets where org_id = ${x.org.id} and status = 'open' group by assignee_id`);
+    const load = await q<{ assignee_id: string; n: number }>(
+      sql`select assignee_id, count(*)::int as n from tickets where org_id = ${x.org.id} and status = 'open' group by assignee_id`,
+    );
     // 3 + 5 open tickets between two agents: 4 and 4.
     expect(Object.fromEntries(load.map((l) => [l.assignee_id, l.n]))).toEqual({ [x.agent.id]: 4, [x.agent2.id]: 4 });
   });
@@ -74,7 +100,9 @@ describe("assignment", () => {
     const g = await as(x.admin, (s) => createGroup(s, { name: "Empty" }));
     expect(await withTenant(x.org.id, (tx) => pickAssignee(tx, g.id, "round_robin"))).toBeNull();
     const y = await createWorld();
-    await expect(withTenant(y.org.id, (tx) => pickAssignee(tx, g.id, "round_robin"))).rejects.toMatchObject({ code: "not_found" });
+    await expect(withTenant(y.org.id, (tx) => pickAssignee(tx, g.id, "round_robin"))).rejects.toMatchObject({
+      code: "not_found",
+    });
   });
 });
 
@@ -84,7 +112,12 @@ describe("time rules", () => {
     const rule = await as(x.admin, (s) =>
       createRule(s, "automation", {
         name: "Nudge pending",
-        conditions: { all: [{ field: "hours_since", anchor: "status_changed", op: "gte", value: 24 }, { field: "status", op: "is", value: "pending" }] },
+        conditions: {
+          all: [
+            { field: "hours_since", anchor: "status_changed", op: "gte", value: 24 },
+            { field: "status", op: "is", value: "pending" },
+          ],
+        },
         actions: [{ type: "add_note", body: "Still waiting on {{requester.first_name}}" }],
       }),
     );
@@ -94,12 +127,17 @@ describe("time rules", () => {
     await backdate(due.id, "status_changed", 25);
     await backdate(notYet.id, "status_changed", 23);
     await backdate(wrongStatus.id, "status_changed", 30);
-    const notes = async (id: string) => (await q(sql`select 1 from comments where ticket_id = ${id} and internal`)).length;
+    const notes = async (id: string) =>
+      (await q(sql`select 1 from comments where ticket_id = ${id} and internal`)).length;
 
     expect((await unsafeScanAutomations()).fired).toBe(1);
     expect([await notes(due.id), await notes(notYet.id), await notes(wrongStatus.id)]).toEqual([1, 0, 0]);
-    const history = await q<{ action: string; data: { ruleId: string; kind: string } }>(sql`select action, data from audit_events where entity_id = ${due.id} and action = 'ticket.automation'`);
-    expect(history).toEqual([{ action: "ticket.automation", data: expect.objectContaining({ ruleId: rule.id, kind: "automation" }) }]);
+    const history = await q<{ action: string; data: { ruleId: string; kind: string } }>(
+      sql`select action, data from audit_events where entity_id = ${due.id} and action = 'ticket.automation'`,
+    );
+    expect(history).toEqual([
+      { action: "ticket.automation", data: expect.objectContaining({ ruleId: rule.id, kind: "automation" }) },
+    ]);
 
     // Next pass: nothing new. A pass that starts over (scanned_until cleared, as after an edit)
     // meets the ticket again but its window already fired.
@@ -124,8 +162,16 @@ describe("time rules", () => {
     await as(x.admin, (s) =>
       createRule(s, "automation", {
         name: "Solve quiet pending",
-        conditions: { all: [{ field: "hours_since", anchor: "updated", op: "gte", value: 72 }, { field: "status", op: "is", value: "pending" }] },
-        actions: [{ type: "set_status", value: "solved" }, { type: "email_requester", subject: "Closing #{{ticket.number}}", body: "We have not heard back." }],
+        conditions: {
+          all: [
+            { field: "hours_since", anchor: "updated", op: "gte", value: 72 },
+            { field: "status", op: "is", value: "pending" },
+          ],
+        },
+        actions: [
+          { type: "set_status", value: "solved" },
+          { type: "email_requester", subject: "Closing #{{ticket.number}}", body: "We have not heard back." },
+        ],
       }),
     );
     const quiet = await plainTicket(x, { status: "pending" });
@@ -134,28 +180,46 @@ describe("time rules", () => {
     expect((await unsafeScanAutomations()).fired).toBe(1);
     expect((await ticketRow(quiet.id)).status).toBe("solved");
     expect((await ticketRow(closed.id)).status).toBe("closed");
-    expect(await q(sql`select payload->>'title' as title from notifications where ticket_id = ${quiet.id} and user_id = ${x.customer.id}`)).toEqual([{ title: `Closing #${quiet.number}` }]);
+    expect(
+      await q(
+        sql`select payload->>'title' as title from notifications where ticket_id = ${quiet.id} and user_id = ${x.customer.id}`,
+      ),
+    ).toEqual([{ title: `Closing #${quiet.number}` }]);
   });
 
   it("two scans at once fire a due ticket once", async () => {
     const x = await createWorld();
     await as(x.admin, (s) =>
-      createRule(s, "automation", { name: "Tag old", conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 48 }] }, actions: [{ type: "add_note", body: "Old ticket #{{ticket.number}}" }] }),
+      createRule(s, "automation", {
+        name: "Tag old",
+        conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 48 }] },
+        actions: [{ type: "add_note", body: "Old ticket #{{ticket.number}}" }],
+      }),
     );
     const t = await plainTicket(x);
     await backdate(t.id, "created", 49);
     const [a, b] = await Promise.all([unsafeScanAutomations(), unsafeScanAutomations()]);
     expect(a.fired + b.fired).toBe(1);
-    expect(await q(sql`select body from comments where ticket_id = ${t.id} and internal`)).toEqual([{ body: `Old ticket #${t.number}` }]);
+    expect(await q(sql`select body from comments where ticket_id = ${t.id} and internal`)).toEqual([
+      { body: `Old ticket #${t.number}` },
+    ]);
   });
 
   it("anchors follow every writer: status changes, customer replies and SLA due dates", async () => {
     const x = await createWorld();
     const t = await plainTicket(x);
-    const anchors = async () => Object.fromEntries((await q<{ anchor: string }>(sql`select anchor from ticket_anchors where ticket_id = ${t.id}`)).map((r) => [r.anchor, true]));
+    const anchors = async () =>
+      Object.fromEntries(
+        (await q<{ anchor: string }>(sql`select anchor from ticket_anchors where ticket_id = ${t.id}`)).map((r) => [
+          r.anchor,
+          true,
+        ]),
+      );
     expect(await anchors()).toEqual({ created: true, status_changed: true });
     await q(sql`update tickets set resolve_due = now() + interval '1 hour' where id = ${t.id}`);
-    await q(sql`insert into comments (org_id, ticket_id, author_id, body, body_html) values (${x.org.id}, ${t.id}, ${x.customer.id}, 'hello', 'hello')`);
+    await q(
+      sql`insert into comments (org_id, ticket_id, author_id, body, body_html) values (${x.org.id}, ${t.id}, ${x.customer.id}, 'hello', 'hello')`,
+    );
     expect(await anchors()).toEqual({ created: true, status_changed: true, sla_due: true, customer_replied: true });
     await q(sql`update tickets set status = 'solved', resolved_at = now() where id = ${t.id}`);
     expect(await anchors()).toEqual({ created: true, status_changed: true, customer_replied: true });
@@ -165,7 +229,11 @@ describe("time rules", () => {
     const worlds = await Promise.all([1, 2, 3, 4, 5, 6].map(() => createWorld()));
     for (const w of worlds) {
       await as(w.admin, (s) =>
-        createRule(s, "automation", { name: "Old", conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 48 }] }, actions: [{ type: "add_tags", value: ["old"] }] }),
+        createRule(s, "automation", {
+          name: "Old",
+          conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 48 }] },
+          actions: [{ type: "add_tags", value: ["old"] }],
+        }),
       );
     }
     await unsafeScanAutomations(); // the new rules' first pass: their catch-up
@@ -190,7 +258,11 @@ describe("time rules", () => {
   it("pages past a full batch of due tickets: each one fires once", async () => {
     const x = await createWorld();
     await as(x.admin, (s) =>
-      createRule(s, "automation", { name: "Many", conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 2 }] }, actions: [{ type: "add_tags", value: ["many"] }] }),
+      createRule(s, "automation", {
+        name: "Many",
+        conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 2 }] },
+        actions: [{ type: "add_tags", value: ["many"] }],
+      }),
     );
     await unsafeWithSystem(async (tx) => {
       await tx.execute(sql`
@@ -202,7 +274,9 @@ describe("time rules", () => {
     });
     const r = await unsafeScanAutomations();
     expect(r.fired).toBe(230);
-    const [tagged] = await q<{ n: number }>(sql`select count(*)::int as n from tickets where org_id = ${x.org.id} and 'many' = any(tags)`);
+    const [tagged] = await q<{ n: number }>(
+      sql`select count(*)::int as n from tickets where org_id = ${x.org.id} and 'many' = any(tags)`,
+    );
     expect(tagged!.n).toBe(230);
     expect((await unsafeScanAutomations()).fired).toBe(0);
   });
@@ -211,7 +285,11 @@ describe("time rules", () => {
     const a = await createWorld();
     const b = await createWorld();
     await as(b.admin, (s) =>
-      createRule(s, "automation", { name: "B: everything old", conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 1 }] }, actions: [{ type: "add_tags", value: ["b-was-here"] }] }),
+      createRule(s, "automation", {
+        name: "B: everything old",
+        conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 1 }] },
+        actions: [{ type: "add_tags", value: ["b-was-here"] }],
+      }),
     );
     const ta = await plainTicket(a);
     const tb = await plainTicket(b);

@@ -17,7 +17,17 @@ import { createWorld, type World } from "../helpers/world";
 const sourceUrl = process.env.DATABASE_URL!;
 const restoredDb = `${databaseOf(sourceUrl)}_r`; // beacon_t_<run>_…: the global teardown drops it too
 const restoredUrl = withDatabase(sourceUrl, restoredDb);
-const TENANT_TABLES = ["orgs", "users", "tickets", "comments", "sla_policies", "sla_events", "audit_events", "api_tokens", "feature_flags"];
+const TENANT_TABLES = [
+  "orgs",
+  "users",
+  "tickets",
+  "comments",
+  "sla_policies",
+  "sla_events",
+  "audit_events",
+  "api_tokens",
+  "feature_flags",
+];
 
 async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
   const c = new pg.Client({ connectionString: url });
@@ -30,16 +40,23 @@ async function query<T extends pg.QueryResultRow>(url: string, text: string, val
 }
 
 // The client tools must match the server's major version; without them the round trip cannot run.
-const major = Math.floor(Number((await query<{ n: string }>(sourceUrl, "select current_setting('server_version_num') as n"))[0]!.n) / 10_000);
+const major = Math.floor(
+  Number((await query<{ n: string }>(sourceUrl, "select current_setting('server_version_num') as n"))[0]!.n) / 10_000,
+);
 let skipReason: string | null = null;
 try {
   for (const tool of ["pg_dump", "pg_restore", "psql"] as const) findPgTool(tool, major);
 } catch (err) {
   skipReason = (err as Error).message;
 }
-if (skipReason) console.log(`SKIPPED backup-restore round trip: no matching client tools on this machine. ${skipReason}`);
+if (skipReason)
+  console.log(`SKIPPED backup-restore round trip: no matching client tools on this machine. ${skipReason}`);
 
-function run(script: "backup" | "restore" | "audit-verify" | "migrate", args: string[], env: Record<string, string> = {}): Promise<ScriptRun> {
+function run(
+  script: "backup" | "restore" | "audit-verify" | "migrate",
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ScriptRun> {
   return runScript(`${script}.ts`, args, { env: { DATABASE_URL: sourceUrl, ...env } });
 }
 
@@ -51,7 +68,8 @@ async function tenantCounts(url: string): Promise<Record<string, number>> {
     await c.query("begin");
     await c.query("select set_config('role', 'beacon_system', true)");
     const out: Record<string, number> = {};
-    for (const t of TENANT_TABLES) out[t] = Number((await c.query<{ n: string }>(`select count(*)::text as n from ${t}`)).rows[0]!.n);
+    for (const t of TENANT_TABLES)
+      out[t] = Number((await c.query<{ n: string }>(`select count(*)::text as n from ${t}`)).rows[0]!.n);
     await c.query("rollback");
     return out;
   } finally {
@@ -66,7 +84,10 @@ const rlsFlags = (url: string) =>
     [TENANT_TABLES],
   );
 const policies = (url: string) =>
-  query(url, `select tablename, policyname, cmd, roles::text, qual, with_check from pg_policies order by tablename, policyname`);
+  query(
+    url,
+    `select tablename, policyname, cmd, roles::text, qual, with_check from pg_policies order by tablename, policyname`,
+  );
 
 let w: World, other: World;
 let before: Record<string, number>;
@@ -78,7 +99,11 @@ beforeAll(async () => {
   [w, other] = await Promise.all([createWorld(), createWorld()]);
   for (const world of [w, other]) {
     const a = await newTicket(world.customer, { subject: "Printer on fire" });
-    const b = await newTicket(world.agent, { requesterId: world.customer.id, subject: "Coffee machine", priority: "high" });
+    const b = await newTicket(world.agent, {
+      requesterId: world.customer.id,
+      subject: "Coffee machine",
+      priority: "high",
+    });
     await api.addComment(world.agent, a.id, { body: "Looking into it" });
     await api.addComment(world.agent, a.id, { body: "internal: extinguisher?", internal: true });
     await api.addComment(world.customer, b.id, { body: "Still broken" });
@@ -109,7 +134,9 @@ describe.skipIf(!!skipReason)("db:backup and db:restore", () => {
     expect(m.state.tables["public.tickets"]!.rows).toBe(4);
     expect(m.state.tables["public.comments"]!.rows).toBe(before.comments); // each ticket's body is its first comment
     // The job queue and the migration log are in the backup too.
-    expect(Object.keys(m.state.tables)).toEqual(expect.arrayContaining(["pgboss.job", "pgboss.queue", "drizzle.__drizzle_migrations"]));
+    expect(Object.keys(m.state.tables)).toEqual(
+      expect.arrayContaining(["pgboss.job", "pgboss.queue", "drizzle.__drizzle_migrations"]),
+    );
     expect(m.state.tables["public.tickets"]).toMatchObject({ rls: true, force: true });
     // Its audit section is what audit:verify says about the source.
     const live = await verifyAllOrgs();
@@ -131,7 +158,12 @@ describe.skipIf(!!skipReason)("db:backup and db:restore", () => {
     expect(r.stdout).toMatch(/rows public\.tickets\s+PASS\s+4\s+4/);
     // A new database starts from template0 without them; the (superuser) restore re-applies them.
     expect(r.stdout).toMatch(/search operators LEAKPROOF\s+PASS/);
-    expect(await query(restoredUrl, `select proname, proleakproof from pg_proc where proname in ('ts_match_vq', 'texticlike') order by proname`)).toEqual([
+    expect(
+      await query(
+        restoredUrl,
+        `select proname, proleakproof from pg_proc where proname in ('ts_match_vq', 'texticlike') order by proname`,
+      ),
+    ).toEqual([
       { proname: "texticlike", proleakproof: true },
       { proname: "ts_match_vq", proleakproof: true },
     ]);
@@ -153,18 +185,30 @@ describe.skipIf(!!skipReason)("db:backup and db:restore", () => {
     expect(grants[0]).toEqual({ sel: true, del: false, sys: true });
 
     // The operator's own commands agree: audit:verify and db:migrate --status.
-    const [srcAudit, dstAudit] = await Promise.all([run("audit-verify", ["--json"]), run("audit-verify", ["--json"], { DATABASE_URL: restoredUrl })]);
+    const [srcAudit, dstAudit] = await Promise.all([
+      run("audit-verify", ["--json"]),
+      run("audit-verify", ["--json"], { DATABASE_URL: restoredUrl }),
+    ]);
     expect(dstAudit.code).toBe(0);
-    const lines = (s: string) => s.trim().split("\n").map((l) => JSON.parse(l) as { slug: string; valid: boolean; checked: number });
+    const lines = (s: string) =>
+      s
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { slug: string; valid: boolean; checked: number });
     expect(lines(dstAudit.stdout)).toEqual(lines(srcAudit.stdout));
     expect(lines(dstAudit.stdout).find((a) => a.slug === other.org.slug)).toMatchObject({ valid: true, checked: 6 });
-    const [srcMig, dstMig] = await Promise.all([run("migrate", ["--status"]), run("migrate", ["--status"], { DATABASE_URL: restoredUrl })]);
+    const [srcMig, dstMig] = await Promise.all([
+      run("migrate", ["--status"]),
+      run("migrate", ["--status"], { DATABASE_URL: restoredUrl }),
+    ]);
     expect(dstMig.code).toBe(0);
     expect(dstMig.stdout).toBe(srcMig.stdout);
   }, 120_000);
 
   it("verifies the audit chains as the restoring user, whatever the request login role (a new server lacks it)", async () => {
-    const r = await run("restore", [dump, "--target", restoredDb, "--verify-only"], { DATABASE_WEB_URL: "postgres://beacon_web_missing@127.0.0.1:9/none" });
+    const r = await run("restore", [dump, "--target", restoredDb, "--verify-only"], {
+      DATABASE_WEB_URL: "postgres://beacon_web_missing@127.0.0.1:9/none",
+    });
     expect(r.stdout).toMatch(new RegExp(`audit:verify ${w.org.slug}\\s+PASS`));
     expect(r.stdout).toMatch(/VERIFIED: \d+ checks passed/);
     expect(r.code).toBe(0);
@@ -175,16 +219,25 @@ describe.skipIf(!!skipReason)("db:backup and db:restore", () => {
     await c.connect();
     await c.query("begin");
     await c.query("select set_config('role', 'beacon_system', true)");
-    await c.query("delete from comments where id = (select id from comments where org_id = $1 order by created_at limit 1)", [w.org.id]);
+    await c.query(
+      "delete from comments where id = (select id from comments where org_id = $1 order by created_at limit 1)",
+      [w.org.id],
+    );
     await c.query("delete from audit_events where org_id = $1 and seq = 2", [w.org.id]);
     await c.query("commit");
     await c.end();
 
     const r = await run("restore", [dump, "--target", restoredDb, "--verify-only"]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`rows public\\.comments\\s+FAIL\\s+${before.comments}\\s+${before.comments! - 1}\\b`));
-    expect(r.stdout).toMatch(new RegExp(`rows public\\.audit_events\\s+FAIL\\s+${before.audit_events}\\s+${before.audit_events! - 1}\\b`));
-    expect(r.stdout).toMatch(new RegExp(`audit:verify ${w.org.slug}\\s+FAIL\\s+valid checked=6\\s+BROKEN checked=1 firstBrokenSeq=2`));
+    expect(r.stdout).toMatch(
+      new RegExp(`rows public\\.comments\\s+FAIL\\s+${before.comments}\\s+${before.comments! - 1}\\b`),
+    );
+    expect(r.stdout).toMatch(
+      new RegExp(`rows public\\.audit_events\\s+FAIL\\s+${before.audit_events}\\s+${before.audit_events! - 1}\\b`),
+    );
+    expect(r.stdout).toMatch(
+      new RegExp(`audit:verify ${w.org.slug}\\s+FAIL\\s+valid checked=6\\s+BROKEN checked=1 firstBrokenSeq=2`),
+    );
     expect(r.stdout).toMatch(new RegExp(`audit:verify ${other.org.slug}\\s+PASS`));
     expect(r.stdout).toContain("VERIFY FAILED: 3 of");
   }, 120_000);

@@ -5,11 +5,12 @@ import { describe, expect, it } from "vitest";
 // npm start refuses to half-start: bad env or an unreachable database stop it with one clear line.
 const root = path.resolve(import.meta.dirname, "../..");
 function start(env: Record<string, string>) {
-  const r = spawnSync(
-    process.execPath,
-    ["scripts/run.mjs", "start"],
-    { cwd: root, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/root", ...env } as unknown as NodeJS.ProcessEnv, encoding: "utf8", timeout: 60_000 },
-  );
+  const r = spawnSync(process.execPath, ["scripts/run.mjs", "start"], {
+    cwd: root,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/root", ...env } as unknown as NodeJS.ProcessEnv,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -17,7 +18,9 @@ describe("npm start at boot", () => {
   it("exits non-zero naming the variable when the environment is invalid", () => {
     const r = start({ NODE_ENV: "production", DATABASE_URL: "postgres://db.invalid/beacon" });
     expect(r.code).toBe(1);
-    expect(r.out.trim().split("\n")).toContain("Invalid environment: NEXTAUTH_SECRET is required when NODE_ENV=production with an external DATABASE_URL");
+    expect(r.out.trim().split("\n")).toContain(
+      "Invalid environment: NEXTAUTH_SECRET is required when NODE_ENV=production with an external DATABASE_URL",
+    );
   });
 
   it("exits non-zero with a clear line when the database is unreachable", () => {

@@ -15,9 +15,15 @@ const NEW_PASSWORD = "a long enough new password";
 let n = 0;
 const fresh = (over: Partial<Parameters<typeof bootstrapOrg>[0]> = {}) => {
   n += 1;
-  return bootstrapOrg({ name: `Bootstrap Co ${n}`, adminEmail: `Owner${n}@Example.com`, timezone: "Europe/Paris", ...over });
+  return bootstrapOrg({
+    name: `Bootstrap Co ${n}`,
+    adminEmail: `Owner${n}@Example.com`,
+    timezone: "Europe/Paris",
+    ...over,
+  });
 };
-const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
+const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) =>
+  (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
 const otherOrgToken = (token: string, orgId: string) => `${orgId.replace(/-/g, "")}.${token.split(".")[1]}`;
 
 describe("bootstrapOrg", () => {
@@ -33,7 +39,12 @@ describe("bootstrapOrg", () => {
     const [admin] = await q<{ role: string; password_hash: string | null; name: string; email: string }>(
       sql`select role::text, password_hash, name, email from users where org_id = ${r.org.id}`,
     );
-    expect(admin).toEqual({ role: "admin", password_hash: null, name: "Peter Gibbons", email: `owner${n}@example.com` });
+    expect(admin).toEqual({
+      role: "admin",
+      password_hash: null,
+      name: "Peter Gibbons",
+      email: `owner${n}@example.com`,
+    });
     const tokens = await q<{ purpose: string; token_hash: string; used_at: Date | null; expires_at: Date }>(
       sql`select purpose::text, token_hash, used_at, expires_at from one_time_tokens where org_id = ${r.org.id}`,
     );
@@ -55,17 +66,27 @@ describe("bootstrapOrg", () => {
       sql`select seq::int, action, actor_id, data from audit_events where org_id = ${r.org.id} order by seq`,
     );
     expect(audit).toEqual([
-      { seq: 1, action: "org.bootstrapped", actor_id: null, data: expect.objectContaining({ slug: "initech-europe", adminUserId: r.admin.id }) },
+      {
+        seq: 1,
+        action: "org.bootstrapped",
+        actor_id: null,
+        data: expect.objectContaining({ slug: "initech-europe", adminUserId: r.admin.id }),
+      },
     ]);
     expect(JSON.stringify(audit)).not.toContain(r.setupToken);
     // The admin cannot sign in before choosing a password.
-    await expect(verifyCredentials({ email: r.admin.email, password: "", ip: "10.1.1.1", via: "api" })).rejects.toMatchObject({ code: "unauthenticated" });
+    await expect(
+      verifyCredentials({ email: r.admin.email, password: "", ip: "10.1.1.1", via: "api" }),
+    ).rejects.toMatchObject({ code: "unauthenticated" });
   });
 
   it("answers conflict when the slug exists (case-insensitively), creating nothing", async () => {
     await fresh({ slug: "taken-slug" });
     const orgsBefore = await q<{ n: number }>(sql`select count(*)::int as n from orgs`);
-    await expect(fresh({ name: "Taken Slug" })).rejects.toMatchObject({ code: "conflict", message: expect.stringContaining('"taken-slug"') });
+    await expect(fresh({ name: "Taken Slug" })).rejects.toMatchObject({
+      code: "conflict",
+      message: expect.stringContaining('"taken-slug"'),
+    });
     await expect(fresh({ slug: "TAKEN-SLUG" })).rejects.toMatchObject({ code: "conflict" });
     expect(await q(sql`select count(*)::int as n from orgs`)).toEqual(orgsBefore);
   });
@@ -74,7 +95,10 @@ describe("bootstrapOrg", () => {
     await expect(fresh({ adminEmail: "not-an-email" })).rejects.toMatchObject({ code: "validation_failed" });
     await expect(fresh({ timezone: "Mars/Olympus_Mons" })).rejects.toMatchObject({ code: "validation_failed" });
     await expect(fresh({ slug: "-bad-" })).rejects.toMatchObject({ code: "validation_failed" });
-    await expect(fresh({ name: "!!!" })).rejects.toMatchObject({ code: "validation_failed", message: expect.stringContaining("slug") });
+    await expect(fresh({ name: "!!!" })).rejects.toMatchObject({
+      code: "validation_failed",
+      message: expect.stringContaining("slug"),
+    });
     expect(slugFromName("Société Générale, Inc.")).toBe("societe-generale-inc");
     expect(slugFromName("???")).toBeNull();
   });
@@ -83,19 +107,31 @@ describe("bootstrapOrg", () => {
 describe("completeSetup", () => {
   it("sets a password that signs in, clears mustChangePassword and bumps sessionVersion", async () => {
     const r = await fresh();
-    await unsafeWithSystem((tx) => tx.execute(sql`update users set must_change_password = true where org_id = ${r.org.id}`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update users set must_change_password = true where org_id = ${r.org.id}`),
+    );
     expect(await inspectSetupLink(r.setupToken)).toMatchObject({ email: r.admin.email, orgName: r.org.name });
-    expect(await completeSetup({ token: r.setupToken, password: NEW_PASSWORD })).toEqual({ email: r.admin.email, org: r.org.slug });
+    expect(await completeSetup({ token: r.setupToken, password: NEW_PASSWORD })).toEqual({
+      email: r.admin.email,
+      org: r.org.slug,
+    });
     const [u] = await q<{ password_hash: string; must_change_password: boolean; session_version: number }>(
       sql`select password_hash, must_change_password, session_version from users where id = ${r.admin.id}`,
     );
     expect(await verifyPassword(u!.password_hash, NEW_PASSWORD)).toBe(true);
     expect(u).toMatchObject({ must_change_password: false, session_version: 2 });
-    const signedIn = await verifyCredentials({ email: r.admin.email, password: NEW_PASSWORD, ip: "10.1.1.2", via: "api" });
+    const signedIn = await verifyCredentials({
+      email: r.admin.email,
+      password: NEW_PASSWORD,
+      ip: "10.1.1.2",
+      via: "api",
+    });
     expect(signedIn).toMatchObject({ userId: r.admin.id, orgId: r.org.id, role: "admin" });
     const [t] = await q<{ used_at: Date | null }>(sql`select used_at from one_time_tokens where org_id = ${r.org.id}`);
     expect(t!.used_at).not.toBeNull();
-    const audit = await q<{ action: string; actor_id: string | null }>(sql`select action, actor_id from audit_events where org_id = ${r.org.id} order by seq`);
+    const audit = await q<{ action: string; actor_id: string | null }>(
+      sql`select action, actor_id from audit_events where org_id = ${r.org.id} order by seq`,
+    );
     expect(audit).toEqual([
       { action: "org.bootstrapped", actor_id: null },
       { action: "user.password_set", actor_id: r.admin.id },
@@ -122,36 +158,61 @@ describe("completeSetup", () => {
       completeSetup({ token: r.setupToken, password: "second concurrent password" }),
     ]);
     expect(results.filter((x) => x.status === "fulfilled")).toHaveLength(1);
-    expect(results.filter((x) => x.status === "rejected").map((x) => (x as PromiseRejectedResult).reason.code)).toEqual(["not_found"]);
+    expect(results.filter((x) => x.status === "rejected").map((x) => (x as PromiseRejectedResult).reason.code)).toEqual(
+      ["not_found"],
+    );
   });
 
   it("an expired link answers 404", async () => {
     const r = await fresh();
-    await unsafeWithSystem((tx) => tx.execute(sql`update one_time_tokens set expires_at = now() - interval '1 second' where org_id = ${r.org.id}`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update one_time_tokens set expires_at = now() - interval '1 second' where org_id = ${r.org.id}`),
+    );
     expect(await inspectSetupLink(r.setupToken)).toBeNull();
-    await expect(completeSetup({ token: r.setupToken, password: NEW_PASSWORD })).rejects.toMatchObject({ code: "not_found" });
-    const [u] = await q<{ password_hash: string | null }>(sql`select password_hash from users where id = ${r.admin.id}`);
+    await expect(completeSetup({ token: r.setupToken, password: NEW_PASSWORD })).rejects.toMatchObject({
+      code: "not_found",
+    });
+    const [u] = await q<{ password_hash: string | null }>(
+      sql`select password_hash from users where id = ${r.admin.id}`,
+    );
     expect(u!.password_hash).toBeNull();
   });
 
   it("a malformed token answers 400 and an unknown well-formed one 404", async () => {
-    await expect(completeSetup({ token: "not-a-token", password: NEW_PASSWORD })).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(completeSetup({ token: "not-a-token", password: NEW_PASSWORD })).rejects.toMatchObject({
+      code: "validation_failed",
+    });
     const r = await fresh();
-    await expect(completeSetup({ token: r.setupToken.slice(0, -1), password: NEW_PASSWORD })).rejects.toMatchObject({ code: "validation_failed" });
-    await expect(completeSetup({ token: mintLinkToken(r.org.id).token, password: NEW_PASSWORD })).rejects.toMatchObject({ code: "not_found" });
+    await expect(completeSetup({ token: r.setupToken.slice(0, -1), password: NEW_PASSWORD })).rejects.toMatchObject({
+      code: "validation_failed",
+    });
+    await expect(completeSetup({ token: mintLinkToken(r.org.id).token, password: NEW_PASSWORD })).rejects.toMatchObject(
+      { code: "not_found" },
+    );
   });
 
   it("a token of org A presented with another org's id is not found", async () => {
     const a = await fresh();
     const b = await fresh();
-    await expect(completeSetup({ token: otherOrgToken(a.setupToken, b.org.id), password: NEW_PASSWORD })).rejects.toMatchObject({ code: "not_found" });
-    await expect(completeSetup({ token: otherOrgToken(a.setupToken, "00000000-0000-4000-8000-000000000000"), password: NEW_PASSWORD })).rejects.toMatchObject({
+    await expect(
+      completeSetup({ token: otherOrgToken(a.setupToken, b.org.id), password: NEW_PASSWORD }),
+    ).rejects.toMatchObject({ code: "not_found" });
+    await expect(
+      completeSetup({
+        token: otherOrgToken(a.setupToken, "00000000-0000-4000-8000-000000000000"),
+        password: NEW_PASSWORD,
+      }),
+    ).rejects.toMatchObject({
       code: "not_found",
     });
-    const hashes = await q<{ password_hash: string | null }>(sql`select password_hash from users where id in (${a.admin.id}, ${b.admin.id})`);
+    const hashes = await q<{ password_hash: string | null }>(
+      sql`select password_hash from users where id in (${a.admin.id}, ${b.admin.id})`,
+    );
     expect(hashes.map((h) => h.password_hash)).toEqual([null, null]);
     // A's own link still works afterwards.
-    await expect(completeSetup({ token: a.setupToken, password: NEW_PASSWORD })).resolves.toMatchObject({ email: a.admin.email });
+    await expect(completeSetup({ token: a.setupToken, password: NEW_PASSWORD })).resolves.toMatchObject({
+      email: a.admin.email,
+    });
   });
 
   // Reset links are redeemed here too (users-links.test.ts); what refuses both links is the block.
@@ -165,8 +226,12 @@ describe("completeSetup", () => {
         (${org.id}, ${user.id}, 'password_reset', ${reset.hash}, now() + interval '1 hour'),
         (${org.id}, ${user.id}, 'setup', ${setup.hash}, now() + interval '1 hour')`),
     );
-    await expect(completeSetup({ token: reset.token, password: NEW_PASSWORD })).rejects.toMatchObject({ code: "not_found" });
-    await expect(completeSetup({ token: setup.token, password: NEW_PASSWORD })).rejects.toMatchObject({ code: "not_found" });
+    await expect(completeSetup({ token: reset.token, password: NEW_PASSWORD })).rejects.toMatchObject({
+      code: "not_found",
+    });
+    await expect(completeSetup({ token: setup.token, password: NEW_PASSWORD })).rejects.toMatchObject({
+      code: "not_found",
+    });
     const [u] = await q<{ password_hash: string | null }>(sql`select password_hash from users where id = ${user.id}`);
     expect(await verifyPassword(u!.password_hash!, NEW_PASSWORD)).toBe(false);
   });
@@ -197,13 +262,20 @@ describe("POST /api/v1/auth/setup", () => {
     expect(malformed.status).toBe(400);
     expect(malformed.body).toMatchObject({ error: { code: "validation_failed", message: expect.any(String) } });
     const expiredOrg = await fresh();
-    await unsafeWithSystem((tx) => tx.execute(sql`update one_time_tokens set expires_at = now() - interval '1 minute' where org_id = ${expiredOrg.org.id}`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(
+        sql`update one_time_tokens set expires_at = now() - interval '1 minute' where org_id = ${expiredOrg.org.id}`,
+      ),
+    );
     const expired = await post({ token: expiredOrg.setupToken, password: NEW_PASSWORD });
     expect(expired.status).toBe(404);
     expect(expired.body).toEqual({ error: { code: "not_found", message: "this link is invalid or has expired" } });
     const extra = await post({ token: r.setupToken, password: NEW_PASSWORD, role: "admin" });
     expect(extra.status).toBe(400);
-    const notJson = await call(setupRoute, "POST", "/api/v1/auth/setup", { body: "token=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const notJson = await call(setupRoute, "POST", "/api/v1/auth/setup", {
+      body: "token=x",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(notJson.status).toBe(415);
     expect(notJson.body.error.code).toBe("unsupported_media_type");
     // None of the failures spent the link.

@@ -35,28 +35,35 @@ describe("Citus distribution preconditions (catalog of the migrated database)", 
     const tenant = await q(sql`select t.relname as table, '' as detail from ${TENANT} t order by 1`);
     // tickets, comments, users, audit_events, … (a sanity floor, so an empty query cannot pass)
     expect(tenant.length).toBeGreaterThan(25);
-    for (const name of ["tickets", "comments", "users", "audit_events", "ticket_anchors", "email_addresses"]) expect(tenant.map((r) => r.table)).toContain(name);
+    for (const name of ["tickets", "comments", "users", "audit_events", "ticket_anchors", "email_addresses"])
+      expect(tenant.map((r) => r.table)).toContain(name);
   });
 
   it("org_id is NOT NULL on every tenant table", async () => {
-    expect(await q(sql`select t.relname as table, '' as detail from ${TENANT} t
-      join pg_attribute a on a.attrelid = t.oid and a.attname = 'org_id' where not a.attnotnull order by 1`)).toEqual([]);
+    expect(
+      await q(sql`select t.relname as table, '' as detail from ${TENANT} t
+      join pg_attribute a on a.attrelid = t.oid and a.attname = 'org_id' where not a.attnotnull order by 1`),
+    ).toEqual([]);
   });
 
   it("every tenant table has a primary key, and org_id is a key column of it and of every unique index", async () => {
-    expect(await q(sql`select t.relname as table, '' as detail from ${TENANT} t
-      where not exists (select 1 from pg_index i where i.indrelid = t.oid and i.indisprimary) order by 1`)).toEqual([]);
+    expect(
+      await q(sql`select t.relname as table, '' as detail from ${TENANT} t
+      where not exists (select 1 from pg_index i where i.indrelid = t.oid and i.indisprimary) order by 1`),
+    ).toEqual([]);
     const uniques = await q(sql`select t.relname as table, ic.relname::text as detail from ${TENANT} t
       join pg_index i on i.indrelid = t.oid join pg_class ic on ic.oid = i.indexrelid
       where i.indisunique order by 1, 2`);
     expect(uniques.length).toBeGreaterThan(25);
     // Key columns only (indkey[0 : indnkeyatts − 1]); an INCLUDE column does not count, nor org_id inside an expression.
-    expect(await q(sql`select t.relname as table, ic.relname::text as detail from ${TENANT} t
+    expect(
+      await q(sql`select t.relname as table, ic.relname::text as detail from ${TENANT} t
       join pg_index i on i.indrelid = t.oid join pg_class ic on ic.oid = i.indexrelid
       where (i.indisunique or i.indisprimary)
         and not exists (select 1 from pg_attribute a where a.attrelid = t.oid and a.attname = 'org_id'
                           and a.attnum = any((i.indkey::int2[])[0:i.indnkeyatts - 1]))
-      order by 1, 2`)).toEqual([]);
+      order by 1, 2`),
+    ).toEqual([]);
   });
 
   it("every foreign key between tenant tables pairs org_id with org_id", async () => {
@@ -64,23 +71,27 @@ describe("Citus distribution preconditions (catalog of the migrated database)", 
       join pg_constraint con on con.conrelid = t.oid and con.contype = 'f'
       where con.confrelid in (select oid from ${TENANT} x) order by 1, 2`);
     expect(between.length).toBeGreaterThan(20);
-    expect(await q(sql`select t.relname as table, con.conname::text as detail from ${TENANT} t
+    expect(
+      await q(sql`select t.relname as table, con.conname::text as detail from ${TENANT} t
       join pg_constraint con on con.conrelid = t.oid and con.contype = 'f'
       where con.confrelid in (select oid from ${TENANT} x)
         and not exists (select 1 from unnest(con.conkey, con.confkey) k(a, b)
           join pg_attribute x on x.attrelid = con.conrelid and x.attnum = k.a
           join pg_attribute y on y.attrelid = con.confrelid and y.attnum = k.b
           where x.attname = 'org_id' and y.attname = 'org_id')
-      order by 1, 2`)).toEqual([]);
+      order by 1, 2`),
+    ).toEqual([]);
   });
 
   it("foreign keys leave tenant tables only for orgs (colocated by id); reference tables point nowhere else", async () => {
     // Citus allows distributed → reference and colocated distributed → distributed keys, not
     // reference → distributed: feature_flags' key to orgs is dropped on Citus (docs/scaling.md).
-    expect(await q(sql`select con.conrelid::regclass::text as table, con.confrelid::regclass::text as detail from pg_constraint con
+    expect(
+      await q(sql`select con.conrelid::regclass::text as table, con.confrelid::regclass::text as detail from pg_constraint con
       where con.contype = 'f' and con.connamespace = 'public'::regnamespace
         and con.confrelid not in (select oid from ${TENANT} x) and con.confrelid <> 'orgs'::regclass
-      order by 1, 2`)).toEqual([]);
+      order by 1, 2`),
+    ).toEqual([]);
   });
 });
 
@@ -88,7 +99,8 @@ describe("a support address still belongs to one org only (email_address_claims,
   it("refuses a second org's address with 409, frees it when deleted or changed", async () => {
     const [a, b] = await Promise.all([createWorld(), createWorld()]);
     const path = "/api/v1/email/addresses";
-    const post = (who: { cookie: string }, address: string) => call(apiRoute.POST, "POST", path, { cookie: who.cookie, body: { address } });
+    const post = (who: { cookie: string }, address: string) =>
+      call(apiRoute.POST, "POST", path, { cookie: who.cookie, body: { address } });
     const address = `help-${a.org.slug}@example.test`;
     const created = await post(a.admin, address.toUpperCase());
     expect(created.status, created.text).toBe(201);
@@ -97,15 +109,26 @@ describe("a support address still belongs to one org only (email_address_claims,
     expect((await post(a.admin, address)).status).toBe(409);
     // A change of address frees the old one and claims the new one.
     const moved = `moved-${a.org.slug}@example.test`;
-    const patched = await call(apiRoute.PATCH, "PATCH", `${path}/${created.body.id}`, { cookie: a.admin.cookie, params: { id: created.body.id }, body: { address: moved }, headers: { "if-match": created.headers.get("etag") ?? "*" } });
+    const patched = await call(apiRoute.PATCH, "PATCH", `${path}/${created.body.id}`, {
+      cookie: a.admin.cookie,
+      params: { id: created.body.id },
+      body: { address: moved },
+      headers: { "if-match": created.headers.get("etag") ?? "*" },
+    });
     expect(patched.status, patched.text).toBe(200);
     expect((await post(b.admin, moved)).status).toBe(409);
     const again = await post(b.admin, address);
     expect(again.status, again.text).toBe(201);
-    const del = await call(apiRoute.DELETE, "DELETE", `${path}/${again.body.id}`, { cookie: b.admin.cookie, params: { id: again.body.id }, headers: { "if-match": again.headers.get("etag") ?? "*" } });
+    const del = await call(apiRoute.DELETE, "DELETE", `${path}/${again.body.id}`, {
+      cookie: b.admin.cookie,
+      params: { id: again.body.id },
+      headers: { "if-match": again.headers.get("etag") ?? "*" },
+    });
     expect(del.status, del.text).toBeLessThan(300);
     expect((await post(a.admin, address)).status).toBe(201);
-    const claims = await db().execute<{ address: string }>(sql`select address from email_address_claims where address in (${address}, ${moved}) order by 1`);
+    const claims = await db().execute<{ address: string }>(
+      sql`select address from email_address_claims where address in (${address}, ${moved}) order by 1`,
+    );
     expect(claims.rows.map((r) => r.address)).toEqual([address, moved]);
   });
 });

@@ -5,7 +5,12 @@ import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { apiRoute as ticketAttachmentsRoute, apiRoute as attachmentRoute } from "../helpers/http";
 import { apiRoute as flagsRoute } from "../helpers/http";
-import { attachmentUploadLimit, conversationAttachments, MAX_CONVERSATION_ATTACHMENTS, type ConversationAttachments } from "../../src/server/attachments/conversation-attachments";
+import {
+  attachmentUploadLimit,
+  conversationAttachments,
+  MAX_CONVERSATION_ATTACHMENTS,
+  type ConversationAttachments,
+} from "../../src/server/attachments/conversation-attachments";
 import { withPageContext } from "../../src/server/auth/page-context";
 import type { PageUser } from "../../src/server/auth/page-session";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
@@ -23,8 +28,15 @@ let w: World, other: World;
 
 function pageUser(world: World, a: Actor): PageUser {
   return {
-    userId: a.id, orgId: a.orgId, role: a.role, email: a.email, name: a.email, mustChangePassword: false,
-    sessionVersion: a.sessionVersion, via: "session", org: { id: world.org.id, name: world.org.name, slug: world.org.slug },
+    userId: a.id,
+    orgId: a.orgId,
+    role: a.role,
+    email: a.email,
+    name: a.email,
+    mustChangePassword: false,
+    sessionVersion: a.sessionVersion,
+    via: "session",
+    org: { id: world.org.id, name: world.org.name, slug: world.org.slug },
   };
 }
 const filesAs = (world: World, a: Actor, ticketId: string): Promise<ConversationAttachments> =>
@@ -46,7 +58,9 @@ async function upload(who: Actor, ticketId: string, name: string, data: string, 
 }
 
 async function download(who: Actor, id: string): Promise<{ status: number; text: string }> {
-  const req = new Request(`http://localhost/api/v1/attachments/${id}`, { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } });
+  const req = new Request(`http://localhost/api/v1/attachments/${id}`, {
+    headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" },
+  });
   const res = await attachmentRoute.GET(req);
   return { status: res.status, text: await res.text() };
 }
@@ -57,11 +71,17 @@ async function commentId(who: Actor, ticketId: string, body: unknown): Promise<s
   return (r.body as { id: string }).id;
 }
 
-const limitAs = (world: World, a: Actor): Promise<number | null> => withPageContext(pageUser(world, a), (ctx) => attachmentUploadLimit(ctx));
+const limitAs = (world: World, a: Actor): Promise<number | null> =>
+  withPageContext(pageUser(world, a), (ctx) => attachmentUploadLimit(ctx));
 const ids = (f: ConversationAttachments) => (f.enabled ? f.data.map((a) => a.id) : []);
 
 let ticket: { id: string };
-const file: Record<"customer" | "reply" | "note" | "ticket", string> = { customer: "", reply: "", note: "", ticket: "" };
+const file: Record<"customer" | "reply" | "note" | "ticket", string> = {
+  customer: "",
+  reply: "",
+  note: "",
+  ticket: "",
+};
 const comment: Record<"first" | "reply" | "note", string> = { first: "", reply: "", note: "" };
 
 beforeAll(async () => {
@@ -89,10 +109,23 @@ describe("conversationAttachments and attachmentUploadLimit", () => {
       expect(f.truncated).toBe(false);
       expect(ids(f)).toEqual([file.customer, file.reply, file.note, file.ticket]);
       const byId = new Map(f.data.map((a) => [a.id, a]));
-      expect(byId.get(file.customer)).toMatchObject({ commentId: comment.first, filename: "error-log.txt", internal: false, url: `/api/v1/attachments/${file.customer}` });
-      expect(byId.get(file.reply)).toMatchObject({ commentId: comment.reply, internal: false, contentType: "text/markdown; charset=utf-8" });
+      expect(byId.get(file.customer)).toMatchObject({
+        commentId: comment.first,
+        filename: "error-log.txt",
+        internal: false,
+        url: `/api/v1/attachments/${file.customer}`,
+      });
+      expect(byId.get(file.reply)).toMatchObject({
+        commentId: comment.reply,
+        internal: false,
+        contentType: "text/markdown; charset=utf-8",
+      });
       expect(byId.get(file.note)).toMatchObject({ commentId: comment.note, internal: true });
-      expect(byId.get(file.ticket)).toMatchObject({ commentId: null, internal: false, sizeBytes: Buffer.byteLength("printer,tray\nLJ4,2\n") });
+      expect(byId.get(file.ticket)).toMatchObject({
+        commentId: null,
+        internal: false,
+        sizeBytes: Buffer.byteLength("printer,tray\nLJ4,2\n"),
+      });
     }
   });
 
@@ -108,7 +141,12 @@ describe("conversationAttachments and attachmentUploadLimit", () => {
   });
 
   it("another customer of the org and every role of another org get not found, and cannot download any of the files", async () => {
-    for (const [world, who] of [[w, w.customer2], [other, other.customer], [other, other.agent], [other, other.admin]] as const) {
+    for (const [world, who] of [
+      [w, w.customer2],
+      [other, other.customer],
+      [other, other.agent],
+      [other, other.admin],
+    ] as const) {
       const err = await filesAs(world, who, ticket.id).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AppError);
       expect((err as AppError).code).toBe("not_found");
@@ -117,7 +155,10 @@ describe("conversationAttachments and attachmentUploadLimit", () => {
   });
 
   it("with the feature off for the org, the pages get nothing (no list, no upload) and other orgs are unaffected", async () => {
-    const off = await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", { cookie: w.admin.cookie, body: { key: "attachments", enabled: false } });
+    const off = await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", {
+      cookie: w.admin.cookie,
+      body: { key: "attachments", enabled: false },
+    });
     expect(off.status).toBe(200);
     try {
       for (const who of [w.agent, w.customer]) {
@@ -130,7 +171,10 @@ describe("conversationAttachments and attachmentUploadLimit", () => {
       const id = await upload(other.customer, theirs.id, "theirs.txt", "other org\n");
       expect(ids(await filesAs(other, other.agent, theirs.id))).toEqual([id]);
     } finally {
-      const back = await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", { cookie: w.admin.cookie, body: { key: "attachments", enabled: null } });
+      const back = await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", {
+        cookie: w.admin.cookie,
+        body: { key: "attachments", enabled: null },
+      });
       expect(back.status).toBe(200);
     }
     expect(ids(await filesAs(w, w.agent, ticket.id))).toHaveLength(4);

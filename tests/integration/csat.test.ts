@@ -20,12 +20,20 @@ beforeAll(async () => {
 
 type Who = { cookie: string };
 const byLink = (token: string) => call(apiRoute.GET, "GET", `/api/v1/satisfaction/${token}`);
-const rateLink = (token: string, body: unknown) => call(apiRoute.POST, "POST", `/api/v1/satisfaction/${token}`, { body });
-const rating = (who: Who, id: string) => call(apiRoute.GET, "GET", `/api/v1/tickets/${id}/satisfaction`, { cookie: who.cookie });
-const rate = (who: Who, id: string, body: unknown) => call(apiRoute.PUT, "PUT", `/api/v1/tickets/${id}/satisfaction`, { cookie: who.cookie, body });
+const rateLink = (token: string, body: unknown) =>
+  call(apiRoute.POST, "POST", `/api/v1/satisfaction/${token}`, { body });
+const rating = (who: Who, id: string) =>
+  call(apiRoute.GET, "GET", `/api/v1/tickets/${id}/satisfaction`, { cookie: who.cookie });
+const rate = (who: Who, id: string, body: unknown) =>
+  call(apiRoute.PUT, "PUT", `/api/v1/tickets/${id}/satisfaction`, { cookie: who.cookie, body });
 const stored = async (id: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ rating: string; comment: string; changes: number; assignee_id: string | null }>(
-    sql`select rating::text, comment, changes, assignee_id from csat_ratings where ticket_id = ${id}`))).rows[0];
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ rating: string; comment: string; changes: number; assignee_id: string | null }>(
+        sql`select rating::text, comment, changes, assignee_id from csat_ratings where ticket_id = ${id}`,
+      ),
+    )
+  ).rows[0];
 
 async function solved(w: World) {
   const t = await newTicket(w.customer, { subject: "Rate me" });
@@ -39,7 +47,13 @@ describe("rating by signed link", () => {
     const token = signRatingLink({ orgId: A.org.id, ticketId: t.id, n: 0 });
     const look = await byLink(token);
     expect(look.status, look.text).toBe(200);
-    expect(look.body).toMatchObject({ ticketId: t.id, ticketNumber: t.number, rating: null, open: true, nextToken: token });
+    expect(look.body).toMatchObject({
+      ticketId: t.id,
+      ticketNumber: t.number,
+      rating: null,
+      open: true,
+      nextToken: token,
+    });
 
     const first = await rateLink(token, { rating: "good" });
     expect(first.status, first.text).toBe(200);
@@ -58,7 +72,9 @@ describe("rating by signed link", () => {
 
     // Staff see it on the ticket; the history has both ratings.
     expect((await rating(A.agent, t.id)).body).toMatchObject({ rating: "bad", comment: "Took too long" });
-    const actions = (await api.events(A.agent, t.id)).body.data.filter((e: { action: string }) => e.action === "ticket.csat_rated");
+    const actions = (await api.events(A.agent, t.id)).body.data.filter(
+      (e: { action: string }) => e.action === "ticket.csat_rated",
+    );
     expect(actions.map((e: { data: { rating: string } }) => e.data.rating)).toEqual(["good", "bad"]);
   });
 
@@ -70,14 +86,29 @@ describe("rating by signed link", () => {
     // Another org's id, or another ticket's, in the payload with A's MAC.
     const other = await solved(B);
     const moved = (org: string, ticket: string) => `${Buffer.from(`${org}.${ticket}.0`).toString("base64url")}.${mac}`;
-    for (const bad of [`${payload}.${flip(mac)}`, `${flip(payload)}.${mac}`, moved(B.org.id, t.id), moved(A.org.id, other.id), moved(B.org.id, other.id), "nonsense", `${payload}.`]) {
+    for (const bad of [
+      `${payload}.${flip(mac)}`,
+      `${flip(payload)}.${mac}`,
+      moved(B.org.id, t.id),
+      moved(A.org.id, other.id),
+      moved(B.org.id, other.id),
+      "nonsense",
+      `${payload}.`,
+    ]) {
       expect(verifyRatingLink(bad)).toBeNull();
       expect((await rateLink(bad, { rating: "good" })).status, bad).toBe(404);
       expect((await byLink(bad)).status).toBe(404);
     }
     // A link signed for org B naming A's ticket finds nothing: B's tenant cannot see A's ticket.
-    expect((await rateLink(signRatingLink({ orgId: B.org.id, ticketId: t.id, n: 0 }), { rating: "good" })).status).toBe(404);
-    for (const body of [{}, { rating: "meh" }, { rating: "good", comment: "x".repeat(2_001) }, { rating: "good", extra: 1 }]) {
+    expect((await rateLink(signRatingLink({ orgId: B.org.id, ticketId: t.id, n: 0 }), { rating: "good" })).status).toBe(
+      404,
+    );
+    for (const body of [
+      {},
+      { rating: "meh" },
+      { rating: "good", comment: "x".repeat(2_001) },
+      { rating: "good", extra: 1 },
+    ]) {
       expect((await rateLink(token, body)).status, JSON.stringify(body).slice(0, 40)).toBe(400);
     }
     expect(await stored(t.id)).toBeUndefined();
@@ -87,7 +118,9 @@ describe("rating by signed link", () => {
 
   it("an unsolved ticket cannot be rated (409)", async () => {
     const t = await newTicket(A.customer);
-    expect((await rateLink(signRatingLink({ orgId: A.org.id, ticketId: t.id, n: 0 }), { rating: "good" })).status).toBe(409);
+    expect((await rateLink(signRatingLink({ orgId: A.org.id, ticketId: t.id, n: 0 }), { rating: "good" })).status).toBe(
+      409,
+    );
     expect((await rate(A.customer, t.id, { rating: "good" })).status).toBe(409);
     expect(await stored(t.id)).toBeUndefined();
   });
@@ -97,13 +130,27 @@ describe("ratings in the export", () => {
   it("CSV has a satisfaction column and NDJSON a satisfaction key", async () => {
     const t = await solved(A);
     expect((await rate(A.customer, t.id, { rating: "good", comment: "Quick, thanks" })).status).toBe(200);
-    const csv = await call(apiRoute.GET, "GET", "/api/v1/export/tickets", { cookie: A.admin.cookie, query: { format: "csv" } });
+    const csv = await call(apiRoute.GET, "GET", "/api/v1/export/tickets", {
+      cookie: A.admin.cookie,
+      query: { format: "csv" },
+    });
     expect(csv.status).toBe(200);
     const lines = csv.text.trim().split(/\r?\n/);
     expect(lines[0]!.split(",").at(-1)).toBe("satisfaction");
-    expect(lines.find((l) => l.startsWith(t.id))!.split(",").at(-1)).toBe("good");
-    const nd = await call(apiRoute.GET, "GET", "/api/v1/export/tickets", { cookie: A.admin.cookie, query: { format: "ndjson" } });
-    const rows = nd.text.trim().split("\n").map((l) => JSON.parse(l) as { id: string; satisfaction: unknown });
+    expect(
+      lines
+        .find((l) => l.startsWith(t.id))!
+        .split(",")
+        .at(-1),
+    ).toBe("good");
+    const nd = await call(apiRoute.GET, "GET", "/api/v1/export/tickets", {
+      cookie: A.admin.cookie,
+      query: { format: "ndjson" },
+    });
+    const rows = nd.text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: string; satisfaction: unknown });
     expect(rows.find((r) => r.id === t.id)!.satisfaction).toEqual({ rating: "good", comment: "Quick, thanks" });
     expect(rows.every((r) => "satisfaction" in r)).toBe(true);
   });
@@ -111,12 +158,23 @@ describe("ratings in the export", () => {
 
 describe("ratings on the dashboard", () => {
   const pageUser = (w: World, a: Actor): PageUser => ({
-    userId: a.id, orgId: a.orgId, role: a.role, email: a.email, name: a.email, mustChangePassword: false,
-    sessionVersion: a.sessionVersion, via: "session", org: { id: w.org.id, name: w.org.name, slug: w.org.slug },
+    userId: a.id,
+    orgId: a.orgId,
+    role: a.role,
+    email: a.email,
+    name: a.email,
+    mustChangePassword: false,
+    sessionVersion: a.sessionVersion,
+    via: "session",
+    org: { id: w.org.id, name: w.org.name, slug: w.org.slug },
   });
   it("counts good and bad by week, agent and group, for the org only", async () => {
     const [C, D] = await Promise.all([createWorld(), createWorld()]);
-    for (const [who, r] of [[C.agent, "good"], [C.agent, "good"], [C.agent2, "bad"]] as const) {
+    for (const [who, r] of [
+      [C.agent, "good"],
+      [C.agent, "good"],
+      [C.agent2, "bad"],
+    ] as const) {
       const t = await newTicket(C.customer);
       expect((await api.patchTicket(C.admin, t.id, { assigneeId: who.id, status: "solved" })).status).toBe(200);
       expect((await rate(C.customer, t.id, { rating: r })).status).toBe(200);
@@ -124,7 +182,12 @@ describe("ratings on the dashboard", () => {
     const d = await withPageContext(pageUser(C, C.agent), (scope) => csatDashboard(scope));
     expect({ good: d.good, bad: d.bad }).toEqual({ good: 2, bad: 1 });
     expect(d.byWeek.reduce((a, w) => a + w.good + w.bad, 0)).toBe(3);
-    expect(d.byAgent.map((a) => [a.id, a.good, a.bad]).sort()).toEqual([[C.agent.id, 2, 0], [C.agent2.id, 0, 1]].sort());
+    expect(d.byAgent.map((a) => [a.id, a.good, a.bad]).sort()).toEqual(
+      [
+        [C.agent.id, 2, 0],
+        [C.agent2.id, 0, 1],
+      ].sort(),
+    );
     expect(d.byGroup).toEqual([{ id: null, name: "No group", good: 2, bad: 1 }]);
     const other = await withPageContext(pageUser(D, D.agent), (scope) => csatDashboard(scope));
     expect({ good: other.good, bad: other.bad, agents: other.byAgent }).toEqual({ good: 0, bad: 0, agents: [] });

@@ -32,7 +32,11 @@ const define = async (w: World, body: Record<string, unknown>) => {
   return r.body as { id: string; key: string };
 };
 const stored = async (id: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ custom_fields: Record<string, unknown> }>(sql`select custom_fields from tickets where id = ${id}`))).rows[0]!.custom_fields;
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ custom_fields: Record<string, unknown> }>(sql`select custom_fields from tickets where id = ${id}`),
+    )
+  ).rows[0]!.custom_fields;
 const ids = (r: { body: { data: { id: string }[] } }) => r.body.data.map((t) => t.id).sort();
 
 describe("custom fields: every type", () => {
@@ -49,19 +53,49 @@ describe("custom fields: every type", () => {
     await define(W, { key: "areas", label: "Areas", type: "multiselect", options: ["billing", "api", "ui"] });
   });
 
-  const good = { order_ref: "  A-17 ", steps: "one\ntwo", seats: 12, amount: 19.5, due_on: "2026-12-31", vip: true, plan: "pro", areas: ["ui", "billing", "ui"] };
+  const good = {
+    order_ref: "  A-17 ",
+    steps: "one\ntwo",
+    seats: 12,
+    amount: 19.5,
+    due_on: "2026-12-31",
+    vip: true,
+    plan: "pro",
+    areas: ["ui", "billing", "ui"],
+  };
 
   it("accepts a value of each type, stores it normalised, and shows it on the ticket", async () => {
     const t = await newTicket(W.agent, { requesterId: W.customer.id, customFields: good });
-    const expected = { order_ref: "A-17", steps: "one\ntwo", seats: 12, amount: 19.5, due_on: "2026-12-31", vip: true, plan: "pro", areas: ["billing", "ui"] };
+    const expected = {
+      order_ref: "A-17",
+      steps: "one\ntwo",
+      seats: 12,
+      amount: 19.5,
+      due_on: "2026-12-31",
+      vip: true,
+      plan: "pro",
+      areas: ["billing", "ui"],
+    };
     expect(t.customFields).toEqual(expected);
     expect(await stored(t.id)).toEqual(expected);
     expect((await api.getTicket(W.agent, t.id)).body.customFields).toEqual(expected);
   });
 
   it.each([
-    ["order_ref", 5], ["order_ref", ""], ["steps", false], ["seats", 1.5], ["seats", "12"], ["amount", "19.5"], ["due_on", "31/12/2026"],
-    ["due_on", "2026-02-30"], ["vip", "true"], ["plan", "gold"], ["plan", ["pro"]], ["areas", ["gold"]], ["areas", "ui"], ["areas", []],
+    ["order_ref", 5],
+    ["order_ref", ""],
+    ["steps", false],
+    ["seats", 1.5],
+    ["seats", "12"],
+    ["amount", "19.5"],
+    ["due_on", "31/12/2026"],
+    ["due_on", "2026-02-30"],
+    ["vip", "true"],
+    ["plan", "gold"],
+    ["plan", ["pro"]],
+    ["areas", ["gold"]],
+    ["areas", "ui"],
+    ["areas", []],
   ])("a wrong value for %s (%j) is 400 naming customFields.<key>, and nothing is written", async (key, value) => {
     const before = await api.listTickets(W.agent, { limit: "100" });
     const r = await api.createTicket(W.agent, { subject: "Bad", body: "x", customFields: { [key]: value } });
@@ -82,15 +116,30 @@ describe("custom fields: every type", () => {
     const bad = await api.patchTicket(W.agent, t.id, { status: "open", customFields: { plan: "gold" } });
     expect(bad.status).toBe(400);
     expect(await stored(t.id)).toEqual({ plan: "free" });
-    const events = (await api.events(W.agent, t.id)).body.data as { action: string; data: { changes?: { customFields?: { from: unknown } } } }[];
+    const events = (await api.events(W.agent, t.id)).body.data as {
+      action: string;
+      data: { changes?: { customFields?: { from: unknown } } };
+    }[];
     const changes = events.filter((e) => e.action === "ticket.updated").map((e) => e.data.changes?.customFields?.from);
     expect(changes).toContainEqual({ seats: { from: 3, to: 4 }, plan: { from: null, to: "free" } });
     expect(changes).toContainEqual({ seats: { from: 4, to: null } });
   });
 
   it("filters with ?cf.<key>= for each type, and refuses a value of the wrong type or an unknown field", async () => {
-    const t1 = await newTicket(W.agent, { customFields: { order_ref: "F-1", seats: 7, amount: 2.25, due_on: "2027-01-02", vip: false, plan: "enterprise", areas: ["api", "ui"] } });
-    const t2 = await newTicket(W.agent, { customFields: { order_ref: "F-2", seats: 8, vip: true, plan: "enterprise", areas: ["api"] } });
+    const t1 = await newTicket(W.agent, {
+      customFields: {
+        order_ref: "F-1",
+        seats: 7,
+        amount: 2.25,
+        due_on: "2027-01-02",
+        vip: false,
+        plan: "enterprise",
+        areas: ["api", "ui"],
+      },
+    });
+    const t2 = await newTicket(W.agent, {
+      customFields: { order_ref: "F-2", seats: 8, vip: true, plan: "enterprise", areas: ["api"] },
+    });
     const q = (query: Record<string, string>) => api.listTickets(W.agent, { limit: "100", ...query });
     expect(ids(await q({ "cf.order_ref": "F-1" }))).toEqual([t1.id]);
     expect(ids(await q({ "cf.seats": "7" }))).toEqual([t1.id]);
@@ -100,7 +149,15 @@ describe("custom fields: every type", () => {
     expect(ids(await q({ "cf.plan": "enterprise" }))).toEqual([t1.id, t2.id].sort());
     expect(ids(await q({ "cf.areas": "api" }))).toEqual([t1.id, t2.id].sort());
     expect(ids(await q({ "cf.areas": "ui", "cf.plan": "enterprise" }))).toEqual([t1.id]);
-    for (const [k, v] of [["cf.seats", "x"], ["cf.seats", "1.5"], ["cf.vip", "yes"], ["cf.plan", "gold"], ["cf.due_on", "tomorrow"], ["cf.nope", "1"], ["cf.Bad-Key", "1"]]) {
+    for (const [k, v] of [
+      ["cf.seats", "x"],
+      ["cf.seats", "1.5"],
+      ["cf.vip", "yes"],
+      ["cf.plan", "gold"],
+      ["cf.due_on", "tomorrow"],
+      ["cf.nope", "1"],
+      ["cf.Bad-Key", "1"],
+    ]) {
       const r = await q({ [k!]: v! });
       expect(r.status, `${k}=${v}: ${r.text}`).toBe(400);
       expect(r.text).toContain(k!);
@@ -135,12 +192,22 @@ describe("custom fields: who sees and sets them", () => {
   beforeAll(async () => {
     W = await createWorld();
     await define(W, { key: "internal_note", label: "Internal", type: "text" });
-    await define(W, { key: "product", label: "Product", type: "dropdown", options: ["app", "web"], customerVisible: true, customerEditable: true });
+    await define(W, {
+      key: "product",
+      label: "Product",
+      type: "dropdown",
+      options: ["app", "web"],
+      customerVisible: true,
+      customerEditable: true,
+    });
     await define(W, { key: "region", label: "Region", type: "text", customerVisible: true });
   });
 
   it("customers see customer-visible fields only, in GET, the list and create/patch answers", async () => {
-    const t = await newTicket(W.agent, { requesterId: W.customer.id, customFields: { internal_note: "churn risk", product: "app", region: "EU" } });
+    const t = await newTicket(W.agent, {
+      requesterId: W.customer.id,
+      customFields: { internal_note: "churn risk", product: "app", region: "EU" },
+    });
     const mine = await api.getTicket(W.customer, t.id);
     expect(mine.body.customFields).toEqual({ product: "app", region: "EU" });
     expect(mine.text).not.toContain("churn risk");
@@ -150,7 +217,11 @@ describe("custom fields: who sees and sets them", () => {
     expect(patched.status, patched.text).toBe(200);
     expect(patched.body.customFields).toEqual({ product: "web", region: "EU" });
     expect((await fields.list(W.customer)).body.data.map((f: { key: string }) => f.key)).toEqual(["product", "region"]);
-    expect((await fields.list(W.agent)).body.data.map((f: { key: string }) => f.key)).toEqual(["internal_note", "product", "region"]);
+    expect((await fields.list(W.agent)).body.data.map((f: { key: string }) => f.key)).toEqual([
+      "internal_note",
+      "product",
+      "region",
+    ]);
   });
 
   it("customers may set customer-editable fields only: a visible read-only field is 403, an invisible one unknown (400); nothing changes", async () => {
@@ -161,7 +232,9 @@ describe("custom fields: who sees and sets them", () => {
     expect(ro.body.error.details.fields).toEqual(["customFields.region"]);
     const hidden = await api.patchTicket(W.customer, t.id, { customFields: { internal_note: "x" } });
     expect(hidden.status, hidden.text).toBe(400);
-    expect((await api.createTicket(W.customer, { subject: "s", body: "b", customFields: { region: "US" } })).status).toBe(403);
+    expect(
+      (await api.createTicket(W.customer, { subject: "s", body: "b", customFields: { region: "US" } })).status,
+    ).toBe(403);
     expect(await stored(t.id)).toEqual({ product: "web" });
     // Filtering: customers only on fields they see.
     expect((await api.listTickets(W.customer, { "cf.internal_note": "x" })).status).toBe(403);
@@ -173,7 +246,15 @@ describe("custom fields: required on create and on solve", () => {
   let W: World;
   beforeAll(async () => {
     W = await createWorld();
-    await define(W, { key: "category", label: "Category", type: "dropdown", options: ["a", "b"], requiredOnCreate: true, customerVisible: true, customerEditable: true });
+    await define(W, {
+      key: "category",
+      label: "Category",
+      type: "dropdown",
+      options: ["a", "b"],
+      requiredOnCreate: true,
+      customerVisible: true,
+      customerEditable: true,
+    });
     await define(W, { key: "root_cause", label: "Root cause", type: "text", requiredOnSolve: true });
     await define(W, { key: "team_code", label: "Team", type: "text", requiredOnCreate: true });
   });
@@ -182,10 +263,15 @@ describe("custom fields: required on create and on solve", () => {
     const r = await api.createTicket(W.agent, { subject: "s", body: "b", customFields: { category: "a" } });
     expect(r.status).toBe(400);
     expect(r.body.error.details.issues.map((i: { path: string }) => i.path)).toEqual(["customFields.team_code"]);
-    expect((await api.createTicket(W.agent, { subject: "s", body: "b", customFields: { category: "a", team_code: "x" } })).status).toBe(201);
+    expect(
+      (await api.createTicket(W.agent, { subject: "s", body: "b", customFields: { category: "a", team_code: "x" } }))
+        .status,
+    ).toBe(201);
     // A customer cannot set team_code, so it is not asked of them; category is.
     expect((await api.createTicket(W.customer, { subject: "s", body: "b" })).status).toBe(400);
-    expect((await api.createTicket(W.customer, { subject: "s", body: "b", customFields: { category: "b" } })).status).toBe(201);
+    expect(
+      (await api.createTicket(W.customer, { subject: "s", body: "b", customFields: { category: "b" } })).status,
+    ).toBe(201);
   });
 
   it("staff cannot solve without a required-on-solve value; with it in the same PATCH they can", async () => {
@@ -246,7 +332,9 @@ describe("custom field definitions", () => {
     expect((await fields.patch(A.admin, theirs.id, { label: "x" })).status).toBe(404);
     expect((await fields.remove(A.admin, theirs.id)).status).toBe(404);
     expect((await fields.list(A.admin)).body.data.map((f: { key: string }) => f.key)).not.toContain("b_only");
-    expect((await api.createTicket(A.agent, { subject: "s", body: "b", customFields: { b_only: "x" } })).status).toBe(400);
+    expect((await api.createTicket(A.agent, { subject: "s", body: "b", customFields: { b_only: "x" } })).status).toBe(
+      400,
+    );
     expect((await fields.get(B.admin, theirs.id)).body.label).toBe("B");
   });
 });
@@ -266,11 +354,16 @@ describe("custom fields in the export", () => {
     expect(row.endsWith(",pro,api; ui,-3")).toBe(true);
     expect(rows.find((r) => !r.startsWith(t.id))!.endsWith(",,,")).toBe(true);
     const nd = await (await exportRoute.GET(exportRequest(W.admin, "ndjson"))).text();
-    const lines = nd.trim().split("\n").map((l) => JSON.parse(l) as { id: string; customFields: unknown });
+    const lines = nd
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: string; customFields: unknown });
     expect(lines.find((l) => l.id === t.id)!.customFields).toEqual({ plan: "pro", areas: ["api", "ui"], seats: -3 });
   });
 });
 
 function exportRequest(who: Actor, format: string): Request {
-  return new Request(`http://localhost/api/v1/export/tickets?format=${format}`, { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } });
+  return new Request(`http://localhost/api/v1/export/tickets?format=${format}`, {
+    headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" },
+  });
 }

@@ -18,25 +18,50 @@ beforeAll(async () => {
 
 type Who = { cookie: string };
 const orgs = (who: Who) => call(apiRoute.GET, "GET", "/api/v1/customer-orgs", { cookie: who.cookie });
-const createOrg = (who: Who, body: unknown) => call(apiRoute.POST, "POST", "/api/v1/customer-orgs", { cookie: who.cookie, body });
-const getOrg = (who: Who, id: string) => call(apiRoute.GET, "GET", `/api/v1/customer-orgs/${id}`, { cookie: who.cookie });
+const createOrg = (who: Who, body: unknown) =>
+  call(apiRoute.POST, "POST", "/api/v1/customer-orgs", { cookie: who.cookie, body });
+const getOrg = (who: Who, id: string) =>
+  call(apiRoute.GET, "GET", `/api/v1/customer-orgs/${id}`, { cookie: who.cookie });
 const patchOrg = (who: Who, id: string, body: unknown, ifMatch?: string) =>
-  call(apiRoute.PATCH, "PATCH", `/api/v1/customer-orgs/${id}`, { cookie: who.cookie, body, headers: ifMatch ? { "if-match": ifMatch } : {} });
-const deleteOrg = (who: Who, id: string) => call(apiRoute.DELETE, "DELETE", `/api/v1/customer-orgs/${id}`, { cookie: who.cookie });
-const context = (who: Who, id: string) => call(apiRoute.GET, "GET", `/api/v1/customers/${id}/context`, { cookie: who.cookie });
-const addNote = (who: Who, id: string, body: unknown) => call(apiRoute.POST, "POST", `/api/v1/customers/${id}/notes`, { cookie: who.cookie, body });
-const deleteNote = (who: Who, id: string, noteId: string) => call(apiRoute.DELETE, "DELETE", `/api/v1/customers/${id}/notes/${noteId}`, { cookie: who.cookie });
+  call(apiRoute.PATCH, "PATCH", `/api/v1/customer-orgs/${id}`, {
+    cookie: who.cookie,
+    body,
+    headers: ifMatch ? { "if-match": ifMatch } : {},
+  });
+const deleteOrg = (who: Who, id: string) =>
+  call(apiRoute.DELETE, "DELETE", `/api/v1/customer-orgs/${id}`, { cookie: who.cookie });
+const context = (who: Who, id: string) =>
+  call(apiRoute.GET, "GET", `/api/v1/customers/${id}/context`, { cookie: who.cookie });
+const addNote = (who: Who, id: string, body: unknown) =>
+  call(apiRoute.POST, "POST", `/api/v1/customers/${id}/notes`, { cookie: who.cookie, body });
+const deleteNote = (who: Who, id: string, noteId: string) =>
+  call(apiRoute.DELETE, "DELETE", `/api/v1/customers/${id}/notes/${noteId}`, { cookie: who.cookie });
 const domain = () => `acme-${randomBytes(3).toString("hex")}.test`;
 const auditActions = async (orgId: string, entityId: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ action: string }>(sql`select action from audit_events where org_id = ${orgId} and entity_id = ${entityId} order by seq`))).rows.map((r) => r.action);
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ action: string }>(
+        sql`select action from audit_events where org_id = ${orgId} and entity_id = ${entityId} order by seq`,
+      ),
+    )
+  ).rows.map((r) => r.action);
 
 describe("customer organizations", () => {
   it("an admin creates one with domains; a customer at one of them belongs to it; staff read it; changes carry ETag/If-Match; audited", async () => {
     const d = domain();
     const person = await createUser(A.org, { role: "customer", email: `pat@${d}` });
-    const r = await createOrg(A.admin, { name: "Acme Corp", domains: [d.toUpperCase(), `eu.${d}`], notes: "Key account" });
+    const r = await createOrg(A.admin, {
+      name: "Acme Corp",
+      domains: [d.toUpperCase(), `eu.${d}`],
+      notes: "Key account",
+    });
     expect(r.status, r.text).toBe(201);
-    expect(r.body).toMatchObject({ name: "Acme Corp", domains: [d, `eu.${d}`].sort(), notes: "Key account", members: 1 });
+    expect(r.body).toMatchObject({
+      name: "Acme Corp",
+      domains: [d, `eu.${d}`].sort(),
+      notes: "Key account",
+      members: 1,
+    });
     const id = r.body.id as string;
     expect((await orgs(A.agent)).body.data.map((o: { id: string }) => o.id)).toContain(id);
     const got = await getOrg(A.agent, id);
@@ -56,7 +81,11 @@ describe("customer organizations", () => {
 
     expect((await deleteOrg(A.admin, id)).status).toBe(204);
     expect((await getOrg(A.admin, id)).status).toBe(404);
-    expect(await auditActions(A.org.id, id)).toEqual(["customer_org.created", "customer_org.updated", "customer_org.deleted"]);
+    expect(await auditActions(A.org.id, id)).toEqual([
+      "customer_org.created",
+      "customer_org.updated",
+      "customer_org.deleted",
+    ]);
   });
 
   it("a domain belongs to one organization; bad input is a 400; agents and customers may not write (403)", async () => {
@@ -67,7 +96,14 @@ describe("customer organizations", () => {
     expect(taken.status).toBe(409);
     expect(taken.text).toContain(d);
     expect((await createOrg(A.admin, { name: `first ${d}` })).status).toBe(409); // the name, in any case
-    for (const body of [{}, { name: "" }, { name: "X", domains: ["not a domain"] }, { name: "X", domains: "a.test" }, { name: "X", extra: 1 }, { name: "X", domains: Array.from({ length: 21 }, (_, i) => `d${i}.test`) }]) {
+    for (const body of [
+      {},
+      { name: "" },
+      { name: "X", domains: ["not a domain"] },
+      { name: "X", domains: "a.test" },
+      { name: "X", extra: 1 },
+      { name: "X", domains: Array.from({ length: 21 }, (_, i) => `d${i}.test`) },
+    ]) {
       expect((await createOrg(A.admin, body)).status, JSON.stringify(body).slice(0, 60)).toBe(400);
     }
     expect((await createOrg(A.agent, { name: "Nope" })).status).toBe(403);
@@ -123,6 +159,8 @@ describe("customer notes and context", () => {
     const leak = await context(B.agent, bCustomer.id);
     expect(leak.status).toBe(200);
     expect(leak.text).not.toContain("A-only note");
-    expect((await context(A.agent, A.customer.id)).body.notes.map((x: { body: string }) => x.body)).toContain("A-only note");
+    expect((await context(A.agent, A.customer.id)).body.notes.map((x: { body: string }) => x.body)).toContain(
+      "A-only note",
+    );
   });
 });

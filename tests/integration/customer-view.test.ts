@@ -23,7 +23,8 @@ beforeAll(async () => {
 
 const settings = {
   get: (who: Actor) => call(slaSettingsRoute.GET, "GET", "/api/v1/org/sla-settings", { cookie: who.cookie }),
-  put: (who: Actor, body: unknown) => call(slaSettingsRoute.PUT, "PUT", "/api/v1/org/sla-settings", { cookie: who.cookie, body }),
+  put: (who: Actor, body: unknown) =>
+    call(slaSettingsRoute.PUT, "PUT", "/api/v1/org/sla-settings", { cookie: who.cookie, body }),
 };
 const SLA_FIELDS = ["firstResponseDue", "firstResponseAt", "resolveDue", "resolvedAt", "sla"];
 const STAFF_FIELDS = ["priority", "tags", "assigneeId"];
@@ -36,7 +37,16 @@ describe("the customer view of a ticket in the API", () => {
   it("GET, list, create and PATCH give a customer no tags, priority, assignee or SLA fields", async () => {
     const one = await api.getTicket(w.customer, ticketId);
     expect(one.status).toBe(200);
-    expect(Object.keys(one.body).sort()).toEqual(["createdAt", "customFields", "id", "number", "requesterId", "status", "subject", "updatedAt"]);
+    expect(Object.keys(one.body).sort()).toEqual([
+      "createdAt",
+      "customFields",
+      "id",
+      "number",
+      "requesterId",
+      "status",
+      "subject",
+      "updatedAt",
+    ]);
     const list = await api.listTickets(w.customer);
     const row = list.body.data.find((t: { id: string }) => t.id === ticketId);
     expect(row).toBeDefined();
@@ -48,7 +58,8 @@ describe("the customer view of a ticket in the API", () => {
     expect(created.status).toBe(201);
     const solved = await api.patchTicket(w.customer, created.body.id, { status: "solved" });
     expect(solved.status).toBe(200);
-    for (const body of [created.body, solved.body]) for (const f of [...STAFF_FIELDS, ...SLA_FIELDS]) expect(body, f).not.toHaveProperty(f);
+    for (const body of [created.body, solved.body])
+      for (const f of [...STAFF_FIELDS, ...SLA_FIELDS]) expect(body, f).not.toHaveProperty(f);
   });
 
   it("agents and admins still get the full view", async () => {
@@ -77,16 +88,29 @@ describe("the customer view of a ticket in the API", () => {
       expect(r.body.error.message).toMatch(/staff-only/);
     }
     // The same filters are the staff's everyday tools.
-    const staff = await api.listTickets(w.agent, { tag: "refund-fraud-suspect", priority: "high", assigneeId: "me", sort: "-priority" });
+    const staff = await api.listTickets(w.agent, {
+      tag: "refund-fraud-suspect",
+      priority: "high",
+      assigneeId: "me",
+      sort: "-priority",
+    });
     expect(staff.status).toBe(200);
     expect(staff.body.data.map((t: { id: string }) => t.id)).toContain(ticketId);
     // What the portal itself uses stays allowed.
-    expect((await api.listTickets(w.customer, { status: "new,open", q: "Printer", sort: "-createdAt" })).status).toBe(200);
+    expect((await api.listTickets(w.customer, { status: "new,open", q: "Printer", sort: "-createdAt" })).status).toBe(
+      200,
+    );
   });
 
   it("a customer's notification carries no priority", async () => {
     const t = await newTicket(w.agent, { requesterId: w.customer2.id, priority: "urgent" });
-    await handleNotify({ orgId: w.org.id, kind: "ticket.replied", ticketId: t.id, actorId: w.agent.id, commentId: "00000000-0000-4000-8000-0000000000c1" });
+    await handleNotify({
+      orgId: w.org.id,
+      kind: "ticket.replied",
+      ticketId: t.id,
+      actorId: w.agent.id,
+      commentId: "00000000-0000-4000-8000-0000000000c1",
+    });
     const r = await call(listNotifications, "GET", "/api/v1/notifications", { cookie: w.customer2.cookie });
     const n = r.body.data.find((x: { ticketId: string }) => x.ticketId === t.id);
     expect(n.payload.ticket).toMatchObject({ id: t.id, number: t.number });
@@ -104,19 +128,29 @@ describe("customer-facing SLA (org setting showSlaToCustomers, off by default)",
     expect(on.body).toEqual({ showSlaToCustomers: true });
     const one = (await api.getTicket(w.customer, ticketId)).body;
     const staffView = (await api.getTicket(w.agent, ticketId)).body;
-    expect(one).toMatchObject({ firstResponseDue: staffView.firstResponseDue, resolveDue: staffView.resolveDue, sla: staffView.sla });
+    expect(one).toMatchObject({
+      firstResponseDue: staffView.firstResponseDue,
+      resolveDue: staffView.resolveDue,
+      sla: staffView.sla,
+    });
     for (const f of STAFF_FIELDS) expect(one, f).not.toHaveProperty(f);
     const sorted = await api.listTickets(w.customer, { sort: "resolveDue" });
     expect(sorted.status).toBe(200);
     // The list shows the same SLA fields as GET, still without the staff-only ones.
     const listed = sorted.body.data.find((t: { id: string }) => t.id === ticketId);
-    expect(listed).toMatchObject({ firstResponseDue: staffView.firstResponseDue, resolveDue: staffView.resolveDue, sla: staffView.sla });
+    expect(listed).toMatchObject({
+      firstResponseDue: staffView.firstResponseDue,
+      resolveDue: staffView.resolveDue,
+      sla: staffView.sla,
+    });
     for (const f of STAFF_FIELDS) expect(listed, f).not.toHaveProperty(f);
     expect((await api.listTickets(w.customer, { sla: "breaching" })).status).toBe(200);
     expect((await api.listTickets(w.customer, { sort: "priority" })).status).toBe(403);
 
     const audit = await unsafeWithSystem((tx) =>
-      tx.execute<{ data: unknown }>(sql`select data from audit_events where org_id = ${w.org.id} and action = 'org.sla_settings_updated' order by seq`),
+      tx.execute<{ data: unknown }>(
+        sql`select data from audit_events where org_id = ${w.org.id} and action = 'org.sla_settings_updated' order by seq`,
+      ),
     );
     expect(audit.rows[0]!.data).toEqual({ changes: { showSlaToCustomers: { from: false, to: true } } });
 

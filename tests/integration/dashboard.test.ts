@@ -13,11 +13,19 @@ const exec = (q: ReturnType<typeof sql>) => unsafeWithSystem((tx) => tx.execute(
 
 function pageUser(w: World, a: Actor): PageUser {
   return {
-    userId: a.id, orgId: a.orgId, role: a.role, email: a.email, name: a.email, mustChangePassword: false,
-    sessionVersion: a.sessionVersion, via: "session", org: { id: w.org.id, name: w.org.name, slug: w.org.slug },
+    userId: a.id,
+    orgId: a.orgId,
+    role: a.role,
+    email: a.email,
+    name: a.email,
+    mustChangePassword: false,
+    sessionVersion: a.sessionVersion,
+    via: "session",
+    org: { id: w.org.id, name: w.org.name, slug: w.org.slug },
   };
 }
-const dashboardAs = (w: World, a: Actor): Promise<SlaDashboard> => withPageContext(pageUser(w, a), (ctx) => slaDashboard(ctx));
+const dashboardAs = (w: World, a: Actor): Promise<SlaDashboard> =>
+  withPageContext(pageUser(w, a), (ctx) => slaDashboard(ctx));
 
 /** A breach event whose due time was `hoursAgo` hours ago (as the SLA scan records it). */
 async function breach(ticketId: string, orgId: string, metric: string, hoursAgo: number) {
@@ -27,7 +35,9 @@ async function breach(ticketId: string, orgId: string, metric: string, hoursAgo:
 
 /** Local calendar date (YYYY-MM-DD) of an instant in a zone. */
 const localDate = (ms: number, timeZone: string) =>
-  new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(ms));
+  new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(
+    new Date(ms),
+  );
 
 let w: World;
 let other: World;
@@ -50,11 +60,21 @@ beforeAll(async () => {
 
   // Due dates, set directly: urgent first response in 30 min, high resolution in 5 h 30 min,
   // pending (paused) resolution in 1 h — not running, so not due — and a solved one due in 2 h.
-  await exec(sql`update tickets set next_response_due = null, first_response_due = now() + interval '30 minutes', resolve_due = now() + interval '3 days' where id = ${t.urgentNew.id}`);
-  await exec(sql`update tickets set next_response_due = null, first_response_at = now(), first_response_due = now() + interval '10 minutes', resolve_due = now() + interval '5 hours 30 minutes' where id = ${t.highOpen.id}`);
-  await exec(sql`update tickets set next_response_due = null, first_response_at = now(), resolve_due = now() + interval '1 hour', sla_paused_at = now() where id = ${t.normalPending.id}`);
-  await exec(sql`update tickets set next_response_due = null, first_response_due = now() + interval '2 hours', resolve_due = now() + interval '2 hours' where id = ${t.lowSolved.id}`);
-  await exec(sql`update tickets set next_response_due = null, first_response_due = now() - interval '20 minutes' where id = ${t.breachedOpen.id}`);
+  await exec(
+    sql`update tickets set next_response_due = null, first_response_due = now() + interval '30 minutes', resolve_due = now() + interval '3 days' where id = ${t.urgentNew.id}`,
+  );
+  await exec(
+    sql`update tickets set next_response_due = null, first_response_at = now(), first_response_due = now() + interval '10 minutes', resolve_due = now() + interval '5 hours 30 minutes' where id = ${t.highOpen.id}`,
+  );
+  await exec(
+    sql`update tickets set next_response_due = null, first_response_at = now(), resolve_due = now() + interval '1 hour', sla_paused_at = now() where id = ${t.normalPending.id}`,
+  );
+  await exec(
+    sql`update tickets set next_response_due = null, first_response_due = now() + interval '2 hours', resolve_due = now() + interval '2 hours' where id = ${t.lowSolved.id}`,
+  );
+  await exec(
+    sql`update tickets set next_response_due = null, first_response_due = now() - interval '20 minutes' where id = ${t.breachedOpen.id}`,
+  );
 
   await breach(t.breachedOpen.id, w.org.id, "first_response", 0.25);
   await breach(t.urgentNew.id, w.org.id, "first_response", 26);
@@ -63,7 +83,9 @@ beforeAll(async () => {
 
   // Another org's tickets and breaches must not show.
   const foreign = await newTicket(other.agent, { requesterId: other.customer.id, priority: "urgent" });
-  await exec(sql`update tickets set next_response_due = null, first_response_due = now() + interval '15 minutes' where id = ${foreign.id}`);
+  await exec(
+    sql`update tickets set next_response_due = null, first_response_due = now() + interval '15 minutes' where id = ${foreign.id}`,
+  );
   await breach(foreign.id, other.org.id, "first_response", 1);
 });
 
@@ -73,13 +95,17 @@ describe("SLA dashboard aggregates", () => {
     expect(d.timezone).toBe("Pacific/Kiritimati");
     expect(d.breachesPerDay).toHaveLength(14);
     const now = Date.now();
-    expect(d.breachesPerDay.map((b) => b.date)).toEqual(Array.from({ length: 14 }, (_, i) => localDate(now - (13 - i) * 86_400_000, "Pacific/Kiritimati")));
+    expect(d.breachesPerDay.map((b) => b.date)).toEqual(
+      Array.from({ length: 14 }, (_, i) => localDate(now - (13 - i) * 86_400_000, "Pacific/Kiritimati")),
+    );
     const expected = new Map<string, number>();
     for (const h of [0.25, 26, 26.5]) {
       const day = localDate(now - h * 3_600_000, "Pacific/Kiritimati");
       expected.set(day, (expected.get(day) ?? 0) + 1);
     }
-    expect(Object.fromEntries(d.breachesPerDay.filter((b) => b.total > 0).map((b) => [b.date, b.total]))).toEqual(Object.fromEntries(expected));
+    expect(Object.fromEntries(d.breachesPerDay.filter((b) => b.total > 0).map((b) => [b.date, b.total]))).toEqual(
+      Object.fromEntries(expected),
+    );
     expect(d.breachesPerDay.reduce((a, b) => a + b.byMetric.resolution, 0)).toBe(1);
     expect(d.breachesPerDay.reduce((a, b) => a + b.byMetric.first_response, 0)).toBe(2);
   });
@@ -95,8 +121,18 @@ describe("SLA dashboard aggregates", () => {
 
   it("counts open tickets by status and by priority", async () => {
     const d = await dashboardAs(w, w.agent);
-    expect(Object.fromEntries(d.openByStatus.map((s) => [s.status, s.count]))).toEqual({ new: 1, open: 2, pending: 1, on_hold: 0 });
-    expect(Object.fromEntries(d.openByPriority.map((p) => [p.priority, p.count]))).toEqual({ urgent: 1, high: 2, normal: 1, low: 0 });
+    expect(Object.fromEntries(d.openByStatus.map((s) => [s.status, s.count]))).toEqual({
+      new: 1,
+      open: 2,
+      pending: 1,
+      on_hold: 0,
+    });
+    expect(Object.fromEntries(d.openByPriority.map((p) => [p.priority, p.count]))).toEqual({
+      urgent: 1,
+      high: 2,
+      normal: 1,
+      low: 0,
+    });
     expect(d.openTotal).toBe(4);
   });
 

@@ -17,35 +17,98 @@ beforeAll(async () => {
   [A, B] = await Promise.all([createWorld(), createWorld()]);
   supportA = `support-${randomBytes(4).toString("hex")}@a-${randomBytes(2).toString("hex")}.test`;
   supportB = `support-${randomBytes(4).toString("hex")}@b-${randomBytes(2).toString("hex")}.test`;
-  expect((await call(apiRoute.POST, "POST", "/api/v1/email/addresses", { cookie: A.admin.cookie, body: { address: supportA } })).status).toBe(201);
-  expect((await call(apiRoute.POST, "POST", "/api/v1/email/addresses", { cookie: B.admin.cookie, body: { address: supportB } })).status).toBe(201);
+  expect(
+    (
+      await call(apiRoute.POST, "POST", "/api/v1/email/addresses", {
+        cookie: A.admin.cookie,
+        body: { address: supportA },
+      })
+    ).status,
+  ).toBe(201);
+  expect(
+    (
+      await call(apiRoute.POST, "POST", "/api/v1/email/addresses", {
+        cookie: B.admin.cookie,
+        body: { address: supportB },
+      })
+    ).status,
+  ).toBe(201);
 });
 
-const message = (to: string, subject = "Printer on fire", messageId: string | null = `wh-${randomBytes(6).toString("hex")}@mail.customer.test`) =>
-  [`From: Pat Customer <pat-${randomBytes(3).toString("hex")}@customer.test>`, `To: ${to}`, `Subject: ${subject}`, ...(messageId ? [`Message-ID: <${messageId}>`] : []), "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "", `Hello, ${subject}`, ""].join("\r\n");
+const message = (
+  to: string,
+  subject = "Printer on fire",
+  messageId: string | null = `wh-${randomBytes(6).toString("hex")}@mail.customer.test`,
+) =>
+  [
+    `From: Pat Customer <pat-${randomBytes(3).toString("hex")}@customer.test>`,
+    `To: ${to}`,
+    `Subject: ${subject}`,
+    ...(messageId ? [`Message-ID: <${messageId}>`] : []),
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    `Hello, ${subject}`,
+    "",
+  ].join("\r\n");
 const post = (secret: string | null, body: string, o: { type?: string; query?: Record<string, string> } = {}) =>
-  call(apiRoute.POST, "POST", "/api/v1/email/inbound", { body, query: o.query, headers: { "content-type": o.type ?? "message/rfc822", ...(secret ? { authorization: `Bearer ${secret}` } : {}) } });
+  call(apiRoute.POST, "POST", "/api/v1/email/inbound", {
+    body,
+    query: o.query,
+    headers: { "content-type": o.type ?? "message/rfc822", ...(secret ? { authorization: `Bearer ${secret}` } : {}) },
+  });
 const newSecret = async (w: World) => {
   const r = await call(apiRoute.POST, "POST", "/api/v1/email/inbound-secret", { cookie: w.admin.cookie });
   expect(r.status, r.text).toBe(201);
   return r.body.secret as string;
 };
 const stored = async (orgId: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ id: string; source: string; rcpt_to: string }>(sql`select id, source::text, rcpt_to from inbound_messages where org_id = ${orgId} order by received_at`))).rows;
-const ticketCount = async (orgId: string) => Number((await unsafeWithSystem((tx) => tx.execute<{ n: string }>(sql`select count(*)::text as n from tickets where org_id = ${orgId}`))).rows[0]!.n);
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ id: string; source: string; rcpt_to: string }>(
+        sql`select id, source::text, rcpt_to from inbound_messages where org_id = ${orgId} order by received_at`,
+      ),
+    )
+  ).rows;
+const ticketCount = async (orgId: string) =>
+  Number(
+    (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ n: string }>(sql`select count(*)::text as n from tickets where org_id = ${orgId}`),
+      )
+    ).rows[0]!.n,
+  );
 
 describe("provider webhook", () => {
   it("the secret is shown once, stored hashed, audited; only admins manage it", async () => {
-    expect((await call(apiRoute.GET, "GET", "/api/v1/email/inbound-secret", { cookie: A.admin.cookie })).body).toEqual({ configured: false, hint: null, createdAt: null });
-    expect((await call(apiRoute.POST, "POST", "/api/v1/email/inbound-secret", { cookie: A.agent.cookie })).status).toBe(403);
-    expect((await call(apiRoute.GET, "GET", "/api/v1/email/inbound-secret", { cookie: A.customer.cookie })).status).toBe(403);
+    expect((await call(apiRoute.GET, "GET", "/api/v1/email/inbound-secret", { cookie: A.admin.cookie })).body).toEqual({
+      configured: false,
+      hint: null,
+      createdAt: null,
+    });
+    expect((await call(apiRoute.POST, "POST", "/api/v1/email/inbound-secret", { cookie: A.agent.cookie })).status).toBe(
+      403,
+    );
+    expect(
+      (await call(apiRoute.GET, "GET", "/api/v1/email/inbound-secret", { cookie: A.customer.cookie })).status,
+    ).toBe(403);
     const secret = await newSecret(A);
     const shown = await call(apiRoute.GET, "GET", "/api/v1/email/inbound-secret", { cookie: A.admin.cookie });
     expect(shown.body).toMatchObject({ configured: true, hint: `bwi_…${secret.slice(-4)}` });
     expect(shown.text).not.toContain(secret);
-    const row = (await unsafeWithSystem((tx) => tx.execute<Record<string, string>>(sql`select * from email_inbound_secrets where org_id = ${A.org.id}`))).rows[0]!;
+    const row = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<Record<string, string>>(sql`select * from email_inbound_secrets where org_id = ${A.org.id}`),
+      )
+    ).rows[0]!;
     expect(JSON.stringify(row)).not.toContain(secret.slice(4));
-    const audit = (await unsafeWithSystem((tx) => tx.execute<{ data: unknown }>(sql`select data from audit_events where org_id = ${A.org.id} and action = 'email.inbound_secret.rotated'`))).rows;
+    const audit = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ data: unknown }>(
+          sql`select data from audit_events where org_id = ${A.org.id} and action = 'email.inbound_secret.rotated'`,
+        ),
+      )
+    ).rows;
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain(secret.slice(8));
   });
@@ -87,7 +150,9 @@ describe("provider webhook", () => {
     expect((await stored(B.org.id)).length).toBe(0);
     expect((await post(secret, message(supportA))).status).toBe(202);
     // Revoked: 401.
-    expect((await call(apiRoute.DELETE, "DELETE", "/api/v1/email/inbound-secret", { cookie: A.admin.cookie })).status).toBe(204);
+    expect(
+      (await call(apiRoute.DELETE, "DELETE", "/api/v1/email/inbound-secret", { cookie: A.admin.cookie })).status,
+    ).toBe(204);
     expect((await post(secret, message(supportA))).status).toBe(401);
   });
 
@@ -108,7 +173,10 @@ describe("provider webhook", () => {
       setProcessEnv({ INBOUND_MAX_BYTES: String(25 * 1024 * 1024) });
     }
     expect((await stored(B.org.id)).length).toBe(count + 1);
-    const off = await call(apiRoute.PUT, "PUT", "/api/v1/feature-flags", { cookie: B.admin.cookie, body: { key: "email_inbound", enabled: false } });
+    const off = await call(apiRoute.PUT, "PUT", "/api/v1/feature-flags", {
+      cookie: B.admin.cookie,
+      body: { key: "email_inbound", enabled: false },
+    });
     expect(off.status, off.text).toBe(200);
     try {
       const r = await post(secret, message(supportB));
@@ -116,7 +184,10 @@ describe("provider webhook", () => {
       expect(r.body.error.code).toBe("feature_disabled");
       expect((await stored(B.org.id)).length).toBe(count + 1);
     } finally {
-      await call(apiRoute.PUT, "PUT", "/api/v1/feature-flags", { cookie: B.admin.cookie, body: { key: "email_inbound", enabled: null } });
+      await call(apiRoute.PUT, "PUT", "/api/v1/feature-flags", {
+        cookie: B.admin.cookie,
+        body: { key: "email_inbound", enabled: null },
+      });
     }
     expect((await post(secret, message(supportB))).status).toBe(202);
   });

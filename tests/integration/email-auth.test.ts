@@ -21,7 +21,9 @@ import { createWorld, type World } from "../helpers/world";
 const DIR = path.resolve(import.meta.dirname, "../fixtures/email");
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const dns: Record<string, string[][]> = {
-  "s1._domainkey.gmail.test:TXT": [[`v=DKIM1; k=rsa; p=${publicKey.export({ type: "spki", format: "der" }).toString("base64")}`]],
+  "s1._domainkey.gmail.test:TXT": [
+    [`v=DKIM1; k=rsa; p=${publicKey.export({ type: "spki", format: "der" }).toString("base64")}`],
+  ],
   "gmail.test:TXT": [["v=spf1 ip4:127.0.0.1 -all"]],
   "_dmarc.gmail.test:TXT": [["v=DMARC1; p=reject"]],
   // The victim's domain: its mail comes from 192.0.2.10 only, and forged mail is to be rejected.
@@ -46,7 +48,8 @@ afterAll(async () => {
 });
 
 const hex = () => randomBytes(4).toString("hex");
-const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
+const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) =>
+  (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
 
 function fixture(name: string, vars: Record<string, string>): string {
   let s = readFileSync(path.join(DIR, name), "utf8").replace(/\r?\n/g, "\r\n");
@@ -56,7 +59,11 @@ function fixture(name: string, vars: Record<string, string>): string {
 }
 
 async function signed(message: string, domain = "gmail.test"): Promise<string> {
-  const key = { signingDomain: domain, selector: "s1", privateKey: privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
+  const key = {
+    signingDomain: domain,
+    selector: "s1",
+    privateKey: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  };
   // The typings ask for the key at the top level; the signer reads signatureData.
   const r = await dkimSign(message, { ...key, signatureData: [key] });
   expect(r.errors).toEqual([]);
@@ -65,13 +72,35 @@ async function signed(message: string, domain = "gmail.test"): Promise<string> {
 
 const deliver = (to: string, raw: string, from: string) => deliverAndApply(rx.port, to, raw, from);
 
-type Row = { status: string; reason: string | null; client_ip: string | null; helo: string | null; auth: Record<string, unknown> | null; ticket_id: string | null };
-const row = async (id: string) => (await q<Row>(sql`select status::text as status, reason, client_ip, helo, auth, ticket_id from inbound_messages where id = ${id}`))[0]!;
-const emailOf = async (ticketId: string) => (await q<{ email: { auth?: Record<string, string> } }>(sql`select email from comments where ticket_id = ${ticketId} order by created_at`)).map((c) => c.email);
+type Row = {
+  status: string;
+  reason: string | null;
+  client_ip: string | null;
+  helo: string | null;
+  auth: Record<string, unknown> | null;
+  ticket_id: string | null;
+};
+const row = async (id: string) =>
+  (
+    await q<Row>(
+      sql`select status::text as status, reason, client_ip, helo, auth, ticket_id from inbound_messages where id = ${id}`,
+    )
+  )[0]!;
+const emailOf = async (ticketId: string) =>
+  (
+    await q<{ email: { auth?: Record<string, string> } }>(
+      sql`select email from comments where ticket_id = ${ticketId} order by created_at`,
+    )
+  ).map((c) => c.email);
 
 async function orgWith(refuse?: string[]): Promise<{ w: World; support: string }> {
   const w = await createWorld();
-  if (refuse) await unsafeWithSystem((tx) => tx.execute(sql`update orgs set settings = settings || ${JSON.stringify({ dmarcRefuseDomains: refuse })}::jsonb where id = ${w.org.id}`));
+  if (refuse)
+    await unsafeWithSystem((tx) =>
+      tx.execute(
+        sql`update orgs set settings = settings || ${JSON.stringify({ dmarcRefuseDomains: refuse })}::jsonb where id = ${w.org.id}`,
+      ),
+    );
   return { w, support: await createSupportAddress(w.org) };
 }
 
@@ -81,35 +110,64 @@ describe("SPF, DKIM and DMARC of mail the SMTP receiver took", () => {
     const msg = await signed(fixture("gmail-new.eml", { support, mid: `g-${hex()}@gmail.test` }));
     const r = await deliver(support, msg, "robin.example@gmail.test");
     expect(r.outcome).toBe("ticket");
-    expect(await row(r.inboundId)).toMatchObject({ client_ip: "127.0.0.1", helo: expect.any(String), auth: { checked: true, spf: "pass", dkim: "pass", dmarc: "pass", fromDomain: "gmail.test" } });
+    expect(await row(r.inboundId)).toMatchObject({
+      client_ip: "127.0.0.1",
+      helo: expect.any(String),
+      auth: { checked: true, spf: "pass", dkim: "pass", dmarc: "pass", fromDomain: "gmail.test" },
+    });
     expect((await emailOf(r.ticketId!))[0]!.auth).toEqual({ spf: "pass", dkim: "pass", dmarc: "pass" });
     const listed = await api.listComments(w.agent, r.ticketId!);
-    expect((listed.body as { data: { email: { auth?: unknown } }[] }).data[0]!.email.auth).toEqual({ spf: "pass", dkim: "pass", dmarc: "pass" });
+    expect((listed.body as { data: { email: { auth?: unknown } }[] }).data[0]!.email.auth).toEqual({
+      spf: "pass",
+      dkim: "pass",
+      dmarc: "pass",
+    });
     expect(asked).toContain("s1._domainkey.gmail.test:TXT");
   });
 
   it("a signed message changed on the way fails DKIM", async () => {
     const { support } = await orgWith();
-    const msg = (await signed(fixture("gmail-new.eml", { support, mid: `g-${hex()}@gmail.test` }))).replace("cannot log in", "cannot sign in");
+    const msg = (await signed(fixture("gmail-new.eml", { support, mid: `g-${hex()}@gmail.test` }))).replace(
+      "cannot log in",
+      "cannot sign in",
+    );
     const r = await deliver(support, msg, "robin.example@gmail.test");
     expect((await row(r.inboundId)).auth).toMatchObject({ dkim: expect.not.stringMatching(/^pass$/) });
   });
 
   it("IMAP and webhook mail is recorded as not checked, whatever Authentication-Results header it carries", async () => {
     const { w, support } = await orgWith(["gmail.test"]);
-    const raw = Buffer.from(`Authentication-Results: mx.evil.test; spf=pass; dkim=pass; dmarc=pass\r\n${fixture("gmail-new.eml", { support, mid: `g-${hex()}@gmail.test` })}`);
+    const raw = Buffer.from(
+      `Authentication-Results: mx.evil.test; spf=pass; dkim=pass; dmarc=pass\r\n${fixture("gmail-new.eml", { support, mid: `g-${hex()}@gmail.test` })}`,
+    );
     const stored = await storeInbound({ orgId: w.org.id, source: "webhook", raw, mailFrom: null, rcptTo: support });
     if (!stored.stored) throw new Error("not stored");
     const r = await applyInbound({ orgId: w.org.id, inboundId: stored.inboundId });
     expect(r.outcome).toBe("ticket");
-    expect((await row(stored.inboundId)).auth).toMatchObject({ checked: false, spf: "not checked", dkim: "not checked", dmarc: "not checked" });
+    expect((await row(stored.inboundId)).auth).toMatchObject({
+      checked: false,
+      spf: "not checked",
+      dkim: "not checked",
+      dmarc: "not checked",
+    });
   });
 });
 
 describe("the production resolver", () => {
   it("answers reserved names and bare hostnames itself, so demo and test mail asks no DNS server", () => {
-    for (const n of ["_dmarc.customer.test", "s1._domainkey.acme.test", "x.example", "a.invalid", "localhost", "mybox", "mybox.", "host.local"]) expect(answeredLocally(n), n).toBe(true);
-    for (const n of ["_dmarc.gmail.com", "example.com", "mail.test.org", "test"]) expect(answeredLocally(n), n).toBe(n === "test");
+    for (const n of [
+      "_dmarc.customer.test",
+      "s1._domainkey.acme.test",
+      "x.example",
+      "a.invalid",
+      "localhost",
+      "mybox",
+      "mybox.",
+      "host.local",
+    ])
+      expect(answeredLocally(n), n).toBe(true);
+    for (const n of ["_dmarc.gmail.com", "example.com", "mail.test.org", "test"])
+      expect(answeredLocally(n), n).toBe(n === "test");
   });
 });
 
@@ -118,28 +176,69 @@ describe("an org refuses DMARC failures for the domains it names", () => {
     const { w, support } = await orgWith(["customer.test"]);
     // Casey's real mail comes through their own server (192.0.2.10): here, the webhook path.
     const orig = `orig-${hex()}@customer.test`;
-    const first = await storeInbound({ orgId: w.org.id, source: "webhook", mailFrom: null, rcptTo: support,
-      raw: Buffer.from(`From: Casey Jones <casey@customer.test>\r\nTo: ${support}\r\nSubject: Printer on fire\r\nMessage-ID: <${orig}>\r\n\r\nIt burns.\r\n`) });
+    const first = await storeInbound({
+      orgId: w.org.id,
+      source: "webhook",
+      mailFrom: null,
+      rcptTo: support,
+      raw: Buffer.from(
+        `From: Casey Jones <casey@customer.test>\r\nTo: ${support}\r\nSubject: Printer on fire\r\nMessage-ID: <${orig}>\r\n\r\nIt burns.\r\n`,
+      ),
+    });
     if (!first.stored) throw new Error("not stored");
     const t = await applyInbound({ orgId: w.org.id, inboundId: first.inboundId });
-    const [{ number }] = (await q<{ number: number }>(sql`select number from tickets where id = ${t.ticketId!}`)) as [{ number: number }];
+    const [{ number }] = (await q<{ number: number }>(sql`select number from tickets where id = ${t.ticketId!}`)) as [
+      { number: number },
+    ];
 
-    const forged = fixture("forged-from.eml", { support, mid: `f-${hex()}@evil.test`, victim: "Casey Jones <casey@customer.test>", orig, n: String(number) });
+    const forged = fixture("forged-from.eml", {
+      support,
+      mid: `f-${hex()}@evil.test`,
+      victim: "Casey Jones <casey@customer.test>",
+      orig,
+      n: String(number),
+    });
     const r = await deliver(support, forged, "casey@customer.test");
     expect(r).toMatchObject({ outcome: "rejected", reason: expect.stringMatching(/DMARC failed for customer\.test/) });
-    expect(await row(r.inboundId)).toMatchObject({ status: "rejected", ticket_id: null, auth: { spf: "fail", dkim: "none", dmarc: "fail" } });
+    expect(await row(r.inboundId)).toMatchObject({
+      status: "rejected",
+      ticket_id: null,
+      auth: { spf: "fail", dkim: "none", dmarc: "fail" },
+    });
     expect(await emailOf(t.ticketId!)).toHaveLength(1);
-    expect((await q<{ n: number }>(sql`select count(*)::int as n from tickets where org_id = ${w.org.id}`))[0]!.n).toBe(1);
+    expect((await q<{ n: number }>(sql`select count(*)::int as n from tickets where org_id = ${w.org.id}`))[0]!.n).toBe(
+      1,
+    );
   });
 
   it("a subdomain of a named domain is covered; a domain not named is applied and shows its DMARC fail to agents", async () => {
     const { w, support } = await orgWith(["customer.test"]);
     dns["_dmarc.mail.customer.test:TXT"] = [["v=DMARC1; p=reject"]];
-    const sub = await deliver(support, fixture("forged-from.eml", { support, mid: `f-${hex()}@evil.test`, victim: "x@mail.customer.test", orig: "none@x", n: "999" }), "x@mail.customer.test");
+    const sub = await deliver(
+      support,
+      fixture("forged-from.eml", {
+        support,
+        mid: `f-${hex()}@evil.test`,
+        victim: "x@mail.customer.test",
+        orig: "none@x",
+        n: "999",
+      }),
+      "x@mail.customer.test",
+    );
     expect(sub.outcome).toBe("rejected");
 
     const other = await orgWith(["example-other.test"]);
-    const r = await deliver(other.support, fixture("forged-from.eml", { support: other.support, mid: `f-${hex()}@evil.test`, victim: "casey@customer.test", orig: "none@x", n: "999" }), "casey@customer.test");
+    const r = await deliver(
+      other.support,
+      fixture("forged-from.eml", {
+        support: other.support,
+        mid: `f-${hex()}@evil.test`,
+        victim: "casey@customer.test",
+        orig: "none@x",
+        n: "999",
+      }),
+      "casey@customer.test",
+    );
     expect(r.outcome).toBe("ticket");
     expect((await emailOf(r.ticketId!))[0]!.auth).toEqual({ spf: "fail", dkim: "none", dmarc: "fail" });
     expect(w.org.id).not.toBe(other.w.org.id);
@@ -148,7 +247,14 @@ describe("an org refuses DMARC failures for the domains it names", () => {
   it("across orgs: org B refusing a domain does not change what org A accepts", async () => {
     const a = await orgWith();
     const b = await orgWith(["customer.test"]);
-    const msg = (s: string) => fixture("forged-from.eml", { support: s, mid: `f-${hex()}@evil.test`, victim: "casey@customer.test", orig: "none@x", n: "1" });
+    const msg = (s: string) =>
+      fixture("forged-from.eml", {
+        support: s,
+        mid: `f-${hex()}@evil.test`,
+        victim: "casey@customer.test",
+        orig: "none@x",
+        n: "1",
+      });
     expect((await deliver(b.support, msg(b.support), "casey@customer.test")).outcome).toBe("rejected");
     expect((await deliver(a.support, msg(a.support), "casey@customer.test")).outcome).toBe("ticket");
   });

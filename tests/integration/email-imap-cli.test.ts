@@ -33,7 +33,18 @@ afterAll(async () => {
 // Six script runs, each loading tsx: about a minute on an idle machine, much more on a loaded one.
 suite("npm run email -- mailbox", () => {
   it("adds (password on stdin, checked live), lists without the password, disables and removes a mailbox", async () => {
-    const base = ["--org", org.slug, "--host", dove.host, "--port", String(dove.port), "--tls", "none", "--user", dove.user];
+    const base = [
+      "--org",
+      org.slug,
+      "--host",
+      dove.host,
+      "--port",
+      String(dove.port),
+      "--tls",
+      "none",
+      "--user",
+      dove.user,
+    ];
     const wrong = await emailCli(["mailbox", "add", ...base, "--address", support], "wrong-password\n");
     expect(wrong.code, wrong.stderr).toBe(3);
     expect(wrong.stderr).toMatch(/password/);
@@ -48,7 +59,17 @@ suite("npm run email -- mailbox", () => {
     expect(listed.stdout).toContain(m.id);
     expect(listed.stdout).not.toContain(dove.password);
 
-    const disabled = await emailCli(["mailbox", "update", "--org", org.slug, "--id", m.id, "--enabled", "false", "--json"]);
+    const disabled = await emailCli([
+      "mailbox",
+      "update",
+      "--org",
+      org.slug,
+      "--id",
+      m.id,
+      "--enabled",
+      "false",
+      "--json",
+    ]);
     expect(disabled.code, disabled.stderr).toBe(0);
     expect(JSON.parse(disabled.stdout)).toMatchObject({ enabled: false });
 

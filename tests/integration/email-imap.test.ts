@@ -11,7 +11,14 @@ import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { applyInbound } from "../../src/server/email/apply-inbound";
 import { setImapTlsOptionsForTests } from "../../src/server/email/imap-client";
 import { startImapFetcher, type RunningImapFetcher } from "../../src/server/email/imap-fetcher";
-import { connectMailbox, disconnectMailbox, IMAP_PASSWORD_PURPOSE, listMailboxes, updateMailbox, type ConnectMailbox } from "../../src/server/email/mailboxes";
+import {
+  connectMailbox,
+  disconnectMailbox,
+  IMAP_PASSWORD_PURPOSE,
+  listMailboxes,
+  updateMailbox,
+  type ConnectMailbox,
+} from "../../src/server/email/mailboxes";
 import { setProcessEnv } from "../../src/server/env";
 import { setOutboundResolverForTests } from "../../src/server/outbound/guard";
 import { startWorker } from "../../src/server/worker/worker";
@@ -28,7 +35,10 @@ import { waitFor } from "../helpers/jobs";
 // Logins with a wrong password wait out dovecot's auth delay, and the full suite loads the machine.
 vi.setConfig({ testTimeout: 60_000 });
 const inCi = process.env.CI === "true";
-if (!DOVECOT_BIN && !inCi) console.warn("email-imap: skipped: dovecot is not installed (apt-get install dovecot-imapd; CI installs it and fails without it)");
+if (!DOVECOT_BIN && !inCi)
+  console.warn(
+    "email-imap: skipped: dovecot is not installed (apt-get install dovecot-imapd; CI installs it and fails without it)",
+  );
 const suite = DOVECOT_BIN || inCi ? describe : describe.skip;
 
 const CORPUS = path.resolve(import.meta.dirname, "../fixtures/email");
@@ -39,7 +49,19 @@ const corpus = (name: string, vars: Record<string, string>) => {
 };
 const mid = (tag: string) => `${tag}-${randomBytes(6).toString("hex")}@mail.customer.test`;
 const plain = (messageId: string, to: string, subject: string) =>
-  Buffer.from([`From: Sam Sender <sam@customer.test>`, `To: ${to}`, `Subject: ${subject}`, `Message-ID: <${messageId}>`, "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "", `Hello: ${subject}`, ""].join("\r\n"));
+  Buffer.from(
+    [
+      `From: Sam Sender <sam@customer.test>`,
+      `To: ${to}`,
+      `Subject: ${subject}`,
+      `Message-ID: <${messageId}>`,
+      "MIME-Version: 1.0",
+      "Content-Type: text/plain; charset=utf-8",
+      "",
+      `Hello: ${subject}`,
+      "",
+    ].join("\r\n"),
+  );
 
 type World = { org: TestOrg; admin: TestUser; support: string; addressId: string };
 let dove: Dovecot;
@@ -51,12 +73,26 @@ async function world(): Promise<World> {
   const org = await createOrg();
   const admin = await createUser(org, { role: "admin" });
   const support = await createSupportAddress(org);
-  const [a] = (await unsafeWithSystem((tx) => tx.execute<{ id: string }>(sql`select id from email_addresses where org_id = ${org.id}`))).rows;
+  const [a] = (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ id: string }>(sql`select id from email_addresses where org_id = ${org.id}`),
+    )
+  ).rows;
   return { org, admin, support, addressId: a!.id };
 }
 
-const principal = (u: TestUser): Principal => ({ userId: u.id, orgId: u.orgId, role: u.role, email: u.email, name: u.email, mustChangePassword: false, sessionVersion: u.sessionVersion, via: "session" });
-const as = <T>(u: TestUser, fn: (s: Scope) => Promise<T>) => withTenant(u.orgId, (tx) => fn({ tx, user: principal(u), requestId: randomUUID() }));
+const principal = (u: TestUser): Principal => ({
+  userId: u.id,
+  orgId: u.orgId,
+  role: u.role,
+  email: u.email,
+  name: u.email,
+  mustChangePassword: false,
+  sessionVersion: u.sessionVersion,
+  via: "session",
+});
+const as = <T>(u: TestUser, fn: (s: Scope) => Promise<T>) =>
+  withTenant(u.orgId, (tx) => fn({ tx, user: principal(u), requestId: randomUUID() }));
 
 /** The AppError a call fails with (status and the field its issues name). */
 async function refusal(p: Promise<unknown>): Promise<{ status: number; path?: string; message: string }> {
@@ -87,7 +123,8 @@ const flagsIn = (folder: string) =>
     const lock = await c.getMailboxLock(folder);
     try {
       const out: Record<number, string[]> = {};
-      if ((c.mailbox && c.mailbox.exists) || 0) for await (const m of c.fetch("1:*", { uid: true, flags: true })) out[m.uid] = [...(m.flags ?? [])];
+      if ((c.mailbox && c.mailbox.exists) || 0)
+        for await (const m of c.fetch("1:*", { uid: true, flags: true })) out[m.uid] = [...(m.flags ?? [])];
       return out;
     } finally {
       lock.release();
@@ -95,21 +132,56 @@ const flagsIn = (folder: string) =>
   });
 
 const connect = (w: World, input: Partial<ConnectMailbox>) =>
-  as(w.admin, (s) => connectMailbox(s, { addressId: w.addressId, host: dove.host, port: dove.port, tlsMode: "none", username: dove.user, password: dove.password, ...input }));
+  as(w.admin, (s) =>
+    connectMailbox(s, {
+      addressId: w.addressId,
+      host: dove.host,
+      port: dove.port,
+      tlsMode: "none",
+      username: dove.user,
+      password: dove.password,
+      ...input,
+    }),
+  );
 
 function fetcher(orgs: World[], pollSeconds = 60): RunningImapFetcher {
-  const f = startImapFetcher({ owner: `test-${randomUUID().slice(0, 8)}`, pollSeconds, scanIntervalMs: 150, onlyOrgs: orgs.map((w) => w.org.id) });
+  const f = startImapFetcher({
+    owner: `test-${randomUUID().slice(0, 8)}`,
+    pollSeconds,
+    scanIntervalMs: 150,
+    onlyOrgs: orgs.map((w) => w.org.id),
+  });
   fetchers.push(f);
   return f;
 }
 
 type Stored = { id: string; message_id: string | null; rcpt_to: string; org_id: string; source: string };
 const stored = async (orgId: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<Stored>(sql`select id, message_id, rcpt_to, org_id, source::text as source from inbound_messages where org_id = ${orgId} order by received_at, id`))).rows;
-const storedWith = (orgId: string, messageId: string) => stored(orgId).then((rows) => rows.filter((r) => r.message_id === messageId));
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<Stored>(
+        sql`select id, message_id, rcpt_to, org_id, source::text as source from inbound_messages where org_id = ${orgId} order by received_at, id`,
+      ),
+    )
+  ).rows;
+const storedWith = (orgId: string, messageId: string) =>
+  stored(orgId).then((rows) => rows.filter((r) => r.message_id === messageId));
 const mailbox = async (id: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ uid_validity: string | null; last_uid: string; last_error: string | null; consecutive_failures: number; last_fetched_at: string | null; next_attempt_at: string | null; lease_owner: string | null }>(
-    sql`select uid_validity::text, last_uid::text, last_error, consecutive_failures, last_fetched_at::text, next_attempt_at::text, lease_owner from email_mailboxes where id = ${id}`))).rows[0]!;
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{
+        uid_validity: string | null;
+        last_uid: string;
+        last_error: string | null;
+        consecutive_failures: number;
+        last_fetched_at: string | null;
+        next_attempt_at: string | null;
+        lease_owner: string | null;
+      }>(
+        sql`select uid_validity::text, last_uid::text, last_error, consecutive_failures, last_fetched_at::text, next_attempt_at::text, lease_owner from email_mailboxes where id = ${id}`,
+      ),
+    )
+  ).rows[0]!;
 
 beforeAll(async () => {
   if (!DOVECOT_BIN && !inCi) return;
@@ -119,10 +191,17 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   await Promise.all(fetchers.splice(0).map((f) => f.stop(2_000)));
-  setProcessEnv({ FEATURES_DISABLED: "", OUTBOUND_ALLOW_PRIVATE: "127.0.0.0/8,::1/128", INBOUND_MAX_BYTES: String(25 * 1024 * 1024) });
+  setProcessEnv({
+    FEATURES_DISABLED: "",
+    OUTBOUND_ALLOW_PRIVATE: "127.0.0.0/8,::1/128",
+    INBOUND_MAX_BYTES: String(25 * 1024 * 1024),
+  });
 });
 afterAll(async () => {
-  if (A) await unsafeWithSystem((tx) => tx.execute(sql`delete from email_mailboxes where org_id in (${A.org.id}, ${B.org.id})`));
+  if (A)
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`delete from email_mailboxes where org_id in (${A.org.id}, ${B.org.id})`),
+    );
   await dove?.stop();
 });
 
@@ -134,11 +213,20 @@ suite("IMAP mailboxes against dovecot", () => {
   it("connect checks the mailbox live and names the field to fix; the password is never returned", async () => {
     const folder = folderName("connect");
     await createFolder(folder);
-    expect(await refusal(connect(A, { folder, password: "not-the-password" }))).toMatchObject({ status: 400, path: "password" });
+    expect(await refusal(connect(A, { folder, password: "not-the-password" }))).toMatchObject({
+      status: 400,
+      path: "password",
+    });
     expect(await refusal(connect(A, { folder: `${folder}-missing` }))).toMatchObject({ status: 400, path: "folder" });
-    expect(await refusal(connect(A, { folder, afterImport: "move", moveTo: `${folder}-nowhere` }))).toMatchObject({ status: 400, path: "moveTo" });
+    expect(await refusal(connect(A, { folder, afterImport: "move", moveTo: `${folder}-nowhere` }))).toMatchObject({
+      status: 400,
+      path: "moveTo",
+    });
     expect(await refusal(connect(A, { folder, port: 1 }))).toMatchObject({ status: 400, path: "host" });
-    expect(await refusal(connect(A, { folder, addressId: B.addressId }))).toMatchObject({ status: 400, path: "addressId" });
+    expect(await refusal(connect(A, { folder, addressId: B.addressId }))).toMatchObject({
+      status: 400,
+      path: "addressId",
+    });
     // TLS "none" only inside OUTBOUND_ALLOW_PRIVATE; outside it the guard refuses loopback altogether.
     setProcessEnv({ OUTBOUND_ALLOW_PRIVATE: "" });
     expect(await refusal(connect(A, { folder, tlsMode: "tls" }))).toMatchObject({ status: 400, path: "host" });
@@ -146,12 +234,24 @@ suite("IMAP mailboxes against dovecot", () => {
     expect((await as(A.admin, listMailboxes)).data.filter((m) => m.folder === folder)).toHaveLength(0);
 
     const m = await connect(A, { folder });
-    expect(m).toMatchObject({ folder, host: dove.host, port: dove.port, tlsMode: "none", address: A.support, enabled: true, lastUid: 0 });
+    expect(m).toMatchObject({
+      folder,
+      host: dove.host,
+      port: dove.port,
+      tlsMode: "none",
+      address: A.support,
+      enabled: true,
+      lastUid: 0,
+    });
     const listed = await as(A.admin, listMailboxes);
     const json = JSON.stringify(listed);
     expect(json).not.toContain(dove.password);
     expect(json).not.toMatch(/password/i);
-    const sealedRow = (await unsafeWithSystem((tx) => tx.execute<{ password_sealed: string }>(sql`select password_sealed from email_mailboxes where id = ${m.id}`))).rows[0]!;
+    const sealedRow = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ password_sealed: string }>(sql`select password_sealed from email_mailboxes where id = ${m.id}`),
+      )
+    ).rows[0]!;
     expect(sealedRow.password_sealed).not.toContain(dove.password);
     expect(await refusal(connect(A, { folder }))).toMatchObject({ status: 409 });
     const agent = await createUser(A.org, { role: "agent" });
@@ -176,22 +276,36 @@ suite("IMAP mailboxes against dovecot", () => {
     });
     expect(rows.every((r) => r.source === "imap" && r.rcpt_to === A.support)).toBe(true);
     expect(await storedWith(A.org.id, oldMid)).toHaveLength(0);
-    await waitFor("both marked seen", async () => Object.values(await flagsIn(folder)).every((f) => f.includes("\\Seen")));
+    await waitFor("both marked seen", async () =>
+      Object.values(await flagsIn(folder)).every((f) => f.includes("\\Seen")),
+    );
     const state = await waitFor("resume point after the backlog", async () => {
       const r = await mailbox(m.id);
       return r.last_uid === "3" ? r : undefined;
     });
     expect(state.last_fetched_at).not.toBeNull();
-    expect((await metrics().imapFetched.get()).values.reduce((n, v) => n + v.value, 0) - before).toBeGreaterThanOrEqual(2);
+    expect((await metrics().imapFetched.get()).values.reduce((n, v) => n + v.value, 0) - before).toBeGreaterThanOrEqual(
+      2,
+    );
 
     for (const r of rows) await applyInbound({ orgId: A.org.id, inboundId: r.id });
-    const tickets = await unsafeWithSystem((tx) => tx.execute<{ subject: string; org_id: string }>(sql`select subject, org_id from tickets where org_id = ${A.org.id} order by subject`));
-    expect(tickets.rows.map((t) => t.subject)).toEqual(expect.arrayContaining(["Cannot log in to the dashboard", "Invoice question"]));
+    const tickets = await unsafeWithSystem((tx) =>
+      tx.execute<{ subject: string; org_id: string }>(
+        sql`select subject, org_id from tickets where org_id = ${A.org.id} order by subject`,
+      ),
+    );
+    expect(tickets.rows.map((t) => t.subject)).toEqual(
+      expect.arrayContaining(["Cannot log in to the dashboard", "Invoice question"]),
+    );
 
     // The session now waits in IDLE (poll 60 s): a new message arrives within seconds.
     const live = mid("live");
     await append(folder, plain(live, A.support, "Arrived while idling"));
-    await waitFor("the new message stored through IDLE", async () => (await storedWith(A.org.id, live)).length === 1, 10_000);
+    await waitFor(
+      "the new message stored through IDLE",
+      async () => (await storedWith(A.org.id, live)).length === 1,
+      10_000,
+    );
   });
 
   it("a restart (new fetcher) imports nothing twice, and a crash between storing and marking re-fetches as a no-op", async () => {
@@ -233,7 +347,10 @@ suite("IMAP mailboxes against dovecot", () => {
     await connect(A, { folder, afterImport: "move", moveTo: done });
     fetcher([A]);
     await waitFor("stored", async () => (await storedWith(A.org.id, one)).length === 1);
-    await waitFor("moved", async () => Object.keys(await flagsIn(folder)).length === 0 && Object.keys(await flagsIn(done)).length === 1);
+    await waitFor(
+      "moved",
+      async () => Object.keys(await flagsIn(folder)).length === 0 && Object.keys(await flagsIn(done)).length === 1,
+    );
   });
 
   it("a new UIDVALIDITY starts over from the unseen mail only, never re-importing the folder", async () => {
@@ -269,8 +386,13 @@ suite("IMAP mailboxes against dovecot", () => {
     const folder = folderName("auth");
     await createFolder(folder);
     const m = await connect(A, { folder });
-    await unsafeWithSystem((tx) => tx.execute(sql`update email_mailboxes set password_sealed = ${seal("changed-on-the-server", IMAP_PASSWORD_PURPOSE)} where id = ${m.id}`));
-    const authErrors = async () => (await metrics().imapFetchErrors.get()).values.find((v) => v.labels.reason === "auth")?.value ?? 0;
+    await unsafeWithSystem((tx) =>
+      tx.execute(
+        sql`update email_mailboxes set password_sealed = ${seal("changed-on-the-server", IMAP_PASSWORD_PURPOSE)} where id = ${m.id}`,
+      ),
+    );
+    const authErrors = async () =>
+      (await metrics().imapFetchErrors.get()).values.find((v) => v.labels.reason === "auth")?.value ?? 0;
     const before = await authErrors();
     fetcher([A]);
     const row = await waitFor("the failure recorded", async () => {
@@ -312,7 +434,9 @@ suite("IMAP mailboxes against dovecot", () => {
     await createFolder(folderB);
     const a = await connect(A, { folder: folderA });
     expect((await as(B.admin, listMailboxes)).data.map((x) => x.id)).not.toContain(a.id);
-    expect(await refusal(as(B.admin, (s) => updateMailbox(s, { id: a.id, folder: folderB })))).toMatchObject({ status: 404 });
+    expect(await refusal(as(B.admin, (s) => updateMailbox(s, { id: a.id, folder: folderB })))).toMatchObject({
+      status: 404,
+    });
     expect(await refusal(as(B.admin, (s) => disconnectMailbox(s, { id: a.id })))).toMatchObject({ status: 404 });
     expect((await as(A.admin, listMailboxes)).data.find((x) => x.id === a.id)).toMatchObject({ folder: folderA });
 
@@ -322,7 +446,10 @@ suite("IMAP mailboxes against dovecot", () => {
     await append(folderA, plain(forA, A.support, "For A"));
     await append(folderB, plain(forB, B.support, "For B"));
     fetcher([A, B]);
-    await waitFor("both stored", async () => (await storedWith(A.org.id, forA)).length === 1 && (await storedWith(B.org.id, forB)).length === 1);
+    await waitFor(
+      "both stored",
+      async () => (await storedWith(A.org.id, forA)).length === 1 && (await storedWith(B.org.id, forB)).length === 1,
+    );
     expect(await storedWith(B.org.id, forA)).toHaveLength(0);
     expect(await storedWith(A.org.id, forB)).toHaveLength(0);
     expect((await storedWith(B.org.id, forB))[0]!.rcpt_to).toBe(B.support);
@@ -359,15 +486,20 @@ suite("IMAP mailboxes against dovecot", () => {
     for (const [i, x] of mids.entries()) await append(folder, plain(x, A.support, `Many ${i}`));
     // Two sessions on one mailbox would both fetch and store the same messages: the second copy
     // would count as a duplicate. One lease, one session: none.
-    const duplicates = async () => (await metrics().imapFetched.get()).values.find((v) => v.labels.duplicate === "true")?.value ?? 0;
+    const duplicates = async () =>
+      (await metrics().imapFetched.get()).values.find((v) => v.labels.duplicate === "true")?.value ?? 0;
     const before = await duplicates();
     fetcher([A]);
     fetcher([A]);
     fetcher([A]);
-    await waitFor("all stored", async () => (await Promise.all(mids.map((x) => storedWith(A.org.id, x)))).every((r) => r.length === 1));
+    await waitFor("all stored", async () =>
+      (await Promise.all(mids.map((x) => storedWith(A.org.id, x)))).every((r) => r.length === 1),
+    );
     await waitFor("all seen", async () => Object.values(await flagsIn(folder)).every((fl) => fl.includes("\\Seen")));
     expect(await duplicates()).toBe(before);
-    const owners = await unsafeWithSystem((tx) => tx.execute<{ owner: string | null }>(sql`select lease_owner as owner from email_mailboxes where id = ${m.id}`));
+    const owners = await unsafeWithSystem((tx) =>
+      tx.execute<{ owner: string | null }>(sql`select lease_owner as owner from email_mailboxes where id = ${m.id}`),
+    );
     expect(owners.rows[0]!.owner).not.toBeNull();
   });
 });
@@ -379,7 +511,11 @@ suite("the worker runs the fetcher", () => {
     const m = await connect(A, { folder });
     const message = mid("worker");
     await append(folder, plain(message, A.support, "Through the worker"));
-    const worker = await startWorker({ url: process.env.DATABASE_URL!, schedule: false, imap: { onlyOrgs: [A.org.id], pollSeconds: 60, scanIntervalMs: 150 } });
+    const worker = await startWorker({
+      url: process.env.DATABASE_URL!,
+      schedule: false,
+      imap: { onlyOrgs: [A.org.id], pollSeconds: 60, scanIntervalMs: 150 },
+    });
     try {
       await waitFor("stored by the worker's fetcher", async () => (await storedWith(A.org.id, message)).length === 1);
       await waitFor("the session holds its lease", async () => (await mailbox(m.id)).lease_owner !== null);
@@ -401,7 +537,16 @@ suite("IMAP without IDLE", () => {
   afterAll(async () => plainServer?.stop());
 
   it("polls every IMAP_POLL_SECONDS when the server has no IDLE", async () => {
-    const m = await as(A.admin, (s) => connectMailbox(s, { addressId: A.addressId, host: plainServer.host, port: plainServer.port, tlsMode: "none", username: plainServer.user, password: plainServer.password }));
+    const m = await as(A.admin, (s) =>
+      connectMailbox(s, {
+        addressId: A.addressId,
+        host: plainServer.host,
+        port: plainServer.port,
+        tlsMode: "none",
+        username: plainServer.user,
+        password: plainServer.password,
+      }),
+    );
     fetcher([A], 1);
     await waitFor("the first look", async () => (await mailbox(m.id)).uid_validity !== null);
     const c = await plainServer.client();
@@ -427,7 +572,15 @@ suite("IMAP over TLS", () => {
   });
 
   it("STARTTLS: refuses a certificate nobody vouches for, naming tlsMode; connects once it is trusted", async () => {
-    const input = { addressId: A.addressId, host: starttls.host, port: starttls.port, tlsMode: "starttls" as const, username: starttls.user, password: starttls.password, folder: "INBOX" };
+    const input = {
+      addressId: A.addressId,
+      host: starttls.host,
+      port: starttls.port,
+      tlsMode: "starttls" as const,
+      username: starttls.user,
+      password: starttls.password,
+      folder: "INBOX",
+    };
     setImapTlsOptionsForTests(undefined);
     expect(await refusal(as(A.admin, (s) => connectMailbox(s, input)))).toMatchObject({ status: 400, path: "tlsMode" });
     setImapTlsOptionsForTests({ ca: starttls.ca });
@@ -438,8 +591,18 @@ suite("IMAP over TLS", () => {
   it("TLS none is refused for a host outside OUTBOUND_ALLOW_PRIVATE before anything is sent", async () => {
     setOutboundResolverForTests(async () => [{ address: "93.184.216.34", family: 4 }]);
     try {
-      const input = { addressId: A.addressId, host: "imap.public-provider.test", port: 143, tlsMode: "none" as const, username: "u", password: "p" };
-      expect(await refusal(as(A.admin, (s) => connectMailbox(s, input)))).toMatchObject({ status: 400, path: "tlsMode" });
+      const input = {
+        addressId: A.addressId,
+        host: "imap.public-provider.test",
+        port: 143,
+        tlsMode: "none" as const,
+        username: "u",
+        password: "p",
+      };
+      expect(await refusal(as(A.admin, (s) => connectMailbox(s, input)))).toMatchObject({
+        status: 400,
+        path: "tlsMode",
+      });
     } finally {
       setOutboundResolverForTests(undefined);
     }
@@ -447,7 +610,15 @@ suite("IMAP over TLS", () => {
 
   it("implicit TLS: refuses a certificate nobody vouches for, naming tlsMode; connects once the certificate is trusted", async () => {
     setImapTlsOptionsForTests(undefined);
-    const input = { addressId: A.addressId, host: tls.host, port: tls.port, tlsMode: "tls" as const, username: tls.user, password: tls.password, folder: "INBOX" };
+    const input = {
+      addressId: A.addressId,
+      host: tls.host,
+      port: tls.port,
+      tlsMode: "tls" as const,
+      username: tls.user,
+      password: tls.password,
+      folder: "INBOX",
+    };
     expect(await refusal(as(A.admin, (s) => connectMailbox(s, input)))).toMatchObject({ status: 400, path: "tlsMode" });
     setImapTlsOptionsForTests({ ca: tls.ca });
     const m = await as(A.admin, (s) => connectMailbox(s, input));

@@ -22,19 +22,36 @@ const failed = { id: "", raw: "" };
 
 const hex = () => randomBytes(4).toString("hex");
 const mail = (from: string, to: string, subject: string) =>
-  [`From: Flo Od <${from}>`, `To: ${to}`, `Subject: ${subject}`, `Message-ID: <w-${hex()}@customer.test>`, "Date: Mon, 07 Dec 2026 04:00:00 +0000",
-    "Content-Type: text/plain; charset=utf-8", "", `About ${subject}.`, ""].join("\r\n");
-const list = (who: { cookie: string }, query: Record<string, string> = {}) => call(apiRoute.GET, "GET", "/api/v1/email/inbound", { cookie: who.cookie, query });
-const raw = (who: { cookie: string }, id: string) => call(apiRoute.GET, "GET", `/api/v1/email/inbound/${id}/raw`, { cookie: who.cookie });
+  [
+    `From: Flo Od <${from}>`,
+    `To: ${to}`,
+    `Subject: ${subject}`,
+    `Message-ID: <w-${hex()}@customer.test>`,
+    "Date: Mon, 07 Dec 2026 04:00:00 +0000",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    `About ${subject}.`,
+    "",
+  ].join("\r\n");
+const list = (who: { cookie: string }, query: Record<string, string> = {}) =>
+  call(apiRoute.GET, "GET", "/api/v1/email/inbound", { cookie: who.cookie, query });
+const raw = (who: { cookie: string }, id: string) =>
+  call(apiRoute.GET, "GET", `/api/v1/email/inbound/${id}/raw`, { cookie: who.cookie });
 
 beforeAll(async () => {
   [A, B] = await Promise.all([createWorld(), createWorld()]);
   supportA = await createSupportAddress(A.org);
-  await unsafeWithSystem((tx) => tx.execute(sql`update orgs set settings = settings || '{"inboundTicketsPerSenderPerHour": 1}'::jsonb where id = ${A.org.id}`));
+  await unsafeWithSystem((tx) =>
+    tx.execute(
+      sql`update orgs set settings = settings || '{"inboundTicketsPerSenderPerHour": 1}'::jsonb where id = ${A.org.id}`,
+    ),
+  );
   rx = await startSmtpReceiver({ host: "127.0.0.1", port: 0 }, { maxBytes: 1024 * 1024, ratePerMin: 1000 });
 
   held.from = `flood-${hex()}@customer.test`;
-  expect((await deliverAndApply(rx.port, supportA, mail(held.from, supportA, "First"), held.from)).outcome).toBe("ticket");
+  expect((await deliverAndApply(rx.port, supportA, mail(held.from, supportA, "First"), held.from)).outcome).toBe(
+    "ticket",
+  );
   held.raw = mail(held.from, supportA, "Second =?utf-8?q?caf=C3=A9?=");
   const second = await deliverAndApply(rx.port, supportA, held.raw, held.from);
   expect(second.outcome).toBe("held");
@@ -56,16 +73,33 @@ describe("GET /api/v1/email/inbound", () => {
     expect(r.status, r.text).toBe(200);
     expect(r.body.data.map((m: { id: string }) => m.id)).toEqual([failed.id, held.id]);
     const [f, h] = r.body.data;
-    expect(h).toMatchObject({ status: "held", source: "smtp", from: held.from, subject: "Second café", reason: expect.stringMatching(/^held: 1 new tickets/), error: null });
+    expect(h).toMatchObject({
+      status: "held",
+      source: "smtp",
+      from: held.from,
+      subject: "Second café",
+      reason: expect.stringMatching(/^held: 1 new tickets/),
+      error: null,
+    });
     // The release time is the delayed job's: about an hour after the first ticket.
-    const rerun = (await jobsIn(QUEUES.inboundEmail.name, { inboundId: held.id })).map((j) => new Date(j.start_after).getTime()).sort().at(-1)!;
+    const rerun = (await jobsIn(QUEUES.inboundEmail.name, { inboundId: held.id }))
+      .map((j) => new Date(j.start_after).getTime())
+      .sort()
+      .at(-1)!;
     expect(new Date(h.releaseAt).getTime()).toBe(rerun);
     expect(new Date(h.releaseAt).getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
-    expect(f).toMatchObject({ status: "failed", subject: "Broken", releaseAt: null, error: "failed every retry (test)" });
+    expect(f).toMatchObject({
+      status: "failed",
+      subject: "Broken",
+      releaseAt: null,
+      error: "failed every retry (test)",
+    });
     expect(f.from).toMatch(/^broken-/);
 
     expect((await list(A.admin, { status: "held" })).body.data.map((m: { id: string }) => m.id)).toEqual([held.id]);
-    expect((await list(A.admin, { status: "failed", limit: "1" })).body.data.map((m: { id: string }) => m.id)).toEqual([failed.id]);
+    expect((await list(A.admin, { status: "failed", limit: "1" })).body.data.map((m: { id: string }) => m.id)).toEqual([
+      failed.id,
+    ]);
   });
 
   it("bad query is a 400", async () => {
@@ -83,7 +117,11 @@ describe("GET /api/v1/email/inbound/{id}/raw", () => {
       expect(r.headers.get("content-disposition")).toBe(`attachment; filename="inbound-${m.id.slice(0, 8)}.eml"`);
       expect(r.headers.get("x-content-type-options")).toBe("nosniff");
       expect(r.headers.get("cache-control")).toBe("private, no-store");
-      const [stored] = (await unsafeWithSystem((tx) => tx.execute<{ raw: Buffer }>(sql`select raw from inbound_messages where id = ${m.id}`))).rows;
+      const [stored] = (
+        await unsafeWithSystem((tx) =>
+          tx.execute<{ raw: Buffer }>(sql`select raw from inbound_messages where id = ${m.id}`),
+        )
+      ).rows;
       expect(Buffer.from(r.text, "utf8").equals(Buffer.from(stored!.raw))).toBe(true);
       expect(r.text).toContain("Subject: ");
     }

@@ -28,11 +28,27 @@ afterAll(async () => {
 });
 
 const mail = (mid: string, subject: string, extra: string[] = []) =>
-  [`From: Sam Sender <sam@customer.test>`, `To: ${support}`, `Subject: ${subject}`, `Message-ID: <${mid}>`, ...extra, "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "", "Hello from SMTP.", ""].join("\r\n");
+  [
+    `From: Sam Sender <sam@customer.test>`,
+    `To: ${support}`,
+    `Subject: ${subject}`,
+    `Message-ID: <${mid}>`,
+    ...extra,
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "Hello from SMTP.",
+    "",
+  ].join("\r\n");
 
 const row = async (mid: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ id: string; status: string; outcome: string | null; ticket_id: string | null }>(
-    sql`select id, status::text as status, outcome, ticket_id from inbound_messages where org_id = ${org.id} and message_id = ${mid}`))).rows[0];
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ id: string; status: string; outcome: string | null; ticket_id: string | null }>(
+        sql`select id, status::text as status, outcome, ticket_id from inbound_messages where org_id = ${org.id} and message_id = ${mid}`,
+      ),
+    )
+  ).rows[0];
 
 describe("inbound email through the worker", () => {
   it("a message sent over SMTP becomes a ticket in the recipient's org, once, however often it is delivered", async () => {
@@ -44,13 +60,21 @@ describe("inbound email through the worker", () => {
       return r?.status === "applied" ? r : undefined;
     });
     expect(applied.outcome).toBe("ticket");
-    const tickets = await unsafeWithSystem((tx) => tx.execute<{ subject: string; org_id: string }>(sql`select subject, org_id from tickets where org_id = ${org.id}`));
+    const tickets = await unsafeWithSystem((tx) =>
+      tx.execute<{ subject: string; org_id: string }>(
+        sql`select subject, org_id from tickets where org_id = ${org.id}`,
+      ),
+    );
     expect(tickets.rows).toEqual([{ subject: "Sent over SMTP", org_id: org.id }]);
   });
 
   it("an auto-reply is stored, then dropped with its reason by the worker", async () => {
     const mid = `ooo-${Date.now()}@customer.test`;
-    await sendRaw(rx.port, { from: "sam@customer.test", to: [support] }, mail(mid, "Out of office", ["Auto-Submitted: auto-replied"]));
+    await sendRaw(
+      rx.port,
+      { from: "sam@customer.test", to: [support] },
+      mail(mid, "Out of office", ["Auto-Submitted: auto-replied"]),
+    );
     const dropped = await waitFor("the message dropped", async () => {
       const r = await row(mid);
       return r?.status === "dropped" ? r : undefined;
@@ -62,9 +86,13 @@ describe("inbound email through the worker", () => {
     const mid = `dead-${Date.now()}@customer.test`;
     const raw = Buffer.from(mail(mid, "Failed every retry"));
     // A row whose job already died: no job is queued for it here, so the worker cannot race the test.
-    const [ins] = (await unsafeWithSystem((tx) => tx.execute<{ id: string }>(sql`insert into inbound_messages
+    const [ins] = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ id: string }>(sql`insert into inbound_messages
       (org_id, source, dedupe_key, message_id, sha256, raw, size_bytes, rcpt_to)
-      values (${org.id}, 'smtp', ${`mid:${mid}`}, ${mid}, 'x', ${raw}, ${raw.length}, ${support}) returning id`))).rows;
+      values (${org.id}, 'smtp', ${`mid:${mid}`}, ${mid}, 'x', ${raw}, ${raw.length}, ${support}) returning id`),
+      )
+    ).rows;
     await markInboundDead({ orgId: org.id, inboundId: ins!.id }, "boom");
     expect(await row(mid)).toMatchObject({ status: "failed", ticket_id: null });
     const replayed = await applyInbound({ orgId: org.id, inboundId: ins!.id });

@@ -28,16 +28,35 @@ async function scrape(): Promise<string> {
   expect(res.status).toBe(200);
   return res.text();
 }
-const value = (text: string, series: string) => Number(text.split("\n").find((l) => l.startsWith(`${series} `))?.split(" ")[1] ?? NaN);
+const value = (text: string, series: string) =>
+  Number(
+    text
+      .split("\n")
+      .find((l) => l.startsWith(`${series} `))
+      ?.split(" ")[1] ?? NaN,
+  );
 const inbound = (outcome: string) => `email_inbound_messages_total{source="smtp",outcome="${outcome}"}`;
 
 const mail = (from: string, to: string, subject: string) =>
-  [`From: ${from}`, `To: ${to}`, `Subject: ${subject}`, `Message-ID: <m-${hex()}@customer.test>`, "Content-Type: text/plain; charset=utf-8", "", "Hello.", ""].join("\r\n");
+  [
+    `From: ${from}`,
+    `To: ${to}`,
+    `Subject: ${subject}`,
+    `Message-ID: <m-${hex()}@customer.test>`,
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "Hello.",
+    "",
+  ].join("\r\n");
 
 async function deliver(to: string, raw: string, from: string) {
   const r = await sendRaw(rx.port, { from, to: [to] }, raw);
   const id = /Accepted (\S+)/.exec(r.response)![1]!;
-  const [{ org_id }] = (await unsafeWithSystem((tx) => tx.execute<{ org_id: string }>(sql`select org_id from inbound_messages where id = ${id}`))).rows as [{ org_id: string }];
+  const [{ org_id }] = (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ org_id: string }>(sql`select org_id from inbound_messages where id = ${id}`),
+    )
+  ).rows as [{ org_id: string }];
   return applyInbound({ orgId: org_id, inboundId: id });
 }
 
@@ -45,19 +64,32 @@ describe("email metrics", () => {
   it("every series exists from zero, and inbound mail is counted by source and outcome", async () => {
     const before = await scrape();
     for (const o of ["ticket", "reply", "dropped-loop", "dropped-automatic", "bounce", "held", "rejected", "dead"]) {
-      for (const s of ["smtp", "imap", "webhook"]) expect(value(before, `email_inbound_messages_total{source="${s}",outcome="${o}"}`), `${s} ${o}`).toBeGreaterThanOrEqual(0);
+      for (const s of ["smtp", "imap", "webhook"])
+        expect(
+          value(before, `email_inbound_messages_total{source="${s}",outcome="${o}"}`),
+          `${s} ${o}`,
+        ).toBeGreaterThanOrEqual(0);
     }
-    for (const o of ["sent", "failed", "skipped-bouncing"]) expect(value(before, `email_outbound_messages_total{kind="reply",outcome="${o}"}`)).toBeGreaterThanOrEqual(0);
+    for (const o of ["sent", "failed", "skipped-bouncing"])
+      expect(value(before, `email_outbound_messages_total{kind="reply",outcome="${o}"}`)).toBeGreaterThanOrEqual(0);
 
     const org = await createOrg();
     const support = await createSupportAddress(org);
     const other = await createSupportAddress(await createOrg());
-    await unsafeWithSystem((tx) => tx.execute(sql`update orgs set settings = settings || '{"inboundTicketsPerSenderPerHour": 1}'::jsonb where id = ${org.id}`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(
+        sql`update orgs set settings = settings || '{"inboundTicketsPerSenderPerHour": 1}'::jsonb where id = ${org.id}`,
+      ),
+    );
     const sender = `m-${hex()}@customer.test`;
     expect((await deliver(support, mail(sender, support, "one"), sender)).outcome).toBe("ticket");
     expect((await deliver(support, mail(sender, support, "two"), sender)).outcome).toBe("held");
     expect((await deliver(support, mail(other, support, "loop"), other)).outcome).toBe("dropped");
-    expect(await smtpCodeOf(sendRaw(rx.port, { from: sender, to: [`nobody-${hex()}@nowhere.test`] }, mail(sender, "x@y.test", "x")))).toBe(550);
+    expect(
+      await smtpCodeOf(
+        sendRaw(rx.port, { from: sender, to: [`nobody-${hex()}@nowhere.test`] }, mail(sender, "x@y.test", "x")),
+      ),
+    ).toBe(550);
 
     const after = await scrape();
     // Other test files may count in parallel processes, never in this one: the differences are exact.

@@ -20,23 +20,51 @@ afterAll(async () => {
 });
 
 const hex = () => randomBytes(4).toString("hex");
-const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
+const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) =>
+  (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
 const mail = (from: string, to: string, subject: string, extra: string[] = []) =>
-  [`From: ${from}`, `To: ${to}`, `Subject: ${subject}`, `Message-ID: <o-${hex()}@sender.test>`, ...extra, "Date: Mon, 07 Dec 2026 02:00:00 +0000",
-    "Content-Type: text/plain; charset=utf-8", "", `About ${subject}.`, ""].join("\r\n");
+  [
+    `From: ${from}`,
+    `To: ${to}`,
+    `Subject: ${subject}`,
+    `Message-ID: <o-${hex()}@sender.test>`,
+    ...extra,
+    "Date: Mon, 07 Dec 2026 02:00:00 +0000",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    `About ${subject}.`,
+    "",
+  ].join("\r\n");
 
 const deliver = (to: string, raw: string, from: string) => deliverAndApply(rx.port, to, raw, from);
-const patch = (w: World, body: unknown) => call(apiRoute.PATCH, "PATCH", "/api/v1/email/settings", { cookie: w.admin.cookie, body });
-const ticketCount = async (orgId: string) => (await q<{ n: number }>(sql`select count(*)::int as n from tickets where org_id = ${orgId}`))[0]!.n;
-const userCount = async (orgId: string, email: string) => (await q<{ n: number }>(sql`select count(*)::int as n from users where org_id = ${orgId} and lower(email) = ${email}`))[0]!.n;
-const row = async (id: string) => (await q<{ status: string; outcome: string | null; reason: string | null; ticket_id: string | null }>(sql`select status::text as status, outcome::text as outcome, reason, ticket_id from inbound_messages where id = ${id}`))[0]!;
+const patch = (w: World, body: unknown) =>
+  call(apiRoute.PATCH, "PATCH", "/api/v1/email/settings", { cookie: w.admin.cookie, body });
+const ticketCount = async (orgId: string) =>
+  (await q<{ n: number }>(sql`select count(*)::int as n from tickets where org_id = ${orgId}`))[0]!.n;
+const userCount = async (orgId: string, email: string) =>
+  (
+    await q<{ n: number }>(
+      sql`select count(*)::int as n from users where org_id = ${orgId} and lower(email) = ${email}`,
+    )
+  )[0]!.n;
+const row = async (id: string) =>
+  (
+    await q<{ status: string; outcome: string | null; reason: string | null; ticket_id: string | null }>(
+      sql`select status::text as status, outcome::text as outcome, reason, ticket_id from inbound_messages where id = ${id}`,
+    )
+  )[0]!;
 
 async function expectRefused(w: World, support: string, from: string) {
   const before = await ticketCount(w.org.id);
   const users = await userCount(w.org.id, from.toLowerCase());
   const r = await deliver(support, mail(from, support, "let me in"), from);
   expect(r.outcome, from).toBe("rejected");
-  expect(await row(r.inboundId)).toMatchObject({ status: "rejected", outcome: "rejected", reason: expect.stringMatching(/^rejected: the org opens tickets by email only/), ticket_id: null });
+  expect(await row(r.inboundId)).toMatchObject({
+    status: "rejected",
+    outcome: "rejected",
+    reason: expect.stringMatching(/^rejected: the org opens tickets by email only/),
+    ticket_id: null,
+  });
   expect(await ticketCount(w.org.id)).toBe(before);
   expect(await userCount(w.org.id, from.toLowerCase())).toBe(users);
   return r;
@@ -74,7 +102,9 @@ describe("who may open tickets by email", () => {
     const otherSupport = await createSupportAddress(other.org);
     expect((await patch(w, { inboundOpenPolicy: "known" })).status).toBe(200);
 
-    expect((await deliver(support, mail(w.customer.email, support, "known customer"), w.customer.email)).outcome).toBe("ticket");
+    expect((await deliver(support, mail(w.customer.email, support, "known customer"), w.customer.email)).outcome).toBe(
+      "ticket",
+    );
     const stranger = `stranger-${hex()}@anywhere.test`;
     await expectRefused(w, support, stranger);
     expect(await userCount(w.org.id, stranger)).toBe(0);
@@ -108,7 +138,11 @@ describe("who may open tickets by email", () => {
     const d = `only-${hex()}.test`;
     expect((await patch(w, { inboundOpenPolicy: "domains", inboundOpenDomains: [d] })).status).toBe(200);
 
-    const reply = await deliver(support, mail(w.customer.email, support, "Re: needs help", [`In-Reply-To: ${messageId}`]), w.customer.email);
+    const reply = await deliver(
+      support,
+      mail(w.customer.email, support, "Re: needs help", [`In-Reply-To: ${messageId}`]),
+      w.customer.email,
+    );
     expect(reply).toMatchObject({ outcome: "reply", ticketId: opened.ticketId });
     const ccReply = await deliver(support, mail(cc, support, "Re: needs help", [`In-Reply-To: ${messageId}`]), cc);
     expect(ccReply).toMatchObject({ outcome: "reply", ticketId: opened.ticketId });

@@ -23,10 +23,13 @@ afterAll(async () => {
   await rx?.close();
 });
 
-const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
+const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) =>
+  (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
 
 async function download(cookie: string, path: string): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
-  const res = await apiRoute.GET(new Request(`http://localhost${path}`, { headers: { cookie, "x-forwarded-for": "127.0.0.1" } }));
+  const res = await apiRoute.GET(
+    new Request(`http://localhost${path}`, { headers: { cookie, "x-forwarded-for": "127.0.0.1" } }),
+  );
   return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
 }
 
@@ -35,15 +38,29 @@ describe("GET /api/v1/tickets/{id}/comments/{commentId}/original", () => {
     const support = await createSupportAddress(A.org);
     // 8-bit Latin-1 and odd header folding: any re-encoding would change these bytes.
     const raw = Buffer.concat([
-      Buffer.from([`From: ${A.customer.email}`, `To: ${support}`, "Subject: Caf\u00e9 order", "X-Odd:  spaced\r\n\tfolded", `Message-ID: <orig-${randomBytes(4).toString("hex")}@c.test>`,
-        "Content-Type: text/plain; charset=iso-8859-1", "Content-Transfer-Encoding: 8bit", "", ""].join("\r\n"), "utf8"),
+      Buffer.from(
+        [
+          `From: ${A.customer.email}`,
+          `To: ${support}`,
+          "Subject: Caf\u00e9 order",
+          "X-Odd:  spaced\r\n\tfolded",
+          `Message-ID: <orig-${randomBytes(4).toString("hex")}@c.test>`,
+          "Content-Type: text/plain; charset=iso-8859-1",
+          "Content-Transfer-Encoding: 8bit",
+          "",
+          "",
+        ].join("\r\n"),
+        "utf8",
+      ),
       Buffer.from([0x43, 0x61, 0x66, 0xe9, 0x0d, 0x0a]),
     ]);
     const r = await sendRaw(rx.port, { from: A.customer.email, to: [support] }, raw);
     const inboundId = /Accepted (\S+)/.exec(r.response)![1]!;
     const applied = await applyInbound({ orgId: A.org.id, inboundId });
     expect(applied.outcome).toBe("ticket");
-    const [stored] = await q<{ raw: Buffer; number: number }>(sql`select m.raw, t.number from inbound_messages m join tickets t on t.id = m.ticket_id where m.id = ${inboundId}`);
+    const [stored] = await q<{ raw: Buffer; number: number }>(
+      sql`select m.raw, t.number from inbound_messages m join tickets t on t.id = m.ticket_id where m.id = ${inboundId}`,
+    );
     const path = `/api/v1/tickets/${applied.ticketId}/comments/${applied.commentId}/original`;
 
     for (const who of [A.agent, A.admin]) {
@@ -52,7 +69,9 @@ describe("GET /api/v1/tickets/{id}/comments/{commentId}/original", () => {
       expect(got.bytes.equals(stored!.raw)).toBe(true);
       expect(got.bytes.includes(Buffer.from([0x43, 0x61, 0x66, 0xe9]))).toBe(true);
       expect(got.headers.get("content-type")).toBe("message/rfc822");
-      expect(got.headers.get("content-disposition")).toBe(`attachment; filename="${stored!.number}-${applied.commentId!.slice(0, 8)}.eml"`);
+      expect(got.headers.get("content-disposition")).toBe(
+        `attachment; filename="${stored!.number}-${applied.commentId!.slice(0, 8)}.eml"`,
+      );
       expect(got.headers.get("x-content-type-options")).toBe("nosniff");
       expect(got.headers.get("cache-control")).toMatch(/no-store/);
     }
@@ -65,19 +84,38 @@ describe("GET /api/v1/tickets/{id}/comments/{commentId}/original", () => {
     const other = await call(apiRoute.GET, "GET", path, { cookie: B.agent.cookie });
     expect(other.status).toBe(404);
     // A comment typed on the web has no original: 404.
-    const web = await call(apiRoute.POST, "POST", `/api/v1/tickets/${applied.ticketId}/comments`, { cookie: A.agent.cookie, body: { body: "On it.", internal: false } });
+    const web = await call(apiRoute.POST, "POST", `/api/v1/tickets/${applied.ticketId}/comments`, {
+      cookie: A.agent.cookie,
+      body: { body: "On it.", internal: false },
+    });
     expect(web.status, web.text).toBe(201);
-    const webOriginal = await call(apiRoute.GET, "GET", `/api/v1/tickets/${applied.ticketId}/comments/${web.body.id}/original`, { cookie: A.agent.cookie });
+    const webOriginal = await call(
+      apiRoute.GET,
+      "GET",
+      `/api/v1/tickets/${applied.ticketId}/comments/${web.body.id}/original`,
+      { cookie: A.agent.cookie },
+    );
     expect(webOriginal.status).toBe(404);
     expect(webOriginal.body.error.code).toBe("not_found");
     // Not UUIDs: 400, never a 500.
-    expect((await call(apiRoute.GET, "GET", `/api/v1/tickets/${applied.ticketId}/comments/nope/original`, { cookie: A.agent.cookie })).status).toBe(400);
+    expect(
+      (
+        await call(apiRoute.GET, "GET", `/api/v1/tickets/${applied.ticketId}/comments/nope/original`, {
+          cookie: A.agent.cookie,
+        })
+      ).status,
+    ).toBe(400);
   });
 });
 
 describe("the OpenAPI document", () => {
   it("lists the original message as a message/rfc822 download for staff", () => {
-    const doc = openApiDocument() as { paths: Record<string, { get?: { "x-beacon-roles": string; responses: Record<string, { content?: Record<string, unknown> }> } }> };
+    const doc = openApiDocument() as {
+      paths: Record<
+        string,
+        { get?: { "x-beacon-roles": string; responses: Record<string, { content?: Record<string, unknown> }> } }
+      >;
+    };
     const op = doc.paths["/api/v1/tickets/{id}/comments/{commentId}/original"]?.get;
     expect(op?.["x-beacon-roles"]).toBe("staff");
     expect(Object.keys(op?.responses["200"]?.content ?? {})).toEqual(["message/rfc822"]);

@@ -51,11 +51,28 @@ afterAll(async () => {
   setProcessEnv({});
 });
 
-const raw = (h: { from: string; to: string; cc?: string; subject: string; messageId: string; inReplyTo?: string; body: string }) =>
+const raw = (h: {
+  from: string;
+  to: string;
+  cc?: string;
+  subject: string;
+  messageId: string;
+  inReplyTo?: string;
+  body: string;
+}) =>
   [
-    `From: ${h.from}`, `To: ${h.to}`, ...(h.cc ? [`Cc: ${h.cc}`] : []), `Subject: ${h.subject}`, `Message-ID: <${h.messageId}>`,
+    `From: ${h.from}`,
+    `To: ${h.to}`,
+    ...(h.cc ? [`Cc: ${h.cc}`] : []),
+    `Subject: ${h.subject}`,
+    `Message-ID: <${h.messageId}>`,
     ...(h.inReplyTo ? [`In-Reply-To: <${h.inReplyTo}>`, `References: <${h.inReplyTo}>`] : []),
-    "Date: Sun, 06 Dec 2026 21:00:00 +0000", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "", h.body, "",
+    "Date: Sun, 06 Dec 2026 21:00:00 +0000",
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    h.body,
+    "",
   ].join("\r\n");
 
 /** Sends over SMTP to the receiver, then runs the apply job of the stored message(s). */
@@ -63,7 +80,11 @@ async function deliver(to: string, message: string, from = customer) {
   const r = await sendRaw(rx.port, { from, to: [to] }, message);
   expect(r.response).toMatch(/^250 /);
   const ids = /Accepted (.+)$/.exec(r.response)![1]!.trim().split(" ");
-  const [{ org_id }] = (await unsafeWithSystem((tx) => tx.execute<{ org_id: string }>(sql`select org_id from inbound_messages where id = ${ids[0]}`))).rows as [{ org_id: string }];
+  const [{ org_id }] = (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ org_id: string }>(sql`select org_id from inbound_messages where id = ${ids[0]}`),
+    )
+  ).rows as [{ org_id: string }];
   return applyInbound({ orgId: org_id, inboundId: ids[0]! });
 }
 
@@ -71,17 +92,32 @@ async function upload(who: Actor, ticketId: string, commentId: string) {
   const form = new FormData();
   form.append("commentId", commentId);
   form.append("file", new Blob([GIF], { type: "image/gif" }), "pixel.gif");
-  const req = new Request(`http://localhost/api/v1/tickets/${ticketId}/attachments`, { method: "POST", body: form, headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } });
+  const req = new Request(`http://localhost/api/v1/tickets/${ticketId}/attachments`, {
+    method: "POST",
+    body: form,
+    headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" },
+  });
   const res = await ticketAttachments.POST(req);
   expect(res.status).toBe(201);
 }
 
 const commentsOf = async (ticketId: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ id: string; author_email: string; channel: string; body: string }>(
-    sql`select c.id, u.email as author_email, c.channel::text as channel, c.body from comments c join users u on u.id = c.author_id where c.ticket_id = ${ticketId} order by c.created_at`))).rows;
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ id: string; author_email: string; channel: string; body: string }>(
+        sql`select c.id, u.email as author_email, c.channel::text as channel, c.body from comments c join users u on u.id = c.author_id where c.ticket_id = ${ticketId} order by c.created_at`,
+      ),
+    )
+  ).rows;
 
 const midOf = async (ticketId: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ message_id: string }>(sql`select message_id from email_message_ids where ticket_id = ${ticketId} and direction = 'inbound' limit 1`))).rows[0]?.message_id;
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ message_id: string }>(
+        sql`select message_id from email_message_ids where ticket_id = ${ticketId} and direction = 'inbound' limit 1`,
+      ),
+    )
+  ).rows[0]?.message_id;
 
 const sentFor = (commentId: string) => sink.mails.filter((m) => m.raw.includes(`beacon.${commentId}@`));
 
@@ -92,14 +128,30 @@ let sent: ParsedMail;
 describe("an agent's public reply by email", () => {
   it("goes to the requester and CCs as one thread, with the reply token, text, sanitized HTML and attachments, once", async () => {
     firstMid = `first-${randomBytes(4).toString("hex")}@customer.test`;
-    const r = await deliver(supportA, raw({ from: `Casey <${customer}>`, to: supportA, cc: friend, subject: "Printer on fire", messageId: firstMid, body: "It is on fire." }));
+    const r = await deliver(
+      supportA,
+      raw({
+        from: `Casey <${customer}>`,
+        to: supportA,
+        cc: friend,
+        subject: "Printer on fire",
+        messageId: firstMid,
+        body: "It is on fire.",
+      }),
+    );
     expect(r.outcome).toBe("ticket");
-    const [t] = (await unsafeWithSystem((tx) => tx.execute<{ id: string; number: number }>(sql`select id, number from tickets where id = ${r.ticketId!}`))).rows;
+    const [t] = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ id: string; number: number }>(sql`select id, number from tickets where id = ${r.ticketId!}`),
+      )
+    ).rows;
     ticket = t!;
 
     const note = await api.addComment(a.agent, ticket.id, { body: "internal: the customer is a VIP", internal: true });
     expect(note.status).toBe(201);
-    const reply = await api.addComment(a.agent, ticket.id, { body: "**Hello** Casey, we are on it. <script>alert(1)</script>" });
+    const reply = await api.addComment(a.agent, ticket.id, {
+      body: "**Hello** Casey, we are on it. <script>alert(1)</script>",
+    });
     expect(reply.status).toBe(201);
     const commentId = (reply.body as { id: string }).id;
     await upload(a.agent, ticket.id, commentId);
@@ -107,7 +159,9 @@ describe("an agent's public reply by email", () => {
     // One job for the public reply, none for the note; the note's id never sends anything.
     expect(await jobsIn(QUEUES.replyEmail.name, { commentId })).toHaveLength(1);
     expect(await jobsIn(QUEUES.replyEmail.name, { commentId: (note.body as { id: string }).id })).toHaveLength(0);
-    expect(await handleReplyEmail({ orgId: a.org.id, ticketId: ticket.id, commentId: (note.body as { id: string }).id })).toBe("skipped");
+    expect(
+      await handleReplyEmail({ orgId: a.org.id, ticketId: ticket.id, commentId: (note.body as { id: string }).id }),
+    ).toBe("skipped");
 
     expect(await handleReplyEmail({ orgId: a.org.id, ticketId: ticket.id, commentId })).toBe("sent");
     expect(await handleReplyEmail({ orgId: a.org.id, ticketId: ticket.id, commentId })).toBe("skipped");
@@ -128,16 +182,32 @@ describe("an agent's public reply by email", () => {
     expect(sent.text).toContain("we are on it");
     expect(sent.html).toContain("<strong>Hello</strong>");
     expect(sent.html).not.toContain("<script");
-    expect(sent.attachments.map((x) => [x.filename, x.contentType, x.content.equals(GIF)])).toEqual([["pixel.gif", "image/gif", true]]);
+    expect(sent.attachments.map((x) => [x.filename, x.contentType, x.content.equals(GIF)])).toEqual([
+      ["pixel.gif", "image/gif", true],
+    ]);
 
-    const outbound = await unsafeWithSystem((tx) => tx.execute(sql`select 1 from email_message_ids where org_id = ${a.org.id} and message_id = ${`beacon.${commentId}@${domain}`} and direction = 'outbound' and ticket_id = ${ticket.id}`));
+    const outbound = await unsafeWithSystem((tx) =>
+      tx.execute(
+        sql`select 1 from email_message_ids where org_id = ${a.org.id} and message_id = ${`beacon.${commentId}@${domain}`} and direction = 'outbound' and ticket_id = ${ticket.id}`,
+      ),
+    );
     expect(outbound.rows).toHaveLength(1);
   });
 
   it("the customer's reply to that email lands on the same ticket as their comment", async () => {
     const mid = `answer-${randomBytes(4).toString("hex")}@customer.test`;
     const to = sent.replyTo!.value[0]!.address!;
-    const r = await deliver(to, raw({ from: `Casey <${customer}>`, to, subject: `Re: ${sent.subject}`, messageId: mid, inReplyTo: sent.messageId!.slice(1, -1), body: "Thanks, it is out now." }));
+    const r = await deliver(
+      to,
+      raw({
+        from: `Casey <${customer}>`,
+        to,
+        subject: `Re: ${sent.subject}`,
+        messageId: mid,
+        inReplyTo: sent.messageId!.slice(1, -1),
+        body: "Thanks, it is out now.",
+      }),
+    );
     expect(r).toMatchObject({ outcome: "reply", ticketId: ticket.id });
     const last = (await commentsOf(ticket.id)).at(-1)!;
     expect(last).toMatchObject({ author_email: customer, channel: "email" });
@@ -146,22 +216,59 @@ describe("an agent's public reply by email", () => {
 
   it("threads by the reply token first, even without In-Reply-To or a subject tag", async () => {
     const to = sent.replyTo!.value[0]!.address!;
-    const r = await deliver(to, raw({ from: `Casey <${customer}>`, to, subject: "one more thing", messageId: `token-${randomBytes(4).toString("hex")}@customer.test`, body: "Token only." }));
+    const r = await deliver(
+      to,
+      raw({
+        from: `Casey <${customer}>`,
+        to,
+        subject: "one more thing",
+        messageId: `token-${randomBytes(4).toString("hex")}@customer.test`,
+        body: "Token only.",
+      }),
+    );
     expect(r).toMatchObject({ outcome: "reply", ticketId: ticket.id });
   });
 
   it("the token wins over In-Reply-To: a token for one ticket with a Message-ID of another lands on the token's", async () => {
-    const other = await deliver(supportA, raw({ from: `Casey <${customer}>`, to: supportA, subject: "Second problem", messageId: `second-${randomBytes(4).toString("hex")}@customer.test`, body: "Another one." }));
+    const other = await deliver(
+      supportA,
+      raw({
+        from: `Casey <${customer}>`,
+        to: supportA,
+        subject: "Second problem",
+        messageId: `second-${randomBytes(4).toString("hex")}@customer.test`,
+        body: "Another one.",
+      }),
+    );
     expect(other.outcome).toBe("ticket");
     const to = sent.replyTo!.value[0]!.address!;
-    const r = await deliver(to, raw({ from: `Casey <${customer}>`, to, subject: "Re: Second problem", messageId: `both-${randomBytes(4).toString("hex")}@customer.test`, inReplyTo: (await midOf(other.ticketId!))!, body: "Token and another thread." }));
+    const r = await deliver(
+      to,
+      raw({
+        from: `Casey <${customer}>`,
+        to,
+        subject: "Re: Second problem",
+        messageId: `both-${randomBytes(4).toString("hex")}@customer.test`,
+        inReplyTo: (await midOf(other.ticketId!))!,
+        body: "Token and another thread.",
+      }),
+    );
     expect(r).toMatchObject({ outcome: "reply", ticketId: ticket.id });
   });
 
   it("a forged token threads nothing", async () => {
     const [local, domain] = supportA.split("@");
     const forged = `${local}+${ticket.number.toString(36)}-aaaaaaaaaaaaaaaa@${domain}`;
-    const r = await deliver(forged, raw({ from: `Casey <${customer}>`, to: forged, subject: "forged", messageId: `forged-${randomBytes(4).toString("hex")}@customer.test`, body: "Forged." }));
+    const r = await deliver(
+      forged,
+      raw({
+        from: `Casey <${customer}>`,
+        to: forged,
+        subject: "forged",
+        messageId: `forged-${randomBytes(4).toString("hex")}@customer.test`,
+        body: "Forged.",
+      }),
+    );
     expect(r.outcome).toBe("ticket");
     expect(r.ticketId).not.toBe(ticket.id);
   });
@@ -171,9 +278,23 @@ describe("an agent's public reply by email", () => {
     const token = sent.replyTo!.value[0]!.address!.split("@")[0]!.split("+")[1]!;
     const [localB, domainB] = supportB.split("@");
     const to = `${localB}+${token}@${domainB}`;
-    const r = await deliver(to, raw({ from: `Casey <${customer}>`, to, subject: `Re: ${sent.subject}`, messageId: `cross-${randomBytes(4).toString("hex")}@customer.test`, inReplyTo: sent.messageId!.slice(1, -1), body: "Cross-org." }));
+    const r = await deliver(
+      to,
+      raw({
+        from: `Casey <${customer}>`,
+        to,
+        subject: `Re: ${sent.subject}`,
+        messageId: `cross-${randomBytes(4).toString("hex")}@customer.test`,
+        inReplyTo: sent.messageId!.slice(1, -1),
+        body: "Cross-org.",
+      }),
+    );
     expect(r.outcome).toBe("ticket");
-    const owner = (await unsafeWithSystem((tx) => tx.execute<{ org_id: string }>(sql`select org_id from tickets where id = ${r.ticketId!}`))).rows[0]!;
+    const owner = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ org_id: string }>(sql`select org_id from tickets where id = ${r.ticketId!}`),
+      )
+    ).rows[0]!;
     expect(owner.org_id).toBe(b.org.id);
     expect((await commentsOf(ticket.id)).length).toBe(before);
   });
@@ -181,9 +302,20 @@ describe("an agent's public reply by email", () => {
   it("the customer gets the reply itself, not a 'new reply' notification email; staff notifications are unchanged", async () => {
     const reply = await api.addComment(a.agent, ticket.id, { body: "Anything else?" });
     const commentId = (reply.body as { id: string }).id;
-    await handleNotify({ orgId: a.org.id, kind: "ticket.replied", ticketId: ticket.id, actorId: a.agent.id, commentId });
-    const n = (await unsafeWithSystem((tx) => tx.execute<{ id: string; user_id: string }>(
-      sql`select n.id, n.user_id from notifications n where n.ticket_id = ${ticket.id} and n.kind = 'ticket.replied' and n.payload->>'commentId' = ${commentId}`))).rows;
+    await handleNotify({
+      orgId: a.org.id,
+      kind: "ticket.replied",
+      ticketId: ticket.id,
+      actorId: a.agent.id,
+      commentId,
+    });
+    const n = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ id: string; user_id: string }>(
+          sql`select n.id, n.user_id from notifications n where n.ticket_id = ${ticket.id} and n.kind = 'ticket.replied' and n.payload->>'commentId' = ${commentId}`,
+        ),
+      )
+    ).rows;
     expect(n).toHaveLength(1);
     expect(await jobsIn(QUEUES.email.name, { notificationId: n[0]!.id })).toHaveLength(0);
     expect(await jobsIn(QUEUES.replyEmail.name, { commentId })).toHaveLength(1);
@@ -221,8 +353,13 @@ describe("an agent's public reply by email", () => {
       expect(eml.from!.value[0]!.address).toBe(supportA);
       expect(eml.subject).toBe(`Re: Printer on fire [#${ticket.number}]`);
       expect(eml.messageId).toMatch(new RegExp(`^<beacon\\.${commentId}@`));
-      const last = (await unsafeWithSystem((tx) => tx.execute<{ message_id: string }>(
-        sql`select message_id from email_message_ids where ticket_id = ${ticket.id} and direction = 'inbound' order by created_at desc limit 1`))).rows[0]!;
+      const last = (
+        await unsafeWithSystem((tx) =>
+          tx.execute<{ message_id: string }>(
+            sql`select message_id from email_message_ids where ticket_id = ${ticket.id} and direction = 'inbound' order by created_at desc limit 1`,
+          ),
+        )
+      ).rows[0]!;
       expect(eml.inReplyTo).toBe(`<${last.message_id}>`);
       expect([eml.references].flat()).toContain(`<${firstMid}>`);
       expect([eml.references].flat()).toContain(sent.messageId);
@@ -237,7 +374,11 @@ describe("an agent's public reply by email", () => {
     const reply = await api.addComment(a.agent, ticket.id, { body: "With a lost file." });
     const commentId = (reply.body as { id: string }).id;
     await upload(a.agent, ticket.id, commentId);
-    const [row] = (await unsafeWithSystem((tx) => tx.execute<{ storage_key: string }>(sql`select storage_key from attachments where comment_id = ${commentId}`))).rows;
+    const [row] = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ storage_key: string }>(sql`select storage_key from attachments where comment_id = ${commentId}`),
+      )
+    ).rows;
     await storage().delete(row!.storage_key);
     expect(await handleReplyEmail({ orgId: a.org.id, ticketId: ticket.id, commentId })).toBe("sent");
     const m = await simpleParser(sentFor(commentId)[0]!.raw);
@@ -249,14 +390,25 @@ describe("an agent's public reply by email", () => {
     const w = await createWorld();
     const main = await createSupportAddress(w.org);
     const billing = `billing-${randomBytes(4).toString("hex")}@${w.org.id.slice(0, 8)}.mail.test`;
-    await unsafeWithSystem((tx) => tx.insert(emailAddresses).values({ orgId: w.org.id, address: billing, displayName: "Billing", isDefault: false }));
+    await unsafeWithSystem((tx) =>
+      tx.insert(emailAddresses).values({ orgId: w.org.id, address: billing, displayName: "Billing", isDefault: false }),
+    );
     const fromOf = async (ticketId: string) => {
       const reply = await api.addComment(w.agent, ticketId, { body: "On it." });
       const commentId = (reply.body as { id: string }).id;
       expect(await handleReplyEmail({ orgId: w.org.id, ticketId, commentId })).toBe("sent");
       return (await simpleParser(sentFor(commentId)[0]!.raw)).from!.value[0];
     };
-    const r = await deliver(billing, raw({ from: `Casey <${customer}>`, to: billing, subject: "Invoice", messageId: `bill-${randomBytes(4).toString("hex")}@customer.test`, body: "Wrong amount." }));
+    const r = await deliver(
+      billing,
+      raw({
+        from: `Casey <${customer}>`,
+        to: billing,
+        subject: "Invoice",
+        messageId: `bill-${randomBytes(4).toString("hex")}@customer.test`,
+        body: "Wrong amount.",
+      }),
+    );
     expect(r.outcome).toBe("ticket");
     expect(await fromOf(r.ticketId!)).toMatchObject({ address: billing, name: "Billing" });
     const web = await api.createTicket(w.customer, { subject: "From the portal", body: "hi" });
@@ -281,7 +433,9 @@ describe("an agent's public reply by email", () => {
     const worker = await startWorker({ url: process.env.DATABASE_URL!, pollingIntervalSeconds: 0.5, schedule: false });
     try {
       // The queued job waits for attachments; a second one, due now, is what the worker picks up first.
-      await withTenant(a.org.id, (tx) => enqueue(tx, QUEUES.replyEmail.name, { orgId: a.org.id, ticketId: ticket.id, commentId }));
+      await withTenant(a.org.id, (tx) =>
+        enqueue(tx, QUEUES.replyEmail.name, { orgId: a.org.id, ticketId: ticket.id, commentId }),
+      );
       await waitFor("the reply email", async () => sentFor(commentId).length > 0);
       expect(sentFor(commentId)).toHaveLength(1);
     } finally {
@@ -303,8 +457,13 @@ describe("an agent's public reply by email", () => {
     const reply = await api.addComment(w.agent, ticketId, { body: "web only" });
     const commentId = (reply.body as { id: string }).id;
     await handleNotify({ orgId: w.org.id, kind: "ticket.replied", ticketId, actorId: w.agent.id, commentId });
-    const n = (await unsafeWithSystem((tx) => tx.execute<{ id: string }>(
-      sql`select n.id from notifications n where n.ticket_id = ${ticketId} and n.user_id = ${w.customer.id} and n.kind = 'ticket.replied'`))).rows;
+    const n = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ id: string }>(
+          sql`select n.id from notifications n where n.ticket_id = ${ticketId} and n.user_id = ${w.customer.id} and n.kind = 'ticket.replied'`,
+        ),
+      )
+    ).rows;
     expect(n).toHaveLength(1);
     expect(await jobsIn(QUEUES.email.name, { notificationId: n[0]!.id })).toHaveLength(1);
   });

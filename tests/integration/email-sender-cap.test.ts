@@ -23,21 +23,43 @@ afterAll(async () => {
 });
 
 const hex = () => randomBytes(4).toString("hex");
-const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
+const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) =>
+  (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
 
 const mail = (from: string, to: string, subject: string, extra: string[] = []) =>
-  [`From: ${from}`, `To: ${to}`, `Subject: ${subject}`, `Message-ID: <c-${hex()}@customer.test>`, ...extra, "Date: Sun, 06 Dec 2026 21:00:00 +0000",
-    "Content-Type: text/plain; charset=utf-8", "", `About ${subject}.`, ""].join("\r\n");
+  [
+    `From: ${from}`,
+    `To: ${to}`,
+    `Subject: ${subject}`,
+    `Message-ID: <c-${hex()}@customer.test>`,
+    ...extra,
+    "Date: Sun, 06 Dec 2026 21:00:00 +0000",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    `About ${subject}.`,
+    "",
+  ].join("\r\n");
 
 const deliver = (to: string, raw: string, from: string) => deliverAndApply(rx.port, to, raw, from);
 
 async function orgWithCap(cap?: number) {
   const org = await createOrg();
-  if (cap !== undefined) await unsafeWithSystem((tx) => tx.execute(sql`update orgs set settings = settings || ${JSON.stringify({ inboundTicketsPerSenderPerHour: cap })}::jsonb where id = ${org.id}`));
+  if (cap !== undefined)
+    await unsafeWithSystem((tx) =>
+      tx.execute(
+        sql`update orgs set settings = settings || ${JSON.stringify({ inboundTicketsPerSenderPerHour: cap })}::jsonb where id = ${org.id}`,
+      ),
+    );
   return { org, support: await createSupportAddress(org) };
 }
-const tickets = async (orgId: string) => (await q<{ n: number }>(sql`select count(*)::int as n from tickets where org_id = ${orgId}`))[0]!.n;
-const row = async (id: string) => (await q<{ status: string; reason: string | null; ticket_id: string | null }>(sql`select status::text as status, reason, ticket_id from inbound_messages where id = ${id}`))[0]!;
+const tickets = async (orgId: string) =>
+  (await q<{ n: number }>(sql`select count(*)::int as n from tickets where org_id = ${orgId}`))[0]!.n;
+const row = async (id: string) =>
+  (
+    await q<{ status: string; reason: string | null; ticket_id: string | null }>(
+      sql`select status::text as status, reason, ticket_id from inbound_messages where id = ${id}`,
+    )
+  )[0]!;
 
 describe("the hourly new-ticket cap per sender", () => {
   it("holds mail over the cap with its reason and a job for when the window has room, then applies it", async () => {
@@ -49,12 +71,20 @@ describe("the hourly new-ticket cap per sender", () => {
 
     const third = await deliver(support, mail(sender, support, "three"), sender);
     expect(third.outcome).toBe("held");
-    expect(await row(third.inboundId)).toMatchObject({ status: "held", reason: expect.stringMatching(/^held: 2 new tickets from this sender/), ticket_id: null });
+    expect(await row(third.inboundId)).toMatchObject({
+      status: "held",
+      reason: expect.stringMatching(/^held: 2 new tickets from this sender/),
+      ticket_id: null,
+    });
     expect(await tickets(org.id)).toBe(2);
     // The re-run is queued for an hour after the first of the two tickets.
-    const [firstAt] = await q<{ at: string }>(sql`select applied_at::text as at from inbound_messages where id = ${first.inboundId}`);
+    const [firstAt] = await q<{ at: string }>(
+      sql`select applied_at::text as at from inbound_messages where id = ${first.inboundId}`,
+    );
     // (The intake's own job is there too, unstarted: no worker runs in this test.)
-    const jobs = (await jobsIn(QUEUES.inboundEmail.name, { inboundId: third.inboundId })).filter((j) => j.state === "created" && new Date(j.start_after).getTime() > Date.now() + 30 * 60_000);
+    const jobs = (await jobsIn(QUEUES.inboundEmail.name, { inboundId: third.inboundId })).filter(
+      (j) => j.state === "created" && new Date(j.start_after).getTime() > Date.now() + 30 * 60_000,
+    );
     expect(jobs).toHaveLength(1);
     const delay = new Date(jobs[0]!.start_after).getTime() - new Date(firstAt!.at).getTime();
     expect(delay).toBeGreaterThanOrEqual(3600_000);
@@ -70,7 +100,11 @@ describe("the hourly new-ticket cap per sender", () => {
     // The job running too early (a retry) holds it again.
     expect((await applyInbound({ orgId: org.id, inboundId: third.inboundId })).outcome).toBe("held");
     // An hour later the window has room: the job applies it.
-    await unsafeWithSystem((tx) => tx.execute(sql`update inbound_messages set applied_at = applied_at - interval '61 minutes' where org_id = ${org.id} and id in (${first.inboundId}, ${second.inboundId})`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(
+        sql`update inbound_messages set applied_at = applied_at - interval '61 minutes' where org_id = ${org.id} and id in (${first.inboundId}, ${second.inboundId})`,
+      ),
+    );
     const later = await applyInbound({ orgId: org.id, inboundId: third.inboundId });
     expect(later.outcome).toBe("ticket");
     expect(await row(third.inboundId)).toMatchObject({ status: "applied", ticket_id: later.ticketId });
@@ -81,7 +115,8 @@ describe("the hourly new-ticket cap per sender", () => {
     const { org, support } = await orgWithCap();
     const sender = `many-${hex()}@customer.test`;
     const outcomes: string[] = [];
-    for (let i = 0; i <= DEFAULT_INBOUND_TICKETS_PER_SENDER_PER_HOUR; i++) outcomes.push((await deliver(support, mail(sender, support, `n${i}`), sender)).outcome);
+    for (let i = 0; i <= DEFAULT_INBOUND_TICKETS_PER_SENDER_PER_HOUR; i++)
+      outcomes.push((await deliver(support, mail(sender, support, `n${i}`), sender)).outcome);
     expect(outcomes.filter((o) => o === "ticket")).toHaveLength(DEFAULT_INBOUND_TICKETS_PER_SENDER_PER_HOUR);
     expect(outcomes.at(-1)).toBe("held");
     expect(await tickets(org.id)).toBe(DEFAULT_INBOUND_TICKETS_PER_SENDER_PER_HOUR);

@@ -30,8 +30,13 @@ const message = (opts: { to: string; messageId?: string; body?: string; from?: s
   ].join("\r\n");
 
 const stored = async (orgId: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ id: string; message_id: string | null; size_bytes: number; status: string; rcpt_to: string }>(
-    sql`select id, message_id, size_bytes, status::text as status, rcpt_to from inbound_messages where org_id = ${orgId} order by received_at`))).rows;
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ id: string; message_id: string | null; size_bytes: number; status: string; rcpt_to: string }>(
+        sql`select id, message_id, size_bytes, status::text as status, rcpt_to from inbound_messages where org_id = ${orgId} order by received_at`,
+      ),
+    )
+  ).rows;
 
 beforeAll(async () => {
   org = await createOrg();
@@ -44,12 +49,18 @@ afterEach(() => setProcessEnv({ FEATURES_DISABLED: "" }));
 describe("SMTP intake", () => {
   it("answers 250 only with the raw message and its apply job committed", async () => {
     const mid = `first-${Date.now()}@customer.test`;
-    const r = await sendRaw(rx.port, { from: "casey@customer.test", to: [support] }, message({ to: support, messageId: mid }));
+    const r = await sendRaw(
+      rx.port,
+      { from: "casey@customer.test", to: [support] },
+      message({ to: support, messageId: mid }),
+    );
     expect(r.response).toMatch(/^250 /);
     const rows = (await stored(org.id)).filter((m) => m.message_id === mid);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: "received", rcpt_to: support });
-    const raw = await unsafeWithSystem((tx) => tx.execute<{ raw: Buffer }>(sql`select raw from inbound_messages where id = ${rows[0]!.id}`));
+    const raw = await unsafeWithSystem((tx) =>
+      tx.execute<{ raw: Buffer }>(sql`select raw from inbound_messages where id = ${rows[0]!.id}`),
+    );
     expect(raw.rows[0]!.raw.toString("utf8")).toContain("It is on fire.");
     expect(await jobsIn("email-inbound", { inboundId: rows[0]!.id })).toHaveLength(1);
   });
@@ -57,7 +68,11 @@ describe("SMTP intake", () => {
   it("stores a redelivered Message-ID once, with one job", async () => {
     const mid = `dup-${Date.now()}@customer.test`;
     for (let i = 0; i < 3; i++) {
-      const r = await sendRaw(rx.port, { from: "casey@customer.test", to: [support] }, message({ to: support, messageId: mid }));
+      const r = await sendRaw(
+        rx.port,
+        { from: "casey@customer.test", to: [support] },
+        message({ to: support, messageId: mid }),
+      );
       expect(r.response).toMatch(/^250 /);
     }
     const rows = (await stored(org.id)).filter((m) => m.message_id === mid);
@@ -68,21 +83,38 @@ describe("SMTP intake", () => {
   it("deduplicates a message without Message-ID by its bytes", async () => {
     const body = `no id ${Date.now()}`;
     // nodemailer adds nothing to a raw message, so it really arrives without a Message-ID.
-    for (let i = 0; i < 2; i++) await sendRaw(rx.port, { from: "casey@customer.test", to: [support] }, message({ to: support, body }));
-    const all = await unsafeWithSystem((tx) => tx.execute<{ n: number }>(sql`select count(*)::int as n from inbound_messages where org_id = ${org.id} and message_id is null and position(${body}::bytea in raw) > 0`));
+    for (let i = 0; i < 2; i++)
+      await sendRaw(rx.port, { from: "casey@customer.test", to: [support] }, message({ to: support, body }));
+    const all = await unsafeWithSystem((tx) =>
+      tx.execute<{ n: number }>(
+        sql`select count(*)::int as n from inbound_messages where org_id = ${org.id} and message_id is null and position(${body}::bytea in raw) > 0`,
+      ),
+    );
     expect(all.rows[0]!.n).toBe(1);
   });
 
   it("refuses an unknown recipient with 550 at RCPT TO and stores nothing", async () => {
     const before = (await stored(org.id)).length;
-    const code = await smtpCodeOf(sendRaw(rx.port, { from: "casey@customer.test", to: ["nobody@nowhere.test"] }, message({ to: "nobody@nowhere.test", messageId: `x-${Date.now()}@c.test` })));
+    const code = await smtpCodeOf(
+      sendRaw(
+        rx.port,
+        { from: "casey@customer.test", to: ["nobody@nowhere.test"] },
+        message({ to: "nobody@nowhere.test", messageId: `x-${Date.now()}@c.test` }),
+      ),
+    );
     expect(code).toBe(550);
     expect((await stored(org.id)).length).toBe(before);
   });
 
   it("refuses a message over INBOUND_MAX_BYTES with 552 and stores nothing", async () => {
     const before = (await stored(org.id)).length;
-    const code = await smtpCodeOf(sendRaw(rx.port, { from: "casey@customer.test", to: [support] }, message({ to: support, messageId: `big-${Date.now()}@c.test`, body: "x".repeat(MAX + 10) })));
+    const code = await smtpCodeOf(
+      sendRaw(
+        rx.port,
+        { from: "casey@customer.test", to: [support] },
+        message({ to: support, messageId: `big-${Date.now()}@c.test`, body: "x".repeat(MAX + 10) }),
+      ),
+    );
     expect(code).toBe(552);
     expect((await stored(org.id)).length).toBe(before);
   });
@@ -90,11 +122,17 @@ describe("SMTP intake", () => {
   it("answers 451 while email_inbound is switched off, and takes the retried message afterwards", async () => {
     const mid = `paused-${Date.now()}@customer.test`;
     setProcessEnv({ FEATURES_DISABLED: "email_inbound" });
-    const code = await smtpCodeOf(sendRaw(rx.port, { from: "casey@customer.test", to: [support] }, message({ to: support, messageId: mid })));
+    const code = await smtpCodeOf(
+      sendRaw(rx.port, { from: "casey@customer.test", to: [support] }, message({ to: support, messageId: mid })),
+    );
     expect(code).toBe(451);
     expect((await stored(org.id)).filter((m) => m.message_id === mid)).toHaveLength(0);
     setProcessEnv({ FEATURES_DISABLED: "" });
-    const r = await sendRaw(rx.port, { from: "casey@customer.test", to: [support] }, message({ to: support, messageId: mid }));
+    const r = await sendRaw(
+      rx.port,
+      { from: "casey@customer.test", to: [support] },
+      message({ to: support, messageId: mid }),
+    );
     expect(r.response).toMatch(/^250 /);
     expect((await stored(org.id)).filter((m) => m.message_id === mid)).toHaveLength(1);
   });
@@ -102,11 +140,23 @@ describe("SMTP intake", () => {
   it("holds a message back when email_inbound is switched off after RCPT TO: the committing check stores nothing and queues no job", async () => {
     const mid = `late-switch-${Date.now()}@customer.test`;
     setProcessEnv({ FEATURES_DISABLED: "email_inbound" });
-    const r = await storeInbound({ orgId: org.id, source: "smtp", raw: Buffer.from(message({ to: support, messageId: mid })), mailFrom: "casey@customer.test", rcptTo: support });
+    const r = await storeInbound({
+      orgId: org.id,
+      source: "smtp",
+      raw: Buffer.from(message({ to: support, messageId: mid })),
+      mailFrom: "casey@customer.test",
+      rcptTo: support,
+    });
     expect(r).toEqual({ stored: false, reason: "switched_off" });
     expect((await stored(org.id)).filter((m) => m.message_id === mid)).toHaveLength(0);
     setProcessEnv({ FEATURES_DISABLED: "" });
-    const again = await storeInbound({ orgId: org.id, source: "smtp", raw: Buffer.from(message({ to: support, messageId: mid })), mailFrom: "casey@customer.test", rcptTo: support });
+    const again = await storeInbound({
+      orgId: org.id,
+      source: "smtp",
+      raw: Buffer.from(message({ to: support, messageId: mid })),
+      mailFrom: "casey@customer.test",
+      rcptTo: support,
+    });
     expect(again).toMatchObject({ stored: true, duplicate: false });
     expect((await stored(org.id)).filter((m) => m.message_id === mid)).toHaveLength(1);
   });
@@ -115,11 +165,25 @@ describe("SMTP intake", () => {
     const paused = await createOrg();
     const pausedSupport = await createSupportAddress(paused);
     // A fresh org: no cached flags yet, so the row is read at once.
-    await unsafeWithSystem((tx) => tx.execute(sql`insert into feature_flags (org_id, key, enabled) values (${paused.id}, 'email_inbound', false)`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`insert into feature_flags (org_id, key, enabled) values (${paused.id}, 'email_inbound', false)`),
+    );
     const mid = `org-paused-${Date.now()}@customer.test`;
-    expect(await smtpCodeOf(sendRaw(rx.port, { from: "casey@customer.test", to: [pausedSupport] }, message({ to: pausedSupport, messageId: mid })))).toBe(451);
+    expect(
+      await smtpCodeOf(
+        sendRaw(
+          rx.port,
+          { from: "casey@customer.test", to: [pausedSupport] },
+          message({ to: pausedSupport, messageId: mid }),
+        ),
+      ),
+    ).toBe(451);
     expect(await stored(paused.id)).toHaveLength(0);
-    const r = await sendRaw(rx.port, { from: "casey@customer.test", to: [support] }, message({ to: support, messageId: mid }));
+    const r = await sendRaw(
+      rx.port,
+      { from: "casey@customer.test", to: [support] },
+      message({ to: support, messageId: mid }),
+    );
     expect(r.response).toMatch(/^250 /);
   });
 
@@ -128,10 +192,23 @@ describe("SMTP intake", () => {
     try {
       const from = `burst-${Date.now()}@customer.test`;
       const codes = [];
-      for (let i = 0; i < 3; i++) codes.push(await smtpCodeOf(sendRaw(limited.port, { from, to: [support] }, message({ to: support, messageId: `rl-${i}-${from}` }))));
+      for (let i = 0; i < 3; i++)
+        codes.push(
+          await smtpCodeOf(
+            sendRaw(limited.port, { from, to: [support] }, message({ to: support, messageId: `rl-${i}-${from}` })),
+          ),
+        );
       expect(codes).toEqual(["ok", "ok", 451]);
       // Another sender is not held back by the first.
-      expect(await smtpCodeOf(sendRaw(limited.port, { from: `other-${from}`, to: [support] }, message({ to: support, messageId: `rl-other-${from}` })))).toBe("ok");
+      expect(
+        await smtpCodeOf(
+          sendRaw(
+            limited.port,
+            { from: `other-${from}`, to: [support] },
+            message({ to: support, messageId: `rl-other-${from}` }),
+          ),
+        ),
+      ).toBe("ok");
     } finally {
       await limited.close();
     }
@@ -143,16 +220,29 @@ describe("SMTP intake", () => {
     const third = await createOrg();
     await createSupportAddress(third);
     const mid = `both-${Date.now()}@customer.test`;
-    await sendRaw(rx.port, { from: "casey@customer.test", to: [support, otherSupport] }, message({ to: `${support}, ${otherSupport}`, messageId: mid }));
+    await sendRaw(
+      rx.port,
+      { from: "casey@customer.test", to: [support, otherSupport] },
+      message({ to: `${support}, ${otherSupport}`, messageId: mid }),
+    );
     expect((await stored(org.id)).filter((m) => m.message_id === mid)).toHaveLength(1);
     expect((await stored(other.id)).filter((m) => m.message_id === mid)).toHaveLength(1);
     expect(await stored(third.id)).toHaveLength(0);
   });
 
   it("listens on 127.0.0.1:2525 outside production and only when configured in production", () => {
-    expect(inboundSmtpListen({ NODE_ENV: "development", INBOUND_SMTP_HOST: undefined, INBOUND_SMTP_PORT: undefined })).toEqual({ host: "127.0.0.1", port: 2525 });
-    expect(inboundSmtpListen({ NODE_ENV: "production", INBOUND_SMTP_HOST: undefined, INBOUND_SMTP_PORT: undefined })).toBeNull();
-    expect(inboundSmtpListen({ NODE_ENV: "production", INBOUND_SMTP_HOST: "0.0.0.0", INBOUND_SMTP_PORT: 25 })).toEqual({ host: "0.0.0.0", port: 25 });
-    expect(inboundSmtpListen({ NODE_ENV: "development", INBOUND_SMTP_HOST: undefined, INBOUND_SMTP_PORT: "off" })).toBeNull();
+    expect(
+      inboundSmtpListen({ NODE_ENV: "development", INBOUND_SMTP_HOST: undefined, INBOUND_SMTP_PORT: undefined }),
+    ).toEqual({ host: "127.0.0.1", port: 2525 });
+    expect(
+      inboundSmtpListen({ NODE_ENV: "production", INBOUND_SMTP_HOST: undefined, INBOUND_SMTP_PORT: undefined }),
+    ).toBeNull();
+    expect(inboundSmtpListen({ NODE_ENV: "production", INBOUND_SMTP_HOST: "0.0.0.0", INBOUND_SMTP_PORT: 25 })).toEqual({
+      host: "0.0.0.0",
+      port: 25,
+    });
+    expect(
+      inboundSmtpListen({ NODE_ENV: "development", INBOUND_SMTP_HOST: undefined, INBOUND_SMTP_PORT: "off" }),
+    ).toBeNull();
   });
 });

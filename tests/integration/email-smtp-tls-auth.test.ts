@@ -9,7 +9,13 @@ import type SMTPTransport from "nodemailer/lib/smtp-transport";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { parseEnv } from "../../src/server/env";
-import { smtpSecurityFromEnv, startSmtpReceiver, type RunningSmtpReceiver, type SmtpAuth, type SmtpTls } from "../../src/server/email/smtp-receiver";
+import {
+  smtpSecurityFromEnv,
+  startSmtpReceiver,
+  type RunningSmtpReceiver,
+  type SmtpAuth,
+  type SmtpTls,
+} from "../../src/server/email/smtp-receiver";
 import { createSupportAddress, smtpCodeOf } from "../helpers/email";
 import { createOrg } from "../helpers/factories";
 
@@ -25,9 +31,32 @@ const AUTH: SmtpAuth = { user: "relay", password: `pw-${randomBytes(8).toString(
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "beacon-smtp-tls-"));
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"),
-    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], { stdio: "ignore" });
-  tls = { key: readFileSync(path.join(dir, "key.pem")), cert: readFileSync(path.join(dir, "cert.pem")), require: false };
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      path.join(dir, "key.pem"),
+      "-out",
+      path.join(dir, "cert.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
+  tls = {
+    key: readFileSync(path.join(dir, "key.pem")),
+    cert: readFileSync(path.join(dir, "cert.pem")),
+    require: false,
+  };
   support = await createSupportAddress(await createOrg());
 });
 afterAll(async () => {
@@ -36,30 +65,44 @@ afterAll(async () => {
 });
 
 async function receiver(opts: { tls?: SmtpTls | null; auth?: SmtpAuth | null }): Promise<RunningSmtpReceiver> {
-  const r = await startSmtpReceiver({ host: "127.0.0.1", port: 0 }, { maxBytes: 1024 * 1024, ratePerMin: 1000, tls: opts.tls ?? null, auth: opts.auth ?? null });
+  const r = await startSmtpReceiver(
+    { host: "127.0.0.1", port: 0 },
+    { maxBytes: 1024 * 1024, ratePerMin: 1000, tls: opts.tls ?? null, auth: opts.auth ?? null },
+  );
   running.push(r);
   return r;
 }
 
-const message = (mid: string) => [`From: casey@customer.test`, `To: ${support}`, "Subject: Over TLS", `Message-ID: <${mid}>`, "", "Hello.", ""].join("\r\n");
+const message = (mid: string) =>
+  [`From: casey@customer.test`, `To: ${support}`, "Subject: Over TLS", `Message-ID: <${mid}>`, "", "Hello.", ""].join(
+    "\r\n",
+  );
 
 /** Sends one message; `trust` adds the test certificate to the client's trusted CAs. */
 async function send(port: number, client: Partial<SMTPTransport.Options> & { trust?: boolean }) {
   const { trust, ...options } = client;
   const transport = nodemailer.createTransport({
-    host: "127.0.0.1", port, secure: false, connectionTimeout: 5_000,
+    host: "127.0.0.1",
+    port,
+    secure: false,
+    connectionTimeout: 5_000,
     tls: { servername: "localhost", ...(trust ? { ca: [tls.cert as Buffer] } : {}) },
     ...options,
   } as SMTPTransport.Options);
   const mid = `tls-${randomBytes(4).toString("hex")}@customer.test`;
   try {
-    const info = await transport.sendMail({ envelope: { from: "casey@customer.test", to: [support] }, raw: message(mid) });
+    const info = await transport.sendMail({
+      envelope: { from: "casey@customer.test", to: [support] },
+      raw: message(mid),
+    });
     return { response: info.response, mid };
   } finally {
     transport.close();
   }
 }
-const stored = async (mid: string) => (await unsafeWithSystem((tx) => tx.execute(sql`select 1 from inbound_messages where message_id = ${mid}`))).rows.length;
+const stored = async (mid: string) =>
+  (await unsafeWithSystem((tx) => tx.execute(sql`select 1 from inbound_messages where message_id = ${mid}`))).rows
+    .length;
 
 describe("STARTTLS", () => {
   it("a client that requires TLS and trusts the certificate upgrades and delivers; one that does not trust it gets nowhere", async () => {
@@ -88,24 +131,48 @@ describe("AUTH", () => {
   it("required when configured: none is 530, a wrong password 535, the right one (PLAIN or LOGIN, over TLS) 250", async () => {
     const rx = await receiver({ tls, auth: AUTH });
     expect(await smtpCodeOf(send(rx.port, { requireTLS: true, trust: true }))).toBe(530);
-    expect(await smtpCodeOf(send(rx.port, { requireTLS: true, trust: true, auth: { user: AUTH.user, pass: "wrong" } }))).toBe(535);
-    expect(await smtpCodeOf(send(rx.port, { requireTLS: true, trust: true, auth: { user: "other", pass: AUTH.password } }))).toBe(535);
-    const plain = await send(rx.port, { requireTLS: true, trust: true, auth: { user: AUTH.user, pass: AUTH.password }, authMethod: "PLAIN" });
+    expect(
+      await smtpCodeOf(send(rx.port, { requireTLS: true, trust: true, auth: { user: AUTH.user, pass: "wrong" } })),
+    ).toBe(535);
+    expect(
+      await smtpCodeOf(send(rx.port, { requireTLS: true, trust: true, auth: { user: "other", pass: AUTH.password } })),
+    ).toBe(535);
+    const plain = await send(rx.port, {
+      requireTLS: true,
+      trust: true,
+      auth: { user: AUTH.user, pass: AUTH.password },
+      authMethod: "PLAIN",
+    });
     expect(plain.response).toMatch(/^250 /);
     expect(await stored(plain.mid)).toBe(1);
-    expect((await send(rx.port, { requireTLS: true, trust: true, auth: { user: AUTH.user, pass: AUTH.password }, authMethod: "LOGIN" })).response).toMatch(/^250 /);
+    expect(
+      (
+        await send(rx.port, {
+          requireTLS: true,
+          trust: true,
+          auth: { user: AUTH.user, pass: AUTH.password },
+          authMethod: "LOGIN",
+        })
+      ).response,
+    ).toMatch(/^250 /);
   });
 
   it("on loopback it is accepted without TLS (a relay on the same host)", async () => {
     const rx = await receiver({ auth: AUTH });
-    expect((await send(rx.port, { ignoreTLS: true, auth: { user: AUTH.user, pass: AUTH.password } })).response).toMatch(/^250 /);
+    expect((await send(rx.port, { ignoreTLS: true, auth: { user: AUTH.user, pass: AUTH.password } })).response).toMatch(
+      /^250 /,
+    );
     expect(await smtpCodeOf(send(rx.port, { ignoreTLS: true }))).toBe(530);
   });
 
   it("a password over plain TCP on a public address is refused by the configuration and by the receiver, before it listens", async () => {
-    expect(() => parseEnv({ INBOUND_SMTP_HOST: "0.0.0.0", INBOUND_SMTP_AUTH_USER: "relay", INBOUND_SMTP_AUTH_PASSWORD: "x" })).toThrow(/INBOUND_SMTP_AUTH_USER needs INBOUND_SMTP_TLS_KEY/);
+    expect(() =>
+      parseEnv({ INBOUND_SMTP_HOST: "0.0.0.0", INBOUND_SMTP_AUTH_USER: "relay", INBOUND_SMTP_AUTH_PASSWORD: "x" }),
+    ).toThrow(/INBOUND_SMTP_AUTH_USER needs INBOUND_SMTP_TLS_KEY/);
     expect(() => parseEnv({ INBOUND_SMTP_AUTH_USER: "relay", INBOUND_SMTP_AUTH_PASSWORD: "x" })).not.toThrow();
-    await expect(startSmtpReceiver({ host: "0.0.0.0", port: 0 }, { tls: null, auth: AUTH })).rejects.toThrow(/loopback address only/);
+    await expect(startSmtpReceiver({ host: "0.0.0.0", port: 0 }, { tls: null, auth: AUTH })).rejects.toThrow(
+      /loopback address only/,
+    );
   });
 });
 
@@ -117,11 +184,19 @@ describe("configuration", () => {
   });
 
   it("reads the PEM files named by the environment, and names the variable of one it cannot read", () => {
-    const e = parseEnv({ INBOUND_SMTP_TLS_KEY: path.join(dir, "key.pem"), INBOUND_SMTP_TLS_CERT: path.join(dir, "cert.pem"), INBOUND_SMTP_REQUIRE_TLS: "1", INBOUND_SMTP_AUTH_USER: "u", INBOUND_SMTP_AUTH_PASSWORD: "p" });
+    const e = parseEnv({
+      INBOUND_SMTP_TLS_KEY: path.join(dir, "key.pem"),
+      INBOUND_SMTP_TLS_CERT: path.join(dir, "cert.pem"),
+      INBOUND_SMTP_REQUIRE_TLS: "1",
+      INBOUND_SMTP_AUTH_USER: "u",
+      INBOUND_SMTP_AUTH_PASSWORD: "p",
+    });
     const s = smtpSecurityFromEnv(e);
     expect(s.tls?.require).toBe(true);
     expect(s.tls?.cert.toString()).toContain("BEGIN CERTIFICATE");
     expect(s.auth).toEqual({ user: "u", password: "p" });
-    expect(() => smtpSecurityFromEnv({ ...e, INBOUND_SMTP_TLS_KEY: path.join(dir, "missing.pem") })).toThrow(/INBOUND_SMTP_TLS_KEY: cannot read/);
+    expect(() => smtpSecurityFromEnv({ ...e, INBOUND_SMTP_TLS_KEY: path.join(dir, "missing.pem") })).toThrow(
+      /INBOUND_SMTP_TLS_KEY: cannot read/,
+    );
   });
 });

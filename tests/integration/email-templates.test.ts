@@ -44,59 +44,122 @@ afterAll(async () => {
 });
 
 const get = (who: { cookie: string }) => call(apiRoute.GET, "GET", "/api/v1/email/templates", { cookie: who.cookie });
-const put = (who: { cookie: string }, kind: string, body: unknown) => call(apiRoute.PUT, "PUT", `/api/v1/email/templates/${kind}`, { cookie: who.cookie, body });
-const reset_ = (who: { cookie: string }, kind: string) => call(apiRoute.DELETE, "DELETE", `/api/v1/email/templates/${kind}`, { cookie: who.cookie });
+const put = (who: { cookie: string }, kind: string, body: unknown) =>
+  call(apiRoute.PUT, "PUT", `/api/v1/email/templates/${kind}`, { cookie: who.cookie, body });
+const reset_ = (who: { cookie: string }, kind: string) =>
+  call(apiRoute.DELETE, "DELETE", `/api/v1/email/templates/${kind}`, { cookie: who.cookie });
 const auditOf = async (orgId: string, action: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ data: Record<string, unknown> }>(sql`select data from audit_events where org_id = ${orgId} and action = ${action} order by seq`))).rows;
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ data: Record<string, unknown> }>(
+        sql`select data from audit_events where org_id = ${orgId} and action = ${action} order by seq`,
+      ),
+    )
+  ).rows;
 
 const sender = (name = "casey") => `${name}-${randomBytes(3).toString("hex")}@customer.test`;
 const raw = (h: { from: string; to: string; subject: string; messageId: string; inReplyTo?: string; body: string }) =>
   [
-    `From: ${h.from}`, `To: ${h.to}`, `Subject: ${h.subject}`, `Message-ID: <${h.messageId}>`,
+    `From: ${h.from}`,
+    `To: ${h.to}`,
+    `Subject: ${h.subject}`,
+    `Message-ID: <${h.messageId}>`,
     ...(h.inReplyTo ? [`In-Reply-To: <${h.inReplyTo}>`, `References: <${h.inReplyTo}>`] : []),
-    "Date: Mon, 07 Dec 2026 04:00:00 +0000", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "", h.body, "",
+    "Date: Mon, 07 Dec 2026 04:00:00 +0000",
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    h.body,
+    "",
   ].join("\r\n");
 
 /** A new conversation by email: the ticket it opened and the Message-ID it came with. */
 async function mailIn(to: string, from: string, subject = "Printer on fire") {
   const messageId = `m-${randomBytes(5).toString("hex")}@customer.test`;
-  const r = await deliverAndApply(rx.port, to, raw({ from: `Casey Jones <${from}>`, to, subject, messageId, body: "It is on fire." }), from);
+  const r = await deliverAndApply(
+    rx.port,
+    to,
+    raw({ from: `Casey Jones <${from}>`, to, subject, messageId, body: "It is on fire." }),
+    from,
+  );
   expect(r.outcome).toBe("ticket");
   return { ticketId: r.ticketId!, messageId, inboundId: r.inboundId };
 }
 
-const customerJobs = async (ticketId: string) => (await jobsIn(QUEUES.customerEmail.name, { ticketId })).map((j) => j.data as CustomerMailJob);
+const customerJobs = async (ticketId: string) =>
+  (await jobsIn(QUEUES.customerEmail.name, { ticketId })).map((j) => j.data as CustomerMailJob);
 
 /** The .eml files the spool holds for a ticket's acknowledgement or solve emails. */
 function spooled(ticketId: string, kind: "ack" | "solved"): string[] {
   if (!fs.existsSync(spool)) return [];
-  return fs.readdirSync(spool).filter((n) => n.includes(ticketId) && n.includes(`beacon.${kind}.`)).sort();
+  return fs
+    .readdirSync(spool)
+    .filter((n) => n.includes(ticketId) && n.includes(`beacon.${kind}.`))
+    .sort();
 }
 const parse = (name: string): Promise<ParsedMail> => simpleParser(fs.readFileSync(path.join(spool, name)));
 const numberOf = async (ticketId: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ number: number }>(sql`select number from tickets where id = ${ticketId}`))).rows[0]!.number;
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ number: number }>(sql`select number from tickets where id = ${ticketId}`),
+    )
+  ).rows[0]!.number;
 
 describe("email templates API", () => {
   it("lists the defaults until an admin saves one, then the saved text (audited); DELETE goes back to the default", async () => {
     const before = await get(A.admin);
     expect(before.status, before.text).toBe(200);
-    expect(before.body.data.map((t: { kind: string; isDefault: boolean; enabled: boolean }) => [t.kind, t.isDefault, t.enabled])).toEqual([["acknowledgement", true, true], ["solved", true, true], ["merged", true, true]]);
+    expect(
+      before.body.data.map((t: { kind: string; isDefault: boolean; enabled: boolean }) => [
+        t.kind,
+        t.isDefault,
+        t.enabled,
+      ]),
+    ).toEqual([
+      ["acknowledgement", true, true],
+      ["solved", true, true],
+      ["merged", true, true],
+    ]);
     expect(before.body.data[0].body).toContain("{{account.claim_url}}");
 
-    const saved = await put(A.admin, "solved", { enabled: true, subject: "Solved: {{ticket.subject}}", body: "Hi {{requester.first_name}}, {{agent.name}} solved #{{ ticket.number }}." });
+    const saved = await put(A.admin, "solved", {
+      enabled: true,
+      subject: "Solved: {{ticket.subject}}",
+      body: "Hi {{requester.first_name}}, {{agent.name}} solved #{{ ticket.number }}.",
+    });
     expect(saved.status, saved.text).toBe(200);
-    expect(saved.body).toMatchObject({ kind: "solved", enabled: true, subject: "Solved: {{ticket.subject}}", isDefault: false });
-    expect((await get(A.admin)).body.data[1]).toMatchObject({ kind: "solved", isDefault: false, body: "Hi {{requester.first_name}}, {{agent.name}} solved #{{ ticket.number }}." });
-    expect((await auditOf(A.org.id, "org.email_template_changed")).at(-1)!.data).toMatchObject({ kind: "solved", before: { isDefault: true }, after: { subject: "Solved: {{ticket.subject}}" } });
+    expect(saved.body).toMatchObject({
+      kind: "solved",
+      enabled: true,
+      subject: "Solved: {{ticket.subject}}",
+      isDefault: false,
+    });
+    expect((await get(A.admin)).body.data[1]).toMatchObject({
+      kind: "solved",
+      isDefault: false,
+      body: "Hi {{requester.first_name}}, {{agent.name}} solved #{{ ticket.number }}.",
+    });
+    expect((await auditOf(A.org.id, "org.email_template_changed")).at(-1)!.data).toMatchObject({
+      kind: "solved",
+      before: { isDefault: true },
+      after: { subject: "Solved: {{ticket.subject}}" },
+    });
 
     const back = await reset_(A.admin, "solved");
     expect(back.status, back.text).toBe(200);
     expect(back.body).toMatchObject({ kind: "solved", isDefault: true, subject: "Re: {{ticket.subject}}" });
-    expect((await auditOf(A.org.id, "org.email_template_reset")).at(-1)!.data).toMatchObject({ kind: "solved", before: { subject: "Solved: {{ticket.subject}}" } });
+    expect((await auditOf(A.org.id, "org.email_template_reset")).at(-1)!.data).toMatchObject({
+      kind: "solved",
+      before: { subject: "Solved: {{ticket.subject}}" },
+    });
   });
 
   it("an unknown placeholder is a 400 naming it and the field, and nothing is saved; other bad input is a 400 too", async () => {
-    const r = await put(A.admin, "acknowledgement", { enabled: true, subject: "Got it {{ticket.numbr}}", body: "Hello {{requester.first_name}} {{customer.shoe_size}}" });
+    const r = await put(A.admin, "acknowledgement", {
+      enabled: true,
+      subject: "Got it {{ticket.numbr}}",
+      body: "Hello {{requester.first_name}} {{customer.shoe_size}}",
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe("validation_failed");
     expect(r.body.error.message).toContain("{{ticket.numbr}}");
@@ -106,8 +169,13 @@ describe("email templates API", () => {
       { in: "body", path: "body", message: "unknown placeholder {{customer.shoe_size}}" },
     ]);
     for (const body of [
-      {}, { enabled: true, subject: "x" }, { enabled: "yes", subject: "x", body: "y" }, { enabled: true, subject: "two\nlines", body: "y" },
-      { enabled: true, subject: "", body: "y" }, { enabled: true, subject: "x", body: "y".repeat(10_001) }, { enabled: true, subject: "x", body: "y", extra: 1 },
+      {},
+      { enabled: true, subject: "x" },
+      { enabled: "yes", subject: "x", body: "y" },
+      { enabled: true, subject: "two\nlines", body: "y" },
+      { enabled: true, subject: "", body: "y" },
+      { enabled: true, subject: "x", body: "y".repeat(10_001) },
+      { enabled: true, subject: "x", body: "y", extra: 1 },
     ]) {
       const bad = await put(A.admin, "acknowledgement", body);
       expect(bad.status, JSON.stringify(body).slice(0, 80)).toBe(400);
@@ -127,9 +195,19 @@ describe("email templates API", () => {
   });
 
   it("one org's template is its own: B's admin neither sees nor changes A's, and B's mail uses B's", async () => {
-    expect((await put(A.admin, "acknowledgement", { enabled: true, subject: "A got it", body: "A-only text for {{requester.name}}" })).status).toBe(200);
+    expect(
+      (
+        await put(A.admin, "acknowledgement", {
+          enabled: true,
+          subject: "A got it",
+          body: "A-only text for {{requester.name}}",
+        })
+      ).status,
+    ).toBe(200);
     expect((await get(B.admin)).body.data[0]).toMatchObject({ isDefault: true, subject: "Re: {{ticket.subject}}" });
-    expect((await put(B.admin, "acknowledgement", { enabled: true, subject: "B got it", body: "B-only text" })).status).toBe(200);
+    expect(
+      (await put(B.admin, "acknowledgement", { enabled: true, subject: "B got it", body: "B-only text" })).status,
+    ).toBe(200);
     expect((await reset_(B.admin, "acknowledgement")).status).toBe(200);
     expect((await get(A.admin)).body.data[0]).toMatchObject({ isDefault: false, subject: "A got it" });
 
@@ -145,11 +223,15 @@ describe("email templates API", () => {
 
 describe("the acknowledgement", () => {
   it("a ticket opened by email gets the rendered template as an .eml, from the support address, in the customer's thread, once", async () => {
-    expect((await put(A.admin, "acknowledgement", {
-      enabled: true,
-      subject: "We got it: {{ticket.subject}}",
-      body: "Hello {{requester.first_name}},\n\n**{{org.name}}** received #{{ticket.number}} ({{ticket.status}}). {{assignee.name}}\n",
-    })).status).toBe(200);
+    expect(
+      (
+        await put(A.admin, "acknowledgement", {
+          enabled: true,
+          subject: "We got it: {{ticket.subject}}",
+          body: "Hello {{requester.first_name}},\n\n**{{org.name}}** received #{{ticket.number}} ({{ticket.status}}). {{assignee.name}}\n",
+        })
+      ).status,
+    ).toBe(200);
     const from = sender();
     const { ticketId, messageId } = await mailIn(supportA, from, "Fax machine jammed");
     const number = await numberOf(ticketId);
@@ -174,9 +256,19 @@ describe("the acknowledgement", () => {
     expect(mail.html).toContain("<strong>");
 
     // The customer's answer to the acknowledgement threads to the same ticket.
-    const answer = await deliverAndApply(rx.port, supportA, raw({
-      from, to: supportA, subject: `Re: ${mail.subject}`, messageId: `a-${randomBytes(4).toString("hex")}@customer.test`, inReplyTo: mail.messageId!.slice(1, -1), body: "Also the printer.",
-    }), from);
+    const answer = await deliverAndApply(
+      rx.port,
+      supportA,
+      raw({
+        from,
+        to: supportA,
+        subject: `Re: ${mail.subject}`,
+        messageId: `a-${randomBytes(4).toString("hex")}@customer.test`,
+        inReplyTo: mail.messageId!.slice(1, -1),
+        body: "Also the printer.",
+      }),
+      from,
+    );
     expect(answer).toMatchObject({ outcome: "reply", ticketId });
     // A reply is not a new ticket: no second acknowledgement.
     expect(await customerJobs(ticketId)).toHaveLength(1);
@@ -186,7 +278,9 @@ describe("the acknowledgement", () => {
   it("a disabled template sends nothing: no job is queued, and a job queued before the change sends nothing", async () => {
     const early = await mailIn(supportA, sender());
     const [earlyJob] = await customerJobs(early.ticketId);
-    expect((await put(A.admin, "acknowledgement", { enabled: false, subject: "Re: {{ticket.subject}}", body: "x" })).status).toBe(200);
+    expect(
+      (await put(A.admin, "acknowledgement", { enabled: false, subject: "Re: {{ticket.subject}}", body: "x" })).status,
+    ).toBe(200);
     const { ticketId } = await mailIn(supportA, sender());
     expect(await customerJobs(ticketId)).toEqual([]);
     expect(await handleCustomerMail(earlyJob!)).toBe("template-disabled");
@@ -197,7 +291,11 @@ describe("the acknowledgement", () => {
   it("goes to nobody whose address bounces", async () => {
     const from = sender();
     const { ticketId } = await mailIn(supportA, from);
-    await unsafeWithSystem((tx) => tx.execute(sql`update users set email_bouncing_at = now(), email_bouncing_reason = '5.1.1 unknown user' where org_id = ${A.org.id} and lower(email) = ${from}`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(
+        sql`update users set email_bouncing_at = now(), email_bouncing_reason = '5.1.1 unknown user' where org_id = ${A.org.id} and lower(email) = ${from}`,
+      ),
+    );
     const [job] = await customerJobs(ticketId);
     expect(await handleCustomerMail(job!)).toBe("skipped-bouncing");
     expect(spooled(ticketId, "ack")).toEqual([]);
@@ -205,18 +303,41 @@ describe("the acknowledgement", () => {
 
   it("is never queued for automatic mail or loops (nothing is created for them)", async () => {
     const from = sender("ooo");
-    const r = await deliverAndApply(rx.port, supportA, [
-      `From: ${from}`, `To: ${supportA}`, "Subject: Out of office", `Message-ID: <ooo-${randomBytes(4).toString("hex")}@customer.test>`, "Auto-Submitted: auto-replied",
-      "MIME-Version: 1.0", "Content-Type: text/plain", "", "I am away.", "",
-    ].join("\r\n"), from);
+    const r = await deliverAndApply(
+      rx.port,
+      supportA,
+      [
+        `From: ${from}`,
+        `To: ${supportA}`,
+        "Subject: Out of office",
+        `Message-ID: <ooo-${randomBytes(4).toString("hex")}@customer.test>`,
+        "Auto-Submitted: auto-replied",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain",
+        "",
+        "I am away.",
+        "",
+      ].join("\r\n"),
+      from,
+    );
     expect(r.outcome).toBe("dropped");
-    expect((await jobsIn(QUEUES.customerEmail.name, { orgId: A.org.id })).some((j) => j.data.ticketId === r.ticketId)).toBe(false);
+    expect(
+      (await jobsIn(QUEUES.customerEmail.name, { orgId: A.org.id })).some((j) => j.data.ticketId === r.ticketId),
+    ).toBe(false);
   });
 });
 
 describe("the solve email", () => {
   it("a solve of an email ticket sends the solved template in its thread, once per solve; a reopen and solve sends another", async () => {
-    expect((await put(A.admin, "solved", { enabled: true, subject: "Solved: {{ticket.subject}}", body: "{{agent.first_name}} solved #{{ticket.number}} for {{requester.email}}." })).status).toBe(200);
+    expect(
+      (
+        await put(A.admin, "solved", {
+          enabled: true,
+          subject: "Solved: {{ticket.subject}}",
+          body: "{{agent.first_name}} solved #{{ticket.number}} for {{requester.email}}.",
+        })
+      ).status,
+    ).toBe(200);
     const from = sender();
     const { ticketId, messageId } = await mailIn(supportA, from, "Screen is blue");
     const number = await numberOf(ticketId);
@@ -230,7 +351,9 @@ describe("the solve email", () => {
     expect(files).toHaveLength(1);
     const mail = await parse(files[0]!);
     expect(mail.subject).toBe(`Solved: Screen is blue [#${number}]`);
-    const agentName = (await unsafeWithSystem((tx) => tx.execute<{ name: string }>(sql`select name from users where id = ${A.agent.id}`))).rows[0]!.name;
+    const agentName = (
+      await unsafeWithSystem((tx) => tx.execute<{ name: string }>(sql`select name from users where id = ${A.agent.id}`))
+    ).rows[0]!.name;
     expect(mail.text).toContain(`${agentName.trim().split(/\s+/)[0]} solved #${number} for ${from}.`);
     expect(mail.inReplyTo).toBe(`<${messageId}>`);
     expect(mail.headers.get("auto-submitted")).toBe("auto-generated");
@@ -254,13 +377,39 @@ describe("the solve email", () => {
     const from = sender("quiet");
     const { ticketId } = await mailIn(supportA, from, "Waiting on you");
     await withTenant(A.org.id, (tx) =>
-      createRule({ tx, requestId: "test-time-rule", user: { userId: A.admin.id, orgId: A.org.id, role: "admin", email: A.admin.email, name: "Admin", mustChangePassword: false, sessionVersion: A.admin.sessionVersion, via: "session" } }, "automation", {
-        name: `Solve quiet pending ${randomBytes(3).toString("hex")}`,
-        conditions: { all: [{ field: "hours_since", anchor: "updated", op: "gte", value: 72 }, { field: "status", op: "is", value: "pending" }] },
-        actions: [{ type: "set_status", value: "solved" }],
-      }),
+      createRule(
+        {
+          tx,
+          requestId: "test-time-rule",
+          user: {
+            userId: A.admin.id,
+            orgId: A.org.id,
+            role: "admin",
+            email: A.admin.email,
+            name: "Admin",
+            mustChangePassword: false,
+            sessionVersion: A.admin.sessionVersion,
+            via: "session",
+          },
+        },
+        "automation",
+        {
+          name: `Solve quiet pending ${randomBytes(3).toString("hex")}`,
+          conditions: {
+            all: [
+              { field: "hours_since", anchor: "updated", op: "gte", value: 72 },
+              { field: "status", op: "is", value: "pending" },
+            ],
+          },
+          actions: [{ type: "set_status", value: "solved" }],
+        },
+      ),
     );
-    await unsafeWithSystem((tx) => tx.execute(sql`update tickets set status = 'pending', updated_at = now() - interval '73 hours' where id = ${ticketId}`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(
+        sql`update tickets set status = 'pending', updated_at = now() - interval '73 hours' where id = ${ticketId}`,
+      ),
+    );
     expect((await customerJobs(ticketId)).filter((j) => j.kind === "solved")).toEqual([]);
     await unsafeScanAutomations();
     const solves = (await customerJobs(ticketId)).filter((j) => j.kind === "solved");
@@ -300,19 +449,25 @@ describe("claiming an account created from email (issue 12 item 5)", () => {
 
     const password = `Claim-${randomBytes(8).toString("hex")}!`;
     // Before claiming, there is no password to sign in with.
-    expect((await call(apiRoute.POST, "POST", "/api/v1/auth/token", { body: { email: from, password } })).status).toBe(401);
+    expect((await call(apiRoute.POST, "POST", "/api/v1/auth/token", { body: { email: from, password } })).status).toBe(
+      401,
+    );
     const set = await call(apiRoute.POST, "POST", "/api/v1/auth/setup", { body: { token, password } });
     expect(set.status, set.text).toBe(200);
     expect(set.body).toMatchObject({ email: from, org: A.org.slug });
     // Single use: the same link again is the generic 404.
-    expect((await call(apiRoute.POST, "POST", "/api/v1/auth/setup", { body: { token, password: `${password}x` } })).status).toBe(404);
+    expect(
+      (await call(apiRoute.POST, "POST", "/api/v1/auth/setup", { body: { token, password: `${password}x` } })).status,
+    ).toBe(404);
 
     const signIn = await call(apiRoute.POST, "POST", "/api/v1/auth/token", { body: { email: from, password } });
     expect(signIn.status, signIn.text).toBe(201);
     const me = await call(apiRoute.GET, "GET", "/api/v1/me", { token: signIn.body.token });
     expect(me.body).toMatchObject({ email: from, role: "customer", orgId: A.org.id });
     // Their ticket is theirs in the portal.
-    expect((await call(apiRoute.GET, "GET", `/api/v1/tickets/${ticketId}`, { token: signIn.body.token })).status).toBe(200);
+    expect((await call(apiRoute.GET, "GET", `/api/v1/tickets/${ticketId}`, { token: signIn.body.token })).status).toBe(
+      200,
+    );
 
     // Next time they write in, they already have a password: the sign-in page, not a new link.
     const next = await mailIn(supportA, from);
@@ -324,22 +479,38 @@ describe("claiming an account created from email (issue 12 item 5)", () => {
   });
 
   it("without the placeholder, an admin's reset sends such a customer the invitation, and it works the same way", async () => {
-    expect((await put(A.admin, "acknowledgement", { enabled: true, subject: "Re: {{ticket.subject}}", body: "We have it, {{requester.first_name}}." })).status).toBe(200);
+    expect(
+      (
+        await put(A.admin, "acknowledgement", {
+          enabled: true,
+          subject: "Re: {{ticket.subject}}",
+          body: "We have it, {{requester.first_name}}.",
+        })
+      ).status,
+    ).toBe(200);
     const from = sender("quiet");
     const { ticketId } = await mailIn(supportA, from);
     const [job] = await customerJobs(ticketId);
     expect(await handleCustomerMail(job!)).toBe("sent");
     expect((await parse(spooled(ticketId, "ack")[0]!)).text).not.toContain("/setup/");
     expect((await auditOf(A.org.id, "user.claim_link_sent")).some((e) => e.data.email === from)).toBe(false);
-    const [u] = (await unsafeWithSystem((tx) => tx.execute<{ id: string }>(sql`select id from users where org_id = ${A.org.id} and lower(email) = ${from}`))).rows;
-    const reset = await call(apiRoute.POST, "POST", `/api/v1/users/${u!.id}/reset-password`, { cookie: A.admin.cookie });
+    const [u] = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ id: string }>(sql`select id from users where org_id = ${A.org.id} and lower(email) = ${from}`),
+      )
+    ).rows;
+    const reset = await call(apiRoute.POST, "POST", `/api/v1/users/${u!.id}/reset-password`, {
+      cookie: A.admin.cookie,
+    });
     expect(reset.status, reset.text).toBe(200);
     // No SMTP_URL: the invitation went to the spool and the link comes back for the admin to hand over.
     expect(reset.body.purpose).toBe("invite");
     const token = decodeURIComponent(/\/setup\/(\S+)$/.exec(reset.body.resetUrl)![1]!);
     const password = `Claim-${randomBytes(8).toString("hex")}!`;
     expect((await call(apiRoute.POST, "POST", "/api/v1/auth/setup", { body: { token, password } })).status).toBe(200);
-    expect((await call(apiRoute.POST, "POST", "/api/v1/auth/token", { body: { email: from, password } })).status).toBe(201);
+    expect((await call(apiRoute.POST, "POST", "/api/v1/auth/token", { body: { email: from, password } })).status).toBe(
+      201,
+    );
     expect((await reset_(A.admin, "acknowledgement")).status).toBe(200);
   });
 
@@ -351,16 +522,25 @@ describe("claiming an account created from email (issue 12 item 5)", () => {
       const [job] = await customerJobs(t.ticketId);
       expect(await handleCustomerMail(job!)).toBe("sent");
     }
-    const tokenOf = async (ticketId: string) => decodeURIComponent(/\/setup\/(\S+)/.exec((await parse(spooled(ticketId, "ack")[0]!)).text ?? "")![1]!);
+    const tokenOf = async (ticketId: string) =>
+      decodeURIComponent(/\/setup\/(\S+)/.exec((await parse(spooled(ticketId, "ack")[0]!)).text ?? "")![1]!);
     const [older, newer] = [await tokenOf(first.ticketId), await tokenOf(second.ticketId)];
     expect(older).not.toBe(newer);
     const password = `Claim-${randomBytes(8).toString("hex")}!`;
-    expect((await call(apiRoute.POST, "POST", "/api/v1/auth/setup", { body: { token: older, password } })).status).toBe(404);
-    const rows = (await unsafeWithSystem((tx) => tx.execute<{ hours: number }>(sql`
+    expect((await call(apiRoute.POST, "POST", "/api/v1/auth/setup", { body: { token: older, password } })).status).toBe(
+      404,
+    );
+    const rows = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ hours: number }>(sql`
       select extract(epoch from t.expires_at - t.created_at) / 3600 as hours from one_time_tokens t join users u on u.id = t.user_id
-       where u.org_id = ${A.org.id} and lower(u.email) = ${from} and t.used_at is null`))).rows;
+       where u.org_id = ${A.org.id} and lower(u.email) = ${from} and t.used_at is null`),
+      )
+    ).rows;
     expect(rows).toHaveLength(1);
     expect(Math.round(Number(rows[0]!.hours))).toBe(24);
-    expect((await call(apiRoute.POST, "POST", "/api/v1/auth/setup", { body: { token: newer, password } })).status).toBe(200);
+    expect((await call(apiRoute.POST, "POST", "/api/v1/auth/setup", { body: { token: newer, password } })).status).toBe(
+      200,
+    );
   });
 });

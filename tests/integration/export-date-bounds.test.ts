@@ -23,7 +23,13 @@ afterEach(() => {
 });
 
 const started = async () =>
-  (await unsafeWithSystem((tx) => tx.execute<{ n: number }>(sql`select count(*)::int as n from audit_events where org_id = ${w.org.id} and action = 'export.started'`))).rows[0]!.n;
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ n: number }>(
+        sql`select count(*)::int as n from audit_events where org_id = ${w.org.id} and action = 'export.started'`,
+      ),
+    )
+  ).rows[0]!.n;
 
 const OUT_OF_RANGE = [
   "0000-01-01T00:00:00Z",
@@ -38,7 +44,10 @@ describe("date query parameters are bounded to the years 1970–9999", () => {
     setProcessEnv({ RATE_LIMIT_EXPORT_PER_MIN: "1" });
     const before = await started();
     for (const updatedSince of OUT_OF_RANGE) {
-      const r = await call(exportRoute.GET, "GET", "/api/v1/export/tickets", { cookie: w.admin.cookie, query: { updatedSince } });
+      const r = await call(exportRoute.GET, "GET", "/api/v1/export/tickets", {
+        cookie: w.admin.cookie,
+        query: { updatedSince },
+      });
       expect(r.status, `${updatedSince}: ${r.text}`).toBe(400);
       expect(r.body.error.code).toBe("validation_failed");
       expect(JSON.stringify(r.body.error.details)).toContain("updatedSince");
@@ -46,14 +55,20 @@ describe("date query parameters are bounded to the years 1970–9999", () => {
     }
     expect(await started()).toBe(before);
     // The one export the budget allows is still there, and the bounds themselves are accepted.
-    const ok = await call(exportRoute.GET, "GET", "/api/v1/export/tickets", { cookie: w.admin.cookie, query: { updatedSince: "1970-01-01T00:00:00Z", format: "ndjson" } });
+    const ok = await call(exportRoute.GET, "GET", "/api/v1/export/tickets", {
+      cookie: w.admin.cookie,
+      query: { updatedSince: "1970-01-01T00:00:00Z", format: "ndjson" },
+    });
     expect(ok.status, ok.text).toBe(200);
     expect(ok.text).toContain("dated");
     expect(await started()).toBe(before + 1);
   });
 
   it("the upper bound is accepted (and finds nothing)", async () => {
-    const r = await call(exportRoute.GET, "GET", "/api/v1/export/tickets", { cookie: w.admin.cookie, query: { updatedSince: "9999-12-31T23:59:59Z", format: "ndjson" } });
+    const r = await call(exportRoute.GET, "GET", "/api/v1/export/tickets", {
+      cookie: w.admin.cookie,
+      query: { updatedSince: "9999-12-31T23:59:59Z", format: "ndjson" },
+    });
     expect(r.status, r.text).toBe(200);
     expect(r.text).toBe("");
   });
@@ -61,12 +76,18 @@ describe("date query parameters are bounded to the years 1970–9999", () => {
   it("the incremental export refuses out-of-range startTime the same way", async () => {
     const before = await started();
     for (const startTime of OUT_OF_RANGE) {
-      const r = await call(incrementalRoute.GET, "GET", "/api/v1/export/tickets/incremental", { cookie: w.admin.cookie, query: { startTime } });
+      const r = await call(incrementalRoute.GET, "GET", "/api/v1/export/tickets/incremental", {
+        cookie: w.admin.cookie,
+        query: { startTime },
+      });
       expect(r.status, `${startTime}: ${r.text}`).toBe(400);
       expect(JSON.stringify(r.body.error.details)).toContain("startTime");
     }
     expect(await started()).toBe(before);
-    const ok = await call(incrementalRoute.GET, "GET", "/api/v1/export/tickets/incremental", { cookie: w.admin.cookie, query: { startTime: "1970-01-01T00:00:00Z" } });
+    const ok = await call(incrementalRoute.GET, "GET", "/api/v1/export/tickets/incremental", {
+      cookie: w.admin.cookie,
+      query: { startTime: "1970-01-01T00:00:00Z" },
+    });
     expect(ok.status, ok.text).toBe(200);
   });
 });

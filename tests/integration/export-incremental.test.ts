@@ -8,13 +8,19 @@ import { createWorld, type Actor, type World } from "../helpers/world";
 
 // GET /api/v1/export/tickets/incremental: Zendesk-style pages {data, nextCursor, endOfStream}.
 
-type Page = { data: { id: string; subject: string; updatedAt: string; status: string }[]; nextCursor: string; endOfStream: boolean };
+type Page = {
+  data: { id: string; subject: string; updatedAt: string; status: string }[];
+  nextCursor: string;
+  endOfStream: boolean;
+};
 type Result = { status: number; body: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 async function page(who: Actor, query: Record<string, string>): Promise<Result> {
   const url = new URL("http://localhost/api/v1/export/tickets/incremental");
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  const res = await incrementalRoute.GET(new Request(url, { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } }));
+  const res = await incrementalRoute.GET(
+    new Request(url, { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } }),
+  );
   return { status: res.status, body: await res.json() };
 }
 
@@ -133,7 +139,9 @@ describe("validation, roles and audit", () => {
   it("a tampered or foreign cursor is 400", async () => {
     const p = await ok(w.admin, { startTime: LONG_AGO, limit: "1" });
     const [payload, sig] = p.nextCursor.split(".");
-    const forged = Buffer.from(JSON.stringify({ k: "tix-inc", v: "1999-01-01", id: "00000000-0000-0000-0000-000000000000" })).toString("base64url");
+    const forged = Buffer.from(
+      JSON.stringify({ k: "tix-inc", v: "1999-01-01", id: "00000000-0000-0000-0000-000000000000" }),
+    ).toString("base64url");
     const listCursor = (await api.listTickets(w.admin, { limit: "1" })).body.nextCursor as string;
     for (const cursor of [`${payload}x.${sig}`, `${forged}.${sig}`, `${payload}.${sig}.x`, "garbage", listCursor]) {
       const r = await page(w.admin, { cursor });
@@ -145,7 +153,14 @@ describe("validation, roles and audit", () => {
 
   it("startTime xor cursor, ISO times, limit 1..1000", async () => {
     const p = await ok(w.admin, { startTime: LONG_AGO });
-    const queries: Record<string, string>[] = [{}, { startTime: LONG_AGO, cursor: p.nextCursor }, { startTime: "1700000000" }, { startTime: LONG_AGO, limit: "0" }, { startTime: LONG_AGO, limit: "1001" }, { startTime: LONG_AGO, limit: "ten" }];
+    const queries: Record<string, string>[] = [
+      {},
+      { startTime: LONG_AGO, cursor: p.nextCursor },
+      { startTime: "1700000000" },
+      { startTime: LONG_AGO, limit: "0" },
+      { startTime: LONG_AGO, limit: "1001" },
+      { startTime: LONG_AGO, limit: "ten" },
+    ];
     for (const q of queries) {
       expect((await page(w.admin, q)).status, JSON.stringify(q)).toBe(400);
     }
@@ -160,13 +175,21 @@ describe("validation, roles and audit", () => {
 
   it("a walk's start is audited (export.started), its continuation pages are not", async () => {
     const count = async () =>
-      (await unsafeWithSystem((tx) => tx.execute<{ n: number }>(sql`select count(*)::int as n from audit_events where org_id = ${w.org.id} and action = 'export.started'`))).rows[0]!.n;
+      (
+        await unsafeWithSystem((tx) =>
+          tx.execute<{ n: number }>(
+            sql`select count(*)::int as n from audit_events where org_id = ${w.org.id} and action = 'export.started'`,
+          ),
+        )
+      ).rows[0]!.n;
     const before = await count();
     const p = await ok(w.admin, { startTime: LONG_AGO, limit: "1" });
     await ok(w.admin, { cursor: p.nextCursor, limit: "1" });
     expect(await count()).toBe(before + 1);
     const r = await unsafeWithSystem((tx) =>
-      tx.execute<{ data: unknown }>(sql`select data from audit_events where org_id = ${w.org.id} and action = 'export.started' order by seq desc limit 1`),
+      tx.execute<{ data: unknown }>(
+        sql`select data from audit_events where org_id = ${w.org.id} and action = 'export.started' order by seq desc limit 1`,
+      ),
     );
     expect(r.rows[0]!.data).toEqual({ format: "incremental", filter: { startTime: LONG_AGO } });
   });

@@ -76,10 +76,33 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-const HEADER = ["id", "number", "subject", "status", "priority", "requesterId", "requesterEmail", "assigneeId", "assigneeEmail", "tags", "createdAt", "updatedAt", "firstResponseDue", "firstResponseAt", "resolveDue", "resolvedAt", "closedAt", "satisfaction"];
+const HEADER = [
+  "id",
+  "number",
+  "subject",
+  "status",
+  "priority",
+  "requesterId",
+  "requesterEmail",
+  "assigneeId",
+  "assigneeEmail",
+  "tags",
+  "createdAt",
+  "updatedAt",
+  "firstResponseDue",
+  "firstResponseAt",
+  "resolveDue",
+  "resolvedAt",
+  "closedAt",
+  "satisfaction",
+];
 
 /** n tickets straight into the table (fast), updated one second apart ending `endsAgo` seconds ago. */
-async function bulkTickets(world: World, n: number, opts: { prefix?: string; endsAgoSec?: number } = {}): Promise<void> {
+async function bulkTickets(
+  world: World,
+  n: number,
+  opts: { prefix?: string; endsAgoSec?: number } = {},
+): Promise<void> {
   await unsafeWithSystem(async (tx) => {
     await tx.execute(sql`
       insert into tickets (org_id, number, subject, requester_id, status, priority, created_at, updated_at)
@@ -104,7 +127,10 @@ describe("CSV", () => {
       "Ünïcödé ✓ 日本",
     ];
     const ids: Record<string, string> = {};
-    for (const subject of tricky) ids[subject] = (await newTicket(world.agent, { requesterId: world.customer.id, subject, tags: ["vip", "-cmd"] })).id;
+    for (const subject of tricky)
+      ids[subject] = (
+        await newTicket(world.agent, { requesterId: world.customer.id, subject, tags: ["vip", "-cmd"] })
+      ).id;
     // Leading tab and CR cannot come through the API (subjects are trimmed); write them directly.
     const raw = await newTicket(world.customer, { subject: "placeholder" });
     await unsafeWithSystem((tx) => tx.execute(sql`update tickets set subject = ${"\tTabbed"} where id = ${raw.id}`));
@@ -114,7 +140,9 @@ describe("CSV", () => {
     const r = await exportAs(world.admin, { format: "csv" });
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect(r.headers.get("content-disposition")).toBe(`attachment; filename="tickets-${new Date().toISOString().slice(0, 10)}.csv"`);
+    expect(r.headers.get("content-disposition")).toBe(
+      `attachment; filename="tickets-${new Date().toISOString().slice(0, 10)}.csv"`,
+    );
     expect(r.headers.get("cache-control")).toMatch(/no-store/);
     expect(r.text.endsWith("\r\n")).toBe(true);
 
@@ -125,7 +153,9 @@ describe("CSV", () => {
     const bySubjectOf = (id: string) => rows.find((row) => row[0] === id)![2];
     expect(bySubjectOf(ids[`He said "hi", then left`]!)).toBe(`He said "hi", then left`);
     expect(bySubjectOf(ids["line one\nline two"]!)).toBe("line one\nline two");
-    expect(bySubjectOf(ids[`=HYPERLINK("http://evil.example","click")`]!)).toBe(`'=HYPERLINK("http://evil.example","click")`);
+    expect(bySubjectOf(ids[`=HYPERLINK("http://evil.example","click")`]!)).toBe(
+      `'=HYPERLINK("http://evil.example","click")`,
+    );
     expect(bySubjectOf(ids["+1 555 0100"]!)).toBe("'+1 555 0100");
     expect(bySubjectOf(ids["-2+3"]!)).toBe("'-2+3");
     expect(bySubjectOf(ids["@SUM(A1:A9)"]!)).toBe("'@SUM(A1:A9)");
@@ -168,7 +198,8 @@ describe("the batch query", () => {
     const plans = await withTenant(w.org.id, async (tx) => {
       await tx.execute(sql`set local enable_sort = off`);
       await tx.execute(sql`set local enable_seqscan = off`);
-      const explain = async (q: SQL) => (await tx.execute(sql`explain ${q}`)).rows.map((x) => String(Object.values(x)[0])).join("\n");
+      const explain = async (q: SQL) =>
+        (await tx.execute(sql`explain ${q}`)).rows.map((x) => String(Object.values(x)[0])).join("\n");
       return [await explain(ticketBatchQuery(w.org.id, opts)), await explain(csvBatchQuery(w.org.id, opts))];
     });
     for (const plan of plans) {
@@ -192,13 +223,29 @@ describe("ndjson", () => {
     expect(r.headers.get("content-disposition")).toMatch(/^attachment; filename="tickets-\d{4}-\d\d-\d\d\.ndjson"$/);
     const lines = r.text.split("\n");
     expect(lines.pop()).toBe("");
-    const docs = lines.map((l) => JSON.parse(l) as { id: string; subject: string; sla: unknown; comments: { body: string; internal: boolean; authorId: string; bodyHtml: string }[] });
+    const docs = lines.map(
+      (l) =>
+        JSON.parse(l) as {
+          id: string;
+          subject: string;
+          sla: unknown;
+          comments: { body: string; internal: boolean; authorId: string; bodyHtml: string }[];
+        },
+    );
     expect(docs.map((d) => d.id).sort()).toEqual([t.id, quiet.id].sort());
     const broken = docs.find((d) => d.id === t.id)!;
     expect(broken).toMatchObject({ subject: "Broken login", status: "open", requesterId: world.customer.id });
     // Timestamps come out exactly as the ticket API shows them (they are read as epoch ms for speed).
     const viaApi = (await api.getTicket(world.admin, t.id)).body;
-    for (const k of ["createdAt", "updatedAt", "firstResponseDue", "firstResponseAt", "resolveDue", "resolvedAt", "sla"] as const) {
+    for (const k of [
+      "createdAt",
+      "updatedAt",
+      "firstResponseDue",
+      "firstResponseAt",
+      "resolveDue",
+      "resolvedAt",
+      "sla",
+    ] as const) {
       expect((broken as Record<string, unknown>)[k], k).toEqual(viaApi[k]);
     }
     expect(broken.comments.map((c) => [c.body, c.internal])).toEqual([
@@ -218,14 +265,22 @@ describe("filters and validation", () => {
     const fresh = await newTicket(world.customer, { subject: "Fresh" });
     const since = new Date(Date.now() - 86_400_000).toISOString();
     const r = await exportAs(world.admin, { format: "ndjson", updatedSince: since });
-    const docs = r.text.trim().split("\n").map((l) => JSON.parse(l) as { id: string });
+    const docs = r.text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: string });
     expect(docs.map((d) => d.id)).toEqual([fresh.id]);
     const offset = await exportAs(world.admin, { updatedSince: "2000-01-01T00:00:00+02:00" });
     expect(parseCsv(offset.text)).toHaveLength(1 + 11);
   });
 
   it("bad query values are 400", async () => {
-    const queries: Record<string, string>[] = [{ format: "xlsx" }, { updatedSince: "yesterday" }, { updatedSince: "2026-13-40T00:00:00Z" }, { sort: "subject" }];
+    const queries: Record<string, string>[] = [
+      { format: "xlsx" },
+      { updatedSince: "yesterday" },
+      { updatedSince: "2026-13-40T00:00:00Z" },
+      { sort: "subject" },
+    ];
     for (const q of queries) {
       const r = await exportAs(w.admin, q);
       expect(r.status, JSON.stringify(q)).toBe(400);
@@ -248,7 +303,9 @@ describe("who may export", () => {
     const mine = await newTicket(w.customer, { subject: "Only in w" });
     const theirs = await newTicket(other.customer, { subject: "Only in other" });
     const r = await exportAs(other.admin);
-    const ids = parseCsv(r.text).slice(1).map((x) => x[0]);
+    const ids = parseCsv(r.text)
+      .slice(1)
+      .map((x) => x[0]);
     expect(ids).toContain(theirs.id);
     expect(ids).not.toContain(mine.id);
   });
@@ -257,7 +314,9 @@ describe("who may export", () => {
     const since = "2026-01-01T00:00:00.000Z";
     expect((await exportAs(w.admin, { format: "ndjson", updatedSince: since })).status).toBe(200);
     const r = await unsafeWithSystem((tx) =>
-      tx.execute<{ actor_id: string; data: unknown }>(sql`select actor_id, data from audit_events where org_id = ${w.org.id} and action = 'export.started' order by seq desc limit 1`),
+      tx.execute<{ actor_id: string; data: unknown }>(
+        sql`select actor_id, data from audit_events where org_id = ${w.org.id} and action = 'export.started' order by seq desc limit 1`,
+      ),
     );
     expect(r.rows[0]).toEqual({ actor_id: w.admin.id, data: { format: "ndjson", filter: { updatedSince: since } } });
   });
@@ -330,24 +389,32 @@ describe("a client that goes away stops the export", () => {
       const before = exportBatchesRead();
       const port = (server.address() as AddressInfo).port;
       await new Promise<void>((resolve, reject) => {
-        const req = http.get(`http://127.0.0.1:${port}/api/v1/export/tickets?format=ndjson`, { headers: { cookie: big.admin.cookie } }, (res) => {
-          expect(res.statusCode).toBe(200);
-          res.once("data", () => {
-            req.destroy();
-            resolve();
-          });
-        });
+        const req = http.get(
+          `http://127.0.0.1:${port}/api/v1/export/tickets?format=ndjson`,
+          { headers: { cookie: big.admin.cookie } },
+          (res) => {
+            expect(res.statusCode).toBe(200);
+            res.once("data", () => {
+              req.destroy();
+              resolve();
+            });
+          },
+        );
         req.on("error", (err) => (req.destroyed ? undefined : reject(err)));
       });
       // Reads stop: the count settles well short of the whole export and stays there.
       let last = -1;
-      const settled = await waitFor("batch reads to stop", async () => {
-        const now = exportBatchesRead() - before;
-        const same = now === last;
-        last = now;
-        await new Promise((r) => setTimeout(r, 300));
-        return same && exportBatchesRead() - before === now ? now + 1 : 0;
-      }, 15_000);
+      const settled = await waitFor(
+        "batch reads to stop",
+        async () => {
+          const now = exportBatchesRead() - before;
+          const same = now === last;
+          last = now;
+          await new Promise((r) => setTimeout(r, 300));
+          return same && exportBatchesRead() - before === now ? now + 1 : 0;
+        },
+        15_000,
+      );
       expect(settled - 1).toBeLessThan(TOTAL / 1000);
     } finally {
       server.closeAllConnections();

@@ -15,7 +15,12 @@ const lines: Record<string, unknown>[] = [];
 const original = logger();
 let agent: TestUser;
 beforeAll(async () => {
-  setLogger(pino({ level: "info" }, new Writable({ write: (chunk, _enc, cb) => (lines.push(JSON.parse(String(chunk))), cb()) })));
+  setLogger(
+    pino(
+      { level: "info" },
+      new Writable({ write: (chunk, _enc, cb) => (lines.push(JSON.parse(String(chunk))), cb()) }),
+    ),
+  );
   agent = await createUser(await createOrg(), { role: "agent" });
 });
 afterAll(() => {

@@ -45,23 +45,43 @@ afterEach(async () => {
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 async function setFlag(admin: Actor, key: string, enabled: boolean | null) {
-  const r = await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", { cookie: admin.cookie, body: { key, enabled } });
+  const r = await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", {
+    cookie: admin.cookie,
+    body: { key, enabled },
+  });
   expect(r.status, r.text).toBe(200);
 }
-const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
+const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) =>
+  (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
 
 /** An SLA breach on a fresh ticket assigned to the agent: one in-app notification for the agent. */
 async function breach(world: World, dueAt: string) {
   const t = await newTicket(world.customer);
-  await unsafeWithSystem((tx) => tx.execute(sql`update tickets set assignee_id = ${world.agent.id} where id = ${t.id}`));
-  const r = await handleNotify({ orgId: world.org.id, kind: "sla.breach", ticketId: t.id, metric: "resolution", dueAt });
-  const [n] = await q<{ id: string }>(sql`select id from notifications where ticket_id = ${t.id} and kind = 'sla.breach'`);
-  const deliveries = await q<{ id: string }>(sql`select id from webhook_deliveries where payload->'ticket'->>'id' = ${t.id}`);
+  await unsafeWithSystem((tx) =>
+    tx.execute(sql`update tickets set assignee_id = ${world.agent.id} where id = ${t.id}`),
+  );
+  const r = await handleNotify({
+    orgId: world.org.id,
+    kind: "sla.breach",
+    ticketId: t.id,
+    metric: "resolution",
+    dueAt,
+  });
+  const [n] = await q<{ id: string }>(
+    sql`select id from notifications where ticket_id = ${t.id} and kind = 'sla.breach'`,
+  );
+  const deliveries = await q<{ id: string }>(
+    sql`select id from webhook_deliveries where payload->'ticket'->>'id' = ${t.id}`,
+  );
   return { ticket: t, result: r, notificationId: n!.id, deliveryIds: deliveries.map((d) => d.id) };
 }
 
 describe("webhooks", () => {
-  const create = (a: Actor) => call(hooksRoute.POST, "POST", "/api/v1/webhooks", { cookie: a.cookie, body: { url: "https://hooks.example/beacon", events: ["sla.breach"] } });
+  const create = (a: Actor) =>
+    call(hooksRoute.POST, "POST", "/api/v1/webhooks", {
+      cookie: a.cookie,
+      body: { url: "https://hooks.example/beacon", events: ["sla.breach"] },
+    });
 
   it("off: no new webhook (503 feature_disabled, nothing created), existing ones can still be read, changed and deleted; other orgs unaffected; on: 201", async () => {
     const kept = await create(w.admin);
@@ -74,18 +94,35 @@ describe("webhooks", () => {
     expect(list.status).toBe(200);
     expect(list.body.data.map((h: { id: string }) => h.id)).toEqual([kept.body.id]);
     const id = kept.body.id as string;
-    expect((await call(hookRoute.PATCH, "PATCH", `/api/v1/webhooks/${id}`, { cookie: w.admin.cookie, params: { id }, body: { active: false } })).status).toBe(200);
+    expect(
+      (
+        await call(hookRoute.PATCH, "PATCH", `/api/v1/webhooks/${id}`, {
+          cookie: w.admin.cookie,
+          params: { id },
+          body: { active: false },
+        })
+      ).status,
+    ).toBe(200);
     expect((await create(other.admin)).status).toBe(201);
     await setFlag(w.admin, "webhooks", null);
     expect((await create(w.admin)).status).toBe(201);
-    expect((await call(hookRoute.DELETE, "DELETE", `/api/v1/webhooks/${id}`, { cookie: w.admin.cookie, params: { id } })).status).toBe(204);
-    await unsafeWithSystem((tx) => tx.execute(sql`delete from webhooks where org_id in (${w.org.id}, ${other.org.id})`));
+    expect(
+      (await call(hookRoute.DELETE, "DELETE", `/api/v1/webhooks/${id}`, { cookie: w.admin.cookie, params: { id } }))
+        .status,
+    ).toBe(204);
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`delete from webhooks where org_id in (${w.org.id}, ${other.org.id})`),
+    );
   });
 
   it("off: events create no deliveries, and one queued before the switch is not sent nor retried; on: delivered", async () => {
     const receiver = await startReceiver([204]);
     try {
-      await unsafeWithSystem((tx) => tx.insert(webhooks).values({ orgId: w.org.id, url: receiver.url, secret: "whsec_flags_test", events: ["sla.breach"] }));
+      await unsafeWithSystem((tx) =>
+        tx
+          .insert(webhooks)
+          .values({ orgId: w.org.id, url: receiver.url, secret: "whsec_flags_test", events: ["sla.breach"] }),
+      );
       const queued = await breach(w, "2026-03-01T00:00:00.000Z");
       expect(queued.deliveryIds).toHaveLength(1);
 
@@ -93,7 +130,9 @@ describe("webhooks", () => {
       // The job completes (no throw, so pg-boss does not retry it) and nothing reaches the receiver.
       expect(await handleWebhook({ orgId: w.org.id, deliveryId: queued.deliveryIds[0]! })).toBe("disabled");
       expect(receiver.hits).toHaveLength(0);
-      const [row] = await q<{ status: string; attempts: number; last_error: string }>(sql`select status::text, attempts, last_error from webhook_deliveries where id = ${queued.deliveryIds[0]!}`);
+      const [row] = await q<{ status: string; attempts: number; last_error: string }>(
+        sql`select status::text, attempts, last_error from webhook_deliveries where id = ${queued.deliveryIds[0]!}`,
+      );
       expect(row).toEqual({ status: "dead", attempts: 0, last_error: WEBHOOKS_SWITCHED_OFF });
       const during = await breach(w, "2026-03-02T00:00:00.000Z");
       expect(during.result).toMatchObject({ notified: 1, webhooks: 0 });
@@ -107,7 +146,10 @@ describe("webhooks", () => {
       expect(await jobsIn(QUEUES.webhook.name, { deliveryId: after.deliveryIds[0]! })).toHaveLength(1);
       expect(await handleWebhook({ orgId: w.org.id, deliveryId: after.deliveryIds[0]! })).toBe("delivered");
       expect(receiver.hits).toHaveLength(1);
-      expect(JSON.parse(receiver.hits[0]!.body)).toMatchObject({ id: after.deliveryIds[0], ticket: { id: after.ticket.id } });
+      expect(JSON.parse(receiver.hits[0]!.body)).toMatchObject({
+        id: after.deliveryIds[0],
+        ticket: { id: after.ticket.id },
+      });
     } finally {
       await unsafeWithSystem((tx) => tx.execute(sql`delete from webhooks where org_id = ${w.org.id}`));
       await receiver.close();
@@ -115,7 +157,14 @@ describe("webhooks", () => {
   });
 
   it("FEATURES_DISABLED=webhooks stops deliveries in every org", async () => {
-    await unsafeWithSystem((tx) => tx.insert(webhooks).values({ orgId: other.org.id, url: "http://127.0.0.1:9/hook", secret: "whsec_flags_test", events: ["sla.breach"] }));
+    await unsafeWithSystem((tx) =>
+      tx.insert(webhooks).values({
+        orgId: other.org.id,
+        url: "http://127.0.0.1:9/hook",
+        secret: "whsec_flags_test",
+        events: ["sla.breach"],
+      }),
+    );
     try {
       setProcessEnv({ FEATURES_DISABLED: "webhooks" });
       const r = await breach(other, "2026-03-04T00:00:00.000Z");
@@ -163,11 +212,17 @@ describe("notifications_email", () => {
 });
 
 describe("signup_tokens", () => {
-  const invite = (a: Actor, body: Record<string, unknown>) => call(createUserRoute, "POST", "/api/v1/users", { cookie: a.cookie, body });
-  const reset = (a: Actor, id: string) => call(resetRoute, "POST", `/api/v1/users/${id}/reset-password`, { cookie: a.cookie, params: { id } });
-  const redeem = (url: string) => call(setupRoute, "POST", "/api/v1/auth/setup", { body: { token: decodeURIComponent(new URL(url).pathname.split("/").pop()!), password: PASSWORD } });
+  const invite = (a: Actor, body: Record<string, unknown>) =>
+    call(createUserRoute, "POST", "/api/v1/users", { cookie: a.cookie, body });
+  const reset = (a: Actor, id: string) =>
+    call(resetRoute, "POST", `/api/v1/users/${id}/reset-password`, { cookie: a.cookie, params: { id } });
+  const redeem = (url: string) =>
+    call(setupRoute, "POST", "/api/v1/auth/setup", {
+      body: { token: decodeURIComponent(new URL(url).pathname.split("/").pop()!), password: PASSWORD },
+    });
   const email = (tag: string) => `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`;
-  const usersNamed = async (address: string) => (await q<{ n: number }>(sql`select count(*)::int as n from users where lower(email) = ${address}`))[0]!.n;
+  const usersNamed = async (address: string) =>
+    (await q<{ n: number }>(sql`select count(*)::int as n from users where lower(email) = ${address}`))[0]!.n;
 
   it("off: an invitation is 503 and creates nobody, a user with a password is still created; other orgs unaffected; on: invited", async () => {
     await setFlag(w.admin, "signup_tokens", false);
@@ -176,8 +231,12 @@ describe("signup_tokens", () => {
     expect(refused.status).toBe(503);
     expect(refused.body.error).toMatchObject({ code: "feature_disabled", details: { feature: "signup_tokens" } });
     expect(await usersNamed(address)).toBe(0);
-    expect((await invite(w.admin, { email: email("direct"), name: "Direct", role: "agent", password: PASSWORD })).status).toBe(201);
-    expect((await invite(other.admin, { email: email("elsewhere"), name: "Elsewhere", role: "customer" })).status).toBe(201);
+    expect(
+      (await invite(w.admin, { email: email("direct"), name: "Direct", role: "agent", password: PASSWORD })).status,
+    ).toBe(201);
+    expect((await invite(other.admin, { email: email("elsewhere"), name: "Elsewhere", role: "customer" })).status).toBe(
+      201,
+    );
     await setFlag(w.admin, "signup_tokens", null);
     const ok = await invite(w.admin, { email: address, name: "Invitee", role: "customer" });
     expect(ok.status).toBe(201);
@@ -205,10 +264,16 @@ describe("signup_tokens", () => {
 
   it("FEATURES_DISABLED=signup_tokens: bootstrap refuses to print a setup link nobody could use, and creates nothing", async () => {
     setProcessEnv({ FEATURES_DISABLED: "signup_tokens" });
-    await expect(bootstrapOrg({ name: "Switched Off Co", adminEmail: "owner@switched-off.test", slug: "switched-off-co" })).rejects.toMatchObject({ code: "feature_disabled" });
+    await expect(
+      bootstrapOrg({ name: "Switched Off Co", adminEmail: "owner@switched-off.test", slug: "switched-off-co" }),
+    ).rejects.toMatchObject({ code: "feature_disabled" });
     expect(await q(sql`select id from orgs where slug = 'switched-off-co'`)).toEqual([]);
     setProcessEnv({ FEATURES_DISABLED: "" });
-    const r = await bootstrapOrg({ name: "Switched Off Co", adminEmail: "owner@switched-off.test", slug: "switched-off-co" });
+    const r = await bootstrapOrg({
+      name: "Switched Off Co",
+      adminEmail: "owner@switched-off.test",
+      slug: "switched-off-co",
+    });
     expect((await redeem(r.setupUrl)).status).toBe(200);
   });
 });

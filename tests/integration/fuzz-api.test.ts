@@ -6,7 +6,14 @@ import { ALLOWED_METHODS, appRequestListener } from "../../scripts/lib/http-serv
 import { newTicket } from "../helpers/api";
 import { fuzzAssert, runs } from "../helpers/fuzz";
 import {
-  checkResponse, describeRequest, diff, discoverOperations, prototypeSnapshot, requestArb, send, type FuzzOp,
+  checkResponse,
+  describeRequest,
+  diff,
+  discoverOperations,
+  prototypeSnapshot,
+  requestArb,
+  send,
+  type FuzzOp,
 } from "../helpers/fuzz-api";
 import { createFuzzWorld, type FuzzWorld } from "../helpers/fuzz-world";
 
@@ -37,12 +44,25 @@ let foreignIds: string[] = [];
 beforeAll(async () => {
   world = await createFuzzWorld();
   const o = world.other;
-  foreignIds = [o.org.id, o.admin.id, o.agent.id, o.agent2.id, o.customer.id, o.customer2.id, ...Object.values(world.pools.other).flat()];
+  foreignIds = [
+    o.org.id,
+    o.admin.id,
+    o.agent.id,
+    o.agent2.id,
+    o.customer.id,
+    o.customer2.id,
+    ...Object.values(world.pools.other).flat(),
+  ];
 }, 120_000);
 afterAll(async () => {
   await world?.close();
   if (process.env.FUZZ_STATS) {
-    for (const [k, v] of stats) console.log(`${k.padEnd(48)} ${Object.entries(v).map(([s, n]) => `${s}×${n}`).join(" ")}`);
+    for (const [k, v] of stats)
+      console.log(
+        `${k.padEnd(48)} ${Object.entries(v)
+          .map(([s, n]) => `${s}×${n}`)
+          .join(" ")}`,
+      );
   }
 });
 
@@ -51,7 +71,12 @@ afterAll(async () => {
  * password. About 2,500 requests in all, ~20 s on an idle 2-core machine.
  */
 function runsFor(op: FuzzOp): number {
-  if (op.template === "/api/v1/auth/token" || op.template === "/api/v1/auth/setup" || op.template === "/api/v1/me/password") return runs(20);
+  if (
+    op.template === "/api/v1/auth/token" ||
+    op.template === "/api/v1/auth/setup" ||
+    op.template === "/api/v1/me/password"
+  )
+    return runs(20);
   if (op.spec.body) return runs(75);
   if (op.spec.query) return runs(60);
   return runs(30);
@@ -68,24 +93,54 @@ describe("API fuzzing", () => {
     const op = ops.find((o) => o.key === "POST /api/v1/tickets")!;
     const req = { caller: "anonymous" as const, params: {}, query: [], body: null, headers: {} };
     const res = (status: number, body: unknown) => ({
-      status, body, text: JSON.stringify(body), headers: new Headers({ "content-type": "application/json", "x-request-id": "rid-12345678" }),
+      status,
+      body,
+      text: JSON.stringify(body),
+      headers: new Headers({ "content-type": "application/json", "x-request-id": "rid-12345678" }),
     });
-    expect(checkResponse(op, req, res(500, { error: { code: "internal", message: "internal error" } }))).toHaveLength(1);
-    expect(checkResponse(op, req, res(400, { error: { code: "validation_failed", message: "at query (/work/main/src/x.ts:1:2)" } })).length).toBeGreaterThan(0);
-    expect(checkResponse(op, req, res(400, { error: { code: "validation_failed", message: "duplicate key value violates" } }))).toHaveLength(1);
+    expect(checkResponse(op, req, res(500, { error: { code: "internal", message: "internal error" } }))).toHaveLength(
+      1,
+    );
+    expect(
+      checkResponse(
+        op,
+        req,
+        res(400, { error: { code: "validation_failed", message: "at query (/work/main/src/x.ts:1:2)" } }),
+      ).length,
+    ).toBeGreaterThan(0);
+    expect(
+      checkResponse(
+        op,
+        req,
+        res(400, { error: { code: "validation_failed", message: "duplicate key value violates" } }),
+      ),
+    ).toHaveLength(1);
     expect(checkResponse(op, req, res(409, { message: "nope" }))).toHaveLength(1);
     expect(checkResponse(op, req, res(409, { error: { code: "validation_failed", message: "x" } }))).toHaveLength(1);
     // POST /tickets has no path id: a 404 is not in its document entry (issue 20: every status documented).
-    expect(checkResponse(op, req, res(404, { error: { code: "not_found", message: "x" } })).join()).toMatch(/status 404 is not documented/);
+    expect(checkResponse(op, req, res(404, { error: { code: "not_found", message: "x" } })).join()).toMatch(
+      /status 404 is not documented/,
+    );
     expect(checkResponse(op, req, res(201, {})).join()).toMatch(/documented for any/);
-    expect(checkResponse(op, req, res(400, { error: { code: "validation_failed", message: "subject is required" } }))).toEqual([]);
-    expect(checkResponse(op, req, res(400, { error: { code: "validation_failed", message: `no ${foreignIds[0]}` } }), foreignIds)).toHaveLength(1);
+    expect(
+      checkResponse(op, req, res(400, { error: { code: "validation_failed", message: "subject is required" } })),
+    ).toEqual([]);
+    expect(
+      checkResponse(
+        op,
+        req,
+        res(400, { error: { code: "validation_failed", message: `no ${foreignIds[0]}` } }),
+        foreignIds,
+      ),
+    ).toHaveLength(1);
     expect(checkResponse(op, req, res(302, {}))).not.toEqual([]);
 
     const before = await world.fingerprinter.take();
     await newTicket(world.own.customer);
     const after = await world.fingerprinter.take();
-    expect(diff(before, after)).toEqual(expect.arrayContaining([`tickets ${world.own.org.id}`, `audit_events ${world.own.org.id}`]));
+    expect(diff(before, after)).toEqual(
+      expect.arrayContaining([`tickets ${world.own.org.id}`, `audit_events ${world.own.org.id}`]),
+    );
     expect(diff(before, after, (k) => k.endsWith(` ${world.other.org.id}`))).toEqual([]);
   });
 
@@ -93,14 +148,21 @@ describe("API fuzzing", () => {
   // in front of Next answers 405 with Allow (Node's parser itself refuses tokens it does not know, 400).
   it("unusual methods on every route answer 405 with Allow (or the parser's 400), never reaching the app", async () => {
     const reached: string[] = [];
-    const server = http.createServer(appRequestListener(async (req, res) => {
-      reached.push(`${req.method} ${req.url}`);
-      res.writeHead(204).end();
-    }));
+    const server = http.createServer(
+      appRequestListener(async (req, res) => {
+        reached.push(`${req.method} ${req.url}`);
+        res.writeHead(204).end();
+      }),
+    );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
     const known = http.METHODS.filter((m) => !(ALLOWED_METHODS as readonly string[]).includes(m) && m !== "CONNECT");
-    const method = fc.oneof(fc.constantFrom(...known), fc.stringMatching(/^[A-Z][A-Z_-]{2,11}$/).filter((m) => !(ALLOWED_METHODS as readonly string[]).includes(m) && m !== "CONNECT"));
+    const method = fc.oneof(
+      fc.constantFrom(...known),
+      fc
+        .stringMatching(/^[A-Z][A-Z_-]{2,11}$/)
+        .filter((m) => !(ALLOWED_METHODS as readonly string[]).includes(m) && m !== "CONNECT"),
+    );
     const target = fc.tuple(fc.constantFrom(...ops), fc.constantFrom(...Object.values(world.pools.own).flat(), "x"));
     try {
       await fuzzAssert(
@@ -126,30 +188,36 @@ describe("API fuzzing", () => {
   });
 
   for (const op of ops) {
-    it(op.key, async () => {
-      const proto = prototypeSnapshot();
-      const arb = requestArb(op, world.pools, world.hints);
-      await fuzzAssert(
-        fc.asyncProperty(arb, async (req) => {
-          const before = await world.fingerprinter.take();
-          const res = await send(op, req, world.creds(req.caller));
-          const counts = stats.get(op.key) ?? {};
-          counts[res.status] = (counts[res.status] ?? 0) + 1;
-          stats.set(op.key, counts);
-          const after = await world.fingerprinter.take();
-          const found = checkResponse(op, req, res, foreignIds);
-          if (res.status >= 400 && res.status < 500) {
-            const changed = diff(before, after);
-            if (changed.length) found.push(`${res.status} ${res.text.slice(0, 200)} but state changed: ${changed.join(", ")}`);
-          }
-          const otherOrg = diff(before, after, (k) => k.endsWith(` ${world.other.org.id}`));
-          if (otherOrg.length) found.push(`the other org's rows changed: ${otherOrg.join(", ")}`);
-          if (prototypeSnapshot() !== proto || ({} as Record<string, unknown>).polluted !== undefined) found.push("a shared prototype was modified");
-          if (res.status < 300 && op.method !== "GET") await world.repair();
-          if (found.length) throw new Error(`${found.join("\n")}\n${describeRequest(op, req)}`);
-        }),
-        { numRuns: runsFor(op), file: FILE, name: op.key },
-      );
-    }, 120_000);
+    it(
+      op.key,
+      async () => {
+        const proto = prototypeSnapshot();
+        const arb = requestArb(op, world.pools, world.hints);
+        await fuzzAssert(
+          fc.asyncProperty(arb, async (req) => {
+            const before = await world.fingerprinter.take();
+            const res = await send(op, req, world.creds(req.caller));
+            const counts = stats.get(op.key) ?? {};
+            counts[res.status] = (counts[res.status] ?? 0) + 1;
+            stats.set(op.key, counts);
+            const after = await world.fingerprinter.take();
+            const found = checkResponse(op, req, res, foreignIds);
+            if (res.status >= 400 && res.status < 500) {
+              const changed = diff(before, after);
+              if (changed.length)
+                found.push(`${res.status} ${res.text.slice(0, 200)} but state changed: ${changed.join(", ")}`);
+            }
+            const otherOrg = diff(before, after, (k) => k.endsWith(` ${world.other.org.id}`));
+            if (otherOrg.length) found.push(`the other org's rows changed: ${otherOrg.join(", ")}`);
+            if (prototypeSnapshot() !== proto || ({} as Record<string, unknown>).polluted !== undefined)
+              found.push("a shared prototype was modified");
+            if (res.status < 300 && op.method !== "GET") await world.repair();
+            if (found.length) throw new Error(`${found.join("\n")}\n${describeRequest(op, req)}`);
+          }),
+          { numRuns: runsFor(op), file: FILE, name: op.key },
+        );
+      },
+      120_000,
+    );
   }
 });

@@ -28,7 +28,10 @@ describe("inputs PostgreSQL refuses are a 400, not a 500", () => {
     const t = await newTicket(w.customer);
     const comment = await api.addComment(w.customer, t.id, { body: "nul \u0000 inside" });
     expect(comment.status).toBe(400);
-    const search = await call(usersRoute.GET, "GET", "/api/v1/users", { cookie: w.agent.cookie, query: { q: "\u0000" } });
+    const search = await call(usersRoute.GET, "GET", "/api/v1/users", {
+      cookie: w.agent.cookie,
+      query: { q: "\u0000" },
+    });
     expect(search.status).toBe(400);
     expect(search.text).not.toMatch(/0x00|byte sequence|UTF8/i);
   });
@@ -37,18 +40,27 @@ describe("inputs PostgreSQL refuses are a 400, not a 500", () => {
     await newTicket(w.customer);
     await newTicket(w.customer);
     const byPriority = await api.listTickets(w.admin, { limit: "1", sort: "-priority" });
-    const byEmail = await call(usersRoute.GET, "GET", "/api/v1/users", { cookie: w.admin.cookie, query: { limit: "1" } });
+    const byEmail = await call(usersRoute.GET, "GET", "/api/v1/users", {
+      cookie: w.admin.cookie,
+      query: { limit: "1" },
+    });
     const hook = await call(webhooksRoute.POST, "POST", "/api/v1/webhooks", {
-      cookie: w.admin.cookie, body: { url: "http://127.0.0.1:9/x", events: ["ticket.created"] },
+      cookie: w.admin.cookie,
+      body: { url: "http://127.0.0.1:9/x", events: ["ticket.created"] },
     });
     const t = await newTicket(w.customer);
     for (const cursor of [byPriority.body.nextCursor as string, byEmail.body.nextCursor as string]) {
       expect(cursor).toEqual(expect.any(String));
       const replays = [
-        await call(notificationsRoute.GET, "GET", "/api/v1/notifications", { cookie: w.agent.cookie, query: { cursor } }),
+        await call(notificationsRoute.GET, "GET", "/api/v1/notifications", {
+          cookie: w.agent.cookie,
+          query: { cursor },
+        }),
         await api.listComments(w.customer, t.id, { cursor }),
         await call(deliveriesRoute.GET, "GET", `/api/v1/webhooks/${hook.body.id}/deliveries`, {
-          cookie: w.admin.cookie, params: { id: hook.body.id }, query: { cursor },
+          cookie: w.admin.cookie,
+          params: { id: hook.body.id },
+          query: { cursor },
         }),
       ];
       for (const r of replays) {

@@ -12,7 +12,14 @@ import { startWorker } from "../../src/server/worker/worker";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 
 type Row = { ok: boolean; detail: string };
-type Body = { status: string; reasons: string[]; jobs: Row & { workers: number }; redis?: Row; mail: Row & { transport: string }; search: Row };
+type Body = {
+  status: string;
+  reasons: string[];
+  jobs: Row & { workers: number };
+  redis?: Row;
+  mail: Row & { transport: string };
+  search: Row;
+};
 
 async function health(): Promise<{ status: number; body: Body }> {
   const r = await healthRoute();
@@ -47,7 +54,9 @@ describe("/api/health: job workers", () => {
     expect((await readyz()).status).toBe(200);
 
     // A beat two minutes old is a dead worker.
-    await pool().query("insert into worker_heartbeats (id, host, pid, beat_at) values ('gone', 'h', 1, now() - interval '2 minutes')");
+    await pool().query(
+      "insert into worker_heartbeats (id, host, pid, beat_at) values ('gone', 'h', 1, now() - interval '2 minutes')",
+    );
     h = await health();
     expect(h.body.jobs.ok).toBe(false);
     expect(h.body.jobs.detail).toMatch(/last 12\d s ago/);
@@ -92,7 +101,8 @@ describe("/api/health: database down", () => {
       expect(body.db.ok).toBe(false);
       expect(body.queue).toEqual({ ok: false });
       expect(body.reasons[0]).toMatch(/^db: /);
-      for (const row of [body.jobs, body.search]) expect(row).toEqual({ ok: false, detail: "not checked: database unavailable" });
+      for (const row of [body.jobs, body.search])
+        expect(row).toEqual({ ok: false, detail: "not checked: database unavailable" });
       expect(body.reasons).toContain("jobs: not checked: database unavailable");
       expect(body.reasons).toContain("search: not checked: database unavailable");
       // Rows that need no database are still reported.
@@ -113,7 +123,9 @@ describe("/api/health: Redis and mail", () => {
     expect((await health()).body.redis).toBeUndefined();
 
     const port = await freePort();
-    redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+      stdio: "ignore",
+    });
     setProcessEnv({ REDIS_URL: `redis://127.0.0.1:${port}` });
     resetLimitersForTests();
     let h = await health();
@@ -130,7 +142,9 @@ describe("/api/health: Redis and mail", () => {
     expect(h.status).toBe(503);
     expect(h.body.status).toBe("degraded");
     expect(h.body.redis?.ok).toBe(false);
-    expect(h.body.reasons.join("\n")).toMatch(/redis: unreachable \(.+\): rate limits are per process until it is back/);
+    expect(h.body.reasons.join("\n")).toMatch(
+      /redis: unreachable \(.+\): rate limits are per process until it is back/,
+    );
   });
 
   it("a REDIS_URL that never answered is degraded too", async () => {
@@ -151,6 +165,8 @@ describe("/api/health: Redis and mail", () => {
     setProcessEnv({ SMTP_URL: "", NODE_ENV: "production" });
     h = await health();
     expect(h.body.mail.ok).toBe(false);
-    expect(h.body.reasons.join("\n")).toMatch(/mail: SMTP_URL unset: email is written to files in .*, nobody receives it/);
+    expect(h.body.reasons.join("\n")).toMatch(
+      /mail: SMTP_URL unset: email is written to files in .*, nobody receives it/,
+    );
   });
 });

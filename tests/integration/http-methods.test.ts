@@ -28,26 +28,33 @@ describe("the HTTP server in front of Next refuses methods no route handles", ()
   /** A raw request, since fetch refuses TRACE itself. */
   const send = (method: string, path: string, body?: string) =>
     new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
-      const req = http.request(`${base}${path}`, { method, headers: body ? { "content-type": "text/plain" } : {} }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (text += c));
-        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, text }));
-      });
+      const req = http.request(
+        `${base}${path}`,
+        { method, headers: body ? { "content-type": "text/plain" } : {} },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => (text += c));
+          res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+        },
+      );
       req.on("error", reject);
       req.end(body);
     });
 
-  it.each(["TRACE", "PROPFIND", "MKCOL", "PURGE", "LOCK", "SEARCH", "LINK"])("%s on any URL is 405 with Allow, never reaching Next", async (method) => {
-    reached.length = 0;
-    for (const path of ["/", "/api/v1/me", "/api/auth/callback/credentials", "/tickets/1"]) {
-      const r = await send(method, path, method === "PROPFIND" ? "<propfind/>" : undefined);
-      expect(r.status, `${method} ${path}`).toBe(405);
-      expect(r.headers.allow).toBe("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
-      expect(JSON.parse(r.text)).toMatchObject({ error: { code: "method_not_allowed" } });
-    }
-    expect(reached).toEqual([]);
-  });
+  it.each(["TRACE", "PROPFIND", "MKCOL", "PURGE", "LOCK", "SEARCH", "LINK"])(
+    "%s on any URL is 405 with Allow, never reaching Next",
+    async (method) => {
+      reached.length = 0;
+      for (const path of ["/", "/api/v1/me", "/api/auth/callback/credentials", "/tickets/1"]) {
+        const r = await send(method, path, method === "PROPFIND" ? "<propfind/>" : undefined);
+        expect(r.status, `${method} ${path}`).toBe(405);
+        expect(r.headers.allow).toBe("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+        expect(JSON.parse(r.text)).toMatchObject({ error: { code: "method_not_allowed" } });
+      }
+      expect(reached).toEqual([]);
+    },
+  );
 
   it("a method token Node's HTTP parser does not know (FOO) is its 400, also never reaching Next", async () => {
     reached.length = 0;
@@ -70,10 +77,14 @@ describe("the HTTP server in front of Next refuses methods no route handles", ()
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const one = (method: string, body?: string) =>
       new Promise<number>((resolve, reject) => {
-        const req = http.request(`${base}/x`, { method, agent, headers: body ? { "content-length": Buffer.byteLength(body) } : {} }, (res) => {
-          res.resume();
-          res.on("end", () => resolve(res.statusCode!));
-        });
+        const req = http.request(
+          `${base}/x`,
+          { method, agent, headers: body ? { "content-length": Buffer.byteLength(body) } : {} },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode!));
+          },
+        );
         req.on("error", reject);
         req.end(body);
       });
@@ -86,9 +97,14 @@ describe("the HTTP server in front of Next refuses methods no route handles", ()
 describe("GET /api/auth/callback/credentials", () => {
   it("is 405 with Allow: POST (the sign-in form posts), never a 500", async () => {
     for (const query of ["", "?email=a@example.test&password=x", "?callbackUrl=/tickets"]) {
-      const res = await nextAuthRoute.GET(new NextRequest(`http://localhost:3000/api/auth/callback/credentials${query}`, { headers: { "x-forwarded-for": "127.0.0.1" } }), {
-        params: Promise.resolve({ nextauth: ["callback", "credentials"] }),
-      });
+      const res = await nextAuthRoute.GET(
+        new NextRequest(`http://localhost:3000/api/auth/callback/credentials${query}`, {
+          headers: { "x-forwarded-for": "127.0.0.1" },
+        }),
+        {
+          params: Promise.resolve({ nextauth: ["callback", "credentials"] }),
+        },
+      );
       expect(res.status).toBe(405);
       expect(res.headers.get("allow")).toBe("POST");
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("method_not_allowed");

@@ -19,7 +19,10 @@ beforeAll(async () => {
 type Page<T> = { data: T[]; nextCursor: string | null };
 
 /** Walks a list page by page with `limit`, returning every page's rows. */
-async function walk<T>(get: (query: Record<string, string>) => Promise<{ status: number; body: Page<T>; text: string }>, limit: number): Promise<T[][]> {
+async function walk<T>(
+  get: (query: Record<string, string>) => Promise<{ status: number; body: Page<T>; text: string }>,
+  limit: number,
+): Promise<T[][]> {
   const pages: T[][] = [];
   let cursor: string | null = null;
   do {
@@ -36,9 +39,16 @@ async function walk<T>(get: (query: Record<string, string>) => Promise<{ status:
 describe("GET /tickets/{id}/events", () => {
   it("pages the merged audit and SLA history in time order, each event once", async () => {
     const t = await newTicket(w.customer, { subject: "Event paging" });
-    for (const status of ["open", "pending", "open", "on_hold", "open"]) expect((await api.patchTicket(w.agent, t.id, { status })).status).toBe(200);
-    const events = (q: Record<string, string>) => call(apiRoute.GET, "GET", `/api/v1/tickets/${t.id}/events`, { cookie: w.agent.cookie, query: q });
-    const whole = (await events({ limit: "100" })).body as Page<{ source: string; at: string; seq: number | null; action: string }>;
+    for (const status of ["open", "pending", "open", "on_hold", "open"])
+      expect((await api.patchTicket(w.agent, t.id, { status })).status).toBe(200);
+    const events = (q: Record<string, string>) =>
+      call(apiRoute.GET, "GET", `/api/v1/tickets/${t.id}/events`, { cookie: w.agent.cookie, query: q });
+    const whole = (await events({ limit: "100" })).body as Page<{
+      source: string;
+      at: string;
+      seq: number | null;
+      action: string;
+    }>;
     expect(whole.nextCursor).toBeNull();
     expect(whole.data.filter((e) => e.source === "sla").length).toBeGreaterThan(0);
     expect(whole.data.length).toBeGreaterThan(6);
@@ -58,12 +68,24 @@ describe("GET /tickets/{id}/events", () => {
     const a = await newTicket(w.customer, { subject: "Cursor A" });
     const b = await newTicket(w.customer, { subject: "Cursor B" });
     await api.patchTicket(w.agent, a.id, { status: "open" });
-    const first = await call(apiRoute.GET, "GET", `/api/v1/tickets/${a.id}/events`, { cookie: w.agent.cookie, query: { limit: "1" } });
+    const first = await call(apiRoute.GET, "GET", `/api/v1/tickets/${a.id}/events`, {
+      cookie: w.agent.cookie,
+      query: { limit: "1" },
+    });
     const cursor = first.body.nextCursor as string;
     expect(cursor).toEqual(expect.any(String));
-    const comments = await call(apiRoute.GET, "GET", `/api/v1/tickets/${a.id}/comments`, { cookie: w.agent.cookie, query: { cursor } });
-    const otherTicket = await call(apiRoute.GET, "GET", `/api/v1/tickets/${b.id}/events`, { cookie: w.agent.cookie, query: { cursor } });
-    const tampered = await call(apiRoute.GET, "GET", `/api/v1/tickets/${a.id}/events`, { cookie: w.agent.cookie, query: { cursor: `${cursor}x` } });
+    const comments = await call(apiRoute.GET, "GET", `/api/v1/tickets/${a.id}/comments`, {
+      cookie: w.agent.cookie,
+      query: { cursor },
+    });
+    const otherTicket = await call(apiRoute.GET, "GET", `/api/v1/tickets/${b.id}/events`, {
+      cookie: w.agent.cookie,
+      query: { cursor },
+    });
+    const tampered = await call(apiRoute.GET, "GET", `/api/v1/tickets/${a.id}/events`, {
+      cookie: w.agent.cookie,
+      query: { cursor: `${cursor}x` },
+    });
     for (const r of [comments, otherTicket, tampered]) {
       expect(r.status, r.text).toBe(400);
       expect(r.body.error.code).toBe("invalid_cursor");
@@ -76,12 +98,22 @@ describe("GET /me/tokens", () => {
   it("pages the caller's live tokens newest first; another user's or org's never appear", async () => {
     const names = ["t1", "t2", "t3", "t4", "t5"];
     for (const name of names) {
-      const r = await call(apiRoute.POST, "POST", "/api/v1/me/tokens", { cookie: w.agent.cookie, body: { name, expiresAt: new Date(Date.now() + 86_400_000).toISOString() } });
+      const r = await call(apiRoute.POST, "POST", "/api/v1/me/tokens", {
+        cookie: w.agent.cookie,
+        body: { name, expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+      });
       expect(r.status, r.text).toBe(201);
     }
-    await call(apiRoute.POST, "POST", "/api/v1/me/tokens", { cookie: w.agent2.cookie, body: { name: "someone else", expiresAt: new Date(Date.now() + 86_400_000).toISOString() } });
-    await call(apiRoute.POST, "POST", "/api/v1/me/tokens", { cookie: other.agent.cookie, body: { name: "other org", expiresAt: new Date(Date.now() + 86_400_000).toISOString() } });
-    const tokens = (q: Record<string, string>) => call(apiRoute.GET, "GET", "/api/v1/me/tokens", { cookie: w.agent.cookie, query: q });
+    await call(apiRoute.POST, "POST", "/api/v1/me/tokens", {
+      cookie: w.agent2.cookie,
+      body: { name: "someone else", expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+    });
+    await call(apiRoute.POST, "POST", "/api/v1/me/tokens", {
+      cookie: other.agent.cookie,
+      body: { name: "other org", expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+    });
+    const tokens = (q: Record<string, string>) =>
+      call(apiRoute.GET, "GET", "/api/v1/me/tokens", { cookie: w.agent.cookie, query: q });
     const pages = await walk<{ name: string }>(tokens, 2);
     expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
     expect(pages.flat().map((t) => t.name)).toEqual([...names].reverse());
@@ -93,13 +125,20 @@ describe("GET /me/tokens", () => {
 
 describe("the lists answered whole", () => {
   it("say so with nextCursor null, like the last page of a paginated list", async () => {
-    for (const path of ["/api/v1/sla-policies", "/api/v1/feature-flags", "/api/v1/email/addresses", "/api/v1/email/mailboxes"]) {
+    for (const path of [
+      "/api/v1/sla-policies",
+      "/api/v1/feature-flags",
+      "/api/v1/email/addresses",
+      "/api/v1/email/mailboxes",
+    ]) {
       const r = await call(apiRoute.GET, "GET", path, { cookie: w.admin.cookie });
       expect(r.status, r.text).toBe(200);
       expect(Object.keys(r.body).sort(), path).toEqual(["data", "nextCursor"]);
       expect(r.body.nextCursor, path).toBeNull();
     }
-    expect((await call(apiRoute.GET, "GET", "/api/v1/sla-policies", { cookie: w.admin.cookie })).body.data).toHaveLength(4);
+    expect(
+      (await call(apiRoute.GET, "GET", "/api/v1/sla-policies", { cookie: w.admin.cookie })).body.data,
+    ).toHaveLength(4);
   });
 });
 
@@ -107,26 +146,47 @@ describe("GET /webhooks", () => {
   it("pages the org's webhooks oldest first, admins only, never another org's", async () => {
     const made: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await call(apiRoute.POST, "POST", "/api/v1/webhooks", { cookie: w.admin.cookie, body: { url: `http://127.0.0.1:9/hook-${i}`, events: ["ticket.created"] } });
+      const r = await call(apiRoute.POST, "POST", "/api/v1/webhooks", {
+        cookie: w.admin.cookie,
+        body: { url: `http://127.0.0.1:9/hook-${i}`, events: ["ticket.created"] },
+      });
       expect(r.status, r.text).toBe(201);
       made.push(r.body.id);
     }
-    await call(apiRoute.POST, "POST", "/api/v1/webhooks", { cookie: other.admin.cookie, body: { url: "http://127.0.0.1:9/other", events: ["ticket.created"] } });
-    const hooks = (q: Record<string, string>) => call(apiRoute.GET, "GET", "/api/v1/webhooks", { cookie: w.admin.cookie, query: q });
+    await call(apiRoute.POST, "POST", "/api/v1/webhooks", {
+      cookie: other.admin.cookie,
+      body: { url: "http://127.0.0.1:9/other", events: ["ticket.created"] },
+    });
+    const hooks = (q: Record<string, string>) =>
+      call(apiRoute.GET, "GET", "/api/v1/webhooks", { cookie: w.admin.cookie, query: q });
     const pages = await walk<{ id: string }>(hooks, 2);
     expect(pages.flat().map((h) => h.id)).toEqual(made);
     expect((await call(apiRoute.GET, "GET", "/api/v1/webhooks", { cookie: w.agent.cookie })).status).toBe(403);
     // The other org's admin sees only its own.
-    const theirs = await call(apiRoute.GET, "GET", "/api/v1/webhooks", { cookie: other.admin.cookie, query: { limit: "100" } });
+    const theirs = await call(apiRoute.GET, "GET", "/api/v1/webhooks", {
+      cookie: other.admin.cookie,
+      query: { limit: "100" },
+    });
     expect(theirs.body.data.map((h: { url: string }) => h.url)).toEqual(["http://127.0.0.1:9/other"]);
   });
 
   it("keeps the order stable when webhooks share a creation time", async () => {
     const w2 = await createWorld();
-    for (let i = 0; i < 3; i++) await call(apiRoute.POST, "POST", "/api/v1/webhooks", { cookie: w2.admin.cookie, body: { url: `http://127.0.0.1:9/same-${i}`, events: ["ticket.created"] } });
-    await unsafeWithSystem((tx) => tx.execute(sql`update webhooks set created_at = '2026-01-01T00:00:00Z' where org_id = ${w2.org.id}`));
-    const all = (await call(apiRoute.GET, "GET", "/api/v1/webhooks", { cookie: w2.admin.cookie, query: { limit: "100" } })).body.data.map((h: { id: string }) => h.id);
-    const pages = await walk<{ id: string }>((q) => call(apiRoute.GET, "GET", "/api/v1/webhooks", { cookie: w2.admin.cookie, query: q }), 1);
+    for (let i = 0; i < 3; i++)
+      await call(apiRoute.POST, "POST", "/api/v1/webhooks", {
+        cookie: w2.admin.cookie,
+        body: { url: `http://127.0.0.1:9/same-${i}`, events: ["ticket.created"] },
+      });
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update webhooks set created_at = '2026-01-01T00:00:00Z' where org_id = ${w2.org.id}`),
+    );
+    const all = (
+      await call(apiRoute.GET, "GET", "/api/v1/webhooks", { cookie: w2.admin.cookie, query: { limit: "100" } })
+    ).body.data.map((h: { id: string }) => h.id);
+    const pages = await walk<{ id: string }>(
+      (q) => call(apiRoute.GET, "GET", "/api/v1/webhooks", { cookie: w2.admin.cookie, query: q }),
+      1,
+    );
     expect(pages.flat().map((h) => h.id)).toEqual(all);
     expect([...all].sort()).toEqual(all);
   });

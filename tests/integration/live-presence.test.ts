@@ -34,7 +34,13 @@ const nameOf = (who: Actor) => `${who.role} ${who.email}`; // createUser's defau
 
 async function streamOn(hub: Hub, who: Actor, ticket: string | null): Promise<SseReader> {
   const abort = new AbortController();
-  const res = await liveStream({ user: { userId: who.id, orgId: who.orgId, role: who.role, name: nameOf(who) }, ticketId: ticket, signal: abort.signal, hub, heartbeatMs: 60_000 });
+  const res = await liveStream({
+    user: { userId: who.id, orgId: who.orgId, role: who.role, name: nameOf(who) },
+    ticketId: ticket,
+    signal: abort.signal,
+    hub,
+    heartbeatMs: 60_000,
+  });
   const r = readSse(res, abort);
   await r.waitFor((e) => e.event === "ready");
   open.push(r);
@@ -57,10 +63,18 @@ describe("presence across two app processes through Redis", () => {
     const a = await streamOn(hubA, w.agent, ticketId);
     const b = await streamOn(hubB, w.agent2, ticketId);
     // B's arrival reaches A through Redis; A answers B's hello, so B learns A was already there.
-    expect((await a.waitFor((e) => e.event === "presence" && e.data.userId === w.agent2.id && e.data.state === "viewing")).data.name).toBe(nameOf(w.agent2));
+    expect(
+      (await a.waitFor((e) => e.event === "presence" && e.data.userId === w.agent2.id && e.data.state === "viewing"))
+        .data.name,
+    ).toBe(nameOf(w.agent2));
     await b.waitFor((e) => e.event === "presence" && e.data.userId === w.agent.id && e.data.state === "viewing");
 
-    await announceTyping({ userId: w.agent2.id, orgId: w.org.id, role: "agent", name: nameOf(w.agent2) }, ticketId, true, hubB);
+    await announceTyping(
+      { userId: w.agent2.id, orgId: w.org.id, role: "agent", name: nameOf(w.agent2) },
+      ticketId,
+      true,
+      hubB,
+    );
     await a.waitFor((e) => e.event === "presence" && e.data.userId === w.agent2.id && e.data.state === "typing");
     // Nobody hears their own presence.
     expect(b.events.some((e) => e.event === "presence" && e.data.userId === w.agent2.id)).toBe(false);
@@ -90,10 +104,22 @@ describe("presence across two app processes through Redis", () => {
     const theirs = await streamOn(hubA, w.agent, null);
     await streamOn(hubA, w.admin, ticketId); // presence in org w
     // A change in org w as an app process publishes it, then one in the other org as a marker.
-    await hubA.publish(w.org.id, { type: "ticket", ticketId, action: "ticket.updated", actorId: w.agent.id, internal: false });
+    await hubA.publish(w.org.id, {
+      type: "ticket",
+      ticketId,
+      action: "ticket.updated",
+      actorId: w.agent.id,
+      internal: false,
+    });
     await theirs.waitFor((e) => e.event === "ticket" && e.data.ticketId === ticketId);
     const otherTicket = (await newTicket(other.customer)).id;
-    await hubA.publish(other.org.id, { type: "ticket", ticketId: otherTicket, action: "ticket.updated", actorId: null, internal: false });
+    await hubA.publish(other.org.id, {
+      type: "ticket",
+      ticketId: otherTicket,
+      action: "ticket.updated",
+      actorId: null,
+      internal: false,
+    });
     await mine.waitFor((e) => e.event === "ticket" && e.data.ticketId === otherTicket);
     expect(mine.events.filter((e) => e.data.ticketId === ticketId)).toEqual([]);
     expect(mine.events.filter((e) => e.event === "presence")).toEqual([]);
@@ -119,8 +145,12 @@ describe("GET /api/live and POST /api/live/typing", () => {
     const heard = await onTicket.waitFor((e) => e.event === "ticket" && e.data.action === "ticket.replied");
     expect(heard.data).toMatchObject({ ticketId, actorId: w.admin.id, internal: false });
     // Heard after the commit: the reply is already readable.
-    expect((await api.listComments(w.agent, ticketId)).body.data.some((c: { id: string }) => c.id === reply.body.id)).toBe(true);
-    await onList.waitFor((e) => e.event === "ticket" && e.data.ticketId === ticketId && e.data.action === "ticket.replied");
+    expect(
+      (await api.listComments(w.agent, ticketId)).body.data.some((c: { id: string }) => c.id === reply.body.id),
+    ).toBe(true);
+    await onList.waitFor(
+      (e) => e.event === "ticket" && e.data.ticketId === ticketId && e.data.action === "ticket.replied",
+    );
   });
 
   it("a customer hears their own ticket's public changes, never internal notes or staff presence", async () => {
@@ -134,8 +164,13 @@ describe("GET /api/live and POST /api/live/typing", () => {
     const agent = readSse(a.res, a.abort);
     open.push(agent);
     await agent.waitFor((e) => e.event === "ready");
-    expect((await call(typingPost, "POST", "/api/live/typing", { cookie: w.agent.cookie, body: { ticketId, typing: true } })).status).toBe(204);
-    expect((await api.addComment(w.agent, ticketId, { body: "Internal: check the logs", internal: true })).status).toBe(201);
+    expect(
+      (await call(typingPost, "POST", "/api/live/typing", { cookie: w.agent.cookie, body: { ticketId, typing: true } }))
+        .status,
+    ).toBe(204);
+    expect((await api.addComment(w.agent, ticketId, { body: "Internal: check the logs", internal: true })).status).toBe(
+      201,
+    );
     expect((await api.addComment(w.agent, ticketId, { body: "We are looking." })).status).toBe(201);
     await cust.waitFor((e) => e.event === "ticket" && e.data.action === "ticket.replied");
     // The agent heard the note (same order of delivery), so the customer would have by now.
@@ -155,9 +190,32 @@ describe("GET /api/live and POST /api/live/typing", () => {
     expect((await list.res.json()).error.code).toBe("forbidden");
     expect((await httpStream(w.agent, { ticket: "nope" })).res.status).toBe(400);
     expect((await httpStream(w.agent, { ticket: ticketId, extra: "1" })).res.status).toBe(400);
-    expect((await call(typingPost, "POST", "/api/live/typing", { cookie: w.customer.cookie, body: { ticketId, typing: true } })).status).toBe(403);
-    expect((await call(typingPost, "POST", "/api/live/typing", { cookie: other.agent.cookie, body: { ticketId, typing: true } })).status).toBe(404);
-    expect((await call(typingPost, "POST", "/api/live/typing", { cookie: w.agent.cookie, body: { ticketId, typing: "yes" } })).status).toBe(400);
-    expect((await call(typingPost, "POST", "/api/live/typing", { cookie: w.agent.cookie, body: "{" })).status).toBe(400);
+    expect(
+      (
+        await call(typingPost, "POST", "/api/live/typing", {
+          cookie: w.customer.cookie,
+          body: { ticketId, typing: true },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await call(typingPost, "POST", "/api/live/typing", {
+          cookie: other.agent.cookie,
+          body: { ticketId, typing: true },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await call(typingPost, "POST", "/api/live/typing", {
+          cookie: w.agent.cookie,
+          body: { ticketId, typing: "yes" },
+        })
+      ).status,
+    ).toBe(400);
+    expect((await call(typingPost, "POST", "/api/live/typing", { cookie: w.agent.cookie, body: "{" })).status).toBe(
+      400,
+    );
   });
 });

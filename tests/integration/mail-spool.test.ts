@@ -30,7 +30,13 @@ describe("mail spool without SMTP_URL", () => {
     expect(mode(spool)).toBe(0o700);
     expect(mode(old)).toBe(0o600);
 
-    await m.send({ from: "a@example.test", to: "b@example.test", subject: "reset", text: "http://localhost:3000/setup/x", messageId: "<spool-test@beacon>" });
+    await m.send({
+      from: "a@example.test",
+      to: "b@example.test",
+      subject: "reset",
+      text: "http://localhost:3000/setup/x",
+      messageId: "<spool-test@beacon>",
+    });
     const written = fs.readdirSync(spool).filter((n) => n.includes("spool-test"));
     expect(written).toHaveLength(1);
     expect(mode(path.join(spool, written[0]!))).toBe(0o600);
@@ -41,7 +47,13 @@ describe("mail spool without SMTP_URL", () => {
     const fresh = fs.mkdtempSync(path.join(os.tmpdir(), "beacon-spool-fresh-"));
     try {
       setProcessEnv({ BEACON_DATA_DIR: fresh, SMTP_URL: "" });
-      await mailer().send({ from: "a@example.test", to: "b@example.test", subject: "invite", text: "x", messageId: "<fresh@beacon>" });
+      await mailer().send({
+        from: "a@example.test",
+        to: "b@example.test",
+        subject: "invite",
+        text: "x",
+        messageId: "<fresh@beacon>",
+      });
       const spool = path.join(fresh, "mail");
       expect(mode(spool)).toBe(0o700);
       for (const n of fs.readdirSync(spool)) expect(mode(path.join(spool, n))).toBe(0o600);

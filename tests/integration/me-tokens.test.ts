@@ -33,12 +33,24 @@ describe("GET /api/v1/me", () => {
   it("answers the session's user with the SPEC shape", async () => {
     const r = await call(me, "GET", "/api/v1/me", { cookie: await sessionCookie(alice) });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ id: alice.id, email: alice.email, name: expect.any(String), role: "admin", orgId: orgA.id, mustChangePassword: false });
+    expect(r.body).toEqual({
+      id: alice.id,
+      email: alice.email,
+      name: expect.any(String),
+      role: "admin",
+      orgId: orgA.id,
+      mustChangePassword: false,
+    });
     expect(r.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("is 401 with no credentials, a garbage cookie or a garbage bearer", async () => {
-    for (const o of [{}, { cookie: "next-auth.session-token=garbage" }, { token: "nope" }, { token: `bcn_${"0".repeat(32)}_${"a".repeat(43)}` }]) {
+    for (const o of [
+      {},
+      { cookie: "next-auth.session-token=garbage" },
+      { token: "nope" },
+      { token: `bcn_${"0".repeat(32)}_${"a".repeat(43)}` },
+    ]) {
       const r = await call(me, "GET", "/api/v1/me", o);
       expect(r.status).toBe(401);
       expect(r.body.error.code).toBe("unauthenticated");
@@ -69,7 +81,10 @@ describe("personal API tokens", () => {
     expect(item.lastUsedAt).not.toBeNull();
     expect(JSON.stringify(list.body)).not.toContain(t.token);
 
-    const del = await call(deleteToken, "DELETE", `/api/v1/me/tokens/${t.id}`, { token: t.token, params: { id: t.id } });
+    const del = await call(deleteToken, "DELETE", `/api/v1/me/tokens/${t.id}`, {
+      token: t.token,
+      params: { id: t.id },
+    });
     expect(del.status).toBe(204);
     expect((await call(me, "GET", "/api/v1/me", { token: t.token })).status).toBe(401);
   });
@@ -77,17 +92,30 @@ describe("personal API tokens", () => {
   it("an expired token is 401", async () => {
     const t = await newToken(alice, { name: "short", expiresAt: new Date(Date.now() + 60_000).toISOString() });
     expect((await call(me, "GET", "/api/v1/me", { token: t.token })).status).toBe(200);
-    await unsafeWithSystem((tx) => tx.execute(sql`update api_tokens set expires_at = now() - interval '1 second' where id = ${t.id}`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update api_tokens set expires_at = now() - interval '1 second' where id = ${t.id}`),
+    );
     expect((await call(me, "GET", "/api/v1/me", { token: t.token })).status).toBe(401);
   });
 
   it("validates name and expiry", async () => {
     const cookie = await sessionCookie(alice);
-    for (const body of [{}, { name: "" }, { name: "x".repeat(101) }, { name: "x", expiresAt: "tomorrow" }, { name: "x", expiresAt: "2001-01-01T00:00:00Z" }, { name: "x", expiresAt: "2999-01-01T00:00:00Z" }]) {
+    for (const body of [
+      {},
+      { name: "" },
+      { name: "x".repeat(101) },
+      { name: "x", expiresAt: "tomorrow" },
+      { name: "x", expiresAt: "2001-01-01T00:00:00Z" },
+      { name: "x", expiresAt: "2999-01-01T00:00:00Z" },
+    ]) {
       const r = await call(createToken, "POST", "/api/v1/me/tokens", { cookie, body });
       expect(r.status, JSON.stringify(body)).toBe(400);
     }
-    const r = await call(createToken, "POST", "/api/v1/me/tokens", { cookie, body: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const r = await call(createToken, "POST", "/api/v1/me/tokens", {
+      cookie,
+      body: "name=x",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(r.status).toBe(415);
   });
 
@@ -102,7 +130,10 @@ describe("personal API tokens", () => {
     }
     expect((await call(me, "GET", "/api/v1/me", { token: bobs.token })).status).toBe(200);
     expect((await call(me, "GET", "/api/v1/me", { token: carols.token })).status).toBe(200);
-    const bad = await call(deleteToken, "DELETE", "/api/v1/me/tokens/not-a-uuid", { cookie, params: { id: "not-a-uuid" } });
+    const bad = await call(deleteToken, "DELETE", "/api/v1/me/tokens/not-a-uuid", {
+      cookie,
+      params: { id: "not-a-uuid" },
+    });
     expect(bad.status).toBe(400);
   });
 
@@ -146,11 +177,20 @@ describe("POST /api/v1/me/password", () => {
     expect(blocked.status).toBe(403);
     expect(blocked.body.error.details).toEqual({ reason: "password_change_required" });
 
-    const wrong = await call(changePassword, "POST", "/api/v1/me/password", { cookie, body: { currentPassword: "nope", newPassword: "a brand new passphrase" } });
+    const wrong = await call(changePassword, "POST", "/api/v1/me/password", {
+      cookie,
+      body: { currentPassword: "nope", newPassword: "a brand new passphrase" },
+    });
     expect(wrong.status).toBe(400);
-    const short = await call(changePassword, "POST", "/api/v1/me/password", { cookie, body: { currentPassword: u.password, newPassword: "short" } });
+    const short = await call(changePassword, "POST", "/api/v1/me/password", {
+      cookie,
+      body: { currentPassword: u.password, newPassword: "short" },
+    });
     expect(short.status).toBe(400);
-    const ok = await call(changePassword, "POST", "/api/v1/me/password", { cookie, body: { currentPassword: u.password, newPassword: "a brand new passphrase" } });
+    const ok = await call(changePassword, "POST", "/api/v1/me/password", {
+      cookie,
+      body: { currentPassword: u.password, newPassword: "a brand new passphrase" },
+    });
     expect(ok.status).toBe(200);
     // Every earlier session ends, including this one.
     expect((await call(me, "GET", "/api/v1/me", { cookie })).status).toBe(401);
@@ -167,26 +207,35 @@ describe("token lifetime policy per org (issue 18.4) and revoking one token by i
     expect(r.status, r.text).toBe(200);
     return r.body;
   };
-  const create = async (u: TestUser, body: Record<string, unknown>) => call(createToken, "POST", "/api/v1/me/tokens", { cookie: await cookieOf(u), body });
-  const issuesOf = (r: { body: { error: { details?: { issues?: { path: string; message: string }[] } } } }) => r.body.error.details?.issues ?? [];
+  const create = async (u: TestUser, body: Record<string, unknown>) =>
+    call(createToken, "POST", "/api/v1/me/tokens", { cookie: await cookieOf(u), body });
+  const issuesOf = (r: { body: { error: { details?: { issues?: { path: string; message: string }[] } } } }) =>
+    r.body.error.details?.issues ?? [];
 
   it("a token without an expiry is 400 naming expiresAt unless the org allows it; beyond the maximum is 400 too", async () => {
     const before = await call(getSecurity, "GET", "/api/v1/org/security", { cookie: await cookieOf(alice) });
     expect(before.body).toMatchObject({ tokenMaxDays: 366, allowNonExpiringTokens: false });
     const never = await create(alice, { name: "never", expiresAt: null });
     expect(never.status).toBe(400);
-    expect(issuesOf(never)).toEqual([expect.objectContaining({ path: "expiresAt", message: expect.stringMatching(/without an expiry/) })]);
+    expect(issuesOf(never)).toEqual([
+      expect.objectContaining({ path: "expiresAt", message: expect.stringMatching(/without an expiry/) }),
+    ]);
 
     expect(await setPolicy({ tokenMaxDays: 30 })).toMatchObject({ tokenMaxDays: 30, allowNonExpiringTokens: false });
     const far = await create(alice, { name: "far", expiresAt: new Date(Date.now() + 31 * 86_400_000).toISOString() });
     expect(far.status).toBe(400);
-    expect(issuesOf(far)).toEqual([expect.objectContaining({ path: "expiresAt", message: expect.stringMatching(/within 30 days/) })]);
+    expect(issuesOf(far)).toEqual([
+      expect.objectContaining({ path: "expiresAt", message: expect.stringMatching(/within 30 days/) }),
+    ]);
     const ok = await create(alice, { name: "near", expiresAt: new Date(Date.now() + 29 * 86_400_000).toISOString() });
     expect(ok.status).toBe(201);
     const dflt = await create(alice, { name: "default" });
     expect(Date.parse(dflt.body.expiresAt) - Date.now()).toBeLessThanOrEqual(30 * 86_400_000);
     // The other org's policy is its own.
-    expect((await create(carol, { name: "carol-far", expiresAt: new Date(Date.now() + 200 * 86_400_000).toISOString() })).status).toBe(201);
+    expect(
+      (await create(carol, { name: "carol-far", expiresAt: new Date(Date.now() + 200 * 86_400_000).toISOString() }))
+        .status,
+    ).toBe(201);
 
     await setPolicy({ allowNonExpiringTokens: true });
     const allowed = await create(alice, { name: "forever", expiresAt: null });
@@ -195,11 +244,19 @@ describe("token lifetime policy per org (issue 18.4) and revoking one token by i
     expect((await call(me, "GET", "/api/v1/me", { token: allowed.body.token })).status).toBe(200);
     // Turning it off again ends the token without an expiry once it is older than the maximum.
     await setPolicy({ allowNonExpiringTokens: false, tokenMaxDays: 1 });
-    await unsafeWithSystem((tx) => tx.execute(sql`update api_tokens set created_at = now() - interval '2 days' where id = ${allowed.body.id}`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update api_tokens set created_at = now() - interval '2 days' where id = ${allowed.body.id}`),
+    );
     expect((await call(me, "GET", "/api/v1/me", { token: allowed.body.token })).status).toBe(401);
     const listed = await call(listTokens, "GET", "/api/v1/me/tokens", { cookie: await cookieOf(alice) });
     expect(listed.body.data.map((x: { id: string }) => x.id)).not.toContain(allowed.body.id);
-    for (const body of [{ tokenMaxDays: 0 }, { tokenMaxDays: 367 }, { tokenMaxDays: 1.5 }, { allowNonExpiringTokens: "yes" }, { other: 1 }]) {
+    for (const body of [
+      { tokenMaxDays: 0 },
+      { tokenMaxDays: 367 },
+      { tokenMaxDays: 1.5 },
+      { allowNonExpiringTokens: "yes" },
+      { other: 1 },
+    ]) {
       const r = await call(putSecurity, "PUT", "/api/v1/org/security", { cookie: await cookieOf(alice), body });
       expect(r.status, JSON.stringify(body)).toBe(400);
     }
@@ -218,15 +275,39 @@ describe("token lifetime policy per org (issue 18.4) and revoking one token by i
   it("an admin revokes any token of the org by its id (audited); other roles 403, another org's token 404", async () => {
     const t = await newToken(bob, { name: "leaked" });
     const carols = await newToken(carol, { name: "carols" });
-    expect((await call(revokeOrgToken, "DELETE", `/api/v1/tokens/${t.id}`, { cookie: await cookieOf(bob), params: { id: t.id } })).status).toBe(403);
-    const foreign = await call(revokeOrgToken, "DELETE", `/api/v1/tokens/${carols.id}`, { cookie: await cookieOf(alice), params: { id: carols.id } });
+    expect(
+      (
+        await call(revokeOrgToken, "DELETE", `/api/v1/tokens/${t.id}`, {
+          cookie: await cookieOf(bob),
+          params: { id: t.id },
+        })
+      ).status,
+    ).toBe(403);
+    const foreign = await call(revokeOrgToken, "DELETE", `/api/v1/tokens/${carols.id}`, {
+      cookie: await cookieOf(alice),
+      params: { id: carols.id },
+    });
     expect(foreign.status).toBe(404);
     expect((await call(me, "GET", "/api/v1/me", { token: carols.token })).status).toBe(200);
-    const r = await call(revokeOrgToken, "DELETE", `/api/v1/tokens/${t.id}`, { cookie: await cookieOf(alice), params: { id: t.id } });
+    const r = await call(revokeOrgToken, "DELETE", `/api/v1/tokens/${t.id}`, {
+      cookie: await cookieOf(alice),
+      params: { id: t.id },
+    });
     expect(r.status).toBe(204);
     expect((await call(me, "GET", "/api/v1/me", { token: t.token })).status).toBe(401);
-    expect((await call(revokeOrgToken, "DELETE", `/api/v1/tokens/${t.id}`, { cookie: await cookieOf(alice), params: { id: t.id } })).status).toBe(404);
-    const audit = await unsafeWithSystem((tx) => tx.execute<{ action: string; data: { tokenId: string } }>(sql`select action, data from audit_events where org_id = ${orgA.id} and action = 'token.revoked'`));
+    expect(
+      (
+        await call(revokeOrgToken, "DELETE", `/api/v1/tokens/${t.id}`, {
+          cookie: await cookieOf(alice),
+          params: { id: t.id },
+        })
+      ).status,
+    ).toBe(404);
+    const audit = await unsafeWithSystem((tx) =>
+      tx.execute<{ action: string; data: { tokenId: string } }>(
+        sql`select action, data from audit_events where org_id = ${orgA.id} and action = 'token.revoked'`,
+      ),
+    );
     expect(audit.rows.map((a) => a.data.tokenId)).toContain(t.id);
     expect(JSON.stringify(audit.rows)).not.toContain(t.token);
   });

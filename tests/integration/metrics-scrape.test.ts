@@ -33,7 +33,8 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-const setNextCheck = (ticketId: string, secondsAgo: number) => setSlaCheck(ticketId, sql`now() - ${`${secondsAgo} seconds`}::interval`);
+const setNextCheck = (ticketId: string, secondsAgo: number) =>
+  setSlaCheck(ticketId, sql`now() - ${`${secondsAgo} seconds`}::interval`);
 
 describe("/api/metrics database figures", () => {
   it("a burst of scrapes reads the database once; within the interval values are cached, after it they are fresh", async () => {
@@ -70,7 +71,8 @@ describe("/api/metrics database figures", () => {
     expect(sample(text, "readiness_ok")).toBe(1);
     expect(sample(text, "db_up")).toBe(1);
     expect(sample(text, "sla_scan_lag_seconds")).toBe(0);
-    for (const q of ["email", "webhook", "notify"]) expect(sample(text, `jobs_dead_letters{queue="${q}"}`)).toBeGreaterThanOrEqual(0);
+    for (const q of ["email", "webhook", "notify"])
+      expect(sample(text, `jobs_dead_letters{queue="${q}"}`)).toBeGreaterThanOrEqual(0);
   });
 
   it("workers_alive counts job workers with a heartbeat in the last minute, on any node", async () => {

@@ -82,33 +82,49 @@ describe("two migrations at once on an empty database", () => {
 });
 
 describe("search operators LEAKPROOF", () => {
-  it("a non-superuser migration warns with the statements (search and custom-field filters) and the database; a superuser's sets them", { timeout: 120_000 }, async () => {
-    const owner = await loginRole("createrole");
-    const db = await freshDatabase(owner.name);
-    // Marks live in pg_proc, per database; template1 may carry them from elsewhere: start without.
-    await admin(`alter function ts_match_vq(tsvector, tsquery) not leakproof; alter function texticlike(text, text) not leakproof`, withDatabase(adminUrl, db));
-    const r = await migrateProcess(owner.url(db));
-    expect(r.code).toBe(0);
-    expect(r.out).toContain(`WARNING: search operators are not LEAKPROOF in database "${db}"`);
-    expect(r.out).toContain("ALTER FUNCTION ts_match_vq(tsvector, tsquery) LEAKPROOF;");
-    expect(r.out).toContain("ALTER FUNCTION texticlike(text, text) LEAKPROOF;");
-    // Migration 0024's marks for custom-field filters could not be set by this owner either.
-    expect(r.out).toContain("ALTER FUNCTION jsonb_contains(jsonb, jsonb) LEAKPROOF;");
-    expect(r.out).toContain("ALTER FUNCTION beacon_org_custom_fields(uuid, jsonb) LEAKPROOF;");
+  it(
+    "a non-superuser migration warns with the statements (search and custom-field filters) and the database; a superuser's sets them",
+    { timeout: 120_000 },
+    async () => {
+      const owner = await loginRole("createrole");
+      const db = await freshDatabase(owner.name);
+      // Marks live in pg_proc, per database; template1 may carry them from elsewhere: start without.
+      await admin(
+        `alter function ts_match_vq(tsvector, tsquery) not leakproof; alter function texticlike(text, text) not leakproof`,
+        withDatabase(adminUrl, db),
+      );
+      const r = await migrateProcess(owner.url(db));
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`WARNING: search operators are not LEAKPROOF in database "${db}"`);
+      expect(r.out).toContain("ALTER FUNCTION ts_match_vq(tsvector, tsquery) LEAKPROOF;");
+      expect(r.out).toContain("ALTER FUNCTION texticlike(text, text) LEAKPROOF;");
+      // Migration 0024's marks for custom-field filters could not be set by this owner either.
+      expect(r.out).toContain("ALTER FUNCTION jsonb_contains(jsonb, jsonb) LEAKPROOF;");
+      expect(r.out).toContain("ALTER FUNCTION beacon_org_custom_fields(uuid, jsonb) LEAKPROOF;");
 
-    const c = new pg.Client({ connectionString: withDatabase(adminUrl, db) });
-    await c.connect();
-    try {
-      expect(await leakproofState(c)).toMatchObject({ ok: false, database: db, missing: ["ts_match_vq(tsvector, tsquery)", "texticlike(text, text)", "jsonb_contains(jsonb, jsonb)", "beacon_org_custom_fields(uuid, jsonb)"] });
-      // The superuser's migrate step (here: its LEAKPROOF part) repairs them.
-      expect(await ensureLeakproof(c)).toMatchObject({ ok: true, missing: [] });
-    } finally {
-      await c.end();
-    }
-    const again = await migrateProcess(owner.url(db));
-    expect(again.code).toBe(0);
-    expect(again.out).not.toContain("LEAKPROOF");
-  });
+      const c = new pg.Client({ connectionString: withDatabase(adminUrl, db) });
+      await c.connect();
+      try {
+        expect(await leakproofState(c)).toMatchObject({
+          ok: false,
+          database: db,
+          missing: [
+            "ts_match_vq(tsvector, tsquery)",
+            "texticlike(text, text)",
+            "jsonb_contains(jsonb, jsonb)",
+            "beacon_org_custom_fields(uuid, jsonb)",
+          ],
+        });
+        // The superuser's migrate step (here: its LEAKPROOF part) repairs them.
+        expect(await ensureLeakproof(c)).toMatchObject({ ok: true, missing: [] });
+      } finally {
+        await c.end();
+      }
+      const again = await migrateProcess(owner.url(db));
+      expect(again.code).toBe(0);
+      expect(again.out).not.toContain("LEAKPROOF");
+    },
+  );
 
   it("/api/health reports missing marks as degraded with the reason", async () => {
     const url = process.env.DATABASE_URL!;
@@ -132,7 +148,9 @@ describe("a failed migration", () => {
     const db = await freshDatabase(owner.name);
     await expect(prepareDatabase(owner.url(db))).rejects.toMatchObject({
       code: "42501",
-      message: expect.stringMatching(/^(must have admin option|permission denied).*\(SQLSTATE 42501\)\n(.|\n)*in the statement: DO \$\$/),
+      message: expect.stringMatching(
+        /^(must have admin option|permission denied).*\(SQLSTATE 42501\)\n(.|\n)*in the statement: DO \$\$/,
+      ),
     });
     const r = await migrateProcess(owner.url(db));
     expect(r.code).toBe(1);
@@ -141,31 +159,37 @@ describe("a failed migration", () => {
 });
 
 describe("the request login role", () => {
-  it("an owner a DBA gave the app roles WITH ADMIN OPTION, but not CREATEROLE, gets the statements, then works with DATABASE_WEB_URL", { timeout: 120_000 }, async () => {
-    await prepareDatabase(withDatabase(adminUrl, await freshDatabase())); // the roles exist on this cluster
-    const owner = await loginRole("nocreaterole");
-    await admin(`grant beacon_app, beacon_system to ${owner.name} with admin option`);
-    const db = await freshDatabase(owner.name);
+  it(
+    "an owner a DBA gave the app roles WITH ADMIN OPTION, but not CREATEROLE, gets the statements, then works with DATABASE_WEB_URL",
+    { timeout: 120_000 },
+    async () => {
+      await prepareDatabase(withDatabase(adminUrl, await freshDatabase())); // the roles exist on this cluster
+      const owner = await loginRole("nocreaterole");
+      await admin(`grant beacon_app, beacon_system to ${owner.name} with admin option`);
+      const db = await freshDatabase(owner.name);
 
-    const refused = await migrateProcess(owner.url(db));
-    expect(refused.code).toBe(1);
-    expect(refused.out).toContain("Migration failed:");
-    expect(refused.out).toContain("CREATE ROLE beacon_web LOGIN NOINHERIT NOBYPASSRLS PASSWORD '<a new password>'; GRANT beacon_app TO beacon_web;");
-    expect(refused.out).toContain("set DATABASE_WEB_URL");
+      const refused = await migrateProcess(owner.url(db));
+      expect(refused.code).toBe(1);
+      expect(refused.out).toContain("Migration failed:");
+      expect(refused.out).toContain(
+        "CREATE ROLE beacon_web LOGIN NOINHERIT NOBYPASSRLS PASSWORD '<a new password>'; GRANT beacon_app TO beacon_web;",
+      );
+      expect(refused.out).toContain("set DATABASE_WEB_URL");
 
-    // The DBA's role, named by DATABASE_WEB_URL. The first prepareDatabase above made beacon_web with
-    // the password derived from the admin's; the owner shares that password (loginRole), so it
-    // derives the same one. The machine's server trusts loopback: no password there at all.
-    const webUrl = new URL(owner.url(db));
-    webUrl.username = "beacon_web";
-    webUrl.password = derivedWebPassword(owner.url(db)) ?? "";
-    const ok = await migrateProcess(owner.url(db), { DATABASE_WEB_URL: webUrl.toString() });
-    expect(ok.out).toMatch(/Migrations: \d+ applied, 0 pending/);
-    expect(ok.code).toBe(0);
+      // The DBA's role, named by DATABASE_WEB_URL. The first prepareDatabase above made beacon_web with
+      // the password derived from the admin's; the owner shares that password (loginRole), so it
+      // derives the same one. The machine's server trusts loopback: no password there at all.
+      const webUrl = new URL(owner.url(db));
+      webUrl.username = "beacon_web";
+      webUrl.password = derivedWebPassword(owner.url(db)) ?? "";
+      const ok = await migrateProcess(owner.url(db), { DATABASE_WEB_URL: webUrl.toString() });
+      expect(ok.out).toMatch(/Migrations: \d+ applied, 0 pending/);
+      expect(ok.code).toBe(0);
 
-    // A DATABASE_WEB_URL naming a role that could become beacon_system is refused.
-    const bad = await migrateProcess(owner.url(db), { DATABASE_WEB_URL: owner.url(db) });
-    expect(bad.code).toBe(1);
-    expect(bad.out).toContain(`${owner.name} is also a member of beacon_system (must be beacon_app only)`);
-  });
+      // A DATABASE_WEB_URL naming a role that could become beacon_system is refused.
+      const bad = await migrateProcess(owner.url(db), { DATABASE_WEB_URL: owner.url(db) });
+      expect(bad.code).toBe(1);
+      expect(bad.out).toContain(`${owner.name} is also a member of beacon_system (must be beacon_app only)`);
+    },
+  );
 });

@@ -22,7 +22,13 @@ beforeAll(async () => {
   [w, other] = await Promise.all([createWorld(), createWorld()]);
 });
 afterEach(() => {
-  setProcessEnv({ METRICS_TOKEN: "", FEATURES_DISABLED: "", RATE_LIMIT_USER_PER_MIN: "1000000", RATE_LIMIT_IP_PER_MIN: "1000000", RATE_LIMIT_SEARCH_PER_MIN: "1000000" });
+  setProcessEnv({
+    METRICS_TOKEN: "",
+    FEATURES_DISABLED: "",
+    RATE_LIMIT_USER_PER_MIN: "1000000",
+    RATE_LIMIT_IP_PER_MIN: "1000000",
+    RATE_LIMIT_SEARCH_PER_MIN: "1000000",
+  });
   resetLimitersForTests();
 });
 
@@ -33,7 +39,13 @@ describe("GET /api/health and /api/metrics", () => {
     const r = await health();
     expect(r.status).toBe(200);
     const body = await r.json();
-    expect(body).toMatchObject({ status: "ok", db: { ok: true }, migrations: { pending: 0 }, queue: { ok: true }, version: expect.any(String) });
+    expect(body).toMatchObject({
+      status: "ok",
+      db: { ok: true },
+      migrations: { pending: 0 },
+      queue: { ok: true },
+      version: expect.any(String),
+    });
     expect(body.db.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
@@ -43,14 +55,24 @@ describe("GET /api/health and /api/metrics", () => {
     const open = await metricsRoute(new Request("http://x/api/metrics"));
     const text = await open.text();
     expect(text).toMatch(/http_requests_total\{method="GET",route="\/api\/v1\/tickets\/:id",status="200"\} \d+/);
-    expect(text).toMatch(/http_request_duration_seconds_bucket\{le="0.05",method="POST",route="\/api\/v1\/tickets",status="201"\}/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_bucket\{le="0.05",method="POST",route="\/api\/v1\/tickets",status="201"\}/,
+    );
     expect(text).toContain('sla_events_recorded{kind="breach"}');
     expect(text).toMatch(/jobs\{queue="notify",state="waiting"\} \d+/);
     expect(text).toContain("beacon_process_cpu_user_seconds_total");
     setProcessEnv({ METRICS_TOKEN: "metrics-secret-123" });
     expect((await metricsRoute(new Request("http://x/api/metrics"))).status).toBe(401);
-    expect((await metricsRoute(new Request("http://x/api/metrics", { headers: { authorization: "Bearer wrong" } }))).status).toBe(401);
-    expect((await metricsRoute(new Request("http://x/api/metrics", { headers: { authorization: "Bearer metrics-secret-123" } }))).status).toBe(200);
+    expect(
+      (await metricsRoute(new Request("http://x/api/metrics", { headers: { authorization: "Bearer wrong" } }))).status,
+    ).toBe(401);
+    expect(
+      (
+        await metricsRoute(
+          new Request("http://x/api/metrics", { headers: { authorization: "Bearer metrics-secret-123" } }),
+        )
+      ).status,
+    ).toBe(200);
   });
 });
 
@@ -101,27 +123,48 @@ describe("feature flags and kill switches", () => {
   });
 
   it("admins set per-org flags; the change applies at once to that org only", async () => {
-    const put = await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", { cookie: w.admin.cookie, body: { key: "search", enabled: false } });
+    const put = await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", {
+      cookie: w.admin.cookie,
+      body: { key: "search", enabled: false },
+    });
     expect(put.status).toBe(200);
-    expect(put.body.data.find((f: { key: string }) => f.key === "search")).toEqual({ key: "search", enabled: false, source: "org" });
+    expect(put.body.data.find((f: { key: string }) => f.key === "search")).toEqual({
+      key: "search",
+      enabled: false,
+      source: "org",
+    });
     expect((await api.listTickets(w.agent, { q: "x" })).status).toBe(503);
     expect((await api.listTickets(other.agent, { q: "x" })).status).toBe(200);
-    await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", { cookie: w.admin.cookie, body: { key: "search", enabled: null } });
+    await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", {
+      cookie: w.admin.cookie,
+      body: { key: "search", enabled: null },
+    });
     expect((await api.listTickets(w.agent, { q: "x" })).status).toBe(200);
     expect((await call(flagsRoute.GET, "GET", "/api/v1/feature-flags", { cookie: w.agent.cookie })).status).toBe(403);
     for (const body of [{ key: "teleport", enabled: true }, { key: "search" }, { key: "search", enabled: "no" }]) {
-      expect((await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", { cookie: w.admin.cookie, body })).status).toBe(400);
+      expect(
+        (await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", { cookie: w.admin.cookie, body })).status,
+      ).toBe(400);
     }
   });
 
   it("a global flag applies to every org unless the org overrides it", async () => {
-    await unsafeWithSystem((tx) => tx.execute(sql`insert into feature_flags (key, enabled, org_id) values ('search', false, null)`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`insert into feature_flags (key, enabled, org_id) values ('search', false, null)`),
+    );
     try {
       await new Promise((r) => setTimeout(r, 5_100)); // the per-org cache lives 5 s
       expect((await api.listTickets(other.agent, { q: "x" })).status).toBe(503);
       const list = await call(flagsRoute.GET, "GET", "/api/v1/feature-flags", { cookie: other.admin.cookie });
-      expect(list.body.data.find((f: { key: string }) => f.key === "search")).toEqual({ key: "search", enabled: false, source: "global" });
-      await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", { cookie: other.admin.cookie, body: { key: "search", enabled: true } });
+      expect(list.body.data.find((f: { key: string }) => f.key === "search")).toEqual({
+        key: "search",
+        enabled: false,
+        source: "global",
+      });
+      await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", {
+        cookie: other.admin.cookie,
+        body: { key: "search", enabled: true },
+      });
       expect((await api.listTickets(other.agent, { q: "x" })).status).toBe(200);
     } finally {
       await unsafeWithSystem((tx) => tx.execute(sql`delete from feature_flags where org_id is null`));
@@ -132,24 +175,41 @@ describe("feature flags and kill switches", () => {
 describe("CSRF on cookie-authenticated mutations", () => {
   it("refuses a cross-site Origin or Sec-Fetch-Site; same-origin and bearer clients pass", async () => {
     const body = { name: "csrf-probe" };
-    const evil = await call(createToken, "POST", "/api/v1/me/tokens", { cookie: w.agent.cookie, body, headers: { origin: "https://evil.example" } });
+    const evil = await call(createToken, "POST", "/api/v1/me/tokens", {
+      cookie: w.agent.cookie,
+      body,
+      headers: { origin: "https://evil.example" },
+    });
     expect(evil.status).toBe(403);
     expect(evil.body.error.details).toEqual({ reason: "csrf" });
-    const site = await call(createToken, "POST", "/api/v1/me/tokens", { cookie: w.agent.cookie, body, headers: { "sec-fetch-site": "cross-site" } });
+    const site = await call(createToken, "POST", "/api/v1/me/tokens", {
+      cookie: w.agent.cookie,
+      body,
+      headers: { "sec-fetch-site": "cross-site" },
+    });
     expect(site.status).toBe(403);
-    const same = await call(createToken, "POST", "/api/v1/me/tokens", { cookie: w.agent.cookie, body, headers: { origin: "http://localhost" } });
+    const same = await call(createToken, "POST", "/api/v1/me/tokens", {
+      cookie: w.agent.cookie,
+      body,
+      headers: { origin: "http://localhost" },
+    });
     expect(same.status).toBe(201);
-    const bearer = await call(createToken, "POST", "/api/v1/me/tokens", { token: same.body.token, body, headers: { origin: "https://evil.example" } });
+    const bearer = await call(createToken, "POST", "/api/v1/me/tokens", {
+      token: same.body.token,
+      body,
+      headers: { origin: "https://evil.example" },
+    });
     expect(bearer.status).toBe(201);
   });
 });
 
 describe("two app processes share one budget through Redis", () => {
-  const redisUp = () => new Promise<boolean>((resolve) => {
-    const s = net.connect(6379, "127.0.0.1");
-    s.once("connect", () => (s.destroy(), resolve(true)));
-    s.once("error", () => resolve(false));
-  });
+  const redisUp = () =>
+    new Promise<boolean>((resolve) => {
+      const s = net.connect(6379, "127.0.0.1");
+      s.once("connect", () => (s.destroy(), resolve(true)));
+      s.once("error", () => resolve(false));
+    });
   const children: ChildProcess[] = [];
   afterAll(() => children.forEach((c) => c.kill("SIGTERM")));
 
@@ -161,11 +221,27 @@ describe("two app processes share one budget through Redis", () => {
     const root = path.resolve(import.meta.dirname, "../..");
     const ports = [await freePort(), await freePort()];
     for (const port of ports) {
-      const child = spawn(process.execPath, ["--import", "tsx", "--import", "./scripts/lib/server-only-shim.mjs", "tests/fixtures/mini-app.ts", String(port)], {
-        cwd: root,
-        env: { ...process.env, REDIS_URL: "redis://127.0.0.1:6379", RATE_LIMIT_USER_PER_MIN: "5", LOG_LEVEL: "silent" },
-        stdio: ["ignore", "pipe", "inherit"],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "--import",
+          "./scripts/lib/server-only-shim.mjs",
+          "tests/fixtures/mini-app.ts",
+          String(port),
+        ],
+        {
+          cwd: root,
+          env: {
+            ...process.env,
+            REDIS_URL: "redis://127.0.0.1:6379",
+            RATE_LIMIT_USER_PER_MIN: "5",
+            LOG_LEVEL: "silent",
+          },
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
       children.push(child);
       await new Promise<void>((resolve, reject) => {
         child.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
@@ -186,8 +262,14 @@ describe("two app processes share one budget through Redis", () => {
 describe("sign-in metrics", () => {
   it("counts sign-in attempts by outcome", async () => {
     const { POST: grant } = await import("../helpers/http");
-    await call(grant, "POST", "/api/v1/auth/token", { body: { email: w.agent.email, password: "nope-nope-nope" }, ip: "10.55.0.1" });
-    await call(grant, "POST", "/api/v1/auth/token", { body: { email: w.agent.email, password: w.agent.password }, ip: "10.55.0.1" });
+    await call(grant, "POST", "/api/v1/auth/token", {
+      body: { email: w.agent.email, password: "nope-nope-nope" },
+      ip: "10.55.0.1",
+    });
+    await call(grant, "POST", "/api/v1/auth/token", {
+      body: { email: w.agent.email, password: w.agent.password },
+      ip: "10.55.0.1",
+    });
     const text = await (await metricsRoute(new Request("http://x/api/metrics"))).text();
     expect(text).toMatch(/signin_attempts_total\{outcome="bad_credentials",via="api"\} [1-9]/);
     expect(text).toMatch(/signin_attempts_total\{outcome="success",via="api"\} [1-9]/);

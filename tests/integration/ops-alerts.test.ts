@@ -28,7 +28,9 @@ function findPromtool(): string | undefined {
 const promtool = findPromtool();
 const inCi = process.env.CI === "true";
 if (!promtool && !inCi) {
-  console.warn("ops-alerts: promtool tests skipped: promtool is not installed (apt-get install prometheus; CI installs it and fails without it)");
+  console.warn(
+    "ops-alerts: promtool tests skipped: promtool is not installed (apt-get install prometheus; CI installs it and fails without it)",
+  );
 }
 
 /** Metric names a PromQL expression selects (Grafana's interval variables read as 5m). */
@@ -68,12 +70,17 @@ type Rules = { groups: { name: string; rules: { alert?: string; record?: string;
 
 function alertExprs(): { where: string; expr: string }[] {
   const rules = parseYaml(readFileSync(rulesFile, "utf8")) as Rules;
-  return rules.groups.flatMap((g) => g.rules.map((r) => ({ where: `alerts.yml ${r.alert ?? r.record}`, expr: r.expr })));
+  return rules.groups.flatMap((g) =>
+    g.rules.map((r) => ({ where: `alerts.yml ${r.alert ?? r.record}`, expr: r.expr })),
+  );
 }
 
 type Panel = { title?: string; targets?: { expr?: string }[]; panels?: Panel[] };
 function dashboardExprs(): { where: string; expr: string }[] {
-  const d = JSON.parse(readFileSync(dashboardFile, "utf8")) as { panels: Panel[]; annotations?: { list: { name: string; expr?: string }[] } };
+  const d = JSON.parse(readFileSync(dashboardFile, "utf8")) as {
+    panels: Panel[];
+    annotations?: { list: { name: string; expr?: string }[] };
+  };
   const out: { where: string; expr: string }[] = [];
   const walk = (ps: Panel[]) => {
     for (const p of ps) {
@@ -82,7 +89,8 @@ function dashboardExprs(): { where: string; expr: string }[] {
     }
   };
   walk(d.panels);
-  for (const a of d.annotations?.list ?? []) if (a.expr) out.push({ where: `beacon.json annotation "${a.name}"`, expr: a.expr });
+  for (const a of d.annotations?.list ?? [])
+    if (a.expr) out.push({ where: `beacon.json annotation "${a.name}"`, expr: a.expr });
   return out;
 }
 
@@ -92,7 +100,8 @@ function unexposed(exprs: { where: string; expr: string }[], exposed: Set<string
     const { names, error } = metricNames(expr);
     if (error) problems.push(`${where}: ${error}`);
     if (names.length === 0) problems.push(`${where}: names no metric`);
-    for (const n of names) if (!exposed.has(n) && !PROMETHEUS_OWN.has(n)) problems.push(`${where}: ${n} is not exposed by /api/metrics`);
+    for (const n of names)
+      if (!exposed.has(n) && !PROMETHEUS_OWN.has(n)) problems.push(`${where}: ${n} is not exposed by /api/metrics`);
   }
   return problems;
 }
@@ -109,7 +118,14 @@ describe("alert rules and dashboard name only metrics /api/metrics exposes", () 
   });
 
   it("the scrape is parsed into names, histogram suffixes included", () => {
-    for (const n of ["http_requests_total", "http_request_duration_seconds_bucket", "http_request_duration_seconds_count", "jobs_dead_letters", "sla_scan_lag_seconds", "readiness_ok"]) {
+    for (const n of [
+      "http_requests_total",
+      "http_request_duration_seconds_bucket",
+      "http_request_duration_seconds_count",
+      "jobs_dead_letters",
+      "sla_scan_lag_seconds",
+      "readiness_ok",
+    ]) {
       expect(exposed.has(n), n).toBe(true);
     }
   });
@@ -122,7 +138,9 @@ describe("alert rules and dashboard name only metrics /api/metrics exposes", () 
 
   it("alerts.test.yml feeds series with the names Beacon exposes", () => {
     const t = parseYaml(readFileSync(rulesTestFile, "utf8")) as { tests: { input_series: { series: string }[] }[] };
-    const series = t.tests.flatMap((x, i) => x.input_series.map((s) => ({ where: `alerts.test.yml test ${i + 1}`, expr: s.series })));
+    const series = t.tests.flatMap((x, i) =>
+      x.input_series.map((s) => ({ where: `alerts.test.yml test ${i + 1}`, expr: s.series })),
+    );
     expect(series.length).toBeGreaterThanOrEqual(20);
     expect(unexposed(series, exposed)).toEqual([]);
   });
@@ -154,7 +172,10 @@ describe("alert rules and dashboard name only metrics /api/metrics exposes", () 
 describe("the runbook", () => {
   it("explains every shipped alert, and no alert that is not shipped", () => {
     const rules = parseYaml(readFileSync(rulesFile, "utf8")) as Rules;
-    const shipped = rules.groups.flatMap((g) => g.rules.map((r) => r.alert)).filter(Boolean).sort();
+    const shipped = rules.groups
+      .flatMap((g) => g.rules.map((r) => r.alert))
+      .filter(Boolean)
+      .sort();
     const runbook = readFileSync(path.join(root, "docs/runbooks.md"), "utf8");
     const documented = [...runbook.matchAll(/^\| `(Beacon[A-Za-z0-9]+)` \(/gm)].map((m) => m[1]).sort();
     expect(documented).toEqual(shipped);

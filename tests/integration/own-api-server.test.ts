@@ -18,7 +18,16 @@ type Answer = { status: number; headers: Record<string, string>; body: string };
 /** Headers that differ by transport or per request, not by behaviour. */
 const VARYING = new Set(["date", "connection", "keep-alive", "content-length", "transfer-encoding", "x-request-id"]);
 /** What next.config.ts (and Next's server: Vary) adds to every API response; the own server adds the same (checked separately). */
-const CONFIG = new Set(["vary", "x-content-type-options", "referrer-policy", "x-frame-options", "permissions-policy", "cross-origin-opener-policy", "strict-transport-security", "content-security-policy"]);
+const CONFIG = new Set([
+  "vary",
+  "x-content-type-options",
+  "referrer-policy",
+  "x-frame-options",
+  "permissions-policy",
+  "cross-origin-opener-policy",
+  "strict-transport-security",
+  "content-security-policy",
+]);
 
 const normalize = (a: Answer): Answer => ({
   status: a.status,
@@ -30,7 +39,10 @@ const normalize = (a: Answer): Answer => ({
       .sort(([x], [y]) => x!.localeCompare(y!)),
   ),
   // Request ids and timestamps differ between two answers to the same request.
-  body: a.body.replace(/"requestId":"[^"]+"/g, '"requestId":"…"').replace(/"latencyMs":\d+/g, '"latencyMs":…').replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "…"),
+  body: a.body
+    .replace(/"requestId":"[^"]+"/g, '"requestId":"…"')
+    .replace(/"latencyMs":\d+/g, '"latencyMs":…')
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "…"),
 });
 
 describe("the own API server answers as Next's route files do", () => {
@@ -43,11 +55,14 @@ describe("the own API server answers as Next's route files do", () => {
   beforeAll(async () => {
     w = await createWorld();
     server = http.createServer(
-      appRequestListener(async (req, res) => {
-        reachedNext.push(`${req.method} ${req.url}`);
-        res.writeHead(200, { "content-type": "text/plain" });
-        res.end("next");
-      }, { kind: "own", production: true }),
+      appRequestListener(
+        async (req, res) => {
+          reachedNext.push(`${req.method} ${req.url}`);
+          res.writeHead(200, { "content-type": "text/plain" });
+          res.end("next");
+        },
+        { kind: "own", production: true },
+      ),
     );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -66,7 +81,9 @@ describe("the own API server answers as Next's route files do", () => {
         res.on("end", () =>
           resolve({
             status: res.statusCode!,
-            headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join("\n") : String(v)])),
+            headers: Object.fromEntries(
+              Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join("\n") : String(v)]),
+            ),
             body: Buffer.concat(chunks).toString("utf8"),
           }),
         );
@@ -76,15 +93,32 @@ describe("the own API server answers as Next's route files do", () => {
     });
 
   /** The same request the way Next hands it to a route file: a Request with the peer appended to X-Forwarded-For. */
-  const viaRouteFile = async (method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<Answer> => {
+  const viaRouteFile = async (
+    method: string,
+    path: string,
+    headers: Record<string, string> = {},
+    body?: string | Buffer,
+  ): Promise<Answer> => {
     const endpoint = ownEndpoint({ method, url: path, headers: { host } })!;
     const pathname = path.split("?")[0]!;
-    const fixed = { "/healthz": healthz, "/readyz": readyz, "/api/health": apiHealth, "/api/metrics": apiMetrics, "/api/openapi.json": openApiDocument }[pathname];
+    const fixed = {
+      "/healthz": healthz,
+      "/readyz": readyz,
+      "/api/health": apiHealth,
+      "/api/metrics": apiMetrics,
+      "/api/openapi.json": openApiDocument,
+    }[pathname];
     expect(endpoint).toBe(fixed ?? dispatch);
     const h = new Headers(headers);
     h.set("host", host);
     h.set("x-forwarded-for", headers["x-forwarded-for"] ? `${headers["x-forwarded-for"]}, 127.0.0.1` : "127.0.0.1");
-    const res = await endpoint(new Request(`${base}${path}`, { method, headers: h, body: body === undefined ? null : new Uint8Array(Buffer.from(body)) }));
+    const res = await endpoint(
+      new Request(`${base}${path}`, {
+        method,
+        headers: h,
+        body: body === undefined ? null : new Uint8Array(Buffer.from(body)),
+      }),
+    );
     const text = method === "HEAD" ? "" : await res.text();
     const out: Record<string, string> = {};
     for (const [k, v] of res.headers) if (k !== "set-cookie") out[k] = v;
@@ -108,10 +142,22 @@ describe("the own API server answers as Next's route files do", () => {
     expect(r.headers["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'; sandbox");
     expect(r.headers["x-content-type-options"]).toBe("nosniff");
     expect(r.headers["strict-transport-security"]).toBe("max-age=63072000; includeSubDomains");
-    expect(r.headers.vary).toBe("rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch, Accept-Encoding");
+    expect(r.headers.vary).toBe(
+      "rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch, Accept-Encoding",
+    );
     expect(r.headers["content-length"]).toBe(String(Buffer.byteLength(r.body)));
     expect(reachedNext).toEqual([]);
-    for (const [method, path] of [["GET", "/login"], ["GET", "/api/auth/session"], ["GET", "/api/v1/"], ["OPTIONS", "/api/v1/me"], ["POST", "/healthz"], ["GET", "/api/v1/../login"], ["GET", "/api/v1//me"], ["GET", "/api/v2/me"], ["GET", "/healthz/"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/login"],
+      ["GET", "/api/auth/session"],
+      ["GET", "/api/v1/"],
+      ["OPTIONS", "/api/v1/me"],
+      ["POST", "/healthz"],
+      ["GET", "/api/v1/../login"],
+      ["GET", "/api/v1//me"],
+      ["GET", "/api/v2/me"],
+      ["GET", "/healthz/"],
+    ] as const) {
       const n = await send(method, path);
       expect(n.body, `${method} ${path}`).toBe("next");
     }
@@ -143,9 +189,20 @@ describe("the own API server answers as Next's route files do", () => {
     expect(problem.headers["content-type"]).toBe("application/problem+json");
     const big = Buffer.alloc(1024 * 1024 + 10, "a");
     expect((await both("POST", "/api/v1/tickets", { ...json, cookie: w.agent.cookie }, big)).status).toBe(413);
-    expect((await both("POST", "/api/v1/tickets", { "content-type": "text/plain", cookie: w.agent.cookie }, "hi")).status).toBe(415);
+    expect(
+      (await both("POST", "/api/v1/tickets", { "content-type": "text/plain", cookie: w.agent.cookie }, "hi")).status,
+    ).toBe(415);
     expect((await both("POST", "/api/v1/tickets", { ...json, cookie: w.agent.cookie }, "{not json")).status).toBe(400);
-    expect((await both("DELETE", "/api/v1/webhooks/00000000-0000-4000-8000-000000000000", { ...json, cookie: w.agent.cookie }, "{}")).status).toBe(400);
+    expect(
+      (
+        await both(
+          "DELETE",
+          "/api/v1/webhooks/00000000-0000-4000-8000-000000000000",
+          { ...json, cookie: w.agent.cookie },
+          "{}",
+        )
+      ).status,
+    ).toBe(400);
     expect((await both("GET", "/api/v1/tickets?nope=1", { cookie: w.agent.cookie })).status).toBe(400);
   });
 
@@ -167,7 +224,12 @@ describe("the own API server answers as Next's route files do", () => {
     expect(head.status).toBe(200);
     expect(head.body).toBe("");
     expect(head.headers.etag).toBe(got.headers.etag);
-    const stale = await both("PATCH", `/api/v1/tickets/${ticket.id}`, { ...json, cookie: w.agent.cookie, "if-match": '"999"' }, JSON.stringify({ priority: "high" }));
+    const stale = await both(
+      "PATCH",
+      `/api/v1/tickets/${ticket.id}`,
+      { ...json, cookie: w.agent.cookie, "if-match": '"999"' },
+      JSON.stringify({ priority: "high" }),
+    );
     expect(stale.status).toBe(412);
     const list = await both("GET", "/api/v1/tickets?limit=5", { cookie: w.agent.cookie });
     expect(list.status).toBe(200);

@@ -21,19 +21,39 @@ beforeAll(async () => {
   await newTicket(w.customer, { subject: "Printer on fire" });
 });
 afterEach(async () => {
-  setProcessEnv({ RATE_LIMIT_SEARCH_PER_MIN: "1000000", RATE_LIMIT_USER_PER_MIN: "1000000", RATE_LIMIT_IP_PER_MIN: "1000000", FEATURES_DISABLED: "" });
+  setProcessEnv({
+    RATE_LIMIT_SEARCH_PER_MIN: "1000000",
+    RATE_LIMIT_USER_PER_MIN: "1000000",
+    RATE_LIMIT_IP_PER_MIN: "1000000",
+    FEATURES_DISABLED: "",
+  });
   resetLimitersForTests();
-  await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", { cookie: w.admin.cookie, body: { key: "search", enabled: null } });
+  await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", {
+    cookie: w.admin.cookie,
+    body: { key: "search", enabled: null },
+  });
 });
 
 const pageUser = (a: Actor): PageUser => ({
-  userId: a.id, orgId: a.orgId, role: a.role, email: a.email, name: a.email, mustChangePassword: false,
-  sessionVersion: a.sessionVersion, via: "session", org: { id: w.org.id, name: w.org.name, slug: w.org.slug },
+  userId: a.id,
+  orgId: a.orgId,
+  role: a.role,
+  email: a.email,
+  name: a.email,
+  mustChangePassword: false,
+  sessionVersion: a.sessionVersion,
+  via: "session",
+  org: { id: w.org.id, name: w.org.name, slug: w.org.slug },
 });
 const headersFrom = (ip: string) => new Headers({ "x-forwarded-for": ip });
 /** What "/?view=all&q=…" loads for the agent. */
 const page = (a: Actor, query: Record<string, string>, ip = "127.0.0.1") =>
-  loadWorkspace(pageUser(a), STAFF_VIEWS, ZListTickets.parse({ status: "new,open,pending,on_hold", ...query }), headersFrom(ip));
+  loadWorkspace(
+    pageUser(a),
+    STAFF_VIEWS,
+    ZListTickets.parse({ status: "new,open,pending,on_hold", ...query }),
+    headersFrom(ip),
+  );
 
 describe("the ticket list page passes the API's admission", () => {
   it("searches beyond the per-minute search budget are refused like the API's, and the page and API share it", async () => {
@@ -70,7 +90,10 @@ describe("the ticket list page passes the API's admission", () => {
   it("with search switched off for the org, the page shows the switched-off message and runs no search", async () => {
     setProcessEnv({ RATE_LIMIT_SEARCH_PER_MIN: "1" });
     resetLimitersForTests();
-    const off = await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", { cookie: w.admin.cookie, body: { key: "search", enabled: false } });
+    const off = await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", {
+      cookie: w.admin.cookie,
+      body: { key: "search", enabled: false },
+    });
     expect(off.status).toBe(200);
     for (let i = 0; i < 3; i++) {
       const r = await page(w.agent, { q: "printer" });
@@ -81,7 +104,10 @@ describe("the ticket list page passes the API's admission", () => {
     // Without a search the list still shows.
     expect((await page(w.agent, {})).list?.data.length).toBeGreaterThan(0);
     // The refused loads never reached the search: its budget of one is still unspent.
-    await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", { cookie: w.admin.cookie, body: { key: "search", enabled: null } });
+    await call(flagsRoute.PUT, "PUT", "/api/v1/feature-flags", {
+      cookie: w.admin.cookie,
+      body: { key: "search", enabled: null },
+    });
     await new Promise((r) => setTimeout(r, 5_100)); // the per-org flag cache lives 5 s
     expect((await page(w.agent, { q: "printer" })).refused).toBeNull();
     expect((await page(w.agent, { q: "printer" })).refused).toMatchObject({ code: "rate_limited" });

@@ -36,7 +36,9 @@ describe("health endpoints", () => {
     const before = await migrationStatus(c);
     await c.query("begin");
     // Pretend the newest migration has not run.
-    await c.query("delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)");
+    await c.query(
+      "delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)",
+    );
     await c.query("commit");
     try {
       const r = await readyz();

@@ -50,7 +50,9 @@ function serveRoutes(): Promise<{ url: string; close: () => Promise<void> }> {
         headers.set("x-forwarded-for", req.socket.remoteAddress ?? "127.0.0.1");
         const body = chunks.length ? Buffer.concat(chunks) : undefined;
         const params = route[1].exec(url.pathname)?.groups ?? {};
-        const response = await route[2](new Request(url, { method: req.method, headers, body }), { params: Promise.resolve({ ...params }) });
+        const response = await route[2](new Request(url, { method: req.method, headers, body }), {
+          params: Promise.resolve({ ...params }),
+        });
         res.writeHead(response.status, Object.fromEntries(response.headers));
         res.end(Buffer.from(await response.arrayBuffer()));
       })().catch((err: unknown) => {
@@ -67,7 +69,15 @@ function serveRoutes(): Promise<{ url: string; close: () => Promise<void> }> {
 }
 
 function releaseCheck(args: string[], env: Record<string, string | undefined>): Promise<ScriptRun> {
-  const drop = ["DEMO_PASSWORD", "BEACON_EMBEDDED_DB", "NEXTAUTH_SECRET", "NEXTAUTH_URL", "NODE_ENV", "BEACON_SMOKE_PASSWORD", "npm_execpath"];
+  const drop = [
+    "DEMO_PASSWORD",
+    "BEACON_EMBEDDED_DB",
+    "NEXTAUTH_SECRET",
+    "NEXTAUTH_URL",
+    "NODE_ENV",
+    "BEACON_SMOKE_PASSWORD",
+    "npm_execpath",
+  ];
   return runScript("release-check.ts", args, { env, drop });
 }
 
@@ -103,14 +113,18 @@ describe("npm run release:check", () => {
       DATABASE_URL: dbUrl,
     });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/env: valid \(src\/server\/env\.ts\)\s+FAIL\s+NEXTAUTH_SECRET must be at least 32 characters/);
+    expect(r.stdout).toMatch(
+      /env: valid \(src\/server\/env\.ts\)\s+FAIL\s+NEXTAUTH_SECRET must be at least 32 characters/,
+    );
     expect(r.stdout).toMatch(/env: NODE_ENV=production\s+FAIL\s+is development/);
     expect(r.stdout).toMatch(/env: NEXTAUTH_SECRET\s+FAIL\s+only 15 characters/);
     expect(r.stdout).toMatch(/env: NEXTAUTH_URL is https\s+FAIL\s+http:\/\/helpdesk\.example\.com/);
     expect(r.stdout).toMatch(/env: DEMO_PASSWORD unset\s+FAIL\s+is set/);
     expect(r.stdout).toMatch(/env: DATABASE_URL \(not the embedded default\)\s+PASS/);
     expect(r.stdout).toMatch(/migrations applied \(0 pending\)\s+PASS\s+\d+ applied/);
-    expect(r.stdout).toMatch(/search operators LEAKPROOF\s+PASS\s+ts_match_vq and texticlike are LEAKPROOF: search is index-driven; so are jsonb_contains and beacon_org_custom_fields/);
+    expect(r.stdout).toMatch(
+      /search operators LEAKPROOF\s+PASS\s+ts_match_vq and texticlike are LEAKPROOF: search is index-driven; so are jsonb_contains and beacon_org_custom_fields/,
+    );
     expect(r.stdout).toMatch(/npm audit --omit=dev \(high, critical\)\s+SKIP\s+--skip-audit/);
     expect(r.stdout).toMatch(/secret scan \(secretlint\)\s+SKIP\s+--skip-secrets/);
     expect(r.stdout).toMatch(/smoke\s+SKIP\s+no --url given/);
@@ -128,18 +142,31 @@ describe("npm run release:check", () => {
   it("fails on the demo's generated secret and the embedded database", async () => {
     const secret = randomBytes(32).toString("base64url");
     fs.writeFileSync(path.join(tmp, "nextauth-secret"), secret, { mode: 0o600 });
-    const r = await releaseCheck(["--skip-audit", "--skip-secrets"], { ...goodEnv(), NEXTAUTH_SECRET: secret, BEACON_DATA_DIR: tmp, BEACON_EMBEDDED_DB: "1" });
+    const r = await releaseCheck(["--skip-audit", "--skip-secrets"], {
+      ...goodEnv(),
+      NEXTAUTH_SECRET: secret,
+      BEACON_DATA_DIR: tmp,
+      BEACON_EMBEDDED_DB: "1",
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/env: NEXTAUTH_SECRET\s+FAIL\s+is the demo's generated secret/);
     expect(r.stdout).toMatch(/env: DATABASE_URL \(not the embedded default\)\s+FAIL\s+BEACON_EMBEDDED_DB is set/);
     expect(r.stdout).not.toContain(secret);
-    expect(checkEnv({ DATABASE_URL: "postgres://postgres:x@127.0.0.1:54329/beacon" }).find((x) => x.item.startsWith("env: DATABASE_URL"))).toMatchObject({
-      status: "FAIL", detail: expect.stringContaining("is the embedded demo server"),
+    expect(
+      checkEnv({ DATABASE_URL: "postgres://postgres:x@127.0.0.1:54329/beacon" }).find((x) =>
+        x.item.startsWith("env: DATABASE_URL"),
+      ),
+    ).toMatchObject({
+      status: "FAIL",
+      detail: expect.stringContaining("is the embedded demo server"),
     });
   }, 60_000);
 
   it("passes with a production environment, scans this repository clean, and smoke-tests sign-in, ticket, comment", async () => {
-    const r = await releaseCheck(["--skip-audit", "--url", app.url, "--email", w.agent.email], { ...goodEnv(), BEACON_SMOKE_PASSWORD: TEST_PASSWORD });
+    const r = await releaseCheck(["--skip-audit", "--url", app.url, "--email", w.agent.email], {
+      ...goodEnv(),
+      BEACON_SMOKE_PASSWORD: TEST_PASSWORD,
+    });
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/secret scan \(secretlint\)\s+PASS\s+no secrets found/);
     expect(r.stdout).toMatch(/smoke: GET \/readyz\s+PASS\s+200 in \d+ ms, ready, 0 pending migrations/);
@@ -150,15 +177,22 @@ describe("npm run release:check", () => {
     expect(r.stdout).toMatch(/npm audit --omit=dev \(high, critical\)\s+SKIP/);
     expect(r.stdout).toMatch(/env: METRICS_TOKEN set\s+PASS/);
     expect(r.stdout).toMatch(/env: SMTP_URL set\s+PASS\s+SMTP mail\.example\.com:587/);
-    expect(r.stdout).toMatch(/RELEASE CHECK PASSED: 16 items passed, 1 SKIPPED \(not checked\), 2 to CONFIRM by hand \(REDIS_URL, TRUST_PROXY_HOPS\)/);
+    expect(r.stdout).toMatch(
+      /RELEASE CHECK PASSED: 16 items passed, 1 SKIPPED \(not checked\), 2 to CONFIRM by hand \(REDIS_URL, TRUST_PROXY_HOPS\)/,
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain(TEST_PASSWORD);
     const list = await api.listTickets(w.agent);
-    expect(list.body.data.map((t: { subject: string }) => t.subject)).toEqual([expect.stringMatching(/^release-check smoke /)]);
+    expect(list.body.data.map((t: { subject: string }) => t.subject)).toEqual([
+      expect.stringMatching(/^release-check smoke /),
+    ]);
   }, 120_000);
 
   it("fails the smoke on a wrong password and does not run the steps that need the token", async () => {
-    const r = await releaseCheck(["--skip-audit", "--skip-secrets", "--url", app.url, "--email", w.agent.email, "--password", "not the password"], goodEnv());
+    const r = await releaseCheck(
+      ["--skip-audit", "--skip-secrets", "--url", app.url, "--email", w.agent.email, "--password", "not the password"],
+      goodEnv(),
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/smoke: GET \/readyz\s+PASS/);
     expect(r.stdout).toMatch(/smoke: POST \/api\/v1\/auth\/token\s+FAIL\s+401 in \d+ ms, unauthenticated/);
@@ -175,7 +209,9 @@ describe("release checks, one by one", () => {
       await c.query("alter function texticlike(text, text) not leakproof");
       const r = await checkLeakproof(dbUrl);
       expect(r).toMatchObject({ item: "search operators LEAKPROOF", status: "FAIL" });
-      expect(r.detail).toContain(`in database "${databaseOf(dbUrl)}": ALTER FUNCTION ts_match_vq(tsvector, tsquery) LEAKPROOF; ALTER FUNCTION texticlike(text, text) LEAKPROOF;`);
+      expect(r.detail).toContain(
+        `in database "${databaseOf(dbUrl)}": ALTER FUNCTION ts_match_vq(tsvector, tsquery) LEAKPROOF; ALTER FUNCTION texticlike(text, text) LEAKPROOF;`,
+      );
     } finally {
       await c.query("alter function texticlike(text, text) leakproof");
       await c.end();
@@ -184,10 +220,16 @@ describe("release checks, one by one", () => {
 
   it("the secret scan reports planted secrets by file, line and rule, masked", async () => {
     const dir = fs.mkdtempSync(path.join(tmp, "leak-"));
-    const alnum = (n: number) => Array.from(randomBytes(n), (b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[b % 62]).join("");
+    const alnum = (n: number) =>
+      Array.from(randomBytes(n), (b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[b % 62]).join(
+        "",
+      );
     const token = `ghp_${alnum(36)}`;
     const pw = alnum(16);
-    fs.writeFileSync(path.join(dir, "config.ts"), `export const a = 1;\nexport const token = "${token}";\nexport const db = "postgres://beacon:${pw}@db.internal:5432/beacon";\n`);
+    fs.writeFileSync(
+      path.join(dir, "config.ts"),
+      `export const a = 1;\nexport const token = "${token}";\nexport const db = "postgres://beacon:${pw}@db.internal:5432/beacon";\n`,
+    );
     const r = await checkSecrets(dir, { secretlintrc: path.join(ROOT, ".secretlintrc.json") });
     expect(r.status).toBe("FAIL");
     expect(r.detail).toContain("2 finding(s)");
@@ -198,14 +240,22 @@ describe("release checks, one by one", () => {
   }, 60_000);
 
   it("npm audit that cannot reach the registry fails with the reason (never a pass)", async () => {
-    const r = await checkNpmAudit(ROOT, { ...process.env, npm_config_registry: "http://127.0.0.1:9/", npm_config_fetch_retries: "0" });
+    const r = await checkNpmAudit(ROOT, {
+      ...process.env,
+      npm_config_registry: "http://127.0.0.1:9/",
+      npm_config_fetch_retries: "0",
+    });
     expect(r.status).toBe("FAIL");
     expect(r.detail).toMatch(/^could not run: .*ECONNREFUSED/);
   }, 60_000);
 
   it("a smoke against nothing fails on readiness and runs nothing else", async () => {
     const steps = await runSmoke({ baseUrl: "http://127.0.0.1:9", email: "a@b.c", password: "x", timeoutMs: 3_000 });
-    expect(steps[0]).toMatchObject({ step: "GET /readyz", ok: false, detail: expect.stringContaining("request failed") });
+    expect(steps[0]).toMatchObject({
+      step: "GET /readyz",
+      ok: false,
+      detail: expect.stringContaining("request failed"),
+    });
     expect(steps.slice(1).every((s) => s.ok === null)).toBe(true);
   });
 });

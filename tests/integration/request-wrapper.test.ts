@@ -36,9 +36,12 @@ beforeAll(async () => {
 });
 afterAll(() => setLogger(original));
 
-const echo = route({ auth: "any", body: z.strictObject({ subject: z.string().max(200) }) }, async (ctx, body) => ({ got: body.subject, user: ctx.user.userId }));
+const echo = route({ auth: "any", body: z.strictObject({ subject: z.string().max(200) }) }, async (ctx, body) => ({
+  got: body.subject,
+  user: ctx.user.userId,
+}));
 const boom = route({ auth: "any" }, async () => {
-  throw new Error("relation \"secret_table\" does not exist at SELECT * FROM x");
+  throw new Error('relation "secret_table" does not exist at SELECT * FROM x');
 });
 const adminOnly = route({ auth: ["admin"] }, async () => ({ ok: true }));
 const expected = route({ auth: "any" }, async () => {
@@ -51,7 +54,15 @@ describe("the request wrapper", () => {
     const ok = await call(echo, "POST", "/x", { cookie, body: { subject: "hi" } });
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ got: "hi", user: agent.id });
-    for (const body of ["{", "null", "\"str\"", JSON.stringify({ subject: 5 }), JSON.stringify({ subject: "x".repeat(201) }), JSON.stringify({ subject: "x", role: "admin" }), ""]) {
+    for (const body of [
+      "{",
+      "null",
+      '"str"',
+      JSON.stringify({ subject: 5 }),
+      JSON.stringify({ subject: "x".repeat(201) }),
+      JSON.stringify({ subject: "x", role: "admin" }),
+      "",
+    ]) {
       const r = await call(echo, "POST", "/x", { cookie, body });
       expect(r.status, body).toBe(400);
       expect(r.body.error.code).toBe("validation_failed");
@@ -66,7 +77,11 @@ describe("the request wrapper", () => {
     const r = await call(echo, "POST", "/x", { cookie, body: big });
     expect(r.status).toBe(413);
     expect(r.body.error.code).toBe("payload_too_large");
-    const form = await call(echo, "POST", "/x", { cookie, body: "subject=hi", headers: { "content-type": "text/plain" } });
+    const form = await call(echo, "POST", "/x", {
+      cookie,
+      body: "subject=hi",
+      headers: { "content-type": "text/plain" },
+    });
     expect(form.status).toBe(415);
   });
 
@@ -82,7 +97,9 @@ describe("the request wrapper", () => {
   it("maps AppError to its status and shape", async () => {
     const r = await call(expected, "GET", "/x", { cookie: await sessionCookie(agent) });
     expect(r.status).toBe(409);
-    expect(r.body).toEqual({ error: { code: "conflict", message: "ticket was changed by someone else", details: { currentVersion: 3 } } });
+    expect(r.body).toEqual({
+      error: { code: "conflict", message: "ticket was changed by someone else", details: { currentVersion: 3 } },
+    });
   });
 
   it("enforces role lists with 403", async () => {
@@ -92,12 +109,20 @@ describe("the request wrapper", () => {
   });
 
   it("logs one line per request with request id, route template, status, latency, user and org — never a password or token", async () => {
-    const g = await call(grant, "POST", "/api/v1/auth/token", { body: { email: agent.email, password: agent.password } });
+    const g = await call(grant, "POST", "/api/v1/auth/token", {
+      body: { email: agent.email, password: agent.password },
+    });
     expect(g.status).toBe(201);
     const token = g.body.token as string;
     const r = await call(me, "GET", `/api/v1/me`, { token });
     const line = lines.find((l) => l.requestId === r.headers.get("x-request-id") && l.msg === "request");
-    expect(line).toMatchObject({ method: "GET", route: "/api/v1/me", status: 200, userId: agent.id, orgId: agent.orgId });
+    expect(line).toMatchObject({
+      method: "GET",
+      route: "/api/v1/me",
+      status: 200,
+      userId: agent.id,
+      orgId: agent.orgId,
+    });
     expect(typeof line!.latencyMs).toBe("number");
     await call(grant, "POST", "/api/v1/auth/token", { body: { email: agent.email, password: "wrong-password-123" } });
     expect(lines.some((l) => l.event === "signin" && l.outcome === "success")).toBe(true);

@@ -17,7 +17,11 @@ beforeAll(async () => {
 
 const get = (who: Actor, path: string) => call(apiRoute.GET, "GET", path, { cookie: who.cookie });
 const patch = (who: Actor, path: string, body: unknown, ifMatch?: string) =>
-  call(apiRoute.PATCH, "PATCH", path, { cookie: who.cookie, body, headers: ifMatch === undefined ? {} : { "if-match": ifMatch } });
+  call(apiRoute.PATCH, "PATCH", path, {
+    cookie: who.cookie,
+    body,
+    headers: ifMatch === undefined ? {} : { "if-match": ifMatch },
+  });
 const etag = (r: CallResult) => r.headers.get("etag")!;
 
 type Resource = {
@@ -54,7 +58,10 @@ const RESOURCES: Resource[] = [
   {
     name: "webhook",
     make: async (x) => {
-      const r = await call(apiRoute.POST, "POST", "/api/v1/webhooks", { cookie: x.admin.cookie, body: { url: "https://hooks.example/etag", events: ["sla.breach"] } });
+      const r = await call(apiRoute.POST, "POST", "/api/v1/webhooks", {
+        cookie: x.admin.cookie,
+        body: { url: "https://hooks.example/etag", events: ["sla.breach"] },
+      });
       expect(r.status, r.text).toBe(201);
       return `/api/v1/webhooks/${r.body.id}`;
     },
@@ -123,9 +130,15 @@ describe("the version is bumped by every writer (a database trigger)", () => {
     const u = await createUser(w.org, { role: "agent" });
     const path = `/api/v1/users/${u.id}`;
     const v1 = etag(await get(w.admin, path));
-    await unsafeWithSystem((tx) => tx.execute(sql`update users set last_sign_in_at = now(), session_version = session_version + 1 where id = ${u.id}`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(
+        sql`update users set last_sign_in_at = now(), session_version = session_version + 1 where id = ${u.id}`,
+      ),
+    );
     expect(etag(await get(w.admin, path))).toBe(v1);
-    expect((await call(apiRoute.POST, "POST", `/api/v1/users/${u.id}/reset-password`, { cookie: w.admin.cookie })).status).toBe(200);
+    expect(
+      (await call(apiRoute.POST, "POST", `/api/v1/users/${u.id}/reset-password`, { cookie: w.admin.cookie })).status,
+    ).toBe(200);
     const v2 = etag(await get(w.admin, path));
     expect(v2).not.toBe(v1);
     expect((await patch(w.admin, path, { blocked: true }, v1)).status).toBe(412);
@@ -136,7 +149,12 @@ describe("the version is bumped by every writer (a database trigger)", () => {
     const low = (list.body.data as { id: string; priority: string }[]).find((p) => p.priority === "low")!;
     const path = `/api/v1/sla-policies/${low.id}`;
     const v1 = etag(await get(w.admin, path));
-    const cal = { name: "Office", timezone: "UTC", intervals: [1, 2, 3, 4, 5].map((day) => ({ day, start: "09:00", end: "17:00" })), holidays: [] };
+    const cal = {
+      name: "Office",
+      timezone: "UTC",
+      intervals: [1, 2, 3, 4, 5].map((day) => ({ day, start: "09:00", end: "17:00" })),
+      holidays: [],
+    };
     const r = await patch(w.admin, path, { businessHours: true, calendar: cal }, v1);
     expect(r.status, r.text).toBe(200);
     const cal2 = { ...cal, intervals: [1, 2, 3, 4, 5].map((day) => ({ day, start: "08:00", end: "18:00" })) };
@@ -150,7 +168,10 @@ describe("the version is bumped by every writer (a database trigger)", () => {
 
 describe("in the OpenAPI document", () => {
   it("GET and PATCH of users, SLA policies and webhooks give ETag; PATCH takes If-Match and may answer 412", () => {
-    type Op = { parameters: { name: string; in: string }[]; responses: Record<string, { headers?: Record<string, unknown> }> };
+    type Op = {
+      parameters: { name: string; in: string }[];
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
     const doc = openApiDocument() as { paths: Record<string, Record<string, Op>> };
     for (const path of ["/api/v1/users/{id}", "/api/v1/sla-policies/{id}", "/api/v1/webhooks/{id}"]) {
       const { get: read, patch: change } = doc.paths[path] as { get: Op; patch: Op };

@@ -25,7 +25,9 @@ beforeAll(async () => {
 
 describe("row-level security", () => {
   it("a query with no org filter returns only the request's org rows", async () => {
-    const seen = await withTenant(a.id, (tx) => tx.select({ orgId: tickets.orgId, subject: tickets.subject }).from(tickets));
+    const seen = await withTenant(a.id, (tx) =>
+      tx.select({ orgId: tickets.orgId, subject: tickets.subject }).from(tickets),
+    );
     expect(seen).toEqual([{ orgId: a.id, subject: "A's ticket" }]);
     const people = await withTenant(a.id, (tx) => tx.select({ orgId: users.orgId }).from(users));
     expect(people.map((p) => p.orgId)).toEqual([a.id]);
@@ -35,9 +37,13 @@ describe("row-level security", () => {
 
   it("refuses an insert carrying another org's id", async () => {
     await expect(
-      withTenant(a.id, (tx) => tx.insert(tickets).values({ orgId: b.id, number: 2, subject: "sneaky", requesterId: userB.id })),
+      withTenant(a.id, (tx) =>
+        tx.insert(tickets).values({ orgId: b.id, number: 2, subject: "sneaky", requesterId: userB.id }),
+      ),
     ).rejects.toMatchObject({ cause: { code: "42501" } });
-    const count = await unsafeWithSystem((tx) => tx.execute<{ n: string }>(sql`select count(*)::text as n from tickets where subject = 'sneaky'`));
+    const count = await unsafeWithSystem((tx) =>
+      tx.execute<{ n: string }>(sql`select count(*)::text as n from tickets where subject = 'sneaky'`),
+    );
     expect(count.rows[0]!.n).toBe("0");
   });
 
@@ -46,7 +52,9 @@ describe("row-level security", () => {
     expect(updated.map((t) => t.orgId)).toEqual([a.id]);
     const deleted = await withTenant(a.id, (tx) => tx.execute(sql`delete from users where org_id = ${b.id}`));
     expect(deleted.rowCount).toBe(0);
-    const bTicket = await unsafeWithSystem((tx) => tx.execute<{ subject: string }>(sql`select subject from tickets where org_id = ${b.id}`));
+    const bTicket = await unsafeWithSystem((tx) =>
+      tx.execute<{ subject: string }>(sql`select subject from tickets where org_id = ${b.id}`),
+    );
     expect(bTicket.rows[0]!.subject).toBe("B's ticket");
   });
 
@@ -66,7 +74,12 @@ describe("row-level security", () => {
         and (exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'org_id' and not a.attisdropped)
              or c.relname = 'orgs')`);
     expect(r.rows.length).toBeGreaterThanOrEqual(14);
-    for (const t of r.rows) expect({ table: t.relname, enabled: t.enabled, forced: t.forced }).toEqual({ table: t.relname, enabled: true, forced: true });
+    for (const t of r.rows)
+      expect({ table: t.relname, enabled: t.enabled, forced: t.forced }).toEqual({
+        table: t.relname,
+        enabled: true,
+        forced: true,
+      });
   });
 
   it("the app roles cannot bypass RLS and the app role cannot rewrite the audit chain", async () => {
@@ -139,9 +152,16 @@ describe("the request login role (an SQL injection's view)", () => {
   const escape = (q: string) => withTenant(a.id, (tx) => tx.execute(sql.raw(q)));
 
   it("connects as beacon_web, a NOINHERIT member of beacon_app only", async () => {
-    const who = await withTenant(a.id, (tx) => tx.execute<{ session_user: string; current_user: string }>(sql`select session_user, current_user`));
+    const who = await withTenant(a.id, (tx) =>
+      tx.execute<{ session_user: string; current_user: string }>(sql`select session_user, current_user`),
+    );
     expect(who.rows[0]).toEqual({ session_user: "beacon_web", current_user: "beacon_app" });
-    const r = await db().execute<{ rolinherit: boolean; rolsuper: boolean; rolbypassrls: boolean; member_of: string[] }>(sql`
+    const r = await db().execute<{
+      rolinherit: boolean;
+      rolsuper: boolean;
+      rolbypassrls: boolean;
+      member_of: string[];
+    }>(sql`
       select rolinherit, rolsuper, rolbypassrls,
              array(select g.rolname::text from pg_auth_members m join pg_roles g on g.oid = m.roleid where m.member = r.oid) as member_of
         from pg_roles r where rolname = 'beacon_web'`);
@@ -150,18 +170,24 @@ describe("the request login role (an SQL injection's view)", () => {
 
   it("cannot switch to beacon_system, nor to the owner", async () => {
     await expect(escape("set role beacon_system")).rejects.toMatchObject({ cause: { code: "42501" } });
-    await expect(escape("select set_config('role', 'beacon_system', true)")).rejects.toMatchObject({ cause: { code: "42501" } });
+    await expect(escape("select set_config('role', 'beacon_system', true)")).rejects.toMatchObject({
+      cause: { code: "42501" },
+    });
     const owner = (await db().execute<{ u: string }>(sql`select current_user as u`)).rows[0]!.u;
     await expect(escape(`set role "${owner}"`)).rejects.toMatchObject({ cause: { code: "42501" } });
     await expect(escape("set session authorization postgres")).rejects.toMatchObject({ cause: { code: "42501" } });
   });
 
   it("after RESET ROLE it holds no privileges of its own", async () => {
-    await expect(escape("reset role; select count(*) from tickets")).rejects.toMatchObject({ cause: { code: "42501" } });
-    await expect(withTenant(a.id, async (tx) => {
-      await tx.execute(sql`reset role`);
-      return tx.execute(sql`select count(*) from tickets`);
-    })).rejects.toMatchObject({ cause: { code: "42501" } });
+    await expect(escape("reset role; select count(*) from tickets")).rejects.toMatchObject({
+      cause: { code: "42501" },
+    });
+    await expect(
+      withTenant(a.id, async (tx) => {
+        await tx.execute(sql`reset role`);
+        return tx.execute(sql`select count(*) from tickets`);
+      }),
+    ).rejects.toMatchObject({ cause: { code: "42501" } });
   });
 });
 
@@ -175,21 +201,38 @@ describe("the signed org setting (an SQL injection's view)", () => {
 
   it("pointing app.org_id at another org shows nothing of either", async () => {
     expect(await count(a.id, "select count(*)::text as n from tickets")).toBe("1");
-    expect(await count(a.id, `select set_config('app.org_id', '${b.id}', true); select count(*)::text as n from tickets`)).toBe("0");
-    expect(await count(a.id, `select set_config('app.org_id', '${b.id}', true); select count(*)::text as n from users`)).toBe("0");
-    expect(await count(a.id, `select set_config('app.org_id', '${b.id}', true); select count(*)::text as n from orgs`)).toBe("0");
+    expect(
+      await count(a.id, `select set_config('app.org_id', '${b.id}', true); select count(*)::text as n from tickets`),
+    ).toBe("0");
+    expect(
+      await count(a.id, `select set_config('app.org_id', '${b.id}', true); select count(*)::text as n from users`),
+    ).toBe("0");
+    expect(
+      await count(a.id, `select set_config('app.org_id', '${b.id}', true); select count(*)::text as n from orgs`),
+    ).toBe("0");
     // A made-up or missing signature is no better.
-    expect(await count(a.id, `select set_config('app.org_id', '${b.id}', true), set_config('app.org_sig', repeat('0', 64), true); select count(*)::text as n from tickets`)).toBe("0");
-    expect(await count(a.id, `select set_config('app.org_sig', '', true); select count(*)::text as n from tickets`)).toBe("0");
+    expect(
+      await count(
+        a.id,
+        `select set_config('app.org_id', '${b.id}', true), set_config('app.org_sig', repeat('0', 64), true); select count(*)::text as n from tickets`,
+      ),
+    ).toBe("0");
+    expect(
+      await count(a.id, `select set_config('app.org_sig', '', true); select count(*)::text as n from tickets`),
+    ).toBe("0");
     // …nor does an insert into the other org get through.
-    await expect(withTenant(a.id, async (tx) => {
-      await tx.execute(sql`select set_config('app.org_id', ${b.id}, true)`);
-      await tx.insert(tickets).values({ orgId: b.id, number: 3, subject: "forged", requesterId: userB.id });
-    })).rejects.toMatchObject({ cause: { code: "42501" } });
+    await expect(
+      withTenant(a.id, async (tx) => {
+        await tx.execute(sql`select set_config('app.org_id', ${b.id}, true)`);
+        await tx.insert(tickets).values({ orgId: b.id, number: 3, subject: "forged", requesterId: userB.id });
+      }),
+    ).rejects.toMatchObject({ cause: { code: "42501" } });
   });
 
   it("the key is out of the request role's reach", async () => {
-    await expect(count(a.id, "select count(*)::text as n from beacon_private.org_key")).rejects.toMatchObject({ cause: { code: "42501" } });
+    await expect(count(a.id, "select count(*)::text as n from beacon_private.org_key")).rejects.toMatchObject({
+      cause: { code: "42501" },
+    });
     const r = await db().execute<{ app: boolean; web: boolean; definer: boolean }>(sql`
       select has_schema_privilege('beacon_app', 'beacon_private', 'USAGE') as app,
              has_schema_privilege('beacon_web', 'beacon_private', 'USAGE') as web,
@@ -204,7 +247,9 @@ describe("the signed org setting (an SQL injection's view)", () => {
     expect(r.rows.length).toBeGreaterThanOrEqual(17);
     for (const x of r.rows) {
       for (const e of [x.qual, x.chk].filter((v): v is string => v !== null)) {
-        expect(e.replace(/\( SELECT app_current_org\(\) AS app_current_org\)/g, ""), `${x.t}.${x.p}`).not.toContain("app_current_org()");
+        expect(e.replace(/\( SELECT app_current_org\(\) AS app_current_org\)/g, ""), `${x.t}.${x.p}`).not.toContain(
+          "app_current_org()",
+        );
       }
     }
   });
@@ -226,7 +271,9 @@ describe("OWNER_TENANT_SQL (bench scripts that replay request SQL on an owner co
   });
 
   it("and so does the bench's capturing drizzle transaction (bench:explain)", async () => {
-    const { result, queries } = await capturingDb(pool()).run({ orgId: b.id } as Principal, (tx) => tx.execute(sql.raw(probe)));
+    const { result, queries } = await capturingDb(pool()).run({ orgId: b.id } as Principal, (tx) =>
+      tx.execute(sql.raw(probe)),
+    );
     expect(result.rows[0]).toEqual({ u: "beacon_app", orgs: [b.id] });
     expect(queries).toEqual([{ sql: probe, params: [] }]);
   });

@@ -48,7 +48,10 @@ describe("same-origin check for cookie-authenticated writes", () => {
       expect(r.status, `${origin} → ${host}`).toBe(403);
       expect(r.body.error.details).toEqual({ reason: "csrf" });
     }
-    const list = await call(commentsRoute.GET, "GET", `/api/v1/tickets/${t.id}/comments`, { cookie: w.agent.cookie, params: { id: t.id } });
+    const list = await call(commentsRoute.GET, "GET", `/api/v1/tickets/${t.id}/comments`, {
+      cookie: w.agent.cookie,
+      params: { id: t.id },
+    });
     expect(list.body.data).toHaveLength(1);
   });
 });

@@ -15,7 +15,16 @@ let w: World;
 const subjects: string[] = [];
 let noted: string;
 
-const principal = (a: Actor): Principal => ({ userId: a.id, orgId: a.orgId, role: a.role, email: a.email, name: a.email, mustChangePassword: false, sessionVersion: a.sessionVersion, via: "session" });
+const principal = (a: Actor): Principal => ({
+  userId: a.id,
+  orgId: a.orgId,
+  role: a.role,
+  email: a.email,
+  name: a.email,
+  mustChangePassword: false,
+  sessionVersion: a.sessionVersion,
+  via: "session",
+});
 
 /** Every page of a search, through the cursor, with the given window. */
 async function allPages(who: Actor, query: Record<string, string>, searchWindow: number): Promise<string[]> {
@@ -23,7 +32,9 @@ async function allPages(who: Actor, query: Record<string, string>, searchWindow:
   let cursor: string | undefined;
   for (let page = 0; page < 50; page++) {
     const q = ZListTickets.parse({ ...query, limit: "3", ...(cursor ? { cursor } : {}) });
-    const r = await withTenant(w.org.id, (tx) => listTickets({ requestId: "t", user: principal(who), tx }, q, { searchWindow }));
+    const r = await withTenant(w.org.id, (tx) =>
+      listTickets({ requestId: "t", user: principal(who), tx }, q, { searchWindow }),
+    );
     ids.push(...r.data.map((t) => t.id));
     if (!r.nextCursor) return ids;
     cursor = r.nextCursor;
@@ -36,9 +47,21 @@ beforeAll(async () => {
   const priorities = ["low", "normal", "high", "urgent"];
   // 30 tickets: "printer jam" in every third, "duplex" in two, a partial-subject word in one.
   for (let i = 0; i < 30; i++) {
-    const subject = i % 3 === 0 ? `Printer jam on floor ${i}` : i === 7 || i === 23 ? `Duplex pages blank ${i}` : i === 13 ? `Firmware update ${i}` : `Question ${i}`;
+    const subject =
+      i % 3 === 0
+        ? `Printer jam on floor ${i}`
+        : i === 7 || i === 23
+          ? `Duplex pages blank ${i}`
+          : i === 13
+            ? `Firmware update ${i}`
+            : `Question ${i}`;
     subjects.push(subject);
-    await newTicket(w.agent, { subject, body: `Ticket ${i}`, priority: priorities[i % 4], requesterId: i % 2 ? w.customer.id : w.customer2.id });
+    await newTicket(w.agent, {
+      subject,
+      body: `Ticket ${i}`,
+      priority: priorities[i % 4],
+      requesterId: i % 2 ? w.customer.id : w.customer2.id,
+    });
   }
   const all = (await api.listTickets(w.agent, { sort: "createdAt", limit: "100" })).body.data as { id: string }[];
   noted = all[16]!.id;
@@ -61,7 +84,16 @@ describe("search window", () => {
       const whole = await allPages(w.agent, query, 10_000);
       expect(await allPages(w.agent, query, 4)).toEqual(whole);
       expect(await allPages(w.agent, query, 2)).toEqual(whole);
-      const expected = query.q === "printer jam" || query.q === "printer" ? (query.priority ? 6 : 10) : query.q === "duplex" ? 2 : query.q === "kubernetes" ? 0 : 1;
+      const expected =
+        query.q === "printer jam" || query.q === "printer"
+          ? query.priority
+            ? 6
+            : 10
+          : query.q === "duplex"
+            ? 2
+            : query.q === "kubernetes"
+              ? 0
+              : 1;
       expect(whole).toHaveLength(expected);
     });
   }

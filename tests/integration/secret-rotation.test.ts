@@ -27,7 +27,9 @@ function useSecrets(current: string, previous?: string) {
 }
 
 async function totpOf(u: TestUser): Promise<string> {
-  const r = await unsafeWithSystem((tx) => tx.execute<{ totp_secret: string }>(sql`select totp_secret from users where id = ${u.id}`));
+  const r = await unsafeWithSystem((tx) =>
+    tx.execute<{ totp_secret: string }>(sql`select totp_secret from users where id = ${u.id}`),
+  );
   return r.rows[0]!.totp_secret;
 }
 
@@ -66,9 +68,14 @@ describe("rotating NEXTAUTH_SECRET", () => {
 
   it("`npm run secrets -- reseal` moves every box to the new secret, leaves current ones, counts unreadable ones", async () => {
     const env = { NEXTAUTH_SECRET: NEW, NEXTAUTH_SECRET_PREVIOUS: OLD };
-    const first = await runScript("secrets.ts", ["reseal", "--json"], { env, drop: ["BEACON_EMBEDDED_DB", "npm_execpath"] });
+    const first = await runScript("secrets.ts", ["reseal", "--json"], {
+      env,
+      drop: ["BEACON_EMBEDDED_DB", "npm_execpath"],
+    });
     expect(first.code, first.stderr).toBe(0);
-    const users = (JSON.parse(first.stdout) as { table: string; resealed: number; current: number; unreadable: number }[]).find((c) => c.table === "users")!;
+    const users = (
+      JSON.parse(first.stdout) as { table: string; resealed: number; current: number; unreadable: number }[]
+    ).find((c) => c.table === "users")!;
     expect(users.resealed).toBeGreaterThanOrEqual(1);
     expect(users.unreadable).toBeGreaterThanOrEqual(1);
 
@@ -85,7 +92,10 @@ describe("rotating NEXTAUTH_SECRET", () => {
   }, 120_000);
 
   it("refuses a previous secret shorter than 32 characters at boot", async () => {
-    const r = await runScript("secrets.ts", ["reseal"], { env: { NEXTAUTH_SECRET_PREVIOUS: "short" }, drop: ["BEACON_EMBEDDED_DB", "npm_execpath"] });
+    const r = await runScript("secrets.ts", ["reseal"], {
+      env: { NEXTAUTH_SECRET_PREVIOUS: "short" },
+      drop: ["BEACON_EMBEDDED_DB", "npm_execpath"],
+    });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("NEXTAUTH_SECRET_PREVIOUS");
     expect(r.stderr).not.toContain("short");

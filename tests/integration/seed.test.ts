@@ -4,7 +4,15 @@ import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { hashPassword, verifyPassword } from "../../src/server/auth/password";
 import { verifyCredentials } from "../../src/server/auth/verify-credentials";
-import { buildDemoData, demoSignIns, insertDemoOrgCopy, resetDemo, seedBodyHtml, seedDemoIfEmpty, type SeedResult } from "../../src/server/seed/demo";
+import {
+  buildDemoData,
+  demoSignIns,
+  insertDemoOrgCopy,
+  resetDemo,
+  seedBodyHtml,
+  seedDemoIfEmpty,
+  type SeedResult,
+} from "../../src/server/seed/demo";
 
 // This file's database starts empty (cloned from the migrated template), so the first
 // seedDemoIfEmpty really seeds.
@@ -12,7 +20,8 @@ const DEMO_PASSWORD = process.env.DEMO_PASSWORD!;
 let first: SeedResult;
 let seededAt: number;
 
-const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
+const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) =>
+  (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
 
 beforeAll(async () => {
   seededAt = Date.now();
@@ -25,7 +34,9 @@ describe("demo seed", () => {
   it("creates the two demo orgs with their ten users", async () => {
     expect(first).toMatchObject({ seeded: true });
     expect(first.generatedPassword).toBeUndefined();
-    const orgs = await q<{ slug: string; name: string; timezone: string }>(sql`select slug, name, timezone from orgs order by slug`);
+    const orgs = await q<{ slug: string; name: string; timezone: string }>(
+      sql`select slug, name, timezone from orgs order by slug`,
+    );
     expect(orgs).toEqual([
       { slug: "acme", name: "Acme Support", timezone: "America/New_York" },
       { slug: "globex", name: "Globex", timezone: "Europe/Berlin" },
@@ -34,14 +45,23 @@ describe("demo seed", () => {
     expect(users).toHaveLength(10);
     expect(users.map((u) => u.email).sort()).toEqual([...demoSignIns(DEMO_PASSWORD).emails].sort());
     for (const slug of ["acme", "globex"]) {
-      const roles = Object.fromEntries(users.filter((u) => u.email.endsWith(`@${slug}.test`)).map((u) => [u.email.split("@")[0], u.role]));
-      expect(roles).toEqual({ admin: "admin", agent: "agent", agent2: "agent", customer: "customer", customer2: "customer" });
+      const roles = Object.fromEntries(
+        users.filter((u) => u.email.endsWith(`@${slug}.test`)).map((u) => [u.email.split("@")[0], u.role]),
+      );
+      expect(roles).toEqual({
+        admin: "admin",
+        agent: "agent",
+        agent2: "agent",
+        customer: "customer",
+        customer2: "customer",
+      });
     }
   });
 
   it("gives each org its support address (SPEC §11)", async () => {
     const rows = await q<{ slug: string; address: string; is_default: boolean }>(
-      sql`select o.slug, a.address, a.is_default from email_addresses a join orgs o on o.id = a.org_id order by o.slug`);
+      sql`select o.slug, a.address, a.is_default from email_addresses a join orgs o on o.id = a.org_id order by o.slug`,
+    );
     expect(rows).toEqual([
       { slug: "acme", address: "support@acme.test", is_default: true },
       { slug: "globex", address: "support@globex.test", is_default: true },
@@ -53,27 +73,49 @@ describe("demo seed", () => {
     expect(hashes).toHaveLength(1);
     expect(await verifyPassword(hashes[0]!.password_hash, DEMO_PASSWORD)).toBe(true);
     expect(await verifyPassword(hashes[0]!.password_hash, "not the demo password")).toBe(false);
-    const u = await verifyCredentials({ email: "agent@globex.test", password: DEMO_PASSWORD, ip: "10.9.8.7", via: "api" });
+    const u = await verifyCredentials({
+      email: "agent@globex.test",
+      password: DEMO_PASSWORD,
+      ip: "10.9.8.7",
+      via: "api",
+    });
     expect(u.role).toBe("agent");
   });
 
   it("gives each org a business-hours calendar and a policy per priority", async () => {
-    const policies = await q<{ slug: string; priority: string; fr: number; rm: number; bh: boolean; tz: string | null; pause: string }>(sql`
+    const policies = await q<{
+      slug: string;
+      priority: string;
+      fr: number;
+      rm: number;
+      bh: boolean;
+      tz: string | null;
+      pause: string;
+    }>(sql`
       select o.slug, p.priority::text, p.first_response_minutes as fr, p.resolve_minutes as rm, p.business_hours as bh,
              c.timezone as tz, p.pause_on::text as pause
       from sla_policies p join orgs o on o.id = p.org_id
       left join calendars c on c.org_id = p.org_id and c.id = p.calendar_id
       order by o.slug, p.first_response_minutes`);
     expect(policies).toHaveLength(8);
-    for (const [slug, tz] of [["acme", "America/New_York"], ["globex", "Europe/Berlin"]] as const) {
-      expect(policies.filter((p) => p.slug === slug).map(({ priority, fr, rm, bh, tz: t, pause }) => ({ priority, fr, rm, bh, tz: t, pause }))).toEqual([
+    for (const [slug, tz] of [
+      ["acme", "America/New_York"],
+      ["globex", "Europe/Berlin"],
+    ] as const) {
+      expect(
+        policies
+          .filter((p) => p.slug === slug)
+          .map(({ priority, fr, rm, bh, tz: t, pause }) => ({ priority, fr, rm, bh, tz: t, pause })),
+      ).toEqual([
         { priority: "urgent", fr: 60, rm: 240, bh: false, tz: null, pause: "{pending}" },
         { priority: "high", fr: 240, rm: 1440, bh: false, tz: null, pause: "{pending}" },
         { priority: "normal", fr: 480, rm: 2880, bh: true, tz, pause: "{pending}" },
         { priority: "low", fr: 1440, rm: 7200, bh: true, tz, pause: "{pending}" },
       ]);
     }
-    const cals = await q<{ intervals: { day: number; start: string; end: string }[] }>(sql`select intervals from calendars`);
+    const cals = await q<{ intervals: { day: number; start: string; end: string }[] }>(
+      sql`select intervals from calendars`,
+    );
     expect(cals).toHaveLength(2);
     for (const c of cals) {
       expect(c.intervals).toEqual([1, 2, 3, 4, 5].map((day) => ({ day, start: "09:00", end: "17:00" })));
@@ -81,14 +123,28 @@ describe("demo seed", () => {
   });
 
   it("creates ~40 tickets per org in every status and priority, numbered 1..N with ticket_seq = N", async () => {
-    const perOrg = await q<{ slug: string; n: number; min: number; max: number; distinct_numbers: number; seq: number; statuses: string[]; priorities: string[] }>(sql`
+    const perOrg = await q<{
+      slug: string;
+      n: number;
+      min: number;
+      max: number;
+      distinct_numbers: number;
+      seq: number;
+      statuses: string[];
+      priorities: string[];
+    }>(sql`
       select o.slug, count(*)::int as n, min(t.number) as min, max(t.number) as max, count(distinct t.number)::int as distinct_numbers,
              o.ticket_seq as seq, array_agg(distinct t.status::text) as statuses, array_agg(distinct t.priority::text) as priorities
       from tickets t join orgs o on o.id = t.org_id group by o.slug, o.ticket_seq order by o.slug`);
     expect(perOrg).toHaveLength(2);
     for (const o of perOrg) {
       expect(o.n).toBeGreaterThanOrEqual(35);
-      expect({ min: o.min, max: o.max, distinct: o.distinct_numbers, seq: o.seq }).toEqual({ min: 1, max: o.n, distinct: o.n, seq: o.n });
+      expect({ min: o.min, max: o.max, distinct: o.distinct_numbers, seq: o.seq }).toEqual({
+        min: 1,
+        max: o.n,
+        distinct: o.n,
+        seq: o.n,
+      });
       expect([...o.statuses].sort()).toEqual(["closed", "new", "on_hold", "open", "pending", "solved"]);
       expect([...o.priorities].sort()).toEqual(["high", "low", "normal", "urgent"]);
     }
@@ -163,7 +219,14 @@ describe("demo seed", () => {
   });
 
   it("writes conversations with public replies and internal notes as safe HTML", async () => {
-    const [c] = await q<{ total: number; internal: number; agent_public: number; customer: number; customer_internal: number; tickets_without: number }>(sql`
+    const [c] = await q<{
+      total: number;
+      internal: number;
+      agent_public: number;
+      customer: number;
+      customer_internal: number;
+      tickets_without: number;
+    }>(sql`
       select count(*)::int as total,
              count(*) filter (where c.internal)::int as internal,
              count(*) filter (where not c.internal and u.role <> 'customer')::int as agent_public,
@@ -191,12 +254,16 @@ describe("demo seed", () => {
 
   it("indexes the subject and public conversation for search, not internal notes", async () => {
     const hit = async (words: string) =>
-      (await q<{ subject: string }>(sql`select subject from tickets t join orgs o on o.id = t.org_id
-        where o.slug = 'acme' and t.search_vector @@ websearch_to_tsquery('english', ${words})`)).map((r) => r.subject);
+      (
+        await q<{ subject: string }>(sql`select subject from tickets t join orgs o on o.id = t.org_id
+        where o.slug = 'acme' and t.search_vector @@ websearch_to_tsquery('english', ${words})`)
+      ).map((r) => r.subject);
     expect(await hit("checkout")).toContain("Checkout returns a 502 error for every customer");
     expect(await hit("greylisting")).toEqual([]);
     expect(await hit("Pixel 7 Android")).toEqual(["Mobile app crashes when uploading photos"]);
-    const notes = await q<{ n: number }>(sql`select count(*)::int as n from comments where internal and search_vector @@ websearch_to_tsquery('english', 'greylisting')`);
+    const notes = await q<{ n: number }>(
+      sql`select count(*)::int as n from comments where internal and search_vector @@ websearch_to_tsquery('english', 'greylisting')`,
+    );
     expect(notes[0]!.n).toBe(2);
   });
 
@@ -208,13 +275,24 @@ describe("demo seed", () => {
 
   it("keeps each org's demo data inside that org under row-level security", async () => {
     const [acme] = await q<{ id: string }>(sql`select id from orgs where slug = 'acme'`);
-    const seen = await withTenant(acme!.id, (tx) => tx.execute<{ n: number; orgs: number }>(sql`select count(*)::int as n, count(distinct org_id)::int as orgs from tickets`));
+    const seen = await withTenant(acme!.id, (tx) =>
+      tx.execute<{ n: number; orgs: number }>(
+        sql`select count(*)::int as n, count(distinct org_id)::int as orgs from tickets`,
+      ),
+    );
     expect(seen.rows[0]).toEqual({ n: 40, orgs: 1 });
   });
 
   it("is deterministic apart from ids and timestamps", () => {
     const strip = (d: ReturnType<typeof buildDemoData>) =>
-      d.tickets.map((t) => ({ n: t.number, s: t.subject, st: t.status, p: t.priority, tags: t.tags, hasAssignee: t.assigneeId !== null }));
+      d.tickets.map((t) => ({
+        n: t.number,
+        s: t.subject,
+        st: t.status,
+        p: t.priority,
+        tags: t.tags,
+        hasAssignee: t.assigneeId !== null,
+      }));
     const now = new Date();
     expect(strip(buildDemoData(now, "h"))).toEqual(strip(buildDemoData(now, "h")));
   });
@@ -230,7 +308,9 @@ describe("demo seed", () => {
 
   it("refuses in production", async () => {
     setProcessEnv({ NODE_ENV: "production" });
-    await expect(seedDemoIfEmpty({ password: DEMO_PASSWORD })).rejects.toThrow(/Refusing to seed demo data in production/);
+    await expect(seedDemoIfEmpty({ password: DEMO_PASSWORD })).rejects.toThrow(
+      /Refusing to seed demo data in production/,
+    );
     await expect(resetDemo({ password: DEMO_PASSWORD })).rejects.toThrow(/production/);
     setProcessEnv({ NODE_ENV: "test" });
     expect(await q<{ n: number }>(sql`select count(*)::int as n from orgs`)).toEqual([{ n: 2 }]);
@@ -245,7 +325,9 @@ describe("demo seed", () => {
   });
 
   it("reset replaces the demo orgs, leaves other orgs alone, and generates a password when none is set", async () => {
-    const [other] = await q<{ id: string }>(sql`insert into orgs (name, slug) values ('Real Co', 'real-co') returning id`);
+    const [other] = await q<{ id: string }>(
+      sql`insert into orgs (name, slug) values ('Real Co', 'real-co') returning id`,
+    );
     const [oldAcme] = await q<{ id: string }>(sql`select id from orgs where slug = 'acme'`);
     const started = Date.now();
     const r = await resetDemo({ password: undefined });
@@ -256,8 +338,12 @@ describe("demo seed", () => {
     expect(orgs.map((o) => o.slug)).toEqual(["acme", "globex", "real-co"]);
     expect(orgs.find((o) => o.slug === "real-co")!.id).toBe(other!.id);
     expect(orgs.find((o) => o.slug === "acme")!.id).not.toBe(oldAcme!.id);
-    expect(await q<{ n: number }>(sql`select count(*)::int as n from tickets where org_id = ${oldAcme!.id}`)).toEqual([{ n: 0 }]);
-    const [u] = await q<{ password_hash: string }>(sql`select password_hash from users where email = 'customer2@acme.test'`);
+    expect(await q<{ n: number }>(sql`select count(*)::int as n from tickets where org_id = ${oldAcme!.id}`)).toEqual([
+      { n: 0 },
+    ]);
+    const [u] = await q<{ password_hash: string }>(
+      sql`select password_hash from users where email = 'customer2@acme.test'`,
+    );
     expect(await verifyPassword(u!.password_hash, r.generatedPassword!)).toBe(true);
     expect(await verifyPassword(u!.password_hash, DEMO_PASSWORD)).toBe(false);
     // Other orgs exist now: start's seed-if-empty leaves the database alone.
@@ -271,7 +357,9 @@ describe("insertDemoOrgCopy", () => {
     const passwordHash = await hashPassword(DEMO_PASSWORD);
     const copy = await insertDemoOrgCopy({ slug: "e2e-copytest", name: "Acme Support copytest", passwordHash });
     expect(copy).toMatchObject({ slug: "e2e-copytest", name: "Acme Support copytest" });
-    const users = await q<{ email: string; role: string }>(sql`select email, role::text from users where org_id = ${copy.id} order by email`);
+    const users = await q<{ email: string; role: string }>(
+      sql`select email, role::text from users where org_id = ${copy.id} order by email`,
+    );
     expect(users).toEqual([
       { email: "admin@e2e-copytest.test", role: "admin" },
       { email: "agent2@e2e-copytest.test", role: "agent" },
@@ -279,12 +367,25 @@ describe("insertDemoOrgCopy", () => {
       { email: "customer2@e2e-copytest.test", role: "customer" },
       { email: "customer@e2e-copytest.test", role: "customer" },
     ]);
-    expect(await q(sql`select address, is_default from email_addresses where org_id = ${copy.id}`)).toEqual([{ address: "support@e2e-copytest.test", is_default: true }]);
+    expect(await q(sql`select address, is_default from email_addresses where org_id = ${copy.id}`)).toEqual([
+      { address: "support@e2e-copytest.test", is_default: true },
+    ]);
     const [acme] = await q<{ id: string }>(sql`select id from orgs where slug = 'acme'`);
     const count = async (orgId: string) =>
-      (await withTenant(orgId, (tx) => tx.execute<{ n: number; orgs: number }>(sql`select count(*)::int as n, count(distinct org_id)::int as orgs from tickets`))).rows[0];
+      (
+        await withTenant(orgId, (tx) =>
+          tx.execute<{ n: number; orgs: number }>(
+            sql`select count(*)::int as n, count(distinct org_id)::int as orgs from tickets`,
+          ),
+        )
+      ).rows[0];
     expect(await count(copy.id)).toEqual(await count(acme!.id));
-    const u = await verifyCredentials({ email: "customer2@e2e-copytest.test", password: DEMO_PASSWORD, ip: "10.9.8.6", via: "api" });
+    const u = await verifyCredentials({
+      email: "customer2@e2e-copytest.test",
+      password: DEMO_PASSWORD,
+      ip: "10.9.8.6",
+      via: "api",
+    });
     expect(u.orgId).toBe(copy.id);
     // A second copy needs its own slug: the first one's is taken.
     await expect(insertDemoOrgCopy({ slug: "E2E-COPYTEST", name: "again", passwordHash })).rejects.toThrow();

@@ -5,7 +5,13 @@ import { encode, decode } from "next-auth/jwt";
 import { beforeAll, describe, expect, it } from "vitest";
 import { authOptions } from "../../src/server/auth/nextauth";
 import { GET as meRoute } from "../helpers/http";
-import { authSecret, encodeSession, SESSION_ABSOLUTE_MAX_SEC, SESSION_MAX_AGE_SEC, sessionCookieName } from "../../src/server/auth/session-cookie";
+import {
+  authSecret,
+  encodeSession,
+  SESSION_ABSOLUTE_MAX_SEC,
+  SESSION_MAX_AGE_SEC,
+  sessionCookieName,
+} from "../../src/server/auth/session-cookie";
 import { createOrg, createUser, type TestUser } from "../helpers/factories";
 import { call } from "../helpers/http";
 
@@ -16,8 +22,13 @@ import { call } from "../helpers/http";
 // next-auth's package exports do not expose ./core; its App Router wrapper needs a Next request
 // scope (next/headers). Its core handler is what both wrappers call: load it by path.
 type CoreCookie = { name: string; value: string; options: Record<string, unknown> };
-type CoreHandler = (p: { req: Record<string, unknown>; options: AuthOptions }) => Promise<{ body?: { user?: { id: string } }; cookies?: CoreCookie[] }>;
-const { AuthHandler } = createRequire(import.meta.url)(path.resolve("node_modules/next-auth/core/index.js")) as { AuthHandler: CoreHandler };
+type CoreHandler = (p: {
+  req: Record<string, unknown>;
+  options: AuthOptions;
+}) => Promise<{ body?: { user?: { id: string } }; cookies?: CoreCookie[] }>;
+const { AuthHandler } = createRequire(import.meta.url)(path.resolve("node_modules/next-auth/core/index.js")) as {
+  AuthHandler: CoreHandler;
+};
 
 let u: TestUser;
 beforeAll(async () => {
@@ -25,7 +36,8 @@ beforeAll(async () => {
 });
 
 const nowSec = () => Math.floor(Date.now() / 1000);
-const cookieAt = async (at: number) => `${sessionCookieName()}=${await encodeSession({ sub: u.id, oid: u.orgId, sv: u.sessionVersion, at })}`;
+const cookieAt = async (at: number) =>
+  `${sessionCookieName()}=${await encodeSession({ sub: u.id, oid: u.orgId, sv: u.sessionVersion, at })}`;
 const me = (cookie: string) => call(meRoute, "GET", "/api/v1/me", { cookie });
 
 /**
@@ -35,7 +47,14 @@ const me = (cookie: string) => call(meRoute, "GET", "/api/v1/me", { cookie });
 async function nextAuthSession(cookie: string) {
   const [name, ...rest] = cookie.split("=");
   const res = await AuthHandler({
-    req: { method: "GET", action: "session", cookies: { [name!]: rest.join("=") }, headers: { host: "localhost:3000" }, query: {}, body: {} },
+    req: {
+      method: "GET",
+      action: "session",
+      cookies: { [name!]: rest.join("=") },
+      headers: { host: "localhost:3000" },
+      query: {},
+      body: {},
+    },
     options: authOptions(),
   });
   const cookies = res.cookies ?? [];
@@ -72,14 +91,22 @@ describe("absolute session lifetime", () => {
   });
 
   it("a JWT without a sign-in time (minted before it was stamped) is refused", async () => {
-    const legacy = await encode({ token: { sub: u.id, oid: u.orgId, sv: u.sessionVersion }, secret: authSecret(), maxAge: SESSION_MAX_AGE_SEC });
+    const legacy = await encode({
+      token: { sub: u.id, oid: u.orgId, sv: u.sessionVersion },
+      secret: authSecret(),
+      maxAge: SESSION_MAX_AGE_SEC,
+    });
     const cookie = `${sessionCookieName()}=${legacy}`;
     expect((await me(cookie)).status).toBe(401);
     expect((await nextAuthSession(cookie)).body.user).toBeUndefined();
   });
 
   it("sign-in stamps the time: authorize() → jwt callback", async () => {
-    const jwt = await authOptions().callbacks!.jwt!({ token: {}, user: { id: u.id, oid: u.orgId, sv: 0 } as never, account: null } as never);
+    const jwt = await authOptions().callbacks!.jwt!({
+      token: {},
+      user: { id: u.id, oid: u.orgId, sv: 0 } as never,
+      account: null,
+    } as never);
     expect(Math.abs((jwt.at as number) - nowSec())).toBeLessThanOrEqual(2);
   });
 });

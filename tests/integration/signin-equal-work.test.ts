@@ -33,13 +33,20 @@ beforeAll(async () => {
   orgs = await Promise.all([createOrg(), createOrg(), createOrg()]);
   solo = await createUser(orgs[0]!, { role: "agent" });
   const email = `multi-${Date.now()}@example.test`;
-  multi = await Promise.all(orgs.map((o, i) => createUser(o, { role: "agent", email, password: i === 2 ? "the third org has its own 7" : SHARED_PASSWORD })));
+  multi = await Promise.all(
+    orgs.map((o, i) =>
+      createUser(o, { role: "agent", email, password: i === 2 ? "the third org has its own 7" : SHARED_PASSWORD }),
+    ),
+  );
   invited = await createUser(orgs[1]!, { role: "customer" });
   await unsafeWithSystem((tx) => tx.execute(sql`update users set password_hash = null where id = ${invited.id}`));
 });
 beforeEach(() => resetLimitersForTests());
 
-async function verificationsFor(body: Record<string, unknown>, ip: string): Promise<{ status: number; verifies: number }> {
+async function verificationsFor(
+  body: Record<string, unknown>,
+  ip: string,
+): Promise<{ status: number; verifies: number }> {
   counter.verifies = 0;
   const r = await call(grant, "POST", "/api/v1/auth/token", { body, ip });
   return { status: r.status, verifies: counter.verifies };
@@ -74,8 +81,14 @@ describe("sign-in does the same argon2 work for none, one or several accounts", 
 
   it("naming the org narrows sign-in to one account: one verification, found or not", async () => {
     const slug = (o: TestOrg) => o.slug;
-    const a = await verificationsFor({ email: multi[0]!.email, password: SHARED_PASSWORD, org: slug(orgs[0]!) }, "10.61.3.1");
-    const b = await verificationsFor({ email: `nobody-${Date.now()}@nowhere.test`, password: "whatever it is", org: slug(orgs[0]!) }, "10.61.3.2");
+    const a = await verificationsFor(
+      { email: multi[0]!.email, password: SHARED_PASSWORD, org: slug(orgs[0]!) },
+      "10.61.3.1",
+    );
+    const b = await verificationsFor(
+      { email: `nobody-${Date.now()}@nowhere.test`, password: "whatever it is", org: slug(orgs[0]!) },
+      "10.61.3.2",
+    );
     expect(a).toEqual({ status: 201, verifies: 1 });
     expect(b).toEqual({ status: 401, verifies: 1 });
   });

@@ -17,8 +17,13 @@ const cal = {
 beforeAll(async () => {
   w = await createWorld();
   await unsafeWithSystem(async (tx) => {
-    const [c] = await tx.insert(calendars).values({ orgId: w.org.id, name: "NY office", ...cal }).returning();
-    await tx.execute(sql`update sla_policies set business_hours = true, calendar_id = ${c!.id} where org_id = ${w.org.id} and priority = 'low'`);
+    const [c] = await tx
+      .insert(calendars)
+      .values({ orgId: w.org.id, name: "NY office", ...cal })
+      .returning();
+    await tx.execute(
+      sql`update sla_policies set business_hours = true, calendar_id = ${c!.id} where org_id = ${w.org.id} and priority = 'low'`,
+    );
   });
 });
 
@@ -106,7 +111,9 @@ describe("SLA application on the ticket API", () => {
     expect(after.status).toBe("open");
     expect(after.sla.resolution.paused).toBe(false);
     // The hour paused moved the resolution due date an hour later (wall clock); the reply started next response.
-    expect(Math.abs(new Date(after.resolveDue).getTime() - new Date(before.resolveDue).getTime() - 3600_000)).toBeLessThan(2_000);
+    expect(
+      Math.abs(new Date(after.resolveDue).getTime() - new Date(before.resolveDue).getTime() - 3600_000),
+    ).toBeLessThan(2_000);
     expect(after.sla.nextResponse).toMatchObject({ fulfilledAt: null, breached: false, dueAt: expect.any(String) });
   });
 

@@ -18,11 +18,19 @@ beforeAll(async () => {
 
 const exec = (q: ReturnType<typeof sql>) => unsafeWithSystem((tx) => tx.execute(q));
 const slaEventsOf = async (ticketId: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ metric: string; kind: string }>(sql`select metric::text, kind::text from sla_events where ticket_id = ${ticketId} and kind in ('warn', 'breach') order by at, metric`))).rows;
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ metric: string; kind: string }>(
+        sql`select metric::text, kind::text from sla_events where ticket_id = ${ticketId} and kind in ('warn', 'breach') order by at, metric`,
+      ),
+    )
+  ).rows;
 
 /** Moves a ticket's due dates so that `minutes` from now the first response is due. */
 async function dueIn(ticketId: string, minutes: number) {
-  await exec(sql`update tickets set first_response_due = now() + ${`${minutes} minutes`}::interval where id = ${ticketId}`);
+  await exec(
+    sql`update tickets set first_response_due = now() + ${`${minutes} minutes`}::interval where id = ${ticketId}`,
+  );
   await setSlaCheck(ticketId, sql`now() - interval '1 second'`);
 }
 
@@ -34,17 +42,29 @@ describe("SLA scan", () => {
     expect(await slaEventsOf(t.id)).toEqual([{ metric: "first_response", kind: "warn" }]);
     await unsafeScanSlas();
     expect(await slaEventsOf(t.id)).toHaveLength(1);
-    const next = await unsafeWithSystem((tx) => tx.execute<{ due: string }>(sql`select first_response_due::text as due from tickets where id = ${t.id}`));
+    const next = await unsafeWithSystem((tx) =>
+      tx.execute<{ due: string }>(sql`select first_response_due::text as due from tickets where id = ${t.id}`),
+    );
     expect((await slaCheckOf(t.id))!.getTime() - new Date(next.rows[0]!.due).getTime()).toBeLessThanOrEqual(1);
 
     await exec(sql`update tickets set first_response_due = now() - interval '1 minute' where id = ${t.id}`);
     await setSlaCheck(t.id, sql`now() - interval '1 second'`);
     await unsafeScanSlas();
-    expect(await slaEventsOf(t.id)).toEqual([{ metric: "first_response", kind: "warn" }, { metric: "first_response", kind: "breach" }]);
+    expect(await slaEventsOf(t.id)).toEqual([
+      { metric: "first_response", kind: "warn" },
+      { metric: "first_response", kind: "breach" },
+    ]);
     const jobs = await jobsIn(QUEUES.notify.name, { ticketId: t.id });
-    expect(jobs.map((j) => j.data.kind).filter((k) => String(k).startsWith("sla.")).sort()).toEqual(["sla.breach", "sla.warning"]);
+    expect(
+      jobs
+        .map((j) => j.data.kind)
+        .filter((k) => String(k).startsWith("sla."))
+        .sort(),
+    ).toEqual(["sla.breach", "sla.warning"]);
     // Nothing left to do for first response; resolution is days away.
-    const after = await unsafeWithSystem((tx) => tx.execute<{ resolve: string }>(sql`select resolve_due::text as resolve from tickets where id = ${t.id}`));
+    const after = await unsafeWithSystem((tx) =>
+      tx.execute<{ resolve: string }>(sql`select resolve_due::text as resolve from tickets where id = ${t.id}`),
+    );
     expect((await slaCheckOf(t.id))!.getTime()).toBe(new Date(after.rows[0]!.resolve).getTime() - 15 * 60_000);
   });
 
@@ -56,7 +76,9 @@ describe("SLA scan", () => {
     const solved = await newTicket(w.customer);
     await api.patchTicket(w.agent, solved.id, { status: "solved" });
     for (const id of [replied.id, paused.id, solved.id]) {
-      await exec(sql`update tickets set first_response_due = now() - interval '1 minute', resolve_due = now() - interval '1 minute' where id = ${id}`);
+      await exec(
+        sql`update tickets set first_response_due = now() - interval '1 minute', resolve_due = now() - interval '1 minute' where id = ${id}`,
+      );
       await setSlaCheck(id, sql`now() - interval '1 second'`);
     }
     await unsafeScanSlas();
@@ -70,14 +92,17 @@ describe("SLA scan", () => {
     for (const t of tickets) await dueIn(t.id, 5);
     await Promise.all([unsafeScanSlas(), unsafeScanSlas(), unsafeScanSlas()]);
     for (const t of tickets) expect(await slaEventsOf(t.id)).toEqual([{ metric: "first_response", kind: "warn" }]);
-    for (const t of tickets) expect((await jobsIn(QUEUES.notify.name, { ticketId: t.id, kind: "sla.warning" })).length).toBe(1);
+    for (const t of tickets)
+      expect((await jobsIn(QUEUES.notify.name, { ticketId: t.id, kind: "sla.warning" })).length).toBe(1);
   });
 
   it("can read only tickets with work due (index on sla_checks.next_check_at; the 1M-ticket plan is in docs/decisions)", async () => {
     // This table is tiny, so the planner would rightly scan it; forbid that to see the index serves the query.
     const plan = await unsafeWithSystem(async (tx) => {
       await tx.execute(sql`set local enable_seqscan = off`);
-      return tx.execute<{ "QUERY PLAN": string }>(sql`explain select c.ticket_id from sla_checks c where c.next_check_at <= now() order by c.next_check_at limit 500`);
+      return tx.execute<{ "QUERY PLAN": string }>(
+        sql`explain select c.ticket_id from sla_checks c where c.next_check_at <= now() order by c.next_check_at limit 500`,
+      );
     });
     const text = plan.rows.map((r) => r["QUERY PLAN"]).join("\n");
     expect(text).toMatch(/sla_checks_next_check_idx/);

@@ -12,11 +12,12 @@ beforeAll(async () => {
 });
 
 describe("visibility: outside what the caller may see is 404 for every verb and sub-resource", () => {
-  const outsiders = () => [
-    ["another customer of the org", w.customer2],
-    ["an agent of another org", other.agent],
-    ["an admin of another org", other.admin],
-  ] as const;
+  const outsiders = () =>
+    [
+      ["another customer of the org", w.customer2],
+      ["an agent of another org", other.agent],
+      ["an admin of another org", other.admin],
+    ] as const;
 
   it("GET, PATCH, comments, events", async () => {
     for (const [who, u] of outsiders()) {
@@ -79,7 +80,15 @@ describe("GET /api/v1/users", () => {
     const all = await api.listUsers(w.admin, { limit: "100" });
     expect(all.status).toBe(200);
     expect(all.body.data).toHaveLength(5);
-    expect(all.body.data[0]).toEqual({ id: expect.any(String), email: expect.any(String), name: expect.any(String), role: expect.any(String), orgId: w.org.id, blocked: false, createdAt: expect.any(String) });
+    expect(all.body.data[0]).toEqual({
+      id: expect.any(String),
+      email: expect.any(String),
+      name: expect.any(String),
+      role: expect.any(String),
+      orgId: w.org.id,
+      blocked: false,
+      createdAt: expect.any(String),
+    });
     const staff = await api.listUsers(w.agent, { limit: "100" });
     expect(staff.body.data.map((u: { role: string }) => u.role).sort()).toEqual(["admin", "agent", "agent"]);
     expect((await api.listUsers(w.customer)).status).toBe(403);

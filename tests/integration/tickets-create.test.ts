@@ -17,26 +17,75 @@ describe("POST /api/v1/tickets", () => {
     // The customer view (issue 18 item 10, issue 11 item 6): no priority, tags, assignee or SLA.
     // Until then this test asserted that the customer saw all of them.
     expect(r.body).toMatchObject({ subject: "Cannot log in", status: "new", requesterId: w.customer.id });
-    expect(Object.keys(r.body).sort()).toEqual(["createdAt", "customFields", "id", "number", "requesterId", "status", "subject", "updatedAt"]);
+    expect(Object.keys(r.body).sort()).toEqual([
+      "createdAt",
+      "customFields",
+      "id",
+      "number",
+      "requesterId",
+      "status",
+      "subject",
+      "updatedAt",
+    ]);
     const t = (await api.getTicket(w.agent, r.body.id)).body;
     expect(t).toMatchObject({
-      subject: "Cannot log in", status: "new", priority: "normal", requesterId: w.customer.id, assigneeId: null,
-      tags: [], firstResponseAt: null, resolvedAt: null,
+      subject: "Cannot log in",
+      status: "new",
+      priority: "normal",
+      requesterId: w.customer.id,
+      assigneeId: null,
+      tags: [],
+      firstResponseAt: null,
+      resolvedAt: null,
     });
-    expect(Object.keys(t).sort()).toEqual(["assigneeId", "groupId", "createdAt", "customFields", "firstResponseAt", "firstResponseDue", "id", "number", "priority", "requesterId", "resolveDue", "resolvedAt", "sla", "status", "subject", "tags", "updatedAt"].sort());
+    expect(Object.keys(t).sort()).toEqual(
+      [
+        "assigneeId",
+        "groupId",
+        "createdAt",
+        "customFields",
+        "firstResponseAt",
+        "firstResponseDue",
+        "id",
+        "number",
+        "priority",
+        "requesterId",
+        "resolveDue",
+        "resolvedAt",
+        "sla",
+        "status",
+        "subject",
+        "tags",
+        "updatedAt",
+      ].sort(),
+    );
     // normal: 8 h first response, 48 h resolution, wall clock in this world's policies
     const created = new Date(t.createdAt).getTime();
     expect(created).toBeGreaterThanOrEqual(before - 1000);
     expect(new Date(t.firstResponseDue).getTime() - created).toBe(8 * 3600_000);
     expect(new Date(t.resolveDue).getTime() - created).toBe(48 * 3600_000);
-    expect(t.sla.firstResponse).toEqual({ dueAt: t.firstResponseDue, fulfilledAt: null, breached: false, paused: false });
+    expect(t.sla.firstResponse).toEqual({
+      dueAt: t.firstResponseDue,
+      fulfilledAt: null,
+      breached: false,
+      paused: false,
+    });
     const c = await api.listComments(w.customer, t.id);
     expect(c.body.data).toHaveLength(1);
-    expect(c.body.data[0]).toMatchObject({ authorId: w.customer.id, internal: false, body: "Since **Monday**.", bodyHtml: "<p>Since <strong>Monday</strong>.</p>" });
+    expect(c.body.data[0]).toMatchObject({
+      authorId: w.customer.id,
+      internal: false,
+      body: "Since **Monday**.",
+      bodyHtml: "<p>Since <strong>Monday</strong>.</p>",
+    });
   });
 
   it("numbers tickets per org, gap-free, also under concurrency", async () => {
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => api.createTicket(i % 2 ? w.agent : w.customer, { subject: `n${i}`, body: "x" })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        api.createTicket(i % 2 ? w.agent : w.customer, { subject: `n${i}`, body: "x" }),
+      ),
+    );
     expect(results.filter((r) => r.status !== 201).map((r) => r.text)).toEqual([]);
     const all = await api.listTickets(w.admin, { limit: "100" });
     const numbers = all.body.data.map((t: { number: number }) => t.number).sort((a: number, b: number) => a - b);
@@ -46,8 +95,15 @@ describe("POST /api/v1/tickets", () => {
   });
 
   it("a customer cannot open a ticket for someone else (403); an agent can, for users of the org only", async () => {
-    expect((await api.createTicket(w.customer, { subject: "s", body: "b", requesterId: w.customer2.id })).status).toBe(403);
-    const r = await api.createTicket(w.agent, { subject: "Phoned in", body: "Customer called.", requesterId: w.customer2.id, priority: "urgent" });
+    expect((await api.createTicket(w.customer, { subject: "s", body: "b", requesterId: w.customer2.id })).status).toBe(
+      403,
+    );
+    const r = await api.createTicket(w.agent, {
+      subject: "Phoned in",
+      body: "Customer called.",
+      requesterId: w.customer2.id,
+      priority: "urgent",
+    });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ requesterId: w.customer2.id, priority: "urgent" });
     expect(new Date(r.body.firstResponseDue).getTime() - new Date(r.body.createdAt).getTime()).toBe(3600_000);
@@ -79,20 +135,35 @@ describe("POST /api/v1/tickets", () => {
     }
     expect(await countAll()).toBe(before);
     const audit = await unsafeWithSystem((tx) =>
-      tx.execute<{ n: number }>(sql`select count(*)::int as n from audit_events where org_id = ${w.org.id} and action = 'ticket.created' and data->>'subject' = 'Please hurry'`),
+      tx.execute<{ n: number }>(
+        sql`select count(*)::int as n from audit_events where org_id = ${w.org.id} and action = 'ticket.created' and data->>'subject' = 'Please hurry'`,
+      ),
     );
     expect(audit.rows[0]!.n).toBe(0);
     // Their own id as requester is still fine, as is a plain request.
-    expect((await api.createTicket(w.customer, { subject: "s", body: "b", requesterId: w.customer.id })).status).toBe(201);
+    expect((await api.createTicket(w.customer, { subject: "s", body: "b", requesterId: w.customer.id })).status).toBe(
+      201,
+    );
   });
 
   it("agents and admins set priority and tags on a new ticket (tags normalized); another org's customer is still not a requester", async () => {
     for (const staff of [w.agent, w.admin]) {
-      const r = await api.createTicket(staff, { subject: "Phoned in", body: "b", requesterId: w.customer.id, priority: "high", tags: ["Login", "login", "web"] });
+      const r = await api.createTicket(staff, {
+        subject: "Phoned in",
+        body: "b",
+        requesterId: w.customer.id,
+        priority: "high",
+        tags: ["Login", "login", "web"],
+      });
       expect(r.status, r.text).toBe(201);
       expect(r.body).toMatchObject({ requesterId: w.customer.id, priority: "high", tags: ["login", "web"] });
     }
-    const cross = await api.createTicket(other.agent, { subject: "s", body: "b", requesterId: w.customer.id, priority: "high" });
+    const cross = await api.createTicket(other.agent, {
+      subject: "s",
+      body: "b",
+      requesterId: w.customer.id,
+      priority: "high",
+    });
     expect(cross.status).toBe(400);
     expect(cross.body.error.details.issues[0].path).toBe("requesterId");
   });

@@ -13,7 +13,11 @@ beforeAll(async () => {
 });
 
 const patch = (who: { cookie: string }, id: string, body: unknown, ifMatch?: string) =>
-  call(apiRoute.PATCH, "PATCH", `/api/v1/tickets/${id}`, { cookie: who.cookie, body, headers: ifMatch === undefined ? {} : { "if-match": ifMatch } });
+  call(apiRoute.PATCH, "PATCH", `/api/v1/tickets/${id}`, {
+    cookie: who.cookie,
+    body,
+    headers: ifMatch === undefined ? {} : { "if-match": ifMatch },
+  });
 
 describe("ETag and If-Match on a ticket", () => {
   it("two changes from the same read: the second is 412 with the current version, and changes nothing", async () => {
@@ -37,14 +41,19 @@ describe("ETag and If-Match on a ticket", () => {
     expect(now.body.priority).toBe("high");
     expect(now.body.subject).toBe("Printer on fire");
     expect(now.headers.get("etag")).toBe(after);
-    const updates = (await api.events(w.agent, t.id)).body.data.filter((e: { action: string }) => e.action === "ticket.updated");
+    const updates = (await api.events(w.agent, t.id)).body.data.filter(
+      (e: { action: string }) => e.action === "ticket.updated",
+    );
     expect(updates).toHaveLength(1);
   });
 
   it("two concurrent changes from the same version: one applies, the other is 412 (the row lock orders them)", async () => {
     const t = await newTicket(w.customer);
     const etag = (await api.getTicket(w.agent, t.id)).headers.get("etag")!;
-    const both = await Promise.all([patch(w.agent, t.id, { priority: "high" }, etag), patch(w.agent2, t.id, { priority: "low" }, etag)]);
+    const both = await Promise.all([
+      patch(w.agent, t.id, { priority: "high" }, etag),
+      patch(w.agent2, t.id, { priority: "low" }, etag),
+    ]);
     expect(both.map((r) => r.status).sort()).toEqual([200, 412]);
     const winner = both.find((r) => r.status === 200)!;
     expect((await api.getTicket(w.agent, t.id)).body.priority).toBe(winner.body.priority);
@@ -92,7 +101,10 @@ describe("ETag and If-Match on a ticket", () => {
 
 describe("in the OpenAPI document", () => {
   it("GET and PATCH give the ETag response header; PATCH takes If-Match and may answer 412", () => {
-    type Op = { parameters: { name: string; in: string }[]; responses: Record<string, { headers?: Record<string, unknown> }> };
+    type Op = {
+      parameters: { name: string; in: string }[];
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
     const doc = openApiDocument() as { paths: Record<string, Record<string, Op>> };
     const { get, patch: change } = doc.paths["/api/v1/tickets/{id}"] as { get: Op; patch: Op };
     // Beside the headers every response documents (X-Request-Id, RateLimit-*: docs/decisions/044).

@@ -19,7 +19,12 @@ describe("conversation lifecycle (SPEC §5)", () => {
     expect(v).toMatchObject({ status: "new", firstResponseAt: null });
     const reply = await api.addComment(w.agent, t.id, { body: "On it!" });
     expect(reply.status).toBe(201);
-    expect(reply.body).toMatchObject({ ticketId: t.id, authorId: w.agent.id, internal: false, bodyHtml: "<p>On it!</p>" });
+    expect(reply.body).toMatchObject({
+      ticketId: t.id,
+      authorId: w.agent.id,
+      internal: false,
+      bodyHtml: "<p>On it!</p>",
+    });
     v = (await api.getTicket(w.agent, t.id)).body;
     expect(v.status).toBe("open");
     expect(v.firstResponseAt).not.toBeNull();
@@ -73,9 +78,21 @@ describe("conversation lifecycle (SPEC §5)", () => {
 
   it("agents change status, priority, assignee, subject and tags; PATCH returns the updated ticket", async () => {
     const t = await newTicket(w.customer);
-    const r = await api.patchTicket(w.agent, t.id, { status: "open", priority: "high", assigneeId: w.agent2.id, subject: "Printer: smoke", tags: ["Hardware", "urgent-ish"] });
+    const r = await api.patchTicket(w.agent, t.id, {
+      status: "open",
+      priority: "high",
+      assigneeId: w.agent2.id,
+      subject: "Printer: smoke",
+      tags: ["Hardware", "urgent-ish"],
+    });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ status: "open", priority: "high", assigneeId: w.agent2.id, subject: "Printer: smoke", tags: ["hardware", "urgent-ish"] });
+    expect(r.body).toMatchObject({
+      status: "open",
+      priority: "high",
+      assigneeId: w.agent2.id,
+      subject: "Printer: smoke",
+      tags: ["hardware", "urgent-ish"],
+    });
     // high: 4 h first response from the original start
     expect(new Date(r.body.firstResponseDue).getTime() - new Date(r.body.createdAt).getTime()).toBe(4 * 3600_000);
     const unassign = await api.patchTicket(w.agent, t.id, { assigneeId: null });
@@ -94,7 +111,17 @@ describe("conversation lifecycle (SPEC §5)", () => {
 
   it("bad PATCH bodies are 400 and change nothing", async () => {
     const t = await newTicket(w.customer);
-    for (const body of [{}, { status: "done" }, { priority: 3 }, { subject: "x".repeat(201) }, { tags: "a" }, { assigneeId: "nope" }, { number: 7 }, [], "null"]) {
+    for (const body of [
+      {},
+      { status: "done" },
+      { priority: 3 },
+      { subject: "x".repeat(201) },
+      { tags: "a" },
+      { assigneeId: "nope" },
+      { number: 7 },
+      [],
+      "null",
+    ]) {
       const r = await api.patchTicket(w.agent, t.id, body);
       expect(r.status, JSON.stringify(body)).toBe(400);
     }
@@ -104,13 +131,23 @@ describe("conversation lifecycle (SPEC §5)", () => {
   it("concurrent updates by two agents all apply in order (no lost update, no forked audit chain)", async () => {
     const t = await newTicket(w.customer);
     const tagsets = Array.from({ length: 8 }, (_, i) => [`t${i}`]);
-    const results = await Promise.all(tagsets.map((tags, i) => api.patchTicket(i % 2 ? w.agent : w.agent2, t.id, { tags })));
+    const results = await Promise.all(
+      tagsets.map((tags, i) => api.patchTicket(i % 2 ? w.agent : w.agent2, t.id, { tags })),
+    );
     expect(results.map((r) => r.status)).toEqual(tagsets.map(() => 200));
-    const events = (await api.events(w.agent, t.id)).body.data.filter((e: { action: string }) => e.action === "ticket.updated");
+    const events = (await api.events(w.agent, t.id)).body.data.filter(
+      (e: { action: string }) => e.action === "ticket.updated",
+    );
     expect(events).toHaveLength(8);
-    const seqs = await unsafeWithSystem((tx) => tx.execute<{ seq: string; n: string }>(sql`select max(seq)::text as seq, count(*)::text as n from audit_events where org_id = ${w.org.id}`));
+    const seqs = await unsafeWithSystem((tx) =>
+      tx.execute<{ seq: string; n: string }>(
+        sql`select max(seq)::text as seq, count(*)::text as n from audit_events where org_id = ${w.org.id}`,
+      ),
+    );
     expect(seqs.rows[0]!.seq).toBe(seqs.rows[0]!.n);
-    const version = await unsafeWithSystem((tx) => tx.execute<{ version: number }>(sql`select version from tickets where id = ${t.id}`));
+    const version = await unsafeWithSystem((tx) =>
+      tx.execute<{ version: number }>(sql`select version from tickets where id = ${t.id}`),
+    );
     expect(version.rows[0]!.version).toBe(9);
   });
 });
@@ -123,7 +160,17 @@ describe("GET /api/v1/tickets/:id/events", () => {
     const r = await api.events(w.agent, t.id);
     expect(r.status).toBe(200);
     const actions = r.body.data.map((e: { action: string }) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(["ticket.created", "ticket.replied", "ticket.updated", "sla.first_response.apply", "sla.resolution.apply", "sla.first_response.fulfill", "sla.resolution.pause"]));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        "ticket.created",
+        "ticket.replied",
+        "ticket.updated",
+        "sla.first_response.apply",
+        "sla.resolution.apply",
+        "sla.first_response.fulfill",
+        "sla.resolution.pause",
+      ]),
+    );
     expect(actions.indexOf("ticket.created")).toBeLessThan(actions.indexOf("ticket.replied"));
     const update = r.body.data.find((e: { action: string }) => e.action === "ticket.updated");
     expect(update.data).toEqual({ changes: { status: { from: "open", to: "pending" } } });

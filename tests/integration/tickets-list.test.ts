@@ -5,7 +5,15 @@ import { api, newTicket } from "../helpers/api";
 import { createWorld, type World } from "../helpers/world";
 
 let w: World;
-type T = { id: string; number: number; status: string; priority: string; updatedAt: string; resolveDue: string | null; subject: string };
+type T = {
+  id: string;
+  number: number;
+  status: string;
+  priority: string;
+  updatedAt: string;
+  resolveDue: string | null;
+  subject: string;
+};
 
 beforeAll(async () => {
   w = await createWorld();
@@ -43,12 +51,17 @@ describe("GET /api/v1/tickets", () => {
   it("filters by status (comma list), priority, assignee (me/none/id), requester and tag", async () => {
     expect((await list({ status: "open,pending" })).data.map((t) => t.status).sort()).toEqual(["open", "pending"]);
     expect((await list({ priority: "low" })).data).toHaveLength(2);
-    expect((await list({ assigneeId: "me" })).data.map((t) => t.subject)).toEqual(["Password reset email never arrives"]);
+    expect((await list({ assigneeId: "me" })).data.map((t) => t.subject)).toEqual([
+      "Password reset email never arrives",
+    ]);
     expect((await list({ assigneeId: "me" }, w.agent2)).data).toEqual([]);
     expect((await list({ assigneeId: w.agent.id })).data).toHaveLength(1);
     expect((await list({ assigneeId: "none" })).data).toHaveLength(4);
     expect((await list({ requesterId: w.customer.id })).data).toHaveLength(5);
-    expect((await list({ tag: "billing" })).data.map((t) => t.subject).sort()).toEqual(["Invoice missing for March", "Refund for duplicate charge"]);
+    expect((await list({ tag: "billing" })).data.map((t) => t.subject).sort()).toEqual([
+      "Invoice missing for March",
+      "Refund for duplicate charge",
+    ]);
   });
 
   it("sorts by every key in both directions", async () => {
@@ -70,7 +83,11 @@ describe("GET /api/v1/tickets", () => {
       let cursor: string | null = null;
       let inserted = false;
       do {
-        const page: { data: T[]; nextCursor: string | null } = await list({ limit: "2", sort, ...(cursor ? { cursor } : {}) });
+        const page: { data: T[]; nextCursor: string | null } = await list({
+          limit: "2",
+          sort,
+          ...(cursor ? { cursor } : {}),
+        });
         seen.push(...page.data.map((t) => t.id));
         cursor = page.nextCursor;
         if (!inserted) {
@@ -86,9 +103,20 @@ describe("GET /api/v1/tickets", () => {
 
   it("rejects bad limits, sorts, filters and cursors with 400", async () => {
     const bad: Record<string, string>[] = [
-      { limit: "0" }, { limit: "101" }, { limit: "abc" }, { limit: "2.5" }, { limit: "-1" },
-      { sort: "subject" }, { sort: "--updatedAt" }, { status: "done" }, { status: "open,done" }, { priority: "critical" },
-      { assigneeId: "someone" }, { requesterId: "x" }, { cursor: "garbage" }, { unknown: "1" },
+      { limit: "0" },
+      { limit: "101" },
+      { limit: "abc" },
+      { limit: "2.5" },
+      { limit: "-1" },
+      { sort: "subject" },
+      { sort: "--updatedAt" },
+      { status: "done" },
+      { status: "open,done" },
+      { priority: "critical" },
+      { assigneeId: "someone" },
+      { requesterId: "x" },
+      { cursor: "garbage" },
+      { unknown: "1" },
     ];
     for (const q of bad) {
       const r = await api.listTickets(w.agent, q);
@@ -102,7 +130,9 @@ describe("GET /api/v1/tickets", () => {
     const page = await list({ limit: "1" });
     const c = page.nextCursor!;
     const [payload, sig] = c.split(".");
-    const forged = Buffer.from(JSON.stringify({ s: "-updatedAt", v: "1970-01-01", id: "00000000-0000-4000-8000-000000000000" })).toString("base64url");
+    const forged = Buffer.from(
+      JSON.stringify({ s: "-updatedAt", v: "1970-01-01", id: "00000000-0000-4000-8000-000000000000" }),
+    ).toString("base64url");
     for (const cursor of [`${forged}.${sig}`, `${payload}.${sig!.slice(0, -2)}xx`, `${payload}`]) {
       expect((await api.listTickets(w.agent, { limit: "1", cursor })).status).toBe(400);
     }
@@ -113,10 +143,19 @@ describe("GET /api/v1/tickets", () => {
     const billing = await list({ tag: "billing", sort: "createdAt", limit: "1" });
     const c = billing.nextCursor!;
     expect(c).toEqual(expect.any(String));
-    for (const other of <Record<string, string>[]>[{ tag: "login" }, {}, { tag: "billing", status: "new" }, { tag: "billing", sort: "-createdAt" }, { tag: "billing", q: "invoice" }]) {
+    for (const other of <Record<string, string>[]>[
+      { tag: "login" },
+      {},
+      { tag: "billing", status: "new" },
+      { tag: "billing", sort: "-createdAt" },
+      { tag: "billing", q: "invoice" },
+    ]) {
       const r = await api.listTickets(w.agent, { sort: "createdAt", limit: "1", ...other, cursor: c });
       expect(r.status, JSON.stringify(other)).toBe(400);
-      expect(r.body.error).toMatchObject({ code: "invalid_cursor", details: { issues: [{ in: "query", path: "cursor" }] } });
+      expect(r.body.error).toMatchObject({
+        code: "invalid_cursor",
+        details: { issues: [{ in: "query", path: "cursor" }] },
+      });
       expect(r.body.error.message).toMatch(/other filters/);
     }
     // The same filters (in any order in the URL) with another page size continue the walk.
@@ -140,7 +179,7 @@ describe("GET /api/v1/tickets", () => {
     });
 
     it("treats search syntax and LIKE wildcards in q as text", async () => {
-      for (const q of ["%", "_", "\\", "'; drop table tickets; --", "a & b | !c", "\"unterminated", "():*"]) {
+      for (const q of ["%", "_", "\\", "'; drop table tickets; --", "a & b | !c", '"unterminated', "():*"]) {
         const r = await api.listTickets(w.agent, { q });
         expect(r.status, q).toBe(200);
       }
@@ -152,7 +191,9 @@ describe("GET /api/v1/tickets", () => {
       await api.patchTicket(w.agent, t.id, { subject: "Kangaroo sighting" });
       expect((await list({ q: "kangaroo" })).data.map((x) => x.id)).toEqual([t.id]);
       expect((await list({ q: "original" })).data.map((x) => x.id)).not.toContain(t.id);
-      const v = await unsafeWithSystem((tx) => tx.execute<{ v: string }>(sql`select search_vector::text as v from tickets where id = ${t.id}`));
+      const v = await unsafeWithSystem((tx) =>
+        tx.execute<{ v: string }>(sql`select search_vector::text as v from tickets where id = ${t.id}`),
+      );
       expect(v.rows[0]!.v).toContain("kangaroo");
     });
   });

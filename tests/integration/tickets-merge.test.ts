@@ -40,29 +40,53 @@ afterAll(async () => {
 });
 
 type Who = { cookie: string };
-const merge = (who: Who, id: string, body: unknown) => call(apiRoute.POST, "POST", `/api/v1/tickets/${id}/merge`, { cookie: who.cookie, body });
-const links = (who: Who, id: string) => call(apiRoute.GET, "GET", `/api/v1/tickets/${id}/links`, { cookie: who.cookie });
-const link = (who: Who, id: string, body: unknown) => call(apiRoute.POST, "POST", `/api/v1/tickets/${id}/links`, { cookie: who.cookie, body });
-const unlink = (who: Who, id: string, other: string) => call(apiRoute.DELETE, "DELETE", `/api/v1/tickets/${id}/links/${other}`, { cookie: who.cookie });
-const files = (who: Who, id: string) => call(apiRoute.GET, "GET", `/api/v1/tickets/${id}/attachments`, { cookie: who.cookie });
-const download = (who: Who, id: string) => call(apiRoute.GET, "GET", `/api/v1/attachments/${id}`, { cookie: who.cookie });
+const merge = (who: Who, id: string, body: unknown) =>
+  call(apiRoute.POST, "POST", `/api/v1/tickets/${id}/merge`, { cookie: who.cookie, body });
+const links = (who: Who, id: string) =>
+  call(apiRoute.GET, "GET", `/api/v1/tickets/${id}/links`, { cookie: who.cookie });
+const link = (who: Who, id: string, body: unknown) =>
+  call(apiRoute.POST, "POST", `/api/v1/tickets/${id}/links`, { cookie: who.cookie, body });
+const unlink = (who: Who, id: string, other: string) =>
+  call(apiRoute.DELETE, "DELETE", `/api/v1/tickets/${id}/links/${other}`, { cookie: who.cookie });
+const files = (who: Who, id: string) =>
+  call(apiRoute.GET, "GET", `/api/v1/tickets/${id}/attachments`, { cookie: who.cookie });
+const download = (who: Who, id: string) =>
+  call(apiRoute.GET, "GET", `/api/v1/attachments/${id}`, { cookie: who.cookie });
 const auditOf = async (orgId: string, entityId: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ action: string; actor_id: string | null; data: Record<string, unknown> }>(
-    sql`select action, actor_id, data from audit_events where org_id = ${orgId} and entity_id = ${entityId} order by seq`))).rows;
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ action: string; actor_id: string | null; data: Record<string, unknown> }>(
+        sql`select action, actor_id, data from audit_events where org_id = ${orgId} and entity_id = ${entityId} order by seq`,
+      ),
+    )
+  ).rows;
 const row = async (id: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ status: string; merged_into_id: string | null; version: number }>(sql`select status::text, merged_into_id, version from tickets where id = ${id}`))).rows[0]!;
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ status: string; merged_into_id: string | null; version: number }>(
+        sql`select status::text, merged_into_id, version from tickets where id = ${id}`,
+      ),
+    )
+  ).rows[0]!;
 
 async function upload(who: Actor, ticketId: string, name: string, content: string): Promise<string> {
   const form = new FormData();
   form.append("file", new Blob([content], { type: "text/plain" }), name);
-  const req = new Request(`http://localhost/api/v1/tickets/${ticketId}/attachments`, { method: "POST", body: form, headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } });
+  const req = new Request(`http://localhost/api/v1/tickets/${ticketId}/attachments`, {
+    method: "POST",
+    body: form,
+    headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" },
+  });
   const res = await apiRoute.POST(req);
   const body = (await res.json()) as { id: string };
   if (res.status !== 201) throw new Error(`upload → ${res.status} ${JSON.stringify(body)}`);
   return body.id;
 }
 
-async function allComments(who: Who, id: string): Promise<{ id: string; ticketId: string; body: string; internal: boolean; authorId: string; createdAt: string }[]> {
+async function allComments(
+  who: Who,
+  id: string,
+): Promise<{ id: string; ticketId: string; body: string; internal: boolean; authorId: string; createdAt: string }[]> {
   const out = [];
   let cursor: string | undefined;
   do {
@@ -76,14 +100,27 @@ async function allComments(who: Who, id: string): Promise<{ id: string; ticketId
 
 const raw = (h: { from: string; to: string; subject: string; messageId: string; inReplyTo?: string; body: string }) =>
   [
-    `From: ${h.from}`, `To: ${h.to}`, `Subject: ${h.subject}`, `Message-ID: <${h.messageId}>`,
+    `From: ${h.from}`,
+    `To: ${h.to}`,
+    `Subject: ${h.subject}`,
+    `Message-ID: <${h.messageId}>`,
     ...(h.inReplyTo ? [`In-Reply-To: <${h.inReplyTo}>`, `References: <${h.inReplyTo}>`] : []),
-    "Date: Mon, 07 Dec 2026 04:00:00 +0000", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "", h.body, "",
+    "Date: Mon, 07 Dec 2026 04:00:00 +0000",
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    h.body,
+    "",
   ].join("\r\n");
 
 async function mailIn(from: string, subject: string, inReplyTo?: string, to = supportA) {
   const messageId = `m-${randomBytes(5).toString("hex")}@customer.test`;
-  const r = await deliverAndApply(rx.port, to, raw({ from: `Casey Jones <${from}>`, to, subject, messageId, inReplyTo, body: `About ${subject}.` }), from);
+  const r = await deliverAndApply(
+    rx.port,
+    to,
+    raw({ from: `Casey Jones <${from}>`, to, subject, messageId, inReplyTo, body: `About ${subject}.` }),
+    from,
+  );
   return { ...r, messageId };
 }
 
@@ -98,18 +135,35 @@ describe("merging a ticket", () => {
     const fileDup = await upload(A.customer, dup.id, "jam.txt", "jam log");
     const fileTarget = await upload(A.agent, target.id, "broken.txt", "broken log");
     const cc = `cc-${randomBytes(3).toString("hex")}@partner.test`;
-    expect((await call(apiRoute.POST, "POST", `/api/v1/tickets/${dup.id}/ccs`, { cookie: A.agent.cookie, body: { email: cc } })).status).toBe(201);
+    expect(
+      (
+        await call(apiRoute.POST, "POST", `/api/v1/tickets/${dup.id}/ccs`, {
+          cookie: A.agent.cookie,
+          body: { email: cc },
+        })
+      ).status,
+    ).toBe(201);
 
     const before = [...(await allComments(A.agent, dup.id)), ...(await allComments(A.agent, target.id))];
     expect(before).toHaveLength(6); // two opening messages, three on the duplicate, one on the target
 
     const r = await merge(A.agent, dup.id, { number: target.number });
     expect(r.status, r.text).toBe(200);
-    expect(r.body).toEqual({ ticketId: dup.id, mergedIntoId: target.id, mergedIntoNumber: target.number, moved: { comments: 4, attachments: 1, ccs: 2, messageIds: 0 }, emailsQueued: 0 });
+    expect(r.body).toEqual({
+      ticketId: dup.id,
+      mergedIntoId: target.id,
+      mergedIntoNumber: target.number,
+      moved: { comments: 4, attachments: 1, ccs: 2, messageIds: 0 },
+      emailsQueued: 0,
+    });
 
     // Every comment of both tickets is on the target, unchanged (author, time, body, internal flag).
     const after = await allComments(A.agent, target.id);
-    for (const c of before) expect(after.find((x) => x.id === c.id), c.body).toEqual({ ...c, ticketId: target.id });
+    for (const c of before)
+      expect(
+        after.find((x) => x.id === c.id),
+        c.body,
+      ).toEqual({ ...c, ticketId: target.id });
     expect(after.some((c) => c.internal && c.body.includes(`#${dup.number}`))).toBe(true);
     // Every file of both is listed on the target and downloads.
     const listed = (await files(A.agent, target.id)).body.data.map((f: { id: string }) => f.id);
@@ -117,7 +171,9 @@ describe("merging a ticket", () => {
     expect((await download(A.agent, fileDup)).text).toBe("jam log");
     expect((await download(A.agent, fileTarget)).text).toBe("broken log");
     // The duplicate's CC, and its requester, are CCs of the target now.
-    const ccs = (await call(apiRoute.GET, "GET", `/api/v1/tickets/${target.id}/ccs`, { cookie: A.agent.cookie })).body.data.map((c: { email: string }) => c.email);
+    const ccs = (
+      await call(apiRoute.GET, "GET", `/api/v1/tickets/${target.id}/ccs`, { cookie: A.agent.cookie })
+    ).body.data.map((c: { email: string }) => c.email);
     expect(ccs).toEqual(expect.arrayContaining([cc, A.customer.email.toLowerCase()]));
 
     // The duplicate: closed, pointing at the target, with a note saying where everything went.
@@ -126,16 +182,31 @@ describe("merging a ticket", () => {
     expect(left).toHaveLength(1);
     expect(left[0]).toMatchObject({ internal: true });
     expect(left[0]!.body).toContain(`#${target.number}`);
-    expect((await links(A.agent, dup.id)).body).toMatchObject({ mergedInto: { id: target.id, number: target.number }, mergedFrom: [], data: [] });
-    expect((await links(A.agent, target.id)).body).toMatchObject({ mergedInto: null, mergedFrom: [{ id: dup.id, number: dup.number, status: "closed" }] });
+    expect((await links(A.agent, dup.id)).body).toMatchObject({
+      mergedInto: { id: target.id, number: target.number },
+      mergedFrom: [],
+      data: [],
+    });
+    expect((await links(A.agent, target.id)).body).toMatchObject({
+      mergedInto: null,
+      mergedFrom: [{ id: dup.id, number: dup.number, status: "closed" }],
+    });
     // The duplicate stays visible to its requester, closed.
     expect((await api.getTicket(A.customer, dup.id)).body.status).toBe("closed");
 
     // Audited on both, by the agent.
-    expect((await auditOf(A.org.id, dup.id)).find((e) => e.action === "ticket.merged")).toMatchObject({ actor_id: A.agent.id, data: { into: { id: target.id, number: target.number }, moved: { comments: 4, attachments: 1 } } });
-    expect((await auditOf(A.org.id, target.id)).find((e) => e.action === "ticket.merge_received")).toMatchObject({ actor_id: A.agent.id, data: { from: { id: dup.id, number: dup.number } } });
+    expect((await auditOf(A.org.id, dup.id)).find((e) => e.action === "ticket.merged")).toMatchObject({
+      actor_id: A.agent.id,
+      data: { into: { id: target.id, number: target.number }, moved: { comments: 4, attachments: 1 } },
+    });
+    expect((await auditOf(A.org.id, target.id)).find((e) => e.action === "ticket.merge_received")).toMatchObject({
+      actor_id: A.agent.id,
+      data: { from: { id: dup.id, number: dup.number } },
+    });
     // The events API shows it on both tickets.
-    expect((await api.events(A.agent, dup.id)).body.data.map((e: { action: string }) => e.action)).toContain("ticket.merged");
+    expect((await api.events(A.agent, dup.id)).body.data.map((e: { action: string }) => e.action)).toContain(
+      "ticket.merged",
+    );
   });
 
   it("refuses bad merges with a clear 4xx and changes nothing", async () => {
@@ -145,8 +216,15 @@ describe("merging a ticket", () => {
     expect((await api.patchTicket(A.agent, closed.id, { status: "closed" })).status).toBe(200);
     const va = (await row(a.id)).version;
     for (const [body, status] of [
-      [{ ticketId: a.id }, 400], [{}, 400], [{ ticketId: b.id, number: b.number }, 400], [{ number: 0 }, 400], [{ number: "7" }, 400],
-      [{ ticketId: "nope" }, 400], [{ ticketId: b.id, extra: 1 }, 400], [{ number: 2_000_000_000 }, 404], [{ ticketId: closed.id }, 409],
+      [{ ticketId: a.id }, 400],
+      [{}, 400],
+      [{ ticketId: b.id, number: b.number }, 400],
+      [{ number: 0 }, 400],
+      [{ number: "7" }, 400],
+      [{ ticketId: "nope" }, 400],
+      [{ ticketId: b.id, extra: 1 }, 400],
+      [{ number: 2_000_000_000 }, 404],
+      [{ ticketId: closed.id }, 409],
     ] as const) {
       const r = await merge(A.agent, a.id, body);
       expect(r.status, `${JSON.stringify(body)} → ${r.text}`).toBe(status);
@@ -168,8 +246,8 @@ describe("merging a ticket", () => {
     expect((await merge(B.admin, other.id, { ticketId: a.id })).status).toBe(404);
     expect((await links(B.admin, a.id)).status).toBe(404);
     for (const id of [a.id, b.id, other.id]) expect(await row(id)).toMatchObject({ merged_into_id: null });
-    expect((await allComments(A.agent, a.id))).toHaveLength(1);
-    expect((await allComments(B.agent, other.id))).toHaveLength(1);
+    expect(await allComments(A.agent, a.id)).toHaveLength(1);
+    expect(await allComments(B.agent, other.id)).toHaveLength(1);
   });
 
   it("tells both requesters by email when asked, in the target's thread; replies to the duplicate's mail land on the target", async () => {
@@ -181,7 +259,9 @@ describe("merging a ticket", () => {
     expect(r.status, r.text).toBe(200);
     expect(r.body.emailsQueued).toBe(2);
     expect(r.body.moved.messageIds).toBeGreaterThanOrEqual(1);
-    const jobs = (await jobsIn(QUEUES.customerEmail.name, { ticketId: target.ticketId!, kind: "merged" })).map((j) => j.data as CustomerMailJob);
+    const jobs = (await jobsIn(QUEUES.customerEmail.name, { ticketId: target.ticketId!, kind: "merged" })).map(
+      (j) => j.data as CustomerMailJob,
+    );
     expect(jobs).toHaveLength(2);
     for (const job of jobs) expect(await handleCustomerMail(job)).toBe("sent");
     // A second run of the same job sends nothing more.
@@ -191,7 +271,11 @@ describe("merging a ticket", () => {
     const mails = await Promise.all(names.map((n) => simpleParser(fs.readFileSync(path.join(spool, n)))));
     const to = mails.map((m) => (Array.isArray(m.to) ? m.to[0] : m.to)!.value[0]!.address).sort();
     expect(to).toEqual([first, second].sort());
-    const dupNumber = (await unsafeWithSystem((tx) => tx.execute<{ number: number }>(sql`select number from tickets where id = ${dup.ticketId}`))).rows[0]!.number;
+    const dupNumber = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ number: number }>(sql`select number from tickets where id = ${dup.ticketId}`),
+      )
+    ).rows[0]!.number;
     for (const m of mails) {
       expect(m.text).toContain(`#${dupNumber}`);
       expect(m.subject).toContain("[#");
@@ -236,7 +320,13 @@ describe("linking tickets", () => {
     const a = await newTicket(A.customer);
     const b = await newTicket(A.customer);
     const other = await newTicket(B.agent, { requesterId: B.customer.id });
-    for (const body of [{ ticketId: a.id }, {}, { ticketId: b.id, number: b.number }, { number: -1 }, { ticketId: b.id, x: 1 }]) {
+    for (const body of [
+      { ticketId: a.id },
+      {},
+      { ticketId: b.id, number: b.number },
+      { number: -1 },
+      { ticketId: b.id, x: 1 },
+    ]) {
       expect((await link(A.agent, a.id, body)).status, JSON.stringify(body)).toBe(400);
     }
     expect((await link(A.customer, a.id, { ticketId: b.id })).status).toBe(403);

@@ -19,7 +19,9 @@ describe("addTags and removeTags", () => {
     expect(r.status, r.text).toBe(200);
     expect(r.body.tags).toEqual(["billing", "urgent"]);
     expect(await tagsOf(t.id)).toEqual(["billing", "urgent"]);
-    const update = (await api.events(w.agent, t.id)).body.data.find((e: { action: string }) => e.action === "ticket.updated");
+    const update = (await api.events(w.agent, t.id)).body.data.find(
+      (e: { action: string }) => e.action === "ticket.updated",
+    );
     expect(update.data.changes.tags).toEqual({ from: ["billing", "vip"], to: ["billing", "urgent"] });
   });
 
@@ -37,7 +39,13 @@ describe("addTags and removeTags", () => {
 
   it("cannot be combined with tags, nor add and remove one tag at once: 400 and nothing changes", async () => {
     const t = await newTicket(w.agent, { tags: ["keep"] });
-    for (const body of [{ tags: ["x"], addTags: ["y"] }, { tags: ["x"], removeTags: ["keep"] }, { addTags: ["a"], removeTags: ["a"] }, { addTags: "a" }, { addTags: ["bad tag!"] }]) {
+    for (const body of [
+      { tags: ["x"], addTags: ["y"] },
+      { tags: ["x"], removeTags: ["keep"] },
+      { addTags: ["a"], removeTags: ["a"] },
+      { addTags: "a" },
+      { addTags: ["bad tag!"] },
+    ]) {
       const r = await api.patchTicket(w.agent, t.id, body);
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(r.body.error.code).toBe("validation_failed");
@@ -68,6 +76,8 @@ describe("addTags and removeTags", () => {
     const r = await api.patchTicket(w.agent, t.id, { removeTags: ["b"] });
     expect(r.status).toBe(200);
     expect(r.headers.get("etag")).toBe(before);
-    expect((await api.events(w.agent, t.id)).body.data.filter((e: { action: string }) => e.action === "ticket.updated")).toHaveLength(0);
+    expect(
+      (await api.events(w.agent, t.id)).body.data.filter((e: { action: string }) => e.action === "ticket.updated"),
+    ).toHaveLength(0);
   });
 });

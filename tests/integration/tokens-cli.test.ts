@@ -44,9 +44,13 @@ describe("npm run tokens -- revoke", () => {
     expect(await status(keep.token)).toBe(200);
     expect(await status(otherOrgs.token)).toBe(200);
     const audit = await unsafeWithSystem((tx) =>
-      tx.execute<{ org_id: string; data: { tokenId: string; via: string } }>(sql`select org_id, data from audit_events where action = 'token.revoked' and data->>'tokenId' = ${leaked.id}`),
+      tx.execute<{ org_id: string; data: { tokenId: string; via: string } }>(
+        sql`select org_id, data from audit_events where action = 'token.revoked' and data->>'tokenId' = ${leaked.id}`,
+      ),
     );
-    expect(audit.rows).toEqual([{ org_id: org.id, data: expect.objectContaining({ tokenId: leaked.id, via: "operator" }) }]);
+    expect(audit.rows).toEqual([
+      { org_id: org.id, data: expect.objectContaining({ tokenId: leaked.id, via: "operator" }) },
+    ]);
 
     // Again (by UUID, JSON): idempotent.
     const again = await tokensCli(["revoke", leaked.id, "--json"]);

@@ -9,8 +9,16 @@ const RFC_SECRET_SHA512 = Buffer.from("12345678901234567890123456789012345678901
 
 describe("HOTP (RFC 4226 Appendix D)", () => {
   it.each([
-    [0, "755224"], [1, "287082"], [2, "359152"], [3, "969429"], [4, "338314"],
-    [5, "254676"], [6, "287922"], [7, "162583"], [8, "399871"], [9, "520489"],
+    [0, "755224"],
+    [1, "287082"],
+    [2, "359152"],
+    [3, "969429"],
+    [4, "338314"],
+    [5, "254676"],
+    [6, "287922"],
+    [7, "162583"],
+    [8, "399871"],
+    [9, "520489"],
   ])("counter %i → %s", (counter, code) => {
     expect(hotp(RFC_SECRET_SHA1, counter)).toBe(code);
   });
@@ -53,13 +61,22 @@ describe("matchTotp (what sign-in uses: SHA-1, 6 digits, ±1 step)", () => {
     for (const c of [code(-2), code(2)]) if (c !== current) expect(matchTotp(secret, c, now)).toBeNull();
     const wrong = String((Number(current) + 1) % 1_000_000).padStart(6, "0");
     expect(matchTotp(secret, wrong, now)).toBeNull();
-    for (const bad of ["", "12345", "1234567", "abcdef", ` ${current}`, `${current}\n`]) expect(matchTotp(secret, bad, now)).toBeNull();
+    for (const bad of ["", "12345", "1234567", "abcdef", ` ${current}`, `${current}\n`])
+      expect(matchTotp(secret, bad, now)).toBeNull();
   });
 });
 
 describe("base32 and otpauth URLs", () => {
   it("round-trips base32 (RFC 4648 test vectors, without padding)", () => {
-    const vectors: [string, string][] = [["", ""], ["f", "MY"], ["fo", "MZXQ"], ["foo", "MZXW6"], ["foob", "MZXW6YQ"], ["fooba", "MZXW6YTB"], ["foobar", "MZXW6YTBOI"]];
+    const vectors: [string, string][] = [
+      ["", ""],
+      ["f", "MY"],
+      ["fo", "MZXQ"],
+      ["foo", "MZXW6"],
+      ["foob", "MZXW6YQ"],
+      ["fooba", "MZXW6YTB"],
+      ["foobar", "MZXW6YTBOI"],
+    ];
     for (const [plain, encoded] of vectors) {
       expect(base32Encode(Buffer.from(plain))).toBe(encoded);
       expect(base32Decode(encoded).toString()).toBe(plain);
@@ -69,10 +86,18 @@ describe("base32 and otpauth URLs", () => {
   });
 
   it("builds the key URI authenticator apps import", () => {
-    const url = new URL(otpauthUrl({ secret: "JBSWY3DPEHPK3PXP", issuer: "Beacon", account: "ann@example.com (acme)" }));
+    const url = new URL(
+      otpauthUrl({ secret: "JBSWY3DPEHPK3PXP", issuer: "Beacon", account: "ann@example.com (acme)" }),
+    );
     expect(url.protocol).toBe("otpauth:");
     expect(url.host).toBe("totp");
     expect(decodeURIComponent(url.pathname)).toBe("/Beacon:ann@example.com (acme)");
-    expect(Object.fromEntries(url.searchParams)).toEqual({ secret: "JBSWY3DPEHPK3PXP", issuer: "Beacon", algorithm: "SHA1", digits: "6", period: "30" });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      secret: "JBSWY3DPEHPK3PXP",
+      issuer: "Beacon",
+      algorithm: "SHA1",
+      digits: "6",
+      period: "30",
+    });
   });
 });

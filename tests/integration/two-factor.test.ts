@@ -33,10 +33,12 @@ function wrongCode(secret: string): string {
     if (!live.includes(c)) return c;
   }
 }
-const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
+const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) =>
+  (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
 /** Lets the current TOTP step be used again (each step is otherwise accepted once). */
 const forgetLastStep = (u: { id: string }) => q(sql`update users set totp_last_step = null where id = ${u.id}`);
-const grant = (body: Record<string, unknown>, ip = "10.20.0.1") => call(grantRoute, "POST", "/api/v1/auth/token", { body, ip });
+const grant = (body: Record<string, unknown>, ip = "10.20.0.1") =>
+  call(grantRoute, "POST", "/api/v1/auth/token", { body, ip });
 const status = (cookie: string) => call(statusRoute, "GET", "/api/v1/me/2fa", { cookie });
 
 async function enrolled(role: TestUser["role"] = "agent"): Promise<Enrolled> {
@@ -44,17 +46,31 @@ async function enrolled(role: TestUser["role"] = "agent"): Promise<Enrolled> {
   const cookie = await sessionCookie(u);
   const setup = await call(setupRoute, "POST", "/api/v1/me/2fa/setup", { cookie });
   expect(setup.status, setup.text).toBe(200);
-  const confirm = await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { cookie, body: { code: codeAt(setup.body.secret) } });
+  const confirm = await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", {
+    cookie,
+    body: { code: codeAt(setup.body.secret) },
+  });
   expect(confirm.status, confirm.text).toBe(200);
   // Enabling two-factor bumps the session version; the confirming session comes back re-issued.
-  return { ...u, sessionVersion: u.sessionVersion + 1, cookie: reissuedSession(confirm), secret: setup.body.secret, recoveryCodes: confirm.body.recoveryCodes };
+  return {
+    ...u,
+    sessionVersion: u.sessionVersion + 1,
+    cookie: reissuedSession(confirm),
+    secret: setup.body.secret,
+    recoveryCodes: confirm.body.recoveryCodes,
+  };
 }
 
 describe("setting up two-factor sign-in", () => {
   it("setup issues a pending secret (stored encrypted); confirm with a code turns it on and shows 10 recovery codes once", async () => {
     const u = await createUser(org, { role: "customer" });
     let cookie = await sessionCookie(u);
-    expect((await status(cookie)).body).toEqual({ enabled: false, pending: false, required: false, recoveryCodesRemaining: 0 });
+    expect((await status(cookie)).body).toEqual({
+      enabled: false,
+      pending: false,
+      required: false,
+      recoveryCodesRemaining: 0,
+    });
 
     const setup = await call(setupRoute, "POST", "/api/v1/me/2fa/setup", { cookie });
     expect(setup.status).toBe(200);
@@ -64,7 +80,9 @@ describe("setting up two-factor sign-in", () => {
     expect(url.searchParams.get("secret")).toBe(setup.body.secret);
     expect(url.searchParams.get("issuer")).toBe("Beacon");
     expect(decodeURIComponent(url.pathname)).toContain(u.email);
-    const [row] = await q<{ totp_secret: string; totp_enabled_at: Date | null }>(sql`select totp_secret, totp_enabled_at from users where id = ${u.id}`);
+    const [row] = await q<{ totp_secret: string; totp_enabled_at: Date | null }>(
+      sql`select totp_secret, totp_enabled_at from users where id = ${u.id}`,
+    );
     expect(row!.totp_secret).toMatch(/^v1\./);
     expect(row!.totp_secret).not.toContain(setup.body.secret);
     expect(row!.totp_enabled_at).toBeNull();
@@ -72,12 +90,18 @@ describe("setting up two-factor sign-in", () => {
     // Pending changes nothing at sign-in yet.
     expect((await grant({ email: u.email, password: u.password })).status).toBe(201);
 
-    const wrong = await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { cookie, body: { code: wrongCode(setup.body.secret) } });
+    const wrong = await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", {
+      cookie,
+      body: { code: wrongCode(setup.body.secret) },
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.details.issues).toEqual([{ in: "body", path: "code", message: "is incorrect" }]);
 
     const pendingToken = await grant({ email: u.email, password: u.password });
-    const ok = await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { cookie, body: { code: codeAt(setup.body.secret) } });
+    const ok = await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", {
+      cookie,
+      body: { code: codeAt(setup.body.secret) },
+    });
     expect(ok.status).toBe(200);
     // Issue 18.13: sessions and tokens from before two-factor end; the confirming session is re-issued.
     expect((await status(cookie)).status).toBe(401);
@@ -93,20 +117,47 @@ describe("setting up two-factor sign-in", () => {
     const stored = await q<{ code_hash: string }>(sql`select code_hash from recovery_codes where user_id = ${u.id}`);
     expect(stored).toHaveLength(10);
     for (const s of stored) expect(s.code_hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(JSON.stringify(stored)).not.toMatch(new RegExp(ok.body.recoveryCodes.map((c: string) => c.replace(/-/g, "")).join("|")));
-    expect((await status(cookie)).body).toEqual({ enabled: true, pending: false, required: false, recoveryCodesRemaining: 10 });
+    expect(JSON.stringify(stored)).not.toMatch(
+      new RegExp(ok.body.recoveryCodes.map((c: string) => c.replace(/-/g, "")).join("|")),
+    );
+    expect((await status(cookie)).body).toEqual({
+      enabled: true,
+      pending: false,
+      required: false,
+      recoveryCodesRemaining: 10,
+    });
 
     expect((await call(setupRoute, "POST", "/api/v1/me/2fa/setup", { cookie })).status).toBe(409);
-    expect((await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { cookie, body: { code: codeAt(setup.body.secret) } })).status).toBe(409);
-    const actions = await q<{ action: string }>(sql`select action from audit_events where entity_id = ${u.id} order by seq`);
+    expect(
+      (
+        await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", {
+          cookie,
+          body: { code: codeAt(setup.body.secret) },
+        })
+      ).status,
+    ).toBe(409);
+    const actions = await q<{ action: string }>(
+      sql`select action from audit_events where entity_id = ${u.id} order by seq`,
+    );
     expect(actions.map((a) => a.action)).toEqual(["user.2fa_setup_started", "user.2fa_enabled"]);
   });
 
   it("confirm without a setup is 409; bad bodies are 400", async () => {
     const cookie = await sessionCookie(await createUser(org, { role: "agent" }));
-    expect((await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { cookie, body: { code: "123456" } })).status).toBe(409);
-    for (const body of [{}, { code: "" }, { code: 123456 }, { code: "1".repeat(65) }, { code: "123456", extra: true }]) {
-      expect((await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { cookie, body })).status, JSON.stringify(body)).toBe(400);
+    expect(
+      (await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { cookie, body: { code: "123456" } })).status,
+    ).toBe(409);
+    for (const body of [
+      {},
+      { code: "" },
+      { code: 123456 },
+      { code: "1".repeat(65) },
+      { code: "123456", extra: true },
+    ]) {
+      expect(
+        (await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { cookie, body })).status,
+        JSON.stringify(body),
+      ).toBe(400);
     }
     expect((await call(statusRoute, "GET", "/api/v1/me/2fa", {})).status).toBe(401);
   });
@@ -147,7 +198,10 @@ describe("signing in with two-factor on", () => {
 
   it("wrong codes also count per account across IPs (10 per 15 minutes)", async () => {
     const u = await enrolled();
-    for (let i = 0; i < 10; i++) expect((await grant({ email: u.email, password: u.password, code: wrongCode(u.secret) }, `10.22.0.${i + 1}`)).status).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect(
+        (await grant({ email: u.email, password: u.password, code: wrongCode(u.secret) }, `10.22.0.${i + 1}`)).status,
+      ).toBe(401);
     const limited = await grant({ email: u.email, password: u.password, code: codeAt(u.secret, 1) }, "10.22.1.1");
     expect(limited.status).toBe(429);
     expect(limited.body.error.message).toMatch(/one-time codes/);
@@ -175,20 +229,35 @@ describe("signing in with two-factor on", () => {
 
   it("verifyCredentials reports which factor was used", async () => {
     const u = await enrolled();
-    const v = await verifyCredentials({ email: u.email, password: u.password, code: codeAt(u.secret, 1), ip: "10.24.0.1", via: "api" });
+    const v = await verifyCredentials({
+      email: u.email,
+      password: u.password,
+      code: codeAt(u.secret, 1),
+      ip: "10.24.0.1",
+      via: "api",
+    });
     expect(v).toMatchObject({ userId: u.id, secondFactor: "totp" });
     const plain = await createUser(org, { role: "agent" });
-    expect(await verifyCredentials({ email: plain.email, password: plain.password, ip: "10.24.0.1", via: "api" })).toMatchObject({ secondFactor: null });
+    expect(
+      await verifyCredentials({ email: plain.email, password: plain.password, ip: "10.24.0.1", via: "api" }),
+    ).toMatchObject({ secondFactor: null });
   });
 
   it("the sign-in form (NextAuth authorize) throws 2fa_required so the form can ask for the code", async () => {
     const u = await enrolled();
-    const provider = authOptions().providers[0] as unknown as { options: { authorize: (c: Record<string, string>, r: unknown) => Promise<unknown> } };
-    const authorize = (c: Record<string, string>) => provider.options.authorize(c, { headers: { "x-forwarded-for": "10.25.0.1" } });
+    const provider = authOptions().providers[0] as unknown as {
+      options: { authorize: (c: Record<string, string>, r: unknown) => Promise<unknown> };
+    };
+    const authorize = (c: Record<string, string>) =>
+      provider.options.authorize(c, { headers: { "x-forwarded-for": "10.25.0.1" } });
     await expect(authorize({ email: u.email, password: u.password })).rejects.toThrow(/^2fa_required$/);
     await expect(authorize({ email: u.email, password: u.password, code: "12345" })).rejects.toThrow(/^2fa_required$/);
     expect(await authorize({ email: u.email, password: "wrong password entirely" })).toBeNull();
-    expect(await authorize({ email: u.email, password: u.password, code: codeAt(u.secret, 1) })).toEqual({ id: u.id, oid: org.id, sv: u.sessionVersion });
+    expect(await authorize({ email: u.email, password: u.password, code: codeAt(u.secret, 1) })).toEqual({
+      id: u.id,
+      oid: org.id,
+      sv: u.sessionVersion,
+    });
   });
 });
 
@@ -204,24 +273,37 @@ describe("turning two-factor off and replacing recovery codes", () => {
     expect(badCode.body.error.details.issues[0].path).toBe("code");
     expect((await del({ password: u.password })).status).toBe(400);
     expect((await del({ password: u.password, code: u.recoveryCodes[3] })).status).toBe(204);
-    expect((await status(u.cookie)).body).toEqual({ enabled: false, pending: false, required: false, recoveryCodesRemaining: 0 });
+    expect((await status(u.cookie)).body).toEqual({
+      enabled: false,
+      pending: false,
+      required: false,
+      recoveryCodesRemaining: 0,
+    });
     expect(await q(sql`select id from recovery_codes where user_id = ${u.id}`)).toHaveLength(0);
     expect((await grant({ email: u.email, password: u.password })).status).toBe(201);
     expect((await del({ password: u.password, code: codeAt(u.secret, 1) })).status).toBe(409);
-    const actions = await q<{ action: string }>(sql`select action from audit_events where entity_id = ${u.id} order by seq`);
+    const actions = await q<{ action: string }>(
+      sql`select action from audit_events where entity_id = ${u.id} order by seq`,
+    );
     expect(actions.map((a) => a.action)).toContain("user.2fa_disabled");
   });
 
   it("new recovery codes replace the old ones", async () => {
     const u = await enrolled();
     await forgetLastStep(u);
-    const r = await call(regenerateRoute, "POST", "/api/v1/me/2fa/recovery-codes", { cookie: u.cookie, body: { code: codeAt(u.secret) } });
+    const r = await call(regenerateRoute, "POST", "/api/v1/me/2fa/recovery-codes", {
+      cookie: u.cookie,
+      body: { code: codeAt(u.secret) },
+    });
     expect(r.status, r.text).toBe(200);
     expect(r.body.recoveryCodes).toHaveLength(10);
     expect(r.body.recoveryCodes).not.toContain(u.recoveryCodes[0]);
     expect((await grant({ email: u.email, password: u.password, code: u.recoveryCodes[0] })).status).toBe(401);
     expect((await grant({ email: u.email, password: u.password, code: r.body.recoveryCodes[0] })).status).toBe(201);
-    const wrong = await call(regenerateRoute, "POST", "/api/v1/me/2fa/recovery-codes", { cookie: u.cookie, body: { code: "nope" } });
+    const wrong = await call(regenerateRoute, "POST", "/api/v1/me/2fa/recovery-codes", {
+      cookie: u.cookie,
+      body: { code: "nope" },
+    });
     expect(wrong.status).toBe(400);
   });
 });

@@ -36,12 +36,17 @@ beforeAll(async () => {
 afterAll(() => setProcessEnv({ SMTP_URL: "" }));
 beforeEach(() => resetLimitersForTests());
 
-const invite = (a: { cookie: string }, body: Record<string, unknown>) => call(createRoute, "POST", "/api/v1/users", { cookie: a.cookie, body });
-const reset = (a: { cookie: string }, id: string) => call(resetRoute, "POST", `/api/v1/users/${id}/reset-password`, { cookie: a.cookie, params: { id } });
-const redeem = (token: string, password = CHOSEN) => call(setupRoute, "POST", "/api/v1/auth/setup", { body: { token, password } });
-const grant = (email: string, password: string) => call(grantRoute, "POST", "/api/v1/auth/token", { body: { email, password }, ip: "10.8.0.1" });
+const invite = (a: { cookie: string }, body: Record<string, unknown>) =>
+  call(createRoute, "POST", "/api/v1/users", { cookie: a.cookie, body });
+const reset = (a: { cookie: string }, id: string) =>
+  call(resetRoute, "POST", `/api/v1/users/${id}/reset-password`, { cookie: a.cookie, params: { id } });
+const redeem = (token: string, password = CHOSEN) =>
+  call(setupRoute, "POST", "/api/v1/auth/setup", { body: { token, password } });
+const grant = (email: string, password: string) =>
+  call(grantRoute, "POST", "/api/v1/auth/token", { body: { email, password }, ip: "10.8.0.1" });
 const tokenOf = (url: string) => decodeURIComponent(new URL(url).pathname.split("/").pop()!);
-const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
+const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) =>
+  (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
 const email = (tag: string) => `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`;
 
 describe("invitations without a mail server (SMTP_URL unset)", () => {
@@ -57,11 +62,15 @@ describe("invitations without a mail server (SMTP_URL unset)", () => {
     expect(expires - before).toBeLessThanOrEqual(24 * 3_600_000 + 5_000);
 
     const token = tokenOf(r.body.inviteUrl);
-    const [row] = await q<{ purpose: string; token_hash: string }>(sql`select purpose::text, token_hash from one_time_tokens where user_id = ${r.body.id}`);
+    const [row] = await q<{ purpose: string; token_hash: string }>(
+      sql`select purpose::text, token_hash from one_time_tokens where user_id = ${r.body.id}`,
+    );
     expect(row).toEqual({ purpose: "invite", token_hash: hashToken(token) });
     const [u] = await q<{ password_hash: string | null }>(sql`select password_hash from users where id = ${r.body.id}`);
     expect(u!.password_hash).toBeNull();
-    const mails = fs.readdirSync(path.join(dataDir, "mail")).map((f) => fs.readFileSync(path.join(dataDir, "mail", f), "utf8").replace(/=\r?\n/g, ""));
+    const mails = fs
+      .readdirSync(path.join(dataDir, "mail"))
+      .map((f) => fs.readFileSync(path.join(dataDir, "mail", f), "utf8").replace(/=\r?\n/g, ""));
     expect(mails.some((m) => m.includes(address) && m.includes(r.body.inviteUrl))).toBe(true);
     // Before redeeming, the invitee cannot sign in with anything.
     expect((await grant(address, "")).status).toBe(400);
@@ -72,13 +81,21 @@ describe("invitations without a mail server (SMTP_URL unset)", () => {
     const address = email("once");
     const r = await invite(w.admin, { email: address, name: "Once", role: "customer" });
     const token = tokenOf(r.body.inviteUrl);
-    expect(await inspectSetupLink(token)).toMatchObject({ email: address, purpose: "invite", orgName: expect.any(String) });
+    expect(await inspectSetupLink(token)).toMatchObject({
+      email: address,
+      purpose: "invite",
+      orgName: expect.any(String),
+    });
     const ok = await redeem(token);
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ email: address, org: expect.any(String) });
     const g = await grant(address, CHOSEN);
     expect(g.status).toBe(201);
-    expect((await call(meRoute, "GET", "/api/v1/me", { token: g.body.token })).body).toMatchObject({ id: r.body.id, role: "customer", mustChangePassword: false });
+    expect((await call(meRoute, "GET", "/api/v1/me", { token: g.body.token })).body).toMatchObject({
+      id: r.body.id,
+      role: "customer",
+      mustChangePassword: false,
+    });
     const again = await redeem(token, "another long passphrase");
     expect(again.status).toBe(404);
     expect(await inspectSetupLink(token)).toBeNull();
@@ -113,7 +130,9 @@ describe("invitations through SMTP", () => {
       expect(raw).toMatch(/invited you/);
       expect((await redeem(link![1]!)).status).toBe(200);
       expect((await grant(address, CHOSEN)).status).toBe(201);
-      const [audit] = await q<{ data: Record<string, unknown> }>(sql`select data from audit_events where entity_id = ${r.body.id} and action = 'user.created'`);
+      const [audit] = await q<{ data: Record<string, unknown> }>(
+        sql`select data from audit_events where entity_id = ${r.body.id} and action = 'user.created'`,
+      );
       expect(audit!.data).toMatchObject({ invited: true, inviteEmailed: true });
       expect(JSON.stringify(audit)).not.toContain(link![1]!);
     } finally {
@@ -128,7 +147,10 @@ describe("invitations through SMTP", () => {
       const address = email("undeliverable");
       const r = await invite(w.admin, { email: address, name: "Nobody", role: "agent" });
       expect(r.status).toBe(503);
-      expect(r.body.error).toMatchObject({ code: "unavailable", message: expect.stringContaining("nothing was changed") });
+      expect(r.body.error).toMatchObject({
+        code: "unavailable",
+        message: expect.stringContaining("nothing was changed"),
+      });
       expect(await q(sql`select id from users where email = ${address}`)).toHaveLength(0);
     } finally {
       setProcessEnv({ SMTP_URL: "" });
@@ -143,17 +165,26 @@ describe("POST /api/v1/users/:id/reset-password", () => {
     const token = (await grant(u.email, u.password)).body.token as string;
     const r = await reset(w.admin, u.id);
     expect(r.status, r.text).toBe(200);
-    expect(r.body).toEqual({ purpose: "password_reset", resetUrl: expect.stringMatching(/\/setup\//), expiresAt: expect.any(String) });
+    expect(r.body).toEqual({
+      purpose: "password_reset",
+      resetUrl: expect.stringMatching(/\/setup\//),
+      expiresAt: expect.any(String),
+    });
     expect((await call(meRoute, "GET", "/api/v1/me", { cookie })).status).toBe(401);
     expect((await call(meRoute, "GET", "/api/v1/me", { token })).status).toBe(401);
 
     // Issue 18.13: the old password grants nothing any more, not even a token for the forced change.
     const g = await grant(u.email, u.password);
     expect(g.status).toBe(401);
-    const [row] = await q<{ password_hash: string | null; must_change_password: boolean }>(sql`select password_hash, must_change_password from users where id = ${u.id}`);
+    const [row] = await q<{ password_hash: string | null; must_change_password: boolean }>(
+      sql`select password_hash, must_change_password from users where id = ${u.id}`,
+    );
     expect(row).toEqual({ password_hash: null, must_change_password: true });
     // The admin still sees a pending reset, not an invitation, and a second reset is a reset again.
-    const detail = await call(userRoute, "GET", `/api/v1/users/${u.id}`, { cookie: w.admin.cookie, params: { id: u.id } });
+    const detail = await call(userRoute, "GET", `/api/v1/users/${u.id}`, {
+      cookie: w.admin.cookie,
+      params: { id: u.id },
+    });
     expect(detail.body).toMatchObject({ invited: false, mustChangePassword: true });
 
     const link = tokenOf(r.body.resetUrl);
@@ -164,7 +195,9 @@ describe("POST /api/v1/users/:id/reset-password", () => {
     expect(after.status).toBe(201);
     expect((await call(meRoute, "GET", "/api/v1/me", { token: after.body.token })).body.mustChangePassword).toBe(false);
     expect((await redeem(link, "yet another passphrase")).status).toBe(404);
-    const actions = await q<{ action: string }>(sql`select action from audit_events where entity_id = ${u.id} order by seq`);
+    const actions = await q<{ action: string }>(
+      sql`select action from audit_events where entity_id = ${u.id} order by seq`,
+    );
     expect(actions.map((a) => a.action)).toEqual(["user.password_reset", "user.password_set"]);
   });
 
@@ -184,7 +217,9 @@ describe("POST /api/v1/users/:id/reset-password", () => {
     expect(r.body.purpose).toBe("invite");
     expect((await redeem(tokenOf(created.body.inviteUrl))).status).toBe(404);
     expect((await redeem(tokenOf(r.body.resetUrl))).status).toBe(200);
-    const [u] = await q<{ must_change_password: boolean }>(sql`select must_change_password from users where id = ${created.body.id}`);
+    const [u] = await q<{ must_change_password: boolean }>(
+      sql`select must_change_password from users where id = ${created.body.id}`,
+    );
     expect(u!.must_change_password).toBe(false);
   });
 

@@ -15,7 +15,16 @@ beforeAll(async () => {
   blocked = await createUser(w.org, { role: "customer", name: "Zed Blocked", blocked: true });
 });
 
-const principal = (a: Actor): Principal => ({ userId: a.id, orgId: a.orgId, role: a.role, email: a.email, name: a.email, mustChangePassword: false, sessionVersion: a.sessionVersion, via: "session" });
+const principal = (a: Actor): Principal => ({
+  userId: a.id,
+  orgId: a.orgId,
+  role: a.role,
+  email: a.email,
+  name: a.email,
+  mustChangePassword: false,
+  sessionVersion: a.sessionVersion,
+  via: "session",
+});
 const lookup = (a: Actor, ids: string[]) => withTenant(a.orgId, (tx) => lookupUsers({ tx, user: principal(a) }, ids));
 const find = (a: Actor, q?: UserQuery) => withTenant(a.orgId, (tx) => findUsers({ tx, user: principal(a) }, q));
 
@@ -24,13 +33,24 @@ describe("lookupUsers", () => {
     for (const staff of [w.agent, w.admin]) {
       const m = await lookup(staff, [w.customer.id, w.customer2.id, w.agent2.id, blocked.id, w.customer.id]);
       expect([...m.keys()].sort()).toEqual([w.customer.id, w.customer2.id, w.agent2.id, blocked.id].sort());
-      expect(m.get(w.customer.id)).toEqual({ id: w.customer.id, name: expect.any(String), email: w.customer.email, role: "customer" });
+      expect(m.get(w.customer.id)).toEqual({
+        id: w.customer.id,
+        name: expect.any(String),
+        email: w.customer.email,
+        role: "customer",
+      });
       for (const p of m.values()) expect(Object.keys(p).sort()).toEqual(["email", "id", "name", "role"]);
     }
   });
 
   it("another org's users are absent (cross-org), as are unknown and malformed ids", async () => {
-    const m = await lookup(w.agent, [other.customer.id, other.agent.id, "00000000-0000-4000-8000-000000000000", "not-a-uuid", w.customer.id]);
+    const m = await lookup(w.agent, [
+      other.customer.id,
+      other.agent.id,
+      "00000000-0000-4000-8000-000000000000",
+      "not-a-uuid",
+      w.customer.id,
+    ]);
     expect([...m.keys()]).toEqual([w.customer.id]);
   });
 
@@ -71,7 +91,9 @@ describe("GET /api/v1/users for agents (SPEC §6: agents may list agents)", () =
     expect(byQuery.body.data).toEqual([]);
     const byAdmin = await api.listUsers(w.admin, { role: "customer" });
     expect(byAdmin.status).toBe(200);
-    expect(byAdmin.body.data.map((u: { id: string }) => u.id).sort()).toEqual([w.customer.id, w.customer2.id, blocked.id].sort());
+    expect(byAdmin.body.data.map((u: { id: string }) => u.id).sort()).toEqual(
+      [w.customer.id, w.customer2.id, blocked.id].sort(),
+    );
     expect((await api.listUsers(w.customer, { role: "customer" })).status).toBe(403);
     // Another org's admin sees none of these customers.
     const foreign = await api.listUsers(other.admin, { role: "customer", q: w.customer.email });

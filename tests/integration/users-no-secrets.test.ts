@@ -36,7 +36,17 @@ let w: World;
 beforeAll(async () => {
   setProcessEnv({ BEACON_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "beacon-secrets-")), SMTP_URL: "" });
   // No redaction here: the code itself must never hand a secret to the logger.
-  setLogger(pino({ level: "trace" }, new Writable({ write(chunk, _enc, cb) { raw.push(String(chunk)); cb(); } })));
+  setLogger(
+    pino(
+      { level: "trace" },
+      new Writable({
+        write(chunk, _enc, cb) {
+          raw.push(String(chunk));
+          cb();
+        },
+      }),
+    ),
+  );
   w = await createWorld();
 });
 afterAll(() => setLogger(original));
@@ -52,16 +62,34 @@ describe("no secret reaches a log line or an audit row", () => {
   it("across create, invite, reset, password change, two-factor and sign-in", async () => {
     const secrets: string[] = [];
     const admin = { cookie: w.admin.cookie };
-    const grant = (body: Record<string, unknown>, ip = "10.40.0.1") => call(grantRoute, "POST", "/api/v1/auth/token", { body, ip });
+    const grant = (body: Record<string, unknown>, ip = "10.40.0.1") =>
+      call(grantRoute, "POST", "/api/v1/auth/token", { body, ip });
 
     // Users created with a password and by invitation; a reset; links redeemed.
     const p1 = "first secret passphrase alpha";
-    const created = ok(await call(createRoute, "POST", "/api/v1/users", { ...admin, body: { email: "key.holder@example.test", name: "Keeper", role: "agent", password: p1 } }), 201);
-    const invited = ok(await call(createRoute, "POST", "/api/v1/users", { ...admin, body: { email: "invitee.person@example.test", name: "Invitee", role: "customer" } }), 201);
+    const created = ok(
+      await call(createRoute, "POST", "/api/v1/users", {
+        ...admin,
+        body: { email: "key.holder@example.test", name: "Keeper", role: "agent", password: p1 },
+      }),
+      201,
+    );
+    const invited = ok(
+      await call(createRoute, "POST", "/api/v1/users", {
+        ...admin,
+        body: { email: "invitee.person@example.test", name: "Invitee", role: "customer" },
+      }),
+      201,
+    );
     const t1 = linkToken(invited.body.inviteUrl);
     const p2 = "second secret passphrase bravo";
     ok(await call(setupLinkRoute, "POST", "/api/v1/auth/setup", { body: { token: t1, password: p2 } }));
-    const reset = ok(await call(resetRoute, "POST", `/api/v1/users/${created.body.id}/reset-password`, { ...admin, params: { id: created.body.id } }));
+    const reset = ok(
+      await call(resetRoute, "POST", `/api/v1/users/${created.body.id}/reset-password`, {
+        ...admin,
+        params: { id: created.body.id },
+      }),
+    );
     const t2 = linkToken(reset.body.resetUrl);
     const p3 = "third secret passphrase charlie";
     ok(await call(setupLinkRoute, "POST", "/api/v1/auth/setup", { body: { token: t2, password: p3 } }));
@@ -71,11 +99,18 @@ describe("no secret reaches a log line or an audit row", () => {
     const agent = { id: created.body.id as string, orgId: w.org.id, sessionVersion: 3 };
     let cookie = await sessionCookie(agent);
     const p4 = "fourth secret passphrase delta";
-    ok(await call(passwordRoute, "POST", "/api/v1/me/password", { cookie, body: { currentPassword: p3, newPassword: p4 } }));
+    ok(
+      await call(passwordRoute, "POST", "/api/v1/me/password", {
+        cookie,
+        body: { currentPassword: p3, newPassword: p4 },
+      }),
+    );
     cookie = await sessionCookie({ ...agent, sessionVersion: 4 });
     const setup = ok(await call(setupRoute, "POST", "/api/v1/me/2fa/setup", { cookie }));
     const secret = setup.body.secret as string;
-    const confirm = ok(await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { cookie, body: { code: codeAt(secret) } }));
+    const confirm = ok(
+      await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { cookie, body: { code: codeAt(secret) } }),
+    );
     cookie = reissuedSession(confirm);
     const codes = confirm.body.recoveryCodes as string[];
     secrets.push(p4, secret, ...codes);
@@ -87,29 +122,56 @@ describe("no secret reaches a log line or an audit row", () => {
     expect((await grant({ email, password: p4, code: codes[0] })).status).toBe(401);
     const wrongPassword = "wrong secret passphrase echo";
     expect((await grant({ email, password: wrongPassword, code: codes[1] })).status).toBe(401);
-    const provider = authOptions().providers[0] as unknown as { options: { authorize: (c: Record<string, string>, r: unknown) => Promise<unknown> } };
-    expect(await provider.options.authorize({ email, password: p4, code: codes[2]! }, { headers: {} })).toMatchObject({ id: agent.id });
+    const provider = authOptions().providers[0] as unknown as {
+      options: { authorize: (c: Record<string, string>, r: unknown) => Promise<unknown> };
+    };
+    expect(await provider.options.authorize({ email, password: p4, code: codes[2]! }, { headers: {} })).toMatchObject({
+      id: agent.id,
+    });
     secrets.push(g1.body.token, wrongPassword);
 
     // New recovery codes, then two-factor off with a recovery code.
-    const regen = ok(await call(regenerateRoute, "POST", "/api/v1/me/2fa/recovery-codes", { cookie, body: { code: codes[3] } }));
+    const regen = ok(
+      await call(regenerateRoute, "POST", "/api/v1/me/2fa/recovery-codes", { cookie, body: { code: codes[3] } }),
+    );
     const codes2 = regen.body.recoveryCodes as string[];
     secrets.push(...codes2);
     ok(await call(disableRoute, "DELETE", "/api/v1/me/2fa", { cookie, body: { password: p4, code: codes2[0] } }), 204);
 
     // Admin-side changes and the org requirement (the admin needs two-factor first).
-    ok(await call(patchRoute, "PATCH", `/api/v1/users/${agent.id}`, { ...admin, params: { id: agent.id }, body: { role: "admin", blocked: true } }));
-    ok(await call(revokeRoute, "POST", `/api/v1/users/${agent.id}/revoke-sessions`, { ...admin, params: { id: agent.id } }), 204);
+    ok(
+      await call(patchRoute, "PATCH", `/api/v1/users/${agent.id}`, {
+        ...admin,
+        params: { id: agent.id },
+        body: { role: "admin", blocked: true },
+      }),
+    );
+    ok(
+      await call(revokeRoute, "POST", `/api/v1/users/${agent.id}/revoke-sessions`, {
+        ...admin,
+        params: { id: agent.id },
+      }),
+      204,
+    );
     const adminSetup = ok(await call(setupRoute, "POST", "/api/v1/me/2fa/setup", admin));
-    const adminConfirm = ok(await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", { ...admin, body: { code: codeAt(adminSetup.body.secret) } }));
+    const adminConfirm = ok(
+      await call(confirmRoute, "POST", "/api/v1/me/2fa/confirm", {
+        ...admin,
+        body: { code: codeAt(adminSetup.body.secret) },
+      }),
+    );
     admin.cookie = reissuedSession(adminConfirm);
     ok(await call(securityRoute, "PUT", "/api/v1/org/security", { ...admin, body: { require2fa: true } }));
     secrets.push(adminSetup.body.secret);
 
-    const audit = await unsafeWithSystem((tx) => tx.execute(sql`select * from audit_events where org_id = ${w.org.id} order by seq`));
-    const stored = await unsafeWithSystem((tx) => tx.execute<{ password_hash: string; totp_secret: string | null }>(
-      sql`select password_hash, totp_secret from users where org_id = ${w.org.id} and password_hash is not null`,
-    ));
+    const audit = await unsafeWithSystem((tx) =>
+      tx.execute(sql`select * from audit_events where org_id = ${w.org.id} order by seq`),
+    );
+    const stored = await unsafeWithSystem((tx) =>
+      tx.execute<{ password_hash: string; totp_secret: string | null }>(
+        sql`select password_hash, totp_secret from users where org_id = ${w.org.id} and password_hash is not null`,
+      ),
+    );
     const auditText = JSON.stringify(audit.rows);
     const logText = raw.join("");
     // The flows above did log and audit: the assertions below cannot pass for want of text.

@@ -31,12 +31,17 @@ beforeAll(async () => {
 });
 
 const who = (a: { cookie: string }) => ({ cookie: a.cookie });
-const create = (a: { cookie: string }, body: unknown) => call(createRoute, "POST", "/api/v1/users", { ...who(a), body });
-const get = (a: { cookie: string }, id: string) => call(getRoute, "GET", `/api/v1/users/${id}`, { ...who(a), params: { id } });
-const patch = (a: { cookie: string }, id: string, body: unknown) => call(patchRoute, "PATCH", `/api/v1/users/${id}`, { ...who(a), params: { id }, body });
-const revoke = (a: { cookie: string }, id: string) => call(revokeRoute, "POST", `/api/v1/users/${id}/revoke-sessions`, { ...who(a), params: { id } });
+const create = (a: { cookie: string }, body: unknown) =>
+  call(createRoute, "POST", "/api/v1/users", { ...who(a), body });
+const get = (a: { cookie: string }, id: string) =>
+  call(getRoute, "GET", `/api/v1/users/${id}`, { ...who(a), params: { id } });
+const patch = (a: { cookie: string }, id: string, body: unknown) =>
+  call(patchRoute, "PATCH", `/api/v1/users/${id}`, { ...who(a), params: { id }, body });
+const revoke = (a: { cookie: string }, id: string) =>
+  call(revokeRoute, "POST", `/api/v1/users/${id}/revoke-sessions`, { ...who(a), params: { id } });
 const me = (o: { cookie?: string; token?: string }) => call(meRoute, "GET", "/api/v1/me", o);
-const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
+const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) =>
+  (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;
 const auditOf = (orgId: string, entityId: string) =>
   q<{ action: string; actor_id: string; data: Record<string, unknown> }>(
     sql`select action, actor_id, data from audit_events where org_id = ${orgId} and entity_id = ${entityId} order by seq`,
@@ -48,27 +53,63 @@ async function withCookie(u: TestUser): Promise<Actor> {
 
 describe("POST /api/v1/users with a password", () => {
   it("creates an active user who can sign in at once, audited without the password", async () => {
-    const r = await create(w.admin, { email: "  New.Agent@Example.TEST ", name: "New Agent", role: "agent", password: NEW_PASSWORD });
+    const r = await create(w.admin, {
+      email: "  New.Agent@Example.TEST ",
+      name: "New Agent",
+      role: "agent",
+      password: NEW_PASSWORD,
+    });
     expect(r.status, r.text).toBe(201);
     expect(r.body).toEqual({
-      id: expect.any(String), email: "new.agent@example.test", name: "New Agent", role: "agent", orgId: w.org.id, blocked: false,
-      createdAt: expect.any(String), invited: false, inviteUrl: null, inviteExpiresAt: null,
+      id: expect.any(String),
+      email: "new.agent@example.test",
+      name: "New Agent",
+      role: "agent",
+      orgId: w.org.id,
+      blocked: false,
+      createdAt: expect.any(String),
+      invited: false,
+      inviteUrl: null,
+      inviteExpiresAt: null,
     });
-    const grant = await call(grantRoute, "POST", "/api/v1/auth/token", { body: { email: "new.agent@example.test", password: NEW_PASSWORD }, ip: "10.9.0.1" });
+    const grant = await call(grantRoute, "POST", "/api/v1/auth/token", {
+      body: { email: "new.agent@example.test", password: NEW_PASSWORD },
+      ip: "10.9.0.1",
+    });
     expect(grant.status).toBe(201);
-    expect((await me({ token: grant.body.token })).body).toMatchObject({ id: r.body.id, role: "agent", orgId: w.org.id });
+    expect((await me({ token: grant.body.token })).body).toMatchObject({
+      id: r.body.id,
+      role: "agent",
+      orgId: w.org.id,
+    });
     const audit = await auditOf(w.org.id, r.body.id);
-    expect(audit).toEqual([{ action: "user.created", actor_id: w.admin.id, data: { email: "new.agent@example.test", name: "New Agent", role: "agent", invited: false } }]);
+    expect(audit).toEqual([
+      {
+        action: "user.created",
+        actor_id: w.admin.id,
+        data: { email: "new.agent@example.test", name: "New Agent", role: "agent", invited: false },
+      },
+    ]);
     expect(JSON.stringify(audit)).not.toContain(NEW_PASSWORD);
     const [row] = await q<{ password_hash: string }>(sql`select password_hash from users where id = ${r.body.id}`);
     expect(row!.password_hash).toMatch(/^\$argon2id\$/);
   });
 
   it("answers 409 for an email already used in the org, whatever its case; another org may use it", async () => {
-    const dup = await create(w.admin, { email: w.agent.email.toUpperCase(), name: "Dup", role: "customer", password: NEW_PASSWORD });
+    const dup = await create(w.admin, {
+      email: w.agent.email.toUpperCase(),
+      name: "Dup",
+      role: "customer",
+      password: NEW_PASSWORD,
+    });
     expect(dup.status).toBe(409);
     expect(dup.body.error).toMatchObject({ code: "conflict", message: expect.stringContaining("already exists") });
-    const elsewhere = await create(other.admin, { email: w.agent.email, name: "Same address, other org", role: "customer", password: NEW_PASSWORD });
+    const elsewhere = await create(other.admin, {
+      email: w.agent.email,
+      name: "Same address, other org",
+      role: "customer",
+      password: NEW_PASSWORD,
+    });
     expect(elsewhere.status).toBe(201);
   });
 
@@ -115,7 +156,14 @@ describe("GET /api/v1/users/:id", () => {
   it("gives admins the account-security view; agents 403; another org's user 404", async () => {
     const r = await get(w.admin, w.agent.id);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ id: w.agent.id, role: "agent", invited: false, mustChangePassword: false, twoFactorEnabled: false, lastSignInAt: null });
+    expect(r.body).toMatchObject({
+      id: w.agent.id,
+      role: "agent",
+      invited: false,
+      mustChangePassword: false,
+      twoFactorEnabled: false,
+      lastSignInAt: null,
+    });
     expect((await get(w.agent, w.agent.id)).status).toBe(403);
     expect((await get(w.customer, w.agent.id)).status).toBe(403);
     const foreign = await get(w.admin, other.agent.id);
@@ -130,11 +178,23 @@ describe("PATCH /api/v1/users/:id", () => {
     const u = await createUser(w.org, { role: "customer" });
     const r = await patch(w.admin, u.id, { name: "Promoted Person", role: "agent" });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ id: u.id, email: u.email, name: "Promoted Person", role: "agent", orgId: w.org.id, blocked: false, createdAt: expect.any(String) });
+    expect(r.body).toEqual({
+      id: u.id,
+      email: u.email,
+      name: "Promoted Person",
+      role: "agent",
+      orgId: w.org.id,
+      blocked: false,
+      createdAt: expect.any(String),
+    });
     // The role counts on the very next request.
     expect((await me({ cookie: await sessionCookie(u) })).body.role).toBe("agent");
     const [a] = await auditOf(w.org.id, u.id);
-    expect(a).toMatchObject({ action: "user.updated", actor_id: w.admin.id, data: { changes: { name: { to: "Promoted Person" }, role: { from: "customer", to: "agent" } } } });
+    expect(a).toMatchObject({
+      action: "user.updated",
+      actor_id: w.admin.id,
+      data: { changes: { name: { to: "Promoted Person" }, role: { from: "customer", to: "agent" } } },
+    });
     // A no-op change writes nothing.
     expect((await patch(w.admin, u.id, { role: "agent" })).status).toBe(200);
     expect(await auditOf(w.org.id, u.id)).toHaveLength(1);
@@ -142,18 +202,35 @@ describe("PATCH /api/v1/users/:id", () => {
 
   it("blocking ends cookies and tokens and bumps the session version: unblocking revives none of them (issue 18.4)", async () => {
     const u = await withCookie(await createUser(w.org, { role: "agent" }));
-    const grant = await call(grantRoute, "POST", "/api/v1/auth/token", { body: { email: u.email, password: u.password }, ip: "10.9.0.2" });
+    const grant = await call(grantRoute, "POST", "/api/v1/auth/token", {
+      body: { email: u.email, password: u.password },
+      ip: "10.9.0.2",
+    });
     expect(grant.status).toBe(201);
     // A token without an expiry, in an org that allows them.
-    expect((await call(securityRoute, "PUT", "/api/v1/org/security", { ...who(w.admin), body: { allowNonExpiringTokens: true } })).status).toBe(200);
-    const forever = await call(createTokenRoute, "POST", "/api/v1/me/tokens", { cookie: u.cookie, body: { name: "forever", expiresAt: null } });
+    expect(
+      (
+        await call(securityRoute, "PUT", "/api/v1/org/security", {
+          ...who(w.admin),
+          body: { allowNonExpiringTokens: true },
+        })
+      ).status,
+    ).toBe(200);
+    const forever = await call(createTokenRoute, "POST", "/api/v1/me/tokens", {
+      cookie: u.cookie,
+      body: { name: "forever", expiresAt: null },
+    });
     expect(forever.status, forever.text).toBe(201);
     expect(forever.body.expiresAt).toBeNull();
     const blocked = await patch(w.admin, u.id, { blocked: true });
     expect(blocked.status).toBe(200);
     expect(blocked.body.blocked).toBe(true);
-    for (const o of [{ cookie: u.cookie }, { token: grant.body.token }, { token: forever.body.token }]) expect((await me(o)).status).toBe(401);
-    const signIn = await call(grantRoute, "POST", "/api/v1/auth/token", { body: { email: u.email, password: u.password }, ip: "10.9.0.2" });
+    for (const o of [{ cookie: u.cookie }, { token: grant.body.token }, { token: forever.body.token }])
+      expect((await me(o)).status).toBe(401);
+    const signIn = await call(grantRoute, "POST", "/api/v1/auth/token", {
+      body: { email: u.email, password: u.password },
+      ip: "10.9.0.2",
+    });
     expect(signIn.status).toBe(401);
     const [row] = await q<{ session_version: number }>(sql`select session_version from users where id = ${u.id}`);
     expect(row!.session_version).toBe(u.sessionVersion + 1);
@@ -161,12 +238,19 @@ describe("PATCH /api/v1/users/:id", () => {
     const [after] = await q<{ session_version: number }>(sql`select session_version from users where id = ${u.id}`);
     expect(after!.session_version).toBe(u.sessionVersion + 2);
     // Nothing issued before the block comes back; signing in again works.
-    for (const o of [{ cookie: u.cookie }, { token: grant.body.token }, { token: forever.body.token }]) expect((await me(o)).status).toBe(401);
-    const again = await call(grantRoute, "POST", "/api/v1/auth/token", { body: { email: u.email, password: u.password }, ip: "10.9.0.2" });
+    for (const o of [{ cookie: u.cookie }, { token: grant.body.token }, { token: forever.body.token }])
+      expect((await me(o)).status).toBe(401);
+    const again = await call(grantRoute, "POST", "/api/v1/auth/token", {
+      body: { email: u.email, password: u.password },
+      ip: "10.9.0.2",
+    });
     expect(again.status).toBe(201);
     expect((await me({ token: again.body.token })).status).toBe(200);
     expect((await auditOf(w.org.id, u.id)).map((a) => a.action)).toEqual(["user.blocked", "user.unblocked"]);
-    await call(securityRoute, "PUT", "/api/v1/org/security", { ...who(w.admin), body: { allowNonExpiringTokens: false } });
+    await call(securityRoute, "PUT", "/api/v1/org/security", {
+      ...who(w.admin),
+      body: { allowNonExpiringTokens: false },
+    });
   });
 
   it("an admin cannot block themself", async () => {
@@ -177,10 +261,13 @@ describe("PATCH /api/v1/users/:id", () => {
   });
 
   it("is for admins only; another org's user is 404 and unchanged; bad input 400", async () => {
-    for (const a of [w.agent, w.customer]) expect((await patch(a, w.customer2.id, { name: "Hacked" })).status).toBe(403);
+    for (const a of [w.agent, w.customer])
+      expect((await patch(a, w.customer2.id, { name: "Hacked" })).status).toBe(403);
     const foreign = await patch(w.admin, other.customer.id, { name: "Hacked", blocked: true });
     expect(foreign.status).toBe(404);
-    const [row] = await q<{ name: string; blocked_at: Date | null }>(sql`select name, blocked_at from users where id = ${other.customer.id}`);
+    const [row] = await q<{ name: string; blocked_at: Date | null }>(
+      sql`select name, blocked_at from users where id = ${other.customer.id}`,
+    );
     expect(row).toMatchObject({ blocked_at: null });
     expect(row!.name).not.toBe("Hacked");
     for (const body of [{}, { role: "boss" }, { blocked: "yes" }, { name: "" }, { email: "x@y.test" }]) {
@@ -195,13 +282,21 @@ describe("the org's last active admin", () => {
     const org = await createOrg();
     const admin = await withCookie(await createUser(org, { role: "admin" }));
     const blockedAdmin = await createUser(org, { role: "admin", blocked: true });
-    const created = await create(admin, { email: `invitee-${Date.now()}@example.test`, name: "Invited Admin", role: "admin" });
+    const created = await create(admin, {
+      email: `invitee-${Date.now()}@example.test`,
+      name: "Invited Admin",
+      role: "admin",
+    });
     expect(created.status).toBe(201);
     expect(created.body.invited).toBe(true);
 
     const demote = await patch(admin, admin.id, { role: "agent" });
     expect(demote.status).toBe(409);
-    expect(demote.body.error).toMatchObject({ code: "conflict", message: expect.stringContaining("last active admin"), details: { reason: "last_admin" } });
+    expect(demote.body.error).toMatchObject({
+      code: "conflict",
+      message: expect.stringContaining("last active admin"),
+      details: { reason: "last_admin" },
+    });
     expect(blockedAdmin.role).toBe("admin");
 
     // With a second active admin, either may be demoted or blocked — but not both.
@@ -211,7 +306,9 @@ describe("the org's last active admin", () => {
     expect(last.status).toBe(409);
     expect((await patch(second, admin.id, { blocked: false })).status).toBe(200);
     expect((await patch(second, second.id, { role: "customer" })).status).toBe(200);
-    const [n] = await q<{ n: number }>(sql`select count(*)::int as n from users where org_id = ${org.id} and role = 'admin' and blocked_at is null and password_hash is not null`);
+    const [n] = await q<{ n: number }>(
+      sql`select count(*)::int as n from users where org_id = ${org.id} and role = 'admin' and blocked_at is null and password_hash is not null`,
+    );
     expect(n!.n).toBe(1);
   });
 
@@ -219,10 +316,15 @@ describe("the org's last active admin", () => {
     const rounds = await Promise.all(
       Array.from({ length: 6 }, async () => {
         const org = await createOrg();
-        const [a, b] = await Promise.all([createUser(org, { role: "admin" }).then(withCookie), createUser(org, { role: "admin" }).then(withCookie)]);
+        const [a, b] = await Promise.all([
+          createUser(org, { role: "admin" }).then(withCookie),
+          createUser(org, { role: "admin" }).then(withCookie),
+        ]);
         // Each demotes themself at the same moment: both see two admins unless the lock serializes them.
         const rs = await Promise.all([patch(a, a.id, { role: "agent" }), patch(b, b.id, { role: "agent" })]);
-        const [n] = await q<{ n: number }>(sql`select count(*)::int as n from users where org_id = ${org.id} and role = 'admin'`);
+        const [n] = await q<{ n: number }>(
+          sql`select count(*)::int as n from users where org_id = ${org.id} and role = 'admin'`,
+        );
         return { statuses: rs.map((r) => r.status).sort(), admins: n!.n, orgId: org.id };
       }),
     );
@@ -235,11 +337,20 @@ describe("the org's last active admin", () => {
 
   it("a concurrent block and demotion of the last two admins: exactly one succeeds", async () => {
     const org = await createOrg();
-    const [a, b] = await Promise.all([createUser(org, { role: "admin" }).then(withCookie), createUser(org, { role: "admin" }).then(withCookie)]);
+    const [a, b] = await Promise.all([
+      createUser(org, { role: "admin" }).then(withCookie),
+      createUser(org, { role: "admin" }).then(withCookie),
+    ]);
     const c = await withCookie(await createUser(org, { role: "admin" }));
     await patch(c, c.id, { role: "agent" });
-    const rs = await Promise.all([patch(a, b.id, { blocked: true }), patch(b, b.id, { role: "agent" }), patch(a, a.id, { role: "customer" })]);
-    const [n] = await q<{ n: number }>(sql`select count(*)::int as n from users where org_id = ${org.id} and role = 'admin' and blocked_at is null`);
+    const rs = await Promise.all([
+      patch(a, b.id, { blocked: true }),
+      patch(b, b.id, { role: "agent" }),
+      patch(a, a.id, { role: "customer" }),
+    ]);
+    const [n] = await q<{ n: number }>(
+      sql`select count(*)::int as n from users where org_id = ${org.id} and role = 'admin' and blocked_at is null`,
+    );
     expect(n!.n).toBe(1);
     expect(rs.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(1);
     for (const r of rs) expect([200, 401, 403, 409]).toContain(r.status);
@@ -249,14 +360,24 @@ describe("the org's last active admin", () => {
 describe("POST /api/v1/users/:id/revoke-sessions", () => {
   it("ends every cookie and token of the user at once (204), audited", async () => {
     const u = await withCookie(await createUser(w.org, { role: "customer" }));
-    const grant = await call(grantRoute, "POST", "/api/v1/auth/token", { body: { email: u.email, password: u.password }, ip: "10.9.0.3" });
+    const grant = await call(grantRoute, "POST", "/api/v1/auth/token", {
+      body: { email: u.email, password: u.password },
+      ip: "10.9.0.3",
+    });
     const r = await revoke(w.admin, u.id);
     expect(r.status).toBe(204);
     expect(r.text).toBe("");
     expect((await me({ cookie: u.cookie })).status).toBe(401);
     expect((await me({ token: grant.body.token })).status).toBe(401);
     // Signing in again works: nothing else changed.
-    expect((await call(grantRoute, "POST", "/api/v1/auth/token", { body: { email: u.email, password: u.password }, ip: "10.9.0.3" })).status).toBe(201);
+    expect(
+      (
+        await call(grantRoute, "POST", "/api/v1/auth/token", {
+          body: { email: u.email, password: u.password },
+          ip: "10.9.0.3",
+        })
+      ).status,
+    ).toBe(201);
     expect((await auditOf(w.org.id, u.id)).map((a) => a.action)).toEqual(["user.sessions_revoked"]);
   });
 
@@ -273,7 +394,15 @@ describe("GET /api/v1/users still lists the SPEC shape", () => {
     const r = await call(listRoute, "GET", "/api/v1/users", { ...who(w.admin), query: { q: "new.agent" } });
     expect(r.status).toBe(200);
     expect(r.body.data).toEqual([expect.objectContaining({ email: "new.agent@example.test" })]);
-    expect(Object.keys(r.body.data[0]).sort()).toEqual(["blocked", "createdAt", "email", "id", "name", "orgId", "role"]);
+    expect(Object.keys(r.body.data[0]).sort()).toEqual([
+      "blocked",
+      "createdAt",
+      "email",
+      "id",
+      "name",
+      "orgId",
+      "role",
+    ]);
   });
 
   it("lists staff to agents; a customer, or an agent asking for customers, is refused by the users.list rules", async () => {

@@ -9,7 +9,11 @@ let other: World;
 
 const counts = (who: Actor, cap?: number) =>
   withTenant(who.orgId, (tx) =>
-    viewCounts({ tx, user: { userId: who.id, orgId: who.orgId, role: who.role } as never }, who.role === "customer" ? CUSTOMER_VIEWS : STAFF_VIEWS, cap),
+    viewCounts(
+      { tx, user: { userId: who.id, orgId: who.orgId, role: who.role } as never },
+      who.role === "customer" ? CUSTOMER_VIEWS : STAFF_VIEWS,
+      cap,
+    ),
   );
 
 beforeAll(async () => {

@@ -19,9 +19,11 @@ const views = {
   list: (who: Who) => call(apiRoute.GET, "GET", "/api/v1/views", { cookie: who.cookie }),
   create: (who: Who, body: unknown) => call(apiRoute.POST, "POST", "/api/v1/views", { cookie: who.cookie, body }),
   get: (who: Who, id: string) => call(apiRoute.GET, "GET", `/api/v1/views/${id}`, { cookie: who.cookie }),
-  patch: (who: Who, id: string, body: unknown, headers: Record<string, string> = {}) => call(apiRoute.PATCH, "PATCH", `/api/v1/views/${id}`, { cookie: who.cookie, body, headers }),
+  patch: (who: Who, id: string, body: unknown, headers: Record<string, string> = {}) =>
+    call(apiRoute.PATCH, "PATCH", `/api/v1/views/${id}`, { cookie: who.cookie, body, headers }),
   remove: (who: Who, id: string) => call(apiRoute.DELETE, "DELETE", `/api/v1/views/${id}`, { cookie: who.cookie }),
-  order: (who: Who, ids: string[]) => call(apiRoute.PUT, "PUT", "/api/v1/views/order", { cookie: who.cookie, body: { ids } }),
+  order: (who: Who, ids: string[]) =>
+    call(apiRoute.PUT, "PUT", "/api/v1/views/order", { cookie: who.cookie, body: { ids } }),
 };
 const names = (r: { body: { data: View[] } }) => r.body.data.map((v) => v.name);
 
@@ -39,15 +41,34 @@ describe("views", () => {
   });
 
   it("a personal view over a custom field, SLA state and group: only its owner sees it, its count follows the tickets", async () => {
-    const f = await call(apiRoute.POST, "POST", "/api/v1/fields", { cookie: A.admin.cookie, body: { key: "tier", label: "Tier", type: "dropdown", options: ["gold", "silver"] } });
+    const f = await call(apiRoute.POST, "POST", "/api/v1/fields", {
+      cookie: A.admin.cookie,
+      body: { key: "tier", label: "Tier", type: "dropdown", options: ["gold", "silver"] },
+    });
     expect(f.status, f.text).toBe(201);
-    const g = await call(apiRoute.POST, "POST", "/api/v1/groups", { cookie: A.admin.cookie, body: { name: `Team ${randomUUID().slice(0, 6)}` } });
+    const g = await call(apiRoute.POST, "POST", "/api/v1/groups", {
+      cookie: A.admin.cookie,
+      body: { name: `Team ${randomUUID().slice(0, 6)}` },
+    });
     const t1 = await newTicket(A.agent, { customFields: { tier: "gold" } });
     await newTicket(A.agent, { customFields: { tier: "silver" } });
-    await call(apiRoute.PATCH, "PATCH", `/api/v1/tickets/${t1.id}`, { cookie: A.agent.cookie, body: { groupId: g.body.id } });
-    const v = await views.create(A.agent, { name: "Gold in team", filters: { "cf.tier": "gold", group: g.body.id, status: "new,open" }, columns: ["number", "subject", "cf.tier"], sort: "-createdAt" });
+    await call(apiRoute.PATCH, "PATCH", `/api/v1/tickets/${t1.id}`, {
+      cookie: A.agent.cookie,
+      body: { groupId: g.body.id },
+    });
+    const v = await views.create(A.agent, {
+      name: "Gold in team",
+      filters: { "cf.tier": "gold", group: g.body.id, status: "new,open" },
+      columns: ["number", "subject", "cf.tier"],
+      sort: "-createdAt",
+    });
     expect(v.status, v.text).toBe(201);
-    expect(v.body).toMatchObject({ sharing: "personal", ownerId: A.agent.id, columns: ["number", "subject", "cf.tier"], sort: "-createdAt" });
+    expect(v.body).toMatchObject({
+      sharing: "personal",
+      ownerId: A.agent.id,
+      columns: ["number", "subject", "cf.tier"],
+      sort: "-createdAt",
+    });
     const mine = (await views.list(A.agent)).body.data.find((x: View) => x.id === v.body.id);
     expect(mine.count).toBe(1);
     expect(names(await views.list(A.agent2))).not.toContain("Gold in team");
@@ -59,7 +80,13 @@ describe("views", () => {
 
   it("bad filters are 400 naming them, and nothing is saved", async () => {
     const before = (await views.list(A.agent)).body.data.length;
-    for (const filters of [{ status: "nope" }, { "cf.unknown": "x" }, { zz: "1" }, { limit: "5" }, { "cf.tier": "bronze" }]) {
+    for (const filters of [
+      { status: "nope" },
+      { "cf.unknown": "x" },
+      { zz: "1" },
+      { limit: "5" },
+      { "cf.tier": "bronze" },
+    ]) {
       const r = await views.create(A.agent, { name: "Bad", filters });
       expect(r.status, `${JSON.stringify(filters)} ${r.text}`).toBe(400);
       expect(JSON.stringify(r.body.error.details.issues)).toContain("filters.");
@@ -73,7 +100,10 @@ describe("views", () => {
     const org = await views.create(A.admin, { name: "Everyone's", sharing: "org", filters: { priority: "urgent" } });
     expect(org.status, org.text).toBe(201);
     expect(names(await views.list(A.agent))).toContain("Everyone's");
-    const g = await call(apiRoute.POST, "POST", "/api/v1/groups", { cookie: A.admin.cookie, body: { name: `Team ${randomUUID().slice(0, 6)}`, memberIds: [A.agent.id] } });
+    const g = await call(apiRoute.POST, "POST", "/api/v1/groups", {
+      cookie: A.admin.cookie,
+      body: { name: `Team ${randomUUID().slice(0, 6)}`, memberIds: [A.agent.id] },
+    });
     const gv = await views.create(A.admin, { name: "Team view", sharing: "group", groupId: g.body.id });
     expect(gv.status, gv.text).toBe(201);
     expect(names(await views.list(A.agent))).toContain("Team view");
@@ -94,7 +124,9 @@ describe("views", () => {
     const reversed = [...shared].reverse();
     const o = await views.order(A.admin, reversed);
     expect(o.status, o.text).toBe(200);
-    expect((await views.list(A.admin)).body.data.filter((v: View) => v.sharing !== "personal").map((v: View) => v.id)).toEqual(reversed);
+    expect(
+      (await views.list(A.admin)).body.data.filter((v: View) => v.sharing !== "personal").map((v: View) => v.id),
+    ).toEqual(reversed);
     expect((await views.order(A.admin, reversed.slice(1))).status).toBe(400);
     expect((await views.order(A.agent, reversed)).status).toBe(403);
   });
@@ -107,7 +139,9 @@ describe("views", () => {
     expect((await views.patch(A.admin, theirs.body.id, { name: "x" })).status).toBe(404);
     expect((await views.remove(A.admin, theirs.body.id)).status).toBe(404);
     expect(names(await views.list(A.admin))).not.toContain("B's");
-    const bShared = (await views.list(B.admin)).body.data.filter((v: View) => v.sharing !== "personal").map((v: View) => v.id);
+    const bShared = (await views.list(B.admin)).body.data
+      .filter((v: View) => v.sharing !== "personal")
+      .map((v: View) => v.id);
     expect((await views.order(A.admin, bShared)).status).toBe(400);
   });
 });

@@ -26,7 +26,12 @@ beforeAll(async () => {
   w = await createWorld();
   receiver = await startReceiver([204]);
   await unsafeWithSystem((tx) =>
-    tx.insert(webhooks).values({ orgId: w.org.id, url: receiver.url, secret: SECRET, events: ["ticket.created", "ticket.assigned", "ticket.replied", "sla.breach"] }),
+    tx.insert(webhooks).values({
+      orgId: w.org.id,
+      url: receiver.url,
+      secret: SECRET,
+      events: ["ticket.created", "ticket.assigned", "ticket.replied", "sla.breach"],
+    }),
   );
 });
 afterAll(async () => {
@@ -40,26 +45,43 @@ async function runNotifyJobs(ticketId: string) {
 }
 
 const deliveriesOf = async (ticketId: string) =>
-  (await unsafeWithSystem((tx) => tx.execute<{ id: string; event: string }>(sql`select id, event from webhook_deliveries where ticket_id = ${ticketId} order by occurred_at, id`))).rows;
+  (
+    await unsafeWithSystem((tx) =>
+      tx.execute<{ id: string; event: string }>(
+        sql`select id, event from webhook_deliveries where ticket_id = ${ticketId} order by occurred_at, id`,
+      ),
+    )
+  ).rows;
 
 const hitsFor = (ticketId: string) =>
-  receiver.hits.map((h) => ({ ...h, json: JSON.parse(h.body) as Record<string, any> })).filter((h) => h.json.ticket?.id === ticketId); // eslint-disable-line @typescript-eslint/no-explicit-any
+  receiver.hits
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    .map((h) => ({ ...h, json: JSON.parse(h.body) as Record<string, any> }))
+    .filter((h) => h.json.ticket?.id === ticketId);
 
 describe("webhook payloads are the state at the event", () => {
   it("an SLA breach found by the scan carries the ticket as the scan saw it, even when it changed before the job ran", async () => {
     const t = await newTicket(w.customer, { subject: "Breached as this" });
-    await unsafeWithSystem((tx) => tx.execute(sql`update tickets set first_response_due = now() - interval '1 minute' where id = ${t.id}`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update tickets set first_response_due = now() - interval '1 minute' where id = ${t.id}`),
+    );
     await setSlaCheck(t.id, sql`now() - interval '1 second'`);
     await unsafeScanSlas();
     // Edited after the scan, before the notify job runs.
-    expect((await api.patchTicket(w.agent, t.id, { subject: "Renamed after the breach", priority: "high" })).status).toBe(200);
+    expect(
+      (await api.patchTicket(w.agent, t.id, { subject: "Renamed after the breach", priority: "high" })).status,
+    ).toBe(200);
     await runNotifyJobs(t.id);
     const deliveries = await deliveriesOf(t.id);
     expect(deliveries.map((d) => d.event)).toContain("sla.breach");
     // In event order: ticket.created first.
     for (const d of deliveries) expect(await handleWebhook({ orgId: w.org.id, deliveryId: d.id })).toBe("delivered");
     const hit = hitsFor(t.id).find((h) => h.json.event === "sla.breach")!;
-    expect(hit.json).toMatchObject({ event: "sla.breach", metric: "first_response", ticket: { id: t.id, subject: "Breached as this", priority: "normal" } });
+    expect(hit.json).toMatchObject({
+      event: "sla.breach",
+      metric: "first_response",
+      ticket: { id: t.id, subject: "Breached as this", priority: "normal" },
+    });
     expect(hit.json.eventId).toMatch(/^[0-9a-f-]{36}$/);
     // Valid against the payload schema the document publishes.
     expect(WEBHOOK_PAYLOADS["sla.breach"]!.schema.safeParse(hit.json).error).toBeUndefined();
@@ -68,7 +90,9 @@ describe("webhook payloads are the state at the event", () => {
   it("create then immediately edit: the ticket.created delivery carries the created state, with eventId, occurredAt and the actor", async () => {
     const t = await newTicket(w.customer, { subject: "As created" });
     // The edit commits before the notify job runs (the race that once sent the edited subject).
-    expect((await api.patchTicket(w.agent, t.id, { subject: "Edited later", status: "pending", priority: "high" })).status).toBe(200);
+    expect(
+      (await api.patchTicket(w.agent, t.id, { subject: "Edited later", status: "pending", priority: "high" })).status,
+    ).toBe(200);
     await runNotifyJobs(t.id);
     const [created] = await deliveriesOf(t.id);
     expect(created!.event).toBe("ticket.created");
@@ -79,14 +103,25 @@ describe("webhook payloads are the state at the event", () => {
       id: created!.id,
       event: "ticket.created",
       actor: { type: "user", id: w.customer.id },
-      ticket: { id: t.id, number: t.number, subject: "As created", status: "new", priority: "normal", assigneeId: null, requesterId: w.customer.id, tags: [] },
+      ticket: {
+        id: t.id,
+        number: t.number,
+        subject: "As created",
+        status: "new",
+        priority: "normal",
+        assigneeId: null,
+        requesterId: w.customer.id,
+        tags: [],
+      },
     });
     expect(hit!.json.eventId).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Date(hit!.json.occurredAt).getTime()).toBeLessThanOrEqual(Date.now());
     expect(hit!.json.changes).toBeUndefined();
     // Signed as before: HMAC-SHA256 over "<timestamp>.<body>".
     const ts = hit!.headers["x-beacon-timestamp"] as string;
-    expect(hit!.headers["x-beacon-signature"]).toBe(`sha256=${createHmac("sha256", SECRET).update(`${ts}.${hit!.body}`).digest("hex")}`);
+    expect(hit!.headers["x-beacon-signature"]).toBe(
+      `sha256=${createHmac("sha256", SECRET).update(`${ts}.${hit!.body}`).digest("hex")}`,
+    );
     expect(hit!.headers["x-beacon-delivery"]).toBe(created!.id);
   });
 
@@ -109,7 +144,14 @@ describe("webhook payloads are the state at the event", () => {
     await runNotifyJobs(t.id);
     const ds = await deliveriesOf(t.id);
     expect(ds).toHaveLength(1);
-    const payload = async () => (await unsafeWithSystem((tx) => tx.execute<{ payload: { eventId: string } }>(sql`select payload from webhook_deliveries where id = ${ds[0]!.id}`))).rows[0]!.payload;
+    const payload = async () =>
+      (
+        await unsafeWithSystem((tx) =>
+          tx.execute<{ payload: { eventId: string } }>(
+            sql`select payload from webhook_deliveries where id = ${ds[0]!.id}`,
+          ),
+        )
+      ).rows[0]!.payload;
     const first = (await payload()).eventId;
     await runNotifyJobs(t.id);
     expect((await payload()).eventId).toBe(first);
@@ -124,9 +166,13 @@ describe("one ticket's deliveries go out in event order", () => {
     const [created, replied] = await deliveriesOf(t.id);
     expect([created!.event, replied!.event]).toEqual(["ticket.created", "ticket.replied"]);
 
-    await expect(handleWebhook({ orgId: w.org.id, deliveryId: replied!.id })).rejects.toThrow(/waiting for the earlier delivery/);
+    await expect(handleWebhook({ orgId: w.org.id, deliveryId: replied!.id })).rejects.toThrow(
+      /waiting for the earlier delivery/,
+    );
     expect(hitsFor(t.id)).toHaveLength(0);
-    const attempts = await unsafeWithSystem((tx) => tx.execute<{ attempts: number }>(sql`select attempts from webhook_deliveries where id = ${replied!.id}`));
+    const attempts = await unsafeWithSystem((tx) =>
+      tx.execute<{ attempts: number }>(sql`select attempts from webhook_deliveries where id = ${replied!.id}`),
+    );
     expect(attempts.rows[0]!.attempts).toBe(0);
 
     expect(await handleWebhook({ orgId: w.org.id, deliveryId: created!.id })).toBe("delivered");
@@ -141,7 +187,9 @@ describe("one ticket's deliveries go out in event order", () => {
     expect((await api.addComment(w.agent, t.id, { body: "reply" })).status).toBe(201);
     await runNotifyJobs(t.id);
     const [created, replied] = await deliveriesOf(t.id);
-    await unsafeWithSystem((tx) => tx.execute(sql`update webhook_deliveries set status = 'dead' where id = ${created!.id}`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(sql`update webhook_deliveries set status = 'dead' where id = ${created!.id}`),
+    );
     expect(await handleWebhook({ orgId: w.org.id, deliveryId: replied!.id })).toBe("delivered");
   });
 });
@@ -149,7 +197,9 @@ describe("one ticket's deliveries go out in event order", () => {
 describe("the documented payload schemas (OpenAPI webhooks)", () => {
   it("every delivery received in this file (the tests above) matches its event's schema exactly", () => {
     const hits = receiver.hits.map((h) => JSON.parse(h.body) as { event: string });
-    expect(new Set(hits.map((h) => h.event))).toEqual(new Set(["ticket.created", "ticket.assigned", "ticket.replied", "sla.breach"]));
+    expect(new Set(hits.map((h) => h.event))).toEqual(
+      new Set(["ticket.created", "ticket.assigned", "ticket.replied", "sla.breach"]),
+    );
     for (const hit of hits) {
       const r = WEBHOOK_PAYLOADS[hit.event]!.schema.safeParse(hit);
       expect(r.success, `${hit.event}: ${JSON.stringify(r.error?.issues)}`).toBe(true);

@@ -53,25 +53,58 @@ describe("a worker killed mid-job", () => {
         child.once("exit", (code) => reject(new Error(`worker exited early (${code})`)));
       });
       // Jobs of a dead worker come back after expireInSeconds; keep that short for this test.
-      const boss = new PgBoss({ connectionString: process.env.DATABASE_URL!, schema: BOSS_SCHEMA, supervise: false, schedule: false, max: 1 });
+      const boss = new PgBoss({
+        connectionString: process.env.DATABASE_URL!,
+        schema: BOSS_SCHEMA,
+        supervise: false,
+        schedule: false,
+        max: 1,
+      });
       await boss.start();
-      await boss.updateQueue(QUEUES.email.name, { name: QUEUES.email.name, expireInSeconds: 3, retryLimit: 3, retryDelay: 1, retryBackoff: false });
+      await boss.updateQueue(QUEUES.email.name, {
+        name: QUEUES.email.name,
+        expireInSeconds: 3,
+        retryLimit: 3,
+        retryDelay: 1,
+        retryBackoff: false,
+      });
       await boss.stop({ graceful: false });
 
       const t = await newTicket(w.customer, { subject });
-      await unsafeWithSystem((tx) => tx.execute(sql`update tickets set assignee_id = ${w.agent.id} where id = ${t.id}`));
-      await handleNotify({ orgId: w.org.id, kind: "sla.breach", ticketId: t.id, metric: "first_response", dueAt: new Date().toISOString() });
+      await unsafeWithSystem((tx) =>
+        tx.execute(sql`update tickets set assignee_id = ${w.agent.id} where id = ${t.id}`),
+      );
+      await handleNotify({
+        orgId: w.org.id,
+        kind: "sla.breach",
+        ticketId: t.id,
+        metric: "first_response",
+        dueAt: new Date().toISOString(),
+      });
 
       await dataArrived;
       child.kill("SIGKILL");
       await new Promise((r) => child.once("exit", r));
 
       setProcessEnv({ SMTP_URL: smtp.url });
-      survivor = await startWorker({ url: process.env.DATABASE_URL!, pollingIntervalSeconds: 0.5, schedule: false, maintenanceIntervalSeconds: 1 });
-      await waitFor("the email delivered by the surviving worker", async () => smtp.mails.some((m) => isTarget(m.raw)), 45_000);
+      survivor = await startWorker({
+        url: process.env.DATABASE_URL!,
+        pollingIntervalSeconds: 0.5,
+        schedule: false,
+        maintenanceIntervalSeconds: 1,
+      });
+      await waitFor(
+        "the email delivered by the surviving worker",
+        async () => smtp.mails.some((m) => isTarget(m.raw)),
+        45_000,
+      );
       await new Promise((r) => setTimeout(r, 2_000));
       expect(smtp.mails.filter((m) => isTarget(m.raw))).toHaveLength(1);
-      const n = await unsafeWithSystem((tx) => tx.execute<{ emailed: boolean; count: number }>(sql`select emailed_at is not null as emailed, count(*) over ()::int as count from notifications where ticket_id = ${t.id} and kind = 'sla.breach'`));
+      const n = await unsafeWithSystem((tx) =>
+        tx.execute<{ emailed: boolean; count: number }>(
+          sql`select emailed_at is not null as emailed, count(*) over ()::int as count from notifications where ticket_id = ${t.id} and kind = 'sla.breach'`,
+        ),
+      );
       expect(n.rows).toEqual([{ emailed: true, count: 1 }]);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");

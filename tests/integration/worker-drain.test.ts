@@ -25,7 +25,11 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** `npm run worker` in its own process group, as an operator (or systemd) starts it. */
-function npmWorker(env: Record<string, string>): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
+function npmWorker(env: Record<string, string>): {
+  child: ChildProcess;
+  out: () => string;
+  exited: Promise<number | null>;
+} {
   const child = spawn("npm", ["run", "--silent", "worker"], {
     cwd: ROOT,
     detached: true,
@@ -51,7 +55,13 @@ function groupGone(pgid: number): boolean {
 async function breachEmail(subject: string) {
   const t = await newTicket(w.customer, { subject });
   await unsafeWithSystem((tx) => tx.execute(sql`update tickets set assignee_id = ${w.agent.id} where id = ${t.id}`));
-  await handleNotify({ orgId: w.org.id, kind: "sla.breach", ticketId: t.id, metric: "first_response", dueAt: new Date().toISOString() });
+  await handleNotify({
+    orgId: w.org.id,
+    kind: "sla.breach",
+    ticketId: t.id,
+    metric: "first_response",
+    dueAt: new Date().toISOString(),
+  });
   return t;
 }
 
@@ -62,11 +72,18 @@ describe("npm run worker on SIGTERM", () => {
     let sawData!: () => void;
     const dataArrived = new Promise<void>((r) => (sawData = r));
     // The SMTP server holds its 250 for 3 s: the worker is mid-send when the signal comes.
-    const smtp = await startSmtp({ holdIf: (raw) => (isTarget(raw) ? 3_000 : 0), onData: (raw) => isTarget(raw) && sawData() });
+    const smtp = await startSmtp({
+      holdIf: (raw) => (isTarget(raw) ? 3_000 : 0),
+      onData: (raw) => isTarget(raw) && sawData(),
+    });
     const pidFile = path.join(tmp, "worker.pid");
     const p = npmWorker({ SMTP_URL: smtp.url, BEACON_PID_FILE: pidFile, SHUTDOWN_GRACE_MS: "10000" });
     try {
-      const printed = await waitFor("the worker's running line", async () => /Beacon worker running \(pid (\d+)\)/.exec(p.out())?.[1], 60_000);
+      const printed = await waitFor(
+        "the worker's running line",
+        async () => /Beacon worker running \(pid (\d+)\)/.exec(p.out())?.[1],
+        60_000,
+      );
       expect(fs.readFileSync(pidFile, "utf8").trim()).toBe(printed);
       expect(Number(printed)).not.toBe(p.child.pid); // the server, not npm
 
@@ -86,7 +103,11 @@ describe("npm run worker on SIGTERM", () => {
       // Sent once, and the job is complete: nothing left to run it again.
       await new Promise((r) => setTimeout(r, 1_000));
       expect(smtp.mails.filter((m) => isTarget(m.raw))).toHaveLength(1);
-      const n = await unsafeWithSystem((tx) => tx.execute<{ id: string; emailed: boolean }>(sql`select id, emailed_at is not null as emailed from notifications where ticket_id = ${t.id} and kind = 'sla.breach'`));
+      const n = await unsafeWithSystem((tx) =>
+        tx.execute<{ id: string; emailed: boolean }>(
+          sql`select id, emailed_at is not null as emailed from notifications where ticket_id = ${t.id} and kind = 'sla.breach'`,
+        ),
+      );
       expect(n.rows).toHaveLength(1);
       expect(n.rows[0]!.emailed).toBe(true);
       const jobs = await jobsIn("email", { notificationId: n.rows[0]!.id });
@@ -102,20 +123,31 @@ describe("npm run worker on SIGTERM", () => {
     const isTarget = (raw: string) => raw.includes(subject) && raw.includes("SLA breached");
     let sawData!: () => void;
     const dataArrived = new Promise<void>((r) => (sawData = r));
-    const smtp = await startSmtp({ holdIf: (raw) => (isTarget(raw) ? 30_000 : 0), onData: (raw) => isTarget(raw) && sawData() });
+    const smtp = await startSmtp({
+      holdIf: (raw) => (isTarget(raw) ? 30_000 : 0),
+      onData: (raw) => isTarget(raw) && sawData(),
+    });
     const p = npmWorker({ SMTP_URL: smtp.url, BEACON_PID_FILE: path.join(tmp, "cut.pid"), SHUTDOWN_GRACE_MS: "1000" });
     try {
-      const printed = await waitFor("the worker's running line", async () => /Beacon worker running \(pid (\d+)\)/.exec(p.out())?.[1], 60_000);
+      const printed = await waitFor(
+        "the worker's running line",
+        async () => /Beacon worker running \(pid (\d+)\)/.exec(p.out())?.[1],
+        60_000,
+      );
       const t = await breachEmail(subject);
       await dataArrived;
       // Signal npm's own pid this time: npm forwards it to the server.
       process.kill(p.child.pid!, "SIGTERM");
       expect(await p.exited, p.out()).not.toBe(0);
       expect(p.out()).toMatch(/"msg":"worker stopped; jobs cut at the grace period will be retried"/);
-      expect(p.out()).toMatch(/"cut":\{"jobs":1\}.*"msg":"Beacon worker process stopped; cut work at the grace period"/);
+      expect(p.out()).toMatch(
+        /"cut":\{"jobs":1\}.*"msg":"Beacon worker process stopped; cut work at the grace period"/,
+      );
       await waitFor("the process group to be gone", async () => groupGone(p.child.pid!), 5_000);
       expect(groupGone(Number(printed))).toBe(true);
-      const n = await unsafeWithSystem((tx) => tx.execute<{ id: string }>(sql`select id from notifications where ticket_id = ${t.id} and kind = 'sla.breach'`));
+      const n = await unsafeWithSystem((tx) =>
+        tx.execute<{ id: string }>(sql`select id from notifications where ticket_id = ${t.id} and kind = 'sla.breach'`),
+      );
       const jobs = await jobsIn("email", { notificationId: n.rows[0]!.id });
       // Failed by the stop, so pg-boss retries it after its delay: not `active` until it expires.
       expect(jobs.map((j) => j.state)).toEqual(["retry"]);

@@ -18,7 +18,8 @@ beforeAll(async () => {
   w = await createWorld();
 });
 
-const VERSIONS = "select coalesce(sum(n_tup_ins + n_tup_upd), 0)::int as v from pg_stat_xact_user_tables where relname = 'tickets'";
+const VERSIONS =
+  "select coalesce(sum(n_tup_ins + n_tup_upd), 0)::int as v from pg_stat_xact_user_tables where relname = 'tickets'";
 
 type Counted<T> = { result: T; statements: string[]; ticketVersions: number };
 
@@ -31,7 +32,8 @@ async function counted<T>(fn: () => Promise<T>): Promise<Counted<T>> {
   const query = pg.Client.prototype.query as (...a: unknown[]) => Promise<unknown>;
   const statements: string[] = [];
   let ticketVersions = 0;
-  const probe = async (client: pg.Client) => ((await query.apply(client, [VERSIONS])) as pg.QueryResult<{ v: number }>).rows[0]!.v;
+  const probe = async (client: pg.Client) =>
+    ((await query.apply(client, [VERSIONS])) as pg.QueryResult<{ v: number }>).rows[0]!.v;
   const opened = new Map<pg.Client, number>();
   pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
     const text = typeof a[0] === "string" ? a[0] : String((a[0] as { text?: string }).text ?? "");
@@ -60,7 +62,9 @@ describe("each write done once", () => {
     // Warm the process's org cache the way any earlier request would.
     expect((await api.createTicket(w.customer, { subject: "warm", body: "up" })).status).toBe(201);
 
-    const create = await counted(() => api.createTicket(w.customer, { subject: "Printer on fire", body: "It is really on fire." }));
+    const create = await counted(() =>
+      api.createTicket(w.customer, { subject: "Printer on fire", body: "It is really on fire." }),
+    );
     expect(create.result.status, create.result.text).toBe(201);
     expect(create.statements, create.statements.join("\n---\n")).toHaveLength(6);
     expect(create.ticketVersions).toBe(1);
@@ -77,37 +81,60 @@ describe("each write done once", () => {
     const t = (await api.getTicket(w.agent, id)).body;
     expect(t).toMatchObject({ status: "open" });
     expect(t.firstResponseAt).not.toBeNull();
-    const [row] = (await unsafeWithSystem((tx) => tx.execute<{ subject: boolean; first: boolean; reply: boolean; check: string | null; events: number }>(sql`
+    const [row] = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ subject: boolean; first: boolean; reply: boolean; check: string | null; events: number }>(sql`
       select t.search_vector @@ to_tsquery('english', 'printer') as subject, t.search_vector @@ to_tsquery('english', 'fire') as first,
              t.search_vector @@ to_tsquery('english', 'technician') as reply,
              (select next_check_at::text from sla_checks c where c.ticket_id = t.id) as check,
              (select count(*)::int from sla_events e where e.ticket_id = t.id) as events
-      from tickets t where t.id = ${id}`))).rows;
+      from tickets t where t.id = ${id}`),
+      )
+    ).rows;
     expect(row).toMatchObject({ subject: true, first: true, reply: true, events: 3 });
     expect(new Date(row!.check!).getTime()).toBe(new Date(t.resolveDue).getTime() - 15 * 60_000);
     expect(await withTenant(w.org.id, (tx) => verifyChain(tx, w.org.id))).toMatchObject({ valid: true });
     const notes = await jobsIn(QUEUES.notify.name, { ticketId: id });
     expect(notes.map((j) => j.data.kind).sort()).toEqual(["ticket.created", "ticket.replied"]);
-    const created = notes.find((j) => j.data.kind === "ticket.created")!.data as { snapshot: { ticket: { number: number; version: number } } };
+    const created = notes.find((j) => j.data.kind === "ticket.created")!.data as {
+      snapshot: { ticket: { number: number; version: number } };
+    };
     expect(created.snapshot.ticket).toMatchObject({ number: t.number, version: 1 });
-    const replied = notes.find((j) => j.data.kind === "ticket.replied")!.data as { snapshot: { ticket: { version: number; status: string }; changes: unknown } };
-    expect(replied.snapshot).toMatchObject({ ticket: { version: 2, status: "open" }, changes: { status: ["new", "open"] } });
+    const replied = notes.find((j) => j.data.kind === "ticket.replied")!.data as {
+      snapshot: { ticket: { version: number; status: string }; changes: unknown };
+    };
+    expect(replied.snapshot).toMatchObject({
+      ticket: { version: 2, status: "open" },
+      changes: { status: ["new", "open"] },
+    });
   });
 
   it("an internal note is one update too, and leaves the search vector to public text", async () => {
     const c = await api.createTicket(w.customer, { subject: "Scanner", body: "It scans nothing." });
-    const note = await counted(() => api.addComment(w.agent, c.body.id, { body: "Probably the firmware", internal: true }));
+    const note = await counted(() =>
+      api.addComment(w.agent, c.body.id, { body: "Probably the firmware", internal: true }),
+    );
     expect(note.result.status).toBe(201);
     expect(note.statements).toHaveLength(6);
     expect(note.ticketVersions).toBe(1);
-    const [row] = (await unsafeWithSystem((tx) => tx.execute<{ hit: boolean }>(sql`select search_vector @@ to_tsquery('english', 'firmware') as hit from tickets where id = ${c.body.id}`))).rows;
+    const [row] = (
+      await unsafeWithSystem((tx) =>
+        tx.execute<{ hit: boolean }>(
+          sql`select search_vector @@ to_tsquery('english', 'firmware') as hit from tickets where id = ${c.body.id}`,
+        ),
+      )
+    ).rows;
     expect(row!.hit).toBe(false);
   });
 
   it("a change to the org's SLA policy is seen by the next write of another process's cache (version check in the write's own read)", async () => {
     const before = (await api.createTicket(w.agent, { subject: "before", body: "x", priority: "urgent" })).body;
     expect(new Date(before.firstResponseDue).getTime() - new Date(before.createdAt).getTime()).toBe(3600_000);
-    await unsafeWithSystem((tx) => tx.execute(sql`update sla_policies set first_response_minutes = 30 where org_id = ${w.org.id} and priority = 'urgent'`));
+    await unsafeWithSystem((tx) =>
+      tx.execute(
+        sql`update sla_policies set first_response_minutes = 30 where org_id = ${w.org.id} and priority = 'urgent'`,
+      ),
+    );
     const after = (await api.createTicket(w.agent, { subject: "after", body: "x", priority: "urgent" })).body;
     expect(new Date(after.firstResponseDue).getTime() - new Date(after.createdAt).getTime()).toBe(1800_000);
   });

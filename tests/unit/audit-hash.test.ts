@@ -10,10 +10,13 @@ import { canonicalJson } from "../../src/lib/canonical-json";
 
 function referenceCanonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? "null" : referenceCanonicalJson(v))).join(",")}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? "null" : referenceCanonicalJson(v))).join(",")}]`;
   if (value instanceof Date) return JSON.stringify(value.toISOString());
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${referenceCanonicalJson(obj[k])}`).join(",")}}`;
 }
 
@@ -38,32 +41,42 @@ describe("audit hash bytes", () => {
         return `throws ${(e as Error).name}`;
       }
     };
-    fc.assert(fc.property(fc.oneof(anyJson, withUndefined), (v) => {
-      expect(outcome(() => canonicalJson(v))).toBe(outcome(() => referenceCanonicalJson(v)));
-    }), { numRuns: 2000, seed });
+    fc.assert(
+      fc.property(fc.oneof(anyJson, withUndefined), (v) => {
+        expect(outcome(() => canonicalJson(v))).toBe(outcome(() => referenceCanonicalJson(v)));
+      }),
+      { numRuns: 2000, seed },
+    );
   });
 
   it("the verifier's event form (and eventHash, which uses it) hashes exactly like the canonical JSON of the whole event", () => {
     const nullableId = fc.option(fc.uuid(), { nil: null });
-    fc.assert(fc.property(
-      fc.record({
-        orgId: fc.uuid(),
-        seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-        actorId: nullableId,
-        action: fc.string(),
-        entityType: fc.string(),
-        entityId: nullableId,
-        data: fc.dictionary(fc.string(), anyJson),
-        requestId: fc.option(fc.string(), { nil: null }),
-        at: fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true }),
-      }),
-      fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 64, maxLength: 64 }),
-      (e, prev) => {
-        const { at, ...rest } = e;
-        const reference = referenceEventHash(prev, e);
-        expect(storedEventHash(prev, { ...rest, atIso: at.toISOString() })).toBe(reference);
-        expect(eventHash(prev, e)).toBe(reference);
-      },
-    ), { numRuns: 2000, seed });
+    fc.assert(
+      fc.property(
+        fc.record({
+          orgId: fc.uuid(),
+          seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+          actorId: nullableId,
+          action: fc.string(),
+          entityType: fc.string(),
+          entityId: nullableId,
+          data: fc.dictionary(fc.string(), anyJson),
+          requestId: fc.option(fc.string(), { nil: null }),
+          at: fc.date({
+            min: new Date("2000-01-01T00:00:00Z"),
+            max: new Date("2100-01-01T00:00:00Z"),
+            noInvalidDate: true,
+          }),
+        }),
+        fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 64, maxLength: 64 }),
+        (e, prev) => {
+          const { at, ...rest } = e;
+          const reference = referenceEventHash(prev, e);
+          expect(storedEventHash(prev, { ...rest, atIso: at.toISOString() })).toBe(reference);
+          expect(eventHash(prev, e)).toBe(reference);
+        },
+      ),
+      { numRuns: 2000, seed },
+    );
   });
 });

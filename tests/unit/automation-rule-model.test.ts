@@ -1,7 +1,22 @@
 import { describe, expect, it } from "vitest";
 import {
-  ACTION_TYPES, CONDITION_FIELDS, MACRO_ACTION_TYPES, actionFields, actionToRow, conditionToRow, defaultValue, describeChange, fieldsFor, humanize,
-  newAction, newCondition, opsFor, placeIssues, rowToAction, rowToCondition, type CondRow,
+  ACTION_TYPES,
+  CONDITION_FIELDS,
+  MACRO_ACTION_TYPES,
+  actionFields,
+  actionToRow,
+  conditionToRow,
+  defaultValue,
+  describeChange,
+  fieldsFor,
+  humanize,
+  newAction,
+  newCondition,
+  opsFor,
+  placeIssues,
+  rowToAction,
+  rowToCondition,
+  type CondRow,
 } from "../../src/components/automation/rule-model";
 import { MACRO_ACTIONS, ZAction, ZCondition, ZTriggerInput } from "../../src/server/automation/rule-schemas";
 
@@ -13,14 +28,25 @@ const UUID = "11111111-1111-4111-8111-111111111111";
 /** A value the contract accepts for a row's field (what a person would enter). */
 function filled(row: CondRow): CondRow {
   const kind = CONDITION_FIELDS[row.field]!.value;
-  const value = kind === "text" ? (row.field === "requester" ? UUID : row.field === "requester_domain" ? "example.com" : "refund") : kind === "agent" ? UUID : defaultValue(row.field);
+  const value =
+    kind === "text"
+      ? row.field === "requester"
+        ? UUID
+        : row.field === "requester_domain"
+          ? "example.com"
+          : "refund"
+      : kind === "agent"
+        ? UUID
+        : defaultValue(row.field);
   return { ...row, value, calendarId: UUID };
 }
 
 describe("rule editor model", () => {
   it("offers exactly the contract's condition fields, and every field × operator it offers parses", () => {
     type Obj = { shape: { field: { value?: string; options?: string[] } } };
-    const objects = ZCondition.options.flatMap((o) => ("shape" in o ? [o as unknown as Obj] : ((o as unknown as { options: Obj[] }).options)));
+    const objects = ZCondition.options.flatMap((o) =>
+      "shape" in o ? [o as unknown as Obj] : (o as unknown as { options: Obj[] }).options,
+    );
     const contract = new Set(objects.flatMap((o) => o.shape.field.options ?? [o.shape.field.value!]));
     expect(new Set(Object.keys(CONDITION_FIELDS))).toEqual(contract);
     for (const kind of ["trigger", "automation"] as const) {
@@ -46,9 +72,22 @@ describe("rule editor model", () => {
   it("offers exactly the contract's actions (macros: the field actions), and each one it builds parses", () => {
     expect(new Set(Object.keys(ACTION_TYPES))).toEqual(new Set(ZAction.options.map((o) => o.shape.type.value)));
     expect(MACRO_ACTION_TYPES).toEqual([...MACRO_ACTIONS]);
-    const fill: Record<string, string> = { groupId: UUID, webhookId: UUID, subject: "Hello", title: "Heads up", body: "Hi {{requester.first_name}}" };
+    const fill: Record<string, string> = {
+      groupId: UUID,
+      webhookId: UUID,
+      subject: "Hello",
+      title: "Heads up",
+      body: "Hi {{requester.first_name}}",
+    };
     for (const type of Object.keys(ACTION_TYPES)) {
-      const row = { ...newAction(type), ...Object.fromEntries(actionFields(type).filter((k) => fill[k]).map((k) => [k, fill[k]])) };
+      const row = {
+        ...newAction(type),
+        ...Object.fromEntries(
+          actionFields(type)
+            .filter((k) => fill[k])
+            .map((k) => [k, fill[k]]),
+        ),
+      };
       if (type === "add_tags" || type === "remove_tags") row.value = "vip, refund";
       const parsed = ZAction.safeParse(rowToAction(row));
       expect(parsed.success, `${type}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
@@ -59,12 +98,22 @@ describe("rule editor model", () => {
     const rule = ZTriggerInput.parse({
       name: "Refunds",
       conditions: {
-        all: [{ field: "subject", op: "contains", value: "refund" }, { field: "assignee", op: "is", value: null }, { field: "sla_breached", op: "is", value: false }],
-        any: [{ field: "status", op: "changed" }, { field: "business_hours", op: "is", value: true, calendarId: UUID }],
+        all: [
+          { field: "subject", op: "contains", value: "refund" },
+          { field: "assignee", op: "is", value: null },
+          { field: "sla_breached", op: "is", value: false },
+        ],
+        any: [
+          { field: "status", op: "changed" },
+          { field: "business_hours", op: "is", value: true, calendarId: UUID },
+        ],
       },
       actions: [
-        { type: "set_priority", value: "high" }, { type: "assign_group", groupId: UUID, strategy: "least_open" }, { type: "add_tags", value: ["vip", "refund"] },
-        { type: "set_assignee", value: null }, { type: "notify", target: "all_agents", title: "New refund", body: "#{{ticket.number}}" },
+        { type: "set_priority", value: "high" },
+        { type: "assign_group", groupId: UUID, strategy: "least_open" },
+        { type: "add_tags", value: ["vip", "refund"] },
+        { type: "set_assignee", value: null },
+        { type: "notify", target: "all_agents", title: "New refund", body: "#{{ticket.number}}" },
       ],
     });
     const back = {
@@ -81,7 +130,14 @@ describe("rule editor model", () => {
   });
 
   it("places each API issue on the deepest control the form has, the rest in the summary", () => {
-    const known = new Set(["name", "conditions.all", "conditions.all.0", "conditions.all.0.value", "actions.0", "actions.0.value"]);
+    const known = new Set([
+      "name",
+      "conditions.all",
+      "conditions.all.0",
+      "conditions.all.0.value",
+      "actions.0",
+      "actions.0.value",
+    ]);
     const { at, rest } = placeIssues(
       [
         { path: "conditions.all.0.value", message: "Too small: expected string to have >=1 characters" },

@@ -15,8 +15,14 @@ const boundaryErrors = (filePath: string, code: string) => ruleErrors("no-restri
 
 describe("boundary rule: the domain does not import src/server/http or src/server/api", () => {
   it.each([
-    ["a relative type import of the request context", 'import type { Ctx } from "../http/route";\nexport type X = Ctx;\n'],
-    ["an alias import of the request wrapper", 'import { route } from "@/server/http/route";\nexport const X = route;\n'],
+    [
+      "a relative type import of the request context",
+      'import type { Ctx } from "../http/route";\nexport type X = Ctx;\n',
+    ],
+    [
+      "an alias import of the request wrapper",
+      'import { route } from "@/server/http/route";\nexport const X = route;\n',
+    ],
     ["a re-export from the http layer", 'export { toAppError } from "../http/error-response";\n'],
     ["an import of the route table", 'import { TABLE } from "../api/table";\nexport const X = TABLE;\n'],
   ])("fails lint for %s in a domain file", async (_what, code) => {
@@ -27,15 +33,35 @@ describe("boundary rule: the domain does not import src/server/http or src/serve
 
   it("applies to every domain folder, not only tickets", async () => {
     const code = 'import type { Ctx } from "../http/route";\nexport type X = Ctx;\n';
-    for (const file of ["src/server/users/probe.ts", "src/server/auth/probe.ts", "src/server/sla/probe.ts", "src/server/jobs/probe.ts"]) {
+    for (const file of [
+      "src/server/users/probe.ts",
+      "src/server/auth/probe.ts",
+      "src/server/sla/probe.ts",
+      "src/server/jobs/probe.ts",
+    ]) {
       expect(await boundaryErrors(file, code), file).toHaveLength(1);
     }
   });
 
   it("lets the domain import core, and the transport layer import itself and the domain", async () => {
-    expect(await boundaryErrors("src/server/tickets/boundary-probe.ts", 'import type { Scope } from "../core/scope";\nexport type X = Scope;\n')).toEqual([]);
-    expect(await boundaryErrors("src/server/http/boundary-probe.ts", 'import type { Ctx } from "./route";\nexport type X = Ctx;\n')).toEqual([]);
-    expect(await boundaryErrors("src/server/api/boundary-probe.ts", 'import { route } from "../http/route";\nimport { getTicket } from "../tickets/get-ticket";\nexport const X = [route, getTicket];\n')).toEqual([]);
+    expect(
+      await boundaryErrors(
+        "src/server/tickets/boundary-probe.ts",
+        'import type { Scope } from "../core/scope";\nexport type X = Scope;\n',
+      ),
+    ).toEqual([]);
+    expect(
+      await boundaryErrors(
+        "src/server/http/boundary-probe.ts",
+        'import type { Ctx } from "./route";\nexport type X = Ctx;\n',
+      ),
+    ).toEqual([]);
+    expect(
+      await boundaryErrors(
+        "src/server/api/boundary-probe.ts",
+        'import { route } from "../http/route";\nimport { getTicket } from "../tickets/get-ticket";\nexport const X = [route, getTicket];\n',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -44,7 +70,11 @@ describe("unsafe naming rule: unsafeWithSystem only inside a function named unsa
   const head = 'import { unsafeWithSystem } from "../db/tenant";\n';
 
   it("fails lint for a system transaction opened in an ordinarily named function", async () => {
-    const errors = await ruleErrors("no-restricted-syntax", file, `${head}export async function scrapeAll() {\n  return unsafeWithSystem(async (tx) => tx);\n}\n`);
+    const errors = await ruleErrors(
+      "no-restricted-syntax",
+      file,
+      `${head}export async function scrapeAll() {\n  return unsafeWithSystem(async (tx) => tx);\n}\n`,
+    );
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain("unsafeWithSystem (no tenant scope) may be called only inside a function named unsafe");
   });

@@ -28,7 +28,13 @@ const emailed: CommentView = {
 const byWeb: CommentView = { ...emailed, id: "00000000-0000-4000-8000-000000000002", channel: "web", email: null };
 
 const render = (staff: boolean) =>
-  renderToStaticMarkup(createElement(Conversation, { comments: [emailed, byWeb], authorOf: () => ({ name: "Pat", role: "Customer" }), staff }));
+  renderToStaticMarkup(
+    createElement(Conversation, {
+      comments: [emailed, byWeb],
+      authorOf: () => ({ name: "Pat", role: "Customer" }),
+      staff,
+    }),
+  );
 
 describe("Conversation", () => {
   it("names each comment's channel, for staff and customers alike", () => {
@@ -56,6 +62,10 @@ describe("Conversation", () => {
       expect(html).toContain("Files in this email that were not accepted:");
       expect(html).toContain("invoice.exe: this file type is not allowed");
     }
-    expect(renderToStaticMarkup(createElement(Conversation, { comments: [byWeb], authorOf: () => ({ name: "Pat", role: "Customer" }) }))).not.toContain("refused-files");
+    expect(
+      renderToStaticMarkup(
+        createElement(Conversation, { comments: [byWeb], authorOf: () => ({ name: "Pat", role: "Customer" }) }),
+      ),
+    ).not.toContain("refused-files");
   });
 });

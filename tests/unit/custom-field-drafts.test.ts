@@ -55,13 +55,25 @@ describe("draftOf and shownValue", () => {
 describe("describeFailure", () => {
   it("says a custom field's solve refusal once, not the message and then the same issue again", () => {
     const msg = "customFields.risk: is required to solve the ticket (Risk)";
-    expect(describeFailure({ status: 400, code: "validation_failed", message: msg, issues: [{ path: "customFields.risk", message: "is required to solve the ticket (Risk)" }] }))
-      .toBe("CustomFields.risk: is required to solve the ticket (Risk).");
+    expect(
+      describeFailure({
+        status: 400,
+        code: "validation_failed",
+        message: msg,
+        issues: [{ path: "customFields.risk", message: "is required to solve the ticket (Risk)" }],
+      }),
+    ).toBe("CustomFields.risk: is required to solve the ticket (Risk).");
   });
 
   it("still adds issues the message does not name", () => {
-    expect(describeFailure({ status: 400, code: "validation_failed", message: "invalid body", issues: [{ path: "key", message: "already taken" }] }))
-      .toBe("Invalid body (key: already taken).");
+    expect(
+      describeFailure({
+        status: 400,
+        code: "validation_failed",
+        message: "invalid body",
+        issues: [{ path: "key", message: "already taken" }],
+      }),
+    ).toBe("Invalid body (key: already taken).");
   });
 });
 

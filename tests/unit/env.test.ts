@@ -22,21 +22,37 @@ describe("env schema", () => {
   it("requires NEXTAUTH_SECRET in production with an external database, naming the variable", () => {
     const p = problems({ NODE_ENV: "production", DATABASE_URL: "postgres://db.internal/beacon" });
     expect(p).toEqual(["NEXTAUTH_SECRET is required when NODE_ENV=production with an external DATABASE_URL"]);
-    expect(problems({ NODE_ENV: "production", DATABASE_URL: "postgres://db/beacon", NEXTAUTH_SECRET: "x".repeat(32) })).toEqual([]);
+    expect(
+      problems({ NODE_ENV: "production", DATABASE_URL: "postgres://db/beacon", NEXTAUTH_SECRET: "x".repeat(32) }),
+    ).toEqual([]);
     // The embedded demo is given a generated secret by npm start.
-    expect(problems({ NODE_ENV: "production", DATABASE_URL: "postgres://127.0.0.1:54329/beacon", BEACON_EMBEDDED_DB: "1" })).toEqual([]);
+    expect(
+      problems({ NODE_ENV: "production", DATABASE_URL: "postgres://127.0.0.1:54329/beacon", BEACON_EMBEDDED_DB: "1" }),
+    ).toEqual([]);
   });
 
   it("reports each malformed variable on its own line", () => {
-    const p = problems({ PORT: "eighty", DATABASE_URL: "mysql://x", NEXTAUTH_SECRET: "short", LOG_LEVEL: "loud", REDIS_URL: "not a url" });
+    const p = problems({
+      PORT: "eighty",
+      DATABASE_URL: "mysql://x",
+      NEXTAUTH_SECRET: "short",
+      LOG_LEVEL: "loud",
+      REDIS_URL: "not a url",
+    });
     expect(p).toHaveLength(5);
     for (const name of ["PORT", "DATABASE_URL", "NEXTAUTH_SECRET", "LOG_LEVEL", "REDIS_URL"]) {
-      expect(p.some((line) => line.startsWith(`${name} `)), name).toBe(true);
+      expect(
+        p.some((line) => line.startsWith(`${name} `)),
+        name,
+      ).toBe(true);
     }
   });
 
   it("parses the kill-switch list", () => {
-    expect(parseEnv({ FEATURES_DISABLED: " export, attachments ,," }).FEATURES_DISABLED).toEqual(["export", "attachments"]);
+    expect(parseEnv({ FEATURES_DISABLED: " export, attachments ,," }).FEATURES_DISABLED).toEqual([
+      "export",
+      "attachments",
+    ]);
   });
 
   it("rejects an unknown feature name in FEATURES_DISABLED, listing the valid names (issue 21)", () => {
@@ -49,6 +65,8 @@ describe("env schema", () => {
     expect(parseEnv({}).SHUTDOWN_GRACE_MS).toBe(10_000);
     expect(parseEnv({ SHUTDOWN_GRACE_MS: "2500" }).SHUTDOWN_GRACE_MS).toBe(2500);
     expect(problems({ SHUTDOWN_GRACE_MS: "soon" })).toEqual(["SHUTDOWN_GRACE_MS must be an integer >= 0"]);
-    expect(problems({ SHUTDOWN_GRACE_MS: "3600000" })).toEqual(["SHUTDOWN_GRACE_MS must be at most 600000 (10 minutes)"]);
+    expect(problems({ SHUTDOWN_GRACE_MS: "3600000" })).toEqual([
+      "SHUTDOWN_GRACE_MS must be at most 600000 (10 minutes)",
+    ]);
   });
 });

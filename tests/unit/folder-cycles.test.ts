@@ -27,7 +27,8 @@ function folderGraph(): Map<string, Set<string>> {
       else if (e.name.endsWith(".ts")) {
         const from = folderOf(path.relative(ROOT, p));
         const src = fs.readFileSync(p, "utf8");
-        const re = /^import\s+(type\s+)?[^;]*?from\s+"([^"]+)"|^export\s+[^;]*?from\s+"([^"]+)"|import\(\s*"([^"]+)"\s*\)/gms;
+        const re =
+          /^import\s+(type\s+)?[^;]*?from\s+"([^"]+)"|^export\s+[^;]*?from\s+"([^"]+)"|import\(\s*"([^"]+)"\s*\)/gms;
         for (const m of src.matchAll(re)) {
           if (m[1]) continue;
           const spec = m[2] ?? m[3] ?? m[4]!;

@@ -13,7 +13,11 @@ describe("readListState", () => {
   });
 
   it("reads group and cf.<key> filters, dropping empty ones and names that are not field keys", () => {
-    const s = readListState({ view: "mine", group: "none", "cf.plan": "pro", "cf.empty": "", "cf.Bad-Key": "x", other: "y" }, views, "mine");
+    const s = readListState(
+      { view: "mine", group: "none", "cf.plan": "pro", "cf.empty": "", "cf.Bad-Key": "x", other: "y" },
+      views,
+      "mine",
+    );
     expect(s.group).toBe("none");
     expect(s.cf).toEqual({ plan: "pro" });
     expect(isFiltered(s)).toBe(true);

@@ -9,7 +9,37 @@ import { XSS_CORPUS } from "../helpers/fuzz-xss-corpus";
 // rendered must carry no script, handler, dangerous element or dangerous URL.
 
 // The output is parsed as a browser would (HTML5 parsing, parse5) and every element and attribute inspected.
-const ALLOWED_TAGS = new Set(["p", "a", "strong", "em", "del", "code", "pre", "ul", "ol", "li", "input", "table", "thead", "tbody", "tr", "th", "td", "blockquote", "img", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "sup", "section"]);
+const ALLOWED_TAGS = new Set([
+  "p",
+  "a",
+  "strong",
+  "em",
+  "del",
+  "code",
+  "pre",
+  "ul",
+  "ol",
+  "li",
+  "input",
+  "table",
+  "thead",
+  "tbody",
+  "tr",
+  "th",
+  "td",
+  "blockquote",
+  "img",
+  "br",
+  "hr",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "sup",
+  "section",
+]);
 type HNode = { type: string; tagName?: string; properties?: Record<string, unknown>; children?: HNode[] };
 
 function problems(html: string): string[] {
@@ -19,7 +49,11 @@ function problems(html: string): string[] {
       if (!ALLOWED_TAGS.has(n.tagName!)) out.push(`element <${n.tagName}>`);
       for (const [k, v] of Object.entries(n.properties ?? {})) {
         if (/^on/i.test(k) || k === "style" || k === "formAction") out.push(`attribute ${k} on <${n.tagName}>`);
-        if (["href", "src", "cite", "action", "background"].includes(k) && !/^(https?:|mailto:|#)/i.test(String(v).trim())) out.push(`${k}=${String(v)}`);
+        if (
+          ["href", "src", "cite", "action", "background"].includes(k) &&
+          !/^(https?:|mailto:|#)/i.test(String(v).trim())
+        )
+          out.push(`${k}=${String(v)}`);
       }
     }
     n.children?.forEach(walk);
@@ -30,7 +64,9 @@ function problems(html: string): string[] {
 
 describe("markdown rendering", () => {
   it("the checker itself flags dangerous HTML", () => {
-    expect(problems('<img src="javascript:x" onerror="y"><script></script><a href="data:x" style="a">')).toHaveLength(5);
+    expect(problems('<img src="javascript:x" onerror="y"><script></script><a href="data:x" style="a">')).toHaveLength(
+      5,
+    );
   });
 
   it("renders the usual markdown and GFM", () => {
@@ -38,11 +74,15 @@ describe("markdown rendering", () => {
     expect(renderMarkdown("~~gone~~")).toBe("<p><del>gone</del></p>");
     expect(renderMarkdown("- [x] done")).toContain('<input type="checkbox" checked disabled>');
     expect(renderMarkdown("| a |\n|---|\n| 1 |")).toContain("<table>");
-    expect(renderMarkdown("```js\nlet x = 1 < 2;\n```")).toBe('<pre><code class="language-js">let x = 1 &#x3C; 2;\n</code></pre>');
+    expect(renderMarkdown("```js\nlet x = 1 < 2;\n```")).toBe(
+      '<pre><code class="language-js">let x = 1 &#x3C; 2;\n</code></pre>',
+    );
   });
 
   it("gives every link rel=nofollow noopener noreferrer and keeps only http(s)/mailto URLs", () => {
-    expect(renderMarkdown("[docs](https://docs.example/a?b=1)")).toBe('<p><a href="https://docs.example/a?b=1" rel="nofollow noopener noreferrer">docs</a></p>');
+    expect(renderMarkdown("[docs](https://docs.example/a?b=1)")).toBe(
+      '<p><a href="https://docs.example/a?b=1" rel="nofollow noopener noreferrer">docs</a></p>',
+    );
     expect(renderMarkdown("https://auto.example")).toContain('rel="nofollow noopener noreferrer"');
     expect(renderMarkdown("[mail](mailto:help@example.com)")).toContain('href="mailto:help@example.com"');
     expect(renderMarkdown("[x](ftp://files.example)")).not.toContain("href");
@@ -62,7 +102,9 @@ describe("markdown rendering", () => {
       '<p><a href="https://ci.example" rel="nofollow noopener noreferrer">[image: build]</a></p>',
     );
     // Beacon's own images (root-relative) still render as images.
-    expect(renderMarkdown("![shot](/api/v1/attachments/1/download)")).toBe('<p><img src="/api/v1/attachments/1/download" alt="shot"></p>');
+    expect(renderMarkdown("![shot](/api/v1/attachments/1/download)")).toBe(
+      '<p><img src="/api/v1/attachments/1/download" alt="shot"></p>',
+    );
   });
 
   it("shows raw HTML as the text that was typed", () => {

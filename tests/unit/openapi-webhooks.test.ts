@@ -7,7 +7,13 @@ import { WEBHOOK_EVENTS } from "../../src/server/webhooks/manage-webhooks";
 // (issue 20 "Webhooks", decision 043); the payloads themselves are checked against these schemas in
 // tests/integration/webhook-snapshots.test.ts.
 
-type Hook = { post: { parameters: { name: string; in: string; required: boolean; description: string }[]; requestBody: { content: Record<string, { schema: { required?: string[]; properties: Record<string, unknown> } }> }; responses: Record<string, unknown> } };
+type Hook = {
+  post: {
+    parameters: { name: string; in: string; required: boolean; description: string }[];
+    requestBody: { content: Record<string, { schema: { required?: string[]; properties: Record<string, unknown> } }> };
+    responses: Record<string, unknown>;
+  };
+};
 
 describe("webhooks in the OpenAPI document", () => {
   const doc = openApiDocument() as Record<string, unknown>;
@@ -29,9 +35,13 @@ describe("webhooks in the OpenAPI document", () => {
   it("each payload requires id, eventId, event, occurredAt, the actor and the ticket; an assignment requires changes", () => {
     for (const [event, hook] of Object.entries(hooks)) {
       const s = hook.post.requestBody.content["application/json"]!.schema;
-      expect(s.required, event).toEqual(expect.arrayContaining(["id", "eventId", "event", "occurredAt", "actor", "ticket"]));
+      expect(s.required, event).toEqual(
+        expect.arrayContaining(["id", "eventId", "event", "occurredAt", "actor", "ticket"]),
+      );
     }
-    expect(hooks["ticket.assigned"]!.post.requestBody.content["application/json"]!.schema.required).toContain("changes");
+    expect(hooks["ticket.assigned"]!.post.requestBody.content["application/json"]!.schema.required).toContain(
+      "changes",
+    );
   });
 
   it("is `webhooks` in a 3.1 document and `x-webhooks` in a 3.0 one", () => {

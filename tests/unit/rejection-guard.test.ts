@@ -12,12 +12,16 @@ function runWithGuard(rejection: string) {
     installRejectionGuard();
     ${rejection};
     setTimeout(() => { console.log("still running"); process.exit(0); }, 500);`;
-  return spawnSync(process.execPath, ["--import", "tsx", "--import", "./scripts/lib/server-only-shim.mjs", "--input-type=module", "-e", code], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, LOG_LEVEL: "silent" },
-    timeout: 20_000,
-  });
+  return spawnSync(
+    process.execPath,
+    ["--import", "tsx", "--import", "./scripts/lib/server-only-shim.mjs", "--input-type=module", "-e", code],
+    {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, LOG_LEVEL: "silent" },
+      timeout: 20_000,
+    },
+  );
 }
 
 describe("the worker's unhandled-rejection guard", () => {

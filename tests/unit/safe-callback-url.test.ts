@@ -50,13 +50,25 @@ describe("safeCallbackUrl", () => {
   });
 
   it("reduces the dot-segment family to the home page", () => {
-    for (const raw of ["/.//evil.example", "/..//evil.example", "/./\\evil.example", "/a/..//evil.example", "/%2F%2Fevil.example"]) {
+    for (const raw of [
+      "/.//evil.example",
+      "/..//evil.example",
+      "/./\\evil.example",
+      "/a/..//evil.example",
+      "/%2F%2Fevil.example",
+    ]) {
       expect(safeCallbackUrl(raw), raw).toBe("/");
     }
   });
 
   it("keeps ordinary app paths with their query and fragment", () => {
-    for (const p of ["/", "/tickets", "/tickets/0b0e8c1e-1111-4222-8333-944445555666?tab=history#c-3", "/admin/users?q=a%20b", "/tickets/../admin"]) {
+    for (const p of [
+      "/",
+      "/tickets",
+      "/tickets/0b0e8c1e-1111-4222-8333-944445555666?tab=history#c-3",
+      "/admin/users?q=a%20b",
+      "/tickets/../admin",
+    ]) {
       const answer = safeCallbackUrl(p);
       expect(landsOn(answer).origin).toBe(APP);
       expect(answer).toBe(new URL(p, APP).pathname + new URL(p, APP).search + new URL(p, APP).hash);

@@ -1,8 +1,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { clearOffsetCache, MAX_SPAN_YEARS, SlaTargetUnreachable } from "../../src/server/sla/business-time";
-import { CalendarError, compileCalendar, timezoneLookups, type Calendar, type CalendarInterval } from "../../src/server/sla/calendar";
-import { MAX_TARGET_YEARS, MIN_WEEKLY_MINUTES, targetReachProblems, weeklyMinutes } from "../../src/server/sla/reachability";
+import {
+  CalendarError,
+  compileCalendar,
+  timezoneLookups,
+  type Calendar,
+  type CalendarInterval,
+} from "../../src/server/sla/calendar";
+import {
+  MAX_TARGET_YEARS,
+  MIN_WEEKLY_MINUTES,
+  targetReachProblems,
+  weeklyMinutes,
+} from "../../src/server/sla/reachability";
 import { addBusinessSeconds, businessSecondsBetween } from "../../src/server/sla/sla-clock";
 import { fuzzAssert, runs } from "../helpers/fuzz";
 import { walkAddBusinessMs, walkBusinessMsBetween } from "../helpers/sla-walker";
@@ -19,8 +30,19 @@ const DAY = 86_400_000;
 const WEEK_MIN = 7 * 1440;
 
 const ZONES = [
-  "America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Pacific/Chatham", "America/St_Johns", "Asia/Kathmandu",
-  "UTC", "America/Sao_Paulo", "Africa/Casablanca", "America/Santiago", "Australia/Sydney", "Asia/Tehran", "Europe/London",
+  "America/New_York",
+  "Europe/Berlin",
+  "Australia/Lord_Howe",
+  "Pacific/Chatham",
+  "America/St_Johns",
+  "Asia/Kathmandu",
+  "UTC",
+  "America/Sao_Paulo",
+  "Africa/Casablanca",
+  "America/Santiago",
+  "Australia/Sydney",
+  "Asia/Tehran",
+  "Europe/London",
 ];
 
 const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
@@ -49,7 +71,10 @@ const calendarFrom = (at: number, iv: fc.Arbitrary<CalendarInterval[]> = interva
   fc.record({
     timezone: fc.constantFrom(...ZONES),
     intervals: iv,
-    holidays: fc.uniqueArray(fc.integer({ min: -3, max: 500 }).map((d) => new Date(at + d * DAY).toISOString().slice(0, 10)), { maxLength: 25 }),
+    holidays: fc.uniqueArray(
+      fc.integer({ min: -3, max: 500 }).map((d) => new Date(at + d * DAY).toISOString().slice(0, 10)),
+      { maxLength: 25 },
+    ),
   });
 
 describe("closed-form business time agrees with the day-by-day walker", () => {
@@ -69,7 +94,9 @@ describe("closed-form business time agrees with the day-by-day walker", () => {
       fc.property(arb, ({ at, cal, seconds, span }) => {
         const compiled = compileCalendar(cal);
         const end = at + span * 1000;
-        expect(businessSecondsBetween(compiled, new Date(at), new Date(end)) * 1000).toBe(end <= at ? 0 : walkBusinessMsBetween(compiled, at, end));
+        expect(businessSecondsBetween(compiled, new Date(at), new Date(end)) * 1000).toBe(
+          end <= at ? 0 : walkBusinessMsBetween(compiled, at, end),
+        );
         let want: number | undefined;
         try {
           want = walkAddBusinessMs(compiled, at, seconds * 1000);
@@ -101,7 +128,10 @@ describe("any policy the save path accepts computes every due date with bounded 
         firstResponseMinutes: fc.oneof(targets, fc.integer({ min: 1, max: 600 })),
         resolveMinutes: fc.oneof(targets, fc.integer({ min: 1, max: 100 * 60 })),
         nextResponseMinutes: fc.option(targets, { nil: null }),
-        starts: fc.array(fc.integer({ min: 0, max: 365 * 86_400 }).map((s) => now + s * 1000), { minLength: 1, maxLength: 4 }),
+        starts: fc.array(
+          fc.integer({ min: 0, max: 365 * 86_400 }).map((s) => now + s * 1000),
+          { minLength: 1, maxLength: 4 },
+        ),
         pausedSeconds: fc.integer({ min: 0, max: 30 * 86_400 }),
       }),
     );
@@ -141,27 +171,44 @@ describe("any policy the save path accepts computes every due date with bounded 
   }, 120_000);
 
   it("the save path refuses what would be slow: too little weekly time, or a target beyond 5 years", () => {
-    const chatham: Calendar = { timezone: "Pacific/Chatham", intervals: [{ day: 0, start: "00:00", end: "00:01" }], holidays: [] };
+    const chatham: Calendar = {
+      timezone: "Pacific/Chatham",
+      intervals: [{ day: 0, start: "00:00", end: "00:01" }],
+      holidays: [],
+    };
     const t = { firstResponseMinutes: 5_000, resolveMinutes: 527_040, nextResponseMinutes: null };
     expect(targetReachProblems(chatham, t, new Date(now))).toEqual([
-      { path: "calendar.intervals", message: `the calendar has 1 minutes of working time a week; at least ${MIN_WEEKLY_MINUTES} are needed` },
+      {
+        path: "calendar.intervals",
+        message: `the calendar has 1 minutes of working time a week; at least ${MIN_WEEKLY_MINUTES} are needed`,
+      },
     ]);
     // An hour a week is enough time, but 527,040 minutes of it would take 168 years.
     const hour: Calendar = { ...chatham, intervals: [{ day: 0, start: "00:00", end: "01:00" }] };
-    const problems = targetReachProblems(hour, { firstResponseMinutes: 60, resolveMinutes: 527_040, nextResponseMinutes: 100 * 60 }, new Date(now));
+    const problems = targetReachProblems(
+      hour,
+      { firstResponseMinutes: 60, resolveMinutes: 527_040, nextResponseMinutes: 100 * 60 },
+      new Date(now),
+    );
     expect(problems.map((p) => p.path)).toEqual(["resolveMinutes"]);
     expect(problems[0]!.message).toMatch(/not reached within 5 years/);
   });
 });
 
 describe("the report's calendar, met at ticket time (stored before save-time checks)", () => {
-  const chatham = compileCalendar({ timezone: "Pacific/Chatham", intervals: [{ day: 0, start: "00:00", end: "00:01" }], holidays: [] });
+  const chatham = compileCalendar({
+    timezone: "Pacific/Chatham",
+    intervals: [{ day: 0, start: "00:00", end: "00:01" }],
+    holidays: [],
+  });
 
   it("5,000 and 527,040 minutes are refused at once, with no time-zone lookups", () => {
     for (const minutes of [5_000, 527_040]) {
       const before = timezoneLookups();
       const t0 = performance.now();
-      expect(() => addBusinessSeconds(chatham, new Date("2026-12-06T21:00:00Z"), minutes * 60)).toThrow(SlaTargetUnreachable);
+      expect(() => addBusinessSeconds(chatham, new Date("2026-12-06T21:00:00Z"), minutes * 60)).toThrow(
+        SlaTargetUnreachable,
+      );
       expect(timezoneLookups() - before).toBe(0);
       expect(performance.now() - t0).toBeLessThan(50);
     }

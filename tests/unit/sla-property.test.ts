@@ -3,7 +3,13 @@ import { describe, expect, it } from "vitest";
 import type { Calendar, CalendarInterval } from "../../src/server/sla/calendar";
 import type { SlaTargets } from "../../src/server/sla/due-dates";
 import { addBusinessSeconds, businessSecondsBetween, policyClock } from "../../src/server/sla/sla-clock";
-import { slaOnComment, slaOnCreate, slaOnUpdate, type SlaTicket, type SlaTransition } from "../../src/server/sla/transitions";
+import {
+  slaOnComment,
+  slaOnCreate,
+  slaOnUpdate,
+  type SlaTicket,
+  type SlaTransition,
+} from "../../src/server/sla/transitions";
 import { fuzzAssert, runs } from "../helpers/fuzz";
 
 // SLA math against a slow reference, with fast-check arbitraries and shrinking (issue 7;
@@ -27,14 +33,28 @@ const DAY = 86_400_000;
 const WEEK_MIN = 7 * 1440;
 
 const ZONES = [
-  "America/New_York", "Europe/Berlin", "Europe/London", "Australia/Lord_Howe", "Pacific/Chatham",
-  "America/St_Johns", "Asia/Kathmandu", "UTC", "America/Sao_Paulo",
+  "America/New_York",
+  "Europe/Berlin",
+  "Europe/London",
+  "Australia/Lord_Howe",
+  "Pacific/Chatham",
+  "America/St_Johns",
+  "Asia/Kathmandu",
+  "UTC",
+  "America/Sao_Paulo",
 ];
 // 2026 DST transitions (UTC) of those zones, so that many histories cross one.
 const TRANSITIONS = [
-  "2026-03-08T07:00:00Z", "2026-11-01T06:00:00Z", "2026-03-29T01:00:00Z", "2026-10-25T01:00:00Z",
-  "2026-04-04T15:00:00Z", "2026-10-03T15:30:00Z", "2026-04-04T14:00:00Z", "2026-09-26T14:00:00Z",
-  "2026-03-08T05:30:00Z", "2026-11-01T04:30:00Z",
+  "2026-03-08T07:00:00Z",
+  "2026-11-01T06:00:00Z",
+  "2026-03-29T01:00:00Z",
+  "2026-10-25T01:00:00Z",
+  "2026-04-04T15:00:00Z",
+  "2026-10-03T15:30:00Z",
+  "2026-04-04T14:00:00Z",
+  "2026-09-26T14:00:00Z",
+  "2026-03-08T05:30:00Z",
+  "2026-11-01T04:30:00Z",
 ].map((s) => Date.parse(s));
 
 const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
@@ -43,7 +63,9 @@ const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${St
 
 /** A start instant at a whole second, often within three days of a DST transition. */
 const instant = fc.oneof(
-  fc.tuple(fc.constantFrom(...TRANSITIONS), fc.integer({ min: -3 * 86_400, max: 3 * 86_400 })).map(([t, s]) => t + s * 1000),
+  fc
+    .tuple(fc.constantFrom(...TRANSITIONS), fc.integer({ min: -3 * 86_400, max: 3 * 86_400 }))
+    .map(([t, s]) => t + s * 1000),
   fc.integer({ min: 0, max: 364 * 86_400 }).map((s) => Date.UTC(2026, 0, 1) + s * 1000),
 );
 
@@ -73,7 +95,8 @@ const intervals: fc.Arbitrary<CalendarInterval[]> = fc.oneof(
         }
         const first = ranges[0]![0];
         const last = ranges[ranges.length - 1]![1];
-        if (wrap && first >= 120 && last <= WEEK_MIN - 60) ranges.push([WEEK_MIN - 60, WEEK_MIN + Math.min(first, 600) - 60]);
+        if (wrap && first >= 120 && last <= WEEK_MIN - 60)
+          ranges.push([WEEK_MIN - 60, WEEK_MIN + Math.min(first, 600) - 60]);
         return ranges.map(([s, e]) => {
           const day = Math.floor(s / 1440);
           const endOfDay = e - day * 1440;
@@ -87,7 +110,10 @@ const calendarNear = (start: number): fc.Arbitrary<Calendar> =>
   fc.record({
     timezone: fc.constantFrom(...ZONES),
     intervals,
-    holidays: fc.uniqueArray(fc.integer({ min: -2, max: 20 }).map((d) => new Date(start + d * DAY).toISOString().slice(0, 10)), { maxLength: 5 }),
+    holidays: fc.uniqueArray(
+      fc.integer({ min: -2, max: 20 }).map((d) => new Date(start + d * DAY).toISOString().slice(0, 10)),
+      { maxLength: 5 },
+    ),
   });
 
 const PRIORITIES = ["low", "normal", "high", "urgent"] as const;
@@ -114,7 +140,10 @@ const policy = (cal: Calendar | null): fc.Arbitrary<Policy> => {
     resolveMinutes: fc.integer({ min: 1, max: most(40 * 60) }),
     nextResponseMinutes: fc.option(fc.integer({ min: 1, max: most(8 * 60) }), { nil: null }),
     businessHours: fc.constant(cal !== null),
-    pauseOn: fc.oneof({ weight: 3, arbitrary: fc.constant<Status[]>(["pending", "on_hold"]) }, { weight: 1, arbitrary: fc.subarray<Status>(["pending", "on_hold"]) }),
+    pauseOn: fc.oneof(
+      { weight: 3, arbitrary: fc.constant<Status[]>(["pending", "on_hold"]) },
+      { weight: 1, arbitrary: fc.subarray<Status>(["pending", "on_hold"]) },
+    ),
   });
 };
 
@@ -138,8 +167,16 @@ const events = (createdAt: number): fc.Arbitrary<Event[]> =>
       fc.tuple(
         gap,
         fc.oneof(
-          { weight: 6, arbitrary: fc.constantFrom<Status>("pending", "on_hold", "open", "pending", "open", "solved", "new").map((status): Action => ({ kind: "status", status })) },
-          { weight: 2, arbitrary: fc.constantFrom(...PRIORITIES).map((priority): Action => ({ kind: "priority", priority })) },
+          {
+            weight: 6,
+            arbitrary: fc
+              .constantFrom<Status>("pending", "on_hold", "open", "pending", "open", "solved", "new")
+              .map((status): Action => ({ kind: "status", status })),
+          },
+          {
+            weight: 2,
+            arbitrary: fc.constantFrom(...PRIORITIES).map((priority): Action => ({ kind: "priority", priority })),
+          },
           { weight: 1, arbitrary: fc.constant<Action>({ kind: "staffReply" }) },
           { weight: 1, arbitrary: fc.constant<Action>({ kind: "customerReply" }) },
         ),
@@ -162,13 +199,20 @@ type Case = {
 /** One clock for every priority of a case (all wall-clock, or all on one calendar): see the file comment. */
 const ticketCase: fc.Arbitrary<Case> = fc
   .tuple(instant, fc.boolean())
-  .chain(([createdAt, business]) => fc.tuple(fc.constant(createdAt), business ? calendarNear(createdAt) : fc.constant(null)))
+  .chain(([createdAt, business]) =>
+    fc.tuple(fc.constant(createdAt), business ? calendarNear(createdAt) : fc.constant(null)),
+  )
   .chain(([createdAt, calendar]) =>
     fc.record({
       createdAt: fc.constant(createdAt),
       priority: fc.constantFrom(...PRIORITIES),
       calendar: fc.constant(calendar),
-      policies: fc.record({ low: policy(calendar), normal: policy(calendar), high: policy(calendar), urgent: policy(calendar) }),
+      policies: fc.record({
+        low: policy(calendar),
+        normal: policy(calendar),
+        high: policy(calendar),
+        urgent: policy(calendar),
+      }),
       history: events(createdAt),
     }),
   );
@@ -178,9 +222,20 @@ const ticketCase: fc.Arbitrary<Case> = fc
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function wallClock(tz: string, ms: number) {
   let f = formatters.get(tz);
-  if (!f) formatters.set(tz, (f = new Intl.DateTimeFormat("en-US", {
-    timeZone: tz, hourCycle: "h23", weekday: "short", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
-  })));
+  if (!f)
+    formatters.set(
+      tz,
+      (f = new Intl.DateTimeFormat("en-US", {
+        timeZone: tz,
+        hourCycle: "h23",
+        weekday: "short",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+      })),
+    );
   const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
   return {
     date: `${p.year}-${p.month}-${p.day}`,
@@ -199,13 +254,15 @@ function working(cal: Calendar | null, cell: number): boolean {
   if (w === undefined) {
     const { date, weekday, minute } = wallClock(cal.timezone, cell);
     const toMin = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3));
-    w = !cal.holidays.includes(date) && cal.intervals.some((i) => {
-      const s = toMin(i.start);
-      const e = toMin(i.end);
-      const crosses = e <= s;
-      if (i.day === weekday && minute >= s && (crosses || minute < e)) return true;
-      return crosses && i.day === (weekday + 6) % 7 && minute < e;
-    });
+    w =
+      !cal.holidays.includes(date) &&
+      cal.intervals.some((i) => {
+        const s = toMin(i.start);
+        const e = toMin(i.end);
+        const crosses = e <= s;
+        if (i.day === weekday && minute >= s && (crosses || minute < e)) return true;
+        return crosses && i.day === (weekday + 6) % 7 && minute < e;
+      });
     m.set(cell, w);
   }
   return w;
@@ -299,8 +356,14 @@ function reference(k: Case, now: number): Outcome & { windows: [number, number][
   const stoppedAt = pausedAt ?? now;
   const budget = k.policies[priority].resolveMinutes * MIN + pausedMs();
   return {
-    firstResponseDue: frDue, resolveDue: rDue, nextResponseDue: nrDue, paused: pausedAt !== null, resolved,
-    pausedSeconds: pausedMs() / 1000, remaining: (budget - refBetween(k.calendar, k.createdAt, stoppedAt)) / 1000, windows,
+    firstResponseDue: frDue,
+    resolveDue: rDue,
+    nextResponseDue: nrDue,
+    paused: pausedAt !== null,
+    resolved,
+    pausedSeconds: pausedMs() / 1000,
+    remaining: (budget - refBetween(k.calendar, k.createdAt, stoppedAt)) / 1000,
+    windows,
   };
 }
 
@@ -312,8 +375,15 @@ function fast(k: Case, now: number): Outcome {
   const clock = policyClock({ businessHours: k.calendar !== null }, k.calendar);
   let priority = k.priority;
   let t: SlaTicket = {
-    createdAt, status: "new", firstResponseAt: null, firstResponseDue: null, nextResponseDue: null,
-    resolveDue: null, resolvedAt: null, slaPausedAt: null, slaPausedSeconds: 0,
+    createdAt,
+    status: "new",
+    firstResponseAt: null,
+    firstResponseDue: null,
+    nextResponseDue: null,
+    resolveDue: null,
+    resolvedAt: null,
+    slaPausedAt: null,
+    slaPausedSeconds: 0,
   };
   const play = (x: SlaTransition) => (t = { ...t, ...x.changes });
   play(slaOnCreate(k.policies[priority], clock, { createdAt, priority }));
@@ -332,15 +402,23 @@ function fast(k: Case, now: number): Outcome {
   }
   const stoppedAt = t.slaPausedAt ?? new Date(now);
   return {
-    firstResponseDue: t.firstResponseDue?.getTime() ?? null, resolveDue: t.resolveDue?.getTime() ?? null,
-    nextResponseDue: t.nextResponseDue?.getTime() ?? null, paused: t.slaPausedAt !== null, resolved: t.resolvedAt !== null,
+    firstResponseDue: t.firstResponseDue?.getTime() ?? null,
+    resolveDue: t.resolveDue?.getTime() ?? null,
+    nextResponseDue: t.nextResponseDue?.getTime() ?? null,
+    paused: t.slaPausedAt !== null,
+    resolved: t.resolvedAt !== null,
     pausedSeconds: t.slaPausedSeconds,
     remaining: k.policies[priority].resolveMinutes * 60 + t.slaPausedSeconds - clock.between(createdAt, stoppedAt),
   };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const show = (o: Outcome) => ({ ...o, firstResponseDue: iso(o.firstResponseDue), resolveDue: iso(o.resolveDue), nextResponseDue: iso(o.nextResponseDue) });
+const show = (o: Outcome) => ({
+  ...o,
+  firstResponseDue: iso(o.firstResponseDue),
+  resolveDue: iso(o.resolveDue),
+  nextResponseDue: iso(o.nextResponseDue),
+});
 
 /** Runs a check; a case the reference cannot settle within its horizon is skipped, not failed. */
 function settled<T>(f: () => T): T | undefined {
@@ -376,7 +454,9 @@ describe("SLA math against a cell-by-cell reference (fast-check)", () => {
     await fuzzAssert(
       fc.property(arb, ({ start, cal, seconds, span }) => {
         const end = start + span * 1000;
-        expect(businessSecondsBetween(cal, new Date(start), new Date(end)) * 1000).toBe(end <= start ? 0 : refBetween(cal, start, end));
+        expect(businessSecondsBetween(cal, new Date(start), new Date(end)) * 1000).toBe(
+          end <= start ? 0 : refBetween(cal, start, end),
+        );
         const want = settled(() => refAdd(cal, start, seconds * 1000));
         fc.pre(want !== undefined);
         const due = addBusinessSeconds(cal, new Date(start), seconds).getTime();

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { isWorkingTime, localToUtc, workingSpans, type Calendar, type CalendarInterval } from "../../src/server/sla/calendar";
+import {
+  isWorkingTime,
+  localToUtc,
+  workingSpans,
+  type Calendar,
+  type CalendarInterval,
+} from "../../src/server/sla/calendar";
 import { addBusinessSeconds, businessSecondsBetween } from "../../src/server/sla/sla-clock";
 
 // The fast span arithmetic against a slow, obviously correct reference on random calendars.
@@ -12,14 +18,28 @@ import { addBusinessSeconds, businessSecondsBetween } from "../../src/server/sla
 // millisecond, for starts and durations at any second.
 
 const ZONES = [
-  "America/New_York", "Europe/Berlin", "Europe/London", "Australia/Lord_Howe", "Pacific/Chatham",
-  "America/St_Johns", "Asia/Kathmandu", "UTC", "America/Sao_Paulo",
+  "America/New_York",
+  "Europe/Berlin",
+  "Europe/London",
+  "Australia/Lord_Howe",
+  "Pacific/Chatham",
+  "America/St_Johns",
+  "Asia/Kathmandu",
+  "UTC",
+  "America/Sao_Paulo",
 ];
 // 2026 transitions (UTC), so that many starts land right around one.
 const TRANSITIONS = [
-  "2026-03-08T07:00:00Z", "2026-11-01T06:00:00Z", "2026-03-29T01:00:00Z", "2026-10-25T01:00:00Z",
-  "2026-04-04T15:00:00Z", "2026-10-03T15:30:00Z", "2026-04-04T14:00:00Z", "2026-09-26T14:00:00Z",
-  "2026-03-08T05:30:00Z", "2026-11-01T04:30:00Z",
+  "2026-03-08T07:00:00Z",
+  "2026-11-01T06:00:00Z",
+  "2026-03-29T01:00:00Z",
+  "2026-10-25T01:00:00Z",
+  "2026-04-04T15:00:00Z",
+  "2026-10-03T15:30:00Z",
+  "2026-04-04T14:00:00Z",
+  "2026-09-26T14:00:00Z",
+  "2026-03-08T05:30:00Z",
+  "2026-11-01T04:30:00Z",
 ].map((s) => Date.parse(s));
 
 const MIN = 60_000;
@@ -36,7 +56,7 @@ function prng(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-  const pick = <T,>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
   return { next, int, pick };
 }
 type Rng = ReturnType<typeof prng>;
@@ -66,11 +86,16 @@ function randomCalendar(r: Rng, grid: number, around: number): Calendar {
     // Sometimes wrap Saturday night into Sunday morning.
     const [firstStart] = ranges[0]!;
     const lastEnd = ranges[ranges.length - 1]![1];
-    if (firstStart >= 120 && lastEnd <= WEEK_MIN - 60 && r.next() < 0.3) ranges.push([WEEK_MIN - 60, WEEK_MIN + Math.min(firstStart, 600) - 60]);
+    if (firstStart >= 120 && lastEnd <= WEEK_MIN - 60 && r.next() < 0.3)
+      ranges.push([WEEK_MIN - 60, WEEK_MIN + Math.min(firstStart, 600) - 60]);
     for (const [s, e] of ranges) {
       const day = Math.floor(s / 1440);
       const endOfDay = e - day * 1440;
-      intervals.push({ day, start: hhmm(s % 1440), end: endOfDay === 1440 && r.next() < 0.5 ? "24:00" : hhmm(e % 1440) });
+      intervals.push({
+        day,
+        start: hhmm(s % 1440),
+        end: endOfDay === 1440 && r.next() < 0.5 ? "24:00" : hhmm(e % 1440),
+      });
     }
   }
   const holidays: string[] = [];
@@ -81,9 +106,20 @@ function randomCalendar(r: Rng, grid: number, around: number): Calendar {
 const refFormatters = new Map<string, Intl.DateTimeFormat>();
 function refLocal(tz: string, ms: number) {
   let f = refFormatters.get(tz);
-  if (!f) refFormatters.set(tz, (f = new Intl.DateTimeFormat("en-US", {
-    timeZone: tz, hourCycle: "h23", weekday: "short", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
-  })));
+  if (!f)
+    refFormatters.set(
+      tz,
+      (f = new Intl.DateTimeFormat("en-US", {
+        timeZone: tz,
+        hourCycle: "h23",
+        weekday: "short",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+      })),
+    );
   const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
   return {
     date: `${p.year}-${p.month}-${p.day}`,
@@ -137,7 +173,10 @@ function refAdd(cal: Calendar, grid: number, start: number, seconds: number): nu
 }
 
 function randomStart(r: Rng): number {
-  const base = r.next() < 0.6 ? r.pick(TRANSITIONS) + r.int(-3 * 24, 3 * 24) * 3_600_000 : Date.UTC(2026, 0, 1) + r.int(0, 364) * DAY;
+  const base =
+    r.next() < 0.6
+      ? r.pick(TRANSITIONS) + r.int(-3 * 24, 3 * 24) * 3_600_000
+      : Date.UTC(2026, 0, 1) + r.int(0, 364) * DAY;
   return base + r.int(0, 3_599) * 1000;
 }
 
@@ -150,23 +189,33 @@ function check(seed: number, grid: number, maxWallDays: number) {
   // between over a random range (sometimes reversed)
   const end = start + r.int(-DAY / 1000, maxWallDays * 86_400) * 1000;
   const between = businessSecondsBetween(cal, new Date(start), new Date(end));
-  expect(between, `${ctx()} to ${new Date(end).toISOString()}`).toBe(end <= start ? 0 : refBetween(cal, grid, start, end));
+  expect(between, `${ctx()} to ${new Date(end).toISOString()}`).toBe(
+    end <= start ? 0 : refBetween(cal, grid, start, end),
+  );
 
   // add: a duration that fits in about maxWallDays of this calendar's time
   // Sized with the code under test; the reference still decides the answer.
   const available = businessSecondsBetween(cal, new Date(start), new Date(start + maxWallDays * DAY));
   const spanEnds = workingSpans(cal, new Date(start), new Date(start + maxWallDays * DAY)).map((s) => s.end);
   const roll = r.next();
-  const seconds = roll < 0.05 ? 0
-    // Exactly up to the end of a span: the due is that end, not the next span's start.
-    : roll < 0.3 && spanEnds.length > 0 ? businessSecondsBetween(cal, new Date(start), r.pick(spanEnds))
-    : r.int(1, Math.max(1, Math.floor(available)));
+  const seconds =
+    roll < 0.05
+      ? 0
+      : // Exactly up to the end of a span: the due is that end, not the next span's start.
+        roll < 0.3 && spanEnds.length > 0
+        ? businessSecondsBetween(cal, new Date(start), r.pick(spanEnds))
+        : r.int(1, Math.max(1, Math.floor(available)));
   const due = addBusinessSeconds(cal, new Date(start), seconds).getTime();
-  expect(new Date(due).toISOString(), `${ctx()} + ${seconds}s`).toBe(new Date(refAdd(cal, grid, start, seconds)).toISOString());
+  expect(new Date(due).toISOString(), `${ctx()} + ${seconds}s`).toBe(
+    new Date(refAdd(cal, grid, start, seconds)).toISOString(),
+  );
   expect(businessSecondsBetween(cal, new Date(start), new Date(due)), `${ctx()} round trip`).toBe(seconds);
   // Composition is what lets a resume recompute resolveDue from createdAt.
   const part = r.int(0, seconds);
-  expect(addBusinessSeconds(cal, addBusinessSeconds(cal, new Date(start), part), seconds - part).getTime(), `${ctx()} ${part} + ${seconds - part}s`).toBe(due);
+  expect(
+    addBusinessSeconds(cal, addBusinessSeconds(cal, new Date(start), part), seconds - part).getTime(),
+    `${ctx()} ${part} + ${seconds - part}s`,
+  ).toBe(due);
 
   // spans: sorted, merged, inside the range, and their edges agree with the reference
   const spans = workingSpans(cal, new Date(start), new Date(start + 3 * DAY));

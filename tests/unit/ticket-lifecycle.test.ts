@@ -42,7 +42,9 @@ describe("ticket lifecycle", () => {
   });
 
   it("lets a customer solve or reopen a solved ticket, nothing else", () => {
-    const allowed = TICKET_STATUSES.flatMap((from) => TICKET_STATUSES.filter((to) => customerMayMove(from, to)).map((to) => `${from}->${to}`));
+    const allowed = TICKET_STATUSES.flatMap((from) =>
+      TICKET_STATUSES.filter((to) => customerMayMove(from, to)).map((to) => `${from}->${to}`),
+    );
     expect(allowed.sort()).toEqual([...TICKET_STATUSES.map((from) => `${from}->solved`), "solved->open"].sort());
     expect(customerMayMove("open", "pending")).toBe(false);
     expect(customerMayMove("pending", "open")).toBe(false);
@@ -50,7 +52,11 @@ describe("ticket lifecycle", () => {
 
   it("refuses any write to a closed ticket with a 409 in the operation's words", () => {
     expect(() => assertNotFinal("solved")).not.toThrow();
-    expect(() => assertNotFinal("closed")).toThrow(expect.objectContaining({ code: "conflict", message: "closed tickets are final and cannot be changed" }));
-    expect(() => assertNotFinal("closed", "closed tickets are final; open a new ticket instead")).toThrow("open a new ticket instead");
+    expect(() => assertNotFinal("closed")).toThrow(
+      expect.objectContaining({ code: "conflict", message: "closed tickets are final and cannot be changed" }),
+    );
+    expect(() => assertNotFinal("closed", "closed tickets are final; open a new ticket instead")).toThrow(
+      "open a new ticket instead",
+    );
   });
 });

@@ -25,7 +25,12 @@ export function capturingDb(pool: pg.Pool) {
     const result = await db.transaction(async (tx) => {
       // withTenant()'s settings as OWNER_TENANT_SQL has them: this pool is the owner's, so the
       // signature is computed in SQL. The org id is bound wherever the text says $1.
-      await tx.execute(sql.join(OWNER_TENANT_SQL.split("$1").map((part) => sql.raw(part)), sql`${user.orgId}`));
+      await tx.execute(
+        sql.join(
+          OWNER_TENANT_SQL.split("$1").map((part) => sql.raw(part)),
+          sql`${user.orgId}`,
+        ),
+      );
       sink = queries;
       try {
         return await fn(tx);

@@ -41,7 +41,7 @@ export function runChild<T>(
         if (opts.quiet) return;
         const lines = (partial + chunk.toString("utf8")).split("\n");
         partial = lines.pop() ?? "";
-        for (const l of lines) if (l.trim() && !l.trimStart().startsWith("{\"")) stream.write(`  [${label}] ${l}\n`);
+        for (const l of lines) if (l.trim() && !l.trimStart().startsWith('{"')) stream.write(`  [${label}] ${l}\n`);
       };
     };
     const out = echo(process.stdout);
@@ -82,7 +82,11 @@ export function runChild<T>(
 /** The last few lines of a child's stderr (or stdout), for a one-line failure reason. */
 export function tailOf(r: { stderr: string; stdout: string }, lines = 3): string {
   // Not JSON and not stack frames: the lines that say what went wrong.
-  const pick = (t: string) => t.split("\n").filter((l) => l.trim() && !l.trimStart().startsWith("{") && !/^\s*at /.test(l));
+  const pick = (t: string) =>
+    t.split("\n").filter((l) => l.trim() && !l.trimStart().startsWith("{") && !/^\s*at /.test(l));
   const text = pick(r.stderr).length > 0 ? pick(r.stderr) : pick(r.stdout);
-  return text.slice(-lines).map((l) => (l.length > 200 ? `${l.slice(0, 200)}…` : l.trim())).join(" | ");
+  return text
+    .slice(-lines)
+    .map((l) => (l.length > 200 ? `${l.slice(0, 200)}…` : l.trim()))
+    .join(" | ");
 }

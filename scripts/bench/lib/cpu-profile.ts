@@ -6,7 +6,13 @@
 
 type CallFrame = { functionName: string; url: string; lineNumber: number; columnNumber: number };
 type ProfileNode = { id: number; callFrame: CallFrame; hitCount?: number; children?: number[] };
-export type CpuProfile = { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[]; startTime: number; endTime: number };
+export type CpuProfile = {
+  nodes: ProfileNode[];
+  samples?: number[];
+  timeDeltas?: number[];
+  startTime: number;
+  endTime: number;
+};
 
 export type ProfileSummary = {
   /** Wall time covered by the profile, ms. */
@@ -26,7 +32,10 @@ const AREAS: [RegExp, string][] = [
   [/node_modules\/(pg|pg-protocol|pg-types|pg-pool|postgres-[a-z]+|pgpass)\//, "pg driver"],
   [/node_modules\/drizzle-orm\//, "drizzle-orm"],
   [/node_modules\/zod\//, "zod"],
-  [/node_modules\/(pino|pino-std-serializers|sonic-boom|fast-redact|thread-stream|quick-format-unescaped)\//, "pino logging"],
+  [
+    /node_modules\/(pino|pino-std-serializers|sonic-boom|fast-redact|thread-stream|quick-format-unescaped)\//,
+    "pino logging",
+  ],
   [/node_modules\/prom-client\//, "prom-client metrics"],
   [/node_modules\/rate-limiter-flexible\//, "rate limiter"],
   [/node_modules\/tsx\//, "tsx loader"],
@@ -87,7 +96,8 @@ export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary 
   const deltas = profile.timeDeltas ?? [];
   if (samples.length > 0) {
     // timeDeltas[i] is the time between sample i-1 and sample i: charge it to sample i.
-    for (let i = 0; i < samples.length; i++) self.set(samples[i]!, (self.get(samples[i]!) ?? 0) + Math.max(0, deltas[i] ?? 0));
+    for (let i = 0; i < samples.length; i++)
+      self.set(samples[i]!, (self.get(samples[i]!) ?? 0) + Math.max(0, deltas[i] ?? 0));
   } else {
     for (const n of profile.nodes) self.set(n.id, n.hitCount ?? 0);
   }
@@ -109,7 +119,9 @@ export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary 
     }
     areas.set(area, (areas.get(area) ?? 0) + t);
     const name = f.url ? `${f.functionName || "(anonymous)"} (${shortUrl(f.url)}:${f.lineNumber + 1})` : f.functionName;
-    const key = caller ? `${name} ← ${caller.functionName || "(anonymous)"} (${shortUrl(caller.url)}:${caller.lineNumber + 1})` : name;
+    const key = caller
+      ? `${name} ← ${caller.functionName || "(anonymous)"} (${shortUrl(caller.url)}:${caller.lineNumber + 1})`
+      : name;
     const e = fns.get(key) ?? { area, t: 0 };
     e.t += t;
     fns.set(key, e);

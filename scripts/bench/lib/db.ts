@@ -16,7 +16,11 @@ export function requireDatabaseUrl(script: string): string {
 }
 
 export async function connect(url: string, applicationName: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: applicationName,
+    connectionTimeoutMillis: 10_000,
+  });
   await client.connect();
   return client;
 }
@@ -28,7 +32,12 @@ export function describeUrl(url: string): string {
 }
 
 export const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
-export const fmtMs = (ms: number) => (ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${((ms % 60_000) / 1000).toFixed(0)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(1)} ms`);
+export const fmtMs = (ms: number) =>
+  ms >= 60_000
+    ? `${Math.floor(ms / 60_000)} min ${((ms % 60_000) / 1000).toFixed(0)} s`
+    : ms >= 1000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : `${ms.toFixed(1)} ms`;
 
 export function fmtBytes(n: number): string {
   const units = ["B", "kB", "MB", "GB", "TB"];
@@ -42,7 +51,11 @@ export function fmtBytes(n: number): string {
 }
 
 /** Runs `jobs` on `clients` in parallel, each client taking the next job when it is free. */
-export async function runQueue<T>(clients: pg.Client[], jobs: T[], run: (client: pg.Client, job: T) => Promise<void>): Promise<void> {
+export async function runQueue<T>(
+  clients: pg.Client[],
+  jobs: T[],
+  run: (client: pg.Client, job: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     clients.map(async (client) => {

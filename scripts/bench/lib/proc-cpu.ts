@@ -21,7 +21,9 @@ export function processCpuMs(pid: number): number | null {
 
 /** The backends connected to this database (the app's and the bare server's pools among them). */
 export async function backendPids(client: pg.Client): Promise<number[]> {
-  const r = await client.query<{ pid: number }>("select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()");
+  const r = await client.query<{ pid: number }>(
+    "select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
+  );
   return r.rows.map((x) => x.pid);
 }
 

@@ -15,19 +15,48 @@ export const START = "<!-- bench:results:start (written by npm run bench; edits 
 export const END = "<!-- bench:results:end -->";
 
 export type Section<T> = { ok: true; data: T; ms: number } | { ok: false; reason: string; ms?: number };
-export type SlaSize = { label: string; database: string; generate: { seconds: number; line: string } | null; report: SlaScanReport };
+export type SlaSize = {
+  label: string;
+  database: string;
+  generate: { seconds: number; line: string } | null;
+  report: SlaScanReport;
+};
 export type ExportReport = {
-  format: string; rows: number; seconds: number; rowsPerSec: number; peakRssMb: number;
+  format: string;
+  rows: number;
+  seconds: number;
+  rowsPerSec: number;
+  peakRssMb: number;
   largestOrg?: { slug: string; rows: number; seconds: number; rowsPerSec: number; peakRssMb: number };
-  orgs?: number; baselineRssMb?: number; via?: string; cpuUsPerRow?: { node: number; postgres: number | null };
+  orgs?: number;
+  baselineRssMb?: number;
+  via?: string;
+  cpuUsPerRow?: { node: number; postgres: number | null };
   loadAvg?: { before: string; after: string };
 };
 
 export type Machine = {
-  date: string; cpus: number; model: string; ramGb: number; node: string; os: string; postgres: string;
-  pgSettings: Record<string, string>; commit: string; dirty: number; loadStart: string; loadEnd: string; uptime: string;
+  date: string;
+  cpus: number;
+  model: string;
+  ramGb: number;
+  node: string;
+  os: string;
+  postgres: string;
+  pgSettings: Record<string, string>;
+  commit: string;
+  dirty: number;
+  loadStart: string;
+  loadEnd: string;
+  uptime: string;
 };
-export type Dataset = { orgs: number; tickets: number; comments: number; largestOrg: { slug: string; tickets: number }; database: string };
+export type Dataset = {
+  orgs: number;
+  tickets: number;
+  comments: number;
+  largestOrg: { slug: string; tickets: number };
+  database: string;
+};
 
 export type BenchResults = {
   machine: Machine;
@@ -45,7 +74,13 @@ export type BenchResults = {
   generatorLog?: { file: string; line: string } | null;
 };
 
-export type Figure = { name: string; measured: string; bar: string; result: "PASS" | "MISSED" | "—" | "not available" | "failed"; command: string };
+export type Figure = {
+  name: string;
+  measured: string;
+  bar: string;
+  result: "PASS" | "MISSED" | "—" | "not available" | "failed";
+  command: string;
+};
 
 const ms = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
 const verdict = (ok: boolean): Figure["result"] => (ok ? "PASS" : "MISSED");
@@ -57,106 +92,259 @@ export function figures(r: BenchResults): Figure[] {
   const http = r.http?.ok ? r.http.data : null;
   const sc = (id: string) => http?.scenarios.find((s) => s.id === id);
   const httpCmd = "`npm run bench -- --only http`";
-  const lat = (s: ScenarioResult) => `p95 **${ms(s.p95)}** (p50 ${ms(s.p50)}, p99 ${ms(s.p99)}) at ${fmtInt(s.reqPerSec)} req/s, ${s.connections} connections`;
-  const add = (name: string, bar: string, command: string, get: () => { measured: string; ok: boolean | null; invalid?: string } | null, section: Section<unknown> | undefined) => {
+  const lat = (s: ScenarioResult) =>
+    `p95 **${ms(s.p95)}** (p50 ${ms(s.p50)}, p99 ${ms(s.p99)}) at ${fmtInt(s.reqPerSec)} req/s, ${s.connections} connections`;
+  const add = (
+    name: string,
+    bar: string,
+    command: string,
+    get: () => { measured: string; ok: boolean | null; invalid?: string } | null,
+    section: Section<unknown> | undefined,
+  ) => {
     const v = get();
-    out.push(v
-      ? v.invalid
-        ? { name, bar, command, measured: v.invalid, result: "failed" }
-        : { name, bar, command, measured: v.measured, result: v.ok === null ? "—" : verdict(v.ok) }
-      : { name, bar, command, measured: why(section), result: unavailable(section) });
+    out.push(
+      v
+        ? v.invalid
+          ? { name, bar, command, measured: v.invalid, result: "failed" }
+          : { name, bar, command, measured: v.measured, result: v.ok === null ? "—" : verdict(v.ok) }
+        : { name, bar, command, measured: why(section), result: unavailable(section) },
+    );
   };
   /** A load run whose answers were mostly errors measured the errors, not the endpoint. */
   const errors = (...ss: (ScenarioResult | undefined)[]) => {
     const bad = ss.filter((s): s is ScenarioResult => !!s && s.non2xx > 0.01 * s.responses);
     return bad.length
-      ? bad.map((s) => `${s.id}: ${fmtInt(s.non2xx)} of ${fmtInt(s.responses)} responses not 2xx (${Object.entries(s.statusCodes).map(([k, n]) => `${k}×${n}`).join(", ")}); see the server log`).join("; ")
+      ? bad
+          .map(
+            (s) =>
+              `${s.id}: ${fmtInt(s.non2xx)} of ${fmtInt(s.responses)} responses not 2xx (${Object.entries(s.statusCodes)
+                .map(([k, n]) => `${k}×${n}`)
+                .join(", ")}); see the server log`,
+          )
+          .join("; ")
       : undefined;
   };
   // Latency bars are shown twice: unqueued (a closed loop as wide as the cores, still a few
   // hundred requests a second) and saturated (10 connections, where Little's law puts the mean
   // at 10 ÷ throughput). SPEC §9 names no load for its p95s; neither row hides the other.
   const latencyRows = (name: string, bar: number, id: string) => {
-    add(`${name}, unqueued (2 connections)`, `p95 ≤ ${bar} ms`, httpCmd, () => {
-      const p = sc(`${id}-paced`);
-      return p ? { measured: lat(p), ok: p.p95 <= bar, invalid: errors(p) } : null;
-    }, r.http);
-    add(`${name}, saturated (10 connections)`, `p95 ≤ ${bar} ms`, httpCmd, () => {
-      const s = sc(id);
-      return s ? { measured: lat(s), ok: s.p95 <= bar, invalid: errors(s) } : null;
-    }, r.http);
+    add(
+      `${name}, unqueued (2 connections)`,
+      `p95 ≤ ${bar} ms`,
+      httpCmd,
+      () => {
+        const p = sc(`${id}-paced`);
+        return p ? { measured: lat(p), ok: p.p95 <= bar, invalid: errors(p) } : null;
+      },
+      r.http,
+    );
+    add(
+      `${name}, saturated (10 connections)`,
+      `p95 ≤ ${bar} ms`,
+      httpCmd,
+      () => {
+        const s = sc(id);
+        return s ? { measured: lat(s), ok: s.p95 <= bar, invalid: errors(s) } : null;
+      },
+      r.http,
+    );
   };
   latencyRows("Ticket list, agent default view (`GET /api/v1/tickets`), HTTP edge", BARS.listP95Ms, "list");
   latencyRows("Search (`GET /api/v1/tickets?q=…`), HTTP edge", BARS.searchP95Ms, "search");
-  add("Create ticket + first comment (customer's POST, agent's reply), sustained", `≥ ${BARS.createPairsPerSec} pairs/s`, httpCmd, () => {
-    const s = sc("create");
-    const one = sc("create-1org");
-    return s ? { measured: `**${fmtInt(s.unitsPerSec ?? 0)} pairs/s** over 10 orgs (p95 ${ms(s.p95)} per request)${one ? `; all in one org: ${fmtInt(one.unitsPerSec ?? 0)} pairs/s` : ""}`, ok: (s.unitsPerSec ?? 0) >= BARS.createPairsPerSec, invalid: errors(s, one) } : null;
-  }, r.http);
-  add("List throughput ÷ bare `node:http` + `pg` server, same SQL, same run", `≥ ${BARS.listBareRatio}`, httpCmd, () =>
-    http?.ratio ? { measured: `**${http.ratio.ratio.toFixed(2)}** (${fmtInt(http.ratio.app)} ÷ ${fmtInt(http.ratio.bare)} req/s${http.ratio.perRound.length > 1 ? `; rounds ${http.ratio.perRound.map((x) => x.toFixed(2)).join(", ")}` : ""})`, ok: http.ratio.ratio >= BARS.listBareRatio, invalid: errors(sc("list"), sc("list-bare")) } : null, r.http);
-  add("Ticket page (`GET /api/v1/tickets/:id` + its comments), HTTP edge", "— (no bar)", httpCmd, () => {
-    const s = sc("page");
-    return s ? { measured: `${fmtInt(s.unitsPerSec ?? 0)} pages/s; per request ${lat(s)}`, ok: null, invalid: errors(s) } : null;
-  }, r.http);
+  add(
+    "Create ticket + first comment (customer's POST, agent's reply), sustained",
+    `≥ ${BARS.createPairsPerSec} pairs/s`,
+    httpCmd,
+    () => {
+      const s = sc("create");
+      const one = sc("create-1org");
+      return s
+        ? {
+            measured: `**${fmtInt(s.unitsPerSec ?? 0)} pairs/s** over 10 orgs (p95 ${ms(s.p95)} per request)${one ? `; all in one org: ${fmtInt(one.unitsPerSec ?? 0)} pairs/s` : ""}`,
+            ok: (s.unitsPerSec ?? 0) >= BARS.createPairsPerSec,
+            invalid: errors(s, one),
+          }
+        : null;
+    },
+    r.http,
+  );
+  add(
+    "List throughput ÷ bare `node:http` + `pg` server, same SQL, same run",
+    `≥ ${BARS.listBareRatio}`,
+    httpCmd,
+    () =>
+      http?.ratio
+        ? {
+            measured: `**${http.ratio.ratio.toFixed(2)}** (${fmtInt(http.ratio.app)} ÷ ${fmtInt(http.ratio.bare)} req/s${http.ratio.perRound.length > 1 ? `; rounds ${http.ratio.perRound.map((x) => x.toFixed(2)).join(", ")}` : ""})`,
+            ok: http.ratio.ratio >= BARS.listBareRatio,
+            invalid: errors(sc("list"), sc("list-bare")),
+          }
+        : null,
+    r.http,
+  );
+  add(
+    "Ticket page (`GET /api/v1/tickets/:id` + its comments), HTTP edge",
+    "— (no bar)",
+    httpCmd,
+    () => {
+      const s = sc("page");
+      return s
+        ? { measured: `${fmtInt(s.unitsPerSec ?? 0)} pages/s; per request ${lat(s)}`, ok: null, invalid: errors(s) }
+        : null;
+    },
+    r.http,
+  );
 
   const sizes = r.sla?.ok ? r.sla.data : null;
   const biggest = sizes?.at(-1);
-  add(`SLA scan pass over all open tickets (${biggest ? fmtInt(biggest.report.stored.tickets) : "?"} tickets stored)`, `≤ ${BARS.slaPassMs} ms per pass`, "`npm run bench -- --only sla`", () => {
-    if (!biggest) return null;
-    const minute = minutePass(biggest.report);
-    const worst = Math.max(biggest.report.idle.maxMs, minute?.ms ?? 0);
-    return {
-      measured: `idle **${ms(biggest.report.idle.medianMs)}** (max ${ms(biggest.report.idle.maxMs)}); one minute of dues (${minute?.tickets ?? "?"} tickets) **${minute ? ms(minute.ms) : "?"}**`,
-      ok: worst <= BARS.slaPassMs,
-    };
-  }, r.sla);
-  add("SLA pass time follows tickets due, not tickets stored", "grows with due, flat with stored", "`npm run bench -- --only sla`", () => {
-    if (!sizes || sizes.length === 0) return null;
-    const pass1000 = sizes.map((s) => s.report.due.find((d) => d.requested === 1000)?.ms ?? NaN);
-    const idle = sizes.map((s) => s.report.idle.medianMs);
-    const flat = sizes.length > 1 && Math.max(...idle) <= Math.min(...idle) + 20 && Math.max(...pass1000) <= 2 * Math.min(...pass1000) + 20;
-    return {
-      measured: `idle ${sizes.map((s, i) => `${s.label}: ${ms(idle[i]!)}`).join(", ")}; 1,000 due ${sizes.map((s, i) => `${s.label}: ${Number.isNaN(pass1000[i]) ? "—" : ms(pass1000[i]!)}`).join(", ")}`,
-      ok: sizes.length > 1 ? flat : null,
-    };
-  }, r.sla);
+  add(
+    `SLA scan pass over all open tickets (${biggest ? fmtInt(biggest.report.stored.tickets) : "?"} tickets stored)`,
+    `≤ ${BARS.slaPassMs} ms per pass`,
+    "`npm run bench -- --only sla`",
+    () => {
+      if (!biggest) return null;
+      const minute = minutePass(biggest.report);
+      const worst = Math.max(biggest.report.idle.maxMs, minute?.ms ?? 0);
+      return {
+        measured: `idle **${ms(biggest.report.idle.medianMs)}** (max ${ms(biggest.report.idle.maxMs)}); one minute of dues (${minute?.tickets ?? "?"} tickets) **${minute ? ms(minute.ms) : "?"}**`,
+        ok: worst <= BARS.slaPassMs,
+      };
+    },
+    r.sla,
+  );
+  add(
+    "SLA pass time follows tickets due, not tickets stored",
+    "grows with due, flat with stored",
+    "`npm run bench -- --only sla`",
+    () => {
+      if (!sizes || sizes.length === 0) return null;
+      const pass1000 = sizes.map((s) => s.report.due.find((d) => d.requested === 1000)?.ms ?? NaN);
+      const idle = sizes.map((s) => s.report.idle.medianMs);
+      const flat =
+        sizes.length > 1 &&
+        Math.max(...idle) <= Math.min(...idle) + 20 &&
+        Math.max(...pass1000) <= 2 * Math.min(...pass1000) + 20;
+      return {
+        measured: `idle ${sizes.map((s, i) => `${s.label}: ${ms(idle[i]!)}`).join(", ")}; 1,000 due ${sizes.map((s, i) => `${s.label}: ${Number.isNaN(pass1000[i]) ? "—" : ms(pass1000[i]!)}`).join(", ")}`,
+        ok: sizes.length > 1 ? flat : null,
+      };
+    },
+    r.sla,
+  );
   const exp = r.export?.ok ? r.export.data : null;
-  add(`Export of all tickets (${exp ? fmtInt(exp.rows) : "?"} rows, ${exp?.format ?? "csv"})`, `≥ ${fmtInt(BARS.exportRowsPerSec)} rows/s`, "`npm run bench:export -- --json`", () =>
-    exp ? { measured: `**${fmtInt(exp.rowsPerSec)} rows/s** (${exp.seconds} s)`, ok: exp.rowsPerSec >= BARS.exportRowsPerSec } : null, r.export);
-  add("Export peak RSS", `< ${BARS.exportPeakRssMb} MB`, "`npm run bench:export -- --json`", () =>
-    exp ? { measured: `**${exp.peakRssMb} MB**${exp.baselineRssMb ? ` (baseline ${exp.baselineRssMb} MB)` : ""}`, ok: exp.peakRssMb < BARS.exportPeakRssMb } : null, r.export);
+  add(
+    `Export of all tickets (${exp ? fmtInt(exp.rows) : "?"} rows, ${exp?.format ?? "csv"})`,
+    `≥ ${fmtInt(BARS.exportRowsPerSec)} rows/s`,
+    "`npm run bench:export -- --json`",
+    () =>
+      exp
+        ? {
+            measured: `**${fmtInt(exp.rowsPerSec)} rows/s** (${exp.seconds} s)`,
+            ok: exp.rowsPerSec >= BARS.exportRowsPerSec,
+          }
+        : null,
+    r.export,
+  );
+  add(
+    "Export peak RSS",
+    `< ${BARS.exportPeakRssMb} MB`,
+    "`npm run bench:export -- --json`",
+    () =>
+      exp
+        ? {
+            measured: `**${exp.peakRssMb} MB**${exp.baselineRssMb ? ` (baseline ${exp.baselineRssMb} MB)` : ""}`,
+            ok: exp.peakRssMb < BARS.exportPeakRssMb,
+          }
+        : null,
+    r.export,
+  );
   const audit = r.audit?.ok ? r.audit.data : null;
-  add(`Audit chain verify (${audit ? fmtInt(audit.events) : "?"} events, one org)`, `≥ ${fmtInt(BARS.auditEventsPerSec)} events/s`, "`npm run bench -- --only audit`", () =>
-    audit ? { measured: `**${fmtInt(audit.eventsPerSec)} events/s**${audit.valid ? "" : " (chain NOT valid)"}`, ok: audit.valid && audit.eventsPerSec >= BARS.auditEventsPerSec } : null, r.audit);
+  add(
+    `Audit chain verify (${audit ? fmtInt(audit.events) : "?"} events, one org)`,
+    `≥ ${fmtInt(BARS.auditEventsPerSec)} events/s`,
+    "`npm run bench -- --only audit`",
+    () =>
+      audit
+        ? {
+            measured: `**${fmtInt(audit.eventsPerSec)} events/s**${audit.valid ? "" : " (chain NOT valid)"}`,
+            ok: audit.valid && audit.eventsPerSec >= BARS.auditEventsPerSec,
+          }
+        : null,
+    r.audit,
+  );
 
   const inbound = r.inbound?.ok ? r.inbound.data : null;
   const inRuns = inbound?.throughput.runs ?? [];
   const best = inRuns.at(-1);
-  add(`Inbound email parsed and applied (test corpus: new conversations and replies, ${best ? best.concurrency : "?"} at once)`, `≥ ${BARS.inboundPerSec} messages/s`, "`npm run bench -- --only inbound`", () =>
-    best ? {
-      measured: `**${fmtInt(best.apply.perSec)} messages/s** (p95 ${ms(best.apply.p95Ms)} per message); ${inRuns.filter((x) => x !== best).map((x) => `${x.concurrency} at once: ${fmtInt(x.apply.perSec)}/s`).join(", ")}; stored ${fmtInt(best.store.perSec)}/s, end to end ${fmtInt(best.endToEndPerSec)}/s`,
-      ok: best.apply.perSec >= BARS.inboundPerSec,
-      invalid: Object.keys(best.outcomes).some((k) => k !== "ticket" && k !== "reply") ? `unexpected outcomes ${JSON.stringify(best.outcomes)}` : undefined,
-    } : null, r.inbound);
+  add(
+    `Inbound email parsed and applied (test corpus: new conversations and replies, ${best ? best.concurrency : "?"} at once)`,
+    `≥ ${BARS.inboundPerSec} messages/s`,
+    "`npm run bench -- --only inbound`",
+    () =>
+      best
+        ? {
+            measured: `**${fmtInt(best.apply.perSec)} messages/s** (p95 ${ms(best.apply.p95Ms)} per message); ${inRuns
+              .filter((x) => x !== best)
+              .map((x) => `${x.concurrency} at once: ${fmtInt(x.apply.perSec)}/s`)
+              .join(", ")}; stored ${fmtInt(best.store.perSec)}/s, end to end ${fmtInt(best.endToEndPerSec)}/s`,
+            ok: best.apply.perSec >= BARS.inboundPerSec,
+            invalid: Object.keys(best.outcomes).some((k) => k !== "ticket" && k !== "reply")
+              ? `unexpected outcomes ${JSON.stringify(best.outcomes)}`
+              : undefined,
+          }
+        : null,
+    r.inbound,
+  );
   const rss = inbound?.rss;
-  add(`Inbound peak RSS, one ${rss ? (rss.messageBytes / 2 ** 20).toFixed(0) : "20"} MiB message with a ${rss ? (rss.attachmentBytes / 2 ** 20).toFixed(1) : "?"} MiB attachment, stored and applied`, "— (no bar)", "`npm run bench -- --only inbound`", () =>
-    rss ? { measured: `**${Math.max(rss.maxRssMb, rss.peakRssMb)} MB** (the process's maxRSS; ${rss.baselineRssMb} MB before the intake, ${rss.peakRssMb} MB the highest 5-ms sample; ${rss.seconds} s; ${rss.outcome}, attachment ${rss.attachmentStored ? "stored" : "NOT stored"})`, ok: null, invalid: rss.outcome !== "ticket" || !rss.attachmentStored ? `the message was not applied as a ticket with its attachment (${rss.outcome})` : undefined } : null, r.inbound);
+  add(
+    `Inbound peak RSS, one ${rss ? (rss.messageBytes / 2 ** 20).toFixed(0) : "20"} MiB message with a ${rss ? (rss.attachmentBytes / 2 ** 20).toFixed(1) : "?"} MiB attachment, stored and applied`,
+    "— (no bar)",
+    "`npm run bench -- --only inbound`",
+    () =>
+      rss
+        ? {
+            measured: `**${Math.max(rss.maxRssMb, rss.peakRssMb)} MB** (the process's maxRSS; ${rss.baselineRssMb} MB before the intake, ${rss.peakRssMb} MB the highest 5-ms sample; ${rss.seconds} s; ${rss.outcome}, attachment ${rss.attachmentStored ? "stored" : "NOT stored"})`,
+            ok: null,
+            invalid:
+              rss.outcome !== "ticket" || !rss.attachmentStored
+                ? `the message was not applied as a ticket with its attachment (${rss.outcome})`
+                : undefined,
+          }
+        : null,
+    r.inbound,
+  );
 
   const auto = r.automation?.ok ? r.automation.data : null;
   const trig = auto?.triggers;
-  add("Rule evaluation added to a ticket write, 50 active triggers (none matching)", `≤ ${BARS.triggersAddedP95Ms} ms p95`, "`npm run bench -- --only automation`", () =>
-    trig ? {
-      measured: `runTriggers() **+${trig.addedP95Ms.evaluating.runTriggers} ms** at p95 over 0 triggers; whole write: create ${signed(trig.addedP95Ms.evaluating.create)} ms, update ${signed(trig.addedP95Ms.evaluating.update)} ms at p95; 5 of the 50 matching and acting: runTriggers +${trig.addedP95Ms.acting.runTriggers} ms, create ${signed(trig.addedP95Ms.acting.create)} ms, update ${signed(trig.addedP95Ms.acting.update)} ms`,
-      ok: trig.addedP95Ms.evaluating.runTriggers <= BARS.triggersAddedP95Ms,
-    } : null, r.automation);
+  add(
+    "Rule evaluation added to a ticket write, 50 active triggers (none matching)",
+    `≤ ${BARS.triggersAddedP95Ms} ms p95`,
+    "`npm run bench -- --only automation`",
+    () =>
+      trig
+        ? {
+            measured: `runTriggers() **+${trig.addedP95Ms.evaluating.runTriggers} ms** at p95 over 0 triggers; whole write: create ${signed(trig.addedP95Ms.evaluating.create)} ms, update ${signed(trig.addedP95Ms.evaluating.update)} ms at p95; 5 of the 50 matching and acting: runTriggers +${trig.addedP95Ms.acting.runTriggers} ms, create ${signed(trig.addedP95Ms.acting.create)} ms, update ${signed(trig.addedP95Ms.acting.update)} ms`,
+            ok: trig.addedP95Ms.evaluating.runTriggers <= BARS.triggersAddedP95Ms,
+          }
+        : null,
+    r.automation,
+  );
   const tr = auto?.time;
   const minute = tr?.due.find((d) => d.minute);
-  add(`Time-rule pass (automation-scan), ${tr ? fmtInt(tr.stored.ruleOrgs) : "?"} active rules over ${tr ? fmtInt(tr.stored.tickets) : "?"} tickets stored`, `≤ ${BARS.timeRulePassMs} ms per pass`, "`npm run bench -- --only automation`", () => {
-    if (!tr) return null;
-    const worst = Math.max(tr.idle.maxMs, minute?.ms ?? 0);
-    return { measured: `steady **${ms(tr.idle.medianMs)}** (max ${ms(tr.idle.maxMs)}); one minute of matches (${minute?.fired ?? "?"} fired) **${minute ? ms(minute.ms) : "?"}**`, ok: worst <= BARS.timeRulePassMs };
-  }, r.automation);
+  add(
+    `Time-rule pass (automation-scan), ${tr ? fmtInt(tr.stored.ruleOrgs) : "?"} active rules over ${tr ? fmtInt(tr.stored.tickets) : "?"} tickets stored`,
+    `≤ ${BARS.timeRulePassMs} ms per pass`,
+    "`npm run bench -- --only automation`",
+    () => {
+      if (!tr) return null;
+      const worst = Math.max(tr.idle.maxMs, minute?.ms ?? 0);
+      return {
+        measured: `steady **${ms(tr.idle.medianMs)}** (max ${ms(tr.idle.maxMs)}); one minute of matches (${minute?.fired ?? "?"} fired) **${minute ? ms(minute.ms) : "?"}**`,
+        ok: worst <= BARS.timeRulePassMs,
+      };
+    },
+    r.automation,
+  );
   return out;
 }
 
@@ -168,15 +356,26 @@ export function minutePass(rep: SlaScanReport) {
 }
 
 function table(head: string[], rows: (string | number)[][]): string[] {
-  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
+  return [
+    `| ${head.join(" | ")} |`,
+    `|${head.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ];
 }
 
 function profileLines(title: string, p: ProfileSummary): string[] {
   return [
     `**${title}** — ${p.wallMs} ms sampled, the thread busy ${p.busyPct} % of it. Self time by area (share of busy time): ` +
-      p.areas.slice(0, 8).map((a) => `${a.area} ${a.pct} %`).join(", ") + ".",
+      p.areas
+        .slice(0, 8)
+        .map((a) => `${a.area} ${a.pct} %`)
+        .join(", ") +
+      ".",
     "",
-    ...table(["function (self time)", "area", "% of busy"], p.functions.slice(0, 12).map((f) => [`\`${f.fn.replace(/\|/g, "\\|")}\``, f.area, f.pct])),
+    ...table(
+      ["function (self time)", "area", "% of busy"],
+      p.functions.slice(0, 12).map((f) => [`\`${f.fn.replace(/\|/g, "\\|")}\``, f.area, f.pct]),
+    ),
     "",
   ];
 }
@@ -188,15 +387,21 @@ export function renderResults(r: BenchResults): string {
   md.push(
     `Run ${m.date} by \`${r.command}\` in ${Math.round(r.totalSeconds / 6) / 10} min${r.quick ? " (**--quick**: a smoke run, not the SPEC figures)" : ""}.`,
     "",
-    `- **Machine:** ${m.cpus} × ${m.model}, ${m.ramGb} GB RAM, ${m.os}; Node ${m.node}; ${m.postgres} (${Object.entries(m.pgSettings).map(([k, v]) => `${k} ${v}`).join(", ")}); ` +
-      `the app, PostgreSQL and the load generator on the same machine.`,
+    `- **Machine:** ${m.cpus} × ${m.model}, ${m.ramGb} GB RAM, ${m.os}; Node ${m.node}; ${m.postgres} (${Object.entries(
+      m.pgSettings,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}); ` + `the app, PostgreSQL and the load generator on the same machine.`,
     `- **Load average** (1 / 5 / 15 min) at start ${m.loadStart} (\`${m.uptime}\`), at end ${m.loadEnd}. Every measurement below notes its own; above ~${m.cpus} the machine was shared with other work and the figures are pessimistic.`,
     `- **Code:** commit \`${m.commit}\`${m.dirty ? ` with ${m.dirty} uncommitted files in the tree` : ""}.`,
     `- **Data:** \`${d.database}\`: ${fmtInt(d.orgs)} orgs, ${fmtInt(d.tickets)} tickets, ${fmtInt(d.comments)} comments; largest org \`${d.largestOrg.slug}\` (${fmtInt(d.largestOrg.tickets)} tickets).`,
     "",
     "### Figures against SPEC §9",
     "",
-    ...table(["figure", "measured", "SPEC §9 bar", "result", "reproduce"], figures(r).map((f) => [f.name, f.measured, f.bar, f.result === "MISSED" ? "**MISSED**" : f.result, f.command])),
+    ...table(
+      ["figure", "measured", "SPEC §9 bar", "result", "reproduce"],
+      figures(r).map((f) => [f.name, f.measured, f.bar, f.result === "MISSED" ? "**MISSED**" : f.result, f.command]),
+    ),
     "",
   );
 
@@ -208,15 +413,33 @@ export function renderResults(r: BenchResults): string {
       `autocannon (in the runner) → the production build served by \`scripts/bench/app-server.ts\` (\`serveNext\`, NODE_ENV=production, ${h.server.poolMax} pooled connections, ` +
         `log level ${h.server.logLevel}, rate limits raised for the run, rate-limit store ${h.server.rateLimitStore}, job worker ${h.server.worker}). ` +
         `${h.settings.connections} connections, ${h.settings.duration} s per run after ${h.settings.warmup} s of warm-up; list and bare alternate for ${h.settings.rounds} rounds. ` +
-        `Callers: ${h.agents} agents' API tokens in ${h.orgs.length} orgs (${h.orgs.slice(0, 3).map((o) => `${o.slug} ${fmtInt(o.tickets)}`).join(", ")} … ${h.orgs.at(-1)?.slug} ${fmtInt(h.orgs.at(-1)?.tickets ?? 0)} tickets), ` +
+        `Callers: ${h.agents} agents' API tokens in ${h.orgs.length} orgs (${h.orgs
+          .slice(0, 3)
+          .map((o) => `${o.slug} ${fmtInt(o.tickets)}`)
+          .join(", ")} … ${h.orgs.at(-1)?.slug} ${fmtInt(h.orgs.at(-1)?.tickets ?? 0)} tickets), ` +
         "each request from a random one; search terms, ticket ids and new tickets' text drawn at random from the generator's corpus. " +
         "CPU per request is from /proc: the server process, the PostgreSQL backends of this database, the load generator.",
       "",
       ...table(
-        ["scenario", "req/s", "p50", "p95", "p99", "max", "non-2xx", "CPU ms/request: server / PostgreSQL / autocannon", "load avg after"],
+        [
+          "scenario",
+          "req/s",
+          "p50",
+          "p95",
+          "p99",
+          "max",
+          "non-2xx",
+          "CPU ms/request: server / PostgreSQL / autocannon",
+          "load avg after",
+        ],
         h.scenarios.map((s) => [
           `${s.label}${s.unit ? ` (**${fmtInt(s.unitsPerSec ?? 0)} ${s.unit}/s**)` : ""}`,
-          fmtInt(s.reqPerSec), ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max), s.non2xx,
+          fmtInt(s.reqPerSec),
+          ms(s.p50),
+          ms(s.p95),
+          ms(s.p99),
+          ms(s.max),
+          s.non2xx,
           `${s.cpuMsPerRequest.server ?? "?"} / ${s.cpuMsPerRequest.postgres ?? "?"} / ${s.cpuMsPerRequest.loadGen}`,
           s.load.after,
         ]),
@@ -235,17 +458,26 @@ export function renderResults(r: BenchResults): string {
 
   if (r.sla?.ok) {
     const sizes = r.sla.data;
-    const dueNs = [...new Set(sizes.flatMap((s) => s.report.due.filter((d) => d.explicit).map((d) => d.requested)))].sort((a, b) => a - b);
+    const dueNs = [
+      ...new Set(sizes.flatMap((s) => s.report.due.filter((d) => d.explicit).map((d) => d.requested))),
+    ].sort((a, b) => a - b);
     md.push(
       "### SLA scan",
       "",
       "`unsafeScanSlas()` (the `sla-scan` job) timed on databases of three sizes (the smaller ones generated for the run by `npm run bench:generate -- --scale 0.01 / 0.1` and dropped afterwards). " +
         "Idle: nothing due. N due: N open tickets across all orgs made due now (first response 10 minutes late) before one pass; then restored, their events and jobs deleted " +
         "(up to 1,000 due: the median of three such passes). " +
-        "\"One minute of dues\" is N = the tickets whose next SLA check falls within the next minute at that size.",
+        '"One minute of dues" is N = the tickets whose next SLA check falls within the next minute at that size.',
       "",
       ...table(
-        ["tickets stored (open / SLA check pending)", "catch-up pass", "idle pass median (max)", "one minute of dues", ...dueNs.map((n) => `${fmtInt(n)} due`), "next pass after"],
+        [
+          "tickets stored (open / SLA check pending)",
+          "catch-up pass",
+          "idle pass median (max)",
+          "one minute of dues",
+          ...dueNs.map((n) => `${fmtInt(n)} due`),
+          "next pass after",
+        ],
         sizes.map((s) => [
           `${s.label}: ${fmtInt(s.report.stored.tickets)} (${fmtInt(s.report.stored.open)} / ${fmtInt(s.report.stored.withNextCheck)}); ${fmtInt(s.report.stored.duePerMinute)} due per minute`,
           `${ms(s.report.catchUp.ms)} (${fmtInt(s.report.catchUp.tickets)} tickets)`,
@@ -265,8 +497,18 @@ export function renderResults(r: BenchResults): string {
     );
     const gens = sizes.filter((s) => s.generate);
     if (gens.length || r.generatorLog) {
-      md.push("### Generator", "", ...gens.map((s) => `- ${s.label} (\`npm run bench:generate -- --scale ${s.label === "10k" ? "0.01" : "0.1"}\`, in this run): ${s.generate!.line}`));
-      if (r.generatorLog) md.push(`- 1M (\`npm run bench:generate -- --scale 1\`, from \`${r.generatorLog.file}\`): ${r.generatorLog.line}`);
+      md.push(
+        "### Generator",
+        "",
+        ...gens.map(
+          (s) =>
+            `- ${s.label} (\`npm run bench:generate -- --scale ${s.label === "10k" ? "0.01" : "0.1"}\`, in this run): ${s.generate!.line}`,
+        ),
+      );
+      if (r.generatorLog)
+        md.push(
+          `- 1M (\`npm run bench:generate -- --scale 1\`, from \`${r.generatorLog.file}\`): ${r.generatorLog.line}`,
+        );
       md.push("");
     }
   }
@@ -279,7 +521,9 @@ export function renderResults(r: BenchResults): string {
       `\`verifyChainParallel()\` over the chain of \`${a.org}\` (${fmtInt(a.events)} events, ${a.valid ? "valid" : "NOT VALID"}) in ${a.parts} seq ranges, each in a worker thread and its own tenant transaction, as \`npm run audit:verify\` runs it. ` +
         `First run ${a.cold.seconds} s (${fmtInt(a.cold.eventsPerSec)} events/s); then ${a.runs.map((x) => `${x.seconds} s (${fmtInt(x.eventsPerSec)}/s)`).join(", ")}.` +
         ` One single walk (\`verifyChain()\`, as GET /api/v1/audit/verify runs it): ${a.single.seconds} s (${fmtInt(a.single.eventsPerSec)}/s).` +
-        (a.generated ? ` The chain was extended by ${fmtInt(a.generated.events)} events in ${a.generated.seconds} s for this run.` : "") +
+        (a.generated
+          ? ` The chain was extended by ${fmtInt(a.generated.events)} events in ${a.generated.seconds} s for this run.`
+          : "") +
         ` Load ${a.load.before} → ${a.load.after}.`,
       "",
     );
@@ -291,9 +535,14 @@ export function renderResults(r: BenchResults): string {
       "### Export",
       "",
       `\`npm run bench:export -- --json\` (${e.via ?? "stream"}, ${e.format}): ${fmtInt(e.rows)} rows of ${fmtInt(e.orgs ?? 0)} orgs in ${e.seconds} s = ${fmtInt(e.rowsPerSec)} rows/s, peak RSS ${e.peakRssMb} MB` +
-        (e.largestOrg ? `; the largest org alone (${e.largestOrg.slug}, ${fmtInt(e.largestOrg.rows)} rows) ${fmtInt(e.largestOrg.rowsPerSec)} rows/s, peak RSS ${e.largestOrg.peakRssMb} MB` : "") +
-        (e.cpuUsPerRow ? `; CPU per row: Node ${e.cpuUsPerRow.node} µs, PostgreSQL ${e.cpuUsPerRow.postgres ?? "?"} µs` : "") +
-        (e.loadAvg ? `; load ${e.loadAvg.before} → ${e.loadAvg.after}` : "") + ".",
+        (e.largestOrg
+          ? `; the largest org alone (${e.largestOrg.slug}, ${fmtInt(e.largestOrg.rows)} rows) ${fmtInt(e.largestOrg.rowsPerSec)} rows/s, peak RSS ${e.largestOrg.peakRssMb} MB`
+          : "") +
+        (e.cpuUsPerRow
+          ? `; CPU per row: Node ${e.cpuUsPerRow.node} µs, PostgreSQL ${e.cpuUsPerRow.postgres ?? "?"} µs`
+          : "") +
+        (e.loadAvg ? `; load ${e.loadAvg.before} → ${e.loadAvg.after}` : "") +
+        ".",
       "",
     );
   }
@@ -308,12 +557,31 @@ export function renderResults(r: BenchResults): string {
         `replies answer ${t.corpus.seeded} conversations seeded first. "N at once": N callers (one worker's queue runs one job at a time; two workers, or one per core, two). Statements are counted at \`pg.Client#query\`.`,
       "",
       ...table(
-        ["at once", "messages (new / replies)", "stored/s (p95)", "parsed and applied/s (p95)", "end to end/s", "statements / commits per message: store, apply", "outcomes", "slowest messages (median apply)", "load before → after"],
+        [
+          "at once",
+          "messages (new / replies)",
+          "stored/s (p95)",
+          "parsed and applied/s (p95)",
+          "end to end/s",
+          "statements / commits per message: store, apply",
+          "outcomes",
+          "slowest messages (median apply)",
+          "load before → after",
+        ],
         t.runs.map((x) => [
-          x.concurrency, `${x.messages} (${x.newConversations} / ${x.replies})`, `${fmtInt(x.store.perSec)} (${ms(x.store.p95Ms)})`, `**${fmtInt(x.apply.perSec)}** (${ms(x.apply.p95Ms)})`, fmtInt(x.endToEndPerSec),
+          x.concurrency,
+          `${x.messages} (${x.newConversations} / ${x.replies})`,
+          `${fmtInt(x.store.perSec)} (${ms(x.store.p95Ms)})`,
+          `**${fmtInt(x.apply.perSec)}** (${ms(x.apply.p95Ms)})`,
+          fmtInt(x.endToEndPerSec),
           `${x.perMessage.store.statements} / ${x.perMessage.store.commits}, ${x.perMessage.apply.statements} / ${x.perMessage.apply.commits}`,
-          Object.entries(x.outcomes).map(([k, n]) => `${k} ${n}`).join(", "),
-          x.byFixture.slice(0, 3).map((f) => `${f.fixture} ${ms(f.medianMs)}`).join(", "),
+          Object.entries(x.outcomes)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(", "),
+          x.byFixture
+            .slice(0, 3)
+            .map((f) => `${f.fixture} ${ms(f.medianMs)}`)
+            .join(", "),
           `${x.load.before} → ${x.load.after}`,
         ]),
       ),
@@ -334,8 +602,22 @@ export function renderResults(r: BenchResults): string {
           `Load ${t.load.before} → ${t.load.after}.`,
         "",
         ...table(
-          ["org", "active triggers (matching)", "create p50 / p95 / p99", "update p50 / p95 / p99", "runTriggers() alone p50 / p95 / p99", "rules fired per update"],
-          t.configs.map((c) => [`\`${c.slug}\``, `${c.triggers} (${c.matching})`, `${ms(c.create.p50)} / ${ms(c.create.p95)} / ${ms(c.create.p99)}`, `${ms(c.update.p50)} / ${ms(c.update.p95)} / ${ms(c.update.p99)}`, `${ms(c.evaluate.p50)} / ${ms(c.evaluate.p95)} / ${ms(c.evaluate.p99)}`, c.firedPerWrite]),
+          [
+            "org",
+            "active triggers (matching)",
+            "create p50 / p95 / p99",
+            "update p50 / p95 / p99",
+            "runTriggers() alone p50 / p95 / p99",
+            "rules fired per update",
+          ],
+          t.configs.map((c) => [
+            `\`${c.slug}\``,
+            `${c.triggers} (${c.matching})`,
+            `${ms(c.create.p50)} / ${ms(c.create.p95)} / ${ms(c.create.p99)}`,
+            `${ms(c.update.p50)} / ${ms(c.update.p95)} / ${ms(c.update.p99)}`,
+            `${ms(c.evaluate.p50)} / ${ms(c.evaluate.p95)} / ${ms(c.evaluate.p99)}`,
+            c.firedPerWrite,
+          ]),
         ),
         "",
       );
@@ -345,14 +627,22 @@ export function renderResults(r: BenchResults): string {
       md.push(
         `Time rules: \`unsafeScanAutomations()\` (the automation-scan job) with one rule ("hours since created ≥ 48 and not closed → add a tag") in each of the ${t.stored.ruleOrgs} largest orgs (${fmtInt(t.stored.ruleOrgTickets)} of the ${fmtInt(t.stored.tickets)} tickets stored; ${fmtInt(t.stored.anchors)} anchors), each marked scanned until a minute before the pass (the every-minute job's steady state). ` +
           `Steady: what fell due in that minute naturally. N due: N open tickets' \`created\` anchor moved into the minute's window, then restored (tag, firings and rules removed afterwards); one minute of matches = ${t.stored.minuteMatches} (the busiest day's tickets of those orgs ÷ 1,440).` +
-          (t.anchorFill ? ` ticket_anchors was filled first (the data was loaded with triggers off): ${fmtInt(t.anchorFill.rows)} rows in ${t.anchorFill.seconds} s.` : "") +
+          (t.anchorFill
+            ? ` ticket_anchors was filled first (the data was loaded with triggers off): ${fmtInt(t.anchorFill.rows)} rows in ${t.anchorFill.seconds} s.`
+            : "") +
           ` Load ${t.load.before} → ${t.load.after}.`,
         "",
         ...table(
           ["pass", "ms (runs)", "rules", "tickets tested", "fired"],
           [
             [`steady (median of ${t.idle.passes}; max ${ms(t.idle.maxMs)})`, ms(t.idle.medianMs), "", "", ""],
-            ...t.due.map((d) => [`${fmtInt(d.requested)} due${d.minute ? " (one minute of matches)" : ""}`, `${ms(d.ms)}${d.runsMs.length > 1 ? ` (${d.runsMs.map(ms).join(", ")})` : ""}`, d.rules, d.tickets, d.fired]),
+            ...t.due.map((d) => [
+              `${fmtInt(d.requested)} due${d.minute ? " (one minute of matches)" : ""}`,
+              `${ms(d.ms)}${d.runsMs.length > 1 ? ` (${d.runsMs.map(ms).join(", ")})` : ""}`,
+              d.rules,
+              d.tickets,
+              d.fired,
+            ]),
           ],
         ),
         "",
@@ -372,14 +662,23 @@ export function renderResults(r: BenchResults): string {
   }
 
   const profiles: [string, ProfileSummary][] = [];
-  if (r.http?.ok) for (const [id, p] of Object.entries(r.http.data.profiles)) profiles.push([`Server CPU profile under the ${id} load (${p.seconds} s)`, p]);
+  if (r.http?.ok)
+    for (const [id, p] of Object.entries(r.http.data.profiles))
+      profiles.push([`Server CPU profile under the ${id} load (${p.seconds} s)`, p]);
   if (r.audit?.ok && r.audit.data.profile) profiles.push(["CPU profile of one audit verify run", r.audit.data.profile]);
   if (profiles.length) {
-    md.push("### Profiles of the missed figures", "", "Taken in the same run, right after the measurement (V8 sampling profiler in the measured process; idle time excluded).", "");
+    md.push(
+      "### Profiles of the missed figures",
+      "",
+      "Taken in the same run, right after the measurement (V8 sampling profiler in the measured process; idle time excluded).",
+      "",
+    );
     for (const [t, p] of profiles) md.push(...profileLines(t, p));
   }
 
-  const failed = (["http", "sla", "audit", "export", "explain", "inbound", "automation"] as const).filter((k) => r[k] && !r[k]!.ok);
+  const failed = (["http", "sla", "audit", "export", "explain", "inbound", "automation"] as const).filter(
+    (k) => r[k] && !r[k]!.ok,
+  );
   if (failed.length) {
     md.push("### Sections that did not complete", "");
     for (const k of failed) md.push(`- ${k}: ${(r[k] as { reason: string }).reason}`);
@@ -406,6 +705,9 @@ export function writeResults(file: string, block: string): void {
   const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : `${SKELETON}${START}\n${END}\n`;
   const s = text.indexOf(START);
   const e = text.indexOf(END);
-  const next = s >= 0 && e > s ? text.slice(0, s) + block + text.slice(e + END.length) : `${text}${text.endsWith("\n") ? "" : "\n"}\n${block}\n`;
+  const next =
+    s >= 0 && e > s
+      ? text.slice(0, s) + block + text.slice(e + END.length)
+      : `${text}${text.endsWith("\n") ? "" : "\n"}\n${block}\n`;
   fs.writeFileSync(file, next);
 }

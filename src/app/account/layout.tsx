@@ -20,7 +20,10 @@ export default async function AccountLayout({ children }: { children: React.Reac
     <>
       <AppHeader user={user} />
       <div className={s.shell}>
-        <SectionNav label="Your account" items={isStaff(user) ? [...ACCOUNT_SECTIONS, { href: "/account/macros", label: "Macros" }] : ACCOUNT_SECTIONS} />
+        <SectionNav
+          label="Your account"
+          items={isStaff(user) ? [...ACCOUNT_SECTIONS, { href: "/account/macros", label: "Macros" }] : ACCOUNT_SECTIONS}
+        />
         <main id="main" className={s.main}>
           {children}
         </main>

@@ -11,7 +11,6 @@ import { allPages } from "@/server/core/list-page";
 
 export const metadata: Metadata = { title: "Your account" };
 
-
 export default async function AccountPage() {
   const user = await requireUser({ returnTo: "/account" });
   const d = await withPageContext(user, async (scope) => ({
@@ -62,8 +61,9 @@ export default async function AccountPage() {
           <div>
             <h2 id="tokens-title">Personal API tokens</h2>
             <p className="muted">
-              A token lets a script or integration use the <Link href="/docs/api">Beacon API</Link> as you, with your role&apos;s access.
-              Send it as <code>Authorization: Bearer …</code>. Changing your password, or an admin signing you out, revokes every token.
+              A token lets a script or integration use the <Link href="/docs/api">Beacon API</Link> as you, with your
+              role&apos;s access. Send it as <code>Authorization: Bearer …</code>. Changing your password, or an admin
+              signing you out, revokes every token.
             </p>
           </div>
           <ApiTokens tokens={d.tokens} policy={d.tokenPolicy} />

@@ -15,15 +15,20 @@ import { isStaff } from "@/server/authz/permissions";
 export const metadata: Metadata = { title: "SLA dashboard" };
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-const dayLabel = (date: string, opts: Intl.DateTimeFormatOptions) => new Date(`${date}T12:00:00Z`).toLocaleDateString("en-GB", { ...opts, timeZone: "UTC" });
+const dayLabel = (date: string, opts: Intl.DateTimeFormatOptions) =>
+  new Date(`${date}T12:00:00Z`).toLocaleDateString("en-GB", { ...opts, timeZone: "UTC" });
 
 /** Staff only: SLA breaches over two weeks, what falls due in the next day, and open tickets by status and priority. */
 export default async function DashboardPage() {
   const user = await requireUser({ returnTo: "/dashboard" });
   if (!isStaff(user)) notFound();
-  const { d, csat } = await withPageContext(user, async (scope) => ({ d: await slaDashboard(scope), csat: await csatDashboard(scope) }));
+  const { d, csat } = await withPageContext(user, async (scope) => ({
+    d: await slaDashboard(scope),
+    csat: await csatDashboard(scope),
+  }));
 
-  const clock = (iso: string) => new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: d.timezone });
+  const clock = (iso: string) =>
+    new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: d.timezone });
   const breaches14 = d.breachesPerDay.reduce((a, b) => a + b.total, 0);
   const due24 = d.dueNext24h.reduce((a, b) => a + b.count, 0);
   const dueSoon = d.dueNext24h.slice(0, 2).reduce((a, b) => a + b.count, 0);
@@ -73,12 +78,15 @@ export default async function DashboardPage() {
               <h2 id="breaches-title">Breaches per day</h2>
               <Link href="/?view=breaching">Tickets breaching now or soon</Link>
             </div>
-            <p className="muted">SLA targets missed on each of the last 14 days (days in {d.timezone}), by the time they fell due.</p>
+            <p className="muted">
+              SLA targets missed on each of the last 14 days (days in {d.timezone}), by the time they fell due.
+            </p>
             <BarChart
               testId="breach-chart"
               bars={d.breachesPerDay.map((b, i) => ({
                 key: b.date,
-                axisLabel: i === d.breachesPerDay.length - 1 ? "Today" : dayLabel(b.date, { day: "numeric", month: "short" }),
+                axisLabel:
+                  i === d.breachesPerDay.length - 1 ? "Today" : dayLabel(b.date, { day: "numeric", month: "short" }),
                 value: b.total,
                 tone: "danger",
                 title: `${dayLabel(b.date, { weekday: "short", day: "numeric", month: "short" })}: ${plural(b.total, "breach", "breaches")}`,
@@ -109,7 +117,9 @@ export default async function DashboardPage() {
               <h2 id="due-title">Due in the next 24 hours</h2>
               <Link href="/?view=all&sort=resolveDue">Open tickets, soonest due first</Link>
             </div>
-            <p className="muted">Open tickets by the hour their next SLA target falls due. Paused tickets are not counted.</p>
+            <p className="muted">
+              Open tickets by the hour their next SLA target falls due. Paused tickets are not counted.
+            </p>
             <BarChart
               testId="due-chart"
               bars={d.dueNext24h.map((h) => ({
@@ -140,7 +150,10 @@ export default async function DashboardPage() {
               table={{
                 caption: `Open tickets due per hour, times in ${d.timezone}`,
                 head: ["Hour", "Tickets"],
-                rows: d.dueNext24h.map((h) => [`${clock(h.from)}–${clock(new Date(new Date(h.from).getTime() + 3_600_000).toISOString())}`, h.count]),
+                rows: d.dueNext24h.map((h) => [
+                  `${clock(h.from)}–${clock(new Date(new Date(h.from).getTime() + 3_600_000).toISOString())}`,
+                  h.count,
+                ]),
               }}
             />
           </section>

@@ -17,7 +17,11 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
   const setup = first(sp.setup) === "1";
   // NextAuth sends its own failures (pages.error) back here with ?error=<code>.
   const code = first(sp.error);
-  const initialError = !code ? undefined : code === "CredentialsSignin" ? "Email or password is incorrect." : "Sign-in failed. Try again.";
+  const initialError = !code
+    ? undefined
+    : code === "CredentialsSignin"
+      ? "Email or password is incorrect."
+      : "Sign-in failed. Try again.";
 
   return (
     <main className="auth-page">
@@ -32,7 +36,12 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
             Your password is set — sign in.
           </p>
         ) : null}
-        <LoginForm defaultEmail={email} defaultOrg={org} callbackUrl={first(sp.callbackUrl)} initialError={initialError} />
+        <LoginForm
+          defaultEmail={email}
+          defaultOrg={org}
+          callbackUrl={first(sp.callbackUrl)}
+          initialError={initialError}
+        />
       </section>
     </main>
   );

@@ -9,7 +9,14 @@ import s from "../admin/admin.module.css";
 import { ConfirmDialog } from "../admin/confirm-dialog";
 import { ShownOnce } from "../admin/shown-once";
 
-export type TokenData = { id: string; prefix: string; name: string; createdAt: string; lastUsedAt: string | null; expiresAt: string | null };
+export type TokenData = {
+  id: string;
+  prefix: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+};
 /** The org's token rules (PUT /api/v1/org/security): the longest lifetime, and whether "never" is allowed. */
 export type TokenPolicyData = { maxDays: number; allowNonExpiring: boolean };
 type Created = { id: string; token: string; name: string; expiresAt: string | null };
@@ -27,7 +34,10 @@ const NEVER = { value: "never", label: "Never" };
 function expiryChoices(policy: TokenPolicyData) {
   const presets = PRESETS.filter((o) => Number(o.value) <= policy.maxDays);
   if (!presets.some((o) => Number(o.value) === policy.maxDays)) {
-    presets.push({ value: String(policy.maxDays), label: `${policy.maxDays} ${policy.maxDays === 1 ? "day" : "days"} (the maximum)` });
+    presets.push({
+      value: String(policy.maxDays),
+      label: `${policy.maxDays} ${policy.maxDays === 1 ? "day" : "days"} (the maximum)`,
+    });
   }
   return [...presets, ON_A_DATE, ...(policy.allowNonExpiring ? [NEVER] : [])];
 }
@@ -54,7 +64,12 @@ export function ApiTokens({ tokens, policy }: { tokens: TokenData[]; policy: Tok
     setFailure(null);
     setStatus("");
     if (!name) {
-      setFailure({ status: 400, code: "validation_failed", message: "give the token a name, e.g. the script that will use it", issues: [{ path: "name", message: "is required" }] });
+      setFailure({
+        status: 400,
+        code: "validation_failed",
+        message: "give the token a name, e.g. the script that will use it",
+        issues: [{ path: "name", message: "is required" }],
+      });
       formRef.current?.querySelector<HTMLInputElement>('[name="name"]')?.focus();
       return;
     }
@@ -62,7 +77,12 @@ export function ApiTokens({ tokens, policy }: { tokens: TokenData[]; policy: Tok
     if (expiry === "date") {
       const day = String(form.get("expiresOn") ?? "");
       if (!day) {
-        setFailure({ status: 400, code: "validation_failed", message: "choose the expiry date", issues: [{ path: "expiresAt", message: "is required" }] });
+        setFailure({
+          status: 400,
+          code: "validation_failed",
+          message: "choose the expiry date",
+          issues: [{ path: "expiresAt", message: "is required" }],
+        });
         formRef.current?.querySelector<HTMLInputElement>('[name="expiresOn"]')?.focus();
         return;
       }
@@ -111,7 +131,15 @@ export function ApiTokens({ tokens, policy }: { tokens: TokenData[]; policy: Tok
       <form ref={formRef} onSubmit={create} noValidate className={s.formGrid} aria-label="Create an API token">
         <div className="field">
           <label htmlFor={`${id}-name`}>Token name</label>
-          <input id={`${id}-name`} name="name" type="text" maxLength={100} autoComplete="off" placeholder="e.g. Nightly report" aria-invalid={nameErr ? true : undefined} />
+          <input
+            id={`${id}-name`}
+            name="name"
+            type="text"
+            maxLength={100}
+            autoComplete="off"
+            placeholder="e.g. Nightly report"
+            aria-invalid={nameErr ? true : undefined}
+          />
         </div>
         <div className="field">
           <label htmlFor={`${id}-expiry`}>Expires</label>
@@ -126,7 +154,14 @@ export function ApiTokens({ tokens, policy }: { tokens: TokenData[]; policy: Tok
         {expiry === "date" ? (
           <div className="field">
             <label htmlFor={`${id}-date`}>Expiry date</label>
-            <input id={`${id}-date`} name="expiresOn" type="date" min={minDate} max={maxDate} aria-invalid={dateErr ? true : undefined} />
+            <input
+              id={`${id}-date`}
+              name="expiresOn"
+              type="date"
+              min={minDate}
+              max={maxDate}
+              aria-invalid={dateErr ? true : undefined}
+            />
           </div>
         ) : null}
         <div className={s.formActions}>
@@ -135,10 +170,19 @@ export function ApiTokens({ tokens, policy }: { tokens: TokenData[]; policy: Tok
           </button>
         </div>
       </form>
-      {expiry === "never" ? <p className="hint">A token that never expires works until you revoke it. Prefer an expiry for anything long-lived.</p> : null}
+      {expiry === "never" ? (
+        <p className="hint">
+          A token that never expires works until you revoke it. Prefer an expiry for anything long-lived.
+        </p>
+      ) : null}
       <ActionFeedback status={status} failure={failure} />
       {created ? (
-        <ShownOnce title={`Your new token "${created.name}" — shown only once`} label="API token" value={created.token} onDone={() => setCreated(null)}>
+        <ShownOnce
+          title={`Your new token "${created.name}" — shown only once`}
+          label="API token"
+          value={created.token}
+          onDone={() => setCreated(null)}
+        >
           <p>Copy it now and keep it like a password. Beacon stores only a hash of it and cannot show it again.</p>
         </ShownOnce>
       ) : null}
@@ -184,7 +228,12 @@ export function ApiTokens({ tokens, policy }: { tokens: TokenData[]; policy: Tok
                     {t.expiresAt ? <LocalTime iso={t.expiresAt} /> : <span className="muted">Never</span>}
                   </td>
                   <td>
-                    <button type="button" className={`button subtle ${s.dangerOutline}`} onClick={() => setRevoking(t)} disabled={busy}>
+                    <button
+                      type="button"
+                      className={`button subtle ${s.dangerOutline}`}
+                      onClick={() => setRevoking(t)}
+                      disabled={busy}
+                    >
                       Revoke<span className="visually-hidden"> {t.name}</span>
                     </button>
                   </td>
@@ -195,8 +244,19 @@ export function ApiTokens({ tokens, policy }: { tokens: TokenData[]; policy: Tok
         </div>
       )}
       {revoking ? (
-        <ConfirmDialog open title={`Revoke "${revoking.name}"?`} confirmLabel="Revoke token" danger busy={busy} onConfirm={() => void revoke()} onCancel={() => setRevoking(null)}>
-          <p>Scripts and integrations using this token stop working at once. This cannot be undone; create a new token if you need one.</p>
+        <ConfirmDialog
+          open
+          title={`Revoke "${revoking.name}"?`}
+          confirmLabel="Revoke token"
+          danger
+          busy={busy}
+          onConfirm={() => void revoke()}
+          onCancel={() => setRevoking(null)}
+        >
+          <p>
+            Scripts and integrations using this token stop working at once. This cannot be undone; create a new token if
+            you need one.
+          </p>
         </ConfirmDialog>
       ) : null}
     </>

@@ -30,11 +30,18 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   };
   return (
-    <div ref={ref} className={s.once} role="region" aria-labelledby="rc-title" tabIndex={-1} data-testid="recovery-codes">
+    <div
+      ref={ref}
+      className={s.once}
+      role="region"
+      aria-labelledby="rc-title"
+      tabIndex={-1}
+      data-testid="recovery-codes"
+    >
       <h3 id="rc-title">Recovery codes — shown only once</h3>
       <p>
-        Each code signs you in once if you lose your authenticator. Store them somewhere safe, such as your password manager. Beacon
-        cannot show them again.
+        Each code signs you in once if you lose your authenticator. Store them somewhere safe, such as your password
+        manager. Beacon cannot show them again.
       </p>
       <ul className={s.codes} aria-label="Recovery codes">
         {codes.map((c) => (
@@ -150,7 +157,10 @@ export function TwoFactorSettings({ status, required }: { status: Status; requir
     const form = new FormData(e.currentTarget);
     setBusy(true);
     setFailure(null);
-    const r = await api("DELETE", "/api/v1/me/2fa", { password: String(form.get("password") ?? ""), code: String(form.get("code") ?? "").trim() });
+    const r = await api("DELETE", "/api/v1/me/2fa", {
+      password: String(form.get("password") ?? ""),
+      code: String(form.get("code") ?? "").trim(),
+    });
     setBusy(false);
     if (!r.ok) return setFailure({ where: "off", error: r.error });
     setNote("Two-factor sign-in is off. Your recovery codes no longer work.");
@@ -175,7 +185,9 @@ export function TwoFactorSettings({ status, required }: { status: Status; requir
   // Field problems show at their field; anything else (conflict, rate limit, network) here.
   const errorBox = (...where: Where[]) => (
     <div role="alert" className={s.alert}>
-      {failure && where.includes(failure.where) && !failure.error.issues.length ? <p className="error">{describeFailure(failure.error)}</p> : null}
+      {failure && where.includes(failure.where) && !failure.error.issues.length ? (
+        <p className="error">{describeFailure(failure.error)}</p>
+      ) : null}
     </div>
   );
 
@@ -202,10 +214,22 @@ export function TwoFactorSettings({ status, required }: { status: Status; requir
             </div>
             {!setup ? (
               <>
-                <p>Beacon gives you a secret key for your authenticator app; then you enter the code it shows to confirm.</p>
-                {status.pending ? <p className="hint">You started a setup earlier without confirming it. Starting again replaces that key.</p> : null}
+                <p>
+                  Beacon gives you a secret key for your authenticator app; then you enter the code it shows to confirm.
+                </p>
+                {status.pending ? (
+                  <p className="hint">
+                    You started a setup earlier without confirming it. Starting again replaces that key.
+                  </p>
+                ) : null}
                 <div className={s.formActions}>
-                  <button type="button" className="button primary" onClick={() => void start()} disabled={busy} aria-busy={busy}>
+                  <button
+                    type="button"
+                    className="button primary"
+                    onClick={() => void start()}
+                    disabled={busy}
+                    aria-busy={busy}
+                  >
                     {busy ? "Starting…" : "Start setup"}
                   </button>
                 </div>
@@ -218,8 +242,9 @@ export function TwoFactorSettings({ status, required }: { status: Status; requir
                 <ol className={s.section} style={{ paddingLeft: "1.25rem", margin: 0 }}>
                   <li>
                     <p>
-                      <strong>Add Beacon to your authenticator.</strong> On this device, <a href={setup.otpauthUrl}>open the authenticator link</a>;
-                      otherwise choose &ldquo;enter a setup key&rdquo; in the app and type this key (time-based, 6 digits, 30 seconds):
+                      <strong>Add Beacon to your authenticator.</strong> On this device,{" "}
+                      <a href={setup.otpauthUrl}>open the authenticator link</a>; otherwise choose &ldquo;enter a setup
+                      key&rdquo; in the app and type this key (time-based, 6 digits, 30 seconds):
                     </p>
                     <div className={s.secretRow}>
                       <code className={s.secret} aria-label="Setup key" data-testid="totp-secret">
@@ -263,7 +288,11 @@ export function TwoFactorSettings({ status, required }: { status: Status; requir
                 {status.recoveryCodesRemaining <= 3 ? " Make new ones before you run out." : ""}
               </p>
               <form onSubmit={regenerate} className={s.inlineFields} noValidate aria-label="Make new recovery codes">
-                <CodeField id={`${id}-regen`} label="Code from your authenticator" error={issue(failure, "regen", "code")} />
+                <CodeField
+                  id={`${id}-regen`}
+                  label="Code from your authenticator"
+                  error={issue(failure, "regen", "code")}
+                />
                 <button type="submit" className="button" disabled={busy} aria-busy={busy}>
                   Make new recovery codes
                 </button>
@@ -276,7 +305,8 @@ export function TwoFactorSettings({ status, required }: { status: Status; requir
               <h2 id="off-title">Turn off two-factor sign-in</h2>
               {required ? (
                 <p className="notice" role="note">
-                  Your organization requires two-factor sign-in: if you turn it off you must set it up again before you can continue.
+                  Your organization requires two-factor sign-in: if you turn it off you must set it up again before you
+                  can continue.
                 </p>
               ) : null}
               <form onSubmit={disable} className={s.section} noValidate aria-label="Turn off two-factor sign-in">
@@ -291,9 +321,15 @@ export function TwoFactorSettings({ status, required }: { status: Status; requir
                       required
                       aria-invalid={issue(failure, "off", "password") ? true : undefined}
                     />
-                    {issue(failure, "off", "password") ? <p className="field-error">{issue(failure, "off", "password")}</p> : null}
+                    {issue(failure, "off", "password") ? (
+                      <p className="field-error">{issue(failure, "off", "password")}</p>
+                    ) : null}
                   </div>
-                  <CodeField id={`${id}-off-code`} label="Authenticator or recovery code" error={issue(failure, "off", "code")} />
+                  <CodeField
+                    id={`${id}-off-code`}
+                    label="Authenticator or recovery code"
+                    error={issue(failure, "off", "code")}
+                  />
                 </div>
                 {errorBox("off")}
                 <div className={s.formActions}>

@@ -40,8 +40,14 @@ export function AuditVerify() {
         {!busy && result ? (
           <div className={result.valid ? "notice" : "error"}>
             <p style={{ margin: "0 0 0.375rem" }}>
-              <strong>{result.valid ? "The chain is intact." : `The chain is broken at entry #${result.firstBrokenSeq ?? "?"}.`}</strong>{" "}
-              {result.valid ? "No entry was changed or removed." : "That entry, or one before it, was changed or removed after it was written."}
+              <strong>
+                {result.valid
+                  ? "The chain is intact."
+                  : `The chain is broken at entry #${result.firstBrokenSeq ?? "?"}.`}
+              </strong>{" "}
+              {result.valid
+                ? "No entry was changed or removed."
+                : "That entry, or one before it, was changed or removed after it was written."}
             </p>
             <dl className={s.verifyResult}>
               <div>

@@ -73,7 +73,13 @@ export function CalendarEditor({ value, onChange, problems, disabled = false }: 
       <div className={`${s.formGrid} ${s.alignTop}`}>
         <div className="field">
           <label htmlFor={`${id}-name`}>Calendar name</label>
-          <input id={`${id}-name`} type="text" value={value.name} maxLength={100} onChange={(e) => set({ name: e.target.value })} />
+          <input
+            id={`${id}-name`}
+            type="text"
+            value={value.name}
+            maxLength={100}
+            onChange={(e) => set({ name: e.target.value })}
+          />
         </div>
         <div className="field">
           <label htmlFor={`${id}-tz`}>Time zone</label>
@@ -106,7 +112,8 @@ export function CalendarEditor({ value, onChange, problems, disabled = false }: 
 
       <div>
         <p className="hint" id={`${id}-week-hint`}>
-          Add several intervals on a day for split shifts. An end at or before the start runs past midnight into the next day.
+          Add several intervals on a day for split shifts. An end at or before the start runs past midnight into the
+          next day.
         </p>
         <ul className={s.days} aria-describedby={`${id}-week-hint`}>
           {WEEK.map(({ day, name }) => {
@@ -149,8 +156,14 @@ export function CalendarEditor({ value, onChange, problems, disabled = false }: 
                               aria-invalid={problem ? true : undefined}
                               onChange={(e) => setInterval(i.key, { end: e.target.value })}
                             />
-                            {i.end && i.start && i.end <= i.start ? <span className={`hint ${s.nextDay}`}>(next day)</span> : null}
-                            <button type="button" className={`${s.iconButton} ${s.removeInterval}`} onClick={() => set({ intervals: value.intervals.filter((x) => x.key !== i.key) })}>
+                            {i.end && i.start && i.end <= i.start ? (
+                              <span className={`hint ${s.nextDay}`}>(next day)</span>
+                            ) : null}
+                            <button
+                              type="button"
+                              className={`${s.iconButton} ${s.removeInterval}`}
+                              onClick={() => set({ intervals: value.intervals.filter((x) => x.key !== i.key) })}
+                            >
                               Remove<span className="visually-hidden"> {label}</span>
                             </button>
                           </div>
@@ -196,7 +209,11 @@ export function CalendarEditor({ value, onChange, problems, disabled = false }: 
             {value.holidays.map((h) => (
               <li key={h} className={s.holiday}>
                 {h}
-                <button type="button" className={s.iconButton} onClick={() => set({ holidays: value.holidays.filter((x) => x !== h) })}>
+                <button
+                  type="button"
+                  className={s.iconButton}
+                  onClick={() => set({ holidays: value.holidays.filter((x) => x !== h) })}
+                >
                   <span aria-hidden="true">✕</span>
                   <span className="visually-hidden">Remove holiday {h}</span>
                 </button>
@@ -214,6 +231,6 @@ export function CalendarEditor({ value, onChange, problems, disabled = false }: 
 
 function shift(hhmm: string, minutes: number): string {
   const [h, m] = hhmm.split(":").map(Number);
-  const t = (((h ?? 0) * 60 + (m ?? 0) + minutes) % 1440 + 1440) % 1440;
+  const t = ((((h ?? 0) * 60 + (m ?? 0) + minutes) % 1440) + 1440) % 1440;
   return `${String(Math.floor(t / 60)).padStart(2, "0")}:${String(t % 60).padStart(2, "0")}`;
 }

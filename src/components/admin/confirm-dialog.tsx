@@ -20,7 +20,16 @@ type Props = {
  * cancels, and focus returns to the button that opened it when it closes. Cancel has the first
  * focus, so Enter on a slip of the hand does not destroy anything.
  */
-export function ConfirmDialog({ open, title, children, confirmLabel, danger = false, busy = false, onConfirm, onCancel }: Props) {
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  danger = false,
+  busy = false,
+  onConfirm,
+  onCancel,
+}: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const titleId = useId();
@@ -57,7 +66,13 @@ export function ConfirmDialog({ open, title, children, confirmLabel, danger = fa
         <button ref={cancelRef} type="button" className="button" onClick={onCancel} disabled={busy}>
           Cancel
         </button>
-        <button type="button" className={`button ${danger ? s.danger : "primary"}`} onClick={onConfirm} disabled={busy} aria-busy={busy}>
+        <button
+          type="button"
+          className={`button ${danger ? s.danger : "primary"}`}
+          onClick={onConfirm}
+          disabled={busy}
+          aria-busy={busy}
+        >
           {confirmLabel}
         </button>
       </div>

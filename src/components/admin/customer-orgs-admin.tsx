@@ -12,8 +12,13 @@ import s from "./admin.module.css";
 
 export type CustomerOrgRow = components["schemas"]["CustomerOrg"];
 
-const issueFor = (e: ApiFailure | null, path: string) => e?.issues.find((i) => i.path === path || i.path.startsWith(`${path}.`))?.message;
-const domainsOf = (text: string) => text.split(/[\s,]+/).map((d) => d.trim()).filter(Boolean);
+const issueFor = (e: ApiFailure | null, path: string) =>
+  e?.issues.find((i) => i.path === path || i.path.startsWith(`${path}.`))?.message;
+const domainsOf = (text: string) =>
+  text
+    .split(/[\s,]+/)
+    .map((d) => d.trim())
+    .filter(Boolean);
 
 function OrgFields({ id, initial, failure }: { id: string; initial?: CustomerOrgRow; failure: ApiFailure | null }) {
   const nameErr = issueFor(failure, "name");
@@ -22,15 +27,36 @@ function OrgFields({ id, initial, failure }: { id: string; initial?: CustomerOrg
     <div className={s.formGrid}>
       <div>
         <label htmlFor={`${id}-name`}>Name</label>
-        <input id={`${id}-name`} name="name" defaultValue={initial?.name ?? ""} required maxLength={200}
-          aria-invalid={nameErr ? true : undefined} aria-describedby={nameErr ? `${id}-name-err` : undefined} />
-        {nameErr ? <p id={`${id}-name-err`} className="field-error">{nameErr}</p> : null}
+        <input
+          id={`${id}-name`}
+          name="name"
+          defaultValue={initial?.name ?? ""}
+          required
+          maxLength={200}
+          aria-invalid={nameErr ? true : undefined}
+          aria-describedby={nameErr ? `${id}-name-err` : undefined}
+        />
+        {nameErr ? (
+          <p id={`${id}-name-err`} className="field-error">
+            {nameErr}
+          </p>
+        ) : null}
       </div>
       <div>
         <label htmlFor={`${id}-domains`}>Email domains (comma-separated)</label>
-        <input id={`${id}-domains`} name="domains" defaultValue={initial?.domains.join(", ") ?? ""} placeholder="example.com"
-          aria-invalid={domErr ? true : undefined} aria-describedby={domErr ? `${id}-domains-err` : undefined} />
-        {domErr ? <p id={`${id}-domains-err`} className="field-error">{domErr}</p> : null}
+        <input
+          id={`${id}-domains`}
+          name="domains"
+          defaultValue={initial?.domains.join(", ") ?? ""}
+          placeholder="example.com"
+          aria-invalid={domErr ? true : undefined}
+          aria-describedby={domErr ? `${id}-domains-err` : undefined}
+        />
+        {domErr ? (
+          <p id={`${id}-domains-err`} className="field-error">
+            {domErr}
+          </p>
+        ) : null}
       </div>
       <div>
         <label htmlFor={`${id}-notes`}>Notes (staff only)</label>
@@ -42,7 +68,11 @@ function OrgFields({ id, initial, failure }: { id: string; initial?: CustomerOrg
 
 const bodyOf = (form: HTMLFormElement) => {
   const f = new FormData(form);
-  return { name: String(f.get("name") ?? "").trim(), domains: domainsOf(String(f.get("domains") ?? "")), notes: String(f.get("notes") ?? "") };
+  return {
+    name: String(f.get("name") ?? "").trim(),
+    domains: domainsOf(String(f.get("domains") ?? "")),
+    notes: String(f.get("notes") ?? ""),
+  };
 };
 
 export function NewCustomerOrgForm() {
@@ -51,13 +81,20 @@ export function NewCustomerOrgForm() {
   const { run, busy, status, failure } = useApiAction();
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const r = await run(() => api<CustomerOrgRow>("POST", "/api/v1/customer-orgs", bodyOf(e.currentTarget)), (o) => `${o.name} created.`);
+    const r = await run(
+      () => api<CustomerOrgRow>("POST", "/api/v1/customer-orgs", bodyOf(e.currentTarget)),
+      (o) => `${o.name} created.`,
+    );
     if (r.ok) ref.current?.reset();
   }
   return (
     <form ref={ref} onSubmit={submit} noValidate data-testid="new-customer-org">
       <OrgFields id={id} failure={failure} />
-      <p><button type="submit" className="button primary" disabled={busy}>Create organization</button></p>
+      <p>
+        <button type="submit" className="button primary" disabled={busy}>
+          Create organization
+        </button>
+      </p>
       <ActionFeedback status={status} failure={failure} statusTestId="customer-org-status" />
     </form>
   );
@@ -70,7 +107,11 @@ export function CustomerOrgRows({ orgs }: { orgs: CustomerOrgRow[] }) {
   const [deleting, setDeleting] = useState<CustomerOrgRow | null>(null);
   async function save(e: FormEvent<HTMLFormElement>, o: CustomerOrgRow) {
     e.preventDefault();
-    const r = await run(() => api<CustomerOrgRow>("PATCH", `/api/v1/customer-orgs/${o.id}`, bodyOf(e.currentTarget)), (x) => `${x.name} saved.`, { key: o.id });
+    const r = await run(
+      () => api<CustomerOrgRow>("PATCH", `/api/v1/customer-orgs/${o.id}`, bodyOf(e.currentTarget)),
+      (x) => `${x.name} saved.`,
+      { key: o.id },
+    );
     if (r.ok) setEditing(null);
   }
   if (!orgs.length) return <p className="muted">No customer organizations yet.</p>;
@@ -79,7 +120,15 @@ export function CustomerOrgRows({ orgs }: { orgs: CustomerOrgRow[] }) {
       <table className={s.table} data-testid="customer-orgs">
         <caption className="visually-hidden">Customer organizations</caption>
         <thead>
-          <tr><th scope="col">Name</th><th scope="col">Domains</th><th scope="col" className="num">Customers</th><th scope="col">Notes</th><th scope="col">Actions</th></tr>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Domains</th>
+            <th scope="col" className="num">
+              Customers
+            </th>
+            <th scope="col">Notes</th>
+            <th scope="col">Actions</th>
+          </tr>
         </thead>
         <tbody>
           {orgs.map((o) => (
@@ -89,8 +138,12 @@ export function CustomerOrgRows({ orgs }: { orgs: CustomerOrgRow[] }) {
                   <form onSubmit={(e) => void save(e, o)} noValidate aria-label={`Edit ${o.name}`}>
                     <OrgFields id={`${id}-${o.id}`} initial={o} failure={failure} />
                     <div className={s.rowActions}>
-                      <button type="submit" className="button primary" disabled={busy && busyKey === o.id}>Save</button>
-                      <button type="button" className="button" onClick={() => setEditing(null)}>Cancel</button>
+                      <button type="submit" className="button primary" disabled={busy && busyKey === o.id}>
+                        Save
+                      </button>
+                      <button type="button" className="button" onClick={() => setEditing(null)}>
+                        Cancel
+                      </button>
                     </div>
                   </form>
                 </td>
@@ -102,8 +155,22 @@ export function CustomerOrgRows({ orgs }: { orgs: CustomerOrgRow[] }) {
                   <td>{o.notes}</td>
                   <td>
                     <div className={s.rowActions}>
-                      <button type="button" className="button" onClick={() => setEditing(o.id)} aria-label={`Edit ${o.name}`}>Edit</button>
-                      <button type="button" className="button" onClick={() => setDeleting(o)} aria-label={`Delete ${o.name}`}>Delete</button>
+                      <button
+                        type="button"
+                        className="button"
+                        onClick={() => setEditing(o.id)}
+                        aria-label={`Edit ${o.name}`}
+                      >
+                        Edit
+                      </button>
+                      <button
+                        type="button"
+                        className="button"
+                        onClick={() => setDeleting(o)}
+                        aria-label={`Delete ${o.name}`}
+                      >
+                        Delete
+                      </button>
                     </div>
                   </td>
                 </>
@@ -113,9 +180,20 @@ export function CustomerOrgRows({ orgs }: { orgs: CustomerOrgRow[] }) {
         </tbody>
       </table>
       {deleting ? (
-        <ConfirmDialog open title={`Delete ${deleting.name}?`} confirmLabel="Delete" danger busy={busy}
-          onConfirm={() => void run(() => api<void>("DELETE", `/api/v1/customer-orgs/${deleting.id}`), () => `${deleting.name} deleted.`).then(() => setDeleting(null))}
-          onCancel={() => setDeleting(null)}>
+        <ConfirmDialog
+          open
+          title={`Delete ${deleting.name}?`}
+          confirmLabel="Delete"
+          danger
+          busy={busy}
+          onConfirm={() =>
+            void run(
+              () => api<void>("DELETE", `/api/v1/customer-orgs/${deleting.id}`),
+              () => `${deleting.name} deleted.`,
+            ).then(() => setDeleting(null))
+          }
+          onCancel={() => setDeleting(null)}
+        >
           <p>Its customers stay; they no longer belong to an organization.</p>
         </ConfirmDialog>
       ) : null}

@@ -13,7 +13,10 @@ export function CustomerSlaForm({ showSlaToCustomers }: { showSlaToCustomers: bo
   function save(next: boolean) {
     return run(
       () => api<{ showSlaToCustomers: boolean }>("PUT", "/api/v1/org/sla-settings", { showSlaToCustomers: next }),
-      (d) => (d.showSlaToCustomers ? "Customers now see SLA targets on their requests." : "SLA targets are now for your team only."),
+      (d) =>
+        d.showSlaToCustomers
+          ? "Customers now see SLA targets on their requests."
+          : "SLA targets are now for your team only.",
     );
   }
 

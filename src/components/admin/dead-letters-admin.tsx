@@ -29,8 +29,14 @@ export function DeadLetterTable({ rows, now }: { rows: DeadLetterData[]; now: nu
 
   async function act(row: DeadLetterData, kind: "replay" | "drop") {
     await run(
-      () => (kind === "replay" ? api("POST", `/api/v1/jobs/dead/${row.id}/replay`) : api("DELETE", `/api/v1/jobs/dead/${row.id}`)),
-      () => (kind === "replay" ? `${QUEUE_TEXT[row.queue]} sent again; it is retried as usual if it fails.` : `${QUEUE_TEXT[row.queue]} dropped.`),
+      () =>
+        kind === "replay"
+          ? api("POST", `/api/v1/jobs/dead/${row.id}/replay`)
+          : api("DELETE", `/api/v1/jobs/dead/${row.id}`),
+      () =>
+        kind === "replay"
+          ? `${QUEUE_TEXT[row.queue]} sent again; it is retried as usual if it fails.`
+          : `${QUEUE_TEXT[row.queue]} dropped.`,
       { key: row.id, refreshOnFailure: true },
     );
     setDropping(null);
@@ -67,14 +73,30 @@ export function DeadLetterTable({ rows, now }: { rows: DeadLetterData[]; now: nu
                   </td>
                   <td>
                     <div className={s.rowActions}>
-                      <button type="button" className="button primary" disabled={busy} aria-busy={busyKey === r.id} onClick={() => void act(r, "replay")}>
+                      <button
+                        type="button"
+                        className="button primary"
+                        disabled={busy}
+                        aria-busy={busyKey === r.id}
+                        onClick={() => void act(r, "replay")}
+                      >
                         Replay
                       </button>
-                      <button type="button" className={`button subtle ${s.dangerOutline}`} disabled={busy} onClick={() => setDropping(r)}>
+                      <button
+                        type="button"
+                        className={`button subtle ${s.dangerOutline}`}
+                        disabled={busy}
+                        onClick={() => setDropping(r)}
+                      >
                         Drop
                       </button>
                       {r.queue === "email-inbound" && r.inboundId ? (
-                        <a className="button subtle" href={`/api/v1/email/inbound/${r.inboundId}/raw`} download data-testid="dead-letter-eml">
+                        <a
+                          className="button subtle"
+                          href={`/api/v1/email/inbound/${r.inboundId}/raw`}
+                          download
+                          data-testid="dead-letter-eml"
+                        >
                           Download .eml
                         </a>
                       ) : null}
@@ -87,7 +109,15 @@ export function DeadLetterTable({ rows, now }: { rows: DeadLetterData[]; now: nu
         </div>
       )}
       {dropping ? (
-        <ConfirmDialog open title="Drop this failed delivery?" confirmLabel="Drop" danger busy={busy} onConfirm={() => void act(dropping, "drop")} onCancel={() => setDropping(null)}>
+        <ConfirmDialog
+          open
+          title="Drop this failed delivery?"
+          confirmLabel="Drop"
+          danger
+          busy={busy}
+          onConfirm={() => void act(dropping, "drop")}
+          onCancel={() => setDropping(null)}
+        >
           <p>It is never sent. The audit log records who dropped it.</p>
         </ConfirmDialog>
       ) : null}

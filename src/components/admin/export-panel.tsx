@@ -24,7 +24,8 @@ function fileName(res: Response, format: Format): string {
 
 async function failureText(res: Response): Promise<string> {
   const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-  if (res.status === 503 && body?.error?.code === "feature_disabled") return "Export is switched off right now. Reload the page to see the current settings.";
+  if (res.status === 503 && body?.error?.code === "feature_disabled")
+    return "Export is switched off right now. Reload the page to see the current settings.";
   if (res.status === 429) {
     const wait = Number(res.headers.get("retry-after"));
     return `Too many exports in a short time. Try again in ${Number.isFinite(wait) && wait > 0 ? `${wait} second${wait === 1 ? "" : "s"}` : "a minute"}.`;
@@ -66,7 +67,11 @@ export function ExportPanel() {
     setAnnounce(`${format.toUpperCase()} export started.`);
     const qs = new URLSearchParams({ format, ...(updatedSince ? { updatedSince } : {}) });
     try {
-      const res = await fetch(`/api/v1/export/tickets?${qs.toString()}`, { signal: ctrl.signal, credentials: "same-origin", cache: "no-store" });
+      const res = await fetch(`/api/v1/export/tickets?${qs.toString()}`, {
+        signal: ctrl.signal,
+        credentials: "same-origin",
+        cache: "no-store",
+      });
       if (!res.ok || !res.body) {
         setProgress(null);
         setAnnounce("");
@@ -92,7 +97,9 @@ export function ExportPanel() {
       }
       setProgress({ format, bytes, lines, startedAt });
       const name = fileName(res, format);
-      const blob = new Blob(chunks as BlobPart[], { type: res.headers.get("content-type") ?? "application/octet-stream" });
+      const blob = new Blob(chunks as BlobPart[], {
+        type: res.headers.get("content-type") ?? "application/octet-stream",
+      });
       const url = URL.createObjectURL(blob);
       const a = document.createElement("a");
       a.href = url;
@@ -102,7 +109,9 @@ export function ExportPanel() {
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
       const records = format === "csv" ? Math.max(0, lines - 1) : lines;
-      setAnnounce(`Export finished: ${nf.format(records)} ${format === "csv" ? "rows" : "tickets"}, ${size(bytes)}, saved as ${name}.`);
+      setAnnounce(
+        `Export finished: ${nf.format(records)} ${format === "csv" ? "rows" : "tickets"}, ${size(bytes)}, saved as ${name}.`,
+      );
     } catch (err) {
       setProgress(null);
       if ((err as Error).name === "AbortError") setAnnounce("Export cancelled.");
@@ -122,17 +131,36 @@ export function ExportPanel() {
       <div className={s.inlineFields}>
         <div className={`field ${s.narrowField}`}>
           <label htmlFor={`${id}-since`}>Changed since (optional)</label>
-          <input id={`${id}-since`} type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} aria-describedby={`${id}-since-hint`} disabled={running} />
+          <input
+            id={`${id}-since`}
+            type="datetime-local"
+            value={since}
+            onChange={(e) => setSince(e.target.value)}
+            aria-describedby={`${id}-since-hint`}
+            disabled={running}
+          />
         </div>
       </div>
       <p id={`${id}-since-hint`} className="hint">
         In your local time. Leave empty to export every ticket.
       </p>
       <div className={s.formActions}>
-        <button type="button" className="button primary" onClick={() => void run("csv")} disabled={running} aria-busy={running && progress?.format === "csv"}>
+        <button
+          type="button"
+          className="button primary"
+          onClick={() => void run("csv")}
+          disabled={running}
+          aria-busy={running && progress?.format === "csv"}
+        >
           Download CSV
         </button>
-        <button type="button" className="button" onClick={() => void run("ndjson")} disabled={running} aria-busy={running && progress?.format === "ndjson"}>
+        <button
+          type="button"
+          className="button"
+          onClick={() => void run("ndjson")}
+          disabled={running}
+          aria-busy={running && progress?.format === "ndjson"}
+        >
           Download NDJSON
         </button>
         {running ? (

@@ -15,7 +15,10 @@ const FEATURE_TEXT: Record<string, { name: string; what: string }> = {
   webhooks: { name: "Webhooks", what: "Adding webhooks and sending events to them." },
   signup_tokens: { name: "Sign-up links", what: "One-time invitation and account set-up links." },
   notifications_email: { name: "Email notifications", what: "SLA and ticket notifications by email." },
-  email_inbound: { name: "Inbound email", what: "Mail to the support addresses opens and answers tickets (off: senders are asked to retry later; nothing is lost)." },
+  email_inbound: {
+    name: "Inbound email",
+    what: "Mail to the support addresses opens and answers tickets (off: senders are asked to retry later; nothing is lost).",
+  },
 };
 
 const SOURCE_TEXT: Record<Source, string> = {
@@ -60,10 +63,15 @@ export function FeatureFlags({ flags }: { flags: FlagData[] }) {
                   {text.what}
                 </p>
                 <p className={s.lock}>
-                  <span className={`${s.badge} ${f.source === "org" ? s.badgeInfo : f.source === "env" ? s.badgeDanger : ""}`} data-testid="flag-source">
+                  <span
+                    className={`${s.badge} ${f.source === "org" ? s.badgeInfo : f.source === "env" ? s.badgeDanger : ""}`}
+                    data-testid="flag-source"
+                  >
                     {SOURCE_TEXT[f.source]}
                   </span>
-                  {locked ? " — switched off for the whole installation, usually during an incident. Ask your operators; it cannot be changed here." : null}
+                  {locked
+                    ? " — switched off for the whole installation, usually during an incident. Ask your operators; it cannot be changed here."
+                    : null}
                 </p>
               </div>
               <div className={s.flagControls}>

@@ -30,7 +30,11 @@ function issueOf(failure: ApiFailure | null, path: string) {
   return list.length ? list.map((i) => i.message).join("; ") : null;
 }
 
-const parseOptions = (text: string) => text.split("\n").map((o) => o.trim()).filter(Boolean);
+const parseOptions = (text: string) =>
+  text
+    .split("\n")
+    .map((o) => o.trim())
+    .filter(Boolean);
 
 function FieldForm({ field, onDone }: { field: FieldData | null; onDone: () => void }) {
   const id = useId().replace(/:/g, "");
@@ -61,8 +65,14 @@ function FieldForm({ field, onDone }: { field: FieldData | null; onDone: () => v
     e.preventDefault();
     const opts = choice ? { options: parseOptions(options) } : {};
     const r = field
-      ? await run(() => api<FieldData>("PATCH", `/api/v1/fields/${field.id}`, { label, ...opts, ...flags }), (f) => `Field ${f.label} saved.`)
-      : await run(() => api<FieldData>("POST", "/api/v1/fields", { key, label, type, ...opts, ...flags }), (f) => `Field ${f.label} created (key ${f.key}).`);
+      ? await run(
+          () => api<FieldData>("PATCH", `/api/v1/fields/${field.id}`, { label, ...opts, ...flags }),
+          (f) => `Field ${f.label} saved.`,
+        )
+      : await run(
+          () => api<FieldData>("POST", "/api/v1/fields", { key, label, type, ...opts, ...flags }),
+          (f) => `Field ${f.label} created (key ${f.key}).`,
+        );
     if (r.ok) {
       if (!field) {
         setLabel("");
@@ -80,44 +90,81 @@ function FieldForm({ field, onDone }: { field: FieldData | null; onDone: () => v
   }
 
   const err = (p: string) => issueOf(failure, p);
-  const described = (p: string, hint?: string) => [hint, err(p) ? `${id}-${p}-err` : null].filter(Boolean).join(" ") || undefined;
-  const errorLine = (p: string) => (err(p) ? <p id={`${id}-${p}-err`} className="field-error">{err(p)}</p> : null);
+  const described = (p: string, hint?: string) =>
+    [hint, err(p) ? `${id}-${p}-err` : null].filter(Boolean).join(" ") || undefined;
+  const errorLine = (p: string) =>
+    err(p) ? (
+      <p id={`${id}-${p}-err`} className="field-error">
+        {err(p)}
+      </p>
+    ) : null;
   return (
     <>
-      <form onSubmit={submit} noValidate className={s.section} aria-label={field ? `Edit field ${field.label}` : "New field"}>
+      <form
+        onSubmit={submit}
+        noValidate
+        className={s.section}
+        aria-label={field ? `Edit field ${field.label}` : "New field"}
+      >
         <div className={s.formGrid}>
           <div className="field">
             <label htmlFor={`${id}-label`}>Label</label>
-            <input id={`${id}-label`} value={label} maxLength={100} autoComplete="off" aria-invalid={err("label") ? true : undefined} aria-describedby={described("label")}
+            <input
+              id={`${id}-label`}
+              value={label}
+              maxLength={100}
+              autoComplete="off"
+              aria-invalid={err("label") ? true : undefined}
+              aria-describedby={described("label")}
               onChange={(e) => {
                 setLabel(e.target.value);
                 // The key follows the label until it is typed in: "Plan tier" → plan_tier.
                 if (!keyTouched) setKey(keyFromLabel(e.target.value));
-              }} />
+              }}
+            />
             {errorLine("label")}
           </div>
           {field ? (
             <p className="hint">
-              Key <span className={s.mono}>{field.key}</span>, type {FIELD_TYPE_LABELS[field.type as FieldTypeKey] ?? field.type}: fixed once created.
+              Key <span className={s.mono}>{field.key}</span>, type{" "}
+              {FIELD_TYPE_LABELS[field.type as FieldTypeKey] ?? field.type}: fixed once created.
             </p>
           ) : (
             <>
               <div className="field">
                 <label htmlFor={`${id}-key`}>Key</label>
-                <input id={`${id}-key`} value={key} maxLength={40} autoComplete="off" autoCapitalize="none" spellCheck={false}
-                  aria-invalid={err("key") ? true : undefined} aria-describedby={described("key", `${id}-key-hint`)}
+                <input
+                  id={`${id}-key`}
+                  value={key}
+                  maxLength={40}
+                  autoComplete="off"
+                  autoCapitalize="none"
+                  spellCheck={false}
+                  aria-invalid={err("key") ? true : undefined}
+                  aria-describedby={described("key", `${id}-key-hint`)}
                   onChange={(e) => {
                     setKey(e.target.value);
                     setKeyTouched(true);
-                  }} />
-                <p id={`${id}-key-hint`} className="hint">Lower-case letters, digits and _; used in the API, filters (cf.key) and export. Fixed once created.</p>
+                  }}
+                />
+                <p id={`${id}-key-hint`} className="hint">
+                  Lower-case letters, digits and _; used in the API, filters (cf.key) and export. Fixed once created.
+                </p>
                 {errorLine("key")}
               </div>
               <div className="field">
                 <label htmlFor={`${id}-type`}>Type</label>
-                <select id={`${id}-type`} value={type} onChange={(e) => setType(e.target.value as FieldTypeKey)} aria-invalid={err("type") ? true : undefined} aria-describedby={described("type")}>
+                <select
+                  id={`${id}-type`}
+                  value={type}
+                  onChange={(e) => setType(e.target.value as FieldTypeKey)}
+                  aria-invalid={err("type") ? true : undefined}
+                  aria-describedby={described("type")}
+                >
                   {FIELD_TYPE_KEYS.map((t) => (
-                    <option key={t} value={t}>{FIELD_TYPE_LABELS[t]}</option>
+                    <option key={t} value={t}>
+                      {FIELD_TYPE_LABELS[t]}
+                    </option>
                   ))}
                 </select>
                 {errorLine("type")}
@@ -128,9 +175,15 @@ function FieldForm({ field, onDone }: { field: FieldData | null; onDone: () => v
         {choice ? (
           <div className="field">
             <label htmlFor={`${id}-options`}>Options, one per line</label>
-            <textarea id={`${id}-options`} rows={4} value={options} onChange={(e) => setOptions(e.target.value)}
-              aria-invalid={err("options") ? true : undefined} aria-describedby={described("options", `${id}-options-hint`)} />
-            <p id={`${id}-options-hint` } className="hint">
+            <textarea
+              id={`${id}-options`}
+              rows={4}
+              value={options}
+              onChange={(e) => setOptions(e.target.value)}
+              aria-invalid={err("options") ? true : undefined}
+              aria-describedby={described("options", `${id}-options-hint`)}
+            />
+            <p id={`${id}-options-hint`} className="hint">
               {field ? "Tickets keep a removed option's value until it is changed." : "Shown in this order."}
             </p>
             {errorLine("options")}
@@ -140,19 +193,31 @@ function FieldForm({ field, onDone }: { field: FieldData | null; onDone: () => v
           <legend>Rules</legend>
           {FLAGS.map((f) => (
             <label key={f.name} className={s.check}>
-              <input type="checkbox" checked={flags[f.name]} onChange={(e) => setFlag(f.name, e.target.checked)} aria-describedby={err(f.name) ? `${id}-${f.name}-err` : undefined} />
+              <input
+                type="checkbox"
+                checked={flags[f.name]}
+                onChange={(e) => setFlag(f.name, e.target.checked)}
+                aria-describedby={err(f.name) ? `${id}-${f.name}-err` : undefined}
+              />
               {f.label}
             </label>
           ))}
         </fieldset>
         <p id={`${id}-rules-hint`} className="hint">
-          Required on create is asked of customers only for fields they may edit; required to solve stops agents solving without a value.
-          Editable by customers implies visible; fields not visible to customers are never in their answers.
+          Required on create is asked of customers only for fields they may edit; required to solve stops agents solving
+          without a value. Editable by customers implies visible; fields not visible to customers are never in their
+          answers.
         </p>
         {FLAGS.map((f) => errorLine(f.name))}
         <div className={s.formActions}>
-          <button type="submit" className="button primary" disabled={busy || !hydrated} aria-busy={busy}>{field ? "Save field" : "Create field"}</button>
-          {field ? <button type="button" className="button subtle" onClick={onDone}>Cancel</button> : null}
+          <button type="submit" className="button primary" disabled={busy || !hydrated} aria-busy={busy}>
+            {field ? "Save field" : "Create field"}
+          </button>
+          {field ? (
+            <button type="button" className="button subtle" onClick={onDone}>
+              Cancel
+            </button>
+          ) : null}
         </div>
       </form>
       <ActionFeedback status={status} failure={failure} statusTestId={field ? "field-edit-status" : "field-status"} />
@@ -168,12 +233,18 @@ function Rules({ f }: { f: FieldData }) {
   const badges = [
     f.requiredOnCreate ? ["Required on create", s.badgeWarn] : null,
     f.requiredOnSolve ? ["Required to solve", s.badgeWarn] : null,
-    f.customerEditable ? ["Customers edit", s.badgeOk] : f.customerVisible ? ["Customers see", s.badgeInfo] : ["Staff only", ""],
+    f.customerEditable
+      ? ["Customers edit", s.badgeOk]
+      : f.customerVisible
+        ? ["Customers see", s.badgeInfo]
+        : ["Staff only", ""],
   ].filter((b): b is string[] => b !== null);
   return (
     <span className={s.badges}>
       {badges.map(([text, cls]) => (
-        <span key={text} className={`${s.badge} ${cls}`}>{text}</span>
+        <span key={text} className={`${s.badge} ${cls}`}>
+          {text}
+        </span>
       ))}
     </span>
   );
@@ -184,7 +255,8 @@ export function FieldsAdmin({ fields }: { fields: FieldData[] }) {
   const [editing, setEditing] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<FieldData | null>(null);
 
-  if (fields.length === 0) return <p className="muted">No custom fields yet. Tickets have only the built-in properties.</p>;
+  if (fields.length === 0)
+    return <p className="muted">No custom fields yet. Tickets have only the built-in properties.</p>;
   return (
     <>
       <div className={s.tableWrap}>
@@ -196,7 +268,9 @@ export function FieldsAdmin({ fields }: { fields: FieldData[] }) {
               <th scope="col">Type</th>
               <th scope="col">Rules</th>
               <th scope="col">Options</th>
-              <th scope="col"><span className="visually-hidden">Actions</span></th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -215,12 +289,35 @@ export function FieldsAdmin({ fields }: { fields: FieldData[] }) {
                       <span className={s.mono}>{f.key}</span>
                     </span>
                   </td>
-                  <td><span className={s.cellLabel}>Type</span>{FIELD_TYPE_LABELS[f.type as FieldTypeKey] ?? f.type}</td>
-                  <td><span className={s.cellLabel}>Rules</span><Rules f={f} /></td>
-                  <td><span className={s.cellLabel}>Options</span>{f.options.length ? f.options.join(", ") : <span className="muted">—</span>}</td>
+                  <td>
+                    <span className={s.cellLabel}>Type</span>
+                    {FIELD_TYPE_LABELS[f.type as FieldTypeKey] ?? f.type}
+                  </td>
+                  <td>
+                    <span className={s.cellLabel}>Rules</span>
+                    <Rules f={f} />
+                  </td>
+                  <td>
+                    <span className={s.cellLabel}>Options</span>
+                    {f.options.length ? f.options.join(", ") : <span className="muted">—</span>}
+                  </td>
                   <td className={s.rowActions}>
-                    <button type="button" className="button subtle" onClick={() => setEditing(f.id)} aria-label={`Edit ${f.label}`}>Edit</button>
-                    <button type="button" className={`button ${s.dangerOutline}`} onClick={() => setDeleting(f)} aria-label={`Delete ${f.label}`}>Delete</button>
+                    <button
+                      type="button"
+                      className="button subtle"
+                      onClick={() => setEditing(f.id)}
+                      aria-label={`Edit ${f.label}`}
+                    >
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      className={`button ${s.dangerOutline}`}
+                      onClick={() => setDeleting(f)}
+                      aria-label={`Delete ${f.label}`}
+                    >
+                      Delete
+                    </button>
                   </td>
                 </tr>
               ),
@@ -238,13 +335,18 @@ export function FieldsAdmin({ fields }: { fields: FieldData[] }) {
         onCancel={() => setDeleting(null)}
         onConfirm={async () => {
           const f = deleting!;
-          await run(() => api<void>("DELETE", `/api/v1/fields/${f.id}`), () => `Field ${f.label} deleted, with its values on every ticket.`, { key: f.id });
+          await run(
+            () => api<void>("DELETE", `/api/v1/fields/${f.id}`),
+            () => `Field ${f.label} deleted, with its values on every ticket.`,
+            { key: f.id },
+          );
           setDeleting(null);
         }}
       >
         <p>
-          “{deleting?.label}” is removed from every ticket of the organization that has a value for it: the tickets are rewritten and the values
-          cannot be brought back, even by creating a field with the same key again. Saved views that filter on cf.{deleting?.key} stop working until they are edited.
+          “{deleting?.label}” is removed from every ticket of the organization that has a value for it: the tickets are
+          rewritten and the values cannot be brought back, even by creating a field with the same key again. Saved views
+          that filter on cf.{deleting?.key} stop working until they are edited.
         </p>
       </ConfirmDialog>
     </>

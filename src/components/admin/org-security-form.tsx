@@ -19,7 +19,10 @@ export function OrgSecurityForm({ require2fa, staffWithoutTwoFactor, ownTwoFacto
   async function save(next: boolean) {
     await run(
       () => api<{ require2fa: boolean }>("PUT", "/api/v1/org/security", { require2fa: next }),
-      (d) => (d.require2fa ? "Two-factor sign-in is now required for agents and admins." : "Two-factor sign-in is no longer required."),
+      (d) =>
+        d.require2fa
+          ? "Two-factor sign-in is now required for agents and admins."
+          : "Two-factor sign-in is no longer required.",
     );
     setAsking(false);
   }
@@ -38,7 +41,8 @@ export function OrgSecurityForm({ require2fa, staffWithoutTwoFactor, ownTwoFacto
           </p>
           {blockedByOwn ? (
             <p className="hint">
-              Set up two-factor sign-in on <Link href="/account/two-factor">your own account</Link> first, so you are not locked out by your own rule.
+              Set up two-factor sign-in on <Link href="/account/two-factor">your own account</Link> first, so you are
+              not locked out by your own rule.
             </p>
           ) : null}
         </div>
@@ -60,9 +64,17 @@ export function OrgSecurityForm({ require2fa, staffWithoutTwoFactor, ownTwoFacto
       </div>
       <ActionFeedback status={status} failure={failure} />
       {asking ? (
-        <ConfirmDialog open title="Require two-factor sign-in?" confirmLabel="Require it" busy={busy} onConfirm={() => void save(true)} onCancel={() => setAsking(false)}>
+        <ConfirmDialog
+          open
+          title="Require two-factor sign-in?"
+          confirmLabel="Require it"
+          busy={busy}
+          onConfirm={() => void save(true)}
+          onCancel={() => setAsking(false)}
+        >
           <p>
-            Agents and admins without an authenticator are sent to set one up at their next request and can do nothing else until they have.
+            Agents and admins without an authenticator are sent to set one up at their next request and can do nothing
+            else until they have.
             {staffWithoutTwoFactor > 0 ? ` That is ${staffWithoutTwoFactor} of your team right now.` : ""}
           </p>
         </ConfirmDialog>

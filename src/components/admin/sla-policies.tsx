@@ -19,8 +19,10 @@ function shownPolicy(p: PolicyData): Record<string, string> {
     Resolution: mins(p.resolveMinutes),
     "Next response": mins(p.nextResponseMinutes),
     "Business hours": p.businessHours ? "yes" : "no",
-    Calendar: p.calendar ? `${p.calendar.name} (${p.calendar.timezone}): ${p.calendar.intervals.map((i) => `${i.day} ${i.start}–${i.end}`).join(", ")}` : "none",
-    "Holidays": p.calendar?.holidays.join(", ") || "none",
+    Calendar: p.calendar
+      ? `${p.calendar.name} (${p.calendar.timezone}): ${p.calendar.intervals.map((i) => `${i.day} ${i.start}–${i.end}`).join(", ")}`
+      : "none",
+    Holidays: p.calendar?.holidays.join(", ") || "none",
     "Paused while": p.pauseOn.join(", ") || "never",
   };
 }
@@ -51,7 +53,16 @@ const split = (minutes: number): Duration => ({ h: String(Math.floor(minutes / 6
 const join = (d: Duration): number => (Number(d.h) || 0) * 60 + (Number(d.m) || 0);
 
 function draftOf(p: PolicyData | null): Draft {
-  if (!p) return { first: split(480), resolve: split(2880), nextOn: false, next: split(240), businessHours: false, calendar: null, pauseOn: ["pending"] };
+  if (!p)
+    return {
+      first: split(480),
+      resolve: split(2880),
+      nextOn: false,
+      next: split(240),
+      businessHours: false,
+      calendar: null,
+      pauseOn: ["pending"],
+    };
   return {
     first: split(p.firstResponseMinutes),
     resolve: split(p.resolveMinutes),
@@ -62,7 +73,12 @@ function draftOf(p: PolicyData | null): Draft {
       ? {
           name: p.calendar.name,
           timezone: p.calendar.timezone,
-          intervals: p.calendar.intervals.map((i, key) => ({ key, day: i.day, start: toInputTime(i.start), end: toInputTime(i.end) })),
+          intervals: p.calendar.intervals.map((i, key) => ({
+            key,
+            day: i.day,
+            start: toInputTime(i.start),
+            end: toInputTime(i.end),
+          })),
           holidays: [...p.calendar.holidays].sort(),
         }
       : null,
@@ -78,7 +94,12 @@ export function humanMinutes(total: number): string {
   return [d ? `${d} d` : "", h ? `${h} h` : "", m ? `${m} min` : ""].filter(Boolean).join(" ") || "0 min";
 }
 
-type Problems = { fields: Record<string, string>; intervals: Record<number, string>; timezone?: string; holidays?: string };
+type Problems = {
+  fields: Record<string, string>;
+  intervals: Record<number, string>;
+  timezone?: string;
+  holidays?: string;
+};
 const noProblems: Problems = { fields: {}, intervals: {} };
 
 const SHOWN_FIELDS = ["firstResponseMinutes", "resolveMinutes", "nextResponseMinutes"];
@@ -106,7 +127,15 @@ function problemsFrom(e: ApiFailure, draft: Draft): Problems {
 }
 
 /** One card per priority: its targets, clock (calendar or business hours), pauses — or a button to create it. */
-export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Priority; policy: PolicyData | null; defaultTimezone: string | null }) {
+export function PolicyCard({
+  priority,
+  policy,
+  defaultTimezone,
+}: {
+  priority: Priority;
+  policy: PolicyData | null;
+  defaultTimezone: string | null;
+}) {
   const router = useRouter();
   const id = useId();
   const [editing, setEditing] = useState(false);
@@ -118,7 +147,11 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
   const [deleting, setDeleting] = useState(false);
   // Saves name the version on screen (If-Match); when another admin saved first: what changed, and a choice.
   const etag = useEtag(policy ? `/api/v1/sla-policies/${policy.id}` : null, policy?.updatedAt);
-  const [conflict, setConflict] = useState<{ body: Record<string, unknown>; fields: ConflictField[]; etag: string } | null>(null);
+  const [conflict, setConflict] = useState<{
+    body: Record<string, unknown>;
+    fields: ConflictField[];
+    etag: string;
+  } | null>(null);
 
   const formRef = useRef<HTMLFormElement>(null);
   const label = PRIORITY_LABELS[priority];
@@ -153,7 +186,8 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
     check("resolveMinutes", d.resolve);
     if (d.nextOn) check("nextResponseMinutes", d.next);
     if (d.businessHours && d.calendar) {
-      for (const i of d.calendar.intervals) if (!i.start || !i.end) p.intervals[i.key] = "Enter a start and an end time.";
+      for (const i of d.calendar.intervals)
+        if (!i.start || !i.end) p.intervals[i.key] = "Enter a start and an end time.";
       if (!d.calendar.timezone.trim()) p.timezone = "is required";
     }
     return p;
@@ -165,7 +199,11 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
     const calendarEmpty = draft.businessHours && (draft.calendar?.intervals.length ?? 0) === 0;
     if (Object.keys(local.fields).length || Object.keys(local.intervals).length || local.timezone || calendarEmpty) {
       setProblems(local);
-      setError(calendarEmpty ? "Business hours need at least one working interval in the week." : "Some values need fixing; see the marked fields.");
+      setError(
+        calendarEmpty
+          ? "Business hours need at least one working interval in the week."
+          : "Some values need fixing; see the marked fields.",
+      );
       return;
     }
     const calendar = draft.calendar
@@ -208,9 +246,14 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
     if (!r.ok) {
       const p = problemsFrom(r.error, draft);
       setProblems(p);
-      const atField = (path: string) => /^calendar\.(intervals|timezone|holidays)/.test(path) || SHOWN_FIELDS.includes(path.split(".")[0] ?? "");
+      const atField = (path: string) =>
+        /^calendar\.(intervals|timezone|holidays)/.test(path) || SHOWN_FIELDS.includes(path.split(".")[0] ?? "");
       const m = r.error.message;
-      setError(r.error.issues.length > 0 && r.error.issues.every((i) => atField(i.path)) ? `${m.charAt(0).toUpperCase()}${m.slice(1)}: see the marked fields.` : describeFailure(r.error));
+      setError(
+        r.error.issues.length > 0 && r.error.issues.every((i) => atField(i.path))
+          ? `${m.charAt(0).toUpperCase()}${m.slice(1)}: see the marked fields.`
+          : describeFailure(r.error),
+      );
       return;
     }
     setEditing(false);
@@ -279,7 +322,9 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
               <span className={`chip priority-${priority}`}>{label}</span> priority
             </h2>
             {policy ? (
-              <span className={`${s.badge} ${policy.businessHours ? s.badgeInfo : ""}`}>{policy.businessHours ? "Business hours" : "Around the clock"}</span>
+              <span className={`${s.badge} ${policy.businessHours ? s.badgeInfo : ""}`}>
+                {policy.businessHours ? "Business hours" : "Around the clock"}
+              </span>
             ) : (
               <span className={`${s.badge} ${s.badgeWarn}`}>No policy</span>
             )}
@@ -307,20 +352,30 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
             </div>
             <div>
               <dt>Pauses on</dt>
-              <dd>{policy.pauseOn.length ? policy.pauseOn.map((p) => (p === "on_hold" ? "on hold" : p)).join(", ") : "never"}</dd>
+              <dd>
+                {policy.pauseOn.length
+                  ? policy.pauseOn.map((p) => (p === "on_hold" ? "on hold" : p)).join(", ")
+                  : "never"}
+              </dd>
             </div>
             {policy.businessHours && policy.calendar ? (
               <div>
                 <dt>Calendar</dt>
                 <dd>
-                  {policy.calendar.name} ({policy.calendar.timezone}, {policy.calendar.intervals.length} interval{policy.calendar.intervals.length === 1 ? "" : "s"}
-                  {policy.calendar.holidays.length ? `, ${policy.calendar.holidays.length} holiday${policy.calendar.holidays.length === 1 ? "" : "s"}` : ""})
+                  {policy.calendar.name} ({policy.calendar.timezone}, {policy.calendar.intervals.length} interval
+                  {policy.calendar.intervals.length === 1 ? "" : "s"}
+                  {policy.calendar.holidays.length
+                    ? `, ${policy.calendar.holidays.length} holiday${policy.calendar.holidays.length === 1 ? "" : "s"}`
+                    : ""}
+                  )
                 </dd>
               </div>
             ) : null}
           </dl>
         ) : null}
-        {!editing && !policy ? <p className="muted">Tickets of this priority get no SLA targets until a policy exists.</p> : null}
+        {!editing && !policy ? (
+          <p className="muted">Tickets of this priority get no SLA targets until a policy exists.</p>
+        ) : null}
         {!editing && policy ? (
           <p className="hint">
             Last changed <LocalTime iso={policy.updatedAt} />.
@@ -334,7 +389,11 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
               {durationField("resolve", "resolveMinutes", "Resolution")}
               <div>
                 <label className={s.check}>
-                  <input type="checkbox" checked={draft.nextOn} onChange={(e) => setDraft({ ...draft, nextOn: e.target.checked })} />
+                  <input
+                    type="checkbox"
+                    checked={draft.nextOn}
+                    onChange={(e) => setDraft({ ...draft, nextOn: e.target.checked })}
+                  />
                   Next-response target
                 </label>
                 {durationField("next", "nextResponseMinutes", "Next response", !draft.nextOn)}
@@ -348,7 +407,14 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
                   <input
                     type="checkbox"
                     checked={draft.pauseOn.includes(p.value)}
-                    onChange={(e) => setDraft({ ...draft, pauseOn: e.target.checked ? [...draft.pauseOn, p.value] : draft.pauseOn.filter((x) => x !== p.value) })}
+                    onChange={(e) =>
+                      setDraft({
+                        ...draft,
+                        pauseOn: e.target.checked
+                          ? [...draft.pauseOn, p.value]
+                          : draft.pauseOn.filter((x) => x !== p.value),
+                      })
+                    }
                   />
                   {p.label}
                 </label>
@@ -357,16 +423,28 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
 
             <div>
               <label className={s.check}>
-                <input type="checkbox" checked={draft.businessHours} onChange={(e) => setBusinessHours(e.target.checked)} aria-describedby={`${id}-bh-hint`} />
+                <input
+                  type="checkbox"
+                  checked={draft.businessHours}
+                  onChange={(e) => setBusinessHours(e.target.checked)}
+                  aria-describedby={`${id}-bh-hint`}
+                />
                 Count only business hours
               </label>
               <p id={`${id}-bh-hint`} className="hint">
-                {draft.businessHours ? "Targets count only minutes inside the calendar below." : "Targets count every minute, nights and weekends included."}
+                {draft.businessHours
+                  ? "Targets count only minutes inside the calendar below."
+                  : "Targets count every minute, nights and weekends included."}
               </p>
             </div>
 
             {draft.businessHours && draft.calendar ? (
-              <CalendarEditor value={draft.calendar} onChange={(calendar) => setDraft({ ...draft, calendar })} problems={problems} disabled={busy} />
+              <CalendarEditor
+                value={draft.calendar}
+                onChange={(calendar) => setDraft({ ...draft, calendar })}
+                problems={problems}
+                disabled={busy}
+              />
             ) : null}
 
             <div role="alert" className={s.alert}>
@@ -393,7 +471,12 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
                 Cancel
               </button>
               {policy ? (
-                <button type="button" className={`button ${s.dangerOutline}`} onClick={() => setDeleting(true)} disabled={busy}>
+                <button
+                  type="button"
+                  className={`button ${s.dangerOutline}`}
+                  onClick={() => setDeleting(true)}
+                  disabled={busy}
+                >
                   Remove policy
                 </button>
               ) : null}
@@ -410,8 +493,19 @@ export function PolicyCard({ priority, policy, defaultTimezone }: { priority: Pr
         </p>
       </div>
       {deleting ? (
-        <ConfirmDialog open title={`Remove the ${label.toLowerCase()} priority policy?`} confirmLabel="Remove policy" danger busy={busy} onConfirm={() => void remove()} onCancel={() => setDeleting(false)}>
-          <p>Open {label.toLowerCase()} tickets lose their unmet SLA targets, and new ones get none until you create a policy again.</p>
+        <ConfirmDialog
+          open
+          title={`Remove the ${label.toLowerCase()} priority policy?`}
+          confirmLabel="Remove policy"
+          danger
+          busy={busy}
+          onConfirm={() => void remove()}
+          onCancel={() => setDeleting(false)}
+        >
+          <p>
+            Open {label.toLowerCase()} tickets lose their unmet SLA targets, and new ones get none until you create a
+            policy again.
+          </p>
         </ConfirmDialog>
       ) : null}
     </section>

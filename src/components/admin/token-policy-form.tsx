@@ -15,10 +15,14 @@ export function TokenPolicyForm({ tokenMaxDays, allowNonExpiringTokens }: Props)
   function save(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
-    const body = { tokenMaxDays: Number(String(form.get("tokenMaxDays") ?? "")), allowNonExpiringTokens: form.get("allowNonExpiringTokens") === "on" };
+    const body = {
+      tokenMaxDays: Number(String(form.get("tokenMaxDays") ?? "")),
+      allowNonExpiringTokens: form.get("allowNonExpiringTokens") === "on",
+    };
     void run(
       () => api<Props>("PUT", "/api/v1/org/security", body),
-      (d) => `API tokens now live at most ${d.tokenMaxDays} days${d.allowNonExpiringTokens ? ", or without an expiry when their owner chooses" : ""}.`,
+      (d) =>
+        `API tokens now live at most ${d.tokenMaxDays} days${d.allowNonExpiringTokens ? ", or without an expiry when their owner chooses" : ""}.`,
     );
   }
 
@@ -27,16 +31,28 @@ export function TokenPolicyForm({ tokenMaxDays, allowNonExpiringTokens }: Props)
     <form onSubmit={save} noValidate aria-labelledby={`${id}-title`} className={s.section}>
       <h3 id={`${id}-title`}>API tokens</h3>
       <p className="muted">
-        A token older than the maximum stops working, whatever expiry it was created with. Tokens without an expiry survive until revoked, so they are off unless you allow them.
+        A token older than the maximum stops working, whatever expiry it was created with. Tokens without an expiry
+        survive until revoked, so they are off unless you allow them.
       </p>
       <div className={s.formGrid}>
         <div className="field">
           <label htmlFor={`${id}-days`}>Maximum lifetime (days)</label>
-          <input id={`${id}-days`} name="tokenMaxDays" type="number" min={1} max={366} step={1} defaultValue={tokenMaxDays} required aria-invalid={daysErr ? true : undefined} />
+          <input
+            id={`${id}-days`}
+            name="tokenMaxDays"
+            type="number"
+            min={1}
+            max={366}
+            step={1}
+            defaultValue={tokenMaxDays}
+            required
+            aria-invalid={daysErr ? true : undefined}
+          />
         </div>
         <div className="field">
           <label>
-            <input name="allowNonExpiringTokens" type="checkbox" defaultChecked={allowNonExpiringTokens} /> Allow tokens that never expire
+            <input name="allowNonExpiringTokens" type="checkbox" defaultChecked={allowNonExpiringTokens} /> Allow tokens
+            that never expire
           </label>
         </div>
         <div className={s.formActions}>

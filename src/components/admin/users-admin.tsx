@@ -16,9 +16,17 @@ import { ROLE_KEYS, ROLE_LABELS } from "@/lib/ticket-labels";
 type Role = components["schemas"]["UserDetail"]["role"];
 export type AdminUserRow = components["schemas"]["UserDetail"];
 
-type Created = { id: string; email: string; name: string; invited: boolean; inviteUrl: string | null; inviteExpiresAt: string | null };
+type Created = {
+  id: string;
+  email: string;
+  name: string;
+  invited: boolean;
+  inviteUrl: string | null;
+  inviteExpiresAt: string | null;
+};
 
-const issueFor = (e: ApiFailure | null, path: string) => e?.issues.find((i) => i.path === path || i.path.endsWith(`.${path}`))?.message;
+const issueFor = (e: ApiFailure | null, path: string) =>
+  e?.issues.find((i) => i.path === path || i.path.endsWith(`.${path}`))?.message;
 
 /** Invite by email: the link is emailed, or — with no mail server configured — shown here once to hand over. */
 export function InviteUserForm() {
@@ -33,7 +41,11 @@ export function InviteUserForm() {
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
-    const body = { email: String(form.get("email") ?? "").trim(), name: String(form.get("name") ?? "").trim(), role: String(form.get("role") ?? "agent") };
+    const body = {
+      email: String(form.get("email") ?? "").trim(),
+      name: String(form.get("name") ?? "").trim(),
+      role: String(form.get("role") ?? "agent"),
+    };
     setPending(true);
     setFailure(null);
     setStatus("");
@@ -48,7 +60,11 @@ export function InviteUserForm() {
     }
     formRef.current?.reset();
     setCreated(r.data);
-    setStatus(r.data.inviteUrl ? `${r.data.email} was added. Hand them the invitation link below.` : `Invitation emailed to ${r.data.email}.`);
+    setStatus(
+      r.data.inviteUrl
+        ? `${r.data.email} was added. Hand them the invitation link below.`
+        : `Invitation emailed to ${r.data.email}.`,
+    );
     router.refresh();
   }
 
@@ -60,7 +76,15 @@ export function InviteUserForm() {
         <div className={s.formGrid}>
           <div className="field">
             <label htmlFor={`${id}-email`}>Email</label>
-            <input id={`${id}-email`} name="email" type="email" required autoComplete="off" aria-invalid={emailErr ? true : undefined} aria-describedby={emailErr ? `${id}-email-err` : undefined} />
+            <input
+              id={`${id}-email`}
+              name="email"
+              type="email"
+              required
+              autoComplete="off"
+              aria-invalid={emailErr ? true : undefined}
+              aria-describedby={emailErr ? `${id}-email-err` : undefined}
+            />
             {emailErr ? (
               <p id={`${id}-email-err`} className="field-error">
                 Email {emailErr}.
@@ -69,7 +93,16 @@ export function InviteUserForm() {
           </div>
           <div className="field">
             <label htmlFor={`${id}-name`}>Name</label>
-            <input id={`${id}-name`} name="name" type="text" required autoComplete="off" maxLength={100} aria-invalid={nameErr ? true : undefined} aria-describedby={nameErr ? `${id}-name-err` : undefined} />
+            <input
+              id={`${id}-name`}
+              name="name"
+              type="text"
+              required
+              autoComplete="off"
+              maxLength={100}
+              aria-invalid={nameErr ? true : undefined}
+              aria-describedby={nameErr ? `${id}-name-err` : undefined}
+            />
             {nameErr ? (
               <p id={`${id}-name-err`} className="field-error">
                 Name {nameErr}.
@@ -94,9 +127,16 @@ export function InviteUserForm() {
       </form>
       <ActionFeedback status={status} failure={failure} />
       {created?.inviteUrl ? (
-        <ShownOnce title="Invitation link — shown only once" label="Invitation link" value={created.inviteUrl} onDone={() => setCreated(null)} doneLabel="Done">
+        <ShownOnce
+          title="Invitation link — shown only once"
+          label="Invitation link"
+          value={created.inviteUrl}
+          onDone={() => setCreated(null)}
+          doneLabel="Done"
+        >
           <p>
-            No mail server is configured, so nothing was emailed. Send this link to {created.name} yourself, over a channel you trust.
+            No mail server is configured, so nothing was emailed. Send this link to {created.name} yourself, over a
+            channel you trust.
             {created.inviteExpiresAt ? (
               <>
                 {" "}
@@ -187,7 +227,10 @@ export function UserRow({ user, version, self }: { user: AdminUserRow; version: 
         r = await api("POST", `/api/v1/users/${user.id}/revoke-sessions`);
         break;
       case "reset":
-        r = await api<{ purpose: string; resetUrl: string | null; expiresAt: string }>("POST", `/api/v1/users/${user.id}/reset-password`);
+        r = await api<{ purpose: string; resetUrl: string | null; expiresAt: string }>(
+          "POST",
+          `/api/v1/users/${user.id}/reset-password`,
+        );
         break;
       case "2fa":
         r = await api("DELETE", `/api/v1/users/${user.id}/2fa`);
@@ -199,7 +242,9 @@ export function UserRow({ user, version, self }: { user: AdminUserRow; version: 
       if (a === "role") setRole(user.role);
       if (r.error.status === 412) {
         // Changed by someone else since this page loaded: show the current state, change nothing.
-        setStatus(`${who} was changed by someone else since this page loaded. Nothing was applied: check the row as it is now and try again.`);
+        setStatus(
+          `${who} was changed by someone else since this page loaded. Nothing was applied: check the row as it is now and try again.`,
+        );
         router.refresh();
         return;
       }
@@ -245,7 +290,13 @@ export function UserRow({ user, version, self }: { user: AdminUserRow; version: 
           <label htmlFor={`${id}-role`} className="visually-hidden">
             Role of {who}
           </label>
-          <select id={`${id}-role`} className={s.small} value={role} onChange={(e) => setRole(e.target.value as Role)} disabled={busy}>
+          <select
+            id={`${id}-role`}
+            className={s.small}
+            value={role}
+            onChange={(e) => setRole(e.target.value as Role)}
+            disabled={busy}
+          >
             <EnumOptions keys={ROLE_KEYS} labels={ROLE_LABELS} />
           </select>
           {role !== user.role ? (
@@ -263,7 +314,11 @@ export function UserRow({ user, version, self }: { user: AdminUserRow; version: 
       <td>
         <span className={s.cellLabel}>Status:</span>
         <span className={s.badges}>
-          {user.blocked ? <span className={`${s.badge} ${s.badgeDanger}`}>Blocked</span> : <span className={`${s.badge} ${s.badgeOk}`}>Active</span>}
+          {user.blocked ? (
+            <span className={`${s.badge} ${s.badgeDanger}`}>Blocked</span>
+          ) : (
+            <span className={`${s.badge} ${s.badgeOk}`}>Active</span>
+          )}
           {user.invited ? <span className={`${s.badge} ${s.badgeInfo}`}>Invited</span> : null}
           {user.mustChangePassword ? <span className={`${s.badge} ${s.badgeWarn}`}>Must change password</span> : null}
           {user.twoFactorEnabled ? <span className={`${s.badge} ${s.badgeOk}`}>Two-factor on</span> : null}
@@ -275,16 +330,35 @@ export function UserRow({ user, version, self }: { user: AdminUserRow; version: 
       </td>
       <td>
         {/* A row menu (UI review 5): the actions fold behind one button; destructive ones still ask first. */}
-        <button type="button" className="button" aria-expanded={menuOpen} aria-controls={`${menuId}-actions`} onClick={() => setMenuOpen((o) => !o)} aria-label={`Actions for ${who}`}>
+        <button
+          type="button"
+          className="button"
+          aria-expanded={menuOpen}
+          aria-controls={`${menuId}-actions`}
+          onClick={() => setMenuOpen((o) => !o)}
+          aria-label={`Actions for ${who}`}
+        >
           Actions <span aria-hidden="true">▾</span>
         </button>
-        <div id={`${menuId}-actions`} className={s.rowActions} aria-label={`Actions for ${who}`} role="group" hidden={!menuOpen}>
+        <div
+          id={`${menuId}-actions`}
+          className={s.rowActions}
+          aria-label={`Actions for ${who}`}
+          role="group"
+          hidden={!menuOpen}
+        >
           {user.blocked ? (
             <button type="button" className="button" onClick={() => ask("unblock")} disabled={busy}>
               Unblock
             </button>
           ) : (
-            <button type="button" className={`button ${s.dangerOutline}`} onClick={() => ask("block")} disabled={busy || self} title={self ? "You cannot block yourself" : undefined}>
+            <button
+              type="button"
+              className={`button ${s.dangerOutline}`}
+              onClick={() => ask("block")}
+              disabled={busy || self}
+              title={self ? "You cannot block yourself" : undefined}
+            >
               Block
             </button>
           )}
@@ -302,14 +376,29 @@ export function UserRow({ user, version, self }: { user: AdminUserRow; version: 
         </div>
         <ActionFeedback status={status} failure={failure} />
         {link ? (
-          <ShownOnce title={`New ${link.purpose} — shown only once`} label={`${link.purpose} for ${who}`} value={link.url} onDone={() => setLink(null)} doneLabel="Done">
+          <ShownOnce
+            title={`New ${link.purpose} — shown only once`}
+            label={`${link.purpose} for ${who}`}
+            value={link.url}
+            onDone={() => setLink(null)}
+            doneLabel="Done"
+          >
             <p>
-              No mail server is configured. Send this link to {who} yourself; it expires <LocalTime iso={link.expiresAt} />.
+              No mail server is configured. Send this link to {who} yourself; it expires{" "}
+              <LocalTime iso={link.expiresAt} />.
             </p>
           </ShownOnce>
         ) : null}
         {c && asking ? (
-          <ConfirmDialog open title={c.title} confirmLabel={c.label} danger={c.danger} busy={busy} onConfirm={() => void run(asking)} onCancel={() => setAsking(null)}>
+          <ConfirmDialog
+            open
+            title={c.title}
+            confirmLabel={c.label}
+            danger={c.danger}
+            busy={busy}
+            onConfirm={() => void run(asking)}
+            onCancel={() => setAsking(null)}
+          >
             <p>{explain(asking)}</p>
           </ConfirmDialog>
         ) : null}

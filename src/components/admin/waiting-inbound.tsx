@@ -4,8 +4,16 @@ import s from "./admin.module.css";
 // Held and failed inbound mail on /admin/jobs (decision 040): what GET /api/v1/email/inbound lists.
 
 export type WaitingInboundData = {
-  id: string; status: "held" | "failed"; source: string; from: string | null; subject: string | null;
-  receivedAt: string; releaseAt: string | null; reason: string | null; error: string | null; sizeBytes: number;
+  id: string;
+  status: "held" | "failed";
+  source: string;
+  from: string | null;
+  subject: string | null;
+  receivedAt: string;
+  releaseAt: string | null;
+  reason: string | null;
+  error: string | null;
+  sizeBytes: number;
 };
 
 export function WaitingInboundTable({ rows, now }: { rows: WaitingInboundData[]; now: number }) {
@@ -34,7 +42,10 @@ export function WaitingInboundTable({ rows, now }: { rows: WaitingInboundData[];
           {rows.map((r) => (
             <tr key={r.id} data-testid="waiting-inbound-row">
               <td>
-                <span className={`${s.badge} ${r.status === "failed" ? s.badgeDanger : s.badgeWarn}`} title={r.status === "failed" ? (r.error ?? undefined) : (r.reason ?? undefined)}>
+                <span
+                  className={`${s.badge} ${r.status === "failed" ? s.badgeDanger : s.badgeWarn}`}
+                  title={r.status === "failed" ? (r.error ?? undefined) : (r.reason ?? undefined)}
+                >
                   {r.status === "held" ? "Held (sender cap)" : "Failed"}
                 </span>
               </td>
@@ -43,10 +54,17 @@ export function WaitingInboundTable({ rows, now }: { rows: WaitingInboundData[];
               <td className={s.nowrap}>
                 <LocalTime iso={r.receivedAt} relativeTo={now} />
               </td>
-              <td className={s.nowrap}>{r.releaseAt ? <LocalTime iso={r.releaseAt} relativeTo={now} /> : <span className="muted">{r.status === "failed" ? "after a replay" : "—"}</span>}</td>
+              <td className={s.nowrap}>
+                {r.releaseAt ? (
+                  <LocalTime iso={r.releaseAt} relativeTo={now} />
+                ) : (
+                  <span className="muted">{r.status === "failed" ? "after a replay" : "—"}</span>
+                )}
+              </td>
               <td>
                 <a href={`/api/v1/email/inbound/${r.id}/raw`} download data-testid="waiting-inbound-eml">
-                  Download .eml<span className="visually-hidden"> of the message from {r.from ?? "an unknown sender"}</span>
+                  Download .eml
+                  <span className="visually-hidden"> of the message from {r.from ?? "an unknown sender"}</span>
                 </a>
               </td>
             </tr>

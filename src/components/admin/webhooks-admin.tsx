@@ -23,13 +23,24 @@ const EVENT_TEXT: Record<string, string> = {
   "ticket.assigned": "Ticket assigned",
   "ticket.replied": "Ticket replied to",
 };
-const STATUS_CLASS: Record<string, string> = { succeeded: s.badgeOk!, pending: s.badgeInfo!, failed: s.badgeWarn!, dead: s.badgeDanger! };
+const STATUS_CLASS: Record<string, string> = {
+  succeeded: s.badgeOk!,
+  pending: s.badgeInfo!,
+  failed: s.badgeWarn!,
+  dead: s.badgeDanger!,
+};
 
 function SecretNotice({ secret, onDone, rotated = false }: { secret: string; onDone: () => void; rotated?: boolean }) {
   return (
-    <ShownOnce title={rotated ? "New signing secret — shown only once" : "Signing secret — shown only once"} label="Signing secret" value={secret} onDone={onDone}>
+    <ShownOnce
+      title={rotated ? "New signing secret — shown only once" : "Signing secret — shown only once"}
+      label="Signing secret"
+      value={secret}
+      onDone={onDone}
+    >
       <p>
-        Copy it into your receiver now. Beacon stores it to sign deliveries but will never show it again; if it is lost, rotate it.
+        Copy it into your receiver now. Beacon stores it to sign deliveries but will never show it again; if it is lost,
+        rotate it.
         {rotated ? " The old secret stopped working." : ""}
       </p>
     </ShownOnce>
@@ -62,7 +73,8 @@ export function CreateWebhookForm({ events }: { events: string[] }) {
     setBusy(false);
     if (!r.ok) {
       setFailure(r.error);
-      if (r.error.issues.some((i) => i.path === "url")) formRef.current?.querySelector<HTMLInputElement>('[name="url"]')?.focus();
+      if (r.error.issues.some((i) => i.path === "url"))
+        formRef.current?.querySelector<HTMLInputElement>('[name="url"]')?.focus();
       return;
     }
     formRef.current?.reset();
@@ -136,8 +148,18 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
   const [loading, setLoading] = useState(false);
   // Changes name the version on screen (If-Match); when another admin changed it first: what changed, and a choice (decision 043).
   const etag = useEtag(`/api/v1/webhooks/${hook.id}`, hook.updatedAt);
-  const [conflict, setConflict] = useState<{ body: Record<string, unknown>; done: string; mine: string; fields: ConflictField[]; etag: string } | null>(null);
-  const shown = (h: WebhookData): Record<string, string> => ({ URL: h.url, Events: h.events.join(", "), Active: h.active ? "yes" : "no (paused)" });
+  const [conflict, setConflict] = useState<{
+    body: Record<string, unknown>;
+    done: string;
+    mine: string;
+    fields: ConflictField[];
+    etag: string;
+  } | null>(null);
+  const shown = (h: WebhookData): Record<string, string> => ({
+    URL: h.url,
+    Events: h.events.join(", "),
+    Active: h.active ? "yes" : "no (paused)",
+  });
 
   async function patch(body: Record<string, unknown>, done: string, ifMatch = etag) {
     setBusy(true);
@@ -150,7 +172,13 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
     if (!r.ok && r.error.status === 412) {
       const now = await api<WebhookData>("GET", `/api/v1/webhooks/${hook.id}`);
       if (now.ok && now.etag) {
-        const mine = body.rotateSecret ? "rotate the secret" : body.active !== undefined ? (body.active ? "activate" : "pause") : "change";
+        const mine = body.rotateSecret
+          ? "rotate the secret"
+          : body.active !== undefined
+            ? body.active
+              ? "activate"
+              : "pause"
+            : "change";
         setConflict({ body, done, mine, fields: changedFields(shown(hook), shown(now.data)), etag: now.etag });
         return;
       }
@@ -180,7 +208,10 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
   async function loadOlder() {
     if (!cursor) return;
     setLoading(true);
-    const r = await api<{ data: DeliveryData[]; nextCursor: string | null }>("GET", `/api/v1/webhooks/${hook.id}/deliveries?${new URLSearchParams({ limit: "20", cursor }).toString()}`);
+    const r = await api<{ data: DeliveryData[]; nextCursor: string | null }>(
+      "GET",
+      `/api/v1/webhooks/${hook.id}/deliveries?${new URLSearchParams({ limit: "20", cursor }).toString()}`,
+    );
     setLoading(false);
     if (!r.ok) {
       setFailure(r.error);
@@ -206,7 +237,12 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
             aria-label={`Active: ${hook.url}`}
             className={s.switch}
             disabled={busy}
-            onClick={() => void patch({ active: !hook.active }, hook.active ? "Webhook paused: no events are sent to it." : "Webhook active again.")}
+            onClick={() =>
+              void patch(
+                { active: !hook.active },
+                hook.active ? "Webhook paused: no events are sent to it." : "Webhook active again.",
+              )
+            }
           >
             <span className={s.switchTrack} aria-hidden="true" />
             {hook.active ? "Active" : "Paused"}
@@ -226,7 +262,12 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
           <button type="button" className="button subtle" onClick={() => setAsking("rotate")} disabled={busy}>
             Rotate secret
           </button>
-          <button type="button" className={`button subtle ${s.dangerOutline}`} onClick={() => setAsking("delete")} disabled={busy}>
+          <button
+            type="button"
+            className={`button subtle ${s.dangerOutline}`}
+            onClick={() => setAsking("delete")}
+            disabled={busy}
+          >
             Delete
           </button>
         </div>
@@ -246,7 +287,10 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
         {secret ? <SecretNotice secret={secret} rotated onDone={() => setSecret(null)} /> : null}
 
         <details className="disclosure">
-          <summary>Recent deliveries ({all.length}{cursor ? "+" : ""})</summary>
+          <summary>
+            Recent deliveries ({all.length}
+            {cursor ? "+" : ""})
+          </summary>
           {all.length === 0 ? (
             <p className="muted">Nothing delivered yet. Events appear here as they happen.</p>
           ) : (
@@ -285,7 +329,9 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
                       <td className={s.nowrap}>
                         <LocalTime iso={d.createdAt} />
                       </td>
-                      <td>{d.lastError ? <span className={s.mono}>{d.lastError}</span> : <span className="muted">—</span>}</td>
+                      <td>
+                        {d.lastError ? <span className={s.mono}>{d.lastError}</span> : <span className="muted">—</span>}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -293,19 +339,44 @@ export function WebhookCard({ hook, deliveries, nextCursor }: Props) {
             </div>
           )}
           {cursor ? (
-            <button type="button" className="button subtle" onClick={() => void loadOlder()} disabled={loading} aria-busy={loading}>
+            <button
+              type="button"
+              className="button subtle"
+              onClick={() => void loadOlder()}
+              disabled={loading}
+              aria-busy={loading}
+            >
               {loading ? "Loading…" : "Load older deliveries"}
             </button>
           ) : null}
         </details>
       </div>
       {asking === "rotate" ? (
-        <ConfirmDialog open title="Rotate the signing secret?" confirmLabel="Rotate secret" danger busy={busy} onConfirm={() => void patch({ rotateSecret: true }, "Secret rotated.")} onCancel={() => setAsking(null)}>
-          <p>The current secret stops working at once: deliveries are signed with the new one, which you must put into your receiver.</p>
+        <ConfirmDialog
+          open
+          title="Rotate the signing secret?"
+          confirmLabel="Rotate secret"
+          danger
+          busy={busy}
+          onConfirm={() => void patch({ rotateSecret: true }, "Secret rotated.")}
+          onCancel={() => setAsking(null)}
+        >
+          <p>
+            The current secret stops working at once: deliveries are signed with the new one, which you must put into
+            your receiver.
+          </p>
         </ConfirmDialog>
       ) : null}
       {asking === "delete" ? (
-        <ConfirmDialog open title="Delete this webhook?" confirmLabel="Delete webhook" danger busy={busy} onConfirm={() => void remove()} onCancel={() => setAsking(null)}>
+        <ConfirmDialog
+          open
+          title="Delete this webhook?"
+          confirmLabel="Delete webhook"
+          danger
+          busy={busy}
+          onConfirm={() => void remove()}
+          onCancel={() => setAsking(null)}
+        >
           <p>
             No more events go to <span className={s.mono}>{hook.url}</span>, and its delivery history is removed.
           </p>

@@ -31,8 +31,14 @@ function GroupForm({ group, agents, onDone }: { group: GroupData | null; agents:
     e.preventDefault();
     const body = { name, memberIds: agents.filter((a) => members.has(a.id)).map((a) => a.id) };
     const r = group
-      ? await run(() => api<GroupData>("PATCH", `/api/v1/groups/${group.id}`, body), (g) => `Group ${g.name} saved.`)
-      : await run(() => api<GroupData>("POST", "/api/v1/groups", body), (g) => `Group ${g.name} created with ${g.members.length} ${g.members.length === 1 ? "member" : "members"}.`);
+      ? await run(
+          () => api<GroupData>("PATCH", `/api/v1/groups/${group.id}`, body),
+          (g) => `Group ${g.name} saved.`,
+        )
+      : await run(
+          () => api<GroupData>("POST", "/api/v1/groups", body),
+          (g) => `Group ${g.name} created with ${g.members.length} ${g.members.length === 1 ? "member" : "members"}.`,
+        );
     if (r.ok) {
       if (!group) {
         setName("");
@@ -46,31 +52,61 @@ function GroupForm({ group, agents, onDone }: { group: GroupData | null; agents:
   const memberErr = issueOf(failure, "memberIds");
   return (
     <>
-      <form onSubmit={submit} noValidate className={s.section} aria-label={group ? `Edit group ${group.name}` : "New group"}>
+      <form
+        onSubmit={submit}
+        noValidate
+        className={s.section}
+        aria-label={group ? `Edit group ${group.name}` : "New group"}
+      >
         <div className="field">
           <label htmlFor={`${id}-name`}>Group name</label>
-          <input id={`${id}-name`} value={name} maxLength={100} onChange={(e) => setName(e.target.value)} autoComplete="off"
-            aria-invalid={nameErr ? true : undefined} aria-describedby={nameErr ? `${id}-name-err` : undefined} />
-          {nameErr ? <p id={`${id}-name-err`} className="field-error">{nameErr}</p> : null}
+          <input
+            id={`${id}-name`}
+            value={name}
+            maxLength={100}
+            onChange={(e) => setName(e.target.value)}
+            autoComplete="off"
+            aria-invalid={nameErr ? true : undefined}
+            aria-describedby={nameErr ? `${id}-name-err` : undefined}
+          />
+          {nameErr ? (
+            <p id={`${id}-name-err`} className="field-error">
+              {nameErr}
+            </p>
+          ) : null}
         </div>
         <fieldset className={s.checks} aria-describedby={memberErr ? `${id}-members-err` : undefined}>
           <legend>Members</legend>
           {agents.map((a) => (
             <label key={a.id} className={s.check}>
-              <input type="checkbox" checked={members.has(a.id)} onChange={(e) => {
-                const next = new Set(members);
-                if (e.target.checked) next.add(a.id);
-                else next.delete(a.id);
-                setMembers(next);
-              }} />
+              <input
+                type="checkbox"
+                checked={members.has(a.id)}
+                onChange={(e) => {
+                  const next = new Set(members);
+                  if (e.target.checked) next.add(a.id);
+                  else next.delete(a.id);
+                  setMembers(next);
+                }}
+              />
               {a.name}
             </label>
           ))}
-          {memberErr ? <p id={`${id}-members-err`} className="field-error">{memberErr}</p> : null}
+          {memberErr ? (
+            <p id={`${id}-members-err`} className="field-error">
+              {memberErr}
+            </p>
+          ) : null}
         </fieldset>
         <div className={s.formActions}>
-          <button type="submit" className="button primary" disabled={busy || !hydrated} aria-busy={busy}>{group ? "Save group" : "Create group"}</button>
-          {group ? <button type="button" className="button subtle" onClick={onDone}>Cancel</button> : null}
+          <button type="submit" className="button primary" disabled={busy || !hydrated} aria-busy={busy}>
+            {group ? "Save group" : "Create group"}
+          </button>
+          {group ? (
+            <button type="button" className="button subtle" onClick={onDone}>
+              Cancel
+            </button>
+          ) : null}
         </div>
       </form>
       <ActionFeedback status={status} failure={failure} statusTestId={group ? undefined : "group-status"} />
@@ -95,12 +131,20 @@ export function GroupsAdmin({ groups, agents }: { groups: GroupData[]; agents: N
         <table className={s.table} data-testid="group-list">
           <caption className="visually-hidden">Groups</caption>
           <thead>
-            <tr><th scope="col">Group</th><th scope="col">Members</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+            <tr>
+              <th scope="col">Group</th>
+              <th scope="col">Members</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
           </thead>
           <tbody>
             {groups.map((g) => (
               <tr key={g.id}>
-                <td><strong>{g.name}</strong></td>
+                <td>
+                  <strong>{g.name}</strong>
+                </td>
                 <td>
                   {editing === g.id ? (
                     <GroupForm group={g} agents={agents} onDone={() => setEditing(null)} />
@@ -111,9 +155,26 @@ export function GroupsAdmin({ groups, agents }: { groups: GroupData[]; agents: N
                       {g.members.map((m) => (
                         <li key={m.userId}>
                           {nameOf(m.userId)} {m.away ? <span className={`${s.badge} ${s.badgeWarn}`}>away</span> : null}{" "}
-                          <button type="button" className="button subtle" disabled={busyKey === `${g.id}:${m.userId}`}
-                            aria-label={m.away ? `Mark ${nameOf(m.userId)} back in ${g.name}` : `Mark ${nameOf(m.userId)} away in ${g.name}`}
-                            onClick={() => run(() => api<GroupData>("PATCH", `/api/v1/groups/${g.id}/members/${m.userId}`, { away: !m.away }), () => `${nameOf(m.userId)} is ${m.away ? "back" : "away"} in ${g.name}.`, { key: `${g.id}:${m.userId}` })}>
+                          <button
+                            type="button"
+                            className="button subtle"
+                            disabled={busyKey === `${g.id}:${m.userId}`}
+                            aria-label={
+                              m.away
+                                ? `Mark ${nameOf(m.userId)} back in ${g.name}`
+                                : `Mark ${nameOf(m.userId)} away in ${g.name}`
+                            }
+                            onClick={() =>
+                              run(
+                                () =>
+                                  api<GroupData>("PATCH", `/api/v1/groups/${g.id}/members/${m.userId}`, {
+                                    away: !m.away,
+                                  }),
+                                () => `${nameOf(m.userId)} is ${m.away ? "back" : "away"} in ${g.name}.`,
+                                { key: `${g.id}:${m.userId}` },
+                              )
+                            }
+                          >
                             {m.away ? "Mark back" : "Mark away"}
                           </button>
                         </li>
@@ -123,9 +184,23 @@ export function GroupsAdmin({ groups, agents }: { groups: GroupData[]; agents: N
                 </td>
                 <td className={s.rowActions}>
                   {editing !== g.id ? (
-                    <button type="button" className="button subtle" onClick={() => setEditing(g.id)} aria-label={`Edit ${g.name}`}>Edit</button>
+                    <button
+                      type="button"
+                      className="button subtle"
+                      onClick={() => setEditing(g.id)}
+                      aria-label={`Edit ${g.name}`}
+                    >
+                      Edit
+                    </button>
                   ) : null}
-                  <button type="button" className={`button ${s.dangerOutline}`} onClick={() => setDeleting(g)} aria-label={`Delete ${g.name}`}>Delete</button>
+                  <button
+                    type="button"
+                    className={`button ${s.dangerOutline}`}
+                    onClick={() => setDeleting(g)}
+                    aria-label={`Delete ${g.name}`}
+                  >
+                    Delete
+                  </button>
                 </td>
               </tr>
             ))}
@@ -142,11 +217,18 @@ export function GroupsAdmin({ groups, agents }: { groups: GroupData[]; agents: N
         onCancel={() => setDeleting(null)}
         onConfirm={async () => {
           const g = deleting!;
-          await run(() => api<void>("DELETE", `/api/v1/groups/${g.id}`), () => `Group ${g.name} deleted.`, { key: g.id });
+          await run(
+            () => api<void>("DELETE", `/api/v1/groups/${g.id}`),
+            () => `Group ${g.name} deleted.`,
+            { key: g.id },
+          );
           setDeleting(null);
         }}
       >
-        <p>Rules that assign to or email “{deleting?.name}” will fail (and show the error) until they are edited. Its members keep their tickets.</p>
+        <p>
+          Rules that assign to or email “{deleting?.name}” will fail (and show the error) until they are edited. Its
+          members keep their tickets.
+        </p>
       </ConfirmDialog>
     </>
   );

@@ -9,17 +9,45 @@ import s from "../admin/admin.module.css";
 import { ConfirmDialog } from "../admin/confirm-dialog";
 import { ActionList, FieldError, errorProps, knownPaths } from "./rule-fields";
 import { useValidation } from "./use-validation";
-import { ACTION_TYPES, MACRO_ACTION_TYPES, actionToRow, placeIssues, rowToAction, type ActRow, type ApiAction, type RuleRefs } from "./rule-model";
+import {
+  ACTION_TYPES,
+  MACRO_ACTION_TYPES,
+  actionToRow,
+  placeIssues,
+  rowToAction,
+  type ActRow,
+  type ApiAction,
+  type RuleRefs,
+} from "./rule-model";
 
 // Macros (issue 13 item 4): admins manage the shared ones on Admin → Macros, every agent their
 // personal ones on Account → Macros. The editor checks the draft as you type (POST
 // /macros/validate, debounced), like the rule editor.
 
-export type MacroData = { id: string; name: string; shared: boolean; ownerId: string | null; reply: string | null; actions: ApiAction[]; updatedAt: string };
+export type MacroData = {
+  id: string;
+  name: string;
+  shared: boolean;
+  ownerId: string | null;
+  reply: string | null;
+  actions: ApiAction[];
+  updatedAt: string;
+};
 
-export const PLACEHOLDER_HINT = "{{requester.first_name}}, {{requester.name}}, {{ticket.number}}, {{ticket.subject}}, {{agent.first_name}}, {{org.name}}";
+export const PLACEHOLDER_HINT =
+  "{{requester.first_name}}, {{requester.name}}, {{ticket.number}}, {{ticket.subject}}, {{agent.first_name}}, {{org.name}}";
 
-function MacroEditor({ macro, shared, refs, onDone }: { macro: MacroData | null; shared: boolean; refs: RuleRefs; onDone: (message: string) => void }) {
+function MacroEditor({
+  macro,
+  shared,
+  refs,
+  onDone,
+}: {
+  macro: MacroData | null;
+  shared: boolean;
+  refs: RuleRefs;
+  onDone: (message: string) => void;
+}) {
   const router = useRouter();
   const base = useId().replace(/:/g, "");
   const [name, setName] = useState(macro?.name ?? "");
@@ -44,7 +72,9 @@ function MacroEditor({ macro, shared, refs, onDone }: { macro: MacroData | null;
     setTouched(true);
     setSaving(true);
     setFailure(null);
-    const r = macro ? await api<MacroData>("PATCH", `/api/v1/macros/${macro.id}`, draft) : await api<MacroData>("POST", "/api/v1/macros", { ...draft, shared });
+    const r = macro
+      ? await api<MacroData>("PATCH", `/api/v1/macros/${macro.id}`, draft)
+      : await api<MacroData>("POST", "/api/v1/macros", { ...draft, shared });
     setSaving(false);
     if (!r.ok) {
       setFailure(r.error);
@@ -54,44 +84,94 @@ function MacroEditor({ macro, shared, refs, onDone }: { macro: MacroData | null;
     onDone(macro ? `Macro ${r.data.name} saved.` : `Macro ${r.data.name} created.`);
   }
 
-  const edit = <T,>(set: (v: T) => void) => (v: T) => {
-    set(v);
-    setTouched(true);
-    setFailure(null);
-  };
+  const edit =
+    <T,>(set: (v: T) => void) =>
+    (v: T) => {
+      set(v);
+      setTouched(true);
+      setFailure(null);
+    };
 
   return (
-    <form className="rule-editor" onSubmit={save} noValidate aria-labelledby={`${base}-title`} data-testid="macro-editor">
-      <h3 id={`${base}-title`}>{macro ? `Edit macro “${macro.name}”` : shared ? "New shared macro" : "New personal macro"}</h3>
+    <form
+      className="rule-editor"
+      onSubmit={save}
+      noValidate
+      aria-labelledby={`${base}-title`}
+      data-testid="macro-editor"
+    >
+      <h3 id={`${base}-title`}>
+        {macro ? `Edit macro “${macro.name}”` : shared ? "New shared macro" : "New personal macro"}
+      </h3>
       <div className="field">
         <label htmlFor={`${base}-name`}>Name</label>
-        <input ref={nameRef} {...errorProps(base, "name", errors)} type="text" value={name} maxLength={100} autoComplete="off" onChange={(e) => edit(setName)(e.target.value)} />
+        <input
+          ref={nameRef}
+          {...errorProps(base, "name", errors)}
+          type="text"
+          value={name}
+          maxLength={100}
+          autoComplete="off"
+          onChange={(e) => edit(setName)(e.target.value)}
+        />
         <FieldError base={base} path="name" errors={errors} />
       </div>
       <div className="field">
         <label htmlFor={`${base}-reply`}>Reply text</label>
-        <textarea {...errorProps(base, "reply", errors)} aria-describedby={[`${base}-reply-hint`, errors.get("reply") ? `${base}-reply-err` : ""].filter(Boolean).join(" ")}
-          rows={5} value={reply} maxLength={64 * 1024} onChange={(e) => edit(setReply)(e.target.value)} />
-        <p id={`${base}-reply-hint`} className="hint">Optional. Goes into the reply box when applied (not sent). Placeholders: {PLACEHOLDER_HINT}.</p>
+        <textarea
+          {...errorProps(base, "reply", errors)}
+          aria-describedby={[`${base}-reply-hint`, errors.get("reply") ? `${base}-reply-err` : ""]
+            .filter(Boolean)
+            .join(" ")}
+          rows={5}
+          value={reply}
+          maxLength={64 * 1024}
+          onChange={(e) => edit(setReply)(e.target.value)}
+        />
+        <p id={`${base}-reply-hint`} className="hint">
+          Optional. Goes into the reply box when applied (not sent). Placeholders: {PLACEHOLDER_HINT}.
+        </p>
         <FieldError base={base} path="reply" errors={errors} />
       </div>
-      <ActionList rows={actions} onChange={edit(setActions)} refs={refs} errors={errors} base={base} types={MACRO_ACTION_TYPES} min={0} />
+      <ActionList
+        rows={actions}
+        onChange={edit(setActions)}
+        refs={refs}
+        errors={errors}
+        base={base}
+        types={MACRO_ACTION_TYPES}
+        min={0}
+      />
       <div className="validation-summary">
         <p role="status" className={shown.length ? "field-error" : "hint"}>
-          {!touched ? "" : checking ? "Checking…" : shown.length ? `${shown.length} ${shown.length === 1 ? "problem" : "problems"} to fix.` : "The macro is valid."}
+          {!touched
+            ? ""
+            : checking
+              ? "Checking…"
+              : shown.length
+                ? `${shown.length} ${shown.length === 1 ? "problem" : "problems"} to fix.`
+                : "The macro is valid."}
         </p>
         {rest.length ? (
           <ul className="field-error">
-            {rest.map((i) => <li key={`${i.path}:${i.message}`}>{i.path ? `${i.path}: ${i.message}` : i.message}</li>)}
+            {rest.map((i) => (
+              <li key={`${i.path}:${i.message}`}>{i.path ? `${i.path}: ${i.message}` : i.message}</li>
+            ))}
           </ul>
         ) : null}
       </div>
       <div role="alert" className={s.alert}>
-        {failure && !(failure.status === 400 && failure.issues.length) ? <p className="error">{describeFailure(failure)}</p> : null}
+        {failure && !(failure.status === 400 && failure.issues.length) ? (
+          <p className="error">{describeFailure(failure)}</p>
+        ) : null}
       </div>
       <div className={s.formActions}>
-        <button type="submit" className="button primary" disabled={saving} aria-busy={saving}>{saving ? "Saving…" : macro ? "Save macro" : "Create macro"}</button>
-        <button type="button" className="button subtle" onClick={() => onDone("")}>Cancel</button>
+        <button type="submit" className="button primary" disabled={saving} aria-busy={saving}>
+          {saving ? "Saving…" : macro ? "Save macro" : "Create macro"}
+        </button>
+        <button type="button" className="button subtle" onClick={() => onDone("")}>
+          Cancel
+        </button>
       </div>
     </form>
   );
@@ -119,18 +199,45 @@ export function MacrosAdmin({ macros, shared, refs }: { macros: MacroData[]; sha
           <table className={s.table} data-testid="macro-list">
             <caption className="visually-hidden">{shared ? "Shared macros" : "Your macros"}</caption>
             <thead>
-              <tr><th scope="col">Name</th><th scope="col">Does</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Does</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
             </thead>
             <tbody>
               {macros.map((m) => (
                 <tr key={m.id}>
-                  <td><strong>{m.name}</strong></td>
                   <td>
-                    {[m.reply ? "Fills the reply" : null, ...m.actions.map((a) => ACTION_TYPES[a.type] ?? a.type)].filter(Boolean).join(", ") || <span className="muted">Nothing</span>}
+                    <strong>{m.name}</strong>
+                  </td>
+                  <td>
+                    {[m.reply ? "Fills the reply" : null, ...m.actions.map((a) => ACTION_TYPES[a.type] ?? a.type)]
+                      .filter(Boolean)
+                      .join(", ") || <span className="muted">Nothing</span>}
                   </td>
                   <td className={s.rowActions}>
-                    <button type="button" className="button subtle" onClick={() => { setDone(""); setEditing(m); }} aria-label={`Edit macro ${m.name}`}>Edit</button>
-                    <button type="button" className={`button ${s.dangerOutline}`} onClick={() => setDeleting(m)} aria-label={`Delete macro ${m.name}`}>Delete</button>
+                    <button
+                      type="button"
+                      className="button subtle"
+                      onClick={() => {
+                        setDone("");
+                        setEditing(m);
+                      }}
+                      aria-label={`Edit macro ${m.name}`}
+                    >
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      className={`button ${s.dangerOutline}`}
+                      onClick={() => setDeleting(m)}
+                      aria-label={`Delete macro ${m.name}`}
+                    >
+                      Delete
+                    </button>
                   </td>
                 </tr>
               ))}
@@ -140,11 +247,29 @@ export function MacrosAdmin({ macros, shared, refs }: { macros: MacroData[]; sha
       )}
       <ActionFeedback status={done || status} failure={failure} statusTestId="macro-status" />
       {editing ? (
-        <MacroEditor key={editing === "new" ? "new" : editing.id} macro={editing === "new" ? null : editing} shared={shared} refs={refs}
-          onDone={(message) => { setEditing(null); setDone(message); }} />
+        <MacroEditor
+          key={editing === "new" ? "new" : editing.id}
+          macro={editing === "new" ? null : editing}
+          shared={shared}
+          refs={refs}
+          onDone={(message) => {
+            setEditing(null);
+            setDone(message);
+          }}
+        />
       ) : (
         <div className={s.formActions}>
-          <button type="button" className="button primary" disabled={!hydrated} onClick={() => { setDone(""); setEditing("new"); }}>{shared ? "New shared macro" : "New personal macro"}</button>
+          <button
+            type="button"
+            className="button primary"
+            disabled={!hydrated}
+            onClick={() => {
+              setDone("");
+              setEditing("new");
+            }}
+          >
+            {shared ? "New shared macro" : "New personal macro"}
+          </button>
         </div>
       )}
       <ConfirmDialog
@@ -156,11 +281,17 @@ export function MacrosAdmin({ macros, shared, refs }: { macros: MacroData[]; sha
         onCancel={() => setDeleting(null)}
         onConfirm={async () => {
           const m = deleting!;
-          await act(() => api<void>("DELETE", `/api/v1/macros/${m.id}`), () => `Macro ${m.name} deleted.`, { key: m.id });
+          await act(
+            () => api<void>("DELETE", `/api/v1/macros/${m.id}`),
+            () => `Macro ${m.name} deleted.`,
+            { key: m.id },
+          );
           setDeleting(null);
         }}
       >
-        <p>“{deleting?.name}” will no longer be offered on tickets{deleting?.shared ? " to anyone" : ""}.</p>
+        <p>
+          “{deleting?.name}” will no longer be offered on tickets{deleting?.shared ? " to anyone" : ""}.
+        </p>
       </ConfirmDialog>
     </>
   );

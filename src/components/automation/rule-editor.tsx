@@ -7,8 +7,21 @@ import s from "../admin/admin.module.css";
 import { useValidation } from "./use-validation";
 import { ActionList, ConditionGroup, FieldError, errorProps, knownPaths } from "./rule-fields";
 import {
-  EVENT_OPTIONS, actionToRow, conditionToRow, describeChange, describeEffect, newAction, newCondition, placeIssues, rowToAction, rowToCondition,
-  type ActRow, type CondRow, type RuleData, type RuleKind, type RuleRefs,
+  EVENT_OPTIONS,
+  actionToRow,
+  conditionToRow,
+  describeChange,
+  describeEffect,
+  newAction,
+  newCondition,
+  placeIssues,
+  rowToAction,
+  rowToCondition,
+  type ActRow,
+  type CondRow,
+  type RuleData,
+  type RuleKind,
+  type RuleRefs,
 } from "./rule-model";
 import type { components } from "@/lib/api-types";
 
@@ -16,20 +29,31 @@ import type { components } from "@/lib/api-types";
 // change is checked by the API's validate endpoint (debounced), and each issue is shown under the
 // control its path names; "Test against ticket #n" is a dry run of the draft (nothing is written).
 
-
 type TestResult = components["schemas"]["RuleTestResult"];
 
 export function ruleBase(kind: RuleKind) {
   return kind === "trigger" ? "/api/v1/triggers" : "/api/v1/automations";
 }
 
-export function RuleEditor({ kind, rule, refs, onDone }: { kind: RuleKind; rule: RuleData | null; refs: RuleRefs; onDone: (message: string) => void }) {
+export function RuleEditor({
+  kind,
+  rule,
+  refs,
+  onDone,
+}: {
+  kind: RuleKind;
+  rule: RuleData | null;
+  refs: RuleRefs;
+  onDone: (message: string) => void;
+}) {
   const router = useRouter();
   const base = useId().replace(/:/g, "");
   const what = kind === "trigger" ? "trigger" : "time rule";
   const [name, setName] = useState(rule?.name ?? "");
   const [active, setActive] = useState(rule?.active ?? true);
-  const [all, setAll] = useState<CondRow[]>(() => (rule ? rule.conditions.all.map(conditionToRow) : [newCondition(kind)]));
+  const [all, setAll] = useState<CondRow[]>(() =>
+    rule ? rule.conditions.all.map(conditionToRow) : [newCondition(kind)],
+  );
   const [any, setAny] = useState<CondRow[]>(() => (rule ? rule.conditions.any.map(conditionToRow) : []));
   const [actions, setActions] = useState<ActRow[]>(() => (rule ? rule.actions.map(actionToRow) : [newAction()]));
   const [touched, setTouched] = useState(Boolean(rule));
@@ -38,7 +62,12 @@ export function RuleEditor({ kind, rule, refs, onDone }: { kind: RuleKind; rule:
   const nameRef = useRef<HTMLInputElement>(null);
 
   const body = useMemo(
-    () => ({ name, active, conditions: { all: all.map(rowToCondition), any: any.map(rowToCondition) }, actions: actions.map(rowToAction) }),
+    () => ({
+      name,
+      active,
+      conditions: { all: all.map(rowToCondition), any: any.map(rowToCondition) },
+      actions: actions.map(rowToAction),
+    }),
     [name, active, all, any, actions],
   );
   // NaN (an empty hours field) is sent as null, which the API names as the bad value.
@@ -60,7 +89,9 @@ export function RuleEditor({ kind, rule, refs, onDone }: { kind: RuleKind; rule:
     setSaving(true);
     setSaveFailure(null);
     const payload = JSON.parse(json) as Record<string, unknown>;
-    const r = rule ? await api<RuleData>("PATCH", `${ruleBase(kind)}/${rule.id}`, payload) : await api<RuleData>("POST", ruleBase(kind), payload);
+    const r = rule
+      ? await api<RuleData>("PATCH", `${ruleBase(kind)}/${rule.id}`, payload)
+      : await api<RuleData>("POST", ruleBase(kind), payload);
     setSaving(false);
     if (!r.ok) {
       setSaveFailure(r.error);
@@ -76,11 +107,13 @@ export function RuleEditor({ kind, rule, refs, onDone }: { kind: RuleKind; rule:
     onDone(rule ? `${r.data.name} saved.` : `${r.data.name} created${r.data.active ? "" : " (disabled)"}.`);
   }
 
-  const edit = <T,>(set: (v: T) => void) => (v: T) => {
-    set(v);
-    setTouched(true);
-    setSaveFailure(null);
-  };
+  const edit =
+    <T,>(set: (v: T) => void) =>
+    (v: T) => {
+      set(v);
+      setTouched(true);
+      setSaveFailure(null);
+    };
 
   return (
     <div className="rule-editor" data-testid="rule-editor">
@@ -89,7 +122,15 @@ export function RuleEditor({ kind, rule, refs, onDone }: { kind: RuleKind; rule:
         <div className={s.formGrid}>
           <div className="field">
             <label htmlFor={`${base}-name`}>Name</label>
-            <input ref={nameRef} {...errorProps(base, "name", errors)} type="text" value={name} maxLength={100} autoComplete="off" onChange={(e) => edit(setName)(e.target.value)} />
+            <input
+              ref={nameRef}
+              {...errorProps(base, "name", errors)}
+              type="text"
+              value={name}
+              maxLength={100}
+              autoComplete="off"
+              onChange={(e) => edit(setName)(e.target.value)}
+            />
             <FieldError base={base} path="name" errors={errors} />
           </div>
           <label className={s.check}>
@@ -98,21 +139,49 @@ export function RuleEditor({ kind, rule, refs, onDone }: { kind: RuleKind; rule:
           </label>
         </div>
         {kind === "automation" ? (
-          <p className="hint">A time rule runs when its time comes: it needs an “Hours since … at least” condition in “all”, and fires once per ticket per window.</p>
+          <p className="hint">
+            A time rule runs when its time comes: it needs an “Hours since … at least” condition in “all”, and fires
+            once per ticket per window.
+          </p>
         ) : (
-          <p className="hint">A trigger runs inside every ticket write (created, updated, commented), in the order of the list.</p>
+          <p className="hint">
+            A trigger runs inside every ticket write (created, updated, commented), in the order of the list.
+          </p>
         )}
         <FieldError base={base} path="conditions" errors={errors} />
-        <ConditionGroup kind={kind} group="all" rows={all} onChange={edit(setAll)} refs={refs} errors={errors} base={base} />
-        <ConditionGroup kind={kind} group="any" rows={any} onChange={edit(setAny)} refs={refs} errors={errors} base={base} />
+        <ConditionGroup
+          kind={kind}
+          group="all"
+          rows={all}
+          onChange={edit(setAll)}
+          refs={refs}
+          errors={errors}
+          base={base}
+        />
+        <ConditionGroup
+          kind={kind}
+          group="any"
+          rows={any}
+          onChange={edit(setAny)}
+          refs={refs}
+          errors={errors}
+          base={base}
+        />
         <ActionList rows={actions} onChange={edit(setActions)} refs={refs} errors={errors} base={base} />
         <p className="hint">
-          Notes and emails may use placeholders such as <code>{"{{requester.first_name}}"}</code>, <code>{"{{ticket.number}}"}</code>, <code>{"{{agent.name}}"}</code>.
+          Notes and emails may use placeholders such as <code>{"{{requester.first_name}}"}</code>,{" "}
+          <code>{"{{ticket.number}}"}</code>, <code>{"{{agent.name}}"}</code>.
         </p>
 
         <div className="validation-summary" data-testid="rule-validation">
           <p role="status" className={problems ? "field-error" : "hint"}>
-            {!touched ? "" : checking ? "Checking…" : problems ? `${problems} ${problems === 1 ? "problem" : "problems"} to fix.` : "The rule is valid."}
+            {!touched
+              ? ""
+              : checking
+                ? "Checking…"
+                : problems
+                  ? `${problems} ${problems === 1 ? "problem" : "problems"} to fix.`
+                  : "The rule is valid."}
           </p>
           {rest.length ? (
             <ul className="field-error">
@@ -124,7 +193,9 @@ export function RuleEditor({ kind, rule, refs, onDone }: { kind: RuleKind; rule:
           {checkFailure ? <p className="hint">Could not check the rule right now: {checkFailure}</p> : null}
         </div>
         <div role="alert" className={s.alert}>
-          {saveFailure && !(saveFailure.status === 400 && saveFailure.issues.length) ? <p className="error">{describeFailure(saveFailure)}</p> : null}
+          {saveFailure && !(saveFailure.status === 400 && saveFailure.issues.length) ? (
+            <p className="error">{describeFailure(saveFailure)}</p>
+          ) : null}
         </div>
         <div className={s.formActions}>
           <button type="submit" className="button primary" disabled={saving} aria-busy={saving}>
@@ -148,7 +219,8 @@ function DryRun({ kind, json, refs }: { kind: RuleKind; json: string; refs: Rule
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<TestResult | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
-  const nameOf = (uid: string | null) => (uid ? (refs.agents.find((a) => a.id === uid)?.name ?? "an unknown agent") : "nobody");
+  const nameOf = (uid: string | null) =>
+    uid ? (refs.agents.find((a) => a.id === uid)?.name ?? "an unknown agent") : "nobody";
 
   async function test(e: FormEvent) {
     e.preventDefault();
@@ -174,11 +246,22 @@ function DryRun({ kind, json, refs }: { kind: RuleKind; json: string; refs: Rule
   return (
     <form className="dry-run" onSubmit={test} noValidate aria-labelledby={`${id}-title`} data-testid="dry-run">
       <h4 id={`${id}-title`}>Test against a ticket</h4>
-      <p className="hint">A dry run of the rule as it is in the form (saved or not): nothing is written, no one is emailed.</p>
+      <p className="hint">
+        A dry run of the rule as it is in the form (saved or not): nothing is written, no one is emailed.
+      </p>
       <div className={s.inlineFields}>
         <div className="field">
           <label htmlFor={`${id}-number`}>Ticket number</label>
-          <input id={`${id}-number`} type="number" min={1} inputMode="numeric" value={number} onChange={(e) => setNumber(e.target.value)} aria-invalid={failure ? true : undefined} aria-describedby={failure ? `${id}-err` : undefined} />
+          <input
+            id={`${id}-number`}
+            type="number"
+            min={1}
+            inputMode="numeric"
+            value={number}
+            onChange={(e) => setNumber(e.target.value)}
+            aria-invalid={failure ? true : undefined}
+            aria-describedby={failure ? `${id}-err` : undefined}
+          />
         </div>
         {kind === "trigger" ? (
           <div className="field">
@@ -203,7 +286,9 @@ function DryRun({ kind, json, refs }: { kind: RuleKind; json: string; refs: Rule
         {result ? (
           <div className="dry-run-result">
             <p>
-              <strong>{result.matched ? "Matches: the rule would fire." : "Does not match: the rule would not fire."}</strong>
+              <strong>
+                {result.matched ? "Matches: the rule would fire." : "Does not match: the rule would not fire."}
+              </strong>
             </p>
             {result.matched ? (
               changes.length || result.effects.length ? (

@@ -16,30 +16,72 @@ export type ApiCondition = Record<string, unknown> & { field: string; op: string
 export type ApiAction = Record<string, unknown> & { type: string };
 export type ApiConditions = { all: ApiCondition[]; any: ApiCondition[] };
 export type RuleData = {
-  id: string; name: string; position: number; active: boolean; conditions: ApiConditions; actions: ApiAction[];
-  lastError: string | null; lastErrorAt: string | null; firedCount: number; createdAt: string; updatedAt: string;
+  id: string;
+  name: string;
+  position: number;
+  active: boolean;
+  conditions: ApiConditions;
+  actions: ApiAction[];
+  lastError: string | null;
+  lastErrorAt: string | null;
+  firedCount: number;
+  createdAt: string;
+  updatedAt: string;
 };
 
-const opts = (labels: Record<string, string>): Option[] => Object.entries(labels).map(([value, label]) => ({ value, label }));
+const opts = (labels: Record<string, string>): Option[] =>
+  Object.entries(labels).map(([value, label]) => ({ value, label }));
 
 export const STATUS_OPTIONS = opts(STATUS_LABELS);
 export const PRIORITY_OPTIONS = opts(PRIORITY_LABELS);
 export const CHANNEL_OPTIONS = opts({ web: "Web", email: "Email", api: "API" });
-export const EVENT_OPTIONS = opts({ created: "Ticket created", updated: "Ticket updated", customer_comment: "Customer commented", staff_comment: "Agent replied", internal_note: "Internal note added" });
-export const ANCHOR_OPTIONS = opts({ created: "Created", updated: "Last update", status_changed: "Status change", customer_replied: "Last customer reply", sla_due: "SLA due" });
+export const EVENT_OPTIONS = opts({
+  created: "Ticket created",
+  updated: "Ticket updated",
+  customer_comment: "Customer commented",
+  staff_comment: "Agent replied",
+  internal_note: "Internal note added",
+});
+export const ANCHOR_OPTIONS = opts({
+  created: "Created",
+  updated: "Last update",
+  status_changed: "Status change",
+  customer_replied: "Last customer reply",
+  sla_due: "SLA due",
+});
 export const BOOLEAN_OPTIONS = opts({ true: "Yes", false: "No" });
 export const STRATEGY_OPTIONS = opts({ round_robin: "Round-robin", least_open: "Fewest open tickets" });
 export const NOTIFY_TARGETS = opts({ assignee: "The assignee", all_agents: "All agents" });
 
 const OP_LABELS: Record<string, string> = {
-  is: "is", is_not: "is not", changed: "changed", changed_to: "changed to", changed_from: "changed from",
-  includes: "includes", excludes: "does not include", added: "was added", removed: "was removed",
-  contains: "contains", not_contains: "does not contain", gte: "at least (hours)", lt: "less than (hours)",
+  is: "is",
+  is_not: "is not",
+  changed: "changed",
+  changed_to: "changed to",
+  changed_from: "changed from",
+  includes: "includes",
+  excludes: "does not include",
+  added: "was added",
+  removed: "was removed",
+  contains: "contains",
+  not_contains: "does not contain",
+  gte: "at least (hours)",
+  lt: "less than (hours)",
 };
 export const opLabel = (op: string) => OP_LABELS[op] ?? op;
 
 /** How a condition's value is entered. */
-export type ValueKind = "status" | "priority" | "agent" | "group" | "text" | "channel" | "event" | "boolean" | "hours" | "none";
+export type ValueKind =
+  | "status"
+  | "priority"
+  | "agent"
+  | "group"
+  | "text"
+  | "channel"
+  | "event"
+  | "boolean"
+  | "hours"
+  | "none";
 type FieldSpec = { label: string; ops: string[]; value: ValueKind; only?: RuleKind; placeholder?: string };
 
 const CHANGE_OPS = ["is", "is_not", "changed", "changed_to", "changed_from"];
@@ -52,7 +94,12 @@ export const CONDITION_FIELDS: Record<string, FieldSpec> = {
   subject: { label: "Subject", ops: ["contains", "not_contains"], value: "text", placeholder: "refund" },
   body: { label: "Message text", ops: ["contains", "not_contains"], value: "text", only: "trigger" },
   tags: { label: "Tags", ops: ["includes", "excludes", "added", "removed"], value: "text", placeholder: "vip" },
-  requester_domain: { label: "Requester's email domain", ops: ["is", "is_not"], value: "text", placeholder: "example.com" },
+  requester_domain: {
+    label: "Requester's email domain",
+    ops: ["is", "is_not"],
+    value: "text",
+    placeholder: "example.com",
+  },
   requester: { label: "Requester (user ID)", ops: ["is", "is_not"], value: "text" },
   channel: { label: "Channel", ops: ["is", "is_not"], value: "channel", only: "trigger" },
   event: { label: "Event", ops: ["is", "is_not"], value: "event", only: "trigger" },
@@ -64,7 +111,9 @@ export const CONDITION_FIELDS: Record<string, FieldSpec> = {
 const WRITE_OPS = new Set(["changed", "changed_to", "changed_from", "added", "removed"]);
 
 export function fieldsFor(kind: RuleKind): Option[] {
-  return Object.entries(CONDITION_FIELDS).filter(([, f]) => !f.only || f.only === kind).map(([value, f]) => ({ value, label: f.label }));
+  return Object.entries(CONDITION_FIELDS)
+    .filter(([, f]) => !f.only || f.only === kind)
+    .map(([value, f]) => ({ value, label: f.label }));
 }
 export function opsFor(kind: RuleKind, field: string): string[] {
   const ops = CONDITION_FIELDS[field]?.ops ?? ["is"];
@@ -74,7 +123,18 @@ export const opNeedsValue = (op: string) => op !== "changed";
 
 /** An editor row: every control's value as a string, plus a stable key for React. */
 export type CondRow = { key: string; field: string; op: string; value: string; anchor: string; calendarId: string };
-export type ActRow = { key: string; type: string; value: string; groupId: string; strategy: string; subject: string; body: string; title: string; target: string; webhookId: string };
+export type ActRow = {
+  key: string;
+  type: string;
+  value: string;
+  groupId: string;
+  strategy: string;
+  subject: string;
+  body: string;
+  title: string;
+  target: string;
+  webhookId: string;
+};
 
 let seq = 0;
 const nextKey = () => `r${++seq}`;
@@ -87,20 +147,29 @@ export function newCondition(kind: RuleKind): CondRow {
 
 export function defaultValue(field: string): string {
   switch (CONDITION_FIELDS[field]?.value) {
-    case "status": return "open";
-    case "priority": return "high";
-    case "channel": return "web";
-    case "event": return "created";
-    case "boolean": return "true";
-    case "hours": return "24";
-    default: return "";
+    case "status":
+      return "open";
+    case "priority":
+      return "high";
+    case "channel":
+      return "web";
+    case "event":
+      return "created";
+    case "boolean":
+      return "true";
+    case "hours":
+      return "24";
+    default:
+      return "";
   }
 }
 
 export function conditionToRow(c: ApiCondition): CondRow {
   const v = c.value;
   return {
-    key: nextKey(), field: c.field, op: c.op,
+    key: nextKey(),
+    field: c.field,
+    op: c.op,
     value: v === null || v === undefined ? "" : String(v),
     anchor: typeof c.anchor === "string" ? c.anchor : "updated",
     calendarId: typeof c.calendarId === "string" ? c.calendarId : "",
@@ -135,20 +204,57 @@ export const ACTION_TYPES: Record<string, string> = {
   notify: "Notify agents",
   webhook: "Call a webhook",
 };
-export const MACRO_ACTION_TYPES = ["set_status", "set_priority", "set_assignee", "assign_group", "add_tags", "remove_tags", "add_note"];
+export const MACRO_ACTION_TYPES = [
+  "set_status",
+  "set_priority",
+  "set_assignee",
+  "assign_group",
+  "add_tags",
+  "remove_tags",
+  "add_note",
+];
 
 export function newAction(type = "set_priority"): ActRow {
-  return { key: nextKey(), type, value: type === "set_status" ? "open" : type === "set_priority" ? "high" : "", groupId: "", strategy: "round_robin", subject: "", body: "", title: "", target: "assignee", webhookId: "" };
+  return {
+    key: nextKey(),
+    type,
+    value: type === "set_status" ? "open" : type === "set_priority" ? "high" : "",
+    groupId: "",
+    strategy: "round_robin",
+    subject: "",
+    body: "",
+    title: "",
+    target: "assignee",
+    webhookId: "",
+  };
 }
 
 export function actionToRow(a: ApiAction): ActRow {
   const row = newAction(a.type);
   const s = (k: string) => (typeof a[k] === "string" ? (a[k] as string) : "");
-  const value = Array.isArray(a.value) ? (a.value as unknown[]).map(String).join(", ") : a.value === null || a.value === undefined ? "" : String(a.value);
-  return { ...row, value, groupId: s("groupId"), strategy: s("strategy") || "round_robin", subject: s("subject"), body: s("body"), title: s("title"), target: s("target") || "assignee", webhookId: s("webhookId") };
+  const value = Array.isArray(a.value)
+    ? (a.value as unknown[]).map(String).join(", ")
+    : a.value === null || a.value === undefined
+      ? ""
+      : String(a.value);
+  return {
+    ...row,
+    value,
+    groupId: s("groupId"),
+    strategy: s("strategy") || "round_robin",
+    subject: s("subject"),
+    body: s("body"),
+    title: s("title"),
+    target: s("target") || "assignee",
+    webhookId: s("webhookId"),
+  };
 }
 
-const tagList = (v: string) => v.split(/[,\s]+/).map((t) => t.trim()).filter(Boolean);
+const tagList = (v: string) =>
+  v
+    .split(/[,\s]+/)
+    .map((t) => t.trim())
+    .filter(Boolean);
 
 export function rowToAction(r: ActRow): ApiAction {
   switch (r.type) {
@@ -217,7 +323,10 @@ export function humanize(message: string): string {
  * Where each API issue is shown: the longest path the form has a control (or row) for that the
  * issue's path starts with; whatever matches none is listed above the save button.
  */
-export function placeIssues(issues: { path: string; message: string }[], known: Set<string>): { at: Map<string, string[]>; rest: { path: string; message: string }[] } {
+export function placeIssues(
+  issues: { path: string; message: string }[],
+  known: Set<string>,
+): { at: Map<string, string[]>; rest: { path: string; message: string }[] } {
   const at = new Map<string, string[]>();
   const rest: { path: string; message: string }[] = [];
   for (const i of issues) {
@@ -228,14 +337,22 @@ export function placeIssues(issues: { path: string; message: string }[], known: 
       if (known.has(p)) found = p;
     }
     const message = humanize(i.message);
-    if (found) at.set(found, [...(at.get(found) ?? []), found === i.path ? message : `${i.path.slice(found.length + 1)}: ${message}`]);
+    if (found)
+      at.set(found, [
+        ...(at.get(found) ?? []),
+        found === i.path ? message : `${i.path.slice(found.length + 1)}: ${message}`,
+      ]);
     else rest.push(i);
   }
   return { at, rest };
 }
 
 /** A field change of a preview, for people: "Priority: Normal → High". */
-export function describeChange(field: string, c: { from: unknown; to: unknown }, nameOf: (id: string | null) => string): string {
+export function describeChange(
+  field: string,
+  c: { from: unknown; to: unknown },
+  nameOf: (id: string | null) => string,
+): string {
   const show = (v: unknown) => {
     if (field === "status") return statusLabel(String(v));
     if (field === "priority") return priorityLabel(String(v));
@@ -243,7 +360,12 @@ export function describeChange(field: string, c: { from: unknown; to: unknown },
     if (field === "tags") return Array.isArray(v) && v.length ? v.map(String).join(", ") : "none";
     return v === null || v === undefined ? "none" : String(v);
   };
-  const label = field === "assigneeId" ? "Assignee" : field === "groupId" ? "Group" : field.charAt(0).toUpperCase() + field.slice(1);
+  const label =
+    field === "assigneeId"
+      ? "Assignee"
+      : field === "groupId"
+        ? "Group"
+        : field.charAt(0).toUpperCase() + field.slice(1);
   return `${label}: ${show(c.from)} → ${show(c.to)}`;
 }
 
@@ -252,7 +374,8 @@ export type Effect = components["schemas"]["RuleEffect"];
 export type PreviewData = components["schemas"]["MacroPreview"];
 
 export function describeEffect(e: Effect, refs: Pick<RuleRefs, "groups" | "webhooks" | "agents">): string {
-  const name = (list: Named[], id: string | null) => (id ? (list.find((x) => x.id === id)?.name ?? "an unknown one") : "nobody");
+  const name = (list: Named[], id: string | null) =>
+    id ? (list.find((x) => x.id === id)?.name ?? "an unknown one") : "nobody";
   switch (e.type) {
     case "note":
       return `Adds an internal note: “${e.body}”`;

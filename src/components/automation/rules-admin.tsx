@@ -14,7 +14,10 @@ import { ACTION_TYPES, CONDITION_FIELDS, opLabel, type RuleData, type RuleKind, 
 
 function summary(rule: RuleData): string {
   const value = (v: unknown) => (v === undefined ? "" : v === null ? " unassigned" : ` ${String(v)}`);
-  const cond = [...rule.conditions.all, ...rule.conditions.any].map((c) => `${CONDITION_FIELDS[c.field]?.label ?? c.field}${typeof c.anchor === "string" ? ` ${c.anchor.replace(/_/g, " ")}` : ""} ${opLabel(c.op)}${value(c.value)}`);
+  const cond = [...rule.conditions.all, ...rule.conditions.any].map(
+    (c) =>
+      `${CONDITION_FIELDS[c.field]?.label ?? c.field}${typeof c.anchor === "string" ? ` ${c.anchor.replace(/_/g, " ")}` : ""} ${opLabel(c.op)}${value(c.value)}`,
+  );
   const acts = rule.actions.map((a) => ACTION_TYPES[a.type] ?? a.type);
   return `${cond.length ? `When ${cond.join(rule.conditions.any.length && !rule.conditions.all.length ? " or " : ", ")}` : "Always"} → ${acts.join(", ")}`;
 }
@@ -38,7 +41,11 @@ export function RulesAdmin({ kind, rules, refs }: { kind: RuleKind; rules: RuleD
     const [id] = ids.splice(i, 1);
     ids.splice(i + by, 0, id!);
     const r = rules[i]!;
-    await act(() => api<{ data: RuleData[] }>("PUT", `${ruleBase(kind)}/order`, { ids }), () => `${r.name} moved to position ${i + by + 1}.`, { key: r.id, refreshOnFailure: true });
+    await act(
+      () => api<{ data: RuleData[] }>("PUT", `${ruleBase(kind)}/order`, { ids }),
+      () => `${r.name} moved to position ${i + by + 1}.`,
+      { key: r.id, refreshOnFailure: true },
+    );
   }
 
   return (
@@ -48,14 +55,22 @@ export function RulesAdmin({ kind, rules, refs }: { kind: RuleKind; rules: RuleD
       ) : (
         <div className={s.tableWrap}>
           <table className={s.table} data-testid={`${kind}-list`}>
-            <caption className="visually-hidden">{kind === "trigger" ? "Triggers, in the order they run" : "Time rules, in the order they run"}</caption>
+            <caption className="visually-hidden">
+              {kind === "trigger" ? "Triggers, in the order they run" : "Time rules, in the order they run"}
+            </caption>
             <thead>
               <tr>
-                <th scope="col" className={s.num}>#</th>
+                <th scope="col" className={s.num}>
+                  #
+                </th>
                 <th scope="col">Name</th>
                 <th scope="col">State</th>
-                <th scope="col" className={s.num}>Fired</th>
-                <th scope="col"><span className="visually-hidden">Actions</span></th>
+                <th scope="col" className={s.num}>
+                  Fired
+                </th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -67,23 +82,65 @@ export function RulesAdmin({ kind, rules, refs }: { kind: RuleKind; rules: RuleD
                     <span className="muted block">{summary(r)}</span>
                     {r.lastError ? <span className="error block">Last error: {r.lastError}</span> : null}
                   </td>
-                  <td>{r.active ? <span className={`${s.badge} ${s.badgeOk}`}>Enabled</span> : <span className={s.badge}>Disabled</span>}</td>
+                  <td>
+                    {r.active ? (
+                      <span className={`${s.badge} ${s.badgeOk}`}>Enabled</span>
+                    ) : (
+                      <span className={s.badge}>Disabled</span>
+                    )}
+                  </td>
                   <td className={s.num}>{r.firedCount}</td>
                   <td className={s.rowActions}>
-                    <button type="button" className="button subtle" disabled={i === 0 || busyKey !== null} onClick={() => void move(i, -1)} aria-label={`Move ${r.name} up`}>
+                    <button
+                      type="button"
+                      className="button subtle"
+                      disabled={i === 0 || busyKey !== null}
+                      onClick={() => void move(i, -1)}
+                      aria-label={`Move ${r.name} up`}
+                    >
                       Up
                     </button>
-                    <button type="button" className="button subtle" disabled={i === rules.length - 1 || busyKey !== null} onClick={() => void move(i, 1)} aria-label={`Move ${r.name} down`}>
+                    <button
+                      type="button"
+                      className="button subtle"
+                      disabled={i === rules.length - 1 || busyKey !== null}
+                      onClick={() => void move(i, 1)}
+                      aria-label={`Move ${r.name} down`}
+                    >
                       Down
                     </button>
-                    <button type="button" className="button subtle" disabled={busyKey === r.id} aria-label={`${r.active ? "Disable" : "Enable"} ${r.name}`}
-                      onClick={() => act(() => api<RuleData>("PATCH", `${ruleBase(kind)}/${r.id}`, { active: !r.active }), (x) => `${x.name} ${x.active ? "enabled" : "disabled"}.`, { key: r.id })}>
+                    <button
+                      type="button"
+                      className="button subtle"
+                      disabled={busyKey === r.id}
+                      aria-label={`${r.active ? "Disable" : "Enable"} ${r.name}`}
+                      onClick={() =>
+                        act(
+                          () => api<RuleData>("PATCH", `${ruleBase(kind)}/${r.id}`, { active: !r.active }),
+                          (x) => `${x.name} ${x.active ? "enabled" : "disabled"}.`,
+                          { key: r.id },
+                        )
+                      }
+                    >
                       {r.active ? "Disable" : "Enable"}
                     </button>
-                    <button type="button" className="button subtle" onClick={() => { setDone(""); setEditing(r); }} aria-label={`Edit ${r.name}`}>
+                    <button
+                      type="button"
+                      className="button subtle"
+                      onClick={() => {
+                        setDone("");
+                        setEditing(r);
+                      }}
+                      aria-label={`Edit ${r.name}`}
+                    >
                       Edit
                     </button>
-                    <button type="button" className={`button ${s.dangerOutline}`} onClick={() => setDeleting(r)} aria-label={`Delete ${r.name}`}>
+                    <button
+                      type="button"
+                      className={`button ${s.dangerOutline}`}
+                      onClick={() => setDeleting(r)}
+                      aria-label={`Delete ${r.name}`}
+                    >
                       Delete
                     </button>
                   </td>
@@ -107,7 +164,15 @@ export function RulesAdmin({ kind, rules, refs }: { kind: RuleKind; rules: RuleD
         />
       ) : (
         <div className={s.formActions}>
-          <button type="button" className="button primary" disabled={!hydrated} onClick={() => { setDone(""); setEditing("new"); }}>
+          <button
+            type="button"
+            className="button primary"
+            disabled={!hydrated}
+            onClick={() => {
+              setDone("");
+              setEditing("new");
+            }}
+          >
             New {what}
           </button>
         </div>
@@ -121,7 +186,11 @@ export function RulesAdmin({ kind, rules, refs }: { kind: RuleKind; rules: RuleD
         onCancel={() => setDeleting(null)}
         onConfirm={async () => {
           const r = deleting!;
-          await act(() => api<void>("DELETE", `${ruleBase(kind)}/${r.id}`), () => `${r.name} deleted.`, { key: r.id });
+          await act(
+            () => api<void>("DELETE", `${ruleBase(kind)}/${r.id}`),
+            () => `${r.name} deleted.`,
+            { key: r.id },
+          );
           setDeleting(null);
           if (editing !== null && editing !== "new" && editing.id === r.id) setEditing(null);
         }}

@@ -12,7 +12,11 @@ export const VALIDATE_DELAY_MS = 400;
  * after typing pauses; only the newest answer counts. `issues` are the 400's, each naming its path;
  * `checkFailure` says why the check itself could not run.
  */
-export function useValidation(path: string, json: string, touched: boolean): { issues: ApiIssue[]; checking: boolean; checkFailure: string | null } {
+export function useValidation(
+  path: string,
+  json: string,
+  touched: boolean,
+): { issues: ApiIssue[]; checking: boolean; checkFailure: string | null } {
   const [issues, setIssues] = useState<ApiIssue[]>([]);
   const [checking, setChecking] = useState(false);
   const [checkFailure, setCheckFailure] = useState<string | null>(null);

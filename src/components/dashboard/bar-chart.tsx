@@ -56,9 +56,23 @@ export function BarChart({ bars, summary, table, labelEvery = 1, labelFromEnd = 
           ))}
         </div>
         <div className={s.plot}>
-          <svg className={s.svg} viewBox={`0 0 ${n * 10} 100`} preserveAspectRatio="none" role="img" aria-label={summary}>
+          <svg
+            className={s.svg}
+            viewBox={`0 0 ${n * 10} 100`}
+            preserveAspectRatio="none"
+            role="img"
+            aria-label={summary}
+          >
             {t.slice(1).map((v) => (
-              <line key={v} className={s.gridLine} x1={0} x2={n * 10} y1={100 - pct(v)} y2={100 - pct(v)} vectorEffect="non-scaling-stroke" />
+              <line
+                key={v}
+                className={s.gridLine}
+                x1={0}
+                x2={n * 10}
+                y1={100 - pct(v)}
+                y2={100 - pct(v)}
+                vectorEffect="non-scaling-stroke"
+              />
             ))}
             {bars.map((b, i) =>
               b.value > 0 ? (
@@ -79,7 +93,12 @@ export function BarChart({ bars, summary, table, labelEvery = 1, labelFromEnd = 
           </svg>
           {bars.map((b, i) =>
             b.value > 0 ? (
-              <span key={b.key} className={s.valueLabel} style={{ left: `${((i + 0.5) / n) * 100}%`, bottom: `${pct(b.value)}%` }} aria-hidden="true">
+              <span
+                key={b.key}
+                className={s.valueLabel}
+                style={{ left: `${((i + 0.5) / n) * 100}%`, bottom: `${pct(b.value)}%` }}
+                aria-hidden="true"
+              >
                 {b.value}
               </span>
             ) : null,
@@ -149,7 +168,18 @@ export function LinkedBars({ bars, label, testId }: { bars: HBar[]; label: strin
             <span className={s.hbarName}>{b.label}</span>
             <span className={s.hbarTrack} aria-hidden="true">
               <svg className={s.hbarSvg} viewBox="0 0 100 10" preserveAspectRatio="none">
-                {b.value > 0 ? <rect className={s.bar} x={0} y={0} height={10} width={Math.max(1, (b.value / max) * 100)} rx={0} data-testid="bar" data-value={b.value} /> : null}
+                {b.value > 0 ? (
+                  <rect
+                    className={s.bar}
+                    x={0}
+                    y={0}
+                    height={10}
+                    width={Math.max(1, (b.value / max) * 100)}
+                    rx={0}
+                    data-testid="bar"
+                    data-value={b.value}
+                  />
+                ) : null}
               </svg>
             </span>
             <span className={s.hbarCount}>{b.value}</span>

@@ -6,17 +6,37 @@ import s from "./dashboard.module.css";
 
 const score = (c: CsatCount) => (c.good + c.bad ? `${Math.round((100 * c.good) / (c.good + c.bad))}%` : "–");
 
-function CountTable({ caption, head, rows, testId }: { caption: string; head: string; rows: (CsatCount & { key: string; label: string })[]; testId: string }) {
+function CountTable({
+  caption,
+  head,
+  rows,
+  testId,
+}: {
+  caption: string;
+  head: string;
+  rows: (CsatCount & { key: string; label: string })[];
+  testId: string;
+}) {
   if (!rows.length) return <p className="muted">No ratings in the last 12 weeks.</p>;
   return (
     <table className={s.table} data-testid={testId}>
       <caption className="visually-hidden">{caption}</caption>
       <thead>
-        <tr><th scope="col">{head}</th><th scope="col">Good</th><th scope="col">Bad</th><th scope="col">Satisfied</th></tr>
+        <tr>
+          <th scope="col">{head}</th>
+          <th scope="col">Good</th>
+          <th scope="col">Bad</th>
+          <th scope="col">Satisfied</th>
+        </tr>
       </thead>
       <tbody>
         {rows.map((r) => (
-          <tr key={r.key}><th scope="row">{r.label}</th><td>{r.good}</td><td>{r.bad}</td><td>{score(r)}</td></tr>
+          <tr key={r.key}>
+            <th scope="row">{r.label}</th>
+            <td>{r.good}</td>
+            <td>{r.bad}</td>
+            <td>{score(r)}</td>
+          </tr>
         ))}
       </tbody>
     </table>
@@ -31,11 +51,26 @@ export function CsatSection({ csat }: { csat: CsatDashboard }) {
         {csat.good + csat.bad ? `${score(csat)} satisfied: ${csat.good} good, ${csat.bad} bad.` : "No ratings yet."}
       </p>
       <h3>By week</h3>
-      <CountTable caption="Ratings by week" head="Week of" testId="csat-by-week" rows={csat.byWeek.map((w) => ({ ...w, key: w.week, label: w.week }))} />
+      <CountTable
+        caption="Ratings by week"
+        head="Week of"
+        testId="csat-by-week"
+        rows={csat.byWeek.map((w) => ({ ...w, key: w.week, label: w.week }))}
+      />
       <h3>By agent</h3>
-      <CountTable caption="Ratings by agent" head="Agent" testId="csat-by-agent" rows={csat.byAgent.map((a) => ({ ...a, key: a.id ?? "none", label: a.name }))} />
+      <CountTable
+        caption="Ratings by agent"
+        head="Agent"
+        testId="csat-by-agent"
+        rows={csat.byAgent.map((a) => ({ ...a, key: a.id ?? "none", label: a.name }))}
+      />
       <h3>By group</h3>
-      <CountTable caption="Ratings by group" head="Group" testId="csat-by-group" rows={csat.byGroup.map((g) => ({ ...g, key: g.id ?? "none", label: g.name }))} />
+      <CountTable
+        caption="Ratings by group"
+        head="Group"
+        testId="csat-by-group"
+        rows={csat.byGroup.map((g) => ({ ...g, key: g.id ?? "none", label: g.name }))}
+      />
     </section>
   );
 }

@@ -40,7 +40,8 @@ export function LiveTicket({ ticketId, selfId, staff }: { ticketId: string; self
           next.set(e.userId, {
             name: e.name,
             seenUntil: t + SEEN_MS,
-            typingUntil: e.state === "typing" ? t + TYPING_MS : e.conn.startsWith("typing:") ? 0 : (was?.typingUntil ?? 0),
+            typingUntil:
+              e.state === "typing" ? t + TYPING_MS : e.conn.startsWith("typing:") ? 0 : (was?.typingUntil ?? 0),
           });
         }
         return next;
@@ -57,7 +58,9 @@ export function LiveTicket({ ticketId, selfId, staff }: { ticketId: string; self
   }, [staff]);
 
   if (!staff) return null;
-  const here = [...viewers.entries()].filter(([, v]) => v.seenUntil > now).sort((a, b) => a[1].name.localeCompare(b[1].name));
+  const here = [...viewers.entries()]
+    .filter(([, v]) => v.seenUntil > now)
+    .sort((a, b) => a[1].name.localeCompare(b[1].name));
   return (
     <div className="presence" data-testid="presence" aria-live="polite">
       {here.length === 0 ? (
@@ -70,7 +73,11 @@ export function LiveTicket({ ticketId, selfId, staff }: { ticketId: string; self
               <li key={id} data-testid="presence-viewer" data-typing={v.typingUntil > now ? "true" : undefined}>
                 <span className="presence-dot" aria-hidden="true" />
                 {v.name}
-                {v.typingUntil > now ? <span className="presence-typing"> is typing a reply…</span> : <span className="visually-hidden"> is viewing</span>}
+                {v.typingUntil > now ? (
+                  <span className="presence-typing"> is typing a reply…</span>
+                ) : (
+                  <span className="visually-hidden"> is viewing</span>
+                )}
               </li>
             ))}
           </ul>

@@ -2,13 +2,30 @@
 
 import { useEffect, useRef } from "react";
 
-export type LiveTicketEvent = { type: "ticket"; ticketId: string; action: string; actorId: string | null; internal: boolean };
-export type LivePresenceEvent = { type: "presence"; ticketId: string; userId: string; name: string; state: "viewing" | "typing" | "left"; conn: string };
+export type LiveTicketEvent = {
+  type: "ticket";
+  ticketId: string;
+  action: string;
+  actorId: string | null;
+  internal: boolean;
+};
+export type LivePresenceEvent = {
+  type: "presence";
+  ticketId: string;
+  userId: string;
+  name: string;
+  state: "viewing" | "typing" | "left";
+  conn: string;
+};
 
 /** Fired on window when someone else replied on the ticket (the reply box warns before sending). */
 export const NEW_REPLY_EVENT = "beacon:new-reply";
 
-type Handlers = { onTicket?: (e: LiveTicketEvent) => void; onPresence?: (e: LivePresenceEvent) => void; onReady?: () => void };
+type Handlers = {
+  onTicket?: (e: LiveTicketEvent) => void;
+  onPresence?: (e: LivePresenceEvent) => void;
+  onReady?: () => void;
+};
 
 /**
  * The page's Server-Sent Events stream (/api/live, decision 052). EventSource reconnects by itself
@@ -24,7 +41,7 @@ export function useLive(url: string | null, handlers: Handlers): void {
     let es: EventSource;
     let retry: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
-    const parse = <T,>(e: MessageEvent): T | null => {
+    const parse = <T>(e: MessageEvent): T | null => {
       try {
         return JSON.parse(String(e.data)) as T;
       } catch {
@@ -68,9 +85,12 @@ export function useDebounced(fn: () => void, ms: number): () => void {
   useEffect(() => {
     latest.current = fn;
   });
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
   return () => {
     if (timer.current) return;
     timer.current = setTimeout(() => {

@@ -4,7 +4,17 @@ import s from "./attachments.module.css";
 
 function PaperclipIcon() {
   return (
-    <svg aria-hidden="true" width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+    <svg
+      aria-hidden="true"
+      width="16"
+      height="16"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    >
       <path d="m21.4 11.1-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5" />
     </svg>
   );
@@ -24,7 +34,13 @@ export function AttachmentList({ items, label }: { items: AttachmentView[]; labe
       {items.map((a) => (
         <li key={a.id} data-testid="attachment">
           {/* The label starts with the action and contains the visible name (WCAG 2.5.3). */}
-          <a className={s.fileLink} href={a.url} download={a.downloadFilename} aria-label={`Download ${a.filename}`} data-testid="attachment-link">
+          <a
+            className={s.fileLink}
+            href={a.url}
+            download={a.downloadFilename}
+            aria-label={`Download ${a.filename}`}
+            data-testid="attachment-link"
+          >
             <PaperclipIcon />
             <span>{a.filename}</span>
           </a>

@@ -13,7 +13,17 @@ export const MAX_FILES_PER_MESSAGE = 10;
  * would refuse for their size (or emptiness) are turned away here, before anything is sent; the
  * type is judged by the server from the bytes, so only a hint is given about it.
  */
-export function AttachmentPicker({ files, onChange, maxBytes, disabled }: { files: File[]; onChange: (files: File[]) => void; maxBytes: number; disabled?: boolean }) {
+export function AttachmentPicker({
+  files,
+  onChange,
+  maxBytes,
+  disabled,
+}: {
+  files: File[];
+  onChange: (files: File[]) => void;
+  maxBytes: number;
+  disabled?: boolean;
+}) {
   const id = useId();
   const inputRef = useRef<HTMLInputElement>(null);
   const [refused, setRefused] = useState<string[]>([]);
@@ -24,7 +34,8 @@ export function AttachmentPicker({ files, onChange, maxBytes, disabled }: { file
     function onPaste(e: ClipboardEvent) {
       const form = inputRef.current?.form;
       const list = e.clipboardData?.files;
-      if (disabled || !form || !(e.target instanceof Node) || !form.contains(e.target) || !list || list.length === 0) return;
+      if (disabled || !form || !(e.target instanceof Node) || !form.contains(e.target) || !list || list.length === 0)
+        return;
       e.preventDefault();
       pick(list);
     }
@@ -39,7 +50,8 @@ export function AttachmentPicker({ files, onChange, maxBytes, disabled }: { file
     for (const f of Array.from(list)) {
       const why = precheckFile(f, maxBytes);
       if (why) problems.push(`${why} It was not added.`);
-      else if (next.length >= MAX_FILES_PER_MESSAGE) problems.push(`“${f.name}” was not added: at most ${MAX_FILES_PER_MESSAGE} files per message.`);
+      else if (next.length >= MAX_FILES_PER_MESSAGE)
+        problems.push(`“${f.name}” was not added: at most ${MAX_FILES_PER_MESSAGE} files per message.`);
       else next.push(f);
     }
     setRefused(problems);
@@ -86,7 +98,8 @@ export function AttachmentPicker({ files, onChange, maxBytes, disabled }: { file
           data-testid="attach-input"
         />
         <p id={`${id}-hint`} className="hint">
-          Drop files here, paste them into the message, or choose them. Up to {formatBytes(maxBytes)} each: {ACCEPTED_TYPES_TEXT}.
+          Drop files here, paste them into the message, or choose them. Up to {formatBytes(maxBytes)} each:{" "}
+          {ACCEPTED_TYPES_TEXT}.
         </p>
       </div>
       <div role="alert" id={`${id}-refused`}>
@@ -106,7 +119,13 @@ export function AttachmentPicker({ files, onChange, maxBytes, disabled }: { file
             <li key={`${f.name}-${f.size}-${f.lastModified}-${i}`}>
               <span className={s.name}>{f.name}</span>
               <span className={s.meta}>{formatBytes(f.size)}</span>
-              <button type="button" className={`button ${s.remove}`} onClick={() => remove(i)} disabled={disabled} aria-label={`Remove ${f.name}`}>
+              <button
+                type="button"
+                className={`button ${s.remove}`}
+                onClick={() => remove(i)}
+                disabled={disabled}
+                aria-label={`Remove ${f.name}`}
+              >
                 Remove
               </button>
             </li>

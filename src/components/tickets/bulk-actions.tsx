@@ -1,7 +1,17 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { createContext, useCallback, useContext, useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type FormEvent,
+  type ReactNode,
+} from "react";
 import type { components } from "@/lib/api-types";
 import { PRIORITY_KEYS, PRIORITY_LABELS, STATUS_KEYS, STATUS_LABELS, parseTags } from "@/lib/ticket-labels";
 import { api, describeFailure, type ApiFailure } from "../api-client";
@@ -126,7 +136,16 @@ export function PageCheckbox() {
     if (ref.current) ref.current.indeterminate = !all && on > 0;
   }, [all, on]);
   return (
-    <input ref={ref} type="checkbox" className="bulk-check" aria-label="Select every ticket on this page" checked={all} disabled={!s.hydrated} onChange={(e) => s.setPage(e.currentTarget.checked)} data-testid="select-page" />
+    <input
+      ref={ref}
+      type="checkbox"
+      className="bulk-check"
+      aria-label="Select every ticket on this page"
+      checked={all}
+      disabled={!s.hydrated}
+      onChange={(e) => s.setPage(e.currentTarget.checked)}
+      data-testid="select-page"
+    />
   );
 }
 
@@ -224,10 +243,17 @@ function BulkBar({ matching, filters, agents, groups, macros, onSelectAllMatchin
       {count > 0 ? (
         <div className="bulk-selection">
           <p className="bulk-count" aria-live="polite" data-testid="bulk-count">
-            {s.allMatching ? `All ${matching > 1000 ? "1,000+" : matching} matching tickets selected` : `${count} selected`}
+            {s.allMatching
+              ? `All ${matching > 1000 ? "1,000+" : matching} matching tickets selected`
+              : `${count} selected`}
           </p>
           {pageAll && !s.allMatching && matching > s.rows.length ? (
-            <button type="button" className="button subtle" onClick={onSelectAllMatching} data-testid="select-all-matching">
+            <button
+              type="button"
+              className="button subtle"
+              onClick={onSelectAllMatching}
+              data-testid="select-all-matching"
+            >
               Select all {matching > 1000 ? "1,000+" : matching} matching this filter
             </button>
           ) : null}
@@ -240,34 +266,68 @@ function BulkBar({ matching, filters, agents, groups, macros, onSelectAllMatchin
         <form className="bulk-form" onSubmit={(e) => void submit(e)} noValidate>
           <div className="field">
             <label htmlFor={`${id}-kind`}>Change</label>
-            <select id={`${id}-kind`} value={kind} onChange={(e) => { setKind(e.currentTarget.value as Kind); setValue(""); setProblem(null); }}>
+            <select
+              id={`${id}-kind`}
+              value={kind}
+              onChange={(e) => {
+                setKind(e.currentTarget.value as Kind);
+                setValue("");
+                setProblem(null);
+              }}
+            >
               {KINDS.map((k) => (
-                <option key={k.value} value={k.value}>{k.label}</option>
+                <option key={k.value} value={k.value}>
+                  {k.label}
+                </option>
               ))}
             </select>
           </div>
           <div className="field">
-            <label htmlFor={`${id}-value`}>{kind === "addTags" || kind === "removeTags" ? "Tags (comma-separated)" : "To"}</label>
+            <label htmlFor={`${id}-value`}>
+              {kind === "addTags" || kind === "removeTags" ? "Tags (comma-separated)" : "To"}
+            </label>
             {kind === "addTags" || kind === "removeTags" ? (
-              <input id={`${id}-value`} value={value} onChange={(e) => setValue(e.currentTarget.value)} autoCapitalize="none" spellCheck={false} maxLength={500}
-                aria-invalid={problem ? true : undefined} aria-describedby={problem ? `${id}-problem` : undefined} />
+              <input
+                id={`${id}-value`}
+                value={value}
+                onChange={(e) => setValue(e.currentTarget.value)}
+                autoCapitalize="none"
+                spellCheck={false}
+                maxLength={500}
+                aria-invalid={problem ? true : undefined}
+                aria-describedby={problem ? `${id}-problem` : undefined}
+              />
             ) : (
-              <select id={`${id}-value`} value={value} onChange={(e) => setValue(e.currentTarget.value)} aria-invalid={problem ? true : undefined} aria-describedby={problem ? `${id}-problem` : undefined}>
+              <select
+                id={`${id}-value`}
+                value={value}
+                onChange={(e) => setValue(e.currentTarget.value)}
+                aria-invalid={problem ? true : undefined}
+                aria-describedby={problem ? `${id}-problem` : undefined}
+              >
                 <option value="">Choose…</option>
                 {kind === "status" ? <EnumOptions keys={STATUS_KEYS} labels={STATUS_LABELS} /> : null}
                 {kind === "priority" ? <EnumOptions keys={PRIORITY_KEYS} labels={PRIORITY_LABELS} /> : null}
                 {kind === "assignee" ? <option value="none">Unassigned</option> : null}
                 {kind === "group" ? <option value="none">No group</option> : null}
-                {(kind === "assignee" ? agents : kind === "group" ? groups : kind === "macro" ? macros : []).map((o) => (
-                  <option key={o.id} value={o.id}>{o.name}</option>
-                ))}
+                {(kind === "assignee" ? agents : kind === "group" ? groups : kind === "macro" ? macros : []).map(
+                  (o) => (
+                    <option key={o.id} value={o.id}>
+                      {o.name}
+                    </option>
+                  ),
+                )}
               </select>
             )}
           </div>
           <button type="submit" className="button primary" disabled={!s.hydrated || busy} aria-busy={busy}>
             Apply to {s.allMatching && matching > 1000 ? "1,000+" : count} {count === 1 ? "ticket" : "tickets"}
           </button>
-          {problem ? <p id={`${id}-problem`} className="field-error">{problem}</p> : null}
+          {problem ? (
+            <p id={`${id}-problem`} className="field-error">
+              {problem}
+            </p>
+          ) : null}
         </form>
       ) : null}
       <div role="alert" className="bulk-alert">
@@ -286,16 +346,21 @@ function BulkProgress({ job, onDismiss }: { job: BulkJob; onDismiss?: () => void
     : `${job.state === "queued" ? "Waiting to start" : "Working"}: ${job.processed} of ${job.total} processed, ${job.changed} changed.`;
   return (
     <div className="bulk-progress" data-testid="bulk-progress" data-state={job.state}>
-      <label htmlFor={`${id}-bar`} className="visually-hidden">Bulk change progress</label>
+      <label htmlFor={`${id}-bar`} className="visually-hidden">
+        Bulk change progress
+      </label>
       <progress id={`${id}-bar`} max={Math.max(1, job.total)} value={job.processed} />
-      <p role="status" data-testid="bulk-summary">{summary}</p>
+      <p role="status" data-testid="bulk-summary">
+        {summary}
+      </p>
       {job.failures.length ? (
         <div className="bulk-failures" data-testid="bulk-failures">
           <h3>Could not change</h3>
           <ul>
             {job.failures.map((f) => (
               <li key={f.ticketId}>
-                <a href={`/tickets/${f.ticketId}`}>{f.number === null ? "A ticket" : `#${f.number}`}</a>: {failureReason(f.code, f.message)}
+                <a href={`/tickets/${f.ticketId}`}>{f.number === null ? "A ticket" : `#${f.number}`}</a>:{" "}
+                {failureReason(f.code, f.message)}
               </li>
             ))}
           </ul>
@@ -312,7 +377,12 @@ function BulkProgress({ job, onDismiss }: { job: BulkJob; onDismiss?: () => void
 
 /** The API's message, with a plain-words lead for the codes an agent meets most. */
 function failureReason(code: string, message: string): string {
-  const lead: Record<string, string> = { conflict: "it cannot change now", not_found: "it no longer exists", forbidden: "you may not change it", validation_failed: "the value was refused" };
+  const lead: Record<string, string> = {
+    conflict: "it cannot change now",
+    not_found: "it no longer exists",
+    forbidden: "you may not change it",
+    validation_failed: "the value was refused",
+  };
   const text = message ? message.charAt(0).toUpperCase() + message.slice(1) : code;
   return lead[code] ? `${lead[code]} (${text})` : text;
 }

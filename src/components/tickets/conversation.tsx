@@ -16,7 +16,17 @@ export type Author = { name: string; role: string };
  * email's envelope (From, To, Cc): customers do not, so a CC's address is not shown to others
  * through the portal. Attachments the upload rules refused on an email are listed, by name and why.
  */
-export function Conversation({ comments, authorOf, attachments = [], staff = false }: { comments: CommentView[]; authorOf: (id: string) => Author; attachments?: AttachmentView[]; staff?: boolean }) {
+export function Conversation({
+  comments,
+  authorOf,
+  attachments = [],
+  staff = false,
+}: {
+  comments: CommentView[];
+  authorOf: (id: string) => Author;
+  attachments?: AttachmentView[];
+  staff?: boolean;
+}) {
   const filesOf = new Map<string, AttachmentView[]>();
   for (const a of attachments) if (a.commentId) filesOf.set(a.commentId, [...(filesOf.get(a.commentId) ?? []), a]);
   return (
@@ -25,7 +35,11 @@ export function Conversation({ comments, authorOf, attachments = [], staff = fal
         const author = authorOf(c.authorId);
         return (
           <li key={c.id}>
-            <article className={`comment${c.internal ? " note" : ""}`} data-testid={c.internal ? "internal-note" : "public-reply"} aria-labelledby={`c-${c.id}`}>
+            <article
+              className={`comment${c.internal ? " note" : ""}`}
+              data-testid={c.internal ? "internal-note" : "public-reply"}
+              aria-labelledby={`c-${c.id}`}
+            >
               <header className="comment-head">
                 <h3 id={`c-${c.id}`} className="comment-author">
                   {author.name}
@@ -49,7 +63,11 @@ export function Conversation({ comments, authorOf, attachments = [], staff = fal
                   <EmailEnvelope email={c.email} />
                   {/* The message as it arrived (decision 039): headers and MIME parts the comment does not show. */}
                   <p className="small">
-                    <a href={`/api/v1/tickets/${c.ticketId}/comments/${c.id}/original`} download data-testid="email-original">
+                    <a
+                      href={`/api/v1/tickets/${c.ticketId}/comments/${c.id}/original`}
+                      download
+                      data-testid="email-original"
+                    >
                       Download original (.eml)
                     </a>
                   </p>
@@ -57,7 +75,10 @@ export function Conversation({ comments, authorOf, attachments = [], staff = fal
               ) : null}
               {/* Sanitized on write by the unified pipeline (rehype-sanitize); the only raw HTML in the UI. */}
               <div className="comment-body prose" dangerouslySetInnerHTML={{ __html: c.bodyHtml }} />
-              <AttachmentList items={filesOf.get(c.id) ?? []} label={`Files attached to this ${c.internal ? "note" : "message"}`} />
+              <AttachmentList
+                items={filesOf.get(c.id) ?? []}
+                label={`Files attached to this ${c.internal ? "note" : "message"}`}
+              />
               {c.email?.refused?.length ? (
                 <div className="refused-files" data-testid="refused-files">
                   <p>Files in this email that were not accepted:</p>
@@ -82,7 +103,10 @@ const CHANNEL: Record<CommentView["channel"], string> = { web: "Web", email: "Em
 
 /** From / To / Cc of an email comment, compact; for staff only. */
 function EmailEnvelope({ email }: { email: NonNullable<CommentView["email"]> }) {
-  const rows: [string, string][] = [["From", email.from], ["To", email.to.join(", ")]];
+  const rows: [string, string][] = [
+    ["From", email.from],
+    ["To", email.to.join(", ")],
+  ];
   if (email.cc.length) rows.push(["Cc", email.cc.join(", ")]);
   // SPF/DKIM/DMARC as checked on arrival (decision 035): a forged From shows as a DMARC fail.
   if (email.auth) rows.push(["Auth", `SPF ${email.auth.spf} · DKIM ${email.auth.dkim} · DMARC ${email.auth.dmarc}`]);

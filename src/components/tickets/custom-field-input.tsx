@@ -37,7 +37,15 @@ export function CustomFieldInput({ field: f, idPrefix, value, onChange, required
     return (
       <div className="field">
         <label className="cf-check">
-          <input id={id} type="checkbox" checked={value === true} disabled={disabled} onChange={(e) => onChange(e.target.checked)} aria-describedby={errId} aria-invalid={invalid} />
+          <input
+            id={id}
+            type="checkbox"
+            checked={value === true}
+            disabled={disabled}
+            onChange={(e) => onChange(e.target.checked)}
+            aria-describedby={errId}
+            aria-invalid={invalid}
+          />
           {f.label}
         </label>
         {errorText}
@@ -55,7 +63,13 @@ export function CustomFieldInput({ field: f, idPrefix, value, onChange, required
               type="checkbox"
               checked={picked.includes(o)}
               disabled={disabled}
-              onChange={(e) => onChange(e.target.checked ? f.options.filter((x) => x === o || picked.includes(x)) : picked.filter((x) => x !== o))}
+              onChange={(e) =>
+                onChange(
+                  e.target.checked
+                    ? f.options.filter((x) => x === o || picked.includes(x))
+                    : picked.filter((x) => x !== o),
+                )
+              }
             />
             {o}
           </label>

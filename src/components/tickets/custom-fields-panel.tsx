@@ -21,7 +21,8 @@ type Props = {
   editable: boolean | "customer";
 };
 
-const draftsOf = (fields: TicketField[], values: Values) => Object.fromEntries(fields.map((f) => [f.key, draftOf(f, values[f.key])]));
+const draftsOf = (fields: TicketField[], values: Values) =>
+  Object.fromEntries(fields.map((f) => [f.key, draftOf(f, values[f.key])]));
 
 /**
  * The ticket's custom fields in the side panel (decision 050): the fields the viewer may see, "—"
@@ -39,7 +40,12 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
   const [status, setStatus] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [conflict, setConflict] = useState<{ patch: Record<string, FieldValue | null>; mine: string; fields: ConflictField[]; etag: string } | null>(null);
+  const [conflict, setConflict] = useState<{
+    patch: Record<string, FieldValue | null>;
+    mine: string;
+    fields: ConflictField[];
+    etag: string;
+  } | null>(null);
 
   // A newer version from the server (someone else's change) replaces the inputs. The panel's own
   // saves move `seen` at once from the answer, so the refresh that follows changes nothing typed since.
@@ -55,7 +61,10 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
 
   if (fields.length === 0) return null;
   const labelOf = (key: string) => fields.find((f) => f.key === key)?.label ?? key;
-  const mineText = (patch: Record<string, FieldValue | null>) => Object.entries(patch).map(([k, v]) => `${labelOf(k)}: ${shownValue(v ?? undefined)}`).join(", ");
+  const mineText = (patch: Record<string, FieldValue | null>) =>
+    Object.entries(patch)
+      .map(([k, v]) => `${labelOf(k)}: ${shownValue(v ?? undefined)}`)
+      .join(", ");
 
   /** The inputs show a version the server just answered with (ETag "7"), before the page's refresh brings it. */
   function showVersion(etag: string | undefined, saved: Values) {
@@ -70,7 +79,12 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
     setError(null);
     setConflict(null);
     setStatus("Saving…");
-    const r = await api<{ customFields: Values }>("PATCH", `/api/v1/tickets/${ticketId}`, { customFields: patch }, { ifMatch });
+    const r = await api<{ customFields: Values }>(
+      "PATCH",
+      `/api/v1/tickets/${ticketId}`,
+      { customFields: patch },
+      { ifMatch },
+    );
     if (!r.ok && r.error.status === 412) {
       const now = await api<{ customFields: Values }>("GET", `/api/v1/tickets/${ticketId}`);
       setPending(false);
@@ -81,7 +95,11 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
       }
       const changed = fields
         .filter((f) => !sameValue(seen.values[f.key], now.data.customFields[f.key]))
-        .map((f) => ({ label: f.label, was: shownValue(seen.values[f.key]), now: shownValue(now.data.customFields[f.key]) }));
+        .map((f) => ({
+          label: f.label,
+          was: shownValue(seen.values[f.key]),
+          now: shownValue(now.data.customFields[f.key]),
+        }));
       setConflict({ patch, mine: mineText(patch), fields: changed, etag: now.etag });
       showVersion(now.etag, now.data.customFields);
       router.refresh();
@@ -90,7 +108,13 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
     setPending(false);
     if (!r.ok) {
       setStatus("");
-      setErrors(Object.fromEntries(r.error.issues.filter((i) => i.path.startsWith("customFields.")).map((i) => [i.path.split(".")[1]!, i.message])));
+      setErrors(
+        Object.fromEntries(
+          r.error.issues
+            .filter((i) => i.path.startsWith("customFields."))
+            .map((i) => [i.path.split(".")[1]!, i.message]),
+        ),
+      );
       setError(describeFailure(r.error));
       return;
     }
@@ -109,7 +133,11 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
       const r = readDraft(f, drafts[f.key] ?? draftOf(f, undefined));
       if ("error" in r) errs[f.key] = r.error;
       // An untouched checkbox that never had a value stays without one.
-      else if (!sameValue(r.value, current[f.key]) && !(f.type === "checkbox" && r.value === false && current[f.key] === undefined)) patch[f.key] = r.value;
+      else if (
+        !sameValue(r.value, current[f.key]) &&
+        !(f.type === "checkbox" && r.value === false && current[f.key] === undefined)
+      )
+        patch[f.key] = r.value;
     }
     setErrors(errs);
     if (Object.keys(errs).length) {
@@ -136,7 +164,10 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
             .map((f) => (
               <div key={f.id}>
                 <dt>{f.label}</dt>
-                <dd data-testid={`custom-field-${f.key}`} style={f.type === "textarea" ? { whiteSpace: "pre-wrap" } : undefined}>
+                <dd
+                  data-testid={`custom-field-${f.key}`}
+                  style={f.type === "textarea" ? { whiteSpace: "pre-wrap" } : undefined}
+                >
                   {shownValue(current[f.key])}
                 </dd>
               </div>
@@ -157,18 +188,30 @@ export function CustomFieldsPanel({ ticketId, fields, values, version, editable 
             />
           ))}
           {fields.some((f) => canEdit(f) && f.requiredOnSolve && editable === true) ? (
-            <p className="hint">Needed before solving: {fields.filter((f) => f.requiredOnSolve).map((f) => f.label).join(", ")}.</p>
+            <p className="hint">
+              Needed before solving:{" "}
+              {fields
+                .filter((f) => f.requiredOnSolve)
+                .map((f) => f.label)
+                .join(", ")}
+              .
+            </p>
           ) : null}
           <button type="submit" className="button subtle" disabled={!hydrated || pending} aria-busy={pending}>
             Save fields
           </button>
           {conflict ? (
-            <EditConflict fields={conflict.fields} mine={conflict.mine} busy={pending} onReapply={() => void save(conflict.patch, conflict.etag)}
+            <EditConflict
+              fields={conflict.fields}
+              mine={conflict.mine}
+              busy={pending}
+              onReapply={() => void save(conflict.patch, conflict.etag)}
               onDiscard={() => {
                 setConflict(null);
                 setDrafts(draftsOf(fields, current));
                 setStatus("Your change was discarded; showing the current values.");
-              }} />
+              }}
+            />
           ) : null}
           <p role="status" className="save-status" data-testid="custom-fields-status">
             {status}

@@ -15,9 +15,28 @@ import c from "./context.module.css";
 export type CustomerContextData = components["schemas"]["CustomerContext"];
 type Note = components["schemas"]["CustomerNote"];
 
-const STATUS: Record<string, string> = { new: "New", open: "Open", pending: "Pending", on_hold: "On hold", solved: "Solved", closed: "Closed" };
+const STATUS: Record<string, string> = {
+  new: "New",
+  open: "Open",
+  pending: "Pending",
+  on_hold: "On hold",
+  solved: "Solved",
+  closed: "Closed",
+};
 
-export function CustomerCard({ ticketId, context, selfId, admin, authorName }: { ticketId: string; context: CustomerContextData; selfId: string; admin: boolean; authorName: Record<string, string> }) {
+export function CustomerCard({
+  ticketId,
+  context,
+  selfId,
+  admin,
+  authorName,
+}: {
+  ticketId: string;
+  context: CustomerContextData;
+  selfId: string;
+  admin: boolean;
+  authorName: Record<string, string>;
+}) {
   const id = useId().replace(/:/g, "");
   const form = useRef<HTMLFormElement>(null);
   const { run, busy, busyKey, status, failure } = useApiAction();
@@ -27,7 +46,11 @@ export function CustomerCard({ ticketId, context, selfId, admin, authorName }: {
   async function add(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const body = String(new FormData(e.currentTarget).get("body") ?? "").trim();
-    const r = await run(() => api<Note>("POST", `/api/v1/customers/${customerId}/notes`, { body }), () => "Note added.", { key: "add" });
+    const r = await run(
+      () => api<Note>("POST", `/api/v1/customers/${customerId}/notes`, { body }),
+      () => "Note added.",
+      { key: "add" },
+    );
     if (r.ok) form.current?.reset();
   }
 
@@ -41,19 +64,26 @@ export function CustomerCard({ ticketId, context, selfId, admin, authorName }: {
           {context.organization.notes ? <p className={`${c.note} muted`}>{context.organization.notes}</p> : null}
         </div>
       ) : (
-        <p className="muted" data-testid="customer-org">None</p>
+        <p className="muted" data-testid="customer-org">
+          None
+        </p>
       )}
       <h3 className={c.subtitle}>Other tickets</h3>
       {others.length ? (
         <ul className={c.list} data-testid="customer-tickets">
           {others.map((t) => (
             <li key={t.id}>
-              <Link href={`/tickets/${t.id}`}>#{t.number} {t.subject}</Link> <span className="muted">({STATUS[t.status] ?? t.status})</span>
+              <Link href={`/tickets/${t.id}`}>
+                #{t.number} {t.subject}
+              </Link>{" "}
+              <span className="muted">({STATUS[t.status] ?? t.status})</span>
             </li>
           ))}
         </ul>
       ) : (
-        <p className="muted" data-testid="customer-tickets">None</p>
+        <p className="muted" data-testid="customer-tickets">
+          None
+        </p>
       )}
       <h3 className={c.subtitle}>Notes (staff only)</h3>
       {context.notes.length ? (
@@ -65,8 +95,19 @@ export function CustomerCard({ ticketId, context, selfId, admin, authorName }: {
                 {n.authorId ? (authorName[n.authorId] ?? "a former user") : "System"}, <LocalTime iso={n.createdAt} />
               </span>{" "}
               {n.authorId === selfId || admin ? (
-                <button type="button" className="button subtle small" disabled={busyKey === n.id} aria-label="Delete this note"
-                  onClick={() => run(() => api<void>("DELETE", `/api/v1/customers/${customerId}/notes/${n.id}`), () => "Note deleted.", { key: n.id })}>
+                <button
+                  type="button"
+                  className="button subtle small"
+                  disabled={busyKey === n.id}
+                  aria-label="Delete this note"
+                  onClick={() =>
+                    run(
+                      () => api<void>("DELETE", `/api/v1/customers/${customerId}/notes/${n.id}`),
+                      () => "Note deleted.",
+                      { key: n.id },
+                    )
+                  }
+                >
                   Delete
                 </button>
               ) : null}
@@ -74,12 +115,16 @@ export function CustomerCard({ ticketId, context, selfId, admin, authorName }: {
           ))}
         </ul>
       ) : (
-        <p className="muted" data-testid="customer-notes">No notes yet.</p>
+        <p className="muted" data-testid="customer-notes">
+          No notes yet.
+        </p>
       )}
       <form ref={form} onSubmit={add} className={c.form}>
         <label htmlFor={`${id}-note`}>Add a note about {context.customer.name}</label>
         <textarea id={`${id}-note`} name="body" rows={2} maxLength={5000} required />
-        <button type="submit" className="button small" disabled={busy && busyKey === "add"}>Add note</button>
+        <button type="submit" className="button small" disabled={busy && busyKey === "add"}>
+          Add note
+        </button>
       </form>
       <ActionFeedback status={status} failure={failure} statusTestId="customer-status" />
     </section>

@@ -16,9 +16,20 @@ export type MacroOption = { id: string; name: string; shared: boolean };
 /** The reply box listens for this: the text to put in the composer. */
 export const INSERT_REPLY_EVENT = "beacon:insert-reply";
 
-const typing = (el: EventTarget | null) => el instanceof HTMLElement && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
+const typing = (el: EventTarget | null) =>
+  el instanceof HTMLElement && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
 
-export function MacroPicker({ ticketId, macros, agents, groups }: { ticketId: string; macros: MacroOption[]; agents: Named[]; groups: Named[] }) {
+export function MacroPicker({
+  ticketId,
+  macros,
+  agents,
+  groups,
+}: {
+  ticketId: string;
+  macros: MacroOption[];
+  agents: Named[];
+  groups: Named[];
+}) {
   const router = useRouter();
   const id = useId().replace(/:/g, "");
   const dialogRef = useRef<HTMLDialogElement>(null);
@@ -92,19 +103,30 @@ export function MacroPicker({ ticketId, macros, agents, groups }: { ticketId: st
     dialogRef.current?.close();
     if (r.data.reply) window.dispatchEvent(new CustomEvent(INSERT_REPLY_EVENT, { detail: r.data.reply }));
     else openerRef.current?.focus();
-    setStatus(`Macro ${macro.name} applied${changed ? `: ${changed} ${changed === 1 ? "field" : "fields"} changed` : ""}${r.data.reply ? "; its reply is in the reply box, ready to edit and send" : ""}.`);
+    setStatus(
+      `Macro ${macro.name} applied${changed ? `: ${changed} ${changed === 1 ? "field" : "fields"} changed` : ""}${r.data.reply ? "; its reply is in the reply box, ready to edit and send" : ""}.`,
+    );
     close();
     router.refresh();
   }
 
-  const nameOf = (uid: string | null) => (uid ? (agents.find((a) => a.id === uid)?.name ?? "an unknown agent") : "nobody");
+  const nameOf = (uid: string | null) =>
+    uid ? (agents.find((a) => a.id === uid)?.name ?? "an unknown agent") : "nobody";
   const changes = preview ? Object.entries(preview.changes) : [];
   const shared = macros.filter((m) => m.shared);
   const mine = macros.filter((m) => !m.shared);
 
   return (
     <div className="macro-picker">
-      <button ref={openerRef} type="button" className="button" onClick={() => setOpen(true)} disabled={!hydrated} aria-haspopup="dialog" aria-keyshortcuts="m">
+      <button
+        ref={openerRef}
+        type="button"
+        className="button"
+        onClick={() => setOpen(true)}
+        disabled={!hydrated}
+        aria-haspopup="dialog"
+        aria-keyshortcuts="m"
+      >
         Apply macro
       </button>
       <p className="hint">
@@ -113,7 +135,16 @@ export function MacroPicker({ ticketId, macros, agents, groups }: { ticketId: st
       <p role="status" className="save-status" data-testid="macro-status">
         {status}
       </p>
-      <dialog ref={dialogRef} className={s.dialog} aria-labelledby={`${id}-title`} onCancel={(e) => { e.preventDefault(); if (!applying) close(); }} data-testid="macro-dialog">
+      <dialog
+        ref={dialogRef}
+        className={s.dialog}
+        aria-labelledby={`${id}-title`}
+        onCancel={(e) => {
+          e.preventDefault();
+          if (!applying) close();
+        }}
+        data-testid="macro-dialog"
+      >
         <h2 id={`${id}-title`}>Apply a macro</h2>
         {macros.length === 0 ? (
           <p>No macros yet. Admins add shared ones on Admin → Macros; you can add your own under Account → Macros.</p>
@@ -122,8 +153,24 @@ export function MacroPicker({ ticketId, macros, agents, groups }: { ticketId: st
             <label htmlFor={`${id}-macro`}>Macro</label>
             <select ref={selectRef} id={`${id}-macro`} value={macroId} onChange={(e) => void choose(e.target.value)}>
               <option value="">Choose a macro</option>
-              {shared.length ? <optgroup label="Shared">{shared.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}</optgroup> : null}
-              {mine.length ? <optgroup label="Yours">{mine.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}</optgroup> : null}
+              {shared.length ? (
+                <optgroup label="Shared">
+                  {shared.map((m) => (
+                    <option key={m.id} value={m.id}>
+                      {m.name}
+                    </option>
+                  ))}
+                </optgroup>
+              ) : null}
+              {mine.length ? (
+                <optgroup label="Yours">
+                  {mine.map((m) => (
+                    <option key={m.id} value={m.id}>
+                      {m.name}
+                    </option>
+                  ))}
+                </optgroup>
+              ) : null}
             </select>
           </div>
         )}
@@ -135,15 +182,21 @@ export function MacroPicker({ ticketId, macros, agents, groups }: { ticketId: st
               {preview.reply ? (
                 <>
                   <p className="hint">Reply (goes into the reply box; you send it):</p>
-                  <pre className="macro-reply" data-testid="macro-preview-reply">{preview.reply}</pre>
+                  <pre className="macro-reply" data-testid="macro-preview-reply">
+                    {preview.reply}
+                  </pre>
                 </>
               ) : (
                 <p className="muted">No reply text.</p>
               )}
               {changes.length || preview.effects.length ? (
                 <ul data-testid="macro-preview-changes">
-                  {changes.map(([field, c]) => <li key={field}>{describeChange(field, c, nameOf)}</li>)}
-                  {preview.effects.map((e, i) => <li key={i}>{describeEffect(e, { agents, groups, webhooks: [] })}</li>)}
+                  {changes.map(([field, c]) => (
+                    <li key={field}>{describeChange(field, c, nameOf)}</li>
+                  ))}
+                  {preview.effects.map((e, i) => (
+                    <li key={i}>{describeEffect(e, { agents, groups, webhooks: [] })}</li>
+                  ))}
                 </ul>
               ) : (
                 <p className="muted">No field changes.</p>
@@ -156,7 +209,13 @@ export function MacroPicker({ ticketId, macros, agents, groups }: { ticketId: st
           <button type="button" className="button" onClick={close} disabled={applying}>
             Cancel
           </button>
-          <button type="button" className="button primary" onClick={() => void apply()} disabled={!preview || applying} aria-busy={applying}>
+          <button
+            type="button"
+            className="button primary"
+            onClick={() => void apply()}
+            disabled={!preview || applying}
+            aria-busy={applying}
+          >
             {applying ? "Applying…" : "Apply macro"}
           </button>
         </div>

@@ -23,7 +23,21 @@ type Props = {
  * rendering markdown in the browser would need a second sanitizer to stay safe, so the formatted
  * version appears once sent (the server renders and sanitizes it).
  */
-export function MarkdownField({ label, name, value, onChange, required, rows = 6, hint, invalid, errorId, textareaRef, onSubmitShortcut, className, placeholder }: Props) {
+export function MarkdownField({
+  label,
+  name,
+  value,
+  onChange,
+  required,
+  rows = 6,
+  hint,
+  invalid,
+  errorId,
+  textareaRef,
+  onSubmitShortcut,
+  className,
+  placeholder,
+}: Props) {
   const id = useId();
   const [tab, setTab] = useState<"write" | "preview">("write");
   const writeTab = useRef<HTMLButtonElement>(null);
@@ -54,17 +68,38 @@ export function MarkdownField({ label, name, value, onChange, required, rows = 6
     (target === "write" ? writeTab : previewTab).current?.focus();
   }
 
-  const describedBy = [hint ? hintId : null, invalid && errorId ? errorId : null].filter(Boolean).join(" ") || undefined;
+  const describedBy =
+    [hint ? hintId : null, invalid && errorId ? errorId : null].filter(Boolean).join(" ") || undefined;
 
   return (
     <div className={`field markdown-field ${className ?? ""}`}>
       <div className="markdown-head">
         <label htmlFor={`${id}-text`}>{label}</label>
         <div role="tablist" aria-label="Write or preview" className="md-tabs">
-          <button ref={writeTab} type="button" role="tab" id={`${id}-tab-write`} aria-selected={tab === "write"} aria-controls={`${id}-panel-write`} tabIndex={tab === "write" ? 0 : -1} onClick={() => setTab("write")} onKeyDown={onTabKey}>
+          <button
+            ref={writeTab}
+            type="button"
+            role="tab"
+            id={`${id}-tab-write`}
+            aria-selected={tab === "write"}
+            aria-controls={`${id}-panel-write`}
+            tabIndex={tab === "write" ? 0 : -1}
+            onClick={() => setTab("write")}
+            onKeyDown={onTabKey}
+          >
             Write
           </button>
-          <button ref={previewTab} type="button" role="tab" id={`${id}-tab-preview`} aria-selected={tab === "preview"} aria-controls={`${id}-panel-preview`} tabIndex={tab === "preview" ? 0 : -1} onClick={() => setTab("preview")} onKeyDown={onTabKey}>
+          <button
+            ref={previewTab}
+            type="button"
+            role="tab"
+            id={`${id}-tab-preview`}
+            aria-selected={tab === "preview"}
+            aria-controls={`${id}-panel-preview`}
+            tabIndex={tab === "preview" ? 0 : -1}
+            onClick={() => setTab("preview")}
+            onKeyDown={onTabKey}
+          >
             Preview
           </button>
         </div>
@@ -89,8 +124,19 @@ export function MarkdownField({ label, name, value, onChange, required, rows = 6
           }}
         />
       </div>
-      <div role="tabpanel" id={`${id}-panel-preview`} aria-labelledby={`${id}-tab-preview`} hidden={tab !== "preview"} className="md-preview" tabIndex={0}>
-        {value.trim() ? <pre data-testid="markdown-preview">{value}</pre> : <p className="muted">Nothing to preview yet.</p>}
+      <div
+        role="tabpanel"
+        id={`${id}-panel-preview`}
+        aria-labelledby={`${id}-tab-preview`}
+        hidden={tab !== "preview"}
+        className="md-preview"
+        tabIndex={0}
+      >
+        {value.trim() ? (
+          <pre data-testid="markdown-preview">{value}</pre>
+        ) : (
+          <p className="muted">Nothing to preview yet.</p>
+        )}
         <p className="hint">Shown as typed. Markdown (**bold**, lists, links, `code`) is formatted when it is sent.</p>
       </div>
       {hint ? (

@@ -25,7 +25,17 @@ const MAX_SUBJECT = 200;
  * uploaded after the ticket exists, tied to its first message; if some are refused the ticket is
  * still open and the form says which files are missing and why, with a link to the ticket.
  */
-export function NewTicketForm({ staff, customers, upload, fields = [] }: { staff: boolean; customers: Customer[]; upload: { maxBytes: number } | null; fields?: TicketField[] }) {
+export function NewTicketForm({
+  staff,
+  customers,
+  upload,
+  fields = [],
+}: {
+  staff: boolean;
+  customers: Customer[];
+  upload: { maxBytes: number } | null;
+  fields?: TicketField[];
+}) {
   const router = useRouter();
   const hydrated = useHydrated();
   const uploads = useUploads(upload?.maxBytes ?? 0);
@@ -36,7 +46,9 @@ export function NewTicketForm({ staff, customers, upload, fields = [] }: { staff
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [custom, setCustom] = useState<Record<string, FieldDraft>>(() => Object.fromEntries(fields.map((f) => [f.key, draftOf(f, undefined)])));
+  const [custom, setCustom] = useState<Record<string, FieldDraft>>(() =>
+    Object.fromEntries(fields.map((f) => [f.key, draftOf(f, undefined)])),
+  );
   const subjectRef = useRef<HTMLInputElement>(null);
   const bodyRef = useRef<HTMLTextAreaElement>(null);
   const requesterRef = useRef<HTMLInputElement>(null);
@@ -51,7 +63,9 @@ export function NewTicketForm({ staff, customers, upload, fields = [] }: { staff
     if (!body.trim()) errors.body = "Describe what you need.";
     const payload: Record<string, unknown> = { subject, body };
     if (staff) {
-      const email = String(form.get("requester") ?? "").trim().toLowerCase();
+      const email = String(form.get("requester") ?? "")
+        .trim()
+        .toLowerCase();
       if (email) {
         const match = customers.find((c) => c.email.toLowerCase() === email);
         if (match) payload.requesterId = match.id;
@@ -81,7 +95,15 @@ export function NewTicketForm({ staff, customers, upload, fields = [] }: { staff
     if (!r.ok) {
       setPending(false);
       // A custom field's issue is kept under customFields.<key>, so it shows under that input.
-      const errs = Object.fromEntries(r.error.issues.map((i: ApiIssue) => [i.path.split(".").slice(0, i.path.startsWith("customFields.") ? 2 : 1).join("."), i.message]));
+      const errs = Object.fromEntries(
+        r.error.issues.map((i: ApiIssue) => [
+          i.path
+            .split(".")
+            .slice(0, i.path.startsWith("customFields.") ? 2 : 1)
+            .join("."),
+          i.message,
+        ]),
+      );
       setFieldErrors(errs);
       focusFirstError(errs);
       setError(describeFailure(r.error));
@@ -94,7 +116,11 @@ export function NewTicketForm({ staff, customers, upload, fields = [] }: { staff
       const commentId = first.ok ? first.data.data[0]?.id : undefined;
       const failed = commentId
         ? await uploads.uploadAll(ticket.id, commentId, files)
-        : files.map((file) => ({ file, message: `“${file.name}” was not attached: the new ticket could not be read back. Attach it from the ticket page.`, retryable: false }));
+        : files.map((file) => ({
+            file,
+            message: `“${file.name}” was not attached: the new ticket could not be read back. Attach it from the ticket page.`,
+            retryable: false,
+          }));
       uploads.done();
       if (failed.length) {
         setPending(false);
@@ -111,7 +137,9 @@ export function NewTicketForm({ staff, customers, upload, fields = [] }: { staff
     if (errors.requesterId) return requesterRef.current?.focus();
     const first = fields.find((f) => errors[`customFields.${f.key}`]);
     if (first) {
-      const el = document.getElementById(`nt-cf-${first.key}`) ?? document.querySelector<HTMLInputElement>(`[data-testid="cf-input-${first.key}"] input`);
+      const el =
+        document.getElementById(`nt-cf-${first.key}`) ??
+        document.querySelector<HTMLInputElement>(`[data-testid="cf-input-${first.key}"] input`);
       el?.focus();
     }
   }
@@ -206,7 +234,9 @@ export function NewTicketForm({ staff, customers, upload, fields = [] }: { staff
           {fieldErrors.body ?? ""}
         </p>
       </div>
-      {upload ? <AttachmentPicker files={files} onChange={setFiles} maxBytes={upload.maxBytes} disabled={pending} /> : null}
+      {upload ? (
+        <AttachmentPicker files={files} onChange={setFiles} maxBytes={upload.maxBytes} disabled={pending} />
+      ) : null}
       <UploadProgress progress={uploads.progress} />
       {staff ? (
         <div className="form-row">
@@ -218,7 +248,15 @@ export function NewTicketForm({ staff, customers, upload, fields = [] }: { staff
           </div>
           <div className="field">
             <label htmlFor="nt-tags">Tags</label>
-            <input id="nt-tags" name="tags" type="text" autoCapitalize="none" spellCheck={false} aria-describedby="nt-tags-hint" aria-invalid={invalid("tags")} />
+            <input
+              id="nt-tags"
+              name="tags"
+              type="text"
+              autoCapitalize="none"
+              spellCheck={false}
+              aria-describedby="nt-tags-hint"
+              aria-invalid={invalid("tags")}
+            />
             <p id="nt-tags-hint" className="hint">
               Comma-separated, optional.
             </p>

@@ -16,7 +16,17 @@ type Rating = "good" | "bad";
 
 const LABEL: Record<Rating, string> = { good: "Good, I'm satisfied", bad: "Bad, I'm unsatisfied" };
 
-export function RatingForm({ initial, token, ticketId, clicked }: { initial: Satisfaction; token?: string | null; ticketId?: string; clicked?: Rating | null }) {
+export function RatingForm({
+  initial,
+  token,
+  ticketId,
+  clicked,
+}: {
+  initial: Satisfaction;
+  token?: string | null;
+  ticketId?: string;
+  clicked?: Rating | null;
+}) {
   const id = useId().replace(/:/g, "");
   const [state, setState] = useState(initial);
   const [next, setNext] = useState<string | null | undefined>(token);
@@ -31,9 +41,10 @@ export function RatingForm({ initial, token, ticketId, clicked }: { initial: Sat
     setError(null);
     setStatus("");
     const body = comment ? { rating, comment } : { rating };
-    const r = token !== undefined
-      ? await api<LinkSatisfaction>("POST", `/api/v1/satisfaction/${next}`, body)
-      : await api<Satisfaction>("PUT", `/api/v1/tickets/${ticketId}/satisfaction`, body);
+    const r =
+      token !== undefined
+        ? await api<LinkSatisfaction>("POST", `/api/v1/satisfaction/${next}`, body)
+        : await api<Satisfaction>("PUT", `/api/v1/tickets/${ticketId}/satisfaction`, body);
     setBusy(false);
     if (!r.ok) {
       setError(describeFailure(r.error));
@@ -41,7 +52,9 @@ export function RatingForm({ initial, token, ticketId, clicked }: { initial: Sat
     }
     setState(r.data);
     if ("nextToken" in r.data) setNext((r.data as LinkSatisfaction).nextToken);
-    setStatus(`Thank you: your rating is “${rating === "good" ? "Good" : "Bad"}”${comment ? " with your comment" : ""}.`);
+    setStatus(
+      `Thank you: your rating is “${rating === "good" ? "Good" : "Bad"}”${comment ? " with your comment" : ""}.`,
+    );
   }
 
   // The one click of the email: sent once, when the page opens in a browser.
@@ -65,8 +78,8 @@ export function RatingForm({ initial, token, ticketId, clicked }: { initial: Sat
   if (token !== undefined && !next) {
     return (
       <p data-testid="rating-status">
-        This link has been used{state.rating ? `: your rating is “${state.rating === "good" ? "Good" : "Bad"}”` : ""}. To change it, use the link in your
-        most recent email about the request, or sign in and open the request.
+        This link has been used{state.rating ? `: your rating is “${state.rating === "good" ? "Good" : "Bad"}”` : ""}.
+        To change it, use the link in your most recent email about the request, or sign in and open the request.
       </p>
     );
   }
@@ -76,14 +89,22 @@ export function RatingForm({ initial, token, ticketId, clicked }: { initial: Sat
         <legend>How would you rate the support you received?</legend>
         {(["good", "bad"] as const).map((r) => (
           <label key={r} className={c.check}>
-            <input type="radio" name="rating" value={r} checked={choice === r} onChange={() => setChoice(r)} /> {LABEL[r]}
+            <input type="radio" name="rating" value={r} checked={choice === r} onChange={() => setChoice(r)} />{" "}
+            {LABEL[r]}
           </label>
         ))}
       </fieldset>
       <label htmlFor={`${id}-comment`}>Comment (optional)</label>
       <textarea id={`${id}-comment`} name="comment" rows={3} maxLength={2000} defaultValue={state.comment} />
-      <button type="submit" className="button primary" disabled={busy}>{state.rating ? "Update rating" : "Send rating"}</button>
-      <p role="status" data-testid="rating-status">{status || (state.rating ? `Your rating: ${state.rating === "good" ? "Good" : "Bad"}${state.comment ? ` (“${state.comment}”)` : ""}.` : "")}</p>
+      <button type="submit" className="button primary" disabled={busy}>
+        {state.rating ? "Update rating" : "Send rating"}
+      </button>
+      <p role="status" data-testid="rating-status">
+        {status ||
+          (state.rating
+            ? `Your rating: ${state.rating === "good" ? "Good" : "Bad"}${state.comment ? ` (“${state.comment}”)` : ""}.`
+            : "")}
+      </p>
       <div role="alert">{error ? <p className="error">{error}</p> : null}</div>
     </form>
   );

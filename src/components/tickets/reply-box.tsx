@@ -49,7 +49,23 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
  * first, then each file is uploaded tied to it (so a note's files share the note's visibility),
  * with progress; a file the server refuses leaves the message sent and says why, per file.
  */
-export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null, userId = null, announceTyping = false }: { ticketId: string; canNote: boolean; customer: boolean; upload: { maxBytes: number } | null; emailedTo?: string | null; userId?: string | null; announceTyping?: boolean }) {
+export function ReplyBox({
+  ticketId,
+  canNote,
+  customer,
+  upload,
+  emailedTo = null,
+  userId = null,
+  announceTyping = false,
+}: {
+  ticketId: string;
+  canNote: boolean;
+  customer: boolean;
+  upload: { maxBytes: number } | null;
+  emailedTo?: string | null;
+  userId?: string | null;
+  announceTyping?: boolean;
+}) {
   const router = useRouter();
   const hydrated = useHydrated();
   const uploads = useUploads(upload?.maxBytes ?? 0);
@@ -166,7 +182,13 @@ export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null
     setUnattached(failed.length ? { commentId: r.data.id, note: asNote, items: failed } : null);
     const done = asNote ? "Internal note added" : "Reply sent";
     const attached = toSend.length - failed.length;
-    setStatus(failed.length ? `${done}; ${plural(failed.length, "file")} not attached.` : attached ? `${done} with ${plural(attached, "file")}.` : `${done}.`);
+    setStatus(
+      failed.length
+        ? `${done}; ${plural(failed.length, "file")} not attached.`
+        : attached
+          ? `${done} with ${plural(attached, "file")}.`
+          : `${done}.`,
+    );
     router.refresh();
   }
 
@@ -181,7 +203,11 @@ export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null
     setPending(false);
     const left = [...kept, ...failed];
     setUnattached(left.length ? { ...unattached, items: left } : null);
-    setStatus(failed.length ? `${plural(failed.length, "file")} still not attached.` : `${plural(again.length, "file")} attached.`);
+    setStatus(
+      failed.length
+        ? `${plural(failed.length, "file")} still not attached.`
+        : `${plural(again.length, "file")} attached.`,
+    );
     router.refresh();
   }
 
@@ -193,7 +219,12 @@ export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null
   const note = canNote && internal;
   const canRetry = unattached?.items.some((i) => i.retryable) ?? false;
   return (
-    <form className={`reply-box card${note ? " note-mode" : ""}`} onSubmit={onSubmit} aria-labelledby="reply-title" data-testid="reply-box">
+    <form
+      className={`reply-box card${note ? " note-mode" : ""}`}
+      onSubmit={onSubmit}
+      aria-labelledby="reply-title"
+      data-testid="reply-box"
+    >
       <h2 id="reply-title">{customer ? "Reply" : note ? "Add an internal note" : "Reply to the customer"}</h2>
       {canNote ? (
         <fieldset className="reply-kind">
@@ -209,7 +240,9 @@ export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null
         </fieldset>
       ) : null}
       <MarkdownField
-        label={note ? "Note (only agents and admins see it)" : customer ? "Your message" : "Message (the customer sees it)"}
+        label={
+          note ? "Note (only agents and admins see it)" : customer ? "Your message" : "Message (the customer sees it)"
+        }
         name="body"
         value={body}
         onChange={edit}
@@ -218,16 +251,24 @@ export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null
         invalid={Boolean(error)}
         errorId="reply-error"
         onSubmitShortcut={() => void send()}
-        hint={!note && emailedTo ? `Markdown is supported. Ctrl+Enter sends. The reply is also emailed to ${emailedTo}.` : "Markdown is supported. Ctrl+Enter sends."}
+        hint={
+          !note && emailedTo
+            ? `Markdown is supported. Ctrl+Enter sends. The reply is also emailed to ${emailedTo}.`
+            : "Markdown is supported. Ctrl+Enter sends."
+        }
         className={note ? "note-field" : undefined}
       />
-      {upload ? <AttachmentPicker files={files} onChange={setFiles} maxBytes={upload.maxBytes} disabled={pending} /> : null}
+      {upload ? (
+        <AttachmentPicker files={files} onChange={setFiles} maxBytes={upload.maxBytes} disabled={pending} />
+      ) : null}
       <UploadProgress progress={uploads.progress} />
       <div role="alert" id="reply-error">
         {confirmNew ? (
           <div className="notice new-reply-warning" data-testid="new-reply-warning">
             <p>
-              <strong>New reply since you started.</strong> {newSince === 1 ? "Someone else replied" : `${newSince} new replies arrived`} while you were writing; read {newSince === 1 ? "it" : "them"} above before you send.
+              <strong>New reply since you started.</strong>{" "}
+              {newSince === 1 ? "Someone else replied" : `${newSince} new replies arrived`} while you were writing; read{" "}
+              {newSince === 1 ? "it" : "them"} above before you send.
             </p>
             <button type="button" className="button" onClick={() => void send(true)} disabled={pending}>
               Send anyway
@@ -258,8 +299,21 @@ export function ReplyBox({ ticketId, canNote, customer, upload, emailedTo = null
         <p role="status" className="reply-status">
           {status}
         </p>
-        <button type="submit" className={`button ${note ? "note-button" : "primary"}`} disabled={!hydrated || pending} aria-busy={pending}>
-          {pending ? (uploads.uploading ? "Uploading…" : "Sending…") : note ? "Add internal note" : customer ? "Send" : "Send public reply"}
+        <button
+          type="submit"
+          className={`button ${note ? "note-button" : "primary"}`}
+          disabled={!hydrated || pending}
+          aria-busy={pending}
+        >
+          {pending
+            ? uploads.uploading
+              ? "Uploading…"
+              : "Sending…"
+            : note
+              ? "Add internal note"
+              : customer
+                ? "Send"
+                : "Send public reply"}
         </button>
       </div>
     </form>

@@ -7,7 +7,15 @@ import { RatingForm } from "./rating-form";
 
 type Satisfaction = components["schemas"]["Satisfaction"];
 
-export function SatisfactionCard({ satisfaction, staff, requester }: { satisfaction: Satisfaction; staff: boolean; requester: boolean }) {
+export function SatisfactionCard({
+  satisfaction,
+  staff,
+  requester,
+}: {
+  satisfaction: Satisfaction;
+  staff: boolean;
+  requester: boolean;
+}) {
   if (!satisfaction.open && !satisfaction.rating) return null;
   if (!staff && !requester) return null;
   return (
@@ -18,11 +26,18 @@ export function SatisfactionCard({ satisfaction, staff, requester }: { satisfact
       ) : satisfaction.rating ? (
         <p data-testid="satisfaction-rating">
           Rated <strong>{satisfaction.rating === "good" ? "Good" : "Bad"}</strong>
-          {satisfaction.ratedAt ? <> on <LocalTime iso={satisfaction.ratedAt} /></> : null}
+          {satisfaction.ratedAt ? (
+            <>
+              {" "}
+              on <LocalTime iso={satisfaction.ratedAt} />
+            </>
+          ) : null}
           {satisfaction.comment ? <>: “{satisfaction.comment}”</> : null}
         </p>
       ) : (
-        <p className="muted" data-testid="satisfaction-rating">Not rated yet.</p>
+        <p className="muted" data-testid="satisfaction-rating">
+          Not rated yet.
+        </p>
       )}
     </section>
   );

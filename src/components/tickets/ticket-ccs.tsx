@@ -18,7 +18,11 @@ export function TicketCcs({ ticketId, ccs }: { ticketId: string; ccs: CcData[] }
   async function add(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const email = String(new FormData(e.currentTarget).get("email") ?? "").trim();
-    const r = await run(() => api<{ email: string }>("POST", `/api/v1/tickets/${ticketId}/ccs`, { email }), (c) => `${c.email} copied on this ticket.`, { key: "add" });
+    const r = await run(
+      () => api<{ email: string }>("POST", `/api/v1/tickets/${ticketId}/ccs`, { email }),
+      (c) => `${c.email} copied on this ticket.`,
+      { key: "add" },
+    );
     if (r.ok) formRef.current?.reset();
     else formRef.current?.querySelector<HTMLInputElement>('[name="email"]')?.focus();
   }
@@ -33,9 +37,25 @@ export function TicketCcs({ ticketId, ccs }: { ticketId: string; ccs: CcData[] }
             {ccs.map((c) => (
               <li key={c.email}>
                 {c.email}
-                {c.bouncing ? <> <BouncingMark reason={c.bouncing} /></> : null}{" "}
-                <button type="button" className="button subtle small" disabled={busyKey === c.email} aria-label={`Remove CC ${c.email}`}
-                  onClick={() => run(() => api<void>("DELETE", `/api/v1/tickets/${ticketId}/ccs/${encodeURIComponent(c.email)}`), () => `${c.email} is no longer copied.`, { key: c.email })}>
+                {c.bouncing ? (
+                  <>
+                    {" "}
+                    <BouncingMark reason={c.bouncing} />
+                  </>
+                ) : null}{" "}
+                <button
+                  type="button"
+                  className="button subtle small"
+                  disabled={busyKey === c.email}
+                  aria-label={`Remove CC ${c.email}`}
+                  onClick={() =>
+                    run(
+                      () => api<void>("DELETE", `/api/v1/tickets/${ticketId}/ccs/${encodeURIComponent(c.email)}`),
+                      () => `${c.email} is no longer copied.`,
+                      { key: c.email },
+                    )
+                  }
+                >
                   Remove
                 </button>
               </li>
@@ -46,11 +66,28 @@ export function TicketCcs({ ticketId, ccs }: { ticketId: string; ccs: CcData[] }
         )}
       </div>
       <form ref={formRef} onSubmit={add} noValidate className="cc-add">
-        <label htmlFor={`${id}-cc`} className="visually-hidden">Add a CC by email address</label>
-        <input id={`${id}-cc`} name="email" type="email" placeholder="name@example.com" autoComplete="off" spellCheck={false} required
-          aria-invalid={err ? true : undefined} aria-describedby={err ? `${id}-cc-err` : undefined} />
-        <button type="submit" className="button small" disabled={busy && busyKey === "add"}>Add CC</button>
-        {err ? <p id={`${id}-cc-err`} className="field-error">Address {err}.</p> : null}
+        <label htmlFor={`${id}-cc`} className="visually-hidden">
+          Add a CC by email address
+        </label>
+        <input
+          id={`${id}-cc`}
+          name="email"
+          type="email"
+          placeholder="name@example.com"
+          autoComplete="off"
+          spellCheck={false}
+          required
+          aria-invalid={err ? true : undefined}
+          aria-describedby={err ? `${id}-cc-err` : undefined}
+        />
+        <button type="submit" className="button small" disabled={busy && busyKey === "add"}>
+          Add CC
+        </button>
+        {err ? (
+          <p id={`${id}-cc-err`} className="field-error">
+            Address {err}.
+          </p>
+        ) : null}
       </form>
       <ActionFeedback status={status} failure={failure} statusTestId="cc-status" />
     </>

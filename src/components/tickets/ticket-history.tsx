@@ -2,9 +2,19 @@ import type { TicketEvent } from "@/server/tickets/ticket-events";
 import { priorityLabel, statusLabel, utcDateTime } from "@/lib/ticket-labels";
 import { LocalTime } from "../local-time";
 
-const METRIC: Record<string, string> = { first_response: "First response", next_response: "Next response", resolution: "Resolution" };
+const METRIC: Record<string, string> = {
+  first_response: "First response",
+  next_response: "Next response",
+  resolution: "Resolution",
+};
 
-const EFFECT: Record<string, string> = { note: "added an internal note", email: "sent an email", notify: "notified agents", webhook: "called a webhook", assign: "assigned within a group" };
+const EFFECT: Record<string, string> = {
+  note: "added an internal note",
+  email: "sent an email",
+  notify: "notified agents",
+  webhook: "called a webhook",
+  assign: "assigned within a group",
+};
 
 type NameOf = (id: string | null | undefined) => string;
 /** A group's name by id; without the page's groups (or for a deleted group): "a group". */
@@ -14,7 +24,12 @@ const str = (v: unknown) => (typeof v === "string" ? v : null);
 const due = (v: unknown) => (typeof v === "string" ? utcDateTime(v) : null);
 
 /** What a PATCH changed, as verb phrases: "set status Open → Pending", "took the ticket". */
-function changeLines(changes: Record<string, { from?: unknown; to?: unknown }>, actorId: string | null, nameOf: NameOf, groupOf: NameOf): string[] {
+function changeLines(
+  changes: Record<string, { from?: unknown; to?: unknown }>,
+  actorId: string | null,
+  nameOf: NameOf,
+  groupOf: NameOf,
+): string[] {
   const out: string[] = [];
   for (const [field, c] of Object.entries(changes)) {
     switch (field) {
@@ -38,7 +53,9 @@ function changeLines(changes: Record<string, { from?: unknown; to?: unknown }>, 
         out.push(`renamed it “${String(c.to)}”`);
         break;
       case "groupId":
-        out.push(c.to ? `set group ${c.from ? `${groupOf(str(c.from))} → ` : ""}${groupOf(str(c.to))}` : "cleared the group");
+        out.push(
+          c.to ? `set group ${c.from ? `${groupOf(str(c.from))} → ` : ""}${groupOf(str(c.to))}` : "cleared the group",
+        );
         break;
       default:
         out.push(`changed ${field}`);
@@ -55,7 +72,12 @@ export function describeEvent(e: TicketEvent, nameOf: NameOf, groupOf: NameOf = 
       case "ticket.created":
         return `${who} opened the ticket (priority ${priorityLabel(String(e.data.priority ?? "normal"))})`;
       case "ticket.updated": {
-        const lines = changeLines((e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>, e.actorId, nameOf, groupOf);
+        const lines = changeLines(
+          (e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>,
+          e.actorId,
+          nameOf,
+          groupOf,
+        );
         return lines.length ? `${who} ${lines.join("; ")}` : `${who} updated the ticket`;
       }
       case "ticket.replied": {
@@ -68,13 +90,25 @@ export function describeEvent(e: TicketEvent, nameOf: NameOf, groupOf: NameOf = 
         // A trigger or time rule ran (decision 036): named, with what it changed and did.
         const rule = str(e.data.ruleName) ?? "a rule";
         const kind = e.data.kind === "automation" ? "Time rule" : "Trigger";
-        const lines = changeLines((e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>, null, nameOf, groupOf);
-        const effects = Array.isArray(e.data.effects) ? (e.data.effects as { type?: unknown }[]).map((x) => EFFECT[String(x.type)] ?? String(x.type)) : [];
+        const lines = changeLines(
+          (e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>,
+          null,
+          nameOf,
+          groupOf,
+        );
+        const effects = Array.isArray(e.data.effects)
+          ? (e.data.effects as { type?: unknown }[]).map((x) => EFFECT[String(x.type)] ?? String(x.type))
+          : [];
         const did = [...lines, ...effects];
         return `${kind} “${rule}” ${did.length ? did.join("; ") : "ran"}`;
       }
       case "ticket.macro_applied": {
-        const lines = changeLines((e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>, e.actorId, nameOf, groupOf);
+        const lines = changeLines(
+          (e.data.changes ?? {}) as Record<string, { from?: unknown; to?: unknown }>,
+          e.actorId,
+          nameOf,
+          groupOf,
+        );
         return `${who} applied the macro “${str(e.data.macroName) ?? "a macro"}”${lines.length ? `: ${lines.join("; ")}` : ""}`;
       }
       case "ticket.merged":
@@ -102,7 +136,12 @@ export function describeEvent(e: TicketEvent, nameOf: NameOf, groupOf: NameOf = 
   switch (kind) {
     case "apply": {
       if (e.data.reason === "reopened") return `${metric} clock restarted (ticket reopened)`;
-      const why = e.data.reason === "priority_change" ? " after a priority change" : e.data.reason === "resumed" ? " after the pause" : "";
+      const why =
+        e.data.reason === "priority_change"
+          ? " after a priority change"
+          : e.data.reason === "resumed"
+            ? " after the pause"
+            : "";
       return at ? `${metric} target set${why}: due ${at}` : `${metric} target set${why}`;
     }
     case "pause":
@@ -121,7 +160,15 @@ export function describeEvent(e: TicketEvent, nameOf: NameOf, groupOf: NameOf = 
 }
 
 /** The ticket's history for staff: who did what, and every SLA change, oldest first. */
-export function TicketHistory({ events, nameOf, groupOf = someGroup }: { events: TicketEvent[]; nameOf: NameOf; groupOf?: NameOf }) {
+export function TicketHistory({
+  events,
+  nameOf,
+  groupOf = someGroup,
+}: {
+  events: TicketEvent[];
+  nameOf: NameOf;
+  groupOf?: NameOf;
+}) {
   if (events.length === 0) return <p className="muted">No history yet.</p>;
   return (
     <ol className="history" data-testid="ticket-history">

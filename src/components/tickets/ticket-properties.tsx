@@ -2,7 +2,15 @@
 
 import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent } from "react";
-import { PRIORITY_KEYS, PRIORITY_LABELS, STATUS_KEYS, STATUS_LABELS, parseTags, statusLabel, priorityLabel } from "@/lib/ticket-labels";
+import {
+  PRIORITY_KEYS,
+  PRIORITY_LABELS,
+  STATUS_KEYS,
+  STATUS_LABELS,
+  parseTags,
+  statusLabel,
+  priorityLabel,
+} from "@/lib/ticket-labels";
 import { api, describeFailure } from "../api-client";
 import { EnumOptions } from "@/components/enum-options";
 import { EditConflict, type ConflictField } from "@/components/edit-conflict";
@@ -14,7 +22,14 @@ type Values = { status: string; priority: string; assigneeId: string | null; gro
 type Props = Values & { ticketId: string; agents: Agent[]; groups: Agent[]; selfId: string; version: number };
 
 type Patch = Partial<{ status: string; priority: string; assigneeId: string | null; groupId: string | null }>;
-type Conflict = { patch: Patch; announce: string; mine: string; fields: ConflictField[]; current: Values; etag: string };
+type Conflict = {
+  patch: Patch;
+  announce: string;
+  mine: string;
+  fields: ConflictField[];
+  current: Values;
+  etag: string;
+};
 
 /**
  * Staff side panel: each change is saved at once (PATCH), announced in a live region, and the
@@ -43,7 +58,12 @@ export function TicketProperties({ ticketId, agents, groups, selfId, version: sa
 
   // When the server sends newer values (after a refresh), they win over the local copy.
   const fresh =
-    savedVersion !== seenVersion || saved.status !== seen.status || saved.priority !== seen.priority || saved.assigneeId !== seen.assigneeId || saved.groupId !== seen.groupId || saved.tags.join() !== seen.tags.join();
+    savedVersion !== seenVersion ||
+    saved.status !== seen.status ||
+    saved.priority !== seen.priority ||
+    saved.assigneeId !== seen.assigneeId ||
+    saved.groupId !== seen.groupId ||
+    saved.tags.join() !== seen.tags.join();
   if (fresh) {
     setSeen(saved);
     setSeenVersion(savedVersion);
@@ -53,8 +73,10 @@ export function TicketProperties({ ticketId, agents, groups, selfId, version: sa
   }
 
   const closed = saved.status === "closed";
-  const groupName = (gid: string | null) => (gid === null ? "No group" : (groups.find((g) => g.id === gid)?.name ?? "another group"));
-  const nameOf = (aid: string | null) => (aid === null ? "nobody" : aid === selfId ? "you" : (agents.find((a) => a.id === aid)?.name ?? "that agent"));
+  const groupName = (gid: string | null) =>
+    gid === null ? "No group" : (groups.find((g) => g.id === gid)?.name ?? "another group");
+  const nameOf = (aid: string | null) =>
+    aid === null ? "nobody" : aid === selfId ? "you" : (agents.find((a) => a.id === aid)?.name ?? "that agent");
 
   const describe = (v: Values): Record<string, [string, string]> => ({
     status: ["Status", statusLabel(v.status)],
@@ -82,13 +104,21 @@ export function TicketProperties({ ticketId, agents, groups, selfId, version: sa
         setError(now.ok ? "This ticket has changed. Reload the page to see it." : describeFailure(now.error));
         return;
       }
-      const current: Values = { status: now.data.status, priority: now.data.priority, assigneeId: now.data.assigneeId, groupId: now.data.groupId, tags: now.data.tags };
+      const current: Values = {
+        status: now.data.status,
+        priority: now.data.priority,
+        assigneeId: now.data.assigneeId,
+        groupId: now.data.groupId,
+        tags: now.data.tags,
+      };
       const was = describe(seen);
       const fields = Object.entries(describe(current))
         .filter(([k, [, text]]) => was[k]![1] !== text)
         .map(([k, [label, text]]) => ({ label, was: was[k]![1], now: text }));
       const mineNow = describe({ ...current, ...patch } as Values);
-      const mine = Object.keys(patch).map((k) => `${mineNow[k]![0]}: ${mineNow[k]![1]}`).join(", ");
+      const mine = Object.keys(patch)
+        .map((k) => `${mineNow[k]![0]}: ${mineNow[k]![1]}`)
+        .join(", ");
       setValues(current);
       setConflict({ patch, announce, mine, fields, current, etag: now.etag });
       // The rest of the page (chips, history) shows the current ticket too; the conflict stays until decided.
@@ -120,7 +150,10 @@ export function TicketProperties({ ticketId, agents, groups, selfId, version: sa
     setPending(true);
     setError(null);
     setStatus("Saving…");
-    const r = await api<Values>("PATCH", `/api/v1/tickets/${ticketId}`, { ...(addTags.length ? { addTags } : {}), ...(removeTags.length ? { removeTags } : {}) });
+    const r = await api<Values>("PATCH", `/api/v1/tickets/${ticketId}`, {
+      ...(addTags.length ? { addTags } : {}),
+      ...(removeTags.length ? { removeTags } : {}),
+    });
     setPending(false);
     if (!r.ok) {
       setStatus("");
@@ -147,13 +180,23 @@ export function TicketProperties({ ticketId, agents, groups, selfId, version: sa
     <div className="properties" aria-busy={pending}>
       <div className="field">
         <label htmlFor={`${id}-status`}>Status</label>
-        <select id={`${id}-status`} value={values.status} disabled={closed} onChange={(e) => void save({ status: e.target.value }, `Status set to ${statusLabel(e.target.value)}.`)}>
+        <select
+          id={`${id}-status`}
+          value={values.status}
+          disabled={closed}
+          onChange={(e) => void save({ status: e.target.value }, `Status set to ${statusLabel(e.target.value)}.`)}
+        >
           <EnumOptions keys={STATUS_KEYS} labels={STATUS_LABELS} />
         </select>
       </div>
       <div className="field">
         <label htmlFor={`${id}-priority`}>Priority</label>
-        <select id={`${id}-priority`} value={values.priority} disabled={closed} onChange={(e) => void save({ priority: e.target.value }, `Priority set to ${priorityLabel(e.target.value)}.`)}>
+        <select
+          id={`${id}-priority`}
+          value={values.priority}
+          disabled={closed}
+          onChange={(e) => void save({ priority: e.target.value }, `Priority set to ${priorityLabel(e.target.value)}.`)}
+        >
           <EnumOptions keys={PRIORITY_KEYS} labels={PRIORITY_LABELS} />
         </select>
       </div>
@@ -176,7 +219,12 @@ export function TicketProperties({ ticketId, agents, groups, selfId, version: sa
           ))}
         </select>
         {values.assigneeId !== selfId && !closed ? (
-          <button type="button" className="button subtle take" onClick={() => void save({ assigneeId: selfId }, "Assigned to you.")} disabled={pending}>
+          <button
+            type="button"
+            className="button subtle take"
+            onClick={() => void save({ assigneeId: selfId }, "Assigned to you.")}
+            disabled={pending}
+          >
             Assign to me
           </button>
         ) : null}
@@ -203,7 +251,16 @@ export function TicketProperties({ ticketId, agents, groups, selfId, version: sa
       <form className="field" onSubmit={saveTags}>
         <label htmlFor={`${id}-tags`}>Tags</label>
         <div className="inline-input">
-          <input id={`${id}-tags`} type="text" value={tagsText} disabled={closed} onChange={(e) => setTagsText(e.target.value)} aria-describedby={`${id}-tags-hint`} autoCapitalize="none" spellCheck={false} />
+          <input
+            id={`${id}-tags`}
+            type="text"
+            value={tagsText}
+            disabled={closed}
+            onChange={(e) => setTagsText(e.target.value)}
+            aria-describedby={`${id}-tags-hint`}
+            autoCapitalize="none"
+            spellCheck={false}
+          />
           <button type="submit" className="button subtle" disabled={closed || pending}>
             Save tags
           </button>

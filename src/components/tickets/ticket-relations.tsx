@@ -18,17 +18,37 @@ export type TicketLinksData = components["schemas"]["TicketLinks"];
 type MergeResult = components["schemas"]["MergeResult"];
 type TicketLink = components["schemas"]["TicketLink"];
 
-const STATUS: Record<string, string> = { new: "New", open: "Open", pending: "Pending", on_hold: "On hold", solved: "Solved", closed: "Closed" };
+const STATUS: Record<string, string> = {
+  new: "New",
+  open: "Open",
+  pending: "Pending",
+  on_hold: "On hold",
+  solved: "Solved",
+  closed: "Closed",
+};
 
 function Ref({ t }: { t: { id: string; number: number; subject: string; status: string } }) {
   return (
     <>
-      <Link href={`/tickets/${t.id}`}>#{t.number} {t.subject}</Link> <span className="muted">({STATUS[t.status] ?? t.status})</span>
+      <Link href={`/tickets/${t.id}`}>
+        #{t.number} {t.subject}
+      </Link>{" "}
+      <span className="muted">({STATUS[t.status] ?? t.status})</span>
     </>
   );
 }
 
-export function TicketRelations({ ticketId, number, closed, links }: { ticketId: string; number: number; closed: boolean; links: TicketLinksData }) {
+export function TicketRelations({
+  ticketId,
+  number,
+  closed,
+  links,
+}: {
+  ticketId: string;
+  number: number;
+  closed: boolean;
+  links: TicketLinksData;
+}) {
   const id = useId().replace(/:/g, "");
   const router = useRouter();
   const linkForm = useRef<HTMLFormElement>(null);
@@ -39,7 +59,11 @@ export function TicketRelations({ ticketId, number, closed, links }: { ticketId:
   async function addLink(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const n = Number(new FormData(e.currentTarget).get("number"));
-    const r = await run(() => api<TicketLink>("POST", `/api/v1/tickets/${ticketId}/links`, { number: n }), (l) => `Linked to #${l.number}.`, { key: "link" });
+    const r = await run(
+      () => api<TicketLink>("POST", `/api/v1/tickets/${ticketId}/links`, { number: n }),
+      (l) => `Linked to #${l.number}.`,
+      { key: "link" },
+    );
     if (r.ok) linkForm.current?.reset();
   }
 
@@ -62,7 +86,11 @@ export function TicketRelations({ ticketId, number, closed, links }: { ticketId:
   async function confirmMerge() {
     if (!asking) return;
     const r = await run(
-      () => api<MergeResult>("POST", `/api/v1/tickets/${ticketId}/merge`, { number: asking.number, notifyRequesters: asking.notify }),
+      () =>
+        api<MergeResult>("POST", `/api/v1/tickets/${ticketId}/merge`, {
+          number: asking.number,
+          notifyRequesters: asking.notify,
+        }),
       (m) => `Merged into #${m.mergedIntoNumber}: ${m.moved.comments} comments and ${m.moved.attachments} files moved.`,
       { key: "merge" },
     );
@@ -83,7 +111,9 @@ export function TicketRelations({ ticketId, number, closed, links }: { ticketId:
           <h3 className={c.subtitle}>Merged into this ticket</h3>
           <ul className={c.list} data-testid="merged-from">
             {links.mergedFrom.map((t) => (
-              <li key={t.id}><Ref t={t} /></li>
+              <li key={t.id}>
+                <Ref t={t} />
+              </li>
             ))}
           </ul>
         </>
@@ -94,38 +124,78 @@ export function TicketRelations({ ticketId, number, closed, links }: { ticketId:
           {links.data.map((t) => (
             <li key={t.id}>
               <Ref t={t} />{" "}
-              <button type="button" className="button subtle small" disabled={busyKey === t.id} aria-label={`Unlink #${t.number}`}
-                onClick={() => run(() => api<void>("DELETE", `/api/v1/tickets/${ticketId}/links/${t.id}`), () => `Unlinked #${t.number}.`, { key: t.id })}>
+              <button
+                type="button"
+                className="button subtle small"
+                disabled={busyKey === t.id}
+                aria-label={`Unlink #${t.number}`}
+                onClick={() =>
+                  run(
+                    () => api<void>("DELETE", `/api/v1/tickets/${ticketId}/links/${t.id}`),
+                    () => `Unlinked #${t.number}.`,
+                    { key: t.id },
+                  )
+                }
+              >
                 Unlink
               </button>
             </li>
           ))}
         </ul>
       ) : (
-        <p className="muted" data-testid="linked-tickets">None</p>
+        <p className="muted" data-testid="linked-tickets">
+          None
+        </p>
       )}
       <form ref={linkForm} onSubmit={addLink} className={c.form}>
         <label htmlFor={`${id}-link`}>Link ticket number</label>
         <input id={`${id}-link`} name="number" type="number" min={1} step={1} inputMode="numeric" required />
-        <button type="submit" className="button small" disabled={busy && busyKey === "link"}>Link</button>
+        <button type="submit" className="button small" disabled={busy && busyKey === "link"}>
+          Link
+        </button>
       </form>
       {!closed ? (
         <form onSubmit={askMerge} className={c.form} data-testid="merge-form" noValidate>
           <label htmlFor={`${id}-merge`}>Merge this ticket into number</label>
-          <input id={`${id}-merge`} name="target" type="number" min={1} step={1} inputMode="numeric" required
-            aria-invalid={mergeError ? true : undefined} aria-describedby={mergeError ? `${id}-merge-err` : undefined} />
+          <input
+            id={`${id}-merge`}
+            name="target"
+            type="number"
+            min={1}
+            step={1}
+            inputMode="numeric"
+            required
+            aria-invalid={mergeError ? true : undefined}
+            aria-describedby={mergeError ? `${id}-merge-err` : undefined}
+          />
           <label className={c.check}>
             <input type="checkbox" name="notify" /> Tell both requesters by email
           </label>
-          <button type="submit" className="button small">Merge…</button>
-          {mergeError ? <p id={`${id}-merge-err`} className="field-error">{mergeError}</p> : null}
+          <button type="submit" className="button small">
+            Merge…
+          </button>
+          {mergeError ? (
+            <p id={`${id}-merge-err`} className="field-error">
+              {mergeError}
+            </p>
+          ) : null}
         </form>
       ) : null}
       {asking ? (
-        <ConfirmDialog open title={`Merge #${number} into #${asking.number}?`} confirmLabel="Merge" danger busy={busy} onConfirm={() => void confirmMerge()} onCancel={() => setAsking(null)}>
+        <ConfirmDialog
+          open
+          title={`Merge #${number} into #${asking.number}?`}
+          confirmLabel="Merge"
+          danger
+          busy={busy}
+          onConfirm={() => void confirmMerge()}
+          onCancel={() => setAsking(null)}
+        >
           <p>
-            Every comment, file and CC of #{number} moves to #{asking.number}, and #{number} is closed for good, pointing there.
-            {asking.notify ? " Both requesters are told by email." : " The requesters are not emailed."} This cannot be undone.
+            Every comment, file and CC of #{number} moves to #{asking.number}, and #{number} is closed for good,
+            pointing there.
+            {asking.notify ? " Both requesters are told by email." : " The requesters are not emailed."} This cannot be
+            undone.
           </p>
         </ConfirmDialog>
       ) : null}

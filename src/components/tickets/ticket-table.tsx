@@ -31,7 +31,14 @@ const DEFAULT_STAFF_COLUMNS = ["requester", "assignee", "status", "priority", "u
 /** The order columns show in, whatever order a view lists them. */
 const COLUMN_ORDER = ["requester", "assignee", "group", "status", "priority", "createdAt", "updatedAt", "resolveDue"];
 const COLUMN_HEADS: Record<string, string> = {
-  requester: "Requester", assignee: "Assignee", group: "Group", status: "Status", priority: "Priority", createdAt: "Created", updatedAt: "Updated", resolveDue: "Due",
+  requester: "Requester",
+  assignee: "Assignee",
+  group: "Group",
+  status: "Status",
+  priority: "Priority",
+  createdAt: "Created",
+  updatedAt: "Updated",
+  resolveDue: "Due",
 };
 
 function customValue(v: unknown): string {
@@ -66,7 +73,19 @@ export function Tags({ tags }: { tags: string[] }) {
  * The ticket list: a real table on wide screens, stacked cards on a phone. The subject is the
  * row's link and covers the whole row, so a click anywhere or Enter on the focused row opens it.
  */
-export function TicketTable({ tickets, mode, caption, serverNow, people, selfId, warningMinutes, columns, fieldLabels, groupNames, selectable }: Props) {
+export function TicketTable({
+  tickets,
+  mode,
+  caption,
+  serverNow,
+  people,
+  selfId,
+  warningMinutes,
+  columns,
+  fieldLabels,
+  groupNames,
+  selectable,
+}: Props) {
   const staff = mode === "staff";
   const who = (id: string | null) => {
     if (!id) return null;
@@ -88,8 +107,12 @@ export function TicketTable({ tickets, mode, caption, serverNow, people, selfId,
               <PageCheckbox />
             </th>
           ) : null}
-          <th role="columnheader" scope="col" className="col-number">#</th>
-          <th role="columnheader" scope="col" className="col-subject">Subject</th>
+          <th role="columnheader" scope="col" className="col-number">
+            #
+          </th>
+          <th role="columnheader" scope="col" className="col-subject">
+            Subject
+          </th>
           {shown.map((c) => (
             <th key={c} role="columnheader" scope="col" className={`col-${c === "updatedAt" ? "updated" : c}`}>
               {COLUMN_HEADS[c]}
@@ -100,7 +123,11 @@ export function TicketTable({ tickets, mode, caption, serverNow, people, selfId,
               {fieldLabels?.[c.slice(3)] ?? c.slice(3)}
             </th>
           ))}
-          {staff ? <th role="columnheader" scope="col" className="col-sla">SLA</th> : null}
+          {staff ? (
+            <th role="columnheader" scope="col" className="col-sla">
+              SLA
+            </th>
+          ) : null}
         </tr>
       </thead>
       <tbody role="rowgroup">
@@ -129,7 +156,11 @@ export function TicketTable({ tickets, mode, caption, serverNow, people, selfId,
                 return (
                   <>
                     <span className="cell-label">Group</span>
-                    {full?.groupId ? (groupNames?.get(full.groupId) ?? "Unknown group") : <span className="muted">None</span>}
+                    {full?.groupId ? (
+                      (groupNames?.get(full.groupId) ?? "Unknown group")
+                    ) : (
+                      <span className="muted">None</span>
+                    )}
                   </>
                 );
               case "status":
@@ -169,7 +200,9 @@ export function TicketTable({ tickets, mode, caption, serverNow, people, selfId,
                   <RowCheckbox id={t.id} number={t.number} subject={t.subject} />
                 </td>
               ) : null}
-              <td role="cell" className="col-number">#{t.number}</td>
+              <td role="cell" className="col-number">
+                #{t.number}
+              </td>
               <td role="cell" className="col-subject">
                 <Link href={`/tickets/${t.id}`} className="row-link" data-row-link="">
                   {t.subject}
@@ -190,7 +223,13 @@ export function TicketTable({ tickets, mode, caption, serverNow, people, selfId,
               {staff ? (
                 <td role="cell" className="col-sla">
                   {urgent && !stopped ? (
-                    <SlaBadge metricKey={urgent.key} metric={urgent.metric} serverNow={serverNow} warningMinutes={warningMinutes} compact />
+                    <SlaBadge
+                      metricKey={urgent.key}
+                      metric={urgent.metric}
+                      serverNow={serverNow}
+                      warningMinutes={warningMinutes}
+                      compact
+                    />
                   ) : (
                     <span className="muted sla-none">{stopped ? "Done" : "—"}</span>
                   )}

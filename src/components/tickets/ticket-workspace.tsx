@@ -5,7 +5,12 @@ import type { PageUser } from "@/server/auth/page-session";
 import { isStaff } from "@/server/authz/permissions";
 import { ZListTickets, type ListTickets } from "@/server/tickets/schemas";
 import { CUSTOMER_VIEWS, STAFF_VIEWS, VIEW_COUNT_CAP, formatViewCount } from "@/server/tickets/view-counts";
-import { loadStaffWorkspaceRefs, loadWorkspace, type StaffWorkspaceRefs, type WorkspaceData } from "@/server/pages/workspace-data";
+import {
+  loadStaffWorkspaceRefs,
+  loadWorkspace,
+  type StaffWorkspaceRefs,
+  type WorkspaceData,
+} from "@/server/pages/workspace-data";
 import { isFiltered, listHref, readListState, type ListState, type SearchParams } from "@/lib/list-params";
 import { PRIORITY_KEYS, PRIORITY_LABELS, STATUS_KEYS, STATUS_LABELS } from "@/lib/ticket-labels";
 import { ListKeys } from "./list-keys";
@@ -22,7 +27,14 @@ import { DENSITY_COOKIE, DensityToggle, FiltersToggle } from "@/components/works
  * ones by their key, the others by id), customers' the two fixed ones. Filters are GET /tickets'
  * query parameters.
  */
-type ListView = { key: string; label: string; filters: Record<string, string>; columns?: string[]; sort: string; count?: number };
+type ListView = {
+  key: string;
+  label: string;
+  filters: Record<string, string>;
+  columns?: string[];
+  sort: string;
+  count?: number;
+};
 
 const PAGE_SIZE = "25";
 const SEARCH_ID = "ticket-search";
@@ -48,14 +60,22 @@ function queryForm(f: Record<string, unknown>): Record<string, string> {
 function staffViews(refs: StaffWorkspaceRefs): ListView[] {
   const visible = refs.views
     .filter((v) => !v.hidden)
-    .map((v) => ({ key: v.builtinKey ?? v.id, label: v.name, filters: v.filters, columns: v.columns, sort: v.sort, count: v.count }));
+    .map((v) => ({
+      key: v.builtinKey ?? v.id,
+      label: v.name,
+      filters: v.filters,
+      columns: v.columns,
+      sort: v.sort,
+      count: v.count,
+    }));
   if (visible.length) return visible;
   // Every view hidden: the list still shows something, all open tickets.
   const all = STAFF_VIEWS.find((v) => v.key === "all")!;
   return [{ key: all.key, label: all.label, filters: queryForm(all.filters), sort: "-updatedAt" }];
 }
 
-const customerViews = (): ListView[] => CUSTOMER_VIEWS.map((v) => ({ key: v.key, label: v.label, filters: queryForm(v.filters), sort: "-updatedAt" }));
+const customerViews = (): ListView[] =>
+  CUSTOMER_VIEWS.map((v) => ({ key: v.key, label: v.label, filters: queryForm(v.filters), sort: "-updatedAt" }));
 
 /** The list's filters: the view's, with what the user narrowed replacing the view's own value. */
 function effectiveFilters(view: ListView, s: ListState): Record<string, string> {
@@ -79,7 +99,15 @@ function rawQuery(view: ListView, s: ListState): Record<string, string> {
 
 const withoutPaging = ({ limit: _l, cursor: _c, sort: _s, ...filters }: ListTickets) => filters;
 
-const FIELD_NAMES: Record<string, string> = { q: "Search", status: "Status", priority: "Priority", tag: "Tag", group: "Group", sort: "Sort", cursor: "Page link" };
+const FIELD_NAMES: Record<string, string> = {
+  q: "Search",
+  status: "Status",
+  priority: "Priority",
+  tag: "Tag",
+  group: "Group",
+  sort: "Sort",
+  cursor: "Page link",
+};
 
 /**
  * "/" for everyone: the agent workspace (views with counts, search, filters, the list) for staff,
@@ -101,7 +129,9 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
   // matching"). Customers' two views are counted here. The same admission as GET /tickets (IP and
   // user budgets; search switch and budget when searching).
   const counted = staff
-    ? filtered && parsed.success ? [{ key: CURRENT, filters: withoutPaging(parsed.data) }] : []
+    ? filtered && parsed.success
+      ? [{ key: CURRENT, filters: withoutPaging(parsed.data) }]
+      : []
     : CUSTOMER_VIEWS;
   const data = await loadWorkspace(user, counted, parsed.success ? parsed.data : null, await headers());
   const countOf = (v: ListView) => (staff ? v.count : data.counts[v.key]);
@@ -124,7 +154,11 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
         <ul>
           {views.map((v) => (
             <li key={v.key}>
-              <Link href={`/?view=${v.key}`} aria-current={v.key === view.key ? "page" : undefined} data-testid={`view-${v.key}`}>
+              <Link
+                href={`/?view=${v.key}`}
+                aria-current={v.key === view.key ? "page" : undefined}
+                data-testid={`view-${v.key}`}
+              >
                 <span>{staff ? v.label : v.key === "open" ? "Open" : "Solved"}</span>
                 {countOf(v) !== undefined ? (
                   <span className="count">
@@ -139,7 +173,14 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
         <Link href="/tickets/new" className="button primary new-ticket">
           {staff ? "New ticket" : "New request"}
         </Link>
-        {refs ? <ManageViewsButton views={refs.views} selfId={user.userId} admin={refs.admin} currentId={refs.views.find((v) => v.id === view.key)?.id ?? null} /> : null}
+        {refs ? (
+          <ManageViewsButton
+            views={refs.views}
+            selfId={user.userId}
+            admin={refs.admin}
+            currentId={refs.views.find((v) => v.id === view.key)?.id ?? null}
+          />
+        ) : null}
       </nav>
 
       <main id="main" className="workspace-main">
@@ -149,12 +190,27 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
           <div className="list-tools">
             <FiltersToggle controls="list-filters" filtered={filtered} />
             {refs ? (
-              <SaveViewButton filters={filters} sort={sort} columns={view.columns ?? []} fields={refs.fields} admin={refs.admin} groups={refs.groups} />
+              <SaveViewButton
+                filters={filters}
+                sort={sort}
+                columns={view.columns ?? []}
+                fields={refs.fields}
+                admin={refs.admin}
+                groups={refs.groups}
+              />
             ) : null}
             {staff ? <DensityToggle compact={compact} /> : null}
           </div>
           <p className="muted list-summary" aria-live="polite">
-            {data.list ? listSummary(data.list.data.length, Boolean(data.list.nextCursor), countOf(view) ?? 0, filtered, Boolean(state.cursor)) : null}
+            {data.list
+              ? listSummary(
+                  data.list.data.length,
+                  Boolean(data.list.nextCursor),
+                  countOf(view) ?? 0,
+                  filtered,
+                  Boolean(state.cursor),
+                )
+              : null}
           </p>
         </div>
 
@@ -164,7 +220,15 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
             <input type="hidden" name="view" value={view.key} />
             <div className="field search-field">
               <label htmlFor={SEARCH_ID}>Search</label>
-              <input id={SEARCH_ID} name="q" type="search" defaultValue={state.q} maxLength={200} placeholder={staff ? "Subject, messages and notes" : "Subject and messages"} aria-keyshortcuts="/" />
+              <input
+                id={SEARCH_ID}
+                name="q"
+                type="search"
+                defaultValue={state.q}
+                maxLength={200}
+                placeholder={staff ? "Subject, messages and notes" : "Subject and messages"}
+                aria-keyshortcuts="/"
+              />
             </div>
             {staff ? (
               <>
@@ -184,7 +248,15 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
                 </div>
                 <div className="field">
                   <label htmlFor="filter-tag">Tag</label>
-                  <input id="filter-tag" name="tag" type="text" defaultValue={state.tag} maxLength={50} autoCapitalize="none" spellCheck={false} />
+                  <input
+                    id="filter-tag"
+                    name="tag"
+                    type="text"
+                    defaultValue={state.tag}
+                    maxLength={50}
+                    autoCapitalize="none"
+                    spellCheck={false}
+                  />
                 </div>
                 {refs && refs.groups.length ? (
                   <div className="field">
@@ -213,7 +285,13 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
                         ))}
                       </select>
                     ) : (
-                      <input id={`filter-cf-${f.key}`} name={`cf.${f.key}`} type={f.type === "date" ? "date" : "text"} defaultValue={state.cf[f.key] ?? ""} maxLength={200} />
+                      <input
+                        id={`filter-cf-${f.key}`}
+                        name={`cf.${f.key}`}
+                        type={f.type === "date" ? "date" : "text"}
+                        defaultValue={state.cf[f.key] ?? ""}
+                        maxLength={200}
+                      />
                     )}
                   </div>
                 ))}
@@ -260,7 +338,14 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
           <>
             <div id="ticket-list" tabIndex={-1} className="ticket-list-anchor" />
             {refs ? (
-              <BulkSelection rows={data.list.data.map((t) => ({ id: t.id, number: t.number }))} matching={matching} filters={filters} agents={refs.agents} groups={refs.groups} macros={refs.macros}>
+              <BulkSelection
+                rows={data.list.data.map((t) => ({ id: t.id, number: t.number }))}
+                matching={matching}
+                filters={filters}
+                agents={refs.agents}
+                groups={refs.groups}
+                macros={refs.macros}
+              >
                 <TicketTable
                   tickets={data.list.data}
                   mode="staff"
@@ -285,11 +370,20 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
               />
             )}
             <p className="hint shortcuts">
-              Keyboard: <kbd>j</kbd> / <kbd>k</kbd> move between tickets, <kbd>Enter</kbd> opens,{staff ? <> <kbd>Shift</kbd> + <kbd>X</kbd> selects,</> : null} <kbd>/</kbd> searches, <kbd>?</kbd> lists every shortcut.
+              Keyboard: <kbd>j</kbd> / <kbd>k</kbd> move between tickets, <kbd>Enter</kbd> opens,
+              {staff ? (
+                <>
+                  {" "}
+                  <kbd>Shift</kbd> + <kbd>X</kbd> selects,
+                </>
+              ) : null}{" "}
+              <kbd>/</kbd> searches, <kbd>?</kbd> lists every shortcut.
             </p>
           </>
         ) : null}
-        {data.list && data.list.data.length === 0 ? <EmptyList staff={staff} filtered={filtered} viewKey={view.key} paged={Boolean(state.cursor)} /> : null}
+        {data.list && data.list.data.length === 0 ? (
+          <EmptyList staff={staff} filtered={filtered} viewKey={view.key} paged={Boolean(state.cursor)} />
+        ) : null}
 
         {data.list && (state.cursor || nextHref) ? (
           <nav className="pager" aria-label="Pages">
@@ -317,12 +411,16 @@ export async function TicketWorkspace({ user, searchParams }: { user: PageUser; 
  */
 function listProblems(parsed: ReturnType<typeof ZListTickets.safeParse>, data: WorkspaceData): string[] {
   const r = data.refused;
-  if (r?.code === "feature_disabled") return ["Search is switched off for your organization right now. Clear the search to see the list."];
+  if (r?.code === "feature_disabled")
+    return ["Search is switched off for your organization right now. Clear the search to see the list."];
   if (r) {
-    const wait = r.retryAfterSec ? ` Try again in ${r.retryAfterSec} second${r.retryAfterSec === 1 ? "" : "s"}.` : " Try again in a minute.";
+    const wait = r.retryAfterSec
+      ? ` Try again in ${r.retryAfterSec} second${r.retryAfterSec === 1 ? "" : "s"}.`
+      : " Try again in a minute.";
     return [`Too many requests or searches in a short time.${wait}`];
   }
-  if (!parsed.success) return parsed.error.issues.map((i) => `${FIELD_NAMES[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`);
+  if (!parsed.success)
+    return parsed.error.issues.map((i) => `${FIELD_NAMES[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`);
   return data.error ? [`This page link is no longer valid (${data.error}).`] : [];
 }
 
@@ -334,7 +432,17 @@ function listSummary(shown: number, more: boolean, total: number, filtered: bool
   return shown === total ? `${total} ${total === 1 ? "ticket" : "tickets"}` : `Showing ${shown} of ${of}`;
 }
 
-function EmptyList({ staff, filtered, viewKey, paged }: { staff: boolean; filtered: boolean; viewKey: string; paged: boolean }) {
+function EmptyList({
+  staff,
+  filtered,
+  viewKey,
+  paged,
+}: {
+  staff: boolean;
+  filtered: boolean;
+  viewKey: string;
+  paged: boolean;
+}) {
   let text: string;
   if (paged) text = "No more tickets.";
   else if (filtered) text = "No tickets match your search and filters.";

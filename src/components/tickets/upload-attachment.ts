@@ -27,7 +27,10 @@ export function uploadAttachment(
         resolve({ ok: true, id: body.id });
         return;
       }
-      resolve({ ok: false, failure: { status: xhr.status, code: body?.error?.code ?? "internal", message: body?.error?.message ?? "" } });
+      resolve({
+        ok: false,
+        failure: { status: xhr.status, code: body?.error?.code ?? "internal", message: body?.error?.message ?? "" },
+      });
     };
     // A server that refuses early (413 on the declared length) may close the connection while the
     // browser is still sending, which surfaces here rather than as a response.

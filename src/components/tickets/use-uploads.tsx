@@ -5,7 +5,13 @@ import { describeUploadFailure, formatBytes, retryable } from "@/lib/attachment-
 import s from "./attachments.module.css";
 import { uploadAttachment } from "./upload-attachment";
 
-type Progress = { key: string; name: string; size: number; loaded: number; state: "waiting" | "sending" | "done" | "failed" };
+type Progress = {
+  key: string;
+  name: string;
+  size: number;
+  loaded: number;
+  state: "waiting" | "sending" | "done" | "failed";
+};
 /** A file the server did not take, with why (in words) and whether sending it again could help. */
 export type NotAttached = { file: File; message: string; retryable: boolean };
 
@@ -17,8 +23,11 @@ export function useUploads(maxBytes: number) {
   const [progress, setProgress] = useState<Progress[]>([]);
 
   async function uploadAll(ticketId: string, commentId: string, files: File[]): Promise<NotAttached[]> {
-    setProgress(files.map((f, i) => ({ key: `${i}-${f.name}`, name: f.name, size: f.size, loaded: 0, state: "waiting" })));
-    const update = (i: number, patch: Partial<Progress>) => setProgress((p) => p.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+    setProgress(
+      files.map((f, i) => ({ key: `${i}-${f.name}`, name: f.name, size: f.size, loaded: 0, state: "waiting" })),
+    );
+    const update = (i: number, patch: Partial<Progress>) =>
+      setProgress((p) => p.map((r, j) => (j === i ? { ...r, ...patch } : r)));
     const failed: NotAttached[] = [];
     for (const [i, file] of files.entries()) {
       update(i, { state: "sending" });
@@ -27,7 +36,11 @@ export function useUploads(maxBytes: number) {
         update(i, { state: "done", loaded: file.size });
       } else {
         update(i, { state: "failed" });
-        failed.push({ file, message: describeUploadFailure(file.name, r.failure, maxBytes), retryable: retryable(r.failure) });
+        failed.push({
+          file,
+          message: describeUploadFailure(file.name, r.failure, maxBytes),
+          retryable: retryable(r.failure),
+        });
       }
     }
     return failed;
@@ -45,7 +58,13 @@ export function UploadProgress({ progress }: { progress: Progress[] }) {
           <span className={s.name}>{p.name}</span>
           <progress value={p.loaded} max={p.size || 1} aria-label={`Uploading ${p.name}`} />
           <span className={s.meta}>
-            {p.state === "waiting" ? "Waiting" : p.state === "done" ? "Attached" : p.state === "failed" ? "Not attached" : `${Math.floor((100 * p.loaded) / (p.size || 1))}% of ${formatBytes(p.size)}`}
+            {p.state === "waiting"
+              ? "Waiting"
+              : p.state === "done"
+                ? "Attached"
+                : p.state === "failed"
+                  ? "Not attached"
+                  : `${Math.floor((100 * p.loaded) / (p.size || 1))}% of ${formatBytes(p.size)}`}
           </span>
         </li>
       ))}

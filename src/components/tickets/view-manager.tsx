@@ -19,14 +19,31 @@ type Named = { id: string; name: string };
  * subject (with its tags) and the SLA always show.
  */
 const COLUMN_LABELS: Record<string, string> = {
-  requester: "Requester", assignee: "Assignee", group: "Group", status: "Status", priority: "Priority",
-  createdAt: "Created", updatedAt: "Updated", resolveDue: "Resolution due",
+  requester: "Requester",
+  assignee: "Assignee",
+  group: "Group",
+  status: "Status",
+  priority: "Priority",
+  createdAt: "Created",
+  updatedAt: "Updated",
+  resolveDue: "Resolution due",
 };
 
-const issueFor = (e: ApiFailure | null, path: string) => e?.issues.find((i) => i.path === path || i.path.startsWith(`${path}.`))?.message;
+const issueFor = (e: ApiFailure | null, path: string) =>
+  e?.issues.find((i) => i.path === path || i.path.startsWith(`${path}.`))?.message;
 
 /** A modal on the native <dialog>, opened by its own button; Escape or Close closes it. */
-function DialogButton({ label, title, testId, children }: { label: string; title: string; testId: string; children: (close: () => void) => ReactNode }) {
+function DialogButton({
+  label,
+  title,
+  testId,
+  children,
+}: {
+  label: string;
+  title: string;
+  testId: string;
+  children: (close: () => void) => ReactNode;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const [open, setOpen] = useState(false);
   const hydrated = useHydrated();
@@ -37,13 +54,30 @@ function DialogButton({ label, title, testId, children }: { label: string; title
   };
   return (
     <>
-      <button type="button" className="button subtle" disabled={!hydrated} onClick={() => { setOpen(true); ref.current?.showModal(); }} data-testid={`${testId}-open`}>
+      <button
+        type="button"
+        className="button subtle"
+        disabled={!hydrated}
+        onClick={() => {
+          setOpen(true);
+          ref.current?.showModal();
+        }}
+        data-testid={`${testId}-open`}
+      >
         {label}
       </button>
-      <dialog ref={ref} className="views-dialog" aria-labelledby={`${id}-title`} data-testid={testId} onClose={() => setOpen(false)}>
+      <dialog
+        ref={ref}
+        className="views-dialog"
+        aria-labelledby={`${id}-title`}
+        data-testid={testId}
+        onClose={() => setOpen(false)}
+      >
         <div className="shortcuts-head">
           <h2 id={`${id}-title`}>{title}</h2>
-          <button type="button" className="button subtle" onClick={close}>Close</button>
+          <button type="button" className="button subtle" onClick={close}>
+            Close
+          </button>
         </div>
         {open ? children(close) : null}
       </dialog>
@@ -77,7 +111,9 @@ function SaveViewForm({ filters, sort, columns, fields, admin, groups, close }: 
   const [sharing, setSharing] = useState<"personal" | "org" | "group">("personal");
   const all = [...Object.keys(COLUMN_LABELS), ...fields.map((f) => `cf.${f.key}`)];
   const label = (c: string) => COLUMN_LABELS[c] ?? fields.find((f) => `cf.${f.key}` === c)?.label ?? c;
-  const described = Object.entries(filters).map(([k, v]) => `${k} = ${v}`).join(", ");
+  const described = Object.entries(filters)
+    .map(([k, v]) => `${k} = ${v}`)
+    .join(", ");
 
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -90,7 +126,10 @@ function SaveViewForm({ filters, sort, columns, fields, admin, groups, close }: 
       sort,
       columns: ["number", "subject", ...f.getAll("columns").map(String)],
     };
-    const r = await run(() => api<View>("POST", "/api/v1/views", body), (v) => `Saved ${v.name}.`);
+    const r = await run(
+      () => api<View>("POST", "/api/v1/views", body),
+      (v) => `Saved ${v.name}.`,
+    );
     if (r.ok) {
       close();
       router.push(`/?view=${r.data.id}`);
@@ -102,10 +141,23 @@ function SaveViewForm({ filters, sort, columns, fields, admin, groups, close }: 
     <form onSubmit={(e) => void submit(e)} noValidate className="views-form">
       <div className="field">
         <label htmlFor={`${id}-name`}>Name</label>
-        <input id={`${id}-name`} name="name" required maxLength={100} aria-invalid={nameErr ? true : undefined} aria-describedby={nameErr ? `${id}-name-err` : undefined} />
-        {nameErr ? <p id={`${id}-name-err`} className="field-error">{nameErr}</p> : null}
+        <input
+          id={`${id}-name`}
+          name="name"
+          required
+          maxLength={100}
+          aria-invalid={nameErr ? true : undefined}
+          aria-describedby={nameErr ? `${id}-name-err` : undefined}
+        />
+        {nameErr ? (
+          <p id={`${id}-name-err`} className="field-error">
+            {nameErr}
+          </p>
+        ) : null}
       </div>
-      <p className="muted" data-testid="save-view-filters">Filters: {described || "none (every ticket you may see)"}</p>
+      <p className="muted" data-testid="save-view-filters">
+        Filters: {described || "none (every ticket you may see)"}
+      </p>
       {admin ? (
         <fieldset className="views-fieldset">
           <legend>Who sees it</legend>
@@ -119,7 +171,11 @@ function SaveViewForm({ filters, sort, columns, fields, admin, groups, close }: 
             <div className="field">
               <label htmlFor={`${id}-group`}>Group</label>
               <select id={`${id}-group`} name="groupId" defaultValue={groups[0]?.id ?? ""}>
-                {groups.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+                {groups.map((g) => (
+                  <option key={g.id} value={g.id}>
+                    {g.name}
+                  </option>
+                ))}
               </select>
             </div>
           ) : null}
@@ -133,10 +189,16 @@ function SaveViewForm({ filters, sort, columns, fields, admin, groups, close }: 
             {label(c)}
           </label>
         ))}
-        {colErr ? <p id={`${id}-col-err`} className="field-error">{colErr}</p> : null}
+        {colErr ? (
+          <p id={`${id}-col-err`} className="field-error">
+            {colErr}
+          </p>
+        ) : null}
       </fieldset>
       <p>
-        <button type="submit" className="button primary" disabled={busy} aria-busy={busy}>Save view</button>
+        <button type="submit" className="button primary" disabled={busy} aria-busy={busy}>
+          Save view
+        </button>
       </p>
       <ActionFeedback status={status} failure={failure} />
     </form>
@@ -164,16 +226,28 @@ function ManageViews({ views, selfId, admin, currentId }: ManageProps) {
   async function rename(e: FormEvent<HTMLFormElement>, v: View) {
     e.preventDefault();
     const name = String(new FormData(e.currentTarget).get("name") ?? "").trim();
-    await run(() => api<View>("PATCH", `/api/v1/views/${v.id}`, { name }), (x) => `Renamed to ${x.name}.`, { key: v.id });
+    await run(
+      () => api<View>("PATCH", `/api/v1/views/${v.id}`, { name }),
+      (x) => `Renamed to ${x.name}.`,
+      { key: v.id },
+    );
   }
   async function move(at: number, by: -1 | 1) {
     const ids = shared.map((v) => v.id);
     const [x] = ids.splice(at, 1);
     ids.splice(at + by, 0, x!);
-    await run(() => api<{ data: View[] }>("PUT", "/api/v1/views/order", { ids }), () => `Moved ${shared[at]!.name} ${by < 0 ? "up" : "down"}.`, { key: shared[at]!.id });
+    await run(
+      () => api<{ data: View[] }>("PUT", "/api/v1/views/order", { ids }),
+      () => `Moved ${shared[at]!.name} ${by < 0 ? "up" : "down"}.`,
+      { key: shared[at]!.id },
+    );
   }
   async function remove(v: View) {
-    const r = await run(() => api<void>("DELETE", `/api/v1/views/${v.id}`), () => `Deleted ${v.name}.`, { key: v.id });
+    const r = await run(
+      () => api<void>("DELETE", `/api/v1/views/${v.id}`),
+      () => `Deleted ${v.name}.`,
+      { key: v.id },
+    );
     setDeleting(null);
     if (r.ok && v.id === currentId) router.push("/");
   }
@@ -182,15 +256,23 @@ function ManageViews({ views, selfId, admin, currentId }: ManageProps) {
     <div className="views-manage">
       <section aria-labelledby={`${id}-own`}>
         <h3 id={`${id}-own`}>My views</h3>
-        {own.length === 0 ? <p className="muted">You have no views of your own yet: filter the list, then Save as view.</p> : null}
+        {own.length === 0 ? (
+          <p className="muted">You have no views of your own yet: filter the list, then Save as view.</p>
+        ) : null}
         <ul className="views-rows">
           {own.map((v) => (
             <li key={v.id} data-testid="own-view">
               <form onSubmit={(e) => void rename(e, v)} className="views-row" aria-label={`Rename ${v.name}`}>
-                <label htmlFor={`${id}-${v.id}`} className="visually-hidden">Name of {v.name}</label>
+                <label htmlFor={`${id}-${v.id}`} className="visually-hidden">
+                  Name of {v.name}
+                </label>
                 <input id={`${id}-${v.id}`} name="name" defaultValue={v.name} maxLength={100} required />
-                <button type="submit" className="button" disabled={busy && busyKey === v.id}>Rename</button>
-                <button type="button" className="button" onClick={() => setDeleting(v)} aria-label={`Delete ${v.name}`}>Delete</button>
+                <button type="submit" className="button" disabled={busy && busyKey === v.id}>
+                  Rename
+                </button>
+                <button type="button" className="button" onClick={() => setDeleting(v)} aria-label={`Delete ${v.name}`}>
+                  Delete
+                </button>
               </form>
             </li>
           ))}
@@ -204,13 +286,51 @@ function ManageViews({ views, selfId, admin, currentId }: ManageProps) {
               <li key={v.id} className="views-row" data-testid="shared-view">
                 <span className="views-name">
                   {v.name}
-                  {v.builtinKey ? <span className="muted"> (built-in)</span> : v.sharing === "group" ? <span className="muted"> (group)</span> : null}
+                  {v.builtinKey ? (
+                    <span className="muted"> (built-in)</span>
+                  ) : v.sharing === "group" ? (
+                    <span className="muted"> (group)</span>
+                  ) : null}
                 </span>
-                <HiddenToggle view={v} disabled={busy}
-                  onChange={(hidden) => run(() => api<View>("PATCH", `/api/v1/views/${v.id}`, { hidden }), (x) => `${x.name} is ${x.hidden ? "hidden" : "shown"}.`, { key: v.id })} />
-                <button type="button" className="button" disabled={busy || i === 0} onClick={() => void move(i, -1)} aria-label={`Move ${v.name} up`}>↑</button>
-                <button type="button" className="button" disabled={busy || i === shared.length - 1} onClick={() => void move(i, 1)} aria-label={`Move ${v.name} down`}>↓</button>
-                {v.builtinKey ? null : <button type="button" className="button" onClick={() => setDeleting(v)} aria-label={`Delete ${v.name}`}>Delete</button>}
+                <HiddenToggle
+                  view={v}
+                  disabled={busy}
+                  onChange={(hidden) =>
+                    run(
+                      () => api<View>("PATCH", `/api/v1/views/${v.id}`, { hidden }),
+                      (x) => `${x.name} is ${x.hidden ? "hidden" : "shown"}.`,
+                      { key: v.id },
+                    )
+                  }
+                />
+                <button
+                  type="button"
+                  className="button"
+                  disabled={busy || i === 0}
+                  onClick={() => void move(i, -1)}
+                  aria-label={`Move ${v.name} up`}
+                >
+                  ↑
+                </button>
+                <button
+                  type="button"
+                  className="button"
+                  disabled={busy || i === shared.length - 1}
+                  onClick={() => void move(i, 1)}
+                  aria-label={`Move ${v.name} down`}
+                >
+                  ↓
+                </button>
+                {v.builtinKey ? null : (
+                  <button
+                    type="button"
+                    className="button"
+                    onClick={() => setDeleting(v)}
+                    aria-label={`Delete ${v.name}`}
+                  >
+                    Delete
+                  </button>
+                )}
               </li>
             ))}
           </ul>
@@ -218,8 +338,20 @@ function ManageViews({ views, selfId, admin, currentId }: ManageProps) {
       ) : null}
       <ActionFeedback status={status} failure={failure} statusTestId="views-status" />
       {deleting ? (
-        <ConfirmDialog open title={`Delete ${deleting.name}?`} confirmLabel="Delete" danger busy={busy} onConfirm={() => void remove(deleting)} onCancel={() => setDeleting(null)}>
-          <p>{deleting.sharing === "personal" ? "Only the view goes; its tickets stay." : "It leaves every agent's sidebar; its tickets stay."}</p>
+        <ConfirmDialog
+          open
+          title={`Delete ${deleting.name}?`}
+          confirmLabel="Delete"
+          danger
+          busy={busy}
+          onConfirm={() => void remove(deleting)}
+          onCancel={() => setDeleting(null)}
+        >
+          <p>
+            {deleting.sharing === "personal"
+              ? "Only the view goes; its tickets stay."
+              : "It leaves every agent's sidebar; its tickets stay."}
+          </p>
         </ConfirmDialog>
       ) : null}
     </div>
@@ -227,7 +359,15 @@ function ManageViews({ views, selfId, admin, currentId }: ManageProps) {
 }
 
 /** Shows the click at once; goes back if the change is refused (the server's value wins after the refresh). */
-function HiddenToggle({ view, disabled, onChange }: { view: View; disabled: boolean; onChange: (hidden: boolean) => Promise<{ ok: boolean }> }) {
+function HiddenToggle({
+  view,
+  disabled,
+  onChange,
+}: {
+  view: View;
+  disabled: boolean;
+  onChange: (hidden: boolean) => Promise<{ ok: boolean }>;
+}) {
   const [on, setOn] = useState(view.hidden);
   useEffect(() => setOn(view.hidden), [view.hidden]);
   return (

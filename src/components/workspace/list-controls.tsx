@@ -32,7 +32,15 @@ export function DensityToggle({ compact }: { compact: boolean }) {
     return () => document.removeEventListener("keydown", onKey);
   });
   return (
-    <button type="button" className="button subtle density-toggle" aria-pressed={on} onClick={toggle} disabled={!hydrated} aria-keyshortcuts="d" data-testid="density-toggle">
+    <button
+      type="button"
+      className="button subtle density-toggle"
+      aria-pressed={on}
+      onClick={toggle}
+      disabled={!hydrated}
+      aria-keyshortcuts="d"
+      data-testid="density-toggle"
+    >
       Compact rows
     </button>
   );
@@ -45,7 +53,14 @@ export function FiltersToggle({ controls, filtered }: { controls: string; filter
     document.getElementById(controls)?.toggleAttribute("data-open", open);
   }, [open, controls]);
   return (
-    <button type="button" className="button subtle filters-toggle" aria-expanded={open} aria-controls={controls} onClick={() => setOpen((o) => !o)} aria-keyshortcuts="v">
+    <button
+      type="button"
+      className="button subtle filters-toggle"
+      aria-expanded={open}
+      aria-controls={controls}
+      onClick={() => setOpen((o) => !o)}
+      aria-keyshortcuts="v"
+    >
       {open ? "Hide filters" : filtered ? "Filters (on)" : "Filters"}
     </button>
   );

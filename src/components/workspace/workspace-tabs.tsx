@@ -13,7 +13,9 @@ export const tabsKey = (userId: string) => `beacon:tabs:${userId}`;
 function load(key: string): TicketTab[] {
   try {
     const v = JSON.parse(window.localStorage.getItem(key) ?? "[]") as unknown;
-    return Array.isArray(v) ? v.filter((t): t is TicketTab => typeof t?.id === "string" && typeof t?.label === "string").slice(0, MAX_TABS) : [];
+    return Array.isArray(v)
+      ? v.filter((t): t is TicketTab => typeof t?.id === "string" && typeof t?.label === "string").slice(0, MAX_TABS)
+      : [];
   } catch {
     return [];
   }

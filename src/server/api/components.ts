@@ -21,7 +21,15 @@ import { ZNotification } from "../notifications/list-notifications";
 import { ZSlaSettings } from "../orgs/customer-sla";
 import { ZCreatePolicy, ZPolicy, ZUpdatePolicy } from "../sla-policies/schemas";
 import {
-  ZComment, ZCreateComment, ZCreateTicket, ZCustomerTicket, ZTicketEvent, ZTicketForCaller, ZUpdateTicket, zPriority, zStatus,
+  ZComment,
+  ZCreateComment,
+  ZCreateTicket,
+  ZCustomerTicket,
+  ZTicketEvent,
+  ZTicketForCaller,
+  ZUpdateTicket,
+  zPriority,
+  zStatus,
 } from "../tickets/schemas";
 import { ZCreatedUser, ZCreateUser } from "../users/create-user";
 import { ZPasswordResetResult } from "../users/reset-password";
@@ -35,7 +43,14 @@ import { ZMailbox } from "./routes/email";
 import { ZCreatedToken, ZMe, ZTokenItem } from "./routes/me";
 import { ZMergeResult, ZMergeTicket } from "../tickets/merge-ticket";
 import { ZLinkSatisfaction, ZRate, ZSatisfaction } from "../csat/ratings";
-import { ZCreateCustomerNote, ZCustomerContext, ZCustomerNote, ZCustomerOrg, ZCustomerOrgInput, ZCustomerOrgPatch } from "../customers/customer-orgs";
+import {
+  ZCreateCustomerNote,
+  ZCustomerContext,
+  ZCustomerNote,
+  ZCustomerOrg,
+  ZCustomerOrgInput,
+  ZCustomerOrgPatch,
+} from "../customers/customer-orgs";
 import { ZCreateTicketLink, ZTicketLink, ZTicketLinks, ZTicketRef } from "../tickets/ticket-links";
 
 // The shared schemas of the OpenAPI document (components.schemas), by name: wherever one of these

@@ -20,7 +20,12 @@ export async function dispatch(req: ApiRequest): Promise<Response> {
   if (match.kind === "operation") return match.operation.serve(req, match.params);
   const refuse: Run<undefined, unknown, undefined> = async () => {
     if (match.kind === "wrong_method") {
-      throw new AppError("method_not_allowed", `${req.method} is not allowed here`, { allow: match.allow }, { Allow: match.allow.join(", ") });
+      throw new AppError(
+        "method_not_allowed",
+        `${req.method} is not allowed here`,
+        { allow: match.allow },
+        { Allow: match.allow.join(", ") },
+      );
     }
     throw new AppError("not_found", "no such API endpoint");
   };

@@ -52,7 +52,10 @@ export async function apiMetrics(req: ApiRequest): Promise<Response> {
     const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(req.headers.get("authorization") ?? "")?.[1] ?? "");
     const want = Buffer.from(token);
     if (given.length !== want.length || !timingSafeEqual(given, want)) {
-      return Response.json({ error: { code: "unauthenticated", message: "metrics need the METRICS_TOKEN bearer token" } }, { status: 401 });
+      return Response.json(
+        { error: { code: "unauthenticated", message: "metrics need the METRICS_TOKEN bearer token" } },
+        { status: 401 },
+      );
     }
   }
   const { body, contentType } = await scrapeMetrics();

@@ -23,7 +23,8 @@ export const IDEMPOTENCY_KEY_DOC =
   `Retrying with the same key and the same request within ${IDEMPOTENCY_TTL_HOURS} hours replays the first response (with Idempotent-Replayed: true) ` +
   "and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, " +
   "409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again";
-export const REPLAYED_DOC = "true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time)";
+export const REPLAYED_DOC =
+  "true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time)";
 
 const KEY = /^[\x21\x23-\x5b\x5d-\x7e]{1,255}$/;
 
@@ -36,7 +37,9 @@ export function idempotencyKeyOf(headers: Headers): string | undefined {
   const key = trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
   if (!KEY.test(key)) {
     const message = "must be 1 to 255 printable ASCII characters without quotes or backslashes (e.g. a UUID)";
-    throw new AppError("validation_failed", `${IDEMPOTENCY_HEADER} ${message}`, { issues: [{ in: "header", path: IDEMPOTENCY_HEADER, message }] });
+    throw new AppError("validation_failed", `${IDEMPOTENCY_HEADER} ${message}`, {
+      issues: [{ in: "header", path: IDEMPOTENCY_HEADER, message }],
+    });
   }
   return key;
 }
@@ -74,11 +77,20 @@ export async function idempotently(
     sql`select pg_try_advisory_xact_lock(hashtextextended(${`idempotency:${user.orgId}:${user.userId}:${key}`}, 0)) as ok`,
   );
   if (!locked.rows[0]?.ok) {
-    throw new AppError("idempotency_key_in_flight", "a request with this Idempotency-Key is still being processed; retry once it has finished", {
-      key,
-    }, { "Retry-After": "1" });
+    throw new AppError(
+      "idempotency_key_in_flight",
+      "a request with this Idempotency-Key is still being processed; retry once it has finished",
+      {
+        key,
+      },
+      { "Retry-After": "1" },
+    );
   }
-  const where = and(eq(idempotencyKeys.orgId, user.orgId), eq(idempotencyKeys.userId, user.userId), eq(idempotencyKeys.key, key));
+  const where = and(
+    eq(idempotencyKeys.orgId, user.orgId),
+    eq(idempotencyKeys.userId, user.userId),
+    eq(idempotencyKeys.key, key),
+  );
   const [row] = await tx
     .select({
       fingerprint: idempotencyKeys.fingerprint,
@@ -93,14 +105,23 @@ export async function idempotently(
   const print = fingerprint();
   if (row?.fresh) {
     if (row.fingerprint !== print) {
-      throw new AppError("idempotency_key_reused", "this Idempotency-Key was used with a different request; use a new key for a new request", {
-        key,
-        operationId: row.operationId,
-      });
+      throw new AppError(
+        "idempotency_key_reused",
+        "this Idempotency-Key was used with a different request; use a new key for a new request",
+        {
+          key,
+          operationId: row.operationId,
+        },
+      );
     }
     const body = open(row.body, SEAL_PURPOSE);
     // A body sealed under a NEXTAUTH_SECRET since rotated cannot be replayed: say so rather than guess.
-    if (body === null) throw new AppError("idempotency_key_reused", "this Idempotency-Key's first response can no longer be replayed; use a new key", { key });
+    if (body === null)
+      throw new AppError(
+        "idempotency_key_reused",
+        "this Idempotency-Key's first response can no longer be replayed; use a new key",
+        { key },
+      );
     return replay({ status: row.status, headers: JSON.parse(row.headers) as Record<string, string>, body });
   }
   if (row) await tx.delete(idempotencyKeys).where(where);
@@ -121,7 +142,10 @@ export async function idempotently(
     headers: JSON.stringify(stored.headers),
     body: seal(stored.body, SEAL_PURPOSE),
   });
-  return new Response(stored.body === "" ? null : stored.body, { status: stored.status, headers: { ...stored.headers, ...copyOther(response.headers) } });
+  return new Response(stored.body === "" ? null : stored.body, {
+    status: stored.status,
+    headers: { ...stored.headers, ...copyOther(response.headers) },
+  });
 }
 
 /** Headers of the first response that are not stored (none today beyond the kept ones; kept for a handler that sets more). */
@@ -134,7 +158,10 @@ function copyOther(headers: Headers): Record<string, string> {
 }
 
 function replay(stored: Stored): Response {
-  return new Response(stored.body === "" ? null : stored.body, { status: stored.status, headers: { ...stored.headers, [REPLAYED_HEADER]: "true" } });
+  return new Response(stored.body === "" ? null : stored.body, {
+    status: stored.status,
+    headers: { ...stored.headers, [REPLAYED_HEADER]: "true" },
+  });
 }
 
 /**
@@ -167,7 +194,10 @@ export function hashingRequest(req: ApiRequest): { req: ApiRequest; digest: () =
       },
     }),
   );
-  return { req: new Request(req.url, { method: req.method, headers: req.headers, body, duplex: "half" } as RequestInit), digest };
+  return {
+    req: new Request(req.url, { method: req.method, headers: req.headers, body, duplex: "half" } as RequestInit),
+    digest,
+  };
 }
 
 const BOUNDARY_MARK = Buffer.from([0]);
@@ -176,7 +206,10 @@ const BOUNDARY_MARK = Buffer.from([0]);
  * Feeds `hash` the bytes with every `boundary` replaced by one NUL byte, across chunk edges;
  * `digest` is the hash of what was read so far (the bytes held back at an edge included).
  */
-function boundaryBlind(hash: Hash, boundary: Buffer | undefined): { write: (chunk: Uint8Array) => void; digest: () => string } {
+function boundaryBlind(
+  hash: Hash,
+  boundary: Buffer | undefined,
+): { write: (chunk: Uint8Array) => void; digest: () => string } {
   let carry = Buffer.alloc(0);
   const digest = () => hash.copy().update(carry).digest("hex");
   const write = (chunk: Uint8Array) => {

@@ -2,14 +2,24 @@ import "server-only";
 import type { Ctx, StreamCtx } from "../http/route";
 import { toResponse } from "../http/route";
 import {
-  fingerprintOf, hashingRequest, IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_DOC, idempotencyKeyOf, idempotently, REPLAYED_DOC, REPLAYED_HEADER, ReplayedResponse,
+  fingerprintOf,
+  hashingRequest,
+  IDEMPOTENCY_HEADER,
+  IDEMPOTENCY_KEY_DOC,
+  idempotencyKeyOf,
+  idempotently,
+  REPLAYED_DOC,
+  REPLAYED_HEADER,
+  ReplayedResponse,
 } from "./idempotency";
 
 // How an operation flagged `idempotent: true` runs (src/server/api/operation.ts): the hook lines
 // between the request wrapper's context and the key store of ./idempotency.ts (decision 043).
 
 /** The contract of an idempotent operation: Idempotency-Key among its request headers, Idempotent-Replayed among its response headers. */
-export function idempotencyDoc<T extends { requestHeaders?: Record<string, string>; responseHeaders?: Record<string, string> }>(contract: T): T {
+export function idempotencyDoc<
+  T extends { requestHeaders?: Record<string, string>; responseHeaders?: Record<string, string> },
+>(contract: T): T {
   return {
     ...contract,
     requestHeaders: { ...contract.requestHeaders, [IDEMPOTENCY_HEADER]: IDEMPOTENCY_KEY_DOC },
@@ -18,10 +28,22 @@ export function idempotencyDoc<T extends { requestHeaders?: Record<string, strin
 }
 
 /** A JSON-bodied operation: the fingerprint is the method, path and the body as parsed (so key order and spacing do not matter). */
-export function idempotentRun<Q, P>(ctx: Ctx<Q, P>, operationId: string, body: unknown, call: () => Promise<unknown>, respond: (result: unknown) => Response): Promise<unknown> {
+export function idempotentRun<Q, P>(
+  ctx: Ctx<Q, P>,
+  operationId: string,
+  body: unknown,
+  call: () => Promise<unknown>,
+  respond: (result: unknown) => Response,
+): Promise<unknown> {
   const key = idempotencyKeyOf(ctx.req.headers);
   if (key === undefined) return call();
-  return idempotently({ tx: ctx.tx, user: ctx.user, operationId }, key, () => fingerprintOf(ctx.req, JSON.stringify(body ?? null)), call, respond);
+  return idempotently(
+    { tx: ctx.tx, user: ctx.user, operationId },
+    key,
+    () => fingerprintOf(ctx.req, JSON.stringify(body ?? null)),
+    call,
+    respond,
+  );
 }
 
 /**

@@ -24,7 +24,9 @@ export function ifMatchVersions(headers: Headers): number[] | undefined {
     if (strong) versions.push(Number(strong[1]));
     else if (!OPAQUE.test(tag)) {
       const message = 'must be * or entity tags as ETag gives them, e.g. "7"';
-      throw new AppError("validation_failed", `If-Match ${message}`, { issues: [{ in: "header", path: "If-Match", message }] });
+      throw new AppError("validation_failed", `If-Match ${message}`, {
+        issues: [{ in: "header", path: "If-Match", message }],
+      });
     }
   }
   return versions;

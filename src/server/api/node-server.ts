@@ -49,7 +49,8 @@ export function ownEndpoint(req: Pick<http.IncomingMessage, "method" | "url" | "
   const q = raw.indexOf("?");
   const pathname = q < 0 ? raw : raw.slice(0, q);
   if (pathname === "/api/v1" || pathname.startsWith("/api/v1/")) {
-    if (!API_METHODS.has(method ?? "") || pathname.endsWith("/") || /\/\/|\/(?:\.|%2e)|\\|%5c/i.test(pathname)) return null;
+    if (!API_METHODS.has(method ?? "") || pathname.endsWith("/") || /\/\/|\/(?:\.|%2e)|\\|%5c/i.test(pathname))
+      return null;
     return dispatch;
   }
   const fixed = FIXED[pathname];
@@ -72,7 +73,9 @@ export function toRequest(req: http.IncomingMessage): ApiRequest {
   }
   const method = req.method ?? "GET";
   const hasBody =
-    method !== "GET" && method !== "HEAD" && (req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? "0") > 0);
+    method !== "GET" &&
+    method !== "HEAD" &&
+    (req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? "0") > 0);
   let body: ReadableStream<Uint8Array<ArrayBuffer>> | undefined;
   let signal: AbortSignal | undefined;
   return {
@@ -130,7 +133,11 @@ function bodyStream(req: http.IncomingMessage): ReadableStream<Uint8Array<ArrayB
  * longer stream (an export, a download) is piped with backpressure and cancelled if the client
  * goes away. HEAD gets the headers only.
  */
-export async function sendResponse(res: http.ServerResponse, response: Response, opts: { head: boolean; production: boolean }): Promise<void> {
+export async function sendResponse(
+  res: http.ServerResponse,
+  response: Response,
+  opts: { head: boolean; production: boolean },
+): Promise<void> {
   res.statusCode = response.status;
   for (const { key, value } of commonHeaders(opts.production)) res.setHeader(key, value);
   res.setHeader(DENY_ALL_CSP.key, DENY_ALL_CSP.value);
@@ -178,13 +185,21 @@ export async function sendResponse(res: http.ServerResponse, response: Response,
  * Serves `endpoint` for one request on the own listener. Whatever goes wrong outside the wrapper
  * (which answers every error itself) is the same 500 the listener answers for Next's failures.
  */
-export function serveOwn(endpoint: Endpoint, req: http.IncomingMessage, res: http.ServerResponse, production: boolean): void {
+export function serveOwn(
+  endpoint: Endpoint,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  production: boolean,
+): void {
   void (async () => {
     try {
       const response = await endpoint(toRequest(req));
       await sendResponse(res, response, { head: req.method === "HEAD", production });
     } catch (err) {
-      logger().error({ err: err instanceof Error ? err.message : String(err) }, "own API server: unhandled request error");
+      logger().error(
+        { err: err instanceof Error ? err.message : String(err) },
+        "own API server: unhandled request error",
+      );
       if (!res.headersSent) {
         res.writeHead(500, { "content-type": "application/json", "cache-control": "no-store" });
         res.end(JSON.stringify({ error: { code: "internal", message: "internal error" } }));

@@ -75,14 +75,19 @@ export type OperationDef<C extends RouteRule, P, Q, B> = {
 } & Admission<Q>;
 
 /** A table entry: the contract (for the document and the router) and how to serve it. */
-export type ApiOperation = Omit<OperationDef<RouteRule, unknown, unknown, unknown>, "handler" | "feature" | "rateLimit"> & {
+export type ApiOperation = Omit<
+  OperationDef<RouteRule, unknown, unknown, unknown>,
+  "handler" | "feature" | "rateLimit"
+> & {
   /** The feature switch the operation needs, for the document: always, or only for some requests (a search). */
   needs?: { feature: string; always: boolean };
   /** Runs one request matched to this operation through the request wrapper (src/server/http/route.ts). */
   serve: (req: ApiRequest, params: RawParams) => Promise<Response>;
 };
 
-export function defineOperation<C extends RouteRule, P = undefined, Q = undefined, B = undefined>(def: OperationDef<C, P, Q, B>): ApiOperation {
+export function defineOperation<C extends RouteRule, P = undefined, Q = undefined, B = undefined>(
+  def: OperationDef<C, P, Q, B>,
+): ApiOperation {
   const { handler, feature, rateLimit, ...contract } = def;
   const roles = ROUTE_RULES[def.can];
   const spec: Spec<B, Q, P> = {
@@ -100,24 +105,42 @@ export function defineOperation<C extends RouteRule, P = undefined, Q = undefine
   const run =
     roles === null
       ? publicRun<B, Q, P>((ctx, body) =>
-          (handler as Handler<"public", P, Q, B>)({ requestId: ctx.requestId, ip: ctx.ip, req: ctx.req }, { params: ctx.params, query: ctx.query, body, headers: ctx.req.headers }),
+          (handler as Handler<"public", P, Q, B>)(
+            { requestId: ctx.requestId, ip: ctx.ip, req: ctx.req },
+            { params: ctx.params, query: ctx.query, body, headers: ctx.req.headers },
+          ),
         )
       : signedInRun<B, Q, P>(spec, (ctx, body) => {
           const call = () =>
-            (handler as Handler<"signed-in", P, Q, B>)({ tx: ctx.tx, user: ctx.user, requestId: ctx.requestId }, { params: ctx.params, query: ctx.query, body, headers: ctx.req.headers });
-          return def.idempotent ? idempotentRun(ctx, def.operationId, body, call, (r) => toResponse(r, def.status)) : call();
+            (handler as Handler<"signed-in", P, Q, B>)(
+              { tx: ctx.tx, user: ctx.user, requestId: ctx.requestId },
+              { params: ctx.params, query: ctx.query, body, headers: ctx.req.headers },
+            );
+          return def.idempotent
+            ? idempotentRun(ctx, def.operationId, body, call, (r) => toResponse(r, def.status))
+            : call();
         });
-  if (def.idempotent && roles === null) throw new Error(`${def.operationId}: a public operation has no user to keep Idempotency-Keys for`);
-  return { ...(def.idempotent ? idempotencyDoc(contract) : contract), ...needs(feature), serve: (req, params) => serve(spec, run, req, async () => params) };
+  if (def.idempotent && roles === null)
+    throw new Error(`${def.operationId}: a public operation has no user to keep Idempotency-Keys for`);
+  return {
+    ...(def.idempotent ? idempotencyDoc(contract) : contract),
+    ...needs(feature),
+    serve: (req, params) => serve(spec, run, req, async () => params),
+  };
 }
 
 const needs = (feature: Admission<never>["feature"]): Pick<ApiOperation, "needs"> =>
-  feature === undefined ? {} : { needs: typeof feature === "string" ? { feature, always: true } : { feature: feature.name, always: false } };
+  feature === undefined
+    ? {}
+    : { needs: typeof feature === "string" ? { feature, always: true } : { feature: feature.name, always: false } };
 
 /** A streaming operation's input: path params and query as parsed, and the request whose body it reads. */
 export type StreamInput<P, Q> = { params: P; query: Q; upload: ApiRequest };
 
-export type StreamingOperationDef<P, Q, A> = Omit<OperationDef<SignedInRule, P, Q, undefined>, "handler" | "body" | "multipart"> & {
+export type StreamingOperationDef<P, Q, A> = Omit<
+  OperationDef<SignedInRule, P, Q, undefined>,
+  "handler" | "body" | "multipart"
+> & {
   /**
    * With `idempotent: true`, the handler writes in one scope.withTx whose result is the response
    * body: the key is checked and stored in that transaction, against the hash of the body's bytes.
@@ -131,7 +154,9 @@ export type StreamingOperationDef<P, Q, A> = Omit<OperationDef<SignedInRule, P, 
 };
 
 /** An operation whose handler streams the request body itself (uploads): no transaction is held while bytes arrive. */
-export function defineStreamingOperation<P = undefined, Q = undefined, A = unknown>(def: StreamingOperationDef<P, Q, A>): ApiOperation {
+export function defineStreamingOperation<P = undefined, Q = undefined, A = unknown>(
+  def: StreamingOperationDef<P, Q, A>,
+): ApiOperation {
   const { prepare, handler, feature, rateLimit, ...contract } = def;
   const spec: Omit<Spec<undefined, Q, P>, "body"> = {
     auth: ROUTE_RULES[def.can],
@@ -146,7 +171,11 @@ export function defineStreamingOperation<P = undefined, Q = undefined, A = unkno
   };
   const run = streamingRun<A, Q, P>(
     spec,
-    (ctx) => prepare({ tx: ctx.tx, user: ctx.user, requestId: ctx.requestId }, { params: ctx.params, query: ctx.query, body: undefined, headers: ctx.req.headers }),
+    (ctx) =>
+      prepare(
+        { tx: ctx.tx, user: ctx.user, requestId: ctx.requestId },
+        { params: ctx.params, query: ctx.query, body: undefined, headers: ctx.req.headers },
+      ),
     (ctx, prepared) => {
       const stream = def.idempotent ? idempotentStream(ctx, def.operationId, def.status) : undefined;
       const scope: StreamScope = {
@@ -159,8 +188,14 @@ export function defineStreamingOperation<P = undefined, Q = undefined, A = unkno
           }),
       };
       const upload = stream?.upload ?? ctx.req;
-      return stream ? stream.answer(() => handler(scope, { params: ctx.params, query: ctx.query, upload }, prepared)) : handler(scope, { params: ctx.params, query: ctx.query, upload }, prepared);
+      return stream
+        ? stream.answer(() => handler(scope, { params: ctx.params, query: ctx.query, upload }, prepared))
+        : handler(scope, { params: ctx.params, query: ctx.query, upload }, prepared);
     },
   );
-  return { ...(def.idempotent ? idempotencyDoc(contract) : contract), ...needs(feature), serve: (req, params) => serve(spec, run, req, async () => params) };
+  return {
+    ...(def.idempotent ? idempotencyDoc(contract) : contract),
+    ...needs(feature),
+    serve: (req, params) => serve(spec, run, req, async () => params),
+  };
 }

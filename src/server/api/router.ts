@@ -24,7 +24,8 @@ export function createRouter(operations: readonly ApiOperation[]): Router {
   // segment does; find-my-way would otherwise treat a parameter over 100 characters as no match.
   const fmw = FindMyWay({ maxParamLength: 16_384 });
   for (const op of operations) {
-    if (fmw.hasRoute(op.method, toRouterPath(op.path))) throw new Error(`route table: ${op.method} ${op.path} is defined twice`);
+    if (fmw.hasRoute(op.method, toRouterPath(op.path)))
+      throw new Error(`route table: ${op.method} ${op.path} is defined twice`);
     fmw.on(op.method, toRouterPath(op.path), () => undefined, op);
   }
   return {

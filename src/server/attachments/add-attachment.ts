@@ -39,7 +39,11 @@ export async function authorizeAttachment(scope: Scope, ticketId: string): Promi
  * stored, a failed commit included, deletes them again. `upload` is the multipart request whose
  * body is the file (the only input of this operation that is a stream).
  */
-export async function addAttachment(scope: StreamScope, upload: ApiRequest, authorized: { ticketId: string }): Promise<AttachmentView> {
+export async function addAttachment(
+  scope: StreamScope,
+  upload: ApiRequest,
+  authorized: { ticketId: string },
+): Promise<AttachmentView> {
   const store = storage();
   const key = newStorageKey(scope.user.orgId);
   const maxBytes = env().ATTACHMENT_MAX_BYTES;
@@ -50,18 +54,37 @@ export async function addAttachment(scope: StreamScope, upload: ApiRequest, auth
     if (file.size === 0) throw new AppError("validation_failed", "the file is empty");
     if (!file.verdict.ok) throw unsupported(file.verdict.reason);
 
-    const commentId = received.fields.commentId === undefined ? undefined : zCommentId.safeParse(received.fields.commentId);
+    const commentId =
+      received.fields.commentId === undefined ? undefined : zCommentId.safeParse(received.fields.commentId);
     if (commentId && !commentId.success) throw new AppError("validation_failed", "commentId must be a UUID");
-    const stored = { key, filename: file.filename, contentType: file.verdict.kind.mime, size: file.size, sha256: file.sha256, commentId: commentId?.data };
+    const stored = {
+      key,
+      filename: file.filename,
+      contentType: file.verdict.kind.mime,
+      size: file.size,
+      sha256: file.sha256,
+      commentId: commentId?.data,
+    };
     return await scope.withTx((txScope) => recordAttachment(txScope, authorized.ticketId, stored));
   } catch (err) {
-    await store.delete(key).catch((e: unknown) => logger().error({ requestId: scope.requestId, key, err: String(e) }, "could not remove a refused upload"));
+    await store
+      .delete(key)
+      .catch((e: unknown) =>
+        logger().error({ requestId: scope.requestId, key, err: String(e) }, "could not remove a refused upload"),
+      );
     throw err;
   }
 }
 
 /** A file that is in storage and passed every check that needs no database. */
-type StoredFile = { key: string; filename: string; contentType: string; size: number; sha256: string; commentId?: string };
+type StoredFile = {
+  key: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  commentId?: string;
+};
 
 async function recordAttachment(scope: Scope, ticketId: string, stored: StoredFile): Promise<AttachmentView> {
   const { tx, user } = scope;
@@ -87,26 +110,36 @@ async function recordAttachment(scope: Scope, ticketId: string, stored: StoredFi
     .update(tickets)
     .set({ updatedAt: now, version: sql`${tickets.version} + 1` })
     .where(eq(tickets.id, ticket.id));
-  const row = one(await tx
-    .insert(attachments)
-    .values({
-      orgId: user.orgId,
-      ticketId: ticket.id,
-      commentId: stored.commentId ?? null,
-      uploaderId: user.userId,
-      filename: stored.filename,
-      contentType: stored.contentType,
-      sizeBytes: stored.size,
-      sha256: stored.sha256,
-      storageKey: stored.key,
-      createdAt: now,
-    })
-    .returning());
+  const row = one(
+    await tx
+      .insert(attachments)
+      .values({
+        orgId: user.orgId,
+        ticketId: ticket.id,
+        commentId: stored.commentId ?? null,
+        uploaderId: user.userId,
+        filename: stored.filename,
+        contentType: stored.contentType,
+        sizeBytes: stored.size,
+        sha256: stored.sha256,
+        storageKey: stored.key,
+        createdAt: now,
+      })
+      .returning(),
+  );
   await recordAudit(tx, auditActor(scope), {
     action: "attachment.added",
     entityType: "ticket",
     entityId: ticket.id,
-    data: { attachmentId: row.id, commentId: row.commentId, filename: row.filename, contentType: row.contentType, sizeBytes: row.sizeBytes, sha256: row.sha256, internal },
+    data: {
+      attachmentId: row.id,
+      commentId: row.commentId,
+      filename: row.filename,
+      contentType: row.contentType,
+      sizeBytes: row.sizeBytes,
+      sha256: row.sha256,
+      internal,
+    },
   });
   return toAttachmentView(row, internal);
 }

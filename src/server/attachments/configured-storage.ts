@@ -11,7 +11,14 @@ const g = globalThis as unknown as { __beaconStorage?: Cached };
 /** The configured store: S3 when S3_BUCKET is set, else local disk under BEACON_DATA_DIR/uploads. */
 export function storage(): Storage {
   const e = env();
-  const config = JSON.stringify([e.S3_BUCKET, e.S3_ENDPOINT, e.S3_REGION, e.S3_ACCESS_KEY_ID, e.S3_FORCE_PATH_STYLE, e.BEACON_DATA_DIR]);
+  const config = JSON.stringify([
+    e.S3_BUCKET,
+    e.S3_ENDPOINT,
+    e.S3_REGION,
+    e.S3_ACCESS_KEY_ID,
+    e.S3_FORCE_PATH_STYLE,
+    e.BEACON_DATA_DIR,
+  ]);
   if (g.__beaconStorage?.config !== config) {
     const uploadsDir = path.resolve(e.BEACON_DATA_DIR, "uploads");
     const store: Storage = e.S3_BUCKET

@@ -7,7 +7,9 @@ import { BINARY_KINDS, HEAD_BYTES, TAIL_BYTES, textKind, type Kind } from "./con
 export type Verdict = { ok: true; kind: Kind } | { ok: false; reason: string };
 
 export const unsupported = (reason: string) =>
-  new AppError("unsupported_media_type", `this file type is not accepted: ${reason}`, { accepted: "png, jpeg, gif, webp, pdf, zip, docx, xlsx, pptx, odt, ods, odp, UTF-8 text" });
+  new AppError("unsupported_media_type", `this file type is not accepted: ${reason}`, {
+    accepted: "png, jpeg, gif, webp, pdf, zip, docx, xlsx, pptx, odt, ods, odp, UTF-8 text",
+  });
 
 /**
  * Sits between the upload and the store and judges the content as it passes, keeping only its
@@ -58,7 +60,11 @@ export class ContentInspector extends Transform {
     if (this.sniffed) {
       const kind = BINARY_KINDS[this.sniffed.ext];
       if (!kind) return { ok: false, reason: `${this.sniffed.mime} is not on the allow-list` };
-      if (kind.whole && !kind.whole(sample)) return { ok: false, reason: `the content is not a complete ${this.sniffed.ext} file (corrupt, truncated or disguised)` };
+      if (kind.whole && !kind.whole(sample))
+        return {
+          ok: false,
+          reason: `the content is not a complete ${this.sniffed.ext} file (corrupt, truncated or disguised)`,
+        };
       return { ok: true, kind };
     }
     if (this.decoder === null) return { ok: false, reason: "unrecognised binary content" };
@@ -73,7 +79,8 @@ export class ContentInspector extends Transform {
 
   /** Known and not allowed, or unknown and already not text: no need to read further. */
   private earlyRefusal(): AppError | null {
-    if (this.sniffed && !BINARY_KINDS[this.sniffed.ext]) return unsupported(`${this.sniffed.mime} is not on the allow-list`);
+    if (this.sniffed && !BINARY_KINDS[this.sniffed.ext])
+      return unsupported(`${this.sniffed.mime} is not on the allow-list`);
     if (!this.sniffed && this.decoder === null) return unsupported("unrecognised binary content");
     return null;
   }

@@ -16,7 +16,15 @@ export type Kind = {
   whole?: (s: Sample) => boolean;
 };
 
-const ZIP_EXTS = { zip: ["zip"], docx: ["docx"], xlsx: ["xlsx"], pptx: ["pptx"], odt: ["odt"], ods: ["ods"], odp: ["odp"] } as const;
+const ZIP_EXTS = {
+  zip: ["zip"],
+  docx: ["docx"],
+  xlsx: ["xlsx"],
+  pptx: ["pptx"],
+  odt: ["odt"],
+  ods: ["ods"],
+  odp: ["odp"],
+} as const;
 
 /** Binary kinds by file-type's `ext`. */
 export const BINARY_KINDS: Record<string, Kind> = {
@@ -26,9 +34,21 @@ export const BINARY_KINDS: Record<string, Kind> = {
   webp: { mime: "image/webp", exts: ["webp"], whole: webpWhole },
   pdf: { mime: "application/pdf", exts: ["pdf"], whole: pdfWhole },
   zip: { mime: "application/zip", exts: ZIP_EXTS.zip, whole: zipWhole },
-  docx: { mime: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", exts: ZIP_EXTS.docx, whole: zipWhole },
-  xlsx: { mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", exts: ZIP_EXTS.xlsx, whole: zipWhole },
-  pptx: { mime: "application/vnd.openxmlformats-officedocument.presentationml.presentation", exts: ZIP_EXTS.pptx, whole: zipWhole },
+  docx: {
+    mime: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    exts: ZIP_EXTS.docx,
+    whole: zipWhole,
+  },
+  xlsx: {
+    mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    exts: ZIP_EXTS.xlsx,
+    whole: zipWhole,
+  },
+  pptx: {
+    mime: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    exts: ZIP_EXTS.pptx,
+    whole: zipWhole,
+  },
   odt: { mime: "application/vnd.oasis.opendocument.text", exts: ZIP_EXTS.odt, whole: zipWhole },
   ods: { mime: "application/vnd.oasis.opendocument.spreadsheet", exts: ZIP_EXTS.ods, whole: zipWhole },
   odp: { mime: "application/vnd.oasis.opendocument.presentation", exts: ZIP_EXTS.odp, whole: zipWhole },
@@ -39,7 +59,10 @@ export const BINARY_KINDS: Record<string, Kind> = {
 const TEXT_KINDS: readonly Kind[] = [
   { mime: "text/csv; charset=utf-8", exts: ["csv"] },
   { mime: "text/markdown; charset=utf-8", exts: ["md", "markdown"] },
-  { mime: "text/plain; charset=utf-8", exts: ["txt", "text", "log", "json", "yaml", "yml", "ini", "cfg", "conf", "tsv", "diff", "patch"] },
+  {
+    mime: "text/plain; charset=utf-8",
+    exts: ["txt", "text", "log", "json", "yaml", "yml", "ini", "cfg", "conf", "tsv", "diff", "patch"],
+  },
 ];
 const PLAIN_TEXT = TEXT_KINDS[TEXT_KINDS.length - 1]!;
 
@@ -104,13 +127,17 @@ function gifWhole({ head, tail }: Sample): boolean {
 
 /** RIFF's length field must match the bytes received, with a known WebP chunk first. */
 function webpWhole({ head, size }: Sample): boolean {
-  if (head.length < 16 || head.toString("latin1", 0, 4) !== "RIFF" || head.toString("latin1", 8, 12) !== "WEBP") return false;
+  if (head.length < 16 || head.toString("latin1", 0, 4) !== "RIFF" || head.toString("latin1", 8, 12) !== "WEBP")
+    return false;
   const chunk = head.toString("latin1", 12, 16);
   return head.readUInt32LE(4) + 8 === size && (chunk === "VP8 " || chunk === "VP8L" || chunk === "VP8X");
 }
 
 function pdfWhole({ head, tail }: Sample): boolean {
-  return /^%PDF-[12]\.\d/.test(head.toString("latin1", 0, 8)) && tail.subarray(Math.max(0, tail.length - 1024)).includes("%%EOF", 0, "latin1");
+  return (
+    /^%PDF-[12]\.\d/.test(head.toString("latin1", 0, 8)) &&
+    tail.subarray(Math.max(0, tail.length - 1024)).includes("%%EOF", 0, "latin1")
+  );
 }
 
 const EOCD = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
@@ -134,5 +161,8 @@ export const HEAD_BYTES = 64 * 1024;
 
 /** The kind of a stored content type (for the download name); unknown types keep no extension but .bin. */
 export function kindOf(mime: string): Kind {
-  return Object.values(BINARY_KINDS).find((k) => k.mime === mime) ?? TEXT_KINDS.find((k) => k.mime === mime) ?? { mime, exts: ["bin"] };
+  return (
+    Object.values(BINARY_KINDS).find((k) => k.mime === mime) ??
+    TEXT_KINDS.find((k) => k.mime === mime) ?? { mime, exts: ["bin"] }
+  );
 }

@@ -18,12 +18,19 @@ export function sanitizeFilename(raw: string | undefined): string {
   let name = (raw ?? "").normalize("NFC");
   name = name.split(/[/\\]/).pop() ?? "";
   name = name.replace(UNSAFE, "").replace(WINDOWS_RESERVED, "_").trim();
-  name = name.replace(/^\.+/, "").replace(/[. ]+$/, "").trim();
+  name = name
+    .replace(/^\.+/, "")
+    .replace(/[. ]+$/, "")
+    .trim();
   const chars = [...name];
   if (chars.length > MAX_FILENAME_CHARS) {
     const ext = extensionOf(name);
     const suffix = ext ? [...`.${ext}`] : [];
-    name = chars.slice(0, MAX_FILENAME_CHARS - suffix.length).join("").replace(/[. ]+$/, "") + suffix.join("");
+    name =
+      chars
+        .slice(0, MAX_FILENAME_CHARS - suffix.length)
+        .join("")
+        .replace(/[. ]+$/, "") + suffix.join("");
   }
   return name === "" ? FALLBACK : name;
 }

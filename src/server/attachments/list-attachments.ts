@@ -10,7 +10,11 @@ import { toAttachmentView, type AttachmentView } from "./schemas";
 
 type Cursor = { k: "att"; v: string; id: string };
 const isCursor = (v: unknown): v is Cursor =>
-  typeof v === "object" && v !== null && (v as Cursor).k === "att" && typeof (v as Cursor).v === "string" && typeof (v as Cursor).id === "string";
+  typeof v === "object" &&
+  v !== null &&
+  (v as Cursor).k === "att" &&
+  typeof (v as Cursor).v === "string" &&
+  typeof (v as Cursor).id === "string";
 
 /** A ticket's attachments, oldest first; those of internal notes only for staff. */
 export async function listAttachments(
@@ -20,13 +24,18 @@ export async function listAttachments(
 ): Promise<{ data: AttachmentView[]; nextCursor: string | null }> {
   const t = await loadVisibleTicket(scope.tx, scope.user, ticketId);
   const where = [eq(attachments.ticketId, t.id)];
-  if (!can(scope.user, "ticket.internal.view")) where.push(or(isNull(attachments.commentId), eq(comments.internal, false))!);
+  if (!can(scope.user, "ticket.internal.view"))
+    where.push(or(isNull(attachments.commentId), eq(comments.internal, false))!);
   if (page.cursor) {
     const c = decodeCursor("attachments", page.cursor, isCursor, { ticketId: t.id });
     where.push(sql`(${attachments.createdAt}, ${attachments.id}) > (${c.v}::timestamptz, ${c.id}::uuid)`);
   }
   const rows = await scope.tx
-    .select({ a: attachments, internal: sql<boolean>`coalesce(${comments.internal}, false)`, v: sql<string>`${attachments.createdAt}::text` })
+    .select({
+      a: attachments,
+      internal: sql<boolean>`coalesce(${comments.internal}, false)`,
+      v: sql<string>`${attachments.createdAt}::text`,
+    })
     .from(attachments)
     .leftJoin(comments, and(eq(comments.orgId, attachments.orgId), eq(comments.id, attachments.commentId)))
     .where(and(...where))
@@ -37,6 +46,7 @@ export async function listAttachments(
   const last = pageRows[pageRows.length - 1];
   return {
     data: pageRows.map((r) => toAttachmentView(r.a, r.internal)),
-    nextCursor: more && last ? encodeCursor("attachments", { k: "att", v: last.v, id: last.a.id }, { ticketId: t.id }) : null,
+    nextCursor:
+      more && last ? encodeCursor("attachments", { k: "att", v: last.v, id: last.a.id }, { ticketId: t.id }) : null,
   };
 }

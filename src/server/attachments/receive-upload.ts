@@ -28,7 +28,10 @@ export const tooLarge = (max: number) =>
  * streaming is cut off there. On any failure — over the limit, a refused type, malformed framing,
  * the client going away — the partial object is removed and nothing is left at `key`.
  */
-export async function receiveUpload(req: ApiRequest, opts: { maxBytes: number; store: Storage; key: string }): Promise<Upload> {
+export async function receiveUpload(
+  req: ApiRequest,
+  opts: { maxBytes: number; store: Storage; key: string },
+): Promise<Upload> {
   const contentType = req.headers.get("content-type") ?? "";
   if (!/^multipart\/form-data\s*;/i.test(contentType)) {
     throw new AppError("unsupported_media_type", "send the file as multipart/form-data in a field named file");
@@ -43,7 +46,15 @@ export async function receiveUpload(req: ApiRequest, opts: { maxBytes: number; s
       headers: { "content-type": contentType },
       defParamCharset: "utf8",
       // Busboy reports "limit" on reaching fileSize, so a file of exactly maxBytes needs one more.
-      limits: { fileSize: opts.maxBytes + 1, files: 1, fields: 2, parts: 3, fieldNameSize: 100, fieldSize: 200, headerPairs: 20 },
+      limits: {
+        fileSize: opts.maxBytes + 1,
+        files: 1,
+        fields: 2,
+        parts: 3,
+        fieldNameSize: 100,
+        fieldSize: 200,
+        headerPairs: 20,
+      },
     });
   } catch {
     throw bad("malformed multipart/form-data header (missing boundary?)");
@@ -69,7 +80,10 @@ export async function receiveUpload(req: ApiRequest, opts: { maxBytes: number; s
   };
   const armStall = () => {
     clearTimeout(stall);
-    stall = setTimeout(() => fail(bad(`the upload stalled (nothing received for ${UPLOAD_STALL_MS / 1000} s)`)), UPLOAD_STALL_MS);
+    stall = setTimeout(
+      () => fail(bad(`the upload stalled (nothing received for ${UPLOAD_STALL_MS / 1000} s)`)),
+      UPLOAD_STALL_MS,
+    );
   };
   // Busboy can emit a second error after the first (its _final, then _destroy); the first one is the answer.
   parser.on("error", (err: Error) => fail(describeStreamError(err)));
@@ -119,7 +133,11 @@ export async function receiveUpload(req: ApiRequest, opts: { maxBytes: number; s
   parser.on("fieldsLimit", () => fail(bad("too many form fields")));
   parser.on("partsLimit", () => fail(bad("too many form parts")));
 
-  void pump(reader, parser, { armStall, fail: (err) => fail(describeStreamError(err)), failed: () => failure !== undefined });
+  void pump(reader, parser, {
+    armStall,
+    fail: (err) => fail(describeStreamError(err)),
+    failed: () => failure !== undefined,
+  });
   await settled;
   clearTimeout(stall);
   const file = stored ? await stored : null;
@@ -180,6 +198,7 @@ async function pump(
 function describeStreamError(err: unknown): Error {
   if (err instanceof AppError) return err;
   const message = err instanceof Error ? err.message : "";
-  if (/^(Malformed|Unexpected end of (form|file)|Multipart)/.test(message)) return bad(`malformed multipart body: ${message}`);
+  if (/^(Malformed|Unexpected end of (form|file)|Multipart)/.test(message))
+    return bad(`malformed multipart body: ${message}`);
   return bad("the upload was aborted before it completed");
 }

@@ -41,7 +41,12 @@ export class S3Store implements Storage {
     try {
       await pipeline(body, counter, createWriteStream(spool, { flags: "wx", mode: 0o600 }));
       const { size, sha256 } = counter.result();
-      const res = await this.send("PUT", url, { "x-amz-content-sha256": sha256, "content-type": "application/octet-stream" }, await openAsBlob(spool));
+      const res = await this.send(
+        "PUT",
+        url,
+        { "x-amz-content-sha256": sha256, "content-type": "application/octet-stream" },
+        await openAsBlob(spool),
+      );
       await res.body?.cancel();
       if (!res.ok) throw new Error(`S3 PUT ${key} answered ${res.status}`);
       return { size, sha256 };
@@ -96,7 +101,12 @@ export class S3Store implements Storage {
     return removeOldFiles(this.cfg.spoolDir, before);
   }
 
-  private async send(method: string, url: string, headers: Record<string, string> = {}, body?: Blob): Promise<Response> {
+  private async send(
+    method: string,
+    url: string,
+    headers: Record<string, string> = {},
+    body?: Blob,
+  ): Promise<Response> {
     const signed = await new AwsV4Signer({
       method,
       url,
@@ -141,5 +151,10 @@ const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 /** The text of the first <tag> in xml, entities decoded (S3's list answers are flat enough for this). */
 function xmlText(xml: string, tag: string): string | undefined {
   const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
-  return m?.[1]?.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+  return m?.[1]
+    ?.replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 }

@@ -8,7 +8,13 @@ import type { Storage } from "./storage";
 export const ORPHAN_MIN_AGE_MS = 60 * 60 * 1000;
 const BATCH = 500;
 
-export type SweepResult = { scanned: number; orphans: number; deleted: number; tempFilesRemoved: number; dryRun: boolean };
+export type SweepResult = {
+  scanned: number;
+  orphans: number;
+  deleted: number;
+  tempFilesRemoved: number;
+  dryRun: boolean;
+};
 
 /**
  * Removes stored attachment bytes that no attachment row names. An upload stores its bytes before
@@ -18,7 +24,9 @@ export type SweepResult = { scanned: number; orphans: number; deleted: number; t
  * Reads every org's attachments (the system path), hence unsafe…; run by the daily `upload-sweep`
  * job and `npm run attachments:sweep`.
  */
-export async function unsafeSweepOrphanUploads(opts: { minAgeMs?: number; dryRun?: boolean; now?: Date; store?: Storage } = {}): Promise<SweepResult> {
+export async function unsafeSweepOrphanUploads(
+  opts: { minAgeMs?: number; dryRun?: boolean; now?: Date; store?: Storage } = {},
+): Promise<SweepResult> {
   const store = opts.store ?? storage();
   const dryRun = opts.dryRun ?? false;
   const before = new Date((opts.now ?? new Date()).getTime() - (opts.minAgeMs ?? ORPHAN_MIN_AGE_MS));

@@ -28,11 +28,18 @@ const MARK = "\u0000beacon-audit-sql-value\u0000";
  * requests can never both extend the same seq (no fork); the hash is sha256(prev_hash ‖ canonical
  * JSON), the same bytes `eventHash` gives (a test holds the two to each other).
  */
-export async function recordAudit(tx: Tx, actor: AuditActor, input: AuditInput): Promise<{ seq: number; hash: string }> {
-  const r = await tx.execute<{ seq: string; hash: string }>(sql`with ${auditAppendCtes(actor, input)} select seq::text as seq, hash from audit_append`);
+export async function recordAudit(
+  tx: Tx,
+  actor: AuditActor,
+  input: AuditInput,
+): Promise<{ seq: number; hash: string }> {
+  const r = await tx.execute<{ seq: string; hash: string }>(
+    sql`with ${auditAppendCtes(actor, input)} select seq::text as seq, hash from audit_append`,
+  );
   // Every change to a ticket is audited, so this is where open pages hear of it (decision 052);
   // a write that folds its event into its own statement (auditAppendCtes) calls publishTicketChange itself.
-  if (input.entityType === "ticket" && input.entityId) publishTicketChange(tx, actor, input.entityId, input.action, input.data);
+  if (input.entityType === "ticket" && input.entityId)
+    publishTicketChange(tx, actor, input.entityId, input.action, input.data);
   return { seq: Number(r.rows[0]!.seq), hash: r.rows[0]!.hash };
 }
 

@@ -21,7 +21,9 @@ export async function verifyAllOrgs(slug?: string): Promise<(VerifyResult & { or
 async function unsafeListOrgs(slug?: string): Promise<{ id: string; slug: string }[]> {
   const orgs = await unsafeWithSystem((tx) =>
     tx.execute<{ id: string; slug: string }>(
-      slug ? sql`select id, slug from orgs where lower(slug) = lower(${slug})` : sql`select id, slug from orgs order by slug`,
+      slug
+        ? sql`select id, slug from orgs where lower(slug) = lower(${slug})`
+        : sql`select id, slug from orgs order by slug`,
     ),
   );
   return orgs.rows;

@@ -31,8 +31,16 @@ export async function verifyRange(tx: Tx, orgId: string, from: number, to: numbe
   const upper = to ?? Number.MAX_SAFE_INTEGER;
   const fetchFrom = (fromSeq: number) =>
     tx.execute<{
-      seq_text: string; actor_id: string | null; action: string; entity_type: string; entity_id: string | null;
-      data: Record<string, unknown>; request_id: string | null; prev_hash: string; hash: string; at: string;
+      seq_text: string;
+      actor_id: string | null;
+      action: string;
+      entity_type: string;
+      entity_id: string | null;
+      data: Record<string, unknown>;
+      request_id: string | null;
+      prev_hash: string;
+      hash: string;
+      at: string;
     }>(sql`
       select seq::text as seq_text, actor_id, action, entity_type, entity_id, data, request_id, prev_hash, hash,
              to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
@@ -40,7 +48,9 @@ export async function verifyRange(tx: Tx, orgId: string, from: number, to: numbe
       order by audit_events.seq limit ${BATCH}`);
   let prevHash = GENESIS_HASH;
   if (from > 1) {
-    const link = await tx.execute<{ hash: string }>(sql`select hash from audit_events where org_id = ${orgId} and seq = ${from - 1}`);
+    const link = await tx.execute<{ hash: string }>(
+      sql`select hash from audit_events where org_id = ${orgId} and seq = ${from - 1}`,
+    );
     // The event before the range is missing: the chain breaks there (as a single walk would say).
     if (!link.rows[0]) return { valid: false, checked: 0, firstBrokenSeq: from - 1 };
     prevHash = link.rows[0].hash;
@@ -58,8 +68,15 @@ export async function verifyRange(tx: Tx, orgId: string, from: number, to: numbe
     for (const row of rows) {
       const seq = Number(row.seq_text);
       const hash = storedEventHash(prevHash, {
-        orgId, seq, actorId: row.actor_id, action: row.action, entityType: row.entity_type, entityId: row.entity_id,
-        data: row.data, requestId: row.request_id, atIso: row.at,
+        orgId,
+        seq,
+        actorId: row.actor_id,
+        action: row.action,
+        entityType: row.entity_type,
+        entityId: row.entity_id,
+        data: row.data,
+        requestId: row.request_id,
+        atIso: row.at,
       });
       if (seq !== expectedSeq || row.prev_hash !== prevHash || row.hash !== hash) {
         if (full) await pending.catch(() => undefined);

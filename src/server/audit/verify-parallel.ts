@@ -20,7 +20,8 @@ export function splitRanges(last: number, parts: number): [number, number | null
 /** One result for the whole chain from its ranges' results: the first break of any range is the chain's. */
 export function combineRanges(results: VerifyResult[]): VerifyResult {
   const breaks = results.flatMap((r) => (r.valid ? [] : [r.firstBrokenSeq!]));
-  if (breaks.length === 0) return { valid: true, checked: results.reduce((a, r) => a + r.checked, 0), firstBrokenSeq: null };
+  if (breaks.length === 0)
+    return { valid: true, checked: results.reduce((a, r) => a + r.checked, 0), firstBrokenSeq: null };
   const first = Math.min(...breaks);
   // Every event before the first break was verified (by one range or another).
   return { valid: false, checked: first - 1, firstBrokenSeq: first };
@@ -40,7 +41,13 @@ export async function verifyChainParallel(
   opts: { parts?: number; minEventsPerRange?: number } = {},
 ): Promise<VerifyResult & { ranges: number }> {
   const last = await withTenant(orgId, async (tx) =>
-    Number((await tx.execute<{ last: string | null }>(sql`select max(seq)::text as last from audit_events where org_id = ${orgId}`)).rows[0]?.last ?? 0),
+    Number(
+      (
+        await tx.execute<{ last: string | null }>(
+          sql`select max(seq)::text as last from audit_events where org_id = ${orgId}`,
+        )
+      ).rows[0]?.last ?? 0,
+    ),
   );
   const byLength = Math.floor(last / (opts.minEventsPerRange ?? MIN_EVENTS_PER_RANGE));
   const parts = Math.max(1, Math.min(opts.parts ?? os.availableParallelism(), byLength));
@@ -64,7 +71,8 @@ function inWorker(orgId: string, from: number, to: number | null): Promise<Verif
       reject(err);
     });
     worker.once("exit", (code) => {
-      if (!settled) reject(new Error(`audit range [${from}, ${to ?? "end"}]: worker exited with code ${code} before answering`));
+      if (!settled)
+        reject(new Error(`audit range [${from}, ${to ?? "end"}]: worker exited with code ${code} before answering`));
     });
   });
 }

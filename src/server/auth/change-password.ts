@@ -22,7 +22,10 @@ export type ChangePassword = z.infer<typeof ZChangePassword>;
  * back in with the new password).
  */
 export async function changePassword(scope: Scope, input: ChangePassword): Promise<{ ok: true }> {
-  const [u] = await scope.tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, scope.user.userId));
+  const [u] = await scope.tx
+    .select({ passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.id, scope.user.userId));
   if (!(await verifyPassword(u?.passwordHash, input.currentPassword))) {
     throw new AppError("validation_failed", "current password is incorrect", {
       issues: [{ in: "body", path: "currentPassword", message: "is incorrect" }],
@@ -43,11 +46,15 @@ export async function changePassword(scope: Scope, input: ChangePassword): Promi
       updatedAt: sql`now()`,
     })
     .where(eq(users.id, scope.user.userId));
-  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
-    action: "user.password_changed",
-    entityType: "user",
-    entityId: scope.user.userId,
-    data: { sessionsRevoked: true },
-  });
+  await recordAudit(
+    scope.tx,
+    { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId },
+    {
+      action: "user.password_changed",
+      entityType: "user",
+      entityId: scope.user.userId,
+      data: { sessionsRevoked: true },
+    },
+  );
   return { ok: true };
 }

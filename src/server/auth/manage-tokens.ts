@@ -21,10 +21,13 @@ const DAY_MS = 86_400_000;
 /** An org's API-token rules: a maximum lifetime in days, and whether tokens without an expiry are allowed (off by default). */
 export type TokenPolicy = { maxDays: number; allowNonExpiring: boolean };
 
-export function tokenPolicy(settings: Pick<OrgSettings, "tokenMaxDays" | "allowNonExpiringTokens"> | null | undefined): TokenPolicy {
+export function tokenPolicy(
+  settings: Pick<OrgSettings, "tokenMaxDays" | "allowNonExpiringTokens"> | null | undefined,
+): TokenPolicy {
   const days = settings?.tokenMaxDays;
   return {
-    maxDays: typeof days === "number" && Number.isInteger(days) && days >= 1 && days <= MAX_TOKEN_DAYS ? days : MAX_TOKEN_DAYS,
+    maxDays:
+      typeof days === "number" && Number.isInteger(days) && days >= 1 && days <= MAX_TOKEN_DAYS ? days : MAX_TOKEN_DAYS,
     allowNonExpiring: settings?.allowNonExpiringTokens === true,
   };
 }
@@ -80,10 +83,21 @@ export async function issueToken(
   createdAt: Date = new Date(),
 ): Promise<{ id: string; token: string; expiresAt: Date | null }> {
   const { id, token, hash } = mintApiToken(user.orgId);
-  const row = one(await tx
-    .insert(apiTokens)
-    .values({ orgId: user.orgId, id, userId: user.userId, name, tokenHash: hash, sessionVersion: user.sessionVersion, expiresAt, createdAt })
-    .returning({ id: apiTokens.id, expiresAt: apiTokens.expiresAt }));
+  const row = one(
+    await tx
+      .insert(apiTokens)
+      .values({
+        orgId: user.orgId,
+        id,
+        userId: user.userId,
+        name,
+        tokenHash: hash,
+        sessionVersion: user.sessionVersion,
+        expiresAt,
+        createdAt,
+      })
+      .returning({ id: apiTokens.id, expiresAt: apiTokens.expiresAt }),
+  );
   return { id: row.id, token, expiresAt: row.expiresAt };
 }
 
@@ -96,7 +110,9 @@ export function expiryUnderPolicy(requested: Date | null | undefined, policy: To
   if (requested === undefined) return policy.allowNonExpiring ? null : max;
   if (requested === null) {
     if (policy.allowNonExpiring) return null;
-    throw tokenIssue(`is required: this organization does not allow API tokens without an expiry (at most ${policy.maxDays} days)`);
+    throw tokenIssue(
+      `is required: this organization does not allow API tokens without an expiry (at most ${policy.maxDays} days)`,
+    );
   }
   if (requested.getTime() > max.getTime()) {
     throw tokenIssue(`must be within ${policy.maxDays} days (this organization's maximum API token lifetime)`);
@@ -113,7 +129,10 @@ export async function createToken(scope: Scope, input: CreateToken) {
 }
 
 /** The caller's live tokens (revoked and expired ones are not listed). */
-export async function listTokens(scope: Scope, page: ListPage): Promise<{ data: TokenView[]; nextCursor: string | null }> {
+export async function listTokens(
+  scope: Scope,
+  page: ListPage,
+): Promise<{ data: TokenView[]; nextCursor: string | null }> {
   const rows = await scope.tx
     .select({ t: apiTokens, v: sql<string>`${apiTokens.createdAt}::text` })
     .from(apiTokens)
@@ -131,27 +150,33 @@ export async function listTokens(scope: Scope, page: ListPage): Promise<{ data: 
   const policy = await orgTokenPolicy(scope.tx, scope.user.orgId);
   // The cursor follows the rows read; a token the org's policy has expired since is left out of
   // the page, which may then hold fewer than `limit` tokens.
-  const { rows: pageRows, nextCursor } = keysetPage("tokens", rows, page.limit, (last) => ({ v: last.v, id: last.t.id }));
+  const { rows: pageRows, nextCursor } = keysetPage("tokens", rows, page.limit, (last) => ({
+    v: last.v,
+    id: last.t.id,
+  }));
   return {
     nextCursor,
-    data: pageRows.map((x) => x.t).flatMap((r) => {
-      const expires = effectiveTokenExpiry(r, policy);
-      if (expires && expires.getTime() <= Date.now()) return [];
-      return [
-        {
-          id: r.id,
-          prefix: tokenPrefix(r.orgId, r.id),
-          name: r.name,
-          createdAt: r.createdAt.toISOString(),
-          lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
-          expiresAt: expires?.toISOString() ?? null,
-        },
-      ];
-    }),
+    data: pageRows
+      .map((x) => x.t)
+      .flatMap((r) => {
+        const expires = effectiveTokenExpiry(r, policy);
+        if (expires && expires.getTime() <= Date.now()) return [];
+        return [
+          {
+            id: r.id,
+            prefix: tokenPrefix(r.orgId, r.id),
+            name: r.name,
+            createdAt: r.createdAt.toISOString(),
+            lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
+            expiresAt: expires?.toISOString() ?? null,
+          },
+        ];
+      }),
   };
 }
 
-const keysetBefore = (c: KeyCursor) => sql`(${apiTokens.createdAt}, ${apiTokens.id}) < (${c.v}::timestamptz, ${c.id}::uuid)`;
+const keysetBefore = (c: KeyCursor) =>
+  sql`(${apiTokens.createdAt}, ${apiTokens.id}) < (${c.v}::timestamptz, ${c.id}::uuid)`;
 
 /** Revokes one of the caller's own tokens; someone else's (or another org's) is 404. */
 export async function revokeToken(scope: Scope, id: string): Promise<void> {
@@ -175,10 +200,14 @@ export async function revokeOrgToken(scope: Scope, id: string): Promise<void> {
     .where(and(eq(apiTokens.orgId, scope.user.orgId), eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id, userId: apiTokens.userId, name: apiTokens.name });
   if (!row) throw notFound("token");
-  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
-    action: "token.revoked",
-    entityType: "user",
-    entityId: row.userId,
-    data: { tokenId: row.id, name: row.name, via: "admin" },
-  });
+  await recordAudit(
+    scope.tx,
+    { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId },
+    {
+      action: "token.revoked",
+      entityType: "user",
+      entityId: row.userId,
+      data: { tokenId: row.id, name: row.name, via: "admin" },
+    },
+  );
 }

@@ -6,13 +6,29 @@ import { AppError } from "../core/errors";
 import { clientIp } from "../ratelimit/client-ip";
 import { SECOND_FACTOR_REQUIRED, verifyCredentials } from "./verify-credentials";
 import { encode } from "next-auth/jwt";
-import { authSecret, SESSION_MAX_AGE_SEC, secureCookies, sessionTokenMaxAge, withinAbsoluteLifetime } from "./session-cookie";
+import {
+  authSecret,
+  SESSION_MAX_AGE_SEC,
+  secureCookies,
+  sessionTokenMaxAge,
+  withinAbsoluteLifetime,
+} from "./session-cookie";
 
 export const ZSignIn = z.object({
   email: z.string().trim().min(3).max(320),
   password: z.string().min(1).max(1024),
-  org: z.string().trim().max(100).optional().transform((v) => v || undefined),
-  code: z.string().trim().max(64).optional().transform((v) => v || undefined),
+  org: z
+    .string()
+    .trim()
+    .max(100)
+    .optional()
+    .transform((v) => v || undefined),
+  code: z
+    .string()
+    .trim()
+    .max(64)
+    .optional()
+    .transform((v) => v || undefined),
 });
 
 /**
@@ -63,7 +79,8 @@ export function authOptions(): AuthOptions {
             return { id: u.userId, oid: u.orgId, sv: u.sessionVersion };
           } catch (err) {
             if (err instanceof AppError && err.code === "unauthenticated") {
-              if ((err.details as { reason?: string } | undefined)?.reason === SECOND_FACTOR_REQUIRED) throw new Error(SIGNIN_ERROR_2FA);
+              if ((err.details as { reason?: string } | undefined)?.reason === SECOND_FACTOR_REQUIRED)
+                throw new Error(SIGNIN_ERROR_2FA);
               return null;
             }
             if (err instanceof AppError && err.code === "rate_limited") throw new Error(SIGNIN_ERROR_RATE_LIMITED);

@@ -6,7 +6,14 @@ import { recordAudit } from "../audit/record-audit";
 import { hashToken, orgOfToken, parseTokenId, tokenPrefix } from "./api-tokens";
 
 export type OperatorRevoke =
-  | { outcome: "revoked" | "already_revoked"; id: string; orgId: string; userEmail: string; name: string; prefix: string }
+  | {
+      outcome: "revoked" | "already_revoked";
+      id: string;
+      orgId: string;
+      userEmail: string;
+      name: string;
+      prefix: string;
+    }
   | { outcome: "not_found" };
 
 export class TokenRefError extends Error {}
@@ -24,12 +31,15 @@ export async function unsafeRevokeTokenByRef(ref: string): Promise<OperatorRevok
   let match;
   if (r.startsWith("bcn_")) {
     orgId = orgOfToken(r);
-    if (!orgId) throw new TokenRefError("that is not a whole Beacon API token (bcn_<org>_<id>_<secret> or bcn_<org>_<secret>)");
+    if (!orgId)
+      throw new TokenRefError("that is not a whole Beacon API token (bcn_<org>_<id>_<secret> or bcn_<org>_<secret>)");
     match = eq(apiTokens.tokenHash, hashToken(r));
   } else {
     const id = parseTokenId(r);
     if (!id) throw new TokenRefError("give a token id (a UUID or 32 hex characters) or the whole token string");
-    const rows = await unsafeWithSystem((tx) => tx.select({ orgId: apiTokens.orgId }).from(apiTokens).where(eq(apiTokens.id, id)).limit(2));
+    const rows = await unsafeWithSystem((tx) =>
+      tx.select({ orgId: apiTokens.orgId }).from(apiTokens).where(eq(apiTokens.id, id)).limit(2),
+    );
     if (rows.length !== 1) return { outcome: "not_found" };
     orgId = rows[0]!.orgId;
     match = eq(apiTokens.id, id);
@@ -37,7 +47,13 @@ export async function unsafeRevokeTokenByRef(ref: string): Promise<OperatorRevok
   const org = orgId;
   return withTenant(org, async (tx) => {
     const [row] = await tx
-      .select({ id: apiTokens.id, userId: apiTokens.userId, name: apiTokens.name, revokedAt: apiTokens.revokedAt, userEmail: users.email })
+      .select({
+        id: apiTokens.id,
+        userId: apiTokens.userId,
+        name: apiTokens.name,
+        revokedAt: apiTokens.revokedAt,
+        userEmail: users.email,
+      })
       .from(apiTokens)
       .innerJoin(users, and(eq(users.orgId, apiTokens.orgId), eq(users.id, apiTokens.userId)))
       .where(and(eq(apiTokens.orgId, org), match))
@@ -45,13 +61,20 @@ export async function unsafeRevokeTokenByRef(ref: string): Promise<OperatorRevok
     if (!row) return { outcome: "not_found" } as const;
     const base = { id: row.id, orgId: org, userEmail: row.userEmail, name: row.name, prefix: tokenPrefix(org, row.id) };
     if (row.revokedAt) return { outcome: "already_revoked", ...base } as const;
-    await tx.update(apiTokens).set({ revokedAt: sql`now()` }).where(and(eq(apiTokens.orgId, org), eq(apiTokens.id, row.id), isNull(apiTokens.revokedAt)));
-    await recordAudit(tx, { orgId: org, actorId: null, requestId: null }, {
-      action: "token.revoked",
-      entityType: "user",
-      entityId: row.userId,
-      data: { tokenId: row.id, name: row.name, via: "operator" },
-    });
+    await tx
+      .update(apiTokens)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(apiTokens.orgId, org), eq(apiTokens.id, row.id), isNull(apiTokens.revokedAt)));
+    await recordAudit(
+      tx,
+      { orgId: org, actorId: null, requestId: null },
+      {
+        action: "token.revoked",
+        entityType: "user",
+        entityId: row.userId,
+        data: { tokenId: row.id, name: row.name, via: "operator" },
+      },
+    );
     return { outcome: "revoked", ...base } as const;
   });
 }

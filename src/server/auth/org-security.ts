@@ -8,14 +8,18 @@ import { readOrgSettings, saveOrgSettings } from "../orgs/org-settings";
 import { assertCan, STAFF_ROLES } from "../authz/permissions";
 import { MAX_TOKEN_DAYS, tokenPolicy } from "./manage-tokens";
 
-export const ZOrgSecurity = z.strictObject({
-  /** Agents and admins must sign in with two-factor; until they set it up they may only reach /me and /me/2fa. */
-  require2fa: z.boolean().optional(),
-  /** Longest lifetime of an API token, in days; also ends older tokens past it. */
-  tokenMaxDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).optional(),
-  /** Whether API tokens without an expiry are allowed (off by default). */
-  allowNonExpiringTokens: z.boolean().optional(),
-}).refine((v) => Object.keys(v).length > 0, { message: "send at least one of require2fa, tokenMaxDays, allowNonExpiringTokens" });
+export const ZOrgSecurity = z
+  .strictObject({
+    /** Agents and admins must sign in with two-factor; until they set it up they may only reach /me and /me/2fa. */
+    require2fa: z.boolean().optional(),
+    /** Longest lifetime of an API token, in days; also ends older tokens past it. */
+    tokenMaxDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).optional(),
+    /** Whether API tokens without an expiry are allowed (off by default). */
+    allowNonExpiringTokens: z.boolean().optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, {
+    message: "send at least one of require2fa, tokenMaxDays, allowNonExpiringTokens",
+  });
 export type OrgSecurity = z.infer<typeof ZOrgSecurity>;
 
 export const ZOrgSecurityView = z.object({
@@ -53,11 +57,18 @@ export async function updateOrgSecurity(scope: Scope, input: OrgSecurity): Promi
   const before = settings?.require2fa === true;
   const require2fa = input.require2fa ?? before;
   if (require2fa && !before) {
-    const [me] = await scope.tx.select({ totpEnabledAt: users.totpEnabledAt }).from(users).where(eq(users.id, scope.user.userId));
+    const [me] = await scope.tx
+      .select({ totpEnabledAt: users.totpEnabledAt })
+      .from(users)
+      .where(eq(users.id, scope.user.userId));
     if (!me?.totpEnabledAt) {
-      throw new AppError("conflict", "set up two-factor sign-in on your own account (POST /api/v1/me/2fa/setup) before requiring it", {
-        reason: "2fa_not_enabled_for_caller",
-      });
+      throw new AppError(
+        "conflict",
+        "set up two-factor sign-in on your own account (POST /api/v1/me/2fa/setup) before requiring it",
+        {
+          reason: "2fa_not_enabled_for_caller",
+        },
+      );
     }
   }
   const policy = tokenPolicy(settings);

@@ -32,7 +32,8 @@ export async function withPageContext<T, Q = undefined>(
     admitByEnv(admission, admission.query, true);
   }
   return withTenant(user.orgId, async (tx) => {
-    if (admission) await admitCaller(admission, { tx, user, requestId, query: admission.query }, { consumeLimits: true });
+    if (admission)
+      await admitCaller(admission, { tx, user, requestId, query: admission.query }, { consumeLimits: true });
     return fn({ tx, user, requestId });
   });
 }

@@ -74,7 +74,10 @@ export function personalFragments(who: { email?: string | null; name?: string | 
 }
 
 /** The message when a password contains the account's email or name, or null. */
-export function personalPasswordProblem(password: string, who: { email?: string | null; name?: string | null }): string | null {
+export function personalPasswordProblem(
+  password: string,
+  who: { email?: string | null; name?: string | null },
+): string | null {
   const lower = password.toLowerCase();
   return personalFragments(who).some((f) => lower.includes(f))
     ? "must not contain your email address or name; choose one that is harder to guess"
@@ -82,9 +85,14 @@ export function personalPasswordProblem(password: string, who: { email?: string 
 }
 
 /** Throws the 400 that names the field when the new password contains the account's email or name. */
-export function assertPasswordNotPersonal(password: string, who: { email?: string | null; name?: string | null }, path: string): void {
+export function assertPasswordNotPersonal(
+  password: string,
+  who: { email?: string | null; name?: string | null },
+  path: string,
+): void {
   const message = personalPasswordProblem(password, who);
-  if (message) throw new AppError("validation_failed", `${path} ${message}`, { issues: [{ in: "body", path, message }] });
+  if (message)
+    throw new AppError("validation_failed", `${path} ${message}`, { issues: [{ in: "body", path, message }] });
 }
 
 export const ZNewPassword = z

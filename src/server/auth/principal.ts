@@ -21,9 +21,15 @@ export type PendingStep =
   | { reason: "password_change_required"; message: string; allowedBy: "allowPendingPasswordChange" }
   | { reason: "2fa_setup_required"; message: string; allowedBy: "allowPendingTwoFactorSetup" };
 
-export function pendingStep(user: Pick<Principal, "mustChangePassword" | "twoFactorSetupRequired">): PendingStep | null {
+export function pendingStep(
+  user: Pick<Principal, "mustChangePassword" | "twoFactorSetupRequired">,
+): PendingStep | null {
   if (user.mustChangePassword) {
-    return { reason: "password_change_required", message: "you must change your password first", allowedBy: "allowPendingPasswordChange" };
+    return {
+      reason: "password_change_required",
+      message: "you must change your password first",
+      allowedBy: "allowPendingPasswordChange",
+    };
   }
   if (user.twoFactorSetupRequired) {
     return {
@@ -111,7 +117,10 @@ export async function confirmClaim(tx: Tx, claim: Claim): Promise<Principal | nu
   if (expires && expires.getTime() <= Date.now()) return null;
   // lastUsedAt is informational: refresh it at most once a minute to keep reads write-free.
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-    await tx.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.tokenId));
+    await tx
+      .update(apiTokens)
+      .set({ lastUsedAt: sql`now()` })
+      .where(eq(apiTokens.id, row.tokenId));
   }
   return { ...toPrincipal(row, "token"), tokenId: row.tokenId };
 }

@@ -27,14 +27,18 @@ export function looksLikeRecoveryCode(code: string): boolean {
 }
 
 function hashCode(userId: string, code: string): string {
-  return createHash("sha256").update(`${userId}:${normalizeRecoveryCode(code)}`).digest("hex");
+  return createHash("sha256")
+    .update(`${userId}:${normalizeRecoveryCode(code)}`)
+    .digest("hex");
 }
 
 /** Replaces the user's recovery codes with a fresh set; the codes are returned once. */
 export async function replaceRecoveryCodes(tx: Tx, user: { orgId: string; userId: string }): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newCode);
   await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, user.userId));
-  await tx.insert(recoveryCodes).values(codes.map((c) => ({ orgId: user.orgId, userId: user.userId, codeHash: hashCode(user.userId, c) })));
+  await tx
+    .insert(recoveryCodes)
+    .values(codes.map((c) => ({ orgId: user.orgId, userId: user.userId, codeHash: hashCode(user.userId, c) })));
   return codes;
 }
 
@@ -44,7 +48,13 @@ export async function consumeRecoveryCode(tx: Tx, userId: string, code: string):
   const spent = await tx
     .update(recoveryCodes)
     .set({ usedAt: sql`now()` })
-    .where(and(eq(recoveryCodes.userId, userId), eq(recoveryCodes.codeHash, hashCode(userId, code)), isNull(recoveryCodes.usedAt)))
+    .where(
+      and(
+        eq(recoveryCodes.userId, userId),
+        eq(recoveryCodes.codeHash, hashCode(userId, code)),
+        isNull(recoveryCodes.usedAt),
+      ),
+    )
     .returning({ id: recoveryCodes.id });
   return spent.length === 1;
 }

@@ -23,8 +23,15 @@ export async function unsafeResealColumn(col: SealedColumn): Promise<ResealCount
   const count: ResealCount = { table: col.table, column: col.column, resealed: 0, current: 0, unreadable: 0 };
   const t = sql.identifier(col.table);
   const c = sql.identifier(col.column);
-  const keyText = sql.join(col.key.map((k) => sql`${sql.identifier(k)}::text`), sql`, `);
-  const keyRow = (values: readonly string[]) => sql.join(values.map((v) => sql`${v}`), sql`, `);
+  const keyText = sql.join(
+    col.key.map((k) => sql`${sql.identifier(k)}::text`),
+    sql`, `,
+  );
+  const keyRow = (values: readonly string[]) =>
+    sql.join(
+      values.map((v) => sql`${v}`),
+      sql`, `,
+    );
   let after: string[] | null = null;
   for (;;) {
     const rows = await unsafeWithSystem(async (tx) => {
@@ -36,7 +43,10 @@ export async function unsafeResealColumn(col: SealedColumn): Promise<ResealCount
         const box = resealed(row.sealed, col.purpose);
         count[box.under === "previous" ? "resealed" : box.under]++;
         if (box.under !== "previous") continue;
-        const match = sql.join(col.key.map((k, i) => sql`${sql.identifier(k)}::text = ${row.key[i]!}`), sql` and `);
+        const match = sql.join(
+          col.key.map((k, i) => sql`${sql.identifier(k)}::text = ${row.key[i]!}`),
+          sql` and `,
+        );
         // Only if nobody changed it meanwhile (a user enrolling again, an admin entering a new password).
         await tx.execute(sql`update ${t} set ${c} = ${box.fresh} where ${match} and ${c} = ${row.sealed}`);
       }

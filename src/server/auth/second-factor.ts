@@ -49,11 +49,15 @@ export async function verifySecondFactor(
     return accepted.length === 1 ? "totp" : null;
   }
   if (!(await consumeRecoveryCode(tx, user.userId, code))) return null;
-  await recordAudit(tx, { orgId: user.orgId, actorId: user.userId, requestId }, {
-    action: "user.recovery_code_used",
-    entityType: "user",
-    entityId: user.userId,
-    data: { remaining: await remainingRecoveryCodes(tx, user.userId) },
-  });
+  await recordAudit(
+    tx,
+    { orgId: user.orgId, actorId: user.userId, requestId },
+    {
+      action: "user.recovery_code_used",
+      entityType: "user",
+      entityId: user.userId,
+      data: { remaining: await remainingRecoveryCodes(tx, user.userId) },
+    },
+  );
   return "recovery_code";
 }

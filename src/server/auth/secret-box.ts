@@ -17,7 +17,9 @@ export function seal(plaintext: string, purpose: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", key(purpose), iv);
   const ct = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-  return [PREFIX, iv.toString("base64url"), ct.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(".");
+  return [PREFIX, iv.toString("base64url"), ct.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(
+    ".",
+  );
 }
 
 /**
@@ -35,7 +37,10 @@ export function sealedUnder(sealed: string, purpose: string): "current" | "previ
 }
 
 /** Which key opens a box and, when it is a previous one, the box sealed again under the current secret. */
-export function resealed(sealed: string, purpose: string): { under: "current" | "unreadable" } | { under: "previous"; fresh: string } {
+export function resealed(
+  sealed: string,
+  purpose: string,
+): { under: "current" | "unreadable" } | { under: "previous"; fresh: string } {
   const opened = openWith(sealed, purpose);
   if (!opened) return { under: "unreadable" };
   return opened.current ? { under: "current" } : { under: "previous", fresh: seal(opened.plaintext, purpose) };
@@ -49,7 +54,9 @@ function openWith(sealed: string, purpose: string): { plaintext: string; current
     try {
       const decipher = createDecipheriv("aes-256-gcm", key(purpose, secret), Buffer.from(iv, "base64url"));
       decipher.setAuthTag(Buffer.from(tag, "base64url"));
-      const plaintext = Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]).toString("utf8");
+      const plaintext = Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]).toString(
+        "utf8",
+      );
       return { plaintext, current: i === 0 };
     } catch {
       // Not this secret (or tampered with): try the next one.

@@ -29,7 +29,9 @@ const nowSec = () => Math.floor(Date.now() / 1000);
 
 /** Whether a session signed in at `at` (epoch seconds) is still within its absolute lifetime. */
 export function withinAbsoluteLifetime(at: unknown): at is number {
-  return typeof at === "number" && Number.isFinite(at) && at <= nowSec() + 60 && nowSec() - at < SESSION_ABSOLUTE_MAX_SEC;
+  return (
+    typeof at === "number" && Number.isFinite(at) && at <= nowSec() + 60 && nowSec() - at < SESSION_ABSOLUTE_MAX_SEC
+  );
 }
 
 /** The JWT's lifetime for a session signed in at `at`: the idle window, cut short by the absolute one. */

@@ -40,9 +40,13 @@ const invalidLink = () => new AppError("not_found", "this link is invalid or has
 function orgOrMalformed(token: string): string {
   const orgId = orgOfLinkToken(token);
   if (!orgId) {
-    throw new AppError("validation_failed", "this link is malformed; copy the whole link from the message you received", {
-      issues: [{ in: "body", path: "token", message: "is not a valid link token" }],
-    });
+    throw new AppError(
+      "validation_failed",
+      "this link is malformed; copy the whole link from the message you received",
+      {
+        issues: [{ in: "body", path: "token", message: "is not a valid link token" }],
+      },
+    );
   }
   return orgId;
 }
@@ -70,8 +74,16 @@ export async function createPasswordLink(
   await tx
     .update(oneTimeTokens)
     .set({ usedAt: sql`now()` })
-    .where(and(eq(oneTimeTokens.userId, user.userId), inArray(oneTimeTokens.purpose, [...PASSWORD_LINK_PURPOSES]), isNull(oneTimeTokens.usedAt)));
-  await tx.insert(oneTimeTokens).values({ orgId: user.orgId, userId: user.userId, purpose, tokenHash: link.hash, expiresAt });
+    .where(
+      and(
+        eq(oneTimeTokens.userId, user.userId),
+        inArray(oneTimeTokens.purpose, [...PASSWORD_LINK_PURPOSES]),
+        isNull(oneTimeTokens.usedAt),
+      ),
+    );
+  await tx
+    .insert(oneTimeTokens)
+    .values({ orgId: user.orgId, userId: user.userId, purpose, tokenHash: link.hash, expiresAt });
   return { token: link.token, url: setupUrl(link.token), expiresAt };
 }
 
@@ -80,7 +92,10 @@ export async function createPasswordLink(
  * sessionVersion (ending any older session) and spends the link, all in one transaction in the
  * org the token names. Returns what the sign-in page needs to prefill.
  */
-export async function completeSetup(input: CompleteSetup, requestId: string | null = null): Promise<{ email: string; org: string }> {
+export async function completeSetup(
+  input: CompleteSetup,
+  requestId: string | null = null,
+): Promise<{ email: string; org: string }> {
   const orgId = orgOrMalformed(input.token);
   const hash = hashToken(input.token);
   const result = await withTenant(orgId, async (tx) => {
@@ -95,12 +110,20 @@ export async function completeSetup(input: CompleteSetup, requestId: string | nu
     // an existing account does not. Throwing here rolls the claim back: the link stays usable.
     if (claimed.purpose !== "password_reset") await assertFeatureEnabled(tx, orgId, "signup_tokens");
     // Throwing here also rolls the claim back: a refused password leaves the link usable.
-    const [who] = await tx.select({ email: users.email, name: users.name }).from(users).where(eq(users.id, claimed.userId));
+    const [who] = await tx
+      .select({ email: users.email, name: users.name })
+      .from(users)
+      .where(eq(users.id, claimed.userId));
     assertPasswordNotPersonal(input.password, who ?? {}, "password");
     const passwordHash = await hashPassword(input.password);
     const [user] = await tx
       .update(users)
-      .set({ passwordHash, mustChangePassword: false, sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: sql`now()` })
+      .set({
+        passwordHash,
+        mustChangePassword: false,
+        sessionVersion: sql`${users.sessionVersion} + 1`,
+        updatedAt: sql`now()`,
+      })
       .where(and(eq(users.id, claimed.userId), isNull(users.blockedAt)))
       .returning({ id: users.id, email: users.email });
     if (!user) throw invalidLink();
@@ -108,13 +131,23 @@ export async function completeSetup(input: CompleteSetup, requestId: string | nu
     await tx
       .update(oneTimeTokens)
       .set({ usedAt: sql`now()` })
-      .where(and(eq(oneTimeTokens.userId, user.id), inArray(oneTimeTokens.purpose, [...PASSWORD_LINK_PURPOSES]), isNull(oneTimeTokens.usedAt)));
-    await recordAudit(tx, { orgId, actorId: user.id, requestId }, {
-      action: "user.password_set",
-      entityType: "user",
-      entityId: user.id,
-      data: { via: "one_time_link", purpose: claimed.purpose },
-    });
+      .where(
+        and(
+          eq(oneTimeTokens.userId, user.id),
+          inArray(oneTimeTokens.purpose, [...PASSWORD_LINK_PURPOSES]),
+          isNull(oneTimeTokens.usedAt),
+        ),
+      );
+    await recordAudit(
+      tx,
+      { orgId, actorId: user.id, requestId },
+      {
+        action: "user.password_set",
+        entityType: "user",
+        entityId: user.id,
+        data: { via: "one_time_link", purpose: claimed.purpose },
+      },
+    );
     const [org] = await tx.select({ slug: orgs.slug }).from(orgs).where(eq(orgs.id, orgId));
     return { userId: user.id, email: user.email, org: org!.slug };
   });

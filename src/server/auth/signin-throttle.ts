@@ -7,7 +7,11 @@ import { limiter, rateLimitHeaders, stateOf, type LimitState } from "../ratelimi
 // Only failures count; a success clears the email+IP budget.
 
 /** The throttle's limiter names; npm run auth:unlock clears their Redis keys (unlock-signin.ts). */
-export const SIGNIN_LIMITERS = { emailIp: "signin-email-ip", ip: "signin-ip", secondFactor: "second-factor-user" } as const;
+export const SIGNIN_LIMITERS = {
+  emailIp: "signin-email-ip",
+  ip: "signin-ip",
+  secondFactor: "second-factor-user",
+} as const;
 
 function perEmailIp() {
   return limiter({ name: SIGNIN_LIMITERS.emailIp, points: env().RATE_LIMIT_SIGNIN_PER_5MIN, durationSec: 300 });
@@ -49,7 +53,11 @@ export const SECOND_FACTOR_FAILURES = 10;
 export const SECOND_FACTOR_WINDOW_SEC = 15 * 60;
 
 function perUserSecondFactor() {
-  return limiter({ name: SIGNIN_LIMITERS.secondFactor, points: SECOND_FACTOR_FAILURES, durationSec: SECOND_FACTOR_WINDOW_SEC });
+  return limiter({
+    name: SIGNIN_LIMITERS.secondFactor,
+    points: SECOND_FACTOR_FAILURES,
+    durationSec: SECOND_FACTOR_WINDOW_SEC,
+  });
 }
 
 export async function assertSecondFactorAllowed(userId: string): Promise<void> {

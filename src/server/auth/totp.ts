@@ -51,7 +51,12 @@ export function newTotpSecret(): string {
 }
 
 /** RFC 4226 §5.3: HMAC over the 8-byte big-endian counter, dynamic truncation, mod 10^digits. */
-export function hotp(key: Uint8Array, counter: number, digits = TOTP_DIGITS, algorithm: "sha1" | "sha256" | "sha512" = "sha1"): string {
+export function hotp(
+  key: Uint8Array,
+  counter: number,
+  digits = TOTP_DIGITS,
+  algorithm: "sha1" | "sha256" | "sha512" = "sha1",
+): string {
   const msg = Buffer.alloc(8);
   msg.writeBigUInt64BE(BigInt(counter));
   const mac = createHmac(algorithm, key).update(msg).digest();
@@ -64,7 +69,12 @@ export function totpStep(unixMs: number, period = TOTP_PERIOD_SEC): number {
   return Math.floor(unixMs / 1000 / period);
 }
 
-export function totp(key: Uint8Array, unixMs: number, digits = TOTP_DIGITS, algorithm: "sha1" | "sha256" | "sha512" = "sha1"): string {
+export function totp(
+  key: Uint8Array,
+  unixMs: number,
+  digits = TOTP_DIGITS,
+  algorithm: "sha1" | "sha256" | "sha512" = "sha1",
+): string {
   return hotp(key, totpStep(unixMs), digits, algorithm);
 }
 

@@ -86,7 +86,11 @@ export async function setupTwoFactor(scope: Scope): Promise<z.infer<typeof ZTwoF
     .update(users)
     .set({ totpSecret: seal(secret, TOTP_BOX), totpLastStep: null, updatedAt: sql`now()` })
     .where(eq(users.id, scope.user.userId));
-  await recordAudit(scope.tx, actor(scope), { action: "user.2fa_setup_started", entityType: "user", entityId: scope.user.userId });
+  await recordAudit(scope.tx, actor(scope), {
+    action: "user.2fa_setup_started",
+    entityType: "user",
+    entityId: scope.user.userId,
+  });
   return { secret, otpauthUrl: otpauthUrl({ secret, issuer: ISSUER, account: `${scope.user.email} (${u.orgSlug})` }) };
 }
 
@@ -97,16 +101,28 @@ export async function setupTwoFactor(scope: Scope): Promise<z.infer<typeof ZTwoF
  * issue 18.13). The session that confirmed it stays signed in: the answer re-issues its cookie at
  * the new version, keeping its sign-in time. A token caller gets the JSON only, its token is spent.
  */
-export async function confirmTwoFactor(scope: Scope, input: ConfirmTwoFactor): Promise<Response | { enabled: true; recoveryCodes: string[] }> {
+export async function confirmTwoFactor(
+  scope: Scope,
+  input: ConfirmTwoFactor,
+): Promise<Response | { enabled: true; recoveryCodes: string[] }> {
   const u = await loadSelf(scope);
   if (u.totpEnabledAt) throw new AppError("conflict", "two-factor sign-in is already on");
   const secret = readTotpSecret(u.totpSecret, scope.user.userId);
-  if (!secret) throw new AppError("conflict", "start with POST /api/v1/me/2fa/setup; there is no authenticator waiting to be confirmed");
+  if (!secret)
+    throw new AppError(
+      "conflict",
+      "start with POST /api/v1/me/2fa/setup; there is no authenticator waiting to be confirmed",
+    );
   const step = matchTotp(secret, input.code.replace(/\s/g, ""));
   if (step === null) throw wrong("code");
   const [bumped] = await scope.tx
     .update(users)
-    .set({ totpEnabledAt: sql`now()`, totpLastStep: step, sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: sql`now()` })
+    .set({
+      totpEnabledAt: sql`now()`,
+      totpLastStep: step,
+      sessionVersion: sql`${users.sessionVersion} + 1`,
+      updatedAt: sql`now()`,
+    })
     .where(eq(users.id, scope.user.userId))
     .returning({ sessionVersion: users.sessionVersion });
   const recoveryCodes = await replaceRecoveryCodes(scope.tx, scope.user);
@@ -118,7 +134,12 @@ export async function confirmTwoFactor(scope: Scope, input: ConfirmTwoFactor): P
   });
   const body = { enabled: true as const, recoveryCodes };
   if (scope.user.via !== "session" || scope.user.authTime === undefined) return body;
-  const cookie = await sessionSetCookie({ sub: scope.user.userId, oid: scope.user.orgId, sv: bumped!.sessionVersion, at: scope.user.authTime });
+  const cookie = await sessionSetCookie({
+    sub: scope.user.userId,
+    oid: scope.user.orgId,
+    sv: bumped!.sessionVersion,
+    at: scope.user.authTime,
+  });
   return Response.json(body, { headers: { "set-cookie": cookie } });
 }
 
@@ -156,7 +177,10 @@ export async function disableTwoFactor(scope: Scope, input: DisableTwoFactor): P
 }
 
 /** A fresh set of recovery codes (the old ones stop working), after a code from the authenticator. */
-export async function regenerateRecoveryCodes(scope: Scope, input: { code: string }): Promise<{ recoveryCodes: string[] }> {
+export async function regenerateRecoveryCodes(
+  scope: Scope,
+  input: { code: string },
+): Promise<{ recoveryCodes: string[] }> {
   const u = await loadSelf(scope);
   if (!u.totpEnabledAt) throw new AppError("conflict", "two-factor sign-in is not on");
   await proveSecondFactor(scope, input.code);

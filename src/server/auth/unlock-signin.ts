@@ -30,7 +30,10 @@ export type UnlockResult = {
 const globEscape = (s: string) => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 
 /** The accounts of an email in every org (or in the one named): the operator's cross-org lookup. */
-async function unsafeAccountsByEmail(email: string, orgSlug?: string): Promise<{ userId: string; orgId: string; orgSlug: string }[]> {
+async function unsafeAccountsByEmail(
+  email: string,
+  orgSlug?: string,
+): Promise<{ userId: string; orgId: string; orgSlug: string }[]> {
   const r = await unsafeWithSystem((tx) =>
     tx.execute<{ user_id: string; org_id: string; slug: string }>(sql`
       select u.id as user_id, u.org_id, o.slug from users u join orgs o on o.id = u.org_id
@@ -43,7 +46,11 @@ async function unsafeAccountsByEmail(email: string, orgSlug?: string): Promise<{
 async function unsafeAuditUnlock(a: { userId: string; orgId: string }, data: Record<string, unknown>): Promise<void> {
   await unsafeWithSystem(async (tx) => {
     await enterTenant(tx, a.orgId);
-    await recordAudit(tx, { orgId: a.orgId, actorId: null, requestId: null }, { action: "user.signin_unlocked", entityType: "user", entityId: a.userId, data });
+    await recordAudit(
+      tx,
+      { orgId: a.orgId, actorId: null, requestId: null },
+      { action: "user.signin_unlocked", entityType: "user", entityId: a.userId, data },
+    );
   });
 }
 
@@ -58,24 +65,54 @@ export async function unlockSignIn(input: { email: string; orgSlug?: string; ip?
   const email = input.email.trim().toLowerCase();
   const accounts = await unsafeAccountsByEmail(email, input.orgSlug);
 
-  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 3_000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 3_000,
+    retryStrategy: () => null,
+  });
   redis.on("error", () => undefined);
   try {
     await redis.connect();
     const keys: string[] = [];
     let cursor = "0";
     do {
-      const [next, found] = await redis.scan(cursor, "MATCH", limiterStoreKey(SIGNIN_LIMITERS.emailIp, emailIpKey(globEscape(email), "*")), "COUNT", 500);
+      const [next, found] = await redis.scan(
+        cursor,
+        "MATCH",
+        limiterStoreKey(SIGNIN_LIMITERS.emailIp, emailIpKey(globEscape(email), "*")),
+        "COUNT",
+        500,
+      );
       cursor = next;
       keys.push(...found);
     } while (cursor !== "0");
     const emailIpKeys = keys.length ? await redis.del(...keys) : 0;
     const ipKeys = input.ip ? await redis.del(limiterStoreKey(SIGNIN_LIMITERS.ip, input.ip.trim())) : 0;
-    const secondFactorKeys = accounts.length ? await redis.del(...accounts.map((a) => limiterStoreKey(SIGNIN_LIMITERS.secondFactor, a.userId))) : 0;
+    const secondFactorKeys = accounts.length
+      ? await redis.del(...accounts.map((a) => limiterStoreKey(SIGNIN_LIMITERS.secondFactor, a.userId)))
+      : 0;
     for (const a of accounts) {
-      await unsafeAuditUnlock(a, { by: "operator", emailIpKeys, ipKeys, secondFactorKeys: secondFactorKeys > 0, ...(input.ip ? { ip: input.ip.trim() } : {}) });
+      await unsafeAuditUnlock(a, {
+        by: "operator",
+        emailIpKeys,
+        ipKeys,
+        secondFactorKeys: secondFactorKeys > 0,
+        ...(input.ip ? { ip: input.ip.trim() } : {}),
+      });
     }
-    logger().info({ event: "signin_unlocked", email, emailIpKeys, ipKeys, secondFactorKeys, userIds: accounts.map((a) => a.userId) }, "sign-in throttle cleared by the operator");
+    logger().info(
+      {
+        event: "signin_unlocked",
+        email,
+        emailIpKeys,
+        ipKeys,
+        secondFactorKeys,
+        userIds: accounts.map((a) => a.userId),
+      },
+      "sign-in throttle cleared by the operator",
+    );
     return { email, emailIpKeys, ipKeys, secondFactorKeys, accounts };
   } finally {
     redis.disconnect();

@@ -10,7 +10,11 @@ import { metrics } from "../observability/metrics";
 import { verifyPassword } from "./password";
 import { verifySecondFactor, type SecondFactor } from "./second-factor";
 import {
-  assertSecondFactorAllowed, assertSignInAllowed, clearSecondFactorFailures, recordSecondFactorFailure, recordSignInFailure,
+  assertSecondFactorAllowed,
+  assertSignInAllowed,
+  clearSecondFactorFailures,
+  recordSecondFactorFailure,
+  recordSignInFailure,
   recordSignInSuccess,
 } from "./signin-throttle";
 
@@ -115,14 +119,21 @@ async function checkSecondFactor(
   try {
     await assertSecondFactorAllowed(match.id);
   } catch (err) {
-    log.warn({ outcome: "rate_limited", userId: match.id, orgId: match.orgId }, "sign-in refused: too many wrong one-time codes");
+    log.warn(
+      { outcome: "rate_limited", userId: match.id, orgId: match.orgId },
+      "sign-in refused: too many wrong one-time codes",
+    );
     throw err;
   }
-  const factor = await withTenant(match.orgId, (tx) => verifySecondFactor(tx, { orgId: match.orgId, userId: match.id }, code, a.requestId ?? null));
+  const factor = await withTenant(match.orgId, (tx) =>
+    verifySecondFactor(tx, { orgId: match.orgId, userId: match.id }, code, a.requestId ?? null),
+  );
   if (!factor) {
     await Promise.all([recordSignInFailure(a.email.trim().toLowerCase(), a.ip), recordSecondFactorFailure(match.id)]);
     log.info({ outcome: "bad_code", userId: match.id, orgId: match.orgId }, "sign-in failed: wrong one-time code");
-    throw new AppError("unauthenticated", "the one-time code is incorrect or was already used", { reason: SECOND_FACTOR_REQUIRED });
+    throw new AppError("unauthenticated", "the one-time code is incorrect or was already used", {
+      reason: SECOND_FACTOR_REQUIRED,
+    });
   }
   await clearSecondFactorFailures(match.id);
   return factor;
@@ -130,7 +141,12 @@ async function checkSecondFactor(
 
 /** Before a session exists there is no tenant scope: the sign-in time is stamped through the system role, by org and id. */
 async function unsafeStampSignIn(match: { orgId: string; id: string }): Promise<void> {
-  await unsafeWithSystem((tx) => tx.update(users).set({ lastSignInAt: sql`now()` }).where(and(eq(users.orgId, match.orgId), eq(users.id, match.id))));
+  await unsafeWithSystem((tx) =>
+    tx
+      .update(users)
+      .set({ lastSignInAt: sql`now()` })
+      .where(and(eq(users.orgId, match.orgId), eq(users.id, match.id))),
+  );
 }
 
 /** Cross-org lookup by email: the documented narrow system path of sign-in. */
@@ -168,7 +184,13 @@ function signInLog(via: string, log: ReturnType<typeof logger>) {
     if (fields.outcome) metrics().signIns.inc({ outcome: fields.outcome, via });
   };
   return {
-    info: (fields: Record<string, unknown> & { outcome?: string }, msg: string) => (count(fields), log.info(fields, msg)),
-    warn: (fields: Record<string, unknown> & { outcome?: string }, msg: string) => (count(fields), log.warn(fields, msg)),
+    info: (fields: Record<string, unknown> & { outcome?: string }, msg: string) => (
+      count(fields),
+      log.info(fields, msg)
+    ),
+    warn: (fields: Record<string, unknown> & { outcome?: string }, msg: string) => (
+      count(fields),
+      log.warn(fields, msg)
+    ),
   };
 }

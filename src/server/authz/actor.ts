@@ -5,7 +5,9 @@ import type { Scope } from "../core/scope";
  * audit log's AuditActor (src/server/audit/record-audit.ts), written out so authz does not import
  * audit (audit's own reads are authorized here).
  */
-export const auditActor = (scope: Pick<Scope, "user" | "requestId">): { orgId: string; actorId: string; requestId: string } => ({
+export const auditActor = (
+  scope: Pick<Scope, "user" | "requestId">,
+): { orgId: string; actorId: string; requestId: string } => ({
   orgId: scope.user.orgId,
   actorId: scope.user.userId,
   requestId: scope.requestId,

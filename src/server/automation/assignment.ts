@@ -16,7 +16,12 @@ const OPEN = sql`('new', 'open', 'pending', 'on_hold')`;
  * pointer (and, under READ COMMITTED, the assignments) the previous one committed.
  * `peek` answers without moving the pointer (the dry run).
  */
-export async function pickAssignee(tx: Tx, groupId: string, strategy: Strategy, opts: { peek?: boolean } = {}): Promise<string | null> {
+export async function pickAssignee(
+  tx: Tx,
+  groupId: string,
+  strategy: Strategy,
+  opts: { peek?: boolean } = {},
+): Promise<string | null> {
   const g = await tx.execute<{ last: string | null }>(sql`
     select round_robin_last_user_id as last from groups where id = ${groupId} ${opts.peek ? sql`` : sql`for update`}`);
   if (g.rows.length === 0) throw new AppError("not_found", `group ${groupId} not found`);
@@ -36,6 +41,7 @@ export async function pickAssignee(tx: Tx, groupId: string, strategy: Strategy, 
     with m as (${members})
     select user_id from m order by (${last}::uuid is not null and user_id <= ${last}::uuid), user_id limit 1`);
   const picked = r.rows[0]?.user_id ?? null;
-  if (picked && !opts.peek) await tx.execute(sql`update groups set round_robin_last_user_id = ${picked} where id = ${groupId}`);
+  if (picked && !opts.peek)
+    await tx.execute(sql`update groups set round_robin_last_user_id = ${picked} where id = ${groupId}`);
   return picked;
 }

@@ -6,7 +6,13 @@ import type { Action, Conditions } from "./rule-schemas";
 // (bootstrap-org.ts), the demo orgs in the seed, and orgs that existed before in drizzle/0019 —
 // whose INSERT must stay equal to this (tests/integration/automation-defaults.test.ts checks it).
 
-export type DefaultAutomation = { name: string; position: number; active: boolean; conditions: Conditions; actions: Action[] };
+export type DefaultAutomation = {
+  name: string;
+  position: number;
+  active: boolean;
+  conditions: Conditions;
+  actions: Action[];
+};
 
 /**
  * SPEC §5: solved tickets become closed after 4 days without activity. "Without activity" is the
@@ -31,5 +37,12 @@ export const DEFAULT_AUTOMATIONS: readonly DefaultAutomation[] = [AUTO_CLOSE_RUL
 
 /** Rows for the automations table: the defaults of one org. */
 export function defaultAutomationRows(orgId: string) {
-  return DEFAULT_AUTOMATIONS.map((r) => ({ orgId, name: r.name, position: r.position, active: r.active, conditions: r.conditions, actions: r.actions }));
+  return DEFAULT_AUTOMATIONS.map((r) => ({
+    orgId,
+    name: r.name,
+    position: r.position,
+    active: r.active,
+    conditions: r.conditions,
+    actions: r.actions,
+  }));
 }

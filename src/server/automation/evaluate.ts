@@ -29,7 +29,7 @@ export type ChangeFacts = {
   /** The comment of this change (the first message on create), if any. */
   body: string | null;
   /** The fields as they were before the change began (null on create: everything is new). */
-  before: Pick<TicketState, "status" | "priority" | "assigneeId" | "tags"> & { groupId?: string | null } | null;
+  before: (Pick<TicketState, "status" | "priority" | "assigneeId" | "tags"> & { groupId?: string | null }) | null;
   slaBreached: boolean;
   businessHours: (calendarId: string) => boolean;
   /** Time rules: hours since the anchor, or null when the ticket has none. */
@@ -88,7 +88,10 @@ export function compileCondition(c: Condition): Test {
     case "subject":
     case "body": {
       const needle = c.value.toLowerCase();
-      const hit = c.field === "subject" ? (s: TicketState) => s.subject.toLowerCase().includes(needle) : (_s: TicketState, f: ChangeFacts) => (f.body ?? "").toLowerCase().includes(needle);
+      const hit =
+        c.field === "subject"
+          ? (s: TicketState) => s.subject.toLowerCase().includes(needle)
+          : (_s: TicketState, f: ChangeFacts) => (f.body ?? "").toLowerCase().includes(needle);
       return c.op === "contains" ? hit : (s, f) => !hit(s, f);
     }
     case "channel":
@@ -147,7 +150,12 @@ export function applyFieldAction(s: TicketState, a: Action): TicketState {
 export const MAX_ROUNDS = 10;
 
 export type Execute = (rule: CompiledRule, state: TicketState) => Promise<TicketState>;
-export type PlanResult = { state: TicketState; fired: string[]; failed: { id: string; error: string }[]; rounds: number };
+export type PlanResult = {
+  state: TicketState;
+  fired: string[];
+  failed: { id: string; error: string }[];
+  rounds: number;
+};
 
 /**
  * Runs a rule set to a fixpoint: in each round every rule not yet fired is tested, in order,
@@ -156,7 +164,12 @@ export type PlanResult = { state: TicketState; fired: string[]; failed: { id: st
  * never loop whatever the rules do. A rule whose test or execution throws is marked failed, keeps
  * the state it found, and is not tried again in this change.
  */
-export async function planRun(rules: readonly CompiledRule[], initial: TicketState, facts: ChangeFacts, execute: Execute): Promise<PlanResult> {
+export async function planRun(
+  rules: readonly CompiledRule[],
+  initial: TicketState,
+  facts: ChangeFacts,
+  execute: Execute,
+): Promise<PlanResult> {
   let state = initial;
   const fired: string[] = [];
   const done = new Set<string>();
@@ -185,7 +198,8 @@ export async function planRun(rules: readonly CompiledRule[], initial: TicketSta
 /** The fields a run changed, as {from, to} (what the audit event and the history show). */
 export function diffState(a: TicketState, b: TicketState): Record<string, { from: unknown; to: unknown }> {
   const out: Record<string, { from: unknown; to: unknown }> = {};
-  for (const k of ["status", "priority", "assigneeId", "groupId"] as const) if (a[k] !== b[k]) out[k] = { from: a[k], to: b[k] };
+  for (const k of ["status", "priority", "assigneeId", "groupId"] as const)
+    if (a[k] !== b[k]) out[k] = { from: a[k], to: b[k] };
   if (sortedUnique(a.tags).join(",") !== sortedUnique(b.tags).join(",")) out.tags = { from: a.tags, to: b.tags };
   return out;
 }

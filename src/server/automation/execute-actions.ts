@@ -50,7 +50,11 @@ type Rule = { id: string; actions: readonly Action[] };
  * email jobs, webhook deliveries with their jobs. A side effect that cannot be done (a webhook or
  * group gone, no admin to sign a note) throws, and the caller skips the whole rule.
  */
-export async function executeActions(run: RunContext, rule: Rule, initial: TicketState): Promise<{ state: TicketState; effects: Effect[] }> {
+export async function executeActions(
+  run: RunContext,
+  rule: Rule,
+  initial: TicketState,
+): Promise<{ state: TicketState; effects: Effect[] }> {
   let state = initial;
   const effects: Effect[] = [];
   for (const [i, a] of rule.actions.entries()) {
@@ -59,7 +63,11 @@ export async function executeActions(run: RunContext, rule: Rule, initial: Ticke
       case "set_assignee":
         // Checked when the rule ran, not only when saved: the agent may have been blocked since.
         if (a.value !== null) {
-          const [ok] = await run.tx.select({ id: users.id }).from(users).where(and(eq(users.id, a.value), staffFilter)).limit(1);
+          const [ok] = await run.tx
+            .select({ id: users.id })
+            .from(users)
+            .where(and(eq(users.id, a.value), staffFilter))
+            .limit(1);
           if (!ok) throw new Error(`assignee ${a.value} is not an active agent or admin of this organization`);
         }
         state = applyFieldAction(state, a);
@@ -82,7 +90,13 @@ export async function executeActions(run: RunContext, rule: Rule, initial: Ticke
         effects.push({ type: "note", body });
         if (!run.dryRun) {
           await run.tx.insert(comments).values({
-            orgId: run.orgId, ticketId: run.ticket.id, authorId: await noteAuthor(run), body, bodyHtml: renderMarkdown(body), internal: true, channel: "web",
+            orgId: run.orgId,
+            ticketId: run.ticket.id,
+            authorId: await noteAuthor(run),
+            body,
+            bodyHtml: renderMarkdown(body),
+            internal: true,
+            channel: "web",
           });
         }
         break;
@@ -107,7 +121,11 @@ export async function executeActions(run: RunContext, rule: Rule, initial: Ticke
         break;
       }
       case "webhook": {
-        const [hook] = await run.tx.select({ id: webhooks.id }).from(webhooks).where(and(eq(webhooks.id, a.webhookId), eq(webhooks.active, true))).limit(1);
+        const [hook] = await run.tx
+          .select({ id: webhooks.id })
+          .from(webhooks)
+          .where(and(eq(webhooks.id, a.webhookId), eq(webhooks.active, true)))
+          .limit(1);
         if (!hook) throw new Error(`webhook ${a.webhookId} is missing or inactive`);
         effects.push({ type: "webhook", webhookId: hook.id });
         if (!run.dryRun) await callWebhook(run, state, hook.id, key);
@@ -139,10 +157,19 @@ async function groupRecipients(tx: Tx, groupId: string): Promise<string[]> {
  */
 async function noteAuthor(run: RunContext): Promise<string> {
   const [staff] = run.actorId
-    ? await run.tx.select({ id: users.id }).from(users).where(and(eq(users.id, run.actorId), staffFilter)).limit(1)
+    ? await run.tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.id, run.actorId), staffFilter))
+        .limit(1)
     : [];
   if (staff) return staff.id;
-  const [admin] = await run.tx.select({ id: users.id }).from(users).where(and(eq(users.role, "admin"), isNull(users.blockedAt))).orderBy(asc(users.createdAt)).limit(1);
+  const [admin] = await run.tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.role, "admin"), isNull(users.blockedAt)))
+    .orderBy(asc(users.createdAt))
+    .limit(1);
   if (!admin) throw new Error("no active admin in the organization to author the automation note");
   return admin.id;
 }
@@ -150,7 +177,8 @@ async function noteAuthor(run: RunContext): Promise<string> {
 /** The values of every placeholder for this ticket as the state has it (notes, messages, macro replies). */
 export async function placeholderValues(run: RunContext, state: TicketState): Promise<PlaceholderValues> {
   let assignee: { name: string } | undefined;
-  if (state.assigneeId) [assignee] = await run.tx.select({ name: users.name }).from(users).where(eq(users.id, state.assigneeId)).limit(1);
+  if (state.assigneeId)
+    [assignee] = await run.tx.select({ name: users.name }).from(users).where(eq(users.id, state.assigneeId)).limit(1);
   const base = env().NEXTAUTH_URL ?? `http://localhost:${env().PORT}`;
   return {
     "requester.name": run.requester.name,
@@ -170,17 +198,36 @@ export async function placeholderValues(run: RunContext, state: TicketState): Pr
 }
 
 /** In-app notifications (kind automation.message) and, when the org's email channel is on, their email jobs. */
-async function notifyUsers(run: RunContext, state: TicketState, userIds: string[], msg: { title: string; body: string; key: string; email: boolean }): Promise<void> {
+async function notifyUsers(
+  run: RunContext,
+  state: TicketState,
+  userIds: string[],
+  msg: { title: string; body: string; key: string; email: boolean },
+): Promise<void> {
   const ids = [...new Set(userIds)];
   if (ids.length === 0) return;
   const emailOn = msg.email && (await isFeatureEnabled(run.tx, run.orgId, "notifications_email"));
-  const payload = { ticket: { id: run.ticket.id, number: run.ticket.number, subject: run.ticket.subject, status: state.status }, title: msg.title, body: msg.body };
+  const payload = {
+    ticket: { id: run.ticket.id, number: run.ticket.number, subject: run.ticket.subject, status: state.status },
+    title: msg.title,
+    body: msg.body,
+  };
   const created = await run.tx
     .insert(notifications)
-    .values(ids.map((userId) => ({ orgId: run.orgId, userId, kind: "automation.message", ticketId: run.ticket.id, payload, idempotencyKey: `${msg.key}:${userId}` })))
+    .values(
+      ids.map((userId) => ({
+        orgId: run.orgId,
+        userId,
+        kind: "automation.message",
+        ticketId: run.ticket.id,
+        payload,
+        idempotencyKey: `${msg.key}:${userId}`,
+      })),
+    )
     .onConflictDoNothing()
     .returning({ id: notifications.id });
-  if (emailOn) for (const n of created) await enqueue(run.tx, QUEUES.email.name, { orgId: run.orgId, notificationId: n.id });
+  if (emailOn)
+    for (const n of created) await enqueue(run.tx, QUEUES.email.name, { orgId: run.orgId, notificationId: n.id });
 }
 
 /** A delivery on the webhook queue (signed, retried, through the outbound guard like every webhook). */
@@ -189,15 +236,35 @@ async function callWebhook(run: RunContext, state: TicketState, webhookId: strin
   if (!(await isFeatureEnabled(run.tx, run.orgId, "webhooks"))) return;
   const event = "automation.rule";
   // When it happened, on the database's clock like every other event of the ticket (decision 043: one ticket's deliveries go out in order).
-  const at = (await run.tx.execute<{ at: string }>(sql`select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at`)).rows[0]!.at;
+  const at = (
+    await run.tx.execute<{ at: string }>(
+      sql`select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at`,
+    )
+  ).rows[0]!.at;
   const [d] = await run.tx
     .insert(webhookDeliveries)
     .values({
-      orgId: run.orgId, webhookId, event, idempotencyKey: key, ticketId: run.ticket.id, occurredAt: new Date(at),
+      orgId: run.orgId,
+      webhookId,
+      event,
+      idempotencyKey: key,
+      ticketId: run.ticket.id,
+      occurredAt: new Date(at),
       payload: {
-        eventId: randomUUID(), event, occurredAt: at, orgId: run.orgId,
+        eventId: randomUUID(),
+        event,
+        occurredAt: at,
+        orgId: run.orgId,
         actor: run.actorId ? { type: "user", id: run.actorId } : { type: "system", id: null },
-        ticket: { id: run.ticket.id, number: run.ticket.number, subject: run.ticket.subject, status: state.status, priority: state.priority, assigneeId: state.assigneeId, tags: state.tags },
+        ticket: {
+          id: run.ticket.id,
+          number: run.ticket.number,
+          subject: run.ticket.subject,
+          status: state.status,
+          priority: state.priority,
+          assigneeId: state.assigneeId,
+          tags: state.tags,
+        },
       },
     })
     .onConflictDoNothing()

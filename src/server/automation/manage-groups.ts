@@ -20,15 +20,35 @@ export type GroupInput = z.infer<typeof ZGroupInput>;
 export type GroupView = { id: string; name: string; members: { userId: string; away: boolean }[]; createdAt: string };
 
 const audit = (scope: Scope, action: string, id: string, data: Record<string, unknown>) =>
-  recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, { action, entityType: "group", entityId: id, data });
+  recordAudit(
+    scope.tx,
+    { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId },
+    { action, entityType: "group", entityId: id, data },
+  );
 
 export async function listGroups(scope: Scope): Promise<{ data: GroupView[] }> {
   assertCan(scope.user, "users.list");
-  const rows = await scope.tx.select().from(groups).orderBy(asc(sql`lower(${groups.name})`));
-  const members = rows.length ? await scope.tx.select().from(groupMembers).where(inArray(groupMembers.groupId, rows.map((r) => r.id))).orderBy(asc(groupMembers.userId)) : [];
+  const rows = await scope.tx
+    .select()
+    .from(groups)
+    .orderBy(asc(sql`lower(${groups.name})`));
+  const members = rows.length
+    ? await scope.tx
+        .select()
+        .from(groupMembers)
+        .where(
+          inArray(
+            groupMembers.groupId,
+            rows.map((r) => r.id),
+          ),
+        )
+        .orderBy(asc(groupMembers.userId))
+    : [];
   return {
     data: rows.map((g) => ({
-      id: g.id, name: g.name, createdAt: g.createdAt.toISOString(),
+      id: g.id,
+      name: g.name,
+      createdAt: g.createdAt.toISOString(),
       members: members.filter((m) => m.groupId === g.id).map((m) => ({ userId: m.userId, away: m.away })),
     })),
   };
@@ -50,14 +70,30 @@ export async function getGroup(scope: Scope, id: string): Promise<GroupView> {
 async function assertStaff(scope: Scope, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   const ok = new Set(
-    (await scope.tx.select({ id: users.id }).from(users).where(and(inArray(users.id, [...ids]), inArray(users.role, ["agent", "admin"]), isNull(users.blockedAt)))).map((u) => u.id),
+    (
+      await scope.tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(inArray(users.id, [...ids]), inArray(users.role, ["agent", "admin"]), isNull(users.blockedAt)))
+    ).map((u) => u.id),
   );
   const bad = ids.map((id, i) => ({ id, i })).filter((x) => !ok.has(x.id));
-  if (bad.length) throw invalid(bad.map((b) => ({ in: "body", path: `memberIds.${b.i}`, message: `${b.id} is not an active agent or admin of this organization` })));
+  if (bad.length)
+    throw invalid(
+      bad.map((b) => ({
+        in: "body",
+        path: `memberIds.${b.i}`,
+        message: `${b.id} is not an active agent or admin of this organization`,
+      })),
+    );
 }
 
 async function nameTaken(scope: Scope, name: string, exceptId?: string): Promise<void> {
-  const [dup] = await scope.tx.select({ id: groups.id }).from(groups).where(eq(sql`lower(${groups.name})`, name.toLowerCase())).limit(1);
+  const [dup] = await scope.tx
+    .select({ id: groups.id })
+    .from(groups)
+    .where(eq(sql`lower(${groups.name})`, name.toLowerCase()))
+    .limit(1);
   if (dup && dup.id !== exceptId) throw new AppError("conflict", `a group named "${name}" already exists`);
 }
 
@@ -68,7 +104,10 @@ export async function createGroup(scope: Scope, input: unknown): Promise<GroupVi
   await assertStaff(scope, memberIds);
   await nameTaken(scope, body.name);
   const g = one(await scope.tx.insert(groups).values({ orgId: scope.user.orgId, name: body.name }).returning());
-  if (memberIds.length) await scope.tx.insert(groupMembers).values(memberIds.map((userId) => ({ orgId: scope.user.orgId, groupId: g.id, userId })));
+  if (memberIds.length)
+    await scope.tx
+      .insert(groupMembers)
+      .values(memberIds.map((userId) => ({ orgId: scope.user.orgId, groupId: g.id, userId })));
   await audit(scope, "group.created", g.id, { name: body.name, memberIds });
   return getGroup(scope, g.id);
 }
@@ -79,17 +118,27 @@ export async function updateGroup(scope: Scope, id: string, input: unknown): Pro
   const before = await getGroup(scope, id);
   const body = parseOr400(ZGroupInput, input);
   await nameTaken(scope, body.name, id);
-  await scope.tx.update(groups).set({ name: body.name, updatedAt: sql`now()` }).where(eq(groups.id, id));
+  await scope.tx
+    .update(groups)
+    .set({ name: body.name, updatedAt: sql`now()` })
+    .where(eq(groups.id, id));
   if (body.memberIds) {
     const memberIds = [...new Set(body.memberIds)];
     await assertStaff(scope, memberIds);
     const gone = before.members.map((m) => m.userId).filter((u) => !memberIds.includes(u));
-    if (gone.length) await scope.tx.delete(groupMembers).where(and(eq(groupMembers.groupId, id), inArray(groupMembers.userId, gone)));
+    if (gone.length)
+      await scope.tx.delete(groupMembers).where(and(eq(groupMembers.groupId, id), inArray(groupMembers.userId, gone)));
     if (memberIds.length) {
-      await scope.tx.insert(groupMembers).values(memberIds.map((userId) => ({ orgId: scope.user.orgId, groupId: id, userId }))).onConflictDoNothing();
+      await scope.tx
+        .insert(groupMembers)
+        .values(memberIds.map((userId) => ({ orgId: scope.user.orgId, groupId: id, userId })))
+        .onConflictDoNothing();
     }
   }
-  await audit(scope, "group.updated", id, { name: body.name, ...(body.memberIds ? { memberIds: body.memberIds } : {}) });
+  await audit(scope, "group.updated", id, {
+    name: body.name,
+    ...(body.memberIds ? { memberIds: body.memberIds } : {}),
+  });
   return getGroup(scope, id);
 }
 
@@ -98,7 +147,10 @@ export async function patchGroup(scope: Scope, id: string, input: unknown): Prom
   assertCan(scope.user, "org.admin");
   const before = await getGroup(scope, id);
   const patch = parseOr400(ZGroupPatch, input);
-  return updateGroup(scope, id, { name: patch.name ?? before.name, ...(patch.memberIds ? { memberIds: patch.memberIds } : {}) });
+  return updateGroup(scope, id, {
+    name: patch.name ?? before.name,
+    ...(patch.memberIds ? { memberIds: patch.memberIds } : {}),
+  });
 }
 
 export async function deleteGroup(scope: Scope, id: string): Promise<void> {
@@ -113,9 +165,13 @@ export async function setAway(scope: Scope, groupId: string, userId: string, awa
   assertCan(scope.user, "users.list");
   // The group first: one the caller cannot see is a 404 whoever they name.
   const g = await getGroup(scope, groupId);
-  if (userId !== scope.user.userId) assertCan(scope.user, "org.admin", undefined, "only admins may mark someone else away");
+  if (userId !== scope.user.userId)
+    assertCan(scope.user, "org.admin", undefined, "only admins may mark someone else away");
   if (!g.members.some((m) => m.userId === userId)) throw notFound("group member");
-  await scope.tx.update(groupMembers).set({ away }).where(and(eq(groupMembers.groupId, groupId), eq(groupMembers.userId, userId)));
+  await scope.tx
+    .update(groupMembers)
+    .set({ away })
+    .where(and(eq(groupMembers.groupId, groupId), eq(groupMembers.userId, userId)));
   await audit(scope, "group.member_away", groupId, { userId, away });
   return getGroup(scope, groupId);
 }

@@ -21,26 +21,55 @@ import { one } from "../core/one";
 // Macros: a reply text with placeholders and field actions, shared (admins manage them) or
 // personal (their owner does). Agents read the shared ones and their own; nobody sees another's.
 
-export type MacroView = { id: string; name: string; shared: boolean; ownerId: string | null; reply: string | null; actions: Action[]; updatedAt: string };
+export type MacroView = {
+  id: string;
+  name: string;
+  shared: boolean;
+  ownerId: string | null;
+  reply: string | null;
+  actions: Action[];
+  updatedAt: string;
+};
 type Row = typeof macros.$inferSelect;
 
-const view = (m: Row): MacroView => ({ id: m.id, name: m.name, shared: m.ownerId === null, ownerId: m.ownerId, reply: m.reply, actions: m.actions as Action[], updatedAt: m.updatedAt.toISOString() });
+const view = (m: Row): MacroView => ({
+  id: m.id,
+  name: m.name,
+  shared: m.ownerId === null,
+  ownerId: m.ownerId,
+  reply: m.reply,
+  actions: m.actions as Action[],
+  updatedAt: m.updatedAt.toISOString(),
+});
 const mine = (scope: Scope) => or(isNull(macros.ownerId), eq(macros.ownerId, scope.user.userId));
 const audit = (scope: Scope, action: string, id: string, data: Record<string, unknown>) =>
-  recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, { action, entityType: "macro", entityId: id, data });
+  recordAudit(
+    scope.tx,
+    { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId },
+    { action, entityType: "macro", entityId: id, data },
+  );
 
 export async function listMacros(scope: Scope): Promise<{ data: MacroView[] }> {
   assertCan(scope.user, "ticket.internal.view");
-  const rows = await scope.tx.select().from(macros).where(mine(scope)).orderBy(asc(sql`lower(${macros.name})`), asc(macros.id));
+  const rows = await scope.tx
+    .select()
+    .from(macros)
+    .where(mine(scope))
+    .orderBy(asc(sql`lower(${macros.name})`), asc(macros.id));
   return { data: rows.map(view) };
 }
 
 async function loadMacro(scope: Scope, id: string, opts: { forChange?: boolean } = {}): Promise<Row> {
   assertCan(scope.user, "ticket.internal.view");
   assertId(id, "macro");
-  const [m] = await scope.tx.select().from(macros).where(and(eq(macros.id, id), mine(scope))).limit(1);
+  const [m] = await scope.tx
+    .select()
+    .from(macros)
+    .where(and(eq(macros.id, id), mine(scope)))
+    .limit(1);
   if (!m) throw notFound("macro");
-  if (opts.forChange && m.ownerId === null) assertCan(scope.user, "org.admin", undefined, "only admins change shared macros");
+  if (opts.forChange && m.ownerId === null)
+    assertCan(scope.user, "org.admin", undefined, "only admins change shared macros");
   return m;
 }
 
@@ -48,12 +77,26 @@ async function loadMacro(scope: Scope, id: string, opts: { forChange?: boolean }
 export async function createMacro(scope: Scope, input: unknown): Promise<MacroView> {
   assertCan(scope.user, "ticket.internal.view");
   const body = parseOr400(ZMacroInput, input);
-  if (body.shared) assertCan(scope.user, "org.admin", undefined, "only admins create shared macros; an agent's own macros are personal (shared: false)");
+  if (body.shared)
+    assertCan(
+      scope.user,
+      "org.admin",
+      undefined,
+      "only admins create shared macros; an agent's own macros are personal (shared: false)",
+    );
   await checkRule(scope.tx, "macro", { actions: body.actions, reply: body.reply }, MACRO_ACTIONS);
-  const m = one(await scope.tx
-    .insert(macros)
-    .values({ orgId: scope.user.orgId, name: body.name, ownerId: body.shared ? null : scope.user.userId, reply: body.reply ?? null, actions: body.actions })
-    .returning());
+  const m = one(
+    await scope.tx
+      .insert(macros)
+      .values({
+        orgId: scope.user.orgId,
+        name: body.name,
+        ownerId: body.shared ? null : scope.user.userId,
+        reply: body.reply ?? null,
+        actions: body.actions,
+      })
+      .returning(),
+  );
   await audit(scope, "macro.created", m.id, { name: body.name, shared: body.shared });
   return view(m);
 }
@@ -62,7 +105,11 @@ export async function updateMacro(scope: Scope, id: string, input: unknown): Pro
   const before = await loadMacro(scope, id, { forChange: true });
   const body = parseOr400(ZMacroInput.omit({ shared: true }), input);
   await checkRule(scope.tx, "macro", { actions: body.actions, reply: body.reply }, MACRO_ACTIONS);
-  const [m] = await scope.tx.update(macros).set({ name: body.name, reply: body.reply ?? null, actions: body.actions, updatedAt: sql`now()` }).where(eq(macros.id, before.id)).returning();
+  const [m] = await scope.tx
+    .update(macros)
+    .set({ name: body.name, reply: body.reply ?? null, actions: body.actions, updatedAt: sql`now()` })
+    .where(eq(macros.id, before.id))
+    .returning();
   await audit(scope, "macro.updated", id, { name: body.name });
   return view(m!);
 }
@@ -87,7 +134,13 @@ export async function patchMacro(scope: Scope, id: string, input: unknown): Prom
 export async function validateMacro(scope: Scope, input: unknown): Promise<{ valid: true }> {
   assertCan(scope.user, "ticket.internal.view");
   const body = parseOr400(ZMacroInput, input);
-  if (body.shared) assertCan(scope.user, "org.admin", undefined, "only admins create shared macros; an agent's own macros are personal (shared: false)");
+  if (body.shared)
+    assertCan(
+      scope.user,
+      "org.admin",
+      undefined,
+      "only admins create shared macros; an agent's own macros are personal (shared: false)",
+    );
   await checkRule(scope.tx, "macro", { actions: body.actions, reply: body.reply }, MACRO_ACTIONS);
   return { valid: true };
 }
@@ -117,14 +170,27 @@ export async function applyMacro(scope: Scope, id: string, ticketId: string): Pr
   const t = await loadVisibleTicket(scope.tx, scope.user, ticketId, { forUpdate: true });
   assertCan(scope.user, "ticket.assign", t);
   assertNotFinal(t.status);
-  const run = await runContext(scope.tx, t.id, { orgId: scope.user.orgId, actorId: scope.user.userId, actorName: scope.user.name, requestId: scope.requestId, runKey: randomUUID() });
+  const run = await runContext(scope.tx, t.id, {
+    orgId: scope.user.orgId,
+    actorId: scope.user.userId,
+    actorName: scope.user.name,
+    requestId: scope.requestId,
+    runKey: randomUUID(),
+  });
   await lockOrgChain(scope.tx, scope.user.orgId);
   const r = await actionsOr409(() => executeActions(run, { id: m.id, actions: m.actions as Action[] }, run.state));
   await persistState(run, run.state, r.state);
   const changes = diffState(run.state, r.state);
-  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
-    action: "ticket.macro_applied", entityType: "ticket", entityId: t.id, data: { macroId: m.id, macroName: m.name, changes },
-  });
+  await recordAudit(
+    scope.tx,
+    { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId },
+    {
+      action: "ticket.macro_applied",
+      entityType: "ticket",
+      entityId: t.id,
+      data: { macroId: m.id, macroName: m.name, changes },
+    },
+  );
   const reply = m.reply ? renderTemplate(m.reply, await placeholderValues(run, r.state)) : null;
   return { ticketId: t.id, changes, effects: r.effects, reply };
 }

@@ -15,8 +15,17 @@ import { one } from "../core/one";
 
 export type RuleKind = "trigger" | "automation";
 export type RuleView = {
-  id: string; name: string; position: number; active: boolean; conditions: Conditions; actions: Action[];
-  lastError: string | null; lastErrorAt: string | null; firedCount: number; createdAt: string; updatedAt: string;
+  id: string;
+  name: string;
+  position: number;
+  active: boolean;
+  conditions: Conditions;
+  actions: Action[];
+  lastError: string | null;
+  lastErrorAt: string | null;
+  firedCount: number;
+  createdAt: string;
+  updatedAt: string;
 };
 
 const tableOf = (kind: RuleKind) => (kind === "trigger" ? triggers : automations);
@@ -24,15 +33,33 @@ type Row = typeof triggers.$inferSelect;
 
 function view(r: Row): RuleView {
   return {
-    id: r.id, name: r.name, position: r.position, active: r.active, conditions: r.conditions as Conditions, actions: r.actions as Action[],
-    lastError: r.lastError, lastErrorAt: r.lastErrorAt?.toISOString() ?? null, firedCount: r.firedCount,
-    createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+    id: r.id,
+    name: r.name,
+    position: r.position,
+    active: r.active,
+    conditions: r.conditions as Conditions,
+    actions: r.actions as Action[],
+    lastError: r.lastError,
+    lastErrorAt: r.lastErrorAt?.toISOString() ?? null,
+    firedCount: r.firedCount,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
   };
 }
 
-async function changed(scope: Scope, kind: RuleKind, action: string, id: string, data: Record<string, unknown>): Promise<void> {
+async function changed(
+  scope: Scope,
+  kind: RuleKind,
+  action: string,
+  id: string,
+  data: Record<string, unknown>,
+): Promise<void> {
   if (kind === "trigger") await bumpTriggerVersion(scope.tx, scope.user.orgId);
-  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, { action: `${kind}.${action}`, entityType: kind, entityId: id, data });
+  await recordAudit(
+    scope.tx,
+    { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId },
+    { action: `${kind}.${action}`, entityType: kind, entityId: id, data },
+  );
 }
 
 export async function listRules(scope: Scope, kind: RuleKind): Promise<{ data: RuleView[] }> {
@@ -57,11 +84,22 @@ export async function createRule(scope: Scope, kind: RuleKind, input: unknown): 
   const body = parseOr400(kind === "trigger" ? ZTriggerInput : ZAutomationInput, input);
   await checkRule(scope.tx, kind, body);
   const t = tableOf(kind);
-  const position = body.position ?? (await scope.tx.select({ n: sql<number>`coalesce(max(${t.position}) + 1, 0)::int` }).from(t))[0]!.n;
-  const r = one(await scope.tx
-    .insert(t)
-    .values({ orgId: scope.user.orgId, name: body.name, position, active: body.active, conditions: body.conditions, actions: body.actions })
-    .returning());
+  const position =
+    body.position ??
+    (await scope.tx.select({ n: sql<number>`coalesce(max(${t.position}) + 1, 0)::int` }).from(t))[0]!.n;
+  const r = one(
+    await scope.tx
+      .insert(t)
+      .values({
+        orgId: scope.user.orgId,
+        name: body.name,
+        position,
+        active: body.active,
+        conditions: body.conditions,
+        actions: body.actions,
+      })
+      .returning(),
+  );
   await changed(scope, kind, "created", r.id, { name: body.name, position, active: body.active });
   return view(r as Row);
 }
@@ -75,16 +113,26 @@ export async function updateRule(scope: Scope, kind: RuleKind, id: string, input
   const [r] = await scope.tx
     .update(t)
     .set({
-      name: body.name, position: body.position ?? before.position, active: body.active, conditions: body.conditions, actions: body.actions,
-      lastError: null, lastErrorAt: null, updatedAt: sql`now()`,
+      name: body.name,
+      position: body.position ?? before.position,
+      active: body.active,
+      conditions: body.conditions,
+      actions: body.actions,
+      lastError: null,
+      lastErrorAt: null,
+      updatedAt: sql`now()`,
       // A time rule whose conditions changed looks at every ticket again (its firings still hold per
       // window). A rename, a reorder or a switch off and on keeps its place: the next pass covers
       // the time since its last one anyway.
-      ...(kind === "automation" && JSON.stringify(body.conditions) !== JSON.stringify(before.conditions) ? { scannedUntil: null } : {}),
+      ...(kind === "automation" && JSON.stringify(body.conditions) !== JSON.stringify(before.conditions)
+        ? { scannedUntil: null }
+        : {}),
     })
     .where(eq(t.id, id))
     .returning();
-  const fields = (["name", "position", "active", "conditions", "actions"] as const).filter((f) => JSON.stringify(before[f]) !== JSON.stringify(view(r as Row)[f]));
+  const fields = (["name", "position", "active", "conditions", "actions"] as const).filter(
+    (f) => JSON.stringify(before[f]) !== JSON.stringify(view(r as Row)[f]),
+  );
   await changed(scope, kind, "updated", id, { name: body.name, active: body.active, position: r!.position, fields });
   return view(r as Row);
 }
@@ -93,7 +141,13 @@ export async function updateRule(scope: Scope, kind: RuleKind, id: string, input
 export async function patchRule(scope: Scope, kind: RuleKind, id: string, input: unknown): Promise<RuleView> {
   const before = await getRule(scope, kind, id);
   const patch = parseOr400(ZRulePatch, input);
-  const merged = { name: before.name, position: before.position, active: before.active, conditions: before.conditions, actions: before.actions };
+  const merged = {
+    name: before.name,
+    position: before.position,
+    active: before.active,
+    conditions: before.conditions,
+    actions: before.actions,
+  };
   for (const [k, v] of Object.entries(patch)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
   return updateRule(scope, kind, id, merged);
 }
@@ -108,14 +162,25 @@ export async function reorderRules(scope: Scope, kind: RuleKind, input: unknown)
   const t = tableOf(kind);
   const have = (await scope.tx.select({ id: t.id }).from(t).for("update")).map((r) => r.id);
   const known = new Set(have);
-  const issues = ids.flatMap((id, i) => (known.has(id) ? (ids.indexOf(id) === i ? [] : [{ in: "body" as const, path: `ids.${i}`, message: `${id} is listed twice` }]) : [{ in: "body" as const, path: `ids.${i}`, message: `${kind} ${id} not found` }]));
+  const issues = ids.flatMap((id, i) =>
+    known.has(id)
+      ? ids.indexOf(id) === i
+        ? []
+        : [{ in: "body" as const, path: `ids.${i}`, message: `${id} is listed twice` }]
+      : [{ in: "body" as const, path: `ids.${i}`, message: `${kind} ${id} not found` }],
+  );
   const missing = have.filter((id) => !ids.includes(id));
-  if (missing.length) issues.push({ in: "body", path: "ids", message: `every ${kind} must be listed; missing: ${missing.join(", ")}` });
+  if (missing.length)
+    issues.push({ in: "body", path: "ids", message: `every ${kind} must be listed; missing: ${missing.join(", ")}` });
   if (issues.length) throw invalid(issues);
   await scope.tx.execute(sql`update ${t} set position = o.pos - 1, updated_at = now()
     from unnest(${`{${ids.join(",")}}`}::uuid[]) with ordinality as o(id, pos) where ${t.id} = o.id and ${t.position} <> o.pos - 1`);
   if (kind === "trigger") await bumpTriggerVersion(scope.tx, scope.user.orgId);
-  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, { action: `${kind}.reordered`, entityType: kind, entityId: null, data: { ids } });
+  await recordAudit(
+    scope.tx,
+    { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId },
+    { action: `${kind}.reordered`, entityType: kind, entityId: null, data: { ids } },
+  );
   return listRules(scope, kind);
 }
 

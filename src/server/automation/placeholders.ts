@@ -32,7 +32,9 @@ export function unknownPlaceholders(template: string): string[] {
 
 /** Substitutes known placeholders; one with no value (no assignee yet) renders as empty text. */
 export function renderTemplate(template: string, values: PlaceholderValues): string {
-  return template.replace(PATTERN, (whole, name: string) => (KNOWN.has(name) ? (values[name as Placeholder] ?? "") : whole));
+  return template.replace(PATTERN, (whole, name: string) =>
+    KNOWN.has(name) ? (values[name as Placeholder] ?? "") : whole,
+  );
 }
 
 export const firstName = (name: string | null | undefined) => (name ?? "").trim().split(/\s+/)[0] ?? "";

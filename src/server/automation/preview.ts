@@ -15,16 +15,33 @@ import { slaBreached } from "./run-rules";
 import { checkRule, parseOr400 } from "./validate-rule";
 import { getRule } from "./manage-rules";
 
-export type Preview = { ticketId: string; changes: Record<string, { from: unknown; to: unknown }>; effects: Effect[]; reply: string | null };
+export type Preview = {
+  ticketId: string;
+  changes: Record<string, { from: unknown; to: unknown }>;
+  effects: Effect[];
+  reply: string | null;
+};
 
 /**
  * What actions would do to a ticket, changing nothing: field changes as {from, to}, side effects
  * described (rendered notes and messages, who would be assigned — round-robin is peeked, not
  * moved). The macro preview and the admin's "test against ticket #n" both answer with this.
  */
-export async function previewActions(scope: Scope, ticketId: string, actions: readonly Action[], reply: string | null = null): Promise<Preview> {
+export async function previewActions(
+  scope: Scope,
+  ticketId: string,
+  actions: readonly Action[],
+  reply: string | null = null,
+): Promise<Preview> {
   assertCan(scope.user, "ticket.internal.view");
-  const run = await runContext(scope.tx, ticketId, { orgId: scope.user.orgId, actorId: scope.user.userId, actorName: scope.user.name, requestId: scope.requestId, runKey: "preview", dryRun: true });
+  const run = await runContext(scope.tx, ticketId, {
+    orgId: scope.user.orgId,
+    actorId: scope.user.userId,
+    actorName: scope.user.name,
+    requestId: scope.requestId,
+    runKey: "preview",
+    dryRun: true,
+  });
   const r = await dryRun(() => executeActions(run, { id: "preview", actions }, run.state));
   // The reply is rendered against the ticket as the actions leave it (what the agent would send).
   const rendered = reply ? renderTemplate(reply, await placeholderValues(run, r.state)) : null;
@@ -42,18 +59,37 @@ export const ZRuleTest = z.strictObject({
  * The admin's "test against ticket #n": does the draft rule match the ticket as it is now, and
  * what would it change. Nothing is written. Time rules read the ticket's anchors.
  */
-export async function testRule(scope: Scope, kind: "trigger" | "automation", input: unknown): Promise<Preview & { matched: boolean }> {
+export async function testRule(
+  scope: Scope,
+  kind: "trigger" | "automation",
+  input: unknown,
+): Promise<Preview & { matched: boolean }> {
   assertCan(scope.user, "org.admin");
   const body = parseOr400(ZRuleTest, input);
   await checkRule(scope.tx, kind, body.rule);
-  const [t] = await scope.tx.select({ id: tickets.id }).from(tickets).where(and(eq(tickets.orgId, scope.user.orgId), eq(tickets.number, body.ticketNumber))).limit(1);
+  const [t] = await scope.tx
+    .select({ id: tickets.id })
+    .from(tickets)
+    .where(and(eq(tickets.orgId, scope.user.orgId), eq(tickets.number, body.ticketNumber)))
+    .limit(1);
   if (!t) throw notFound("ticket");
-  const run = await runContext(scope.tx, t.id, { orgId: scope.user.orgId, actorId: scope.user.userId, actorName: scope.user.name, requestId: scope.requestId, runKey: randomUUID(), dryRun: true });
+  const run = await runContext(scope.tx, t.id, {
+    orgId: scope.user.orgId,
+    actorId: scope.user.userId,
+    actorName: scope.user.name,
+    requestId: scope.requestId,
+    runKey: randomUUID(),
+    dryRun: true,
+  });
   const now = new Date();
-  const calendarIds = [...body.rule.conditions.all, ...body.rule.conditions.any].flatMap((c) => (c.field === "business_hours" ? [c.calendarId] : []));
+  const calendarIds = [...body.rule.conditions.all, ...body.rule.conditions.any].flatMap((c) =>
+    c.field === "business_hours" ? [c.calendarId] : [],
+  );
   const anchors = new Map<string, Date>();
   if (kind === "automation") {
-    const rows = await scope.tx.execute<{ anchor: string; at: string }>(sql`select anchor, at::text as at from ticket_anchors where ticket_id = ${t.id}`);
+    const rows = await scope.tx.execute<{ anchor: string; at: string }>(
+      sql`select anchor, at::text as at from ticket_anchors where ticket_id = ${t.id}`,
+    );
     for (const a of rows.rows) anchors.set(a.anchor, new Date(a.at));
     anchors.set("updated", run.ticket.updatedAt);
   }
@@ -75,10 +111,24 @@ export async function testRule(scope: Scope, kind: "trigger" | "automation", inp
 export const ZSavedRuleTest = ZRuleTest.omit({ rule: true });
 
 /** "Test against ticket #n" for a saved rule, as it is stored (active or not). */
-export async function testSavedRule(scope: Scope, kind: "trigger" | "automation", id: string, input: unknown): Promise<Preview & { matched: boolean }> {
+export async function testSavedRule(
+  scope: Scope,
+  kind: "trigger" | "automation",
+  id: string,
+  input: unknown,
+): Promise<Preview & { matched: boolean }> {
   const rule = await getRule(scope, kind, id);
   const body = parseOr400(ZSavedRuleTest, input);
-  return testRule(scope, kind, { ...body, rule: { name: rule.name, position: rule.position, active: rule.active, conditions: rule.conditions, actions: rule.actions } });
+  return testRule(scope, kind, {
+    ...body,
+    rule: {
+      name: rule.name,
+      position: rule.position,
+      active: rule.active,
+      conditions: rule.conditions,
+      actions: rule.actions,
+    },
+  });
 }
 
 /**

@@ -31,13 +31,22 @@ export async function loadTriggerSet(tx: Tx, orgId: string): Promise<RuleSet> {
  * rules, not two) the requester and org name a run needs, for a caller that already holds the
  * ticket's row. An org without triggers gets an empty set and no extras.
  */
-export async function loadTriggerSetWith(tx: Tx, orgId: string, requesterId: string | null): Promise<{ set: RuleSet; extras: RunExtras }> {
+export async function loadTriggerSetWith(
+  tx: Tx,
+  orgId: string,
+  requesterId: string | null,
+): Promise<{ set: RuleSet; extras: RunExtras }> {
   const known = cache.get(orgId);
   const extras = requesterId
     ? sql`(select json_build_object('id', u.id, 'name', u.name, 'email', u.email) from users u where u.org_id = v.org_id and u.id = ${requesterId}) as requester,
           (select o.name from orgs o where o.id = v.org_id) as org_name`
     : sql`null::json as requester, null::text as org_name`;
-  const r = await tx.execute<{ version: string; rules: RuleSource[] | null; requester: RunExtras["requester"]; org_name: string | null }>(sql`
+  const r = await tx.execute<{
+    version: string;
+    rules: RuleSource[] | null;
+    requester: RunExtras["requester"];
+    org_name: string | null;
+  }>(sql`
     select v.version::text as version,
       case when v.version = ${known?.version ?? -1} then null else (
         select coalesce(json_agg(json_build_object('id', t.id, 'name', t.name, 'conditions', t.conditions, 'actions', t.actions)
@@ -84,10 +93,18 @@ export function compileSet(version: number, sources: RuleSource[]): RuleSet {
     const p = ZStored.safeParse(s);
     if (!p.success) {
       const message = `stored rule is invalid: ${p.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
-      broken.push({ id: s.id, name: s.name, actions: [], test: () => { throw new Error(message); } });
+      broken.push({
+        id: s.id,
+        name: s.name,
+        actions: [],
+        test: () => {
+          throw new Error(message);
+        },
+      });
       continue;
     }
-    for (const c of [...p.data.conditions.all, ...p.data.conditions.any]) if (c.field === "business_hours") calendarIds.add(c.calendarId);
+    for (const c of [...p.data.conditions.all, ...p.data.conditions.any])
+      if (c.field === "business_hours") calendarIds.add(c.calendarId);
     good.push({ ...s, ...p.data });
   }
   const compiled = new Map(compileRules(good).map((c) => [c.id, c]));

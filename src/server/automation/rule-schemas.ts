@@ -8,7 +8,12 @@ import { TICKET_PRIORITIES, TICKET_STATUSES } from "../db/schema/enums";
 const zStatus = z.enum(TICKET_STATUSES);
 const zPriority = z.enum(TICKET_PRIORITIES);
 const zText = z.string().trim().min(1).max(200);
-const zTag = z.string().trim().min(1).max(50).regex(/^[^\s,]+$/, { message: "a tag has no spaces or commas" });
+const zTag = z
+  .string()
+  .trim()
+  .min(1)
+  .max(50)
+  .regex(/^[^\s,]+$/, { message: "a tag has no spaces or commas" });
 const zTemplate = z.string().min(1).max(10_000);
 
 export const CHANNELS = ["web", "email", "api"] as const;
@@ -35,7 +40,13 @@ export const ZCondition = z.union([
   z.strictObject({
     field: z.literal("requester_domain"),
     op: z.enum(["is", "is_not"]),
-    value: z.string().trim().toLowerCase().min(1).max(253).regex(/^[a-z0-9.-]+$/, { message: "must be a domain such as example.com" }),
+    value: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .min(1)
+      .max(253)
+      .regex(/^[a-z0-9.-]+$/, { message: "must be a domain such as example.com" }),
   }),
   z.strictObject({ field: z.literal("tags"), op: z.enum(["includes", "excludes", "added", "removed"]), value: zTag }),
   z.strictObject({ field: z.enum(["subject", "body"]), op: z.enum(["contains", "not_contains"]), value: zText }),
@@ -44,7 +55,16 @@ export const ZCondition = z.union([
   z.strictObject({ field: z.literal("business_hours"), op: z.literal("is"), value: z.boolean(), calendarId: z.uuid() }),
   z.strictObject({ field: z.literal("sla_breached"), op: z.literal("is"), value: z.boolean() }),
   // Time rules only (refused in triggers): hours since an anchor.
-  z.strictObject({ field: z.literal("hours_since"), anchor: z.enum(ANCHORS), op: z.enum(["gte", "lt"]), value: z.number().int().min(0).max(24 * 366) }),
+  z.strictObject({
+    field: z.literal("hours_since"),
+    anchor: z.enum(ANCHORS),
+    op: z.enum(["gte", "lt"]),
+    value: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 366),
+  }),
 ]);
 export type Condition = z.infer<typeof ZCondition>;
 
@@ -58,13 +78,22 @@ export const ZAction = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("set_status"), value: zStatus }),
   z.strictObject({ type: z.literal("set_priority"), value: zPriority }),
   z.strictObject({ type: z.literal("set_assignee"), value: z.uuid().nullable() }),
-  z.strictObject({ type: z.literal("assign_group"), groupId: z.uuid(), strategy: z.enum(["round_robin", "least_open"]) }),
+  z.strictObject({
+    type: z.literal("assign_group"),
+    groupId: z.uuid(),
+    strategy: z.enum(["round_robin", "least_open"]),
+  }),
   z.strictObject({ type: z.literal("add_tags"), value: z.array(zTag).min(1).max(20) }),
   z.strictObject({ type: z.literal("remove_tags"), value: z.array(zTag).min(1).max(20) }),
   z.strictObject({ type: z.literal("add_note"), body: zTemplate }),
   z.strictObject({ type: z.literal("email_requester"), subject: zText, body: zTemplate }),
   z.strictObject({ type: z.literal("email_group"), groupId: z.uuid(), subject: zText, body: zTemplate }),
-  z.strictObject({ type: z.literal("notify"), target: z.enum(["assignee", "all_agents"]), title: zText, body: zTemplate }),
+  z.strictObject({
+    type: z.literal("notify"),
+    target: z.enum(["assignee", "all_agents"]),
+    title: zText,
+    body: zTemplate,
+  }),
   z.strictObject({ type: z.literal("webhook"), webhookId: z.uuid() }),
 ]);
 export type Action = z.infer<typeof ZAction>;
@@ -84,12 +113,24 @@ export const ZAutomationInput = ZTriggerInput;
 export type AutomationInput = TriggerInput;
 
 /** Macros apply field actions and fill the reply; they do not send mail or call out. */
-export const MACRO_ACTIONS = ["set_status", "set_priority", "set_assignee", "assign_group", "add_tags", "remove_tags", "add_note"] as const;
+export const MACRO_ACTIONS = [
+  "set_status",
+  "set_priority",
+  "set_assignee",
+  "assign_group",
+  "add_tags",
+  "remove_tags",
+  "add_note",
+] as const;
 
 export const ZMacroInput = z.strictObject({
   name: zName,
   shared: z.boolean().optional().default(true),
-  reply: z.string().max(64 * 1024).nullable().optional(),
+  reply: z
+    .string()
+    .max(64 * 1024)
+    .nullable()
+    .optional(),
   actions: z.array(ZAction).max(20).default([]),
 });
 export type MacroInput = z.infer<typeof ZMacroInput>;
@@ -116,7 +157,11 @@ export const ZRuleOrder = z.strictObject({ ids: z.array(z.uuid()).min(1).max(100
 export const ZMacroPatch = z
   .strictObject({
     name: zName.optional(),
-    reply: z.string().max(64 * 1024).nullable().optional(),
+    reply: z
+      .string()
+      .max(64 * 1024)
+      .nullable()
+      .optional(),
     actions: z.array(ZAction).max(20).optional(),
   })
   .refine(atLeastOne, NOTHING);

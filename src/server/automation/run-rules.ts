@@ -14,20 +14,40 @@ import { diffState, planRun, type ChangeFacts, type CompiledRule, type TicketSta
 import { executeActions, type Effect, type RunContext } from "./execute-actions";
 
 export type RuleKind = "trigger" | "automation";
-export type FiredRule = { id: string; name: string; changes: Record<string, { from: unknown; to: unknown }>; effects: Effect[] };
-export type RunSummary = { fired: FiredRule[]; failed: { id: string; error: string }[]; rounds: number; ticket: TicketRow };
+export type FiredRule = {
+  id: string;
+  name: string;
+  changes: Record<string, { from: unknown; to: unknown }>;
+  effects: Effect[];
+};
+export type RunSummary = {
+  fired: FiredRule[];
+  failed: { id: string; error: string }[];
+  rounds: number;
+  ticket: TicketRow;
+};
 
 export function stateOf(t: TicketRow, requesterEmail: string): TicketState {
   return {
-    status: t.status, priority: t.priority, assigneeId: t.assigneeId, groupId: t.groupId, requesterId: t.requesterId,
-    requesterDomain: (requesterEmail.split("@")[1] ?? "").toLowerCase(), subject: t.subject, tags: [...t.tags].sort(),
+    status: t.status,
+    priority: t.priority,
+    assigneeId: t.assigneeId,
+    groupId: t.groupId,
+    requesterId: t.requesterId,
+    requesterDomain: (requesterEmail.split("@")[1] ?? "").toLowerCase(),
+    subject: t.subject,
+    tags: [...t.tags].sort(),
   };
 }
 
 /** SPEC §6's `breached`, any metric: due passed unfulfilled (a paused resolution clock stopped at the pause). */
 export function slaBreached(t: TicketRow, now: Date): boolean {
   const late = (due: Date | null, ref: Date) => due !== null && ref.getTime() > due.getTime();
-  return late(t.firstResponseDue, t.firstResponseAt ?? now) || late(t.resolveDue, t.resolvedAt ?? t.slaPausedAt ?? now) || late(t.nextResponseDue, now);
+  return (
+    late(t.firstResponseDue, t.firstResponseAt ?? now) ||
+    late(t.resolveDue, t.resolvedAt ?? t.slaPausedAt ?? now) ||
+    late(t.nextResponseDue, now)
+  );
 }
 
 /**
@@ -37,7 +57,13 @@ export function slaBreached(t: TicketRow, now: Date): boolean {
  * written once at the end, with the SLA consequences of a status or priority change, and every
  * fired rule gets its own audit event on the ticket — the history shows which rule changed what.
  */
-export async function runRules(run: RunContext, kind: RuleKind, rules: readonly CompiledRule[], initial: TicketState, facts: ChangeFacts): Promise<RunSummary> {
+export async function runRules(
+  run: RunContext,
+  kind: RuleKind,
+  rules: readonly CompiledRule[],
+  initial: TicketState,
+  facts: ChangeFacts,
+): Promise<RunSummary> {
   const fired = new Map<string, FiredRule>();
   if (rules.length === 0) return { fired: [], failed: [], rounds: 0, ticket: run.ticket };
   let locked = false;
@@ -55,22 +81,38 @@ export async function runRules(run: RunContext, kind: RuleKind, rules: readonly 
   const ticket = await persistState(run, initial, plan.state);
   for (const id of plan.fired) {
     const f = fired.get(id)!;
-    await recordAudit(run.tx, { orgId: run.orgId, actorId: run.actorId, requestId: run.requestId }, {
-      // A time rule that closes a ticket is an auto-close, under the name the history and the
-      // audit log have always used for it (the default rule, decision 042); otherwise ticket.automation.
-      action: kind === "automation" && (f.changes.status?.to === "closed") ? "ticket.auto_closed" : "ticket.automation",
-      entityType: "ticket",
-      entityId: run.ticket.id,
-      data: { kind, ruleId: f.id, ruleName: f.name, changes: f.changes, effects: f.effects.map(effectSummary) },
-    });
+    await recordAudit(
+      run.tx,
+      { orgId: run.orgId, actorId: run.actorId, requestId: run.requestId },
+      {
+        // A time rule that closes a ticket is an auto-close, under the name the history and the
+        // audit log have always used for it (the default rule, decision 042); otherwise ticket.automation.
+        action: kind === "automation" && f.changes.status?.to === "closed" ? "ticket.auto_closed" : "ticket.automation",
+        entityType: "ticket",
+        entityId: run.ticket.id,
+        data: { kind, ruleId: f.id, ruleName: f.name, changes: f.changes, effects: f.effects.map(effectSummary) },
+      },
+    );
   }
   const table = kind === "trigger" ? triggers : automations;
-  if (plan.fired.length) await run.tx.update(table).set({ firedCount: sql`${table.firedCount} + 1` }).where(inArray(table.id, plan.fired));
+  if (plan.fired.length)
+    await run.tx
+      .update(table)
+      .set({ firedCount: sql`${table.firedCount} + 1` })
+      .where(inArray(table.id, plan.fired));
   if (plan.failed.length) {
-    const log = logger().child({ component: "automation", orgId: run.orgId, requestId: run.requestId, ticketId: run.ticket.id });
+    const log = logger().child({
+      component: "automation",
+      orgId: run.orgId,
+      requestId: run.requestId,
+      ticketId: run.ticket.id,
+    });
     for (const f of plan.failed) {
       log.warn({ kind, ruleId: f.id, err: f.error }, "automation rule failed and was skipped");
-      await run.tx.update(table).set({ lastError: f.error.slice(0, 1000), lastErrorAt: sql`now()` }).where(eq(table.id, f.id));
+      await run.tx
+        .update(table)
+        .set({ lastError: f.error.slice(0, 1000), lastErrorAt: sql`now()` })
+        .where(eq(table.id, f.id));
     }
   }
   return { fired: plan.fired.map((id) => fired.get(id)!), failed: plan.failed, rounds: plan.rounds, ticket };
@@ -113,16 +155,33 @@ export async function persistState(run: RunContext, before: TicketState, after: 
   if (diff.assigneeId) set.assigneeId = after.assigneeId;
   if (diff.groupId) set.groupId = after.groupId;
   if (diff.tags) set.tags = after.tags;
-  const sla = set.status || set.priority ? await slaChangesOnUpdate(run.tx, t, { status: set.status, priority: set.priority }, now) : {};
+  const sla =
+    set.status || set.priority
+      ? await slaChangesOnUpdate(run.tx, t, { status: set.status, priority: set.priority }, now)
+      : {};
   const [updated] = await run.tx
     .update(tickets)
-    .set({ ...set, ...sla, closedAt: set.status === "closed" ? now : t.closedAt, updatedAt: now, version: sql`${tickets.version} + 1` })
+    .set({
+      ...set,
+      ...sla,
+      closedAt: set.status === "closed" ? now : t.closedAt,
+      updatedAt: now,
+      version: sql`${tickets.version} + 1`,
+    })
     .where(eq(tickets.id, t.id))
     .returning(ticketColumns);
-  if (set.status || set.priority) await writeSlaCheck(run.tx, run.orgId, t.id, await slaNextCheck(run.tx, { ...t, ...set, ...sla }, now));
+  if (set.status || set.priority)
+    await writeSlaCheck(run.tx, run.orgId, t.id, await slaNextCheck(run.tx, { ...t, ...set, ...sla }, now));
   if (set.assigneeId) {
     const snapshot = await snapshotTicketEvent(run.tx, t.id, asChanges(diff));
-    await enqueue(run.tx, QUEUES.notify.name, { orgId: run.orgId, kind: "ticket.assigned", ticketId: t.id, actorId: run.actorId, assigneeId: set.assigneeId, snapshot });
+    await enqueue(run.tx, QUEUES.notify.name, {
+      orgId: run.orgId,
+      kind: "ticket.assigned",
+      ticketId: t.id,
+      actorId: run.actorId,
+      assigneeId: set.assigneeId,
+      snapshot,
+    });
   }
   return updated!;
 }

@@ -47,10 +47,23 @@ export async function runTriggers(scope: Scope, change: TicketChange): Promise<R
   const given = change.ticket && change.ticket.id === change.ticketId ? change.ticket : null;
   const { set, extras } = change.preloaded ?? (await loadTriggerSetWith(tx, user.orgId, given?.requesterId ?? null));
   if (set.rules.length === 0) return null;
-  const who = { orgId: user.orgId, actorId: user.userId, actorName: user.name, requestId: scope.requestId, runKey: randomUUID() };
+  const who = {
+    orgId: user.orgId,
+    actorId: user.userId,
+    actorName: user.name,
+    requestId: scope.requestId,
+    runKey: randomUUID(),
+  };
   const run =
     given && extras.requester && extras.orgName !== null
-      ? { ...who, tx, ticket: given, requester: extras.requester, orgName: extras.orgName, state: stateOf(given, extras.requester.email) }
+      ? {
+          ...who,
+          tx,
+          ticket: given,
+          requester: extras.requester,
+          orgName: extras.orgName,
+          state: stateOf(given, extras.requester.email),
+        }
       : await runContext(tx, change.ticketId, who);
   const now = new Date();
   const facts: ChangeFacts = {
@@ -73,7 +86,11 @@ export async function runContext(
   assertId(ticketId, "ticket");
   // One statement: the ticket (locked; a writer calling us already holds it), its requester, the org.
   const [row] = await tx
-    .select({ ticket: ticketColumns, requester: { id: users.id, name: users.name, email: users.email }, orgName: orgs.name })
+    .select({
+      ticket: ticketColumns,
+      requester: { id: users.id, name: users.name, email: users.email },
+      orgName: orgs.name,
+    })
     .from(tickets)
     .innerJoin(users, and(eq(users.orgId, tickets.orgId), eq(users.id, tickets.requesterId)))
     .innerJoin(orgs, eq(orgs.id, tickets.orgId))
@@ -86,12 +103,17 @@ export async function runContext(
 }
 
 /** "Is it business hours now" per calendar the rules name, read once per run (unknown calendar: never). */
-export async function businessHoursProbe(tx: Tx, calendarIds: readonly string[], now: Date): Promise<(id: string) => boolean> {
+export async function businessHoursProbe(
+  tx: Tx,
+  calendarIds: readonly string[],
+  now: Date,
+): Promise<(id: string) => boolean> {
   if (calendarIds.length === 0) return () => false;
   const rows = await tx.select().from(calendars);
   const open = new Map<string, boolean>();
   for (const c of rows) {
-    if (calendarIds.includes(c.id)) open.set(c.id, isWorkingTime({ timezone: c.timezone, intervals: c.intervals, holidays: c.holidays }, now));
+    if (calendarIds.includes(c.id))
+      open.set(c.id, isWorkingTime({ timezone: c.timezone, intervals: c.intervals, holidays: c.holidays }, now));
   }
   return (id) => open.get(id) ?? false;
 }

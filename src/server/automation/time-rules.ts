@@ -67,7 +67,10 @@ export async function unsafeScanAutomations(now = new Date()): Promise<TimeScanR
       due = await unsafeDuePairs(pending, now);
     } catch (err) {
       // The shared read failed: nothing was fired and no rule moves its scanned_until (the next pass retries).
-      logger().error({ component: "automation", err: err instanceof Error ? err.message : String(err) }, "time rule pass failed");
+      logger().error(
+        { component: "automation", err: err instanceof Error ? err.message : String(err) },
+        "time rule pass failed",
+      );
       total.failed += pending.length;
       break;
     }
@@ -87,22 +90,46 @@ export async function unsafeScanAutomations(now = new Date()): Promise<TimeScanR
   }
   if (done.length) {
     await unsafeWithSystem((tx) =>
-      tx.execute(sql`update automations set scanned_until = ${now} where id = any(${sql.param(done.map((r) => r.id))}::uuid[])`),
+      tx.execute(
+        sql`update automations set scanned_until = ${now} where id = any(${sql.param(done.map((r) => r.id))}::uuid[])`,
+      ),
     );
   }
   return total;
 }
 
 type Due = { rule: Loaded; d: DueRow };
-type StoredRow = { org_id: string; id: string; name: string; conditions: unknown; actions: unknown; scanned_until: string | null };
+type StoredRow = {
+  org_id: string;
+  id: string;
+  name: string;
+  conditions: unknown;
+  actions: unknown;
+  scanned_until: string | null;
+};
 type DueRow = { rule_id: string; id: string; at: string; window_key: string };
-type Loaded = { id: string; orgId: string; name: string; conditions: Conditions; actions: z.infer<typeof ZStored>["actions"]; schedule: { anchor: Anchor; hours: number }; scannedUntil: Date | null };
+type Loaded = {
+  id: string;
+  orgId: string;
+  name: string;
+  conditions: Conditions;
+  actions: z.infer<typeof ZStored>["actions"];
+  schedule: { anchor: Anchor; hours: number };
+  scannedUntil: Date | null;
+};
 
 function parseRule(row: StoredRow): Loaded | null {
   const parsed = ZStored.safeParse({ conditions: row.conditions, actions: row.actions });
   const schedule = parsed.success ? scheduleOf(parsed.data.conditions) : null;
   if (!parsed.success || !schedule) return null;
-  return { id: row.id, orgId: row.org_id, name: row.name, ...parsed.data, schedule, scannedUntil: row.scanned_until ? new Date(row.scanned_until) : null };
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    name: row.name,
+    ...parsed.data,
+    schedule,
+    scannedUntil: row.scanned_until ? new Date(row.scanned_until) : null,
+  };
 }
 
 const NIL_UUID = "00000000-0000-0000-0000-000000000000";
@@ -117,7 +144,10 @@ const NIL_UUID = "00000000-0000-0000-0000-000000000000";
  * filter and each pass read all of an org's anchors before the threshold (47,010 index entries for
  * 1 due ticket in a 57k-ticket org), a scan that grew with tickets stored (docs/decisions/048).
  */
-async function unsafeDuePairs(pending: { rule: Loaded; after: { at: string; id: string } | null }[], now: Date): Promise<Map<string, DueRow[]>> {
+async function unsafeDuePairs(
+  pending: { rule: Loaded; after: { at: string; id: string } | null }[],
+  now: Date,
+): Promise<Map<string, DueRow[]>> {
   const col = <T>(f: (p: (typeof pending)[number]) => T) => sql.param(pending.map(f));
   const r = await unsafeWithSystem((tx) =>
     tx.execute<DueRow>(sql`
@@ -199,7 +229,10 @@ async function fireDue(work: Due[], now: Date): Promise<{ fired: number; failed:
         out.fired += inBatch.fired;
         out.failed += inBatch.failed;
       } catch (err) {
-        logger().warn({ component: "automation", orgId, err: err instanceof Error ? err.message : String(err) }, "time rule batch failed; firing its tickets one by one");
+        logger().warn(
+          { component: "automation", orgId, err: err instanceof Error ? err.message : String(err) },
+          "time rule batch failed; firing its tickets one by one",
+        );
         alone = chunk;
       }
       for (const w of alone) {
@@ -222,23 +255,50 @@ async function fireSafely(rule: Loaded, d: DueRow, now: Date): Promise<{ fired: 
     return await withTenant(rule.orgId, (tx) => fireOne(tx, rule.orgId, rule, d.id, d.window_key, now));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    logger().warn({ component: "automation", orgId: rule.orgId, automationId: rule.id, ticketId: d.id, err: message }, "time rule failed on a ticket");
-    await withTenant(rule.orgId, (tx) => tx.execute(sql`update automations set last_error = ${message.slice(0, 1000)}, last_error_at = now() where id = ${rule.id}`)).catch(() => undefined);
+    logger().warn(
+      { component: "automation", orgId: rule.orgId, automationId: rule.id, ticketId: d.id, err: message },
+      "time rule failed on a ticket",
+    );
+    await withTenant(rule.orgId, (tx) =>
+      tx.execute(
+        sql`update automations set last_error = ${message.slice(0, 1000)}, last_error_at = now() where id = ${rule.id}`,
+      ),
+    ).catch(() => undefined);
     return { fired: 0, failed: 1 };
   }
 }
 
 /** Tests one due ticket and, on a match not yet recorded for this window, fires the rule on it. */
-async function fireOne(tx: Tx, orgId: string, rule: Loaded, ticketId: string, window: string, now: Date): Promise<{ fired: number; failed: number }> {
+async function fireOne(
+  tx: Tx,
+  orgId: string,
+  rule: Loaded,
+  ticketId: string,
+  window: string,
+  now: Date,
+): Promise<{ fired: number; failed: number }> {
   const none = { fired: 0, failed: 0 };
-  const run = await runContext(tx, ticketId, { orgId, actorId: null, actorName: null, requestId: null, runKey: `${rule.id}:${ticketId}:${window}` });
+  const run = await runContext(tx, ticketId, {
+    orgId,
+    actorId: null,
+    actorName: null,
+    requestId: null,
+    runKey: `${rule.id}:${ticketId}:${window}`,
+  });
   if (isFinal(run.ticket.status)) return none;
-  const anchors = await tx.execute<{ anchor: string; at: string }>(sql`select anchor, at::text as at from ticket_anchors where ticket_id = ${ticketId}`);
+  const anchors = await tx.execute<{ anchor: string; at: string }>(
+    sql`select anchor, at::text as at from ticket_anchors where ticket_id = ${ticketId}`,
+  );
   const when = new Map<string, number>(anchors.rows.map((a) => [a.anchor, new Date(a.at).getTime()]));
   when.set("updated", run.ticket.updatedAt.getTime());
-  const calendarIds = [...rule.conditions.all, ...rule.conditions.any].flatMap((c) => (c.field === "business_hours" ? [c.calendarId] : []));
+  const calendarIds = [...rule.conditions.all, ...rule.conditions.any].flatMap((c) =>
+    c.field === "business_hours" ? [c.calendarId] : [],
+  );
   const facts: ChangeFacts = {
-    event: "updated", channel: "web", body: null, before: null,
+    event: "updated",
+    channel: "web",
+    body: null,
+    before: null,
     slaBreached: slaBreached(run.ticket, now),
     businessHours: await businessHoursProbe(tx, calendarIds, now),
     hoursSince: (a) => (when.has(a) ? (now.getTime() - when.get(a)!) / 3_600_000 : null),

@@ -19,9 +19,22 @@ type Failure = { ticketId: string; number: number | null; code: string; message:
 
 /** The job's actor as they are now (a demoted or blocked agent's job changes nothing more). */
 async function actorNow(tx: Tx, orgId: string, actorId: string): Promise<Principal | null> {
-  const [u] = await tx.select().from(users).where(and(eq(users.orgId, orgId), eq(users.id, actorId))).limit(1);
+  const [u] = await tx
+    .select()
+    .from(users)
+    .where(and(eq(users.orgId, orgId), eq(users.id, actorId)))
+    .limit(1);
   if (!u || u.blockedAt || (u.role !== "agent" && u.role !== "admin")) return null;
-  return { userId: u.id, orgId, role: u.role, email: u.email, name: u.name, mustChangePassword: false, sessionVersion: u.sessionVersion, via: "session" };
+  return {
+    userId: u.id,
+    orgId,
+    role: u.role,
+    email: u.email,
+    name: u.name,
+    mustChangePassword: false,
+    sessionVersion: u.sessionVersion,
+    via: "session",
+  };
 }
 
 /**
@@ -31,16 +44,31 @@ async function actorNow(tx: Tx, orgId: string, actorId: string): Promise<Princip
  * (a savepoint) and listed with why; the rest go on. Progress is committed with each batch, so a
  * retried job resumes after the last batch that committed.
  */
-export async function runBulkJob(job: { orgId: string; jobId: string }): Promise<{ processed: number; changed: number }> {
+export async function runBulkJob(job: {
+  orgId: string;
+  jobId: string;
+}): Promise<{ processed: number; changed: number }> {
   const log = logger();
   for (;;) {
     const step = await withTenant(job.orgId, async (tx) => {
-      const [row] = await tx.select().from(bulkJobs).where(and(eq(bulkJobs.orgId, job.orgId), eq(bulkJobs.id, job.jobId))).limit(1).for("update");
+      const [row] = await tx
+        .select()
+        .from(bulkJobs)
+        .where(and(eq(bulkJobs.orgId, job.orgId), eq(bulkJobs.id, job.jobId)))
+        .limit(1)
+        .for("update");
       if (!row || row.state === "done" || row.state === "failed") return { done: true, row };
       const user = await actorNow(tx, job.orgId, row.actorId);
       const batch = row.ticketIds.slice(row.processed, row.processed + BULK_BATCH);
       if (!user) {
-        await tx.update(bulkJobs).set({ state: "failed", finishedAt: sql`now()`, failures: sql`${bulkJobs.failures} || ${JSON.stringify([{ ticketId: row.ticketIds[row.processed] ?? row.id, number: null, code: "forbidden", message: "the job's agent may no longer change tickets" }])}::jsonb` }).where(eq(bulkJobs.id, row.id));
+        await tx
+          .update(bulkJobs)
+          .set({
+            state: "failed",
+            finishedAt: sql`now()`,
+            failures: sql`${bulkJobs.failures} || ${JSON.stringify([{ ticketId: row.ticketIds[row.processed] ?? row.id, number: null, code: "forbidden", message: "the job's agent may no longer change tickets" }])}::jsonb`,
+          })
+          .where(eq(bulkJobs.id, row.id));
         return { done: true, row };
       }
       const scope = { user, requestId: `bulk-${row.id}-${randomUUID().slice(0, 8)}` };
@@ -61,7 +89,19 @@ export async function runBulkJob(job: { orgId: string; jobId: string }): Promise
         }
       }
       if (failures.length) {
-        const numbers = new Map((await tx.select({ id: tickets.id, number: tickets.number }).from(tickets).where(inArray(tickets.id, failures.map((f) => f.ticketId)))).map((t) => [t.id, t.number]));
+        const numbers = new Map(
+          (
+            await tx
+              .select({ id: tickets.id, number: tickets.number })
+              .from(tickets)
+              .where(
+                inArray(
+                  tickets.id,
+                  failures.map((f) => f.ticketId),
+                ),
+              )
+          ).map((t) => [t.id, t.number]),
+        );
         for (const f of failures) f.number = numbers.get(f.ticketId) ?? null;
       }
       const processed = row.processed + batch.length;
@@ -69,7 +109,9 @@ export async function runBulkJob(job: { orgId: string; jobId: string }): Promise
       const [next] = await tx
         .update(bulkJobs)
         .set({
-          processed, changed: sql`${bulkJobs.changed} + ${changed}`, state: finished ? "done" : "running",
+          processed,
+          changed: sql`${bulkJobs.changed} + ${changed}`,
+          state: finished ? "done" : "running",
           failures: failures.length ? sql`${bulkJobs.failures} || ${JSON.stringify(failures)}::jsonb` : undefined,
           finishedAt: finished ? sql`now()` : undefined,
         })
@@ -78,7 +120,10 @@ export async function runBulkJob(job: { orgId: string; jobId: string }): Promise
       return { done: finished, row: next };
     });
     if (step.done) {
-      log.info({ orgId: job.orgId, bulkJobId: job.jobId, processed: step.row?.processed, changed: step.row?.changed }, "bulk job finished");
+      log.info(
+        { orgId: job.orgId, bulkJobId: job.jobId, processed: step.row?.processed, changed: step.row?.changed },
+        "bulk job finished",
+      );
       return { processed: step.row?.processed ?? 0, changed: step.row?.changed ?? 0 };
     }
   }

@@ -18,8 +18,10 @@ export const ZBulkInput = z
     macroId: z.uuid().optional(),
   })
   .superRefine((v, ctx) => {
-    if ((v.ticketIds === undefined) === (v.filters === undefined)) ctx.addIssue({ code: "custom", path: ["ticketIds"], message: "send either ticketIds or filters" });
-    if ((v.set === undefined) === (v.macroId === undefined)) ctx.addIssue({ code: "custom", path: ["set"], message: "send either set or macroId" });
+    if ((v.ticketIds === undefined) === (v.filters === undefined))
+      ctx.addIssue({ code: "custom", path: ["ticketIds"], message: "send either ticketIds or filters" });
+    if ((v.set === undefined) === (v.macroId === undefined))
+      ctx.addIssue({ code: "custom", path: ["set"], message: "send either set or macroId" });
   });
 export type BulkInput = z.infer<typeof ZBulkInput>;
 
@@ -31,7 +33,9 @@ export const ZBulkJob = z.object({
   processed: z.number().int(),
   changed: z.number().int(),
   /** Tickets that could not change, with the reason (e.g. conflict: a closed ticket is final). */
-  failures: z.array(z.object({ ticketId: z.uuid(), number: z.number().int().nullable(), code: z.string(), message: z.string() })),
+  failures: z.array(
+    z.object({ ticketId: z.uuid(), number: z.number().int().nullable(), code: z.string(), message: z.string() }),
+  ),
   createdAt: z.iso.datetime(),
   finishedAt: z.iso.datetime().nullable(),
 });

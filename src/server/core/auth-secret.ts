@@ -16,5 +16,10 @@ export function authSecret(): string {
  */
 export function previousAuthSecrets(): string[] {
   const list = env().NEXTAUTH_SECRET_PREVIOUS;
-  return list ? list.split(",").map((s) => s.trim()).filter(Boolean) : [];
+  return list
+    ? list
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }

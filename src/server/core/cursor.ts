@@ -51,9 +51,15 @@ export function encodeCursor(list: CursorList, value: unknown, binding: CursorBi
   return `${payload}.${mac(list, payload).toString("base64url")}`;
 }
 
-const invalid = (message: string) => new AppError("invalid_cursor", `cursor ${message}`, { issues: [{ in: "query", path: "cursor", message }] });
+const invalid = (message: string) =>
+  new AppError("invalid_cursor", `cursor ${message}`, { issues: [{ in: "query", path: "cursor", message }] });
 
-export function decodeCursor<T>(list: CursorList, cursor: string, validate: (v: unknown) => v is T, binding: CursorBinding = {}): T {
+export function decodeCursor<T>(
+  list: CursorList,
+  cursor: string,
+  validate: (v: unknown) => v is T,
+  binding: CursorBinding = {},
+): T {
   const bad = () => invalid("is invalid or tampered");
   const [payload, sig, extra] = cursor.split(".");
   if (!payload || !sig || extra !== undefined || cursor.length > 2048) throw bad();
@@ -66,9 +72,12 @@ export function decodeCursor<T>(list: CursorList, cursor: string, validate: (v: 
   } catch {
     throw bad();
   }
-  if (typeof envelope !== "object" || envelope === null || typeof envelope.f !== "string" || !validate(envelope.p)) throw bad();
+  if (typeof envelope !== "object" || envelope === null || typeof envelope.f !== "string" || !validate(envelope.p))
+    throw bad();
   if (envelope.f !== digest(binding)) {
-    throw invalid("was made for other filters or another sort: start again without it, or send the filters it was made with");
+    throw invalid(
+      "was made for other filters or another sort: start again without it, or send the filters it was made with",
+    );
   }
   return envelope.p;
 }
@@ -76,7 +85,10 @@ export function decodeCursor<T>(list: CursorList, cursor: string, validate: (v: 
 /** The usual keyset position: the sort value as PostgreSQL printed it, and the row id. */
 export type KeyCursor = { v: string; id: string };
 export const isKeyCursor = (v: unknown): v is KeyCursor =>
-  typeof v === "object" && v !== null && typeof (v as KeyCursor).v === "string" && typeof (v as KeyCursor).id === "string";
+  typeof v === "object" &&
+  v !== null &&
+  typeof (v as KeyCursor).v === "string" &&
+  typeof (v as KeyCursor).id === "string";
 
 /** Rows fetched with `limit + 1`: the page itself and the opaque cursor after its last row (or null at the end). */
 export function keysetPage<R>(

@@ -19,5 +19,7 @@ export function zQueryDateTime() {
       },
       { message: `must be an instant in the years ${QUERY_YEARS} (UTC)` },
     )
-    .describe(`ISO-8601 date-time with an offset, e.g. 2026-01-31T00:00:00Z; the instant must lie in the years ${QUERY_YEARS} (UTC)`);
+    .describe(
+      `ISO-8601 date-time with an offset, e.g. 2026-01-31T00:00:00Z; the instant must lie in the years ${QUERY_YEARS} (UTC)`,
+    );
 }

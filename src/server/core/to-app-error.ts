@@ -5,22 +5,44 @@ import { AppError } from "./errors";
 // neither needs the transport layer.
 
 // PostgreSQL and connection failures that mean "the database is not there right now".
-const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "53300"]);
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+]);
 
 /** Maps any thrown value to an AppError; unknown errors become `internal` with no detail. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = err as { code?: unknown; message?: unknown; cause?: unknown } | null;
   // drizzle wraps driver errors; look through to the cause.
-  const code = typeof e?.code === "string" ? e.code : typeof (e?.cause as { code?: unknown })?.code === "string" ? (e!.cause as { code: string }).code : undefined;
+  const code =
+    typeof e?.code === "string"
+      ? e.code
+      : typeof (e?.cause as { code?: unknown })?.code === "string"
+        ? (e!.cause as { code: string }).code
+        : undefined;
   // …and to its message: a failed ROLLBACK after a lost connection is drizzle's error around pg's.
   const causeMessage = (e?.cause as { message?: unknown } | undefined)?.message;
   const message = `${typeof e?.message === "string" ? e.message : ""}\n${typeof causeMessage === "string" ? causeMessage : ""}`;
   if (code && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) {
-    return new AppError("unavailable", "the database is unavailable; try again shortly", undefined, { "Retry-After": "5" });
+    return new AppError("unavailable", "the database is unavailable; try again shortly", undefined, {
+      "Retry-After": "5",
+    });
   }
-  if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable/i.test(message)) {
-    return new AppError("unavailable", "the database is unavailable; try again shortly", undefined, { "Retry-After": "5" });
+  if (
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable/i.test(
+      message,
+    )
+  ) {
+    return new AppError("unavailable", "the database is unavailable; try again shortly", undefined, {
+      "Retry-After": "5",
+    });
   }
   switch (code) {
     case "23505":

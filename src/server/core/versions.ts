@@ -7,6 +7,10 @@ import { AppError } from "./errors";
  */
 export function assertVersion(what: string, current: number, ifVersion: readonly number[] | undefined): void {
   if (ifVersion && !ifVersion.includes(current)) {
-    throw new AppError("precondition_failed", `the ${what} has changed since that version; read it again and reapply your change`, { version: current });
+    throw new AppError(
+      "precondition_failed",
+      `the ${what} has changed since that version; read it again and reapply your change`,
+      { version: current },
+    );
   }
 }

@@ -25,7 +25,9 @@ function mac(payload: string, secret = authSecret()): Buffer {
 }
 
 export function signRatingLink(link: RatingLink): string {
-  const payload = Buffer.from(`${link.orgId.toLowerCase()}.${link.ticketId.toLowerCase()}.${link.n}`).toString("base64url");
+  const payload = Buffer.from(`${link.orgId.toLowerCase()}.${link.ticketId.toLowerCase()}.${link.n}`).toString(
+    "base64url",
+  );
   return `${payload}.${mac(payload).toString("base64url")}`;
 }
 
@@ -44,14 +46,29 @@ export function verifyRatingLink(token: string): RatingLink | null {
 
 /** How many times the ticket's rating has been set (0: never). */
 export async function ratingChanges(tx: Tx, orgId: string, ticketId: string): Promise<number> {
-  const [r] = await tx.select({ changes: csatRatings.changes }).from(csatRatings).where(and(eq(csatRatings.orgId, orgId), eq(csatRatings.ticketId, ticketId))).limit(1);
+  const [r] = await tx
+    .select({ changes: csatRatings.changes })
+    .from(csatRatings)
+    .where(and(eq(csatRatings.orgId, orgId), eq(csatRatings.ticketId, ticketId)))
+    .limit(1);
   return r?.changes ?? 0;
 }
 
-export const ratingPageUrl = (base: string, token: string, rating?: "good" | "bad") => `${base}/rate/${token}${rating ? `?rating=${rating}` : ""}`;
+export const ratingPageUrl = (base: string, token: string, rating?: "good" | "bad") =>
+  `${base}/rate/${token}${rating ? `?rating=${rating}` : ""}`;
 
 /** {{satisfaction.good_url}} and {{satisfaction.bad_url}} of a solve email, for the rating as it stands now. */
-export async function ratingUrls(tx: Tx, c: { orgId: string; base: string; ticketId: string }): Promise<{ "satisfaction.good_url": string; "satisfaction.bad_url": string }> {
-  const token = signRatingLink({ orgId: c.orgId, ticketId: c.ticketId, n: await ratingChanges(tx, c.orgId, c.ticketId) });
-  return { "satisfaction.good_url": ratingPageUrl(c.base, token, "good"), "satisfaction.bad_url": ratingPageUrl(c.base, token, "bad") };
+export async function ratingUrls(
+  tx: Tx,
+  c: { orgId: string; base: string; ticketId: string },
+): Promise<{ "satisfaction.good_url": string; "satisfaction.bad_url": string }> {
+  const token = signRatingLink({
+    orgId: c.orgId,
+    ticketId: c.ticketId,
+    n: await ratingChanges(tx, c.orgId, c.ticketId),
+  });
+  return {
+    "satisfaction.good_url": ratingPageUrl(c.base, token, "good"),
+    "satisfaction.bad_url": ratingPageUrl(c.base, token, "bad"),
+  };
 }

@@ -44,39 +44,108 @@ export const ZLinkSatisfaction = ZSatisfaction.extend({
 export type LinkSatisfaction = z.infer<typeof ZLinkSatisfaction>;
 export const ZRatingToken = z.object({ token: z.string().min(1).max(400) });
 
-type TicketBits = { id: string; number: number; subject: string; status: string; requesterId: string; assigneeId: string | null; groupId: string | null };
+type TicketBits = {
+  id: string;
+  number: number;
+  subject: string;
+  status: string;
+  requesterId: string;
+  assigneeId: string | null;
+  groupId: string | null;
+};
 
 async function ticketBits(tx: Tx, orgId: string, ticketId: string, lock: boolean): Promise<TicketBits | undefined> {
-  const q = tx.select({ id: tickets.id, number: tickets.number, subject: tickets.subject, status: tickets.status, requesterId: tickets.requesterId, assigneeId: tickets.assigneeId, groupId: tickets.groupId })
-    .from(tickets).where(and(eq(tickets.orgId, orgId), eq(tickets.id, ticketId))).limit(1);
+  const q = tx
+    .select({
+      id: tickets.id,
+      number: tickets.number,
+      subject: tickets.subject,
+      status: tickets.status,
+      requesterId: tickets.requesterId,
+      assigneeId: tickets.assigneeId,
+      groupId: tickets.groupId,
+    })
+    .from(tickets)
+    .where(and(eq(tickets.orgId, orgId), eq(tickets.id, ticketId)))
+    .limit(1);
   return (lock ? await q.for("update") : await q)[0];
 }
 
 async function state(tx: Tx, orgId: string, t: TicketBits): Promise<Satisfaction> {
-  const [r] = await tx.select().from(csatRatings).where(and(eq(csatRatings.orgId, orgId), eq(csatRatings.ticketId, t.id))).limit(1);
+  const [r] = await tx
+    .select()
+    .from(csatRatings)
+    .where(and(eq(csatRatings.orgId, orgId), eq(csatRatings.ticketId, t.id)))
+    .limit(1);
   return {
-    ticketId: t.id, ticketNumber: t.number, subject: t.subject,
-    rating: r?.rating ?? null, comment: r?.comment ?? "", ratedAt: r ? r.updatedAt.toISOString() : null,
+    ticketId: t.id,
+    ticketNumber: t.number,
+    subject: t.subject,
+    rating: r?.rating ?? null,
+    comment: r?.comment ?? "",
+    ratedAt: r ? r.updatedAt.toISOString() : null,
     open: mayBeRated(t.status),
   };
 }
 
 /** Stores the rating (the ticket row is locked by the caller), audited as by the requester. */
-async function store(tx: Tx, orgId: string, t: TicketBits, input: Rate, requestId: string | null, via: "link" | "portal"): Promise<void> {
+async function store(
+  tx: Tx,
+  orgId: string,
+  t: TicketBits,
+  input: Rate,
+  requestId: string | null,
+  via: "link" | "portal",
+): Promise<void> {
   if (!mayBeRated(t.status)) throw new AppError("conflict", "only a solved ticket can be rated");
-  const [before] = await tx.select().from(csatRatings).where(and(eq(csatRatings.orgId, orgId), eq(csatRatings.ticketId, t.id))).limit(1).for("update");
+  const [before] = await tx
+    .select()
+    .from(csatRatings)
+    .where(and(eq(csatRatings.orgId, orgId), eq(csatRatings.ticketId, t.id)))
+    .limit(1)
+    .for("update");
   const comment = input.comment ?? "";
   const now = new Date();
-  await tx.insert(csatRatings)
-    .values({ orgId, ticketId: t.id, rating: input.rating, comment, requesterId: t.requesterId, assigneeId: t.assigneeId, groupId: t.groupId, changes: 1, createdAt: now, updatedAt: now })
+  await tx
+    .insert(csatRatings)
+    .values({
+      orgId,
+      ticketId: t.id,
+      rating: input.rating,
+      comment,
+      requesterId: t.requesterId,
+      assigneeId: t.assigneeId,
+      groupId: t.groupId,
+      changes: 1,
+      createdAt: now,
+      updatedAt: now,
+    })
     .onConflictDoUpdate({
       target: [csatRatings.orgId, csatRatings.ticketId],
-      set: { rating: input.rating, comment, assigneeId: t.assigneeId, groupId: t.groupId, changes: sql`${csatRatings.changes} + 1`, updatedAt: now },
+      set: {
+        rating: input.rating,
+        comment,
+        assigneeId: t.assigneeId,
+        groupId: t.groupId,
+        changes: sql`${csatRatings.changes} + 1`,
+        updatedAt: now,
+      },
     });
-  await recordAudit(tx, { orgId, actorId: t.requesterId, requestId }, {
-    action: "ticket.csat_rated", entityType: "ticket", entityId: t.id,
-    data: { rating: input.rating, comment, via, ...(before ? { from: { rating: before.rating, comment: before.comment } } : {}) },
-  });
+  await recordAudit(
+    tx,
+    { orgId, actorId: t.requesterId, requestId },
+    {
+      action: "ticket.csat_rated",
+      entityType: "ticket",
+      entityId: t.id,
+      data: {
+        rating: input.rating,
+        comment,
+        via,
+        ...(before ? { from: { rating: before.rating, comment: before.comment } } : {}),
+      },
+    },
+  );
 }
 
 const invalidLink = () => new AppError("not_found", "this rating link is not valid");
@@ -106,7 +175,11 @@ export async function rateByLink(token: string, input: Rate, requestId: string):
     const t = await ticketBits(tx, link.orgId, link.ticketId, true);
     if (!t) throw invalidLink();
     const n = await ratingChanges(tx, link.orgId, t.id);
-    if (n !== link.n) throw new AppError("conflict", "this rating link has been used; open the latest rating page or your request in the portal to change the rating");
+    if (n !== link.n)
+      throw new AppError(
+        "conflict",
+        "this rating link has been used; open the latest rating page or your request in the portal to change the rating",
+      );
     await store(tx, link.orgId, t, input, requestId, "link");
     return { ...(await state(tx, link.orgId, t)), nextToken: signRatingLink({ ...link, n: n + 1 }) };
   });

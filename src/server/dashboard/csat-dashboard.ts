@@ -24,7 +24,8 @@ export async function csatDashboard(scope: Pick<Scope, "tx" | "user">): Promise<
   const since = sql`now() - make_interval(weeks => ${CSAT_WEEKS})`;
   const counts = sql`count(*) filter (where c.rating = 'good')::text as good, count(*) filter (where c.rating = 'bad')::text as bad`;
   const tz = sql`coalesce((select timezone from orgs where id = ${org}), 'UTC')`;
-  const byWeek = await scope.tx.execute<Row>(sql`select to_char(date_trunc('week', c.updated_at at time zone ${tz}), 'YYYY-MM-DD') as key, null as name, ${counts}
+  const byWeek = await scope.tx
+    .execute<Row>(sql`select to_char(date_trunc('week', c.updated_at at time zone ${tz}), 'YYYY-MM-DD') as key, null as name, ${counts}
     from csat_ratings c where c.org_id = ${org} and c.updated_at >= ${since} group by 1 order by 1`);
   const byAgent = await scope.tx.execute<Row>(sql`select c.assignee_id::text as key, u.name, ${counts}
     from csat_ratings c left join users u on u.org_id = c.org_id and u.id = c.assignee_id
@@ -38,7 +39,15 @@ export async function csatDashboard(scope: Pick<Scope, "tx" | "user">): Promise<
     good: weeks.reduce((a, w) => a + w.good, 0),
     bad: weeks.reduce((a, w) => a + w.bad, 0),
     byWeek: weeks,
-    byAgent: byAgent.rows.map((r) => ({ id: r.key, name: r.key ? (r.name ?? "a former user") : "Unassigned", ...n(r) })),
-    byGroup: byGroup.rows.map((r) => ({ id: r.key, name: r.key ? (r.name ?? "a deleted group") : "No group", ...n(r) })),
+    byAgent: byAgent.rows.map((r) => ({
+      id: r.key,
+      name: r.key ? (r.name ?? "a former user") : "Unassigned",
+      ...n(r),
+    })),
+    byGroup: byGroup.rows.map((r) => ({
+      id: r.key,
+      name: r.key ? (r.name ?? "a deleted group") : "No group",
+      ...n(r),
+    })),
   };
 }

@@ -39,7 +39,10 @@ export type SlaDashboard = {
   openTotal: number;
 };
 
-const openStatusList = sql.join(OPEN_STATUSES.map((s) => sql`${s}::ticket_status`), sql`, `);
+const openStatusList = sql.join(
+  OPEN_STATUSES.map((s) => sql`${s}::ticket_status`),
+  sql`, `,
+);
 
 /** The soonest running SLA target of a ticket (null when none runs): unmet first response, unpaused unmet resolution, pending next response. */
 const soonestDue = sql`least(
@@ -76,7 +79,11 @@ export async function slaDashboard(scope: Pick<Scope, "tx" | "user">): Promise<S
      order by days.day`);
   const byDay = new Map<string, BreachDay>();
   for (const r of breaches.rows) {
-    const d = byDay.get(r.day) ?? { date: r.day, total: 0, byMetric: { first_response: 0, next_response: 0, resolution: 0 } };
+    const d = byDay.get(r.day) ?? {
+      date: r.day,
+      total: 0,
+      byMetric: { first_response: 0, next_response: 0, resolution: 0 },
+    };
     if (r.metric) {
       d.byMetric[r.metric] += r.n;
       d.total += r.n;
@@ -84,13 +91,18 @@ export async function slaDashboard(scope: Pick<Scope, "tx" | "user">): Promise<S
     byDay.set(r.day, d);
   }
 
-  const open = await scope.tx.execute<{ status: OpenStatus; priority: (typeof DASHBOARD_PRIORITIES)[number]; n: number }>(sql`
+  const open = await scope.tx.execute<{
+    status: OpenStatus;
+    priority: (typeof DASHBOARD_PRIORITIES)[number];
+    n: number;
+  }>(sql`
     select status::text as status, priority::text as priority, count(*)::int as n
       from tickets
      where org_id = ${orgId} and status in (${openStatusList})
      group by 1, 2`);
   const statusCount = (s: OpenStatus) => open.rows.filter((r) => r.status === s).reduce((a, r) => a + r.n, 0);
-  const priorityCount = (p: (typeof DASHBOARD_PRIORITIES)[number]) => open.rows.filter((r) => r.priority === p).reduce((a, r) => a + r.n, 0);
+  const priorityCount = (p: (typeof DASHBOARD_PRIORITIES)[number]) =>
+    open.rows.filter((r) => r.priority === p).reduce((a, r) => a + r.n, 0);
 
   const due = await scope.tx.execute<{ hour: number | null; n: number }>(sql`
     with running as (

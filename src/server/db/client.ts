@@ -12,7 +12,13 @@ type Pools = { pool: pg.Pool; db: Db };
 // system: the owner (DATABASE_URL), for unsafeWithSystem, jobs, health and scripts.
 // web: the request login role, a member of beacon_app only (docs/decisions/027), for withTenant.
 type OrgKey = { ipad: Buffer; opad: Buffer };
-type State = { system: Pools; web: Pools | null; url: string; orgKey?: Promise<OrgKey>; signatures?: Map<string, string> };
+type State = {
+  system: Pools;
+  web: Pools | null;
+  url: string;
+  orgKey?: Promise<OrgKey>;
+  signatures?: Map<string, string>;
+};
 // Survives Next.js dev reloads, which re-evaluate modules but keep globalThis.
 const g = globalThis as unknown as { __beaconDb?: State };
 

@@ -36,7 +36,9 @@ export async function leakproofState(client: Queryable): Promise<LeakproofState>
     [[...LEAKPROOF_FUNCTIONS]],
   );
   const database = (await client.query<{ db: string }>("select current_database() as db")).rows[0]?.db ?? "";
-  const missing = LEAKPROOF_FUNCTIONS.filter((f) => !r.rows.find((x) => x.sig.replace(/\s/g, "") === f.replace(/\s/g, ""))?.leakproof);
+  const missing = LEAKPROOF_FUNCTIONS.filter(
+    (f) => !r.rows.find((x) => x.sig.replace(/\s/g, "") === f.replace(/\s/g, ""))?.leakproof,
+  );
   const ok = missing.length === 0;
   return {
     ok,

@@ -22,10 +22,14 @@ function journal(): JournalEntry[] {
  */
 export async function migrationStatus(client: pg.Pool | pg.Client): Promise<MigrationStatus> {
   const all = journal();
-  const exists = await client.query<{ ok: boolean }>(`select to_regclass('drizzle.__drizzle_migrations') is not null as ok`);
+  const exists = await client.query<{ ok: boolean }>(
+    `select to_regclass('drizzle.__drizzle_migrations') is not null as ok`,
+  );
   let last = -1;
   if (exists.rows[0]?.ok) {
-    const r = await client.query<{ last: string | null }>(`select max(created_at)::text as last from drizzle.__drizzle_migrations`);
+    const r = await client.query<{ last: string | null }>(
+      `select max(created_at)::text as last from drizzle.__drizzle_migrations`,
+    );
     last = r.rows[0]?.last ? Number(r.rows[0].last) : -1;
   }
   return {
@@ -68,7 +72,11 @@ export function migrationError(err: unknown): Error {
   if (pgErr.hint) lines.push(`HINT: ${pgErr.hint}`);
   if (pgErr.where) lines.push(`WHERE: ${pgErr.where.split("\n")[0]}`);
   if (query) {
-    const first = query.split("\n").find((l) => l.trim() && !l.trim().startsWith("--"))?.trim() ?? "";
+    const first =
+      query
+        .split("\n")
+        .find((l) => l.trim() && !l.trim().startsWith("--"))
+        ?.trim() ?? "";
     lines.push(`in the statement: ${first.length > 120 ? `${first.slice(0, 120)}…` : first}`);
   }
   const out = new Error(lines.join("\n"), { cause: err }) as PgError;

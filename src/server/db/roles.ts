@@ -56,7 +56,13 @@ export function webRoleStatements(role = WEB_ROLE): string[] {
 
 /** Problems with a request login role: it must log in, be a member of beacon_app only, and bypass nothing. */
 export async function webRoleProblems(client: Pick<pg.ClientBase, "query">, role: string): Promise<string[]> {
-  const r = await client.query<{ login: boolean; su: boolean; bypass: boolean; createrole: boolean; member_of: string[] }>(
+  const r = await client.query<{
+    login: boolean;
+    su: boolean;
+    bypass: boolean;
+    createrole: boolean;
+    member_of: string[];
+  }>(
     `select r.rolcanlogin as login, r.rolsuper as su, r.rolbypassrls as bypass, r.rolcreaterole as createrole,
             coalesce(array(select g.rolname::text from pg_auth_members m join pg_roles g on g.oid = m.roleid
                             where m.member = r.oid order by 1), '{}') as member_of
@@ -86,7 +92,9 @@ export async function ensureWebRole(client: pg.ClientBase, ownerUrl: string, exp
     const role = decodeURIComponent(new URL(explicitWebUrl).username);
     const problems = await webRoleProblems(client, role);
     if (problems.length) {
-      throw new WebRoleError(`DATABASE_WEB_URL's role: ${problems.join("; ")}. As a superuser or CREATEROLE user: ${webRoleStatements(ident(role)).join(" ")}`);
+      throw new WebRoleError(
+        `DATABASE_WEB_URL's role: ${problems.join("; ")}. As a superuser or CREATEROLE user: ${webRoleStatements(ident(role)).join(" ")}`,
+      );
     }
     return;
   }
@@ -126,7 +134,8 @@ export async function ensureWebRole(client: pg.ClientBase, ownerUrl: string, exp
     );
   }
   const problems = await webRoleProblems(client, WEB_ROLE);
-  if (problems.length) throw new WebRoleError(`request login role: ${problems.join("; ")} (docs/runbooks.md#database-roles)`);
+  if (problems.length)
+    throw new WebRoleError(`request login role: ${problems.join("; ")} (docs/runbooks.md#database-roles)`);
 }
 
 /**
@@ -149,7 +158,11 @@ async function passwordIsCurrent(client: pg.ClientBase, password: string | null)
 
 /** Logs in as the request role once and switches to beacon_app, so a wrong password fails the deploy, not the first request. */
 export async function assertWebLogin(webUrl: string): Promise<void> {
-  const c = new pg.Client({ connectionString: webUrl, connectionTimeoutMillis: 5_000, application_name: "beacon-migrate" });
+  const c = new pg.Client({
+    connectionString: webUrl,
+    connectionTimeoutMillis: 5_000,
+    application_name: "beacon-migrate",
+  });
   c.on("error", () => undefined);
   try {
     await c.connect();
@@ -158,7 +171,9 @@ export async function assertWebLogin(webUrl: string): Promise<void> {
     await c.query("rollback");
   } catch (err) {
     const u = new URL(webUrl);
-    throw new WebRoleError(`the request role ${decodeURIComponent(u.username)} cannot log in to ${u.hostname}:${u.port || 5432}${u.pathname}: ${(err as Error).message} (docs/runbooks.md#database-roles)`);
+    throw new WebRoleError(
+      `the request role ${decodeURIComponent(u.username)} cannot log in to ${u.hostname}:${u.port || 5432}${u.pathname}: ${(err as Error).message} (docs/runbooks.md#database-roles)`,
+    );
   } finally {
     await c.end().catch(() => undefined);
   }

@@ -3,7 +3,13 @@ import pg from "pg";
 import { ensureJobSchema } from "../jobs/boss";
 import { ensureLeakproof, type LeakproofState } from "../db/leakproof";
 import { assertWebLogin, ensureWebRole, webDatabaseUrl } from "../db/roles";
-import { MIGRATE_LOCK_SQL, MIGRATE_UNLOCK_SQL, migrationError, runMigrations, type MigrationStatus } from "../db/migrations";
+import {
+  MIGRATE_LOCK_SQL,
+  MIGRATE_UNLOCK_SQL,
+  migrationError,
+  runMigrations,
+  type MigrationStatus,
+} from "../db/migrations";
 
 export type PrepareResult = MigrationStatus & { leakproof: LeakproofState };
 

@@ -43,14 +43,22 @@ export async function unsafeFindSupportAddress(address: string, tx?: Tx): Promis
 // across all orgs (the recipient decides the org), so taking one another org has is a 409 that
 // says only "in use": which org has it is not the caller's to learn.
 
-const ZAddressValue = z.string().trim().min(3).max(320).transform((s, ctx) => {
-  const a = normalizeAddress(s);
-  if (!a || a !== s.toLowerCase() || a.includes("+")) {
-    ctx.addIssue({ code: "custom", message: "must be a plain email address (name@domain, no +tag, no display name)" });
-    return z.NEVER;
-  }
-  return a;
-});
+const ZAddressValue = z
+  .string()
+  .trim()
+  .min(3)
+  .max(320)
+  .transform((s, ctx) => {
+    const a = normalizeAddress(s);
+    if (!a || a !== s.toLowerCase() || a.includes("+")) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be a plain email address (name@domain, no +tag, no display name)",
+      });
+      return z.NEVER;
+    }
+    return a;
+  });
 export const ZCreateAddress = z.strictObject({
   address: ZAddressValue,
   displayName: z.string().trim().max(200).default(""),
@@ -63,27 +71,49 @@ export const ZUpdateAddress = z.strictObject({
   isDefault: z.boolean().optional(),
 });
 export type UpdateAddress = z.input<typeof ZUpdateAddress>;
-export const ZAddress = z.object({ id: z.uuid(), address: z.string(), displayName: z.string(), isDefault: z.boolean(), mailboxes: z.number().int(), createdAt: z.iso.datetime() });
+export const ZAddress = z.object({
+  id: z.uuid(),
+  address: z.string(),
+  displayName: z.string(),
+  isDefault: z.boolean(),
+  mailboxes: z.number().int(),
+  createdAt: z.iso.datetime(),
+});
 export type AddressView = z.infer<typeof ZAddress>;
 
 function parseBody<T>(schema: z.ZodType<T>, input: unknown): T {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => ({ in: "body", path: i.path.join("."), message: i.message }));
-  throw new AppError("validation_failed", `invalid support address: ${issues.map((i) => `${i.path || "(body)"} ${i.message}`).join("; ")}`, { issues });
+  throw new AppError(
+    "validation_failed",
+    `invalid support address: ${issues.map((i) => `${i.path || "(body)"} ${i.message}`).join("; ")}`,
+    { issues },
+  );
 }
 
-const inUse = () => new AppError("conflict", "address: this address is already in use", { issues: [{ in: "body", path: "address", message: "is already in use" }] });
+const inUse = () =>
+  new AppError("conflict", "address: this address is already in use", {
+    issues: [{ in: "body", path: "address", message: "is already in use" }],
+  });
 const isUniqueViolation = (err: unknown) => {
   const e = err as { code?: string; cause?: { code?: string } };
   return e.code === "23505" || e.cause?.code === "23505";
 };
-const auditActor = (scope: Scope) => ({ orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId });
+const auditActor = (scope: Scope) => ({
+  orgId: scope.user.orgId,
+  actorId: scope.user.userId,
+  requestId: scope.requestId,
+});
 
 async function loadAddresses(scope: Scope, id?: string): Promise<AddressView[]> {
   const rows = await scope.tx
     .select({
-      id: emailAddresses.id, address: emailAddresses.address, displayName: emailAddresses.displayName, isDefault: emailAddresses.isDefault, createdAt: emailAddresses.createdAt,
+      id: emailAddresses.id,
+      address: emailAddresses.address,
+      displayName: emailAddresses.displayName,
+      isDefault: emailAddresses.isDefault,
+      createdAt: emailAddresses.createdAt,
       mailboxes: sql<number>`(select count(*)::int from email_mailboxes m where m.org_id = email_addresses.org_id and m.address_id = email_addresses.id)`,
     })
     .from(emailAddresses)
@@ -94,8 +124,12 @@ async function loadAddresses(scope: Scope, id?: string): Promise<AddressView[]> 
 
 /** At most one default per org: making one the default takes the flag from the others. */
 async function clearOtherDefaults(scope: Scope, keep: string): Promise<void> {
-  await scope.tx.update(emailAddresses).set({ isDefault: false })
-    .where(and(eq(emailAddresses.orgId, scope.user.orgId), eq(emailAddresses.isDefault, true), ne(emailAddresses.id, keep)));
+  await scope.tx
+    .update(emailAddresses)
+    .set({ isDefault: false })
+    .where(
+      and(eq(emailAddresses.orgId, scope.user.orgId), eq(emailAddresses.isDefault, true), ne(emailAddresses.id, keep)),
+    );
 }
 
 export async function listAddresses(scope: Scope): Promise<{ data: AddressView[] }> {
@@ -114,14 +148,31 @@ export async function createAddress(scope: Scope, input: CreateAddress): Promise
   assertCan(scope.user, "org.admin");
   const a = parseBody(ZCreateAddress, input);
   // The org's first address is its default whatever was asked: replies need one to come from.
-  const [{ n }] = (await scope.tx.execute<{ n: number }>(sql`select count(*)::int as n from email_addresses where org_id = ${scope.user.orgId}`)).rows as [{ n: number }];
+  const [{ n }] = (
+    await scope.tx.execute<{ n: number }>(
+      sql`select count(*)::int as n from email_addresses where org_id = ${scope.user.orgId}`,
+    )
+  ).rows as [{ n: number }];
   const isDefault = a.isDefault || n === 0;
   // A savepoint, so a unique violation leaves the request's transaction usable for the 409.
-  const created = await scope.tx.transaction((sp) => sp.insert(emailAddresses).values({ orgId: scope.user.orgId, address: a.address, displayName: a.displayName, isDefault }).returning({ id: emailAddresses.id }))
-    .catch((err: unknown) => { throw isUniqueViolation(err) ? inUse() : err; });
+  const created = await scope.tx
+    .transaction((sp) =>
+      sp
+        .insert(emailAddresses)
+        .values({ orgId: scope.user.orgId, address: a.address, displayName: a.displayName, isDefault })
+        .returning({ id: emailAddresses.id }),
+    )
+    .catch((err: unknown) => {
+      throw isUniqueViolation(err) ? inUse() : err;
+    });
   const id = created[0]!.id;
   if (isDefault) await clearOtherDefaults(scope, id);
-  await recordAudit(scope.tx, auditActor(scope), { action: "email.address.created", entityType: "email_address", entityId: id, data: { address: a.address, displayName: a.displayName, isDefault } });
+  await recordAudit(scope.tx, auditActor(scope), {
+    action: "email.address.created",
+    entityType: "email_address",
+    entityId: id,
+    data: { address: a.address, displayName: a.displayName, isDefault },
+  });
   return (await loadAddresses(scope, id))[0]!;
 }
 
@@ -132,18 +183,32 @@ export async function updateAddress(scope: Scope, input: UpdateAddress & { id: s
   const [cur] = await loadAddresses(scope, id);
   if (!cur) throw notFound("support address");
   if (u.isDefault === false && cur.isDefault) {
-    throw new AppError("validation_failed", "isDefault: make another address the default instead", { issues: [{ in: "body", path: "isDefault", message: "make another address the default instead" }] });
+    throw new AppError("validation_failed", "isDefault: make another address the default instead", {
+      issues: [{ in: "body", path: "isDefault", message: "make another address the default instead" }],
+    });
   }
   const changes: Record<string, { from: unknown; to: unknown }> = {};
   for (const k of ["address", "displayName", "isDefault"] as const) {
     if (u[k] !== undefined && u[k] !== cur[k]) changes[k] = { from: cur[k], to: u[k] };
   }
   if (Object.keys(changes).length === 0) return cur;
-  await scope.tx.transaction((sp) => sp.update(emailAddresses).set({ address: u.address, displayName: u.displayName, isDefault: u.isDefault })
-    .where(and(eq(emailAddresses.orgId, scope.user.orgId), eq(emailAddresses.id, id))))
-    .catch((err: unknown) => { throw isUniqueViolation(err) ? inUse() : err; });
+  await scope.tx
+    .transaction((sp) =>
+      sp
+        .update(emailAddresses)
+        .set({ address: u.address, displayName: u.displayName, isDefault: u.isDefault })
+        .where(and(eq(emailAddresses.orgId, scope.user.orgId), eq(emailAddresses.id, id))),
+    )
+    .catch((err: unknown) => {
+      throw isUniqueViolation(err) ? inUse() : err;
+    });
   if (u.isDefault) await clearOtherDefaults(scope, id);
-  await recordAudit(scope.tx, auditActor(scope), { action: "email.address.updated", entityType: "email_address", entityId: id, data: { changes } });
+  await recordAudit(scope.tx, auditActor(scope), {
+    action: "email.address.updated",
+    entityType: "email_address",
+    entityId: id,
+    data: { changes },
+  });
   return (await loadAddresses(scope, id))[0]!;
 }
 
@@ -156,11 +221,28 @@ export async function deleteAddress(scope: Scope, input: { id: string }): Promis
   assertCan(scope.user, "org.admin");
   const [cur] = await loadAddresses(scope, input.id);
   if (!cur) throw notFound("support address");
-  if (cur.mailboxes > 0) throw new AppError("conflict", "an IMAP mailbox delivers for this address: disconnect it first");
-  await scope.tx.delete(emailAddresses).where(and(eq(emailAddresses.orgId, scope.user.orgId), eq(emailAddresses.id, input.id)));
+  if (cur.mailboxes > 0)
+    throw new AppError("conflict", "an IMAP mailbox delivers for this address: disconnect it first");
+  await scope.tx
+    .delete(emailAddresses)
+    .where(and(eq(emailAddresses.orgId, scope.user.orgId), eq(emailAddresses.id, input.id)));
   if (cur.isDefault) {
-    const [next] = await scope.tx.select({ id: emailAddresses.id }).from(emailAddresses).where(eq(emailAddresses.orgId, scope.user.orgId)).orderBy(asc(emailAddresses.createdAt), asc(emailAddresses.id)).limit(1);
-    if (next) await scope.tx.update(emailAddresses).set({ isDefault: true }).where(and(eq(emailAddresses.orgId, scope.user.orgId), eq(emailAddresses.id, next.id)));
+    const [next] = await scope.tx
+      .select({ id: emailAddresses.id })
+      .from(emailAddresses)
+      .where(eq(emailAddresses.orgId, scope.user.orgId))
+      .orderBy(asc(emailAddresses.createdAt), asc(emailAddresses.id))
+      .limit(1);
+    if (next)
+      await scope.tx
+        .update(emailAddresses)
+        .set({ isDefault: true })
+        .where(and(eq(emailAddresses.orgId, scope.user.orgId), eq(emailAddresses.id, next.id)));
   }
-  await recordAudit(scope.tx, auditActor(scope), { action: "email.address.deleted", entityType: "email_address", entityId: input.id, data: { address: cur.address } });
+  await recordAudit(scope.tx, auditActor(scope), {
+    action: "email.address.deleted",
+    entityType: "email_address",
+    entityId: input.id,
+    data: { address: cur.address },
+  });
 }

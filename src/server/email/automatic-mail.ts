@@ -28,9 +28,11 @@ export async function unsafeAutomaticMailReason(tx: Tx, mail: InboundMail): Prom
     const support = await tx.execute(sql`select 1 from email_addresses where lower(address) = ${from} limit 1`);
     return support.rows.length ? "loop: the sender is a support address" : "loop: a Beacon notification's Message-ID";
   }
-  const [loop] = (await tx.execute<{ support: boolean; ours: boolean }>(sql`
+  const [loop] = (
+    await tx.execute<{ support: boolean; ours: boolean }>(sql`
     select exists (select 1 from email_addresses where lower(address) = ${from}) as support,
-           ${mail.messageId ? sql`exists (select 1 from email_message_ids where message_id = ${mail.messageId} and direction = 'outbound')` : sql`false`} as ours`)).rows;
+           ${mail.messageId ? sql`exists (select 1 from email_message_ids where message_id = ${mail.messageId} and direction = 'outbound')` : sql`false`} as ours`)
+  ).rows;
   if (loop?.support) return "loop: the sender is a support address";
   if (loop?.ours) return "loop: a Message-ID Beacon sent";
   return null;

@@ -20,7 +20,13 @@ import { countOutbound } from "./email-metrics";
 import { fromAddress, orgSendsReplies, REPLY_EMAIL_DELAY_SECONDS } from "./outbound-reply";
 import { replyAddress } from "./reply-token";
 import { ratingUrls } from "../csat/rating-link";
-import { renderEmailTemplate, templateFor, usesClaimLink, type EmailOnlyPlaceholder, type TemplateKind } from "./templates";
+import {
+  renderEmailTemplate,
+  templateFor,
+  usesClaimLink,
+  type EmailOnlyPlaceholder,
+  type TemplateKind,
+} from "./templates";
 import { isFinished } from "../lifecycle/ticket-lifecycle";
 
 // The acknowledgement of a ticket opened by email, and the email on solve (issue 12 item 6,
@@ -29,19 +35,34 @@ import { isFinished } from "../lifecycle/ticket-lifecycle";
 // email-customer-dead), exactly once per event.
 
 export type CustomerMailJob = {
-  orgId: string; ticketId: string; kind: TemplateKind; key: string; actorId?: string | null;
+  orgId: string;
+  ticketId: string;
+  kind: TemplateKind;
+  key: string;
+  actorId?: string | null;
   /** A "merged" email (decision 051): the requester told (of either ticket) and the ticket merged into ticketId. */
-  recipientId?: string; mergedTicketId?: string;
+  recipientId?: string;
+  mergedTicketId?: string;
 };
-export type CustomerMailOutcome = "sent" | "skipped" | "disabled" | "template-disabled" | "no-recipient" | "no-address" | "skipped-bouncing";
+export type CustomerMailOutcome =
+  | "sent"
+  | "skipped"
+  | "disabled"
+  | "template-disabled"
+  | "no-recipient"
+  | "no-address"
+  | "skipped-bouncing";
 
 /** The solve email waits a little longer than an agent's reply, so "here is the fix" arrives before "solved". */
 export const SOLVED_EMAIL_DELAY_SECONDS = REPLY_EMAIL_DELAY_SECONDS + 10;
 
 /** Whether the ticket is an email conversation: a Message-ID of it was stored or sent. */
 async function hasEmailThread(tx: Tx, orgId: string, ticketId: string): Promise<boolean> {
-  const r = await tx.select({ m: emailMessageIds.messageId }).from(emailMessageIds)
-    .where(and(eq(emailMessageIds.orgId, orgId), eq(emailMessageIds.ticketId, ticketId))).limit(1);
+  const r = await tx
+    .select({ m: emailMessageIds.messageId })
+    .from(emailMessageIds)
+    .where(and(eq(emailMessageIds.orgId, orgId), eq(emailMessageIds.ticketId, ticketId)))
+    .limit(1);
   return r.length > 0;
 }
 
@@ -56,7 +77,12 @@ export async function queueCustomerMail(tx: Tx, job: CustomerMailJob): Promise<b
   if (!(await templateFor(tx, job.orgId, job.kind)).enabled) return false;
   if (job.kind === "solved" && !(await hasEmailThread(tx, job.orgId, job.ticketId))) return false;
   const delay = job.kind === "solved" ? SOLVED_EMAIL_DELAY_SECONDS : 0;
-  await enqueue(tx, QUEUES.customerEmail.name, job, delay ? { startAfter: new Date(Date.now() + delay * 1000) } : undefined);
+  await enqueue(
+    tx,
+    QUEUES.customerEmail.name,
+    job,
+    delay ? { startAfter: new Date(Date.now() + delay * 1000) } : undefined,
+  );
   return true;
 }
 
@@ -67,13 +93,26 @@ export async function handleCustomerMail(job: CustomerMailJob): Promise<Customer
     throw err;
   });
   if (outcome === "sent" || outcome === "skipped-bouncing") countOutbound("customer", outcome);
-  logger().info({ job: "email-customer", orgId: job.orgId, ticketId: job.ticketId, kind: job.kind, outcome, event: "customer_email" }, `${job.kind} email ${outcome}`);
+  logger().info(
+    {
+      job: "email-customer",
+      orgId: job.orgId,
+      ticketId: job.ticketId,
+      kind: job.kind,
+      outcome,
+      event: "customer_email",
+    },
+    `${job.kind} email ${outcome}`,
+  );
   return outcome;
 }
 
 /** Called for a customer email that failed every retry (the email-customer-dead queue keeps the job). */
 export async function markCustomerMailDead(job: CustomerMailJob): Promise<void> {
-  logger().error({ job: "email-customer", orgId: job.orgId, ticketId: job.ticketId, kind: job.kind }, "customer email dead-lettered after retries");
+  logger().error(
+    { job: "email-customer", orgId: job.orgId, ticketId: job.ticketId, kind: job.kind },
+    "customer email dead-lettered after retries",
+  );
 }
 
 /** One acknowledgement per ticket; one solve email per solve (the ticket's version at that solve). */
@@ -86,8 +125,18 @@ async function sendCustomerMail(job: CustomerMailJob): Promise<CustomerMailOutco
     if (!(await isFeatureEnabled(tx, orgId, "notifications_email"))) return "disabled";
     const template = await templateFor(tx, orgId, job.kind);
     if (!template.enabled) return "template-disabled";
-    const [t] = await tx.select({ id: tickets.id, number: tickets.number, subject: tickets.subject, status: tickets.status, priority: tickets.priority, requesterId: tickets.requesterId, assigneeId: tickets.assigneeId })
-      .from(tickets).where(and(eq(tickets.orgId, orgId), eq(tickets.id, ticketId)));
+    const [t] = await tx
+      .select({
+        id: tickets.id,
+        number: tickets.number,
+        subject: tickets.subject,
+        status: tickets.status,
+        priority: tickets.priority,
+        requesterId: tickets.requesterId,
+        assigneeId: tickets.assigneeId,
+      })
+      .from(tickets)
+      .where(and(eq(tickets.orgId, orgId), eq(tickets.id, ticketId)));
     if (!t) return "skipped";
     // Reopened before the job ran (the customer answered at once): "solved" would be false news.
     if (job.kind === "solved" && !isFinished(t.status)) return "skipped";
@@ -96,14 +145,33 @@ async function sendCustomerMail(job: CustomerMailJob): Promise<CustomerMailOutco
     const messageId = customerMessageId(job, from.address);
     // Two runs of one job (a retry racing a slow first run) wait here; the second finds the mark.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`email-customer:${orgId}:${messageId}`}))`);
-    const known = await tx.select({ m: emailMessageIds.messageId, direction: emailMessageIds.direction }).from(emailMessageIds)
-      .where(and(eq(emailMessageIds.orgId, orgId), eq(emailMessageIds.ticketId, ticketId))).orderBy(emailMessageIds.createdAt);
+    const known = await tx
+      .select({ m: emailMessageIds.messageId, direction: emailMessageIds.direction })
+      .from(emailMessageIds)
+      .where(and(eq(emailMessageIds.orgId, orgId), eq(emailMessageIds.ticketId, ticketId)))
+      .orderBy(emailMessageIds.createdAt);
     if (known.some((k) => k.m === messageId)) return "skipped";
 
-    const [requester] = await tx.select({ id: users.id, email: users.email, name: users.name, role: users.role, blockedAt: users.blockedAt, passwordHash: users.passwordHash, mustChangePassword: users.mustChangePassword })
-      .from(users).where(and(eq(users.orgId, orgId), eq(users.id, job.recipientId ?? t.requesterId)));
+    const [requester] = await tx
+      .select({
+        id: users.id,
+        email: users.email,
+        name: users.name,
+        role: users.role,
+        blockedAt: users.blockedAt,
+        passwordHash: users.passwordHash,
+        mustChangePassword: users.mustChangePassword,
+      })
+      .from(users)
+      .where(and(eq(users.orgId, orgId), eq(users.id, job.recipientId ?? t.requesterId)));
     // Customer-facing only, and never to the support address itself.
-    if (!requester || requester.role !== "customer" || requester.blockedAt || requester.email.toLowerCase() === from.address.toLowerCase()) return "no-recipient";
+    if (
+      !requester ||
+      requester.role !== "customer" ||
+      requester.blockedAt ||
+      requester.email.toLowerCase() === from.address.toLowerCase()
+    )
+      return "no-recipient";
     if ((await bouncingAmong(tx, orgId, [requester.email])).size) return "skipped-bouncing";
 
     const names = await namesOf(tx, [t.assigneeId, job.actorId ?? null]);
@@ -112,13 +180,24 @@ async function sendCustomerMail(job: CustomerMailJob): Promise<CustomerMailOutco
     const agent = job.actorId ? names.get(job.actorId) : undefined;
     const assignee = t.assigneeId ? names.get(t.assigneeId) : undefined;
     const values: PlaceholderValues = {
-      "requester.name": requester.name, "requester.first_name": firstName(requester.name), "requester.email": requester.email,
-      "assignee.name": assignee ?? "", "assignee.first_name": firstName(assignee),
-      "agent.name": agent ?? "", "agent.first_name": firstName(agent),
-      "ticket.number": String(t.number), "ticket.subject": t.subject, "ticket.status": t.status, "ticket.priority": t.priority,
-      "ticket.url": `${base}/tickets/${t.id}`, "org.name": org?.name ?? "",
+      "requester.name": requester.name,
+      "requester.first_name": firstName(requester.name),
+      "requester.email": requester.email,
+      "assignee.name": assignee ?? "",
+      "assignee.first_name": firstName(assignee),
+      "agent.name": agent ?? "",
+      "agent.first_name": firstName(agent),
+      "ticket.number": String(t.number),
+      "ticket.subject": t.subject,
+      "ticket.status": t.status,
+      "ticket.priority": t.priority,
+      "ticket.url": `${base}/tickets/${t.id}`,
+      "org.name": org?.name ?? "",
     };
-    const claim = usesClaimLink(template.subject) || usesClaimLink(template.body) ? await claimUrl(tx, { orgId, base, requester, ticketId, kind: job.kind }) : "";
+    const claim =
+      usesClaimLink(template.subject) || usesClaimLink(template.body)
+        ? await claimUrl(tx, { orgId, base, requester, ticketId, kind: job.kind })
+        : "";
 
     const only = await emailOnlyValues(tx, { orgId, base, job, ticket: t });
     const tag = `[#${t.number}]`;
@@ -140,9 +219,15 @@ async function sendCustomerMail(job: CustomerMailJob): Promise<CustomerMailOutco
       text: `${text}\n`,
       html: `<!doctype html><html><body>${renderMarkdown(text)}</body></html>`,
       // RFC 3834: an auto-responder's message, so other auto-responders do not answer it (no loop).
-      headers: { "X-Beacon-Ticket": String(t.number), "Auto-Submitted": job.kind === "acknowledgement" ? "auto-replied" : "auto-generated" },
+      headers: {
+        "X-Beacon-Ticket": String(t.number),
+        "Auto-Submitted": job.kind === "acknowledgement" ? "auto-replied" : "auto-generated",
+      },
     });
-    await tx.insert(emailMessageIds).values({ orgId, messageId, ticketId, commentId: null, direction: "outbound" }).onConflictDoNothing();
+    await tx
+      .insert(emailMessageIds)
+      .values({ orgId, messageId, ticketId, commentId: null, direction: "outbound" })
+      .onConflictDoNothing();
     return "sent";
   });
 }
@@ -153,7 +238,9 @@ async function emailOnlyValues(
   c: { orgId: string; base: string; job: CustomerMailJob; ticket: { id: string; requesterId: string } },
 ): Promise<Partial<Record<EmailOnlyPlaceholder, string>>> {
   if (c.job.kind === "merged" && c.job.mergedTicketId) {
-    const [m] = await tx.select({ number: tickets.number, subject: tickets.subject }).from(tickets)
+    const [m] = await tx
+      .select({ number: tickets.number, subject: tickets.subject })
+      .from(tickets)
       .where(and(eq(tickets.orgId, c.orgId), eq(tickets.id, c.job.mergedTicketId)));
     return m ? { "merged.ticket_number": String(m.number), "merged.ticket_subject": m.subject } : {};
   }
@@ -176,17 +263,33 @@ async function namesOf(tx: Tx, ids: (string | null)[]): Promise<Map<string, stri
  */
 async function claimUrl(
   tx: Tx,
-  c: { orgId: string; base: string; ticketId: string; kind: TemplateKind; requester: { id: string; email: string; passwordHash: string | null; mustChangePassword: boolean } },
+  c: {
+    orgId: string;
+    base: string;
+    ticketId: string;
+    kind: TemplateKind;
+    requester: { id: string; email: string; passwordHash: string | null; mustChangePassword: boolean };
+  },
 ): Promise<string> {
   const signIn = `${c.base}/login`;
   if (c.requester.passwordHash !== null || c.requester.mustChangePassword) return signIn;
   if (!(await isFeatureEnabled(tx, c.orgId, "signup_tokens"))) return signIn;
   const link = await createPasswordLink(tx, { orgId: c.orgId, userId: c.requester.id }, "invite");
-  await recordAudit(tx, { orgId: c.orgId, actorId: null, requestId: null }, {
-    action: "user.claim_link_sent",
-    entityType: "user",
-    entityId: c.requester.id,
-    data: { email: c.requester.email, via: c.kind, ticketId: c.ticketId, linkExpiresAt: link.expiresAt.toISOString(), validHours: LINK_HOURS },
-  });
+  await recordAudit(
+    tx,
+    { orgId: c.orgId, actorId: null, requestId: null },
+    {
+      action: "user.claim_link_sent",
+      entityType: "user",
+      entityId: c.requester.id,
+      data: {
+        email: c.requester.email,
+        via: c.kind,
+        ticketId: c.ticketId,
+        linkExpiresAt: link.expiresAt.toISOString(),
+        validHours: LINK_HOURS,
+      },
+    },
+  );
   return link.url;
 }

@@ -47,7 +47,10 @@ function decode(part: Part): Buffer {
   if (cte === "base64") return Buffer.from(part.body.toString("latin1").replace(/[^A-Za-z0-9+/=]/g, ""), "base64");
   if (cte === "quoted-printable") {
     const s = part.body.toString("latin1").replace(/=\r?\n/g, "");
-    return Buffer.from(s.replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), "latin1");
+    return Buffer.from(
+      s.replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+      "latin1",
+    );
   }
   return part.body;
 }
@@ -70,18 +73,23 @@ function bodyParts(msg: Part, boundary: string): Part[] {
 
 /** The field groups of a delivery-status body: the per-message group first, then one per recipient. */
 function fieldGroups(text: string): Map<string, string>[] {
-  return text.replace(/\r\n?/g, "\n").split(/\n\s*\n/).map((block) => {
-    const fields = new Map<string, string>();
-    for (const line of block.replace(/\n[ \t]+/g, " ").split("\n")) {
-      const i = line.indexOf(":");
-      if (i > 0) fields.set(line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim());
-    }
-    return fields;
-  }).filter((f) => f.size > 0);
+  return text
+    .replace(/\r\n?/g, "\n")
+    .split(/\n\s*\n/)
+    .map((block) => {
+      const fields = new Map<string, string>();
+      for (const line of block.replace(/\n[ \t]+/g, " ").split("\n")) {
+        const i = line.indexOf(":");
+        if (i > 0) fields.set(line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim());
+      }
+      return fields;
+    })
+    .filter((f) => f.size > 0);
 }
 
 /** "rfc822; Gone@Customer.test" → "gone@customer.test". */
-const recipientOf = (v: string | undefined) => (v ? normalizeAddress(v.includes(";") ? v.slice(v.indexOf(";") + 1) : v) : null);
+const recipientOf = (v: string | undefined) =>
+  v ? normalizeAddress(v.includes(";") ? v.slice(v.indexOf(";") + 1) : v) : null;
 
 /**
  * The delivery report in a raw message, or null when it is not one (then it is treated as any
@@ -96,7 +104,9 @@ export function parseDeliveryReport(raw: Buffer): DeliveryReport | null {
   if (!boundary) return null;
   const parts = bodyParts(msg, boundary);
   const type = (p: Part) => (p.headers.get("content-type") ?? "text/plain").split(";")[0]!.trim().toLowerCase();
-  const status = parts.find((p) => type(p) === "message/delivery-status" || type(p) === "message/global-delivery-status");
+  const status = parts.find(
+    (p) => type(p) === "message/delivery-status" || type(p) === "message/global-delivery-status",
+  );
   if (!status) return null;
 
   const failed: FailedRecipient[] = [];
@@ -106,12 +116,19 @@ export function parseDeliveryReport(raw: Buffer): DeliveryReport | null {
     if (!address) continue;
     const action = (g.get("action") ?? "").toLowerCase();
     const code = /\b([245])\.\d{1,3}\.\d{1,3}\b/.exec(g.get("status") ?? "")?.[0] ?? "";
-    if (action === "failed" && code.startsWith("5")) failed.push({ address, status: code, diagnostic: g.get("diagnostic-code")?.slice(0, 300) ?? null });
+    if (action === "failed" && code.startsWith("5"))
+      failed.push({ address, status: code, diagnostic: g.get("diagnostic-code")?.slice(0, 300) ?? null });
     else notFailed += 1;
   }
 
-  const returned = parts.find((p) => ["message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers"].includes(type(p)));
+  const returned = parts.find((p) =>
+    ["message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers"].includes(type(p)),
+  );
   const returnedId = returned ? headerMessageId(decode(returned)) : null;
   const own = [...messageIdList(msg.headers.get("in-reply-to")), ...messageIdList(msg.headers.get("references"))];
-  return { failed, notFailed, aboutMessageIds: [...new Set([...(returnedId ? [returnedId] : []), ...own])].slice(0, 20) };
+  return {
+    failed,
+    notFailed,
+    aboutMessageIds: [...new Set([...(returnedId ? [returnedId] : []), ...own])].slice(0, 20),
+  };
 }

@@ -25,23 +25,39 @@ export type RefusedMailFile = { filename: string; reason: string };
  * Runs before the applying transaction (bytes are not written inside one); `discard` removes what
  * was stored when that transaction fails.
  */
-export async function storeMailAttachments(orgId: string, files: InboundAttachment[]): Promise<{ stored: StoredMailFile[]; refused: RefusedMailFile[]; discard: () => Promise<void> }> {
+export async function storeMailAttachments(
+  orgId: string,
+  files: InboundAttachment[],
+): Promise<{ stored: StoredMailFile[]; refused: RefusedMailFile[]; discard: () => Promise<void> }> {
   const store = storage();
   const max = env().ATTACHMENT_MAX_BYTES;
   const stored: StoredMailFile[] = [];
   const refused: RefusedMailFile[] = [];
   for (const f of files) {
     const filename = sanitizeFilename(f.filename ?? defaultName(f.contentType));
-    if (f.content.length === 0) { refused.push({ filename, reason: "the file is empty" }); continue; }
-    if (f.content.length > max) { refused.push({ filename, reason: `larger than the ${max}-byte limit` }); continue; }
+    if (f.content.length === 0) {
+      refused.push({ filename, reason: "the file is empty" });
+      continue;
+    }
+    if (f.content.length > max) {
+      refused.push({ filename, reason: `larger than the ${max}-byte limit` });
+      continue;
+    }
     const key = newStorageKey(orgId);
     const inspector = new ContentInspector();
     const through = new PassThrough();
-    const [put, piped] = await Promise.allSettled([store.put(key, through), pipeline(Readable.from([f.content]), inspector, through)]);
+    const [put, piped] = await Promise.allSettled([
+      store.put(key, through),
+      pipeline(Readable.from([f.content]), inspector, through),
+    ]);
     if (piped.status === "rejected" || put.status === "rejected") {
       await store.delete(key).catch(() => undefined);
       // The inspector refusing early (a known type not on the allow-list) is a verdict; anything else is trouble, retried.
-      if (piped.status === "rejected" && piped.reason instanceof AppError && piped.reason.code === "unsupported_media_type") {
+      if (
+        piped.status === "rejected" &&
+        piped.reason instanceof AppError &&
+        piped.reason.code === "unsupported_media_type"
+      ) {
         refused.push({ filename, reason: piped.reason.message });
         continue;
       }
@@ -57,12 +73,19 @@ export async function storeMailAttachments(orgId: string, files: InboundAttachme
   }
   // A calendar invite carries the same file as an alternative part and as an attachment: say it once.
   const seen = new Set<string>();
-  const unique = refused.filter((r) => !seen.has(`${r.filename}\n${r.reason}`) && seen.add(`${r.filename}\n${r.reason}`));
+  const unique = refused.filter(
+    (r) => !seen.has(`${r.filename}\n${r.reason}`) && seen.add(`${r.filename}\n${r.reason}`),
+  );
   return {
     stored,
     refused: unique,
     discard: async () => {
-      for (const s of stored) await store.delete(s.key).catch((e: unknown) => logger().warn({ key: s.key, err: String(e) }, "could not remove an inbound attachment"));
+      for (const s of stored)
+        await store
+          .delete(s.key)
+          .catch((e: unknown) =>
+            logger().warn({ key: s.key, err: String(e) }, "could not remove an inbound attachment"),
+          );
     },
   };
 }
@@ -74,15 +97,46 @@ function defaultName(contentType: string): string {
 }
 
 /** The attachment rows of stored files, on the comment, by its author, with their audit events. */
-export async function recordMailAttachments(tx: Tx, at: { orgId: string; ticketId: string; commentId: string; uploaderId: string; requestId: string }, files: StoredMailFile[]): Promise<void> {
+export async function recordMailAttachments(
+  tx: Tx,
+  at: { orgId: string; ticketId: string; commentId: string; uploaderId: string; requestId: string },
+  files: StoredMailFile[],
+): Promise<void> {
   for (const f of files) {
-    const row = one(await tx.insert(attachments).values({
-      orgId: at.orgId, ticketId: at.ticketId, commentId: at.commentId, uploaderId: at.uploaderId,
-      filename: f.filename, contentType: f.contentType, sizeBytes: f.size, sha256: f.sha256, storageKey: f.key,
-    }).returning({ id: attachments.id }));
-    await recordAudit(tx, { orgId: at.orgId, actorId: at.uploaderId, requestId: at.requestId }, {
-      action: "attachment.added", entityType: "ticket", entityId: at.ticketId,
-      data: { attachmentId: row.id, commentId: at.commentId, filename: f.filename, contentType: f.contentType, sizeBytes: f.size, sha256: f.sha256, internal: false, via: "email" },
-    });
+    const row = one(
+      await tx
+        .insert(attachments)
+        .values({
+          orgId: at.orgId,
+          ticketId: at.ticketId,
+          commentId: at.commentId,
+          uploaderId: at.uploaderId,
+          filename: f.filename,
+          contentType: f.contentType,
+          sizeBytes: f.size,
+          sha256: f.sha256,
+          storageKey: f.key,
+        })
+        .returning({ id: attachments.id }),
+    );
+    await recordAudit(
+      tx,
+      { orgId: at.orgId, actorId: at.uploaderId, requestId: at.requestId },
+      {
+        action: "attachment.added",
+        entityType: "ticket",
+        entityId: at.ticketId,
+        data: {
+          attachmentId: row.id,
+          commentId: at.commentId,
+          filename: f.filename,
+          contentType: f.contentType,
+          sizeBytes: f.size,
+          sha256: f.sha256,
+          internal: false,
+          via: "email",
+        },
+      },
+    );
   }
 }

@@ -7,13 +7,27 @@ import { metrics } from "../observability/metrics";
 // Kept out of metrics.ts so the email channel's series live beside the code that counts them.
 
 export const INBOUND_SOURCES = ["smtp", "imap", "webhook"] as const;
-export const INBOUND_OUTCOMES = ["ticket", "reply", "dropped-loop", "dropped-automatic", "dropped-blocked", "bounce", "held", "rejected", "dead"] as const;
+export const INBOUND_OUTCOMES = [
+  "ticket",
+  "reply",
+  "dropped-loop",
+  "dropped-automatic",
+  "dropped-blocked",
+  "bounce",
+  "held",
+  "rejected",
+  "dead",
+] as const;
 export const OUTBOUND_KINDS = ["reply", "notification", "customer"] as const;
 export const OUTBOUND_OUTCOMES = ["sent", "failed", "skipped-bouncing"] as const;
 
 type InboundOutcome = (typeof INBOUND_OUTCOMES)[number];
 type OutboundOutcome = (typeof OUTBOUND_OUTCOMES)[number];
-type EmailMetrics = { registry: client.Registry; inbound: client.Counter<"source" | "outcome">; outbound: client.Counter<"kind" | "outcome"> };
+type EmailMetrics = {
+  registry: client.Registry;
+  inbound: client.Counter<"source" | "outcome">;
+  outbound: client.Counter<"kind" | "outcome">;
+};
 
 const g = globalThis as unknown as { __beaconEmailMetrics?: EmailMetrics };
 
@@ -23,12 +37,16 @@ function emailMetrics(): EmailMetrics {
   const m: EmailMetrics = {
     registry,
     inbound: new client.Counter({
-      name: "email_inbound_messages_total", help: "Inbound email by source (smtp, imap, webhook) and outcome (ticket, reply, dropped-loop, dropped-automatic, dropped-blocked, bounce, held, rejected, dead)",
-      labelNames: ["source", "outcome"], registers: [registry],
+      name: "email_inbound_messages_total",
+      help: "Inbound email by source (smtp, imap, webhook) and outcome (ticket, reply, dropped-loop, dropped-automatic, dropped-blocked, bounce, held, rejected, dead)",
+      labelNames: ["source", "outcome"],
+      registers: [registry],
     }),
     outbound: new client.Counter({
-      name: "email_outbound_messages_total", help: "Outbound email (reply: an agent's reply to the customer; notification; customer: the acknowledgement and solve templates) by outcome (sent, failed, skipped-bouncing)",
-      labelNames: ["kind", "outcome"], registers: [registry],
+      name: "email_outbound_messages_total",
+      help: "Outbound email (reply: an agent's reply to the customer; notification; customer: the acknowledgement and solve templates) by outcome (sent, failed, skipped-bouncing)",
+      labelNames: ["kind", "outcome"],
+      registers: [registry],
     }),
   };
   // Every series from zero, so the first drop, hold or failure shows as a rise.
@@ -58,5 +76,7 @@ export function inboundMetricOutcome(r: { outcome: string; reason?: string }): I
     if (r.reason === "sender is blocked") return "dropped-blocked";
     return "dropped-automatic";
   }
-  return (INBOUND_OUTCOMES as readonly string[]).includes(r.outcome) ? (r.outcome as InboundOutcome) : "dropped-automatic";
+  return (INBOUND_OUTCOMES as readonly string[]).includes(r.outcome)
+    ? (r.outcome as InboundOutcome)
+    : "dropped-automatic";
 }

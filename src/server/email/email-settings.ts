@@ -10,10 +10,20 @@ import { INBOUND_OPEN_POLICIES, inboundSettings } from "./inbound-settings";
 // on new tickets per sender, the sender domains whose mail failing DMARC is refused, and who may open
 // tickets by email (decision 039).
 
-const ZDomain = z.string().trim().toLowerCase().min(1).max(253).regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, { message: "must be a domain name like example.com" });
+const ZDomain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1)
+  .max(253)
+  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+    message: "must be a domain name like example.com",
+  });
 export const ZEmailSettings = z.object({
-  ticketsPerSenderPerHour: z.number().int(), dmarcRefuseDomains: z.array(z.string()),
-  inboundOpenPolicy: z.enum(INBOUND_OPEN_POLICIES), inboundOpenDomains: z.array(z.string()),
+  ticketsPerSenderPerHour: z.number().int(),
+  dmarcRefuseDomains: z.array(z.string()),
+  inboundOpenPolicy: z.enum(INBOUND_OPEN_POLICIES),
+  inboundOpenDomains: z.array(z.string()),
 });
 export const ZUpdateEmailSettings = z.strictObject({
   ticketsPerSenderPerHour: z.number().int().min(1).max(10_000).optional(),
@@ -28,7 +38,10 @@ export async function getEmailSettings(scope: Scope): Promise<z.infer<typeof ZEm
   return inboundSettings(scope.tx, scope.user.orgId);
 }
 
-export async function updateEmailSettings(scope: Scope, input: UpdateEmailSettings): Promise<z.infer<typeof ZEmailSettings>> {
+export async function updateEmailSettings(
+  scope: Scope,
+  input: UpdateEmailSettings,
+): Promise<z.infer<typeof ZEmailSettings>> {
   assertCan(scope.user, "org.admin");
   const was = (await readOrgSettings(scope.tx, scope.user.orgId, { forUpdate: true })) ?? { slaWarningMinutes: 15 };
   const next = {
@@ -40,11 +53,22 @@ export async function updateEmailSettings(scope: Scope, input: UpdateEmailSettin
   // "domains" with no domain would refuse every new conversation: almost surely a mistake.
   if ((next.inboundOpenPolicy ?? "anyone") === "domains" && (next.inboundOpenDomains ?? []).length === 0) {
     throw new AppError("validation_failed", "inboundOpenDomains: add at least one domain, or choose another policy", {
-      issues: [{ in: "body", path: "inboundOpenDomains", message: "needs at least one domain when only listed domains may open tickets" }],
+      issues: [
+        {
+          in: "body",
+          path: "inboundOpenDomains",
+          message: "needs at least one domain when only listed domains may open tickets",
+        },
+      ],
     });
   }
   const { inboundTicketsPerSenderPerHour, dmarcRefuseDomains, inboundOpenPolicy, inboundOpenDomains } = was;
-  await saveOrgSettings(scope, "org.email_settings_changed", { inboundTicketsPerSenderPerHour, dmarcRefuseDomains, inboundOpenPolicy, inboundOpenDomains }, next);
+  await saveOrgSettings(
+    scope,
+    "org.email_settings_changed",
+    { inboundTicketsPerSenderPerHour, dmarcRefuseDomains, inboundOpenPolicy, inboundOpenDomains },
+    next,
+  );
   return inboundSettings(scope.tx, scope.user.orgId);
 }
 

@@ -14,7 +14,16 @@ export type ImapTlsMode = "tls" | "starttls" | "none";
 export type ImapAccount = { host: string; port: number; tlsMode: ImapTlsMode; username: string; password: string };
 
 /** Why an IMAP step failed: the metric's reason, the input field an admin must fix, and a message without secrets. */
-export type ImapFailureReason = "refused" | "unreachable" | "timeout" | "tls" | "auth" | "folder" | "protocol" | "decrypt" | "internal";
+export type ImapFailureReason =
+  | "refused"
+  | "unreachable"
+  | "timeout"
+  | "tls"
+  | "auth"
+  | "folder"
+  | "protocol"
+  | "decrypt"
+  | "internal";
 export class ImapFailure extends Error {
   constructor(
     readonly reason: ImapFailureReason,
@@ -48,7 +57,11 @@ export async function checkImapHost(host: string, tlsMode: ImapTlsMode): Promise
     if (tlsMode !== "none") return;
     const allowed = parseCidrList(env().OUTBOUND_ALLOW_PRIVATE);
     if (allowed.length === 0 || !addresses.every((a) => inRanges(a.address, allowed))) {
-      throw new ImapFailure("refused", "tlsMode", "tlsMode none (no encryption) is allowed only for hosts inside OUTBOUND_ALLOW_PRIVATE; use tls or starttls");
+      throw new ImapFailure(
+        "refused",
+        "tlsMode",
+        "tlsMode none (no encryption) is allowed only for hosts inside OUTBOUND_ALLOW_PRIVATE; use tls or starttls",
+      );
     }
   } catch (err) {
     if (err instanceof ImapFailure) throw err;
@@ -88,7 +101,15 @@ export async function openImap(account: ImapAccount, opts: { timeoutMs?: number 
   return client;
 }
 
-type ImapErr = { code?: string; authenticationFailed?: boolean; tlsFailed?: boolean; responseStatus?: string; responseText?: string; executedCommand?: string; message?: string };
+type ImapErr = {
+  code?: string;
+  authenticationFailed?: boolean;
+  tlsFailed?: boolean;
+  responseStatus?: string;
+  responseText?: string;
+  executedCommand?: string;
+  message?: string;
+};
 
 /** An ImapFailure naming what went wrong, never echoing a server line that could carry the user name or password. */
 export function classifyImapError(err: unknown): ImapFailure {
@@ -97,12 +118,33 @@ export function classifyImapError(err: unknown): ImapFailure {
   if (refusal) return new ImapFailure("refused", "host", `host is refused: ${refusal.reason}`);
   const e = (err ?? {}) as ImapErr;
   const code = typeof e.code === "string" ? e.code : "";
-  if (e.authenticationFailed) return new ImapFailure("auth", "password", "the server refused the user name or password");
-  if (e.tlsFailed || /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH)/.test(code) || /STARTTLS/i.test(e.message ?? "")) {
-    return new ImapFailure("tls", "tlsMode", `TLS failed (${code || "handshake"}): check the TLS mode and the server's certificate`);
+  if (e.authenticationFailed)
+    return new ImapFailure("auth", "password", "the server refused the user name or password");
+  if (
+    e.tlsFailed ||
+    /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH)/.test(code) ||
+    /STARTTLS/i.test(e.message ?? "")
+  ) {
+    return new ImapFailure(
+      "tls",
+      "tlsMode",
+      `TLS failed (${code || "handshake"}): check the TLS mode and the server's certificate`,
+    );
   }
-  if (/TIMEOUT|ETIMEDOUT/.test(code)) return new ImapFailure("timeout", "host", `the server did not answer in time (${code})`);
-  if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "NoConnection", "EPIPE"].includes(code)) {
+  if (/TIMEOUT|ETIMEDOUT/.test(code))
+    return new ImapFailure("timeout", "host", `the server did not answer in time (${code})`);
+  if (
+    [
+      "ECONNREFUSED",
+      "ENOTFOUND",
+      "EAI_AGAIN",
+      "EHOSTUNREACH",
+      "ENETUNREACH",
+      "ECONNRESET",
+      "NoConnection",
+      "EPIPE",
+    ].includes(code)
+  ) {
     return new ImapFailure("unreachable", "host", `cannot reach the server (${code})`);
   }
   return new ImapFailure("protocol", "host", `the IMAP server answered unexpectedly${code ? ` (${code})` : ""}`);
@@ -114,7 +156,8 @@ export async function selectFolder(client: ImapFlow, folder: string, field: "fol
     return await client.mailboxOpen(folder);
   } catch (err) {
     const e = err as ImapErr;
-    if (e.responseStatus === "NO" || e.responseStatus === "BAD") throw new ImapFailure("folder", field, `the server has no folder "${folder}" for this user`);
+    if (e.responseStatus === "NO" || e.responseStatus === "BAD")
+      throw new ImapFailure("folder", field, `the server has no folder "${folder}" for this user`);
     throw classifyImapError(err);
   }
 }

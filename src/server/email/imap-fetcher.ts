@@ -8,8 +8,16 @@ import { logger } from "../observability/logger";
 import { metrics } from "../observability/metrics";
 import { classifyImapError, closeImap, ImapFailure, openImap, selectFolder } from "./imap-client";
 import {
-  LEASE_SECONDS, unsafeAdvance, unsafeClaimMailboxes, unsafeRecordFailure, unsafeRecordFetched, unsafeReleaseMailbox, unsafeRenewLease,
-  unsafeRestartAt, unsafeResumePoint, type ClaimedMailbox,
+  LEASE_SECONDS,
+  unsafeAdvance,
+  unsafeClaimMailboxes,
+  unsafeRecordFailure,
+  unsafeRecordFetched,
+  unsafeReleaseMailbox,
+  unsafeRenewLease,
+  unsafeRestartAt,
+  unsafeResumePoint,
+  type ClaimedMailbox,
 } from "./imap-state";
 import { IMAP_PASSWORD_PURPOSE } from "./mailboxes";
 import { storeInbound } from "./store-inbound";
@@ -65,20 +73,40 @@ export function startImapFetcher(opts: ImapFetcherOptions): RunningImapFetcher {
       wake();
     };
     const mlog = log.child({ orgId: mb.orgId, mailboxId: mb.id });
-    const renew = setInterval(() => {
-      unsafeRenewLease(mb, opts.owner).then((ok) => {
-        if (!ok) {
-          mlog.info({ event: "imap_session_ended" }, "mailbox changed, disabled, disconnected or taken over; ending its session");
-          s.stop();
-        }
-      }, () => undefined);
-    }, (LEASE_SECONDS * 1000) / 3);
+    const renew = setInterval(
+      () => {
+        unsafeRenewLease(mb, opts.owner).then(
+          (ok) => {
+            if (!ok) {
+              mlog.info(
+                { event: "imap_session_ended" },
+                "mailbox changed, disabled, disconnected or taken over; ending its session",
+              );
+              s.stop();
+            }
+          },
+          () => undefined,
+        );
+      },
+      (LEASE_SECONDS * 1000) / 3,
+    );
 
     const run = async (): Promise<number> => {
       if (!(await intakeOn(mb.orgId))) return pollMs / 1000;
       const password = open(mb.passwordSealed, IMAP_PASSWORD_PURPOSE);
-      if (password === null) throw new ImapFailure("decrypt", "password", "the stored password cannot be read (NEXTAUTH_SECRET changed?); enter it again");
-      const client = await openImap({ host: mb.host, port: mb.port, tlsMode: mb.tlsMode, username: mb.username, password });
+      if (password === null)
+        throw new ImapFailure(
+          "decrypt",
+          "password",
+          "the stored password cannot be read (NEXTAUTH_SECRET changed?); enter it again",
+        );
+      const client = await openImap({
+        host: mb.host,
+        port: mb.port,
+        tlsMode: mb.tlsMode,
+        username: mb.username,
+        password,
+      });
       s.client = client;
       try {
         const box = await selectFolder(client, mb.folder);
@@ -114,22 +142,30 @@ export function startImapFetcher(opts: ImapFetcherOptions): RunningImapFetcher {
             if (client.capabilities.has("IDLE")) void client.idle().catch(() => undefined);
           });
         }
-        if (closed && !stopping && !ended) throw new ImapFailure("unreachable", "host", "the server closed the connection");
+        if (closed && !stopping && !ended)
+          throw new ImapFailure("unreachable", "host", "the server closed the connection");
         return 0;
       } finally {
         await closeImap(client);
       }
     };
 
-    s.done = run().then(
-      (retryIn) => unsafeReleaseMailbox(mb, opts.owner, retryIn),
-      async (err: unknown) => {
-        const f = classifyImapError(err);
-        metrics().imapFetchErrors.inc({ reason: f.reason });
-        const failures = await unsafeRecordFailure(mb, opts.owner, f.message);
-        mlog.warn({ reason: f.reason, err: f.message, failures, event: "imap_fetch_failed" }, "IMAP mailbox fetch failed; backing off");
-      },
-    ).catch((err: unknown) => mlog.error({ err: err instanceof Error ? err.message : String(err) }, "recording an IMAP session's end failed"))
+    s.done = run()
+      .then(
+        (retryIn) => unsafeReleaseMailbox(mb, opts.owner, retryIn),
+        async (err: unknown) => {
+          const f = classifyImapError(err);
+          metrics().imapFetchErrors.inc({ reason: f.reason });
+          const failures = await unsafeRecordFailure(mb, opts.owner, f.message);
+          mlog.warn(
+            { reason: f.reason, err: f.message, failures, event: "imap_fetch_failed" },
+            "IMAP mailbox fetch failed; backing off",
+          );
+        },
+      )
+      .catch((err: unknown) =>
+        mlog.error({ err: err instanceof Error ? err.message : String(err) }, "recording an IMAP session's end failed"),
+      )
       .finally(() => {
         clearInterval(renew);
         sessions.delete(mb.id);
@@ -145,7 +181,10 @@ export function startImapFetcher(opts: ImapFetcherOptions): RunningImapFetcher {
       for (const s of sessions.values()) s.stop();
       const all = Promise.all([...sessions.values()].map((s) => s.done));
       let t: NodeJS.Timeout | undefined;
-      const cut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => (t = setTimeout(r, graceMs, true)))]);
+      const cut = await Promise.race([
+        all.then(() => false),
+        new Promise<boolean>((r) => (t = setTimeout(r, graceMs, true))),
+      ]);
       clearTimeout(t);
       // Past the grace: the message in hand stays unseen on the server and is fetched again later.
       if (cut) for (const s of sessions.values()) s.client?.close();
@@ -159,8 +198,14 @@ async function ours<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (err) {
-    logger().child({ component: "imap" }).error({ err: err instanceof Error ? err.message : String(err) }, "storing fetched IMAP mail failed");
-    throw new ImapFailure("internal", "host", "Beacon could not store the fetched mail (see the worker log); it stays on the server and is fetched again");
+    logger()
+      .child({ component: "imap" })
+      .error({ err: err instanceof Error ? err.message : String(err) }, "storing fetched IMAP mail failed");
+    throw new ImapFailure(
+      "internal",
+      "host",
+      "Beacon could not store the fetched mail (see the worker log); it stays on the server and is fetched again",
+    );
   }
 }
 
@@ -177,7 +222,13 @@ async function intakeOn(orgId: string): Promise<boolean> {
  * folder. Those Beacon imported before were marked \Seen or moved away; one it imported but could
  * not mark yet is stored again as a no-op. The new resume point is written after the backlog.
  */
-async function importNew(client: ImapFlow, mb: ClaimedMailbox, uidValidity: number, uidNext: number | undefined, stop: () => boolean): Promise<number | "paused"> {
+async function importNew(
+  client: ImapFlow,
+  mb: ClaimedMailbox,
+  uidValidity: number,
+  uidNext: number | undefined,
+  stop: () => boolean,
+): Promise<number | "paused"> {
   const resume = await ours(unsafeResumePoint(mb));
   const fresh = resume.uidValidity !== uidValidity;
   let uids: number[];
@@ -187,7 +238,9 @@ async function importNew(client: ImapFlow, mb: ClaimedMailbox, uidValidity: numb
     uids = ((await client.search({ seen: false }, { uid: true })) || []).filter((u) => u <= baseline);
   } else {
     // "n:*" always includes the highest UID, even when it is below n: filter.
-    uids = ((await client.search({ uid: `${resume.lastUid + 1}:*` }, { uid: true })) || []).filter((u) => u > resume.lastUid);
+    uids = ((await client.search({ uid: `${resume.lastUid + 1}:*` }, { uid: true })) || []).filter(
+      (u) => u > resume.lastUid,
+    );
   }
   uids.sort((a, b) => a - b);
   const batch = fresh ? uids : uids.slice(0, BATCH);
@@ -200,9 +253,14 @@ async function importNew(client: ImapFlow, mb: ClaimedMailbox, uidValidity: numb
       if ((msg.size ?? msg.source.length) > maxBytes) {
         // Left on the server, unread, for a person: Beacon cannot take it (the SMTP receiver answers 552).
         metrics().imapFetchErrors.inc({ reason: "too_large" });
-        logger().warn({ orgId: mb.orgId, mailboxId: mb.id, uid, bytes: msg.size, event: "imap_message_too_large" }, "IMAP message over INBOUND_MAX_BYTES left in the mailbox");
+        logger().warn(
+          { orgId: mb.orgId, mailboxId: mb.id, uid, bytes: msg.size, event: "imap_message_too_large" },
+          "IMAP message over INBOUND_MAX_BYTES left in the mailbox",
+        );
       } else {
-        const r = await ours(storeInbound({ orgId: mb.orgId, source: "imap", raw: msg.source, mailFrom: null, rcptTo: mb.rcptTo }));
+        const r = await ours(
+          storeInbound({ orgId: mb.orgId, source: "imap", raw: msg.source, mailFrom: null, rcptTo: mb.rcptTo }),
+        );
         if (!r.stored) return "paused";
         if (mb.afterImport === "move" && mb.moveTo) await client.messageMove(String(uid), mb.moveTo, { uid: true });
         else await client.messageFlagsAdd(String(uid), ["\\Seen"], { uid: true });

@@ -13,27 +13,72 @@ import { unsafeWithSystem } from "../db/tenant";
 export const LEASE_SECONDS = 60;
 
 export type ClaimedMailbox = {
-  orgId: string; id: string; host: string; port: number; tlsMode: "tls" | "starttls" | "none"; username: string; passwordSealed: string;
-  folder: string; afterImport: "mark_seen" | "move"; moveTo: string | null; uidValidity: number | null; lastUid: number;
-  consecutiveFailures: number; updatedAt: string; rcptTo: string;
+  orgId: string;
+  id: string;
+  host: string;
+  port: number;
+  tlsMode: "tls" | "starttls" | "none";
+  username: string;
+  passwordSealed: string;
+  folder: string;
+  afterImport: "mark_seen" | "move";
+  moveTo: string | null;
+  uidValidity: number | null;
+  lastUid: number;
+  consecutiveFailures: number;
+  updatedAt: string;
+  rcptTo: string;
 };
 
 type RawRow = {
-  org_id: string; id: string; host: string; port: number; tls_mode: ClaimedMailbox["tlsMode"]; username: string; password_sealed: string;
-  folder: string; after_import: ClaimedMailbox["afterImport"]; move_to: string | null; uid_validity: string | null; last_uid: string;
-  consecutive_failures: number; updated_at: string; rcpt_to: string;
+  org_id: string;
+  id: string;
+  host: string;
+  port: number;
+  tls_mode: ClaimedMailbox["tlsMode"];
+  username: string;
+  password_sealed: string;
+  folder: string;
+  after_import: ClaimedMailbox["afterImport"];
+  move_to: string | null;
+  uid_validity: string | null;
+  last_uid: string;
+  consecutive_failures: number;
+  updated_at: string;
+  rcpt_to: string;
 };
 
 const toMailbox = (r: RawRow): ClaimedMailbox => ({
-  orgId: r.org_id, id: r.id, host: r.host, port: r.port, tlsMode: r.tls_mode, username: r.username, passwordSealed: r.password_sealed,
-  folder: r.folder, afterImport: r.after_import, moveTo: r.move_to, uidValidity: r.uid_validity === null ? null : Number(r.uid_validity),
-  lastUid: Number(r.last_uid), consecutiveFailures: r.consecutive_failures, updatedAt: r.updated_at, rcptTo: r.rcpt_to,
+  orgId: r.org_id,
+  id: r.id,
+  host: r.host,
+  port: r.port,
+  tlsMode: r.tls_mode,
+  username: r.username,
+  passwordSealed: r.password_sealed,
+  folder: r.folder,
+  afterImport: r.after_import,
+  moveTo: r.move_to,
+  uidValidity: r.uid_validity === null ? null : Number(r.uid_validity),
+  lastUid: Number(r.last_uid),
+  consecutiveFailures: r.consecutive_failures,
+  updatedAt: r.updated_at,
+  rcptTo: r.rcpt_to,
 });
 
 /** Takes up to `limit` enabled mailboxes that are due and not leased by a live worker. */
-export async function unsafeClaimMailboxes(owner: string, limit: number, onlyOrgs?: string[]): Promise<ClaimedMailbox[]> {
+export async function unsafeClaimMailboxes(
+  owner: string,
+  limit: number,
+  onlyOrgs?: string[],
+): Promise<ClaimedMailbox[]> {
   if (limit <= 0) return [];
-  const orgFilter = onlyOrgs ? sql`and m.org_id in (${sql.join(onlyOrgs.map((o) => sql`${o}::uuid`), sql`, `)})` : sql``;
+  const orgFilter = onlyOrgs
+    ? sql`and m.org_id in (${sql.join(
+        onlyOrgs.map((o) => sql`${o}::uuid`),
+        sql`, `,
+      )})`
+    : sql``;
   const rows = await unsafeWithSystem((tx) =>
     tx.execute<RawRow>(sql`
       with due as (
@@ -74,7 +119,9 @@ export async function unsafeReleaseMailbox(mb: ClaimedMailbox, owner: string, re
 /** A look at the folder worked: the admin sees when mail was last fetched, the back-off starts over. */
 export async function unsafeRecordFetched(mb: ClaimedMailbox): Promise<void> {
   await unsafeWithSystem((tx) =>
-    tx.execute(sql`update email_mailboxes set last_fetched_at = now(), consecutive_failures = 0 where org_id = ${mb.orgId} and id = ${mb.id}`),
+    tx.execute(
+      sql`update email_mailboxes set last_fetched_at = now(), consecutive_failures = 0 where org_id = ${mb.orgId} and id = ${mb.id}`,
+    ),
   );
 }
 
@@ -84,7 +131,9 @@ export const backoffSeconds = (failures: number) => Math.min(900, 5 * 2 ** Math.
 /** Records the failure for the admin (message without secrets) and gives the mailbox back with a back-off. */
 export async function unsafeRecordFailure(mb: ClaimedMailbox, owner: string, message: string): Promise<number> {
   const r = await unsafeWithSystem((tx) =>
-    tx.execute<{ n: number }>(sql`update email_mailboxes set last_error = ${message.slice(0, 500)}, last_error_at = now(),
+    tx.execute<{
+      n: number;
+    }>(sql`update email_mailboxes set last_error = ${message.slice(0, 500)}, last_error_at = now(),
         consecutive_failures = consecutive_failures + 1,
         next_attempt_at = now() + make_interval(secs => least(900, 5 * power(2, consecutive_failures)::int)),
         lease_owner = case when lease_owner = ${owner} then null else lease_owner end,
@@ -97,22 +146,31 @@ export async function unsafeRecordFailure(mb: ClaimedMailbox, owner: string, mes
 /** The resume point stored now (another worker may have moved it since this session began). */
 export async function unsafeResumePoint(mb: ClaimedMailbox): Promise<{ uidValidity: number | null; lastUid: number }> {
   const r = await unsafeWithSystem((tx) =>
-    tx.execute<{ uid_validity: string | null; last_uid: string }>(sql`select uid_validity::text, last_uid::text from email_mailboxes where org_id = ${mb.orgId} and id = ${mb.id}`),
+    tx.execute<{ uid_validity: string | null; last_uid: string }>(
+      sql`select uid_validity::text, last_uid::text from email_mailboxes where org_id = ${mb.orgId} and id = ${mb.id}`,
+    ),
   );
   const row = r.rows[0];
-  return { uidValidity: row?.uid_validity == null ? null : Number(row.uid_validity), lastUid: Number(row?.last_uid ?? 0) };
+  return {
+    uidValidity: row?.uid_validity == null ? null : Number(row.uid_validity),
+    lastUid: Number(row?.last_uid ?? 0),
+  };
 }
 
 /** Moves the resume point forward, never back, and only within the UIDVALIDITY it belongs to. */
 export async function unsafeAdvance(mb: ClaimedMailbox, uidValidity: number, uid: number): Promise<void> {
   await unsafeWithSystem((tx) =>
-    tx.execute(sql`update email_mailboxes set last_uid = greatest(last_uid, ${uid}) where org_id = ${mb.orgId} and id = ${mb.id} and uid_validity = ${uidValidity} and updated_at = ${mb.updatedAt}::timestamptz`),
+    tx.execute(
+      sql`update email_mailboxes set last_uid = greatest(last_uid, ${uid}) where org_id = ${mb.orgId} and id = ${mb.id} and uid_validity = ${uidValidity} and updated_at = ${mb.updatedAt}::timestamptz`,
+    ),
   );
 }
 
 /** A new UIDVALIDITY (or the first look): the UIDs up to `baseline` were dealt with as the backlog. */
 export async function unsafeRestartAt(mb: ClaimedMailbox, uidValidity: number, baseline: number): Promise<void> {
   await unsafeWithSystem((tx) =>
-    tx.execute(sql`update email_mailboxes set uid_validity = ${uidValidity}, last_uid = ${baseline} where org_id = ${mb.orgId} and id = ${mb.id} and updated_at = ${mb.updatedAt}::timestamptz`),
+    tx.execute(
+      sql`update email_mailboxes set uid_validity = ${uidValidity}, last_uid = ${baseline} where org_id = ${mb.orgId} and id = ${mb.id} and updated_at = ${mb.updatedAt}::timestamptz`,
+    ),
   );
 }

@@ -47,8 +47,14 @@ async function headerSummary(raw: Buffer): Promise<{ from: string | null; subjec
   const head = raw.subarray(0, HEADER_BYTES);
   const end = head.indexOf("\r\n\r\n") >= 0 ? head.indexOf("\r\n\r\n") : head.indexOf("\n\n");
   try {
-    const parsed = await simpleParser(Buffer.concat([end >= 0 ? head.subarray(0, end) : head, Buffer.from("\r\n\r\n")]), { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
-    return { from: parsed.from?.value[0]?.address?.toLowerCase() ?? null, subject: parsed.subject ? [...parsed.subject].slice(0, 300).join("") : null };
+    const parsed = await simpleParser(
+      Buffer.concat([end >= 0 ? head.subarray(0, end) : head, Buffer.from("\r\n\r\n")]),
+      { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true },
+    );
+    return {
+      from: parsed.from?.value[0]?.address?.toLowerCase() ?? null,
+      subject: parsed.subject ? [...parsed.subject].slice(0, 300).join("") : null,
+    };
   } catch {
     return { from: null, subject: null };
   }
@@ -60,12 +66,24 @@ export async function listWaitingInbound(scope: Scope, query: ListInbound): Prom
   const { tx, user } = scope;
   const rows = await tx
     .select({
-      id: inboundMessages.id, status: inboundMessages.status, source: inboundMessages.source, fromAddress: inboundMessages.fromAddress, mailFrom: inboundMessages.mailFrom,
-      receivedAt: inboundMessages.receivedAt, reason: inboundMessages.reason, error: inboundMessages.error, sizeBytes: inboundMessages.sizeBytes,
+      id: inboundMessages.id,
+      status: inboundMessages.status,
+      source: inboundMessages.source,
+      fromAddress: inboundMessages.fromAddress,
+      mailFrom: inboundMessages.mailFrom,
+      receivedAt: inboundMessages.receivedAt,
+      reason: inboundMessages.reason,
+      error: inboundMessages.error,
+      sizeBytes: inboundMessages.sizeBytes,
       head: sql<Buffer>`substring(${inboundMessages.raw} from 1 for ${HEADER_BYTES})`,
     })
     .from(inboundMessages)
-    .where(and(eq(inboundMessages.orgId, user.orgId), inArray(inboundMessages.status, query.status ? [query.status] : [...WAITING_STATUSES])))
+    .where(
+      and(
+        eq(inboundMessages.orgId, user.orgId),
+        inArray(inboundMessages.status, query.status ? [query.status] : [...WAITING_STATUSES]),
+      ),
+    )
     .orderBy(desc(inboundMessages.receivedAt), desc(inboundMessages.id))
     .limit(query.limit);
   // When a held message's job runs again: its pending email-inbound job (pgboss has no RLS; scoped by the payload's orgId and id).
@@ -76,7 +94,10 @@ export async function listWaitingInbound(scope: Scope, query: ListInbound): Prom
     const jobs = await db().execute<{ inbound_id: string; start_after: string }>(sql`
       select data->>'inboundId' as inbound_id, max(start_after)::text as start_after from ${sql.raw(BOSS_SCHEMA)}.job
        where name = ${QUEUES.inboundEmail.name} and state in ('created', 'retry') and data->>'orgId' = ${user.orgId}
-         and data->>'inboundId' in (${sql.join(held.map((h) => sql`${h}`), sql`, `)})
+         and data->>'inboundId' in (${sql.join(
+           held.map((h) => sql`${h}`),
+           sql`, `,
+         )})
        group by 1`);
     for (const j of jobs.rows) releaseOf.set(j.inbound_id, new Date(j.start_after).toISOString());
   }
@@ -84,10 +105,16 @@ export async function listWaitingInbound(scope: Scope, query: ListInbound): Prom
   for (const r of rows) {
     const h = await headerSummary(Buffer.from(r.head));
     data.push({
-      id: r.id, status: r.status as InboundItem["status"], source: r.source,
-      from: r.fromAddress ?? h.from ?? r.mailFrom ?? null, subject: h.subject,
-      receivedAt: r.receivedAt.toISOString(), releaseAt: releaseOf.get(r.id) ?? null,
-      reason: r.reason, error: r.error, sizeBytes: r.sizeBytes,
+      id: r.id,
+      status: r.status as InboundItem["status"],
+      source: r.source,
+      from: r.fromAddress ?? h.from ?? r.mailFrom ?? null,
+      subject: h.subject,
+      receivedAt: r.receivedAt.toISOString(),
+      releaseAt: releaseOf.get(r.id) ?? null,
+      reason: r.reason,
+      error: r.error,
+      sizeBytes: r.sizeBytes,
     });
   }
   return { data };
@@ -100,8 +127,11 @@ export async function listWaitingInbound(scope: Scope, query: ListInbound): Prom
  */
 export async function downloadInboundMessage(scope: Scope, id: string): Promise<Response> {
   assertCan(scope.user, "org.admin");
-  const [m] = await scope.tx.select({ raw: inboundMessages.raw }).from(inboundMessages)
-    .where(and(eq(inboundMessages.orgId, scope.user.orgId), eq(inboundMessages.id, id))).limit(1);
+  const [m] = await scope.tx
+    .select({ raw: inboundMessages.raw })
+    .from(inboundMessages)
+    .where(and(eq(inboundMessages.orgId, scope.user.orgId), eq(inboundMessages.id, id)))
+    .limit(1);
   if (!m) throw notFound("inbound message");
   return emlDownload(m.raw, `inbound-${id.slice(0, 8)}.eml`);
 }

@@ -38,7 +38,12 @@ export function setMailAuthResolver(resolver: DnsResolver | null): void {
   override = resolver;
 }
 
-export const NOT_CHECKED: MailAuthResult = { checked: false, spf: "not checked", dkim: "not checked", dmarc: "not checked" };
+export const NOT_CHECKED: MailAuthResult = {
+  checked: false,
+  spf: "not checked",
+  dkim: "not checked",
+  dmarc: "not checked",
+};
 
 /** The client of an SMTP delivery, as the receiver saw it. */
 export type SmtpClient = { ip: string; helo: string | null; mailFrom: string | null };
@@ -53,7 +58,15 @@ export async function checkMailAuth(raw: Buffer, client: SmtpClient): Promise<Ma
   try {
     let timer: NodeJS.Timeout | undefined;
     const r = await Promise.race([
-      authenticate(raw, { ip: client.ip, helo: client.helo ?? undefined, sender: client.mailFrom ?? undefined, mta: "beacon", resolver, disableArc: true, disableBimi: true }),
+      authenticate(raw, {
+        ip: client.ip,
+        helo: client.helo ?? undefined,
+        sender: client.mailFrom ?? undefined,
+        mta: "beacon",
+        resolver,
+        disableArc: true,
+        disableBimi: true,
+      }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error("mail authentication timed out")), CHECK_TIMEOUT_MS);
       }),
@@ -68,7 +81,10 @@ export async function checkMailAuth(raw: Buffer, client: SmtpClient): Promise<Ma
       ...(r.dmarc && r.dmarc.domain ? { fromDomain: r.dmarc.domain } : {}),
     };
   } catch (err) {
-    logger().warn({ err: err instanceof Error ? err.message : String(err), event: "mail_auth_failed" }, "mail authentication could not be checked");
+    logger().warn(
+      { err: err instanceof Error ? err.message : String(err), event: "mail_auth_failed" },
+      "mail authentication could not be checked",
+    );
     return { checked: true, spf: "temperror", dkim: "temperror", dmarc: "temperror" };
   }
 }

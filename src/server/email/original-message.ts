@@ -15,8 +15,16 @@ import { loadVisibleTicket } from "../tickets/load-ticket";
 export async function originalMessage(scope: Scope, input: { ticketId: string; commentId: string }): Promise<Response> {
   assertCan(scope.user, "ticket.internal.view");
   const ticket = await loadVisibleTicket(scope.tx, scope.user, input.ticketId);
-  const [m] = await scope.tx.select({ raw: inboundMessages.raw }).from(inboundMessages)
-    .where(and(eq(inboundMessages.orgId, scope.user.orgId), eq(inboundMessages.ticketId, ticket.id), eq(inboundMessages.commentId, input.commentId)))
+  const [m] = await scope.tx
+    .select({ raw: inboundMessages.raw })
+    .from(inboundMessages)
+    .where(
+      and(
+        eq(inboundMessages.orgId, scope.user.orgId),
+        eq(inboundMessages.ticketId, ticket.id),
+        eq(inboundMessages.commentId, input.commentId),
+      ),
+    )
     .limit(1);
   if (!m) throw notFound("original message");
   return emlDownload(m.raw, `${ticket.number}-${input.commentId.slice(0, 8)}.eml`);

@@ -28,7 +28,13 @@ function flatten(list: AddressObject | AddressObject[] | undefined): EmailAddres
   return out;
 }
 
-const addresses = (list: AddressObject | AddressObject[] | undefined) => [...new Set(flatten(list).map((a) => normalizeAddress(a.address)).filter((a): a is string => a !== null))];
+const addresses = (list: AddressObject | AddressObject[] | undefined) => [
+  ...new Set(
+    flatten(list)
+      .map((a) => normalizeAddress(a.address))
+      .filter((a): a is string => a !== null),
+  ),
+];
 
 /**
  * Parses a raw RFC 5322 message with mailparser: charsets (ISO-8859-1, Windows-1252, ISO-2022-JP…),
@@ -36,7 +42,12 @@ const addresses = (list: AddressObject | AddressObject[] | undefined) => [...new
  * HTML (converted to markdown later, never shown raw); mailparser's own HTML→text is skipped.
  */
 export async function parseMessage(raw: Buffer): Promise<InboundMail> {
-  const m = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
+  const m = await simpleParser(raw, {
+    skipHtmlToText: true,
+    skipTextToHtml: true,
+    skipTextLinks: true,
+    skipImageLinks: true,
+  });
   const fromList = flatten(m.from);
   const fromAddr = fromList[0] ? normalizeAddress(fromList[0].address) : null;
   const headerText = (name: string): string | undefined => {
@@ -46,7 +57,12 @@ export async function parseMessage(raw: Buffer): Promise<InboundMail> {
     if (v instanceof Date) return v.toISOString();
     if (Array.isArray(v)) return v.map(String).join(", ");
     if (typeof v === "object" && "value" in v) {
-      const params = "params" in v && v.params ? Object.entries(v.params as Record<string, string>).map(([k, p]) => `; ${k}=${p}`).join("") : "";
+      const params =
+        "params" in v && v.params
+          ? Object.entries(v.params as Record<string, string>)
+              .map(([k, p]) => `; ${k}=${p}`)
+              .join("")
+          : "";
       return `${String((v as { value: unknown }).value)}${params}`;
     }
     return String(v);

@@ -15,7 +15,9 @@ function key(secret: string): Buffer {
 }
 
 function mac(orgId: string, ticketNumber: number, secret = authSecret()): string {
-  return base32Encode(createHmac("sha256", key(secret)).update(`reply|${orgId.toLowerCase()}|${ticketNumber}`).digest().subarray(0, 10)).toLowerCase();
+  return base32Encode(
+    createHmac("sha256", key(secret)).update(`reply|${orgId.toLowerCase()}|${ticketNumber}`).digest().subarray(0, 10),
+  ).toLowerCase();
 }
 
 export function replyToken(orgId: string, ticketNumber: number): string {

@@ -15,12 +15,14 @@ export type CapCheck = { over: false } | { over: true; retryAt: Date; count: num
  */
 export async function checkSenderCap(tx: Tx, orgId: string, sender: string, cap: number): Promise<CapCheck> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`inbound-cap:${orgId}:${sender}`}, 0))`);
-  const [r] = (await tx.execute<{ n: number; oldest: string | null }>(sql`
+  const [r] = (
+    await tx.execute<{ n: number; oldest: string | null }>(sql`
     select count(*)::int as n, min(applied_at)::text as oldest from (
       select applied_at from inbound_messages
       where org_id = ${orgId} and from_address = ${sender} and outcome = 'ticket' and applied_at > now() - interval '1 hour'
       order by applied_at desc limit ${cap}
-    ) recent`)).rows;
+    ) recent`)
+  ).rows;
   if (!r || r.n < cap || !r.oldest) return { over: false };
   // The window has room when the oldest of the last `cap` tickets is an hour old.
   return { over: true, count: r.n, retryAt: new Date(new Date(r.oldest).getTime() + 3600_000 + 5_000) };

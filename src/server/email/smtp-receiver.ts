@@ -2,7 +2,14 @@ import "server-only";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
+import {
+  SMTPServer,
+  type SMTPServerAddress,
+  type SMTPServerAuthentication,
+  type SMTPServerAuthenticationResponse,
+  type SMTPServerDataStream,
+  type SMTPServerSession,
+} from "smtp-server";
 import { withTenant } from "../db/tenant";
 import { env, isLoopbackHost, type Env } from "../env";
 import { isFeatureEnabled } from "../flags/flags";
@@ -21,9 +28,12 @@ export type SmtpListen = { host: string; port: number };
 export type RunningSmtpReceiver = { host: string; port: number; close: () => Promise<void> };
 
 /** Where the receiver listens: outside production 127.0.0.1:2525 by default; in production only when configured. */
-export function inboundSmtpListen(e: Pick<Env, "NODE_ENV" | "INBOUND_SMTP_HOST" | "INBOUND_SMTP_PORT">): SmtpListen | null {
+export function inboundSmtpListen(
+  e: Pick<Env, "NODE_ENV" | "INBOUND_SMTP_HOST" | "INBOUND_SMTP_PORT">,
+): SmtpListen | null {
   if (e.INBOUND_SMTP_PORT === "off") return null;
-  if (e.NODE_ENV === "production" && e.INBOUND_SMTP_HOST === undefined && e.INBOUND_SMTP_PORT === undefined) return null;
+  if (e.NODE_ENV === "production" && e.INBOUND_SMTP_HOST === undefined && e.INBOUND_SMTP_PORT === undefined)
+    return null;
   return { host: e.INBOUND_SMTP_HOST ?? "127.0.0.1", port: e.INBOUND_SMTP_PORT ?? 2525 };
 }
 
@@ -41,7 +51,16 @@ export type SmtpTls = { key: string | Buffer; cert: string | Buffer; require: bo
 export type SmtpAuth = { user: string; password: string };
 
 /** STARTTLS and AUTH as configured (INBOUND_SMTP_TLS_*, INBOUND_SMTP_AUTH_*); an unreadable key or certificate fails the start. */
-export function smtpSecurityFromEnv(e: Pick<Env, "INBOUND_SMTP_TLS_KEY" | "INBOUND_SMTP_TLS_CERT" | "INBOUND_SMTP_REQUIRE_TLS" | "INBOUND_SMTP_AUTH_USER" | "INBOUND_SMTP_AUTH_PASSWORD"> = env()): { tls: SmtpTls | null; auth: SmtpAuth | null } {
+export function smtpSecurityFromEnv(
+  e: Pick<
+    Env,
+    | "INBOUND_SMTP_TLS_KEY"
+    | "INBOUND_SMTP_TLS_CERT"
+    | "INBOUND_SMTP_REQUIRE_TLS"
+    | "INBOUND_SMTP_AUTH_USER"
+    | "INBOUND_SMTP_AUTH_PASSWORD"
+  > = env(),
+): { tls: SmtpTls | null; auth: SmtpAuth | null } {
   const read = (name: string, file: string) => {
     try {
       return readFileSync(file);
@@ -50,10 +69,18 @@ export function smtpSecurityFromEnv(e: Pick<Env, "INBOUND_SMTP_TLS_KEY" | "INBOU
     }
   };
   return {
-    tls: e.INBOUND_SMTP_TLS_KEY && e.INBOUND_SMTP_TLS_CERT
-      ? { key: read("INBOUND_SMTP_TLS_KEY", e.INBOUND_SMTP_TLS_KEY), cert: read("INBOUND_SMTP_TLS_CERT", e.INBOUND_SMTP_TLS_CERT), require: e.INBOUND_SMTP_REQUIRE_TLS }
-      : null,
-    auth: e.INBOUND_SMTP_AUTH_USER && e.INBOUND_SMTP_AUTH_PASSWORD ? { user: e.INBOUND_SMTP_AUTH_USER, password: e.INBOUND_SMTP_AUTH_PASSWORD } : null,
+    tls:
+      e.INBOUND_SMTP_TLS_KEY && e.INBOUND_SMTP_TLS_CERT
+        ? {
+            key: read("INBOUND_SMTP_TLS_KEY", e.INBOUND_SMTP_TLS_KEY),
+            cert: read("INBOUND_SMTP_TLS_CERT", e.INBOUND_SMTP_TLS_CERT),
+            require: e.INBOUND_SMTP_REQUIRE_TLS,
+          }
+        : null,
+    auth:
+      e.INBOUND_SMTP_AUTH_USER && e.INBOUND_SMTP_AUTH_PASSWORD
+        ? { user: e.INBOUND_SMTP_AUTH_USER, password: e.INBOUND_SMTP_AUTH_PASSWORD }
+        : null,
   };
 }
 
@@ -61,7 +88,10 @@ const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
 /** Compared as digests of equal length, so the time taken says nothing about the secret. */
 const sameSecret = (given: string, want: string) => timingSafeEqual(digest(given), digest(want));
 
-export async function startSmtpReceiver(listen: SmtpListen, opts: { maxBytes?: number; ratePerMin?: number; tls?: SmtpTls | null; auth?: SmtpAuth | null } = {}): Promise<RunningSmtpReceiver> {
+export async function startSmtpReceiver(
+  listen: SmtpListen,
+  opts: { maxBytes?: number; ratePerMin?: number; tls?: SmtpTls | null; auth?: SmtpAuth | null } = {},
+): Promise<RunningSmtpReceiver> {
   const log = logger().child({ component: "smtp-in" });
   const maxBytes = opts.maxBytes ?? env().INBOUND_MAX_BYTES;
   const ratePerMin = opts.ratePerMin ?? env().INBOUND_RATE_PER_SENDER_PER_MIN;
@@ -70,10 +100,21 @@ export async function startSmtpReceiver(listen: SmtpListen, opts: { maxBytes?: n
   const auth = opts.auth === undefined ? fromEnv!.auth : opts.auth;
   const loopback = isLoopbackHost(listen.host);
   // A password in clear text only where nobody else can listen (env.ts refuses the configuration otherwise).
-  if (auth && !tls && !loopback) throw new Error("SMTP AUTH without STARTTLS is allowed on a loopback address only: set INBOUND_SMTP_TLS_KEY and INBOUND_SMTP_TLS_CERT");
+  if (auth && !tls && !loopback)
+    throw new Error(
+      "SMTP AUTH without STARTTLS is allowed on a loopback address only: set INBOUND_SMTP_TLS_KEY and INBOUND_SMTP_TLS_CERT",
+    );
 
-  const onAuth = (a: SMTPServerAuthentication, session: Session, cb: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void) => {
-    const ok = auth !== null && (a.method === "PLAIN" || a.method === "LOGIN") && sameSecret(a.username ?? "", auth.user) && sameSecret(a.password ?? "", auth.password);
+  const onAuth = (
+    a: SMTPServerAuthentication,
+    session: Session,
+    cb: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
+  ) => {
+    const ok =
+      auth !== null &&
+      (a.method === "PLAIN" || a.method === "LOGIN") &&
+      sameSecret(a.username ?? "", auth.user) &&
+      sameSecret(a.password ?? "", auth.password);
     if (!ok) {
       log.warn({ remote: session.remoteAddress, method: a.method, event: "smtp_auth_failed" }, "SMTP AUTH refused");
       return cb(smtpError(535, "5.7.8 Authentication credentials invalid"));
@@ -113,7 +154,11 @@ export async function startSmtpReceiver(listen: SmtpListen, opts: { maxBytes?: n
     });
   };
 
-  const onData = (stream: SMTPServerDataStream, session: Session, reply: (err?: Error | null, message?: string) => void) => {
+  const onData = (
+    stream: SMTPServerDataStream,
+    session: Session,
+    reply: (err?: Error | null, message?: string) => void,
+  ) => {
     // A stream error may be followed by its end: answer the client once.
     let answered = false;
     const cb = (err?: Error | null, message?: string) => {
@@ -143,14 +188,27 @@ export async function startSmtpReceiver(listen: SmtpListen, opts: { maxBytes?: n
         const ids: string[] = [];
         for (const [orgId, rcptTo] of byOrg) {
           // The client as we saw it: the apply job checks SPF against it (decision 035).
-          const r = await storeInbound({ orgId, source: "smtp", raw, mailFrom, rcptTo, client: { ip: clientIp(session.remoteAddress), helo: session.hostNameAppearsAs?.slice(0, 255) || null } });
+          const r = await storeInbound({
+            orgId,
+            source: "smtp",
+            raw,
+            mailFrom,
+            rcptTo,
+            client: { ip: clientIp(session.remoteAddress), helo: session.hostNameAppearsAs?.slice(0, 255) || null },
+          });
           if (!r.stored) return cb(smtpError(451, "4.3.2 Mail intake is paused, try again later"));
           ids.push(r.inboundId);
-          log.info({ orgId, inboundId: r.inboundId, duplicate: r.duplicate, bytes: raw.length, event: "inbound_stored" }, "inbound message stored");
+          log.info(
+            { orgId, inboundId: r.inboundId, duplicate: r.duplicate, bytes: raw.length, event: "inbound_stored" },
+            "inbound message stored",
+          );
         }
         cb(null, `2.0.0 Accepted ${ids.join(" ")}`);
       })().catch((err: unknown) => {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, "storing an inbound message failed; sender will retry");
+        log.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          "storing an inbound message failed; sender will retry",
+        );
         cb(smtpError(451, "4.3.0 Temporary failure, try again later"));
       });
     });

@@ -15,7 +15,8 @@ const MAX_LINE_CHARS = 4_000;
  */
 export function visibleReply(text: string): string {
   const normalized = text.replace(/\r\n?/g, "\n");
-  if (normalized.length > MAX_PARSED_CHARS || normalized.split("\n").some((l) => l.length > MAX_LINE_CHARS)) return normalized.trim();
+  if (normalized.length > MAX_PARSED_CHARS || normalized.split("\n").some((l) => l.length > MAX_LINE_CHARS))
+    return normalized.trim();
   const visible = new EmailReplyParser().read(normalized).getVisibleText().trim();
   return visible || normalized.trim();
 }

@@ -13,11 +13,28 @@ export type Thread = { ticketId: string; number: number; status: string; request
  * stored or sent, then a `[#n]` subject tag, which counts only when the sender is that ticket's
  * requester or one of its CCs (anyone can type a ticket number).
  */
-export async function findThread(tx: Tx, orgId: string, mail: InboundMail, senderId: string, tokenNumber: number | null = null): Promise<Thread | null> {
+export async function findThread(
+  tx: Tx,
+  orgId: string,
+  mail: InboundMail,
+  senderId: string,
+  tokenNumber: number | null = null,
+): Promise<Thread | null> {
   const ids = [...mail.inReplyTo, ...[...mail.references].reverse()].slice(0, 50);
   const row = async (where: ReturnType<typeof eq>) =>
-    (await tx.select({ ticketId: tickets.id, number: tickets.number, status: tickets.status, requesterId: tickets.requesterId, mergedIntoId: tickets.mergedIntoId })
-      .from(tickets).where(and(eq(tickets.orgId, orgId), where)).limit(1))[0];
+    (
+      await tx
+        .select({
+          ticketId: tickets.id,
+          number: tickets.number,
+          status: tickets.status,
+          requesterId: tickets.requesterId,
+          mergedIntoId: tickets.mergedIntoId,
+        })
+        .from(tickets)
+        .where(and(eq(tickets.orgId, orgId), where))
+        .limit(1)
+    )[0];
   // A ticket merged into another answers for it (decision 051): mail to the duplicate lands on the target.
   const follow = async (t: Awaited<ReturnType<typeof row>>): Promise<Thread | undefined> => {
     for (let hop = 0; t?.mergedIntoId && hop < 10; hop++) t = (await row(eq(tickets.id, t.mergedIntoId))) ?? t;
@@ -31,7 +48,9 @@ export async function findThread(tx: Tx, orgId: string, mail: InboundMail, sende
     if (t) return t;
   }
   if (ids.length) {
-    const known = await tx.select({ messageId: emailMessageIds.messageId, ticketId: emailMessageIds.ticketId }).from(emailMessageIds)
+    const known = await tx
+      .select({ messageId: emailMessageIds.messageId, ticketId: emailMessageIds.ticketId })
+      .from(emailMessageIds)
       .where(and(eq(emailMessageIds.orgId, orgId), inArray(emailMessageIds.messageId, ids)));
     const byId = new Map(known.map((k) => [k.messageId, k.ticketId]));
     const hit = ids.map((i) => byId.get(i)).find((t) => t !== undefined);
@@ -44,14 +63,24 @@ export async function findThread(tx: Tx, orgId: string, mail: InboundMail, sende
   if (tag) {
     // The sender must be a participant of the ticket the tag names (before following a merge).
     const t = await row(sql`${tickets.number} = ${Number(tag[1])}`);
-    if (t && (t.requesterId === senderId || (await isCc(tx, orgId, t.ticketId, mail.from!.address)))) return (await follow(t)) ?? null;
+    if (t && (t.requesterId === senderId || (await isCc(tx, orgId, t.ticketId, mail.from!.address))))
+      return (await follow(t)) ?? null;
     const followed = await follow(t);
-    if (followed && followed.ticketId !== t?.ticketId && (followed.requesterId === senderId || (await isCc(tx, orgId, followed.ticketId, mail.from!.address)))) return followed;
+    if (
+      followed &&
+      followed.ticketId !== t?.ticketId &&
+      (followed.requesterId === senderId || (await isCc(tx, orgId, followed.ticketId, mail.from!.address)))
+    )
+      return followed;
   }
   return null;
 }
 
 async function isCc(tx: Tx, orgId: string, ticketId: string, address: string): Promise<boolean> {
-  const r = await tx.select({ e: ticketCcs.email }).from(ticketCcs).where(and(eq(ticketCcs.orgId, orgId), eq(ticketCcs.ticketId, ticketId), eq(ticketCcs.email, address))).limit(1);
+  const r = await tx
+    .select({ e: ticketCcs.email })
+    .from(ticketCcs)
+    .where(and(eq(ticketCcs.orgId, orgId), eq(ticketCcs.ticketId, ticketId), eq(ticketCcs.email, address)))
+    .limit(1);
   return r.length > 0;
 }

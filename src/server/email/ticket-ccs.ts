@@ -32,26 +32,47 @@ export async function listTicketCcs(ctx: { tx: Tx; org: { id: string } }, ticket
   return rows.map((r) => r.email);
 }
 
-export const ZTicketCc = z.object({ id: z.string(), email: z.string(), bouncing: z.string().nullable(), createdAt: z.iso.datetime() });
+export const ZTicketCc = z.object({
+  id: z.string(),
+  email: z.string(),
+  bouncing: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+});
 export type TicketCc = z.infer<typeof ZTicketCc>;
 export const ZAddTicketCc = z.strictObject({ email: z.string().trim().min(3).max(320) });
 
-const invalidEmail = (message: string) => new AppError("validation_failed", `email: ${message}`, { issues: [{ in: "body", path: "email", message }] });
+const invalidEmail = (message: string) =>
+  new AppError("validation_failed", `email: ${message}`, { issues: [{ in: "body", path: "email", message }] });
 const actor = (scope: Scope) => ({ orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId });
 
 /** The ticket, locked for the change; 404 when it is not the org's. */
 async function ticketOf(scope: Scope, ticketId: string, lock: boolean): Promise<{ id: string; requesterId: string }> {
-  const q = scope.tx.select({ id: tickets.id, requesterId: tickets.requesterId }).from(tickets).where(and(eq(tickets.orgId, scope.user.orgId), eq(tickets.id, ticketId)));
+  const q = scope.tx
+    .select({ id: tickets.id, requesterId: tickets.requesterId })
+    .from(tickets)
+    .where(and(eq(tickets.orgId, scope.user.orgId), eq(tickets.id, ticketId)));
   const [t] = await (lock ? q.for("update") : q);
   if (!t) throw notFound("ticket");
   return t;
 }
 
 async function rows(scope: Scope, ticketId: string): Promise<TicketCc[]> {
-  const r = await scope.tx.select({ email: ticketCcs.email, bouncing: ticketCcs.bouncingReason, at: ticketCcs.bouncingAt, createdAt: ticketCcs.createdAt }).from(ticketCcs)
+  const r = await scope.tx
+    .select({
+      email: ticketCcs.email,
+      bouncing: ticketCcs.bouncingReason,
+      at: ticketCcs.bouncingAt,
+      createdAt: ticketCcs.createdAt,
+    })
+    .from(ticketCcs)
     .where(and(eq(ticketCcs.orgId, scope.user.orgId), eq(ticketCcs.ticketId, ticketId)))
     .orderBy(asc(ticketCcs.createdAt), asc(ticketCcs.email));
-  return r.map((x) => ({ id: x.email, email: x.email, bouncing: x.at ? (x.bouncing ?? "bouncing") : null, createdAt: x.createdAt.toISOString() }));
+  return r.map((x) => ({
+    id: x.email,
+    email: x.email,
+    bouncing: x.at ? (x.bouncing ?? "bouncing") : null,
+    createdAt: x.createdAt.toISOString(),
+  }));
 }
 
 export async function listCcs(scope: Scope, input: { ticketId: string }): Promise<{ data: TicketCc[] }> {
@@ -71,18 +92,43 @@ export async function addCc(scope: Scope, input: { ticketId: string; email: stri
   if (!email || email !== input.email.trim().toLowerCase()) throw invalidEmail("must be a plain email address");
   const t = await ticketOf(scope, input.ticketId, true);
   if (await unsafeFindSupportAddress(email)) throw invalidEmail("is a support address; copying it would loop mail");
-  const [person] = await scope.tx.select({ id: users.id, role: users.role }).from(users).where(and(eq(users.orgId, scope.user.orgId), sql`lower(${users.email}) = ${email}`)).limit(1);
+  const [person] = await scope.tx
+    .select({ id: users.id, role: users.role })
+    .from(users)
+    .where(and(eq(users.orgId, scope.user.orgId), sql`lower(${users.email}) = ${email}`))
+    .limit(1);
   if (person?.id === t.requesterId) throw invalidEmail("is the ticket's requester");
   const existing = await rows(scope, t.id);
   const same = existing.find((c) => c.email === email);
   if (same) return same;
   if (existing.length >= MAX_TICKET_CCS) throw invalidEmail(`a ticket has at most ${MAX_TICKET_CCS} CCs`);
   if (!person) {
-    const [u] = await scope.tx.insert(users).values({ orgId: scope.user.orgId, email, name: email.split("@")[0]!.slice(0, 200), role: "customer", passwordHash: null }).onConflictDoNothing().returning({ id: users.id });
-    if (u) await recordAudit(scope.tx, actor(scope), { action: "user.created", entityType: "user", entityId: u.id, data: { email, role: "customer", via: "cc" } });
+    const [u] = await scope.tx
+      .insert(users)
+      .values({
+        orgId: scope.user.orgId,
+        email,
+        name: email.split("@")[0]!.slice(0, 200),
+        role: "customer",
+        passwordHash: null,
+      })
+      .onConflictDoNothing()
+      .returning({ id: users.id });
+    if (u)
+      await recordAudit(scope.tx, actor(scope), {
+        action: "user.created",
+        entityType: "user",
+        entityId: u.id,
+        data: { email, role: "customer", via: "cc" },
+      });
   }
   await scope.tx.insert(ticketCcs).values({ orgId: scope.user.orgId, ticketId: t.id, email }).onConflictDoNothing();
-  await recordAudit(scope.tx, actor(scope), { action: "ticket.cc_added", entityType: "ticket", entityId: t.id, data: { email } });
+  await recordAudit(scope.tx, actor(scope), {
+    action: "ticket.cc_added",
+    entityType: "ticket",
+    entityId: t.id,
+    data: { email },
+  });
   return (await rows(scope, t.id)).find((c) => c.email === email)!;
 }
 
@@ -91,10 +137,18 @@ export async function removeCc(scope: Scope, input: { ticketId: string; ccId: st
   const t = await ticketOf(scope, input.ticketId, true);
   const email = normalizeAddress(input.ccId);
   const gone = email
-    ? await scope.tx.delete(ticketCcs).where(and(eq(ticketCcs.orgId, scope.user.orgId), eq(ticketCcs.ticketId, t.id), eq(ticketCcs.email, email))).returning({ email: ticketCcs.email })
+    ? await scope.tx
+        .delete(ticketCcs)
+        .where(and(eq(ticketCcs.orgId, scope.user.orgId), eq(ticketCcs.ticketId, t.id), eq(ticketCcs.email, email)))
+        .returning({ email: ticketCcs.email })
     : [];
   if (!gone[0]) throw notFound("CC");
-  await recordAudit(scope.tx, actor(scope), { action: "ticket.cc_removed", entityType: "ticket", entityId: t.id, data: { email: gone[0].email } });
+  await recordAudit(scope.tx, actor(scope), {
+    action: "ticket.cc_removed",
+    entityType: "ticket",
+    entityId: t.id,
+    data: { email: gone[0].email },
+  });
 }
 
 /**
@@ -103,8 +157,17 @@ export async function removeCc(scope: Scope, input: { ticketId: string; ccId: st
  */
 export async function clearUserBounce(scope: Scope, input: { userId: string }): Promise<void> {
   assertCan(scope.user, "ticket.internal.view");
-  const [u] = await scope.tx.select({ id: users.id, email: users.email, at: users.emailBouncingAt }).from(users).where(and(eq(users.orgId, scope.user.orgId), eq(users.id, input.userId)));
+  const [u] = await scope.tx
+    .select({ id: users.id, email: users.email, at: users.emailBouncingAt })
+    .from(users)
+    .where(and(eq(users.orgId, scope.user.orgId), eq(users.id, input.userId)));
   if (!u) throw notFound("user");
   await clearBouncing(scope.tx, scope.user.orgId, u.email);
-  if (u.at) await recordAudit(scope.tx, actor(scope), { action: "user.email_bouncing_cleared", entityType: "user", entityId: u.id, data: {} });
+  if (u.at)
+    await recordAudit(scope.tx, actor(scope), {
+      action: "user.email_bouncing_cleared",
+      entityType: "user",
+      entityId: u.id,
+      data: {},
+    });
 }

@@ -43,7 +43,16 @@ export class ByteWriter {
   /** Writes `"YYYY-MM-DDTHH:MM:SS.mmmZ"` from a utcJson value (`"YYYY-MM-DDTHH:MM:SS[.ffffff]"`) at `s[i, end)`; false if it is not one. */
   isoFromUtcJson(s: string, i: number, end: number): boolean {
     const len = end - i;
-    if (!(len >= 21 && len <= 28 && s.charCodeAt(i) === 34 && s.charCodeAt(i + 5) === 45 && s.charCodeAt(i + 11) === 84 && (len === 21 || s.charCodeAt(i + 20) === 46))) {
+    if (
+      !(
+        len >= 21 &&
+        len <= 28 &&
+        s.charCodeAt(i) === 34 &&
+        s.charCodeAt(i + 5) === 45 &&
+        s.charCodeAt(i + 11) === 84 &&
+        (len === 21 || s.charCodeAt(i + 20) === 46)
+      )
+    ) {
       return false;
     }
     this.room(24);

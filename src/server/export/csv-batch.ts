@@ -4,14 +4,38 @@ import { tickets } from "../db/schema/tickets";
 import { csatRatings } from "../db/schema/customers";
 import type { Tx } from "../db/tenant";
 import { csvCell, csvRow } from "./csv";
-import { isoFromUtcJson, keysetOrder, keysetWhere, positionOf, utcJson, type BatchOptions, type Position } from "./ticket-batches";
+import {
+  isoFromUtcJson,
+  keysetOrder,
+  keysetWhere,
+  positionOf,
+  utcJson,
+  type BatchOptions,
+  type Position,
+} from "./ticket-batches";
 import { ByteWriter } from "./byte-writer";
 import { streamTextRows, type TextRow } from "./text-rows";
 import type { UserEmails } from "./user-emails";
 
 const CSV_COLUMNS = [
-  "id", "number", "subject", "status", "priority", "requesterId", "requesterEmail", "assigneeId", "assigneeEmail", "tags",
-  "createdAt", "updatedAt", "firstResponseDue", "firstResponseAt", "resolveDue", "resolvedAt", "closedAt", "satisfaction",
+  "id",
+  "number",
+  "subject",
+  "status",
+  "priority",
+  "requesterId",
+  "requesterEmail",
+  "assigneeId",
+  "assigneeEmail",
+  "tags",
+  "createdAt",
+  "updatedAt",
+  "firstResponseDue",
+  "firstResponseAt",
+  "resolveDue",
+  "resolvedAt",
+  "closedAt",
+  "satisfaction",
 ];
 export const CSV_HEADER = csvRow(CSV_COLUMNS);
 
@@ -22,7 +46,15 @@ export const csvHeader = (fieldKeys: readonly string[]) => csvRow([...CSV_COLUMN
 const fieldCell = (v: unknown): string | number | null =>
   v === undefined || v === null ? null : typeof v === "number" ? v : Array.isArray(v) ? v.join("; ") : String(v);
 
-const TIMESTAMPS = [tickets.createdAt, tickets.updatedAt, tickets.firstResponseDue, tickets.firstResponseAt, tickets.resolveDue, tickets.resolvedAt, tickets.closedAt];
+const TIMESTAMPS = [
+  tickets.createdAt,
+  tickets.updatedAt,
+  tickets.firstResponseDue,
+  tickets.firstResponseAt,
+  tickets.resolveDue,
+  tickets.resolvedAt,
+  tickets.closedAt,
+];
 
 /**
  * The CSV export's batch: the keyset walk of ticketBatchQuery, each ticket as few text values as
@@ -35,7 +67,10 @@ export function csvBatchQuery(orgId: string, opts: BatchOptions): SQL {
   return sql`select ${tickets.id}::text || ',' || ${tickets.number}::text, ${tickets.subject},
       ${tickets.status}::text || ',' || ${tickets.priority}::text, ${tickets.requesterId},
       ${tickets.assigneeId}, array_to_string(${tickets.tags}, ' '),
-      concat_ws(',', ${sql.join(TIMESTAMPS.map((c) => sql`coalesce(${utcJson(c)}, '')`), sql`, `)}),
+      concat_ws(',', ${sql.join(
+        TIMESTAMPS.map((c) => sql`coalesce(${utcJson(c)}, '')`),
+        sql`, `,
+      )}),
       (select ${csatRatings.rating}::text from ${csatRatings} where ${csatRatings.orgId} = ${tickets.orgId} and ${csatRatings.ticketId} = ${tickets.id}),
       nullif(${tickets.customFields}, '{}'::jsonb)::text
     from ${tickets}
@@ -44,7 +79,9 @@ export function csvBatchQuery(orgId: string, opts: BatchOptions): SQL {
     limit ${opts.limit}`;
 }
 
-const COMMA = 44, CR = 13, LF = 10;
+const COMMA = 44,
+  CR = 13,
+  LF = 10;
 
 /** The seven timestamps, utcJson values joined by commas (empty for null), as ISO. */
 function writeTimestamps(out: ByteWriter, tail: string) {
@@ -58,7 +95,13 @@ function writeTimestamps(out: ByteWriter, tail: string) {
   }
 }
 
-function writeRecord(out: ByteWriter, r: TextRow, requesterEmail: string | null, assigneeEmail: string | null, fieldKeys: readonly string[]) {
+function writeRecord(
+  out: ByteWriter,
+  r: TextRow,
+  requesterEmail: string | null,
+  assigneeEmail: string | null,
+  fieldKeys: readonly string[],
+) {
   out.ascii(r[0]!); // id,number
   out.byte(COMMA);
   out.text(csvCell(r[1])); // subject
@@ -95,7 +138,11 @@ function writeRecord(out: ByteWriter, r: TextRow, requesterEmail: string | null,
  * written after one lookup of the batch's new users, so the records keep their order.
  */
 export async function readCsvBatch(
-  tx: Tx, orgId: string, opts: BatchOptions, emails: UserEmails, fieldKeys: readonly string[] = [],
+  tx: Tx,
+  orgId: string,
+  opts: BatchOptions,
+  emails: UserEmails,
+  fieldKeys: readonly string[] = [],
 ): Promise<{ bytes: Uint8Array; count: number; last: Position | undefined }> {
   const out = new ByteWriter(opts.limit * 360);
   const parts: ([number, number] | TextRow)[] = [];
@@ -114,7 +161,10 @@ export async function readCsvBatch(
 
   parts.push([from, out.length]);
   const held = parts.filter((p): p is TextRow => !isRange(p));
-  await emails.load(tx, held.flatMap((r) => [r[3], r[4]]));
+  await emails.load(
+    tx,
+    held.flatMap((r) => [r[3], r[4]]),
+  );
   const ranges = parts.map((p) => {
     if (isRange(p)) return p;
     const start = out.length;

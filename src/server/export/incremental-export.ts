@@ -12,7 +12,11 @@ import { NIL_UUID, readTicketBatch, type Position } from "./ticket-batches";
 
 type Cursor = Position & { k: "tix-inc" };
 const isCursor = (v: unknown): v is Cursor =>
-  typeof v === "object" && v !== null && (v as Cursor).k === "tix-inc" && typeof (v as Cursor).v === "string" && typeof (v as Cursor).id === "string";
+  typeof v === "object" &&
+  v !== null &&
+  (v as Cursor).k === "tix-inc" &&
+  typeof (v as Cursor).v === "string" &&
+  typeof (v as Cursor).id === "string";
 
 /**
  * GET /export/tickets/incremental (admin), Zendesk-style: pages in (updated_at, id) order from
@@ -22,7 +26,10 @@ const isCursor = (v: unknown): v is Cursor =>
  * but has not committed yet cannot be overtaken by the cursor. endOfStream says "caught up";
  * keep nextCursor and poll with it later.
  */
-export async function incrementalExport(scope: Scope, q: IncrementalQuery): Promise<{ data: TicketView[]; nextCursor: string; endOfStream: boolean }> {
+export async function incrementalExport(
+  scope: Scope,
+  q: IncrementalQuery,
+): Promise<{ data: TicketView[]; nextCursor: string; endOfStream: boolean }> {
   let from: Position;
   if (q.cursor) {
     from = decodeCursor("tickets-incremental", q.cursor, isCursor);

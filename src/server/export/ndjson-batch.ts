@@ -28,7 +28,11 @@ function writeComment(out: ByteWriter, c: TextRow) {
   out.ascii(`,"bodyHtml":`);
   jsonString(out, bodyHtml!);
   // channel is an enum label; email is PostgreSQL's jsonb text, which is JSON already.
-  out.ascii(internal === "t" ? `,"internal":true,"channel":"${channel}","email":` : `,"internal":false,"channel":"${channel}","email":`);
+  out.ascii(
+    internal === "t"
+      ? `,"internal":true,"channel":"${channel}","email":`
+      : `,"internal":false,"channel":"${channel}","email":`,
+  );
   if (email === null || email === undefined) out.ascii("null");
   else out.text(email);
   out.ascii(`,"createdAt":"`);
@@ -45,7 +49,11 @@ function writeComment(out: ByteWriter, c: TextRow) {
  * of the CPU time. Only body and bodyHtml need JSON escaping; the rest are UUIDs, a boolean and
  * an ISO timestamp. tests/integration/export.test.ts compares the result with the comment API.
  */
-export async function readNdjsonBatch(tx: Tx, orgId: string, opts: BatchOptions): Promise<{ bytes: Uint8Array; count: number; last: Position | undefined }> {
+export async function readNdjsonBatch(
+  tx: Tx,
+  orgId: string,
+  opts: BatchOptions,
+): Promise<{ bytes: Uint8Array; count: number; last: Position | undefined }> {
   // Each ticket is turned into its JSON as it arrives; only that text is kept for the comments.
   const now = new Date();
   const tickets: string[] = [];
@@ -59,10 +67,14 @@ export async function readNdjsonBatch(tx: Tx, orgId: string, opts: BatchOptions)
   if (tickets.length === 0) return { bytes: new Uint8Array(0), count: 0, last };
   // The requester's satisfaction rating (decision 051): {rating, comment} or null, one query a batch.
   const ratings = new Map<string, string>();
-  await streamTextRows(tx, sql`select ${csatRatings.ticketId}, ${csatRatings.rating}::text, ${csatRatings.comment} from ${csatRatings}
-    where ${csatRatings.orgId} = ${orgId} and ${csatRatings.ticketId} = any(${`{${ids.join(",")}}`}::uuid[])`, (r) => {
-    ratings.set(r[0]!, JSON.stringify({ rating: r[1], comment: r[2] }));
-  });
+  await streamTextRows(
+    tx,
+    sql`select ${csatRatings.ticketId}, ${csatRatings.rating}::text, ${csatRatings.comment} from ${csatRatings}
+    where ${csatRatings.orgId} = ${orgId} and ${csatRatings.ticketId} = any(${`{${ids.join(",")}}`}::uuid[])`,
+    (r) => {
+      ratings.set(r[0]!, JSON.stringify({ rating: r[1], comment: r[2] }));
+    },
+  );
   for (let i = 0; i < tickets.length; i++) tickets[i] += `,"satisfaction":${ratings.get(ids[i]!) ?? "null"}`;
   const out = new ByteWriter(tickets.length * 3000);
   let next = 0; // the next ticket to write
@@ -77,7 +89,9 @@ export async function readNdjsonBatch(tx: Tx, orgId: string, opts: BatchOptions)
   };
 
   const idArray = `{${ids.join(",")}}`;
-  await streamTextRows(tx, sql`select b.ord, ${comments.id}, ${comments.ticketId}, ${comments.authorId}, ${comments.body}, ${comments.bodyHtml},
+  await streamTextRows(
+    tx,
+    sql`select b.ord, ${comments.id}, ${comments.ticketId}, ${comments.authorId}, ${comments.body}, ${comments.bodyHtml},
       ${comments.internal}, ${utcJson(comments.createdAt)}, ${comments.channel},
       case when ${comments.email} is null then null else
         jsonb_build_object('from', ${comments.email}->'from', 'to', ${comments.email}->'to', 'cc', ${comments.email}->'cc', 'messageId', ${comments.email}->'messageId')
@@ -86,16 +100,18 @@ export async function readNdjsonBatch(tx: Tx, orgId: string, opts: BatchOptions)
       end
     from unnest(${idArray}::uuid[]) with ordinality as b(id, ord)
     join ${comments} on ${comments.orgId} = ${orgId} and ${comments.ticketId} = b.id
-    order by b.ord, ${comments.createdAt}, ${comments.id}`, (c) => {
-    const ticket = Number(c[0]); // 1-based position in the batch
-    if (ticket === next) out.byte(44);
-    else {
-      if (next > 0) close();
-      while (next < ticket - 1) withoutComments();
-      open();
-    }
-    writeComment(out, c);
-  });
+    order by b.ord, ${comments.createdAt}, ${comments.id}`,
+    (c) => {
+      const ticket = Number(c[0]); // 1-based position in the batch
+      if (ticket === next) out.byte(44);
+      else {
+        if (next > 0) close();
+        while (next < ticket - 1) withoutComments();
+        open();
+      }
+      writeComment(out, c);
+    },
+  );
   if (next > 0) close();
   while (next < tickets.length) withoutComments();
   return { bytes: out.slice(), count: tickets.length, last };

@@ -24,15 +24,25 @@ export const ZIncrementalQuery = z
       .string()
       .regex(/^\d{1,4}$/, { message: `must be an integer from 1 to ${MAX_INCREMENTAL_PAGE}` })
       .transform(Number)
-      .pipe(z.number().int().min(1).max(MAX_INCREMENTAL_PAGE, { message: `must be an integer from 1 to ${MAX_INCREMENTAL_PAGE}` }))
+      .pipe(
+        z
+          .number()
+          .int()
+          .min(1)
+          .max(MAX_INCREMENTAL_PAGE, { message: `must be an integer from 1 to ${MAX_INCREMENTAL_PAGE}` }),
+      )
       .optional()
       .default(MAX_INCREMENTAL_PAGE)
       .meta({
-        [PARAM_DOC_META]: { schema: { type: "integer", minimum: 1, maximum: MAX_INCREMENTAL_PAGE, default: MAX_INCREMENTAL_PAGE } },
+        [PARAM_DOC_META]: {
+          schema: { type: "integer", minimum: 1, maximum: MAX_INCREMENTAL_PAGE, default: MAX_INCREMENTAL_PAGE },
+        },
         description: `Rows per page, 1–${MAX_INCREMENTAL_PAGE} (default ${MAX_INCREMENTAL_PAGE})`,
       }),
   })
-  .refine((q) => (q.startTime === undefined) !== (q.cursor === undefined), { message: "send either startTime (first page) or cursor (the pages after)" });
+  .refine((q) => (q.startTime === undefined) !== (q.cursor === undefined), {
+    message: "send either startTime (first page) or cursor (the pages after)",
+  });
 export type IncrementalQuery = z.infer<typeof ZIncrementalQuery>;
 
 /** One ndjson line: the ticket as the API shows it, with its whole conversation (internal notes included). */

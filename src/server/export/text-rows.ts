@@ -15,7 +15,8 @@ const asText = { getTypeParser: () => identity } as unknown as pg.CustomTypesCon
 function clientOf(tx: Tx): pg.PoolClient {
   // drizzle's node-postgres transaction runs on one checked-out pool client, kept on its session.
   const client = (tx._.session as unknown as { client?: pg.PoolClient }).client;
-  if (!client || typeof client.query !== "function") throw new Error("export: the transaction's pg client is not reachable (drizzle internals changed?)");
+  if (!client || typeof client.query !== "function")
+    throw new Error("export: the transaction's pg client is not reachable (drizzle internals changed?)");
   return client;
 }
 

@@ -62,13 +62,19 @@ export function isoFromUtcJson(s: string): string {
 }
 
 /** The keyset position of a row whose updated_at came out as utcJson text. */
-export const positionOf = (updatedAtJson: string, id: string): Position => ({ v: `${updatedAtJson.slice(1, -1)}+00`, id });
+export const positionOf = (updatedAtJson: string, id: string): Position => ({
+  v: `${updatedAtJson.slice(1, -1)}+00`,
+  id,
+});
 
 type Decode = (raw: string) => unknown;
 const decoders: Record<string, { select: (c: AnyPgColumn) => SQL; decode: Decode }> = {
   // Epoch milliseconds (float8) instead of timestamptz text: `new Date(ms)` is native, where
   // parsing the text was two thirds of a batch's time.
-  PgTimestamp: { select: (c) => sql`floor(extract(epoch from ${c}) * 1000)::float8`, decode: (raw) => new Date(Number(raw)) },
+  PgTimestamp: {
+    select: (c) => sql`floor(extract(epoch from ${c}) * 1000)::float8`,
+    decode: (raw) => new Date(Number(raw)),
+  },
   PgInteger: { select: (c) => sql`${c}`, decode: Number },
   PgArray: { select: (c) => sql`array_to_json(${c})::text`, decode: (raw) => JSON.parse(raw) },
   PgBoolean: { select: (c) => sql`${c}`, decode: (raw) => raw === "t" },
@@ -90,7 +96,10 @@ const ticketColumns = Object.entries(getTableColumns(tickets))
 
 /** The ticket rows of one batch (ndjson export and the incremental export), in keyset order. */
 export function ticketBatchQuery(orgId: string, opts: BatchOptions): SQL {
-  return sql`select ${sql.join(ticketColumns.map((c) => c.select), sql`, `)}, ${tickets.updatedAt}::text
+  return sql`select ${sql.join(
+    ticketColumns.map((c) => c.select),
+    sql`, `,
+  )}, ${tickets.updatedAt}::text
     from ${tickets}
     where ${keysetWhere(orgId, opts)}
     order by ${keysetOrder}
@@ -117,6 +126,11 @@ export async function readTicketBatch(tx: Tx, orgId: string, opts: BatchOptions)
 }
 
 /** readTicketBatch, one ticket at a time as it arrives (nothing is kept); resolves with the count. */
-export function streamTicketBatch(tx: Tx, orgId: string, opts: BatchOptions, onTicket: (row: ExportRow) => void): Promise<number> {
+export function streamTicketBatch(
+  tx: Tx,
+  orgId: string,
+  opts: BatchOptions,
+  onTicket: (row: ExportRow) => void,
+): Promise<number> {
   return streamTextRows(tx, ticketBatchQuery(orgId, opts), (raw) => onTicket(toExportRow(raw)));
 }

@@ -70,7 +70,10 @@ export function ticketExportStream(
           if (batch.bytes.byteLength > 0) controller.enqueue(batch.bytes);
           if (!more) controller.close();
         } catch (err) {
-          logger().error({ requestId: opts.requestId, orgId, err: err instanceof Error ? err.message : String(err) }, "export failed mid-stream");
+          logger().error(
+            { requestId: opts.requestId, orgId, err: err instanceof Error ? err.message : String(err) },
+            "export failed mid-stream",
+          );
           controller.error(err);
         }
       },

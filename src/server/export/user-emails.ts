@@ -32,8 +32,11 @@ export class UserEmails {
       this.emails.clear();
       missing = [...wanted];
     }
-    const rows = await queryTextRows(tx, sql`select ${users.id}, ${users.email} from ${users}
-      where ${and(eq(users.orgId, this.orgId), sql`${users.id} = any(${`{${missing.join(",")}}`}::uuid[])`)}`);
+    const rows = await queryTextRows(
+      tx,
+      sql`select ${users.id}, ${users.email} from ${users}
+      where ${and(eq(users.orgId, this.orgId), sql`${users.id} = any(${`{${missing.join(",")}}`}::uuid[])`)}`,
+    );
     for (const [id, email] of rows) this.emails.set(id!, email ?? "");
     // A user the tenant cannot see (none: tickets reference users of their org) exports as empty.
     for (const id of missing) if (!this.emails.has(id)) this.emails.set(id, "");

@@ -29,7 +29,11 @@ export function valueSchema(def: Pick<FieldDef, "type" | "options">): ZodType<un
     case "textarea":
       return z.string().trim().min(1, { message: "must not be empty (send null to clear it)" }).max(10_000);
     case "integer":
-      return z.number({ message: "must be a whole number" }).int({ message: "must be a whole number" }).min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+      return z
+        .number({ message: "must be a whole number" })
+        .int({ message: "must be a whole number" })
+        .min(Number.MIN_SAFE_INTEGER)
+        .max(Number.MAX_SAFE_INTEGER);
     case "decimal":
       return z.number({ message: "must be a number" }).finite();
     case "date":
@@ -37,11 +41,17 @@ export function valueSchema(def: Pick<FieldDef, "type" | "options">): ZodType<un
     case "checkbox":
       return z.boolean({ message: "must be true or false" });
     case "dropdown":
-      return z.string({ message: `must be one of: ${def.options.join(", ")}` }).refine((v) => def.options.includes(v), { message: `must be one of: ${def.options.join(", ")}` });
+      return z
+        .string({ message: `must be one of: ${def.options.join(", ")}` })
+        .refine((v) => def.options.includes(v), { message: `must be one of: ${def.options.join(", ")}` });
     case "multiselect": {
-      const one = z.string().refine((v) => def.options.includes(v), { message: `each must be one of: ${def.options.join(", ")}` });
+      const one = z
+        .string()
+        .refine((v) => def.options.includes(v), { message: `each must be one of: ${def.options.join(", ")}` });
       // Stored in the options' order without repeats, so equal selections are equal JSON.
-      return z.array(one, { message: "must be a list of options" }).min(1, { message: "must name at least one option (send null to clear it)" })
+      return z
+        .array(one, { message: "must be a list of options" })
+        .min(1, { message: "must name at least one option (send null to clear it)" })
         .transform((v) => def.options.filter((o) => v.includes(o)));
     }
   }
@@ -61,7 +71,13 @@ const readable = (user: Pick<Principal, "role" | "userId">, def: FieldDef) => is
  */
 export async function applyCustomFields(
   scope: { tx: Tx; user: Pick<Principal, "role" | "userId"> },
-  opts: { current: Values; input: CustomFieldsInput | undefined; creating?: boolean; solving?: boolean; defs?: readonly FieldDef[] },
+  opts: {
+    current: Values;
+    input: CustomFieldsInput | undefined;
+    creating?: boolean;
+    solving?: boolean;
+    defs?: readonly FieldDef[];
+  },
 ): Promise<{ values: Values; changes: Record<string, { from: unknown; to: unknown }> } | undefined> {
   const { input, current } = opts;
   if (input === undefined && !opts.creating && !opts.solving) return undefined;
@@ -89,28 +105,43 @@ export async function applyCustomFields(
     }
     const r = valueSchema(def).safeParse(raw);
     if (r.success) values[key] = r.data as Values[string];
-    else issues.push(...r.error.issues.map((i) => ({ in: "body" as const, path: [path, ...i.path].join("."), message: i.message })));
+    else
+      issues.push(
+        ...r.error.issues.map((i) => ({ in: "body" as const, path: [path, ...i.path].join("."), message: i.message })),
+      );
   }
   if (refused.length) {
-    throw new AppError("forbidden", `customers may not set ${refused.map((k) => `customFields.${k}`).join(", ")}: staff-only fields`, {
-      reason: "staff_only_field",
-      fields: refused.map((k) => `customFields.${k}`),
-    });
+    throw new AppError(
+      "forbidden",
+      `customers may not set ${refused.map((k) => `customFields.${k}`).join(", ")}: staff-only fields`,
+      {
+        reason: "staff_only_field",
+        fields: refused.map((k) => `customFields.${k}`),
+      },
+    );
   }
   if (opts.creating) {
     for (const d of defs) {
       const asked = isStaff(scope.user) || d.customerEditable;
-      if (d.requiredOnCreate && asked && !isSet(values[d.key])) issues.push({ in: "body", path: `customFields.${d.key}`, message: `is required (${d.label})` });
+      if (d.requiredOnCreate && asked && !isSet(values[d.key]))
+        issues.push({ in: "body", path: `customFields.${d.key}`, message: `is required (${d.label})` });
     }
   }
   if (opts.solving && isStaff(scope.user)) {
     const missing = defs.filter((d) => d.requiredOnSolve && !isSet(values[d.key]));
-    for (const d of missing) issues.push({ in: "body", path: `customFields.${d.key}`, message: `is required to solve the ticket (${d.label})` });
+    for (const d of missing)
+      issues.push({
+        in: "body",
+        path: `customFields.${d.key}`,
+        message: `is required to solve the ticket (${d.label})`,
+      });
   }
-  if (issues.length) throw new AppError("validation_failed", issues.map((i) => `${i.path}: ${i.message}`).join("; "), { issues });
+  if (issues.length)
+    throw new AppError("validation_failed", issues.map((i) => `${i.path}: ${i.message}`).join("; "), { issues });
   const changes: Record<string, { from: unknown; to: unknown }> = {};
   for (const key of new Set([...Object.keys(current), ...Object.keys(values)])) {
-    if (JSON.stringify(current[key] ?? null) !== JSON.stringify(values[key] ?? null)) changes[key] = { from: current[key] ?? null, to: values[key] ?? null };
+    if (JSON.stringify(current[key] ?? null) !== JSON.stringify(values[key] ?? null))
+      changes[key] = { from: current[key] ?? null, to: values[key] ?? null };
   }
   return { values, changes };
 }
@@ -133,7 +164,11 @@ export async function customerVisibleKeys(tx: Tx): Promise<Set<string>> {
  * a date, an option (multiselect: tickets whose selection includes it). Unknown fields are 400;
  * customers filtering on a field they cannot see get the 403 of every staff-only filter.
  */
-export function customFieldConditions(user: Pick<Principal, "role" | "userId" | "orgId">, cf: Record<string, string>, defs: readonly FieldDef[]): SQL[] {
+export function customFieldConditions(
+  user: Pick<Principal, "role" | "userId" | "orgId">,
+  cf: Record<string, string>,
+  defs: readonly FieldDef[],
+): SQL[] {
   const orgId = user.orgId;
   const byKey = new Map(defs.map((d) => [d.key, d]));
   const issues: Issue[] = [];
@@ -161,7 +196,11 @@ export function customFieldConditions(user: Pick<Principal, "role" | "userId" | 
   }
   if (issues.length) throw new AppError("validation_failed", "invalid query", { issues });
   if (hidden.length) {
-    throw new AppError("forbidden", `customers may not filter or sort tickets by ${hidden.join(", ")}: staff-only fields`, { reason: "staff_only_filter", fields: hidden });
+    throw new AppError(
+      "forbidden",
+      `customers may not filter or sort tickets by ${hidden.join(", ")}: staff-only fields`,
+      { reason: "staff_only_filter", fields: hidden },
+    );
   }
   return out;
 }
@@ -187,10 +226,15 @@ function filterValue(def: FieldDef, text: string): unknown {
 
 function filterHint(def: FieldDef): string {
   switch (def.type) {
-    case "integer": return "must be a whole number";
-    case "decimal": return "must be a number";
-    case "checkbox": return "must be true or false";
-    case "date": return "must be a date, YYYY-MM-DD";
-    default: return `must be one of: ${def.options.join(", ")}`;
+    case "integer":
+      return "must be a whole number";
+    case "decimal":
+      return "must be a number";
+    case "checkbox":
+      return "must be true or false";
+    case "date":
+      return "must be a date, YYYY-MM-DD";
+    default:
+      return `must be one of: ${def.options.join(", ")}`;
   }
 }

@@ -15,10 +15,17 @@ export const zFieldKey = z
 
 const withOptions = (v: { type: string; options?: string[] }, ctx: z.RefinementCtx) => {
   const choice = v.type === "dropdown" || v.type === "multiselect";
-  if (choice && (v.options?.length ?? 0) === 0) ctx.addIssue({ code: "custom", path: ["options"], message: `a ${v.type} needs at least one option` });
-  if (!choice && v.options !== undefined && v.options.length > 0) ctx.addIssue({ code: "custom", path: ["options"], message: `only dropdown and multiselect fields have options` });
+  if (choice && (v.options?.length ?? 0) === 0)
+    ctx.addIssue({ code: "custom", path: ["options"], message: `a ${v.type} needs at least one option` });
+  if (!choice && v.options !== undefined && v.options.length > 0)
+    ctx.addIssue({ code: "custom", path: ["options"], message: `only dropdown and multiselect fields have options` });
   const dup = (v.options ?? []).filter((o, i, all) => all.indexOf(o) !== i);
-  if (dup.length) ctx.addIssue({ code: "custom", path: ["options"], message: `options must be unique: ${[...new Set(dup)].join(", ")}` });
+  if (dup.length)
+    ctx.addIssue({
+      code: "custom",
+      path: ["options"],
+      message: `options must be unique: ${[...new Set(dup)].join(", ")}`,
+    });
 };
 
 const flags = {
@@ -43,31 +50,39 @@ export const ZFieldInput = z
   })
   .superRefine((v, ctx) => {
     withOptions(v, ctx);
-    if (v.customerEditable && !v.customerVisible) ctx.addIssue({ code: "custom", path: ["customerEditable"], message: "a customer-editable field must be customer-visible" });
+    if (v.customerEditable && !v.customerVisible)
+      ctx.addIssue({
+        code: "custom",
+        path: ["customerEditable"],
+        message: "a customer-editable field must be customer-visible",
+      });
   });
 export type FieldInput = z.infer<typeof ZFieldInput>;
 
 /** A PATCH: the fields sent replace the definition's own (key and type are fixed once created). */
 export const ZFieldPatch = z
-  .strictObject({ label: z.string().trim().min(1).max(100).optional(), options: z.array(zOption).max(MAX_OPTIONS).optional(), ...flags })
+  .strictObject({
+    label: z.string().trim().min(1).max(100).optional(),
+    options: z.array(zOption).max(MAX_OPTIONS).optional(),
+    ...flags,
+  })
   .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "nothing to change" });
 export type FieldPatch = z.infer<typeof ZFieldPatch>;
 
-export const ZField = z
-  .object({
-    id: z.uuid(),
-    key: z.string(),
-    label: z.string(),
-    type: z.enum(FIELD_TYPES),
-    options: z.array(z.string()),
-    requiredOnCreate: z.boolean(),
-    requiredOnSolve: z.boolean(),
-    customerVisible: z.boolean(),
-    customerEditable: z.boolean(),
-    position: z.number().int(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  });
+export const ZField = z.object({
+  id: z.uuid(),
+  key: z.string(),
+  label: z.string(),
+  type: z.enum(FIELD_TYPES),
+  options: z.array(z.string()),
+  requiredOnCreate: z.boolean(),
+  requiredOnSolve: z.boolean(),
+  customerVisible: z.boolean(),
+  customerEditable: z.boolean(),
+  position: z.number().int(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
 export type FieldView = z.infer<typeof ZField>;
 
 /**
@@ -75,7 +90,10 @@ export type FieldView = z.infer<typeof ZField>;
  * the request runs (a wrong type or an unknown option is 400); null clears a value.
  */
 export const ZCustomFieldsInput = z
-  .record(z.string().max(40), z.union([z.string().max(10_000), z.number(), z.boolean(), z.array(z.string().max(100)).max(MAX_OPTIONS), z.null()]))
+  .record(
+    z.string().max(40),
+    z.union([z.string().max(10_000), z.number(), z.boolean(), z.array(z.string().max(100)).max(MAX_OPTIONS), z.null()]),
+  )
   .refine((r) => Object.keys(r).length <= MAX_FIELDS, { message: `at most ${MAX_FIELDS} fields` })
   .meta({
     description:
@@ -87,4 +105,6 @@ export type CustomFieldsInput = z.infer<typeof ZCustomFieldsInput>;
 
 export const ZCustomFields = z
   .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]))
-  .meta({ description: "Values of the org's custom ticket fields by key; customers see customer-visible fields only." });
+  .meta({
+    description: "Values of the org's custom ticket fields by key; customers see customer-visible fields only.",
+  });

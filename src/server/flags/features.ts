@@ -10,5 +10,6 @@ export function disabledByEnv(feature: Feature): boolean {
 }
 
 export function assertFeatureEnabledByEnv(feature: Feature): void {
-  if (disabledByEnv(feature)) throw new AppError("feature_disabled", `${feature} is switched off right now`, { feature });
+  if (disabledByEnv(feature))
+    throw new AppError("feature_disabled", `${feature} is switched off right now`, { feature });
 }

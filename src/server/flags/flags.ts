@@ -22,7 +22,10 @@ const cache = () => (g.__beaconFlagCache ??= new Map());
 async function load(tx: Tx, orgId: string): Promise<Entry["flags"]> {
   const hit = cache().get(orgId);
   if (hit && Date.now() - hit.at < TTL_MS) return hit.flags;
-  const rows = await tx.select().from(featureFlags).where(or(isNull(featureFlags.orgId), eq(featureFlags.orgId, orgId)));
+  const rows = await tx
+    .select()
+    .from(featureFlags)
+    .where(or(isNull(featureFlags.orgId), eq(featureFlags.orgId, orgId)));
   const flags: Entry["flags"] = new Map();
   for (const r of rows.filter((x) => x.orgId === null)) flags.set(r.key, { enabled: r.enabled, org: false });
   for (const r of rows.filter((x) => x.orgId !== null)) flags.set(r.key, { enabled: r.enabled, org: true });
@@ -36,10 +39,15 @@ export async function isFeatureEnabled(tx: Tx, orgId: string, feature: Feature):
 }
 
 export async function assertFeatureEnabled(tx: Tx, orgId: string, feature: Feature): Promise<void> {
-  if (!(await isFeatureEnabled(tx, orgId, feature))) throw new AppError("feature_disabled", `${feature} is switched off right now`, { feature });
+  if (!(await isFeatureEnabled(tx, orgId, feature)))
+    throw new AppError("feature_disabled", `${feature} is switched off right now`, { feature });
 }
 
-export const ZFlag = z.object({ key: z.enum(FEATURES), enabled: z.boolean(), source: z.enum(["env", "org", "global", "default"]) });
+export const ZFlag = z.object({
+  key: z.enum(FEATURES),
+  enabled: z.boolean(),
+  source: z.enum(["env", "org", "global", "default"]),
+});
 export const ZPutFlag = z.strictObject({ key: z.enum(FEATURES), enabled: z.boolean().nullable() });
 export type PutFlag = z.infer<typeof ZPutFlag>;
 
@@ -51,7 +59,11 @@ export async function listFlags(scope: Scope) {
     data: FEATURES.map((key) => {
       if (disabledByEnv(key)) return { key, enabled: false, source: "env" as const };
       const f = flags.get(key);
-      return { key, enabled: f?.enabled ?? true, source: f ? (f.org ? ("org" as const) : ("global" as const)) : ("default" as const) };
+      return {
+        key,
+        enabled: f?.enabled ?? true,
+        source: f ? (f.org ? ("org" as const) : ("global" as const)) : ("default" as const),
+      };
     }),
   };
 }
@@ -66,9 +78,17 @@ export async function putFlag(scope: Scope, input: PutFlag) {
     await scope.tx
       .insert(featureFlags)
       .values({ orgId: scope.user.orgId, key: input.key, enabled: input.enabled })
-      .onConflictDoUpdate({ target: [featureFlags.orgId, featureFlags.key], set: { enabled: input.enabled, updatedAt: new Date() } });
+      .onConflictDoUpdate({
+        target: [featureFlags.orgId, featureFlags.key],
+        set: { enabled: input.enabled, updatedAt: new Date() },
+      });
   }
-  await recordAudit(scope.tx, auditActor(scope), { action: "feature_flag.set", entityType: "feature_flag", entityId: input.key, data: { enabled: input.enabled } });
+  await recordAudit(scope.tx, auditActor(scope), {
+    action: "feature_flag.set",
+    entityType: "feature_flag",
+    entityId: input.key,
+    data: { enabled: input.enabled },
+  });
   cache().delete(scope.user.orgId);
   return listFlags(scope);
 }

@@ -15,23 +15,34 @@ export type HealthRow = { ok: boolean; detail: string };
 export const QUEUE_LATE_SECONDS = 60;
 
 /** Job workers: a heartbeat within HEARTBEAT_STALE_SECONDS, and no waiting job older than QUEUE_LATE_SECONDS. */
-async function jobsRow(maxLagSeconds: number | null): Promise<HealthRow & { workers: number; lastBeatSecondsAgo: number | null }> {
+async function jobsRow(
+  maxLagSeconds: number | null,
+): Promise<HealthRow & { workers: number; lastBeatSecondsAgo: number | null }> {
   const { alive: workers, lastBeatSecondsAgo: ago } = await workerLiveness();
   const problems: string[] = [];
   if (workers === 0) {
-    problems.push(`no job worker has beaten within ${HEARTBEAT_STALE_SECONDS} s (${ago === null ? "none running" : `last ${ago} s ago`}): jobs wait until one runs (npm run worker, or npm start without --no-worker)`);
+    problems.push(
+      `no job worker has beaten within ${HEARTBEAT_STALE_SECONDS} s (${ago === null ? "none running" : `last ${ago} s ago`}): jobs wait until one runs (npm run worker, or npm start without --no-worker)`,
+    );
   }
   if (maxLagSeconds !== null && maxLagSeconds > QUEUE_LATE_SECONDS) {
     problems.push(`the oldest waiting job has waited ${maxLagSeconds} s (late after ${QUEUE_LATE_SECONDS} s)`);
   }
-  return { ok: problems.length === 0, detail: problems.join("; ") || `${workers} worker(s) alive`, workers, lastBeatSecondsAgo: ago };
+  return {
+    ok: problems.length === 0,
+    detail: problems.join("; ") || `${workers} worker(s) alive`,
+    workers,
+    lastBeatSecondsAgo: ago,
+  };
 }
 
 /** Redis, when REDIS_URL is set: down means rate limits quietly became per process. */
 async function redisRow(): Promise<HealthRow | undefined> {
   if (!env().REDIS_URL) return undefined;
   const r = await redisHealth();
-  return r.ok ? { ok: true, detail: "connected" } : { ok: false, detail: `unreachable (${r.error}): rate limits are per process until it is back` };
+  return r.ok
+    ? { ok: true, detail: "connected" }
+    : { ok: false, detail: `unreachable (${r.error}): rate limits are per process until it is back` };
 }
 
 /** Mail transport: SMTP, or files under BEACON_DATA_DIR/mail (degraded in production: nobody receives them). */
@@ -39,7 +50,11 @@ function mailRow(): HealthRow & { transport: "smtp" | "files" } {
   const e = env();
   if (e.SMTP_URL) return { ok: true, transport: "smtp", detail: `SMTP ${new URL(e.SMTP_URL).host}` };
   const prod = e.NODE_ENV === "production";
-  return { ok: !prod, transport: "files", detail: `SMTP_URL unset: email is written to files in ${e.BEACON_DATA_DIR}/mail${prod ? ", nobody receives it" : ""}` };
+  return {
+    ok: !prod,
+    transport: "files",
+    detail: `SMTP_URL unset: email is written to files in ${e.BEACON_DATA_DIR}/mail${prod ? ", nobody receives it" : ""}`,
+  };
 }
 
 /** A row read from the database: not checked while readiness found it down, and a failed read is the row's detail. */
@@ -59,7 +74,9 @@ async function databaseRow<T extends HealthRow>(dbOk: boolean, read: () => Promi
  */
 export async function health() {
   const r = await readiness();
-  let queue: { ok: boolean; waiting: number; active: number; failed: number; maxLagSeconds: number } | { ok: false } = { ok: false };
+  let queue: { ok: boolean; waiting: number; active: number; failed: number; maxLagSeconds: number } | { ok: false } = {
+    ok: false,
+  };
   if (r.db.ok) {
     try {
       const states = await queueStates(pool());

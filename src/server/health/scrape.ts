@@ -63,18 +63,28 @@ async function readFigures(): Promise<Figures> {
 
 /** SLA warn/breach counts and the scan lag over every org (the system role: metrics are not per tenant). */
 async function unsafeSlaFigures() {
-  return unsafeWithSystem(async (tx) => [
-    await tx.execute<{ kind: string; n: string }>(sql`select kind::text, count(*)::text as n from sla_events where kind in ('warn', 'breach') group by kind`),
-    // The oldest SLA check that has come due and no scan has taken yet (partial index on
-    // sla_checks.next_check_at). The scan runs every minute, so up to about 60 s is normal.
-    await tx.execute<{ lag: string | null }>(sql`select extract(epoch from now() - min(next_check_at))::text as lag from sla_checks where next_check_at <= now()`),
-  ] as const);
+  return unsafeWithSystem(
+    async (tx) =>
+      [
+        await tx.execute<{ kind: string; n: string }>(
+          sql`select kind::text, count(*)::text as n from sla_events where kind in ('warn', 'breach') group by kind`,
+        ),
+        // The oldest SLA check that has come due and no scan has taken yet (partial index on
+        // sla_checks.next_check_at). The scan runs every minute, so up to about 60 s is normal.
+        await tx.execute<{ lag: string | null }>(
+          sql`select extract(epoch from now() - min(next_check_at))::text as lag from sla_checks where next_check_at <= now()`,
+        ),
+      ] as const,
+  );
 }
 
 /** The enabled mailbox whose last successful fetch is oldest, over every org. */
 async function unsafeImapLag() {
   return unsafeWithSystem((tx) =>
-    tx.execute<{ lag: string | null }>(sql`select extract(epoch from now() - min(coalesce(last_fetched_at, created_at)))::text as lag from email_mailboxes where enabled`));
+    tx.execute<{ lag: string | null }>(
+      sql`select extract(epoch from now() - min(coalesce(last_fetched_at, created_at)))::text as lag from email_mailboxes where enabled`,
+    ),
+  );
 }
 
 async function databaseFigures(): Promise<Figures> {
@@ -97,23 +107,38 @@ export async function scrapeMetrics(): Promise<{ body: string; contentType: stri
   registerEmailMetrics();
   const f = await databaseFigures();
   const extra = new client.Registry();
-  const gauge = (name: string, help: string, labelNames: string[] = []) => new client.Gauge({ name, help, labelNames, registers: [extra] });
-  gauge("readiness_ok", "1 when this node's /readyz would answer 200 (database answers, no migration pending), else 0").set(f.readiness.ready ? 1 : 0);
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    new client.Gauge({ name, help, labelNames, registers: [extra] });
+  gauge(
+    "readiness_ok",
+    "1 when this node's /readyz would answer 200 (database answers, no migration pending), else 0",
+  ).set(f.readiness.ready ? 1 : 0);
   gauge("db_up", "1 when the database answered this node's readiness check, else 0").set(f.readiness.db.ok ? 1 : 0);
-  const local = gauge("jobs_handled_by_this_process", "Jobs this process's worker completed, failed or dead-lettered", ["queue", "outcome"]);
+  const local = gauge("jobs_handled_by_this_process", "Jobs this process's worker completed, failed or dead-lettered", [
+    "queue",
+    "outcome",
+  ]);
   if (f.sla) {
     const sla = gauge("sla_events_recorded", "SLA warnings and breaches recorded (all orgs)", ["kind"]);
     sla.set({ kind: "warn" }, f.sla.warn);
     sla.set({ kind: "breach" }, f.sla.breach);
   }
   if (f.slaScanLagSeconds !== undefined) {
-    gauge("sla_scan_lag_seconds", "Age of the oldest SLA check that has come due and no scan has taken yet (0: none waiting)").set(f.slaScanLagSeconds);
+    gauge(
+      "sla_scan_lag_seconds",
+      "Age of the oldest SLA check that has come due and no scan has taken yet (0: none waiting)",
+    ).set(f.slaScanLagSeconds);
   }
   if (f.workersAlive !== undefined) {
-    gauge("workers_alive", `Job workers (any node) whose heartbeat is younger than ${HEARTBEAT_STALE_SECONDS} s`).set(f.workersAlive);
+    gauge("workers_alive", `Job workers (any node) whose heartbeat is younger than ${HEARTBEAT_STALE_SECONDS} s`).set(
+      f.workersAlive,
+    );
   }
   if (f.imapFetchLagSeconds !== undefined) {
-    gauge("imap_fetch_lag_seconds", "Seconds since an enabled IMAP mailbox was last fetched, the largest over all mailboxes (0: none connected)").set(f.imapFetchLagSeconds);
+    gauge(
+      "imap_fetch_lag_seconds",
+      "Seconds since an enabled IMAP mailbox was last fetched, the largest over all mailboxes (0: none connected)",
+    ).set(f.imapFetchLagSeconds);
   }
   if (f.queues) {
     const jobs = gauge("jobs", "Jobs in pg-boss by queue and state (all workers)", ["queue", "state"]);
@@ -127,7 +152,8 @@ export async function scrapeMetrics(): Promise<{ body: string; contentType: stri
         dead.set({ queue: q.queue.replace(/-dead$/, "") }, q.waiting + q.active + q.completed + q.failed);
         continue;
       }
-      for (const state of ["waiting", "active", "failed", "completed"] as const) jobs.set({ queue: q.queue, state }, q[state]);
+      for (const state of ["waiting", "active", "failed", "completed"] as const)
+        jobs.set({ queue: q.queue, state }, q[state]);
       lag.set({ queue: q.queue }, q.lagSeconds);
     }
   }

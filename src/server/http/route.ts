@@ -94,7 +94,10 @@ export function route<B = undefined, Q = undefined, P = undefined>(
 }
 
 /** The signed-in step of route(): claim, tenant transaction, admission, then the handler in that transaction. */
-export function signedInRun<B, Q, P>(spec: Spec<B, Q, P>, handler: (ctx: Ctx<Q, P>, body: B) => Promise<unknown>): Run<B, Q, P> {
+export function signedInRun<B, Q, P>(
+  spec: Spec<B, Q, P>,
+  handler: (ctx: Ctx<Q, P>, body: B) => Promise<unknown>,
+): Run<B, Q, P> {
   return async (base, readBody) => {
     // Credentials first: a caller without valid ones gets 401 before anything about its body.
     const claim = await signedInClaim(base.req);
@@ -137,7 +140,10 @@ type Claim = Exclude<Awaited<ReturnType<typeof readClaim>>, null | "invalid">;
 async function signedInClaim(req: ApiRequest): Promise<Claim> {
   const claim = await readClaim(req.headers);
   if (claim === null || claim === "invalid") {
-    throw new AppError("unauthenticated", claim === null ? "sign in or send a bearer token" : "invalid or expired credentials");
+    throw new AppError(
+      "unauthenticated",
+      claim === null ? "sign in or send a bearer token" : "invalid or expired credentials",
+    );
   }
   if (claim.kind === "session") assertSameOrigin(req);
   return claim;
@@ -264,16 +270,19 @@ export async function serve<B, Q, P>(
   observeRequest(req.method, template, response.status, seconds);
   // A switched-off feature's 503 is an operator's choice, not a fault: below error, so "alert on level 50" stays quiet.
   const level = response.status >= 500 ? (failure?.code === "feature_disabled" ? "warn" : "error") : "info";
-  logger()[level]({
-    requestId,
-    method: req.method,
-    route: template,
-    status: response.status,
-    latencyMs: Math.round(seconds * 10_000) / 10,
-    userId: log.userId,
-    orgId: log.orgId,
-    ...(failure && failure.code !== "internal" ? { error: failure.code, event: EVENT_OF[failure.code] } : {}),
-  }, "request");
+  logger()[level](
+    {
+      requestId,
+      method: req.method,
+      route: template,
+      status: response.status,
+      latencyMs: Math.round(seconds * 10_000) / 10,
+      userId: log.userId,
+      orgId: log.orgId,
+      ...(failure && failure.code !== "internal" ? { error: failure.code, event: EVENT_OF[failure.code] } : {}),
+    },
+    "request",
+  );
   return response;
 }
 
@@ -313,7 +322,11 @@ function parseQuery<Q>(schema: ZodType<Q> | undefined, params: URLSearchParams):
   const unknown = Object.keys(query);
   if (unknown.length) {
     throw new AppError("validation_failed", "invalid query", {
-      issues: unknown.map((name) => ({ in: "query", path: name, message: "unknown query parameter: this operation takes none" })),
+      issues: unknown.map((name) => ({
+        in: "query",
+        path: name,
+        message: "unknown query parameter: this operation takes none",
+      })),
     });
   }
   return undefined as Q;
@@ -323,7 +336,9 @@ function parseQuery<Q>(schema: ZodType<Q> | undefined, params: URLSearchParams):
 async function refuseBody(req: ApiRequest): Promise<void> {
   const declared = req.headers.get("content-length");
   const sent =
-    declared !== null ? Number(declared) > 0 : req.body !== null && (await readBodyLimited(req, MAX_JSON_BYTES, tooLarge)).length > 0;
+    declared !== null
+      ? Number(declared) > 0
+      : req.body !== null && (await readBodyLimited(req, MAX_JSON_BYTES, tooLarge)).length > 0;
   if (sent) {
     throw new AppError("validation_failed", "this operation takes no request body", {
       issues: [{ in: "body", path: "", message: "must be empty: send no body" }],
@@ -335,12 +350,10 @@ const tooLarge = () => new AppError("payload_too_large", `request body exceeds $
 
 /** A client that asks for RFC 9457 problem details gets them (Accept: application/problem+json). */
 function wantsProblem(h: Headers): boolean {
-  return (h.get("accept") ?? "")
-    .split(",")
-    .some((part) => {
-      const [type, ...params] = part.split(";").map((x) => x.trim().toLowerCase());
-      return type === "application/problem+json" && !params.some((p) => /^q=0(?:\.0*)?$/.test(p));
-    });
+  return (h.get("accept") ?? "").split(",").some((part) => {
+    const [type, ...params] = part.split(";").map((x) => x.trim().toLowerCase());
+    return type === "application/problem+json" && !params.some((p) => /^q=0(?:\.0*)?$/.test(p));
+  });
 }
 
 /** What a handler's result is answered with: a Response as is, nothing as 204, anything else as JSON with `status`. */

@@ -17,4 +17,7 @@ export function commonHeaders(production: boolean): HeaderPair[] {
 }
 
 /** API responses (JSON, files), the probes and the paths the page proxy skips allow nothing at all. */
-export const DENY_ALL_CSP: HeaderPair = { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'; sandbox" };
+export const DENY_ALL_CSP: HeaderPair = {
+  key: "Content-Security-Policy",
+  value: "default-src 'none'; frame-ancestors 'none'; sandbox",
+};

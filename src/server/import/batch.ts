@@ -13,7 +13,13 @@ export type BatchRecord = { index: number; value: unknown };
  * the report), and the batch's attachments as fetched before its transaction (bytes are never
  * downloaded while a transaction is open), by attachmentKey.
  */
-export type BatchContext = { space: IdSpace; tally: Tally; actor: AuditActor; file: string; files?: Map<string, FetchedFile> };
+export type BatchContext = {
+  space: IdSpace;
+  tally: Tally;
+  actor: AuditActor;
+  file: string;
+  files?: Map<string, FetchedFile>;
+};
 
 /** An attachment's place in the source: its comment and its position there (not every export gives attachments ids). */
 export const attachmentKey = (commentId: string, i: number) => `${commentId}/${i}`;
@@ -28,7 +34,11 @@ export async function auditImported(tx: Tx, actor: AuditActor, inputs: AuditInpu
 }
 
 /** The first record of each source id in the batch; later copies are skipped as duplicates (the report says so). */
-export function firstOfEach<P extends { rec: BatchRecord; value: { id: string } }>(ctx: BatchContext, type: string, parsed: P[]): P[] {
+export function firstOfEach<P extends { rec: BatchRecord; value: { id: string } }>(
+  ctx: BatchContext,
+  type: string,
+  parsed: P[],
+): P[] {
   const seen = new Set<string>();
   return parsed.filter((p) => {
     if (seen.has(p.value.id)) {

@@ -38,8 +38,13 @@ export async function fetchAttachment(orgId: string, url: string, name: string):
       res = await guardedFetch(current, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     } catch (err) {
       const refused = outboundRefusal(err);
-      if (refused) return { ok: false, reason: "refused by the outbound guard", detail: `${filename}: ${refused.message}` };
-      return { ok: false, reason: "download failed", detail: `${filename}: ${err instanceof Error ? err.message : String(err)}` };
+      if (refused)
+        return { ok: false, reason: "refused by the outbound guard", detail: `${filename}: ${refused.message}` };
+      return {
+        ok: false,
+        reason: "download failed",
+        detail: `${filename}: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
     const location = res.headers.get("location");
     if (res.status >= 300 && res.status < 400 && location) {
@@ -54,7 +59,11 @@ export async function fetchAttachment(orgId: string, url: string, name: string):
     const declared = Number(res.headers.get("content-length") ?? "0");
     if (declared > max) {
       await res.body.cancel();
-      return { ok: false, reason: "larger than the attachment size limit", detail: `${filename}: ${declared} bytes, the limit is ${max}` };
+      return {
+        ok: false,
+        reason: "larger than the attachment size limit",
+        detail: `${filename}: ${declared} bytes, the limit is ${max}`,
+      };
     }
     return store(orgId, filename, Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), max);
   }
@@ -72,13 +81,24 @@ async function store(orgId: string, filename: string, body: Readable, max: numbe
   });
   const inspector = new ContentInspector();
   const through = new PassThrough();
-  const [put, piped] = await Promise.allSettled([storage().put(key, through), pipeline(body, limit, inspector, through)]);
+  const [put, piped] = await Promise.allSettled([
+    storage().put(key, through),
+    pipeline(body, limit, inspector, through),
+  ]);
   if (piped.status === "rejected" || put.status === "rejected") {
-    await storage().delete(key).catch(() => undefined);
+    await storage()
+      .delete(key)
+      .catch(() => undefined);
     const err: unknown = piped.status === "rejected" ? piped.reason : (put as PromiseRejectedResult).reason;
-    if (err instanceof TooLarge) return { ok: false, reason: "larger than the attachment size limit", detail: `${filename}: over ${max} bytes` };
-    if (err instanceof AppError && err.code === "unsupported_media_type") return { ok: false, reason: "file type not accepted", detail: `${filename}: ${err.message}` };
-    return { ok: false, reason: "download failed", detail: `${filename}: ${err instanceof Error ? err.message : String(err)}` };
+    if (err instanceof TooLarge)
+      return { ok: false, reason: "larger than the attachment size limit", detail: `${filename}: over ${max} bytes` };
+    if (err instanceof AppError && err.code === "unsupported_media_type")
+      return { ok: false, reason: "file type not accepted", detail: `${filename}: ${err.message}` };
+    return {
+      ok: false,
+      reason: "download failed",
+      detail: `${filename}: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   if (put.value.size === 0) {
     await storage().delete(key);

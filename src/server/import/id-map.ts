@@ -7,13 +7,25 @@ import type { Tx } from "../db/tenant";
 export type IdSpace = { orgId: string; sourceKind: ImportSourceKind; importId: string };
 
 /** The Beacon ids of the source ids already imported into the org, of one type (user, ticket …). */
-export async function mappedIds(tx: Tx, space: IdSpace, sourceType: string, sourceIds: Iterable<string>): Promise<Map<string, string>> {
+export async function mappedIds(
+  tx: Tx,
+  space: IdSpace,
+  sourceType: string,
+  sourceIds: Iterable<string>,
+): Promise<Map<string, string>> {
   const ids = [...new Set(sourceIds)];
   if (!ids.length) return new Map();
   const rows = await tx
     .select({ sourceId: importIdMap.sourceId, beaconId: importIdMap.beaconId })
     .from(importIdMap)
-    .where(and(eq(importIdMap.orgId, space.orgId), eq(importIdMap.sourceKind, space.sourceKind), eq(importIdMap.sourceType, sourceType), inArray(importIdMap.sourceId, ids)));
+    .where(
+      and(
+        eq(importIdMap.orgId, space.orgId),
+        eq(importIdMap.sourceKind, space.sourceKind),
+        eq(importIdMap.sourceType, sourceType),
+        inArray(importIdMap.sourceId, ids),
+      ),
+    );
   return new Map(rows.map((r) => [r.sourceId, r.beaconId]));
 }
 
@@ -22,9 +34,21 @@ export async function mappedIds(tx: Tx, space: IdSpace, sourceType: string, sour
  * source id mapped twice means two runs raced past the checkpoint lock, and the batch must fail
  * rather than leave a second copy.
  */
-export async function recordIds(tx: Tx, space: IdSpace, sourceType: string, pairs: readonly (readonly [string, string])[]): Promise<void> {
+export async function recordIds(
+  tx: Tx,
+  space: IdSpace,
+  sourceType: string,
+  pairs: readonly (readonly [string, string])[],
+): Promise<void> {
   if (!pairs.length) return;
   await tx.insert(importIdMap).values(
-    pairs.map(([sourceId, beaconId]) => ({ orgId: space.orgId, sourceKind: space.sourceKind, sourceType, sourceId, beaconId, importId: space.importId })),
+    pairs.map(([sourceId, beaconId]) => ({
+      orgId: space.orgId,
+      sourceKind: space.sourceKind,
+      sourceType,
+      sourceId,
+      beaconId,
+      importId: space.importId,
+    })),
   );
 }

@@ -1,6 +1,13 @@
 import "server-only";
 import { and, eq, sql } from "drizzle-orm";
-import { imports, type ImportCheckpoint, type ImportCounts, type ImportKindCounts, type ImportReport, type ImportSourceKind } from "../db/schema/imports";
+import {
+  imports,
+  type ImportCheckpoint,
+  type ImportCounts,
+  type ImportKindCounts,
+  type ImportReport,
+  type ImportSourceKind,
+} from "../db/schema/imports";
 import type { Tx } from "../db/tenant";
 import { withTenant } from "../db/tenant";
 import { AppError } from "../core/errors";
@@ -10,26 +17,59 @@ export type ImportRow = typeof imports.$inferSelect;
 /** Skipped records kept in the report with their source id and why (the counts have them all). */
 export const SKIPPED_SAMPLE_MAX = 200;
 
-export async function createImport(orgId: string, input: { sourceKind: ImportSourceKind; source: string; createdBy: string | null }): Promise<ImportRow> {
-  const [row] = await withTenant(orgId, (tx) => tx.insert(imports).values({ orgId, ...input }).returning());
+export async function createImport(
+  orgId: string,
+  input: { sourceKind: ImportSourceKind; source: string; createdBy: string | null },
+): Promise<ImportRow> {
+  const [row] = await withTenant(orgId, (tx) =>
+    tx
+      .insert(imports)
+      .values({ orgId, ...input })
+      .returning(),
+  );
   return row!;
 }
 
 /** The org's import by id, or 404 (another org's id finds nothing: RLS and the org filter). */
 export async function loadImport(orgId: string, id: string): Promise<ImportRow> {
-  const [row] = await withTenant(orgId, (tx) => tx.select().from(imports).where(and(eq(imports.orgId, orgId), eq(imports.id, id))));
+  const [row] = await withTenant(orgId, (tx) =>
+    tx
+      .select()
+      .from(imports)
+      .where(and(eq(imports.orgId, orgId), eq(imports.id, id))),
+  );
   if (!row) throw new AppError("not_found", "import not found");
   return row;
 }
 
 /** A failed import started again is running again (its last error is kept in the log, not on the row). */
 export async function markRunning(orgId: string, id: string): Promise<void> {
-  await withTenant(orgId, (tx) => tx.update(imports).set({ state: "running", error: null, updatedAt: new Date() }).where(and(eq(imports.orgId, orgId), eq(imports.id, id))));
+  await withTenant(orgId, (tx) =>
+    tx
+      .update(imports)
+      .set({ state: "running", error: null, updatedAt: new Date() })
+      .where(and(eq(imports.orgId, orgId), eq(imports.id, id))),
+  );
 }
 
-export async function finishImport(orgId: string, id: string, state: "done" | "failed", error: string | null = null, report?: ImportReport): Promise<void> {
+export async function finishImport(
+  orgId: string,
+  id: string,
+  state: "done" | "failed",
+  error: string | null = null,
+  report?: ImportReport,
+): Promise<void> {
   await withTenant(orgId, (tx) =>
-    tx.update(imports).set({ state, error, updatedAt: new Date(), finishedAt: state === "done" ? new Date() : null, ...(report ? { report } : {}) }).where(and(eq(imports.orgId, orgId), eq(imports.id, id))),
+    tx
+      .update(imports)
+      .set({
+        state,
+        error,
+        updatedAt: new Date(),
+        finishedAt: state === "done" ? new Date() : null,
+        ...(report ? { report } : {}),
+      })
+      .where(and(eq(imports.orgId, orgId), eq(imports.id, id))),
   );
 }
 
@@ -61,10 +101,16 @@ export class Tally {
     this.kind(type)[outcome] += n;
   }
 
-  skip(type: string, at: { sourceId: string | null; file: string; record: number }, reason: string, detail = reason): void {
+  skip(
+    type: string,
+    at: { sourceId: string | null; file: string; record: number },
+    reason: string,
+    detail = reason,
+  ): void {
     const k = this.kind(type);
     k.skipped[reason] = (k.skipped[reason] ?? 0) + 1;
-    if (this.report.skippedSample.length < SKIPPED_SAMPLE_MAX) this.report.skippedSample.push({ type, ...at, reason: detail });
+    if (this.report.skippedSample.length < SKIPPED_SAMPLE_MAX)
+      this.report.skippedSample.push({ type, ...at, reason: detail });
   }
 
   bytes(type: string, source: number, imported: number): void {
@@ -98,7 +144,8 @@ export async function commitBatch(
       sql`select (checkpoint->'files'->>${at.fileKey})::int as done from imports where org_id = ${orgId} and id = ${importId} for update`,
     );
     if (!locked.rows[0]) throw new AppError("not_found", "import not found");
-    if ((locked.rows[0].done ?? 0) !== at.from) throw new AppError("conflict", "another run of this import moved its checkpoint");
+    if ((locked.rows[0].done ?? 0) !== at.from)
+      throw new AppError("conflict", "another run of this import moved its checkpoint");
     await write(tx);
     const checkpoint = sql`jsonb_set(checkpoint, array['files', ${at.fileKey}::text], ${String(at.to)}::jsonb, true)`;
     await tx.execute(sql`update imports set checkpoint = ${checkpoint}, counts = ${JSON.stringify(tally.counts)}::jsonb,

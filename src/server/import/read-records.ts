@@ -24,7 +24,11 @@ export async function isNdjson(file: string, arrayKeys: readonly string[]): Prom
   try {
     const buf = Buffer.alloc(PEEK_BYTES);
     const { bytesRead } = await fh.read(buf, 0, PEEK_BYTES, 0);
-    const head = buf.subarray(0, bytesRead).toString("utf8").replace(/^\uFEFF/, "").trimStart();
+    const head = buf
+      .subarray(0, bytesRead)
+      .toString("utf8")
+      .replace(/^\uFEFF/, "")
+      .trimStart();
     if (!head.startsWith("{")) return false;
     const nl = head.indexOf("\n");
     if (nl < 0) return false;
@@ -59,12 +63,20 @@ export async function* readRecords(file: string, key: string, bare: boolean): As
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const filter = bare ? new RegExp(`^(?:${escaped}\\.)?\\d+$`) : new RegExp(`^${escaped}\\.\\d+$`);
   // pipeline (not .pipe) so a parse error reaches the loop below instead of being thrown unhandled.
-  const stream = pipeline(createReadStream(file), pick.withParserAsStream({ filter, jsonStreaming: true }), streamValues.asStream(), () => undefined);
+  const stream = pipeline(
+    createReadStream(file),
+    pick.withParserAsStream({ filter, jsonStreaming: true }),
+    streamValues.asStream(),
+    () => undefined,
+  );
   let index = 0;
   try {
     for await (const item of stream as AsyncIterable<{ value: unknown }>) yield { index: index++, value: item.value };
   } catch (err) {
-    yield { index, error: `the file is not valid JSON after record ${index}: ${err instanceof Error ? err.message : String(err)}` };
+    yield {
+      index,
+      error: `the file is not valid JSON after record ${index}: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }
 

@@ -66,7 +66,15 @@ export function parseAge(text: string): number | undefined {
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2]!.toLowerCase() as "s" | "m" | "h" | "d"];
 }
 
-type Row = { id: string; name: string; state: string; data: Record<string, unknown>; output: unknown; created_on: Date; age: string };
+type Row = {
+  id: string;
+  name: string;
+  state: string;
+  data: Record<string, unknown>;
+  output: unknown;
+  created_on: Date;
+  age: string;
+};
 
 function errorText(output: unknown): string | null {
   if (output == null) return null;
@@ -80,7 +88,8 @@ function errorText(output: unknown): string | null {
 }
 
 function toDeadLetter(r: Row): DeadLetter {
-  const orgId = typeof r.data?.orgId === "string" && z.uuid().safeParse(r.data.orgId).success ? (r.data.orgId as string) : null;
+  const orgId =
+    typeof r.data?.orgId === "string" && z.uuid().safeParse(r.data.orgId).success ? (r.data.orgId as string) : null;
   return {
     id: r.id,
     queue: SOURCE_OF[r.name] ?? r.name,
@@ -96,10 +105,17 @@ function toDeadLetter(r: Row): DeadLetter {
 
 function whereOf(f: DeadLetterFilter) {
   const names = f.queues?.length ? f.queues.map((q) => DEAD_OF[sourceQueue(q) ?? ""] ?? "") : DEAD_NAMES;
-  const parts = [sql`j.name in (${sql.join(names.map((n) => sql`${n}`), sql`, `)})`, sql`j.state <> 'active'`];
+  const parts = [
+    sql`j.name in (${sql.join(
+      names.map((n) => sql`${n}`),
+      sql`, `,
+    )})`,
+    sql`j.state <> 'active'`,
+  ];
   if (f.orgId) parts.push(sql`j.data->>'orgId' = ${f.orgId}`);
   if (f.id) parts.push(sql`j.id = ${f.id}::uuid`);
-  if (f.olderThanSeconds !== undefined) parts.push(sql`j.created_on <= now() - make_interval(secs => ${f.olderThanSeconds})`);
+  if (f.olderThanSeconds !== undefined)
+    parts.push(sql`j.created_on <= now() - make_interval(secs => ${f.olderThanSeconds})`);
   return sql.join(parts, sql` and `);
 }
 
@@ -119,7 +135,9 @@ export async function listDeadLetters(f: DeadLetterFilter = {}): Promise<DeadLet
 }
 
 /** Who acts: an admin (by user id, from the web) or the operator's CLI. */
-export type DeadLetterActor = { kind: "user"; userId: string; requestId: string | null } | { kind: "operator"; requestId?: string | null };
+export type DeadLetterActor =
+  | { kind: "user"; userId: string; requestId: string | null }
+  | { kind: "operator"; requestId?: string | null };
 
 export type DeadLetterOutcome = DeadLetter & {
   outcome: "replayed" | "dropped" | "would_replay" | "would_drop" | "skipped" | "failed";
@@ -136,16 +154,29 @@ export type DeadLetterOutcome = DeadLetter & {
  * and the handlers send nothing already delivered (email stamped emailed_at, webhook delivery
  * succeeded). A webhook delivery marked dead is set back to failed so its handler sends it.
  */
-export async function replayDeadLetters(f: DeadLetterFilter, actor: DeadLetterActor, opts: { dryRun?: boolean } = {}): Promise<DeadLetterOutcome[]> {
+export async function replayDeadLetters(
+  f: DeadLetterFilter,
+  actor: DeadLetterActor,
+  opts: { dryRun?: boolean } = {},
+): Promise<DeadLetterOutcome[]> {
   return act("replay", f, actor, opts.dryRun ?? false);
 }
 
 /** Drops dead letters for good (audited): the job is deleted and nothing is sent. */
-export async function dropDeadLetters(f: DeadLetterFilter, actor: DeadLetterActor, opts: { dryRun?: boolean } = {}): Promise<DeadLetterOutcome[]> {
+export async function dropDeadLetters(
+  f: DeadLetterFilter,
+  actor: DeadLetterActor,
+  opts: { dryRun?: boolean } = {},
+): Promise<DeadLetterOutcome[]> {
   return act("drop", f, actor, opts.dryRun ?? false);
 }
 
-async function act(kind: "replay" | "drop", f: DeadLetterFilter, actor: DeadLetterActor, dryRun: boolean): Promise<DeadLetterOutcome[]> {
+async function act(
+  kind: "replay" | "drop",
+  f: DeadLetterFilter,
+  actor: DeadLetterActor,
+  dryRun: boolean,
+): Promise<DeadLetterOutcome[]> {
   const candidates = await listDeadLetters(f);
   const out: DeadLetterOutcome[] = [];
   for (const c of candidates) {
@@ -163,13 +194,30 @@ async function act(kind: "replay" | "drop", f: DeadLetterFilter, actor: DeadLett
     } catch (err) {
       // One transaction per job: this one rolled back and stays dead; the others go on.
       const reason = err instanceof Error ? err.message : String(err);
-      logger().error({ event: "dead_letter_action_failed", action: kind, queue: c.queue, deadJobId: c.id, orgId: c.orgId, err: reason }, `dead letter ${kind} failed`);
+      logger().error(
+        {
+          event: "dead_letter_action_failed",
+          action: kind,
+          queue: c.queue,
+          deadJobId: c.id,
+          orgId: c.orgId,
+          err: reason,
+        },
+        `dead letter ${kind} failed`,
+      );
       out.push({ ...c, outcome: "failed", reason });
       continue;
     }
     if (!done) continue; // someone else replayed or dropped it meanwhile
     logger().info(
-      { event: kind === "replay" ? "dead_letter_replayed" : "dead_letter_dropped", queue: done.queue, deadJobId: done.id, jobId: done.jobId, orgId: done.orgId, by: actor.kind === "user" ? actor.userId : "operator" },
+      {
+        event: kind === "replay" ? "dead_letter_replayed" : "dead_letter_dropped",
+        queue: done.queue,
+        deadJobId: done.id,
+        jobId: done.jobId,
+        orgId: done.orgId,
+        by: actor.kind === "user" ? actor.userId : "operator",
+      },
       kind === "replay" ? "dead letter replayed" : "dead letter dropped",
     );
     out.push(done);
@@ -177,7 +225,12 @@ async function act(kind: "replay" | "drop", f: DeadLetterFilter, actor: DeadLett
   return out;
 }
 
-function actOne(kind: "replay" | "drop", c: DeadLetter, scopeOrgId: string | undefined, actor: DeadLetterActor): Promise<DeadLetterOutcome | undefined> {
+function actOne(
+  kind: "replay" | "drop",
+  c: DeadLetter,
+  scopeOrgId: string | undefined,
+  actor: DeadLetterActor,
+): Promise<DeadLetterOutcome | undefined> {
   return db().transaction(async (tx) => {
     // The delete is the claim: of two concurrent replays of one job only one gets the row.
     const [claimed] = (
@@ -201,12 +254,23 @@ function actOne(kind: "replay" | "drop", c: DeadLetter, scopeOrgId: string | und
       const sent = await jobSender().send(d.queue, d.data, { id: jobId, db: txDb(clientOf(tx)) });
       if (!sent) throw new Error(`queue ${d.queue} refused the job`);
     }
-    await recordAudit(tx, { orgId, actorId: actor.kind === "user" ? actor.userId : null, requestId: actor.requestId ?? null }, {
-      action: kind === "replay" ? "job.replayed" : "job.dropped",
-      entityType: "job",
-      entityId: d.id,
-      data: { queue: d.queue, deadJobId: d.id, ...(jobId ? { newJobId: jobId } : {}), error: d.error, by: actor.kind === "user" ? "admin" : "operator", deadSince: d.createdAt },
-    });
+    await recordAudit(
+      tx,
+      { orgId, actorId: actor.kind === "user" ? actor.userId : null, requestId: actor.requestId ?? null },
+      {
+        action: kind === "replay" ? "job.replayed" : "job.dropped",
+        entityType: "job",
+        entityId: d.id,
+        data: {
+          queue: d.queue,
+          deadJobId: d.id,
+          ...(jobId ? { newJobId: jobId } : {}),
+          error: d.error,
+          by: actor.kind === "user" ? "admin" : "operator",
+          deadSince: d.createdAt,
+        },
+      },
+    );
     return { ...d, outcome: kind === "replay" ? ("replayed" as const) : ("dropped" as const), jobId };
   });
 }

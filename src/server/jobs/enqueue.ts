@@ -16,14 +16,22 @@ export function clientOf(tx: Tx): pg.ClientBase {
  * Enqueues a job in the caller's transaction: it exists if and only if the change that caused it
  * commits (no job for a rolled-back change, no change without its job).
  */
-export async function enqueue(tx: Tx, queue: QueueName, data: object, options: { singletonKey?: string; startAfter?: Date } = {}): Promise<void> {
+export async function enqueue(
+  tx: Tx,
+  queue: QueueName,
+  data: object,
+  options: { singletonKey?: string; startAfter?: Date } = {},
+): Promise<void> {
   await jobSender().send(queue, data, { ...options, db: txDb(clientOf(tx)) });
 }
 
 /** Many jobs of one queue in one statement, in the caller's transaction. */
 export async function enqueueMany(tx: Tx, queue: QueueName, data: object[]): Promise<void> {
   if (data.length === 0) return;
-  await jobSender().insert(data.map((d) => ({ name: queue, data: d })), { db: txDb(clientOf(tx)) });
+  await jobSender().insert(
+    data.map((d) => ({ name: queue, data: d })),
+    { db: txDb(clientOf(tx)) },
+  );
 }
 
 let insertPlan: Promise<{ text: string; values: unknown[] }> | undefined;

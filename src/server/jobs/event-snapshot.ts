@@ -23,8 +23,15 @@ export const ZTicketSnapshot = z.object({
 
 /** The ticket's columns a snapshot holds (ZTicketSnapshot). */
 const SNAPSHOT_COLUMNS = {
-  id: tickets.id, number: tickets.number, subject: tickets.subject, status: tickets.status, priority: tickets.priority,
-  assigneeId: tickets.assigneeId, requesterId: tickets.requesterId, tags: tickets.tags, version: tickets.version,
+  id: tickets.id,
+  number: tickets.number,
+  subject: tickets.subject,
+  status: tickets.status,
+  priority: tickets.priority,
+  assigneeId: tickets.assigneeId,
+  requesterId: tickets.requesterId,
+  tags: tickets.tags,
+  version: tickets.version,
 };
 
 /** `changes` of an update: each changed field as [from, to]. */
@@ -49,7 +56,11 @@ export function asChanges(diff: Record<string, { from: unknown; to: unknown }>):
  * The event's record: the ticket as this transaction sees it now (its own write included), an id
  * and the time. Call it where the event is enqueued, after the write it reports.
  */
-export async function snapshotTicketEvent(tx: Tx, ticketId: string, changes?: Record<string, [unknown, unknown]>): Promise<EventSnapshot> {
+export async function snapshotTicketEvent(
+  tx: Tx,
+  ticketId: string,
+  changes?: Record<string, [unknown, unknown]>,
+): Promise<EventSnapshot> {
   const [t] = await tx
     .select({
       ...SNAPSHOT_COLUMNS,
@@ -59,5 +70,10 @@ export async function snapshotTicketEvent(tx: Tx, ticketId: string, changes?: Re
     .where(eq(tickets.id, ticketId));
   if (!t) throw new Error(`snapshotTicketEvent: ticket ${ticketId} is not visible in this transaction`);
   const { at, ...ticket } = t;
-  return { eventId: randomUUID(), occurredAt: at, ticket, ...(changes && Object.keys(changes).length ? { changes } : {}) };
+  return {
+    eventId: randomUUID(),
+    occurredAt: at,
+    ticket,
+    ...(changes && Object.keys(changes).length ? { changes } : {}),
+  };
 }

@@ -50,22 +50,35 @@ function item(d: DeadLetter): DeadLetterItem {
 }
 
 /** The newest `limit` dead letters; hasMore says more wait behind them (act on these, or narrow by queue). */
-export async function listOrgDeadLetters(scope: Scope, query: ListDeadLetters): Promise<{ data: DeadLetterItem[]; hasMore: boolean }> {
-  const rows = await listDeadLetters({ orgId: scope.user.orgId, queues: query.queue ? [query.queue] : ADMIN_QUEUES, limit: query.limit + 1 });
+export async function listOrgDeadLetters(
+  scope: Scope,
+  query: ListDeadLetters,
+): Promise<{ data: DeadLetterItem[]; hasMore: boolean }> {
+  const rows = await listDeadLetters({
+    orgId: scope.user.orgId,
+    queues: query.queue ? [query.queue] : ADMIN_QUEUES,
+    limit: query.limit + 1,
+  });
   return { data: rows.slice(0, query.limit).map(item), hasMore: rows.length > query.limit };
 }
 
 const gone = () => new AppError("not_found", "no such dead letter (it may have been replayed or dropped already)");
 
 export async function replayOrgDeadLetter(scope: Scope, id: string): Promise<z.infer<typeof ZReplayed>> {
-  const [r] = await replayDeadLetters({ orgId: scope.user.orgId, queues: ADMIN_QUEUES, id }, { kind: "user", userId: scope.user.userId, requestId: scope.requestId });
+  const [r] = await replayDeadLetters(
+    { orgId: scope.user.orgId, queues: ADMIN_QUEUES, id },
+    { kind: "user", userId: scope.user.userId, requestId: scope.requestId },
+  );
   if (r?.outcome === "failed") throw new Error(`replaying dead letter ${r.id} failed: ${r.reason}`);
   if (!r || r.outcome !== "replayed" || !r.jobId) throw gone();
   return { id: r.id, queue: r.queue as DeadLetterItem["queue"], jobId: r.jobId };
 }
 
 export async function dropOrgDeadLetter(scope: Scope, id: string): Promise<void> {
-  const [r] = await dropDeadLetters({ orgId: scope.user.orgId, queues: ADMIN_QUEUES, id }, { kind: "user", userId: scope.user.userId, requestId: scope.requestId });
+  const [r] = await dropDeadLetters(
+    { orgId: scope.user.orgId, queues: ADMIN_QUEUES, id },
+    { kind: "user", userId: scope.user.userId, requestId: scope.requestId },
+  );
   if (r?.outcome === "failed") throw new Error(`dropping dead letter ${r.id} failed: ${r.reason}`);
   if (!r || r.outcome !== "dropped") throw gone();
 }

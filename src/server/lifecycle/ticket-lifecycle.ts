@@ -14,13 +14,17 @@ export const FINISHED_STATUSES = ["solved", "closed"] as const satisfies readonl
 /** Most urgent first, as lists, forms and dashboards show them. */
 export const PRIORITIES = ["urgent", "high", "normal", "low"] as const satisfies readonly TicketPriority[];
 
-export const isFinished = (status: TicketStatus | string): boolean => (FINISHED_STATUSES as readonly string[]).includes(status);
+export const isFinished = (status: TicketStatus | string): boolean =>
+  (FINISHED_STATUSES as readonly string[]).includes(status);
 
 /** Closed is final: no change, comment, attachment, macro or merge reaches a closed ticket. */
 export const isFinal = (status: TicketStatus | string): boolean => status === "closed";
 
 /** The 409 a write gets on a closed ticket, in the words of the operation that was refused. */
-export function assertNotFinal(status: TicketStatus | string, message = "closed tickets are final and cannot be changed"): void {
+export function assertNotFinal(
+  status: TicketStatus | string,
+  message = "closed tickets are final and cannot be changed",
+): void {
   if (isFinal(status)) throw new AppError("conflict", message);
 }
 
@@ -29,14 +33,18 @@ export function assertNotFinal(status: TicketStatus | string, message = "closed 
  * a new ticket; the requester's (or a customer's) reply reopens a pending or solved one. Internal
  * notes move nothing.
  */
-export function statusAfterComment(status: TicketStatus, by: { staff: boolean; internal: boolean }): TicketStatus | undefined {
+export function statusAfterComment(
+  status: TicketStatus,
+  by: { staff: boolean; internal: boolean },
+): TicketStatus | undefined {
   if (by.internal) return undefined;
   if (by.staff) return status === "new" ? "open" : undefined;
   return status === "pending" || status === "solved" ? "open" : undefined;
 }
 
 /** What a customer may do to their own ticket's status: mark it solved, or reopen a solved one. */
-export const customerMayMove = (from: TicketStatus, to: TicketStatus): boolean => to === "solved" || (to === "open" && from === "solved");
+export const customerMayMove = (from: TicketStatus, to: TicketStatus): boolean =>
+  to === "solved" || (to === "open" && from === "solved");
 
 /** Only a finished ticket can be rated (CSAT). */
 export const mayBeRated = (status: TicketStatus | string): boolean => isFinished(status);

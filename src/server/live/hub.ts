@@ -107,7 +107,8 @@ export class RedisHub implements Hub {
     this.sub = new Redis(url, opts);
     for (const c of [this.pub, this.sub]) {
       c.on("error", (err: Error) => {
-        if (!this.warned) logger().warn({ err: err.message }, "redis unavailable: live updates reach this process's pages only");
+        if (!this.warned)
+          logger().warn({ err: err.message }, "redis unavailable: live updates reach this process's pages only");
         this.warned = true;
       });
       c.on("ready", () => (this.warned = false));

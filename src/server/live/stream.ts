@@ -54,7 +54,8 @@ const frame = (event: string, data: unknown) => encoder.encode(`event: ${event}\
  */
 export function forwards(user: StreamOptions["user"], ticketId: string | null, conn: string, m: LiveMessage): boolean {
   if (ticketId && m.ticketId !== ticketId) return false;
-  if (m.type === "presence") return isStaff(user) && ticketId !== null && m.conn !== conn && m.userId !== user.userId && m.state !== "hello";
+  if (m.type === "presence")
+    return isStaff(user) && ticketId !== null && m.conn !== conn && m.userId !== user.userId && m.state !== "hello";
   return isStaff(user) ? true : ticketId !== null && !m.internal;
 }
 
@@ -69,7 +70,18 @@ export async function liveStream(o: StreamOptions): Promise<Response> {
   const { user, ticketId } = o;
   const present = isStaff(user) && ticketId !== null;
   const say = (state: "hello" | "viewing" | "left") =>
-    present ? hub.publish(user.orgId, { type: "presence", ticketId: ticketId!, userId: user.userId, name: user.name, state, conn }).catch(() => undefined) : Promise.resolve();
+    present
+      ? hub
+          .publish(user.orgId, {
+            type: "presence",
+            ticketId: ticketId!,
+            userId: user.userId,
+            name: user.name,
+            state,
+            conn,
+          })
+          .catch(() => undefined)
+      : Promise.resolve();
 
   let cleanup: (() => void) | undefined;
   const body = new ReadableStream<Uint8Array>({
@@ -84,7 +96,8 @@ export async function liveStream(o: StreamOptions): Promise<Response> {
         }
       };
       const unsubscribe = await hub.subscribe(user.orgId, (m) => {
-        if (present && m.type === "presence" && m.state === "hello" && m.conn !== conn && m.ticketId === ticketId) void say("viewing");
+        if (present && m.type === "presence" && m.state === "hello" && m.conn !== conn && m.ticketId === ticketId)
+          void say("viewing");
         if (forwards(user, ticketId, conn, m)) send(frame(m.type, m));
       });
       const beat = setInterval(() => {
@@ -132,6 +145,18 @@ export async function liveStream(o: StreamOptions): Promise<Response> {
 }
 
 /** Tells the other agents on a ticket that this one is typing a reply (true) or stopped (false). */
-export async function announceTyping(user: StreamOptions["user"], ticketId: string, typing: boolean, hub: Hub = liveHub()): Promise<void> {
-  await hub.publish(user.orgId, { type: "presence", ticketId, userId: user.userId, name: user.name, state: typing ? "typing" : "viewing", conn: `typing:${user.userId}` });
+export async function announceTyping(
+  user: StreamOptions["user"],
+  ticketId: string,
+  typing: boolean,
+  hub: Hub = liveHub(),
+): Promise<void> {
+  await hub.publish(user.orgId, {
+    type: "presence",
+    ticketId,
+    userId: user.userId,
+    name: user.name,
+    state: typing ? "typing" : "viewing",
+    conn: `typing:${user.userId}`,
+  });
 }

@@ -81,7 +81,12 @@ function remoteImagesAsLinks() {
 
 const schema = {
   ...defaultSchema,
-  protocols: { ...defaultSchema.protocols, href: ["http", "https", "mailto"], src: ["http", "https"], cite: ["http", "https"] },
+  protocols: {
+    ...defaultSchema.protocols,
+    href: ["http", "https", "mailto"],
+    src: ["http", "https"],
+    cite: ["http", "https"],
+  },
 };
 
 const processor = unified()

@@ -27,7 +27,11 @@ export function mailer(): Mailer {
   if (g.__beaconMailer?.key === key) return g.__beaconMailer.mailer;
   let m: Mailer;
   if (e.SMTP_URL) {
-    const transport: Transporter = nodemailer.createTransport(e.SMTP_URL, { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
+    const transport: Transporter = nodemailer.createTransport(e.SMTP_URL, {
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 20_000,
+    });
     m = { send: async (msg) => void (await transport.sendMail(msg)), describe: `SMTP ${new URL(e.SMTP_URL).host}` };
   } else {
     const dir = path.resolve(e.BEACON_DATA_DIR, "mail");
@@ -62,7 +66,8 @@ function secureMailSpool(dir: string): void {
 
 /** What a notification's email_error says when its email was skipped by the feature switch. */
 export const EMAIL_SWITCHED_OFF = "not sent: email notifications were switched off (feature notifications_email)";
-export const EMAIL_BOUNCING = "not sent: the address is bouncing (a delivery report said mail to it failed); it clears when they write in";
+export const EMAIL_BOUNCING =
+  "not sent: the address is bouncing (a delivery report said mail to it failed); it clears when they write in";
 
 export function mailFrom(): string {
   return env().MAIL_FROM ?? "Beacon <no-reply@beacon.localhost>";
@@ -78,7 +83,10 @@ export function mailFrom(): string {
  * the job completes ("disabled", no retry); the notification keeps emailed_at null and says why in
  * email_error, and is not sent later when the channel comes back.
  */
-export async function handleEmail(job: { orgId: string; notificationId: string }): Promise<"sent" | "skipped" | "disabled"> {
+export async function handleEmail(job: {
+  orgId: string;
+  notificationId: string;
+}): Promise<"sent" | "skipped" | "disabled"> {
   let failure: Error | undefined;
   const result = await withTenant(job.orgId, async (tx) => {
     if (!(await isFeatureEnabled(tx, job.orgId, "notifications_email"))) {
@@ -89,7 +97,17 @@ export async function handleEmail(job: { orgId: string; notificationId: string }
       return "disabled" as const;
     }
     const [n] = await tx
-      .select({ id: notifications.id, kind: notifications.kind, payload: notifications.payload, emailedAt: notifications.emailedAt, ticketId: notifications.ticketId, email: users.email, name: users.name, bouncingAt: users.emailBouncingAt, orgName: orgs.name })
+      .select({
+        id: notifications.id,
+        kind: notifications.kind,
+        payload: notifications.payload,
+        emailedAt: notifications.emailedAt,
+        ticketId: notifications.ticketId,
+        email: users.email,
+        name: users.name,
+        bouncingAt: users.emailBouncingAt,
+        orgName: orgs.name,
+      })
       .from(notifications)
       .innerJoin(users, and(eq(users.orgId, notifications.orgId), eq(users.id, notifications.userId)))
       .innerJoin(orgs, eq(orgs.id, notifications.orgId))
@@ -127,7 +145,10 @@ export async function handleEmail(job: { orgId: string; notificationId: string }
     return "sent" as const;
   });
   if (result === "disabled") {
-    logger().info({ job: "email", event: "email_skipped", orgId: job.orgId, notificationId: job.notificationId }, "email not sent: notifications_email is switched off");
+    logger().info(
+      { job: "email", event: "email_skipped", orgId: job.orgId, notificationId: job.notificationId },
+      "email not sent: notifications_email is switched off",
+    );
     return result;
   }
   if (result === "failed") {
@@ -137,7 +158,10 @@ export async function handleEmail(job: { orgId: string; notificationId: string }
         .set({ emailAttempts: sql`${notifications.emailAttempts} + 1`, emailError: failure!.message.slice(0, 500) })
         .where(eq(notifications.id, job.notificationId)),
     );
-    logger().warn({ job: "email", notificationId: job.notificationId, err: failure!.message }, "email delivery failed; will retry");
+    logger().warn(
+      { job: "email", notificationId: job.notificationId, err: failure!.message },
+      "email delivery failed; will retry",
+    );
     throw failure!;
   }
   return result;

@@ -29,7 +29,6 @@ export const ZNotification = z.object({
 });
 export type NotificationView = z.infer<typeof ZNotification>;
 
-
 /** The caller's own notifications, newest first, with the unread count. */
 export async function listNotifications(scope: Scope, query: ListNotifications) {
   const mine = eq(notifications.userId, scope.user.userId);
@@ -45,12 +44,28 @@ export async function listNotifications(scope: Scope, query: ListNotifications) 
     .where(and(...where))
     .orderBy(desc(notifications.createdAt), desc(notifications.id))
     .limit(query.limit + 1);
-  const [unread] = await scope.tx.select({ n: count() }).from(notifications).where(and(mine, isNull(notifications.readAt)));
-  const { rows: pageRows, nextCursor } = keysetPage("notifications", rows, query.limit, (last) => ({ v: last.v, id: last.n.id }), query);
+  const [unread] = await scope.tx
+    .select({ n: count() })
+    .from(notifications)
+    .where(and(mine, isNull(notifications.readAt)));
+  const { rows: pageRows, nextCursor } = keysetPage(
+    "notifications",
+    rows,
+    query.limit,
+    (last) => ({ v: last.v, id: last.n.id }),
+    query,
+  );
   return {
-    data: pageRows.map(({ n }): NotificationView => ({
-      id: n.id, kind: n.kind, ticketId: n.ticketId, payload: n.payload, readAt: n.readAt?.toISOString() ?? null, createdAt: n.createdAt.toISOString(),
-    })),
+    data: pageRows.map(
+      ({ n }): NotificationView => ({
+        id: n.id,
+        kind: n.kind,
+        ticketId: n.ticketId,
+        payload: n.payload,
+        readAt: n.readAt?.toISOString() ?? null,
+        createdAt: n.createdAt.toISOString(),
+      }),
+    ),
     nextCursor,
     unreadCount: unread?.n ?? 0,
   };
@@ -60,6 +75,10 @@ export async function listNotifications(scope: Scope, query: ListNotifications) 
 export async function markRead(scope: Scope, input: MarkRead): Promise<{ updated: number }> {
   const where = [eq(notifications.userId, scope.user.userId), isNull(notifications.readAt)];
   if ("ids" in input) where.push(inArray(notifications.id, input.ids));
-  const r = await scope.tx.update(notifications).set({ readAt: sql`now()` }).where(and(...where)).returning({ id: notifications.id });
+  const r = await scope.tx
+    .update(notifications)
+    .set({ readAt: sql`now()` })
+    .where(and(...where))
+    .returning({ id: notifications.id });
   return { updated: r.length };
 }

@@ -2,9 +2,19 @@
 
 export type NotificationText = { title: string; body: string };
 
-type Payload = { ticket?: { number?: number; subject?: string }; metric?: string; dueAt?: string; title?: string; body?: string };
+type Payload = {
+  ticket?: { number?: number; subject?: string };
+  metric?: string;
+  dueAt?: string;
+  title?: string;
+  body?: string;
+};
 
-const METRIC: Record<string, string> = { first_response: "first response", next_response: "next response", resolution: "resolution" };
+const METRIC: Record<string, string> = {
+  first_response: "first response",
+  next_response: "next response",
+  resolution: "resolution",
+};
 
 export function notificationText(kind: string, payload: Payload): NotificationText {
   const t = payload.ticket ? `#${payload.ticket.number} ${payload.ticket.subject}` : "a ticket";
@@ -13,7 +23,10 @@ export function notificationText(kind: string, payload: Payload): NotificationTe
     case "sla.warning":
       return { title: `SLA warning: ${t}`, body: `The ${metric} target of ${t} is due at ${payload.dueAt ?? "soon"}.` };
     case "sla.breach":
-      return { title: `SLA breached: ${t}`, body: `The ${metric} target of ${t} was due at ${payload.dueAt ?? "an earlier time"} and has passed.` };
+      return {
+        title: `SLA breached: ${t}`,
+        body: `The ${metric} target of ${t} was due at ${payload.dueAt ?? "an earlier time"} and has passed.`,
+      };
     case "ticket.created":
       return { title: `New ticket: ${t}`, body: `${t} was opened.` };
     case "ticket.assigned":

@@ -10,7 +10,15 @@ import { enqueue } from "../jobs/enqueue";
 import { QUEUES, type NotifyJob } from "../jobs/queues";
 import { orgSendsReplies } from "../email/outbound-reply";
 
-type TicketForNotify = { id: string; number: number; subject: string; requesterId: string; assigneeId: string | null; status: string; priority: string };
+type TicketForNotify = {
+  id: string;
+  number: number;
+  subject: string;
+  requesterId: string;
+  assigneeId: string | null;
+  status: string;
+  priority: string;
+};
 
 /**
  * Who hears about what (issue 4): SLA warnings and breaches go to the assignee, or to every agent
@@ -19,7 +27,12 @@ type TicketForNotify = { id: string; number: number; subject: string; requesterI
  */
 async function recipients(tx: Tx, job: NotifyJob, t: TicketForNotify): Promise<{ id: string; role: string }[]> {
   const staff = async () =>
-    (await tx.select({ id: users.id }).from(users).where(and(inArray(users.role, ["agent", "admin"]), isNull(users.blockedAt)))).map((u) => u.id);
+    (
+      await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(inArray(users.role, ["agent", "admin"]), isNull(users.blockedAt)))
+    ).map((u) => u.id);
   let ids: string[] = [];
   switch (job.kind) {
     case "sla.warning":
@@ -40,7 +53,10 @@ async function recipients(tx: Tx, job: NotifyJob, t: TicketForNotify): Promise<{
   }
   const unique = [...new Set(ids)].filter((id) => id !== job.actorId);
   if (unique.length === 0) return [];
-  return tx.select({ id: users.id, role: users.role }).from(users).where(and(inArray(users.id, unique), isNull(users.blockedAt)));
+  return tx
+    .select({ id: users.id, role: users.role })
+    .from(users)
+    .where(and(inArray(users.id, unique), isNull(users.blockedAt)));
 }
 
 /** The event's identity: (kind, ticket, metric, due date) for SLA events, the comment or assignee otherwise. */
@@ -66,7 +82,15 @@ function uuidOfKey(key: string): string {
 export async function handleNotify(job: NotifyJob): Promise<{ notified: number; webhooks: number }> {
   return withTenant(job.orgId, async (tx) => {
     const [t] = await tx
-      .select({ id: tickets.id, number: tickets.number, subject: tickets.subject, requesterId: tickets.requesterId, assigneeId: tickets.assigneeId, status: tickets.status, priority: tickets.priority })
+      .select({
+        id: tickets.id,
+        number: tickets.number,
+        subject: tickets.subject,
+        requesterId: tickets.requesterId,
+        assigneeId: tickets.assigneeId,
+        status: tickets.status,
+        priority: tickets.priority,
+      })
       .from(tickets)
       .where(eq(tickets.id, job.ticketId));
     if (!t) return { notified: 0, webhooks: 0 };
@@ -88,9 +112,20 @@ export async function handleNotify(job: NotifyJob): Promise<{ notified: number; 
     // 031), so no "you have a reply" email besides; the in-app notification stays. Asked only when
     // it can matter: an email would go to a customer.
     const staffActor = async () =>
-      !!job.actorId && (await tx.select({ id: users.id }).from(users).where(and(eq(users.id, job.actorId), inArray(users.role, ["agent", "admin"]))).limit(1)).length > 0;
+      !!job.actorId &&
+      (
+        await tx
+          .select({ id: users.id })
+          .from(users)
+          .where(and(eq(users.id, job.actorId), inArray(users.role, ["agent", "admin"])))
+          .limit(1)
+      ).length > 0;
     const replyEmailed =
-      emailOn && job.kind === "ticket.replied" && to.some((r) => r.role === "customer") && (await staffActor()) && (await orgSendsReplies(tx, job.orgId));
+      emailOn &&
+      job.kind === "ticket.replied" &&
+      to.some((r) => r.role === "customer") &&
+      (await staffActor()) &&
+      (await orgSendsReplies(tx, job.orgId));
     let notified = 0;
     // A customer's notification carries the customer view of the ticket: no staff-only priority.
     const { priority: _priority, ...customerTicket } = payload.ticket;
@@ -98,12 +133,20 @@ export async function handleNotify(job: NotifyJob): Promise<{ notified: number; 
       const own = role === "customer" ? { ...payload, ticket: customerTicket } : payload;
       const [n] = await tx
         .insert(notifications)
-        .values({ orgId: job.orgId, userId, kind: job.kind, ticketId: t.id, payload: own, idempotencyKey: `${key}:${userId}` })
+        .values({
+          orgId: job.orgId,
+          userId,
+          kind: job.kind,
+          ticketId: t.id,
+          payload: own,
+          idempotencyKey: `${key}:${userId}`,
+        })
         .onConflictDoNothing()
         .returning({ id: notifications.id });
       if (!n) continue;
       notified++;
-      if (emailOn && !(replyEmailed && role === "customer")) await enqueue(tx, QUEUES.email.name, { orgId: job.orgId, notificationId: n.id });
+      if (emailOn && !(replyEmailed && role === "customer"))
+        await enqueue(tx, QUEUES.email.name, { orgId: job.orgId, notificationId: n.id });
     }
     const hooks = webhooksOn
       ? await tx
@@ -126,7 +169,15 @@ export async function handleNotify(job: NotifyJob): Promise<{ notified: number; 
     for (const h of hooks) {
       const [d] = await tx
         .insert(webhookDeliveries)
-        .values({ orgId: job.orgId, webhookId: h.id, event: job.kind, payload: event, idempotencyKey: key, ticketId: t.id, occurredAt: new Date(occurredAt) })
+        .values({
+          orgId: job.orgId,
+          webhookId: h.id,
+          event: job.kind,
+          payload: event,
+          idempotencyKey: key,
+          ticketId: t.id,
+          occurredAt: new Date(occurredAt),
+        })
         .onConflictDoNothing()
         .returning({ id: webhookDeliveries.id });
       if (!d) continue;

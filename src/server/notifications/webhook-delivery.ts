@@ -36,18 +36,29 @@ export const WEBHOOKS_SWITCHED_OFF = "not sent: webhooks were switched off (feat
  * completes ("disabled", no retry): the delivery is marked dead with the reason in last_error, so
  * it is not sent later when the feature comes back (a receiver would get stale events in a burst).
  */
-export async function handleWebhook(job: { orgId: string; deliveryId: string }): Promise<"delivered" | "skipped" | "disabled" | "refused"> {
+export async function handleWebhook(job: {
+  orgId: string;
+  deliveryId: string;
+}): Promise<"delivered" | "skipped" | "disabled" | "refused"> {
   const d = await withTenant(job.orgId, async (tx) => {
     if (!(await isFeatureEnabled(tx, job.orgId, "webhooks"))) {
       await tx
         .update(webhookDeliveries)
         .set({ status: "dead", lastError: WEBHOOKS_SWITCHED_OFF })
-        .where(and(eq(webhookDeliveries.id, job.deliveryId), sql`${webhookDeliveries.status} in ('pending', 'failed')`));
+        .where(
+          and(eq(webhookDeliveries.id, job.deliveryId), sql`${webhookDeliveries.status} in ('pending', 'failed')`),
+        );
       return "disabled" as const;
     }
     const [row] = await tx
       .select({
-        id: webhookDeliveries.id, status: webhookDeliveries.status, event: webhookDeliveries.event, payload: webhookDeliveries.payload, url: webhooks.url, secret: webhooks.secret, active: webhooks.active,
+        id: webhookDeliveries.id,
+        status: webhookDeliveries.status,
+        event: webhookDeliveries.event,
+        payload: webhookDeliveries.payload,
+        url: webhooks.url,
+        secret: webhooks.secret,
+        active: webhooks.active,
         // One ticket's deliveries to one webhook go out in event order: an earlier one still to be sent holds this one back.
         waitsFor: sql<string | null>`(select e.id::text from webhook_deliveries e
           where e.org_id = ${webhookDeliveries.orgId} and e.webhook_id = ${webhookDeliveries.webhookId} and e.ticket_id = ${webhookDeliveries.ticketId}
@@ -55,18 +66,27 @@ export async function handleWebhook(job: { orgId: string; deliveryId: string }):
           order by e.occurred_at limit 1)`,
       })
       .from(webhookDeliveries)
-      .innerJoin(webhooks, and(eq(webhooks.orgId, webhookDeliveries.orgId), eq(webhooks.id, webhookDeliveries.webhookId)))
+      .innerJoin(
+        webhooks,
+        and(eq(webhooks.orgId, webhookDeliveries.orgId), eq(webhooks.id, webhookDeliveries.webhookId)),
+      )
       .where(eq(webhookDeliveries.id, job.deliveryId));
     return row;
   });
   if (d === "disabled") {
-    logger().info({ job: "webhook", event: "webhook_skipped", orgId: job.orgId, deliveryId: job.deliveryId }, "webhook not sent: webhooks are switched off");
+    logger().info(
+      { job: "webhook", event: "webhook_skipped", orgId: job.orgId, deliveryId: job.deliveryId },
+      "webhook not sent: webhooks are switched off",
+    );
     return d;
   }
   if (!d || d.status === "succeeded" || d.status === "dead" || !d.active) return "skipped";
   if (d.waitsFor) {
     // Not an attempt: nothing is recorded on the row; the job is retried (with backoff) until the earlier one is sent or dead.
-    logger().info({ job: "webhook", deliveryId: d.id, waitsFor: d.waitsFor }, "webhook delivery waits for an earlier event of its ticket");
+    logger().info(
+      { job: "webhook", deliveryId: d.id, waitsFor: d.waitsFor },
+      "webhook delivery waits for an earlier event of its ticket",
+    );
     throw new WebhookDeliveryError(`waiting for the earlier delivery ${d.waitsFor} of the same ticket`);
   }
   const body = JSON.stringify({ id: d.id, ...d.payload });
@@ -109,7 +129,10 @@ export async function handleWebhook(job: { orgId: string; deliveryId: string }):
       .where(eq(webhookDeliveries.id, d.id)),
   );
   if (refused) {
-    logger().warn({ job: "webhook", event: "webhook_refused", orgId: job.orgId, deliveryId: d.id, err: error }, "webhook not sent: the outbound guard refused its address; not retried");
+    logger().warn(
+      { job: "webhook", event: "webhook_refused", orgId: job.orgId, deliveryId: d.id, err: error },
+      "webhook not sent: the outbound guard refused its address; not retried",
+    );
     return "refused";
   }
   if (error) {
@@ -121,7 +144,10 @@ export async function handleWebhook(job: { orgId: string; deliveryId: string }):
 
 export async function markWebhookDead(job: { orgId: string; deliveryId: string }): Promise<void> {
   await withTenant(job.orgId, (tx) =>
-    tx.update(webhookDeliveries).set({ status: "dead" }).where(and(eq(webhookDeliveries.id, job.deliveryId), sql`${webhookDeliveries.status} <> 'succeeded'`)),
+    tx
+      .update(webhookDeliveries)
+      .set({ status: "dead" })
+      .where(and(eq(webhookDeliveries.id, job.deliveryId), sql`${webhookDeliveries.status} <> 'succeeded'`)),
   );
   logger().error({ job: "webhook", deliveryId: job.deliveryId }, "webhook delivery dead-lettered after retries");
 }

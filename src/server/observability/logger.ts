@@ -9,9 +9,24 @@ export const REDACT_CENSOR = "[redacted]";
 
 // Keys that name a secret at the top level of a log object or one level down (`*.key`).
 const SECRET_KEYS = [
-  "password", "newPassword", "currentPassword", "passwordHash",
-  "token", "setupToken", "inviteUrl", "resetUrl", "authorization", "cookie",
-  "secret", "totpSecret", "secretAccessKey", "recoveryCode", "recoveryCodes", "totp", "totpCode", "otp",
+  "password",
+  "newPassword",
+  "currentPassword",
+  "passwordHash",
+  "token",
+  "setupToken",
+  "inviteUrl",
+  "resetUrl",
+  "authorization",
+  "cookie",
+  "secret",
+  "totpSecret",
+  "secretAccessKey",
+  "recoveryCode",
+  "recoveryCodes",
+  "totp",
+  "totpCode",
+  "otp",
 ];
 
 /**
@@ -21,8 +36,12 @@ const SECRET_KEYS = [
  */
 export const REDACT_PATHS = [
   ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`]),
-  "headers.cookie", "*.headers.cookie",
-  "code", "body.code", "input.code", "*.body.code",
+  "headers.cookie",
+  "*.headers.cookie",
+  "code",
+  "body.code",
+  "input.code",
+  "*.body.code",
 ];
 
 /** The logger's options; exported so a test can check the redaction production uses. */

@@ -25,24 +25,55 @@ export function metrics(): Metrics {
   client.collectDefaultMetrics({ register: registry, prefix: "beacon_" });
   g.__beaconMetrics = {
     registry,
-    httpRequests: new client.Counter({ name: "http_requests_total", help: "HTTP requests by route template and status", labelNames: ["method", "route", "status"], registers: [registry] }),
+    httpRequests: new client.Counter({
+      name: "http_requests_total",
+      help: "HTTP requests by route template and status",
+      labelNames: ["method", "route", "status"],
+      registers: [registry],
+    }),
     httpDuration: new client.Histogram({
-      name: "http_request_duration_seconds", help: "HTTP request latency by route template and status", labelNames: ["method", "route", "status"],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
+      name: "http_request_duration_seconds",
+      help: "HTTP request latency by route template and status",
+      labelNames: ["method", "route", "status"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
     }),
-    rateLimitHits: new client.Counter({ name: "rate_limit_hits_total", help: "Requests refused by a rate limiter", labelNames: ["limiter"], registers: [registry] }),
-    signIns: new client.Counter({ name: "signin_attempts_total", help: "Sign-in and token-grant attempts by outcome", labelNames: ["outcome", "via"], registers: [registry] }),
+    rateLimitHits: new client.Counter({
+      name: "rate_limit_hits_total",
+      help: "Requests refused by a rate limiter",
+      labelNames: ["limiter"],
+      registers: [registry],
+    }),
+    signIns: new client.Counter({
+      name: "signin_attempts_total",
+      help: "Sign-in and token-grant attempts by outcome",
+      labelNames: ["outcome", "via"],
+      registers: [registry],
+    }),
     dbErrors: new client.Counter({
-      name: "db_errors_total", help: "API requests that failed on the database: unavailable (connection lost, refused, timed out) or query (a PostgreSQL error answered as 500)",
-      labelNames: ["kind"], registers: [registry],
+      name: "db_errors_total",
+      help: "API requests that failed on the database: unavailable (connection lost, refused, timed out) or query (a PostgreSQL error answered as 500)",
+      labelNames: ["kind"],
+      registers: [registry],
     }),
-    scrapeDbReads: new client.Counter({ name: "metrics_database_reads_total", help: "Times a scrape read the cross-org figures from the database (at most once per cache interval)", registers: [registry] }),
+    scrapeDbReads: new client.Counter({
+      name: "metrics_database_reads_total",
+      help: "Times a scrape read the cross-org figures from the database (at most once per cache interval)",
+      registers: [registry],
+    }),
     // IMAP mailboxes (decision 034), counted by the worker process that fetches them.
     imapFetchErrors: new client.Counter({
-      name: "imap_fetch_errors_total", help: "IMAP mailbox sessions that failed (refused, unreachable, timeout, tls, auth, folder, protocol, decrypt; internal: Beacon's own database) and messages left over INBOUND_MAX_BYTES (too_large)",
-      labelNames: ["reason"], registers: [registry],
+      name: "imap_fetch_errors_total",
+      help: "IMAP mailbox sessions that failed (refused, unreachable, timeout, tls, auth, folder, protocol, decrypt; internal: Beacon's own database) and messages left over INBOUND_MAX_BYTES (too_large)",
+      labelNames: ["reason"],
+      registers: [registry],
     }),
-    imapFetched: new client.Counter({ name: "imap_messages_fetched_total", help: "Messages fetched from IMAP mailboxes and stored (duplicate: already stored, a re-fetch after a crash)", labelNames: ["duplicate"], registers: [registry] }),
+    imapFetched: new client.Counter({
+      name: "imap_messages_fetched_total",
+      help: "Messages fetched from IMAP mailboxes and stored (duplicate: already stored, a re-fetch after a crash)",
+      labelNames: ["duplicate"],
+      registers: [registry],
+    }),
   };
   for (const kind of ["unavailable", "query"]) g.__beaconMetrics.dbErrors.inc({ kind }, 0);
   return g.__beaconMetrics;

@@ -78,7 +78,14 @@ export const BUSINESS_HOURS: CalendarInterval[] = [1, 2, 3, 4, 5].map((day) => (
 
 /** Rows for a Mon–Fri 09:00–17:00 calendar in the org's time zone and one policy per priority. */
 export function defaultSlaRows(orgId: string, timezone: string) {
-  const calendar = { orgId, id: randomUUID(), name: "Business hours", timezone, intervals: BUSINESS_HOURS, holidays: [] };
+  const calendar = {
+    orgId,
+    id: randomUUID(),
+    name: "Business hours",
+    timezone,
+    intervals: BUSINESS_HOURS,
+    holidays: [],
+  };
   const policies = DEFAULT_SLA_TARGETS.map((t) => ({
     orgId,
     id: randomUUID(),
@@ -123,37 +130,60 @@ export async function bootstrapOrg(input: BootstrapOrg, now = new Date()): Promi
   const adminEmail = data.adminEmail.trim().toLowerCase();
   const adminName = data.adminName ?? nameFromEmail(adminEmail);
   const expiresAt = new Date(now.getTime() + SETUP_LINK_HOURS * 3_600_000);
-  const taken = () => new AppError("conflict", `an organization with the slug "${slug}" already exists; choose another slug`, { slug });
+  const taken = () =>
+    new AppError("conflict", `an organization with the slug "${slug}" already exists; choose another slug`, { slug });
 
   // As the system role: the org does not exist yet, so there is no tenant to enter before it does.
   const unsafeCreateOrg = () =>
     unsafeWithSystem(async (tx) => {
-      const existing = await tx.select({ id: orgs.id }).from(orgs).where(sql`lower(${orgs.slug}) = ${slug}`);
+      const existing = await tx
+        .select({ id: orgs.id })
+        .from(orgs)
+        .where(sql`lower(${orgs.slug}) = ${slug}`);
       if (existing.length > 0) throw taken();
       const org = one(await tx.insert(orgs).values({ name: data.name, slug, timezone: data.timezone }).returning());
       await enterTenant(tx, org.id);
       // The setup link is a sign-up link: printing one that cannot be redeemed helps nobody.
       if (!(await isFeatureEnabled(tx, org.id, "signup_tokens"))) {
-        throw new AppError("feature_disabled", "sign-up links (feature signup_tokens) are switched off by FEATURES_DISABLED or a global flag, so the setup link could not be used; switch them back on and bootstrap again", { feature: "signup_tokens" });
+        throw new AppError(
+          "feature_disabled",
+          "sign-up links (feature signup_tokens) are switched off by FEATURES_DISABLED or a global flag, so the setup link could not be used; switch them back on and bootstrap again",
+          { feature: "signup_tokens" },
+        );
       }
       const sla = defaultSlaRows(org.id, data.timezone);
       await tx.insert(calendars).values(sla.calendar);
       await tx.insert(slaPolicies).values(sla.policies);
       // Default time rules (solved → closed after 4 days): ordinary, editable rules (decision 042).
       await tx.insert(automations).values(defaultAutomationRows(org.id));
-      const admin = one(await tx
-        .insert(users)
-        .values({ orgId: org.id, email: adminEmail, name: adminName, role: "admin", passwordHash: null })
-        .returning({ id: users.id }));
+      const admin = one(
+        await tx
+          .insert(users)
+          .values({ orgId: org.id, email: adminEmail, name: adminName, role: "admin", passwordHash: null })
+          .returning({ id: users.id }),
+      );
       const link = mintLinkToken(org.id);
-      await tx.insert(oneTimeTokens).values({ orgId: org.id, userId: admin.id, purpose: "setup", tokenHash: link.hash, expiresAt });
+      await tx
+        .insert(oneTimeTokens)
+        .values({ orgId: org.id, userId: admin.id, purpose: "setup", tokenHash: link.hash, expiresAt });
       // The first link of the org's audit chain: who was made admin, by the operator's CLI.
-      await recordAudit(tx, { orgId: org.id, actorId: null, requestId: null }, {
-        action: "org.bootstrapped",
-        entityType: "org",
-        entityId: org.id,
-        data: { name: org.name, slug, timezone: data.timezone, adminUserId: admin.id, adminEmail, setupLinkExpiresAt: expiresAt.toISOString() },
-      });
+      await recordAudit(
+        tx,
+        { orgId: org.id, actorId: null, requestId: null },
+        {
+          action: "org.bootstrapped",
+          entityType: "org",
+          entityId: org.id,
+          data: {
+            name: org.name,
+            slug,
+            timezone: data.timezone,
+            adminUserId: admin.id,
+            adminEmail,
+            setupLinkExpiresAt: expiresAt.toISOString(),
+          },
+        },
+      );
       return {
         org: { id: org.id, name: org.name, slug: org.slug, timezone: org.timezone },
         admin: { id: admin.id, email: adminEmail, name: adminName },

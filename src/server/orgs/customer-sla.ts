@@ -29,6 +29,11 @@ export async function getSlaSettings(scope: Scope): Promise<SlaSettings> {
 export async function updateSlaSettings(scope: Scope, input: SlaSettings): Promise<SlaSettings> {
   assertCan(scope.user, "org.admin");
   const before = (await readOrgSettings(scope.tx, scope.user.orgId, { forUpdate: true }))?.showSlaToCustomers === true;
-  await saveOrgSettings(scope, "org.sla_settings_updated", { showSlaToCustomers: before }, { showSlaToCustomers: input.showSlaToCustomers });
+  await saveOrgSettings(
+    scope,
+    "org.sla_settings_updated",
+    { showSlaToCustomers: before },
+    { showSlaToCustomers: input.showSlaToCustomers },
+  );
   return { showSlaToCustomers: input.showSlaToCustomers };
 }

@@ -10,7 +10,11 @@ import type { Scope } from "../core/scope";
 // its own keys and is audited the same way.
 
 /** The org's settings (RLS: only the caller's own org is readable); forUpdate row-locks it for a change. */
-export async function readOrgSettings(tx: Tx, orgId: string, opts: { forUpdate?: boolean } = {}): Promise<OrgSettings | undefined> {
+export async function readOrgSettings(
+  tx: Tx,
+  orgId: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<OrgSettings | undefined> {
   const q = tx.select({ settings: orgs.settings }).from(orgs).where(eq(orgs.id, orgId));
   const [o] = await (opts.forUpdate ? q.for("update") : q);
   return o?.settings;
@@ -35,10 +39,14 @@ export async function saveOrgSettings<K extends keyof OrgSettings>(
     .update(orgs)
     .set({ settings: sql`${orgs.settings} || ${JSON.stringify(patch)}::jsonb`, updatedAt: sql`now()` })
     .where(eq(orgs.id, scope.user.orgId));
-  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
-    action,
-    entityType: "org",
-    entityId: scope.user.orgId,
-    data: { changes: Object.fromEntries(changed.map((k) => [k, { from: was[k], to: next[k] }])) },
-  });
+  await recordAudit(
+    scope.tx,
+    { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId },
+    {
+      action,
+      entityType: "org",
+      entityId: scope.user.orgId,
+      data: { changes: Object.fromEntries(changed.map((k) => [k, { from: was[k], to: next[k] }])) },
+    },
+  );
 }

@@ -21,7 +21,13 @@ import type { FieldDef } from "../fields/custom-values";
 type Policy = typeof slaPolicies.$inferSelect;
 type Calendar = typeof calendars.$inferSelect;
 export type LoadedPolicy = { policy: Policy; clock: SlaClock };
-export type OrgConfig = { version: number; name: string; settings: OrgSettings; policies: Map<TicketPriority, LoadedPolicy>; fields: FieldDef[] };
+export type OrgConfig = {
+  version: number;
+  name: string;
+  settings: OrgSettings;
+  policies: Map<TicketPriority, LoadedPolicy>;
+  fields: FieldDef[];
+};
 export type OrgState = { config: OrgConfig; triggers: { set: RuleSet; extras: RunExtras } };
 
 const MAX_ORGS = 5_000;
@@ -39,13 +45,16 @@ export type OrgStateRow = {
 type Dated<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
 type StoredPolicy = { policy: Dated<Policy>; calendar: Dated<Calendar> | null };
 
-const POLICY_JSON = sql.raw(`json_build_object('orgId', p.org_id, 'id', p.id, 'priority', p.priority, 'firstResponseMinutes', p.first_response_minutes,
+const POLICY_JSON =
+  sql.raw(`json_build_object('orgId', p.org_id, 'id', p.id, 'priority', p.priority, 'firstResponseMinutes', p.first_response_minutes,
   'resolveMinutes', p.resolve_minutes, 'nextResponseMinutes', p.next_response_minutes, 'businessHours', p.business_hours, 'calendarId', p.calendar_id,
   'pauseOn', p.pause_on, 'version', p.version, 'createdAt', p.created_at, 'updatedAt', p.updated_at)`);
-const FIELD_JSON = sql.raw(`json_build_object('orgId', f.org_id, 'id', f.id, 'key', f.key, 'label', f.label, 'type', f.type, 'options', f.options,
+const FIELD_JSON =
+  sql.raw(`json_build_object('orgId', f.org_id, 'id', f.id, 'key', f.key, 'label', f.label, 'type', f.type, 'options', f.options,
   'requiredOnCreate', f.required_on_create, 'requiredOnSolve', f.required_on_solve, 'customerVisible', f.customer_visible,
   'customerEditable', f.customer_editable, 'position', f.position, 'version', f.version, 'createdAt', f.created_at, 'updatedAt', f.updated_at)`);
-const CALENDAR_JSON = sql.raw(`case when c.id is null then null else json_build_object('orgId', c.org_id, 'id', c.id, 'name', c.name, 'timezone', c.timezone,
+const CALENDAR_JSON =
+  sql.raw(`case when c.id is null then null else json_build_object('orgId', c.org_id, 'id', c.id, 'name', c.name, 'timezone', c.timezone,
   'intervals', c.intervals, 'holidays', c.holidays, 'createdAt', c.created_at, 'updatedAt', c.updated_at) end`);
 
 /**
@@ -73,7 +82,8 @@ export function orgStateQuery(orgId: string, requesterId: SQL): { columns: SQL; 
     const version = Number(row.cv);
     let config = knownConfig;
     if (!config || config.version !== version || row.config) {
-      if (!row.config) throw new Error("org state: the config was not read although this process has no copy of its version");
+      if (!row.config)
+        throw new Error("org state: the config was not read although this process has no copy of its version");
       const policies = new Map<TicketPriority, LoadedPolicy>();
       for (const s of row.config.policies) {
         const policy = dated(s.policy) as Policy;
@@ -86,7 +96,10 @@ export function orgStateQuery(orgId: string, requesterId: SQL): { columns: SQL; 
       configs.set(orgId, config);
     }
     const tv = row.tv === null ? null : Number(row.tv);
-    const set = tv !== null && knownSet && knownSet.version === tv && row.rules === null ? knownSet : adoptTriggerSet(orgId, tv, row.rules);
+    const set =
+      tv !== null && knownSet && knownSet.version === tv && row.rules === null
+        ? knownSet
+        : adoptTriggerSet(orgId, tv, row.rules);
     return { config, triggers: { set, extras: { requester: row.requester, orgName: config.name } } };
   };
   return { columns, read };
@@ -95,11 +108,15 @@ export function orgStateQuery(orgId: string, requesterId: SQL): { columns: SQL; 
 /** The org's state on its own (one statement): for a create, which has no ticket to read it with. */
 export async function readOrgState(tx: Tx, orgId: string, requesterId: string): Promise<OrgState> {
   const q = orgStateQuery(orgId, sql`${requesterId}::uuid`);
-  const r = await tx.execute<OrgStateRow>(sql`select ${q.columns} from orgs o left join automation_versions v on v.org_id = o.id where o.id = ${orgId}`);
+  const r = await tx.execute<OrgStateRow>(
+    sql`select ${q.columns} from orgs o left join automation_versions v on v.org_id = o.id where o.id = ${orgId}`,
+  );
   return q.read(r.rows[0]!);
 }
 
-function dated<T extends { createdAt: string; updatedAt: string }>(o: T): Omit<T, "createdAt" | "updatedAt"> & { createdAt: Date; updatedAt: Date } {
+function dated<T extends { createdAt: string; updatedAt: string }>(
+  o: T,
+): Omit<T, "createdAt" | "updatedAt"> & { createdAt: Date; updatedAt: Date } {
   return { ...o, createdAt: new Date(o.createdAt), updatedAt: new Date(o.updatedAt) };
 }
 

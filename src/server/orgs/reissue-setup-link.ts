@@ -30,37 +30,61 @@ export async function reissueSetupLink(slugInput: string, now = new Date()): Pro
   const slug = slugInput.trim().toLowerCase();
   const expiresAt = new Date(now.getTime() + SETUP_LINK_HOURS * 3_600_000);
   // As the system role: the org is found by its slug, before any tenant can be entered.
-  const unsafeReissue = () => unsafeWithSystem(async (tx) => {
-    const [org] = await tx.select({ id: orgs.id, name: orgs.name, slug: orgs.slug }).from(orgs).where(sql`lower(${orgs.slug}) = ${slug}`);
-    if (!org) throw new AppError("not_found", `no organization with the slug "${slug}"`);
-    await enterTenant(tx, org.id);
-    if (!(await isFeatureEnabled(tx, org.id, "signup_tokens"))) {
-      throw new AppError("feature_disabled", "sign-up links (feature signup_tokens) are switched off, so a setup link could not be used; switch them back on first", { feature: "signup_tokens" });
-    }
-    const [admin] = await tx
-      .select({ id: users.id, email: users.email })
-      .from(users)
-      .where(and(eq(users.orgId, org.id), eq(users.role, "admin"), isNull(users.passwordHash), isNull(users.blockedAt)))
-      .orderBy(asc(users.createdAt))
-      .limit(1)
-      .for("update");
-    if (!admin) {
-      throw new AppError("conflict", `every admin of "${org.slug}" has already chosen a password; an admin resets passwords from the users admin (POST /api/v1/users/:id/reset-password)`);
-    }
-    const revoked = await tx
-      .update(oneTimeTokens)
-      .set({ usedAt: sql`now()` })
-      .where(and(eq(oneTimeTokens.userId, admin.id), isNull(oneTimeTokens.usedAt)))
-      .returning({ id: oneTimeTokens.id });
-    const link = mintLinkToken(org.id);
-    await tx.insert(oneTimeTokens).values({ orgId: org.id, userId: admin.id, purpose: "setup", tokenHash: link.hash, expiresAt });
-    await recordAudit(tx, { orgId: org.id, actorId: null, requestId: null }, {
-      action: "org.setup_link_reissued",
-      entityType: "user",
-      entityId: admin.id,
-      data: { by: "operator", adminEmail: admin.email, revoked: revoked.length, setupLinkExpiresAt: expiresAt.toISOString() },
+  const unsafeReissue = () =>
+    unsafeWithSystem(async (tx) => {
+      const [org] = await tx
+        .select({ id: orgs.id, name: orgs.name, slug: orgs.slug })
+        .from(orgs)
+        .where(sql`lower(${orgs.slug}) = ${slug}`);
+      if (!org) throw new AppError("not_found", `no organization with the slug "${slug}"`);
+      await enterTenant(tx, org.id);
+      if (!(await isFeatureEnabled(tx, org.id, "signup_tokens"))) {
+        throw new AppError(
+          "feature_disabled",
+          "sign-up links (feature signup_tokens) are switched off, so a setup link could not be used; switch them back on first",
+          { feature: "signup_tokens" },
+        );
+      }
+      const [admin] = await tx
+        .select({ id: users.id, email: users.email })
+        .from(users)
+        .where(
+          and(eq(users.orgId, org.id), eq(users.role, "admin"), isNull(users.passwordHash), isNull(users.blockedAt)),
+        )
+        .orderBy(asc(users.createdAt))
+        .limit(1)
+        .for("update");
+      if (!admin) {
+        throw new AppError(
+          "conflict",
+          `every admin of "${org.slug}" has already chosen a password; an admin resets passwords from the users admin (POST /api/v1/users/:id/reset-password)`,
+        );
+      }
+      const revoked = await tx
+        .update(oneTimeTokens)
+        .set({ usedAt: sql`now()` })
+        .where(and(eq(oneTimeTokens.userId, admin.id), isNull(oneTimeTokens.usedAt)))
+        .returning({ id: oneTimeTokens.id });
+      const link = mintLinkToken(org.id);
+      await tx
+        .insert(oneTimeTokens)
+        .values({ orgId: org.id, userId: admin.id, purpose: "setup", tokenHash: link.hash, expiresAt });
+      await recordAudit(
+        tx,
+        { orgId: org.id, actorId: null, requestId: null },
+        {
+          action: "org.setup_link_reissued",
+          entityType: "user",
+          entityId: admin.id,
+          data: {
+            by: "operator",
+            adminEmail: admin.email,
+            revoked: revoked.length,
+            setupLinkExpiresAt: expiresAt.toISOString(),
+          },
+        },
+      );
+      return { org, admin, setupToken: link.token, setupUrl: setupUrl(link.token), expiresAt, revoked: revoked.length };
     });
-    return { org, admin, setupToken: link.token, setupUrl: setupUrl(link.token), expiresAt, revoked: revoked.length };
-  });
   return unsafeReissue();
 }

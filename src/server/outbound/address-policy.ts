@@ -28,7 +28,8 @@ export function parseCidrList(list: readonly string[]): Cidr[] {
   });
 }
 
-const inAny = (a: ipaddr.IPv4 | ipaddr.IPv6, ranges: readonly Cidr[]) => ranges.some(([net, bits]) => a.kind() === net.kind() && a.match([net, bits] as never));
+const inAny = (a: ipaddr.IPv4 | ipaddr.IPv6, ranges: readonly Cidr[]) =>
+  ranges.some(([net, bits]) => a.kind() === net.kind() && a.match([net, bits] as never));
 
 const NAT64 = ipaddr.parseCIDR("64:ff9b::/96");
 const COMPAT = ipaddr.parseCIDR("::/96");

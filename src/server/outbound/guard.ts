@@ -48,7 +48,11 @@ export function normalizeHost(host: string): string {
 function refuseUnlessAllowed(host: string, address: string, resolved: boolean): void {
   const v = classifyAddress(address, allowList());
   if (!v.ok) {
-    throw new OutboundRefusedError(resolved ? `${host} resolves to a private address (${address} is ${v.kind})` : `${address} is a private address (${v.kind})`);
+    throw new OutboundRefusedError(
+      resolved
+        ? `${host} resolves to a private address (${address} is ${v.kind})`
+        : `${address} is a private address (${v.kind})`,
+    );
   }
 }
 
@@ -86,10 +90,19 @@ export async function resolveAllowed(host: string): Promise<LookupAddress[]> {
 export const guardedLookup: LookupFunction = (hostname, options, callback) => {
   resolveAllowed(hostname).then(
     (all) => {
-      const want = options.family === 4 || options.family === "IPv4" ? 4 : options.family === 6 || options.family === "IPv6" ? 6 : 0;
+      const want =
+        options.family === 4 || options.family === "IPv4"
+          ? 4
+          : options.family === 6 || options.family === "IPv6"
+            ? 6
+            : 0;
       const addresses = want ? all.filter((a) => a.family === want) : all;
       if (addresses.length === 0) {
-        return callback(Object.assign(new Error(`${hostname} has no IPv${want} address`), { code: "ENOTFOUND" }), "", 0);
+        return callback(
+          Object.assign(new Error(`${hostname} has no IPv${want} address`), { code: "ENOTFOUND" }),
+          "",
+          0,
+        );
       }
       if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses);
       callback(null, addresses[0]!.address, addresses[0]!.family);

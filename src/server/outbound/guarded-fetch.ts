@@ -38,7 +38,10 @@ function guardedAgent(): Agent {
 }
 
 /** Like fetch, through the outbound guard, with redirect: "manual" always (a 3xx is returned as is). */
-export async function guardedFetch(url: string, init: Omit<RequestInit, "dispatcher" | "redirect"> = {}): Promise<Response> {
+export async function guardedFetch(
+  url: string,
+  init: Omit<RequestInit, "dispatcher" | "redirect"> = {},
+): Promise<Response> {
   let u: URL;
   try {
     u = new URL(url);

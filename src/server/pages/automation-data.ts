@@ -22,11 +22,15 @@ export async function assignableStaff(scope: Scope): Promise<Named[]> {
  * What the rule and macro editors offer in their selects (admins only: webhooks and SLA calendars
  * are admin reads): agents, groups, webhooks (by URL) and the calendars of the org's SLA policies.
  */
-export async function automationRefs(scope: Scope): Promise<{ agents: Named[]; groups: Named[]; webhooks: Named[]; calendars: Named[] }> {
+export async function automationRefs(
+  scope: Scope,
+): Promise<{ agents: Named[]; groups: Named[]; webhooks: Named[]; calendars: Named[] }> {
   const agents = await assignableStaff(scope);
   const groups = (await listGroups(scope)).data.map((g) => ({ id: g.id, name: g.name }));
   const webhooks = (await allPages((page) => listWebhooks(scope, page))).map((w) => ({ id: w.id, name: w.url }));
   const calendars = new Map<string, Named>();
-  for (const p of (await listPolicies(scope)).data) if (p.calendar) calendars.set(p.calendar.id, { id: p.calendar.id, name: `${p.calendar.name} (${p.calendar.timezone})` });
+  for (const p of (await listPolicies(scope)).data)
+    if (p.calendar)
+      calendars.set(p.calendar.id, { id: p.calendar.id, name: `${p.calendar.name} (${p.calendar.timezone})` });
   return { agents, groups, webhooks, calendars: [...calendars.values()] };
 }

@@ -36,7 +36,12 @@ export type WorkspaceData = {
  * user budgets, the `search` switch and the search budget when the URL searches. A refusal is
  * returned for the page to show, as the API would answer 429 or 503, and nothing is searched.
  */
-export async function loadWorkspace(user: PageUser, views: Views, query: ListTickets | null, headers: Headers): Promise<WorkspaceData> {
+export async function loadWorkspace(
+  user: PageUser,
+  views: Views,
+  query: ListTickets | null,
+  headers: Headers,
+): Promise<WorkspaceData> {
   try {
     return await withPageContext(
       user,
@@ -46,13 +51,18 @@ export async function loadWorkspace(user: PageUser, views: Views, query: ListTic
         if (!query) return { counts, warningMinutes, list: null, error: null, refused: null };
         try {
           const list = await listTickets(scope, query);
-          const ids = list.data.flatMap((t) => (isStaffView(t) && t.assigneeId ? [t.requesterId, t.assigneeId] : [t.requesterId]));
+          const ids = list.data.flatMap((t) =>
+            isStaffView(t) && t.assigneeId ? [t.requesterId, t.assigneeId] : [t.requesterId],
+          );
           const people = isStaff(user) ? await lookupUsers(scope, ids) : undefined;
           return { counts, warningMinutes, list, people, error: null, refused: null };
         } catch (err) {
           // A stale or edited cursor, or a staff-only filter in a customer's URL, is the user's
           // URL, not a server fault: say so and offer page one.
-          if (err instanceof AppError && (err.code === "validation_failed" || err.code === "invalid_cursor" || err.code === "forbidden")) {
+          if (
+            err instanceof AppError &&
+            (err.code === "validation_failed" || err.code === "invalid_cursor" || err.code === "forbidden")
+          ) {
             return { counts, warningMinutes, list: null, error: err.message, refused: null };
           }
           throw err;
@@ -68,7 +78,11 @@ export async function loadWorkspace(user: PageUser, views: Views, query: ListTic
         warningMinutes: 0,
         list: null,
         error: null,
-        refused: { code: err.code, message: err.message, ...(Number.isFinite(retry) && retry > 0 ? { retryAfterSec: retry } : {}) },
+        refused: {
+          code: err.code,
+          message: err.message,
+          ...(Number.isFinite(retry) && retry > 0 ? { retryAfterSec: retry } : {}),
+        },
       };
     }
     throw err;
@@ -98,7 +112,12 @@ export async function loadStaffWorkspaceRefs(user: PageUser): Promise<StaffWorks
     agents: await assignableStaff(scope),
     groups: (await listGroups(scope)).data.map((g) => ({ id: g.id, name: g.name })),
     macros: (await listMacros(scope)).data.map((m) => ({ id: m.id, name: m.name })),
-    fields: (await listFields(scope)).data.map((f) => ({ key: f.key, label: f.label, type: f.type, options: f.options })),
+    fields: (await listFields(scope)).data.map((f) => ({
+      key: f.key,
+      label: f.label,
+      type: f.type,
+      options: f.options,
+    })),
     admin: can(user, "org.admin"),
   }));
 }

@@ -1,8 +1,6 @@
 import "server-only";
 import { Redis } from "ioredis";
-import {
-  RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract,
-} from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { env } from "../env";
 import { logger } from "../observability/logger";
 
@@ -26,7 +24,8 @@ async function redis(): Promise<Redis | undefined> {
     const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
     let warned = false;
     client.on("error", (err) => {
-      if (!warned) logger().warn({ err: err.message }, "redis unavailable: rate limits fall back to this process's memory");
+      if (!warned)
+        logger().warn({ err: err.message }, "redis unavailable: rate limits fall back to this process's memory");
       warned = true;
     });
     client.on("ready", () => {

@@ -36,7 +36,9 @@ export function demoSignIns(password?: string): { emails: string[]; passwordHint
 
 function refuseInProduction(): void {
   if (env().NODE_ENV === "production") {
-    throw new Error("Refusing to seed demo data in production (NODE_ENV=production); use npm run bootstrap to create a real organization");
+    throw new Error(
+      "Refusing to seed demo data in production (NODE_ENV=production); use npm run bootstrap to create a real organization",
+    );
   }
 }
 
@@ -83,7 +85,14 @@ async function unsafeSeed(opts: { password?: string }, mode: "if-empty" | "repla
 async function insertDemoData(tx: Tx, data: DemoData): Promise<void> {
   await tx.insert(orgs).values(data.orgs);
   // support@acme.test, support@globex.test (SPEC §11): mail sent there opens tickets in that org.
-  await tx.insert(emailAddresses).values(data.orgs.map((o) => ({ orgId: o.id!, address: `support@${o.slug}.test`, displayName: `${o.name}`, isDefault: true })));
+  await tx.insert(emailAddresses).values(
+    data.orgs.map((o) => ({
+      orgId: o.id!,
+      address: `support@${o.slug}.test`,
+      displayName: `${o.name}`,
+      isDefault: true,
+    })),
+  );
   await tx.insert(users).values(data.users);
   await tx.insert(calendars).values(data.calendars);
   await tx.insert(slaPolicies).values(data.policies);
@@ -94,7 +103,10 @@ async function insertDemoData(tx: Tx, data: DemoData): Promise<void> {
   // Search vectors come from the triggers; the first SLA scan looks at every open ticket once
   // and from then on only when its next warning or due time comes.
   await tx.execute(sql`insert into sla_checks (org_id, ticket_id, next_check_at) select org_id, id, now() from tickets
-    where org_id in ${sql`(${sql.join(data.orgs.map((o) => sql`${o.id}::uuid`), sql`, `)})`} and status not in ('solved', 'closed')`);
+    where org_id in ${sql`(${sql.join(
+      data.orgs.map((o) => sql`${o.id}::uuid`),
+      sql`, `,
+    )})`} and status not in ('solved', 'closed')`);
 }
 
 /**
@@ -104,7 +116,11 @@ async function insertDemoData(tx: Tx, data: DemoData): Promise<void> {
  * a password hash made once by the caller (argon2 is slow on purpose) and no production check:
  * the harness serves the app with NODE_ENV=production, and nothing else calls it.
  */
-export async function insertDemoOrgCopy(opts: { slug: string; name: string; passwordHash: string }): Promise<{ id: string; slug: string; name: string }> {
+export async function insertDemoOrgCopy(opts: {
+  slug: string;
+  name: string;
+  passwordHash: string;
+}): Promise<{ id: string; slug: string; name: string }> {
   const spec: DemoOrgSpec = { ...DEMO_ORGS[0]!, slug: opts.slug, name: opts.name };
   const built = buildOrg(spec, new Date(), opts.passwordHash);
   const data: DemoData = {
@@ -125,7 +141,12 @@ export async function insertDemoOrgCopy(opts: { slug: string; name: string; pass
  * checks can run before the cascade reaches the referencing rows), so the referencing tables go first.
  */
 async function deleteDemoOrgs(tx: Tx): Promise<void> {
-  const ids = (await tx.select({ id: orgs.id }).from(orgs).where(inArray(sql`lower(${orgs.slug})`, DEMO_SLUGS))).map((o) => o.id);
+  const ids = (
+    await tx
+      .select({ id: orgs.id })
+      .from(orgs)
+      .where(inArray(sql`lower(${orgs.slug})`, DEMO_SLUGS))
+  ).map((o) => o.id);
   if (ids.length === 0) return;
   for (const table of [attachments, comments, tickets, slaPolicies] as const) {
     await tx.delete(table).where(inArray(table.orgId, ids));
@@ -213,7 +234,13 @@ function buildOrg(spec: DemoOrgSpec, now: Date, passwordHash: string) {
     passwordHash,
     createdAt: new Date(now.getTime() - 30 * DAY),
   }));
-  const [admin, agent, agent2, customer, customer2] = people as [typeof people[number], typeof people[number], typeof people[number], typeof people[number], typeof people[number]];
+  const [admin, agent, agent2, customer, customer2] = people as [
+    (typeof people)[number],
+    (typeof people)[number],
+    (typeof people)[number],
+    (typeof people)[number],
+    (typeof people)[number],
+  ];
   const assignees = [agent, agent, agent2, agent2, admin];
   const { calendar, policies } = defaultSlaRows(orgId, spec.timezone);
   const policyOf = new Map<TicketPriority, (typeof policies)[number]>(policies.map((p) => [p.priority, p]));
@@ -221,7 +248,16 @@ function buildOrg(spec: DemoOrgSpec, now: Date, passwordHash: string) {
   const built = DEMO_SCENARIOS.map((s) => {
     const requester = rnd() < 0.55 ? customer : customer2;
     const assignee = s.status === "new" && !s.assigned ? null : pick(rnd, assignees);
-    return buildTicket(s, { rnd, now: now.getTime(), orgId, policy: policyOf.get(s.priority)!, requester, assignee, fallbackAgent: agent, product: spec.product });
+    return buildTicket(s, {
+      rnd,
+      now: now.getTime(),
+      orgId,
+      policy: policyOf.get(s.priority)!,
+      requester,
+      assignee,
+      fallbackAgent: agent,
+      product: spec.product,
+    });
   });
   // Numbers follow creation order, as they would have been handed out.
   built.sort((x, y) => x.ticket.createdAt.getTime() - y.ticket.createdAt.getTime());
@@ -274,8 +310,20 @@ function buildTicket(s: DemoScenario, c: TicketCtx) {
   const resolved = s.status === "solved" || s.status === "closed";
 
   let age: number;
-  if (!responded) age = s.sla === "near" ? fr - between(rnd, 20, 55) * MIN : s.sla === "breached" ? fr + between(rnd, 60, 180) * MIN : fr * between(rnd, 0.1, 0.6);
-  else if (!resolved) age = s.sla === "near" ? rm - between(rnd, 20, 55) * MIN : s.sla === "breached" ? rm + between(rnd, 2, 12) * HOUR : rm * between(rnd, 0.15, 0.6);
+  if (!responded)
+    age =
+      s.sla === "near"
+        ? fr - between(rnd, 20, 55) * MIN
+        : s.sla === "breached"
+          ? fr + between(rnd, 60, 180) * MIN
+          : fr * between(rnd, 0.1, 0.6);
+  else if (!resolved)
+    age =
+      s.sla === "near"
+        ? rm - between(rnd, 20, 55) * MIN
+        : s.sla === "breached"
+          ? rm + between(rnd, 2, 12) * HOUR
+          : rm * between(rnd, 0.15, 0.6);
   else if (s.status === "solved") age = between(rnd, 1, 3.5) * DAY;
   else age = between(rnd, 5.5, 10) * DAY;
   age = Math.round(age / 1000) * 1000;
@@ -295,15 +343,33 @@ function buildTicket(s: DemoScenario, c: TicketCtx) {
   const ticketId = randomUUID();
   const agentOnTicket = c.assignee ?? c.fallbackAgent;
   const fill = (text: string) =>
-    text.replaceAll("{product}", c.product).replaceAll("{customer}", firstName(c.requester)).replaceAll("{agent}", firstName(agentOnTicket));
-  const convo: { at: number; author: Person; body: string; internal: boolean }[] = [{ at: created, author: c.requester, body: s.message, internal: false }];
+    text
+      .replaceAll("{product}", c.product)
+      .replaceAll("{customer}", firstName(c.requester))
+      .replaceAll("{agent}", firstName(agentOnTicket));
+  const convo: { at: number; author: Person; body: string; internal: boolean }[] = [
+    { at: created, author: c.requester, body: s.message, internal: false },
+  ];
   if (frAt !== undefined && s.reply) convo.push({ at: frAt, author: agentOnTicket, body: s.reply, internal: false });
   if (s.note) {
-    const at = frAt === undefined ? created + age * between(rnd, 0.2, 0.7) : frAt + (end - frAt) * between(rnd, 0.05, 0.25);
-    convo.push({ at, author: rnd() < 0.25 && c.assignee ? pick(rnd, [c.fallbackAgent, c.assignee]) : agentOnTicket, body: s.note, internal: true });
+    const at =
+      frAt === undefined ? created + age * between(rnd, 0.2, 0.7) : frAt + (end - frAt) * between(rnd, 0.05, 0.25);
+    convo.push({
+      at,
+      author: rnd() < 0.25 && c.assignee ? pick(rnd, [c.fallbackAgent, c.assignee]) : agentOnTicket,
+      body: s.note,
+      internal: true,
+    });
   }
-  if (frAt !== undefined && s.followUp) convo.push({ at: frAt + (end - frAt) * between(rnd, 0.35, 0.7), author: c.requester, body: s.followUp, internal: false });
-  if (resolvedAt !== undefined && s.resolution) convo.push({ at: resolvedAt, author: agentOnTicket, body: s.resolution, internal: false });
+  if (frAt !== undefined && s.followUp)
+    convo.push({
+      at: frAt + (end - frAt) * between(rnd, 0.35, 0.7),
+      author: c.requester,
+      body: s.followUp,
+      internal: false,
+    });
+  if (resolvedAt !== undefined && s.resolution)
+    convo.push({ at: resolvedAt, author: agentOnTicket, body: s.resolution, internal: false });
   convo.sort((x, y) => x.at - y.at);
 
   const d = (ms: number | undefined) => (ms === undefined ? null : new Date(Math.round(ms)));
@@ -347,7 +413,12 @@ function buildTicket(s: DemoScenario, c: TicketCtx) {
       createdAt: d(m.at)!,
     };
   });
-  const ev = (metric: "first_response" | "resolution", kind: "apply" | "pause" | "fulfill", at: number, dueAt: number) => ({
+  const ev = (
+    metric: "first_response" | "resolution",
+    kind: "apply" | "pause" | "fulfill",
+    at: number,
+    dueAt: number,
+  ) => ({
     orgId,
     ticketId,
     metric,

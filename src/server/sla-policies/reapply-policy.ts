@@ -21,14 +21,23 @@ export async function reapplyPolicy(job: { orgId: string; priority: TicketPriori
       const batch = await tx
         .select()
         .from(tickets)
-        .where(and(eq(tickets.priority, job.priority), notInArray(tickets.status, [...FINISHED_STATUSES]), gt(tickets.id, after)))
+        .where(
+          and(
+            eq(tickets.priority, job.priority),
+            notInArray(tickets.status, [...FINISHED_STATUSES]),
+            gt(tickets.id, after),
+          ),
+        )
         .orderBy(asc(tickets.id))
         .limit(BATCH)
         .for("update");
       const now = new Date();
       for (const t of batch) {
         const sla = await slaChangesOnUpdate(tx, t, { priority: t.priority, reason: "policy_change" }, now);
-        await tx.update(tickets).set({ ...sla, version: sql`${tickets.version} + 1` }).where(eq(tickets.id, t.id));
+        await tx
+          .update(tickets)
+          .set({ ...sla, version: sql`${tickets.version} + 1` })
+          .where(eq(tickets.id, t.id));
         await writeSlaCheck(tx, job.orgId, t.id, await slaNextCheck(tx, { ...t, ...sla }, now));
       }
       if (batch.length) after = batch[batch.length - 1]!.id;

@@ -8,7 +8,10 @@ const zHHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, { message: "
 export const ZCalendarInput = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),
   timezone: z.string().min(1).max(64),
-  intervals: z.array(z.strictObject({ day: z.number().int().min(0).max(6), start: zHHMM, end: zHHMM })).min(1).max(50),
+  intervals: z
+    .array(z.strictObject({ day: z.number().int().min(0).max(6), start: zHHMM, end: zHHMM }))
+    .min(1)
+    .max(50),
   holidays: z.array(z.iso.date()).max(400).optional().default([]),
 });
 export type CalendarInput = z.infer<typeof ZCalendarInput>;
@@ -40,7 +43,13 @@ export const ZUpdatePolicy = z
   .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "nothing to change" });
 export type UpdatePolicy = z.infer<typeof ZUpdatePolicy>;
 
-const zCalendarView = z.object({ id: z.uuid(), name: z.string(), timezone: z.string(), intervals: z.array(z.object({ day: z.number(), start: z.string(), end: z.string() })), holidays: z.array(z.string()) });
+const zCalendarView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  timezone: z.string(),
+  intervals: z.array(z.object({ day: z.number(), start: z.string(), end: z.string() })),
+  holidays: z.array(z.string()),
+});
 
 export const ZPolicy = z.object({
   id: z.uuid(),

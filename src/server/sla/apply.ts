@@ -29,9 +29,17 @@ async function loadPolicy(tx: Tx, priority: TicketPriority): Promise<Loaded | nu
 }
 
 /** A transition's event rows; a due date recorded as none is also logged (decision 025). */
-export function slaEventRows(t: Pick<TicketRow, "orgId" | "id">, policyId: string | null, events: SlaEventDraft[]): (typeof slaEvents.$inferInsert)[] {
+export function slaEventRows(
+  t: Pick<TicketRow, "orgId" | "id">,
+  policyId: string | null,
+  events: SlaEventDraft[],
+): (typeof slaEvents.$inferInsert)[] {
   for (const e of events) {
-    if (e.data.noDueDate) logger().warn({ ticketId: t.id, policyId, err: e.data.reason }, "SLA due date cannot be computed; recorded as no due date");
+    if (e.data.noDueDate)
+      logger().warn(
+        { ticketId: t.id, policyId, err: e.data.reason },
+        "SLA due date cannot be computed; recorded as no due date",
+      );
   }
   return events.map((e) => ({ orgId: t.orgId, ticketId: t.id, ...e }));
 }
@@ -47,11 +55,18 @@ async function recordEvents(tx: Tx, t: TicketRow, policyId: string | null, event
  * when nothing runs. A write folds it into its own statement as a CTE, or runs it (writeSlaCheck).
  */
 export function slaCheckStatement(tx: Tx, orgId: string, ticketId: string, at: Date | null): SQL {
-  if (at === null) return tx.delete(slaChecks).where(and(eq(slaChecks.orgId, orgId), eq(slaChecks.ticketId, ticketId))).getSQL();
+  if (at === null)
+    return tx
+      .delete(slaChecks)
+      .where(and(eq(slaChecks.orgId, orgId), eq(slaChecks.ticketId, ticketId)))
+      .getSQL();
   return tx
     .insert(slaChecks)
     .values({ orgId, ticketId, nextCheckAt: at })
-    .onConflictDoUpdate({ target: [slaChecks.orgId, slaChecks.ticketId], set: { nextCheckAt: sql`excluded.next_check_at` } })
+    .onConflictDoUpdate({
+      target: [slaChecks.orgId, slaChecks.ticketId],
+      set: { nextCheckAt: sql`excluded.next_check_at` },
+    })
     .getSQL();
 }
 
@@ -73,7 +88,19 @@ export async function slaNextCheck(tx: Tx, t: SlaFieldsForCheck, now: Date): Pro
   return nextCheckAt(t, await warningLeadSeconds(tx), now, "after-write");
 }
 
-type SlaFields = Partial<Pick<TicketRow, "slaPolicyId" | "firstResponseDue" | "firstResponseAt" | "nextResponseDue" | "resolveDue" | "resolvedAt" | "slaPausedAt" | "slaPausedSeconds">>;
+type SlaFields = Partial<
+  Pick<
+    TicketRow,
+    | "slaPolicyId"
+    | "firstResponseDue"
+    | "firstResponseAt"
+    | "nextResponseDue"
+    | "resolveDue"
+    | "resolvedAt"
+    | "slaPausedAt"
+    | "slaPausedSeconds"
+  >
+>;
 
 type SlaChange = { status?: TicketStatus; priority?: TicketPriority; reason?: "priority_change" | "policy_change" };
 
@@ -82,18 +109,34 @@ export async function slaChangesOnUpdate(tx: Tx, t: TicketRow, change: SlaChange
   return changesWithPolicy(tx, await loadPolicy(tx, change.priority ?? t.priority), t, change, now);
 }
 
-async function changesWithPolicy(tx: Tx, p: Loaded | null, t: TicketRow, change: SlaChange, now: Date): Promise<SlaFields> {
+async function changesWithPolicy(
+  tx: Tx,
+  p: Loaded | null,
+  t: TicketRow,
+  change: SlaChange,
+  now: Date,
+): Promise<SlaFields> {
   const { changes, events } = updateWithPolicy(p, t, change, now);
   if (events.length) await recordEvents(tx, t, p?.policy.id ?? null, events);
   return changes;
 }
 
 /** `slaChangesOnUpdate` with the policy given (pure): the changes and the events to write. */
-export function updateWithPolicy(p: Loaded | null, t: TicketRow, change: SlaChange, now: Date): { changes: SlaFields; events: SlaEventDraft[] } {
+export function updateWithPolicy(
+  p: Loaded | null,
+  t: TicketRow,
+  change: SlaChange,
+  now: Date,
+): { changes: SlaFields; events: SlaEventDraft[] } {
   if (!p) {
     // No policy for the (new) priority: no targets, except what was already met stays on record.
     const changes: SlaFields = change.priority
-      ? { slaPolicyId: null, firstResponseDue: t.firstResponseAt ? t.firstResponseDue : null, resolveDue: t.resolvedAt ? t.resolveDue : null, nextResponseDue: null }
+      ? {
+          slaPolicyId: null,
+          firstResponseDue: t.firstResponseAt ? t.firstResponseDue : null,
+          resolveDue: t.resolvedAt ? t.resolveDue : null,
+          nextResponseDue: null,
+        }
       : {};
     return { changes, events: [] };
   }

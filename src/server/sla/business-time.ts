@@ -39,7 +39,13 @@ export class SlaTargetUnreachable extends CalendarError {
 }
 
 type Piece = { s: number; e: number; cum: number };
-type Measure = { weekly: number; ranges: Piece[]; holidays: Piece[]; total: number; deadZones: { s: number; e: number }[] };
+type Measure = {
+  weekly: number;
+  ranges: Piece[];
+  holidays: Piece[];
+  total: number;
+  deadZones: { s: number; e: number }[];
+};
 
 const measures = new WeakMap<CompiledCalendar, Measure>();
 
@@ -83,8 +89,10 @@ function measure(cal: CompiledCalendar): Measure {
   const off: [number, number][] = [];
   for (const h of cal.holidays) {
     const weekday = (((h + 4) % 7) + 7) % 7;
-    for (const i of cal.byDay[weekday]!) off.push([h * DAY + i.start * MINUTE, h * DAY + Math.min(i.end, 1440) * MINUTE]);
-    for (const i of cal.byDay[(weekday + 6) % 7]!) if (i.end > 1440) off.push([h * DAY, (h - 1) * DAY + i.end * MINUTE]);
+    for (const i of cal.byDay[weekday]!)
+      off.push([h * DAY + i.start * MINUTE, h * DAY + Math.min(i.end, 1440) * MINUTE]);
+    for (const i of cal.byDay[(weekday + 6) % 7]!)
+      if (i.end > 1440) off.push([h * DAY, (h - 1) * DAY + i.end * MINUTE]);
   }
   const holidays = withCum(off.filter(([s, e]) => e > s));
   const last = holidays[holidays.length - 1];
@@ -243,7 +251,9 @@ function assertActive(cal: CompiledCalendar, startLocal: number, endLocal: numbe
   const m = measure(cal);
   for (const z of m.deadZones) {
     if (z.s < endLocal && z.e > startLocal && z.e - Math.max(z.s, startLocal) >= MAX_IDLE) {
-      throw new CalendarError(`calendar has no working time between ${iso(z.s).slice(0, 16)} and ${iso(z.e).slice(0, 16)} (local time)`);
+      throw new CalendarError(
+        `calendar has no working time between ${iso(z.s).slice(0, 16)} and ${iso(z.e).slice(0, 16)} (local time)`,
+      );
     }
   }
 }
@@ -256,9 +266,13 @@ export function addBusinessMs(cal: CompiledCalendar, startMs: number, ms: number
   if (!Number.isFinite(startMs)) throw new RangeError(`start must be a valid instant, got ${startMs}`);
   if (ms === 0) return startMs;
   const m = measure(cal);
-  const tooFar = () => new SlaTargetUnreachable(`${ms / 1000} business seconds from ${iso(startMs)} is not reached within ${MAX_SPAN_YEARS} years`);
+  const tooFar = () =>
+    new SlaTargetUnreachable(
+      `${ms / 1000} business seconds from ${iso(startMs)} is not reached within ${MAX_SPAN_YEARS} years`,
+    );
   // The span cannot hold more than its whole weeks' working time plus the hours DST repeats.
-  if (m.weekly === 0 || ms > (Math.ceil(MAX_SPAN_MS / WEEK) + 1) * m.weekly + MAX_SPAN_YEARS * 4 * 3_600_000) throw tooFar();
+  if (m.weekly === 0 || ms > (Math.ceil(MAX_SPAN_MS / WEEK) + 1) * m.weekly + MAX_SPAN_YEARS * 4 * 3_600_000)
+    throw tooFar();
   const limit = startMs + MAX_SPAN_MS;
   let remaining = ms;
   let t = startMs;

@@ -23,7 +23,10 @@ export type CalendarProblem = { path: string; message: string };
 export type Span = { start: Date; end: Date };
 
 export class CalendarError extends Error {
-  constructor(message: string, readonly problems: CalendarProblem[] = []) {
+  constructor(
+    message: string,
+    readonly problems: CalendarProblem[] = [],
+  ) {
     super(message);
     this.name = "CalendarError";
   }
@@ -41,8 +44,15 @@ function formatter(timezone: string): Intl.DateTimeFormat {
   let f = formatters.get(timezone);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {
-      timeZone: timezone, hourCycle: "h23", era: "short",
-      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+      timeZone: timezone,
+      hourCycle: "h23",
+      era: "short",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
     });
     formatters.set(timezone, f);
   }
@@ -88,7 +98,11 @@ const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 export function offsetLabel(timezone: string, utcMs: number): string {
   lookups++;
   let f = offsetFormatters.get(timezone);
-  if (!f) offsetFormatters.set(timezone, (f = new Intl.DateTimeFormat("en-US", { timeZone: timezone, timeZoneName: "longOffset" })));
+  if (!f)
+    offsetFormatters.set(
+      timezone,
+      (f = new Intl.DateTimeFormat("en-US", { timeZone: timezone, timeZoneName: "longOffset" })),
+    );
   const s = f.format(new Date(utcMs));
   return s.slice(s.lastIndexOf(" ") + 1);
 }
@@ -163,7 +177,8 @@ function bounds(i: CalendarInterval): { start: number; end: number } {
 /** Every problem with a calendar, each with a path to the offending field; empty means valid. */
 export function validateCalendar(cal: Calendar): CalendarProblem[] {
   const problems: CalendarProblem[] = [];
-  if (!isTimezone(cal.timezone)) problems.push({ path: "timezone", message: `"${String(cal.timezone)}" is not a known IANA time zone` });
+  if (!isTimezone(cal.timezone))
+    problems.push({ path: "timezone", message: `"${String(cal.timezone)}" is not a known IANA time zone` });
   const intervals: unknown = cal.intervals;
   if (!Array.isArray(intervals) || intervals.length === 0) {
     problems.push({ path: "intervals", message: "at least one working interval is required" });
@@ -228,7 +243,10 @@ export class CompiledCalendar {
   constructor(cal: Calendar) {
     const problems = validateCalendar(cal);
     if (problems.length > 0) {
-      throw new CalendarError(`invalid calendar: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, problems);
+      throw new CalendarError(
+        `invalid calendar: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`,
+        problems,
+      );
     }
     this.timezone = cal.timezone;
     this.byDay = Array.from({ length: 7 }, () => []);
@@ -277,8 +295,10 @@ export function workingSpansMs(cal: CompiledCalendar, fromMs: number, toMs: numb
 
 /** Working time intersecting [fromUtc, toUtc), as sorted, merged, clipped UTC spans. */
 export function workingSpans(cal: Calendar | CompiledCalendar, fromUtc: Date, toUtc: Date): Span[] {
-  return workingSpansMs(compileCalendar(cal), fromUtc.getTime(), toUtc.getTime())
-    .map(([s, e]) => ({ start: new Date(s), end: new Date(e) }));
+  return workingSpansMs(compileCalendar(cal), fromUtc.getTime(), toUtc.getTime()).map(([s, e]) => ({
+    start: new Date(s),
+    end: new Date(e),
+  }));
 }
 
 export function isWorkingTime(cal: Calendar | CompiledCalendar, at: Date): boolean {

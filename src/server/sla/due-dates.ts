@@ -19,12 +19,14 @@ export type SlaTargets = {
 export type SlaState = "ok" | "warning" | "breached" | "fulfilled" | "fulfilled_late";
 
 function minutesToSeconds(minutes: number, what: string): number {
-  if (!Number.isFinite(minutes) || minutes < 0) throw new RangeError(`${what} must be a number of minutes >= 0, got ${minutes}`);
+  if (!Number.isFinite(minutes) || minutes < 0)
+    throw new RangeError(`${what} must be a number of minutes >= 0, got ${minutes}`);
   return minutes * 60;
 }
 
 function checkPaused(pausedSeconds: number): number {
-  if (!Number.isFinite(pausedSeconds) || pausedSeconds < 0) throw new RangeError(`pausedSeconds must be >= 0, got ${pausedSeconds}`);
+  if (!Number.isFinite(pausedSeconds) || pausedSeconds < 0)
+    throw new RangeError(`pausedSeconds must be >= 0, got ${pausedSeconds}`);
   return pausedSeconds;
 }
 

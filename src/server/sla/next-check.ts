@@ -29,7 +29,12 @@ export function runningMetrics(t: SlaFieldsForCheck): { metric: Metric; due: Dat
   return out;
 }
 
-export function nextCheckAt(t: SlaFieldsForCheck, leadSeconds: number, now: Date, mode: "after-write" | "after-scan"): Date | null {
+export function nextCheckAt(
+  t: SlaFieldsForCheck,
+  leadSeconds: number,
+  now: Date,
+  mode: "after-write" | "after-scan",
+): Date | null {
   let best: number | null = null;
   for (const { due } of runningMetrics(t)) {
     // A breach is recorded once now > due, so its moment is just after the due time.

@@ -36,7 +36,10 @@ export function storedPolicyClock(
       clock = businessClock(calendar);
     } catch (err) {
       if (!(err instanceof CalendarError)) throw err;
-      logger().warn({ calendarId: calendar.id, problems: err.problems }, "invalid SLA calendar; its tickets get no due dates");
+      logger().warn(
+        { calendarId: calendar.id, problems: err.problems },
+        "invalid SLA calendar; its tickets get no due dates",
+      );
       return stoppedClock(`the SLA calendar is invalid (${err.message}); no due date until it is corrected`);
     }
     if (cache.size >= MAX_CACHED) cache.clear();

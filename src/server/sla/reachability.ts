@@ -22,7 +22,12 @@ export function weeklyMinutes(cal: Calendar | CompiledCalendar): number {
 export function calendarTimeProblems(cal: Calendar | CompiledCalendar): Problem[] {
   const minutes = weeklyMinutes(cal);
   return minutes < MIN_WEEKLY_MINUTES
-    ? [{ path: "calendar.intervals", message: `the calendar has ${minutes} minutes of working time a week; at least ${MIN_WEEKLY_MINUTES} are needed` }]
+    ? [
+        {
+          path: "calendar.intervals",
+          message: `the calendar has ${minutes} minutes of working time a week; at least ${MIN_WEEKLY_MINUTES} are needed`,
+        },
+      ]
     : [];
 }
 

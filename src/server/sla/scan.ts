@@ -39,9 +39,17 @@ export async function unsafeScanSlas(now = new Date()): Promise<ScanResult> {
 
 async function scanBatch(tx: Tx, now: Date): Promise<Omit<ScanResult, "batches">> {
   const res = await tx.execute<{
-    org_id: string; id: string; status: string; first_response_due: string | null; first_response_at: string | null;
-    resolve_due: string | null; resolved_at: string | null; sla_paused_at: string | null; next_response_due: string | null;
-    lead: number | null; snapshot: EventSnapshot["ticket"];
+    org_id: string;
+    id: string;
+    status: string;
+    first_response_due: string | null;
+    first_response_at: string | null;
+    resolve_due: string | null;
+    resolved_at: string | null;
+    sla_paused_at: string | null;
+    next_response_due: string | null;
+    lead: number | null;
+    snapshot: EventSnapshot["ticket"];
   }>(sql`
     select t.org_id, t.id, t.status, t.first_response_due, t.first_response_at, t.resolve_due, t.resolved_at,
            t.sla_paused_at, t.next_response_due, (o.settings->>'slaWarningMinutes')::int as lead,
@@ -57,12 +65,26 @@ async function scanBatch(tx: Tx, now: Date): Promise<Omit<ScanResult, "batches">
     for no key update of c, t skip locked`);
   const d = (v: string | null) => (v ? new Date(v) : null);
   const rows: Row[] = res.rows.map((r) => ({
-    orgId: r.org_id, id: r.id, status: r.status, firstResponseDue: d(r.first_response_due), firstResponseAt: d(r.first_response_at),
-    resolveDue: d(r.resolve_due), resolvedAt: d(r.resolved_at), slaPausedAt: d(r.sla_paused_at), nextResponseDue: d(r.next_response_due),
+    orgId: r.org_id,
+    id: r.id,
+    status: r.status,
+    firstResponseDue: d(r.first_response_due),
+    firstResponseAt: d(r.first_response_at),
+    resolveDue: d(r.resolve_due),
+    resolvedAt: d(r.resolved_at),
+    slaPausedAt: d(r.sla_paused_at),
+    nextResponseDue: d(r.next_response_due),
     leadMinutes: r.lead,
   }));
   // Set-based from here: one insert of every due event, one job insert, one update of next checks.
-  const candidates: { orgId: string; ticketId: string; metric: string; kind: "warn" | "breach"; dueAt: Date; lead: number }[] = [];
+  const candidates: {
+    orgId: string;
+    ticketId: string;
+    metric: string;
+    kind: "warn" | "breach";
+    dueAt: Date;
+    lead: number;
+  }[] = [];
   const next: { orgId: string; id: string; at: Date | null }[] = [];
   for (const t of rows) {
     const lead = (t.leadMinutes ?? 15) * 60;
@@ -77,9 +99,25 @@ async function scanBatch(tx: Tx, now: Date): Promise<Omit<ScanResult, "batches">
   if (candidates.length) {
     const inserted = await tx
       .insert(slaEvents)
-      .values(candidates.map((c) => ({ orgId: c.orgId, ticketId: c.ticketId, metric: c.metric as SlaMetric, kind: c.kind, at: now, dueAt: c.dueAt, data: { leadMinutes: c.lead / 60 } })))
+      .values(
+        candidates.map((c) => ({
+          orgId: c.orgId,
+          ticketId: c.ticketId,
+          metric: c.metric as SlaMetric,
+          kind: c.kind,
+          at: now,
+          dueAt: c.dueAt,
+          data: { leadMinutes: c.lead / 60 },
+        })),
+      )
       .onConflictDoNothing()
-      .returning({ orgId: slaEvents.orgId, ticketId: slaEvents.ticketId, metric: slaEvents.metric, kind: slaEvents.kind, dueAt: slaEvents.dueAt });
+      .returning({
+        orgId: slaEvents.orgId,
+        ticketId: slaEvents.ticketId,
+        metric: slaEvents.metric,
+        kind: slaEvents.kind,
+        dueAt: slaEvents.dueAt,
+      });
     for (const e of inserted) {
       if (e.kind === "warn") warnings++;
       else breaches++;
@@ -93,7 +131,11 @@ async function scanBatch(tx: Tx, now: Date): Promise<Omit<ScanResult, "batches">
       inserted.map((e) => {
         const ticket = tickets.get(e.ticketId);
         return {
-          orgId: e.orgId, kind: e.kind === "warn" ? "sla.warning" : "sla.breach", ticketId: e.ticketId, metric: e.metric, dueAt: e.dueAt!.toISOString(),
+          orgId: e.orgId,
+          kind: e.kind === "warn" ? "sla.warning" : "sla.breach",
+          ticketId: e.ticketId,
+          metric: e.metric,
+          dueAt: e.dueAt!.toISOString(),
           ...(ticket ? { snapshot: { eventId: randomUUID(), occurredAt, ticket } } : {}),
         };
       }),

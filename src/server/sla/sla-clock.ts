@@ -16,7 +16,8 @@ import { CalendarError, compileCalendar, type Calendar, type CompiledCalendar } 
 import { addBusinessMs, businessMsBetween, MAX_SPAN_MS, MAX_SPAN_YEARS } from "./business-time";
 
 function toMs(seconds: number, what: string): number {
-  if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`${what} must be a finite number of seconds >= 0, got ${seconds}`);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new RangeError(`${what} must be a finite number of seconds >= 0, got ${seconds}`);
   return Math.round(seconds * 1000);
 }
 
@@ -78,7 +79,10 @@ export function businessClock(cal: Calendar | CompiledCalendar): SlaClock {
  * give due dates (and breaches) the policy never asked for. `policy-clock.ts` turns that error into
  * `stoppedClock` for stored policies.
  */
-export function policyClock(policy: { businessHours: boolean }, calendar: Calendar | CompiledCalendar | null): SlaClock {
+export function policyClock(
+  policy: { businessHours: boolean },
+  calendar: Calendar | CompiledCalendar | null,
+): SlaClock {
   if (!policy.businessHours) return wallClock;
   if (!calendar) throw new CalendarError("SLA policy counts business hours but has no calendar");
   return businessClock(calendar);

@@ -5,7 +5,13 @@
 // these same functions against a cell-by-cell reference (decision 030). All durations in seconds.
 import type { TicketStatus } from "../db/schema/enums";
 import { CalendarError } from "./calendar";
-import { firstResponseDueAt, nextResponseDueAt, pausedBusinessSeconds, resolveDueAt, type SlaTargets } from "./due-dates";
+import {
+  firstResponseDueAt,
+  nextResponseDueAt,
+  pausedBusinessSeconds,
+  resolveDueAt,
+  type SlaTargets,
+} from "./due-dates";
 import type { SlaClock } from "./sla-clock";
 import { isFinished } from "../lifecycle/ticket-lifecycle";
 
@@ -53,14 +59,30 @@ function due(compute: () => Date | null): { due: Date | null; noDue?: { noDueDat
 }
 
 /** A new ticket: both due dates counted from createdAt. */
-export function slaOnCreate(policy: SlaRules, clock: SlaClock, t: { createdAt: Date; priority: string }): SlaTransition {
+export function slaOnCreate(
+  policy: SlaRules,
+  clock: SlaClock,
+  t: { createdAt: Date; priority: string },
+): SlaTransition {
   const first = due(() => firstResponseDueAt(clock, policy, t.createdAt));
   const resolve = due(() => resolveDueAt(clock, policy, t.createdAt, 0));
   return {
     changes: { firstResponseDue: first.due, resolveDue: resolve.due },
     events: [
-      { metric: "first_response", kind: "apply", at: t.createdAt, dueAt: first.due, data: { priority: t.priority, ...first.noDue } },
-      { metric: "resolution", kind: "apply", at: t.createdAt, dueAt: resolve.due, data: { priority: t.priority, ...resolve.noDue } },
+      {
+        metric: "first_response",
+        kind: "apply",
+        at: t.createdAt,
+        dueAt: first.due,
+        data: { priority: t.priority, ...first.noDue },
+      },
+      {
+        metric: "resolution",
+        kind: "apply",
+        at: t.createdAt,
+        dueAt: resolve.due,
+        data: { priority: t.priority, ...resolve.noDue },
+      },
     ],
   };
 }
@@ -105,14 +127,26 @@ export function slaOnUpdate(
       pausedAt = null;
       recompute = true;
       Object.assign(out, { slaPausedAt: null, slaPausedSeconds: pausedSeconds });
-      events.push({ metric: "resolution", kind: "resume", at: now, dueAt: null, data: { pausedSeconds: paused, totalPausedSeconds: pausedSeconds } });
+      events.push({
+        metric: "resolution",
+        kind: "resume",
+        at: now,
+        dueAt: null,
+        data: { pausedSeconds: paused, totalPausedSeconds: pausedSeconds },
+      });
     } else if (!pausedAt && shouldPause) {
       pausedAt = now;
       out.slaPausedAt = now;
       events.push({ metric: "resolution", kind: "pause", at: now, dueAt: t.resolveDue, data: { status } });
     }
     if (out.resolvedAt) {
-      events.push({ metric: "resolution", kind: "fulfill", at: now, dueAt: t.resolveDue, data: { late: t.resolveDue ? now > t.resolveDue : false } });
+      events.push({
+        metric: "resolution",
+        kind: "fulfill",
+        at: now,
+        dueAt: t.resolveDue,
+        data: { late: t.resolveDue ? now > t.resolveDue : false },
+      });
     }
   }
 
@@ -120,13 +154,22 @@ export function slaOnUpdate(
     if (change.priority !== undefined && !t.firstResponseAt) {
       const first = due(() => firstResponseDueAt(clock, policy, t.createdAt));
       out.firstResponseDue = first.due;
-      events.push({ metric: "first_response", kind: "apply", at: now, dueAt: first.due, data: { reason, priority: change.priority, ...first.noDue } });
+      events.push({
+        metric: "first_response",
+        kind: "apply",
+        at: now,
+        dueAt: first.due,
+        data: { reason, priority: change.priority, ...first.noDue },
+      });
     }
     if (!resolvedAt && !pausedAt) {
       const resolve = due(() => resolveDueAt(clock, policy, t.createdAt, pausedSeconds));
       out.resolveDue = resolve.due;
       events.push({
-        metric: "resolution", kind: "apply", at: now, dueAt: resolve.due,
+        metric: "resolution",
+        kind: "apply",
+        at: now,
+        dueAt: resolve.due,
         data: { reason: change.priority ? reason : "resumed", pausedSeconds, ...resolve.noDue },
       });
     }
@@ -147,17 +190,34 @@ export function startsNextResponse(t: Pick<SlaTicket, "firstResponseAt" | "nextR
  * (policy nextResponseMinutes; `rules` is only read then, and may be null when there is no policy).
  * A status change the comment causes is `slaOnUpdate`'s business.
  */
-export function slaOnComment(rules: { policy: SlaRules; clock: SlaClock } | null, t: SlaTicket, c: CommentKind, now: Date): SlaTransition {
+export function slaOnComment(
+  rules: { policy: SlaRules; clock: SlaClock } | null,
+  t: SlaTicket,
+  c: CommentKind,
+  now: Date,
+): SlaTransition {
   const out: SlaChanges = {};
   const events: SlaEventDraft[] = [];
   if (c.publicStaffReply) {
     if (!t.firstResponseAt) {
       out.firstResponseAt = now;
-      events.push({ metric: "first_response", kind: "fulfill", at: now, dueAt: t.firstResponseDue, data: { late: t.firstResponseDue ? now > t.firstResponseDue : false } });
+      events.push({
+        metric: "first_response",
+        kind: "fulfill",
+        at: now,
+        dueAt: t.firstResponseDue,
+        data: { late: t.firstResponseDue ? now > t.firstResponseDue : false },
+      });
     }
     if (t.nextResponseDue) {
       out.nextResponseDue = null;
-      events.push({ metric: "next_response", kind: "fulfill", at: now, dueAt: t.nextResponseDue, data: { late: now > t.nextResponseDue } });
+      events.push({
+        metric: "next_response",
+        kind: "fulfill",
+        at: now,
+        dueAt: t.nextResponseDue,
+        data: { late: now > t.nextResponseDue },
+      });
     }
   } else if (startsNextResponse(t, c) && rules?.policy.nextResponseMinutes) {
     const next = due(() => nextResponseDueAt(rules.clock, rules.policy, now));

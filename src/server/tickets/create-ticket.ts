@@ -40,7 +40,8 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
   assertCan(user, "ticket.create");
   assertMayCreateTicketWith(user, input);
   const forOther = input.requesterId !== undefined && input.requesterId !== user.userId;
-  if (forOther) assertCan(user, "ticket.create.for_other_requester", undefined, "customers open tickets for themselves only");
+  if (forOther)
+    assertCan(user, "ticket.create.for_other_requester", undefined, "customers open tickets for themselves only");
   const requesterId = forOther ? input.requesterId! : user.userId;
   const state = await readOrgState(tx, user.orgId, requesterId);
   if (forOther && !state.triggers.extras.requester) {
@@ -50,17 +51,42 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
   }
 
   // Checked against the org's field definitions; mail has no form, so required fields are not asked of it.
-  const custom = await applyCustomFields(scope, { current: {}, input: input.customFields, creating: via.channel !== "email", defs: state.config.fields });
+  const custom = await applyCustomFields(scope, {
+    current: {},
+    input: input.customFields,
+    creating: via.channel !== "email",
+    defs: state.config.fields,
+  });
   const now = new Date();
   const orgId = user.orgId;
   const priority = input.priority ?? "normal";
   const p = state.config.policies.get(priority) ?? null;
   const sla = p ? slaOnCreate(p.policy, p.clock, { createdAt: now, priority }) : null;
   const ticket: TicketRow = {
-    orgId, id: randomUUID(), number: 0, subject: input.subject, requesterId, assigneeId: null, groupId: null, status: "new", priority,
-    tags: input.tags ?? [], slaPolicyId: p?.policy.id ?? null, firstResponseDue: sla?.changes.firstResponseDue ?? null, firstResponseAt: null,
-    nextResponseDue: null, resolveDue: sla?.changes.resolveDue ?? null, resolvedAt: null, slaPausedAt: null, slaPausedSeconds: 0, closedAt: null,
-    customFields: custom?.values ?? {}, mergedIntoId: null, version: 1, createdAt: now, updatedAt: now,
+    orgId,
+    id: randomUUID(),
+    number: 0,
+    subject: input.subject,
+    requesterId,
+    assigneeId: null,
+    groupId: null,
+    status: "new",
+    priority,
+    tags: input.tags ?? [],
+    slaPolicyId: p?.policy.id ?? null,
+    firstResponseDue: sla?.changes.firstResponseDue ?? null,
+    firstResponseAt: null,
+    nextResponseDue: null,
+    resolveDue: sla?.changes.resolveDue ?? null,
+    resolvedAt: null,
+    slaPausedAt: null,
+    slaPausedSeconds: 0,
+    closedAt: null,
+    customFields: custom?.values ?? {},
+    mergedIntoId: null,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
   };
   const commentId = randomUUID();
   const number = sql`(select ticket_seq from n)`;
@@ -72,10 +98,24 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
     // The comment's text goes into the ticket's search vector with the insert (the BEFORE trigger
     // puts the subject first); the comment trigger is told not to add it again (drizzle/0022).
     sql`fed as (select set_config('beacon.ticket_search_fed', ${commentId}, true) as v)`,
-    sql`t as (${tx.insert(tickets).values({ ...values, number, searchVector: sql`to_tsvector('english', ${input.body})` }).getSQL()})`,
+    sql`t as (${tx
+      .insert(tickets)
+      .values({ ...values, number, searchVector: sql`to_tsvector('english', ${input.body})` })
+      .getSQL()})`,
     sql`c as (${tx
       .insert(comments)
-      .values({ orgId, id: commentId, ticketId: ticket.id, authorId: user.userId, body: input.body, bodyHtml: renderMarkdown(input.body), internal: false, channel: via.channel ?? "web", email: via.email ?? null, createdAt: now })
+      .values({
+        orgId,
+        id: commentId,
+        ticketId: ticket.id,
+        authorId: user.userId,
+        body: input.body,
+        bodyHtml: renderMarkdown(input.body),
+        internal: false,
+        channel: via.channel ?? "web",
+        email: via.email ?? null,
+        createdAt: now,
+      })
       .getSQL()})`,
   ];
   if (events.length) parts.push(sql`e as (${tx.insert(slaEvents).values(events).getSQL()})`);
@@ -83,20 +123,43 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
   parts.push(
     auditAppendCtes(
       auditActor(scope),
-      { action: "ticket.created", entityType: "ticket", entityId: ticket.id, data: { subject: ticket.subject, priority, requesterId, tags: ticket.tags, commentId, ...(custom && Object.keys(custom.values).length ? { customFields: custom.values } : {}) } },
+      {
+        action: "ticket.created",
+        entityType: "ticket",
+        entityId: ticket.id,
+        data: {
+          subject: ticket.subject,
+          priority,
+          requesterId,
+          tags: ticket.tags,
+          commentId,
+          ...(custom && Object.keys(custom.values).length ? { customFields: custom.values } : {}),
+        },
+      },
       { key: "number", value: number },
       sql`n`,
     ),
   );
   const notify = { orgId, kind: "ticket.created", ticketId: ticket.id, actorId: user.userId };
-  parts.push(sql`j as (${await enqueueCte(sql`json_build_array(json_build_object('name', ${QUEUES.notify.name}::text, 'data',
-    ${JSON.stringify(notify)}::jsonb || jsonb_build_object('snapshot', ${snapshotJson(ticket, { number })})))`)})`);
-  const r = await tx.execute<{ number: number; fed: string }>(sql`with ${sql.join(parts, sql`, `)} select (select ticket_seq from n) as number, (select v from fed) as fed`);
+  parts.push(
+    sql`j as (${await enqueueCte(sql`json_build_array(json_build_object('name', ${QUEUES.notify.name}::text, 'data',
+    ${JSON.stringify(notify)}::jsonb || jsonb_build_object('snapshot', ${snapshotJson(ticket, { number })})))`)})`,
+  );
+  const r = await tx.execute<{ number: number; fed: string }>(
+    sql`with ${sql.join(parts, sql`, `)} select (select ticket_seq from n) as number, (select v from fed) as fed`,
+  );
   ticket.number = r.rows[0]!.number;
   publishTicketChange(tx, auditActor(scope), ticket.id, "ticket.created");
 
   // The org's triggers run last, in this transaction, on the ticket as written (SPEC §12).
-  const auto = await runTriggers(scope, { ticketId: ticket.id, event: "created", channel: via.channel, body: input.body, ticket, preloaded: state.triggers });
+  const auto = await runTriggers(scope, {
+    ticketId: ticket.id,
+    event: "created",
+    channel: via.channel,
+    body: input.body,
+    ticket,
+    preloaded: state.triggers,
+  });
   // A customer sees the customer-visible custom fields (from the cached definitions: no statement).
   const visible = new Set(state.config.fields.filter((f) => f.customerVisible).map((f) => f.key));
   return viewerFor(user, state.config.settings.showSlaToCustomers === true, visible)(auto?.ticket ?? ticket, now);

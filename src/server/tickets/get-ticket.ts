@@ -10,7 +10,10 @@ export async function getTicket(scope: Scope, id: string): Promise<AnyTicketView
 }
 
 /** getTicket with the ticket's stored version, which every write bumps (the API's ETag, decision 038). */
-export async function getVersionedTicket(scope: Scope, id: string): Promise<{ ticket: AnyTicketView; version: number }> {
+export async function getVersionedTicket(
+  scope: Scope,
+  id: string,
+): Promise<{ ticket: AnyTicketView; version: number }> {
   const t = await loadVisibleTicket(scope.tx, scope.user, id);
   return { ticket: (await ticketViewer(scope))(t), version: t.version };
 }

@@ -9,7 +9,6 @@ import type { ListPage } from "../core/list-page";
 import type { CommentView } from "./schemas";
 import { toCommentView } from "./comment-view";
 
-
 /** The conversation, oldest first; internal notes only for staff. */
 export async function listComments(
   scope: Scope,
@@ -29,7 +28,13 @@ export async function listComments(
     .where(and(...where))
     .orderBy(comments.createdAt, comments.id)
     .limit(page.limit + 1);
-  const { rows: pageRows, nextCursor } = keysetPage("comments", rows, page.limit, (last) => ({ v: last.v, id: last.c.id }), { ticketId: t.id });
+  const { rows: pageRows, nextCursor } = keysetPage(
+    "comments",
+    rows,
+    page.limit,
+    (last) => ({ v: last.v, id: last.c.id }),
+    { ticketId: t.id },
+  );
   return {
     data: pageRows.map((r) => toCommentView(r.c)),
     nextCursor,

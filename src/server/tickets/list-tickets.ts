@@ -13,7 +13,11 @@ import { customFieldConditions, loadFieldDefs, type FieldDef } from "../fields/c
 
 type Cursor = { s: string; v: string; id: string };
 const isCursor = (v: unknown): v is Cursor =>
-  typeof v === "object" && v !== null && typeof (v as Cursor).s === "string" && typeof (v as Cursor).v === "string" && typeof (v as Cursor).id === "string";
+  typeof v === "object" &&
+  v !== null &&
+  typeof (v as Cursor).s === "string" &&
+  typeof (v as Cursor).v === "string" &&
+  typeof (v as Cursor).id === "string";
 
 // Sort expressions; resolveDue puts tickets without a due date last in either direction.
 const SORT_SQL: Record<SortKey, { expr: SQL; cast: string }> = {
@@ -43,7 +47,14 @@ export function ticketFilters(
   else if (q.group) where.push(eq(tickets.groupId, q.group));
   if (q.requesterId) where.push(eq(tickets.requesterId, q.requesterId));
   if (q.tag) where.push(arrayContains(tickets.tags, [q.tag]));
-  if (q.q) where.push(searchCondition(scope, q.q, { id: sql`${tickets.id}`, vector: sql`${tickets.searchVector}`, subject: sql`${tickets.subject}` }));
+  if (q.q)
+    where.push(
+      searchCondition(scope, q.q, {
+        id: sql`${tickets.id}`,
+        vector: sql`${tickets.searchVector}`,
+        subject: sql`${tickets.subject}`,
+      }),
+    );
   if (q.sla) where.push(slaCondition(q.sla === "breaching" ? sql`now() + interval '2 hours'` : sql`now()`));
   if (q.cf) where.push(...customFieldConditions(scope.user, q.cf, fieldDefs));
   return where.filter((w): w is SQL => w !== undefined);
@@ -69,7 +80,11 @@ type SearchColumns = { id: SQL; vector: SQL; subject: SQL };
  * are searched through their own vectors, and only for staff. `cols` names the columns it tests:
  * the tickets table's, or a subquery's (the bounded search window below).
  */
-function searchCondition(scope: { user: Pick<Scope["user"], "userId" | "role" | "orgId"> }, text: string, cols: SearchColumns): SQL {
+function searchCondition(
+  scope: { user: Pick<Scope["user"], "userId" | "role" | "orgId"> },
+  text: string,
+  cols: SearchColumns,
+): SQL {
   const query = sql`websearch_to_tsquery('english', ${text})`;
   const like = `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
   // Notes are matched once for the whole query (an array of ticket ids), not re-searched per
@@ -101,7 +116,14 @@ export const SEARCH_WINDOW = 1_000;
  * Together: every match of the first `take` in the list's order, exactly what the single
  * statement gave (every row of the window precedes every row after it).
  */
-function searchPageIds(filters: SQL[], search: { inWindow: SQL; onTickets: SQL }, expr: SQL, desc: boolean, take: number, window: number): SQL {
+function searchPageIds(
+  filters: SQL[],
+  search: { inWindow: SQL; onTickets: SQL },
+  expr: SQL,
+  desc: boolean,
+  take: number,
+  window: number,
+): SQL {
   const dir = desc ? sql`desc` : sql`asc`;
   const cmp = desc ? sql`<` : sql`>`;
   const f = and(...filters)!;
@@ -145,10 +167,14 @@ function assertCustomerMayQuery(user: Scope["user"], q: ListTickets, showSla: bo
   }
   if (refused.size === 0) return;
   const fields = [...refused];
-  throw new AppError("forbidden", `customers may not filter or sort tickets by ${fields.join(", ")}: staff-only fields`, {
-    reason: "staff_only_filter",
-    fields,
-  });
+  throw new AppError(
+    "forbidden",
+    `customers may not filter or sort tickets by ${fields.join(", ")}: staff-only fields`,
+    {
+      reason: "staff_only_filter",
+      fields,
+    },
+  );
 }
 
 const searching = (q: Pick<ListTickets, "q"> | null) => q?.q !== undefined;
@@ -191,7 +217,11 @@ export async function listTickets(
           where,
           {
             inWindow: searchCondition(scope, q.q, { id: sql`w.id`, vector: sql`w.vector`, subject: sql`w.subject` }),
-            onTickets: searchCondition(scope, q.q, { id: sql`${tickets.id}`, vector: sql`${tickets.searchVector}`, subject: sql`${tickets.subject}` }),
+            onTickets: searchCondition(scope, q.q, {
+              id: sql`${tickets.id}`,
+              vector: sql`${tickets.searchVector}`,
+              subject: sql`${tickets.subject}`,
+            }),
           },
           expr,
           desc,

@@ -14,9 +14,14 @@ export const ZTypingBody = z.strictObject({ ticketId: z.uuid({ message: "must be
  * caller must be able to see, else 404 as for GET /tickets/{id}); without, every ticket of the org
  * (the list page), staff only.
  */
-export async function openLiveStream(scope: Scope, query: z.infer<typeof ZLiveQuery>, signal: AbortSignal): Promise<Response> {
+export async function openLiveStream(
+  scope: Scope,
+  query: z.infer<typeof ZLiveQuery>,
+  signal: AbortSignal,
+): Promise<Response> {
   if (query.ticket) await loadVisibleTicket(scope.tx, scope.user, query.ticket);
-  else if (!isStaff(scope.user)) throw new AppError("forbidden", "customers listen to one of their tickets: give ?ticket=");
+  else if (!isStaff(scope.user))
+    throw new AppError("forbidden", "customers listen to one of their tickets: give ?ticket=");
   return liveStream({ user: scope.user, ticketId: query.ticket ?? null, signal });
 }
 

@@ -18,7 +18,11 @@ export async function loadVisibleTicket(
   id: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<TicketRow> {
-  const q = tx.select(ticketColumns).from(tickets).where(and(eq(tickets.orgId, user.orgId), eq(tickets.id, id), visibleTo(user))).limit(1);
+  const q = tx
+    .select(ticketColumns)
+    .from(tickets)
+    .where(and(eq(tickets.orgId, user.orgId), eq(tickets.id, id), visibleTo(user)))
+    .limit(1);
   const [t] = opts.forUpdate ? await q.for("update") : await q;
   if (!t) throw notFound("ticket");
   return t;

@@ -38,30 +38,45 @@ export const ZMergeResult = z.object({
   ticketId: z.uuid(),
   mergedIntoId: z.uuid(),
   mergedIntoNumber: z.number().int(),
-  moved: z.object({ comments: z.number().int(), attachments: z.number().int(), ccs: z.number().int(), messageIds: z.number().int() }),
+  moved: z.object({
+    comments: z.number().int(),
+    attachments: z.number().int(),
+    ccs: z.number().int(),
+    messageIds: z.number().int(),
+  }),
   /** How many customer emails were queued (0 when not asked, or when the org sends no email). */
   emailsQueued: z.number().int(),
 });
 export type MergeResult = z.infer<typeof ZMergeResult>;
 
 /** The id a target names, or a 400 naming the field when it names none or both. */
-export async function resolveTarget(scope: Scope, input: { ticketId?: string; number?: number }, field = "ticketId"): Promise<string> {
+export async function resolveTarget(
+  scope: Scope,
+  input: { ticketId?: string; number?: number },
+  field = "ticketId",
+): Promise<string> {
   if ((input.ticketId === undefined) === (input.number === undefined)) {
     const message = "give exactly one of ticketId and number";
     throw new AppError("validation_failed", message, { issues: [{ in: "body", path: field, message }] });
   }
   if (input.ticketId !== undefined) return input.ticketId;
-  const [t] = await scope.tx.select({ id: tickets.id }).from(tickets)
-    .where(and(eq(tickets.orgId, scope.user.orgId), eq(tickets.number, input.number!))).limit(1);
+  const [t] = await scope.tx
+    .select({ id: tickets.id })
+    .from(tickets)
+    .where(and(eq(tickets.orgId, scope.user.orgId), eq(tickets.number, input.number!)))
+    .limit(1);
   if (!t) throw notFound("ticket");
   return t.id;
 }
 
 /** Both tickets locked, in id order (two merges of the same pair in opposite directions cannot deadlock). */
 async function lockPair(scope: Scope, a: string, b: string): Promise<Map<string, TicketRow>> {
-  const rows = await scope.tx.select(ticketColumns).from(tickets)
+  const rows = await scope.tx
+    .select(ticketColumns)
+    .from(tickets)
     .where(and(eq(tickets.orgId, scope.user.orgId), inArray(tickets.id, [a, b])))
-    .orderBy(asc(tickets.id)).for("update");
+    .orderBy(asc(tickets.id))
+    .for("update");
   return new Map(rows.map((r) => [r.id, r]));
 }
 
@@ -69,59 +84,135 @@ async function lockPair(scope: Scope, a: string, b: string): Promise<Map<string,
 export async function mergeTicket(scope: Scope, sourceId: string, input: MergeTicket): Promise<MergeResult> {
   assertCan(scope.user, "ticket.internal.view");
   const { tx, user } = scope;
-  const [exists] = await tx.select({ id: tickets.id }).from(tickets).where(and(eq(tickets.orgId, user.orgId), eq(tickets.id, sourceId))).limit(1);
+  const [exists] = await tx
+    .select({ id: tickets.id })
+    .from(tickets)
+    .where(and(eq(tickets.orgId, user.orgId), eq(tickets.id, sourceId)))
+    .limit(1);
   if (!exists) throw notFound("ticket");
   const targetId = await resolveTarget(scope, input);
   if (targetId === sourceId) {
     const message = "a ticket cannot be merged into itself";
-    throw new AppError("validation_failed", message, { issues: [{ in: "body", path: input.ticketId ? "ticketId" : "number", message }] });
+    throw new AppError("validation_failed", message, {
+      issues: [{ in: "body", path: input.ticketId ? "ticketId" : "number", message }],
+    });
   }
   const locked = await lockPair(scope, sourceId, targetId);
   const source = locked.get(sourceId);
   const target = locked.get(targetId);
   if (!source || !target) throw notFound("ticket");
-  if (source.status === "closed") throw new AppError("conflict", `ticket #${source.number} is closed; closed tickets are final and cannot be merged`);
-  if (target.status === "closed") throw new AppError("conflict", `ticket #${target.number} is closed and cannot receive a merge`);
+  if (source.status === "closed")
+    throw new AppError("conflict", `ticket #${source.number} is closed; closed tickets are final and cannot be merged`);
+  if (target.status === "closed")
+    throw new AppError("conflict", `ticket #${target.number} is closed and cannot receive a merge`);
 
   const now = new Date();
-  const where = (t: { orgId: AnyPgColumn; ticketId: AnyPgColumn }) => and(eq(t.orgId, user.orgId), eq(t.ticketId, sourceId));
+  const where = (t: { orgId: AnyPgColumn; ticketId: AnyPgColumn }) =>
+    and(eq(t.orgId, user.orgId), eq(t.ticketId, sourceId));
   // Moved, not copied: each row keeps its id, author, time and email headers (its history).
-  const movedComments = await tx.update(comments).set({ ticketId: targetId }).where(where(comments)).returning({ id: comments.id });
-  const movedFiles = await tx.update(attachments).set({ ticketId: targetId }).where(where(attachments)).returning({ id: attachments.id });
-  const movedIds = await tx.update(emailMessageIds).set({ ticketId: targetId }).where(where(emailMessageIds)).returning({ m: emailMessageIds.messageId });
+  const movedComments = await tx
+    .update(comments)
+    .set({ ticketId: targetId })
+    .where(where(comments))
+    .returning({ id: comments.id });
+  const movedFiles = await tx
+    .update(attachments)
+    .set({ ticketId: targetId })
+    .where(where(attachments))
+    .returning({ id: attachments.id });
+  const movedIds = await tx
+    .update(emailMessageIds)
+    .set({ ticketId: targetId })
+    .where(where(emailMessageIds))
+    .returning({ m: emailMessageIds.messageId });
   // CCs move with when they were added and any bouncing mark; one already on the target stays as it is.
   // The duplicate's requester is copied too, so they keep receiving the conversation they started.
   const sourceCcs = await tx.delete(ticketCcs).where(where(ticketCcs)).returning();
-  const [sourceRequester] = await tx.select({ email: users.email, role: users.role }).from(users).where(and(eq(users.orgId, user.orgId), eq(users.id, source.requesterId)));
-  const [targetRequester] = await tx.select({ email: users.email }).from(users).where(and(eq(users.orgId, user.orgId), eq(users.id, target.requesterId)));
+  const [sourceRequester] = await tx
+    .select({ email: users.email, role: users.role })
+    .from(users)
+    .where(and(eq(users.orgId, user.orgId), eq(users.id, source.requesterId)));
+  const [targetRequester] = await tx
+    .select({ email: users.email })
+    .from(users)
+    .where(and(eq(users.orgId, user.orgId), eq(users.id, target.requesterId)));
   const ccRows = sourceCcs.map((c) => ({ ...c, ticketId: targetId }));
   if (source.requesterId !== target.requesterId && sourceRequester?.role === "customer") {
-    ccRows.push({ orgId: user.orgId, ticketId: targetId, email: sourceRequester.email.toLowerCase(), bouncingAt: null, bouncingReason: null, createdAt: now });
+    ccRows.push({
+      orgId: user.orgId,
+      ticketId: targetId,
+      email: sourceRequester.email.toLowerCase(),
+      bouncingAt: null,
+      bouncingReason: null,
+      createdAt: now,
+    });
   }
   const targetEmail = targetRequester?.email.toLowerCase();
   const ccInsert = ccRows.filter((c) => c.email !== targetEmail);
-  const movedCcs = ccInsert.length ? await tx.insert(ticketCcs).values(ccInsert).onConflictDoNothing().returning({ email: ticketCcs.email }) : [];
+  const movedCcs = ccInsert.length
+    ? await tx.insert(ticketCcs).values(ccInsert).onConflictDoNothing().returning({ email: ticketCcs.email })
+    : [];
 
   // The duplicate: closed, pointing at the target, with a note saying where its conversation went.
   const sla = await slaChangesOnUpdate(tx, source, { status: "closed" }, now);
-  await tx.update(tickets)
-    .set({ ...sla, status: "closed", closedAt: now, mergedIntoId: targetId, updatedAt: now, version: sql`${tickets.version} + 1` })
+  await tx
+    .update(tickets)
+    .set({
+      ...sla,
+      status: "closed",
+      closedAt: now,
+      mergedIntoId: targetId,
+      updatedAt: now,
+      version: sql`${tickets.version} + 1`,
+    })
     .where(and(eq(tickets.orgId, user.orgId), eq(tickets.id, sourceId)));
   // Closed: the SLA scan has nothing more to do on it (its next check lives in sla_checks, decision 047).
   await writeSlaCheck(tx, user.orgId, sourceId, null);
-  await tx.update(tickets).set({ updatedAt: now, version: sql`${tickets.version} + 1` }).where(and(eq(tickets.orgId, user.orgId), eq(tickets.id, targetId)));
+  await tx
+    .update(tickets)
+    .set({ updatedAt: now, version: sql`${tickets.version} + 1` })
+    .where(and(eq(tickets.orgId, user.orgId), eq(tickets.id, targetId)));
   const note = async (ticketId: string, body: string) =>
-    tx.insert(comments).values({ orgId: user.orgId, ticketId, authorId: user.userId, body, bodyHtml: renderMarkdown(body), internal: true, channel: "web", createdAt: now });
-  await note(sourceId, `Merged into #${target.number} (${target.subject}). Its conversation, files and CCs are there now.`);
-  await note(targetId, `#${source.number} (${source.subject}) was merged into this ticket: ${movedComments.length} comments and ${movedFiles.length} files moved here.`);
+    tx.insert(comments).values({
+      orgId: user.orgId,
+      ticketId,
+      authorId: user.userId,
+      body,
+      bodyHtml: renderMarkdown(body),
+      internal: true,
+      channel: "web",
+      createdAt: now,
+    });
+  await note(
+    sourceId,
+    `Merged into #${target.number} (${target.subject}). Its conversation, files and CCs are there now.`,
+  );
+  await note(
+    targetId,
+    `#${source.number} (${source.subject}) was merged into this ticket: ${movedComments.length} comments and ${movedFiles.length} files moved here.`,
+  );
 
-  const moved = { comments: movedComments.length, attachments: movedFiles.length, ccs: movedCcs.length, messageIds: movedIds.length };
+  const moved = {
+    comments: movedComments.length,
+    attachments: movedFiles.length,
+    ccs: movedCcs.length,
+    messageIds: movedIds.length,
+  };
   await recordAudit(tx, auditActor(scope), {
-    action: "ticket.merged", entityType: "ticket", entityId: sourceId,
-    data: { into: { id: targetId, number: target.number }, moved, changes: { status: { from: source.status, to: "closed" } }, notifyRequesters: input.notifyRequesters === true },
+    action: "ticket.merged",
+    entityType: "ticket",
+    entityId: sourceId,
+    data: {
+      into: { id: targetId, number: target.number },
+      moved,
+      changes: { status: { from: source.status, to: "closed" } },
+      notifyRequesters: input.notifyRequesters === true,
+    },
   });
   await recordAudit(tx, auditActor(scope), {
-    action: "ticket.merge_received", entityType: "ticket", entityId: targetId,
+    action: "ticket.merge_received",
+    entityType: "ticket",
+    entityId: targetId,
     data: { from: { id: sourceId, number: source.number }, moved },
   });
 
@@ -132,7 +223,18 @@ export async function mergeTicket(scope: Scope, sourceId: string, input: MergeTi
     const recipients = [...new Set([source.requesterId, target.requesterId])];
     for (const recipientId of recipients) {
       const key = `${sourceId}.${recipientId === source.requesterId ? "source" : "target"}`;
-      if (await queueCustomerMail(tx, { orgId: user.orgId, ticketId: targetId, kind: "merged", key, actorId: user.userId, recipientId, mergedTicketId: sourceId })) emailsQueued++;
+      if (
+        await queueCustomerMail(tx, {
+          orgId: user.orgId,
+          ticketId: targetId,
+          kind: "merged",
+          key,
+          actorId: user.userId,
+          recipientId,
+          mergedTicketId: sourceId,
+        })
+      )
+        emailsQueued++;
     }
   }
   return { ticketId: sourceId, mergedIntoId: targetId, mergedIntoNumber: target.number, moved, emailsQueued };
@@ -142,7 +244,11 @@ export async function mergeTicket(scope: Scope, sourceId: string, input: MergeTi
 export async function mergeTarget(scope: Pick<Scope, "tx">, orgId: string, id: string): Promise<string> {
   let current = id;
   for (let hop = 0; hop < 10; hop++) {
-    const [t] = await scope.tx.select({ next: tickets.mergedIntoId }).from(tickets).where(and(eq(tickets.orgId, orgId), eq(tickets.id, current))).limit(1);
+    const [t] = await scope.tx
+      .select({ next: tickets.mergedIntoId })
+      .from(tickets)
+      .where(and(eq(tickets.orgId, orgId), eq(tickets.id, current)))
+      .limit(1);
     if (!t?.next) return current;
     current = t.next;
   }
@@ -151,7 +257,9 @@ export async function mergeTarget(scope: Pick<Scope, "tx">, orgId: string, id: s
 
 /** Tickets merged into this one (for the "merged from" list). */
 export async function mergedFrom(scope: Scope, ticketId: string) {
-  return scope.tx.select({ id: tickets.id, number: tickets.number, subject: tickets.subject, status: tickets.status }).from(tickets)
+  return scope.tx
+    .select({ id: tickets.id, number: tickets.number, subject: tickets.subject, status: tickets.status })
+    .from(tickets)
     .where(and(eq(tickets.orgId, scope.user.orgId), eq(tickets.mergedIntoId, ticketId)))
     .orderBy(asc(tickets.number));
 }

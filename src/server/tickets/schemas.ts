@@ -11,7 +11,9 @@ export const MAX_BODY_BYTES = 64 * 1024;
 const zBody = z
   .string()
   .refine((s) => s.trim().length > 0, { message: "must not be empty" })
-  .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_BODY_BYTES, { message: `must be at most ${MAX_BODY_BYTES} bytes` });
+  .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_BODY_BYTES, {
+    message: `must be at most ${MAX_BODY_BYTES} bytes`,
+  });
 
 export const zTag = z
   .string()
@@ -22,7 +24,10 @@ export const zTag = z
   .regex(/^[\p{L}\p{N}_.:-]+$/u, { message: "tags are letters, digits, _ . : -" });
 /** The most tags a ticket carries. */
 export const MAX_TAGS = 20;
-const zTags = z.array(zTag).max(MAX_TAGS).transform((t) => [...new Set(t)].sort());
+const zTags = z
+  .array(zTag)
+  .max(MAX_TAGS)
+  .transform((t) => [...new Set(t)].sort());
 
 export const zStatus = z.enum(TICKET_STATUSES);
 export const zPriority = z.enum(TICKET_PRIORITIES);
@@ -60,20 +65,27 @@ export const ZUpdateTicket = z
   .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "nothing to change" })
   .superRefine((v, ctx) => {
     if (v.tags !== undefined && (v.addTags !== undefined || v.removeTags !== undefined)) {
-      ctx.addIssue({ code: "custom", path: ["tags"], message: "send either tags (the whole list) or addTags/removeTags, not both" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["tags"],
+        message: "send either tags (the whole list) or addTags/removeTags, not both",
+      });
     }
     const both = (v.addTags ?? []).filter((t) => v.removeTags?.includes(t));
-    if (both.length) ctx.addIssue({ code: "custom", path: ["removeTags"], message: `a tag cannot be both added and removed: ${both.join(", ")}` });
+    if (both.length)
+      ctx.addIssue({
+        code: "custom",
+        path: ["removeTags"],
+        message: `a tag cannot be both added and removed: ${both.join(", ")}`,
+      });
   });
 export type UpdateTicket = z.infer<typeof ZUpdateTicket>;
 
 export const ZCreateComment = z.strictObject({ body: zBody, internal: z.boolean().optional().default(false) });
 export type CreateComment = z.infer<typeof ZCreateComment>;
 
-
 export const SORT_KEYS = ["updatedAt", "createdAt", "resolveDue", "priority"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
-
 
 const ZListTicketFilters = z.object({
   limit: zLimit,
@@ -105,7 +117,12 @@ export const CF_PARAM = /^cf\.[a-z][a-z0-9_]{0,39}$/;
 export const ZListTickets = ZListTicketFilters.catchall(z.string().min(1).max(200))
   .superRefine((v, ctx) => {
     for (const k of Object.keys(v)) {
-      if (!(k in ZListTicketFilters.shape) && !CF_PARAM.test(k)) ctx.addIssue({ code: "custom", path: [k], message: "unknown query parameter (custom field filters are cf.<key>)" });
+      if (!(k in ZListTicketFilters.shape) && !CF_PARAM.test(k))
+        ctx.addIssue({
+          code: "custom",
+          path: [k],
+          message: "unknown query parameter (custom field filters are cf.<key>)",
+        });
     }
   })
   .transform((v): z.output<typeof ZListTicketFilters> & { cf?: Record<string, string> } => {
@@ -119,9 +136,13 @@ export const ZListTickets = ZListTicketFilters.catchall(z.string().min(1).max(20
   });
 export type ListTickets = z.infer<typeof ZListTickets>;
 
-
 const zIso = z.iso.datetime();
-const zSlaMetric = z.object({ dueAt: zIso.nullable(), fulfilledAt: zIso.nullable(), breached: z.boolean(), paused: z.boolean() });
+const zSlaMetric = z.object({
+  dueAt: zIso.nullable(),
+  fulfilledAt: zIso.nullable(),
+  breached: z.boolean(),
+  paused: z.boolean(),
+});
 
 export const ZTicket = z.object({
   id: z.uuid(),
@@ -149,13 +170,36 @@ export type TicketView = z.infer<typeof ZTicket>;
  * assignee). The SLA fields are there only when the org shows SLA targets to customers
  * (settings.showSlaToCustomers, off by default; docs/decisions/026).
  */
-export const ZCustomerTicket = ZTicket.pick({ id: true, number: true, subject: true, status: true, requesterId: true, customFields: true, createdAt: true, updatedAt: true })
-  .extend(ZTicket.pick({ firstResponseDue: true, firstResponseAt: true, resolveDue: true, resolvedAt: true, sla: true }).partial().shape)
-  .meta({ description: "The customer view: what a ticket's requester may see. SLA fields only when the org shows SLA targets to customers." });
+export const ZCustomerTicket = ZTicket.pick({
+  id: true,
+  number: true,
+  subject: true,
+  status: true,
+  requesterId: true,
+  customFields: true,
+  createdAt: true,
+  updatedAt: true,
+})
+  .extend(
+    ZTicket.pick({
+      firstResponseDue: true,
+      firstResponseAt: true,
+      resolveDue: true,
+      resolvedAt: true,
+      sla: true,
+    }).partial().shape,
+  )
+  .meta({
+    description:
+      "The customer view: what a ticket's requester may see. SLA fields only when the org shows SLA targets to customers.",
+  });
 export type CustomerTicketView = z.infer<typeof ZCustomerTicket>;
 
 /** What GET/POST/PATCH /tickets answer: the full view for agents and admins, the customer view for customers. */
-export const ZTicketForCaller = z.union([ZTicket.meta({ description: "The staff view (agents and admins)." }), ZCustomerTicket]);
+export const ZTicketForCaller = z.union([
+  ZTicket.meta({ description: "The staff view (agents and admins)." }),
+  ZCustomerTicket,
+]);
 export type AnyTicketView = TicketView | CustomerTicketView;
 
 /** The staff view, told apart from the customer view by its staff-only fields. */
@@ -171,15 +215,17 @@ export const ZComment = z.object({
   /** How it arrived (SPEC §11): the web app, the API, or an email to a support address. */
   channel: z.enum(["web", "email", "api"]),
   /** For channel email: the envelope of the message, and attachments the upload rules refused. */
-  email: z.object({
-    from: z.string(),
-    to: z.array(z.string()),
-    cc: z.array(z.string()),
-    messageId: z.string().nullable(),
-    refused: z.array(z.object({ filename: z.string(), reason: z.string() })).optional(),
-    /** SPF/DKIM/DMARC of the message: pass, fail, none, softfail, neutral, temperror, permerror, or "not checked" (IMAP and webhook mail). */
-    auth: z.object({ spf: z.string(), dkim: z.string(), dmarc: z.string() }).optional(),
-  }).nullable(),
+  email: z
+    .object({
+      from: z.string(),
+      to: z.array(z.string()),
+      cc: z.array(z.string()),
+      messageId: z.string().nullable(),
+      refused: z.array(z.object({ filename: z.string(), reason: z.string() })).optional(),
+      /** SPF/DKIM/DMARC of the message: pass, fail, none, softfail, neutral, temperror, permerror, or "not checked" (IMAP and webhook mail). */
+      auth: z.object({ spf: z.string(), dkim: z.string(), dmarc: z.string() }).optional(),
+    })
+    .nullable(),
   createdAt: zIso,
 });
 export type CommentView = z.infer<typeof ZComment>;
@@ -193,7 +239,8 @@ export const ZTicketEvent = z.object({
   seq: z.number().int().nullable(),
 });
 
-export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 
 // The generic page of a keyset list lives in core (every list uses it); re-exported for the routes
 // and scripts that name it with the ticket schemas.

@@ -24,10 +24,15 @@ export type TicketEvent = {
  */
 type Cursor = { t: string; s: 0 | 1; k: string };
 const isCursor = (v: unknown): v is Cursor =>
-  typeof v === "object" && v !== null && /^\d{1,20}$/.test(String((v as Cursor).t)) && ((v as Cursor).s === 0 || (v as Cursor).s === 1) &&
-  typeof (v as Cursor).k === "string" && /^[0-9a-f-]{1,36}$/i.test((v as Cursor).k);
+  typeof v === "object" &&
+  v !== null &&
+  /^\d{1,20}$/.test(String((v as Cursor).t)) &&
+  ((v as Cursor).s === 0 || (v as Cursor).s === 1) &&
+  typeof (v as Cursor).k === "string" &&
+  /^[0-9a-f-]{1,36}$/i.test((v as Cursor).k);
 
-const micros = (column: SQL | typeof auditEvents.at) => sql<string>`(extract(epoch from ${column}) * 1000000)::bigint::text`;
+const micros = (column: SQL | typeof auditEvents.at) =>
+  sql<string>`(extract(epoch from ${column}) * 1000000)::bigint::text`;
 const instant = (t: string) => sql`(timestamptz 'epoch' + ${t}::bigint * interval '1 microsecond')`;
 
 type Row = { event: TicketEvent; pos: Cursor };
@@ -44,7 +49,11 @@ const compare = (a: Cursor, b: Cursor) => {
  * paginated over both sources at once: each is read from the cursor's position on, `limit + 1`
  * rows at most, and the merged first `limit` are the page.
  */
-export async function ticketEvents(scope: Scope, ticketId: string, page: ListPage): Promise<{ data: TicketEvent[]; nextCursor: string | null }> {
+export async function ticketEvents(
+  scope: Scope,
+  ticketId: string,
+  page: ListPage,
+): Promise<{ data: TicketEvent[]; nextCursor: string | null }> {
   const t = await loadVisibleTicket(scope.tx, scope.user, ticketId);
   assertCan(scope.user, "ticket.events", t);
   const c = page.cursor ? decodeCursor("ticket-events", page.cursor, isCursor, { ticketId: t.id }) : null;
@@ -73,21 +82,32 @@ export async function ticketEvents(scope: Scope, ticketId: string, page: ListPag
       .limit(page.limit + 1),
   ]);
   const rows: Row[] = [
-    ...audit.map(({ a, t: at }): Row => ({
-      event: { source: "audit", at: a.at.toISOString(), action: a.action, actorId: a.actorId, data: a.data, seq: a.seq },
-      pos: { t: at, s: 0, k: String(a.seq) },
-    })),
-    ...sla.map(({ s, t: at }): Row => ({
-      event: {
-        source: "sla",
-        at: s.at.toISOString(),
-        action: `sla.${s.metric}.${s.kind}`,
-        actorId: null,
-        data: { ...s.data, dueAt: s.dueAt?.toISOString() ?? null },
-        seq: null,
-      },
-      pos: { t: at, s: 1, k: s.id },
-    })),
+    ...audit.map(
+      ({ a, t: at }): Row => ({
+        event: {
+          source: "audit",
+          at: a.at.toISOString(),
+          action: a.action,
+          actorId: a.actorId,
+          data: a.data,
+          seq: a.seq,
+        },
+        pos: { t: at, s: 0, k: String(a.seq) },
+      }),
+    ),
+    ...sla.map(
+      ({ s, t: at }): Row => ({
+        event: {
+          source: "sla",
+          at: s.at.toISOString(),
+          action: `sla.${s.metric}.${s.kind}`,
+          actorId: null,
+          data: { ...s.data, dueAt: s.dueAt?.toISOString() ?? null },
+          seq: null,
+        },
+        pos: { t: at, s: 1, k: s.id },
+      }),
+    ),
   ].sort((a, b) => compare(a.pos, b.pos));
   const more = rows.length > page.limit;
   const pageRows = rows.slice(0, page.limit);

@@ -31,8 +31,17 @@ export const ZCreateTicketLink = ZTicketTarget;
 const pair = (a: string, b: string) => (a < b ? { ticketA: a, ticketB: b } : { ticketA: b, ticketB: a });
 
 async function ticketOf(scope: Scope, id: string) {
-  const [t] = await scope.tx.select({ id: tickets.id, number: tickets.number, subject: tickets.subject, status: tickets.status, mergedIntoId: tickets.mergedIntoId })
-    .from(tickets).where(and(eq(tickets.orgId, scope.user.orgId), eq(tickets.id, id))).limit(1);
+  const [t] = await scope.tx
+    .select({
+      id: tickets.id,
+      number: tickets.number,
+      subject: tickets.subject,
+      status: tickets.status,
+      mergedIntoId: tickets.mergedIntoId,
+    })
+    .from(tickets)
+    .where(and(eq(tickets.orgId, scope.user.orgId), eq(tickets.id, id)))
+    .limit(1);
   if (!t) throw notFound("ticket");
   return t;
 }
@@ -42,13 +51,21 @@ export async function listTicketLinks(scope: Scope, ticketId: string): Promise<T
   assertCan(scope.user, "ticket.internal.view");
   const t = await ticketOf(scope, ticketId);
   const org = scope.user.orgId;
-  const rows = await scope.tx.select({ a: ticketLinks.ticketA, b: ticketLinks.ticketB, at: ticketLinks.createdAt }).from(ticketLinks)
+  const rows = await scope.tx
+    .select({ a: ticketLinks.ticketA, b: ticketLinks.ticketB, at: ticketLinks.createdAt })
+    .from(ticketLinks)
     .where(and(eq(ticketLinks.orgId, org), or(eq(ticketLinks.ticketA, ticketId), eq(ticketLinks.ticketB, ticketId))))
     .orderBy(asc(ticketLinks.createdAt));
   const data = [];
   for (const r of rows.reverse()) {
     const other = await ticketOf(scope, r.a === ticketId ? r.b : r.a);
-    data.push({ id: other.id, number: other.number, subject: other.subject, status: other.status, linkedAt: r.at.toISOString() });
+    data.push({
+      id: other.id,
+      number: other.number,
+      subject: other.subject,
+      status: other.status,
+      linkedAt: r.at.toISOString(),
+    });
   }
   const into = t.mergedIntoId ? await ticketOf(scope, t.mergedIntoId) : null;
   return {
@@ -59,36 +76,90 @@ export async function listTicketLinks(scope: Scope, ticketId: string): Promise<T
 }
 
 /** POST /tickets/{id}/links: link a related ticket of the org (already linked: the same link). */
-export async function linkTicket(scope: Scope, ticketId: string, input: z.infer<typeof ZCreateTicketLink>): Promise<z.infer<typeof ZTicketLink>> {
+export async function linkTicket(
+  scope: Scope,
+  ticketId: string,
+  input: z.infer<typeof ZCreateTicketLink>,
+): Promise<z.infer<typeof ZTicketLink>> {
   assertCan(scope.user, "ticket.internal.view");
   const t = await ticketOf(scope, ticketId);
   const otherId = await resolveTarget(scope, input);
   if (otherId === ticketId) {
     const message = "a ticket cannot be linked to itself";
-    throw new AppError("validation_failed", message, { issues: [{ in: "body", path: input.ticketId ? "ticketId" : "number", message }] });
+    throw new AppError("validation_failed", message, {
+      issues: [{ in: "body", path: input.ticketId ? "ticketId" : "number", message }],
+    });
   }
   const other = await ticketOf(scope, otherId);
   const org = scope.user.orgId;
-  const count = await scope.tx.$count(ticketLinks, and(eq(ticketLinks.orgId, org), or(eq(ticketLinks.ticketA, ticketId), eq(ticketLinks.ticketB, ticketId))));
-  const [row] = await scope.tx.insert(ticketLinks).values({ orgId: org, ...pair(ticketId, otherId), createdBy: scope.user.userId }).onConflictDoNothing().returning();
+  const count = await scope.tx.$count(
+    ticketLinks,
+    and(eq(ticketLinks.orgId, org), or(eq(ticketLinks.ticketA, ticketId), eq(ticketLinks.ticketB, ticketId))),
+  );
+  const [row] = await scope.tx
+    .insert(ticketLinks)
+    .values({ orgId: org, ...pair(ticketId, otherId), createdBy: scope.user.userId })
+    .onConflictDoNothing()
+    .returning();
   if (row) {
-    if (count >= MAX_LINKS_PER_TICKET) throw new AppError("conflict", `a ticket has at most ${MAX_LINKS_PER_TICKET} links`);
-    for (const [a, b] of [[t, other], [other, t]] as const) {
-      await recordAudit(scope.tx, auditActor(scope), { action: "ticket.linked", entityType: "ticket", entityId: a.id, data: { ticket: { id: b.id, number: b.number } } });
+    if (count >= MAX_LINKS_PER_TICKET)
+      throw new AppError("conflict", `a ticket has at most ${MAX_LINKS_PER_TICKET} links`);
+    for (const [a, b] of [
+      [t, other],
+      [other, t],
+    ] as const) {
+      await recordAudit(scope.tx, auditActor(scope), {
+        action: "ticket.linked",
+        entityType: "ticket",
+        entityId: a.id,
+        data: { ticket: { id: b.id, number: b.number } },
+      });
     }
   }
-  const [link] = await scope.tx.select({ at: ticketLinks.createdAt }).from(ticketLinks).where(and(eq(ticketLinks.orgId, org), eq(ticketLinks.ticketA, pair(ticketId, otherId).ticketA), eq(ticketLinks.ticketB, pair(ticketId, otherId).ticketB)));
-  return { id: other.id, number: other.number, subject: other.subject, status: other.status, linkedAt: link!.at.toISOString() };
+  const [link] = await scope.tx
+    .select({ at: ticketLinks.createdAt })
+    .from(ticketLinks)
+    .where(
+      and(
+        eq(ticketLinks.orgId, org),
+        eq(ticketLinks.ticketA, pair(ticketId, otherId).ticketA),
+        eq(ticketLinks.ticketB, pair(ticketId, otherId).ticketB),
+      ),
+    );
+  return {
+    id: other.id,
+    number: other.number,
+    subject: other.subject,
+    status: other.status,
+    linkedAt: link!.at.toISOString(),
+  };
 }
 
 /** DELETE /tickets/{id}/links/{otherId}: unlink (404 when they are not linked). */
 export async function unlinkTicket(scope: Scope, ticketId: string, otherId: string): Promise<void> {
   assertCan(scope.user, "ticket.internal.view");
   const t = await ticketOf(scope, ticketId);
-  const gone = await scope.tx.delete(ticketLinks).where(and(eq(ticketLinks.orgId, scope.user.orgId), eq(ticketLinks.ticketA, pair(ticketId, otherId).ticketA), eq(ticketLinks.ticketB, pair(ticketId, otherId).ticketB))).returning();
+  const gone = await scope.tx
+    .delete(ticketLinks)
+    .where(
+      and(
+        eq(ticketLinks.orgId, scope.user.orgId),
+        eq(ticketLinks.ticketA, pair(ticketId, otherId).ticketA),
+        eq(ticketLinks.ticketB, pair(ticketId, otherId).ticketB),
+      ),
+    )
+    .returning();
   if (!gone.length) throw notFound("link");
   const other = await ticketOf(scope, otherId);
-  for (const [a, b] of [[t, other], [other, t]] as const) {
-    await recordAudit(scope.tx, auditActor(scope), { action: "ticket.unlinked", entityType: "ticket", entityId: a.id, data: { ticket: { id: b.id, number: b.number } } });
+  for (const [a, b] of [
+    [t, other],
+    [other, t],
+  ] as const) {
+    await recordAudit(scope.tx, auditActor(scope), {
+      action: "ticket.unlinked",
+      entityType: "ticket",
+      entityId: a.id,
+      data: { ticket: { id: b.id, number: b.number } },
+    });
   }
 }

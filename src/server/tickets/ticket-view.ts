@@ -63,7 +63,11 @@ export function toTicketView(t: TicketRow, now = new Date()): TicketView {
  * A ticket as its requester sees it: no priority, tags, assignee or group; custom fields only the
  * customer-visible ones; SLA fields only when shown.
  */
-export function toCustomerTicketView(t: TicketRow, opts: { showSla: boolean; visibleFields: ReadonlySet<string> }, now = new Date()): CustomerTicketView {
+export function toCustomerTicketView(
+  t: TicketRow,
+  opts: { showSla: boolean; visibleFields: ReadonlySet<string> },
+  now = new Date(),
+): CustomerTicketView {
   const full = toTicketView(t, now);
   const view: CustomerTicketView = {
     id: full.id,
@@ -94,7 +98,11 @@ export async function customerFieldKeys(scope: Viewer): Promise<ReadonlySet<stri
 }
 
 /** How the caller sees tickets: the full view for agents and admins, the customer view for customers. */
-export function viewerFor(user: Viewer["user"], showSla: boolean, visibleFields: ReadonlySet<string> = new Set()): TicketViewer {
+export function viewerFor(
+  user: Viewer["user"],
+  showSla: boolean,
+  visibleFields: ReadonlySet<string> = new Set(),
+): TicketViewer {
   if (isStaff(user)) return (t, now) => toTicketView(t, now);
   return (t, now) => toCustomerTicketView(t, { showSla, visibleFields }, now);
 }

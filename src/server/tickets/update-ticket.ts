@@ -45,7 +45,11 @@ export async function updateVersionedTicket(
   const { tx, user } = scope;
   const t = await loadVisibleTicket(tx, user, id, { forUpdate: true });
   if (ifVersion && !ifVersion.includes(t.version)) {
-    throw new AppError("precondition_failed", "the ticket has changed since that version; read it again and reapply your change", { version: t.version });
+    throw new AppError(
+      "precondition_failed",
+      "the ticket has changed since that version; read it again and reapply your change",
+      { version: t.version },
+    );
   }
   assertNotFinal(t.status);
 
@@ -84,14 +88,19 @@ export async function updateVersionedTicket(
     set.subject = input.subject;
   }
   const tags = nextTags(t.tags, input);
-  if (tags !== undefined && (input.addTags !== undefined || input.removeTags !== undefined)) assertCan(user, "ticket.tags", t);
+  if (tags !== undefined && (input.addTags !== undefined || input.removeTags !== undefined))
+    assertCan(user, "ticket.tags", t);
   if (tags !== undefined && tags.join(",") !== [...t.tags].sort().join(",")) {
     assertCan(user, "ticket.tags", t);
     changes.tags = { from: t.tags, to: tags };
     set.tags = tags;
   }
   // Custom field values, checked against the org's definitions; staff cannot solve without the required ones.
-  const custom = await applyCustomFields(scope, { current: t.customFields, input: input.customFields, solving: set.status === "solved" });
+  const custom = await applyCustomFields(scope, {
+    current: t.customFields,
+    input: input.customFields,
+    solving: set.status === "solved",
+  });
   if (custom && Object.keys(custom.changes).length) {
     changes.customFields = { from: custom.changes, to: custom.values };
     set.customFields = custom.values;
@@ -102,22 +111,51 @@ export async function updateVersionedTicket(
   const sla = await slaChangesOnUpdate(tx, t, { status: set.status, priority: set.priority }, now);
   const [updated] = await tx
     .update(tickets)
-    .set({ ...set, ...sla, closedAt: set.status === "closed" ? now : t.closedAt, updatedAt: now, version: sql`${tickets.version} + 1` })
+    .set({
+      ...set,
+      ...sla,
+      closedAt: set.status === "closed" ? now : t.closedAt,
+      updatedAt: now,
+      version: sql`${tickets.version} + 1`,
+    })
     .where(eq(tickets.id, t.id))
     .returning(ticketColumns);
   // Only a status or priority change moves the SLA clocks, and with them the scan's next check (sla_checks).
-  if (set.status || set.priority) await writeSlaCheck(tx, user.orgId, t.id, await slaNextCheck(tx, { ...t, ...set, ...sla }, now));
-  await recordAudit(tx, auditActor(scope), { action: "ticket.updated", entityType: "ticket", entityId: t.id, data: { changes } });
+  if (set.status || set.priority)
+    await writeSlaCheck(tx, user.orgId, t.id, await slaNextCheck(tx, { ...t, ...set, ...sla }, now));
+  await recordAudit(tx, auditActor(scope), {
+    action: "ticket.updated",
+    entityType: "ticket",
+    entityId: t.id,
+    data: { changes },
+  });
   if (set.assigneeId) {
-    const snapshot = await snapshotTicketEvent(tx, t.id, asChanges(changes as Record<string, { from: unknown; to: unknown }>));
-    await enqueue(tx, QUEUES.notify.name, { orgId: user.orgId, kind: "ticket.assigned", ticketId: t.id, actorId: user.userId, assigneeId: set.assigneeId, snapshot });
+    const snapshot = await snapshotTicketEvent(
+      tx,
+      t.id,
+      asChanges(changes as Record<string, { from: unknown; to: unknown }>),
+    );
+    await enqueue(tx, QUEUES.notify.name, {
+      orgId: user.orgId,
+      kind: "ticket.assigned",
+      ticketId: t.id,
+      actorId: user.userId,
+      assigneeId: set.assigneeId,
+      snapshot,
+    });
   }
   // The org's triggers run last, in this transaction; the answer shows what they changed too (SPEC §12).
   const auto = await runTriggers(scope, { ticketId: t.id, event: "updated", before: t, ticket: updated! });
   const final = auto?.ticket ?? updated!;
   // The customer's "solved" email (decision 040), once per solve: the version makes each solve its own event.
   if (final.status === "solved" && t.status !== "solved") {
-    await queueCustomerMail(tx, { orgId: user.orgId, ticketId: t.id, kind: "solved", key: `v${final.version}`, actorId: user.userId });
+    await queueCustomerMail(tx, {
+      orgId: user.orgId,
+      ticketId: t.id,
+      kind: "solved",
+      key: `v${final.version}`,
+      actorId: user.userId,
+    });
   }
   return { ticket: (await ticketViewer(scope))(final, now), version: final.version };
 }

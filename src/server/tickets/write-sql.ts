@@ -11,12 +11,23 @@ import type { TicketRow } from "./ticket-view";
  * snapshotTicketEvent reads it.
  */
 export function snapshotJson(
-  t: Pick<TicketRow, "id" | "number" | "subject" | "status" | "priority" | "assigneeId" | "requesterId" | "tags" | "version">,
+  t: Pick<
+    TicketRow,
+    "id" | "number" | "subject" | "status" | "priority" | "assigneeId" | "requesterId" | "tags" | "version"
+  >,
   fromSql: { number?: SQL; version?: SQL },
   changes?: Record<string, [unknown, unknown]>,
 ): SQL {
   const known: Record<string, unknown> = {
-    id: t.id, number: t.number, subject: t.subject, status: t.status, priority: t.priority, assigneeId: t.assigneeId, requesterId: t.requesterId, tags: t.tags, version: t.version,
+    id: t.id,
+    number: t.number,
+    subject: t.subject,
+    status: t.status,
+    priority: t.priority,
+    assigneeId: t.assigneeId,
+    requesterId: t.requesterId,
+    tags: t.tags,
+    version: t.version,
   };
   if (fromSql.number) delete known.number;
   if (fromSql.version) delete known.version;

@@ -20,16 +20,18 @@ export const ZEmail = z
   .max(320, { message: "must be at most 320 characters" })
   .pipe(z.email({ message: "must be an email address" }));
 
-export const ZCreateUser = z.strictObject({
-  email: ZEmail,
-  name: z.string().trim().min(1, { message: "must not be empty" }).max(100),
-  role: z.enum(ROLES),
-  /** With a password the user is active at once; without one an invitation link is emailed. */
-  password: ZNewPassword.optional(),
-}).superRefine((v, ctx) => {
-  const message = v.password ? personalPasswordProblem(v.password, v) : null;
-  if (message) ctx.addIssue({ code: "custom", path: ["password"], message });
-});
+export const ZCreateUser = z
+  .strictObject({
+    email: ZEmail,
+    name: z.string().trim().min(1, { message: "must not be empty" }).max(100),
+    role: z.enum(ROLES),
+    /** With a password the user is active at once; without one an invitation link is emailed. */
+    password: ZNewPassword.optional(),
+  })
+  .superRefine((v, ctx) => {
+    const message = v.password ? personalPasswordProblem(v.password, v) : null;
+    if (message) ctx.addIssue({ code: "custom", path: ["password"], message });
+  });
 export type CreateUser = z.infer<typeof ZCreateUser>;
 
 export const ZCreatedUser = ZUser.extend({
@@ -59,22 +61,33 @@ export async function createUser(scope: Scope, input: CreateUser): Promise<Creat
       issues: [{ in: "body", path: "email", message: "is already taken in this organization" }],
     });
   }
-  const link = input.password ? null : await createPasswordLink(scope.tx, { orgId: scope.user.orgId, userId: row.id }, "invite");
-  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
-    action: "user.created",
-    entityType: "user",
-    entityId: row.id,
-    data: {
-      email: row.email,
-      name: row.name,
-      role: row.role,
-      invited: link !== null,
-      ...(link ? { inviteExpiresAt: link.expiresAt.toISOString(), inviteEmailed: smtpConfigured() } : {}),
+  const link = input.password
+    ? null
+    : await createPasswordLink(scope.tx, { orgId: scope.user.orgId, userId: row.id }, "invite");
+  await recordAudit(
+    scope.tx,
+    { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId },
+    {
+      action: "user.created",
+      entityType: "user",
+      entityId: row.id,
+      data: {
+        email: row.email,
+        name: row.name,
+        role: row.role,
+        invited: link !== null,
+        ...(link ? { inviteExpiresAt: link.expiresAt.toISOString(), inviteEmailed: smtpConfigured() } : {}),
+      },
     },
-  });
+  );
   // Last, so a refused email rolls back everything above and nothing after it can fail.
   const inviteUrl = link
-    ? await sendPasswordLink(scope.tx, scope.user.orgId, { purpose: "invite", to: { email: row.email, name: row.name }, by: scope.user.name, link })
+    ? await sendPasswordLink(scope.tx, scope.user.orgId, {
+        purpose: "invite",
+        to: { email: row.email, name: row.name },
+        by: scope.user.name,
+        link,
+      })
     : null;
   return {
     ...toUserView(row),

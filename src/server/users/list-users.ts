@@ -18,7 +18,6 @@ export const ZListUsers = z.strictObject({
 });
 export type ListUsers = z.infer<typeof ZListUsers>;
 
-
 /**
  * Admins list everyone in the org; agents list agents and admins (SPEC §6, assignee pickers). An
  * agent asking for customers is told so (403) rather than handed an empty page; staff screens name
@@ -48,7 +47,13 @@ export async function listUsers(scope: Scope, q: ListUsers): Promise<{ data: Use
     .where(and(...where))
     .orderBy(sql`lower(${users.email})`, users.id)
     .limit(q.limit + 1);
-  const { rows: pageRows, nextCursor } = keysetPage("users", rows, q.limit, (last) => ({ v: last.email.toLowerCase(), id: last.id }), q);
+  const { rows: pageRows, nextCursor } = keysetPage(
+    "users",
+    rows,
+    q.limit,
+    (last) => ({ v: last.email.toLowerCase(), id: last.id }),
+    q,
+  );
   return {
     data: pageRows.map(toUserView),
     nextCursor,

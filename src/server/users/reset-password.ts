@@ -47,12 +47,21 @@ export async function resetPassword(scope: Scope, id: string): Promise<PasswordR
     })
     .where(eq(users.id, id));
   const link = await createPasswordLink(scope.tx, { orgId: scope.user.orgId, userId: id }, purpose);
-  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
-    action: purpose === "invite" ? "user.invite_resent" : "user.password_reset",
-    entityType: "user",
-    entityId: id,
-    data: { email: before.email, linkExpiresAt: link.expiresAt.toISOString(), emailed: smtpConfigured(), sessionsRevoked: true },
-  });
+  await recordAudit(
+    scope.tx,
+    { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId },
+    {
+      action: purpose === "invite" ? "user.invite_resent" : "user.password_reset",
+      entityType: "user",
+      entityId: id,
+      data: {
+        email: before.email,
+        linkExpiresAt: link.expiresAt.toISOString(),
+        emailed: smtpConfigured(),
+        sessionsRevoked: true,
+      },
+    },
+  );
   const resetUrl = await sendPasswordLink(scope.tx, scope.user.orgId, {
     purpose,
     to: { email: before.email, name: before.name },

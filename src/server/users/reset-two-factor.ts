@@ -16,7 +16,10 @@ import { loadUserForUpdate } from "./load-user";
 export async function resetTwoFactor(scope: Scope, id: string): Promise<void> {
   assertCan(scope.user, "users.manage");
   if (id === scope.user.userId) {
-    throw new AppError("conflict", "turn off your own two-factor sign-in with DELETE /api/v1/me/2fa (password and code)");
+    throw new AppError(
+      "conflict",
+      "turn off your own two-factor sign-in with DELETE /api/v1/me/2fa (password and code)",
+    );
   }
   const before = await loadUserForUpdate(scope.tx, id);
   if (before.totpSecret === null && before.totpEnabledAt === null) return;
@@ -25,10 +28,14 @@ export async function resetTwoFactor(scope: Scope, id: string): Promise<void> {
     .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null, updatedAt: sql`now()` })
     .where(eq(users.id, id));
   await deleteRecoveryCodes(scope.tx, id);
-  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
-    action: "user.2fa_reset",
-    entityType: "user",
-    entityId: id,
-    data: { email: before.email, wasEnabled: before.totpEnabledAt !== null },
-  });
+  await recordAudit(
+    scope.tx,
+    { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId },
+    {
+      action: "user.2fa_reset",
+      entityType: "user",
+      entityId: id,
+      data: { email: before.email, wasEnabled: before.totpEnabledAt !== null },
+    },
+  );
 }

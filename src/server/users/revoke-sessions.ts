@@ -17,10 +17,14 @@ export async function revokeSessions(scope: Scope, id: string): Promise<void> {
     .update(users)
     .set({ sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: sql`now()` })
     .where(eq(users.id, id));
-  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
-    action: "user.sessions_revoked",
-    entityType: "user",
-    entityId: id,
-    data: { email: before.email },
-  });
+  await recordAudit(
+    scope.tx,
+    { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId },
+    {
+      action: "user.sessions_revoked",
+      entityType: "user",
+      entityId: id,
+      data: { email: before.email },
+    },
+  );
 }

@@ -38,11 +38,19 @@ export async function sendPasswordLink(tx: Tx, orgId: string, mail: LinkMail): P
       headers: { "Auto-Submitted": "auto-generated" },
     });
   } catch (err) {
-    logger().warn({ orgId, purpose: mail.purpose, err: (err as Error).message }, "one-time link email could not be sent");
+    logger().warn(
+      { orgId, purpose: mail.purpose, err: (err as Error).message },
+      "one-time link email could not be sent",
+    );
     if (smtp) {
-      throw new AppError("unavailable", "the email could not be sent (the mail server refused it or is down); nothing was changed — try again", undefined, {
-        "Retry-After": "30",
-      });
+      throw new AppError(
+        "unavailable",
+        "the email could not be sent (the mail server refused it or is down); nothing was changed — try again",
+        undefined,
+        {
+          "Retry-After": "30",
+        },
+      );
     }
   }
   return smtp ? null : mail.link.url;

@@ -30,7 +30,12 @@ export async function updateUser(scope: Scope, id: string, input: UpdateUser): P
  * updateUser with the user's version (the API's ETag, decision 043): given `ifVersion` (the
  * versions If-Match names), nothing changes unless the locked row's version is one of them (412).
  */
-export async function updateVersionedUser(scope: Scope, id: string, input: UpdateUser, ifVersion?: readonly number[]): Promise<{ user: UserView; version: number }> {
+export async function updateVersionedUser(
+  scope: Scope,
+  id: string,
+  input: UpdateUser,
+  ifVersion?: readonly number[],
+): Promise<{ user: UserView; version: number }> {
   assertCan(scope.user, "users.manage");
   const mayRemoveAnAdmin = (input.role !== undefined && input.role !== "admin") || input.blocked === true;
   // The admin set is locked before the target row (same order in every request: no deadlock).
@@ -41,7 +46,8 @@ export async function updateVersionedUser(scope: Scope, id: string, input: Updat
   if (input.blocked === true && id === scope.user.userId) {
     throw new AppError("conflict", "you cannot block yourself; ask another admin");
   }
-  const losesAdmin = isActiveAdmin(before) && ((input.role !== undefined && input.role !== "admin") || input.blocked === true);
+  const losesAdmin =
+    isActiveAdmin(before) && ((input.role !== undefined && input.role !== "admin") || input.blocked === true);
   if (losesAdmin && activeAdmins.filter((a) => a !== id).length === 0) {
     throw new AppError(
       "conflict",
@@ -71,16 +77,22 @@ export async function updateVersionedUser(scope: Scope, id: string, input: Updat
       ...set,
       // Blocking (and unblocking) bumps sessionVersion: every session and token issued before the
       // block stays dead after an unblock, including tokens without an expiry (issue 18.4).
-      ...(changes.blocked ? { blockedAt: input.blocked ? sql`now()` : null, sessionVersion: sql`${users.sessionVersion} + 1` } : {}),
+      ...(changes.blocked
+        ? { blockedAt: input.blocked ? sql`now()` : null, sessionVersion: sql`${users.sessionVersion} + 1` }
+        : {}),
       updatedAt: sql`now()`,
     })
     .where(eq(users.id, id))
     .returning();
-  await recordAudit(scope.tx, { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId }, {
-    action: changes.blocked ? (input.blocked ? "user.blocked" : "user.unblocked") : "user.updated",
-    entityType: "user",
-    entityId: id,
-    data: { changes },
-  });
+  await recordAudit(
+    scope.tx,
+    { orgId: scope.user.orgId, actorId: scope.user.userId, requestId: scope.requestId },
+    {
+      action: changes.blocked ? (input.blocked ? "user.blocked" : "user.unblocked") : "user.updated",
+      entityType: "user",
+      entityId: id,
+      data: { changes },
+    },
+  );
   return { user: toUserView(after!), version: after!.version };
 }

@@ -14,7 +14,15 @@ export const ZUser = z.object({
 export type UserView = z.infer<typeof ZUser>;
 
 export function toUserView(u: typeof users.$inferSelect): UserView {
-  return { id: u.id, email: u.email, name: u.name, role: u.role, orgId: u.orgId, blocked: u.blockedAt !== null, createdAt: u.createdAt.toISOString() };
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    orgId: u.orgId,
+    blocked: u.blockedAt !== null,
+    createdAt: u.createdAt.toISOString(),
+  };
 }
 
 /** What an admin sees of one user (GET /users/:id): the SPEC shape plus account-security state. */
@@ -37,6 +45,8 @@ export function toUserDetail(u: typeof users.$inferSelect): UserDetail {
     mustChangePassword: u.mustChangePassword,
     twoFactorEnabled: u.totpEnabledAt !== null,
     lastSignInAt: u.lastSignInAt?.toISOString() ?? null,
-    emailBouncing: u.emailBouncingAt ? { since: u.emailBouncingAt.toISOString(), reason: u.emailBouncingReason ?? "" } : null,
+    emailBouncing: u.emailBouncingAt
+      ? { since: u.emailBouncingAt.toISOString(), reason: u.emailBouncingReason ?? "" }
+      : null,
   };
 }

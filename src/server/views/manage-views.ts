@@ -36,9 +36,19 @@ export function parsedFilters(filters: Record<string, string>): Omit<ListTickets
 }
 
 const toView = (r: Row, count?: number): ViewView => ({
-  id: r.id, name: r.name, sharing: r.sharing, ownerId: r.ownerId, groupId: r.groupId, builtinKey: r.builtinKey,
-  filters: r.filters, columns: r.columns, sort: r.sort, position: r.position, hidden: r.hidden,
-  ...(count === undefined ? {} : { count }), updatedAt: r.updatedAt.toISOString(),
+  id: r.id,
+  name: r.name,
+  sharing: r.sharing,
+  ownerId: r.ownerId,
+  groupId: r.groupId,
+  builtinKey: r.builtinKey,
+  filters: r.filters,
+  columns: r.columns,
+  sort: r.sort,
+  position: r.position,
+  hidden: r.hidden,
+  ...(count === undefined ? {} : { count }),
+  updatedAt: r.updatedAt.toISOString(),
 });
 
 const audit = (scope: Scope, action: string, id: string, data: Record<string, unknown>) =>
@@ -46,23 +56,43 @@ const audit = (scope: Scope, action: string, id: string, data: Record<string, un
 
 /** The built-in views as shared rows, once per org (a concurrent first list inserts nothing twice). */
 async function ensureBuiltins(scope: Scope): Promise<void> {
-  const have = await scope.tx.select({ key: ticketViews.builtinKey }).from(ticketViews).where(sql`${ticketViews.builtinKey} is not null`);
+  const have = await scope.tx
+    .select({ key: ticketViews.builtinKey })
+    .from(ticketViews)
+    .where(sql`${ticketViews.builtinKey} is not null`);
   if (have.length >= STAFF_VIEWS.length) return;
   await scope.tx
     .insert(ticketViews)
-    .values(STAFF_VIEWS.map((v, i) => ({
-      orgId: scope.user.orgId, name: v.label, sharing: "org" as const, builtinKey: v.key, filters: rawFilters(v.filters),
-      columns: DEFAULT_COLUMNS, sort: BUILTIN_SORT[v.key] ?? "-updatedAt", position: i,
-    })))
-    .onConflictDoNothing({ target: [ticketViews.orgId, ticketViews.builtinKey], where: sql`${ticketViews.builtinKey} is not null` });
+    .values(
+      STAFF_VIEWS.map((v, i) => ({
+        orgId: scope.user.orgId,
+        name: v.label,
+        sharing: "org" as const,
+        builtinKey: v.key,
+        filters: rawFilters(v.filters),
+        columns: DEFAULT_COLUMNS,
+        sort: BUILTIN_SORT[v.key] ?? "-updatedAt",
+        position: i,
+      })),
+    )
+    .onConflictDoNothing({
+      target: [ticketViews.orgId, ticketViews.builtinKey],
+      where: sql`${ticketViews.builtinKey} is not null`,
+    });
 }
 
 /** Which views the caller sees: their own, the org's, their groups' (admins: every shared one, hidden ones too). */
 async function visibleWhere(scope: Scope): Promise<SQL> {
   const mine = eq(ticketViews.ownerId, scope.user.userId);
   if (can(scope.user, "org.admin")) return or(mine, inArray(ticketViews.sharing, ["org", "group"]))!;
-  const myGroups = scope.tx.select({ id: groupMembers.groupId }).from(groupMembers).where(eq(groupMembers.userId, scope.user.userId));
-  const shared = or(eq(ticketViews.sharing, "org"), and(eq(ticketViews.sharing, "group"), inArray(ticketViews.groupId, myGroups)));
+  const myGroups = scope.tx
+    .select({ id: groupMembers.groupId })
+    .from(groupMembers)
+    .where(eq(groupMembers.userId, scope.user.userId));
+  const shared = or(
+    eq(ticketViews.sharing, "org"),
+    and(eq(ticketViews.sharing, "group"), inArray(ticketViews.groupId, myGroups)),
+  );
   return or(mine, and(shared, eq(ticketViews.hidden, false)))!;
 }
 
@@ -70,7 +100,10 @@ async function visibleWhere(scope: Scope): Promise<SQL> {
 export async function listViews(scope: Scope, opts: { counts?: boolean } = {}): Promise<{ data: ViewView[] }> {
   assertCan(scope.user, "users.list");
   await ensureBuiltins(scope);
-  const rows = await scope.tx.select().from(ticketViews).where(and(eq(ticketViews.orgId, scope.user.orgId), await visibleWhere(scope)))
+  const rows = await scope.tx
+    .select()
+    .from(ticketViews)
+    .where(and(eq(ticketViews.orgId, scope.user.orgId), await visibleWhere(scope)))
     .orderBy(asc(ticketViews.position), asc(sql`lower(${ticketViews.name})`), asc(ticketViews.id));
   if (opts.counts === false) return { data: rows.map((r) => toView(r)) };
   const usable = rows.flatMap((r) => {
@@ -94,7 +127,11 @@ export async function listViews(scope: Scope, opts: { counts?: boolean } = {}): 
 async function loadView(scope: Scope, id: string, forUpdate = false): Promise<Row> {
   assertCan(scope.user, "users.list");
   if (!UUID.test(id)) throw notFound("view");
-  const q = scope.tx.select().from(ticketViews).where(and(eq(ticketViews.orgId, scope.user.orgId), eq(ticketViews.id, id), await visibleWhere(scope))).limit(1);
+  const q = scope.tx
+    .select()
+    .from(ticketViews)
+    .where(and(eq(ticketViews.orgId, scope.user.orgId), eq(ticketViews.id, id), await visibleWhere(scope)))
+    .limit(1);
   const [r] = forUpdate ? await q.for("update") : await q;
   if (!r) throw notFound("view");
   return r;
@@ -108,17 +145,25 @@ export async function getVersionedView(scope: Scope, id: string): Promise<{ view
 /** Filters must be what GET /tickets accepts (the same schema, and custom fields of this org). */
 async function checkFilters(scope: Scope, filters: Record<string, string>): Promise<void> {
   const issues: { in: "body"; path: string; message: string }[] = [];
-  for (const k of ["limit", "cursor", "sort"]) if (k in filters) issues.push({ in: "body", path: `filters.${k}`, message: "is not a filter (sort is the view's own field)" });
+  for (const k of ["limit", "cursor", "sort"])
+    if (k in filters)
+      issues.push({ in: "body", path: `filters.${k}`, message: "is not a filter (sort is the view's own field)" });
   const r = ZListTickets.safeParse(filters);
-  if (!r.success) issues.push(...r.error.issues.map((i) => ({ in: "body" as const, path: `filters.${i.path.join(".")}`, message: i.message })));
-  if (issues.length) throw new AppError("validation_failed", issues.map((i) => `${i.path}: ${i.message}`).join("; "), { issues });
+  if (!r.success)
+    issues.push(
+      ...r.error.issues.map((i) => ({ in: "body" as const, path: `filters.${i.path.join(".")}`, message: i.message })),
+    );
+  if (issues.length)
+    throw new AppError("validation_failed", issues.map((i) => `${i.path}: ${i.message}`).join("; "), { issues });
   if (r.data?.cf) {
     try {
       customFieldConditions(scope.user, r.data.cf, await loadFieldDefs(scope.tx));
     } catch (err) {
       if (err instanceof AppError && err.code === "validation_failed") {
         const inner = (err.details as { issues: { path: string; message: string }[] }).issues;
-        throw new AppError("validation_failed", "invalid filters", { issues: inner.map((i) => ({ in: "body", path: `filters.${i.path}`, message: i.message })) });
+        throw new AppError("validation_failed", "invalid filters", {
+          issues: inner.map((i) => ({ in: "body", path: `filters.${i.path}`, message: i.message })),
+        });
       }
       throw err;
     }
@@ -138,22 +183,38 @@ export async function createView(scope: Scope, input: ViewInput): Promise<ViewVi
   assertMayManage(scope, input.sharing, input.sharing === "personal" ? scope.user.userId : null);
   if (input.groupId) {
     const [g] = await scope.tx.select({ id: groups.id }).from(groups).where(eq(groups.id, input.groupId)).limit(1);
-    if (!g) throw new AppError("validation_failed", "groupId: must be an agent group of this organization", { issues: [{ in: "body", path: "groupId", message: "must be an agent group of this organization" }] });
+    if (!g)
+      throw new AppError("validation_failed", "groupId: must be an agent group of this organization", {
+        issues: [{ in: "body", path: "groupId", message: "must be an agent group of this organization" }],
+      });
   }
   await checkFilters(scope, input.filters);
-  const r = one(await scope.tx
-    .insert(ticketViews)
-    .values({
-      orgId: scope.user.orgId, name: input.name, sharing: input.sharing, ownerId: input.sharing === "personal" ? scope.user.userId : null,
-      groupId: input.groupId ?? null, filters: input.filters, columns: input.columns ?? DEFAULT_COLUMNS, sort: input.sort ?? "-updatedAt",
-      position: input.position ?? 1000,
-    })
-    .returning());
+  const r = one(
+    await scope.tx
+      .insert(ticketViews)
+      .values({
+        orgId: scope.user.orgId,
+        name: input.name,
+        sharing: input.sharing,
+        ownerId: input.sharing === "personal" ? scope.user.userId : null,
+        groupId: input.groupId ?? null,
+        filters: input.filters,
+        columns: input.columns ?? DEFAULT_COLUMNS,
+        sort: input.sort ?? "-updatedAt",
+        position: input.position ?? 1000,
+      })
+      .returning(),
+  );
   await audit(scope, "view.created", r.id, { name: r.name, sharing: r.sharing });
   return toView(r);
 }
 
-export async function updateVersionedView(scope: Scope, id: string, patch: ViewPatch, ifVersion?: readonly number[]): Promise<{ view: ViewView; version: number }> {
+export async function updateVersionedView(
+  scope: Scope,
+  id: string,
+  patch: ViewPatch,
+  ifVersion?: readonly number[],
+): Promise<{ view: ViewView; version: number }> {
   const r = await loadView(scope, id, true);
   assertMayManage(scope, r.sharing, r.ownerId);
   assertVersion("view", r.version, ifVersion);
@@ -161,9 +222,12 @@ export async function updateVersionedView(scope: Scope, id: string, patch: ViewP
   const [u] = await scope.tx
     .update(ticketViews)
     .set({
-      ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.filters ? { filters: patch.filters } : {}),
-      ...(patch.columns ? { columns: patch.columns } : {}), ...(patch.sort ? { sort: patch.sort } : {}),
-      ...(patch.hidden !== undefined ? { hidden: patch.hidden } : {}), updatedAt: sql`now()`,
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.filters ? { filters: patch.filters } : {}),
+      ...(patch.columns ? { columns: patch.columns } : {}),
+      ...(patch.sort ? { sort: patch.sort } : {}),
+      ...(patch.hidden !== undefined ? { hidden: patch.hidden } : {}),
+      updatedAt: sql`now()`,
     })
     .where(and(eq(ticketViews.orgId, scope.user.orgId), eq(ticketViews.id, id)))
     .returning();
@@ -174,7 +238,8 @@ export async function updateVersionedView(scope: Scope, id: string, patch: ViewP
 export async function deleteView(scope: Scope, id: string): Promise<void> {
   const r = await loadView(scope, id, true);
   assertMayManage(scope, r.sharing, r.ownerId);
-  if (r.builtinKey) throw new AppError("conflict", "built-in views cannot be deleted; hide them instead (PATCH {hidden: true})");
+  if (r.builtinKey)
+    throw new AppError("conflict", "built-in views cannot be deleted; hide them instead (PATCH {hidden: true})");
   await scope.tx.delete(ticketViews).where(and(eq(ticketViews.orgId, scope.user.orgId), eq(ticketViews.id, id)));
   await audit(scope, "view.deleted", id, { name: r.name });
 }
@@ -183,12 +248,19 @@ export async function deleteView(scope: Scope, id: string): Promise<void> {
 export async function reorderViews(scope: Scope, ids: readonly string[]): Promise<{ data: ViewView[] }> {
   assertCan(scope.user, "org.admin");
   await ensureBuiltins(scope);
-  const shared = await scope.tx.select({ id: ticketViews.id }).from(ticketViews).where(inArray(ticketViews.sharing, ["org", "group"])).for("update");
+  const shared = await scope.tx
+    .select({ id: ticketViews.id })
+    .from(ticketViews)
+    .where(inArray(ticketViews.sharing, ["org", "group"]))
+    .for("update");
   const want = new Set(shared.map((s) => s.id));
   if (ids.length !== want.size || new Set(ids).size !== ids.length || ids.some((id) => !want.has(id))) {
-    throw new AppError("validation_failed", "ids must list every shared view exactly once", { issues: [{ in: "body", path: "ids", message: "must list every shared view exactly once" }] });
+    throw new AppError("validation_failed", "ids must list every shared view exactly once", {
+      issues: [{ in: "body", path: "ids", message: "must list every shared view exactly once" }],
+    });
   }
-  for (const [i, id] of ids.entries()) await scope.tx.update(ticketViews).set({ position: i }).where(eq(ticketViews.id, id));
+  for (const [i, id] of ids.entries())
+    await scope.tx.update(ticketViews).set({ position: i }).where(eq(ticketViews.id, id));
   await audit(scope, "view.reordered", ids[0]!, { ids });
   return listViews(scope, { counts: false });
 }

@@ -5,9 +5,24 @@ import { VIEW_SHARING } from "../db/schema/workspace";
 // Saved ticket views (SPEC §13, issue 14 item 2, decision 050).
 
 /** Columns a view's list can show; cf.<key> shows a custom field. */
-export const VIEW_COLUMNS = ["number", "subject", "status", "priority", "requester", "assignee", "group", "tags", "createdAt", "updatedAt", "resolveDue"] as const;
+export const VIEW_COLUMNS = [
+  "number",
+  "subject",
+  "status",
+  "priority",
+  "requester",
+  "assignee",
+  "group",
+  "tags",
+  "createdAt",
+  "updatedAt",
+  "resolveDue",
+] as const;
 export const DEFAULT_COLUMNS = ["number", "subject", "status", "priority", "requester", "assignee", "updatedAt"];
-const zColumn = z.union([z.enum(VIEW_COLUMNS), z.string().regex(/^cf\.[a-z][a-z0-9_]{0,39}$/, { message: "a column is one of the built-in ones or cf.<key>" })]);
+const zColumn = z.union([
+  z.enum(VIEW_COLUMNS),
+  z.string().regex(/^cf\.[a-z][a-z0-9_]{0,39}$/, { message: "a column is one of the built-in ones or cf.<key>" }),
+]);
 const zSort = z.enum([...SORT_KEYS, ...SORT_KEYS.map((k) => `-${k}` as const)] as [string, ...string[]]);
 
 export const ZViewInput = z
@@ -26,8 +41,10 @@ export const ZViewInput = z
     position: z.number().int().min(0).max(10_000).optional(),
   })
   .superRefine((v, ctx) => {
-    if (v.sharing === "group" && !v.groupId) ctx.addIssue({ code: "custom", path: ["groupId"], message: "a group view names its group" });
-    if (v.sharing !== "group" && v.groupId) ctx.addIssue({ code: "custom", path: ["groupId"], message: "only a group view names a group" });
+    if (v.sharing === "group" && !v.groupId)
+      ctx.addIssue({ code: "custom", path: ["groupId"], message: "a group view names its group" });
+    if (v.sharing !== "group" && v.groupId)
+      ctx.addIssue({ code: "custom", path: ["groupId"], message: "only a group view names a group" });
   });
 export type ViewInput = z.infer<typeof ZViewInput>;
 

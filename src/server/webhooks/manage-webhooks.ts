@@ -14,35 +14,69 @@ import { assertCan } from "../authz/permissions";
 import { zLimit, type ListPage } from "../core/list-page";
 import { one } from "../core/one";
 
-export const WEBHOOK_EVENTS = ["sla.warning", "sla.breach", "ticket.created", "ticket.assigned", "ticket.replied"] as const;
+export const WEBHOOK_EVENTS = [
+  "sla.warning",
+  "sla.breach",
+  "ticket.created",
+  "ticket.assigned",
+  "ticket.replied",
+] as const;
 
 const zUrl = z
   .string()
   .max(2000)
-  .refine((v) => {
-    try {
-      const u = new URL(v);
-      return (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password;
-    } catch {
-      return false;
-    }
-  }, { message: "must be an http(s) URL without credentials" });
-const zEvents = z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).transform((e) => [...new Set(e)].sort());
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password;
+      } catch {
+        return false;
+      }
+    },
+    { message: "must be an http(s) URL without credentials" },
+  );
+const zEvents = z
+  .array(z.enum(WEBHOOK_EVENTS))
+  .min(1)
+  .max(WEBHOOK_EVENTS.length)
+  .transform((e) => [...new Set(e)].sort());
 
-export const ZCreateWebhook = z.strictObject({ url: zUrl, events: zEvents, active: z.boolean().optional().default(true) });
+export const ZCreateWebhook = z.strictObject({
+  url: zUrl,
+  events: zEvents,
+  active: z.boolean().optional().default(true),
+});
 export const ZUpdateWebhook = z
-  .strictObject({ url: zUrl.optional(), events: zEvents.optional(), active: z.boolean().optional(), rotateSecret: z.literal(true).optional() })
+  .strictObject({
+    url: zUrl.optional(),
+    events: zEvents.optional(),
+    active: z.boolean().optional(),
+    rotateSecret: z.literal(true).optional(),
+  })
   .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "nothing to change" });
 export type CreateWebhook = z.infer<typeof ZCreateWebhook>;
 export type UpdateWebhook = z.infer<typeof ZUpdateWebhook>;
 
 export const ZWebhook = z.object({
-  id: z.uuid(), url: z.string(), events: z.array(z.string()), active: z.boolean(), secretHint: z.string(),
-  createdAt: z.iso.datetime(), updatedAt: z.iso.datetime(), secret: z.string().optional(),
+  id: z.uuid(),
+  url: z.string(),
+  events: z.array(z.string()),
+  active: z.boolean(),
+  secretHint: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  secret: z.string().optional(),
 });
 export const ZDelivery = z.object({
-  id: z.uuid(), event: z.string(), status: z.string(), attempts: z.number().int(), lastStatusCode: z.number().int().nullable(),
-  lastError: z.string().nullable(), createdAt: z.iso.datetime(), deliveredAt: z.iso.datetime().nullable(),
+  id: z.uuid(),
+  event: z.string(),
+  status: z.string(),
+  attempts: z.number().int(),
+  lastStatusCode: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  deliveredAt: z.iso.datetime().nullable(),
 });
 
 type Row = typeof webhooks.$inferSelect;
@@ -50,8 +84,13 @@ const newSecret = () => `whsec_${randomBytes(24).toString("base64url")}`;
 
 function toView(w: Row, revealSecret = false) {
   return {
-    id: w.id, url: w.url, events: w.events, active: w.active, secretHint: `…${w.secret.slice(-4)}`,
-    createdAt: w.createdAt.toISOString(), updatedAt: w.updatedAt.toISOString(),
+    id: w.id,
+    url: w.url,
+    events: w.events,
+    active: w.active,
+    secretHint: `…${w.secret.slice(-4)}`,
+    createdAt: w.createdAt.toISOString(),
+    updatedAt: w.updatedAt.toISOString(),
     ...(revealSecret ? { secret: w.secret } : {}),
   };
 }
@@ -70,22 +109,44 @@ export async function listWebhooks(scope: Scope, page: ListPage) {
     .where(and(...where))
     .orderBy(webhooks.createdAt, webhooks.id)
     .limit(page.limit + 1);
-  const { rows: pageRows, nextCursor } = keysetPage("webhooks", rows, page.limit, (last) => ({ v: last.v, id: last.w.id }));
+  const { rows: pageRows, nextCursor } = keysetPage("webhooks", rows, page.limit, (last) => ({
+    v: last.v,
+    id: last.w.id,
+  }));
   return { data: pageRows.map((r) => toView(r.w)), nextCursor };
 }
 
 /** A receiver inside Beacon's network (loopback, private, link-local, metadata …) is refused when saved (decision 021). */
 async function assertPublicUrl(url: string): Promise<void> {
   const reason = await refusedUrlReason(url);
-  if (reason) throw new AppError("validation_failed", `url ${reason}`, { issues: [{ in: "body", path: "url", message: reason }] });
+  if (reason)
+    throw new AppError("validation_failed", `url ${reason}`, {
+      issues: [{ in: "body", path: "url", message: reason }],
+    });
 }
 
 /** The signing secret is generated here and shown once, in this response. */
 export async function createWebhook(scope: Scope, input: CreateWebhook) {
   assertCan(scope.user, "org.admin");
   await assertPublicUrl(input.url);
-  const w = one(await scope.tx.insert(webhooks).values({ orgId: scope.user.orgId, url: input.url, events: input.events, active: input.active, secret: newSecret() }).returning());
-  await recordAudit(scope.tx, auditActor(scope), { action: "webhook.created", entityType: "webhook", entityId: w.id, data: { url: input.url, events: input.events, active: input.active } });
+  const w = one(
+    await scope.tx
+      .insert(webhooks)
+      .values({
+        orgId: scope.user.orgId,
+        url: input.url,
+        events: input.events,
+        active: input.active,
+        secret: newSecret(),
+      })
+      .returning(),
+  );
+  await recordAudit(scope.tx, auditActor(scope), {
+    action: "webhook.created",
+    entityType: "webhook",
+    entityId: w.id,
+    data: { url: input.url, events: input.events, active: input.active },
+  });
   return toView(w, true);
 }
 
@@ -102,9 +163,18 @@ export async function getVersionedWebhook(scope: Scope, id: string) {
 }
 
 /** updateWebhook with the webhook's version: given `ifVersion` (If-Match), nothing changes unless the locked row has one of them (412). */
-export async function updateVersionedWebhook(scope: Scope, id: string, input: UpdateWebhook, ifVersion?: readonly number[]) {
+export async function updateVersionedWebhook(
+  scope: Scope,
+  id: string,
+  input: UpdateWebhook,
+  ifVersion?: readonly number[],
+) {
   assertCan(scope.user, "org.admin");
-  const [current] = await scope.tx.select({ version: webhooks.version }).from(webhooks).where(eq(webhooks.id, id)).for("update");
+  const [current] = await scope.tx
+    .select({ version: webhooks.version })
+    .from(webhooks)
+    .where(eq(webhooks.id, id))
+    .for("update");
   if (!current) throw notFound("webhook");
   assertVersion("webhook", current.version, ifVersion);
   if (input.url !== undefined) await assertPublicUrl(input.url);
@@ -121,15 +191,28 @@ export async function updateVersionedWebhook(scope: Scope, id: string, input: Up
     .returning();
   if (!w) throw notFound("webhook");
   const { rotateSecret, ...changes } = input;
-  await recordAudit(scope.tx, auditActor(scope), { action: "webhook.updated", entityType: "webhook", entityId: id, data: { changes, secretRotated: rotateSecret === true } });
+  await recordAudit(scope.tx, auditActor(scope), {
+    action: "webhook.updated",
+    entityType: "webhook",
+    entityId: id,
+    data: { changes, secretRotated: rotateSecret === true },
+  });
   return { webhook: toView(w, rotateSecret === true), version: w.version };
 }
 
 export async function deleteWebhook(scope: Scope, id: string): Promise<void> {
   assertCan(scope.user, "org.admin");
-  const [w] = await scope.tx.delete(webhooks).where(eq(webhooks.id, id)).returning({ id: webhooks.id, url: webhooks.url });
+  const [w] = await scope.tx
+    .delete(webhooks)
+    .where(eq(webhooks.id, id))
+    .returning({ id: webhooks.id, url: webhooks.url });
   if (!w) throw notFound("webhook");
-  await recordAudit(scope.tx, auditActor(scope), { action: "webhook.deleted", entityType: "webhook", entityId: id, data: { url: w.url } });
+  await recordAudit(scope.tx, auditActor(scope), {
+    action: "webhook.deleted",
+    entityType: "webhook",
+    entityId: id,
+    data: { url: w.url },
+  });
 }
 
 export const ZListDeliveries = z.strictObject({ limit: zLimit, cursor: z.string().min(1).max(2048).optional() });
@@ -152,11 +235,23 @@ export async function listDeliveries(scope: Scope, webhookId: string, query: Lis
     .where(and(...where))
     .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
     .limit(query.limit + 1);
-  const { rows: page, nextCursor } = keysetPage("webhook-deliveries", rows, query.limit, (last) => ({ v: last.v, id: last.d.id }), { webhookId });
+  const { rows: page, nextCursor } = keysetPage(
+    "webhook-deliveries",
+    rows,
+    query.limit,
+    (last) => ({ v: last.v, id: last.d.id }),
+    { webhookId },
+  );
   return {
     data: page.map(({ d }) => ({
-      id: d.id, event: d.event, status: d.status, attempts: d.attempts, lastStatusCode: d.lastStatusCode, lastError: d.lastError,
-      createdAt: d.createdAt.toISOString(), deliveredAt: d.deliveredAt?.toISOString() ?? null,
+      id: d.id,
+      event: d.event,
+      status: d.status,
+      attempts: d.attempts,
+      lastStatusCode: d.lastStatusCode,
+      lastError: d.lastError,
+      createdAt: d.createdAt.toISOString(),
+      deliveredAt: d.deliveredAt?.toISOString() ?? null,
     })),
     nextCursor,
   };

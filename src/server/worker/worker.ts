@@ -16,7 +16,18 @@ import { unsafeSweepIdempotencyKeys } from "../idempotency/sweep";
 import { reapplyPolicy } from "../sla-policies/reapply-policy";
 import { runBulkJob } from "../bulk/run-bulk-job";
 import { BOSS_SCHEMA } from "../jobs/boss";
-import { QUEUES, WORK_QUEUES, ZEmailJob, ZInboundEmailJob, ZNotifyJob, ZReapplyJob, ZReplyEmailJob, ZCustomerMailJob, ZWebhookJob, ZBulkJob } from "../jobs/queues";
+import {
+  QUEUES,
+  WORK_QUEUES,
+  ZEmailJob,
+  ZInboundEmailJob,
+  ZNotifyJob,
+  ZReapplyJob,
+  ZReplyEmailJob,
+  ZCustomerMailJob,
+  ZWebhookJob,
+  ZBulkJob,
+} from "../jobs/queues";
 import { handleReplyEmail, markReplyEmailDead } from "../email/outbound-reply";
 import { handleCustomerMail, markCustomerMailDead } from "../email/customer-mail";
 import { applyInbound, markInboundDead } from "../email/apply-inbound";
@@ -52,7 +63,10 @@ export async function startWorker(opts: {
 }): Promise<RunningWorker> {
   const log = logger().child({ component: "worker" });
   const boss = new PgBoss({
-    connectionString: opts.url, schema: BOSS_SCHEMA, max: 6, application_name: "beacon-worker",
+    connectionString: opts.url,
+    schema: BOSS_SCHEMA,
+    max: 6,
+    application_name: "beacon-worker",
     maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 60,
   });
   boss.on("error", (err) => log.error({ err: err.message }, "job system error"));
@@ -68,33 +82,47 @@ export async function startWorker(opts: {
   // onDead runs when the last retry fails, just before pg-boss moves the job to its dead letter
   // queue. Nothing consumes those queues: a dead letter waits there for a person (npm run jobs,
   // the admin's Jobs page; decision 022).
-  const work = async <T>(queue: string, schema: ZodType<T> | null, handler: Handler<T>, onDead?: (data: unknown) => Promise<unknown>) => {
+  const work = async <T>(
+    queue: string,
+    schema: ZodType<T> | null,
+    handler: Handler<T>,
+    onDead?: (data: unknown) => Promise<unknown>,
+  ) => {
     const self: { id?: string } = {};
-    self.id = await boss.work<T>(queue, { batchSize: 1, pollingIntervalSeconds: polling, includeMetadata: true }, async ([job]) => {
-      if (!job) return;
-      const started = performance.now();
-      running.set(job.id, queue);
-      try {
-        const data = schema ? schema.parse(job.data) : (job.data as T);
-        const out = await handler(data);
-        countJob(queue, "completed", performance.now() - started);
-        // pg-boss waits a whole polling interval after every job, found or not: one job per second
-        // per queue, whatever the backlog. A job was waiting, so more may be: fetch the next at once.
-        if (self.id) boss.notifyWorker(self.id);
-        return out;
-      } catch (err) {
-        countJob(queue, "failed", performance.now() - started);
-        log.warn({ queue, jobId: job.id, err: err instanceof Error ? err.message : String(err) }, "job failed");
-        if (onDead && job.retryCount >= job.retryLimit) {
-          countJob(queue, "dead", 0);
-          await onDead(job.data).catch((e: unknown) => log.error({ queue, jobId: job.id, err: e instanceof Error ? e.message : String(e) }, "recording a dead letter failed"));
+    self.id = await boss.work<T>(
+      queue,
+      { batchSize: 1, pollingIntervalSeconds: polling, includeMetadata: true },
+      async ([job]) => {
+        if (!job) return;
+        const started = performance.now();
+        running.set(job.id, queue);
+        try {
+          const data = schema ? schema.parse(job.data) : (job.data as T);
+          const out = await handler(data);
+          countJob(queue, "completed", performance.now() - started);
+          // pg-boss waits a whole polling interval after every job, found or not: one job per second
+          // per queue, whatever the backlog. A job was waiting, so more may be: fetch the next at once.
+          if (self.id) boss.notifyWorker(self.id);
+          return out;
+        } catch (err) {
+          countJob(queue, "failed", performance.now() - started);
+          log.warn({ queue, jobId: job.id, err: err instanceof Error ? err.message : String(err) }, "job failed");
+          if (onDead && job.retryCount >= job.retryLimit) {
+            countJob(queue, "dead", 0);
+            await onDead(job.data).catch((e: unknown) =>
+              log.error(
+                { queue, jobId: job.id, err: e instanceof Error ? e.message : String(e) },
+                "recording a dead letter failed",
+              ),
+            );
+          }
+          throw err;
+        } finally {
+          running.delete(job.id);
+          if (stopping) finishedWhileStopping++;
         }
-        throw err;
-      } finally {
-        running.delete(job.id);
-        if (stopping) finishedWhileStopping++;
-      }
-    });
+      },
+    );
     workIds.push(self.id);
   };
 
@@ -102,15 +130,22 @@ export async function startWorker(opts: {
     log.error({ queue: QUEUES.notify.name, data: d }, "notification job dead-lettered after retries");
   });
   await work(QUEUES.email.name, ZEmailJob, handleEmail, (d) => markEmailDead(ZEmailJob.parse(d)));
-  await work(QUEUES.replyEmail.name, ZReplyEmailJob, handleReplyEmail, (d) => markReplyEmailDead(ZReplyEmailJob.parse(d)));
-  await work(QUEUES.customerEmail.name, ZCustomerMailJob, handleCustomerMail, (d) => markCustomerMailDead(ZCustomerMailJob.parse(d)));
+  await work(QUEUES.replyEmail.name, ZReplyEmailJob, handleReplyEmail, (d) =>
+    markReplyEmailDead(ZReplyEmailJob.parse(d)),
+  );
+  await work(QUEUES.customerEmail.name, ZCustomerMailJob, handleCustomerMail, (d) =>
+    markCustomerMailDead(ZCustomerMailJob.parse(d)),
+  );
   await work(QUEUES.webhook.name, ZWebhookJob, handleWebhook, (d) => markWebhookDead(ZWebhookJob.parse(d)));
   await work(QUEUES.slaReapply.name, ZReapplyJob, reapplyPolicy, async (d) => {
     log.error({ queue: QUEUES.slaReapply.name, data: d }, "SLA re-apply job dead-lettered after retries");
   });
   await work(QUEUES.inboundEmail.name, ZInboundEmailJob, applyInbound, async (d) => {
     const job = ZInboundEmailJob.parse(d);
-    log.error({ queue: QUEUES.inboundEmail.name, ...job }, "inbound email dead-lettered after retries; the raw message is kept");
+    log.error(
+      { queue: QUEUES.inboundEmail.name, ...job },
+      "inbound email dead-lettered after retries; the raw message is kept",
+    );
     await markInboundDead(job, "failed every retry (see the worker log and the dead letter)");
   });
   await work(QUEUES.bulkTickets.name, ZBulkJob, runBulkJob);
@@ -143,8 +178,13 @@ export async function startWorker(opts: {
   }
   log.info({ queues: WORK_QUEUES.map((q) => q.name) }, "worker started");
   const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const imap: RunningImapFetcher | undefined = opts.imap ? startImapFetcher({ ...(opts.imap === true ? {} : opts.imap), owner: workerId }) : undefined;
-  const beat = () => beatHeartbeat(workerId).catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "worker heartbeat failed"));
+  const imap: RunningImapFetcher | undefined = opts.imap
+    ? startImapFetcher({ ...(opts.imap === true ? {} : opts.imap), owner: workerId })
+    : undefined;
+  const beat = () =>
+    beatHeartbeat(workerId).catch((err: unknown) =>
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, "worker heartbeat failed"),
+    );
   await beat();
   const heartbeat = setInterval(() => void beat(), HEARTBEAT_INTERVAL_MS);
   heartbeat.unref();
@@ -176,7 +216,11 @@ export async function startWorker(opts: {
       await boss.stop({ graceful: true, timeout: 1_000, wait: true });
       clearInterval(heartbeat);
       await removeHeartbeat(workerId).catch(() => undefined);
-      if (cut.length) log.warn({ jobs: finishedWhileStopping, inProgress, cut }, "worker stopped; jobs cut at the grace period will be retried");
+      if (cut.length)
+        log.warn(
+          { jobs: finishedWhileStopping, inProgress, cut },
+          "worker stopped; jobs cut at the grace period will be retried",
+        );
       else log.info({ jobs: finishedWhileStopping, inProgress }, "worker stopped");
       return { jobs: finishedWhileStopping, cut };
     },

@@ -20,7 +20,12 @@ export default async function AccountMacrosPage() {
     return {
       macros: all.filter((m) => !m.shared && m.ownerId === user.userId),
       shared: all.filter((m) => m.shared).length,
-      refs: { agents: await assignableStaff(scope), groups: (await listGroups(scope)).data.map((g) => ({ id: g.id, name: g.name })), webhooks: [], calendars: [] },
+      refs: {
+        agents: await assignableStaff(scope),
+        groups: (await listGroups(scope)).data.map((g) => ({ id: g.id, name: g.name })),
+        webhooks: [],
+        calendars: [],
+      },
     };
   });
   return (
@@ -28,8 +33,9 @@ export default async function AccountMacrosPage() {
       <div className={s.pageHead}>
         <h1>Your macros</h1>
         <p className="muted">
-          Personal macros are offered only to you on the ticket page, next to the {data.shared} shared {data.shared === 1 ? "macro" : "macros"} of your
-          team{user.role === "admin" ? " (managed on Admin → Macros)" : ""}.
+          Personal macros are offered only to you on the ticket page, next to the {data.shared} shared{" "}
+          {data.shared === 1 ? "macro" : "macros"} of your team
+          {user.role === "admin" ? " (managed on Admin → Macros)" : ""}.
         </p>
       </div>
       <section className="card" aria-labelledby="my-macros-title">

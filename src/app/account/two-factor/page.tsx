@@ -16,8 +16,8 @@ export default async function TwoFactorPage() {
       <div className={s.pageHead}>
         <h1>Two-factor sign-in</h1>
         <p className="muted">
-          With two-factor sign-in, signing in (and getting an API token with your password) also asks for a 6-digit code from an
-          authenticator app such as 1Password, Google Authenticator, Microsoft Authenticator or Aegis.
+          With two-factor sign-in, signing in (and getting an API token with your password) also asks for a 6-digit code
+          from an authenticator app such as 1Password, Google Authenticator, Microsoft Authenticator or Aegis.
         </p>
       </div>
       {user.twoFactorSetupRequired ? (

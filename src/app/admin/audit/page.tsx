@@ -19,11 +19,35 @@ type Filters = Record<(typeof FILTERS)[number], string>;
 
 // Suggestions only: the filter takes any action name.
 const KNOWN_ACTIONS = [
-  "ticket.created", "ticket.updated", "ticket.auto_closed", "attachment.added", "export.started",
-  "user.created", "user.updated", "user.blocked", "user.unblocked", "user.sessions_revoked", "user.password_reset", "user.password_changed",
-  "user.invite_resent", "user.2fa_enabled", "user.2fa_disabled", "user.2fa_reset", "org.security_updated", "org.sla_settings_updated",
-  "sla_policy.created", "sla_policy.updated", "sla_policy.deleted", "webhook.created", "webhook.updated", "webhook.deleted", "feature_flag.set",
-  "job.replayed", "job.dropped", "user.signin_unlocked", "org.setup_link_reissued",
+  "ticket.created",
+  "ticket.updated",
+  "ticket.auto_closed",
+  "attachment.added",
+  "export.started",
+  "user.created",
+  "user.updated",
+  "user.blocked",
+  "user.unblocked",
+  "user.sessions_revoked",
+  "user.password_reset",
+  "user.password_changed",
+  "user.invite_resent",
+  "user.2fa_enabled",
+  "user.2fa_disabled",
+  "user.2fa_reset",
+  "org.security_updated",
+  "org.sla_settings_updated",
+  "sla_policy.created",
+  "sla_policy.updated",
+  "sla_policy.deleted",
+  "webhook.created",
+  "webhook.updated",
+  "webhook.deleted",
+  "feature_flag.set",
+  "job.replayed",
+  "job.dropped",
+  "user.signin_unlocked",
+  "org.setup_link_reissued",
 ];
 const ENTITY_TYPES = ["ticket", "user", "webhook", "sla_policy", "feature_flag", "org", "job"];
 
@@ -49,11 +73,17 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const data = await withPageContext(user, async (scope) => {
     // Names for the actor column and filter (the first 100 people by email).
     const people = await listUsers(scope, ZListUsers.parse({ limit: "100" }));
-    if (!query) return { people: people.data, page: null, error: parsed.success ? null : "Those filters are not valid: use names such as ticket.updated and user." };
+    if (!query)
+      return {
+        people: people.data,
+        page: null,
+        error: parsed.success ? null : "Those filters are not valid: use names such as ticket.updated and user.",
+      };
     try {
       return { people: people.data, page: await listAudit(scope, query), error: null };
     } catch (err) {
-      if (err instanceof AppError && (err.code === "validation_failed" || err.code === "invalid_cursor")) return { people: people.data, page: null, error: "That page link is no longer valid." };
+      if (err instanceof AppError && (err.code === "validation_failed" || err.code === "invalid_cursor"))
+        return { people: people.data, page: null, error: "That page link is no longer valid." };
       throw err;
     }
   });
@@ -66,8 +96,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       <div className={s.pageHead}>
         <h1>Audit log</h1>
         <p className="muted">
-          Every change in your organization, newest first. Each entry carries the hash of the one before it, so an edited or deleted
-          entry breaks the chain — verify it at any time.
+          Every change in your organization, newest first. Each entry carries the hash of the one before it, so an
+          edited or deleted entry breaks the chain — verify it at any time.
         </p>
       </div>
 
@@ -84,7 +114,16 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <Form action="/admin/audit" className={s.filters} role="search" aria-label="Filter the audit log">
             <div className="field">
               <label htmlFor="audit-action">Action</label>
-              <input id="audit-action" name="action" type="text" list="audit-actions" defaultValue={f.action} autoComplete="off" spellCheck={false} placeholder="e.g. user.blocked" />
+              <input
+                id="audit-action"
+                name="action"
+                type="text"
+                list="audit-actions"
+                defaultValue={f.action}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="e.g. user.blocked"
+              />
               <datalist id="audit-actions">
                 {KNOWN_ACTIONS.map((a) => (
                   <option key={a} value={a} />
@@ -100,12 +139,21 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                     {t}
                   </option>
                 ))}
-                {f.entityType && !ENTITY_TYPES.includes(f.entityType) ? <option value={f.entityType}>{f.entityType}</option> : null}
+                {f.entityType && !ENTITY_TYPES.includes(f.entityType) ? (
+                  <option value={f.entityType}>{f.entityType}</option>
+                ) : null}
               </select>
             </div>
             <div className="field">
               <label htmlFor="audit-entity-id">Entity id</label>
-              <input id="audit-entity-id" name="entityId" type="text" defaultValue={f.entityId} autoComplete="off" spellCheck={false} />
+              <input
+                id="audit-entity-id"
+                name="entityId"
+                type="text"
+                defaultValue={f.entityId}
+                autoComplete="off"
+                spellCheck={false}
+              />
             </div>
             <div className="field">
               <label htmlFor="audit-actor">Actor</label>
@@ -136,7 +184,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               {data.error} <Link href="/admin/audit">Start over</Link>
             </p>
           ) : null}
-          {data.page && data.page.data.length === 0 ? <p className="muted">{filtered ? "No events match these filters." : "No events yet."}</p> : null}
+          {data.page && data.page.data.length === 0 ? (
+            <p className="muted">{filtered ? "No events match these filters." : "No events yet."}</p>
+          ) : null}
           {data.page && data.page.data.length > 0 ? (
             <div className={s.tableWrap}>
               <table className={`${s.table} ${s.stack}`} data-testid="audit-table">
@@ -165,7 +215,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                       </td>
                       <td>
                         <span className={s.cellLabel}>By:</span>
-                        {e.actorId ? <Link href={href({ ...f, actorId: e.actorId })}>{names.get(e.actorId) ?? "Someone"}</Link> : <span className="muted">System</span>}
+                        {e.actorId ? (
+                          <Link href={href({ ...f, actorId: e.actorId })}>{names.get(e.actorId) ?? "Someone"}</Link>
+                        ) : (
+                          <span className="muted">System</span>
+                        )}
                       </td>
                       <td>
                         <Link className={s.mono} href={href({ ...f, action: e.action })}>
@@ -175,7 +229,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                       <td>
                         <span className={s.cellLabel}>Entity:</span>
                         {e.entityId ? (
-                          <Link className={s.mono} href={href({ ...f, entityType: e.entityType, entityId: e.entityId })}>
+                          <Link
+                            className={s.mono}
+                            href={href({ ...f, entityType: e.entityType, entityId: e.entityId })}
+                          >
                             {e.entityType} {isUuid(e.entityId) ? `${e.entityId.slice(0, 8)}…` : e.entityId}
                           </Link>
                         ) : (

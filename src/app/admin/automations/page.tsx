@@ -11,14 +11,17 @@ export const metadata: Metadata = { title: "Time rules" };
 
 export default async function TimeRulesPage() {
   const user = await requireAdmin("/admin/automations");
-  const data = await withPageContext(user, async (scope) => ({ rules: (await listRules(scope, "automation")).data, refs: await automationRefs(scope) }));
+  const data = await withPageContext(user, async (scope) => ({
+    rules: (await listRules(scope, "automation")).data,
+    refs: await automationRefs(scope),
+  }));
   return (
     <>
       <div className={s.pageHead}>
         <h1>Time rules</h1>
         <p className="muted">
-          Time rules act on tickets as they age (hours since created, last update, status change, last customer reply, SLA due). The worker checks
-          them every minute; each fires once per ticket per window.
+          Time rules act on tickets as they age (hours since created, last update, status change, last customer reply,
+          SLA due). The worker checks them every minute; each fires once per ticket per window.
         </p>
       </div>
       <section className="card" aria-labelledby="automations-title">

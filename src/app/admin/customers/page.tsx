@@ -15,8 +15,8 @@ export default async function CustomerOrgsPage() {
       <div className={s.pageHead}>
         <h1>Customer organizations</h1>
         <p className="muted">
-          The companies your customers work for. A customer whose email address is at one of an organization&apos;s domains belongs to it;
-          agents see the organization and its notes beside that customer&apos;s tickets.
+          The companies your customers work for. A customer whose email address is at one of an organization&apos;s
+          domains belongs to it; agents see the organization and its notes beside that customer&apos;s tickets.
         </p>
       </div>
       <section className="card" aria-labelledby="customer-orgs-title">

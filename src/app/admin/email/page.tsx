@@ -1,6 +1,13 @@
 import type { Metadata } from "next";
 import s from "@/components/admin/admin.module.css";
-import { AddAddressForm, AddressRows, ConnectMailboxForm, EmailSettingsForm, InboundSecretPanel, MailboxRows } from "@/components/admin/email-admin";
+import {
+  AddAddressForm,
+  AddressRows,
+  ConnectMailboxForm,
+  EmailSettingsForm,
+  InboundSecretPanel,
+  MailboxRows,
+} from "@/components/admin/email-admin";
 import { withPageContext } from "@/server/auth/page-context";
 import { listAddresses } from "@/server/email/addresses";
 import { getEmailSettings } from "@/server/email/email-settings";
@@ -27,16 +34,20 @@ export default async function EmailAdminPage() {
       <div className={s.pageHead}>
         <h1>Email</h1>
         <p className="muted">
-          Customers write to your support addresses; Beacon turns each conversation into one ticket and emails agents&apos; public replies
-          back. Mail reaches Beacon by its SMTP receiver (point an MX or a forwarding rule at it), by an IMAP mailbox it fetches, or by
-          your provider&apos;s inbound webhook.
+          Customers write to your support addresses; Beacon turns each conversation into one ticket and emails
+          agents&apos; public replies back. Mail reaches Beacon by its SMTP receiver (point an MX or a forwarding rule
+          at it), by an IMAP mailbox it fetches, or by your provider&apos;s inbound webhook.
         </p>
       </div>
 
       <section className="card" aria-labelledby="addresses-title">
         <div className={s.section}>
           <h2 id="addresses-title">Support addresses</h2>
-          {data.addresses.length === 0 ? <p className="muted">No support addresses yet.</p> : <AddressRows addresses={data.addresses} />}
+          {data.addresses.length === 0 ? (
+            <p className="muted">No support addresses yet.</p>
+          ) : (
+            <AddressRows addresses={data.addresses} />
+          )}
           <h3>Add an address</h3>
           <AddAddressForm />
         </div>
@@ -45,8 +56,15 @@ export default async function EmailAdminPage() {
       <section className="card" aria-labelledby="mailboxes-title">
         <div className={s.section}>
           <h2 id="mailboxes-title">IMAP mailboxes</h2>
-          <p className="muted">Beacon logs in and checks the folder before it saves a mailbox. The password is stored encrypted and never shown again.</p>
-          {data.mailboxes.length === 0 ? <p className="muted">No mailboxes connected.</p> : <MailboxRows mailboxes={data.mailboxes} />}
+          <p className="muted">
+            Beacon logs in and checks the folder before it saves a mailbox. The password is stored encrypted and never
+            shown again.
+          </p>
+          {data.mailboxes.length === 0 ? (
+            <p className="muted">No mailboxes connected.</p>
+          ) : (
+            <MailboxRows mailboxes={data.mailboxes} />
+          )}
           <h3>Connect a mailbox</h3>
           <ConnectMailboxForm addresses={data.addresses} />
         </div>
@@ -56,8 +74,9 @@ export default async function EmailAdminPage() {
         <div className={s.section}>
           <h2 id="webhook-title">Provider webhook</h2>
           <p className="muted">
-            Providers that deliver inbound mail over HTTP POST the raw message (<code>Content-Type: message/rfc822</code>) to{" "}
-            <code>/api/v1/email/inbound</code> with <code>Authorization: Bearer &lt;secret&gt;</code>.
+            Providers that deliver inbound mail over HTTP POST the raw message (
+            <code>Content-Type: message/rfc822</code>) to <code>/api/v1/email/inbound</code> with{" "}
+            <code>Authorization: Bearer &lt;secret&gt;</code>.
           </p>
           <InboundSecretPanel secret={data.secret} />
         </div>
@@ -67,10 +86,13 @@ export default async function EmailAdminPage() {
         <div className={s.section}>
           <h2 id="templates-title">Emails to customers</h2>
           <p className="muted">
-            Sent from the support address the ticket came in on, in the customer&apos;s thread. <code>{"{{account.claim_url}}"}</code> gives a
-            customer who has no password yet a one-time link (24 hours) to choose one, and everyone else the sign-in page.
+            Sent from the support address the ticket came in on, in the customer&apos;s thread.{" "}
+            <code>{"{{account.claim_url}}"}</code> gives a customer who has no password yet a one-time link (24 hours)
+            to choose one, and everyone else the sign-in page.
           </p>
-          {data.templates.map((t) => <EmailTemplateForm key={t.kind} template={t} placeholders={TEMPLATE_PLACEHOLDERS} />)}
+          {data.templates.map((t) => (
+            <EmailTemplateForm key={t.kind} template={t} placeholders={TEMPLATE_PLACEHOLDERS} />
+          ))}
         </div>
       </section>
 

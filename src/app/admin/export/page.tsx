@@ -16,8 +16,9 @@ export default async function ExportPage() {
       <div className={s.pageHead}>
         <h1>Export</h1>
         <p className="muted">
-          Download every ticket of your organization: CSV for spreadsheets (one row per ticket), or NDJSON with each ticket&apos;s whole
-          conversation, internal notes included. For continuous syncing use the incremental API (<code>GET /api/v1/export/tickets/incremental</code>).
+          Download every ticket of your organization: CSV for spreadsheets (one row per ticket), or NDJSON with each
+          ticket&apos;s whole conversation, internal notes included. For continuous syncing use the incremental API (
+          <code>GET /api/v1/export/tickets/incremental</code>).
         </p>
       </div>
       <section className="card" aria-labelledby="export-title">

@@ -15,8 +15,8 @@ export default async function FieldsPage() {
       <div className={s.pageHead}>
         <h1>Ticket fields</h1>
         <p className="muted">
-          Your own fields on every ticket: shown on the new-ticket forms and the ticket side panel, filterable in lists and views (cf.key), and
-          exported as columns.
+          Your own fields on every ticket: shown on the new-ticket forms and the ticket side panel, filterable in lists
+          and views (cf.key), and exported as columns.
         </p>
       </div>
       <section className="card" aria-labelledby="fields-title">

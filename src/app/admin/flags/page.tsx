@@ -15,8 +15,9 @@ export default async function FlagsPage() {
       <div className={s.pageHead}>
         <h1>Feature flags</h1>
         <p className="muted">
-          Switch parts of Beacon off for your organization. A switched-off feature answers its API calls with 503 and its buttons
-          disappear. Operators can also switch a feature off for every organization; those switches are locked here.
+          Switch parts of Beacon off for your organization. A switched-off feature answers its API calls with 503 and
+          its buttons disappear. Operators can also switch a feature off for every organization; those switches are
+          locked here.
         </p>
       </div>
       <section className="card" aria-labelledby="flags-title">

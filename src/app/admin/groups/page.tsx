@@ -10,14 +10,17 @@ export const metadata: Metadata = { title: "Groups" };
 
 export default async function GroupsPage() {
   const user = await requireAdmin("/admin/groups");
-  const data = await withPageContext(user, async (scope) => ({ groups: (await listGroups(scope)).data, agents: await assignableStaff(scope) }));
+  const data = await withPageContext(user, async (scope) => ({
+    groups: (await listGroups(scope)).data,
+    agents: await assignableStaff(scope),
+  }));
   return (
     <>
       <div className={s.pageHead}>
         <h1>Groups</h1>
         <p className="muted">
-          Teams of agents. Rules assign tickets within a group by round-robin or to the member with the fewest open tickets (chosen in each rule),
-          skipping members marked away.
+          Teams of agents. Rules assign tickets within a group by round-robin or to the member with the fewest open
+          tickets (chosen in each rule), skipping members marked away.
         </p>
       </div>
       <section className="card" aria-labelledby="groups-title">

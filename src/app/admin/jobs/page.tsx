@@ -20,10 +20,10 @@ export default async function JobsPage() {
       <div className={s.pageHead}>
         <h1>Failed deliveries</h1>
         <p className="muted">
-          Email notifications, reply emails to customers, webhook deliveries and incoming emails that failed every retry (an incoming email&apos;s original message stays
-          stored). They wait here until you replay or drop them. Fix the cause first
-          (the mail server, the receiver&apos;s URL): a replay sends each one once more, with the usual retries, and never sends again what was
-          already delivered.
+          Email notifications, reply emails to customers, webhook deliveries and incoming emails that failed every retry
+          (an incoming email&apos;s original message stays stored). They wait here until you replay or drop them. Fix
+          the cause first (the mail server, the receiver&apos;s URL): a replay sends each one once more, with the usual
+          retries, and never sends again what was already delivered.
         </p>
       </div>
       <section className={s.section} aria-label="Failed deliveries">
@@ -32,8 +32,9 @@ export default async function JobsPage() {
       <section className={s.section} aria-labelledby="waiting-inbound-title">
         <h2 id="waiting-inbound-title">Held and failed incoming email</h2>
         <p className="muted">
-          Mail over the hourly new-ticket cap per sender (Admin → Email) is held, not lost, and applied by itself at the time shown. Mail
-          that failed every retry is listed above too, where you replay it. Download a message to see exactly what arrived.
+          Mail over the hourly new-ticket cap per sender (Admin → Email) is held, not lost, and applied by itself at the
+          time shown. Mail that failed every retry is listed above too, where you replay it. Download a message to see
+          exactly what arrived.
         </p>
         <WaitingInboundTable rows={inbound} now={Date.now()} />
       </section>

@@ -10,14 +10,18 @@ export const metadata: Metadata = { title: "Macros" };
 
 export default async function MacrosPage() {
   const user = await requireAdmin("/admin/macros");
-  const data = await withPageContext(user, async (scope) => ({ macros: (await listMacros(scope)).data.filter((m) => m.shared), refs: await automationRefs(scope) }));
+  const data = await withPageContext(user, async (scope) => ({
+    macros: (await listMacros(scope)).data.filter((m) => m.shared),
+    refs: await automationRefs(scope),
+  }));
   return (
     <>
       <div className={s.pageHead}>
         <h1>Macros</h1>
         <p className="muted">
-          Shared macros are offered to every agent on the ticket page (“Apply macro”, or the <kbd>m</kbd> key): a reply text with placeholders and
-          field changes, previewed before they are applied. Agents keep their own personal macros under Account → Macros.
+          Shared macros are offered to every agent on the ticket page (“Apply macro”, or the <kbd>m</kbd> key): a reply
+          text with placeholders and field changes, previewed before they are applied. Agents keep their own personal
+          macros under Account → Macros.
         </p>
       </div>
       <section className="card" aria-labelledby="macros-title">

@@ -11,14 +11,18 @@ export const metadata: Metadata = { title: "Triggers" };
 
 export default async function TriggersPage() {
   const user = await requireAdmin("/admin/triggers");
-  const data = await withPageContext(user, async (scope) => ({ rules: (await listRules(scope, "trigger")).data, refs: await automationRefs(scope) }));
+  const data = await withPageContext(user, async (scope) => ({
+    rules: (await listRules(scope, "trigger")).data,
+    refs: await automationRefs(scope),
+  }));
   return (
     <>
       <div className={s.pageHead}>
         <h1>Triggers</h1>
         <p className="muted">
-          Triggers run when a ticket is created, updated or commented on, first to last, in the same change. A rule that changes the ticket can fire
-          the others again (each at most once per change); one that fails is skipped and shows its error here.
+          Triggers run when a ticket is created, updated or commented on, first to last, in the same change. A rule that
+          changes the ticket can fire the others again (each at most once per change); one that fails is skipped and
+          shows its error here.
         </p>
       </div>
       <section className="card" aria-labelledby="triggers-title">

@@ -27,7 +27,12 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
   const q = first(sp.q)?.trim() ?? "";
   const role = first(sp.role) ?? "";
   const cursor = first(sp.cursor) ?? "";
-  const parsed = ZListUsers.safeParse({ limit: "50", ...(q ? { q } : {}), ...(role ? { role } : {}), ...(cursor ? { cursor } : {}) });
+  const parsed = ZListUsers.safeParse({
+    limit: "50",
+    ...(q ? { q } : {}),
+    ...(role ? { role } : {}),
+    ...(cursor ? { cursor } : {}),
+  });
 
   const query = parsed.success ? parsed.data : null;
   const data = await withPageContext(user, async (scope) => {
@@ -46,7 +51,8 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
       }
       return { security, own, invites, list: { rows, nextCursor: list.nextCursor }, error: null };
     } catch (err) {
-      if (err instanceof AppError && (err.code === "validation_failed" || err.code === "invalid_cursor")) return { security, own, invites, list: null, error: "That page link is no longer valid." };
+      if (err instanceof AppError && (err.code === "validation_failed" || err.code === "invalid_cursor"))
+        return { security, own, invites, list: null, error: "That page link is no longer valid." };
       throw err;
     }
   });
@@ -60,7 +66,9 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
     <>
       <div className={s.pageHead}>
         <h1>Users</h1>
-        <p className="muted">Invite people, change their role, block them, sign them out everywhere or send a password reset.</p>
+        <p className="muted">
+          Invite people, change their role, block them, sign them out everywhere or send a password reset.
+        </p>
       </div>
 
       {data.invites ? (
@@ -72,7 +80,8 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         </section>
       ) : (
         <p className="notice" role="note">
-          Sign-up links are switched off, so nobody can be invited right now. Turn them back on under <Link href="/admin/flags">Feature flags</Link>.
+          Sign-up links are switched off, so nobody can be invited right now. Turn them back on under{" "}
+          <Link href="/admin/flags">Feature flags</Link>.
         </p>
       )}
 
@@ -111,7 +120,9 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
             </p>
           ) : null}
 
-          {data.list && data.list.rows.length === 0 ? <p className="muted">{filtered ? "Nobody matches these filters." : "No users yet."}</p> : null}
+          {data.list && data.list.rows.length === 0 ? (
+            <p className="muted">{filtered ? "Nobody matches these filters." : "No users yet."}</p>
+          ) : null}
 
           {data.list && data.list.rows.length > 0 ? (
             <div className={s.tableWrap}>
@@ -138,7 +149,10 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
           {cursor || next ? (
             <nav className={s.pager} aria-label="Pages of users">
               {cursor ? (
-                <Link className="button subtle" href={`/admin/users?${new URLSearchParams({ ...(q ? { q } : {}), ...(role ? { role } : {}) }).toString()}`}>
+                <Link
+                  className="button subtle"
+                  href={`/admin/users?${new URLSearchParams({ ...(q ? { q } : {}), ...(role ? { role } : {}) }).toString()}`}
+                >
                   First page
                 </Link>
               ) : null}
@@ -155,8 +169,15 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
       <section className="card" aria-labelledby="security-title">
         <div className={s.section}>
           <h2 id="security-title">Sign-in security</h2>
-          <OrgSecurityForm require2fa={data.security.require2fa} staffWithoutTwoFactor={data.security.staffWithoutTwoFactor} ownTwoFactor={data.own.enabled} />
-          <TokenPolicyForm tokenMaxDays={data.security.tokenMaxDays} allowNonExpiringTokens={data.security.allowNonExpiringTokens} />
+          <OrgSecurityForm
+            require2fa={data.security.require2fa}
+            staffWithoutTwoFactor={data.security.staffWithoutTwoFactor}
+            ownTwoFactor={data.own.enabled}
+          />
+          <TokenPolicyForm
+            tokenMaxDays={data.security.tokenMaxDays}
+            allowNonExpiringTokens={data.security.allowNonExpiringTokens}
+          />
         </div>
       </section>
     </>

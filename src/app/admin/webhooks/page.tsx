@@ -30,8 +30,9 @@ export default async function WebhooksPage() {
       <div className={s.pageHead}>
         <h1>Webhooks</h1>
         <p className="muted">
-          Beacon POSTs a signed JSON event to each active webhook. Verify the <code>X-Beacon-Signature: sha256=…</code> header with the
-          webhook&apos;s secret; any 2xx answer counts as delivered, anything else is retried with growing delays.
+          Beacon POSTs a signed JSON event to each active webhook. Verify the <code>X-Beacon-Signature: sha256=…</code>{" "}
+          header with the webhook&apos;s secret; any 2xx answer counts as delivered, anything else is retried with
+          growing delays.
         </p>
       </div>
 
@@ -53,7 +54,13 @@ export default async function WebhooksPage() {
         <h2 id="webhooks-title">Your webhooks</h2>
         {data.rows.length === 0 ? <p className="muted">No webhooks yet.</p> : null}
         {data.rows.map((r) => (
-          <WebhookCard key={r.hook.id} hook={r.hook} deliveries={r.deliveries} nextCursor={r.nextCursor} events={[...WEBHOOK_EVENTS]} />
+          <WebhookCard
+            key={r.hook.id}
+            hook={r.hook}
+            deliveries={r.deliveries}
+            nextCursor={r.nextCursor}
+            events={[...WEBHOOK_EVENTS]}
+          />
         ))}
       </section>
     </>

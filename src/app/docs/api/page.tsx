@@ -15,7 +15,15 @@ type Operation = {
   parameters: Parameter[];
   /** application/json, or multipart/form-data for an upload. */
   requestBody?: { content: Record<string, { schema: Schema }> };
-  responses: Record<string, { description?: string; $ref?: string; headers?: Record<string, { description?: string; $ref?: string }>; content?: Record<string, { schema: Schema }> }>;
+  responses: Record<
+    string,
+    {
+      description?: string;
+      $ref?: string;
+      headers?: Record<string, { description?: string; $ref?: string }>;
+      content?: Record<string, { schema: Schema }>;
+    }
+  >;
 };
 type Doc = {
   info: { title: string; description: string; version: string };
@@ -50,7 +58,11 @@ const TAG_LABELS: Record<string, string> = {
 // Reading order: what everyone uses first, administration after.
 const TAG_ORDER = Object.keys(TAG_LABELS);
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
 
 /** A short type for a parameter table: `string (uuid)`, `"me" | "none" | string (uuid)`, `one of "a", "b"`. */
 function typeOf(s: Schema): string {
@@ -93,7 +105,9 @@ export default async function ApiDocsPage() {
     Object.entries(byMethod).map(([method, op]) => ({ path, method, op, id: slug(`${method} ${path}`) })),
   );
   const rank = (t: string) => (TAG_ORDER.includes(t) ? TAG_ORDER.indexOf(t) : TAG_ORDER.length);
-  const tags = [...new Set(ops.map((o) => o.op.tags[0] ?? "other"))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const tags = [...new Set(ops.map((o) => o.op.tags[0] ?? "other"))].sort(
+    (a, b) => rank(a) - rank(b) || a.localeCompare(b),
+  );
   const schemas = Object.entries(doc.components.schemas);
 
   return (
@@ -105,8 +119,9 @@ export default async function ApiDocsPage() {
           <h1>{doc.info.title}</h1>
           <p>{doc.info.description}</p>
           <p>
-            Authenticate with the session cookie (in the browser) or <code>Authorization: Bearer &lt;token&gt;</code>. Lists take{" "}
-            <code>limit</code> (1–100) and an opaque <code>cursor</code> and answer <code>{"{data, nextCursor}"}</code>.
+            Authenticate with the session cookie (in the browser) or <code>Authorization: Bearer &lt;token&gt;</code>.
+            Lists take <code>limit</code> (1–100) and an opaque <code>cursor</code> and answer{" "}
+            <code>{"{data, nextCursor}"}</code>.
           </p>
           <p>
             <a href="/api/openapi.json" className="button">
@@ -126,7 +141,8 @@ export default async function ApiDocsPage() {
                   .map((o) => (
                     <li key={o.id}>
                       <a href={`#${o.id}`}>
-                        <span className={`method method-${o.method}`}>{o.method.toUpperCase()}</span> <code>{o.path}</code>
+                        <span className={`method method-${o.method}`}>{o.method.toUpperCase()}</span>{" "}
+                        <code>{o.path}</code>
                       </a>
                     </li>
                   ))}
@@ -140,9 +156,15 @@ export default async function ApiDocsPage() {
             <h2 id={`tag-${slug(tag)}`}>{TAG_LABELS[tag] ?? tag}</h2>
             {ops
               .filter((o) => (o.op.tags[0] ?? "other") === tag)
-              .sort((a, b) => a.path.localeCompare(b.path) || METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method))
+              .sort(
+                (a, b) =>
+                  a.path.localeCompare(b.path) || METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method),
+              )
               .map(({ path, method, op, id }) => {
-                const [okStatus, ok] = Object.entries(op.responses).find(([code]) => code.startsWith("2")) ?? ["200", undefined];
+                const [okStatus, ok] = Object.entries(op.responses).find(([code]) => code.startsWith("2")) ?? [
+                  "200",
+                  undefined,
+                ];
                 const errors = Object.keys(op.responses).filter((c) => !c.startsWith("2"));
                 return (
                   <article key={id} id={id} className="card api-op" aria-labelledby={`${id}-title`}>
@@ -159,10 +181,18 @@ export default async function ApiDocsPage() {
                           <caption>Parameters</caption>
                           <thead role="rowgroup">
                             <tr role="row">
-                              <th role="columnheader" scope="col">Name</th>
-                              <th role="columnheader" scope="col">In</th>
-                              <th role="columnheader" scope="col">Type</th>
-                              <th role="columnheader" scope="col">Required</th>
+                              <th role="columnheader" scope="col">
+                                Name
+                              </th>
+                              <th role="columnheader" scope="col">
+                                In
+                              </th>
+                              <th role="columnheader" scope="col">
+                                Type
+                              </th>
+                              <th role="columnheader" scope="col">
+                                Required
+                              </th>
                             </tr>
                           </thead>
                           <tbody role="rowgroup">
@@ -171,9 +201,15 @@ export default async function ApiDocsPage() {
                                 <td role="cell" data-label="Name">
                                   <code>{p.name}</code>
                                 </td>
-                                <td role="cell" data-label="In">{p.in}</td>
-                                <td role="cell" data-label="Type">{typeOf(p.schema)}</td>
-                                <td role="cell" data-label="Required">{p.required ? "yes" : "no"}</td>
+                                <td role="cell" data-label="In">
+                                  {p.in}
+                                </td>
+                                <td role="cell" data-label="Type">
+                                  {typeOf(p.schema)}
+                                </td>
+                                <td role="cell" data-label="Required">
+                                  {p.required ? "yes" : "no"}
+                                </td>
                               </tr>
                             ))}
                           </tbody>
@@ -185,18 +221,28 @@ export default async function ApiDocsPage() {
                     ))}
                     {Object.entries(ok?.headers ?? {}).map(([name, h]) => (
                       <p key={name} className="api-roles">
-                        <strong>Response header <code>{name}</code>:</strong> {h.description ?? doc.components.headers[refName(h.$ref)]?.description}
+                        <strong>
+                          Response header <code>{name}</code>:
+                        </strong>{" "}
+                        {h.description ?? doc.components.headers[refName(h.$ref)]?.description}
                       </p>
                     ))}
                     {ok?.content ? (
                       Object.entries(ok.content).map(([type, body]) => (
-                        <JsonBlock key={type} label={type === "application/json" ? `Response ${okStatus}` : `Response ${okStatus} (${type})`} value={body.schema} />
+                        <JsonBlock
+                          key={type}
+                          label={
+                            type === "application/json" ? `Response ${okStatus}` : `Response ${okStatus} (${type})`
+                          }
+                          value={body.schema}
+                        />
                       ))
                     ) : (
                       <p className="muted">Response {okStatus}: no content.</p>
                     )}
                     <p className="api-errors">
-                      <strong>Errors:</strong> {errors.join(", ")} — each as <code>{'{"error":{code,message,details?}}'}</code>, or{" "}
+                      <strong>Errors:</strong> {errors.join(", ")} — each as{" "}
+                      <code>{'{"error":{code,message,details?}}'}</code>, or{" "}
                       <a href="#schema-problem">problem details</a> for <code>Accept: application/problem+json</code>.
                     </p>
                   </article>

@@ -6,9 +6,19 @@ import { ratingByLink } from "@/server/csat/ratings";
 
 // The one-click rating page of the solve email (issue 14 item 7, decision 051). No sign-in: the
 // signed link is the credential. The token is in the URL: keep it out of Referer and indexes.
-export const metadata: Metadata = { title: "Rate your request", referrer: "no-referrer", robots: { index: false, follow: false } };
+export const metadata: Metadata = {
+  title: "Rate your request",
+  referrer: "no-referrer",
+  robots: { index: false, follow: false },
+};
 
-export default async function RatePage({ params, searchParams }: { params: Promise<{ token: string }>; searchParams: Promise<{ rating?: string | string[] }> }) {
+export default async function RatePage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ token: string }>;
+  searchParams: Promise<{ rating?: string | string[] }>;
+}) {
   const { token } = await params;
   const { rating } = await searchParams;
   const clicked = rating === "good" || rating === "bad" ? rating : null;
@@ -34,7 +44,8 @@ export default async function RatePage({ params, searchParams }: { params: Promi
           <>
             <h1 id="rate-title">This rating link is not valid</h1>
             <p className="muted">
-              Use the link in your most recent email about the request, or <Link href="/login">sign in</Link> to rate it from your requests.
+              Use the link in your most recent email about the request, or <Link href="/login">sign in</Link> to rate it
+              from your requests.
             </p>
           </>
         )}

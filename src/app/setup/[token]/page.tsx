@@ -4,7 +4,11 @@ import { SetupForm } from "@/components/setup-form";
 import { inspectSetupLink } from "@/server/auth/setup-link";
 
 // The token is in the URL: keep it out of Referer headers and search indexes.
-export const metadata: Metadata = { title: "Set your password", referrer: "no-referrer", robots: { index: false, follow: false } };
+export const metadata: Metadata = {
+  title: "Set your password",
+  referrer: "no-referrer",
+  robots: { index: false, follow: false },
+};
 
 export default async function SetupPage({ params }: { params: Promise<{ token: string }> }) {
   // Link tokens are URL-safe as minted; anything needing decoding is not one of ours.

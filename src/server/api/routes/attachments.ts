@@ -62,9 +62,13 @@ export const ATTACHMENT_OPERATIONS = [
     params: zUuidParam,
     status: 200,
     response: null,
-    rawResponse: { mediaType: "*/*", description: "The file's bytes, with the Content-Type sniffed when it was uploaded (from an allow-list of types)" },
+    rawResponse: {
+      mediaType: "*/*",
+      description: "The file's bytes, with the Content-Type sniffed when it was uploaded (from an allow-list of types)",
+    },
     responseHeaders: {
-      "Content-Disposition": "attachment; filename=\"…\" (RFC 6266; the name is chosen by the server from the uploaded one)",
+      "Content-Disposition":
+        'attachment; filename="…" (RFC 6266; the name is chosen by the server from the uploaded one)',
       "X-Content-Type-Options": "nosniff",
     },
     feature: "attachments",

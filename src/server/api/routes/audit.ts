@@ -5,7 +5,11 @@ import { verifyChain } from "../../audit/verify-chain";
 import { page } from "../../tickets/schemas";
 import { defineOperation } from "../operation";
 
-const ZVerify = z.object({ valid: z.boolean(), checked: z.number().int(), firstBrokenSeq: z.number().int().nullable() });
+const ZVerify = z.object({
+  valid: z.boolean(),
+  checked: z.number().int(),
+  firstBrokenSeq: z.number().int().nullable(),
+});
 
 export const AUDIT_OPERATIONS = [
   defineOperation({

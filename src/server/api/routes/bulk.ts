@@ -8,16 +8,31 @@ import { defineOperation } from "../operation";
 
 export const BULK_OPERATIONS = [
   defineOperation({
-    method: "POST", path: "/api/v1/tickets/bulk", operationId: "startBulkTicketChange", idempotent: true,
-    summary: "Change many tickets as one background job: the selected ticketIds or every ticket matching filters (at most 10,000), set as a PATCH body or a macro's actions",
-    description: "Answers the job at once (state queued); GET /api/v1/bulk-jobs/{id} shows its progress and, per ticket that could not change, why. Each ticket is changed, checked and audited as its own PATCH would be.",
-    tag: "tickets", can: "staff", body: ZBulkInput, status: 201, response: ZBulkJob,
+    method: "POST",
+    path: "/api/v1/tickets/bulk",
+    operationId: "startBulkTicketChange",
+    idempotent: true,
+    summary:
+      "Change many tickets as one background job: the selected ticketIds or every ticket matching filters (at most 10,000), set as a PATCH body or a macro's actions",
+    description:
+      "Answers the job at once (state queued); GET /api/v1/bulk-jobs/{id} shows its progress and, per ticket that could not change, why. Each ticket is changed, checked and audited as its own PATCH would be.",
+    tag: "tickets",
+    can: "staff",
+    body: ZBulkInput,
+    status: 201,
+    response: ZBulkJob,
     handler: (scope, { body }) => startBulk(scope, body),
   }),
   defineOperation({
-    method: "GET", path: "/api/v1/bulk-jobs/{id}", operationId: "getBulkTicketChange",
+    method: "GET",
+    path: "/api/v1/bulk-jobs/{id}",
+    operationId: "getBulkTicketChange",
     summary: "A bulk change's progress (processed of total, changed) and the tickets that could not change, with why",
-    tag: "tickets", can: "staff", params: zUuidParam, status: 200, response: ZBulkJob,
+    tag: "tickets",
+    can: "staff",
+    params: zUuidParam,
+    status: 200,
+    response: ZBulkJob,
     handler: (scope, { params }) => getBulkJob(scope, params.id),
   }),
 ];

@@ -18,8 +18,11 @@ export const EXPORT_OPERATIONS = [
     status: 200,
     // The handler answers with the streamed CSV or ndjson itself, not a JSON body.
     response: null,
-    rawResponse: { mediaType: ["text/csv", "application/x-ndjson"], description: "The tickets, as the format parameter asks: CSV or ndjson, streamed" },
-    responseHeaders: { "Content-Disposition": "attachment; filename=\"tickets-<date>.<csv|ndjson>\"" },
+    rawResponse: {
+      mediaType: ["text/csv", "application/x-ndjson"],
+      description: "The tickets, as the format parameter asks: CSV or ndjson, streamed",
+    },
+    responseHeaders: { "Content-Disposition": 'attachment; filename="tickets-<date>.<csv|ndjson>"' },
     feature: "export",
     handler: (scope, { query }) => startTicketExport(scope, query),
   }),
@@ -27,7 +30,8 @@ export const EXPORT_OPERATIONS = [
     method: "GET",
     path: "/api/v1/export/tickets/incremental",
     operationId: "exportTicketsIncremental",
-    summary: "Incremental ticket export: start with startTime, continue with nextCursor until endOfStream, then poll with the last nextCursor",
+    summary:
+      "Incremental ticket export: start with startTime, continue with nextCursor until endOfStream, then poll with the last nextCursor",
     tag: "export",
     can: "org.admin",
     query: ZIncrementalQuery,

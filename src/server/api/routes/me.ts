@@ -4,8 +4,17 @@ import { ROLES } from "../../db/schema/enums";
 import { changePassword, ZChangePassword } from "../../auth/change-password";
 import { createToken, listTokens, revokeToken, ZCreateToken } from "../../auth/manage-tokens";
 import {
-  confirmTwoFactor, disableTwoFactor, regenerateRecoveryCodes, setupTwoFactor, twoFactorStatus,
-  ZConfirmTwoFactor, ZDisableTwoFactor, ZRecoveryCodes, ZRegenerateRecoveryCodes, ZTwoFactorSetup, ZTwoFactorStatus,
+  confirmTwoFactor,
+  disableTwoFactor,
+  regenerateRecoveryCodes,
+  setupTwoFactor,
+  twoFactorStatus,
+  ZConfirmTwoFactor,
+  ZDisableTwoFactor,
+  ZRecoveryCodes,
+  ZRegenerateRecoveryCodes,
+  ZTwoFactorSetup,
+  ZTwoFactorStatus,
 } from "../../auth/two-factor";
 import { zUuidParam } from "../../http/route";
 import { page, ZListPage } from "../../tickets/schemas";
@@ -16,11 +25,28 @@ import { defineOperation } from "../operation";
 // sign-in. A user who must first change their password may still read /me and change it; one who
 // must first set up two-factor sign-in may still read /me and use /me/2fa (src/server/auth/principal.ts).
 
-export const ZMe = z.object({ id: z.uuid(), email: z.string(), name: z.string(), role: z.enum(ROLES), orgId: z.uuid(), mustChangePassword: z.boolean() });
-export const ZTokenItem = z.object({
-  id: z.uuid(), prefix: z.string(), name: z.string(), createdAt: z.iso.datetime(), lastUsedAt: z.iso.datetime().nullable(), expiresAt: z.iso.datetime().nullable(),
+export const ZMe = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  orgId: z.uuid(),
+  mustChangePassword: z.boolean(),
 });
-export const ZCreatedToken = z.object({ id: z.uuid(), token: z.string(), name: z.string(), expiresAt: z.iso.datetime().nullable() });
+export const ZTokenItem = z.object({
+  id: z.uuid(),
+  prefix: z.string(),
+  name: z.string(),
+  createdAt: z.iso.datetime(),
+  lastUsedAt: z.iso.datetime().nullable(),
+  expiresAt: z.iso.datetime().nullable(),
+});
+export const ZCreatedToken = z.object({
+  id: z.uuid(),
+  token: z.string(),
+  name: z.string(),
+  expiresAt: z.iso.datetime().nullable(),
+});
 
 export const ME_OPERATIONS = [
   defineOperation({
@@ -114,7 +140,8 @@ export const ME_OPERATIONS = [
     method: "POST",
     path: "/api/v1/me/2fa/confirm",
     operationId: "confirmMyTwoFactor",
-    summary: "Confirm the authenticator with a code: two-factor goes on and 10 one-time recovery codes are returned once",
+    summary:
+      "Confirm the authenticator with a code: two-factor goes on and 10 one-time recovery codes are returned once",
     tag: "me",
     can: "signed-in",
     body: ZConfirmTwoFactor,

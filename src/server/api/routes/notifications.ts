@@ -1,6 +1,12 @@
 import "server-only";
 import { z } from "zod";
-import { listNotifications, markRead, ZListNotifications, ZMarkRead, ZNotification } from "../../notifications/list-notifications";
+import {
+  listNotifications,
+  markRead,
+  ZListNotifications,
+  ZMarkRead,
+  ZNotification,
+} from "../../notifications/list-notifications";
 import { page } from "../../tickets/schemas";
 import { defineOperation } from "../operation";
 

@@ -1,6 +1,12 @@
 import "server-only";
 import { zUuidParam } from "../../http/route";
-import { createPolicy, deletePolicy, getVersionedPolicy, listPolicies, updateVersionedPolicy } from "../../sla-policies/manage-policies";
+import {
+  createPolicy,
+  deletePolicy,
+  getVersionedPolicy,
+  listPolicies,
+  updateVersionedPolicy,
+} from "../../sla-policies/manage-policies";
 import { ZCreatePolicy, ZPolicy, ZUpdatePolicy } from "../../sla-policies/schemas";
 import { ifMatchVersions, withEtag } from "../if-match";
 import { wholeList, zWholeList } from "../../core/list-page";
@@ -41,7 +47,9 @@ export const SLA_POLICY_OPERATIONS = [
     params: zUuidParam,
     status: 200,
     response: ZPolicy,
-    responseHeaders: { ETag: 'The policy\'s version ("7"), bumped by every change to it or its calendar: send it as If-Match with a PATCH' },
+    responseHeaders: {
+      ETag: 'The policy\'s version ("7"), bumped by every change to it or its calendar: send it as If-Match with a PATCH',
+    },
     handler: async (scope, { params }) => {
       const { policy, version } = await getVersionedPolicy(scope, params.id);
       return withEtag(policy, version);

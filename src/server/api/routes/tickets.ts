@@ -6,7 +6,15 @@ import { getVersionedTicket } from "../../tickets/get-ticket";
 import { listComments } from "../../tickets/list-comments";
 import { LIST_TICKETS_ADMISSION, listTickets } from "../../tickets/list-tickets";
 import {
-  page, ZComment, ZCreateComment, ZCreateTicket, ZListPage, ZListTickets, ZTicketEvent, ZTicketForCaller, ZUpdateTicket,
+  page,
+  ZComment,
+  ZCreateComment,
+  ZCreateTicket,
+  ZListPage,
+  ZListTickets,
+  ZTicketEvent,
+  ZTicketForCaller,
+  ZUpdateTicket,
 } from "../../tickets/schemas";
 import { ticketEvents } from "../../tickets/ticket-events";
 import { updateVersionedTicket } from "../../tickets/update-ticket";
@@ -16,7 +24,8 @@ import { defineOperation } from "../operation";
 // Tickets and their conversation. Every one admits any signed-in caller: what they may see and
 // change is the domain's rule, applied after the ticket is found (so another's ticket is a 404).
 
-const ETAG = 'The ticket\'s version ("7"), bumped by every change to it: send it as If-Match with a PATCH so it applies only to this version';
+const ETAG =
+  'The ticket\'s version ("7"), bumped by every change to it: send it as If-Match with a PATCH so it applies only to this version';
 
 export const TICKET_OPERATIONS = [
   defineOperation({
@@ -44,7 +53,8 @@ export const TICKET_OPERATIONS = [
     path: "/api/v1/tickets",
     operationId: "createTicket",
     idempotent: true,
-    summary: "Open a ticket with its first message (priority and tags are staff-only: a customer sending them gets 403 naming the fields)",
+    summary:
+      "Open a ticket with its first message (priority and tags are staff-only: a customer sending them gets 403 naming the fields)",
     tag: "tickets",
     can: "signed-in",
     body: ZCreateTicket,
@@ -56,7 +66,8 @@ export const TICKET_OPERATIONS = [
     method: "GET",
     path: "/api/v1/tickets/{id}",
     operationId: "getTicket",
-    summary: "A ticket with its SLA state (customers: the customer view; SLA state only when the org shows it to customers)",
+    summary:
+      "A ticket with its SLA state (customers: the customer view; SLA state only when the org shows it to customers)",
     tag: "tickets",
     can: "signed-in",
     params: zUuidParam,

@@ -10,7 +10,8 @@ export const TOKEN_OPERATIONS = [
     method: "DELETE",
     path: "/api/v1/tokens/{id}",
     operationId: "revokeOrgToken",
-    summary: "Revoke any API token of the org by its id (the id a token string carries: bcn_<org>_<id>_…); audited as token.revoked",
+    summary:
+      "Revoke any API token of the org by its id (the id a token string carries: bcn_<org>_<id>_…); audited as token.revoked",
     tag: "org",
     can: "org.admin",
     params: zUuidParam,

@@ -19,7 +19,8 @@ export const USER_OPERATIONS = [
     method: "GET",
     path: "/api/v1/users",
     operationId: "listUsers",
-    summary: "Users of your org: admins list everyone; agents list agents and admins (SPEC §6), and asking for role=customer is 403",
+    summary:
+      "Users of your org: admins list everyone; agents list agents and admins (SPEC §6), and asking for role=customer is 403",
     tag: "users",
     can: "signed-in",
     // Staff only (users.list), refused by the domain with its own rule's message, as before the table.
@@ -54,7 +55,9 @@ export const USER_OPERATIONS = [
     params: zUuidParam,
     status: 200,
     response: ZUserDetail,
-    responseHeaders: { ETag: 'The user\'s version ("7"), bumped by every change to what this shows but sign-in times: send it as If-Match with a PATCH' },
+    responseHeaders: {
+      ETag: 'The user\'s version ("7"), bumped by every change to what this shows but sign-in times: send it as If-Match with a PATCH',
+    },
     handler: async (scope, { params }) => {
       const { user, version } = await getVersionedUser(scope, params.id);
       return withEtag(user, version);
@@ -98,7 +101,8 @@ export const USER_OPERATIONS = [
     method: "POST",
     path: "/api/v1/users/{id}/reset-password",
     operationId: "resetUserPassword",
-    summary: "Sign the user out, force a password change and send a one-time reset link (24 h; returned as resetUrl when no mail server is configured)",
+    summary:
+      "Sign the user out, force a password change and send a one-time reset link (24 h; returned as resetUrl when no mail server is configured)",
     tag: "users",
     can: "org.admin",
     params: zUuidParam,

@@ -2,7 +2,17 @@ import "server-only";
 import { page, ZListPage } from "../../tickets/schemas";
 import { zUuidParam } from "../../http/route";
 import {
-  createWebhook, deleteWebhook, getVersionedWebhook, listDeliveries, listWebhooks, updateVersionedWebhook, ZCreateWebhook, ZDelivery, ZListDeliveries, ZUpdateWebhook, ZWebhook,
+  createWebhook,
+  deleteWebhook,
+  getVersionedWebhook,
+  listDeliveries,
+  listWebhooks,
+  updateVersionedWebhook,
+  ZCreateWebhook,
+  ZDelivery,
+  ZListDeliveries,
+  ZUpdateWebhook,
+  ZWebhook,
 } from "../../webhooks/manage-webhooks";
 import { ifMatchVersions, withEtag } from "../if-match";
 import { defineOperation } from "../operation";
@@ -25,7 +35,8 @@ export const WEBHOOK_OPERATIONS = [
     path: "/api/v1/webhooks",
     operationId: "createWebhook",
     idempotent: true,
-    summary: "Create a webhook; its signing secret is returned once (503 feature_disabled while the webhooks feature is off)",
+    summary:
+      "Create a webhook; its signing secret is returned once (503 feature_disabled while the webhooks feature is off)",
     tag: "webhooks",
     can: "org.admin",
     body: ZCreateWebhook,
@@ -45,7 +56,9 @@ export const WEBHOOK_OPERATIONS = [
     params: zUuidParam,
     status: 200,
     response: ZWebhook,
-    responseHeaders: { ETag: 'The webhook\'s version ("7"), bumped by every change to it: send it as If-Match with a PATCH' },
+    responseHeaders: {
+      ETag: 'The webhook\'s version ("7"), bumped by every change to it: send it as If-Match with a PATCH',
+    },
     handler: async (scope, { params }) => {
       const { webhook, version } = await getVersionedWebhook(scope, params.id);
       return withEtag(webhook, version);

@@ -6,7 +6,9 @@ import { orgs } from "./orgs";
 export const auditEvents = pgTable(
   "audit_events",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     seq: bigint("seq", { mode: "number" }).notNull(),
     actorId: uuid("actor_id"),
     action: text("action").notNull(),
@@ -31,7 +33,9 @@ export const auditEvents = pgTable(
  * place of the advisory lock and the separate read of the last event.
  */
 export const auditHeads = pgTable("audit_heads", {
-  orgId: uuid("org_id").primaryKey().references(() => orgs.id, { onDelete: "cascade" }),
+  orgId: uuid("org_id")
+    .primaryKey()
+    .references(() => orgs.id, { onDelete: "cascade" }),
   seq: bigint("seq", { mode: "number" }).notNull(),
   hash: text("hash").notNull(),
   /** The hash before the last append (that event's prev_hash), so the append's one statement can store it. */

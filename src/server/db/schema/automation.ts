@@ -1,6 +1,17 @@
 import { sql } from "drizzle-orm";
 import {
-  bigint, boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
+  bigint,
+  boolean,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
 } from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 import { tickets } from "./tickets";
@@ -13,7 +24,9 @@ import { users } from "./users";
 export const triggers = pgTable(
   "triggers",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     name: text("name").notNull(),
     position: integer("position").notNull().default(0),
@@ -34,7 +47,9 @@ export const triggers = pgTable(
 export const automations = pgTable(
   "automations",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     name: text("name").notNull(),
     position: integer("position").notNull().default(0),
@@ -52,7 +67,9 @@ export const automations = pgTable(
   (t) => [
     primaryKey({ columns: [t.orgId, t.id] }),
     // The scan's cross-org entry point reads active rules only (few rows, not tickets).
-    index("automations_active_idx").on(t.orgId).where(sql`${t.active}`),
+    index("automations_active_idx")
+      .on(t.orgId)
+      .where(sql`${t.active}`),
   ],
 );
 
@@ -69,7 +86,9 @@ export const automationFirings = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.orgId, t.automationId, t.ticketId, t.windowKey] }),
-    foreignKey({ columns: [t.orgId, t.automationId], foreignColumns: [automations.orgId, automations.id] }).onDelete("cascade"),
+    foreignKey({ columns: [t.orgId, t.automationId], foreignColumns: [automations.orgId, automations.id] }).onDelete(
+      "cascade",
+    ),
     foreignKey({ columns: [t.orgId, t.ticketId], foreignColumns: [tickets.orgId, tickets.id] }).onDelete("cascade"),
   ],
 );
@@ -97,7 +116,9 @@ export const ticketAnchors = pgTable(
 
 /** Bumped whenever an org's triggers change: the compiled rule set is cached per (org, version). */
 export const automationVersions = pgTable("automation_versions", {
-  orgId: uuid("org_id").primaryKey().references(() => orgs.id, { onDelete: "cascade" }),
+  orgId: uuid("org_id")
+    .primaryKey()
+    .references(() => orgs.id, { onDelete: "cascade" }),
   version: bigint("version", { mode: "number" }).notNull().default(1),
 });
 
@@ -105,7 +126,9 @@ export const automationVersions = pgTable("automation_versions", {
 export const groups = pgTable(
   "groups",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     name: text("name").notNull(),
     /** Round-robin pointer: the member last given a ticket (the group row is locked while it moves). */
@@ -113,7 +136,10 @@ export const groups = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.orgId, t.id] }), uniqueIndex("groups_org_name_key").on(t.orgId, sql`lower(${t.name})`)],
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.id] }),
+    uniqueIndex("groups_org_name_key").on(t.orgId, sql`lower(${t.name})`),
+  ],
 );
 
 export const groupMembers = pgTable(
@@ -138,7 +164,9 @@ export const groupMembers = pgTable(
 export const macros = pgTable(
   "macros",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     name: text("name").notNull(),
     ownerId: uuid("owner_id"),

@@ -1,5 +1,17 @@
 import { sql } from "drizzle-orm";
-import { check, foreignKey, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  check,
+  foreignKey,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { groups } from "./automation";
 import { orgs } from "./orgs";
 import { tickets } from "./tickets";
@@ -16,7 +28,9 @@ import { users } from "./users";
 export const ticketLinks = pgTable(
   "ticket_links",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     ticketA: uuid("ticket_a").notNull(),
     ticketB: uuid("ticket_b").notNull(),
     createdBy: uuid("created_by"),
@@ -35,7 +49,9 @@ export const ticketLinks = pgTable(
 export const customerOrgs = pgTable(
   "customer_orgs",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     name: text("name").notNull(),
     /** Staff-only notes about the company. */
@@ -62,7 +78,9 @@ export const customerOrgDomains = pgTable(
     primaryKey({ columns: [t.orgId, t.domain] }),
     index("customer_org_domains_company_idx").on(t.orgId, t.customerOrgId),
     check("customer_org_domains_lower", sql`${t.domain} = lower(${t.domain})`),
-    foreignKey({ columns: [t.orgId, t.customerOrgId], foreignColumns: [customerOrgs.orgId, customerOrgs.id] }).onDelete("cascade"),
+    foreignKey({ columns: [t.orgId, t.customerOrgId], foreignColumns: [customerOrgs.orgId, customerOrgs.id] }).onDelete(
+      "cascade",
+    ),
   ],
 );
 

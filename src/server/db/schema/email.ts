@@ -1,12 +1,34 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, customType, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  customType,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 import { comments, tickets } from "./tickets";
 
 // The email channel (SPEC §11, docs/decisions/029-email-inbound-core.md).
 
 /** The authentication verdicts of an inbound message (decision 035); `checked: false` when there was nothing to check against. */
-export type MailAuthResult = { checked: boolean; spf: string; dkim: string; dmarc: string; dmarcPolicy?: string; fromDomain?: string };
+export type MailAuthResult = {
+  checked: boolean;
+  spf: string;
+  dkim: string;
+  dmarc: string;
+  dmarcPolicy?: string;
+  fromDomain?: string;
+};
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
@@ -18,7 +40,9 @@ export const messageIdDirection = pgEnum("message_id_direction", ["inbound", "ou
 export const emailAddresses = pgTable(
   "email_addresses",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     address: text("address").notNull(),
     displayName: text("display_name").notNull().default(""),
@@ -54,7 +78,9 @@ export const emailAddressClaims = pgTable("email_address_claims", {
 export const inboundMessages = pgTable(
   "inbound_messages",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     source: inboundSource("source").notNull(),
     dedupeKey: text("dedupe_key").notNull(),
@@ -85,7 +111,9 @@ export const inboundMessages = pgTable(
     primaryKey({ columns: [t.orgId, t.id] }),
     uniqueIndex("inbound_messages_org_dedupe_key").on(t.orgId, t.dedupeKey),
     index("inbound_messages_org_received_idx").on(t.orgId, t.receivedAt),
-    index("inbound_messages_org_sender_tickets_idx").on(t.orgId, t.fromAddress, t.appliedAt).where(sql`${t.outcome} = 'ticket'`),
+    index("inbound_messages_org_sender_tickets_idx")
+      .on(t.orgId, t.fromAddress, t.appliedAt)
+      .where(sql`${t.outcome} = 'ticket'`),
   ],
 );
 
@@ -103,7 +131,9 @@ export const emailMessageIds = pgTable(
   (t) => [
     primaryKey({ columns: [t.orgId, t.messageId] }),
     // Loop detection asks "did any org send this Message-ID?" (the system path).
-    index("email_message_ids_outbound_idx").on(t.messageId).where(sql`${t.direction} = 'outbound'`),
+    index("email_message_ids_outbound_idx")
+      .on(t.messageId)
+      .where(sql`${t.direction} = 'outbound'`),
     foreignKey({ columns: [t.orgId, t.ticketId], foreignColumns: [tickets.orgId, tickets.id] }).onDelete("cascade"),
     foreignKey({ columns: [t.orgId, t.commentId], foreignColumns: [comments.orgId, comments.id] }).onDelete("cascade"),
   ],
@@ -138,7 +168,9 @@ export const imapAfterImport = pgEnum("imap_after_import", ["mark_seen", "move"]
 export const emailMailboxes = pgTable(
   "email_mailboxes",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     addressId: uuid("address_id").notNull(),
     host: text("host").notNull(),
@@ -164,7 +196,9 @@ export const emailMailboxes = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.orgId, t.id] }),
-    foreignKey({ columns: [t.orgId, t.addressId], foreignColumns: [emailAddresses.orgId, emailAddresses.id] }).onDelete("cascade"),
+    foreignKey({ columns: [t.orgId, t.addressId], foreignColumns: [emailAddresses.orgId, emailAddresses.id] }).onDelete(
+      "cascade",
+    ),
     uniqueIndex("email_mailboxes_org_account_key").on(t.orgId, sql`lower(${t.host})`, t.port, t.username, t.folder),
   ],
 );
@@ -175,7 +209,9 @@ export const emailMailboxes = pgTable(
  * last characters so an admin can tell which one a provider has.
  */
 export const emailInboundSecrets = pgTable("email_inbound_secrets", {
-  orgId: uuid("org_id").primaryKey().references(() => orgs.id, { onDelete: "cascade" }),
+  orgId: uuid("org_id")
+    .primaryKey()
+    .references(() => orgs.id, { onDelete: "cascade" }),
   secretSha256: text("secret_sha256").notNull(),
   hint: text("hint").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -190,7 +226,9 @@ export const emailTemplateKind = pgEnum("email_template_kind", ["acknowledgement
 export const emailTemplates = pgTable(
   "email_templates",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     kind: emailTemplateKind("kind").notNull(),
     enabled: boolean("enabled").notNull(),
     subject: text("subject").notNull(),

@@ -10,7 +10,9 @@ import { users } from "./users";
 export const idempotencyKeys = pgTable(
   "idempotency_keys",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     userId: uuid("user_id").notNull(),
     key: text("key").notNull(),
     /** sha256 of method, path and body: the same key with another request is refused (422). */

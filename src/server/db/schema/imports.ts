@@ -46,15 +46,26 @@ export type ImportReport = {
 export const imports = pgTable(
   "imports",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     sourceKind: importSourceKind("source_kind").notNull(),
     state: importState("state").notNull().default("running"),
     /** What was imported, as given (a path or an upload's name), for the report and a resume. */
     source: text("source").notNull(),
-    checkpoint: jsonb("checkpoint").$type<ImportCheckpoint>().notNull().default(sql`'{"files":{}}'::jsonb`),
-    counts: jsonb("counts").$type<ImportCounts>().notNull().default(sql`'{}'::jsonb`),
-    report: jsonb("report").$type<ImportReport>().notNull().default(sql`'{"skippedSample":[]}'::jsonb`),
+    checkpoint: jsonb("checkpoint")
+      .$type<ImportCheckpoint>()
+      .notNull()
+      .default(sql`'{"files":{}}'::jsonb`),
+    counts: jsonb("counts")
+      .$type<ImportCounts>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+    report: jsonb("report")
+      .$type<ImportReport>()
+      .notNull()
+      .default(sql`'{"skippedSample":[]}'::jsonb`),
     /** Why a failed import stopped (the last error), so a resume can be judged. */
     error: text("error"),
     /** The admin who started it, or null for the operator CLI (no foreign key: a removed user leaves the record). */
@@ -63,10 +74,7 @@ export const imports = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
-  (t) => [
-    primaryKey({ columns: [t.orgId, t.id] }),
-    index("imports_org_created_idx").on(t.orgId, t.createdAt),
-  ],
+  (t) => [primaryKey({ columns: [t.orgId, t.id] }), index("imports_org_created_idx").on(t.orgId, t.createdAt)],
 );
 
 /**
@@ -76,7 +84,9 @@ export const imports = pgTable(
 export const importIdMap = pgTable(
   "import_id_map",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     sourceKind: importSourceKind("source_kind").notNull(),
     /** user, organization, ticket, comment … */
     sourceType: text("source_type").notNull(),

@@ -1,5 +1,15 @@
 import {
-  boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
+  boolean,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
 } from "drizzle-orm/pg-core";
 import { deliveryStatus } from "./enums";
 import { orgs } from "./orgs";
@@ -36,7 +46,9 @@ export const notifications = pgTable(
 export const webhooks = pgTable(
   "webhooks",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     url: text("url").notNull(),
     secret: text("secret").notNull(),

@@ -1,6 +1,16 @@
 import { sql } from "drizzle-orm";
 import {
-  boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
+  boolean,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
 } from "drizzle-orm/pg-core";
 import { slaEventKind, slaMetric, ticketPriority, ticketStatus } from "./enums";
 import { orgs } from "./orgs";
@@ -12,7 +22,9 @@ export type CalendarInterval = { day: number; start: string; end: string };
 export const calendars = pgTable(
   "calendars",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     name: text("name").notNull(),
     timezone: text("timezone").notNull(),
@@ -28,7 +40,9 @@ export const calendars = pgTable(
 export const slaPolicies = pgTable(
   "sla_policies",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     priority: ticketPriority("priority").notNull(),
     firstResponseMinutes: integer("first_response_minutes").notNull(),
@@ -36,7 +50,10 @@ export const slaPolicies = pgTable(
     nextResponseMinutes: integer("next_response_minutes"),
     businessHours: boolean("business_hours").notNull().default(false),
     calendarId: uuid("calendar_id"),
-    pauseOn: ticketStatus("pause_on").array().notNull().default(sql`'{pending}'::ticket_status[]`),
+    pauseOn: ticketStatus("pause_on")
+      .array()
+      .notNull()
+      .default(sql`'{pending}'::ticket_status[]`),
     /** The ETag of the policy (decision 043): bumped by every change. */
     version: integer("version").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -1,6 +1,19 @@
 import { sql } from "drizzle-orm";
 import {
-  bigint, boolean, customType, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, varchar,
+  bigint,
+  boolean,
+  customType,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  varchar,
 } from "drizzle-orm/pg-core";
 import { commentChannel, ticketPriority, ticketStatus } from "./enums";
 import { groups } from "./automation";
@@ -15,7 +28,9 @@ export const tsvector = customType<{ data: string }>({ dataType: () => "tsvector
 export const tickets = pgTable(
   "tickets",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     number: integer("number").notNull(),
     subject: varchar("subject", { length: 200 }).notNull(),
@@ -25,7 +40,10 @@ export const tickets = pgTable(
     groupId: uuid("group_id"),
     status: ticketStatus("status").notNull().default("new"),
     priority: ticketPriority("priority").notNull().default("normal"),
-    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    tags: text("tags")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     slaPolicyId: uuid("sla_policy_id"),
     firstResponseDue: timestamp("first_response_due", { withTimezone: true }),
     firstResponseAt: timestamp("first_response_at", { withTimezone: true }),
@@ -45,7 +63,10 @@ export const tickets = pgTable(
      * Values of the org's custom ticket fields by field key (SPEC §13), validated against the
      * definitions (ticket_fields) when written; GIN-indexed with org_id in SQL (drizzle/0024, decision 050).
      */
-    customFields: jsonb("custom_fields").$type<CustomFieldValues>().notNull().default(sql`'{}'::jsonb`),
+    customFields: jsonb("custom_fields")
+      .$type<CustomFieldValues>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     searchVector: tsvector("search_vector"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

@@ -1,26 +1,52 @@
 import { sql } from "drizzle-orm";
-import { boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 import { users } from "./users";
 
 // The agent workspace (SPEC §13, issue 14, docs/decisions/050-custom-fields-views-bulk.md):
 // custom ticket field definitions, saved views and bulk-change jobs.
 
-export const FIELD_TYPES = ["text", "textarea", "integer", "decimal", "date", "checkbox", "dropdown", "multiselect"] as const;
+export const FIELD_TYPES = [
+  "text",
+  "textarea",
+  "integer",
+  "decimal",
+  "date",
+  "checkbox",
+  "dropdown",
+  "multiselect",
+] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 /** A custom ticket field of an org; tickets hold its values in tickets.custom_fields under `key`. */
 export const ticketFields = pgTable(
   "ticket_fields",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     /** The key in customFields and in ?cf.<key>= (lower-case letters, digits, _), fixed once created. */
     key: text("key").notNull(),
     label: text("label").notNull(),
     type: text("type").$type<FieldType>().notNull(),
     /** The choices of a dropdown or multiselect; [] for the other types. */
-    options: jsonb("options").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    options: jsonb("options")
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     requiredOnCreate: boolean("required_on_create").notNull().default(false),
     requiredOnSolve: boolean("required_on_solve").notNull().default(false),
     customerVisible: boolean("customer_visible").notNull().default(false),
@@ -40,7 +66,9 @@ export type ViewSharing = (typeof VIEW_SHARING)[number];
 export const ticketViews = pgTable(
   "ticket_views",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     name: text("name").notNull(),
     sharing: text("sharing").$type<ViewSharing>().notNull(),
@@ -62,7 +90,9 @@ export const ticketViews = pgTable(
   (t) => [
     primaryKey({ columns: [t.orgId, t.id] }),
     index("ticket_views_org_position_idx").on(t.orgId, t.position),
-    uniqueIndex("ticket_views_org_builtin_key").on(t.orgId, t.builtinKey).where(sql`${t.builtinKey} is not null`),
+    uniqueIndex("ticket_views_org_builtin_key")
+      .on(t.orgId, t.builtinKey)
+      .where(sql`${t.builtinKey} is not null`),
     foreignKey({ columns: [t.orgId, t.ownerId], foreignColumns: [users.orgId, users.id] }).onDelete("cascade"),
   ],
 );
@@ -74,7 +104,9 @@ export type BulkState = (typeof BULK_STATES)[number];
 export const bulkJobs = pgTable(
   "bulk_jobs",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     id: uuid("id").notNull().defaultRandom(),
     actorId: uuid("actor_id").notNull(),
     /** The change: {set: {...ticket PATCH...}} or {macroId}. */
@@ -86,7 +118,10 @@ export const bulkJobs = pgTable(
     processed: integer("processed").notNull().default(0),
     changed: integer("changed").notNull().default(0),
     /** Tickets that could not change, with why: [{ticketId, number, code, message}]. */
-    failures: jsonb("failures").$type<{ ticketId: string; number: number | null; code: string; message: string }[]>().notNull().default(sql`'[]'::jsonb`),
+    failures: jsonb("failures")
+      .$type<{ ticketId: string; number: number | null; code: string; message: string }[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },

@@ -46,14 +46,18 @@ const WRITERS: Record<ZendeskType, (tx: Tx, ctx: BatchContext, recs: BatchRecord
 export async function runZendeskImport(opts: ZendeskImportOptions): Promise<ImportRunResult> {
   const { orgId, importId } = opts;
   const imp = await loadImport(orgId, importId);
-  if (imp.sourceKind !== "zendesk") throw new AppError("validation_failed", `import ${importId} is a ${imp.sourceKind} import`);
+  if (imp.sourceKind !== "zendesk")
+    throw new AppError("validation_failed", `import ${importId} is a ${imp.sourceKind} import`);
   if (imp.state === "failed") await markRunning(orgId, importId);
   const { passes, ignored } = await zendeskPasses(opts.input);
   let counts = imp.counts;
   let report = imp.report;
   let batches = 0;
   const size = opts.batchSize ?? DEFAULT_BATCH_SIZE;
-  const ctxBase = { space: { orgId, sourceKind: "zendesk" as const, importId }, actor: { orgId, actorId: imp.createdBy, requestId: `import-${importId}` } };
+  const ctxBase = {
+    space: { orgId, sourceKind: "zendesk" as const, importId },
+    actor: { orgId, actorId: imp.createdBy, requestId: `import-${importId}` },
+  };
 
   // Commits records [from, to) of a pass. A batch the database refuses for its data (a record no
   // check foresaw) is retried record by record, and the one that still fails is skipped with why.
@@ -67,15 +71,24 @@ export async function runZendeskImport(opts: ZendeskImportOptions): Promise<Impo
       for (const r of part) {
         tally.source(pass.type);
         if ("error" in r) tally.skip(pass.type, { sourceId: null, file, record: r.index }, "not valid JSON", r.error);
-        else if (failed) tally.skip(pass.type, { sourceId: idOf(r.value), file, record: r.index }, "could not be written", failed);
+        else if (failed)
+          tally.skip(pass.type, { sourceId: idOf(r.value), file, record: r.index }, "could not be written", failed);
         else good.push(r);
       }
-      await commitBatch(orgId, importId, { fileKey: pass.checkpointKey, from: a, to: b }, tally, (tx) => (good.length ? WRITERS[pass.type](tx, { ...ctxBase, tally, file, files }, good) : Promise.resolve()));
+      await commitBatch(orgId, importId, { fileKey: pass.checkpointKey, from: a, to: b }, tally, (tx) =>
+        good.length ? WRITERS[pass.type](tx, { ...ctxBase, tally, file, files }, good) : Promise.resolve(),
+      );
       counts = tally.counts;
       report = tally.report;
     };
     // A batch's attachments are downloaded before its transaction; whatever no committed row names is removed after.
-    const files = pass.type === "ticket" ? await fetchTicketFiles(ctxBase.space, recs.filter((r): r is BatchRecord => !("error" in r))) : undefined;
+    const files =
+      pass.type === "ticket"
+        ? await fetchTicketFiles(
+            ctxBase.space,
+            recs.filter((r): r is BatchRecord => !("error" in r)),
+          )
+        : undefined;
     try {
       try {
         await attempt(recs, from, to);
@@ -110,12 +123,14 @@ export async function runZendeskImport(opts: ZendeskImportOptions): Promise<Impo
       await commit(pass, pending, from, rec.index + 1);
       from = rec.index + 1;
       pending = [];
-      if (opts.maxBatches && batches >= opts.maxBatches) return { finished: false, counts, report, ignoredFiles: ignored };
+      if (opts.maxBatches && batches >= opts.maxBatches)
+        return { finished: false, counts, report, ignoredFiles: ignored };
     }
     if (pending.length) {
       const to = pending[pending.length - 1]!.index + 1;
       await commit(pass, pending, from, to);
-      if (opts.maxBatches && batches >= opts.maxBatches) return { finished: false, counts, report, ignoredFiles: ignored };
+      if (opts.maxBatches && batches >= opts.maxBatches)
+        return { finished: false, counts, report, ignoredFiles: ignored };
     }
   }
   // The check report's field-by-field comparison reads the sampled tickets as they are now.

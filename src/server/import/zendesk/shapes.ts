@@ -70,11 +70,20 @@ export const ZZendeskComment = z.object({
   via: z
     .object({
       channel: z.string().nullish(),
-      source: z.object({ from: z.object({ address: z.string().nullish() }).partial().nullish(), to: z.object({ address: z.string().nullish() }).partial().nullish() }).partial().nullish(),
+      source: z
+        .object({
+          from: z.object({ address: z.string().nullish() }).partial().nullish(),
+          to: z.object({ address: z.string().nullish() }).partial().nullish(),
+        })
+        .partial()
+        .nullish(),
     })
     .partial()
     .nullish(),
-  metadata: z.object({ system: z.object({ message_id: z.string().nullish() }).partial().nullish() }).partial().nullish(),
+  metadata: z
+    .object({ system: z.object({ message_id: z.string().nullish() }).partial().nullish() })
+    .partial()
+    .nullish(),
 });
 export type ZendeskComment = z.output<typeof ZZendeskComment>;
 
@@ -102,7 +111,12 @@ export const ZZendeskTicket = z.object({
 export type ZendeskTicket = z.output<typeof ZZendeskTicket>;
 
 export const ZENDESK_STATUS: Record<Exclude<ZendeskTicket["status"], "deleted">, TicketStatus> = {
-  new: "new", open: "open", pending: "pending", hold: "on_hold", solved: "solved", closed: "closed",
+  new: "new",
+  open: "open",
+  pending: "pending",
+  hold: "on_hold",
+  solved: "solved",
+  closed: "closed",
 };
 export const zendeskPriority = (p: ZendeskTicket["priority"]): TicketPriority => p ?? "normal";
 
@@ -110,5 +124,11 @@ export const zendeskPriority = (p: ZendeskTicket["priority"]): TicketPriority =>
 export function describeIssues(err: z.ZodError): { reason: string; detail: string } {
   const first = err.issues[0];
   const where = first?.path.length ? first.path.map(String).join(".") : "record";
-  return { reason: `malformed: ${where}`, detail: err.issues.slice(0, 3).map((i) => `${i.path.map(String).join(".") || "record"}: ${i.message}`).join("; ") };
+  return {
+    reason: `malformed: ${where}`,
+    detail: err.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.map(String).join(".") || "record"}: ${i.message}`)
+      .join("; "),
+  };
 }

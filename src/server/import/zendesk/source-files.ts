@@ -14,7 +14,14 @@ export const ZENDESK_TYPES = [
 export type ZendeskType = (typeof ZENDESK_TYPES)[number]["type"];
 
 /** One pass over one file for one record type; `checkpointKey` names it in the import's checkpoint. */
-export type SourcePass = { file: string; name: string; type: ZendeskType; key: string; bare: boolean; checkpointKey: string };
+export type SourcePass = {
+  file: string;
+  name: string;
+  type: ZendeskType;
+  key: string;
+  bare: boolean;
+  checkpointKey: string;
+};
 
 const JSON_EXT = /\.(json|ndjson|jsonl)$/i;
 

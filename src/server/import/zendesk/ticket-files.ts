@@ -24,13 +24,26 @@ export async function fetchTicketFiles(space: IdSpace, recs: BatchRecord[]): Pro
       const c = ZZendeskComment.safeParse(raw);
       if (!c.success) continue;
       for (const [i, a] of (c.data.attachments ?? []).entries()) {
-        if (a.content_url) wanted.push({ key: attachmentKey(c.data.id, i), url: a.content_url, name: a.file_name ?? "attachment", ticketId: t.data.id });
+        if (a.content_url)
+          wanted.push({
+            key: attachmentKey(c.data.id, i),
+            url: a.content_url,
+            name: a.file_name ?? "attachment",
+            ticketId: t.data.id,
+          });
       }
     }
   }
   const out = new Map<string, FetchedFile>();
   if (!wanted.length) return out;
-  const known = await withTenant(space.orgId, (tx) => mappedIds(tx, space, "ticket", wanted.map((w) => w.ticketId)));
+  const known = await withTenant(space.orgId, (tx) =>
+    mappedIds(
+      tx,
+      space,
+      "ticket",
+      wanted.map((w) => w.ticketId),
+    ),
+  );
   // A few at a time: downloads wait on the network, not on this process.
   const queue = wanted.filter((w) => !known.has(w.ticketId));
   const worker = async () => {
@@ -45,7 +58,18 @@ export async function discardUnusedFiles(orgId: string, files: Map<string, Fetch
   const keys = [...files.values()].flatMap((f) => (f.ok ? [f.key] : []));
   if (!keys.length) return;
   const kept = new Set(
-    (await withTenant(orgId, (tx) => tx.select({ key: attachments.storageKey }).from(attachments).where(and(eq(attachments.orgId, orgId), inArray(attachments.storageKey, keys))))).map((r) => r.key),
+    (
+      await withTenant(orgId, (tx) =>
+        tx
+          .select({ key: attachments.storageKey })
+          .from(attachments)
+          .where(and(eq(attachments.orgId, orgId), inArray(attachments.storageKey, keys))),
+      )
+    ).map((r) => r.key),
   );
-  for (const k of keys) if (!kept.has(k)) await storage().delete(k).catch(() => undefined);
+  for (const k of keys)
+    if (!kept.has(k))
+      await storage()
+        .delete(k)
+        .catch(() => undefined);
 }

@@ -12,11 +12,18 @@ export function sampleTicket(tally: Tally, t: ZendeskTicket, comments: ZendeskCo
   const sample = (tally.report.ticketSample ??= []);
   if (sample.length >= TICKET_SAMPLE_SIZE) return;
   sample.push({
-    sourceId: t.id, ticketId,
+    sourceId: t.id,
+    ticketId,
     source: {
-      number: Number(t.id), subject: t.subject ?? t.raw_subject ?? null, status: t.status === "deleted" ? null : ZENDESK_STATUS[t.status], priority: zendeskPriority(t.priority),
-      tags: [...new Set((t.tags ?? []).map((x) => x.toLowerCase()))].sort(), createdAt: t.created_at.toISOString(), comments: comments.length,
-      internalComments: comments.filter((c) => !c.public).length, attachments: comments.reduce((n, c) => n + (c.attachments?.length ?? 0), 0),
+      number: Number(t.id),
+      subject: t.subject ?? t.raw_subject ?? null,
+      status: t.status === "deleted" ? null : ZENDESK_STATUS[t.status],
+      priority: zendeskPriority(t.priority),
+      tags: [...new Set((t.tags ?? []).map((x) => x.toLowerCase()))].sort(),
+      createdAt: t.created_at.toISOString(),
+      comments: comments.length,
+      internalComments: comments.filter((c) => !c.public).length,
+      attachments: comments.reduce((n, c) => n + (c.attachments?.length ?? 0), 0),
     },
   });
 }
@@ -29,22 +36,50 @@ export async function compareTicketSample(orgId: string, report: ImportReport): 
   const sample = report.ticketSample ?? [];
   if (!sample.length) return sample;
   const ids = sample.map((s) => s.ticketId);
-  const rows = await withTenant(orgId, async (tx) =>
-    (await tx.execute<{ id: string; number: number; subject: string; status: string; priority: string; tags: string[]; created_at: string; comments: number; internal_comments: number; attachments: number }>(sql`
+  const rows = await withTenant(
+    orgId,
+    async (tx) =>
+      (
+        await tx.execute<{
+          id: string;
+          number: number;
+          subject: string;
+          status: string;
+          priority: string;
+          tags: string[];
+          created_at: string;
+          comments: number;
+          internal_comments: number;
+          attachments: number;
+        }>(sql`
       select t.id, t.number, t.subject, t.status::text, t.priority::text, t.tags, to_json(t.created_at)#>>'{}' as created_at,
         (select count(*)::int from comments c where c.org_id = t.org_id and c.ticket_id = t.id) as comments,
         (select count(*)::int from comments c where c.org_id = t.org_id and c.ticket_id = t.id and c.internal) as internal_comments,
         (select count(*)::int from attachments a where a.org_id = t.org_id and a.ticket_id = t.id) as attachments
-      from tickets t where t.org_id = ${orgId} and t.id in ${ids}`)).rows,
+      from tickets t where t.org_id = ${orgId} and t.id in ${ids}`)
+      ).rows,
   );
   const byId = new Map(rows.map((r) => [r.id, r]));
   return sample.map((s) => {
     const r = byId.get(s.ticketId);
     const beacon: Record<string, unknown> = r
-      ? { number: r.number, subject: r.subject, status: r.status, priority: r.priority, tags: [...r.tags].sort(), createdAt: new Date(r.created_at).toISOString(), comments: r.comments, internalComments: r.internal_comments, attachments: r.attachments }
+      ? {
+          number: r.number,
+          subject: r.subject,
+          status: r.status,
+          priority: r.priority,
+          tags: [...r.tags].sort(),
+          createdAt: new Date(r.created_at).toISOString(),
+          comments: r.comments,
+          internalComments: r.internal_comments,
+          attachments: r.attachments,
+        }
       : {};
     const compared = Object.fromEntries(
-      Object.entries(s.source).map(([k, v]) => [k, { source: v, beacon: beacon[k] ?? null, equal: JSON.stringify(v) === JSON.stringify(beacon[k] ?? null) }]),
+      Object.entries(s.source).map(([k, v]) => [
+        k,
+        { source: v, beacon: beacon[k] ?? null, equal: JSON.stringify(v) === JSON.stringify(beacon[k] ?? null) },
+      ]),
     );
     return { ...s, compared };
   });

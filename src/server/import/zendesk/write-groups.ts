@@ -21,15 +21,27 @@ export async function writeGroups(tx: Tx, ctx: BatchContext, recs: BatchRecord[]
     else parsed.push({ rec, value: r.data });
   }
   const unique = firstOfEach(ctx, "group", parsed);
-  const known = await mappedIds(tx, space, "group", unique.map((p) => p.value.id));
+  const known = await mappedIds(
+    tx,
+    space,
+    "group",
+    unique.map((p) => p.value.id),
+  );
   tally.add("group", "existing", known.size);
   const fresh = unique.filter((p) => !known.has(p.value.id)).map((p) => p.value);
   if (!fresh.length) return;
-  const inserted = await tx.insert(groups).values(fresh.map((g) => ({ orgId: space.orgId, name: g.name }))).onConflictDoNothing().returning({ id: groups.id, name: groups.name });
+  const inserted = await tx
+    .insert(groups)
+    .values(fresh.map((g) => ({ orgId: space.orgId, name: g.name })))
+    .onConflictDoNothing()
+    .returning({ id: groups.id, name: groups.name });
   const byName = new Map(inserted.map((g) => [g.name.toLowerCase(), { id: g.id, fresh: true }]));
   const missing = fresh.map((g) => g.name.toLowerCase()).filter((n) => !byName.has(n));
   if (missing.length) {
-    for (const g of await tx.select({ id: groups.id, name: groups.name }).from(groups).where(and(eq(groups.orgId, space.orgId), inArray(sql`lower(${groups.name})`, missing)))) {
+    for (const g of await tx
+      .select({ id: groups.id, name: groups.name })
+      .from(groups)
+      .where(and(eq(groups.orgId, space.orgId), inArray(sql`lower(${groups.name})`, missing)))) {
       byName.set(g.name.toLowerCase(), { id: g.id, fresh: false });
     }
   }
@@ -40,10 +52,21 @@ export async function writeGroups(tx: Tx, ctx: BatchContext, recs: BatchRecord[]
     const isNew = hit.fresh && !seen.has(hit.id);
     seen.add(hit.id);
     tally.add("group", isNew ? "imported" : "matched");
-    if (isNew) audits.push({ action: "group.imported", entityType: "group", entityId: hit.id, data: { importId: space.importId, source: space.sourceKind, sourceId: g.id, name: g.name } });
+    if (isNew)
+      audits.push({
+        action: "group.imported",
+        entityType: "group",
+        entityId: hit.id,
+        data: { importId: space.importId, source: space.sourceKind, sourceId: g.id, name: g.name },
+      });
   }
   await auditImported(tx, ctx.actor, audits);
-  await recordIds(tx, space, "group", fresh.map((g) => [g.id, byName.get(g.name.toLowerCase())!.id] as const));
+  await recordIds(
+    tx,
+    space,
+    "group",
+    fresh.map((g) => [g.id, byName.get(g.name.toLowerCase())!.id] as const),
+  );
 }
 
 /** Group memberships of agents; a membership whose group or user was not imported, or whose user is a customer in Beacon, is skipped with why. */
@@ -52,19 +75,47 @@ export async function writeGroupMemberships(tx: Tx, ctx: BatchContext, recs: Bat
   const parsed = [];
   for (const rec of recs) {
     const r = ZZendeskGroupMembership.safeParse(rec.value);
-    if (!r.success) tally.skip("group_membership", { sourceId: idOf(rec.value), file, record: rec.index }, describeIssues(r.error).reason, describeIssues(r.error).detail);
+    if (!r.success)
+      tally.skip(
+        "group_membership",
+        { sourceId: idOf(rec.value), file, record: rec.index },
+        describeIssues(r.error).reason,
+        describeIssues(r.error).detail,
+      );
     else parsed.push({ rec, value: r.data });
   }
   const unique = firstOfEach(ctx, "group_membership", parsed);
-  const known = await mappedIds(tx, space, "group_membership", unique.map((p) => p.value.id));
+  const known = await mappedIds(
+    tx,
+    space,
+    "group_membership",
+    unique.map((p) => p.value.id),
+  );
   tally.add("group_membership", "existing", known.size);
   const fresh = unique.filter((p) => !known.has(p.value.id));
   if (!fresh.length) return;
-  const groupIds = await mappedIds(tx, space, "group", fresh.map((p) => p.value.group_id));
-  const userIds = await mappedIds(tx, space, "user", fresh.map((p) => p.value.user_id));
+  const groupIds = await mappedIds(
+    tx,
+    space,
+    "group",
+    fresh.map((p) => p.value.group_id),
+  );
+  const userIds = await mappedIds(
+    tx,
+    space,
+    "user",
+    fresh.map((p) => p.value.user_id),
+  );
   const staff = new Set(
     userIds.size
-      ? (await tx.select({ id: users.id, role: users.role }).from(users).where(and(eq(users.orgId, space.orgId), inArray(users.id, [...new Set(userIds.values())])))).filter((u) => u.role !== "customer").map((u) => u.id)
+      ? (
+          await tx
+            .select({ id: users.id, role: users.role })
+            .from(users)
+            .where(and(eq(users.orgId, space.orgId), inArray(users.id, [...new Set(userIds.values())])))
+        )
+          .filter((u) => u.role !== "customer")
+          .map((u) => u.id)
       : [],
   );
   const rows: { orgId: string; groupId: string; userId: string }[] = [];

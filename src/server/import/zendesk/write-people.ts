@@ -25,22 +25,42 @@ export async function writeOrganizations(tx: Tx, ctx: BatchContext, recs: BatchR
   for (const rec of recs) {
     const r = ZZendeskOrganization.safeParse(rec.value);
     if (r.success) parsed.push({ rec, value: r.data });
-    else tally.skip("organization", { sourceId: idOf(rec.value), file, record: rec.index }, describeIssues(r.error).reason, describeIssues(r.error).detail);
+    else
+      tally.skip(
+        "organization",
+        { sourceId: idOf(rec.value), file, record: rec.index },
+        describeIssues(r.error).reason,
+        describeIssues(r.error).detail,
+      );
   }
   const unique = firstOfEach(ctx, "organization", parsed);
-  const known = await mappedIds(tx, space, "organization", unique.map((p) => p.value.id));
+  const known = await mappedIds(
+    tx,
+    space,
+    "organization",
+    unique.map((p) => p.value.id),
+  );
   tally.add("organization", "existing", known.size);
   const fresh = unique.filter((p) => !known.has(p.value.id));
   if (!fresh.length) return;
   const inserted = await tx
     .insert(customerOrgs)
-    .values(fresh.map(({ value: o }) => ({ orgId: space.orgId, name: o.name, notes: clean([o.details, o.notes].filter(Boolean).join("\n\n")), createdAt: o.created_at ?? undefined })))
+    .values(
+      fresh.map(({ value: o }) => ({
+        orgId: space.orgId,
+        name: o.name,
+        notes: clean([o.details, o.notes].filter(Boolean).join("\n\n")),
+        createdAt: o.created_at ?? undefined,
+      })),
+    )
     .onConflictDoNothing()
     .returning({ id: customerOrgs.id, name: customerOrgs.name });
   const byName = new Map(inserted.map((r) => [r.name.toLowerCase(), { id: r.id, fresh: true }]));
   const missing = fresh.map((p) => p.value.name.toLowerCase()).filter((n) => !byName.has(n));
   if (missing.length) {
-    const rows = await tx.select({ id: customerOrgs.id, name: customerOrgs.name }).from(customerOrgs)
+    const rows = await tx
+      .select({ id: customerOrgs.id, name: customerOrgs.name })
+      .from(customerOrgs)
       .where(and(eq(customerOrgs.orgId, space.orgId), inArray(sql`lower(${customerOrgs.name})`, missing)));
     for (const r of rows) byName.set(r.name.toLowerCase(), { id: r.id, fresh: false });
   }
@@ -52,7 +72,13 @@ export async function writeOrganizations(tx: Tx, ctx: BatchContext, recs: BatchR
     pairs.push([o.id, hit.id]);
     tally.add("organization", hit.fresh ? "imported" : "matched");
     for (const d of o.domain_names ?? []) if (d) domains.push({ orgId: space.orgId, domain: d, customerOrgId: hit.id });
-    if (hit.fresh) audits.push({ action: "customer_org.imported", entityType: "customer_org", entityId: hit.id, data: { importId: space.importId, source: space.sourceKind, sourceId: o.id, name: o.name } });
+    if (hit.fresh)
+      audits.push({
+        action: "customer_org.imported",
+        entityType: "customer_org",
+        entityId: hit.id,
+        data: { importId: space.importId, source: space.sourceKind, sourceId: o.id, name: o.name },
+      });
   }
   await auditImported(tx, ctx.actor, audits);
   // A domain another company already has stays with it (one domain, one company).
@@ -71,17 +97,37 @@ export async function writeUsers(tx: Tx, ctx: BatchContext, recs: BatchRecord[])
   for (const rec of recs) {
     const r = ZZendeskUser.safeParse(rec.value);
     if (r.success) parsed.push({ rec, value: r.data });
-    else tally.skip("user", { sourceId: idOf(rec.value), file, record: rec.index }, describeIssues(r.error).reason, describeIssues(r.error).detail);
+    else
+      tally.skip(
+        "user",
+        { sourceId: idOf(rec.value), file, record: rec.index },
+        describeIssues(r.error).reason,
+        describeIssues(r.error).detail,
+      );
   }
   const unique = firstOfEach(ctx, "user", parsed);
-  const known = await mappedIds(tx, space, "user", unique.map((p) => p.value.id));
+  const known = await mappedIds(
+    tx,
+    space,
+    "user",
+    unique.map((p) => p.value.id),
+  );
   tally.add("user", "existing", known.size);
   const fresh = unique.filter((p) => !known.has(p.value.id)).map((p) => p.value);
   const rows = fresh.map((u) => {
     const email = u.email && EMAIL.test(u.email) ? u.email.toLowerCase() : null;
     if (!email) tally.note("user", "no usable email: given a placeholder address");
     const role: Role = u.role === "end-user" ? "customer" : "agent";
-    return { sourceId: u.id, email: email ?? placeholderEmail(u.id), name: Array.from(clean(u.name ?? "").trim() || email?.split("@")[0] || `Zendesk user ${u.id}`).slice(0, 200).join(""), role, createdAt: u.created_at ?? undefined, blockedAt: u.suspended ? (u.updated_at ?? new Date()) : null };
+    return {
+      sourceId: u.id,
+      email: email ?? placeholderEmail(u.id),
+      name: Array.from(clean(u.name ?? "").trim() || email?.split("@")[0] || `Zendesk user ${u.id}`)
+        .slice(0, 200)
+        .join(""),
+      role,
+      createdAt: u.created_at ?? undefined,
+      blockedAt: u.suspended ? (u.updated_at ?? new Date()) : null,
+    };
   });
   const made = await insertUsers(tx, ctx, rows, "user.imported");
   for (const r of rows) tally.add("user", made.get(r.sourceId)!.fresh ? "imported" : "matched");
@@ -90,7 +136,12 @@ export async function writeUsers(tx: Tx, ctx: BatchContext, recs: BatchRecord[])
 type NewUser = { sourceId: string; email: string; name: string; role: Role; createdAt?: Date; blockedAt?: Date | null };
 
 /** Inserts users (an email the org has already is matched instead), maps them and audits the new ones. */
-async function insertUsers(tx: Tx, ctx: BatchContext, rows: NewUser[], action: string): Promise<Map<string, { id: string; role: Role; fresh: boolean }>> {
+async function insertUsers(
+  tx: Tx,
+  ctx: BatchContext,
+  rows: NewUser[],
+  action: string,
+): Promise<Map<string, { id: string; role: Role; fresh: boolean }>> {
   const { space } = ctx;
   const out = new Map<string, { id: string; role: Role; fresh: boolean }>();
   if (!rows.length) return out;
@@ -102,7 +153,9 @@ async function insertUsers(tx: Tx, ctx: BatchContext, rows: NewUser[], action: s
   const byEmail = new Map(inserted.map((r) => [r.email.toLowerCase(), { id: r.id, role: r.role, fresh: true }]));
   const missing = rows.map((r) => r.email.toLowerCase()).filter((e) => !byEmail.has(e));
   if (missing.length) {
-    const found = await tx.select({ id: users.id, email: users.email, role: users.role }).from(users)
+    const found = await tx
+      .select({ id: users.id, email: users.email, role: users.role })
+      .from(users)
       .where(and(eq(users.orgId, space.orgId), inArray(sql`lower(${users.email})`, missing)));
     for (const r of found) byEmail.set(r.email.toLowerCase(), { id: r.id, role: r.role, fresh: false });
   }
@@ -114,10 +167,21 @@ async function insertUsers(tx: Tx, ctx: BatchContext, rows: NewUser[], action: s
     const fresh = hit.fresh && !seen.has(hit.id);
     seen.add(hit.id);
     out.set(r.sourceId, { ...hit, fresh });
-    if (fresh) audits.push({ action, entityType: "user", entityId: hit.id, data: { importId: space.importId, source: space.sourceKind, sourceId: r.sourceId, role: r.role } });
+    if (fresh)
+      audits.push({
+        action,
+        entityType: "user",
+        entityId: hit.id,
+        data: { importId: space.importId, source: space.sourceKind, sourceId: r.sourceId, role: r.role },
+      });
   }
   await auditImported(tx, ctx.actor, audits);
-  await recordIds(tx, space, "user", rows.map((r) => [r.sourceId, out.get(r.sourceId)!.id] as const));
+  await recordIds(
+    tx,
+    space,
+    "user",
+    rows.map((r) => [r.sourceId, out.get(r.sourceId)!.id] as const),
+  );
   return out;
 }
 
@@ -126,19 +190,31 @@ async function insertUsers(tx: Tx, ctx: BatchContext, rows: NewUser[], action: s
  * Zendesk, or an export without users) gets a placeholder customer, mapped like any user, so the
  * ticket keeps who wrote what; the report counts them.
  */
-export async function resolveUsers(tx: Tx, ctx: BatchContext, sourceIds: Iterable<string>): Promise<Map<string, { id: string; role: Role }>> {
+export async function resolveUsers(
+  tx: Tx,
+  ctx: BatchContext,
+  sourceIds: Iterable<string>,
+): Promise<Map<string, { id: string; role: Role }>> {
   const ids = [...new Set(sourceIds)];
   const known = await mappedIds(tx, ctx.space, "user", ids);
   const out = new Map<string, { id: string; role: Role }>();
   if (known.size) {
-    const rows = await tx.select({ id: users.id, role: users.role }).from(users).where(and(eq(users.orgId, ctx.space.orgId), inArray(users.id, [...new Set(known.values())])));
+    const rows = await tx
+      .select({ id: users.id, role: users.role })
+      .from(users)
+      .where(and(eq(users.orgId, ctx.space.orgId), inArray(users.id, [...new Set(known.values())])));
     const roles = new Map(rows.map((r) => [r.id, r.role]));
     for (const [s, id] of known) if (roles.has(id)) out.set(s, { id, role: roles.get(id)! });
   }
   const missing = ids.filter((s) => !known.has(s));
   if (missing.length) {
     ctx.tally.note("user", "named by tickets but not in the export: placeholder created", missing.length);
-    const made = await insertUsers(tx, ctx, missing.map((s) => ({ sourceId: s, email: placeholderEmail(s), name: `Zendesk user ${s}`, role: "customer" })), "user.imported");
+    const made = await insertUsers(
+      tx,
+      ctx,
+      missing.map((s) => ({ sourceId: s, email: placeholderEmail(s), name: `Zendesk user ${s}`, role: "customer" })),
+      "user.imported",
+    );
     for (const [s, u] of made) out.set(s, { id: u.id, role: u.role });
   }
   return out;

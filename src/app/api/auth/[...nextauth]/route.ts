@@ -19,7 +19,9 @@ async function handler(req: NextRequest, ctx: Ctx): Promise<Response> {
 export async function GET(req: NextRequest, ctx: Ctx): Promise<Response> {
   const { nextauth } = await ctx.params;
   if (nextauth[0] === "callback" && nextauth[1] === "credentials") {
-    return errorResponse(new AppError("method_not_allowed", "sign in with a POST of the sign-in form", undefined, { Allow: "POST" }));
+    return errorResponse(
+      new AppError("method_not_allowed", "sign in with a POST of the sign-in form", undefined, { Allow: "POST" }),
+    );
   }
   return handler(req, ctx);
 }
@@ -31,7 +33,10 @@ export async function GET(req: NextRequest, ctx: Ctx): Promise<Response> {
 export async function POST(req: NextRequest, ctx: Ctx): Promise<Response> {
   const { nextauth } = await ctx.params;
   if (nextauth[0] === "callback" && nextauth[1] === "credentials") {
-    const form = await req.clone().formData().catch(() => null);
+    const form = await req
+      .clone()
+      .formData()
+      .catch(() => null);
     const email = form?.get("email");
     try {
       await assertSignInAllowed(typeof email === "string" ? email : "", clientIp(req.headers));
