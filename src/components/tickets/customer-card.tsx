@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useId, useRef, type FormEvent } from "react";
 import type { components } from "@/lib/api-types";
+import { statusLabel } from "@/lib/ticket-labels";
 import { api } from "../api-client";
 import { LocalTime } from "../local-time";
 import { ActionFeedback, useApiAction } from "../use-api-action";
@@ -14,15 +15,6 @@ import c from "./context.module.css";
 
 export type CustomerContextData = components["schemas"]["CustomerContext"];
 type Note = components["schemas"]["CustomerNote"];
-
-const STATUS: Record<string, string> = {
-  new: "New",
-  open: "Open",
-  pending: "Pending",
-  on_hold: "On hold",
-  solved: "Solved",
-  closed: "Closed",
-};
 
 export function CustomerCard({
   ticketId,
@@ -76,7 +68,7 @@ export function CustomerCard({
               <Link href={`/tickets/${t.id}`}>
                 #{t.number} {t.subject}
               </Link>{" "}
-              <span className="muted">({STATUS[t.status] ?? t.status})</span>
+              <span className="muted">({statusLabel(t.status)})</span>
             </li>
           ))}
         </ul>

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type FormEvent } from "react";
 import type { components } from "@/lib/api-types";
+import { statusLabel } from "@/lib/ticket-labels";
 import { api } from "../api-client";
 import { ConfirmDialog } from "../admin/confirm-dialog";
 import { ActionFeedback, useApiAction } from "../use-api-action";
@@ -18,22 +19,13 @@ export type TicketLinksData = components["schemas"]["TicketLinks"];
 type MergeResult = components["schemas"]["MergeResult"];
 type TicketLink = components["schemas"]["TicketLink"];
 
-const STATUS: Record<string, string> = {
-  new: "New",
-  open: "Open",
-  pending: "Pending",
-  on_hold: "On hold",
-  solved: "Solved",
-  closed: "Closed",
-};
-
 function Ref({ t }: { t: { id: string; number: number; subject: string; status: string } }) {
   return (
     <>
       <Link href={`/tickets/${t.id}`}>
         #{t.number} {t.subject}
       </Link>{" "}
-      <span className="muted">({STATUS[t.status] ?? t.status})</span>
+      <span className="muted">({statusLabel(t.status)})</span>
     </>
   );
 }

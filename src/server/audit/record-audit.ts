@@ -44,6 +44,18 @@ export async function recordAudit(
 }
 
 /**
+ * The event's canonical JSON (keys sorted, as storedEventHash writes them) up to the seq, which is
+ * last: the bytes both appends hash after the previous hash, with the seq and "}" added in SQL.
+ */
+function hashedPrefix(actor: AuditActor, input: AuditInput, at: string, data: Record<string, unknown>): string {
+  return (
+    `{"action":${JSON.stringify(input.action)},"actorId":${JSON.stringify(actor.actorId)},"at":${JSON.stringify(at)}` +
+    `,"data":${canonicalJson(data)},"entityId":${JSON.stringify(input.entityId)},"entityType":${JSON.stringify(input.entityType)}` +
+    `,"orgId":${JSON.stringify(actor.orgId)},"requestId":${JSON.stringify(actor.requestId)},"seq":`
+  );
+}
+
+/**
  * The append as two CTEs (`audit_head`, then `audit_append`, which returns seq and hash), for a
  * write that folds its audit event into its own statement. `fromSql` puts a value of the statement
  * into data (hashed and stored as a JSON number). Place the CTEs after whatever must lock first:
@@ -54,11 +66,7 @@ export function auditAppendCtes(actor: AuditActor, input: AuditInput, fromSql?: 
   // A jsonb round trip must give back the same value the hash was computed over.
   const data = JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>;
   if (fromSql) data[fromSql.key] = MARK;
-  // The event's canonical JSON (keys sorted, as storedEventHash writes them) up to the seq, which is last.
-  const body =
-    `{"action":${JSON.stringify(input.action)},"actorId":${JSON.stringify(actor.actorId)},"at":${JSON.stringify(at.toISOString())}` +
-    `,"data":${canonicalJson(data)},"entityId":${JSON.stringify(input.entityId)},"entityType":${JSON.stringify(input.entityType)}` +
-    `,"orgId":${JSON.stringify(actor.orgId)},"requestId":${JSON.stringify(actor.requestId)},"seq":`;
+  const body = hashedPrefix(actor, input, at.toISOString(), data);
   let bodySql: SQL;
   let dataSql: SQL;
   if (fromSql) {
@@ -119,10 +127,7 @@ export async function appendAuditEvents(tx: Tx, actor: AuditActor, inputs: reado
   const at = new Date().toISOString();
   const events = inputs.map((input, i) => {
     const data = JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>;
-    const body =
-      `{"action":${JSON.stringify(input.action)},"actorId":${JSON.stringify(actor.actorId)},"at":${JSON.stringify(at)}` +
-      `,"data":${canonicalJson(data)},"entityId":${JSON.stringify(input.entityId)},"entityType":${JSON.stringify(input.entityType)}` +
-      `,"orgId":${JSON.stringify(actor.orgId)},"requestId":${JSON.stringify(actor.requestId)},"seq":`;
+    const body = hashedPrefix(actor, input, at, data);
     return { i: i + 1, body, action: input.action, entity_type: input.entityType, entity_id: input.entityId, data };
   });
   await tx.execute(sql`

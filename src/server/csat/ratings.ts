@@ -9,7 +9,7 @@ import { csatRatings } from "../db/schema/customers";
 import { withTenant, type Tx } from "../db/tenant";
 import { loadVisibleTicket } from "../tickets/load-ticket";
 import { ratingChanges, signRatingLink, verifyRatingLink } from "./rating-link";
-import { mayBeRated } from "../lifecycle/ticket-lifecycle";
+import { isFinished } from "../lifecycle/ticket-lifecycle";
 
 // Satisfaction ratings (issue 14 item 7, SPEC §13, decision 051): the requester of a solved (or
 // closed) ticket rates it good or bad with an optional comment, by the signed link of the solve
@@ -84,7 +84,7 @@ async function state(tx: Tx, orgId: string, t: TicketBits): Promise<Satisfaction
     rating: r?.rating ?? null,
     comment: r?.comment ?? "",
     ratedAt: r ? r.updatedAt.toISOString() : null,
-    open: mayBeRated(t.status),
+    open: isFinished(t.status),
   };
 }
 
@@ -97,7 +97,7 @@ async function store(
   requestId: string | null,
   via: "link" | "portal",
 ): Promise<void> {
-  if (!mayBeRated(t.status)) throw new AppError("conflict", "only a solved ticket can be rated");
+  if (!isFinished(t.status)) throw new AppError("conflict", "only a solved ticket can be rated");
   const [before] = await tx
     .select()
     .from(csatRatings)

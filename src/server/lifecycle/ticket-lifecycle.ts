@@ -45,6 +45,3 @@ export function statusAfterComment(
 /** What a customer may do to their own ticket's status: mark it solved, or reopen a solved one. */
 export const customerMayMove = (from: TicketStatus, to: TicketStatus): boolean =>
   to === "solved" || (to === "open" && from === "solved");
-
-/** Only a finished ticket can be rated (CSAT). */
-export const mayBeRated = (status: TicketStatus | string): boolean => isFinished(status);

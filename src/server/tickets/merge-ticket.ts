@@ -14,6 +14,7 @@ import { queueCustomerMail } from "../email/customer-mail";
 import { renderMarkdown } from "../markdown/render";
 import { slaChangesOnUpdate, writeSlaCheck } from "../sla/apply";
 import { ticketColumns, type TicketRow } from "./ticket-view";
+import { assertNotFinal } from "../lifecycle/ticket-lifecycle";
 
 // Merging a duplicate into another ticket of the same org (issue 14 item 4, SPEC §13, decision 051).
 // Everything of the duplicate moves, keeping its own history (author, time, channel, email
@@ -101,10 +102,8 @@ export async function mergeTicket(scope: Scope, sourceId: string, input: MergeTi
   const source = locked.get(sourceId);
   const target = locked.get(targetId);
   if (!source || !target) throw notFound("ticket");
-  if (source.status === "closed")
-    throw new AppError("conflict", `ticket #${source.number} is closed; closed tickets are final and cannot be merged`);
-  if (target.status === "closed")
-    throw new AppError("conflict", `ticket #${target.number} is closed and cannot receive a merge`);
+  assertNotFinal(source.status, `ticket #${source.number} is closed; closed tickets are final and cannot be merged`);
+  assertNotFinal(target.status, `ticket #${target.number} is closed and cannot receive a merge`);
 
   const now = new Date();
   const where = (t: { orgId: AnyPgColumn; ticketId: AnyPgColumn }) =>
