@@ -1,6 +1,7 @@
-// npm run import -- zendesk <dir or file> --org <slug> [--resume <import id>] [--batch-size N] [--json]
-// Imports a Zendesk export (the account JSON export, or incremental export API pages; users,
-// organizations, tickets with comments) into an org, printing progress, then the check report.
+// npm run import -- <source> <dir or file> --org <slug> [--resume <import id>] [--batch-size N] [--json]
+// Imports an export from another helpdesk (source: one of RUNNABLE_SOURCE_KINDS; zendesk: the
+// account JSON export, or incremental export API pages; users, organizations, tickets with
+// comments) into an org, printing progress, then the check report.
 // Stopped at any point (Ctrl-C, kill -9), the same command with --resume <import id> goes on after
 // the last committed batch; run again without --resume, it writes nothing that is already there.
 // Nothing is sent during an import: no emails, notifications, triggers or webhooks.
@@ -15,10 +16,11 @@ import { closeDb } from "../src/server/db/client";
 import { unsafeWithSystem } from "../src/server/db/tenant";
 import { createImport, finishImport, loadImport } from "../src/server/import/import-run";
 import { formatCheckReport } from "../src/server/import/check-report";
-import { DEFAULT_BATCH_SIZE, runZendeskImport } from "../src/server/import/zendesk/import-zendesk";
+import { DEFAULT_BATCH_SIZE } from "../src/server/import/import-run";
+import { importRunner, RUNNABLE_SOURCE_KINDS } from "../src/server/import/run-import";
+import type { ImportSourceKind } from "../src/server/db/schema/imports";
 
-const USAGE =
-  "Usage: npm run import -- zendesk <dir or file> --org <slug> [--resume <import id>] [--batch-size N] [--json]";
+const USAGE = `Usage: npm run import -- <${RUNNABLE_SOURCE_KINDS.join("|")}> <dir or file> --org <slug> [--resume <import id>] [--batch-size N] [--json]`;
 const parsed = parseCli(USAGE, {
   options: {
     org: { type: "string" },
@@ -30,8 +32,13 @@ const parsed = parseCli(USAGE, {
   allowPositionals: true,
 });
 const [source, input, ...extra] = parsed.positionals;
-if (source !== "zendesk")
-  usageError(USAGE, source ? `unknown source: ${source} (supported: zendesk)` : "no source given");
+const run = source ? importRunner(source as ImportSourceKind) : undefined;
+if (!run)
+  usageError(
+    USAGE,
+    source ? `unknown source: ${source} (supported: ${RUNNABLE_SOURCE_KINDS.join(", ")})` : "no source given",
+  );
+const sourceKind = source as ImportSourceKind;
 if (!input || extra.length)
   usageError(USAGE, input ? `unexpected: ${extra.join(" ")}` : "no export file or directory given");
 if (!parsed.values.org) usageError(USAGE, "--org is required");
@@ -62,7 +69,7 @@ try {
   } else {
     importId =
       parsed.values.resume ??
-      (await createImport(orgId, { sourceKind: "zendesk", source: path.resolve(input), createdBy: null })).id;
+      (await createImport(orgId, { sourceKind, source: path.resolve(input), createdBy: null })).id;
     if (parsed.values.resume) {
       // The checkpoint counts records per file name: resuming over another export would skip records it never read.
       const earlier = await loadImport(orgId, importId);
@@ -75,7 +82,7 @@ try {
       console.error(
         `import ${importId}${parsed.values.resume ? " (resumed)" : ""}: ${input} into ${parsed.values.org}`,
       );
-    const r = await runZendeskImport({
+    const r = await run!({
       orgId,
       importId,
       input,
@@ -111,7 +118,7 @@ try {
     code = 3;
   } else {
     console.error(
-      `import: ${message}${importId ? `\nresume with: npm run import -- zendesk ${input} --org ${parsed.values.org} --resume ${importId}` : ""}`,
+      `import: ${message}${importId ? `\nresume with: npm run import -- ${sourceKind} ${input} --org ${parsed.values.org} --resume ${importId}` : ""}`,
     );
     if (importId && orgId && !(err instanceof AppError && err.code === "conflict"))
       await finishImport(orgId, importId, "failed", message).catch(() => undefined);

@@ -14,6 +14,22 @@ import { AppError } from "../core/errors";
 
 export type ImportRow = typeof imports.$inferSelect;
 
+export const DEFAULT_BATCH_SIZE = 200;
+
+/** After each committed batch: the file and record type it came from, how far the file is done, and the counts so far. */
+export type ImportProgress = { file: string; type: string; records: number; counts: ImportCounts };
+export type ImportRunResult = { finished: boolean; counts: ImportCounts; report: ImportReport; ignoredFiles: string[] };
+export type ImportRunOptions = {
+  orgId: string;
+  importId: string;
+  /** The export as the source produced it: a directory of files, or one file. */
+  input: string;
+  batchSize?: number;
+  /** Stop (resumably) after this many committed batches: an operator's throttle, and how tests interrupt a run. */
+  maxBatches?: number;
+  onProgress?: (p: ImportProgress) => void;
+};
+
 /** Skipped records kept in the report with their source id and why (the counts have them all). */
 export const SKIPPED_SAMPLE_MAX = 200;
 

@@ -1,9 +1,17 @@
 import "server-only";
-import type { ImportCounts, ImportReport } from "../../db/schema/imports";
 import type { Tx } from "../../db/tenant";
 import { AppError } from "../../core/errors";
 import type { BatchContext, BatchRecord } from "../batch";
-import { commitBatch, finishImport, loadImport, markRunning, Tally } from "../import-run";
+import {
+  commitBatch,
+  DEFAULT_BATCH_SIZE,
+  finishImport,
+  loadImport,
+  markRunning,
+  Tally,
+  type ImportRunOptions,
+  type ImportRunResult,
+} from "../import-run";
 import { readRecords, type SourceRecord } from "../read-records";
 import { zendeskPasses, type SourcePass, type ZendeskType } from "./source-files";
 import { idOf, writeOrganizations, writeUsers } from "./write-people";
@@ -13,20 +21,8 @@ import { writeGroupMemberships, writeGroups } from "./write-groups";
 import { discardUnusedFiles, fetchTicketFiles } from "./ticket-files";
 import { compareTicketSample } from "./ticket-sample";
 
-export const DEFAULT_BATCH_SIZE = 200;
-
-export type ImportProgress = { file: string; type: ZendeskType; records: number; counts: ImportCounts };
-export type ImportRunResult = { finished: boolean; counts: ImportCounts; report: ImportReport; ignoredFiles: string[] };
-export type ZendeskImportOptions = {
-  orgId: string;
-  importId: string;
-  /** A Zendesk export: a directory of JSON/NDJSON files, or one file. */
-  input: string;
-  batchSize?: number;
-  /** Stop (resumably) after this many committed batches: an operator's throttle, and how tests interrupt a run. */
-  maxBatches?: number;
-  onProgress?: (p: ImportProgress) => void;
-};
+/** A Zendesk export: a directory of JSON/NDJSON files, or one file. */
+export type ZendeskImportOptions = ImportRunOptions;
 
 const WRITERS: Record<ZendeskType, (tx: Tx, ctx: BatchContext, recs: BatchRecord[]) => Promise<void>> = {
   ticket_field: writeTicketFields,
