@@ -35,7 +35,16 @@ export const SKIPPED_SAMPLE_MAX = 200;
 
 export async function createImport(
   orgId: string,
-  input: { sourceKind: ImportSourceKind; source: string; createdBy: string | null },
+  input: {
+    sourceKind: ImportSourceKind;
+    source: string;
+    createdBy: string | null;
+    /** The runner's own options (a CSV's column mapping), kept on the row so a resume uses the same ones. */
+    options?: Record<string, unknown>;
+    inputKey?: string;
+    inputBytes?: number;
+    state?: "queued" | "running";
+  },
 ): Promise<ImportRow> {
   const [row] = await withTenant(orgId, (tx) =>
     tx

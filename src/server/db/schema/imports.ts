@@ -1,12 +1,12 @@
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 
 // Moving in from another helpdesk (issue 17, docs/decisions/053-import-foundation.md). Both tables
 // are tenant tables: org_id in the key, row-level security in drizzle/0026.
 
 export const importSourceKind = pgEnum("import_source_kind", ["zendesk", "freshdesk", "csv", "beacon"]);
-export const importState = pgEnum("import_state", ["running", "done", "failed"]);
+export const importState = pgEnum("import_state", ["queued", "running", "done", "failed"]);
 export const IMPORT_SOURCE_KINDS = importSourceKind.enumValues;
 export type ImportSourceKind = (typeof IMPORT_SOURCE_KINDS)[number];
 export type ImportState = (typeof importState.enumValues)[number];
@@ -66,6 +66,15 @@ export const imports = pgTable(
       .$type<ImportReport>()
       .notNull()
       .default(sql`'{"skippedSample":[]}'::jsonb`),
+    /** What the source kind's runner needs besides the export itself (a CSV's column mapping). */
+    options: jsonb("options")
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+    /** An export uploaded over HTTP: where its bytes are stored until the import is done (null for the CLI's local path). */
+    inputKey: text("input_key"),
+    /** The uploaded export's size in bytes. */
+    inputBytes: bigint("input_bytes", { mode: "number" }),
     /** Why a failed import stopped (the last error), so a resume can be judged. */
     error: text("error"),
     /** The admin who started it, or null for the operator CLI (no foreign key: a removed user leaves the record). */
