@@ -84,7 +84,11 @@ export type InboundRun = {
   /** Median apply time per corpus message, slowest first. */
   byFixture: { fixture: string; medianMs: number }[];
   /** Statements sent (round trips) and transactions committed per message. */
-  perMessage: { store: { statements: number; commits: number }; apply: { statements: number; commits: number } };
+  /** Statements and commits sent, and this process's CPU milliseconds, per message. */
+  perMessage: {
+    store: { statements: number; commits: number; cpuMs: number };
+    apply: { statements: number; commits: number; cpuMs: number };
+  };
   load: { before: string; after: string };
 };
 export type InboundReport = {
@@ -302,10 +306,12 @@ async function throughput(c: number, seeded: { messageId: string; from: string }
   const bytes = raws.reduce((n, r) => n + r.length, 0);
   const before = loadAvg();
   const c0 = { ...counted };
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const stored = await pool(raws, c, deliver);
   const t1 = performance.now();
   const c1 = { ...counted };
+  const cpu1 = process.cpuUsage();
   const applied = await pool(stored, c, async (s) => {
     const t = performance.now();
     const r: ApplyOutcome = await applyInbound({ orgId, inboundId: s.inboundId });
@@ -313,6 +319,11 @@ async function throughput(c: number, seeded: { messageId: string; from: string }
   });
   const t2 = performance.now();
   const c2 = { ...counted };
+  const cpu2 = process.cpuUsage();
+  // This process's CPU (user + system) per message: with the database's own time outside it, it
+  // says how many messages one core of app process could take at most.
+  const cpuMs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) =>
+    Math.round((b.user - a.user + b.system - a.system) / 100 / raws.length) / 10;
   const per = (a: typeof counted, b: typeof counted) => ({
     statements: Math.round(((b.statements - a.statements) / raws.length) * 10) / 10,
     commits: Math.round(((b.commits - a.commits) / raws.length) * 10) / 10,
@@ -348,12 +359,15 @@ async function throughput(c: number, seeded: { messageId: string; from: string }
     endToEndPerSec: Math.round((raws.length * 1000) / (t2 - t0)),
     outcomes,
     byFixture: slowest,
-    perMessage: { store: per(c0, c1), apply: per(c1, c2) },
+    perMessage: {
+      store: { ...per(c0, c1), cpuMs: cpuMs(cpu0, cpu1) },
+      apply: { ...per(c1, c2), cpuMs: cpuMs(cpu1, cpu2) },
+    },
     load: { before, after: loadAvg() },
   };
   say(
     `inbound, ${c} at once: ${run.messages} messages (${run.newConversations} new, ${run.replies} replies, ${(bytes / 1024).toFixed(0)} kB): ` +
-      `stored ${run.store.perSec}/s (p95 ${run.store.p95Ms} ms), parsed and applied ${run.apply.perSec}/s (p95 ${run.apply.p95Ms} ms), end to end ${run.endToEndPerSec}/s; per message: store ${run.perMessage.store.statements} statements / ${run.perMessage.store.commits} commits, apply ${run.perMessage.apply.statements} / ${run.perMessage.apply.commits}; ` +
+      `stored ${run.store.perSec}/s (p95 ${run.store.p95Ms} ms), parsed and applied ${run.apply.perSec}/s (p95 ${run.apply.p95Ms} ms), end to end ${run.endToEndPerSec}/s; per message: store ${run.perMessage.store.statements} statements / ${run.perMessage.store.commits} commits, apply ${run.perMessage.apply.statements} / ${run.perMessage.apply.commits}; app CPU per message: store ${run.perMessage.store.cpuMs} ms, apply ${run.perMessage.apply.cpuMs} ms; ` +
       `outcomes ${Object.entries(outcomes)
         .map(([k, n]) => `${k} ${n}`)
         .join(", ")}; slowest ${slowest
