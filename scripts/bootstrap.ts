@@ -6,8 +6,8 @@ import { boot, migrate } from "./lib/boot";
 import { parseCli, usageError } from "./lib/cli";
 import { closeDb } from "../src/server/db/client";
 import { AppError } from "../src/server/core/errors";
-import { bootstrapOrg, SETUP_LINK_HOURS } from "../src/server/orgs/bootstrap-org";
-import { reissueSetupLink } from "../src/server/orgs/reissue-setup-link";
+import { bootstrapOrg, SETUP_LINK_HOURS } from "../src/server/provisioning/bootstrap-org";
+import { reissueSetupLink } from "../src/server/provisioning/reissue-setup-link";
 
 const USAGE =
   'Usage: npm run bootstrap -- --org "Organization name" --admin you@example.com [--name "Admin name"] [--slug org-slug] [--timezone Europe/Paris]\n' +

@@ -16,7 +16,7 @@ import { productionWarnings } from "./lib/production-warnings";
 import { onShutdown, within } from "./lib/shutdown";
 import { startWorker, type RunningWorker } from "../src/server/worker/worker";
 import { inboundSmtpListen, startSmtpReceiver, type RunningSmtpReceiver } from "../src/server/email/smtp-receiver";
-import { mailer } from "../src/server/notifications/email";
+import { mailer } from "../src/server/email/mailer";
 import { logger } from "../src/server/observability/logger";
 import { demoSignIns, seedDemoIfEmpty } from "../src/server/seed/demo";
 

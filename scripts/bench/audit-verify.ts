@@ -26,7 +26,7 @@ import { boot } from "../lib/boot";
 import { closeDb } from "../../src/server/db/client";
 import { OWNER_TENANT_SQL, unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
-import { bootstrapOrg } from "../../src/server/orgs/bootstrap-org";
+import { bootstrapOrg } from "../../src/server/provisioning/bootstrap-org";
 import { eventHash } from "../../src/server/audit/chain";
 import { verifyChain } from "../../src/server/audit/verify-chain";
 import { verifyChainParallel } from "../../src/server/audit/verify-parallel";

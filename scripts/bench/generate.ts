@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import type pg from "pg";
 import { runMigrations } from "../../src/server/db/migrations";
 import { hashPassword } from "../../src/server/auth/password";
-import { BUSINESS_HOURS, DEFAULT_SLA_TARGETS } from "../../src/server/orgs/bootstrap-org";
+import { BUSINESS_HOURS, DEFAULT_SLA_TARGETS } from "../../src/server/provisioning/bootstrap-org";
 import { TICKET_PRIORITIES } from "../../src/server/db/schema/enums";
 import { FIRST_NAMES, LAST_NAMES, TAGS, TIMEZONES, orgName, pick, prng, sentencePool, subjectPool } from "./lib/corpus";
 import { COMMENTS_PER_TICKET, ORGS_AT_SCALE_1, TICKETS_AT_SCALE_1, chunkOrgs, planOrgs, type Chunk } from "./lib/plan";

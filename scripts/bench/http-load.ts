@@ -38,7 +38,7 @@ import { users } from "../../src/server/db/schema/users";
 import { issueToken } from "../../src/server/auth/manage-tokens";
 import { hashToken } from "../../src/server/auth/api-tokens";
 import { confirmClaim, type Principal } from "../../src/server/auth/principal";
-import { bootstrapOrg } from "../../src/server/orgs/bootstrap-org";
+import { bootstrapOrg } from "../../src/server/provisioning/bootstrap-org";
 import { listTickets } from "../../src/server/tickets/list-tickets";
 import { ZListTickets } from "../../src/server/tickets/schemas";
 import { capturingDb, scopeFor } from "./lib/capture";

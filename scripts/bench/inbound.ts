@@ -34,10 +34,10 @@ import { boot, migrate } from "../lib/boot";
 import { closeDb, db } from "../../src/server/db/client";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
-import { bootstrapOrg } from "../../src/server/orgs/bootstrap-org";
+import { bootstrapOrg } from "../../src/server/provisioning/bootstrap-org";
 import { emailAddresses } from "../../src/server/db/schema/email";
 import { storeInbound } from "../../src/server/email/store-inbound";
-import { applyInbound, type ApplyOutcome } from "../../src/server/email/apply-inbound";
+import { applyInbound, type ApplyOutcome } from "../../src/server/intake/apply-inbound";
 import { requireDatabaseUrl } from "./lib/db";
 import { loadAvg, median, quantile } from "./lib/stats";
 

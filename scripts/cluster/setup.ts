@@ -4,7 +4,7 @@
 // subscribes a webhook; every user gets an API token from POST /auth/token.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { bootstrapOrg } from "../../src/server/orgs/bootstrap-org";
+import { bootstrapOrg } from "../../src/server/provisioning/bootstrap-org";
 import { HttpClient, type Res } from "./client";
 
 export type Role = "admin" | "agent" | "customer";

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import nodemailer from "nodemailer";
 import { emailAddresses } from "../../src/server/db/schema/email";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
-import { applyInbound, type ApplyOutcome } from "../../src/server/email/apply-inbound";
+import { applyInbound, type ApplyOutcome } from "../../src/server/intake/apply-inbound";
 
 /** A support address of its own for the org (unique across orgs, like in production). */
 export async function createSupportAddress(org: { id: string }, local = "support"): Promise<string> {

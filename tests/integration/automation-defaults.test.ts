@@ -13,7 +13,7 @@ import { automations } from "../../src/server/db/schema/automation";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { BOSS_SCHEMA, ensureJobSchema } from "../../src/server/jobs/boss";
 import { RETIRED_QUEUES, WORK_QUEUES } from "../../src/server/jobs/queues";
-import { bootstrapOrg } from "../../src/server/orgs/bootstrap-org";
+import { bootstrapOrg } from "../../src/server/provisioning/bootstrap-org";
 import { api, newTicket } from "../helpers/api";
 import { apiRoute, call } from "../helpers/http";
 import { createWorld, type World } from "../helpers/world";

@@ -11,7 +11,7 @@ import { applyMacro, createMacro, listMacros, previewMacro } from "../../src/ser
 import { runTriggers, type TicketChange } from "../../src/server/automation/run-triggers";
 import { testRule } from "../../src/server/automation/preview";
 import { updateTicket } from "../../src/server/tickets/update-ticket";
-import { ticketColumns } from "../../src/server/tickets/ticket-view";
+import { ticketColumns } from "../../src/server/ticket-model/ticket-view";
 import { tickets } from "../../src/server/db/schema/tickets";
 import { api, newTicket } from "../helpers/api";
 import { jobsIn } from "../helpers/jobs";

@@ -6,7 +6,7 @@ import { hashToken, mintLinkToken } from "../../src/server/auth/api-tokens";
 import { verifyPassword } from "../../src/server/auth/password";
 import { verifyCredentials } from "../../src/server/auth/verify-credentials";
 import { completeSetup, inspectSetupLink } from "../../src/server/auth/setup-link";
-import { bootstrapOrg, slugFromName } from "../../src/server/orgs/bootstrap-org";
+import { bootstrapOrg, slugFromName } from "../../src/server/provisioning/bootstrap-org";
 import { POST as setupRoute } from "../helpers/http";
 import { call } from "../helpers/http";
 import { createOrg, createUser } from "../helpers/factories";

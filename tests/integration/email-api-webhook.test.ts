@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
-import { applyInbound } from "../../src/server/email/apply-inbound";
+import { applyInbound } from "../../src/server/intake/apply-inbound";
 import { setProcessEnv } from "../../src/server/env";
 import { apiRoute, call } from "../helpers/http";
 import { createWorld, type World } from "../helpers/world";

@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import { dkimSign } from "mailauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
-import { applyInbound } from "../../src/server/email/apply-inbound";
+import { applyInbound } from "../../src/server/intake/apply-inbound";
 import { answeredLocally, setMailAuthResolver } from "../../src/server/email/mail-auth";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { storeInbound } from "../../src/server/email/store-inbound";

@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
-import { applyInbound, type ApplyOutcome } from "../../src/server/email/apply-inbound";
+import { applyInbound, type ApplyOutcome } from "../../src/server/intake/apply-inbound";
 import { storeInbound } from "../../src/server/email/store-inbound";
 import { createOrg, createUser, sessionCookie, type TestOrg } from "../helpers/factories";
 import { api } from "../helpers/api";

@@ -8,7 +8,7 @@ import { AppError } from "../../src/server/core/errors";
 import type { Principal } from "../../src/server/core/principal";
 import type { Scope } from "../../src/server/core/scope";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
-import { applyInbound } from "../../src/server/email/apply-inbound";
+import { applyInbound } from "../../src/server/intake/apply-inbound";
 import { setImapTlsOptionsForTests } from "../../src/server/email/imap-client";
 import { startImapFetcher, type RunningImapFetcher } from "../../src/server/email/imap-fetcher";
 import {

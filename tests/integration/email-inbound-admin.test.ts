@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
-import { markInboundDead } from "../../src/server/email/apply-inbound";
+import { markInboundDead } from "../../src/server/intake/apply-inbound";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { QUEUES } from "../../src/server/jobs/queues";
 import { createSupportAddress, deliverAndApply, sendRaw } from "../helpers/email";

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
-import { applyInbound, markInboundDead } from "../../src/server/email/apply-inbound";
+import { applyInbound, markInboundDead } from "../../src/server/intake/apply-inbound";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { startWorker, type RunningWorker } from "../../src/server/worker/worker";
 import { createOrg, type TestOrg } from "../helpers/factories";

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as metricsRoute } from "../../src/app/api/metrics/route";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
-import { applyInbound } from "../../src/server/email/apply-inbound";
+import { applyInbound } from "../../src/server/intake/apply-inbound";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 import { createSupportAddress, sendRaw, smtpCodeOf } from "../helpers/email";

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
 import { openApiDocument } from "../../src/server/api/openapi";
-import { applyInbound } from "../../src/server/email/apply-inbound";
+import { applyInbound } from "../../src/server/intake/apply-inbound";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { createSupportAddress, sendRaw } from "../helpers/email";
 import { apiRoute, call } from "../helpers/http";

@@ -10,7 +10,7 @@ import { storage } from "../../src/server/attachments/configured-storage";
 import { emailAddresses } from "../../src/server/db/schema/email";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
-import { applyInbound } from "../../src/server/email/apply-inbound";
+import { applyInbound } from "../../src/server/intake/apply-inbound";
 import { handleReplyEmail } from "../../src/server/email/outbound-reply";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { enqueue } from "../../src/server/jobs/enqueue";

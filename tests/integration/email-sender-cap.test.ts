@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
-import { applyInbound } from "../../src/server/email/apply-inbound";
+import { applyInbound } from "../../src/server/intake/apply-inbound";
 import { DEFAULT_INBOUND_TICKETS_PER_SENDER_PER_HOUR } from "../../src/server/email/inbound-settings";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { QUEUES } from "../../src/server/jobs/queues";

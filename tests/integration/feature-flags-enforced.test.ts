@@ -15,7 +15,7 @@ import { QUEUES } from "../../src/server/jobs/queues";
 import { EMAIL_SWITCHED_OFF, handleEmail } from "../../src/server/notifications/email";
 import { handleNotify } from "../../src/server/notifications/notify";
 import { handleWebhook, WEBHOOKS_SWITCHED_OFF } from "../../src/server/notifications/webhook-delivery";
-import { bootstrapOrg } from "../../src/server/orgs/bootstrap-org";
+import { bootstrapOrg } from "../../src/server/provisioning/bootstrap-org";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 import { newTicket } from "../helpers/api";
 import { createUser } from "../helpers/factories";

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { setProcessEnv } from "../../src/server/env";
-import { mailer } from "../../src/server/notifications/email";
+import { mailer } from "../../src/server/email/mailer";
 
 // Issue 18.11: without SMTP_URL the .eml spool holds live invitation and reset links, so it must
 // be readable by its owner only: the directory 0700 and each file 0600, also for a spool that an

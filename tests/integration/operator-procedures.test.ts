@@ -12,7 +12,7 @@ import {
   recordSecondFactorFailure,
   recordSignInFailure,
 } from "../../src/server/auth/signin-throttle";
-import { bootstrapOrg } from "../../src/server/orgs/bootstrap-org";
+import { bootstrapOrg } from "../../src/server/provisioning/bootstrap-org";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 
 // The runbook's operator procedures, run as the operator runs them: the npm scripts as child

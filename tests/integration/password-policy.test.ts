@@ -9,7 +9,7 @@ import { POST as resetRoute } from "../helpers/http";
 import { dictionary } from "@zxcvbn-ts/language-common";
 import { isCommonPassword, personalPasswordProblem } from "../../src/server/auth/password-policy";
 import { setProcessEnv } from "../../src/server/env";
-import { bootstrapOrg } from "../../src/server/orgs/bootstrap-org";
+import { bootstrapOrg } from "../../src/server/provisioning/bootstrap-org";
 import { createUser, sessionCookie } from "../helpers/factories";
 import { createWorld, type World } from "../helpers/world";
 import { call } from "../helpers/http";

@@ -11,7 +11,7 @@ import {
   type TicketState,
 } from "../../src/server/automation/evaluate";
 import { ZConditions, ZTriggerInput, type Action, type Condition } from "../../src/server/automation/rule-schemas";
-import { renderTemplate, unknownPlaceholders } from "../../src/server/automation/placeholders";
+import { renderTemplate, unknownPlaceholders } from "../../src/server/markdown/placeholders";
 import { TICKET_PRIORITIES, TICKET_STATUSES } from "../../src/server/db/schema/enums";
 
 // The evaluator against a deliberately naive reference: conditions interpreted field by field

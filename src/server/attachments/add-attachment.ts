@@ -7,7 +7,7 @@ import { AppError, forbidden, notFound } from "../core/errors";
 import type { Scope, StreamScope } from "../core/scope";
 import { logger } from "../observability/logger";
 import { auditActor } from "../authz/actor";
-import { loadVisibleTicket } from "../tickets/load-ticket";
+import { loadVisibleTicket } from "../ticket-model/load-ticket";
 import { can } from "../authz/permissions";
 import { storage } from "./configured-storage";
 import { unsupported } from "./content-inspector";

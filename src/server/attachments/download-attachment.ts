@@ -5,7 +5,7 @@ import { attachments, comments } from "../db/schema/tickets";
 import { AppError, notFound } from "../core/errors";
 import type { Scope } from "../core/scope";
 import { logger } from "../observability/logger";
-import { loadVisibleTicket } from "../tickets/load-ticket";
+import { loadVisibleTicket } from "../ticket-model/load-ticket";
 import { can } from "../authz/permissions";
 import { storage } from "./configured-storage";
 import { kindOf } from "./content-types";

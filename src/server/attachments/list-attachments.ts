@@ -3,7 +3,7 @@ import { and, eq, isNull, or, sql } from "drizzle-orm";
 import { attachments, comments } from "../db/schema/tickets";
 import { decodeCursor, encodeCursor } from "../core/cursor";
 import type { Scope } from "../core/scope";
-import { loadVisibleTicket } from "../tickets/load-ticket";
+import { loadVisibleTicket } from "../ticket-model/load-ticket";
 import { can } from "../authz/permissions";
 import type { ListPage } from "../core/list-page";
 import { toAttachmentView, type AttachmentView } from "./schemas";

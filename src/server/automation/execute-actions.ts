@@ -11,10 +11,10 @@ import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
 import { renderMarkdown } from "../markdown/render";
 import { env } from "../env";
-import type { TicketRow } from "../tickets/ticket-view";
+import type { TicketRow } from "../ticket-model/ticket-view";
 import { pickAssignee } from "./assignment";
 import { applyFieldAction, type TicketState } from "./evaluate";
-import { firstName, renderTemplate, type PlaceholderValues } from "./placeholders";
+import { firstName, renderTemplate, type PlaceholderValues } from "../markdown/placeholders";
 import type { Action } from "./rule-schemas";
 
 /** Where a run happens and on what: one ticket, in one org's transaction. */

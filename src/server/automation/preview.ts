@@ -8,7 +8,7 @@ import { tickets } from "../db/schema/tickets";
 import { assertCan } from "../authz/permissions";
 import { compileConditions, diffState, type Anchor, type ChangeFacts } from "./evaluate";
 import { executeActions, placeholderValues, type Effect } from "./execute-actions";
-import { renderTemplate } from "./placeholders";
+import { renderTemplate } from "../markdown/placeholders";
 import { ZTriggerInput, EVENTS, type Action } from "./rule-schemas";
 import { businessHoursProbe, runContext } from "./run-triggers";
 import { slaBreached } from "./run-rules";

@@ -9,7 +9,7 @@ import { asChanges, snapshotTicketEvent } from "../jobs/event-snapshot";
 import { QUEUES } from "../jobs/queues";
 import { logger } from "../observability/logger";
 import { slaChangesOnUpdate, slaNextCheck, writeSlaCheck } from "../sla/apply";
-import { ticketColumns, type TicketRow } from "../tickets/ticket-view";
+import { ticketColumns, type TicketRow } from "../ticket-model/ticket-view";
 import { diffState, planRun, type ChangeFacts, type CompiledRule, type TicketState } from "./evaluate";
 import { executeActions, type Effect, type RunContext } from "./execute-actions";
 

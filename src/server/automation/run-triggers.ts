@@ -8,7 +8,7 @@ import { users } from "../db/schema/users";
 import { orgs } from "../db/schema/orgs";
 import { calendars } from "../db/schema/sla";
 import { isWorkingTime } from "../sla/calendar";
-import { ticketColumns, type TicketRow } from "../tickets/ticket-view";
+import { ticketColumns, type TicketRow } from "../ticket-model/ticket-view";
 import { notFound } from "../core/errors";
 import type { Channel, ChangeFacts, RuleEvent, TicketState } from "./evaluate";
 import type { RunContext } from "./execute-actions";

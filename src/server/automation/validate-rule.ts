@@ -7,7 +7,7 @@ import { users } from "../db/schema/users";
 import { groups } from "../db/schema/automation";
 import { webhooks } from "../db/schema/notifications";
 import { calendars } from "../db/schema/sla";
-import { unknownPlaceholders } from "./placeholders";
+import { unknownPlaceholders } from "../markdown/placeholders";
 import type { Action, Condition, Conditions } from "./rule-schemas";
 
 export type Issue = { in: "body"; path: string; message: string };

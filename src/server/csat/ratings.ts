@@ -7,7 +7,7 @@ import type { Scope } from "../core/scope";
 import { tickets } from "../db/schema/tickets";
 import { csatRatings } from "../db/schema/customers";
 import { withTenant, type Tx } from "../db/tenant";
-import { loadVisibleTicket } from "../tickets/load-ticket";
+import { loadVisibleTicket } from "../ticket-model/load-ticket";
 import { ratingChanges, signRatingLink, verifyRatingLink } from "./rating-link";
 import { isFinished } from "../lifecycle/ticket-lifecycle";
 

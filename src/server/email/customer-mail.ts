@@ -1,7 +1,7 @@
 import "server-only";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit";
-import { firstName, type PlaceholderValues } from "../automation/placeholders";
+import { firstName, type PlaceholderValues } from "../markdown/placeholders";
 import { createPasswordLink, LINK_HOURS } from "../auth/setup-link";
 import { emailMessageIds } from "../db/schema/email";
 import { orgs } from "../db/schema/orgs";
@@ -13,7 +13,7 @@ import { isFeatureEnabled } from "../flags/flags";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
 import { renderMarkdown } from "../markdown/render";
-import { mailer } from "../notifications/email";
+import { mailer } from "./mailer";
 import { logger } from "../observability/logger";
 import { bouncingAmong } from "./bouncing";
 import { countOutbound } from "./email-metrics";

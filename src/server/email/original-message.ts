@@ -4,7 +4,7 @@ import { assertCan } from "../authz/permissions";
 import { notFound } from "../core/errors";
 import type { Scope } from "../core/scope";
 import { inboundMessages } from "../db/schema/email";
-import { loadVisibleTicket } from "../tickets/load-ticket";
+import { loadVisibleTicket } from "../ticket-model/load-ticket";
 
 /**
  * GET /tickets/{id}/comments/{commentId}/original (decision 039): the message a comment came in

@@ -10,7 +10,7 @@ import { withTenant, type Tx } from "../db/tenant";
 import { isFeatureEnabled } from "../flags/flags";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
-import { mailer } from "../notifications/email";
+import { mailer } from "./mailer";
 import { logger } from "../observability/logger";
 import { baseAddress, normalizeAddress } from "./addresses";
 import { bouncingAmong } from "./bouncing";

@@ -8,12 +8,12 @@ import { AppError } from "../core/errors";
 import type { Scope } from "../core/scope";
 import { emailTemplates } from "../db/schema/email";
 import type { Tx } from "../db/tenant";
-import { PLACEHOLDERS, renderTemplate, unknownPlaceholders, type PlaceholderValues } from "../automation/placeholders";
+import { PLACEHOLDERS, renderTemplate, unknownPlaceholders, type PlaceholderValues } from "../markdown/placeholders";
 
 // The customer-facing emails Beacon sends by itself (issue 12 item 6, decision 040): the
 // acknowledgement of a ticket opened by email, and the message when a ticket is solved. One template
 // of each per org; no stored row means the built-in default below. Placeholders are the macros' own
-// (src/server/automation/placeholders.ts), plus one only these emails can fill: the link by which a
+// (src/server/markdown/placeholders.ts), plus one only these emails can fill: the link by which a
 // customer created from their email claims the account (or the sign-in page when they already can).
 
 export const TEMPLATE_KINDS = ["acknowledgement", "solved", "merged"] as const;

@@ -5,7 +5,7 @@ import { env } from "../env";
 import { decodeCursor, encodeCursor } from "../core/cursor";
 import type { Scope } from "../core/scope";
 import { auditActor } from "../authz/actor";
-import { toTicketView } from "../tickets/ticket-view";
+import { toTicketView } from "../ticket-model/ticket-view";
 import type { TicketView } from "../tickets/schemas";
 import type { IncrementalQuery } from "./schemas";
 import { NIL_UUID, readTicketBatch, type Position } from "./ticket-batches";

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { comments } from "../db/schema/tickets";
 import { csatRatings } from "../db/schema/customers";
 import type { Tx } from "../db/tenant";
-import { toTicketView } from "../tickets/ticket-view";
+import { toTicketView } from "../ticket-model/ticket-view";
 import { ByteWriter } from "./byte-writer";
 import { isoFromUtcJson, streamTicketBatch, utcJson, type BatchOptions, type Position } from "./ticket-batches";
 import { streamTextRows, type TextRow } from "./text-rows";

@@ -3,7 +3,7 @@ import { and, eq, getTableColumns, gte, sql, type SQL } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { tickets } from "../db/schema/tickets";
 import type { Tx } from "../db/tenant";
-import type { TicketRow } from "../tickets/ticket-view";
+import type { TicketRow } from "../ticket-model/ticket-view";
 import { queryTextRows, streamTextRows, type TextRow } from "./text-rows";
 
 /** A keyset position in (updated_at, id) order; `v` is a timestamptz literal with its microseconds. */

@@ -81,7 +81,7 @@ export async function applyCustomFields(
 ): Promise<{ values: Values; changes: Record<string, { from: unknown; to: unknown }> } | undefined> {
   const { input, current } = opts;
   if (input === undefined && !opts.creating && !opts.solving) return undefined;
-  // A ticket write has them from the org's cached state (orgs/org-state.ts); other callers read them.
+  // A ticket write has them from the org's cached state (tickets/org-state.ts); other callers read them.
   const defs = opts.defs ?? (await loadFieldDefs(scope.tx));
   if (defs.length === 0 && (input === undefined || Object.keys(input).length === 0)) return undefined;
   const byKey = new Map(defs.map((d) => [d.key, d]));

@@ -11,7 +11,7 @@ import { emailAddresses } from "../db/schema/email";
 import type { TicketPriority } from "../db/schema/enums";
 import { env } from "../env";
 import { hashPassword } from "../auth/password";
-import { defaultSlaRows } from "../orgs/bootstrap-org";
+import { defaultSlaRows } from "../provisioning/bootstrap-org";
 import { automations } from "../db/schema/automation";
 import { defaultAutomationRows } from "../automation/defaults";
 import { DEMO_ORGS, DEMO_ROLES, DEMO_SCENARIOS, type DemoOrgSpec, type DemoScenario } from "./demo-content";

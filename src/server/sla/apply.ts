@@ -3,7 +3,7 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Tx } from "../db/tenant";
 import { calendars, slaChecks, slaEvents, slaPolicies } from "../db/schema/sla";
 import type { TicketPriority, TicketStatus } from "../db/schema/enums";
-import type { TicketRow } from "../tickets/ticket-view";
+import type { TicketRow } from "../ticket-model/ticket-view";
 import { orgs } from "../db/schema/orgs";
 import { logger } from "../observability/logger";
 import { nextCheckAt, runningMetrics, type SlaFieldsForCheck } from "./next-check";

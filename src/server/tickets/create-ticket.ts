@@ -16,10 +16,10 @@ import { nextCheckAt } from "../sla/next-check";
 import { auditActor } from "../authz/actor";
 import { publishTicketChange } from "../live/publish";
 import { assertCan, assertMayCreateTicketWith } from "../authz/permissions";
-import { leadSecondsOf, readOrgState } from "../orgs/org-state";
+import { leadSecondsOf, readOrgState } from "./org-state";
 import type { AnyTicketView, CreateTicket } from "./schemas";
 import type { CommentVia } from "./comment-via";
-import { viewerFor, type TicketRow } from "./ticket-view";
+import { viewerFor, type TicketRow } from "../ticket-model/ticket-view";
 import { snapshotJson } from "./write-sql";
 import { applyCustomFields } from "../fields/custom-values";
 

@@ -1,8 +1,8 @@
 import "server-only";
 import type { Scope } from "../core/scope";
-import { loadVisibleTicket } from "./load-ticket";
+import { loadVisibleTicket } from "../ticket-model/load-ticket";
 import type { AnyTicketView } from "./schemas";
-import { ticketViewer } from "./ticket-view";
+import { ticketViewer } from "../ticket-model/ticket-view";
 
 /** A ticket the caller may see, in the caller's view (customers get the customer view). */
 export async function getTicket(scope: Scope, id: string): Promise<AnyTicketView> {

@@ -3,7 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { comments } from "../db/schema/tickets";
 import { decodeCursor, isKeyCursor, keysetPage } from "../core/cursor";
 import type { Scope } from "../core/scope";
-import { loadVisibleTicket } from "./load-ticket";
+import { loadVisibleTicket } from "../ticket-model/load-ticket";
 import { can } from "../authz/permissions";
 import type { ListPage } from "../core/list-page";
 import type { CommentView } from "./schemas";

@@ -8,7 +8,7 @@ import type { Scope } from "../core/scope";
 import { visibleTo } from "../authz/visibility";
 import { isStaff } from "../authz/permissions";
 import type { AnyTicketView, ListTickets, SortKey } from "./schemas";
-import { customerFieldKeys, customerSeesSla, ticketColumns, viewerFor } from "./ticket-view";
+import { customerFieldKeys, customerSeesSla, ticketColumns, viewerFor } from "../ticket-model/ticket-view";
 import { customFieldConditions, loadFieldDefs, type FieldDef } from "../fields/custom-values";
 
 type Cursor = { s: string; v: string; id: string };

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Scope } from "../core/scope";
 import { AppError } from "../core/errors";
 import { isStaff } from "../authz/permissions";
-import { loadVisibleTicket } from "./load-ticket";
+import { loadVisibleTicket } from "../ticket-model/load-ticket";
 import { announceTyping, liveStream } from "../live/stream";
 
 export const ZLiveQuery = z.strictObject({ ticket: z.uuid({ message: "must be a UUID" }).optional() });

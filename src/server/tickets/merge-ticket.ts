@@ -13,7 +13,7 @@ import { users } from "../db/schema/users";
 import { queueCustomerMail } from "../email/customer-mail";
 import { renderMarkdown } from "../markdown/render";
 import { slaChangesOnUpdate, writeSlaCheck } from "../sla/apply";
-import { ticketColumns, type TicketRow } from "./ticket-view";
+import { ticketColumns, type TicketRow } from "../ticket-model/ticket-view";
 import { assertNotFinal } from "../lifecycle/ticket-lifecycle";
 
 // Merging a duplicate into another ticket of the same org (issue 14 item 4, SPEC §13, decision 051).

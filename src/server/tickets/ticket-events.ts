@@ -5,7 +5,7 @@ import { slaEvents } from "../db/schema/sla";
 import { decodeCursor, encodeCursor } from "../core/cursor";
 import type { ListPage } from "../core/list-page";
 import type { Scope } from "../core/scope";
-import { loadVisibleTicket } from "./load-ticket";
+import { loadVisibleTicket } from "../ticket-model/load-ticket";
 import { assertCan } from "../authz/permissions";
 
 export type TicketEvent = {

@@ -13,10 +13,10 @@ import { asChanges, snapshotTicketEvent } from "../jobs/event-snapshot";
 import { QUEUES } from "../jobs/queues";
 import { slaChangesOnUpdate, slaNextCheck, writeSlaCheck } from "../sla/apply";
 import { auditActor } from "../authz/actor";
-import { loadVisibleTicket } from "./load-ticket";
+import { loadVisibleTicket } from "../ticket-model/load-ticket";
 import { assertCan, can, STAFF_ROLES } from "../authz/permissions";
 import { MAX_TAGS, type AnyTicketView, type UpdateTicket } from "./schemas";
-import { ticketColumns, ticketViewer, type TicketRow } from "./ticket-view";
+import { ticketColumns, ticketViewer, type TicketRow } from "../ticket-model/ticket-view";
 import { applyCustomFields } from "../fields/custom-values";
 import { assertNotFinal, customerMayMove } from "../lifecycle/ticket-lifecycle";
 

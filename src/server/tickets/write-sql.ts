@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
-import type { TicketRow } from "./ticket-view";
+import type { TicketRow } from "../ticket-model/ticket-view";
 
 // SQL pieces the one-statement writes share (decision 047).
 

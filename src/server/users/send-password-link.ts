@@ -5,7 +5,7 @@ import { orgs } from "../db/schema/orgs";
 import { env } from "../env";
 import { AppError } from "../core/errors";
 import { logger } from "../observability/logger";
-import { mailer, mailFrom } from "../notifications/email";
+import { mailer, mailFrom } from "../email/mailer";
 import { LINK_HOURS } from "../auth/setup-link";
 
 type LinkMail = {

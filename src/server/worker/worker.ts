@@ -30,7 +30,7 @@ import {
 } from "../jobs/queues";
 import { handleReplyEmail, markReplyEmailDead } from "../email/outbound-reply";
 import { handleCustomerMail, markCustomerMailDead } from "../email/customer-mail";
-import { applyInbound, markInboundDead } from "../email/apply-inbound";
+import { applyInbound, markInboundDead } from "../intake/apply-inbound";
 import { installRejectionGuard } from "../jobs/rejection-guard";
 import { countJob } from "../jobs/stats";
 import { startImapFetcher, type ImapFetcherOptions, type RunningImapFetcher } from "../email/imap-fetcher";

@@ -5,7 +5,7 @@ import type { Principal } from "../core/principal";
 import { showsSlaToCustomers } from "../orgs/customer-sla";
 import { isStaff } from "../authz/permissions";
 import { customerValues, customerVisibleKeys } from "../fields/custom-values";
-import type { AnyTicketView, CustomerTicketView, TicketView } from "./schemas";
+import type { AnyTicketView, CustomerTicketView, TicketView } from "../tickets/schemas";
 
 /**
  * A ticket as the domain reads it: every column but search_vector, which only the database's
