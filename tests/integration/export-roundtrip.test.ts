@@ -1,0 +1,325 @@
+import { mkdtempSync, readFileSync, writeFileSync, appendFileSync, truncateSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { crc32, deflateSync } from "node:zlib";
+import { sql } from "drizzle-orm";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { storage } from "../../src/server/attachments/configured-storage";
+import { newStorageKey } from "../../src/server/attachments/storage";
+import { GENESIS_HASH, storedEventHash } from "../../src/server/audit/chain";
+import { withTenant } from "../../src/server/db/tenant";
+import { setProcessEnv } from "../../src/server/env";
+import { fullExportStream } from "../../src/server/export/full/full-export-stream";
+import { resumePoint } from "../../src/server/export/full/resume-point";
+import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
+import { api, newTicket } from "../helpers/api";
+import { apiRoute } from "../helpers/http";
+import { readArchive, sectionRows, sha256, type ArchiveMember } from "../helpers/org-archive";
+import { createWorld, type Actor, type World } from "../helpers/world";
+
+// The full org export (issue 17 item 5, decision 057, docs/export-format.md) and the beacon
+// importer that reads it back: a seeded org with a bit of everything goes out as a tar archive
+// through the real route, comes back into a new org, and is compared field by field.
+
+let w: World, other: World;
+const PICTURE = png();
+let seeded: Awaited<ReturnType<typeof seed>>;
+
+afterEach(() => {
+  setProcessEnv({ RATE_LIMIT_EXPORT_PER_MIN: "" });
+  resetLimitersForTests();
+});
+
+beforeAll(async () => {
+  [w, other] = await Promise.all([createWorld(), createWorld()]);
+  seeded = await seed(w);
+  // The other org has rows of every kind too, none of which may appear in w's archive.
+  await newTicket(other.customer, { subject: "Other org's secret" });
+});
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+function png(): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(4, 0);
+  ihdr.writeUInt32BE(4, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const raw = Buffer.alloc(13 * 4, 9);
+  for (let y = 0; y < 4; y++) raw[y * 13] = 0;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk("IHDR", ihdr),
+    pngChunk("IDAT", deflateSync(raw)),
+    pngChunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+/** Users, a customer company, a group, custom fields, a ticket in every status with public and internal comments, an email comment with its Message-ID, a CC, an attachment, tags, a link and a merge, an SLA breach and a CSAT rating. */
+async function seed(world: World) {
+  const org = world.org.id;
+  const statuses = ["new", "open", "pending", "on_hold", "solved", "closed"] as const;
+  const tickets: { id: string; number: number }[] = [];
+  for (const [i, status] of statuses.entries()) {
+    const t = await newTicket(world.customer, { subject: `Case ${i}: ${status}`, body: `Opening words of case ${i}` });
+    tickets.push({ id: t.id, number: t.number });
+    const pub = await api.addComment(world.agent, t.id, { body: `Public reply **${i}**` });
+    const note = await api.addComment(world.agent, t.id, { body: `Internal note ${i}`, internal: true });
+    if (pub.status !== 201 || note.status !== 201) throw new Error(`comments: ${pub.text} ${note.text}`);
+    void status;
+  }
+  return withTenant(org, async (tx) => {
+    const co = await tx.execute<{ id: string }>(
+      sql`insert into customer_orgs (org_id, name, notes) values (${org}, 'Acme Ltd', 'Pays on time') returning id`,
+    );
+    const coId = co.rows[0]!.id;
+    await tx.execute(
+      sql`insert into customer_org_domains (org_id, domain, customer_org_id) values (${org}, 'acme.test', ${coId})`,
+    );
+    await tx.execute(
+      sql`insert into customer_notes (org_id, customer_id, author_id, body) values (${org}, ${world.customer.id}, ${world.agent.id}, 'Prefers email')`,
+    );
+    const g = await tx.execute<{ id: string }>(
+      sql`insert into groups (org_id, name) values (${org}, 'Tier 2') returning id`,
+    );
+    const groupId = g.rows[0]!.id;
+    await tx.execute(
+      sql`insert into group_members (org_id, group_id, user_id) values (${org}, ${groupId}, ${world.agent.id})`,
+    );
+    await tx.execute(sql`insert into ticket_fields (org_id, key, label, type, options, position)
+      values (${org}, 'plan', 'Plan', 'dropdown', '["free","pro"]'::jsonb, 0), (${org}, 'seats', 'Seats', 'integer', '[]'::jsonb, 1)`);
+    for (const [i, status] of statuses.entries()) {
+      const t = tickets[i]!;
+      const done = status === "solved" || status === "closed";
+      await tx.execute(sql`update tickets set status = ${status}::ticket_status, tags = ${sql.raw(`array['case-${i}','vip']`)},
+        assignee_id = ${world.agent.id}, group_id = ${groupId}, priority = ${i % 2 ? "high" : "low"}::ticket_priority,
+        custom_fields = ${JSON.stringify({ plan: i % 2 ? "pro" : "free", seats: 10 + i })}::jsonb,
+        resolved_at = ${done ? sql`now()` : sql`null`}, closed_at = ${status === "closed" ? sql`now()` : sql`null`}
+        where org_id = ${org} and id = ${t.id}`);
+    }
+    const [a, b] = [tickets[0]!, tickets[1]!];
+    await tx.execute(sql`insert into ticket_ccs (org_id, ticket_id, email) values (${org}, ${a.id}, 'boss@acme.test')`);
+    const lo = a.id < b.id ? a.id : b.id;
+    const hi = a.id < b.id ? b.id : a.id;
+    await tx.execute(
+      sql`insert into ticket_links (org_id, ticket_a, ticket_b, created_by) values (${org}, ${lo}, ${hi}, ${world.agent.id})`,
+    );
+    await tx.execute(sql`update tickets set merged_into_id = ${b.id} where org_id = ${org} and id = ${tickets[5]!.id}`);
+    const mail = await tx.execute<{
+      id: string;
+    }>(sql`insert into comments (org_id, ticket_id, author_id, body, body_html, channel, email)
+      values (${org}, ${a.id}, ${world.customer.id}, 'Sent from my phone', '<p>Sent from my phone</p>', 'email',
+      ${JSON.stringify({ from: world.customer.email, to: ["help@beacon.test"], cc: [], messageId: "<abc.123@mail.acme.test>" })}::jsonb)
+      returning id`);
+    await tx.execute(sql`insert into email_message_ids (org_id, message_id, ticket_id, comment_id, direction)
+      values (${org}, '<abc.123@mail.acme.test>', ${a.id}, ${mail.rows[0]!.id}, 'inbound')`);
+    const key = newStorageKey(org);
+    const put = await storage().put(key, Readable.from([PICTURE]));
+    await tx.execute(sql`insert into attachments (org_id, ticket_id, comment_id, uploader_id, filename, content_type, size_bytes, sha256, storage_key)
+      values (${org}, ${a.id}, ${mail.rows[0]!.id}, ${world.customer.id}, 'screen.png', 'image/png', ${put.size}, ${put.sha256}, ${key})`);
+    await tx.execute(sql`insert into sla_events (org_id, ticket_id, metric, kind, at, due_at, data)
+      values (${org}, ${a.id}, 'first_response', 'breach', now() - interval '1 hour', now() - interval '2 hours', '{"minutes":60}'::jsonb)`);
+    await tx.execute(sql`insert into csat_ratings (org_id, ticket_id, rating, comment, requester_id, assignee_id, group_id)
+      values (${org}, ${tickets[4]!.id}, 'good', 'Quick and kind', ${world.customer.id}, ${world.agent.id}, ${groupId})`);
+    return { tickets, groupId, customerOrgId: coId };
+  });
+}
+
+async function exportVia(who: Actor, query: Record<string, string> = {}) {
+  const url = new URL("http://localhost/api/v1/export/full");
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  const res = await apiRoute.GET(new Request(url, { headers: { cookie: who.cookie, "x-forwarded-for": "127.0.0.1" } }));
+  return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+async function streamBytes(s: ReadableStream<Uint8Array>, stopAfter = Infinity): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  const reader = s.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    chunks.push(Buffer.from(value));
+    n += value.byteLength;
+    if (n >= stopAfter) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return Buffer.concat(chunks);
+}
+
+const json = (m: ArchiveMember | undefined) => JSON.parse(m!.bytes.toString("utf8")) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe("full org export", () => {
+  let archive: ArchiveMember[];
+
+  beforeAll(async () => {
+    const r = await exportVia(w.admin);
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toBe("application/x-tar");
+    archive = await readArchive(r.bytes);
+  });
+
+  it("starts with the manifest, ends with the summary, and holds every section", () => {
+    expect(archive[0]!.name).toBe("manifest.json");
+    expect(archive[archive.length - 1]!.name).toBe("summary.json");
+    const manifest = json(archive[0]);
+    expect(manifest).toMatchObject({
+      format: "beacon-org-export",
+      version: 1,
+      org: { id: w.org.id, slug: w.org.slug },
+    });
+    expect(manifest.counts.tickets).toBe(6);
+    const summary = json(archive[archive.length - 1]);
+    expect(summary.counts).toMatchObject({
+      users: 5,
+      customer_orgs: 1,
+      groups: 1,
+      group_members: 1,
+      ticket_fields: 2,
+      tickets: 6,
+      ticket_links: 1,
+      comments: 19,
+      email_message_ids: 1,
+      attachments: 1,
+      sla_events: expect.any(Number),
+      csat_ratings: 1,
+    });
+    for (const [section, n] of Object.entries(summary.counts as Record<string, number>))
+      expect(sectionRows(archive, section)).toHaveLength(n);
+  });
+
+  it("carries no password hash or secret, and only this org's rows", () => {
+    const all = archive.map((m) => m.bytes.toString("latin1")).join("\n");
+    expect(all).not.toMatch(/password_hash|totp_secret|\$argon2/);
+    expect(all).not.toContain(other.org.id);
+    expect(all).not.toContain("Other org's secret");
+    for (const u of sectionRows(archive, "users")) expect(u).not.toHaveProperty("password_hash");
+    const ticketIds = new Set(sectionRows(archive, "tickets").map((t) => t.id));
+    expect(ticketIds).toEqual(new Set(seeded.tickets.map((t) => t.id)));
+  });
+
+  it("keeps tickets' columns, CCs, custom values, comments with Message-IDs, and the attachment's bytes", () => {
+    const t0 = sectionRows(archive, "tickets").find((t) => t.id === seeded.tickets[0]!.id)!;
+    expect(t0).toMatchObject({
+      number: seeded.tickets[0]!.number,
+      status: "new",
+      tags: ["case-0", "vip"],
+      custom_fields: { plan: "free", seats: 10 },
+      group_id: seeded.groupId,
+      ccs: [expect.objectContaining({ email: "boss@acme.test" })],
+    });
+    expect(sectionRows(archive, "tickets").find((t) => t.id === seeded.tickets[5]!.id)!.merged_into_id).toBe(
+      seeded.tickets[1]!.id,
+    );
+    const comments = sectionRows(archive, "comments");
+    expect(comments.filter((c) => c.internal)).toHaveLength(6);
+    expect(comments.find((c) => c.channel === "email")!.email).toMatchObject({ messageId: "<abc.123@mail.acme.test>" });
+    const [att] = sectionRows(archive, "attachments");
+    expect(att).toMatchObject({ filename: "screen.png", file: `files/${att!.id}`, sha256: sha256(PICTURE) });
+    expect(att).not.toHaveProperty("storage_key");
+    expect(archive.find((m) => m.name === att!.file)!.bytes.equals(PICTURE)).toBe(true);
+    expect(sectionRows(archive, "customer_orgs")[0]).toMatchObject({ name: "Acme Ltd", domains: ["acme.test"] });
+  });
+
+  it("proves the audit chain: a reader recomputes every hash and reaches the summary's head", () => {
+    const events = sectionRows(archive, "audit_events") as {
+      seq: number;
+      actor_id: string | null;
+      action: string;
+      entity_type: string;
+      entity_id: string | null;
+      data: Record<string, unknown>;
+      request_id: string | null;
+      prev_hash: string;
+      hash: string;
+      at: string;
+    }[];
+    let prev = GENESIS_HASH;
+    for (const [i, e] of events.entries()) {
+      expect(e.seq).toBe(i + 1);
+      expect(e.prev_hash).toBe(prev);
+      const h = storedEventHash(prev, {
+        orgId: w.org.id,
+        seq: e.seq,
+        actorId: e.actor_id,
+        action: e.action,
+        entityType: e.entity_type,
+        entityId: e.entity_id,
+        data: e.data,
+        requestId: e.request_id,
+        atIso: e.at,
+      });
+      expect(h).toBe(e.hash);
+      prev = h;
+    }
+    const { audit } = json(archive[archive.length - 1]);
+    expect(audit).toMatchObject({ events: events.length, headHash: prev, verified: true, firstBrokenSeq: null });
+    expect(events.length).toBeGreaterThan(10);
+    expect(events.some((e) => e.action === "export.started")).toBe(true);
+  });
+
+  it("an interrupted export resumed from its cursor gives the same archive", async () => {
+    // Two rows a batch, so every section has several members and the cut lands mid-section.
+    const whole = await streamBytes(fullExportStream(w.org.id, { batchSize: 2 }));
+    const dir = mkdtempSync(path.join(os.tmpdir(), "beacon-export-"));
+    const file = path.join(dir, "org.tar");
+    for (const fraction of [0.05, 0.45, 0.8]) {
+      writeFileSync(file, await streamBytes(fullExportStream(w.org.id, { batchSize: 2 }), whole.length * fraction));
+      const point = await resumePoint(file);
+      expect(point.complete).toBe(false);
+      if (point.complete || !point.cursor) throw new Error("no cursor in the cut archive");
+      truncateSync(file, point.offset);
+      const rest = await exportVia(w.admin, { cursor: point.cursor });
+      expect(rest.status).toBe(200);
+      appendFileSync(file, rest.bytes);
+      expect(await resumePoint(file)).toEqual({ complete: true });
+      const resumed = await readArchive(readFileSync(file));
+      const first = await readArchive(whole);
+      const names = (a: ArchiveMember[]) => a.map((m) => m.name);
+      // The audit chain grows by each export's own export.started, so the later archive's chain extends the earlier's.
+      const data = (a: ArchiveMember[]) =>
+        a.filter((m) => !/^(audit_events\/|summary\.json|manifest\.json)/.test(m.name));
+      expect(names(data(resumed))).toEqual(names(data(first)));
+      for (const [i, m] of data(resumed).entries()) expect(m.bytes.equals(data(first)[i]!.bytes)).toBe(true);
+      const before = sectionRows(first, "audit_events");
+      expect(sectionRows(resumed, "audit_events").slice(0, before.length)).toEqual(before);
+      expect(json(resumed[resumed.length - 1]).audit.verified).toBe(true);
+      expect(json(resumed[0]).createdAt).toBe(json(resumed[resumed.length - 1]).createdAt);
+    }
+  });
+
+  it("refuses non-admins, another org's cursor and a tampered one, changing nothing", async () => {
+    for (const who of [w.agent, w.customer]) expect((await exportVia(who)).status).toBe(403);
+    const cut = await streamBytes(fullExportStream(w.org.id, { batchSize: 2 }), 4096);
+    const dir = mkdtempSync(path.join(os.tmpdir(), "beacon-export-"));
+    writeFileSync(path.join(dir, "cut.tar"), cut);
+    const point = await resumePoint(path.join(dir, "cut.tar"));
+    if (point.complete || !point.cursor) throw new Error("no cursor");
+    const count = () =>
+      withTenant(other.org.id, async (tx) =>
+        Number(
+          (
+            await tx.execute<{ n: string }>(
+              sql`select count(*)::text as n from audit_events where org_id = ${other.org.id}`,
+            )
+          ).rows[0]!.n,
+        ),
+      );
+    const before = await count();
+    const foreign = await exportVia(other.admin, { cursor: point.cursor });
+    expect(foreign.status).toBe(400);
+    expect(JSON.parse(foreign.bytes.toString()).error.code).toBe("invalid_cursor");
+    expect((await exportVia(other.admin, { cursor: point.cursor.slice(0, -2) + "xx" })).status).toBe(400);
+    expect(await count()).toBe(before);
+  });
+});
