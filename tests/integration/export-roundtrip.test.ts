@@ -7,7 +7,13 @@ import { sql } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { storage } from "../../src/server/attachments/configured-storage";
 import { newStorageKey } from "../../src/server/attachments/storage";
+import tar from "tar-stream";
 import { GENESIS_HASH, storedEventHash } from "../../src/server/audit/chain";
+import { verifyChain } from "../../src/server/audit/verify-chain";
+import { formatCheckReport } from "../../src/server/import/check-report";
+import { createImport, loadImport } from "../../src/server/import/import-run";
+import { runBeaconImport } from "../../src/server/import/beacon/import-beacon";
+import { createOrg } from "../helpers/factories";
 import { withTenant } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { fullExportStream } from "../../src/server/export/full/full-export-stream";
@@ -321,5 +327,272 @@ describe("full org export", () => {
     expect(JSON.parse(foreign.bytes.toString()).error.code).toBe("invalid_cursor");
     expect((await exportVia(other.admin, { cursor: point.cursor.slice(0, -2) + "xx" })).status).toBe(400);
     expect(await count()).toBe(before);
+  });
+});
+
+type Translate = (type: string, id: string | null) => string | null;
+
+/**
+ * What an org holds, table by table, with every id passed through `id` (the source's through the
+ * import's id map, the target's as they are), rows sorted: equal snapshots are equal orgs.
+ */
+async function snapshot(orgId: string, id: Translate, adminsAsAgents = false) {
+  const rows = async (q: ReturnType<typeof sql>) =>
+    withTenant(orgId, async (tx) => {
+      await tx.execute(sql`select set_config('TimeZone', 'UTC', true)`);
+      return (await tx.execute<{ j: Record<string, any> }>(q)).rows.map((r) => r.j); // eslint-disable-line @typescript-eslint/no-explicit-any
+    });
+  const sorted = <T>(xs: T[]) => xs.map((x) => JSON.stringify(x)).sort();
+  const users = await rows(sql`select to_jsonb(t) as j from users t where org_id = ${orgId}`);
+  const tickets = await rows(
+    sql`select to_jsonb(t) - 'search_vector' || jsonb_build_object('ccs', (select coalesce(jsonb_agg(c.email order by c.email), '[]') from ticket_ccs c where c.org_id = t.org_id and c.ticket_id = t.id)) as j from tickets t where org_id = ${orgId}`,
+  );
+  const comments = await rows(sql`select to_jsonb(t) - 'search_vector' as j from comments t where org_id = ${orgId}`);
+  const files = await rows(sql`select to_jsonb(t) as j from attachments t where org_id = ${orgId}`);
+  return {
+    users: sorted(
+      users.map((u) => ({
+        id: id("user", u.id),
+        email: u.email,
+        name: u.name,
+        role: adminsAsAgents && u.role === "admin" ? "agent" : u.role,
+        created_at: u.created_at,
+        updated_at: u.updated_at,
+        blocked_at: u.blocked_at,
+      })),
+    ),
+    customerOrgs: sorted(
+      await rows(sql`select jsonb_build_object('name', name, 'notes', notes, 'created_at', created_at, 'domains',
+        (select jsonb_agg(domain order by domain) from customer_org_domains d where d.org_id = t.org_id and d.customer_org_id = t.id)) as j
+        from customer_orgs t where org_id = ${orgId}`),
+    ),
+    customerNotes: sorted(
+      (await rows(sql`select to_jsonb(t) as j from customer_notes t where org_id = ${orgId}`)).map((n) => ({
+        customer: id("user", n.customer_id),
+        author: id("user", n.author_id),
+        body: n.body,
+        created_at: n.created_at,
+      })),
+    ),
+    groups: sorted(
+      (await rows(sql`select to_jsonb(t) as j from group_members t where org_id = ${orgId}`)).map((m) => ({
+        group: id("group", m.group_id),
+        user: id("user", m.user_id),
+        away: m.away,
+      })),
+    ),
+    fields: sorted(
+      (
+        await rows(
+          sql`select to_jsonb(t) - 'org_id' - 'id' - 'version' as j from ticket_fields t where org_id = ${orgId}`,
+        )
+      ).map((f) => f),
+    ),
+    tickets: sorted(
+      tickets.map((t) => ({
+        ...t,
+        org_id: null,
+        id: id("ticket", t.id),
+        requester_id: id("user", t.requester_id),
+        assignee_id: id("user", t.assignee_id),
+        group_id: id("group", t.group_id),
+        merged_into_id: id("ticket", t.merged_into_id),
+        // Imported history has no SLA policy here (no clock runs on it) and starts at version 1.
+        sla_policy_id: null,
+        version: null,
+      })),
+    ),
+    links: sorted(
+      (await rows(sql`select to_jsonb(t) as j from ticket_links t where org_id = ${orgId}`)).map((l) => ({
+        pair: [id("ticket", l.ticket_a), id("ticket", l.ticket_b)].sort(),
+        by: id("user", l.created_by),
+        at: l.created_at,
+      })),
+    ),
+    comments: sorted(
+      comments.map((c) => ({
+        ...c,
+        org_id: null,
+        id: id("comment", c.id),
+        ticket_id: id("ticket", c.ticket_id),
+        author_id: id("user", c.author_id),
+      })),
+    ),
+    messageIds: sorted(
+      (await rows(sql`select to_jsonb(t) as j from email_message_ids t where org_id = ${orgId}`)).map((m) => ({
+        ...m,
+        org_id: null,
+        ticket_id: id("ticket", m.ticket_id),
+        comment_id: id("comment", m.comment_id),
+      })),
+    ),
+    attachments: sorted(
+      files.map((a) => ({
+        ...a,
+        org_id: null,
+        storage_key: null,
+        id: id("attachment", a.id),
+        ticket_id: id("ticket", a.ticket_id),
+        comment_id: id("comment", a.comment_id),
+        uploader_id: id("user", a.uploader_id),
+      })),
+    ),
+    slaEvents: sorted(
+      (await rows(sql`select to_jsonb(t) as j from sla_events t where org_id = ${orgId}`)).map((e) => ({
+        ...e,
+        org_id: null,
+        id: id("sla_event", e.id),
+        ticket_id: id("ticket", e.ticket_id),
+      })),
+    ),
+    csat: sorted(
+      (await rows(sql`select to_jsonb(t) as j from csat_ratings t where org_id = ${orgId}`)).map((r) => ({
+        ...r,
+        org_id: null,
+        ticket_id: id("ticket", r.ticket_id),
+        requester_id: id("user", r.requester_id),
+        assignee_id: id("user", r.assignee_id),
+        group_id: id("group", r.group_id),
+      })),
+    ),
+    storageKeys: files.map((a) => ({ key: a.storage_key as string, sha256: a.sha256 as string })),
+  };
+}
+
+/** The import's id map as a translation of the source's ids into the target's. */
+async function idMap(targetOrg: string): Promise<Translate> {
+  const rows = await withTenant(targetOrg, (tx) =>
+    tx.execute<{ source_type: string; source_id: string; beacon_id: string }>(
+      sql`select source_type, source_id, beacon_id from import_id_map where org_id = ${targetOrg} and source_kind = 'beacon'`,
+    ),
+  );
+  const m = new Map(rows.rows.map((r) => [`${r.source_type}:${r.source_id}`, r.beacon_id]));
+  return (type, sourceId) =>
+    sourceId === null || sourceId === undefined
+      ? null
+      : (m.get(`${type}:${sourceId}`) ?? `unmapped ${type} ${sourceId}`);
+}
+
+const same: Translate = (_t, x) => x ?? null;
+const withoutKeys = (s: Awaited<ReturnType<typeof snapshot>>) => {
+  const { storageKeys, ...rest } = s;
+  void storageKeys;
+  return rest;
+};
+
+describe("beacon importer: the round trip", () => {
+  let file: string;
+
+  beforeAll(async () => {
+    const r = await exportVia(w.admin);
+    expect(r.status).toBe(200);
+    file = path.join(mkdtempSync(path.join(os.tmpdir(), "beacon-roundtrip-")), "org.tar");
+    writeFileSync(file, r.bytes);
+  });
+
+  it("reads the archive into a new org: every table equal through the id map, numbers kept, bytes equal, nothing sent", async () => {
+    const target = await createOrg();
+    const sourceBefore = await snapshot(w.org.id, same);
+    const imp = await createImport(target.id, { sourceKind: "beacon", source: file, createdBy: null });
+    const result = await runBeaconImport({ orgId: target.id, importId: imp.id, input: file });
+    expect(result.finished).toBe(true);
+    const report = formatCheckReport(result.counts, result.report, result.ignoredFiles);
+    expect(result.counts.ticket).toMatchObject({ source: 6, imported: 6, skipped: {} });
+    expect(result.counts.comment).toMatchObject({ source: 19, imported: 19, skipped: {} });
+    expect(result.counts.attachment).toMatchObject({
+      imported: 1,
+      bytes: { source: PICTURE.length, imported: PICTURE.length },
+    });
+    expect(result.counts.audit_event!.notes).toEqual({ "the archive's audit chain verified against its proof": 1 });
+    expect(report).toMatch(/Sample: 6 tickets compared field by field, 0 differences/);
+
+    const source = await snapshot(w.org.id, await idMap(target.id), true);
+    const copy = await snapshot(target.id, same);
+    expect(withoutKeys(copy)).toEqual(withoutKeys(source));
+    expect(Object.fromEntries(Object.entries(copy).map(([k, v]) => [k, v.length]))).toEqual({
+      users: 5,
+      customerOrgs: 1,
+      customerNotes: 1,
+      groups: 1,
+      fields: 2,
+      tickets: 6,
+      links: 1,
+      comments: 19,
+      messageIds: 1,
+      attachments: 1,
+      slaEvents: sourceBefore.slaEvents.length,
+      csat: 1,
+      storageKeys: 1,
+    });
+    expect(sourceBefore.slaEvents.some((e) => e.includes('"breach"'))).toBe(true);
+    const numbers = (s: typeof copy) => s.tickets.map((t) => JSON.parse(t).number as number).sort();
+    expect(numbers(copy)).toEqual(seeded.tickets.map((t) => t.number).sort());
+    // The bytes came through the archive and the upload inspector into storage, equal.
+    const [stored] = copy.storageKeys;
+    const chunks: Buffer[] = [];
+    for await (const c of await storage().get(stored!.key)) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).equals(PICTURE)).toBe(true);
+    // The source org is untouched; the target's own chain says what was imported, and verifies.
+    expect(await snapshot(w.org.id, same)).toEqual(sourceBefore);
+    await withTenant(target.id, async (tx) => {
+      expect((await verifyChain(tx, target.id)).valid).toBe(true);
+      const imported = await tx.execute<{ action: string; n: number }>(
+        sql`select action, count(*)::int as n from audit_events where org_id = ${target.id} group by action order by action`,
+      );
+      expect(Object.fromEntries(imported.rows.map((r) => [r.action, r.n]))).toEqual({
+        "customer_org.imported": 1,
+        "group.imported": 1,
+        "ticket.imported": 6,
+        "ticket_field.imported": 2,
+        "user.imported": 5,
+      });
+      const sent = await tx.execute<{ n: number }>(
+        sql`select (select count(*) from notifications where org_id = ${target.id}) + (select count(*) from sla_checks where org_id = ${target.id}) as n`,
+      );
+      expect(Number(sent.rows[0]!.n)).toBe(0);
+    });
+
+    // Read again (a new import of the same archive): nothing is written twice.
+    const again = await createImport(target.id, { sourceKind: "beacon", source: file, createdBy: null });
+    const second = await runBeaconImport({ orgId: target.id, importId: again.id, input: file });
+    expect(second.counts.ticket).toMatchObject({ source: 6, imported: 0, existing: 6 });
+    expect(second.counts.attachment).toMatchObject({ imported: 0, existing: 1 });
+    expect(withoutKeys(await snapshot(target.id, same))).toEqual(withoutKeys(copy));
+  });
+
+  it("an import stopped after any batch and resumed ends with the same org", async () => {
+    const target = await createOrg();
+    const imp = await createImport(target.id, { sourceKind: "beacon", source: file, createdBy: null });
+    let runs = 0;
+    for (;;) {
+      runs++;
+      const r = await runBeaconImport({ orgId: target.id, importId: imp.id, input: file, maxBatches: 3 });
+      if (r.finished) break;
+      if (runs > 50) throw new Error("the import never finished");
+    }
+    expect(runs).toBeGreaterThan(3);
+    const source = await snapshot(w.org.id, await idMap(target.id), true);
+    expect(withoutKeys(await snapshot(target.id, same))).toEqual(withoutKeys(source));
+    const row = await loadImport(target.id, imp.id);
+    expect(row.state).toBe("done");
+    expect(row.counts.ticket).toMatchObject({ source: 6, imported: 6, existing: 0 });
+  });
+
+  it("refuses what is not a Beacon archive, and another kind of import", async () => {
+    const target = await createOrg();
+    const bogus = path.join(path.dirname(file), "bogus.tar");
+    const pack = tar.pack();
+    pack.entry({ name: "manifest.json" }, JSON.stringify({ format: "beacon-org-export", version: 99 }));
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack) chunks.push(c as Buffer);
+    writeFileSync(bogus, Buffer.concat(chunks));
+    const imp = await createImport(target.id, { sourceKind: "beacon", source: bogus, createdBy: null });
+    await expect(runBeaconImport({ orgId: target.id, importId: imp.id, input: bogus })).rejects.toThrow(/version 99/);
+    const zd = await createImport(target.id, { sourceKind: "zendesk", source: file, createdBy: null });
+    await expect(runBeaconImport({ orgId: target.id, importId: zd.id, input: file })).rejects.toThrow(/zendesk import/);
+    // Another org's import id is not found from this org.
+    await expect(runBeaconImport({ orgId: other.org.id, importId: imp.id, input: file })).rejects.toThrow(/not found/);
+    expect(await snapshot(target.id, same)).toMatchObject({ users: [], tickets: [] });
   });
 });

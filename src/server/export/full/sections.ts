@@ -19,6 +19,8 @@ export type Section = {
   keys: Key[];
   batch: number;
   files?: true;
+  /** A filter beyond the org's (` and …`). */
+  where?: SQL;
 };
 
 const UTC_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
@@ -84,6 +86,15 @@ export const SECTIONS: readonly Section[] = [
       from ticket_ccs c where c.org_id = t.org_id and c.ticket_id = t.id), '[]'::jsonb))`,
     keys: [{ col: "t.id", type: "uuid" }],
     batch: 500,
+  },
+  {
+    // A merge points at a ticket that may come later in tickets/: repeated here, after every ticket.
+    name: "ticket_merges",
+    from: sql`tickets t`,
+    json: sql`jsonb_build_object('ticket_id', t.id, 'merged_into_id', t.merged_into_id)`,
+    keys: [{ col: "t.id", type: "uuid" }],
+    batch: 1000,
+    where: sql` and t.merged_into_id is not null`,
   },
   {
     name: "ticket_links",
@@ -171,7 +182,7 @@ export async function readSectionBatch(
   await tx.execute(sql`select set_config('TimeZone', 'UTC', true)`);
   const r = await tx.execute<Record<string, string>>(
     sql`select (${section.json})::text as j, ${keyText}${extra} from ${section.from}
-        where t.org_id = ${orgId}${afterSql}${bound} order by ${cols} limit ${limit}`,
+        where t.org_id = ${orgId}${section.where ?? sql``}${afterSql}${bound} order by ${cols} limit ${limit}`,
   );
   return r.rows.map((row) => ({
     json: row.j!,
@@ -186,7 +197,7 @@ export async function sectionCounts(tx: Tx, orgId: string, upTo: number): Promis
   for (const s of SECTIONS) {
     const bound = s.name === "audit_events" ? sql` and t.seq <= ${upTo}` : sql``;
     const r = await tx.execute<{ n: string }>(
-      sql`select count(*)::text as n from ${s.from} where t.org_id = ${orgId}${bound}`,
+      sql`select count(*)::text as n from ${s.from} where t.org_id = ${orgId}${s.where ?? sql``}${bound}`,
     );
     out[s.name] = Number(r.rows[0]!.n);
   }
