@@ -14,6 +14,7 @@ import { formatCheckReport } from "../../src/server/import/check-report";
 import { createImport, loadImport } from "../../src/server/import/import-run";
 import { runBeaconImport } from "../../src/server/import/beacon/import-beacon";
 import { createOrg } from "../helpers/factories";
+import { runScript } from "../helpers/run-script";
 import { withTenant } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
 import { fullExportStream } from "../../src/server/export/full/full-export-stream";
@@ -595,4 +596,32 @@ describe("beacon importer: the round trip", () => {
     await expect(runBeaconImport({ orgId: other.org.id, importId: imp.id, input: file })).rejects.toThrow(/not found/);
     expect(await snapshot(target.id, same)).toMatchObject({ users: [], tickets: [] });
   });
+});
+
+describe("the CLIs", () => {
+  const cli = (file: string, args: string[]) => runScript(file, args, { drop: ["BEACON_EMBEDDED_DB"] });
+
+  it("npm run export -- full writes the archive, --resume finishes a cut one, npm run import -- beacon reads it", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "beacon-cli-"));
+    const out = path.join(dir, "org.tar");
+    const whole = await cli("export.ts", ["full", "--org", w.org.slug, "--out", out]);
+    expect(whole.code, whole.stderr).toBe(0);
+    const first = await readArchive(readFileSync(out));
+    truncateSync(out, Math.floor(readFileSync(out).length * 0.6));
+    const resumed = await cli("export.ts", ["full", "--org", w.org.slug, "--out", out, "--resume"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming .* after byte \d+/);
+    const again = await readArchive(readFileSync(out));
+    const data = (a: ArchiveMember[]) => a.filter((m) => !/^(audit_events\/|summary\.json)/.test(m.name));
+    expect(data(again).map((m) => m.name)).toEqual(data(first).map((m) => m.name));
+    expect(json(again[again.length - 1]).audit.verified).toBe(true);
+
+    const target = await createOrg();
+    const imported = await cli("import.ts", ["beacon", out, "--org", target.slug, "--json"]);
+    expect(imported.code, imported.stderr).toBe(0);
+    const result = JSON.parse(imported.stdout) as { finished: boolean; counts: Record<string, { imported: number }> };
+    expect(result.finished).toBe(true);
+    expect(result.counts.ticket!.imported).toBe(6);
+    expect(result.counts.attachment!.imported).toBe(1);
+  }, 120_000);
 });
