@@ -17,7 +17,7 @@ import { createOrg } from "../helpers/factories";
 import { runScript } from "../helpers/run-script";
 import { withTenant } from "../../src/server/db/tenant";
 import { setProcessEnv } from "../../src/server/env";
-import { fullExportStream } from "../../src/server/export/full/full-export-stream";
+import { fullExportBatchesRead, fullExportStream } from "../../src/server/export/full/full-export-stream";
 import { resumePoint } from "../../src/server/export/full/resume-point";
 import { resetLimitersForTests } from "../../src/server/ratelimit/limiters";
 import { api, newTicket } from "../helpers/api";
@@ -305,6 +305,18 @@ describe("full org export", () => {
     }
   });
 
+  it("stops reading when the client goes away", async () => {
+    const before = fullExportBatchesRead();
+    const reader = fullExportStream(w.org.id, { batchSize: 1 }).getReader();
+    await reader.read();
+    await reader.read();
+    await reader.cancel();
+    const after = fullExportBatchesRead();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fullExportBatchesRead() - after).toBeLessThanOrEqual(1);
+    expect(after - before).toBeLessThan(5);
+  });
+
   it("refuses non-admins, another org's cursor and a tampered one, changing nothing", async () => {
     for (const who of [w.agent, w.customer]) expect((await exportVia(who)).status).toBe(403);
     const cut = await streamBytes(fullExportStream(w.org.id, { batchSize: 2 }), 4096);
@@ -577,6 +589,20 @@ describe("beacon importer: the round trip", () => {
     const row = await loadImport(target.id, imp.id);
     expect(row.state).toBe("done");
     expect(row.counts.ticket).toMatchObject({ source: 6, imported: 6, existing: 0 });
+  });
+
+  it("a cut-off archive imports what it holds and says it is incomplete; the same import then finishes from the whole one", async () => {
+    const target = await createOrg();
+    const cut = path.join(path.dirname(file), "cut.tar");
+    writeFileSync(cut, readFileSync(file).subarray(0, Math.floor(readFileSync(file).length * 0.7)));
+    const imp = await createImport(target.id, { sourceKind: "beacon", source: cut, createdBy: null });
+    await expect(runBeaconImport({ orgId: target.id, importId: imp.id, input: cut })).rejects.toThrow(/incomplete/);
+    const partial = await loadImport(target.id, imp.id);
+    expect(partial.counts.ticket).toMatchObject({ imported: 6 });
+    const done = await runBeaconImport({ orgId: target.id, importId: imp.id, input: file });
+    expect(done.finished).toBe(true);
+    expect(done.counts.ticket).toMatchObject({ source: 6, imported: 6, existing: 0 });
+    expect(done.counts.comment).toMatchObject({ source: 19, imported: 19 });
   });
 
   it("refuses what is not a Beacon archive, and another kind of import", async () => {

@@ -69,6 +69,8 @@ const SECTIONS: Record<string, { type: string; write: Writer | null }> = {
 const FORMAT = "beacon-org-export";
 const KNOWN_VERSION = 1;
 const MAX_JSON_MEMBER = 1024 * 1024;
+const INCOMPLETE =
+  "the archive ends before summary.json: it is incomplete (finish it with npm run export -- full … --resume, then resume this import)";
 const MEMBER = /^([a-z_]+)\/\d{6}\.ndjson$/;
 
 type Unit = {
@@ -165,6 +167,8 @@ export async function runBeaconImport(opts: ImportRunOptions): Promise<ImportRun
   const extract = tar.extract();
   const input = createReadStream(opts.input);
   input.on("error", (err) => extract.destroy(err));
+  let inputEnded = false;
+  input.once("end", () => (inputEnded = true));
   input.pipe(extract);
   try {
     for await (const entry of extract) {
@@ -226,15 +230,16 @@ export async function runBeaconImport(opts: ImportRunOptions): Promise<ImportRun
       }
     }
     await finishUnit();
+  } catch (err) {
+    // A file cut off mid-member (an export that was interrupted): what came before it is committed.
+    if (inputEnded && err instanceof Error && /unexpected end of data|stream was destroyed/i.test(err.message))
+      throw new AppError("validation_failed", INCOMPLETE);
+    throw err;
   } finally {
     input.destroy();
   }
   if (!chain) throw new AppError("validation_failed", "not a Beacon org export: no manifest.json");
-  if (!summary)
-    throw new AppError(
-      "validation_failed",
-      "the archive ends before summary.json: it is incomplete (resume the export, then import again)",
-    );
+  if (!summary) throw new AppError("validation_failed", INCOMPLETE);
   const verdict = (chain as ArchiveChain).check((summary as { audit?: Record<string, unknown> }).audit);
   // The verdict is noted once: its own checkpoint entry makes a rerun of a finished import skip it.
   if (!imp.checkpoint.files["summary.json"]) {
