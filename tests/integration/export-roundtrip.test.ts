@@ -605,6 +605,33 @@ describe("beacon importer: the round trip", () => {
     expect(done.counts.comment).toMatchObject({ source: 19, imported: 19 });
   });
 
+  it("attachment bytes go through the upload inspector: an executable in the archive is skipped with why", async () => {
+    const src = await createWorld();
+    const t = await newTicket(src.customer, { subject: "Here is the tool" });
+    const exe = Buffer.concat([
+      Buffer.from("MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0", "latin1"),
+      Buffer.alloc(200, 0x41),
+    ]);
+    const key = newStorageKey(src.org.id);
+    const put = await storage().put(key, Readable.from([exe]));
+    await withTenant(src.org.id, (tx) =>
+      tx.execute(sql`insert into attachments (org_id, ticket_id, uploader_id, filename, content_type, size_bytes, sha256, storage_key)
+        values (${src.org.id}, ${t.id}, ${src.customer.id}, 'invoice.pdf', 'application/pdf', ${put.size}, ${put.sha256}, ${key})`),
+    );
+    const tarFile = path.join(path.dirname(file), "exe.tar");
+    writeFileSync(tarFile, await streamBytes(fullExportStream(src.org.id)));
+    const target = await createOrg();
+    const imp = await createImport(target.id, { sourceKind: "beacon", source: tarFile, createdBy: null });
+    const r = await runBeaconImport({ orgId: target.id, importId: imp.id, input: tarFile });
+    expect(r.counts.ticket).toMatchObject({ imported: 1 });
+    expect(r.counts.attachment).toMatchObject({ source: 1, imported: 0, skipped: { "file type not accepted": 1 } });
+    expect(r.report.skippedSample.find((x) => x.type === "attachment")!.reason).toMatch(/invoice\.pdf/);
+    const stored = await withTenant(target.id, (tx) =>
+      tx.execute<{ n: number }>(sql`select count(*)::int as n from attachments where org_id = ${target.id}`),
+    );
+    expect(stored.rows[0]!.n).toBe(0);
+  });
+
   it("refuses what is not a Beacon archive, and another kind of import", async () => {
     const target = await createOrg();
     const bogus = path.join(path.dirname(file), "bogus.tar");
