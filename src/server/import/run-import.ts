@@ -2,6 +2,7 @@ import "server-only";
 import type { ImportSourceKind } from "../db/schema/imports";
 import type { ImportRunOptions, ImportRunResult } from "./import-run";
 import { runZendeskImport } from "./zendesk/import-zendesk";
+import { runBeaconImport } from "./beacon/import-beacon";
 
 export type ImportRunner = (opts: ImportRunOptions) => Promise<ImportRunResult>;
 
@@ -11,6 +12,7 @@ export type ImportRunner = (opts: ImportRunOptions) => Promise<ImportRunResult>;
  */
 const RUNNERS: Partial<Record<ImportSourceKind, ImportRunner>> = {
   zendesk: runZendeskImport,
+  beacon: runBeaconImport,
 };
 
 export const RUNNABLE_SOURCE_KINDS = Object.keys(RUNNERS) as ImportSourceKind[];
