@@ -594,7 +594,7 @@ describe("npm run import", () => {
     expect(r.stdout).toContain(`bytes: 52434927 in the source, ${PICTURE.length} stored`);
     expect(await count(org.id, "tickets")).toBe(6);
     expect((await cli(["zendesk", FIXTURE, "--org", "no-such-org"])).code).toBe(3);
-    expect((await cli(["freshdesk", FIXTURE, "--org", org.slug])).code).toBe(2);
+    expect((await cli(["no-such-source", FIXTURE, "--org", org.slug])).code).toBe(2);
     expect((await cli(["zendesk", path.join(FIXTURE, "nope"), "--org", org.slug])).code).toBe(2);
   }, 90_000);
 

@@ -2,6 +2,8 @@ import "server-only";
 import type { ImportSourceKind } from "../db/schema/imports";
 import type { ImportRunOptions, ImportRunResult } from "./import-run";
 import { runZendeskImport } from "./zendesk/import-zendesk";
+import { runFreshdeskImport } from "./freshdesk/import-freshdesk";
+import { runCsvImport } from "./csv/import-csv";
 
 export type ImportRunner = (opts: ImportRunOptions) => Promise<ImportRunResult>;
 
@@ -11,6 +13,8 @@ export type ImportRunner = (opts: ImportRunOptions) => Promise<ImportRunResult>;
  */
 const RUNNERS: Partial<Record<ImportSourceKind, ImportRunner>> = {
   zendesk: runZendeskImport,
+  freshdesk: runFreshdeskImport,
+  csv: runCsvImport,
 };
 
 export const RUNNABLE_SOURCE_KINDS = Object.keys(RUNNERS) as ImportSourceKind[];

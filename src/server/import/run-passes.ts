@@ -3,7 +3,6 @@ import type { ImportSourceKind } from "../db/schema/imports";
 import type { Tx } from "../db/tenant";
 import { AppError } from "../core/errors";
 import type { BatchContext, BatchRecord } from "./batch";
-import type { FetchedFile } from "./fetch-attachment";
 import type { IdSpace } from "./id-map";
 import {
   commitBatch,
@@ -29,6 +28,10 @@ export type SourcePass = {
   checkpointKey: string;
   /** The file's records of the type, streamed, each with its position (what the checkpoint counts). */
   read: () => AsyncIterable<SourceRecord>;
+  /** The report's reason for a record the reader could not read ("not valid JSON" unless said). */
+  unreadable?: string;
+  /** The writer counts what the records are (a CSV row is a ticket or a comment), so the loop does not count each as one of `type`. */
+  countsItsOwn?: boolean;
 };
 
 export type BatchWriter = (tx: Tx, ctx: BatchContext, recs: BatchRecord[]) => Promise<void>;
@@ -78,8 +81,14 @@ export async function runPasses(
       const tally = new Tally(counts, report);
       const good: BatchRecord[] = [];
       for (const r of part) {
-        tally.source(pass.type);
-        if ("error" in r) tally.skip(pass.type, { sourceId: null, file, record: r.index }, "not valid JSON", r.error);
+        if (!pass.countsItsOwn || "error" in r || failed) tally.source(pass.type);
+        if ("error" in r)
+          tally.skip(
+            pass.type,
+            { sourceId: null, file, record: r.index },
+            pass.unreadable ?? "not valid JSON",
+            r.error,
+          );
         else if (failed)
           tally.skip(pass.type, { sourceId: idOf(r.value), file, record: r.index }, "could not be written", failed);
         else good.push(r);

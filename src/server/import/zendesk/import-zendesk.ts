@@ -1,12 +1,21 @@
 import "server-only";
 import type { ImportRunOptions, ImportRunResult } from "../import-run";
-import { readRecords } from "../read-records";
 import { runPasses } from "../run-passes";
-import { zendeskPasses } from "./source-files";
+import { sourcePasses } from "../source-files";
 import { writeOrganizations, writeUsers } from "./write-people";
 import { writeTickets, zendeskTicketFiles } from "./write-tickets";
 import { writeTicketFields } from "./write-fields";
 import { writeGroupMemberships, writeGroups } from "./write-groups";
+
+/** The record types of a Zendesk export, in the order they are imported (tickets name fields, groups and users; memberships name groups and users). */
+export const ZENDESK_TYPES = [
+  { type: "ticket_field", key: "ticket_fields" },
+  { type: "group", key: "groups" },
+  { type: "organization", key: "organizations" },
+  { type: "user", key: "users" },
+  { type: "group_membership", key: "group_memberships" },
+  { type: "ticket", key: "tickets" },
+] as const;
 
 /** A Zendesk export: a directory of JSON/NDJSON files, or one file. */
 export type ZendeskImportOptions = ImportRunOptions;
@@ -17,9 +26,10 @@ export type ZendeskImportOptions = ImportRunOptions;
  */
 export function runZendeskImport(opts: ZendeskImportOptions): Promise<ImportRunResult> {
   return runPasses(opts, "zendesk", async () => {
-    const { passes, ignored } = await zendeskPasses(opts.input);
+    // Unnamed JSON files are incremental export pages, read once per type for what they sideload.
+    const { passes, ignored } = await sourcePasses(opts.input, ZENDESK_TYPES, { unnamed: "pages" });
     return {
-      passes: passes.map((p) => ({ ...p, read: () => readRecords(p.file, p.key, p.bare) })),
+      passes,
       ignored,
       writers: {
         ticket_field: writeTicketFields,
