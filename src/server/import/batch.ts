@@ -2,7 +2,7 @@ import "server-only";
 import type { z } from "zod";
 import { appendAuditEvents, type AuditActor, type AuditInput } from "../audit/record-audit";
 import type { Tx } from "../db/tenant";
-import type { IdSpace } from "./id-map";
+import { mappedIds, type IdSpace } from "./id-map";
 import type { Tally } from "./import-run";
 import type { FetchedFile } from "./fetch-attachment";
 import { describeIssues, idOf } from "./record-shape";
@@ -69,4 +69,27 @@ export function parseRecords<T>(
     }
   }
   return out;
+}
+
+/**
+ * The records of a batch that are new: the first of each source id (later copies skipped as
+ * duplicates), less the ones an earlier run mapped (counted as existing). `mapType` is the id
+ * map's type when it is not the report's (Freshdesk companies are mapped as organizations).
+ */
+export async function unmappedRecords<P extends { rec: BatchRecord; value: { id: string } }>(
+  tx: Tx,
+  ctx: BatchContext,
+  type: string,
+  parsed: P[],
+  mapType = type,
+): Promise<P[]> {
+  const unique = firstOfEach(ctx, type, parsed);
+  const known = await mappedIds(
+    tx,
+    ctx.space,
+    mapType,
+    unique.map((p) => p.value.id),
+  );
+  ctx.tally.add(type, "existing", known.size);
+  return unique.filter((p) => !known.has(p.value.id));
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import type { z } from "zod";
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { PgInsertValue } from "drizzle-orm/pg-core";
@@ -10,11 +11,11 @@ import type { Tx } from "../db/tenant";
 import { renderMarkdown } from "../markdown/render";
 import { MAX_TAGS, zTag } from "../tickets/schemas";
 import { attachmentKey, auditImported, type BatchContext, type BatchRecord } from "./batch";
-import { fieldValues, type FieldDef } from "./fields";
+import { fieldValues, mappedFieldDefs, type FieldDef } from "./fields";
 import { mappedIds, recordIds } from "./id-map";
 import type { ImportedComment, ImportedTicket } from "./imported-ticket";
-import { EMAIL, PLACEHOLDER_DOMAIN, type Person } from "./people";
-import { clean, clip } from "./record-shape";
+import { EMAIL, PLACEHOLDER_DOMAIN, resolveUsers, type Person } from "./people";
+import { clean, clip, describeIssues, idOf } from "./record-shape";
 import { allocateNumbers } from "./ticket-numbers";
 import { sampleTicket } from "./ticket-sample";
 import type { WantedFile } from "./ticket-files";
@@ -26,6 +27,13 @@ export type TicketRefs = {
   people: (tx: Tx, ctx: BatchContext, refs: string[]) => Promise<Map<string, Person>>;
   groups: (tx: Tx, ctx: BatchContext, refs: string[]) => Promise<Map<string, string>>;
   fields: (tx: Tx, ctx: BatchContext, ids: string[]) => Promise<Map<string, FieldDef>>;
+};
+
+/** References by source id through the id map (users, groups, custom fields): Zendesk's and Freshdesk's. */
+export const ID_MAP_REFS: TicketRefs = {
+  people: (tx, ctx, refs) => resolveUsers(tx, ctx, refs),
+  groups: (tx, ctx, refs) => mappedIds(tx, ctx.space, "group", refs),
+  fields: (tx, ctx, ids) => mappedFieldDefs(tx, ctx, ids),
 };
 
 /**
@@ -308,6 +316,37 @@ export function wantedFiles(ownerId: string, comments: ImportedComment[]): Wante
       a.url ? [{ key: attachmentKey(c.id, i), url: a.url, name: a.name, ownerId }] : [],
     ),
   );
+}
+
+/**
+ * A ticket's comments as the source embeds them, each counted as a source comment: the ones that
+ * fit their shape (after any given first, such as a description), the others skipped with why;
+ * their attachments counted; in time order.
+ */
+export function embeddedComments<T>(
+  ctx: BatchContext,
+  at: { rec: BatchRecord; ticketId: string },
+  raws: unknown[],
+  shape: z.ZodType<T>,
+  toComment: (value: T) => ImportedComment,
+  first: ImportedComment[] = [],
+): ImportedComment[] {
+  const out = [...first];
+  ctx.tally.source("comment", first.length);
+  for (const raw of raws) {
+    ctx.tally.source("comment");
+    const r = shape.safeParse(raw);
+    if (r.success) out.push(toComment(r.data));
+    else
+      ctx.tally.skip(
+        "comment",
+        { sourceId: idOf(raw), file: ctx.file, record: at.rec.index },
+        describeIssues(r.error).reason,
+        `ticket ${at.ticketId}: ${describeIssues(r.error).detail}`,
+      );
+  }
+  for (const c of out) ctx.tally.source("attachment", c.attachments.length);
+  return out.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
 
 /** The addresses of users that can receive mail (not the placeholders of users the export had no email for). */

@@ -1,9 +1,8 @@
 import "server-only";
 import type { FieldType } from "../../db/schema/workspace";
 import type { Tx } from "../../db/tenant";
-import { firstOfEach, parseRecords, type BatchContext, type BatchRecord } from "../batch";
+import { parseRecords, unmappedRecords, type BatchContext, type BatchRecord } from "../batch";
 import { insertTicketFields } from "../fields";
-import { mappedIds } from "../id-map";
 import { ZFreshdeskTicketField } from "./shapes";
 
 /** Freshdesk custom field types and the Beacon field type that holds their values. */
@@ -30,7 +29,7 @@ export const freshdeskFieldKey = (name: string) =>
  * priority, group …) go to Beacon's own columns; types Beacon lacks are skipped with why.
  */
 export async function writeTicketFields(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
-  const { space, tally, file } = ctx;
+  const { tally, file } = ctx;
   const parsed = parseRecords(ctx, "ticket_field", recs, ZFreshdeskTicketField).filter(({ rec, value: f }) => {
     const at = { sourceId: f.name, file, record: rec.index };
     if (f.default || f.type.startsWith("default_"))
@@ -40,31 +39,23 @@ export async function writeTicketFields(tx: Tx, ctx: BatchContext, recs: BatchRe
     else return true;
     return false;
   });
-  const unique = firstOfEach(
+  const fresh = await unmappedRecords(
+    tx,
     ctx,
     "ticket_field",
     parsed.map((p) => ({ rec: p.rec, value: { ...p.value, id: p.value.name } })),
   );
-  const known = await mappedIds(
-    tx,
-    space,
-    "ticket_field",
-    unique.map((p) => p.value.id),
-  );
-  tally.add("ticket_field", "existing", known.size);
   await insertTicketFields(
     tx,
     ctx,
-    unique
-      .filter((p) => !known.has(p.value.id))
-      .map(({ rec, value: f }) => ({
-        sourceId: f.name,
-        record: rec.index,
-        key: freshdeskFieldKey(f.name),
-        label: f.label,
-        type: FIELD_TYPE[f.type]!,
-        options: f.choices ?? [],
-        position: f.position ?? 0,
-      })),
+    fresh.map(({ rec, value: f }) => ({
+      sourceId: f.name,
+      record: rec.index,
+      key: freshdeskFieldKey(f.name),
+      label: f.label,
+      type: FIELD_TYPE[f.type]!,
+      options: f.choices ?? [],
+      position: f.position ?? 0,
+    })),
   );
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Tx } from "../../db/tenant";
-import { firstOfEach, parseRecords, type BatchContext, type BatchRecord } from "../batch";
+import { parseRecords, unmappedRecords, type BatchContext, type BatchRecord } from "../batch";
 import { insertGroupMembers, insertGroups, staffIds } from "../groups";
 import { mappedIds } from "../id-map";
 import { ZFreshdeskGroup } from "./shapes";
@@ -11,15 +11,7 @@ import { ZFreshdeskGroup } from "./shapes";
  */
 export async function writeGroups(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const { space, tally } = ctx;
-  const unique = firstOfEach(ctx, "group", parseRecords(ctx, "group", recs, ZFreshdeskGroup));
-  const known = await mappedIds(
-    tx,
-    space,
-    "group",
-    unique.map((p) => p.value.id),
-  );
-  tally.add("group", "existing", known.size);
-  const fresh = unique.filter((p) => !known.has(p.value.id));
+  const fresh = await unmappedRecords(tx, ctx, "group", parseRecords(ctx, "group", recs, ZFreshdeskGroup));
   await insertGroups(
     tx,
     ctx,

@@ -3,18 +3,15 @@ import type { Tx } from "../../db/tenant";
 import { htmlToMarkdown } from "../../email/html-to-markdown";
 import { appendComments, type CommentItem } from "../append-comments";
 import { parseRecords, type BatchContext, type BatchRecord } from "../batch";
-import { mappedFieldDefs } from "../fields";
-import { mappedIds } from "../id-map";
 import type { ImportedAttachment, ImportedComment, ImportedTicket } from "../imported-ticket";
-import { resolveUsers } from "../people";
-import { describeIssues, idOf } from "../record-shape";
 import type { WantedFile } from "../ticket-files";
 import {
   dropTicket,
+  embeddedComments,
+  ID_MAP_REFS,
   wantedFiles,
   writeImportedTickets,
   type TicketItem,
-  type TicketRefs,
 } from "../write-imported-tickets";
 import {
   EMAIL_CONVERSATION_SOURCES,
@@ -26,13 +23,6 @@ import {
   type FreshdeskConversation,
   type FreshdeskTicket,
 } from "./shapes";
-
-/** Freshdesk references: user (contact or agent) and group ids through the id map, custom fields by their cf_ name. */
-const FRESHDESK_REFS: TicketRefs = {
-  people: (tx, ctx, refs) => resolveUsers(tx, ctx, refs),
-  groups: (tx, ctx, refs) => mappedIds(tx, ctx.space, "group", refs),
-  fields: (tx, ctx, ids) => mappedFieldDefs(tx, ctx, ids),
-};
 
 /**
  * Freshdesk tickets (writeImportedTickets writes them): the ticket id is its number; the
@@ -47,7 +37,7 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
     else if (value.deleted) dropTicket(ctx, item, "deleted in Freshdesk");
     else items.push(item);
   }
-  await writeImportedTickets(tx, ctx, items, FRESHDESK_REFS);
+  await writeImportedTickets(tx, ctx, items, ID_MAP_REFS);
 }
 
 /** Conversations saved apart from their tickets (GET /tickets/{id}/conversations), each naming its ticket_id. */
@@ -59,7 +49,7 @@ export async function writeConversations(tx: Tx, ctx: BatchContext, recs: BatchR
     if (value.ticket_id) items.push({ rec, ticketRef: value.ticket_id, comment });
     else ctx.tally.skip("comment", { sourceId: value.id, file: ctx.file, record: rec.index }, "malformed: ticket_id");
   }
-  await appendComments(tx, ctx, items, FRESHDESK_REFS.people);
+  await appendComments(tx, ctx, items, ID_MAP_REFS.people);
 }
 
 /** The attachments of a batch's tickets (the description's and the embedded conversations'), fetched before its transaction. */
@@ -149,20 +139,12 @@ function attachmentsOf(list: FreshdeskTicket["attachments"]): ImportedAttachment
 
 /** The description, then the embedded conversations that fit their shape, in time order. */
 function ticketComments(ctx: BatchContext, rec: BatchRecord, t: FreshdeskTicket): ImportedComment[] {
-  const out = [description(t)];
-  ctx.tally.source("comment");
-  for (const raw of t.conversations ?? []) {
-    ctx.tally.source("comment");
-    const r = ZFreshdeskConversation.safeParse(raw);
-    if (r.success) out.push(importedConversation(r.data));
-    else
-      ctx.tally.skip(
-        "comment",
-        { sourceId: idOf(raw), file: ctx.file, record: rec.index },
-        describeIssues(r.error).reason,
-        `ticket ${t.id}: ${describeIssues(r.error).detail}`,
-      );
-  }
-  for (const c of out) ctx.tally.source("attachment", c.attachments.length);
-  return out.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  return embeddedComments(
+    ctx,
+    { rec, ticketId: t.id },
+    t.conversations ?? [],
+    ZFreshdeskConversation,
+    importedConversation,
+    [description(t)],
+  );
 }

@@ -1,9 +1,8 @@
 import "server-only";
 import type { FieldType } from "../../db/schema/workspace";
 import type { Tx } from "../../db/tenant";
-import { firstOfEach, type BatchContext, type BatchRecord } from "../batch";
+import { unmappedRecords, type BatchContext, type BatchRecord } from "../batch";
 import { insertTicketFields } from "../fields";
-import { mappedIds } from "../id-map";
 import { describeIssues, idOf } from "../record-shape";
 import { ZZendeskTicketField, type ZendeskTicketField } from "./shapes";
 
@@ -40,7 +39,7 @@ export const zendeskFieldKey = (id: string) => `zendesk_${id}`;
  * zendesk_<id>, so the tickets' values have somewhere to go (insertTicketFields).
  */
 export async function writeTicketFields(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
-  const { space, tally, file } = ctx;
+  const { tally, file } = ctx;
   const parsed: { rec: BatchRecord; value: ZendeskTicketField }[] = [];
   for (const rec of recs) {
     const at = { sourceId: idOf(rec.value), file, record: rec.index };
@@ -57,27 +56,18 @@ export async function writeTicketFields(tx: Tx, ctx: BatchContext, recs: BatchRe
       tally.skip("ticket_field", at, "a field type Beacon does not have", `${r.data.title}: ${r.data.type}`);
     else parsed.push({ rec, value: r.data });
   }
-  const unique = firstOfEach(ctx, "ticket_field", parsed);
-  const known = await mappedIds(
-    tx,
-    space,
-    "ticket_field",
-    unique.map((p) => p.value.id),
-  );
-  tally.add("ticket_field", "existing", known.size);
+  const fresh = await unmappedRecords(tx, ctx, "ticket_field", parsed);
   await insertTicketFields(
     tx,
     ctx,
-    unique
-      .filter((p) => !known.has(p.value.id))
-      .map(({ rec, value: f }) => ({
-        sourceId: f.id,
-        record: rec.index,
-        key: zendeskFieldKey(f.id),
-        label: f.title,
-        type: FIELD_TYPE[f.type]!,
-        options: (f.custom_field_options ?? []).map((o) => o.value),
-        position: f.position ?? 0,
-      })),
+    fresh.map(({ rec, value: f }) => ({
+      sourceId: f.id,
+      record: rec.index,
+      key: zendeskFieldKey(f.id),
+      label: f.title,
+      type: FIELD_TYPE[f.type]!,
+      options: (f.custom_field_options ?? []).map((o) => o.value),
+      position: f.position ?? 0,
+    })),
   );
 }

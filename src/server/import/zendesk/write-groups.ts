@@ -1,48 +1,34 @@
 import "server-only";
 import type { Tx } from "../../db/tenant";
-import { firstOfEach, parseRecords, type BatchContext, type BatchRecord } from "../batch";
+import { parseRecords, unmappedRecords, type BatchContext, type BatchRecord } from "../batch";
 import { insertGroupMembers, insertGroups, staffIds } from "../groups";
 import { mappedIds, recordIds } from "../id-map";
 import { ZZendeskGroup, ZZendeskGroupMembership } from "./shapes";
 
 /** Zendesk groups become Beacon groups (teams); a group with the same name already in Beacon takes the record. */
 export async function writeGroups(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
-  const { space, tally, file } = ctx;
+  const { tally, file } = ctx;
   const parsed = parseRecords(ctx, "group", recs, ZZendeskGroup).filter((p) => {
     if (p.value.deleted) tally.skip("group", { sourceId: p.value.id, file, record: p.rec.index }, "deleted in Zendesk");
     return !p.value.deleted;
   });
-  const unique = firstOfEach(ctx, "group", parsed);
-  const known = await mappedIds(
-    tx,
-    space,
-    "group",
-    unique.map((p) => p.value.id),
-  );
-  tally.add("group", "existing", known.size);
+  const fresh = await unmappedRecords(tx, ctx, "group", parsed);
   await insertGroups(
     tx,
     ctx,
-    unique.filter((p) => !known.has(p.value.id)).map((p) => ({ sourceId: p.value.id, name: p.value.name })),
+    fresh.map((p) => ({ sourceId: p.value.id, name: p.value.name })),
   );
 }
 
 /** Group memberships of agents; a membership whose group or user was not imported, or whose user is a customer in Beacon, is skipped with why. */
 export async function writeGroupMemberships(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const { space, tally, file } = ctx;
-  const unique = firstOfEach(
+  const fresh = await unmappedRecords(
+    tx,
     ctx,
     "group_membership",
     parseRecords(ctx, "group_membership", recs, ZZendeskGroupMembership),
   );
-  const known = await mappedIds(
-    tx,
-    space,
-    "group_membership",
-    unique.map((p) => p.value.id),
-  );
-  tally.add("group_membership", "existing", known.size);
-  const fresh = unique.filter((p) => !known.has(p.value.id));
   if (!fresh.length) return;
   const groupIds = await mappedIds(
     tx,

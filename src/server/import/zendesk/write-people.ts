@@ -1,8 +1,7 @@
 import "server-only";
 import type { Role } from "../../db/schema/enums";
 import type { Tx } from "../../db/tenant";
-import { firstOfEach, parseRecords, type BatchContext, type BatchRecord } from "../batch";
-import { mappedIds } from "../id-map";
+import { parseRecords, unmappedRecords, type BatchContext, type BatchRecord } from "../batch";
 import { insertCustomerOrgs, insertUsers, personName, placeholderEmail, usableEmail } from "../people";
 import { ZZendeskOrganization, ZZendeskUser } from "./shapes";
 
@@ -11,27 +10,23 @@ import { ZZendeskOrganization, ZZendeskUser } from "./shapes";
  * same name already in Beacon takes the record (matched), so a second source cannot fork it.
  */
 export async function writeOrganizations(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
-  const unique = firstOfEach(ctx, "organization", parseRecords(ctx, "organization", recs, ZZendeskOrganization));
-  const known = await mappedIds(
+  const fresh = await unmappedRecords(
     tx,
-    ctx.space,
+    ctx,
     "organization",
-    unique.map((p) => p.value.id),
+    parseRecords(ctx, "organization", recs, ZZendeskOrganization),
   );
-  ctx.tally.add("organization", "existing", known.size);
   await insertCustomerOrgs(
     tx,
     ctx,
     "organization",
-    unique
-      .filter((p) => !known.has(p.value.id))
-      .map(({ value: o }) => ({
-        sourceId: o.id,
-        name: o.name,
-        notes: [o.details, o.notes].filter(Boolean).join("\n\n"),
-        createdAt: o.created_at ?? undefined,
-        domains: o.domain_names ?? [],
-      })),
+    fresh.map(({ value: o }) => ({
+      sourceId: o.id,
+      name: o.name,
+      notes: [o.details, o.notes].filter(Boolean).join("\n\n"),
+      createdAt: o.created_at ?? undefined,
+      domains: o.domain_names ?? [],
+    })),
   );
 }
 
@@ -41,17 +36,9 @@ export async function writeOrganizations(tx: Tx, ctx: BatchContext, recs: BatchR
  * A user whose email is already in the org is matched to that user, whose role is left alone.
  */
 export async function writeUsers(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
-  const { space, tally } = ctx;
-  const unique = firstOfEach(ctx, "user", parseRecords(ctx, "user", recs, ZZendeskUser));
-  const known = await mappedIds(
-    tx,
-    space,
-    "user",
-    unique.map((p) => p.value.id),
-  );
-  tally.add("user", "existing", known.size);
-  const fresh = unique.filter((p) => !known.has(p.value.id)).map((p) => p.value);
-  const rows = fresh.map((u) => {
+  const { tally } = ctx;
+  const fresh = await unmappedRecords(tx, ctx, "user", parseRecords(ctx, "user", recs, ZZendeskUser));
+  const rows = fresh.map(({ value: u }) => {
     const email = usableEmail(u.email);
     if (!email) tally.note("user", "no usable email: given a placeholder address");
     const role: Role = u.role === "end-user" ? "customer" : "agent";

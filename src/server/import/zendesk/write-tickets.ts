@@ -2,18 +2,15 @@ import "server-only";
 import type { Tx } from "../../db/tenant";
 import { cleanMessageId } from "../../email/message-id";
 import { parseRecords, type BatchContext, type BatchRecord } from "../batch";
-import { mappedFieldDefs } from "../fields";
-import { mappedIds } from "../id-map";
 import type { ImportedComment, ImportedTicket } from "../imported-ticket";
-import { resolveUsers } from "../people";
-import { describeIssues, idOf } from "../record-shape";
 import type { WantedFile } from "../ticket-files";
 import {
   dropTicket,
+  embeddedComments,
+  ID_MAP_REFS,
   wantedFiles,
   writeImportedTickets,
   type TicketItem,
-  type TicketRefs,
 } from "../write-imported-tickets";
 import {
   ZENDESK_STATUS,
@@ -23,13 +20,6 @@ import {
   type ZendeskComment,
   type ZendeskTicket,
 } from "./shapes";
-
-/** Zendesk references: user and group ids through the id map, custom fields by the Zendesk field id. */
-export const ZENDESK_REFS: TicketRefs = {
-  people: (tx, ctx, refs) => resolveUsers(tx, ctx, refs),
-  groups: (tx, ctx, refs) => mappedIds(tx, ctx.space, "group", refs),
-  fields: (tx, ctx, ids) => mappedFieldDefs(tx, ctx, ids),
-};
 
 /**
  * Zendesk tickets with their comments (writeImportedTickets writes them): Zendesk's ticket id is
@@ -43,7 +33,7 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
     if (value.status === "deleted") dropTicket(ctx, item, "deleted in Zendesk");
     else items.push(item);
   }
-  await writeImportedTickets(tx, ctx, items, ZENDESK_REFS);
+  await writeImportedTickets(tx, ctx, items, ID_MAP_REFS);
 }
 
 /** The attachments of a batch's tickets, fetched before its transaction. */
@@ -121,19 +111,5 @@ function ticketComments(ctx: BatchContext, rec: BatchRecord, t: ZendeskTicket): 
       }),
     ];
   }
-  const out: ImportedComment[] = [];
-  for (const raw of t.comments) {
-    ctx.tally.source("comment");
-    const r = ZZendeskComment.safeParse(raw);
-    if (r.success) out.push(importedComment(r.data));
-    else
-      ctx.tally.skip(
-        "comment",
-        { sourceId: idOf(raw), file: ctx.file, record: rec.index },
-        describeIssues(r.error).reason,
-        `ticket ${t.id}: ${describeIssues(r.error).detail}`,
-      );
-  }
-  for (const c of out) ctx.tally.source("attachment", c.attachments.length);
-  return out.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  return embeddedComments(ctx, { rec, ticketId: t.id }, t.comments, ZZendeskComment, importedComment);
 }
