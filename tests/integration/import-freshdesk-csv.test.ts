@@ -436,7 +436,7 @@ describe("CSV import", () => {
 describe("npm run import (freshdesk, csv)", () => {
   const cli = (args: string[]) => runScript("import.ts", args, { drop: ["BEACON_EMBEDDED_DB"] });
 
-  it("imports a CSV with --map (kept as the import's options), refuses a bad mapping and --map for other kinds", async () => {
+  it("imports a CSV with --map (kept as the import's options), refuses a bad mapping and --map for other kinds; imports Freshdesk", async () => {
     const org = await createOrg();
     const dir = mkdtempSync(path.join(os.tmpdir(), "csv-map-"));
     const bad = path.join(dir, "bad.json");
@@ -458,5 +458,12 @@ describe("npm run import (freshdesk, csv)", () => {
     expect(await snapshot(org.id)).toMatchObject({ tickets: 2, comments: 4 });
     const [imp] = await withTenant(org.id, (tx) => tx.select().from(imports));
     expect(imp!.options).toMatchObject({ columns: { comment_body: "Message" } });
+    // Freshdesk through the same command: the check report with Freshdesk's own record types.
+    const fd = await createOrg();
+    const f = await cli(["freshdesk", FRESHDESK, "--org", fd.slug]);
+    expect(f.code).toBe(0);
+    expect(f.stdout).toMatch(/^ticket\s+7\s+5\s+0\s+0\s+2$/m);
+    expect(f.stdout).toContain("skipped 1: refused by the outbound guard");
+    expect(f.stdout).toContain("Files not read (not JSON, or not named for a record type): README-not-read.csv");
   }, 90_000);
 });
