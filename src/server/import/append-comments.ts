@@ -9,7 +9,8 @@ import { auditImported, type BatchContext, type BatchRecord } from "./batch";
 import { mappedIds, recordIds } from "./id-map";
 import type { ImportedComment } from "./imported-ticket";
 import { sampleAddComment } from "./ticket-sample";
-import { commentRows, type TicketRefs } from "./write-imported-tickets";
+import { commentRows } from "./imported-comments";
+import type { TicketRefs } from "./write-imported-tickets";
 
 export type CommentItem = { rec: BatchRecord; ticketRef: string; comment: ImportedComment };
 

@@ -5,14 +5,8 @@ import { appendComments, type CommentItem } from "../append-comments";
 import { parseRecords, type BatchContext, type BatchRecord } from "../batch";
 import type { ImportedAttachment, ImportedComment, ImportedTicket } from "../imported-ticket";
 import type { WantedFile } from "../ticket-files";
-import {
-  dropTicket,
-  embeddedComments,
-  ID_MAP_REFS,
-  wantedFiles,
-  writeImportedTickets,
-  type TicketItem,
-} from "../write-imported-tickets";
+import { embeddedComments, wantedFiles } from "../imported-comments";
+import { dropTicket, ID_MAP_REFS, writeImportedTickets, type TicketItem } from "../write-imported-tickets";
 import {
   EMAIL_CONVERSATION_SOURCES,
   EMAIL_SOURCES,

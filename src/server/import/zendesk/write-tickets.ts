@@ -4,14 +4,8 @@ import { cleanMessageId } from "../../email/message-id";
 import { parseRecords, type BatchContext, type BatchRecord } from "../batch";
 import type { ImportedComment, ImportedTicket } from "../imported-ticket";
 import type { WantedFile } from "../ticket-files";
-import {
-  dropTicket,
-  embeddedComments,
-  ID_MAP_REFS,
-  wantedFiles,
-  writeImportedTickets,
-  type TicketItem,
-} from "../write-imported-tickets";
+import { embeddedComments, wantedFiles } from "../imported-comments";
+import { dropTicket, ID_MAP_REFS, writeImportedTickets, type TicketItem } from "../write-imported-tickets";
 import {
   ZENDESK_STATUS,
   zendeskPriority,
