@@ -1,7 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { crc32, deflateSync } from "node:zlib";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
@@ -16,6 +15,7 @@ import { parseCsvMapping } from "../../src/server/import/csv/mapping";
 import { validateCsvImport } from "../../src/server/import/csv/import-csv";
 import { db } from "../../src/server/db/client";
 import { createOrg, createUser } from "../helpers/factories";
+import { png } from "../helpers/png";
 import { runScript } from "../helpers/run-script";
 import { createWorld } from "../helpers/world";
 
@@ -27,30 +27,7 @@ const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/import");
 const CSV = path.join(FIXTURES, "csv");
 let FRESHDESK: string;
 let server: Server;
-const PICTURE = png();
-
-/** A real 2×2 RGB PNG. */
-function png(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(2, 0);
-  ihdr.writeUInt32BE(2, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(Buffer.from([0, 1, 2, 3, 4, 5, 6, 0, 1, 2, 3, 4, 5, 6]))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
+const PICTURE = png(2, 2);
 
 beforeAll(async () => {
   server = createServer((req, res) => {
