@@ -381,7 +381,7 @@ describe("CSV import", () => {
     expect(await snapshot(org.id)).toEqual(first);
   });
 
-  it("refuses a mapping with a bad key, a missing required column or a column the file lacks, naming each, before anything is written", async () => {
+  it("refuses a mapping with a bad key, a missing required column or a column the file lacks, naming each; a broken file is reported, not a crash", async () => {
     const file = path.join(CSV, "tickets.csv");
     expect(() => parseCsvMapping({ columns: { subject: "Title" }, colour: "blue" })).toThrow(
       /columns\.requester_email: .*; mapping: unknown key colour/,
@@ -395,6 +395,16 @@ describe("CSV import", () => {
     expect(() =>
       parseCsvMapping({ columns: { subject: "Title", requester_email: "Email", comment_body: "Body" } }),
     ).toThrow(/columns\.external_id: comment rows need an external_id column/);
+    // A quote never closed ends the file with one reported error: the rows before it are imported.
+    const dir = mkdtempSync(path.join(os.tmpdir(), "csv-broken-"));
+    const broken = path.join(dir, "broken.csv");
+    writeFileSync(broken, 'Title,Email\nFine,carol@globex.example\n"Never closed,eve@initech.example\n');
+    const org = await createOrg();
+    const r = await importInto(org.id, "csv", broken, {
+      options: { columns: { subject: "Title", requester_email: "Email" } },
+    });
+    expect(r.counts.ticket).toMatchObject({ source: 2, imported: 1, skipped: { "not valid CSV": 1 } });
+    expect(r.report.skippedSample[0]!.reason).toMatch(/not valid CSV after row 1/);
     await expect(
       validateCsvImport(file, {
         columns: { subject: "Subject", requester_email: "Email" },
