@@ -22,7 +22,7 @@ import {
   type ImportRunResult,
 } from "../import-run";
 import type { SourceRecord } from "../read-records";
-import { compareTicketSample } from "../zendesk/ticket-sample";
+import { compareTicketSample } from "../ticket-sample";
 import { ArchiveChain } from "./archive-chain";
 import { storeArchiveFile } from "./store-file";
 import {

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Tally } from "../import-run";
-import { TICKET_SAMPLE_SIZE } from "../zendesk/ticket-sample";
+import { TICKET_SAMPLE_SIZE } from "../ticket-sample";
 import type { ZTicketRow } from "./rows";
 import type { z } from "zod";
 
