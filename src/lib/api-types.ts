@@ -1238,6 +1238,78 @@ export interface paths {
         patch: operations["updateTicketField"];
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's imports, newest first, with state and progress
+         * @description The org's imports, newest first, with state and progress
+         *
+         *     Who may call it: Admins.
+         */
+        get: operations["listImports"];
+        put?: never;
+        /**
+         * Start an import (multipart/form-data: `source`, optional `options`, `file`): the export is stored and a job imports it; 202 with the import in state queued. Over IMPORT_MAX_BYTES (2 GiB) → 413; not a .json/.ndjson/.jsonl/.csv file or a .zip → 415; an unknown source, bad options, an empty file or a refused zip (over 10,000 entries or IMPORT_MAX_UNZIPPED_BYTES, an absolute or `..` name, a link, encryption) → 400, and nothing is stored
+         * @description Start an import (multipart/form-data: `source`, optional `options`, `file`): the export is stored and a job imports it; 202 with the import in state queued. Over IMPORT_MAX_BYTES (2 GiB) → 413; not a .json/.ndjson/.jsonl/.csv file or a .zip → 415; an unknown source, bad options, an empty file or a refused zip (over 10,000 entries or IMPORT_MAX_UNZIPPED_BYTES, an absolute or `..` name, a link, encryption) → 400, and nothing is stored
+         *
+         *     Who may call it: Admins.
+         */
+        post: operations["createImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One import: state (queued, running, done, failed), counts per record type, progress, error and times
+         * @description One import: state (queued, running, done, failed), counts per record type, progress, error and times
+         *
+         *     Who may call it: Admins.
+         */
+        get: operations["getImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The import's check report: counts per record type with skip reasons, the skipped records' sample, and the ticket sample compared field by field; format=text gives the text `npm run import` prints, as a download
+         * @description The import's check report: counts per record type with skip reasons, the skipped records' sample, and the ticket sample compared field by field; format=text gives the text `npm run import` prints, as a download
+         *
+         *     Who may call it: Admins.
+         */
+        get: operations["getImportReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/dead": {
         parameters: {
             query?: never;
@@ -2689,7 +2761,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            queue: "email" | "webhook" | "email-inbound" | "email-reply" | "email-customer";
+            queue: "email" | "webhook" | "email-inbound" | "email-reply" | "email-customer" | "import";
             error: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -2753,6 +2825,103 @@ export interface components {
         GroupInput: {
             name: string;
             memberIds?: string[];
+        };
+        Import: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            sourceKind: "zendesk" | "freshdesk" | "csv" | "beacon";
+            /** @enum {string} */
+            state: "queued" | "running" | "done" | "failed";
+            source: string;
+            inputBytes: number | null;
+            options: {
+                [key: string]: unknown;
+            };
+            /** @description Per record type (user, organization, ticket, comment …): what the source held and what became of it */
+            counts: {
+                [key: string]: {
+                    source: number;
+                    imported: number;
+                    existing: number;
+                    matched: number;
+                    /** @description Skipped records by reason */
+                    skipped: {
+                        [key: string]: number;
+                    };
+                    bytes?: {
+                        source: number;
+                        imported: number;
+                    };
+                    notes?: {
+                        [key: string]: number;
+                    };
+                };
+            };
+            /** @description How far the import is: the sums of its counts, committed with each batch */
+            progress: {
+                records: number;
+                imported: number;
+                skipped: number;
+            };
+            error: string | null;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
+        ImportReport: {
+            /** Format: uuid */
+            importId: string;
+            /** @enum {string} */
+            state: "queued" | "running" | "done" | "failed";
+            /** @description Per record type (user, organization, ticket, comment …): what the source held and what became of it */
+            counts: {
+                [key: string]: {
+                    source: number;
+                    imported: number;
+                    existing: number;
+                    matched: number;
+                    /** @description Skipped records by reason */
+                    skipped: {
+                        [key: string]: number;
+                    };
+                    bytes?: {
+                        source: number;
+                        imported: number;
+                    };
+                    notes?: {
+                        [key: string]: number;
+                    };
+                };
+            };
+            /** @description The first skipped records (at most 200) with their file, position and why */
+            skippedSample: {
+                type: string;
+                sourceId: string | null;
+                file: string;
+                record: number;
+                reason: string;
+            }[];
+            /** @description The first imported tickets, compared field by field with what Beacon holds once the run ended */
+            ticketSample: {
+                sourceId: string;
+                ticketId: string;
+                source: {
+                    [key: string]: unknown;
+                };
+                compared?: {
+                    [key: string]: {
+                        source: unknown;
+                        beacon: unknown;
+                        equal: boolean;
+                    };
+                };
+            }[];
         };
         InboundSecret: {
             configured: boolean;
@@ -7253,10 +7422,176 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listImports: {
+        parameters: {
+            query?: {
+                /** @description Rows per page, 1–100 (default 25) */
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Import"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createImport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key of yours for this creation (1–255 printable ASCII characters, e.g. a UUID; a quoted structured-field string is also accepted). Retrying with the same key and the same request within 24 hours replays the first response (with Idempotent-Replayed: true) and creates nothing; the same key with another method, path or body is 422 idempotency_key_reused; while the first request is still running, 409 idempotency_key_in_flight. Keys are per user. A request that failed stores nothing, so its retry runs again */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description The export's source kind: zendesk (more as their importers land) */
+                    source: string;
+                    /** @description The importer's options as a JSON object (a CSV's column mapping); default {} */
+                    options?: string;
+                    /**
+                     * Format: binary
+                     * @description One .json, .ndjson, .jsonl or .csv file, or a .zip of the export directory
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when this response is the replay of an earlier request with the same Idempotency-Key (nothing was created this time) */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getImportReport: {
+        parameters: {
+            query?: {
+                /** @description json (default) or text: the same text `npm run import` prints */
+                format?: "json" | "text";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. With format=text: the report as plain text, as a download */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description with format=text: attachment; filename="import-<id>-report.txt" */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listDeadLetters: {
         parameters: {
             query?: {
-                queue?: "email" | "webhook" | "email-inbound" | "email-reply" | "email-customer";
+                queue?: "email" | "webhook" | "email-inbound" | "email-reply" | "email-customer" | "import";
                 limit?: number;
             };
             header?: never;
@@ -7317,7 +7652,7 @@ export interface operations {
                         /** Format: uuid */
                         id: string;
                         /** @enum {string} */
-                        queue: "email" | "webhook" | "email-inbound" | "email-reply" | "email-customer";
+                        queue: "email" | "webhook" | "email-inbound" | "email-reply" | "email-customer" | "import";
                         /** Format: uuid */
                         jobId: string;
                     };

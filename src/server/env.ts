@@ -130,6 +130,10 @@ export const ZEnv = z
     DB_POOL_MAX: intFrom(10, 1),
     /** Largest attachment accepted, in bytes (default 10 MiB). */
     ATTACHMENT_MAX_BYTES: intFrom(10 * 1024 * 1024, 1),
+    /** Largest export an admin may upload to import (one file or a .zip), in bytes (default 2 GiB; decision 055). */
+    IMPORT_MAX_BYTES: intFrom(2 * 1024 * 1024 * 1024, 1),
+    /** Most bytes a .zip export may unpack to, all entries together (default 8 GiB; decision 055). */
+    IMPORT_MAX_UNZIPPED_BYTES: intFrom(8 * 1024 * 1024 * 1024, 1),
     /** With S3_BUCKET set, attachments go to that S3-compatible bucket instead of BEACON_DATA_DIR/uploads. */
     S3_BUCKET: optionalString,
     /** e.g. http://127.0.0.1:9000 for MinIO; default https://s3.<region>.amazonaws.com. */

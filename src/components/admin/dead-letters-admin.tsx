@@ -17,6 +17,7 @@ const QUEUE_TEXT: Record<DeadLetterData["queue"], string> = {
   "email-inbound": "Incoming email",
   "email-reply": "Reply email to a customer",
   "email-customer": "Acknowledgement or solve email",
+  import: "Import (a slice of an uploaded export)",
 };
 
 /**

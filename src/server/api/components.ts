@@ -14,6 +14,7 @@ import { ZAddTicketCc, ZTicketCc } from "../email/ticket-ccs";
 import { ZIncrementalPage } from "../export/schemas";
 import { ZFlag, ZPutFlag } from "../flags/flags";
 import { ZBulkInput, ZBulkJob } from "../bulk/schemas";
+import { ZImport, ZImportReport } from "../import/schemas";
 import { ZView, ZViewInput, ZViewPatch } from "../views/schemas";
 import { ZCustomFields, ZCustomFieldsInput, ZField, ZFieldInput, ZFieldPatch } from "../fields/schemas";
 import { ZDeadLetterItem } from "../jobs/manage-dead-letters";
@@ -78,6 +79,8 @@ export const COMPONENT_SCHEMAS: readonly (readonly [string, ZodType])[] = [
   ["ViewPatch", ZViewPatch],
   ["BulkTicketChange", ZBulkJob],
   ["BulkTicketChangeInput", ZBulkInput],
+  ["Import", ZImport],
+  ["ImportReport", ZImportReport],
   ["Comment", ZComment],
   ["CreateComment", ZCreateComment],
   ["TicketEvent", ZTicketEvent],

@@ -90,6 +90,8 @@ export const TAGS: Record<string, string> = {
   email: "Support addresses, IMAP mailboxes, the inbound mail webhook and email settings.",
   org: "Organization settings and API tokens.",
   export: "Bulk and incremental ticket export.",
+  imports:
+    "Moving in from another helpdesk: upload an export (Zendesk today), imported by a job in resumable slices, with progress and a check report.",
   audit: "The tamper-evident audit chain.",
   jobs: "Background jobs that failed for good (dead letters).",
   operations: "Feature switches of the organization.",
@@ -376,10 +378,15 @@ function successHeaders(op: Operation) {
 
 function success(op: Operation, c: Components): Json {
   if (op.response) {
+    // A JSON answer that a query parameter can turn into raw bytes (an import's report as text) lists both.
+    const raw = op.rawResponse ? [op.rawResponse.mediaType].flat() : [];
     return {
-      description: "OK",
+      description: op.rawResponse ? `OK. ${op.rawResponse.description}` : "OK",
       ...successHeaders(op),
-      content: { "application/json": { schema: c.convert(op.response, "output") } },
+      content: {
+        "application/json": { schema: c.convert(op.response, "output") },
+        ...Object.fromEntries(raw.map((t) => [t, { schema: { type: "string" } }])),
+      },
     };
   }
   if (op.rawResponse) {

@@ -9,6 +9,7 @@ import { EMAIL_OPERATIONS } from "./routes/email";
 import { EXPORT_OPERATIONS } from "./routes/export";
 import { FIELD_OPERATIONS } from "./routes/fields";
 import { FEATURE_FLAG_OPERATIONS } from "./routes/feature-flags";
+import { IMPORT_OPERATIONS } from "./routes/imports";
 import { JOB_OPERATIONS } from "./routes/jobs";
 import { ME_OPERATIONS } from "./routes/me";
 import { NOTIFICATION_OPERATIONS } from "./routes/notifications";
@@ -34,6 +35,7 @@ export const TABLE: readonly ApiOperation[] = [
   ...EXPORT_OPERATIONS,
   ...FEATURE_FLAG_OPERATIONS,
   ...FIELD_OPERATIONS,
+  ...IMPORT_OPERATIONS,
   ...JOB_OPERATIONS,
   ...ME_OPERATIONS,
   ...NOTIFICATION_OPERATIONS,

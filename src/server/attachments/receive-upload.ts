@@ -152,7 +152,7 @@ export async function receiveUpload(
 const DRAIN_BYTES = MULTIPART_OVERHEAD_BYTES;
 
 /** Feeds the body to the parser with backpressure; after a failure, drains a little and stops. */
-async function pump(
+export async function pump(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   parser: busboy.Busboy,
   o: { armStall: () => void; fail: (err: unknown) => void; failed: () => boolean },
@@ -195,7 +195,7 @@ async function pump(
 }
 
 /** Busboy's own messages are fixed strings; anything else means the client's stream broke off. */
-function describeStreamError(err: unknown): Error {
+export function describeStreamError(err: unknown): Error {
   if (err instanceof AppError) return err;
   const message = err instanceof Error ? err.message : "";
   if (/^(Malformed|Unexpected end of (form|file)|Multipart)/.test(message))

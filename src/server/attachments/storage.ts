@@ -27,17 +27,26 @@ export class StorageNotFound extends Error {
 
 const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 const KEY = new RegExp(`^org/${UUID}/${UUID}$`);
+// Uploaded exports waiting to be imported (decision 055): a prefix of their own, which neither
+// store's list() walks, so the attachment orphan sweep never sees (or deletes) them.
+const IMPORT_KEY = new RegExp(`^imports/${UUID}/${UUID}$`);
 
-/** `org/<orgId>/<uuid>`: the only key shape either store accepts, so no key can climb out of its root. */
+/** `org/<orgId>/<uuid>`: the only key shape either store accepts (besides import inputs), so no key can climb out of its root. */
 export function newStorageKey(orgId: string): string {
   return assertKey(`org/${orgId.toLowerCase()}/${randomUUID()}`);
 }
 
+/** `imports/<orgId>/<uuid>`: where an uploaded export is kept until its import is done. */
+export function newImportInputKey(orgId: string): string {
+  return assertKey(`imports/${orgId.toLowerCase()}/${randomUUID()}`);
+}
+
+/** An attachment's key (what list() yields and the orphan sweep considers). */
 export function isStorageKey(key: string): boolean {
   return KEY.test(key);
 }
 
 export function assertKey(key: string): string {
-  if (!KEY.test(key)) throw new Error("invalid storage key");
+  if (!KEY.test(key) && !IMPORT_KEY.test(key)) throw new Error("invalid storage key");
   return key;
 }

@@ -23,7 +23,8 @@ export type CursorList =
   | "ticket-events"
   | "attachments"
   | "audit"
-  | "export-full";
+  | "export-full"
+  | "imports";
 
 function mac(list: CursorList, payload: string): Buffer {
   return createHmac("sha256", `cursor:${authSecret()}`).update(`${list}\n${payload}`).digest().subarray(0, 16);

@@ -27,7 +27,7 @@ const SOURCE_OF: Record<string, string> = Object.fromEntries(Object.entries(DEAD
 const DEAD_NAMES = DEAD_QUEUES.map((q) => q.name);
 
 /** The queues an org admin sees on the Jobs page: deliveries made on the org's behalf, and its inbound mail. */
-export const ADMIN_QUEUES = ["email", "webhook", "email-inbound", "email-reply", "email-customer"] as const;
+export const ADMIN_QUEUES = ["email", "webhook", "email-inbound", "email-reply", "email-customer", "import"] as const;
 
 export type DeadLetter = {
   id: string;

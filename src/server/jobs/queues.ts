@@ -36,6 +36,8 @@ export const ZCustomerMailJob = z.object({
 });
 /** A bulk change of tickets (decision 050): the bulk_jobs row holds the tickets, the change and the progress. */
 export const ZBulkJob = z.object({ orgId: z.uuid(), jobId: z.uuid() });
+/** One slice of an uploaded import (decision 055): the imports row holds the input, the options and the checkpoint. */
+export const ZImportJob = z.object({ orgId: z.uuid(), importId: z.uuid() });
 export const ZReapplyJob = z.object({ orgId: z.uuid(), priority: z.enum(TICKET_PRIORITIES) });
 
 type QueueDef = {
@@ -169,6 +171,19 @@ export const QUEUES = {
   },
   /** Bulk ticket changes: batches of 100, each its own transaction, resuming after the last committed batch on retry. */
   bulkTickets: { name: "ticket-bulk", retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 3600 },
+  /**
+   * An uploaded import, one slice (a bounded number of batches) per job; each slice enqueues the
+   * next, so a drain waits for one slice. A failed slice is retried from the checkpoint.
+   */
+  importRun: {
+    name: "import",
+    retryLimit: 4,
+    retryDelay: 15,
+    retryBackoff: true,
+    expireInSeconds: 1800,
+    deadLetter: "import-dead",
+    retentionMinutes: keep,
+  },
   notifyDead: dead("notify-dead"),
   emailDead: dead("email-dead"),
   webhookDead: dead("webhook-dead"),
@@ -176,6 +191,7 @@ export const QUEUES = {
   inboundEmailDead: dead("email-inbound-dead"),
   replyEmailDead: dead("email-reply-dead"),
   customerEmailDead: dead("email-customer-dead"),
+  importDead: dead("import-dead"),
 } satisfies Record<string, QueueDef>;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]["name"];
@@ -192,6 +208,7 @@ export const WORK_QUEUES = [
   QUEUES.uploadSweep,
   QUEUES.idempotencySweep,
   QUEUES.bulkTickets,
+  QUEUES.importRun,
 ];
 /**
  * Queues an older version had, deleted (with their jobs and cron schedule) when the job schema is
@@ -207,4 +224,5 @@ export const DEAD_QUEUES = [
   QUEUES.inboundEmailDead,
   QUEUES.replyEmailDead,
   QUEUES.customerEmailDead,
+  QUEUES.importDead,
 ];

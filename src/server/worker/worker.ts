@@ -15,6 +15,7 @@ import { unsafeSweepOrphanUploads } from "../attachments/sweep-orphans";
 import { unsafeSweepIdempotencyKeys } from "../idempotency/sweep";
 import { reapplyPolicy } from "../sla-policies/reapply-policy";
 import { runBulkJob } from "../bulk/run-bulk-job";
+import { markImportDead, runImportJob } from "../import/import-job";
 import { BOSS_SCHEMA } from "../jobs/boss";
 import {
   QUEUES,
@@ -27,6 +28,7 @@ import {
   ZCustomerMailJob,
   ZWebhookJob,
   ZBulkJob,
+  ZImportJob,
 } from "../jobs/queues";
 import { handleReplyEmail, markReplyEmailDead } from "../email/outbound-reply";
 import { handleCustomerMail, markCustomerMailDead } from "../email/customer-mail";
@@ -149,6 +151,12 @@ export async function startWorker(opts: {
     await markInboundDead(job, "failed every retry (see the worker log and the dead letter)");
   });
   await work(QUEUES.bulkTickets.name, ZBulkJob, runBulkJob);
+  await work(
+    QUEUES.importRun.name,
+    ZImportJob,
+    (d) => runImportJob(d),
+    (d) => markImportDead(ZImportJob.parse(d)),
+  );
   await work(QUEUES.slaScan.name, null, async () => {
     const r = await unsafeScanSlas();
     if (r.warnings || r.breaches) log.info({ ...r }, "sla scan recorded events");

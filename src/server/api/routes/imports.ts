@@ -1,0 +1,84 @@
+import "server-only";
+import { z } from "zod";
+import { zUuidParam } from "../../http/route";
+import { page, ZListPage } from "../../tickets/schemas";
+import { authorizeImport, startImport } from "../../import/start-import";
+import { getImport, getImportReport, listImports } from "../../import/list-imports";
+import { ZImport, ZImportReport, ZReportQuery } from "../../import/schemas";
+import { defineOperation, defineStreamingOperation } from "../operation";
+
+// Moving in from another helpdesk over HTTP (issue 17, decision 055): an admin uploads an export,
+// a job imports it in slices, and the import's state, progress and check report are read here.
+
+const ZUpload = z.object({
+  source: z.string().meta({ description: "The export's source kind: zendesk (more as their importers land)" }),
+  options: z
+    .string()
+    .optional()
+    .meta({ description: "The importer's options as a JSON object (a CSV's column mapping); default {}" }),
+  file: z.string().meta({
+    format: "binary",
+    description: "One .json, .ndjson, .jsonl or .csv file, or a .zip of the export directory",
+  }),
+});
+
+export const IMPORT_OPERATIONS = [
+  defineStreamingOperation({
+    method: "POST",
+    path: "/api/v1/imports",
+    operationId: "createImport",
+    idempotent: true,
+    summary:
+      "Start an import (multipart/form-data: `source`, optional `options`, `file`): the export is stored and a job imports it; 202 with the import in state queued. " +
+      "Over IMPORT_MAX_BYTES (2 GiB) → 413; not a .json/.ndjson/.jsonl/.csv file or a .zip → 415; an unknown source, bad options, an empty file or a refused zip " +
+      "(over 10,000 entries or IMPORT_MAX_UNZIPPED_BYTES, an absolute or `..` name, a link, encryption) → 400, and nothing is stored",
+    tag: "imports",
+    can: "org.admin",
+    multipart: ZUpload,
+    status: 202,
+    response: ZImport,
+    prepare: (scope) => authorizeImport(scope),
+    handler: (scope, { upload }) => startImport(scope, upload),
+  }),
+  defineOperation({
+    method: "GET",
+    path: "/api/v1/imports",
+    operationId: "listImports",
+    summary: "The org's imports, newest first, with state and progress",
+    tag: "imports",
+    can: "org.admin",
+    query: ZListPage,
+    status: 200,
+    response: page(ZImport),
+    handler: (scope, { query }) => listImports(scope, query),
+  }),
+  defineOperation({
+    method: "GET",
+    path: "/api/v1/imports/{id}",
+    operationId: "getImport",
+    summary: "One import: state (queued, running, done, failed), counts per record type, progress, error and times",
+    tag: "imports",
+    can: "org.admin",
+    params: zUuidParam,
+    status: 200,
+    response: ZImport,
+    handler: (scope, { params }) => getImport(scope, params.id),
+  }),
+  defineOperation({
+    method: "GET",
+    path: "/api/v1/imports/{id}/report",
+    operationId: "getImportReport",
+    summary:
+      "The import's check report: counts per record type with skip reasons, the skipped records' sample, and the ticket sample compared field by field; " +
+      "format=text gives the text `npm run import` prints, as a download",
+    tag: "imports",
+    can: "org.admin",
+    params: zUuidParam,
+    query: ZReportQuery,
+    status: 200,
+    response: ZImportReport,
+    rawResponse: { mediaType: "text/plain", description: "With format=text: the report as plain text, as a download" },
+    responseHeaders: { "Content-Disposition": 'with format=text: attachment; filename="import-<id>-report.txt"' },
+    handler: (scope, { params, query }) => getImportReport(scope, params.id, query.format),
+  }),
+];
