@@ -276,6 +276,16 @@ const SAMPLES: Record<string, Sample> = {
       return f;
     },
   }),
+  createImport: async (x) => ({
+    path: "/api/v1/imports",
+    who: x.admin,
+    form: () => {
+      const f = new FormData();
+      f.append("source", "zendesk");
+      f.append("file", new Blob(['{"users": []}\n'], { type: "application/json" }), "users.json");
+      return f;
+    },
+  }),
   createUser: async (x) => ({
     path: "/api/v1/users",
     body: { email: `idem-${uniq()}@example.com`, name: "Idem", role: "agent" },

@@ -92,8 +92,7 @@ export async function runImportJob(
     // Another run of this import moved the checkpoint (a slice retried while the one before it
     // still ran): that run goes on and enqueues what follows; this one has nothing to do.
     if (err instanceof AppError && err.code === "conflict") return { state: "skipped", reason: err.message };
-    const message = err instanceof Error ? err.message : String(err);
-    await setRow(orgId, importId, { error: message.slice(0, 1000) }).catch(() => undefined);
+    await setRow(orgId, importId, { error: errorText(err) }).catch(() => undefined);
     throw err;
   }
 }
@@ -139,6 +138,15 @@ async function prepareInput(row: ImportRow): Promise<string> {
     throw err;
   }
   return ready;
+}
+
+/** What the admin reads on a failed import: PostgreSQL's own words rather than drizzle's wrapper, which repeats the statement and its data. */
+function errorText(err: unknown): string {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof Error && typeof (e as { code?: unknown }).code === "string" && e.message)
+      return e.message.slice(0, 1000);
+  }
+  return (err instanceof Error ? err.message : String(err)).slice(0, 1000);
 }
 
 async function headOf(file: string): Promise<Buffer> {

@@ -14,11 +14,9 @@ const ZKindCounts = z.object({
   notes: z.record(z.string(), z.number().int()).optional(),
 });
 
-export const ZImportCounts = z
-  .record(z.string(), ZKindCounts)
-  .meta({
-    description: "Per record type (user, organization, ticket, comment …): what the source held and what became of it",
-  });
+export const ZImportCounts = z.record(z.string(), ZKindCounts).meta({
+  description: "Per record type (user, organization, ticket, comment …): what the source held and what became of it",
+});
 
 export const ZImportProgress = z
   .object({
@@ -70,11 +68,9 @@ export const ZImportReport = z.object({
       }),
     )
     .meta({ description: "The first skipped records (at most 200) with their file, position and why" }),
-  ticketSample: z
-    .array(ZSampleTicket)
-    .meta({
-      description: "The first imported tickets, compared field by field with what Beacon holds once the run ended",
-    }),
+  ticketSample: z.array(ZSampleTicket).meta({
+    description: "The first imported tickets, compared field by field with what Beacon holds once the run ended",
+  }),
 });
 export type ImportReportView = z.infer<typeof ZImportReport>;
 

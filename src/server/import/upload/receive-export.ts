@@ -51,9 +51,10 @@ export async function receiveExport(
       defParamCharset: "utf8",
       limits: {
         fileSize: opts.maxBytes + 1,
-        files: 1,
-        fields: 2,
-        parts: 3,
+        // Busboy stops at the limit itself (a limit of n takes n - 1): room for source, options and file.
+        files: 2,
+        fields: 3,
+        parts: 4,
         fieldNameSize: 100,
         fieldSize: OPTIONS_MAX_BYTES,
         headerPairs: 20,
