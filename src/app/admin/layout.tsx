@@ -19,6 +19,7 @@ const ADMIN_SECTIONS = [
   { href: "/admin/flags", label: "Feature flags" },
   { href: "/admin/audit", label: "Audit log" },
   { href: "/admin/export", label: "Export" },
+  { href: "/admin/imports", label: "Import" },
 ];
 
 /**
