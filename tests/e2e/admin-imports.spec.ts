@@ -53,6 +53,7 @@ test("admin uploads a Zendesk export, watches it reach done, reads the report an
   await expect(tickets).toContainText("deleted in Zendesk");
   await expect(report.getByTestId("import-sample")).toContainText("Printer on fire");
   await expectNoAxeViolations(page, "/admin/imports with a report");
+  await page.screenshot({ path: "test-results/admin-imports.png", fullPage: true });
 
   const download = page.waitForEvent("download");
   await report.getByRole("link", { name: "Download report" }).click();
