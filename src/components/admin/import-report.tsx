@@ -19,7 +19,11 @@ const TYPE_TEXT: Record<string, string> = {
   comment: "Comments",
   attachment: "Attachments",
 };
-const show = (v: unknown) => (v === null || v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v));
+/** A field's value as text, cut short: the report is for spotting a difference; the ticket link shows the whole. */
+function show(v: unknown): string {
+  const text = v === null || v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v);
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+}
 
 /**
  * One import's check report, readable: per record type what the source held and what became of it
