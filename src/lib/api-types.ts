@@ -1254,8 +1254,8 @@ export interface paths {
         get: operations["listImports"];
         put?: never;
         /**
-         * Start an import (multipart/form-data: `source`, optional `options`, `file`): the export is stored and a job imports it; 202 with the import in state queued. Over IMPORT_MAX_BYTES (2 GiB) → 413; not a .json/.ndjson/.jsonl/.csv file or a .zip → 415; an unknown source, bad options, an empty file or a refused zip (over 10,000 entries or IMPORT_MAX_UNZIPPED_BYTES, an absolute or `..` name, a link, encryption) → 400, and nothing is stored
-         * @description Start an import (multipart/form-data: `source`, optional `options`, `file`): the export is stored and a job imports it; 202 with the import in state queued. Over IMPORT_MAX_BYTES (2 GiB) → 413; not a .json/.ndjson/.jsonl/.csv file or a .zip → 415; an unknown source, bad options, an empty file or a refused zip (over 10,000 entries or IMPORT_MAX_UNZIPPED_BYTES, an absolute or `..` name, a link, encryption) → 400, and nothing is stored
+         * Start an import (multipart/form-data: `source`, optional `options`, `file`): the export is stored and a job imports it; 202 with the import in state queued. Over IMPORT_MAX_BYTES (2 GiB) → 413; a file the source kind does not take → 415; an unknown source, bad options (a csv mapping is checked against the header), an empty file or a refused zip (over 10,000 entries or IMPORT_MAX_UNZIPPED_BYTES, an absolute or `..` name, a link, encryption) → 400, and nothing is stored
+         * @description Start an import (multipart/form-data: `source`, optional `options`, `file`): the export is stored and a job imports it; 202 with the import in state queued. Over IMPORT_MAX_BYTES (2 GiB) → 413; a file the source kind does not take → 415; an unknown source, bad options (a csv mapping is checked against the header), an empty file or a refused zip (over 10,000 entries or IMPORT_MAX_UNZIPPED_BYTES, an absolute or `..` name, a link, encryption) → 400, and nothing is stored
          *
          *     Who may call it: Admins.
          */
@@ -7473,13 +7473,13 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
-                    /** @description The export's source kind: zendesk (more as their importers land) */
+                    /** @description The export's source kind: zendesk, freshdesk, csv or beacon */
                     source: string;
-                    /** @description The importer's options as a JSON object (a CSV's column mapping); default {} */
+                    /** @description The importer's options as a JSON object: a csv import's column mapping (required for csv); default {} */
                     options?: string;
                     /**
                      * Format: binary
-                     * @description One .json, .ndjson, .jsonl or .csv file, or a .zip of the export directory
+                     * @description zendesk, freshdesk: a .zip of the export folder or one .json/.ndjson/.jsonl file; csv: one .csv file; beacon: the full export's .tar
                      */
                     file: string;
                 };

@@ -102,6 +102,8 @@ const snapshot = async (orgId: string) => {
 };
 
 const ZIP = { source: "zendesk", file: { name: "export.zip", data: EXPORT_ZIP } };
+const CSV = fs.readFileSync(path.resolve(FIXTURE, "../csv/tickets.csv"));
+const CSV_MAP = fs.readFileSync(path.resolve(FIXTURE, "../csv/tickets-map.json"), "utf8");
 
 describe("POST /api/v1/imports: who may, and what is refused", () => {
   it("agents and customers get 403 on every import operation; another org's import is 404, and not in its list", async () => {
@@ -137,6 +139,18 @@ describe("POST /api/v1/imports: who may, and what is refused", () => {
       [{ source: "zendesk" }, 400, /field named file/],
       [{ source: "zendesk", file: { name: "tickets.json", data: "" } }, 400, /empty/],
       [{ source: "zendesk", file: { name: "setup.exe", data: "MZ\x90\0" } }, 415, /\.zip/],
+      // Each kind takes what its runner reads: a CSV import one .csv file, its mapping checked against the header.
+      [{ source: "csv", options: CSV_MAP, file: ZIP.file }, 415, /one \.csv file/],
+      [{ source: "csv", file: { name: "tickets.csv", data: CSV } }, 400, /mapping is not valid/],
+      [
+        {
+          source: "csv",
+          options: JSON.stringify({ columns: { subject: "Titel", requester_email: "Email" } }),
+          file: { name: "t.csv", data: CSV },
+        },
+        400,
+        /Titel/,
+      ],
       [
         {
           source: "zendesk",
@@ -308,6 +322,26 @@ describe("the import job", () => {
     expect(await runImportJob(job, slice)).toEqual({ state: "done" });
     expect(await snapshot(world.org.id)).toEqual(reference);
   }, 90_000);
+
+  it("a CSV upload keeps its mapping as the import's options and runs from the one file to done", async () => {
+    const world = await createWorld();
+    const made = await upload(world.admin, {
+      source: "csv",
+      options: CSV_MAP,
+      file: { name: "tickets.csv", data: CSV },
+    });
+    expect(made.status, made.text).toBe(202);
+    expect(made.body.options).toEqual(JSON.parse(CSV_MAP));
+    const job = { orgId: world.org.id, importId: made.body.id as string };
+    let last = await runImportJob(job, { batchSize: 2, sliceBatches: 1 });
+    for (let i = 0; i < 20 && last.state === "continued"; i++)
+      last = await runImportJob(job, { batchSize: 2, sliceBatches: 1 });
+    expect(last.state).toBe("done");
+    const done = await get(world.admin, `/api/v1/imports/${job.importId}`);
+    expect(done.body.state).toBe("done");
+    expect(done.body.counts.ticket.imported).toBeGreaterThan(0);
+    expect(await countOf(world.org.id, "tickets")).toBe(done.body.counts.ticket.imported);
+  });
 
   it("a slice that fails every retry is dead-lettered (in Admin → Jobs) and the import shows failed with why", async () => {
     await boss.updateQueue(QUEUES.importRun.name, {

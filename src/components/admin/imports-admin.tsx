@@ -15,6 +15,16 @@ const SOURCE_TEXT: Record<string, string> = {
   csv: "CSV (spreadsheet)",
   beacon: "Beacon export",
 };
+/** What each source's import takes (the server checks the same: start-import.ts). */
+const FILE_TEXT: Record<string, { accept: string; hint: string }> = {
+  zendesk: { accept: ".zip,.json,.ndjson,.jsonl", hint: "A .zip of the export folder, or one .json or .ndjson file." },
+  freshdesk: {
+    accept: ".zip,.json,.ndjson,.jsonl",
+    hint: "A .zip of the export folder, or one .json or .ndjson file.",
+  },
+  csv: { accept: ".csv", hint: "One .csv file, one ticket (or one message) per row." },
+  beacon: { accept: ".tar", hint: "The .tar archive of a Beacon full export (GET /api/v1/export/full)." },
+};
 const STATE_TEXT: Record<ImportData["state"], { label: string; badge: string }> = {
   queued: { label: "Waiting to start", badge: s.badgeInfo! },
   running: { label: "Importing", badge: s.badgeWarn! },
@@ -161,18 +171,18 @@ export function ImportsAdmin({ initial, sources, now }: { initial: ImportData[];
                 ref={fileRef}
                 type="file"
                 name="file"
-                accept=".zip,.json,.ndjson,.jsonl,.csv"
+                accept={FILE_TEXT[source]?.accept}
                 aria-describedby={`${id}-file-hint`}
                 disabled={uploading !== null}
               />
             </div>
           </div>
           <p id={`${id}-file-hint`} className="hint">
-            A .zip of the export folder, or one .json, .ndjson or .csv file.
+            {FILE_TEXT[source]?.hint ?? "The export file."}
           </p>
           {source === "csv" ? (
             <div className="field">
-              <label htmlFor={`${id}-options`}>Column mapping (JSON, optional)</label>
+              <label htmlFor={`${id}-options`}>Column mapping (JSON)</label>
               <textarea
                 id={`${id}-options`}
                 rows={4}
@@ -183,7 +193,9 @@ export function ImportsAdmin({ initial, sources, now }: { initial: ImportData[];
                 disabled={uploading !== null}
               />
               <p id={`${id}-options-hint`} className="hint">
-                Which column holds what, as a JSON object; leave empty to use the column names as they are.
+                Which column holds what, as a JSON object, for example{" "}
+                <code>{'{"columns": {"subject": "Title", "requester_email": "Email"}}'}</code>. It is checked against
+                the file&apos;s header when you upload.
               </p>
             </div>
           ) : null}

@@ -109,27 +109,34 @@ export async function markImportDead(job: { orgId: string; importId: string }): 
   await rm(importWorkDir(job.importId), { recursive: true, force: true });
 }
 
-/** The export, unpacked in the work directory: made in a staging directory and renamed into place, so a directory there is complete. */
+/**
+ * The export in the work directory, as its runner reads it: the unpacked folder of a zip
+ * (`export/`), or the one file under its uploaded name (`file/<name>`: the runners tell record
+ * types by it, tickets.json). Made in a staging directory and renamed into place, so what is
+ * there is complete.
+ */
 async function prepareInput(row: ImportRow): Promise<string> {
   const dir = importWorkDir(row.id);
-  const ready = path.join(dir, "export");
-  if (await stat(ready).catch(() => null)) return ready;
+  const unpacked = path.join(dir, "export");
+  const single = path.join(dir, "file", path.basename(row.source));
+  const ready = async () =>
+    (await stat(unpacked).catch(() => null)) ? unpacked : (await stat(single).catch(() => null)) ? single : undefined;
+  const found = await ready();
+  if (found) return found;
   const staging = path.join(importWorkRoot(), "work", `.${row.id}.${randomUUID()}`);
   try {
     await mkdir(staging, { recursive: true, mode: 0o700 });
     const download = path.join(staging, "upload");
     await pipeline(await storage().get(row.inputKey!), createWriteStream(download, { flags: "wx", mode: 0o600 }));
-    const exportDir = path.join(staging, "export");
     if (looksLikeZip(await headOf(download))) {
-      await extractZip(download, exportDir, {
+      await extractZip(download, path.join(staging, "export"), {
         maxEntries: ZIP_MAX_ENTRIES,
         maxUnzippedBytes: env().IMPORT_MAX_UNZIPPED_BYTES,
       });
       await rm(download, { force: true });
     } else {
-      // One file: the importer tells record types by its name (tickets.json), so it keeps its name.
-      await mkdir(exportDir);
-      await rename(download, path.join(exportDir, path.basename(row.source)));
+      await mkdir(path.join(staging, "file"));
+      await rename(download, path.join(staging, "file", path.basename(row.source)));
     }
     await rm(dir, { recursive: true, force: true });
     await rename(staging, dir);
@@ -137,7 +144,7 @@ async function prepareInput(row: ImportRow): Promise<string> {
     await rm(staging, { recursive: true, force: true });
     throw err;
   }
-  return ready;
+  return (await ready())!;
 }
 
 /** What the admin reads on a failed import: PostgreSQL's own words rather than drizzle's wrapper, which repeats the statement and its data. */

@@ -18,14 +18,28 @@ import { QUEUES } from "../jobs/queues";
 import { logger } from "../observability/logger";
 import { one } from "../core/one";
 import { RUNNABLE_SOURCE_KINDS } from "./run-import";
+import { validateCsvImport } from "./csv/import-csv";
 import { toImportView } from "./import-view";
 import type { ImportView } from "./schemas";
 import { receiveExport } from "./upload/receive-export";
 import { inspectZip, looksLikeZip, ZIP_MAX_ENTRIES } from "./upload/zip";
 import { importWorkRoot } from "./work-dir";
 
-/** The one-file exports a runner reads; anything else must come as a .zip of the export directory. */
-const EXPORT_FILE = /\.(json|ndjson|jsonl|csv)$/i;
+/** What each source kind's runner reads: a folder (uploaded as a .zip) or one file of these types. */
+const ACCEPTS: Record<ImportSourceKind, { zip: boolean; file: RegExp; what: string }> = {
+  zendesk: {
+    zip: true,
+    file: /\.(json|ndjson|jsonl)$/i,
+    what: "a .zip of the export folder, or one .json, .ndjson or .jsonl file",
+  },
+  freshdesk: {
+    zip: true,
+    file: /\.(json|ndjson|jsonl)$/i,
+    what: "a .zip of the export folder, or one .json, .ndjson or .jsonl file",
+  },
+  csv: { zip: false, file: /\.csv$/i, what: "one .csv file" },
+  beacon: { zip: false, file: /\.tar$/i, what: "the .tar archive of a Beacon full export" },
+};
 
 const bad = (message: string, path: string) =>
   new AppError("validation_failed", message, { issues: [{ in: "body", path, message }] });
@@ -58,8 +72,8 @@ function optionsOf(value: string | undefined): Record<string, unknown> {
 
 /**
  * POST /imports, second step, with no transaction open: the upload streams to a local spool file
- * (the zip check needs the whole file), is checked (source kind, options, a file that is there, a
- * zip's entries), then stored under `imports/<org>/<uuid>`, and only then recorded: the import
+ * (the zip check needs the whole file), is checked (source kind, options, a file that is there and
+ * that the kind's runner reads, a zip's entries, a CSV's mapping against its header), then stored under `imports/<org>/<uuid>`, and only then recorded: the import
  * row in state `queued` and its first job, in one short transaction. A refused upload leaves
  * nothing: no row, no job, no stored bytes (removed again on any failure after the put).
  */
@@ -77,13 +91,13 @@ export async function startImport(scope: StreamScope, upload: ApiRequest): Promi
     const options = optionsOf(fields.options);
     if (!file) throw bad("send the export in a multipart field named file", "file");
     if (file.size === 0) throw bad("the file is empty", "file");
-    if (looksLikeZip(file.head))
-      await inspectZip(spool, { maxEntries: ZIP_MAX_ENTRIES, maxUnzippedBytes: e.IMPORT_MAX_UNZIPPED_BYTES });
-    else if (!EXPORT_FILE.test(file.filename))
-      throw new AppError(
-        "unsupported_media_type",
-        "send one .json, .ndjson, .jsonl or .csv file, or a .zip of the export directory",
-      );
+    const accepts = ACCEPTS[sourceKind];
+    const zip = looksLikeZip(file.head);
+    if (zip ? !accepts.zip : !accepts.file.test(file.filename))
+      throw new AppError("unsupported_media_type", `a ${sourceKind} import takes ${accepts.what}`);
+    if (zip) await inspectZip(spool, { maxEntries: ZIP_MAX_ENTRIES, maxUnzippedBytes: e.IMPORT_MAX_UNZIPPED_BYTES });
+    // A CSV's mapping is checked against the file's header now, not when the job first reads it.
+    if (sourceKind === "csv") await validateCsvImport(spool, options);
     await store.put(key, createReadStream(spool));
     stored = true;
     return await scope.withTx(async (txScope) => {

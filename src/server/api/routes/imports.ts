@@ -11,14 +11,15 @@ import { defineOperation, defineStreamingOperation } from "../operation";
 // a job imports it in slices, and the import's state, progress and check report are read here.
 
 const ZUpload = z.object({
-  source: z.string().meta({ description: "The export's source kind: zendesk (more as their importers land)" }),
-  options: z
-    .string()
-    .optional()
-    .meta({ description: "The importer's options as a JSON object (a CSV's column mapping); default {}" }),
+  source: z.string().meta({ description: "The export's source kind: zendesk, freshdesk, csv or beacon" }),
+  options: z.string().optional().meta({
+    description:
+      "The importer's options as a JSON object: a csv import's column mapping (required for csv); default {}",
+  }),
   file: z.string().meta({
     format: "binary",
-    description: "One .json, .ndjson, .jsonl or .csv file, or a .zip of the export directory",
+    description:
+      "zendesk, freshdesk: a .zip of the export folder or one .json/.ndjson/.jsonl file; csv: one .csv file; beacon: the full export's .tar",
   }),
 });
 
@@ -30,7 +31,7 @@ export const IMPORT_OPERATIONS = [
     idempotent: true,
     summary:
       "Start an import (multipart/form-data: `source`, optional `options`, `file`): the export is stored and a job imports it; 202 with the import in state queued. " +
-      "Over IMPORT_MAX_BYTES (2 GiB) → 413; not a .json/.ndjson/.jsonl/.csv file or a .zip → 415; an unknown source, bad options, an empty file or a refused zip " +
+      "Over IMPORT_MAX_BYTES (2 GiB) → 413; a file the source kind does not take → 415; an unknown source, bad options (a csv mapping is checked against the header), an empty file or a refused zip " +
       "(over 10,000 entries or IMPORT_MAX_UNZIPPED_BYTES, an absolute or `..` name, a link, encryption) → 400, and nothing is stored",
     tag: "imports",
     can: "org.admin",
