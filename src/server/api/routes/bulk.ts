@@ -21,6 +21,8 @@ export const BULK_OPERATIONS = [
     body: ZBulkInput,
     status: 201,
     response: ZBulkJob,
+    // A macroId the caller may not use (another org's, someone else's personal one, none at all).
+    errors: ["not_found"],
     handler: (scope, { body }) => startBulk(scope, body),
   }),
   defineOperation({
