@@ -5,14 +5,14 @@ import s from "@/components/admin/admin.module.css";
 import { OrgSecurityForm } from "@/components/admin/org-security-form";
 import { TokenPolicyForm } from "@/components/admin/token-policy-form";
 import { InviteUserForm, UserRow, type AdminUserRow } from "@/components/admin/users-admin";
-import { first, type SearchParams } from "@/lib/list-params";
+import type { SearchParams } from "@/lib/list-params";
+import { loadListPage, readParams } from "@/server/pages/list-page";
 import { withPageContext } from "@/server/auth/page-context";
 import { requireAdmin } from "../require-admin";
 import { getOrgSecurity } from "@/server/auth/org-security";
 import { isFeatureEnabled } from "@/server/flags/flags";
 import { twoFactorStatus } from "@/server/auth/two-factor";
 import { ROLES } from "@/server/db/schema/enums";
-import { AppError } from "@/server/core/errors";
 import { getVersionedUser } from "@/server/users/get-user";
 import { listUsers, ZListUsers } from "@/server/users/list-users";
 import { EnumOptions } from "@/components/enum-options";
@@ -23,39 +23,31 @@ const ROLE_NAMES = { admin: "Admins", agent: "Agents", customer: "Customers" } a
 
 export default async function UsersPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const user = await requireAdmin("/admin/users");
-  const sp = await searchParams;
-  const q = first(sp.q)?.trim() ?? "";
-  const role = first(sp.role) ?? "";
-  const cursor = first(sp.cursor) ?? "";
-  const parsed = ZListUsers.safeParse({
-    limit: "50",
-    ...(q ? { q } : {}),
-    ...(role ? { role } : {}),
-    ...(cursor ? { cursor } : {}),
-  });
+  const params = readParams(await searchParams, ["q", "role", "cursor"] as const);
+  const q = params.q ?? "";
+  const role = params.role ?? "";
 
-  const query = parsed.success ? parsed.data : null;
   const data = await withPageContext(user, async (scope) => {
     const security = await getOrgSecurity(scope);
     const own = await twoFactorStatus(scope);
     const invites = await isFeatureEnabled(scope.tx, scope.user.orgId, "signup_tokens");
-    if (!query) return { security, own, invites, list: null, error: "Those filters are not valid." };
-    try {
-      const list = await listUsers(scope, query);
-      const rows: (AdminUserRow & { version: number })[] = [];
-      // One short primary-key read per listed user (≤ 50) for the account-security columns and the
-      // version the row's changes are made on (If-Match, decision 043).
-      for (const u of list.data) {
-        const { user: detail, version } = await getVersionedUser(scope, u.id);
-        rows.push({ ...detail, version });
-      }
-      return { security, own, invites, list: { rows, nextCursor: list.nextCursor }, error: null };
-    } catch (err) {
-      if (err instanceof AppError && (err.code === "validation_failed" || err.code === "invalid_cursor"))
-        return { security, own, invites, list: null, error: "That page link is no longer valid." };
-      throw err;
+    const loaded = await loadListPage(ZListUsers, { limit: "50", ...params }, (query) => listUsers(scope, query));
+    if (!loaded.ok) {
+      const error = loaded.issues ? "Those filters are not valid." : "That page link is no longer valid.";
+      return { security, own, invites, list: null, notice: null, error };
     }
+    const rows: (AdminUserRow & { version: number })[] = [];
+    // One short primary-key read per listed user (≤ 50) for the account-security columns and the
+    // version the row's changes are made on (If-Match, decision 043).
+    for (const u of loaded.page.data) {
+      const { user: detail, version } = await getVersionedUser(scope, u.id);
+      rows.push({ ...detail, version });
+    }
+    const list = { rows, nextCursor: loaded.page.nextCursor };
+    return { security, own, invites, list, notice: loaded.notice, error: null };
   });
+  // A stale cursor was dropped: this is the first page.
+  const cursor = data.notice ? "" : (params.cursor ?? "");
 
   const filtered = Boolean(q || role);
   const next = data.list?.nextCursor
@@ -117,6 +109,11 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
           {data.error ? (
             <p className="error" role="alert">
               {data.error} <Link href="/admin/users">Show everyone</Link>
+            </p>
+          ) : null}
+          {data.notice ? (
+            <p className="notice" role="alert">
+              {data.notice}
             </p>
           ) : null}
 
