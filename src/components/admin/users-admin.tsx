@@ -7,6 +7,7 @@ import { api, type ApiFailure } from "../api-client";
 import { LocalTime } from "../local-time";
 import { ActionFeedback } from "../use-api-action";
 import s from "./admin.module.css";
+import { Field } from "../field";
 import { ConfirmDialog } from "./confirm-dialog";
 import { ShownOnce } from "./shown-once";
 import { EnumOptions } from "@/components/enum-options";
@@ -74,41 +75,12 @@ export function InviteUserForm() {
     <>
       <form ref={formRef} onSubmit={submit} noValidate aria-describedby={`${id}-hint`}>
         <div className={s.formGrid}>
-          <div className="field">
-            <label htmlFor={`${id}-email`}>Email</label>
-            <input
-              id={`${id}-email`}
-              name="email"
-              type="email"
-              required
-              autoComplete="off"
-              aria-invalid={emailErr ? true : undefined}
-              aria-describedby={emailErr ? `${id}-email-err` : undefined}
-            />
-            {emailErr ? (
-              <p id={`${id}-email-err`} className="field-error">
-                Email {emailErr}.
-              </p>
-            ) : null}
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-name`}>Name</label>
-            <input
-              id={`${id}-name`}
-              name="name"
-              type="text"
-              required
-              autoComplete="off"
-              maxLength={100}
-              aria-invalid={nameErr ? true : undefined}
-              aria-describedby={nameErr ? `${id}-name-err` : undefined}
-            />
-            {nameErr ? (
-              <p id={`${id}-name-err`} className="field-error">
-                Name {nameErr}.
-              </p>
-            ) : null}
-          </div>
+          <Field id={`${id}-email`} label="Email" error={emailErr && `Email ${emailErr}.`}>
+            {(aria) => <input {...aria} name="email" type="email" required autoComplete="off" />}
+          </Field>
+          <Field id={`${id}-name`} label="Name" error={nameErr && `Name ${nameErr}.`}>
+            {(aria) => <input {...aria} name="name" type="text" required autoComplete="off" maxLength={100} />}
+          </Field>
           <div className="field">
             <label htmlFor={`${id}-role`}>Role</label>
             <select id={`${id}-role`} name="role" defaultValue="agent">
