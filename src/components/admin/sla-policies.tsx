@@ -23,30 +23,12 @@ export function PolicyCard({
 }) {
   const id = useId();
   const ed = usePolicyEditor(priority, policy, defaultTimezone);
-  const { editing, label, error } = ed;
+  const { editing, error } = ed;
   const titleId = `${id}-title`;
   return (
     <section className="card" aria-labelledby={titleId} data-testid={`policy-${priority}`}>
       <div className={s.section}>
-        <div className={s.sectionHead}>
-          <div className={s.policyHead}>
-            <h2 id={titleId}>
-              <span className={`chip priority-${priority}`}>{label}</span> priority
-            </h2>
-            {policy ? (
-              <span className={`${s.badge} ${policy.businessHours ? s.badgeInfo : ""}`}>
-                {policy.businessHours ? "Business hours" : "Around the clock"}
-              </span>
-            ) : (
-              <span className={`${s.badge} ${s.badgeWarn}`}>No policy</span>
-            )}
-          </div>
-          {!editing ? (
-            <button type="button" className="button" onClick={ed.start} aria-describedby={titleId}>
-              {policy ? "Edit" : "Create policy"}
-            </button>
-          ) : null}
-        </div>
+        <PolicyHead priority={priority} policy={policy} ed={ed} titleId={titleId} />
         {!editing && policy ? <PolicySummary policy={policy} /> : null}
         {!editing && !policy ? (
           <p className="muted">Tickets of this priority get no SLA targets until a policy exists.</p>
@@ -63,6 +45,31 @@ export function PolicyCard({
       </div>
       {ed.deleting ? <ConfirmRemove ed={ed} /> : null}
     </section>
+  );
+}
+
+function PolicyHead(props: { priority: Priority; policy: PolicyData | null; ed: PolicyEditor; titleId: string }) {
+  const { priority, policy, ed, titleId } = props;
+  return (
+    <div className={s.sectionHead}>
+      <div className={s.policyHead}>
+        <h2 id={titleId}>
+          <span className={`chip priority-${priority}`}>{ed.label}</span> priority
+        </h2>
+        {policy ? (
+          <span className={`${s.badge} ${policy.businessHours ? s.badgeInfo : ""}`}>
+            {policy.businessHours ? "Business hours" : "Around the clock"}
+          </span>
+        ) : (
+          <span className={`${s.badge} ${s.badgeWarn}`}>No policy</span>
+        )}
+      </div>
+      {!ed.editing ? (
+        <button type="button" className="button" onClick={ed.start} aria-describedby={titleId}>
+          {policy ? "Edit" : "Create policy"}
+        </button>
+      ) : null}
+    </div>
   );
 }
 

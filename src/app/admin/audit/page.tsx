@@ -6,6 +6,7 @@ import { AuditTable } from "@/components/admin/audit-table";
 import { AuditVerify } from "@/components/admin/audit-verify";
 import type { SearchParams } from "@/lib/list-params";
 import { listAudit, ZListAudit } from "@/server/audit/list-audit";
+import type { PageUser } from "@/server/auth/page-session";
 import { withPageContext } from "@/server/auth/page-context";
 import { loadListPage, readParams } from "@/server/pages/list-page";
 import { listUsers, ZListUsers } from "@/server/users/list-users";
@@ -13,13 +14,9 @@ import { requireAdmin } from "../require-admin";
 
 export const metadata: Metadata = { title: "Audit log" };
 
-export default async function AuditPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  const user = await requireAdmin("/admin/audit");
-  const params = readParams(await searchParams, [...AUDIT_FILTERS, "cursor"] as const);
-  const f = Object.fromEntries(AUDIT_FILTERS.map((k) => [k, params[k] ?? ""])) as AuditFilters;
-
-  const data = await withPageContext(user, async (scope) => {
-    // Names for the actor column and filter (the first 100 people by email).
+/** The people named in the log (the first 100 by email) and the page of events the URL asks for. */
+function loadAudit(user: PageUser, params: Record<string, string>) {
+  return withPageContext(user, async (scope) => {
     const people = (await listUsers(scope, ZListUsers.parse({ limit: "100" }))).data;
     const loaded = await loadListPage(ZListAudit, { limit: "50", ...params }, (query) => listAudit(scope, query));
     if (loaded.ok) return { people, page: loaded.page, notice: loaded.notice, error: null };
@@ -28,11 +25,17 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       : "That page link is no longer valid.";
     return { people, page: null, notice: null, error };
   });
+}
 
+type AuditData = Awaited<ReturnType<typeof loadAudit>>;
+
+export default async function AuditPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const user = await requireAdmin("/admin/audit");
+  const params = readParams(await searchParams, [...AUDIT_FILTERS, "cursor"] as const);
+  const filters = Object.fromEntries(AUDIT_FILTERS.map((k) => [k, params[k] ?? ""])) as AuditFilters;
+  const data = await loadAudit(user, params);
   // A stale cursor was dropped: this is the first page.
   const cursor = data.notice ? "" : (params.cursor ?? "");
-  const names = new Map(data.people.map((p) => [p.id, p.name]));
-  const filtered = AUDIT_FILTERS.some((k) => f[k]);
 
   return (
     <>
@@ -54,40 +57,62 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       <section className="card" aria-labelledby="events-title">
         <div className={s.section}>
           <h2 id="events-title">Events</h2>
-          <AuditFilterForm filters={f} people={data.people} />
-
-          {data.error ? (
-            <p className="error" role="alert">
-              {data.error} <Link href="/admin/audit">Start over</Link>
-            </p>
-          ) : null}
-          {data.notice ? (
-            <p className="notice" role="alert">
-              {data.notice}
-            </p>
-          ) : null}
-          {data.page && data.page.data.length === 0 ? (
-            <p className="muted">{filtered ? "No events match these filters." : "No events yet."}</p>
-          ) : null}
-          {data.page && data.page.data.length > 0 ? (
-            <AuditTable events={data.page.data} filters={f} names={names} filtered={filtered} />
-          ) : null}
-          {cursor || data.page?.nextCursor ? (
-            <nav className={s.pager} aria-label="Pages of the audit log">
-              {cursor ? (
-                <Link className="button subtle" href={auditHref(f)}>
-                  Newest
-                </Link>
-              ) : null}
-              {data.page?.nextCursor ? (
-                <Link className="button subtle" href={auditHref(f, data.page.nextCursor)}>
-                  Older events
-                </Link>
-              ) : null}
-            </nav>
-          ) : null}
+          <AuditFilterForm filters={filters} people={data.people} />
+          <AuditEvents data={data} filters={filters} cursor={cursor} />
         </div>
       </section>
     </>
+  );
+}
+
+/** Why the log is not shown, or the stale-link notice; then the events (or that there are none) and the pager. */
+function AuditEvents({ data, filters, cursor }: { data: AuditData; filters: AuditFilters; cursor: string }) {
+  const filtered = AUDIT_FILTERS.some((k) => filters[k]);
+  const events = data.page?.data ?? [];
+  const names = new Map(data.people.map((p) => [p.id, p.name]));
+  return (
+    <>
+      {data.error ? (
+        <p className="error" role="alert">
+          {data.error} <Link href="/admin/audit">Start over</Link>
+        </p>
+      ) : null}
+      {data.notice ? (
+        <p className="notice" role="alert">
+          {data.notice}
+        </p>
+      ) : null}
+      {data.page && events.length === 0 ? (
+        <p className="muted">{filtered ? "No events match these filters." : "No events yet."}</p>
+      ) : null}
+      {events.length > 0 ? <AuditTable events={events} filters={filters} names={names} filtered={filtered} /> : null}
+      <AuditPager filters={filters} cursor={cursor} nextCursor={data.page?.nextCursor ?? null} />
+    </>
+  );
+}
+
+function AuditPager({
+  filters,
+  cursor,
+  nextCursor,
+}: {
+  filters: AuditFilters;
+  cursor: string;
+  nextCursor: string | null;
+}) {
+  if (!cursor && !nextCursor) return null;
+  return (
+    <nav className={s.pager} aria-label="Pages of the audit log">
+      {cursor ? (
+        <Link className="button subtle" href={auditHref(filters)}>
+          Newest
+        </Link>
+      ) : null}
+      {nextCursor ? (
+        <Link className="button subtle" href={auditHref(filters, nextCursor)}>
+          Older events
+        </Link>
+      ) : null}
+    </nav>
   );
 }
