@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import s from "@/components/admin/admin.module.css";
+import { ListNotices } from "@/components/list-notices";
 import { AUDIT_FILTERS, AuditFilterForm, auditHref, type AuditFilters } from "@/components/admin/audit-filters";
 import { AuditTable } from "@/components/admin/audit-table";
 import { AuditVerify } from "@/components/admin/audit-verify";
@@ -72,16 +73,7 @@ function AuditEvents({ data, filters, cursor }: { data: AuditData; filters: Audi
   const names = new Map(data.people.map((p) => [p.id, p.name]));
   return (
     <>
-      {data.error ? (
-        <p className="error" role="alert">
-          {data.error} <Link href="/admin/audit">Start over</Link>
-        </p>
-      ) : null}
-      {data.notice ? (
-        <p className="notice" role="alert">
-          {data.notice}
-        </p>
-      ) : null}
+      <ListNotices error={data.error} notice={data.notice} reset={{ href: "/admin/audit", label: "Start over" }} />
       {data.page && events.length === 0 ? (
         <p className="muted">{filtered ? "No events match these filters." : "No events yet."}</p>
       ) : null}

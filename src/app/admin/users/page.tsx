@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import s from "@/components/admin/admin.module.css";
+import { ListNotices } from "@/components/list-notices";
 import { OrgSecurityForm } from "@/components/admin/org-security-form";
 import { TokenPolicyForm } from "@/components/admin/token-policy-form";
 import { InviteUserForm } from "@/components/admin/users-admin";
@@ -110,16 +111,7 @@ function People({ data, filters, cursor, orgName, selfId }: PeopleProps) {
   const rows = data.list?.rows ?? [];
   return (
     <>
-      {data.error ? (
-        <p className="error" role="alert">
-          {data.error} <Link href="/admin/users">Show everyone</Link>
-        </p>
-      ) : null}
-      {data.notice ? (
-        <p className="notice" role="alert">
-          {data.notice}
-        </p>
-      ) : null}
+      <ListNotices error={data.error} notice={data.notice} reset={{ href: "/admin/users", label: "Show everyone" }} />
       {data.list && rows.length === 0 ? (
         <p className="muted">{filters.q || filters.role ? "Nobody matches these filters." : "No users yet."}</p>
       ) : null}
