@@ -1,12 +1,13 @@
-// npm run import -- <source> <dir or file> --org <slug> [--resume <import id>] [--batch-size N] [--json]
+// npm run import -- <source> <dir or file> --org <slug> [--map mapping.json] [--resume <import id>] [--batch-size N] [--json]
 // Imports an export from another helpdesk (source: one of RUNNABLE_SOURCE_KINDS; zendesk: the
-// account JSON export, or incremental export API pages; users, organizations, tickets with
-// comments) into an org, printing progress, then the check report.
+// account JSON export, or incremental export API pages; freshdesk: API v2 JSON files; csv: one
+// CSV file read by the column mapping given with --map, kept as the import's options) into an
+// org, printing progress, then the check report.
 // Stopped at any point (Ctrl-C, kill -9), the same command with --resume <import id> goes on after
 // the last committed batch; run again without --resume, it writes nothing that is already there.
 // Nothing is sent during an import: no emails, notifications, triggers or webhooks.
 // Exit codes: 0 done, 1 failure, 2 usage, 3 no such org or import.
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { boot } from "./lib/boot";
@@ -18,13 +19,17 @@ import { createImport, finishImport, loadImport } from "../src/server/import/imp
 import { formatCheckReport } from "../src/server/import/check-report";
 import { DEFAULT_BATCH_SIZE } from "../src/server/import/import-run";
 import { importRunner, RUNNABLE_SOURCE_KINDS } from "../src/server/import/run-import";
+import { validateCsvImport } from "../src/server/import/csv/import-csv";
 import type { ImportSourceKind } from "../src/server/db/schema/imports";
 
-const USAGE = `Usage: npm run import -- <${RUNNABLE_SOURCE_KINDS.join("|")}> <dir or file> --org <slug> [--resume <import id>] [--batch-size N] [--json]`;
+const USAGE = `Usage: npm run import -- <${RUNNABLE_SOURCE_KINDS.join("|")}> <dir or file> --org <slug> [--map mapping.json (csv)] [--resume <import id>] [--batch-size N] [--json]`;
+/** The kinds whose runner reads options (a CSV's column mapping); the others take none. */
+const TAKES_MAP: readonly ImportSourceKind[] = ["csv"];
 const parsed = parseCli(USAGE, {
   options: {
     org: { type: "string" },
     resume: { type: "string" },
+    map: { type: "string" },
     "batch-size": { type: "string" },
     json: { type: "boolean", default: false },
   },
@@ -49,6 +54,26 @@ if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000)
 // A path that is not there is the operator's typo: refused before an import is recorded.
 if (!statSync(input, { throwIfNoEntry: false })) usageError(USAGE, `no such file or directory: ${input}`);
 
+// The mapping is checked (its keys, and its columns against the file's header) before anything is written.
+let options: Record<string, unknown> | undefined;
+if (parsed.values.map !== undefined) {
+  if (!TAKES_MAP.includes(sourceKind))
+    usageError(USAGE, `--map is for ${TAKES_MAP.join(", ")} imports; ${sourceKind} takes none`);
+  if (parsed.values.resume)
+    usageError(USAGE, "--map is not taken with --resume: a resumed import keeps the mapping it started with");
+  try {
+    options = JSON.parse(readFileSync(parsed.values.map, "utf8")) as Record<string, unknown>;
+  } catch (err) {
+    usageError(USAGE, `--map ${parsed.values.map}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    await validateCsvImport(input, options);
+  } catch (err) {
+    usageError(USAGE, err instanceof Error ? err.message : String(err));
+  }
+} else if (TAKES_MAP.includes(sourceKind) && !parsed.values.resume)
+  usageError(USAGE, `a ${sourceKind} import needs --map <mapping.json> (its columns; see docs/runbooks.md)`);
+
 /** The operator names the org by slug: the one cross-org lookup; everything after runs in the org's tenant transactions. */
 async function unsafeOrgIdBySlug(slug: string): Promise<string | undefined> {
   const found = await unsafeWithSystem((tx) =>
@@ -69,7 +94,7 @@ try {
   } else {
     importId =
       parsed.values.resume ??
-      (await createImport(orgId, { sourceKind, source: path.resolve(input), createdBy: null })).id;
+      (await createImport(orgId, { sourceKind, source: path.resolve(input), createdBy: null, options })).id;
     if (parsed.values.resume) {
       // The checkpoint counts records per file name: resuming over another export would skip records it never read.
       const earlier = await loadImport(orgId, importId);

@@ -1124,6 +1124,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/export/full": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream the whole org as a tar archive (docs/export-format.md): users, customer organizations, groups, custom fields, tickets, comments, attachments with their bytes, SLA events, CSAT ratings and the audit chain with its verify proof; with cursor (from the last complete member's pax header), the rest of an interrupted archive; counts against the export limit
+         * @description Stream the whole org as a tar archive (docs/export-format.md): users, customer organizations, groups, custom fields, tickets, comments, attachments with their bytes, SLA events, CSAT ratings and the audit chain with its verify proof; with cursor (from the last complete member's pax header), the rest of an interrupted archive; counts against the export limit
+         *
+         *     Who may call it: Admins.
+         *
+         *     Needs the `export` feature (503 feature_disabled when it is off).
+         */
+        get: operations["exportOrgFull"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/feature-flags": {
         parameters: {
             query?: never;
@@ -6907,6 +6931,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IncrementalExportPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportOrgFull: {
+        parameters: {
+            query?: {
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive (or its continuation), streamed */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description attachment; filename="org-export-<date>.tar" */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": string;
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -31,7 +31,7 @@ describe("SLA policies API", () => {
     expect(r.body.data.map((p: { priority: string }) => p.priority)).toEqual(["urgent", "high", "normal", "low"]);
     expect((await call(policies.GET, "GET", "/api/v1/sla-policies", as(w.agent))).status).toBe(403);
     expect((await call(policies.GET, "GET", "/api/v1/sla-policies", as(w.customer))).status).toBe(403);
-    const theirs = (await call(policies.GET, "GET", "/api/v1/sla-policies", as(other.admin))).body.data[0].id;
+    const theirs = (await call(policies.GET, "GET", "/api/v1/sla-policies", as(other.admin))).body.data[0]!.id;
     const patch = await call(
       policy.PATCH,
       "PATCH",
@@ -78,8 +78,8 @@ describe("SLA policies API", () => {
       const r = await call(
         policy.PATCH,
         "PATCH",
-        `/api/v1/sla-policies/${normal.id}`,
-        as(w.admin, { params: { id: normal.id }, body }),
+        `/api/v1/sla-policies/${normal!.id}`,
+        as(w.admin, { params: { id: normal!.id }, body }),
       );
       expect(r.status, JSON.stringify(body)).toBe(400);
     }
@@ -95,8 +95,11 @@ describe("SLA policies API", () => {
     const r = await call(
       policy.PATCH,
       "PATCH",
-      `/api/v1/sla-policies/${high.id}`,
-      as(w.admin, { params: { id: high.id }, body: { firstResponseMinutes: 120, businessHours: true, calendar: cal } }),
+      `/api/v1/sla-policies/${high!.id}`,
+      as(w.admin, {
+        params: { id: high!.id },
+        body: { firstResponseMinutes: 120, businessHours: true, calendar: cal },
+      }),
     );
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({
@@ -109,7 +112,7 @@ describe("SLA policies API", () => {
     const result = await reapplyPolicy({ orgId: w.org.id, priority: "high" });
     expect(result.tickets).toBeGreaterThanOrEqual(1);
     const after = (await api.getTicket(w.agent, t.id)).body;
-    expect(businessSecondsBetween(cal, new Date(after.createdAt), new Date(after.firstResponseDue))).toBe(120 * 60);
+    expect(businessSecondsBetween(cal, new Date(after.createdAt), new Date(after.firstResponseDue!))).toBe(120 * 60);
     const untouched = (await api.getTicket(w.agent, solved.id)).body;
     expect(untouched.firstResponseDue).toBe(solved.firstResponseDue);
     const ev = (await api.events(w.agent, t.id)).body.data.filter(
@@ -128,8 +131,8 @@ describe("SLA policies API", () => {
         await call(
           policy.DELETE,
           "DELETE",
-          `/api/v1/sla-policies/${urgent.id}`,
-          as(w.admin, { params: { id: urgent.id } }),
+          `/api/v1/sla-policies/${urgent!.id}`,
+          as(w.admin, { params: { id: urgent!.id } }),
         )
       ).status,
     ).toBe(204);
@@ -173,8 +176,8 @@ describe("webhooks API", () => {
     expect(created.body.secret).toMatch(/^whsec_/);
     const id = created.body.id;
     const list = await call(hooks.GET, "GET", "/api/v1/webhooks", as(w.admin));
-    expect(list.body.data[0].secret).toBeUndefined();
-    expect(list.body.data[0].secretHint).toBe(`…${created.body.secret.slice(-4)}`);
+    expect(list.body.data[0]!.secret).toBeUndefined();
+    expect(list.body.data[0]!.secretHint).toBe(`…${created.body.secret!.slice(-4)}`);
     const rotated = await call(
       hook.PATCH,
       "PATCH",

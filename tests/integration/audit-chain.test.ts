@@ -126,7 +126,7 @@ describe("GET /api/v1/audit", () => {
     const page1 = await call(list, "GET", "/api/v1/audit", { cookie: w.admin.cookie, query: { limit: "2" } });
     const page2 = await call(list, "GET", "/api/v1/audit", {
       cookie: w.admin.cookie,
-      query: { limit: "2", cursor: page1.body.nextCursor },
+      query: { limit: "2", cursor: page1.body.nextCursor! },
     });
     expect(page2.body.data.map((e: { seq: number }) => e.seq)).toEqual([1]);
     const replied = await call(list, "GET", "/api/v1/audit", {
@@ -139,6 +139,6 @@ describe("GET /api/v1/audit", () => {
       (await call(list, "GET", "/api/v1/audit", { cookie: w.admin.cookie, query: { action: "DROP TABLE" } })).status,
     ).toBe(400);
     const theirs = await call(list, "GET", "/api/v1/audit", { cookie: other.admin.cookie });
-    expect(theirs.body.data.every((e: { entityId: string }) => e.entityId !== all.body.data[0].entityId)).toBe(true);
+    expect(theirs.body.data.every((e) => e.entityId !== all.body.data[0]!.entityId)).toBe(true);
   });
 });

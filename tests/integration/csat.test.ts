@@ -65,17 +65,17 @@ describe("rating by signed link", () => {
     // Reading a used link shows the rating but mints no fresh link.
     expect((await byLink(token)).body).toMatchObject({ rating: "good", nextToken: null });
     // The next link (from the answer) changes it once, with a comment.
-    const second = await rateLink(first.body.nextToken, { rating: "bad", comment: "Took too long" });
+    const second = await rateLink(first.body.nextToken!, { rating: "bad", comment: "Took too long" });
     expect(second.status, second.text).toBe(200);
     expect(await stored(t.id)).toMatchObject({ rating: "bad", comment: "Took too long", changes: 2 });
-    expect((await rateLink(first.body.nextToken, { rating: "good" })).status).toBe(409);
+    expect((await rateLink(first.body.nextToken!, { rating: "good" })).status).toBe(409);
 
     // Staff see it on the ticket; the history has both ratings.
     expect((await rating(A.agent, t.id)).body).toMatchObject({ rating: "bad", comment: "Took too long" });
     const actions = (await api.events(A.agent, t.id)).body.data.filter(
       (e: { action: string }) => e.action === "ticket.csat_rated",
     );
-    expect(actions.map((e: { data: { rating: string } }) => e.data.rating)).toEqual(["good", "bad"]);
+    expect(actions.map((e) => e.data.rating)).toEqual(["good", "bad"]);
   });
 
   it("refuses tampered, forged and moved links (404) and bad ratings (400), changing nothing", async () => {

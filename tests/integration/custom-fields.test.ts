@@ -212,7 +212,7 @@ describe("custom fields: who sees and sets them", () => {
     expect(mine.body.customFields).toEqual({ product: "app", region: "EU" });
     expect(mine.text).not.toContain("churn risk");
     const listed = (await api.listTickets(W.customer, {})).body.data.find((x: { id: string }) => x.id === t.id);
-    expect(listed.customFields).toEqual({ product: "app", region: "EU" });
+    expect(listed!.customFields).toEqual({ product: "app", region: "EU" });
     const patched = await api.patchTicket(W.customer, t.id, { customFields: { product: "web" } });
     expect(patched.status, patched.text).toBe(200);
     expect(patched.body.customFields).toEqual({ product: "web", region: "EU" });

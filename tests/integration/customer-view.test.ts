@@ -66,7 +66,7 @@ describe("the customer view of a ticket in the API", () => {
     for (const who of [w.agent, w.admin]) {
       const r = await api.getTicket(who, ticketId);
       expect(r.body).toMatchObject({ priority: "high", tags: ["refund-fraud-suspect"], assigneeId: w.agent.id });
-      expect(r.body.sla.firstResponse.dueAt).toEqual(expect.any(String));
+      expect(r.body.sla!.firstResponse.dueAt).toEqual(expect.any(String));
     }
   });
 
@@ -112,9 +112,9 @@ describe("the customer view of a ticket in the API", () => {
       commentId: "00000000-0000-4000-8000-0000000000c1",
     });
     const r = await call(listNotifications, "GET", "/api/v1/notifications", { cookie: w.customer2.cookie });
-    const n = r.body.data.find((x: { ticketId: string }) => x.ticketId === t.id);
-    expect(n.payload.ticket).toMatchObject({ id: t.id, number: t.number });
-    expect(n.payload.ticket).not.toHaveProperty("priority");
+    const n = r.body.data.find((x) => x.ticketId === t.id);
+    expect(n!.payload.ticket).toMatchObject({ id: t.id, number: t.number });
+    expect(n!.payload.ticket).not.toHaveProperty("priority");
   });
 });
 

@@ -133,7 +133,7 @@ describe("clearing a bouncing mark", () => {
         sql`update ticket_ccs set bouncing_at = now(), bouncing_reason = '5.1.1 no such user' where org_id = ${A.org.id} and email = ${addr}`,
       );
     });
-    expect((await ccs(A.agent, t.id)).body.data[0].bouncing).toBe("5.1.1 no such user");
+    expect((await ccs(A.agent, t.id)).body.data[0]!.bouncing).toBe("5.1.1 no such user");
     expect(
       (await call(apiRoute.DELETE, "DELETE", `/api/v1/users/${A.customer2.id}/bounce`, { cookie: A.customer.cookie }))
         .status,
@@ -142,12 +142,12 @@ describe("clearing a bouncing mark", () => {
       (await call(apiRoute.DELETE, "DELETE", `/api/v1/users/${A.customer2.id}/bounce`, { cookie: B.agent.cookie }))
         .status,
     ).toBe(404);
-    expect((await ccs(A.agent, t.id)).body.data[0].bouncing).not.toBeNull();
+    expect((await ccs(A.agent, t.id)).body.data[0]!.bouncing).not.toBeNull();
     expect(
       (await call(apiRoute.DELETE, "DELETE", `/api/v1/users/${A.customer2.id}/bounce`, { cookie: A.agent.cookie }))
         .status,
     ).toBe(204);
-    expect((await ccs(A.agent, t.id)).body.data[0].bouncing).toBeNull();
+    expect((await ccs(A.agent, t.id)).body.data[0]!.bouncing).toBeNull();
     const [u] = (
       await unsafeWithSystem((tx) =>
         tx.execute<{ at: string | null }>(

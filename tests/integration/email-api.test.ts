@@ -92,14 +92,14 @@ describe("support addresses API", () => {
     expect(ownDup.body.error.message).toBe(theirs.body.error.message);
     // A rename onto a taken address is the same 409 and changes nothing.
     const b = (await addresses(B.admin)).body.data[0];
-    const rename = await call(apiRoute.PATCH, "PATCH", `/api/v1/email/addresses/${b.id}`, {
+    const rename = await call(apiRoute.PATCH, "PATCH", `/api/v1/email/addresses/${b!.id}`, {
       cookie: B.admin.cookie,
       body: { address },
     });
     expect(rename.status).toBe(409);
     expect(
-      (await call(apiRoute.GET, "GET", `/api/v1/email/addresses/${b.id}`, { cookie: B.admin.cookie })).body.address,
-    ).toBe(b.address);
+      (await call(apiRoute.GET, "GET", `/api/v1/email/addresses/${b!.id}`, { cookie: B.admin.cookie })).body.address,
+    ).toBe(b!.address);
     expect((await unsafeFindSupportAddress(address))?.orgId).toBe(A.org.id);
   });
 
@@ -121,7 +121,7 @@ describe("support addresses API", () => {
     const [d] = (await addresses(A.admin)).body.data;
     expect(
       (
-        await call(apiRoute.PATCH, "PATCH", `/api/v1/email/addresses/${d.id}`, {
+        await call(apiRoute.PATCH, "PATCH", `/api/v1/email/addresses/${d!.id}`, {
           cookie: A.admin.cookie,
           body: { isDefault: false },
         })

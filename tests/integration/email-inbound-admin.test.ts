@@ -86,15 +86,15 @@ describe("GET /api/v1/email/inbound", () => {
       .map((j) => new Date(j.start_after).getTime())
       .sort()
       .at(-1)!;
-    expect(new Date(h.releaseAt).getTime()).toBe(rerun);
-    expect(new Date(h.releaseAt).getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
+    expect(new Date(h!.releaseAt!).getTime()).toBe(rerun);
+    expect(new Date(h!.releaseAt!).getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
     expect(f).toMatchObject({
       status: "failed",
       subject: "Broken",
       releaseAt: null,
       error: "failed every retry (test)",
     });
-    expect(f.from).toMatch(/^broken-/);
+    expect(f!.from).toMatch(/^broken-/);
 
     expect((await list(A.admin, { status: "held" })).body.data.map((m: { id: string }) => m.id)).toEqual([held.id]);
     expect((await list(A.admin, { status: "failed", limit: "1" })).body.data.map((m: { id: string }) => m.id)).toEqual([

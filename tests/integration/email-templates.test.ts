@@ -120,7 +120,7 @@ describe("email templates API", () => {
       ["solved", true, true],
       ["merged", true, true],
     ]);
-    expect(before.body.data[0].body).toContain("{{account.claim_url}}");
+    expect(before.body.data[0]!.body).toContain("{{account.claim_url}}");
 
     const saved = await put(A.admin, "solved", {
       enabled: true,
@@ -505,7 +505,7 @@ describe("claiming an account created from email (issue 12 item 5)", () => {
     expect(reset.status, reset.text).toBe(200);
     // No SMTP_URL: the invitation went to the spool and the link comes back for the admin to hand over.
     expect(reset.body.purpose).toBe("invite");
-    const token = decodeURIComponent(/\/setup\/(\S+)$/.exec(reset.body.resetUrl)![1]!);
+    const token = decodeURIComponent(/\/setup\/(\S+)$/.exec(reset.body.resetUrl!)![1]!);
     const password = `Claim-${randomBytes(8).toString("hex")}!`;
     expect((await call(apiRoute.POST, "POST", "/api/v1/auth/setup", { body: { token, password } })).status).toBe(200);
     expect((await call(apiRoute.POST, "POST", "/api/v1/auth/token", { body: { email: from, password } })).status).toBe(

@@ -249,17 +249,17 @@ describe("signup_tokens", () => {
     const member = await createUser(w.org, { role: "customer" });
     await setFlag(w.admin, "signup_tokens", false);
 
-    const refused = await redeem(invited.body.inviteUrl);
+    const refused = await redeem(invited.body.inviteUrl!);
     expect(refused.status).toBe(503);
     expect(refused.body.error).toMatchObject({ code: "feature_disabled", details: { feature: "signup_tokens" } });
     expect((await reset(w.admin, invited.body.id)).status).toBe(503);
     const resetLink = await reset(w.admin, member.id);
     expect(resetLink.status).toBe(200);
     expect(resetLink.body.purpose).toBe("password_reset");
-    expect((await redeem(resetLink.body.resetUrl)).status).toBe(200);
+    expect((await redeem(resetLink.body.resetUrl!)).status).toBe(200);
 
     await setFlag(w.admin, "signup_tokens", null);
-    expect((await redeem(invited.body.inviteUrl)).status).toBe(200);
+    expect((await redeem(invited.body.inviteUrl!)).status).toBe(200);
   });
 
   it("FEATURES_DISABLED=signup_tokens: bootstrap refuses to print a setup link nobody could use, and creates nothing", async () => {

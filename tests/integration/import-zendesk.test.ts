@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { crc32, deflateSync } from "node:zlib";
 import { buffer } from "node:stream/consumers";
 import os from "node:os";
 import path from "node:path";
@@ -17,6 +16,7 @@ import { runZendeskImport } from "../../src/server/import/zendesk/import-zendesk
 import { db } from "../../src/server/db/client";
 import { newTicket } from "../helpers/api";
 import { createOrg, createUser } from "../helpers/factories";
+import { png } from "../helpers/png";
 import { ROOT, runScript } from "../helpers/run-script";
 import { createWorld } from "../helpers/world";
 
@@ -29,32 +29,6 @@ const FIXTURE_SOURCE = path.resolve(import.meta.dirname, "../fixtures/import/zen
 let FIXTURE: string;
 let server: Server;
 const PICTURE = png();
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-
-/** A real 4×4 RGB PNG. */
-function png(w = 4, h = 4): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const raw = Buffer.alloc((w * 3 + 1) * h, 7);
-  for (let y = 0; y < h; y++) raw[y * (w * 3 + 1)] = 0;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk("IHDR", ihdr),
-    pngChunk("IDAT", deflateSync(raw)),
-    pngChunk("IEND", Buffer.alloc(0)),
-  ]);
-}
 
 beforeAll(async () => {
   // Zendesk answers a content URL with a redirect to signed storage; the importer follows it through the outbound guard.
@@ -594,7 +568,7 @@ describe("npm run import", () => {
     expect(r.stdout).toContain(`bytes: 52434927 in the source, ${PICTURE.length} stored`);
     expect(await count(org.id, "tickets")).toBe(6);
     expect((await cli(["zendesk", FIXTURE, "--org", "no-such-org"])).code).toBe(3);
-    expect((await cli(["freshdesk", FIXTURE, "--org", org.slug])).code).toBe(2);
+    expect((await cli(["no-such-source", FIXTURE, "--org", org.slug])).code).toBe(2);
     expect((await cli(["zendesk", path.join(FIXTURE, "nope"), "--org", org.slug])).code).toBe(2);
   }, 90_000);
 

@@ -78,7 +78,7 @@ describe("personal API tokens", () => {
     expect(list.status).toBe(200);
     const item = list.body.data.find((x: { id: string }) => x.id === t.id);
     expect(item).toMatchObject({ id: t.id, prefix, name: "laptop", expiresAt: t.expiresAt });
-    expect(item.lastUsedAt).not.toBeNull();
+    expect(item!.lastUsedAt).not.toBeNull();
     expect(JSON.stringify(list.body)).not.toContain(t.token);
 
     const del = await call(deleteToken, "DELETE", `/api/v1/me/tokens/${t.id}`, {
@@ -230,7 +230,7 @@ describe("token lifetime policy per org (issue 18.4) and revoking one token by i
     const ok = await create(alice, { name: "near", expiresAt: new Date(Date.now() + 29 * 86_400_000).toISOString() });
     expect(ok.status).toBe(201);
     const dflt = await create(alice, { name: "default" });
-    expect(Date.parse(dflt.body.expiresAt) - Date.now()).toBeLessThanOrEqual(30 * 86_400_000);
+    expect(Date.parse(dflt.body.expiresAt!) - Date.now()).toBeLessThanOrEqual(30 * 86_400_000);
     // The other org's policy is its own.
     expect(
       (await create(carol, { name: "carol-far", expiresAt: new Date(Date.now() + 200 * 86_400_000).toISOString() }))

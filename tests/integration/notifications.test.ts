@@ -136,7 +136,7 @@ describe("GET /api/v1/notifications and POST /read", () => {
     const mine = r.body.data.map((n: { id: string }) => n.id);
     // Someone else's id is not touched.
     const theirs = (await call(listNotifications, "GET", "/api/v1/notifications", { cookie: w.agent2.cookie })).body
-      .data[0].id;
+      .data[0]!.id;
     const marked = await call(markRead, "POST", "/api/v1/notifications/read", {
       cookie: w.agent.cookie,
       body: { ids: [mine[0], theirs] },

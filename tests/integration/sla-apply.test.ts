@@ -48,13 +48,13 @@ describe("SLA application on the ticket API", () => {
     // Customers do not see SLA due times (showSlaToCustomers is off by default): read as the agent.
     const due0 = new Date((await api.getTicket(w.agent, t.id)).body.resolveDue as string).getTime();
     const paused = await api.patchTicket(w.agent, t.id, { status: "pending" });
-    expect(paused.body.sla.resolution.paused).toBe(true);
-    expect(paused.body.sla.firstResponse.paused).toBe(false);
+    expect(paused.body.sla!.resolution.paused).toBe(true);
+    expect(paused.body.sla!.firstResponse.paused).toBe(false);
     // Pretend the pause began two hours ago.
     await setTicket(t.id, sql`sla_paused_at = sla_paused_at - interval '2 hours'`);
     const resumed = await api.patchTicket(w.agent, t.id, { status: "open" });
-    expect(resumed.body.sla.resolution.paused).toBe(false);
-    const shift = new Date(resumed.body.resolveDue).getTime() - due0;
+    expect(resumed.body.sla!.resolution.paused).toBe(false);
+    const shift = new Date(resumed.body.resolveDue!).getTime() - due0;
     expect(Math.abs(shift - 2 * 3600_000)).toBeLessThan(2_000);
     const ev = (await api.events(w.agent, t.id)).body.data.map((e: { action: string }) => e.action);
     expect(ev).toEqual(expect.arrayContaining(["sla.resolution.pause", "sla.resolution.resume"]));
@@ -68,23 +68,23 @@ describe("SLA application on the ticket API", () => {
     const r = await api.patchTicket(w.agent, t.id, { priority: "urgent" });
     const created = new Date(r.body.createdAt).getTime();
     expect(r.body.firstResponseAt).toBe(fr);
-    expect(new Date(r.body.resolveDue).getTime() - created).toBe((4 + 1) * 3600_000);
+    expect(new Date(r.body.resolveDue!).getTime() - created).toBe((4 + 1) * 3600_000);
   });
 
   it("breached is computed on read as soon as the due time passes unfulfilled", async () => {
     const t = await newTicket(w.agent, { requesterId: w.customer.id, priority: "urgent" });
     await setTicket(t.id, sql`first_response_due = now() - interval '1 minute'`);
     const v = (await api.getTicket(w.agent, t.id)).body;
-    expect(v.sla.firstResponse).toMatchObject({ breached: true, fulfilledAt: null });
-    expect(v.sla.resolution.breached).toBe(false);
+    expect(v.sla!.firstResponse).toMatchObject({ breached: true, fulfilledAt: null });
+    expect(v.sla!.resolution.breached).toBe(false);
   });
 
   it("solving fulfils resolution; reopening resumes it", async () => {
     const t = await newTicket(w.customer);
     const solved = await api.patchTicket(w.agent, t.id, { status: "solved" });
-    expect(solved.body.sla.resolution.fulfilledAt).toBe(solved.body.resolvedAt);
+    expect(solved.body.sla!.resolution.fulfilledAt).toBe(solved.body.resolvedAt);
     const reopened = await api.patchTicket(w.agent, t.id, { status: "open" });
-    expect(reopened.body.sla.resolution.fulfilledAt).toBeNull();
+    expect(reopened.body.sla!.resolution.fulfilledAt).toBeNull();
     expect(reopened.body.resolveDue).not.toBeNull();
   });
 
@@ -93,10 +93,10 @@ describe("SLA application on the ticket API", () => {
     await api.addComment(w.agent, t.id, { body: "Hi" });
     await api.addComment(w.customer, t.id, { body: "Still broken" });
     const waiting = (await api.getTicket(w.agent, t.id)).body;
-    expect(waiting.sla.nextResponse).toMatchObject({ fulfilledAt: null, breached: false });
+    expect(waiting.sla!.nextResponse).toMatchObject({ fulfilledAt: null, breached: false });
     await api.addComment(w.agent, t.id, { body: "Fixed" });
     const answered = (await api.getTicket(w.agent, t.id)).body;
-    expect(answered.sla.nextResponse).toBeUndefined();
+    expect(answered.sla!.nextResponse).toBeUndefined();
   });
 
   it("a customer reply to a pending ticket reopens it, resumes resolution and starts next response", async () => {
@@ -105,16 +105,16 @@ describe("SLA application on the ticket API", () => {
     await api.patchTicket(w.agent, t.id, { status: "pending" });
     await setTicket(t.id, sql`sla_paused_at = sla_paused_at - interval '1 hour'`);
     const before = (await api.getTicket(w.agent, t.id)).body;
-    expect(before.sla.resolution.paused).toBe(true);
+    expect(before.sla!.resolution.paused).toBe(true);
     await api.addComment(w.customer, t.id, { body: "Here it is" });
     const after = (await api.getTicket(w.agent, t.id)).body;
     expect(after.status).toBe("open");
-    expect(after.sla.resolution.paused).toBe(false);
+    expect(after.sla!.resolution.paused).toBe(false);
     // The hour paused moved the resolution due date an hour later (wall clock); the reply started next response.
     expect(
-      Math.abs(new Date(after.resolveDue).getTime() - new Date(before.resolveDue).getTime() - 3600_000),
+      Math.abs(new Date(after.resolveDue!).getTime() - new Date(before.resolveDue!).getTime() - 3600_000),
     ).toBeLessThan(2_000);
-    expect(after.sla.nextResponse).toMatchObject({ fulfilledAt: null, breached: false, dueAt: expect.any(String) });
+    expect(after.sla!.nextResponse).toMatchObject({ fulfilledAt: null, breached: false, dueAt: expect.any(String) });
   });
 
   it("an org without policies gets no due dates", async () => {

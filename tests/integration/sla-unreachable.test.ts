@@ -42,9 +42,9 @@ describe("saving an SLA policy that cannot reach its targets", () => {
       { businessHours: true, calendar: CHATHAM, firstResponseMinutes: 5_000, resolveMinutes: 527_040 },
       { businessHours: false, calendar: CHATHAM },
     ]) {
-      const r = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${urgent.id}`, {
+      const r = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${urgent!.id}`, {
         cookie: w.admin.cookie,
-        params: { id: urgent.id },
+        params: { id: urgent!.id },
         body,
       });
       expect(r.status, r.text).toBe(400);
@@ -66,9 +66,9 @@ describe("saving an SLA policy that cannot reach its targets", () => {
   it("a target not reached within 5 years on a (sufficient) calendar is 400 naming that target, on create and on update", async () => {
     const hourAWeek = { ...CHATHAM, intervals: [{ day: 0, start: "00:00", end: "01:00" }] };
     const high = await policyOf("high");
-    const r = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${high.id}`, {
+    const r = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${high!.id}`, {
       cookie: w.admin.cookie,
-      params: { id: high.id },
+      params: { id: high!.id },
       body: { businessHours: true, calendar: hourAWeek, firstResponseMinutes: 60, resolveMinutes: 527_040 },
     });
     expect(r.status, r.text).toBe(400);
@@ -233,9 +233,9 @@ describe("changing the targets of a policy whose stored calendar is no longer va
     });
     const list = await call(policies.GET, "GET", "/api/v1/sla-policies", { cookie: other.admin.cookie });
     const high = list.body.data.find((p: { priority: string }) => p.priority === "high");
-    const r = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${high.id}`, {
+    const r = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${high!.id}`, {
       cookie: other.admin.cookie,
-      params: { id: high.id },
+      params: { id: high!.id },
       body: { resolveMinutes: 600 },
     });
     expect(r.status, r.text).toBe(400);
@@ -252,9 +252,9 @@ describe("changing the targets of a policy whose stored calendar is no longer va
     ).body.data.find((p: { priority: string }) => p.priority === "high");
     expect(after).toEqual(high);
     // Sending such a calendar is refused by the calendar check itself, naming the same field.
-    const sent = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${high.id}`, {
+    const sent = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${high!.id}`, {
       cookie: other.admin.cookie,
-      params: { id: high.id },
+      params: { id: high!.id },
       body: {
         calendar: { timezone: "Mars/Olympus", intervals: [{ day: 1, start: "09:00", end: "17:00" }], holidays: [] },
       },
@@ -264,9 +264,9 @@ describe("changing the targets of a policy whose stored calendar is no longer va
       message: "calendar is invalid",
       details: { issues: [expect.objectContaining({ in: "body", path: "calendar.timezone" })] },
     });
-    const fixed = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${high.id}`, {
+    const fixed = await call(policy.PATCH, "PATCH", `/api/v1/sla-policies/${high!.id}`, {
       cookie: other.admin.cookie,
-      params: { id: high.id },
+      params: { id: high!.id },
       body: {
         resolveMinutes: 600,
         calendar: { timezone: "Europe/Berlin", intervals: [{ day: 1, start: "09:00", end: "17:00" }], holidays: [] },

@@ -98,8 +98,8 @@ describe("GET /api/v1/users", () => {
   it("paginates with a cursor", async () => {
     const first = await api.listUsers(w.admin, { limit: "2" });
     expect(first.body.data).toHaveLength(2);
-    const second = await api.listUsers(w.admin, { limit: "2", cursor: first.body.nextCursor });
-    const third = await api.listUsers(w.admin, { limit: "2", cursor: second.body.nextCursor });
+    const second = await api.listUsers(w.admin, { limit: "2", cursor: first.body.nextCursor! });
+    const third = await api.listUsers(w.admin, { limit: "2", cursor: second.body.nextCursor! });
     const ids = [...first.body.data, ...second.body.data, ...third.body.data].map((u: { id: string }) => u.id);
     expect(new Set(ids).size).toBe(5);
     expect(third.body.nextCursor).toBeNull();

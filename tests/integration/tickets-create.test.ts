@@ -62,9 +62,9 @@ describe("POST /api/v1/tickets", () => {
     // normal: 8 h first response, 48 h resolution, wall clock in this world's policies
     const created = new Date(t.createdAt).getTime();
     expect(created).toBeGreaterThanOrEqual(before - 1000);
-    expect(new Date(t.firstResponseDue).getTime() - created).toBe(8 * 3600_000);
-    expect(new Date(t.resolveDue).getTime() - created).toBe(48 * 3600_000);
-    expect(t.sla.firstResponse).toEqual({
+    expect(new Date(t.firstResponseDue!).getTime() - created).toBe(8 * 3600_000);
+    expect(new Date(t.resolveDue!).getTime() - created).toBe(48 * 3600_000);
+    expect(t.sla!.firstResponse).toEqual({
       dueAt: t.firstResponseDue,
       fulfilledAt: null,
       breached: false,
@@ -106,7 +106,7 @@ describe("POST /api/v1/tickets", () => {
     });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ requesterId: w.customer2.id, priority: "urgent" });
-    expect(new Date(r.body.firstResponseDue).getTime() - new Date(r.body.createdAt).getTime()).toBe(3600_000);
+    expect(new Date(r.body.firstResponseDue!).getTime() - new Date(r.body.createdAt).getTime()).toBe(3600_000);
     const cross = await api.createTicket(w.agent, { subject: "s", body: "b", requesterId: other.customer.id });
     expect(cross.status).toBe(400);
     expect(cross.body.error.details.issues[0].path).toBe("requesterId");

@@ -28,7 +28,7 @@ describe("conversation lifecycle (SPEC §5)", () => {
     v = (await api.getTicket(w.agent, t.id)).body;
     expect(v.status).toBe("open");
     expect(v.firstResponseAt).not.toBeNull();
-    expect(v.sla.firstResponse.fulfilledAt).toBe(v.firstResponseAt);
+    expect(v.sla!.firstResponse.fulfilledAt).toBe(v.firstResponseAt);
     const stamp = v.firstResponseAt;
     await api.addComment(w.agent2, t.id, { body: "Second reply" });
     expect((await api.getTicket(w.agent, t.id)).body.firstResponseAt).toBe(stamp);
@@ -94,7 +94,7 @@ describe("conversation lifecycle (SPEC §5)", () => {
       tags: ["hardware", "urgent-ish"],
     });
     // high: 4 h first response from the original start
-    expect(new Date(r.body.firstResponseDue).getTime() - new Date(r.body.createdAt).getTime()).toBe(4 * 3600_000);
+    expect(new Date(r.body.firstResponseDue!).getTime() - new Date(r.body.createdAt).getTime()).toBe(4 * 3600_000);
     const unassign = await api.patchTicket(w.agent, t.id, { assigneeId: null });
     expect(unassign.body.assigneeId).toBeNull();
   });
@@ -173,7 +173,7 @@ describe("GET /api/v1/tickets/:id/events", () => {
     );
     expect(actions.indexOf("ticket.created")).toBeLessThan(actions.indexOf("ticket.replied"));
     const update = r.body.data.find((e: { action: string }) => e.action === "ticket.updated");
-    expect(update.data).toEqual({ changes: { status: { from: "open", to: "pending" } } });
-    expect(update.actorId).toBe(w.agent.id);
+    expect(update!.data).toEqual({ changes: { status: { from: "open", to: "pending" } } });
+    expect(update!.actorId).toBe(w.agent.id);
   });
 });

@@ -22,7 +22,10 @@ describe("addTags and removeTags", () => {
     const update = (await api.events(w.agent, t.id)).body.data.find(
       (e: { action: string }) => e.action === "ticket.updated",
     );
-    expect(update.data.changes.tags).toEqual({ from: ["billing", "vip"], to: ["billing", "urgent"] });
+    expect((update!.data.changes as { tags: unknown }).tags).toEqual({
+      from: ["billing", "vip"],
+      to: ["billing", "urgent"],
+    });
   });
 
   it("a concurrent pair of tag edits from the same read both survive (the whole-list tags would lose one)", async () => {

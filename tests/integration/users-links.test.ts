@@ -57,11 +57,11 @@ describe("invitations without a mail server (SMTP_URL unset)", () => {
     expect(r.status, r.text).toBe(201);
     expect(r.body).toMatchObject({ email: address, role: "agent", invited: true, blocked: false });
     expect(r.body.inviteUrl).toMatch(/^http:\/\/localhost:3000\/setup\/[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/);
-    const expires = new Date(r.body.inviteExpiresAt).getTime();
+    const expires = new Date(r.body.inviteExpiresAt!).getTime();
     expect(expires - before).toBeGreaterThanOrEqual(24 * 3_600_000 - 1_000);
     expect(expires - before).toBeLessThanOrEqual(24 * 3_600_000 + 5_000);
 
-    const token = tokenOf(r.body.inviteUrl);
+    const token = tokenOf(r.body.inviteUrl!);
     const [row] = await q<{ purpose: string; token_hash: string }>(
       sql`select purpose::text, token_hash from one_time_tokens where user_id = ${r.body.id}`,
     );
@@ -71,7 +71,7 @@ describe("invitations without a mail server (SMTP_URL unset)", () => {
     const mails = fs
       .readdirSync(path.join(dataDir, "mail"))
       .map((f) => fs.readFileSync(path.join(dataDir, "mail", f), "utf8").replace(/=\r?\n/g, ""));
-    expect(mails.some((m) => m.includes(address) && m.includes(r.body.inviteUrl))).toBe(true);
+    expect(mails.some((m) => m.includes(address) && m.includes(r.body.inviteUrl!))).toBe(true);
     // Before redeeming, the invitee cannot sign in with anything.
     expect((await grant(address, "")).status).toBe(400);
     expect((await grant(address, CHOSEN)).status).toBe(401);
@@ -80,7 +80,7 @@ describe("invitations without a mail server (SMTP_URL unset)", () => {
   it("the link works once: it sets the password, signs in, and then answers 404", async () => {
     const address = email("once");
     const r = await invite(w.admin, { email: address, name: "Once", role: "customer" });
-    const token = tokenOf(r.body.inviteUrl);
+    const token = tokenOf(r.body.inviteUrl!);
     expect(await inspectSetupLink(token)).toMatchObject({
       email: address,
       purpose: "invite",
@@ -105,7 +105,7 @@ describe("invitations without a mail server (SMTP_URL unset)", () => {
   it("an expired invitation answers 404 and sets nothing", async () => {
     const r = await invite(w.admin, { email: email("late"), name: "Late", role: "customer" });
     await q(sql`update one_time_tokens set expires_at = now() - interval '1 second' where user_id = ${r.body.id}`);
-    const token = tokenOf(r.body.inviteUrl);
+    const token = tokenOf(r.body.inviteUrl!);
     expect(await inspectSetupLink(token)).toBeNull();
     expect((await redeem(token)).status).toBe(404);
     const [u] = await q<{ password_hash: string | null }>(sql`select password_hash from users where id = ${r.body.id}`);
@@ -187,7 +187,7 @@ describe("POST /api/v1/users/:id/reset-password", () => {
     });
     expect(detail.body).toMatchObject({ invited: false, mustChangePassword: true });
 
-    const link = tokenOf(r.body.resetUrl);
+    const link = tokenOf(r.body.resetUrl!);
     expect(await inspectSetupLink(link)).toMatchObject({ email: u.email, purpose: "password_reset" });
     expect((await redeem(link)).status).toBe(200);
     expect((await grant(u.email, u.password)).status).toBe(401);
@@ -206,8 +206,8 @@ describe("POST /api/v1/users/:id/reset-password", () => {
     const first = await reset(w.admin, u.id);
     const second = await reset(w.admin, u.id);
     expect(second.body.purpose).toBe("password_reset");
-    expect((await redeem(tokenOf(first.body.resetUrl))).status).toBe(404);
-    expect((await redeem(tokenOf(second.body.resetUrl))).status).toBe(200);
+    expect((await redeem(tokenOf(first.body.resetUrl!))).status).toBe(404);
+    expect((await redeem(tokenOf(second.body.resetUrl!))).status).toBe(200);
   });
 
   it("for someone who never chose a password, sends the invitation again (the old one stops working)", async () => {
@@ -215,8 +215,8 @@ describe("POST /api/v1/users/:id/reset-password", () => {
     const r = await reset(w.admin, created.body.id);
     expect(r.status).toBe(200);
     expect(r.body.purpose).toBe("invite");
-    expect((await redeem(tokenOf(created.body.inviteUrl))).status).toBe(404);
-    expect((await redeem(tokenOf(r.body.resetUrl))).status).toBe(200);
+    expect((await redeem(tokenOf(created.body.inviteUrl!))).status).toBe(404);
+    expect((await redeem(tokenOf(r.body.resetUrl!))).status).toBe(200);
     const [u] = await q<{ must_change_password: boolean }>(
       sql`select must_change_password from users where id = ${created.body.id}`,
     );

@@ -81,7 +81,7 @@ describe("no secret reaches a log line or an audit row", () => {
       }),
       201,
     );
-    const t1 = linkToken(invited.body.inviteUrl);
+    const t1 = linkToken(invited.body.inviteUrl!);
     const p2 = "second secret passphrase bravo";
     ok(await call(setupLinkRoute, "POST", "/api/v1/auth/setup", { body: { token: t1, password: p2 } }));
     const reset = ok(
@@ -90,7 +90,7 @@ describe("no secret reaches a log line or an audit row", () => {
         params: { id: created.body.id },
       }),
     );
-    const t2 = linkToken(reset.body.resetUrl);
+    const t2 = linkToken(reset.body.resetUrl!);
     const p3 = "third secret passphrase charlie";
     ok(await call(setupLinkRoute, "POST", "/api/v1/auth/setup", { body: { token: t2, password: p3 } }));
     secrets.push(p1, p2, p3, t1, t2);

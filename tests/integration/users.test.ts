@@ -394,7 +394,7 @@ describe("GET /api/v1/users still lists the SPEC shape", () => {
     const r = await call(listRoute, "GET", "/api/v1/users", { ...who(w.admin), query: { q: "new.agent" } });
     expect(r.status).toBe(200);
     expect(r.body.data).toEqual([expect.objectContaining({ email: "new.agent@example.test" })]);
-    expect(Object.keys(r.body.data[0]).sort()).toEqual([
+    expect(Object.keys(r.body.data[0]!).sort()).toEqual([
       "blocked",
       "createdAt",
       "email",

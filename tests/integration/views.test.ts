@@ -35,7 +35,7 @@ describe("views", () => {
     expect(r.status, r.text).toBe(200);
     expect(r.body.data.map((v: View) => v.builtinKey)).toEqual(["mine", "unassigned", "breaching", "all", "solved"]);
     const unassigned = r.body.data.find((v: View) => v.builtinKey === "unassigned");
-    expect(unassigned.count).toBe(1);
+    expect(unassigned!.count).toBe(1);
     // Listing again makes no second set.
     expect((await views.list(W.admin)).body.data).toHaveLength(5);
   });
@@ -70,7 +70,7 @@ describe("views", () => {
       sort: "-createdAt",
     });
     const mine = (await views.list(A.agent)).body.data.find((x: View) => x.id === v.body.id);
-    expect(mine.count).toBe(1);
+    expect(mine!.count).toBe(1);
     expect(names(await views.list(A.agent2))).not.toContain("Gold in team");
     expect((await views.get(A.agent2, v.body.id)).status).toBe(404);
     expect((await views.patch(A.agent2, v.body.id, { name: "x" })).status).toBe(404);

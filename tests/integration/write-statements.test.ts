@@ -92,7 +92,7 @@ describe("each write done once", () => {
       )
     ).rows;
     expect(row).toMatchObject({ subject: true, first: true, reply: true, events: 3 });
-    expect(new Date(row!.check!).getTime()).toBe(new Date(t.resolveDue).getTime() - 15 * 60_000);
+    expect(new Date(row!.check!).getTime()).toBe(new Date(t.resolveDue!).getTime() - 15 * 60_000);
     expect(await withTenant(w.org.id, (tx) => verifyChain(tx, w.org.id))).toMatchObject({ valid: true });
     const notes = await jobsIn(QUEUES.notify.name, { ticketId: id });
     expect(notes.map((j) => j.data.kind).sort()).toEqual(["ticket.created", "ticket.replied"]);
@@ -129,13 +129,13 @@ describe("each write done once", () => {
 
   it("a change to the org's SLA policy is seen by the next write of another process's cache (version check in the write's own read)", async () => {
     const before = (await api.createTicket(w.agent, { subject: "before", body: "x", priority: "urgent" })).body;
-    expect(new Date(before.firstResponseDue).getTime() - new Date(before.createdAt).getTime()).toBe(3600_000);
+    expect(new Date(before.firstResponseDue!).getTime() - new Date(before.createdAt).getTime()).toBe(3600_000);
     await unsafeWithSystem((tx) =>
       tx.execute(
         sql`update sla_policies set first_response_minutes = 30 where org_id = ${w.org.id} and priority = 'urgent'`,
       ),
     );
     const after = (await api.createTicket(w.agent, { subject: "after", body: "x", priority: "urgent" })).body;
-    expect(new Date(after.firstResponseDue).getTime() - new Date(after.createdAt).getTime()).toBe(1800_000);
+    expect(new Date(after.firstResponseDue!).getTime() - new Date(after.createdAt).getTime()).toBe(1800_000);
   });
 });

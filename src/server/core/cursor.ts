@@ -22,7 +22,8 @@ export type CursorList =
   | "tokens"
   | "ticket-events"
   | "attachments"
-  | "audit";
+  | "audit"
+  | "export-full";
 
 function mac(list: CursorList, payload: string): Buffer {
   return createHmac("sha256", `cursor:${authSecret()}`).update(`${list}\n${payload}`).digest().subarray(0, 16);

@@ -19,7 +19,8 @@ export function formatCheckReport(counts: ImportCounts, report: ImportReport, ig
     for (const [why, n] of Object.entries(c.skipped)) lines.push(`    skipped ${n}: ${why}`);
     for (const [what, n] of Object.entries(c.notes ?? {})) lines.push(`    note ${n}: ${what}`);
   }
-  if (ignoredFiles.length) lines.push(`Files not read (not JSON): ${ignoredFiles.join(", ")}`);
+  if (ignoredFiles.length)
+    lines.push(`Files not read (not JSON, or not named for a record type): ${ignoredFiles.join(", ")}`);
   const sample = (report.ticketSample ?? []).filter((t) => t.compared);
   if (sample.length) {
     const diffs = sample.flatMap((t) =>

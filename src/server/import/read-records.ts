@@ -17,7 +17,7 @@ const PEEK_BYTES = 64 * 1024;
  * writes tickets and users) or one JSON document (an array of records, or an API page such as
  * `{"tickets": [...], "users": [...], "end_of_stream": true}`). Only the first line is looked at.
  */
-export async function isNdjson(file: string, arrayKeys: readonly string[]): Promise<boolean> {
+export async function isNdjson(file: string, arrayKeys: readonly string[], keyed = false): Promise<boolean> {
   const ext = path.extname(file).toLowerCase();
   if (ext === ".ndjson" || ext === ".jsonl") return true;
   const fh = await open(file, "r");
@@ -36,7 +36,10 @@ export async function isNdjson(file: string, arrayKeys: readonly string[]): Prom
     try {
       const first = JSON.parse(line) as Record<string, unknown>;
       // A one-line API page is a document whose records sit under its keys, not a record itself.
-      return !arrayKeys.some((k) => Array.isArray(first[k]));
+      if (arrayKeys.some((k) => Array.isArray(first[k]))) return false;
+      // Nor is a one-line object of arrays keyed by a parent id ({"42": [conversations of ticket 42]}).
+      const values = Object.values(first);
+      return !(keyed && values.length && values.every(Array.isArray));
     } catch {
       // A pretty-printed document's first line is "{"; a broken first record of NDJSON still ends its line with "}".
       return line.length > 1 && line.endsWith("}");
@@ -51,17 +54,33 @@ export async function isNdjson(file: string, arrayKeys: readonly string[]): Prom
  * file's size. `key` is the kind's array key in an API page (`tickets`); `bare` says that the file
  * is named for the kind, so a top-level array or NDJSON lines are records of it too. A line that is
  * not JSON is yielded as an error and reading goes on; a document that stops being JSON ends with
- * one error naming where, since nothing after it can be trusted.
+ * one error naming where, since nothing after it can be trusted. `keyed`: the records may also be
+ * in arrays under numeric keys of an object (per-ticket API answers saved keyed by the ticket id).
  */
-export async function* readRecords(file: string, key: string, bare: boolean): AsyncGenerator<SourceRecord> {
-  if (bare && (await isNdjson(file, [key]))) {
+export async function* readRecords(
+  file: string,
+  key: string,
+  bare: boolean,
+  keyed = false,
+): AsyncGenerator<SourceRecord> {
+  if (bare && (await isNdjson(file, [key], keyed))) {
     yield* readNdjson(file);
     return;
   }
   // Records are the elements of `key`'s array in each top-level value (several pages, one per
   // line, are read alike), or, for a file named for the kind, of a top-level array.
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const filter = bare ? new RegExp(`^(?:${escaped}\\.)?\\d+$`) : new RegExp(`^${escaped}\\.\\d+$`);
+  const filter = keyed
+    ? // The stack tells an array's index (a number) from an object's key: {"42": [...]} is a parent id, not a record.
+      (stack: (string | number | null)[]) =>
+        stack.length === 1
+          ? bare && typeof stack[0] === "number"
+          : stack.length === 2 &&
+            typeof stack[1] === "number" &&
+            (stack[0] === key || (bare && typeof stack[0] === "string" && /^\d+$/.test(stack[0])))
+    : bare
+      ? new RegExp(`^(?:${escaped}\\.)?\\d+$`)
+      : new RegExp(`^${escaped}\\.\\d+$`);
   // pipeline (not .pipe) so a parse error reaches the loop below instead of being thrown unhandled.
   const stream = pipeline(
     createReadStream(file),

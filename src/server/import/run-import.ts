@@ -2,6 +2,9 @@ import "server-only";
 import type { ImportSourceKind } from "../db/schema/imports";
 import type { ImportRunOptions, ImportRunResult } from "./import-run";
 import { runZendeskImport } from "./zendesk/import-zendesk";
+import { runBeaconImport } from "./beacon/import-beacon";
+import { runFreshdeskImport } from "./freshdesk/import-freshdesk";
+import { runCsvImport } from "./csv/import-csv";
 
 export type ImportRunner = (opts: ImportRunOptions) => Promise<ImportRunResult>;
 
@@ -11,6 +14,9 @@ export type ImportRunner = (opts: ImportRunOptions) => Promise<ImportRunResult>;
  */
 const RUNNERS: Partial<Record<ImportSourceKind, ImportRunner>> = {
   zendesk: runZendeskImport,
+  beacon: runBeaconImport,
+  freshdesk: runFreshdeskImport,
+  csv: runCsvImport,
 };
 
 export const RUNNABLE_SOURCE_KINDS = Object.keys(RUNNERS) as ImportSourceKind[];

@@ -2,6 +2,7 @@ import "server-only";
 import { incrementalExport } from "../../export/incremental-export";
 import { ZExportQuery, ZIncrementalPage, ZIncrementalQuery } from "../../export/schemas";
 import { startTicketExport } from "../../export/start-export";
+import { startFullExport, ZFullExportQuery } from "../../export/full/start-full-export";
 import { defineOperation } from "../operation";
 
 export const EXPORT_OPERATIONS = [
@@ -39,5 +40,23 @@ export const EXPORT_OPERATIONS = [
     response: ZIncrementalPage,
     feature: "export",
     handler: (scope, { query }) => incrementalExport(scope, query),
+  }),
+  defineOperation({
+    method: "GET",
+    path: "/api/v1/export/full",
+    operationId: "exportOrgFull",
+    summary:
+      "Stream the whole org as a tar archive (docs/export-format.md): users, customer organizations, groups, custom fields, " +
+      "tickets, comments, attachments with their bytes, SLA events, CSAT ratings and the audit chain with its verify proof; " +
+      "with cursor (from the last complete member's pax header), the rest of an interrupted archive; counts against the export limit",
+    tag: "export",
+    can: "org.admin",
+    query: ZFullExportQuery,
+    status: 200,
+    response: null,
+    rawResponse: { mediaType: "application/x-tar", description: "The archive (or its continuation), streamed" },
+    responseHeaders: { "Content-Disposition": 'attachment; filename="org-export-<date>.tar"' },
+    feature: "export",
+    handler: (scope, { query }) => startFullExport(scope, query),
   }),
 ];

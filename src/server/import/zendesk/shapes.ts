@@ -6,8 +6,7 @@ import type { TicketPriority, TicketStatus } from "../../db/schema/enums";
 // account JSON export one per line with the ticket's comments inside). Only what Beacon keeps is
 // checked; everything else is ignored, so a field Zendesk adds later breaks nothing.
 
-/** PostgreSQL text cannot hold NUL; exports carry it now and then (binary pasted into a comment). */
-export const clean = (s: string) => s.replaceAll("\u0000", "");
+import { clean } from "../record-shape";
 
 /** Zendesk ids are integers; some tools write them as strings. Kept as text in import_id_map. */
 const ZId = z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]).transform(String);
@@ -119,16 +118,3 @@ export const ZENDESK_STATUS: Record<Exclude<ZendeskTicket["status"], "deleted">,
   closed: "closed",
 };
 export const zendeskPriority = (p: ZendeskTicket["priority"]): TicketPriority => p ?? "normal";
-
-/** "malformed: requester_id" and the full message: the short form is the report's reason, so a thousand bad records are one line. */
-export function describeIssues(err: z.ZodError): { reason: string; detail: string } {
-  const first = err.issues[0];
-  const where = first?.path.length ? first.path.map(String).join(".") : "record";
-  return {
-    reason: `malformed: ${where}`,
-    detail: err.issues
-      .slice(0, 3)
-      .map((i) => `${i.path.map(String).join(".") || "record"}: ${i.message}`)
-      .join("; "),
-  };
-}

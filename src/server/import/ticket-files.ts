@@ -1,51 +1,38 @@
 import "server-only";
 import { inArray, and, eq } from "drizzle-orm";
-import { attachments } from "../../db/schema/tickets";
-import { storage } from "../../attachments/configured-storage";
-import { withTenant } from "../../db/tenant";
-import { attachmentKey, type BatchRecord } from "../batch";
-import { fetchAttachment, type FetchedFile } from "../fetch-attachment";
-import { mappedIds, type IdSpace } from "../id-map";
-import { ZZendeskComment, ZZendeskTicket } from "./shapes";
+import { attachments } from "../db/schema/tickets";
+import { storage } from "../attachments/configured-storage";
+import { withTenant } from "../db/tenant";
+import { fetchAttachment, type FetchedFile } from "./fetch-attachment";
+import { mappedIds, type IdSpace } from "./id-map";
 
 const DOWNLOADS_AT_ONCE = 4;
+
+/** An attachment a batch wants: its key in the batch (attachmentKey), its URL and name, and the source record (a ticket, or a comment written on its own) it comes with. */
+export type WantedFile = { key: string; url: string; name: string; ownerId: string };
 
 /**
  * Fetches the attachments of a batch's tickets that are not imported yet, before the batch's
  * transaction (a download never holds one open). What the write does not use (its ticket turned
  * out to be skipped, or the transaction failed) is removed by discardUnusedFiles.
  */
-export async function fetchTicketFiles(space: IdSpace, recs: BatchRecord[]): Promise<Map<string, FetchedFile>> {
-  const wanted: { key: string; url: string; name: string; ticketId: string }[] = [];
-  for (const rec of recs) {
-    const t = ZZendeskTicket.safeParse(rec.value);
-    if (!t.success || t.data.status === "deleted") continue;
-    for (const raw of t.data.comments ?? []) {
-      const c = ZZendeskComment.safeParse(raw);
-      if (!c.success) continue;
-      for (const [i, a] of (c.data.attachments ?? []).entries()) {
-        if (a.content_url)
-          wanted.push({
-            key: attachmentKey(c.data.id, i),
-            url: a.content_url,
-            name: a.file_name ?? "attachment",
-            ticketId: t.data.id,
-          });
-      }
-    }
-  }
+export async function fetchTicketFiles(
+  space: IdSpace,
+  wanted: WantedFile[],
+  ownerType: "ticket" | "comment" = "ticket",
+): Promise<Map<string, FetchedFile>> {
   const out = new Map<string, FetchedFile>();
   if (!wanted.length) return out;
   const known = await withTenant(space.orgId, (tx) =>
     mappedIds(
       tx,
       space,
-      "ticket",
-      wanted.map((w) => w.ticketId),
+      ownerType,
+      wanted.map((w) => w.ownerId),
     ),
   );
   // A few at a time: downloads wait on the network, not on this process.
-  const queue = wanted.filter((w) => !known.has(w.ticketId));
+  const queue = wanted.filter((w) => !known.has(w.ownerId));
   const worker = async () => {
     for (let w = queue.shift(); w; w = queue.shift()) out.set(w.key, await fetchAttachment(space.orgId, w.url, w.name));
   };

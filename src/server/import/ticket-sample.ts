@@ -1,31 +1,46 @@
 import "server-only";
 import { sql } from "drizzle-orm";
-import type { ImportReport, ImportSampleTicket } from "../../db/schema/imports";
-import { withTenant } from "../../db/tenant";
-import type { Tally } from "../import-run";
-import { ZENDESK_STATUS, zendeskPriority, type ZendeskComment, type ZendeskTicket } from "./shapes";
+import type { ImportReport, ImportSampleTicket } from "../db/schema/imports";
+import { withTenant } from "../db/tenant";
+import type { Tally } from "./import-run";
+import type { ImportedTicket } from "./imported-ticket";
 
 export const TICKET_SAMPLE_SIZE = 20;
 
 /** Keeps what the source says of one of the first imported tickets, to be compared when the run ends. */
-export function sampleTicket(tally: Tally, t: ZendeskTicket, comments: ZendeskComment[], ticketId: string): void {
+export function sampleTicket(tally: Tally, t: ImportedTicket, ticketId: string): void {
   const sample = (tally.report.ticketSample ??= []);
   if (sample.length >= TICKET_SAMPLE_SIZE) return;
   sample.push({
     sourceId: t.id,
     ticketId,
     source: {
-      number: Number(t.id),
-      subject: t.subject ?? t.raw_subject ?? null,
-      status: t.status === "deleted" ? null : ZENDESK_STATUS[t.status],
-      priority: zendeskPriority(t.priority),
-      tags: [...new Set((t.tags ?? []).map((x) => x.toLowerCase()))].sort(),
-      createdAt: t.created_at.toISOString(),
-      comments: comments.length,
-      internalComments: comments.filter((c) => !c.public).length,
-      attachments: comments.reduce((n, c) => n + (c.attachments?.length ?? 0), 0),
+      // A source without ticket numbers (a CSV without a number column) has none to compare.
+      ...(t.number !== null ? { number: Number(t.number) } : {}),
+      subject: t.subject,
+      status: t.status,
+      priority: t.priority,
+      tags: [...new Set(t.tags.map((x) => x.toLowerCase()))].sort(),
+      createdAt: t.createdAt.toISOString(),
+      comments: t.comments.length,
+      internalComments: t.comments.filter((c) => !c.public).length,
+      attachments: t.comments.reduce((n, c) => n + c.attachments.length, 0),
     },
   });
+}
+
+/** Comments written later than their ticket (a separate conversations file) count in the sampled ticket's source numbers too. */
+export function sampleAddComment(
+  tally: Tally,
+  ticketSourceId: string,
+  c: { public: boolean; attachments: number },
+): void {
+  const s = tally.report.ticketSample?.find((t) => t.sourceId === ticketSourceId);
+  if (!s) return;
+  const add = (k: string, n: number) => (s.source[k] = Number(s.source[k] ?? 0) + n);
+  add("comments", 1);
+  if (!c.public) add("internalComments", 1);
+  add("attachments", c.attachments);
 }
 
 /**

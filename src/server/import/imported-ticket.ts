@@ -1,0 +1,47 @@
+import type { TicketPriority, TicketStatus } from "../db/schema/enums";
+import type { commentChannel } from "../db/schema/enums";
+
+// A ticket as every source's reader hands it to the shared writer (write-imported-tickets.ts):
+// the source's own words already mapped to Beacon's (status, priority, channel), people, groups
+// and fields still named by the source's references, resolved in the batch's transaction.
+
+export type ImportedAttachment = { id: string | null; name: string; url: string | null; size: number | null };
+
+export type ImportedComment = {
+  id: string;
+  /** A person reference (a source user id, or an email for a CSV); null: the requester. */
+  authorRef: string | null;
+  /** Plain text: HTML from a source is never stored, Beacon renders this as Markdown. */
+  body: string;
+  public: boolean;
+  createdAt: Date;
+  channel: (typeof commentChannel.enumValues)[number];
+  email: { from: string; to: string[] } | null;
+  messageId: string | null;
+  attachments: ImportedAttachment[];
+};
+
+export type ImportedTicket = {
+  id: string;
+  /** The source's ticket number, kept where the org has no ticket with it; null: the next free one. */
+  number: string | null;
+  subject: string | null;
+  /** The subject's fallback: its first line. */
+  description: string | null;
+  status: TicketStatus;
+  /** The source's own status, kept in the audit event. */
+  sourceStatus: string | number;
+  priority: TicketPriority;
+  requesterRef: string | null;
+  assigneeRef: string | null;
+  groupRef: string | null;
+  /** People copied on the ticket, by reference, and addresses the source gives as they are. */
+  ccRefs: string[];
+  ccEmails: string[];
+  tags: string[];
+  customFields: { id: string; value: unknown }[];
+  createdAt: Date;
+  updatedAt: Date | null;
+  /** In time order. */
+  comments: ImportedComment[];
+};
