@@ -2,6 +2,7 @@
 
 import { useRef, useState, type FormEvent } from "react";
 import { signInErrorMessage, signInWithCredentials, useHydrated } from "./login-form";
+import { Field as FormField } from "./field";
 
 // Kept in step with PASSWORD_MIN_LENGTH on the server, which has the final word.
 const MIN_LENGTH = 12;
@@ -100,47 +101,26 @@ export function ChangePasswordForm({ email, orgSlug }: Props) {
     show(errors, message && message.charAt(0).toUpperCase() + message.slice(1));
   }
 
-  const fieldProps = (name: Field) => ({
-    id: `cp-${name}`,
-    name,
-    type: "password" as const,
-    required: true,
-    "aria-invalid": fieldErrors[name] ? true : undefined,
-    "aria-describedby":
-      [name === "newPassword" ? "cp-newPassword-hint" : "", fieldErrors[name] ? `cp-${name}-error` : ""]
-        .filter(Boolean)
-        .join(" ") || undefined,
-  });
-
-  const fieldError = (name: Field) =>
-    fieldErrors[name] ? (
-      <p id={`cp-${name}-error`} className="field-error">
-        {fieldErrors[name]}
-      </p>
-    ) : null;
+  const password = (name: Field) => ({ name, type: "password" as const, required: true });
 
   return (
     <form ref={formRef} method="post" onSubmit={onSubmit} noValidate className="stack">
       {/* The account's email, for password managers to file the new password under. */}
       <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
-      <div className="field">
-        <label htmlFor="cp-currentPassword">{LABELS.currentPassword}</label>
-        <input {...fieldProps("currentPassword")} autoComplete="current-password" autoFocus />
-        {fieldError("currentPassword")}
-      </div>
-      <div className="field">
-        <label htmlFor="cp-newPassword">{LABELS.newPassword}</label>
-        <input {...fieldProps("newPassword")} autoComplete="new-password" minLength={MIN_LENGTH} />
-        <p id="cp-newPassword-hint" className="hint">
-          At least {MIN_LENGTH} characters. A few unrelated words make a strong, memorable password.
-        </p>
-        {fieldError("newPassword")}
-      </div>
-      <div className="field">
-        <label htmlFor="cp-confirmPassword">{LABELS.confirmPassword}</label>
-        <input {...fieldProps("confirmPassword")} autoComplete="new-password" />
-        {fieldError("confirmPassword")}
-      </div>
+      <FormField id="cp-currentPassword" label={LABELS.currentPassword} error={fieldErrors.currentPassword}>
+        {(aria) => <input {...aria} {...password("currentPassword")} autoComplete="current-password" autoFocus />}
+      </FormField>
+      <FormField
+        id="cp-newPassword"
+        label={LABELS.newPassword}
+        error={fieldErrors.newPassword}
+        hint={`At least ${MIN_LENGTH} characters. A few unrelated words make a strong, memorable password.`}
+      >
+        {(aria) => <input {...aria} {...password("newPassword")} autoComplete="new-password" minLength={MIN_LENGTH} />}
+      </FormField>
+      <FormField id="cp-confirmPassword" label={LABELS.confirmPassword} error={fieldErrors.confirmPassword}>
+        {(aria) => <input {...aria} {...password("confirmPassword")} autoComplete="new-password" />}
+      </FormField>
       <div role="alert" aria-atomic="true">
         {formError ? <p className="error">{formError}</p> : null}
       </div>

@@ -1,6 +1,7 @@
 "use client";
 
 import { useRef, useState, type FormEvent } from "react";
+import { Field } from "./field";
 import { useHydrated } from "./use-hydrated";
 
 export type SignInResult =
@@ -182,45 +183,51 @@ export function LoginForm({ defaultEmail = "", defaultOrg = "", callbackUrl, ini
         />
       </div>
       {needCode ? (
-        <div className="field">
-          <label htmlFor="login-code">One-time code</label>
-          <input
-            id="login-code"
-            name="code"
-            type="text"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            autoCapitalize="none"
-            spellCheck={false}
-            required
-            maxLength={64}
-            ref={codeRef}
-            autoFocus
-            aria-describedby="login-code-hint"
-          />
-          <p id="login-code-hint" className="hint">
-            The 6-digit code from your authenticator app, or one of your recovery codes.
-          </p>
-        </div>
+        <Field
+          id="login-code"
+          label="One-time code"
+          hint="The 6-digit code from your authenticator app, or one of your recovery codes."
+        >
+          {(aria) => (
+            <input
+              {...aria}
+              name="code"
+              type="text"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              autoCapitalize="none"
+              spellCheck={false}
+              required
+              maxLength={64}
+              ref={codeRef}
+              autoFocus
+            />
+          )}
+        </Field>
       ) : null}
       <details className="disclosure" open={Boolean(defaultOrg) || undefined}>
         <summary>Sign in to a specific organization</summary>
-        <div className="field">
-          <label htmlFor="login-org">Organization</label>
-          <input
-            id="login-org"
-            name="org"
-            type="text"
-            autoComplete="organization"
-            autoCapitalize="none"
-            spellCheck={false}
-            defaultValue={defaultOrg}
-            aria-describedby="login-org-hint"
-          />
-          <p id="login-org-hint" className="hint">
-            Its short name, for example <code>acme</code>. Only needed if your email belongs to several organizations.
-          </p>
-        </div>
+        <Field
+          id="login-org"
+          label="Organization"
+          hint={
+            <>
+              Its short name, for example <code>acme</code>. Only needed if your email belongs to several organizations.
+            </>
+          }
+        >
+          {(aria) => (
+            <input
+              {...aria}
+              name="org"
+              type="text"
+              autoComplete="organization"
+              autoCapitalize="none"
+              spellCheck={false}
+              defaultValue={defaultOrg}
+            />
+          )}
+        </Field>
       </details>
       {/* Always rendered, so screen readers announce the message when it appears. */}
       <div role="alert" aria-atomic="true">

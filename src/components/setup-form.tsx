@@ -1,6 +1,7 @@
 "use client";
 
 import { useRef, useState, useSyncExternalStore, type FormEvent } from "react";
+import { Field } from "./field";
 
 // Mirrors PASSWORD_MIN_LENGTH on the server (which has the final word).
 const MIN_LENGTH = 12;
@@ -64,24 +65,25 @@ export function SetupForm({ token, email }: Props) {
     <form method="post" onSubmit={onSubmit} className="stack">
       {/* Lets password managers save the new password under the right account. */}
       <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
-      <div className="field">
-        <label htmlFor="setup-password">New password</label>
-        <input
-          id="setup-password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          minLength={MIN_LENGTH}
-          maxLength={1024}
-          required
-          autoFocus
-          ref={passwordRef}
-          aria-describedby="setup-password-hint"
-        />
-        <p id="setup-password-hint" className="hint">
-          At least {MIN_LENGTH} characters. A few unrelated words make a strong, memorable password.
-        </p>
-      </div>
+      <Field
+        id="setup-password"
+        label="New password"
+        hint={`At least ${MIN_LENGTH} characters. A few unrelated words make a strong, memorable password.`}
+      >
+        {(aria) => (
+          <input
+            {...aria}
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            minLength={MIN_LENGTH}
+            maxLength={1024}
+            required
+            autoFocus
+            ref={passwordRef}
+          />
+        )}
+      </Field>
       <div className="field">
         <label htmlFor="setup-confirm">Confirm password</label>
         <input

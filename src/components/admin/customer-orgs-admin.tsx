@@ -6,6 +6,7 @@ import { api, type ApiFailure } from "../api-client";
 import { ConfirmDialog } from "./confirm-dialog";
 import { ActionFeedback, useApiAction } from "../use-api-action";
 import s from "./admin.module.css";
+import { Field } from "../field";
 
 // /admin/customers (issue 14 item 6, decision 051): customer organizations and their email
 // domains. A customer whose address is at one of the domains belongs to the organization.
@@ -25,43 +26,17 @@ function OrgFields({ id, initial, failure }: { id: string; initial?: CustomerOrg
   const domErr = issueFor(failure, "domains");
   return (
     <div className={s.formGrid}>
-      <div>
-        <label htmlFor={`${id}-name`}>Name</label>
-        <input
-          id={`${id}-name`}
-          name="name"
-          defaultValue={initial?.name ?? ""}
-          required
-          maxLength={200}
-          aria-invalid={nameErr ? true : undefined}
-          aria-describedby={nameErr ? `${id}-name-err` : undefined}
-        />
-        {nameErr ? (
-          <p id={`${id}-name-err`} className="field-error">
-            {nameErr}
-          </p>
-        ) : null}
-      </div>
-      <div>
-        <label htmlFor={`${id}-domains`}>Email domains (comma-separated)</label>
-        <input
-          id={`${id}-domains`}
-          name="domains"
-          defaultValue={initial?.domains.join(", ") ?? ""}
-          placeholder="example.com"
-          aria-invalid={domErr ? true : undefined}
-          aria-describedby={domErr ? `${id}-domains-err` : undefined}
-        />
-        {domErr ? (
-          <p id={`${id}-domains-err`} className="field-error">
-            {domErr}
-          </p>
-        ) : null}
-      </div>
-      <div>
-        <label htmlFor={`${id}-notes`}>Notes (staff only)</label>
-        <textarea id={`${id}-notes`} name="notes" defaultValue={initial?.notes ?? ""} rows={2} maxLength={5000} />
-      </div>
+      <Field id={`${id}-name`} label="Name" error={nameErr}>
+        {(aria) => <input {...aria} name="name" defaultValue={initial?.name ?? ""} required maxLength={200} />}
+      </Field>
+      <Field id={`${id}-domains`} label="Email domains (comma-separated)" error={domErr}>
+        {(aria) => (
+          <input {...aria} name="domains" defaultValue={initial?.domains.join(", ") ?? ""} placeholder="example.com" />
+        )}
+      </Field>
+      <Field id={`${id}-notes`} label="Notes (staff only)">
+        {(aria) => <textarea {...aria} name="notes" defaultValue={initial?.notes ?? ""} rows={2} maxLength={5000} />}
+      </Field>
     </div>
   );
 }

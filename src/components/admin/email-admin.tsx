@@ -5,6 +5,7 @@ import { api } from "../api-client";
 import { LocalTime } from "../local-time";
 import { ActionFeedback, useApiAction } from "../use-api-action";
 import s from "./admin.module.css";
+import { Field } from "../field";
 import { ConfirmDialog } from "./confirm-dialog";
 import { ShownOnce } from "./shown-once";
 
@@ -64,25 +65,19 @@ export function AddAddressForm() {
   return (
     <>
       <form ref={formRef} onSubmit={submit} noValidate className={s.formGrid}>
-        <div className="field">
-          <label htmlFor={`${id}-address`}>Address</label>
-          <input
-            id={`${id}-address`}
-            name="address"
-            type="email"
-            required
-            placeholder="support@example.com"
-            autoComplete="off"
-            spellCheck={false}
-            aria-invalid={err ? true : undefined}
-            aria-describedby={err ? `${id}-address-err` : undefined}
-          />
-          {err ? (
-            <p id={`${id}-address-err`} className="field-error">
-              Address {err}.
-            </p>
-          ) : null}
-        </div>
+        <Field id={`${id}-address`} label="Address" error={err && `Address ${err}.`}>
+          {(aria) => (
+            <input
+              {...aria}
+              name="address"
+              type="email"
+              required
+              placeholder="support@example.com"
+              autoComplete="off"
+              spellCheck={false}
+            />
+          )}
+        </Field>
         <div className="field">
           <label htmlFor={`${id}-name`}>Display name</label>
           <input
@@ -262,15 +257,9 @@ export function ConnectMailboxForm({ addresses }: { addresses: AddressData[] }) 
   const field = (name: string, label: string, input: React.ReactNode) => {
     const err = fieldError(failure, name);
     return (
-      <div className="field">
-        <label htmlFor={`${id}-${name}`}>{label}</label>
+      <Field id={`${id}-${name}`} label={label} error={err && `${label} ${err}.`}>
         {input}
-        {err ? (
-          <p id={`${id}-${name}-err`} className="field-error">
-            {label} {err}.
-          </p>
-        ) : null}
-      </div>
+      </Field>
     );
   };
   const aria = (name: string) =>
@@ -573,85 +562,72 @@ export function EmailSettingsForm({ settings }: { settings: EmailSettingsData })
   return (
     <>
       <form onSubmit={submit} noValidate className={s.formGrid}>
-        <div className="field">
-          <label htmlFor={`${id}-cap`}>New tickets per sender per hour</label>
-          <input
-            id={`${id}-cap`}
-            name="ticketsPerSenderPerHour"
-            type="number"
-            min={1}
-            max={10000}
-            defaultValue={settings.ticketsPerSenderPerHour}
-            aria-invalid={capErr ? true : undefined}
-            aria-describedby={capErr ? `${id}-cap-err` : `${id}-cap-hint`}
-          />
-          <p id={`${id}-cap-hint`} className="muted small">
-            More mail from that sender is held, not lost, and applied once the hour has room.
-          </p>
-          {capErr ? (
-            <p id={`${id}-cap-err`} className="field-error">
-              The cap {capErr}.
-            </p>
-          ) : null}
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-dmarc`}>Refuse mail failing DMARC from these domains</label>
-          <textarea
-            id={`${id}-dmarc`}
-            name="dmarcRefuseDomains"
-            rows={3}
-            defaultValue={settings.dmarcRefuseDomains.join("\n")}
-            spellCheck={false}
-            aria-invalid={domErr ? true : undefined}
-            aria-describedby={domErr ? `${id}-dmarc-err` : `${id}-dmarc-hint`}
-          />
-          <p id={`${id}-dmarc-hint`} className="muted small">
-            One domain per line, e.g. your customers&apos; domains, so nobody can post into their tickets by forging
-            their address.
-          </p>
-          {domErr ? (
-            <p id={`${id}-dmarc-err`} className="field-error">
-              A domain {domErr}.
-            </p>
-          ) : null}
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-open`}>Who may open tickets by email</label>
-          <select
-            id={`${id}-open`}
-            name="inboundOpenPolicy"
-            defaultValue={settings.inboundOpenPolicy}
-            aria-describedby={`${id}-open-hint`}
-          >
-            <option value="anyone">Anyone</option>
-            <option value="known">Only people who already have an account</option>
-            <option value="domains">Only senders of the domains below</option>
-          </select>
-          <p id={`${id}-open-hint`} className="muted small">
-            Mail from anyone else that would open a new ticket is refused and recorded; replies to existing tickets
-            always get through.
-          </p>
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-open-domains`}>Domains that may open tickets</label>
-          <textarea
-            id={`${id}-open-domains`}
-            name="inboundOpenDomains"
-            rows={3}
-            defaultValue={settings.inboundOpenDomains.join("\n")}
-            spellCheck={false}
-            aria-invalid={openErr ? true : undefined}
-            aria-describedby={openErr ? `${id}-open-domains-err` : `${id}-open-domains-hint`}
-          />
-          <p id={`${id}-open-domains-hint`} className="muted small">
-            One domain per line; its subdomains are included. Used when only listed domains may open tickets.
-          </p>
-          {openErr ? (
-            <p id={`${id}-open-domains-err`} className="field-error">
-              Domains: {openErr}.
-            </p>
-          ) : null}
-        </div>
+        <Field
+          id={`${id}-cap`}
+          label="New tickets per sender per hour"
+          error={capErr && `The cap ${capErr}.`}
+          hint="More mail from that sender is held, not lost, and applied once the hour has room."
+          hintClassName="muted small"
+        >
+          {(aria) => (
+            <input
+              {...aria}
+              name="ticketsPerSenderPerHour"
+              type="number"
+              min={1}
+              max={10000}
+              defaultValue={settings.ticketsPerSenderPerHour}
+            />
+          )}
+        </Field>
+        <Field
+          id={`${id}-dmarc`}
+          label="Refuse mail failing DMARC from these domains"
+          error={domErr && `A domain ${domErr}.`}
+          hint="One domain per line, e.g. your customers' domains, so nobody can post into their tickets by forging their address."
+          hintClassName="muted small"
+        >
+          {(aria) => (
+            <textarea
+              {...aria}
+              name="dmarcRefuseDomains"
+              rows={3}
+              defaultValue={settings.dmarcRefuseDomains.join("\n")}
+              spellCheck={false}
+            />
+          )}
+        </Field>
+        <Field
+          id={`${id}-open`}
+          label="Who may open tickets by email"
+          hint="Mail from anyone else that would open a new ticket is refused and recorded; replies to existing tickets always get through."
+          hintClassName="muted small"
+        >
+          {(aria) => (
+            <select {...aria} name="inboundOpenPolicy" defaultValue={settings.inboundOpenPolicy}>
+              <option value="anyone">Anyone</option>
+              <option value="known">Only people who already have an account</option>
+              <option value="domains">Only senders of the domains below</option>
+            </select>
+          )}
+        </Field>
+        <Field
+          id={`${id}-open-domains`}
+          label="Domains that may open tickets"
+          error={openErr && `Domains: ${openErr}.`}
+          hint="One domain per line; its subdomains are included. Used when only listed domains may open tickets."
+          hintClassName="muted small"
+        >
+          {(aria) => (
+            <textarea
+              {...aria}
+              name="inboundOpenDomains"
+              rows={3}
+              defaultValue={settings.inboundOpenDomains.join("\n")}
+              spellCheck={false}
+            />
+          )}
+        </Field>
         <div className={s.formActions}>
           <button type="submit" className="button primary" disabled={busy} aria-busy={busy}>
             {busy ? "Saving…" : "Save settings"}

@@ -4,6 +4,7 @@ import { useId, type FormEvent } from "react";
 import { api } from "../api-client";
 import { ActionFeedback, useApiAction } from "../use-api-action";
 import s from "./admin.module.css";
+import { Field } from "../field";
 
 // The customer-facing email templates on /admin/email (issue 12 item 6, decision 040), through
 // PUT/DELETE /api/v1/email/templates/{kind}.
@@ -80,53 +81,44 @@ export function EmailTemplateForm({
           <input type="checkbox" name="enabled" defaultChecked={template.enabled} />
           Send this email
         </label>
-        <div className="field">
-          <label htmlFor={`${id}-subject`}>Subject</label>
-          <input
-            id={`${id}-subject`}
-            name="subject"
-            type="text"
-            maxLength={200}
-            defaultValue={template.subject}
-            spellCheck={false}
-            aria-invalid={subjectErr ? true : undefined}
-            aria-describedby={subjectErr ? `${id}-subject-err` : `${id}-subject-hint`}
-          />
-          <p id={`${id}-subject-hint`} className="muted small">
-            The ticket number, like [#42], is added when it is missing, so replies find the ticket.
-          </p>
-          {subjectErr ? (
-            <p id={`${id}-subject-err`} className="field-error">
-              Subject: {subjectErr}.
-            </p>
-          ) : null}
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-body`}>Message</label>
-          <textarea
-            id={`${id}-body`}
-            name="body"
-            rows={8}
-            defaultValue={template.body}
-            aria-invalid={bodyErr ? true : undefined}
-            aria-describedby={bodyErr ? `${id}-body-err` : `${id}-body-hint`}
-          />
-          <p id={`${id}-body-hint`} className="muted small">
-            Markdown. Placeholders:{" "}
-            {placeholders.map((p, i) => (
-              <span key={p}>
-                {i ? ", " : ""}
-                <code>{`{{${p}}}`}</code>
-              </span>
-            ))}
-            .
-          </p>
-          {bodyErr ? (
-            <p id={`${id}-body-err`} className="field-error">
-              Message: {bodyErr}.
-            </p>
-          ) : null}
-        </div>
+        <Field
+          id={`${id}-subject`}
+          label="Subject"
+          error={subjectErr && `Subject: ${subjectErr}.`}
+          hint="The ticket number, like [#42], is added when it is missing, so replies find the ticket."
+          hintClassName="muted small"
+        >
+          {(aria) => (
+            <input
+              {...aria}
+              name="subject"
+              type="text"
+              maxLength={200}
+              defaultValue={template.subject}
+              spellCheck={false}
+            />
+          )}
+        </Field>
+        <Field
+          id={`${id}-body`}
+          label="Message"
+          error={bodyErr && `Message: ${bodyErr}.`}
+          hint={
+            <>
+              Markdown. Placeholders:{" "}
+              {placeholders.map((p, i) => (
+                <span key={p}>
+                  {i ? ", " : ""}
+                  <code>{`{{${p}}}`}</code>
+                </span>
+              ))}
+              .
+            </>
+          }
+          hintClassName="muted small"
+        >
+          {(aria) => <textarea {...aria} name="body" rows={8} defaultValue={template.body} />}
+        </Field>
         <div className={s.formActions}>
           <button type="submit" className="button primary" disabled={busy} aria-busy={busy}>
             {busy ? "Saving…" : `Save ${t.title.toLowerCase()} email`}

@@ -6,6 +6,7 @@ import type { components } from "@/lib/api-types";
 import { api, type ApiFailure } from "../api-client";
 import { ActionFeedback, useApiAction } from "../use-api-action";
 import { useHydrated } from "../use-hydrated";
+import { Field } from "../field";
 import { ConfirmDialog } from "./confirm-dialog";
 import s from "./admin.module.css";
 
@@ -90,8 +91,6 @@ function FieldForm({ field, onDone }: { field: FieldData | null; onDone: () => v
   }
 
   const err = (p: string) => issueOf(failure, p);
-  const described = (p: string, hint?: string) =>
-    [hint, err(p) ? `${id}-${p}-err` : null].filter(Boolean).join(" ") || undefined;
   const errorLine = (p: string) =>
     err(p) ? (
       <p id={`${id}-${p}-err`} className="field-error">
@@ -107,23 +106,21 @@ function FieldForm({ field, onDone }: { field: FieldData | null; onDone: () => v
         aria-label={field ? `Edit field ${field.label}` : "New field"}
       >
         <div className={s.formGrid}>
-          <div className="field">
-            <label htmlFor={`${id}-label`}>Label</label>
-            <input
-              id={`${id}-label`}
-              value={label}
-              maxLength={100}
-              autoComplete="off"
-              aria-invalid={err("label") ? true : undefined}
-              aria-describedby={described("label")}
-              onChange={(e) => {
-                setLabel(e.target.value);
-                // The key follows the label until it is typed in: "Plan tier" → plan_tier.
-                if (!keyTouched) setKey(keyFromLabel(e.target.value));
-              }}
-            />
-            {errorLine("label")}
-          </div>
+          <Field id={`${id}-label`} label="Label" error={err("label")}>
+            {(aria) => (
+              <input
+                {...aria}
+                value={label}
+                maxLength={100}
+                autoComplete="off"
+                onChange={(e) => {
+                  setLabel(e.target.value);
+                  // The key follows the label until it is typed in: "Plan tier" → plan_tier.
+                  if (!keyTouched) setKey(keyFromLabel(e.target.value));
+                }}
+              />
+            )}
+          </Field>
           {field ? (
             <p className="hint">
               Key <span className={s.mono}>{field.key}</span>, type{" "}
@@ -131,63 +128,50 @@ function FieldForm({ field, onDone }: { field: FieldData | null; onDone: () => v
             </p>
           ) : (
             <>
-              <div className="field">
-                <label htmlFor={`${id}-key`}>Key</label>
-                <input
-                  id={`${id}-key`}
-                  value={key}
-                  maxLength={40}
-                  autoComplete="off"
-                  autoCapitalize="none"
-                  spellCheck={false}
-                  aria-invalid={err("key") ? true : undefined}
-                  aria-describedby={described("key", `${id}-key-hint`)}
-                  onChange={(e) => {
-                    setKey(e.target.value);
-                    setKeyTouched(true);
-                  }}
-                />
-                <p id={`${id}-key-hint`} className="hint">
-                  Lower-case letters, digits and _; used in the API, filters (cf.key) and export. Fixed once created.
-                </p>
-                {errorLine("key")}
-              </div>
-              <div className="field">
-                <label htmlFor={`${id}-type`}>Type</label>
-                <select
-                  id={`${id}-type`}
-                  value={type}
-                  onChange={(e) => setType(e.target.value as FieldTypeKey)}
-                  aria-invalid={err("type") ? true : undefined}
-                  aria-describedby={described("type")}
-                >
-                  {FIELD_TYPE_KEYS.map((t) => (
-                    <option key={t} value={t}>
-                      {FIELD_TYPE_LABELS[t]}
-                    </option>
-                  ))}
-                </select>
-                {errorLine("type")}
-              </div>
+              <Field
+                id={`${id}-key`}
+                label="Key"
+                error={err("key")}
+                hint="Lower-case letters, digits and _; used in the API, filters (cf.key) and export. Fixed once created."
+              >
+                {(aria) => (
+                  <input
+                    {...aria}
+                    value={key}
+                    maxLength={40}
+                    autoComplete="off"
+                    autoCapitalize="none"
+                    spellCheck={false}
+                    onChange={(e) => {
+                      setKey(e.target.value);
+                      setKeyTouched(true);
+                    }}
+                  />
+                )}
+              </Field>
+              <Field id={`${id}-type`} label="Type" error={err("type")}>
+                {(aria) => (
+                  <select {...aria} value={type} onChange={(e) => setType(e.target.value as FieldTypeKey)}>
+                    {FIELD_TYPE_KEYS.map((t) => (
+                      <option key={t} value={t}>
+                        {FIELD_TYPE_LABELS[t]}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
             </>
           )}
         </div>
         {choice ? (
-          <div className="field">
-            <label htmlFor={`${id}-options`}>Options, one per line</label>
-            <textarea
-              id={`${id}-options`}
-              rows={4}
-              value={options}
-              onChange={(e) => setOptions(e.target.value)}
-              aria-invalid={err("options") ? true : undefined}
-              aria-describedby={described("options", `${id}-options-hint`)}
-            />
-            <p id={`${id}-options-hint`} className="hint">
-              {field ? "Tickets keep a removed option's value until it is changed." : "Shown in this order."}
-            </p>
-            {errorLine("options")}
-          </div>
+          <Field
+            id={`${id}-options`}
+            label="Options, one per line"
+            error={err("options")}
+            hint={field ? "Tickets keep a removed option's value until it is changed." : "Shown in this order."}
+          >
+            {(aria) => <textarea {...aria} rows={4} value={options} onChange={(e) => setOptions(e.target.value)} />}
+          </Field>
         ) : null}
         <fieldset className={s.checks} aria-describedby={`${id}-rules-hint`}>
           <legend>Rules</legend>

@@ -9,6 +9,7 @@ import { ActionFeedback } from "../use-api-action";
 import { EditConflict, changedFields, type ConflictField } from "../edit-conflict";
 import { useEtag } from "../use-etag";
 import s from "./admin.module.css";
+import { Field } from "../field";
 import { ConfirmDialog } from "./confirm-dialog";
 import { ShownOnce } from "./shown-once";
 
@@ -87,26 +88,20 @@ export function CreateWebhookForm({ events }: { events: string[] }) {
   return (
     <>
       <form ref={formRef} onSubmit={submit} noValidate className={s.section}>
-        <div className="field">
-          <label htmlFor={`${id}-url`}>Receiver URL</label>
-          <input
-            id={`${id}-url`}
-            name="url"
-            type="url"
-            inputMode="url"
-            required
-            placeholder="https://example.com/beacon-events"
-            autoComplete="off"
-            spellCheck={false}
-            aria-invalid={urlErr ? true : undefined}
-            aria-describedby={urlErr ? `${id}-url-err` : undefined}
-          />
-          {urlErr ? (
-            <p id={`${id}-url-err`} className="field-error">
-              URL {urlErr}.
-            </p>
-          ) : null}
-        </div>
+        <Field id={`${id}-url`} label="Receiver URL" error={urlErr && `URL ${urlErr}.`}>
+          {(aria) => (
+            <input
+              {...aria}
+              name="url"
+              type="url"
+              inputMode="url"
+              required
+              placeholder="https://example.com/beacon-events"
+              autoComplete="off"
+              spellCheck={false}
+            />
+          )}
+        </Field>
         <fieldset className={s.checks}>
           <legend>Events</legend>
           {events.map((ev) => (

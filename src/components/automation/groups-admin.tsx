@@ -5,6 +5,7 @@ import { api } from "../api-client";
 import { ActionFeedback, useApiAction } from "../use-api-action";
 import { useHydrated } from "../use-hydrated";
 import s from "../admin/admin.module.css";
+import { Field } from "../field";
 import { ConfirmDialog } from "../admin/confirm-dialog";
 import type { Named } from "./rule-model";
 import type { components } from "@/lib/api-types";
@@ -58,23 +59,17 @@ function GroupForm({ group, agents, onDone }: { group: GroupData | null; agents:
         className={s.section}
         aria-label={group ? `Edit group ${group.name}` : "New group"}
       >
-        <div className="field">
-          <label htmlFor={`${id}-name`}>Group name</label>
-          <input
-            id={`${id}-name`}
-            value={name}
-            maxLength={100}
-            onChange={(e) => setName(e.target.value)}
-            autoComplete="off"
-            aria-invalid={nameErr ? true : undefined}
-            aria-describedby={nameErr ? `${id}-name-err` : undefined}
-          />
-          {nameErr ? (
-            <p id={`${id}-name-err`} className="field-error">
-              {nameErr}
-            </p>
-          ) : null}
-        </div>
+        <Field id={`${id}-name`} label="Group name" error={nameErr}>
+          {(aria) => (
+            <input
+              {...aria}
+              value={name}
+              maxLength={100}
+              onChange={(e) => setName(e.target.value)}
+              autoComplete="off"
+            />
+          )}
+        </Field>
         <fieldset className={s.checks} aria-describedby={memberErr ? `${id}-members-err` : undefined}>
           <legend>Members</legend>
           {agents.map((a) => (

@@ -2,6 +2,7 @@
 
 import type { ReactNode } from "react";
 import s from "../admin/admin.module.css";
+import { errorId, Field as SharedField } from "../field";
 import {
   ACTION_TYPES,
   ANCHOR_OPTIONS,
@@ -43,7 +44,7 @@ export function errorProps(base: string, path: string, errors: Errors, also: str
   return {
     id: controlId(base, path),
     "aria-invalid": withErrors.length > 0 || undefined,
-    "aria-describedby": withErrors.length ? withErrors.map((p) => `${controlId(base, p)}-err`).join(" ") : undefined,
+    "aria-describedby": withErrors.length ? withErrors.map((p) => errorId(controlId(base, p))).join(" ") : undefined,
   };
 }
 
@@ -51,7 +52,7 @@ export function FieldError({ base, path, errors }: { base: string; path: string;
   const list = errors.get(path);
   if (!list?.length) return null;
   return (
-    <p id={`${controlId(base, path)}-err`} className="field-error" data-testid={`error-${path}`}>
+    <p id={errorId(controlId(base, path))} className="field-error" data-testid={`error-${path}`}>
       {list.join("; ")}
     </p>
   );
@@ -76,6 +77,7 @@ function Select({
   );
 }
 
+/** A rule row's control under the shared Field: its id and error line come from the API path it edits. */
 function Field({
   base,
   path,
@@ -90,11 +92,14 @@ function Field({
   children: ReactNode;
 }) {
   return (
-    <div className="field">
-      <label htmlFor={controlId(base, path)}>{label}</label>
+    <SharedField
+      id={controlId(base, path)}
+      label={label}
+      error={errors.get(path)?.join("; ")}
+      errorTestId={`error-${path}`}
+    >
       {children}
-      <FieldError base={base} path={path} errors={errors} />
-    </div>
+    </SharedField>
   );
 }
 

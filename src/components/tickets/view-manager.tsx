@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import type { components } from "@/lib/api-types";
 import { api, type ApiFailure } from "../api-client";
+import { Field } from "../field";
 import { ConfirmDialog } from "../admin/confirm-dialog";
 import { ActionFeedback, useApiAction } from "../use-api-action";
 import { useHydrated } from "../use-hydrated";
@@ -139,22 +140,9 @@ function SaveViewForm({ filters, sort, columns, fields, admin, groups, close }: 
   const colErr = issueFor(failure, "columns");
   return (
     <form onSubmit={(e) => void submit(e)} noValidate className="views-form">
-      <div className="field">
-        <label htmlFor={`${id}-name`}>Name</label>
-        <input
-          id={`${id}-name`}
-          name="name"
-          required
-          maxLength={100}
-          aria-invalid={nameErr ? true : undefined}
-          aria-describedby={nameErr ? `${id}-name-err` : undefined}
-        />
-        {nameErr ? (
-          <p id={`${id}-name-err`} className="field-error">
-            {nameErr}
-          </p>
-        ) : null}
-      </div>
+      <Field id={`${id}-name`} label="Name" error={nameErr}>
+        {(aria) => <input {...aria} name="name" required maxLength={100} />}
+      </Field>
       <p className="muted" data-testid="save-view-filters">
         Filters: {described || "none (every ticket you may see)"}
       </p>

@@ -2,6 +2,7 @@ import "server-only";
 import type { PageUser } from "../auth/page-session";
 import { withPageContext } from "../auth/page-context";
 import { AppError } from "../core/errors";
+import { loadPage } from "./list-page";
 import { warningLeadSeconds } from "../sla/apply";
 import { lookupUsers, type UserSummary } from "../users/lookup-users";
 import { LIST_TICKETS_ADMISSION, listTickets } from "../tickets/list-tickets";
@@ -27,6 +28,8 @@ export type WorkspaceData = {
   people?: Map<string, UserSummary>;
   /** The user's URL asked for something the list refuses (stale cursor, staff-only filter). */
   error: string | null;
+  /** The URL's cursor was stale (tampered, or made for other filters): `list` is the first page. */
+  cursorDropped?: boolean;
   /** The API's admission refused the request (search budget spent, search switched off). */
   refused: { code: "rate_limited" | "feature_disabled"; message: string; retryAfterSec?: number } | null;
 };
@@ -49,24 +52,20 @@ export async function loadWorkspace(
         const counts = await viewCounts(scope, views);
         const warningMinutes = (await warningLeadSeconds(scope.tx)) / 60;
         if (!query) return { counts, warningMinutes, list: null, error: null, refused: null };
-        try {
-          const list = await listTickets(scope, query);
-          const ids = list.data.flatMap((t) =>
-            isStaffView(t) && t.assigneeId ? [t.requesterId, t.assigneeId] : [t.requesterId],
-          );
-          const people = isStaff(user) ? await lookupUsers(scope, ids) : undefined;
-          return { counts, warningMinutes, list, people, error: null, refused: null };
-        } catch (err) {
-          // A stale or edited cursor, or a staff-only filter in a customer's URL, is the user's
-          // URL, not a server fault: say so and offer page one.
-          if (
-            err instanceof AppError &&
-            (err.code === "validation_failed" || err.code === "invalid_cursor" || err.code === "forbidden")
-          ) {
-            return { counts, warningMinutes, list: null, error: err.message, refused: null };
-          }
-          throw err;
-        }
+        // A stale or edited cursor loads the first page; a staff-only filter in a customer's URL is
+        // the user's URL, not a server fault: say so and offer page one.
+        const loaded = await loadPage((q: ListTickets) => listTickets(scope, q), query, [
+          "validation_failed",
+          "forbidden",
+        ]);
+        if (!loaded.ok) return { counts, warningMinutes, list: null, error: loaded.message, refused: null };
+        const list = loaded.page;
+        const ids = list.data.flatMap((t) =>
+          isStaffView(t) && t.assigneeId ? [t.requesterId, t.assigneeId] : [t.requesterId],
+        );
+        const people = isStaff(user) ? await lookupUsers(scope, ids) : undefined;
+        const cursorDropped = loaded.cursorDropped;
+        return { counts, warningMinutes, list, people, error: null, refused: null, cursorDropped };
       },
       { ...LIST_TICKETS_ADMISSION, headers, query },
     );

@@ -1,66 +1,57 @@
 import type { Metadata } from "next";
-import Form from "next/form";
 import Link from "next/link";
 import s from "@/components/admin/admin.module.css";
+import { ListNotices } from "@/components/list-notices";
 import { OrgSecurityForm } from "@/components/admin/org-security-form";
 import { TokenPolicyForm } from "@/components/admin/token-policy-form";
-import { InviteUserForm, UserRow, type AdminUserRow } from "@/components/admin/users-admin";
-import { first, type SearchParams } from "@/lib/list-params";
+import { InviteUserForm } from "@/components/admin/users-admin";
+import type { AdminUserRow } from "@/components/admin/user-actions";
+import { UsersFilterForm, UsersPager, UsersTable, type UsersFilters } from "@/components/admin/users-list";
+import type { SearchParams } from "@/lib/list-params";
+import { loadListPage, readParams } from "@/server/pages/list-page";
 import { withPageContext } from "@/server/auth/page-context";
+import type { PageUser } from "@/server/auth/page-session";
 import { requireAdmin } from "../require-admin";
 import { getOrgSecurity } from "@/server/auth/org-security";
 import { isFeatureEnabled } from "@/server/flags/flags";
 import { twoFactorStatus } from "@/server/auth/two-factor";
-import { ROLES } from "@/server/db/schema/enums";
-import { AppError } from "@/server/core/errors";
 import { getVersionedUser } from "@/server/users/get-user";
 import { listUsers, ZListUsers } from "@/server/users/list-users";
-import { EnumOptions } from "@/components/enum-options";
 
 export const metadata: Metadata = { title: "Users" };
 
-const ROLE_NAMES = { admin: "Admins", agent: "Agents", customer: "Customers" } as const;
-
-export default async function UsersPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  const user = await requireAdmin("/admin/users");
-  const sp = await searchParams;
-  const q = first(sp.q)?.trim() ?? "";
-  const role = first(sp.role) ?? "";
-  const cursor = first(sp.cursor) ?? "";
-  const parsed = ZListUsers.safeParse({
-    limit: "50",
-    ...(q ? { q } : {}),
-    ...(role ? { role } : {}),
-    ...(cursor ? { cursor } : {}),
-  });
-
-  const query = parsed.success ? parsed.data : null;
-  const data = await withPageContext(user, async (scope) => {
+/** The org's sign-in security, whether invitations are on, and the page of users the URL asks for. */
+function loadUsers(user: PageUser, params: Record<string, string>) {
+  return withPageContext(user, async (scope) => {
     const security = await getOrgSecurity(scope);
     const own = await twoFactorStatus(scope);
     const invites = await isFeatureEnabled(scope.tx, scope.user.orgId, "signup_tokens");
-    if (!query) return { security, own, invites, list: null, error: "Those filters are not valid." };
-    try {
-      const list = await listUsers(scope, query);
-      const rows: (AdminUserRow & { version: number })[] = [];
-      // One short primary-key read per listed user (≤ 50) for the account-security columns and the
-      // version the row's changes are made on (If-Match, decision 043).
-      for (const u of list.data) {
-        const { user: detail, version } = await getVersionedUser(scope, u.id);
-        rows.push({ ...detail, version });
-      }
-      return { security, own, invites, list: { rows, nextCursor: list.nextCursor }, error: null };
-    } catch (err) {
-      if (err instanceof AppError && (err.code === "validation_failed" || err.code === "invalid_cursor"))
-        return { security, own, invites, list: null, error: "That page link is no longer valid." };
-      throw err;
+    const loaded = await loadListPage(ZListUsers, { limit: "50", ...params }, (query) => listUsers(scope, query));
+    if (!loaded.ok) {
+      const error = loaded.issues ? "Those filters are not valid." : "That page link is no longer valid.";
+      return { security, own, invites, list: null, notice: null, error };
     }
+    const rows: (AdminUserRow & { version: number })[] = [];
+    // One short primary-key read per listed user (≤ 50) for the account-security columns and the
+    // version the row's changes are made on (If-Match, decision 043).
+    for (const u of loaded.page.data) {
+      const { user: detail, version } = await getVersionedUser(scope, u.id);
+      rows.push({ ...detail, version });
+    }
+    const list = { rows, nextCursor: loaded.page.nextCursor };
+    return { security, own, invites, list, notice: loaded.notice, error: null };
   });
+}
 
-  const filtered = Boolean(q || role);
-  const next = data.list?.nextCursor
-    ? `/admin/users?${new URLSearchParams({ ...(q ? { q } : {}), ...(role ? { role } : {}), cursor: data.list.nextCursor }).toString()}`
-    : null;
+type UsersData = Awaited<ReturnType<typeof loadUsers>>;
+
+export default async function UsersPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const user = await requireAdmin("/admin/users");
+  const params = readParams(await searchParams, ["q", "role", "cursor"] as const);
+  const filters = { q: params.q ?? "", role: params.role ?? "" };
+  const data = await loadUsers(user, params);
+  // A stale cursor was dropped: this is the first page.
+  const cursor = data.notice ? "" : (params.cursor ?? "");
 
   return (
     <>
@@ -90,79 +81,8 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
           <div className={s.sectionHead}>
             <h2 id="people-title">People</h2>
           </div>
-          <Form action="/admin/users" className={s.filters} role="search" aria-label="Filter users">
-            <div className="field">
-              <label htmlFor="users-q">Name or email</label>
-              <input id="users-q" name="q" type="search" defaultValue={q} autoComplete="off" />
-            </div>
-            <div className="field">
-              <label htmlFor="users-role">Role</label>
-              <select id="users-role" name="role" defaultValue={role}>
-                <option value="">Everyone</option>
-                <EnumOptions keys={ROLES} labels={ROLE_NAMES} />
-              </select>
-            </div>
-            <div className={s.formActions}>
-              <button type="submit" className="button">
-                Filter
-              </button>
-              {filtered ? (
-                <Link href="/admin/users" className="button subtle">
-                  Clear
-                </Link>
-              ) : null}
-            </div>
-          </Form>
-
-          {data.error ? (
-            <p className="error" role="alert">
-              {data.error} <Link href="/admin/users">Show everyone</Link>
-            </p>
-          ) : null}
-
-          {data.list && data.list.rows.length === 0 ? (
-            <p className="muted">{filtered ? "Nobody matches these filters." : "No users yet."}</p>
-          ) : null}
-
-          {data.list && data.list.rows.length > 0 ? (
-            <div className={s.tableWrap}>
-              <table className={`${s.table} ${s.stack}`} data-testid="users-table">
-                <caption className="visually-hidden">Users of {user.org.name}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Person</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Last sign-in</th>
-                    <th scope="col">Actions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.list.rows.map((u) => (
-                    <UserRow key={u.id} user={u} version={u.version} self={u.id === user.userId} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ) : null}
-
-          {cursor || next ? (
-            <nav className={s.pager} aria-label="Pages of users">
-              {cursor ? (
-                <Link
-                  className="button subtle"
-                  href={`/admin/users?${new URLSearchParams({ ...(q ? { q } : {}), ...(role ? { role } : {}) }).toString()}`}
-                >
-                  First page
-                </Link>
-              ) : null}
-              {next ? (
-                <Link className="button subtle" href={next}>
-                  Next page
-                </Link>
-              ) : null}
-            </nav>
-          ) : null}
+          <UsersFilterForm filters={filters} />
+          <People data={data} filters={filters} cursor={cursor} orgName={user.org.name} selfId={user.userId} />
         </div>
       </section>
 
@@ -180,6 +100,23 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
           />
         </div>
       </section>
+    </>
+  );
+}
+
+type PeopleProps = { data: UsersData; filters: UsersFilters; cursor: string; orgName: string; selfId: string };
+
+/** Why the list is not shown, or the stale-link notice; then the people (or that there are none) and the pager. */
+function People({ data, filters, cursor, orgName, selfId }: PeopleProps) {
+  const rows = data.list?.rows ?? [];
+  return (
+    <>
+      <ListNotices error={data.error} notice={data.notice} reset={{ href: "/admin/users", label: "Show everyone" }} />
+      {data.list && rows.length === 0 ? (
+        <p className="muted">{filters.q || filters.role ? "Nobody matches these filters." : "No users yet."}</p>
+      ) : null}
+      {rows.length > 0 ? <UsersTable rows={rows} orgName={orgName} selfId={selfId} /> : null}
+      <UsersPager filters={filters} cursor={cursor} nextCursor={data.list?.nextCursor ?? null} />
     </>
   );
 }
