@@ -9,6 +9,7 @@ import { runRules, slaBreached } from "./run-rules";
 import { queueCustomerMail } from "../email/customer-mail";
 import { businessHoursProbe, runContext } from "./run-triggers";
 import { isFinal } from "../lifecycle/ticket-lifecycle";
+import { fireBatch, type DuePair, type TimeRule } from "./fire-batch";
 
 export type TimeScanResult = { rules: number; tickets: number; fired: number; failed: number };
 
@@ -108,15 +109,7 @@ type StoredRow = {
   scanned_until: string | null;
 };
 type DueRow = { rule_id: string; id: string; at: string; window_key: string };
-type Loaded = {
-  id: string;
-  orgId: string;
-  name: string;
-  conditions: Conditions;
-  actions: z.infer<typeof ZStored>["actions"];
-  schedule: { anchor: Anchor; hours: number };
-  scannedUntil: Date | null;
-};
+type Loaded = TimeRule;
 
 function parseRule(row: StoredRow): Loaded | null {
   const parsed = ZStored.safeParse({ conditions: row.conditions, actions: row.actions });
@@ -185,12 +178,13 @@ const PER_TRANSACTION = 50;
 
 /**
  * Fires the due pairs, the pairs of one org in one tenant transaction (up to PER_TRANSACTION
- * each), in the order given (rules by position). The transaction first locks every due ticket it
- * will touch, in id order and skipping tickets a request holds: after that it never waits for a
- * ticket, so it cannot deadlock with a request that holds a ticket and waits for the org's audit
- * lock (which the first firing takes and keeps to the commit). Each pair runs in a savepoint; a
- * pair that fails there, a skipped ticket, or the whole batch when it cannot commit, is retried
- * alone by fireSafely() (automation_firings keeps a retried pair from firing twice).
+ * each), in the order given (rules by position), as a batch (fireBatch: a handful of statements
+ * for all of them, not a run per pair). The batch first locks every due ticket it will touch, in
+ * id order and skipping tickets a request holds: after that it never waits for a ticket, so it
+ * cannot deadlock with a request that holds a ticket and waits for the org's audit lock (which the
+ * batch takes and keeps to the commit). A skipped ticket, or every pair of a batch that fails or
+ * cannot commit, is retried alone by fireSafely() (automation_firings keeps a retried pair from
+ * firing twice), so one failing ticket never holds back the others.
  */
 async function fireDue(work: Due[], now: Date): Promise<{ fired: number; failed: number }> {
   const out = { fired: 0, failed: 0 };
@@ -203,40 +197,28 @@ async function fireDue(work: Due[], now: Date): Promise<{ fired: number; failed:
   for (const [orgId, list] of byOrg) {
     for (let i = 0; i < list.length; i += PER_TRANSACTION) {
       const chunk = list.slice(i, i + PER_TRANSACTION);
-      let alone: Due[] = [];
-      const inBatch = { fired: 0, failed: 0 };
+      let alone: DuePair[];
       try {
-        await withTenant(orgId, async (tx) => {
-          const ids = [...new Set(chunk.map((w) => w.d.id))].sort();
-          const locked = await tx.execute<{ id: string }>(
-            sql`select id::text as id from tickets where id = any(${sql.param(ids)}::uuid[]) order by id for update skip locked`,
-          );
-          const have = new Set(locked.rows.map((r) => r.id));
-          for (const w of chunk) {
-            if (!have.has(w.d.id)) {
-              alone.push(w);
-              continue;
-            }
-            try {
-              const r = await tx.transaction((sp) => fireOne(sp, orgId, w.rule, w.d.id, w.d.window_key, now));
-              inBatch.fired += r.fired;
-              inBatch.failed += r.failed;
-            } catch {
-              alone.push(w);
-            }
-          }
-        });
-        out.fired += inBatch.fired;
-        out.failed += inBatch.failed;
+        const r = await withTenant(orgId, (tx) =>
+          fireBatch(
+            tx,
+            orgId,
+            chunk.map((w) => ({ rule: w.rule, ticketId: w.d.id, window: w.d.window_key })),
+            now,
+          ),
+        );
+        out.fired += r.fired;
+        out.failed += r.failed;
+        alone = r.skipped;
       } catch (err) {
         logger().warn(
           { component: "automation", orgId, err: err instanceof Error ? err.message : String(err) },
           "time rule batch failed; firing its tickets one by one",
         );
-        alone = chunk;
+        alone = chunk.map((w) => ({ rule: w.rule, ticketId: w.d.id, window: w.d.window_key }));
       }
-      for (const w of alone) {
-        const r = await fireSafely(w.rule, w.d, now);
+      for (const p of alone) {
+        const r = await fireSafely(p, now);
         out.fired += r.fired;
         out.failed += r.failed;
       }
@@ -250,13 +232,14 @@ async function fireDue(work: Due[], now: Date): Promise<{ fired: number; failed:
  * commit. Holding several tickets at once while a request holds the audit lock and waits for one
  * of them would deadlock. A failure is logged and recorded on the rule; the pass goes on.
  */
-async function fireSafely(rule: Loaded, d: DueRow, now: Date): Promise<{ fired: number; failed: number }> {
+async function fireSafely(p: DuePair, now: Date): Promise<{ fired: number; failed: number }> {
+  const { rule } = p;
   try {
-    return await withTenant(rule.orgId, (tx) => fireOne(tx, rule.orgId, rule, d.id, d.window_key, now));
+    return await withTenant(rule.orgId, (tx) => fireOne(tx, rule.orgId, rule, p.ticketId, p.window, now));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     logger().warn(
-      { component: "automation", orgId: rule.orgId, automationId: rule.id, ticketId: d.id, err: message },
+      { component: "automation", orgId: rule.orgId, automationId: rule.id, ticketId: p.ticketId, err: message },
       "time rule failed on a ticket",
     );
     await withTenant(rule.orgId, (tx) =>
@@ -268,7 +251,7 @@ async function fireSafely(rule: Loaded, d: DueRow, now: Date): Promise<{ fired: 
   }
 }
 
-/** Tests one due ticket and, on a match not yet recorded for this window, fires the rule on it. */
+/** Tests one due ticket alone and, on a match not yet recorded for this window, fires the rule on it. */
 async function fireOne(
   tx: Tx,
   orgId: string,
