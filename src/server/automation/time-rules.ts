@@ -237,7 +237,9 @@ async function fireSafely(p: DuePair, now: Date): Promise<{ fired: number; faile
   try {
     return await withTenant(rule.orgId, (tx) => fireOne(tx, rule.orgId, rule, p.ticketId, p.window, now));
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    // The database's own words, not the driver's wrapper (which quotes the whole statement and its parameters).
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+    const message = cause instanceof Error ? cause.message : String(cause);
     logger().warn(
       { component: "automation", orgId: rule.orgId, automationId: rule.id, ticketId: p.ticketId, err: message },
       "time rule failed on a ticket",
