@@ -136,6 +136,10 @@ const NIL_UUID = "00000000-0000-0000-0000-000000000000";
  * conditions, and PostgreSQL treats a COALESCE as leaky, so with them the window's lower bound was a
  * filter and each pass read all of an org's anchors before the threshold (47,010 index entries for
  * 1 due ticket in a 57k-ticket org), a scan that grew with tickets stored (docs/decisions/048).
+ * A pair already fired for its window is left out here, so a pass that reads a window again (a
+ * rule's catch-up after an edit, a retried pass) opens no tenant transaction for what it fired
+ * before (decision 058). `offset 0` keeps that test a probe of the firings' primary key per due row
+ * (org, rule, ticket): as an anti-join the planner read all of a rule's firings for each pass.
  */
 async function unsafeDuePairs(
   pending: { rule: Loaded; after: { at: string; id: string } | null }[],
@@ -160,6 +164,10 @@ async function unsafeDuePairs(
           where r.anchor = 'updated' and t.org_id = r.org_id and t.status <> 'closed' and t.updated_at <= r.upper_at
             and t.updated_at > r.lower_at and t.updated_at >= r.after_at and (t.updated_at, t.id) > (r.after_at, r.after_id)
         ) x
+        where not exists (
+          select 1 from automation_firings f
+          where f.org_id = r.org_id and f.automation_id = r.rule_id and f.ticket_id = x.id
+            and f.window_key = (extract(epoch from x.at) * 1000000)::bigint::text offset 0)
         order by x.at, x.id limit ${BATCH}
       ) d
       order by r.rule_id, d.at, d.id`),
