@@ -183,53 +183,65 @@ async function unsafeDuePairs(
 
 /** Due pairs fired per transaction: bounds how long one pass holds an org's audit lock. */
 const PER_TRANSACTION = 50;
+/**
+ * Orgs fired at once, each on its own connection. Orgs share no rows (tickets, chain, rules), so
+ * their transactions never wait for each other; a pass is mostly round trips, which overlap.
+ */
+const ORGS_AT_ONCE = 4;
 
 /**
  * Fires the due pairs, the pairs of one org in one tenant transaction (up to PER_TRANSACTION
- * each), in the order given (rules by position), as a batch (fireBatch: a handful of statements
- * for all of them, not a run per pair). The batch first locks every due ticket it will touch, in
- * id order and skipping tickets a request holds: after that it never waits for a ticket, so it
- * cannot deadlock with a request that holds a ticket and waits for the org's audit lock (which the
- * batch takes and keeps to the commit). A skipped ticket, or every pair of a batch that fails or
- * cannot commit, is retried alone by fireSafely() (automation_firings keeps a retried pair from
- * firing twice), so one failing ticket never holds back the others.
+ * each, one after the other), in the order given (rules by position), as a batch (fireBatch: a
+ * handful of statements for all of them, not a run per pair); up to ORGS_AT_ONCE orgs at a time.
+ * The batch first locks every due ticket it will touch, in id order and skipping tickets a request
+ * holds: after that it never waits for a ticket, so it cannot deadlock with a request that holds a
+ * ticket and waits for the org's audit lock (which the batch takes and keeps to the commit). A
+ * skipped ticket, or every pair of a batch that fails or cannot commit, is retried alone by
+ * fireSafely() (automation_firings keeps a retried pair from firing twice), so one failing ticket
+ * never holds back the others.
  */
 async function fireDue(work: Due[], now: Date): Promise<{ fired: number; failed: number }> {
   const out = { fired: 0, failed: 0 };
-  const byOrg = new Map<string, Due[]>();
+  const byOrg = new Map<string, DuePair[]>();
   for (const w of work) {
+    const p = { rule: w.rule, ticketId: w.d.id, window: w.d.window_key };
     const list = byOrg.get(w.rule.orgId);
-    if (list) list.push(w);
-    else byOrg.set(w.rule.orgId, [w]);
+    if (list) list.push(p);
+    else byOrg.set(w.rule.orgId, [p]);
   }
-  for (const [orgId, list] of byOrg) {
-    for (let i = 0; i < list.length; i += PER_TRANSACTION) {
-      const chunk = list.slice(i, i + PER_TRANSACTION);
-      let alone: DuePair[];
-      try {
-        const r = await withTenant(orgId, (tx) =>
-          fireBatch(
-            tx,
-            orgId,
-            chunk.map((w) => ({ rule: w.rule, ticketId: w.d.id, window: w.d.window_key })),
-            now,
-          ),
-        );
-        out.fired += r.fired;
-        out.failed += r.failed;
-        alone = r.skipped;
-      } catch (err) {
-        logger().warn(
-          { component: "automation", orgId, err: err instanceof Error ? err.message : String(err) },
-          "time rule batch failed; firing its tickets one by one",
-        );
-        alone = chunk.map((w) => ({ rule: w.rule, ticketId: w.d.id, window: w.d.window_key }));
-      }
-      for (const p of alone) {
-        const r = await fireSafely(p, now);
-        out.fired += r.fired;
-        out.failed += r.failed;
-      }
+  const orgs = [...byOrg];
+  const next = async (): Promise<void> => {
+    for (let o = orgs.shift(); o; o = orgs.shift()) {
+      const r = await fireOrg(o[0], o[1], now);
+      out.fired += r.fired;
+      out.failed += r.failed;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ORGS_AT_ONCE, orgs.length) }, next));
+  return out;
+}
+
+async function fireOrg(orgId: string, list: DuePair[], now: Date): Promise<{ fired: number; failed: number }> {
+  const out = { fired: 0, failed: 0 };
+  for (let i = 0; i < list.length; i += PER_TRANSACTION) {
+    const chunk = list.slice(i, i + PER_TRANSACTION);
+    let alone: DuePair[];
+    try {
+      const r = await withTenant(orgId, (tx) => fireBatch(tx, orgId, chunk, now));
+      out.fired += r.fired;
+      out.failed += r.failed;
+      alone = r.skipped;
+    } catch (err) {
+      logger().warn(
+        { component: "automation", orgId, err: err instanceof Error ? err.message : String(err) },
+        "time rule batch failed; firing its tickets one by one",
+      );
+      alone = chunk;
+    }
+    for (const p of alone) {
+      const r = await fireSafely(p, now);
+      out.fired += r.fired;
+      out.failed += r.failed;
     }
   }
   return out;
