@@ -254,8 +254,8 @@ describe("time rules", () => {
     }
     expect(r.rules).toBeGreaterThanOrEqual(6);
     expect(r.tickets).toBe(0);
-    // Three system transactions (rules, due pairs, scanned_until), each begin + role + statement + commit.
-    expect(count.n).toBeLessThanOrEqual(12);
+    // Two system transactions: begin + role + rules + due pairs + commit, then begin + role + scanned_until + commit.
+    expect(count.n).toBeLessThanOrEqual(9);
   });
 
   it("pages past a full batch of due tickets: each one fires once", async () => {
@@ -410,9 +410,9 @@ describe("time rules in batches (decision 058)", () => {
     const { r, n } = await counted(() => unsafeScanAutomations());
     expect(r).toMatchObject({ tickets: 24, fired: 24, failed: 0 });
     for (const t of more) expect((await ticketRow(t.id)).tags).toEqual(["escalated", "old"]);
-    // 12 for the pass's three system transactions; then begin, tenant settings, and per wave (one
+    // 9 for the pass's two system transactions; then begin, tenant settings, and per wave (one
     // per rule a ticket is due for) read + mark + write + audit; commit.
-    expect(n).toBeLessThanOrEqual(12 + 2 + 2 * 4 + 1);
+    expect(n).toBeLessThanOrEqual(9 + 2 + 2 * 4 + 1);
     expect(await unsafeWithSystem((tx) => verifyChain(tx, x.org.id))).toMatchObject({ valid: true });
   });
 

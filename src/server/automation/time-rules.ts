@@ -28,10 +28,10 @@ export function scheduleOf(c: Conditions): { anchor: Anchor; hours: number } | n
  * every org's active rules, one more finds the due (rule, ticket) pairs of all of them at once —
  * for each rule, through the (org, anchor, at) index of ticket_anchors (tickets' (org, updated_at)
  * index for `updated`), only the anchors that crossed the rule's threshold since its last pass, the
- * window (scanned_until − N h, now − N h] — and a last one moves the rules' scanned_until to now.
- * A tenant transaction is opened only for orgs with due tickets (one for up to 50 of an org's due
- * pairs, fireDue()), so a pass with nothing due is three statements whatever the number of rules,
- * orgs or tickets stored. A rule's first pass (or the first after an
+ * window (scanned_until − N h, now − N h] — both in one system transaction, and a last one moves
+ * the rules' scanned_until to now. A tenant transaction is opened only for orgs with due tickets
+ * (one for up to 50 of an org's due pairs, fireDue()), so a pass with nothing due is three
+ * statements in two transactions whatever the number of rules, orgs or tickets stored. A rule's first pass (or the first after an
  * edit) catches up on every ticket once.
  * Each ticket is tested when its time comes; a match fires once per ticket and anchor value
  * (automation_firings), so a retried or concurrent pass, or a second worker, never fires twice.
@@ -39,18 +39,32 @@ export function scheduleOf(c: Conditions): { anchor: Anchor; hours: number } | n
  */
 export async function unsafeScanAutomations(now = new Date()): Promise<TimeScanResult> {
   const total: TimeScanResult = { rules: 0, tickets: 0, fired: 0, failed: 0 };
-  const stored = await unsafeWithSystem((tx) =>
-    tx.execute<StoredRow>(sql`
-      select org_id, id, name, conditions, actions, scanned_until::text as scanned_until
-      from automations where active order by org_id, position, id`),
-  );
   const rules: Loaded[] = [];
   const invalid: string[] = [];
-  for (const row of stored.rows) {
-    total.rules++;
-    const rule = parseRule(row);
-    if (rule) rules.push(rule);
-    else invalid.push(row.id);
+  // Rules still to page through: all of them on the first round, then only those whose batch was full.
+  let pending: Pending[] = [];
+  let due: Map<string, DueRow[]> | null;
+  try {
+    // The rules and the first page of their due pairs in one system transaction (one round of begin,
+    // role and commit fewer on every pass, idle ones included).
+    due = await unsafeWithSystem(async (tx) => {
+      const stored = await tx.execute<StoredRow>(sql`
+        select org_id, id, name, conditions, actions, scanned_until::text as scanned_until
+        from automations where active order by org_id, position, id`);
+      for (const row of stored.rows) {
+        total.rules++;
+        const rule = parseRule(row);
+        if (rule) rules.push(rule);
+        else invalid.push(row.id);
+      }
+      pending = rules.map((rule) => ({ rule, after: null }));
+      return pending.length ? duePairs(tx, pending, now) : new Map<string, DueRow[]>();
+    });
+  } catch (err) {
+    // The shared read failed: nothing was fired and no rule moves its scanned_until (the next pass retries).
+    passFailed(err);
+    total.failed += total.rules;
+    return total;
   }
   if (invalid.length) {
     total.failed += invalid.length;
@@ -59,23 +73,18 @@ export async function unsafeScanAutomations(now = new Date()): Promise<TimeScanR
         where id = any(${sql.param(invalid)}::uuid[])`),
     );
   }
-  // Rules still to page through: all of them on the first round, then only those whose batch was full.
-  let pending = rules.map((rule) => ({ rule, after: null as { at: string; id: string } | null }));
   const done: Loaded[] = [];
   while (pending.length) {
-    let due: Map<string, DueRow[]>;
-    try {
-      due = await unsafeDuePairs(pending, now);
-    } catch (err) {
-      // The shared read failed: nothing was fired and no rule moves its scanned_until (the next pass retries).
-      logger().error(
-        { component: "automation", err: err instanceof Error ? err.message : String(err) },
-        "time rule pass failed",
-      );
-      total.failed += pending.length;
-      break;
+    if (!due) {
+      try {
+        due = await unsafeWithSystem((tx) => duePairs(tx, pending, now));
+      } catch (err) {
+        passFailed(err);
+        total.failed += pending.length;
+        break;
+      }
     }
-    const next: typeof pending = [];
+    const next: Pending[] = [];
     const work: Due[] = [];
     for (const p of pending) {
       const rows = due.get(p.rule.id) ?? [];
@@ -88,6 +97,7 @@ export async function unsafeScanAutomations(now = new Date()): Promise<TimeScanR
     total.fired += r.fired;
     total.failed += r.failed;
     pending = next;
+    due = null;
   }
   if (done.length) {
     await unsafeWithSystem((tx) =>
@@ -99,6 +109,14 @@ export async function unsafeScanAutomations(now = new Date()): Promise<TimeScanR
   return total;
 }
 
+function passFailed(err: unknown): void {
+  logger().error(
+    { component: "automation", err: err instanceof Error ? err.message : String(err) },
+    "time rule pass failed",
+  );
+}
+
+type Pending = { rule: Loaded; after: { at: string; id: string } | null };
 type Due = { rule: Loaded; d: DueRow };
 type StoredRow = {
   org_id: string;
@@ -141,13 +159,9 @@ const NIL_UUID = "00000000-0000-0000-0000-000000000000";
  * before (decision 058). `offset 0` keeps that test a probe of the firings' primary key per due row
  * (org, rule, ticket): as an anti-join the planner read all of a rule's firings for each pass.
  */
-async function unsafeDuePairs(
-  pending: { rule: Loaded; after: { at: string; id: string } | null }[],
-  now: Date,
-): Promise<Map<string, DueRow[]>> {
+async function duePairs(tx: Tx, pending: readonly Pending[], now: Date): Promise<Map<string, DueRow[]>> {
   const col = <T>(f: (p: (typeof pending)[number]) => T) => sql.param(pending.map(f));
-  const r = await unsafeWithSystem((tx) =>
-    tx.execute<DueRow>(sql`
+  const r = await tx.execute<DueRow>(sql`
       select r.rule_id::text as rule_id, d.id::text as id, d.at::text as at, (extract(epoch from d.at) * 1000000)::bigint::text as window_key
       from unnest(${col((p) => p.rule.id)}::uuid[], ${col((p) => p.rule.orgId)}::uuid[], ${col((p) => p.rule.schedule.anchor)}::text[],
                   ${col((p) => new Date(now.getTime() - p.rule.schedule.hours * 3_600_000).toISOString())}::timestamptz[],
@@ -170,8 +184,7 @@ async function unsafeDuePairs(
             and f.window_key = (extract(epoch from x.at) * 1000000)::bigint::text offset 0)
         order by x.at, x.id limit ${BATCH}
       ) d
-      order by r.rule_id, d.at, d.id`),
-  );
+      order by r.rule_id, d.at, d.id`);
   const out = new Map<string, DueRow[]>();
   for (const row of r.rows) {
     const list = out.get(row.rule_id);
