@@ -8,6 +8,9 @@ import { pickAssignee } from "../../src/server/automation/assignment";
 import { createGroup, setAway } from "../../src/server/automation/manage-groups";
 import { createRule, getRule } from "../../src/server/automation/manage-rules";
 import { unsafeScanAutomations } from "../../src/server/automation/time-rules";
+import { verifyChain } from "../../src/server/audit/verify-chain";
+import { env } from "../../src/server/env";
+import { ticketEvents } from "../../src/server/tickets/ticket-events";
 import { createUser } from "../helpers/factories";
 import { createWorld, type Actor, type World } from "../helpers/world";
 
@@ -251,8 +254,8 @@ describe("time rules", () => {
     }
     expect(r.rules).toBeGreaterThanOrEqual(6);
     expect(r.tickets).toBe(0);
-    // Three system transactions (rules, due pairs, scanned_until), each begin + role + statement + commit.
-    expect(count.n).toBeLessThanOrEqual(12);
+    // Two system transactions: begin + role + rules + due pairs + commit, then begin + role + scanned_until + commit.
+    expect(count.n).toBeLessThanOrEqual(9);
   });
 
   it("pages past a full batch of due tickets: each one fires once", async () => {
@@ -298,5 +301,166 @@ describe("time rules", () => {
     await unsafeScanAutomations();
     expect((await ticketRow(ta.id)).tags).toEqual([]);
     expect((await ticketRow(tb.id)).tags).toEqual(["b-was-here"]);
+  });
+});
+
+describe("time rules in batches (decision 058)", () => {
+  /** Counts the statements a pass sends (every pg client query: begin, settings, statements, commit). */
+  async function counted<T>(fn: () => Promise<T>): Promise<{ r: T; n: number }> {
+    const count = { n: 0 };
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
+      count.n++;
+      return (query as (...x: unknown[]) => unknown).apply(this, a);
+    } as typeof pg.Client.prototype.query;
+    try {
+      return { r: await fn(), n: count.n };
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+  }
+
+  it("several tickets of one org in one pass: each fires once, with its own audit event and history, in a fixed number of statements", async () => {
+    const x = await createWorld();
+    // Rule 1 tags; rule 2 (after it) needs rule 1's tag, so it must see what rule 1 did to the same ticket in this pass;
+    // rule 3 solves and notes (per-ticket side effects, the SLA and solve path of persistState).
+    const tagOld = await as(x.admin, (s) =>
+      createRule(s, "automation", {
+        name: "Tag old",
+        conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 2 }] },
+        actions: [{ type: "add_tags", value: ["old"] }],
+      }),
+    );
+    const escalate = await as(x.admin, (s) =>
+      createRule(s, "automation", {
+        name: "Escalate old",
+        conditions: {
+          all: [
+            { field: "hours_since", anchor: "created", op: "gte", value: 2 },
+            { field: "tags", op: "includes", value: "old" },
+          ],
+        },
+        actions: [{ type: "add_tags", value: ["escalated"] }],
+      }),
+    );
+    const solve = await as(x.admin, (s) =>
+      createRule(s, "automation", {
+        name: "Solve quiet pending",
+        conditions: {
+          all: [
+            { field: "hours_since", anchor: "status_changed", op: "gte", value: 5 },
+            { field: "status", op: "is", value: "pending" },
+          ],
+        },
+        actions: [
+          { type: "set_status", value: "solved" },
+          { type: "add_note", body: "Solved #{{ticket.number}} after a quiet week" },
+        ],
+      }),
+    );
+    const tickets = [];
+    for (let i = 0; i < 12; i++) tickets.push(await plainTicket(x));
+    const pending = [await plainTicket(x, { status: "pending" }), await plainTicket(x, { status: "pending" })];
+    for (const t of tickets) await backdate(t.id, "created", 3);
+    for (const t of pending) await backdate(t.id, "status_changed", 6);
+    await q(sql`update automations set scanned_until = now() - interval '2 hours' where org_id = ${x.org.id}`);
+
+    expect(await unsafeScanAutomations()).toMatchObject({ tickets: 12 + 12 + 2, fired: 12 + 12 + 2, failed: 0 });
+
+    for (const t of tickets) expect((await ticketRow(t.id)).tags).toEqual(["escalated", "old"]);
+    for (const t of pending) expect((await ticketRow(t.id)).status).toBe("solved");
+    const events = await q<{ entity_id: string; action: string; rule: string }>(sql`
+      select entity_id, action, data->>'ruleId' as rule from audit_events
+      where org_id = ${x.org.id} and action = 'ticket.automation' order by seq`);
+    expect(events).toHaveLength(26);
+    for (const t of tickets)
+      expect(events.filter((e) => e.entity_id === t.id).map((e) => e.rule)).toEqual([tagOld.id, escalate.id]);
+    for (const t of pending) expect(events.filter((e) => e.entity_id === t.id).map((e) => e.rule)).toEqual([solve.id]);
+    // Each ticket's history shows its own firings; the note and the solve are there too.
+    const history = await as(x.agent, (s) => ticketEvents(s, pending[0]!.id, { limit: 50 }));
+    expect(history.data.filter((e) => e.action === "ticket.automation")).toEqual([
+      expect.objectContaining({
+        data: expect.objectContaining({
+          ruleId: solve.id,
+          changes: { status: { from: "pending", to: "solved" } },
+          effects: [{ type: "note" }],
+        }),
+      }),
+    ]);
+    expect(await q(sql`select body from comments where ticket_id = ${pending[0]!.id} and internal`)).toEqual([
+      { body: `Solved #${pending[0]!.number} after a quiet week` },
+    ]);
+    // The batch append extends the chain exactly as one append per event would.
+    expect(await unsafeWithSystem((tx) => verifyChain(tx, x.org.id))).toMatchObject({ valid: true });
+    const counts = await q<{ id: string; fired_count: number }>(
+      sql`select id, fired_count::int as fired_count from automations where org_id = ${x.org.id} and id in (${tagOld.id}, ${escalate.id}, ${solve.id})`,
+    );
+    expect(Object.fromEntries(counts.map((c) => [c.id, c.fired_count]))).toEqual({
+      [tagOld.id]: 12,
+      [escalate.id]: 12,
+      [solve.id]: 2,
+    });
+    // Set-based: 12 more tickets due for the two tagging rules fire in one transaction of a fixed
+    // number of statements, not 6-10 per firing. The 12 above fall in the window again (as in a pass
+    // that starts over) but fired for it already: the due read leaves them out.
+    const more = [];
+    for (let i = 0; i < 12; i++) more.push(await plainTicket(x));
+    for (const t of more) await backdate(t.id, "created", 3);
+    await q(sql`update automations set scanned_until = now() - interval '2 hours' where org_id = ${x.org.id}`);
+    const { r, n } = await counted(() => unsafeScanAutomations());
+    expect(r).toMatchObject({ tickets: 24, fired: 24, failed: 0 });
+    for (const t of more) expect((await ticketRow(t.id)).tags).toEqual(["escalated", "old"]);
+    // 9 for the pass's two system transactions; then begin, tenant settings, and per wave (one
+    // per rule a ticket is due for) read + mark + write + audit; commit.
+    expect(n).toBeLessThanOrEqual(9 + 2 + 2 * 4 + 1);
+    expect(await unsafeWithSystem((tx) => verifyChain(tx, x.org.id))).toMatchObject({ valid: true });
+  });
+
+  it("one ticket whose write fails does not hold back the others of the rule; the failure is shown on the rule", async () => {
+    const x = await createWorld();
+    const rule = await as(x.admin, (s) =>
+      createRule(s, "automation", {
+        name: "Tag old",
+        conditions: { all: [{ field: "hours_since", anchor: "created", op: "gte", value: 2 }] },
+        actions: [{ type: "add_tags", value: ["old"] }],
+      }),
+    );
+    const tickets = [await plainTicket(x), await plainTicket(x), await plainTicket(x), await plainTicket(x)];
+    const bad = tickets[2]!;
+    for (const t of tickets) await backdate(t.id, "created", 3);
+    await q(sql`update automations set scanned_until = now() - interval '2 hours' where id = ${rule.id}`);
+    // The database refuses any write to one ticket (as a constraint or a trigger of a later version might).
+    const owner = new pg.Client({ connectionString: env().DATABASE_URL });
+    await owner.connect();
+    const fn = `refuse_${bad.id.replaceAll("-", "")}`;
+    try {
+      await owner.query(`create function ${fn}() returns trigger language plpgsql as $$
+        begin raise exception 'ticket % is read-only', old.number; end $$`);
+      await owner.query(
+        `create trigger ${fn} before update on tickets for each row when (old.id = '${bad.id}') execute function ${fn}()`,
+      );
+      const r = await unsafeScanAutomations();
+      expect(r).toMatchObject({ tickets: 4, fired: 3, failed: 1 });
+    } finally {
+      await owner.query(`drop trigger if exists ${fn} on tickets`);
+      await owner.query(`drop function if exists ${fn}()`);
+      await owner.end();
+    }
+    for (const t of tickets) expect((await ticketRow(t.id)).tags).toEqual(t === bad ? [] : ["old"]);
+    const audited = await q<{ entity_id: string }>(
+      sql`select entity_id from audit_events where org_id = ${x.org.id} and action = 'ticket.automation'`,
+    );
+    expect(audited.map((a) => a.entity_id).sort()).toEqual(
+      tickets
+        .filter((t) => t !== bad)
+        .map((t) => t.id)
+        .sort(),
+    );
+    const shown = await as(x.admin, (s) => getRule(s, "automation", rule.id));
+    expect(shown).toMatchObject({
+      firedCount: 3,
+      lastError: `ticket ${bad.number} is read-only`,
+    });
+    expect(await unsafeWithSystem((tx) => verifyChain(tx, x.org.id))).toMatchObject({ valid: true });
   });
 });

@@ -106,12 +106,17 @@ export function auditAppendCtes(actor: AuditActor, input: AuditInput, fromSql?: 
  * now and not only at the append. ON CONFLICT DO UPDATE locks the row even where its WHERE is false.
  */
 export async function lockAuditHead(tx: Tx, orgId: string): Promise<void> {
-  await tx.execute(sql`
+  await tx.execute(lockAuditHeadStatement(orgId));
+}
+
+/** lockAuditHead's statement, for a writer that takes the lock inside one of its own (as a CTE). */
+export function lockAuditHeadStatement(orgId: string): SQL {
+  return sql`
     insert into audit_heads as h (org_id, seq, hash, prev_hash)
     select ${orgId}::uuid, coalesce(l.seq, 0), coalesce(l.hash, ${GENESIS_HASH}::text), coalesce(l.prev_hash, ${GENESIS_HASH}::text)
     from (select 1) one
     left join lateral (select e.seq, e.hash, e.prev_hash from audit_events e where e.org_id = ${orgId}::uuid order by e.seq desc limit 1) l on true
-    on conflict (org_id) do update set seq = h.seq where false`);
+    on conflict (org_id) do update set seq = h.seq where false`;
 }
 
 /**
@@ -119,11 +124,17 @@ export async function lockAuditHead(tx: Tx, orgId: string): Promise<void> {
  * pay one statement (and one round trip on the org's serialization point) per event: an import
  * batch. The chain is extended event by event in a recursive CTE with exactly the hash of
  * auditAppendCtes (sha256(prev_hash ‖ canonical JSON up to the seq ‖ seq ‖ "}")), so verifyChain
- * cannot tell the two apart. The head row is locked first (lockAuditHead), as every writer does.
+ * cannot tell the two apart. The head row is locked first (lockAuditHead), as every writer does,
+ * unless the caller says it already holds it (`headLocked`: it took the lock earlier in this transaction).
  */
-export async function appendAuditEvents(tx: Tx, actor: AuditActor, inputs: readonly AuditInput[]): Promise<void> {
+export async function appendAuditEvents(
+  tx: Tx,
+  actor: AuditActor,
+  inputs: readonly AuditInput[],
+  opts: { headLocked?: boolean } = {},
+): Promise<void> {
   if (!inputs.length) return;
-  await lockAuditHead(tx, actor.orgId);
+  if (!opts.headLocked) await lockAuditHead(tx, actor.orgId);
   const at = new Date().toISOString();
   const events = inputs.map((input, i) => {
     const data = JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>;

@@ -127,7 +127,7 @@ export async function lockOrgChain(tx: Tx, orgId: string): Promise<void> {
 }
 
 /** What the history keeps of an effect: who and what, not whole message bodies. */
-function effectSummary(e: Effect): Record<string, unknown> {
+export function effectSummary(e: Effect): Record<string, unknown> {
   switch (e.type) {
     case "note":
       return { type: "note" };

@@ -9,6 +9,7 @@ import { runRules, slaBreached } from "./run-rules";
 import { queueCustomerMail } from "../email/customer-mail";
 import { businessHoursProbe, runContext } from "./run-triggers";
 import { isFinal } from "../lifecycle/ticket-lifecycle";
+import { fireBatch, type DuePair, type TimeRule } from "./fire-batch";
 
 export type TimeScanResult = { rules: number; tickets: number; fired: number; failed: number };
 
@@ -27,10 +28,10 @@ export function scheduleOf(c: Conditions): { anchor: Anchor; hours: number } | n
  * every org's active rules, one more finds the due (rule, ticket) pairs of all of them at once —
  * for each rule, through the (org, anchor, at) index of ticket_anchors (tickets' (org, updated_at)
  * index for `updated`), only the anchors that crossed the rule's threshold since its last pass, the
- * window (scanned_until − N h, now − N h] — and a last one moves the rules' scanned_until to now.
- * A tenant transaction is opened only for orgs with due tickets (one for up to 50 of an org's due
- * pairs, fireDue()), so a pass with nothing due is three statements whatever the number of rules,
- * orgs or tickets stored. A rule's first pass (or the first after an
+ * window (scanned_until − N h, now − N h] — both in one system transaction, and a last one moves
+ * the rules' scanned_until to now. A tenant transaction is opened only for orgs with due tickets
+ * (one for up to 50 of an org's due pairs, fireDue()), so a pass with nothing due is three
+ * statements in two transactions whatever the number of rules, orgs or tickets stored. A rule's first pass (or the first after an
  * edit) catches up on every ticket once.
  * Each ticket is tested when its time comes; a match fires once per ticket and anchor value
  * (automation_firings), so a retried or concurrent pass, or a second worker, never fires twice.
@@ -38,18 +39,32 @@ export function scheduleOf(c: Conditions): { anchor: Anchor; hours: number } | n
  */
 export async function unsafeScanAutomations(now = new Date()): Promise<TimeScanResult> {
   const total: TimeScanResult = { rules: 0, tickets: 0, fired: 0, failed: 0 };
-  const stored = await unsafeWithSystem((tx) =>
-    tx.execute<StoredRow>(sql`
-      select org_id, id, name, conditions, actions, scanned_until::text as scanned_until
-      from automations where active order by org_id, position, id`),
-  );
   const rules: Loaded[] = [];
   const invalid: string[] = [];
-  for (const row of stored.rows) {
-    total.rules++;
-    const rule = parseRule(row);
-    if (rule) rules.push(rule);
-    else invalid.push(row.id);
+  // Rules still to page through: all of them on the first round, then only those whose batch was full.
+  let pending: Pending[] = [];
+  let due: Map<string, DueRow[]> | null;
+  try {
+    // The rules and the first page of their due pairs in one system transaction (one round of begin,
+    // role and commit fewer on every pass, idle ones included).
+    due = await unsafeWithSystem(async (tx) => {
+      const stored = await tx.execute<StoredRow>(sql`
+        select org_id, id, name, conditions, actions, scanned_until::text as scanned_until
+        from automations where active order by org_id, position, id`);
+      for (const row of stored.rows) {
+        total.rules++;
+        const rule = parseRule(row);
+        if (rule) rules.push(rule);
+        else invalid.push(row.id);
+      }
+      pending = rules.map((rule) => ({ rule, after: null }));
+      return pending.length ? duePairs(tx, pending, now) : new Map<string, DueRow[]>();
+    });
+  } catch (err) {
+    // The shared read failed: nothing was fired and no rule moves its scanned_until (the next pass retries).
+    passFailed(err);
+    total.failed += total.rules;
+    return total;
   }
   if (invalid.length) {
     total.failed += invalid.length;
@@ -58,23 +73,18 @@ export async function unsafeScanAutomations(now = new Date()): Promise<TimeScanR
         where id = any(${sql.param(invalid)}::uuid[])`),
     );
   }
-  // Rules still to page through: all of them on the first round, then only those whose batch was full.
-  let pending = rules.map((rule) => ({ rule, after: null as { at: string; id: string } | null }));
   const done: Loaded[] = [];
   while (pending.length) {
-    let due: Map<string, DueRow[]>;
-    try {
-      due = await unsafeDuePairs(pending, now);
-    } catch (err) {
-      // The shared read failed: nothing was fired and no rule moves its scanned_until (the next pass retries).
-      logger().error(
-        { component: "automation", err: err instanceof Error ? err.message : String(err) },
-        "time rule pass failed",
-      );
-      total.failed += pending.length;
-      break;
+    if (!due) {
+      try {
+        due = await unsafeWithSystem((tx) => duePairs(tx, pending, now));
+      } catch (err) {
+        passFailed(err);
+        total.failed += pending.length;
+        break;
+      }
     }
-    const next: typeof pending = [];
+    const next: Pending[] = [];
     const work: Due[] = [];
     for (const p of pending) {
       const rows = due.get(p.rule.id) ?? [];
@@ -87,6 +97,7 @@ export async function unsafeScanAutomations(now = new Date()): Promise<TimeScanR
     total.fired += r.fired;
     total.failed += r.failed;
     pending = next;
+    due = null;
   }
   if (done.length) {
     await unsafeWithSystem((tx) =>
@@ -98,6 +109,14 @@ export async function unsafeScanAutomations(now = new Date()): Promise<TimeScanR
   return total;
 }
 
+function passFailed(err: unknown): void {
+  logger().error(
+    { component: "automation", err: err instanceof Error ? err.message : String(err) },
+    "time rule pass failed",
+  );
+}
+
+type Pending = { rule: Loaded; after: { at: string; id: string } | null };
 type Due = { rule: Loaded; d: DueRow };
 type StoredRow = {
   org_id: string;
@@ -108,15 +127,7 @@ type StoredRow = {
   scanned_until: string | null;
 };
 type DueRow = { rule_id: string; id: string; at: string; window_key: string };
-type Loaded = {
-  id: string;
-  orgId: string;
-  name: string;
-  conditions: Conditions;
-  actions: z.infer<typeof ZStored>["actions"];
-  schedule: { anchor: Anchor; hours: number };
-  scannedUntil: Date | null;
-};
+type Loaded = TimeRule;
 
 function parseRule(row: StoredRow): Loaded | null {
   const parsed = ZStored.safeParse({ conditions: row.conditions, actions: row.actions });
@@ -143,14 +154,14 @@ const NIL_UUID = "00000000-0000-0000-0000-000000000000";
  * conditions, and PostgreSQL treats a COALESCE as leaky, so with them the window's lower bound was a
  * filter and each pass read all of an org's anchors before the threshold (47,010 index entries for
  * 1 due ticket in a 57k-ticket org), a scan that grew with tickets stored (docs/decisions/048).
+ * A pair already fired for its window is left out here, so a pass that reads a window again (a
+ * rule's catch-up after an edit, a retried pass) opens no tenant transaction for what it fired
+ * before (decision 058). `offset 0` keeps that test a probe of the firings' primary key per due row
+ * (org, rule, ticket): as an anti-join the planner read all of a rule's firings for each pass.
  */
-async function unsafeDuePairs(
-  pending: { rule: Loaded; after: { at: string; id: string } | null }[],
-  now: Date,
-): Promise<Map<string, DueRow[]>> {
+async function duePairs(tx: Tx, pending: readonly Pending[], now: Date): Promise<Map<string, DueRow[]>> {
   const col = <T>(f: (p: (typeof pending)[number]) => T) => sql.param(pending.map(f));
-  const r = await unsafeWithSystem((tx) =>
-    tx.execute<DueRow>(sql`
+  const r = await tx.execute<DueRow>(sql`
       select r.rule_id::text as rule_id, d.id::text as id, d.at::text as at, (extract(epoch from d.at) * 1000000)::bigint::text as window_key
       from unnest(${col((p) => p.rule.id)}::uuid[], ${col((p) => p.rule.orgId)}::uuid[], ${col((p) => p.rule.schedule.anchor)}::text[],
                   ${col((p) => new Date(now.getTime() - p.rule.schedule.hours * 3_600_000).toISOString())}::timestamptz[],
@@ -167,10 +178,13 @@ async function unsafeDuePairs(
           where r.anchor = 'updated' and t.org_id = r.org_id and t.status <> 'closed' and t.updated_at <= r.upper_at
             and t.updated_at > r.lower_at and t.updated_at >= r.after_at and (t.updated_at, t.id) > (r.after_at, r.after_id)
         ) x
+        where not exists (
+          select 1 from automation_firings f
+          where f.org_id = r.org_id and f.automation_id = r.rule_id and f.ticket_id = x.id
+            and f.window_key = (extract(epoch from x.at) * 1000000)::bigint::text offset 0)
         order by x.at, x.id limit ${BATCH}
       ) d
-      order by r.rule_id, d.at, d.id`),
-  );
+      order by r.rule_id, d.at, d.id`);
   const out = new Map<string, DueRow[]>();
   for (const row of r.rows) {
     const list = out.get(row.rule_id);
@@ -182,64 +196,65 @@ async function unsafeDuePairs(
 
 /** Due pairs fired per transaction: bounds how long one pass holds an org's audit lock. */
 const PER_TRANSACTION = 50;
+/**
+ * Orgs fired at once, each on its own connection. Orgs share no rows (tickets, chain, rules), so
+ * their transactions never wait for each other; a pass is mostly round trips, which overlap.
+ */
+const ORGS_AT_ONCE = 4;
 
 /**
  * Fires the due pairs, the pairs of one org in one tenant transaction (up to PER_TRANSACTION
- * each), in the order given (rules by position). The transaction first locks every due ticket it
- * will touch, in id order and skipping tickets a request holds: after that it never waits for a
- * ticket, so it cannot deadlock with a request that holds a ticket and waits for the org's audit
- * lock (which the first firing takes and keeps to the commit). Each pair runs in a savepoint; a
- * pair that fails there, a skipped ticket, or the whole batch when it cannot commit, is retried
- * alone by fireSafely() (automation_firings keeps a retried pair from firing twice).
+ * each, one after the other), in the order given (rules by position), as a batch (fireBatch: a
+ * handful of statements for all of them, not a run per pair); up to ORGS_AT_ONCE orgs at a time.
+ * The batch first locks every due ticket it will touch, in id order and skipping tickets a request
+ * holds: after that it never waits for a ticket, so it cannot deadlock with a request that holds a
+ * ticket and waits for the org's audit lock (which the batch takes and keeps to the commit). A
+ * skipped ticket, or every pair of a batch that fails or cannot commit, is retried alone by
+ * fireSafely() (automation_firings keeps a retried pair from firing twice), so one failing ticket
+ * never holds back the others.
  */
 async function fireDue(work: Due[], now: Date): Promise<{ fired: number; failed: number }> {
   const out = { fired: 0, failed: 0 };
-  const byOrg = new Map<string, Due[]>();
+  const byOrg = new Map<string, DuePair[]>();
   for (const w of work) {
+    const p = { rule: w.rule, ticketId: w.d.id, window: w.d.window_key };
     const list = byOrg.get(w.rule.orgId);
-    if (list) list.push(w);
-    else byOrg.set(w.rule.orgId, [w]);
+    if (list) list.push(p);
+    else byOrg.set(w.rule.orgId, [p]);
   }
-  for (const [orgId, list] of byOrg) {
-    for (let i = 0; i < list.length; i += PER_TRANSACTION) {
-      const chunk = list.slice(i, i + PER_TRANSACTION);
-      let alone: Due[] = [];
-      const inBatch = { fired: 0, failed: 0 };
-      try {
-        await withTenant(orgId, async (tx) => {
-          const ids = [...new Set(chunk.map((w) => w.d.id))].sort();
-          const locked = await tx.execute<{ id: string }>(
-            sql`select id::text as id from tickets where id = any(${sql.param(ids)}::uuid[]) order by id for update skip locked`,
-          );
-          const have = new Set(locked.rows.map((r) => r.id));
-          for (const w of chunk) {
-            if (!have.has(w.d.id)) {
-              alone.push(w);
-              continue;
-            }
-            try {
-              const r = await tx.transaction((sp) => fireOne(sp, orgId, w.rule, w.d.id, w.d.window_key, now));
-              inBatch.fired += r.fired;
-              inBatch.failed += r.failed;
-            } catch {
-              alone.push(w);
-            }
-          }
-        });
-        out.fired += inBatch.fired;
-        out.failed += inBatch.failed;
-      } catch (err) {
-        logger().warn(
-          { component: "automation", orgId, err: err instanceof Error ? err.message : String(err) },
-          "time rule batch failed; firing its tickets one by one",
-        );
-        alone = chunk;
-      }
-      for (const w of alone) {
-        const r = await fireSafely(w.rule, w.d, now);
-        out.fired += r.fired;
-        out.failed += r.failed;
-      }
+  const orgs = [...byOrg];
+  const next = async (): Promise<void> => {
+    for (let o = orgs.shift(); o; o = orgs.shift()) {
+      const r = await fireOrg(o[0], o[1], now);
+      out.fired += r.fired;
+      out.failed += r.failed;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ORGS_AT_ONCE, orgs.length) }, next));
+  return out;
+}
+
+async function fireOrg(orgId: string, list: DuePair[], now: Date): Promise<{ fired: number; failed: number }> {
+  const out = { fired: 0, failed: 0 };
+  for (let i = 0; i < list.length; i += PER_TRANSACTION) {
+    const chunk = list.slice(i, i + PER_TRANSACTION);
+    let alone: DuePair[];
+    try {
+      const r = await withTenant(orgId, (tx) => fireBatch(tx, orgId, chunk, now));
+      out.fired += r.fired;
+      out.failed += r.failed;
+      alone = r.skipped;
+    } catch (err) {
+      logger().warn(
+        { component: "automation", orgId, err: err instanceof Error ? err.message : String(err) },
+        "time rule batch failed; firing its tickets one by one",
+      );
+      alone = chunk;
+    }
+    for (const p of alone) {
+      const r = await fireSafely(p, now);
+      out.fired += r.fired;
+      out.failed += r.failed;
     }
   }
   return out;
@@ -250,13 +265,16 @@ async function fireDue(work: Due[], now: Date): Promise<{ fired: number; failed:
  * commit. Holding several tickets at once while a request holds the audit lock and waits for one
  * of them would deadlock. A failure is logged and recorded on the rule; the pass goes on.
  */
-async function fireSafely(rule: Loaded, d: DueRow, now: Date): Promise<{ fired: number; failed: number }> {
+async function fireSafely(p: DuePair, now: Date): Promise<{ fired: number; failed: number }> {
+  const { rule } = p;
   try {
-    return await withTenant(rule.orgId, (tx) => fireOne(tx, rule.orgId, rule, d.id, d.window_key, now));
+    return await withTenant(rule.orgId, (tx) => fireOne(tx, rule.orgId, rule, p.ticketId, p.window, now));
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    // The database's own words, not the driver's wrapper (which quotes the whole statement and its parameters).
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+    const message = cause instanceof Error ? cause.message : String(cause);
     logger().warn(
-      { component: "automation", orgId: rule.orgId, automationId: rule.id, ticketId: d.id, err: message },
+      { component: "automation", orgId: rule.orgId, automationId: rule.id, ticketId: p.ticketId, err: message },
       "time rule failed on a ticket",
     );
     await withTenant(rule.orgId, (tx) =>
@@ -268,7 +286,7 @@ async function fireSafely(rule: Loaded, d: DueRow, now: Date): Promise<{ fired: 
   }
 }
 
-/** Tests one due ticket and, on a match not yet recorded for this window, fires the rule on it. */
+/** Tests one due ticket alone and, on a match not yet recorded for this window, fires the rule on it. */
 async function fireOne(
   tx: Tx,
   orgId: string,
