@@ -9,7 +9,7 @@ import { publishTicketChange } from "../live/publish";
 import { queueCustomerMail } from "../email/customer-mail";
 import { isFinal } from "../lifecycle/ticket-lifecycle";
 import { logger } from "../observability/logger";
-import { ticketColumns, type TicketRow } from "../tickets/ticket-view";
+import { ticketColumns, type TicketRow } from "../ticket-model/ticket-view";
 import {
   applyFieldAction,
   compileConditions,
@@ -45,6 +45,9 @@ type Context = {
   state: TicketState;
   anchors: Record<string, number>;
 };
+
+/** Actions whose whole effect is the ticket's tags: a batch of only these queues no job (see markFirings). */
+const TAG_ONLY = new Set(["add_tags", "remove_tags"]);
 
 /** Field actions change only the state in memory: a rule made of them has nothing to roll back. */
 const FIELD_ONLY = new Set(["set_status", "set_priority", "add_tags", "remove_tags"]);
@@ -230,7 +233,8 @@ async function readContexts(tx: Tx, orgId: string, ids: readonly string[], lock:
  * retried or concurrent pass) drop out. The same statement takes the org's audit-chain lock, before
  * any action that may lock something else (a group's row) and before persistState's SLA work: the
  * order every ticket write takes them in (decision 036), ticket rows (held), chain, the rest.
- * It also makes the transaction's commit asynchronous (no wait for the WAL flush): the pass's last
+ * When the batch's rules only change tags (so it queues no job), it also makes the transaction's
+ * commit asynchronous (no wait for the WAL flush): the pass's last
  * statement, moving the rules' scanned_until, commits synchronously and so flushes every batch
  * before it; a crash that loses a batch loses its firing marks with it and the window, not yet
  * moved, is read again by the next pass (decision 058).
@@ -238,9 +242,13 @@ async function readContexts(tx: Tx, orgId: string, ids: readonly string[], lock:
 async function markFirings(tx: Tx, orgId: string, matched: readonly DuePair[]): Promise<DuePair[]> {
   if (matched.length === 0) return [];
   const col = (f: (p: DuePair) => string) => sql.param(matched.map(f));
+  // Only a batch that queues nothing may commit asynchronously: a job queued by a batch that a
+  // crash then loses (an email, a webhook) could be sent, and sent again when the window is read
+  // again. Tag changes queue nothing; any other action may.
+  const quiet = matched.every((p) => p.rule.actions.every((a) => TAG_ONLY.has(a.type)));
   const r = await tx.execute<{ automation_id: string; ticket_id: string; window_key: string }>(sql`
     with chain_lock as (${lockAuditHeadStatement(orgId)}),
-      durability as (select set_config('synchronous_commit', 'off', true) as v),
+      durability as (select set_config('synchronous_commit', ${quiet ? "off" : "on"}, true) as v),
       m as (
         insert into automation_firings (org_id, automation_id, ticket_id, window_key)
         select ${orgId}::uuid, m.automation_id, m.ticket_id, m.window_key
