@@ -22,7 +22,9 @@ const TYPE_TEXT: Record<string, string> = {
 /** A field's value as text, cut short: the report is for spotting a difference; the ticket link shows the whole. */
 function show(v: unknown): string {
   const text = v === null || v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v);
-  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+  // Cut by code points, not UTF-16 units, so an emoji is never halved into a replacement character.
+  const chars = Array.from(text);
+  return chars.length > 120 ? `${chars.slice(0, 119).join("")}…` : text;
 }
 
 /**
