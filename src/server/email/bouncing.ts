@@ -1,5 +1,5 @@
 import "server-only";
-import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sql, type SQL } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit";
 import { emailMessageIds, ticketCcs } from "../db/schema/email";
 import { tickets } from "../db/schema/tickets";
@@ -88,15 +88,21 @@ export async function applyDeliveryReport(
 
 /** Mail from an address proves it works again: its marks clear, on the user and on every CC row of the org. */
 export async function clearBouncing(tx: Tx, orgId: string, address: string): Promise<void> {
+  await tx.execute(sql`with ${clearBouncingCtes(orgId, address)} select 1`);
+}
+
+/**
+ * clearBouncing's two updates as common table expressions (`cleared_user`, `cleared_ccs`), for a
+ * statement that makes other writes too: the inbound apply folds them into its last statement.
+ */
+export function clearBouncingCtes(orgId: string, address: string): SQL {
   const a = address.toLowerCase();
-  await tx
-    .update(users)
-    .set({ emailBouncingAt: null, emailBouncingReason: null })
-    .where(and(eq(users.orgId, orgId), sql`lower(${users.email}) = ${a}`, isNotNull(users.emailBouncingAt)));
-  await tx
-    .update(ticketCcs)
-    .set({ bouncingAt: null, bouncingReason: null })
-    .where(and(eq(ticketCcs.orgId, orgId), eq(ticketCcs.email, a), isNotNull(ticketCcs.bouncingAt)));
+  return sql`cleared_user as (
+      update users set email_bouncing_at = null, email_bouncing_reason = null
+      where org_id = ${orgId} and lower(email) = ${a} and email_bouncing_at is not null),
+    cleared_ccs as (
+      update ticket_ccs set bouncing_at = null, bouncing_reason = null
+      where org_id = ${orgId} and email = ${a} and bouncing_at is not null)`;
 }
 
 /** Which of these addresses bounce in the org (by the user's mark or a CC row's), lower case. */

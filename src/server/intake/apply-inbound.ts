@@ -1,6 +1,6 @@
 import "server-only";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { emailMessageIds, inboundMessages, ticketCcs, type MailAuthResult } from "../db/schema/email";
+import { inboundMessages, ticketCcs, type MailAuthResult } from "../db/schema/email";
 import { comments } from "../db/schema/tickets";
 import { enterTenant, unsafeWithSystem, withTenant, type Tx } from "../db/tenant";
 import type { Scope } from "../core/scope";
@@ -13,7 +13,7 @@ import { enqueue } from "../jobs/enqueue";
 import { countInbound, inboundMetricOutcome } from "../email/email-metrics";
 import { QUEUES } from "../jobs/queues";
 import { unsafeAutomaticMailReason } from "../email/automatic-mail";
-import { applyDeliveryReport, clearBouncing } from "../email/bouncing";
+import { applyDeliveryReport, clearBouncingCtes } from "../email/bouncing";
 import { parseDeliveryReport, type DeliveryReport } from "../email/dsn";
 import { storeMailAttachments, recordMailAttachments } from "../email/email-attachments";
 import { htmlToMarkdown } from "../email/html-to-markdown";
@@ -203,12 +203,6 @@ async function applyMail(
     // The acknowledgement (decision 040): only mail that passed the loop and automatic-mail checks gets here.
     await queueCustomerMail(tx, { orgId, ticketId, kind: "acknowledgement", key: inboundId });
   }
-  if (mail.messageId) {
-    await tx
-      .insert(emailMessageIds)
-      .values({ orgId, messageId: mail.messageId, ticketId, commentId, direction: "inbound" })
-      .onConflictDoNothing();
-  }
   const people = mail.cc.filter((a) => a !== sender.email.toLowerCase() && !supportCcs.has(a)).slice(0, 50);
   if (people.length)
     await tx
@@ -216,20 +210,18 @@ async function applyMail(
       .values(people.map((e) => ({ orgId, ticketId, email: e })))
       .onConflictDoNothing();
   await recordMailAttachments(tx, { orgId, ticketId, commentId, uploaderId: sender.userId, requestId }, files.stored);
-  await clearBouncing(tx, orgId, sender.email);
-  await tx
-    .update(inboundMessages)
-    .set({
-      status: "applied",
-      outcome,
-      ticketId,
-      commentId,
-      fromAddress: mail.from!.address,
-      auth,
-      appliedAt: new Date(),
-      error: null,
-    })
-    .where(and(eq(inboundMessages.orgId, orgId), eq(inboundMessages.id, inboundId)));
+  // One statement for the message's last writes: its Message-ID (so replies thread here), the
+  // sender's bouncing marks cleared (mail from them proves the address works), and its status.
+  const messageId = mail.messageId
+    ? sql`, thread_id as (
+        insert into email_message_ids (org_id, message_id, ticket_id, comment_id, direction)
+        values (${orgId}, ${mail.messageId}, ${ticketId}, ${commentId}, 'inbound') on conflict do nothing)`
+    : sql``;
+  await tx.execute(sql`with ${clearBouncingCtes(orgId, sender.email)}${messageId}
+    update inbound_messages set status = 'applied', outcome = ${outcome}, ticket_id = ${ticketId},
+      comment_id = ${commentId}, from_address = ${mail.from!.address}, auth = ${JSON.stringify(auth)}::jsonb,
+      applied_at = ${new Date().toISOString()}::timestamptz, error = null
+    where org_id = ${orgId} and id = ${inboundId}`);
   logger().info(
     { requestId, orgId, inboundId, outcome, ticketId, event: "inbound_applied" },
     "inbound message applied",
