@@ -16,7 +16,7 @@ import { EMAIL, PLACEHOLDER_DOMAIN, resolveUsers, type Person } from "./people";
 import { clean, clip } from "./record-shape";
 import { allocateNumbers } from "./ticket-numbers";
 import { sampleTicket } from "./ticket-sample";
-import { commentRows } from "./imported-comments";
+import { commentRows, insertComments } from "./imported-comments";
 
 export type TicketItem = { rec: BatchRecord; ticket: ImportedTicket };
 
@@ -216,7 +216,7 @@ export async function writeImportedTickets(
   // The tickets carry their comments' text already: the comment trigger is told not to add it again (drizzle/0026).
   await tx.execute(sql`select set_config('beacon.ticket_search_fed', 'import', true)`);
   await tx.insert(tickets).values(ticketRows);
-  if (commentInserts.length) await tx.insert(comments).values(commentInserts);
+  await insertComments(tx, commentInserts);
   await tx.execute(sql`select set_config('beacon.ticket_search_fed', '', true)`);
   if (attachmentRows.length) await tx.insert(attachments).values(attachmentRows);
   if (ccRows.length) await tx.insert(ticketCcs).values(ccRows).onConflictDoNothing();
