@@ -11,6 +11,9 @@
 //   export   npm run bench:export -- --json (scripts/bench/export.ts)
 //   inbound  inbound email stored and applied per second over the test corpus, and the peak RSS of
 //            one 20 MiB message (scripts/bench/inbound.ts; about a minute)
+//   import   a generated Zendesk export of 2,000 and of 10,000 tickets (3 comments each) imported
+//            through the real runner, each in its own process: tickets/s, statements and CPU per
+//            ticket, peak RSS (scripts/bench/import.ts)
 //   automation  what 50 triggers add to a ticket write, and a time-rule pass over every stored
 //            ticket with one minute of matches (scripts/bench/automation.ts)
 //
@@ -41,14 +44,16 @@ import type { SlaScanReport } from "./sla-scan";
 import type { AuditVerifyReport } from "./audit-verify";
 import type { InboundReport, InboundRssReport } from "./inbound";
 import type { AutomationReport } from "./automation";
+import type { ImportBenchReport } from "./import";
 
-const SECTIONS = ["explain", "http", "sla", "audit", "export", "inbound", "automation"] as const;
+const SECTIONS = ["explain", "http", "sla", "audit", "export", "inbound", "automation", "import"] as const;
 type SectionId = (typeof SECTIONS)[number];
 
 const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [options]
   --only LIST         comma list of sections: ${SECTIONS.join(", ")} (default: all)
   --quick             CI smoke run: short load runs, no profiles, a 20k-event audit chain, the SLA
-                      scan on this database only, 100 inbound messages, 50 trigger writes;
+                      scan on this database only, 100 inbound messages, 50 trigger writes,
+                      imports of 300 and 1,000 tickets;
                       does not write docs/benchmarks.md unless --write
   --write / --no-write  write the results into --out (default: write, except with --quick)
   --out FILE          default docs/benchmarks.md
@@ -299,6 +304,25 @@ try {
         15 * 60_000,
       ),
     );
+  }
+  if (want("import")) {
+    results.import = await section("import", async () => {
+      // Each size in its own process, so each maxRSS is that import's alone: flat memory shows as
+      // the same peak at both sizes.
+      const sizes = opts.quick ? [300, 1000] : [2000, 10_000];
+      const runs: ImportBenchReport[] = [];
+      for (const n of sizes)
+        runs.push(
+          await child<ImportBenchReport>(
+            `import ${n}`,
+            "scripts/bench/import.ts",
+            ["--json", "--tickets", String(n)],
+            process.env,
+            15 * 60_000,
+          ),
+        );
+      return runs;
+    });
   }
 } finally {
   results.machine.loadEnd = loadAvg();

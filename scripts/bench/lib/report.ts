@@ -6,6 +6,7 @@ import type { SlaScanReport } from "../sla-scan";
 import type { AuditVerifyReport } from "../audit-verify";
 import type { InboundReport, InboundRssReport } from "../inbound";
 import type { AutomationReport } from "../automation";
+import type { ImportBenchReport } from "../import";
 import type { ProfileSummary } from "./cpu-profile";
 
 // docs/benchmarks.md: npm run bench writes the block between the markers; everything outside them
@@ -71,6 +72,7 @@ export type BenchResults = {
   explain?: Section<string[]>;
   inbound?: Section<{ throughput: InboundReport; rss: InboundRssReport }>;
   automation?: Section<AutomationReport>;
+  import?: Section<ImportBenchReport[]>;
   generatorLog?: { file: string; line: string } | null;
 };
 
@@ -344,6 +346,36 @@ export function figures(r: BenchResults): Figure[] {
       };
     },
     r.automation,
+  );
+
+  const imports = r.import?.ok ? r.import.data : [];
+  const bigImport = imports.at(-1);
+  const smallImport = imports.length > 1 ? imports[0] : undefined;
+  add(
+    `Import of a generated Zendesk export (${bigImport ? fmtInt(bigImport.export.tickets) : "?"} tickets × 3 comments, users, companies, fields)`,
+    `≥ ${fmtInt(BARS.importTicketsPerSec)} tickets/s`,
+    "`npm run bench -- --only import`",
+    () =>
+      bigImport
+        ? {
+            measured: `**${fmtInt(bigImport.ticketsPerSec)} tickets/s** (${fmtInt(bigImport.commentsPerSec)} comments/s, ${fmtInt(bigImport.recordsPerSec)} records/s, ${bigImport.seconds} s); per ticket ${bigImport.perTicket.statements} statements, app CPU ${bigImport.perTicket.appCpuMs} ms, PostgreSQL CPU ${bigImport.perTicket.postgresCpuMs ?? "?"} ms`,
+            ok: bigImport.ticketsPerSec >= BARS.importTicketsPerSec,
+          }
+        : null,
+    r.import,
+  );
+  add(
+    "Import memory: maxRSS at the larger export ÷ at the smaller",
+    `≤ ${BARS.importRssGrowth} (constant memory)`,
+    "`npm run bench -- --only import`",
+    () =>
+      bigImport && smallImport
+        ? {
+            measured: `**${(bigImport.rss.maxRssMb / smallImport.rss.maxRssMb).toFixed(2)}** (${fmtInt(smallImport.export.tickets)} tickets: ${smallImport.rss.maxRssMb} MB; ${fmtInt(bigImport.export.tickets)}: ${bigImport.rss.maxRssMb} MB, ${bigImport.rss.atQuarterMb.join(" / ")} MB at each quarter)`,
+            ok: bigImport.rss.maxRssMb <= smallImport.rss.maxRssMb * BARS.importRssGrowth,
+          }
+        : null,
+    r.import,
   );
   return out;
 }
@@ -650,6 +682,45 @@ export function renderResults(r: BenchResults): string {
     }
   }
 
+  if (r.import?.ok) {
+    const runs = r.import.data;
+    md.push(
+      "### Import",
+      "",
+      "`scripts/bench/import.ts`: a Zendesk account export generated for the run (`scripts/bench/lib/zendesk-export.ts`: tickets and users as NDJSON, 3 comments per ticket, one public by the customer, by email with a Message-ID on one ticket in five, an internal note and an agent's answer; about one body in ten with Markdown; tags, a dropdown and a text custom field, CCs on one ticket in ten; no attachments) " +
+        'imported through the real `importRunner("zendesk")` (what `npm run import` and the import job run) into an org of its own, each size in its own process. ' +
+        "Rates are over the whole import, every pass and the check report's sample included; statements and commits counted at `pg.Client#query`; CPU from `process.cpuUsage()` and, for PostgreSQL, the backends' /proc times.",
+      "",
+      ...table(
+        [
+          "tickets (comments, records)",
+          "seconds",
+          "tickets/s",
+          "comments/s",
+          "records/s",
+          "tickets pass alone",
+          "statements / commits per ticket",
+          "CPU ms per ticket: app / PostgreSQL",
+          "RSS MB: before, at each quarter, maxRSS",
+          "load before → after",
+        ],
+        runs.map((x) => [
+          `${fmtInt(x.export.tickets)} (${fmtInt(x.export.comments)}, ${fmtInt(x.export.records)})`,
+          x.seconds,
+          `**${fmtInt(x.ticketsPerSec)}**`,
+          fmtInt(x.commentsPerSec),
+          fmtInt(x.recordsPerSec),
+          `${fmtInt(x.ticketPass.ticketsPerSec)}/s`,
+          `${x.perTicket.statements} / ${x.perTicket.commits}`,
+          `${x.perTicket.appCpuMs} / ${x.perTicket.postgresCpuMs ?? "?"}`,
+          `${x.rss.baselineMb}, ${x.rss.atQuarterMb.join(" / ")}, ${x.rss.maxRssMb}`,
+          `${x.load.before} → ${x.load.after}`,
+        ]),
+      ),
+      "",
+    );
+  }
+
   if (r.explain?.ok && r.explain.data.length > 0) {
     md.push(
       "### Server-side SQL (EXPLAIN ANALYZE)",
@@ -676,7 +747,7 @@ export function renderResults(r: BenchResults): string {
     for (const [t, p] of profiles) md.push(...profileLines(t, p));
   }
 
-  const failed = (["http", "sla", "audit", "export", "explain", "inbound", "automation"] as const).filter(
+  const failed = (["http", "sla", "audit", "export", "explain", "inbound", "automation", "import"] as const).filter(
     (k) => r[k] && !r[k]!.ok,
   );
   if (failed.length) {

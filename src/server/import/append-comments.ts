@@ -9,7 +9,7 @@ import { auditImported, type BatchContext, type BatchRecord } from "./batch";
 import { mappedIds, recordIds } from "./id-map";
 import type { ImportedComment } from "./imported-ticket";
 import { sampleAddComment } from "./ticket-sample";
-import { commentRows } from "./imported-comments";
+import { commentRows, insertComments } from "./imported-comments";
 import type { TicketRefs } from "./write-imported-tickets";
 
 export type CommentItem = { rec: BatchRecord; ticketRef: string; comment: ImportedComment };
@@ -118,14 +118,21 @@ export async function appendComments(
     });
     tally.add("comment", "imported");
   }
-  await tx.insert(comments).values(commentInserts);
+  await insertComments(tx, commentInserts);
   if (attachmentInserts.length) await tx.insert(attachments).values(attachmentInserts);
   if (messageIds.length) await tx.insert(emailMessageIds).values(messageIds).onConflictDoNothing();
-  // An agent's public reply older than the ticket's first response recorded so far is its first response.
-  for (const r of responses)
+  // An agent's public reply older than the ticket's first response recorded so far is its first
+  // response: the batch's earliest reply per ticket, all tickets in one statement.
+  const earliest = new Map<string, Date>();
+  for (const r of responses) {
+    const seen = earliest.get(r.ticketId);
+    if (!seen || r.at < seen) earliest.set(r.ticketId, r.at);
+  }
+  if (earliest.size)
     await tx.execute(
-      sql`update tickets set first_response_at = least(coalesce(first_response_at, ${r.at.toISOString()}::timestamptz), ${r.at.toISOString()}::timestamptz)
-          where org_id = ${space.orgId} and id = ${r.ticketId}`,
+      sql`update tickets t set first_response_at = least(coalesce(t.first_response_at, r.at), r.at)
+          from jsonb_to_recordset(${JSON.stringify([...earliest].map(([id, at]) => ({ id, at: at.toISOString() })))}::jsonb) as r(id uuid, at timestamptz)
+          where t.org_id = ${space.orgId} and t.id = r.id`,
     );
   await recordIds(tx, space, "comment", commentPairs);
   await recordIds(tx, space, "attachment", attachmentPairs);

@@ -6,6 +6,7 @@ import { mappedIds, type IdSpace } from "./id-map";
 import type { Tally } from "./import-run";
 import type { FetchedFile } from "./fetch-attachment";
 import { describeIssues, idOf } from "./record-shape";
+import { safeParseOnce } from "./parse-once";
 
 /** A record of a batch: where it is in its file, and its JSON value (unreadable records never get here). */
 export type BatchRecord = { index: number; value: unknown };
@@ -61,7 +62,7 @@ export function parseRecords<T>(
 ): { rec: BatchRecord; value: T }[] {
   const out: { rec: BatchRecord; value: T }[] = [];
   for (const rec of recs) {
-    const r = shape.safeParse(rec.value);
+    const r = safeParseOnce(shape, rec.value);
     if (r.success) out.push({ rec, value: r.data });
     else {
       const d = describeIssues(r.error);

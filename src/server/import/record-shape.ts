@@ -24,3 +24,10 @@ export function idOf(value: unknown): string | null {
 
 /** Text cut to a column's length by code point, never inside a surrogate pair. */
 export const clip = (s: string, max: number) => Array.from(s).slice(0, max).join("");
+
+/**
+ * Text as PostgreSQL receives it as a parameter (a lone UTF-16 surrogate becomes U+FFFD), for text
+ * sent inside a JSON parameter instead, which PostgreSQL would refuse whole for one such character.
+ */
+export const wellFormed = (s: string) =>
+  s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");

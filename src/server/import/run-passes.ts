@@ -43,6 +43,12 @@ export type ImportPlan = {
   writers: Record<string, BatchWriter>;
   /** Attachments to download before a batch's transaction, and what they belong to (a ticket, or a comment written alone). */
   files?: Record<string, { owner: "ticket" | "comment"; wanted: (recs: BatchRecord[]) => WantedFile[] }>;
+  /**
+   * Work a type's writer will do that needs no database (shape checks, rendering), done on the
+   * next batch while the one before it is written, and found done by the writer (parse-once.ts,
+   * renderAhead). Pure: a batch prepared and never written changes nothing.
+   */
+  prepare?: Record<string, (recs: BatchRecord[]) => void>;
 };
 
 /**
@@ -62,7 +68,7 @@ export async function runPasses(
   const imp = await loadImport(orgId, importId);
   if (imp.sourceKind !== kind)
     throw new AppError("validation_failed", `import ${importId} is a ${imp.sourceKind} import`);
-  const { passes, ignored, writers, files: fileSpec } = await plan(imp);
+  const { passes, ignored, writers, files: fileSpec, prepare } = await plan(imp);
   if (imp.state === "failed") await markRunning(orgId, importId);
   let counts = imp.counts;
   let report = imp.report;
@@ -128,25 +134,47 @@ export async function runPasses(
     opts.onProgress?.({ file, type: pass.type, records: to, counts });
   };
 
-  for (const pass of passes) {
-    let from = imp.checkpoint.files[pass.checkpointKey] ?? 0;
-    let pending: SourceRecord[] = [];
-    for await (const rec of pass.read()) {
-      if (rec.index < from) continue;
-      pending.push(rec);
-      if (pending.length < size) continue;
-      await commit(pass, pending, from, rec.index + 1);
-      from = rec.index + 1;
-      pending = [];
-      if (opts.maxBatches && batches >= opts.maxBatches)
-        return { finished: false, counts, report, ignoredFiles: ignored };
+  // One batch is read (and prepared) while the one before it is written: the records' JSON and
+  // shape checks take this process's core while PostgreSQL works on the previous batch's rows in
+  // its own. Batches still commit one after another, in order, so the checkpoint moves as before.
+  const writing: { batch: Promise<void> | null } = { batch: null };
+  const settle = async () => {
+    const p = writing.batch;
+    writing.batch = null;
+    await p;
+  };
+  const start = (pass: SourcePass, recs: SourceRecord[], from: number, to: number) => {
+    writing.batch = commit(pass, recs, from, to);
+    // Its error is thrown where it is awaited (settle); until then it must not count as unhandled.
+    void writing.batch.catch(() => undefined);
+  };
+  const stopped = () => !!opts.maxBatches && batches >= opts.maxBatches;
+  try {
+    for (const pass of passes) {
+      let from = imp.checkpoint.files[pass.checkpointKey] ?? 0;
+      let pending: SourceRecord[] = [];
+      for await (const rec of pass.read()) {
+        if (rec.index < from) continue;
+        pending.push(rec);
+        if (pending.length < size) continue;
+        prepare?.[pass.type]?.(pending.filter((r): r is BatchRecord => !("error" in r)));
+        await settle();
+        if (stopped()) return { finished: false, counts, report, ignoredFiles: ignored };
+        start(pass, pending, from, rec.index + 1);
+        from = rec.index + 1;
+        pending = [];
+      }
+      if (pending.length) {
+        await settle();
+        if (stopped()) return { finished: false, counts, report, ignoredFiles: ignored };
+        start(pass, pending, from, pending[pending.length - 1]!.index + 1);
+      }
     }
-    if (pending.length) {
-      const to = pending[pending.length - 1]!.index + 1;
-      await commit(pass, pending, from, to);
-      if (opts.maxBatches && batches >= opts.maxBatches)
-        return { finished: false, counts, report, ignoredFiles: ignored };
-    }
+    await settle();
+    if (stopped()) return { finished: false, counts, report, ignoredFiles: ignored };
+  } finally {
+    // A read that failed while a batch was being written: that batch ends (committed or not) before the run does.
+    await writing.batch?.catch(() => undefined);
   }
   // The check report's field-by-field comparison reads the sampled tickets as they are now.
   report = { ...report, ticketSample: await compareTicketSample(orgId, report) };

@@ -7,7 +7,7 @@ import { emailMessageIds } from "../../db/schema/email";
 import { slaEvents } from "../../db/schema/sla";
 import { attachments, comments, tickets, type CommentEmail } from "../../db/schema/tickets";
 import type { Tx } from "../../db/tenant";
-import { renderMarkdown } from "../../markdown/render";
+import { importedCommentHtml } from "../comment-html";
 import type { BatchContext, BatchRecord } from "../batch";
 import { recordIds } from "../id-map";
 import { freshRows, parseRows, refs, skipRow } from "./parse-rows";
@@ -126,7 +126,7 @@ export async function writeComments(tx: Tx, ctx: BatchContext, recs: BatchRecord
       ticketId,
       authorId,
       body: p.value.body,
-      bodyHtml: renderMarkdown(p.value.body),
+      bodyHtml: importedCommentHtml(p.value.body),
       internal: p.value.internal,
       channel: p.value.channel,
       email: (p.value.email as CommentEmail | null | undefined) ?? null,

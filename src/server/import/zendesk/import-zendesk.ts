@@ -3,7 +3,7 @@ import type { ImportRunOptions, ImportRunResult } from "../import-run";
 import { runPasses } from "../run-passes";
 import { sourcePasses } from "../source-files";
 import { writeOrganizations, writeUsers } from "./write-people";
-import { writeTickets, zendeskTicketFiles } from "./write-tickets";
+import { prepareTickets, writeTickets, zendeskTicketFiles } from "./write-tickets";
 import { writeTicketFields } from "./write-fields";
 import { writeGroupMemberships, writeGroups } from "./write-groups";
 
@@ -40,6 +40,7 @@ export function runZendeskImport(opts: ZendeskImportOptions): Promise<ImportRunR
         ticket: writeTickets,
       },
       files: { ticket: { owner: "ticket", wanted: zendeskTicketFiles } },
+      prepare: { ticket: prepareTickets },
     };
   });
 }

@@ -4,7 +4,9 @@ import { cleanMessageId } from "../../email/message-id";
 import { parseRecords, type BatchContext, type BatchRecord } from "../batch";
 import type { ImportedComment, ImportedTicket } from "../imported-ticket";
 import type { WantedFile } from "../ticket-files";
-import { embeddedComments, wantedFiles } from "../imported-comments";
+import { commentBody, embeddedComments, wantedFiles } from "../imported-comments";
+import { renderAhead } from "../comment-html";
+import { safeParseOnce } from "../parse-once";
 import { dropTicket, ID_MAP_REFS, writeImportedTickets, type TicketItem } from "../write-imported-tickets";
 import {
   ZENDESK_STATUS,
@@ -30,16 +32,40 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
   await writeImportedTickets(tx, ctx, items, ID_MAP_REFS);
 }
 
+/** What writeTickets will need of a batch that does not touch the database: each record's shape check and each comment's HTML. */
+export function prepareTickets(recs: BatchRecord[]): void {
+  for (const rec of recs) {
+    const t = safeParseOnce(ZZendeskTicket, rec.value);
+    if (!t.success || t.data.status === "deleted") continue;
+    for (const raw of t.data.comments ?? []) {
+      const c = safeParseOnce(ZZendeskComment, raw);
+      if (c.success) renderAhead(commentBody(importedComment(c.data)));
+    }
+  }
+}
+
 /** The attachments of a batch's tickets, fetched before its transaction. */
 export function zendeskTicketFiles(recs: BatchRecord[]): WantedFile[] {
   return recs.flatMap((rec) => {
-    const t = ZZendeskTicket.safeParse(rec.value);
+    // Most tickets have no attachment: those are not parsed twice (the writer parses each record in the transaction).
+    if (!mayHaveAttachments(rec.value)) return [];
+    const t = safeParseOnce(ZZendeskTicket, rec.value);
     if (!t.success || t.data.status === "deleted") return [];
     const comments = (t.data.comments ?? []).flatMap((raw) => {
-      const c = ZZendeskComment.safeParse(raw);
+      const c = safeParseOnce(ZZendeskComment, raw);
       return c.success ? [importedComment(c.data)] : [];
     });
     return wantedFiles(t.data.id, comments);
+  });
+}
+
+/** Whether any of a raw ticket's comments lists an attachment (a quick look, before any shape check). */
+function mayHaveAttachments(raw: unknown): boolean {
+  const comments = raw && typeof raw === "object" ? (raw as { comments?: unknown }).comments : undefined;
+  if (!Array.isArray(comments)) return false;
+  return comments.some((c) => {
+    const a = c && typeof c === "object" ? (c as { attachments?: unknown }).attachments : undefined;
+    return Array.isArray(a) && a.length > 0;
   });
 }
 
