@@ -22,7 +22,7 @@ import path from "node:path";
 import inspector from "node:inspector";
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
-import pg from "pg";
+import { countStatements } from "./lib/statement-count";
 import { boot, migrate } from "../lib/boot";
 import { closeDb } from "../../src/server/db/client";
 import { setProcessEnv } from "../../src/server/env";
@@ -92,16 +92,8 @@ try {
 }
 
 const url = requireDatabaseUrl("bench");
-// Statements sent, counted where every query of the app passes (pg.Client#query), to say how many
-// round trips and commits a ticket costs.
-const counted = { statements: 0, commits: 0 };
-const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
-  counted.statements++;
-  const text = typeof a[0] === "string" ? a[0] : (a[0] as { text?: string } | undefined)?.text;
-  if (text && /^\s*commit\b/i.test(text)) counted.commits++;
-  return (query as (...x: unknown[]) => unknown).apply(this, a);
-} as typeof pg.Client.prototype.query;
+// Statements and commits per ticket: how many round trips it costs.
+const counted = countStatements();
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "beacon-bench-import-"));
 setProcessEnv({ LOG_LEVEL: "silent", BEACON_DATA_DIR: path.join(work, "data") });

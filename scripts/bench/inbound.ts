@@ -29,7 +29,6 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
-import pg from "pg";
 import { boot, migrate } from "../lib/boot";
 import { closeDb, db } from "../../src/server/db/client";
 import { unsafeWithSystem } from "../../src/server/db/tenant";
@@ -39,6 +38,7 @@ import { emailAddresses } from "../../src/server/db/schema/email";
 import { storeInbound } from "../../src/server/email/store-inbound";
 import { applyInbound, type ApplyOutcome } from "../../src/server/intake/apply-inbound";
 import { requireDatabaseUrl } from "./lib/db";
+import { countStatements } from "./lib/statement-count";
 import { loadAvg, median, quantile } from "./lib/stats";
 
 export const INBOUND_SLUG = "bench-inbound";
@@ -138,16 +138,8 @@ try {
 }
 
 requireDatabaseUrl("bench");
-// Statements sent, counted where every query of the app passes (pg.Client#query), to say how many
-// round trips and commits a message costs.
-const counted = { statements: 0, commits: 0 };
-const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
-  counted.statements++;
-  const text = typeof a[0] === "string" ? a[0] : (a[0] as { text?: string } | undefined)?.text;
-  if (text && /^\s*commit\b/i.test(text)) counted.commits++;
-  return (query as (...x: unknown[]) => unknown).apply(this, a);
-} as typeof pg.Client.prototype.query;
+// Statements and commits per message: how many round trips it costs.
+const counted = countStatements();
 // Attachments go to a scratch directory removed at the end; the big message's attachment is accepted.
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "beacon-bench-inbound-"));
 setProcessEnv({

@@ -43,3 +43,46 @@ export function storedEventHash(prevHash: string, e: StoredEvent): string {
     `,"orgId":${JSON.stringify(e.orgId)},"requestId":${JSON.stringify(e.requestId)},"seq":${JSON.stringify(e.seq)}}`;
   return createHash("sha256").update(prevHash).update(body).digest("hex");
 }
+
+/** An audit event as verification reads it and the full export writes it: audit_events' columns, `at` as ISO text. */
+export type ArchivedEvent = {
+  seq: number;
+  actor_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  data: Record<string, unknown>;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+  at: string;
+};
+
+/** A walk along an org's chain: the last hash and seq seen, the events checked before the first break, that break. */
+export type ChainWalk = { prev: string; last: number; checked: number; broken: number | null };
+export const CHAIN_START: ChainWalk = { prev: GENESIS_HASH, last: 0, checked: 0, broken: null };
+
+/**
+ * One event onto a walk, checked as verifyChain checks the stored chain: its seq follows the last,
+ * its prev_hash is the last hash, and its hash is recomputed. After the first break nothing more is
+ * hashed; the walk still follows the events, so it ends on the last one's hash and seq.
+ */
+export function walkEvent(orgId: string, w: ChainWalk, e: ArchivedEvent): ChainWalk {
+  let { checked, broken } = w;
+  if (broken === null) {
+    const hash = storedEventHash(w.prev, {
+      orgId,
+      seq: e.seq,
+      actorId: e.actor_id,
+      action: e.action,
+      entityType: e.entity_type,
+      entityId: e.entity_id,
+      data: e.data,
+      requestId: e.request_id,
+      atIso: e.at,
+    });
+    if (e.seq !== w.last + 1 || e.prev_hash !== w.prev || e.hash !== hash) broken = e.seq;
+    else checked++;
+  }
+  return { prev: e.hash, last: e.seq, checked, broken };
+}

@@ -1,7 +1,7 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import type { Tx } from "../db/tenant";
-import { GENESIS_HASH, storedEventHash } from "./chain";
+import { GENESIS_HASH, storedEventHash, type ArchivedEvent } from "./chain";
 
 export type VerifyResult = { valid: boolean; checked: number; firstBrokenSeq: number | null };
 
@@ -30,18 +30,7 @@ export async function verifyRange(tx: Tx, orgId: string, from: number, to: numbe
   }
   const upper = to ?? Number.MAX_SAFE_INTEGER;
   const fetchFrom = (fromSeq: number) =>
-    tx.execute<{
-      seq_text: string;
-      actor_id: string | null;
-      action: string;
-      entity_type: string;
-      entity_id: string | null;
-      data: Record<string, unknown>;
-      request_id: string | null;
-      prev_hash: string;
-      hash: string;
-      at: string;
-    }>(sql`
+    tx.execute<Omit<ArchivedEvent, "seq"> & { seq_text: string }>(sql`
       select seq::text as seq_text, actor_id, action, entity_type, entity_id, data, request_id, prev_hash, hash,
              to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
       from audit_events where org_id = ${orgId} and seq >= ${fromSeq} and seq <= ${upper}

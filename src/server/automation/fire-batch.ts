@@ -49,6 +49,10 @@ type Context = {
 /** Actions whose whole effect is the ticket's tags: a batch of only these queues no job (see markFirings). */
 const TAG_ONLY = new Set(["add_tags", "remove_tags"]);
 
+/** Whether a batch of these rules' firings may commit asynchronously: none of them can queue a job. */
+export const queuesNothing = (rules: readonly Pick<TimeRule, "actions">[]): boolean =>
+  rules.every((r) => r.actions.every((a) => TAG_ONLY.has(a.type)));
+
 /** Field actions change only the state in memory: a rule made of them has nothing to roll back. */
 const FIELD_ONLY = new Set(["set_status", "set_priority", "add_tags", "remove_tags"]);
 
@@ -245,7 +249,7 @@ async function markFirings(tx: Tx, orgId: string, matched: readonly DuePair[]): 
   // Only a batch that queues nothing may commit asynchronously: a job queued by a batch that a
   // crash then loses (an email, a webhook) could be sent, and sent again when the window is read
   // again. Tag changes queue nothing; any other action may.
-  const quiet = matched.every((p) => p.rule.actions.every((a) => TAG_ONLY.has(a.type)));
+  const quiet = queuesNothing(matched.map((p) => p.rule));
   const r = await tx.execute<{ automation_id: string; ticket_id: string; window_key: string }>(sql`
     with chain_lock as (${lockAuditHeadStatement(orgId)}),
       durability as (select set_config('synchronous_commit', ${quiet ? "off" : "on"}, true) as v),

@@ -2,6 +2,7 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { unsafeWithSystem, withTenant, type Tx } from "../db/tenant";
+import { databaseMessage } from "../db/pg-error";
 import { logger } from "../observability/logger";
 import { compileConditions, compileRules, type Anchor, type ChangeFacts } from "./evaluate";
 import { ZAction, ZConditions, type Conditions } from "./rule-schemas";
@@ -271,8 +272,7 @@ async function fireSafely(p: DuePair, now: Date): Promise<{ fired: number; faile
     return await withTenant(rule.orgId, (tx) => fireOne(tx, rule.orgId, rule, p.ticketId, p.window, now));
   } catch (err) {
     // The database's own words, not the driver's wrapper (which quotes the whole statement and its parameters).
-    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-    const message = cause instanceof Error ? cause.message : String(cause);
+    const message = databaseMessage(err);
     logger().warn(
       { component: "automation", orgId: rule.orgId, automationId: rule.id, ticketId: p.ticketId, err: message },
       "time rule failed on a ticket",

@@ -71,6 +71,29 @@ export async function fetchAttachment(orgId: string, url: string, name: string):
 }
 
 async function store(orgId: string, filename: string, body: Readable, max: number): Promise<FetchedFile> {
+  try {
+    return await storeFileBytes(orgId, filename, body, max);
+  } catch (err) {
+    return {
+      ok: false,
+      reason: "download failed",
+      detail: `${filename}: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
+}
+
+/**
+ * An imported file's bytes into storage under the rules an upload obeys: the byte limit while
+ * reading, the content inspector's sniffing and allow-list, no empty file. A refusal is an answer
+ * (`ok: false` with why); any other failure (the source broke off, the store) is thrown, after the
+ * partial object is removed.
+ */
+export async function storeFileBytes(
+  orgId: string,
+  filename: string,
+  body: Readable,
+  max: number,
+): Promise<FetchedFile> {
   const key = newStorageKey(orgId);
   let seen = 0;
   const limit = new Transform({
@@ -94,11 +117,7 @@ async function store(orgId: string, filename: string, body: Readable, max: numbe
       return { ok: false, reason: "larger than the attachment size limit", detail: `${filename}: over ${max} bytes` };
     if (err instanceof AppError && err.code === "unsupported_media_type")
       return { ok: false, reason: "file type not accepted", detail: `${filename}: ${err.message}` };
-    return {
-      ok: false,
-      reason: "download failed",
-      detail: `${filename}: ${err instanceof Error ? err.message : String(err)}`,
-    };
+    throw err instanceof Error ? err : new Error(String(err));
   }
   if (put.value.size === 0) {
     await storage().delete(key);

@@ -31,6 +31,46 @@ export async function mappedIds(
 }
 
 /**
+ * mappedIds for several kinds of reference at once (a comment's ticket and author), in one
+ * statement: `want` names each map the caller gets back, with the source type and ids it holds.
+ * Ids that are null, empty or not mapped are simply absent from their map.
+ */
+export async function mappedIdsOf<K extends string>(
+  tx: Tx,
+  space: IdSpace,
+  want: Record<K, [sourceType: string, sourceIds: Iterable<string | null | undefined>]>,
+): Promise<Record<K, Map<string, string>>> {
+  const names = Object.keys(want) as K[];
+  const types: string[] = [];
+  const ids: string[] = [];
+  for (const type of new Set(names.map((n) => want[n][0]))) {
+    const all = new Set<string>();
+    for (const n of names) if (want[n][0] === type) for (const id of want[n][1]) if (id) all.add(id);
+    for (const id of all) {
+      types.push(type);
+      ids.push(id);
+    }
+  }
+  const byType = new Map<string, Map<string, string>>();
+  if (ids.length) {
+    const rows = await tx.execute<{ source_type: string; source_id: string; beacon_id: string }>(sql`
+      select m.source_type, m.source_id, m.beacon_id::text as beacon_id
+      from unnest(${sql.param(types)}::text[], ${sql.param(ids)}::text[]) as w(source_type, source_id)
+      join import_id_map m on m.org_id = ${space.orgId} and m.source_kind = ${space.sourceKind}
+        and m.source_type = w.source_type and m.source_id = w.source_id`);
+    for (const r of rows.rows) {
+      let m = byType.get(r.source_type);
+      if (!m) byType.set(r.source_type, (m = new Map()));
+      m.set(r.source_id, r.beacon_id);
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, byType.get(want[n][0]) ?? new Map()])) as Record<
+    K,
+    Map<string, string>
+  >;
+}
+
+/**
  * Records source id → Beacon id in the transaction that wrote the records. No ON CONFLICT: a
  * source id mapped twice means two runs raced past the checkpoint lock, and the batch must fail
  * rather than leave a second copy. The pairs go as one JSON parameter, not six per row: building

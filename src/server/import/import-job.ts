@@ -9,6 +9,7 @@ import { AppError } from "../core/errors";
 import { storage } from "../attachments/configured-storage";
 import { imports } from "../db/schema/imports";
 import { withTenant } from "../db/tenant";
+import { databaseMessage } from "../db/pg-error";
 import { env } from "../env";
 import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
@@ -92,7 +93,7 @@ export async function runImportJob(
     // Another run of this import moved the checkpoint (a slice retried while the one before it
     // still ran): that run goes on and enqueues what follows; this one has nothing to do.
     if (err instanceof AppError && err.code === "conflict") return { state: "skipped", reason: err.message };
-    await setRow(orgId, importId, { error: errorText(err) }).catch(() => undefined);
+    await setRow(orgId, importId, { error: databaseMessage(err).slice(0, 1000) }).catch(() => undefined);
     throw err;
   }
 }
@@ -145,15 +146,6 @@ async function prepareInput(row: ImportRow): Promise<string> {
     throw err;
   }
   return (await ready())!;
-}
-
-/** What the admin reads on a failed import: PostgreSQL's own words rather than drizzle's wrapper, which repeats the statement and its data. */
-function errorText(err: unknown): string {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof Error && typeof (e as { code?: unknown }).code === "string" && e.message)
-      return e.message.slice(0, 1000);
-  }
-  return (err instanceof Error ? err.message : String(err)).slice(0, 1000);
 }
 
 async function headOf(file: string): Promise<Buffer> {

@@ -11,6 +11,8 @@ import {
 import type { Tx } from "../db/tenant";
 import { withTenant } from "../db/tenant";
 import { AppError } from "../core/errors";
+import { isDataError, pgErrorOf } from "../db/pg-error";
+import type { SourceRecord } from "./read-records";
 
 export type ImportRow = typeof imports.$inferSelect;
 
@@ -179,3 +181,33 @@ export async function commitBatch(
 }
 
 export type { ImportCheckpoint };
+
+/**
+ * Commits records [from, to) through `attempt` (one transaction each call). A batch the database
+ * refuses for its data (a record no check foresaw) is retried record by record, and the record that
+ * still fails is committed as skipped with PostgreSQL's words. Anything else (a lost connection, a
+ * second run of the import) is thrown, to be resumed: skipping then would lose records that are fine.
+ */
+export async function commitOrSplit(
+  recs: SourceRecord[],
+  from: number,
+  to: number,
+  attempt: (part: SourceRecord[], a: number, b: number, failed?: string) => Promise<void>,
+): Promise<void> {
+  try {
+    await attempt(recs, from, to);
+  } catch (err) {
+    if (!isDataError(err)) throw err;
+    let at = from;
+    for (const [i, r] of recs.entries()) {
+      const end = i === recs.length - 1 ? to : r.index + 1;
+      try {
+        await attempt([r], at, end);
+      } catch (one) {
+        if (!isDataError(one)) throw one;
+        await attempt([r], at, end, (pgErrorOf(one)?.message ?? "the database refused the record").slice(0, 300));
+      }
+      at = end;
+    }
+  }
+}

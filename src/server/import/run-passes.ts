@@ -6,6 +6,7 @@ import type { BatchContext, BatchRecord } from "./batch";
 import type { IdSpace } from "./id-map";
 import {
   commitBatch,
+  commitOrSplit,
   DEFAULT_BATCH_SIZE,
   finishImport,
   loadImport,
@@ -111,22 +112,7 @@ export async function runPasses(
       ? await fetchTicketFiles(space, spec.wanted(recs.filter((r): r is BatchRecord => !("error" in r))), spec.owner)
       : undefined;
     try {
-      try {
-        await attempt(recs, from, to);
-      } catch (err) {
-        if (!isDataError(err)) throw err;
-        let at = from;
-        for (const [i, r] of recs.entries()) {
-          const end = i === recs.length - 1 ? to : r.index + 1;
-          try {
-            await attempt([r], at, end);
-          } catch (one) {
-            if (!isDataError(one)) throw one;
-            await attempt([r], at, end, dataErrorMessage(one));
-          }
-          at = end;
-        }
-      }
+      await commitOrSplit(recs, from, to, attempt);
     } finally {
       if (files) await discardUnusedFiles(orgId, files).catch(() => undefined);
     }
@@ -180,21 +166,4 @@ export async function runPasses(
   report = { ...report, ticketSample: await compareTicketSample(orgId, report) };
   await finishImport(orgId, importId, "done", null, report);
   return { finished: true, counts, report, ignoredFiles: ignored };
-}
-
-/** PostgreSQL's own words (not drizzle's wrapper, which quotes the whole statement and its parameters). */
-function dataErrorMessage(err: unknown): string {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (typeof (e as { code?: unknown }).code === "string" && e instanceof Error) return e.message.slice(0, 300);
-  }
-  return "the database refused the record";
-}
-
-/** The database refused the data itself (SQLSTATE class 22 data exception or 23 constraint violation), wherever drizzle wrapped it. */
-function isDataError(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code)) return true;
-  }
-  return false;
 }

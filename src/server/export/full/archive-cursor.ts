@@ -1,5 +1,6 @@
 import "server-only";
 import { decodeCursor, encodeCursor } from "../../core/cursor";
+import type { ChainWalk } from "../../audit/chain";
 import { SECTIONS } from "./sections";
 
 /** The archive format this code writes (docs/export-format.md); a reader refuses a major version it does not know. */
@@ -9,7 +10,8 @@ export const ARCHIVE_VERSION = 1;
 export const CURSOR_PAX_KEY = "BEACON.cursor";
 
 /** The audit chain as verified so far: the last hash, how many events followed their predecessor, where it first broke. */
-export type ChainProof = { prev: string; checked: number; broken: number | null; last: number };
+/** How far the export has verified the org's chain (the proof the archive ends with). */
+export type ChainProof = ChainWalk;
 
 /**
  * Where an export stands after a completed member: the section and the last row's keys written,

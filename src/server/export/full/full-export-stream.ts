@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import tar from "tar-stream";
 import { storage } from "../../attachments/configured-storage";
 import { StorageNotFound } from "../../attachments/storage";
-import { GENESIS_HASH, storedEventHash } from "../../audit/chain";
+import { CHAIN_START, walkEvent, type ArchivedEvent } from "../../audit/chain";
 import { withTenant } from "../../db/tenant";
 import { logger } from "../../observability/logger";
 import {
@@ -199,7 +199,7 @@ async function begin(
     part: 1,
     counts: {},
     auditUpTo: upTo,
-    chain: { prev: GENESIS_HASH, checked: 0, broken: null, last: 0 },
+    chain: CHAIN_START,
     batchSize,
   };
   const manifest = {
@@ -216,44 +216,9 @@ async function begin(
   return first;
 }
 
-/**
- * Extends the proof over a batch of audit events exactly as verifyChain walks the stored chain:
- * each event's seq follows the last, its prev_hash is the last hash, and its hash is recomputed.
- */
+/** Extends the proof over a batch of audit events (walkEvent: as verifyChain walks the stored chain). */
 function verifyBatch(orgId: string, proof: ChainProof, rows: SectionRow[]): ChainProof {
-  let { prev, checked, broken, last } = proof;
-  for (const r of rows) {
-    const e = JSON.parse(r.json) as {
-      seq: number;
-      actor_id: string | null;
-      action: string;
-      entity_type: string;
-      entity_id: string | null;
-      data: Record<string, unknown>;
-      request_id: string | null;
-      prev_hash: string;
-      hash: string;
-      at: string;
-    };
-    if (broken === null) {
-      const hash = storedEventHash(prev, {
-        orgId,
-        seq: e.seq,
-        actorId: e.actor_id,
-        action: e.action,
-        entityType: e.entity_type,
-        entityId: e.entity_id,
-        data: e.data,
-        requestId: e.request_id,
-        atIso: e.at,
-      });
-      if (e.seq !== last + 1 || e.prev_hash !== prev || e.hash !== hash) broken = e.seq;
-      else checked++;
-    }
-    prev = e.hash;
-    last = e.seq;
-  }
-  return { prev, checked, broken, last };
+  return rows.reduce((w, r) => walkEvent(orgId, w, JSON.parse(r.json) as ArchivedEvent), proof);
 }
 
 function auditProof(cur: ArchiveCursor) {

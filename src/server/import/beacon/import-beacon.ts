@@ -5,15 +5,13 @@ import tar from "tar-stream";
 import type { ImportReport, ImportCounts } from "../../db/schema/imports";
 import type { Tx } from "../../db/tenant";
 import { AppError } from "../../core/errors";
-import { storage } from "../../attachments/configured-storage";
 import { withTenant } from "../../db/tenant";
-import { and, eq, inArray } from "drizzle-orm";
-import { attachments } from "../../db/schema/tickets";
 import type { BatchContext, BatchRecord } from "../batch";
 import type { FetchedFile } from "../fetch-attachment";
 import { mappedIds } from "../id-map";
 import {
   commitBatch,
+  commitOrSplit,
   finishImport,
   loadImport,
   markRunning,
@@ -23,6 +21,7 @@ import {
 } from "../import-run";
 import type { SourceRecord } from "../read-records";
 import { compareTicketSample } from "../ticket-sample";
+import { discardUnusedFiles } from "../ticket-files";
 import { ArchiveChain } from "./archive-chain";
 import { storeArchiveFile } from "./store-file";
 import {
@@ -134,23 +133,9 @@ export async function runBeaconImport(opts: ImportRunOptions): Promise<ImportRun
     };
     const to = recs[recs.length - 1]!.index + 1;
     try {
-      try {
-        await attempt(todo, from, to);
-      } catch (err) {
-        if (!isDataError(err)) throw err;
-        let at = from;
-        for (const r of todo) {
-          try {
-            await attempt([r], at, r.index + 1);
-          } catch (one) {
-            if (!isDataError(one)) throw one;
-            await attempt([r], at, r.index + 1, dataErrorMessage(one));
-          }
-          at = r.index + 1;
-        }
-      }
+      await commitOrSplit(todo, from, to, attempt);
     } finally {
-      if (files) await discardUnused(orgId, files);
+      if (files) await discardUnusedFiles(orgId, files).catch(() => undefined);
     }
     batches++;
     opts.onProgress?.({ file: key, type, records: to, counts });
@@ -299,40 +284,4 @@ async function ndjsonMember(body: Readable): Promise<SourceRecord[]> {
 
 async function drain(body: Readable): Promise<void> {
   for await (const c of body as AsyncIterable<Buffer>) void c;
-}
-
-/** Stored files of a unit that no committed row names (a skipped row, a failed batch) are removed. */
-async function discardUnused(orgId: string, files: Map<string, FetchedFile>): Promise<void> {
-  const keys = [...files.values()].flatMap((f) => (f.ok ? [f.key] : []));
-  if (!keys.length) return;
-  const kept = new Set(
-    (
-      await withTenant(orgId, (tx) =>
-        tx
-          .select({ key: attachments.storageKey })
-          .from(attachments)
-          .where(and(eq(attachments.orgId, orgId), inArray(attachments.storageKey, keys))),
-      )
-    ).map((r) => r.key),
-  );
-  for (const k of keys)
-    if (!kept.has(k))
-      await storage()
-        .delete(k)
-        .catch(() => undefined);
-}
-
-function dataErrorMessage(err: unknown): string {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
-    if (typeof (e as { code?: unknown }).code === "string" && e instanceof Error) return e.message.slice(0, 300);
-  return "the database refused the record";
-}
-
-/** SQLSTATE class 22 (data exception) or 23 (constraint violation), wherever drizzle wrapped it. */
-function isDataError(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code)) return true;
-  }
-  return false;
 }

@@ -2,7 +2,7 @@ import "server-only";
 import type { z } from "zod";
 import type { Tx } from "../../db/tenant";
 import type { BatchContext, BatchRecord } from "../batch";
-import { mappedIds } from "../id-map";
+import { mappedIds, mappedIdsOf } from "../id-map";
 import { malformed, sourceIdOf } from "./rows";
 
 export type Parsed<T> = { rec: BatchRecord; value: T };
@@ -52,14 +52,12 @@ export async function freshRows<T>(
   return unique.filter((p) => !known.has(idOf(p.value)));
 }
 
-/** Source ids → Beacon ids of one type, for the references of a batch (what is missing stays missing). */
-export const refs = (tx: Tx, ctx: BatchContext, type: string, ids: (string | null | undefined)[]) =>
-  mappedIds(
-    tx,
-    ctx.space,
-    type,
-    ids.filter((x): x is string => !!x),
-  );
+/** Source ids → Beacon ids for the references of a batch, each named map in one statement (what is missing stays missing). */
+export const refs = <K extends string>(
+  tx: Tx,
+  ctx: BatchContext,
+  want: Record<K, [sourceType: string, sourceIds: Iterable<string | null | undefined>]>,
+) => mappedIdsOf(tx, ctx.space, want);
 
 export const skipRow = (ctx: BatchContext, type: string, p: Parsed<unknown>, reason: string, detail = reason) =>
   ctx.tally.skip(type, { sourceId: sourceIdOf(p.value), file: ctx.file, record: p.rec.index }, reason, detail);

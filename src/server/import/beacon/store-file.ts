@@ -1,21 +1,14 @@
 import "server-only";
 import { once } from "node:events";
-import { PassThrough, Transform, type Readable, type TransformCallback } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { PassThrough, type Readable } from "node:stream";
 import { env } from "../../env";
-import { AppError } from "../../core/errors";
-import { storage } from "../../attachments/configured-storage";
-import { ContentInspector } from "../../attachments/content-inspector";
 import { sanitizeFilename } from "../../attachments/filename";
-import { newStorageKey } from "../../attachments/storage";
-import type { FetchedFile } from "../fetch-attachment";
-
-class TooLarge extends Error {}
+import { storeFileBytes, type FetchedFile } from "../fetch-attachment";
 
 /**
- * An attachment's bytes from the archive into storage under the rules an upload obeys: the size
- * limit (checked against the member's size first, and again while reading), the content
- * inspector's sniffing and allow-list. A refusal is an answer (the report's skip), not an error.
+ * An attachment's bytes from the archive into storage under the rules an upload obeys
+ * (storeFileBytes, as a downloaded attachment's), the size limit checked against the member's
+ * declared size first. A refusal is an answer (the report's skip), not an error.
  * The archive's bytes are always read to their end, so the next member can be read.
  */
 export async function storeArchiveFile(
@@ -34,45 +27,19 @@ export async function storeArchiveFile(
       detail: `${filename}: ${declaredSize} bytes, the limit is ${max}`,
     };
   }
-  const key = newStorageKey(orgId);
-  let seen = 0;
-  const limit = new Transform({
-    transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      seen += chunk.length;
-      cb(seen > max ? new TooLarge() : null, chunk);
-    },
-  });
-  const inspector = new ContentInspector();
-  const through = new PassThrough();
-  // The archive entry is fed by hand, never destroyed: a refused file is read to its end so the archive goes on.
+  // The archive entry is fed by hand, never destroyed: a refused file is read to its end so the
+  // archive goes on. An entry that breaks off ends the store with its error.
   const src = new PassThrough();
-  const [put, piped, fed] = await Promise.allSettled([
-    storage().put(key, through),
-    pipeline(src, limit, inspector, through),
-    feed(body, src),
+  const [stored, fed] = await Promise.allSettled([
+    storeFileBytes(orgId, filename, src, max),
+    feed(body, src).catch((err: unknown) => {
+      src.destroy(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }),
   ]);
   if (fed.status === "rejected") throw fed.reason;
-  if (piped.status === "rejected" || put.status === "rejected") {
-    await storage()
-      .delete(key)
-      .catch(() => undefined);
-    const err: unknown = piped.status === "rejected" ? piped.reason : (put as PromiseRejectedResult).reason;
-    if (err instanceof TooLarge)
-      return { ok: false, reason: "larger than the attachment size limit", detail: `${filename}: over ${max} bytes` };
-    if (err instanceof AppError && err.code === "unsupported_media_type")
-      return { ok: false, reason: "file type not accepted", detail: `${filename}: ${err.message}` };
-    throw err instanceof Error ? err : new Error(String(err));
-  }
-  if (put.value.size === 0) {
-    await storage().delete(key);
-    return { ok: false, reason: "empty file", detail: filename };
-  }
-  const verdict = inspector.verdict(filename);
-  if (!verdict.ok) {
-    await storage().delete(key);
-    return { ok: false, reason: "file type not accepted", detail: `${filename}: ${verdict.reason}` };
-  }
-  return { ok: true, key, filename, contentType: verdict.kind.mime, size: put.value.size, sha256: put.value.sha256 };
+  if (stored.status === "rejected") throw stored.reason;
+  return stored.value;
 }
 
 async function feed(body: Readable, into: PassThrough): Promise<void> {

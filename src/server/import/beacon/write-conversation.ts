@@ -25,12 +25,9 @@ import {
 /** Merges, now that every ticket exists: a merge whose tickets did not both come in is skipped. */
 export async function writeTicketMerges(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const parsed = parseRows(ctx, "ticket_merge", recs, ZTicketMergeRow);
-  const ids = await refs(
-    tx,
-    ctx,
-    "ticket",
-    parsed.flatMap((p) => [p.value.ticket_id, p.value.merged_into_id]),
-  );
+  const { ids } = await refs(tx, ctx, {
+    ids: ["ticket", parsed.flatMap((p) => [p.value.ticket_id, p.value.merged_into_id])],
+  });
   for (const p of parsed) {
     const from = ids.get(p.value.ticket_id);
     const into = ids.get(p.value.merged_into_id);
@@ -56,18 +53,10 @@ export async function writeTicketMerges(tx: Tx, ctx: BatchContext, recs: BatchRe
 
 export async function writeTicketLinks(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const parsed = parseRows(ctx, "ticket_link", recs, ZTicketLinkRow);
-  const ids = await refs(
-    tx,
-    ctx,
-    "ticket",
-    parsed.flatMap((p) => [p.value.ticket_a, p.value.ticket_b]),
-  );
-  const people = await refs(
-    tx,
-    ctx,
-    "user",
-    parsed.map((p) => p.value.created_by),
-  );
+  const { ids, people } = await refs(tx, ctx, {
+    ids: ["ticket", parsed.flatMap((p) => [p.value.ticket_a, p.value.ticket_b])],
+    people: ["user", parsed.map((p) => p.value.created_by)],
+  });
   const rows: PgInsertValue<typeof ticketLinks>[] = [];
   for (const p of parsed) {
     const a = ids.get(p.value.ticket_a);
@@ -98,18 +87,10 @@ export async function writeTicketLinks(tx: Tx, ctx: BatchContext, recs: BatchRec
 export async function writeComments(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const fresh = await freshRows(tx, ctx, "comment", parseRows(ctx, "comment", recs, ZCommentRow), (v) => v.id);
   if (!fresh.length) return;
-  const ids = await refs(
-    tx,
-    ctx,
-    "ticket",
-    fresh.map((p) => p.value.ticket_id),
-  );
-  const people = await refs(
-    tx,
-    ctx,
-    "user",
-    fresh.map((p) => p.value.author_id),
-  );
+  const { ids, people } = await refs(tx, ctx, {
+    ids: ["ticket", fresh.map((p) => p.value.ticket_id)],
+    people: ["user", fresh.map((p) => p.value.author_id)],
+  });
   const rows: PgInsertValue<typeof comments>[] = [];
   const pairs: [string, string][] = [];
   for (const p of fresh) {
@@ -142,18 +123,10 @@ export async function writeComments(tx: Tx, ctx: BatchContext, recs: BatchRecord
 /** Message-IDs, so a reply to an old thread lands on its imported ticket; one another ticket here has already is left there. */
 export async function writeMessageIds(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const parsed = parseRows(ctx, "message_id", recs, ZMessageIdRow);
-  const ids = await refs(
-    tx,
-    ctx,
-    "ticket",
-    parsed.map((p) => p.value.ticket_id),
-  );
-  const notes = await refs(
-    tx,
-    ctx,
-    "comment",
-    parsed.map((p) => p.value.comment_id),
-  );
+  const { ids, notes } = await refs(tx, ctx, {
+    ids: ["ticket", parsed.map((p) => p.value.ticket_id)],
+    notes: ["comment", parsed.map((p) => p.value.comment_id)],
+  });
   const rows: PgInsertValue<typeof emailMessageIds>[] = [];
   for (const p of parsed) {
     const ticketId = ids.get(p.value.ticket_id);
@@ -184,24 +157,11 @@ export async function writeMessageIds(tx: Tx, ctx: BatchContext, recs: BatchReco
 export async function writeAttachments(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const fresh = await freshRows(tx, ctx, "attachment", parseRows(ctx, "attachment", recs, ZAttachmentRow), (v) => v.id);
   if (!fresh.length) return;
-  const ids = await refs(
-    tx,
-    ctx,
-    "ticket",
-    fresh.map((p) => p.value.ticket_id),
-  );
-  const notes = await refs(
-    tx,
-    ctx,
-    "comment",
-    fresh.map((p) => p.value.comment_id),
-  );
-  const people = await refs(
-    tx,
-    ctx,
-    "user",
-    fresh.map((p) => p.value.uploader_id),
-  );
+  const { ids, notes, people } = await refs(tx, ctx, {
+    ids: ["ticket", fresh.map((p) => p.value.ticket_id)],
+    notes: ["comment", fresh.map((p) => p.value.comment_id)],
+    people: ["user", fresh.map((p) => p.value.uploader_id)],
+  });
   const rows: PgInsertValue<typeof attachments>[] = [];
   const pairs: [string, string][] = [];
   for (const p of fresh) {
@@ -242,12 +202,7 @@ export async function writeAttachments(tx: Tx, ctx: BatchContext, recs: BatchRec
 export async function writeSlaEvents(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const fresh = await freshRows(tx, ctx, "sla_event", parseRows(ctx, "sla_event", recs, ZSlaEventRow), (v) => v.id);
   if (!fresh.length) return;
-  const ids = await refs(
-    tx,
-    ctx,
-    "ticket",
-    fresh.map((p) => p.value.ticket_id),
-  );
+  const { ids } = await refs(tx, ctx, { ids: ["ticket", fresh.map((p) => p.value.ticket_id)] });
   const rows: PgInsertValue<typeof slaEvents>[] = [];
   const pairs: [string, string][] = [];
   for (const p of fresh) {
@@ -277,24 +232,11 @@ export async function writeSlaEvents(tx: Tx, ctx: BatchContext, recs: BatchRecor
 /** One rating per ticket: a ticket that has one here keeps it. */
 export async function writeCsatRatings(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const parsed = parseRows(ctx, "csat_rating", recs, ZCsatRow);
-  const ids = await refs(
-    tx,
-    ctx,
-    "ticket",
-    parsed.map((p) => p.value.ticket_id),
-  );
-  const people = await refs(
-    tx,
-    ctx,
-    "user",
-    parsed.flatMap((p) => [p.value.requester_id, p.value.assignee_id]),
-  );
-  const teams = await refs(
-    tx,
-    ctx,
-    "group",
-    parsed.map((p) => p.value.group_id),
-  );
+  const { ids, people, teams } = await refs(tx, ctx, {
+    ids: ["ticket", parsed.map((p) => p.value.ticket_id)],
+    people: ["user", parsed.flatMap((p) => [p.value.requester_id, p.value.assignee_id])],
+    teams: ["group", parsed.map((p) => p.value.group_id)],
+  });
   const rows: PgInsertValue<typeof csatRatings>[] = [];
   for (const p of parsed) {
     const c = p.value;

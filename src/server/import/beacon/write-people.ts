@@ -150,12 +150,9 @@ export async function writeCustomerNotes(tx: Tx, ctx: BatchContext, recs: BatchR
     (v) => v.id,
   );
   if (!fresh.length) return;
-  const people = await refs(
-    tx,
-    ctx,
-    "user",
-    fresh.flatMap((p) => [p.value.customer_id, p.value.author_id]),
-  );
+  const { people } = await refs(tx, ctx, {
+    people: ["user", fresh.flatMap((p) => [p.value.customer_id, p.value.author_id])],
+  });
   const rows: PgInsertValue<typeof customerNotes>[] = [];
   const pairs: [string, string][] = [];
   for (const p of fresh) {
@@ -224,18 +221,10 @@ export async function writeGroups(tx: Tx, ctx: BatchContext, recs: BatchRecord[]
 /** Memberships are keyed by their pair, so a rerun's copy is a no-op (counted as already there). */
 export async function writeGroupMembers(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const parsed = parseRows(ctx, "group_member", recs, ZGroupMemberRow);
-  const teams = await refs(
-    tx,
-    ctx,
-    "group",
-    parsed.map((p) => p.value.group_id),
-  );
-  const people = await refs(
-    tx,
-    ctx,
-    "user",
-    parsed.map((p) => p.value.user_id),
-  );
+  const { teams, people } = await refs(tx, ctx, {
+    teams: ["group", parsed.map((p) => p.value.group_id)],
+    people: ["user", parsed.map((p) => p.value.user_id)],
+  });
   const rows: (typeof groupMembers.$inferInsert)[] = [];
   for (const p of parsed) {
     const groupId = teams.get(p.value.group_id);

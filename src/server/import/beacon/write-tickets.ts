@@ -24,18 +24,10 @@ const MAX_TICKET_NUMBER = 2_147_483_647;
 export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const fresh = await freshRows(tx, ctx, "ticket", parseRows(ctx, "ticket", recs, ZTicketRow), (v) => v.id);
   if (!fresh.length) return;
-  const people = await refs(
-    tx,
-    ctx,
-    "user",
-    fresh.flatMap((p) => [p.value.requester_id, p.value.assignee_id]),
-  );
-  const teams = await refs(
-    tx,
-    ctx,
-    "group",
-    fresh.map((p) => p.value.group_id),
-  );
+  const { people, teams } = await refs(tx, ctx, {
+    people: ["user", fresh.flatMap((p) => [p.value.requester_id, p.value.assignee_id])],
+    teams: ["group", fresh.map((p) => p.value.group_id)],
+  });
   const writable = fresh.filter((p) => {
     if (people.has(p.value.requester_id)) return true;
     skipRow(ctx, "ticket", p, "its requester was not imported");

@@ -2,7 +2,7 @@ import "server-only";
 import type { Tx } from "../../db/tenant";
 import { parseRecords, unmappedRecords, type BatchContext, type BatchRecord } from "../batch";
 import { insertGroupMembers, insertGroups, staffIds } from "../groups";
-import { mappedIds, recordIds } from "../id-map";
+import { mappedIdsOf, recordIds } from "../id-map";
 import { ZZendeskGroup, ZZendeskGroupMembership } from "./shapes";
 
 /** Zendesk groups become Beacon groups (teams); a group with the same name already in Beacon takes the record. */
@@ -30,18 +30,10 @@ export async function writeGroupMemberships(tx: Tx, ctx: BatchContext, recs: Bat
     parseRecords(ctx, "group_membership", recs, ZZendeskGroupMembership),
   );
   if (!fresh.length) return;
-  const groupIds = await mappedIds(
-    tx,
-    space,
-    "group",
-    fresh.map((p) => p.value.group_id),
-  );
-  const userIds = await mappedIds(
-    tx,
-    space,
-    "user",
-    fresh.map((p) => p.value.user_id),
-  );
+  const { groupIds, userIds } = await mappedIdsOf(tx, space, {
+    groupIds: ["group", fresh.map((p) => p.value.group_id)],
+    userIds: ["user", fresh.map((p) => p.value.user_id)],
+  });
   const staff = await staffIds(tx, space.orgId, userIds.values());
   const rows: { groupId: string; userId: string }[] = [];
   const pairs: [string, string][] = [];
