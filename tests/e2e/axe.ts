@@ -7,6 +7,10 @@ import { expect, type Page } from "@playwright/test";
 // concerned, so the message says what to fix.
 
 export async function expectNoAxeViolations(page: Page, what: string): Promise<void> {
+  // The page as it settles, not mid-refresh: after a form's router.refresh() Next re-renders the
+  // streamed metadata and for a moment the document has no <title> (CI run 26 caught axe there).
+  // A page that never gets a title still fails, here, after the wait.
+  await expect(page, `${what} has a document title`).toHaveTitle(/\S/);
   const results = await new AxeBuilder({ page })
     .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
     .analyze();
