@@ -132,7 +132,7 @@ describe("Zendesk history", () => {
     const r = await importZendesk(org.id);
     expect(r.finished).toBe(true);
 
-    expect(r.counts.ticket).toMatchObject({ source: 3, imported: 3 });
+    expect(r.counts.ticket).toMatchObject({ source: 4, imported: 4 });
     expect(r.counts.sla_event).toEqual({
       source: 15,
       imported: 7,
@@ -150,8 +150,8 @@ describe("Zendesk history", () => {
       },
     });
     expect(r.counts.satisfaction_rating).toEqual({
-      source: 7,
-      imported: 2,
+      source: 8,
+      imported: 3,
       existing: 1,
       matched: 0,
       skipped: {
@@ -165,6 +165,8 @@ describe("Zendesk history", () => {
       imported: 2,
       skipped: { "malformed: reply_time_in_minutes": 1 },
     });
+    // The incremental export's sideload (include=metric_sets) is read from its unnamed page.
+    expect(r.counts.metric_set).toMatchObject({ source: 1, imported: 1 });
     // Faults are in the report's sample; records left out by design (unanswered surveys, other metrics) are only counted.
     const sampled = r.report.skippedSample.map((s) => `${s.type} ${s.sourceId ?? "?"}: ${s.reason}`);
     expect(sampled.filter((s) => !s.startsWith("attachment"))).toEqual([
@@ -217,11 +219,14 @@ describe("Zendesk history", () => {
     expect(ratings.map((x) => [x.number, x.rating, x.comment, x.requester, x.assignee, iso(x.updated_at)])).toEqual([
       [201, "good", "Quick and kind", "carol@globex.example", "alice@acme.example", "2024-03-05T12:00:00.000Z"],
       [202, "bad", "Nobody answers", "dan@globex.example", null, "2024-03-04T08:00:00.000Z"],
+      // An incremental export's ticket carries its rating too; without its own times it takes the ticket's last update.
+      [204, "good", "", "dan@globex.example", "alice@acme.example", "2024-03-06T10:00:00.000Z"],
     ]);
     const rated = await query<{ action: string; data: Record<string, unknown> }>(
       sql`select action, data from audit_events where org_id = ${org.id} and action = 'ticket.csat_imported' order by seq`,
     );
     expect(rated.map((a) => [a.data.sourceId, a.data.rating])).toEqual([
+      ["605", "good"],
       ["600", "good"],
       ["601", "bad"],
     ]);
@@ -239,6 +244,7 @@ describe("Zendesk history", () => {
       [201, "2024-03-01T09:30:00.000Z", "2024-03-02T10:00:00.000Z"],
       [202, "2024-03-02T09:30:00.000Z", null],
       [203, null, "2024-03-03T09:00:00.000Z"],
+      [204, "2024-03-04T08:15:00.000Z", "2024-03-04T10:00:00.000Z"],
     ]);
 
     // Attachments: 8001's bytes from the export's file (its URL was never asked for), 8002 downloaded, 8003 refused by the sniffing.
@@ -261,7 +267,7 @@ describe("Zendesk history", () => {
     // The CLI's and the download's text counts the new kinds.
     const text = formatCheckReport(r.counts, r.report, r.ignoredFiles);
     expect(text).toMatch(/^sla_event\s+15\s+7\s+0\s+0\s+8$/m);
-    expect(text).toMatch(/^satisfaction_rating\s+7\s+2\s+1\s+0\s+4$/m);
+    expect(text).toMatch(/^satisfaction_rating\s+8\s+3\s+1\s+0\s+4$/m);
     expect(text).toMatch(/^ticket_metric\s+3\s+2\s+0\s+0\s+1$/m);
   });
 
@@ -276,18 +282,19 @@ describe("Zendesk history", () => {
     const again = await importZendesk(a.id);
     expect(await snapshot(a.id)).toEqual(afterFirst);
     expect(again.counts.sla_event).toMatchObject({ source: 15, imported: 0, existing: 7 });
-    expect(again.counts.satisfaction_rating).toMatchObject({ source: 7, imported: 0, existing: 3 });
+    expect(again.counts.satisfaction_rating).toMatchObject({ source: 8, imported: 0, existing: 4 });
     expect(again.counts.ticket_metric).toMatchObject({ source: 3, imported: 0, existing: 2 });
+    expect(again.counts.metric_set).toMatchObject({ source: 1, imported: 0, existing: 1 });
     expect(await slaEventsOf(a.id)).toEqual(firstEvents);
 
     // Another org, batch by batch (2 records, one batch a run): the same rows as one run, and org a unchanged.
     const resumed = await importZendesk(b.id, ZENDESK, { batchSize: 2, maxBatches: 1 });
     expect(resumed.counts.sla_event).toMatchObject({ source: 15, imported: 7, existing: 0 });
-    expect(resumed.counts.satisfaction_rating).toMatchObject({ source: 7, imported: 2, existing: 1 });
+    expect(resumed.counts.satisfaction_rating).toMatchObject({ source: 8, imported: 3, existing: 1 });
     const strip = (rows: Awaited<ReturnType<typeof slaEventsOf>>) =>
       rows.map((e) => [e.number, e.metric, e.kind, iso(e.at), iso(e.due_at), e.data.sourceId]);
     expect(strip(await slaEventsOf(b.id))).toEqual(strip(firstEvents));
-    expect(await countOf(b.id, "csat_ratings")).toBe(2);
+    expect(await countOf(b.id, "csat_ratings")).toBe(3);
     expect(await snapshot(a.id)).toEqual(afterFirst);
   });
 
@@ -311,7 +318,7 @@ describe("Zendesk history", () => {
     expect(r.counts.attachment).toMatchObject({ source: 3, imported: 2, skipped: { "file type not accepted": 1 } });
     expect(downloads.filter((d) => d.includes("invoice"))).toEqual([]);
     expect(r.ignoredFiles).toEqual([]);
-    expect(r.counts.ticket).toMatchObject({ source: 3, imported: 3 });
+    expect(r.counts.ticket).toMatchObject({ source: 4, imported: 4 });
   });
 
   it("without the file in the export, an attachment is downloaded from its URL as before", async () => {

@@ -8,7 +8,7 @@ import { writeOrganizations, writeUsers } from "./write-people";
 import { prepareTickets, writeTickets, zendeskTicketFiles } from "./write-tickets";
 import { writeTicketFields } from "./write-fields";
 import { writeGroupMemberships, writeGroups } from "./write-groups";
-import { writeMetricEvents, writeSatisfactionRatings, writeTicketMetrics } from "./write-history";
+import { writeMetricEvents, writeMetricSets, writeSatisfactionRatings, writeTicketMetrics } from "./write-history";
 
 /** The record types of a Zendesk export, in the order they are imported (tickets name fields, groups and users; memberships name groups and users). */
 export const ZENDESK_TYPES = [
@@ -21,6 +21,8 @@ export const ZENDESK_TYPES = [
   // Recorded history names its tickets, so it comes after them (decision 061).
   { type: "sla_event", key: "ticket_metric_events" },
   { type: "ticket_metric", key: "ticket_metrics" },
+  // The incremental ticket export's sideload (include=metric_sets): the same records under another key.
+  { type: "metric_set", key: "metric_sets" },
   { type: "satisfaction_rating", key: "satisfaction_ratings" },
 ] as const;
 
@@ -52,6 +54,7 @@ export function runZendeskImport(opts: ZendeskImportOptions): Promise<ImportRunR
         ticket: writeTickets,
         sla_event: writeMetricEvents,
         ticket_metric: writeTicketMetrics,
+        metric_set: writeMetricSets,
         satisfaction_rating: writeSatisfactionRatings,
       },
       files: {
