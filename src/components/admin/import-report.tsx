@@ -18,6 +18,10 @@ const TYPE_TEXT: Record<string, string> = {
   ticket: "Tickets",
   comment: "Comments",
   attachment: "Attachments",
+  sla_event: "SLA events",
+  ticket_metric: "Ticket metrics",
+  metric_set: "Ticket metrics (sideloaded)",
+  satisfaction_rating: "Satisfaction ratings",
 };
 /** A field's value as text, cut short: the report is for spotting a difference; the ticket link shows the whole. */
 function show(v: unknown): string {

@@ -128,15 +128,21 @@ export class Tally {
     this.kind(type)[outcome] += n;
   }
 
+  /**
+   * A record not imported, counted under `reason`. `sampled: false` for records that are left out
+   * by design rather than for a fault (a Zendesk metric Beacon has no SLA for, a survey offered and
+   * never answered): they are counted, but kept out of the sample, which is for what went wrong.
+   */
   skip(
     type: string,
     at: { sourceId: string | null; file: string; record: number },
     reason: string,
     detail = reason,
+    sampled = true,
   ): void {
     const k = this.kind(type);
     k.skipped[reason] = (k.skipped[reason] ?? 0) + 1;
-    if (this.report.skippedSample.length < SKIPPED_SAMPLE_MAX)
+    if (sampled && this.report.skippedSample.length < SKIPPED_SAMPLE_MAX)
       this.report.skippedSample.push({ type, ...at, reason: detail });
   }
 

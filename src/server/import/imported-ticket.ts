@@ -44,4 +44,9 @@ export type ImportedTicket = {
   updatedAt: Date | null;
   /** In time order. */
   comments: ImportedComment[];
+  /**
+   * Times the source recorded (decision 061): the first reply where no imported comment shows it,
+   * and the resolution and close of a solved or closed ticket instead of the estimate (its last update).
+   */
+  recorded?: { firstResponseAt: Date | null; resolvedAt: Date | null; closedAt: Date | null };
 };

@@ -150,9 +150,9 @@ export async function writeImportedTickets(
       priority: t.priority,
       tags: tags.kept.map(wellFormed),
       custom_fields: fields.values,
-      first_response_at: firstResponse?.createdAt ?? null,
-      resolved_at: finished ? updatedAt : null,
-      closed_at: t.status === "closed" ? updatedAt : null,
+      first_response_at: firstResponse?.createdAt ?? t.recorded?.firstResponseAt ?? null,
+      resolved_at: finished ? (t.recorded?.resolvedAt ?? updatedAt) : null,
+      closed_at: t.status === "closed" ? (t.recorded?.closedAt ?? updatedAt) : null,
       created_at: t.createdAt,
       updated_at: updatedAt,
       // The public conversation, as a subject change recomputes it (the insert trigger puts the subject first).
