@@ -63,4 +63,24 @@ describe("imported SLA events and ratings in the ticket history", () => {
       "The requester rated the support bad: “Nobody answers” (imported from Zendesk)",
     );
   });
+
+  it("the import's own event names the source, the source's ticket id and what came with it", () => {
+    const e = (data: Record<string, unknown>): TicketEvent => ({
+      source: "audit",
+      at: "2024-03-05T12:00:00.000Z",
+      action: "ticket.imported",
+      actorId: "a1",
+      data,
+      seq: 1,
+    });
+    expect(describeEvent(e({ source: "zendesk", sourceId: 4711, comments: 3, number: 12 }), nameOf)).toBe(
+      "user a1 imported the ticket with 3 comments from Zendesk #4711",
+    );
+    expect(describeEvent(e({ source: "csv", sourceId: "ext-9", comments: 1 }), nameOf)).toBe(
+      "user a1 imported the ticket with 1 comment from a CSV file #ext-9",
+    );
+    expect(describeEvent(e({ source: "beacon", sourceId: "0b1c" }), nameOf)).toBe(
+      "user a1 imported the ticket from Beacon #0b1c",
+    );
+  });
 });

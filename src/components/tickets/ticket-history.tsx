@@ -122,6 +122,13 @@ export function describeEvent(e: TicketEvent, nameOf: NameOf, groupOf: NameOf = 
         return `The requester rated the support ${e.data.rating === "good" ? "good" : "bad"}${e.data.comment ? `: “${String(e.data.comment)}”` : ""}`;
       case "ticket.csat_imported":
         return `The requester rated the support ${e.data.rating === "good" ? "good" : "bad"}${e.data.comment ? `: “${String(e.data.comment)}”` : ""} (imported from ${sourceName(e.data.source)})`;
+      case "ticket.imported": {
+        // The import's audit event (decisions 053, 057): the source's number, what came with it.
+        const n = e.data.sourceId === undefined ? "" : ` #${String(e.data.sourceId)}`;
+        const comments = typeof e.data.comments === "number" ? e.data.comments : undefined;
+        const with_ = comments === undefined ? "" : ` with ${comments} ${comments === 1 ? "comment" : "comments"}`;
+        return `${who} imported the ticket${with_} from ${sourceName(e.data.source)}${n}`;
+      }
       case "attachment.added": {
         const name = str(e.data.filename);
         const to = e.data.internal === true ? " to an internal note" : e.data.commentId ? " to a reply" : "";
