@@ -58,7 +58,13 @@ describe("CSV attachments column", () => {
     const org = await createOrg();
     const file = csvFile("files.csv", [
       ["Ticket ID", "Title", "Email", "Body", "Files"],
-      ["F-1", "Two files", "a@example.com", "See attached", `${base}/files/receipt.png ${base}/files/second%20shot.png`],
+      [
+        "F-1",
+        "Two files",
+        "a@example.com",
+        "See attached",
+        `${base}/files/receipt.png ${base}/files/second%20shot.png`,
+      ],
       ["F-2", "One missing", "b@example.com", "Gone", `${base}/files/missing.png`],
       ["F-3", "Not a picture", "c@example.com", "Fake", `${base}/files/fake.png`],
       ["F-4", "Private address", "d@example.com", "Inside", "http://10.1.2.3/secret.png"],
@@ -87,7 +93,9 @@ describe("CSV attachments column", () => {
       expect.objectContaining({ "download failed": 1, "refused by the outbound guard": 1 }),
     );
     expect(Object.values(r.counts.attachment!.skipped).reduce((a, b) => a + b, 0)).toBe(3);
-    expect(r.report.skippedSample.find((s) => s.type === "attachment" && s.reason.startsWith("fake.png"))).toBeDefined();
+    expect(
+      r.report.skippedSample.find((s) => s.type === "attachment" && s.reason.startsWith("fake.png")),
+    ).toBeDefined();
     const why = r.report.skippedSample.map((s) => s.reason).join("\n");
     expect(why).toMatch(/ftp:\/\/example\.com\/x\.png.* is not an http\(s\) URL/);
     expect(why).toMatch(/missing\.png: HTTP 404/);
@@ -116,7 +124,14 @@ describe("CSV attachments column", () => {
       ["M-1", "Thread", "a@example.com", "First", "2024-01-01 10:00", ""],
       ["M-1", "Thread", "a@example.com", "Second, with a file", "2024-01-01 11:00", `${base}/files/receipt.png`],
       ["M-2", "Other", "b@example.com", "Opening with a file", "2024-01-02 10:00", `${base}/files/receipt.png`],
-      ["M-1", "Thread", "a@example.com", "Third, later batch, with a file", "2024-01-01 12:00", `${base}/files/receipt.png`],
+      [
+        "M-1",
+        "Thread",
+        "a@example.com",
+        "Third, later batch, with a file",
+        "2024-01-01 12:00",
+        `${base}/files/receipt.png`,
+      ],
     ]);
     const options = {
       columns: {

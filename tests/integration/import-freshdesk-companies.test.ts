@@ -90,8 +90,12 @@ describe("Freshdesk company links", () => {
     ]);
 
     // The card: Dave's own company is the linked one, not a domain's; on a ticket for Globex, Globex.
-    const dave = (await q<{ id: string }>(sql`select id from users where org_id = ${w.org.id} and email = 'dave@mail.example'`))[0]!.id;
-    const frank = (await q<{ id: string }>(sql`select id from users where org_id = ${w.org.id} and email = 'frank@globex.example'`))[0]!.id;
+    const dave = (
+      await q<{ id: string }>(sql`select id from users where org_id = ${w.org.id} and email = 'dave@mail.example'`)
+    )[0]!.id;
+    const frank = (
+      await q<{ id: string }>(sql`select id from users where org_id = ${w.org.id} and email = 'frank@globex.example'`)
+    )[0]!.id;
     const card = await call(apiRoute.GET, "GET", `/api/v1/customers/${dave}/context`, { cookie: w.agent.cookie });
     expect(card.status, card.text).toBe(200);
     expect(card.body.organization).toMatchObject({ name: "Initech" });
@@ -107,7 +111,9 @@ describe("Freshdesk company links", () => {
 
     // Members: linked people, and people at the domains who are linked to no other company.
     const orgs = await call(apiRoute.GET, "GET", "/api/v1/customer-orgs", { cookie: w.agent.cookie });
-    const members = Object.fromEntries(orgs.body.data.map((o: { name: string; members: number }) => [o.name, o.members]));
+    const members = Object.fromEntries(
+      orgs.body.data.map((o: { name: string; members: number }) => [o.name, o.members]),
+    );
     expect(members).toEqual({ Globex: 2, Initech: 1 });
 
     // Run again: nothing twice. Deleting a company leaves its people and tickets without one.

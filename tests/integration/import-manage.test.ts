@@ -57,7 +57,8 @@ async function upload(who: Actor, file = CSV): Promise<CallResult> {
 const get = (who: Actor, p: string) => call(apiRoute.GET, "GET", p, { cookie: who.cookie });
 const cancel = (who: Actor, id: string) =>
   call(apiRoute.POST, "POST", `/api/v1/imports/${id}/cancel`, { cookie: who.cookie });
-const remove = (who: Actor, id: string) => call(apiRoute.DELETE, "DELETE", `/api/v1/imports/${id}`, { cookie: who.cookie });
+const remove = (who: Actor, id: string) =>
+  call(apiRoute.DELETE, "DELETE", `/api/v1/imports/${id}`, { cookie: who.cookie });
 
 const q = async <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) =>
   (await unsafeWithSystem((tx) => tx.execute<T>(query))).rows;

@@ -283,7 +283,13 @@ export async function deleteCustomerOrg(scope: Scope, id: string): Promise<void>
 
 async function customerOf(scope: Scope, id: string) {
   const [u] = await scope.tx
-    .select({ id: users.id, name: users.name, email: users.email, role: users.role, customerOrgId: users.customerOrgId })
+    .select({
+      id: users.id,
+      name: users.name,
+      email: users.email,
+      role: users.role,
+      customerOrgId: users.customerOrgId,
+    })
     .from(users)
     .where(and(eq(users.orgId, scope.user.orgId), eq(users.id, id)))
     .limit(1);

@@ -138,7 +138,11 @@ export async function markImportDead(job: { orgId: string; importId: string }): 
       .update(imports)
       .set({ state: "failed", error: row?.error ?? "failed every retry", updatedAt: new Date() })
       .where(
-        and(eq(imports.orgId, job.orgId), eq(imports.id, job.importId), notInArray(imports.state, ["done", "cancelled"])),
+        and(
+          eq(imports.orgId, job.orgId),
+          eq(imports.id, job.importId),
+          notInArray(imports.state, ["done", "cancelled"]),
+        ),
       ),
   );
   await rm(importWorkDir(job.importId), { recursive: true, force: true });

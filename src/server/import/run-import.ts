@@ -51,10 +51,21 @@ export async function markCancelled(orgId: string, importId: string): Promise<Im
   const [row] = await withTenant(orgId, (tx) =>
     tx
       .update(imports)
-      .set({ state: "cancelled", error: null, updatedAt: new Date(), finishedAt: sql`coalesce(${imports.finishedAt}, now())` })
+      .set({
+        state: "cancelled",
+        error: null,
+        updatedAt: new Date(),
+        finishedAt: sql`coalesce(${imports.finishedAt}, now())`,
+      })
       .where(and(eq(imports.orgId, orgId), eq(imports.id, importId), ne(imports.state, "done")))
       .returning(),
   );
   const now = row ?? (await loadImport(orgId, importId));
-  return { finished: true, cancelled: now.state === "cancelled", counts: now.counts, report: now.report, ignoredFiles: [] };
+  return {
+    finished: true,
+    cancelled: now.state === "cancelled",
+    counts: now.counts,
+    report: now.report,
+    ignoredFiles: [],
+  };
 }

@@ -97,7 +97,9 @@ export async function writeImportedTickets(
   );
   // Companies by the source's ids (imported before the tickets); one lookup, only when a ticket names one.
   const companyRefs = writable.flatMap((p) => (p.ticket.customerOrgRef ? [p.ticket.customerOrgRef] : []));
-  const companies = companyRefs.length ? await mappedIds(tx, space, "organization", companyRefs) : new Map<string, string>();
+  const companies = companyRefs.length
+    ? await mappedIds(tx, space, "organization", companyRefs)
+    : new Map<string, string>();
   const emails = await mailableEmails(
     tx,
     space.orgId,

@@ -159,7 +159,10 @@ export function dateOf(m: Pick<CsvMapping, "dateFormat" | "timeZone">, cell: str
   const notOne = { bad: `is not a ${m.dateFormat} date` };
   let wall: { y: string; mo: string; d: string; hh: string; mm: string; ss: string; frac: string };
   if (m.dateFormat === "iso") {
-    const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(s);
+    const iso =
+      /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(
+        s,
+      );
     if (!iso) return notOne;
     const [, y, mo, d, hh = "00", mm = "00", ss = "00", frac = "", offset] = iso;
     if (offset) {
@@ -243,7 +246,10 @@ function wallClockAt(ms: number, zone: string): number {
  */
 export function zonedTime(wall: number, zone: string): number | null {
   const day = 24 * 60 * 60 * 1000;
-  const candidates = [wall - (wallClockAt(wall - day, zone) - (wall - day)), wall - (wallClockAt(wall + day, zone) - (wall + day))];
+  const candidates = [
+    wall - (wallClockAt(wall - day, zone) - (wall - day)),
+    wall - (wallClockAt(wall + day, zone) - (wall + day)),
+  ];
   const fits = candidates.filter((t) => wallClockAt(t, zone) === wall);
   return fits.length ? Math.min(...fits) : null;
 }

@@ -252,7 +252,9 @@ export function csvWantedFiles(m: CsvMapping) {
       const r = readRow(m, rec);
       if (typeof r === "string") return [];
       return r.comment.attachments.flatMap((a, i) =>
-        a.url ? [{ key: attachmentKey(`t-${r.row.hash}`, i), url: a.url, name: a.name, ownerId: `t-${r.row.hash}` }] : [],
+        a.url
+          ? [{ key: attachmentKey(`t-${r.row.hash}`, i), url: a.url, name: a.name, ownerId: `t-${r.row.hash}` }]
+          : [],
       );
     });
   };
