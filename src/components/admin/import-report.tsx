@@ -73,7 +73,11 @@ export function ImportReportView({ importId, state }: { importId: string; state?
             Download report
           </a>
         </div>
-        {report.state !== "done" ? (
+        {report.state === "cancelled" ? (
+          <p className="notice" role="note">
+            The import was cancelled: these are the numbers of what it imported before it stopped.
+          </p>
+        ) : report.state !== "done" ? (
           <p className="notice" role="note">
             The import is not finished: these are the numbers so far. The ticket comparison is made when it ends.
           </p>

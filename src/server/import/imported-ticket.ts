@@ -35,6 +35,8 @@ export type ImportedTicket = {
   requesterRef: string | null;
   assigneeRef: string | null;
   groupRef: string | null;
+  /** The customer company the ticket is for, by the source's company id (the id map's `organization`); absent: none said. */
+  customerOrgRef?: string | null;
   /** People copied on the ticket, by reference, and addresses the source gives as they are. */
   ccRefs: string[];
   ccEmails: string[];

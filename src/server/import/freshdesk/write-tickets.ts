@@ -130,6 +130,7 @@ function importedTicket(ctx: BatchContext, t: FreshdeskTicket, comments: Importe
     requesterRef: t.requester_id ?? null,
     assigneeRef: t.responder_id ?? null,
     groupRef: t.group_id ?? null,
+    customerOrgRef: t.company_id ?? null,
     ccRefs: [],
     ccEmails: t.cc_emails ?? [],
     tags: t.tags ?? [],
