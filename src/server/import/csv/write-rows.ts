@@ -253,7 +253,15 @@ export function csvWantedFiles(m: CsvMapping) {
       if (typeof r === "string") return [];
       return r.comment.attachments.flatMap((a, i) =>
         a.url
-          ? [{ key: attachmentKey(`t-${r.row.hash}`, i), url: a.url, name: a.name, ownerId: `t-${r.row.hash}` }]
+          ? [
+              {
+                key: attachmentKey(`t-${r.row.hash}`, i),
+                url: a.url,
+                attachmentId: null,
+                name: a.name,
+                ownerId: `t-${r.row.hash}`,
+              },
+            ]
           : [],
       );
     });
