@@ -18,6 +18,8 @@ export const ZZendeskUser = z.object({
   email: z.string().trim().max(320).nullish(),
   role: z.enum(["end-user", "agent", "admin"]).default("end-user"),
   suspended: z.boolean().nullish(),
+  /** The user's organization (a customer company imported before the users). */
+  organization_id: ZId.nullish(),
   created_at: ZTime.nullish(),
   updated_at: ZTime.nullish(),
 });
@@ -97,6 +99,8 @@ export const ZZendeskTicket = z.object({
   submitter_id: ZId.nullish(),
   assignee_id: ZId.nullish(),
   group_id: ZId.nullish(),
+  /** The requester's organization when the ticket was made (Zendesk keeps it on the ticket). */
+  organization_id: ZId.nullish(),
   /** Who is copied on the ticket's mail (email_cc_ids; accounts before CCs and followers had collaborator_ids). */
   email_cc_ids: z.array(ZId).nullish(),
   collaborator_ids: z.array(ZId).nullish(),

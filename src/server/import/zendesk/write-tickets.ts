@@ -86,6 +86,7 @@ function importedTicket(t: ZendeskTicket, comments: ImportedComment[]): Imported
     requesterRef: t.requester_id ?? null,
     assigneeRef: t.assignee_id ?? null,
     groupRef: t.group_id ?? null,
+    customerOrgRef: t.organization_id ?? null,
     ccRefs: [...new Set([...(t.email_cc_ids ?? []), ...(t.collaborator_ids ?? [])])],
     ccEmails: [],
     tags: t.tags ?? [],
