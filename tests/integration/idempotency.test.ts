@@ -251,6 +251,7 @@ const NOT_CREATING: Record<string, string> = {
   previewMacro: "a dry run, writes nothing",
   revokeUserSessions: "sets state (bumps the session version), idempotent in effect",
   resetUserPassword: "replaces the reset link; only the latest link works",
+  cancelImport: "sets state (asks the run to stop), creates nothing; a second ask records no second event",
   rateByLink:
     "public (no user to keep a key for); each signed link changes the rating once, so a retry is refused as used (decision 051)",
 };
