@@ -246,9 +246,9 @@ describe("time rules", () => {
           sql`update tickets t set ${set} where id = ${t.id} returning now()::text as now, ticket_sla_due(t)::text as due`,
         )
       )[0]!;
-    const [{ created }] = await q<{ created: string }>(
-      sql`select created_at::text as created from tickets where id = ${t.id}`,
-    );
+    const { created } = (
+      await q<{ created: string }>(sql`select created_at::text as created from tickets where id = ${t.id}`)
+    )[0]!;
     expect(await at()).toEqual({ created, status_changed: created });
 
     // An SLA due appears; the status is untouched, so its anchor stays.

@@ -30,6 +30,17 @@ export function statementName(text: string): string | undefined {
   return name;
 }
 
+/**
+ * A drizzle query builder's prepared query (its `.prepare()`), named after its text: the builder
+ * builds the statement once, and the name is set on the driver's query config before it runs.
+ */
+export function named<P>(builder: { prepare(name: string): P }): P {
+  const p = builder.prepare("");
+  const config = p as unknown as { queryConfig: { text: string; name?: string }; rawQueryConfig: { name?: string } };
+  config.queryConfig.name = config.rawQueryConfig.name = statementName(config.queryConfig.text);
+  return p;
+}
+
 /** tx.execute(query), as a named prepared statement (same result: the driver's QueryResult). */
 export function executePrepared<T extends QueryResultRow>(tx: Tx, query: SQL): Promise<QueryResult<T>> {
   const q = dialect.sqlToQuery(query);
