@@ -4,6 +4,7 @@ import remarkGfm from "remark-gfm";
 import remarkParse from "remark-parse";
 import remarkRehype from "remark-rehype";
 import { unified } from "unified";
+import { plainTextHtml } from "./plain-text";
 
 // Markdown → safe HTML, rendered once on write (SPEC §1): remark-parse → remark-gfm →
 // remark-rehype → rehype-sanitize (GitHub's schema, narrowed) → rehype-stringify. The sanitizer
@@ -100,26 +101,12 @@ const processor = unified()
   .use(rehypeStringify)
   .freeze();
 
-/**
- * One line of words and plain punctuation, where no Markdown or GFM syntax can start: no markup
- * character (`* _ # > [ ] < & ` ~ | \\ / + = @ ! $ %`), no line break or tab, no leading digit
- * (an ordered list) or dash (a bullet, a rule), no leading or trailing space, no "www." (an
- * autolink). Such text renders as itself in one paragraph; most replies are such text, and the
- * pipeline costs about a millisecond for them (issue 16). tests/unit/markdown.test.ts holds the
- * shortcut to the pipeline's output on generated text.
- */
-const PLAIN_LINE =
-  /^[A-Za-z\u00C0-\u024F](?:[A-Za-z0-9\u00C0-\u024F ,.?!'"():;-]*[A-Za-z0-9\u00C0-\u024F,.?!'"():;-])?$/;
-
-/** Whether renderMarkdown takes the plain-text shortcut for this text. */
-export const isPlainLine = (markdown: string): boolean =>
-  markdown.length <= 2_000 && PLAIN_LINE.test(markdown) && !/www\./i.test(markdown);
-
+/** Markdown → safe HTML; plain prose takes its known rendering without the pipeline (plain-text.ts). */
 export function renderMarkdown(markdown: string): string {
-  return isPlainLine(markdown) ? `<p>${markdown}</p>` : renderThroughPipeline(markdown);
+  return plainTextHtml(markdown) ?? renderThroughPipeline(markdown);
 }
 
-/** The pipeline alone, without the plain-text shortcut (the shortcut's test compares the two). */
+/** The pipeline alone, without the plain-prose shortcut (the shortcut's test compares the two). */
 export function renderThroughPipeline(markdown: string): string {
   return String(processor.processSync(markdown)).trim();
 }
