@@ -157,7 +157,11 @@ try {
     }),
   );
   const s = (performance.now() - t0) / 1000;
-  const cpu = cpuPerRequest(cpu0, cpuSnapshot(process.pid, [...new Set([...cpu0.backends.keys(), ...(await pids())])]), PAIRS);
+  const cpu = cpuPerRequest(
+    cpu0,
+    cpuSnapshot(process.pid, [...new Set([...cpu0.backends.keys(), ...(await pids())])]),
+    PAIRS,
+  );
   console.log(`${PAIRS} pairs by ${CONCURRENCY} callers in ${s.toFixed(1)} s: ${(PAIRS / s).toFixed(1)} pairs/s`);
   console.log(
     `CPU per pair: this process ${cpu.server} ms, PostgreSQL backends ${cpu.postgres ?? "?"} ms (load ${os.loadavg()[0]!.toFixed(1)})`,
