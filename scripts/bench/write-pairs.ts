@@ -8,9 +8,12 @@
 //   1. Counting pass (10 pairs, one at a time): statements per create and per reply, counted at
 //      pg.Client#query, and the tickets' row versions each write made, from
 //      pg_stat_xact_user_tables read at the end of each write's own transaction.
-//   2. Timed pass: --pairs pairs by --concurrency callers at once; pairs/s.
+//   2. Timed pass: --pairs pairs by --concurrency callers at once; pairs/s, and the CPU per pair of
+//      this process and of the PostgreSQL backends serving this database (from /proc, Linux; the
+//      figure to steer by on a shared machine, where wall time follows the other sessions' load).
 // The tickets stay (in the bench orgs); the jobs they queued are deleted (no worker runs here).
 import { randomUUID } from "node:crypto";
+import os from "node:os";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { sql } from "drizzle-orm";
@@ -22,6 +25,7 @@ import type { Principal } from "../../src/server/core/principal";
 import type { Scope } from "../../src/server/core/scope";
 import { createTicket } from "../../src/server/tickets/create-ticket";
 import { addComment } from "../../src/server/tickets/add-comment";
+import { backendPids, cpuPerRequest, cpuSnapshot } from "./lib/proc-cpu";
 
 const { values } = parseArgs({
   options: {
@@ -135,6 +139,17 @@ try {
   );
 
   let next = 0;
+  // PostgreSQL's CPU: the backends of this database (one that connects meanwhile counts from zero).
+  const pids = async () => {
+    const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await c.connect();
+    try {
+      return await backendPids(c);
+    } finally {
+      await c.end();
+    }
+  };
+  const cpu0 = cpuSnapshot(process.pid, await pids());
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -142,13 +157,22 @@ try {
     }),
   );
   const s = (performance.now() - t0) / 1000;
+  const cpu = cpuPerRequest(
+    cpu0,
+    cpuSnapshot(process.pid, [...new Set([...cpu0.backends.keys(), ...(await pids())])]),
+    PAIRS,
+  );
   console.log(`${PAIRS} pairs by ${CONCURRENCY} callers in ${s.toFixed(1)} s: ${(PAIRS / s).toFixed(1)} pairs/s`);
+  console.log(
+    `CPU per pair: this process ${cpu.server} ms, PostgreSQL backends ${cpu.postgres ?? "?"} ms (load ${os.loadavg()[0]!.toFixed(1)})`,
+  );
   console.log(
     JSON.stringify({
       createStatements: avg(count.create),
       replyStatements: avg(count.reply),
       rowVersions: avg(count.versions),
       pairsPerSec: PAIRS / s,
+      cpuMsPerPair: { app: cpu.server, postgres: cpu.postgres },
     }),
   );
 } catch (err) {

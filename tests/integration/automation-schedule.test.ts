@@ -228,6 +228,61 @@ describe("time rules", () => {
     expect(await anchors()).toEqual({ created: true, status_changed: true, customer_replied: true });
   });
 
+  it("anchor times: created and status at the insert, the status change's time, the SLA due as ticket_sla_due says, the customer's reply", async () => {
+    const x = await createWorld();
+    const t = await plainTicket(x);
+    const at = async () =>
+      Object.fromEntries(
+        (
+          await q<{ anchor: string; at: string }>(
+            sql`select anchor, at::text as at from ticket_anchors where ticket_id = ${t.id}`,
+          )
+        ).map((r) => [r.anchor, r.at]),
+      );
+    // Each step's statement time, and the SLA due the ticket has after it.
+    const step = async (set: ReturnType<typeof sql>) =>
+      (
+        await q<{ now: string; due: string | null }>(
+          sql`update tickets t set ${set} where id = ${t.id} returning now()::text as now, ticket_sla_due(t)::text as due`,
+        )
+      )[0]!;
+    const { created } = (
+      await q<{ created: string }>(sql`select created_at::text as created from tickets where id = ${t.id}`)
+    )[0]!;
+    expect(await at()).toEqual({ created, status_changed: created });
+
+    // An SLA due appears; the status is untouched, so its anchor stays.
+    const s1 = await step(sql`resolve_due = '2030-01-01T10:00:00Z'`);
+    expect(s1.due).not.toBeNull();
+    expect(await at()).toEqual({ created, status_changed: created, sla_due: s1.due });
+    // A status change alone moves its anchor to the change's time; the due is as before.
+    const s2 = await step(sql`status = 'open'`);
+    expect(await at()).toEqual({ created, status_changed: s2.now, sla_due: s1.due });
+    // Both in one update: the status anchor moves and the earlier first-response due takes over.
+    const s3 = await step(sql`status = 'pending', first_response_due = '2029-06-01T08:00:00Z'`);
+    expect(s3.due).not.toBe(s1.due);
+    expect(await at()).toEqual({ created, status_changed: s3.now, sla_due: s3.due });
+    // Answered and solved: no SLA due any more, its anchor goes.
+    const s4 = await step(sql`status = 'solved', resolved_at = now(), first_response_at = now()`);
+    expect(s4.due).toBeNull();
+    expect(await at()).toEqual({ created, status_changed: s4.now });
+    // Reopened: the due comes back.
+    const s5 = await step(sql`status = 'open', resolved_at = null`);
+    expect(await at()).toEqual({ created, status_changed: s5.now, sla_due: s5.due });
+    // A due change without a status change leaves the status anchor.
+    const s6 = await step(sql`resolve_due = '2031-01-01T10:00:00Z'`);
+    expect(s6.due).not.toBe(s5.due);
+    expect(await at()).toEqual({ created, status_changed: s5.now, sla_due: s6.due });
+    // A customer's public comment sets customer_replied; an agent's does not move it.
+    const [c] = await q<{ at: string }>(
+      sql`insert into comments (org_id, ticket_id, author_id, body, body_html) values (${x.org.id}, ${t.id}, ${x.customer.id}, 'hello', 'hello') returning created_at::text as at`,
+    );
+    await q(
+      sql`insert into comments (org_id, ticket_id, author_id, body, body_html) values (${x.org.id}, ${t.id}, ${x.agent.id}, 'hi', 'hi')`,
+    );
+    expect(await at()).toEqual({ created, status_changed: s5.now, sla_due: s6.due, customer_replied: c!.at });
+  });
+
   it("a pass with nothing due is a few statements, however many orgs hold rules", async () => {
     const worlds = await Promise.all([1, 2, 3, 4, 5, 6].map(() => createWorld()));
     for (const w of worlds) {

@@ -21,7 +21,7 @@ beforeAll(async () => {
 const VERSIONS =
   "select coalesce(sum(n_tup_ins + n_tup_upd), 0)::int as v from pg_stat_xact_user_tables where relname = 'tickets'";
 
-type Counted<T> = { result: T; statements: string[]; ticketVersions: number };
+type Counted<T> = { result: T; statements: string[]; named: string[]; ticketVersions: number };
 
 /**
  * Runs fn with every statement the process sends counted, and the ticket row versions each
@@ -31,6 +31,7 @@ type Counted<T> = { result: T; statements: string[]; ticketVersions: number };
 async function counted<T>(fn: () => Promise<T>): Promise<Counted<T>> {
   const query = pg.Client.prototype.query as (...a: unknown[]) => Promise<unknown>;
   const statements: string[] = [];
+  const named: string[] = [];
   let ticketVersions = 0;
   const probe = async (client: pg.Client) =>
     ((await query.apply(client, [VERSIONS])) as pg.QueryResult<{ v: number }>).rows[0]!.v;
@@ -38,6 +39,7 @@ async function counted<T>(fn: () => Promise<T>): Promise<Counted<T>> {
   pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
     const text = typeof a[0] === "string" ? a[0] : String((a[0] as { text?: string }).text ?? "");
     statements.push(text);
+    if (typeof a[0] === "object" && (a[0] as { name?: string }).name) named.push(text);
     if (/^begin/i.test(text)) {
       return query.apply(this, a).then(async (r) => (opened.set(this, await probe(this)), r));
     }
@@ -51,7 +53,7 @@ async function counted<T>(fn: () => Promise<T>): Promise<Counted<T>> {
     return query.apply(this, a);
   } as typeof pg.Client.prototype.query;
   try {
-    return { result: await fn(), statements, ticketVersions };
+    return { result: await fn(), statements, named, ticketVersions };
   } finally {
     pg.Client.prototype.query = query as typeof pg.Client.prototype.query;
   }
@@ -68,12 +70,21 @@ describe("each write done once", () => {
     expect(create.result.status, create.result.text).toBe(201);
     expect(create.statements, create.statements.join("\n---\n")).toHaveLength(6);
     expect(create.ticketVersions).toBe(1);
+    // The org's state and the write go as named prepared statements (decision 064): planned once per connection.
+    expect(create.named.map((t) => t.slice(0, 40))).toEqual([
+      expect.stringMatching(/^select o\.config_version/),
+      expect.stringMatching(/^with n as \(update orgs/),
+    ]);
     const id = create.result.body.id as string;
 
     const reply = await counted(() => api.addComment(w.agent, id, { body: "A technician is on the way." }));
     expect(reply.result.status, reply.result.text).toBe(201);
     expect(reply.statements, reply.statements.join("\n---\n")).toHaveLength(6);
     expect(reply.ticketVersions).toBe(1);
+    expect(reply.named.map((t) => t.slice(0, 40))).toEqual([
+      expect.stringMatching(/^select "org_id", "id"/),
+      expect.stringMatching(/^with c as \(insert into "comments"/),
+    ]);
 
     // What the two writes leave, as before: the reply stamped the first response and opened the
     // ticket, both texts are searchable, both SLA checks and events, the audit chain holds, and the

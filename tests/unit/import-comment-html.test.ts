@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderMarkdown } from "../../src/server/markdown/render";
+import { renderThroughPipeline } from "../../src/server/markdown/render";
 import { importedCommentHtml, plainTextHtml } from "../../src/server/import/comment-html";
 
 // An imported comment's HTML is taken directly for plain prose (decision 060). Whatever the short
@@ -56,14 +56,14 @@ describe("imported comment HTML", () => {
     for (const body of PROSE) {
       const fast = plainTextHtml(body);
       expect(fast, body).not.toBeNull();
-      expect(fast, body).toBe(renderMarkdown(body));
+      expect(fast, body).toBe(renderThroughPipeline(body));
     }
   });
 
   it("leaves every body with Markdown, autolinks, escapes or odd spacing to the renderer", () => {
     for (const body of SYNTAX) {
       expect(plainTextHtml(body), JSON.stringify(body)).toBeNull();
-      expect(importedCommentHtml(body)).toBe(renderMarkdown(body));
+      expect(importedCommentHtml(body)).toBe(renderThroughPipeline(body));
     }
   });
 
@@ -83,7 +83,7 @@ describe("imported comment HTML", () => {
       const html = plainTextHtml(body);
       if (html === null) continue;
       fast++;
-      expect(html, JSON.stringify(body)).toBe(renderMarkdown(body));
+      expect(html, JSON.stringify(body)).toBe(renderThroughPipeline(body));
     }
     // The short path is taken often enough for the comparison to mean something.
     expect(fast).toBeGreaterThan(300);

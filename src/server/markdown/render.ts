@@ -4,6 +4,7 @@ import remarkGfm from "remark-gfm";
 import remarkParse from "remark-parse";
 import remarkRehype from "remark-rehype";
 import { unified } from "unified";
+import { plainTextHtml } from "./plain-text";
 
 // Markdown → safe HTML, rendered once on write (SPEC §1): remark-parse → remark-gfm →
 // remark-rehype → rehype-sanitize (GitHub's schema, narrowed) → rehype-stringify. The sanitizer
@@ -100,6 +101,12 @@ const processor = unified()
   .use(rehypeStringify)
   .freeze();
 
+/** Markdown → safe HTML; plain prose takes its known rendering without the pipeline (plain-text.ts). */
 export function renderMarkdown(markdown: string): string {
+  return plainTextHtml(markdown) ?? renderThroughPipeline(markdown);
+}
+
+/** The pipeline alone, without the plain-prose shortcut (the shortcut's test compares the two). */
+export function renderThroughPipeline(markdown: string): string {
   return String(processor.processSync(markdown)).trim();
 }

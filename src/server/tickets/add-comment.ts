@@ -24,6 +24,7 @@ import { toCommentView } from "./comment-view";
 import { REPLY_EMAIL_DELAY_SECONDS } from "../email/outbound-reply";
 import { snapshotJson } from "./write-sql";
 import { assertNotFinal, statusAfterComment } from "../lifecycle/ticket-lifecycle";
+import { executePrepared, named } from "../db/prepared";
 
 /**
  * Adds a public reply or an internal note (SPEC §5): the first public staff reply stamps
@@ -46,16 +47,18 @@ export async function addComment(
   // A CC replying by email is a participant the requester invited (SPEC §11), not the requester.
   const participant = via.ccParticipant && !input.internal;
   const state = orgStateQuery(orgId, sql.raw(`"tickets"."requester_id"`));
-  const [row] = await tx
-    .select({
-      ...ticketColumns,
-      state: sql<OrgStateRow>`(select row_to_json(s) from (select ${state.columns}
+  const [row] = await named(
+    tx
+      .select({
+        ...ticketColumns,
+        state: sql<OrgStateRow>`(select row_to_json(s) from (select ${state.columns}
         from orgs o left join automation_versions v on v.org_id = o.id where o.id = "tickets"."org_id") s)`,
-    })
-    .from(tickets)
-    .where(and(eq(tickets.orgId, orgId), eq(tickets.id, ticketId), participant ? undefined : visibleTo(user)))
-    .limit(1)
-    .for("update");
+      })
+      .from(tickets)
+      .where(and(eq(tickets.orgId, orgId), eq(tickets.id, ticketId), participant ? undefined : visibleTo(user)))
+      .limit(1)
+      .for("update"),
+  ).execute();
   if (!row) throw notFound("ticket");
   const { state: stateRow, ...t } = row as TicketRow & { state: OrgStateRow };
   assertNotFinal(t.status, "closed tickets are final; open a new ticket instead");
@@ -159,7 +162,8 @@ export async function addComment(
       sql`j as (${await enqueueCte(sql`(select coalesce(json_agg(q.j), '[]'::json) from (${sql.join(jobs, sql` union all `)}) q)`)})`,
     );
   }
-  const r = await tx.execute<{ version: number }>(
+  const r = await executePrepared<{ version: number }>(
+    tx,
     sql`with ${sql.join(parts, sql`, `)} select ${version} as version${input.internal ? sql`` : sql`, (select v from fed) as fed`}`,
   );
   const written: TicketRow = { ...after, updatedAt: now, version: r.rows[0]!.version };

@@ -22,6 +22,7 @@ import type { CommentVia } from "./comment-via";
 import { viewerFor, type TicketRow } from "../ticket-model/ticket-view";
 import { snapshotJson } from "./write-sql";
 import { applyCustomFields } from "../fields/custom-values";
+import { executePrepared } from "../db/prepared";
 
 /**
  * Opens a ticket with its first message. Customers are always their own requester and may not set
@@ -146,7 +147,8 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
     sql`j as (${await enqueueCte(sql`json_build_array(json_build_object('name', ${QUEUES.notify.name}::text, 'data',
     ${JSON.stringify(notify)}::jsonb || jsonb_build_object('snapshot', ${snapshotJson(ticket, { number })})))`)})`,
   );
-  const r = await tx.execute<{ number: number; fed: string }>(
+  const r = await executePrepared<{ number: number; fed: string }>(
+    tx,
     sql`with ${sql.join(parts, sql`, `)} select (select ticket_seq from n) as number, (select v from fed) as fed`,
   );
   ticket.number = r.rows[0]!.number;

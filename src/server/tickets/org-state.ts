@@ -8,6 +8,7 @@ import type { Tx } from "../db/tenant";
 import { adoptTriggerSet, knownTriggerSet, type RuleSet, type RunExtras } from "../automation/rule-cache";
 import { storedPolicyClock, type SlaClock } from "../sla/policy-clock";
 import type { FieldDef } from "../fields/custom-values";
+import { executePrepared } from "../db/prepared";
 
 // What every ticket write reads of its org, cached per process (issue 16 item 2, decision 047):
 // the settings and name, the SLA policies with their calendars, and the trigger set. A write asks
@@ -108,7 +109,8 @@ export function orgStateQuery(orgId: string, requesterId: SQL): { columns: SQL; 
 /** The org's state on its own (one statement): for a create, which has no ticket to read it with. */
 export async function readOrgState(tx: Tx, orgId: string, requesterId: string): Promise<OrgState> {
   const q = orgStateQuery(orgId, sql`${requesterId}::uuid`);
-  const r = await tx.execute<OrgStateRow>(
+  const r = await executePrepared<OrgStateRow>(
+    tx,
     sql`select ${q.columns} from orgs o left join automation_versions v on v.org_id = o.id where o.id = ${orgId}`,
   );
   return q.read(r.rows[0]!);
