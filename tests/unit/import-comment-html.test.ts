@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { renderMarkdown } from "../../src/server/markdown/render";
+// Compared with the pipeline itself: renderMarkdown takes the short path too (decision 063).
+import { renderMarkdownPipeline as renderMarkdown } from "../../src/server/markdown/render";
 import { importedCommentHtml, plainTextHtml } from "../../src/server/import/comment-html";
 
 // An imported comment's HTML is taken directly for plain prose (decision 060). Whatever the short
