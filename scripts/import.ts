@@ -133,7 +133,7 @@ try {
       );
     else
       console.log(
-        `import ${importId} ${r.finished ? "done" : "stopped"}\n${formatCheckReport(r.counts, r.report, r.ignoredFiles)}`,
+        `import ${importId} ${r.cancelled ? "cancelled" : r.finished ? "done" : "stopped"}\n${formatCheckReport(r.counts, r.report, r.ignoredFiles)}`,
       );
   }
 } catch (err) {

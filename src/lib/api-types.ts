@@ -1274,15 +1274,21 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One import: state (queued, running, done, failed), counts per record type, progress, error and times
-         * @description One import: state (queued, running, done, failed), counts per record type, progress, error and times
+         * One import: state (queued, running, done, failed, cancelled), counts per record type, progress, error, cancel request and times
+         * @description One import: state (queued, running, done, failed, cancelled), counts per record type, progress, error, cancel request and times
          *
          *     Who may call it: Admins.
          */
         get: operations["getImport"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete an import's record, its stored export and work directory; the tickets, people and companies it imported stay, and so does the id map (a later import of the same export still writes nothing twice). A queued or running import → 409 (cancel it first)
+         * @description Delete an import's record, its stored export and work directory; the tickets, people and companies it imported stay, and so does the id map (a later import of the same export still writes nothing twice). A queued or running import → 409 (cancel it first)
+         *
+         *     Who may call it: Admins.
+         */
+        delete: operations["deleteImport"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1304,6 +1310,28 @@ export interface paths {
         get: operations["getImportReport"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an import; 202 with the import. A running one stops at its next batch boundary (that batch is not written) and becomes cancelled, keeping the whole batches it imported; a queued or failed one is cancelled at once. The stored export and work directory are removed. A done or cancelled import → 409; asking again while it stops changes nothing
+         * @description Cancel an import; 202 with the import. A running one stops at its next batch boundary (that batch is not written) and becomes cancelled, keeping the whole batches it imported; a queued or failed one is cancelled at once. The stored export and work directory are removed. A done or cancelled import → 409; asking again while it stops changes nothing
+         *
+         *     Who may call it: Admins.
+         */
+        post: operations["cancelImport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2831,8 +2859,11 @@ export interface components {
             id: string;
             /** @enum {string} */
             sourceKind: "zendesk" | "freshdesk" | "csv" | "beacon";
-            /** @enum {string} */
-            state: "queued" | "running" | "done" | "failed";
+            /**
+             * @description queued, running, done, failed (may be replayed), or cancelled (stopped at a batch boundary; what it imported stays)
+             * @enum {string}
+             */
+            state: "queued" | "running" | "done" | "failed" | "cancelled";
             source: string;
             inputBytes: number | null;
             options: {
@@ -2865,6 +2896,8 @@ export interface components {
                 skipped: number;
             };
             error: string | null;
+            /** Format: date-time */
+            cancelRequestedAt: string | null;
             /** Format: uuid */
             createdBy: string | null;
             /** Format: date-time */
@@ -2878,7 +2911,7 @@ export interface components {
             /** Format: uuid */
             importId: string;
             /** @enum {string} */
-            state: "queued" | "running" | "done" | "failed";
+            state: "queued" | "running" | "done" | "failed" | "cancelled";
             /** @description Per record type (user, organization, ticket, comment …): what the source held and what became of it */
             counts: {
                 [key: string]: {
@@ -7549,6 +7582,40 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    deleteImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getImportReport: {
         parameters: {
             query?: {
@@ -7584,6 +7651,42 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

@@ -139,7 +139,8 @@ test("a customer rates a solved ticket from the link in the solve email, without
     expect(ticket).toBeTruthy();
   }).toPass({ timeout: 60_000, intervals: [1_000] });
   // The worker is still busy with the new ticket (acknowledgement, notifications): a solve that
-  // meets one of its writes can be answered 409 "retry", and a client retries it.
+  // deadlocks with one of its writes is run again by the server (up to 3 times); should all of
+  // them meet one, the answer is 409 "retry", and a client retries it.
   await expect(async () => {
     await apiCall(agent, "PATCH", `/api/v1/tickets/${ticket!.id}`, { status: "solved" });
   }).toPass({ timeout: 30_000, intervals: [500, 1_000] });

@@ -94,6 +94,10 @@ async function seed(world: World) {
     await tx.execute(
       sql`insert into customer_notes (org_id, customer_id, author_id, body) values (${org}, ${world.customer.id}, ${world.agent.id}, 'Prefers email')`,
     );
+    // A customer and a ticket linked to the company (decision 062), as a Freshdesk import links them.
+    await tx.execute(
+      sql`update users set customer_org_id = ${coId} where org_id = ${org} and id = ${world.customer.id}`,
+    );
     const g = await tx.execute<{ id: string }>(
       sql`insert into groups (org_id, name) values (${org}, 'Tier 2') returning id`,
     );
@@ -113,6 +117,7 @@ async function seed(world: World) {
         where org_id = ${org} and id = ${t.id}`);
     }
     const [a, b] = [tickets[0]!, tickets[1]!];
+    await tx.execute(sql`update tickets set customer_org_id = ${coId} where org_id = ${org} and id = ${a.id}`);
     await tx.execute(sql`insert into ticket_ccs (org_id, ticket_id, email) values (${org}, ${a.id}, 'boss@acme.test')`);
     const lo = a.id < b.id ? a.id : b.id;
     const hi = a.id < b.id ? b.id : a.id;
@@ -190,6 +195,7 @@ describe("full org export", () => {
     expect(summary.counts).toMatchObject({
       users: 5,
       customer_orgs: 1,
+      user_companies: 1,
       groups: 1,
       group_members: 1,
       ticket_fields: 2,
@@ -372,6 +378,7 @@ async function snapshot(orgId: string, id: Translate, adminsAsAgents = false) {
         created_at: u.created_at,
         updated_at: u.updated_at,
         blocked_at: u.blocked_at,
+        customer_org: id("customer_org", u.customer_org_id),
       })),
     ),
     customerOrgs: sorted(
@@ -409,6 +416,7 @@ async function snapshot(orgId: string, id: Translate, adminsAsAgents = false) {
         requester_id: id("user", t.requester_id),
         assignee_id: id("user", t.assignee_id),
         group_id: id("group", t.group_id),
+        customer_org_id: id("customer_org", t.customer_org_id),
         merged_into_id: id("ticket", t.merged_into_id),
         // Imported history has no SLA policy here (no clock runs on it) and starts at version 1.
         sla_policy_id: null,

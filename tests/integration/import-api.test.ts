@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import PgBoss from "pg-boss";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { storage } from "../../src/server/attachments/configured-storage";
 import { StorageNotFound } from "../../src/server/attachments/storage";
 import { db } from "../../src/server/db/client";
@@ -232,6 +232,11 @@ describe("the import job", () => {
     expect(Number(row!.input_bytes)).toBe(EXPORT_ZIP.length);
 
     worker = await startWorker({ url: process.env.DATABASE_URL!, pollingIntervalSeconds: 0.5, schedule: false });
+    onTestFinished(async () => {
+      // Stopped even when an assertion fails: the next test drives its import by hand, with no worker.
+      await worker?.stop();
+      worker = undefined;
+    });
     const done = await waitFor(
       "the import to finish",
       async () => {
@@ -259,8 +264,13 @@ describe("the import job", () => {
     expect(text.text).toContain("Check report");
     expect(text.text).toMatch(/ticket\s+10\s+6/);
 
+    // The job deletes the stored export just after the last batch's commit marked the import done.
+    await waitFor(
+      "the stored export to be deleted",
+      async () => (await q(sql`select 1 from imports where id = ${id} and input_key is null`)).length === 1,
+      30_000,
+    );
     await expect(storage().get(row!.input_key)).rejects.toBeInstanceOf(StorageNotFound);
-    expect((await q(sql`select 1 from imports where id = ${id} and input_key is null`)).length).toBe(1);
     expect(fs.existsSync(importWorkDir(id))).toBe(false);
     // Nothing was sent: no notification, email or webhook job names the org.
     const sent = await asOwner<{ n: number }>(
@@ -269,8 +279,6 @@ describe("the import job", () => {
     expect(sent[0]!.n).toBe(0);
     reference = await snapshot(world.org.id);
     referenceCounts = done.counts;
-    await worker.stop();
-    worker = undefined;
   }, 90_000);
 
   it("sliced, with its work directory lost between slices and a slice that fails, it resumes and ends with each record once", async () => {

@@ -359,6 +359,20 @@ describe("Zendesk import", () => {
       ["globex-mail.example", "Globex Corporation"],
       ["globex.example", "Globex Corporation"],
     ]);
+    // organization_id links the customer and the ticket to the company (decision 062), not only by domain.
+    const linked = await rows<{ kind: string; who: string; company: string }>(
+      org.id,
+      sql`select u.org_id, 'user' as kind, u.email as who, c.name as company from users u
+            join customer_orgs c on c.org_id = u.org_id and c.id = u.customer_org_id
+          union all
+          select t.org_id, 'ticket', t.subject, c.name from tickets t
+            join customer_orgs c on c.org_id = t.org_id and c.id = t.customer_org_id
+          order by kind`,
+    );
+    expect(linked.map((l) => [l.kind, l.who, l.company])).toEqual([
+      ["ticket", "Printer on fire", "Globex Corporation"],
+      ["user", "carol@globex.example", "Globex Corporation"],
+    ]);
 
     const audit = await rows<{ action: string; n: string }>(
       org.id,

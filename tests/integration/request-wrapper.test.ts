@@ -1,8 +1,9 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { route } from "../../src/server/http/route";
+import { route, TX_ATTEMPTS } from "../../src/server/http/route";
 import { AppError } from "../../src/server/core/errors";
 import { MAX_JSON_BYTES } from "../../src/server/http/json-body";
 import { POST as grant } from "../helpers/http";
@@ -131,6 +132,65 @@ describe("the request wrapper", () => {
     expect(all).not.toContain(agent.password);
     expect(all).not.toContain("wrong-password-123");
     expect(all).not.toContain(token);
+  });
+
+  it("runs a request again when PostgreSQL picks its transaction as a deadlock victim, so both callers get 200", async () => {
+    // Two requests take two advisory locks in opposite orders, each waiting for the other to hold
+    // its first: a real deadlock, which PostgreSQL breaks after deadlock_timeout by aborting one.
+    const runs: string[] = [];
+    let held = 0;
+    const bothHold = new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (held === 2) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 5);
+    });
+    const crossing = (name: string, first: number, second: number) =>
+      route({ auth: "any" }, async (ctx) => {
+        runs.push(name);
+        await ctx.tx.execute(sql`select pg_advisory_xact_lock(${first})`);
+        if (runs.filter((r) => r === name).length === 1) {
+          held++;
+          await bothHold;
+        }
+        await ctx.tx.execute(sql`select pg_advisory_xact_lock(${second})`);
+        return { name };
+      });
+    const cookie = await sessionCookie(agent);
+    const [a, b] = await Promise.all([
+      call(crossing("a", 424201, 424202), "POST", "/x", { cookie }),
+      call(crossing("b", 424202, 424201), "POST", "/x", { cookie }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    // Three runs: both first ones, and the victim's second.
+    expect(runs).toHaveLength(3);
+    const victim = runs.filter((r) => r === "a").length === 2 ? a : b;
+    const retried = lines.filter((l) => l.msg === "request" && l.txRetries === 1).map((l) => l.requestId);
+    expect(retried).toContain(victim.headers.get("x-request-id"));
+  });
+
+  it("answers 409 conflict after TX_ATTEMPTS runs when every run is aborted as a serialization failure", async () => {
+    let runs = 0;
+    const doomed = route({ auth: "any" }, async (ctx) => {
+      runs++;
+      await ctx.tx.execute(sql.raw(`do $$ begin raise exception 'doomed' using errcode = '40001'; end $$`));
+      return {};
+    });
+    const r = await call(doomed, "POST", "/x", { cookie: await sessionCookie(agent) });
+    expect(r.status).toBe(409);
+    expect(r.body.error).toEqual({ code: "conflict", message: "a concurrent change conflicted with this one; retry" });
+    expect(runs).toBe(TX_ATTEMPTS);
+    // Anything else is not run again: one run, one answer.
+    let once = 0;
+    const other = route({ auth: "any" }, async (ctx) => {
+      once++;
+      await ctx.tx.execute(sql.raw(`do $$ begin raise exception 'no' using errcode = '23505'; end $$`));
+      return {};
+    });
+    expect((await call(other, "POST", "/x", { cookie: await sessionCookie(agent) })).status).toBe(409);
+    expect(once).toBe(1);
   });
 
   it("answers 503 unavailable in the error shape when the database is down, and recovers", async () => {

@@ -18,6 +18,10 @@ const TYPE_TEXT: Record<string, string> = {
   ticket: "Tickets",
   comment: "Comments",
   attachment: "Attachments",
+  sla_event: "SLA events",
+  ticket_metric: "Ticket metrics",
+  metric_set: "Ticket metrics (sideloaded)",
+  satisfaction_rating: "Satisfaction ratings",
 };
 /** A field's value as text, cut short: the report is for spotting a difference; the ticket link shows the whole. */
 function show(v: unknown): string {
@@ -69,7 +73,11 @@ export function ImportReportView({ importId, state }: { importId: string; state?
             Download report
           </a>
         </div>
-        {report.state !== "done" ? (
+        {report.state === "cancelled" ? (
+          <p className="notice" role="note">
+            The import was cancelled: these are the numbers of what it imported before it stopped.
+          </p>
+        ) : report.state !== "done" ? (
           <p className="notice" role="note">
             The import is not finished: these are the numbers so far. The ticket comparison is made when it ends.
           </p>

@@ -2,7 +2,8 @@
 
 import { useCallback, useEffect, useId, useRef, useState } from "react";
 import type { components } from "@/lib/api-types";
-import { api } from "../api-client";
+import { api, describeFailure } from "../api-client";
+import { ConfirmDialog } from "./confirm-dialog";
 import { LocalTime } from "../local-time";
 import s from "./admin.module.css";
 import { ImportReportView } from "./import-report";
@@ -30,6 +31,7 @@ const STATE_TEXT: Record<ImportData["state"], { label: string; badge: string }> 
   running: { label: "Importing", badge: s.badgeWarn! },
   done: { label: "Done", badge: s.badgeOk! },
   failed: { label: "Failed", badge: s.badgeDanger! },
+  cancelled: { label: "Cancelled", badge: s.badgeInfo! },
 };
 const POLL_MS = 2000;
 const nf = new Intl.NumberFormat();
@@ -42,6 +44,16 @@ function size(bytes: number | null): string {
 }
 
 const active = (i: ImportData) => i.state === "queued" || i.state === "running";
+/** The server's rules (manage-import.ts): a done or cancelled import cannot be cancelled; a queued or running one cannot be deleted. */
+const cancellable = (i: ImportData) => i.state !== "done" && i.state !== "cancelled" && !i.cancelRequestedAt;
+const deletable = (i: ImportData) => !active(i);
+const FINISHED_TEXT: Partial<Record<ImportData["state"], string>> = {
+  done: "is done",
+  failed: "failed",
+  cancelled: "was cancelled",
+};
+
+type Pending = { action: "cancel" | "delete"; row: ImportData };
 
 type Sent = { ok: true; data: ImportData } | { ok: false; message: string };
 
@@ -91,6 +103,8 @@ export function ImportsAdmin({ initial, sources, now }: { initial: ImportData[];
   const [error, setError] = useState<string | null>(null);
   const [announce, setAnnounce] = useState("");
   const [open, setOpen] = useState<string | null>(null);
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [acting, setActing] = useState(false);
   const fileRef = useRef<HTMLInputElement>(null);
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -104,7 +118,7 @@ export function ImportsAdmin({ initial, sources, now }: { initial: ImportData[];
     for (const fresh of r.data.data) {
       const was = rowsRef.current.find((b) => b.id === fresh.id);
       if (was && active(was) && !active(fresh))
-        setAnnounce(`Import of ${fresh.source} ${fresh.state === "done" ? "is done" : "failed"}.`);
+        setAnnounce(`Import of ${fresh.source} ${FINISHED_TEXT[fresh.state] ?? fresh.state}.`);
     }
     setRows(r.data.data);
   }, []);
@@ -115,6 +129,35 @@ export function ImportsAdmin({ initial, sources, now }: { initial: ImportData[];
     const t = setInterval(() => void refresh(), POLL_MS);
     return () => clearInterval(t);
   }, [polling, refresh]);
+
+  async function act({ action, row }: Pending) {
+    setActing(true);
+    setError(null);
+    const r =
+      action === "cancel"
+        ? await api<ImportData>("POST", `/api/v1/imports/${row.id}/cancel`)
+        : await api<void>("DELETE", `/api/v1/imports/${row.id}`);
+    setActing(false);
+    setPending(null);
+    if (!r.ok) {
+      setError(describeFailure(r.error));
+      await refresh();
+      return;
+    }
+    if (action === "cancel") {
+      const data = r.data as ImportData;
+      setRows((before) => before.map((b) => (b.id === data.id ? data : b)));
+      setAnnounce(
+        data.state === "cancelled"
+          ? `Import of ${row.source} was cancelled.`
+          : `Import of ${row.source} is stopping after its current batch.`,
+      );
+    } else {
+      setRows((before) => before.filter((b) => b.id !== row.id));
+      if (open === row.id) setOpen(null);
+      setAnnounce(`Import of ${row.source} deleted.`);
+    }
+  }
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -241,7 +284,7 @@ export function ImportsAdmin({ initial, sources, now }: { initial: ImportData[];
                   <th scope="col">Progress</th>
                   <th scope="col">Started</th>
                   <th scope="col">
-                    <span className="visually-hidden">Report</span>
+                    <span className="visually-hidden">Actions</span>
                   </th>
                 </tr>
               </thead>
@@ -258,6 +301,9 @@ export function ImportsAdmin({ initial, sources, now }: { initial: ImportData[];
                     </td>
                     <td>
                       <span className={`${s.badge} ${STATE_TEXT[r.state].badge}`}>{STATE_TEXT[r.state].label}</span>
+                      {r.state === "running" && r.cancelRequestedAt ? (
+                        <p className="muted">Stopping after the current batch…</p>
+                      ) : null}
                       {r.error ? <p className="error">{r.error}</p> : null}
                     </td>
                     <td>
@@ -285,7 +331,27 @@ export function ImportsAdmin({ initial, sources, now }: { initial: ImportData[];
                         onClick={() => setOpen(open === r.id ? null : r.id)}
                       >
                         {open === r.id ? "Hide report" : "Report"}
-                      </button>
+                      </button>{" "}
+                      {cancellable(r) ? (
+                        <button
+                          type="button"
+                          className="button"
+                          aria-label={`Cancel import of ${r.source}`}
+                          onClick={() => setPending({ action: "cancel", row: r })}
+                        >
+                          Cancel import
+                        </button>
+                      ) : null}
+                      {deletable(r) ? (
+                        <button
+                          type="button"
+                          className="button"
+                          aria-label={`Delete import of ${r.source}`}
+                          onClick={() => setPending({ action: "delete", row: r })}
+                        >
+                          Delete
+                        </button>
+                      ) : null}
                     </td>
                   </tr>
                 ))}
@@ -294,6 +360,33 @@ export function ImportsAdmin({ initial, sources, now }: { initial: ImportData[];
           </div>
         )}
       </section>
+      {pending ? (
+        <ConfirmDialog
+          open
+          title={
+            pending.action === "cancel"
+              ? `Cancel the import of ${pending.row.source}?`
+              : `Delete the import of ${pending.row.source}?`
+          }
+          confirmLabel={pending.action === "cancel" ? "Cancel import" : "Delete import"}
+          danger
+          busy={acting}
+          onConfirm={() => void act(pending)}
+          onCancel={() => setPending(null)}
+        >
+          {pending.action === "cancel" ? (
+            <p>
+              The import stops after the batch it is writing. What it has imported so far stays; the uploaded file is
+              removed, so it cannot be resumed.
+            </p>
+          ) : (
+            <p>
+              The import&apos;s record, its report and its uploaded file are deleted. The tickets, people and companies
+              it imported stay.
+            </p>
+          )}
+        </ConfirmDialog>
+      ) : null}
       <div id={`${id}-report`}>
         {open ? <ImportReportView importId={open} state={rows.find((r) => r.id === open)?.state} /> : null}
       </div>

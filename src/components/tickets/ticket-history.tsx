@@ -120,6 +120,15 @@ export function describeEvent(e: TicketEvent, nameOf: NameOf, groupOf: NameOf = 
         return `${who} ${e.action === "ticket.linked" ? "linked" : "unlinked"} #${String((e.data.ticket as { number?: unknown } | undefined)?.number ?? "?")}`;
       case "ticket.csat_rated":
         return `The requester rated the support ${e.data.rating === "good" ? "good" : "bad"}${e.data.comment ? `: “${String(e.data.comment)}”` : ""}`;
+      case "ticket.csat_imported":
+        return `The requester rated the support ${e.data.rating === "good" ? "good" : "bad"}${e.data.comment ? `: “${String(e.data.comment)}”` : ""} (imported from ${sourceName(e.data.source)})`;
+      case "ticket.imported": {
+        // The import's audit event (decisions 053, 057): the source's number, what came with it.
+        const n = e.data.sourceId === undefined ? "" : ` #${String(e.data.sourceId)}`;
+        const comments = typeof e.data.comments === "number" ? e.data.comments : undefined;
+        const with_ = comments === undefined ? "" : ` with ${comments} ${comments === 1 ? "comment" : "comments"}`;
+        return `${who} imported the ticket${with_} from ${sourceName(e.data.source)}${n}`;
+      }
       case "attachment.added": {
         const name = str(e.data.filename);
         const to = e.data.internal === true ? " to an internal note" : e.data.commentId ? " to a reply" : "";
@@ -133,6 +142,9 @@ export function describeEvent(e: TicketEvent, nameOf: NameOf, groupOf: NameOf = 
   const [, metricKey = "", kind = ""] = e.action.split(".");
   const metric = METRIC[metricKey] ?? metricKey;
   const at = due(e.data.dueAt);
+  // Recorded by the helpdesk an import came from (decision 061), not by Beacon's own policies.
+  if (e.data.imported === true)
+    return `${importedSla(kind, metric, at, e.data)} (imported from ${sourceName(e.data.source)})`;
   switch (kind) {
     case "apply": {
       if (e.data.reason === "reopened") return `${metric} clock restarted (ticket reopened)`;
@@ -154,6 +166,37 @@ export function describeEvent(e: TicketEvent, nameOf: NameOf, groupOf: NameOf = 
       return `${metric} due soon: warning sent (due ${at ?? "soon"})`;
     case "breach":
       return `${metric} target breached (was due ${at ?? "earlier"})`;
+    default:
+      return `${metric}: ${kind}`;
+  }
+}
+
+const SOURCE_NAME: Record<string, string> = {
+  zendesk: "Zendesk",
+  freshdesk: "Freshdesk",
+  csv: "a CSV file",
+  beacon: "Beacon",
+};
+const sourceName = (v: unknown) => SOURCE_NAME[String(v)] ?? "another helpdesk";
+
+/** An SLA event another helpdesk recorded: what it says, without Beacon's own reasons and warnings. */
+function importedSla(kind: string, metric: string, at: string | null, data: Record<string, unknown>): string {
+  switch (kind) {
+    case "apply": {
+      if (data.reason === "reopened") return `${metric} clock restarted (ticket reopened)`;
+      const policy = str(data.policy);
+      const target = typeof data.targetMinutes === "number" ? `${data.targetMinutes} min` : null;
+      const detail = [policy ? `policy “${policy}”` : null, target, at ? `due ${at}` : null].filter(Boolean);
+      return `${metric} target set${detail.length ? `: ${detail.join(", ")}` : ""}`;
+    }
+    case "pause":
+      return `${metric} clock paused`;
+    case "resume":
+      return `${metric} clock resumed`;
+    case "fulfill":
+      return `${metric} met`;
+    case "breach":
+      return `${metric} target breached${at ? ` (was due ${at})` : ""}`;
     default:
       return `${metric}: ${kind}`;
   }

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../audit/record-audit";
 import { auditActor } from "../authz/actor";
@@ -51,7 +51,7 @@ export const ZCustomerOrg = z.object({
   name: z.string(),
   domains: z.array(z.string()),
   notes: z.string(),
-  /** Customers of the org whose address is at one of the domains. */
+  /** Customers of the org linked to it (an import's company link), or at one of its domains and linked to no other company. */
   members: z.number().int(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -101,14 +101,19 @@ async function domainsOf(tx: Tx, orgId: string, ids: string[]): Promise<Map<stri
   return out;
 }
 
-async function membersOf(tx: Tx, orgId: string, domains: string[]): Promise<number> {
-  if (!domains.length) return 0;
+/** Customers of the company: the ones linked to it (an import's company link), and the ones at its domains who are linked to no other. */
+async function membersOf(tx: Tx, orgId: string, companyId: string, domains: string[]): Promise<number> {
   return tx.$count(
     users,
     and(
       eq(users.orgId, orgId),
       eq(users.role, "customer"),
-      inArray(sql`lower(split_part(${users.email}, '@', 2))`, domains),
+      domains.length
+        ? or(
+            eq(users.customerOrgId, companyId),
+            and(isNull(users.customerOrgId), inArray(sql`lower(split_part(${users.email}, '@', 2))`, domains)),
+          )
+        : eq(users.customerOrgId, companyId),
     ),
   );
 }
@@ -125,7 +130,7 @@ async function view(
     name: row.name,
     domains: d,
     notes: row.notes,
-    members: await membersOf(tx, orgId, d),
+    members: await membersOf(tx, orgId, row.id, d),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -278,7 +283,13 @@ export async function deleteCustomerOrg(scope: Scope, id: string): Promise<void>
 
 async function customerOf(scope: Scope, id: string) {
   const [u] = await scope.tx
-    .select({ id: users.id, name: users.name, email: users.email, role: users.role })
+    .select({
+      id: users.id,
+      name: users.name,
+      email: users.email,
+      role: users.role,
+      customerOrgId: users.customerOrgId,
+    })
     .from(users)
     .where(and(eq(users.orgId, scope.user.orgId), eq(users.id, id)))
     .limit(1);
@@ -295,22 +306,41 @@ const noteView = (n: typeof customerNotes.$inferSelect): CustomerNote => ({
 });
 
 /**
- * GET /customers/{id}/context (staff): who they are, their company (by email domain), the notes
- * about them, and their most recent tickets.
+ * GET /customers/{id}/context (staff): who they are, their company, the notes about them, and
+ * their most recent tickets. The company is the one a ticket of theirs names (the ticket page's
+ * `ticketId`), else the one given for them (an import's company link, decision 062), else the one
+ * that owns their email's domain (decision 051).
  */
-export async function customerContext(scope: Scope, id: string): Promise<CustomerContext> {
+export async function customerContext(
+  scope: Scope,
+  id: string,
+  opts: { ticketId?: string } = {},
+): Promise<CustomerContext> {
   assertCan(scope.user, "ticket.internal.view");
   const org = scope.user.orgId;
-  const customer = await customerOf(scope, id);
-  const [company] = await scope.tx
-    .select({ id: customerOrgs.id, name: customerOrgs.name, notes: customerOrgs.notes })
-    .from(customerOrgDomains)
-    .innerJoin(
-      customerOrgs,
-      and(eq(customerOrgs.orgId, customerOrgDomains.orgId), eq(customerOrgs.id, customerOrgDomains.customerOrgId)),
-    )
-    .where(and(eq(customerOrgDomains.orgId, org), eq(customerOrgDomains.domain, domainOf(customer.email))))
-    .limit(1);
+  const { customerOrgId: given, ...customer } = await customerOf(scope, id);
+  const [onTicket] = opts.ticketId
+    ? await scope.tx
+        .select({ id: tickets.customerOrgId })
+        .from(tickets)
+        .where(and(eq(tickets.orgId, org), eq(tickets.id, opts.ticketId)))
+    : [];
+  const linked = onTicket?.id ?? given;
+  const companyColumns = { id: customerOrgs.id, name: customerOrgs.name, notes: customerOrgs.notes };
+  const [company] = linked
+    ? await scope.tx
+        .select(companyColumns)
+        .from(customerOrgs)
+        .where(and(eq(customerOrgs.orgId, org), eq(customerOrgs.id, linked)))
+    : await scope.tx
+        .select(companyColumns)
+        .from(customerOrgDomains)
+        .innerJoin(
+          customerOrgs,
+          and(eq(customerOrgs.orgId, customerOrgDomains.orgId), eq(customerOrgs.id, customerOrgDomains.customerOrgId)),
+        )
+        .where(and(eq(customerOrgDomains.orgId, org), eq(customerOrgDomains.domain, domainOf(customer.email))))
+        .limit(1);
   const notes = await scope.tx
     .select()
     .from(customerNotes)

@@ -22,3 +22,9 @@ export function databaseMessage(err: unknown): string {
 export function isDataError(err: unknown): boolean {
   return /^2[23]/.test(pgErrorOf(err)?.code ?? "");
 }
+
+/** PostgreSQL aborted the transaction as a deadlock victim (40P01) or a serialization failure (40001): it can run again. */
+export function isTransientConflict(err: unknown): boolean {
+  const code = pgErrorOf(err)?.code;
+  return code === "40P01" || code === "40001";
+}

@@ -1,7 +1,9 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { z, type ZodType } from "zod";
 import { withTenant, type Tx } from "../db/tenant";
+import { isTransientConflict } from "../db/pg-error";
 import type { Role } from "../db/schema/enums";
 import { confirmClaim, pendingStep, readClaim, type Principal } from "../auth/principal";
 import { logger } from "../observability/logger";
@@ -102,11 +104,38 @@ export function signedInRun<B, Q, P>(
     // Credentials first: a caller without valid ones gets 401 before anything about its body.
     const claim = await signedInClaim(base.req);
     const validate = await readBody();
-    return withTenant(claim.orgId, async (tx) => {
-      const user = await admit(spec, base, tx, claim, { consumeLimits: true });
-      return handler({ ...base.ctx, user, org: { id: user.orgId }, tx }, validate());
-    });
+    return retryingConflicts(base.log, (attempt) =>
+      withTenant(claim.orgId, async (tx) => {
+        // The budgets live outside the transaction (memory or Redis): a retry does not spend them again.
+        const user = await admit(spec, base, tx, claim, { consumeLimits: attempt === 1 });
+        return handler({ ...base.ctx, user, org: { id: user.orgId }, tx }, validate());
+      }),
+    );
   };
+}
+
+/** How many times a request's transaction runs at most when PostgreSQL aborts it for a deadlock. */
+export const TX_ATTEMPTS = 3;
+
+/**
+ * A transaction PostgreSQL aborted as a deadlock victim (40P01) or a serialization failure (40001)
+ * changed nothing, and everything a handler does outside the database waits for the commit (jobs
+ * are rows in the same transaction, after-commit hooks run only once it commits): so the request
+ * runs again, up to TX_ATTEMPTS times after a short random pause, before the caller sees 409
+ * "retry". A deadlock is a race between two correct writes (an agent's solve meeting the worker's
+ * follow-up on the same new ticket: CI run 11), and asking every client to retry it is the server
+ * passing on its own problem.
+ */
+async function retryingConflicts<T>(log: LogFields, run: (attempt: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run(attempt);
+    } catch (err) {
+      if (attempt >= TX_ATTEMPTS || !isTransientConflict(err)) throw err;
+      log.txRetries = attempt;
+      await sleep(5 + Math.random() * 20 * attempt);
+    }
+  }
 }
 
 /**
@@ -178,7 +207,7 @@ export function publicRun<B, Q, P>(handler: (ctx: PublicCtx<Q, P>, body: B) => P
   return async (base, readBody) => handler(base.ctx, (await readBody())());
 }
 
-type LogFields = { userId?: string; orgId?: string };
+type LogFields = { userId?: string; orgId?: string; txRetries?: number };
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -279,6 +308,7 @@ export async function serve<B, Q, P>(
       latencyMs: Math.round(seconds * 10_000) / 10,
       userId: log.userId,
       orgId: log.orgId,
+      ...(log.txRetries ? { txRetries: log.txRetries } : {}),
       ...(failure && failure.code !== "internal" ? { error: failure.code, event: EVENT_OF[failure.code] } : {}),
     },
     "request",

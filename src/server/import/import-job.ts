@@ -4,7 +4,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, isNull, notInArray } from "drizzle-orm";
 import { AppError } from "../core/errors";
 import { storage } from "../attachments/configured-storage";
 import { imports } from "../db/schema/imports";
@@ -15,7 +15,7 @@ import { enqueue } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
 import { logger } from "../observability/logger";
 import { DEFAULT_BATCH_SIZE, type ImportRow } from "./import-run";
-import { importRunner } from "./run-import";
+import { importRunner, markCancelled } from "./run-import";
 import { extractZip, looksLikeZip, ZIP_MAX_ENTRIES } from "./upload/zip";
 import { importWorkDir, importWorkRoot } from "./work-dir";
 
@@ -25,7 +25,7 @@ import { importWorkDir, importWorkRoot } from "./work-dir";
  */
 export const IMPORT_SLICE_BATCHES = 5;
 
-export type ImportJobResult = { state: "done" | "continued" | "skipped"; reason?: string };
+export type ImportJobResult = { state: "done" | "continued" | "cancelled" | "skipped"; reason?: string };
 
 async function loadRow(orgId: string, importId: string): Promise<ImportRow | undefined> {
   const [row] = await withTenant(orgId, (tx) =>
@@ -66,6 +66,10 @@ export async function runImportJob(
     await removeInput(row);
     return { state: "done" };
   }
+  if (row.state === "cancelled") {
+    await removeInput(row);
+    return { state: "cancelled" };
+  }
   const run = importRunner(row.sourceKind);
   if (!row.inputKey || !run) {
     // Nothing a retry could change: said on the import, not thrown.
@@ -73,7 +77,12 @@ export async function runImportJob(
     await setRow(orgId, importId, { state: "failed", error: reason });
     return { state: "skipped", reason };
   }
-  await setRow(orgId, importId, { state: "running", error: null });
+  if (!(await claim(orgId, importId))) {
+    // Cancelled while it waited (or asked to stop while a run that died had it): nothing runs; the export goes.
+    await markCancelled(orgId, importId);
+    await removeInput(row);
+    return { state: "cancelled" };
+  }
   try {
     const input = await prepareInput(row);
     const result = await run({
@@ -85,7 +94,7 @@ export async function runImportJob(
     });
     if (result.finished) {
       await removeInput(row);
-      return { state: "done" };
+      return { state: result.cancelled ? "cancelled" : "done" };
     }
     await withTenant(orgId, (tx) => enqueue(tx, QUEUES.importRun.name, { orgId, importId }));
     return { state: "continued" };
@@ -98,6 +107,29 @@ export async function runImportJob(
   }
 }
 
+/**
+ * The import is running from now on, unless it was cancelled or asked to stop: the update and a
+ * cancel both lock the row, so one of them sees the other (a cancel that comes first leaves nothing
+ * to claim; one that comes after sets the flag the next batch reads).
+ */
+async function claim(orgId: string, importId: string): Promise<boolean> {
+  const rows = await withTenant(orgId, (tx) =>
+    tx
+      .update(imports)
+      .set({ state: "running", error: null, updatedAt: new Date() })
+      .where(
+        and(
+          eq(imports.orgId, orgId),
+          eq(imports.id, importId),
+          notInArray(imports.state, ["done", "cancelled"]),
+          isNull(imports.cancelRequestedAt),
+        ),
+      )
+      .returning({ id: imports.id }),
+  );
+  return rows.length > 0;
+}
+
 /** After the last retry failed (the job goes to import-dead): the import is failed, with its last error; the work directory goes, the stored export stays for a replay. */
 export async function markImportDead(job: { orgId: string; importId: string }): Promise<void> {
   const row = await loadRow(job.orgId, job.importId);
@@ -105,7 +137,13 @@ export async function markImportDead(job: { orgId: string; importId: string }): 
     tx
       .update(imports)
       .set({ state: "failed", error: row?.error ?? "failed every retry", updatedAt: new Date() })
-      .where(and(eq(imports.orgId, job.orgId), eq(imports.id, job.importId), ne(imports.state, "done"))),
+      .where(
+        and(
+          eq(imports.orgId, job.orgId),
+          eq(imports.id, job.importId),
+          notInArray(imports.state, ["done", "cancelled"]),
+        ),
+      ),
   );
   await rm(importWorkDir(job.importId), { recursive: true, force: true });
 }
@@ -165,5 +203,5 @@ async function removeInput(row: ImportRow): Promise<void> {
   if (!row.inputKey) return;
   await storage().delete(row.inputKey);
   await setRow(row.orgId, row.id, { inputKey: null });
-  logger().info({ orgId: row.orgId, importId: row.id }, "import done; its uploaded export was deleted");
+  logger().info({ orgId: row.orgId, importId: row.id }, "import finished; its uploaded export was deleted");
 }

@@ -16,11 +16,26 @@ import type { SourceRecord } from "./read-records";
 
 export type ImportRow = typeof imports.$inferSelect;
 
+/** Thrown at a batch boundary of an import an admin asked to cancel (decision 062). */
+export class ImportCancelled extends Error {
+  constructor() {
+    super("the import was cancelled");
+    this.name = "ImportCancelled";
+  }
+}
+
 export const DEFAULT_BATCH_SIZE = 200;
 
 /** After each committed batch: the file and record type it came from, how far the file is done, and the counts so far. */
 export type ImportProgress = { file: string; type: string; records: number; counts: ImportCounts };
-export type ImportRunResult = { finished: boolean; counts: ImportCounts; report: ImportReport; ignoredFiles: string[] };
+export type ImportRunResult = {
+  finished: boolean;
+  /** Stopped at a batch boundary because an admin cancelled it; the import is now `cancelled` (finished is true: nothing more will run). */
+  cancelled?: boolean;
+  counts: ImportCounts;
+  report: ImportReport;
+  ignoredFiles: string[];
+};
 export type ImportRunOptions = {
   orgId: string;
   importId: string;
@@ -82,7 +97,7 @@ export async function markRunning(orgId: string, id: string): Promise<void> {
 export async function finishImport(
   orgId: string,
   id: string,
-  state: "done" | "failed",
+  state: "done" | "failed" | "cancelled",
   error: string | null = null,
   report?: ImportReport,
 ): Promise<void> {
@@ -93,7 +108,7 @@ export async function finishImport(
         state,
         error,
         updatedAt: new Date(),
-        finishedAt: state === "done" ? new Date() : null,
+        finishedAt: state === "failed" ? null : new Date(),
         ...(report ? { report } : {}),
       })
       .where(and(eq(imports.orgId, orgId), eq(imports.id, id))),
@@ -128,15 +143,21 @@ export class Tally {
     this.kind(type)[outcome] += n;
   }
 
+  /**
+   * A record not imported, counted under `reason`. `sampled: false` for records that are left out
+   * by design rather than for a fault (a Zendesk metric Beacon has no SLA for, a survey offered and
+   * never answered): they are counted, but kept out of the sample, which is for what went wrong.
+   */
   skip(
     type: string,
     at: { sourceId: string | null; file: string; record: number },
     reason: string,
     detail = reason,
+    sampled = true,
   ): void {
     const k = this.kind(type);
     k.skipped[reason] = (k.skipped[reason] ?? 0) + 1;
-    if (this.report.skippedSample.length < SKIPPED_SAMPLE_MAX)
+    if (sampled && this.report.skippedSample.length < SKIPPED_SAMPLE_MAX)
       this.report.skippedSample.push({ type, ...at, reason: detail });
   }
 
@@ -167,10 +188,14 @@ export async function commitBatch(
   write: (tx: Tx) => Promise<void>,
 ): Promise<void> {
   await withTenant(orgId, async (tx) => {
-    const locked = await tx.execute<{ done: number | null }>(
-      sql`select (checkpoint->'files'->>${at.fileKey})::int as done from imports where org_id = ${orgId} and id = ${importId} for update`,
+    const locked = await tx.execute<{ done: number | null; cancel: boolean }>(
+      sql`select (checkpoint->'files'->>${at.fileKey})::int as done, cancel_requested_at is not null as cancel
+        from imports where org_id = ${orgId} and id = ${importId} for update`,
     );
     if (!locked.rows[0]) throw new AppError("not_found", "import not found");
+    // Asked to cancel: this batch is not written (its transaction ends here), so what the import
+    // keeps is whole batches, the last one committed before the request.
+    if (locked.rows[0].cancel) throw new ImportCancelled();
     if ((locked.rows[0].done ?? 0) !== at.from)
       throw new AppError("conflict", "another run of this import moved its checkpoint");
     await write(tx);

@@ -15,6 +15,7 @@ export function toImportView(row: ImportRow): ImportView {
     counts: row.counts,
     progress: progressOf(row.counts),
     error: row.error,
+    cancelRequestedAt: row.cancelRequestedAt?.toISOString() ?? null,
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

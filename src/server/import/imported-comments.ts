@@ -64,8 +64,7 @@ export function commentRows(
     const where = { sourceId: a.id, file: ctx.file, record: at.record };
     const got = ctx.files?.get(attachmentKey(c.id, i));
     tally.bytes("attachment", a.size ?? 0, got?.ok ? got.size : 0);
-    if (!a.url) tally.skip("attachment", where, "no URL in the export");
-    else if (!got) tally.skip("attachment", where, "not fetched");
+    if (!got) tally.skip("attachment", where, a.url ? "not fetched" : "no URL in the export");
     else if (!got.ok) tally.skip("attachment", where, got.reason, got.detail);
     else {
       const attachmentId = randomUUID();
@@ -120,11 +119,14 @@ export async function insertComments(tx: Tx, rows: (typeof comments.$inferInsert
 /** The text stored as a comment's body: the source's plain text, without NULs, never empty. */
 export const commentBody = (c: Pick<ImportedComment, "body">) => clean(c.body).trim() || "(no text)";
 
-/** The attachments of a batch's comments that have a URL, to be fetched before its transaction. */
+/**
+ * The attachments of a batch's comments that have a URL or an id (an export may carry the file
+ * itself, found by its id: ticket-files.ts), to be stored before its transaction.
+ */
 export function wantedFiles(ownerId: string, comments: ImportedComment[]): WantedFile[] {
   return comments.flatMap((c) =>
     c.attachments.flatMap((a, i) =>
-      a.url ? [{ key: attachmentKey(c.id, i), url: a.url, name: a.name, ownerId }] : [],
+      a.url || a.id ? [{ key: attachmentKey(c.id, i), url: a.url, attachmentId: a.id, name: a.name, ownerId }] : [],
     ),
   );
 }

@@ -35,6 +35,8 @@ export type ImportedTicket = {
   requesterRef: string | null;
   assigneeRef: string | null;
   groupRef: string | null;
+  /** The customer company the ticket is for, by the source's company id (the id map's `organization`); absent: none said. */
+  customerOrgRef?: string | null;
   /** People copied on the ticket, by reference, and addresses the source gives as they are. */
   ccRefs: string[];
   ccEmails: string[];
@@ -44,4 +46,9 @@ export type ImportedTicket = {
   updatedAt: Date | null;
   /** In time order. */
   comments: ImportedComment[];
+  /**
+   * Times the source recorded (decision 061): the first reply where no imported comment shows it,
+   * and the resolution and close of a solved or closed ticket instead of the estimate (its last update).
+   */
+  recorded?: { firstResponseAt: Date | null; resolvedAt: Date | null; closedAt: Date | null };
 };

@@ -48,6 +48,8 @@ export type NewUser = {
   role: Role;
   createdAt?: Date;
   blockedAt?: Date | null;
+  /** The customer's company, when the source linked one (decision 062): kept for a new user, a matched one is left as it is. */
+  customerOrgId?: string | null;
 };
 export type Person = { id: string; role: Role };
 

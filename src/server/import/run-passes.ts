@@ -43,7 +43,10 @@ export type ImportPlan = {
   ignored: string[];
   writers: Record<string, BatchWriter>;
   /** Attachments to download before a batch's transaction, and what they belong to (a ticket, or a comment written alone). */
-  files?: Record<string, { owner: "ticket" | "comment"; wanted: (recs: BatchRecord[]) => WantedFile[] }>;
+  files?: Record<
+    string,
+    { owner: "ticket" | "comment"; wanted: (recs: BatchRecord[]) => WantedFile[] | Promise<WantedFile[]> }
+  >;
   /**
    * Work a type's writer will do that needs no database (shape checks, rendering), done on the
    * next batch while the one before it is written, and found done by the writer (parse-once.ts,
@@ -109,7 +112,11 @@ export async function runPasses(
     // A batch's attachments are downloaded before its transaction; whatever no committed row names is removed after.
     const spec = fileSpec?.[pass.type];
     const files = spec
-      ? await fetchTicketFiles(space, spec.wanted(recs.filter((r): r is BatchRecord => !("error" in r))), spec.owner)
+      ? await fetchTicketFiles(
+          space,
+          await spec.wanted(recs.filter((r): r is BatchRecord => !("error" in r))),
+          spec.owner,
+        )
       : undefined;
     try {
       await commitOrSplit(recs, from, to, attempt);

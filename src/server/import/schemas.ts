@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IMPORT_SOURCE_KINDS, type ImportCounts, type ImportReport } from "../db/schema/imports";
+import { IMPORT_SOURCE_KINDS, importState, type ImportCounts, type ImportReport } from "../db/schema/imports";
 
 // The import resource over HTTP (decision 055): what GET /imports and /imports/{id} answer, and the
 // check report of GET /imports/{id}/report.
@@ -30,7 +30,10 @@ export const ZImportProgress = z
 export const ZImport = z.object({
   id: z.uuid(),
   sourceKind: z.enum(IMPORT_SOURCE_KINDS),
-  state: z.enum(["queued", "running", "done", "failed"]),
+  state: z.enum(importState.enumValues).meta({
+    description:
+      "queued, running, done, failed (may be replayed), or cancelled (stopped at a batch boundary; what it imported stays)",
+  }),
   /** The uploaded file's name (or the CLI's path). */
   source: z.string(),
   inputBytes: z.number().int().nullable(),
@@ -39,6 +42,8 @@ export const ZImport = z.object({
   progress: ZImportProgress,
   /** Why the import stopped, when it failed (it may still be retried). */
   error: z.string().nullable(),
+  /** When an admin asked to cancel it; a running import stops at its next batch and becomes cancelled. */
+  cancelRequestedAt: z.iso.datetime().nullable(),
   createdBy: z.uuid().nullable(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -55,7 +60,7 @@ const ZSampleTicket = z.object({
 
 export const ZImportReport = z.object({
   importId: z.uuid(),
-  state: z.enum(["queued", "running", "done", "failed"]),
+  state: z.enum(importState.enumValues),
   counts: ZImportCounts,
   skippedSample: z
     .array(

@@ -1,7 +1,8 @@
 import "server-only";
+import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { readRecords } from "./read-records";
+import { readRecords, type SourceRecord } from "./read-records";
 import type { SourcePass } from "./run-passes";
 
 /** A record type of a source, the prefix of the files that hold it, and its array key in an API page. */
@@ -20,11 +21,17 @@ const JSON_EXT = /\.(json|ndjson|jsonl)$/i;
 export async function sourcePasses(
   input: string,
   types: readonly SourceType[],
-  opts: { unnamed: "pages" | "ignore"; keyed?: readonly string[] },
+  opts: {
+    unnamed: "pages" | "ignore";
+    keyed?: readonly string[];
+    /** Top-level folders of a directory export that hold no records (Zendesk's attachment files), neither read nor listed. */
+    skipDirs?: readonly string[];
+  },
 ): Promise<{ passes: SourcePass[]; ignored: string[] }> {
   const root = path.resolve(input);
   const info = await stat(root);
-  const files = info.isDirectory() ? await listFiles(root) : [root];
+  const skip = new Set((opts.skipDirs ?? []).map((d) => path.join(root, d)));
+  const files = info.isDirectory() ? await listFiles(root, skip) : [root];
   const base = info.isDirectory() ? root : path.dirname(root);
   const named = (file: string) => {
     const name = path.basename(file).toLowerCase();
@@ -48,18 +55,37 @@ export async function sourcePasses(
         name: rel,
         type,
         checkpointKey: `${rel}#${type}`,
-        read: () => readRecords(file, key, bare, keyed),
+        // An unnamed page is read once per type: a type whose key it never mentions is not parsed for (a byte scan).
+        read: bare ? () => readRecords(file, key, bare, keyed) : () => readMentioned(file, key, keyed),
       });
     }
   }
   return { passes, ignored };
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+/** The records of `key` in an unnamed page file, read only if the file names the key at all. */
+async function* readMentioned(file: string, key: string, keyed: boolean): AsyncGenerator<SourceRecord> {
+  if (await mentions(file, `"${key}"`)) yield* readRecords(file, key, false, keyed);
+}
+
+/** Whether the file's bytes hold `needle` (an ASCII JSON key), streamed with an overlap so a chunk boundary cannot hide it. */
+async function mentions(file: string, needle: string): Promise<boolean> {
+  const want = Buffer.from(needle);
+  let tail: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    const buf = tail.length ? Buffer.concat([tail, chunk]) : chunk;
+    if (buf.includes(want)) return true;
+    tail = buf.subarray(Math.max(0, buf.length - want.length + 1));
+  }
+  return false;
+}
+
+async function listFiles(dir: string, skip: ReadonlySet<string> = new Set()): Promise<string[]> {
   const out: string[] = [];
   for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await listFiles(full)));
+    if (e.isDirectory() && skip.has(full)) continue;
+    if (e.isDirectory()) out.push(...(await listFiles(full, skip)));
     else if (e.isFile()) out.push(full);
   }
   return out;

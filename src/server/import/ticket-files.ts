@@ -4,12 +4,25 @@ import { attachments } from "../db/schema/tickets";
 import { storage } from "../attachments/configured-storage";
 import { withTenant } from "../db/tenant";
 import { fetchAttachment, type FetchedFile } from "./fetch-attachment";
+import { storeExportFile } from "./export-files";
 import { mappedIds, type IdSpace } from "./id-map";
 
 const DOWNLOADS_AT_ONCE = 4;
 
-/** An attachment a batch wants: its key in the batch (attachmentKey), its URL and name, and the source record (a ticket, or a comment written on its own) it comes with. */
-export type WantedFile = { key: string; url: string; name: string; ownerId: string };
+/**
+ * An attachment a batch wants: its key in the batch (attachmentKey), its URL, its id in the
+ * source, its name, and the source record (a ticket, or a comment written on its own) it comes
+ * with. `localPath`: the file's bytes given in the export itself (export-files.ts), used instead
+ * of the URL.
+ */
+export type WantedFile = {
+  key: string;
+  url: string | null;
+  attachmentId: string | null;
+  name: string;
+  ownerId: string;
+  localPath?: string | null;
+};
 
 /**
  * Fetches the attachments of a batch's tickets that are not imported yet, before the batch's
@@ -34,7 +47,15 @@ export async function fetchTicketFiles(
   // A few at a time: downloads wait on the network, not on this process.
   const queue = wanted.filter((w) => !known.has(w.ownerId));
   const worker = async () => {
-    for (let w = queue.shift(); w; w = queue.shift()) out.set(w.key, await fetchAttachment(space.orgId, w.url, w.name));
+    for (let w = queue.shift(); w; w = queue.shift())
+      out.set(
+        w.key,
+        w.localPath
+          ? await storeExportFile(space.orgId, w.localPath, w.name)
+          : w.url
+            ? await fetchAttachment(space.orgId, w.url, w.name)
+            : { ok: false, reason: "no URL in the export", detail: w.name },
+      );
   };
   await Promise.all(Array.from({ length: DOWNLOADS_AT_ONCE }, worker));
   return out;

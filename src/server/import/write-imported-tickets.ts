@@ -95,6 +95,11 @@ export async function writeImportedTickets(
     ctx,
     writable.flatMap((p) => (p.ticket.groupRef ? [p.ticket.groupRef] : [])),
   );
+  // Companies by the source's ids (imported before the tickets); one lookup, only when a ticket names one.
+  const companyRefs = writable.flatMap((p) => (p.ticket.customerOrgRef ? [p.ticket.customerOrgRef] : []));
+  const companies = companyRefs.length
+    ? await mappedIds(tx, space, "organization", companyRefs)
+    : new Map<string, string>();
   const emails = await mailableEmails(
     tx,
     space.orgId,
@@ -137,6 +142,8 @@ export async function writeImportedTickets(
     if (t.assigneeRef && (!assignee || assignee.role === "customer"))
       tally.note("ticket", "assignee is not an agent in Beacon: left unassigned");
     if (t.groupRef && !teams.has(t.groupRef)) tally.note("ticket", "group not in the export: left without a group");
+    if (t.customerOrgRef && !companies.has(t.customerOrgRef))
+      tally.note("ticket", "company not in the export: not linked to one");
     const number = numbers.get(t.id)!;
     ticketRows.push({
       org_id: space.orgId,
@@ -146,13 +153,14 @@ export async function writeImportedTickets(
       requester_id: requester.id,
       assignee_id: assignee && assignee.role !== "customer" ? assignee.id : null,
       group_id: (t.groupRef && teams.get(t.groupRef)) || null,
+      customer_org_id: (t.customerOrgRef && companies.get(t.customerOrgRef)) || null,
       status: t.status,
       priority: t.priority,
       tags: tags.kept.map(wellFormed),
       custom_fields: fields.values,
-      first_response_at: firstResponse?.createdAt ?? null,
-      resolved_at: finished ? updatedAt : null,
-      closed_at: t.status === "closed" ? updatedAt : null,
+      first_response_at: firstResponse?.createdAt ?? t.recorded?.firstResponseAt ?? null,
+      resolved_at: finished ? (t.recorded?.resolvedAt ?? updatedAt) : null,
+      closed_at: t.status === "closed" ? (t.recorded?.closedAt ?? updatedAt) : null,
       created_at: t.createdAt,
       updated_at: updatedAt,
       // The public conversation, as a subject change recomputes it (the insert trigger puts the subject first).
@@ -240,6 +248,7 @@ type TicketRow = {
   requester_id: string;
   assignee_id: string | null;
   group_id: string | null;
+  customer_org_id: string | null;
   status: string;
   priority: string;
   tags: string[];
@@ -259,12 +268,13 @@ type TicketRow = {
  * their defaults, as they did.
  */
 async function insertTickets(tx: Tx, rows: TicketRow[]): Promise<void> {
-  await tx.execute(sql`insert into tickets (org_id, id, number, subject, requester_id, assignee_id, group_id, status, priority,
-      tags, custom_fields, first_response_at, resolved_at, closed_at, created_at, updated_at, search_vector)
-    select org_id, id, number, subject, requester_id, assignee_id, group_id, status::ticket_status, priority::ticket_priority,
-      tags, custom_fields, first_response_at, resolved_at, closed_at, created_at, updated_at, to_tsvector('english', search_text)
+  await tx.execute(sql`insert into tickets (org_id, id, number, subject, requester_id, assignee_id, group_id, customer_org_id,
+      status, priority, tags, custom_fields, first_response_at, resolved_at, closed_at, created_at, updated_at, search_vector)
+    select org_id, id, number, subject, requester_id, assignee_id, group_id, customer_org_id, status::ticket_status,
+      priority::ticket_priority, tags, custom_fields, first_response_at, resolved_at, closed_at, created_at, updated_at,
+      to_tsvector('english', search_text)
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(org_id uuid, id uuid, number int, subject text,
-      requester_id uuid, assignee_id uuid, group_id uuid, status text, priority text, tags text[], custom_fields jsonb,
+      requester_id uuid, assignee_id uuid, group_id uuid, customer_org_id uuid, status text, priority text, tags text[], custom_fields jsonb,
       first_response_at timestamptz, resolved_at timestamptz, closed_at timestamptz, created_at timestamptz,
       updated_at timestamptz, search_text text)`);
 }

@@ -12,7 +12,7 @@ export type TicketContext = { links: TicketLinks; customer: CustomerContext; aut
 
 export async function ticketContext(scope: Scope, ticket: { id: string; requesterId: string }): Promise<TicketContext> {
   const links = await listTicketLinks(scope, ticket.id);
-  const customer = await customerContext(scope, ticket.requesterId);
+  const customer = await customerContext(scope, ticket.requesterId, { ticketId: ticket.id });
   const authors = [...new Set(customer.notes.map((n) => n.authorId).filter((x): x is string => Boolean(x)))];
   const people = await lookupUsers(scope, authors);
   return { links, customer, authorName: Object.fromEntries([...people].map(([id, p]) => [id, p.name])) };

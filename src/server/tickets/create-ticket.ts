@@ -70,6 +70,7 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
     requesterId,
     assigneeId: null,
     groupId: null,
+    customerOrgId: null,
     status: "new",
     priority,
     tags: input.tags ?? [],

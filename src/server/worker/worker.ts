@@ -12,6 +12,7 @@ import { handleWebhook, markWebhookDead } from "../notifications/webhook-deliver
 import { unsafeScanSlas } from "../sla/scan";
 import { unsafeScanAutomations } from "../automation/time-rules";
 import { unsafeSweepOrphanUploads } from "../attachments/sweep-orphans";
+import { unsafeSweepImportFiles } from "../import/sweep-import-files";
 import { unsafeSweepIdempotencyKeys } from "../idempotency/sweep";
 import { reapplyPolicy } from "../sla-policies/reapply-policy";
 import { runBulkJob } from "../bulk/run-bulk-job";
@@ -155,6 +156,11 @@ export async function startWorker(opts: {
       );
       await markInboundDead(job, "failed every retry (see the worker log and the dead letter)");
     });
+  const sweepImportFiles = async () => {
+    const r = await unsafeSweepImportFiles();
+    if (r.spoolFilesRemoved || r.workDirsRemoved) log.info({ ...r }, "import sweep removed files left on this machine");
+    return r;
+  };
   await work(QUEUES.bulkTickets.name, ZBulkJob, runBulkJob);
   await work(
     QUEUES.importRun.name,
@@ -175,7 +181,10 @@ export async function startWorker(opts: {
   await work(QUEUES.uploadSweep.name, null, async () => {
     const r = await unsafeSweepOrphanUploads();
     if (r.orphans || r.tempFilesRemoved) log.info({ ...r }, "upload sweep removed orphaned bytes");
-    return r;
+    // Import spool and work files are on the disk of the machine that runs this tick; each worker
+    // also sweeps its own when it starts (below).
+    const i = await sweepImportFiles();
+    return { ...r, ...i };
   });
   await work(QUEUES.idempotencySweep.name, null, async () => {
     const r = await unsafeSweepIdempotencyKeys();
@@ -184,6 +193,11 @@ export async function startWorker(opts: {
   });
 
   if (opts.schedule !== false) {
+    // A process killed mid-upload or mid-import leaves its files on this machine: swept at start,
+    // in the background (a restart is when such leftovers are most likely).
+    void sweepImportFiles().catch((err: unknown) =>
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, "import sweep at start failed"),
+    );
     await boss.schedule(QUEUES.slaScan.name, QUEUES.slaScan.cron);
     await boss.schedule(QUEUES.automationScan.name, QUEUES.automationScan.cron);
     await boss.schedule(QUEUES.uploadSweep.name, QUEUES.uploadSweep.cron);

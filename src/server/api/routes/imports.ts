@@ -4,6 +4,7 @@ import { zUuidParam } from "../../http/route";
 import { page, ZListPage } from "../../tickets/schemas";
 import { authorizeImport, startImport } from "../../import/start-import";
 import { getImport, getImportReport, listImports } from "../../import/list-imports";
+import { cancelImport, deleteImport } from "../../import/manage-import";
 import { ZImport, ZImportReport, ZReportQuery } from "../../import/schemas";
 import { defineOperation, defineStreamingOperation } from "../operation";
 
@@ -57,7 +58,8 @@ export const IMPORT_OPERATIONS = [
     method: "GET",
     path: "/api/v1/imports/{id}",
     operationId: "getImport",
-    summary: "One import: state (queued, running, done, failed), counts per record type, progress, error and times",
+    summary:
+      "One import: state (queued, running, done, failed, cancelled), counts per record type, progress, error, cancel request and times",
     tag: "imports",
     can: "org.admin",
     params: zUuidParam,
@@ -81,5 +83,36 @@ export const IMPORT_OPERATIONS = [
     rawResponse: { mediaType: "text/plain", description: "With format=text: the report as plain text, as a download" },
     responseHeaders: { "Content-Disposition": 'with format=text: attachment; filename="import-<id>-report.txt"' },
     handler: (scope, { params, query }) => getImportReport(scope, params.id, query.format),
+  }),
+  defineOperation({
+    method: "POST",
+    path: "/api/v1/imports/{id}/cancel",
+    operationId: "cancelImport",
+    summary:
+      "Cancel an import; 202 with the import. A running one stops at its next batch boundary (that batch is not written) and becomes cancelled, " +
+      "keeping the whole batches it imported; a queued or failed one is cancelled at once. The stored export and work directory are removed. " +
+      "A done or cancelled import → 409; asking again while it stops changes nothing",
+    tag: "imports",
+    can: "org.admin",
+    params: zUuidParam,
+    status: 202,
+    response: ZImport,
+    errors: ["conflict"],
+    handler: (scope, { params }) => cancelImport(scope, params.id),
+  }),
+  defineOperation({
+    method: "DELETE",
+    path: "/api/v1/imports/{id}",
+    operationId: "deleteImport",
+    summary:
+      "Delete an import's record, its stored export and work directory; the tickets, people and companies it imported stay, and so does the id map " +
+      "(a later import of the same export still writes nothing twice). A queued or running import → 409 (cancel it first)",
+    tag: "imports",
+    can: "org.admin",
+    params: zUuidParam,
+    status: 204,
+    response: null,
+    errors: ["conflict"],
+    handler: (scope, { params }) => deleteImport(scope, params.id),
   }),
 ];

@@ -6,7 +6,7 @@ import { orgs } from "./orgs";
 // are tenant tables: org_id in the key, row-level security in drizzle/0026.
 
 export const importSourceKind = pgEnum("import_source_kind", ["zendesk", "freshdesk", "csv", "beacon"]);
-export const importState = pgEnum("import_state", ["queued", "running", "done", "failed"]);
+export const importState = pgEnum("import_state", ["queued", "running", "done", "failed", "cancelled"]);
 export const IMPORT_SOURCE_KINDS = importSourceKind.enumValues;
 export type ImportSourceKind = (typeof IMPORT_SOURCE_KINDS)[number];
 export type ImportState = (typeof importState.enumValues)[number];
@@ -75,6 +75,11 @@ export const imports = pgTable(
     inputKey: text("input_key"),
     /** The uploaded export's size in bytes. */
     inputBytes: bigint("input_bytes", { mode: "number" }),
+    /**
+     * An admin asked to cancel it (POST /imports/{id}/cancel): the run stops at its next batch
+     * boundary and the import becomes `cancelled`, keeping the batches it committed (decision 062).
+     */
+    cancelRequestedAt: timestamp("cancel_requested_at", { withTimezone: true }),
     /** Why a failed import stopped (the last error), so a resume can be judged. */
     error: text("error"),
     /** The admin who started it, or null for the operator CLI (no foreign key: a removed user leaves the record). */

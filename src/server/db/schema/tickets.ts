@@ -38,6 +38,12 @@ export const tickets = pgTable(
     assigneeId: uuid("assignee_id"),
     /** The agent group (team) the ticket is with; null when none (drizzle/0019, decision 042). */
     groupId: uuid("group_id"),
+    /**
+     * The customer company the ticket is for, when the source said (Freshdesk's company_id,
+     * decision 062). Foreign key (org_id, customer_org_id) → customer_orgs ON DELETE SET NULL
+     * (customer_org_id), in SQL (drizzle/0028): customer_orgs' schema imports this file.
+     */
+    customerOrgId: uuid("customer_org_id"),
     status: ticketStatus("status").notNull().default("new"),
     priority: ticketPriority("priority").notNull().default("normal"),
     tags: text("tags")
@@ -85,6 +91,9 @@ export const tickets = pgTable(
     // Full-text and trigram indexes lead with org_id (btree_gin) and are created in SQL: drizzle/0008.
     // The SLA scan's next check lives in the narrow sla_checks table (drizzle/0022, decision 047).
     index("tickets_tags_idx").using("gin", t.tags),
+    index("tickets_org_customer_org_idx")
+      .on(t.orgId, t.customerOrgId)
+      .where(sql`${t.customerOrgId} is not null`),
     foreignKey({ columns: [t.orgId, t.requesterId], foreignColumns: [users.orgId, users.id] }),
     foreignKey({ columns: [t.orgId, t.assigneeId], foreignColumns: [users.orgId, users.id] }),
     // A deleted group leaves its tickets without a group: the SQL says ON DELETE SET NULL ("group_id"),

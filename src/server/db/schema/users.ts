@@ -40,11 +40,20 @@ export const users = pgTable(
     lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
     /** The ETag of the user (decision 043): bumped by every change an admin can see. */
     version: integer("version").notNull().default(1),
+    /**
+     * A customer's company when it was given (an import's company link, decision 062); null: the
+     * company is the one that owns the email's domain (decision 051). Foreign key (org_id,
+     * customer_org_id) → customer_orgs ON DELETE SET NULL (customer_org_id), in SQL (drizzle/0028).
+     */
+    customerOrgId: uuid("customer_org_id"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ columns: [t.orgId, t.id] }),
+    index("users_org_customer_org_idx")
+      .on(t.orgId, t.customerOrgId)
+      .where(sql`${t.customerOrgId} is not null`),
     uniqueIndex("users_org_email_key").on(t.orgId, sql`lower(${t.email})`),
     // Sign-in looks a user up by email before the org is known (the one cross-org auth path).
     index("users_email_idx").on(sql`lower(${t.email})`),

@@ -35,7 +35,8 @@ export const SECTIONS: readonly Section[] = [
     name: "users",
     from: sql`users t`,
     // No password hash, TOTP secret or session counter: an archive is data, never credentials.
-    json: sql`to_jsonb(t) - 'org_id' - 'password_hash' - 'totp_secret' - 'totp_last_step' - 'session_version'`,
+    // Nor the linked company: companies come after users, so the links follow them (user_companies).
+    json: sql`to_jsonb(t) - 'org_id' - 'password_hash' - 'totp_secret' - 'totp_last_step' - 'session_version' - 'customer_org_id'`,
     keys: [{ col: "t.id", type: "uuid" }],
     batch: 1000,
   },
@@ -46,6 +47,15 @@ export const SECTIONS: readonly Section[] = [
       from customer_org_domains d where d.org_id = t.org_id and d.customer_org_id = t.id), '[]'::jsonb))`,
     keys: [{ col: "t.id", type: "uuid" }],
     batch: 1000,
+  },
+  {
+    // A customer's linked company (decision 062), once both exist.
+    name: "user_companies",
+    from: sql`users t`,
+    json: sql`jsonb_build_object('user_id', t.id, 'customer_org_id', t.customer_org_id)`,
+    keys: [{ col: "t.id", type: "uuid" }],
+    batch: 1000,
+    where: sql` and t.customer_org_id is not null`,
   },
   {
     name: "customer_notes",

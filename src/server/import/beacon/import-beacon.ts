@@ -30,6 +30,7 @@ import {
   writeGroupMembers,
   writeGroups,
   writeTicketFields,
+  writeUserCompanies,
   writeUsers,
 } from "./write-people";
 import { writeTickets } from "./write-tickets";
@@ -49,6 +50,7 @@ type Writer = (tx: Tx, ctx: BatchContext, recs: BatchRecord[]) => Promise<void>;
 const SECTIONS: Record<string, { type: string; write: Writer | null }> = {
   users: { type: "user", write: writeUsers },
   customer_orgs: { type: "customer_org", write: writeCustomerOrgs },
+  user_companies: { type: "user_company", write: writeUserCompanies },
   customer_notes: { type: "customer_note", write: writeCustomerNotes },
   groups: { type: "group", write: writeGroups },
   group_members: { type: "group_member", write: writeGroupMembers },

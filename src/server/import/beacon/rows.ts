@@ -28,6 +28,7 @@ export const ZCustomerOrgRow = z.object({
   created_at: time,
   updated_at: time,
 });
+export const ZUserCompanyRow = z.object({ user_id: id, customer_org_id: id });
 export const ZCustomerNoteRow = z.object({
   id,
   customer_id: id,
@@ -58,6 +59,7 @@ export const ZTicketRow = z.object({
   requester_id: id,
   assignee_id: id.nullable(),
   group_id: id.nullable(),
+  customer_org_id: id.nullable().optional(),
   status: z.enum(["new", "open", "pending", "on_hold", "solved", "closed"]),
   priority: z.enum(["low", "normal", "high", "urgent"]),
   tags: z.array(text(100)).max(100),

@@ -10,7 +10,16 @@ import type { Tx } from "../../db/tenant";
 import { auditImported, type BatchContext, type BatchRecord } from "../batch";
 import { recordIds } from "../id-map";
 import { freshRows, parseRows, refs, skipRow } from "./parse-rows";
-import { ts, ZCustomerNoteRow, ZCustomerOrgRow, ZGroupMemberRow, ZGroupRow, ZTicketFieldRow, ZUserRow } from "./rows";
+import {
+  ts,
+  ZCustomerNoteRow,
+  ZCustomerOrgRow,
+  ZGroupMemberRow,
+  ZGroupRow,
+  ZTicketFieldRow,
+  ZUserCompanyRow,
+  ZUserRow,
+} from "./rows";
 
 /** The "<kind>.imported" events of a batch's new records, each naming the import and the source id. */
 async function imported(tx: Tx, ctx: BatchContext, entityType: string, pairs: [string, string][]): Promise<void> {
@@ -139,6 +148,32 @@ export async function writeCustomerOrgs(tx: Tx, ctx: BatchContext, recs: BatchRe
   }
   await recordIds(tx, ctx.space, "customer_org", [...pairs, ...matched]);
   await imported(tx, ctx, "customer_org", pairs);
+}
+
+/**
+ * A customer's linked company (decision 062), set on the imported user when it has none: a user
+ * matched to one the org already had keeps its own link, as it keeps its role and password.
+ */
+export async function writeUserCompanies(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
+  const parsed = parseRows(ctx, "user_company", recs, ZUserCompanyRow);
+  const { people, companies } = await refs(tx, ctx, {
+    people: ["user", parsed.map((p) => p.value.user_id)],
+    companies: ["customer_org", parsed.map((p) => p.value.customer_org_id)],
+  });
+  for (const p of parsed) {
+    const userId = people.get(p.value.user_id);
+    const companyId = companies.get(p.value.customer_org_id);
+    if (!userId || !companyId) {
+      skipRow(ctx, "user_company", p, "its user or company was not imported");
+      continue;
+    }
+    const r = await tx
+      .update(users)
+      .set({ customerOrgId: companyId })
+      .where(and(eq(users.orgId, ctx.space.orgId), eq(users.id, userId), sql`${users.customerOrgId} is null`))
+      .returning({ id: users.id });
+    ctx.tally.add("user_company", r.length ? "imported" : "existing");
+  }
 }
 
 export async function writeCustomerNotes(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {

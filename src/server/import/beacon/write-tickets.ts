@@ -24,9 +24,10 @@ const MAX_TICKET_NUMBER = 2_147_483_647;
 export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const fresh = await freshRows(tx, ctx, "ticket", parseRows(ctx, "ticket", recs, ZTicketRow), (v) => v.id);
   if (!fresh.length) return;
-  const { people, teams } = await refs(tx, ctx, {
+  const { people, teams, companies } = await refs(tx, ctx, {
     people: ["user", fresh.flatMap((p) => [p.value.requester_id, p.value.assignee_id])],
     teams: ["group", fresh.map((p) => p.value.group_id)],
+    companies: ["customer_org", fresh.map((p) => p.value.customer_org_id)],
   });
   const writable = fresh.filter((p) => {
     if (people.has(p.value.requester_id)) return true;
@@ -68,6 +69,7 @@ export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[
       requesterId: people.get(t.requester_id)!,
       assigneeId: (t.assignee_id && people.get(t.assignee_id)) || null,
       groupId: (t.group_id && teams.get(t.group_id)) || null,
+      customerOrgId: (t.customer_org_id && companies.get(t.customer_org_id)) || null,
       status: t.status,
       priority: t.priority,
       tags: t.tags,

@@ -4,7 +4,7 @@ import type { ImportRunOptions, ImportRunResult } from "../import-run";
 import { runPasses } from "../run-passes";
 import { checkHeader, parseCsvMapping, type CsvMapping } from "./mapping";
 import { readCsvHeader, readCsvRows } from "./read-csv";
-import { csvRowWriter } from "./write-rows";
+import { csvRowWriter, csvWantedFiles } from "./write-rows";
 
 /**
  * The mapping of a CSV import checked against the file before anything is written: its shape
@@ -36,6 +36,8 @@ export function runCsvImport(opts: ImportRunOptions): Promise<ImportRunResult> {
       ],
       ignored: [],
       writers: { ticket: csvRowWriter(mapping) },
+      // An attachments column's URLs are fetched before each batch's transaction, as Zendesk's and Freshdesk's are.
+      files: { ticket: { owner: "comment", wanted: csvWantedFiles(mapping) } },
     };
   });
 }

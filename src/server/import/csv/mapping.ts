@@ -37,6 +37,12 @@ export const ZCsvMapping = z
         comment_created_at: Column.optional(),
         /** true/yes/1/internal/private: the comment is internal. */
         comment_internal: Column.optional(),
+        /**
+         * URLs of files attached to the row's comment (its ticket's first comment, or the row's
+         * message), separated by attachmentSeparator; each fetched like a Zendesk or Freshdesk
+         * attachment (the outbound guard, the upload byte limit, the content inspector).
+         */
+        attachments: Column.optional(),
       })
       .strict(),
     /** Beacon custom field key → column. */
@@ -47,8 +53,21 @@ export const ZCsvMapping = z
     /** The status of a row without one (or with no status column). */
     defaultStatus: z.enum(TICKET_STATUSES).default("open"),
     tagSeparator: z.string().min(1).max(5).default(","),
-    /** iso (with or without a time and offset; none is UTC) or a day-first/month-first date, with an optional " HH:mm[:ss]", in UTC. */
+    /** iso (with or without a time and offset) or a day-first/month-first date, with an optional " HH:mm[:ss]". */
     dateFormat: z.enum(DATE_FORMATS).default("iso"),
+    /**
+     * The IANA time zone ("Europe/Berlin") a date without an offset is read in; one with an offset
+     * (ISO's Z or +02:00) keeps it. A wall time the zone skips (a daylight-saving gap) is a bad date.
+     */
+    timeZone: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .refine(isTimeZone, { message: 'must be an IANA time zone name such as "Europe/Berlin" or "UTC"' })
+      .default("UTC"),
+    /** Between the URLs of an attachments cell: whitespace (spaces, line breaks) unless set, e.g. "|" or ";". */
+    attachmentSeparator: z.string().min(1).max(5).optional(),
     delimiter: z.string().length(1).default(","),
     encoding: z.enum(["utf-8", "windows-1252", "latin1"]).default("utf-8"),
   })
@@ -131,27 +150,106 @@ function lookup<T>(table: Record<string, T>, cell: string): T | undefined {
   return Object.entries(table).find(([k]) => k.toLowerCase() === lower)?.[1];
 }
 
-/** A cell's time under the mapping's date format (UTC unless the ISO text says otherwise), or null if it is not one. */
-export function dateOf(m: CsvMapping, cell: string): Date | null {
+/**
+ * A cell's time under the mapping's date format, or why it is not one. A time with an offset
+ * (ISO's Z or ±hh:mm) is that instant; one without is a wall time in the mapping's time zone.
+ */
+export function dateOf(m: Pick<CsvMapping, "dateFormat" | "timeZone">, cell: string): Date | { bad: string } {
   const s = cell.trim();
-  let iso: string;
+  const notOne = { bad: `is not a ${m.dateFormat} date` };
+  let wall: { y: string; mo: string; d: string; hh: string; mm: string; ss: string; frac: string };
   if (m.dateFormat === "iso") {
-    iso = /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/i.test(s) ? s : `${s}Z`;
-    if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(iso)) return null;
-    iso = iso.replace(" ", "T");
+    const iso =
+      /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(
+        s,
+      );
+    if (!iso) return notOne;
+    const [, y, mo, d, hh = "00", mm = "00", ss = "00", frac = "", offset] = iso;
+    if (offset) {
+      if (iso[4] === undefined) return notOne;
+      const t = new Date(`${y}-${mo}-${d}T${hh}:${mm}:${ss}${frac}${normalOffset(offset)}`);
+      if (!inRange(t) || !sameDay(Date.UTC(+y!, +mo! - 1, +d!), { y: y!, mo: mo!, d: d! })) return notOne;
+      return t;
+    }
+    wall = { y: y!, mo: mo!, d: d!, hh, mm, ss, frac };
   } else {
     const m2 = /^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(s);
-    if (!m2) return null;
+    if (!m2) return notOne;
     const [, a, b, c, hh = "0", mm = "0", ss = "0"] = m2;
     const [y, mo, d] =
       m.dateFormat === "YYYY-MM-DD" ? [a, b, c] : m.dateFormat === "MM/DD/YYYY" ? [c, a, b] : [c, b, a];
-    if (y!.length !== 4) return null;
-    const pad = (x: string) => x.padStart(2, "0");
-    iso = `${y}-${pad(mo!)}-${pad(d!)}T${pad(hh)}:${pad(mm)}:${pad(ss)}Z`;
+    if (y!.length !== 4) return notOne;
+    wall = { y: y!, mo: mo!, d: d!, hh, mm, ss, frac: "" };
   }
-  const t = new Date(iso);
-  // new Date rolls 31/02 over into March: a date that does not read back the same is not one.
-  if (Number.isNaN(t.getTime()) || t.getUTCFullYear() < 1970 || t.getUTCFullYear() > 9999) return null;
-  if (m.dateFormat !== "iso" && t.toISOString().slice(0, 10) !== iso.slice(0, 10)) return null;
-  return t;
+  const [y, mo, d, hh, mm, ss] = [wall.y, wall.mo, wall.d, wall.hh, wall.mm, wall.ss].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (hh > 23 || mm > 59 || ss > 59) return notOne;
+  const ms = wall.frac ? Math.round(Number(`0${wall.frac}`) * 1000) : 0;
+  const asUtc = Date.UTC(y, mo - 1, d, hh, mm, ss, ms);
+  // Date.UTC rolls 31/02 over into March: a date that does not read back the same is not one.
+  if (!sameDay(asUtc, wall)) return notOne;
+  const t = zonedTime(asUtc, m.timeZone);
+  if (t === null) return { bad: `does not exist in ${m.timeZone} (the clocks skip it)` };
+  return inRange(new Date(t)) ? new Date(t) : notOne;
+}
+
+const normalOffset = (o: string) =>
+  o.toUpperCase() === "Z" ? "Z" : o.length === 3 ? `${o}:00` : o.includes(":") ? o : `${o.slice(0, 3)}:${o.slice(3)}`;
+const inRange = (t: Date) => !Number.isNaN(t.getTime()) && t.getUTCFullYear() >= 1970 && t.getUTCFullYear() <= 9999;
+const sameDay = (ms: number, w: { y: string; mo: string; d: string }) => {
+  const t = new Date(ms);
+  return t.getUTCFullYear() === +w.y && t.getUTCMonth() + 1 === +w.mo && t.getUTCDate() === +w.d;
+};
+
+/** Whether the runtime knows the IANA zone name. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+/** The zone's wall clock at an instant, as if it were UTC (milliseconds), from Intl's time zone data. */
+function wallClockAt(ms: number, zone: string): number {
+  let f = zoneFormats.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    zoneFormats.set(zone, f);
+  }
+  const p: Record<string, number> = {};
+  for (const part of f.formatToParts(new Date(ms))) if (part.type !== "literal") p[part.type] = Number(part.value);
+  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!, ((ms % 1000) + 1000) % 1000);
+}
+
+/**
+ * The instant whose wall clock in `zone` reads `wall` (a wall time written as UTC milliseconds),
+ * or null if the zone skips it. A wall time the zone has twice (clocks going back) is the first.
+ * Zones change their offset at most once a day, so the offsets a day before and after are the candidates.
+ */
+export function zonedTime(wall: number, zone: string): number | null {
+  const day = 24 * 60 * 60 * 1000;
+  const candidates = [
+    wall - (wallClockAt(wall - day, zone) - (wall - day)),
+    wall - (wallClockAt(wall + day, zone) - (wall + day)),
+  ];
+  const fits = candidates.filter((t) => wallClockAt(t, zone) === wall);
+  return fits.length ? Math.min(...fits) : null;
 }

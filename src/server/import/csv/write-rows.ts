@@ -3,7 +3,8 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { users } from "../../db/schema/users";
 import type { Tx } from "../../db/tenant";
 import { appendComments, type CommentItem } from "../append-comments";
-import type { BatchContext, BatchRecord } from "../batch";
+import { attachmentKey, type BatchContext, type BatchRecord } from "../batch";
+import type { WantedFile } from "../ticket-files";
 import { fieldDefsByKey } from "../fields";
 import { insertGroups } from "../groups";
 import { mappedIds } from "../id-map";
@@ -86,10 +87,13 @@ export function csvRowWriter(m: CsvMapping) {
         tally.source("ticket");
         tally.skip("ticket", at, "duplicate external id: imported from another row");
         tally.skip("comment", at, "its ticket was skipped");
-      } else if (knownTickets.has(r.ticketId))
+      } else if (knownTickets.has(r.ticketId)) {
         appended.push({ rec: r.rec, ticketRef: r.ticketId, comment: { ...r.comment, id: `c-${r.row.hash}` } });
-      else if (groups.has(r.ticketId)) groups.get(r.ticketId)!.push(r);
-      else groups.set(r.ticketId, [r]);
+        filesAs(ctx, r);
+      } else if (groups.has(r.ticketId)) {
+        groups.get(r.ticketId)!.push(r);
+        filesAs(ctx, r);
+      } else groups.set(r.ticketId, [r]);
     }
     const items: TicketItem[] = [...groups.values()].map((g) => {
       tally.source("ticket");
@@ -114,6 +118,15 @@ export function csvRowWriter(m: CsvMapping) {
   };
 }
 
+/** The files fetched for a row (keyed as its ticket's first comment, t-) under the comment id it is written as (c-). */
+function filesAs(ctx: BatchContext, r: Row): void {
+  if (!ctx.files) return;
+  for (const i of r.comment.attachments.keys()) {
+    const got = ctx.files.get(attachmentKey(`t-${r.row.hash}`, i));
+    if (got) ctx.files.set(attachmentKey(`c-${r.row.hash}`, i), got);
+  }
+}
+
 /** A row as a ticket and its comment, or why it cannot be one. */
 function readRow(m: CsvMapping, rec: BatchRecord): Row | string {
   const row = rec.value as CsvRow & { headerWidth: number };
@@ -132,7 +145,8 @@ function readRow(m: CsvMapping, rec: BatchRecord): Row | string {
   const time = (col: string | undefined, key: string): Date | null | string => {
     const v = cell(col);
     if (!v) return null;
-    return dateOf(m, v) ?? `malformed: ${key} (${JSON.stringify(v.slice(0, 50))} is not a ${m.dateFormat} date)`;
+    const t = dateOf(m, v);
+    return t instanceof Date ? t : `malformed: ${key} (${JSON.stringify(v.slice(0, 50))} ${t.bad})`;
   };
   const created = time(c.created_at, "created_at");
   if (typeof created === "string") return created;
@@ -140,6 +154,8 @@ function readRow(m: CsvMapping, rec: BatchRecord): Row | string {
   if (typeof updated === "string") return updated;
   const commented = time(c.comment_created_at, "comment_created_at");
   if (typeof commented === "string") return commented;
+  const files = attachmentsOf(m, cell(c.attachments));
+  if (typeof files === "string") return files;
   const createdAt = created ?? new Date();
   const external = cell(c.external_id);
   const ticketId = external ? external.slice(0, 200) : `row-${rec.index + 1}-${row.hash}`;
@@ -183,8 +199,72 @@ function readRow(m: CsvMapping, rec: BatchRecord): Row | string {
       channel: "web",
       email: null,
       messageId: null,
-      attachments: [],
+      // Keyed by the row (its hash), not the comment id, which is known only when the batch is written.
+      attachments: files.map((url, i) => ({ id: `${row.hash}/${i}`, name: fileNameOf(url), url, size: null })),
     },
+  };
+}
+
+/** At most this many URLs in one attachments cell; more skips the row (a column mapped by mistake). */
+export const CSV_MAX_ATTACHMENTS = 20;
+
+/** The URLs of a row's attachments cell, or why the row cannot be read. */
+function attachmentsOf(m: CsvMapping, text: string): string[] | string {
+  if (!text) return [];
+  const parts = (m.attachmentSeparator ? text.split(m.attachmentSeparator) : text.split(/\s+/))
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (parts.length > CSV_MAX_ATTACHMENTS)
+    return `malformed: attachments (${parts.length} URLs, at most ${CSV_MAX_ATTACHMENTS})`;
+  for (const u of parts) {
+    let url: URL | null = null;
+    try {
+      url = new URL(u);
+    } catch {
+      url = null;
+    }
+    if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || u.length > 4000)
+      return `malformed: attachments (${JSON.stringify(u.slice(0, 100))} is not an http(s) URL)`;
+  }
+  return parts;
+}
+
+/** A file's name from its URL's last path segment ("report.pdf"), else "attachment"; sanitized when stored. */
+function fileNameOf(url: string): string {
+  const last = new URL(url).pathname.split("/").filter(Boolean).pop() ?? "";
+  try {
+    return decodeURIComponent(last) || "attachment";
+  } catch {
+    return last || "attachment";
+  }
+}
+
+/**
+ * The files a batch of rows wants, fetched before its transaction (as Zendesk's and Freshdesk's
+ * are): keyed `t-<hash>/<i>`, the key of the row's comment when it makes its ticket; a row that
+ * turns out to add a comment (`c-<hash>`) takes them over in csvRowWriter. Rows that cannot be
+ * read want nothing (they are skipped).
+ */
+export function csvWantedFiles(m: CsvMapping) {
+  return (recs: BatchRecord[]): WantedFile[] => {
+    if (!m.columns.attachments) return [];
+    return recs.flatMap((rec) => {
+      const r = readRow(m, rec);
+      if (typeof r === "string") return [];
+      return r.comment.attachments.flatMap((a, i) =>
+        a.url
+          ? [
+              {
+                key: attachmentKey(`t-${r.row.hash}`, i),
+                url: a.url,
+                attachmentId: null,
+                name: a.name,
+                ownerId: `t-${r.row.hash}`,
+              },
+            ]
+          : [],
+      );
+    });
   };
 }
 

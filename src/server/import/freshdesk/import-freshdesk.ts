@@ -4,6 +4,7 @@ import { runPasses } from "../run-passes";
 import { sourcePasses } from "../source-files";
 import { writeAgents, writeCompanies, writeContacts } from "./write-people";
 import { writeGroups } from "./write-groups";
+import { writeSatisfactionRatings } from "./write-ratings";
 import { writeTicketFields } from "./write-fields";
 import { freshdeskConversationFiles, freshdeskTicketFiles, writeConversations, writeTickets } from "./write-tickets";
 
@@ -20,6 +21,7 @@ export const FRESHDESK_TYPES = [
   { type: "group", key: "groups" },
   { type: "ticket", key: "tickets" },
   { type: "comment", key: "conversations" },
+  { type: "satisfaction_rating", key: "satisfaction_ratings" },
 ] as const;
 
 /**
@@ -43,6 +45,7 @@ export function runFreshdeskImport(opts: ImportRunOptions): Promise<ImportRunRes
         group: writeGroups,
         ticket: writeTickets,
         comment: writeConversations,
+        satisfaction_rating: writeSatisfactionRatings,
       },
       files: {
         ticket: { owner: "ticket", wanted: freshdeskTicketFiles },

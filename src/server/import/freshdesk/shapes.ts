@@ -119,6 +119,15 @@ export const ZFreshdeskTicket = z.object({
   attachments: z.array(ZFreshdeskAttachment).nullish(),
   /** With ?include=conversations; else in a conversations file. */
   conversations: z.array(z.unknown()).nullish(),
+  /** Freshdesk's SLA as it recorded it (decision 061): the due times, and whether each was breached (escalated). */
+  fr_due_by: ZTime.nullish(),
+  due_by: ZTime.nullish(),
+  fr_escalated: z.boolean().nullish(),
+  is_escalated: z.boolean().nullish(),
+  /** With ?include=stats: when the ticket was first answered, resolved, closed. */
+  stats: z
+    .object({ first_responded_at: ZTime.nullish(), resolved_at: ZTime.nullish(), closed_at: ZTime.nullish() })
+    .nullish(),
 });
 export type FreshdeskTicket = z.output<typeof ZFreshdeskTicket>;
 
@@ -129,3 +138,28 @@ export const FRESHDESK_PRIORITY: Record<number, TicketPriority> = { 1: "low", 2:
 export const EMAIL_SOURCES = new Set([1, 10]);
 /** Conversation sources that are mail (0 reply, 8 forwarded email); notes, phone and social ones are not. */
 export const EMAIL_CONVERSATION_SOURCES = new Set([0, 8]);
+
+/**
+ * A satisfaction rating (GET /api/v2/surveys/satisfaction_ratings): `ratings` holds one answer
+ * per survey question, `default_question` the overall one, on Freshdesk's scale from -103
+ * (extremely unhappy) through 100 (neutral) to 103 (extremely happy).
+ */
+export const ZFreshdeskSatisfactionRating = z.object({
+  id: ZId,
+  ticket_id: ZId,
+  ratings: z.object({
+    default_question: z
+      .number()
+      .int()
+      .refine((v) => v === 100 || (Math.abs(v) >= 101 && Math.abs(v) <= 103), "not on Freshdesk's scale"),
+  }),
+  feedback: z.string().nullish(),
+  created_at: ZTime.nullish(),
+  updated_at: ZTime.nullish(),
+});
+export type FreshdeskSatisfactionRating = z.output<typeof ZFreshdeskSatisfactionRating>;
+
+/** Freshdesk's scale cut for Beacon's good/bad: above neutral (101-103) is good, below (-101 to -103) bad; neutral (100) is neither. */
+export function freshdeskRating(score: number): "good" | "bad" | null {
+  return score > 100 ? "good" : score < 100 ? "bad" : null;
+}

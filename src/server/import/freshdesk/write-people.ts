@@ -1,6 +1,7 @@
 import "server-only";
 import type { Tx } from "../../db/tenant";
 import { parseRecords, unmappedRecords, type BatchContext, type BatchRecord } from "../batch";
+import { mappedIds } from "../id-map";
 import { insertCustomerOrgs, insertUsers, personName, placeholderEmail, usableEmail, type NewUser } from "../people";
 import { ZFreshdeskAgent, ZFreshdeskCompany, ZFreshdeskContact } from "./shapes";
 
@@ -33,18 +34,27 @@ export async function writeContacts(tx: Tx, ctx: BatchContext, recs: BatchRecord
       ctx.tally.skip("contact", { sourceId: p.value.id, file: ctx.file, record: p.rec.index }, "deleted in Freshdesk");
     return !p.value.deleted;
   });
+  const fresh = await unmappedRecords(tx, ctx, "contact", parsed, "user");
+  // A contact's company_id names a company of the companies file, imported before the contacts.
+  const refs = fresh.flatMap(({ value: c }) => (c.company_id ? [c.company_id] : []));
+  const companies = refs.length ? await mappedIds(tx, ctx.space, "organization", refs) : new Map<string, string>();
   await writePeople(
     tx,
     ctx,
     "contact",
-    (await unmappedRecords(tx, ctx, "contact", parsed, "user")).map(({ value: c }) => ({
-      id: c.id,
-      name: c.name,
-      email: c.email,
-      role: "customer",
-      createdAt: c.created_at,
-      blockedAt: null,
-    })),
+    fresh.map(({ value: c }) => {
+      if (c.company_id && !companies.has(c.company_id))
+        ctx.tally.note("contact", "company not in the export: not linked to one");
+      return {
+        id: c.id,
+        name: c.name,
+        email: c.email,
+        role: "customer",
+        createdAt: c.created_at,
+        blockedAt: null,
+        customerOrgId: (c.company_id && companies.get(c.company_id)) || null,
+      };
+    }),
   );
 }
 
@@ -72,6 +82,7 @@ type Someone = {
   role: "customer" | "agent";
   createdAt: Date | null | undefined;
   blockedAt: Date | null;
+  customerOrgId?: string | null;
 };
 
 async function writePeople(tx: Tx, ctx: BatchContext, type: string, people: Someone[]): Promise<void> {
@@ -86,6 +97,7 @@ async function writePeople(tx: Tx, ctx: BatchContext, type: string, people: Some
       role: p.role,
       createdAt: p.createdAt ?? undefined,
       blockedAt: p.blockedAt,
+      customerOrgId: p.customerOrgId ?? null,
     };
   });
   const made = await insertUsers(tx, ctx, rows);

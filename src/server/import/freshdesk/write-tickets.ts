@@ -6,6 +6,7 @@ import { parseRecords, type BatchContext, type BatchRecord } from "../batch";
 import type { ImportedAttachment, ImportedComment, ImportedTicket } from "../imported-ticket";
 import type { WantedFile } from "../ticket-files";
 import { embeddedComments, wantedFiles } from "../imported-comments";
+import { writeImportedSlaEvents, type ImportedSlaEvent } from "../imported-history";
 import { dropTicket, ID_MAP_REFS, writeImportedTickets, type TicketItem } from "../write-imported-tickets";
 import {
   EMAIL_CONVERSATION_SOURCES,
@@ -25,13 +26,61 @@ import {
  */
 export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const items: TicketItem[] = [];
+  const sla: ImportedSlaEvent[] = [];
   for (const { rec, value } of parseRecords(ctx, "ticket", recs, ZFreshdeskTicket)) {
     const item = { rec, ticket: importedTicket(ctx, value, ticketComments(ctx, rec, value)) };
     if (value.spam) dropTicket(ctx, item, "spam in Freshdesk");
     else if (value.deleted) dropTicket(ctx, item, "deleted in Freshdesk");
-    else items.push(item);
+    else {
+      items.push(item);
+      sla.push(...slaEventsOf(value, rec.index));
+    }
   }
   await writeImportedTickets(tx, ctx, items, ID_MAP_REFS);
+  // Freshdesk's own SLA record of each ticket, once the tickets are in the id map.
+  if (sla.length) {
+    ctx.tally.source("sla_event", sla.length);
+    await writeImportedSlaEvents(tx, ctx, sla);
+  }
+}
+
+/**
+ * What Freshdesk recorded of a ticket's SLA, as Beacon's SLA events (decision 061): its due times
+ * (`fr_due_by`, `due_by`) as the targets set when the ticket came in, and a breach for each
+ * escalation flag (`fr_escalated`: the first response; `is_escalated`: the resolution), at the
+ * due time it passed. Never computed: a ticket whose flags are false has no breach, whatever its times.
+ */
+function slaEventsOf(t: FreshdeskTicket, record: number): ImportedSlaEvent[] {
+  const out: ImportedSlaEvent[] = [];
+  const base = { ticketRef: t.id, record };
+  const metrics = [
+    { metric: "first_response", due: t.fr_due_by, breached: t.fr_escalated, flag: "fr_escalated" },
+    { metric: "resolution", due: t.due_by, breached: t.is_escalated, flag: "is_escalated" },
+  ] as const;
+  for (const m of metrics) {
+    if (m.due)
+      out.push({
+        ...base,
+        sourceId: `${t.id}/${m.metric}/due`,
+        metric: m.metric,
+        kind: "apply",
+        at: t.created_at,
+        dueAt: m.due,
+        data: { sourceField: m.metric === "first_response" ? "fr_due_by" : "due_by" },
+      });
+    if (m.breached)
+      out.push({
+        ...base,
+        sourceId: `${t.id}/${m.metric}/breach`,
+        metric: m.metric,
+        kind: "breach",
+        // Freshdesk says that the target was missed, not when: the due time it passed, else the ticket's last update.
+        at: m.due ?? t.updated_at ?? t.created_at,
+        dueAt: m.due ?? null,
+        data: { sourceField: m.flag },
+      });
+  }
+  return out;
 }
 
 /** Conversations saved apart from their tickets (GET /tickets/{id}/conversations), each naming its ticket_id. */
@@ -81,6 +130,7 @@ function importedTicket(ctx: BatchContext, t: FreshdeskTicket, comments: Importe
     requesterRef: t.requester_id ?? null,
     assigneeRef: t.responder_id ?? null,
     groupRef: t.group_id ?? null,
+    customerOrgRef: t.company_id ?? null,
     ccRefs: [],
     ccEmails: t.cc_emails ?? [],
     tags: t.tags ?? [],
@@ -88,6 +138,13 @@ function importedTicket(ctx: BatchContext, t: FreshdeskTicket, comments: Importe
     createdAt: t.created_at,
     updatedAt: t.updated_at ?? null,
     comments,
+    recorded: t.stats
+      ? {
+          firstResponseAt: t.stats.first_responded_at ?? null,
+          resolvedAt: t.stats.resolved_at ?? null,
+          closedAt: t.stats.closed_at ?? null,
+        }
+      : undefined,
   };
 }
 

@@ -18,6 +18,8 @@ export const ZZendeskUser = z.object({
   email: z.string().trim().max(320).nullish(),
   role: z.enum(["end-user", "agent", "admin"]).default("end-user"),
   suspended: z.boolean().nullish(),
+  /** The user's organization (a customer company imported before the users). */
+  organization_id: ZId.nullish(),
   created_at: ZTime.nullish(),
   updated_at: ZTime.nullish(),
 });
@@ -97,6 +99,8 @@ export const ZZendeskTicket = z.object({
   submitter_id: ZId.nullish(),
   assignee_id: ZId.nullish(),
   group_id: ZId.nullish(),
+  /** The requester's organization when the ticket was made (Zendesk keeps it on the ticket). */
+  organization_id: ZId.nullish(),
   /** Who is copied on the ticket's mail (email_cc_ids; accounts before CCs and followers had collaborator_ids). */
   email_cc_ids: z.array(ZId).nullish(),
   collaborator_ids: z.array(ZId).nullish(),
@@ -106,6 +110,9 @@ export const ZZendeskTicket = z.object({
   updated_at: ZTime.nullish(),
   /** In the account JSON export; the incremental export leaves comments to the Ticket Comments API. */
   comments: z.array(z.unknown()).nullish(),
+  /** The ticket's rating ({id, score, comment}) and metrics, where the export has them; checked by their own shapes (write-history.ts). */
+  satisfaction_rating: z.unknown().optional(),
+  metric_set: z.unknown().optional(),
 });
 export type ZendeskTicket = z.output<typeof ZZendeskTicket>;
 
@@ -118,3 +125,59 @@ export const ZENDESK_STATUS: Record<Exclude<ZendeskTicket["status"], "deleted">,
   closed: "closed",
 };
 export const zendeskPriority = (p: ZendeskTicket["priority"]): TicketPriority => p ?? "normal";
+
+/**
+ * One recorded SLA event (Ticket Metric Events API, and its incremental export
+ * `GET /api/v2/incremental/ticket_metric_events`: `{"ticket_metric_events": [...]}`). `instance_id`
+ * counts the metric's runs on the ticket (reply_time 1 is the first reply, 2 and up the next ones);
+ * `sla` comes with apply_sla, `deleted` with a breach that no longer counts.
+ */
+export const ZZendeskMetricEvent = z.object({
+  id: ZId,
+  ticket_id: ZId,
+  metric: z.string().max(100),
+  instance_id: z.number().int().nonnegative().nullish(),
+  type: z.string().max(100),
+  time: ZTime,
+  sla: z
+    .object({
+      target: z.number().nullish(),
+      business_hours: z.boolean().nullish(),
+      policy: z
+        .object({
+          id: ZId.nullish(),
+          title: z.string().max(1000).nullish(),
+          description: z.string().max(5000).nullish(),
+        })
+        .nullish(),
+    })
+    .nullish(),
+  deleted: z.boolean().nullish(),
+});
+export type ZendeskMetricEvent = z.output<typeof ZZendeskMetricEvent>;
+
+const ZMinutes = z.object({ calendar: z.number().nullish(), business: z.number().nullish() }).nullish();
+
+/** A ticket's metrics (Ticket Metrics API `{"ticket_metrics": [...]}`, or a ticket's `metric_set`). */
+export const ZZendeskTicketMetric = z.object({
+  id: ZId,
+  ticket_id: ZId,
+  reply_time_in_minutes: ZMinutes,
+  solved_at: ZTime.nullish(),
+});
+export type ZendeskTicketMetric = z.output<typeof ZZendeskTicketMetric>;
+
+/**
+ * A satisfaction rating (Satisfaction Ratings API and its incremental export, or a ticket's own
+ * `satisfaction_rating`): `good` or `bad` (with `_with_comment` in older accounts) is a rating;
+ * `offered` and `unoffered` are surveys nobody answered.
+ */
+export const ZZendeskSatisfactionRating = z.object({
+  id: ZId.nullish(),
+  ticket_id: ZId.nullish(),
+  score: z.enum(["good", "bad", "good_with_comment", "bad_with_comment", "offered", "unoffered"]),
+  comment: z.string().nullish(),
+  created_at: ZTime.nullish(),
+  updated_at: ZTime.nullish(),
+});
+export type ZendeskSatisfactionRating = z.output<typeof ZZendeskSatisfactionRating>;

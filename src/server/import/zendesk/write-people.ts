@@ -3,7 +3,9 @@ import type { Role } from "../../db/schema/enums";
 import type { Tx } from "../../db/tenant";
 import { parseRecords, unmappedRecords, type BatchContext, type BatchRecord } from "../batch";
 import { insertCustomerOrgs, insertUsers, personName, placeholderEmail, usableEmail } from "../people";
-import { ZZendeskOrganization, ZZendeskUser } from "./shapes";
+import { mappedIds } from "../id-map";
+import type { Tally } from "../import-run";
+import { ZZendeskOrganization, ZZendeskUser, type ZendeskUser } from "./shapes";
 
 /**
  * Zendesk organizations become customer companies with their email domains. A company with the
@@ -38,6 +40,9 @@ export async function writeOrganizations(tx: Tx, ctx: BatchContext, recs: BatchR
 export async function writeUsers(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const { tally } = ctx;
   const fresh = await unmappedRecords(tx, ctx, "user", parseRecords(ctx, "user", recs, ZZendeskUser));
+  // An end user's organization_id names a company of the organizations file, imported before the users.
+  const refs = fresh.flatMap(({ value: u }) => (u.organization_id && u.role === "end-user" ? [u.organization_id] : []));
+  const companies = refs.length ? await mappedIds(tx, ctx.space, "organization", refs) : new Map<string, string>();
   const rows = fresh.map(({ value: u }) => {
     const email = usableEmail(u.email);
     if (!email) tally.note("user", "no usable email: given a placeholder address");
@@ -49,8 +54,17 @@ export async function writeUsers(tx: Tx, ctx: BatchContext, recs: BatchRecord[])
       role,
       createdAt: u.created_at ?? undefined,
       blockedAt: u.suspended ? (u.updated_at ?? new Date()) : null,
+      customerOrgId: companyOf(u, companies, tally),
     };
   });
   const made = await insertUsers(tx, ctx, rows);
   for (const r of rows) tally.add("user", made.get(r.sourceId)!.fresh ? "imported" : "matched");
+}
+
+/** A customer's linked company: staff belong to the team, not to a customer company. */
+function companyOf(u: ZendeskUser, companies: Map<string, string>, tally: Tally): string | null {
+  if (!u.organization_id || u.role !== "end-user") return null;
+  const id = companies.get(u.organization_id);
+  if (!id) tally.note("user", "organization not in the export: not linked to one");
+  return id ?? null;
 }

@@ -7,6 +7,7 @@ import type { WantedFile } from "../ticket-files";
 import { commentBody, embeddedComments, wantedFiles } from "../imported-comments";
 import { renderAhead } from "../comment-html";
 import { safeParseOnce } from "../parse-once";
+import { writeEmbeddedHistory } from "./write-history";
 import { dropTicket, ID_MAP_REFS, writeImportedTickets, type TicketItem } from "../write-imported-tickets";
 import {
   ZENDESK_STATUS,
@@ -24,12 +25,16 @@ import {
  */
 export async function writeTickets(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
   const items: TicketItem[] = [];
+  const history: { rec: BatchRecord; value: ZendeskTicket }[] = [];
   for (const { rec, value } of parseRecords(ctx, "ticket", recs, ZZendeskTicket)) {
     const item = { rec, ticket: importedTicket(value, ticketComments(ctx, rec, value)) };
     if (value.status === "deleted") dropTicket(ctx, item, "deleted in Zendesk");
     else items.push(item);
+    if (value.satisfaction_rating != null || value.metric_set != null) history.push({ rec, value });
   }
   await writeImportedTickets(tx, ctx, items, ID_MAP_REFS);
+  // A ticket's own rating and metrics, once the batch's tickets are in the id map (nothing to do for most exports).
+  if (history.length) await writeEmbeddedHistory(tx, ctx, history);
 }
 
 /** What writeTickets will need of a batch that does not touch the database: each record's shape check and each comment's HTML. */
@@ -81,6 +86,7 @@ function importedTicket(t: ZendeskTicket, comments: ImportedComment[]): Imported
     requesterRef: t.requester_id ?? null,
     assigneeRef: t.assignee_id ?? null,
     groupRef: t.group_id ?? null,
+    customerOrgRef: t.organization_id ?? null,
     ccRefs: [...new Set([...(t.email_cc_ids ?? []), ...(t.collaborator_ids ?? [])])],
     ccEmails: [],
     tags: t.tags ?? [],
