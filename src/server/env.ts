@@ -128,6 +128,11 @@ export const ZEnv = z
     RATE_LIMIT_IP_PER_MIN: intFrom(1000, 1),
     RATE_LIMIT_SEARCH_PER_MIN: intFrom(60, 1),
     DB_POOL_MAX: intFrom(10, 1),
+    /**
+     * Inbound messages one job worker applies at once (the email-inbound queue, decision 063): while
+     * one waits on the database another parses, so a worker process can use its core.
+     */
+    INBOUND_APPLY_CONCURRENCY: intFrom(4, 1),
     /** Largest attachment accepted, in bytes (default 10 MiB). */
     ATTACHMENT_MAX_BYTES: intFrom(10 * 1024 * 1024, 1),
     /** Largest export an admin may upload to import (one file or a .zip), in bytes (default 2 GiB; decision 055). */

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { unsafeWithSystem } from "../../src/server/db/tenant";
+import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
+import { verifyChain } from "../../src/server/audit/verify-chain";
 import { applyInbound, markInboundDead } from "../../src/server/intake/apply-inbound";
 import { startSmtpReceiver, type RunningSmtpReceiver } from "../../src/server/email/smtp-receiver";
 import { startWorker, type RunningWorker } from "../../src/server/worker/worker";
@@ -27,9 +28,9 @@ afterAll(async () => {
   await worker?.stop(1_000);
 });
 
-const mail = (mid: string, subject: string, extra: string[] = []) =>
+const mail = (mid: string, subject: string, extra: string[] = [], from = "Sam Sender <sam@customer.test>") =>
   [
-    `From: Sam Sender <sam@customer.test>`,
+    `From: ${from}`,
     `To: ${support}`,
     `Subject: ${subject}`,
     `Message-ID: <${mid}>`,
@@ -80,6 +81,41 @@ describe("inbound email through the worker", () => {
       return r?.status === "dropped" ? r : undefined;
     });
     expect(dropped.ticket_id).toBeNull();
+  });
+
+  it("several at once (decision 063): a burst from new senders is applied once each, each sender made and audited once, and the org's chain verifies", async () => {
+    const stamp = Date.now();
+    // Two of the messages come from the same new sender: both make the user at once, one wins.
+    const senders = Array.from({ length: 10 }, (_, i) => `burst${i}-${stamp}@customer.test`);
+    const sent = [...senders, senders[0]!].map((address, i) => ({ address, mid: `burst-${stamp}-${i}@customer.test` }));
+    await Promise.all(
+      sent.map((m, i) =>
+        sendRaw(
+          rx.port,
+          { from: m.address, to: [support] },
+          mail(m.mid, `Burst ${i}`, [], `Burst Sender <${m.address}>`),
+        ),
+      ),
+    );
+    const rows = await waitFor("the burst applied", async () => {
+      const r = await Promise.all(sent.map((m) => row(m.mid)));
+      return r.every((x) => x?.status === "applied") ? r : undefined;
+    });
+    expect(rows.map((r) => r!.outcome)).toEqual(sent.map(() => "ticket"));
+    expect(new Set(rows.map((r) => r!.ticket_id)).size).toBe(sent.length);
+    const created = await unsafeWithSystem((tx) =>
+      tx.execute<{ email: string }>(
+        sql`select data->>'email' as email from audit_events where org_id = ${org.id} and action = 'user.created' and data->>'email' like ${`burst%-${stamp}@customer.test`}`,
+      ),
+    );
+    expect(created.rows.map((r) => r.email).sort()).toEqual([...senders].sort());
+    const users = await unsafeWithSystem((tx) =>
+      tx.execute<{ n: number }>(
+        sql`select count(*)::int as n from users where org_id = ${org.id} and email like ${`burst%-${stamp}@customer.test`}`,
+      ),
+    );
+    expect(users.rows[0]!.n).toBe(senders.length);
+    expect(await withTenant(org.id, (tx) => verifyChain(tx, org.id))).toMatchObject({ valid: true });
   });
 
   it("a dead-lettered message is marked failed, kept, and applied once when replayed", async () => {

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { recordAudit } from "../audit/record-audit";
 import { firstName, type PlaceholderValues } from "../markdown/placeholders";
 import { createPasswordLink, LINK_HOURS } from "../auth/setup-link";
@@ -10,7 +10,7 @@ import { users } from "../db/schema/users";
 import { withTenant, type Tx } from "../db/tenant";
 import { env } from "../env";
 import { isFeatureEnabled } from "../flags/flags";
-import { enqueue } from "../jobs/enqueue";
+import { enqueue, enqueueCte } from "../jobs/enqueue";
 import { QUEUES } from "../jobs/queues";
 import { renderMarkdown } from "../markdown/render";
 import { mailer } from "./mailer";
@@ -21,6 +21,7 @@ import { fromAddress, orgSendsReplies, REPLY_EMAIL_DELAY_SECONDS } from "./outbo
 import { replyAddress } from "./reply-token";
 import { ratingUrls } from "../csat/rating-link";
 import {
+  DEFAULT_TEMPLATES,
   renderEmailTemplate,
   templateFor,
   usesClaimLink,
@@ -84,6 +85,18 @@ export async function queueCustomerMail(tx: Tx, job: CustomerMailJob): Promise<b
     delay ? { startAfter: new Date(Date.now() + delay * 1000) } : undefined,
   );
   return true;
+}
+
+/**
+ * The acknowledgement of queueCustomerMail as a CTE body for the caller's statement (the mail
+ * intake's last write, decision 063): the same job, under the same two conditions (the org has a
+ * support address, the template is on), decided by the statement instead of two reads before it.
+ */
+export async function acknowledgementJobCte(job: CustomerMailJob & { kind: "acknowledgement" }): Promise<SQL> {
+  const enabled = DEFAULT_TEMPLATES.acknowledgement.enabled;
+  return enqueueCte(sql`(select coalesce(json_agg(json_build_object('name', ${QUEUES.customerEmail.name}::text, 'data', ${JSON.stringify(job)}::jsonb)), '[]'::json)
+    where exists (select 1 from email_addresses a where a.org_id = ${job.orgId})
+      and coalesce((select t.enabled from email_templates t where t.org_id = ${job.orgId} and t.kind = 'acknowledgement'), ${enabled}))`);
 }
 
 /** The email-customer job. A failure rethrows: pg-boss retries with backoff, then dead-letters. */

@@ -48,16 +48,23 @@ export async function findThread(
     if (t) return t;
   }
   if (ids.length) {
-    const known = await tx
-      .select({ messageId: emailMessageIds.messageId, ticketId: emailMessageIds.ticketId })
+    // The ticket of the first of those ids that Beacon knows (In-Reply-To first, then the newest
+    // reference), read with it in one statement.
+    const [hit] = await tx
+      .select({
+        ticketId: tickets.id,
+        number: tickets.number,
+        status: tickets.status,
+        requesterId: tickets.requesterId,
+        mergedIntoId: tickets.mergedIntoId,
+      })
       .from(emailMessageIds)
-      .where(and(eq(emailMessageIds.orgId, orgId), inArray(emailMessageIds.messageId, ids)));
-    const byId = new Map(known.map((k) => [k.messageId, k.ticketId]));
-    const hit = ids.map((i) => byId.get(i)).find((t) => t !== undefined);
-    if (hit) {
-      const t = await load(eq(tickets.id, hit));
-      if (t) return t;
-    }
+      .innerJoin(tickets, and(eq(tickets.orgId, emailMessageIds.orgId), eq(tickets.id, emailMessageIds.ticketId)))
+      .where(and(eq(emailMessageIds.orgId, orgId), inArray(emailMessageIds.messageId, ids)))
+      .orderBy(sql`array_position(${sql.param(ids)}::text[], ${emailMessageIds.messageId})`)
+      .limit(1);
+    const t = await follow(hit);
+    if (t) return t;
   }
   const tag = /\[#(\d{1,9})\]/.exec(mail.subject);
   if (tag) {

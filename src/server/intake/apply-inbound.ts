@@ -1,7 +1,7 @@
 import "server-only";
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { randomUUID } from "node:crypto";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { inboundMessages, ticketCcs, type MailAuthResult } from "../db/schema/email";
-import { comments } from "../db/schema/tickets";
 import { enterTenant, unsafeWithSystem, withTenant, type Tx } from "../db/tenant";
 import type { Scope } from "../core/scope";
 import { logger } from "../observability/logger";
@@ -10,6 +10,7 @@ import { createTicket } from "../tickets/create-ticket";
 import { MAX_BODY_BYTES, MAX_SUBJECT } from "../tickets/schemas";
 import type { CommentEmail } from "../db/schema/tickets";
 import { enqueue } from "../jobs/enqueue";
+import { auditAppendCtes, recordAudit } from "../audit/record-audit";
 import { countInbound, inboundMetricOutcome } from "../email/email-metrics";
 import { QUEUES } from "../jobs/queues";
 import { unsafeAutomaticMailReason } from "../email/automatic-mail";
@@ -27,7 +28,7 @@ import { checkSenderCap } from "../email/sender-cap";
 import { visibleReply } from "../email/strip-reply";
 import { findThread } from "../email/thread";
 import { plusTag, verifyReplyToken } from "../email/reply-token";
-import { queueCustomerMail } from "../email/customer-mail";
+import { acknowledgementJobCte } from "../email/customer-mail";
 import { isFinal } from "../lifecycle/ticket-lifecycle";
 
 // held: over the sender's hourly cap, retried by a delayed job (decision 035).
@@ -153,8 +154,11 @@ async function applyMail(
     settings.inboundOpenPolicy === "anyone" ? null : await openPolicyRefusal(tx, orgId, mail.from!.address, settings);
   if (closedTo && !(await findThread(tx, orgId, mail, await existingUserId(tx, orgId, mail.from!.address), token)))
     return reject(tx, { orgId, inboundId, requestId }, closedTo, auth, files.discard);
-  const sender = await senderPrincipal(tx, orgId, mail.from!, requestId);
-  if (!sender) return drop(tx, orgId, inboundId, "sender is blocked", files.discard);
+  const found = await senderPrincipal(tx, orgId, mail.from!);
+  if (!found) return drop(tx, orgId, inboundId, "sender is blocked", files.discard);
+  const sender = found.principal;
+  // A new sender's user.created event joins the chain with this message's last statement (or the hold's).
+  const system = { orgId, actorId: null, requestId };
   const scope: Scope = { tx, user: sender, requestId };
   const email: CommentEmail = {
     from: mail.from!.address,
@@ -170,6 +174,7 @@ async function applyMail(
   let ticketId: string;
   let commentId: string;
   let outcome: "ticket" | "reply";
+  let ack = sql``;
   if (thread && !isFinal(thread.status)) {
     // A stranger who knows a Message-ID of the conversation is a participant, like a CC.
     const participant = sender.role === "customer" && thread.requesterId !== sender.userId;
@@ -186,22 +191,25 @@ async function applyMail(
     // Replies (and follow-ups to a closed ticket) are never capped; new conversations are.
     if (!thread) {
       const cap = await checkSenderCap(tx, orgId, mail.from!.address, settings.ticketsPerSenderPerHour);
-      if (cap.over) return hold(tx, { orgId, inboundId, requestId }, mail.from!.address, cap, files.discard);
+      if (cap.over) {
+        if (found.created) await recordAudit(tx, system, found.created);
+        return hold(tx, { orgId, inboundId, requestId }, mail.from!.address, cap, files.discard);
+      }
     }
     // SPEC §5: closed is final, so a reply to a closed ticket opens a new one that points back.
     const first = thread ? `_Follow-up to #${thread.number}, which is closed._\n\n${body.reply}` : body.full;
-    const t = await createTicket(scope, { subject: subjectOf(mail), body: clip(first) }, { channel: "email", email });
+    // The first comment's id is chosen here, so it need not be read back.
+    commentId = randomUUID();
+    const t = await createTicket(
+      scope,
+      { subject: subjectOf(mail), body: clip(first) },
+      { channel: "email", email, commentId },
+    );
     ticketId = t.id;
-    const [c] = await tx
-      .select({ id: comments.id })
-      .from(comments)
-      .where(and(eq(comments.orgId, orgId), eq(comments.ticketId, t.id)))
-      .orderBy(asc(comments.createdAt))
-      .limit(1);
-    commentId = c!.id;
     outcome = "ticket";
-    // The acknowledgement (decision 040): only mail that passed the loop and automatic-mail checks gets here.
-    await queueCustomerMail(tx, { orgId, ticketId, kind: "acknowledgement", key: inboundId });
+    // The acknowledgement (decision 040): only mail that passed the loop and automatic-mail checks
+    // gets here. Queued by the last statement below, under queueCustomerMail's conditions.
+    ack = sql`, ack as (${await acknowledgementJobCte({ orgId, ticketId, kind: "acknowledgement", key: inboundId })})`;
   }
   const people = mail.cc.filter((a) => a !== sender.email.toLowerCase() && !supportCcs.has(a)).slice(0, 50);
   if (people.length)
@@ -211,13 +219,15 @@ async function applyMail(
       .onConflictDoNothing();
   await recordMailAttachments(tx, { orgId, ticketId, commentId, uploaderId: sender.userId, requestId }, files.stored);
   // One statement for the message's last writes: its Message-ID (so replies thread here), the
-  // sender's bouncing marks cleared (mail from them proves the address works), and its status.
+  // sender's bouncing marks cleared (mail from them proves the address works), the acknowledgement
+  // of a new ticket, and its status.
   const messageId = mail.messageId
     ? sql`, thread_id as (
         insert into email_message_ids (org_id, message_id, ticket_id, comment_id, direction)
         values (${orgId}, ${mail.messageId}, ${ticketId}, ${commentId}, 'inbound') on conflict do nothing)`
     : sql``;
-  await tx.execute(sql`with ${clearBouncingCtes(orgId, sender.email)}${messageId}
+  const userCreated = found.created ? sql`, ${auditAppendCtes(system, found.created)}` : sql``;
+  await tx.execute(sql`with ${clearBouncingCtes(orgId, sender.email)}${messageId}${ack}${userCreated}
     update inbound_messages set status = 'applied', outcome = ${outcome}, ticket_id = ${ticketId},
       comment_id = ${commentId}, from_address = ${mail.from!.address}, auth = ${JSON.stringify(auth)}::jsonb,
       applied_at = ${new Date().toISOString()}::timestamptz, error = null

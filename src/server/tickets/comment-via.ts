@@ -6,4 +6,9 @@ export type CommentVia = {
   email?: CommentEmail;
   /** The author is a CC of the ticket replying by email, not its requester. */
   ccParticipant?: boolean;
+  /**
+   * createTicket only: the id its first comment gets, chosen by the caller (the mail intake records
+   * it with the message without reading the comment back). A fresh UUID when absent.
+   */
+  commentId?: string;
 };

@@ -90,7 +90,7 @@ export async function createTicket(scope: Scope, input: CreateTicket, via: Comme
     createdAt: now,
     updatedAt: now,
   };
-  const commentId = randomUUID();
+  const commentId = via.commentId ?? randomUUID();
   const number = sql`(select ticket_seq from n)`;
   const events = sla ? slaEventRows(ticket, ticket.slaPolicyId, sla.events) : [];
   const check = nextCheckAt(ticket, leadSecondsOf(state.config), now, "after-write");

@@ -56,6 +56,8 @@ export async function startWorker(opts: {
   url: string;
   pollingIntervalSeconds?: number;
   schedule?: boolean;
+  /** Inbound messages applied at once; default INBOUND_APPLY_CONCURRENCY (4). */
+  inboundConcurrency?: number;
   /** How often this worker expires jobs whose worker died (pg-boss maintenance); default 60 s. */
   maintenanceIntervalSeconds?: number;
   /**
@@ -143,14 +145,17 @@ export async function startWorker(opts: {
   await work(QUEUES.slaReapply.name, ZReapplyJob, reapplyPolicy, async (d) => {
     log.error({ queue: QUEUES.slaReapply.name, data: d }, "SLA re-apply job dead-lettered after retries");
   });
-  await work(QUEUES.inboundEmail.name, ZInboundEmailJob, applyInbound, async (d) => {
-    const job = ZInboundEmailJob.parse(d);
-    log.error(
-      { queue: QUEUES.inboundEmail.name, ...job },
-      "inbound email dead-lettered after retries; the raw message is kept",
-    );
-    await markInboundDead(job, "failed every retry (see the worker log and the dead letter)");
-  });
+  // Several messages at once (decision 063): pg-boss 10 runs one job at a time per work() call, so
+  // the queue gets INBOUND_APPLY_CONCURRENCY of them, each fetching its own job (SKIP LOCKED).
+  for (let i = 0; i < (opts.inboundConcurrency ?? env().INBOUND_APPLY_CONCURRENCY); i++)
+    await work(QUEUES.inboundEmail.name, ZInboundEmailJob, applyInbound, async (d) => {
+      const job = ZInboundEmailJob.parse(d);
+      log.error(
+        { queue: QUEUES.inboundEmail.name, ...job },
+        "inbound email dead-lettered after retries; the raw message is kept",
+      );
+      await markInboundDead(job, "failed every retry (see the worker log and the dead letter)");
+    });
   const sweepImportFiles = async () => {
     const r = await unsafeSweepImportFiles();
     if (r.spoolFilesRemoved || r.workDirsRemoved) log.info({ ...r }, "import sweep removed files left on this machine");

@@ -154,6 +154,12 @@ export const ticketCcs = pgTable(
   (t) => [
     primaryKey({ columns: [t.orgId, t.ticketId, t.email] }),
     foreignKey({ columns: [t.orgId, t.ticketId], foreignColumns: [tickets.orgId, tickets.id] }).onDelete("cascade"),
+    // Mail from an address clears its bouncing marks (clearBouncingCtes, every inbound message):
+    // without this the primary key's org_id prefix walked every CC row of the org. Few rows bounce,
+    // so the index stays small (drizzle/0029).
+    index("ticket_ccs_org_email_bouncing_idx")
+      .on(t.orgId, t.email)
+      .where(sql`bouncing_at is not null`),
   ],
 );
 

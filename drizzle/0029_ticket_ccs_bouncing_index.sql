@@ -1,0 +1,1 @@
+CREATE INDEX "ticket_ccs_org_email_bouncing_idx" ON "ticket_ccs" USING btree ("org_id","email") WHERE bouncing_at is not null;
