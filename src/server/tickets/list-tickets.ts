@@ -8,7 +8,14 @@ import type { Scope } from "../core/scope";
 import { visibleTo } from "../authz/visibility";
 import { isStaff } from "../authz/permissions";
 import type { AnyTicketView, ListTickets, SortKey } from "./schemas";
-import { customerFieldKeys, customerSeesSla, ticketColumns, viewerFor } from "../ticket-model/ticket-view";
+import {
+  customerFieldKeys,
+  customerSeesSla,
+  ticketColumns,
+  viewerFor,
+  type TicketRow,
+} from "../ticket-model/ticket-view";
+import { precompiled } from "../db/precompiled";
 import { customFieldConditions, loadFieldDefs, type FieldDef } from "../fields/custom-values";
 
 type Cursor = { s: string; v: string; id: string };
@@ -188,6 +195,33 @@ export const LIST_TICKETS_ADMISSION = {
   rateLimit: { name: "search", when: searching },
 } satisfies Admission<ListTickets | null>;
 
+type PageRow = { t: TicketRow; sortValue: string };
+
+/**
+ * The first page of the org's tickets in one sort, nothing else filtered: the same select as the
+ * general path below, built once per process and sent as a named prepared statement
+ * (db/precompiled.ts). Scoped by org in the query as well as by row-level security.
+ */
+const DEFAULT_PAGE = new Map<string, (tx: Scope["tx"], v: { org: string; limit: number }) => Promise<PageRow[]>>();
+function defaultPage(sort: ListTickets["sort"]) {
+  let page = DEFAULT_PAGE.get(sort);
+  if (!page) {
+    const desc = sort.startsWith("-");
+    const { expr } = SORT_SQL[(desc ? sort.slice(1) : sort) as SortKey];
+    const dir = desc ? sql`desc` : sql`asc`;
+    page = precompiled<PageRow>(`beacon_ticket_page_${desc ? "desc" : "asc"}_${sort.replace(/^-/, "")}`, (db) =>
+      db
+        .select({ t: ticketColumns, sortValue: sql<string>`(${expr})::text` })
+        .from(tickets)
+        .where(eq(tickets.orgId, sql.placeholder("org")))
+        .orderBy(sql`${expr} ${dir}`, sql`${tickets.id} ${dir}`)
+        .limit(sql.placeholder("limit")),
+    );
+    DEFAULT_PAGE.set(sort, page);
+  }
+  return page;
+}
+
 /** GET /tickets: keyset-paginated on (sort value, id), stable when rows arrive between pages. */
 export async function listTickets(
   scope: Scope,
@@ -230,12 +264,17 @@ export async function listTickets(
         )})`,
       ]
     : where;
-  const rows = await scope.tx
-    .select({ t: ticketColumns, sortValue: sql<string>`(${expr})::text` })
-    .from(tickets)
-    .where(and(...conds))
-    .orderBy(sql`${expr} ${dir}`, sql`${tickets.id} ${dir}`)
-    .limit(q.limit + 1);
+  // Only the org's own scope (staff, no filter, no search, no cursor): the list's most common call,
+  // prepared once per sort (DEFAULT_PAGE). Anything else is built for the request.
+  const rows =
+    conds.length === 1 && !q.cursor
+      ? await defaultPage(q.sort)(scope.tx, { org: scope.user.orgId, limit: q.limit + 1 })
+      : await scope.tx
+          .select({ t: ticketColumns, sortValue: sql<string>`(${expr})::text` })
+          .from(tickets)
+          .where(and(...conds))
+          .orderBy(sql`${expr} ${dir}`, sql`${tickets.id} ${dir}`)
+          .limit(q.limit + 1);
   const more = rows.length > q.limit;
   const pageRows = more ? rows.slice(0, q.limit) : rows;
   const last = pageRows[pageRows.length - 1];
