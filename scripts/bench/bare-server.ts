@@ -2,7 +2,9 @@
 // GET /api/v1/tickets (the agent default view) with the SAME SQL the app sends for it, in the same
 // shape of transaction: begin; the tenant set_config (role beacon_app + app.org_id, so row-level
 // security applies as for a request); the bearer-token lookup by sha256 (the same join the app's
-// confirmClaim runs); the list statement(s) of listTickets; commit. The statements are not written
+// confirmClaim runs); the list statement(s) of listTickets; commit. Sent as the app sends them
+// (decision 065): begin and the tenant settings in one round trip, the lookup and the list as
+// named prepared statements (parsed and planned once per connection). The statements are not written
 // here: http-load.ts captures them from the real domain functions (scripts/bench/lib/capture.ts)
 // and hands them over in BARE_SQL_FILE, with each parameter marked as the request's org, token
 // hash, user id or a literal.
@@ -72,9 +74,15 @@ async function listTickets(authorization: string | undefined): Promise<{ status:
   const b: Bound = { org: uuidOf(m[2]!), tokenHash: createHash("sha256").update(m[1]!).digest("hex"), userId: "" };
   const client = await pool.connect();
   try {
-    await client.query("begin");
-    await client.query(spec.tenant.sql, bind(spec.tenant, b));
-    const auth = await client.query({ text: spec.auth.sql, values: bind(spec.auth, b), rowMode: "array" });
+    // As withTenant opens a transaction (decision 065): begin and the tenant settings in one
+    // simple-protocol message, the org id written in as a literal (a UUID made from 32 hex digits).
+    await client.query(`begin; ${spec.tenant.sql.replaceAll("$1", `'${b.org}'`)}`);
+    const auth = await client.query({
+      name: "bare_auth",
+      text: spec.auth.sql,
+      values: bind(spec.auth, b),
+      rowMode: "array",
+    });
     const who = auth.rows[0] as unknown[] | undefined;
     if (!who) {
       await client.query("rollback");
@@ -82,8 +90,8 @@ async function listTickets(authorization: string | undefined): Promise<{ status:
     }
     b.userId = String(who[spec.auth.userIdColumn]);
     let rows: unknown[][] = [];
-    for (const s of spec.list) {
-      const r = await client.query({ text: s.sql, values: bind(s, b), rowMode: "array" });
+    for (const [i, s] of spec.list.entries()) {
+      const r = await client.query({ name: `bare_list_${i}`, text: s.sql, values: bind(s, b), rowMode: "array" });
       rows = r.rows as unknown[][];
       if (!columns && r.fields.length > 0) {
         columns = new Map();

@@ -772,8 +772,7 @@ async function captureListSql(agent: Agent): Promise<{ spec: BareSpec; display: 
       limit: ZListTickets.parse({}).limit,
     };
     const display = [
-      "begin",
-      `${TENANT_SQL} -- $1 = org`,
+      `begin; ${TENANT_SQL} -- $1 = org (one message, the org id as a literal)`,
       ...steady.map(
         (q) => `${q.sql} -- ${JSON.stringify(template(q.params).map((p) => ("value" in p ? p.value : `<${p.from}>`)))}`,
       ),

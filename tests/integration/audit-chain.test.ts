@@ -1,11 +1,13 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+import fc from "fast-check";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GET as verify } from "../helpers/http";
 import { unsafeWithSystem, withTenant } from "../../src/server/db/tenant";
 import { recordAudit } from "../../src/server/audit/record-audit";
 import { verifyChain } from "../../src/server/audit/verify-chain";
+import { canonicalJson, canonicalJsonFromText } from "../../src/lib/canonical-json";
 import { api, newTicket } from "../helpers/api";
 import { call } from "../helpers/http";
 import { createOrg } from "../helpers/factories";
@@ -87,6 +89,43 @@ describe("audit chain", () => {
 
     await unsafeWithSystem((tx) => tx.execute(sql`delete from audit_events where org_id = ${org.id} and seq = 5`));
     expect(await check()).toEqual({ valid: false, checked: 4, firstBrokenSeq: 5 });
+  });
+
+  it("verification canonicalizes PostgreSQL's jsonb text exactly as the recorded object was hashed", async () => {
+    // verifyRange reads `data` as jsonb text and canonicalizes it without parsing it
+    // (canonicalJsonFromText): the bytes must be the ones canonicalJson gave the object at record
+    // time, whatever jsonb did to it (key order, spacing, numbers as numeric, escapes).
+    const noNul = (v: unknown) => !JSON.stringify(v).includes("\\u0000");
+    const values = fc.sample(fc.dictionary(fc.string(), fc.jsonValue()).filter(noNul), { numRuns: 400, seed: 16 });
+    values.push(
+      { b: 1.5, a: 1e21, c: -0, d: 0.1 + 0.2, e: 5e-324, f: 123456789012345680000, g: 1e-7 },
+      { é: '\n"\\', "e\u0301": "\u0007\u001f", "😀": ["/", "\u2028"], "": null, Z: { y: [], x: {} } },
+    );
+    const texts = await unsafeWithSystem((tx) =>
+      tx.execute<{ t: string }>(
+        sql`select e.value::text as t from jsonb_array_elements(${JSON.stringify(values)}::jsonb) with ordinality e(value, n) order by e.n`,
+      ),
+    );
+    expect(texts.rows).toHaveLength(values.length);
+    texts.rows.forEach(({ t }, i) => {
+      expect(canonicalJsonFromText(t)).toBe(canonicalJson(values[i]));
+    });
+
+    // And end to end: events recorded with such data verify.
+    const org = await createOrg();
+    await withTenant(org.id, async (tx) => {
+      for (const data of values.slice(-12))
+        await recordAudit(
+          tx,
+          { orgId: org.id, actorId: null, requestId: null },
+          { action: "test.event", entityType: "test", entityId: null, data },
+        );
+    });
+    expect(await withTenant(org.id, (tx) => verifyChain(tx, org.id))).toEqual({
+      valid: true,
+      checked: 12,
+      firstBrokenSeq: null,
+    });
   });
 
   it("npm run audit:verify reports each org and exits 1 on a broken chain", async () => {

@@ -5,7 +5,8 @@
 // than the org (the first step only).
 import { beforeAll, describe, expect, it } from "vitest";
 import { withTenant } from "../../src/server/db/tenant";
-import { listTickets } from "../../src/server/tickets/list-tickets";
+import { listTickets, SEARCH_WINDOW } from "../../src/server/tickets/list-tickets";
+import { TICKET_STATUSES } from "../../src/server/db/schema/enums";
 import { ZListTickets } from "../../src/server/tickets/schemas";
 import type { Principal } from "../../src/server/core/principal";
 import { api, newTicket } from "../helpers/api";
@@ -104,5 +105,33 @@ describe("search window", () => {
       expect(mine).toHaveLength(5);
       expect(await allPages(w.customer, { q: "ledger" }, win)).toEqual([]);
     }
+  });
+
+  it("the prepared first pages (staff, nothing else filtered, no cursor) are the general path's", async () => {
+    // listTickets sends these as named prepared statements built once per process (decision 065);
+    // a search with an explicit window, or a list with a filter that keeps every ticket, takes
+    // the general path, built per request. Same rows, same order, same next cursor.
+    const page = (query: Record<string, string>, searchWindow?: number) =>
+      withTenant(w.org.id, (tx) =>
+        listTickets(
+          { requestId: "t", user: principal(w.agent), tx },
+          ZListTickets.parse(query),
+          searchWindow === undefined ? {} : { searchWindow },
+        ),
+      );
+    let compared = 0;
+    for (const sort of ["-updatedAt", "createdAt", "-priority", "resolveDue"]) {
+      for (const q of ["printer jam", "duplex", "kubernetes", "firmw", "ledger"]) {
+        const prepared = await page({ sort, q, limit: "3" });
+        expect(prepared).toEqual(await page({ sort, q, limit: "3" }, SEARCH_WINDOW));
+        compared += prepared.data.length;
+      }
+      const prepared = await page({ sort, limit: "5" });
+      const general = await page({ sort, limit: "5", status: TICKET_STATUSES.join(",") });
+      expect(prepared.data).toEqual(general.data);
+      expect(prepared.data).toHaveLength(5);
+      expect(prepared.nextCursor).not.toBeNull();
+    }
+    expect(compared).toBeGreaterThan(20);
   });
 });

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { eventHash, storedEventHash, type ChainedEvent } from "../../src/server/audit/chain";
-import { canonicalJson } from "../../src/lib/canonical-json";
+import { canonicalJson, canonicalJsonFromText } from "../../src/lib/canonical-json";
 
 // The audit chain's bytes must never change: every stored hash was computed over them. These
 // properties hold the loop-based canonicalJson to the original map/filter/join form, and the
@@ -78,5 +78,35 @@ describe("audit hash bytes", () => {
       ),
       { numRuns: 2000, seed },
     );
+  });
+
+  it("canonicalJsonFromText(text) is canonicalJson(JSON.parse(text)) for any JSON text, however it is spaced", () => {
+    // Verification canonicalizes each event's stored jsonb text this way (tests/integration/
+    // audit-chain.test.ts holds it to PostgreSQL's own jsonb output too).
+    const spaced = fc.oneof(fc.constant(undefined), fc.constant(1), fc.constant("\t"), fc.constant("  "));
+    fc.assert(
+      fc.property(anyJson, spaced, (v, space) => {
+        const text = JSON.stringify(v, null, space);
+        expect(canonicalJsonFromText(text)).toBe(canonicalJson(JSON.parse(text)));
+      }),
+      { numRuns: 3000, seed },
+    );
+    // Numbers JSON.stringify would never write, repeated keys, escapes in keys and values.
+    for (const text of [
+      '{"b": 1.0, "a": -0, "c": 1e2, "d": 12345678901234567890, "e": 0.1, "f": -1.5E-3}',
+      '{"k": 1, "k": 2, "j": {"x": [1, {"z": null, "y": true}], "x": false}}',
+      '{"\\u00e9": "\\n\\"q\\"", "e\\u0301": "\\u0007", "a\\/b": "/", "\\ud83d\\ude00": 1, "Z": 2, "a": 3}',
+      " [ ] ",
+      "{ }",
+      '"plain"',
+      "-0",
+      "123456789012345",
+      "1234567890123456",
+    ]) {
+      expect(canonicalJsonFromText(text)).toBe(canonicalJson(JSON.parse(text)));
+    }
+    for (const bad of ['{"a" 1}', "[1,]", '{"a": 1', '"abc', "tru", "1 2", "{'a': 1}", '"a\u0001b"']) {
+      expect(() => canonicalJsonFromText(bad), bad).toThrow(SyntaxError);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash as oneShotHash } from "node:crypto";
 import { canonicalJson } from "../../lib/canonical-json";
 
 export const GENESIS_HASH = "0".repeat(64);
@@ -37,11 +37,21 @@ export type StoredEvent = Omit<ChainedEvent, "at" | "actorId" | "entityId" | "re
  * test holds — and only `data` is canonicalized generically.
  */
 export function storedEventHash(prevHash: string, e: StoredEvent): string {
+  const { data, ...rest } = e;
+  return canonicalEventHash(prevHash, { ...rest, dataJson: canonicalJson(data) });
+}
+
+/**
+ * storedEventHash for an event whose `data` is already canonical JSON text (verification makes it
+ * from the stored jsonb text with canonicalJsonFromText, without building the object).
+ */
+export function canonicalEventHash(prevHash: string, e: Omit<StoredEvent, "data"> & { dataJson: string }): string {
   const body =
     `{"action":${JSON.stringify(e.action)},"actorId":${JSON.stringify(e.actorId)},"at":${JSON.stringify(e.atIso)}` +
-    `,"data":${canonicalJson(e.data)},"entityId":${JSON.stringify(e.entityId)},"entityType":${JSON.stringify(e.entityType)}` +
+    `,"data":${e.dataJson},"entityId":${JSON.stringify(e.entityId)},"entityType":${JSON.stringify(e.entityType)}` +
     `,"orgId":${JSON.stringify(e.orgId)},"requestId":${JSON.stringify(e.requestId)},"seq":${JSON.stringify(e.seq)}}`;
-  return createHash("sha256").update(prevHash).update(body).digest("hex");
+  // sha256 over the UTF-8 of prevHash then body, in one call (no Hash object per event).
+  return oneShotHash("sha256", prevHash + body, "hex");
 }
 
 /** An audit event as verification reads it and the full export writes it: audit_events' columns, `at` as ISO text. */

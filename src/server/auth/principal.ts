@@ -8,6 +8,7 @@ import type { Principal } from "../core/principal";
 import { hashToken, idOfToken, orgOfToken } from "./api-tokens";
 import { effectiveTokenExpiry, tokenPolicy } from "./manage-tokens";
 import { decodeSession, parseCookieHeader, sessionTokenFrom } from "./session-cookie";
+import { precompiled } from "../db/precompiled";
 
 export type { Principal };
 
@@ -78,6 +79,38 @@ const userColumns = {
 };
 
 /**
+ * The bearer token's row with its user and org, by sha256 of the token: every API request with a
+ * token runs it, so it is built once and sent as a named prepared statement (db/precompiled.ts).
+ */
+const tokenLookup = precompiled<UserRow & TokenColumns>("beacon_confirm_token", (db) =>
+  db
+    .select({
+      ...userColumns,
+      tokenId: apiTokens.id,
+      tokenVersion: apiTokens.sessionVersion,
+      createdAt: apiTokens.createdAt,
+      expiresAt: apiTokens.expiresAt,
+      revokedAt: apiTokens.revokedAt,
+      lastUsedAt: apiTokens.lastUsedAt,
+    })
+    .from(apiTokens)
+    .innerJoin(users, and(eq(users.orgId, apiTokens.orgId), eq(users.id, apiTokens.userId)))
+    .innerJoin(orgs, eq(orgs.id, users.orgId))
+    .where(eq(apiTokens.tokenHash, sql.placeholder("hash")))
+    .limit(1),
+);
+
+type TokenColumns = {
+  tokenId: string;
+  tokenVersion: number;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  blockedAt: Date | null;
+};
+
+/**
  * Confirms a claim inside the claimed org's tenant transaction: the user exists, is not blocked,
  * and the session or token was issued at the user's current sessionVersion. Revoking (a version
  * bump) or blocking therefore takes effect on the very next request.
@@ -93,21 +126,7 @@ export async function confirmClaim(tx: Tx, claim: Claim): Promise<Principal | nu
     if (!u || u.blockedAt || u.sessionVersion !== claim.sessionVersion) return null;
     return { ...toPrincipal(u, "session"), authTime: claim.authTime };
   }
-  const [row] = await tx
-    .select({
-      ...userColumns,
-      tokenId: apiTokens.id,
-      tokenVersion: apiTokens.sessionVersion,
-      createdAt: apiTokens.createdAt,
-      expiresAt: apiTokens.expiresAt,
-      revokedAt: apiTokens.revokedAt,
-      lastUsedAt: apiTokens.lastUsedAt,
-    })
-    .from(apiTokens)
-    .innerJoin(users, and(eq(users.orgId, apiTokens.orgId), eq(users.id, apiTokens.userId)))
-    .innerJoin(orgs, eq(orgs.id, users.orgId))
-    .where(eq(apiTokens.tokenHash, hashToken(claim.token)))
-    .limit(1);
+  const [row] = await tokenLookup(tx, { hash: hashToken(claim.token) });
   if (!row || row.blockedAt || row.revokedAt || row.tokenVersion !== row.sessionVersion) return null;
   // A token carrying its id must be the row with that id (the hash already decides; this keeps the two in step).
   const claimedId = idOfToken(claim.token);

@@ -13,6 +13,8 @@ import type { Tx } from "./tenant";
 // connection is the same name. pg keeps each connection's parsed names and sends the text only
 // the first time. A transaction-mode pooler in front of PostgreSQL must keep prepared statements
 // per server connection (PgBouncer ≥ 1.21 with max_prepared_statements), see docs/scaling.md.
+// A fixed-shape read (the token lookup, the default list) goes further: precompiled.ts builds it
+// once per process with placeholders; this module is for statements whose shape varies per call.
 
 // The statement text is in the hot statements' parameters only, so their shapes are few; past
 // this many distinct texts a new one is sent unnamed, so nothing grows without bound per connection.

@@ -3,22 +3,12 @@ import pg from "pg";
 import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type { Tx } from "../db/tenant";
+import { TEXT_TYPES as asText, txClient as clientOf } from "../db/tx-client";
 
 /** One result row: each column as PostgreSQL's text output, unparsed (null stays null). */
 export type TextRow = (string | null)[];
 
 const dialect = new PgDialect();
-const identity = (value: string) => value;
-const asText = { getTypeParser: () => identity } as unknown as pg.CustomTypesConfig;
-
-/** The tenant transaction's own connection: same role, same app.org_id, so the same row-level security. */
-function clientOf(tx: Tx): pg.PoolClient {
-  // drizzle's node-postgres transaction runs on one checked-out pool client, kept on its session.
-  const client = (tx._.session as unknown as { client?: pg.PoolClient }).client;
-  if (!client || typeof client.query !== "function")
-    throw new Error("export: the transaction's pg client is not reachable (drizzle internals changed?)");
-  return client;
-}
 
 /**
  * Runs `query` in the tenant transaction and returns its rows as arrays of text. Export batches

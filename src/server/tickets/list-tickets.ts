@@ -8,7 +8,14 @@ import type { Scope } from "../core/scope";
 import { visibleTo } from "../authz/visibility";
 import { isStaff } from "../authz/permissions";
 import type { AnyTicketView, ListTickets, SortKey } from "./schemas";
-import { customerFieldKeys, customerSeesSla, ticketColumns, viewerFor } from "../ticket-model/ticket-view";
+import {
+  customerFieldKeys,
+  customerSeesSla,
+  ticketColumns,
+  viewerFor,
+  type TicketRow,
+} from "../ticket-model/ticket-view";
+import { precompiled } from "../db/precompiled";
 import { customFieldConditions, loadFieldDefs, type FieldDef } from "../fields/custom-values";
 
 type Cursor = { s: string; v: string; id: string };
@@ -47,14 +54,7 @@ export function ticketFilters(
   else if (q.group) where.push(eq(tickets.groupId, q.group));
   if (q.requesterId) where.push(eq(tickets.requesterId, q.requesterId));
   if (q.tag) where.push(arrayContains(tickets.tags, [q.tag]));
-  if (q.q)
-    where.push(
-      searchCondition(scope, q.q, {
-        id: sql`${tickets.id}`,
-        vector: sql`${tickets.searchVector}`,
-        subject: sql`${tickets.subject}`,
-      }),
-    );
+  if (q.q) where.push(searchCondition(isStaff(scope.user), scope.user.orgId, q.q, likePattern(q.q), TICKET_COLS));
   if (q.sla) where.push(slaCondition(q.sla === "breaching" ? sql`now() + interval '2 hours'` : sql`now()`));
   if (q.cf) where.push(...customFieldConditions(scope.user, q.cf, fieldDefs));
   return where.filter((w): w is SQL => w !== undefined);
@@ -73,24 +73,34 @@ function slaCondition(before: SQL): SQL {
 }
 
 type SearchColumns = { id: SQL; vector: SQL; subject: SQL };
+const TICKET_COLS: SearchColumns = {
+  id: sql`${tickets.id}`,
+  vector: sql`${tickets.searchVector}`,
+  subject: sql`${tickets.subject}`,
+};
+const WINDOW_COLS: SearchColumns = { id: sql`w.id`, vector: sql`w.vector`, subject: sql`w.subject` };
+
+/** The subject pattern of a search: the text anywhere, its LIKE wildcards taken literally. */
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 
 /**
  * Full text over the subject and every comment the caller may see, plus partial subject matches
  * (pg_trgm). tickets.search_vector holds the subject and public comments only; internal notes
  * are searched through their own vectors, and only for staff. `cols` names the columns it tests:
- * the tickets table's, or a subquery's (the bounded search window below).
+ * the tickets table's, or a subquery's (the bounded search window below). `org`, `text` and
+ * `like` are values or placeholders (the prepared search page).
+ *
+ * The tsquery is a scalar subquery, so PostgreSQL computes it once per statement (an InitPlan)
+ * and uses it as a value, in the index conditions too: written as a plain call on a parameter,
+ * a generic plan (a prepared statement) would parse the query text again for every row it tests
+ * (docs/decisions/065).
  */
-function searchCondition(
-  scope: { user: Pick<Scope["user"], "userId" | "role" | "orgId"> },
-  text: string,
-  cols: SearchColumns,
-): SQL {
-  const query = sql`websearch_to_tsquery('english', ${text})`;
-  const like = `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+function searchCondition(staff: boolean, org: unknown, text: unknown, like: unknown, cols: SearchColumns): SQL {
+  const query = sql`(select websearch_to_tsquery('english', ${text}))`;
   // Notes are matched once for the whole query (an array of ticket ids), not re-searched per
   // candidate ticket (docs/decisions/008).
-  const internal = isStaff(scope.user)
-    ? sql` or ${cols.id} = any(array(select c.ticket_id from comments c where c.org_id = ${scope.user.orgId} and c.internal and c.search_vector @@ ${query}))`
+  const internal = staff
+    ? sql` or ${cols.id} = any(array(select c.ticket_id from comments c where c.org_id = ${org} and c.internal and c.search_vector @@ ${query}))`
     : sql``;
   return sql`(${cols.vector} @@ ${query} or ${cols.subject} ilike ${like}${internal})`;
 }
@@ -121,9 +131,10 @@ function searchPageIds(
   search: { inWindow: SQL; onTickets: SQL },
   expr: SQL,
   desc: boolean,
-  take: number,
-  window: number,
+  /** limit + 1, the window's size and its last row's offset (window − 1): numbers or placeholders. */
+  sizes: { take: unknown; window: unknown; windowLast: unknown },
 ): SQL {
+  const { take, window, windowLast } = sizes;
   const dir = desc ? sql`desc` : sql`asc`;
   const cmp = desc ? sql`<` : sql`>`;
   const f = and(...filters)!;
@@ -137,7 +148,7 @@ function searchPageIds(
     ), window_end as (
       select e.k, e.id from (
         select (${expr}) as k, ${tickets.id} as id from ${tickets} where ${f} order by ${expr} ${dir}, ${tickets.id} ${dir} limit ${window}
-      ) e order by e.k ${dir}, e.id ${dir} offset ${window - 1} limit 1
+      ) e order by e.k ${dir}, e.id ${dir} offset ${windowLast} limit 1
     ), more as (
       select ${tickets.id} as id from ${tickets}, window_end
       where (select count(*) from hits) < ${take} and ${f} and ${search.onTickets}
@@ -188,6 +199,53 @@ export const LIST_TICKETS_ADMISSION = {
   rateLimit: { name: "search", when: searching },
 } satisfies Admission<ListTickets | null>;
 
+type PageRow = { t: TicketRow; sortValue: string };
+
+/**
+ * The first page of the org's tickets in one sort with nothing filtered ("list"), or of a search
+ * with nothing else filtered ("search", staff: internal notes searched too): the same selects as
+ * the general path in listTickets, built once per process and sent as named prepared statements
+ * (db/precompiled.ts). Scoped by org in the query as well as by row-level security.
+ */
+const PREPARED_PAGES = new Map<string, (tx: Scope["tx"], v: Record<string, unknown>) => Promise<PageRow[]>>();
+function preparedPage(sort: ListTickets["sort"], kind: "list" | "search") {
+  const name = `beacon_ticket_${kind}_${sort.startsWith("-") ? "desc" : "asc"}_${sort.replace(/^-/, "")}`;
+  let page = PREPARED_PAGES.get(name);
+  if (!page) {
+    const desc = sort.startsWith("-");
+    const { expr } = SORT_SQL[(desc ? sort.slice(1) : sort) as SortKey];
+    const dir = desc ? sql`desc` : sql`asc`;
+    const p = (n: string) => sql.placeholder(n);
+    const org = eq(tickets.orgId, p("org"));
+    const where =
+      kind === "list"
+        ? org
+        : and(
+            org,
+            sql`${tickets.id} = any(array${searchPageIds(
+              [org],
+              {
+                inWindow: searchCondition(true, p("org"), p("term"), p("like"), WINDOW_COLS),
+                onTickets: searchCondition(true, p("org"), p("term"), p("like"), TICKET_COLS),
+              },
+              expr,
+              desc,
+              { take: p("take"), window: p("window"), windowLast: p("windowLast") },
+            )})`,
+          );
+    page = precompiled<PageRow>(name, (db) =>
+      db
+        .select({ t: ticketColumns, sortValue: sql<string>`(${expr})::text` })
+        .from(tickets)
+        .where(where)
+        .orderBy(sql`${expr} ${dir}`, sql`${tickets.id} ${dir}`)
+        .limit(p("take")),
+    );
+    PREPARED_PAGES.set(name, page);
+  }
+  return page;
+}
+
 /** GET /tickets: keyset-paginated on (sort value, id), stable when rows arrive between pages. */
 export async function listTickets(
   scope: Scope,
@@ -209,6 +267,8 @@ export async function listTickets(
     where.push(sql`(${expr}, ${tickets.id}) ${cmp} (${c.v}::${sql.raw(cast)}, ${c.id}::uuid)`);
   }
   const dir = desc ? sql`desc` : sql`asc`;
+  const window = opts.searchWindow ?? SEARCH_WINDOW;
+  const staff = isStaff(scope.user);
   const conds = q.q
     ? [
         eq(tickets.orgId, scope.user.orgId),
@@ -216,26 +276,37 @@ export async function listTickets(
         sql`${tickets.id} = any(array${searchPageIds(
           where,
           {
-            inWindow: searchCondition(scope, q.q, { id: sql`w.id`, vector: sql`w.vector`, subject: sql`w.subject` }),
-            onTickets: searchCondition(scope, q.q, {
-              id: sql`${tickets.id}`,
-              vector: sql`${tickets.searchVector}`,
-              subject: sql`${tickets.subject}`,
-            }),
+            inWindow: searchCondition(staff, scope.user.orgId, q.q, likePattern(q.q), WINDOW_COLS),
+            onTickets: searchCondition(staff, scope.user.orgId, q.q, likePattern(q.q), TICKET_COLS),
           },
           expr,
           desc,
-          q.limit + 1,
-          opts.searchWindow ?? SEARCH_WINDOW,
+          { take: q.limit + 1, window, windowLast: window - 1 },
         )})`,
       ]
     : where;
-  const rows = await scope.tx
-    .select({ t: ticketColumns, sortValue: sql<string>`(${expr})::text` })
-    .from(tickets)
-    .where(and(...conds))
-    .orderBy(sql`${expr} ${dir}`, sql`${tickets.id} ${dir}`)
-    .limit(q.limit + 1);
+  // The org's own scope only (staff, no filter, no cursor): the list's most common calls, the
+  // first page and a plain search, are prepared once per sort (PREPARED_PAGES). Anything else is
+  // built for the request.
+  const plain = staff && where.length === 1 && !q.cursor;
+  const rows =
+    plain && !q.q
+      ? await preparedPage(q.sort, "list")(scope.tx, { org: scope.user.orgId, take: q.limit + 1 })
+      : plain && q.q && opts.searchWindow === undefined
+        ? await preparedPage(q.sort, "search")(scope.tx, {
+            org: scope.user.orgId,
+            take: q.limit + 1,
+            term: q.q,
+            like: likePattern(q.q),
+            window: SEARCH_WINDOW,
+            windowLast: SEARCH_WINDOW - 1,
+          })
+        : await scope.tx
+            .select({ t: ticketColumns, sortValue: sql<string>`(${expr})::text` })
+            .from(tickets)
+            .where(and(...conds))
+            .orderBy(sql`${expr} ${dir}`, sql`${tickets.id} ${dir}`)
+            .limit(q.limit + 1);
   const more = rows.length > q.limit;
   const pageRows = more ? rows.slice(0, q.limit) : rows;
   const last = pageRows[pageRows.length - 1];
