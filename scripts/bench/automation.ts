@@ -577,6 +577,12 @@ async function timePart(): Promise<NonNullable<AutomationReport["time"]>> {
       sql`update automations set scanned_until = ${new Date(now.getTime() - 60_000)} where name = ${RULE_NAME} and org_id = any(${orgIds}::uuid[])`,
     );
 
+  // The job runs every minute: one untimed pass first catches up what the other rules (each org's
+  // default "close solved tickets after 4 days") found since the data set was loaded or last
+  // scanned, so the idle passes time the steady state, not a backlog of hours (2026-12-07: a first
+  // pass fired 4,864 tickets in 9.9 s and was judged as a pass).
+  await lastMinute(new Date());
+  await time("catch-up (not judged)", new Date());
   const idle: number[] = [];
   for (let i = 0; i < 5; i++) {
     const now = new Date();
