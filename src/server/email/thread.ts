@@ -7,6 +7,15 @@ import type { InboundMail } from "./parse-message";
 
 export type Thread = { ticketId: string; number: number; status: string; requesterId: string };
 
+/** What a thread lookup reads of a ticket: the Thread, and where a merge sent it. */
+const THREAD_COLUMNS = {
+  ticketId: tickets.id,
+  number: tickets.number,
+  status: tickets.status,
+  requesterId: tickets.requesterId,
+  mergedIntoId: tickets.mergedIntoId,
+};
+
 /**
  * The ticket a message answers, in the org of the transaction (RLS scopes every query; the org
  * filter is written out as well): first the signed reply token, then In-Reply-To / References against the Message-IDs Beacon
@@ -24,13 +33,7 @@ export async function findThread(
   const row = async (where: ReturnType<typeof eq>) =>
     (
       await tx
-        .select({
-          ticketId: tickets.id,
-          number: tickets.number,
-          status: tickets.status,
-          requesterId: tickets.requesterId,
-          mergedIntoId: tickets.mergedIntoId,
-        })
+        .select(THREAD_COLUMNS)
         .from(tickets)
         .where(and(eq(tickets.orgId, orgId), where))
         .limit(1)
@@ -51,13 +54,7 @@ export async function findThread(
     // The ticket of the first of those ids that Beacon knows (In-Reply-To first, then the newest
     // reference), read with it in one statement.
     const [hit] = await tx
-      .select({
-        ticketId: tickets.id,
-        number: tickets.number,
-        status: tickets.status,
-        requesterId: tickets.requesterId,
-        mergedIntoId: tickets.mergedIntoId,
-      })
+      .select(THREAD_COLUMNS)
       .from(emailMessageIds)
       .innerJoin(tickets, and(eq(tickets.orgId, emailMessageIds.orgId), eq(tickets.id, emailMessageIds.ticketId)))
       .where(and(eq(emailMessageIds.orgId, orgId), inArray(emailMessageIds.messageId, ids)))

@@ -119,9 +119,11 @@ export const TX_ATTEMPTS = 3;
 
 /**
  * A transaction PostgreSQL aborted as a deadlock victim (40P01) or a serialization failure (40001)
- * changed nothing, and everything a handler does outside the database waits for the commit (jobs
- * are rows in the same transaction, after-commit hooks run only once it commits): so the request
- * runs again, up to TX_ATTEMPTS times after a short random pause, before the caller sees 409
+ * changed nothing in the database. What a handler does outside it either waits for the commit
+ * (jobs are rows in the same transaction, after-commit hooks run only once it commits) or is
+ * idempotent (removing an import's stored export and work directory: a missing one is no error),
+ * or is what the client's own retry of the 409 would do again (an invitation email sent inside
+ * its transaction: the rolled-back one's link never worked). So the request runs again, up to TX_ATTEMPTS times after a short random pause, before the caller sees 409
  * "retry". A deadlock is a race between two correct writes (an agent's solve meeting the worker's
  * follow-up on the same new ticket: CI run 11), and asking every client to retry it is the server
  * passing on its own problem.

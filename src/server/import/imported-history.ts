@@ -41,7 +41,7 @@ async function lookUp(
   type: string,
   sourceIds: string[],
   ticketRefs: string[],
-): Promise<{ known: Set<string>; tickets: Map<string, { id: string; createdAt: Date }> }> {
+): Promise<{ known: Set<string>; tickets: Map<string, ImportedTicket> }> {
   const { space } = ctx;
   const res = await tx.execute<{
     source_type: string;
@@ -56,12 +56,52 @@ async function lookUp(
       and m.source_type = w.source_type and m.source_id = w.source_id
     left join tickets t on w.source_type = 'ticket' and t.org_id = m.org_id and t.id = m.beacon_id`);
   const known = new Set<string>();
-  const tickets = new Map<string, { id: string; createdAt: Date }>();
+  const tickets = new Map<string, ImportedTicket>();
   for (const r of res.rows) {
     if (r.source_type === type) known.add(r.source_id);
     else if (r.created_at) tickets.set(r.source_id, { id: r.beacon_id, createdAt: new Date(r.created_at) });
   }
   return { known, tickets };
+}
+
+type TicketRecord = { sourceId: string; ticketRef: string; record: number };
+type ImportedTicket = { id: string; createdAt: Date };
+
+/**
+ * The records of a batch still to write, each with its imported ticket. The rest is counted under
+ * `type`: a second record with the same source id (skipped, "duplicate in the source"), one the
+ * id map has under `mapType` already (existing), one whose ticket was not imported (skipped).
+ */
+async function toWrite<R extends TicketRecord>(
+  tx: Tx,
+  ctx: BatchContext,
+  type: string,
+  mapType: string,
+  records: R[],
+): Promise<{ r: R; ticket: ImportedTicket }[]> {
+  const { tally, file } = ctx;
+  const seen = new Set<string>();
+  const unique = records.filter((r) => {
+    const dup = seen.has(r.sourceId);
+    seen.add(r.sourceId);
+    if (dup) tally.skip(type, { sourceId: r.sourceId, file, record: r.record }, "duplicate in the source");
+    return !dup;
+  });
+  const { known, tickets } = await lookUp(
+    tx,
+    ctx,
+    mapType,
+    unique.map((r) => r.sourceId),
+    unique.map((r) => r.ticketRef),
+  );
+  const out: { r: R; ticket: ImportedTicket }[] = [];
+  for (const r of unique) {
+    const ticket = tickets.get(r.ticketRef);
+    if (known.has(r.sourceId)) tally.add(type, "existing");
+    else if (!ticket) tally.skip(type, { sourceId: r.sourceId, file, record: r.record }, "its ticket was not imported");
+    else out.push({ r, ticket });
+  }
+  return out;
 }
 
 /**
@@ -74,20 +114,6 @@ async function lookUp(
 export async function writeImportedSlaEvents(tx: Tx, ctx: BatchContext, events: ImportedSlaEvent[]): Promise<void> {
   const { space, tally, file } = ctx;
   if (!events.length) return;
-  const seen = new Set<string>();
-  const unique = events.filter((e) => {
-    const dup = seen.has(e.sourceId);
-    seen.add(e.sourceId);
-    if (dup) tally.skip("sla_event", { sourceId: e.sourceId, file, record: e.record }, "duplicate in the source");
-    return !dup;
-  });
-  const { known, tickets } = await lookUp(
-    tx,
-    ctx,
-    "sla_event",
-    unique.map((e) => e.sourceId),
-    unique.map((e) => e.ticketRef),
-  );
   const rows: {
     org_id: string;
     id: string;
@@ -99,17 +125,8 @@ export async function writeImportedSlaEvents(tx: Tx, ctx: BatchContext, events: 
     data: Record<string, unknown>;
   }[] = [];
   const sourceOf = new Map<string, ImportedSlaEvent>();
-  for (const e of unique) {
+  for (const { r: e, ticket } of await toWrite(tx, ctx, "sla_event", "sla_event", events)) {
     const at = { sourceId: e.sourceId, file, record: e.record };
-    if (known.has(e.sourceId)) {
-      tally.add("sla_event", "existing");
-      continue;
-    }
-    const ticket = tickets.get(e.ticketRef);
-    if (!ticket) {
-      tally.skip("sla_event", at, "its ticket was not imported");
-      continue;
-    }
     let kind = e.kind;
     const data: Record<string, unknown> = { ...e.data };
     if (kind === "activate") {
@@ -183,35 +200,10 @@ export type ImportedRating = {
 export async function writeImportedRatings(tx: Tx, ctx: BatchContext, ratings: ImportedRating[]): Promise<void> {
   const { space, tally, file } = ctx;
   if (!ratings.length) return;
-  const seen = new Set<string>();
-  const unique = ratings.filter((r) => {
-    const dup = seen.has(r.sourceId);
-    seen.add(r.sourceId);
-    if (dup)
-      tally.skip("satisfaction_rating", { sourceId: r.sourceId, file, record: r.record }, "duplicate in the source");
-    return !dup;
-  });
-  const { known, tickets } = await lookUp(
-    tx,
-    ctx,
-    "satisfaction_rating",
-    unique.map((r) => r.sourceId),
-    unique.map((r) => r.ticketRef),
-  );
   // The latest rating of each ticket in the batch; the earlier ones are its history, not kept by Beacon.
   const latest = new Map<string, ImportedRating & { ticketId: string }>();
   const pairs: [string, string][] = [];
-  for (const r of unique) {
-    const at = { sourceId: r.sourceId, file, record: r.record };
-    if (known.has(r.sourceId)) {
-      tally.add("satisfaction_rating", "existing");
-      continue;
-    }
-    const ticket = tickets.get(r.ticketRef);
-    if (!ticket) {
-      tally.skip("satisfaction_rating", at, "its ticket was not imported");
-      continue;
-    }
+  for (const { r, ticket } of await toWrite(tx, ctx, "satisfaction_rating", "satisfaction_rating", ratings)) {
     const before = latest.get(ticket.id);
     const [keep, drop] =
       before && before.updatedAt > r.updatedAt
@@ -306,34 +298,11 @@ export async function writeRecordedTimes(
   type: string,
   times: RecordedTimes[],
 ): Promise<void> {
-  const { space, tally, file } = ctx;
+  const { space, tally } = ctx;
   if (!times.length) return;
-  const seen = new Set<string>();
-  const unique = times.filter((r) => {
-    const dup = seen.has(r.sourceId);
-    seen.add(r.sourceId);
-    if (dup) tally.skip(type, { sourceId: r.sourceId, file, record: r.record }, "duplicate in the source");
-    return !dup;
-  });
-  const { known, tickets } = await lookUp(
-    tx,
-    ctx,
-    "ticket_metric",
-    unique.map((r) => r.sourceId),
-    unique.map((r) => r.ticketRef),
-  );
   const rows: { ticket_id: string; first_response_at: Date | null; resolved_at: Date | null }[] = [];
   const pairs: [string, string][] = [];
-  for (const r of unique) {
-    if (known.has(r.sourceId)) {
-      tally.add(type, "existing");
-      continue;
-    }
-    const ticket = tickets.get(r.ticketRef);
-    if (!ticket) {
-      tally.skip(type, { sourceId: r.sourceId, file, record: r.record }, "its ticket was not imported");
-      continue;
-    }
+  for (const { r, ticket } of await toWrite(tx, ctx, type, "ticket_metric", times)) {
     const firstResponseAt =
       r.firstResponseAt ??
       (r.firstReplyMinutes !== null ? new Date(ticket.createdAt.getTime() + r.firstReplyMinutes * 60_000) : null);

@@ -110,25 +110,25 @@ function recordedTimes(m: ZendeskTicketMetric, record: number): RecordedTimes {
   };
 }
 
+/** The writer of ticket metric records reported as `type` (writeRecordedTimes maps them all as ticket metrics). */
+const metricsWriter =
+  (type: "ticket_metric" | "metric_set") =>
+  async (tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> => {
+    const times = parseRecords(ctx, type, recs, ZZendeskTicketMetric).map(({ rec, value }) =>
+      recordedTimes(value, rec.index),
+    );
+    await writeRecordedTimes(tx, ctx, type, times);
+  };
+
 /** Ticket metrics (ticket_metrics*.json): the recorded first reply and solve times onto the imported tickets. */
-export async function writeTicketMetrics(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
-  const times = parseRecords(ctx, "ticket_metric", recs, ZZendeskTicketMetric).map(({ rec, value }) =>
-    recordedTimes(value, rec.index),
-  );
-  await writeRecordedTimes(tx, ctx, "ticket_metric", times);
-}
+export const writeTicketMetrics = metricsWriter("ticket_metric");
 
 /**
  * The `metric_sets` an incremental ticket export sideloads (include=metric_sets): ticket metrics
  * under another key, reported as their own type but mapped as ticket metrics, so a metric given
  * both ways is written once.
  */
-export async function writeMetricSets(tx: Tx, ctx: BatchContext, recs: BatchRecord[]): Promise<void> {
-  const times = parseRecords(ctx, "metric_set", recs, ZZendeskTicketMetric).map(({ rec, value }) =>
-    recordedTimes(value, rec.index),
-  );
-  await writeRecordedTimes(tx, ctx, "metric_set", times);
-}
+export const writeMetricSets = metricsWriter("metric_set");
 
 /** A rating, or why it is not one (a survey offered and not answered, a record with no time). */
 function ratingOf(
