@@ -85,5 +85,17 @@ export function parseTags(input: string): string[] {
   ];
 }
 
+/**
+ * The tags field's text when newer tags arrive from the server while the agent has an unsaved
+ * edit: the agent's own additions and removals (against the tags they started from) applied to the
+ * newer tags, so neither the edit nor the other change is lost. Without an edit: the newer tags.
+ */
+export function rebaseTagsText(typed: string, startedFrom: string[], newer: string[]): string {
+  const mine = parseTags(typed);
+  const added = mine.filter((t) => !startedFrom.includes(t));
+  const removed = startedFrom.filter((t) => !mine.includes(t));
+  return [...newer.filter((t) => !removed.includes(t)), ...added.filter((t) => !newer.includes(t))].join(", ");
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string) => UUID.test(s);

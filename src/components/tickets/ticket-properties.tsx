@@ -8,6 +8,7 @@ import {
   STATUS_KEYS,
   STATUS_LABELS,
   parseTags,
+  rebaseTagsText,
   statusLabel,
   priorityLabel,
 } from "@/lib/ticket-labels";
@@ -56,7 +57,8 @@ export function TicketProperties({ ticketId, agents, groups, selfId, version: sa
     if (v > (versionOfEtag(etag) ?? 0)) setEtag(`"${v}"`);
   });
 
-  // When the server sends newer values (after a refresh), they win over the local copy.
+  // When the server sends newer values (after a refresh, or another agent's change arriving live),
+  // they win over the local copy; tags being typed keep the agent's edit on top of the newer tags.
   const fresh =
     savedVersion !== seenVersion ||
     saved.status !== seen.status ||
@@ -69,7 +71,7 @@ export function TicketProperties({ ticketId, agents, groups, selfId, version: sa
     setSeenVersion(savedVersion);
     setEtag(`"${savedVersion}"`);
     setValues(saved);
-    setTagsText(saved.tags.join(", "));
+    setTagsText(rebaseTagsText(tagsText, seen.tags, saved.tags));
   }
 
   const closed = saved.status === "closed";
